@@ -1,0 +1,54 @@
+import type { Executor } from '../context.ts';
+import type { ApiKeyRow } from '../db/schema.ts';
+
+export interface NewApiKey {
+  accountId: number;
+  name: string | null;
+  level: number;
+  hash: Buffer;
+  displayPrefix: string;
+  timezone: string;
+}
+
+export async function insertApiKey(db: Executor, key: NewApiKey): Promise<ApiKeyRow> {
+  return db
+    .insertInto('api_keys')
+    .values({
+      account_id: key.accountId,
+      name: key.name,
+      level: key.level,
+      key_hash: key.hash,
+      key_prefix: key.displayPrefix,
+      timezone: key.timezone,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findActiveKeyByHash(db: Executor, hash: Buffer): Promise<ApiKeyRow | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('key_hash', '=', hash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function listApiKeys(db: Executor, accountId: number): Promise<ApiKeyRow[]> {
+  return db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).orderBy('id').limit(1000).execute();
+}
+
+export async function revokeApiKey(db: Executor, accountId: number, keyId: number, at: Date): Promise<ApiKeyRow | undefined> {
+  return db
+    .updateTable('api_keys')
+    .set({ revoked_at: at })
+    .where('account_id', '=', accountId)
+    .where('id', '=', keyId)
+    .where('revoked_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findApiKey(db: Executor, accountId: number, keyId: number): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).where('id', '=', keyId).executeTakeFirst();
+}

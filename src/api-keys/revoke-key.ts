@@ -1,0 +1,13 @@
+import type { Ctx } from '../context.ts';
+import { notFound } from '../shared/errors.ts';
+import type { ApiKeyRow } from '../db/schema.ts';
+import { findApiKey, revokeApiKey as revokeRow } from './repo.ts';
+
+/** Revokes a key at once; revoking a revoked key is a no-op that returns it. */
+export async function revokeApiKey(ctx: Ctx, accountId: number, keyId: number): Promise<ApiKeyRow> {
+  const revoked = await revokeRow(ctx.db, accountId, keyId, ctx.now());
+  if (revoked) return revoked;
+  const existing = await findApiKey(ctx.db, accountId, keyId);
+  if (!existing) throw notFound('API key', keyId);
+  return existing;
+}

@@ -1,0 +1,64 @@
+import type { Ctx } from '../context.ts';
+import { findAccount } from '../accounts/repo.ts';
+import type { BillingRunRow } from '../db/schema.ts';
+import { completeInvoices } from '../invoices/complete.ts';
+import { isIsoDate, type IsoDate } from '../shared/dates.ts';
+import { invalid, notFound } from '../shared/errors.ts';
+import { customersToBill, finishBillingRun, insertBillingRun } from './repo.ts';
+
+/** Customers completed per database transaction: each customer's invoice is all-or-nothing. */
+export const BILLING_BATCH_SIZE = 500;
+
+export interface BillingProgress {
+  customersDone: number;
+  customersTotal: number;
+  invoicesCreated: number;
+}
+
+/**
+ * A billing run: for every customer with anything to bill, the unsent invoice completed for the cut-off
+ * (made if there is none). Customers are processed in batches, each batch in one transaction holding the
+ * customers' locks, so running it twice, or twice at once, bills nothing twice.
+ */
+export async function runBilling(
+  ctx: Ctx,
+  accountId: number,
+  input: { cutoffDate: IsoDate },
+  onProgress: (progress: BillingProgress) => void = () => {},
+): Promise<BillingRunRow> {
+  if (!isIsoDate(input.cutoffDate)) throw invalid('cutoffDate', 'must be a date YYYY-MM-DD');
+  const account = await findAccount(ctx.db, accountId);
+  if (!account) throw notFound('Account', accountId);
+  const run = await insertBillingRun(ctx.db, accountId, input.cutoffDate, ctx.now());
+  const customerIds = await customersToBill(ctx.db, accountId, input.cutoffDate);
+  let customersBilled = 0;
+  let invoicesCreated = 0;
+  onProgress({ customersDone: 0, customersTotal: customerIds.length, invoicesCreated });
+  try {
+    for (let i = 0; i < customerIds.length; i += BILLING_BATCH_SIZE) {
+      const batch = customerIds.slice(i, i + BILLING_BATCH_SIZE);
+      const result = await ctx.db.transaction().execute((trx) =>
+        completeInvoices(
+          trx,
+          account,
+          batch,
+          { cutoffDate: input.cutoffDate, transactionCutoffDate: null, includeTransactionIds: [], billingRunId: run.id, evenIfEmpty: false },
+          ctx.now(),
+        ),
+      );
+      customersBilled += result.invoices.length;
+      invoicesCreated += result.createdInvoiceIds.size;
+      onProgress({ customersDone: Math.min(i + batch.length, customerIds.length), customersTotal: customerIds.length, invoicesCreated });
+    }
+  } catch (error) {
+    await finishBillingRun(ctx.db, accountId, run.id, {
+      status: 'failed',
+      customersBilled,
+      invoicesCreated,
+      error: error instanceof Error ? error.message : String(error),
+      now: ctx.now(),
+    });
+    throw error;
+  }
+  return finishBillingRun(ctx.db, accountId, run.id, { status: 'completed', customersBilled, invoicesCreated, error: null, now: ctx.now() });
+}

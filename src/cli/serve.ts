@@ -1,0 +1,37 @@
+import type { Server } from 'node:http';
+import type { Config } from '../config.ts';
+import { createCtx } from '../context.ts';
+import { openConfiguredDatabase } from '../db/open.ts';
+import { buildServer } from '../http/server.ts';
+import { startControlServer } from './control.ts';
+
+/** Opens the database, applies migrations and serves the API until SIGINT or SIGTERM. */
+export async function serve(config: Config, overrides: { port?: number; host?: string }): Promise<void> {
+  const database = await openConfiguredDatabase(config, { migrate: true });
+  const ctx = createCtx(database);
+  const app = await buildServer(ctx, { logger: { level: config.logLevel } });
+  let control: Server | undefined;
+  try {
+    await app.listen({ port: overrides.port ?? config.port, host: overrides.host ?? config.host });
+    if (database.kind === 'pglite') control = await startControlServer(ctx, config.dataDir);
+  } catch (error) {
+    await app.close();
+    await database.close();
+    throw error;
+  }
+  const where = database.kind === 'pglite' ? `embedded PGlite database in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
+  app.log.info(`Ringbill serving the API with the ${where}; docs at /docs`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info(`${signal}: shutting down`);
+    control?.close();
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,18 @@
+import type { Ctx } from '../context.ts';
+import type { CustomerRow } from '../db/schema.ts';
+import { DomainError, invalid } from '../shared/errors.ts';
+import { customerColumns, type CustomerInput } from './input.ts';
+import { findCustomerByAccountNumber, insertCustomer } from './repo.ts';
+
+export async function createCustomer(ctx: Ctx, accountId: number, input: CustomerInput & { name: string }): Promise<CustomerRow> {
+  const columns = customerColumns(input);
+  if (!columns.name) throw invalid('name', 'is required');
+  return ctx.db.transaction().execute(async (trx) => {
+    if (columns.account_number) {
+      const clash = await findCustomerByAccountNumber(trx, accountId, columns.account_number);
+      if (clash) throw new DomainError('account_number_in_use', `accountNumber ${columns.account_number} belongs to customer ${clash.id}`);
+    }
+    const now = ctx.now();
+    return insertCustomer(trx, { ...columns, name: columns.name!, account_id: accountId, created_at: now, updated_at: now });
+  });
+}

@@ -1,0 +1,40 @@
+import { addressColumns, type PostalAddress } from '../accounts/settings.ts';
+import type { CustomerUpdate } from '../db/schema.ts';
+import { normaliseEmailField, normaliseOptionalPhone } from '../shared/contact.ts';
+import { invalid } from '../shared/errors.ts';
+
+export interface CustomerInput {
+  name?: string;
+  accountNumber?: string | null;
+  email?: string | string[] | null;
+  mobileNumber?: string | null;
+  reverseCharge?: boolean;
+  vatNumber?: string | null;
+  paymentTermsDays?: number | null;
+  paymentMethod?: string | null;
+  billingAddress?: PostalAddress | null;
+}
+
+/** Checks customer fields and maps the ones given to columns. */
+export function customerColumns(input: CustomerInput): CustomerUpdate {
+  const out: CustomerUpdate = {};
+  if (input.name !== undefined) {
+    const name = input.name.trim();
+    if (name.length === 0) throw invalid('name', 'must not be empty');
+    out.name = name;
+  }
+  if (input.accountNumber !== undefined) {
+    const accountNumber = input.accountNumber?.trim() || null;
+    out.account_number = accountNumber;
+  }
+  const email = normaliseEmailField(input.email, 'email');
+  if (email !== undefined) out.email = email;
+  const mobile = normaliseOptionalPhone(input.mobileNumber, 'mobileNumber');
+  if (mobile !== undefined) out.mobile_number = mobile;
+  if (input.reverseCharge !== undefined) out.reverse_charge = input.reverseCharge;
+  if (input.vatNumber !== undefined) out.vat_number = input.vatNumber?.trim() || null;
+  if (input.paymentTermsDays !== undefined) out.payment_terms_days = input.paymentTermsDays;
+  if (input.paymentMethod !== undefined) out.payment_method = input.paymentMethod;
+  if (input.billingAddress !== undefined) Object.assign(out, addressColumns(input.billingAddress));
+  return out;
+}

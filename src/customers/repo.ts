@@ -1,0 +1,84 @@
+import type { Executor } from '../context.ts';
+import type { CustomerRow, CustomerUpdate, NewCustomer } from '../db/schema.ts';
+import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+
+export async function insertCustomer(db: Executor, values: NewCustomer): Promise<CustomerRow> {
+  return db.insertInto('customers').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findCustomer(db: Executor, accountId: number, customerId: number): Promise<CustomerRow | undefined> {
+  return db.selectFrom('customers').selectAll().where('account_id', '=', accountId).where('id', '=', customerId).executeTakeFirst();
+}
+
+/** Locks the customer row: the per-customer mutex for everything that changes the customer's invoices. */
+export async function lockCustomer(db: Executor, accountId: number, customerId: number): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', customerId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Locks many customers, in id order so that concurrent lockers never deadlock. */
+export async function lockCustomers(db: Executor, accountId: number, customerIds: number[]): Promise<CustomerRow[]> {
+  if (customerIds.length === 0) return [];
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', 'in', customerIds)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
+export interface CustomerFilter {
+  accountNumber?: string | undefined;
+}
+
+export async function listCustomers(db: Executor, accountId: number, filter: CustomerFilter, page: PageRequest): Promise<Page<CustomerRow>> {
+  let q = db.selectFrom('customers').selectAll().where('account_id', '=', accountId);
+  if (filter.accountNumber !== undefined) q = q.where('account_number', '=', filter.accountNumber);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  const rows = await q.orderBy('id').limit(page.limit + 1).execute();
+  return toPage(rows, page.limit);
+}
+
+export async function updateCustomer(db: Executor, accountId: number, customerId: number, values: CustomerUpdate): Promise<CustomerRow | undefined> {
+  return db
+    .updateTable('customers')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', customerId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findCustomerByAccountNumber(db: Executor, accountId: number, accountNumber: string): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('account_number', '=', accountNumber)
+    .executeTakeFirst();
+}
+
+/** Deletes a customer with its features and unbilled charges. The caller has checked it has no invoices. */
+export async function deleteCustomerCascade(db: Executor, accountId: number, customerId: number): Promise<void> {
+  await db.deleteFrom('billing_transactions').where('account_id', '=', accountId).where('customer_id', '=', customerId).execute();
+  await db.deleteFrom('features').where('account_id', '=', accountId).where('customer_id', '=', customerId).execute();
+  await db.deleteFrom('customers').where('account_id', '=', accountId).where('id', '=', customerId).execute();
+}
+
+export async function customerHasInvoices(db: Executor, accountId: number, customerId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('invoices')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

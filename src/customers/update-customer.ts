@@ -1,0 +1,21 @@
+import type { Ctx } from '../context.ts';
+import type { CustomerRow } from '../db/schema.ts';
+import { DomainError, notFound } from '../shared/errors.ts';
+import { customerColumns, type CustomerInput } from './input.ts';
+import { findCustomerByAccountNumber, lockCustomer, updateCustomer as updateRow } from './repo.ts';
+
+/** Changes a customer. Raised invoices keep what they showed; unsent ones use the new details when made. */
+export async function updateCustomer(ctx: Ctx, accountId: number, customerId: number, input: CustomerInput): Promise<CustomerRow> {
+  const columns = customerColumns(input);
+  return ctx.db.transaction().execute(async (trx) => {
+    const customer = await lockCustomer(trx, accountId, customerId);
+    if (!customer) throw notFound('Customer', customerId);
+    if (columns.account_number && columns.account_number !== customer.account_number) {
+      const clash = await findCustomerByAccountNumber(trx, accountId, columns.account_number);
+      if (clash) throw new DomainError('account_number_in_use', `accountNumber ${columns.account_number} belongs to customer ${clash.id}`);
+    }
+    const updated = await updateRow(trx, accountId, customerId, { ...columns, updated_at: ctx.now() });
+    if (!updated) throw notFound('Customer', customerId);
+    return updated;
+  });
+}

@@ -1,0 +1,89 @@
+// One SQL dialect, PostgreSQL, two engines: PGlite (Postgres compiled to WASM, in-process, the default)
+// and a PostgreSQL server named by DATABASE_URL. Both return the same JS types for the same columns.
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+
+const OID_INT8 = 20;
+const OID_DATE = 1082;
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly db: Kysely<DB>;
+  /** Runs a script of several statements (migrations). */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+  /** The PGlite instance, for dumping a data folder (tests) and bulk loading; undefined on PostgreSQL. */
+  readonly pglite?: PGlite;
+  /** The PostgreSQL pool, for bulk loading; undefined on PGlite. */
+  readonly pool?: pg.Pool;
+}
+
+// Identifiers and counts are int8; they stay far below 2^53, so they come back as numbers.
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${value} exceeds the safe integer range`);
+  return n;
+}
+
+const keepDateString = (value: string): string => value;
+
+export interface PgliteOptions {
+  /** A folder for the data, or undefined for an in-memory database. */
+  dataDir?: string;
+  /** A data folder dump to start from (tests: a migrated template). */
+  loadDataDir?: Blob | File;
+}
+
+export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+  const pglite = await PGlite.create(options.dataDir ?? 'memory://', {
+    parsers: { [OID_INT8]: parseInt8, [OID_DATE]: keepDateString },
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+  });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  return {
+    kind: 'pglite',
+    db,
+    pglite,
+    exec: async (script) => {
+      await pglite.exec(script);
+    },
+    // Kysely's destroy closes the PGlite instance through the dialect's driver.
+    close: () => db.destroy(),
+  };
+}
+
+export interface PostgresOptions {
+  connectionString: string;
+  maxConnections?: number;
+}
+
+export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === OID_INT8) return parseInt8;
+        if (oid === OID_DATE) return keepDateString;
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A connection that fails while idle must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    pool,
+    exec: async (script) => {
+      await pool.query(script);
+    },
+    close: () => db.destroy(),
+  };
+}

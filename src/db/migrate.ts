@@ -1,0 +1,57 @@
+// Versioned migrations, applied in order, each once, inside a transaction, under an advisory lock so
+// that several processes starting at once on one PostgreSQL do not race.
+import { sql } from 'kysely';
+import type { Database } from './connection.ts';
+import * as m0001 from './migrations/0001_billing_core.ts';
+
+interface Migration {
+  version: number;
+  name: string;
+  up: string;
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, name: 'billing_core', up: m0001.up }];
+
+const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"
+
+export interface MigrationResult {
+  applied: { version: number; name: string }[];
+  current: number;
+}
+
+export async function migrate(database: Database): Promise<MigrationResult> {
+  await database.exec(`
+    create table if not exists schema_migrations (
+      version integer primary key,
+      name text not null,
+      applied_at timestamptz not null default now()
+    );
+  `);
+  const applied: { version: number; name: string }[] = [];
+  // The lock is held for the whole transaction: a second process waits, then finds nothing to do.
+  await database.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+    const done = await sql<{ version: number }>`select version from schema_migrations`.execute(trx);
+    const doneVersions = new Set(done.rows.map((r) => Number(r.version)));
+    for (const migration of migrations) {
+      if (doneVersions.has(migration.version)) continue;
+      for (const statement of splitStatements(migration.up)) {
+        await sql.raw(statement).execute(trx);
+      }
+      await sql`insert into schema_migrations (version, name) values (${migration.version}, ${migration.name})`.execute(trx);
+      applied.push({ version: migration.version, name: migration.name });
+    }
+  });
+  return { applied, current: migrations.at(-1)?.version ?? 0 };
+}
+
+/**
+ * Splits a migration script into statements at semicolons that end a line. Migrations are plain DDL
+ * written one statement per `;`-terminated line group (no function bodies), which keeps this exact.
+ */
+export function splitStatements(script: string): string[] {
+  return script
+    .split(/;\s*\n/)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,235 @@
+// Typed view of the tables for Kysely. Only repositories import this.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** NUMERIC comes back as a decimal string and is written as one: money never passes through a float. */
+type Numeric = ColumnType<string, string, string>;
+type NumericDefault = ColumnType<string, string | undefined, string>;
+/** DATE comes back as "YYYY-MM-DD" (see the type parsers in connection.ts). */
+type DateColumn = ColumnType<string, string, string>;
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Id = Generated<number>;
+
+export interface AccountsTable {
+  id: Id;
+  name: string;
+  timezone: string;
+  currency: string;
+  default_vat_rate: NumericDefault;
+  payment_terms_days: Generated<number>;
+  invoice_prefix: Generated<string>;
+  invoice_next_number: Generated<number>;
+  modules: Generated<string[]>;
+  email: string | null;
+  phone: string | null;
+  vat_number: string | null;
+  company_number: string | null;
+  address_line1: string | null;
+  address_line2: string | null;
+  city: string | null;
+  region: string | null;
+  postcode: string | null;
+  country: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  account_id: number;
+  id: Id;
+  name: string | null;
+  level: number;
+  key_hash: Buffer | Uint8Array;
+  key_prefix: string;
+  timezone: string;
+  created_at: Timestamp;
+  revoked_at: Date | null;
+}
+
+export interface CustomersTable {
+  account_id: number;
+  id: Id;
+  name: string;
+  account_number: string | null;
+  email: string | null;
+  mobile_number: string | null;
+  reverse_charge: Generated<boolean>;
+  vat_number: string | null;
+  payment_terms_days: number | null;
+  payment_method: string | null;
+  address_line1: string | null;
+  address_line2: string | null;
+  city: string | null;
+  region: string | null;
+  postcode: string | null;
+  country: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface FeaturesTable {
+  account_id: number;
+  id: Id;
+  customer_id: number;
+  name: string;
+  phone_number: string | null;
+  recurring_value: Numeric | null;
+  recurring_frequency: 'monthly' | 'quarterly' | 'annually' | null;
+  billing: Generated<'advance' | 'arrears'>;
+  start_date: DateColumn | null;
+  end_date: DateColumn | null;
+  vat_rate: Numeric | null;
+  billed_until: DateColumn | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BillingRunsTable {
+  account_id: number;
+  id: Id;
+  cutoff_date: DateColumn;
+  status: 'running' | 'completed' | 'failed';
+  customers_billed: Generated<number>;
+  invoices_created: Generated<number>;
+  error: string | null;
+  started_at: Timestamp;
+  finished_at: Date | null;
+}
+
+export interface InvoicesTable {
+  account_id: number;
+  id: Id;
+  customer_id: number;
+  invoice_number: string | null;
+  billing_run_id: number | null;
+  invoice_date: DateColumn | null;
+  cutoff_date: DateColumn | null;
+  transaction_cutoff_date: DateColumn | null;
+  due_date: DateColumn | null;
+  paid_date: DateColumn | null;
+  payment_method: string | null;
+  invoice_amount: NumericDefault;
+  invoice_vat: NumericDefault;
+  invoice_reverse_vat: NumericDefault;
+  total: NumericDefault;
+  paid_amount: NumericDefault;
+  call_count: Generated<number>;
+  call_minutes: Generated<number>;
+  charges_one_off: NumericDefault;
+  charges_recurring: NumericDefault;
+  charges_calls: NumericDefault;
+  charges_refunds: NumericDefault;
+  charges_late: NumericDefault;
+  charges_interest: NumericDefault;
+  charges_carrier_provided: NumericDefault;
+  charges_manual_billing: NumericDefault;
+  charges_low_usage: NumericDefault;
+  charges_manual: NumericDefault;
+  charges_discount: NumericDefault;
+  vat_breakdown: ColumnType<VatBreakdownRow[], string | undefined, string>;
+  bill_style: string | null;
+  invoice_message: string | null;
+  usage_report_profile: string | null;
+  customer_reference: string | null;
+  purchase_order_number: string | null;
+  online_bill_type: string | null;
+  email_bill_type: string | null;
+  post_bill_type: string | null;
+  fax_bill_type: string | null;
+  bill_types: Generated<string[]>;
+  recurring_baseline: ColumnType<Record<string, string | null>, string | undefined, string>;
+  approved_at: Date | null;
+  emailed_at: Date | null;
+  downloaded_at: Date | null;
+  printed_at: Date | null;
+  delivered_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface VatBreakdownRow {
+  rate: string;
+  net: string;
+  vat: string;
+}
+
+export interface BillingTransactionsTable {
+  account_id: number;
+  id: Id;
+  customer_id: number;
+  feature_id: number | null;
+  invoice_id: number | null;
+  origin: Generated<'api' | 'recurring'>;
+  pinned: Generated<boolean>;
+  transaction_type: string;
+  description: string | null;
+  notes: string | null;
+  site: string | null;
+  campaign: string | null;
+  transaction_code: string | null;
+  feature_count: number | null;
+  carrier: string | null;
+  source: string | null;
+  refunded_id: number | null;
+  transaction_date: DateColumn;
+  bill_date: DateColumn;
+  start_date: DateColumn | null;
+  end_date: DateColumn | null;
+  value: Numeric;
+  vat_rate: Numeric;
+  value_carrier: Numeric | null;
+  value_cdr: Numeric | null;
+  call_count: number | null;
+  call_minutes: number | null;
+  commission_profile: string | null;
+  commission_holder: string | null;
+  value_commission: Numeric | null;
+  value_commission_target_contribution: Numeric | null;
+  value_commission_target_contribution_one_off: Numeric | null;
+  value_commission_target_contribution_recurring: Numeric | null;
+  value_commission_target_contribution_calls: Numeric | null;
+  commission_holder2: string | null;
+  value_commission2: Numeric | null;
+  value_commission_target_contribution2: Numeric | null;
+  value_commission_target_contribution_one_off2: Numeric | null;
+  value_commission_target_contribution_recurring2: Numeric | null;
+  value_commission_target_contribution_calls2: Numeric | null;
+  commission_profile_type: string | null;
+  commission_profile_value: Numeric | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  account_id: number;
+  key: string;
+  request_hash: string;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: Timestamp;
+}
+
+export interface DB {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  customers: CustomersTable;
+  features: FeaturesTable;
+  billing_runs: BillingRunsTable;
+  invoices: InvoicesTable;
+  billing_transactions: BillingTransactionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type AccountRow = Selectable<AccountsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type CustomerRow = Selectable<CustomersTable>;
+export type NewCustomer = Insertable<CustomersTable>;
+export type CustomerUpdate = Updateable<CustomersTable>;
+export type FeatureRow = Selectable<FeaturesTable>;
+export type NewFeature = Insertable<FeaturesTable>;
+export type FeatureUpdate = Updateable<FeaturesTable>;
+export type BillingRunRow = Selectable<BillingRunsTable>;
+export type InvoiceRow = Selectable<InvoicesTable>;
+export type InvoiceUpdate = Updateable<InvoicesTable>;
+export type BillingTransactionRow = Selectable<BillingTransactionsTable>;
+export type NewBillingTransaction = Insertable<BillingTransactionsTable>;
+export type BillingTransactionUpdate = Updateable<BillingTransactionsTable>;

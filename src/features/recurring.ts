@@ -1,0 +1,136 @@
+// Recurring charges of a feature: which periods an invoice must charge, and for how much. Pure code.
+//
+// Periods are calendar-aligned: months, calendar quarters (Jan, Apr, Jul, Oct) and calendar years. A
+// feature that starts or ends inside a period pays for the days it had, pro rata over the days of that
+// period, rounded half-up to the currency's minor unit. `billedUntil` (exclusive) records how far a
+// feature has been charged, so no period is ever charged twice.
+//
+// For an invoice with cut-off date C:
+//   advance  - charged up to the end of the period that contains C (the period starting at C when C is
+//              the first day of a period), so customers pay for the coming period;
+//   arrears  - charged up to the start of the period that contains C: only periods that have ended;
+//   with a transaction cut-off date T - every period that starts before T, whatever the billing mode.
+// A feature that ended is charged up to its end date; if it had been charged beyond it (in advance), the
+// unused days come back as a credit.
+import { addDays, addMonths, daysBetween, type IsoDate, maxDate, minDate } from '../shared/dates.ts';
+import { assert } from '../shared/errors.ts';
+import { formatAmount, money, roundTo } from '../shared/money.ts';
+
+export type Frequency = 'monthly' | 'quarterly' | 'annually';
+export type BillingMode = 'advance' | 'arrears';
+
+export interface RecurringFeature {
+  recurringValue: string;
+  frequency: Frequency;
+  billing: BillingMode;
+  startDate: IsoDate;
+  /** Last day of service, inclusive. */
+  endDate: IsoDate | null;
+  /** Charged up to this date, exclusive; null if never charged. */
+  billedUntil: IsoDate | null;
+}
+
+export interface RecurringCharge {
+  /** First day charged. */
+  startDate: IsoDate;
+  /** Last day charged, inclusive. */
+  endDate: IsoDate;
+  /** Negative for a credit. Rounded to the currency's minor unit. */
+  value: string;
+  /** The full period this charge falls in (exclusive end). */
+  periodStart: IsoDate;
+  periodEnd: IsoDate;
+  prorated: boolean;
+  credit: boolean;
+}
+
+export interface RecurringDue {
+  charges: RecurringCharge[];
+  /** The feature's new billedUntil (unchanged when nothing is due). */
+  billedUntil: IsoDate | null;
+}
+
+/** At most this many periods in one go: 100 years of months. A bound, not a business rule. */
+const MAX_SEGMENTS = 1200;
+
+const MONTHS_PER_PERIOD: Record<Frequency, number> = { monthly: 1, quarterly: 3, annually: 12 };
+
+export function periodStartContaining(date: IsoDate, frequency: Frequency): IsoDate {
+  const year = date.slice(0, 4);
+  const month = Number(date.slice(5, 7));
+  const monthsPerPeriod = MONTHS_PER_PERIOD[frequency];
+  const startMonth = Math.floor((month - 1) / monthsPerPeriod) * monthsPerPeriod + 1;
+  return `${year}-${String(startMonth).padStart(2, '0')}-01`;
+}
+
+export function nextPeriodStart(periodStart: IsoDate, frequency: Frequency): IsoDate {
+  return addMonths(periodStart, MONTHS_PER_PERIOD[frequency]);
+}
+
+export interface DueOptions {
+  cutoffDate: IsoDate;
+  transactionCutoffDate?: IsoDate | null;
+  minorDigits: number;
+}
+
+/** How far the feature should be charged for an invoice with these cut-offs (exclusive). */
+export function chargeThrough(feature: RecurringFeature, options: DueOptions): IsoDate {
+  const serviceEnd = feature.endDate ? addDays(feature.endDate, 1) : null;
+  let through: IsoDate;
+  if (options.transactionCutoffDate) {
+    const lastDay = addDays(options.transactionCutoffDate, -1);
+    through = nextPeriodStart(periodStartContaining(lastDay, feature.frequency), feature.frequency);
+  } else if (feature.billing === 'advance') {
+    through = nextPeriodStart(periodStartContaining(options.cutoffDate, feature.frequency), feature.frequency);
+  } else {
+    through = periodStartContaining(options.cutoffDate, feature.frequency);
+    // A feature that ended before the cut-off has nothing left to wait for: bill it to its end.
+    if (serviceEnd && serviceEnd <= options.cutoffDate) through = maxDate(through, serviceEnd);
+  }
+  return serviceEnd ? minDate(through, serviceEnd) : through;
+}
+
+export function recurringChargesDue(feature: RecurringFeature, options: DueOptions): RecurringDue {
+  const serviceEnd = feature.endDate ? addDays(feature.endDate, 1) : null;
+  if (feature.billedUntil && serviceEnd && feature.billedUntil > serviceEnd) {
+    // Charged beyond the end of service: credit the days not used.
+    const credits = segments(feature, serviceEnd, feature.billedUntil, options.minorDigits).map((c) => ({
+      ...c,
+      value: formatAmount(money(c.value).negated(), options.minorDigits),
+      credit: true,
+    }));
+    return { charges: credits, billedUntil: serviceEnd };
+  }
+  const from = feature.billedUntil ?? feature.startDate;
+  const through = chargeThrough(feature, options);
+  if (from >= through) return { charges: [], billedUntil: feature.billedUntil };
+  return { charges: segments(feature, from, through, options.minorDigits), billedUntil: through };
+}
+
+/** Splits [from, to) at period boundaries and prices each piece. */
+function segments(feature: RecurringFeature, from: IsoDate, to: IsoDate, minorDigits: number): RecurringCharge[] {
+  const out: RecurringCharge[] = [];
+  const fullValue = money(feature.recurringValue);
+  let cursor = from;
+  while (cursor < to) {
+    assert(out.length < MAX_SEGMENTS, `more than ${MAX_SEGMENTS} recurring periods from ${from} to ${to}`);
+    const periodStart = periodStartContaining(cursor, feature.frequency);
+    const periodEnd = nextPeriodStart(periodStart, feature.frequency);
+    const segmentEnd = minDate(periodEnd, to);
+    const whole = cursor === periodStart && segmentEnd === periodEnd;
+    const value = whole
+      ? roundTo(fullValue, minorDigits)
+      : roundTo(fullValue.times(daysBetween(cursor, segmentEnd)).dividedBy(daysBetween(periodStart, periodEnd)), minorDigits);
+    out.push({
+      startDate: cursor,
+      endDate: addDays(segmentEnd, -1),
+      value: formatAmount(value, minorDigits),
+      periodStart,
+      periodEnd,
+      prorated: !whole,
+      credit: false,
+    });
+    cursor = segmentEnd;
+  }
+  return out;
+}

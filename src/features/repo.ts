@@ -1,0 +1,93 @@
+import { sql } from 'kysely';
+import type { Executor } from '../context.ts';
+import type { FeatureRow, FeatureUpdate, NewFeature } from '../db/schema.ts';
+import type { IsoDate } from '../shared/dates.ts';
+import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+
+export async function insertFeature(db: Executor, values: NewFeature): Promise<FeatureRow> {
+  return db.insertInto('features').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findFeature(db: Executor, accountId: number, featureId: number): Promise<FeatureRow | undefined> {
+  return db.selectFrom('features').selectAll().where('account_id', '=', accountId).where('id', '=', featureId).executeTakeFirst();
+}
+
+export async function listFeatures(db: Executor, accountId: number, customerId: number, page: PageRequest): Promise<Page<FeatureRow>> {
+  let q = db.selectFrom('features').selectAll().where('account_id', '=', accountId).where('customer_id', '=', customerId);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  const rows = await q.orderBy('id').limit(page.limit + 1).execute();
+  return toPage(rows, page.limit);
+}
+
+export async function updateFeatureRow(db: Executor, accountId: number, featureId: number, values: FeatureUpdate): Promise<FeatureRow | undefined> {
+  return db
+    .updateTable('features')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', featureId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteFeatureRow(db: Executor, accountId: number, featureId: number): Promise<void> {
+  await db.deleteFrom('features').where('account_id', '=', accountId).where('id', '=', featureId).execute();
+}
+
+/** Features of these customers that carry a recurring charge. */
+export async function recurringFeatures(db: Executor, accountId: number, customerIds: number[]): Promise<FeatureRow[]> {
+  if (customerIds.length === 0) return [];
+  return db
+    .selectFrom('features')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', 'in', customerIds)
+    .where('recurring_value', 'is not', null)
+    .orderBy('id')
+    .execute();
+}
+
+/** Sets billed_until on many features in one statement. */
+export async function setBilledUntil(db: Executor, accountId: number, updates: { featureId: number; billedUntil: IsoDate | null }[]): Promise<void> {
+  if (updates.length === 0) return;
+  await sql`
+    update features as f set billed_until = v.billed_until
+    from unnest(${updates.map((u) => u.featureId)}::bigint[], ${updates.map((u) => u.billedUntil)}::date[]) as v(id, billed_until)
+    where f.account_id = ${accountId} and f.id = v.id
+  `.execute(db);
+}
+
+/**
+ * Another feature of the account using this phone number over an overlapping time (a number can move
+ * to a new feature once the old one has ended).
+ */
+export async function findPhoneNumberClash(
+  db: Executor,
+  accountId: number,
+  phoneNumber: string,
+  startDate: IsoDate | null,
+  endDate: IsoDate | null,
+  excludeFeatureId: number | undefined,
+): Promise<FeatureRow | undefined> {
+  let q = db
+    .selectFrom('features')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('phone_number', '=', phoneNumber);
+  if (excludeFeatureId !== undefined) q = q.where('id', '!=', excludeFeatureId);
+  // Ranges [start, end] overlap unless one ends before the other starts; null means open-ended.
+  if (startDate !== null) q = q.where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', startDate)]));
+  if (endDate !== null) q = q.where((eb) => eb.or([eb('start_date', 'is', null), eb('start_date', '<=', endDate)]));
+  return q.limit(1).executeTakeFirst();
+}
+
+/** Customers of the account with a recurring feature that may have something due. */
+export async function customersWithRecurringFeatures(db: Executor, accountId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('features')
+    .select('customer_id')
+    .distinct()
+    .where('account_id', '=', accountId)
+    .where('recurring_value', 'is not', null)
+    .execute();
+  return rows.map((r) => r.customer_id);
+}

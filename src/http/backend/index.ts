@@ -1,0 +1,45 @@
+// The billing backend API, /backend/api/v1: documents 001 (transactions) and 004 (invoices), plus the
+// customers, features, billing runs, account and API keys a user of them needs.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authenticate } from '../../api-keys/authenticate.ts';
+import type { Ctx } from '../../context.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { bearerKey } from '../auth.ts';
+import { registerIdempotency } from '../idempotency.ts';
+import type { ZodApp } from './app-type.ts';
+import { backendErrorHandler } from './errors.ts';
+import { accountRoutes } from './routes/account.ts';
+import { billingRunRoutes } from './routes/billing-runs.ts';
+import { customerRoutes } from './routes/customers.ts';
+import { featureRoutes } from './routes/features.ts';
+import { invoiceRoutes } from './routes/invoices.ts';
+import { transactionRoutes } from './routes/transactions.ts';
+
+export const BACKEND_PREFIX = '/backend/api/v1';
+
+export function backendApi(ctx: Ctx) {
+  return async function backend(app: ZodApp): Promise<void> {
+    app.setErrorHandler(backendErrorHandler);
+    app.setNotFoundHandler((request, reply) =>
+      backendErrorHandler(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+    );
+
+    app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
+      const key = bearerKey(request);
+      if (!key) throw new DomainError('unauthenticated', 'send your API key as Authorization: Bearer KEY');
+      const principal = await authenticate(ctx, key);
+      if (!principal) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
+      request.principal = principal;
+      const needed = request.routeOptions.config?.level ?? 1;
+      if (principal.level < needed) throw new DomainError('forbidden', `this needs an API key of level ${needed} or more; this key is level ${principal.level}`);
+    });
+    registerIdempotency(app, ctx);
+
+    accountRoutes(app, ctx);
+    customerRoutes(app, ctx);
+    featureRoutes(app, ctx);
+    transactionRoutes(app, ctx);
+    invoiceRoutes(app, ctx);
+    billingRunRoutes(app, ctx);
+  };
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { updateAccount } from '../../../accounts/update-account.ts';
+import { createApiKey } from '../../../api-keys/create-key.ts';
+import { KeyLevel } from '../../../api-keys/levels.ts';
+import { listApiKeys } from '../../../api-keys/repo.ts';
+import { revokeApiKey } from '../../../api-keys/revoke-key.ts';
+import type { Ctx } from '../../../context.ts';
+import { principalOf } from '../../auth.ts';
+import { loadAccount, type ZodApp } from '../app-type.ts';
+import { pathId } from '../route-helpers.ts';
+import { amountInput, errorBody, idParams, postalAddress, shortText } from '../schemas.ts';
+import { accountView, apiKeyView, toAccountView, toApiKeyView } from '../views.ts';
+
+const updateBody = z
+  .object({
+    name: shortText.optional(),
+    timezone: z.string().max(64).optional().meta({ description: 'IANA timezone; existing API keys keep the one they were made with' }),
+    currency: z.string().length(3).optional().meta({ description: 'ISO 4217; fixed once the account has invoices' }),
+    defaultVatRate: amountInput.optional(),
+    paymentTermsDays: z.number().int().min(0).max(365).optional(),
+    invoicePrefix: z.string().max(20).optional(),
+    invoiceNextNumber: z.number().int().min(1).optional().meta({ description: 'Can only move forward' }),
+    modules: z.array(z.string().max(40)).max(20).optional(),
+    email: z.string().max(254).nullish(),
+    phone: z.string().max(30).nullish(),
+    vatNumber: z.string().max(50).nullish(),
+    companyNumber: z.string().max(50).nullish(),
+    address: postalAddress.nullish(),
+  })
+  .strict();
+
+const createdKeyView = apiKeyView.extend({ key: z.string().meta({ description: 'The key itself. Shown once; only its hash is stored.' }) });
+
+export function accountRoutes(app: ZodApp, ctx: Ctx): void {
+  app.get(
+    '/account',
+    { schema: { tags: ['Account'], summary: "The API key's account", response: { 200: accountView } } },
+    async (request) => toAccountView(await loadAccount(ctx, principalOf(request).accountId)),
+  );
+
+  app.patch(
+    '/account',
+    {
+      config: { level: KeyLevel.expert },
+      schema: { tags: ['Account'], summary: 'Change account settings', body: updateBody, response: { 200: accountView, 400: errorBody, 409: errorBody } },
+    },
+    async (request) => toAccountView(await updateAccount(ctx, principalOf(request).accountId, request.body)),
+  );
+
+  app.get(
+    '/apiKeys',
+    { config: { level: KeyLevel.expert }, schema: { tags: ['Account'], summary: 'List API keys', response: { 200: z.array(apiKeyView) } } },
+    async (request) => (await listApiKeys(ctx.db, principalOf(request).accountId)).map(toApiKeyView),
+  );
+
+  app.post(
+    '/apiKeys',
+    {
+      config: { level: KeyLevel.expert },
+      schema: {
+        tags: ['Account'],
+        summary: 'Create an API key',
+        description: 'Levels 1 (read) to 5 (expert). The key records the account timezone as it is now.',
+        body: z.object({ level: z.number().int().min(1).max(5), name: shortText.nullish() }).strict(),
+        response: { 201: createdKeyView, 400: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const created = await createApiKey(ctx, principalOf(request).accountId, request.body);
+      return reply.status(201).send({ ...toApiKeyView(created.row), key: created.key });
+    },
+  );
+
+  app.delete(
+    '/apiKeys/:id',
+    {
+      config: { level: KeyLevel.expert },
+      schema: { tags: ['Account'], summary: 'Revoke an API key', params: idParams, response: { 200: apiKeyView, 404: errorBody } },
+    },
+    async (request) => toApiKeyView(await revokeApiKey(ctx, principalOf(request).accountId, pathId(request.params.id, 'API key'))),
+  );
+}

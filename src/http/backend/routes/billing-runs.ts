@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { KeyLevel } from '../../../api-keys/levels.ts';
+import { findBillingRun, listBillingRuns } from '../../../billing-runs/repo.ts';
+import { runBilling } from '../../../billing-runs/run-billing.ts';
+import type { Ctx } from '../../../context.ts';
+import { notFound } from '../../../shared/errors.ts';
+import { defaultCutoff } from '../../../shared/today.ts';
+import { principalOf } from '../../auth.ts';
+import { loadAccount, type ZodApp } from '../app-type.ts';
+import { pathId, sendPage } from '../route-helpers.ts';
+import { errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { billingRunView, toBillingRunView } from '../views.ts';
+
+const tags = ['Billing runs'];
+
+export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
+  app.post(
+    '/billingRuns',
+    {
+      config: { level: KeyLevel.invoices },
+      schema: {
+        tags,
+        summary: 'Run billing for every customer',
+        description:
+          'Completes an unsent invoice for every customer with anything to bill at the cut-off (made if there is none). Runs to the end before answering. Running it again, or twice at once, bills nothing twice. The invoices are then listed with GET /invoices?unsent&billingRun=ID.',
+        body: z.object({ cutoffDate: isoDate.optional().meta({ description: 'Default: the first day of the current month in the account timezone' }) }).strict().optional(),
+        response: { 201: billingRunView, 400: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const { accountId } = principalOf(request);
+      const account = await loadAccount(ctx, accountId);
+      const run = await runBilling(ctx, accountId, { cutoffDate: request.body?.cutoffDate ?? defaultCutoff(account, ctx.now()) });
+      return reply.status(201).send(toBillingRunView(run));
+    },
+  );
+
+  app.get(
+    '/billingRuns',
+    { schema: { tags, summary: 'List billing runs', querystring: z.object(pageQuery), response: { 200: z.array(billingRunView) } } },
+    async (request, reply) => {
+      const page = await listBillingRuns(ctx.db, principalOf(request).accountId, request.query);
+      return sendPage(request, reply, page, toBillingRunView);
+    },
+  );
+
+  app.get(
+    '/billingRuns/:id',
+    { schema: { tags, summary: 'Get a billing run', params: idParams, response: { 200: billingRunView, 404: errorBody } } },
+    async (request) => {
+      const id = pathId(request.params.id, 'Billing run');
+      const run = await findBillingRun(ctx.db, principalOf(request).accountId, id);
+      if (!run) throw notFound('Billing run', id);
+      return toBillingRunView(run);
+    },
+  );
+}

@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { KeyLevel } from '../../../api-keys/levels.ts';
+import type { Ctx } from '../../../context.ts';
+import { findCustomer } from '../../../customers/repo.ts';
+import { findFeature } from '../../../features/repo.ts';
+import { findInvoice } from '../../../invoices/repo.ts';
+import { notFound } from '../../../shared/errors.ts';
+import { createTransaction, type TransactionTarget } from '../../../transactions/create-transaction.ts';
+import { deleteTransaction } from '../../../transactions/delete-transaction.ts';
+import { COUNT_FIELDS, DATE_FIELDS, MAX_TEXT_LENGTH, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../transactions/fields.ts';
+import type { TransactionInput } from '../../../transactions/input.ts';
+import { findTransaction, listTransactions, type TransactionFilter } from '../../../transactions/repo.ts';
+import { TRANSACTION_TYPES } from '../../../transactions/types.ts';
+import { updateTransaction } from '../../../transactions/update-transaction.ts';
+import { principalOf } from '../../auth.ts';
+import { loadAccount, type ZodApp } from '../app-type.ts';
+import { pathId, sendPage } from '../route-helpers.ts';
+import { amountInput, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { toTransactionView, transactionView } from '../views.ts';
+import { deletedBody } from './customers.ts';
+
+const tags = ['Transactions'];
+
+const fields = {
+  transactionType: z.enum(TRANSACTION_TYPES).optional().meta({ description: 'Charge category; default oneOff' }),
+  transactionValue: amountInput.meta({
+    description: "Amount, exact to the currency's minor unit. Refunds and discounts are credits: a positive value is stored negated.",
+  }),
+  transactionVATRate: amountInput.optional().meta({ description: "VAT rate in percent; default: the feature's, else the account's" }),
+  transactionRefundedID: z.union([z.string().max(20), z.number().int()]).nullish(),
+  ...Object.fromEntries(Object.keys(TEXT_FIELDS).map((k) => [k, z.string().max(MAX_TEXT_LENGTH).nullish()])),
+  ...Object.fromEntries(Object.keys(SIDE_AMOUNT_FIELDS).map((k) => [k, amountInput.nullish()])),
+  ...Object.fromEntries(Object.keys(DATE_FIELDS).map((k) => [k, isoDate.nullish()])),
+  ...Object.fromEntries(Object.keys(COUNT_FIELDS).map((k) => [k, z.number().int().min(0).nullish()])),
+};
+const createBody = z.object(fields).strict();
+const updateBody = z.object({ ...fields, transactionValue: fields.transactionValue.optional() }).strict();
+
+const listQuery = z.object({
+  unsent: flag.meta({ description: 'Show transactions on the unsent invoice' }),
+  includeUnsent: flag.meta({ description: 'Show all transactions, including those on the unsent invoice and unbilled ones' }),
+  invoiceIdAfter: z.coerce.number().int().min(0).optional().meta({ description: 'Show transactions on invoices after the specified ID' }),
+  ...pageQuery,
+});
+
+type ListQuery = z.infer<typeof listQuery>;
+
+function stateOf(query: ListQuery): TransactionFilter['state'] {
+  if (query.includeUnsent) return 'all';
+  if (query.unsent) return 'unsent';
+  return 'raised';
+}
+
+/** "Customer" for "/customers/:id/…". */
+function resourceOf(path: string): string {
+  const segment = path.split('/')[1]!.replace(/s$/, '');
+  return segment[0]!.toUpperCase() + segment.slice(1);
+}
+
+const listDescription =
+  'By default only transactions on raised (approved) invoices are shown; `unsent` shows those on the unsent invoice, `includeUnsent` all of them.';
+
+export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
+  const list = (path: string, summary: string, scope: (accountId: number, id: number) => Promise<Partial<TransactionFilter>>) =>
+    app.get(
+      path,
+      {
+        schema: {
+          tags,
+          summary,
+          description: listDescription,
+          ...(path.includes(':id') ? { params: idParams } : {}),
+          querystring: listQuery,
+          response: { 200: z.array(transactionView), 404: errorBody },
+        },
+      },
+      async (request, reply) => {
+        const { accountId } = principalOf(request);
+        const params = request.params as { id?: string };
+        const filter = params.id !== undefined ? await scope(accountId, pathId(params.id, resourceOf(path))) : {};
+        const account = await loadAccount(ctx, accountId);
+        const page = await listTransactions(
+          ctx.db,
+          accountId,
+          { ...filter, state: stateOf(request.query), invoiceIdAfter: request.query.invoiceIdAfter },
+          request.query,
+        );
+        return sendPage(request, reply, page, (t) => toTransactionView(t, account));
+      },
+    );
+
+  list('/transactions', 'List transactions', async () => ({}));
+  list('/customers/:id/transactions', "List a customer's transactions", async (accountId, id) => {
+    if (!(await findCustomer(ctx.db, accountId, id))) throw notFound('Customer', id);
+    return { customerId: id };
+  });
+  list('/features/:id/transactions', "List a feature's transactions", async (accountId, id) => {
+    if (!(await findFeature(ctx.db, accountId, id))) throw notFound('Feature', id);
+    return { featureId: id };
+  });
+  list('/invoices/:id/transactions', "List an invoice's transactions", async (accountId, id) => {
+    if (!(await findInvoice(ctx.db, accountId, id))) throw notFound('Invoice', id);
+    return { invoiceId: id };
+  });
+
+  const post = (path: string, summary: string, description: string, target: (id: number) => TransactionTarget) =>
+    app.post(
+      path,
+      {
+        config: { level: KeyLevel.charges },
+        schema: { tags, summary, description, params: idParams, body: createBody, response: { 201: transactionView, 400: errorBody, 404: errorBody, 409: errorBody } },
+      },
+      async (request, reply) => {
+        const { accountId } = principalOf(request);
+        const id = pathId(request.params.id, resourceOf(path));
+        const row = await createTransaction(ctx, accountId, target(id), request.body as TransactionInput);
+        return reply.status(201).send(toTransactionView(row, await loadAccount(ctx, accountId)));
+      },
+    );
+
+  post('/invoices/:id/transactions', 'Add a transaction to an invoice', 'The invoice must be unsent (409 otherwise).', (invoiceId) => ({
+    kind: 'invoice',
+    invoiceId,
+  }));
+  post(
+    '/features/:id/transactions',
+    'Add a transaction to a feature',
+    "Goes on the customer's unsent invoice, made if there is none; if that invoice is completed for a cut-off before the charge's bill date, the charge waits for the next invoice.",
+    (featureId) => ({ kind: 'feature', featureId }),
+  );
+  post(
+    '/customers/:id/transactions',
+    'Add a transaction to a customer',
+    'A charge not tied to a feature; goes on the unsent invoice as for features.',
+    (customerId) => ({ kind: 'customer', customerId }),
+  );
+
+  app.get(
+    '/transactions/:id',
+    { schema: { tags, summary: 'Get a transaction', params: idParams, response: { 200: transactionView, 404: errorBody } } },
+    async (request) => {
+      const { accountId } = principalOf(request);
+      const id = pathId(request.params.id, 'Transaction');
+      const row = await findTransaction(ctx.db, accountId, id);
+      if (!row) throw notFound('Transaction', id);
+      return toTransactionView(row, await loadAccount(ctx, accountId));
+    },
+  );
+
+  app.patch(
+    '/transactions/:id',
+    {
+      config: { level: KeyLevel.charges },
+      schema: {
+        tags,
+        summary: 'Update a transaction',
+        description: 'Only while the transaction is unbilled or on an unsent invoice (409 otherwise).',
+        params: idParams,
+        body: updateBody,
+        response: { 200: transactionView, 400: errorBody, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (request) => {
+      const { accountId } = principalOf(request);
+      const row = await updateTransaction(ctx, accountId, pathId(request.params.id, 'Transaction'), request.body as TransactionInput);
+      return toTransactionView(row, await loadAccount(ctx, accountId));
+    },
+  );
+
+  app.delete(
+    '/transactions/:id',
+    {
+      config: { level: KeyLevel.charges },
+      schema: {
+        tags,
+        summary: 'Delete a transaction',
+        description: 'Only while the transaction is unbilled or on an unsent invoice (409 otherwise).',
+        params: idParams,
+        response: { 200: deletedBody, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (request) => {
+      const id = pathId(request.params.id, 'Transaction');
+      await deleteTransaction(ctx, principalOf(request).accountId, id);
+      return { success: true as const, message: `Transaction ${id} deleted` };
+    },
+  );
+}

@@ -1,0 +1,67 @@
+// Zod schemas shared by the backend routes: one schema per route gives validation, the OpenAPI document
+// and the TypeScript types.
+import { z } from 'zod';
+import { isIsoDate } from '../../shared/dates.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../shared/pagination.ts';
+
+export const isoDate = z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' }).meta({ format: 'date', example: '2026-11-01' });
+export const amountInput = z
+  .union([z.string().max(40), z.number()])
+  .meta({ description: 'A decimal amount, preferably as a string ("12.50")', example: '12.50' });
+export const amount = z.string().meta({ description: 'A decimal amount as a string', example: '12.50' });
+export const idString = z.string().meta({ description: 'Identifier', example: '42' });
+export const shortText = z.string().max(200);
+export const longText = z.string().max(2000);
+
+/** A query flag: present (`?unsent`, `?unsent=1`, `?unsent=true`) means true; `0`, `false`, `no` mean false. */
+export const flag = z
+  .string()
+  .optional()
+  .transform((v) => v !== undefined && !['0', 'false', 'no'].includes(v.toLowerCase()))
+  .meta({ description: 'A flag: give it with no value, or 1/true' });
+
+export const pageQuery = {
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(DEFAULT_PAGE_SIZE)
+    .meta({ description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}). The response's Link header names the next page.` }),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: 'Keyset cursor: return rows whose id is greater than this (the last id of the previous page)' }),
+};
+
+export const idParams = z.object({ id: z.string().max(30) });
+
+export const errorBody = z
+  .object({
+    error: z.string(),
+    error_code: z.number().int(),
+    hint: z.string(),
+  })
+  .meta({ id: 'BackendError', description: 'Error body of the backend API' });
+
+export const postalAddress = z
+  .object({
+    line1: shortText.nullish(),
+    line2: shortText.nullish(),
+    city: shortText.nullish(),
+    region: shortText.nullish(),
+    postcode: z.string().max(20).nullish(),
+    country: shortText.nullish(),
+  })
+  .strict();
+
+export const postalAddressOut = z.object({
+  line1: z.string().nullish(),
+  line2: z.string().nullish(),
+  city: z.string().nullish(),
+  region: z.string().nullish(),
+  postcode: z.string().nullish(),
+  country: z.string().nullish(),
+});

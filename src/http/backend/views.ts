@@ -1,0 +1,332 @@
+// How resources look on the backend API (camelCase, amounts as decimal strings, ids as strings), with the
+// response schema of each for the OpenAPI document.
+import { z } from 'zod';
+import { addressFromColumns } from '../../accounts/settings.ts';
+import type {
+  AccountRow,
+  ApiKeyRow,
+  BillingRunRow,
+  BillingTransactionRow,
+  CustomerRow,
+  FeatureRow,
+  InvoiceRow,
+} from '../../db/schema.ts';
+import { nonCallCharges, outstanding, statusFlags } from '../../invoices/status.ts';
+import { currencyMinorDigits, formatAmount, formatDecimal } from '../../shared/money.ts';
+import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../transactions/fields.ts';
+import { amount, idString, postalAddressOut } from './schemas.ts';
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const idOrNull = (n: number | null): string | null => (n === null ? null : String(n));
+const decimalOrNull = (v: string | null): string | null => (v === null ? null : formatDecimal(v));
+
+// ---- account and keys
+
+export const accountView = z
+  .object({
+    id: idString,
+    name: z.string(),
+    timezone: z.string(),
+    currency: z.string(),
+    defaultVatRate: z.string(),
+    paymentTermsDays: z.number().int(),
+    invoicePrefix: z.string(),
+    invoiceNextNumber: z.number().int(),
+    modules: z.array(z.string()),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    vatNumber: z.string().nullable(),
+    companyNumber: z.string().nullable(),
+    address: postalAddressOut.nullable(),
+    created: z.string(),
+    updated: z.string(),
+  })
+  .meta({ id: 'Account' });
+
+export function toAccountView(a: AccountRow): z.infer<typeof accountView> {
+  return {
+    id: String(a.id),
+    name: a.name,
+    timezone: a.timezone,
+    currency: a.currency,
+    defaultVatRate: formatDecimal(a.default_vat_rate),
+    paymentTermsDays: a.payment_terms_days,
+    invoicePrefix: a.invoice_prefix,
+    invoiceNextNumber: a.invoice_next_number,
+    modules: a.modules,
+    email: a.email,
+    phone: a.phone,
+    vatNumber: a.vat_number,
+    companyNumber: a.company_number,
+    address: addressFromColumns(a),
+    created: a.created_at.toISOString(),
+    updated: a.updated_at.toISOString(),
+  };
+}
+
+export const apiKeyView = z
+  .object({
+    id: idString,
+    name: z.string().nullable(),
+    level: z.number().int(),
+    prefix: z.string().meta({ description: 'The first characters of the key, to recognise it' }),
+    timezone: z.string().meta({ description: "The account's timezone when the key was made" }),
+    created: z.string(),
+    revoked: z.string().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export function toApiKeyView(k: ApiKeyRow): z.infer<typeof apiKeyView> {
+  return {
+    id: String(k.id),
+    name: k.name,
+    level: k.level,
+    prefix: k.key_prefix,
+    timezone: k.timezone,
+    created: k.created_at.toISOString(),
+    revoked: iso(k.revoked_at),
+  };
+}
+
+// ---- customers and features
+
+export const customerView = z
+  .object({
+    id: idString,
+    name: z.string(),
+    accountNumber: z.string().nullable(),
+    email: z.string().nullable(),
+    mobileNumber: z.string().nullable(),
+    reverseCharge: z.boolean(),
+    vatNumber: z.string().nullable(),
+    paymentTermsDays: z.number().int().nullable(),
+    paymentMethod: z.string().nullable(),
+    billingAddress: postalAddressOut.nullable(),
+    created: z.string(),
+    updated: z.string(),
+  })
+  .meta({ id: 'Customer' });
+
+export function toCustomerView(c: CustomerRow): z.infer<typeof customerView> {
+  return {
+    id: String(c.id),
+    name: c.name,
+    accountNumber: c.account_number,
+    email: c.email,
+    mobileNumber: c.mobile_number,
+    reverseCharge: c.reverse_charge,
+    vatNumber: c.vat_number,
+    paymentTermsDays: c.payment_terms_days,
+    paymentMethod: c.payment_method,
+    billingAddress: addressFromColumns(c),
+    created: c.created_at.toISOString(),
+    updated: c.updated_at.toISOString(),
+  };
+}
+
+export const featureView = z
+  .object({
+    id: idString,
+    customerID: idString,
+    name: z.string(),
+    phoneNumber: z.string().nullable(),
+    recurringValue: amount.nullable(),
+    recurringFrequency: z.enum(['monthly', 'quarterly', 'annually']).nullable(),
+    billing: z.enum(['advance', 'arrears']),
+    startDate: z.string().nullable(),
+    endDate: z.string().nullable(),
+    vatRate: z.string().nullable(),
+    billedUntil: z.string().nullable().meta({ description: 'Recurring charges are billed up to this date (exclusive)' }),
+    created: z.string(),
+    updated: z.string(),
+  })
+  .meta({ id: 'Feature' });
+
+export function toFeatureView(f: FeatureRow, account: Pick<AccountRow, 'currency'>): z.infer<typeof featureView> {
+  return {
+    id: String(f.id),
+    customerID: String(f.customer_id),
+    name: f.name,
+    phoneNumber: f.phone_number,
+    recurringValue: f.recurring_value === null ? null : formatAmount(f.recurring_value, currencyMinorDigits(account.currency)),
+    recurringFrequency: f.recurring_frequency,
+    billing: f.billing,
+    startDate: f.start_date,
+    endDate: f.end_date,
+    vatRate: decimalOrNull(f.vat_rate),
+    billedUntil: f.billed_until,
+    created: f.created_at.toISOString(),
+    updated: f.updated_at.toISOString(),
+  };
+}
+
+// ---- billing transactions (every field of the transactions document)
+
+const transactionShape = {
+  id: idString,
+  customerID: idString,
+  featureID: idString.nullable(),
+  invoiceID: idString.nullable(),
+  transactionType: z.string(),
+  transactionValue: amount,
+  transactionVATRate: z.string(),
+  transactionRefundedID: idString.nullable(),
+  ...Object.fromEntries(Object.keys(TEXT_FIELDS).map((k) => [k, z.string().nullable()])),
+  ...Object.fromEntries(Object.keys(SIDE_AMOUNT_FIELDS).map((k) => [k, amount.nullable()])),
+  ...Object.fromEntries(Object.keys(DATE_FIELDS).map((k) => [k, z.string().nullable()])),
+  ...Object.fromEntries(Object.keys(COUNT_FIELDS).map((k) => [k, z.number().int().nullable()])),
+  created: z.string(),
+  updated: z.string(),
+};
+export const transactionView = z.object(transactionShape).meta({ id: 'Transaction' });
+
+export function toTransactionView(t: BillingTransactionRow, account: Pick<AccountRow, 'currency'>): z.infer<typeof transactionView> {
+  const view: Record<string, unknown> = {
+    id: String(t.id),
+    customerID: String(t.customer_id),
+    featureID: idOrNull(t.feature_id),
+    invoiceID: idOrNull(t.invoice_id),
+    transactionType: t.transaction_type,
+    transactionValue: formatAmount(t.value, currencyMinorDigits(account.currency)),
+    transactionVATRate: formatDecimal(t.vat_rate),
+    transactionRefundedID: idOrNull(t.refunded_id),
+  };
+  const row = t as unknown as Record<string, unknown>;
+  for (const [field, column] of Object.entries(TEXT_FIELDS)) view[field] = row[column] ?? null;
+  for (const [field, column] of Object.entries(SIDE_AMOUNT_FIELDS)) view[field] = decimalOrNull(row[column] as string | null);
+  for (const [field, column] of Object.entries(DATE_FIELDS)) view[field] = row[column] ?? null;
+  for (const [field, column] of Object.entries(COUNT_FIELDS)) view[field] = row[column] ?? null;
+  view.created = t.created_at.toISOString();
+  view.updated = t.updated_at.toISOString();
+  return view as z.infer<typeof transactionView>;
+}
+
+// ---- invoices (every field of the invoices document)
+
+export const invoiceView = z
+  .object({
+    id: idString,
+    customerID: idString,
+    invoiceNumber: z.string().nullable(),
+    billingRun: idString.nullable(),
+    invoiceDate: z.string().nullable(),
+    cutoffDate: z.string().nullable(),
+    transactionCutoffDate: z.string().nullable(),
+    dueDate: z.string().nullable(),
+    paidDate: z.string().nullable(),
+    paymentMethod: z.string().nullable(),
+    invoiceAmount: amount,
+    invoiceVAT: amount,
+    invoiceReverseVAT: amount,
+    total: amount,
+    paidAmount: amount,
+    outstanding: amount,
+    invoiceCallCount: z.number().int(),
+    invoiceCallMinutes: z.number().int(),
+    invoiceChargesOneOff: amount,
+    invoiceChargesRecurring: amount,
+    invoiceChargesCalls: amount,
+    invoiceChargesRefunds: amount,
+    invoiceChargesLate: amount,
+    invoiceChargesInterest: amount,
+    invoiceChargesCarrierProvided: amount,
+    invoiceChargesManualBilling: amount,
+    invoiceChargesLowUsage: amount,
+    invoiceChargesManual: amount,
+    invoiceChargesDiscount: amount.meta({ description: 'Discounts (credits) on this invoice' }),
+    invoiceChargesNonCall: amount,
+    vatBreakdown: z.array(z.object({ rate: z.string(), net: amount, vat: amount })),
+    status: z.array(z.string()),
+    billStyle: z.string().nullable(),
+    invoiceMessage: z.string().nullable(),
+    invoiceUsageReportCustomerProfile: z.string().nullable(),
+    customerReference: z.string().nullable(),
+    purchaseOrderNumber: z.string().nullable(),
+    onlineBillType: z.string().nullable(),
+    emailBillType: z.string().nullable(),
+    postBillType: z.string().nullable(),
+    faxBillType: z.string().nullable(),
+    billTypes: z.array(z.string()),
+    currency: z.string(),
+    created: z.string(),
+    updated: z.string(),
+  })
+  .meta({ id: 'Invoice' });
+
+export function toInvoiceView(i: InvoiceRow, account: Pick<AccountRow, 'currency'>): z.infer<typeof invoiceView> {
+  const digits = currencyMinorDigits(account.currency);
+  const m = (v: string) => formatAmount(v, digits);
+  return {
+    id: String(i.id),
+    customerID: String(i.customer_id),
+    invoiceNumber: i.invoice_number,
+    billingRun: idOrNull(i.billing_run_id),
+    invoiceDate: i.invoice_date,
+    cutoffDate: i.cutoff_date,
+    transactionCutoffDate: i.transaction_cutoff_date,
+    dueDate: i.due_date,
+    paidDate: i.paid_date,
+    paymentMethod: i.payment_method,
+    invoiceAmount: m(i.invoice_amount),
+    invoiceVAT: m(i.invoice_vat),
+    invoiceReverseVAT: m(i.invoice_reverse_vat),
+    total: m(i.total),
+    paidAmount: m(i.paid_amount),
+    outstanding: m(outstanding(i)),
+    invoiceCallCount: i.call_count,
+    invoiceCallMinutes: i.call_minutes,
+    invoiceChargesOneOff: m(i.charges_one_off),
+    invoiceChargesRecurring: m(i.charges_recurring),
+    invoiceChargesCalls: m(i.charges_calls),
+    invoiceChargesRefunds: m(i.charges_refunds),
+    invoiceChargesLate: m(i.charges_late),
+    invoiceChargesInterest: m(i.charges_interest),
+    invoiceChargesCarrierProvided: m(i.charges_carrier_provided),
+    invoiceChargesManualBilling: m(i.charges_manual_billing),
+    invoiceChargesLowUsage: m(i.charges_low_usage),
+    invoiceChargesManual: m(i.charges_manual),
+    invoiceChargesDiscount: m(i.charges_discount),
+    invoiceChargesNonCall: m(nonCallCharges(i)),
+    vatBreakdown: i.vat_breakdown.map((line) => ({ rate: line.rate, net: m(line.net), vat: m(line.vat) })),
+    status: statusFlags(i),
+    billStyle: i.bill_style,
+    invoiceMessage: i.invoice_message,
+    invoiceUsageReportCustomerProfile: i.usage_report_profile,
+    customerReference: i.customer_reference,
+    purchaseOrderNumber: i.purchase_order_number,
+    onlineBillType: i.online_bill_type,
+    emailBillType: i.email_bill_type,
+    postBillType: i.post_bill_type,
+    faxBillType: i.fax_bill_type,
+    billTypes: i.bill_types,
+    currency: account.currency,
+    created: i.created_at.toISOString(),
+    updated: i.updated_at.toISOString(),
+  };
+}
+
+export const billingRunView = z
+  .object({
+    id: idString,
+    cutoffDate: z.string(),
+    status: z.enum(['running', 'completed', 'failed']),
+    customersBilled: z.number().int().meta({ description: 'Customers whose invoice the run completed' }),
+    invoicesCreated: z.number().int().meta({ description: 'Invoices the run made (the rest already existed, unsent)' }),
+    error: z.string().nullable(),
+    started: z.string(),
+    finished: z.string().nullable(),
+  })
+  .meta({ id: 'BillingRun' });
+
+export function toBillingRunView(r: BillingRunRow): z.infer<typeof billingRunView> {
+  return {
+    id: String(r.id),
+    cutoffDate: r.cutoff_date,
+    status: r.status,
+    customersBilled: r.customers_billed,
+    invoicesCreated: r.invoices_created,
+    error: r.error,
+    started: r.started_at.toISOString(),
+    finished: iso(r.finished_at),
+  };
+}

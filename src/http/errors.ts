@@ -1,0 +1,56 @@
+// Turns anything a route can throw into a DomainError, or leaves it as an unexpected error (a 500).
+// Each surface then maps the DomainError to its own wire shape, in one place.
+import type { FastifyError } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { DomainError } from '../shared/errors.ts';
+
+export interface ClassifiedError {
+  error: DomainError;
+  /** Overrides the surface's status for the code (413, 415 from the HTTP layer). */
+  status?: number;
+}
+
+const MAX_ISSUES_IN_HINT = 5;
+
+export function classifyError(err: unknown): ClassifiedError | undefined {
+  if (err instanceof DomainError) return { error: err };
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const context = (err as FastifyError).validationContext;
+    const issues = (err as FastifyError).validation!.slice(0, MAX_ISSUES_IN_HINT).map((v) => {
+      const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const keys = (v.params as { keys?: string[] }).keys;
+      if (v.keyword === 'unrecognized_keys' && keys) {
+        return { field: path ? `${path}.${keys[0]}` : keys[0]!, message: `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` };
+      }
+      return { field: path || context || 'request', message: v.message ?? 'is invalid' };
+    });
+    const first = issues[0]!;
+    const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+    return { error: new DomainError('invalid_input', message, first.field) };
+  }
+  const fastifyCode = (err as FastifyError | undefined)?.code;
+  switch (fastifyCode) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { error: new DomainError('malformed_request', `the request body is not valid JSON: ${(err as Error).message}`) };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { error: new DomainError('malformed_request', 'the request body is too large'), status: 413 };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { error: new DomainError('malformed_request', 'send the body as JSON with Content-Type: application/json'), status: 415 };
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return { error: new DomainError('malformed_request', 'the URL is malformed') };
+  }
+  // A JSON body that parsed into something a route cannot use (syntax errors reported by the parser).
+  if (err instanceof SyntaxError) return { error: new DomainError('malformed_request', `the request body is not valid JSON: ${err.message}`) };
+  const status = (err as { statusCode?: number } | undefined)?.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return { error: new DomainError('malformed_request', (err as Error).message), status };
+  }
+  // PostgreSQL unique violation: two requests raced for the same unique value.
+  if ((err as { code?: string } | undefined)?.code === '23505') {
+    return { error: new DomainError('conflict', 'a conflicting change was made at the same time; retry the request') };
+  }
+  return undefined;
+}

@@ -1,0 +1,59 @@
+// Idempotency-Key on POSTs that create things: the same key with the same request returns the first
+// response (with `Idempotent-Replayed: true`); with a different request, a 409. A key is claimed before
+// the work starts, so two identical requests racing each other cannot both run.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Ctx } from '../context.ts';
+import { claimIdempotencyKey, recordIdempotentResponse, releaseIdempotencyKey } from '../idempotency/repo.ts';
+import { DomainError, invalid } from '../shared/errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotencyKey?: string;
+  }
+}
+
+const HEADER = 'idempotency-key';
+const MAX_KEY_LENGTH = 255;
+
+function requestHash(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest('hex');
+}
+
+export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    const key = request.headers[HEADER];
+    if (request.method !== 'POST' || key === undefined || !request.principal) return;
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      throw invalid('Idempotency-Key', `must be 1 to ${MAX_KEY_LENGTH} characters`);
+    }
+    const hash = requestHash(request);
+    const existing = await claimIdempotencyKey(ctx.db, request.principal.accountId, key, hash);
+    if (!existing) {
+      request.idempotencyKey = key;
+      return;
+    }
+    if (existing.request_hash !== hash) {
+      throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+    }
+    if (existing.response_status === null) {
+      throw new DomainError('idempotency_key_in_progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
+    }
+    return reply
+      .status(existing.response_status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('idempotent-replayed', 'true')
+      .send(existing.response_body);
+  });
+
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const key = request.idempotencyKey;
+    if (key === undefined || !request.principal) return payload;
+    request.idempotencyKey = undefined;
+    if (reply.statusCode >= 500) await releaseIdempotencyKey(ctx.db, request.principal.accountId, key);
+    else await recordIdempotentResponse(ctx.db, request.principal.accountId, key, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+    return payload;
+  });
+}

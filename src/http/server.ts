@@ -1,0 +1,79 @@
+// The HTTP server: every wire surface is a plugin under its own prefix, with its own error shape.
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Ctx } from '../context.ts';
+import { BACKEND_PREFIX, backendApi } from './backend/index.ts';
+import { classifyError } from './errors.ts';
+
+export interface ServerOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Largest accepted request body. */
+  bodyLimitBytes?: number;
+}
+
+const VERSION = '0.1.0';
+
+export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    // Query strings like ?transaction_type=a&transaction_type=b arrive as arrays.
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // JSON bodies: an empty body is no body (clients often send Content-Type on a bodiless POST); the
+  // default parser (which rejects prototype-poisoning keys) handles the rest.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    defaultJsonParser(request, text, done);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Ringbill',
+        version: VERSION,
+        description:
+          'Open-source call billing. The backend API (/backend/api/v1) speaks the transactions and invoices documents: camelCase fields, amounts as decimal strings, errors as {"error", "error_code", "hint"}. Authenticate with `Authorization: Bearer KEY`. Lists are pages of at most `limit` rows (default 100, max 1000) ordered by id; the `Link` header (rel="next") and `X-Next-After` give the next page. POSTs that create accept an `Idempotency-Key` header.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/healthz',
+    { schema: { tags: ['Health'], summary: 'Ready to serve', response: { 200: z.object({ status: z.literal('ok'), database: z.string() }) } } },
+    async () => {
+      await sql`select 1`.execute(ctx.db);
+      return { status: 'ok' as const, database: ctx.database.kind };
+    },
+  );
+
+  // Outside any surface: a plain JSON error.
+  app.setErrorHandler((err, request, reply) => {
+    const classified = classifyError(err);
+    if (!classified) {
+      request.log.error({ err }, 'unexpected error');
+      return reply.status(500).send({ error: 'internal error' });
+    }
+    return reply.status(classified.status ?? 400).send({ error: classified.error.message });
+  });
+
+  await app.register(backendApi(ctx), { prefix: BACKEND_PREFIX });
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { Ctx } from '../context.ts';
+import { findAccount, takeNextInvoiceNumber } from '../accounts/repo.ts';
+import { findCustomer } from '../customers/repo.ts';
+import type { InvoiceRow } from '../db/schema.ts';
+import { addDays, isIsoDate, type IsoDate } from '../shared/dates.ts';
+import { DomainError, invalid, notFound } from '../shared/errors.ts';
+import { accountToday } from '../shared/today.ts';
+import { lockInvoiceWithCustomer } from './lock.ts';
+import { updateInvoice } from './repo.ts';
+
+export interface ApproveInput {
+  /** Defaults to today in the account's timezone. */
+  invoiceDate?: IsoDate | undefined;
+}
+
+/**
+ * Raises an unsent invoice: gives it the account's next invoice number, dates it, sets the due date from
+ * the customer's payment terms (or the account's), and freezes its contents.
+ */
+export async function approveInvoice(ctx: Ctx, accountId: number, invoiceId: number, input: ApproveInput = {}): Promise<InvoiceRow> {
+  if (input.invoiceDate !== undefined && !isIsoDate(input.invoiceDate)) throw invalid('invoiceDate', 'must be a date YYYY-MM-DD');
+  return ctx.db.transaction().execute(async (trx) => {
+    const invoice = await lockInvoiceWithCustomer(trx, accountId, invoiceId);
+    if (invoice.approved_at !== null) {
+      throw new DomainError('invoice_not_unsent', `invoice ${invoiceId} is already approved as ${invoice.invoice_number}`);
+    }
+    const account = await findAccount(trx, accountId);
+    const customer = await findCustomer(trx, accountId, invoice.customer_id);
+    if (!account || !customer) throw notFound('Invoice', invoiceId);
+    const now = ctx.now();
+    const invoiceDate = input.invoiceDate ?? accountToday(account, now);
+    const terms = customer.payment_terms_days ?? account.payment_terms_days;
+    const { prefix, number } = await takeNextInvoiceNumber(trx, accountId);
+    const approved = await updateInvoice(trx, accountId, invoiceId, {
+      invoice_number: `${prefix}${number}`,
+      invoice_date: invoiceDate,
+      due_date: addDays(invoiceDate, terms),
+      payment_method: invoice.payment_method ?? customer.payment_method,
+      approved_at: now,
+      updated_at: now,
+    });
+    if (!approved) throw notFound('Invoice', invoiceId);
+    return approved;
+  });
+}

@@ -1,0 +1,169 @@
+// Completing invoices for a cut-off: the heart of billing, shared by "create an invoice for a customer"
+// and billing runs. It works on a batch of customers at once with set-based statements, so a run over
+// thousands of customers costs a few statements per batch, not several per customer.
+import type { Executor } from '../context.ts';
+import type { AccountRow, FeatureRow, InvoiceRow, NewBillingTransaction } from '../db/schema.ts';
+import { recurringFeatures, setBilledUntil } from '../features/repo.ts';
+import { recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
+import { lockCustomers } from '../customers/repo.ts';
+import type { IsoDate } from '../shared/dates.ts';
+import { assert, invalid } from '../shared/errors.ts';
+import { currencyMinorDigits } from '../shared/money.ts';
+import {
+  attachQualifying,
+  customersWithQualifyingCharges,
+  detachNonQualifying,
+  findTransactions,
+  insertTransactions,
+  pinToInvoice,
+  type InclusionRule,
+} from '../transactions/repo.ts';
+import { recalculateInvoices } from './recalculate.ts';
+import { findUnsentInvoices, insertUnsentInvoices, listInvoicesByIds, recordRecurringBaseline, setCutoffs } from './repo.ts';
+
+export interface CompleteOptions {
+  cutoffDate: IsoDate;
+  transactionCutoffDate: IsoDate | null;
+  /** Charges to put on the invoice whatever their dates (one customer only). */
+  includeTransactionIds: number[];
+  billingRunId: number | null;
+  /** Make an invoice even if the customer has nothing to bill (an explicit request for one). */
+  evenIfEmpty: boolean;
+}
+
+export interface CompleteResult {
+  invoices: InvoiceRow[];
+  /** Invoices made by this call (the rest were the customers' existing unsent invoices). */
+  createdInvoiceIds: Set<number>;
+}
+
+/** Upper bound on one batch; callers split larger sets. */
+export const MAX_BATCH_CUSTOMERS = 1000;
+
+export async function completeInvoices(
+  trx: Executor,
+  account: AccountRow,
+  customerIds: number[],
+  options: CompleteOptions,
+  now: Date,
+): Promise<CompleteResult> {
+  assert(customerIds.length <= MAX_BATCH_CUSTOMERS, `batch of ${customerIds.length} customers exceeds ${MAX_BATCH_CUSTOMERS}`);
+  assert(options.includeTransactionIds.length === 0 || customerIds.length === 1, '_includeTransactionIDs applies to one customer');
+  const accountId = account.id;
+  const customers = await lockCustomers(trx, accountId, customerIds);
+  const lockedIds = customers.map((c) => c.id);
+  const rule: InclusionRule = options.transactionCutoffDate
+    ? { by: 'transactionDate', before: options.transactionCutoffDate }
+    : { by: 'billDate', before: options.cutoffDate };
+
+  const existing = await findUnsentInvoices(trx, accountId, lockedIds);
+  const invoiceByCustomer = new Map(existing.map((inv) => [inv.customer_id, inv.id]));
+
+  await checkIncluded(trx, accountId, lockedIds[0], invoiceByCustomer, options.includeTransactionIds);
+
+  // Recurring charges due, per customer (pure calculation over the features).
+  const minorDigits = currencyMinorDigits(account.currency);
+  const features = await recurringFeatures(trx, accountId, lockedIds);
+  const due = features.map((feature) => ({ feature, result: recurringChargesDue(toRecurring(feature), { ...options, minorDigits }) }));
+  const dueCustomers = new Set(due.filter((d) => d.result.charges.length > 0).map((d) => d.feature.customer_id));
+
+  // Which customers get an invoice: those with one already, or with anything to bill.
+  const withCharges = await customersWithQualifyingCharges(trx, accountId, lockedIds, rule);
+  const needInvoice = lockedIds.filter(
+    (id) =>
+      !invoiceByCustomer.has(id) &&
+      (options.evenIfEmpty || withCharges.has(id) || dueCustomers.has(id) || options.includeTransactionIds.length > 0),
+  );
+  const created = await insertUnsentInvoices(trx, accountId, needInvoice, now);
+  for (const inv of created) invoiceByCustomer.set(inv.customer_id, inv.id);
+  const invoiceIds = [...invoiceByCustomer.values()];
+
+  await setCutoffs(trx, accountId, invoiceIds, {
+    cutoffDate: options.cutoffDate,
+    transactionCutoffDate: options.transactionCutoffDate,
+    billingRunId: options.billingRunId,
+    now,
+  });
+  await detachNonQualifying(trx, accountId, invoiceIds, rule, now);
+  await attachQualifying(trx, accountId, invoiceIds, rule, now);
+  if (options.includeTransactionIds.length > 0) {
+    await pinToInvoice(trx, accountId, options.includeTransactionIds, invoiceByCustomer.get(lockedIds[0]!)!, now);
+  }
+
+  // Generated recurring charges go straight onto the invoice; features remember how far they are billed.
+  const rows: NewBillingTransaction[] = [];
+  const billedUntil: { featureId: number; billedUntil: IsoDate | null }[] = [];
+  const baselines = new Map<number, Record<string, string | null>>();
+  for (const { feature, result } of due) {
+    if (result.charges.length === 0) continue;
+    const invoiceId = invoiceByCustomer.get(feature.customer_id);
+    assert(invoiceId !== undefined, `customer ${feature.customer_id} has recurring charges but no invoice`);
+    for (const charge of result.charges) rows.push(recurringRow(account, feature, invoiceId, charge, now));
+    billedUntil.push({ featureId: feature.id, billedUntil: result.billedUntil });
+    const baseline = baselines.get(invoiceId) ?? {};
+    baseline[String(feature.id)] = feature.billed_until;
+    baselines.set(invoiceId, baseline);
+  }
+  await insertTransactions(trx, rows);
+  await setBilledUntil(trx, accountId, billedUntil);
+  for (const [invoiceId, baseline] of baselines) await recordRecurringBaseline(trx, accountId, invoiceId, baseline);
+
+  await recalculateInvoices(trx, account, invoiceIds, now);
+  return {
+    invoices: await listInvoicesByIds(trx, accountId, invoiceIds),
+    createdInvoiceIds: new Set(created.map((inv) => inv.id)),
+  };
+}
+
+async function checkIncluded(
+  trx: Executor,
+  accountId: number,
+  customerId: number | undefined,
+  invoiceByCustomer: Map<number, number>,
+  ids: number[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  const found = new Map((await findTransactions(trx, accountId, ids)).map((t) => [t.id, t]));
+  for (const id of ids) {
+    const t = found.get(id);
+    if (!t || t.customer_id !== customerId) throw invalid('_includeTransactionIDs', `transaction ${id} is not a charge of customer ${customerId}`);
+    if (t.invoice_id !== null && t.invoice_id !== invoiceByCustomer.get(t.customer_id)) {
+      throw invalid('_includeTransactionIDs', `transaction ${id} is already on invoice ${t.invoice_id}`);
+    }
+  }
+}
+
+function toRecurring(feature: FeatureRow) {
+  assert(feature.recurring_value !== null && feature.recurring_frequency !== null && feature.start_date !== null, `feature ${feature.id} recurring fields`);
+  return {
+    recurringValue: feature.recurring_value,
+    frequency: feature.recurring_frequency,
+    billing: feature.billing,
+    startDate: feature.start_date,
+    endDate: feature.end_date,
+    billedUntil: feature.billed_until,
+  };
+}
+
+function recurringRow(account: AccountRow, feature: FeatureRow, invoiceId: number, charge: RecurringCharge, now: Date): NewBillingTransaction {
+  const what = charge.credit ? 'credit' : feature.recurring_frequency;
+  return {
+    account_id: account.id,
+    customer_id: feature.customer_id,
+    feature_id: feature.id,
+    invoice_id: invoiceId,
+    origin: 'recurring',
+    transaction_type: 'recurring',
+    description: `${feature.name} ${what} ${charge.startDate} to ${charge.endDate}${charge.prorated && !charge.credit ? ' (pro rata)' : ''}`,
+    source: 'recurring',
+    feature_count: 1,
+    transaction_date: charge.startDate,
+    bill_date: feature.billing === 'advance' ? charge.startDate : charge.endDate,
+    start_date: charge.startDate,
+    end_date: charge.endDate,
+    value: charge.value,
+    vat_rate: feature.vat_rate ?? account.default_vat_rate,
+    created_at: now,
+    updated_at: now,
+  };
+}

@@ -1,0 +1,211 @@
+import { sql } from 'kysely';
+import type { Executor } from '../context.ts';
+import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
+import type { IsoDate } from '../shared/dates.ts';
+import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import type { ChargeGroup, InvoiceTotals } from './totals.ts';
+import type { TransactionType } from '../transactions/types.ts';
+
+export async function findInvoice(db: Executor, accountId: number, invoiceId: number): Promise<InvoiceRow | undefined> {
+  return db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('id', '=', invoiceId).executeTakeFirst();
+}
+
+export async function lockInvoice(db: Executor, accountId: number, invoiceId: number): Promise<InvoiceRow | undefined> {
+  return db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function findUnsentInvoices(db: Executor, accountId: number, customerIds: number[]): Promise<InvoiceRow[]> {
+  if (customerIds.length === 0) return [];
+  return db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', 'in', customerIds)
+    .where('approved_at', 'is', null)
+    .execute();
+}
+
+/** Creates empty unsent invoices. The caller holds the customers' locks, so none exists yet. */
+export async function insertUnsentInvoices(db: Executor, accountId: number, customerIds: number[], now: Date): Promise<InvoiceRow[]> {
+  if (customerIds.length === 0) return [];
+  return db
+    .insertInto('invoices')
+    .values(customerIds.map((customerId) => ({ account_id: accountId, customer_id: customerId, created_at: now, updated_at: now })))
+    .returningAll()
+    .execute();
+}
+
+export async function setCutoffs(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+  values: { cutoffDate: IsoDate; transactionCutoffDate: IsoDate | null; billingRunId: number | null; now: Date },
+): Promise<void> {
+  if (invoiceIds.length === 0) return;
+  await db
+    .updateTable('invoices')
+    .set({
+      cutoff_date: values.cutoffDate,
+      transaction_cutoff_date: values.transactionCutoffDate,
+      ...(values.billingRunId !== null ? { billing_run_id: values.billingRunId } : {}),
+      updated_at: values.now,
+    })
+    .where('account_id', '=', accountId)
+    .where('id', 'in', invoiceIds)
+    .execute();
+}
+
+/** Records, for each feature an invoice charges for the first time, how far it was billed before. */
+export async function recordRecurringBaseline(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  baseline: Record<string, string | null>,
+): Promise<void> {
+  // `new || old`: keys already recorded keep their first value.
+  await db
+    .updateTable('invoices')
+    .set({ recurring_baseline: sql`${JSON.stringify(baseline)}::jsonb || recurring_baseline` })
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .execute();
+}
+
+export interface InvoiceFilter {
+  customerId?: number | undefined;
+  /** 'raised' (default), 'unsent' or 'all'. */
+  state: 'raised' | 'unsent' | 'all';
+  invoiceNumber?: string | undefined;
+  undelivered?: boolean | undefined;
+  minDate?: IsoDate | undefined;
+  maxDate?: IsoDate | undefined;
+  minDueDate?: IsoDate | undefined;
+  maxDueDate?: IsoDate | undefined;
+  createdSince?: Date | undefined;
+  billingRunId?: number | undefined;
+}
+
+export async function listInvoices(db: Executor, accountId: number, filter: InvoiceFilter, page: PageRequest): Promise<Page<InvoiceRow>> {
+  let q = db.selectFrom('invoices').selectAll().where('account_id', '=', accountId);
+  if (filter.customerId !== undefined) q = q.where('customer_id', '=', filter.customerId);
+  if (filter.state === 'raised') q = q.where('approved_at', 'is not', null);
+  if (filter.state === 'unsent') q = q.where('approved_at', 'is', null);
+  if (filter.invoiceNumber !== undefined) q = q.where('invoice_number', '=', filter.invoiceNumber);
+  if (filter.undelivered) {
+    q = q
+      .where('emailed_at', 'is', null)
+      .where('downloaded_at', 'is', null)
+      .where('printed_at', 'is', null)
+      .where('delivered_at', 'is', null);
+  }
+  if (filter.minDate !== undefined) q = q.where('invoice_date', '>=', filter.minDate);
+  if (filter.maxDate !== undefined) q = q.where('invoice_date', '<=', filter.maxDate);
+  if (filter.minDueDate !== undefined) q = q.where('due_date', '>=', filter.minDueDate);
+  if (filter.maxDueDate !== undefined) q = q.where('due_date', '<=', filter.maxDueDate);
+  if (filter.createdSince !== undefined) q = q.where('created_at', '>=', filter.createdSince);
+  if (filter.billingRunId !== undefined) q = q.where('billing_run_id', '=', filter.billingRunId);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  const rows = await q.orderBy('id').limit(page.limit + 1).execute();
+  return toPage(rows, page.limit);
+}
+
+export async function updateInvoice(db: Executor, accountId: number, invoiceId: number, values: InvoiceUpdate): Promise<InvoiceRow | undefined> {
+  return db
+    .updateTable('invoices')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteInvoiceRow(db: Executor, accountId: number, invoiceId: number): Promise<void> {
+  await db.deleteFrom('invoices').where('account_id', '=', accountId).where('id', '=', invoiceId).execute();
+}
+
+export async function accountHasInvoices(db: Executor, accountId: number): Promise<boolean> {
+  const row = await db.selectFrom('invoices').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The charges on some invoices, summed by invoice, type and VAT rate. */
+export async function chargeGroups(db: Executor, accountId: number, invoiceIds: number[]): Promise<Map<number, ChargeGroup[]>> {
+  const out = new Map<number, ChargeGroup[]>(invoiceIds.map((id) => [id, []]));
+  if (invoiceIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('billing_transactions')
+    .select((eb) => [
+      'invoice_id',
+      'transaction_type',
+      'vat_rate',
+      eb.fn.sum<string>('value').as('value'),
+      sql<number>`coalesce(sum(call_count), 0)::bigint`.as('call_count'),
+      sql<number>`coalesce(sum(call_minutes), 0)::bigint`.as('call_minutes'),
+    ])
+    .where('account_id', '=', accountId)
+    .where('invoice_id', 'in', invoiceIds)
+    .groupBy(['invoice_id', 'transaction_type', 'vat_rate'])
+    .execute();
+  for (const row of rows) {
+    out.get(row.invoice_id!)!.push({
+      type: row.transaction_type as TransactionType,
+      vatRate: row.vat_rate,
+      value: String(row.value),
+      callCount: Number(row.call_count),
+      callMinutes: Number(row.call_minutes),
+    });
+  }
+  return out;
+}
+
+/** Writes computed totals to many invoices in one statement. */
+export async function saveTotals(db: Executor, accountId: number, totals: { invoiceId: number; totals: InvoiceTotals }[], now: Date): Promise<void> {
+  if (totals.length === 0) return;
+  const col = <T>(pick: (t: InvoiceTotals) => T) => totals.map((t) => pick(t.totals));
+  await sql`
+    update invoices as i set
+      invoice_amount = v.net, invoice_vat = v.vat, invoice_reverse_vat = v.reverse_vat, total = v.total,
+      call_count = v.call_count, call_minutes = v.call_minutes,
+      charges_one_off = v.one_off, charges_recurring = v.recurring, charges_calls = v.calls,
+      charges_refunds = v.refunds, charges_late = v.late, charges_interest = v.interest,
+      charges_carrier_provided = v.carrier_provided, charges_manual_billing = v.manual_billing,
+      charges_low_usage = v.low_usage, charges_manual = v.manual, charges_discount = v.discount,
+      vat_breakdown = v.vat_breakdown, updated_at = ${now}
+    from unnest(
+      ${totals.map((t) => t.invoiceId)}::bigint[],
+      ${col((t) => t.net)}::numeric[], ${col((t) => t.vat)}::numeric[], ${col((t) => t.reverseVat)}::numeric[],
+      ${col((t) => t.total)}::numeric[], ${col((t) => t.callCount)}::bigint[], ${col((t) => t.callMinutes)}::bigint[],
+      ${col((t) => t.charges.oneOff)}::numeric[], ${col((t) => t.charges.recurring)}::numeric[], ${col((t) => t.charges.calls)}::numeric[],
+      ${col((t) => t.charges.refunds)}::numeric[], ${col((t) => t.charges.late)}::numeric[], ${col((t) => t.charges.interest)}::numeric[],
+      ${col((t) => t.charges.carrierProvided)}::numeric[], ${col((t) => t.charges.manualBilling)}::numeric[],
+      ${col((t) => t.charges.lowUsage)}::numeric[], ${col((t) => t.charges.manual)}::numeric[], ${col((t) => t.charges.discount)}::numeric[],
+      ${col((t) => JSON.stringify(t.vatBreakdown))}::jsonb[]
+    ) as v(id, net, vat, reverse_vat, total, call_count, call_minutes, one_off, recurring, calls, refunds, late, interest,
+           carrier_provided, manual_billing, low_usage, manual, discount, vat_breakdown)
+    where i.account_id = ${accountId} and i.id = v.id and i.approved_at is null
+  `.execute(db);
+}
+
+/** Whether each invoice's customer is reverse-charged (VAT accounted for by the customer). */
+export async function reverseChargeByInvoice(db: Executor, accountId: number, invoiceIds: number[]): Promise<Map<number, boolean>> {
+  if (invoiceIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('invoices as i')
+    .innerJoin('customers as c', (join) => join.onRef('c.account_id', '=', 'i.account_id').onRef('c.id', '=', 'i.customer_id'))
+    .select(['i.id', 'c.reverse_charge'])
+    .where('i.account_id', '=', accountId)
+    .where('i.id', 'in', invoiceIds)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.reverse_charge]));
+}
+
+export async function listInvoicesByIds(db: Executor, accountId: number, invoiceIds: number[]): Promise<InvoiceRow[]> {
+  if (invoiceIds.length === 0) return [];
+  return db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('id', 'in', invoiceIds).orderBy('id').execute();
+}

@@ -1,0 +1,119 @@
+// Business dates are plain calendar dates ("YYYY-MM-DD") in the account's timezone; instants are Date
+// objects in UTC. Date arithmetic here is calendar arithmetic on day numbers, free of DST effects.
+
+export type IsoDate = string;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MS_PER_DAY = 86_400_000;
+
+export function isIsoDate(value: string): boolean {
+  const m = ISO_DATE.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1900 || year > 2999 || month < 1 || month > 12 || day < 1) return false;
+  return day <= daysInMonth(year, month);
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Days since 1970-01-01. */
+export function toDayNumber(date: IsoDate): number {
+  const m = ISO_DATE.exec(date);
+  if (!m) throw new Error(`not an ISO date: ${date}`);
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / MS_PER_DAY;
+}
+
+export function fromDayNumber(days: number): IsoDate {
+  return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  return fromDayNumber(toDayNumber(date) + days);
+}
+
+/** Adds calendar months; the day is clamped to the end of a shorter month (Jan 31 + 1 month = Feb 28/29). */
+export function addMonths(date: IsoDate, months: number): IsoDate {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const index = y * 12 + (m - 1) + months;
+  const year = Math.floor(index / 12);
+  const month = (index % 12) + 1;
+  const day = Math.min(d, daysInMonth(year, month));
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+  return toDayNumber(to) - toDayNumber(from);
+}
+
+export function minDate(a: IsoDate, b: IsoDate): IsoDate {
+  return a <= b ? a : b;
+}
+
+export function maxDate(a: IsoDate, b: IsoDate): IsoDate {
+  return a >= b ? a : b;
+}
+
+export function firstOfMonth(date: IsoDate): IsoDate {
+  return `${date.slice(0, 7)}-01`;
+}
+
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date of an instant in an IANA timezone. */
+export function dateInZone(instant: Date, timeZone: string): IsoDate {
+  let fmt = dateFormatters.get(timeZone);
+  if (!fmt) {
+    // en-CA formats as YYYY-MM-DD.
+    fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormatters.set(timeZone, fmt);
+  }
+  return fmt.format(instant);
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  if (timeZone.length === 0 || timeZone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Canonical spelling of a valid IANA zone (e.g. "europe/london" -> "Europe/London"). */
+export function canonicalTimeZone(timeZone: string): string {
+  return new Intl.DateTimeFormat('en', { timeZone }).resolvedOptions().timeZone;
+}
+
+/** The instant a calendar date begins in a timezone (midnight local time; DST-safe). */
+export function startOfDayInZone(date: IsoDate, timeZone: string): Date {
+  const utcMidnight = toDayNumber(date) * MS_PER_DAY;
+  // The zone's offset near that instant, applied twice to settle across a DST change.
+  let instant = utcMidnight - zoneOffsetMs(new Date(utcMidnight), timeZone);
+  instant = utcMidnight - zoneOffsetMs(new Date(instant), timeZone);
+  return new Date(instant);
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function zoneOffsetMs(instant: Date, timeZone: string): number {
+  let fmt = offsetFormatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    offsetFormatters.set(timeZone, fmt);
+  }
+  const parts = Object.fromEntries(fmt.formatToParts(instant).map((p) => [p.type, p.value]));
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}

@@ -1,0 +1,48 @@
+import type { Ctx, Executor } from '../context.ts';
+import { findAccount } from '../accounts/repo.ts';
+import { lockCustomer } from '../customers/repo.ts';
+import type { BillingTransactionRow } from '../db/schema.ts';
+import { recalculateInvoices } from '../invoices/recalculate.ts';
+import { lockInvoice } from '../invoices/repo.ts';
+import { DomainError, notFound } from '../shared/errors.ts';
+import { currencyMinorDigits } from '../shared/money.ts';
+import { checkRefund } from './guards.ts';
+import { checkTransactionRow, normaliseCreditSign, transactionColumns, type TransactionInput } from './input.ts';
+import { findTransaction, lockTransaction, updateTransactionRow } from './repo.ts';
+import type { TransactionType } from './types.ts';
+
+/** Locks a charge for a change (customer first, then charge, then its invoice) and checks it is unsent. */
+export async function lockEditableTransaction(trx: Executor, accountId: number, id: number): Promise<BillingTransactionRow> {
+  const seen = await findTransaction(trx, accountId, id);
+  if (!seen) throw notFound('Transaction', id);
+  await lockCustomer(trx, accountId, seen.customer_id);
+  const transaction = await lockTransaction(trx, accountId, id);
+  if (!transaction) throw notFound('Transaction', id);
+  if (transaction.invoice_id !== null) {
+    const invoice = await lockInvoice(trx, accountId, transaction.invoice_id);
+    if (invoice?.approved_at) {
+      throw new DomainError('invoice_not_unsent', `transaction ${id} is on approved invoice ${invoice.invoice_number} and cannot change`);
+    }
+  }
+  return transaction;
+}
+
+/** Changes a charge that is unbilled or on an unsent invoice. Charges on raised invoices are frozen. */
+export async function updateTransaction(ctx: Ctx, accountId: number, id: number, input: TransactionInput): Promise<BillingTransactionRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const account = await findAccount(trx, accountId);
+    if (!account) throw notFound('Account', accountId);
+    const current = await lockEditableTransaction(trx, accountId, id);
+    const type = (input.transactionType ?? current.transaction_type) as TransactionType;
+    const columns = transactionColumns(input, account, type);
+    const merged = { ...current, ...columns } as BillingTransactionRow;
+    merged.value = normaliseCreditSign(type, merged.value, currencyMinorDigits(account.currency));
+    checkTransactionRow(merged);
+    await checkRefund(trx, accountId, merged);
+    const now = ctx.now();
+    const updated = await updateTransactionRow(trx, accountId, id, { ...columns, value: merged.value, updated_at: now });
+    if (!updated) throw notFound('Transaction', id);
+    if (updated.invoice_id !== null) await recalculateInvoices(trx, account, [updated.invoice_id], now);
+    return updated;
+  });
+}
