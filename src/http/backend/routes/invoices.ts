@@ -53,7 +53,7 @@ const createBody = z
       .meta({ description: "Transactions to put on this invoice whatever their dates (the customer's, unbilled or already on it)" }),
   })
   .strict()
-  .optional();
+  .nullish();
 
 const updateBody = z
   .object({
@@ -223,7 +223,7 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx): void {
           .join(' ')} Errors: 400501 unknown action, 400503 missing parameters.`,
         params: idParams,
         querystring: z.object({ action: z.string().max(50).optional() }),
-        body: z.record(z.string(), z.unknown()).optional(),
+        body: z.record(z.string(), z.unknown()).nullish(),
         response: {
           200: z.any().meta({ description: 'The updated invoice, or the action\'s own response' }),
           400: errorBody,

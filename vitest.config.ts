@@ -1,0 +1,41 @@
+// Three projects: pure unit tests once, and the integration tests on each database.
+// PostgreSQL runs when TEST_DATABASE_URL is set or a server answers on 127.0.0.1:5432.
+import { connect } from 'node:net';
+import { defineConfig } from 'vitest/config';
+
+function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export default defineConfig(async () => {
+  const postgres = Boolean(process.env.TEST_DATABASE_URL) || (await portAnswers('127.0.0.1', 5432));
+  const integration = (db: 'pglite' | 'postgres') => ({
+    extends: true as const,
+    test: {
+      name: db,
+      include: ['test/integration/**/*.test.ts'],
+      env: { RINGBILL_TEST_DB: db },
+      globalSetup: ['test/helpers/global-setup.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
+    },
+  });
+  return {
+    test: {
+      projects: [
+        { extends: true as const, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+        integration('pglite'),
+        ...(postgres ? [integration('postgres')] : []),
+      ],
+    },
+  };
+});
