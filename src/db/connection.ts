@@ -1,7 +1,7 @@
 // One SQL dialect, PostgreSQL, two engines: PGlite (Postgres compiled to WASM, in-process, the default)
 // and a PostgreSQL server named by DATABASE_URL. Both return the same JS types for the same columns.
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, type LogConfig, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { DB } from './schema.ts';
@@ -60,6 +60,8 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
 export interface PostgresOptions {
   connectionString: string;
   maxConnections?: number;
+  /** Kysely query logging (benchmarks use it to see where time goes). */
+  log?: LogConfig;
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
@@ -76,7 +78,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   });
   // A connection that fails while idle must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(options.log ? { log: options.log } : {}) });
   return {
     kind: 'postgres',
     db,
