@@ -1,6 +1,8 @@
 // Business dates are plain calendar dates ("YYYY-MM-DD") in the account's timezone; instants are Date
 // objects in UTC. Date arithmetic here is calendar arithmetic on day numbers, free of DST effects.
 
+import { assert } from './errors.ts';
+
 export type IsoDate = string;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -87,13 +89,31 @@ export function canonicalTimeZone(timeZone: string): string {
   return new Intl.DateTimeFormat('en', { timeZone }).resolvedOptions().timeZone;
 }
 
-/** The instant a calendar date begins in a timezone (midnight local time; DST-safe). */
+/**
+ * The instant a calendar date begins in a timezone: local midnight, or, where a DST change skips
+ * midnight (America/Havana, America/Santiago: 00:00 jumps to 01:00), the first instant of that date.
+ */
 export function startOfDayInZone(date: IsoDate, timeZone: string): Date {
   const utcMidnight = toDayNumber(date) * MS_PER_DAY;
-  // The zone's offset near that instant, applied twice to settle across a DST change.
-  let instant = utcMidnight - zoneOffsetMs(new Date(utcMidnight), timeZone);
-  instant = utcMidnight - zoneOffsetMs(new Date(instant), timeZone);
-  return new Date(instant);
+  // Local midnight is within 14 hours of UTC midnight, so its offset is one of those in force from a day
+  // before to a day after (at most one DST change lies in between).
+  const candidates = [-MS_PER_DAY, 0, MS_PER_DAY].map((probe) => utcMidnight - zoneOffsetMs(new Date(utcMidnight + probe), timeZone));
+  // A candidate is local midnight if the offset in force at it is the one it was computed with. When
+  // clocks go back over midnight it occurs twice; the day begins at the first.
+  const midnights = candidates.filter((c) => c + zoneOffsetMs(new Date(c), timeZone) === utcMidnight);
+  if (midnights.length > 0) return new Date(Math.min(...midnights));
+  // Midnight was skipped: the day begins at the DST change, between the candidates. Binary search for the
+  // first millisecond whose local date is `date` (at most 27 steps for a day's span).
+  let before = Math.min(...candidates); // local date is before `date`
+  let from = Math.max(...candidates); // local date is `date` (or later, if the zone skipped the whole day)
+  assert(dateInZone(new Date(before), timeZone) < date && dateInZone(new Date(from), timeZone) >= date, `startOfDayInZone(${date}, ${timeZone})`);
+  for (let step = 0; from - before > 1; step++) {
+    assert(step < 64, 'startOfDayInZone: search did not converge');
+    const mid = before + Math.floor((from - before) / 2);
+    if (dateInZone(new Date(mid), timeZone) < date) before = mid;
+    else from = mid;
+  }
+  return new Date(from);
 }
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();

@@ -11,8 +11,8 @@ export type Money = Decimal;
 
 /** The most decimal places any stored amount may have (call-level charges keep sub-penny precision). */
 export const MAX_AMOUNT_SCALE = 6;
-/** Upper bound on any single amount: NUMERIC(20,6) holds 14 integer digits. */
-const MAX_ABS_AMOUNT = new Money('99999999999999');
+/** Upper bound on any single amount: NUMERIC(20,6) holds 14 integer digits and 6 decimals. */
+const MAX_ABS_AMOUNT = new Money('99999999999999.999999');
 
 const DECIMAL_PATTERN = /^-?\d{1,14}(\.\d{1,6})?$/;
 
@@ -64,16 +64,22 @@ export function decimalPlaces(value: Money): number {
   return value.decimalPlaces();
 }
 
-const minorDigitsCache = new Map<string, number>();
+/**
+ * ISO 4217 minor units of the currencies whose minor unit is not 2. Taken from the standard rather than
+ * from the platform's ICU data, which rounds some currencies for display (HUF, IDR, COP…) and can change
+ * with a Node upgrade; an invoice's precision must not.
+ */
+const ISO_4217_MINOR_UNITS: Readonly<Record<string, number>> = {
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0,
+  VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+  CLF: 4, UYW: 4,
+};
 
-/** Minor-unit digits of an ISO 4217 currency (GBP 2, JPY 0, BHD 3), from the platform's ICU data. */
+/** Minor-unit digits of an ISO 4217 currency (GBP 2, JPY 0, BHD 3). */
 export function currencyMinorDigits(currency: string): number {
-  const cached = minorDigitsCache.get(currency);
-  if (cached !== undefined) return cached;
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
-  if (digits === undefined) throw new Error(`no minor digits for ${currency}`);
-  minorDigitsCache.set(currency, digits);
-  return digits;
+  if (!isSupportedCurrency(currency)) throw new Error(`currencyMinorDigits(): ${currency} is not an ISO 4217 currency`);
+  return ISO_4217_MINOR_UNITS[currency] ?? 2;
 }
 
 const supportedCurrencies = new Set(Intl.supportedValuesOf('currency'));
