@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { createAccount } from '../src/accounts/create-account.ts';
+import { findAccount } from '../src/accounts/repo.ts';
+import { recalculateInvoices } from '../src/invoices/recalculate.ts';
 import { runBilling } from '../src/billing-runs/run-billing.ts';
 import { createCtx, type Ctx } from '../src/context.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/connection.ts';
@@ -81,6 +83,14 @@ async function load(ctx: Ctx, accountId: number, attached: boolean): Promise<voi
            ((g * 7919) % 9999 + 1) / 100.0, case when g % 10 = 0 then 0 else 20 end
     from generate_series(0, ${TRANSACTIONS - 1}) g
   `.execute(db);
+  if (attached) {
+    // The API keeps an unsent invoice's totals current as charges are posted; do the same here.
+    const invoiceIds = (await db.selectFrom('invoices').select('id').where('account_id', '=', accountId).execute()).map((r) => r.id);
+    const account = (await findAccount(db, accountId))!;
+    for (let i = 0; i < invoiceIds.length; i += 1000) {
+      await db.transaction().execute((trx) => recalculateInvoices(trx, account, invoiceIds.slice(i, i + 1000), new Date()));
+    }
+  }
   await sql`analyze`.execute(db);
 }
 

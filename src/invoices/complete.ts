@@ -14,12 +14,13 @@ import {
   customersWithQualifyingCharges,
   detachNonQualifying,
   findTransactions,
-  insertTransactions,
+  insertTransactionsQuietly,
   pinToInvoice,
   type InclusionRule,
 } from '../transactions/repo.ts';
-import { recalculateInvoices } from './recalculate.ts';
-import { findUnsentInvoices, insertUnsentInvoices, listInvoicesByIds, recordRecurringBaseline, setCutoffs } from './repo.ts';
+import { storedTotalsState } from './recalculate.ts';
+import { findUnsentInvoices, insertUnsentInvoices, listInvoicesByIds, recordRecurringBaselines, saveTotals, setCutoffs } from './repo.ts';
+import { applyChargeGroups, totalsFromState } from './totals.ts';
 
 export interface CompleteOptions {
   cutoffDate: IsoDate;
@@ -84,10 +85,11 @@ export async function completeInvoices(
     billingRunId: options.billingRunId,
     now,
   });
-  await detachNonQualifying(trx, accountId, invoiceIds, rule, now);
-  await attachQualifying(trx, accountId, invoiceIds, rule, now);
+  // What each invoice's totals change by: charges taken off, put on, and generated below.
+  const removed = await detachNonQualifying(trx, accountId, invoiceIds, rule, now);
+  const added = await attachQualifying(trx, accountId, invoiceIds, rule, now);
   if (options.includeTransactionIds.length > 0) {
-    await pinToInvoice(trx, accountId, options.includeTransactionIds, invoiceByCustomer.get(lockedIds[0]!)!, now);
+    added.push(...(await pinToInvoice(trx, accountId, options.includeTransactionIds, invoiceByCustomer.get(lockedIds[0]!)!, now)));
   }
 
   // Generated recurring charges go straight onto the invoice; features remember how far they are billed.
@@ -104,11 +106,29 @@ export async function completeInvoices(
     baseline[String(feature.id)] = feature.billed_until;
     baselines.set(invoiceId, baseline);
   }
-  await insertTransactions(trx, rows);
+  await insertTransactionsQuietly(trx, rows);
   await setBilledUntil(trx, accountId, billedUntil);
-  for (const [invoiceId, baseline] of baselines) await recordRecurringBaseline(trx, accountId, invoiceId, baseline);
+  await recordRecurringBaselines(trx, accountId, baselines);
+  for (const row of rows) {
+    added.push({ invoiceId: row.invoice_id!, type: 'recurring', vatRate: row.vat_rate, value: row.value, callCount: 0, callMinutes: 0 });
+  }
 
-  await recalculateInvoices(trx, account, invoiceIds, now);
+  // New totals from the stored ones and the changes: the customers' locks keep the stored ones current,
+  // and a run costs the same however many charges its invoices already hold.
+  const reverseCharge = new Map(customers.map((c) => [c.id, c.reverse_charge]));
+  const stored = new Map([...existing, ...created].map((inv) => [inv.id, inv]));
+  await saveTotals(
+    trx,
+    accountId,
+    invoiceIds.map((invoiceId) => {
+      const invoice = stored.get(invoiceId)!;
+      let state = storedTotalsState(invoice);
+      state = applyChargeGroups(state, removed.filter((g) => g.invoiceId === invoiceId), -1, minorDigits);
+      state = applyChargeGroups(state, added.filter((g) => g.invoiceId === invoiceId), 1, minorDigits);
+      return { invoiceId, totals: totalsFromState(state, { minorDigits, reverseCharge: reverseCharge.get(invoice.customer_id)! }) };
+    }),
+    now,
+  );
   return {
     invoices: await listInvoicesByIds(trx, accountId, invoiceIds),
     createdInvoiceIds: new Set(created.map((inv) => inv.id)),

@@ -3,7 +3,9 @@ import type { AccountRow } from '../db/schema.ts';
 import { assert } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../shared/money.ts';
 import { chargeGroups, reverseChargeByInvoice, saveTotals } from './repo.ts';
-import { computeInvoiceTotals } from './totals.ts';
+import { CHARGE_CATEGORIES, type ChargeCategory, computeInvoiceTotals, emptyTotalsState, type TotalsState } from './totals.ts';
+import type { InvoiceRow } from '../db/schema.ts';
+import { money } from '../shared/money.ts';
 
 /**
  * Recomputes the stored totals of unsent invoices from their charges. Called in the same transaction as
@@ -21,4 +23,28 @@ export async function recalculateInvoices(db: Executor, account: AccountRow, inv
     return { invoiceId, totals: computeInvoiceTotals(groups.get(invoiceId) ?? [], { minorDigits, reverseCharge }) };
   });
   await saveTotals(db, account.id, totals, now);
+}
+
+const CATEGORY_COLUMNS: Record<ChargeCategory, keyof InvoiceRow> = {
+  oneOff: 'charges_one_off',
+  recurring: 'charges_recurring',
+  calls: 'charges_calls',
+  refunds: 'charges_refunds',
+  late: 'charges_late',
+  interest: 'charges_interest',
+  carrierProvided: 'charges_carrier_provided',
+  manualBilling: 'charges_manual_billing',
+  lowUsage: 'charges_low_usage',
+  manual: 'charges_manual',
+  discount: 'charges_discount',
+};
+
+/** The totals state an invoice's stored totals describe (see TotalsState). */
+export function storedTotalsState(invoice: InvoiceRow): TotalsState {
+  const state = emptyTotalsState();
+  for (const category of CHARGE_CATEGORIES) state.categories[category] = money(invoice[CATEGORY_COLUMNS[category]] as string);
+  for (const line of invoice.vat_breakdown) state.rateNets.set(line.rate, money(line.net));
+  state.callCount = invoice.call_count;
+  state.callMinutes = invoice.call_minutes;
+  return state;
 }

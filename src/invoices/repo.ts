@@ -61,20 +61,23 @@ export async function setCutoffs(
     .execute();
 }
 
-/** Records, for each feature an invoice charges for the first time, how far it was billed before. */
-export async function recordRecurringBaseline(
+/**
+ * Records, for each feature an invoice charges for the first time, how far it was billed before
+ * (invoice id -> feature id -> billed_until), in one statement.
+ */
+export async function recordRecurringBaselines(
   db: Executor,
   accountId: number,
-  invoiceId: number,
-  baseline: Record<string, string | null>,
+  baselines: Map<number, Record<string, string | null>>,
 ): Promise<void> {
+  if (baselines.size === 0) return;
+  const entries = [...baselines.entries()];
   // `new || old`: keys already recorded keep their first value.
-  await db
-    .updateTable('invoices')
-    .set({ recurring_baseline: sql`${JSON.stringify(baseline)}::jsonb || recurring_baseline` })
-    .where('account_id', '=', accountId)
-    .where('id', '=', invoiceId)
-    .execute();
+  await sql`
+    update invoices as i set recurring_baseline = v.baseline || i.recurring_baseline
+    from unnest(${entries.map(([id]) => id)}::bigint[], ${entries.map(([, b]) => JSON.stringify(b))}::jsonb[]) as v(id, baseline)
+    where i.account_id = ${accountId} and i.id = v.id
+  `.execute(db);
 }
 
 export interface InvoiceFilter {

@@ -72,25 +72,60 @@ export interface TotalsOptions {
   reverseCharge: boolean;
 }
 
-export function computeInvoiceTotals(groups: readonly ChargeGroup[], options: TotalsOptions): InvoiceTotals {
-  const digits = options.minorDigits;
-  const byCategory = new Map<ChargeCategory, Money>(CHARGE_CATEGORIES.map((c) => [c, ZERO]));
-  const byRate = new Map<string, Money>();
-  let callCount = 0;
-  let callMinutes = 0;
+/**
+ * What an invoice's totals are made of: the sum of each category, the net of each VAT rate, and the call
+ * counts. It is enough to compute every total, and charges can be added to or taken from it, so a billing
+ * run can update totals from the charges it moves instead of re-reading every charge on the invoice.
+ */
+export interface TotalsState {
+  categories: Record<ChargeCategory, Money>;
+  /** VAT rate (canonical string, e.g. "20") -> net amount at that rate. */
+  rateNets: Map<string, Money>;
+  callCount: number;
+  callMinutes: number;
+}
+
+export function emptyTotalsState(): TotalsState {
+  return {
+    categories: Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, ZERO])) as Record<ChargeCategory, Money>,
+    rateNets: new Map(),
+    callCount: 0,
+    callMinutes: 0,
+  };
+}
+
+/** Adds (sign 1) or takes away (sign -1) charge groups. Returns a new state. */
+export function applyChargeGroups(state: TotalsState, groups: readonly ChargeGroup[], sign: 1 | -1, minorDigits: number): TotalsState {
+  const next: TotalsState = {
+    categories: { ...state.categories },
+    rateNets: new Map(state.rateNets),
+    callCount: state.callCount,
+    callMinutes: state.callMinutes,
+  };
   for (const group of groups) {
     const value = money(group.value);
-    assert(value.decimalPlaces() <= digits, `charge group value ${group.value} is finer than the minor unit`);
+    assert(value.decimalPlaces() <= minorDigits, `charge group value ${group.value} is finer than the minor unit`);
     const category = CATEGORY_OF_TYPE[group.type];
     assert(category !== undefined, `unknown transaction type ${group.type}`);
-    byCategory.set(category, byCategory.get(category)!.plus(value));
+    const signed = sign === 1 ? value : value.negated();
+    next.categories[category] = next.categories[category].plus(signed);
     const rate = formatDecimal(group.vatRate);
-    byRate.set(rate, (byRate.get(rate) ?? ZERO).plus(value));
-    callCount += group.callCount;
-    callMinutes += group.callMinutes;
+    next.rateNets.set(rate, (next.rateNets.get(rate) ?? ZERO).plus(signed));
+    next.callCount += sign * group.callCount;
+    next.callMinutes += sign * group.callMinutes;
   }
+  return next;
+}
 
-  const vatBreakdown: VatLine[] = [...byRate.entries()]
+export function computeInvoiceTotals(groups: readonly ChargeGroup[], options: TotalsOptions): InvoiceTotals {
+  return totalsFromState(applyChargeGroups(emptyTotalsState(), groups, 1, options.minorDigits), options);
+}
+
+/** Every total of an invoice from its state. VAT lines are listed for rates with a non-zero net. */
+export function totalsFromState(state: TotalsState, options: TotalsOptions): InvoiceTotals {
+  const digits = options.minorDigits;
+  const vatBreakdown: VatLine[] = [...state.rateNets.entries()]
+    .filter(([, net]) => !net.isZero())
     .sort(([a], [b]) => money(a).comparedTo(money(b)))
     .map(([rate, net]) => ({
       rate,
@@ -98,27 +133,27 @@ export function computeInvoiceTotals(groups: readonly ChargeGroup[], options: To
       vat: formatAmount(roundTo(net.times(rate).dividedBy(100), digits), digits),
     }));
 
-  const net = [...byCategory.values()].reduce((a, b) => a.plus(b), ZERO);
+  const net = CHARGE_CATEGORIES.reduce((a, c) => a.plus(state.categories[c]), ZERO);
   const vatDue = vatBreakdown.reduce((a, line) => a.plus(line.vat), ZERO);
   const vat = options.reverseCharge ? ZERO : vatDue;
   const reverseVat = options.reverseCharge ? vatDue : ZERO;
   const total = net.plus(vat);
-  const calls = byCategory.get('calls')!;
 
   // The invariants the bill relies on.
   assert(vatBreakdown.reduce((a, l) => a.plus(l.net), ZERO).equals(net), 'VAT groups must cover the net amount');
   assert(total.minus(vat).equals(net), 'net + VAT = total');
+  assert(state.callCount >= 0 && state.callMinutes >= 0, 'call counts are never negative');
 
-  const charges = Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, formatAmount(byCategory.get(c)!, digits)])) as Record<ChargeCategory, string>;
+  const charges = Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, formatAmount(state.categories[c], digits)])) as Record<ChargeCategory, string>;
   return {
     charges,
     net: formatAmount(net, digits),
-    nonCall: formatAmount(net.minus(calls), digits),
+    nonCall: formatAmount(net.minus(state.categories.calls), digits),
     vat: formatAmount(vat, digits),
     reverseVat: formatAmount(reverseVat, digits),
     total: formatAmount(total, digits),
-    callCount,
-    callMinutes,
+    callCount: state.callCount,
+    callMinutes: state.callMinutes,
     vatBreakdown,
   };
 }

@@ -1,8 +1,18 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { BillingTransactionRow, BillingTransactionUpdate, NewBillingTransaction } from '../db/schema.ts';
+import type { ChargeGroup } from '../invoices/totals.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import type { TransactionType } from './types.ts';
+
+/** Inserts charges in multi-row statements of bounded size, without reading them back. */
+export async function insertTransactionsQuietly(db: Executor, rows: NewBillingTransaction[]): Promise<void> {
+  const CHUNK = 500; // 40-odd columns each: well under PostgreSQL's 65,535 parameters
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await db.insertInto('billing_transactions').values(rows.slice(i, i + CHUNK)).execute();
+  }
+}
 
 /** Inserts charges in multi-row statements of bounded size. */
 export async function insertTransactions(db: Executor, rows: NewBillingTransaction[]): Promise<BillingTransactionRow[]> {
@@ -93,38 +103,80 @@ function ruleColumn(rule: InclusionRule) {
   return rule.by === 'billDate' ? 't.bill_date' : 't.transaction_date';
 }
 
-/**
- * Takes entered charges that no longer qualify off unsent invoices, so they wait for a later one.
- * Generated recurring charges and charges attached explicitly (pinned) stay.
- */
-export async function detachNonQualifying(db: Executor, accountId: number, invoiceIds: number[], rule: InclusionRule, now: Date): Promise<void> {
-  if (invoiceIds.length === 0) return;
-  await db
-    .updateTable('billing_transactions as t')
-    .set({ invoice_id: null, updated_at: now })
-    .where('t.account_id', '=', accountId)
-    .where('t.invoice_id', 'in', invoiceIds)
-    .where('t.origin', '=', 'api')
-    .where('t.pinned', '=', false)
-    .where(ruleColumn(rule), '>=', rule.before)
-    .execute();
+/** Charges moved onto or off an invoice, summed by type and VAT rate: what its totals change by. */
+export interface MovedGroup extends ChargeGroup {
+  invoiceId: number;
 }
 
-/** Puts each customer's unbilled qualifying charges on that customer's unsent invoice. */
-export async function attachQualifying(db: Executor, accountId: number, invoiceIds: number[], rule: InclusionRule, now: Date): Promise<void> {
-  if (invoiceIds.length === 0) return;
-  await db
-    .updateTable('billing_transactions as t')
-    .from('invoices as i')
-    .set({ invoice_id: sql<number>`i.id`, updated_at: now })
-    .where('i.account_id', '=', accountId)
-    .where('i.id', 'in', invoiceIds)
-    .where('i.approved_at', 'is', null)
-    .where('t.account_id', '=', accountId)
-    .whereRef('t.customer_id', '=', 'i.customer_id')
-    .where('t.invoice_id', 'is', null)
-    .where(ruleColumn(rule), '<', rule.before)
-    .execute();
+type MovedRow = { invoice_id: number | null; transaction_type: string; vat_rate: string; value: string; call_count: number; call_minutes: number };
+
+function toMovedGroups(rows: MovedRow[]): MovedGroup[] {
+  return rows.map((r) => ({
+    invoiceId: Number(r.invoice_id),
+    type: r.transaction_type as TransactionType,
+    vatRate: r.vat_rate,
+    value: String(r.value),
+    callCount: Number(r.call_count),
+    callMinutes: Number(r.call_minutes),
+  }));
+}
+
+/**
+ * Takes entered charges that no longer qualify off unsent invoices, so they wait for a later one.
+ * Generated recurring charges and charges attached explicitly (pinned) stay. Returns what was taken off.
+ */
+export async function detachNonQualifying(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+  rule: InclusionRule,
+  now: Date,
+): Promise<MovedGroup[]> {
+  if (invoiceIds.length === 0) return [];
+  const column = rule.by === 'billDate' ? 'bill_date' : 'transaction_date';
+  const result = await sql<MovedRow>`
+    with moved as (
+      update billing_transactions as t
+      set invoice_id = null, updated_at = ${now}
+      from (select id, invoice_id from billing_transactions
+            where account_id = ${accountId} and invoice_id = any(${invoiceIds}::bigint[])
+              and origin = 'api' and not pinned and ${sql.ref(column)} >= ${rule.before}
+            for update) as old
+      where t.account_id = ${accountId} and t.id = old.id
+      returning old.invoice_id, t.transaction_type, t.vat_rate, t.value, t.call_count, t.call_minutes
+    )
+    select invoice_id, transaction_type, vat_rate, sum(value) as value,
+           coalesce(sum(call_count), 0)::bigint as call_count, coalesce(sum(call_minutes), 0)::bigint as call_minutes
+    from moved group by invoice_id, transaction_type, vat_rate
+  `.execute(db);
+  return toMovedGroups(result.rows);
+}
+
+/** Puts each customer's unbilled qualifying charges on that customer's unsent invoice; returns what moved. */
+export async function attachQualifying(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+  rule: InclusionRule,
+  now: Date,
+): Promise<MovedGroup[]> {
+  if (invoiceIds.length === 0) return [];
+  const column = rule.by === 'billDate' ? 't.bill_date' : 't.transaction_date';
+  const result = await sql<MovedRow>`
+    with moved as (
+      update billing_transactions as t
+      set invoice_id = i.id, updated_at = ${now}
+      from invoices as i
+      where i.account_id = ${accountId} and i.id = any(${invoiceIds}::bigint[]) and i.approved_at is null
+        and t.account_id = ${accountId} and t.customer_id = i.customer_id and t.invoice_id is null
+        and ${sql.ref(column)} < ${rule.before}
+      returning t.invoice_id, t.transaction_type, t.vat_rate, t.value, t.call_count, t.call_minutes
+    )
+    select invoice_id, transaction_type, vat_rate, sum(value) as value,
+           coalesce(sum(call_count), 0)::bigint as call_count, coalesce(sum(call_minutes), 0)::bigint as call_minutes
+    from moved group by invoice_id, transaction_type, vat_rate
+  `.execute(db);
+  return toMovedGroups(result.rows);
 }
 
 /** Customers among these with unbilled charges that qualify for an invoice under the rule. */
@@ -142,14 +194,27 @@ export async function customersWithQualifyingCharges(db: Executor, accountId: nu
   return new Set(rows.map((r) => r.customer_id));
 }
 
-export async function pinToInvoice(db: Executor, accountId: number, ids: number[], invoiceId: number, now: Date): Promise<void> {
-  if (ids.length === 0) return;
+/** Pins charges to an invoice (named in _includeTransactionIDs); returns those that were unbilled before. */
+export async function pinToInvoice(db: Executor, accountId: number, ids: number[], invoiceId: number, now: Date): Promise<MovedGroup[]> {
+  if (ids.length === 0) return [];
   await db
     .updateTable('billing_transactions')
-    .set({ invoice_id: invoiceId, pinned: true, updated_at: now })
+    .set({ pinned: true, updated_at: now })
     .where('account_id', '=', accountId)
     .where('id', 'in', ids)
+    .where('invoice_id', '=', invoiceId)
     .execute();
+  const result = await sql<MovedRow>`
+    with moved as (
+      update billing_transactions set invoice_id = ${invoiceId}, pinned = true, updated_at = ${now}
+      where account_id = ${accountId} and id = any(${ids}::bigint[]) and invoice_id is null
+      returning invoice_id, transaction_type, vat_rate, value, call_count, call_minutes
+    )
+    select invoice_id, transaction_type, vat_rate, sum(value) as value,
+           coalesce(sum(call_count), 0)::bigint as call_count, coalesce(sum(call_minutes), 0)::bigint as call_minutes
+    from moved group by invoice_id, transaction_type, vat_rate
+  `.execute(db);
+  return toMovedGroups(result.rows);
 }
 
 /** On deleting an unsent invoice: entered charges go back to unbilled, generated ones are removed. */
