@@ -10,6 +10,30 @@ export async function findAccount(db: Executor, accountId: number): Promise<Acco
   return db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
 }
 
+/** Locks the account row, so that checks against its settings hold until the transaction ends. */
+export async function lockAccount(db: Executor, accountId: number): Promise<AccountRow | undefined> {
+  return db.selectFrom('accounts').selectAll().where('id', '=', accountId).forUpdate().executeTakeFirst();
+}
+
+/**
+ * The first kind of record in the account that holds an amount in its currency, if any: invoices, charges
+ * (unbilled ones included) or features' recurring charges. Any of them fixes the currency.
+ */
+export async function recordsPricedInCurrency(db: Executor, accountId: number): Promise<'invoices' | 'charges' | 'recurring charges' | undefined> {
+  const invoice = await db.selectFrom('invoices').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+  if (invoice) return 'invoices';
+  const charge = await db.selectFrom('billing_transactions').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+  if (charge) return 'charges';
+  const recurring = await db
+    .selectFrom('features')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('recurring_value', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  return recurring ? 'recurring charges' : undefined;
+}
+
 export async function listAccounts(db: Executor, limit: number): Promise<AccountRow[]> {
   return db.selectFrom('accounts').selectAll().orderBy('id').limit(limit).execute();
 }
@@ -21,7 +45,7 @@ export async function updateAccount(
 ): Promise<AccountRow | undefined> {
   return db
     .updateTable('accounts')
-    .set({ ...values, updated_at: new Date() })
+    .set({ updated_at: new Date(), ...values })
     .where('id', '=', accountId)
     .returningAll()
     .executeTakeFirst();

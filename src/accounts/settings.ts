@@ -45,7 +45,11 @@ export function validateAccountSettings(input: AccountSettingsInput): AccountCol
   }
   if (input.timezone !== undefined) {
     if (!isValidTimeZone(input.timezone)) throw invalid('timezone', `"${input.timezone}" is not an IANA timezone (e.g. Europe/London)`);
-    out.timezone = canonicalTimeZone(input.timezone);
+    // The canonical form fixes the case ("europe/london" -> "Europe/London"). Beyond case, keep the name as
+    // given: ICU maps some current IANA names to retired aliases (Asia/Kolkata -> Asia/Calcutta,
+    // Europe/Kyiv -> Europe/Kiev), which would show the user a name they did not choose.
+    const canonical = canonicalTimeZone(input.timezone);
+    out.timezone = canonical.toLowerCase() === input.timezone.toLowerCase() ? canonical : input.timezone;
   }
   if (input.currency !== undefined) {
     const currency = input.currency.toUpperCase();

@@ -11,6 +11,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotencyKey?: string;
   }
+  interface FastifyContextConfig {
+    /**
+     * false for a route whose response carries a secret shown once (a new API key): replaying it would mean
+     * storing the secret, so an Idempotency-Key is refused there.
+     */
+    idempotent?: boolean;
+  }
 }
 
 const HEADER = 'idempotency-key';
@@ -26,6 +33,9 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers[HEADER];
     if (request.method !== 'POST' || key === undefined || !request.principal) return;
+    if (request.routeOptions.config?.idempotent === false) {
+      throw invalid('Idempotency-Key', 'is not accepted here: the response carries a secret that is shown once and never stored');
+    }
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw invalid('Idempotency-Key', `must be 1 to ${MAX_KEY_LENGTH} characters`);
     }

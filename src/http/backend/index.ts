@@ -20,6 +20,10 @@ export const BACKEND_PREFIX = '/backend/api/v1';
 export function backendApi(ctx: Ctx) {
   return async function backend(app: ZodApp): Promise<void> {
     app.setErrorHandler(backendErrorHandler);
+    // Bodies on this surface are JSON only. Fastify also parses text/plain by default, which would turn a
+    // wrongly labelled body into a string and a confusing 400 "expected object"; without the parser it is
+    // a 415 naming the content type to use.
+    app.removeContentTypeParser('text/plain');
     app.setNotFoundHandler((request, reply) =>
       backendErrorHandler(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
     );

@@ -15,7 +15,7 @@ const updateBody = z
   .object({
     name: shortText.optional(),
     timezone: z.string().max(64).optional().meta({ description: 'IANA timezone; existing API keys keep the one they were made with' }),
-    currency: z.string().length(3).optional().meta({ description: 'ISO 4217; fixed once the account has invoices' }),
+    currency: z.string().length(3).optional().meta({ description: 'ISO 4217; fixed once the account has invoices, charges or recurring charges' }),
     defaultVatRate: amountInput.optional(),
     paymentTermsDays: z.number().int().min(0).max(365).optional(),
     invoicePrefix: z.string().max(20).optional(),
@@ -56,11 +56,13 @@ export function accountRoutes(app: ZodApp, ctx: Ctx): void {
   app.post(
     '/apiKeys',
     {
-      config: { level: KeyLevel.expert },
+      // The response holds the new key, which is never stored, so it cannot be replayed.
+      config: { level: KeyLevel.expert, idempotent: false },
       schema: {
         tags: ['Account'],
         summary: 'Create an API key',
-        description: 'Levels 1 (read) to 5 (expert). The key records the account timezone as it is now.',
+        description:
+          'Levels 1 (read) to 5 (expert). The key records the account timezone as it is now. The key is in this response only (only its hash is stored), so this POST does not accept an Idempotency-Key (400).',
         body: z.object({ level: z.number().int().min(1).max(5), name: shortText.nullish() }).strict(),
         response: { 201: createdKeyView, 400: errorBody },
       },
