@@ -33,7 +33,9 @@ export function featureColumns(input: FeatureInput, account: Pick<AccountRow, 'c
       const digits = currencyMinorDigits(account.currency);
       const text = typeof input.recurringValue === 'number' ? String(input.recurringValue) : input.recurringValue.trim();
       if (!isDecimalString(text, digits)) throw invalid('recurringValue', `must be an amount with at most ${digits} decimal places, e.g. "15.00"`);
-      out.recurring_value = formatAmount(money(text), digits);
+      const value = money(text);
+      if (value.isNegative()) throw invalid('recurringValue', 'must be zero or more; credit a customer with a refund or discount charge');
+      out.recurring_value = formatAmount(value, digits);
     }
   }
   if (input.recurringFrequency !== undefined) out.recurring_frequency = input.recurringFrequency;

@@ -3,6 +3,7 @@ import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
 import type { FeatureRow } from '../db/schema.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
+import { accountToday } from '../shared/today.ts';
 import { checkFeature, featureColumns, type FeatureInput } from './input.ts';
 import { findFeature, findPhoneNumberClash, updateFeatureRow } from './repo.ts';
 
@@ -26,6 +27,8 @@ export async function updateFeature(ctx: Ctx, accountId: number, featureId: numb
     const merged = { ...current, ...columns } as FeatureRow;
     if (merged.recurring_value !== null && merged.recurring_frequency === null) merged.recurring_frequency = 'monthly';
     if (merged.recurring_value === null) merged.recurring_frequency = null;
+    // As on create: a recurring charge added later starts today unless told otherwise.
+    if (merged.recurring_value !== null && merged.start_date === null) merged.start_date = accountToday(account, ctx.now());
     checkFeature(merged);
     if (merged.phone_number) {
       const clash = await findPhoneNumberClash(trx, accountId, merged.phone_number, merged.start_date, merged.end_date, featureId);
@@ -34,6 +37,7 @@ export async function updateFeature(ctx: Ctx, accountId: number, featureId: numb
     const updated = await updateFeatureRow(trx, accountId, featureId, {
       ...columns,
       recurring_frequency: merged.recurring_frequency,
+      start_date: merged.start_date,
       updated_at: ctx.now(),
     });
     if (!updated) throw notFound('Feature', featureId);

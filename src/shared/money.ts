@@ -11,10 +11,13 @@ export type Money = Decimal;
 
 /** The most decimal places any stored amount may have (call-level charges keep sub-penny precision). */
 export const MAX_AMOUNT_SCALE = 6;
-/** Upper bound on any single amount: NUMERIC(20,6) holds 14 integer digits and 6 decimals. */
-const MAX_ABS_AMOUNT = new Money('99999999999999.999999');
+/**
+ * An amount entered has at most 12 integer digits (under a trillion): one row fits NUMERIC(20,6) with room
+ * to spare, and totals (unbounded NUMERIC) can never overflow.
+ */
+export const MAX_INTEGER_DIGITS = 12;
 
-const DECIMAL_PATTERN = /^-?\d{1,14}(\.\d{1,6})?$/;
+const DECIMAL_PATTERN = new RegExp(`^-?\\d{1,${MAX_INTEGER_DIGITS}}(\\.\\d{1,${MAX_AMOUNT_SCALE}})?$`);
 
 export function isDecimalString(value: string, maxScale = MAX_AMOUNT_SCALE): boolean {
   if (!DECIMAL_PATTERN.test(value)) return false;
@@ -22,7 +25,7 @@ export function isDecimalString(value: string, maxScale = MAX_AMOUNT_SCALE): boo
   return dot === -1 || value.length - dot - 1 <= maxScale;
 }
 
-/** Parses a decimal string (already validated) into Money. Throws on anything else: a programmer error. */
+/** Parses a decimal string (validated, or read from the database) into Money. Throws on anything else. */
 export function money(value: string | number | Money): Money {
   if (value instanceof Decimal) return new Money(value);
   if (typeof value === 'number') {
@@ -30,7 +33,7 @@ export function money(value: string | number | Money): Money {
     return new Money(value);
   }
   const parsed = new Money(value);
-  if (!parsed.isFinite() || parsed.abs().greaterThan(MAX_ABS_AMOUNT)) throw new Error(`money(): amount out of range: ${value}`);
+  if (!parsed.isFinite()) throw new Error(`money(): not a finite amount: ${value}`);
   return parsed;
 }
 

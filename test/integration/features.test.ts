@@ -417,7 +417,7 @@ describe('PATCH /features/:id', () => {
     expect(await featureRow(feature.id)).toMatchObject({ recurring_value: null, recurring_frequency: null });
   });
 
-  it('adds a recurring charge (monthly by default) to a feature with a start date, and asks for one otherwise', async () => {
+  it('adds a recurring charge (monthly by default) to a feature, starting today when it has no start date', async () => {
     const { api } = await h.account();
     const customer = await makeCustomer(api);
     const dated = await makeFeature(api, customer.id, { startDate: '2026-02-01' });
@@ -425,16 +425,29 @@ describe('PATCH /features/:id', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ recurringValue: '4.99', recurringFrequency: 'monthly', startDate: '2026-02-01' });
 
-    // Unlike create, PATCH does not default the start date: the charge would start from an unstated day.
-    const undated = await makeFeature(api, customer.id);
+    // As on create, the start date defaults to today in the account's timezone (London here).
+    h.setNow(new Date('2026-06-30T23:30:00Z'));
+    try {
+      const undated = await makeFeature(api, customer.id);
+      const added = await api.patch(`/features/${undated.id}`, { recurringValue: '4.99' });
+      expect(added.status).toBe(200);
+      expect(added.body).toMatchObject({ recurringValue: '4.99', recurringFrequency: 'monthly', startDate: '2026-07-01' });
+    } finally {
+      h.setNow(undefined);
+    }
+  });
+
+  it('refuses a negative recurring value', async () => {
+    const { api, id: accountId } = await h.account();
+    const customer = await makeCustomer(api);
     expectError(
-      await api.patch(`/features/${undated.id}`, { recurringValue: '4.99' }),
+      await api.post(`/customers/${customer.id}/features`, { name: 'Line', recurringValue: '-5.00' }),
       400,
       400001,
       'Invalid Parameter',
-      'startDate: is required with a recurring charge',
+      'recurringValue: must be zero or more; credit a customer with a refund or discount charge',
     );
-    expect((await featureRow(undated.id))!.recurring_value).toBeNull();
+    expect(await featureIdsOf(accountId)).toStrictEqual([]);
   });
 
   it('validates dates and values, naming the field', async () => {

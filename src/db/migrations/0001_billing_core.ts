@@ -1,6 +1,6 @@
 // Every table is keyed by account: `account_id` leads every primary and unique key and every index, so
 // each query is scoped to one tenant and the schema can be distributed by account (Citus) unchanged.
-// Amounts are NUMERIC(20,6); business dates are DATE in the account's timezone; instants are timestamptz.
+// Amounts are NUMERIC(20,6) per row and unbounded NUMERIC for invoice totals; business dates are DATE in the account's timezone; instants are timestamptz.
 
 export const up = /* sql */ `
 create table accounts (
@@ -102,24 +102,24 @@ create table invoices (
   due_date date,
   paid_date date,
   payment_method text,
-  invoice_amount numeric(20,6) not null default 0,
-  invoice_vat numeric(20,6) not null default 0,
-  invoice_reverse_vat numeric(20,6) not null default 0,
-  total numeric(20,6) not null default 0,
-  paid_amount numeric(20,6) not null default 0,
+  invoice_amount numeric not null default 0,
+  invoice_vat numeric not null default 0,
+  invoice_reverse_vat numeric not null default 0,
+  total numeric not null default 0,
+  paid_amount numeric not null default 0,
   call_count bigint not null default 0,
   call_minutes bigint not null default 0,
-  charges_one_off numeric(20,6) not null default 0,
-  charges_recurring numeric(20,6) not null default 0,
-  charges_calls numeric(20,6) not null default 0,
-  charges_refunds numeric(20,6) not null default 0,
-  charges_late numeric(20,6) not null default 0,
-  charges_interest numeric(20,6) not null default 0,
-  charges_carrier_provided numeric(20,6) not null default 0,
-  charges_manual_billing numeric(20,6) not null default 0,
-  charges_low_usage numeric(20,6) not null default 0,
-  charges_manual numeric(20,6) not null default 0,
-  charges_discount numeric(20,6) not null default 0,
+  charges_one_off numeric not null default 0,
+  charges_recurring numeric not null default 0,
+  charges_calls numeric not null default 0,
+  charges_refunds numeric not null default 0,
+  charges_late numeric not null default 0,
+  charges_interest numeric not null default 0,
+  charges_carrier_provided numeric not null default 0,
+  charges_manual_billing numeric not null default 0,
+  charges_low_usage numeric not null default 0,
+  charges_manual numeric not null default 0,
+  charges_discount numeric not null default 0,
   vat_breakdown jsonb not null default '[]',
   bill_style text,
   invoice_message text,
