@@ -19,7 +19,16 @@ import {
   type InclusionRule,
 } from '../transactions/repo.ts';
 import { storedTotalsState } from './recalculate.ts';
-import { findUnsentInvoices, insertUnsentInvoices, listInvoicesByIds, recordRecurringBaselines, saveTotals, setCutoffs } from './repo.ts';
+import {
+  findUnsentInvoices,
+  insertUnsentInvoices,
+  invoicesHoldingCharges,
+  listInvoicesByIds,
+  recordRecurringBaselines,
+  saveTotals,
+  setBillingRun,
+  setCutoffs,
+} from './repo.ts';
 import { applyChargeGroups, totalsFromState } from './totals.ts';
 
 export interface CompleteOptions {
@@ -33,6 +42,12 @@ export interface CompleteOptions {
 }
 
 export interface CompleteResult {
+  /**
+   * The invoices completed. For a billing run (evenIfEmpty false), only those with something on them: a
+   * customer whose unsent invoice holds nothing due at this cut-off (say, only charges dated after it) has
+   * nothing to bill in this run. That invoice is still completed for the cut-off, but the run neither
+   * counts it nor marks it as its own.
+   */
   invoices: InvoiceRow[];
   /** Invoices made by this call (the rest were the customers' existing unsent invoices). */
   createdInvoiceIds: Set<number>;
@@ -82,7 +97,7 @@ export async function completeInvoices(
   await setCutoffs(trx, accountId, invoiceIds, {
     cutoffDate: options.cutoffDate,
     transactionCutoffDate: options.transactionCutoffDate,
-    billingRunId: options.billingRunId,
+    billingRunId: null, // set at the end, on the invoices the run bills
     now,
   });
   // What each invoice's totals change by: charges taken off, put on, and generated below.
@@ -129,8 +144,14 @@ export async function completeInvoices(
     }),
     now,
   );
+  let billedIds = invoiceIds;
+  if (!options.evenIfEmpty) {
+    const holding = await invoicesHoldingCharges(trx, accountId, invoiceIds);
+    billedIds = invoiceIds.filter((id) => holding.has(id));
+  }
+  if (options.billingRunId !== null) await setBillingRun(trx, accountId, billedIds, options.billingRunId);
   return {
-    invoices: await listInvoicesByIds(trx, accountId, invoiceIds),
+    invoices: await listInvoicesByIds(trx, accountId, billedIds),
     createdInvoiceIds: new Set(created.map((inv) => inv.id)),
   };
 }

@@ -61,6 +61,27 @@ export async function setCutoffs(
     .execute();
 }
 
+/** Marks invoices as completed by a billing run. */
+export async function setBillingRun(db: Executor, accountId: number, invoiceIds: number[], billingRunId: number): Promise<void> {
+  if (invoiceIds.length === 0) return;
+  await db
+    .updateTable('invoices')
+    .set({ billing_run_id: billingRunId })
+    .where('account_id', '=', accountId)
+    .where('id', 'in', invoiceIds)
+    .execute();
+}
+
+/** Of these invoices, those holding at least one charge (one index probe each, however many charges). */
+export async function invoicesHoldingCharges(db: Executor, accountId: number, invoiceIds: number[]): Promise<Set<number>> {
+  if (invoiceIds.length === 0) return new Set();
+  const result = await sql<{ id: number }>`
+    select v.id from unnest(${invoiceIds}::bigint[]) as v(id)
+    where exists (select 1 from billing_transactions as t where t.account_id = ${accountId} and t.invoice_id = v.id)
+  `.execute(db);
+  return new Set(result.rows.map((r) => Number(r.id)));
+}
+
 /**
  * Records, for each feature an invoice charges for the first time, how far it was billed before
  * (invoice id -> feature id -> billed_until), in one statement.

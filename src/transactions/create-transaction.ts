@@ -105,7 +105,19 @@ async function invoiceForNewCharge(
     const [created] = await insertUnsentInvoices(trx, account.id, [customerId], now);
     return created!.id;
   }
-  if (unsent.transaction_cutoff_date !== null) return row.transaction_date < unsent.transaction_cutoff_date ? unsent.id : null;
-  if (unsent.cutoff_date !== null) return row.bill_date < unsent.cutoff_date ? unsent.id : null;
-  return unsent.id;
+  return qualifiesForUnsent(unsent, row) ? unsent.id : null;
+}
+
+/**
+ * Whether an entered charge belongs on the customer's unsent invoice by its dates: before the invoice's
+ * cut-off (by transaction date when it has a transaction cut-off), or any charge while it has no cut-off yet.
+ * The same rule places a charge when it is added and when its dates change.
+ */
+export function qualifiesForUnsent(
+  unsent: Pick<InvoiceRow, 'cutoff_date' | 'transaction_cutoff_date'>,
+  row: { transaction_date: string; bill_date: string },
+): boolean {
+  if (unsent.transaction_cutoff_date !== null) return row.transaction_date < unsent.transaction_cutoff_date;
+  if (unsent.cutoff_date !== null) return row.bill_date < unsent.cutoff_date;
+  return true;
 }

@@ -1,6 +1,6 @@
 import type { Executor } from '../context.ts';
 import type { BillingTransactionRow } from '../db/schema.ts';
-import { invalid } from '../shared/errors.ts';
+import { DomainError, invalid } from '../shared/errors.ts';
 import { money } from '../shared/money.ts';
 import { findTransaction, refundedSoFar } from './repo.ts';
 
@@ -25,5 +25,25 @@ export async function checkRefund(
       'transactionValue',
       `refunds of transaction ${row.refunded_id} would total ${refundedTotal.negated().toFixed()}, more than its value ${refunded.value}`,
     );
+  }
+}
+
+/**
+ * The other side of the refund rule: a charge that has been refunded never becomes smaller than its refunds
+ * (a PATCH that lowers it, or turns it into a credit, would refund more than the charge).
+ */
+export async function checkRefundsCovered(db: Executor, accountId: number, row: Pick<BillingTransactionRow, 'id' | 'value'>): Promise<void> {
+  const refunded = money(await refundedSoFar(db, accountId, row.id)).negated();
+  if (refunded.isZero()) return;
+  if (refunded.greaterThan(row.value)) {
+    throw invalid('transactionValue', `transaction ${row.id} has been refunded ${refunded.toFixed()}; its value cannot be less than that`);
+  }
+}
+
+/** A charge with refunds against it cannot be deleted: the refunds would refund nothing. */
+export async function checkNotRefunded(db: Executor, accountId: number, id: number): Promise<void> {
+  const refunded = money(await refundedSoFar(db, accountId, id));
+  if (!refunded.isZero()) {
+    throw new DomainError('conflict', `transaction ${id} has refunds against it (${refunded.negated().toFixed()}); delete the refunds first`);
   }
 }

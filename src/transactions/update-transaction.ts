@@ -3,10 +3,11 @@ import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
 import type { BillingTransactionRow } from '../db/schema.ts';
 import { recalculateInvoices } from '../invoices/recalculate.ts';
-import { lockInvoice } from '../invoices/repo.ts';
+import { findUnsentInvoices, lockInvoice } from '../invoices/repo.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../shared/money.ts';
-import { checkRefund } from './guards.ts';
+import { qualifiesForUnsent } from './create-transaction.ts';
+import { checkRefund, checkRefundsCovered } from './guards.ts';
 import { checkTransactionRow, normaliseCreditSign, transactionColumns, type TransactionInput } from './input.ts';
 import { findTransaction, lockTransaction, updateTransactionRow } from './repo.ts';
 import type { TransactionType } from './types.ts';
@@ -27,7 +28,12 @@ export async function lockEditableTransaction(trx: Executor, accountId: number, 
   return transaction;
 }
 
-/** Changes a charge that is unbilled or on an unsent invoice. Charges on raised invoices are frozen. */
+/**
+ * Changes a charge that is unbilled or on an unsent invoice. Charges on raised invoices are frozen. When an
+ * entered charge's dates change, it is placed again as if it were added now: a bill date on or after the
+ * unsent invoice's cut-off takes it off to wait for the next invoice, one before it puts a waiting charge on.
+ * Charges posted to an invoice or named in _includeTransactionIDs (pinned), and generated ones, stay put.
+ */
 export async function updateTransaction(ctx: Ctx, accountId: number, id: number, input: TransactionInput): Promise<BillingTransactionRow> {
   return ctx.db.transaction().execute(async (trx) => {
     const account = await findAccount(trx, accountId);
@@ -39,10 +45,22 @@ export async function updateTransaction(ctx: Ctx, accountId: number, id: number,
     merged.value = normaliseCreditSign(type, merged.value, currencyMinorDigits(account.currency));
     checkTransactionRow(merged);
     await checkRefund(trx, accountId, merged);
+    await checkRefundsCovered(trx, accountId, merged);
     const now = ctx.now();
-    const updated = await updateTransactionRow(trx, accountId, id, { ...columns, value: merged.value, updated_at: now });
+    const datesChanged = columns.transaction_date !== undefined || columns.bill_date !== undefined;
+    const invoiceId = datesChanged && current.origin === 'api' && !current.pinned ? await placeByDates(trx, accountId, merged) : current.invoice_id;
+    const updated = await updateTransactionRow(trx, accountId, id, { ...columns, value: merged.value, invoice_id: invoiceId, updated_at: now });
     if (!updated) throw notFound('Transaction', id);
-    if (updated.invoice_id !== null) await recalculateInvoices(trx, account, [updated.invoice_id], now);
+    const touched = [current.invoice_id, updated.invoice_id].filter((i): i is number => i !== null);
+    await recalculateInvoices(trx, account, touched, now);
     return updated;
   });
+}
+
+/** The unsent invoice an entered charge belongs on by its dates, or null (it waits). The customer is locked. */
+async function placeByDates(trx: Executor, accountId: number, row: BillingTransactionRow): Promise<number | null> {
+  const [unsent] = await findUnsentInvoices(trx, accountId, [row.customer_id]);
+  // Without an unsent invoice the charge was unbilled and stays so until the next invoice is made.
+  if (!unsent) return row.invoice_id;
+  return qualifiesForUnsent(unsent, row) ? unsent.id : null;
 }

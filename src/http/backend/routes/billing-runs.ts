@@ -22,7 +22,7 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         summary: 'Run billing for every customer',
         description:
-          'Completes an unsent invoice for every customer with anything to bill at the cut-off (made if there is none). Runs to the end before answering. Running it again, or twice at once, bills nothing twice. The invoices are then listed with GET /invoices?unsent&billingRun=ID.',
+          'Completes an unsent invoice for every customer with anything to bill at the cut-off (made if there is none). Runs to the end before answering. Running it again, or twice at once, bills nothing twice. The invoices are then listed with GET /invoices?unsent&billingRun=ID. A customer whose existing unsent invoice holds nothing due at the cut-off (only charges dated after it) has that invoice completed for the cut-off, but it is not counted in customersBilled nor marked with the run.',
         body: z.object({ cutoffDate: isoDate.optional().meta({ description: 'Default: the first day of the current month in the account timezone' }) }).strict().nullish(),
         response: { 201: billingRunView, 400: errorBody },
       },
