@@ -7,7 +7,30 @@ import { invalid, notFound } from '../shared/errors.ts';
 import { customersToBill, finishBillingRun, insertBillingRun } from './repo.ts';
 
 /** Customers completed per database transaction: each customer's invoice is all-or-nothing. */
-export const BILLING_BATCH_SIZE = 500;
+export const BILLING_BATCH_SIZE = 1000;
+/** Batches in flight at once on PostgreSQL. */
+export const BILLING_CONCURRENCY = 2;
+
+/**
+ * Runs `work` over the items with at most `concurrency` in flight. After a failure no new item starts;
+ * the first error is thrown once those in flight have settled.
+ */
+async function forEachConcurrently<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure) throw failure.error;
+}
 
 export interface BillingProgress {
   customersDone: number;
@@ -34,22 +57,28 @@ export async function runBilling(
   let customersBilled = 0;
   let invoicesCreated = 0;
   onProgress({ customersDone: 0, customersTotal: customerIds.length, invoicesCreated });
+  const batches: number[][] = [];
+  for (let i = 0; i < customerIds.length; i += BILLING_BATCH_SIZE) batches.push(customerIds.slice(i, i + BILLING_BATCH_SIZE));
+  let customersDone = 0;
+  const completeBatch = async (batch: number[]) => {
+    const result = await ctx.db.transaction().execute((trx) =>
+      completeInvoices(
+        trx,
+        account,
+        batch,
+        { cutoffDate: input.cutoffDate, transactionCutoffDate: null, includeTransactionIds: [], billingRunId: run.id, evenIfEmpty: false },
+        ctx.now(),
+      ),
+    );
+    customersBilled += result.invoiceIds.length;
+    invoicesCreated += result.createdInvoiceIds.size;
+    customersDone += batch.length;
+    onProgress({ customersDone, customersTotal: customerIds.length, invoicesCreated });
+  };
   try {
-    for (let i = 0; i < customerIds.length; i += BILLING_BATCH_SIZE) {
-      const batch = customerIds.slice(i, i + BILLING_BATCH_SIZE);
-      const result = await ctx.db.transaction().execute((trx) =>
-        completeInvoices(
-          trx,
-          account,
-          batch,
-          { cutoffDate: input.cutoffDate, transactionCutoffDate: null, includeTransactionIds: [], billingRunId: run.id, evenIfEmpty: false },
-          ctx.now(),
-        ),
-      );
-      customersBilled += result.invoices.length;
-      invoicesCreated += result.createdInvoiceIds.size;
-      onProgress({ customersDone: Math.min(i + batch.length, customerIds.length), customersTotal: customerIds.length, invoicesCreated });
-    }
+    // Batches hold disjoint customers, so on PostgreSQL two run side by side (one computes while the
+    // other writes); PGlite has a single connection and runs them one after the other.
+    await forEachConcurrently(batches, ctx.database.kind === 'postgres' ? BILLING_CONCURRENCY : 1, completeBatch);
   } catch (error) {
     await finishBillingRun(ctx.db, accountId, run.id, {
       status: 'failed',

@@ -22,11 +22,15 @@ export async function lockCustomer(db: Executor, accountId: number, customerId: 
 }
 
 /** Locks many customers, in id order so that concurrent lockers never deadlock. */
-export async function lockCustomers(db: Executor, accountId: number, customerIds: number[]): Promise<CustomerRow[]> {
+export async function lockCustomers(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+): Promise<Pick<CustomerRow, 'id' | 'reverse_charge' | 'rate_card_id'>[]> {
   if (customerIds.length === 0) return [];
   return db
     .selectFrom('customers')
-    .selectAll()
+    .select(['id', 'reverse_charge', 'rate_card_id'])
     .where('account_id', '=', accountId)
     .where('id', 'in', customerIds)
     .orderBy('id')

@@ -2,7 +2,7 @@
 // and billing runs. It works on a batch of customers at once with set-based statements, so a run over
 // thousands of customers costs a few statements per batch, not several per customer.
 import type { Executor } from '../context.ts';
-import type { AccountRow, FeatureRow, InvoiceRow, NewBillingTransaction } from '../db/schema.ts';
+import type { AccountRow, FeatureRow } from '../db/schema.ts';
 import { recurringFeatures, setBilledUntil } from '../features/repo.ts';
 import { recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
 import { lockCustomers } from '../customers/repo.ts';
@@ -14,21 +14,14 @@ import {
   customersWithQualifyingCharges,
   detachNonQualifying,
   findTransactions,
-  insertTransactionsQuietly,
+  type GeneratedCharge,
+  insertGeneratedCharges,
+  type MovedGroup,
   pinToInvoice,
   type InclusionRule,
 } from '../transactions/repo.ts';
 import { storedTotalsState } from './recalculate.ts';
-import {
-  findUnsentInvoices,
-  insertUnsentInvoices,
-  invoicesHoldingCharges,
-  listInvoicesByIds,
-  recordRecurringBaselines,
-  saveTotals,
-  setBillingRun,
-  setCutoffs,
-} from './repo.ts';
+import { findUnsentInvoices, insertUnsentInvoices, invoicesHoldingCharges, saveCompletedInvoices } from './repo.ts';
 import { applyChargeGroups, totalsFromState } from './totals.ts';
 
 export interface CompleteOptions {
@@ -48,7 +41,7 @@ export interface CompleteResult {
    * nothing to bill in this run. That invoice is still completed for the cut-off, but the run neither
    * counts it nor marks it as its own.
    */
-  invoices: InvoiceRow[];
+  invoiceIds: number[];
   /** Invoices made by this call (the rest were the customers' existing unsent invoices). */
   createdInvoiceIds: Set<number>;
 }
@@ -56,6 +49,11 @@ export interface CompleteResult {
 /** Upper bound on one batch; callers split larger sets. */
 export const MAX_BATCH_CUSTOMERS = 1000;
 
+/**
+ * Completes the unsent invoices of a batch of customers for a cut-off. Each step is one set-based
+ * statement for the whole batch, and each invoice row is written once: a batch costs about a dozen
+ * statements however many customers and charges it holds.
+ */
 export async function completeInvoices(
   trx: Executor,
   account: AccountRow,
@@ -80,8 +78,10 @@ export async function completeInvoices(
   // Recurring charges due, per customer (pure calculation over the features).
   const minorDigits = currencyMinorDigits(account.currency);
   const features = await recurringFeatures(trx, accountId, lockedIds);
-  const due = features.map((feature) => ({ feature, result: recurringChargesDue(toRecurring(feature), { ...options, minorDigits }) }));
-  const dueCustomers = new Set(due.filter((d) => d.result.charges.length > 0).map((d) => d.feature.customer_id));
+  const due = features
+    .map((feature) => ({ feature, result: recurringChargesDue(toRecurring(feature), { ...options, minorDigits }) }))
+    .filter((d) => d.result.charges.length > 0);
+  const dueCustomers = new Set(due.map((d) => d.feature.customer_id));
 
   // Which customers get an invoice: those with one already, or with anything to bill.
   const withCharges = await customersWithQualifyingCharges(trx, accountId, lockedIds, rule);
@@ -94,12 +94,6 @@ export async function completeInvoices(
   for (const inv of created) invoiceByCustomer.set(inv.customer_id, inv.id);
   const invoiceIds = [...invoiceByCustomer.values()];
 
-  await setCutoffs(trx, accountId, invoiceIds, {
-    cutoffDate: options.cutoffDate,
-    transactionCutoffDate: options.transactionCutoffDate,
-    billingRunId: null, // set at the end, on the invoices the run bills
-    now,
-  });
   // What each invoice's totals change by: charges taken off, put on, and generated below.
   const removed = await detachNonQualifying(trx, accountId, invoiceIds, rule, now);
   const added = await attachQualifying(trx, accountId, invoiceIds, rule, now);
@@ -108,52 +102,71 @@ export async function completeInvoices(
   }
 
   // Generated recurring charges go straight onto the invoice; features remember how far they are billed.
-  const rows: NewBillingTransaction[] = [];
-  const billedUntil: { featureId: number; billedUntil: IsoDate | null }[] = [];
+  const charges: GeneratedCharge[] = [];
   const baselines = new Map<number, Record<string, string | null>>();
   for (const { feature, result } of due) {
-    if (result.charges.length === 0) continue;
     const invoiceId = invoiceByCustomer.get(feature.customer_id);
     assert(invoiceId !== undefined, `customer ${feature.customer_id} has recurring charges but no invoice`);
-    for (const charge of result.charges) rows.push(recurringRow(account, feature, invoiceId, charge, now));
-    billedUntil.push({ featureId: feature.id, billedUntil: result.billedUntil });
+    for (const charge of result.charges) charges.push(recurringCharge(account, feature, invoiceId, charge));
     const baseline = baselines.get(invoiceId) ?? {};
     baseline[String(feature.id)] = feature.billed_until;
     baselines.set(invoiceId, baseline);
   }
-  await insertTransactionsQuietly(trx, rows);
-  await setBilledUntil(trx, accountId, billedUntil);
-  await recordRecurringBaselines(trx, accountId, baselines);
-  for (const row of rows) {
-    added.push({ invoiceId: row.invoice_id!, type: 'recurring', vatRate: row.vat_rate, value: row.value, callCount: 0, callMinutes: 0 });
+  await insertGeneratedCharges(trx, charges, now);
+  await setBilledUntil(
+    trx,
+    accountId,
+    due.map((d) => ({ featureId: d.feature.id, billedUntil: d.result.billedUntil })),
+  );
+  for (const c of charges) {
+    added.push({ invoiceId: c.invoiceId, type: c.type, vatRate: c.vatRate, value: c.value, callCount: 0, callMinutes: 0 });
   }
+
+  // A run bills only invoices with something on them (see CompleteResult).
+  // Invoices that just had charges put on them hold some; the others are looked up.
+  const gained = new Set(added.map((g) => g.invoiceId));
+  const billed = options.evenIfEmpty
+    ? new Set(invoiceIds)
+    : new Set([...gained, ...(await invoicesHoldingCharges(trx, accountId, invoiceIds.filter((id) => !gained.has(id))))]);
 
   // New totals from the stored ones and the changes: the customers' locks keep the stored ones current,
   // and a run costs the same however many charges its invoices already hold.
   const reverseCharge = new Map(customers.map((c) => [c.id, c.reverse_charge]));
   const stored = new Map([...existing, ...created].map((inv) => [inv.id, inv]));
-  await saveTotals(
+  const removedBy = groupByInvoice(removed);
+  const addedBy = groupByInvoice(added);
+  await saveCompletedInvoices(
     trx,
     accountId,
     invoiceIds.map((invoiceId) => {
       const invoice = stored.get(invoiceId)!;
-      let state = storedTotalsState(invoice);
-      state = applyChargeGroups(state, removed.filter((g) => g.invoiceId === invoiceId), -1, minorDigits);
-      state = applyChargeGroups(state, added.filter((g) => g.invoiceId === invoiceId), 1, minorDigits);
-      return { invoiceId, totals: totalsFromState(state, { minorDigits, reverseCharge: reverseCharge.get(invoice.customer_id)! }) };
+      let state = storedTotalsState(invoice, minorDigits);
+      state = applyChargeGroups(state, removedBy.get(invoiceId) ?? [], -1, minorDigits);
+      state = applyChargeGroups(state, addedBy.get(invoiceId) ?? [], 1, minorDigits);
+      return {
+        invoiceId,
+        totals: totalsFromState(state, { minorDigits, reverseCharge: reverseCharge.get(invoice.customer_id)! }),
+        baseline: baselines.get(invoiceId) ?? {},
+        billingRunId: billed.has(invoiceId) ? options.billingRunId : null,
+      };
     }),
+    { cutoffDate: options.cutoffDate, transactionCutoffDate: options.transactionCutoffDate },
     now,
   );
-  let billedIds = invoiceIds;
-  if (!options.evenIfEmpty) {
-    const holding = await invoicesHoldingCharges(trx, accountId, invoiceIds);
-    billedIds = invoiceIds.filter((id) => holding.has(id));
-  }
-  if (options.billingRunId !== null) await setBillingRun(trx, accountId, billedIds, options.billingRunId);
   return {
-    invoices: await listInvoicesByIds(trx, accountId, billedIds),
+    invoiceIds: invoiceIds.filter((id) => billed.has(id)),
     createdInvoiceIds: new Set(created.map((inv) => inv.id)),
   };
+}
+
+function groupByInvoice(groups: MovedGroup[]): Map<number, MovedGroup[]> {
+  const out = new Map<number, MovedGroup[]>();
+  for (const g of groups) {
+    const list = out.get(g.invoiceId);
+    if (list) list.push(g);
+    else out.set(g.invoiceId, [g]);
+  }
+  return out;
 }
 
 async function checkIncluded(
@@ -186,25 +199,25 @@ function toRecurring(feature: FeatureRow) {
   };
 }
 
-function recurringRow(account: AccountRow, feature: FeatureRow, invoiceId: number, charge: RecurringCharge, now: Date): NewBillingTransaction {
+function recurringCharge(account: AccountRow, feature: FeatureRow, invoiceId: number, charge: RecurringCharge): GeneratedCharge {
   const what = charge.credit ? 'credit' : feature.recurring_frequency;
   return {
-    account_id: account.id,
-    customer_id: feature.customer_id,
-    feature_id: feature.id,
-    invoice_id: invoiceId,
+    accountId: account.id,
+    customerId: feature.customer_id,
+    featureId: feature.id,
+    invoiceId,
     origin: 'recurring',
-    transaction_type: 'recurring',
+    type: 'recurring',
     description: `${feature.name} ${what} ${charge.startDate} to ${charge.endDate}${charge.prorated && !charge.credit ? ' (pro rata)' : ''}`,
-    source: 'recurring',
-    feature_count: 1,
-    transaction_date: charge.startDate,
-    bill_date: feature.billing === 'advance' ? charge.startDate : charge.endDate,
-    start_date: charge.startDate,
-    end_date: charge.endDate,
+    transactionDate: charge.startDate,
+    billDate: feature.billing === 'advance' ? charge.startDate : charge.endDate,
+    startDate: charge.startDate,
+    endDate: charge.endDate,
     value: charge.value,
-    vat_rate: feature.vat_rate ?? account.default_vat_rate,
-    created_at: now,
-    updated_at: now,
+    vatRate: feature.vat_rate ?? account.default_vat_rate,
+    valueCarrier: null,
+    callCount: null,
+    callMinutes: null,
+    callDestination: null,
   };
 }

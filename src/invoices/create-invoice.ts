@@ -6,6 +6,7 @@ import type { IsoDate } from '../shared/dates.ts';
 import { notFound } from '../shared/errors.ts';
 import { defaultCutoff } from '../shared/today.ts';
 import { completeInvoices } from './complete.ts';
+import { findInvoice } from './repo.ts';
 
 export interface CreateInvoiceInput {
   cutoffDate?: IsoDate | undefined;
@@ -42,7 +43,9 @@ export async function createInvoice(
       },
       now,
     );
-    const invoice = result.invoices[0]!;
+    const invoiceId = result.invoiceIds[0]!;
+    const invoice = await findInvoice(trx, accountId, invoiceId);
+    if (!invoice) throw notFound('Invoice', invoiceId);
     return { invoice, created: result.createdInvoiceIds.has(invoice.id) };
   });
 }

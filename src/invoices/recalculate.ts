@@ -3,9 +3,8 @@ import type { AccountRow } from '../db/schema.ts';
 import { assert } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../shared/money.ts';
 import { chargeGroups, reverseChargeByInvoice, saveTotals } from './repo.ts';
-import { CHARGE_CATEGORIES, type ChargeCategory, computeInvoiceTotals, emptyTotalsState, type TotalsState } from './totals.ts';
+import { CHARGE_CATEGORIES, type ChargeCategory, computeInvoiceTotals, stateFromStoredTotals, type TotalsState } from './totals.ts';
 import type { InvoiceRow } from '../db/schema.ts';
-import { money } from '../shared/money.ts';
 
 /**
  * Recomputes the stored totals of unsent invoices from their charges. Called in the same transaction as
@@ -40,11 +39,14 @@ const CATEGORY_COLUMNS: Record<ChargeCategory, keyof InvoiceRow> = {
 };
 
 /** The totals state an invoice's stored totals describe (see TotalsState). */
-export function storedTotalsState(invoice: InvoiceRow): TotalsState {
-  const state = emptyTotalsState();
-  for (const category of CHARGE_CATEGORIES) state.categories[category] = money(invoice[CATEGORY_COLUMNS[category]] as string);
-  for (const line of invoice.vat_breakdown) state.rateNets.set(line.rate, money(line.net));
-  state.callCount = invoice.call_count;
-  state.callMinutes = invoice.call_minutes;
-  return state;
+export function storedTotalsState(invoice: InvoiceRow, minorDigits: number): TotalsState {
+  return stateFromStoredTotals(
+    {
+      categories: Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, invoice[CATEGORY_COLUMNS[c]] as string])) as Record<ChargeCategory, string>,
+      vatLines: invoice.vat_breakdown,
+      callCount: invoice.call_count,
+      callMinutes: invoice.call_minutes,
+    },
+    minorDigits,
+  );
 }

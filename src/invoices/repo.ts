@@ -41,37 +41,7 @@ export async function insertUnsentInvoices(db: Executor, accountId: number, cust
     .execute();
 }
 
-export async function setCutoffs(
-  db: Executor,
-  accountId: number,
-  invoiceIds: number[],
-  values: { cutoffDate: IsoDate; transactionCutoffDate: IsoDate | null; billingRunId: number | null; now: Date },
-): Promise<void> {
-  if (invoiceIds.length === 0) return;
-  await db
-    .updateTable('invoices')
-    .set({
-      cutoff_date: values.cutoffDate,
-      transaction_cutoff_date: values.transactionCutoffDate,
-      ...(values.billingRunId !== null ? { billing_run_id: values.billingRunId } : {}),
-      updated_at: values.now,
-    })
-    .where('account_id', '=', accountId)
-    .where('id', 'in', invoiceIds)
-    .execute();
-}
-
-/** Marks invoices as completed by a billing run. */
-export async function setBillingRun(db: Executor, accountId: number, invoiceIds: number[], billingRunId: number): Promise<void> {
-  if (invoiceIds.length === 0) return;
-  await db
-    .updateTable('invoices')
-    .set({ billing_run_id: billingRunId })
-    .where('account_id', '=', accountId)
-    .where('id', 'in', invoiceIds)
-    .execute();
-}
-
+/** Of these invoices, those holding at least one charge (one index probe each, however many charges). */
 /** Of these invoices, those holding at least one charge (one index probe each, however many charges). */
 export async function invoicesHoldingCharges(db: Executor, accountId: number, invoiceIds: number[]): Promise<Set<number>> {
   if (invoiceIds.length === 0) return new Set();
@@ -82,22 +52,53 @@ export async function invoicesHoldingCharges(db: Executor, accountId: number, in
   return new Set(result.rows.map((r) => Number(r.id)));
 }
 
+export interface CompletedInvoice {
+  invoiceId: number;
+  totals: InvoiceTotals;
+  /** Features this completion billed for the first time on the invoice -> their billed_until before. */
+  baseline: Record<string, string | null>;
+  /** The billing run that bills it, or null to leave the invoice's as it is. */
+  billingRunId: number | null;
+}
+
 /**
- * Records, for each feature an invoice charges for the first time, how far it was billed before
- * (invoice id -> feature id -> billed_until), in one statement.
+ * Writes everything completing does to invoices in one statement per batch: cut-offs, totals, recurring
+ * baselines (first value kept: `new || old`) and the billing run.
  */
-export async function recordRecurringBaselines(
+export async function saveCompletedInvoices(
   db: Executor,
   accountId: number,
-  baselines: Map<number, Record<string, string | null>>,
+  invoices: CompletedInvoice[],
+  cutoffs: { cutoffDate: IsoDate; transactionCutoffDate: IsoDate | null },
+  now: Date,
 ): Promise<void> {
-  if (baselines.size === 0) return;
-  const entries = [...baselines.entries()];
-  // `new || old`: keys already recorded keep their first value.
+  if (invoices.length === 0) return;
+  const col = <T>(pick: (i: CompletedInvoice) => T) => invoices.map(pick);
+  const t = <T>(pick: (t: InvoiceTotals) => T) => invoices.map((i) => pick(i.totals));
   await sql`
-    update invoices as i set recurring_baseline = v.baseline || i.recurring_baseline
-    from unnest(${entries.map(([id]) => id)}::bigint[], ${entries.map(([, b]) => JSON.stringify(b))}::jsonb[]) as v(id, baseline)
-    where i.account_id = ${accountId} and i.id = v.id
+    update invoices as i set
+      cutoff_date = ${cutoffs.cutoffDate}, transaction_cutoff_date = ${cutoffs.transactionCutoffDate},
+      billing_run_id = coalesce(v.billing_run_id, i.billing_run_id),
+      recurring_baseline = v.baseline || i.recurring_baseline,
+      invoice_amount = v.net, invoice_vat = v.vat, invoice_reverse_vat = v.reverse_vat, total = v.total,
+      call_count = v.call_count, call_minutes = v.call_minutes,
+      charges_one_off = v.one_off, charges_recurring = v.recurring, charges_calls = v.calls,
+      charges_refunds = v.refunds, charges_late = v.late, charges_interest = v.interest,
+      charges_carrier_provided = v.carrier_provided, charges_manual_billing = v.manual_billing,
+      charges_low_usage = v.low_usage, charges_manual = v.manual, charges_discount = v.discount,
+      vat_breakdown = v.vat_breakdown, updated_at = ${now}
+    from unnest(
+      ${col((i) => i.invoiceId)}::bigint[], ${col((i) => i.billingRunId)}::bigint[], ${col((i) => JSON.stringify(i.baseline))}::jsonb[],
+      ${t((x) => x.net)}::numeric[], ${t((x) => x.vat)}::numeric[], ${t((x) => x.reverseVat)}::numeric[],
+      ${t((x) => x.total)}::numeric[], ${t((x) => x.callCount)}::bigint[], ${t((x) => x.callMinutes)}::bigint[],
+      ${t((x) => x.charges.oneOff)}::numeric[], ${t((x) => x.charges.recurring)}::numeric[], ${t((x) => x.charges.calls)}::numeric[],
+      ${t((x) => x.charges.refunds)}::numeric[], ${t((x) => x.charges.late)}::numeric[], ${t((x) => x.charges.interest)}::numeric[],
+      ${t((x) => x.charges.carrierProvided)}::numeric[], ${t((x) => x.charges.manualBilling)}::numeric[],
+      ${t((x) => x.charges.lowUsage)}::numeric[], ${t((x) => x.charges.manual)}::numeric[], ${t((x) => x.charges.discount)}::numeric[],
+      ${t((x) => JSON.stringify(x.vatBreakdown))}::jsonb[]
+    ) as v(id, billing_run_id, baseline, net, vat, reverse_vat, total, call_count, call_minutes, one_off, recurring, calls, refunds,
+           late, interest, carrier_provided, manual_billing, low_usage, manual, discount, vat_breakdown)
+    where i.account_id = ${accountId} and i.id = v.id and i.approved_at is null
   `.execute(db);
 }
 
@@ -227,9 +228,4 @@ export async function reverseChargeByInvoice(db: Executor, accountId: number, in
     .where('i.id', 'in', invoiceIds)
     .execute();
   return new Map(rows.map((r) => [r.id, r.reverse_charge]));
-}
-
-export async function listInvoicesByIds(db: Executor, accountId: number, invoiceIds: number[]): Promise<InvoiceRow[]> {
-  if (invoiceIds.length === 0) return [];
-  return db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('id', 'in', invoiceIds).orderBy('id').execute();
 }

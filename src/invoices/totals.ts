@@ -5,7 +5,7 @@
 // rounded half-up to the minor unit once per group. A reverse-charge customer pays no VAT; the VAT that
 // would have been due is reported as invoiceReverseVAT instead.
 import { assert } from '../shared/errors.ts';
-import { formatAmount, formatDecimal, money, type Money, roundTo, ZERO } from '../shared/money.ts';
+import { divideRoundHalfAway, formatDecimal, fromMinorUnits, money, toMinorUnits } from '../shared/money.ts';
 import type { TransactionType } from '../transactions/types.ts';
 
 /** The charges of one invoice, summed by type and VAT rate (what a GROUP BY returns). */
@@ -74,24 +74,37 @@ export interface TotalsOptions {
 
 /**
  * What an invoice's totals are made of: the sum of each category, the net of each VAT rate, and the call
- * counts. It is enough to compute every total, and charges can be added to or taken from it, so a billing
- * run can update totals from the charges it moves instead of re-reading every charge on the invoice.
+ * counts, in integer minor units (exact, and fast: a billing run computes thousands of these). It is enough
+ * to compute every total, and charges can be added to or taken from it, so a billing run can update totals
+ * from the charges it moves instead of re-reading every charge on the invoice.
  */
 export interface TotalsState {
-  categories: Record<ChargeCategory, Money>;
-  /** VAT rate (canonical string, e.g. "20") -> net amount at that rate. */
-  rateNets: Map<string, Money>;
+  categories: Record<ChargeCategory, bigint>;
+  /** VAT rate (canonical string, e.g. "20") -> net amount at that rate, in minor units. */
+  rateNets: Map<string, bigint>;
   callCount: number;
   callMinutes: number;
 }
 
 export function emptyTotalsState(): TotalsState {
   return {
-    categories: Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, ZERO])) as Record<ChargeCategory, Money>,
+    categories: Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, 0n])) as Record<ChargeCategory, bigint>,
     rateNets: new Map(),
     callCount: 0,
     callMinutes: 0,
   };
+}
+
+const canonicalRates = new Map<string, string>();
+
+/** "20.0000" -> "20"; cached: a handful of rates recur across every invoice. */
+function canonicalRate(rate: string): string {
+  let canonical = canonicalRates.get(rate);
+  if (canonical === undefined) {
+    canonical = formatDecimal(rate);
+    if (canonicalRates.size < 10_000) canonicalRates.set(rate, canonical);
+  }
+  return canonical;
 }
 
 /** Adds (sign 1) or takes away (sign -1) charge groups. Returns a new state. */
@@ -103,18 +116,34 @@ export function applyChargeGroups(state: TotalsState, groups: readonly ChargeGro
     callMinutes: state.callMinutes,
   };
   for (const group of groups) {
-    const value = money(group.value);
-    assert(value.decimalPlaces() <= minorDigits, `charge group value ${group.value} is finer than the minor unit`);
+    const value = toMinorUnits(group.value, minorDigits);
     const category = CATEGORY_OF_TYPE[group.type];
     assert(category !== undefined, `unknown transaction type ${group.type}`);
-    const signed = sign === 1 ? value : value.negated();
-    next.categories[category] = next.categories[category].plus(signed);
-    const rate = formatDecimal(group.vatRate);
-    next.rateNets.set(rate, (next.rateNets.get(rate) ?? ZERO).plus(signed));
+    const signed = sign === 1 ? value : -value;
+    next.categories[category] += signed;
+    const rate = canonicalRate(group.vatRate);
+    next.rateNets.set(rate, (next.rateNets.get(rate) ?? 0n) + signed);
     next.callCount += sign * group.callCount;
     next.callMinutes += sign * group.callMinutes;
   }
   return next;
+}
+
+/** Totals as they are stored on an invoice (strings), read back into a state. */
+export interface StoredTotals {
+  categories: Record<ChargeCategory, string>;
+  vatLines: readonly { rate: string; net: string }[];
+  callCount: number;
+  callMinutes: number;
+}
+
+export function stateFromStoredTotals(stored: StoredTotals, minorDigits: number): TotalsState {
+  const state = emptyTotalsState();
+  for (const category of CHARGE_CATEGORIES) state.categories[category] = toMinorUnits(stored.categories[category], minorDigits);
+  for (const line of stored.vatLines) state.rateNets.set(canonicalRate(line.rate), toMinorUnits(line.net, minorDigits));
+  state.callCount = stored.callCount;
+  state.callMinutes = stored.callMinutes;
+  return state;
 }
 
 export function computeInvoiceTotals(groups: readonly ChargeGroup[], options: TotalsOptions): InvoiceTotals {
@@ -124,36 +153,43 @@ export function computeInvoiceTotals(groups: readonly ChargeGroup[], options: To
 /** Every total of an invoice from its state. VAT lines are listed for rates with a non-zero net. */
 export function totalsFromState(state: TotalsState, options: TotalsOptions): InvoiceTotals {
   const digits = options.minorDigits;
-  const vatBreakdown: VatLine[] = [...state.rateNets.entries()]
-    .filter(([, net]) => !net.isZero())
+  const vatLines = [...state.rateNets.entries()]
+    .filter(([, net]) => net !== 0n)
     .sort(([a], [b]) => money(a).comparedTo(money(b)))
-    .map(([rate, net]) => ({
-      rate,
-      net: formatAmount(net, digits),
-      vat: formatAmount(roundTo(net.times(rate).dividedBy(100), digits), digits),
-    }));
+    .map(([rate, net]) => ({ rate, net, vat: vatOn(net, rate) }));
 
-  const net = CHARGE_CATEGORIES.reduce((a, c) => a.plus(state.categories[c]), ZERO);
-  const vatDue = vatBreakdown.reduce((a, line) => a.plus(line.vat), ZERO);
-  const vat = options.reverseCharge ? ZERO : vatDue;
-  const reverseVat = options.reverseCharge ? vatDue : ZERO;
-  const total = net.plus(vat);
+  let net = 0n;
+  for (const c of CHARGE_CATEGORIES) net += state.categories[c];
+  let vatDue = 0n;
+  for (const line of vatLines) vatDue += line.vat;
+  const vat = options.reverseCharge ? 0n : vatDue;
+  const reverseVat = options.reverseCharge ? vatDue : 0n;
+  const total = net + vat;
 
   // The invariants the bill relies on.
-  assert(vatBreakdown.reduce((a, l) => a.plus(l.net), ZERO).equals(net), 'VAT groups must cover the net amount');
-  assert(total.minus(vat).equals(net), 'net + VAT = total');
+  assert(vatLines.reduce((a, l) => a + l.net, 0n) === net, 'VAT groups must cover the net amount');
   assert(state.callCount >= 0 && state.callMinutes >= 0, 'call counts are never negative');
 
-  const charges = Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, formatAmount(state.categories[c], digits)])) as Record<ChargeCategory, string>;
+  const f = (minor: bigint) => fromMinorUnits(minor, digits);
+  const charges = Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, f(state.categories[c])])) as Record<ChargeCategory, string>;
   return {
     charges,
-    net: formatAmount(net, digits),
-    nonCall: formatAmount(net.minus(state.categories.calls), digits),
-    vat: formatAmount(vat, digits),
-    reverseVat: formatAmount(reverseVat, digits),
-    total: formatAmount(total, digits),
+    net: f(net),
+    nonCall: f(net - state.categories.calls),
+    vat: f(vat),
+    reverseVat: f(reverseVat),
+    total: f(total),
     callCount: state.callCount,
     callMinutes: state.callMinutes,
-    vatBreakdown,
+    vatBreakdown: vatLines.map((l) => ({ rate: l.rate, net: f(l.net), vat: f(l.vat) })),
   };
+}
+
+/** Rates have at most 4 decimals: a rate in ten-thousandths of a percent is an integer. */
+const RATE_SCALE = 10_000n;
+
+/** VAT on a net amount (minor units) at a rate in percent: net x rate / 100, rounded half away from zero. */
+export function vatOn(netMinor: bigint, rate: string): bigint {
+  const rateScaled = toMinorUnits(rate, 4);
+  return divideRoundHalfAway(netMinor * rateScaled, 100n * RATE_SCALE);
 }

@@ -90,3 +90,34 @@ const supportedCurrencies = new Set(Intl.supportedValuesOf('currency'));
 export function isSupportedCurrency(code: string): boolean {
   return /^[A-Z]{3}$/.test(code) && supportedCurrencies.has(code);
 }
+
+/**
+ * "12.50" -> 1250n at 2 digits. Exact: the value must not be finer than the minor unit (trailing zeros
+ * are fine: "12.500000" is 1250n).
+ */
+export function toMinorUnits(value: string, digits: number): bigint {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
+  if (!m) throw new Error(`toMinorUnits(): not a decimal: ${value}`);
+  const fraction = (m[3] ?? '').replace(/0+$/, '');
+  if (fraction.length > digits) throw new Error(`toMinorUnits(): ${value} is finer than the minor unit (${digits} decimal places)`);
+  const units = BigInt(m[2]! + fraction.padEnd(digits, '0'));
+  return m[1] === '-' ? -units : units;
+}
+
+/** 1250n at 2 digits -> "12.50"; never "-0.00". */
+export function fromMinorUnits(minor: bigint, digits: number): string {
+  const negative = minor < 0n;
+  const text = (negative ? -minor : minor).toString().padStart(digits + 1, '0');
+  const whole = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  return negative ? `-${whole}` : whole;
+}
+
+/** numerator / denominator (denominator > 0), rounded half away from zero. */
+export function divideRoundHalfAway(numerator: bigint, denominator: bigint): bigint {
+  if (denominator <= 0n) throw new Error('divideRoundHalfAway(): denominator must be positive');
+  const negative = numerator < 0n;
+  const abs = negative ? -numerator : numerator;
+  const quotient = abs / denominator;
+  const rounded = (abs % denominator) * 2n >= denominator ? quotient + 1n : quotient;
+  return negative ? -rounded : rounded;
+}
