@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Database } from './connection.ts';
 import * as m0001 from './migrations/0001_billing_core.ts';
+import * as m0002 from './migrations/0002_calls.ts';
 
 interface Migration {
   version: number;
@@ -10,7 +11,10 @@ interface Migration {
   up: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: 'billing_core', up: m0001.up }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'billing_core', up: m0001.up },
+  { version: 2, name: 'calls', up: m0002.up },
+];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"
 

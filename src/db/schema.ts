@@ -29,6 +29,9 @@ export interface AccountsTable {
   region: string | null;
   postcode: string | null;
   country: string | null;
+  /** Local time of day, "HH:MM:SS". */
+  peak_start: Generated<string>;
+  peak_end: Generated<string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -56,6 +59,7 @@ export interface CustomersTable {
   vat_number: string | null;
   payment_terms_days: number | null;
   payment_method: string | null;
+  rate_card_id: number | null;
   address_line1: string | null;
   address_line2: string | null;
   city: string | null;
@@ -79,6 +83,7 @@ export interface FeaturesTable {
   end_date: DateColumn | null;
   vat_rate: Numeric | null;
   billed_until: DateColumn | null;
+  rate_card_id: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -158,7 +163,8 @@ export interface BillingTransactionsTable {
   customer_id: number;
   feature_id: number | null;
   invoice_id: number | null;
-  origin: Generated<'api' | 'recurring'>;
+  /** api: entered; recurring: generated from a feature; calls: a call summary; adjustment: re-rating difference. */
+  origin: Generated<'api' | 'recurring' | 'calls' | 'adjustment'>;
   pinned: Generated<boolean>;
   transaction_type: string;
   description: string | null;
@@ -195,6 +201,7 @@ export interface BillingTransactionsTable {
   value_commission_target_contribution_calls2: Numeric | null;
   commission_profile_type: string | null;
   commission_profile_value: Numeric | null;
+  call_destination: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -208,6 +215,91 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface RateCardsTable {
+  account_id: number;
+  id: Id;
+  name: string;
+  is_default: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type RateBandColumn = 'all' | 'peak' | 'offpeak' | 'weekend';
+
+export interface RatesTable {
+  account_id: number;
+  id: Id;
+  rate_card_id: number;
+  prefix: string;
+  destination: string;
+  band: ColumnType<RateBandColumn, RateBandColumn | undefined, RateBandColumn>;
+  rate_per_minute: Numeric;
+  connection_fee: NumericDefault;
+  minimum_charge: NumericDefault;
+  initial_increment_s: Generated<number>;
+  subsequent_increment_s: Generated<number>;
+  cost_per_minute: Numeric | null;
+  effective_from: DateColumn;
+  effective_to: DateColumn | null;
+  created_at: Timestamp;
+}
+
+export type CallStatus = 'completed' | 'missed' | 'busy' | 'failed';
+export type RatingStatus = 'rated' | 'free' | 'unrated' | 'unallocated';
+
+export interface CallsTable {
+  account_id: number;
+  id: Id;
+  source_call_id: string;
+  complete_call_id: Generated<string>;
+  from_number: string;
+  to_number: string;
+  start_time: Timestamp;
+  duration_s: number;
+  status: CallStatus;
+  direction: 'inbound' | 'outbound';
+  carrier: string | null;
+  recording_url: string | null;
+  transcription_url: string | null;
+  confidence_score: Numeric | null;
+  voice_agent_id: string | null;
+  customer_id: number | null;
+  feature_id: number | null;
+  rating_status: RatingStatus;
+  rating_error: string | null;
+  rate_id: number | null;
+  destination: string | null;
+  band: string | null;
+  billable_s: number | null;
+  charge: Numeric | null;
+  cost: Numeric | null;
+  billed_charge: Numeric | null;
+  invoice_id: number | null;
+  billing_transaction_id: number | null;
+  rated_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface RejectedRowsTable {
+  account_id: number;
+  id: Id;
+  kind: 'calls' | 'rates';
+  source: string;
+  line: number | null;
+  raw: string;
+  reason: string;
+  created_at: Timestamp;
+}
+
+export interface CallFilesTable {
+  account_id: number;
+  call_id: number;
+  kind: 'recording' | 'transcription';
+  content_type: string;
+  content: Buffer | Uint8Array;
+  created_at: Timestamp;
+}
+
 export interface DB {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -217,7 +309,17 @@ export interface DB {
   invoices: InvoicesTable;
   billing_transactions: BillingTransactionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  rate_cards: RateCardsTable;
+  rates: RatesTable;
+  calls: CallsTable;
+  rejected_rows: RejectedRowsTable;
+  call_files: CallFilesTable;
 }
+
+export type RateCardRow = Selectable<RateCardsTable>;
+export type RateRow = Selectable<RatesTable>;
+export type CallRow = Selectable<CallsTable>;
+export type RejectedRow = Selectable<RejectedRowsTable>;
 
 export type AccountRow = Selectable<AccountsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -1,0 +1,147 @@
+// One call record, from a CSV row or a JSON object, checked field by field. The field names are the CSV
+// header names: call_id, from, to, start_time, duration_s, status, then optionally direction, carrier,
+// recording_url, transcription_url, confidence_score, voice_agent_id.
+import type { CallStatus } from '../db/schema.ts';
+import type { LocalClock } from '../rating/bands.ts';
+import { RATE_LIMITS } from '../rating/rate-call.ts';
+
+export const REQUIRED_CALL_FIELDS = ['call_id', 'from', 'to', 'start_time', 'duration_s', 'status'] as const;
+export const OPTIONAL_CALL_FIELDS = ['direction', 'carrier', 'recording_url', 'transcription_url', 'confidence_score', 'voice_agent_id'] as const;
+export const CALL_FIELDS = [...REQUIRED_CALL_FIELDS, ...OPTIONAL_CALL_FIELDS] as const;
+export type CallField = (typeof CALL_FIELDS)[number];
+
+export type RawCall = Partial<Record<CallField, string | number | null | undefined>>;
+
+export interface CallInput {
+  sourceCallId: string;
+  fromNumber: string;
+  toNumber: string;
+  startMs: number;
+  durationS: number;
+  status: CallStatus;
+  direction: 'inbound' | 'outbound';
+  carrier: string | null;
+  recordingUrl: string | null;
+  transcriptionUrl: string | null;
+  confidenceScore: string | null;
+  voiceAgentId: string | null;
+}
+
+/** The number stored for a caller who withheld theirs. */
+export const ANONYMOUS = 'anonymous';
+
+const STATUS_WORDS: Record<string, CallStatus> = {
+  completed: 'completed',
+  answered: 'completed',
+  missed: 'missed',
+  'no-answer': 'missed',
+  no_answer: 'missed',
+  noanswer: 'missed',
+  cancelled: 'missed',
+  canceled: 'missed',
+  busy: 'busy',
+  failed: 'failed',
+};
+const DIRECTION_WORDS: Record<string, 'inbound' | 'outbound'> = { inbound: 'inbound', in: 'inbound', outbound: 'outbound', out: 'outbound' };
+const WITHHELD = new Set(['', 'anonymous', 'withheld', 'private', 'unknown', 'restricted']);
+
+const SIMPLE_NUMBER = /^\+?\d{3,17}$/;
+const NUMBER_CHARS = /^\+?[\d\s().-]+$/;
+// 2026-01-15T10:30:00Z, 2026-01-15T10:30:00.123+01:00, 2026-01-15 10:30:00 (account's local time)
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const URL_PATTERN = /^https?:\/\/\S{1,2000}$/;
+
+function text(value: string | number | null | undefined): string {
+  return value === null || value === undefined ? '' : String(value).trim();
+}
+
+function phone(field: 'from' | 'to', value: string, allowWithheld: boolean): string {
+  if (SIMPLE_NUMBER.test(value)) return value;
+  if (allowWithheld && WITHHELD.has(value.toLowerCase())) return ANONYMOUS;
+  if (!NUMBER_CHARS.test(value)) throw new Error(`${field}: "${value}" is not a phone number`);
+  const digits = value.replace(/[\s().-]/g, '');
+  if (!SIMPLE_NUMBER.test(digits)) throw new Error(`${field}: "${value}" is not a phone number (3 to 17 digits)`);
+  return digits;
+}
+
+function instant(value: string, clock: LocalClock): number {
+  const m = ISO_INSTANT.exec(value);
+  if (!m) throw new Error(`start_time: "${value}" is not an ISO 8601 date-time such as 2026-01-15T10:30:00Z`);
+  const [, y, mo, d, h, mi, s, fraction, zone] = m;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0), fraction ? Math.floor(Number(fraction) * 1000) : 0);
+  const check = new Date(wall);
+  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) {
+    throw new Error(`start_time: "${value}" is not a real date and time`);
+  }
+  if (zone === undefined) {
+    // No offset: the account's local time. The offset near the wall time, settled once.
+    const guess = wall - clock.offsetMs(wall);
+    return wall - clock.offsetMs(guess);
+  }
+  if (zone === 'Z') return wall;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+}
+
+function optionalUrl(field: string, value: string): string | null {
+  if (value === '') return null;
+  if (!URL_PATTERN.test(value)) throw new Error(`${field}: "${value.slice(0, 100)}" is not an http(s) URL`);
+  return value;
+}
+
+function optionalText(field: string, value: string, max: number): string | null {
+  if (value === '') return null;
+  if (value.length > max) throw new Error(`${field}: at most ${max} characters`);
+  return value;
+}
+
+/** Checks one call. Throws an Error whose message is the reason, naming the field. */
+export function parseCall(raw: RawCall, clock: LocalClock): CallInput {
+  const sourceCallId = text(raw.call_id);
+  if (sourceCallId === '') throw new Error('call_id: is required');
+  if (sourceCallId.length > 200) throw new Error('call_id: at most 200 characters');
+
+  const statusText = text(raw.status).toLowerCase();
+  const status = STATUS_WORDS[statusText];
+  if (!status) throw new Error(`status: "${text(raw.status)}" must be completed, missed, busy or failed`);
+
+  const directionText = text(raw.direction).toLowerCase();
+  const direction = directionText === '' ? 'outbound' : DIRECTION_WORDS[directionText];
+  if (!direction) throw new Error(`direction: "${text(raw.direction)}" must be inbound or outbound`);
+
+  // The caller may withhold their number; the number called is always known.
+  const fromNumber = phone('from', text(raw.from), true);
+  const toNumber = phone('to', text(raw.to), false);
+
+  const startText = text(raw.start_time);
+  if (startText === '') throw new Error('start_time: is required');
+  const startMs = instant(startText, clock);
+
+  const durationText = text(raw.duration_s);
+  if (!/^\d+$/.test(durationText)) throw new Error(`duration_s: "${durationText}" is not a whole number of seconds`);
+  const durationS = Number(durationText);
+  if (durationS > RATE_LIMITS.maxDurationS) throw new Error(`duration_s: at most ${RATE_LIMITS.maxDurationS} seconds (7 days)`);
+
+  let confidenceScore: string | null = null;
+  const confidenceText = text(raw.confidence_score);
+  if (confidenceText !== '') {
+    if (!/^(0(\.\d{1,5})?|1(\.0{1,5})?)$/.test(confidenceText)) throw new Error(`confidence_score: "${confidenceText}" must be from 0 to 1`);
+    confidenceScore = confidenceText;
+  }
+
+  return {
+    sourceCallId,
+    fromNumber,
+    toNumber,
+    startMs,
+    durationS,
+    status,
+    direction,
+    carrier: optionalText('carrier', text(raw.carrier), 200),
+    recordingUrl: optionalUrl('recording_url', text(raw.recording_url)),
+    transcriptionUrl: optionalUrl('transcription_url', text(raw.transcription_url)),
+    confidenceScore,
+    voiceAgentId: optionalText('voice_agent_id', text(raw.voice_agent_id), 200),
+  };
+}

@@ -1,0 +1,85 @@
+// One rate, from a CSV row or a JSON object, checked field by field. A bad rate is reported with its
+// reason and never stops the good ones.
+import type { RateBandColumn } from '../db/schema.ts';
+import { formatDecimal, isDecimalString, money } from '../shared/money.ts';
+import { RATE_LIMITS } from '../rating/rate-call.ts';
+
+/** Column names of a rate card CSV (and of the JSON rates, in camelCase on the backend API). */
+export const RATE_COLUMNS = [
+  'prefix',
+  'destination',
+  'rate_per_minute',
+  'connection_fee',
+  'minimum_charge',
+  'initial_increment_s',
+  'subsequent_increment_s',
+] as const;
+export const OPTIONAL_RATE_COLUMNS = ['band', 'cost_per_minute'] as const;
+
+export type RateRecord = Partial<Record<(typeof RATE_COLUMNS)[number] | (typeof OPTIONAL_RATE_COLUMNS)[number], string | number | null>>;
+
+export interface ValidRate {
+  prefix: string;
+  destination: string;
+  band: RateBandColumn;
+  ratePerMinute: string;
+  connectionFee: string;
+  minimumCharge: string;
+  initialIncrementS: number;
+  subsequentIncrementS: number;
+  costPerMinute: string | null;
+}
+
+const BANDS: readonly RateBandColumn[] = ['all', 'peak', 'offpeak', 'weekend'];
+
+function text(v: string | number | null | undefined): string {
+  return v === null || v === undefined ? '' : String(v).trim();
+}
+
+function amount(field: string, value: string | number | null | undefined, max: number, fallback: string | null): string | null {
+  const t = text(value);
+  if (t === '') {
+    if (fallback === null) return null;
+    return fallback;
+  }
+  if (!isDecimalString(t)) throw new Error(`${field}: "${t}" is not a decimal amount with at most 6 decimal places`);
+  const m = money(t);
+  if (m.isNegative()) throw new Error(`${field}: must not be negative`);
+  if (m.greaterThan(max)) throw new Error(`${field}: must be at most ${max}`);
+  return formatDecimal(m);
+}
+
+function increment(field: string, value: string | number | null | undefined): number {
+  const t = text(value);
+  if (t === '') return 60;
+  if (!/^\d+$/.test(t)) throw new Error(`${field}: "${t}" is not a whole number of seconds`);
+  const n = Number(t);
+  if (n < 1 || n > RATE_LIMITS.maxIncrementS) throw new Error(`${field}: must be 1 to ${RATE_LIMITS.maxIncrementS} seconds`);
+  return n;
+}
+
+/** Checks one rate. Throws an Error whose message is the reason, naming the field. */
+export function parseRate(record: RateRecord): ValidRate {
+  const rawPrefix = text(record.prefix).replace(/^\+/, '');
+  if (!/^\d+$/.test(rawPrefix) || rawPrefix.length > RATE_LIMITS.maxPrefixDigits) {
+    throw new Error(`prefix: "${text(record.prefix)}" must be 1 to ${RATE_LIMITS.maxPrefixDigits} digits`);
+  }
+  const destination = text(record.destination);
+  if (destination === '' || destination.length > 200) throw new Error('destination: must be 1 to 200 characters');
+  if (text(record.rate_per_minute) === '') throw new Error('rate_per_minute: is required');
+  const band = (text(record.band).toLowerCase() || 'all') as RateBandColumn;
+  if (!BANDS.includes(band)) throw new Error(`band: "${text(record.band)}" must be one of ${BANDS.join(', ')}`);
+  const maxRate = RATE_LIMITS.maxRatePerMinuteMicros / 1_000_000;
+  const maxFee = RATE_LIMITS.maxFeeMicros / 1_000_000;
+  return {
+    prefix: rawPrefix,
+    destination,
+    band,
+    ratePerMinute: amount('rate_per_minute', record.rate_per_minute, maxRate, null)!,
+    connectionFee: amount('connection_fee', record.connection_fee, maxFee, '0')!,
+    minimumCharge: amount('minimum_charge', record.minimum_charge, maxFee, '0')!,
+    initialIncrementS: increment('initial_increment_s', record.initial_increment_s),
+    subsequentIncrementS: increment('subsequent_increment_s', record.subsequent_increment_s),
+    costPerMinute: amount('cost_per_minute', record.cost_per_minute, maxRate, null),
+  };
+}

@@ -1,0 +1,129 @@
+import type { Insertable } from 'kysely';
+import type { Executor } from '../context.ts';
+import type { RateCardRow, RateRow, RatesTable } from '../db/schema.ts';
+import type { IsoDate } from '../shared/dates.ts';
+import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { sql } from 'kysely';
+
+export async function insertRateCard(db: Executor, accountId: number, name: string, isDefault: boolean, now: Date): Promise<RateCardRow> {
+  return db
+    .insertInto('rate_cards')
+    .values({ account_id: accountId, name, is_default: isDefault, created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findRateCard(db: Executor, accountId: number, id: number): Promise<RateCardRow | undefined> {
+  return db.selectFrom('rate_cards').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findRateCardByName(db: Executor, accountId: number, name: string): Promise<RateCardRow | undefined> {
+  return db
+    .selectFrom('rate_cards')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where(sql`lower(name)`, '=', name.toLowerCase())
+    .executeTakeFirst();
+}
+
+export async function findDefaultRateCard(db: Executor, accountId: number): Promise<RateCardRow | undefined> {
+  return db.selectFrom('rate_cards').selectAll().where('account_id', '=', accountId).where('is_default', '=', true).executeTakeFirst();
+}
+
+export async function listRateCards(db: Executor, accountId: number, page: PageRequest): Promise<Page<RateCardRow>> {
+  let q = db.selectFrom('rate_cards').selectAll().where('account_id', '=', accountId);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+}
+
+export async function updateRateCardRow(
+  db: Executor,
+  accountId: number,
+  id: number,
+  values: { name?: string; is_default?: boolean; updated_at: Date },
+): Promise<RateCardRow | undefined> {
+  return db.updateTable('rate_cards').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** Only one default card per account: clears the flag on the others. */
+export async function clearDefaultRateCard(db: Executor, accountId: number, exceptId: number): Promise<void> {
+  await db
+    .updateTable('rate_cards')
+    .set({ is_default: false })
+    .where('account_id', '=', accountId)
+    .where('is_default', '=', true)
+    .where('id', '!=', exceptId)
+    .execute();
+}
+
+export async function deleteRateCardRow(db: Executor, accountId: number, id: number): Promise<void> {
+  await db.deleteFrom('rates').where('account_id', '=', accountId).where('rate_card_id', '=', id).execute();
+  await db.deleteFrom('rate_cards').where('account_id', '=', accountId).where('id', '=', id).execute();
+}
+
+/** Whether customers, features or rated calls use the card. */
+export async function rateCardInUse(db: Executor, accountId: number, id: number): Promise<string | undefined> {
+  const customer = await db.selectFrom('customers').select('id').where('account_id', '=', accountId).where('rate_card_id', '=', id).limit(1).executeTakeFirst();
+  if (customer) return `customer ${customer.id} uses it`;
+  const feature = await db.selectFrom('features').select('id').where('account_id', '=', accountId).where('rate_card_id', '=', id).limit(1).executeTakeFirst();
+  if (feature) return `feature ${feature.id} uses it`;
+  const call = await db
+    .selectFrom('calls')
+    .select('calls.id')
+    .innerJoin('rates', (j) => j.onRef('rates.account_id', '=', 'calls.account_id').onRef('rates.id', '=', 'calls.rate_id'))
+    .where('calls.account_id', '=', accountId)
+    .where('rates.rate_card_id', '=', id)
+    .limit(1)
+    .executeTakeFirst();
+  if (call) return `call ${call.id} was rated with it`;
+  return undefined;
+}
+
+/** All rates of a card, every effective period: what a rate table is compiled from. */
+export async function loadRates(db: Executor, accountId: number, rateCardId: number): Promise<RateRow[]> {
+  return db.selectFrom('rates').selectAll().where('account_id', '=', accountId).where('rate_card_id', '=', rateCardId).execute();
+}
+
+export interface RateFilter {
+  prefix?: string | undefined;
+  /** Only rates in effect on this date. */
+  on?: IsoDate | undefined;
+}
+
+export async function listRates(db: Executor, accountId: number, rateCardId: number, filter: RateFilter, page: PageRequest): Promise<Page<RateRow>> {
+  let q = db.selectFrom('rates').selectAll().where('account_id', '=', accountId).where('rate_card_id', '=', rateCardId);
+  if (filter.prefix !== undefined) q = q.where('prefix', '=', filter.prefix);
+  if (filter.on !== undefined) {
+    const on = filter.on;
+    q = q.where('effective_from', '<=', on).where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>', on)]));
+  }
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+}
+
+/**
+ * Ends the card's rates at a date: rates in force then stop the day before; rates that would only have
+ * started on or after it never apply (kept, with an empty period, for the calls that point at them).
+ */
+export async function closeRatesFrom(db: Executor, accountId: number, rateCardId: number, from: IsoDate): Promise<void> {
+  await db
+    .updateTable('rates')
+    .set({ effective_to: from })
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', rateCardId)
+    .where('effective_from', '<', from)
+    .where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>', from)]))
+    .execute();
+  await db
+    .updateTable('rates')
+    .set({ effective_to: sql`effective_from` })
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', rateCardId)
+    .where('effective_from', '>=', from)
+    .execute();
+}
+
+export async function insertRates(db: Executor, rows: Insertable<RatesTable>[]): Promise<void> {
+  const CHUNK = 2000;
+  for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto('rates').values(rows.slice(i, i + CHUNK)).execute();
+}

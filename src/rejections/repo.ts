@@ -1,0 +1,49 @@
+import type { Executor } from '../context.ts';
+import type { RejectedRow } from '../db/schema.ts';
+import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+
+export interface Rejection {
+  line: number | null;
+  raw: string;
+  reason: string;
+}
+
+const MAX_RAW_LENGTH = 4000;
+
+/** Keeps rows a file or batch could not take, with their line and reason, where the user can list them. */
+export async function insertRejections(db: Executor, accountId: number, kind: 'calls' | 'rates', source: string, rows: Rejection[]): Promise<void> {
+  const CHUNK = 1000;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await db
+      .insertInto('rejected_rows')
+      .values(
+        rows.slice(i, i + CHUNK).map((r) => ({
+          account_id: accountId,
+          kind,
+          source,
+          line: r.line,
+          raw: r.raw.length > MAX_RAW_LENGTH ? `${r.raw.slice(0, MAX_RAW_LENGTH)}…` : r.raw,
+          reason: r.reason,
+        })),
+      )
+      .execute();
+  }
+}
+
+export async function listRejections(
+  db: Executor,
+  accountId: number,
+  kind: 'calls' | 'rates',
+  filter: { source?: string | undefined },
+  page: PageRequest,
+): Promise<Page<RejectedRow>> {
+  let q = db.selectFrom('rejected_rows').selectAll().where('account_id', '=', accountId).where('kind', '=', kind);
+  if (filter.source !== undefined) q = q.where('source', '=', filter.source);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+}
+
+export async function deleteRejection(db: Executor, accountId: number, kind: 'calls' | 'rates', id: number): Promise<boolean> {
+  const result = await db.deleteFrom('rejected_rows').where('account_id', '=', accountId).where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
