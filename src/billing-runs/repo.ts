@@ -45,15 +45,18 @@ export async function listBillingRuns(db: Executor, accountId: number, page: Pag
 
 /**
  * Customers that may have something to bill at a cut-off: an unsent invoice, unbilled charges dated
- * before the cut-off, or a recurring feature. Completion decides for each whether an invoice is due.
+ * before the cut-off, a recurring feature, or rated calls not yet billed that started before it. Completion decides for each whether an invoice is due.
  */
-export async function customersToBill(db: Executor, accountId: number, cutoffDate: IsoDate): Promise<number[]> {
+export async function customersToBill(db: Executor, accountId: number, cutoffDate: IsoDate, callsBefore: Date): Promise<number[]> {
   const result = await sql<{ customer_id: number }>`
     select customer_id from invoices where account_id = ${accountId} and approved_at is null
     union
     select customer_id from billing_transactions where account_id = ${accountId} and invoice_id is null and bill_date < ${cutoffDate}
     union
     select customer_id from features where account_id = ${accountId} and recurring_value is not null
+    union
+    select customer_id from calls
+    where account_id = ${accountId} and invoice_id is null and rating_status = 'rated' and start_time < ${callsBefore}
     order by customer_id
   `.execute(db);
   return result.rows.map((r) => Number(r.customer_id));

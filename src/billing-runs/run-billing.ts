@@ -2,7 +2,7 @@ import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { BillingRunRow } from '../db/schema.ts';
 import { completeInvoices } from '../invoices/complete.ts';
-import { isIsoDate, type IsoDate } from '../shared/dates.ts';
+import { isIsoDate, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { customersToBill, finishBillingRun, insertBillingRun } from './repo.ts';
 
@@ -53,7 +53,7 @@ export async function runBilling(
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
   const run = await insertBillingRun(ctx.db, accountId, input.cutoffDate, ctx.now());
-  const customerIds = await customersToBill(ctx.db, accountId, input.cutoffDate);
+  const customerIds = await customersToBill(ctx.db, accountId, input.cutoffDate, startOfDayInZone(input.cutoffDate, account.timezone));
   let customersBilled = 0;
   let invoicesCreated = 0;
   onProgress({ customersDone: 0, customersTotal: customerIds.length, invoicesCreated });

@@ -13,13 +13,19 @@ export interface FeatureWindow {
 
 export class FeatureIndex {
   private readonly byNumber = new Map<string, FeatureWindow[]>();
+  private readonly byId = new Map<number, FeatureWindow>();
 
   constructor(features: Iterable<FeatureWindow & { phoneNumber: string }>) {
     for (const f of features) {
+      this.byId.set(f.featureId, f);
       const list = this.byNumber.get(f.phoneNumber);
       if (list) list.push(f);
       else this.byNumber.set(f.phoneNumber, [f]);
     }
+  }
+
+  byFeature(featureId: number): FeatureWindow | undefined {
+    return this.byId.get(featureId);
   }
 
   find(number: string, date: IsoDate): FeatureWindow | undefined {

@@ -70,9 +70,9 @@ export async function copyCalls(database: Database, rows: CallInsertRow[]): Prom
   await database.copyInto('calls', CALL_INSERT_COLUMNS, copyText(rows));
 }
 
-/** The slow, safe path when calls race in from two places: skip those already stored. Returns how many went in. */
-export async function insertCallsSkippingDuplicates(db: Executor, rows: CallInsertRow[]): Promise<number> {
-  let inserted = 0;
+/** The slow, safe path when calls race in from two places: skip those already stored. Returns the ids that went in. */
+export async function insertCallsSkippingDuplicates(db: Executor, rows: CallInsertRow[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
   const CHUNK = 1000;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const values = rows.slice(i, i + CHUNK).map((row) => Object.fromEntries(CALL_INSERT_COLUMNS.map((c, k) => [c, row[k]])));
@@ -80,9 +80,9 @@ export async function insertCallsSkippingDuplicates(db: Executor, rows: CallInse
       .insertInto('calls')
       .values(values as never)
       .onConflict((oc) => oc.columns(['account_id', 'source_call_id']).doNothing())
-      .returning('id')
+      .returning('source_call_id')
       .execute();
-    inserted += result.length;
+    for (const r of result) inserted.add(r.source_call_id);
   }
   return inserted;
 }
@@ -120,4 +120,174 @@ export async function countCallsOnInvoice(db: Executor, accountId: number, invoi
     .where('invoice_id', '=', invoiceId)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** The calls a billing run puts on invoices, summed per invoice, feature and destination. */
+export interface CallSummaryRow {
+  invoiceId: number;
+  customerId: number;
+  featureId: number | null;
+  destination: string;
+  callCount: number;
+  durationS: number;
+  charge: string;
+  cost: string | null;
+  firstStart: Date;
+  lastStart: Date;
+}
+
+/**
+ * Puts each customer's rated, unbilled calls that started before `before` on that customer's unsent
+ * invoice, and returns them summed per invoice, feature and destination. One statement: a call that
+ * arrives meanwhile is not touched, and waits for the next invoice.
+ */
+export async function assignCallsToInvoices(db: Executor, accountId: number, invoiceIds: number[], before: Date): Promise<CallSummaryRow[]> {
+  if (invoiceIds.length === 0) return [];
+  const result = await sql<{
+    invoice_id: number;
+    customer_id: number;
+    feature_id: number | null;
+    destination: string;
+    calls: number;
+    duration_s: number;
+    charge: string;
+    cost: string | null;
+    first_start: Date;
+    last_start: Date;
+  }>`
+    with moved as (
+      update calls as c set invoice_id = i.id, billed_charge = c.charge
+      from invoices as i
+      where i.account_id = ${accountId} and i.id = any(${invoiceIds}::bigint[]) and i.approved_at is null
+        and c.account_id = ${accountId} and c.customer_id = i.customer_id and c.invoice_id is null
+        and c.rating_status = 'rated' and c.start_time < ${before}
+      returning c.invoice_id, c.customer_id, c.feature_id, c.destination, c.duration_s, c.charge, c.cost, c.start_time
+    )
+    select invoice_id, customer_id, feature_id, destination, count(*)::bigint as calls, sum(duration_s)::bigint as duration_s,
+           sum(charge) as charge, sum(cost) as cost, min(start_time) as first_start, max(start_time) as last_start
+    from moved group by invoice_id, customer_id, feature_id, destination
+  `.execute(db);
+  return result.rows.map((r) => ({
+    invoiceId: Number(r.invoice_id),
+    customerId: Number(r.customer_id),
+    featureId: r.feature_id === null ? null : Number(r.feature_id),
+    destination: r.destination,
+    callCount: Number(r.calls),
+    durationS: Number(r.duration_s),
+    charge: String(r.charge),
+    cost: r.cost === null ? null : String(r.cost),
+    firstStart: r.first_start,
+    lastStart: r.last_start,
+  }));
+}
+
+/** Takes calls off unsent invoices (to summarise them again, or when the invoice is deleted). */
+export async function releaseCalls(db: Executor, accountId: number, invoiceIds: number[]): Promise<void> {
+  if (invoiceIds.length === 0) return;
+  await db
+    .updateTable('calls')
+    .set({ invoice_id: null, billed_charge: null })
+    .where('account_id', '=', accountId)
+    .where('invoice_id', 'in', invoiceIds)
+    .execute();
+}
+
+/** Customers among these with rated calls not yet on an invoice that started before `before`. */
+export async function customersWithCallsToBill(db: Executor, accountId: number, customerIds: number[], before: Date): Promise<number[]> {
+  if (customerIds.length === 0) return [];
+  const result = await sql<{ customer_id: number }>`
+    select distinct customer_id from calls
+    where account_id = ${accountId} and customer_id = any(${customerIds}::bigint[]) and invoice_id is null
+      and rating_status = 'rated' and start_time < ${before}
+  `.execute(db);
+  return result.rows.map((r) => Number(r.customer_id));
+}
+
+export interface CallPageFilter {
+  from?: Date | undefined;
+  to?: Date | undefined;
+  onlyWaiting?: boolean | undefined;
+  number?: string | undefined;
+}
+
+/** The next page of calls (ids and customers) to re-rate, in id order. */
+export async function pageCallIds(
+  db: Executor,
+  accountId: number,
+  filter: CallPageFilter,
+  after: number,
+  limit: number,
+): Promise<{ id: number; customer_id: number | null }[]> {
+  let q = db.selectFrom('calls').select(['id', 'customer_id']).where('account_id', '=', accountId).where('id', '>', after);
+  if (filter.from !== undefined) q = q.where('start_time', '>=', filter.from);
+  if (filter.to !== undefined) q = q.where('start_time', '<', filter.to);
+  if (filter.onlyWaiting) q = q.where('rating_status', 'in', ['unrated', 'unallocated']);
+  if (filter.number !== undefined) {
+    const number = filter.number;
+    q = q.where((eb) =>
+      eb.or([
+        eb.and([eb('direction', '=', 'outbound'), eb('from_number', '=', number)]),
+        eb.and([eb('direction', '=', 'inbound'), eb('to_number', '=', number)]),
+      ]),
+    );
+  }
+  return q.orderBy('id').limit(limit).execute();
+}
+
+export async function lockCallsByIds(db: Executor, accountId: number, ids: number[]): Promise<CallRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('calls').selectAll().where('account_id', '=', accountId).where('id', 'in', ids).orderBy('id').forUpdate().execute();
+}
+
+/** A call's new allocation and price. */
+export interface CallUpdate {
+  id: number;
+  customerId: number | null;
+  featureId: number | null;
+  ratingStatus: RatingStatus;
+  ratingError: string | null;
+  rateId: number | null;
+  destination: string | null;
+  band: string | null;
+  billableS: number | null;
+  charge: string | null;
+  cost: string | null;
+  billedCharge: string | null;
+}
+
+export async function updateCallRatings(db: Executor, accountId: number, updates: CallUpdate[], now: Date): Promise<void> {
+  if (updates.length === 0) return;
+  const col = <T>(pick: (u: CallUpdate) => T) => updates.map(pick);
+  await sql`
+    update calls as c set customer_id = v.customer_id, feature_id = v.feature_id, rating_status = v.rating_status,
+      rating_error = v.rating_error, rate_id = v.rate_id, destination = v.destination, band = v.band, billable_s = v.billable_s,
+      charge = v.charge, cost = v.cost, billed_charge = v.billed_charge,
+      rated_at = case when v.rating_status in ('rated', 'free') then ${now}::timestamptz else null end
+    from unnest(
+      ${col((u) => u.id)}::bigint[], ${col((u) => u.customerId)}::bigint[], ${col((u) => u.featureId)}::bigint[],
+      ${col((u) => u.ratingStatus)}::text[], ${col((u) => u.ratingError)}::text[], ${col((u) => u.rateId)}::bigint[],
+      ${col((u) => u.destination)}::text[], ${col((u) => u.band)}::text[], ${col((u) => u.billableS)}::integer[],
+      ${col((u) => u.charge)}::numeric[], ${col((u) => u.cost)}::numeric[], ${col((u) => u.billedCharge)}::numeric[]
+    ) as v(id, customer_id, feature_id, rating_status, rating_error, rate_id, destination, band, billable_s, charge, cost, billed_charge)
+    where c.account_id = ${accountId} and c.id = v.id
+  `.execute(db);
+}
+
+/** The calls a call-summary charge sums: its invoice's calls with its feature and destination. */
+export async function callsOfSummary(
+  db: Executor,
+  accountId: number,
+  charge: { origin: string; invoice_id: number | null; feature_id: number | null; call_destination: string | null },
+  page: PageRequest,
+): Promise<Page<CallRow>> {
+  if (charge.origin !== 'calls' || charge.invoice_id === null || charge.call_destination === null) return { rows: [], nextAfter: undefined };
+  let q = db
+    .selectFrom('calls')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', charge.invoice_id)
+    .where('destination', '=', charge.call_destination);
+  q = charge.feature_id === null ? q.where('feature_id', 'is', null) : q.where('feature_id', '=', charge.feature_id);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
 }

@@ -1,4 +1,5 @@
 // Entry point of the `ringbill` command.
+import { resolve } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { createCtx, type Ctx } from '../context.ts';
 import type { Database } from '../db/connection.ts';
@@ -9,7 +10,9 @@ import { terminalIO } from './io.ts';
 import { runProgram } from './program.ts';
 import { serve } from './serve.ts';
 
-const argv = process.argv.slice(2);
+// `import rates|calls FILE`: the file is read by whichever process runs the command (possibly the server),
+// so its path is made absolute here, against the directory the user typed it in.
+const argv = process.argv.slice(2).map((arg, i, all) => (i === 2 && all[0] === 'import' && !arg.startsWith('-') ? resolve(arg) : arg));
 const config = loadConfig();
 const io = terminalIO();
 

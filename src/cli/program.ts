@@ -7,10 +7,17 @@ import { revokeApiKey } from '../api-keys/revoke-key.ts';
 import { runBilling } from '../billing-runs/run-billing.ts';
 import type { Ctx } from '../context.ts';
 import { migrate } from '../db/migrate.ts';
-import { toAccountView, toApiKeyView, toBillingRunView } from '../http/backend/views.ts';
+import { toAccountView, toApiKeyView, toBillingRunView, toRateCardView } from '../http/backend/views.ts';
 import { isIsoDate } from '../shared/dates.ts';
 import { DomainError } from '../shared/errors.ts';
 import type { CliIO } from './io.ts';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { importCallsFile } from '../calls/import-file.ts';
+import type { IngestSummary } from '../calls/ingest.ts';
+import { rerateCalls } from '../calls/rerate.ts';
+import { importRates } from '../rate-cards/import-rates.ts';
+import { parseRatesCsv } from '../rate-cards/rate-csv.ts';
 
 export interface CliEnv {
   io: CliIO;
@@ -150,7 +157,96 @@ export function buildProgram(env: CliEnv): Command {
       );
     });
 
+  const imports = program.command('import').description('Load files: rate cards and call records (CDRs)');
+  imports
+    .command('rates')
+    .description('Load a rate card from CSV (prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]); it replaces the rates in force from the effective date')
+    .argument('<file>', 'the CSV file')
+    .requiredOption('--account <id>', 'account id', positiveInt('account'))
+    .requiredOption('--rate-card <name>', 'the rate card (made if it does not exist)')
+    .option('--effective-from <date>', 'the date the rates apply from (default today)', isoDate)
+    .option('--default', "make it the account's default rate card")
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, options: { account: number; rateCard: string; effectiveFrom?: string; default?: boolean; json?: boolean }) => {
+      const ctx = await env.ctx();
+      const rows = parseRatesCsv(await readFile(file, 'utf8'));
+      const result = await importRates(ctx, options.account, { name: options.rateCard }, rows, {
+        effectiveFrom: options.effectiveFrom,
+        makeDefault: options.default,
+        source: basename(file),
+      });
+      const waiting = await rerateCalls(ctx, options.account, { onlyWaiting: true });
+      if (options.json) {
+        return printJson(io, {
+          rateCard: toRateCardView(result.rateCard),
+          effectiveFrom: result.effectiveFrom,
+          imported: result.imported,
+          rejected: result.rejected.map((r) => ({ line: r.line, reason: r.reason })),
+          waitingCallsRated: waiting.rated,
+        });
+      }
+      io.out(
+        `Rate card ${result.rateCard.id} "${result.rateCard.name}"${result.rateCard.is_default ? ' (default)' : ''}: ${result.imported} rates from ${result.effectiveFrom}, ${result.rejected.length} refused.`,
+      );
+      for (const r of result.rejected.slice(0, 20)) io.out(`  line ${r.line}: ${r.reason}`);
+      if (result.rejected.length > 20) io.out(`  … and ${result.rejected.length - 20} more (GET /backend/api/v1/rateCards/rejected)`);
+      if (waiting.rated > 0) io.out(`${waiting.rated} call(s) that were waiting for a price are now rated.`);
+    });
+  imports
+    .command('calls')
+    .description('Load call records from CSV (call_id,from,to,start_time,duration_s,status[,direction,carrier,recording_url,transcription_url,confidence_score,voice_agent_id]), rating each; calls already loaded are skipped')
+    .argument('<file>', 'the CSV file')
+    .requiredOption('--account <id>', 'account id', positiveInt('account'))
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, options: { account: number; json?: boolean }) => {
+      const ctx = await env.ctx();
+      let started = false;
+      const summary = await importCallsFile(ctx, options.account, file, (p) => {
+        if (!started) {
+          io.progress({ kind: 'start', total: Math.max(p.bytesTotal, 1), value: 0, label: 'Importing' });
+          started = true;
+        }
+        io.progress({ kind: 'update', value: p.bytesRead });
+      }).finally(() => {
+        if (started) io.progress({ kind: 'stop' });
+      });
+      if (options.json) return printJson(io, summary);
+      for (const line of describeIngest(summary)) io.out(line);
+    });
+
+  program
+    .command('rerate')
+    .description('Price calls again: unbilled ones in place, billed ones by an adjustment on the next invoice')
+    .requiredOption('--account <id>', 'account id', positiveInt('account'))
+    .option('--from <date>', 'calls that started on or after this date (account time)', isoDate)
+    .option('--to <date>', 'calls that started on or before this date (account time)', isoDate)
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: { account: number; from?: string; to?: string; json?: boolean }) => {
+      const ctx = await env.ctx();
+      const summary = await rerateCalls(ctx, options.account, { from: options.from, to: options.to });
+      if (options.json) return printJson(io, summary);
+      io.out(
+        `Re-rated ${summary.calls} call(s): ${summary.changed} changed; ${summary.rated} rated, ${summary.free} free, ${summary.unrated} unrated, ${summary.unallocated} unallocated.`,
+      );
+      if (summary.adjustments > 0) io.out(`${summary.adjustments} adjustment(s) totalling ${summary.adjustmentTotal} on the customers' next invoices.`);
+      if (summary.invoicesUpdated > 0) io.out(`${summary.invoicesUpdated} unsent invoice(s) had their call charges summarised again.`);
+    });
+
   return program;
+}
+
+/** The end-of-import summary, for people. */
+export function describeIngest(s: IngestSummary): string[] {
+  const reasons = Object.entries(s.unratedReasons)
+    .map(([reason, n]) => `${n} ${reason.replace(/_/g, ' ')}`)
+    .join(', ');
+  const lines = [
+    `Read ${s.received} call record(s) from ${s.source}: ${s.inserted} new, ${s.duplicates} already loaded, ${s.rejected} refused.`,
+    `Rated ${s.rated} (charges ${s.chargeTotal}), ${s.free} free (not completed), ${s.unrated} could not be priced${reasons ? ` (${reasons})` : ''}, ${s.unallocated} on numbers no feature has.`,
+  ];
+  for (const r of s.rejections.slice(0, 20)) lines.push(`  line ${r.line}: ${r.reason}`);
+  if (s.rejected > 20) lines.push(`  … ${s.rejected - 20} more refused: GET /backend/api/v1/calls/rejected`);
+  return lines;
 }
 
 /** Runs the program; returns the exit code. Expected failures print one line, not a stack trace. */

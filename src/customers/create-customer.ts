@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import type { CustomerRow } from '../db/schema.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
 import { customerColumns, type CustomerInput } from './input.ts';
@@ -8,6 +9,7 @@ export async function createCustomer(ctx: Ctx, accountId: number, input: Custome
   const columns = customerColumns(input);
   if (!columns.name) throw invalid('name', 'is required');
   return ctx.db.transaction().execute(async (trx) => {
+    await checkRateCardId(trx, accountId, columns.rate_card_id, 'rateCardID');
     if (columns.account_number) {
       const clash = await findCustomerByAccountNumber(trx, accountId, columns.account_number);
       if (clash) throw new DomainError('account_number_in_use', `accountNumber ${columns.account_number} belongs to customer ${clash.id}`);

@@ -13,6 +13,16 @@ export interface CustomerInput {
   paymentTermsDays?: number | null;
   paymentMethod?: string | null;
   billingAddress?: PostalAddress | null;
+  /** The rate card for this customer's calls; null: the account's default. */
+  rateCardID?: string | number | null;
+}
+
+/** A rate card id as given: null clears it. */
+export function rateCardIdOf(value: string | number | null | undefined, field: string): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw invalid(field, 'must be the id of a rate card');
+  return n;
 }
 
 /** Checks customer fields and maps the ones given to columns. */
@@ -36,5 +46,7 @@ export function customerColumns(input: CustomerInput): CustomerUpdate {
   if (input.paymentTermsDays !== undefined) out.payment_terms_days = input.paymentTermsDays;
   if (input.paymentMethod !== undefined) out.payment_method = input.paymentMethod;
   if (input.billingAddress !== undefined) Object.assign(out, addressColumns(input.billingAddress));
+  const rateCardId = rateCardIdOf(input.rateCardID, 'rateCardID');
+  if (rateCardId !== undefined) out.rate_card_id = rateCardId;
   return out;
 }

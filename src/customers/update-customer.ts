@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import type { CustomerRow } from '../db/schema.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { customerColumns, type CustomerInput } from './input.ts';
@@ -10,6 +11,7 @@ export async function updateCustomer(ctx: Ctx, accountId: number, customerId: nu
   return ctx.db.transaction().execute(async (trx) => {
     const customer = await lockCustomer(trx, accountId, customerId);
     if (!customer) throw notFound('Customer', customerId);
+    await checkRateCardId(trx, accountId, columns.rate_card_id, 'rateCardID');
     if (columns.account_number && columns.account_number !== customer.account_number) {
       const clash = await findCustomerByAccountNumber(trx, accountId, columns.account_number);
       if (clash) throw new DomainError('account_number_in_use', `accountNumber ${columns.account_number} belongs to customer ${clash.id}`);

@@ -275,7 +275,6 @@ export interface CallsTable {
   cost: Numeric | null;
   billed_charge: Numeric | null;
   invoice_id: number | null;
-  billing_transaction_id: number | null;
   rated_at: Date | null;
   created_at: Timestamp;
 }

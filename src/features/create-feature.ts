@@ -1,4 +1,6 @@
 import type { Ctx } from '../context.ts';
+import { rerateCalls } from '../calls/rerate.ts';
+import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
 import type { FeatureRow } from '../db/schema.ts';
@@ -12,11 +14,12 @@ import { findPhoneNumberClash, insertFeature } from './repo.ts';
  * defaults to monthly, billing to in advance, and the start date to today in the account's timezone.
  */
 export async function createFeature(ctx: Ctx, accountId: number, customerId: number, input: FeatureInput & { name: string }): Promise<FeatureRow> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const feature = await ctx.db.transaction().execute(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw notFound('Account', accountId);
     if (!(await lockCustomer(trx, accountId, customerId))) throw notFound('Customer', customerId);
     const columns = featureColumns(input, account);
+    await checkRateCardId(trx, accountId, columns.rate_card_id, 'rateCardID');
     if (!columns.name) throw invalid('name', 'is required');
     const now = ctx.now();
     const recurring = columns.recurring_value != null;
@@ -41,4 +44,7 @@ export async function createFeature(ctx: Ctx, accountId: number, customerId: num
     }
     return insertFeature(trx, row);
   });
+  // Calls that were waiting for this number are priced now.
+  if (feature.phone_number) await rerateCalls(ctx, accountId, { onlyWaiting: true, number: feature.phone_number });
+  return feature;
 }

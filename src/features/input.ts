@@ -5,6 +5,7 @@ import { invalid } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
 import type { BillingMode, Frequency } from './recurring.ts';
+import { rateCardIdOf } from '../customers/input.ts';
 
 export interface FeatureInput {
   name?: string;
@@ -15,6 +16,8 @@ export interface FeatureInput {
   startDate?: IsoDate | null;
   endDate?: IsoDate | null;
   vatRate?: string | number | null;
+  /** The rate card for this feature's calls, over the customer's; null: the customer's. */
+  rateCardID?: string | number | null;
 }
 
 /** Maps the fields given to columns, checking each on its own. */
@@ -47,6 +50,8 @@ export function featureColumns(input: FeatureInput, account: Pick<AccountRow, 'c
     out[field === 'startDate' ? 'start_date' : 'end_date'] = value;
   }
   if (input.vatRate !== undefined) out.vat_rate = input.vatRate === null ? null : parseVatRate(input.vatRate, 'vatRate');
+  const rateCardId = rateCardIdOf(input.rateCardID, 'rateCardID');
+  if (rateCardId !== undefined) out.rate_card_id = rateCardId;
   return out;
 }
 

@@ -91,3 +91,15 @@ export async function customersWithRecurringFeatures(db: Executor, accountId: nu
     .execute();
   return rows.map((r) => r.customer_id);
 }
+
+/** Names and VAT rates of features (for the lines that bill them). */
+export async function featureNamesAndRates(db: Executor, accountId: number, featureIds: number[]): Promise<Map<number, { name: string; vatRate: string | null }>> {
+  if (featureIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('features')
+    .select(['id', 'name', 'vat_rate'])
+    .where('account_id', '=', accountId)
+    .where('id', 'in', featureIds)
+    .execute();
+  return new Map(rows.map((r) => [r.id, { name: r.name, vatRate: r.vat_rate }]));
+}

@@ -1,4 +1,6 @@
 import type { Ctx } from '../context.ts';
+import { rerateCalls } from '../calls/rerate.ts';
+import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
 import type { FeatureRow } from '../db/schema.ts';
@@ -13,7 +15,7 @@ import { findFeature, findPhoneNumberClash, updateFeatureRow } from './repo.ts';
  * once the feature has been charged.
  */
 export async function updateFeature(ctx: Ctx, accountId: number, featureId: number, input: FeatureInput): Promise<FeatureRow> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const feature = await ctx.db.transaction().execute(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw notFound('Account', accountId);
     const seen = await findFeature(trx, accountId, featureId);
@@ -21,6 +23,7 @@ export async function updateFeature(ctx: Ctx, accountId: number, featureId: numb
     await lockCustomer(trx, accountId, seen.customer_id);
     const current = (await findFeature(trx, accountId, featureId))!;
     const columns = featureColumns(input, account);
+    await checkRateCardId(trx, accountId, columns.rate_card_id, 'rateCardID');
     if (columns.start_date !== undefined && columns.start_date !== current.start_date && current.billed_until !== null) {
       throw invalid('startDate', 'cannot change once the feature has been charged; set an end date and add a new feature');
     }
@@ -43,4 +46,7 @@ export async function updateFeature(ctx: Ctx, accountId: number, featureId: numb
     if (!updated) throw notFound('Feature', featureId);
     return updated;
   });
+  // Calls that were waiting for this number are priced now.
+  if (feature.phone_number) await rerateCalls(ctx, accountId, { onlyWaiting: true, number: feature.phone_number });
+  return feature;
 }

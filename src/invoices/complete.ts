@@ -6,7 +6,6 @@ import type { AccountRow, FeatureRow } from '../db/schema.ts';
 import { recurringFeatures, setBilledUntil } from '../features/repo.ts';
 import { recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
 import { lockCustomers } from '../customers/repo.ts';
-import type { IsoDate } from '../shared/dates.ts';
 import { assert, invalid } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../shared/money.ts';
 import {
@@ -22,6 +21,9 @@ import {
 } from '../transactions/repo.ts';
 import { storedTotalsState } from './recalculate.ts';
 import { findUnsentInvoices, insertUnsentInvoices, invoicesHoldingCharges, saveCompletedInvoices } from './repo.ts';
+import { customersWithCallsToBill } from '../calls/repo.ts';
+import { summariseCalls } from '../calls/summarise.ts';
+import { type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { applyChargeGroups, totalsFromState } from './totals.ts';
 
 export interface CompleteOptions {
@@ -84,7 +86,9 @@ export async function completeInvoices(
   const dueCustomers = new Set(due.map((d) => d.feature.customer_id));
 
   // Which customers get an invoice: those with one already, or with anything to bill.
+  const callsBefore = startOfDayInZone(options.cutoffDate, account.timezone);
   const withCharges = await customersWithQualifyingCharges(trx, accountId, lockedIds, rule);
+  for (const id of await customersWithCallsToBill(trx, accountId, lockedIds, callsBefore)) withCharges.add(id);
   const needInvoice = lockedIds.filter(
     (id) =>
       !invoiceByCustomer.has(id) &&
@@ -112,6 +116,10 @@ export async function completeInvoices(
     baseline[String(feature.id)] = feature.billed_until;
     baselines.set(invoiceId, baseline);
   }
+  // Call charges: the rated calls that started before the cut-off, summed per feature and destination.
+  const calls = await summariseCalls(trx, account, invoiceIds, options.cutoffDate);
+  removed.push(...calls.removed);
+  charges.push(...calls.charges);
   await insertGeneratedCharges(trx, charges, now);
   await setBilledUntil(
     trx,
@@ -119,7 +127,7 @@ export async function completeInvoices(
     due.map((d) => ({ featureId: d.feature.id, billedUntil: d.result.billedUntil })),
   );
   for (const c of charges) {
-    added.push({ invoiceId: c.invoiceId, type: c.type, vatRate: c.vatRate, value: c.value, callCount: 0, callMinutes: 0 });
+    added.push({ invoiceId: c.invoiceId, type: c.type, vatRate: c.vatRate, value: c.value, callCount: c.callCount ?? 0, callMinutes: c.callMinutes ?? 0 });
   }
 
   // A run bills only invoices with something on them (see CompleteResult).

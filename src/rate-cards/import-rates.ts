@@ -13,6 +13,8 @@ export interface RateImportRow {
   line: number;
   raw: string;
   record: RateRecord;
+  /** Set when the row could not even be read (a malformed CSV line): the reason. */
+  unreadable?: string;
 }
 
 export interface RateImportResult {
@@ -46,6 +48,7 @@ export async function importRates(
   for (const row of rows) {
     if (++count > MAX_RATES_PER_IMPORT) throw invalid('rates', `at most ${MAX_RATES_PER_IMPORT} rates in one import`);
     try {
+      if (row.unreadable !== undefined) throw new Error(row.unreadable);
       const rate = parseRate(row.record);
       const key = `${rate.prefix}/${rate.band}`;
       const first = seen.get(key);

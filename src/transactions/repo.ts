@@ -262,13 +262,16 @@ export async function pinToInvoice(db: Executor, accountId: number, ids: number[
   return toMovedGroups(result.rows);
 }
 
-/** On deleting an unsent invoice: entered charges go back to unbilled, generated ones are removed. */
+/**
+ * On deleting an unsent invoice: entered charges go back to unbilled; generated ones (recurring charges,
+ * call summaries) are removed, to be generated again by the next invoice.
+ */
 export async function releaseInvoiceCharges(db: Executor, accountId: number, invoiceId: number, now: Date): Promise<void> {
   await db
     .deleteFrom('billing_transactions')
     .where('account_id', '=', accountId)
     .where('invoice_id', '=', invoiceId)
-    .where('origin', '=', 'recurring')
+    .where('origin', 'in', ['recurring', 'calls'])
     .execute();
   await db
     .updateTable('billing_transactions')
@@ -308,4 +311,20 @@ export async function featureChargeInvoices(db: Executor, accountId: number, fea
 
 export async function deleteFeatureCharges(db: Executor, accountId: number, featureId: number): Promise<void> {
   await db.deleteFrom('billing_transactions').where('account_id', '=', accountId).where('feature_id', '=', featureId).execute();
+}
+
+/** Deletes the call summaries on these invoices; returns what they summed (for the totals). */
+export async function deleteCallSummaries(db: Executor, accountId: number, invoiceIds: number[]): Promise<MovedGroup[]> {
+  if (invoiceIds.length === 0) return [];
+  const result = await sql<MovedRow>`
+    with gone as (
+      delete from billing_transactions
+      where account_id = ${accountId} and invoice_id = any(${invoiceIds}::bigint[]) and origin = 'calls'
+      returning invoice_id, transaction_type, vat_rate, value, call_count, call_minutes
+    )
+    select invoice_id, transaction_type, vat_rate, sum(value) as value,
+           coalesce(sum(call_count), 0)::bigint as call_count, coalesce(sum(call_minutes), 0)::bigint as call_minutes
+    from gone group by invoice_id, transaction_type, vat_rate
+  `.execute(db);
+  return toMovedGroups(result.rows);
 }

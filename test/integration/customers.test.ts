@@ -33,6 +33,7 @@ function bareCustomer(id: string, name: string, at = NOW) {
     paymentTermsDays: null,
     paymentMethod: null,
     billingAddress: null,
+    rateCardID: null,
     created: at.toISOString(),
     updated: at.toISOString(),
   };

@@ -28,6 +28,16 @@ const BACKEND_PATHS: Record<string, string[]> = {
   [`${P}/transactions/{id}`]: ['delete', 'get', 'patch'],
   [`${P}/billingRuns`]: ['get', 'post'],
   [`${P}/billingRuns/{id}`]: ['get'],
+  [`${P}/rateCards`]: ['get', 'post'],
+  [`${P}/rateCards/rejected`]: ['get'],
+  [`${P}/rateCards/{id}`]: ['delete', 'get', 'patch'],
+  [`${P}/rateCards/{id}/rates`]: ['get', 'put'],
+  [`${P}/calls`]: ['get', 'post'],
+  [`${P}/calls/rejected`]: ['get'],
+  [`${P}/calls/rejected/{id}`]: ['delete'],
+  [`${P}/calls/rerate`]: ['post'],
+  [`${P}/calls/{id}`]: ['get'],
+  [`${P}/transactions/{id}/calls`]: ['get'],
 };
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 

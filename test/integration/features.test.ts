@@ -33,6 +33,7 @@ function bareFeature(id: string, customerID: string, name: string, at = NOW) {
     endDate: null,
     vatRate: null,
     billedUntil: null,
+    rateCardID: null,
     created: at.toISOString(),
     updated: at.toISOString(),
   };

@@ -78,8 +78,8 @@ create table calls (
   cost numeric(20,6),
   -- What has been billed for this call so far (on its invoice, plus any re-rating adjustments).
   billed_charge numeric(20,6),
+  -- The invoice whose call summary (the charge with the same feature and destination) includes it.
   invoice_id bigint,
-  billing_transaction_id bigint,
   rated_at timestamptz,
   created_at timestamptz not null default now(),
   primary key (account_id, id)

@@ -10,6 +10,8 @@ import type { ZodApp } from './app-type.ts';
 import { backendErrorHandler } from './errors.ts';
 import { accountRoutes } from './routes/account.ts';
 import { billingRunRoutes } from './routes/billing-runs.ts';
+import { callRoutes } from './routes/calls.ts';
+import { rateCardRoutes } from './routes/rate-cards.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { featureRoutes } from './routes/features.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
@@ -20,10 +22,11 @@ export const BACKEND_PREFIX = '/backend/api/v1';
 export function backendApi(ctx: Ctx) {
   return async function backend(app: ZodApp): Promise<void> {
     app.setErrorHandler(backendErrorHandler);
-    // Bodies on this surface are JSON only. Fastify also parses text/plain by default, which would turn a
-    // wrongly labelled body into a string and a confusing 400 "expected object"; without the parser it is
-    // a 415 naming the content type to use.
+    // Bodies on this surface are JSON, and CSV where a route takes a file (a rate card). Fastify also
+    // parses text/plain by default, which would turn a wrongly labelled body into a string and a confusing
+    // 400 "expected object"; without the parser it is a 415 naming the content type to use.
     app.removeContentTypeParser('text/plain');
+    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 100 * 1024 * 1024 }, (_request, body, done) => done(null, body));
     app.setNotFoundHandler((request, reply) =>
       backendErrorHandler(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
     );
@@ -45,5 +48,7 @@ export function backendApi(ctx: Ctx) {
     transactionRoutes(app, ctx);
     invoiceRoutes(app, ctx);
     billingRunRoutes(app, ctx);
+    rateCardRoutes(app, ctx);
+    callRoutes(app, ctx);
   };
 }

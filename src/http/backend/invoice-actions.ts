@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { KeyLevel } from '../../api-keys/levels.ts';
 import type { Ctx } from '../../context.ts';
 import { approveInvoice } from '../../invoices/approve-invoice.ts';
+import { updateCallTransactions } from '../../invoices/update-call-transactions.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { loadAccount } from './app-type.ts';
 import { isoDate } from './schemas.ts';
@@ -38,6 +39,16 @@ export function actionParams<T extends z.ZodType>(schema: T, body: unknown): z.i
 }
 
 export const invoiceActions: Record<string, InvoiceAction> = {
+  updateCallTransactions: {
+    level: KeyLevel.invoices,
+    description:
+      "Summarise the invoice's calls again: the rated calls that started before its cut-off, one charge per feature and destination. Only for unsent invoices (409 otherwise).",
+    async run({ ctx, accountId, invoiceId, body }) {
+      actionParams(z.object({}).strict(), body);
+      const invoice = await updateCallTransactions(ctx, accountId, invoiceId);
+      return toInvoiceView(invoice, await loadAccount(ctx, accountId));
+    },
+  },
   approve: {
     level: KeyLevel.invoices,
     description:

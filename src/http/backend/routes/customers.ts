@@ -27,6 +27,7 @@ const customerFields = {
   paymentTermsDays: z.number().int().min(0).max(365).nullish().meta({ description: "Days from invoice date to due date; default: the account's" }),
   paymentMethod: shortText.nullish(),
   billingAddress: postalAddress.nullish(),
+  rateCardID: z.union([z.string().max(20), z.number().int()]).nullish().meta({ description: "Rate card for the customer's calls; null: the account default" }),
 };
 const createBody = z.object({ name: shortText, ...customerFields }).strict();
 const updateBody = z.object({ name: shortText.optional(), ...customerFields }).strict();

@@ -23,6 +23,7 @@ const featureFields = {
   startDate: isoDate.nullish().meta({ description: 'First day of service; default today in the account timezone' }),
   endDate: isoDate.nullish().meta({ description: 'Last day of service, inclusive' }),
   vatRate: amountInput.nullish().meta({ description: "VAT rate in percent for this feature's charges; default: the account's" }),
+  rateCardID: z.union([z.string().max(20), z.number().int()]).nullish().meta({ description: "Rate card for this feature's calls, over the customer's" }),
 };
 const createBody = z.object({ name: shortText, ...featureFields }).strict();
 const updateBody = z.object({ name: shortText.optional(), ...featureFields }).strict();

@@ -16,7 +16,8 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../app-type.ts';
 import { pathId, sendPage } from '../route-helpers.ts';
 import { amountInput, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
-import { toTransactionView, transactionView } from '../views.ts';
+import { callView, toCallView, toTransactionView, transactionView } from '../views.ts';
+import { callsOfSummary } from '../../../calls/repo.ts';
 import { deletedBody } from './customers.ts';
 
 const tags = ['Transactions'];
@@ -144,6 +145,27 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       const row = await findTransaction(ctx.db, accountId, id);
       if (!row) throw notFound('Transaction', id);
       return toTransactionView(row, await loadAccount(ctx, accountId));
+    },
+  );
+
+  app.get(
+    '/transactions/:id/calls',
+    {
+      schema: {
+        tags,
+        summary: 'The calls behind a call charge',
+        description: "For a call summary on an invoice: the invoice's calls with the same feature and destination. Other charges have none.",
+        params: idParams,
+        querystring: z.object(pageQuery),
+        response: { 200: z.array(callView), 404: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const { accountId } = principalOf(request);
+      const id = pathId(request.params.id, 'Transaction');
+      const row = await findTransaction(ctx.db, accountId, id);
+      if (!row) throw notFound('Transaction', id);
+      return sendPage(request, reply, await callsOfSummary(ctx.db, accountId, row, request.query), toCallView);
     },
   );
 

@@ -1,0 +1,41 @@
+import type { Ctx } from '../context.ts';
+import { invalid } from '../shared/errors.ts';
+import { CALL_FIELDS, type RawCall } from './call-input.ts';
+import { CallIngester, type IngestSummary } from './ingest.ts';
+
+/** Calls per API request: a bound on the request, not on how many calls Ringbill takes (send more requests). */
+export const MAX_CALLS_PER_REQUEST = 10_000;
+
+/**
+ * Takes a batch of calls sent as JSON objects with the CSV's field names. An element that is not an
+ * object, or not a valid call, is refused with its position (1-based) and reason; the others go in.
+ */
+export async function ingestCallBatch(ctx: Ctx, accountId: number, calls: unknown[]): Promise<IngestSummary> {
+  if (calls.length > MAX_CALLS_PER_REQUEST) throw invalid('calls', `at most ${MAX_CALLS_PER_REQUEST} calls per request`);
+  const ingester = await CallIngester.open(ctx, accountId, 'api');
+  for (const [index, element] of calls.entries()) {
+    const position = index + 1;
+    if (typeof element !== 'object' || element === null || Array.isArray(element)) {
+      ingester.rejectRaw(position, JSON.stringify(element) ?? String(element), 'not a call object');
+      continue;
+    }
+    const source = element as Record<string, unknown>;
+    const unknown = Object.keys(source).filter((k) => !(CALL_FIELDS as readonly string[]).includes(k));
+    if (unknown.length > 0) {
+      ingester.rejectRaw(position, JSON.stringify(element), `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
+      continue;
+    }
+    const record: RawCall = {};
+    for (const field of CALL_FIELDS) {
+      const value = source[field];
+      if (value === undefined || value === null) continue;
+      if (typeof value !== 'string' && typeof value !== 'number') {
+        record[field] = JSON.stringify(value);
+        continue;
+      }
+      record[field] = value;
+    }
+    await ingester.add(record, position, () => JSON.stringify(element));
+  }
+  return ingester.finish();
+}

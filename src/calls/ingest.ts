@@ -1,0 +1,241 @@
+// Taking calls in: each record is checked, allocated to the feature that owns its number, rated, and
+// stored once (account + source call id). Records go in batches: while one batch is written (COPY),
+// the next is being checked and rated, so parsing and the database work side by side. Bad records are
+// kept with their line and reason; the good ones of the same file or batch still go in.
+import type { Ctx } from '../context.ts';
+import { findAccount } from '../accounts/repo.ts';
+import type { AccountRow, RatingStatus } from '../db/schema.ts';
+import { findDefaultRateCard } from '../rate-cards/repo.ts';
+import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
+import { fromMicros } from '../rating/micros.ts';
+import { rateCall, RATING_ERROR_TEXT, type RatingContext } from '../rating/rate-call.ts';
+import { insertRejections, type Rejection } from '../rejections/repo.ts';
+import { notFound } from '../shared/errors.ts';
+import { FeatureIndex, ownNumber } from './allocation.ts';
+import { type CallInput, parseCall, type RawCall } from './call-input.ts';
+import {
+  type CallInsertRow,
+  copyCalls,
+  existingSourceCallIds,
+  featureWindows,
+  insertCallsSkippingDuplicates,
+} from './repo.ts';
+
+/** Records per batch: large enough for COPY to be efficient, small enough to keep memory flat. */
+export const INGEST_BATCH_SIZE = 5000;
+/** How many rejections a summary lists (all are kept in the database). */
+const SUMMARY_REJECTIONS = 100;
+
+export interface IngestSummary {
+  source: string;
+  /** Records read (data rows of a file, elements of a batch). */
+  received: number;
+  /** New calls stored. */
+  inserted: number;
+  /** Calls already stored (same call_id), skipped. */
+  duplicates: number;
+  /** Records refused, with their reasons (the first ones listed in `rejections`). */
+  rejected: number;
+  rated: number;
+  /** Calls that did not complete: stored with nothing to charge. */
+  free: number;
+  /** Calls that could not be priced, by reason. */
+  unrated: number;
+  unratedReasons: Record<string, number>;
+  /** Calls on numbers no feature has: priced when a feature gets the number. */
+  unallocated: number;
+  /** Sum of the charges of the calls stored, to the micro-unit. */
+  chargeTotal: string;
+  rejections: { line: number; reason: string }[];
+}
+
+interface Pending {
+  line: number;
+  row: CallInsertRow;
+  sourceCallId: string;
+  ratingStatus: RatingStatus;
+  ratingReason: string | null;
+  chargeMicros: number;
+}
+
+export class CallIngester {
+  private batch: Pending[] = [];
+  private batchIds = new Set<string>();
+  private rejections: (Rejection & { line: number })[] = [];
+  private inFlight: Promise<void> = Promise.resolve();
+  private chargeMicros = 0;
+  private readonly summary: IngestSummary;
+
+  private constructor(
+    private readonly ctx: Ctx,
+    private readonly account: AccountRow,
+    private readonly features: FeatureIndex,
+    private readonly tables: RateTables,
+    private readonly defaultRateCardId: number | null,
+    private readonly rating: RatingContext,
+    source: string,
+  ) {
+    this.summary = {
+      source,
+      received: 0,
+      inserted: 0,
+      duplicates: 0,
+      rejected: 0,
+      rated: 0,
+      free: 0,
+      unrated: 0,
+      unratedReasons: {},
+      unallocated: 0,
+      chargeTotal: '0.000000',
+      rejections: [],
+    };
+  }
+
+  static async open(ctx: Ctx, accountId: number, source: string): Promise<CallIngester> {
+    const account = await findAccount(ctx.db, accountId);
+    if (!account) throw notFound('Account', accountId);
+    const features = new FeatureIndex(await featureWindows(ctx.db, accountId));
+    const defaultCard = await findDefaultRateCard(ctx.db, accountId);
+    return new CallIngester(ctx, account, features, new RateTables(ctx.db, accountId), defaultCard?.id ?? null, ratingContextFor(account), source);
+  }
+
+  /** Takes one record. `line` is its line in the file (or position in the batch); `raw` its text, kept if refused. */
+  async add(record: RawCall, line: number, raw: () => string): Promise<void> {
+    this.summary.received += 1;
+    let call: CallInput;
+    try {
+      call = parseCall(record, this.rating.clock);
+    } catch (error) {
+      this.reject(line, raw(), (error as Error).message);
+      return;
+    }
+    if (this.batchIds.has(call.sourceCallId)) {
+      this.summary.duplicates += 1;
+      return;
+    }
+    this.batchIds.add(call.sourceCallId);
+    this.batch.push(await this.prepare(call, line));
+    if (this.batch.length >= INGEST_BATCH_SIZE) await this.flush();
+  }
+
+  /** Refuses a record the caller could not even read (a malformed CSV line). */
+  rejectRaw(line: number, raw: string, reason: string): void {
+    this.summary.received += 1;
+    this.reject(line, raw, reason);
+  }
+
+  async finish(): Promise<IngestSummary> {
+    await this.flush();
+    await this.inFlight;
+    this.summary.chargeTotal = fromMicros(this.chargeMicros);
+    return this.summary;
+  }
+
+  private reject(line: number, raw: string, reason: string): void {
+    this.summary.rejected += 1;
+    this.rejections.push({ line, raw, reason });
+    if (this.summary.rejections.length < SUMMARY_REJECTIONS) this.summary.rejections.push({ line, reason });
+  }
+
+  private async prepare(call: CallInput, line: number): Promise<Pending> {
+    const localDate = this.rating.clock.localDate(call.startMs);
+    const feature = this.features.find(ownNumber(call), localDate);
+    let ratingStatus: RatingStatus = 'unallocated';
+    let reason: string | null = null;
+    let rated: { rateId: number; destination: string; band: string; billableS: number; chargeMicros: number; costMicros: number | null } | undefined;
+    if (feature) {
+      const table = await this.tables.get(feature.rateCardId ?? this.defaultRateCardId);
+      const rating = rateCall(call, table, this.rating);
+      ratingStatus = rating.status;
+      if (rating.status === 'rated') rated = rating;
+      if (rating.status === 'unrated') reason = rating.error;
+    }
+    const now = this.ctx.now().toISOString();
+    return {
+      line,
+      sourceCallId: call.sourceCallId,
+      ratingStatus,
+      ratingReason: reason,
+      chargeMicros: rated?.chargeMicros ?? 0,
+      row: [
+        this.account.id,
+        call.sourceCallId,
+        call.fromNumber,
+        call.toNumber,
+        new Date(call.startMs).toISOString(),
+        call.durationS,
+        call.status,
+        call.direction,
+        call.carrier,
+        call.recordingUrl,
+        call.transcriptionUrl,
+        call.confidenceScore,
+        call.voiceAgentId,
+        feature?.customerId ?? null,
+        feature?.featureId ?? null,
+        ratingStatus,
+        reason === null ? null : RATING_ERROR_TEXT[reason as keyof typeof RATING_ERROR_TEXT],
+        rated?.rateId ?? null,
+        rated?.destination ?? null,
+        rated?.band ?? null,
+        rated?.billableS ?? null,
+        rated ? fromMicros(rated.chargeMicros) : ratingStatus === 'free' ? '0.000000' : null,
+        rated?.costMicros != null ? fromMicros(rated.costMicros) : null,
+        ratingStatus === 'rated' || ratingStatus === 'free' ? now : null,
+      ],
+    };
+  }
+
+  /** Hands the batch to the writer; waits for the previous one first, so at most one is in flight. */
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    const rejections = this.rejections;
+    this.batch = [];
+    this.batchIds = new Set();
+    this.rejections = [];
+    await this.inFlight;
+    this.inFlight = this.write(batch, rejections);
+    // Surface a write failure now rather than after the whole file has been read.
+    this.inFlight.catch(() => {});
+  }
+
+  private async write(batch: Pending[], rejections: (Rejection & { line: number })[]): Promise<void> {
+    const accountId = this.account.id;
+    if (rejections.length > 0) await insertRejections(this.ctx.db, accountId, 'calls', this.summary.source, rejections);
+    if (batch.length === 0) return;
+    const stored = await existingSourceCallIds(this.ctx.db, accountId, batch.map((p) => p.sourceCallId));
+    const fresh = batch.filter((p) => !stored.has(p.sourceCallId));
+    this.summary.duplicates += batch.length - fresh.length;
+    let inserted = fresh;
+    try {
+      await copyCalls(this.ctx.database, fresh.map((p) => p.row));
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error;
+      // The same calls arrived from elsewhere meanwhile: take this batch the slow way, skipping them.
+      const ids = await insertCallsSkippingDuplicates(this.ctx.db, fresh.map((p) => p.row));
+      inserted = fresh.filter((p) => ids.has(p.sourceCallId));
+      this.summary.duplicates += fresh.length - inserted.length;
+    }
+    for (const p of inserted) this.count(p);
+  }
+
+  private count(p: Pending): void {
+    this.summary.inserted += 1;
+    switch (p.ratingStatus) {
+      case 'rated':
+        this.summary.rated += 1;
+        this.chargeMicros += p.chargeMicros;
+        break;
+      case 'free':
+        this.summary.free += 1;
+        break;
+      case 'unallocated':
+        this.summary.unallocated += 1;
+        break;
+      case 'unrated':
+        this.summary.unrated += 1;
+        this.summary.unratedReasons[p.ratingReason!] = (this.summary.unratedReasons[p.ratingReason!] ?? 0) + 1;
+        break;
+    }
+  }
+}
