@@ -69,7 +69,8 @@ export async function saveCompletedInvoices(
   db: Executor,
   accountId: number,
   invoices: CompletedInvoice[],
-  cutoffs: { cutoffDate: IsoDate; transactionCutoffDate: IsoDate | null },
+  /** null: keep the invoices' cut-offs. */
+  cutoffs: { cutoffDate: IsoDate; transactionCutoffDate: IsoDate | null } | null,
   now: Date,
 ): Promise<void> {
   if (invoices.length === 0) return;
@@ -77,7 +78,7 @@ export async function saveCompletedInvoices(
   const t = <T>(pick: (t: InvoiceTotals) => T) => invoices.map((i) => pick(i.totals));
   await sql`
     update invoices as i set
-      cutoff_date = ${cutoffs.cutoffDate}, transaction_cutoff_date = ${cutoffs.transactionCutoffDate},
+      ${cutoffs ? sql`cutoff_date = ${cutoffs.cutoffDate}, transaction_cutoff_date = ${cutoffs.transactionCutoffDate},` : sql``}
       billing_run_id = coalesce(v.billing_run_id, i.billing_run_id),
       recurring_baseline = v.baseline || i.recurring_baseline,
       invoice_amount = v.net, invoice_vat = v.vat, invoice_reverse_vat = v.reverse_vat, total = v.total,
@@ -189,32 +190,15 @@ export async function chargeGroups(db: Executor, accountId: number, invoiceIds: 
   return out;
 }
 
-/** Writes computed totals to many invoices in one statement. */
+/** Writes computed totals to many unsent invoices in one statement. */
 export async function saveTotals(db: Executor, accountId: number, totals: { invoiceId: number; totals: InvoiceTotals }[], now: Date): Promise<void> {
-  if (totals.length === 0) return;
-  const col = <T>(pick: (t: InvoiceTotals) => T) => totals.map((t) => pick(t.totals));
-  await sql`
-    update invoices as i set
-      invoice_amount = v.net, invoice_vat = v.vat, invoice_reverse_vat = v.reverse_vat, total = v.total,
-      call_count = v.call_count, call_minutes = v.call_minutes,
-      charges_one_off = v.one_off, charges_recurring = v.recurring, charges_calls = v.calls,
-      charges_refunds = v.refunds, charges_late = v.late, charges_interest = v.interest,
-      charges_carrier_provided = v.carrier_provided, charges_manual_billing = v.manual_billing,
-      charges_low_usage = v.low_usage, charges_manual = v.manual, charges_discount = v.discount,
-      vat_breakdown = v.vat_breakdown, updated_at = ${now}
-    from unnest(
-      ${totals.map((t) => t.invoiceId)}::bigint[],
-      ${col((t) => t.net)}::numeric[], ${col((t) => t.vat)}::numeric[], ${col((t) => t.reverseVat)}::numeric[],
-      ${col((t) => t.total)}::numeric[], ${col((t) => t.callCount)}::bigint[], ${col((t) => t.callMinutes)}::bigint[],
-      ${col((t) => t.charges.oneOff)}::numeric[], ${col((t) => t.charges.recurring)}::numeric[], ${col((t) => t.charges.calls)}::numeric[],
-      ${col((t) => t.charges.refunds)}::numeric[], ${col((t) => t.charges.late)}::numeric[], ${col((t) => t.charges.interest)}::numeric[],
-      ${col((t) => t.charges.carrierProvided)}::numeric[], ${col((t) => t.charges.manualBilling)}::numeric[],
-      ${col((t) => t.charges.lowUsage)}::numeric[], ${col((t) => t.charges.manual)}::numeric[], ${col((t) => t.charges.discount)}::numeric[],
-      ${col((t) => JSON.stringify(t.vatBreakdown))}::jsonb[]
-    ) as v(id, net, vat, reverse_vat, total, call_count, call_minutes, one_off, recurring, calls, refunds, late, interest,
-           carrier_provided, manual_billing, low_usage, manual, discount, vat_breakdown)
-    where i.account_id = ${accountId} and i.id = v.id and i.approved_at is null
-  `.execute(db);
+  await saveCompletedInvoices(
+    db,
+    accountId,
+    totals.map((t) => ({ ...t, baseline: {}, billingRunId: null })),
+    null,
+    now,
+  );
 }
 
 /** Whether each invoice's customer is reverse-charged (VAT accounted for by the customer). */

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { BillingTransactionRow, BillingTransactionUpdate, NewBillingTransaction } from '../db/schema.ts';
 import type { ChargeGroup } from '../invoices/totals.ts';
@@ -155,6 +155,14 @@ export interface MovedGroup extends ChargeGroup {
 
 type MovedRow = { invoice_id: number | null; transaction_type: string; vat_rate: string; value: string; call_count: number; call_minutes: number };
 
+/** Sums the rows a data-modifying CTE returned per invoice, type and VAT rate. */
+function sumMoved(cte: RawBuilder<unknown>) {
+  return sql`
+    select invoice_id, transaction_type, vat_rate, sum(value) as value,
+           coalesce(sum(call_count), 0)::bigint as call_count, coalesce(sum(call_minutes), 0)::bigint as call_minutes
+    from ${cte} group by invoice_id, transaction_type, vat_rate`;
+}
+
 function toMovedGroups(rows: MovedRow[]): MovedGroup[] {
   return rows.map((r) => ({
     invoiceId: Number(r.invoice_id),
@@ -190,9 +198,7 @@ export async function detachNonQualifying(
       where t.account_id = ${accountId} and t.id = old.id
       returning old.invoice_id, t.transaction_type, t.vat_rate, t.value, t.call_count, t.call_minutes
     )
-    select invoice_id, transaction_type, vat_rate, sum(value) as value,
-           coalesce(sum(call_count), 0)::bigint as call_count, coalesce(sum(call_minutes), 0)::bigint as call_minutes
-    from moved group by invoice_id, transaction_type, vat_rate
+    ${sumMoved(sql.raw('moved'))}
   `.execute(db);
   return toMovedGroups(result.rows);
 }
@@ -217,9 +223,7 @@ export async function attachQualifying(
         and ${sql.ref(column)} < ${rule.before}
       returning t.invoice_id, t.transaction_type, t.vat_rate, t.value, t.call_count, t.call_minutes
     )
-    select invoice_id, transaction_type, vat_rate, sum(value) as value,
-           coalesce(sum(call_count), 0)::bigint as call_count, coalesce(sum(call_minutes), 0)::bigint as call_minutes
-    from moved group by invoice_id, transaction_type, vat_rate
+    ${sumMoved(sql.raw('moved'))}
   `.execute(db);
   return toMovedGroups(result.rows);
 }
@@ -255,9 +259,7 @@ export async function pinToInvoice(db: Executor, accountId: number, ids: number[
       where account_id = ${accountId} and id = any(${ids}::bigint[]) and invoice_id is null
       returning invoice_id, transaction_type, vat_rate, value, call_count, call_minutes
     )
-    select invoice_id, transaction_type, vat_rate, sum(value) as value,
-           coalesce(sum(call_count), 0)::bigint as call_count, coalesce(sum(call_minutes), 0)::bigint as call_minutes
-    from moved group by invoice_id, transaction_type, vat_rate
+    ${sumMoved(sql.raw('moved'))}
   `.execute(db);
   return toMovedGroups(result.rows);
 }
@@ -322,9 +324,7 @@ export async function deleteCallSummaries(db: Executor, accountId: number, invoi
       where account_id = ${accountId} and invoice_id = any(${invoiceIds}::bigint[]) and origin = 'calls'
       returning invoice_id, transaction_type, vat_rate, value, call_count, call_minutes
     )
-    select invoice_id, transaction_type, vat_rate, sum(value) as value,
-           coalesce(sum(call_count), 0)::bigint as call_count, coalesce(sum(call_minutes), 0)::bigint as call_minutes
-    from gone group by invoice_id, transaction_type, vat_rate
+    ${sumMoved(sql.raw('gone'))}
   `.execute(db);
   return toMovedGroups(result.rows);
 }
