@@ -31,6 +31,9 @@ export interface AccountSettingsInput {
   vatNumber?: string | null;
   companyNumber?: string | null;
   address?: PostalAddress | null;
+  /** Peak time band, local time "HH:MM" (Monday to Friday; the rest of the week is off-peak, weekends apart). */
+  peakStart?: string;
+  peakEnd?: string;
 }
 
 type AccountColumns = Partial<Omit<Insertable<AccountsTable>, 'id' | 'created_at' | 'updated_at'>>;
@@ -82,6 +85,18 @@ export function validateAccountSettings(input: AccountSettingsInput): AccountCol
   if (input.vatNumber !== undefined) out.vat_number = input.vatNumber;
   if (input.companyNumber !== undefined) out.company_number = input.companyNumber;
   if (input.address !== undefined) Object.assign(out, addressColumns(input.address));
+  for (const [field, column] of [
+    ['peakStart', 'peak_start'],
+    ['peakEnd', 'peak_end'],
+  ] as const) {
+    const value = input[field];
+    if (value === undefined) continue;
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(value)) throw invalid(field, 'must be a local time HH:MM, e.g. "08:00"');
+    out[column] = value;
+  }
+  if (out.peak_start !== undefined && out.peak_end !== undefined && out.peak_start >= out.peak_end) {
+    throw invalid('peakEnd', 'must be after peakStart');
+  }
   return out;
 }
 

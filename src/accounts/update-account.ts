@@ -22,6 +22,9 @@ export async function updateAccount(ctx: Ctx, accountId: number, input: AccountS
       const priced = await recordsPricedInCurrency(trx, accountId);
       if (priced) throw new DomainError('conflict', `currency cannot change once the account has ${priced}`);
     }
+    const peakStart = (changes.peak_start ?? account.peak_start).slice(0, 5);
+    const peakEnd = (changes.peak_end ?? account.peak_end).slice(0, 5);
+    if (peakStart >= peakEnd) throw invalid('peakEnd', `must be after peakStart (${peakStart})`);
     if (changes.invoice_next_number !== undefined && changes.invoice_next_number < account.invoice_next_number) {
       throw invalid('invoiceNextNumber', `cannot go back below ${account.invoice_next_number}: invoice numbers are never reused`);
     }

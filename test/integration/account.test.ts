@@ -35,6 +35,8 @@ function newAccountView(id: number, overrides: Record<string, unknown> = {}) {
     vatNumber: null,
     companyNumber: null,
     address: null,
+    peakStart: '08:00',
+    peakEnd: '18:00',
     created: NOW.toISOString(),
     updated: NOW.toISOString(),
     ...overrides,
@@ -76,6 +78,8 @@ describe('PATCH /account', () => {
       vatNumber: 'US-1',
       companyNumber: '0123456',
       address: { line1: '1 Broadway', city: 'New York', postcode: '10004', country: 'US' },
+      peakStart: '07:30',
+      peakEnd: '19:00',
     });
     expect(res.status).toBe(200);
     const expected = newAccountView(id, {
@@ -92,6 +96,8 @@ describe('PATCH /account', () => {
       vatNumber: 'US-1',
       companyNumber: '0123456',
       address: { line1: '1 Broadway', line2: null, city: 'New York', region: null, postcode: '10004', country: 'US' },
+      peakStart: '07:30',
+      peakEnd: '19:00',
       updated: LATER.toISOString(),
     });
     expect(res.body).toStrictEqual(expected);
@@ -153,6 +159,10 @@ describe('PATCH /account', () => {
     [{ modules: ['stripe'] }, 'modules: unknown module "stripe"; known: xero'],
     [{ name: '' }, 'name: must be 1 to 200 characters'],
     [{ owner: 'me' }, 'owner: unknown field owner'],
+    [{ peakStart: '25:00' }, 'peakStart: must be a local time HH:MM, e.g. "08:00"'],
+    [{ peakStart: '8am' }, 'peakStart: must be a local time HH:MM, e.g. "08:00"'],
+    [{ peakStart: '19:00' }, 'peakEnd: must be after peakStart (19:00)'],
+    [{ peakStart: '09:00', peakEnd: '09:00' }, 'peakEnd: must be after peakStart'],
   ])('refuses %j, naming the field, and changes nothing', async (body, hint) => {
     const { api, id } = await h.account();
     const before = await accountRow(id);

@@ -42,6 +42,8 @@ export const accountView = z
     vatNumber: z.string().nullable(),
     companyNumber: z.string().nullable(),
     address: postalAddressOut.nullable(),
+    peakStart: z.string().meta({ description: 'Peak band starts (local time, Monday to Friday)' }),
+    peakEnd: z.string().meta({ description: 'Peak band ends (local time)' }),
     created: z.string(),
     updated: z.string(),
   })
@@ -63,6 +65,8 @@ export function toAccountView(a: AccountRow): z.infer<typeof accountView> {
     vatNumber: a.vat_number,
     companyNumber: a.company_number,
     address: addressFromColumns(a),
+    peakStart: a.peak_start.slice(0, 5),
+    peakEnd: a.peak_end.slice(0, 5),
     created: a.created_at.toISOString(),
     updated: a.updated_at.toISOString(),
   };

@@ -26,6 +26,8 @@ const updateBody = z
     vatNumber: z.string().max(50).nullish(),
     companyNumber: z.string().max(50).nullish(),
     address: postalAddress.nullish(),
+    peakStart: z.string().max(5).optional().meta({ description: 'Peak band start, local "HH:MM" (default 08:00)' }),
+    peakEnd: z.string().max(5).optional().meta({ description: 'Peak band end, local "HH:MM" (default 18:00)' }),
   })
   .strict();
 
