@@ -291,3 +291,58 @@ export async function callsOfSummary(
   if (page.after !== undefined) q = q.where('id', '>', page.after);
   return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
 }
+
+// ---- calls as the /v1/calls surface (document 002) shows them
+
+/** The call columns document 002 shows, and whether a recording or transcription was uploaded to Ringbill. */
+export interface CallWithFilesRow {
+  id: number;
+  account_id: number;
+  invoice_id: number | null;
+  from_number: string;
+  to_number: string;
+  start_time: Date;
+  duration_s: number;
+  status: CallRow['status'];
+  recording_url: string | null;
+  transcription_url: string | null;
+  confidence_score: string | null;
+  voice_agent_id: string | null;
+  has_recording: boolean;
+  has_transcription: boolean;
+}
+
+function selectCallsWithFiles(db: Executor, accountId: number) {
+  const uploaded = (kind: 'recording' | 'transcription') =>
+    sql<boolean>`exists (select 1 from call_files as f where f.account_id = calls.account_id and f.call_id = calls.id and f.kind = ${kind})`;
+  return db
+    .selectFrom('calls')
+    .select([
+      'calls.id',
+      'calls.account_id',
+      'calls.invoice_id',
+      'calls.from_number',
+      'calls.to_number',
+      'calls.start_time',
+      'calls.duration_s',
+      'calls.status',
+      'calls.recording_url',
+      'calls.transcription_url',
+      'calls.confidence_score',
+      'calls.voice_agent_id',
+      uploaded('recording').as('has_recording'),
+      uploaded('transcription').as('has_transcription'),
+    ])
+    .where('calls.account_id', '=', accountId);
+}
+
+/** One page of an invoice's calls in id order (the index calls_invoice serves it without a sort). */
+export async function listCallsWithFilesOnInvoice(db: Executor, accountId: number, invoiceId: number, page: PageRequest): Promise<Page<CallWithFilesRow>> {
+  let q = selectCallsWithFiles(db, accountId).where('calls.invoice_id', '=', invoiceId);
+  if (page.after !== undefined) q = q.where('calls.id', '>', page.after);
+  return toPage(await q.orderBy('calls.id').limit(page.limit + 1).execute(), page.limit);
+}
+
+export async function findCallWithFiles(db: Executor, accountId: number, id: number): Promise<CallWithFilesRow | undefined> {
+  return selectCallsWithFiles(db, accountId).where('calls.id', '=', id).executeTakeFirst();
+}

@@ -9,7 +9,11 @@ import { startControlServer } from './control.ts';
 export async function serve(config: Config, overrides: { port?: number; host?: string }): Promise<void> {
   const database = await openConfiguredDatabase(config, { migrate: true });
   const ctx = createCtx(database);
-  const app = await buildServer(ctx, { logger: { level: config.logLevel } });
+  const app = await buildServer(ctx, {
+    logger: { level: config.logLevel },
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    publicUrl: config.publicUrl,
+  });
   let control: Server | undefined;
   try {
     await app.listen({ port: overrides.port ?? config.port, host: overrides.host ?? config.host });

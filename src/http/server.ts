@@ -1,4 +1,5 @@
 // The HTTP server: every wire surface is a plugin under its own prefix, with its own error shape.
+import { randomBytes } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -7,12 +8,17 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { BACKEND_PREFIX, backendApi } from './backend/index.ts';
+import { CALLS_API_PREFIX, callsApi, DEFAULT_RATE_LIMIT_PER_MINUTE } from './calls-api/index.ts';
 import { classifyError } from './errors.ts';
 
 export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Largest accepted request body. */
   bodyLimitBytes?: number;
+  /** Requests per minute per API key on /v1 (RATE_LIMIT_PER_MINUTE, default 600). */
+  rateLimitPerMinute?: number;
+  /** The public base URL of this server (PUBLIC_URL), for URLs in responses; default: the request's host. */
+  publicUrl?: string;
 }
 
 const VERSION = '0.1.0';
@@ -23,6 +29,8 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     bodyLimit: options.bodyLimitBytes ?? 10 * 1024 * 1024,
     // Query strings like ?transaction_type=a&transaction_type=b arrive as arrays.
     routerOptions: { ignoreTrailingSlash: true },
+    // Logged with every request and returned by /v1 as meta.request_id and X-Request-Id.
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -44,7 +52,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
         title: 'Ringbill',
         version: VERSION,
         description:
-          'Open-source call billing. The backend API (/backend/api/v1) speaks the transactions and invoices documents: camelCase fields, amounts as decimal strings, errors as {"error", "error_code", "hint"}. Authenticate with `Authorization: Bearer KEY`. Lists are pages of at most `limit` rows (default 100, max 1000) ordered by id; the `Link` header (rel="next") and `X-Next-After` give the next page. POSTs that create accept an `Idempotency-Key` header.',
+          'Open-source call billing. The backend API (/backend/api/v1) speaks the transactions and invoices documents: camelCase fields, amounts as decimal strings, errors as {"error", "error_code", "hint"}. Authenticate with `Authorization: Bearer KEY`. Lists are pages of at most `limit` rows (default 100, max 1000) ordered by id; the `Link` header (rel="next") and `X-Next-After` give the next page. POSTs that create accept an `Idempotency-Key` header. The calls of an invoice (/v1/calls) speak document 002: the {success, data, meta} envelope, snake_case fields, prefixed ids (call_…, inv_…, acc_…), errors {success: false, error: {code, message}, meta}, and a per-key rate limit.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -75,5 +83,9 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
   });
 
   await app.register(backendApi(ctx), { prefix: BACKEND_PREFIX });
+  await app.register(
+    callsApi(ctx, { rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, publicUrl: options.publicUrl }),
+    { prefix: CALLS_API_PREFIX },
+  );
   return app;
 }

@@ -1,0 +1,103 @@
+// The error shape of document 002: {"success": false, "error": {code, message}, "meta": {timestamp,
+// request_id}}. This is the one place that maps domain error codes to it; the switch covers every code.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Ctx } from '../../context.ts';
+import { DomainError, type ErrorCode } from '../../shared/errors.ts';
+import { classifyError } from '../errors.ts';
+import { isoSeconds } from './views.ts';
+
+export type WireErrorCode = 'INVALID_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_ERROR';
+
+export function callsApiError(code: ErrorCode): { status: number; code: WireErrorCode } {
+  switch (code) {
+    case 'invalid_input':
+    case 'malformed_request':
+    case 'missing_parameter':
+    case 'action_unknown':
+    case 'action_failed':
+    case 'recreate_failed':
+    case 'invalid_email_address':
+    case 'unknown_bill_style':
+    case 'unknown_message_template':
+    case 'unknown_attachment':
+    case 'unknown_usage_report_profile':
+    case 'no_cdrs':
+      return { status: 400, code: 'INVALID_REQUEST' };
+    case 'unauthenticated':
+      return { status: 401, code: 'UNAUTHORIZED' };
+    case 'forbidden':
+    case 'module_not_enabled':
+      return { status: 403, code: 'FORBIDDEN' };
+    case 'not_found':
+    case 'route_not_found':
+    case 'download_link_expired':
+      return { status: 404, code: 'NOT_FOUND' };
+    case 'invoice_not_unsent':
+    case 'invoice_raised':
+    case 'customer_has_invoices':
+    case 'feature_has_billed_charges':
+    case 'phone_number_in_use':
+    case 'account_number_in_use':
+    case 'idempotency_key_reused':
+    case 'idempotency_key_in_progress':
+    case 'conflict':
+      return { status: 409, code: 'CONFLICT' };
+    case 'rate_limited':
+      return { status: 429, code: 'RATE_LIMITED' };
+    case 'email_failed':
+    case 'cdr_email_failed':
+    case 'download_link_failed':
+      return { status: 500, code: 'INTERNAL_ERROR' };
+  }
+}
+
+export interface ErrorBody {
+  success: false;
+  error: { code: WireErrorCode; message: string };
+  meta: { timestamp: string; request_id: string };
+}
+
+function body(ctx: Ctx, request: FastifyRequest, code: WireErrorCode, message: string): ErrorBody {
+  return { success: false, error: { code, message }, meta: { timestamp: isoSeconds(ctx.now()), request_id: request.id } };
+}
+
+/**
+ * Query validation on this surface words its own messages ("Missing required parameter: invoice_id",
+ * "Invalid parameter: …", see schemas.ts); the first problem is reported, as the document shows one message.
+ */
+function validationError(err: FastifyError): DomainError {
+  const first = err.validation![0]!;
+  const field = first.instancePath.replace(/^\//, '').replace(/\//g, '.') || err.validationContext || 'request';
+  const message = first.message ?? 'is invalid';
+  if (message.startsWith('Missing required parameter:')) return new DomainError('missing_parameter', message, field);
+  if (message.startsWith('Invalid parameter:')) return new DomainError('invalid_input', message, field);
+  return new DomainError('invalid_input', `Invalid parameter: ${field}: ${message}`, field);
+}
+
+export function callsApiErrorHandler(ctx: Ctx) {
+  return function handle(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const error = validationError(err as FastifyError);
+      void reply.status(400).send(body(ctx, request, 'INVALID_REQUEST', error.message));
+      return;
+    }
+    if ((err as FastifyError | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit;
+      void reply.status(413).send(body(ctx, request, 'INVALID_REQUEST', `The file is too large: at most ${limit} bytes`));
+      return;
+    }
+    if ((err as FastifyError | undefined)?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      void reply.status(415).send(body(ctx, request, 'INVALID_REQUEST', 'Content-Type: must be a media type such as audio/mpeg or text/plain'));
+      return;
+    }
+    const classified = classifyError(err);
+    if (!classified) {
+      request.log.error({ err }, 'unexpected error');
+      void reply.status(500).send(body(ctx, request, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged'));
+      return;
+    }
+    const wire = callsApiError(classified.error.code);
+    void reply.status(classified.status ?? wire.status).send(body(ctx, request, wire.code, classified.error.message));
+  };
+}

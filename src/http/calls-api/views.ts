@@ -1,0 +1,51 @@
+// How calls look on the document 002 surface: prefixed string ids (call_…, inv_…, acc_…), duration in
+// seconds, confidence as a JSON number, times as ISO 8601 UTC to the second ("2024-01-15T10:30:00Z").
+import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { CallFileKind } from '../../calls/files-repo.ts';
+import type { CallWithFilesRow } from '../../calls/repo.ts';
+import { assert } from '../../shared/errors.ts';
+import type { apiCall } from './schemas.ts';
+
+export const callRef = (id: number): string => `call_${id}`;
+export const invoiceRef = (id: number): string => `inv_${id}`;
+export const accountRef = (id: number): string => `acc_${id}`;
+
+/** ISO 8601 in UTC to the second, as the document shows times; a fraction of a second is dropped. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The path an uploaded file is served at (under the /v1 prefix). */
+export function callFilePath(callId: number, kind: CallFileKind): string {
+  return `/v1/calls/${callRef(callId)}/${kind}`;
+}
+
+/**
+ * Where this server is reached, for the absolute URLs of uploaded files: PUBLIC_URL when set (behind a
+ * proxy), else the protocol and Host of the request.
+ */
+export function publicBaseUrl(request: FastifyRequest, publicUrl: string | undefined): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '');
+  return `${request.protocol}://${request.host}`;
+}
+
+export function toApiCall(row: CallWithFilesRow, context: { timezone: string; baseUrl: string }): z.infer<typeof apiCall> {
+  const confidence = row.confidence_score === null ? null : Number(row.confidence_score);
+  assert(confidence === null || Number.isFinite(confidence), `confidence score of call ${row.id} is a number`);
+  return {
+    id: callRef(row.id),
+    invoice_id: row.invoice_id === null ? null : invoiceRef(row.invoice_id),
+    duration: row.duration_s,
+    status: row.status,
+    from: row.from_number,
+    to: row.to_number,
+    transcription_url: row.has_transcription ? `${context.baseUrl}${callFilePath(row.id, 'transcription')}` : row.transcription_url,
+    call_recording_url: row.has_recording ? `${context.baseUrl}${callFilePath(row.id, 'recording')}` : row.recording_url,
+    confidence_score: confidence,
+    voice_agent_id: row.voice_agent_id,
+    timezone: context.timezone,
+    account_id: accountRef(row.account_id),
+    created_time: isoSeconds(row.start_time),
+  };
+}
