@@ -16,6 +16,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** The server's public base URL (PUBLIC_URL), for the URLs of uploaded files; default: the request's host. */
   publicUrl: string | undefined;
+  /** Where email goes (SMTP_URL, e.g. smtp://user:pass@smtp.example.com:587); unset: .eml files in the data folder. */
+  smtpUrl: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -37,5 +39,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     rateLimitPerMinute,
     publicUrl,
+    smtpUrl: env.SMTP_URL || undefined,
   };
 }

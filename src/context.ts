@@ -1,17 +1,33 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/connection.ts';
 import type { DB } from './db/schema.ts';
+import { createMailer, type Mailer } from './delivery/mailer.ts';
 
-/** What every use case gets: the database and a clock (tests may fix the time). */
+/** What side effects go through: mail, and the outbox's "deliver this job now". */
+export interface Services {
+  mailer: Mailer;
+  /** Attempts a queued job at once (set when an outbox worker runs in this process). */
+  deliverNow?: (accountId: number, jobId: number) => Promise<{ delivered: boolean; error?: string } | undefined>;
+}
+
+/** What every use case gets: the database, a clock (tests may fix the time) and the services. */
 export interface Ctx {
   readonly database: Database;
   readonly db: Kysely<DB>;
   now(): Date;
+  readonly services: Services;
 }
 
 /** A connection or an open transaction: repositories accept either. */
 export type Executor = Kysely<DB>;
 
-export function createCtx(database: Database, now: () => Date = () => new Date()): Ctx {
-  return { database, db: database.db, now };
+export function createCtx(database: Database, now: () => Date = () => new Date(), services?: Partial<Services>): Ctx {
+  return {
+    database,
+    db: database.db,
+    now,
+    services: { mailer: services?.mailer ?? createMailer({ dataDir: join(tmpdir(), 'ringbill') }), ...services },
+  };
 }

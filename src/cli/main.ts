@@ -6,6 +6,7 @@ import type { Database } from '../db/connection.ts';
 import { DataDirLockedError } from '../db/data-dir.ts';
 import { openConfiguredDatabase } from '../db/open.ts';
 import { runInServer } from './control.ts';
+import { createMailer } from '../delivery/mailer.ts';
 import { terminalIO } from './io.ts';
 import { runProgram } from './program.ts';
 import { serve } from './serve.ts';
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
       ctx: async () => {
         if (!ctx) {
           database = await openConfiguredDatabase(config, { migrate: argv[0] !== 'migrate' });
-          ctx = createCtx(database);
+          ctx = createCtx(database, undefined, { mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }) });
         }
         return ctx;
       },

@@ -4,11 +4,17 @@ import { createCtx } from '../context.ts';
 import { openConfiguredDatabase } from '../db/open.ts';
 import { buildServer } from '../http/server.ts';
 import { startControlServer } from './control.ts';
+import { createMailer } from '../delivery/mailer.ts';
+import { OutboxWorker } from '../outbox/worker.ts';
+import { JOB_HANDLERS } from '../jobs.ts';
 
 /** Opens the database, applies migrations and serves the API until SIGINT or SIGTERM. */
 export async function serve(config: Config, overrides: { port?: number; host?: string }): Promise<void> {
   const database = await openConfiguredDatabase(config, { migrate: true });
-  const ctx = createCtx(database);
+  const ctx = createCtx(database, undefined, { mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }) });
+  // Side effects queued in the outbox are delivered by this process, with retries; a restart resumes them.
+  const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
+  ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
   const app = await buildServer(ctx, {
     logger: { level: config.logLevel },
     rateLimitPerMinute: config.rateLimitPerMinute,
@@ -23,8 +29,9 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     await database.close();
     throw error;
   }
+  outbox.start();
   const where = database.kind === 'pglite' ? `embedded PGlite database in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
-  app.log.info(`Ringbill serving the API with the ${where}; docs at /docs`);
+  app.log.info(`Ringbill serving the API with the ${where}; docs at /docs; email to ${ctx.services.mailer.description}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -33,6 +40,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     app.log.info(`${signal}: shutting down`);
     control?.close();
     await app.close();
+    await outbox.stop();
     await database.close();
     process.exit(0);
   };

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Database } from './connection.ts';
 import * as m0001 from './migrations/0001_billing_core.ts';
 import * as m0002 from './migrations/0002_calls.ts';
+import * as m0003 from './migrations/0003_delivery.ts';
 
 interface Migration {
   version: number;
@@ -14,6 +15,7 @@ interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'billing_core', up: m0001.up },
   { version: 2, name: 'calls', up: m0002.up },
+  { version: 3, name: 'delivery', up: m0003.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

@@ -32,6 +32,15 @@ export interface AccountsTable {
   /** Local time of day, "HH:MM:SS". */
   peak_start: Generated<string>;
   peak_end: Generated<string>;
+  logo: Buffer | Uint8Array | null;
+  logo_content_type: string | null;
+  payment_details: string | null;
+  email_from: string | null;
+  default_bill_style: Generated<string>;
+  late_fee: Numeric | null;
+  interest_rate: Numeric | null;
+  low_usage_minimum: Numeric | null;
+  manual_billing_fee: Numeric | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -60,6 +69,9 @@ export interface CustomersTable {
   payment_terms_days: number | null;
   payment_method: string | null;
   rate_card_id: number | null;
+  bill_delivery: Generated<'email' | 'post'>;
+  discount_plan_id: number | null;
+  customer_reference: string | null;
   address_line1: string | null;
   address_line2: string | null;
   city: string | null;
@@ -147,6 +159,9 @@ export interface InvoicesTable {
   downloaded_at: Date | null;
   printed_at: Date | null;
   delivered_at: Date | null;
+  xero_id: string | null;
+  late_fee_charged_at: Date | null;
+  interest_until: DateColumn | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -299,6 +314,86 @@ export interface CallFilesTable {
   created_at: Timestamp;
 }
 
+export interface OutboxTable {
+  account_id: number;
+  id: Id;
+  kind: string;
+  payload: ColumnType<unknown, string, string>;
+  status: Generated<'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  dedupe_key: string | null;
+  created_at: Timestamp;
+  finished_at: Date | null;
+}
+
+export interface BillStylesTable {
+  account_id: number;
+  id: Id;
+  name: string;
+  base: 'full' | 'summary';
+  itemise_calls: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface MessageTemplatesTable {
+  account_id: number;
+  id: Id;
+  name: string;
+  subject: string;
+  body: string;
+  created_at: Timestamp;
+}
+
+export interface AttachmentsTable {
+  account_id: number;
+  id: Id;
+  name: string;
+  filename: string;
+  content_type: string;
+  content: Buffer | Uint8Array;
+  created_at: Timestamp;
+}
+
+export interface UsageReportProfilesTable {
+  account_id: number;
+  id: Id;
+  name: string;
+  kind: 'calls_by_feature' | 'call_detail';
+  created_at: Timestamp;
+}
+
+export interface InvoiceDocumentsTable {
+  account_id: number;
+  invoice_id: number;
+  bill_style: string;
+  content: Buffer | Uint8Array;
+  rendered_at: Timestamp;
+}
+
+export interface DownloadLinksTable {
+  account_id: number;
+  id: Id;
+  invoice_id: number;
+  token_hash: Buffer | Uint8Array;
+  expires_at: Timestamp;
+  max_uses: number;
+  uses: Generated<number>;
+  created_at: Timestamp;
+  last_used_at: Date | null;
+}
+
+export interface DiscountPlansTable {
+  account_id: number;
+  id: Id;
+  name: string;
+  rules: ColumnType<unknown, string, string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -313,6 +408,14 @@ export interface DB {
   calls: CallsTable;
   rejected_rows: RejectedRowsTable;
   call_files: CallFilesTable;
+  outbox: OutboxTable;
+  bill_styles: BillStylesTable;
+  message_templates: MessageTemplatesTable;
+  attachments: AttachmentsTable;
+  usage_report_profiles: UsageReportProfilesTable;
+  invoice_documents: InvoiceDocumentsTable;
+  download_links: DownloadLinksTable;
+  discount_plans: DiscountPlansTable;
 }
 
 export type RateCardRow = Selectable<RateCardsTable>;

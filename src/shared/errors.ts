@@ -21,6 +21,19 @@ export const errorCodes = [
   'missing_parameter',
   'conflict', // any other state conflict
   'rate_limited',
+  // invoice delivery (the invoices document's codes)
+  'recreate_failed', // 400701
+  'invalid_email_address', // 400702
+  'unknown_bill_style', // 400703
+  'unknown_message_template', // 400704
+  'unknown_attachment', // 400705
+  'unknown_usage_report_profile', // 400706
+  'no_cdrs', // 400707
+  'email_failed', // 500601
+  'cdr_email_failed', // 500602
+  'download_link_failed', // 500701
+  'module_not_enabled', // the account has not switched the module on
+  'download_link_expired', // a download link past its expiry or uses
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

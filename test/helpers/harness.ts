@@ -4,7 +4,13 @@ import { afterAll, beforeAll } from 'vitest';
 import { createAccount } from '../../src/accounts/create-account.ts';
 import { createApiKey } from '../../src/api-keys/create-key.ts';
 import { createCtx, type Ctx } from '../../src/context.ts';
-import { buildServer } from '../../src/http/server.ts';
+import { buildServer, type ServerOptions } from '../../src/http/server.ts';
+import { createMailer, type Mailer } from '../../src/delivery/mailer.ts';
+import { OutboxWorker } from '../../src/outbox/worker.ts';
+import { JOB_HANDLERS } from '../../src/jobs.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export interface Res<T = any> {
@@ -71,19 +77,34 @@ export interface Harness {
   setNow(date: Date | undefined): void;
   account(options?: { timezone?: string; currency?: string; name?: string }): Promise<TestAccount>;
   anonymous(): Api;
+  /** The outbox worker (not running on a timer): `runOnce()` delivers what is due. */
+  outbox: OutboxWorker;
+  /** The folder the default (file) mailer writes .eml files to. */
+  mailDir: string;
 }
 
-export async function startHarness(): Promise<Harness & { close(): Promise<void> }> {
+export interface HarnessOptions {
+  /** The mailer to send with (made when the harness starts); default: .eml files in a temp folder. */
+  mailer?: () => Mailer;
+  server?: ServerOptions;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness & { close(): Promise<void> }> {
   const testDb = await createTestDatabase();
   let fixed: Date | undefined;
-  const ctx = createCtx(testDb.database, () => fixed ?? new Date());
-  const app = await buildServer(ctx);
+  const mailDir = await mkdtemp(join(tmpdir(), 'ringbill-mail-'));
+  const ctx = createCtx(testDb.database, () => fixed ?? new Date(), { mailer: options.mailer?.() ?? createMailer({ dataDir: mailDir }) });
+  const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
+  ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
+  const app = await buildServer(ctx, options.server);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url: address,
     ctx,
     testDb,
     app,
+    outbox,
+    mailDir: join(mailDir, 'mail'),
     setNow: (date) => {
       fixed = date;
     },
@@ -104,15 +125,16 @@ export async function startHarness(): Promise<Harness & { close(): Promise<void>
     close: async () => {
       await app.close();
       await testDb.drop();
+      await rm(mailDir, { recursive: true, force: true });
     },
   };
 }
 
 /** Starts one harness for the test file. */
-export function useHarness(): Harness {
+export function useHarness(options: HarnessOptions = {}): Harness {
   let harness: (Harness & { close(): Promise<void> }) | undefined;
   beforeAll(async () => {
-    harness = await startHarness();
+    harness = await startHarness(options);
   });
   afterAll(async () => {
     await harness?.close();
@@ -133,6 +155,12 @@ export function useHarness(): Harness {
     },
     get app() {
       return get().app;
+    },
+    get outbox() {
+      return get().outbox;
+    },
+    get mailDir() {
+      return get().mailDir;
     },
     setNow: (date) => get().setNow(date),
     account: (options) => get().account(options),

@@ -51,6 +51,30 @@ export function backendError(code: ErrorCode): WireError {
       return { status: 409, errorCode: 409008, error: 'Request In Progress' };
     case 'rate_limited':
       return { status: 429, errorCode: 429001, error: 'Rate Limited' };
+    case 'recreate_failed':
+      return { status: 400, errorCode: 400701, error: 'Recreate Failed' };
+    case 'invalid_email_address':
+      return { status: 400, errorCode: 400702, error: 'Invalid Email Address' };
+    case 'unknown_bill_style':
+      return { status: 400, errorCode: 400703, error: 'Unknown Bill Style' };
+    case 'unknown_message_template':
+      return { status: 400, errorCode: 400704, error: 'Unknown Message Template' };
+    case 'unknown_attachment':
+      return { status: 400, errorCode: 400705, error: 'Unknown Attachment' };
+    case 'unknown_usage_report_profile':
+      return { status: 400, errorCode: 400706, error: 'Unknown Usage Report Profile' };
+    case 'no_cdrs':
+      return { status: 400, errorCode: 400707, error: 'No CDRs Available' };
+    case 'email_failed':
+      return { status: 500, errorCode: 500601, error: 'Email Sending Failed' };
+    case 'cdr_email_failed':
+      return { status: 500, errorCode: 500602, error: 'CDR Email Sending Failed' };
+    case 'download_link_failed':
+      return { status: 500, errorCode: 500701, error: 'Download Link Generation Failed' };
+    case 'module_not_enabled':
+      return { status: 403, errorCode: 403002, error: 'Module Not Enabled' };
+    case 'download_link_expired':
+      return { status: 410, errorCode: 410001, error: 'Link Expired' };
   }
 }
 

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { KeyLevel } from '../../api-keys/levels.ts';
 import type { Ctx } from '../../context.ts';
 import { approveInvoice } from '../../invoices/approve-invoice.ts';
+import { emailCdrs, emailInvoice } from '../../delivery/email-invoice.ts';
+import { recreateBills } from '../../delivery/recreate-bills.ts';
 import { updateCallTransactions } from '../../invoices/update-call-transactions.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { loadAccount } from './app-type.ts';
@@ -38,7 +40,49 @@ export function actionParams<T extends z.ZodType>(schema: T, body: unknown): z.i
   throw new DomainError('invalid_input', `${field}: ${issue.message}`, field);
 }
 
+const addressList = z.union([z.string().max(5000), z.array(z.string().max(254)).max(50)]);
+
 export const invoiceActions: Record<string, InvoiceAction> = {
+  email: {
+    level: KeyLevel.invoices,
+    description:
+      "Email the invoice (it must be approved). Parameters, all optional: email (an array of addresses, or comma/semicolon-separated; default: the customer's), billStyle (default: the invoice's or the account's), message (a message template's name), attachments (names of the account's attachments), invoiceUsageReportCustomerProfileID (a usage report profile's name). Answers {success, message}. Errors: 400702 invalid address, 400703 unknown bill style, 400704 unknown template, 400705 unknown attachment, 400706 unknown usage report profile, 500601 sending failed (the email stays queued and is retried).",
+    async run({ ctx, accountId, invoiceId, body }) {
+      const params = actionParams(
+        z
+          .object({
+            email: addressList.optional(),
+            billStyle: z.string().max(100).optional(),
+            message: z.string().max(100).optional(),
+            attachments: z.array(z.string().max(100)).max(20).optional(),
+            invoiceUsageReportCustomerProfileID: z.string().max(100).optional(),
+          })
+          .strict(),
+        body,
+      );
+      const result = await emailInvoice(ctx, accountId, invoiceId, params);
+      return { success: true, message: result.message };
+    },
+  },
+  emailCdrs: {
+    level: KeyLevel.invoices,
+    description:
+      "Email a CSV of the invoice's calls (it must be approved and have calls). Parameter: email (optional; default the customer's addresses). Errors: 400702 invalid address, 400707 no calls, 500602 sending failed.",
+    async run({ ctx, accountId, invoiceId, body }) {
+      const params = actionParams(z.object({ email: addressList.optional() }).strict(), body);
+      const result = await emailCdrs(ctx, accountId, invoiceId, params);
+      return { success: true, message: result.message };
+    },
+  },
+  recreate: {
+    level: KeyLevel.invoices,
+    description: "Render the approved invoice's bill again (every style kept for it, and the account's default). Error: 400701 when it cannot.",
+    async run({ ctx, accountId, invoiceId, body }) {
+      actionParams(z.object({}).strict(), body);
+      const invoice = await recreateBills(ctx, accountId, invoiceId);
+      return toInvoiceView(invoice, await loadAccount(ctx, accountId));
+    },
+  },
   updateCallTransactions: {
     level: KeyLevel.invoices,
     description:

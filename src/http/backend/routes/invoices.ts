@@ -15,6 +15,7 @@ import { invoiceActions, runInvoiceAction } from '../invoice-actions.ts';
 import { pathId, sendPage } from '../route-helpers.ts';
 import { errorBody, flag, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
 import { invoiceView, toInvoiceView } from '../views.ts';
+import { invoiceBill } from '../../../delivery/invoice-bill.ts';
 import { deletedBody } from './customers.ts';
 
 const tags = ['Invoices'];
@@ -98,6 +99,15 @@ function filterOf(query: ListQuery, timezone: string): InvoiceFilter {
   };
 }
 
+/** Whether the Accept header asks for a PDF rather than JSON (a PDF listed before JSON, or alone). */
+function wantsPdf(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
+  const pdf = types.indexOf('application/pdf');
+  const json = types.findIndex((t) => t === 'application/json' || t === '*/*');
+  return pdf !== -1 && (json === -1 || pdf < json);
+}
+
 const listDescription = 'By default only raised (approved) invoices are shown; `unsent` shows unsent ones, `includeUnsent` all.';
 
 export function invoiceRoutes(app: ZodApp, ctx: Ctx): void {
@@ -162,13 +172,35 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/invoices/:id',
-    { schema: { tags, summary: 'Get an invoice', params: idParams, response: { 200: invoiceView, 404: errorBody } } },
-    async (request) => {
+    {
+      schema: {
+        tags,
+        summary: 'Get an invoice (JSON), or its bill (PDF)',
+        description:
+          "With `Accept: application/pdf` the answer is the bill as a PDF: an approved invoice's bill is rendered once per style and kept; an unsent one is a draft. `billStyle` picks the style (default: the invoice's, else the account's).",
+        params: idParams,
+        querystring: z.object({ billStyle: z.string().max(100).optional() }),
+        response: {
+          200: invoiceView.or(z.any().meta({ description: 'application/pdf: the bill' })),
+          400: errorBody,
+          404: errorBody,
+        },
+      },
+    },
+    async (request, reply) => {
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Invoice');
       const invoice = await findInvoice(ctx.db, accountId, id);
       if (!invoice) throw notFound('Invoice', id);
-      return toInvoiceView(invoice, await loadAccount(ctx, accountId));
+      const account = await loadAccount(ctx, accountId);
+      if (wantsPdf(request.headers.accept)) {
+        const bill = await invoiceBill(ctx, account, invoice, request.query.billStyle ?? invoice.bill_style ?? undefined);
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `inline; filename="${bill.filename}"`)
+          .send(bill.pdf);
+      }
+      return toInvoiceView(invoice, account);
     },
   );
 

@@ -1,0 +1,104 @@
+import { sql } from 'kysely';
+import type { Executor } from '../context.ts';
+import type { BillingTransactionRow, CallRow } from '../db/schema.ts';
+
+/** Upper bound on the lines and calls one bill lists. */
+export const MAX_BILL_LINES = 20_000;
+export const MAX_ITEMISED_CALLS = 20_000;
+
+export async function invoiceLines(db: Executor, accountId: number, invoiceId: number): Promise<BillingTransactionRow[]> {
+  return db
+    .selectFrom('billing_transactions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('transaction_date')
+    .orderBy('id')
+    .limit(MAX_BILL_LINES)
+    .execute();
+}
+
+export async function invoiceCalls(db: Executor, accountId: number, invoiceId: number, limit: number): Promise<{ calls: CallRow[]; total: number }> {
+  const calls = await db
+    .selectFrom('calls')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('start_time')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  const count = await db
+    .selectFrom('calls')
+    .select(sql<number>`count(*)::bigint`.as('n'))
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .executeTakeFirstOrThrow();
+  return { calls, total: Number(count.n) };
+}
+
+export async function findDocument(db: Executor, accountId: number, invoiceId: number, style: string): Promise<Buffer | undefined> {
+  const row = await db
+    .selectFrom('invoice_documents')
+    .select('content')
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .where('bill_style', '=', style)
+    .executeTakeFirst();
+  return row ? Buffer.from(row.content) : undefined;
+}
+
+export async function storedDocumentStyles(db: Executor, accountId: number, invoiceId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('invoice_documents')
+    .select('bill_style')
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .execute();
+  return rows.map((r) => r.bill_style);
+}
+
+/** Stores a rendered bill (replacing an earlier rendering of the same style). */
+export async function saveDocument(db: Executor, accountId: number, invoiceId: number, style: string, content: Buffer, now: Date): Promise<void> {
+  await db
+    .insertInto('invoice_documents')
+    .values({ account_id: accountId, invoice_id: invoiceId, bill_style: style, content, rendered_at: now })
+    .onConflict((oc) => oc.columns(['account_id', 'invoice_id', 'bill_style']).doUpdateSet({ content, rendered_at: now }))
+    .execute();
+}
+
+/** Named attachments, all of them or an error naming the first unknown one. */
+export async function findAttachments(
+  db: Executor,
+  accountId: number,
+  names: readonly string[],
+): Promise<{ found: { name: string; filename: string; content_type: string; content: Buffer }[]; missing: string[] }> {
+  if (names.length === 0) return { found: [], missing: [] };
+  const rows = await db
+    .selectFrom('attachments')
+    .select(['name', 'filename', 'content_type', 'content'])
+    .where('account_id', '=', accountId)
+    .where((eb) => eb(eb.fn('lower', ['name']), 'in', names.map((n) => n.toLowerCase())))
+    .execute();
+  const byName = new Map(rows.map((r) => [r.name.toLowerCase(), { ...r, content: Buffer.from(r.content) }]));
+  return {
+    found: names.flatMap((n) => byName.get(n.toLowerCase()) ?? []),
+    missing: names.filter((n) => !byName.has(n.toLowerCase())),
+  };
+}
+
+export async function markEmailed(db: Executor, accountId: number, invoiceId: number, at: Date): Promise<void> {
+  await db
+    .updateTable('invoices')
+    .set({ emailed_at: at })
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .where('emailed_at', 'is', null)
+    .execute();
+}
+
+export async function featureLabels(db: Executor, accountId: number, featureIds: number[]): Promise<Map<number, { name: string; phoneNumber: string | null }>> {
+  if (featureIds.length === 0) return new Map();
+  const rows = await db.selectFrom('features').select(['id', 'name', 'phone_number']).where('account_id', '=', accountId).where('id', 'in', featureIds).execute();
+  return new Map(rows.map((r) => [r.id, { name: r.name, phoneNumber: r.phone_number }]));
+}

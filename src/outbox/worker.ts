@@ -1,0 +1,91 @@
+// Delivers outbox jobs. Each kind has a handler; a handler that throws is retried with exponential
+// backoff (30 s, 1 min, 2 min … capped at 6 h: 16 attempts span about two days), then the job is marked
+// failed and kept, with its last error, for a person to see. A job is delivered at least once: handlers
+// must tolerate a repeat (a crash after sending and before recording it sends again on restart).
+import type { Ctx } from '../context.ts';
+import { claimDue, markAttemptFailed, markDelivered, type OutboxJob } from './repo.ts';
+
+export type JobHandler = (job: OutboxJob, ctx: Ctx) => Promise<void>;
+
+/** A failure that retrying cannot fix (a refused address): the job fails at once. */
+export class PermanentJobError extends Error {}
+
+const BASE_DELAY_MS = 30_000;
+const MAX_DELAY_MS = 6 * 3600_000;
+const LEASE_SECONDS = 300;
+const CLAIM_BATCH = 20;
+
+export function retryDelayMs(attemptsSoFar: number): number {
+  return Math.min(BASE_DELAY_MS * 2 ** Math.max(attemptsSoFar, 0), MAX_DELAY_MS);
+}
+
+export interface AttemptResult {
+  delivered: boolean;
+  error?: string;
+}
+
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly handlers: Readonly<Record<string, JobHandler>>,
+    private readonly intervalMs = 2000,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.runOnce()
+        .then(() => undefined)
+        .catch(() => undefined)
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Delivers the jobs due now; returns how many were attempted. */
+  async runOnce(): Promise<number> {
+    let attempted = 0;
+    for (;;) {
+      const jobs = await claimDue(this.ctx.db, CLAIM_BATCH, LEASE_SECONDS, this.ctx.now());
+      for (const job of jobs) await this.attempt(job);
+      attempted += jobs.length;
+      if (jobs.length < CLAIM_BATCH) return attempted;
+    }
+  }
+
+  /** Tries one job now if it is pending (an action that wants to report the outcome at once). */
+  async deliverNow(accountId: number, id: number): Promise<AttemptResult | undefined> {
+    const [job] = await claimDue(this.ctx.db, 1, LEASE_SECONDS, this.ctx.now(), { accountId, id });
+    if (!job) return undefined;
+    return this.attempt(job);
+  }
+
+  private async attempt(job: OutboxJob): Promise<AttemptResult> {
+    const handler = this.handlers[job.kind];
+    try {
+      if (!handler) throw new PermanentJobError(`no handler for jobs of kind ${job.kind}`);
+      await handler(job, this.ctx);
+      await markDelivered(this.ctx.db, job, this.ctx.now());
+      return { delivered: true };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const now = this.ctx.now();
+      const last = error instanceof PermanentJobError || job.attempts + 1 >= job.max_attempts;
+      await markAttemptFailed(this.ctx.db, job, message, last ? null : new Date(now.getTime() + retryDelayMs(job.attempts)), now);
+      return { delivered: false, error: message };
+    }
+  }
+}
