@@ -102,3 +102,50 @@ export async function featureLabels(db: Executor, accountId: number, featureIds:
   const rows = await db.selectFrom('features').select(['id', 'name', 'phone_number']).where('account_id', '=', accountId).where('id', 'in', featureIds).execute();
   return new Map(rows.map((r) => [r.id, { name: r.name, phoneNumber: r.phone_number }]));
 }
+
+export async function insertDownloadLink(
+  db: Executor,
+  link: { accountId: number; invoiceId: number; tokenHash: Buffer; expiresAt: Date; maxUses: number; now: Date },
+): Promise<void> {
+  await db
+    .insertInto('download_links')
+    .values({
+      account_id: link.accountId,
+      invoice_id: link.invoiceId,
+      token_hash: link.tokenHash,
+      expires_at: link.expiresAt,
+      max_uses: link.maxUses,
+      created_at: link.now,
+    })
+    .execute();
+}
+
+/**
+ * Uses a download link once, if it is still good: one UPDATE whose condition is checked under the row's
+ * lock, so however many requests arrive at once, no more than max_uses succeed.
+ */
+export async function claimDownload(db: Executor, tokenHash: Buffer, now: Date): Promise<{ account_id: number; invoice_id: number } | undefined> {
+  const row = await db
+    .updateTable('download_links')
+    .set((eb) => ({ uses: eb('uses', '+', 1), last_used_at: now }))
+    .where('token_hash', '=', tokenHash)
+    .where((eb) => eb('uses', '<', eb.ref('max_uses')))
+    .where('expires_at', '>', now)
+    .returning(['account_id', 'invoice_id'])
+    .executeTakeFirst();
+  return row;
+}
+
+export async function findDownloadLink(db: Executor, tokenHash: Buffer): Promise<{ expires_at: Date; uses: number; max_uses: number } | undefined> {
+  return db.selectFrom('download_links').select(['expires_at', 'uses', 'max_uses']).where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function markDownloaded(db: Executor, accountId: number, invoiceId: number, at: Date): Promise<void> {
+  await db
+    .updateTable('invoices')
+    .set({ downloaded_at: at })
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .where('downloaded_at', 'is', null)
+    .execute();
+}

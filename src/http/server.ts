@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { BACKEND_PREFIX, backendApi } from './backend/index.ts';
+import { downloadRoutes } from './downloads.ts';
 import { CALLS_API_PREFIX, callsApi, DEFAULT_RATE_LIMIT_PER_MINUTE } from './calls-api/index.ts';
 import { classifyError } from './errors.ts';
 
@@ -82,7 +83,8 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     return reply.status(classified.status ?? 400).send({ error: classified.error.message });
   });
 
-  await app.register(backendApi(ctx), { prefix: BACKEND_PREFIX });
+  await app.register(backendApi(ctx, { publicUrl: options.publicUrl }), { prefix: BACKEND_PREFIX });
+  await app.register(downloadRoutes(ctx));
   await app.register(
     callsApi(ctx, { rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, publicUrl: options.publicUrl }),
     { prefix: CALLS_API_PREFIX },

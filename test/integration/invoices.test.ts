@@ -53,6 +53,7 @@ function invoiceBody(o: Record<string, unknown>): Record<string, unknown> {
     postBillType: null,
     faxBillType: null,
     billTypes: [],
+    xeroID: null,
     currency: 'GBP',
     created: expect.any(String),
     updated: expect.any(String),

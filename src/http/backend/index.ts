@@ -19,7 +19,12 @@ import { transactionRoutes } from './routes/transactions.ts';
 
 export const BACKEND_PREFIX = '/backend/api/v1';
 
-export function backendApi(ctx: Ctx) {
+export interface BackendOptions {
+  /** PUBLIC_URL, for absolute URLs in answers (download links). */
+  publicUrl?: string | undefined;
+}
+
+export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
   return async function backend(app: ZodApp): Promise<void> {
     app.setErrorHandler(backendErrorHandler);
     // Bodies on this surface are JSON, and CSV where a route takes a file (a rate card). Fastify also
@@ -46,7 +51,7 @@ export function backendApi(ctx: Ctx) {
     customerRoutes(app, ctx);
     featureRoutes(app, ctx);
     transactionRoutes(app, ctx);
-    invoiceRoutes(app, ctx);
+    invoiceRoutes(app, ctx, options);
     billingRunRoutes(app, ctx);
     rateCardRoutes(app, ctx);
     callRoutes(app, ctx);

@@ -6,6 +6,8 @@ import type { Ctx } from '../../context.ts';
 import { approveInvoice } from '../../invoices/approve-invoice.ts';
 import { emailCdrs, emailInvoice } from '../../delivery/email-invoice.ts';
 import { recreateBills } from '../../delivery/recreate-bills.ts';
+import { generateDownloadLink } from '../../delivery/download-links.ts';
+import { linkToXero, unlinkFromXero } from '../../invoices/xero-link.ts';
 import { updateCallTransactions } from '../../invoices/update-call-transactions.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { loadAccount } from './app-type.ts';
@@ -18,6 +20,8 @@ export interface ActionContext {
   keyLevel: number;
   invoiceId: number;
   body: unknown;
+  /** Where this server is reached (for links it hands out). */
+  baseUrl: string;
 }
 
 export interface InvoiceAction {
@@ -72,6 +76,40 @@ export const invoiceActions: Record<string, InvoiceAction> = {
       const params = actionParams(z.object({ email: addressList.optional() }).strict(), body);
       const result = await emailCdrs(ctx, accountId, invoiceId, params);
       return { success: true, message: result.message };
+    },
+  },
+  generateDownloadLink: {
+    level: KeyLevel.invoices,
+    description:
+      'A secure, time-limited link to download the bill without an API key (the invoice must be approved). Parameters: expiryHours (1, 6, 24, 72, 168, 336 or 720; default 168), maxUses (1 or 2; default 1). Answers {success, download_url, token, expires_at, max_uses}. Error: 500701 when the link cannot be made.',
+    async run({ ctx, accountId, invoiceId, body, baseUrl }) {
+      const params = actionParams(
+        z
+          .object({
+            expiryHours: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
+            maxUses: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
+          })
+          .strict(),
+        body,
+      );
+      return generateDownloadLink(ctx, accountId, invoiceId, params, baseUrl);
+    },
+  },
+  linkToXero: {
+    level: KeyLevel.invoices,
+    description:
+      "Link the invoice to a Xero invoice by ID (the account's xero module must be active: 403002 otherwise). Parameter: xeroID (required, a UUID). Changing an existing link needs an expert-level (5) key (403001).",
+    async run({ ctx, accountId, keyLevel, invoiceId, body }) {
+      const params = actionParams(z.object({ xeroID: z.string().max(100) }).strict(), body);
+      return toInvoiceView(await linkToXero(ctx, accountId, keyLevel, invoiceId, params.xeroID), await loadAccount(ctx, accountId));
+    },
+  },
+  unlinkFromXero: {
+    level: KeyLevel.invoices,
+    description: 'Remove the link to Xero (the invoice in Xero is not affected). Needs the xero module (403002) and an expert-level (5) key (403001).',
+    async run({ ctx, accountId, keyLevel, invoiceId, body }) {
+      actionParams(z.object({}).strict(), body);
+      return toInvoiceView(await unlinkFromXero(ctx, accountId, keyLevel, invoiceId), await loadAccount(ctx, accountId));
     },
   },
   recreate: {

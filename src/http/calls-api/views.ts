@@ -1,6 +1,5 @@
 // How calls look on the document 002 surface: prefixed string ids (call_…, inv_…, acc_…), duration in
 // seconds, confidence as a JSON number, times as ISO 8601 UTC to the second ("2024-01-15T10:30:00Z").
-import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { CallFileKind } from '../../calls/files-repo.ts';
 import type { CallWithFilesRow } from '../../calls/repo.ts';
@@ -21,14 +20,7 @@ export function callFilePath(callId: number, kind: CallFileKind): string {
   return `/v1/calls/${callRef(callId)}/${kind}`;
 }
 
-/**
- * Where this server is reached, for the absolute URLs of uploaded files: PUBLIC_URL when set (behind a
- * proxy), else the protocol and Host of the request.
- */
-export function publicBaseUrl(request: FastifyRequest, publicUrl: string | undefined): string {
-  if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  return `${request.protocol}://${request.host}`;
-}
+export { publicBaseUrl } from '../public-url.ts';
 
 export function toApiCall(row: CallWithFilesRow, context: { timezone: string; baseUrl: string }): z.infer<typeof apiCall> {
   const confidence = row.confidence_score === null ? null : Number(row.confidence_score);

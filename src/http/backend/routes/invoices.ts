@@ -16,6 +16,7 @@ import { pathId, sendPage } from '../route-helpers.ts';
 import { errorBody, flag, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
 import { invoiceView, toInvoiceView } from '../views.ts';
 import { invoiceBill } from '../../../delivery/invoice-bill.ts';
+import { publicBaseUrl } from '../../public-url.ts';
 import { deletedBody } from './customers.ts';
 
 const tags = ['Invoices'];
@@ -110,7 +111,7 @@ function wantsPdf(accept: string | undefined): boolean {
 
 const listDescription = 'By default only raised (approved) invoices are shown; `unsent` shows unsent ones, `includeUnsent` all.';
 
-export function invoiceRoutes(app: ZodApp, ctx: Ctx): void {
+export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: string | undefined } = {}): void {
   app.get(
     '/invoices',
     { schema: { tags, summary: 'List invoices', description: listDescription, querystring: listQuery, response: { 200: z.array(invoiceView), 400: errorBody } } },
@@ -275,6 +276,7 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx): void {
         keyLevel: principal.level,
         invoiceId,
         body: request.body,
+        baseUrl: publicBaseUrl(request, options.publicUrl),
       });
     },
   );

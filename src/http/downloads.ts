@@ -1,0 +1,32 @@
+// Public download links: GET /download/invoice/TOKEN serves the bill with no API key while the link is
+// good; an expired or used-up link gets a plain page saying so (410), an unknown one 404.
+import type { FastifyInstance } from 'fastify';
+import type { Ctx } from '../context.ts';
+import { downloadWithLink } from '../delivery/download-links.ts';
+
+const PAGES = {
+  expired: { status: 410, title: 'This link has expired', text: 'Ask the sender for a new link to your invoice.' },
+  used: { status: 410, title: 'This link has been used', text: 'It allowed a set number of downloads, all used. Ask the sender for a new link.' },
+  unknown: { status: 404, title: 'Link not found', text: 'Check the address, or ask the sender for a new link.' },
+} as const;
+
+function page(title: string, text: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}</style></head><body><h1>${title}</h1><p>${text}</p></body></html>`;
+}
+
+export function downloadRoutes(ctx: Ctx) {
+  return async function downloads(app: FastifyInstance): Promise<void> {
+    app.get<{ Params: { token: string } }>('/download/invoice/:token', { schema: { hide: true } }, async (request, reply) => {
+      const result = await downloadWithLink(ctx, request.params.token);
+      if (result.kind === 'bill') {
+        return reply
+          .type('application/pdf')
+          .header('cache-control', 'no-store')
+          .header('content-disposition', `attachment; filename="${result.bill.filename}"`)
+          .send(result.bill.pdf);
+      }
+      const p = PAGES[result.kind];
+      return reply.status(p.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(p.title, p.text));
+    });
+  };
+}
