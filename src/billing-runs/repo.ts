@@ -57,6 +57,9 @@ export async function customersToBill(db: Executor, accountId: number, cutoffDat
     union
     select customer_id from calls
     where account_id = ${accountId} and invoice_id is null and rating_status = 'rated' and start_time < ${callsBefore}
+    union
+    select customer_id from invoices
+    where account_id = ${accountId} and approved_at is not null and total > paid_amount and due_date < ${cutoffDate}
     order by customer_id
   `.execute(db);
   return result.rows.map((r) => Number(r.customer_id));

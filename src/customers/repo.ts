@@ -26,11 +26,11 @@ export async function lockCustomers(
   db: Executor,
   accountId: number,
   customerIds: number[],
-): Promise<Pick<CustomerRow, 'id' | 'reverse_charge' | 'rate_card_id'>[]> {
+): Promise<Pick<CustomerRow, 'id' | 'reverse_charge' | 'rate_card_id' | 'bill_delivery'>[]> {
   if (customerIds.length === 0) return [];
   return db
     .selectFrom('customers')
-    .select(['id', 'reverse_charge', 'rate_card_id'])
+    .select(['id', 'reverse_charge', 'rate_card_id', 'bill_delivery'])
     .where('account_id', '=', accountId)
     .where('id', 'in', customerIds)
     .orderBy('id')

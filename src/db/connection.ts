@@ -120,9 +120,17 @@ export function copyValue(value: string | number | boolean | null | undefined): 
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
+/**
+ * One row in COPY text format, with its line ending. Built with join, which makes one flat string: adding
+ * strings up with + makes a tree of pieces that costs several times more to join and write later.
+ */
+export function copyRow(row: readonly (string | number | boolean | null | undefined)[]): string {
+  const values = new Array<string>(row.length);
+  for (let i = 0; i < row.length; i++) values[i] = copyValue(row[i]);
+  return `${values.join('\t')}\n`;
+}
+
 /** Rows in COPY text format. */
 export function copyText(rows: readonly (readonly (string | number | boolean | null | undefined)[])[]): string {
-  let text = '';
-  for (const row of rows) text += row.map(copyValue).join('\t') + '\n';
-  return text;
+  return rows.map(copyRow).join('');
 }

@@ -178,8 +178,11 @@ export interface BillingTransactionsTable {
   customer_id: number;
   feature_id: number | null;
   invoice_id: number | null;
-  /** api: entered; recurring: generated from a feature; calls: a call summary; adjustment: re-rating difference. */
-  origin: Generated<'api' | 'recurring' | 'calls' | 'adjustment'>;
+  /**
+   * api: entered; recurring: generated from a feature; calls: a call summary; adjustment: re-rating
+   * difference; discount: from the customer's discount plan; fee: late fee, interest, low usage, manual billing.
+   */
+  origin: Generated<'api' | 'recurring' | 'calls' | 'adjustment' | 'discount' | 'fee'>;
   pinned: Generated<boolean>;
   transaction_type: string;
   description: string | null;
@@ -217,6 +220,7 @@ export interface BillingTransactionsTable {
   commission_profile_type: string | null;
   commission_profile_value: Numeric | null;
   call_destination: string | null;
+  source_invoice_id: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

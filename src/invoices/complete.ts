@@ -25,6 +25,7 @@ import { customersWithCallsToBill } from '../calls/repo.ts';
 import { summariseCalls } from '../calls/summarise.ts';
 import { type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { applyChargeGroups, totalsFromState } from './totals.ts';
+import { customersWithFeesDue, makeExtras, removeExtras } from './extras.ts';
 
 export interface CompleteOptions {
   cutoffDate: IsoDate;
@@ -89,6 +90,7 @@ export async function completeInvoices(
   const callsBefore = startOfDayInZone(options.cutoffDate, account.timezone);
   const withCharges = await customersWithQualifyingCharges(trx, accountId, lockedIds, rule);
   for (const id of await customersWithCallsToBill(trx, accountId, lockedIds, callsBefore)) withCharges.add(id);
+  for (const id of await customersWithFeesDue(trx, account, lockedIds, options.cutoffDate, minorDigits)) withCharges.add(id);
   const needInvoice = lockedIds.filter(
     (id) =>
       !invoiceByCustomer.has(id) &&
@@ -126,9 +128,30 @@ export async function completeInvoices(
     accountId,
     due.map((d) => ({ featureId: d.feature.id, billedUntil: d.result.billedUntil })),
   );
-  for (const c of charges) {
-    added.push({ invoiceId: c.invoiceId, type: c.type, vatRate: c.vatRate, value: c.value, callCount: c.callCount ?? 0, callMinutes: c.callMinutes ?? 0 });
-  }
+  for (const c of charges) added.push(chargeGroup(c));
+
+  // New totals from the stored ones and the changes: the customers' locks keep the stored ones current,
+  // and a run costs the same however many charges its invoices already hold.
+  const reverseCharge = new Map(customers.map((c) => [c.id, c.reverse_charge]));
+  const stored = new Map([...existing, ...created].map((inv) => [inv.id, inv]));
+  const totalsOf = (invoiceId: number) => {
+    const invoice = stored.get(invoiceId)!;
+    let state = storedTotalsState(invoice, minorDigits);
+    state = applyChargeGroups(state, removedBy.get(invoiceId) ?? [], -1, minorDigits);
+    state = applyChargeGroups(state, addedBy.get(invoiceId) ?? [], 1, minorDigits);
+    return totalsFromState(state, { minorDigits, reverseCharge: reverseCharge.get(invoice.customer_id)! });
+  };
+
+  // Discounts and fees, from everything else on the invoice: made again on every completion.
+  removed.push(...(await removeExtras(trx, accountId, invoiceIds)));
+  let removedBy = groupByInvoice(removed);
+  let addedBy = groupByInvoice(added);
+  const netBefore = new Map(invoiceIds.map((id) => [id, totalsOf(id).net]));
+  const extras = await makeExtras(trx, account, customers, invoiceByCustomer, netBefore, options.cutoffDate, minorDigits, now);
+  await insertGeneratedCharges(trx, extras, now);
+  for (const c of extras) added.push(chargeGroup(c));
+  removedBy = groupByInvoice(removed);
+  addedBy = groupByInvoice(added);
 
   // A run bills only invoices with something on them (see CompleteResult).
   // Invoices that just had charges put on them hold some; the others are looked up.
@@ -137,23 +160,13 @@ export async function completeInvoices(
     ? new Set(invoiceIds)
     : new Set([...gained, ...(await invoicesHoldingCharges(trx, accountId, invoiceIds.filter((id) => !gained.has(id))))]);
 
-  // New totals from the stored ones and the changes: the customers' locks keep the stored ones current,
-  // and a run costs the same however many charges its invoices already hold.
-  const reverseCharge = new Map(customers.map((c) => [c.id, c.reverse_charge]));
-  const stored = new Map([...existing, ...created].map((inv) => [inv.id, inv]));
-  const removedBy = groupByInvoice(removed);
-  const addedBy = groupByInvoice(added);
   await saveCompletedInvoices(
     trx,
     accountId,
     invoiceIds.map((invoiceId) => {
-      const invoice = stored.get(invoiceId)!;
-      let state = storedTotalsState(invoice, minorDigits);
-      state = applyChargeGroups(state, removedBy.get(invoiceId) ?? [], -1, minorDigits);
-      state = applyChargeGroups(state, addedBy.get(invoiceId) ?? [], 1, minorDigits);
       return {
         invoiceId,
-        totals: totalsFromState(state, { minorDigits, reverseCharge: reverseCharge.get(invoice.customer_id)! }),
+        totals: totalsOf(invoiceId),
         baseline: baselines.get(invoiceId) ?? {},
         billingRunId: billed.has(invoiceId) ? options.billingRunId : null,
       };
@@ -165,6 +178,10 @@ export async function completeInvoices(
     invoiceIds: invoiceIds.filter((id) => billed.has(id)),
     createdInvoiceIds: new Set(created.map((inv) => inv.id)),
   };
+}
+
+function chargeGroup(c: GeneratedCharge): MovedGroup {
+  return { invoiceId: c.invoiceId, type: c.type, vatRate: c.vatRate, value: c.value, callCount: c.callCount ?? 0, callMinutes: c.callMinutes ?? 0 };
 }
 
 function groupByInvoice(groups: MovedGroup[]): Map<number, MovedGroup[]> {

@@ -4,6 +4,7 @@ import { DomainError } from '../shared/errors.ts';
 import { releaseInvoiceCharges } from '../transactions/repo.ts';
 import { releaseCalls } from '../calls/repo.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
+import { removeExtras } from './extras.ts';
 import { deleteInvoiceRow } from './repo.ts';
 
 /**
@@ -17,6 +18,7 @@ export async function deleteInvoice(ctx: Ctx, accountId: number, invoiceId: numb
     if (invoice.approved_at !== null) {
       throw new DomainError('invoice_not_unsent', `invoice ${invoice.invoice_number} is approved and cannot be deleted`);
     }
+    await removeExtras(trx, accountId, [invoiceId]);
     await releaseInvoiceCharges(trx, accountId, invoiceId, ctx.now());
     await releaseCalls(trx, accountId, [invoiceId]);
     const baseline = Object.entries(invoice.recurring_baseline).map(([featureId, billedUntil]) => ({ featureId: Number(featureId), billedUntil }));

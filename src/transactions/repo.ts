@@ -12,7 +12,7 @@ export interface GeneratedCharge {
   customerId: number;
   featureId: number | null;
   invoiceId: number;
-  origin: 'recurring' | 'calls' | 'adjustment';
+  origin: 'recurring' | 'calls' | 'adjustment' | 'discount' | 'fee';
   type: TransactionType;
   description: string;
   transactionDate: IsoDate;
@@ -25,6 +25,8 @@ export interface GeneratedCharge {
   callCount: number | null;
   callMinutes: number | null;
   callDestination: string | null;
+  /** For a late fee or interest: the overdue invoice it is for. */
+  sourceInvoiceId?: number | null;
 }
 
 /**
@@ -41,19 +43,19 @@ export async function insertGeneratedCharges(
   const result = await sql<{ id: number; customer_id: number; feature_id: number | null; call_destination: string | null; start_date: string | null }>`
     insert into billing_transactions (account_id, customer_id, feature_id, invoice_id, origin, transaction_type, description, source,
       feature_count, transaction_date, bill_date, start_date, end_date, value, vat_rate, value_carrier, call_count, call_minutes,
-      call_destination, created_at, updated_at)
+      call_destination, source_invoice_id, created_at, updated_at)
     select v.account_id, v.customer_id, v.feature_id, v.invoice_id, v.origin, v.transaction_type, v.description, v.origin,
       case when v.feature_id is null then null else 1 end, v.transaction_date, v.bill_date, v.start_date, v.end_date, v.value,
-      v.vat_rate, v.value_carrier, v.call_count, v.call_minutes, v.call_destination, ${now}, ${now}
+      v.vat_rate, v.value_carrier, v.call_count, v.call_minutes, v.call_destination, v.source_invoice_id, ${now}, ${now}
     from unnest(
       ${col((c) => c.accountId)}::bigint[], ${col((c) => c.customerId)}::bigint[], ${col((c) => c.featureId)}::bigint[],
       ${col((c) => c.invoiceId)}::bigint[], ${col((c) => c.origin)}::text[], ${col((c) => c.type)}::text[],
       ${col((c) => c.description)}::text[], ${col((c) => c.transactionDate)}::date[], ${col((c) => c.billDate)}::date[],
       ${col((c) => c.startDate)}::date[], ${col((c) => c.endDate)}::date[], ${col((c) => c.value)}::numeric[],
       ${col((c) => c.vatRate)}::numeric[], ${col((c) => c.valueCarrier)}::numeric[], ${col((c) => c.callCount)}::integer[],
-      ${col((c) => c.callMinutes)}::bigint[], ${col((c) => c.callDestination)}::text[]
+      ${col((c) => c.callMinutes)}::bigint[], ${col((c) => c.callDestination)}::text[], ${col((c) => c.sourceInvoiceId ?? null)}::bigint[]
     ) as v(account_id, customer_id, feature_id, invoice_id, origin, transaction_type, description, transaction_date, bill_date,
-           start_date, end_date, value, vat_rate, value_carrier, call_count, call_minutes, call_destination)
+           start_date, end_date, value, vat_rate, value_carrier, call_count, call_minutes, call_destination, source_invoice_id)
     returning id, customer_id, feature_id, call_destination, start_date
   `.execute(db);
   return result.rows;

@@ -22,6 +22,12 @@ alter table customers add column bill_delivery text not null default 'email' che
 alter table customers add column discount_plan_id bigint;
 alter table customers add column customer_reference text;
 
+-- A late fee or interest charge names the overdue invoice it is for.
+alter table billing_transactions add column source_invoice_id bigint;
+-- The lines completing an invoice makes again (call summaries, discounts, fees), found without reading
+-- every charge on the invoice.
+create index billing_transactions_generated on billing_transactions (account_id, invoice_id) where origin in ('calls', 'discount', 'fee');
+
 alter table invoices add column xero_id uuid;
 -- The late fee for this invoice has been charged (on a later invoice).
 alter table invoices add column late_fee_charged_at timestamptz;

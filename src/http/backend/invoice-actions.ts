@@ -8,6 +8,7 @@ import { emailCdrs, emailInvoice } from '../../delivery/email-invoice.ts';
 import { recreateBills } from '../../delivery/recreate-bills.ts';
 import { generateDownloadLink } from '../../delivery/download-links.ts';
 import { linkToXero, unlinkFromXero } from '../../invoices/xero-link.ts';
+import { reapplyDiscountPlans } from '../../invoices/reapply-discount-plans.ts';
 import { updateCallTransactions } from '../../invoices/update-call-transactions.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { loadAccount } from './app-type.ts';
@@ -110,6 +111,15 @@ export const invoiceActions: Record<string, InvoiceAction> = {
     async run({ ctx, accountId, keyLevel, invoiceId, body }) {
       actionParams(z.object({}).strict(), body);
       return toInvoiceView(await unlinkFromXero(ctx, accountId, keyLevel, invoiceId), await loadAccount(ctx, accountId));
+    },
+  },
+  reapplyDiscountPlans: {
+    level: KeyLevel.invoices,
+    description:
+      "Work out the customer's discount plan again on the unsent invoice (and the fees that depend on what is billed: low usage, late fees, interest). 409 once approved.",
+    async run({ ctx, accountId, invoiceId, body }) {
+      actionParams(z.object({}).strict(), body);
+      return toInvoiceView(await reapplyDiscountPlans(ctx, accountId, invoiceId), await loadAccount(ctx, accountId));
     },
   },
   recreate: {

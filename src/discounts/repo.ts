@@ -1,0 +1,105 @@
+import type { Executor } from '../context.ts';
+import type { DiscountableLine } from './rules.ts';
+import type { TransactionType } from '../transactions/types.ts';
+import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { sql } from 'kysely';
+
+export interface DiscountPlanRow {
+  account_id: number;
+  id: number;
+  name: string;
+  rules: unknown;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The discount plan rules of these customers (those that have a plan). */
+export async function plansOfCustomers(db: Executor, accountId: number, customerIds: number[]): Promise<Map<number, unknown>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('customers as c')
+    .innerJoin('discount_plans as p', (j) => j.onRef('p.account_id', '=', 'c.account_id').onRef('p.id', '=', 'c.discount_plan_id'))
+    .select(['c.id', 'p.rules'])
+    .where('c.account_id', '=', accountId)
+    .where('c.id', 'in', customerIds)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.rules]));
+}
+
+/** What discounts apply to: an invoice's lines other than discounts and fees. */
+export async function discountableLines(db: Executor, accountId: number, invoiceIds: number[]): Promise<Map<number, DiscountableLine[]>> {
+  const out = new Map<number, DiscountableLine[]>();
+  if (invoiceIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('billing_transactions')
+    .select(['invoice_id', 'transaction_type', 'value', 'vat_rate', 'call_minutes', 'call_destination', 'id'])
+    .where('account_id', '=', accountId)
+    .where('invoice_id', 'in', invoiceIds)
+    .where('origin', 'not in', ['discount', 'fee'])
+    .orderBy('id')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.invoice_id!) ?? [];
+    list.push({
+      type: r.transaction_type as TransactionType,
+      value: r.value,
+      vatRate: r.vat_rate,
+      callMinutes: Number(r.call_minutes ?? 0),
+      destination: r.call_destination,
+    });
+    out.set(r.invoice_id!, list);
+  }
+  return out;
+}
+
+export async function insertDiscountPlan(db: Executor, accountId: number, name: string, rules: unknown, now: Date): Promise<DiscountPlanRow> {
+  return (await db
+    .insertInto('discount_plans')
+    .values({ account_id: accountId, name, rules: JSON.stringify(rules), created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow()) as DiscountPlanRow;
+}
+
+export async function findDiscountPlan(db: Executor, accountId: number, id: number): Promise<DiscountPlanRow | undefined> {
+  return (await db.selectFrom('discount_plans').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()) as
+    | DiscountPlanRow
+    | undefined;
+}
+
+export async function findDiscountPlanByName(db: Executor, accountId: number, name: string): Promise<DiscountPlanRow | undefined> {
+  return (await db
+    .selectFrom('discount_plans')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where(sql`lower(name)`, '=', name.toLowerCase())
+    .executeTakeFirst()) as DiscountPlanRow | undefined;
+}
+
+export async function listDiscountPlans(db: Executor, accountId: number, page: PageRequest): Promise<Page<DiscountPlanRow>> {
+  let q = db.selectFrom('discount_plans').selectAll().where('account_id', '=', accountId);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  return toPage((await q.orderBy('id').limit(page.limit + 1).execute()) as DiscountPlanRow[], page.limit);
+}
+
+export async function updateDiscountPlanRow(
+  db: Executor,
+  accountId: number,
+  id: number,
+  values: { name?: string; rules?: unknown; updated_at: Date },
+): Promise<DiscountPlanRow | undefined> {
+  return (await db
+    .updateTable('discount_plans')
+    .set({ ...(values.name !== undefined ? { name: values.name } : {}), ...(values.rules !== undefined ? { rules: JSON.stringify(values.rules) } : {}), updated_at: values.updated_at })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst()) as DiscountPlanRow | undefined;
+}
+
+export async function deleteDiscountPlanRow(db: Executor, accountId: number, id: number): Promise<void> {
+  await db.deleteFrom('discount_plans').where('account_id', '=', accountId).where('id', '=', id).execute();
+}
+
+export async function discountPlanInUse(db: Executor, accountId: number, id: number): Promise<boolean> {
+  return (await db.selectFrom('customers').select('id').where('account_id', '=', accountId).where('discount_plan_id', '=', id).limit(1).executeTakeFirst()) !== undefined;
+}
