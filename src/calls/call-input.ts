@@ -64,7 +64,48 @@ function phone(field: 'from' | 'to', value: string, allowWithheld: boolean): str
   return digits;
 }
 
+/** Value of `length` decimal digits at `at`, or -1 if any is not a digit. */
+function digitsAt(value: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) {
+    const c = value.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The forms most switches write, 2026-01-15T10:30:00Z and 2026-01-15 10:30:00 (local), read without a
+ * regular expression or a Date: the same instant as instant() gives. Undefined for anything else, or a
+ * date or time that does not exist, which instant() then reads or explains.
+ */
+function commonInstant(value: string, clock: LocalClock): number | undefined {
+  const length = value.length;
+  if (length !== 19 && !(length === 20 && value.charCodeAt(19) === 90)) return undefined; // Z
+  const separator = value.charCodeAt(10);
+  if (separator !== 84 && separator !== 32) return undefined; // T or space
+  if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return undefined;
+  const y = digitsAt(value, 0, 4);
+  const mo = digitsAt(value, 5, 2);
+  const d = digitsAt(value, 8, 2);
+  const h = digitsAt(value, 11, 2);
+  const mi = digitsAt(value, 14, 2);
+  const s = digitsAt(value, 17, 2);
+  if (y < 1900 || y > 2999 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+  if (length === 20) return wall;
+  const guess = wall - clock.offsetMs(wall);
+  return wall - clock.offsetMs(guess);
+}
+
 function instant(value: string, clock: LocalClock): number {
+  const common = commonInstant(value, clock);
+  if (common !== undefined) return common;
   const m = ISO_INSTANT.exec(value);
   if (!m) throw new Error(`start_time: "${value}" is not an ISO 8601 date-time such as 2026-01-15T10:30:00Z`);
   const [, y, mo, d, h, mi, s, fraction, zone] = m;
@@ -73,6 +114,8 @@ function instant(value: string, clock: LocalClock): number {
   if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) {
     throw new Error(`start_time: "${value}" is not a real date and time`);
   }
+  // Date.UTC reads years 0 to 99 as 1900 to 1999: bound the year as business dates are (isIsoDate).
+  if (Number(y) < 1900 || Number(y) > 2999) throw new Error(`start_time: "${value}" is not a date from 1900 to 2999`);
   if (zone === undefined) {
     // No offset: the account's local time. The offset near the wall time, settled once.
     const guess = wall - clock.offsetMs(wall);
@@ -81,7 +124,10 @@ function instant(value: string, clock: LocalClock): number {
   if (zone === 'Z') return wall;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
-  return wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  const [offsetH, offsetM] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
+  // Real UTC offsets run from -12:00 to +14:00; ISO 8601 and PostgreSQL allow up to 18 hours.
+  if (offsetH > 18 || offsetM > 59 || (offsetH === 18 && offsetM > 0)) throw new Error(`start_time: "${value}" has an impossible UTC offset ${zone}`);
+  return wall - sign * (offsetH * 60 + offsetM) * 60_000;
 }
 
 function optionalUrl(field: string, value: string): string | null {

@@ -26,14 +26,17 @@ export async function ingestCallBatch(ctx: Ctx, accountId: number, calls: unknow
       continue;
     }
     const record: RawCall = {};
+    // Every field is text or a number; an object, array or boolean would otherwise be stored as its JSON
+    // text (a call_id of "true", a carrier of "{...}").
+    const notScalar = CALL_FIELDS.find((f) => source[f] !== undefined && source[f] !== null && typeof source[f] !== 'string' && typeof source[f] !== 'number');
+    if (notScalar !== undefined) {
+      ingester.rejectRaw(position, JSON.stringify(element), `${notScalar}: must be a string or a number, not ${JSON.stringify(source[notScalar])}`);
+      continue;
+    }
     for (const field of CALL_FIELDS) {
       const value = source[field];
       if (value === undefined || value === null) continue;
-      if (typeof value !== 'string' && typeof value !== 'number') {
-        record[field] = JSON.stringify(value);
-        continue;
-      }
-      record[field] = value;
+      record[field] = value as string | number;
     }
     await ingester.add(record, position, () => JSON.stringify(element));
   }

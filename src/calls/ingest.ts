@@ -8,14 +8,14 @@ import type { AccountRow, RatingStatus } from '../db/schema.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
 import { fromMicros } from '../rating/micros.ts';
-import { rateCall, RATING_ERROR_TEXT, type RatingContext } from '../rating/rate-call.ts';
+import { rateCall, type RateTable, type Rating, type RatingContext } from '../rating/rate-call.ts';
 import { insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
-import { FeatureIndex, ownNumber } from './allocation.ts';
+import { FeatureIndex, type FeatureWindow, ownNumber } from './allocation.ts';
+import { callRowFromCopyLine, CopyWriter, ratingStatusOf, writeCallRow } from './call-copy.ts';
 import { type CallInput, parseCall, type RawCall } from './call-input.ts';
 import {
-  type CallInsertRow,
-  copyCalls,
+  copyCallsText,
   existingSourceCallIds,
   featureWindows,
   insertCallsSkippingDuplicates,
@@ -49,10 +49,13 @@ export interface IngestSummary {
   rejections: { line: number; reason: string }[];
 }
 
+/** A call ready to store: where its row is in the batch's COPY text, and what the summary counts. */
 interface Pending {
   line: number;
-  row: CallInsertRow;
   sourceCallId: string;
+  /** Its row (CALL_INSERT_COLUMNS) in the batch's COPY text: bytes from `start` to `end`. */
+  start: number;
+  end: number;
   ratingStatus: RatingStatus;
   ratingReason: string | null;
   chargeMicros: number;
@@ -61,6 +64,12 @@ interface Pending {
 export class CallIngester {
   private batch: Pending[] = [];
   private batchIds = new Set<string>();
+  /** When the batch's calls were rated (one instant per batch). */
+  private batchNow = '';
+  /** The batch's rows as COPY text. */
+  private copy = new CopyWriter();
+  /** Rate tables already loaded, by rate card id: rating needs no await once a card is loaded. */
+  private readonly loadedTables = new Map<number, RateTable | undefined>();
   private rejections: (Rejection & { line: number })[] = [];
   private inFlight: Promise<void> = Promise.resolve();
   private chargeMicros = 0;
@@ -99,23 +108,54 @@ export class CallIngester {
     return new CallIngester(ctx, account, features, new RateTables(ctx.db, accountId), defaultCard?.id ?? null, ratingContextFor(account), source);
   }
 
-  /** Takes one record. `line` is its line in the file (or position in the batch); `raw` its text, kept if refused. */
-  async add(record: RawCall, line: number, raw: () => string): Promise<void> {
+  /**
+   * Takes one record. `line` is its line in the file (or position in the batch); `raw` its text, kept if
+   * refused. Returns a promise only when the caller must wait before the next record (a full batch is
+   * handed to the writer, or a rate card is loading): most records cost no promise at all.
+   */
+  add(record: RawCall, line: number, raw: () => string): Promise<void> | undefined {
     this.summary.received += 1;
     let call: CallInput;
     try {
       call = parseCall(record, this.rating.clock);
     } catch (error) {
       this.reject(line, raw(), (error as Error).message);
-      return;
+      return undefined;
     }
     if (this.batchIds.has(call.sourceCallId)) {
       this.summary.duplicates += 1;
-      return;
+      return undefined;
     }
     this.batchIds.add(call.sourceCallId);
-    this.batch.push(await this.prepare(call, line));
-    if (this.batch.length >= INGEST_BATCH_SIZE) await this.flush();
+    const localDate = this.rating.clock.localDate(call.startMs);
+    const feature = this.features.find(ownNumber(call), localDate);
+    const rateCardId = feature ? (feature.rateCardId ?? this.defaultRateCardId) : null;
+    if (rateCardId !== null && !this.loadedTables.has(rateCardId)) {
+      return this.tables.get(rateCardId).then((table) => {
+        this.loadedTables.set(rateCardId, table);
+        return this.push(call, line, feature, table);
+      });
+    }
+    return this.push(call, line, feature, rateCardId === null ? undefined : this.loadedTables.get(rateCardId));
+  }
+
+  private push(call: CallInput, line: number, feature: FeatureWindow | undefined, table: RateTable | undefined): Promise<void> | undefined {
+    if (this.batch.length === 0) this.batchNow = this.ctx.now().toISOString();
+    const rating = feature ? rateCall(call, table, this.rating) : undefined;
+    const start = this.copy.length;
+    writeCallRow(this.copy, this.account.id, call, feature, rating, this.batchNow);
+    const status = ratingStatusOf(feature, rating);
+    this.batch.push({
+      line,
+      sourceCallId: call.sourceCallId,
+      start,
+      end: this.copy.length,
+      ratingStatus: status,
+      ratingReason: rating?.status === 'unrated' ? rating.error : null,
+      chargeMicros: rating?.status === 'rated' ? rating.chargeMicros : 0,
+    });
+    if (this.batch.length >= INGEST_BATCH_SIZE) return this.flush();
+    return undefined;
   }
 
   /** Refuses a record the caller could not even read (a malformed CSV line). */
@@ -137,82 +177,35 @@ export class CallIngester {
     if (this.summary.rejections.length < SUMMARY_REJECTIONS) this.summary.rejections.push({ line, reason });
   }
 
-  private async prepare(call: CallInput, line: number): Promise<Pending> {
-    const localDate = this.rating.clock.localDate(call.startMs);
-    const feature = this.features.find(ownNumber(call), localDate);
-    let ratingStatus: RatingStatus = 'unallocated';
-    let reason: string | null = null;
-    let rated: { rateId: number; destination: string; band: string; billableS: number; chargeMicros: number; costMicros: number | null } | undefined;
-    if (feature) {
-      const table = await this.tables.get(feature.rateCardId ?? this.defaultRateCardId);
-      const rating = rateCall(call, table, this.rating);
-      ratingStatus = rating.status;
-      if (rating.status === 'rated') rated = rating;
-      if (rating.status === 'unrated') reason = rating.error;
-    }
-    const now = this.ctx.now().toISOString();
-    return {
-      line,
-      sourceCallId: call.sourceCallId,
-      ratingStatus,
-      ratingReason: reason,
-      chargeMicros: rated?.chargeMicros ?? 0,
-      row: [
-        this.account.id,
-        call.sourceCallId,
-        call.fromNumber,
-        call.toNumber,
-        new Date(call.startMs).toISOString(),
-        call.durationS,
-        call.status,
-        call.direction,
-        call.carrier,
-        call.recordingUrl,
-        call.transcriptionUrl,
-        call.confidenceScore,
-        call.voiceAgentId,
-        feature?.customerId ?? null,
-        feature?.featureId ?? null,
-        ratingStatus,
-        reason === null ? null : RATING_ERROR_TEXT[reason as keyof typeof RATING_ERROR_TEXT],
-        rated?.rateId ?? null,
-        rated?.destination ?? null,
-        rated?.band ?? null,
-        rated?.billableS ?? null,
-        rated ? fromMicros(rated.chargeMicros) : ratingStatus === 'free' ? '0.000000' : null,
-        rated?.costMicros != null ? fromMicros(rated.costMicros) : null,
-        ratingStatus === 'rated' || ratingStatus === 'free' ? now : null,
-      ],
-    };
-  }
-
   /** Hands the batch to the writer; waits for the previous one first, so at most one is in flight. */
   private async flush(): Promise<void> {
     const batch = this.batch;
     const rejections = this.rejections;
+    const copy = this.copy.take();
     this.batch = [];
     this.batchIds = new Set();
     this.rejections = [];
     await this.inFlight;
-    this.inFlight = this.write(batch, rejections);
+    this.inFlight = this.write(batch, copy, rejections);
     // Surface a write failure now rather than after the whole file has been read.
     this.inFlight.catch(() => {});
   }
 
-  private async write(batch: Pending[], rejections: (Rejection & { line: number })[]): Promise<void> {
+  private async write(batch: Pending[], copy: Buffer, rejections: (Rejection & { line: number })[]): Promise<void> {
     const accountId = this.account.id;
     if (rejections.length > 0) await insertRejections(this.ctx.db, accountId, 'calls', this.summary.source, rejections);
     if (batch.length === 0) return;
     const stored = await existingSourceCallIds(this.ctx.db, accountId, batch.map((p) => p.sourceCallId));
-    const fresh = batch.filter((p) => !stored.has(p.sourceCallId));
+    const fresh = stored.size === 0 ? batch : batch.filter((p) => !stored.has(p.sourceCallId));
     this.summary.duplicates += batch.length - fresh.length;
     let inserted = fresh;
     try {
-      await copyCalls(this.ctx.database, fresh.map((p) => p.row));
+      await copyCallsText(this.ctx.database, fresh === batch ? copy : Buffer.concat(fresh.map((p) => copy.subarray(p.start, p.end))));
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;
       // The same calls arrived from elsewhere meanwhile: take this batch the slow way, skipping them.
-      const ids = await insertCallsSkippingDuplicates(this.ctx.db, fresh.map((p) => p.row));
+      const rows = fresh.map((p) => callRowFromCopyLine(copy.toString('utf8', p.start, p.end)));
+      const ids = await insertCallsSkippingDuplicates(this.ctx.db, rows);
       inserted = fresh.filter((p) => ids.has(p.sourceCallId));
       this.summary.duplicates += fresh.length - inserted.length;
     }

@@ -10,6 +10,8 @@ import type { FeatureWindow } from './allocation.ts';
 export const CALL_INSERT_COLUMNS = [
   'account_id',
   'source_call_id',
+  // Made by the ingester (crypto.randomUUID): gen_random_uuid() per row costs more than the rest of the row.
+  'complete_call_id',
   'from_number',
   'to_number',
   'start_time',
@@ -55,11 +57,19 @@ export async function featureWindows(db: Executor, accountId: number): Promise<(
   }));
 }
 
-/** Of these source call ids, those already stored. */
+/**
+ * Of these source call ids, those already stored. One lookup in the unique index per id, whatever the
+ * table's statistics say: written as "= any(ids)", a planner that still thinks the table small (it grows
+ * by millions between ANALYZEs, and PGlite has no autovacuum) scans the account's calls and compares each
+ * with every id, which grows with the table (0.25 s a batch at a million calls).
+ */
 export async function existingSourceCallIds(db: Executor, accountId: number, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const result = await sql<{ source_call_id: string }>`
-    select source_call_id from calls where account_id = ${accountId} and source_call_id = any(${ids}::text[])
+    select stored.source_call_id from unnest(${ids}::text[]) as given(id)
+    cross join lateral (
+      select c.source_call_id from calls as c where c.account_id = ${accountId} and c.source_call_id = given.id limit 1
+    ) as stored
   `.execute(db);
   return new Set(result.rows.map((r) => r.source_call_id));
 }
@@ -68,6 +78,12 @@ export async function existingSourceCallIds(db: Executor, accountId: number, ids
 export async function copyCalls(database: Database, rows: CallInsertRow[]): Promise<void> {
   if (rows.length === 0) return;
   await database.copyInto('calls', CALL_INSERT_COLUMNS, copyText(rows));
+}
+
+/** The same, with the rows already in COPY text format (copyRow of each row, in CALL_INSERT_COLUMNS order). */
+export async function copyCallsText(database: Database, text: string | Uint8Array): Promise<void> {
+  if (text.length === 0) return;
+  await database.copyInto('calls', CALL_INSERT_COLUMNS, text);
 }
 
 /** The slow, safe path when calls race in from two places: skip those already stored. Returns the ids that went in. */
@@ -192,6 +208,23 @@ export async function releaseCalls(db: Executor, accountId: number, invoiceIds: 
     .execute();
 }
 
+/** Takes the calls a call-summary charge sums off its (unsent) invoice: the charge is being deleted. */
+export async function releaseSummaryCalls(
+  db: Executor,
+  accountId: number,
+  charge: { invoice_id: number; feature_id: number | null; call_destination: string | null },
+): Promise<void> {
+  if (charge.call_destination === null) return;
+  let q = db
+    .updateTable('calls')
+    .set({ invoice_id: null, billed_charge: null })
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', charge.invoice_id)
+    .where('destination', '=', charge.call_destination);
+  q = charge.feature_id === null ? q.where('feature_id', 'is', null) : q.where('feature_id', '=', charge.feature_id);
+  await q.execute();
+}
+
 /** Customers among these with rated calls not yet on an invoice that started before `before`. */
 export async function customersWithCallsToBill(db: Executor, accountId: number, customerIds: number[], before: Date): Promise<number[]> {
   if (customerIds.length === 0) return [];
@@ -208,6 +241,8 @@ export interface CallPageFilter {
   to?: Date | undefined;
   onlyWaiting?: boolean | undefined;
   number?: string | undefined;
+  /** Only this customer's calls. */
+  customerId?: number | undefined;
 }
 
 /** The next page of calls (ids and customers) to re-rate, in id order. */
@@ -222,6 +257,7 @@ export async function pageCallIds(
   if (filter.from !== undefined) q = q.where('start_time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('start_time', '<', filter.to);
   if (filter.onlyWaiting) q = q.where('rating_status', 'in', ['unrated', 'unallocated']);
+  if (filter.customerId !== undefined) q = q.where('customer_id', '=', filter.customerId);
   if (filter.number !== undefined) {
     const number = filter.number;
     q = q.where((eb) =>

@@ -30,6 +30,8 @@ export interface RerateOptions {
   to?: IsoDate | undefined;
   /** Only calls still waiting to be priced (unallocated or unrated). */
   onlyWaiting?: boolean | undefined;
+  /** Only this customer's calls. */
+  customerId?: number | undefined;
   /** Only calls whose own number (the feature's side) is this one. */
   number?: string | undefined;
 }
@@ -83,7 +85,7 @@ export async function rerateCalls(
   let adjustmentTotal = money(0);
   let after = 0;
   for (;;) {
-    const page = await pageCallIds(ctx.db, accountId, { ...range, onlyWaiting: options.onlyWaiting, number: options.number }, after, PAGE_SIZE);
+    const page = await pageCallIds(ctx.db, accountId, { ...range, onlyWaiting: options.onlyWaiting, number: options.number, customerId: options.customerId }, after, PAGE_SIZE);
     if (page.length === 0) break;
     after = page[page.length - 1]!.id;
     const result = await ctx.db.transaction().execute((trx) =>
@@ -133,23 +135,30 @@ async function reratePage(
   for (const call of calls) {
     const update = await reprice(call, pricing);
     counts[update.ratingStatus] += 1;
+    // A call on a raised invoice keeps the destination it was billed under, so the invoice's line (its
+    // feature and destination) still finds it, whatever the rate that prices it now is called.
+    const raised = call.invoice_id !== null && !unsent.has(call.invoice_id);
+    if (raised) update.destination = call.destination;
     if (!sameRating(call, update)) updates.push(update);
     if (call.invoice_id === null) continue;
     if (unsent.has(call.invoice_id)) {
       if (!sameRating(call, update)) touchedUnsent.add(call.invoice_id);
       continue;
     }
-    // On a raised invoice: bill the difference on the next invoice.
+    // On a raised invoice: bill the difference on the next invoice. A call that can no longer be priced is
+    // never a zero charge (nor a full credit): it shows as unrated, keeps what was billed, and is adjusted
+    // from that once a rate prices it again.
+    if (update.ratingStatus === 'unrated') continue;
     const billed = call.billed_charge === null ? 0 : toMicros(call.billed_charge);
     const charged = update.charge === null ? 0 : toMicros(update.charge);
     if (charged !== billed) {
       update.billedCharge = update.charge ?? '0.000000';
       if (!updates.includes(update)) updates.push(update);
-      const key = `${call.customer_id}/${call.feature_id}/${update.destination ?? call.destination}`;
+      const key = `${call.customer_id}/${call.feature_id}/${call.destination}`;
       const delta = deltas.get(key) ?? {
         customerId: call.customer_id!,
         featureId: call.feature_id,
-        destination: update.destination ?? call.destination ?? 'unknown destination',
+        destination: call.destination ?? 'unknown destination',
         micros: 0,
         calls: 0,
       };
@@ -226,7 +235,12 @@ function sameRating(call: CallRow, u: CallUpdate): boolean {
     call.customer_id === u.customerId &&
     call.feature_id === u.featureId &&
     call.rating_status === u.ratingStatus &&
+    // An unrated call may stay unrated for another reason (no rate card, then no rate for the number).
+    call.rating_error === u.ratingError &&
     call.rate_id === u.rateId &&
+    call.destination === u.destination &&
+    call.band === u.band &&
+    call.billable_s === u.billableS &&
     call.charge === u.charge &&
     call.cost === u.cost &&
     call.billed_charge === u.billedCharge

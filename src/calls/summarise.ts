@@ -22,8 +22,12 @@ export async function summariseCalls(
   cutoffDate: IsoDate,
 ): Promise<{ removed: MovedGroup[]; charges: GeneratedCharge[] }> {
   const removed = await deleteCallSummaries(trx, account.id, invoiceIds);
-  await releaseCalls(trx, account.id, [...new Set(removed.map((g) => g.invoiceId))]);
+  // Every call on these invoices, not only those of the summaries just removed: a summary deleted by hand
+  // must not leave its calls on the invoice with no line charging them.
+  await releaseCalls(trx, account.id, invoiceIds);
   const summaries = await assignCallsToInvoices(trx, account.id, invoiceIds, startOfDayInZone(cutoffDate, account.timezone));
+  // The groups come back in no particular order; lines go on the invoice by feature, then destination.
+  summaries.sort((a, b) => a.invoiceId - b.invoiceId || (a.featureId ?? 0) - (b.featureId ?? 0) || (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
   const featureIds = [...new Set(summaries.flatMap((s) => (s.featureId === null ? [] : [s.featureId])))];
   const features = await featureNamesAndRates(trx, account.id, featureIds);
   const digits = currencyMinorDigits(account.currency);

@@ -12,8 +12,28 @@ import { runProgram } from './program.ts';
 import { serve } from './serve.ts';
 
 // `import rates|calls FILE`: the file is read by whichever process runs the command (possibly the server),
-// so its path is made absolute here, against the directory the user typed it in.
-const argv = process.argv.slice(2).map((arg, i, all) => (i === 2 && all[0] === 'import' && !arg.startsWith('-') ? resolve(arg) : arg));
+// so its path is made absolute here, against the directory the user typed it in. FILE is the first
+// argument after `import KIND` that is neither an option nor an option's value (it may follow the options).
+const IMPORT_OPTIONS_WITH_VALUE = new Set(['--account', '--rate-card', '--effective-from']);
+function withAbsoluteImportFile(args: string[]): string[] {
+  if (args[0] !== 'import') return args;
+  const out = [...args];
+  for (let i = 2; i < out.length; i++) {
+    const arg = out[i]!;
+    if (arg === '--') {
+      if (i + 1 < out.length) out[i + 1] = resolve(out[i + 1]!);
+      break;
+    }
+    if (arg.startsWith('-')) {
+      if (IMPORT_OPTIONS_WITH_VALUE.has(arg)) i++;
+      continue;
+    }
+    out[i] = resolve(arg);
+    break;
+  }
+  return out;
+}
+const argv = withAbsoluteImportFile(process.argv.slice(2));
 const config = loadConfig();
 const io = terminalIO();
 

@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { rerateCalls } from '../calls/rerate.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import type { CustomerRow } from '../db/schema.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
@@ -8,7 +9,7 @@ import { findCustomerByAccountNumber, lockCustomer, updateCustomer as updateRow 
 /** Changes a customer. Raised invoices keep what they showed; unsent ones use the new details when made. */
 export async function updateCustomer(ctx: Ctx, accountId: number, customerId: number, input: CustomerInput): Promise<CustomerRow> {
   const columns = customerColumns(input);
-  return ctx.db.transaction().execute(async (trx) => {
+  const customer = await ctx.db.transaction().execute(async (trx) => {
     const customer = await lockCustomer(trx, accountId, customerId);
     if (!customer) throw notFound('Customer', customerId);
     await checkRateCardId(trx, accountId, columns.rate_card_id, 'rateCardID');
@@ -20,4 +21,7 @@ export async function updateCustomer(ctx: Ctx, accountId: number, customerId: nu
     if (!updated) throw notFound('Customer', customerId);
     return updated;
   });
+  // The customer's calls that were waiting for a rate card may be priced now.
+  if (columns.rate_card_id != null) await rerateCalls(ctx, accountId, { onlyWaiting: true, customerId });
+  return customer;
 }

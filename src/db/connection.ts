@@ -20,10 +20,11 @@ export interface Database {
   /** Runs a script of several statements (migrations). */
   exec(script: string): Promise<void>;
   /**
-   * Bulk-loads rows with COPY (PostgreSQL's fastest way in). `text` is COPY text format: see copyText().
-   * The rows go in atomically; on a constraint violation none do and the error is thrown.
+   * Bulk-loads rows with COPY (PostgreSQL's fastest way in). `text` is COPY text format (see copyText()),
+   * as a string or UTF-8 bytes. The rows go in atomically; on a constraint violation none do and the
+   * error is thrown.
    */
-  copyInto(table: string, columns: readonly string[], text: string): Promise<void>;
+  copyInto(table: string, columns: readonly string[], text: string | Uint8Array): Promise<void>;
   close(): Promise<void>;
   /** The PGlite instance, for dumping a data folder (tests) and bulk loading; undefined on PostgreSQL. */
   readonly pglite?: PGlite;
@@ -63,7 +64,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     // PGlite has one session: hold Kysely's connection so no transaction of another request is open in it.
     copyInto: (table, columns, text) =>
       db.connection().execute(async () => {
-        await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob: new Blob([text]) });
+        await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob: new Blob([text as string | Uint8Array<ArrayBuffer>]) });
       }),
     // Kysely's destroy closes the PGlite instance through the dialect's driver.
     close: () => db.destroy(),

@@ -1,5 +1,6 @@
 // Rate cards: named price lists of an account. One may be the account's default (used for calls of
 // customers and features that name none); a customer can have its own, and a feature can override it.
+import { rerateCalls } from '../calls/rerate.ts';
 import type { Ctx, Executor } from '../context.ts';
 import type { RateCardRow } from '../db/schema.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
@@ -23,9 +24,12 @@ export async function createRateCard(ctx: Ctx, accountId: number, input: { name:
   const name = checkName(input.name);
   return ctx.db.transaction().execute(async (trx) => {
     if (await findRateCardByName(trx, accountId, name)) throw new DomainError('conflict', `a rate card named "${name}" exists`);
-    const card = await insertRateCard(trx, accountId, name, input.isDefault ?? false, ctx.now());
-    if (input.isDefault) await clearDefaultRateCard(trx, accountId, card.id);
-    return card;
+    const now = ctx.now();
+    const card = await insertRateCard(trx, accountId, name, false, now);
+    if (!input.isDefault) return card;
+    // The old default gives way first: the index rate_cards_default allows one default per account.
+    await clearDefaultRateCard(trx, accountId, card.id);
+    return (await updateRateCardRow(trx, accountId, card.id, { is_default: true, updated_at: now }))!;
   });
 }
 
@@ -35,7 +39,7 @@ export async function updateRateCard(
   id: number,
   input: { name?: string | undefined; isDefault?: boolean | undefined },
 ): Promise<RateCardRow> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const updated = await ctx.db.transaction().execute(async (trx) => {
     const card = await findRateCard(trx, accountId, id);
     if (!card) throw notFound('Rate card', id);
     const values: { name?: string; is_default?: boolean; updated_at: Date } = { updated_at: ctx.now() };
@@ -51,6 +55,9 @@ export async function updateRateCard(
     }
     return (await updateRateCardRow(trx, accountId, id, values))!;
   });
+  // A new default may price calls that were waiting for a rate card.
+  if (input.isDefault) await rerateCalls(ctx, accountId, { onlyWaiting: true });
+  return updated;
 }
 
 /** Deletes a rate card nobody uses: no customer or feature names it and no call was rated with it. */

@@ -7,6 +7,11 @@ import { OPTIONAL_RATE_COLUMNS, RATE_COLUMNS, type RateRecord } from './rate-inp
 
 const REQUIRED = ['prefix', 'destination', 'rate_per_minute'] as const;
 
+/** A record's text as the file has it, without the blank lines skipped before it or its line ending. */
+function lineText(raw: string): string {
+  return raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/, '');
+}
+
 /** Parses the CSV into rows to import; a malformed line becomes a row whose reason says so. */
 export function parseRatesCsv(text: string): RateImportRow[] {
   let records: { record: string[]; info: { lines: number }; raw: string }[];
@@ -15,13 +20,16 @@ export function parseRatesCsv(text: string): RateImportRow[] {
     records = parse(text, {
       bom: true,
       relax_column_count: true,
+      // A stray quote inside a field is kept as a character: strict quoting would leave the parser inside a
+      // quoted field after the error and silently swallow the lines that follow, up to the next quote.
+      relax_quotes: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
       info: true,
       raw: true,
-      on_skip: (error) => {
+      on_skip: (error, raw) => {
         const e = error as unknown as { lines?: number; message?: string } | undefined;
-        skipped.push({ line: e?.lines ?? 0, raw: '', record: {}, unreadable: `malformed CSV: ${e?.message ?? 'unreadable line'}` });
+        skipped.push({ line: e?.lines ?? 0, raw: lineText(raw ?? ''), record: {}, unreadable: `malformed CSV: ${e?.message ?? 'unreadable line'}` });
         return undefined;
       },
     }) as unknown as typeof records;
@@ -40,9 +48,9 @@ export function parseRatesCsv(text: string): RateImportRow[] {
     const values: RateRecord = {};
     for (const { c, i } of columns) values[c] = record[i];
     if (record.length !== header.record.length) {
-      return { line: info.lines, raw: raw.trimEnd(), record: values, unreadable: `expected ${header.record.length} columns as in the header, found ${record.length}` };
+      return { line: info.lines, raw: lineText(raw), record: values, unreadable: `expected ${header.record.length} columns as in the header, found ${record.length}` };
     }
-    return { line: info.lines, raw: raw.trimEnd(), record: values };
+    return { line: info.lines, raw: lineText(raw), record: values };
   });
   return [...rows, ...skipped];
 }

@@ -58,6 +58,39 @@ function increment(field: string, value: string | number | null | undefined): nu
   return n;
 }
 
+/** The fields of a rate sent as JSON on the backend API, and the CSV columns they stand for. */
+export const RATE_JSON_FIELDS = {
+  prefix: 'prefix',
+  destination: 'destination',
+  ratePerMinute: 'rate_per_minute',
+  connectionFee: 'connection_fee',
+  minimumCharge: 'minimum_charge',
+  initialIncrementS: 'initial_increment_s',
+  subsequentIncrementS: 'subsequent_increment_s',
+  band: 'band',
+  costPerMinute: 'cost_per_minute',
+} as const satisfies Record<string, keyof RateRecord>;
+
+/**
+ * A rate sent as JSON, as the record parseRate checks. A misspelt field is refused, not ignored: a rate
+ * stored without the band or fee that was meant would price calls wrongly without a word. Throws an Error
+ * whose message is the reason.
+ */
+export function rateRecordFromJson(value: unknown): RateRecord {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a rate object');
+  const source = value as Record<string, unknown>;
+  const unknown = Object.keys(source).filter((k) => !Object.hasOwn(RATE_JSON_FIELDS, k));
+  if (unknown.length > 0) throw new Error(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
+  const record: RateRecord = {};
+  for (const [field, column] of Object.entries(RATE_JSON_FIELDS)) {
+    const v = source[field];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`${field}: must be a string or a number`);
+    record[column] = v;
+  }
+  return record;
+}
+
 /** Checks one rate. Throws an Error whose message is the reason, naming the field. */
 export function parseRate(record: RateRecord): ValidRate {
   const rawPrefix = text(record.prefix).replace(/^\+/, '');

@@ -73,10 +73,25 @@ export interface CallToRate {
   durationS: number;
 }
 
-/** A rate card compiled for lookups: rates by prefix, each list sorted by effective date. */
+/** A node of the prefix tree: the rates of the prefix spelled by the path to it, and its digits' children. */
+interface PrefixNode {
+  rates: Rate[] | undefined;
+  next: (PrefixNode | undefined)[];
+}
+
+const newNode = (): PrefixNode => ({ rates: undefined, next: new Array<PrefixNode | undefined>(10) });
+
+/**
+ * A rate card compiled for lookups: rates by prefix, each list sorted by effective date, and a tree of the
+ * prefixes' digits, so that a number's prefixes are found in one walk along its digits (no substrings).
+ */
 export class RateTable {
   private readonly byPrefix = new Map<string, Rate[]>();
   private readonly maxPrefixLength: number;
+  /** Undefined if a prefix is not all digits: lookups then go by substrings. */
+  private readonly root: PrefixNode | undefined;
+  /** The rate lists along a number's digits, longest last (reused: lookups are synchronous). */
+  private readonly path: Rate[][] = [];
 
   constructor(rates: readonly Rate[]) {
     let max = 0;
@@ -88,6 +103,20 @@ export class RateTable {
     }
     for (const list of this.byPrefix.values()) list.sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : 1));
     this.maxPrefixLength = max;
+    let root: PrefixNode | undefined = newNode();
+    for (const [prefix, list] of this.byPrefix) {
+      if (!/^\d+$/.test(prefix)) {
+        root = undefined;
+        break;
+      }
+      let node = root;
+      for (let i = 0; i < prefix.length; i++) {
+        const digit = prefix.charCodeAt(i) - 48;
+        node = node.next[digit] ??= newNode();
+      }
+      node.rates = list;
+    }
+    this.root = root;
   }
 
   get size(): number {
@@ -96,20 +125,44 @@ export class RateTable {
 
   /** The rate for a number (digits only), a local date and a band. */
   find(digits: string, date: IsoDate, band: Band): Rate | RatingError {
+    if (this.root === undefined) return this.findBySubstrings(digits, date, band);
+    const path = this.path;
+    let found = 0;
+    let node: PrefixNode | undefined = this.root;
+    for (let i = 0; i < digits.length; i++) {
+      const digit = digits.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) break;
+      node = node.next[digit];
+      if (node === undefined) break;
+      if (node.rates !== undefined) path[found++] = node.rates;
+    }
+    for (let k = found - 1; k >= 0; k--) {
+      const rate = RateTable.inEffect(path[k]!, date, band);
+      if (rate !== undefined) return rate;
+    }
+    return 'no_rate';
+  }
+
+  /** Of one prefix's rates, the one for the date and band; undefined if none is in effect on the date. */
+  private static inEffect(list: Rate[], date: IsoDate, band: Band): Rate | 'no_rate_for_band' | undefined {
+    let bandRate: Rate | undefined;
+    let allRate: Rate | undefined;
+    let inEffect = false;
+    for (const rate of list) {
+      if (rate.effectiveFrom > date || (rate.effectiveTo !== null && date >= rate.effectiveTo)) continue;
+      inEffect = true;
+      if (rate.band === band) bandRate = rate;
+      else if (rate.band === 'all') allRate = rate;
+    }
+    if (!inEffect) return undefined; // this prefix has no rate on that date: a shorter one may
+    return bandRate ?? allRate ?? 'no_rate_for_band';
+  }
+
+  private findBySubstrings(digits: string, date: IsoDate, band: Band): Rate | RatingError {
     for (let length = Math.min(this.maxPrefixLength, digits.length); length > 0; length--) {
       const list = this.byPrefix.get(digits.slice(0, length));
-      if (!list) continue;
-      let bandRate: Rate | undefined;
-      let allRate: Rate | undefined;
-      let inEffect = false;
-      for (const rate of list) {
-        if (rate.effectiveFrom > date || (rate.effectiveTo !== null && date >= rate.effectiveTo)) continue;
-        inEffect = true;
-        if (rate.band === band) bandRate = rate;
-        else if (rate.band === 'all') allRate = rate;
-      }
-      if (!inEffect) continue; // this prefix has no rate on that date: a shorter one may
-      return bandRate ?? allRate ?? 'no_rate_for_band';
+      const rate = list && RateTable.inEffect(list, date, band);
+      if (rate !== undefined) return rate;
     }
     return 'no_rate';
   }
@@ -121,6 +174,8 @@ export function billableSeconds(durationS: number, initialS: number, subsequentS
   if (durationS <= initialS) return initialS;
   return initialS + Math.ceil((durationS - initialS) / subsequentS) * subsequentS;
 }
+
+const DIGITS = /^\d+$/;
 
 /** Digits of a stored phone number (which may start with "+"). */
 export function numberDigits(number: string): string {
@@ -140,7 +195,8 @@ export function rateCall(call: CallToRate, table: RateTable | undefined, context
   if (call.status !== 'completed') return { status: 'free' };
   if (!table) return { status: 'unrated', error: 'no_rate_card' };
   const digits = numberDigits(call.direction === 'outbound' ? call.toNumber : call.fromNumber);
-  if (digits.length === 0) return { status: 'unrated', error: 'invalid_number' };
+  // A withheld caller is stored as "anonymous": there are no digits to look up.
+  if (!DIGITS.test(digits)) return { status: 'unrated', error: 'invalid_number' };
   const band = bandAt(context.clock, call.startMs, context.bands);
   const found = table.find(digits, context.clock.localDate(call.startMs), band);
   if (typeof found === 'string') return { status: 'unrated', error: found };

@@ -5,31 +5,25 @@ import type { Ctx } from '../../../context.ts';
 import { importRates, type RateImportRow } from '../../../rate-cards/import-rates.ts';
 import { createRateCard, deleteRateCard, updateRateCard } from '../../../rate-cards/manage-rate-cards.ts';
 import { parseRatesCsv } from '../../../rate-cards/rate-csv.ts';
+import { rateRecordFromJson } from '../../../rate-cards/rate-input.ts';
 import { findRateCard, listRateCards, listRates } from '../../../rate-cards/repo.ts';
 import { listRejections } from '../../../rejections/repo.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../app-type.ts';
 import { pathId, sendPage } from '../route-helpers.ts';
-import { amountInput, errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
 import { rateCardView, rateView, rejectionView, toRateCardView, toRateView, toRejectionView } from '../views.ts';
 import { deletedBody } from './customers.ts';
 
 const tags = ['Rate cards'];
 
-const rateInput = z
-  .object({
-    prefix: z.union([z.string().max(30), z.number().int()]),
-    destination: z.string().max(200),
-    ratePerMinute: amountInput,
-    connectionFee: amountInput.optional(),
-    minimumCharge: amountInput.optional(),
-    initialIncrementS: z.number().int().optional(),
-    subsequentIncrementS: z.number().int().optional(),
-    band: z.string().max(20).optional(),
-    costPerMinute: amountInput.nullish(),
-  })
-  .passthrough();
+// Each rate is checked on its own (a bad one is refused with its position and reason, the others go in),
+// so the schema only describes it.
+const rateInput = z.unknown().meta({
+  description:
+    'A rate: {"prefix": "44", "destination": "United Kingdom", "ratePerMinute": "0.0125", "connectionFee": "0", "minimumCharge": "0", "initialIncrementS": 60, "subsequentIncrementS": 60, "band": "all", "costPerMinute": "0.004"}. prefix, destination and ratePerMinute are required; band is all (default), peak, offpeak or weekend. Amounts as decimal strings (or numbers), at most 6 decimals. Any other field refuses the rate.',
+});
 
 const importResult = z
   .object({
@@ -171,21 +165,14 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
         rows = parseRatesCsv(body);
       } else {
         effectiveFrom = body.effectiveFrom ?? effectiveFrom;
-        rows = body.rates.map((r, i) => ({
-          line: i + 1,
-          raw: JSON.stringify(r),
-          record: {
-            prefix: r.prefix,
-            destination: r.destination,
-            rate_per_minute: r.ratePerMinute,
-            connection_fee: r.connectionFee,
-            minimum_charge: r.minimumCharge,
-            initial_increment_s: r.initialIncrementS,
-            subsequent_increment_s: r.subsequentIncrementS,
-            band: r.band,
-            cost_per_minute: r.costPerMinute,
-          },
-        }));
+        rows = body.rates.map((r, i) => {
+          const row = { line: i + 1, raw: JSON.stringify(r) ?? String(r) };
+          try {
+            return { ...row, record: rateRecordFromJson(r) };
+          } catch (error) {
+            return { ...row, record: {}, unreadable: (error as Error).message };
+          }
+        });
       }
       const result = await importRates(ctx, accountId, { rateCardId: id }, rows, { effectiveFrom, source: `rate card ${id}` });
       const rated = await rerateCalls(ctx, accountId, { onlyWaiting: true });

@@ -1,0 +1,468 @@
+// Benchmark: `ringbill import calls` end to end (read the CSV, parse, allocate, rate, deduplicate, store)
+// on PGlite and on PostgreSQL, against a raw COPY of the same file into a plain table in the same
+// database in the same run (the physical limit).
+//
+//   npx tsx bench/ingest.ts [--lines N] [--numbers N] [--prefixes N] [--only pglite|postgres] [--no-reimport]
+//                           [--keep DIR]   (keep the generated files in DIR)
+//
+// The data: an account in Europe/London; customers with features whose phone numbers are the calls'
+// numbers (10,000 by default); a default rate card of 20,000 prefixes (a tenth with peak/off-peak/weekend
+// rates, some without a weekend rate) and a second card on a tenth of the customers; CDRs through October
+// 2026 in the order a switch writes them (by end time), from those numbers (and a few percent from numbers no feature has), outbound and inbound, to numbers
+// under the card's prefixes (and some under none), about 1.5% bad lines and 1% duplicates (repeats of an
+// earlier line, in the same batch or far back). Memory: resident set size and JS heap sampled during the
+// import (streamed: it stays flat however long the file; try --lines 10000000).
+//
+// PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
+// (a fresh database is made for the run and dropped after). Not part of the test run.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createAccount } from '../src/accounts/create-account.ts';
+import { importCallsFile } from '../src/calls/import-file.ts';
+import type { IngestSummary } from '../src/calls/ingest.ts';
+import { createCtx, type Ctx } from '../src/context.ts';
+import { openPglite, openPostgres, type Database } from '../src/db/connection.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { importRates } from '../src/rate-cards/import-rates.ts';
+import { parseRatesCsv } from '../src/rate-cards/rate-csv.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    numbers: { type: 'string', default: '10000' },
+    prefixes: { type: 'string', default: '20000' },
+    only: { type: 'string' },
+    'no-reimport': { type: 'boolean' },
+    keep: { type: 'string' },
+  },
+});
+const LINES = Number(args.lines);
+const NUMBERS = Number(args.numbers);
+const PREFIXES = Number(args.prefixes);
+const REIMPORT = !args['no-reimport'];
+const FEATURES_PER_CUSTOMER = 5;
+const ADMIN_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const NOW = new Date('2026-11-02T09:00:00Z');
+
+// ---------------------------------------------------------------------------------------------------
+// Deterministic data: every line is a pure function of its index, so a duplicate can repeat any earlier
+// line without the generator keeping them.
+
+/** 32-bit hash of an integer and a salt (splitmix-like). */
+function hash(n: number, salt: number): number {
+  let x = (n * 0x9e3779b1 + salt * 0x85ebca6b) | 0;
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+const COUNTRY_CODES = ['1', '7', '20', '27', '30', '31', '32', '33', '34', '36', '39', '40', '41', '43', '44', '45', '46', '47', '48', '49', '51', '52', '54', '55', '56', '57', '60', '61', '62', '63', '64', '65', '66', '81', '82', '84', '86', '90', '91', '92', '234', '254', '351', '353', '358', '420', '852', '971', '972'];
+
+interface CardRate {
+  prefix: string;
+  destination: string;
+  kind: 'all' | 'bands' | 'weekdays';
+}
+
+/** The card's prefixes: every country code, then longer prefixes under them, none under 999. */
+function makePrefixes(count: number): CardRate[] {
+  const seen = new Set<string>();
+  const out: CardRate[] = [];
+  const add = (prefix: string, destination: string, salt: number) => {
+    if (seen.has(prefix)) return;
+    seen.add(prefix);
+    const h = hash(salt, 7) % 100;
+    out.push({ prefix, destination, kind: h < 9 ? 'bands' : h < 10 ? 'weekdays' : 'all' });
+  };
+  for (const cc of COUNTRY_CODES) add(cc, `Country ${cc}`, Number(cc));
+  for (let i = 0; out.length < count; i++) {
+    const cc = COUNTRY_CODES[hash(i, 1) % COUNTRY_CODES.length]!;
+    const extra = 1 + (hash(i, 2) % 5);
+    let digits = '';
+    for (let k = 0; k < extra; k++) digits += String(hash(i, 10 + k) % 10);
+    const kind = hash(i, 3) % 3 === 0 ? 'Mobile' : 'Fixed';
+    add(cc + digits, `Country ${cc} ${kind} ${digits.slice(0, 2)}`, i + 1000);
+  }
+  return out;
+}
+
+const INCREMENTS = [
+  [60, 60],
+  [30, 6],
+  [1, 1],
+] as const;
+
+function rateCardCsv(prefixes: CardRate[], factor: number): string {
+  const lines = ['prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s,band,cost_per_minute'];
+  prefixes.forEach((p, i) => {
+    const perMinute = (10 + (hash(i, 20) % 5000)) * factor; // in ten-thousandths
+    const [initial, subsequent] = INCREMENTS[hash(i, 21) % INCREMENTS.length]!;
+    const fee = hash(i, 22) % 4 === 0 ? '0.0100' : '0';
+    const minimum = hash(i, 23) % 5 === 0 ? '0.0200' : '0';
+    const rate = (tenThousandths: number) => (tenThousandths / 10_000).toFixed(4);
+    const line = (band: string, r: number) => `${p.prefix},"${p.destination}",${rate(r)},${fee},${minimum},${initial},${subsequent},${band},${rate(Math.floor(r * 0.4))}`;
+    if (p.kind === 'all') lines.push(line('all', perMinute));
+    else {
+      lines.push(line('peak', perMinute), line('offpeak', Math.floor(perMinute * 0.6)));
+      if (p.kind === 'bands') lines.push(line('weekend', Math.floor(perMinute * 0.4)));
+    }
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+const CARRIERS = ['BT', 'Colt', 'Gamma', 'Vodafone', 'Telia'];
+const OCTOBER_MS = Date.UTC(2026, 9, 1);
+const MONTH_S = 31 * 24 * 3600;
+
+function ourNumber(i: number): string {
+  return `+441130${String(i).padStart(6, '0')}`;
+}
+
+function dialled(prefixes: CardRate[], n: number): string {
+  const h = hash(n, 30) % 100;
+  if (h < 2) return `+999${String(hash(n, 31) % 100_000_000).padStart(8, '0')}`; // no rate matches
+  const p = prefixes[hash(n, 32) % prefixes.length]!.prefix;
+  let digits = p;
+  for (let k = 0; digits.length < 11; k++) digits += String(hash(n, 40 + k) % 10);
+  return `+${digits}`;
+}
+
+type LineKind = 'good' | 'bad' | 'dup';
+
+function lineKind(n: number): LineKind {
+  const h = hash(n, 50) % 1000;
+  if (h < 15) return 'bad';
+  if (h < 25 && n > 0) return 'dup';
+  return 'good';
+}
+
+/** A well-formed call line for index n. */
+function goodLine(prefixes: CardRate[], n: number): string {
+  const h = hash(n, 60);
+  const allocated = h % 100 >= 4;
+  const own = allocated ? ourNumber(hash(n, 61) % NUMBERS) : `+441140${String(hash(n, 61) % 1000).padStart(6, '0')}`;
+  const inbound = hash(n, 62) % 10 === 0;
+  const other = dialled(prefixes, n);
+  const s = hash(n, 63) % 100;
+  const status = s < 80 ? 'completed' : s < 90 ? 'missed' : s < 95 ? 'busy' : 'failed';
+  const duration = status === 'completed' ? 1 + (hash(n, 64) % 40) * (hash(n, 65) % 90) : 0;
+  // A switch writes CDRs as calls end: the file runs through the month in order, give or take a call's length.
+  const startMs = OCTOBER_MS + Math.max(0, Math.floor((n / LINES) * MONTH_S) - duration - (hash(n, 66) % 60)) * 1000;
+  const iso = new Date(startMs).toISOString();
+  // Most switches write UTC; some write local time without an offset (the account's timezone applies).
+  const start = hash(n, 67) % 20 === 0 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 19)}Z`;
+  const carrier = CARRIERS[hash(n, 68) % CARRIERS.length];
+  return `cdr-${n},${inbound ? other : own},${inbound ? own : other},${start},${duration},${status},${inbound ? 'inbound' : 'outbound'},${carrier}`;
+}
+
+/** A line with one bad field (always 8 columns, so the raw COPY into text columns takes it too). */
+function badLine(n: number): string {
+  const start = '2026-10-05T10:00:00Z';
+  switch (hash(n, 70) % 7) {
+    case 0:
+      return `cdr-${n},+441130000001,+4420794600,2026-13-45T10:00:00Z,60,completed,outbound,BT`;
+    case 1:
+      return `cdr-${n},+441130000001,+4420794600,${start},-5,completed,outbound,BT`;
+    case 2:
+      return `cdr-${n},+441130000001,not-a-number,${start},60,completed,outbound,BT`;
+    case 3:
+      return `cdr-${n},+441130000001,+4420794600,${start},60,ringing,outbound,BT`;
+    case 4:
+      return `,+441130000001,+4420794600,${start},60,completed,outbound,BT`;
+    case 5:
+      return `cdr-${n},+441130000001,+4420794600,${start},60,completed,sideways,BT`;
+    default:
+      return `cdr-${n},+441130000001,+4420794600,yesterday,60,completed,outbound,BT`;
+  }
+}
+
+interface Expected {
+  lines: number;
+  good: number;
+  bad: number;
+  duplicates: number;
+}
+
+/** Writes the CDR file; returns what an import should find in it. */
+async function writeCdrs(path: string, prefixes: CardRate[], lines: number): Promise<Expected> {
+  const out = createWriteStream(path);
+  const expected: Expected = { lines, good: 0, bad: 0, duplicates: 0 };
+  let chunk = 'call_id,from,to,start_time,duration_s,status,direction,carrier\n';
+  for (let n = 0; n < lines; n++) {
+    const kind = lineKind(n);
+    if (kind === 'bad') {
+      expected.bad += 1;
+      chunk += `${badLine(n)}\n`;
+      continue;
+    }
+    if (kind === 'dup') {
+      // Half repeat a line of the same batch, half one from anywhere before.
+      const back = hash(n, 80) % 2 === 0 ? 1 + (hash(n, 81) % Math.min(n, 2000)) : 1 + (hash(n, 81) % n);
+      const earlier = n - back;
+      if (lineKind(earlier) === 'good') {
+        expected.duplicates += 1;
+        chunk += `${goodLine(prefixes, earlier)}\n`;
+        continue;
+      }
+    }
+    expected.good += 1;
+    chunk += `${goodLine(prefixes, n)}\n`;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  return expected;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function seconds<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const start = process.hrtime.bigint();
+  const value = await fn();
+  return [Number(process.hrtime.bigint() - start) / 1e9, value];
+}
+
+interface Memory {
+  rssStartMb: number;
+  rssPeakMb: number;
+  rssEndMb: number;
+  heapPeakMb: number;
+}
+
+/** Samples memory while fn runs. */
+async function withMemory<T>(fn: () => Promise<T>): Promise<[Memory, T]> {
+  const mb = (n: number) => n / (1024 * 1024);
+  const start = process.memoryUsage();
+  let rssPeak = start.rss;
+  let heapPeak = start.heapUsed;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > rssPeak) rssPeak = m.rss;
+    if (m.heapUsed > heapPeak) heapPeak = m.heapUsed;
+  }, 50);
+  try {
+    const value = await fn();
+    const end = process.memoryUsage();
+    return [{ rssStartMb: mb(start.rss), rssPeakMb: mb(Math.max(rssPeak, end.rss)), rssEndMb: mb(end.rss), heapPeakMb: mb(Math.max(heapPeak, end.heapUsed)) }, value];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+interface Files {
+  cdrs: string;
+  rates: string;
+  wholesale: string;
+  expected: Expected;
+  bytes: number;
+}
+
+/** Account, rate cards (through the rate import use case, as `ringbill import rates` does), customers and features. */
+async function setUp(ctx: Ctx, files: Files): Promise<number> {
+  const { account } = await createAccount(ctx, { name: 'bench ingest', timezone: 'Europe/London', currency: 'GBP' });
+  const standard = await importRates(ctx, account.id, { name: 'Standard' }, parseRatesCsv(await readFile(files.rates, 'utf8')), {
+    effectiveFrom: '2026-01-01',
+    makeDefault: true,
+    source: 'rates.csv',
+  });
+  const wholesale = await importRates(ctx, account.id, { name: 'Wholesale' }, parseRatesCsv(await readFile(files.wholesale, 'utf8')), {
+    effectiveFrom: '2026-01-01',
+    source: 'wholesale.csv',
+  });
+  if (standard.rejected.length + wholesale.rejected.length > 0) throw new Error(`rate card lines refused: ${JSON.stringify(standard.rejected[0] ?? wholesale.rejected[0])}`);
+  const customers = Math.ceil(NUMBERS / FEATURES_PER_CUSTOMER);
+  await sql`
+    insert into customers (account_id, name, email, rate_card_id)
+    select ${account.id}, 'Customer ' || g, 'billing' || g || '@example.com', case when g % 10 = 0 then ${wholesale.rateCard.id}::bigint end
+    from generate_series(1, ${customers}) g
+  `.execute(ctx.db);
+  await sql`
+    insert into features (account_id, customer_id, name, phone_number, recurring_value, recurring_frequency, billing, start_date)
+    select c.account_id, c.id, 'Line', '+441130' || lpad((row_number() over (order by c.id, g) - 1)::text, 6, '0'), 12.50, 'monthly', 'advance', date '2026-01-01'
+    from customers c, generate_series(1, ${FEATURES_PER_CUSTOMER}) g
+    where c.account_id = ${account.id}
+    order by c.id, g
+    limit ${NUMBERS}
+  `.execute(ctx.db);
+  await sql`vacuum analyze`.execute(ctx.db);
+  return account.id;
+}
+
+interface Result {
+  database: string;
+  run: string;
+  rows: number;
+  importSeconds: number;
+  copySeconds: number;
+  copyRows: number;
+  memory: Memory;
+  summary: IngestSummary;
+}
+
+/** Checks the summary against what the generator wrote, and the table against the summary. */
+async function check(ctx: Ctx, accountId: number, files: Files, summary: IngestSummary, first: boolean): Promise<void> {
+  const e = files.expected;
+  const stored = await sql<{ n: number }>`select count(*)::int as n from calls where account_id = ${accountId}`.execute(ctx.db);
+  const problems: string[] = [];
+  if (summary.received !== e.lines) problems.push(`received ${summary.received}, expected ${e.lines}`);
+  if (summary.rejected !== e.bad) problems.push(`rejected ${summary.rejected}, expected ${e.bad}`);
+  if (first && summary.inserted !== e.good) problems.push(`inserted ${summary.inserted}, expected ${e.good}`);
+  if (first && summary.duplicates !== e.duplicates) problems.push(`duplicates ${summary.duplicates}, expected ${e.duplicates}`);
+  if (!first && summary.inserted !== 0) problems.push(`re-import inserted ${summary.inserted}`);
+  if (Number(stored.rows[0]!.n) !== e.good) problems.push(`${stored.rows[0]!.n} calls stored, expected ${e.good}`);
+  if (problems.length > 0) throw new Error(`import result is wrong: ${problems.join('; ')}`);
+}
+
+function describeSummary(s: IngestSummary): string {
+  const reasons = Object.entries(s.unratedReasons)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `received ${s.received}, new ${s.inserted}, duplicates ${s.duplicates}, refused ${s.rejected}; rated ${s.rated}, free ${s.free}, unrated ${s.unrated} (${reasons}), unallocated ${s.unallocated}; charges ${s.chargeTotal}`;
+}
+
+async function timeImport(ctx: Ctx, database: Database, accountId: number, files: Files, run: string, first: boolean): Promise<Omit<Result, 'copySeconds' | 'copyRows'>> {
+  await database.exec('checkpoint');
+  process.stdout.write(`  ${database.kind}: import calls (${run})... `);
+  const [memory, [importSeconds, summary]] = await withMemory(() => seconds(() => importCallsFile(ctx, accountId, files.cdrs)));
+  process.stdout.write(
+    `${importSeconds.toFixed(2)} s, ${Math.round(files.expected.lines / importSeconds).toLocaleString('en')} lines/s; RSS ${memory.rssStartMb.toFixed(0)} -> peak ${memory.rssPeakMb.toFixed(0)} MB, JS heap peak ${memory.heapPeakMb.toFixed(0)} MB\n    ${describeSummary(summary)}\n`,
+  );
+  await check(ctx, accountId, files, summary, first);
+  return { database: database.kind, run, rows: files.expected.lines, importSeconds, memory, summary };
+}
+
+const RAW_TABLE = `create table raw_cdrs (call_id text, "from" text, "to" text, start_time text, duration_s text, status text, direction text, carrier text)`;
+
+/** The physical limit: COPY of the file as it is into a plain table with its columns. Best of two. */
+async function rawCopy(database: Database, copyFile: () => Promise<void>): Promise<number> {
+  await database.exec(`drop table if exists raw_cdrs; ${RAW_TABLE}`);
+  let best = Infinity;
+  for (let i = 0; i < 2; i++) {
+    await database.exec('truncate raw_cdrs; checkpoint');
+    const [s] = await seconds(copyFile);
+    best = Math.min(best, s);
+  }
+  const copied = await sql<{ n: number }>`select count(*)::int as n from raw_cdrs`.execute(database.db);
+  if (Number(copied.rows[0]!.n) !== LINES) throw new Error(`raw COPY took ${copied.rows[0]!.n} rows of ${LINES}`);
+  await database.exec('drop table raw_cdrs');
+  return best;
+}
+
+async function benchDatabase(database: Database, files: Files, copyFile: () => Promise<void>): Promise<Result[]> {
+  const ctx = createCtx(database, () => NOW);
+  await migrate(database);
+  process.stdout.write(`  ${database.kind}: setting up the account, two ${PREFIXES}-prefix rate cards, ${NUMBERS} numbers... `);
+  const [setupSeconds, accountId] = await seconds(() => setUp(ctx, files));
+  process.stdout.write(`${setupSeconds.toFixed(1)} s\n`);
+  process.stdout.write(`  ${database.kind}: raw COPY of the file... `);
+  const copySeconds = await rawCopy(database, copyFile);
+  process.stdout.write(`${copySeconds.toFixed(2)} s, ${Math.round(files.expected.lines / copySeconds).toLocaleString('en')} rows/s\n`);
+  const results: Result[] = [];
+  const first = await timeImport(ctx, database, accountId, files, 'new calls', true);
+  results.push({ ...first, copySeconds, copyRows: files.expected.lines });
+  if (REIMPORT) {
+    const again = await timeImport(ctx, database, accountId, files, 're-import: all already stored', false);
+    results.push({ ...again, copySeconds, copyRows: files.expected.lines });
+  }
+  return results;
+}
+
+async function benchPglite(files: Files): Promise<Result[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'ringbill-bench-'));
+  const database = await openPglite({ dataDir: join(dir, 'pgdata') });
+  try {
+    // PGlite copies from a blob in memory: the file goes in pieces of about 32 MB, cut at line ends.
+    const copyFile = async () => {
+      const pglite = database.pglite!;
+      let pending = '';
+      let header = true;
+      const send = async (text: string) => {
+        await pglite.query(`copy raw_cdrs from '/dev/blob' (format csv${header ? ', header' : ''})`, [], { blob: new Blob([text]) });
+        header = false;
+      };
+      for await (const chunk of createReadStream(files.cdrs, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+        pending += chunk as string;
+        if (pending.length >= 32 << 20) {
+          const cut = pending.lastIndexOf('\n') + 1;
+          await send(pending.slice(0, cut));
+          pending = pending.slice(cut);
+        }
+      }
+      if (pending.length > 0) await send(pending);
+    };
+    return await benchDatabase(database, files, copyFile);
+  } finally {
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchPostgres(files: Files): Promise<Result[]> {
+  const name = `ringbill_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const database = await openPostgres({ connectionString: url.toString() });
+  try {
+    const copyFile = async () => {
+      const client = await database.pool!.connect();
+      try {
+        await pipeline(createReadStream(files.cdrs, { highWaterMark: 1 << 16 }), client.query(copyFrom(`copy raw_cdrs from stdin (format csv, header)`)));
+      } finally {
+        client.release();
+      }
+    };
+    return await benchDatabase(database, files, copyFile);
+  } finally {
+    await database.close();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+const dir = args.keep ?? (await mkdtemp(join(tmpdir(), 'ringbill-ingest-')));
+await mkdir(dir, { recursive: true });
+try {
+  console.log(`Ingest benchmark: ${LINES.toLocaleString('en')} CDR lines, ${PREFIXES.toLocaleString('en')}-prefix rate cards, ${NUMBERS.toLocaleString('en')} numbers on features`);
+  const prefixes = makePrefixes(PREFIXES);
+  const files: Files = { cdrs: join(dir, 'cdrs.csv'), rates: join(dir, 'rates.csv'), wholesale: join(dir, 'wholesale.csv'), expected: { lines: 0, good: 0, bad: 0, duplicates: 0 }, bytes: 0 };
+  await writeFile(files.rates, rateCardCsv(prefixes, 1));
+  await writeFile(files.wholesale, rateCardCsv(prefixes, 0.8));
+  const [genSeconds, expected] = await seconds(() => writeCdrs(files.cdrs, prefixes, LINES));
+  files.expected = expected;
+  files.bytes = (await stat(files.cdrs)).size;
+  console.log(
+    `  generated ${files.cdrs}: ${(files.bytes / 1e6).toFixed(0)} MB in ${genSeconds.toFixed(1)} s; ${expected.good} new calls, ${expected.duplicates} duplicates, ${expected.bad} bad lines`,
+  );
+
+  const results: Result[] = [];
+  if (args.only === undefined || args.only === 'pglite') results.push(...(await benchPglite(files)));
+  if (args.only === undefined || args.only === 'postgres') results.push(...(await benchPostgres(files)));
+
+  console.log('');
+  console.log('| database | import | rows | seconds | calls/s | raw COPY rows/s | ratio to raw COPY | peak RSS (start) | peak JS heap |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of results) {
+    const perSecond = r.rows / r.importSeconds;
+    const copyPerSecond = r.copyRows / r.copySeconds;
+    console.log(
+      `| ${r.database} | ${r.run} | ${r.rows.toLocaleString('en')} | ${r.importSeconds.toFixed(2)} | ${Math.round(perSecond).toLocaleString('en')} | ${Math.round(copyPerSecond).toLocaleString('en')} | ${(r.importSeconds / r.copySeconds).toFixed(2)}x | ${r.memory.rssPeakMb.toFixed(0)} MB (${r.memory.rssStartMb.toFixed(0)}) | ${r.memory.heapPeakMb.toFixed(0)} MB |`,
+    );
+  }
+  console.log('\nGoals: at least 100,000 calls/s on PostgreSQL, within 2.5x of the raw COPY; memory flat however long the file.');
+} finally {
+  if (!args.keep) await rm(dir, { recursive: true, force: true });
+}
