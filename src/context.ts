@@ -4,12 +4,18 @@ import type { Kysely } from 'kysely';
 import type { Database } from './db/connection.ts';
 import type { DB } from './db/schema.ts';
 import { createMailer, type Mailer } from './delivery/mailer.ts';
+import type { PaymentGateway } from './payments/gateway.ts';
+import type { SmsProvider } from './sms/provider.ts';
 
 /** What side effects go through: mail, and the outbox's "deliver this job now". */
 export interface Services {
   mailer: Mailer;
   /** Attempts a queued job at once (set when an outbox worker runs in this process). */
   deliverNow?: (accountId: number, jobId: number) => Promise<{ delivered: boolean; error?: string } | undefined>;
+  /** Where SMS goes (default: SMS_URL from the environment, else the local provider; see src/sms/provider.ts). */
+  sms?: SmsProvider;
+  /** The card payment gateway (default: the built-in test gateway, src/payments/gateway.ts). */
+  gateway?: PaymentGateway;
 }
 
 /** What every use case gets: the database, a clock (tests may fix the time) and the services. */

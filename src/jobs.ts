@@ -1,7 +1,13 @@
 // Every kind of outbox job and its handler: the one list the outbox worker delivers from.
+import { COLLECT_JOB_HANDLERS } from './collections/jobs.ts';
 import { EMAIL_JOB_HANDLERS } from './delivery/jobs.ts';
 import type { JobHandler } from './outbox/worker.ts';
+import { WEBHOOK_JOB_HANDLERS } from './webhooks/deliver.ts';
+import { PLAN_JOB_HANDLERS } from './payments/plan-jobs.ts';
 
 export const JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {
   ...EMAIL_JOB_HANDLERS,
+  ...COLLECT_JOB_HANDLERS,
+  ...WEBHOOK_JOB_HANDLERS,
+  ...PLAN_JOB_HANDLERS,
 };

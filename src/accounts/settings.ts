@@ -2,7 +2,8 @@ import type { Insertable } from 'kysely';
 import type { AccountsTable } from '../db/schema.ts';
 import { canonicalTimeZone, isValidTimeZone } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
-import { isSupportedCurrency } from '../shared/money.ts';
+import { parseEmailList } from '../shared/contact.ts';
+import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../shared/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
 
 /** Modules an account can switch on. */
@@ -34,7 +35,28 @@ export interface AccountSettingsInput {
   /** Peak time band, local time "HH:MM" (Monday to Friday; the rest of the week is off-peak, weekends apart). */
   peakStart?: string;
   peakEnd?: string;
+  /** Bank or payment details printed on every bill ("Pay by bank transfer to…"). */
+  paymentDetails?: string | null;
+  /** The From address of invoice emails (default: the account's email). */
+  emailFrom?: string | null;
+  /** The bill style used when none is asked for (checked against the styles by updateAccount). */
+  defaultBillStyle?: string;
+  /** A fixed fee charged once for each invoice that becomes overdue. */
+  lateFee?: string | number | null;
+  /** Simple interest on overdue balances, percent a year. */
+  interestRate?: string | number | null;
+  /** Minimum spend (net) per invoice; the shortfall is charged as a low-usage fee. */
+  lowUsageMinimum?: string | number | null;
+  /** A fee on each invoice of a customer billed by post. */
+  manualBillingFee?: string | number | null;
 }
+
+/** The fee settings, with their columns: amounts in the account's currency. */
+export const FEE_AMOUNT_FIELDS = {
+  lateFee: 'late_fee',
+  lowUsageMinimum: 'low_usage_minimum',
+  manualBillingFee: 'manual_billing_fee',
+} as const;
 
 type AccountColumns = Partial<Omit<Insertable<AccountsTable>, 'id' | 'created_at' | 'updated_at'>>;
 
@@ -94,10 +116,50 @@ export function validateAccountSettings(input: AccountSettingsInput): AccountCol
     if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(value)) throw invalid(field, 'must be a local time HH:MM, e.g. "08:00"');
     out[column] = value;
   }
+  if (input.paymentDetails !== undefined) {
+    const text = input.paymentDetails?.trim() ?? '';
+    if (text.length > 2000) throw invalid('paymentDetails', 'must be at most 2000 characters');
+    out.payment_details = text === '' ? null : text;
+  }
+  if (input.emailFrom !== undefined) {
+    const address = input.emailFrom?.trim() ?? '';
+    if (address !== '') {
+      const list = parseEmailList(address, 'emailFrom');
+      if (list.length !== 1) throw invalid('emailFrom', 'must be one email address');
+    }
+    out.email_from = address === '' ? null : address;
+  }
+  if (input.defaultBillStyle !== undefined) {
+    const name = input.defaultBillStyle.trim();
+    if (name.length === 0 || name.length > 100) throw invalid('defaultBillStyle', 'must be the name of a bill style');
+    out.default_bill_style = name;
+  }
+  for (const [field, column] of Object.entries(FEE_AMOUNT_FIELDS) as [keyof typeof FEE_AMOUNT_FIELDS, (typeof FEE_AMOUNT_FIELDS)[keyof typeof FEE_AMOUNT_FIELDS]][]) {
+    const value = input[field];
+    if (value === undefined) continue;
+    out[column] = value === null ? null : parseFeeAmount(value, field);
+  }
+  if (input.interestRate !== undefined) {
+    if (input.interestRate === null) out.interest_rate = null;
+    else {
+      const text = typeof input.interestRate === 'number' ? String(input.interestRate) : input.interestRate.trim();
+      if (!isDecimalString(text, 4) || money(text).isNegative() || money(text).greaterThan(100)) {
+        throw invalid('interestRate', 'must be a percentage a year from 0 to 100, such as "8" or "2.5"');
+      }
+      out.interest_rate = money(text).isZero() ? null : formatDecimal(text);
+    }
+  }
   if (out.peak_start !== undefined && out.peak_end !== undefined && out.peak_start >= out.peak_end) {
     throw invalid('peakEnd', 'must be after peakStart');
   }
   return out;
+}
+
+/** A fee amount: a decimal of 0 or more (0 switches the fee off: stored as null). */
+function parseFeeAmount(value: string | number, field: string): string | null {
+  const text = typeof value === 'number' ? String(value) : value.trim();
+  if (!isDecimalString(text) || money(text).isNegative()) throw invalid(field, 'must be an amount of 0 or more, such as "5.00" (null or 0: no fee)');
+  return money(text).isZero() ? null : formatDecimal(text);
 }
 
 export function addressColumns(address: PostalAddress | null) {

@@ -2,7 +2,9 @@ import type { Ctx } from '../context.ts';
 import type { AccountRow } from '../db/schema.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { lockAccount, recordsPricedInCurrency, updateAccount as updateRow } from './repo.ts';
-import { validateAccountSettings, type AccountSettingsInput } from './settings.ts';
+import { resolveBillStyle } from '../delivery/bill-styles.ts';
+import { currencyMinorDigits, money } from '../shared/money.ts';
+import { FEE_AMOUNT_FIELDS, validateAccountSettings, type AccountSettingsInput } from './settings.ts';
 
 /**
  * Changes account settings. A timezone change applies to new API keys only (existing keys keep the
@@ -27,6 +29,18 @@ export async function updateAccount(ctx: Ctx, accountId: number, input: AccountS
     if (peakStart >= peakEnd) throw invalid('peakEnd', `must be after peakStart (${peakStart})`);
     if (changes.invoice_next_number !== undefined && changes.invoice_next_number < account.invoice_next_number) {
       throw invalid('invoiceNextNumber', `cannot go back below ${account.invoice_next_number}: invoice numbers are never reused`);
+    }
+    if (changes.default_bill_style !== undefined) {
+      // Stored under the style's own spelling; an unknown name is 400703 like everywhere else.
+      changes.default_bill_style = (await resolveBillStyle(trx, accountId, changes.default_bill_style, 'defaultBillStyle')).name;
+    }
+    // Fees are charged in the account's currency: no finer than its minor unit (no fee of 0.005 GBP).
+    const digits = currencyMinorDigits(changes.currency ?? account.currency);
+    for (const [field, column] of Object.entries(FEE_AMOUNT_FIELDS)) {
+      const value = (changes as Record<string, unknown>)[column] ?? (changes.currency !== undefined ? account[column] : null);
+      if (typeof value === 'string' && money(value).decimalPlaces() > digits) {
+        throw invalid(field, `must have at most ${digits} decimal places in ${changes.currency ?? account.currency}`);
+      }
     }
     const updated = await updateRow(trx, accountId, { ...changes, updated_at: ctx.now() });
     if (!updated) throw notFound('Account', accountId);

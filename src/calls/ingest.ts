@@ -11,6 +11,7 @@ import { fromMicros } from '../rating/micros.ts';
 import { rateCall, type RateTable, type Rating, type RatingContext } from '../rating/rate-call.ts';
 import { insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
+import { callIdHighWater, recordNewCalls } from '../feed/record.ts';
 import { FeatureIndex, type FeatureWindow, ownNumber } from './allocation.ts';
 import { callRowFromCopyLine, CopyWriter, ratingStatusOf, writeCallRow } from './call-copy.ts';
 import { type CallInput, parseCall, type RawCall } from './call-input.ts';
@@ -199,13 +200,23 @@ export class CallIngester {
     const fresh = stored.size === 0 ? batch : batch.filter((p) => !stored.has(p.sourceCallId));
     this.summary.duplicates += batch.length - fresh.length;
     let inserted = fresh;
+    // The calls and their rows in the call feed commit together (one statement for the feed rows).
     try {
-      await copyCallsText(this.ctx.database, fresh === batch ? copy : Buffer.concat(fresh.map((p) => copy.subarray(p.start, p.end))));
+      await this.ctx.database.copyTransaction(async (tx) => {
+        const highWater = await callIdHighWater(tx.db, accountId);
+        await copyCallsText(tx, fresh === batch ? copy : Buffer.concat(fresh.map((p) => copy.subarray(p.start, p.end))));
+        await recordNewCalls(tx.db, accountId, highWater);
+      });
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;
       // The same calls arrived from elsewhere meanwhile: take this batch the slow way, skipping them.
       const rows = fresh.map((p) => callRowFromCopyLine(copy.toString('utf8', p.start, p.end)));
-      const ids = await insertCallsSkippingDuplicates(this.ctx.db, rows);
+      const ids = await this.ctx.db.transaction().execute(async (trx) => {
+        const highWater = await callIdHighWater(trx, accountId);
+        const stored = await insertCallsSkippingDuplicates(trx, rows);
+        await recordNewCalls(trx, accountId, highWater);
+        return stored;
+      });
       inserted = fresh.filter((p) => ids.has(p.sourceCallId));
       this.summary.duplicates += fresh.length - inserted.length;
     }

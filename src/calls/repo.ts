@@ -81,7 +81,7 @@ export async function copyCalls(database: Database, rows: CallInsertRow[]): Prom
 }
 
 /** The same, with the rows already in COPY text format (copyRow of each row, in CALL_INSERT_COLUMNS order). */
-export async function copyCallsText(database: Database, text: string | Uint8Array): Promise<void> {
+export async function copyCallsText(database: Pick<Database, 'copyInto'>, text: string | Uint8Array): Promise<void> {
   if (text.length === 0) return;
   await database.copyInto('calls', CALL_INSERT_COLUMNS, text);
 }

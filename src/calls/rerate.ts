@@ -18,6 +18,7 @@ import { invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money, roundTo } from '../shared/money.ts';
 import { featureNamesAndRates } from '../features/repo.ts';
 import { accountToday } from '../shared/today.ts';
+import { recordCallCorrections } from '../feed/record.ts';
 import { insertGeneratedCharges } from '../transactions/repo.ts';
 import { FeatureIndex, ownNumber } from './allocation.ts';
 import { resummariseCalls } from './summarise.ts';
@@ -172,6 +173,8 @@ async function reratePage(
   const adjustmentInvoices = await addAdjustments(trx, account, [...deltas.values()], unsent, now);
   for (const invoiceId of touchedUnsent) await resummariseCalls(trx, account, unsent.get(invoiceId)!, now);
   await recalculateInvoices(trx, account, [...new Set([...touchedUnsent, ...adjustmentInvoices.ids])], now);
+  // Last (it takes the feed lock): a correction in the call feed for each call whose pay-in changed.
+  await recordCallCorrections(trx, accountId, updates.map((u) => u.id), now);
   return {
     calls: calls.length,
     changed: updates.length,

@@ -6,6 +6,7 @@ import { buildServer } from '../http/server.ts';
 import { startControlServer } from './control.ts';
 import { createMailer } from '../delivery/mailer.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
+import { PlanScheduler } from '../payments/plan-scheduler.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
 
 /** Opens the database, applies migrations and serves the API until SIGINT or SIGTERM. */
@@ -30,6 +31,9 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     throw error;
   }
   outbox.start();
+  // Due instalments of plans are charged (saved card) or requested by link every minute.
+  const plans = new PlanScheduler(ctx, 60_000, (err) => app.log.error({ err }, 'instalment scheduler run failed'));
+  plans.start();
   const where = database.kind === 'pglite' ? `embedded PGlite database in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
   app.log.info(`Ringbill serving the API with the ${where}; docs at /docs; email to ${ctx.services.mailer.description}`);
 
@@ -41,6 +45,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     control?.close();
     await app.close();
     await outbox.stop();
+    await plans.stop();
     await database.close();
     process.exit(0);
   };

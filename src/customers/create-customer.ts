@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { checkDiscountPlanId } from '../discounts/manage-discount-plans.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import type { CustomerRow } from '../db/schema.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
@@ -10,6 +11,7 @@ export async function createCustomer(ctx: Ctx, accountId: number, input: Custome
   if (!columns.name) throw invalid('name', 'is required');
   return ctx.db.transaction().execute(async (trx) => {
     await checkRateCardId(trx, accountId, columns.rate_card_id, 'rateCardID');
+    await checkDiscountPlanId(trx, accountId, columns.discount_plan_id);
     if (columns.account_number) {
       const clash = await findCustomerByAccountNumber(trx, accountId, columns.account_number);
       if (clash) throw new DomainError('account_number_in_use', `accountNumber ${columns.account_number} belongs to customer ${clash.id}`);

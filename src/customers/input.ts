@@ -15,6 +15,13 @@ export interface CustomerInput {
   billingAddress?: PostalAddress | null;
   /** The rate card for this customer's calls; null: the account's default. */
   rateCardID?: string | number | null;
+  /** How bills reach the customer: email (default) or post (charged the account's manual billing fee). */
+  billDelivery?: 'email' | 'post';
+  /** The customer's discount plan; null: none. */
+  discountPlanID?: string | number | null;
+  /** Printed on the customer's bills. */
+  customerReference?: string | null;
+  purchaseOrderNumber?: string | null;
 }
 
 /** A rate card id as given: null clears it. */
@@ -48,5 +55,16 @@ export function customerColumns(input: CustomerInput): CustomerUpdate {
   if (input.billingAddress !== undefined) Object.assign(out, addressColumns(input.billingAddress));
   const rateCardId = rateCardIdOf(input.rateCardID, 'rateCardID');
   if (rateCardId !== undefined) out.rate_card_id = rateCardId;
+  if (input.billDelivery !== undefined) {
+    if (input.billDelivery !== 'email' && input.billDelivery !== 'post') throw invalid('billDelivery', 'must be email or post');
+    out.bill_delivery = input.billDelivery;
+  }
+  if (input.discountPlanID !== undefined) {
+    const id = input.discountPlanID === null ? null : Number(input.discountPlanID);
+    if (id !== null && (!Number.isSafeInteger(id) || id <= 0)) throw invalid('discountPlanID', 'must be the id of a discount plan');
+    out.discount_plan_id = id;
+  }
+  if (input.customerReference !== undefined) out.customer_reference = input.customerReference?.trim() || null;
+  if (input.purchaseOrderNumber !== undefined) out.purchase_order_number = input.purchaseOrderNumber?.trim() || null;
   return out;
 }

@@ -1,5 +1,6 @@
 import type { Ctx } from '../context.ts';
 import { rerateCalls } from '../calls/rerate.ts';
+import { checkDiscountPlanId } from '../discounts/manage-discount-plans.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import type { CustomerRow } from '../db/schema.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
@@ -13,6 +14,7 @@ export async function updateCustomer(ctx: Ctx, accountId: number, customerId: nu
     const customer = await lockCustomer(trx, accountId, customerId);
     if (!customer) throw notFound('Customer', customerId);
     await checkRateCardId(trx, accountId, columns.rate_card_id, 'rateCardID');
+    await checkDiscountPlanId(trx, accountId, columns.discount_plan_id);
     if (columns.account_number && columns.account_number !== customer.account_number) {
       const clash = await findCustomerByAccountNumber(trx, accountId, columns.account_number);
       if (clash) throw new DomainError('account_number_in_use', `accountNumber ${columns.account_number} belongs to customer ${clash.id}`);

@@ -25,11 +25,23 @@ export interface Database {
    * error is thrown.
    */
   copyInto(table: string, columns: readonly string[], text: string | Uint8Array): Promise<void>;
+  /**
+   * Runs `fn` in one transaction in which COPY works too (the call ingester: a batch of calls and their
+   * feed rows commit together). `tx.db` is bound to the transaction; commits when `fn` resolves, rolls back
+   * when it throws.
+   */
+  copyTransaction<T>(fn: (tx: CopyTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /** The PGlite instance, for dumping a data folder (tests) and bulk loading; undefined on PostgreSQL. */
   readonly pglite?: PGlite;
   /** The PostgreSQL pool, for bulk loading; undefined on PGlite. */
   readonly pool?: pg.Pool;
+}
+
+/** A transaction that can also COPY (see Database.copyTransaction). */
+export interface CopyTransaction {
+  readonly db: Kysely<DB>;
+  copyInto(table: string, columns: readonly string[], text: string | Uint8Array): Promise<void>;
 }
 
 // Identifiers and counts are int8; they stay far below 2^53, so they come back as numbers.
@@ -66,6 +78,16 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
       db.connection().execute(async () => {
         await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob: new Blob([text as string | Uint8Array<ArrayBuffer>]) });
       }),
+    // One session: COPY inside Kysely's transaction runs in that transaction.
+    copyTransaction: (fn) =>
+      db.transaction().execute((trx) =>
+        fn({
+          db: trx,
+          copyInto: async (table, columns, text) => {
+            await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob: new Blob([text as string | Uint8Array<ArrayBuffer>]) });
+          },
+        }),
+      ),
     // Kysely's destroy closes the PGlite instance through the dialect's driver.
     close: () => db.destroy(),
   };
@@ -106,6 +128,34 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         await pipeline(Readable.from([text]), client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)));
       } finally {
         client.release();
+      }
+    },
+    // One pooled client for the whole transaction: COPY goes through it directly, and a Kysely instance over
+    // a one-client "pool" sends the other statements through it too.
+    copyTransaction: async (fn) => {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('begin');
+        const single = { connect: async () => ({ query: client.query.bind(client), release: () => {} }), end: async () => {} };
+        const trxDb = new Kysely<DB>({ dialect: new PostgresDialect({ pool: single as unknown as pg.Pool }) });
+        try {
+          const result = await fn({
+            db: trxDb,
+            copyInto: async (table, columns, text) => {
+              await pipeline(Readable.from([text]), client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)));
+            },
+          });
+          await client.query('commit');
+          return result;
+        } catch (error) {
+          await client.query('rollback').catch(() => {
+            broken = true;
+          });
+          throw error;
+        }
+      } finally {
+        client.release(broken);
       }
     },
     close: () => db.destroy(),

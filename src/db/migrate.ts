@@ -5,6 +5,10 @@ import type { Database } from './connection.ts';
 import * as m0001 from './migrations/0001_billing_core.ts';
 import * as m0002 from './migrations/0002_calls.ts';
 import * as m0003 from './migrations/0003_delivery.ts';
+import * as m0004 from './migrations/0004_delivery_settings.ts';
+import * as m0005 from './migrations/0005_feed.ts';
+import * as m0006 from './migrations/0006_webhooks.ts';
+import * as m0007 from './migrations/0007_collections.ts';
 
 interface Migration {
   version: number;
@@ -16,6 +20,10 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: 'billing_core', up: m0001.up },
   { version: 2, name: 'calls', up: m0002.up },
   { version: 3, name: 'delivery', up: m0003.up },
+  { version: 4, name: 'delivery_settings', up: m0004.up },
+  { version: 5, name: 'feed', up: m0005.up },
+  { version: 6, name: 'webhooks', up: m0006.up },
+  { version: 7, name: 'collections', up: m0007.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

@@ -1,5 +1,8 @@
 // Typed view of the tables for Kysely. Only repositories import this.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { CollectionsTables } from './schema-collections.ts';
+import type { FeedTables } from './schema-feed.ts';
+import type { WebhooksTables } from './schema-webhooks.ts';
 
 /** NUMERIC comes back as a decimal string and is written as one: money never passes through a float. */
 type Numeric = ColumnType<string, string, string>;
@@ -41,6 +44,8 @@ export interface AccountsTable {
   interest_rate: Numeric | null;
   low_usage_minimum: Numeric | null;
   manual_billing_fee: Numeric | null;
+  /** The call feed's style (migration 0005): rollup (signals in call rows), legacy (a row per signal and sale). */
+  feed_style: Generated<'rollup' | 'legacy'>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -72,6 +77,7 @@ export interface CustomersTable {
   bill_delivery: Generated<'email' | 'post'>;
   discount_plan_id: number | null;
   customer_reference: string | null;
+  purchase_order_number: string | null;
   address_line1: string | null;
   address_line2: string | null;
   city: string | null;
@@ -296,6 +302,11 @@ export interface CallsTable {
   invoice_id: number | null;
   rated_at: Date | null;
   created_at: Timestamp;
+  /** The payout for the call (migration 0005); changing it corrects the call in the feed. */
+  payout: Numeric | null;
+  notes: string | null;
+  /** The call's own signals and custom data: {api name: {value, data_type, source}} (migration 0005). */
+  custom_data: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface RejectedRowsTable {
@@ -339,7 +350,9 @@ export interface BillStylesTable {
   name: string;
   base: 'full' | 'summary';
   itemise_calls: Generated<boolean>;
+  show_call_summary: Generated<boolean>;
   created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface MessageTemplatesTable {
@@ -349,6 +362,7 @@ export interface MessageTemplatesTable {
   subject: string;
   body: string;
   created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface AttachmentsTable {
@@ -359,6 +373,7 @@ export interface AttachmentsTable {
   content_type: string;
   content: Buffer | Uint8Array;
   created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface UsageReportProfilesTable {
@@ -367,6 +382,7 @@ export interface UsageReportProfilesTable {
   name: string;
   kind: 'calls_by_feature' | 'call_detail';
   created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface InvoiceDocumentsTable {
@@ -398,7 +414,7 @@ export interface DiscountPlansTable {
   updated_at: Timestamp;
 }
 
-export interface DB {
+export interface DB extends CollectionsTables, WebhooksTables, FeedTables {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   customers: CustomersTable;

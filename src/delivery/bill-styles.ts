@@ -7,26 +7,28 @@ export interface BillStyle {
   name: string;
   base: 'full' | 'summary';
   itemiseCalls: boolean;
+  /** The call summary by destination (Full-based styles). */
+  showCallSummary: boolean;
 }
 
 export const BUILT_IN_BILL_STYLES: readonly BillStyle[] = [
-  { name: 'Full', base: 'full', itemiseCalls: false },
-  { name: 'Itemised', base: 'full', itemiseCalls: true },
-  { name: 'Summary', base: 'summary', itemiseCalls: false },
+  { name: 'Full', base: 'full', itemiseCalls: false, showCallSummary: true },
+  { name: 'Itemised', base: 'full', itemiseCalls: true, showCallSummary: true },
+  { name: 'Summary', base: 'summary', itemiseCalls: false, showCallSummary: false },
 ];
 
-export async function resolveBillStyle(db: Executor, accountId: number, name: string): Promise<BillStyle> {
+export async function resolveBillStyle(db: Executor, accountId: number, name: string, field = 'billStyle'): Promise<BillStyle> {
   const wanted = name.trim().toLowerCase();
   const builtIn = BUILT_IN_BILL_STYLES.find((s) => s.name.toLowerCase() === wanted);
   if (builtIn) return builtIn;
   const row = await db
     .selectFrom('bill_styles')
-    .select(['name', 'base', 'itemise_calls'])
+    .select(['name', 'base', 'itemise_calls', 'show_call_summary'])
     .where('account_id', '=', accountId)
     .where((eb) => eb(eb.fn('lower', ['name']), '=', wanted))
     .executeTakeFirst();
   if (!row) {
-    throw new DomainError('unknown_bill_style', `no bill style named "${name}"; built in: ${BUILT_IN_BILL_STYLES.map((s) => s.name).join(', ')}`, 'billStyle');
+    throw new DomainError('unknown_bill_style', `${field}: no bill style named "${name}"; built in: ${BUILT_IN_BILL_STYLES.map((s) => s.name).join(', ')}`, field);
   }
-  return { name: row.name, base: row.base, itemiseCalls: row.itemise_calls };
+  return { name: row.name, base: row.base, itemiseCalls: row.itemise_calls, showCallSummary: row.show_call_summary };
 }

@@ -93,6 +93,7 @@ export async function emailInvoice(ctx: Ctx, accountId: number, invoiceId: numbe
       kind: 'invoice_email',
       payload,
       dedupeKey: `invoice-email:${invoiceId}:${[...to].sort().join(',')}:${style.name}`,
+      now: ctx.now(),
     });
     return { job, invoice };
   });
@@ -115,7 +116,7 @@ export async function emailCdrs(ctx: Ctx, accountId: number, invoiceId: number, 
     const customer = (await findCustomer(trx, accountId, invoice.customer_id))!;
     const to = recipients(input.email, customer.email);
     const payload: CdrEmailJob = { invoiceId, to };
-    const job = await enqueue(trx, { accountId, kind: 'cdr_email', payload, dedupeKey: `cdr-email:${invoiceId}:${[...to].sort().join(',')}` });
+    const job = await enqueue(trx, { accountId, kind: 'cdr_email', payload, dedupeKey: `cdr-email:${invoiceId}:${[...to].sort().join(',')}`, now: ctx.now() });
     return { job, invoice, to };
   });
   const outcome = await sendNow(ctx, accountId, job.id, 'cdr_email_failed');

@@ -38,6 +38,8 @@ function placeholders(account: AccountRow, customer: CustomerRow, invoice: Invoi
     total: formatAmount(invoice.total, digits),
     outstanding: formatAmount(outstanding(invoice), digits),
     currency: account.currency,
+    customerReference: invoice.customer_reference ?? customer.customer_reference ?? '',
+    purchaseOrderNumber: invoice.purchase_order_number ?? customer.purchase_order_number ?? '',
   };
 }
 

@@ -4,6 +4,9 @@
 import type { Executor } from '../context.ts';
 import { DomainError } from '../shared/errors.ts';
 
+/** The placeholders a template may use. */
+export const PLACEHOLDERS = ['accountName', 'customerName', 'invoiceNumber', 'invoiceDate', 'dueDate', 'total', 'outstanding', 'currency', 'customerReference', 'purchaseOrderNumber'] as const;
+
 export interface MessageTemplate {
   name: string;
   subject: string;

@@ -7,7 +7,7 @@
 // A discount is split by the VAT rate of what it discounts, so VAT is charged on what is actually billed.
 // Pure code: lines in, discount lines out.
 import { invalid } from '../shared/errors.ts';
-import { formatAmount, isDecimalString, money, type Money, roundTo, ZERO } from '../shared/money.ts';
+import { formatAmount, isDecimalString, money, Money, roundTo, ZERO } from '../shared/money.ts';
 import { isTransactionType, type TransactionType } from '../transactions/types.ts';
 
 export type DiscountRule =
@@ -38,57 +38,75 @@ function matches(destination: string | null, patterns: string[] | undefined): bo
   return patterns.some((p) => d.startsWith(p.toLowerCase()));
 }
 
-/** Splits per-line discounts into one discount line per VAT rate. */
-function byRate(description: string, parts: { amount: Money; vatRate: string }[], digits: number): DiscountLine[] {
-  const rates = new Map<string, Money>();
-  for (const p of parts) rates.set(p.vatRate, (rates.get(p.vatRate) ?? ZERO).plus(p.amount));
-  return [...rates.entries()]
-    .map(([vatRate, amount]) => ({ vatRate, amount: roundTo(amount, digits) }))
-    .filter((r) => r.amount.isPositive())
-    .map((r) => ({ description, value: formatAmount(r.amount.negated(), digits), vatRate: r.vatRate }));
-}
-
+/**
+ * The discount lines of a plan's rules on an invoice's lines. Rules apply in order, each to what earlier
+ * rules left of each line, so rules that overlap (10% off recurring, then 5.00 off recurring) never
+ * discount more than was charged. Each rule's discount is split by VAT rate and rounded half-up once per
+ * rate, capped so that the discounts at a rate never exceed the charges at that rate.
+ */
 export function discountLines(rules: readonly DiscountRule[], lines: readonly DiscountableLine[], minorDigits: number): DiscountLine[] {
   const out: DiscountLine[] = [];
+  // What is left to discount of each line (exact), and of each rate (at the minor unit).
+  const left = lines.map((l) => (money(l.value).greaterThan(0) ? money(l.value) : ZERO));
+  const rateLeft = new Map<string, Money>();
+  for (const [i, l] of lines.entries()) rateLeft.set(l.vatRate, (rateLeft.get(l.vatRate) ?? ZERO).plus(left[i]!));
+
+  const take = (i: number, amount: Money, parts: { amount: Money; vatRate: string }[]) => {
+    const used = Money.min(amount, left[i]!);
+    if (!used.greaterThan(0)) return;
+    left[i] = left[i]!.minus(used);
+    parts.push({ amount: used, vatRate: lines[i]!.vatRate });
+  };
+  const emit = (description: string, parts: { amount: Money; vatRate: string }[]) => {
+    const rates = new Map<string, Money>();
+    for (const p of parts) rates.set(p.vatRate, (rates.get(p.vatRate) ?? ZERO).plus(p.amount));
+    for (const [vatRate, exact] of rates) {
+      const capacity = rateLeft.get(vatRate) ?? ZERO;
+      const amount = Money.min(roundTo(exact, minorDigits), capacity);
+      if (!amount.greaterThan(0)) continue;
+      rateLeft.set(vatRate, capacity.minus(amount));
+      out.push({ description, value: formatAmount(amount.negated(), minorDigits), vatRate });
+    }
+  };
+
   for (const rule of rules) {
+    const parts: { amount: Money; vatRate: string }[] = [];
     switch (rule.kind) {
       case 'freeMinutes': {
         // Most expensive minutes first: the allowance is worth the most to the customer that way.
         const eligible = lines
-          .filter((l) => l.type === 'calls' && l.callMinutes > 0 && money(l.value).isPositive() && matches(l.destination, rule.destinations))
-          .map((l) => ({ line: l, perMinute: money(l.value).dividedBy(l.callMinutes) }))
-          .sort((a, b) => b.perMinute.comparedTo(a.perMinute));
-        let left = rule.minutes;
-        const parts: { amount: Money; vatRate: string }[] = [];
-        for (const { line, perMinute } of eligible) {
-          if (left <= 0) break;
-          const used = Math.min(left, line.callMinutes);
-          left -= used;
-          parts.push({ amount: used === line.callMinutes ? money(line.value) : perMinute.times(used), vatRate: line.vatRate });
+          .map((line, i) => ({ line, i }))
+          .filter(({ line, i }) => line.type === 'calls' && line.callMinutes > 0 && left[i]!.greaterThan(0) && matches(line.destination, rule.destinations))
+          .map(({ line, i }) => ({ line, i, perMinute: money(line.value).dividedBy(line.callMinutes) }))
+          .sort((a, b) => b.perMinute.comparedTo(a.perMinute) || a.i - b.i);
+        let minutes = rule.minutes;
+        for (const { line, i, perMinute } of eligible) {
+          if (minutes <= 0) break;
+          const used = Math.min(minutes, line.callMinutes);
+          minutes -= used;
+          take(i, used === line.callMinutes ? left[i]! : perMinute.times(used), parts);
         }
         const scope = rule.destinations?.length ? ` (${rule.destinations.join(', ')})` : '';
-        out.push(...byRate(rule.description ?? `Discount: ${rule.minutes} free minutes${scope}`, parts, minorDigits));
+        emit(rule.description ?? `Discount: ${rule.minutes} free minutes${scope}`, parts);
         break;
       }
       case 'freeAmount': {
-        let left = money(rule.amount);
-        const parts: { amount: Money; vatRate: string }[] = [];
-        for (const line of lines) {
-          if (left.isZero()) break;
-          if (line.type !== rule.type || !money(line.value).isPositive() || (rule.type === 'calls' && !matches(line.destination, rule.destinations))) continue;
-          const value = money(line.value);
-          const used = left.lessThan(value) ? left : value;
-          left = left.minus(used);
-          parts.push({ amount: used, vatRate: line.vatRate });
+        let allowance = money(rule.amount);
+        for (const [i, line] of lines.entries()) {
+          if (!allowance.greaterThan(0)) break;
+          if (line.type !== rule.type || (rule.type === 'calls' && !matches(line.destination, rule.destinations))) continue;
+          const used = Money.min(allowance, left[i]!);
+          allowance = allowance.minus(used);
+          take(i, used, parts);
         }
-        out.push(...byRate(rule.description ?? `Discount: ${rule.amount} allowance on ${rule.type} charges`, parts, minorDigits));
+        emit(rule.description ?? `Discount: ${rule.amount} allowance on ${rule.type} charges`, parts);
         break;
       }
       case 'percentOff': {
-        const parts = lines
-          .filter((l) => l.type === rule.type && money(l.value).isPositive())
-          .map((l) => ({ amount: money(l.value).times(rule.percent).dividedBy(100), vatRate: l.vatRate }));
-        out.push(...byRate(rule.description ?? `Discount: ${rule.percent}% off ${rule.type} charges`, parts, minorDigits));
+        for (const [i, line] of lines.entries()) {
+          if (line.type === rule.type && money(line.value).greaterThan(0)) take(i, money(line.value).times(rule.percent).dividedBy(100), parts);
+        }
+        emit(rule.description ?? `Discount: ${rule.percent}% off ${rule.type} charges`, parts);
         break;
       }
     }
@@ -120,14 +138,14 @@ export function parseDiscountRules(input: unknown): DiscountRule[] {
       }
       case 'freeAmount': {
         const amount = String(r.amount ?? '');
-        if (!isDecimalString(amount) || !money(amount).isPositive()) throw invalid(`${field}.amount`, 'must be a positive amount such as "10.00"');
+        if (!isDecimalString(amount) || !money(amount).greaterThan(0)) throw invalid(`${field}.amount`, 'must be a positive amount such as "10.00"');
         const type = r.type === undefined ? 'calls' : String(r.type);
         if (!isTransactionType(type) || type === 'discount') throw invalid(`${field}.type`, 'must be a charge type such as calls or recurring');
         return withOptional({ kind: 'freeAmount' as const, amount, type });
       }
       case 'percentOff': {
         const percent = String(r.percent ?? '');
-        if (!isDecimalString(percent, 4) || !money(percent).isPositive() || money(percent).greaterThan(100)) throw invalid(`${field}.percent`, 'must be a percentage above 0 and up to 100');
+        if (!isDecimalString(percent, 4) || !money(percent).greaterThan(0) || money(percent).greaterThan(100)) throw invalid(`${field}.percent`, 'must be a percentage above 0 and up to 100');
         const type = String(r.type ?? '');
         if (!isTransactionType(type) || type === 'discount') throw invalid(`${field}.type`, 'must be a charge type such as calls or recurring');
         if (destinations !== undefined) throw invalid(`${field}.destinations`, 'apply to freeMinutes and freeAmount rules');

@@ -40,8 +40,8 @@ export interface FeeSettings {
 export function overdueFees(overdue: readonly OverdueInvoice[], settings: FeeSettings, cutoff: IsoDate, minorDigits: number): FeeLine[] {
   const out: FeeLine[] = [];
   for (const invoice of overdue) {
-    if (!money(invoice.outstanding).isPositive() || invoice.dueDate >= cutoff) continue;
-    if (settings.lateFee && money(settings.lateFee).isPositive() && !invoice.lateFeeCharged) {
+    if (!money(invoice.outstanding).greaterThan(0) || invoice.dueDate >= cutoff) continue;
+    if (settings.lateFee && money(settings.lateFee).greaterThan(0) && !invoice.lateFeeCharged) {
       out.push({
         type: 'lateFee',
         description: `Late payment fee: invoice ${invoice.number} was due ${invoice.dueDate}`,
@@ -51,13 +51,13 @@ export function overdueFees(overdue: readonly OverdueInvoice[], settings: FeeSet
         endDate: null,
       });
     }
-    if (settings.interestRate && money(settings.interestRate).isPositive()) {
+    if (settings.interestRate && money(settings.interestRate).greaterThan(0)) {
       // Interest runs from the day after the due date.
       const from = maxDate(addDays(invoice.dueDate, 1), invoice.interestUntil ?? addDays(invoice.dueDate, 1));
       const days = daysBetween(from, cutoff);
       if (days <= 0) continue;
       const interest = roundTo(money(invoice.outstanding).times(settings.interestRate).dividedBy(100).times(days).dividedBy(365), minorDigits);
-      if (!interest.isPositive()) continue;
+      if (!interest.greaterThan(0)) continue;
       out.push({
         type: 'interest',
         description: `Interest at ${settings.interestRate}% a year on ${invoice.outstanding} overdue on invoice ${invoice.number}, ${days} day${days === 1 ? '' : 's'}`,
@@ -75,7 +75,7 @@ export function overdueFees(overdue: readonly OverdueInvoice[], settings: FeeSet
 export function lowUsageFee(net: string, settings: FeeSettings, minorDigits: number): FeeLine | undefined {
   if (!settings.lowUsageMinimum) return undefined;
   const shortfall = money(settings.lowUsageMinimum).minus(net);
-  if (!shortfall.isPositive()) return undefined;
+  if (!shortfall.greaterThan(0)) return undefined;
   return {
     type: 'lowUsage',
     description: `Low usage fee: minimum spend ${settings.lowUsageMinimum}`,
@@ -87,7 +87,7 @@ export function lowUsageFee(net: string, settings: FeeSettings, minorDigits: num
 }
 
 export function manualBillingFee(billedByPost: boolean, settings: FeeSettings, minorDigits: number): FeeLine | undefined {
-  if (!billedByPost || !settings.manualBillingFee || !money(settings.manualBillingFee).isPositive()) return undefined;
+  if (!billedByPost || !settings.manualBillingFee || !money(settings.manualBillingFee).greaterThan(0)) return undefined;
   return {
     type: 'manualBilling',
     description: 'Manual billing fee (bill by post)',

@@ -11,6 +11,9 @@ import { BACKEND_PREFIX, backendApi } from './backend/index.ts';
 import { downloadRoutes } from './downloads.ts';
 import { CALLS_API_PREFIX, callsApi, DEFAULT_RATE_LIMIT_PER_MINUTE } from './calls-api/index.ts';
 import { classifyError } from './errors.ts';
+import { FEED_PREFIX, feedApi } from './feed/index.ts';
+import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
+import { payPageRoutes } from './pay-page/index.ts';
 
 export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
@@ -89,5 +92,8 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     callsApi(ctx, { rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, publicUrl: options.publicUrl }),
     { prefix: CALLS_API_PREFIX },
   );
+  await app.register(collectApi(ctx, { publicUrl: options.publicUrl }), { prefix: COLLECT_PREFIX });
+  await app.register(payPageRoutes(ctx));
+  await app.register(feedApi(ctx), { prefix: FEED_PREFIX });
   return app;
 }

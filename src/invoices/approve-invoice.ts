@@ -7,6 +7,7 @@ import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { accountToday } from '../shared/today.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
 import { updateInvoice } from './repo.ts';
+import { emitInvoiceEvent, emitInvoicePaidIfSettled } from '../webhooks/invoice-events.ts';
 
 export interface ApproveInput {
   /** Defaults to today in the account's timezone. */
@@ -36,10 +37,16 @@ export async function approveInvoice(ctx: Ctx, accountId: number, invoiceId: num
       invoice_date: invoiceDate,
       due_date: addDays(invoiceDate, terms),
       payment_method: invoice.payment_method ?? customer.payment_method,
+      // The customer's reference and purchase order number as they are now are printed on the bill and kept.
+      customer_reference: invoice.customer_reference ?? customer.customer_reference,
+      purchase_order_number: invoice.purchase_order_number ?? customer.purchase_order_number,
       approved_at: now,
       updated_at: now,
     });
     if (!approved) throw notFound('Invoice', invoiceId);
+    // Webhooks, in this transaction: the event commits with the approval or not at all.
+    await emitInvoiceEvent(trx, account, approved, 'invoice.approved', now);
+    await emitInvoicePaidIfSettled(trx, account, invoice, approved, now);
     return approved;
   });
 }

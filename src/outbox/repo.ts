@@ -23,13 +23,16 @@ export interface NewOutboxJob {
   /** While a job with this key is pending, enqueueing it again returns that job instead. */
   dedupeKey?: string | null;
   maxAttempts?: number;
+  /** The caller's clock (ctx.now()): the job is due from then. Default: the database's now(). */
+  now?: Date;
 }
 
 /** Queues a job in the caller's transaction. Returns the job (the pending one with the same key, if any). */
 export async function enqueue(db: Executor, job: NewOutboxJob): Promise<{ id: number; created: boolean }> {
   const result = await sql<{ id: number }>`
-    insert into outbox (account_id, kind, payload, dedupe_key, max_attempts)
-    values (${job.accountId}, ${job.kind}, ${JSON.stringify(job.payload)}::jsonb, ${job.dedupeKey ?? null}, ${job.maxAttempts ?? 16})
+    insert into outbox (account_id, kind, payload, dedupe_key, max_attempts, next_attempt_at, created_at)
+    values (${job.accountId}, ${job.kind}, ${JSON.stringify(job.payload)}::jsonb, ${job.dedupeKey ?? null}, ${job.maxAttempts ?? 16},
+            coalesce(${job.now ?? null}::timestamptz, now()), coalesce(${job.now ?? null}::timestamptz, now()))
     on conflict (account_id, dedupe_key) where status = 'pending' and dedupe_key is not null do nothing
     returning id
   `.execute(db);

@@ -5,7 +5,12 @@
 import type { Ctx } from '../context.ts';
 import { claimDue, markAttemptFailed, markDelivered, type OutboxJob } from './repo.ts';
 
-export type JobHandler = (job: OutboxJob, ctx: Ctx) => Promise<void>;
+export type JobHandler = ((job: OutboxJob, ctx: Ctx) => Promise<void>) & {
+  /** This kind's own retry schedule (the wait after `attemptsSoFar + 1` failed attempts); default retryDelayMs. */
+  retryDelayMs?: (attemptsSoFar: number) => number;
+  /** Jobs of this kind in one claimed batch are attempted side by side (webhooks: one slow receiver does not hold up the rest). */
+  concurrent?: boolean;
+};
 
 /** A failure that retrying cannot fix (a refused address): the job fails at once. */
 export class PermanentJobError extends Error {}
@@ -60,7 +65,14 @@ export class OutboxWorker {
     let attempted = 0;
     for (;;) {
       const jobs = await claimDue(this.ctx.db, CLAIM_BATCH, LEASE_SECONDS, this.ctx.now());
-      for (const job of jobs) await this.attempt(job);
+      const side = jobs.filter((job) => this.handlers[job.kind]?.concurrent);
+      const inTurn = jobs.filter((job) => !this.handlers[job.kind]?.concurrent);
+      await Promise.all([
+        Promise.all(side.map((job) => this.attempt(job))),
+        (async () => {
+          for (const job of inTurn) await this.attempt(job);
+        })(),
+      ]);
       attempted += jobs.length;
       if (jobs.length < CLAIM_BATCH) return attempted;
     }
@@ -84,7 +96,8 @@ export class OutboxWorker {
       const message = error instanceof Error ? error.message : String(error);
       const now = this.ctx.now();
       const last = error instanceof PermanentJobError || job.attempts + 1 >= job.max_attempts;
-      await markAttemptFailed(this.ctx.db, job, message, last ? null : new Date(now.getTime() + retryDelayMs(job.attempts)), now);
+      const delayMs = (handler?.retryDelayMs ?? retryDelayMs)(job.attempts);
+      await markAttemptFailed(this.ctx.db, job, message, last ? null : new Date(now.getTime() + delayMs), now);
       return { delivered: false, error: message };
     }
   }

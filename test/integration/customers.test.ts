@@ -34,6 +34,10 @@ function bareCustomer(id: string, name: string, at = NOW) {
     paymentMethod: null,
     billingAddress: null,
     rateCardID: null,
+    billDelivery: 'email',
+    discountPlanID: null,
+    customerReference: null,
+    purchaseOrderNumber: null,
     created: at.toISOString(),
     updated: at.toISOString(),
   };

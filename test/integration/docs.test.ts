@@ -37,7 +37,21 @@ const BACKEND_PATHS: Record<string, string[]> = {
   [`${P}/calls/rejected/{id}`]: ['delete'],
   [`${P}/calls/rerate`]: ['post'],
   [`${P}/calls/{id}`]: ['get'],
+  [`${P}/account/logo`]: ['delete', 'get', 'put'],
+  [`${P}/attachments`]: ['get', 'post'],
+  [`${P}/attachments/{id}`]: ['delete', 'get', 'put'],
+  [`${P}/attachments/{id}/content`]: ['get'],
+  [`${P}/billStyles`]: ['get', 'post'],
+  [`${P}/billStyles/{id}`]: ['delete', 'get', 'patch'],
+  [`${P}/messageTemplates`]: ['get', 'post'],
+  [`${P}/messageTemplates/{id}`]: ['delete', 'get', 'patch'],
+  [`${P}/usageReportProfiles`]: ['get', 'post'],
+  [`${P}/usageReportProfiles/{id}`]: ['delete', 'get', 'patch'],
+  [`${P}/discountPlans`]: ['get', 'post'],
+  [`${P}/discountPlans/{id}`]: ['delete', 'get', 'patch'],
   [`${P}/transactions/{id}/calls`]: ['get'],
+  [`${P}/invoices/{id}/payments`]: ['get', 'post'],
+  [`${P}/payments/{id}/refunds`]: ['post'],
 };
 /** The calls of an invoice, document 002 (src/http/calls-api/routes/*); tested in detail in calls-api.test.ts. */
 const V1_PATHS: Record<string, string[]> = {
@@ -45,6 +59,18 @@ const V1_PATHS: Record<string, string[]> = {
   '/v1/calls/{id}': ['get'],
   '/v1/calls/{id}/recording': ['get', 'put'],
   '/v1/calls/{id}/transcription': ['get', 'put'],
+};
+/** Collections, document 003 and payment requests (src/http/collect/routes/*); tested in collections.test.ts. */
+const COLLECT_PATHS: Record<string, string[]> = {
+  '/collect/v1/requests': ['post'],
+  '/collect/v1/requests/batch': ['post'],
+  '/collect/v1/requests/{id}': ['get'],
+  '/collect/v1/requests/{id}/cancel': ['post'],
+  '/collect/v1/requests/{id}/attempts': ['get'],
+  '/collect/v1/requests/{id}/payments': ['get'],
+  '/collect/v1/payments/{id}/refunds': ['post'],
+  '/collect/v1/invoices': ['get'],
+  '/collect/v1/sms': ['get'],
 };
 /** Operations whose request body is a file of any type, not JSON. */
 const RAW_BODY_OPERATIONS = ['PUT /v1/calls/{id}/recording', 'PUT /v1/calls/{id}/transcription'];
@@ -114,7 +140,7 @@ describe('GET /openapi.json', () => {
     const documented = Object.fromEntries(
       Object.entries<any>(doc.paths).map(([path, item]) => [path, Object.keys(item).filter((k) => HTTP_METHODS.includes(k)).sort()]),
     );
-    expect(documented).toStrictEqual({ ...BACKEND_PATHS, ...V1_PATHS, '/healthz': ['get'] });
+    expect(documented).toStrictEqual({ ...BACKEND_PATHS, ...V1_PATHS, ...COLLECT_PATHS, '/healthz': ['get'] });
   });
 
   it('is well formed: responses on every operation, path parameters declared, every $ref resolves', () => {

@@ -92,7 +92,7 @@ export async function buildBillModel(
       dueDate: invoice.due_date,
       period: invoice.cutoff_date ? `to ${addDays(invoice.cutoff_date, -1)}` : null,
       customerReference: invoice.customer_reference ?? customer.customer_reference,
-      purchaseOrderNumber: invoice.purchase_order_number,
+      purchaseOrderNumber: invoice.purchase_order_number ?? customer.purchase_order_number,
       message: invoice.invoice_message,
       net: m(invoice.invoice_amount),
       vat: m(invoice.invoice_vat),
@@ -115,7 +115,7 @@ export async function buildBillModel(
       value: m(l.value),
       vatRate: formatDecimal(l.vat_rate),
     })),
-    callSummary: [...byDestination.entries()].map(([destination, e]) => ({
+    callSummary: (style.showCallSummary ? [...byDestination.entries()] : []).map(([destination, e]) => ({
       destination,
       calls: e.calls,
       minutes: e.minutes,

@@ -11,11 +11,16 @@ import { backendErrorHandler } from './errors.ts';
 import { accountRoutes } from './routes/account.ts';
 import { billingRunRoutes } from './routes/billing-runs.ts';
 import { callRoutes } from './routes/calls.ts';
+import { callFeedRoutes } from './routes/call-feed.ts';
 import { rateCardRoutes } from './routes/rate-cards.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { deliverySettingsRoutes } from './routes/delivery-settings.ts';
+import { discountPlanRoutes } from './routes/discount-plans.ts';
 import { featureRoutes } from './routes/features.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { transactionRoutes } from './routes/transactions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export const BACKEND_PREFIX = '/backend/api/v1';
 
@@ -52,8 +57,13 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     featureRoutes(app, ctx);
     transactionRoutes(app, ctx);
     invoiceRoutes(app, ctx, options);
+    paymentRoutes(app, ctx);
     billingRunRoutes(app, ctx);
     rateCardRoutes(app, ctx);
     callRoutes(app, ctx);
+    callFeedRoutes(app, ctx);
+    webhookRoutes(app, ctx);
+    deliverySettingsRoutes(app, ctx);
+    discountPlanRoutes(app, ctx);
   };
 }

@@ -38,11 +38,22 @@ export function actionParams<T extends z.ZodType>(schema: T, body: unknown): z.i
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.join('.') || 'body';
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  // zod 4 does not report the input on an issue: look the field up, so that a wrong type ({"xeroID": 123})
+  // is an invalid parameter and only an absent one is missing.
+  if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) {
     throw new DomainError('missing_parameter', `missing required parameter: ${field}`, field);
   }
   if (issue.code === 'unrecognized_keys') throw new DomainError('invalid_input', `unknown parameter: ${issue.keys.join(', ')}`, issue.keys[0]);
   throw new DomainError('invalid_input', `${field}: ${issue.message}`, field);
+}
+
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = body;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 const addressList = z.union([z.string().max(5000), z.array(z.string().max(254)).max(50)]);

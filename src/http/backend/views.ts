@@ -16,7 +16,12 @@ import type {
   InvoiceRow,
 } from '../../db/schema.ts';
 import { nonCallCharges, outstanding, statusFlags } from '../../invoices/status.ts';
-import { currencyMinorDigits, formatAmount, formatDecimal } from '../../shared/money.ts';
+import type { BillStyle } from '../../delivery/bill-styles.ts';
+import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfileRow } from '../../delivery/settings-repo.ts';
+import type { MessageTemplate } from '../../delivery/templates.ts';
+import type { UsageReportProfile } from '../../delivery/usage-reports.ts';
+import type { DiscountPlanRow } from '../../discounts/repo.ts';
+import { currencyMinorDigits, formatAmount, formatDecimal, money } from '../../shared/money.ts';
 import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../transactions/fields.ts';
 import { amount, idString, postalAddressOut } from './schemas.ts';
 
@@ -25,6 +30,13 @@ const idOrNull = (n: number | null): string | null => (n === null ? null : Strin
 const decimalOrNull = (v: string | null): string | null => (v === null ? null : formatDecimal(v));
 
 // ---- account and keys
+
+/** A setting amount in the account's currency ("5.00"); finer values (never stored) printed as they are. */
+function accountAmount(value: string | null, currency: string): string | null {
+  if (value === null) return null;
+  const digits = currencyMinorDigits(currency);
+  return money(value).decimalPlaces() <= digits ? formatAmount(value, digits) : formatDecimal(value);
+}
 
 export const accountView = z
   .object({
@@ -44,6 +56,17 @@ export const accountView = z
     address: postalAddressOut.nullable(),
     peakStart: z.string().meta({ description: 'Peak band starts (local time, Monday to Friday)' }),
     peakEnd: z.string().meta({ description: 'Peak band ends (local time)' }),
+    paymentDetails: z.string().nullable().meta({ description: 'Printed on every bill under "How to pay"' }),
+    emailFrom: z.string().nullable().meta({ description: "From address of invoice emails (default: the account's email)" }),
+    defaultBillStyle: z.string().meta({ description: 'The bill style used when none is asked for' }),
+    lateFee: amount.nullable().meta({ description: 'Charged once for each invoice that becomes overdue; null: none' }),
+    interestRate: z.string().nullable().meta({ description: 'Simple interest on overdue balances, percent a year; null: none' }),
+    lowUsageMinimum: amount.nullable().meta({ description: 'Minimum spend (net) per invoice; the shortfall is a low-usage fee' }),
+    manualBillingFee: amount.nullable().meta({ description: 'Fee on each invoice of a customer billed by post' }),
+    logo: z
+      .object({ contentType: z.string(), size: z.number().int() })
+      .nullable()
+      .meta({ description: 'The logo printed on bills (GET /account/logo serves it); null: none' }),
     created: z.string(),
     updated: z.string(),
   })
@@ -67,6 +90,14 @@ export function toAccountView(a: AccountRow): z.infer<typeof accountView> {
     address: addressFromColumns(a),
     peakStart: a.peak_start.slice(0, 5),
     peakEnd: a.peak_end.slice(0, 5),
+    paymentDetails: a.payment_details,
+    emailFrom: a.email_from,
+    defaultBillStyle: a.default_bill_style,
+    lateFee: accountAmount(a.late_fee, a.currency),
+    interestRate: decimalOrNull(a.interest_rate),
+    lowUsageMinimum: accountAmount(a.low_usage_minimum, a.currency),
+    manualBillingFee: accountAmount(a.manual_billing_fee, a.currency),
+    logo: a.logo && a.logo_content_type ? { contentType: a.logo_content_type, size: a.logo.length } : null,
     created: a.created_at.toISOString(),
     updated: a.updated_at.toISOString(),
   };
@@ -111,6 +142,10 @@ export const customerView = z
     paymentMethod: z.string().nullable(),
     billingAddress: postalAddressOut.nullable(),
     rateCardID: idString.nullable().meta({ description: "Rate card for this customer's calls; null: the account default" }),
+    billDelivery: z.enum(['email', 'post']),
+    discountPlanID: idString.nullable(),
+    customerReference: z.string().nullable(),
+    purchaseOrderNumber: z.string().nullable(),
     created: z.string(),
     updated: z.string(),
   })
@@ -129,6 +164,10 @@ export function toCustomerView(c: CustomerRow): z.infer<typeof customerView> {
     paymentMethod: c.payment_method,
     billingAddress: addressFromColumns(c),
     rateCardID: idOrNull(c.rate_card_id),
+    billDelivery: c.bill_delivery,
+    discountPlanID: idOrNull(c.discount_plan_id),
+    customerReference: c.customer_reference,
+    purchaseOrderNumber: c.purchase_order_number,
     created: c.created_at.toISOString(),
     updated: c.updated_at.toISOString(),
   };
@@ -461,4 +500,114 @@ export const rejectionView = z
 
 export function toRejectionView(r: RejectedRow): z.infer<typeof rejectionView> {
   return { id: String(r.id), source: r.source, line: r.line, raw: r.raw, reason: r.reason, created: r.created_at.toISOString() };
+}
+
+// ---- delivery settings: bill styles, message templates, attachments, usage report profiles, discount plans
+
+export const billStyleView = z
+  .object({
+    id: idString.nullable().meta({ description: 'null for a built-in style' }),
+    name: z.string(),
+    base: z.enum(['full', 'summary']).meta({ description: 'full: summary, charges, VAT, call summary and optional itemised calls; summary: totals, VAT and payment details' }),
+    itemiseCalls: z.boolean().meta({ description: 'List every call (full styles)' }),
+    showCallSummary: z.boolean().meta({ description: 'The call summary by destination (full styles)' }),
+    builtIn: z.boolean(),
+    created: z.string().nullable(),
+    updated: z.string().nullable(),
+  })
+  .meta({ id: 'BillStyle' });
+
+export function toBillStyleView(s: BillStyleRow): z.infer<typeof billStyleView> {
+  return {
+    id: String(s.id),
+    name: s.name,
+    base: s.base,
+    itemiseCalls: s.itemise_calls,
+    showCallSummary: s.show_call_summary,
+    builtIn: false,
+    created: s.created_at.toISOString(),
+    updated: s.updated_at.toISOString(),
+  };
+}
+
+export function toBuiltInBillStyleView(s: BillStyle): z.infer<typeof billStyleView> {
+  return { id: null, name: s.name, base: s.base, itemiseCalls: s.itemiseCalls, showCallSummary: s.showCallSummary, builtIn: true, created: null, updated: null };
+}
+
+export const messageTemplateView = z
+  .object({
+    id: idString.nullable().meta({ description: 'null for the built-in Standard message' }),
+    name: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    builtIn: z.boolean(),
+    created: z.string().nullable(),
+    updated: z.string().nullable(),
+  })
+  .meta({ id: 'MessageTemplate' });
+
+export function toMessageTemplateView(t: MessageTemplateRow): z.infer<typeof messageTemplateView> {
+  return { id: String(t.id), name: t.name, subject: t.subject, body: t.body, builtIn: false, created: t.created_at.toISOString(), updated: t.updated_at.toISOString() };
+}
+
+export function toBuiltInTemplateView(t: MessageTemplate): z.infer<typeof messageTemplateView> {
+  return { id: null, name: t.name, subject: t.subject, body: t.body, builtIn: true, created: null, updated: null };
+}
+
+export const attachmentView = z
+  .object({
+    id: idString,
+    name: z.string().meta({ description: 'What the email action\'s `attachments` parameter names' }),
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number().int().meta({ description: 'Bytes' }),
+    created: z.string(),
+    updated: z.string(),
+  })
+  .meta({ id: 'Attachment' });
+
+export function toAttachmentView(a: AttachmentInfo): z.infer<typeof attachmentView> {
+  return { id: String(a.id), name: a.name, filename: a.filename, contentType: a.content_type, size: a.size, created: a.created_at.toISOString(), updated: a.updated_at.toISOString() };
+}
+
+const USAGE_KIND_WIRE = { calls_by_feature: 'callsByFeature', call_detail: 'callDetail' } as const;
+export const USAGE_KIND_FROM_WIRE = { callsByFeature: 'calls_by_feature', callDetail: 'call_detail' } as const;
+
+export const usageReportProfileView = z
+  .object({
+    id: idString.nullable().meta({ description: 'null for a built-in profile' }),
+    name: z.string().meta({ description: "What the email action's `invoiceUsageReportCustomerProfileID` names" }),
+    kind: z.enum(['callsByFeature', 'callDetail']).meta({ description: 'callsByFeature: a CSV line per feature (calls, minutes, charge); callDetail: a CSV line per call' }),
+    builtIn: z.boolean(),
+    created: z.string().nullable(),
+    updated: z.string().nullable(),
+  })
+  .meta({ id: 'UsageReportProfile' });
+
+export function toUsageReportProfileView(p: UsageReportProfileRow): z.infer<typeof usageReportProfileView> {
+  return { id: String(p.id), name: p.name, kind: USAGE_KIND_WIRE[p.kind], builtIn: false, created: p.created_at.toISOString(), updated: p.updated_at.toISOString() };
+}
+
+export function toBuiltInUsageReportView(p: UsageReportProfile): z.infer<typeof usageReportProfileView> {
+  return { id: null, name: p.name, kind: USAGE_KIND_WIRE[p.kind], builtIn: true, created: null, updated: null };
+}
+
+export const discountRuleView = z
+  .object({
+    kind: z.enum(['freeMinutes', 'freeAmount', 'percentOff']),
+    minutes: z.number().int().optional().meta({ description: 'freeMinutes: call minutes free per invoice' }),
+    amount: amount.optional().meta({ description: 'freeAmount: money off per invoice' }),
+    percent: z.string().optional().meta({ description: 'percentOff: percent off every charge of `type`' }),
+    type: z.string().optional().meta({ description: 'freeAmount, percentOff: the charge type (calls, recurring, oneOff…)' }),
+    destinations: z.array(z.string()).optional().meta({ description: 'freeMinutes, freeAmount on calls: only destinations beginning with these' }),
+    description: z.string().optional().meta({ description: 'The line on the bill' }),
+  })
+  .meta({ id: 'DiscountRule' });
+
+export const discountPlanView = z
+  .object({ id: idString, name: z.string(), rules: z.array(discountRuleView), created: z.string(), updated: z.string() })
+  .meta({ id: 'DiscountPlan' });
+
+export function toDiscountPlanView(p: DiscountPlanRow): z.infer<typeof discountPlanView> {
+  return { id: String(p.id), name: p.name, rules: p.rules as z.infer<typeof discountRuleView>[], created: p.created_at.toISOString(), updated: p.updated_at.toISOString() };
 }

@@ -28,6 +28,13 @@ const updateBody = z
     address: postalAddress.nullish(),
     peakStart: z.string().max(5).optional().meta({ description: 'Peak band start, local "HH:MM" (default 08:00)' }),
     peakEnd: z.string().max(5).optional().meta({ description: 'Peak band end, local "HH:MM" (default 18:00)' }),
+    paymentDetails: z.string().max(2000).nullish().meta({ description: 'Bank or payment details printed on every bill; null clears' }),
+    emailFrom: z.string().max(254).nullish().meta({ description: "From address of invoice emails; null: the account's email" }),
+    defaultBillStyle: z.string().max(100).optional().meta({ description: 'A bill style name (Full, Itemised, Summary or your own); 400703 if unknown' }),
+    lateFee: amountInput.nullish().meta({ description: 'Fixed fee once per overdue invoice; null or 0: none' }),
+    interestRate: amountInput.nullish().meta({ description: 'Interest on overdue balances, percent a year (0 to 100); null or 0: none' }),
+    lowUsageMinimum: amountInput.nullish().meta({ description: 'Minimum spend (net) per invoice; null or 0: none' }),
+    manualBillingFee: amountInput.nullish().meta({ description: 'Fee per invoice for customers with billDelivery post; null or 0: none' }),
   })
   .strict();
 

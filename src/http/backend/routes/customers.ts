@@ -28,6 +28,10 @@ const customerFields = {
   paymentMethod: shortText.nullish(),
   billingAddress: postalAddress.nullish(),
   rateCardID: z.union([z.string().max(20), z.number().int()]).nullish().meta({ description: "Rate card for the customer's calls; null: the account default" }),
+  billDelivery: z.enum(['email', 'post']).optional().meta({ description: "How bills reach the customer (default email); post adds the account's manualBillingFee" }),
+  discountPlanID: z.union([z.string().max(20), z.number().int()]).nullish().meta({ description: 'The discount plan applied to their invoices; null: none' }),
+  customerReference: shortText.nullish().meta({ description: 'Printed on their bills' }),
+  purchaseOrderNumber: shortText.nullish().meta({ description: "Printed on their bills (an invoice's own purchaseOrderNumber wins)" }),
 };
 const createBody = z.object({ name: shortText, ...customerFields }).strict();
 const updateBody = z.object({ name: shortText.optional(), ...customerFields }).strict();

@@ -1,0 +1,31 @@
+// Names of an account's bill styles, message templates, attachments and usage report profiles: what the
+// `email` action takes (billStyle, message, attachments, invoiceUsageReportCustomerProfileID). Unique in
+// the account without regard to case, and never a built-in's name.
+import type { Executor } from '../context.ts';
+import { DomainError, invalid } from '../shared/errors.ts';
+import { findIdByName } from './settings-repo.ts';
+
+export const MAX_NAME_LENGTH = 100;
+
+export function checkName(value: string, field = 'name'): string {
+  const name = value.trim();
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH) throw invalid(field, `must be 1 to ${MAX_NAME_LENGTH} characters`);
+  if (/[\u0000-\u001f,;]/.test(name)) throw invalid(field, 'must not contain commas, semicolons or control characters');
+  return name;
+}
+
+/** Refuses a name that is built in or taken by another row of the same kind (409). */
+export async function checkNameFree(
+  db: Executor,
+  table: 'bill_styles' | 'message_templates' | 'attachments' | 'usage_report_profiles',
+  accountId: number,
+  name: string,
+  builtIn: readonly string[],
+  exceptId?: number,
+): Promise<void> {
+  if (builtIn.some((b) => b.toLowerCase() === name.toLowerCase())) {
+    throw new DomainError('conflict', `"${name}" is a built-in name (${builtIn.join(', ')}); choose another`);
+  }
+  const existing = await findIdByName(db, table, accountId, name);
+  if (existing !== undefined && existing !== exceptId) throw new DomainError('conflict', `the name "${name}" is already used (id ${existing})`);
+}

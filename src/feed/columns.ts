@@ -1,0 +1,198 @@
+// The feed's columns (document 000, with the names and types of the public call-tracking Transactions API
+// where they apply) and how a stored row becomes their values. Pure: no I/O.
+import type { CallTransactionRow } from '../db/schema-feed.ts';
+import type { CustomDataValue } from './fold.ts';
+import { ZoneTime } from './zone-time.ts';
+
+/** Transaction ids on the wire: 16 digits, zero-padded, so they sort the same as text and as numbers. */
+export const TRANSACTION_ID_DIGITS = 16;
+
+export function formatTransactionId(id: number): string {
+  return String(id).padStart(TRANSACTION_ID_DIGITS, '0');
+}
+
+/** Standard columns in their default order. custom_data is only sent when asked for (JSON and XML). */
+export const STANDARD_COLUMNS = [
+  'transaction_id',
+  'transaction_type',
+  'corrects_transaction_id',
+  'corrected_at',
+  'complete_call_id',
+  'start_time_local',
+  'start_time_xml',
+  'start_time_utc',
+  'start_time_network_timezone',
+  'start_time_network_timezone_xml',
+  'duration',
+  'connect_duration',
+  'calling_phone_number',
+  'destination_phone_number',
+  'call_result_description_detail',
+  'advertiser_payin_localized',
+  'affiliate_payout_localized',
+  'margin_localized',
+  'recording',
+  'notes',
+  'signal_partner_unique_id',
+  'signal_occurred_at',
+  'revenue',
+  'signal_name',
+  'signal_value',
+  'custom_data',
+] as const;
+export type StandardColumn = (typeof STANDARD_COLUMNS)[number];
+
+const STANDARD = new Set<string>(STANDARD_COLUMNS);
+/** Columns of the old style only (a row per signal): left out of the default set of rollup accounts. */
+const LEGACY_ONLY = new Set<string>(['signal_name', 'signal_value']);
+
+export function isStandardColumn(name: string): name is StandardColumn {
+  return STANDARD.has(name);
+}
+
+export function defaultColumns(style: 'rollup' | 'legacy'): string[] {
+  return STANDARD_COLUMNS.filter((c) => c !== 'custom_data' && (style === 'legacy' || !LEGACY_ONLY.has(c)));
+}
+
+const CALL_RESULT: Record<string, string> = { completed: 'Connected', missed: 'No Answer', busy: 'Busy', failed: 'Failed' };
+
+/** The wire name of a custom data type. */
+export const DATA_TYPE_NAMES: Record<string, string> = {
+  shortText: 'Short Text',
+  longText: 'Long Text',
+  category: 'Category',
+  number: 'Number',
+  signal: 'Signal',
+};
+
+/** An amount as the feed shows it: exact, at least two decimals, no trailing zeros beyond them. */
+export function formatFeedAmount(value: string | null): string | null {
+  if (value === null) return null;
+  const [whole, fraction = ''] = value.split('.');
+  const trimmed = fraction.replace(/0+$/, '');
+  return `${whole}.${trimmed.padEnd(2, '0')}`;
+}
+
+/** a - b for decimal strings of at most 6 decimals, exactly (scaled bigints). */
+function subtractAmounts(a: string, b: string): string {
+  const scaled = (v: string) => {
+    const negative = v.startsWith('-');
+    const [w, f = ''] = v.replace(/^[-+]/, '').split('.');
+    const n = BigInt(w!) * 1_000_000n + BigInt(f.padEnd(6, '0').slice(0, 6));
+    return negative ? -n : n;
+  };
+  const d = scaled(a) - scaled(b);
+  const abs = d < 0n ? -d : d;
+  const text = `${abs / 1_000_000n}.${(abs % 1_000_000n).toString().padStart(6, '0')}`;
+  return `${d < 0n ? '-' : ''}${text}`;
+}
+
+export interface NestedCustomData {
+  name: string;
+  partner_name: string;
+  value: unknown;
+  data_type: string;
+  source: string;
+}
+
+function customDataOf(row: CallTransactionRow): Record<string, CustomDataValue> | null {
+  return (row.custom_data as Record<string, CustomDataValue> | null) ?? null;
+}
+
+/** The nested custom_data of a row: one entry per field or signal, by API name. */
+export function nestedCustomData(row: CallTransactionRow): NestedCustomData[] {
+  const data = customDataOf(row);
+  if (!data) return [];
+  return Object.entries(data).map(([name, v]) => ({ name, partner_name: name, value: v.value, data_type: DATA_TYPE_NAMES[v.data_type] ?? v.data_type, source: v.source }));
+}
+
+/** A custom data or signal column's value: a signal is 1 or 0, other data its value; absent: null. */
+function customColumnValue(row: CallTransactionRow, name: string): unknown {
+  const data = customDataOf(row);
+  if (!data) return null;
+  let entry = data[name];
+  if (entry === undefined) {
+    // API names and signal names match without regard to case.
+    const lower = name.toLowerCase();
+    const key = Object.keys(data).find((k) => k.toLowerCase() === lower);
+    if (key === undefined) return null;
+    entry = data[key]!;
+  }
+  if (entry.data_type === 'signal') return entry.value === true ? 1 : entry.value === false ? 0 : null;
+  return entry.value ?? null;
+}
+
+/** Turns stored rows into column values for one request (the key's timezone, the account's current one). */
+export class FeedView {
+  private readonly keyZone: ZoneTime;
+  private readonly networkZone: ZoneTime;
+
+  constructor(
+    keyTimeZone: string,
+    networkTimeZone: string,
+    readonly columns: readonly string[],
+  ) {
+    this.keyZone = new ZoneTime(keyTimeZone);
+    this.networkZone = keyTimeZone === networkTimeZone ? this.keyZone : new ZoneTime(networkTimeZone);
+  }
+
+  value(row: CallTransactionRow, column: string): unknown {
+    const startMs = row.start_time.getTime();
+    switch (column) {
+      case 'transaction_id':
+        return formatTransactionId(row.transaction_id);
+      case 'transaction_type':
+        return row.transaction_type;
+      case 'corrects_transaction_id':
+        return row.corrects_transaction_id === null ? null : formatTransactionId(row.corrects_transaction_id);
+      case 'corrected_at':
+        return row.corrected_at === null ? null : this.keyZone.local(row.corrected_at.getTime());
+      case 'complete_call_id':
+        return row.complete_call_id;
+      case 'start_time_local':
+        return this.keyZone.local(startMs);
+      case 'start_time_xml':
+        return this.keyZone.xml(startMs);
+      case 'start_time_utc':
+        return startMs;
+      case 'start_time_network_timezone':
+        return this.networkZone.local(startMs);
+      case 'start_time_network_timezone_xml':
+        return this.networkZone.xml(startMs);
+      case 'duration':
+        return row.duration_s;
+      case 'connect_duration':
+        return row.connect_duration_s;
+      case 'calling_phone_number':
+        return row.calling_phone_number;
+      case 'destination_phone_number':
+        return row.destination_phone_number;
+      case 'call_result_description_detail':
+        return CALL_RESULT[row.call_status] ?? row.call_status;
+      case 'advertiser_payin_localized':
+        return formatFeedAmount(row.payin);
+      case 'affiliate_payout_localized':
+        return formatFeedAmount(row.payout);
+      case 'margin_localized':
+        return row.payin === null ? null : formatFeedAmount(subtractAmounts(row.payin, row.payout ?? '0'));
+      case 'recording':
+        return row.recording_url;
+      case 'notes':
+        return row.notes;
+      case 'signal_partner_unique_id':
+        return row.partner_unique_id;
+      case 'signal_occurred_at':
+        return row.occurred_at === null ? null : Math.floor(row.occurred_at.getTime() / 1000);
+      case 'revenue':
+        return formatFeedAmount(row.revenue);
+      case 'signal_name':
+        return row.signal_name;
+      case 'signal_value':
+        return row.signal_value;
+      case 'custom_data':
+        return nestedCustomData(row);
+      default:
+        return customColumnValue(row, column);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// The feed's three formats: a JSON array of objects, CSV with a header row (RFC 4180 quoting; the
+// separators of the call-tracking Transactions API can be chosen), and an XML document with an array of
+// Transaction elements. custom_data (nested) exists in JSON and XML only. Pure: no I/O.
+import type { CallTransactionRow } from '../db/schema-feed.ts';
+import type { FeedView, NestedCustomData } from './columns.ts';
+
+export type FeedFormat = 'json' | 'csv' | 'xml';
+
+export const CONTENT_TYPES: Record<FeedFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+};
+
+export interface CsvOptions {
+  separator: string;
+  rowSeparator: string;
+  header: boolean;
+  forceQuotes: boolean;
+}
+
+export const DEFAULT_CSV: CsvOptions = { separator: ',', rowSeparator: '\n', header: true, forceQuotes: false };
+
+export function renderJson(view: FeedView, rows: readonly CallTransactionRow[]): string {
+  const out = new Array<Record<string, unknown>>(rows.length);
+  const columns = view.columns;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const record: Record<string, unknown> = {};
+    for (const column of columns) record[column] = view.value(row, column);
+    out[i] = record;
+  }
+  return JSON.stringify(out);
+}
+
+/** One CSV field: quoted when it holds the separator, a quote or a line break (or always), quotes doubled. */
+export function csvField(value: unknown, options: CsvOptions): string {
+  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : String(value);
+  const needsQuotes =
+    options.forceQuotes || text.includes(options.separator) || text.includes('"') || text.includes('\n') || text.includes('\r') || /^\s|\s$/.test(text);
+  return needsQuotes ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function renderCsv(view: FeedView, rows: readonly CallTransactionRow[], options: CsvOptions): string {
+  const columns = view.columns.filter((c) => c !== 'custom_data');
+  const lines: string[] = [];
+  if (options.header) lines.push(columns.map((c) => csvField(c, options)).join(options.separator));
+  for (const row of rows) lines.push(columns.map((c) => csvField(view.value(row, c), options)).join(options.separator));
+  return lines.length === 0 ? '' : lines.join(options.rowSeparator) + options.rowSeparator;
+}
+
+// XML 1.0 cannot carry most control characters at all, even escaped: they become U+FFFD.
+// eslint-disable-next-line no-control-regex
+const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+export function xmlText(value: string): string {
+  return value.replace(XML_FORBIDDEN, '\uFFFD').replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+}
+
+/** Element names the feed may use as they are; any other column is <column name="…">. */
+const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,199}$/;
+
+function xmlScalar(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return xmlText(typeof value === 'string' ? value : String(value));
+}
+
+function xmlElement(name: string, value: unknown): string {
+  const open = XML_NAME.test(name) && !/^xml/i.test(name) ? name : undefined;
+  if (Array.isArray(value)) {
+    const items = (value as NestedCustomData[])
+      .map((d) => `<field>${xmlElement('name', d.name)}${xmlElement('partner_name', d.partner_name)}${xmlElement('value', d.value)}${xmlElement('data_type', d.data_type)}${xmlElement('source', d.source)}</field>`)
+      .join('');
+    if (open) return items === '' ? `<${open}/>` : `<${open}>${items}</${open}>`;
+    return items === '' ? `<column name="${xmlText(name)}"/>` : `<column name="${xmlText(name)}">${items}</column>`;
+  }
+  const text = xmlScalar(value);
+  if (open) return text === '' ? `<${open}/>` : `<${open}>${text}</${open}>`;
+  return text === '' ? `<column name="${xmlText(name)}"/>` : `<column name="${xmlText(name)}">${text}</column>`;
+}
+
+export function renderXml(view: FeedView, rows: readonly CallTransactionRow[]): string {
+  const parts: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n<Transactions>'];
+  for (const row of rows) {
+    let element = '<Transaction>';
+    for (const column of view.columns) element += xmlElement(column, view.value(row, column));
+    parts.push(`${element}</Transaction>`);
+  }
+  parts.push('</Transactions>\n');
+  return parts.join('\n');
+}

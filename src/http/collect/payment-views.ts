@@ -1,0 +1,136 @@
+// Payments, refunds, attempts and SMS as the collections surface shows them (ids are numbers, times UTC
+// "YYYY-MM-DD HH:MM:SS", amounts decimal strings).
+import { z } from 'zod';
+import type { AttemptRow, PaymentRow, RefundRow } from '../../payments/repo.ts';
+import type { SmsMessageRow } from '../../sms/repo.ts';
+import { money } from '../../shared/money.ts';
+import { utcTime } from './views.ts';
+
+export const attemptView = z.object({
+  id: z.number().int(),
+  requestId: z.number().int().nullable(),
+  invoiceId: z.number().int().nullable(),
+  amount: z.string(),
+  currency: z.string(),
+  outcome: z.enum(['approved', 'declined']),
+  declineReason: z.string().nullable(),
+  gateway: z.string(),
+  gatewayReference: z.string().nullable(),
+  cardLast4: z.string().nullable(),
+  cardBrand: z.string().nullable(),
+  paymentId: z.number().int().nullable(),
+  instalmentPlanId: z.number().int().nullable(),
+  instalmentNumber: z.number().int().nullable(),
+  created: z.string(),
+});
+
+export function toAttemptView(a: AttemptRow): z.infer<typeof attemptView> {
+  const n = (v: number | null) => (v === null ? null : Number(v));
+  return {
+    id: Number(a.id),
+    requestId: n(a.request_id),
+    invoiceId: n(a.invoice_id),
+    amount: a.amount,
+    currency: a.currency,
+    outcome: a.outcome,
+    declineReason: a.decline_reason,
+    gateway: a.gateway,
+    gatewayReference: a.gateway_reference,
+    cardLast4: a.card_last4,
+    cardBrand: a.card_brand,
+    paymentId: n(a.payment_id),
+    instalmentPlanId: n(a.instalment_plan_id),
+    instalmentNumber: n(a.instalment_seq),
+    created: utcTime(a.created_at)!,
+  };
+}
+
+export const refundView = z.object({
+  id: z.number().int(),
+  paymentId: z.number().int(),
+  amount: z.string(),
+  currency: z.string(),
+  reason: z.string().nullable(),
+  gatewayReference: z.string().nullable(),
+  created: z.string(),
+});
+
+export function toRefundView(r: RefundRow): z.infer<typeof refundView> {
+  return {
+    id: Number(r.id),
+    paymentId: Number(r.payment_id),
+    amount: r.amount,
+    currency: r.currency,
+    reason: r.reason,
+    gatewayReference: r.gateway_reference,
+    created: utcTime(r.created_at)!,
+  };
+}
+
+export const paymentView = z.object({
+  id: z.number().int(),
+  requestId: z.number().int().nullable(),
+  invoiceId: z.number().int().nullable(),
+  amount: z.string(),
+  refundedAmount: z.string(),
+  status: z.enum(['paid', 'partially_refunded', 'refunded']),
+  currency: z.string(),
+  method: z.string(),
+  reference: z.string().nullable(),
+  gateway: z.string().nullable(),
+  gatewayReference: z.string().nullable(),
+  cardLast4: z.string().nullable(),
+  paidAt: z.string(),
+  created: z.string(),
+});
+
+export function paymentStatus(p: PaymentRow): 'paid' | 'partially_refunded' | 'refunded' {
+  const refunded = money(p.refunded_amount);
+  if (!refunded.greaterThan(0)) return 'paid';
+  return refunded.greaterThanOrEqualTo(p.amount) ? 'refunded' : 'partially_refunded';
+}
+
+export function toPaymentView(p: PaymentRow): z.infer<typeof paymentView> {
+  return {
+    id: Number(p.id),
+    requestId: p.request_id === null ? null : Number(p.request_id),
+    invoiceId: p.invoice_id === null ? null : Number(p.invoice_id),
+    amount: p.amount,
+    refundedAmount: p.refunded_amount,
+    status: paymentStatus(p),
+    currency: p.currency,
+    method: p.method,
+    reference: p.reference,
+    gateway: p.gateway,
+    gatewayReference: p.gateway_reference,
+    cardLast4: p.card_last4,
+    paidAt: utcTime(p.paid_at)!,
+    created: utcTime(p.created_at)!,
+  };
+}
+
+export const smsView = z.object({
+  id: z.number().int(),
+  requestId: z.number().int().nullable(),
+  kind: z.string(),
+  to: z.string(),
+  body: z.string(),
+  provider: z.string(),
+  status: z.string(),
+  providerMessageId: z.string().nullable(),
+  created: z.string(),
+});
+
+export function toSmsView(s: SmsMessageRow): z.infer<typeof smsView> {
+  return {
+    id: Number(s.id),
+    requestId: s.request_id === null ? null : Number(s.request_id),
+    kind: s.kind,
+    to: s.to_number,
+    body: s.body,
+    provider: s.provider,
+    status: s.status,
+    providerMessageId: s.provider_message_id,
+    created: utcTime(s.created_at)!,
+  };
+}

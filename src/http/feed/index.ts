@@ -1,0 +1,148 @@
+// The call transactions feed (document 000): GET /api/{version}/networks/transactions/{account_id}.{json|csv|xml}.
+// Its own dialect: snake_case columns, the API key as `Authorization: Bearer KEY`, a bare `Authorization: KEY`
+// (as existing clients of such feeds send it) or the `oauth_token` query parameter, and plain JSON errors
+// {"error": "…"} with 400, 401, 403 or 404 whatever the format asked for.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { authenticate } from '../../api-keys/authenticate.ts';
+import type { Ctx } from '../../context.ts';
+import { MAX_LIMIT, readFeed, type RawQuery } from '../../feed/read-feed.ts';
+import type { FeedFormat } from '../../feed/formats.ts';
+import { DomainError, type ErrorCode } from '../../shared/errors.ts';
+import type { ZodApp } from '../backend/app-type.ts';
+import { classifyError } from '../errors.ts';
+
+export const FEED_PREFIX = '/api';
+
+const MAX_KEY_LENGTH = 200;
+const FILE = /^([1-9]\d{0,15})\.(json|csv|xml)$/;
+const VERSION = /^\d{4}-\d{2}-\d{2}$/;
+
+export function feedStatus(code: ErrorCode): number {
+  switch (code) {
+    case 'unauthenticated':
+      return 401;
+    case 'forbidden':
+    case 'module_not_enabled':
+      return 403;
+    case 'not_found':
+    case 'route_not_found':
+    case 'download_link_expired':
+      return 404;
+    case 'rate_limited':
+      return 429;
+    case 'invoice_not_unsent':
+    case 'invoice_raised':
+    case 'customer_has_invoices':
+    case 'feature_has_billed_charges':
+    case 'phone_number_in_use':
+    case 'account_number_in_use':
+    case 'idempotency_key_reused':
+    case 'idempotency_key_in_progress':
+    case 'conflict':
+      return 409;
+    case 'email_failed':
+    case 'cdr_email_failed':
+    case 'download_link_failed':
+      return 500;
+    case 'invalid_input':
+    case 'malformed_request':
+    case 'missing_parameter':
+    case 'action_unknown':
+    case 'action_failed':
+    case 'recreate_failed':
+    case 'invalid_email_address':
+    case 'unknown_bill_style':
+    case 'unknown_message_template':
+    case 'unknown_attachment':
+    case 'unknown_usage_report_profile':
+    case 'no_cdrs':
+      return 400;
+  }
+}
+
+function feedErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const classified = classifyError(err);
+  if (!classified) {
+    request.log.error({ err }, 'unexpected error');
+    void reply.status(500).type('application/json; charset=utf-8').send({ error: 'An unexpected error occurred; it has been logged' });
+    return;
+  }
+  void reply
+    .status(classified.status ?? feedStatus(classified.error.code))
+    .type('application/json; charset=utf-8')
+    .send({ error: classified.error.message });
+}
+
+/** The API key: `Authorization: Bearer KEY`, `Authorization: KEY`, or `?oauth_token=KEY`. */
+export function feedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && header.trim() !== '') {
+    const text = header.trim();
+    const bearer = /^Bearer\s+(\S+)$/i.exec(text);
+    if (bearer) return bearer[1];
+    const token = /^Token\s+(?:token=)?"?([^"\s]+)"?$/i.exec(text);
+    if (token) return token[1];
+    return /^\S+$/.test(text) ? text : undefined;
+  }
+  const query = request.query as RawQuery | undefined;
+  const fromQuery = query?.oauth_token;
+  const value = Array.isArray(fromQuery) ? fromQuery[0] : fromQuery;
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function feedApi(ctx: Ctx) {
+  return async function feed(app: ZodApp): Promise<void> {
+    app.setErrorHandler(feedErrorHandler);
+    app.setNotFoundHandler((request, reply) =>
+      feedErrorHandler(new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+    );
+
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      const key = feedKey(request);
+      if (key === undefined) throw new DomainError('unauthenticated', 'Send your API key as Authorization: Bearer KEY, Authorization: KEY, or the oauth_token parameter');
+      const principal = key.length > MAX_KEY_LENGTH ? undefined : await authenticate(ctx, key);
+      if (!principal) throw new DomainError('unauthenticated', 'The API key is not valid or has been revoked');
+      request.principal = principal;
+    });
+
+    app.get(
+      '/:version/networks/transactions/:file',
+      {
+        schema: {
+          tags: ['Call transactions feed'],
+          summary: 'The call transactions feed',
+          description: [
+            'Rows of the call feed after `start_after_transaction_id`, in transaction id order: one row when a call is stored, one more for each correction (corrects_transaction_id) and post-call event. `{file}` is `{account_id}.json`, `.csv` or `.xml`; `{version}` is a date such as 2024-01-01 (all versions answer the same).',
+            'Authenticate with `Authorization: Bearer KEY`, `Authorization: KEY` or `oauth_token=KEY`. Times are in the timezone the account had when the key was made; start_time_network_timezone is in its timezone now.',
+            `Poll: keep the last transaction_id you received and ask again with start_after_transaction_id set to it, until a page has fewer rows than the limit (or none). limit: default 1000, at most ${MAX_LIMIT}.`,
+            'from/to: dates (YYYY-MM-DD, inclusive) of the calls\' start in the key\'s timezone, corrections included. transaction_type: call, post_call_event, signal or sale (repeat the parameter, or separate with commas). include_columns / exclude_columns: comma-separated column names, custom data API names and signal names ($invoca_default_columns and $invoca_custom_columns name the sets); custom_data (nested) in JSON and XML only. CSV: column_separator, row_separator, include_header, force_quotes.',
+            'Errors: {"error": "…"} with 400 (a bad parameter), 401 (no or bad key), 404 (another account\'s id, an unknown format).',
+          ].join('\n\n'),
+          params: z.object({ version: z.string(), file: z.string() }),
+          querystring: z.object({
+            start_after_transaction_id: z.string().optional(),
+            limit: z.string().optional(),
+            from: z.string().optional(),
+            to: z.string().optional(),
+            transaction_type: z.union([z.string(), z.array(z.string())]).optional(),
+            include_columns: z.string().optional(),
+            exclude_columns: z.string().optional(),
+            oauth_token: z.string().optional(),
+          }).passthrough(),
+          response: { 200: z.unknown(), 400: z.object({ error: z.string() }), 401: z.object({ error: z.string() }), 404: z.object({ error: z.string() }) },
+        },
+        // The query is read by the use case (repeated and bracketed parameters, exact messages).
+        validatorCompiler: () => () => true,
+      },
+      async (request, reply) => {
+        const { version, file } = request.params as { version: string; file: string };
+        const match = FILE.exec(file);
+        if (!VERSION.test(version) || !match) throw new DomainError('route_not_found', `No feed at ${request.url.split('?')[0]}: use /api/2024-01-01/networks/transactions/{account_id}.json, .csv or .xml`);
+        const principal = request.principal!;
+        const page = await readFeed(ctx, principal, { accountId: Number(match[1]), format: match[2] as FeedFormat, query: request.query as RawQuery });
+        return reply.status(200).type(page.contentType).header('X-Row-Count', String(page.rows)).serializer((x: string) => x).send(page.body);
+      },
+    );
+  };
+}

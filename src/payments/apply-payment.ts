@@ -1,0 +1,121 @@
+// Applies money received to an invoice and/or a payment request, inside the caller's transaction: locks
+// customer -> invoice -> request (the house lock order), refuses more than is outstanding, records the
+// payment, moves the invoice's paid amount and paid date and the request's figures, and emits invoice.paid
+// when the invoice becomes paid.
+import type { Ctx, Executor } from '../context.ts';
+import { findAccount } from '../accounts/repo.ts';
+import { addToRequestPaid, lockRequest, type PaymentRequestRow } from '../collections/repo.ts';
+import type { InvoiceRow } from '../db/schema.ts';
+import type { PaymentMethod } from '../db/schema-collections.ts';
+import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
+import { findInvoice } from '../invoices/repo.ts';
+import { outstanding as invoiceOutstanding } from '../invoices/status.ts';
+import { dateInZone } from '../shared/dates.ts';
+import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { emitInvoicePaidIfSettled } from '../webhooks/invoice-events.ts';
+import { addToInvoicePaid, insertPayment, type PaymentRow } from './repo.ts';
+
+export const PAYMENT_METHODS = ['card', 'bank_transfer', 'cash', 'cheque', 'direct_debit', 'other'] as const satisfies readonly PaymentMethod[];
+
+export interface ApplyPaymentInput {
+  accountId: number;
+  /** The request paid through (its invoice, if any, is paid too). */
+  requestId?: number | undefined;
+  /** The invoice paid (a request's invoice is used when only requestId is given). */
+  invoiceId?: number | undefined;
+  amount: string;
+  method: PaymentMethod;
+  reference?: string | null | undefined;
+  notes?: string | null | undefined;
+  gateway?: string | null | undefined;
+  gatewayReference?: string | null | undefined;
+  cardLast4?: string | null | undefined;
+  attemptId?: number | null | undefined;
+  instalmentPlanId?: number | null | undefined;
+  instalmentSeq?: number | null | undefined;
+  paidAt: Date;
+}
+
+export interface AppliedPayment {
+  payment: PaymentRow;
+  invoice: InvoiceRow | undefined;
+  request: PaymentRequestRow | undefined;
+  /** What is left to pay after this payment. */
+  outstanding: string;
+  invoiceBecamePaid: boolean;
+}
+
+/** Checks an amount entered for a payment: positive, exact to the currency's minor unit. */
+export function paymentAmount(value: string, currency: string, field = 'amount'): string {
+  const digits = currencyMinorDigits(currency);
+  if (!isDecimalString(value, digits) || !money(value).greaterThan(0)) {
+    throw invalid(field, `must be a positive amount with at most ${digits} decimal places, as a string ("25.00")`);
+  }
+  return formatAmount(value, digits);
+}
+
+export async function applyPayment(trx: Executor, ctx: Ctx, input: ApplyPaymentInput): Promise<AppliedPayment> {
+  const account = await findAccount(trx, input.accountId);
+  if (!account) throw notFound('Account', input.accountId);
+  const digits = currencyMinorDigits(account.currency);
+  const amount = paymentAmount(input.amount, account.currency);
+
+  let invoiceId = input.invoiceId;
+  if (invoiceId === undefined && input.requestId !== undefined) {
+    // Read (unlocked) to learn the invoice, so the invoice is locked before the request.
+    const seen = await trx.selectFrom('payment_requests').select('invoice_id').where('account_id', '=', input.accountId).where('id', '=', input.requestId).executeTakeFirst();
+    if (!seen) throw notFound('Payment request', input.requestId);
+    invoiceId = seen.invoice_id ?? undefined;
+  }
+  let before: InvoiceRow | undefined;
+  if (invoiceId !== undefined) {
+    before = await lockInvoiceWithCustomer(trx, input.accountId, invoiceId);
+    if (before.approved_at === null) throw new DomainError('invoice_raised', `invoice ${invoiceId} must be approved before a payment can be recorded`);
+  }
+  let request: PaymentRequestRow | undefined;
+  if (input.requestId !== undefined) {
+    request = await lockRequest(trx, input.accountId, input.requestId);
+    if (!request) throw notFound('Payment request', input.requestId);
+    assert((request.invoice_id ?? undefined) === invoiceId, 'a payment through a request pays the request\'s invoice');
+  }
+
+  const left = before ? money(invoiceOutstanding(before)) : money(request!.amount).minus(request!.paid_amount);
+  if (money(amount).greaterThan(left)) {
+    const what = before ? `invoice ${before.id}` : `payment request ${request!.id}`;
+    const shown = left.isNegative() ? '0' : left.toFixed();
+    throw invalid('amount', `${amount} is more than the ${formatAmount(shown, digits)} outstanding on ${what}`);
+  }
+
+  const payment = await insertPayment(trx, {
+    account_id: input.accountId,
+    request_id: request ? Number(request.id) : null,
+    invoice_id: invoiceId ?? null,
+    attempt_id: input.attemptId ?? null,
+    instalment_plan_id: input.instalmentPlanId ?? null,
+    instalment_seq: input.instalmentSeq ?? null,
+    amount,
+    currency: account.currency,
+    method: input.method,
+    reference: input.reference ?? null,
+    notes: input.notes ?? null,
+    gateway: input.gateway ?? null,
+    gateway_reference: input.gatewayReference ?? null,
+    card_last4: input.cardLast4 ?? null,
+    paid_at: input.paidAt,
+    created_at: ctx.now(),
+  });
+
+  let after: InvoiceRow | undefined;
+  let invoiceBecamePaid = false;
+  if (before) {
+    await addToInvoicePaid(trx, input.accountId, before.id, amount, dateInZone(input.paidAt, account.timezone), ctx.now());
+    after = (await findInvoice(trx, input.accountId, before.id))!;
+    const emitted = await emitInvoicePaidIfSettled(trx, account, before, after, ctx.now());
+    invoiceBecamePaid = money(after.paid_amount).greaterThanOrEqualTo(after.total) && money(before.paid_amount).lessThan(before.total);
+    void emitted;
+  }
+  if (request) await addToRequestPaid(trx, input.accountId, Number(request.id), amount, '0', ctx.now());
+  const remaining = left.minus(amount);
+  return { payment, invoice: after, request, outstanding: formatAmount(remaining, digits), invoiceBecamePaid };
+}

@@ -1,0 +1,48 @@
+// Recording a payment made elsewhere (bank transfer, cash, cheque…) against an invoice, through the backend
+// API. The same rules as a card payment: exact amount, never more than is outstanding.
+import type { Ctx } from '../context.ts';
+import { findCustomer } from '../customers/repo.ts';
+import type { PaymentMethod } from '../db/schema-collections.ts';
+import { parseEmailList } from '../shared/contact.ts';
+import { invalid } from '../shared/errors.ts';
+import { applyPayment, type AppliedPayment } from './apply-payment.ts';
+import { queueReceipts } from './queue-receipts.ts';
+
+export interface RecordPaymentInput {
+  amount: string;
+  method?: PaymentMethod | undefined;
+  reference?: string | undefined;
+  notes?: string | undefined;
+  /** When the money arrived (default: now). */
+  paidAt?: Date | undefined;
+  /** Email a receipt to the customer. */
+  sendReceipt?: boolean | undefined;
+}
+
+export async function recordInvoicePayment(ctx: Ctx, accountId: number, invoiceId: number, input: RecordPaymentInput): Promise<AppliedPayment> {
+  if (input.reference !== undefined && input.reference.length > 200) throw invalid('reference', 'at most 200 characters');
+  if (input.notes !== undefined && input.notes.length > 2000) throw invalid('notes', 'at most 2000 characters');
+  const now = ctx.now();
+  if (input.paidAt && input.paidAt.getTime() > now.getTime() + 86_400_000) throw invalid('paidAt', 'cannot be in the future');
+  const { applied, jobs } = await ctx.db.transaction().execute(async (trx) => {
+    const applied = await applyPayment(trx, ctx, {
+      accountId,
+      invoiceId,
+      amount: input.amount,
+      method: input.method ?? 'bank_transfer',
+      reference: input.reference ?? null,
+      notes: input.notes ?? null,
+      paidAt: input.paidAt ?? now,
+    });
+    let jobs: { accountId: number; id: number }[] = [];
+    if (input.sendReceipt) {
+      const customer = await findCustomer(trx, accountId, applied.invoice!.customer_id);
+      const email = customer?.email ? (parseEmailList(customer.email, 'email')[0] ?? null) : null;
+      if (!email) throw invalid('sendReceipt', 'the customer has no email address to send the receipt to');
+      jobs = await queueReceipts(trx, applied.payment, { email }, now);
+    }
+    return { applied, jobs };
+  });
+  for (const job of jobs) await ctx.services.deliverNow?.(job.accountId, job.id).catch(() => undefined);
+  return applied;
+}

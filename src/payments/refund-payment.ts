@@ -1,0 +1,60 @@
+// Refunds all or part of a payment. Guards first (what is left to refund), then the lock order customer ->
+// invoice -> request -> payment, then a card payment is refunded through its gateway, and the payment, the
+// invoice's paid amount (and paid date) and the request's figures move back in the same transaction.
+import type { Ctx } from '../context.ts';
+import { findAccount } from '../accounts/repo.ts';
+import { addToRequestPaid, lockRequest } from '../collections/repo.ts';
+import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
+import { dateInZone } from '../shared/dates.ts';
+import { DomainError, invalid, notFound } from '../shared/errors.ts';
+import { currencyMinorDigits, formatAmount, money } from '../shared/money.ts';
+import { paymentAmount } from './apply-payment.ts';
+import { addRefundedToPayment, addToInvoicePaid, findPayment, insertRefund, lockPayment, type PaymentRow, type RefundRow } from './repo.ts';
+import { gatewayOf } from './services.ts';
+
+export interface RefundInput {
+  /** Default: all that is left to refund. */
+  amount?: string | undefined;
+  reason?: string | undefined;
+}
+
+export async function refundPayment(ctx: Ctx, accountId: number, paymentId: number, input: RefundInput): Promise<{ refund: RefundRow; payment: PaymentRow }> {
+  const seen = await findPayment(ctx.db, accountId, paymentId);
+  if (!seen) throw notFound('Payment', paymentId);
+  if (input.reason !== undefined && input.reason.length > 500) throw invalid('reason', 'at most 500 characters');
+  const amountAsked = input.amount === undefined ? undefined : paymentAmount(input.amount, seen.currency);
+  return ctx.db.transaction().execute(async (trx) => {
+    const account = (await findAccount(trx, accountId))!;
+    const digits = currencyMinorDigits(seen.currency);
+    if (seen.invoice_id !== null) await lockInvoiceWithCustomer(trx, accountId, Number(seen.invoice_id));
+    if (seen.request_id !== null) await lockRequest(trx, accountId, Number(seen.request_id));
+    const payment = (await lockPayment(trx, accountId, paymentId))!;
+    const left = money(payment.amount).minus(payment.refunded_amount);
+    if (!left.greaterThan(0)) throw new DomainError('conflict', `payment ${paymentId} is already fully refunded`);
+    const amount = amountAsked ?? formatAmount(left, digits);
+    if (money(amount).greaterThan(left)) throw invalid('amount', `${amount} is more than the ${formatAmount(left, digits)} left to refund on payment ${paymentId}`);
+    let gatewayReference: string | null = null;
+    if (payment.method === 'card' && payment.gateway_reference) {
+      const gateway = gatewayOf(ctx);
+      if (payment.gateway !== gateway.name) throw new DomainError('conflict', `payment ${paymentId} was taken by the ${payment.gateway} gateway, which is not configured`);
+      gatewayReference = (await gateway.refund({ reference: payment.gateway_reference, amount, currency: payment.currency })).reference;
+    }
+    const now = ctx.now();
+    const refund = await insertRefund(trx, {
+      account_id: accountId,
+      payment_id: paymentId,
+      request_id: payment.request_id,
+      invoice_id: payment.invoice_id,
+      amount,
+      currency: payment.currency,
+      reason: input.reason ?? null,
+      gateway_reference: gatewayReference,
+      created_at: now,
+    });
+    await addRefundedToPayment(trx, accountId, paymentId, amount);
+    const negative = money(amount).negated().toFixed();
+    if (payment.invoice_id !== null) await addToInvoicePaid(trx, accountId, Number(payment.invoice_id), negative, dateInZone(now, account.timezone), now);
+    if (payment.request_id !== null) await addToRequestPaid(trx, accountId, Number(payment.request_id), negative, amount, now);
+    return { refund, payment: (await findPayment(trx, accountId, paymentId))! };
+  });
+}

@@ -1,0 +1,141 @@
+// The outbox handler that sends one webhook delivery: a signed POST of the event to the subscription's
+// URL. A 2xx answer within the timeout is success; anything else (another status, a redirect, which is
+// never followed, a timeout, a refused connection) is a failed attempt, logged with the answer's status
+// and the start of its body, and retried on the webhook schedule (backoff.ts) until attempts run out.
+import type { Ctx } from '../context.ts';
+import type { JobHandler } from '../outbox/worker.ts';
+import { webhookRetryDelayMs } from './backoff.ts';
+import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
+import { cancelDelivery, loadDeliveryToSend, recordAttempt, WEBHOOK_JOB_KIND } from './repo.ts';
+import { eventBody } from './body.ts';
+
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+/** How much of a receiver's answer is kept in the delivery log. */
+export const RESPONSE_EXCERPT_BYTES = 1024;
+const USER_AGENT = 'Ringbill-Webhooks/1.0';
+
+export interface WebhookHandlerOptions {
+  /** How long a receiver has to answer (headers and body), in milliseconds. Default 10 s. */
+  timeoutMs?: number;
+}
+
+interface HttpOutcome {
+  status: number | null;
+  body: string | null;
+  error: string | null;
+  durationMs: number;
+}
+
+/** Reads at most `limit` bytes of the body, then lets the rest go. */
+async function readExcerpt(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  // Cut on a byte boundary; a split UTF-8 character at the end becomes U+FFFD, which is fine for a log.
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+function describeFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs / 1000} s`;
+  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  if (cause?.code) return `connection failed: ${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  return `request failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpOutcome> {
+  const started = performance.now();
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const excerpt = await readExcerpt(response, RESPONSE_EXCERPT_BYTES);
+    const durationMs = performance.now() - started;
+    if (response.status >= 200 && response.status < 300) return { status: response.status, body: excerpt, error: null, durationMs };
+    const location = response.headers.get('location');
+    const error =
+      response.status >= 300 && response.status < 400
+        ? `redirect to ${location ?? '(no Location)'} not followed: point the webhook at the final URL`
+        : `the receiver answered HTTP ${response.status}`;
+    return { status: response.status, body: excerpt, error, durationMs };
+  } catch (error) {
+    return { status: null, body: null, error: describeFailure(error, timeoutMs), durationMs: performance.now() - started };
+  }
+}
+
+export function createWebhookHandler(options: WebhookHandlerOptions = {}): JobHandler {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+  const handler: JobHandler = async (job, ctx: Ctx) => {
+    const accountId = job.account_id;
+    const loaded = await loadDeliveryToSend(ctx.db, accountId, job.id);
+    // Gone (its subscription was deleted) or already settled (a repeat after a crash): nothing to do.
+    if (!loaded || loaded.delivery.status !== 'pending') return;
+    const { delivery, subscription, event } = loaded;
+    if (!subscription) {
+      await cancelDelivery(ctx.db, accountId, delivery.id, 'the webhook subscription no longer exists');
+      return;
+    }
+    if (!subscription.enabled) {
+      await cancelDelivery(ctx.db, accountId, delivery.id, 'the webhook subscription is disabled');
+      return;
+    }
+
+    const now = ctx.now();
+    const timestamp = Math.floor(now.getTime() / 1000);
+    const body = eventBody(event);
+    const secrets = [subscription.secret];
+    if (subscription.previous_secret && subscription.previous_secret_expires_at && subscription.previous_secret_expires_at > now) {
+      secrets.push(subscription.previous_secret);
+    }
+    const outcome = await post(
+      subscription.url,
+      body,
+      {
+        'content-type': 'application/json',
+        'user-agent': USER_AGENT,
+        [SIGNATURE_HEADER]: signatureHeader(secrets, timestamp, body),
+        [EVENT_ID_HEADER]: event.public_id,
+        [EVENT_TYPE_HEADER]: event.type,
+        [DELIVERY_ID_HEADER]: String(delivery.id),
+      },
+      timeoutMs,
+    );
+
+    const succeeded = outcome.error === null;
+    const lastAttempt = job.attempts + 1 >= job.max_attempts;
+    const attemptedAt = ctx.now();
+    await recordAttempt(ctx.db, accountId, delivery.id, {
+      attemptedAt,
+      responseStatus: outcome.status,
+      responseBody: outcome.body,
+      error: outcome.error,
+      durationMs: outcome.durationMs,
+      status: succeeded ? 'succeeded' : lastAttempt ? 'failed' : 'pending',
+      // The worker schedules the retry with the same function (handler.retryDelayMs below).
+      nextAttemptAt: succeeded || lastAttempt ? null : new Date(attemptedAt.getTime() + webhookRetryDelayMs(job.attempts)),
+    });
+    if (!succeeded) throw new Error(outcome.error ?? 'delivery failed');
+  };
+  handler.retryDelayMs = webhookRetryDelayMs;
+  // Deliveries go out side by side: one slow receiver does not hold up the others (or the email jobs).
+  handler.concurrent = true;
+  return handler;
+}
+
+export const WEBHOOK_JOB_HANDLERS: Record<string, JobHandler> = {
+  [WEBHOOK_JOB_KIND]: createWebhookHandler(),
+};

@@ -1,0 +1,130 @@
+// The feed's wire pieces (src/feed): zone times, amounts, transaction ids, CSV quoting checked with a real
+// CSV parser, XML checked with a real XML parser.
+import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
+import { FeedView, formatFeedAmount, formatTransactionId } from '../../src/feed/columns.ts';
+import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml } from '../../src/feed/formats.ts';
+import { ZoneTime } from '../../src/feed/zone-time.ts';
+
+function row(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
+  return {
+    account_id: 1,
+    transaction_id: 42,
+    transaction_type: 'call',
+    call_id: 7,
+    complete_call_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    corrects_transaction_id: null,
+    corrected_at: null,
+    start_time: new Date('2024-07-01T12:00:00Z'),
+    duration_s: 125,
+    connect_duration_s: 125,
+    calling_phone_number: '+15550001111',
+    destination_phone_number: '+15551234567',
+    call_status: 'completed',
+    payin: '0.030000',
+    payout: '0.010000',
+    recording_url: null,
+    notes: null,
+    custom_data: null,
+    partner_unique_id: null,
+    occurred_at: null,
+    revenue: null,
+    signal_name: null,
+    signal_value: null,
+    created_at: new Date(),
+    ...overrides,
+  };
+}
+
+describe('zone times', () => {
+  it('writes local time with its offset, across daylight saving changes', () => {
+    const la = new ZoneTime('America/Los_Angeles');
+    expect(la.local(Date.parse('2024-07-01T12:00:00Z'))).toBe('2024-07-01 05:00:00 -07:00');
+    expect(la.local(Date.parse('2024-01-01T12:00:00Z'))).toBe('2024-01-01 04:00:00 -08:00');
+    expect(la.xml(Date.parse('2024-03-10T09:59:59Z'))).toBe('2024-03-10T01:59:59-08:00');
+    expect(la.xml(Date.parse('2024-03-10T10:00:00Z'))).toBe('2024-03-10T03:00:00-07:00');
+    expect(new ZoneTime('Asia/Kolkata').local(Date.parse('2024-07-01T12:00:00Z'))).toBe('2024-07-01 17:30:00 +05:30');
+    expect(new ZoneTime('UTC').xml(0)).toBe('1970-01-01T00:00:00+00:00');
+  });
+
+  it('agrees with Intl for any instant', () => {
+    const zones = ['Europe/London', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.parse('2000-01-01'), max: Date.parse('2040-01-01') }), (zone, ms) => {
+        const text = new ZoneTime(zone).xml(ms);
+        const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)([+-])(\d\d):(\d\d)$/.exec(text)!;
+        const offset = (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
+        const back = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) - offset * 60_000;
+        expect(back).toBe(Math.floor(ms / 1000) * 1000);
+        const intlDay = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+        expect(text.slice(0, 10)).toBe(intlDay);
+      }),
+    );
+  });
+});
+
+describe('values', () => {
+  it('amounts are exact with at least two decimals; ids are 16 digits', () => {
+    expect(formatFeedAmount('0.030000')).toBe('0.03');
+    expect(formatFeedAmount('0.123400')).toBe('0.1234');
+    expect(formatFeedAmount('-12.000000')).toBe('-12.00');
+    expect(formatFeedAmount(null)).toBeNull();
+    expect(formatTransactionId(42)).toBe('0000000000000042');
+    const view = new FeedView('UTC', 'UTC', ['margin_localized', 'duration', 'start_time_utc']);
+    expect(view.value(row(), 'margin_localized')).toBe('0.02');
+    expect(view.value(row(), 'duration')).toBe(125);
+    expect(view.value(row(), 'start_time_utc')).toBe(Date.parse('2024-07-01T12:00:00Z'));
+  });
+});
+
+describe('formats', () => {
+  const nasty = fc.string({ unit: 'binary', maxLength: 40 });
+
+  it('CSV: any text survives a round trip through csv-parse', () => {
+    fc.assert(
+      fc.property(nasty, nasty, fc.constantFrom(',', '|', '\t', ';'), fc.constantFrom('\n', '\r\n'), fc.boolean(), (notes, number, separator, rowSeparator, forceQuotes) => {
+        const view = new FeedView('UTC', 'UTC', ['transaction_id', 'notes', 'calling_phone_number', 'duration']);
+        const options = { separator, rowSeparator, header: true, forceQuotes };
+        const text = renderCsv(view, [row({ notes, calling_phone_number: number }), row({ transaction_id: 43, duration_s: null })], options);
+        const records = parse(text, { delimiter: separator, record_delimiter: rowSeparator, relax_column_count: false }) as string[][];
+        expect(records).toEqual([
+          ['transaction_id', 'notes', 'calling_phone_number', 'duration'],
+          ['0000000000000042', notes, number, '125'],
+          ['0000000000000043', '', '+15550001111', ''],
+        ]);
+      }),
+      { numRuns: 300 },
+    );
+    expect(csvField('a,b', DEFAULT_CSV)).toBe('"a,b"');
+    expect(csvField('say "hi"', DEFAULT_CSV)).toBe('"say ""hi"""');
+  });
+
+  it('XML: well-formed whatever the text, with nested custom data and odd column names', () => {
+    fc.assert(
+      fc.property(nasty, (notes) => {
+        const view = new FeedView('UTC', 'UTC', ['transaction_id', 'notes', 'custom_data', 'Purchase Made', 'gclid']);
+        const data = { 'Purchase Made': { value: true, data_type: 'signal', source: 'Api' }, gclid: { value: notes, data_type: 'shortText', source: 'Api' } };
+        const xml = renderXml(view, [row({ notes, custom_data: data })]);
+        expect(XMLValidator.validate(xml)).toBe(true);
+        const parsed = new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: false }).parse(xml);
+        const t = parsed.Transactions.Transaction;
+        expect(t.transaction_id).toBe('0000000000000042');
+        expect(t.custom_data.field).toHaveLength(2);
+        expect(t.column['#text']).toBe('1');
+        expect(t.column['@_name']).toBe('Purchase Made');
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('JSON: an array of objects with typed values and nested custom data', () => {
+    const view = new FeedView('UTC', 'UTC', ['transaction_id', 'duration', 'custom_data', 'Quote']);
+    const body = JSON.parse(renderJson(view, [row({ custom_data: { Quote: { value: false, data_type: 'signal', source: 'AI' } } })]));
+    expect(body).toEqual([
+      { transaction_id: '0000000000000042', duration: 125, custom_data: [{ name: 'Quote', partner_name: 'Quote', value: false, data_type: 'Signal', source: 'AI' }], Quote: 0 },
+    ]);
+  });
+});
