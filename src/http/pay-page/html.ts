@@ -46,8 +46,8 @@ header .merchant{font-weight:600;font-size:1.05rem}
 h1{font-size:1.35rem;margin:.25rem 0 1rem}
 h2{font-size:1.1rem;margin:0 0 .75rem}
 .card{background:#fff;border-radius:12px;padding:1rem;margin:0 0 1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-dl{display:grid;grid-template-columns:auto 1fr;gap:.35rem 1rem;margin:0}
-dt{color:#5b6475}dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}
+dl{display:grid;grid-template-columns:auto minmax(0,1fr);gap:.35rem 1rem;margin:0}
+dt{color:#5b6475}dd{margin:0;text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 .due{margin-top:.75rem}.due dd,.due dt{font-weight:700;color:#1d2330;font-size:1.1rem}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 input,select{width:100%;font:inherit;padding:.7rem .75rem;border:1px solid #c5cbd6;border-radius:8px;background:#fff;min-height:2.9rem}
@@ -74,6 +74,8 @@ footer{color:#7a8394;font-size:.8rem;text-align:center;padding:1rem 0}
 // amount only when "pay part" is chosen. The page works without it.
 const SCRIPT = `
 document.querySelectorAll('form[data-once]').forEach(function(f){f.addEventListener('submit',function(){var b=f.querySelector('button[type=submit]');if(b){setTimeout(function(){b.disabled=true;b.textContent='Processing…';},0);}});});
+var freq=document.getElementById('frequency'),count=document.getElementById('instalments');
+if(freq&&count){var limit=function(){var o=freq.options[freq.selectedIndex],max=Number(o&&o.getAttribute('data-max'))||Infinity;Array.prototype.forEach.call(count.options,function(c){c.hidden=c.disabled=Number(c.value)>max;});if(count.options[count.selectedIndex].disabled){count.value=String(Math.min(max,Number(count.value)));}};freq.addEventListener('change',limit);limit();}
 var part=document.getElementById('part-amount');
 if(part){var sync=function(){var c=document.querySelector('input[name=option]:checked');part.hidden=!(c&&c.value==='part');};document.querySelectorAll('input[name=option]').forEach(function(r){r.addEventListener('change',sync);});sync();}
 `;
@@ -93,7 +95,7 @@ export function layout(options: { title: string; nonce: string; merchant?: strin
 <main>
 ${options.merchant ? `<header><div class="merchant">${h(options.merchant)}</div></header>` : ''}
 ${options.body}
-<footer>Secure payment page · card details go straight to the payment gateway and are never stored</footer>
+<footer>Secure payment page · card numbers are passed to the payment gateway and never stored here</footer>
 </main>
 <script nonce="${h(options.nonce)}">${SCRIPT}</script>
 </body>
@@ -231,14 +233,14 @@ ${cardFields(form.cardName)}
     body: `<h1>${view.activePlan ? 'Your instalment plan' : 'Make a payment'}</h1>
 ${summary(view)}
 ${sections.join('\n')}
-<p class="muted">This link can be used until ${h(view.expiresOn)}.</p>`,
+${view.activePlan ? '' : `<p class="muted">This link can be used until ${h(view.expiresOn)}.</p>`}`,
   });
 }
 
 function planOfferSection(view: PageView, offer: PlanOffer, error: string | undefined): string {
   const options = offer.frequencies
     .filter((f) => (offer.maxCounts[f] ?? 0) >= 2)
-    .map((f) => `<option value="${f}">${FREQUENCY_LABEL[f]} (up to ${offer.maxCounts[f]} instalments)</option>`)
+    .map((f) => `<option value="${f}" data-max="${h(offer.maxCounts[f])}">${FREQUENCY_LABEL[f]} (up to ${offer.maxCounts[f]} instalments)</option>`)
     .join('');
   if (options === '') return '';
   const most = Math.max(...offer.frequencies.map((f) => offer.maxCounts[f] ?? 0));
@@ -329,7 +331,7 @@ ${payable}`;
 }
 
 export function confirmationPage(
-  view: { merchant: string; currency: string },
+  view: { merchant: string; currency: string; token?: string },
   nonce: string,
   paid: { amount: string; reference: string; cardLast4: string | null; outstanding: string; receiptTo: string[]; plan?: { next: { dueDate: string; amount: string } | null } },
 ): string {
@@ -346,6 +348,7 @@ export function confirmationPage(
 <dt>Amount paid</dt><dd data-field="amountPaid">${money(paid.amount)}</dd>
 <dt>Reference</dt><dd data-field="reference">${h(paid.reference)}</dd>
 <dt>Still to pay</dt><dd data-field="outstanding">${money(paid.outstanding)}</dd>
-</dl>${next}${receipt}</section>`,
+</dl>${next}${receipt}</section>
+${view.token && !/^0(\.0+)?$/.test(paid.outstanding) ? `<a class="button" href="${h(tokenPath(view.token))}">Back to the payment page</a>` : ''}`,
   });
 }

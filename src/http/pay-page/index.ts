@@ -242,7 +242,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
         plan: found.plan ? { next: next ? { dueDate: next.due_date, amount: fmt(next.amount) } : null } : undefined,
       };
       if (wantsJson(request)) return secure(reply).send({ paymentId: Number(payment.id), ...paid });
-      return sendHtml(reply, 200, (nonce) => confirmationPage({ merchant: found.account.name, currency: found.account.currency }, nonce, paid));
+      return sendHtml(reply, 200, (nonce) => confirmationPage({ merchant: found.account.name, currency: found.account.currency, token }, nonce, paid));
     });
 
     app.get<{ Params: { token: string }; Querystring: Record<string, unknown> }>('/pay/:token/plan', { schema: { hide: true } }, async (request, reply) => {
