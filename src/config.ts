@@ -1,5 +1,7 @@
 // Configuration comes from the environment (twelve-factor), with defaults that run on a fresh machine.
 import { resolve } from 'node:path';
+import { DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS } from './collections/create-request.ts';
+import type { HttpSmsOptions } from './sms/provider.ts';
 
 export interface Config {
   /** HTTP port (PORT, default 8080). */
@@ -18,6 +20,10 @@ export interface Config {
   publicUrl: string | undefined;
   /** Where email goes (SMTP_URL, e.g. smtp://user:pass@smtp.example.com:587); unset: .eml files in the data folder. */
   smtpUrl: string | undefined;
+  /** An HTTP SMS gateway (SMS_URL, SMS_FROM, SMS_USERNAME, SMS_PASSWORD, SMS_TOKEN); unset: SMS are recorded only. */
+  sms: HttpSmsOptions | undefined;
+  /** Days a payment link works when a request does not say (COLLECT_LINK_EXPIRY_DAYS, default 30, 1 to 366). */
+  collectLinkExpiryDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -31,6 +37,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
     throw new Error(`PUBLIC_URL must be an http(s) URL such as https://billing.example.com, not "${publicUrl}"`);
   }
+  const smsUrl = env.SMS_URL || undefined;
+  if (smsUrl !== undefined && !/^https?:\/\/\S+$/.test(smsUrl)) throw new Error(`SMS_URL must be an http(s) URL, not "${smsUrl}"`);
+  const collectLinkExpiryDays = env.COLLECT_LINK_EXPIRY_DAYS ? Number(env.COLLECT_LINK_EXPIRY_DAYS) : DEFAULT_EXPIRY_DAYS;
+  if (!Number.isInteger(collectLinkExpiryDays) || collectLinkExpiryDays < 1 || collectLinkExpiryDays > MAX_EXPIRY_DAYS) {
+    throw new Error(`COLLECT_LINK_EXPIRY_DAYS must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, not "${env.COLLECT_LINK_EXPIRY_DAYS}"`);
+  }
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -40,5 +52,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute,
     publicUrl,
     smtpUrl: env.SMTP_URL || undefined,
+    sms: smsUrl
+      ? {
+          url: smsUrl,
+          from: env.SMS_FROM || undefined,
+          username: env.SMS_USERNAME || undefined,
+          password: env.SMS_PASSWORD || undefined,
+          token: env.SMS_TOKEN || undefined,
+        }
+      : undefined,
+    collectLinkExpiryDays,
   };
 }

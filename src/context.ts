@@ -12,7 +12,7 @@ export interface Services {
   mailer: Mailer;
   /** Attempts a queued job at once (set when an outbox worker runs in this process). */
   deliverNow?: (accountId: number, jobId: number) => Promise<{ delivered: boolean; error?: string } | undefined>;
-  /** Where SMS goes (default: SMS_URL from the environment, else the local provider; see src/sms/provider.ts). */
+  /** Where SMS goes (the server sets it from SMS_URL; default: the local provider, see src/sms/provider.ts). */
   sms?: SmsProvider;
   /** The card payment gateway (default: the built-in test gateway, src/payments/gateway.ts). */
   gateway?: PaymentGateway;

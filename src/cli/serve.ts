@@ -5,6 +5,7 @@ import { openConfiguredDatabase } from '../db/open.ts';
 import { buildServer } from '../http/server.ts';
 import { startControlServer } from './control.ts';
 import { createMailer } from '../delivery/mailer.ts';
+import { createHttpSmsProvider } from '../sms/provider.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
 import { PlanScheduler } from '../payments/plan-scheduler.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
@@ -12,7 +13,10 @@ import { JOB_HANDLERS } from '../jobs.ts';
 /** Opens the database, applies migrations and serves the API until SIGINT or SIGTERM. */
 export async function serve(config: Config, overrides: { port?: number; host?: string }): Promise<void> {
   const database = await openConfiguredDatabase(config, { migrate: true });
-  const ctx = createCtx(database, undefined, { mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }) });
+  const ctx = createCtx(database, undefined, {
+    mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
+    ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
+  });
   // Side effects queued in the outbox are delivered by this process, with retries; a restart resumes them.
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
   ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
@@ -20,6 +24,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     logger: { level: config.logLevel },
     rateLimitPerMinute: config.rateLimitPerMinute,
     publicUrl: config.publicUrl,
+    collectLinkExpiryDays: config.collectLinkExpiryDays,
   });
   let control: Server | undefined;
   try {

@@ -66,13 +66,7 @@ function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function defaultExpiryDays(): number {
-  const configured = process.env.COLLECT_LINK_EXPIRY_DAYS;
-  const days = configured ? Number(configured) : DEFAULT_EXPIRY_DAYS;
-  return Number.isInteger(days) && days >= 1 && days <= MAX_EXPIRY_DAYS ? days : DEFAULT_EXPIRY_DAYS;
-}
-
-function expiryOf(input: PaymentRequestInput, account: AccountRow, now: Date, at: string): Date {
+function expiryOf(input: PaymentRequestInput, account: AccountRow, now: Date, at: string, defaultDays: number): Date {
   if (input.expiresAt !== undefined && input.expiresInDays !== undefined) throw invalid(`${at}expiresAt`, 'give expiresAt or expiresInDays, not both');
   let expires: Date;
   if (input.expiresAt !== undefined) {
@@ -87,7 +81,7 @@ function expiryOf(input: PaymentRequestInput, account: AccountRow, now: Date, at
     if (expires.getTime() <= now.getTime()) throw invalid(`${at}expiresAt`, 'must be in the future');
     if (expires.getTime() > now.getTime() + MAX_EXPIRY_DAYS * 86_400_000) throw invalid(`${at}expiresAt`, `must be within ${MAX_EXPIRY_DAYS} days`);
   } else {
-    const days = input.expiresInDays ?? defaultExpiryDays();
+    const days = input.expiresInDays ?? defaultDays;
     if (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS) throw invalid(`${at}expiresInDays`, `must be a whole number from 1 to ${MAX_EXPIRY_DAYS}`);
     expires = new Date(now.getTime() + days * 86_400_000);
   }
@@ -108,6 +102,7 @@ async function buildRow(
   at: string,
   now: Date,
   baseUrl: string,
+  defaultExpiryDays: number,
 ): Promise<NewPaymentRequest> {
   const digits = currencyMinorDigits(account.currency);
   let amount: string;
@@ -192,7 +187,7 @@ async function buildRow(
     mobile_number: mobile,
     email,
     channels,
-    expires_at: expiryOf(input, account, now, at),
+    expires_at: expiryOf(input, account, now, at, defaultExpiryDays),
     allow_partial: input.allowPartial ?? true,
     instalment_enabled: instalmentEnabled,
     plan_rate: input.planRate ?? null,
@@ -212,7 +207,7 @@ export async function createPaymentRequests(
   ctx: Ctx,
   accountId: number,
   inputs: PaymentRequestInput[],
-  options: { batch: boolean; baseUrl: string },
+  options: { batch: boolean; baseUrl: string; defaultExpiryDays?: number },
 ): Promise<CreatedRequests> {
   if (inputs.length === 0) throw invalid('requests', 'at least one request');
   if (inputs.length > MAX_BATCH_REQUESTS) throw invalid('requests', `at most ${MAX_BATCH_REQUESTS} requests in one batch`);
@@ -222,7 +217,7 @@ export async function createPaymentRequests(
     if (!account) throw notFound('Account', accountId);
     const rows: NewPaymentRequest[] = [];
     for (const [index, input] of inputs.entries()) {
-      rows.push(await buildRow(trx, account, input, options.batch ? `requests.${index}.` : '', now, options.baseUrl));
+      rows.push(await buildRow(trx, account, input, options.batch ? `requests.${index}.` : '', now, options.baseUrl, options.defaultExpiryDays ?? DEFAULT_EXPIRY_DAYS));
     }
     const batchId = options.batch ? await insertBatch(trx, accountId, rows.length, now) : null;
     const requests = await insertRequests(trx, rows.map((r) => ({ ...r, batch_id: batchId })));

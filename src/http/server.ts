@@ -12,6 +12,7 @@ import { downloadRoutes } from './downloads.ts';
 import { CALLS_API_PREFIX, callsApi, DEFAULT_RATE_LIMIT_PER_MINUTE } from './calls-api/index.ts';
 import { classifyError } from './errors.ts';
 import { FEED_PREFIX, feedApi } from './feed/index.ts';
+import { DEFAULT_EXPIRY_DAYS } from '../collections/create-request.ts';
 import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
 import { payPageRoutes } from './pay-page/index.ts';
 
@@ -23,6 +24,8 @@ export interface ServerOptions {
   rateLimitPerMinute?: number;
   /** The public base URL of this server (PUBLIC_URL), for URLs in responses; default: the request's host. */
   publicUrl?: string;
+  /** Days a payment link works when a request does not say (COLLECT_LINK_EXPIRY_DAYS; default 30). */
+  collectLinkExpiryDays?: number;
 }
 
 const VERSION = '0.1.0';
@@ -92,7 +95,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     callsApi(ctx, { rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, publicUrl: options.publicUrl }),
     { prefix: CALLS_API_PREFIX },
   );
-  await app.register(collectApi(ctx, { publicUrl: options.publicUrl }), { prefix: COLLECT_PREFIX });
+  await app.register(collectApi(ctx, { publicUrl: options.publicUrl, linkExpiryDays: options.collectLinkExpiryDays ?? DEFAULT_EXPIRY_DAYS }), { prefix: COLLECT_PREFIX });
   await app.register(payPageRoutes(ctx));
   await app.register(feedApi(ctx), { prefix: FEED_PREFIX });
   return app;

@@ -81,17 +81,3 @@ export function createHttpSmsProvider(options: HttpSmsOptions): SmsProvider {
     },
   };
 }
-
-/** SMS_URL set: the HTTP provider; else the local one. */
-export function smsProviderFromEnv(env: NodeJS.ProcessEnv): SmsProvider {
-  const url = env.SMS_URL || undefined;
-  if (!url) return createLocalSmsProvider();
-  if (!/^https?:\/\/\S+$/.test(url)) throw new Error(`SMS_URL must be an http(s) URL, not "${url}"`);
-  return createHttpSmsProvider({
-    url,
-    from: env.SMS_FROM || undefined,
-    username: env.SMS_USERNAME || undefined,
-    password: env.SMS_PASSWORD || undefined,
-    token: env.SMS_TOKEN || undefined,
-  });
-}

@@ -2,16 +2,14 @@
 // the message was accepted finds its record and does not send again.
 import type { Ctx } from '../context.ts';
 import { PermanentJobError } from '../outbox/worker.ts';
-import { PermanentSmsError, smsProviderFromEnv, type SmsProvider } from './provider.ts';
+import { createLocalSmsProvider, PermanentSmsError, type SmsProvider } from './provider.ts';
 import { findSmsForJob, insertSms, type SmsMessageRow } from './repo.ts';
 
-let fromEnv: SmsProvider | undefined;
+const local = createLocalSmsProvider();
 
-/** The provider in use: the one the context was given, else SMS_URL from the environment, else local. */
+/** The provider in use: the one the context was given (the server's, from SMS_URL), else the local one. */
 export function smsProvider(ctx: Ctx): SmsProvider {
-  if (ctx.services.sms) return ctx.services.sms;
-  fromEnv ??= smsProviderFromEnv(process.env);
-  return fromEnv;
+  return ctx.services.sms ?? local;
 }
 
 export interface SmsToSend {

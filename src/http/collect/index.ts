@@ -17,6 +17,8 @@ export const COLLECT_PREFIX = '/collect/v1';
 export interface CollectOptions {
   /** PUBLIC_URL: the base of payment links; default: the request's protocol and host. */
   publicUrl: string | undefined;
+  /** Days a payment link works when a request does not say. */
+  linkExpiryDays: number;
 }
 
 export function collectApi(ctx: Ctx, options: CollectOptions) {

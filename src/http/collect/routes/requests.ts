@@ -46,6 +46,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
       const created = await createPaymentRequests(ctx, accountId, [toInput(request.body)], {
         batch: false,
         baseUrl: publicBaseUrl(request, options.publicUrl),
+        defaultExpiryDays: options.linkExpiryDays,
       });
       const row = await getRequest(ctx, accountId, Number(created.requests[0]!.id));
       return reply.status(201).send(toCollectInvoice(row, ctx.now()));
@@ -67,7 +68,11 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
     async (request, reply) => {
       const { accountId } = principalOf(request);
       const inputs = request.body.requests.map((r, i) => toInput(r, `requests.${i}.`));
-      const created = await createPaymentRequests(ctx, accountId, inputs, { batch: true, baseUrl: publicBaseUrl(request, options.publicUrl) });
+      const created = await createPaymentRequests(ctx, accountId, inputs, {
+        batch: true,
+        baseUrl: publicBaseUrl(request, options.publicUrl),
+        defaultExpiryDays: options.linkExpiryDays,
+      });
       const rows = await Promise.all(created.requests.map((r) => getRequest(ctx, accountId, Number(r.id))));
       return reply.status(201).send({ batchId: created.batchId!, requests: rows.map((r) => toCollectInvoice(r, ctx.now())) });
     },
