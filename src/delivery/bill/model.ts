@@ -3,7 +3,7 @@ import type { Executor } from '../../context.ts';
 import type { AccountRow, BillingTransactionRow, CustomerRow, InvoiceRow } from '../../db/schema.ts';
 import { outstanding } from '../../invoices/status.ts';
 import { addDays, dateInZone } from '../../shared/dates.ts';
-import { currencyMinorDigits, formatAmount, formatDecimal, money } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, formatDecimal, money, sum } from '../../shared/money.ts';
 import { TYPE_LABELS, type TransactionType } from '../../transactions/types.ts';
 import type { BillStyle } from '../bill-styles.ts';
 import { invoiceCalls, invoiceLines, MAX_ITEMISED_CALLS } from '../repo.ts';
@@ -64,7 +64,12 @@ export async function buildBillModel(
     byDestination.set(key, entry);
   }
 
+  // By destination, in alphabetical order.
+  const callSummary = style.showCallSummary ? [...byDestination.entries()].sort(([a], [b]) => a.localeCompare(b, 'en')) : [];
+
   const itemised = style.base === 'full' && style.itemiseCalls ? await invoiceCalls(db, account.id, invoice.id, MAX_ITEMISED_CALLS) : { calls: [], total: 0 };
+  // Call charges keep their sub-penny precision; printed with one number of decimals so that they line up.
+  const chargeDecimals = itemised.calls.reduce((d, c) => (c.charge === null ? d : Math.max(d, money(c.charge).decimalPlaces())), digits);
   const contact = [account.email, account.phone, account.vat_number ? `VAT ${account.vat_number}` : null, account.company_number ? `Company ${account.company_number}` : null];
   return {
     styleName: style.name,
@@ -115,18 +120,27 @@ export async function buildBillModel(
       value: m(l.value),
       vatRate: formatDecimal(l.vat_rate),
     })),
-    callSummary: (style.showCallSummary ? [...byDestination.entries()] : []).map(([destination, e]) => ({
+    linesTotal: otherLines.length > 0 ? m(sum(otherLines.map((l) => money(l.value))).toFixed()) : null,
+    callSummary: callSummary.map(([destination, e]) => ({
       destination,
       calls: e.calls,
       minutes: e.minutes,
       charge: m(e.charge.toFixed()),
     })),
+    callSummaryTotal:
+      callSummary.length > 1
+        ? {
+            calls: callSummary.reduce((n, [, e]) => n + e.calls, 0),
+            minutes: callSummary.reduce((n, [, e]) => n + e.minutes, 0),
+            charge: m(sum(callSummary.map(([, e]) => e.charge)).toFixed()),
+          }
+        : null,
     calls: itemised.calls.map((c) => ({
       start: `${dateInZone(c.start_time, account.timezone)} ${c.start_time.toLocaleTimeString('en-GB', { timeZone: account.timezone, hour12: false })}`,
       number: c.direction === 'outbound' ? c.to_number : c.from_number,
       destination: c.destination ?? '',
       duration: duration(c.duration_s),
-      charge: c.charge === null ? '' : formatDecimal(c.charge),
+      charge: c.charge === null ? '' : money(c.charge).toFixed(chargeDecimals),
     })),
     callsNotListed: Math.max(itemised.total - itemised.calls.length, 0),
   };
