@@ -41,7 +41,7 @@ function model(lines: number): BillModel {
       number: '1042',
       invoiceDate: '2026-11-02',
       dueDate: '2026-11-16',
-      period: 'to 2026-10-31',
+      period: '2026-10-31',
       customerReference: 'Surgery phones',
       purchaseOrderNumber: 'PO-7781',
       message: null,

@@ -95,7 +95,7 @@ export async function buildBillModel(
       number: invoice.invoice_number,
       invoiceDate: invoice.invoice_date,
       dueDate: invoice.due_date,
-      period: invoice.cutoff_date ? `to ${addDays(invoice.cutoff_date, -1)}` : null,
+      period: invoice.cutoff_date ? addDays(invoice.cutoff_date, -1) : null,
       customerReference: invoice.customer_reference ?? customer.customer_reference,
       purchaseOrderNumber: invoice.purchase_order_number ?? customer.purchase_order_number,
       message: invoice.invoice_message,

@@ -289,7 +289,7 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
     ['Invoice number', model.invoice.number ?? 'not yet issued'],
     ['Invoice date', model.invoice.invoiceDate],
     ['Due date', model.invoice.dueDate],
-    ['Billing period', model.invoice.period],
+    ['Usage and charges to', model.invoice.period],
     ['Account number', model.customer.accountNumber],
     ['Your reference', model.invoice.customerReference],
     ['Purchase order', model.invoice.purchaseOrderNumber],
