@@ -11,7 +11,7 @@ import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { CustomDataFieldRow, CustomDataType } from '../db/schema-feed.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { isDecimalString } from '../shared/money.ts';
+import { isDecimalString, money } from '../shared/money.ts';
 import type { CustomDataValue } from './fold.ts';
 import { onFeedRows } from './events.ts';
 import { recordCallCorrections } from './record.ts';
@@ -123,12 +123,24 @@ async function resolveCallId(db: Executor, accountId: number, input: CallEventIn
   throw new DomainError('missing_parameter', 'callId: give callId, transactionId or the partnerUniqueId of an earlier event', 'callId');
 }
 
+/** Whether two custom data maps hold the same values (key order ignored at every level: jsonb reorders keys). */
 function sameData(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
-function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+      .map(([k, v]) => [k, canonical(v)]),
+  );
+}
+
+/** Amounts compared by value: NUMERIC(20,6) comes back as "120.000000" for "120.00". */
+function sameAmount(a: string | null, b: string | null): boolean {
+  return a === null || b === null ? a === b : money(a).equals(money(b));
 }
 
 export async function addCallEvent(ctx: Ctx, accountId: number, input: CallEventInput): Promise<CallEventResult> {
@@ -186,7 +198,8 @@ export async function addCallEvent(ctx: Ctx, accountId: number, input: CallEvent
     const before = (event?.custom_data as Record<string, unknown> | undefined) ?? {};
     const merged = { ...before, ...data };
     const revenue = input.revenue ?? event?.revenue ?? null;
-    if (event && sameData(before, merged) && revenue === event.revenue && input.occurredAt === undefined) {
+    const sameTime = input.occurredAt === undefined || input.occurredAt.getTime() === new Date(event?.occurred_at ?? 0).getTime();
+    if (event && sameData(before, merged) && sameAmount(revenue, event.revenue) && sameTime) {
       return { ...base, outcome: 'unchanged' as const, transactionIds: [], correctsTransactionIds: [], created: false };
     }
     const row: EventRowInput = {

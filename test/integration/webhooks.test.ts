@@ -537,9 +537,12 @@ describe('call events from the feed', () => {
     const calls = [1, 2, 3].map((n) => cdr(`wh-${n}`, '+441134960000', `+44207946000${n}`, `2026-10-0${n}T10:00:00Z`, 60 * n));
     await sendCalls(api, calls);
     await h.outbox.runOnce();
+    // Deliveries go out side by side, so they arrive in any order: a receiver puts them in feed order by
+    // data.transaction_id (16 digits, so text order is number order).
+    const inFeedOrder = (received: typeof r.received) => received.map((x) => x.body).sort((a, b) => (a.data.transaction_id < b.data.transaction_id ? -1 : 1));
     expect(r.received.map((x) => x.body.type)).toEqual(['call.completed', 'call.completed', 'call.completed']);
     expect(r.received.every((x) => x.verified)).toBe(true);
-    const completed = r.received.map((x) => x.body.data);
+    const completed = inFeedOrder(r.received).map((x) => x.data);
     expect(completed.map((d) => d.duration)).toEqual([60, 120, 180]);
     expect(completed.map((d) => d.advertiser_payin_localized)).toEqual(['0.01', '0.02', '0.03']);
     for (const d of completed) {
@@ -554,7 +557,8 @@ describe('call events from the feed', () => {
     const rerated = await api.post('/calls/rerate', {});
     expect(rerated.status, rerated.text).toBe(200);
     await h.outbox.runOnce();
-    const corrections = r.received.slice(3).map((x) => x.body);
+    expect(r.received).toHaveLength(6);
+    const corrections = inFeedOrder(r.received.slice(3));
     expect(corrections.map((e) => e.type)).toEqual(['call.corrected', 'call.corrected', 'call.corrected']);
     expect(corrections.map((e) => e.data.corrects_transaction_id)).toEqual(completed.map((d) => d.transaction_id));
     expect(corrections.map((e) => e.data.complete_call_id)).toEqual(completed.map((d) => d.complete_call_id));

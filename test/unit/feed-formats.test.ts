@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
-import { FeedView, formatFeedAmount, formatTransactionId } from '../../src/feed/columns.ts';
+import { Decimal } from 'decimal.js';
+import { FeedView, formatFeedAmount, formatTransactionId, subtractAmounts } from '../../src/feed/columns.ts';
 import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml } from '../../src/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
 
@@ -78,6 +79,26 @@ describe('values', () => {
     expect(view.value(row(), 'duration')).toBe(125);
     expect(view.value(row(), 'start_time_utc')).toBe(Date.parse('2024-07-01T12:00:00Z'));
   });
+
+  const Exact = Decimal.clone({ precision: 60 });
+  it('the margin (pay-in minus payout) is exact for any NUMERIC(20,6) amounts, small or large', () => {
+    expect(subtractAmounts('0.030000', '0.010000')).toBe('0.020000');
+    expect(subtractAmounts('0.010000', '0.030000')).toBe('-0.020000');
+    expect(subtractAmounts('12', '0')).toBe('12.000000');
+    expect(subtractAmounts('99999999999999.999999', '-0.000001')).toBe('100000000000000.000000');
+    const amount = fc
+      .tuple(fc.boolean(), fc.oneof(fc.bigInt({ min: 0n, max: 999_999_999n }), fc.bigInt({ min: 0n, max: 99_999_999_999_999n })), fc.integer({ min: 0, max: 999_999 }), fc.integer({ min: 0, max: 6 }))
+      .map(([negative, whole, fraction, digits]) => {
+        const f = String(fraction).padStart(6, '0').slice(0, digits);
+        return `${negative ? '-' : ''}${whole}${digits > 0 ? `.${f}` : ''}`;
+      });
+    fc.assert(
+      fc.property(amount, amount, (a, b) => {
+        expect(subtractAmounts(a, b)).toBe(new Exact(a).minus(new Exact(b)).toFixed(6).replace(/^-(0\.0+)$/, '$1'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('formats', () => {
@@ -126,5 +147,17 @@ describe('formats', () => {
     expect(body).toEqual([
       { transaction_id: '0000000000000042', duration: 125, custom_data: [{ name: 'Quote', partner_name: 'Quote', value: false, data_type: 'Signal', source: 'AI' }], Quote: 0 },
     ]);
+    expect(renderJson(view, [])).toBe('[]');
+  });
+
+  it('JSON: the page is exactly JSON.stringify of its rows as objects, whatever the text', () => {
+    const view = new FeedView('America/New_York', 'UTC', ['transaction_id', 'notes', 'custom_data', 'gclid', 'margin_localized', 'start_time_local']);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.option(fc.string({ unit: 'binary' })), fc.string({ unit: 'binary' })), { maxLength: 5 }), (texts) => {
+        const rows = texts.map(([notes, gclid], i) => row({ transaction_id: i + 1, notes, custom_data: { gclid: { value: gclid, data_type: 'shortText', source: 'Api' } } }));
+        const objects = rows.map((r) => Object.fromEntries(view.columns.map((c) => [c, view.value(r, c)])));
+        expect(renderJson(view, rows)).toBe(JSON.stringify(objects));
+      }),
+    );
   });
 });
