@@ -1,6 +1,7 @@
 import type { Executor } from '../context.ts';
 import type { CustomerRow, CustomerUpdate, NewCustomer } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { anyId } from '../shared/sql.ts';
 
 export async function insertCustomer(db: Executor, values: NewCustomer): Promise<CustomerRow> {
   return db.insertInto('customers').values(values).returningAll().executeTakeFirstOrThrow();
@@ -32,7 +33,7 @@ export async function lockCustomers(
     .selectFrom('customers')
     .select(['id', 'reverse_charge', 'rate_card_id', 'bill_delivery'])
     .where('account_id', '=', accountId)
-    .where('id', 'in', customerIds)
+    .where('id', '=', anyId(customerIds))
     .orderBy('id')
     .forUpdate()
     .execute();

@@ -3,6 +3,7 @@ import type { DiscountableLine } from './rules.ts';
 import type { TransactionType } from '../transactions/types.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { sql } from 'kysely';
+import { anyId } from '../shared/sql.ts';
 
 export interface DiscountPlanRow {
   account_id: number;
@@ -21,7 +22,7 @@ export async function plansOfCustomers(db: Executor, accountId: number, customer
     .innerJoin('discount_plans as p', (j) => j.onRef('p.account_id', '=', 'c.account_id').onRef('p.id', '=', 'c.discount_plan_id'))
     .select(['c.id', 'p.rules'])
     .where('c.account_id', '=', accountId)
-    .where('c.id', 'in', customerIds)
+    .where('c.id', '=', anyId(customerIds))
     .execute();
   return new Map(rows.map((r) => [r.id, r.rules]));
 }
@@ -34,7 +35,7 @@ export async function discountableLines(db: Executor, accountId: number, invoice
     .selectFrom('billing_transactions')
     .select(['invoice_id', 'transaction_type', 'value', 'vat_rate', 'call_minutes', 'call_destination', 'id'])
     .where('account_id', '=', accountId)
-    .where('invoice_id', 'in', invoiceIds)
+    .where('invoice_id', '=', anyId(invoiceIds))
     .where('origin', 'not in', ['discount', 'fee'])
     .orderBy('id')
     .execute();

@@ -3,6 +3,7 @@ import type { Executor } from '../context.ts';
 import type { FeatureRow, FeatureUpdate, NewFeature } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { anyId } from '../shared/sql.ts';
 
 export async function insertFeature(db: Executor, values: NewFeature): Promise<FeatureRow> {
   return db.insertInto('features').values(values).returningAll().executeTakeFirstOrThrow();
@@ -40,7 +41,7 @@ export async function recurringFeatures(db: Executor, accountId: number, custome
     .selectFrom('features')
     .selectAll()
     .where('account_id', '=', accountId)
-    .where('customer_id', 'in', customerIds)
+    .where('customer_id', '=', anyId(customerIds))
     .where('recurring_value', 'is not', null)
     .orderBy('id')
     .execute();

@@ -5,6 +5,7 @@ import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
 import type { TransactionType } from '../transactions/types.ts';
+import { anyId } from '../shared/sql.ts';
 
 export async function findInvoice(db: Executor, accountId: number, invoiceId: number): Promise<InvoiceRow | undefined> {
   return db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('id', '=', invoiceId).executeTakeFirst();
@@ -26,7 +27,7 @@ export async function findUnsentInvoices(db: Executor, accountId: number, custom
     .selectFrom('invoices')
     .selectAll()
     .where('account_id', '=', accountId)
-    .where('customer_id', 'in', customerIds)
+    .where('customer_id', '=', anyId(customerIds))
     .where('approved_at', 'is', null)
     .execute();
 }

@@ -5,6 +5,7 @@ import type { ChargeGroup } from '../invoices/totals.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { TransactionType } from './types.ts';
+import { anyId } from '../shared/sql.ts';
 
 /** A charge Ringbill generates (a recurring charge, a call summary): only the fields such charges use. */
 export interface GeneratedCharge {
@@ -238,7 +239,7 @@ export async function customersWithQualifyingCharges(db: Executor, accountId: nu
     .select('t.customer_id')
     .distinct()
     .where('t.account_id', '=', accountId)
-    .where('t.customer_id', 'in', customerIds)
+    .where('t.customer_id', '=', anyId(customerIds))
     .where('t.invoice_id', 'is', null)
     .where(ruleColumn(rule), '<', rule.before)
     .execute();
