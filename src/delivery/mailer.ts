@@ -63,7 +63,7 @@ export function createMailer(options: { smtpUrl?: string | undefined; dataDir: s
     async send(mail) {
       const info = await transport.sendMail({ ...mail, attachments: mail.attachments });
       await mkdir(folder, { recursive: true });
-      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`;
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/^<|>$/g, '').replace(/[^\w.-]+/g, '-')}.eml`;
       const path = join(folder, name);
       await writeFile(path, info.message as Buffer);
       return { messageId: info.messageId, accepted: mail.to, rejected: [], path };
