@@ -36,7 +36,7 @@ const BACKEND_PATHS: Record<string, string[]> = {
   [`${P}/calls/rejected`]: ['get'],
   [`${P}/calls/rejected/{id}`]: ['delete'],
   [`${P}/calls/rerate`]: ['post'],
-  [`${P}/calls/{id}`]: ['get'],
+  [`${P}/calls/{id}`]: ['get', 'patch'],
   [`${P}/account/logo`]: ['delete', 'get', 'put'],
   [`${P}/attachments`]: ['get', 'post'],
   [`${P}/attachments/{id}`]: ['delete', 'get', 'put'],
@@ -52,6 +52,26 @@ const BACKEND_PATHS: Record<string, string[]> = {
   [`${P}/transactions/{id}/calls`]: ['get'],
   [`${P}/invoices/{id}/payments`]: ['get', 'post'],
   [`${P}/payments/{id}/refunds`]: ['post'],
+  [`${P}/callEvents`]: ['post'],
+  [`${P}/calls/{id}/events`]: ['post'],
+  [`${P}/calls/{id}/feed`]: ['get'],
+  [`${P}/customDataFields`]: ['get', 'post'],
+  [`${P}/customDataFields/{id}`]: ['delete', 'get', 'patch', 'put'],
+  [`${P}/feedSettings`]: ['get', 'patch'],
+  [`${P}/webhooks`]: ['get', 'post'],
+  [`${P}/webhooks/eventTypes`]: ['get'],
+  [`${P}/webhooks/events`]: ['get'],
+  [`${P}/webhooks/events/{eventId}`]: ['get'],
+  [`${P}/webhooks/events/{eventId}/replay`]: ['post'],
+  [`${P}/webhooks/{id}`]: ['delete', 'get', 'patch'],
+  [`${P}/webhooks/{id}/rotateSecret`]: ['post'],
+  [`${P}/webhooks/{id}/deliveries`]: ['get'],
+  [`${P}/webhooks/{id}/deliveries/{deliveryId}`]: ['get'],
+  [`${P}/webhooks/{id}/deliveries/{deliveryId}/replay`]: ['post'],
+};
+/** The call transactions feed, document 000 (src/http/feed); tested in detail in feed.test.ts. */
+const FEED_PATHS: Record<string, string[]> = {
+  '/api/{version}/networks/transactions/{file}': ['get'],
 };
 /** The calls of an invoice, document 002 (src/http/calls-api/routes/*); tested in detail in calls-api.test.ts. */
 const V1_PATHS: Record<string, string[]> = {
@@ -71,9 +91,17 @@ const COLLECT_PATHS: Record<string, string[]> = {
   '/collect/v1/payments/{id}/refunds': ['post'],
   '/collect/v1/invoices': ['get'],
   '/collect/v1/sms': ['get'],
+  '/collect/v1/plans/{id}': ['get'],
+  '/collect/v1/requests/{id}/plan': ['get'],
 };
 /** Operations whose request body is a file of any type, not JSON. */
-const RAW_BODY_OPERATIONS = ['PUT /v1/calls/{id}/recording', 'PUT /v1/calls/{id}/transcription'];
+const RAW_BODY_OPERATIONS = [
+  'PUT /v1/calls/{id}/recording',
+  'PUT /v1/calls/{id}/transcription',
+  'PUT /backend/api/v1/account/logo',
+  'POST /backend/api/v1/attachments',
+  'PUT /backend/api/v1/attachments/{id}',
+];
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 let doc: any;
@@ -140,7 +168,7 @@ describe('GET /openapi.json', () => {
     const documented = Object.fromEntries(
       Object.entries<any>(doc.paths).map(([path, item]) => [path, Object.keys(item).filter((k) => HTTP_METHODS.includes(k)).sort()]),
     );
-    expect(documented).toStrictEqual({ ...BACKEND_PATHS, ...V1_PATHS, ...COLLECT_PATHS, '/healthz': ['get'] });
+    expect(documented).toStrictEqual({ ...BACKEND_PATHS, ...V1_PATHS, ...FEED_PATHS, ...COLLECT_PATHS, '/healthz': ['get'] });
   });
 
   it('is well formed: responses on every operation, path parameters declared, every $ref resolves', () => {
