@@ -7,7 +7,7 @@ import { recurringFeatures, setBilledUntil } from '../features/repo.ts';
 import { recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
 import { lockCustomers } from '../customers/repo.ts';
 import { assert, invalid } from '../shared/errors.ts';
-import { currencyMinorDigits } from '../shared/money.ts';
+import { currencyMinorDigits, fromMinorUnits } from '../shared/money.ts';
 import {
   attachQualifying,
   customersWithQualifyingCharges,
@@ -20,11 +20,11 @@ import {
   type InclusionRule,
 } from '../transactions/repo.ts';
 import { storedTotalsState } from './recalculate.ts';
-import { findUnsentInvoices, insertUnsentInvoices, invoicesHoldingCharges, saveCompletedInvoices } from './repo.ts';
+import { findUnsentInvoiceTotals, insertUnsentInvoiceTotals, invoicesHoldingCharges, saveCompletedInvoices } from './repo.ts';
 import { customersWithCallsToBill } from '../calls/repo.ts';
 import { summariseCalls } from '../calls/summarise.ts';
 import { type IsoDate, startOfDayInZone } from '../shared/dates.ts';
-import { applyChargeGroups, totalsFromState } from './totals.ts';
+import { applyChargeGroups, netOfState, totalsFromState } from './totals.ts';
 import { customersWithFeesDue, makeExtras, removeExtras } from './extras.ts';
 
 export interface CompleteOptions {
@@ -73,7 +73,7 @@ export async function completeInvoices(
     ? { by: 'transactionDate', before: options.transactionCutoffDate }
     : { by: 'billDate', before: options.cutoffDate };
 
-  const existing = await findUnsentInvoices(trx, accountId, lockedIds);
+  const existing = await findUnsentInvoiceTotals(trx, accountId, lockedIds);
   const invoiceByCustomer = new Map(existing.map((inv) => [inv.customer_id, inv.id]));
 
   await checkIncluded(trx, accountId, lockedIds[0], invoiceByCustomer, options.includeTransactionIds);
@@ -96,7 +96,7 @@ export async function completeInvoices(
       !invoiceByCustomer.has(id) &&
       (options.evenIfEmpty || withCharges.has(id) || dueCustomers.has(id) || options.includeTransactionIds.length > 0),
   );
-  const created = await insertUnsentInvoices(trx, accountId, needInvoice, now);
+  const created = await insertUnsentInvoiceTotals(trx, accountId, needInvoice, now);
   for (const inv of created) invoiceByCustomer.set(inv.customer_id, inv.id);
   const invoiceIds = [...invoiceByCustomer.values()];
 
@@ -134,24 +134,28 @@ export async function completeInvoices(
   // and a run costs the same however many charges its invoices already hold.
   const reverseCharge = new Map(customers.map((c) => [c.id, c.reverse_charge]));
   const stored = new Map([...existing, ...created].map((inv) => [inv.id, inv]));
-  const totalsOf = (invoiceId: number) => {
-    const invoice = stored.get(invoiceId)!;
-    let state = storedTotalsState(invoice, minorDigits);
-    state = applyChargeGroups(state, removedBy.get(invoiceId) ?? [], -1, minorDigits);
-    state = applyChargeGroups(state, addedBy.get(invoiceId) ?? [], 1, minorDigits);
-    return totalsFromState(state, { minorDigits, reverseCharge: reverseCharge.get(invoice.customer_id)! });
-  };
 
   // Discounts and fees, from everything else on the invoice: made again on every completion.
   removed.push(...(await removeExtras(trx, accountId, invoiceIds)));
-  let removedBy = groupByInvoice(removed);
-  let addedBy = groupByInvoice(added);
-  const netBefore = new Map(invoiceIds.map((id) => [id, totalsOf(id).net]));
+  const removedBy = groupByInvoice(removed);
+  const addedBy = groupByInvoice(added);
+  const before = new Map(
+    invoiceIds.map((invoiceId) => {
+      let state = storedTotalsState(stored.get(invoiceId)!, minorDigits);
+      state = applyChargeGroups(state, removedBy.get(invoiceId) ?? [], -1, minorDigits);
+      state = applyChargeGroups(state, addedBy.get(invoiceId) ?? [], 1, minorDigits);
+      return [invoiceId, state];
+    }),
+  );
+  const netBefore = new Map(invoiceIds.map((id) => [id, fromMinorUnits(netOfState(before.get(id)!), minorDigits)]));
   const extras = await makeExtras(trx, account, customers, invoiceByCustomer, netBefore, options.cutoffDate, minorDigits, now);
   await insertGeneratedCharges(trx, extras, now);
+  const extrasBy = groupByInvoice(extras.map(chargeGroup));
   for (const c of extras) added.push(chargeGroup(c));
-  removedBy = groupByInvoice(removed);
-  addedBy = groupByInvoice(added);
+  const totalsOf = (invoiceId: number) => {
+    const state = applyChargeGroups(before.get(invoiceId)!, extrasBy.get(invoiceId) ?? [], 1, minorDigits);
+    return totalsFromState(state, { minorDigits, reverseCharge: reverseCharge.get(stored.get(invoiceId)!.customer_id)! });
+  };
 
   // A run bills only invoices with something on them (see CompleteResult).
   // Invoices that just had charges put on them hold some; the others are looked up.

@@ -2,7 +2,7 @@ import type { Executor } from '../context.ts';
 import type { AccountRow } from '../db/schema.ts';
 import { assert } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../shared/money.ts';
-import { chargeGroups, reverseChargeByInvoice, saveTotals } from './repo.ts';
+import { chargeGroups, type InvoiceTotalsRow, reverseChargeByInvoice, saveTotals } from './repo.ts';
 import { CHARGE_CATEGORIES, type ChargeCategory, computeInvoiceTotals, stateFromStoredTotals, type TotalsState } from './totals.ts';
 import type { InvoiceRow } from '../db/schema.ts';
 
@@ -24,7 +24,7 @@ export async function recalculateInvoices(db: Executor, account: AccountRow, inv
   await saveTotals(db, account.id, totals, now);
 }
 
-const CATEGORY_COLUMNS: Record<ChargeCategory, keyof InvoiceRow> = {
+const CATEGORY_COLUMNS: Record<ChargeCategory, keyof InvoiceTotalsRow> = {
   oneOff: 'charges_one_off',
   recurring: 'charges_recurring',
   calls: 'charges_calls',
@@ -39,7 +39,7 @@ const CATEGORY_COLUMNS: Record<ChargeCategory, keyof InvoiceRow> = {
 };
 
 /** The totals state an invoice's stored totals describe (see TotalsState). */
-export function storedTotalsState(invoice: InvoiceRow, minorDigits: number): TotalsState {
+export function storedTotalsState(invoice: InvoiceTotalsRow, minorDigits: number): TotalsState {
   return stateFromStoredTotals(
     {
       categories: Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, invoice[CATEGORY_COLUMNS[c]] as string])) as Record<ChargeCategory, string>,

@@ -5,7 +5,7 @@
 // rounded half-up to the minor unit once per group. A reverse-charge customer pays no VAT; the VAT that
 // would have been due is reported as invoiceReverseVAT instead.
 import { assert } from '../shared/errors.ts';
-import { divideRoundHalfAway, formatDecimal, fromMinorUnits, money, toMinorUnits } from '../shared/money.ts';
+import { divideRoundHalfAway, formatDecimal, fromMinorUnits, toMinorUnits } from '../shared/money.ts';
 import type { TransactionType } from '../transactions/types.ts';
 
 /** The charges of one invoice, summed by type and VAT rate (what a GROUP BY returns). */
@@ -95,16 +95,27 @@ export function emptyTotalsState(): TotalsState {
   };
 }
 
-const canonicalRates = new Map<string, string>();
+/** Rates seen, by their text as given ("20.0000") and canonical ("20"); a handful recur on every invoice. */
+interface RateInfo {
+  canonical: string;
+  /** The rate in ten-thousandths of a percent (rates have at most 4 decimals), for VAT and for ordering. */
+  scaled: bigint;
+}
+const rates = new Map<string, RateInfo>();
 
-/** "20.0000" -> "20"; cached: a handful of rates recur across every invoice. */
-function canonicalRate(rate: string): string {
-  let canonical = canonicalRates.get(rate);
-  if (canonical === undefined) {
-    canonical = formatDecimal(rate);
-    if (canonicalRates.size < 10_000) canonicalRates.set(rate, canonical);
+function rateInfo(rate: string): RateInfo {
+  let info = rates.get(rate);
+  if (info === undefined) {
+    const canonical = formatDecimal(rate);
+    info = { canonical, scaled: toMinorUnits(canonical, 4) };
+    if (rates.size < 10_000) rates.set(rate, info);
   }
-  return canonical;
+  return info;
+}
+
+/** "20.0000" -> "20". */
+function canonicalRate(rate: string): string {
+  return rateInfo(rate).canonical;
 }
 
 /** Adds (sign 1) or takes away (sign -1) charge groups. Returns a new state. */
@@ -146,6 +157,13 @@ export function stateFromStoredTotals(stored: StoredTotals, minorDigits: number)
   return state;
 }
 
+/** The net amount of a state, in minor units: the sum of its categories. */
+export function netOfState(state: TotalsState): bigint {
+  let net = 0n;
+  for (const c of CHARGE_CATEGORIES) net += state.categories[c];
+  return net;
+}
+
 export function computeInvoiceTotals(groups: readonly ChargeGroup[], options: TotalsOptions): InvoiceTotals {
   return totalsFromState(applyChargeGroups(emptyTotalsState(), groups, 1, options.minorDigits), options);
 }
@@ -155,11 +173,14 @@ export function totalsFromState(state: TotalsState, options: TotalsOptions): Inv
   const digits = options.minorDigits;
   const vatLines = [...state.rateNets.entries()]
     .filter(([, net]) => net !== 0n)
-    .sort(([a], [b]) => money(a).comparedTo(money(b)))
+    .sort(([a], [b]) => {
+      const x = rateInfo(a).scaled;
+      const y = rateInfo(b).scaled;
+      return x < y ? -1 : x > y ? 1 : 0;
+    })
     .map(([rate, net]) => ({ rate, net, vat: vatOn(net, rate) }));
 
-  let net = 0n;
-  for (const c of CHARGE_CATEGORIES) net += state.categories[c];
+  const net = netOfState(state);
   let vatDue = 0n;
   for (const line of vatLines) vatDue += line.vat;
   const vat = options.reverseCharge ? 0n : vatDue;
@@ -190,6 +211,5 @@ const RATE_SCALE = 10_000n;
 
 /** VAT on a net amount (minor units) at a rate in percent: net x rate / 100, rounded half away from zero. */
 export function vatOn(netMinor: bigint, rate: string): bigint {
-  const rateScaled = toMinorUnits(rate, 4);
-  return divideRoundHalfAway(netMinor * rateScaled, 100n * RATE_SCALE);
+  return divideRoundHalfAway(netMinor * rateInfo(rate).scaled, 100n * RATE_SCALE);
 }

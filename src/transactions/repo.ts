@@ -5,7 +5,7 @@ import type { ChargeGroup } from '../invoices/totals.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { TransactionType } from './types.ts';
-import { anyId } from '../shared/sql.ts';
+import { anyId, plainArray } from '../shared/sql.ts';
 
 /** A charge Ringbill generates (a recurring charge, a call summary): only the fields such charges use. */
 export interface GeneratedCharge {
@@ -49,12 +49,12 @@ export async function insertGeneratedCharges(
       case when v.feature_id is null then null else 1 end, v.transaction_date, v.bill_date, v.start_date, v.end_date, v.value,
       v.vat_rate, v.value_carrier, v.call_count, v.call_minutes, v.call_destination, v.source_invoice_id, ${now}, ${now}
     from unnest(
-      ${col((c) => c.accountId)}::bigint[], ${col((c) => c.customerId)}::bigint[], ${col((c) => c.featureId)}::bigint[],
-      ${col((c) => c.invoiceId)}::bigint[], ${col((c) => c.origin)}::text[], ${col((c) => c.type)}::text[],
-      ${col((c) => c.description)}::text[], ${col((c) => c.transactionDate)}::date[], ${col((c) => c.billDate)}::date[],
-      ${col((c) => c.startDate)}::date[], ${col((c) => c.endDate)}::date[], ${col((c) => c.value)}::numeric[],
-      ${col((c) => c.vatRate)}::numeric[], ${col((c) => c.valueCarrier)}::numeric[], ${col((c) => c.callCount)}::integer[],
-      ${col((c) => c.callMinutes)}::bigint[], ${col((c) => c.callDestination)}::text[], ${col((c) => c.sourceInvoiceId ?? null)}::bigint[]
+      ${plainArray(col((c) => c.accountId))}::bigint[], ${plainArray(col((c) => c.customerId))}::bigint[], ${plainArray(col((c) => c.featureId))}::bigint[],
+      ${plainArray(col((c) => c.invoiceId))}::bigint[], ${col((c) => c.origin)}::text[], ${col((c) => c.type)}::text[],
+      ${col((c) => c.description)}::text[], ${plainArray(col((c) => c.transactionDate))}::date[], ${plainArray(col((c) => c.billDate))}::date[],
+      ${plainArray(col((c) => c.startDate))}::date[], ${plainArray(col((c) => c.endDate))}::date[], ${plainArray(col((c) => c.value))}::numeric[],
+      ${plainArray(col((c) => c.vatRate))}::numeric[], ${plainArray(col((c) => c.valueCarrier))}::numeric[], ${plainArray(col((c) => c.callCount))}::integer[],
+      ${plainArray(col((c) => c.callMinutes))}::bigint[], ${col((c) => c.callDestination)}::text[], ${plainArray(col((c) => c.sourceInvoiceId ?? null))}::bigint[]
     ) as v(account_id, customer_id, feature_id, invoice_id, origin, transaction_type, description, transaction_date, bill_date,
            start_date, end_date, value, vat_rate, value_carrier, call_count, call_minutes, call_destination, source_invoice_id)
     returning id, customer_id, feature_id, call_destination, start_date
