@@ -2,7 +2,7 @@
 // Each surface then maps the DomainError to its own wire shape, in one place.
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError } from '../shared/errors.ts';
+import { DomainError, type ErrorCode } from '../shared/errors.ts';
 
 export interface ClassifiedError {
   error: DomainError;
@@ -53,4 +53,53 @@ export function classifyError(err: unknown): ClassifiedError | undefined {
     return { error: new DomainError('conflict', 'a conflicting change was made at the same time; retry the request') };
   }
   return undefined;
+}
+
+/**
+ * The HTTP status of a domain error on the surfaces that use plain statuses (the calls API, the feed,
+ * collections); each words the code its own way. The backend has its own six-digit codes (backend/errors.ts).
+ * A link past its expiry is 410 Gone; the calls API and the feed have no such links and never see it.
+ */
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'unauthenticated':
+      return 401;
+    case 'forbidden':
+    case 'module_not_enabled':
+      return 403;
+    case 'not_found':
+    case 'route_not_found':
+      return 404;
+    case 'download_link_expired':
+      return 410;
+    case 'rate_limited':
+      return 429;
+    case 'invoice_not_unsent':
+    case 'invoice_raised':
+    case 'customer_has_invoices':
+    case 'feature_has_billed_charges':
+    case 'phone_number_in_use':
+    case 'account_number_in_use':
+    case 'idempotency_key_reused':
+    case 'idempotency_key_in_progress':
+    case 'conflict':
+      return 409;
+    case 'email_failed':
+    case 'cdr_email_failed':
+    case 'download_link_failed':
+      return 500;
+    case 'invalid_input':
+    case 'malformed_request':
+    case 'missing_parameter':
+    case 'action_unknown':
+    case 'action_failed':
+    case 'recreate_failed':
+    case 'invalid_email_address':
+    case 'unknown_bill_style':
+    case 'unknown_message_template':
+    case 'unknown_attachment':
+    case 'unknown_usage_report_profile':
+    case 'no_cdrs':
+      return 400;
+  }
 }

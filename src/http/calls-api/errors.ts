@@ -4,52 +4,25 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { Ctx } from '../../context.ts';
 import { DomainError, type ErrorCode } from '../../shared/errors.ts';
-import { classifyError } from '../errors.ts';
+import { classifyError, httpStatusOf } from '../errors.ts';
 import { isoSeconds } from './views.ts';
 
 export type WireErrorCode = 'INVALID_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_ERROR';
 
+const WIRE_CODE_OF_STATUS: Record<number, WireErrorCode> = {
+  400: 'INVALID_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  429: 'RATE_LIMITED',
+};
+
 export function callsApiError(code: ErrorCode): { status: number; code: WireErrorCode } {
-  switch (code) {
-    case 'invalid_input':
-    case 'malformed_request':
-    case 'missing_parameter':
-    case 'action_unknown':
-    case 'action_failed':
-    case 'recreate_failed':
-    case 'invalid_email_address':
-    case 'unknown_bill_style':
-    case 'unknown_message_template':
-    case 'unknown_attachment':
-    case 'unknown_usage_report_profile':
-    case 'no_cdrs':
-      return { status: 400, code: 'INVALID_REQUEST' };
-    case 'unauthenticated':
-      return { status: 401, code: 'UNAUTHORIZED' };
-    case 'forbidden':
-    case 'module_not_enabled':
-      return { status: 403, code: 'FORBIDDEN' };
-    case 'not_found':
-    case 'route_not_found':
-    case 'download_link_expired':
-      return { status: 404, code: 'NOT_FOUND' };
-    case 'invoice_not_unsent':
-    case 'invoice_raised':
-    case 'customer_has_invoices':
-    case 'feature_has_billed_charges':
-    case 'phone_number_in_use':
-    case 'account_number_in_use':
-    case 'idempotency_key_reused':
-    case 'idempotency_key_in_progress':
-    case 'conflict':
-      return { status: 409, code: 'CONFLICT' };
-    case 'rate_limited':
-      return { status: 429, code: 'RATE_LIMITED' };
-    case 'email_failed':
-    case 'cdr_email_failed':
-    case 'download_link_failed':
-      return { status: 500, code: 'INTERNAL_ERROR' };
-  }
+  const status = httpStatusOf(code);
+  // Document 002 names no 410: a gone link is not found here.
+  if (status === 410) return { status: 404, code: 'NOT_FOUND' };
+  return { status, code: WIRE_CODE_OF_STATUS[status] ?? 'INTERNAL_ERROR' };
 }
 
 export interface ErrorBody {

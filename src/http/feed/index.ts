@@ -8,58 +8,15 @@ import { authenticate } from '../../api-keys/authenticate.ts';
 import type { Ctx } from '../../context.ts';
 import { MAX_LIMIT, readFeed, type RawQuery } from '../../feed/read-feed.ts';
 import type { FeedFormat } from '../../feed/formats.ts';
-import { DomainError, type ErrorCode } from '../../shared/errors.ts';
+import { DomainError } from '../../shared/errors.ts';
 import type { ZodApp } from '../backend/app-type.ts';
-import { classifyError } from '../errors.ts';
+import { classifyError, httpStatusOf } from '../errors.ts';
 
 export const FEED_PREFIX = '/api';
 
 const MAX_KEY_LENGTH = 200;
 const FILE = /^([1-9]\d{0,15})\.(json|csv|xml)$/;
 const VERSION = /^\d{4}-\d{2}-\d{2}$/;
-
-export function feedStatus(code: ErrorCode): number {
-  switch (code) {
-    case 'unauthenticated':
-      return 401;
-    case 'forbidden':
-    case 'module_not_enabled':
-      return 403;
-    case 'not_found':
-    case 'route_not_found':
-    case 'download_link_expired':
-      return 404;
-    case 'rate_limited':
-      return 429;
-    case 'invoice_not_unsent':
-    case 'invoice_raised':
-    case 'customer_has_invoices':
-    case 'feature_has_billed_charges':
-    case 'phone_number_in_use':
-    case 'account_number_in_use':
-    case 'idempotency_key_reused':
-    case 'idempotency_key_in_progress':
-    case 'conflict':
-      return 409;
-    case 'email_failed':
-    case 'cdr_email_failed':
-    case 'download_link_failed':
-      return 500;
-    case 'invalid_input':
-    case 'malformed_request':
-    case 'missing_parameter':
-    case 'action_unknown':
-    case 'action_failed':
-    case 'recreate_failed':
-    case 'invalid_email_address':
-    case 'unknown_bill_style':
-    case 'unknown_message_template':
-    case 'unknown_attachment':
-    case 'unknown_usage_report_profile':
-    case 'no_cdrs':
-      return 400;
-  }
-}
 
 function feedErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const classified = classifyError(err);
@@ -69,7 +26,7 @@ function feedErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyR
     return;
   }
   void reply
-    .status(classified.status ?? feedStatus(classified.error.code))
+    .status(classified.status ?? httpStatusOf(classified.error.code))
     .type('application/json; charset=utf-8')
     .send({ error: classified.error.message });
 }
