@@ -8,7 +8,7 @@ import type { AccountRow, RatingStatus } from '../db/schema.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
 import { fromMicros } from '../rating/micros.ts';
-import { rateCall, type RateTable, type Rating, type RatingContext } from '../rating/rate-call.ts';
+import { rateCall, type RateTable, type RatingContext } from '../rating/rate-call.ts';
 import { insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { callIdHighWater, recordNewCalls } from '../feed/record.ts';

@@ -4,7 +4,6 @@ import { assert } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../shared/money.ts';
 import { chargeGroups, type InvoiceTotalsRow, reverseChargeByInvoice, saveTotals } from './repo.ts';
 import { CHARGE_CATEGORIES, type ChargeCategory, computeInvoiceTotals, stateFromStoredTotals, type TotalsState } from './totals.ts';
-import type { InvoiceRow } from '../db/schema.ts';
 
 /**
  * Recomputes the stored totals of unsent invoices from their charges. Called in the same transaction as

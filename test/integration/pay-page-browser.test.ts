@@ -87,7 +87,7 @@ describe('the payment page in Chromium on a phone', () => {
   it('opens the link, is declined with the reason, pays with another card; the invoice is paid and the receipts sent', async () => {
     const account = await h.account({ name: 'Bright Telecom' });
     const invoice = await approvedInvoice(account, '106.44');
-    const { request, path } = await paymentRequest(account, { invoiceId: Number(invoice.id), email: 'payer@example.com', mobileNumber: '+447700900123' });
+    const { request } = await paymentRequest(account, { invoiceId: Number(invoice.id), email: 'payer@example.com', mobileNumber: '+447700900123' });
     expect(request.overallStatus).toBe('sent');
     // The link went out by email (real SMTP) and SMS (the local provider records it).
     const linkMail = smtp.messages.find((m) => m.to.includes('payer@example.com') && m.text.includes(request.url));

@@ -14,7 +14,6 @@ import {
   type InvoiceTotals,
   type TotalsState,
 } from '../../src/invoices/totals.ts';
-import { money } from '../../src/shared/money.ts';
 import { TRANSACTION_TYPES, type TransactionType } from '../../src/transactions/types.ts';
 
 function group(type: TransactionType, value: string, vatRate = '20', callCount = 0, callMinutes = 0): ChargeGroup {

@@ -1,10 +1,8 @@
 // The billing backend API, /backend/api/v1: documents 001 (transactions) and 004 (invoices), plus the
 // customers, features, billing runs, account and API keys a user of them needs.
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate } from '../../api-keys/authenticate.ts';
 import type { Ctx } from '../../context.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { bearerKey } from '../auth.ts';
+import { requireBearerKey } from '../auth.ts';
 import { registerIdempotency } from '../idempotency.ts';
 import type { ZodApp } from './app-type.ts';
 import { backendErrorHandler } from './errors.ts';
@@ -41,15 +39,7 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
       backendErrorHandler(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
     );
 
-    app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
-      const key = bearerKey(request);
-      if (!key) throw new DomainError('unauthenticated', 'send your API key as Authorization: Bearer KEY');
-      const principal = await authenticate(ctx, key);
-      if (!principal) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
-      request.principal = principal;
-      const needed = request.routeOptions.config?.level ?? 1;
-      if (principal.level < needed) throw new DomainError('forbidden', `this needs an API key of level ${needed} or more; this key is level ${principal.level}`);
-    });
+    app.addHook('onRequest', requireBearerKey(ctx));
     registerIdempotency(app, ctx);
 
     accountRoutes(app, ctx);
