@@ -5,6 +5,7 @@ import { copyText } from '../db/connection.ts';
 import type { CallRow, RatingStatus } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { FeatureWindow } from './allocation.ts';
+import { anyId, idArray } from '../shared/sql.ts';
 
 /** Columns written when calls arrive, in COPY order. */
 export const CALL_INSERT_COLUMNS = [
@@ -174,7 +175,7 @@ export async function assignCallsToInvoices(db: Executor, accountId: number, inv
     with moved as (
       update calls as c set invoice_id = i.id, billed_charge = c.charge
       from invoices as i
-      where i.account_id = ${accountId} and i.id = any(${invoiceIds}::bigint[]) and i.approved_at is null
+      where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
         and c.account_id = ${accountId} and c.customer_id = i.customer_id and c.invoice_id is null
         and c.rating_status = 'rated' and c.start_time < ${before}
       returning c.invoice_id, c.customer_id, c.feature_id, c.destination, c.duration_s, c.charge, c.cost, c.start_time
@@ -204,7 +205,7 @@ export async function releaseCalls(db: Executor, accountId: number, invoiceIds: 
     .updateTable('calls')
     .set({ invoice_id: null, billed_charge: null })
     .where('account_id', '=', accountId)
-    .where('invoice_id', 'in', invoiceIds)
+    .where('invoice_id', '=', anyId(invoiceIds))
     .execute();
 }
 
@@ -230,7 +231,7 @@ export async function customersWithCallsToBill(db: Executor, accountId: number, 
   if (customerIds.length === 0) return [];
   const result = await sql<{ customer_id: number }>`
     select distinct customer_id from calls
-    where account_id = ${accountId} and customer_id = any(${customerIds}::bigint[]) and invoice_id is null
+    where account_id = ${accountId} and customer_id = any(${idArray(customerIds)}::bigint[]) and invoice_id is null
       and rating_status = 'rated' and start_time < ${before}
   `.execute(db);
   return result.rows.map((r) => Number(r.customer_id));

@@ -14,7 +14,7 @@
 // unused days come back as a credit.
 import { addDays, addMonths, daysBetween, type IsoDate, maxDate, minDate } from '../shared/dates.ts';
 import { assert } from '../shared/errors.ts';
-import { formatAmount, money, roundTo } from '../shared/money.ts';
+import { divideRoundHalfAway, fromMinorUnits, toMinorUnits } from '../shared/money.ts';
 
 export type Frequency = 'monthly' | 'quarterly' | 'annually';
 export type BillingMode = 'advance' | 'arrears';
@@ -94,11 +94,7 @@ export function recurringChargesDue(feature: RecurringFeature, options: DueOptio
   const serviceEnd = feature.endDate ? addDays(feature.endDate, 1) : null;
   if (feature.billedUntil && serviceEnd && feature.billedUntil > serviceEnd) {
     // Charged beyond the end of service: credit the days not used.
-    const credits = segments(feature, serviceEnd, feature.billedUntil, options.minorDigits).map((c) => ({
-      ...c,
-      value: formatAmount(money(c.value).negated(), options.minorDigits),
-      credit: true,
-    }));
+    const credits = segments(feature, serviceEnd, feature.billedUntil, options.minorDigits, -1n).map((c) => ({ ...c, credit: true }));
     return { charges: credits, billedUntil: serviceEnd };
   }
   const from = feature.billedUntil ?? feature.startDate;
@@ -107,10 +103,21 @@ export function recurringChargesDue(feature: RecurringFeature, options: DueOptio
   return { charges: segments(feature, from, through, options.minorDigits), billedUntil: through };
 }
 
-/** Splits [from, to) at period boundaries and prices each piece. */
-function segments(feature: RecurringFeature, from: IsoDate, to: IsoDate, minorDigits: number): RecurringCharge[] {
+/** Values have at most this many decimals (NUMERIC(20,6)); prices are worked out in these units, exactly. */
+const VALUE_SCALE = 6;
+const VALUE_UNIT = 10n ** BigInt(VALUE_SCALE);
+
+/**
+ * Splits [from, to) at period boundaries and prices each piece (sign -1: as a credit). Each value is the
+ * full price times the days charged over the days of the period, rounded half away from zero to the minor
+ * unit once, in integer arithmetic.
+ */
+function segments(feature: RecurringFeature, from: IsoDate, to: IsoDate, minorDigits: number, sign: 1n | -1n = 1n): RecurringCharge[] {
   const out: RecurringCharge[] = [];
-  const fullValue = money(feature.recurringValue);
+  assert(minorDigits <= VALUE_SCALE, `minor digits ${minorDigits}`);
+  // The full price in millionths, then over 10^(6 - minorDigits) to give minor units.
+  const fullValue = toMinorUnits(feature.recurringValue, VALUE_SCALE) * sign;
+  const perMinorUnit = VALUE_UNIT / 10n ** BigInt(minorDigits);
   let cursor = from;
   while (cursor < to) {
     assert(out.length < MAX_SEGMENTS, `more than ${MAX_SEGMENTS} recurring periods from ${from} to ${to}`);
@@ -119,12 +126,12 @@ function segments(feature: RecurringFeature, from: IsoDate, to: IsoDate, minorDi
     const segmentEnd = minDate(periodEnd, to);
     const whole = cursor === periodStart && segmentEnd === periodEnd;
     const value = whole
-      ? roundTo(fullValue, minorDigits)
-      : roundTo(fullValue.times(daysBetween(cursor, segmentEnd)).dividedBy(daysBetween(periodStart, periodEnd)), minorDigits);
+      ? divideRoundHalfAway(fullValue, perMinorUnit)
+      : divideRoundHalfAway(fullValue * BigInt(daysBetween(cursor, segmentEnd)), perMinorUnit * BigInt(daysBetween(periodStart, periodEnd)));
     out.push({
       startDate: cursor,
       endDate: addDays(segmentEnd, -1),
-      value: formatAmount(value, minorDigits),
+      value: fromMinorUnits(value, minorDigits),
       periodStart,
       periodEnd,
       prorated: !whole,

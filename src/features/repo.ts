@@ -3,7 +3,7 @@ import type { Executor } from '../context.ts';
 import type { FeatureRow, FeatureUpdate, NewFeature } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
-import { anyId } from '../shared/sql.ts';
+import { anyId, idArray, plainArray } from '../shared/sql.ts';
 
 export async function insertFeature(db: Executor, values: NewFeature): Promise<FeatureRow> {
   return db.insertInto('features').values(values).returningAll().executeTakeFirstOrThrow();
@@ -34,12 +34,27 @@ export async function deleteFeatureRow(db: Executor, accountId: number, featureI
   await db.deleteFrom('features').where('account_id', '=', accountId).where('id', '=', featureId).execute();
 }
 
+/** The columns billing a feature's recurring charge reads (a batch reads thousands of features). */
+export const RECURRING_FEATURE_COLUMNS = [
+  'id',
+  'customer_id',
+  'name',
+  'recurring_value',
+  'recurring_frequency',
+  'billing',
+  'start_date',
+  'end_date',
+  'billed_until',
+  'vat_rate',
+] as const satisfies readonly (keyof FeatureRow)[];
+export type RecurringFeatureRow = Pick<FeatureRow, (typeof RECURRING_FEATURE_COLUMNS)[number]>;
+
 /** Features of these customers that carry a recurring charge. */
-export async function recurringFeatures(db: Executor, accountId: number, customerIds: number[]): Promise<FeatureRow[]> {
+export async function recurringFeatures(db: Executor, accountId: number, customerIds: number[]): Promise<RecurringFeatureRow[]> {
   if (customerIds.length === 0) return [];
   return db
     .selectFrom('features')
-    .selectAll()
+    .select(RECURRING_FEATURE_COLUMNS)
     .where('account_id', '=', accountId)
     .where('customer_id', '=', anyId(customerIds))
     .where('recurring_value', 'is not', null)
@@ -52,7 +67,7 @@ export async function setBilledUntil(db: Executor, accountId: number, updates: {
   if (updates.length === 0) return;
   await sql`
     update features as f set billed_until = v.billed_until
-    from unnest(${updates.map((u) => u.featureId)}::bigint[], ${updates.map((u) => u.billedUntil)}::date[]) as v(id, billed_until)
+    from unnest(${idArray(updates.map((u) => u.featureId))}::bigint[], ${plainArray(updates.map((u) => u.billedUntil))}::date[]) as v(id, billed_until)
     where f.account_id = ${accountId} and f.id = v.id
   `.execute(db);
 }

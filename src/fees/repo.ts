@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import type { OverdueInvoice } from './fees.ts';
+import { idArray } from '../shared/sql.ts';
 
 /** Raised invoices of these customers with money outstanding after their due date, before the cut-off. */
 export async function overdueInvoices(db: Executor, accountId: number, customerIds: number[], cutoff: IsoDate): Promise<Map<number, OverdueInvoice[]>> {
@@ -18,7 +19,7 @@ export async function overdueInvoices(db: Executor, accountId: number, customerI
   }>`
     select id, customer_id, invoice_number, (total - paid_amount)::text as outstanding, due_date, late_fee_charged_at, interest_until
     from invoices
-    where account_id = ${accountId} and customer_id = any(${customerIds}::bigint[]) and approved_at is not null
+    where account_id = ${accountId} and customer_id = any(${idArray(customerIds)}::bigint[]) and approved_at is not null
       and total > paid_amount and due_date < ${cutoff}
     order by id
   `.execute(db);

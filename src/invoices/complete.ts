@@ -2,8 +2,8 @@
 // and billing runs. It works on a batch of customers at once with set-based statements, so a run over
 // thousands of customers costs a few statements per batch, not several per customer.
 import type { Executor } from '../context.ts';
-import type { AccountRow, FeatureRow } from '../db/schema.ts';
-import { recurringFeatures, setBilledUntil } from '../features/repo.ts';
+import type { AccountRow } from '../db/schema.ts';
+import { recurringFeatures, type RecurringFeatureRow, setBilledUntil } from '../features/repo.ts';
 import { recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
 import { lockCustomers } from '../customers/repo.ts';
 import { assert, invalid } from '../shared/errors.ts';
@@ -24,7 +24,7 @@ import { findUnsentInvoiceTotals, insertUnsentInvoiceTotals, invoicesHoldingChar
 import { customersWithCallsToBill } from '../calls/repo.ts';
 import { summariseCalls } from '../calls/summarise.ts';
 import { type IsoDate, startOfDayInZone } from '../shared/dates.ts';
-import { applyChargeGroups, netOfState, totalsFromState } from './totals.ts';
+import { addChargeGroups, netOfState, totalsFromState } from './totals.ts';
 import { customersWithFeesDue, makeExtras, removeExtras } from './extras.ts';
 
 export interface CompleteOptions {
@@ -81,20 +81,23 @@ export async function completeInvoices(
   // Recurring charges due, per customer (pure calculation over the features).
   const minorDigits = currencyMinorDigits(account.currency);
   const features = await recurringFeatures(trx, accountId, lockedIds);
+  const dueOptions = { cutoffDate: options.cutoffDate, transactionCutoffDate: options.transactionCutoffDate, minorDigits };
   const due = features
-    .map((feature) => ({ feature, result: recurringChargesDue(toRecurring(feature), { ...options, minorDigits }) }))
+    .map((feature) => ({ feature, result: recurringChargesDue(toRecurring(feature), dueOptions) }))
     .filter((d) => d.result.charges.length > 0);
   const dueCustomers = new Set(due.map((d) => d.feature.customer_id));
 
-  // Which customers get an invoice: those with one already, or with anything to bill.
+  // Which customers get an invoice: those with one already, or with anything to bill. Only those with
+  // none are looked up (usually few: charges posted go on the customer's unsent invoice at once).
+  const withoutInvoice = lockedIds.filter((id) => !invoiceByCustomer.has(id));
   const callsBefore = startOfDayInZone(options.cutoffDate, account.timezone);
-  const withCharges = await customersWithQualifyingCharges(trx, accountId, lockedIds, rule);
-  for (const id of await customersWithCallsToBill(trx, accountId, lockedIds, callsBefore)) withCharges.add(id);
-  for (const id of await customersWithFeesDue(trx, account, lockedIds, options.cutoffDate, minorDigits)) withCharges.add(id);
-  const needInvoice = lockedIds.filter(
-    (id) =>
-      !invoiceByCustomer.has(id) &&
-      (options.evenIfEmpty || withCharges.has(id) || dueCustomers.has(id) || options.includeTransactionIds.length > 0),
+  const withCharges = await customersWithQualifyingCharges(trx, accountId, withoutInvoice, rule);
+  for (const id of await customersWithCallsToBill(trx, accountId, withoutInvoice, callsBefore)) withCharges.add(id);
+  if (withoutInvoice.length > 0) {
+    for (const id of await customersWithFeesDue(trx, account, withoutInvoice, options.cutoffDate, minorDigits)) withCharges.add(id);
+  }
+  const needInvoice = withoutInvoice.filter(
+    (id) => options.evenIfEmpty || withCharges.has(id) || dueCustomers.has(id) || options.includeTransactionIds.length > 0,
   );
   const created = await insertUnsentInvoiceTotals(trx, accountId, needInvoice, now);
   for (const inv of created) invoiceByCustomer.set(inv.customer_id, inv.id);
@@ -141,9 +144,9 @@ export async function completeInvoices(
   const addedBy = groupByInvoice(added);
   const before = new Map(
     invoiceIds.map((invoiceId) => {
-      let state = storedTotalsState(stored.get(invoiceId)!, minorDigits);
-      state = applyChargeGroups(state, removedBy.get(invoiceId) ?? [], -1, minorDigits);
-      state = applyChargeGroups(state, addedBy.get(invoiceId) ?? [], 1, minorDigits);
+      const state = storedTotalsState(stored.get(invoiceId)!, minorDigits);
+      addChargeGroups(state, removedBy.get(invoiceId) ?? [], -1, minorDigits);
+      addChargeGroups(state, addedBy.get(invoiceId) ?? [], 1, minorDigits);
       return [invoiceId, state];
     }),
   );
@@ -153,7 +156,9 @@ export async function completeInvoices(
   const extrasBy = groupByInvoice(extras.map(chargeGroup));
   for (const c of extras) added.push(chargeGroup(c));
   const totalsOf = (invoiceId: number) => {
-    const state = applyChargeGroups(before.get(invoiceId)!, extrasBy.get(invoiceId) ?? [], 1, minorDigits);
+    // The states are this function's own, and each invoice's is used once more, here.
+    const state = before.get(invoiceId)!;
+    addChargeGroups(state, extrasBy.get(invoiceId) ?? [], 1, minorDigits);
     return totalsFromState(state, { minorDigits, reverseCharge: reverseCharge.get(stored.get(invoiceId)!.customer_id)! });
   };
 
@@ -216,7 +221,7 @@ async function checkIncluded(
   }
 }
 
-function toRecurring(feature: FeatureRow) {
+function toRecurring(feature: RecurringFeatureRow) {
   assert(feature.recurring_value !== null && feature.recurring_frequency !== null && feature.start_date !== null, `feature ${feature.id} recurring fields`);
   return {
     recurringValue: feature.recurring_value,
@@ -228,7 +233,7 @@ function toRecurring(feature: FeatureRow) {
   };
 }
 
-function recurringCharge(account: AccountRow, feature: FeatureRow, invoiceId: number, charge: RecurringCharge): GeneratedCharge {
+function recurringCharge(account: AccountRow, feature: RecurringFeatureRow, invoiceId: number, charge: RecurringCharge): GeneratedCharge {
   const what = charge.credit ? 'credit' : feature.recurring_frequency;
   return {
     accountId: account.id,

@@ -6,10 +6,11 @@ import type { Executor } from '../context.ts';
 import type { AccountRow } from '../db/schema.ts';
 import { discountableLines, plansOfCustomers } from '../discounts/repo.ts';
 import { discountLines, parseDiscountRules } from '../discounts/rules.ts';
-import { lowUsageFee, manualBillingFee, overdueFees, type FeeLine, type FeeSettings } from '../fees/fees.ts';
+import { lowUsageFee, manualBillingFee, overdueFees, type FeeLine, type FeeSettings, type OverdueInvoice } from '../fees/fees.ts';
 import { markFeesCharged, overdueInvoices, unmarkFeesCharged } from '../fees/repo.ts';
 import { addDays, type IsoDate } from '../shared/dates.ts';
-import { money } from '../shared/money.ts';
+import { type Money, money } from '../shared/money.ts';
+import { idArray } from '../shared/sql.ts';
 import type { GeneratedCharge, MovedGroup } from '../transactions/repo.ts';
 import type { TransactionType } from '../transactions/types.ts';
 
@@ -25,7 +26,7 @@ export async function removeExtras(trx: Executor, accountId: number, invoiceIds:
     start_date: string | null;
   }>`
     delete from billing_transactions
-    where account_id = ${accountId} and invoice_id = any(${invoiceIds}::bigint[]) and origin in ('discount', 'fee')
+    where account_id = ${accountId} and invoice_id = any(${idArray(invoiceIds)}::bigint[]) and origin in ('discount', 'fee')
     returning invoice_id, transaction_type, vat_rate, value, source_invoice_id, start_date
   `.execute(trx);
   const rows = result.rows;
@@ -75,8 +76,9 @@ export async function makeExtras(
   const customerIds = customers.map((c) => c.id).filter((id) => invoiceByCustomer.has(id));
   const plans = await plansOfCustomers(trx, accountId, customerIds);
   const lines = await discountableLines(trx, accountId, [...plans.keys()].map((c) => invoiceByCustomer.get(c)!));
-  const overdue = await overdueInvoices(trx, accountId, customerIds, cutoff);
   const settings = feeSettings(account);
+  // Overdue invoices only ever give late fees and interest: without either setting there is nothing to look up.
+  const overdue = settings.lateFee || settings.interestRate ? await overdueInvoices(trx, accountId, customerIds, cutoff) : new Map<number, OverdueInvoice[]>();
   const lastDay = addDays(cutoff, -1);
   const out: GeneratedCharge[] = [];
   const lateFeesCharged: number[] = [];
@@ -104,17 +106,21 @@ export async function makeExtras(
   for (const customer of customers) {
     const invoiceId = invoiceByCustomer.get(customer.id);
     if (invoiceId === undefined) continue;
-    let net = money(netBefore.get(invoiceId) ?? '0');
+    // The net after discounts, worked out only when something needs it (a discount plan, a minimum spend).
+    let net: Money | undefined;
     const rules = plans.get(customer.id);
     if (rules !== undefined) {
+      net = money(netBefore.get(invoiceId) ?? '0');
       for (const d of discountLines(parseDiscountRules(rules), lines.get(invoiceId) ?? [], minorDigits)) {
         out.push(charge(customer.id, invoiceId, 'discount', 'discount', d.description, d.value, d.vatRate));
         net = net.plus(d.value);
       }
     }
     const fees: FeeLine[] = [];
-    const low = lowUsageFee(net.toFixed(), settings, minorDigits);
-    if (low) fees.push(low);
+    if (settings.lowUsageMinimum) {
+      const low = lowUsageFee((net ?? money(netBefore.get(invoiceId) ?? '0')).toFixed(), settings, minorDigits);
+      if (low) fees.push(low);
+    }
     const manual = manualBillingFee(customer.bill_delivery === 'post', settings, minorDigits);
     if (manual) fees.push(manual);
     fees.push(...overdueFees(overdue.get(customer.id) ?? [], settings, cutoff, minorDigits));

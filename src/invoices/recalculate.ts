@@ -39,13 +39,10 @@ const CATEGORY_COLUMNS: Record<ChargeCategory, keyof InvoiceTotalsRow> = {
 
 /** The totals state an invoice's stored totals describe (see TotalsState). */
 export function storedTotalsState(invoice: InvoiceTotalsRow, minorDigits: number): TotalsState {
+  const categories = {} as Record<ChargeCategory, string>;
+  for (const c of CHARGE_CATEGORIES) categories[c] = invoice[CATEGORY_COLUMNS[c]] as string;
   return stateFromStoredTotals(
-    {
-      categories: Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, invoice[CATEGORY_COLUMNS[c]] as string])) as Record<ChargeCategory, string>,
-      vatLines: invoice.vat_breakdown,
-      callCount: invoice.call_count,
-      callMinutes: invoice.call_minutes,
-    },
+    { categories, vatLines: invoice.vat_breakdown, callCount: invoice.call_count, callMinutes: invoice.call_minutes },
     minorDigits,
   );
 }

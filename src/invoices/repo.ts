@@ -5,7 +5,7 @@ import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
 import type { TransactionType } from '../transactions/types.ts';
-import { anyId, plainArray } from '../shared/sql.ts';
+import { anyId, idArray, plainArray, textArray } from '../shared/sql.ts';
 
 export async function findInvoice(db: Executor, accountId: number, invoiceId: number): Promise<InvoiceRow | undefined> {
   return db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('id', '=', invoiceId).executeTakeFirst();
@@ -90,7 +90,7 @@ export async function insertUnsentInvoiceTotals(db: Executor, accountId: number,
 export async function invoicesHoldingCharges(db: Executor, accountId: number, invoiceIds: number[]): Promise<Set<number>> {
   if (invoiceIds.length === 0) return new Set();
   const result = await sql<{ id: number }>`
-    select v.id from unnest(${invoiceIds}::bigint[]) as v(id)
+    select v.id from unnest(${idArray(invoiceIds)}::bigint[]) as v(id)
     where exists (select 1 from billing_transactions as t where t.account_id = ${accountId} and t.invoice_id = v.id)
   `.execute(db);
   return new Set(result.rows.map((r) => Number(r.id)));
@@ -133,14 +133,14 @@ export async function saveCompletedInvoices(
       charges_low_usage = v.low_usage, charges_manual = v.manual, charges_discount = v.discount,
       vat_breakdown = v.vat_breakdown, updated_at = ${now}
     from unnest(
-      ${plainArray(col((i) => i.invoiceId))}::bigint[], ${plainArray(col((i) => i.billingRunId))}::bigint[], ${col((i) => JSON.stringify(i.baseline))}::jsonb[],
+      ${plainArray(col((i) => i.invoiceId))}::bigint[], ${plainArray(col((i) => i.billingRunId))}::bigint[], ${textArray(col((i) => JSON.stringify(i.baseline)))}::jsonb[],
       ${plainArray(t((x) => x.net))}::numeric[], ${plainArray(t((x) => x.vat))}::numeric[], ${plainArray(t((x) => x.reverseVat))}::numeric[],
       ${plainArray(t((x) => x.total))}::numeric[], ${plainArray(t((x) => x.callCount))}::bigint[], ${plainArray(t((x) => x.callMinutes))}::bigint[],
       ${plainArray(t((x) => x.charges.oneOff))}::numeric[], ${plainArray(t((x) => x.charges.recurring))}::numeric[], ${plainArray(t((x) => x.charges.calls))}::numeric[],
       ${plainArray(t((x) => x.charges.refunds))}::numeric[], ${plainArray(t((x) => x.charges.late))}::numeric[], ${plainArray(t((x) => x.charges.interest))}::numeric[],
       ${plainArray(t((x) => x.charges.carrierProvided))}::numeric[], ${plainArray(t((x) => x.charges.manualBilling))}::numeric[],
       ${plainArray(t((x) => x.charges.lowUsage))}::numeric[], ${plainArray(t((x) => x.charges.manual))}::numeric[], ${plainArray(t((x) => x.charges.discount))}::numeric[],
-      ${t((x) => JSON.stringify(x.vatBreakdown))}::jsonb[]
+      ${textArray(t((x) => JSON.stringify(x.vatBreakdown)))}::jsonb[]
     ) as v(id, billing_run_id, baseline, net, vat, reverse_vat, total, call_count, call_minutes, one_off, recurring, calls, refunds,
            late, interest, carrier_provided, manual_billing, low_usage, manual, discount, vat_breakdown)
     where i.account_id = ${accountId} and i.id = v.id and i.approved_at is null

@@ -86,13 +86,25 @@ export interface TotalsState {
   callMinutes: number;
 }
 
-export function emptyTotalsState(): TotalsState {
+/** Every category at zero (a literal: a billing run makes thousands of these). */
+function zeroCategories(): Record<ChargeCategory, bigint> {
   return {
-    categories: Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, 0n])) as Record<ChargeCategory, bigint>,
-    rateNets: new Map(),
-    callCount: 0,
-    callMinutes: 0,
+    oneOff: 0n,
+    recurring: 0n,
+    calls: 0n,
+    refunds: 0n,
+    late: 0n,
+    interest: 0n,
+    carrierProvided: 0n,
+    manualBilling: 0n,
+    lowUsage: 0n,
+    manual: 0n,
+    discount: 0n,
   };
+}
+
+export function emptyTotalsState(): TotalsState {
+  return { categories: zeroCategories(), rateNets: new Map(), callCount: 0, callMinutes: 0 };
 }
 
 /** Rates seen, by their text as given ("20.0000") and canonical ("20"); a handful recur on every invoice. */
@@ -126,6 +138,12 @@ export function applyChargeGroups(state: TotalsState, groups: readonly ChargeGro
     callCount: state.callCount,
     callMinutes: state.callMinutes,
   };
+  addChargeGroups(next, groups, sign, minorDigits);
+  return next;
+}
+
+/** applyChargeGroups changing the state it is given (for a state no one else holds). */
+export function addChargeGroups(next: TotalsState, groups: readonly ChargeGroup[], sign: 1 | -1, minorDigits: number): void {
   for (const group of groups) {
     const value = toMinorUnits(group.value, minorDigits);
     const category = CATEGORY_OF_TYPE[group.type];
@@ -137,7 +155,6 @@ export function applyChargeGroups(state: TotalsState, groups: readonly ChargeGro
     next.callCount += sign * group.callCount;
     next.callMinutes += sign * group.callMinutes;
   }
-  return next;
 }
 
 /** Totals as they are stored on an invoice (strings), read back into a state. */
@@ -171,14 +188,15 @@ export function computeInvoiceTotals(groups: readonly ChargeGroup[], options: To
 /** Every total of an invoice from its state. VAT lines are listed for rates with a non-zero net. */
 export function totalsFromState(state: TotalsState, options: TotalsOptions): InvoiceTotals {
   const digits = options.minorDigits;
-  const vatLines = [...state.rateNets.entries()]
-    .filter(([, net]) => net !== 0n)
-    .sort(([a], [b]) => {
-      const x = rateInfo(a).scaled;
-      const y = rateInfo(b).scaled;
+  const vatLines: { rate: string; net: bigint; vat: bigint }[] = [];
+  for (const [rate, net] of state.rateNets) if (net !== 0n) vatLines.push({ rate, net, vat: vatOn(net, rate) });
+  if (vatLines.length > 1) {
+    vatLines.sort((a, b) => {
+      const x = rateInfo(a.rate).scaled;
+      const y = rateInfo(b.rate).scaled;
       return x < y ? -1 : x > y ? 1 : 0;
-    })
-    .map(([rate, net]) => ({ rate, net, vat: vatOn(net, rate) }));
+    });
+  }
 
   const net = netOfState(state);
   let vatDue = 0n;
@@ -188,11 +206,26 @@ export function totalsFromState(state: TotalsState, options: TotalsOptions): Inv
   const total = net + vat;
 
   // The invariants the bill relies on.
-  assert(vatLines.reduce((a, l) => a + l.net, 0n) === net, 'VAT groups must cover the net amount');
+  let covered = 0n;
+  for (const line of vatLines) covered += line.net;
+  assert(covered === net, 'VAT groups must cover the net amount');
   assert(state.callCount >= 0 && state.callMinutes >= 0, 'call counts are never negative');
 
   const f = (minor: bigint) => fromMinorUnits(minor, digits);
-  const charges = Object.fromEntries(CHARGE_CATEGORIES.map((c) => [c, f(state.categories[c])])) as Record<ChargeCategory, string>;
+  const c = state.categories;
+  const charges: Record<ChargeCategory, string> = {
+    oneOff: f(c.oneOff),
+    recurring: f(c.recurring),
+    calls: f(c.calls),
+    refunds: f(c.refunds),
+    late: f(c.late),
+    interest: f(c.interest),
+    carrierProvided: f(c.carrierProvided),
+    manualBilling: f(c.manualBilling),
+    lowUsage: f(c.lowUsage),
+    manual: f(c.manual),
+    discount: f(c.discount),
+  };
   return {
     charges,
     net: f(net),

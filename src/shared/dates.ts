@@ -28,6 +28,20 @@ export function toDayNumber(date: IsoDate): number {
 }
 
 export function fromDayNumber(days: number): IsoDate {
+  // Years 1000-9999 (day numbers -354285 to 2932896): civil-from-days arithmetic, no Date or ISO string
+  // made and cut (billing works out thousands of dates). Other years as toISOString has them.
+  if (Number.isInteger(days) && days >= -354_285 && days <= 2_932_896) {
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    return `${year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
+  }
   return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
@@ -37,7 +51,9 @@ export function addDays(date: IsoDate, days: number): IsoDate {
 
 /** Adds calendar months; the day is clamped to the end of a shorter month (Jan 31 + 1 month = Feb 28/29). */
 export function addMonths(date: IsoDate, months: number): IsoDate {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = ISO_DATE.test(date)
+    ? [Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))]
+    : (date.split('-').map(Number) as [number, number, number]);
   const index = y * 12 + (m - 1) + months;
   const year = Math.floor(index / 12);
   const month = (index % 12) + 1;

@@ -96,16 +96,31 @@ export function isSupportedCurrency(code: string): boolean {
  * are fine: "12.500000" is 1250n).
  */
 export function toMinorUnits(value: string, digits: number): bigint {
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
-  if (!m) throw new Error(`toMinorUnits(): not a decimal: ${value}`);
-  const fraction = (m[3] ?? '').replace(/0+$/, '');
-  if (fraction.length > digits) throw new Error(`toMinorUnits(): ${value} is finer than the minor unit (${digits} decimal places)`);
-  const units = BigInt(m[2]! + fraction.padEnd(digits, '0'));
-  return m[1] === '-' ? -units : units;
+  if (!PLAIN_DECIMAL.test(value)) throw new Error(`toMinorUnits(): not a decimal: ${value}`);
+  // A billing run reads thousands of these: no capture groups, no intermediate strings when avoidable.
+  const dot = value.indexOf('.');
+  if (dot === -1) return digits === 0 ? BigInt(value) : BigInt(value) * powerOfTen(digits);
+  let end = value.length;
+  while (end > dot + 1 && value.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  const fractionDigits = end - dot - 1;
+  if (fractionDigits > digits) throw new Error(`toMinorUnits(): ${value} is finer than the minor unit (${digits} decimal places)`);
+  const units = BigInt(fractionDigits === 0 ? value.slice(0, dot) : value.slice(0, dot) + value.slice(dot + 1, end));
+  return fractionDigits === digits ? units : units * powerOfTen(digits - fractionDigits);
 }
+
+const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
+const POWERS_OF_TEN = Array.from({ length: 19 }, (_, i) => 10n ** BigInt(i));
+
+function powerOfTen(n: number): bigint {
+  return POWERS_OF_TEN[n] ?? 10n ** BigInt(n);
+}
+
+/** "0.00" and the like, by digits: most categories of most invoices are zero. */
+const ZERO_AMOUNTS: string[] = [];
 
 /** 1250n at 2 digits -> "12.50"; never "-0.00". */
 export function fromMinorUnits(minor: bigint, digits: number): string {
+  if (minor === 0n) return ZERO_AMOUNTS[digits] ?? (ZERO_AMOUNTS[digits] = digits === 0 ? '0' : `0.${'0'.repeat(digits)}`);
   const negative = minor < 0n;
   const text = (negative ? -minor : minor).toString().padStart(digits + 1, '0');
   const whole = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;

@@ -5,7 +5,7 @@ import type { ChargeGroup } from '../invoices/totals.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { TransactionType } from './types.ts';
-import { anyId, plainArray } from '../shared/sql.ts';
+import { anyId, idArray, plainArray, textArray } from '../shared/sql.ts';
 
 /** A charge Ringbill generates (a recurring charge, a call summary): only the fields such charges use. */
 export interface GeneratedCharge {
@@ -32,16 +32,12 @@ export interface GeneratedCharge {
 
 /**
  * Inserts generated charges in one statement (unnest of column arrays: cheaper to send and plan than a
- * multi-row VALUES). Returns the new ids with the keys that tell them apart.
+ * multi-row VALUES).
  */
-export async function insertGeneratedCharges(
-  db: Executor,
-  charges: GeneratedCharge[],
-  now: Date,
-): Promise<{ id: number; customer_id: number; feature_id: number | null; call_destination: string | null; start_date: string | null }[]> {
-  if (charges.length === 0) return [];
+export async function insertGeneratedCharges(db: Executor, charges: GeneratedCharge[], now: Date): Promise<void> {
+  if (charges.length === 0) return;
   const col = <T>(pick: (c: GeneratedCharge) => T) => charges.map(pick);
-  const result = await sql<{ id: number; customer_id: number; feature_id: number | null; call_destination: string | null; start_date: string | null }>`
+  await sql`
     insert into billing_transactions (account_id, customer_id, feature_id, invoice_id, origin, transaction_type, description, source,
       feature_count, transaction_date, bill_date, start_date, end_date, value, vat_rate, value_carrier, call_count, call_minutes,
       call_destination, source_invoice_id, created_at, updated_at)
@@ -50,16 +46,14 @@ export async function insertGeneratedCharges(
       v.vat_rate, v.value_carrier, v.call_count, v.call_minutes, v.call_destination, v.source_invoice_id, ${now}, ${now}
     from unnest(
       ${plainArray(col((c) => c.accountId))}::bigint[], ${plainArray(col((c) => c.customerId))}::bigint[], ${plainArray(col((c) => c.featureId))}::bigint[],
-      ${plainArray(col((c) => c.invoiceId))}::bigint[], ${col((c) => c.origin)}::text[], ${col((c) => c.type)}::text[],
-      ${col((c) => c.description)}::text[], ${plainArray(col((c) => c.transactionDate))}::date[], ${plainArray(col((c) => c.billDate))}::date[],
+      ${plainArray(col((c) => c.invoiceId))}::bigint[], ${textArray(col((c) => c.origin))}::text[], ${textArray(col((c) => c.type))}::text[],
+      ${textArray(col((c) => c.description))}::text[], ${plainArray(col((c) => c.transactionDate))}::date[], ${plainArray(col((c) => c.billDate))}::date[],
       ${plainArray(col((c) => c.startDate))}::date[], ${plainArray(col((c) => c.endDate))}::date[], ${plainArray(col((c) => c.value))}::numeric[],
       ${plainArray(col((c) => c.vatRate))}::numeric[], ${plainArray(col((c) => c.valueCarrier))}::numeric[], ${plainArray(col((c) => c.callCount))}::integer[],
-      ${plainArray(col((c) => c.callMinutes))}::bigint[], ${col((c) => c.callDestination)}::text[], ${plainArray(col((c) => c.sourceInvoiceId ?? null))}::bigint[]
+      ${plainArray(col((c) => c.callMinutes))}::bigint[], ${textArray(col((c) => c.callDestination))}::text[], ${plainArray(col((c) => c.sourceInvoiceId ?? null))}::bigint[]
     ) as v(account_id, customer_id, feature_id, invoice_id, origin, transaction_type, description, transaction_date, bill_date,
            start_date, end_date, value, vat_rate, value_carrier, call_count, call_minutes, call_destination, source_invoice_id)
-    returning id, customer_id, feature_id, call_destination, start_date
   `.execute(db);
-  return result.rows;
 }
 
 /** Inserts charges in multi-row statements of bounded size. */
@@ -195,7 +189,7 @@ export async function detachNonQualifying(
       update billing_transactions as t
       set invoice_id = null, updated_at = ${now}
       from (select id, invoice_id from billing_transactions
-            where account_id = ${accountId} and invoice_id = any(${invoiceIds}::bigint[])
+            where account_id = ${accountId} and invoice_id = any(${idArray(invoiceIds)}::bigint[])
               and origin = 'api' and not pinned and ${sql.ref(column)} >= ${rule.before}
             for update) as old
       where t.account_id = ${accountId} and t.id = old.id
@@ -221,7 +215,7 @@ export async function attachQualifying(
       update billing_transactions as t
       set invoice_id = i.id, updated_at = ${now}
       from invoices as i
-      where i.account_id = ${accountId} and i.id = any(${invoiceIds}::bigint[]) and i.approved_at is null
+      where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
         and t.account_id = ${accountId} and t.customer_id = i.customer_id and t.invoice_id is null
         and ${sql.ref(column)} < ${rule.before}
       returning t.invoice_id, t.transaction_type, t.vat_rate, t.value, t.call_count, t.call_minutes
@@ -324,7 +318,7 @@ export async function deleteCallSummaries(db: Executor, accountId: number, invoi
   const result = await sql<MovedRow>`
     with gone as (
       delete from billing_transactions
-      where account_id = ${accountId} and invoice_id = any(${invoiceIds}::bigint[]) and origin = 'calls'
+      where account_id = ${accountId} and invoice_id = any(${idArray(invoiceIds)}::bigint[]) and origin = 'calls'
       returning invoice_id, transaction_type, vat_rate, value, call_count, call_minutes
     )
     ${sumMoved(sql.raw('gone'))}
