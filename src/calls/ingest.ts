@@ -72,7 +72,13 @@ export class CallIngester {
   /** Rate tables already loaded, by rate card id: rating needs no await once a card is loaded. */
   private readonly loadedTables = new Map<number, RateTable | undefined>();
   private rejections: (Rejection & { line: number })[] = [];
+  /** The last batch handed to the writer: settled when stored; `copied` when its COPY is done (or it failed). */
   private inFlight: Promise<void> = Promise.resolve();
+  private copied: Promise<void> = Promise.resolve();
+  /** The batch before it (PostgreSQL: two batches may be in flight, see flush). */
+  private inFlightBefore: Promise<void> = Promise.resolve();
+  /** The source call ids of the last batch handed to the writer, perhaps not yet committed. */
+  private previousIds = new Set<string>();
   private chargeMicros = 0;
   private readonly summary: IngestSummary;
 
@@ -123,7 +129,7 @@ export class CallIngester {
       this.reject(line, raw(), (error as Error).message);
       return undefined;
     }
-    if (this.batchIds.has(call.sourceCallId)) {
+    if (this.batchIds.has(call.sourceCallId) || this.previousIds.has(call.sourceCallId)) {
       this.summary.duplicates += 1;
       return undefined;
     }
@@ -167,6 +173,7 @@ export class CallIngester {
 
   async finish(): Promise<IngestSummary> {
     await this.flush();
+    await this.inFlightBefore;
     await this.inFlight;
     this.summary.chargeTotal = fromMicros(this.chargeMicros);
     return this.summary;
@@ -178,21 +185,56 @@ export class CallIngester {
     if (this.summary.rejections.length < SUMMARY_REJECTIONS) this.summary.rejections.push({ line, reason });
   }
 
-  /** Hands the batch to the writer; waits for the previous one first, so at most one is in flight. */
+  /**
+   * Hands the batch to the writer. On PostgreSQL two batches may be in flight: this one looks its calls up
+   * while the last one writes its feed rows and commits, and starts its COPY once the last one's COPY is done
+   * (so call ids follow the file; the feed lock still gives feed rows out in commit order). Its lookup cannot
+   * see the last batch's calls (not committed yet), so add() skips those itself (previousIds), and no COPY
+   * waits on another's uncommitted call. On PGlite (one session) the last batch is stored first.
+   */
   private async flush(): Promise<void> {
     const batch = this.batch;
     const rejections = this.rejections;
     const copy = this.copy.take();
+    const ids = this.batchIds;
     this.batch = [];
     this.batchIds = new Set();
     this.rejections = [];
-    await this.inFlight;
-    this.inFlight = this.write(batch, copy, rejections);
+    const overlap = this.ctx.database.kind === 'postgres';
+    // Every batch before the last is stored: this batch's lookup sees their calls.
+    await this.inFlightBefore;
+    if (!overlap) await this.inFlight;
+    this.inFlightBefore = this.inFlight;
+    this.previousIds = ids;
+    let copied!: () => void;
+    const previousCopied = this.copied;
+    this.copied = new Promise<void>((resolve) => (copied = resolve));
+    this.inFlight = this.write(batch, copy, rejections, previousCopied, copied);
     // Surface a write failure now rather than after the whole file has been read.
     this.inFlight.catch(() => {});
   }
 
-  private async write(batch: Pending[], copy: Buffer, rejections: (Rejection & { line: number })[]): Promise<void> {
+  private async write(
+    batch: Pending[],
+    copy: Buffer,
+    rejections: (Rejection & { line: number })[],
+    previousCopied: Promise<void>,
+    copied: () => void,
+  ): Promise<void> {
+    try {
+      await this.store(batch, copy, rejections, previousCopied, copied);
+    } finally {
+      copied();
+    }
+  }
+
+  private async store(
+    batch: Pending[],
+    copy: Buffer,
+    rejections: (Rejection & { line: number })[],
+    previousCopied: Promise<void>,
+    copied: () => void,
+  ): Promise<void> {
     const accountId = this.account.id;
     if (rejections.length > 0) await insertRejections(this.ctx.db, accountId, 'calls', this.summary.source, rejections);
     if (batch.length === 0) return;
@@ -200,11 +242,13 @@ export class CallIngester {
     const fresh = stored.size === 0 ? batch : batch.filter((p) => !stored.has(p.sourceCallId));
     this.summary.duplicates += batch.length - fresh.length;
     let inserted = fresh;
+    await previousCopied;
     // The calls and their rows in the call feed commit together (one statement for the feed rows).
     try {
       await this.ctx.database.copyTransaction(async (tx) => {
         const highWater = await callIdHighWater(tx.db, accountId);
         await copyCallsText(tx, fresh === batch ? copy : Buffer.concat(fresh.map((p) => copy.subarray(p.start, p.end))));
+        copied();
         await recordNewCalls(tx.db, accountId, highWater);
       });
     } catch (error) {
