@@ -2,6 +2,7 @@
 // account names itself. Names are matched without regard to case.
 import type { Executor } from '../context.ts';
 import { DomainError } from '../shared/errors.ts';
+import { findBillStyleByName } from './settings-repo.ts';
 
 export interface BillStyle {
   name: string;
@@ -21,12 +22,7 @@ export async function resolveBillStyle(db: Executor, accountId: number, name: st
   const wanted = name.trim().toLowerCase();
   const builtIn = BUILT_IN_BILL_STYLES.find((s) => s.name.toLowerCase() === wanted);
   if (builtIn) return builtIn;
-  const row = await db
-    .selectFrom('bill_styles')
-    .select(['name', 'base', 'itemise_calls', 'show_call_summary'])
-    .where('account_id', '=', accountId)
-    .where((eb) => eb(eb.fn('lower', ['name']), '=', wanted))
-    .executeTakeFirst();
+  const row = await findBillStyleByName(db, accountId, wanted);
   if (!row) {
     throw new DomainError('unknown_bill_style', `${field}: no bill style named "${name}"; built in: ${BUILT_IN_BILL_STYLES.map((s) => s.name).join(', ')}`, field);
   }

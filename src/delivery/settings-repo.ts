@@ -59,6 +59,26 @@ export async function findIdByName(db: Executor, table: NamedTable, accountId: n
   return row?.id;
 }
 
+/** The account's bill style of this name (any case). */
+export async function findBillStyleByName(db: Executor, accountId: number, name: string): Promise<BillStyleRow | undefined> {
+  return db.selectFrom('bill_styles').selectAll().where('account_id', '=', accountId).where(sql<string>`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+}
+
+/** The account's message template of this name (any case). */
+export async function findMessageTemplateByName(db: Executor, accountId: number, name: string): Promise<MessageTemplateRow | undefined> {
+  return db.selectFrom('message_templates').selectAll().where('account_id', '=', accountId).where(sql<string>`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+}
+
+/** The account's usage report profile of this name (any case). */
+export async function findUsageReportProfileByName(db: Executor, accountId: number, name: string): Promise<UsageReportProfileRow | undefined> {
+  return db
+    .selectFrom('usage_report_profiles')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where(sql<string>`lower(name)`, '=', name.toLowerCase())
+    .executeTakeFirst();
+}
+
 export async function deleteNamed(db: Executor, table: NamedTable, accountId: number, id: number): Promise<boolean> {
   const result = await db.deleteFrom(table).where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;

@@ -3,6 +3,7 @@
 // dueDate, total, outstanding, currency. Unknown placeholders are left as they are.
 import type { Executor } from '../context.ts';
 import { DomainError } from '../shared/errors.ts';
+import { findMessageTemplateByName } from './settings-repo.ts';
 
 /** The placeholders a template may use. */
 export const PLACEHOLDERS = ['accountName', 'customerName', 'invoiceNumber', 'invoiceDate', 'dueDate', 'total', 'outstanding', 'currency', 'customerReference', 'purchaseOrderNumber'] as const;
@@ -35,14 +36,9 @@ export const CDR_TEMPLATE: MessageTemplate = {
 
 export async function resolveTemplate(db: Executor, accountId: number, name: string | undefined): Promise<MessageTemplate> {
   if (name === undefined || name.trim().toLowerCase() === STANDARD_TEMPLATE.name.toLowerCase()) return STANDARD_TEMPLATE;
-  const row = await db
-    .selectFrom('message_templates')
-    .select(['name', 'subject', 'body'])
-    .where('account_id', '=', accountId)
-    .where((eb) => eb(eb.fn('lower', ['name']), '=', name.trim().toLowerCase()))
-    .executeTakeFirst();
+  const row = await findMessageTemplateByName(db, accountId, name.trim());
   if (!row) throw new DomainError('unknown_message_template', `no message template named "${name}"`, 'message');
-  return row;
+  return { name: row.name, subject: row.subject, body: row.body };
 }
 
 export function fillTemplate(text: string, values: Record<string, string>): string {

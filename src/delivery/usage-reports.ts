@@ -6,6 +6,7 @@ import type { Executor } from '../context.ts';
 import type { CallRow } from '../db/schema.ts';
 import { DomainError } from '../shared/errors.ts';
 import { money } from '../shared/money.ts';
+import { findUsageReportProfileByName } from './settings-repo.ts';
 
 export type UsageReportKind = 'calls_by_feature' | 'call_detail';
 
@@ -23,12 +24,7 @@ export async function resolveUsageReportProfile(db: Executor, accountId: number,
   const wanted = name.trim().toLowerCase();
   const builtIn = BUILT_IN_USAGE_REPORTS.find((p) => p.name.toLowerCase() === wanted);
   if (builtIn) return builtIn;
-  const row = await db
-    .selectFrom('usage_report_profiles')
-    .select(['name', 'kind'])
-    .where('account_id', '=', accountId)
-    .where((eb) => eb(eb.fn('lower', ['name']), '=', wanted))
-    .executeTakeFirst();
+  const row = await findUsageReportProfileByName(db, accountId, wanted);
   if (!row) {
     throw new DomainError(
       'unknown_usage_report_profile',
@@ -36,7 +32,7 @@ export async function resolveUsageReportProfile(db: Executor, accountId: number,
       'invoiceUsageReportCustomerProfileID',
     );
   }
-  return row;
+  return { name: row.name, kind: row.kind };
 }
 
 /** The columns of a CDR file, as documented in the README. */

@@ -4,7 +4,7 @@
 // when the invoice becomes paid.
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import { addToRequestPaid, lockRequest, type PaymentRequestRow } from '../collections/repo.ts';
+import { addToRequestPaid, findRequest, lockRequest, type PaymentRequestRow } from '../collections/repo.ts';
 import type { InvoiceRow } from '../db/schema.ts';
 import type { PaymentMethod } from '../db/schema-collections.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
@@ -64,7 +64,7 @@ export async function applyPayment(trx: Executor, ctx: Ctx, input: ApplyPaymentI
   let invoiceId = input.invoiceId;
   if (invoiceId === undefined && input.requestId !== undefined) {
     // Read (unlocked) to learn the invoice, so the invoice is locked before the request.
-    const seen = await trx.selectFrom('payment_requests').select('invoice_id').where('account_id', '=', input.accountId).where('id', '=', input.requestId).executeTakeFirst();
+    const seen = await findRequest(trx, input.accountId, input.requestId);
     if (!seen) throw notFound('Payment request', input.requestId);
     invoiceId = seen.invoice_id ?? undefined;
   }
