@@ -1,9 +1,9 @@
 // Instants written in a timezone the way the feed shows them: "2019-01-24 06:43:15 -07:00" (local, with
 // its offset from GMT) and "2019-01-24T06:43:15-07:00" (XML). A page holds thousands of rows: the offset
-// comes from Intl once per quarter hour of UTC (timezone changes fall on whole quarter hours), and the
-// digits are written by arithmetic, not by Intl.
+// comes from rating's LocalClock (Intl once per quarter hour of UTC), and the digits are written by
+// arithmetic, not by Intl.
 
-const QUARTER_HOUR_MS = 15 * 60_000;
+import { LocalClock } from '../rating/bands.ts';
 
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
@@ -16,40 +16,16 @@ function offsetText(minutes: number, colon = ':'): string {
 }
 
 export class ZoneTime {
-  private readonly format: Intl.DateTimeFormat;
-  /** Offset (minutes east of GMT) by quarter hour of UTC, for the quarters seen. */
-  private readonly offsets = new Map<number, number>();
+  /** The zone's offset, cached per quarter hour of UTC (shared with rating's time bands). */
+  private readonly clock: LocalClock;
 
   constructor(readonly timeZone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    this.clock = new LocalClock(timeZone);
   }
 
   /** Minutes east of GMT at this instant (whole minutes: historical second offsets are rounded down). */
   offsetMinutes(ms: number): number {
-    const quarter = Math.floor(ms / QUARTER_HOUR_MS);
-    let offset = this.offsets.get(quarter);
-    if (offset === undefined) {
-      offset = this.exactOffset(quarter * QUARTER_HOUR_MS);
-      if (this.offsets.size > 100_000) this.offsets.clear();
-      this.offsets.set(quarter, offset);
-    }
-    return offset;
-  }
-
-  private exactOffset(ms: number): number {
-    const parts: Record<string, number> = {};
-    for (const p of this.format.formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-    return Math.floor((wall - Math.floor(ms / 1000) * 1000) / 60_000);
+    return this.clock.offsetMs(ms) / 60_000;
   }
 
   /** "YYYY-MM-DD HH:MM:SS ±HH:MM" */
