@@ -219,14 +219,9 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
       const b = request.body;
       return toEventResult(
         await addCallEvent(ctx, principalOf(request).accountId, {
+          ...eventFields(b),
           callId: eventCallId(b.callId),
           transactionId: eventTransactionId(b.transactionId),
-          partnerUniqueId: b.partnerUniqueId,
-          signals: b.signals,
-          customData: b.customData,
-          revenue: b.saleAmount === undefined ? undefined : String(b.saleAmount),
-          occurredAt: b.occurredAt === undefined ? undefined : new Date(b.occurredAt),
-          source: b.source,
         }),
       );
     },
@@ -249,13 +244,8 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
       const b = request.body;
       return toEventResult(
         await addCallEvent(ctx, principalOf(request).accountId, {
+          ...eventFields(b),
           callId: pathId(request.params.id.replace(/^call_/, ''), 'Call'),
-          partnerUniqueId: b.partnerUniqueId,
-          signals: b.signals,
-          customData: b.customData,
-          revenue: b.saleAmount === undefined ? undefined : String(b.saleAmount),
-          occurredAt: b.occurredAt === undefined ? undefined : new Date(b.occurredAt),
-          source: b.source,
         }),
       );
     },
@@ -330,5 +320,17 @@ async function callFeedResponse(ctx: Ctx, accountId: number, callId: number): Pr
     customData: state.customData,
     durationS: state.durationS,
     transactions: state.rows.map(toFeedRowView),
+  };
+}
+
+/** What a call event body says beyond which call it is for, as addCallEvent takes it. */
+function eventFields(b: Omit<z.infer<typeof eventBody>, 'callId' | 'transactionId'>) {
+  return {
+    partnerUniqueId: b.partnerUniqueId,
+    signals: b.signals,
+    customData: b.customData,
+    revenue: b.saleAmount === undefined ? undefined : String(b.saleAmount),
+    occurredAt: b.occurredAt === undefined ? undefined : new Date(b.occurredAt),
+    source: b.source,
   };
 }
