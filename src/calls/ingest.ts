@@ -12,6 +12,7 @@ import { rateCall, type RateTable, type RatingContext } from '../rating/rate-cal
 import { insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { callIdHighWater, recordNewCalls } from '../feed/record.ts';
+import type { CallInsertRow } from './repo.ts';
 import { FeatureIndex, type FeatureWindow, ownNumber } from './allocation.ts';
 import { callRowFromCopyLine, CopyWriter, ratingStatusOf, writeCallRow } from './call-copy.ts';
 import { type CallInput, parseCall, type RawCall } from './call-input.ts';
@@ -20,12 +21,23 @@ import {
   existingSourceCallIds,
   featureWindows,
   insertCallsSkippingDuplicates,
+  lockSlowIngest,
 } from './repo.ts';
 
 /** Records per batch: large enough for COPY to be efficient, small enough to keep memory flat. */
 export const INGEST_BATCH_SIZE = 5000;
 /** How many rejections a summary lists (all are kept in the database). */
 const SUMMARY_REJECTIONS = 100;
+/** PostgreSQL's codes for a unique violation and a detected deadlock. */
+const UNIQUE_VIOLATION = '23505';
+const DEADLOCK = '40P01';
+/** A slow write that deadlocks with a fast one is tried again; each retry sees more of the other's calls. */
+const SLOW_PATH_ATTEMPTS = 5;
+
+function isRaceWithAnotherWriter(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === UNIQUE_VIOLATION || code === DEADLOCK;
+}
 
 export interface IngestSummary {
   source: string;
@@ -252,19 +264,36 @@ export class CallIngester {
         await recordNewCalls(tx.db, accountId, highWater);
       });
     } catch (error) {
-      if ((error as { code?: string }).code !== '23505') throw error;
-      // The same calls arrived from elsewhere meanwhile: take this batch the slow way, skipping them.
+      if (!isRaceWithAnotherWriter(error)) throw error;
+      // The same calls arrived from elsewhere meanwhile (a unique violation, or a deadlock when two writers
+      // stored them in different orders): take this batch the slow way, skipping them.
       const rows = fresh.map((p) => callRowFromCopyLine(copy.toString('utf8', p.start, p.end)));
-      const ids = await this.ctx.db.transaction().execute(async (trx) => {
-        const highWater = await callIdHighWater(trx, accountId);
-        const stored = await insertCallsSkippingDuplicates(trx, rows);
-        await recordNewCalls(trx, accountId, highWater);
-        return stored;
-      });
+      const ids = await this.insertSlowly(rows);
       inserted = fresh.filter((p) => ids.has(p.sourceCallId));
       this.summary.duplicates += fresh.length - inserted.length;
     }
     for (const p of inserted) this.count(p);
+  }
+
+  /**
+   * Inserts what is still new, one slow writer of the account at a time (so two never deadlock on each
+   * other), retrying when it deadlocks with a fast writer's COPY; the retry sees that writer's calls.
+   */
+  private async insertSlowly(rows: CallInsertRow[]): Promise<Set<string>> {
+    const accountId = this.account.id;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ctx.db.transaction().execute(async (trx) => {
+          await lockSlowIngest(trx, accountId);
+          const highWater = await callIdHighWater(trx, accountId);
+          const stored = await insertCallsSkippingDuplicates(trx, rows);
+          await recordNewCalls(trx, accountId, highWater);
+          return stored;
+        });
+      } catch (error) {
+        if (attempt >= SLOW_PATH_ATTEMPTS || (error as { code?: string }).code !== DEADLOCK) throw error;
+      }
+    }
   }
 
   private count(p: Pending): void {

@@ -87,6 +87,17 @@ export async function copyCallsText(database: Pick<Database, 'copyInto'>, text: 
   await database.copyInto('calls', CALL_INSERT_COLUMNS, text);
 }
 
+/** First key of the slow-ingest lock (two-key advisory lock: this, then the account id). "CALL" in ASCII. */
+const SLOW_INGEST_LOCK_KEY = 0x43414c4c;
+
+/**
+ * Serialises the account's slow-path inserts (below) so that two of them never wait on each other's new
+ * rows. Taken first in its transaction; the feed lock, taken last, comes after it.
+ */
+export async function lockSlowIngest(db: Executor, accountId: number): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${SLOW_INGEST_LOCK_KEY}::int, ${accountId % 2_147_483_647}::int)`.execute(db);
+}
+
 /** The slow, safe path when calls race in from two places: skip those already stored. Returns the ids that went in. */
 export async function insertCallsSkippingDuplicates(db: Executor, rows: CallInsertRow[]): Promise<Set<string>> {
   const inserted = new Set<string>();

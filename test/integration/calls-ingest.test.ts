@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { importCallsFile } from '../../src/calls/import-file.ts';
 import { CallIngester } from '../../src/calls/ingest.ts';
 import { expectError, getAll } from '../helpers/billing.ts';
@@ -184,6 +185,22 @@ describe('POST /calls', () => {
     expect(await dbCallCount(h, accountId)).toBe(300);
   });
 
+  it('stores every call once when requests send the same calls in opposite orders (writers that deadlock retry)', async () => {
+    const { api, id: accountId } = await setup();
+    let total = 0;
+    for (let round = 0; round < 4; round++) {
+      const batch = Array.from({ length: 2000 }, (_, i) => cdr(`order-${round}-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60));
+      const results = await Promise.all([sendCalls(api, batch), sendCalls(api, [...batch].reverse())]);
+      expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(2000);
+      expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(2000);
+      total += 2000;
+    }
+    expect(await dbCallCount(h, accountId)).toBe(total);
+    // Each call has exactly one row in the feed.
+    const feedRows = await sql<{ n: string }>`select count(*) as n from call_transactions where account_id = ${accountId}`.execute(h.ctx.db);
+    expect(Number(feedRows.rows[0]!.n)).toBe(total);
+  });
+
   it('takes the slow path when another writer stored the same calls between its check and its COPY', async () => {
     const { id: accountId } = await setup();
     // Two ingesters (two requests, or a file and a request) check for stored calls before either writes:
@@ -201,9 +218,11 @@ describe('POST /calls', () => {
     expect(first.duplicates + second.duplicates).toBe(25);
     expect(first.rated + second.rated).toBe(60);
     expect(await dbCallCount(h, accountId)).toBe(60);
-    // Whichever came second took only its own 10 (at 0.012 each) as new.
-    const late = first.inserted === 50 ? second : first;
-    expect(late).toMatchObject({ inserted: 10, duplicates: 25, chargeTotal: '0.120000' });
+    // Either may win the race. The winner's COPY went in whole; the loser took the slow path and found
+    // the 25 calls they share stored: b keeps its own 10 (at 0.012 each), a the 25 that b did not have.
+    const [winner, loser, loserNew] = first.duplicates === 0 ? [first, second, 10] : [second, first, 25];
+    expect(winner.duplicates).toBe(0);
+    expect(loser).toMatchObject({ inserted: loserNew, duplicates: 25, chargeTotal: (loserNew * 0.012).toFixed(6) });
   });
 
   it('refuses the bad elements of a batch with their position and reason, keeps them, and stores the good ones', async () => {
