@@ -48,8 +48,10 @@ export function classifyError(err: unknown): ClassifiedError | undefined {
   if (status !== undefined && status >= 400 && status < 500) {
     return { error: new DomainError('malformed_request', (err as Error).message), status };
   }
-  // PostgreSQL unique violation: two requests raced for the same unique value.
-  if ((err as { code?: string } | undefined)?.code === '23505') {
+  // PostgreSQL: two requests raced for the same unique value (23505), or waited on each other's rows and
+  // one was chosen to give way (40P01 deadlock, 40001 serialization failure). Nothing of it was stored.
+  const sqlState = (err as { code?: string } | undefined)?.code;
+  if (sqlState === '23505' || sqlState === '40P01' || sqlState === '40001') {
     return { error: new DomainError('conflict', 'a conflicting change was made at the same time; retry the request') };
   }
   return undefined;
