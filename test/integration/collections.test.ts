@@ -359,6 +359,27 @@ describe('payments recorded through the backend', () => {
   });
 });
 
+describe('payments and refunds sent at the same time', () => {
+  it('takes no more than is outstanding, and refunds no more than was paid', async () => {
+    const account = await h.account();
+    const invoice = await approvedInvoice(account, '90.00');
+    // Ten payments of 30.00 at once on 90.00: exactly three go in, the rest are refused as too much.
+    const payments = await Promise.all(Array.from({ length: 10 }, () => account.api.post(`/invoices/${invoice.id}/payments`, { amount: '30.00' })));
+    expect(payments.map((p) => p.status).sort()).toEqual([201, 201, 201, 400, 400, 400, 400, 400, 400, 400]);
+    for (const refused of payments.filter((p) => p.status === 400)) expect(refused.body.hint).toMatch(/is more than the 0\.00 outstanding/);
+    const after = (await account.api.get(`/invoices/${invoice.id}`)).body;
+    expect([after.paidAmount, after.outstanding]).toEqual(['90.00', '0.00']);
+
+    // Five refunds of 20.00 at once on one 30.00 payment: one goes in, the rest find 10.00 left.
+    const payment = payments.find((p) => p.status === 201)!.body.payment;
+    const refunds = await Promise.all(Array.from({ length: 5 }, () => account.api.post(`/payments/${payment.id}/refunds`, { amount: '20.00' })));
+    expect(refunds.map((r) => r.status).sort()).toEqual([201, 400, 400, 400, 400]);
+    const listed = (await account.api.get(`/invoices/${invoice.id}/payments`)).body;
+    expect(listed.find((p: any) => p.id === payment.id)).toMatchObject({ refundedAmount: '20.00', status: 'partially_refunded' });
+    expect((await account.api.get(`/invoices/${invoice.id}`)).body).toMatchObject({ paidAmount: '70.00', outstanding: '20.00' });
+  });
+});
+
 describe('the document 003 report', () => {
   it('returns every field by name, with the types the document shows, for the date range', async () => {
     const account = await h.account();
