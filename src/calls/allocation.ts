@@ -1,5 +1,6 @@
 // Which feature a call belongs to: the feature whose phone number is the call's `from` number (outbound)
 // or `to` number (inbound), on the call's local date. A number can move between features over time.
+import { phoneMatchKey } from '../shared/contact.ts';
 import type { IsoDate } from '../shared/dates.ts';
 
 export interface FeatureWindow {
@@ -18,9 +19,10 @@ export class FeatureIndex {
   constructor(features: Iterable<FeatureWindow & { phoneNumber: string }>) {
     for (const f of features) {
       this.byId.set(f.featureId, f);
-      const list = this.byNumber.get(f.phoneNumber);
+      const key = phoneMatchKey(f.phoneNumber);
+      const list = this.byNumber.get(key);
       if (list) list.push(f);
-      else this.byNumber.set(f.phoneNumber, [f]);
+      else this.byNumber.set(key, [f]);
     }
   }
 
@@ -28,8 +30,9 @@ export class FeatureIndex {
     return this.byId.get(featureId);
   }
 
+  /** The feature with this number (with or without its leading "+") on the date. */
   find(number: string, date: IsoDate): FeatureWindow | undefined {
-    const list = this.byNumber.get(number);
+    const list = this.byNumber.get(phoneMatchKey(number));
     if (!list) return undefined;
     for (const f of list) {
       if ((f.startDate === null || f.startDate <= date) && (f.endDate === null || date <= f.endDate)) return f;

@@ -6,6 +6,7 @@ import type { CallRow, RatingStatus } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { FeatureWindow } from './allocation.ts';
 import { anyId, idArray } from '../shared/sql.ts';
+import { phoneSpellings } from '../shared/contact.ts';
 
 /** Columns written when calls arrive, in COPY order. */
 export const CALL_INSERT_COLUMNS = [
@@ -271,11 +272,11 @@ export async function pageCallIds(
   if (filter.onlyWaiting) q = q.where('rating_status', 'in', ['unrated', 'unallocated']);
   if (filter.customerId !== undefined) q = q.where('customer_id', '=', filter.customerId);
   if (filter.number !== undefined) {
-    const number = filter.number;
+    const numbers = phoneSpellings(filter.number);
     q = q.where((eb) =>
       eb.or([
-        eb.and([eb('direction', '=', 'outbound'), eb('from_number', '=', number)]),
-        eb.and([eb('direction', '=', 'inbound'), eb('to_number', '=', number)]),
+        eb.and([eb('direction', '=', 'outbound'), eb('from_number', 'in', numbers)]),
+        eb.and([eb('direction', '=', 'inbound'), eb('to_number', 'in', numbers)]),
       ]),
     );
   }

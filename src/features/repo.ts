@@ -4,6 +4,7 @@ import type { FeatureRow, FeatureUpdate, NewFeature } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { anyId, idArray, plainArray } from '../shared/sql.ts';
+import { phoneSpellings } from '../shared/contact.ts';
 
 export async function insertFeature(db: Executor, values: NewFeature): Promise<FeatureRow> {
   return db.insertInto('features').values(values).returningAll().executeTakeFirstOrThrow();
@@ -88,7 +89,7 @@ export async function findPhoneNumberClash(
     .selectFrom('features')
     .selectAll()
     .where('account_id', '=', accountId)
-    .where('phone_number', '=', phoneNumber);
+    .where('phone_number', 'in', phoneSpellings(phoneNumber));
   if (excludeFeatureId !== undefined) q = q.where('id', '!=', excludeFeatureId);
   // Ranges [start, end] overlap unless one ends before the other starts; null means open-ended.
   if (startDate !== null) q = q.where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', startDate)]));

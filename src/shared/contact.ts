@@ -35,6 +35,20 @@ export function normalisePhoneNumber(value: string, field: string): string {
   return digits;
 }
 
+/**
+ * A number as matched against another: "+441134960000" and "441134960000" are the same international
+ * number (switches write it both ways), so the leading "+" is not part of the match.
+ */
+export function phoneMatchKey(number: string): string {
+  return number.charCodeAt(0) === 43 /* + */ ? number.slice(1) : number;
+}
+
+/** Both spellings of a number, for finding it in stored rows (with and without the leading "+"). */
+export function phoneSpellings(number: string): [string, string] {
+  const bare = phoneMatchKey(number);
+  return [bare, `+${bare}`];
+}
+
 export function normaliseOptionalPhone(value: string | null | undefined, field: string): string | null | undefined {
   if (value === undefined || value === null) return value;
   if (value.trim() === '') return null;

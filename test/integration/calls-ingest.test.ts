@@ -321,6 +321,29 @@ describe('POST /calls', () => {
     expect(await getAll(api, '/calls?ratingStatus=unallocated')).toEqual([]);
   });
 
+  it('matches a number with or without its leading "+", on calls and on features', async () => {
+    const { api, id: accountId, customer, feature } = await setup();
+    // LINE is stored as the feature's number; the switch writes it with a "+", or the feature has one.
+    const plus = await makeFeature(api, customer.id, { name: 'Plus line', phoneNumber: '+44 1632 960055' });
+    await sendCalls(api, [
+      cdr('p1', `+${LINE}`, '442079460000', '2026-03-02T10:00:00Z', 61),
+      cdr('p2', '441632960055', '442079460000', '2026-03-02T10:00:00Z', 61),
+      cdr('p3', '447700900999', '441632960066', '2026-03-03T10:00:00Z', 31, { direction: 'inbound' }),
+    ]);
+    let calls = await dbCalls(h, accountId);
+    expect(calls.get('p1')).toMatchObject({ rating_status: 'rated', feature_id: Number(feature.id), charge: '0.024000' });
+    expect(calls.get('p2')).toMatchObject({ rating_status: 'rated', feature_id: Number(plus.id), charge: '0.024000' });
+    expect(calls.get('p3')).toMatchObject({ rating_status: 'unallocated', feature_id: null });
+    // A feature given the number with a "+" takes the call that waited for it without one.
+    const support = await makeFeature(api, customer.id, { name: 'Support', phoneNumber: '+441632960066' });
+    calls = await dbCalls(h, accountId);
+    expect(calls.get('p3')).toMatchObject({ rating_status: 'rated', feature_id: Number(support.id) });
+    // The same number spelt the other way is the same number: in use.
+    const clash = await api.post(`/customers/${customer.id}/features`, { name: 'Again', phoneNumber: '441632960066' });
+    expect(clash.status, clash.text).toBe(409);
+    expect(clash.body.error_code).toBe(409005);
+  });
+
   it('gives a call to the feature that had the number on the call\'s local date', async () => {
     const { api, id: accountId } = await setup();
     const first = await makeCustomer(api, { name: 'First Ltd' });
