@@ -261,7 +261,18 @@ export async function runProgram(env: CliEnv, argv: string[]): Promise<number> {
       env.io.err(`error: ${error.message}`);
       return 1;
     }
-    env.io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    env.io.err(`error: ${describeError(error)}`);
     return 1;
   }
+}
+
+/** A file the user named that cannot be read is said plainly; anything else by its message. */
+function describeError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e?.path !== undefined) {
+    if (e.code === 'ENOENT') return `${e.path}: no such file`;
+    if (e.code === 'EACCES') return `${e.path}: permission denied`;
+    if (e.code === 'EISDIR') return `${e.path}: is a folder, not a file`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
