@@ -12,11 +12,11 @@ import { rateCall, type RateTable, type RatingContext } from '../rating/rate-cal
 import { insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { callIdHighWater, recordNewCalls } from '../feed/record.ts';
-import type { CallInsertRow } from './repo.ts';
 import { FeatureIndex, type FeatureWindow, ownNumber } from './allocation.ts';
 import { callRowFromCopyLine, CopyWriter, ratingStatusOf, writeCallRow } from './call-copy.ts';
 import { type CallInput, parseCall, type RawCall } from './call-input.ts';
 import {
+  type CallInsertRow,
   copyCallsText,
   existingSourceCallIds,
   featureWindows,
