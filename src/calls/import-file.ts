@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Ctx } from '../context.ts';
+import { hasNul, NUL_REASON } from '../shared/nul.ts';
 import { invalid } from '../shared/errors.ts';
 import { CALL_FIELDS, type CallField, REQUIRED_CALL_FIELDS, type RawCall } from './call-input.ts';
 import { CsvRecordTooLongError, readCsvRecords } from './csv-records.ts';
@@ -100,6 +101,8 @@ export async function importCallsFile(
         let wait: Promise<void> | undefined;
         if (record.length !== width) {
           ingester.rejectRaw(line, lineText(raw), `expected ${width} columns as in the header, found ${record.length}`);
+        } else if (hasNul(raw)) {
+          ingester.rejectRaw(line, lineText(raw), `the line ${NUL_REASON}`);
         } else {
           wait = ingester.add(toCall(record), line, () => lineText(raw));
         }

@@ -1,7 +1,10 @@
 // Stores a recording or transcription for a call; it is then served at the call's URL for it, to the
-// account's keys only.
+// account's keys only. A recording is part of what the feed shows of a call (its recording column), so an
+// uploaded one becomes the call's recording URL and reaches the feed as a correction, like notes or payout.
 import type { Ctx } from '../context.ts';
-import { DomainError, invalid } from '../shared/errors.ts';
+import { recordCallCorrections } from '../feed/record.ts';
+import { lockCall, updateCallFeedFields } from '../feed/repo.ts';
+import { assert, DomainError, invalid } from '../shared/errors.ts';
 import { putCallFile, type CallFileKind } from './files-repo.ts';
 import { getCall } from './get-call.ts';
 import type { CallWithFilesRow } from './repo.ts';
@@ -20,6 +23,8 @@ export interface CallFileUpload {
   kind: CallFileKind;
   contentType: string;
   content: Buffer;
+  /** The absolute URL the file is served at (GET /v1/calls/{id}/{kind}), as /v1/calls shows it. */
+  servedUrl: string;
 }
 
 /** Returns the call as it now is (its URL for this kind of file is the served one). */
@@ -37,7 +42,16 @@ export async function uploadCallFile(
   if (upload.content.length > MAX_CALL_FILE_BYTES[upload.kind]) {
     throw new DomainError('malformed_request', `the ${upload.kind} file is larger than ${MAX_CALL_FILE_BYTES[upload.kind]} bytes`);
   }
-  const stored = await putCallFile(ctx.db, accountId, callId, { kind: upload.kind, contentType, content: upload.content });
-  if (!stored) throw new DomainError('not_found', 'Call not found');
+  await ctx.db.transaction().execute(async (trx) => {
+    // The call's row lock first, as every correction of a call takes it (two never interleave).
+    if (!(await lockCall(trx, accountId, callId))) throw new DomainError('not_found', 'Call not found');
+    const stored = await putCallFile(trx, accountId, callId, { kind: upload.kind, contentType, content: upload.content });
+    assert(stored, `call ${callId} locked in account ${accountId} takes its file`);
+    // The feed has no transcription column: only a recording changes what it shows.
+    if (upload.kind !== 'recording') return;
+    await updateCallFeedFields(trx, accountId, callId, { recordingUrl: upload.servedUrl });
+    // Last: it takes the feed lock. A repeated upload leaves the URL as it was, and appends nothing.
+    await recordCallCorrections(trx, accountId, [callId], ctx.now());
+  });
   return getCall(ctx, accountId, callId);
 }

@@ -14,7 +14,7 @@ import { parseEmailList, normalisePhoneNumber } from '../shared/contact.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
-import { PLAN_FREQUENCIES, TERM_PERIODS, type PlanFrequency, type TermPeriod } from './instalment-schedule.ts';
+import { MAX_TERM, PLAN_FREQUENCIES, TERM_PERIODS, type PlanFrequency, type TermPeriod } from './instalment-schedule.ts';
 import { insertBatch, insertRequests, type NewPaymentRequest, type PaymentRequestRow } from './repo.ts';
 
 export const MAX_BATCH_REQUESTS = 500;
@@ -166,6 +166,10 @@ async function buildRow(
   }
   if (input.planMaxTerm !== undefined && (!Number.isInteger(input.planMaxTerm) || input.planMaxTerm < 1)) throw invalid(`${at}planMaxTerm`, 'must be a whole number, 1 or more');
   if (input.planMaxTermPeriod !== undefined && !TERM_PERIODS.includes(input.planMaxTermPeriod)) throw invalid(`${at}planMaxTermPeriod`, 'must be day, month or year');
+  // The schedule's bound (ten years): a longer term is refused here rather than silently held to it on the page.
+  if (input.planMaxTerm !== undefined && input.planMaxTermPeriod !== undefined && input.planMaxTerm > MAX_TERM[input.planMaxTermPeriod]) {
+    throw invalid(`${at}planMaxTerm`, `must be at most ${MAX_TERM[input.planMaxTermPeriod]} when planMaxTermPeriod is ${input.planMaxTermPeriod} (ten years)`);
+  }
   const frequencies = input.planFrequencies ? [...new Set(input.planFrequencies)] : [...PLAN_FREQUENCIES];
   if (frequencies.length === 0) throw invalid(`${at}planFrequencies`, 'at least one of weekly, fortnightly, monthly');
 

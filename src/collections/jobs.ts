@@ -12,7 +12,7 @@ import type { ReceiptJob } from '../payments/queue-receipts.ts';
 import { currencyMinorDigits, formatAmount } from '../shared/money.ts';
 import { sendSms } from '../sms/send-sms.ts';
 import type { CollectJob } from './create-request.ts';
-import { findRequest, markReceiptSent, markRequestSent, type PaymentRequestRow } from './repo.ts';
+import { findRequest, markInvoiceRequestsReceiptSent, markReceiptSent, markRequestSent, type PaymentRequestRow } from './repo.ts';
 
 async function loadRequest(ctx: Ctx, job: OutboxJob): Promise<{ account: AccountRow; request: PaymentRequestRow; what: string }> {
   const { requestId } = job.payload as CollectJob;
@@ -96,15 +96,18 @@ async function loadReceipt(ctx: Ctx, job: OutboxJob) {
   return { account, receipt, payment, what };
 }
 
-async function receiptSent(ctx: Ctx, accountId: number, receipt: { id: number; request_id: number | null }): Promise<void> {
+async function receiptSent(ctx: Ctx, accountId: number, receipt: { id: number; request_id: number | null; invoice_id: number | null }): Promise<void> {
   const now = ctx.now();
   await markReceiptRowSent(ctx.db, accountId, Number(receipt.id), now);
   if (receipt.request_id !== null) await markReceiptSent(ctx.db, accountId, Number(receipt.request_id), now);
+  // A payment recorded on the invoice (bank transfer…) has no request: the invoice's requests show the receipt.
+  else if (receipt.invoice_id !== null) await markInvoiceRequestsReceiptSent(ctx.db, accountId, Number(receipt.invoice_id), now);
 }
 
 export const sendReceiptEmail: JobHandler = async (job, ctx) => {
   const { account, receipt, payment, what } = await loadReceipt(ctx, job);
-  const amount = amountText(account, payment.amount);
+  // The receipt's amount is what was charged (an instalment's interest included), not the principal.
+  const amount = amountText(account, receipt.amount);
   const card = payment.card_last4 ? ` by card ending ${payment.card_last4}` : '';
   const text = [
     `Thank you for your payment.`,
@@ -121,8 +124,8 @@ export const sendReceiptEmail: JobHandler = async (job, ctx) => {
 };
 
 export const sendReceiptSms: JobHandler = async (job, ctx) => {
-  const { account, receipt, payment, what } = await loadReceipt(ctx, job);
-  const body = `${account.name}: thank you, we received ${amountText(account, payment.amount)} for ${what}. Receipt ${receipt.id}.`;
+  const { account, receipt, what } = await loadReceipt(ctx, job);
+  const body = `${account.name}: thank you, we received ${amountText(account, receipt.amount)} for ${what}. Receipt ${receipt.id}.`;
   await sendSms(ctx, { accountId: account.id, outboxJobId: job.id, requestId: receipt.request_id, kind: 'receipt', to: receipt.recipient, body });
   await receiptSent(ctx, account.id, receipt);
 };

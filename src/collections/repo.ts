@@ -71,6 +71,16 @@ export async function markReceiptSent(db: Executor, accountId: number, requestId
     .execute();
 }
 
+/** A receipt for a payment recorded on the invoice (not through a link): every request for that invoice shows it. */
+export async function markInvoiceRequestsReceiptSent(db: Executor, accountId: number, invoiceId: number, now: Date): Promise<void> {
+  await db
+    .updateTable('payment_requests')
+    .set({ receipt_sent_at: now, updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .execute();
+}
+
 export async function touchRequest(db: Executor, accountId: number, requestId: number, now: Date): Promise<void> {
   await db.updateTable('payment_requests').set({ updated_at: now }).where('account_id', '=', accountId).where('id', '=', requestId).execute();
 }

@@ -41,11 +41,13 @@ export async function lockCustomers(
 
 export interface CustomerFilter {
   accountNumber?: string | undefined;
+  createdSince?: Date | undefined;
 }
 
 export async function listCustomers(db: Executor, accountId: number, filter: CustomerFilter, page: PageRequest): Promise<Page<CustomerRow>> {
   let q = db.selectFrom('customers').selectAll().where('account_id', '=', accountId);
   if (filter.accountNumber !== undefined) q = q.where('account_number', '=', filter.accountNumber);
+  if (filter.createdSince !== undefined) q = q.where('created_at', '>=', filter.createdSince);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
   const rows = await q.orderBy('id').limit(page.limit + 1).execute();
   return toPage(rows, page.limit);

@@ -9,6 +9,7 @@ import * as m0004 from './migrations/0004_delivery_settings.ts';
 import * as m0005 from './migrations/0005_feed.ts';
 import * as m0006 from './migrations/0006_webhooks.ts';
 import * as m0007 from './migrations/0007_collections.ts';
+import * as m0008 from './migrations/0008_payment_interest.ts';
 
 interface Migration {
   version: number;
@@ -24,6 +25,7 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'feed', up: m0005.up },
   { version: 6, name: 'webhooks', up: m0006.up },
   { version: 7, name: 'collections', up: m0007.up },
+  { version: 8, name: 'payment_interest', up: m0008.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

@@ -97,6 +97,8 @@ export interface PaymentsTable {
   gateway_reference: string | null;
   card_last4: string | null;
   refunded_amount: NumericDefault;
+  /** An instalment's plan interest, charged with the payment's amount (the principal); not invoice money. */
+  interest_amount: NumericDefault;
   paid_at: Timestamp;
   created_at: Timestamp;
 }
@@ -141,7 +143,7 @@ export interface InstalmentsTable {
   seq: number;
   due_date: DateColumn;
   amount: Numeric;
-  status: Generated<'due' | 'paid' | 'missed'>;
+  status: Generated<'due' | 'paid' | 'missed' | 'cancelled'>;
   payment_id: number | null;
   attempts: Generated<number>;
   last_attempt_at: Date | null;

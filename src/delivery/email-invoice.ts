@@ -6,7 +6,7 @@ import { findAccount } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
 import type { InvoiceRow } from '../db/schema.ts';
 import { findInvoice } from '../invoices/repo.ts';
-import { enqueue } from '../outbox/repo.ts';
+import { enqueue, findJob } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { resolveBillStyle } from './bill-styles.ts';
@@ -40,7 +40,9 @@ export interface CdrEmailJob {
 function recipients(given: string | string[] | undefined, customerEmail: string | null): string[] {
   let list: string[];
   try {
-    list = given !== undefined ? parseEmailList(given, 'email') : parseEmailList(customerEmail ?? '', 'email');
+    // No addresses given (absent, "" or []): the customer's, as the invoices document says.
+    list = given !== undefined ? parseEmailList(given, 'email') : [];
+    if (list.length === 0) list = parseEmailList(customerEmail ?? '', 'email');
   } catch (error) {
     throw new DomainError('invalid_email_address', (error as Error).message, 'email');
   }
@@ -59,7 +61,18 @@ async function approvedInvoice(db: Executor, accountId: number, invoiceId: numbe
 
 async function sendNow(ctx: Ctx, accountId: number, jobId: number, failure: 'email_failed' | 'cdr_email_failed'): Promise<'sent' | 'queued'> {
   const result = await ctx.services.deliverNow?.(accountId, jobId);
-  if (result === undefined) return 'queued';
+  if (result === undefined) {
+    // Not tried now: the same email is already queued and waiting for its next attempt (or being sent by
+    // the worker this moment). If its last attempt failed, asking again reports that failure, not success.
+    const job = await findJob(ctx.db, accountId, jobId);
+    if (job?.status === 'pending' && job.attempts > 0 && job.last_error !== null) {
+      throw new DomainError(
+        failure,
+        `sending failed: ${job.last_error}. The email stays queued; the next attempt is at ${job.next_attempt_at.toISOString()}.`,
+      );
+    }
+    return 'queued';
+  }
   if (!result.delivered) {
     throw new DomainError(failure, `sending failed: ${result.error ?? 'unknown error'}. The email stays queued and will be retried.`);
   }

@@ -34,10 +34,10 @@ export const CDR_TEMPLATE: MessageTemplate = {
   body: ['Dear {{customerName}},', '', 'Please find attached the call records for invoice {{invoiceNumber}}.', '', 'Kind regards,', '{{accountName}}'].join('\n'),
 };
 
-export async function resolveTemplate(db: Executor, accountId: number, name: string | undefined): Promise<MessageTemplate> {
+export async function resolveTemplate(db: Executor, accountId: number, name: string | undefined, field = 'message'): Promise<MessageTemplate> {
   if (name === undefined || name.trim().toLowerCase() === STANDARD_TEMPLATE.name.toLowerCase()) return STANDARD_TEMPLATE;
   const row = await findMessageTemplateByName(db, accountId, name.trim());
-  if (!row) throw new DomainError('unknown_message_template', `no message template named "${name}"`, 'message');
+  if (!row) throw new DomainError('unknown_message_template', `${field === 'message' ? '' : `${field}: `}no message template named "${name}"`, field);
   return { name: row.name, subject: row.subject, body: row.body };
 }
 

@@ -20,7 +20,12 @@ export const BUILT_IN_USAGE_REPORTS: readonly UsageReportProfile[] = [
   { name: 'CallDetail', kind: 'call_detail' },
 ];
 
-export async function resolveUsageReportProfile(db: Executor, accountId: number, name: string): Promise<UsageReportProfile> {
+export async function resolveUsageReportProfile(
+  db: Executor,
+  accountId: number,
+  name: string,
+  field = 'invoiceUsageReportCustomerProfileID',
+): Promise<UsageReportProfile> {
   const wanted = name.trim().toLowerCase();
   const builtIn = BUILT_IN_USAGE_REPORTS.find((p) => p.name.toLowerCase() === wanted);
   if (builtIn) return builtIn;
@@ -28,8 +33,8 @@ export async function resolveUsageReportProfile(db: Executor, accountId: number,
   if (!row) {
     throw new DomainError(
       'unknown_usage_report_profile',
-      `no usage report profile named "${name}"; built in: ${BUILT_IN_USAGE_REPORTS.map((p) => p.name).join(', ')}`,
-      'invoiceUsageReportCustomerProfileID',
+      `${field === 'invoiceUsageReportCustomerProfileID' ? '' : `${field}: `}no usage report profile named "${name}"; built in: ${BUILT_IN_USAGE_REPORTS.map((p) => p.name).join(', ')}`,
+      field,
     );
   }
   return { name: row.name, kind: row.kind };

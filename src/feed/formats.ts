@@ -57,10 +57,19 @@ export function renderCsv(view: FeedView, rows: readonly CallTransactionRow[], o
 // XML 1.0 cannot carry most control characters at all, even escaped: they become U+FFFD.
 // eslint-disable-next-line no-control-regex
 const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;', '\t': '&#9;' };
 
+/**
+ * Text content. A raw carriage return would reach the reader as a line feed (XML 1.0 normalises line
+ * ends), so it goes as a character reference, which parsers keep.
+ */
 export function xmlText(value: string): string {
-  return value.replace(XML_FORBIDDEN, '\uFFFD').replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+  return value.replace(XML_FORBIDDEN, '\uFFFD').replace(/[&<>"'\r]/g, (c) => XML_ESCAPES[c]!);
+}
+
+/** An attribute value: parsers also turn a raw line feed or tab there into a space, so those are references too. */
+export function xmlAttribute(value: string): string {
+  return value.replace(XML_FORBIDDEN, '\uFFFD').replace(/[&<>"'\r\n\t]/g, (c) => XML_ESCAPES[c]!);
 }
 
 /** Element names the feed may use as they are; any other column is <column name="…">. */
@@ -78,11 +87,11 @@ function xmlElement(name: string, value: unknown): string {
       .map((d) => `<field>${xmlElement('name', d.name)}${xmlElement('partner_name', d.partner_name)}${xmlElement('value', d.value)}${xmlElement('data_type', d.data_type)}${xmlElement('source', d.source)}</field>`)
       .join('');
     if (open) return items === '' ? `<${open}/>` : `<${open}>${items}</${open}>`;
-    return items === '' ? `<column name="${xmlText(name)}"/>` : `<column name="${xmlText(name)}">${items}</column>`;
+    return items === '' ? `<column name="${xmlAttribute(name)}"/>` : `<column name="${xmlAttribute(name)}">${items}</column>`;
   }
   const text = xmlScalar(value);
   if (open) return text === '' ? `<${open}/>` : `<${open}>${text}</${open}>`;
-  return text === '' ? `<column name="${xmlText(name)}"/>` : `<column name="${xmlText(name)}">${text}</column>`;
+  return text === '' ? `<column name="${xmlAttribute(name)}"/>` : `<column name="${xmlAttribute(name)}">${text}</column>`;
 }
 
 export function renderXml(view: FeedView, rows: readonly CallTransactionRow[]): string {

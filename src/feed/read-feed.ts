@@ -95,7 +95,8 @@ export function parseTypes(values: string[] | undefined): FeedTransactionType[] 
 }
 
 function parseColumnList(name: string, values: string[] | undefined): string[] | undefined {
-  if (values === undefined) return undefined;
+  // `include_columns=` (no names) is the parameter not given: the default columns, not rows without fields.
+  if (values === undefined || values.length === 0) return undefined;
   if (values.length > MAX_COLUMNS) throw invalid(name, `at most ${MAX_COLUMNS} columns`);
   for (const v of values) {
     if (v.length > MAX_COLUMN_NAME) throw invalid(name, `a column name is at most ${MAX_COLUMN_NAME} characters`);
@@ -142,16 +143,25 @@ function parseDates(query: RawQuery, timeZone: string): { from: Date | undefined
   };
 }
 
-/** The columns of the answer: include_columns (with the $invoca_… sets) minus exclude_columns. */
+/**
+ * The columns of the answer: include_columns (with the $invoca_… sets) minus exclude_columns. A column named
+ * in include_columns itself is kept whatever exclude_columns says: exclusions trim what the sets brought in,
+ * so `include_columns=transaction_id,$invoca_custom_columns&exclude_columns=$invoca_default_columns` (the
+ * documented "transaction_id and all Custom Data columns") keeps the transaction_id a poller pages by.
+ */
 async function resolveColumns(ctx: Ctx, accountId: number, style: 'rollup' | 'legacy', include: string[] | undefined, exclude: string[] | undefined): Promise<string[]> {
   const defaults = defaultColumns(style);
   let custom: string[] | undefined;
   const customColumns = async () => (custom ??= (await listCustomDataFields(ctx.db, accountId)).map((f) => f.api_name));
   const chosen: string[] = [];
+  const named = new Set<string>();
   for (const name of include ?? ['$invoca_default_columns']) {
     if (name === '$invoca_default_columns') chosen.push(...defaults);
     else if (name === '$invoca_custom_columns') chosen.push(...(await customColumns()));
-    else chosen.push(name);
+    else {
+      chosen.push(name);
+      named.add(name);
+    }
   }
   const excluded = new Set<string>();
   for (const name of exclude ?? []) {
@@ -160,7 +170,7 @@ async function resolveColumns(ctx: Ctx, accountId: number, style: 'rollup' | 'le
     else excluded.add(name);
   }
   const seen = new Set<string>();
-  return chosen.filter((c) => !excluded.has(c) && !seen.has(c) && (seen.add(c), true));
+  return chosen.filter((c) => (named.has(c) || !excluded.has(c)) && !seen.has(c) && (seen.add(c), true));
 }
 
 export async function readFeed(ctx: Ctx, principal: FeedPrincipal, request: FeedRequest): Promise<FeedPage> {

@@ -232,11 +232,12 @@ export async function updateCallFeedFields(
   db: Executor,
   accountId: number,
   callId: number,
-  fields: { payout?: string | null; notes?: string | null; customData?: Record<string, unknown> | null },
+  fields: { payout?: string | null; notes?: string | null; customData?: Record<string, unknown> | null; recordingUrl?: string | null },
 ): Promise<void> {
   const set: Record<string, unknown> = {};
   if (fields.payout !== undefined) set.payout = fields.payout;
   if (fields.notes !== undefined) set.notes = fields.notes;
+  if (fields.recordingUrl !== undefined) set.recording_url = fields.recordingUrl;
   if (fields.customData !== undefined) set.custom_data = fields.customData === null ? null : JSON.stringify(fields.customData);
   if (Object.keys(set).length === 0) return;
   await db.updateTable('calls').set(set).where('account_id', '=', accountId).where('id', '=', callId).execute();

@@ -11,6 +11,8 @@ import { BACKEND_PREFIX, backendApi } from './backend/index.ts';
 import { downloadRoutes } from './downloads.ts';
 import { CALLS_API_PREFIX, callsApi, DEFAULT_RATE_LIMIT_PER_MINUTE } from './calls-api/index.ts';
 import { classifyError } from './errors.ts';
+import { DomainError } from '../shared/errors.ts';
+import { findNul, NUL_REASON } from '../shared/nul.ts';
 import { FEED_PREFIX, feedApi } from './feed/index.ts';
 import { DEFAULT_EXPIRY_DAYS } from '../collections/create-request.ts';
 import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
@@ -87,6 +89,15 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
       return reply.status(500).send({ error: 'internal error' });
     }
     return reply.status(classified.status ?? 400).send({ error: classified.error.message });
+  });
+
+  // No surface takes text with the NUL character in it (PostgreSQL cannot store it): a 400 naming the
+  // field, in the surface's error shape. CSV bodies are checked line by line where they are read, so that
+  // one bad line is refused and the rest go in.
+  app.addHook('preValidation', async (request) => {
+    const body = typeof request.body === 'string' ? undefined : request.body;
+    const where = findNul(request.params) ?? findNul(request.query) ?? findNul(body);
+    if (where !== undefined) throw new DomainError('invalid_input', `${where}: ${NUL_REASON}`, where);
   });
 
   await app.register(backendApi(ctx, { publicUrl: options.publicUrl }), { prefix: BACKEND_PREFIX });

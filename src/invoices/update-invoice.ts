@@ -1,4 +1,7 @@
-import type { Ctx } from '../context.ts';
+import type { Ctx, Executor } from '../context.ts';
+import { resolveBillStyle } from '../delivery/bill-styles.ts';
+import { resolveTemplate } from '../delivery/templates.ts';
+import { resolveUsageReportProfile } from '../delivery/usage-reports.ts';
 import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
@@ -52,6 +55,7 @@ export async function updateInvoice(ctx: Ctx, accountId: number, invoiceId: numb
       if (raised) throw new DomainError('invoice_not_unsent', `${field} cannot change: invoice ${invoice.invoice_number} is approved`);
       (changes as Record<string, unknown>)[column] = input[field];
     }
+    await checkPresetNames(trx, accountId, input);
     if (input.paymentMethod !== undefined) changes.payment_method = input.paymentMethod;
     if (input.dueDate !== undefined) {
       if (!raised) throw invalid('dueDate', 'is set when the invoice is approved');
@@ -66,6 +70,24 @@ export async function updateInvoice(ctx: Ctx, accountId: number, invoiceId: numb
     if (!updated) throw notFound('Invoice', invoiceId);
     return updated;
   });
+}
+
+/** Fields that name a bill style. */
+const BILL_STYLE_FIELDS = ['billStyle', 'onlineBillType', 'emailBillType', 'postBillType', 'faxBillType'] as const;
+
+/**
+ * The presets an invoice names must exist (the codes of the email action: 400703, 400704, 400706), or the
+ * invoice, once approved and frozen, could no longer be rendered, emailed or downloaded.
+ */
+async function checkPresetNames(db: Executor, accountId: number, input: InvoiceInput): Promise<void> {
+  for (const field of BILL_STYLE_FIELDS) {
+    const name = input[field];
+    if (name !== undefined && name !== null) await resolveBillStyle(db, accountId, name, field);
+  }
+  for (const [i, name] of (input.billTypes ?? []).entries()) await resolveBillStyle(db, accountId, name, `billTypes.${i}`);
+  if (input.invoiceMessage !== undefined && input.invoiceMessage !== null) await resolveTemplate(db, accountId, input.invoiceMessage, 'invoiceMessage');
+  const profile = input.invoiceUsageReportCustomerProfile;
+  if (profile !== undefined && profile !== null) await resolveUsageReportProfile(db, accountId, profile, 'invoiceUsageReportCustomerProfile');
 }
 
 /** `status` replaces the user-set flags; Ringbill's own flags may be listed but not changed. */

@@ -1,7 +1,7 @@
 // Applies money received to an invoice and/or a payment request, inside the caller's transaction: locks
 // customer -> invoice -> request (the house lock order), refuses more than is outstanding, records the
-// payment, moves the invoice's paid amount and paid date and the request's figures, and emits invoice.paid
-// when the invoice becomes paid.
+// payment, moves the invoice's paid amount and paid date and the request's figures, emits invoice.paid when
+// the invoice becomes paid, and then settles any instalment plan still paying it (nothing is charged later).
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { addToRequestPaid, findRequest, lockRequest, type PaymentRequestRow } from '../collections/repo.ts';
@@ -14,7 +14,7 @@ import { dateInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
 import { emitInvoicePaidIfSettled } from '../webhooks/invoice-events.ts';
-import { addToInvoicePaid, insertPayment, type PaymentRow } from './repo.ts';
+import { addToInvoicePaid, insertPayment, settleActivePlans, type PaymentRow } from './repo.ts';
 
 export const PAYMENT_METHODS = ['card', 'bank_transfer', 'cash', 'cheque', 'direct_debit', 'other'] as const satisfies readonly PaymentMethod[];
 
@@ -25,6 +25,8 @@ export interface ApplyPaymentInput {
   /** The invoice paid (a request's invoice is used when only requestId is given). */
   invoiceId?: number | undefined;
   amount: string;
+  /** An instalment's plan interest charged with the amount: kept on the payment, not paid to the invoice. */
+  interest?: string | undefined;
   method: PaymentMethod;
   reference?: string | null | undefined;
   notes?: string | null | undefined;
@@ -95,6 +97,7 @@ export async function applyPayment(trx: Executor, ctx: Ctx, input: ApplyPaymentI
     instalment_plan_id: input.instalmentPlanId ?? null,
     instalment_seq: input.instalmentSeq ?? null,
     amount,
+    interest_amount: input.interest === undefined ? '0' : formatAmount(input.interest, digits),
     currency: account.currency,
     method: input.method,
     reference: input.reference ?? null,
@@ -117,5 +120,9 @@ export async function applyPayment(trx: Executor, ctx: Ctx, input: ApplyPaymentI
   }
   if (request) await addToRequestPaid(trx, input.accountId, Number(request.id), amount, '0', ctx.now());
   const remaining = left.minus(amount);
+  // Paid in full (by this payment, wherever it came from): no plan may charge for it later.
+  if (!remaining.greaterThan(0)) {
+    await settleActivePlans(trx, input.accountId, before ? { invoiceId: before.id } : { requestId: Number(request!.id) }, ctx.now());
+  }
   return { payment, invoice: after, request, outstanding: formatAmount(remaining, digits), invoiceBecamePaid };
 }

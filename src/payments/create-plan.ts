@@ -192,6 +192,7 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
           accountId,
           requestId,
           amount: firstPrincipal,
+          interest: interestPart,
           method: 'card',
           gateway: gateway.name,
           gatewayReference: result.reference,

@@ -93,6 +93,11 @@ function brandOf(number: string): string {
   return 'card';
 }
 
+/** Amex cards have a 4-digit security code; the others 3 digits. */
+export function cvcFits(number: string, cvc: string): boolean {
+  return brandOf(number) === 'amex' ? /^\d{4}$/.test(cvc) : /^\d{3}$/.test(cvc);
+}
+
 const TOKEN_PREFIX = 'tok_test_';
 
 /**
@@ -119,7 +124,7 @@ export function createTestGateway(): PaymentGateway {
         if (!Number.isInteger(expiryMonth) || expiryMonth < 1 || expiryMonth > 12 || expiryYear * 12 + (expiryMonth - 1) < nowMonth) {
           return { outcome: 'declined', reason: 'expired_card', reference: reference(), last4, brand: brandOf(number) };
         }
-        if (!/^\d{3,4}$/.test(input.card.cvc)) return { outcome: 'declined', reason: 'incorrect_cvc', reference: reference(), last4, brand: brandOf(number) };
+        if (!cvcFits(number, input.card.cvc)) return { outcome: 'declined', reason: 'incorrect_cvc', reference: reference(), last4, brand: brandOf(number) };
       } else {
         throw new Error('test gateway: a card or a card token is required');
       }

@@ -6,9 +6,10 @@
 // meanwhile) is refunded.
 //
 // What an instalment pays: its principal share (principalShares in instalment-schedule.ts) goes to the
-// invoice as a payment; the rest is the plan's interest, charged with it and kept on the attempt (the
-// amount charged) and in the payment's notes. If less is outstanding than the principal share (money came in
-// another way), only what is outstanding is charged with the interest share.
+// invoice as the payment's amount; the rest is the plan's interest, charged with it and kept on the payment
+// (interest_amount: its receipt and a full refund are for the whole charge, payment-money.ts). If less is
+// outstanding than the principal share (money came in another way), only what is outstanding is charged with
+// the interest share.
 import type { Ctx } from '../context.ts';
 import { findRequest, requestFacts, type PaymentRequestRow } from '../collections/repo.ts';
 import { statesOf } from '../collections/states.ts';
@@ -133,6 +134,7 @@ export async function chargeInstalment(ctx: Ctx, input: ChargeInstalmentInput): 
           accountId,
           requestId: Number(request.id),
           amount: principal,
+          interest,
           method: 'card',
           gateway: gateway.name,
           gatewayReference: result.reference,

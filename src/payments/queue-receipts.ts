@@ -3,6 +3,7 @@
 import type { Executor } from '../context.ts';
 import type { PaymentRequestRow } from '../collections/repo.ts';
 import { enqueue } from '../outbox/repo.ts';
+import { paymentFigures } from './payment-money.ts';
 import { insertReceipt, type PaymentRow } from './repo.ts';
 
 export interface ReceiptJob {
@@ -31,7 +32,8 @@ export async function queueReceipts(db: Executor, payment: PaymentRow, targets: 
       invoice_id: payment.invoice_id,
       channel,
       recipient,
-      amount: payment.amount,
+      // What the card was charged: an instalment's plan interest included.
+      amount: paymentFigures(payment).charged,
       created_at: now,
     });
     const job = await enqueue(db, {

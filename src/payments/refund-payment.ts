@@ -1,6 +1,7 @@
 // Refunds all or part of a payment. Guards first (what is left to refund), then the lock order customer ->
 // invoice -> request -> payment, then a card payment is refunded through its gateway, and the payment, the
-// invoice's paid amount (and paid date) and the request's figures move back in the same transaction.
+// invoice's paid amount (and paid date) and the request's figures move back in the same transaction. An
+// instalment's payment refunds up to what was charged, plan interest included; its principal goes first.
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { addToRequestPaid, lockRequest } from '../collections/repo.ts';
@@ -9,6 +10,7 @@ import { dateInZone } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../shared/money.ts';
 import { paymentAmount } from './apply-payment.ts';
+import { paymentFigures, principalOfRefund } from './payment-money.ts';
 import { addRefundedToPayment, addToInvoicePaid, findPayment, insertRefund, lockPayment, type PaymentRow, type RefundRow } from './repo.ts';
 import { gatewayOf } from './services.ts';
 
@@ -29,7 +31,8 @@ export async function refundPayment(ctx: Ctx, accountId: number, paymentId: numb
     if (seen.invoice_id !== null) await lockInvoiceWithCustomer(trx, accountId, Number(seen.invoice_id));
     if (seen.request_id !== null) await lockRequest(trx, accountId, Number(seen.request_id));
     const payment = (await lockPayment(trx, accountId, paymentId))!;
-    const left = money(payment.amount).minus(payment.refunded_amount);
+    // What the card was charged (an instalment's plan interest included) is what can be refunded.
+    const left = money(paymentFigures(payment).refundable);
     if (!left.greaterThan(0)) throw new DomainError('conflict', `payment ${paymentId} is already fully refunded`);
     const amount = amountAsked ?? formatAmount(left, digits);
     if (money(amount).greaterThan(left)) throw invalid('amount', `${amount} is more than the ${formatAmount(left, digits)} left to refund on payment ${paymentId}`);
@@ -52,7 +55,8 @@ export async function refundPayment(ctx: Ctx, accountId: number, paymentId: numb
       created_at: now,
     });
     await addRefundedToPayment(trx, accountId, paymentId, amount);
-    const negative = money(amount).negated().toFixed();
+    // Only the principal part moves the invoice and the request's paid figure back (interest was never theirs).
+    const negative = money(principalOfRefund(payment, payment.refunded_amount, amount)).negated().toFixed();
     if (payment.invoice_id !== null) await addToInvoicePaid(trx, accountId, Number(payment.invoice_id), negative, dateInZone(now, account.timezone), now);
     if (payment.request_id !== null) await addToRequestPaid(trx, accountId, Number(payment.request_id), negative, amount, now);
     return { refund, payment: (await findPayment(trx, accountId, paymentId))! };

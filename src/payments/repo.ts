@@ -135,6 +135,31 @@ export async function setPlanStatus(db: Executor, accountId: number, planId: num
   await db.updateTable('instalment_plans').set({ status, updated_at: now }).where('account_id', '=', accountId).where('id', '=', planId).execute();
 }
 
+/**
+ * Settles the active plans paying an invoice (or a standalone request) once nothing is left to pay on it: their
+ * unpaid instalments are cancelled (never charged) and the plans completed. The caller holds the invoice (or
+ * request) lock. Returns how many plans were settled.
+ */
+export async function settleActivePlans(db: Executor, accountId: number, of: { invoiceId: number } | { requestId: number }, now: Date): Promise<number> {
+  const plans = await db
+    .updateTable('instalment_plans')
+    .set({ status: 'completed', updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'active')
+    .where('invoice_id' in of ? 'invoice_id' : 'request_id', '=', 'invoiceId' in of ? of.invoiceId : of.requestId)
+    .returning('id')
+    .execute();
+  if (plans.length === 0) return 0;
+  await db
+    .updateTable('instalments')
+    .set({ status: 'cancelled', last_error: 'not charged: the invoice was paid in full another way' })
+    .where('account_id', '=', accountId)
+    .where('plan_id', 'in', plans.map((p) => Number(p.id)))
+    .where('status', 'in', ['due', 'missed'])
+    .execute();
+  return plans.length;
+}
+
 /** Due instalments of active plans, across accounts (the scheduler), oldest first; bounded. */
 export async function dueInstalments(db: Executor, onOrBefore: string, limit: number): Promise<(InstalmentRow & { request_id: number; card_token: string | null; currency: string })[]> {
   const rows = await db
@@ -160,7 +185,7 @@ export async function markInstalment(
   accountId: number,
   planId: number,
   seq: number,
-  change: { status: 'due' | 'paid' | 'missed'; paymentId?: number | null; error?: string | null; at: Date; attempted: boolean },
+  change: { status: 'due' | 'paid' | 'missed' | 'cancelled'; paymentId?: number | null; error?: string | null; at: Date; attempted: boolean },
 ): Promise<void> {
   await db
     .updateTable('instalments')

@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { invalid } from '../shared/errors.ts';
 import type { RateImportRow } from './import-rates.ts';
 import { OPTIONAL_RATE_COLUMNS, RATE_COLUMNS, type RateRecord } from './rate-input.ts';
+import { hasNul, NUL_REASON } from '../shared/nul.ts';
 
 const REQUIRED = ['prefix', 'destination', 'rate_per_minute'] as const;
 
@@ -50,6 +51,7 @@ export function parseRatesCsv(text: string): RateImportRow[] {
     if (record.length !== header.record.length) {
       return { line: info.lines, raw: lineText(raw), record: values, unreadable: `expected ${header.record.length} columns as in the header, found ${record.length}` };
     }
+    if (hasNul(raw)) return { line: info.lines, raw: lineText(raw), record: values, unreadable: `the line ${NUL_REASON}` };
     return { line: info.lines, raw: lineText(raw), record: values };
   });
   return [...rows, ...skipped];

@@ -1,6 +1,7 @@
 import type { Executor } from '../context.ts';
 import type { RejectedRow } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { withoutNul } from '../shared/nul.ts';
 
 export interface Rejection {
   line: number | null;
@@ -22,8 +23,8 @@ export async function insertRejections(db: Executor, accountId: number, kind: 'c
           kind,
           source,
           line: r.line,
-          raw: r.raw.length > MAX_RAW_LENGTH ? `${r.raw.slice(0, MAX_RAW_LENGTH)}…` : r.raw,
-          reason: r.reason,
+          raw: withoutNul(r.raw.length > MAX_RAW_LENGTH ? `${r.raw.slice(0, MAX_RAW_LENGTH)}…` : r.raw),
+          reason: withoutNul(r.reason),
         })),
       )
       .execute();

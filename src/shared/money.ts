@@ -57,6 +57,12 @@ export function formatAmount(value: Money | string, digits: number): string {
   return (d.isZero() ? ZERO : d).toFixed(digits); // no "-0.00"
 }
 
+/** An amount with at least the currency's decimals and any finer ones it has: "2.00", "0.50", "0.18305". */
+export function formatAmountAtLeast(value: Money | string, digits: number): string {
+  const d = money(value);
+  return (d.isZero() ? ZERO : d).toFixed(Math.max(digits, d.decimalPlaces()));
+}
+
 /** Plain decimal string with no trailing zeros, e.g. "20" or "17.5" (VAT rates, sub-penny amounts). */
 export function formatDecimal(value: Money | string): string {
   const d = money(value);

@@ -92,6 +92,7 @@ export interface TransactionFilter {
   /** 'raised' (default: on raised invoices), 'unsent' (on the unsent invoice) or 'all'. */
   state: 'raised' | 'unsent' | 'all';
   invoiceIdAfter?: number | undefined;
+  createdSince?: Date | undefined;
 }
 
 export async function listTransactions(
@@ -113,6 +114,7 @@ export async function listTransactions(
   if (filter.featureId !== undefined) q = q.where('t.feature_id', '=', filter.featureId);
   if (filter.invoiceId !== undefined) q = q.where('t.invoice_id', '=', filter.invoiceId);
   if (filter.invoiceIdAfter !== undefined) q = q.where('t.invoice_id', '>', filter.invoiceIdAfter);
+  if (filter.createdSince !== undefined) q = q.where('t.created_at', '>=', filter.createdSince);
   if (page.after !== undefined) q = q.where('t.id', '>', page.after);
   const rows = await q.orderBy('t.id').limit(page.limit + 1).execute();
   return toPage(rows, page.limit);

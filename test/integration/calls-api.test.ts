@@ -237,11 +237,6 @@ describe('GET /v1/calls: the documented error responses', () => {
   });
 
   it('400 INVALID_REQUEST naming the parameter when one is malformed', async () => {
-    const badInvoice = errorBody('INVALID_REQUEST', 'Invalid parameter: invoice_id must be an invoice id such as inv_987654321 (or 987654321)');
-    for (const value of ['abc', 'inv_', 'inv_0', 'INV_12', 'inv_12x', '-3', '1e3', '1234567890123456']) {
-      const res = await b.v1.get(`/calls?invoice_id=${encodeURIComponent(value)}`);
-      expect({ value, status: res.status, body: res.body }).toStrictEqual({ value, status: 400, body: badInvoice });
-    }
     const twice = await b.v1.get(`/calls?invoice_id=${b.invoiceId}&invoice_id=${b.invoiceId}`);
     expect(twice.status).toBe(400);
     expect(twice.body).toStrictEqual(errorBody('INVALID_REQUEST', 'Invalid parameter: invoice_id must be given once'));
@@ -290,6 +285,15 @@ describe('GET /v1/calls: the documented error responses', () => {
     const theirs = await otherV1.get(`/calls?invoice_id=inv_${b.invoiceId}`);
     expect([theirs.status, theirs.body]).toStrictEqual([404, notFound]);
     expect((await otherV1.get(`/calls?invoice_id=${b.invoiceId}`)).body).toStrictEqual(notFound);
+  });
+
+  it('404 NOT_FOUND, not 400, for any invoice_id value that names no invoice (only a missing one is 400)', async () => {
+    const notFound = errorBody('NOT_FOUND', 'Invoice not found');
+    const values = ['abc', 'inv_', 'inv_abc', 'inv_0', 'inv_-1', 'INV_1', `INV_${b.invoiceId}`, 'inv_12x', '-3', '1e3', '1234567890123456', 'inv_99999999999999999999999', ' '];
+    for (const value of values) {
+      const res = await b.v1.get(`/calls?invoice_id=${encodeURIComponent(value)}`);
+      expect({ value, status: res.status, body: res.body }).toStrictEqual({ value, status: 404, body: notFound });
+    }
   });
 
   it('404 NOT_FOUND in the same shape for a path that does not exist', async () => {
@@ -349,6 +353,7 @@ describe('GET /v1/calls/{id}', () => {
     b = await billedCalls([
       { call_id: 'one', confidence_score: '1', voice_agent_id: '456789123' },
       { call_id: 'later', start_time: '2024-03-01T00:00:00Z' },
+      { call_id: 'bot', voice_agent_id: 'bot7' },
     ]);
   });
 
@@ -368,7 +373,8 @@ describe('GET /v1/calls/{id}', () => {
         transcription_url: null,
         call_recording_url: null,
         confidence_score: 1,
-        voice_agent_id: '456789123',
+        // Sent without the prefix; document 002 shows agent ids as agent_….
+        voice_agent_id: 'agent_456789123',
         timezone: 'America/New_York',
         account_id: `acc_${b.account.id}`,
         created_time: '2024-01-15T10:30:00Z',
@@ -381,7 +387,14 @@ describe('GET /v1/calls/{id}', () => {
   it('shows a call on no invoice yet with invoice_id null', async () => {
     const res = await b.v1.get(`/calls/call_${b.callIds.later}`);
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ id: `call_${b.callIds.later}`, invoice_id: null, created_time: '2024-03-01T00:00:00Z' });
+    expect(res.body.data).toMatchObject({ id: `call_${b.callIds.later}`, invoice_id: null, created_time: '2024-03-01T00:00:00Z', voice_agent_id: null });
+  });
+
+  it('shows voice agent ids as agent_…, whether or not they were sent with the prefix', async () => {
+    const bot = await b.v1.get(`/calls/call_${b.callIds.bot}`);
+    expect([bot.status, bot.body.data.voice_agent_id]).toStrictEqual([200, 'agent_bot7']);
+    const listed = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}`);
+    expect(listed.body.data.map((c: any) => c.voice_agent_id)).toStrictEqual(['agent_456789123', 'agent_bot7']);
   });
 
   it('404 NOT_FOUND "Call not found" for an unknown or malformed id and for another account\'s call', async () => {
@@ -478,8 +491,9 @@ describe('recordings and transcriptions uploaded to Ringbill', () => {
       String(audio.length),
       true,
     ]);
-    // Gone again, so the other tests see the call without a recording.
+    // Gone again, so the other tests see the call without a recording (the upload made it the call's recording URL).
     await h.ctx.db.deleteFrom('call_files').where('account_id', '=', b.account.id).where('call_id', '=', id).execute();
+    await h.ctx.db.updateTable('calls').set({ recording_url: null }).where('account_id', '=', b.account.id).where('id', '=', id).execute();
   });
 
   it('stores a transcription of any text type without parsing it', async () => {
@@ -546,6 +560,51 @@ describe('recordings and transcriptions uploaded to Ringbill', () => {
     // Nothing was stored by the refused uploads.
     const stored = await h.ctx.db.selectFrom('call_files').select('kind').where('account_id', '=', b.account.id).where('call_id', '=', callId).execute();
     expect(stored.map((r) => r.kind)).toStrictEqual(['recording']);
+  });
+
+  it('an uploaded recording reaches the call transactions feed as a correction carrying its URL', async () => {
+    const f = await billedCalls([{ call_id: 'given', recording_url: 'https://switch.example/rec/9.mp3' }, { call_id: 'none' }]);
+    const feed = new Api(h.url, f.account.key, '/api/2024-01-01/networks/transactions');
+    const columns = 'include_columns=transaction_id,complete_call_id,corrects_transaction_id,recording,duration';
+    const rowsOf = async () => {
+      const res = await feed.get(`/${f.account.id}.json?${columns}`);
+      expect(res.status, res.text).toBe(200);
+      return res.body as any[];
+    };
+    const before = await rowsOf();
+    expect(before.map((r) => r.recording)).toStrictEqual(['https://switch.example/rec/9.mp3', null]);
+
+    const given = f.callIds.given!;
+    const none = f.callIds.none!;
+    expect((await raw(fileUrl(given, 'recording'), 'PUT', f.account.key, randomBytes(10), 'audio/mpeg')).status).toBe(200);
+    expect((await raw(fileUrl(none, 'recording'), 'PUT', f.account.key, randomBytes(10), 'audio/mpeg')).status).toBe(200);
+    const after = await rowsOf();
+    expect(after).toHaveLength(4);
+    expect(after.slice(2)).toStrictEqual([
+      { ...before[0], transaction_id: expect.any(String), corrects_transaction_id: before[0].transaction_id, recording: fileUrl(given, 'recording') },
+      { ...before[1], transaction_id: expect.any(String), corrects_transaction_id: before[1].transaction_id, recording: fileUrl(none, 'recording') },
+    ]);
+    // The corrected rows' durations are cleared: the feed still sums to the true total.
+    expect(after.slice(0, 2).map((r) => r.duration)).toStrictEqual([null, null]);
+    expect(after.reduce((sum, r) => sum + (r.duration ?? 0), 0)).toBe(2 * 180);
+    // The served URL is the one /v1/calls shows.
+    expect((await f.v1.get(`/calls/call_${given}`)).body.data.call_recording_url).toBe(fileUrl(given, 'recording'));
+
+    // A new upload keeps the URL (nothing new to show), and the feed has no transcription column: no rows.
+    expect((await raw(fileUrl(given, 'recording'), 'PUT', f.account.key, randomBytes(10), 'audio/wav')).status).toBe(200);
+    expect((await raw(fileUrl(given, 'transcription'), 'PUT', f.account.key, 'Hello', 'text/plain')).status).toBe(200);
+    expect(await rowsOf()).toHaveLength(4);
+
+    // Under PUBLIC_URL, the feed carries the public URL, as /v1/calls does.
+    const app = await buildServer(h.ctx, { publicUrl: 'https://billing.example.com' });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      await h.ctx.db.updateTable('calls').set({ recording_url: null }).where('account_id', '=', f.account.id).where('id', '=', none).execute();
+      expect((await raw(`${url}/v1/calls/call_${none}/recording`, 'PUT', f.account.key, randomBytes(10), 'audio/mpeg')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+    expect((await rowsOf()).at(-1).recording).toBe(`https://billing.example.com/v1/calls/call_${none}/recording`);
   });
 
   it('builds the URLs of uploaded files on PUBLIC_URL when it is set', async () => {

@@ -206,3 +206,82 @@ describe('due instalments of a plan without a saved card', () => {
     expect((await pageJson(path)).plan.payable).toBeNull();
   });
 });
+
+/** "12.34" -> 1234 (cents), to check sums exactly. */
+function cents(amount: string): number {
+  expect(amount).toMatch(/^\d+\.\d{2}$/);
+  return Number(amount.replace('.', ''));
+}
+
+describe('an instalment with plan interest', () => {
+  it('is receipted and refundable for what the card was charged, while the invoice moves by the principal only', async () => {
+    const account = await h.account({ name: 'Bright Telecom', timezone: 'UTC' });
+    const email = 'interest@example.com';
+    const invoice = await approvedInvoice(account, '100.00');
+    const { request, path } = await paymentRequest(account, { invoiceId: Number(invoice.id), email, instalmentEnabled: true, planRate: '12', planMaxTerm: 1, planMaxTermPeriod: 'year' });
+    const started = await pay(`${path}/plans`, { frequency: 'monthly', instalments: 3, ...CARD });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const charged: string = started.body.instalments[0].amount;
+
+    // The payment: its amount is the principal (what the invoice received), the interest beside it.
+    const [payment] = (await collectApi(account).get(`/requests/${request.requestId}/payments`)).body;
+    expect(cents(payment.interestAmount)).toBeGreaterThan(0);
+    expect(cents(payment.amount) + cents(payment.interestAmount)).toBe(cents(charged));
+    expect(payment).toMatchObject({ refundedAmount: '0.00', status: 'paid' });
+    let backend = (await account.api.get(`/invoices/${invoice.id}`)).body;
+    expect([backend.paidAmount, backend.outstanding]).toEqual([payment.amount, (100 - cents(payment.amount) / 100).toFixed(2)]);
+    const listed = (await account.api.get(`/invoices/${invoice.id}/payments`)).body;
+    expect(listed[0]).toMatchObject({ amount: payment.amount, interestAmount: payment.interestAmount, refundedAmount: '0.00' });
+
+    // The receipt and the page's confirmation say what the card was charged.
+    await expect.poll(() => smtp.messages.filter((m) => m.to.includes(email) && /receipt/i.test(m.subject)).length).toBe(1);
+    const receipt = smtp.messages.find((m) => m.to.includes(email) && /receipt/i.test(m.subject))!;
+    expect(receipt.subject).toContain(`receipt for GBP ${charged}`);
+    expect(receipt.text).toContain(`Received: GBP ${charged} by card ending 4242`);
+    expect((await pageJson(`${path}/payments/${payment.id}`)).amount).toBe(charged);
+
+    // A full refund returns all of it, interest included; the invoice goes back by the principal.
+    const refund = await account.api.post(`/payments/${payment.id}/refunds`, {});
+    expect(refund.status, refund.text).toBe(201);
+    expect(refund.body.refund.amount).toBe(charged);
+    expect(refund.body.payment).toMatchObject({ amount: payment.amount, interestAmount: payment.interestAmount, refundedAmount: charged, status: 'refunded' });
+    backend = (await account.api.get(`/invoices/${invoice.id}`)).body;
+    expect([backend.paidAmount, backend.outstanding]).toEqual(['0.00', '100.00']);
+    expect((await account.api.post(`/payments/${payment.id}/refunds`, {})).status).toBe(409);
+  });
+
+  it('refunds principal first: a part refund moves the invoice, the interest part does not', async () => {
+    const account = await h.account({ timezone: 'UTC' });
+    const invoice = await approvedInvoice(account, '100.00');
+    const { request, path } = await paymentRequest(account, { invoiceId: Number(invoice.id), instalmentEnabled: true, planRate: '12', planMaxTerm: 1, planMaxTermPeriod: 'year' });
+    expect((await pay(`${path}/plans`, { frequency: 'monthly', instalments: 3, ...CARD })).status).toBe(201);
+    const [payment] = (await collectApi(account).get(`/requests/${request.requestId}/payments`)).body;
+    const first = await collectApi(account).post(`/payments/${payment.id}/refunds`, { amount: payment.amount });
+    expect(first.status, first.text).toBe(201);
+    expect(first.body.payment).toMatchObject({ refundedAmount: payment.amount, status: 'partially_refunded' });
+    expect((await account.api.get(`/invoices/${invoice.id}`)).body.paidAmount).toBe('0.00');
+    const rest = await collectApi(account).post(`/payments/${payment.id}/refunds`, {});
+    expect(rest.status, rest.text).toBe(201);
+    expect(rest.body.refund.amount).toBe(payment.interestAmount);
+    expect(rest.body.payment.status).toBe('refunded');
+    expect((await account.api.get(`/invoices/${invoice.id}`)).body).toMatchObject({ paidAmount: '0.00', outstanding: '100.00' });
+  });
+});
+
+describe('a plan whose invoice is paid in full another way', () => {
+  it('is completed, its unpaid instalments cancelled and never charged', async () => {
+    const account = await h.account({ timezone: 'UTC' });
+    const { invoice, request, planView, due } = await planOnInvoice(account, { frequency: 'weekly', instalments: 4, saveCard: true }, {});
+    const recorded = await account.api.post(`/invoices/${invoice.id}/payments`, { amount: '75.00', reference: 'BACS 12' });
+    expect(recorded.status, recorded.text).toBe(201);
+    const plan = await planView();
+    expect(plan.status).toBe('completed');
+    expect(plan.instalments.map((i: any) => i.status)).toEqual(['paid', 'cancelled', 'cancelled', 'cancelled']);
+    expect([plan.paidAmount, plan.remainingAmount]).toEqual(['25.00', '0.00']);
+    h.setNow(at(due(2)));
+    expect(await chargeDueInstalments(h.ctx)).toEqual(NOTHING);
+    const state = (await collectApi(account).get(`/requests/${request.requestId}`)).body;
+    expect([state.overallStatus, state.approvedTransactions]).toEqual(['paid', 1]);
+    expect((await account.api.get(`/invoices/${invoice.id}`)).body.paidAmount).toBe('100.00');
+  });
+});

@@ -533,3 +533,82 @@ describe('concurrency, idempotency and the invoice.paid event', () => {
     expect(JSON.stringify(events[0])).toContain(`"paidAmount":"20.00"`);
   });
 });
+
+describe('the audit of the collections surface', () => {
+  const PAGE_CARD = { cardNumber: '4242 4242 4242 4242', expiry: '12/34', cvc: '123' };
+  const pagePost = async (url: string, body: Record<string, unknown>) => {
+    const res = await fetch(`${url}/payments`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  };
+
+  it('sets receiptDate when a receipt goes out for a payment recorded through the backend', async () => {
+    const account = await h.account();
+    const invoice = await approvedInvoice(account, '40.00');
+    const r = (await collect(account).post('/requests', { invoiceId: invoice.id, channels: [] })).body;
+    expect(r.receiptDate).toBeNull();
+    const paid = await account.api.post(`/invoices/${invoice.id}/payments`, { amount: '40.00', sendReceipt: true });
+    expect(paid.status, paid.text).toBe(201);
+    await expect.poll(async () => (await collect(account).get(`/requests/${r.requestId}`)).body.receiptDate).toMatch(UTC_TIME);
+  });
+
+  it('gives every amount of a payment the currency\'s minor digits (refundedAmount "0.00")', async () => {
+    const account = await h.account();
+    const invoice = await approvedInvoice(account, '30.00');
+    const r = (await collect(account).post('/requests', { invoiceId: invoice.id, channels: [] })).body;
+    await chargeRequest(h.ctx, { token: tokenOf(r.url), amount: '10.00', card: { number: '4242424242424242', ...CARD } });
+    const [card] = (await collect(account).get(`/requests/${r.requestId}/payments`)).body;
+    expect(card).toMatchObject({ amount: '10.00', interestAmount: '0.00', refundedAmount: '0.00', status: 'paid' });
+    const recorded = await account.api.post(`/invoices/${invoice.id}/payments`, { amount: '5' });
+    expect(recorded.body.payment).toMatchObject({ amount: '5.00', interestAmount: '0.00', refundedAmount: '0.00' });
+    const listed = (await account.api.get(`/invoices/${invoice.id}/payments`)).body;
+    expect(listed.map((p: any) => [p.amount, p.refundedAmount])).toEqual([['10.00', '0.00'], ['5.00', '0.00']]);
+  });
+
+  it('counts only GETs of a live page as visits (not HEAD, not an expired or withdrawn link)', async () => {
+    const account = await h.account();
+    const invoice = await approvedInvoice(account, '30.00');
+    const r = (await collect(account).post('/requests', { invoiceId: invoice.id, channels: [] })).body;
+    expect((await fetch(r.url, { method: 'HEAD' })).status).toBe(200);
+    let state = (await collect(account).get(`/requests/${r.requestId}`)).body;
+    expect([state.visits, state.lastVisit, state.overallStatus]).toEqual([0, null, 'sent']);
+    expect((await fetch(r.url)).status).toBe(200);
+    expect((await collect(account).get(`/requests/${r.requestId}`)).body).toMatchObject({ visits: 1, overallStatus: 'clicked' });
+    const withdrawn = (await collect(account).post('/requests', { invoiceId: invoice.id, channels: [] })).body;
+    await collect(account).post(`/requests/${withdrawn.requestId}/cancel`);
+    expect((await fetch(withdrawn.url)).status).toBe(410);
+    state = (await collect(account).get(`/requests/${withdrawn.requestId}`)).body;
+    expect([state.visits, state.lastVisit]).toEqual([0, null]);
+  });
+
+  it('refuses a payment on a link that is paid in full (409), charging nothing', async () => {
+    const account = await h.account();
+    const invoice = await approvedInvoice(account, '20.00');
+    const r = (await collect(account).post('/requests', { invoiceId: invoice.id, channels: [] })).body;
+    expect((await pagePost(r.url, { ...PAGE_CARD })).status).toBe(201);
+    const again = await pagePost(r.url, { ...PAGE_CARD });
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual({ error: { code: 'conflict', message: expect.stringMatching(/nothing is left to pay/) } });
+    const part = await pagePost(r.url, { ...PAGE_CARD, option: 'part', amount: '1.00' });
+    expect(part.status).toBe(409);
+    expect((await collect(account).get(`/requests/${r.requestId}`)).body).toMatchObject({ transactions: 1, approvedTransactions: 1, totalTransactionsAmount: '20.00' });
+  });
+
+  it('reports the plan term the page enforces, and refuses a term above its bound', async () => {
+    const account = await h.account();
+    const invoice = await approvedInvoice(account, '20.00');
+    const noTerm = (await collect(account).post('/requests', { invoiceId: invoice.id, channels: [], instalmentEnabled: true })).body;
+    expect([noTerm.planMaxTerm, noTerm.planMaxTermPeriod]).toEqual([1, 'year']);
+    const day = today();
+    const row = (await collect(account).get(`/invoices?startDate=${day}&endDate=${day}`)).body.find((x: any) => x.requestId === noTerm.requestId);
+    expect([row.planMaxTerm, row.planMaxTermPeriod]).toEqual([1, 'year']);
+    const off = (await collect(account).post('/requests', { invoiceId: invoice.id, channels: [] })).body;
+    expect([off.planMaxTerm, off.planMaxTermPeriod]).toEqual([null, null]);
+    for (const [term, period] of [[100, 'year'], [11, 'year'], [121, 'month'], [3661, 'day']] as const) {
+      const refused = await collect(account).post('/requests', { invoiceId: invoice.id, channels: [], instalmentEnabled: true, planMaxTerm: term, planMaxTermPeriod: period });
+      expect(refused.status, `${term} ${period}`).toBe(400);
+      expect(refused.body.error.field).toBe('planMaxTerm');
+    }
+    const longest = await collect(account).post('/requests', { invoiceId: invoice.id, channels: [], instalmentEnabled: true, planMaxTerm: 10, planMaxTermPeriod: 'year' });
+    expect([longest.status, longest.body.planMaxTerm]).toEqual([201, 10]);
+  });
+});

@@ -137,6 +137,16 @@ describe('email', () => {
     }
   });
 
+  it('an empty email ("" or []) means none given: the customer\'s addresses', async () => {
+    const { api } = await setUpAccount(h);
+    const { invoice } = await billedCustomer(api);
+    for (const email of ['', [], ' ; ']) {
+      const res = await api.post(`/invoices/${invoice.id}?action=email`, { email });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.message).toMatch(/to accounts@brightdental\.example, ap@brightdental\.example$/);
+    }
+  });
+
   it('400503 when neither the request nor the customer gives an address', async () => {
     const { api } = await setUpAccount(h);
     const { invoice } = await billedCustomer(api, { customer: { email: null } });

@@ -37,10 +37,11 @@ describe('retries through SMTP', () => {
     const before = smtp.messages.length;
     try {
       expectError(await api.post(`/invoices/${invoice.id}?action=email`), 500, 500601, /retried/);
-      // Asking again while it is queued does not queue a second email: it answers that it is queued.
+      // Asking again while it waits for its next attempt does not queue a second email, and does not
+      // answer success either: it reports the failure it is waiting out, and when it is tried next.
       const again = await api.post(`/invoices/${invoice.id}?action=email`);
-      expect(again.status).toBe(200);
-      expect(again.body.message).toBe(`Invoice ${invoice.invoiceNumber} queued for email to accounts@brightdental.example, ap@brightdental.example`);
+      expectError(again, 500, 500601, /stays queued; the next attempt is at /);
+      expect(again.body.hint).toContain(new Date(NOW.getTime() + retryDelayMs(0)).toISOString());
       const [job] = await jobsOf(h, id);
       expect(await jobsOf(h, id)).toHaveLength(1);
       expect(job).toMatchObject({ status: 'pending', attempts: 1, kind: 'invoice_email' });

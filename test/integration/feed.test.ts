@@ -160,6 +160,34 @@ describe('paging and parameters', () => {
     expect(Object.keys(excluded.body[0])).toContain('transaction_id');
   });
 
+  it('columns named in include_columns survive exclude_columns; an empty include_columns is the default set', async () => {
+    const { account, feed } = await accountWithCalls(2);
+    const field = await account.api.post('/customDataFields', { apiName: 'utm_medium', name: 'UTM medium', dataType: 'shortText' });
+    expect(field.status, field.text).toBe(201);
+    await account.api.post('/callEvents', { callId: await callIdOf(account, 'c0'), customData: { utm_medium: 'Search' } });
+    // Invoca's own example: "only the transaction_id and all Custom Data columns", still pageable by transaction_id.
+    const custom = await feed.get(`/${account.id}.json?include_columns=transaction_id,$invoca_custom_columns&exclude_columns=$invoca_default_columns`);
+    expect(custom.status, custom.text).toBe(200);
+    expect(custom.body.map((r: any) => Object.keys(r))).toEqual(custom.body.map(() => ['transaction_id', 'utm_medium']));
+    expect(custom.body.every((r: any) => /^\d{16}$/.test(r.transaction_id))).toBe(true);
+    // A default column named explicitly stays; the rest of the excluded set goes.
+    const named = await feed.get(`/${account.id}.json?include_columns=$invoca_default_columns,duration&exclude_columns=$invoca_default_columns`);
+    expect(Object.keys(named.body[0])).toEqual(['duration']);
+    // Exclusions still trim what a set brought in.
+    const trimmed = await feed.get(`/${account.id}.json?include_columns=$invoca_default_columns&exclude_columns=notes`);
+    expect(Object.keys(trimmed.body[0])).not.toContain('notes');
+
+    const defaults = Object.keys((await feed.get(`/${account.id}.json`)).body[0]);
+    expect(defaults).toContain('transaction_id');
+    for (const query of ['include_columns=', 'include_columns=,', 'include_columns=&exclude_columns=']) {
+      const res = await feed.get(`/${account.id}.json?${query}`);
+      expect(res.status, query).toBe(200);
+      expect(Object.keys(res.body[0]), query).toEqual(defaults);
+    }
+    const csv = await feed.get(`/${account.id}.csv?include_columns=`);
+    expect(csv.text.split('\n')[0]).toBe(defaults.join(','));
+  });
+
   it('a key made before a timezone change keeps the old timezone; start_time_network_timezone follows the account', async () => {
     const { account, feed: oldFeed } = await accountWithCalls(1);
     const changed = await account.api.patch('/account', { timezone: 'Europe/London' });

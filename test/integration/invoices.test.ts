@@ -345,8 +345,15 @@ describe('invoices (document 004)', () => {
       billTypes: ['Full', 'Itemised'],
     };
 
+    /** The message template and usage report profile the presentation names. */
+    async function presets(api: Api) {
+      expect((await api.post('/messageTemplates', { name: 'Thank you for your business', subject: 'Bill {{invoiceNumber}}', body: 'Thanks.' })).status).toBe(201);
+      expect((await api.post('/usageReportProfiles', { name: 'Top destinations', kind: 'callsByFeature' })).status).toBe(201);
+    }
+
     it('changes the bill while unsent; approved, only the payment method, due date and printed/delivered flags', async () => {
       const { api, id: accountId, feature } = await setup();
+      await presets(api);
       const t = await charge(api, feature.id, { transactionValue: '10.00' });
       const before = await get(api, `/invoices/${t.invoiceID}`);
       h.setNow(new Date('2026-11-11T09:00:00.000Z'));
@@ -400,6 +407,31 @@ describe('invoices (document 004)', () => {
       expectError(await api.patch(`/invoices/${t.invoiceID}`, { dueDate: '2026-11-10' }), 400, 400001, /dueDate/); // before the invoice date
       expectError(await api.patch(`/invoices/${t.invoiceID}`, { invoiceAmount: '1.00' }), 400, 400001, /invoiceAmount/);
       expectError(await api.patch('/invoices/999999', { paymentMethod: 'Card' }), 404, 404001);
+    });
+
+    it("refuses presets that do not exist (the email action's codes), so an approved invoice can always be rendered and sent", async () => {
+      const { api, id: accountId, feature } = await setup();
+      await presets(api);
+      const t = await charge(api, feature.id, { transactionValue: '10.00' });
+      const before = await dbInvoice(h, accountId, Number(t.invoiceID));
+      for (const field of ['billStyle', 'onlineBillType', 'emailBillType', 'postBillType', 'faxBillType']) {
+        expectError(await api.patch(`/invoices/${t.invoiceID}`, { [field]: 'Nope' }), 400, 400703, new RegExp(`${field}: no bill style named "Nope"`));
+      }
+      expectError(await api.patch(`/invoices/${t.invoiceID}`, { billTypes: ['Full', 'whatever'] }), 400, 400703, /billTypes\.1: no bill style named "whatever"/);
+      expectError(await api.patch(`/invoices/${t.invoiceID}`, { invoiceMessage: 'Nope' }), 400, 400704, /invoiceMessage: no message template named "Nope"/);
+      expectError(
+        await api.patch(`/invoices/${t.invoiceID}`, { invoiceUsageReportCustomerProfile: 'Nope' }),
+        400,
+        400706,
+        /invoiceUsageReportCustomerProfile: no usage report profile named "Nope"/,
+      );
+      // Nothing changed, not even the fields of the same request that were fine.
+      expectError(await api.patch(`/invoices/${t.invoiceID}`, { customerReference: 'R1', billStyle: 'Nope' }), 400, 400703);
+      expect(await dbInvoice(h, accountId, Number(t.invoiceID))).toEqual(before);
+      // Names match without regard to case; null clears.
+      const ok = await api.patch(`/invoices/${t.invoiceID}`, { billStyle: 'summary', invoiceMessage: 'THANK YOU FOR YOUR BUSINESS', billTypes: [] });
+      expect(ok.status, ok.text).toBe(200);
+      expect((await api.patch(`/invoices/${t.invoiceID}`, { billStyle: null, invoiceMessage: null })).status).toBe(200);
     });
   });
 

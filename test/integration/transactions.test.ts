@@ -105,6 +105,23 @@ const EVERY_FIELD = {
 };
 
 /** The same fields, all changed. */
+/**
+ * A transaction's fields as the API shows them: Currency fields with at least the currency's two decimals
+ * ("79.5" is shown "79.50", finer values as they are), the commission profile value as a Number.
+ */
+function shown(fields: Record<string, unknown>): Record<string, any> {
+  const out: Record<string, any> = { ...fields };
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value !== 'string' || key === 'transactionValue') continue;
+    if (key === 'transactionCommissionProfileCommissionValue') out[key] = Number(value);
+    else if (/^transactionValue/.test(key)) {
+      const [whole, decimals = ''] = value.split('.');
+      out[key] = `${whole}.${decimals.padEnd(2, '0')}`;
+    }
+  }
+  return out;
+}
+
 const EVERY_FIELD_CHANGED = {
   transactionType: 'carrierProvided',
   transactionDescription: 'Carrier line rental',
@@ -332,7 +349,7 @@ describe('billing transactions (document 001)', () => {
       const { api, id: accountId, customer, feature } = await setup();
       const created = await api.post(`/features/${feature.id}/transactions`, EVERY_FIELD);
       expect(created.status).toBe(201);
-      const expected = { ...EVERY_FIELD, id: created.body.id, customerID: customer.id, featureID: feature.id, invoiceID: created.body.invoiceID, created: NOW_ISO, updated: NOW_ISO };
+      const expected = { ...shown(EVERY_FIELD), id: created.body.id, customerID: customer.id, featureID: feature.id, invoiceID: created.body.invoiceID, created: NOW_ISO, updated: NOW_ISO };
       expect(created.body).toEqual(expected);
       expect(Object.keys(created.body).sort()).toEqual(
         [...DOC_001_TRANSACTION_FIELDS, 'customerID', 'featureID', 'invoiceID', 'created', 'updated'].sort(),
@@ -389,7 +406,9 @@ describe('billing transactions (document 001)', () => {
       h.setNow(later);
       const patched = await api.patch(`/transactions/${created.body.id}`, EVERY_FIELD_CHANGED);
       expect(patched.status).toBe(200);
-      const expectedPatched = { ...expected, ...EVERY_FIELD_CHANGED, updated: later.toISOString() };
+      const shownChanged = shown(EVERY_FIELD_CHANGED);
+      expect([shownChanged.transactionValueCDR, shownChanged.transactionValueCarrier]).toEqual(['69.00', '70.000001']);
+      const expectedPatched = { ...expected, ...shownChanged, updated: later.toISOString() };
       expect(patched.body).toEqual(expectedPatched);
       expect((await api.get(`/transactions/${created.body.id}`)).body).toEqual(expectedPatched);
       const patchedRow = (await dbTransaction(h, accountId, Number(created.body.id)))!;
@@ -669,6 +688,33 @@ describe('billing transactions (document 001)', () => {
       const t = await Promise.all([t1, t2, t3, t4, t5].map(async (x) => (await api.get(`/transactions/${x.id}`)).body));
       return { ...s, c1, c2, f1, f2, f3, t, i1, i2, i3, i4: t4.invoiceID as string };
     }
+
+    it('filter by createdSince (a date is midnight in the account timezone, or an exact time), as customers do', async () => {
+      // New York: 2 November 2026 starts at 05:00 UTC.
+      const { api, customer, feature } = await setup({ timezone: 'America/New_York' });
+      h.setNow(new Date('2026-11-02T04:30:00.000Z'));
+      const early = await post(api, `/features/${feature.id}/transactions`, { transactionType: 'oneOff', transactionValue: '1.00' });
+      const earlyCustomer = await makeCustomer(api, { name: 'Early' });
+      h.setNow(new Date('2026-11-02T05:30:00.000Z'));
+      const late = await post(api, `/features/${feature.id}/transactions`, { transactionType: 'oneOff', transactionValue: '2.00' });
+      const lateCustomer = await makeCustomer(api, { name: 'Late' });
+      h.setNow(NOW);
+      const ids = async (path: string) => {
+        const res = await api.get(path);
+        expect(res.status, res.text).toBe(200);
+        return res.body.map((r: any) => r.id);
+      };
+      expect(await ids('/transactions?includeUnsent&createdSince=2026-11-02')).toEqual([late.id]);
+      expect(await ids('/transactions?includeUnsent&createdSince=2026-11-01')).toEqual([early.id, late.id]);
+      expect(await ids('/transactions?includeUnsent&createdSince=2026-11-02T04:00:00Z')).toEqual([early.id, late.id]);
+      expect(await ids(`/customers/${customer.id}/transactions?unsent&createdSince=2026-11-02`)).toEqual([late.id]);
+      // The setup's customer was made later, on 10 November.
+      expect(await ids('/customers?createdSince=2026-11-02')).toEqual([customer.id, lateCustomer.id]);
+      expect(await ids('/customers?createdSince=2026-11-02T04:00:00%2B00:00')).toEqual([customer.id, earlyCustomer.id, lateCustomer.id]);
+      expect(await ids('/customers?createdSince=2026-11-11')).toEqual([]);
+      expectError(await api.get('/transactions?createdSince=yesterday'), 400, 400001, /createdSince/);
+      expectError(await api.get('/customers?createdSince=2026-13-01'), 400, 400001, /createdSince/);
+    });
 
     it('show only transactions on raised invoices by default, with unsent, includeUnsent and invoiceIdAfter', async () => {
       const { api, c1, c2, f1, f2, f3, t, i1, i2, i3, i4 } = await ledger();

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
 import { Decimal } from 'decimal.js';
 import { FeedView, formatFeedAmount, formatTransactionId, subtractAmounts } from '../../src/feed/columns.ts';
-import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml } from '../../src/feed/formats.ts';
+import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml, xmlAttribute } from '../../src/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
 
 function row(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
@@ -139,6 +139,30 @@ describe('formats', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('XML: a carriage return is a character reference, so parsers keep it; text XML cannot carry becomes U+FFFD', () => {
+    // eslint-disable-next-line no-control-regex
+    const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+    const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: false, htmlEntities: true });
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '\r', '\n', '\t', '&', '<', '"', '\u0001', 'é'), maxLength: 30 }), (notes) => {
+        const view = new FeedView('UTC', 'UTC', ['notes', 'gclid', 'odd name']);
+        const data = { gclid: { value: notes, data_type: 'shortText', source: 'Api' }, 'odd name': { value: notes, data_type: 'shortText', source: 'Api' } };
+        const xml = renderXml(view, [row({ notes, custom_data: data })]);
+        // Every line end in the document is renderXml's own "\n" between rows: none comes from a value.
+        expect(xml).not.toContain('\r');
+        expect(XMLValidator.validate(xml)).toBe(true);
+        const t = parser.parse(xml).Transactions.Transaction;
+        const expected = notes.replace(forbidden, '\uFFFD');
+        expect(t.notes ?? '').toBe(expected);
+        expect(t.gclid ?? '').toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+    const xml = renderXml(new FeedView('UTC', 'UTC', ['notes']), [row({ notes: 'one\r\ntwo\rthree' })]);
+    expect(xml).toContain('<notes>one&#13;\ntwo&#13;three</notes>');
+    expect(xmlAttribute('a\r\n\tb')).toBe('a&#13;&#10;&#9;b');
   });
 
   it('JSON: an array of objects with typed values and nested custom data', () => {

@@ -31,6 +31,13 @@ describe('the test gateway', () => {
     expect(await gateway.charge({ amount: '1', currency: 'GBP', card: card('4111111111111111'), now })).toMatchObject({ outcome: 'declined', reason: 'card_not_supported' });
   });
 
+  it('takes a 4-digit security code for Amex and a 3-digit one for the others (the README\'s card table)', async () => {
+    const amex = '378282246310005';
+    expect(await gateway.charge({ amount: '1', currency: 'GBP', card: card(amex, { cvc: '123' }), now })).toMatchObject({ outcome: 'declined', reason: 'incorrect_cvc', brand: 'amex' });
+    expect(await gateway.charge({ amount: '1', currency: 'GBP', card: card(amex, { cvc: '1234' }), now })).toMatchObject({ outcome: 'approved', brand: 'amex' });
+    expect(await gateway.charge({ amount: '1', currency: 'GBP', card: card('4242424242424242', { cvc: '1234' }), now })).toMatchObject({ outcome: 'declined', reason: 'incorrect_cvc' });
+  });
+
   it('saves a card as a token that charges the same card later', async () => {
     const first = await gateway.charge({ amount: '5.00', currency: 'GBP', card: card('4242424242424242'), saveCard: true, now });
     expect(first.outcome).toBe('approved');

@@ -1,7 +1,7 @@
 // Zod schemas shared by the backend routes: one schema per route gives validation, the OpenAPI document
 // and the TypeScript types.
 import { z } from 'zod';
-import { isIsoDate } from '../../shared/dates.ts';
+import { isIsoDate, startOfDayInZone } from '../../shared/dates.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../shared/pagination.ts';
 
 export const isoDate = z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' }).meta({ format: 'date', example: '2026-11-01' });
@@ -65,3 +65,22 @@ export const postalAddressOut = z.object({
   postcode: z.string().nullish(),
   country: z.string().nullish(),
 });
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** The lists' standard `createdSince` filter: rows created in the platform at or after this time. */
+export function createdSinceQuery(what: string) {
+  return z
+    .string()
+    .refine((v) => isIsoDate(v) || (ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v))), {
+      message: 'must be a date (YYYY-MM-DD, midnight in the account timezone) or an ISO 8601 date-time',
+    })
+    .optional()
+    .meta({ description: `${what} created in the platform at or after this time` });
+}
+
+/** The instant a `createdSince` value names: a date is midnight in the account's timezone. */
+export function createdSinceOf(value: string | undefined, timezone: string): Date | undefined {
+  if (value === undefined || value === '') return undefined;
+  return isIsoDate(value) ? startOfDayInZone(value, timezone) : new Date(value);
+}

@@ -21,7 +21,7 @@ import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfi
 import type { MessageTemplate } from '../../delivery/templates.ts';
 import type { UsageReportProfile } from '../../delivery/usage-reports.ts';
 import type { DiscountPlanRow } from '../../discounts/repo.ts';
-import { currencyMinorDigits, formatAmount, formatDecimal, money } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../shared/money.ts';
 import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../transactions/fields.ts';
 import { amount, idString, postalAddressOut } from './schemas.ts';
 
@@ -34,8 +34,7 @@ const decimalOrNull = (v: string | null): string | null => (v === null ? null : 
 /** A setting amount in the account's currency ("5.00"); finer values (never stored) printed as they are. */
 function accountAmount(value: string | null, currency: string): string | null {
   if (value === null) return null;
-  const digits = currencyMinorDigits(currency);
-  return money(value).decimalPlaces() <= digits ? formatAmount(value, digits) : formatDecimal(value);
+  return formatAmountAtLeast(value, currencyMinorDigits(currency));
 }
 
 export const accountView = z
@@ -213,6 +212,8 @@ export function toFeatureView(f: FeatureRow, account: Pick<AccountRow, 'currency
 
 // ---- billing transactions (every field of the transactions document)
 
+const COMMISSION_PROFILE_VALUE = 'transactionCommissionProfileCommissionValue';
+
 const transactionShape = {
   id: idString,
   customerID: idString,
@@ -224,6 +225,8 @@ const transactionShape = {
   transactionRefundedID: idString.nullable(),
   ...Object.fromEntries(Object.keys(TEXT_FIELDS).map((k) => [k, z.string().nullable()])),
   ...Object.fromEntries(Object.keys(SIDE_AMOUNT_FIELDS).map((k) => [k, amount.nullable()])),
+  // A "Number" in the transactions document (a rate or a value of the commission profile), not Currency.
+  [COMMISSION_PROFILE_VALUE]: z.number().nullable(),
   ...Object.fromEntries(Object.keys(DATE_FIELDS).map((k) => [k, z.string().nullable()])),
   ...Object.fromEntries(Object.keys(COUNT_FIELDS).map((k) => [k, z.number().int().nullable()])),
   created: z.string(),
@@ -244,7 +247,11 @@ export function toTransactionView(t: BillingTransactionRow, account: Pick<Accoun
   };
   const row = t as unknown as Record<string, unknown>;
   for (const [field, column] of Object.entries(TEXT_FIELDS)) view[field] = row[column] ?? null;
-  for (const [field, column] of Object.entries(SIDE_AMOUNT_FIELDS)) view[field] = decimalOrNull(row[column] as string | null);
+  const minorDigits = currencyMinorDigits(account.currency);
+  for (const [field, column] of Object.entries(SIDE_AMOUNT_FIELDS)) {
+    const value = row[column] as string | null;
+    view[field] = value === null ? null : field === COMMISSION_PROFILE_VALUE ? Number(value) : formatAmountAtLeast(value, minorDigits);
+  }
   for (const [field, column] of Object.entries(DATE_FIELDS)) view[field] = row[column] ?? null;
   for (const [field, column] of Object.entries(COUNT_FIELDS)) view[field] = row[column] ?? null;
   view.created = t.created_at.toISOString();

@@ -10,18 +10,21 @@ export const CALL_ID = new RegExp(`^(call_)?${ID_DIGITS}$`);
 
 const missing = (name: string) => `Missing required parameter: ${name}`;
 
-/** A query parameter given once; missing (or empty) is reported as document 002 words it. */
-function requiredParam(name: string, pattern: RegExp, expected: string) {
+/**
+ * A query parameter given once; missing (or empty) is reported as document 002 words it. Its form is not
+ * checked here: a value that names nothing (inv_abc, inv_0) is not found, like an unknown id (route-helpers.ts).
+ */
+function requiredParam(name: string) {
   return z
     .string({ error: (issue) => (issue.input === undefined ? missing(name) : `Invalid parameter: ${name} must be given once`) })
-    .min(1, { error: missing(name), abort: true })
-    .regex(pattern, { error: `Invalid parameter: ${name} must be ${expected}` });
+    .min(1, { error: missing(name), abort: true });
 }
 
 export const listCallsQuery = z.object({
-  invoice_id: requiredParam('invoice_id', INVOICE_ID, 'an invoice id such as inv_987654321 (or 987654321)')
-    .transform((v) => Number(v.replace(/^inv_/, '')))
-    .meta({ description: 'The invoice whose calls to list: inv_<id>, or the id alone', example: 'inv_987654321' }),
+  invoice_id: requiredParam('invoice_id').meta({
+    description: 'The invoice whose calls to list: inv_<id>, or the id alone. Any value that names no invoice of the account is NOT_FOUND.',
+    example: 'inv_987654321',
+  }),
   limit: z.coerce
     .number({ error: `Invalid parameter: limit must be an integer from 1 to ${MAX_INVOICE_CALLS_PAGE}` })
     .int({ error: `Invalid parameter: limit must be an integer from 1 to ${MAX_INVOICE_CALLS_PAGE}` })
@@ -61,7 +64,7 @@ export const apiCall = z
       description: 'The URL given when the call was sent in, or, once a recording is uploaded, the URL that serves it (GET /v1/calls/{id}/recording)',
     }),
     confidence_score: z.number().nullable().meta({ example: 0.95 }),
-    voice_agent_id: z.string().nullable().meta({ description: 'As given when the call was sent in', example: 'agent_456789123' }),
+    voice_agent_id: z.string().nullable().meta({ description: 'As given when the call was sent in, prefixed agent_ when it was given without', example: 'agent_456789123' }),
     timezone: z.string().meta({ description: "The account's IANA timezone", example: 'America/New_York' }),
     account_id: z.string().meta({ example: 'acc_789123456' }),
     created_time: z.string().meta({ description: 'When the call started, ISO 8601 in UTC', example: '2024-01-15T10:30:00Z' }),
@@ -108,7 +111,7 @@ const documented = (description: string) => ({ description, content: { 'applicat
 
 /** The error responses of every route on this surface, for the OpenAPI document. */
 export const errorResponses = {
-  400: documented('INVALID_REQUEST: "Missing required parameter: invoice_id", or a malformed parameter'),
+  400: documented('INVALID_REQUEST: "Missing required parameter: invoice_id", or a malformed limit or starting_after'),
   401: documented('UNAUTHORIZED: "Invalid or missing API key"'),
   404: documented('NOT_FOUND: "Invoice not found", "Call not found" (also for those of another account)'),
   429: documented('RATE_LIMITED: "Rate limit exceeded" (too many requests with this API key this minute)'),

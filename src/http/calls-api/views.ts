@@ -1,4 +1,4 @@
-// How calls look on the document 002 surface: prefixed string ids (call_…, inv_…, acc_…), duration in
+// How calls look on the document 002 surface: prefixed string ids (call_…, inv_…, acc_…, agent_…), duration in
 // seconds, confidence as a JSON number, times as ISO 8601 UTC to the second ("2024-01-15T10:30:00Z").
 import type { z } from 'zod';
 import type { CallFileKind } from '../../calls/files-repo.ts';
@@ -22,6 +22,15 @@ export function callFilePath(callId: number, kind: CallFileKind): string {
 
 export { publicBaseUrl } from '../public-url.ts';
 
+/**
+ * A voice agent id in document 002's form, agent_…: a stored id given without the prefix ("bot7") gains
+ * it, one that has it is as stored.
+ */
+export function agentRef(value: string | null): string | null {
+  if (value === null) return null;
+  return value.startsWith('agent_') ? value : `agent_${value}`;
+}
+
 export function toApiCall(row: CallWithFilesRow, context: { timezone: string; baseUrl: string }): z.infer<typeof apiCall> {
   const confidence = row.confidence_score === null ? null : Number(row.confidence_score);
   assert(confidence === null || Number.isFinite(confidence), `confidence score of call ${row.id} is a number`);
@@ -35,7 +44,7 @@ export function toApiCall(row: CallWithFilesRow, context: { timezone: string; ba
     transcription_url: row.has_transcription ? `${context.baseUrl}${callFilePath(row.id, 'transcription')}` : row.transcription_url,
     call_recording_url: row.has_recording ? `${context.baseUrl}${callFilePath(row.id, 'recording')}` : row.recording_url,
     confidence_score: confidence,
-    voice_agent_id: row.voice_agent_id,
+    voice_agent_id: agentRef(row.voice_agent_id),
     timezone: context.timezone,
     account_id: accountRef(row.account_id),
     created_time: isoSeconds(row.start_time),

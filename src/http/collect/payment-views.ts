@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { AttemptRow, PaymentRow, RefundRow } from '../../payments/repo.ts';
 import type { SmsMessageRow } from '../../sms/repo.ts';
-import { money } from '../../shared/money.ts';
+import { paymentFigures } from '../../payments/payment-money.ts';
 import { utcTime } from './views.ts';
 
 export const attemptView = z.object({
@@ -71,7 +71,8 @@ export const paymentView = z.object({
   id: z.number().int(),
   requestId: z.number().int().nullable(),
   invoiceId: z.number().int().nullable(),
-  amount: z.string(),
+  amount: z.string().describe('What the invoice (or request) received'),
+  interestAmount: z.string().describe('Instalment plan interest charged with it ("0.00" otherwise): the card was charged amount + interestAmount, which a full refund returns'),
   refundedAmount: z.string(),
   status: z.enum(['paid', 'partially_refunded', 'refunded']),
   currency: z.string(),
@@ -84,20 +85,16 @@ export const paymentView = z.object({
   created: z.string(),
 });
 
-export function paymentStatus(p: PaymentRow): 'paid' | 'partially_refunded' | 'refunded' {
-  const refunded = money(p.refunded_amount);
-  if (!refunded.greaterThan(0)) return 'paid';
-  return refunded.greaterThanOrEqualTo(p.amount) ? 'refunded' : 'partially_refunded';
-}
-
 export function toPaymentView(p: PaymentRow): z.infer<typeof paymentView> {
+  const figures = paymentFigures(p);
   return {
     id: Number(p.id),
     requestId: p.request_id === null ? null : Number(p.request_id),
     invoiceId: p.invoice_id === null ? null : Number(p.invoice_id),
-    amount: p.amount,
-    refundedAmount: p.refunded_amount,
-    status: paymentStatus(p),
+    amount: figures.amount,
+    interestAmount: figures.interest,
+    refundedAmount: figures.refunded,
+    status: figures.status,
     currency: p.currency,
     method: p.method,
     reference: p.reference,

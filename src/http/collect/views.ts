@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { RequestFactsRow } from '../../collections/repo.ts';
 import { statesOf } from '../../collections/states.ts';
+import { planTermsOf } from '../../payments/create-plan.ts';
 import { INVOICE_STATUSES, OVERALL_STATUSES } from '../../collections/status.ts';
 import { currencyMinorDigits, formatAmount, roundTo, money } from '../../shared/money.ts';
 
@@ -72,6 +73,7 @@ export function toCollectInvoice(row: RequestFactsRow, now: Date): CollectInvoic
   const m = (value: string) => formatAmount(roundTo(money(value), digits), digits);
   const states = statesOf(row, now);
   const plan = row.plan_id !== null;
+  const terms = planTermsOf(row);
   return {
     invoiceId: row.invoice_id,
     batchId: row.batch_id,
@@ -98,8 +100,9 @@ export function toCollectInvoice(row: RequestFactsRow, now: Date): CollectInvoic
     planStartDate: plan ? row.plan_start_date : null,
     planRate: plan && row.plan_interest_rate !== null ? Number(row.plan_interest_rate) : row.plan_rate !== null ? Number(row.plan_rate) : null,
     instalmentEnabled: row.instalment_enabled,
-    planMaxTerm: row.plan_max_term,
-    planMaxTermPeriod: row.plan_max_term_period,
+    // The term the page enforces (a request that allows plans without a term gets the default), else null.
+    planMaxTerm: terms ? terms.maxTerm : row.plan_max_term,
+    planMaxTermPeriod: terms ? terms.maxTermPeriod : row.plan_max_term_period,
     customLabel1: row.custom_label1,
     customValue1: row.custom_value1,
     customLabel2: row.custom_label2,

@@ -117,7 +117,7 @@ export interface PlanInstalmentView {
   seq: number;
   dueDate: string;
   amount: string;
-  status: 'due' | 'paid' | 'missed';
+  status: 'due' | 'paid' | 'missed' | 'cancelled';
 }
 
 export interface ActivePlanView {

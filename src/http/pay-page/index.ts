@@ -3,7 +3,7 @@
 // answer is `no-store`, sends no Referer, and cannot be framed; the CSP allows only this response's own inline
 // style and script (by nonce) and form posts to this server.
 //
-//   GET  /pay/{token}                    the page (counts a visit; 404 unknown, 410 expired or withdrawn)
+//   GET  /pay/{token}                    the page (a GET of a live link counts a visit; 404 unknown, 410 expired or withdrawn)
 //   POST /pay/{token}/payments           pay in full, pay part, or pay an instalment (form or JSON)
 //   GET  /pay/{token}/payments/{id}      the confirmation of a payment made through this link
 //   GET  /pay/{token}/plan?frequency=&instalments=   the schedule of a plan before confirming
@@ -17,6 +17,7 @@ import { instalmentSchedule, type PlanFrequency } from '../../collections/instal
 import { recordVisit } from '../../collections/record-visit.ts';
 import { createPlan, planTermsOf } from '../../payments/create-plan.ts';
 import { payOnPage } from '../../payments/pay-on-page.ts';
+import { paymentFigures } from '../../payments/payment-money.ts';
 import { findRequestPayment } from '../../payments/plans-repo.ts';
 import { dateInZone } from '../../shared/dates.ts';
 import { DomainError, invalid } from '../../shared/errors.ts';
@@ -101,8 +102,14 @@ function linkState(found: PayableRequest | undefined): LinkState {
   return 'open';
 }
 
+/** Answers for a link that is not open. A payment or plan posted to a paid link is refused (409), never charged. */
 function sendState(request: FastifyRequest, reply: FastifyReply, state: Exclude<LinkState, 'open'>, found: PayableRequest | undefined) {
   const p = PAGES[state];
+  if (state === 'paid' && request.method === 'POST') {
+    const refused = new DomainError('conflict', 'nothing is left to pay on this link: it is paid in full');
+    if (wantsJson(request)) return jsonError(reply, 409, refused);
+    return sendHtml(reply, 409, (nonce) => messagePage({ title: p.title, text: p.text, nonce, merchant: found?.account.name }));
+  }
   if (wantsJson(request)) {
     if (state === 'paid' && found) return secure(reply).status(200).send(jsonView(found, new Date()));
     const code = state === 'unknown' ? 'not_found' : 'conflict';
@@ -174,8 +181,10 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
     app.get<{ Params: { token: string } }>('/pay/:token', { schema: { hide: true } }, async (request, reply) => {
       const { token } = request.params;
       const found = await findPayableRequest(ctx, token);
-      if (found) await recordVisit(ctx, token);
       const state = linkState(found);
+      // A visit is a person opening a live link: not a HEAD (Fastify answers it with this handler), nor an
+      // expired or withdrawn link (410).
+      if (request.method === 'GET' && (state === 'open' || state === 'paid')) await recordVisit(ctx, token);
       if (state !== 'open') return sendState(request, reply, state, found);
       if (wantsJson(request)) return secure(reply).send(jsonView(found!, ctx.now()));
       return sendHtml(reply, 200, (nonce) => payPage(pageView(found!, ctx.now()), nonce));
@@ -234,7 +243,8 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       const fmt = (v: string) => formatAmount(money(v), digits);
       const next = found.plan?.instalments.find((i) => i.status !== 'paid');
       const paid = {
-        amount: fmt(payment.amount),
+        // What the card was charged: an instalment's plan interest included.
+        amount: paymentFigures(payment).charged,
         reference: payment.gateway_reference ?? payment.reference ?? String(payment.id),
         cardLast4: payment.card_last4,
         outstanding: fmt(found.states.outstanding),

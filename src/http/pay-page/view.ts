@@ -102,7 +102,7 @@ export function payableInstalment(found: PayableRequest, today: string): ActiveP
   if (!plan) return null;
   const digits = currencyMinorDigits(found.account.currency);
   for (const i of plan.instalments) {
-    if (i.status === 'paid') continue;
+    if (i.status === 'paid' || i.status === 'cancelled') continue;
     const dueNow = i.due_date <= today;
     if (i.status === 'missed' || (dueNow && plan.plan.card_token === null)) {
       return { seq: i.seq, dueDate: i.due_date, amount: formatAmount(money(i.amount), digits), status: i.status };

@@ -7,9 +7,9 @@ import { updateCustomer } from '../../../customers/update-customer.ts';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../app-type.ts';
+import { loadAccount, type ZodApp } from '../app-type.ts';
 import { pathId, sendPage } from '../route-helpers.ts';
-import { errorBody, idParams, pageQuery, postalAddress, shortText } from '../schemas.ts';
+import { createdSinceOf, createdSinceQuery, errorBody, idParams, pageQuery, postalAddress, shortText } from '../schemas.ts';
 import { customerView, toCustomerView } from '../views.ts';
 
 const tags = ['Customers'];
@@ -44,13 +44,15 @@ export function customerRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: 'List customers',
-        querystring: z.object({ ...pageQuery, accountNumber: z.string().max(50).optional() }),
+        querystring: z.object({ ...pageQuery, accountNumber: z.string().max(50).optional(), createdSince: createdSinceQuery('Customers') }),
         response: { 200: z.array(customerView), 401: errorBody },
       },
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
-      const page = await listCustomers(ctx.db, accountId, { accountNumber: request.query.accountNumber }, request.query);
+      const account = await loadAccount(ctx, accountId);
+      const filter = { accountNumber: request.query.accountNumber, createdSince: createdSinceOf(request.query.createdSince, account.timezone) };
+      const page = await listCustomers(ctx.db, accountId, filter, request.query);
       return sendPage(request, reply, page, toCustomerView);
     },
   );

@@ -7,20 +7,18 @@ import { deleteInvoice } from '../../../invoices/delete-invoice.ts';
 import { findInvoice, listInvoices, type InvoiceFilter } from '../../../invoices/repo.ts';
 import { STATUS_FLAGS } from '../../../invoices/status.ts';
 import { updateInvoice } from '../../../invoices/update-invoice.ts';
-import { isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../app-type.ts';
 import { invoiceActions, runInvoiceAction } from '../invoice-actions.ts';
 import { pathId, sendPage } from '../route-helpers.ts';
-import { errorBody, flag, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
+import { createdSinceOf, createdSinceQuery, errorBody, flag, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
 import { invoiceView, toInvoiceView } from '../views.ts';
 import { invoiceBill } from '../../../delivery/invoice-bill.ts';
 import { publicBaseUrl } from '../../public-url.ts';
 import { deletedBody } from './customers.ts';
 
 const tags = ['Invoices'];
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 const listQuery = z.object({
   invoiceNumber: z.string().max(100).optional().meta({ description: 'Exact invoice number' }),
@@ -31,13 +29,7 @@ const listQuery = z.object({
   maxDate: isoDate.optional().meta({ description: 'Invoices dated on or before' }),
   minDueDate: isoDate.optional().meta({ description: 'Invoices due on or after' }),
   maxDueDate: isoDate.optional().meta({ description: 'Invoices due on or before' }),
-  createdSince: z
-    .string()
-    .refine((v) => isIsoDate(v) || (ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v))), {
-      message: 'must be a date (YYYY-MM-DD, midnight in the account timezone) or an ISO 8601 date-time',
-    })
-    .optional()
-    .meta({ description: 'Invoices created in the platform at or after this time' }),
+  createdSince: createdSinceQuery('Invoices'),
   billingRun: z.coerce.number().int().min(1).optional().meta({ description: 'Invoices completed by this billing run' }),
   ...pageQuery,
 });
@@ -82,11 +74,7 @@ const updateBody = z
 type ListQuery = z.infer<typeof listQuery>;
 
 function filterOf(query: ListQuery, timezone: string): InvoiceFilter {
-  const createdSince = query.createdSince
-    ? isIsoDate(query.createdSince)
-      ? startOfDayInZone(query.createdSince, timezone)
-      : new Date(query.createdSince)
-    : undefined;
+  const createdSince = createdSinceOf(query.createdSince, timezone);
   return {
     state: query.includeUnsent ? 'all' : query.unsent ? 'unsent' : 'raised',
     invoiceNumber: query.invoiceNumber,

@@ -9,7 +9,7 @@ import { recordInvoicePayment } from '../../../payments/record-payment.ts';
 import { refundPayment } from '../../../payments/refund-payment.ts';
 import { listPayments, listRefunds, type PaymentRow, type RefundRow } from '../../../payments/repo.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
-import { money } from '../../../shared/money.ts';
+import { paymentFigures } from '../../../payments/payment-money.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../app-type.ts';
 import { pathId } from '../route-helpers.ts';
@@ -29,7 +29,8 @@ const paymentView = z
     id: idString,
     invoiceID: idString.nullable(),
     paymentRequestID: idString.nullable(),
-    amount,
+    amount: amount.describe('What the invoice received'),
+    interestAmount: amount.describe('Instalment plan interest charged with it ("0.00" otherwise): the card was charged amount + interestAmount, which a full refund returns'),
     refundedAmount: amount,
     status: z.enum(['paid', 'partially_refunded', 'refunded']),
     paymentMethod: z.string(),
@@ -53,14 +54,15 @@ function toRefund(r: RefundRow): z.infer<typeof refundView> {
 }
 
 function toPayment(p: PaymentRow, refunds: RefundRow[]): z.infer<typeof paymentView> {
-  const refunded = money(p.refunded_amount);
+  const figures = paymentFigures(p);
   return {
     id: String(p.id),
     invoiceID: p.invoice_id === null ? null : String(p.invoice_id),
     paymentRequestID: p.request_id === null ? null : String(p.request_id),
-    amount: p.amount,
-    refundedAmount: p.refunded_amount,
-    status: !refunded.greaterThan(0) ? 'paid' : refunded.greaterThanOrEqualTo(p.amount) ? 'refunded' : 'partially_refunded',
+    amount: figures.amount,
+    interestAmount: figures.interest,
+    refundedAmount: figures.refunded,
+    status: figures.status,
     paymentMethod: p.method,
     reference: p.reference,
     notes: p.notes,

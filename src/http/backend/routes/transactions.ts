@@ -15,7 +15,7 @@ import { updateTransaction } from '../../../transactions/update-transaction.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../app-type.ts';
 import { pathId, sendPage } from '../route-helpers.ts';
-import { amountInput, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { amountInput, createdSinceOf, createdSinceQuery, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
 import { callView, toCallView, toTransactionView, transactionView } from '../views.ts';
 import { callsOfSummary } from '../../../calls/repo.ts';
 import { deletedBody } from './customers.ts';
@@ -41,6 +41,7 @@ const listQuery = z.object({
   unsent: flag.meta({ description: 'Show transactions on the unsent invoice' }),
   includeUnsent: flag.meta({ description: 'Show all transactions, including those on the unsent invoice and unbilled ones' }),
   invoiceIdAfter: z.coerce.number().int().min(0).optional().meta({ description: 'Show transactions on invoices after the specified ID' }),
+  createdSince: createdSinceQuery('Transactions'),
   ...pageQuery,
 });
 
@@ -83,7 +84,12 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
         const page = await listTransactions(
           ctx.db,
           accountId,
-          { ...filter, state: stateOf(request.query), invoiceIdAfter: request.query.invoiceIdAfter },
+          {
+            ...filter,
+            state: stateOf(request.query),
+            invoiceIdAfter: request.query.invoiceIdAfter,
+            createdSince: createdSinceOf(request.query.createdSince, account.timezone),
+          },
           request.query,
         );
         return sendPage(request, reply, page, (t) => toTransactionView(t, account));

@@ -12,7 +12,7 @@ import type { ZodApp } from '../../backend/app-type.ts';
 import type { CallsApiOptions } from '../index.ts';
 import { callIdFromPath, envelopeMeta } from '../route-helpers.ts';
 import { callParams, callResponse, errorResponse, errorResponses } from '../schemas.ts';
-import { publicBaseUrl, toApiCall } from '../views.ts';
+import { callFilePath, publicBaseUrl, toApiCall } from '../views.ts';
 
 const tags = ['Calls of an invoice (document 002)'];
 const KINDS: CallFileKind[] = ['recording', 'transcription'];
@@ -33,7 +33,7 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions):
         schema: {
           tags,
           summary: `Upload a call's ${kind}`,
-          description: `The request body is the file itself (at most ${limitBytes / MIB} MB), with its Content-Type (audio/mpeg, text/plain, application/json…), which is kept and served back. A new upload replaces the old one. From then on the call's ${fieldName[kind]} is the URL that serves it, GET /v1/calls/{id}/${kind} (absolute: PUBLIC_URL when set, else this request's protocol and host). Needs an API key of level ${KeyLevel.charges} or more. Answers with the call.`,
+          description: `The request body is the file itself (at most ${limitBytes / MIB} MB), with its Content-Type (audio/mpeg, text/plain, application/json…), which is kept and served back. A new upload replaces the old one. From then on the call's ${fieldName[kind]} is the URL that serves it, GET /v1/calls/{id}/${kind} (absolute: PUBLIC_URL when set, else this request's protocol and host).${kind === 'recording' ? ' The call transactions feed gains a correction of the call whose recording is that URL.' : ''} Needs an API key of level ${KeyLevel.charges} or more. Answers with the call.`,
           consumes: ['*/*'],
           params: callParams,
           body: fileBody,
@@ -51,14 +51,16 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions):
         const callId = callIdFromPath(request.params.id);
         const content: unknown = request.body;
         if (content !== undefined && !Buffer.isBuffer(content)) throw new DomainError('malformed_request', 'The body must be the file itself');
+        const baseUrl = publicBaseUrl(request, options.publicUrl);
         const { timezone, call } = await uploadCallFile(ctx, accountId, callId, {
           kind,
           contentType: request.headers['content-type'] ?? 'application/octet-stream',
           content: content ?? Buffer.alloc(0),
+          servedUrl: `${baseUrl}${callFilePath(callId, kind)}`,
         });
         return {
           success: true as const,
-          data: toApiCall(call, { timezone, baseUrl: publicBaseUrl(request, options.publicUrl) }),
+          data: toApiCall(call, { timezone, baseUrl }),
           meta: envelopeMeta(ctx, request),
         };
       },

@@ -4,7 +4,7 @@ import type { Ctx } from '../../../context.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../../backend/app-type.ts';
 import type { CallsApiOptions } from '../index.ts';
-import { callIdFromPath, envelopeMeta } from '../route-helpers.ts';
+import { callIdFromPath, envelopeMeta, invoiceIdFromQuery } from '../route-helpers.ts';
 import { callParams, callResponse, errorResponses, listCallsQuery, listCallsResponse } from '../schemas.ts';
 import { callRef, publicBaseUrl, toApiCall } from '../views.ts';
 
@@ -28,8 +28,8 @@ export function callRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions): voi
     },
     async (request) => {
       const { accountId } = principalOf(request);
-      const { invoice_id: invoiceId, limit, starting_after: after } = request.query;
-      const result = await listInvoiceCalls(ctx, accountId, invoiceId, { limit, after });
+      const { invoice_id: invoice, limit, starting_after: after } = request.query;
+      const result = await listInvoiceCalls(ctx, accountId, invoiceIdFromQuery(invoice), { limit, after });
       const view = { timezone: result.timezone, baseUrl: publicBaseUrl(request, options.publicUrl) };
       const more = result.page.nextAfter === undefined ? {} : { has_more: true as const, next_starting_after: callRef(result.page.nextAfter) };
       return {

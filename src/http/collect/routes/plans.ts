@@ -18,7 +18,7 @@ const instalmentView = z.object({
   number: z.number().int().describe('1, 2, …'),
   dueDate: z.string().describe('YYYY-MM-DD'),
   amount,
-  status: z.enum(['due', 'paid', 'missed']),
+  status: z.enum(['due', 'paid', 'missed', 'cancelled']).describe('cancelled: never charged, because the invoice was paid in full another way'),
   paymentId: z.number().int().nullable(),
   paidAt: z.string().nullable(),
   attempts: z.number().int(),
@@ -44,7 +44,7 @@ export const planView = z
     cardSaved: z.boolean().describe('due instalments are charged to the saved card; otherwise each is requested by link'),
     cardLast4: z.string().nullable(),
     paidAmount: amount.describe('the instalments paid, summed'),
-    remainingAmount: amount.describe('the instalments not yet paid, summed'),
+    remainingAmount: amount.describe('the instalments not yet paid (and not cancelled), summed'),
     missedInstalments: z.number().int(),
     instalments: z.array(instalmentView),
     created: z.string(),
@@ -59,7 +59,7 @@ export function toPlanView(p: PlanWithInstalments): z.infer<typeof planView> {
   let remaining = ZERO;
   for (const i of p.instalments) {
     if (i.status === 'paid') paid = paid.plus(i.amount);
-    else remaining = remaining.plus(i.amount);
+    else if (i.status !== 'cancelled') remaining = remaining.plus(i.amount); // cancelled ones are never charged
   }
   return {
     planId: Number(p.plan.id),
