@@ -6,7 +6,8 @@ import { assert, DomainError } from '../shared/errors.ts';
 import type { Page, PageRequest } from '../shared/pagination.ts';
 import { countCallsOnInvoice, listCallsWithFilesOnInvoice, type CallWithFilesRow } from './repo.ts';
 
-export const DEFAULT_INVOICE_CALLS_PAGE = 1000;
+// Document 002 returns all of an invoice's calls: without `limit`, as many as one response may hold.
+export const DEFAULT_INVOICE_CALLS_PAGE = 10_000;
 export const MAX_INVOICE_CALLS_PAGE = 10_000;
 
 export interface InvoiceCalls {

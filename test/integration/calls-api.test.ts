@@ -212,7 +212,7 @@ describe('GET /v1/calls?invoice_id=…', () => {
     const beyond = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}&starting_after=${ids[4]}`);
     expect(beyond.body).toStrictEqual({ success: true, data: [], meta: { ...anyMeta, total_calls: 5 } });
 
-    // Without limit, the default (1000) covers them all; the largest page is 10000.
+    // Without limit, every call of an invoice of up to 10000 calls (the largest page) comes at once.
     const all = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}`);
     expect(all.body.data).toHaveLength(5);
     expect((await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}&limit=10000`)).status).toBe(200);
