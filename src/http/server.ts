@@ -100,6 +100,12 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     if (where !== undefined) throw new DomainError('invalid_input', `${where}: ${NUL_REASON}`, where);
   });
 
+  // Every 401 says how to authenticate (RFC 9110): an API key as a bearer token.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Bearer realm="Ringbill"');
+    return payload;
+  });
+
   await app.register(backendApi(ctx, { publicUrl: options.publicUrl }), { prefix: BACKEND_PREFIX });
   await app.register(downloadRoutes(ctx));
   await app.register(

@@ -71,11 +71,17 @@ describe('401: no key, wrong key, revoked key', () => {
     ];
     for (const [label, attempt] of attempts) {
       const res = await attempt();
-      expect({ label, status: res.status, body: res.body }).toStrictEqual({
+      expect({ label, status: res.status, body: res.body, challenge: res.headers.get('www-authenticate') }).toStrictEqual({
         label,
         status: 401,
         body: { error: 'Unauthorized', error_code: 401001, hint: NO_KEY },
+        challenge: 'Bearer realm="Ringbill"',
       });
+    }
+    // The other surfaces' 401s say the same.
+    for (const prefix of ['/v1/calls?invoice_id=inv_1', '/collect/v1/invoices?startDate=2026-01-01&endDate=2026-01-02', `/api/2024-01-01/networks/transactions/${accountId}.json`]) {
+      const res = await fetch(`${api.baseUrl}${prefix}`);
+      expect([prefix, res.status, res.headers.get('www-authenticate')]).toEqual([prefix, 401, 'Bearer realm="Ringbill"']);
     }
     expect(await snapshot(accountId)).toStrictEqual(before);
   });
