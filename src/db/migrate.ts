@@ -10,6 +10,7 @@ import * as m0005 from './migrations/0005_feed.ts';
 import * as m0006 from './migrations/0006_webhooks.ts';
 import * as m0007 from './migrations/0007_collections.ts';
 import * as m0008 from './migrations/0008_payment_interest.ts';
+import * as m0009 from './migrations/0009_rejected_rows_once.ts';
 
 interface Migration {
   version: number;
@@ -26,6 +27,7 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'webhooks', up: m0006.up },
   { version: 7, name: 'collections', up: m0007.up },
   { version: 8, name: 'payment_interest', up: m0008.up },
+  { version: 9, name: 'rejected_rows_once', up: m0009.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

@@ -1,7 +1,9 @@
+import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { RejectedRow } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { withoutNul } from '../shared/nul.ts';
+import { plainArray, textArray } from '../shared/sql.ts';
 
 export interface Rejection {
   line: number | null;
@@ -11,23 +13,27 @@ export interface Rejection {
 
 const MAX_RAW_LENGTH = 4000;
 
-/** Keeps rows a file or batch could not take, with their line and reason, where the user can list them. */
+/**
+ * Keeps rows a file or batch could not take, with their line and reason, where the user can list them. A row
+ * already kept for the same source, line and text (the same file sent again) is not kept twice.
+ */
 export async function insertRejections(db: Executor, accountId: number, kind: 'calls' | 'rates', source: string, rows: Rejection[]): Promise<void> {
   const CHUNK = 1000;
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await db
-      .insertInto('rejected_rows')
-      .values(
-        rows.slice(i, i + CHUNK).map((r) => ({
-          account_id: accountId,
-          kind,
-          source,
-          line: r.line,
-          raw: withoutNul(r.raw.length > MAX_RAW_LENGTH ? `${r.raw.slice(0, MAX_RAW_LENGTH)}…` : r.raw),
-          reason: withoutNul(r.reason),
-        })),
+    const chunk = rows.slice(i, i + CHUNK);
+    const raw = chunk.map((r) => withoutNul(r.raw.length > MAX_RAW_LENGTH ? `${r.raw.slice(0, MAX_RAW_LENGTH)}…` : r.raw));
+    await sql`
+      insert into rejected_rows (account_id, kind, source, line, raw, reason)
+      select ${accountId}, ${kind}, ${source}, v.line, v.raw, v.reason
+      from unnest(${plainArray(chunk.map((r) => r.line))}::integer[], ${textArray(raw)}::text[], ${textArray(chunk.map((r) => withoutNul(r.reason)))}::text[])
+        with ordinality as v(line, raw, reason, n)
+      where not exists (
+        select 1 from rejected_rows as r
+        where r.account_id = ${accountId} and r.kind = ${kind} and r.source = ${source}
+          and r.line is not distinct from v.line and r.raw = v.raw
       )
-      .execute();
+      order by v.n
+    `.execute(db);
   }
 }
 

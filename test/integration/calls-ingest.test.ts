@@ -496,6 +496,12 @@ describe('a CDR file', () => {
       { line: 4, raw: `"g3"x,${LINE},442079460000,2026-03-02T10:00:00Z,6"0,completed`, source: 'mixed.csv' },
       { line: 7, raw: `g5,${LINE},442079460000,2026-03-02T10:00:00Z,60,"comp\nleted"`, source: 'mixed.csv' },
     ]);
+
+    // The same file again (a switch re-sending it): nothing new, and each bad line is still kept once.
+    const again = await importCallsFile(h.ctx, accountId, path);
+    expect(again).toMatchObject({ received: 7, inserted: 0, duplicates: 5, rejected: 2 });
+    const after = await h.ctx.db.selectFrom('rejected_rows').select(['line', 'raw', 'source']).where('account_id', '=', accountId).orderBy('id').execute();
+    expect(after).toEqual(rejected);
   });
 
   it('with a line longer than 64 KiB: the calls before it are stored, and the import stops saying where', async () => {
