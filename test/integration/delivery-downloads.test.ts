@@ -45,6 +45,8 @@ describe('generateDownloadLink', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error_code).toBe(400001);
     }
+    // Parameters go in the body: one in the query is refused by name, not dropped.
+    expectError(await api.post(`${path}&expiryHours=1&maxUses=2`), 400, 400001, /expiryHours/);
   });
 
   it('refuses an unsent invoice (409), another account\'s (404), a read-only key (403)', async () => {

@@ -243,7 +243,9 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
           .map(([name, a]) => `**${name}** (level ${a.level}): ${a.description}`)
           .join(' ')} Errors: 400501 unknown action, 400503 missing parameters.`,
         params: idParams,
-        querystring: z.object({ action: z.string().max(50).optional() }),
+        // Strict: an action's parameters go in the JSON body; one sent in the query would otherwise be
+        // dropped without a word (a download link made with the default expiry instead of the one asked for).
+        querystring: z.object({ action: z.string().max(50).optional() }).strict(),
         body: z.record(z.string(), z.unknown()).nullish(),
         response: {
           200: z.any().meta({ description: 'The updated invoice, or the action\'s own response' }),
