@@ -59,6 +59,18 @@ export async function generateDownloadLink(
 export type DownloadResult = { kind: 'bill'; bill: BillDocument } | { kind: 'expired' | 'used' | 'unknown' };
 
 /** A download through a link: the bill, or why not. A download marks the invoice downloaded. */
+/**
+ * What a download of this link would get, without using it up: a HEAD request (mail scanners and link
+ * previews send them) must not spend one of the link's downloads.
+ */
+export async function peekDownloadLink(ctx: Ctx, token: string): Promise<'good' | 'expired' | 'used' | 'unknown'> {
+  if (!/^[\w-]{16,100}$/.test(token)) return 'unknown';
+  const link = await findDownloadLink(ctx.db, hashToken(token));
+  if (!link) return 'unknown';
+  if (link.expires_at <= ctx.now()) return 'expired';
+  return link.uses >= link.max_uses ? 'used' : 'good';
+}
+
 export async function downloadWithLink(ctx: Ctx, token: string): Promise<DownloadResult> {
   if (!/^[\w-]{16,100}$/.test(token)) return { kind: 'unknown' };
   const hash = hashToken(token);

@@ -2,7 +2,7 @@
 // good; an expired or used-up link gets a plain page saying so (410), an unknown one 404.
 import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../context.ts';
-import { downloadWithLink } from '../delivery/download-links.ts';
+import { downloadWithLink, peekDownloadLink } from '../delivery/download-links.ts';
 
 const PAGES = {
   expired: { status: 410, title: 'This link has expired', text: 'Ask the sender for a new link to your invoice.' },
@@ -16,7 +16,13 @@ function page(title: string, text: string): string {
 
 export function downloadRoutes(ctx: Ctx) {
   return async function downloads(app: FastifyInstance): Promise<void> {
-    app.get<{ Params: { token: string } }>('/download/invoice/:token', { schema: { hide: true } }, async (request, reply) => {
+    // HEAD answers what a GET would, with no body, and does not use the link up.
+    app.head<{ Params: { token: string } }>('/download/invoice/:token', { schema: { hide: true } }, async (request, reply) => {
+      const state = await peekDownloadLink(ctx, request.params.token);
+      if (state === 'good') return reply.type('application/pdf').header('cache-control', 'no-store').send();
+      return reply.status(PAGES[state].status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send();
+    });
+    app.get<{ Params: { token: string } }>('/download/invoice/:token', { schema: { hide: true }, exposeHeadRoute: false }, async (request, reply) => {
       const result = await downloadWithLink(ctx, request.params.token);
       if (result.kind === 'bill') {
         return reply

@@ -65,6 +65,12 @@ describe('downloads', () => {
     const { api } = await setUpAccount(h);
     const { invoice } = await billedCustomer(api);
     const link = (await api.post(`/invoices/${invoice.id}?action=generateDownloadLink`)).body;
+    // HEAD (a mail scanner, a link preview) answers like a GET but does not use the one download up.
+    for (let i = 0; i < 3; i++) {
+      const head = await fetch(link.download_url, { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+    }
+    expect((await api.get(`/invoices/${invoice.id}`)).body.status).toEqual(['approved']);
     const res = await fetch(link.download_url);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
@@ -75,6 +81,7 @@ describe('downloads', () => {
     expect(text).toContain(invoice.invoiceNumber);
     expect((await api.get(`/invoices/${invoice.id}`)).body.status).toEqual(['approved', 'downloaded']);
     expect((await api.get('/invoices?undelivered')).body.map((i: any) => i.id)).not.toContain(invoice.id);
+    expect((await fetch(link.download_url, { method: 'HEAD' })).status).toBe(410);
     const again = await fetch(link.download_url);
     expect(again.status).toBe(410);
     expect(again.headers.get('content-type')).toMatch(/^text\/html/);
