@@ -4,8 +4,8 @@ import { findAccount, updateAccount as updateAccountRow } from '../accounts/repo
 import type { Ctx } from '../context.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { BUILT_IN_BILL_STYLES } from './bill-styles.ts';
-import { checkName, checkNameFree } from './names.ts';
-import { type BillStyleRow, deleteNamed, findBillStyle, insertBillStyle, renameStoredDocuments, updateBillStyle as updateRow } from './settings-repo.ts';
+import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
+import { type BillStyleRow, deleteNamed, deleteStoredDocuments, findBillStyle, insertBillStyle, renameInInvoices, renameStoredDocuments, updateBillStyle as updateRow } from './settings-repo.ts';
 
 export interface BillStyleInput {
   name?: string;
@@ -49,6 +49,7 @@ export async function updateBillStyle(ctx: Ctx, accountId: number, id: number, i
     if (!updated) throw notFound('Bill style', id);
     if (name !== undefined && name !== style.name) {
       await renameStoredDocuments(trx, accountId, style.name, name);
+      await renameInInvoices(trx, accountId, 'bill_styles', style.name, name);
       const account = await findAccount(trx, accountId);
       if (account && account.default_bill_style.toLowerCase() === style.name.toLowerCase()) {
         await updateAccountRow(trx, accountId, { default_bill_style: name });
@@ -67,6 +68,8 @@ export async function deleteBillStyle(ctx: Ctx, accountId: number, id: number): 
     if (account && account.default_bill_style.toLowerCase() === style.name.toLowerCase()) {
       throw new DomainError('conflict', `"${style.name}" is the account's defaultBillStyle; change that first`);
     }
+    await checkNotNamedByInvoices(trx, 'bill_styles', accountId, style.name);
+    await deleteStoredDocuments(trx, accountId, style.name);
     await deleteNamed(trx, 'bill_styles', accountId, id);
   });
 }

@@ -2,8 +2,8 @@
 // action's `message` parameter. "Standard" is built in.
 import type { Ctx } from '../context.ts';
 import { invalid, notFound } from '../shared/errors.ts';
-import { checkName, checkNameFree } from './names.ts';
-import { deleteNamed, findMessageTemplate, insertMessageTemplate, type MessageTemplateRow, updateMessageTemplate as updateRow } from './settings-repo.ts';
+import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
+import { deleteNamed, renameInInvoices, findMessageTemplate, insertMessageTemplate, type MessageTemplateRow, updateMessageTemplate as updateRow } from './settings-repo.ts';
 import { PLACEHOLDERS, STANDARD_TEMPLATE } from './templates.ts';
 
 export interface MessageTemplateInput {
@@ -54,7 +54,8 @@ export async function updateMessageTemplate(ctx: Ctx, accountId: number, id: num
   const subject = input.subject === undefined ? undefined : checkSubject(input.subject);
   const body = input.body === undefined ? undefined : checkBody(input.body);
   return ctx.db.transaction().execute(async (trx) => {
-    if (!(await findMessageTemplate(trx, accountId, id))) throw notFound('Message template', id);
+    const current = await findMessageTemplate(trx, accountId, id);
+    if (!current) throw notFound('Message template', id);
     if (name !== undefined) await checkNameFree(trx, 'message_templates', accountId, name, [STANDARD_TEMPLATE.name], id);
     const updated = await updateRow(trx, accountId, id, {
       ...(name !== undefined ? { name } : {}),
@@ -63,10 +64,16 @@ export async function updateMessageTemplate(ctx: Ctx, accountId: number, id: num
       updated_at: ctx.now(),
     });
     if (!updated) throw notFound('Message template', id);
+    if (name !== undefined && name !== current.name) await renameInInvoices(trx, accountId, 'message_templates', current.name, name);
     return updated;
   });
 }
 
 export async function deleteMessageTemplate(ctx: Ctx, accountId: number, id: number): Promise<void> {
-  if (!(await deleteNamed(ctx.db, 'message_templates', accountId, id))) throw notFound('Message template', id);
+  await ctx.db.transaction().execute(async (trx) => {
+    const template = await findMessageTemplate(trx, accountId, id);
+    if (!template) throw notFound('Message template', id);
+    await checkNotNamedByInvoices(trx, 'message_templates', accountId, template.name);
+    await deleteNamed(trx, 'message_templates', accountId, id);
+  });
 }

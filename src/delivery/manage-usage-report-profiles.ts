@@ -2,8 +2,8 @@
 // (invoiceUsageReportCustomerProfileID). CallsByFeature and CallDetail are built in.
 import type { Ctx } from '../context.ts';
 import { notFound } from '../shared/errors.ts';
-import { checkName, checkNameFree } from './names.ts';
-import { deleteNamed, findUsageReportProfile, insertUsageReportProfile, updateUsageReportProfile as updateRow, type UsageReportProfileRow } from './settings-repo.ts';
+import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
+import { deleteNamed, renameInInvoices, findUsageReportProfile, insertUsageReportProfile, updateUsageReportProfile as updateRow, type UsageReportProfileRow } from './settings-repo.ts';
 import { BUILT_IN_USAGE_REPORTS, type UsageReportKind } from './usage-reports.ts';
 
 export interface UsageReportProfileInput {
@@ -25,7 +25,8 @@ export async function createUsageReportProfile(ctx: Ctx, accountId: number, inpu
 export async function updateUsageReportProfile(ctx: Ctx, accountId: number, id: number, input: UsageReportProfileInput): Promise<UsageReportProfileRow> {
   const name = input.name === undefined ? undefined : checkName(input.name);
   return ctx.db.transaction().execute(async (trx) => {
-    if (!(await findUsageReportProfile(trx, accountId, id))) throw notFound('Usage report profile', id);
+    const current = await findUsageReportProfile(trx, accountId, id);
+    if (!current) throw notFound('Usage report profile', id);
     if (name !== undefined) await checkNameFree(trx, 'usage_report_profiles', accountId, name, BUILT_IN_NAMES, id);
     const updated = await updateRow(trx, accountId, id, {
       ...(name !== undefined ? { name } : {}),
@@ -33,10 +34,16 @@ export async function updateUsageReportProfile(ctx: Ctx, accountId: number, id: 
       updated_at: ctx.now(),
     });
     if (!updated) throw notFound('Usage report profile', id);
+    if (name !== undefined && name !== current.name) await renameInInvoices(trx, accountId, 'usage_report_profiles', current.name, name);
     return updated;
   });
 }
 
 export async function deleteUsageReportProfile(ctx: Ctx, accountId: number, id: number): Promise<void> {
-  if (!(await deleteNamed(ctx.db, 'usage_report_profiles', accountId, id))) throw notFound('Usage report profile', id);
+  await ctx.db.transaction().execute(async (trx) => {
+    const profile = await findUsageReportProfile(trx, accountId, id);
+    if (!profile) throw notFound('Usage report profile', id);
+    await checkNotNamedByInvoices(trx, 'usage_report_profiles', accountId, profile.name);
+    await deleteNamed(trx, 'usage_report_profiles', accountId, id);
+  });
 }

@@ -3,7 +3,7 @@
 // the account without regard to case, and never a built-in's name.
 import type { Executor } from '../context.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
-import { findIdByName } from './settings-repo.ts';
+import { findIdByName, invoiceNaming } from './settings-repo.ts';
 
 export const MAX_NAME_LENGTH = 100;
 
@@ -28,4 +28,18 @@ export async function checkNameFree(
   }
   const existing = await findIdByName(db, table, accountId, name);
   if (existing !== undefined && existing !== exceptId) throw new DomainError('conflict', `the name "${name}" is already used (id ${existing})`);
+}
+
+/**
+ * Refuses (409) to delete a preset an invoice names: the invoice (frozen once approved) could no longer be
+ * rendered, emailed or downloaded.
+ */
+export async function checkNotNamedByInvoices(
+  db: Executor,
+  kind: 'bill_styles' | 'message_templates' | 'usage_report_profiles',
+  accountId: number,
+  name: string,
+): Promise<void> {
+  const invoice = await invoiceNaming(db, accountId, kind, name);
+  if (invoice) throw new DomainError('conflict', `"${name}" is named by invoice ${invoice.id}; it cannot be deleted while invoices use it`);
 }

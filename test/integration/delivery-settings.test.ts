@@ -3,6 +3,7 @@
 // discount plans; printed/delivered flags.
 import { describe, expect, it } from 'vitest';
 import { makeCustomer, useHarness } from '../helpers/harness.ts';
+import { billedCustomer, setUpAccount } from '../helpers/delivery.ts';
 
 const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
@@ -139,6 +140,40 @@ describe('customer delivery fields', () => {
 
 describe('bill styles, message templates, usage report profiles', () => {
   const h = useHarness();
+
+  it('keeps what invoices name: no delete while an invoice names it (409), and a rename follows into them', async () => {
+    const { api } = await setUpAccount(h);
+    expect((await api.post('/billStyles', { name: 'Detailed', base: 'full', itemiseCalls: true })).status).toBe(201);
+    const template = (await api.post('/messageTemplates', { name: 'Reminder', subject: 'Bill {{invoiceNumber}}', body: 'Please pay.' })).body;
+    const profile = (await api.post('/usageReportProfiles', { name: 'ByLine', kind: 'callsByFeature' })).body;
+    const style = (await api.get('/billStyles')).body.find((s: any) => s.name === 'Detailed');
+    const { invoice: unsent } = await billedCustomer(api, { approve: false });
+    const named = await api.patch(`/invoices/${unsent.id}`, { billStyle: 'detailed', invoiceMessage: 'Reminder', invoiceUsageReportCustomerProfile: 'ByLine' });
+    expect(named.status, named.text).toBe(200);
+    for (const path of [`/billStyles/${style.id}`, `/messageTemplates/${template.id}`, `/usageReportProfiles/${profile.id}`]) {
+      const res = await api.delete(path);
+      expect([path, res.status, res.body.error_code]).toEqual([path, 409, 409000]);
+      expect(res.body.hint).toContain(`named by invoice ${unsent.id}`);
+    }
+    // Renamed: the invoice follows, and can still be approved, rendered and emailed.
+    expect((await api.patch(`/billStyles/${style.id}`, { name: 'Long' })).status).toBe(200);
+    expect((await api.patch(`/messageTemplates/${template.id}`, { name: 'Nudge' })).status).toBe(200);
+    expect((await api.patch(`/usageReportProfiles/${profile.id}`, { name: 'PerLine' })).status).toBe(200);
+    expect((await api.get(`/invoices/${unsent.id}`)).body).toMatchObject({ billStyle: 'Long', invoiceMessage: 'Nudge', invoiceUsageReportCustomerProfile: 'PerLine' });
+    expect((await api.post(`/invoices/${unsent.id}?action=approve`)).status).toBe(200);
+    expect((await api.get(`/invoices/${unsent.id}`, { accept: 'application/pdf' })).status).toBe(200);
+    expect((await api.post(`/invoices/${unsent.id}?action=email`)).status).toBe(200);
+
+    // A style only used to render a bill (asked for by ?billStyle=) can go, and its kept bill with it:
+    // recreate then renders the styles that are left.
+    expect((await api.post('/billStyles', { name: 'Brief', base: 'summary' })).status).toBe(201);
+    const brief = (await api.get('/billStyles')).body.find((s: any) => s.name === 'Brief');
+    const { invoice: other } = await billedCustomer(api, { line: '441134960777', customer: { name: 'Other Ltd' } });
+    expect((await api.get(`/invoices/${other.id}?billStyle=Brief`, { accept: 'application/pdf' })).status).toBe(200);
+    expect((await api.delete(`/billStyles/${brief.id}`)).status).toBe(200);
+    const recreated = await api.post(`/invoices/${other.id}?action=recreate`);
+    expect(recreated.status, recreated.text).toBe(200);
+  });
 
   it('lists the built-ins first, then CRUD with unique names', async () => {
     const { api } = await h.account();
