@@ -86,7 +86,7 @@ export function callsByFeatureCsv(calls: readonly CallRow[], features: Map<numbe
     groups.set(key, g);
   }
   return stringify(
-    [...groups.values()].map((g) => [g.feature, g.number, g.calls, Math.floor((g.seconds * 2 + 60) / 120), g.charge.toFixed()]),
+    [...groups.values()].map((g) => [g.feature, g.number, g.calls, Math.floor((g.seconds * 2 + 60) / 120), g.charge.toFixed(6)]),
     { header: true, columns: ['feature', 'phone_number', 'calls', 'minutes', 'charge'] },
   );
 }

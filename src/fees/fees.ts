@@ -6,7 +6,7 @@
 //   low usage fee     - when the invoice's charges come to less than the minimum spend, the shortfall;
 //   manual billing fee - a fixed fee on each invoice of a customer billed by post.
 import { addDays, daysBetween, type IsoDate, maxDate } from '../shared/dates.ts';
-import { formatAmount, money, roundTo } from '../shared/money.ts';
+import { formatAmount, formatAmountAtLeast, formatDecimal, money, roundTo } from '../shared/money.ts';
 
 export interface OverdueInvoice {
   id: number;
@@ -60,7 +60,7 @@ export function overdueFees(overdue: readonly OverdueInvoice[], settings: FeeSet
       if (!interest.greaterThan(0)) continue;
       out.push({
         type: 'interest',
-        description: `Interest at ${settings.interestRate}% a year on ${invoice.outstanding} overdue on invoice ${invoice.number}, ${days} day${days === 1 ? '' : 's'}`,
+        description: `Interest at ${formatDecimal(settings.interestRate)}% a year on ${formatAmountAtLeast(invoice.outstanding, minorDigits)} overdue on invoice ${invoice.number}, ${days} day${days === 1 ? '' : 's'}`,
         value: formatAmount(interest, minorDigits),
         sourceInvoiceId: invoice.id,
         startDate: from,
@@ -78,7 +78,7 @@ export function lowUsageFee(net: string, settings: FeeSettings, minorDigits: num
   if (!shortfall.greaterThan(0)) return undefined;
   return {
     type: 'lowUsage',
-    description: `Low usage fee: minimum spend ${settings.lowUsageMinimum}`,
+    description: `Low usage fee: minimum spend ${formatAmountAtLeast(settings.lowUsageMinimum, minorDigits)}`,
     value: formatAmount(roundTo(shortfall, minorDigits), minorDigits),
     sourceInvoiceId: null,
     startDate: null,

@@ -28,6 +28,11 @@ describe('overdueFees', () => {
     expect(overdueFees([overdue({ lateFeeCharged: true, interestUntil: '2026-11-01' })], { ...NONE, lateFee: '5', interestRate: '8' }, '2026-11-01', 2)).toEqual([]);
   });
 
+  it('words the rate and the amount as people read them, not as the database keeps them', () => {
+    const [interest] = overdueFees([overdue({ outstanding: '120', interestUntil: null, lateFeeCharged: true })], { ...NONE, interestRate: '12.0000' }, '2026-11-01', 2);
+    expect(interest!.description).toBe('Interest at 12% a year on 120.00 overdue on invoice INV7, 30 days');
+  });
+
   it('nothing for invoices not yet overdue at the cut-off, or paid', () => {
     const settings = { ...NONE, lateFee: '5', interestRate: '8' };
     expect(overdueFees([overdue({ dueDate: '2026-11-01' })], settings, '2026-11-01', 2)).toEqual([]);
@@ -39,6 +44,7 @@ describe('overdueFees', () => {
 describe('lowUsageFee and manualBillingFee', () => {
   it('charges the shortfall below the minimum spend', () => {
     expect(lowUsageFee('7.30', { ...NONE, lowUsageMinimum: '10' }, 2)).toMatchObject({ type: 'lowUsage', value: '2.70' });
+    expect(lowUsageFee('7.30', { ...NONE, lowUsageMinimum: '50.000000' }, 2)).toMatchObject({ description: 'Low usage fee: minimum spend 50.00' });
     expect(lowUsageFee('10.00', { ...NONE, lowUsageMinimum: '10' }, 2)).toBeUndefined();
     expect(lowUsageFee('-5.00', { ...NONE, lowUsageMinimum: '10' }, 2)).toMatchObject({ value: '15.00' });
     expect(lowUsageFee('1.00', NONE, 2)).toBeUndefined();
