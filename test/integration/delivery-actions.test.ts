@@ -224,7 +224,7 @@ describe('recreate', () => {
     expect(again).not.toContain('sort code');
   });
 
-  it('400701 for an unsent invoice or a style that no longer exists; 404 for another account; 400 for parameters', async () => {
+  it('400701 for an unsent invoice; a deleted style takes its kept bills with it; 404 for another account; 400 for parameters', async () => {
     const { api } = await setUpAccount(h);
     const { invoice: unsent } = await billedCustomer(api, { approve: false });
     expectError(await api.post(`/invoices/${unsent.id}?action=recreate`), 400, 400701, /not approved/);
@@ -232,8 +232,11 @@ describe('recreate', () => {
     const { invoice } = await billedCustomer(other.api);
     const style = await post(other.api, '/billStyles', { name: 'Short' });
     await pdfOf(other.api, invoice.id, '?billStyle=Short');
-    await other.api.delete(`/billStyles/${style.id}`);
-    expectError(await other.api.post(`/invoices/${invoice.id}?action=recreate`), 400, 400701, /Short/);
+    expect((await other.api.delete(`/billStyles/${style.id}`)).status).toBe(200);
+    // The bill kept in Short went with the style: recreate renders the styles that are left.
+    expect((await other.api.post(`/invoices/${invoice.id}?action=recreate`)).status).toBe(200);
+    const kept = await h.ctx.db.selectFrom('invoice_documents').select('bill_style').where('invoice_id', '=', Number(invoice.id)).execute();
+    expect(kept.map((d) => d.bill_style)).not.toContain('Short');
     expectError(await api.post(`/invoices/${invoice.id}?action=recreate`), 404, 404001);
     expectError(await other.api.post(`/invoices/${invoice.id}?action=recreate`, { force: true }), 400, 400001);
   });
