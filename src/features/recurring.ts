@@ -44,6 +44,14 @@ export interface RecurringCharge {
   credit: boolean;
 }
 
+/** A recurring charge already made for the feature (not a credit): what a credit of its days gives back. */
+export interface ChargedPeriod {
+  startDate: IsoDate;
+  /** Inclusive. */
+  endDate: IsoDate;
+  value: string;
+}
+
 export interface RecurringDue {
   charges: RecurringCharge[];
   /** The feature's new billedUntil (unchanged when nothing is due). */
@@ -90,17 +98,41 @@ export function chargeThrough(feature: RecurringFeature, options: DueOptions): I
   return serviceEnd ? minDate(through, serviceEnd) : through;
 }
 
-export function recurringChargesDue(feature: RecurringFeature, options: DueOptions): RecurringDue {
+/**
+ * `charged`: the feature's recurring charges already made, needed only when it ended inside days it was
+ * charged for: those days are credited at what was charged for them (the price may have changed since).
+ */
+export function recurringChargesDue(feature: RecurringFeature, options: DueOptions, charged: readonly ChargedPeriod[] = []): RecurringDue {
   const serviceEnd = feature.endDate ? addDays(feature.endDate, 1) : null;
   if (feature.billedUntil && serviceEnd && feature.billedUntil > serviceEnd) {
     // Charged beyond the end of service: credit the days not used.
-    const credits = segments(feature, serviceEnd, feature.billedUntil, options.minorDigits, -1n).map((c) => ({ ...c, credit: true }));
+    const credits = segments(feature, serviceEnd, feature.billedUntil, options.minorDigits, -1n).map((c) => ({
+      ...creditAtChargedPrice(feature, c, charged, options.minorDigits),
+      credit: true,
+    }));
     return { charges: credits, billedUntil: serviceEnd };
   }
   const from = feature.billedUntil ?? feature.startDate;
   const through = chargeThrough(feature, options);
   if (from >= through) return { charges: [], billedUntil: feature.billedUntil };
   return { charges: segments(feature, from, through, options.minorDigits), billedUntil: through };
+}
+
+/**
+ * A credit segment as what was charged for its days. When the charge that covered them was made at the
+ * current price, the segment stands (the current price's pro rata). When the price has changed since, the
+ * credit is that charge's value times the days credited over the days it covered, rounded half away from
+ * zero once. Without such a charge (none kept), the current price.
+ */
+function creditAtChargedPrice(feature: RecurringFeature, segment: RecurringCharge, charged: readonly ChargedPeriod[], minorDigits: number): RecurringCharge {
+  const covering = charged.find((c) => c.startDate <= segment.startDate && segment.endDate <= c.endDate);
+  if (!covering) return segment;
+  const atCurrentPrice = segments(feature, covering.startDate, addDays(covering.endDate, 1), minorDigits);
+  if (atCurrentPrice.length === 1 && toMinorUnits(atCurrentPrice[0]!.value, VALUE_SCALE) === toMinorUnits(covering.value, VALUE_SCALE)) return segment;
+  const days = BigInt(daysBetween(segment.startDate, addDays(segment.endDate, 1)));
+  const coveredDays = BigInt(daysBetween(covering.startDate, addDays(covering.endDate, 1)));
+  const value = divideRoundHalfAway(-toMinorUnits(covering.value, VALUE_SCALE) * days, (VALUE_UNIT / 10n ** BigInt(minorDigits)) * coveredDays);
+  return { ...segment, value: fromMinorUnits(value, minorDigits) };
 }
 
 /** Values have at most this many decimals (NUMERIC(20,6)); prices are worked out in these units, exactly. */

@@ -4,7 +4,7 @@
 import type { Executor } from '../context.ts';
 import type { AccountRow } from '../db/schema.ts';
 import { recurringFeatures, type RecurringFeatureRow, setBilledUntil } from '../features/repo.ts';
-import { recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
+import { type ChargedPeriod, recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
 import { lockCustomers } from '../customers/repo.ts';
 import { assert, invalid } from '../shared/errors.ts';
 import { currencyMinorDigits, fromMinorUnits } from '../shared/money.ts';
@@ -18,12 +18,13 @@ import {
   type MovedGroup,
   pinToInvoice,
   type InclusionRule,
+  recurringChargesAfterEnd,
 } from '../transactions/repo.ts';
 import { storedTotalsState } from './recalculate.ts';
 import { findUnsentInvoiceTotals, insertUnsentInvoiceTotals, invoicesHoldingCharges, saveCompletedInvoices } from './repo.ts';
 import { customersWithCallsToBill } from '../calls/repo.ts';
 import { summariseCalls } from '../calls/summarise.ts';
-import { type IsoDate, startOfDayInZone } from '../shared/dates.ts';
+import { addDays, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { addChargeGroups, netOfState, totalsFromState } from './totals.ts';
 import { customersWithFeesDue, makeExtras, removeExtras } from './extras.ts';
 
@@ -82,8 +83,9 @@ export async function completeInvoices(
   const minorDigits = currencyMinorDigits(account.currency);
   const features = await recurringFeatures(trx, accountId, lockedIds);
   const dueOptions = { cutoffDate: options.cutoffDate, transactionCutoffDate: options.transactionCutoffDate, minorDigits };
+  const charged = await chargedAfterEnd(trx, accountId, features);
   const due = features
-    .map((feature) => ({ feature, result: recurringChargesDue(toRecurring(feature), dueOptions) }))
+    .map((feature) => ({ feature, result: recurringChargesDue(toRecurring(feature), dueOptions, charged.get(feature.id)) }))
     .filter((d) => d.result.charges.length > 0);
   const dueCustomers = new Set(due.map((d) => d.feature.customer_id));
 
@@ -219,6 +221,22 @@ async function checkIncluded(
       throw invalid('_includeTransactionIDs', `transaction ${id} is already on invoice ${t.invoice_id}`);
     }
   }
+}
+
+/**
+ * For the features that ended inside days they were charged for in advance (rare), the charges for those
+ * days, so that the credit gives back what was charged even if the price has changed since.
+ */
+async function chargedAfterEnd(trx: Executor, accountId: number, features: RecurringFeatureRow[]): Promise<Map<number, ChargedPeriod[]>> {
+  const ended = features.filter((f) => f.end_date !== null && f.billed_until !== null && f.billed_until > addDays(f.end_date, 1));
+  const out = new Map<number, ChargedPeriod[]>();
+  for (const row of await recurringChargesAfterEnd(trx, accountId, ended.map((f) => f.id))) {
+    const list = out.get(row.feature_id);
+    const period = { startDate: row.start_date, endDate: row.end_date, value: row.value };
+    if (list) list.push(period);
+    else out.set(row.feature_id, [period]);
+  }
+  return out;
 }
 
 function toRecurring(feature: RecurringFeatureRow) {

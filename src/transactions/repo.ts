@@ -56,6 +56,28 @@ export async function insertGeneratedCharges(db: Executor, charges: GeneratedCha
   `.execute(db);
 }
 
+/**
+ * The recurring charges (not credits) made for these features for days after each one's end date: what a
+ * credit for those days gives back. Newest first, so a period charged again (after an invoice was deleted)
+ * is credited at its latest charge.
+ */
+export async function recurringChargesAfterEnd(
+  db: Executor,
+  accountId: number,
+  featureIds: readonly number[],
+): Promise<{ feature_id: number; start_date: IsoDate; end_date: IsoDate; value: string }[]> {
+  if (featureIds.length === 0) return [];
+  const result = await sql<{ feature_id: number; start_date: IsoDate; end_date: IsoDate; value: string }>`
+    select t.feature_id, t.start_date, t.end_date, t.value
+    from billing_transactions as t
+    join features as f on f.account_id = t.account_id and f.id = t.feature_id
+    where t.account_id = ${accountId} and t.feature_id = ${anyId(featureIds)} and t.origin = 'recurring' and t.value > 0
+      and t.start_date is not null and t.end_date is not null and f.end_date is not null and t.end_date > f.end_date
+    order by t.id desc
+  `.execute(db);
+  return result.rows.map((r) => ({ ...r, feature_id: Number(r.feature_id) }));
+}
+
 /** Inserts charges in multi-row statements of bounded size. */
 export async function insertTransactions(db: Executor, rows: NewBillingTransaction[]): Promise<BillingTransactionRow[]> {
   const out: BillingTransactionRow[] = [];

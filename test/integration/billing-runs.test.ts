@@ -270,6 +270,27 @@ describe('billing runs', () => {
     }
   });
 
+  it('credits a feature ended inside days billed in advance at what was charged, after a price change', async () => {
+    h.setNow(new Date('2026-12-02T09:00:00.000Z'));
+    const { api } = await h.account();
+    const customer = await makeCustomer(api, { name: 'Price change Ltd' });
+    const line = await makeFeature(api, customer.id, { name: 'Line', recurringValue: '25.00', startDate: '2026-12-01' });
+    // In advance to the end of January: December and January at 25.00.
+    const first = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2027-01-01' });
+    expect((await recurringLines(api, first.id)).map((l: any[]) => l[4])).toEqual(['25.00', '25.00']);
+    await approve(api, first.id);
+    // The price goes up, then the line ends on 20 December.
+    expect((await api.patch(`/features/${line.id}`, { recurringValue: '30.00' })).status).toBe(200);
+    expect((await api.patch(`/features/${line.id}`, { endDate: '2026-12-20' })).status).toBe(200);
+    const next = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2027-02-01' });
+    // Back: 21-31 December, 11/31 of the 25.00 charged (8.87), and January's 25.00; not 30.00's shares.
+    expect((await recurringLines(api, next.id)).map((l: any[]) => [l[1], l[2], l[4]])).toEqual([
+      ['2026-12-21', '2026-12-31', '-8.87'],
+      ['2027-01-01', '2027-01-31', '-25.00'],
+    ]);
+    expectInvoiceAddsUp(await get(api, `/invoices/${next.id}`));
+  });
+
   it('approving every invoice of a run numbers them gaplessly, and next month bills only the new periods', async () => {
     const s = await customers();
     const { api, id: accountId } = s;

@@ -330,6 +330,32 @@ describe('end dates and credits', () => {
     expect(due.billedUntil).toBe('2026-11-16');
   });
 
+  it('credits what was charged for the days, when the price has changed since', () => {
+    // November and December charged in advance at 25.00 each; the price is now 30.00. Ending on 20 November
+    // gives back 10/30 of November's 25.00 (8.33) and December's 25.00, not 30.00's share.
+    const charged = [
+      { startDate: '2026-11-01', endDate: '2026-11-30', value: '25.000000' },
+      { startDate: '2026-12-01', endDate: '2026-12-31', value: '25.000000' },
+    ];
+    const changed = feature({ recurringValue: '30.00', billedUntil: '2027-01-01', endDate: '2026-11-20' });
+    const due = recurringChargesDue(changed, { cutoffDate: '2026-12-01', minorDigits: 2 }, charged);
+    expect(lines(due.charges)).toEqual([
+      ['2026-11-21', '2026-11-30', '-8.33'],
+      ['2026-12-01', '2026-12-31', '-25.00'],
+    ]);
+    // A part period charged at the old price: 15-31 October for 13.71 (25 x 17/31); ending 20 October gives
+    // back 11/17 of it, 8.871 -> 8.87.
+    const part = recurringChargesDue(
+      feature({ recurringValue: '30.00', billedUntil: '2026-11-01', endDate: '2026-10-20' }),
+      { cutoffDate: '2026-11-01', minorDigits: 2 },
+      [{ startDate: '2026-10-15', endDate: '2026-10-31', value: '13.71' }],
+    );
+    expect(lines(part.charges)).toEqual([['2026-10-21', '2026-10-31', '-8.87']]);
+    // Charged at the current price, or not kept: the current price's pro rata, as before.
+    const same = recurringChargesDue(feature({ billedUntil: '2027-01-01', endDate: '2026-11-20' }), { cutoffDate: '2026-12-01', minorDigits: 2 }, charged);
+    expect(lines(same.charges)).toEqual(lines(recurringChargesDue(feature({ billedUntil: '2027-01-01', endDate: '2026-11-20' }), { cutoffDate: '2026-12-01', minorDigits: 2 }).charges));
+  });
+
   it('credits the unused part of a part period', () => {
     // Charged 15-31 October (13.71); ending 20 October gives 21-31 October back: 25 x 11/31 = 8.870 -> 8.87.
     // What stays charged, 13.71 - 8.87 = 4.84, is 25 x 6/31 = 4.838 rounded.
