@@ -29,6 +29,10 @@ function requestHash(request: FastifyRequest): string {
     .digest('hex');
 }
 
+function isKeptStatus(status: number): boolean {
+  return (status >= 200 && status < 400) || status === 409;
+}
+
 export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers[HEADER];
@@ -62,7 +66,10 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
     const key = request.idempotencyKey;
     if (key === undefined || !request.principal) return payload;
     request.idempotencyKey = undefined;
-    if (reply.statusCode >= 500) await releaseIdempotencyKey(ctx.db, request.principal.accountId, key);
+    // Kept: what the request did (2xx), and a refusal of what it asked for (409: the first answer stands).
+    // Released, so the key can be used again: a request whose parameters were refused (400, found by the
+    // schema or by the domain rules alike), a 404, and a failure on our side (5xx).
+    if (!isKeptStatus(reply.statusCode)) await releaseIdempotencyKey(ctx.db, request.principal.accountId, key);
     else await recordIdempotentResponse(ctx.db, request.principal.accountId, key, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
     return payload;
   });

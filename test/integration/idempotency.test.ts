@@ -156,6 +156,8 @@ describe('Idempotency-Key', () => {
     expectError(await api.post('/customers', { nme: 'Typo Ltd' }, { 'idempotency-key': 'fix-and-retry' }), 400, 400001, 'Invalid Parameter', /^name: .*; nme: unknown field nme$/);
     const reader = await account.withLevel(1);
     expect((await reader.post('/customers', { name: 'Typo Ltd' }, { 'idempotency-key': 'fix-and-retry' })).status).toBe(403);
+    // Refused by the domain rules rather than the schema (an empty name): the key is not spent either.
+    expectError(await api.post('/customers', { name: '' }, { 'idempotency-key': 'fix-and-retry' }), 400, 400001, 'Invalid Parameter', /name/);
     const fixed = await api.post('/customers', { name: 'Typo Ltd' }, { 'idempotency-key': 'fix-and-retry' });
     expect(fixed.status).toBe(201);
     expect(fixed.headers.get('idempotent-replayed')).toBeNull();
