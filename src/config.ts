@@ -26,22 +26,25 @@ export interface Config {
   collectLinkExpiryDays: number;
 }
 
+/** A setting that cannot be used, said in one line (the command prints it and exits 1). */
+export class ConfigError extends Error {}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT ? Number(env.PORT) : 8080;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, not "${env.PORT}"`);
   const rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE ? Number(env.RATE_LIMIT_PER_MINUTE) : 600;
   if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1) {
-    throw new Error(`RATE_LIMIT_PER_MINUTE must be a whole number of requests, 1 or more, not "${env.RATE_LIMIT_PER_MINUTE}"`);
+    throw new ConfigError(`RATE_LIMIT_PER_MINUTE must be a whole number of requests, 1 or more, not "${env.RATE_LIMIT_PER_MINUTE}"`);
   }
   const publicUrl = env.PUBLIC_URL || undefined;
   if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
-    throw new Error(`PUBLIC_URL must be an http(s) URL such as https://billing.example.com, not "${publicUrl}"`);
+    throw new ConfigError(`PUBLIC_URL must be an http(s) URL such as https://billing.example.com, not "${publicUrl}"`);
   }
   const smsUrl = env.SMS_URL || undefined;
-  if (smsUrl !== undefined && !/^https?:\/\/\S+$/.test(smsUrl)) throw new Error(`SMS_URL must be an http(s) URL, not "${smsUrl}"`);
+  if (smsUrl !== undefined && !/^https?:\/\/\S+$/.test(smsUrl)) throw new ConfigError(`SMS_URL must be an http(s) URL, not "${smsUrl}"`);
   const collectLinkExpiryDays = env.COLLECT_LINK_EXPIRY_DAYS ? Number(env.COLLECT_LINK_EXPIRY_DAYS) : DEFAULT_EXPIRY_DAYS;
   if (!Number.isInteger(collectLinkExpiryDays) || collectLinkExpiryDays < 1 || collectLinkExpiryDays > MAX_EXPIRY_DAYS) {
-    throw new Error(`COLLECT_LINK_EXPIRY_DAYS must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, not "${env.COLLECT_LINK_EXPIRY_DAYS}"`);
+    throw new ConfigError(`COLLECT_LINK_EXPIRY_DAYS must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, not "${env.COLLECT_LINK_EXPIRY_DAYS}"`);
   }
   return {
     port,

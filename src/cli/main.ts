@@ -1,6 +1,6 @@
 // Entry point of the `ringbill` command.
 import { resolve } from 'node:path';
-import { loadConfig } from '../config.ts';
+import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { createCtx, type Ctx } from '../context.ts';
 import type { Database } from '../db/connection.ts';
 import { DataDirLockedError } from '../db/data-dir.ts';
@@ -34,8 +34,23 @@ function withAbsoluteImportFile(args: string[]): string[] {
   return out;
 }
 const argv = withAbsoluteImportFile(process.argv.slice(2));
-const config = loadConfig();
 const io = terminalIO();
+// Output piped into a command that stops reading (`| head`): stop quietly, as other tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`error: ${error.message}`);
+    process.exit(1);
+  }
+}
+const config = configOrExit();
 
 const wantsHelp = argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === 'help' || a === '--version' || a === '-V');
 const isServe = argv[0] === 'serve';

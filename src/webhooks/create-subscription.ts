@@ -2,7 +2,7 @@ import type { Ctx } from '../context.ts';
 import { forgetSubscriptions } from './emit.ts';
 import type { WebhookSubscriptionRow } from '../db/schema-webhooks.ts';
 import { DomainError } from '../shared/errors.ts';
-import { checkDescription, checkEventTypes, checkWebhookUrl } from './input.ts';
+import { checkDescription, checkEventTypes, checkWebhookSecret, checkWebhookUrl } from './input.ts';
 import { countSubscriptions, insertSubscription } from './repo.ts';
 import { generateWebhookSecret } from './signature.ts';
 
@@ -14,9 +14,11 @@ export interface CreateSubscriptionInput {
   eventTypes: string[];
   description?: string | null | undefined;
   enabled?: boolean | undefined;
+  /** A signing secret the caller chose; without it, one is made. */
+  secret?: string | undefined;
 }
 
-/** A new subscription with a new secret; the secret is returned here, and by a rotation, only. */
+/** A new subscription with its secret (made here unless given); the secret is returned here, and by a rotation, only. */
 export async function createWebhookSubscription(
   ctx: Ctx,
   accountId: number,
@@ -25,7 +27,7 @@ export async function createWebhookSubscription(
   const url = checkWebhookUrl(input.url);
   const eventTypes = checkEventTypes(input.eventTypes);
   const description = checkDescription(input.description ?? null);
-  const secret = generateWebhookSecret();
+  const secret = input.secret === undefined ? generateWebhookSecret() : checkWebhookSecret(input.secret);
   const subscription = await ctx.db.transaction().execute(async (trx) => {
     if ((await countSubscriptions(trx, accountId)) >= MAX_SUBSCRIPTIONS_PER_ACCOUNT) {
       throw new DomainError('conflict', `an account can have at most ${MAX_SUBSCRIPTIONS_PER_ACCOUNT} webhook subscriptions`);

@@ -11,7 +11,8 @@ export const MAX_EVENTS_PER_EMIT = 100_000;
 
 /**
  * Records an event of `type` with `payload` (the `data` of the delivered body) and queues a delivery to
- * every enabled subscription of the account that takes the type. When none does, nothing is written.
+ * every enabled subscription of the account that takes the type. The event is recorded when a paused
+ * subscription takes it too (for a replay once it is enabled); when no subscription takes it, nothing is written.
  */
 export async function emitEvent(db: Executor, accountId: number, type: WebhookEventType, payload: unknown, now: Date = new Date()): Promise<InsertEventsResult> {
   return emitEvents(db, accountId, type, [payload], now);
@@ -65,7 +66,8 @@ export async function wantedEventTypesCached<T extends WebhookEventType>(db: Exe
 }
 
 /**
- * Which of these event types someone subscribes to: one indexed read of the account's (few) subscriptions.
+ * Which of these event types some subscription takes, enabled or paused (paused ones still get the event
+ * recorded): one indexed read of the account's (few) subscriptions.
  * Hot paths (ingestion) ask this once per batch, before building any payload, so an account with no
  * subscriptions pays one small query per batch and nothing per call.
  */

@@ -38,6 +38,19 @@ export function checkEventTypes(value: readonly string[]): string[] {
   return seen.has(ALL_EVENT_TYPES) ? [ALL_EVENT_TYPES] : [...seen];
 }
 
+export const MIN_SECRET_LENGTH = 24;
+export const MAX_SECRET_LENGTH = 200;
+/** Printable ASCII without the space: what survives headers, shells and config files unchanged. */
+const SECRET_PATTERN = new RegExp(`^[\\x21-\\x7e]{${MIN_SECRET_LENGTH},${MAX_SECRET_LENGTH}}$`);
+
+/** A signing secret the caller chose: long enough to resist guessing, and plain enough to copy around. */
+export function checkWebhookSecret(value: string): string {
+  if (!SECRET_PATTERN.test(value)) {
+    throw invalid('secret', `must be ${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH} printable ASCII characters without spaces (leave it out to have one made)`);
+  }
+  return value;
+}
+
 export function checkDescription(value: string | null): string | null {
   if (value === null) return null;
   const trimmed = value.trim();

@@ -89,21 +89,24 @@ export async function deleteSubscriptionRow(db: Executor, accountId: number, id:
   await db.deleteFrom('webhook_subscriptions').where('account_id', '=', accountId).where('id', '=', id).execute();
 }
 
-/** The event types some enabled subscription of the account receives ('*' among them if one takes all). */
+/**
+ * The event types some subscription of the account takes, enabled or paused ('*' among them if one takes
+ * all): events of these types are recorded, so a paused subscription can have them replayed once enabled.
+ */
 export async function subscribedEventTypes(db: Executor, accountId: number): Promise<Set<string>> {
   const result = await sql<{ type: string }>`
-    select distinct unnest(event_types) as type from webhook_subscriptions where account_id = ${accountId} and enabled
+    select distinct unnest(event_types) as type from webhook_subscriptions where account_id = ${accountId}
   `.execute(db);
   return new Set(result.rows.map((r) => r.type));
 }
 
 // ---- events and deliveries
 
-const subscribersOf = (accountId: number, type: string, onlySubscriptionIds?: readonly number[]) => sql`
-  select id from webhook_subscriptions
-  where account_id = ${accountId} and enabled
+/** The account's subscriptions that take `type`: all of them (enabled or paused), or only the enabled ones. */
+const subscribersOf = (accountId: number, type: string, which: 'enabled' | 'any' = 'enabled') => sql`
+  select id, enabled from webhook_subscriptions
+  where account_id = ${accountId} ${which === 'enabled' ? sql`and enabled` : sql``}
     and (event_types @> array[${type}]::text[] or event_types @> array[${ALL_EVENT_TYPES}]::text[])
-    ${onlySubscriptionIds ? sql`and id = any(${onlySubscriptionIds as number[]}::bigint[])` : sql``}
 `;
 
 export interface InsertEventsResult {
@@ -113,7 +116,9 @@ export interface InsertEventsResult {
 
 /**
  * Records one event per payload (a JSON text each) and queues a delivery of each to every enabled
- * subscription of the account that takes the type. Nothing is written when none does. One statement.
+ * subscription of the account that takes the type. The events are recorded when any subscription takes
+ * the type, a paused one too (it gets no delivery, but the event can be replayed to it once it is enabled);
+ * nothing is written when none does. One statement.
  */
 export async function insertEvents(
   db: Executor,
@@ -126,12 +131,13 @@ export async function insertEvents(
   if (payloadsJson.length === 0) return { events: 0, deliveries: 0 };
   const array = `[${payloadsJson.join(',')}]`;
   const result = await sql<{ events: number; deliveries: number }>`
-    with subs as (${subscribersOf(accountId, type)}),
+    with takers as (${subscribersOf(accountId, type, 'any')}),
+    subs as (select id from takers where enabled),
     ev as (
       insert into webhook_events (account_id, public_id, type, payload, created_at)
       select ${accountId}, 'evt_' || replace(gen_random_uuid()::text, '-', ''), ${type}, p.value, ${now}::timestamptz
       from json_array_elements(${array}::json) with ordinality as p(value, n)
-      where exists (select 1 from subs)
+      where exists (select 1 from takers)
       order by p.n
       returning id
     ),
@@ -182,7 +188,7 @@ export async function insertReplayDeliveries(
 
 /** The enabled subscriptions that take events of this type. */
 export async function subscriberIds(db: Executor, accountId: number, type: string): Promise<number[]> {
-  const result = await sql<{ id: number }>`${subscribersOf(accountId, type)} order by id`.execute(db);
+  const result = await sql<{ id: number }>`select id from (${subscribersOf(accountId, type)}) as s order by id`.execute(db);
   return result.rows.map((r) => Number(r.id));
 }
 

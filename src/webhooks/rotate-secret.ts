@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import type { WebhookSubscriptionRow } from '../db/schema-webhooks.ts';
 import { invalid, notFound } from '../shared/errors.ts';
-import { lockSubscription, updateSubscriptionRow } from './repo.ts';
+import { lockSubscription, updateSubscriptionRow, type SubscriptionUpdate } from './repo.ts';
 import { generateWebhookSecret } from './signature.ts';
 
 export const DEFAULT_GRACE_PERIOD_HOURS = 24;
@@ -27,12 +27,24 @@ export async function rotateWebhookSecret(
   const subscription = await ctx.db.transaction().execute(async (trx) => {
     const current = await lockSubscription(trx, accountId, id);
     if (!current) throw notFound('Webhook', id);
-    return (await updateSubscriptionRow(trx, accountId, id, {
-      secret,
-      previous_secret: hours > 0 ? current.secret : null,
-      previous_secret_expires_at: hours > 0 ? new Date(now.getTime() + hours * 3600_000) : null,
-      updated_at: now,
-    }))!;
+    return (await updateSubscriptionRow(trx, accountId, id, { ...rotationValues(current, secret, hours, now), updated_at: now }))!;
   });
   return { subscription, secret };
+}
+
+/**
+ * The row changes that give a (locked) subscription `secret`, the old one still signing for `hours` (0: not
+ * at all). A rotation, and a PATCH that sets a secret the caller chose, both change the secret this way.
+ */
+export function rotationValues(
+  current: WebhookSubscriptionRow,
+  secret: string,
+  hours: number,
+  now: Date,
+): Pick<SubscriptionUpdate, 'secret' | 'previous_secret' | 'previous_secret_expires_at'> {
+  return {
+    secret,
+    previous_secret: hours > 0 ? current.secret : null,
+    previous_secret_expires_at: hours > 0 ? new Date(now.getTime() + hours * 3600_000) : null,
+  };
 }

@@ -151,6 +151,11 @@ describe.runIf(testDbKind() === 'pglite')('ringbill CLI on the embedded database
     const date = await ringbill(env, 'bill', '--account', '1', '--cutoff', '2026-02-30');
     expect(date.code).toBe(1);
     expect(date.stderr).toMatch(/not a date/);
+    // A setting that cannot be used: one line, for every command, not a stack trace.
+    for (const args of [['accounts', 'list'], ['serve']]) {
+      const bad = await ringbill({ ...env, PORT: 'abc' }, ...args);
+      expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: 'error: PORT must be a port number, not "abc"\n' });
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { OutboxWorker } from '../../src/outbox/worker.ts';
 import { createWebhookHandler } from '../../src/webhooks/deliver.ts';
 import { emitInvoicePaidIfSettled } from '../../src/webhooks/invoice-events.ts';
 import { emitEvents, wantedEventTypes } from '../../src/webhooks/emit.ts';
-import { parseSignatureHeader } from '../../src/webhooks/signature.ts';
+import { parseSignatureHeader, verifyWebhookSignature } from '../../src/webhooks/signature.ts';
 import { cdr, loadRates, makeRateCard, sendCalls } from '../helpers/call-billing.ts';
 import { makeCharge, makeCustomer, makeFeature, useHarness, type Api } from '../helpers/harness.ts';
 import { startWebhookReceiver, type TestWebhookReceiver } from '../helpers/webhook-receiver.ts';
@@ -129,6 +129,60 @@ describe('webhook subscriptions', () => {
       const res = await api.get(path);
       expect(res.status, path).toBe(404);
       expect(res.body.error_code, path).toBe(404001);
+    }
+  });
+
+  it('takes a secret of your own on create and on change; a changed secret is a rotation with a grace period', async () => {
+    h.setNow(new Date('2026-11-02T09:00:00Z'));
+    const { api } = await h.account();
+    const mine = 'my-own-secret_0123456789+/=!';
+    const created = await api.post('/webhooks', { url: 'https://example.com/hooks', eventTypes: ['*'], secret: mine });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toMatchObject({ secret: mine, previousSecretExpires: null });
+    const row = async () => (await h.ctx.db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', Number(created.body.id)).executeTakeFirstOrThrow());
+    expect((await row()).secret).toBe(mine);
+
+    const next = 'x'.repeat(200);
+    const changed = await api.patch(`/webhooks/${created.body.id}`, { secret: next });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body.secret).toBeUndefined();
+    expect(Date.parse(changed.body.previousSecretExpires) - h.ctx.now().getTime()).toBe(24 * 3600_000);
+    expect(await row()).toMatchObject({ secret: next, previous_secret: mine });
+    // The same secret again changes nothing.
+    expect((await api.patch(`/webhooks/${created.body.id}`, { secret: next })).status).toBe(200);
+    expect(await row()).toMatchObject({ secret: next, previous_secret: mine });
+
+    for (const secret of ['a'.repeat(23), 'a'.repeat(201), `${'a'.repeat(24)} b`, `${'a'.repeat(24)}é`, `${'a'.repeat(24)}\t`, '']) {
+      for (const res of [
+        await api.post('/webhooks', { url: 'https://example.com/', eventTypes: ['*'], secret }),
+        await api.patch(`/webhooks/${created.body.id}`, { secret }),
+      ]) {
+        expect(res.status, `${JSON.stringify(secret)} → ${res.text}`).toBe(400);
+        expect(res.body).toEqual({ error: 'Invalid Parameter', error_code: 400001, hint: expect.stringContaining('secret') });
+      }
+    }
+    expect((await api.post('/webhooks', { url: 'https://example.com/', eventTypes: ['*'], secret: 12345678901234567890123456 })).status).toBe(400);
+    expect((await row()).secret).toBe(next);
+  });
+
+  it('signs deliveries with a secret of your own, and with the old one too after a change by PATCH', async () => {
+    const { api } = await h.account();
+    const r = await receiver();
+    const first = 'first-secret-of-my-own-0123';
+    const webhook = await subscribe(api, r, { eventTypes: ['invoice.approved'], secret: first });
+    expect(r.secrets).toEqual([first]);
+    await approve(api, await unsentInvoice(api));
+    await h.outbox.runOnce();
+    expect(r.received[0]!.verified).toBe(true);
+
+    const second = 'second-secret-of-my-own-456';
+    expect((await api.patch(`/webhooks/${webhook.id}`, { secret: second })).status).toBe(200);
+    await approve(api, await unsentInvoice(api));
+    await h.outbox.runOnce();
+    const header = String(r.received[1]!.headers['ringbill-signature']);
+    expect(parseSignatureHeader(header)!.signatures).toHaveLength(2);
+    for (const secret of [first, second]) {
+      expect(verifyWebhookSignature(r.received[1]!.rawBody, header, secret, { now: h.ctx.now() }), secret).toBe(true);
     }
   });
 
@@ -331,8 +385,8 @@ describe('webhook deliveries', () => {
     await h.outbox.runOnce();
     expect(off.received).toHaveLength(0);
     expect((await api.get(`/webhooks/${offHook.id}/deliveries`)).body).toEqual([]);
-    // No enabled subscriber: the event was not even recorded.
-    expect((await api.get('/webhooks/events')).body).toEqual([]);
+    // Paused, not gone: the event is recorded (for a replay once it is enabled), but nothing is sent.
+    expect((await api.get('/webhooks/events')).body.map((e: any) => e.type)).toEqual(['invoice.approved']);
 
     const on = await receiver();
     const onHook = await subscribe(api, on);
@@ -402,7 +456,8 @@ describe('webhook deliveries', () => {
     ]);
     const one = await api.post(`/webhooks/events/${eventId}/replay`, { webhookID: hookB.id });
     expect(one.status).toBe(202);
-    expect(one.body).toHaveLength(1);
+    // One webhook named: the one new delivery, not a list.
+    expect(one.body).toMatchObject({ webhookID: hookB.id, eventID: eventId, status: 'pending', replay: true });
     await h.outbox.runOnce();
     expect(a.received).toHaveLength(2);
     expect(b.received).toHaveLength(3);
@@ -423,6 +478,32 @@ describe('webhook deliveries', () => {
     expect(events.body.map((e: any) => e.id)).toEqual([eventId]);
     expect((await api.post('/webhooks/events/evt_00000000000000000000000000000000/replay')).status).toBe(404);
     expect((await api.post(`/webhooks/events/${eventId}/replay`, { webhookID: '99999999' })).status).toBe(404);
+  });
+
+  it('takes webhookID as a number or a numeric string; anything else is not a webhook', async () => {
+    const { api } = await h.account();
+    const r = await receiver();
+    const hook = await subscribe(api, r);
+    await approve(api, await unsentInvoice(api));
+    await h.outbox.runOnce();
+    const eventId = r.received[0]!.body.id;
+    for (const webhookID of [Number(hook.id), hook.id]) {
+      const res = await api.post(`/webhooks/events/${eventId}/replay`, { webhookID });
+      expect(res.status, `${JSON.stringify(webhookID)} → ${res.text}`).toBe(202);
+      expect(res.body).toMatchObject({ webhookID: hook.id, eventID: eventId, replay: true });
+    }
+    for (const webhookID of [0, -1, 99999999, 'abc']) {
+      const res = await api.post(`/webhooks/events/${eventId}/replay`, { webhookID });
+      expect(res.status, JSON.stringify(webhookID)).toBe(404);
+      expect(res.body.error_code).toBe(404001);
+    }
+    for (const webhookID of [1.5, true, null, [1]]) {
+      const res = await api.post(`/webhooks/events/${eventId}/replay`, { webhookID });
+      expect(res.status, JSON.stringify(webhookID)).toBe(400);
+      expect(res.body.hint).toContain('webhookID');
+    }
+    await h.outbox.runOnce();
+    expect(r.received).toHaveLength(3);
   });
 
   it('signs with the old secret too while a rotation is in its grace period', async () => {
@@ -581,9 +662,47 @@ describe('call events from the feed', () => {
     await sendCalls(quiet.api, [cdr('wh-4', '+441134960000', '+442079460004', '2026-10-04T10:00:00Z', 30)]);
     await h.outbox.runOnce();
     expect(q.received.map((x) => x.body.data.duration)).toEqual([30]);
+    // Paused: the next call's event is recorded, but not sent.
     expect((await quiet.api.patch(`/webhooks/${hook.id}`, { enabled: false })).status).toBe(200);
     await sendCalls(quiet.api, [cdr('wh-5', '+441134960000', '+442079460005', '2026-10-05T10:00:00Z', 30)]);
-    const after = await h.ctx.db.selectFrom('webhook_events').select('id').where('account_id', '=', quiet.id).execute();
-    expect(after).toHaveLength(1);
+    await h.outbox.runOnce();
+    expect(q.received).toHaveLength(1);
+    const paused = await h.ctx.db.selectFrom('webhook_events').select('id').where('account_id', '=', quiet.id).execute();
+    expect(paused).toHaveLength(2);
+    // Deleted: no subscription at all, and calls make no events again.
+    expect((await quiet.api.delete(`/webhooks/${hook.id}`)).status).toBe(200);
+    await sendCalls(quiet.api, [cdr('wh-6', '+441134960000', '+442079460006', '2026-10-06T10:00:00Z', 30)]);
+    const gone = await h.ctx.db.selectFrom('webhook_events').select('id').where('account_id', '=', quiet.id).execute();
+    expect(gone).toHaveLength(2);
+  });
+
+  it('records a call correction made while the subscription is paused, and replays it once it is enabled again', async () => {
+    const { api, id: accountId } = await h.account();
+    const r = await receiver();
+    const hook = await subscribe(api, r, { eventTypes: ['call.corrected'] });
+    const customer = await makeCustomer(api);
+    await makeFeature(api, customer.id, { phoneNumber: '+441134960000' });
+    const card = await makeRateCard(api, 'Standard', true);
+    await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0100' }]);
+    await sendCalls(api, [cdr('paused-1', '+441134960000', '+442079460001', '2026-10-01T10:00:00Z', 60)]);
+    const call = await h.ctx.db.selectFrom('calls').select('id').where('account_id', '=', accountId).where('source_call_id', '=', 'paused-1').executeTakeFirstOrThrow();
+
+    expect((await api.patch(`/webhooks/${hook.id}`, { enabled: false })).status).toBe(200);
+    expect((await api.patch(`/calls/${call.id}`, { addNote: 'Called back' })).status).toBe(200);
+    await h.outbox.runOnce();
+    expect(r.received).toHaveLength(0);
+    expect((await api.get(`/webhooks/${hook.id}/deliveries`)).body).toEqual([]);
+    const events = (await api.get('/webhooks/events?type=call.corrected')).body;
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toMatchObject({ transaction_type: 'call', notes: 'Called back' });
+
+    // Still paused: the replay is refused; enabled again, it goes through, with the recorded event's id.
+    expect((await api.post(`/webhooks/events/${events[0].id}/replay`, { webhookID: hook.id })).status).toBe(409);
+    expect((await api.patch(`/webhooks/${hook.id}`, { enabled: true })).status).toBe(200);
+    const replayed = await api.post(`/webhooks/events/${events[0].id}/replay`, { webhookID: Number(hook.id) });
+    expect(replayed.status, replayed.text).toBe(202);
+    expect(replayed.body).toMatchObject({ webhookID: hook.id, eventID: events[0].id, eventType: 'call.corrected', replay: true, status: 'pending' });
+    await h.outbox.runOnce();
+    expect(r.received.map((x) => [x.body.id, x.body.type, x.verified])).toEqual([[events[0].id, 'call.corrected', true]]);
   });
 });

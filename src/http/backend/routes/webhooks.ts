@@ -5,6 +5,7 @@ import { invalid, notFound } from '../../../shared/errors.ts';
 import { createWebhookSubscription } from '../../../webhooks/create-subscription.ts';
 import { deleteWebhookSubscription } from '../../../webhooks/delete-subscription.ts';
 import { ALL_EVENT_TYPES, EVENT_TYPE_DESCRIPTIONS, WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.ts';
+import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from '../../../webhooks/input.ts';
 import { replayWebhookDelivery, replayWebhookEvent } from '../../../webhooks/replay-event.ts';
 import { findDelivery, findEventByPublicId, findSubscription, listAttempts, listDeliveries, listEvents, listSubscriptions } from '../../../webhooks/repo.ts';
 import { DEFAULT_GRACE_PERIOD_HOURS, MAX_GRACE_PERIOD_HOURS, rotateWebhookSecret } from '../../../webhooks/rotate-secret.ts';
@@ -35,8 +36,21 @@ const eventTypeList = z
 const webhookUrl = z.string().max(2048).meta({ description: 'Where to POST events: an absolute http or https URL', example: 'https://example.com/webhooks/ringbill' });
 const description = z.string().max(500).nullish();
 
-const createBody = z.object({ url: webhookUrl, eventTypes: eventTypeList, description, enabled: z.boolean().optional() }).strict();
-const updateBody = z.object({ url: webhookUrl.optional(), eventTypes: eventTypeList.optional(), description, enabled: z.boolean().optional() }).strict();
+// Checked by the use case (checkWebhookSecret), so a bad one gets the same message on POST and PATCH.
+const webhookSecret = z.string().max(1000).meta({
+  description: `A signing secret of your own: ${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH} printable ASCII characters without spaces. Without it one is made (whsec_…)`,
+});
+
+const createBody = z.object({ url: webhookUrl, eventTypes: eventTypeList, description, enabled: z.boolean().optional(), secret: webhookSecret.optional() }).strict();
+const updateBody = z
+  .object({
+    url: webhookUrl.optional(),
+    eventTypes: eventTypeList.optional(),
+    description,
+    enabled: z.boolean().optional(),
+    secret: webhookSecret.optional().meta({ description: `A new signing secret of your own (as on create); the old one also signs for ${DEFAULT_GRACE_PERIOD_HOURS} hours, as after rotateSecret` }),
+  })
+  .strict();
 const rotateBody = z
   .object({
     gracePeriodHours: z
@@ -49,6 +63,11 @@ const rotateBody = z
   })
   .strict()
   .nullish();
+
+// Ids are strings on this surface, but a client that read one as a number may send it back as one.
+const replayWebhookId = z
+  .union([z.string().max(30), z.number().int()])
+  .meta({ description: 'The webhook to send it to (its id, a string or a number); without it, every enabled webhook that takes the type', example: '2' });
 
 const EVENT_ID_PATTERN = /^evt_[0-9a-f]{32}$/;
 const eventIdString = z.string().max(40).meta({ description: 'An event id, evt_…', example: 'evt_4f9c2d7e0b1a4c3e9d8f7a6b5c4d3e2f' });
@@ -81,7 +100,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         summary: 'Create a webhook subscription',
         description:
-          'Events of the chosen types are POSTed to the URL as JSON, signed with the subscription\'s secret (header Ringbill-Signature: t=UNIX_SECONDS,v1=HEX_HMAC_SHA256 of "t.body"). The secret is in this response and in a rotation\'s only. A 2xx answer within 10 s is success; anything else is retried with exponential backoff (1 min doubling to 6 h, 16 attempts over about 44 hours). Key level 5.',
+          'Events of the chosen types are POSTed to the URL as JSON, signed with the subscription\'s secret (header Ringbill-Signature: t=UNIX_SECONDS,v1=HEX_HMAC_SHA256 of "t.body"). The secret (yours, if you send one; otherwise a new whsec_…) is in this response and in a rotation\'s only. A 2xx answer within 10 s is success; anything else is retried with exponential backoff (1 min doubling to 6 h, 16 attempts over about 44 hours). Key level 5.',
         body: createBody,
         response: { 201: webhookWithSecretView, 400: errorBody, 409: errorBody },
       },
@@ -113,7 +132,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: 'List webhook events',
-        description: 'Events recorded for the account, oldest first. An event is recorded when at least one enabled webhook takes its type.',
+        description: 'Events recorded for the account, oldest first. An event is recorded when at least one webhook takes its type, a paused (disabled) one included: it is not sent to a paused webhook, but can be replayed to it once it is enabled again.',
         querystring: z.object({
           type: z.enum(WEBHOOK_EVENT_TYPES).optional(),
           limit: pageQuery.limit,
@@ -162,18 +181,20 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         summary: 'Send an event again',
         description:
-          'Queues a new delivery of the event, with the same event id, to the webhook named by webhookID, or to every enabled webhook that takes its type. Answers the new deliveries (202); follow them in the delivery log. Key level 5.',
+          'Queues a new delivery of the event, with the same event id, to the webhook named by webhookID (answered: the new delivery), or without it to every enabled webhook that takes its type (answered: an array of the new deliveries). Follow them in the delivery log. Key level 5.',
         params: eventParams,
-        body: z.object({ webhookID: z.string().max(30).optional() }).strict().nullish(),
-        response: { 202: z.array(webhookDeliveryView), 404: errorBody, 409: errorBody },
+        body: z.object({ webhookID: replayWebhookId.optional() }).strict().nullish(),
+        response: { 202: z.union([webhookDeliveryView, z.array(webhookDeliveryView)]), 404: errorBody, 409: errorBody },
       },
     },
     async (request, reply) => {
       const id = eventIdOf(request.params.eventId);
       const webhookId = request.body?.webhookID;
       const deliveries = await replayWebhookEvent(ctx, principalOf(request).accountId, id, {
-        webhookId: webhookId === undefined ? undefined : pathId(webhookId, 'Webhook'),
+        webhookId: webhookId === undefined ? undefined : pathId(String(webhookId), 'Webhook'),
       });
+      // One webhook named: its one new delivery, as the per-delivery replay answers; otherwise the list.
+      if (webhookId !== undefined) return reply.status(202).send(toWebhookDeliveryView(deliveries[0]!));
       return reply.status(202).send(deliveries.map(toWebhookDeliveryView));
     },
   );
@@ -196,7 +217,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: 'Change a webhook subscription',
-        description: 'Change its URL, event types or description, or disable it (enabled: false): a disabled webhook is sent nothing, and deliveries still waiting are called off. Key level 5.',
+        description: 'Change its URL, event types, description or secret, or pause it (enabled: false): a paused webhook is sent nothing, and deliveries still waiting are called off; events it takes are still recorded and can be replayed to it once it is enabled again. A new secret works like a rotation with the default grace period. Key level 5.',
         params: idParams,
         body: updateBody,
         response: { 200: webhookView, 400: errorBody, 404: errorBody },
