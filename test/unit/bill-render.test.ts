@@ -99,4 +99,20 @@ describe('bill rendering', () => {
     expect(text).toContain('Sort code 12-34-56');
     expect(text.replace(/\s+/g, '')).toContain('X'.repeat(120));
   });
+
+  it('marks the VAT by rate of a reverse-charge bill as the customer\'s to account for, with its total', async () => {
+    const bill = model(3);
+    bill.customer.reverseCharge = true;
+    bill.invoice.vat = '0.00';
+    bill.invoice.vatBreakdown = [
+      { rate: '20', net: '2.00', vat: '0.40' },
+      { rate: '10', net: '1.00', vat: '0.10' },
+    ];
+    bill.invoice.net = '3.00';
+    bill.invoice.reverseVat = '0.50';
+    const { text } = await pdfText(await renderBill(bill));
+    expect(text).toContain('VAT by rate (reverse charge: accounted for by the customer)');
+    expect(text).toContain('Reverse charge VAT');
+    expect(text).toMatch(/Total\s+3\.00\s+0\.50/);
+  });
 });

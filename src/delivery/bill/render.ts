@@ -355,16 +355,23 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
   }
   doc.y += 12;
 
+  // Under the reverse charge the VAT by rate is the customer's to account for, not charged on this bill.
+  const reverse = model.customer.reverseCharge;
   table(
     w,
-    'VAT by rate',
+    reverse ? 'VAT by rate (reverse charge: accounted for by the customer)' : 'VAT by rate',
     [
       { title: 'Rate', width: width - 200 },
       { title: 'Net', width: 100, align: 'right' },
-      { title: 'VAT', width: 100, align: 'right' },
+      { title: reverse ? 'Reverse charge VAT' : 'VAT', width: 100, align: 'right' },
     ],
     model.invoice.vatBreakdown.map((v) => [`${v.rate}%`, groupDigits(v.net), groupDigits(v.vat)]),
-    { total: model.invoice.vatBreakdown.length > 1 ? ['Total', groupDigits(model.invoice.net), groupDigits(model.invoice.vat)] : undefined },
+    {
+      total:
+        model.invoice.vatBreakdown.length > 1
+          ? ['Total', groupDigits(model.invoice.net), groupDigits(reverse ? model.invoice.reverseVat : model.invoice.vat)]
+          : undefined,
+    },
   );
 
   if (model.base === 'full') {
