@@ -100,6 +100,17 @@ describe('bill rendering', () => {
     expect(text.replace(/\s+/g, '')).toContain('X'.repeat(120));
   });
 
+  it('prints names beyond Western European letters (Polish, Czech, Greek, Cyrillic, ₹) in a face that has them', async () => {
+    const bill = model(2);
+    bill.customer.name = 'Zoë Łódź Ελληνικά Привет';
+    bill.customer.addressLines = ['ul. Źródlana 7', 'Praha — Žižkov'];
+    bill.lines[0]!.description = 'Roaming ₹ pack, Ωmega';
+    const { text } = await pdfText(await renderBill(bill));
+    for (const expected of ['Zoë Łódź Ελληνικά Привет', 'ul. Źródlana 7', 'Praha — Žižkov', 'Roaming ₹ pack, Ωmega', 'Acme Telecom Ltd']) {
+      expect(text).toContain(expected);
+    }
+  });
+
   it('marks the VAT by rate of a reverse-charge bill as the customer\'s to account for, with its total', async () => {
     const bill = model(3);
     bill.customer.reverseCharge = true;

@@ -1,13 +1,31 @@
-// Renders a bill as a PDF (pdfkit, A4, the built-in Helvetica). Input is a plain BillModel (see model.ts);
-// this file only lays it out. Amounts are printed as they are stored, with thousands separators and the
-// currency named at the top, so every figure on the page is the exact figure of the invoice.
+// Renders a bill as a PDF (pdfkit, A4, the built-in Helvetica; DejaVu Sans for other scripts). Input is a
+// plain BillModel (see model.ts); this file only lays it out. Amounts are printed as they are stored, with
+// thousands separators and the currency named at the top, so every figure on the page is the exact figure
+// of the invoice.
 //
 // Speed: a bill of 200 lines (six pages) renders in about 10 ms (bench/pdf.ts). Table cells are not drawn
 // with pdfkit's wrapping text() (a line wrapper per cell, and every string measured three or four times):
 // each cell is measured once (widths are cached for the bill), wrapped here when it does not fit, and drawn
 // line by line; pdfkit-speed.ts shares the fonts between documents and batches the drawing operations.
+//
+// Helvetica only has the characters of Western European languages (WinAnsi). A string with any other
+// (a Polish, Czech, Greek or Cyrillic name, a ₹) is set in DejaVu Sans instead, embedded only in bills
+// that need it. Scripts DejaVu Sans lacks (Chinese, Japanese, emoji) still print as missing glyphs.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import { documentOptions, type FontName, speedUp } from './pdfkit-speed.ts';
+
+/** Characters the standard fonts can print: Latin-1 and the extra letters of Windows-1252. */
+const NOT_WIN_ANSI = /[^\t\n\x20-\x7e\xa0-\xff€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/;
+
+let unicodeFontDir: string | undefined;
+/** The DejaVu Sans face standing in for a Helvetica face. */
+function unicodeFont(name: FontName): string {
+  unicodeFontDir ??= join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+  const file = name === 'Helvetica-Bold' ? 'DejaVuSans-Bold.ttf' : name === 'Helvetica-Oblique' ? 'DejaVuSans-Oblique.ttf' : 'DejaVuSans.ttf';
+  return join(unicodeFontDir, file);
+}
 
 export interface BillLine {
   description: string;
@@ -138,10 +156,21 @@ class Writer {
   measure(text: string): number {
     let perPoint = this.fontWidths.get(text);
     if (perPoint === undefined) {
-      perPoint = this.doc.widthOfString(text) / this.size;
+      perPoint = this.inFontFor(text, () => this.doc.widthOfString(text)) / this.size;
       this.fontWidths.set(text, perPoint);
     }
     return perPoint * this.size;
+  }
+
+  /** Runs `work` in the face that can print `text`: the current one, or its DejaVu Sans stand-in. */
+  private inFontFor<T>(text: string, work: () => T): T {
+    if (!NOT_WIN_ANSI.test(text)) return work();
+    this.doc.font(unicodeFont(this.fontName)).fontSize(this.size);
+    try {
+      return work();
+    } finally {
+      this.doc.font(this.fontName).fontSize(this.size);
+    }
   }
 
   /** Greedy word wrap to `width`; a word longer than a line is broken between characters. */
@@ -179,12 +208,14 @@ class Writer {
     const textWidth = this.measure(text);
     const left = align === 'right' ? x + width - textWidth : x;
     const doc = this.doc as PDFKit.PDFDocument & Partial<FragmentDrawing>;
-    if (typeof doc._fragment === 'function') {
-      // What text(s, x, y, { lineBreak: false }) ends in, without measuring the string twice more.
-      doc._fragment(text, left, y, { textWidth, wordCount: 1 });
-    } else {
-      doc.text(text, left, y, { lineBreak: false });
-    }
+    this.inFontFor(text, () => {
+      if (typeof doc._fragment === 'function') {
+        // What text(s, x, y, { lineBreak: false }) ends in, without measuring the string twice more.
+        doc._fragment(text, left, y, { textWidth, wordCount: 1 });
+      } else {
+        doc.text(text, left, y, { lineBreak: false });
+      }
+    });
   }
 
   /** A block of wrapped text across the page; returns where it ended. */
