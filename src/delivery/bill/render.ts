@@ -128,6 +128,8 @@ class Writer {
   /** Widths at 1 point, by font and string. */
   private readonly widths = new Map<FontName, Map<string, number>>();
   private fontWidths = new Map<string, number>();
+  /** Texts only the DejaVu Sans stand-in can print. */
+  private readonly unicodeTexts = new Set<string>();
 
   constructor(doc: PDFKit.PDFDocument) {
     this.doc = doc;
@@ -156,21 +158,22 @@ class Writer {
   measure(text: string): number {
     let perPoint = this.fontWidths.get(text);
     if (perPoint === undefined) {
-      perPoint = this.inFontFor(text, () => this.doc.widthOfString(text)) / this.size;
+      if (NOT_WIN_ANSI.test(text)) {
+        this.unicodeTexts.add(text);
+        this.useUnicodeFont(true);
+        perPoint = this.doc.widthOfString(text) / this.size;
+        this.useUnicodeFont(false);
+      } else {
+        perPoint = this.doc.widthOfString(text) / this.size;
+      }
       this.fontWidths.set(text, perPoint);
     }
     return perPoint * this.size;
   }
 
-  /** Runs `work` in the face that can print `text`: the current one, or its DejaVu Sans stand-in. */
-  private inFontFor<T>(text: string, work: () => T): T {
-    if (!NOT_WIN_ANSI.test(text)) return work();
-    this.doc.font(unicodeFont(this.fontName)).fontSize(this.size);
-    try {
-      return work();
-    } finally {
-      this.doc.font(this.fontName).fontSize(this.size);
-    }
+  /** Switches to the DejaVu Sans stand-in of the current face, or back. */
+  private useUnicodeFont(on: boolean): void {
+    this.doc.font(on ? unicodeFont(this.fontName) : this.fontName).fontSize(this.size);
   }
 
   /** Greedy word wrap to `width`; a word longer than a line is broken between characters. */
@@ -208,14 +211,16 @@ class Writer {
     const textWidth = this.measure(text);
     const left = align === 'right' ? x + width - textWidth : x;
     const doc = this.doc as PDFKit.PDFDocument & Partial<FragmentDrawing>;
-    this.inFontFor(text, () => {
-      if (typeof doc._fragment === 'function') {
-        // What text(s, x, y, { lineBreak: false }) ends in, without measuring the string twice more.
-        doc._fragment(text, left, y, { textWidth, wordCount: 1 });
-      } else {
-        doc.text(text, left, y, { lineBreak: false });
-      }
-    });
+    // measure() saw the text first and noted whether it needs the stand-in face.
+    const unicode = this.unicodeTexts.size > 0 && this.unicodeTexts.has(text);
+    if (unicode) this.useUnicodeFont(true);
+    if (typeof doc._fragment === 'function') {
+      // What text(s, x, y, { lineBreak: false }) ends in, without measuring the string twice more.
+      doc._fragment(text, left, y, { textWidth, wordCount: 1 });
+    } else {
+      doc.text(text, left, y, { lineBreak: false });
+    }
+    if (unicode) this.useUnicodeFont(false);
   }
 
   /** A block of wrapped text across the page; returns where it ended. */
