@@ -9,7 +9,7 @@ import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
 import { fromMicros } from '../rating/micros.ts';
 import { rateCall, type RateTable, type RatingContext } from '../rating/rate-call.ts';
-import { insertRejections, type Rejection } from '../rejections/repo.ts';
+import { hasRejections, insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { callIdHighWater, recordNewCalls } from '../feed/record.ts';
 import { FeatureIndex, type FeatureWindow, ownNumber } from './allocation.ts';
@@ -75,6 +75,8 @@ interface Pending {
 }
 
 export class CallIngester {
+  /** Lines from this source were refused before (see insertRejections); set by open(). */
+  private sourceSeen = true;
   private batch: Pending[] = [];
   private batchIds = new Set<string>();
   /** When the batch's calls were rated (one instant per batch). */
@@ -124,7 +126,10 @@ export class CallIngester {
     if (!account) throw notFound('Account', accountId);
     const features = new FeatureIndex(await featureWindows(ctx.db, accountId));
     const defaultCard = await findDefaultRateCard(ctx.db, accountId);
-    return new CallIngester(ctx, account, features, new RateTables(ctx.db, accountId), defaultCard?.id ?? null, ratingContextFor(account), source);
+    const ingester = new CallIngester(ctx, account, features, new RateTables(ctx.db, accountId), defaultCard?.id ?? null, ratingContextFor(account), source);
+    // A file seen before (sent again) has its refused lines checked against those kept; a new one need not.
+    ingester.sourceSeen = await hasRejections(ctx.db, accountId, 'calls', source);
+    return ingester;
   }
 
   /**
@@ -248,7 +253,7 @@ export class CallIngester {
     copied: () => void,
   ): Promise<void> {
     const accountId = this.account.id;
-    if (rejections.length > 0) await insertRejections(this.ctx.db, accountId, 'calls', this.summary.source, rejections);
+    if (rejections.length > 0) await insertRejections(this.ctx.db, accountId, 'calls', this.summary.source, rejections, { sourceSeen: this.sourceSeen });
     if (batch.length === 0) return;
     const stored = await existingSourceCallIds(this.ctx.db, accountId, batch.map((p) => p.sourceCallId));
     const fresh = stored.size === 0 ? batch : batch.filter((p) => !stored.has(p.sourceCallId));

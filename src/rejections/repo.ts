@@ -13,11 +13,28 @@ export interface Rejection {
 
 const MAX_RAW_LENGTH = 4000;
 
+/** Whether rows from this source have been refused before (a file sent again). */
+export async function hasRejections(db: Executor, accountId: number, kind: 'calls' | 'rates', source: string): Promise<boolean> {
+  const row = await sql<{ found: boolean }>`
+    select exists (select 1 from rejected_rows where account_id = ${accountId} and kind = ${kind} and source = ${source}) as found
+  `.execute(db);
+  return Boolean(row.rows[0]?.found);
+}
+
 /**
  * Keeps rows a file or batch could not take, with their line and reason, where the user can list them. A row
- * already kept for the same source, line and text (the same file sent again) is not kept twice.
+ * already kept for the same source, line and text (the same file sent again) is not kept twice: one lookup
+ * in rejected_rows_line per row (a row without a line number is always kept). `sourceSeen: false` (nothing
+ * from this source was refused before, see hasRejections) skips the lookups.
  */
-export async function insertRejections(db: Executor, accountId: number, kind: 'calls' | 'rates', source: string, rows: Rejection[]): Promise<void> {
+export async function insertRejections(
+  db: Executor,
+  accountId: number,
+  kind: 'calls' | 'rates',
+  source: string,
+  rows: Rejection[],
+  options: { sourceSeen: boolean } = { sourceSeen: true },
+): Promise<void> {
   const CHUNK = 1000;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
@@ -27,11 +44,14 @@ export async function insertRejections(db: Executor, accountId: number, kind: 'c
       select ${accountId}, ${kind}, ${source}, v.line, v.raw, v.reason
       from unnest(${plainArray(chunk.map((r) => r.line))}::integer[], ${textArray(raw)}::text[], ${textArray(chunk.map((r) => withoutNul(r.reason)))}::text[])
         with ordinality as v(line, raw, reason, n)
-      where not exists (
-        select 1 from rejected_rows as r
-        where r.account_id = ${accountId} and r.kind = ${kind} and r.source = ${source}
-          and r.line is not distinct from v.line and r.raw = v.raw
-      )
+      ${
+        options.sourceSeen
+          ? sql`where not exists (
+              select 1 from rejected_rows as r
+              where r.account_id = ${accountId} and r.kind = ${kind} and r.source = ${source} and r.line = v.line and r.raw = v.raw
+            )`
+          : sql``
+      }
       order by v.n
     `.execute(db);
   }
