@@ -63,6 +63,9 @@ export async function rerateCalls(
     const value = options[key];
     if (value !== undefined && !isIsoDate(value)) throw invalid(key, 'must be a date YYYY-MM-DD');
   }
+  if (options.from !== undefined && options.to !== undefined && options.from > options.to) {
+    throw invalid('to', `${options.to} is before from (${options.from}): the range would hold no calls`);
+  }
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
   const range = {

@@ -42,7 +42,11 @@ export function parseRatesCsv(text: string): RateImportRow[] {
   const names = header.record.map((h) => h.trim().toLowerCase());
   const missing = REQUIRED.filter((c) => !names.includes(c));
   if (missing.length > 0) {
-    throw invalid('header', `the header must name ${RATE_COLUMNS.join(',')} (optionally band, cost_per_minute); missing: ${missing.join(', ')}`);
+    throw invalid(
+      'header',
+      `the header must name ${REQUIRED.join(',')}, and may name ${RATE_COLUMNS.filter((c) => !(REQUIRED as readonly string[]).includes(c)).join(',')} ` +
+        `(0, 0, 60 and 60 when absent), band and cost_per_minute; missing: ${missing.join(', ')}`,
+    );
   }
   const columns = [...RATE_COLUMNS, ...OPTIONAL_RATE_COLUMNS].filter((c) => names.includes(c)).map((c) => ({ c, i: names.indexOf(c) }));
   const rows: RateImportRow[] = records.map(({ record, info, raw }) => {

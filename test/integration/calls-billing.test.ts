@@ -481,6 +481,7 @@ describe('re-rating', () => {
       ['apr1', '0.012500'],
     ]);
     expectError(await api.post('/calls/rerate', { from: '2026-02-30' }), 400, 400001, /from/);
+    expectError(await api.post('/calls/rerate', { from: '2026-03-02', to: '2026-03-01' }), 400, 400001, /to: 2026-03-01 is before from/);
     expectError(await api.post('/calls/rerate', { since: '2026-02-01' }), 400, 400001, /unknown field since/);
     const level3 = await (await h.account()).withLevel(3);
     expectError(await level3.post('/calls/rerate', {}), 403, 403001);

@@ -247,7 +247,7 @@ describe('rate card CSV', () => {
 
   it('refuses a file without the required header columns, or with no header', () => {
     expect(() => parseRatesCsv('prefix,name,price\n44,UK,0.1\n')).toThrow(
-      'header: the header must name prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s (optionally band, cost_per_minute); missing: destination, rate_per_minute',
+      'header: the header must name prefix,destination,rate_per_minute, and may name connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s (0, 0, 60 and 60 when absent), band and cost_per_minute; missing: destination, rate_per_minute',
     );
     expect(() => parseRatesCsv('')).toThrow('file: the rate card is empty: it needs a header line and rates');
     expect(() => parseRatesCsv('\n\n')).toThrow(/empty/);
