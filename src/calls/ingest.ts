@@ -3,6 +3,7 @@
 // the next is being checked and rated, so parsing and the database work side by side. Bad records are
 // kept with their line and reason; the good ones of the same file or batch still go in.
 import type { Ctx } from '../context.ts';
+import { DEADLOCK, sqlStateOf, UNIQUE_VIOLATION } from '../db/sql-state.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { AccountRow, RatingStatus } from '../db/schema.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
@@ -28,14 +29,11 @@ import {
 export const INGEST_BATCH_SIZE = 5000;
 /** How many rejections a summary lists (all are kept in the database). */
 const SUMMARY_REJECTIONS = 100;
-/** PostgreSQL's codes for a unique violation and a detected deadlock. */
-const UNIQUE_VIOLATION = '23505';
-const DEADLOCK = '40P01';
 /** A slow write that deadlocks with a fast one is tried again; each retry sees more of the other's calls. */
 const SLOW_PATH_ATTEMPTS = 5;
 
 function isRaceWithAnotherWriter(error: unknown): boolean {
-  const code = (error as { code?: string } | undefined)?.code;
+  const code = sqlStateOf(error);
   return code === UNIQUE_VIOLATION || code === DEADLOCK;
 }
 
@@ -226,23 +224,10 @@ export class CallIngester {
     let copied!: () => void;
     const previousCopied = this.copied;
     this.copied = new Promise<void>((resolve) => (copied = resolve));
-    this.inFlight = this.write(batch, copy, rejections, previousCopied, copied);
+    // However the write ends, the next batch may start its COPY.
+    this.inFlight = this.store(batch, copy, rejections, previousCopied, copied).finally(copied);
     // Surface a write failure now rather than after the whole file has been read.
     this.inFlight.catch(() => {});
-  }
-
-  private async write(
-    batch: Pending[],
-    copy: Buffer,
-    rejections: (Rejection & { line: number })[],
-    previousCopied: Promise<void>,
-    copied: () => void,
-  ): Promise<void> {
-    try {
-      await this.store(batch, copy, rejections, previousCopied, copied);
-    } finally {
-      copied();
-    }
   }
 
   private async store(
@@ -296,7 +281,7 @@ export class CallIngester {
           return stored;
         });
       } catch (error) {
-        if (attempt >= SLOW_PATH_ATTEMPTS || (error as { code?: string }).code !== DEADLOCK) throw error;
+        if (attempt >= SLOW_PATH_ATTEMPTS || sqlStateOf(error) !== DEADLOCK) throw error;
       }
     }
   }

@@ -6,6 +6,7 @@ import type { CustomDataFieldRow, CustomDataType } from '../db/schema-feed.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { isStandardColumn } from './columns.ts';
 import { deleteCustomDataField, findCustomDataField, insertCustomDataField, insertSignalFields, listCustomDataFields, updateCustomDataField } from './repo.ts';
+import { sqlStateOf, UNIQUE_VIOLATION } from '../db/sql-state.ts';
 
 export const CUSTOM_DATA_TYPES = ['shortText', 'longText', 'category', 'number', 'signal'] as const satisfies readonly CustomDataType[];
 const MAX_FIELDS = 1000;
@@ -30,7 +31,7 @@ export interface CustomDataFieldInput {
 
 function conflictOnName<T>(promise: Promise<T>, apiName: string | undefined): Promise<T> {
   return promise.catch((error: unknown) => {
-    if ((error as { code?: string }).code === '23505') throw new DomainError('conflict', `a custom data field or signal named "${apiName}" exists`);
+    if (sqlStateOf(error) === UNIQUE_VIOLATION) throw new DomainError('conflict', `a custom data field or signal named "${apiName}" exists`);
     throw error;
   });
 }

@@ -2,6 +2,7 @@
 // Each surface then maps the DomainError to its own wire shape, in one place.
 import type { FastifyError } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { DEADLOCK, SERIALIZATION_FAILURE, sqlStateOf, UNIQUE_VIOLATION } from '../db/sql-state.ts';
 import { DomainError, type ErrorCode } from '../shared/errors.ts';
 
 export interface ClassifiedError {
@@ -50,8 +51,8 @@ export function classifyError(err: unknown): ClassifiedError | undefined {
   }
   // PostgreSQL: two requests raced for the same unique value (23505), or waited on each other's rows and
   // one was chosen to give way (40P01 deadlock, 40001 serialization failure). Nothing of it was stored.
-  const sqlState = (err as { code?: string } | undefined)?.code;
-  if (sqlState === '23505' || sqlState === '40P01' || sqlState === '40001') {
+  const sqlState = sqlStateOf(err);
+  if (sqlState === UNIQUE_VIOLATION || sqlState === DEADLOCK || sqlState === SERIALIZATION_FAILURE) {
     return { error: new DomainError('conflict', 'a conflicting change was made at the same time; retry the request') };
   }
   return undefined;

@@ -222,7 +222,7 @@ describe('POST /calls', () => {
     // the 25 calls they share stored: b keeps its own 10 (at 0.012 each), a the 25 that b did not have.
     const [winner, loser, loserNew] = first.duplicates === 0 ? [first, second, 10] : [second, first, 25];
     expect(winner.duplicates).toBe(0);
-    expect(loser).toMatchObject({ inserted: loserNew, duplicates: 25, chargeTotal: (loserNew * 0.012).toFixed(6) });
+    expect(loser).toMatchObject({ inserted: loserNew, duplicates: 25, chargeTotal: loserNew === 10 ? '0.120000' : '0.300000' });
   });
 
   it('refuses the bad elements of a batch with their position and reason, keeps them, and stores the good ones', async () => {
