@@ -70,7 +70,7 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         summary: 'List calls',
         querystring: z.object({
-          ratingStatus: z.enum(['rated', 'free', 'unrated', 'unallocated']).optional().meta({ description: 'unrated: calls that could not be priced (ratingError says why)' }),
+          ratingStatus: z.enum(['rated', 'free', 'unrated', 'unallocated', 'internal']).optional().meta({ description: 'unrated: calls that could not be priced (ratingError says why); internal: calls between extensions kept from a switch\'s records, never rated' }),
           invoiceID: z.coerce.number().int().positive().optional(),
           customerID: z.coerce.number().int().positive().optional(),
           featureID: z.coerce.number().int().positive().optional(),
