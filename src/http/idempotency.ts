@@ -2,6 +2,7 @@
 // response (with `Idempotent-Replayed: true`); with a different request, a 409. A key is claimed before
 // the work starts, so two identical requests racing each other cannot both run.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
 import { claimIdempotencyKey, recordIdempotentResponse, releaseIdempotencyKey } from '../idempotency/repo.ts';
@@ -39,6 +40,10 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
     if (request.method !== 'POST' || key === undefined || !request.principal) return;
     if (request.routeOptions.config?.idempotent === false) {
       throw invalid('Idempotency-Key', 'is not accepted here: the response carries a secret that is shown once and never stored');
+    }
+    if (request.body instanceof Readable) {
+      // A streamed file is not held, so it cannot be compared with the first request's.
+      throw invalid('Idempotency-Key', 'is not taken with a file upload: each call is stored once by its call id, so sending the file again is harmless');
     }
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw invalid('Idempotency-Key', `must be 1 to ${MAX_KEY_LENGTH} characters`);
