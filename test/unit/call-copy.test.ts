@@ -83,7 +83,7 @@ describe('a new call as COPY text', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000); // 3,000 runs: seconds on a busy machine
 
   it('gives every call its own UUID', () => {
     const w = new CopyWriter();
