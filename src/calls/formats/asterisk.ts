@@ -140,14 +140,17 @@ const CDR_CSV = {
 const CDR_CUSTOM_19 = layout({ src: 1, dst: 2, channel: 4, dstchannel: 5, start: 8, answer: 9, end: 10, billsec: 12, disposition: 13, uniqueid: 16 });
 
 /** The layout of a header-less Asterisk record, with its name; undefined when it is none. */
+function isTime(record: readonly string[], i: number): boolean {
+  return TIME_LIKE.test(field(record, i));
+}
+
 export function asteriskLayout(record: readonly string[]): { indexes: Indexes; name: string } | undefined {
   const n = record.length;
-  const isTime = (i: number) => TIME_LIKE.test(field(record, i));
   // 19 columns: cdr_csv with newcdrcolumns has the disposition in column 15, cdr_custom's mapping in 14.
-  if (n === 19 && isTime(8) && asteriskStatus(field(record, 13)) !== undefined && asteriskStatus(field(record, 14)) === undefined) {
+  if (n === 19 && isTime(record, 8) && asteriskStatus(field(record, 13)) !== undefined && asteriskStatus(field(record, 14)) === undefined) {
     return { indexes: CDR_CUSTOM_19, name: "cdr_custom's Master.csv mapping (19 columns)" };
   }
-  if (n < 16 || n > 21 || !isTime(9)) return undefined;
+  if (n < 16 || n > 21 || !isTime(record, 9)) return undefined;
   const uniqueidAt16 = UNIQUEID.test(field(record, 16));
   switch (n) {
     case 16:

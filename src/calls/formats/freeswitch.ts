@@ -81,14 +81,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CAUSE = /^[A-Z][A-Z0-9_]{2,60}$/;
 
 /** The template of a header-less mod_cdr_csv record, with its name; undefined when it is none. */
+function uuidAt(record: readonly string[], i: number): boolean {
+  return UUID.test(field(record, i));
+}
+
 export function freeswitchLayout(record: readonly string[]): { indexes: Indexes; name: string } | undefined {
   const n = record.length;
-  const uuidAt = (i: number) => UUID.test(field(record, i));
-  if ((n === 15 || n === 17 || n === 20) && uuidAt(10) && CAUSE.test(field(record, 9))) {
+  if ((n === 15 || n === 17 || n === 20) && uuidAt(record, 10) && CAUSE.test(field(record, 9))) {
     return { indexes: EXAMPLE, name: n === 15 ? "mod_cdr_csv's example template" : n === 17 ? "mod_cdr_csv's linksys template" : "mod_cdr_csv's snom template" };
   }
-  if (n === 18 && uuidAt(16) && CAUSE.test(field(record, 14))) return { indexes: ASTERISK_TEMPLATE, name: "mod_cdr_csv's asterisk template" };
-  if (n === 13 && uuidAt(0)) return { indexes: OPENCDRRATE, name: "mod_cdr_csv's opencdrrate template" };
+  if (n === 18 && uuidAt(record, 16) && CAUSE.test(field(record, 14))) return { indexes: ASTERISK_TEMPLATE, name: "mod_cdr_csv's asterisk template" };
+  if (n === 13 && uuidAt(record, 0)) return { indexes: OPENCDRRATE, name: "mod_cdr_csv's opencdrrate template" };
   return undefined;
 }
 
@@ -108,24 +111,27 @@ class BLegs {
   }
 }
 
+/** A field of a mod_cdr_csv record. The snom template writes `, "${accountcode}"`: a space before a quoted field, which CSV keeps. */
+function get(record: readonly string[], at: number): string {
+  return unquote(field(record, at));
+}
+
 function csvValues(record: readonly string[], i: Indexes, bLegs: BLegs): FreeswitchValues {
-  // The snom template writes `, "${accountcode}"`: a space before a quoted field, which CSV keeps.
-  const get = (at: number) => unquote(field(record, at));
-  const uuid = get(i.uuid);
-  const bLeg = get(i.bLeg);
+  const uuid = get(record, i.uuid);
+  const bLeg = get(record, i.bLeg);
   bLegs.note(uuid, bLeg);
   return {
     uuid,
     aLeg: bLegs.aLegOf(uuid),
     bLeg,
-    callerIdNumber: get(i.callerIdNumber),
-    destinationNumber: get(i.destinationNumber),
-    start: get(i.start),
-    answer: get(i.answer),
-    end: get(i.end),
-    billsec: get(i.billsec),
-    hangupCause: get(i.hangupCause),
-    callDirection: get(i.callDirection),
+    callerIdNumber: get(record, i.callerIdNumber),
+    destinationNumber: get(record, i.destinationNumber),
+    start: get(record, i.start),
+    answer: get(record, i.answer),
+    end: get(record, i.end),
+    billsec: get(record, i.billsec),
+    hangupCause: get(record, i.hangupCause),
+    callDirection: get(record, i.callDirection),
   };
 }
 
