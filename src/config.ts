@@ -24,6 +24,11 @@ export interface Config {
   sms: HttpSmsOptions | undefined;
   /** Days a payment link works when a request does not say (COLLECT_LINK_EXPIRY_DAYS, default 30, 1 to 366). */
   collectLinkExpiryDays: number;
+  /**
+   * Webhooks may go to loopback, private (RFC 1918), carrier-grade NAT and IPv6 unique local addresses
+   * (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true, for an on-premises install); default false: public addresses only.
+   */
+  webhookAllowPrivateNetworks: boolean;
 }
 
 /** A setting that cannot be used, said in one line (the command prints it and exits 1). */
@@ -46,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(collectLinkExpiryDays) || collectLinkExpiryDays < 1 || collectLinkExpiryDays > MAX_EXPIRY_DAYS) {
     throw new ConfigError(`COLLECT_LINK_EXPIRY_DAYS must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, not "${env.COLLECT_LINK_EXPIRY_DAYS}"`);
   }
+  const webhookAllowPrivateNetworks = booleanSetting(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false);
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -65,5 +71,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : undefined,
     collectLinkExpiryDays,
+    webhookAllowPrivateNetworks,
   };
+}
+
+/** true/false (or 1/0), any case; unset or empty: the default. */
+function booleanSetting(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be true or false, not "${env[name]}"`);
 }
