@@ -64,7 +64,7 @@ async function readExcerpt(response: Awaited<ReturnType<typeof fetch>>, limit: n
   const contentType = response.headers.get('content-type');
   if (!isTextual(contentType)) {
     await response.body.cancel().catch(() => undefined);
-    return printableExcerpt(`(a ${contentType!.split(';')[0]!.trim().slice(0, 100)} body, not shown)`);
+    return printableExcerpt(`(${contentType!.split(';')[0]!.trim().slice(0, 100)} body, not shown)`);
   }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
