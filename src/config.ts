@@ -20,7 +20,11 @@ export interface Config {
   publicUrl: string | undefined;
   /** Where email goes (SMTP_URL, e.g. smtp://user:pass@smtp.example.com:587); unset: .eml files in the data folder. */
   smtpUrl: string | undefined;
-  /** An HTTP SMS gateway (SMS_URL, SMS_FROM, SMS_USERNAME, SMS_PASSWORD, SMS_TOKEN); unset: SMS are recorded only. */
+  /**
+   * An HTTP SMS gateway (SMS_URL, SMS_FROM, SMS_USERNAME, SMS_PASSWORD, SMS_TOKEN); unset: SMS are recorded only.
+   * The operator's own setting, not a tenant's: it may name a gateway on this machine or a private network
+   * (a local Kannel or smsd is common), so the webhook address rules do not apply to it.
+   */
   sms: HttpSmsOptions | undefined;
   /** Days a payment link works when a request does not say (COLLECT_LINK_EXPIRY_DAYS, default 30, 1 to 366). */
   collectLinkExpiryDays: number;

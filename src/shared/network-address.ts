@@ -24,7 +24,14 @@ export interface AddressClass {
   reach: AddressReach;
   /** What it is, in words, for a message: "a loopback address", "IPv4-mapped 127.0.0.1, a loopback address". */
   description: string;
+  /**
+   * What it is without naming any address ("a loopback address"), for a message about a host name: saying
+   * which address a name resolved to would let a tenant read the server's internal DNS.
+   */
+  kind: string;
 }
+
+type Classified = Omit<AddressClass, 'kind'> & { kind?: string };
 
 const IPV4: Record<string, { reach: AddressReach; description: string }> = {
   unicast: { reach: 'public', description: 'a public address' },
@@ -70,23 +77,24 @@ export function classifyAddress(host: string): AddressClass | undefined {
   const text = unbracket(host);
   if (!ipaddr.isValid(text)) return undefined;
   const parsed = ipaddr.parse(text);
-  return parsed.kind() === 'ipv4' ? classifyV4(parsed as ipaddr.IPv4) : classifyV6(parsed as ipaddr.IPv6);
+  const found: Classified = parsed.kind() === 'ipv4' ? classifyV4(parsed as ipaddr.IPv4) : classifyV6(parsed as ipaddr.IPv6);
+  return { ...found, kind: found.kind ?? found.description };
 }
 
-function classifyV4(address: ipaddr.IPv4): AddressClass {
+function classifyV4(address: ipaddr.IPv4): Classified {
   const range: string = address.range();
   // An unknown range name (a later ipaddr.js) is special-purpose until this table says otherwise.
   const known = IPV4[range] ?? { reach: 'never' as const, description: `a special-purpose address (${range})` };
   return { address: address.toString(), ...known };
 }
 
-function classifyV6(address: ipaddr.IPv6): AddressClass {
+function classifyV6(address: ipaddr.IPv6): Classified {
   const range: string = address.range();
   const text = address.toString();
   const parts = address.parts;
-  const embedded = (v4: ipaddr.IPv4, form: string): AddressClass => {
+  const embedded = (v4: ipaddr.IPv4, form: string): Classified => {
     const inner = classifyV4(v4);
-    return { address: text, reach: inner.reach, description: `${form} ${inner.address}, ${inner.description}` };
+    return { address: text, reach: inner.reach, description: `${form} ${inner.address}, ${inner.description}`, kind: inner.description };
   };
   const v4Of = (high: number, low: number) => new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
   switch (range) {
@@ -104,7 +112,7 @@ function classifyV6(address: ipaddr.IPv6): AddressClass {
       // ipaddr.js calls everything it has no name for unicast; only 2000::/3 is global unicast (IANA).
       if ((parts[0]! & 0xe000) === 0x2000) return { address: text, reach: 'public', description: 'a public address' };
       if (parts.slice(0, 6).every((p) => p === 0)) {
-        return { ...embedded(v4Of(parts[6]!, parts[7]!), 'IPv4-compatible (deprecated)'), reach: 'never' };
+        return { ...embedded(v4Of(parts[6]!, parts[7]!), 'IPv4-compatible (deprecated)'), reach: 'never', kind: 'an IPv4-compatible address (deprecated)' };
       }
       return { address: text, reach: 'never', description: 'an address outside global unicast (2000::/3)' };
     }

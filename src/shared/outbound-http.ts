@@ -46,7 +46,8 @@ export class OutboundAddressRefused extends Error {
     readonly target: AddressClass,
     allowPrivateNetworks: boolean,
   ) {
-    const what = target.address === host ? `${host} is ${target.description}` : `${host} resolves to ${target.address}, ${target.description}`;
+    // The address a name resolved to is not named: a tenant must not learn the server's internal DNS from it.
+    const what = target.address === host ? `${host} is ${target.description}` : `${host} resolves to ${target.kind}`;
     const why =
       target.reach === 'private' && !allowPrivateNetworks
         ? `only public internet addresses are allowed (the operator can allow private networks with ${ALLOW_PRIVATE_SETTING}=true)`
@@ -60,13 +61,13 @@ export class OutboundAddressRefused extends Error {
 export function refusalFor(host: string, address: string, policy: OutboundPolicy): OutboundAddressRefused | undefined {
   const target = classifyAddress(address);
   // Not an IP address at all (a resolver that answered nonsense): nothing can be said to be safe.
-  if (!target) return new OutboundAddressRefused(host, { address, reach: 'never', description: 'not an IP address' }, policy.allowPrivateNetworks);
+  if (!target) return new OutboundAddressRefused(host, { address, reach: 'never', description: 'not an IP address', kind: 'something that is not an IP address' }, policy.allowPrivateNetworks);
   return mayReach(target.reach, policy.allowPrivateNetworks) ? undefined : new OutboundAddressRefused(host, target, policy.allowPrivateNetworks);
 }
 
 function loopbackNameRefusal(host: string, policy: OutboundPolicy): OutboundAddressRefused | undefined {
   if (policy.allowPrivateNetworks || !isLoopbackName(host)) return undefined;
-  return new OutboundAddressRefused(host, { address: host, reach: 'private', description: 'a loopback name' }, false);
+  return new OutboundAddressRefused(host, { address: host, reach: 'private', description: 'a loopback name', kind: 'a loopback name' }, false);
 }
 
 /** How long saving a URL waits for its host name to be looked up. */
@@ -142,7 +143,7 @@ export function guardedConnector(policy: OutboundPolicy): buildConnector.connect
     connect(options, (error, socket) => {
       if (error || !socket) return callback(error ?? new Error('no socket'), null);
       const remote = socket.remoteAddress;
-      const refusal = remote === undefined ? new OutboundAddressRefused(host, { address: '(unknown)', reach: 'never', description: 'no remote address' }, policy.allowPrivateNetworks) : refusalFor(host, remote, policy);
+      const refusal = remote === undefined ? new OutboundAddressRefused(host, { address: '(unknown)', reach: 'never', description: 'no remote address', kind: 'no remote address' }, policy.allowPrivateNetworks) : refusalFor(host, remote, policy);
       if (refusal) {
         socket.destroy();
         return callback(refusal, null);

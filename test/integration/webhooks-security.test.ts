@@ -99,12 +99,12 @@ describe('webhook URLs: only public addresses unless the operator allows private
     });
     setOutbound({ allowPrivateNetworks: false, resolve });
     const { api } = await h.account();
-    expectRefusedUrl(await api.post('/webhooks', { url: 'https://intranet.example.test/hooks', eventTypes: ['*'] }), `intranet.example.test resolves to 10.1.2.3, a private-network address: ${PRIVATE}`);
+    expectRefusedUrl(await api.post('/webhooks', { url: 'https://intranet.example.test/hooks', eventTypes: ['*'] }), `intranet.example.test resolves to a private-network address: ${PRIVATE}`);
     expectRefusedUrl(
       await api.post('/webhooks', { url: 'https://metadata.example.test/', eventTypes: ['*'] }),
-      `metadata.example.test resolves to 169.254.169.254, a link-local address (where cloud metadata services answer): ${NEVER}`,
+      `metadata.example.test resolves to a link-local address (where cloud metadata services answer): ${NEVER}`,
     );
-    expectRefusedUrl(await api.post('/webhooks', { url: 'https://split.example.test/hooks', eventTypes: ['*'] }), `split.example.test resolves to ::1, a loopback address: ${PRIVATE}`);
+    expectRefusedUrl(await api.post('/webhooks', { url: 'https://split.example.test/hooks', eventTypes: ['*'] }), `split.example.test resolves to a loopback address: ${PRIVATE}`);
     const created = await api.post('/webhooks', { url: 'https://hooks.example.test/ringbill', eventTypes: ['*'] });
     expect(created.status, created.text).toBe(201);
     // A name that cannot be looked up yet is taken: it is checked at every delivery.
@@ -119,7 +119,7 @@ describe('webhook URLs: only public addresses unless the operator allows private
     const { id } = (await api.post('/webhooks', { url: 'https://hooks.example.test/r', eventTypes: ['invoice.paid'] })).body;
     expectRefusedUrl(await api.patch(`/webhooks/${id}`, { url: 'http://0x7f000001:8080/admin' }), `127.0.0.1 is a loopback address: ${PRIVATE}`);
     expectRefusedUrl(await api.patch(`/webhooks/${id}`, { url: 'http://[::ffff:169.254.169.254]/' }), `::ffff:a9fe:a9fe is IPv4-mapped 169.254.169.254, a link-local address (where cloud metadata services answer): ${NEVER}`);
-    expectRefusedUrl(await api.patch(`/webhooks/${id}`, { url: 'https://internal.example.test/', enabled: false }), `internal.example.test resolves to 192.168.7.7, a private-network address: ${PRIVATE}`);
+    expectRefusedUrl(await api.patch(`/webhooks/${id}`, { url: 'https://internal.example.test/', enabled: false }), `internal.example.test resolves to a private-network address: ${PRIVATE}`);
     const shown = await api.get(`/webhooks/${id}`);
     expect(shown.body).toMatchObject({ url: 'https://hooks.example.test/r', enabled: true });
     // Another change that leaves the URL alone needs no look-up.
@@ -167,7 +167,7 @@ describe('webhook deliveries: the address is checked again at every connection',
     await emitApproved(accountId, t0);
     await h.outbox.runOnce();
     expect(r.received).toHaveLength(0);
-    const refused = `not sent: rebind.example.test resolves to 127.0.0.1, a loopback address: ${PRIVATE}`;
+    const refused = `not sent: rebind.example.test resolves to a loopback address: ${PRIVATE}`;
     expect(await onlyDelivery(api, created.body.id)).toMatchObject({
       status: 'pending',
       attempts: 1,
