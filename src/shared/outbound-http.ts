@@ -4,14 +4,14 @@
 // - when the URL is saved (checkOutboundHost): an IP address is classified; a host name is looked up and
 //   every address it has is classified. A name that cannot be looked up (yet) is let through: it is checked
 //   again at every connection.
-// - at every connection (outboundDispatcher): the host name is looked up by a lookup function that refuses
+// - at every connection (outboundFetch): the host name is looked up by a lookup function that refuses
 //   before any connection is made when an address is not allowed, and the socket's remote address is checked
 //   again once connected. So a name that pointed at a public address when it was saved and at 127.0.0.1 now
 //   (DNS rebinding) is refused, and the check is on the address actually connected to.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, buildConnector } from 'undici';
+import type { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import { classifyAddress, isLoopbackName, mayReach, unbracket, type AddressClass } from './network-address.ts';
 
 export interface ResolvedAddress {
@@ -132,8 +132,8 @@ export function guardedLookup(policy: OutboundPolicy): LookupFunction {
  * An undici connector that enforces the policy: an IP address host is checked before connecting, a name
  * through guardedLookup, and the remote address of every new socket once connected.
  */
-export function guardedConnector(policy: OutboundPolicy): buildConnector.connector {
-  const connect = buildConnector({ lookup: guardedLookup(policy) });
+function guardedConnector(undici: Undici, policy: OutboundPolicy): buildConnector.connector {
+  const connect = undici.buildConnector({ lookup: guardedLookup(policy) });
   return (options, callback) => {
     const host = unbracket(options.hostname);
     if (classifyAddress(host)) {
@@ -153,17 +153,29 @@ export function guardedConnector(policy: OutboundPolicy): buildConnector.connect
   };
 }
 
+type Undici = typeof import('undici');
+// Loaded when the first request goes out, not when the server or a CLI command starts.
+let undiciModule: Promise<Undici> | undefined;
+
 // One dispatcher (and so one connection pool) per policy object: a policy is replaced, never changed.
 const dispatchers = new WeakMap<OutboundPolicy, Agent>();
 
-/** The undici dispatcher for requests under `policy` (pass it as fetch's `dispatcher`). */
-export function outboundDispatcher(policy: OutboundPolicy): Agent {
+function dispatcherFor(undici: Undici, policy: OutboundPolicy): Agent {
   let agent = dispatchers.get(policy);
   if (!agent) {
-    agent = new Agent({ connect: guardedConnector(policy) });
+    agent = new undici.Agent({ connect: guardedConnector(undici, policy) });
     dispatchers.set(policy, agent);
   }
   return agent;
+}
+
+export type OutboundResponse = Awaited<ReturnType<typeof undiciFetch>>;
+export type OutboundRequestInit = Omit<NonNullable<Parameters<typeof undiciFetch>[1]>, 'dispatcher'>;
+
+/** fetch (undici's) under `policy`: every connection it makes is checked as described above. */
+export async function outboundFetch(policy: OutboundPolicy, url: string, init: OutboundRequestInit): Promise<OutboundResponse> {
+  const undici = await (undiciModule ??= import('undici'));
+  return undici.fetch(url, { ...init, dispatcher: dispatcherFor(undici, policy) });
 }
 
 /** The OutboundAddressRefused behind an error (fetch wraps what the connection failed with in `cause`). */

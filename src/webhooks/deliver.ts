@@ -7,9 +7,8 @@
 // The request goes through a dispatcher that checks where it connects (src/shared/outbound-http.ts): a host
 // that is, or now resolves to, a loopback, private, link-local or other refused address gets no connection
 // at all, whatever it resolved to when the subscription was saved (DNS rebinding).
-import { fetch } from 'undici';
 import type { Ctx } from '../context.ts';
-import { outboundDispatcher, refusalIn, type OutboundPolicy } from '../shared/outbound-http.ts';
+import { outboundFetch, refusalIn, type OutboundPolicy, type OutboundResponse } from '../shared/outbound-http.ts';
 import type { JobHandler } from '../outbox/worker.ts';
 import { webhookRetryDelayMs } from './backoff.ts';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
@@ -54,12 +53,12 @@ function isTextual(contentType: string | null): boolean {
  * What the log keeps of a text: control characters other than tab, newline and carriage return become
  * U+FFFD (NUL cannot be stored at all, and the rest are no use to a reader).
  */
-export function printableExcerpt(text: string): string {
+function printableExcerpt(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd');
 }
 
 /** Reads at most `limit` bytes of a text body, then lets the rest go; a body of another type is named, not read. */
-async function readExcerpt(response: Awaited<ReturnType<typeof fetch>>, limit: number): Promise<string> {
+async function readExcerpt(response: OutboundResponse, limit: number): Promise<string> {
   if (!response.body) return '';
   const contentType = response.headers.get('content-type');
   if (!isTextual(contentType)) {
@@ -95,21 +94,21 @@ function describeFailure(error: unknown, timeoutMs: number): string {
 async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, policy: OutboundPolicy): Promise<HttpOutcome> {
   const started = performance.now();
   try {
-    const response = await fetch(url, {
+    const response = await outboundFetch(policy, url, {
       method: 'POST',
       body,
       headers,
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
-      dispatcher: outboundDispatcher(policy),
     });
     const excerpt = await readExcerpt(response, RESPONSE_EXCERPT_BYTES);
     const durationMs = performance.now() - started;
     if (response.status >= 200 && response.status < 300) return { status: response.status, body: excerpt, error: null, durationMs };
-    const location = response.headers.get('location');
+    // The receiver's own header: bounded and printable before it goes in the log.
+    const location = response.headers.get('location')?.slice(0, 500);
     const error =
       response.status >= 300 && response.status < 400
-        ? `redirect to ${location ?? '(no Location)'} not followed: point the webhook at the final URL`
+        ? `redirect to ${location === undefined ? '(no Location)' : printableExcerpt(location)} not followed: point the webhook at the final URL`
         : `the receiver answered HTTP ${response.status}`;
     return { status: response.status, body: excerpt, error, durationMs };
   } catch (error) {
