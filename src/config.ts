@@ -20,10 +20,19 @@ export interface Config {
   publicUrl: string | undefined;
   /** Where email goes (SMTP_URL, e.g. smtp://user:pass@smtp.example.com:587); unset: .eml files in the data folder. */
   smtpUrl: string | undefined;
-  /** An HTTP SMS gateway (SMS_URL, SMS_FROM, SMS_USERNAME, SMS_PASSWORD, SMS_TOKEN); unset: SMS are recorded only. */
+  /**
+   * An HTTP SMS gateway (SMS_URL, SMS_FROM, SMS_USERNAME, SMS_PASSWORD, SMS_TOKEN); unset: SMS are recorded only.
+   * The operator's own setting, not a tenant's: it may name a gateway on this machine or a private network
+   * (a local Kannel or smsd is common), so the webhook address rules do not apply to it.
+   */
   sms: HttpSmsOptions | undefined;
   /** Days a payment link works when a request does not say (COLLECT_LINK_EXPIRY_DAYS, default 30, 1 to 366). */
   collectLinkExpiryDays: number;
+  /**
+   * Webhooks may go to loopback, private (RFC 1918), carrier-grade NAT and IPv6 unique local addresses
+   * (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true, for an on-premises install); default false: public addresses only.
+   */
+  webhookAllowPrivateNetworks: boolean;
 }
 
 /** A setting that cannot be used, said in one line (the command prints it and exits 1). */
@@ -46,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(collectLinkExpiryDays) || collectLinkExpiryDays < 1 || collectLinkExpiryDays > MAX_EXPIRY_DAYS) {
     throw new ConfigError(`COLLECT_LINK_EXPIRY_DAYS must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, not "${env.COLLECT_LINK_EXPIRY_DAYS}"`);
   }
+  const webhookAllowPrivateNetworks = booleanSetting(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false);
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -65,5 +75,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : undefined,
     collectLinkExpiryDays,
+    webhookAllowPrivateNetworks,
   };
+}
+
+/** true/false (or 1/0), any case; unset or empty: the default. */
+function booleanSetting(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be true or false, not "${env[name]}"`);
 }

@@ -69,7 +69,10 @@ async function main(): Promise<number> {
       ctx: async () => {
         if (!ctx) {
           database = await openConfiguredDatabase(config, { migrate: argv[0] !== 'migrate' });
-          ctx = createCtx(database, undefined, { mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }) });
+          ctx = createCtx(database, undefined, {
+            mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
+            outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
+          });
         }
         return ctx;
       },

@@ -16,6 +16,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   const ctx = createCtx(database, undefined, {
     mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
     ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
+    outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
   });
   // Side effects queued in the outbox are delivered by this process, with retries; a restart resumes them.
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
