@@ -7,6 +7,7 @@ import { registerIdempotency } from '../idempotency.ts';
 import type { ZodApp } from './app-type.ts';
 import { backendErrorHandler } from './errors.ts';
 import { accountRoutes } from './routes/account.ts';
+import { balanceRoutes } from './routes/balances.ts';
 import { billingRunRoutes } from './routes/billing-runs.ts';
 import { callRoutes } from './routes/calls.ts';
 import { callFeedRoutes } from './routes/call-feed.ts';
@@ -55,5 +56,6 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     webhookRoutes(app, ctx);
     deliverySettingsRoutes(app, ctx);
     discountPlanRoutes(app, ctx);
+    balanceRoutes(app, ctx, options);
   };
 }
