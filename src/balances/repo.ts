@@ -67,6 +67,15 @@ export async function accountHasBalances(db: Executor, accountId: number): Promi
   return row !== undefined;
 }
 
+/** Whether the account has a ledger or an active reservation: what the ingest hook has to look at. */
+export async function accountUnderCreditControl(db: Executor, accountId: number): Promise<{ balances: boolean; reservations: boolean }> {
+  const result = await sql<{ balances: boolean; reservations: boolean }>`
+    select exists (select 1 from balances where account_id = ${accountId}) as balances,
+           exists (select 1 from reservations where account_id = ${accountId} and status = 'active') as reservations
+  `.execute(db);
+  return result.rows[0]!;
+}
+
 export interface EntryInsert {
   account_id: number;
   customer_id: number;
@@ -198,6 +207,8 @@ export interface CallDebitDiff {
   /** No 'call' entry exists yet for this call and customer. */
   first: boolean;
   feature: number | null;
+  toNumber: string | null;
+  durationS: number | null;
 }
 
 /**
@@ -218,9 +229,9 @@ export async function callDebitDiffs(db: Executor, accountId: number, calls: { i
            where e.account_id = ${accountId} and e.call_id = any(${[...calls.ids]}::bigint[]) and e.kind in ('call', 'call_correction')
            group by e.call_id, e.customer_id)`
       : sql`(select null::bigint as call_id, null::bigint as customer_id, null::numeric as amount, null::numeric as vat, null::boolean as has_call where false)`;
-  const result = await sql<{ call_id: number; customer_id: number; amount: string; vat: string; first: boolean; feature_id: number | null }>`
+  const result = await sql<{ call_id: number; customer_id: number; amount: string; vat: string; first: boolean; feature_id: number | null; to_number: string | null; duration_s: number | null }>`
     with target as (
-      select c.id as call_id, c.customer_id, c.feature_id, c.charge as net,
+      select c.id as call_id, c.customer_id, c.feature_id, c.charge as net, c.to_number, c.duration_s,
         case when cu.reverse_charge then 0 else round(c.charge * coalesce(f.vat_rate, a.default_vat_rate) / 100, 6) end as vat
       from calls as c
       join customers as cu on cu.account_id = c.account_id and cu.id = c.customer_id
@@ -233,7 +244,7 @@ export async function callDebitDiffs(db: Executor, accountId: number, calls: { i
     select coalesce(t.call_id, d.call_id) as call_id, coalesce(t.customer_id, d.customer_id) as customer_id,
       -(coalesce(t.net, 0) + coalesce(t.vat, 0)) - coalesce(d.amount, 0) as amount,
       coalesce(t.vat, 0) + coalesce(d.vat, 0) as vat,
-      not coalesce(d.has_call, false) as first, t.feature_id
+      not coalesce(d.has_call, false) as first, t.feature_id, t.to_number, t.duration_s
     from target as t
     full join debited as d on d.call_id = t.call_id and d.customer_id = t.customer_id
     where -(coalesce(t.net, 0) + coalesce(t.vat, 0)) <> coalesce(d.amount, 0)
@@ -246,6 +257,8 @@ export async function callDebitDiffs(db: Executor, accountId: number, calls: { i
     vat: String(r.vat),
     first: Boolean(r.first),
     feature: r.feature_id === null ? null : Number(r.feature_id),
+    toNumber: r.to_number,
+    durationS: r.duration_s === null ? null : Number(r.duration_s),
   }));
 }
 

@@ -17,6 +17,7 @@ import { FEED_PREFIX, feedApi } from './feed/index.ts';
 import { DEFAULT_EXPIRY_DAYS } from '../collections/create-request.ts';
 import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
 import { payPageRoutes } from './pay-page/index.ts';
+import type { AuthorizationSettings } from '../authorization/authorize.ts';
 
 export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
@@ -28,6 +29,8 @@ export interface ServerOptions {
   publicUrl?: string;
   /** Days a payment link works when a request does not say (COLLECT_LINK_EXPIRY_DAYS; default 30). */
   collectLinkExpiryDays?: number;
+  /** Call authorisation: reservation expiry and the longest call one authorisation grants. */
+  authorization?: AuthorizationSettings;
 }
 
 const VERSION = '0.1.0';
@@ -106,7 +109,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     return payload;
   });
 
-  await app.register(backendApi(ctx, { publicUrl: options.publicUrl }), { prefix: BACKEND_PREFIX });
+  await app.register(backendApi(ctx, { publicUrl: options.publicUrl, authorization: options.authorization }), { prefix: BACKEND_PREFIX });
   await app.register(downloadRoutes(ctx));
   await app.register(
     callsApi(ctx, { rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, publicUrl: options.publicUrl }),

@@ -23,7 +23,7 @@ export async function topUp(api: Api, customerId: string, amount: string): Promi
 export async function rateCard(api: Api): Promise<any> {
   const res = await api.post('/rateCards', { name: `Prepaid ${Math.random().toString(36).slice(2, 8)}`, isDefault: true });
   if (res.status !== 201) throw new Error(`rate card: ${res.status} ${res.text}`);
-  const rates = await api.post(`/rateCards/${res.body.id}/rates`, {
+  const rates = await api.request('PUT', `/rateCards/${res.body.id}/rates`, {
     effectiveFrom: '2026-01-01',
     rates: [
       { prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.06', initialIncrementS: 60, subsequentIncrementS: 60 },

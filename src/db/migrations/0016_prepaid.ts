@@ -70,7 +70,9 @@ create index balance_entries_call_any on balance_entries (account_id, call_id) w
 create index balance_entries_time on balance_entries (account_id, customer_id, created_at);
 create unique index balance_entries_invoice on balance_entries (account_id, invoice_id) where kind = 'invoice_settlement';
 create unique index balance_entries_top_up on balance_entries (account_id, top_up_id) where kind = 'top_up';
-create unique index balance_entries_reservation on balance_entries (account_id, reservation_id, kind) where kind in ('reservation', 'release');
+-- A reservation is held by one entry or more (extensions) and released once.
+create unique index balance_entries_release on balance_entries (account_id, reservation_id) where kind = 'release';
+create index balance_entries_reservation on balance_entries (account_id, reservation_id) where reservation_id is not null;
 create unique index balance_entries_refund on balance_entries (account_id, payment_id, id) where kind in ('refund', 'payment');
 
 create table balance_top_ups (
