@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { adjustBalance } from '../../../balances/adjust.ts';
 import { getBalance } from '../../../balances/get-balance.ts';
+import { getStatement } from '../../../balances/get-statement.ts';
+import { currencyMinorDigits, formatAmountAtLeast } from '../../../shared/money.ts';
 import { ENTRY_KINDS, listBalanceEntries } from '../../../balances/list-entries.ts';
 import { setAutoTopUp } from '../../../balances/set-auto-top-up.ts';
 import { MANUAL_METHODS, topUpManually } from '../../../balances/top-up.ts';
@@ -179,6 +181,58 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
         description: request.body.description,
       });
       return reply.status(201).send(toEntryView(entry));
+    },
+  );
+
+  app.get(
+    '/invoices/:id/statement',
+    {
+      schema: {
+        tags,
+        summary: "A prepaid statement: the invoice's balance movements",
+        description:
+          "For an approved invoice of a customer with a balance: the ledger since the previous statement, ending with this invoice's settlement. openingBalance + topUps + calls + refunds + adjustments + payments + settlement = closingBalance. VAT is on usage: calls are debited with their VAT as they are rated, the invoice computes VAT per rate, and the settlement takes the invoice's total less what its calls were debited. 404 for an invoice that is not a statement.",
+        params: idParams,
+        response: {
+          200: z
+            .object({
+              invoiceID: z.string(),
+              currency: z.string(),
+              from: z.string().nullable().meta({ description: 'When the previous statement was settled (null: the first statement)' }),
+              to: z.string(),
+              openingBalance: z.string(),
+              topUps: z.string(),
+              calls: z.string(),
+              refunds: z.string(),
+              adjustments: z.string(),
+              payments: z.string(),
+              settlement: z.string(),
+              closingBalance: z.string(),
+              entries: z.number().int(),
+            })
+            .meta({ id: 'PrepaidStatement' }),
+          404: errorBody,
+        },
+      },
+    },
+    async (request) => {
+      const s = await getStatement(ctx, principalOf(request).accountId, pathId(request.params.id, 'Invoice'));
+      const m = (v: { toFixed(): string }) => formatAmountAtLeast(v.toFixed(), currencyMinorDigits(s.currency));
+      return {
+        invoiceID: String(s.invoiceId),
+        currency: s.currency,
+        from: s.from ? s.from.toISOString() : null,
+        to: s.to.toISOString(),
+        openingBalance: m(s.openingBalance),
+        topUps: m(s.topUps),
+        calls: m(s.calls),
+        refunds: m(s.refunds),
+        adjustments: m(s.adjustments),
+        payments: m(s.payments),
+        settlement: m(s.settlement),
+        closingBalance: m(s.closingBalance),
+        entries: s.entries,
+      };
     },
   );
 
