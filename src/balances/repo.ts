@@ -439,3 +439,19 @@ export async function customerOfInvoice(db: Executor, accountId: number, invoice
   const row = await db.selectFrom('invoices').select('customer_id').where('account_id', '=', accountId).where('id', '=', invoiceId).executeTakeFirst();
   return row?.customer_id;
 }
+
+/** A pending automatic top-up, unless one is pending already (then undefined). */
+export async function insertAutoTopUp(db: Executor, accountId: number, customerId: number, amount: string, currency: string, now: Date): Promise<number | undefined> {
+  const result = await sql<{ id: number }>`
+    insert into balance_top_ups (account_id, customer_id, method, amount, currency, status, created_at)
+    values (${accountId}, ${customerId}, 'auto', ${amount}, ${currency}, 'pending', ${now})
+    on conflict (account_id, customer_id) where method = 'auto' and status = 'pending' do nothing
+    returning id
+  `.execute(db);
+  return result.rows[0] ? Number(result.rows[0].id) : undefined;
+}
+
+/** What an email from the account needs: its name and From address. */
+export async function findAccountSender(db: Executor, accountId: number): Promise<{ name: string; email_from: string | null; email: string | null } | undefined> {
+  return db.selectFrom('accounts').select(['name', 'email_from', 'email']).where('id', '=', accountId).executeTakeFirst();
+}

@@ -7,6 +7,7 @@ import { registerIdempotency } from '../idempotency.ts';
 import type { ZodApp } from './app-type.ts';
 import { backendErrorHandler } from './errors.ts';
 import { accountRoutes } from './routes/account.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { authorizeRoutes } from './routes/authorize.ts';
 import { balanceRoutes } from './routes/balances.ts';
 import type { AuthorizationSettings } from '../../authorization/authorize.ts';
@@ -62,5 +63,6 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     deliverySettingsRoutes(app, ctx);
     discountPlanRoutes(app, ctx);
     balanceRoutes(app, ctx, options);
+    alertRoutes(app, ctx);
   };
 }
