@@ -6,6 +6,7 @@ import { WEBHOOK_JOB_HANDLERS } from './webhooks/deliver.ts';
 import { PLAN_JOB_HANDLERS } from './payments/plan-jobs.ts';
 import { ALERT_JOB_HANDLERS } from './alerts/jobs.ts';
 import { TOP_UP_JOB_HANDLERS } from './top-ups/auto-top-up.ts';
+import { PORTAL_JOB_HANDLERS } from './portal/jobs.ts';
 
 export const JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {
   ...EMAIL_JOB_HANDLERS,
@@ -14,4 +15,5 @@ export const JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {
   ...PLAN_JOB_HANDLERS,
   ...ALERT_JOB_HANDLERS,
   ...TOP_UP_JOB_HANDLERS,
+  ...PORTAL_JOB_HANDLERS,
 };
