@@ -6,7 +6,7 @@ import { enqueue } from '../outbox/repo.ts';
 import { money, type Money } from '../shared/money.ts';
 import { emitEvent } from '../webhooks/emit.ts';
 import { decide, WEBHOOK_OF_KIND, type AlertValues } from './crossing.ts';
-import { alertsWithState, insertAlertEvent, saveAlertState } from './repo.ts';
+import { accountHasAlerts, alertsWithState, insertAlertEvent, saveAlertState } from './repo.ts';
 
 export interface AlertSubject {
   accountId: number;
@@ -24,7 +24,27 @@ export interface AlertJob {
   eventId: number;
 }
 
+/**
+ * Accounts known to have no alert at all, and since when (performance.now): the authorisation path then
+ * skips the read. An alert made in this process clears it at once (forgetNoAlerts); one made by another
+ * server process on the same PostgreSQL is seen within NO_ALERTS_TRUST_MS.
+ */
+const noAlerts = new Map<number, number>();
+export const NO_ALERTS_TRUST_MS = 1000;
+
+export function forgetNoAlerts(accountId: number): void {
+  noAlerts.delete(accountId);
+}
+
 export async function checkAlerts(trx: Executor, s: AlertSubject, now: Date): Promise<number> {
+  const knownEmpty = noAlerts.get(s.accountId);
+  if (knownEmpty !== undefined && performance.now() - knownEmpty < NO_ALERTS_TRUST_MS) return 0;
+  if (!(await accountHasAlerts(trx, s.accountId))) {
+    if (noAlerts.size > 100_000) noAlerts.clear();
+    noAlerts.set(s.accountId, performance.now());
+    return 0;
+  }
+  noAlerts.delete(s.accountId);
   const alerts = await alertsWithState(trx, s.accountId, s.customerId);
   let fired = 0;
   for (const alert of alerts) {

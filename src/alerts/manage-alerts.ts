@@ -4,6 +4,7 @@ import type { Ctx } from '../context.ts';
 import type { AlertKind, BalanceAlertRow } from '../db/schema-prepaid.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { isDecimalString, money } from '../shared/money.ts';
+import { forgetNoAlerts } from './check-alerts.ts';
 import { customerExists, deleteAlert, findAlert, insertAlert, listAlertEvents, listAlerts } from './repo.ts';
 
 export const ALERT_KINDS: readonly AlertKind[] = ['low_balance', 'spend_daily', 'spend_monthly', 'credit_used'];
@@ -26,6 +27,7 @@ export async function createAlert(ctx: Ctx, accountId: number, customerId: numbe
     if (customerId !== null && !(await customerExists(trx, accountId, customerId))) throw notFound('Customer', customerId);
     if ((await listAlerts(trx, accountId, customerId)).length >= MAX_ALERTS) throw invalid('type', `at most ${MAX_ALERTS} alerts`);
     const now = ctx.now();
+    forgetNoAlerts(accountId);
     return insertAlert(trx, { account_id: accountId, customer_id: customerId, kind: input.type, threshold: money(input.threshold).toFixed(), channels, created_at: now, updated_at: now });
   });
 }

@@ -83,3 +83,8 @@ export async function customerExists(db: Executor, accountId: number, customerId
   const row = await db.selectFrom('customers').select('id').where('account_id', '=', accountId).where('id', '=', customerId).executeTakeFirst();
   return row !== undefined;
 }
+
+export async function accountHasAlerts(db: Executor, accountId: number): Promise<boolean> {
+  const row = await db.selectFrom('balance_alerts').select('id').where('account_id', '=', accountId).where('enabled', '=', true).limit(1).executeTakeFirst();
+  return row !== undefined;
+}

@@ -9,7 +9,7 @@ import { assert } from '../shared/errors.ts';
 import { money, type Money } from '../shared/money.ts';
 import { afterLedgerChange } from './after-change.ts';
 import { applyEntry, isSpend, type LedgerTotals } from './ledger.ts';
-import { insertEntries, type EntryInsert, type LockedBalance, type TotalsUpdate, updateTotals } from './repo.ts';
+import { insertEntriesAndTotals, type EntryInsert, type LockedBalance, type TotalsUpdate } from './repo.ts';
 
 export interface NewEntry {
   kind: EntryKind;
@@ -109,8 +109,7 @@ export async function postEntries(
     row.spend_month_amount = spendMonth.toFixed();
     results.push({ customerId, before, after: totals });
   }
-  const rows = await insertEntries(trx, inserts);
-  await updateTotals(trx, accountId, updates, now);
+  const rows = await insertEntriesAndTotals(trx, accountId, inserts, updates, now);
   const posted = results.map((r) => ({ ...r, entries: rows.filter((e) => e.customer_id === r.customerId) }));
   await afterLedgerChange(trx, accountId, posted.map((p) => ({ balance: byCustomer.get(p.customerId)!, before: p.before, after: p.after, spent: p.entries.some((e) => isSpend(e.kind)) })), now);
   return posted;

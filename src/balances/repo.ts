@@ -133,21 +133,6 @@ const ENTRY_TYPES: Record<(typeof ENTRY_COLUMNS)[number], string> = {
   created_at: 'timestamptz',
 };
 
-/** Inserts entries in one statement (unnest of one array per column), returning them in seq order. */
-export async function insertEntries(db: Executor, entries: readonly EntryInsert[]): Promise<BalanceEntryRow[]> {
-  if (entries.length === 0) return [];
-  const arrays = ENTRY_COLUMNS.map((c) => {
-    const values = entries.map((e) => (c === 'created_at' ? e.created_at.toISOString() : e[c]));
-    return sql`${values}::${sql.raw(ENTRY_TYPES[c])}[]`;
-  });
-  const result = await sql<BalanceEntryRow>`
-    insert into balance_entries (${sql.raw(ENTRY_COLUMNS.join(', '))})
-    select * from unnest(${sql.join(arrays)})
-    returning *
-  `.execute(db);
-  return result.rows.sort((a, b) => a.customer_id - b.customer_id || Number(a.seq) - Number(b.seq));
-}
-
 export interface TotalsUpdate {
   customerId: number;
   balance: string;
@@ -159,20 +144,34 @@ export interface TotalsUpdate {
   spendMonthAmount: string;
 }
 
-/** Writes the balance rows' new totals (the caller holds their locks). */
-export async function updateTotals(db: Executor, accountId: number, updates: readonly TotalsUpdate[], now: Date): Promise<void> {
-  if (updates.length === 0) return;
+/**
+ * Inserts entries and writes the balance rows' new totals (the caller holds their locks) in one statement
+ * (one round trip on the authorisation path), returning the entries in customer and seq order.
+ */
+export async function insertEntriesAndTotals(db: Executor, accountId: number, entries: readonly EntryInsert[], updates: readonly TotalsUpdate[], now: Date): Promise<BalanceEntryRow[]> {
+  if (entries.length === 0) return [];
+  const arrays = ENTRY_COLUMNS.map((c) => {
+    const values = entries.map((e) => (c === 'created_at' ? e.created_at.toISOString() : e[c]));
+    return sql`${values}::${sql.raw(ENTRY_TYPES[c])}[]`;
+  });
   const col = <T>(pick: (u: TotalsUpdate) => T) => updates.map(pick);
-  await sql`
-    update balances as b set balance = v.balance, reserved = v.reserved, entries = v.entries,
-      spend_day = v.spend_day, spend_day_amount = v.spend_day_amount, spend_month = v.spend_month,
-      spend_month_amount = v.spend_month_amount, updated_at = ${now}::timestamptz
-    from unnest(${col((u) => u.customerId)}::bigint[], ${col((u) => u.balance)}::numeric[], ${col((u) => u.reserved)}::numeric[],
-      ${col((u) => u.entries)}::bigint[], ${col((u) => u.spendDay)}::date[], ${col((u) => u.spendDayAmount)}::numeric[],
-      ${col((u) => u.spendMonth)}::text[], ${col((u) => u.spendMonthAmount)}::numeric[])
-      as v(customer_id, balance, reserved, entries, spend_day, spend_day_amount, spend_month, spend_month_amount)
-    where b.account_id = ${accountId} and b.customer_id = v.customer_id
+  const result = await sql<BalanceEntryRow>`
+    with updated as (
+      update balances as b set balance = v.balance, reserved = v.reserved, entries = v.entries,
+        spend_day = v.spend_day, spend_day_amount = v.spend_day_amount, spend_month = v.spend_month,
+        spend_month_amount = v.spend_month_amount, updated_at = ${now}::timestamptz
+      from unnest(${col((u) => u.customerId)}::bigint[], ${col((u) => u.balance)}::numeric[], ${col((u) => u.reserved)}::numeric[],
+        ${col((u) => u.entries)}::bigint[], ${col((u) => u.spendDay)}::date[], ${col((u) => u.spendDayAmount)}::numeric[],
+        ${col((u) => u.spendMonth)}::text[], ${col((u) => u.spendMonthAmount)}::numeric[])
+        as v(customer_id, balance, reserved, entries, spend_day, spend_day_amount, spend_month, spend_month_amount)
+      where b.account_id = ${accountId} and b.customer_id = v.customer_id
+      returning b.customer_id
+    )
+    insert into balance_entries (${sql.raw(ENTRY_COLUMNS.join(', '))})
+    select * from unnest(${sql.join(arrays)})
+    returning *
   `.execute(db);
+  return result.rows.sort((a, b) => a.customer_id - b.customer_id || Number(a.seq) - Number(b.seq));
 }
 
 export interface EntryFilter {
