@@ -20,7 +20,7 @@ import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { money } from '../shared/money.ts';
 import { maxAffordableDuration, type VatTerms } from './max-duration.ts';
 import { cachedRateTable } from './rate-cache.ts';
-import { accountRating, findReservationByCallId, insertReservation, linesWithNumber, type AccountRating, type LineCandidate } from './repo.ts';
+import { accountAndLines, accountRating, findReservationByCallId, insertReservation, linesWithNumber, type AccountRating, type LineCandidate } from './repo.ts';
 
 /** Reservations expire this long after they are made or extended unless the server is told otherwise. */
 export const DEFAULT_RESERVATION_TTL_S = 4 * 3600;
@@ -90,7 +90,7 @@ export async function authorizeCall(ctx: Ctx, accountId: number, input: Authoriz
   const now = ctx.now();
   const start = input.startTime ?? now;
 
-  const account = await accountRating(ctx.db, accountId);
+  const { account, lines } = await accountAndLines(ctx.db, accountId, from);
   if (!account) throw notFound('Account', accountId);
   const refuse = (reason: RefusalReason, rate: RateUsed | null = null): Authorization => ({
     authorized: false,
@@ -111,7 +111,7 @@ export async function authorizeCall(ctx: Ctx, accountId: number, input: Authoriz
 
   const rating = ratingContextOf(account);
   const localDate = rating.clock.localDate(start.getTime());
-  const line = lineOn(await linesWithNumber(ctx.db, accountId, from), localDate);
+  const line = lineOn(lines, localDate);
   if (!line) return refuse('unknown_number');
   const cardId = line.rate_card_id ?? account.default_rate_card_id;
   const table = cardId === null ? undefined : await cachedRateTable(ctx.db, accountId, cardId);

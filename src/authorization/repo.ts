@@ -161,3 +161,49 @@ export async function listReservations(db: Executor, accountId: number, customer
   if (after !== undefined) q = q.where('id', '>', after);
   return q.orderBy('id').limit(limit + 1).execute();
 }
+
+/** The account's rating settings and the lines with this number, in one round trip (the authorisation path). */
+export async function accountAndLines(db: Executor, accountId: number, number: string): Promise<{ account: AccountRating | undefined; lines: LineCandidate[] }> {
+  const result = await sql<AccountRating & Partial<LineCandidate> & { feature_id: number | null }>`
+    select a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
+      (select r.id from rate_cards as r where r.account_id = a.id and r.is_default) as default_rate_card_id,
+      l.*
+    from accounts as a
+    left join lateral (
+      select f.id as feature_id, f.customer_id, f.start_date, f.end_date, coalesce(f.rate_card_id, c.rate_card_id) as rate_card_id,
+        f.vat_rate as feature_vat_rate, c.billing_mode, c.credit_limit, c.reverse_charge,
+        exists (select 1 from balances as b where b.account_id = f.account_id and b.customer_id = f.customer_id) as has_balance
+      from features as f
+      join customers as c on c.account_id = f.account_id and c.id = f.customer_id
+      where f.account_id = a.id and f.phone_number = any(${phoneSpellings(number)}::text[])
+    ) as l on true
+    where a.id = ${accountId}
+    order by l.feature_id
+  `.execute(db);
+  const first = result.rows[0];
+  if (!first) return { account: undefined, lines: [] };
+  const account: AccountRating = {
+    id: Number(first.id),
+    timezone: first.timezone,
+    currency: first.currency,
+    peak_start: first.peak_start,
+    peak_end: first.peak_end,
+    default_vat_rate: first.default_vat_rate,
+    default_rate_card_id: first.default_rate_card_id === null ? null : Number(first.default_rate_card_id),
+  };
+  const lines = result.rows
+    .filter((r) => r.feature_id !== null)
+    .map((r) => ({
+      feature_id: Number(r.feature_id),
+      customer_id: Number(r.customer_id),
+      start_date: r.start_date ?? null,
+      end_date: r.end_date ?? null,
+      rate_card_id: r.rate_card_id == null ? null : Number(r.rate_card_id),
+      feature_vat_rate: r.feature_vat_rate ?? null,
+      billing_mode: r.billing_mode!,
+      credit_limit: r.credit_limit ?? null,
+      reverse_charge: Boolean(r.reverse_charge),
+      has_balance: Boolean(r.has_balance),
+    }));
+  return { account, lines };
+}
