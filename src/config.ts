@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS } from './collections/create-request.ts';
 import type { HttpSmsOptions } from './sms/provider.ts';
+import { DEFAULT_MAX_DURATION_S, DEFAULT_RESERVATION_TTL_S } from './authorization/authorize.ts';
 
 export interface Config {
   /** HTTP port (PORT, default 8080). */
@@ -33,6 +34,10 @@ export interface Config {
    * (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true, for an on-premises install); default false: public addresses only.
    */
   webhookAllowPrivateNetworks: boolean;
+  /** Seconds a call authorisation's reservation lives without its CDR (RESERVATION_TTL_SECONDS, default 14400: 4 hours). */
+  reservationTtlS: number;
+  /** The longest call one authorisation or extension grants (AUTHORIZE_MAX_DURATION_SECONDS, default 3600; at most the TTL). */
+  authorizeMaxDurationS: number;
 }
 
 /** A setting that cannot be used, said in one line (the command prints it and exits 1). */
@@ -56,6 +61,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`COLLECT_LINK_EXPIRY_DAYS must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, not "${env.COLLECT_LINK_EXPIRY_DAYS}"`);
   }
   const webhookAllowPrivateNetworks = booleanSetting(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false);
+  const reservationTtlS = env.RESERVATION_TTL_SECONDS ? Number(env.RESERVATION_TTL_SECONDS) : DEFAULT_RESERVATION_TTL_S;
+  if (!Number.isInteger(reservationTtlS) || reservationTtlS < 60 || reservationTtlS > 7 * 86_400) {
+    throw new ConfigError(`RESERVATION_TTL_SECONDS must be a whole number of seconds from 60 to 604800, not "${env.RESERVATION_TTL_SECONDS}"`);
+  }
+  const authorizeMaxDurationS = env.AUTHORIZE_MAX_DURATION_SECONDS ? Number(env.AUTHORIZE_MAX_DURATION_SECONDS) : Math.min(DEFAULT_MAX_DURATION_S, reservationTtlS);
+  if (!Number.isInteger(authorizeMaxDurationS) || authorizeMaxDurationS < 1 || authorizeMaxDurationS > reservationTtlS) {
+    throw new ConfigError(`AUTHORIZE_MAX_DURATION_SECONDS must be a whole number of seconds from 1 to RESERVATION_TTL_SECONDS (${reservationTtlS}), not "${env.AUTHORIZE_MAX_DURATION_SECONDS}"`);
+  }
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -76,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     collectLinkExpiryDays,
     webhookAllowPrivateNetworks,
+    reservationTtlS,
+    authorizeMaxDurationS,
   };
 }
 

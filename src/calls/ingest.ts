@@ -14,6 +14,7 @@ import { rateCall, type RateTable, type RatingContext } from '../rating/rate-cal
 import { hasRejections, insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { callIdHighWater, recordNewCalls } from '../feed/record.ts';
+import { onCallsStored } from '../authorization/settle-calls.ts';
 import { FeatureIndex, type FeatureWindow, ownNumber } from './allocation.ts';
 import { callRowFromCopyLine, CopyWriter, ratingStatusOf, writeCallRow } from './call-copy.ts';
 import { type CallInput, parseCall, type RawCall } from './call-input.ts';
@@ -266,6 +267,8 @@ export class CallIngester {
         const highWater = await callIdHighWater(tx.db, accountId);
         await copyCallsText(tx, fresh === batch ? copy : Buffer.concat(fresh.map((p) => copy.subarray(p.start, p.end))));
         copied();
+        // Prepaid and credit-limited customers: debit the calls, settle their reservations (before the feed lock).
+        await onCallsStored(tx.db, accountId, highWater, this.ctx.now());
         await recordNewCalls(tx.db, accountId, highWater);
       });
     } catch (error) {
@@ -292,6 +295,7 @@ export class CallIngester {
           await lockSlowIngest(trx, accountId);
           const highWater = await callIdHighWater(trx, accountId);
           const stored = await insertCallsSkippingDuplicates(trx, rows);
+          await onCallsStored(trx, accountId, highWater, this.ctx.now());
           await recordNewCalls(trx, accountId, highWater);
           return stored;
         });

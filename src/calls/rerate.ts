@@ -19,6 +19,7 @@ import { currencyMinorDigits, formatAmount, money, roundTo } from '../shared/mon
 import { featureNamesAndRates } from '../features/repo.ts';
 import { accountToday } from '../shared/today.ts';
 import { recordCallCorrections } from '../feed/record.ts';
+import { onCallsRerated } from '../authorization/settle-calls.ts';
 import { insertGeneratedCharges } from '../transactions/repo.ts';
 import { FeatureIndex, ownNumber } from './allocation.ts';
 import { resummariseCalls } from './summarise.ts';
@@ -176,6 +177,8 @@ async function reratePage(
   const adjustmentInvoices = await addAdjustments(trx, account, [...deltas.values()], unsent, now);
   for (const invoiceId of touchedUnsent) await resummariseCalls(trx, account, unsent.get(invoiceId)!, now);
   await recalculateInvoices(trx, account, [...new Set([...touchedUnsent, ...adjustmentInvoices.ids])], now);
+  // Prepaid and credit-limited customers: correction entries for what re-rating changed (balance rows after the calls).
+  await onCallsRerated(trx, accountId, updates.map((u) => u.id), now);
   // Last (it takes the feed lock): a correction in the call feed for each call whose pay-in changed.
   await recordCallCorrections(trx, accountId, updates.map((u) => u.id), now);
   return {

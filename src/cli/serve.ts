@@ -9,6 +9,8 @@ import { createHttpSmsProvider } from '../sms/provider.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
 import { PlanScheduler } from '../payments/plan-scheduler.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
+import { expireReservations } from '../authorization/release.ts';
+import { PeriodicJob } from '../authorization/periodic-job.ts';
 
 /** Opens the database, applies migrations and serves the API until SIGINT or SIGTERM. */
 export async function serve(config: Config, overrides: { port?: number; host?: string }): Promise<void> {
@@ -26,6 +28,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     rateLimitPerMinute: config.rateLimitPerMinute,
     publicUrl: config.publicUrl,
     collectLinkExpiryDays: config.collectLinkExpiryDays,
+    authorization: { reservationTtlS: config.reservationTtlS, maxDurationS: config.authorizeMaxDurationS },
   });
   let control: Server | undefined;
   try {
@@ -40,6 +43,9 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   // Due instalments of plans are charged (saved card) or requested by link every minute.
   const plans = new PlanScheduler(ctx, 60_000, (err) => app.log.error({ err }, 'instalment scheduler run failed'));
   plans.start();
+  // Call reservations past their expiry give their money back (every 30 seconds).
+  const expirer = new PeriodicJob(() => expireReservations(ctx), 30_000, (err) => app.log.error({ err }, 'reservation expiry run failed'));
+  expirer.start();
   const where = database.kind === 'pglite' ? `embedded PGlite database in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
   app.log.info(`Ringbill serving the API with the ${where}; docs at /docs; email to ${ctx.services.mailer.description}`);
 
@@ -52,6 +58,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     await app.close();
     await outbox.stop();
     await plans.stop();
+    await expirer.stop();
     await database.close();
     process.exit(0);
   };

@@ -211,7 +211,13 @@ export async function createPaymentRequests(
   ctx: Ctx,
   accountId: number,
   inputs: PaymentRequestInput[],
-  options: { batch: boolean; baseUrl: string; defaultExpiryDays?: number },
+  options: {
+    batch: boolean;
+    baseUrl: string;
+    defaultExpiryDays?: number;
+    /** Runs in the requests' transaction before their messages are queued (a prepaid top-up links itself to its request). */
+    inTransaction?: (trx: Executor, requests: PaymentRequestRow[]) => Promise<void>;
+  },
 ): Promise<CreatedRequests> {
   if (inputs.length === 0) throw invalid('requests', 'at least one request');
   if (inputs.length > MAX_BATCH_REQUESTS) throw invalid('requests', `at most ${MAX_BATCH_REQUESTS} requests in one batch`);
@@ -225,6 +231,7 @@ export async function createPaymentRequests(
     }
     const batchId = options.batch ? await insertBatch(trx, accountId, rows.length, now) : null;
     const requests = await insertRequests(trx, rows.map((r) => ({ ...r, batch_id: batchId })));
+    await options.inTransaction?.(trx, requests);
     const jobs: { accountId: number; id: number }[] = [];
     for (const request of requests) {
       for (const channel of request.channels) {

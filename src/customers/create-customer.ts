@@ -3,6 +3,7 @@ import { checkDiscountPlanId } from '../discounts/manage-discount-plans.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import type { CustomerRow } from '../db/schema.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
+import { openLedgerIfControlled } from '../balances/open-ledger.ts';
 import { customerColumns, type CustomerInput } from './input.ts';
 import { findCustomerByAccountNumber, insertCustomer } from './repo.ts';
 
@@ -17,6 +18,9 @@ export async function createCustomer(ctx: Ctx, accountId: number, input: Custome
       if (clash) throw new DomainError('account_number_in_use', `accountNumber ${columns.account_number} belongs to customer ${clash.id}`);
     }
     const now = ctx.now();
-    return insertCustomer(trx, { ...columns, name: columns.name!, account_id: accountId, created_at: now, updated_at: now });
+    const customer = await insertCustomer(trx, { ...columns, name: columns.name!, account_id: accountId, created_at: now, updated_at: now });
+    // Prepaid, or a credit limit: the customer's balance and ledger start now.
+    await openLedgerIfControlled(trx, accountId, customer, now);
+    return customer;
   });
 }

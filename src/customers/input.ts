@@ -2,6 +2,7 @@ import { addressColumns, type PostalAddress } from '../accounts/settings.ts';
 import type { CustomerUpdate } from '../db/schema.ts';
 import { normaliseEmailField, normaliseOptionalPhone } from '../shared/contact.ts';
 import { invalid } from '../shared/errors.ts';
+import { isDecimalString, money } from '../shared/money.ts';
 
 export interface CustomerInput {
   name?: string;
@@ -22,6 +23,12 @@ export interface CustomerInput {
   /** Printed on the customer's bills. */
   customerReference?: string | null;
   purchaseOrderNumber?: string | null;
+  /** postpaid (default): invoiced; prepaid: calls are paid from a balance topped up in advance. */
+  billingMode?: 'postpaid' | 'prepaid';
+  /** Postpaid: the most unbilled usage plus unpaid invoices may reach; null: no limit. */
+  creditLimit?: string | number | null;
+  /** Prepaid: how far below zero the balance may go (default 0). */
+  overdraft?: string | number;
 }
 
 /** A rate card id as given: null clears it. */
@@ -30,6 +37,13 @@ export function rateCardIdOf(value: string | number | null | undefined, field: s
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw invalid(field, 'must be the id of a rate card');
   return n;
+}
+
+/** A credit limit or overdraft: zero or more, at most 6 decimals, as a string ("500.00"). */
+function creditAmount(value: string | number, field: string): string {
+  const text = typeof value === 'number' ? String(value) : value.trim();
+  if (!isDecimalString(text) || money(text).isNegative()) throw invalid(field, 'must be an amount of zero or more, as a string ("500.00")');
+  return money(text).toFixed();
 }
 
 /** Checks customer fields and maps the ones given to columns. */
@@ -66,5 +80,11 @@ export function customerColumns(input: CustomerInput): CustomerUpdate {
   }
   if (input.customerReference !== undefined) out.customer_reference = input.customerReference?.trim() || null;
   if (input.purchaseOrderNumber !== undefined) out.purchase_order_number = input.purchaseOrderNumber?.trim() || null;
+  if (input.billingMode !== undefined) {
+    if (input.billingMode !== 'postpaid' && input.billingMode !== 'prepaid') throw invalid('billingMode', 'must be postpaid or prepaid');
+    out.billing_mode = input.billingMode;
+  }
+  if (input.creditLimit !== undefined) out.credit_limit = input.creditLimit === null ? null : creditAmount(input.creditLimit, 'creditLimit');
+  if (input.overdraft !== undefined) out.overdraft = creditAmount(input.overdraft, 'overdraft');
   return out;
 }

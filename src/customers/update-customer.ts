@@ -4,6 +4,7 @@ import { checkDiscountPlanId } from '../discounts/manage-discount-plans.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import type { CustomerRow } from '../db/schema.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
+import { openLedgerIfControlled } from '../balances/open-ledger.ts';
 import { customerColumns, type CustomerInput } from './input.ts';
 import { findCustomerByAccountNumber, lockCustomer, updateCustomer as updateRow } from './repo.ts';
 
@@ -21,6 +22,8 @@ export async function updateCustomer(ctx: Ctx, accountId: number, customerId: nu
     }
     const updated = await updateRow(trx, accountId, customerId, { ...columns, updated_at: ctx.now() });
     if (!updated) throw notFound('Customer', customerId);
+    // Becoming prepaid, or given a credit limit: the ledger starts (a postpaid one from what is owed now).
+    await openLedgerIfControlled(trx, accountId, updated, ctx.now());
     return updated;
   });
   // The customer's calls that were waiting for a rate card may be priced now.

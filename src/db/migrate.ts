@@ -13,6 +13,7 @@ import * as m0008 from './migrations/0008_payment_interest.ts';
 import * as m0009 from './migrations/0009_rejected_rows_once.ts';
 import * as m0011 from './migrations/0011_forget_stored_webhook_secrets.ts';
 import * as m0015 from './migrations/0015_switch_cdrs.ts';
+import * as m0016 from './migrations/0016_prepaid.ts';
 
 interface Migration {
   version: number;
@@ -32,6 +33,7 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: 'rejected_rows_once', up: m0009.up },
   { version: 11, name: 'forget_stored_webhook_secrets', up: m0011.up },
   { version: 15, name: 'switch_cdrs', up: m0015.up },
+  { version: 16, name: 'prepaid', up: m0016.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

@@ -2,6 +2,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { CollectionsTables } from './schema-collections.ts';
 import type { FeedTables } from './schema-feed.ts';
+import type { PrepaidTables } from './schema-prepaid.ts';
 import type { WebhooksTables } from './schema-webhooks.ts';
 
 /** NUMERIC comes back as a decimal string and is written as one: money never passes through a float. */
@@ -91,6 +92,10 @@ export interface CustomersTable {
   region: string | null;
   postcode: string | null;
   country: string | null;
+  /** Migration 0016: prepaid (a balance pays for calls) or postpaid (invoiced; credit_limit caps what may be owed). */
+  billing_mode: Generated<'postpaid' | 'prepaid'>;
+  credit_limit: Numeric | null;
+  overdraft: NumericDefault;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -422,7 +427,7 @@ export interface DiscountPlansTable {
   updated_at: Timestamp;
 }
 
-export interface DB extends CollectionsTables, WebhooksTables, FeedTables {
+export interface DB extends CollectionsTables, WebhooksTables, FeedTables, PrepaidTables {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   customers: CustomersTable;

@@ -18,6 +18,8 @@ import { FEED_PREFIX, feedApi } from './feed/index.ts';
 import { DEFAULT_EXPIRY_DAYS } from '../collections/create-request.ts';
 import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
 import { payPageRoutes } from './pay-page/index.ts';
+import { portalRoutes } from './portal/index.ts';
+import type { AuthorizationSettings } from '../authorization/authorize.ts';
 
 export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
@@ -29,6 +31,8 @@ export interface ServerOptions {
   publicUrl?: string;
   /** Days a payment link works when a request does not say (COLLECT_LINK_EXPIRY_DAYS; default 30). */
   collectLinkExpiryDays?: number;
+  /** Call authorisation: reservation expiry and the longest call one authorisation grants. */
+  authorization?: AuthorizationSettings;
 }
 
 const VERSION = '0.1.0';
@@ -108,7 +112,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     return payload;
   });
 
-  await app.register(backendApi(ctx, { publicUrl: options.publicUrl }), { prefix: BACKEND_PREFIX });
+  await app.register(backendApi(ctx, { publicUrl: options.publicUrl, authorization: options.authorization }), { prefix: BACKEND_PREFIX });
   await app.register(downloadRoutes(ctx));
   await app.register(
     callsApi(ctx, { rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, publicUrl: options.publicUrl }),
@@ -116,6 +120,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
   );
   await app.register(collectApi(ctx, { publicUrl: options.publicUrl, linkExpiryDays: options.collectLinkExpiryDays ?? DEFAULT_EXPIRY_DAYS }), { prefix: COLLECT_PREFIX });
   await app.register(payPageRoutes(ctx));
+  await app.register(portalRoutes(ctx, { publicUrl: options.publicUrl }));
   await app.register(feedApi(ctx), { prefix: FEED_PREFIX });
   return app;
 }

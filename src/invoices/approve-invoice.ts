@@ -8,6 +8,7 @@ import { accountToday } from '../shared/today.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
 import { updateInvoice } from './repo.ts';
 import { emitInvoiceEvent, emitInvoicePaidIfSettled } from '../webhooks/invoice-events.ts';
+import { settleInvoiceFromBalance } from '../balances/statement.ts';
 
 export interface ApproveInput {
   /** Defaults to today in the account's timezone. */
@@ -32,7 +33,7 @@ export async function approveInvoice(ctx: Ctx, accountId: number, invoiceId: num
     const invoiceDate = input.invoiceDate ?? accountToday(account, now);
     const terms = customer.payment_terms_days ?? account.payment_terms_days;
     const { prefix, number } = await takeNextInvoiceNumber(trx, accountId);
-    const approved = await updateInvoice(trx, accountId, invoiceId, {
+    let approved = await updateInvoice(trx, accountId, invoiceId, {
       invoice_number: `${prefix}${number}`,
       invoice_date: invoiceDate,
       due_date: addDays(invoiceDate, terms),
@@ -44,6 +45,12 @@ export async function approveInvoice(ctx: Ctx, accountId: number, invoiceId: num
       updated_at: now,
     });
     if (!approved) throw notFound('Invoice', invoiceId);
+    // A customer with a ledger: the invoice is settled from a prepaid balance (then it is paid), or counted
+    // against a postpaid credit limit. Balance row after the customer and invoice locks.
+    const settled = await settleInvoiceFromBalance(trx, { accountId, customerId: invoice.customer_id, invoiceId, invoiceNumber: approved.invoice_number ?? String(invoiceId), total: approved.total }, now);
+    if (settled?.paidFromBalance) {
+      approved = (await updateInvoice(trx, accountId, invoiceId, { paid_amount: approved.total, paid_date: invoiceDate, payment_method: 'prepaid balance', updated_at: now }))!;
+    }
     // Webhooks, in this transaction: the event commits with the approval or not at all.
     await emitInvoiceEvent(trx, account, approved, 'invoice.approved', now);
     await emitInvoicePaidIfSettled(trx, account, invoice, approved, now);

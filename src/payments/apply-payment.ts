@@ -15,6 +15,7 @@ import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
 import { emitInvoicePaidIfSettled } from '../webhooks/invoice-events.ts';
 import { addToInvoicePaid, insertPayment, settleActivePlans, type PaymentRow } from './repo.ts';
+import { creditBalanceForPayment } from '../balances/payment-hooks.ts';
 
 export const PAYMENT_METHODS = ['card', 'bank_transfer', 'cash', 'cheque', 'direct_debit', 'other'] as const satisfies readonly PaymentMethod[];
 
@@ -119,6 +120,8 @@ export async function applyPayment(trx: Executor, ctx: Ctx, input: ApplyPaymentI
     void emitted;
   }
   if (request) await addToRequestPaid(trx, input.accountId, Number(request.id), amount, '0', ctx.now());
+  // A prepaid top-up paid, or a credit-limited customer's invoice paid: the ledger moves with the payment.
+  await creditBalanceForPayment(trx, { accountId: input.accountId, paymentId: Number(payment.id), requestId: request ? Number(request.id) : null, invoiceId: invoiceId ?? null, amount, now: ctx.now() });
   const remaining = left.minus(amount);
   // Paid in full (by this payment, wherever it came from): no plan may charge for it later.
   if (!remaining.greaterThan(0)) {

@@ -13,6 +13,7 @@ import { paymentAmount } from './apply-payment.ts';
 import { paymentFigures, principalOfRefund } from './payment-money.ts';
 import { addRefundedToPayment, addToInvoicePaid, findPayment, insertRefund, lockPayment, type PaymentRow, type RefundRow } from './repo.ts';
 import { gatewayOf } from './services.ts';
+import { debitBalanceForRefund } from '../balances/payment-hooks.ts';
 
 export interface RefundInput {
   /** Default: all that is left to refund. */
@@ -59,6 +60,7 @@ export async function refundPayment(ctx: Ctx, accountId: number, paymentId: numb
     const negative = money(principalOfRefund(payment, payment.refunded_amount, amount)).negated().toFixed();
     if (payment.invoice_id !== null) await addToInvoicePaid(trx, accountId, Number(payment.invoice_id), negative, dateInZone(now, account.timezone), now);
     if (payment.request_id !== null) await addToRequestPaid(trx, accountId, Number(payment.request_id), negative, amount, now);
+    await debitBalanceForRefund(trx, { accountId, paymentId, requestId: payment.request_id === null ? null : Number(payment.request_id), invoiceId: payment.invoice_id === null ? null : Number(payment.invoice_id), amount: money(negative).negated().toFixed(), now });
     return { refund, payment: (await findPayment(trx, accountId, paymentId))! };
   });
 }

@@ -191,18 +191,38 @@ export function createRatingContext(bands: BandConfig): RatingContext {
   return { clock: new LocalClock(bands.timeZone), bands };
 }
 
-export function rateCall(call: CallToRate, table: RateTable | undefined, context: RatingContext): Rating {
-  if (call.status !== 'completed') return { status: 'free' };
-  if (!table) return { status: 'unrated', error: 'no_rate_card' };
+/**
+ * The rate that prices a call (the lookup of rateCall, shared with call authorisation so that a call is
+ * authorised against exactly the rate that will price it).
+ */
+export function lookupRate(
+  call: Pick<CallToRate, 'fromNumber' | 'toNumber' | 'direction' | 'startMs'>,
+  table: RateTable | undefined,
+  context: RatingContext,
+): { rate: Rate; band: Band } | { error: RatingError } {
+  if (!table) return { error: 'no_rate_card' };
   const digits = numberDigits(call.direction === 'outbound' ? call.toNumber : call.fromNumber);
   // A withheld caller is stored as "anonymous": there are no digits to look up.
-  if (!DIGITS.test(digits)) return { status: 'unrated', error: 'invalid_number' };
+  if (!DIGITS.test(digits)) return { error: 'invalid_number' };
   const band = bandAt(context.clock, call.startMs, context.bands);
   const found = table.find(digits, context.clock.localDate(call.startMs), band);
-  if (typeof found === 'string') return { status: 'unrated', error: found };
-  const billableS = billableSeconds(call.durationS, found.initialIncrementS, found.subsequentIncrementS);
-  const usage = divideRoundHalfUp(found.ratePerMinuteMicros * billableS, 60);
-  const chargeMicros = Math.max(found.connectionFeeMicros + usage, found.minimumChargeMicros);
-  const costMicros = found.costPerMinuteMicros === null ? null : divideRoundHalfUp(found.costPerMinuteMicros * Math.max(call.durationS, 0), 60);
-  return { status: 'rated', rateId: found.id, destination: found.destination, band, billableS, chargeMicros, costMicros };
+  if (typeof found === 'string') return { error: found };
+  return { rate: found, band };
+}
+
+/** The charge of a completed call of this length at this rate, in micro-units (rateCall's formula). */
+export function chargeMicrosFor(rate: Rate, durationS: number): { billableS: number; chargeMicros: number } {
+  const billableS = billableSeconds(durationS, rate.initialIncrementS, rate.subsequentIncrementS);
+  const usage = divideRoundHalfUp(rate.ratePerMinuteMicros * billableS, 60);
+  return { billableS, chargeMicros: Math.max(rate.connectionFeeMicros + usage, rate.minimumChargeMicros) };
+}
+
+export function rateCall(call: CallToRate, table: RateTable | undefined, context: RatingContext): Rating {
+  if (call.status !== 'completed') return { status: 'free' };
+  const found = lookupRate(call, table, context);
+  if ('error' in found) return { status: 'unrated', error: found.error };
+  const { rate, band } = found;
+  const { billableS, chargeMicros } = chargeMicrosFor(rate, call.durationS);
+  const costMicros = rate.costPerMinuteMicros === null ? null : divideRoundHalfUp(rate.costPerMinuteMicros * Math.max(call.durationS, 0), 60);
+  return { status: 'rated', rateId: rate.id, destination: rate.destination, band, billableS, chargeMicros, costMicros };
 }

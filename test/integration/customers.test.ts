@@ -38,6 +38,9 @@ function bareCustomer(id: string, name: string, at = NOW) {
     discountPlanID: null,
     customerReference: null,
     purchaseOrderNumber: null,
+    billingMode: 'postpaid',
+    creditLimit: null,
+    overdraft: '0.00',
     created: at.toISOString(),
     updated: at.toISOString(),
   };

@@ -72,6 +72,22 @@ const BACKEND_PATHS: Record<string, string[]> = {
   [`${P}/webhooks/{id}/deliveries`]: ['get'],
   [`${P}/webhooks/{id}/deliveries/{deliveryId}`]: ['get'],
   [`${P}/webhooks/{id}/deliveries/{deliveryId}/replay`]: ['post'],
+  [`${P}/customers/{id}/balance`]: ['get'],
+  [`${P}/customers/{id}/balance/entries`]: ['get'],
+  [`${P}/customers/{id}/balance/topUps`]: ['get', 'post'],
+  [`${P}/customers/{id}/balance/topUps/{topUpId}`]: ['get'],
+  [`${P}/customers/{id}/balance/adjustments`]: ['post'],
+  [`${P}/customers/{id}/balance/autoTopUp`]: ['put'],
+  [`${P}/customers/{id}/balance/alerts`]: ['get', 'post'],
+  [`${P}/customers/{id}/balance/alerts/{alertId}`]: ['delete'],
+  [`${P}/customers/{id}/balance/alerts/fired`]: ['get'],
+  [`${P}/balanceAlerts`]: ['get', 'post'],
+  [`${P}/balanceAlerts/{alertId}`]: ['delete'],
+  [`${P}/invoices/{id}/statement`]: ['get'],
+  [`${P}/calls/authorize`]: ['post'],
+  [`${P}/calls/authorize/{id}`]: ['get'],
+  [`${P}/calls/authorize/{id}/extend`]: ['post'],
+  [`${P}/calls/authorize/{id}/release`]: ['post'],
 };
 /** The call transactions feed, document 000 (src/http/feed); tested in detail in feed.test.ts. */
 const FEED_PATHS: Record<string, string[]> = {

@@ -87,7 +87,7 @@ describe('webhook subscriptions', () => {
     expect(Date.parse(rotated.body.previousSecretExpires) - Date.now()).toBeGreaterThan(1.9 * 3600_000);
 
     const types = await api.get('/webhooks/eventTypes');
-    expect(types.body.map((t: any) => t.type)).toEqual(['call.completed', 'call.corrected', 'invoice.approved', 'invoice.paid', '*']);
+    expect(types.body.map((t: any) => t.type)).toEqual(['call.completed', 'call.corrected', 'invoice.approved', 'invoice.paid', 'balance.low', 'spend.threshold', 'credit.limit', '*']);
 
     const deleted = await api.delete(`/webhooks/${id}`);
     expect(deleted.status).toBe(200);

@@ -3,11 +3,30 @@ import type { Executor } from '../../context.ts';
 import type { AccountRow, BillingTransactionRow, CustomerRow, InvoiceRow } from '../../db/schema.ts';
 import { outstanding } from '../../invoices/status.ts';
 import { addDays, dateInZone } from '../../shared/dates.ts';
-import { currencyMinorDigits, formatAmount, formatDecimal, money, sum } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal, money, sum } from '../../shared/money.ts';
 import { TYPE_LABELS, type TransactionType } from '../../transactions/types.ts';
 import type { BillStyle } from '../bill-styles.ts';
 import { invoiceCalls, invoiceLines, MAX_ITEMISED_CALLS } from '../repo.ts';
 import type { BillModel } from './render.ts';
+import { statementOfInvoice } from '../../balances/statement.ts';
+
+/** A prepaid statement's rows for the bill (null when the invoice is not one). */
+async function statementLines(db: Executor, accountId: number, invoiceId: number, digits: number): Promise<{ label: string; amount: string }[] | null> {
+  const s = await statementOfInvoice(db, accountId, invoiceId);
+  if (!s) return null;
+  const m = (v: ReturnType<typeof money>) => formatAmountAtLeast(v.toFixed(), digits);
+  const rows = [
+    { label: `Opening balance${s.from ? ` (${s.from.toISOString().slice(0, 10)})` : ''}`, amount: m(s.openingBalance) },
+    { label: 'Top-ups received', amount: m(s.topUps) },
+    { label: 'Calls, VAT included', amount: m(s.calls) },
+  ];
+  if (!s.refunds.isZero()) rows.push({ label: 'Refunds', amount: m(s.refunds) });
+  if (!s.adjustments.isZero()) rows.push({ label: 'Adjustments', amount: m(s.adjustments) });
+  if (!s.payments.isZero()) rows.push({ label: 'Payments', amount: m(s.payments) });
+  rows.push({ label: 'This invoice, less the calls already debited', amount: m(s.settlement) });
+  rows.push({ label: `Closing balance (${s.to.toISOString().slice(0, 10)})`, amount: m(s.closingBalance) });
+  return rows;
+}
 
 const CATEGORY_LABELS: [keyof InvoiceRow, string][] = [
   ['charges_recurring', 'Recurring charges'],
@@ -143,5 +162,6 @@ export async function buildBillModel(
       charge: c.charge === null ? '' : money(c.charge).toFixed(chargeDecimals),
     })),
     callsNotListed: Math.max(itemised.total - itemised.calls.length, 0),
+    statement: await statementLines(db, account.id, invoice.id, digits),
   };
 }

@@ -62,6 +62,8 @@ export interface BillModel {
     callMinutes: number;
   };
   lines: BillLine[];
+  /** A prepaid customer's balance statement (opening, top-ups, calls, settlement, closing); absent otherwise. */
+  statement?: { label: string; amount: string }[] | null;
   /** The sum of `lines` (the Charges table's total row); null leaves the row off. */
   linesTotal?: string | null;
   callSummary: { destination: string; calls: number; minutes: number; charge: string }[];
@@ -299,6 +301,19 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
         doc.y += 8;
       }
     }
+  }
+
+  if (model.statement && model.statement.length > 0) {
+    table(
+      w,
+      'Prepaid balance statement',
+      [
+        { title: 'Balance', width: width - 120 },
+        { title: model.currency, width: 120, align: 'right' },
+      ],
+      model.statement.map((r) => [r.label, r.amount]),
+      { fontSize: 9 },
+    );
   }
 
   if (model.account.paymentDetails) {

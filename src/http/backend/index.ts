@@ -7,6 +7,10 @@ import { registerIdempotency } from '../idempotency.ts';
 import type { ZodApp } from './app-type.ts';
 import { backendErrorHandler } from './errors.ts';
 import { accountRoutes } from './routes/account.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { authorizeRoutes } from './routes/authorize.ts';
+import { balanceRoutes } from './routes/balances.ts';
+import type { AuthorizationSettings } from '../../authorization/authorize.ts';
 import { billingRunRoutes } from './routes/billing-runs.ts';
 import { callRoutes } from './routes/calls.ts';
 import { callFileRoutes } from './routes/call-files.ts';
@@ -26,6 +30,8 @@ export const BACKEND_PREFIX = '/backend/api/v1';
 export interface BackendOptions {
   /** PUBLIC_URL, for absolute URLs in answers (download links). */
   publicUrl?: string | undefined;
+  /** Reservation expiry and the longest call one authorisation grants (RESERVATION_TTL_SECONDS, AUTHORIZE_MAX_DURATION_SECONDS). */
+  authorization?: AuthorizationSettings | undefined;
 }
 
 export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
@@ -51,11 +57,14 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     paymentRoutes(app, ctx);
     billingRunRoutes(app, ctx);
     rateCardRoutes(app, ctx);
+    authorizeRoutes(app, ctx, options.authorization);
     callRoutes(app, ctx);
     callFileRoutes(app, ctx);
     callFeedRoutes(app, ctx);
     webhookRoutes(app, ctx);
     deliverySettingsRoutes(app, ctx);
     discountPlanRoutes(app, ctx);
+    balanceRoutes(app, ctx, options);
+    alertRoutes(app, ctx);
   };
 }

@@ -158,6 +158,9 @@ export const customerView = z
     discountPlanID: idString.nullable(),
     customerReference: z.string().nullable(),
     purchaseOrderNumber: z.string().nullable(),
+    billingMode: z.enum(['postpaid', 'prepaid']),
+    creditLimit: amount.nullable().meta({ description: 'Postpaid credit limit; null: none' }),
+    overdraft: amount.meta({ description: 'Prepaid overdraft allowance' }),
     created: z.string(),
     updated: z.string(),
   })
@@ -180,6 +183,9 @@ export function toCustomerView(c: CustomerRow): z.infer<typeof customerView> {
     discountPlanID: idOrNull(c.discount_plan_id),
     customerReference: c.customer_reference,
     purchaseOrderNumber: c.purchase_order_number,
+    billingMode: c.billing_mode,
+    creditLimit: c.credit_limit === null ? null : formatAmountAtLeast(c.credit_limit, 2),
+    overdraft: formatAmountAtLeast(c.overdraft, 2),
     created: c.created_at.toISOString(),
     updated: c.updated_at.toISOString(),
   };

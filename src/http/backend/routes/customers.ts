@@ -32,6 +32,18 @@ const customerFields = {
   discountPlanID: z.union([z.string().max(20), z.number().int()]).nullish().meta({ description: 'The discount plan applied to their invoices; null: none' }),
   customerReference: shortText.nullish().meta({ description: 'Printed on their bills' }),
   purchaseOrderNumber: shortText.nullish().meta({ description: "Printed on their bills (an invoice's own purchaseOrderNumber wins)" }),
+  billingMode: z
+    .enum(['postpaid', 'prepaid'])
+    .optional()
+    .meta({ description: 'postpaid (default): invoiced for what was used; prepaid: calls are paid from a balance topped up in advance (see /customers/{id}/balance)' }),
+  creditLimit: z
+    .union([z.string().max(40), z.number()])
+    .nullish()
+    .meta({ description: 'Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit', example: '500.00' }),
+  overdraft: z
+    .union([z.string().max(40), z.number()])
+    .optional()
+    .meta({ description: 'Prepaid: how far below zero the balance may go (default 0.00)', example: '0.00' }),
 };
 const createBody = z.object({ name: shortText, ...customerFields }).strict();
 const updateBody = z.object({ name: shortText.optional(), ...customerFields }).strict();

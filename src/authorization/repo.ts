@@ -1,0 +1,209 @@
+// Call authorisation's SQL: finding the line a call comes from (with its customer's credit terms and the
+// account's rating settings), rate card fingerprints for the process cache, and reservations.
+import { sql } from 'kysely';
+import type { Executor } from '../context.ts';
+import type { ReservationRow, ReservationStatus } from '../db/schema-prepaid.ts';
+import type { RateRow } from '../db/schema.ts';
+import { phoneSpellings } from '../shared/contact.ts';
+
+export interface LineCandidate {
+  feature_id: number;
+  customer_id: number;
+  start_date: string | null;
+  end_date: string | null;
+  rate_card_id: number | null;
+  feature_vat_rate: string | null;
+  billing_mode: 'postpaid' | 'prepaid';
+  credit_limit: string | null;
+  reverse_charge: boolean;
+  has_balance: boolean;
+}
+
+export interface AccountRating {
+  id: number;
+  timezone: string;
+  currency: string;
+  peak_start: string;
+  peak_end: string;
+  default_vat_rate: string;
+  default_rate_card_id: number | null;
+}
+
+/** The account's rating settings and default rate card, in one read. */
+export async function accountRating(db: Executor, accountId: number): Promise<AccountRating | undefined> {
+  const result = await sql<AccountRating>`
+    select a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
+      (select r.id from rate_cards as r where r.account_id = a.id and r.is_default) as default_rate_card_id
+    from accounts as a where a.id = ${accountId}
+  `.execute(db);
+  const row = result.rows[0];
+  return row ? { ...row, default_rate_card_id: row.default_rate_card_id === null ? null : Number(row.default_rate_card_id) } : undefined;
+}
+
+/** Features with this number (either spelling), with what authorisation needs of their customers. */
+export async function linesWithNumber(db: Executor, accountId: number, number: string): Promise<LineCandidate[]> {
+  const rows = await sql<LineCandidate>`
+    select f.id as feature_id, f.customer_id, f.start_date, f.end_date, coalesce(f.rate_card_id, c.rate_card_id) as rate_card_id,
+      f.vat_rate as feature_vat_rate, c.billing_mode, c.credit_limit, c.reverse_charge,
+      exists (select 1 from balances as b where b.account_id = f.account_id and b.customer_id = f.customer_id) as has_balance
+    from features as f
+    join customers as c on c.account_id = f.account_id and c.id = f.customer_id
+    where f.account_id = ${accountId} and f.phone_number = any(${phoneSpellings(number)}::text[])
+    order by f.id
+  `.execute(db);
+  return rows.rows.map((r) => ({ ...r, rate_card_id: r.rate_card_id === null ? null : Number(r.rate_card_id) }));
+}
+
+/** A cheap summary of a card's rates: when it changes, the cached table is compiled again. */
+export async function rateCardFingerprint(db: Executor, accountId: number, rateCardId: number): Promise<string> {
+  const result = await sql<{ n: number; max_id: number | null; ended: number; last_end: string | null }>`
+    select count(*)::int as n, max(id) as max_id, count(effective_to)::int as ended, max(effective_to)::text as last_end
+    from rates where account_id = ${accountId} and rate_card_id = ${rateCardId}
+  `.execute(db);
+  const r = result.rows[0]!;
+  return `${r.n}/${r.max_id ?? 0}/${r.ended}/${r.last_end ?? ''}`;
+}
+
+export async function loadCardRates(db: Executor, accountId: number, rateCardId: number): Promise<RateRow[]> {
+  return db.selectFrom('rates').selectAll().where('account_id', '=', accountId).where('rate_card_id', '=', rateCardId).execute();
+}
+
+export interface NewReservation {
+  account_id: number;
+  customer_id: number;
+  feature_id: number;
+  call_id: string | null;
+  from_number: string;
+  to_number: string;
+  start_time: Date;
+  rate_id: number | null;
+  destination: string | null;
+  amount: string;
+  max_duration_s: number;
+  status: ReservationStatus;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function insertReservation(db: Executor, values: NewReservation): Promise<ReservationRow> {
+  return db.insertInto('reservations').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findReservation(db: Executor, accountId: number, id: number): Promise<ReservationRow | undefined> {
+  return db.selectFrom('reservations').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findReservationByCallId(db: Executor, accountId: number, callId: string): Promise<ReservationRow | undefined> {
+  return db.selectFrom('reservations').selectAll().where('account_id', '=', accountId).where('call_id', '=', callId).executeTakeFirst();
+}
+
+/** Locks reservations (after their customers' balance rows: the lock order), in id order. */
+export async function lockReservations(db: Executor, accountId: number, ids: readonly number[]): Promise<ReservationRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('reservations').selectAll().where('account_id', '=', accountId).where('id', 'in', [...ids]).orderBy('id').forUpdate().execute();
+}
+
+export async function updateReservation(
+  db: Executor,
+  accountId: number,
+  id: number,
+  values: { status?: ReservationStatus; amount?: string; max_duration_s?: number; expires_at?: Date; settled_call_id?: number | null; ended_at?: Date | null; updated_at: Date },
+): Promise<ReservationRow> {
+  return db.updateTable('reservations').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function accountHasActiveReservations(db: Executor, accountId: number): Promise<boolean> {
+  const row = await db.selectFrom('reservations').select('id').where('account_id', '=', accountId).where('status', '=', 'active').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Most minutes between a reservation's start and its call's start for the two to be matched without a call id. */
+export const MATCH_WINDOW_S = 300;
+
+/**
+ * Active reservations matched by calls this transaction stored (ids above `newAbove`): by the switch's call
+ * id, else by the same from and to numbers (either spelling) and a start within MATCH_WINDOW_S, the
+ * nearest first. A call matches at most one reservation and a reservation one call (the caller decides).
+ */
+export async function reservationsForNewCalls(db: Executor, accountId: number, newAbove: number): Promise<{ reservation_id: number; customer_id: number; call_id: number; by_id: boolean; gap_s: number }[]> {
+  const result = await sql<{ reservation_id: number; customer_id: number; call_id: number; by_id: boolean; gap_s: number }>`
+    select r.id as reservation_id, r.customer_id, c.id as call_id, (r.call_id is not null) as by_id,
+      abs(extract(epoch from (c.start_time - r.start_time)))::int as gap_s
+    from calls as c
+    join reservations as r on r.account_id = c.account_id and r.status = 'active'
+      and (
+        r.call_id = c.source_call_id
+        or (r.call_id is null and r.from_number = ltrim(c.from_number, '+') and r.to_number = ltrim(c.to_number, '+')
+            and c.start_time between r.start_time - make_interval(secs => ${MATCH_WINDOW_S}) and r.start_time + make_interval(secs => ${MATCH_WINDOW_S}))
+      )
+    where c.account_id = ${accountId} and c.id > ${newAbove} and c.xmin = pg_current_xact_id()::xid
+    order by by_id desc, gap_s, r.id, c.id
+  `.execute(db);
+  return result.rows.map((r) => ({ ...r, reservation_id: Number(r.reservation_id), customer_id: Number(r.customer_id), call_id: Number(r.call_id) }));
+}
+
+/** Active reservations past their expiry (no locks: the expirer locks them with their balances). */
+export async function dueReservations(db: Executor, now: Date, limit: number): Promise<{ account_id: number; customer_id: number; id: number }[]> {
+  return db
+    .selectFrom('reservations')
+    .select(['account_id', 'customer_id', 'id'])
+    .where('status', '=', 'active')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+}
+
+export async function listReservations(db: Executor, accountId: number, customerId: number, status: ReservationStatus | undefined, after: number | undefined, limit: number): Promise<ReservationRow[]> {
+  let q = db.selectFrom('reservations').selectAll().where('account_id', '=', accountId).where('customer_id', '=', customerId);
+  if (status !== undefined) q = q.where('status', '=', status);
+  if (after !== undefined) q = q.where('id', '>', after);
+  return q.orderBy('id').limit(limit + 1).execute();
+}
+
+/** The account's rating settings and the lines with this number, in one round trip (the authorisation path). */
+export async function accountAndLines(db: Executor, accountId: number, number: string): Promise<{ account: AccountRating | undefined; lines: LineCandidate[] }> {
+  const result = await sql<AccountRating & Partial<LineCandidate> & { feature_id: number | null }>`
+    select a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
+      (select r.id from rate_cards as r where r.account_id = a.id and r.is_default) as default_rate_card_id,
+      l.*
+    from accounts as a
+    left join lateral (
+      select f.id as feature_id, f.customer_id, f.start_date, f.end_date, coalesce(f.rate_card_id, c.rate_card_id) as rate_card_id,
+        f.vat_rate as feature_vat_rate, c.billing_mode, c.credit_limit, c.reverse_charge,
+        exists (select 1 from balances as b where b.account_id = f.account_id and b.customer_id = f.customer_id) as has_balance
+      from features as f
+      join customers as c on c.account_id = f.account_id and c.id = f.customer_id
+      where f.account_id = a.id and f.phone_number = any(${phoneSpellings(number)}::text[])
+    ) as l on true
+    where a.id = ${accountId}
+    order by l.feature_id
+  `.execute(db);
+  const first = result.rows[0];
+  if (!first) return { account: undefined, lines: [] };
+  const account: AccountRating = {
+    id: Number(first.id),
+    timezone: first.timezone,
+    currency: first.currency,
+    peak_start: first.peak_start,
+    peak_end: first.peak_end,
+    default_vat_rate: first.default_vat_rate,
+    default_rate_card_id: first.default_rate_card_id === null ? null : Number(first.default_rate_card_id),
+  };
+  const lines = result.rows
+    .filter((r) => r.feature_id !== null)
+    .map((r) => ({
+      feature_id: Number(r.feature_id),
+      customer_id: Number(r.customer_id),
+      start_date: r.start_date ?? null,
+      end_date: r.end_date ?? null,
+      rate_card_id: r.rate_card_id == null ? null : Number(r.rate_card_id),
+      feature_vat_rate: r.feature_vat_rate ?? null,
+      billing_mode: r.billing_mode!,
+      credit_limit: r.credit_limit ?? null,
+      reverse_charge: Boolean(r.reverse_charge),
+      has_balance: Boolean(r.has_balance),
+    }));
+  return { account, lines };
+}
