@@ -9,14 +9,25 @@ import { createHttpSmsProvider } from '../sms/provider.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
 import { PlanScheduler } from '../payments/plan-scheduler.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
+import { startProcessLease } from '../recovery/lease.ts';
 
-/** Opens the database, applies migrations and serves the API until SIGINT or SIGTERM. */
+/**
+ * Opens the database, applies migrations and serves the API until SIGINT or SIGTERM, then stops gracefully:
+ * requests and commands in flight finish, the background workers stop, the process's lease and the data
+ * folder's lock are given back and the database is closed. A second signal stops it at once.
+ */
 export async function serve(config: Config, overrides: { port?: number; host?: string }): Promise<void> {
-  const database = await openConfiguredDatabase(config, { migrate: true });
-  const ctx = createCtx(database, undefined, {
-    mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
-    ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
-  });
+  const port = overrides.port ?? config.port;
+  const database = await openConfiguredDatabase(config, { migrate: true, holder: { role: 'server', port } });
+  const ctx = createCtx(
+    database,
+    undefined,
+    {
+      mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
+      ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
+    },
+    { leaseSeconds: config.processLeaseSeconds },
+  );
   // Side effects queued in the outbox are delivered by this process, with retries; a restart resumes them.
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
   ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
@@ -27,11 +38,27 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     collectLinkExpiryDays: config.collectLinkExpiryDays,
   });
   let control: Server | undefined;
+  let lease: Awaited<ReturnType<typeof startProcessLease>> | undefined;
   try {
-    await app.listen({ port: overrides.port ?? config.port, host: overrides.host ?? config.host });
+    // What processes that died left behind is put right before the first request (see recovery/).
+    lease = await startProcessLease(ctx, {
+      role: 'server',
+      description: `ringbill serve on port ${port}`,
+      leaseSeconds: config.processLeaseSeconds,
+      onRecovered: (r) =>
+        app.log.warn(
+          { interruptedRuns: r.interruptedRuns, releasedIdempotencyKeys: r.releasedClaims, stoppedProcesses: r.processes },
+          `recovered what stopped processes left: ${r.interruptedRuns.length} billing run(s) interrupted (POST /backend/api/v1/billingRuns/ID/resume finishes each), ${r.releasedClaims} Idempotency-Key claim(s) given back`,
+        ),
+      onError: (err) => app.log.error({ err }, 'process heartbeat failed'),
+    });
+    await app.listen({ port, host: overrides.host ?? config.host });
+    const address = app.server.address();
+    if (address && typeof address === 'object') database.dataDirLock?.update({ port: address.port });
     if (database.kind === 'pglite') control = await startControlServer(ctx, config.dataDir);
   } catch (error) {
     await app.close();
+    await lease?.stop();
     await database.close();
     throw error;
   }
@@ -46,13 +73,24 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info(`${signal}: shutting down`);
-    control?.close();
-    await app.close();
-    await outbox.stop();
-    await plans.stop();
-    await database.close();
-    process.exit(0);
+    app.log.info(`${signal}: shutting down once the requests and commands in flight finish (send it again to stop at once)`);
+    // A second signal: stop now (what was in flight is recovered as after a crash).
+    const now = () => process.exit(1);
+    process.once('SIGINT', now);
+    process.once('SIGTERM', now);
+    try {
+      const commandsDone = control ? new Promise<void>((resolve) => control!.close(() => resolve())) : Promise.resolve();
+      await app.close();
+      await commandsDone;
+      await outbox.stop();
+      await plans.stop();
+      await lease?.stop();
+      await database.close();
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -11,6 +11,7 @@ import * as m0006 from './migrations/0006_webhooks.ts';
 import * as m0007 from './migrations/0007_collections.ts';
 import * as m0008 from './migrations/0008_payment_interest.ts';
 import * as m0009 from './migrations/0009_rejected_rows_once.ts';
+import * as m0013 from './migrations/0013_process_leases.ts';
 
 interface Migration {
   version: number;
@@ -28,6 +29,7 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'collections', up: m0007.up },
   { version: 8, name: 'payment_interest', up: m0008.up },
   { version: 9, name: 'rejected_rows_once', up: m0009.up },
+  { version: 13, name: 'process_leases', up: m0013.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

@@ -122,6 +122,7 @@ describe('billing runs', () => {
       cutoffDate: '2026-11-01',
       status: 'completed',
       customersBilled: 6,
+      invoicesCompleted: 6,
       invoicesCreated: 5, // the one-off customer's invoice already existed (made by its charge)
       error: null,
       started: RUN_TIME,
@@ -223,7 +224,8 @@ describe('billing runs', () => {
     const rowsAfterFirst = await dbTransactions(h, accountId);
     const invoicesAfterFirst = await get(api, '/invoices?unsent');
     const second = await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
-    expect([second.status, second.customersBilled, second.invoicesCreated]).toEqual(['completed', 6, 0]);
+    // It completed the six invoices the first run made, and made none.
+    expect([second.status, second.customersBilled, second.invoicesCompleted, second.invoicesCreated]).toEqual(['completed', 6, 6, 0]);
     expect(second.id).not.toBe(first.id);
     expect(await billed(api, second.id)).toEqual(expected(s));
     // Same rows (ids, values, invoices), same totals; the invoices now name the latest run.
@@ -405,6 +407,7 @@ describe('billing runs', () => {
       cutoffDate: '2026-12-01',
       status: 'completed',
       customersBilled: 0,
+      invoicesCompleted: 0,
       invoicesCreated: 0,
       error: null,
       started: '2026-11-30T16:00:00.000Z',
