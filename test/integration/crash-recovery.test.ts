@@ -20,7 +20,7 @@ import { freePort, type Proc, ringbill, sleep, spawnRingbill, startServer } from
 const postgres = testDbKind() === 'postgres';
 const LEASE = { PROCESS_LEASE_SECONDS: '2' };
 /** Each test starts real servers (seconds each, more on a busy machine). */
-const SLOW = { timeout: 300_000 };
+const SLOW = { timeout: 480_000 };
 
 interface Setup {
   env: Record<string, string>;

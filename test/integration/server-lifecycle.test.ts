@@ -18,7 +18,7 @@ import { childEnv, freePort, pidExists, Proc, REPO, ringbill, sleep, spawnRingbi
 
 const postgres = testDbKind() === 'postgres';
 /** Each test starts real servers (seconds each, more on a busy machine). */
-const SLOW = { timeout: 300_000 };
+const SLOW = { timeout: 480_000 };
 
 const procs: Proc[] = [];
 afterEach(async () => {
