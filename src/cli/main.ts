@@ -62,7 +62,8 @@ setTestHolds(config.testHolds);
 const wantsHelp = argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === 'help' || a === '--version' || a === '-V');
 const isServe = argv[0] === 'serve';
 /** The command as typed, for the lock file and the processes table ("ringbill import calls"). */
-const commandName = ['ringbill', ...argv.filter((a) => !a.startsWith('-')).slice(0, 2)].join(' ');
+const firstOption = argv.findIndex((a) => a.startsWith('-'));
+const commandName = ['ringbill', ...argv.slice(0, firstOption === -1 ? 2 : Math.min(firstOption, 2))].join(' ');
 
 /** Said, not done: one line, exit 1. */
 class Refusal extends Error {}

@@ -69,15 +69,20 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   const where = database.kind === 'pglite' ? `embedded PGlite database in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
   app.log.info(`Ringbill serving the API with the ${where}; docs at /docs; email to ${ctx.services.mailer.description}`);
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stoppingSince !== undefined) {
+      // A second signal stops at once (what was in flight is recovered as after a crash). One Ctrl-C under
+      // `npm start` arrives twice (from the terminal, and forwarded by npm) within milliseconds: that is not
+      // a second signal.
+      if (Date.now() - stoppingSince > 1000) {
+        app.log.warn(`${signal} again: stopping now`);
+        process.exit(1);
+      }
+      return;
+    }
+    stoppingSince = Date.now();
     app.log.info(`${signal}: shutting down once the requests and commands in flight finish (send it again to stop at once)`);
-    // A second signal: stop now (what was in flight is recovered as after a crash).
-    const now = () => process.exit(1);
-    process.once('SIGINT', now);
-    process.once('SIGTERM', now);
     try {
       const commandsDone = control ? new Promise<void>((resolve) => control!.close(() => resolve())) : Promise.resolve();
       await app.close();
@@ -92,6 +97,6 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       process.exit(1);
     }
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }

@@ -100,7 +100,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Waits until GET /healthz answers 200 on the port (the process must stay up meanwhile). */
-export async function waitUntilServing(proc: Proc, port: number, timeoutMs = 90_000): Promise<void> {
+export async function waitUntilServing(proc: Proc, port: number, timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!proc.running) throw new Error(`server exited early: ${proc.output()}`);

@@ -196,6 +196,30 @@ describe('billing runs', () => {
     expect(generated.length).toBe(7);
   });
 
+  it('reports the invoices it completed apart from those it made, in the answer and the OpenAPI document', async () => {
+    h.setNow(new Date('2026-10-20T10:00:00.000Z'));
+    const { api } = await h.account();
+    // One customer's charge made its unsent invoice already; the other has only a line to bill.
+    const charged = await makeCustomer(api, { name: 'Charged Ltd' });
+    const chargedLine = await makeFeature(api, charged.id);
+    await post(api, `/features/${chargedLine.id}/transactions`, { transactionValue: '15.00' });
+    const rental = await makeCustomer(api, { name: 'Rental Ltd' });
+    await makeFeature(api, rental.id, { recurringValue: '25.00', startDate: '2026-11-01' });
+    h.setNow(new Date(RUN_TIME));
+    const run = await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
+    expect([run.customersBilled, run.invoicesCompleted, run.invoicesCreated]).toEqual([2, 2, 1]);
+    // Run again: both invoices completed again, none made.
+    const again = await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
+    expect([again.customersBilled, again.invoicesCompleted, again.invoicesCreated]).toEqual([2, 2, 0]);
+
+    const doc = await (await fetch(`${h.url}/openapi.json`)).json();
+    const schema = doc.components.schemas.BillingRun;
+    expect(schema.required).toEqual(expect.arrayContaining(['customersBilled', 'invoicesCompleted', 'invoicesCreated', 'status']));
+    expect(schema.properties.invoicesCompleted.description).toMatch(/made \(invoicesCreated\) and the customers' existing unsent invoices/);
+    expect(schema.properties.status.enum).toEqual(['running', 'completed', 'failed', 'interrupted']);
+    expect(doc.paths['/backend/api/v1/billingRuns/{id}/resume'].post.responses).toHaveProperty('200');
+  });
+
   it('does not count or mark as its own an unsent invoice with nothing due at the cut-off', async () => {
     h.setNow(new Date('2026-11-10T10:00:00.000Z'));
     const { api, id: accountId } = await h.account();

@@ -21,7 +21,16 @@ const postgres = testDbKind() === 'postgres';
 const SLOW = { timeout: 480_000 };
 
 const procs: Proc[] = [];
+/** Process groups of their own (npm start and its server): killed whole if a test fails. */
+const groups: number[] = [];
 afterEach(async () => {
+  for (const pgid of groups.splice(0)) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   for (const p of procs.splice(0)) await p.kill9();
 });
 
@@ -121,12 +130,15 @@ describe('npm start', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  /** `npm start`, in a process group of its own as a terminal's foreground job is. */
   async function npmStart(port: number): Promise<Proc> {
     const child = spawn('npm', ['start'], {
       cwd: REPO,
+      detached: true,
       env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RINGBILL_TEST_HOLD: 'idempotency-claimed:3000' }),
       stdio: 'pipe',
     });
+    groups.push(child.pid!);
     const proc = track(new Proc(child));
     await waitUntilServing(proc, port);
     return proc;
@@ -185,17 +197,22 @@ describe('npm start', () => {
       lockDataDir(dataDir, { role: 'command' }).release();
     }
 
-    // And SIGINT (what Ctrl-C sends) to npm's pid.
+    // Ctrl-C: the terminal sends SIGINT to the whole foreground job (npm and the server), and npm forwards
+    // its own to the server too; still one graceful stop, the request in flight answered.
     const again = await npmStart(port);
     const pid2 = await serverPid(again.pid);
-    process.kill(again.pid, 'SIGINT');
+    const second = api.post('/customers', { name: 'Ctrl-C Ltd' }, { 'idempotency-key': 'npm-2' });
+    await again.waitFor(/ringbill test hold: idempotency-claimed/);
+    process.kill(-again.pid, 'SIGINT');
+    const answeredToo = await second;
+    expect([answeredToo.status, answeredToo.body.name]).toEqual([201, 'Ctrl-C Ltd']);
     expect(await gone(pid2)).toBe(true);
     await again.exited;
     expect(await portAnswers(port)).toBe(false);
-    // What the request in flight made is there.
+    // What the requests in flight made is there.
     const after = await startServer(env, port);
     track(after);
-    expect((await api.get('/customers')).body.map((c: any) => c.name)).toEqual(['In Flight Ltd']);
+    expect((await api.get('/customers')).body.map((c: any) => c.name)).toEqual(['In Flight Ltd', 'Ctrl-C Ltd']);
   });
 });
 
