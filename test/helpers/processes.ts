@@ -48,6 +48,14 @@ export async function ringbill(env: Record<string, string | undefined>, args: st
   }
 }
 
+/** Every child started here and not yet exited: a test that times out half-way still has them killed. */
+const started = new Set<Proc>();
+
+/** kill -9 every child still running (afterEach of the tests that start them). */
+export async function killAllStarted(): Promise<void> {
+  await Promise.all([...started].map((p) => p.kill9()));
+}
+
 /** A child process whose output is kept, and waited on. */
 export class Proc {
   private text = '';
@@ -56,7 +64,13 @@ export class Proc {
   constructor(readonly child: ChildProcess) {
     child.stdout?.on('data', (d: Buffer) => (this.text += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.text += d.toString()));
-    this.exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+    started.add(this);
+    this.exited = new Promise((done) =>
+      child.once('exit', (code, signal) => {
+        started.delete(this);
+        done({ code, signal });
+      }),
+    );
   }
 
   get pid(): number {

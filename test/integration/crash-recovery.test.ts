@@ -15,7 +15,7 @@ import { openPglite, type Database } from '../../src/db/connection.ts';
 import { getAll } from '../helpers/billing.ts';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/db.ts';
 import { Api } from '../helpers/harness.ts';
-import { freePort, type Proc, ringbill, sleep, spawnRingbill, startServer } from '../helpers/processes.ts';
+import { freePort, killAllStarted, type Proc, ringbill, sleep, spawnRingbill, startServer } from '../helpers/processes.ts';
 
 const postgres = testDbKind() === 'postgres';
 const LEASE = { PROCESS_LEASE_SECONDS: '2' };
@@ -34,6 +34,7 @@ const cleanups: (() => Promise<void>)[] = [];
 const procs: Proc[] = [];
 afterEach(async () => {
   for (const p of procs.splice(0)) await p.kill9();
+  await killAllStarted();
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 

@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir, lockFilePath } from '../../src/db/data-dir.ts';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/db.ts';
 import { Api } from '../helpers/harness.ts';
-import { childEnv, freePort, pidExists, Proc, REPO, ringbill, sleep, spawnRingbill, startServer, waitUntilServing } from '../helpers/processes.ts';
+import { childEnv, freePort, killAllStarted, pidExists, Proc, REPO, ringbill, sleep, spawnRingbill, startServer, waitUntilServing } from '../helpers/processes.ts';
 
 const postgres = testDbKind() === 'postgres';
 /** Each test starts real servers (seconds each, more on a busy machine). */
@@ -32,6 +32,7 @@ afterEach(async () => {
     }
   }
   for (const p of procs.splice(0)) await p.kill9();
+  await killAllStarted();
 });
 
 function track(proc: Proc): Proc {
@@ -150,7 +151,7 @@ describe('npm start', () => {
     const rows = stdout
       .trim()
       .split('\n')
-      .map((line) => line.trim().split(/\s+/, 3) as [string, string, string]);
+      .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line)?.slice(1) ?? ['0', '0', '']);
     const under = (ppid: number): number[] => rows.filter((r) => Number(r[1]) === ppid).map((r) => Number(r[0]));
     const descendants = [...under(npmPid), ...under(npmPid).flatMap(under)];
     const server = rows.find((r) => descendants.includes(Number(r[0])) && /ringbill\.js serve/.test(r[2] ?? ''));
