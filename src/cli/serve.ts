@@ -37,6 +37,13 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     publicUrl: config.publicUrl,
     collectLinkExpiryDays: config.collectLinkExpiryDays,
   });
+  let stoppingSince: number | undefined;
+  // While stopping, each answer closes its connection: a client's idle keep-alive connection would otherwise
+  // hold the shutdown for Fastify's keep-alive timeout (72 s) after the requests in flight are answered.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (stoppingSince !== undefined) reply.header('connection', 'close');
+    return payload;
+  });
   let control: Server | undefined;
   let lease: Awaited<ReturnType<typeof startProcessLease>> | undefined;
   try {
@@ -69,7 +76,6 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   const where = database.kind === 'pglite' ? `embedded PGlite database in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
   app.log.info(`Ringbill serving the API with the ${where}; docs at /docs; email to ${ctx.services.mailer.description}`);
 
-  let stoppingSince: number | undefined;
   const stop = async (signal: string) => {
     if (stoppingSince !== undefined) {
       // A second signal stops at once (what was in flight is recovered as after a crash). One Ctrl-C under

@@ -1,6 +1,7 @@
 // Real Ringbill processes for crash and lifecycle tests: servers started as users start them (`ringbill
 // serve`, `npm start`), killed with real signals, and the `ringbill` command run as a child process.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -146,12 +147,18 @@ export function spawnRingbill(env: Record<string, string | undefined>, args: str
   return new Proc(spawn(process.execPath, [BIN, ...args], { env: childEnv(env), cwd: options.cwd ?? REPO, stdio: 'pipe' }));
 }
 
-/** Whether a process with this pid exists (for a child's child, which the test cannot wait on). */
+/** Whether a process with this pid is running (for a child's child, which the test cannot wait on); an exited one not yet reaped by its parent (a zombie) is not. */
 export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    // /proc/PID/stat: "pid (comm) state …"; Z is a zombie, X dead.
+    const state = /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (macOS): the signal check stands
   }
 }

@@ -257,6 +257,13 @@ describe('a billing run killed part-way', () => {
     expect([foreign.status, foreign.body.error_code]).toEqual([404, 404001]);
     const done = await posting;
     expect([done.status, done.body.status, done.body.customersBilled]).toEqual([201, 'completed', 1]);
+    // The command says the same.
+    const cli = await ringbill(s.env, ['bill', '--account', String(s.accountId), '--resume', running.id]);
+    expect({ code: cli.code, stdout: cli.stdout, stderr: cli.stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: billing run ${running.id} is completed: there is nothing to resume\n`,
+    });
   });
 });
 

@@ -167,7 +167,7 @@ describe('npm start', () => {
     });
   }
 
-  async function gone(pid: number, timeoutMs = 30_000): Promise<boolean> {
+  async function gone(pid: number, timeoutMs = 120_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (pidExists(pid) && Date.now() < deadline) await sleep(100);
     return !pidExists(pid);
