@@ -3,7 +3,14 @@
 // database in the same run (the physical limit).
 //
 //   npx tsx bench/ingest.ts [--lines N] [--numbers N] [--prefixes N] [--only pglite|postgres] [--no-reimport]
+//                           [--format ringbill|asterisk|freeswitch|opensips|cgrates|all (comma-separated)]
 //                           [--keep DIR]   (keep the generated files in DIR)
+//
+// --format: the same calls written as that switch writes them (Asterisk's Master.csv with every field
+// quoted, FreeSWITCH mod_cdr_csv's example template, an OpenSIPS acc export, CGRateS's default export),
+// imported with --format and compared with Ringbill's own CSV of the same calls in the same run (the
+// ringbill format always runs first). Numbers are written as switches dial them (00 and the digits), so
+// the number plan works on every line. Goal: within 10% of the ringbill format's speed, memory as flat.
 //
 // The data: an account in Europe/London; customers with features whose phone numbers are the calls'
 // numbers (10,000 by default); a default rate card of 20,000 prefixes (a tenth with peak/off-peak/weekend
@@ -42,8 +49,16 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-reimport': { type: 'boolean' },
     keep: { type: 'string' },
+    format: { type: 'string', default: 'ringbill' },
   },
 });
+const SWITCH_BENCH_FORMATS = ['asterisk', 'freeswitch', 'opensips', 'cgrates'] as const;
+type BenchFormat = 'ringbill' | (typeof SWITCH_BENCH_FORMATS)[number];
+const FORMATS: BenchFormat[] = [
+  'ringbill',
+  ...(args.format === 'all' ? SWITCH_BENCH_FORMATS : (args.format!.split(',').map((f) => f.trim()) as BenchFormat[])).filter((f) => f !== 'ringbill'),
+];
+for (const f of FORMATS) if (f !== 'ringbill' && !(SWITCH_BENCH_FORMATS as readonly string[]).includes(f)) throw new Error(`--format: ${f} is not one of ringbill, ${SWITCH_BENCH_FORMATS.join(', ')}, all`);
 const LINES = Number(args.lines);
 const NUMBERS = Number(args.numbers);
 const PREFIXES = Number(args.prefixes);
@@ -144,8 +159,20 @@ function lineKind(n: number): LineKind {
   return 'good';
 }
 
-/** A well-formed call line for index n. */
-function goodLine(prefixes: CardRate[], n: number): string {
+interface BenchCall {
+  n: number;
+  own: string;
+  other: string;
+  inbound: boolean;
+  status: 'completed' | 'missed' | 'busy' | 'failed';
+  durationS: number;
+  startMs: number;
+  localStart: boolean;
+  carrier: string;
+}
+
+/** The call of line n, whatever the format it is written in. */
+function callAt(prefixes: CardRate[], n: number): BenchCall {
   const h = hash(n, 60);
   const allocated = h % 100 >= 4;
   const own = allocated ? ourNumber(hash(n, 61) % NUMBERS) : `+441140${String(hash(n, 61) % 1000).padStart(6, '0')}`;
@@ -153,14 +180,72 @@ function goodLine(prefixes: CardRate[], n: number): string {
   const other = dialled(prefixes, n);
   const s = hash(n, 63) % 100;
   const status = s < 80 ? 'completed' : s < 90 ? 'missed' : s < 95 ? 'busy' : 'failed';
-  const duration = status === 'completed' ? 1 + (hash(n, 64) % 40) * (hash(n, 65) % 90) : 0;
-  // A switch writes CDRs as calls end: the file runs through the month in order, give or take a call's length.
-  const startMs = OCTOBER_MS + Math.max(0, Math.floor((n / LINES) * MONTH_S) - duration - (hash(n, 66) % 60)) * 1000;
-  const iso = new Date(startMs).toISOString();
-  // Most switches write UTC; some write local time without an offset (the account's timezone applies).
-  const start = hash(n, 67) % 20 === 0 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 19)}Z`;
-  const carrier = CARRIERS[hash(n, 68) % CARRIERS.length];
-  return `cdr-${n},${inbound ? other : own},${inbound ? own : other},${start},${duration},${status},${inbound ? 'inbound' : 'outbound'},${carrier}`;
+  const durationS = status === 'completed' ? 1 + (hash(n, 64) % 40) * (hash(n, 65) % 90) : 0;
+  const startMs = OCTOBER_MS + Math.max(0, Math.floor((n / LINES) * MONTH_S) - durationS - (hash(n, 66) % 60)) * 1000;
+  return { n, own, other, inbound, status, durationS, startMs, localStart: hash(n, 67) % 20 === 0, carrier: CARRIERS[hash(n, 68) % CARRIERS.length]! };
+}
+
+const hex = (n: number, salt: number, length: number) => {
+  let out = '';
+  for (let k = 0; out.length < length; k++) out += hash(n, salt + k).toString(16).padStart(8, '0');
+  return out.slice(0, length);
+};
+/** "2026-10-05 10:00:00" (UTC: the switch formats are imported with timezone UTC). */
+const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+const YESTERDAY = 'yesterday';
+/** As switches dial: 00 then the digits of an international number. */
+const dialledAs = (number: string) => `00${number.slice(1)}`;
+const AST_DISPOSITION = { completed: 'ANSWERED', missed: 'NO ANSWER', busy: 'BUSY', failed: 'FAILED' } as const;
+const FS_CAUSE = { completed: 'NORMAL_CLEARING', missed: 'NO_ANSWER', busy: 'USER_BUSY', failed: 'CALL_REJECTED' } as const;
+const SIP_CODE = { completed: '200', missed: '487', busy: '486', failed: '503' } as const;
+
+function formatCall(format: BenchFormat, c: BenchCall, badStart = false): string {
+  const from = c.inbound ? c.other : c.own;
+  const to = c.inbound ? c.own : c.other;
+  const answered = c.status === 'completed';
+  const answerMs = c.startMs + 3000;
+  const endMs = answerMs + c.durationS * 1000;
+  switch (format) {
+    case 'asterisk': {
+      const uniqueid = `${Math.floor(c.startMs / 1000)}.${c.n}`;
+      const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+      return [
+        q('acme'), q(from.slice(1)), q(dialledAs(to)), q('from-internal'), q(`"Line" <${from.slice(1)}>`), q(`PJSIP/line-${c.n}`), q(`PJSIP/trunk-${c.n}`), q('Dial'), q(`PJSIP/${dialledAs(to)}@trunk,60`),
+        q(badStart ? YESTERDAY : wall(c.startMs)), answered ? q(wall(answerMs)) : '', q(wall(endMs)), String(c.durationS + 3), String(c.durationS), q(AST_DISPOSITION[c.status]), q('DOCUMENTATION'), q(uniqueid), q(''),
+      ].join(',');
+    }
+    case 'freeswitch': {
+      const uuid = `${hex(c.n, 90, 8)}-${hex(c.n, 91, 4)}-4${hex(c.n, 92, 3)}-a${hex(c.n, 93, 3)}-${hex(c.n, 94, 12)}`;
+      const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+      return [q('Line'), q(from), q(to), q('public'), q(badStart ? YESTERDAY : wall(c.startMs)), q(answered ? wall(answerMs) : ''), q(wall(endMs)), q(String(c.durationS + 3)), q(String(c.durationS)), q(FS_CAUSE[c.status]), q(uuid), q(''), q('acme'), q('PCMA'), q('PCMA')].join(',');
+    }
+    case 'opensips':
+      return [c.n, 'INVITE', hex(c.n, 95, 8), hex(c.n, 96, 8), `${hex(c.n, 97, 12)}@10.0.0.5`, SIP_CODE[c.status], answered ? 'OK' : 'Failed', badStart ? YESTERDAY : wall(answered ? answerMs : c.startMs), c.durationS, c.durationS * 1000, 3, wall(c.startMs), from.slice(1), dialledAs(to)].join(',');
+    case 'cgrates': {
+      const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+      return [hex(c.n, 98, 40), '10.0.0.5', '*default', '*voice', `${hex(c.n, 99, 8)}-${c.n}`, '*rated', 'cgrates.org', 'call', from.slice(1), from.slice(1), dialledAs(to), badStart ? YESTERDAY : iso(c.startMs), answered ? iso(answerMs) : '0001-01-01T00:00:00Z', `${c.durationS * 1_000_000_000}`, '0.1'].join(',');
+    }
+    default: {
+      const iso = new Date(c.startMs).toISOString();
+      const start = c.localStart ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 19)}Z`;
+      return `cdr-${c.n},${from},${to},${start},${c.durationS},${c.status},${c.inbound ? 'inbound' : 'outbound'},${c.carrier}`;
+    }
+  }
+}
+
+const FORMAT_HEADER: Record<BenchFormat, string | undefined> = {
+  ringbill: 'call_id,from,to,start_time,duration_s,status,direction,carrier',
+  asterisk: undefined,
+  freeswitch: undefined,
+  opensips: 'id,method,from_tag,to_tag,callid,sip_code,sip_reason,time,duration,ms_duration,setuptime,created,src_user,dst_user',
+  cgrates: undefined,
+};
+const FORMAT_COLUMNS: Record<BenchFormat, number> = { ringbill: 8, asterisk: 18, freeswitch: 15, opensips: 14, cgrates: 15 };
+
+/** A line with one bad field, in the format's own columns: a start time no switch writes. */
+function badFormatLine(format: BenchFormat, prefixes: CardRate[], n: number): string {
+  if (format === 'ringbill') return badLine(n);
+  return formatCall(format, { ...callAt(prefixes, n), status: 'completed' }, true);
 }
 
 /** A line with one bad field (always 8 columns, so the raw COPY into text columns takes it too). */
@@ -192,15 +277,17 @@ interface Expected {
 }
 
 /** Writes the CDR file; returns what an import should find in it. */
-async function writeCdrs(path: string, prefixes: CardRate[], lines: number): Promise<Expected> {
+async function writeCdrs(path: string, prefixes: CardRate[], lines: number, format: BenchFormat = 'ringbill'): Promise<Expected> {
   const out = createWriteStream(path);
   const expected: Expected = { lines, good: 0, bad: 0, duplicates: 0 };
-  let chunk = 'call_id,from,to,start_time,duration_s,status,direction,carrier\n';
+  const header = FORMAT_HEADER[format];
+  let chunk = header === undefined ? '' : `${header}\n`;
+  const goodLine = (_: CardRate[], n: number) => formatCall(format, callAt(prefixes, n));
   for (let n = 0; n < lines; n++) {
     const kind = lineKind(n);
     if (kind === 'bad') {
       expected.bad += 1;
-      chunk += `${badLine(n)}\n`;
+      chunk += `${badFormatLine(format, prefixes, n)}\n`;
       continue;
     }
     if (kind === 'dup') {
@@ -261,6 +348,7 @@ async function withMemory<T>(fn: () => Promise<T>): Promise<[Memory, T]> {
 }
 
 interface Files {
+  format: BenchFormat;
   cdrs: string;
   rates: string;
   wholesale: string;
@@ -301,6 +389,7 @@ async function setUp(ctx: Ctx, files: Files): Promise<number> {
 
 interface Result {
   database: string;
+  format: BenchFormat;
   run: string;
   rows: number;
   importSeconds: number;
@@ -333,24 +422,25 @@ function describeSummary(s: IngestSummary): string {
 
 async function timeImport(ctx: Ctx, database: Database, accountId: number, files: Files, run: string, first: boolean): Promise<Omit<Result, 'copySeconds' | 'copyRows'>> {
   await database.exec('checkpoint');
-  process.stdout.write(`  ${database.kind}: import calls (${run})... `);
-  const [memory, [importSeconds, summary]] = await withMemory(() => seconds(() => importCallsFile(ctx, accountId, files.cdrs)));
+  process.stdout.write(`  ${database.kind}: import calls, ${files.format} (${run})... `);
+  // The switch formats write UTC wall times (no offset): the switch's time zone is UTC.
+  const options = files.format === 'ringbill' ? {} : { format: files.format, timezone: 'UTC' };
+  const [memory, [importSeconds, summary]] = await withMemory(() => seconds(() => importCallsFile(ctx, accountId, files.cdrs, () => {}, options)));
   process.stdout.write(
     `${importSeconds.toFixed(2)} s, ${Math.round(files.expected.lines / importSeconds).toLocaleString('en')} lines/s; RSS ${memory.rssStartMb.toFixed(0)} -> peak ${memory.rssPeakMb.toFixed(0)} MB, JS heap peak ${memory.heapPeakMb.toFixed(0)} MB\n    ${describeSummary(summary)}\n`,
   );
   await check(ctx, accountId, files, summary, first);
-  return { database: database.kind, run, rows: files.expected.lines, importSeconds, memory, summary };
+  return { database: database.kind, format: files.format, run, rows: files.expected.lines, importSeconds, memory, summary };
 }
 
-const RAW_TABLE = `create table raw_cdrs (call_id text, "from" text, "to" text, start_time text, duration_s text, status text, direction text, carrier text)`;
-
 /** The physical limit: COPY of the file as it is into a plain table with its columns. Best of two. */
-async function rawCopy(database: Database, copyFile: () => Promise<void>): Promise<number> {
-  await database.exec(`drop table if exists raw_cdrs; ${RAW_TABLE}`);
+async function rawCopy(database: Database, files: Files, copyFile: (files: Files) => Promise<void>): Promise<number> {
+  const columns = Array.from({ length: FORMAT_COLUMNS[files.format] }, (_, i) => `c${i + 1} text`).join(', ');
+  await database.exec(`drop table if exists raw_cdrs; create table raw_cdrs (${columns})`);
   let best = Infinity;
   for (let i = 0; i < 2; i++) {
     await database.exec('truncate raw_cdrs; checkpoint');
-    const [s] = await seconds(copyFile);
+    const [s] = await seconds(() => copyFile(files));
     best = Math.min(best, s);
   }
   const copied = await sql<{ n: number }>`select count(*)::int as n from raw_cdrs`.execute(database.db);
@@ -359,34 +449,39 @@ async function rawCopy(database: Database, copyFile: () => Promise<void>): Promi
   return best;
 }
 
-async function benchDatabase(database: Database, files: Files, copyFile: () => Promise<void>): Promise<Result[]> {
+async function benchDatabase(database: Database, all: Files[], copyFile: (files: Files) => Promise<void>): Promise<Result[]> {
   const ctx = createCtx(database, () => NOW);
   await migrate(database);
   process.stdout.write(`  ${database.kind}: setting up the account, two ${PREFIXES}-prefix rate cards, ${NUMBERS} numbers... `);
-  const [setupSeconds, accountId] = await seconds(() => setUp(ctx, files));
+  const [setupSeconds, accountId] = await seconds(() => setUp(ctx, all[0]!));
   process.stdout.write(`${setupSeconds.toFixed(1)} s\n`);
-  process.stdout.write(`  ${database.kind}: raw COPY of the file... `);
-  const copySeconds = await rawCopy(database, copyFile);
-  process.stdout.write(`${copySeconds.toFixed(2)} s, ${Math.round(files.expected.lines / copySeconds).toLocaleString('en')} rows/s\n`);
   const results: Result[] = [];
-  const first = await timeImport(ctx, database, accountId, files, 'new calls', true);
-  results.push({ ...first, copySeconds, copyRows: files.expected.lines });
-  if (REIMPORT) {
-    const again = await timeImport(ctx, database, accountId, files, 're-import: all already stored', false);
-    results.push({ ...again, copySeconds, copyRows: files.expected.lines });
+  for (const files of all) {
+    // Each format's calls into the same empty tables.
+    await database.exec('truncate calls, call_transactions, rejected_rows');
+    await database.exec('vacuum analyze calls');
+    process.stdout.write(`  ${database.kind}: raw COPY of the ${files.format} file... `);
+    const copySeconds = await rawCopy(database, files, copyFile);
+    process.stdout.write(`${copySeconds.toFixed(2)} s, ${Math.round(files.expected.lines / copySeconds).toLocaleString('en')} rows/s\n`);
+    const first = await timeImport(ctx, database, accountId, files, 'new calls', true);
+    results.push({ ...first, copySeconds, copyRows: files.expected.lines });
+    if (REIMPORT) {
+      const again = await timeImport(ctx, database, accountId, files, 're-import: all already stored', false);
+      results.push({ ...again, copySeconds, copyRows: files.expected.lines });
+    }
   }
   return results;
 }
 
-async function benchPglite(files: Files): Promise<Result[]> {
+async function benchPglite(all: Files[]): Promise<Result[]> {
   const dir = await mkdtemp(join(tmpdir(), 'ringbill-bench-'));
   const database = await openPglite({ dataDir: join(dir, 'pgdata') });
   try {
     // PGlite copies from a blob in memory: the file goes in pieces of about 32 MB, cut at line ends.
-    const copyFile = async () => {
+    const copyFile = async (files: Files) => {
       const pglite = database.pglite!;
       let pending = '';
-      let header = true;
+      let header = FORMAT_HEADER[files.format] !== undefined;
       const send = async (text: string) => {
         await pglite.query(`copy raw_cdrs from '/dev/blob' (format csv${header ? ', header' : ''})`, [], { blob: new Blob([text]) });
         header = false;
@@ -401,14 +496,14 @@ async function benchPglite(files: Files): Promise<Result[]> {
       }
       if (pending.length > 0) await send(pending);
     };
-    return await benchDatabase(database, files, copyFile);
+    return await benchDatabase(database, all, copyFile);
   } finally {
     await database.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function benchPostgres(files: Files): Promise<Result[]> {
+async function benchPostgres(all: Files[]): Promise<Result[]> {
   const name = `ringbill_bench_${Date.now()}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -417,15 +512,16 @@ async function benchPostgres(files: Files): Promise<Result[]> {
   url.pathname = `/${name}`;
   const database = await openPostgres({ connectionString: url.toString() });
   try {
-    const copyFile = async () => {
+    const copyFile = async (files: Files) => {
       const client = await database.pool!.connect();
       try {
-        await pipeline(createReadStream(files.cdrs, { highWaterMark: 1 << 16 }), client.query(copyFrom(`copy raw_cdrs from stdin (format csv, header)`)));
+        const header = FORMAT_HEADER[files.format] !== undefined ? ', header' : '';
+        await pipeline(createReadStream(files.cdrs, { highWaterMark: 1 << 16 }), client.query(copyFrom(`copy raw_cdrs from stdin (format csv${header})`)));
       } finally {
         client.release();
       }
     };
-    return await benchDatabase(database, files, copyFile);
+    return await benchDatabase(database, all, copyFile);
   } finally {
     await database.close();
     await admin.query(`drop database if exists ${name} with (force)`);
@@ -436,33 +532,38 @@ async function benchPostgres(files: Files): Promise<Result[]> {
 const dir = args.keep ?? (await mkdtemp(join(tmpdir(), 'ringbill-ingest-')));
 await mkdir(dir, { recursive: true });
 try {
-  console.log(`Ingest benchmark: ${LINES.toLocaleString('en')} CDR lines, ${PREFIXES.toLocaleString('en')}-prefix rate cards, ${NUMBERS.toLocaleString('en')} numbers on features`);
+  console.log(`Ingest benchmark: ${LINES.toLocaleString('en')} CDR lines, ${PREFIXES.toLocaleString('en')}-prefix rate cards, ${NUMBERS.toLocaleString('en')} numbers on features; formats ${FORMATS.join(', ')}`);
   const prefixes = makePrefixes(PREFIXES);
-  const files: Files = { cdrs: join(dir, 'cdrs.csv'), rates: join(dir, 'rates.csv'), wholesale: join(dir, 'wholesale.csv'), expected: { lines: 0, good: 0, bad: 0, duplicates: 0 }, bytes: 0 };
-  await writeFile(files.rates, rateCardCsv(prefixes, 1));
-  await writeFile(files.wholesale, rateCardCsv(prefixes, 0.8));
-  const [genSeconds, expected] = await seconds(() => writeCdrs(files.cdrs, prefixes, LINES));
-  files.expected = expected;
-  files.bytes = (await stat(files.cdrs)).size;
-  console.log(
-    `  generated ${files.cdrs}: ${(files.bytes / 1e6).toFixed(0)} MB in ${genSeconds.toFixed(1)} s; ${expected.good} new calls, ${expected.duplicates} duplicates, ${expected.bad} bad lines`,
-  );
+  const rates = join(dir, 'rates.csv');
+  const wholesale = join(dir, 'wholesale.csv');
+  await writeFile(rates, rateCardCsv(prefixes, 1));
+  await writeFile(wholesale, rateCardCsv(prefixes, 0.8));
+  const all: Files[] = [];
+  for (const format of FORMATS) {
+    const cdrs = join(dir, `cdrs-${format}.csv`);
+    const [genSeconds, expected] = await seconds(() => writeCdrs(cdrs, prefixes, LINES, format));
+    const bytes = (await stat(cdrs)).size;
+    all.push({ format, cdrs, rates, wholesale, expected, bytes });
+    console.log(`  generated ${cdrs}: ${(bytes / 1e6).toFixed(0)} MB in ${genSeconds.toFixed(1)} s; ${expected.good} new calls, ${expected.duplicates} duplicates, ${expected.bad} bad lines`);
+  }
 
   const results: Result[] = [];
-  if (args.only === undefined || args.only === 'pglite') results.push(...(await benchPglite(files)));
-  if (args.only === undefined || args.only === 'postgres') results.push(...(await benchPostgres(files)));
+  if (args.only === undefined || args.only === 'pglite') results.push(...(await benchPglite(all)));
+  if (args.only === undefined || args.only === 'postgres') results.push(...(await benchPostgres(all)));
 
   console.log('');
-  console.log('| database | import | rows | seconds | calls/s | raw COPY rows/s | ratio to raw COPY | peak RSS (start) | peak JS heap |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| database | format | import | rows | seconds | calls/s | vs ringbill format | raw COPY rows/s | ratio to raw COPY | peak RSS (start) | peak JS heap |');
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
     const perSecond = r.rows / r.importSeconds;
     const copyPerSecond = r.copyRows / r.copySeconds;
+    const reference = results.find((x) => x.database === r.database && x.run === r.run && x.format === 'ringbill');
+    const versus = reference ? `${((r.importSeconds / reference.importSeconds - 1) * 100).toFixed(1)}% time` : '';
     console.log(
-      `| ${r.database} | ${r.run} | ${r.rows.toLocaleString('en')} | ${r.importSeconds.toFixed(2)} | ${Math.round(perSecond).toLocaleString('en')} | ${Math.round(copyPerSecond).toLocaleString('en')} | ${(r.importSeconds / r.copySeconds).toFixed(2)}x | ${r.memory.rssPeakMb.toFixed(0)} MB (${r.memory.rssStartMb.toFixed(0)}) | ${r.memory.heapPeakMb.toFixed(0)} MB |`,
+      `| ${r.database} | ${r.format} | ${r.run} | ${r.rows.toLocaleString('en')} | ${r.importSeconds.toFixed(2)} | ${Math.round(perSecond).toLocaleString('en')} | ${r.format === 'ringbill' ? '(reference)' : versus} | ${Math.round(copyPerSecond).toLocaleString('en')} | ${(r.importSeconds / r.copySeconds).toFixed(2)}x | ${r.memory.rssPeakMb.toFixed(0)} MB (${r.memory.rssStartMb.toFixed(0)}) | ${r.memory.heapPeakMb.toFixed(0)} MB |`,
     );
   }
-  console.log('\nGoals: at least 100,000 calls/s on PostgreSQL, within 2.5x of the raw COPY; memory flat however long the file.');
+  console.log('\nGoals: at least 100,000 calls/s on PostgreSQL, within 2.5x of the raw COPY; memory flat however long the file; each switch format within 10% of the ringbill format\'s time.');
 } finally {
   if (!args.keep) await rm(dir, { recursive: true, force: true });
 }

@@ -24,10 +24,19 @@ export interface Config {
   publicUrl: string | undefined;
   /** Where email goes (SMTP_URL, e.g. smtp://user:pass@smtp.example.com:587); unset: .eml files in the data folder. */
   smtpUrl: string | undefined;
-  /** An HTTP SMS gateway (SMS_URL, SMS_FROM, SMS_USERNAME, SMS_PASSWORD, SMS_TOKEN); unset: SMS are recorded only. */
+  /**
+   * An HTTP SMS gateway (SMS_URL, SMS_FROM, SMS_USERNAME, SMS_PASSWORD, SMS_TOKEN); unset: SMS are recorded only.
+   * The operator's own setting, not a tenant's: it may name a gateway on this machine or a private network
+   * (a local Kannel or smsd is common), so the webhook address rules do not apply to it.
+   */
   sms: HttpSmsOptions | undefined;
   /** Days a payment link works when a request does not say (COLLECT_LINK_EXPIRY_DAYS, default 30, 1 to 366). */
   collectLinkExpiryDays: number;
+  /**
+   * Webhooks may go to loopback, private (RFC 1918), carrier-grade NAT and IPv6 unique local addresses
+   * (WEBHOOK_ALLOW_PRIVATE_NETWORKS=true, for an on-premises install); default false: public addresses only.
+   */
+  webhookAllowPrivateNetworks: boolean;
   /**
    * Seconds a process's lease lasts without a heartbeat (PROCESS_LEASE_SECONDS, default 30, 2 to 3600): after
    * that, on PostgreSQL, its Idempotency-Key claims may be taken over and its billing runs are interrupted.
@@ -91,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!point || !/^\d+$/.test(ms ?? '')) throw new ConfigError(`RINGBILL_TEST_HOLD must be point:milliseconds[,…], not "${env.RINGBILL_TEST_HOLD}"`);
     testHolds[point] = Number(ms);
   }
+  const webhookAllowPrivateNetworks = booleanSetting(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false);
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -112,5 +122,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     collectLinkExpiryDays,
     processLeaseSeconds,
     testHolds,
+    webhookAllowPrivateNetworks,
   };
+}
+
+/** true/false (or 1/0), any case; unset or empty: the default. */
+function booleanSetting(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be true or false, not "${env[name]}"`);
 }

@@ -7,6 +7,7 @@ import type { DB } from './db/schema.ts';
 import { createMailer, type Mailer } from './delivery/mailer.ts';
 import type { PaymentGateway } from './payments/gateway.ts';
 import type { Liveness } from './processes/repo.ts';
+import type { OutboundPolicy } from './shared/outbound-http.ts';
 import type { SmsProvider } from './sms/provider.ts';
 
 /** What side effects go through: mail, and the outbox's "deliver this job now". */
@@ -18,6 +19,11 @@ export interface Services {
   sms?: SmsProvider;
   /** The card payment gateway (default: the built-in test gateway, src/payments/gateway.ts). */
   gateway?: PaymentGateway;
+  /**
+   * Where requests to URLs a tenant gives (webhooks) may go (WEBHOOK_ALLOW_PRIVATE_NETWORKS); default: public
+   * addresses only. Replace the object to change it (a dispatcher is kept per policy object).
+   */
+  outbound?: OutboundPolicy;
 }
 
 /** What every use case gets: the database, a clock (tests may fix the time) and the services. */

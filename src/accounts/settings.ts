@@ -5,6 +5,7 @@ import { invalid } from '../shared/errors.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../shared/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
+import { checkCountry, checkExtensionMaxDigits, DEFAULT_EXTENSION_MAX_DIGITS, checkInternationalPrefixes, checkTechPrefixes } from '../calls/formats/number-plan.ts';
 
 /** Modules an account can switch on. */
 export const ACCOUNT_MODULES = ['xero'] as const;
@@ -49,6 +50,13 @@ export interface AccountSettingsInput {
   lowUsageMinimum?: string | number | null;
   /** A fee on each invoice of a customer billed by post. */
   manualBillingFee?: string | number | null;
+  /** How the account's switch writes its records (see calls/formats/number-plan.ts); null restores the default. */
+  cdrTimezone?: string | null;
+  cdrCountry?: string | null;
+  cdrInternationalPrefixes?: string[] | null;
+  cdrTechPrefixes?: string[] | null;
+  cdrExtensionMaxDigits?: number | null;
+  cdrInternalCalls?: 'refuse' | 'store' | null;
 }
 
 /** The fee settings, with their columns: amounts in the account's currency. */
@@ -149,8 +157,35 @@ export function validateAccountSettings(input: AccountSettingsInput): AccountCol
       out.interest_rate = money(text).isZero() ? null : formatDecimal(text);
     }
   }
+  Object.assign(out, switchRecordColumns(input));
   if (out.peak_start !== undefined && out.peak_end !== undefined && out.peak_start >= out.peak_end) {
     throw invalid('peakEnd', 'must be after peakStart');
+  }
+  return out;
+}
+
+/** The switch record settings given, as columns (null: back to the default). */
+function switchRecordColumns(input: AccountSettingsInput): AccountColumns {
+  const out: AccountColumns = {};
+  if (input.cdrTimezone !== undefined) {
+    if (input.cdrTimezone === null || input.cdrTimezone.trim() === '') out.cdr_timezone = null;
+    else if (!isValidTimeZone(input.cdrTimezone)) throw invalid('cdrTimezone', `"${input.cdrTimezone}" is not an IANA timezone (e.g. Europe/London)`);
+    else {
+      const canonical = canonicalTimeZone(input.cdrTimezone);
+      out.cdr_timezone = canonical.toLowerCase() === input.cdrTimezone.toLowerCase() ? canonical : input.cdrTimezone;
+    }
+  }
+  if (input.cdrCountry !== undefined) out.cdr_country = input.cdrCountry === null || input.cdrCountry.trim() === '' ? null : checkCountry(input.cdrCountry, 'cdrCountry');
+  if (input.cdrInternationalPrefixes !== undefined) {
+    out.cdr_international_prefixes = input.cdrInternationalPrefixes === null ? null : checkInternationalPrefixes(input.cdrInternationalPrefixes, 'cdrInternationalPrefixes');
+  }
+  if (input.cdrTechPrefixes !== undefined) out.cdr_tech_prefixes = input.cdrTechPrefixes === null ? [] : checkTechPrefixes(input.cdrTechPrefixes, 'cdrTechPrefixes');
+  if (input.cdrExtensionMaxDigits !== undefined) {
+    out.cdr_extension_max_digits = input.cdrExtensionMaxDigits === null ? DEFAULT_EXTENSION_MAX_DIGITS : checkExtensionMaxDigits(input.cdrExtensionMaxDigits, 'cdrExtensionMaxDigits');
+  }
+  if (input.cdrInternalCalls !== undefined) {
+    if (input.cdrInternalCalls !== null && input.cdrInternalCalls !== 'refuse' && input.cdrInternalCalls !== 'store') throw invalid('cdrInternalCalls', 'must be refuse or store');
+    out.cdr_internal_calls = input.cdrInternalCalls ?? 'refuse';
   }
   return out;
 }

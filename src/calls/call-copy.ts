@@ -18,7 +18,8 @@ import type { CallInput } from './call-input.ts';
 import type { CallInsertRow } from './repo.ts';
 
 /** What the row records of the call's rating. */
-export function ratingStatusOf(feature: FeatureWindow | undefined, rating: Rating | undefined): RatingStatus {
+export function ratingStatusOf(feature: FeatureWindow | undefined, rating: Rating | undefined, internal = false): RatingStatus {
+  if (internal) return 'internal';
   return feature === undefined || rating === undefined ? 'unallocated' : rating.status;
 }
 
@@ -31,7 +32,7 @@ export function callInsertRow(
   rating: Rating | undefined,
   ratedAt: string,
 ): CallInsertRow {
-  const status = ratingStatusOf(feature, rating);
+  const status = ratingStatusOf(feature, rating, call.internal);
   const rated = rating?.status === 'rated' ? rating : undefined;
   return [
     accountId,
@@ -273,7 +274,7 @@ export function writeCallRow(
   rating: Rating | undefined,
   ratedAt: string,
 ): void {
-  const status = ratingStatusOf(feature, rating);
+  const status = ratingStatusOf(feature, rating, call.internal);
   const rated = rating?.status === 'rated' ? rating : undefined;
   w.int(accountId);
   w.tab();
@@ -281,9 +282,16 @@ export function writeCallRow(
   w.tab();
   w.uuid();
   w.tab();
-  w.plain(call.fromNumber);
-  w.tab();
-  w.plain(call.toNumber);
+  // An internal call's parties are the switch's text (a SIP user name may hold a backslash).
+  if (call.internal) {
+    w.text(call.fromNumber);
+    w.tab();
+    w.text(call.toNumber);
+  } else {
+    w.plain(call.fromNumber);
+    w.tab();
+    w.plain(call.toNumber);
+  }
   w.tab();
   w.instant(call.startMs);
   w.tab();

@@ -10,7 +10,19 @@ export const OPTIONAL_CALL_FIELDS = ['direction', 'carrier', 'recording_url', 't
 export const CALL_FIELDS = [...REQUIRED_CALL_FIELDS, ...OPTIONAL_CALL_FIELDS] as const;
 export type CallField = (typeof CALL_FIELDS)[number];
 
-export type RawCall = Partial<Record<CallField, string | number | null | undefined>>;
+export type RawCall = Partial<Record<CallField, string | number | null | undefined>> & SwitchCallExtras;
+
+/**
+ * What a switch format's reader adds to a record (never read from a file's columns or an API body):
+ * `internal`, why the call is not one to bill (its parties are extensions, special extensions, SIP user
+ * names), stored unrated when the account keeps internal calls; `autoDirection`, the switch did not say
+ * which way the call went (outbound when the caller is one of the account's numbers, else inbound when
+ * the number called is).
+ */
+export interface SwitchCallExtras {
+  internal?: string | undefined;
+  autoDirection?: boolean | undefined;
+}
 
 export interface CallInput {
   sourceCallId: string;
@@ -25,6 +37,10 @@ export interface CallInput {
   transcriptionUrl: string | null;
   confidenceScore: string | null;
   voiceAgentId: string | null;
+  /** Not a call to bill (see SwitchCallExtras): stored as it is, never allocated or rated. */
+  internal: boolean;
+  /** The direction is to be found from the account's numbers (see SwitchCallExtras). */
+  autoDirection: boolean;
 }
 
 /** The number stored for a caller who withheld theirs. */
@@ -156,9 +172,11 @@ export function parseCall(raw: RawCall, clock: LocalClock): CallInput {
   const direction = directionText === '' ? 'outbound' : DIRECTION_WORDS[directionText];
   if (!direction) throw new Error(`direction: "${text(raw.direction)}" must be inbound or outbound`);
 
-  // The caller may withhold their number; the number called is always known.
-  const fromNumber = phone('from', text(raw.from), true);
-  const toNumber = phone('to', text(raw.to), false);
+  // The caller may withhold their number; the number called is always known. An internal call's parties
+  // are what the switch wrote (an extension, "s", a SIP user name).
+  const internal = raw.internal !== undefined && raw.internal !== '';
+  const fromNumber = internal ? party('from', text(raw.from)) : phone('from', text(raw.from), true);
+  const toNumber = internal ? party('to', text(raw.to)) : phone('to', text(raw.to), false);
 
   const startText = text(raw.start_time);
   if (startText === '') throw new Error('start_time: is required');
@@ -189,5 +207,15 @@ export function parseCall(raw: RawCall, clock: LocalClock): CallInput {
     transcriptionUrl: optionalUrl('transcription_url', text(raw.transcription_url)),
     confidenceScore,
     voiceAgentId: optionalText('voice_agent_id', text(raw.voice_agent_id), 200),
+    internal,
+    autoDirection: raw.autoDirection === true,
   };
+}
+
+/** A party of an internal call, as written: any text without control characters, at most 100 characters. */
+function party(field: 'from' | 'to', value: string): string {
+  if (value.length > 100) throw new Error(`${field}: at most 100 characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new Error(`${field}: contains a control character`);
+  return value;
 }

@@ -9,6 +9,7 @@ import type { AccountRow, RatingStatus } from '../db/schema.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
 import { fromMicros } from '../rating/micros.ts';
+import { LocalClock } from '../rating/bands.ts';
 import { rateCall, type RateTable, type RatingContext } from '../rating/rate-call.ts';
 import { hasRejections, insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
@@ -55,6 +56,8 @@ export interface IngestSummary {
   unratedReasons: Record<string, number>;
   /** Calls on numbers no feature has: priced when a feature gets the number. */
   unallocated: number;
+  /** Calls between extensions (from a switch's records, when the account keeps them): stored, never rated. */
+  internal: number;
   /** Sum of the charges of the calls stored, to the micro-unit. */
   chargeTotal: string;
   rejections: { line: number; reason: string }[];
@@ -101,6 +104,8 @@ export class CallIngester {
     private readonly tables: RateTables,
     private readonly defaultRateCardId: number | null,
     private readonly rating: RatingContext,
+    /** The clock local times without an offset are read on (the account's, or the switch's). */
+    private readonly parseClock: LocalClock,
     source: string,
   ) {
     this.summary = {
@@ -114,17 +119,21 @@ export class CallIngester {
       unrated: 0,
       unratedReasons: {},
       unallocated: 0,
+      internal: 0,
       chargeTotal: '0.000000',
       rejections: [],
     };
   }
 
-  static async open(ctx: Ctx, accountId: number, source: string): Promise<CallIngester> {
+  /** `options.timeZone`: the zone of times written without an offset (default the account's). */
+  static async open(ctx: Ctx, accountId: number, source: string, options: { timeZone?: string | undefined } = {}): Promise<CallIngester> {
     const account = await findAccount(ctx.db, accountId);
     if (!account) throw notFound('Account', accountId);
     const features = new FeatureIndex(await featureWindows(ctx.db, accountId));
     const defaultCard = await findDefaultRateCard(ctx.db, accountId);
-    const ingester = new CallIngester(ctx, account, features, new RateTables(ctx.db, accountId), defaultCard?.id ?? null, ratingContextFor(account), source);
+    const rating = ratingContextFor(account);
+    const parseClock = options.timeZone === undefined || options.timeZone === account.timezone ? rating.clock : new LocalClock(options.timeZone);
+    const ingester = new CallIngester(ctx, account, features, new RateTables(ctx.db, accountId), defaultCard?.id ?? null, rating, parseClock, source);
     // A file seen before (sent again) has its refused lines checked against those kept; a new one need not.
     ingester.sourceSeen = await hasRejections(ctx.db, accountId, 'calls', source);
     return ingester;
@@ -139,7 +148,7 @@ export class CallIngester {
     this.summary.received += 1;
     let call: CallInput;
     try {
-      call = parseCall(record, this.rating.clock);
+      call = parseCall(record, this.parseClock);
     } catch (error) {
       this.reject(line, raw(), (error as Error).message);
       return undefined;
@@ -149,8 +158,14 @@ export class CallIngester {
       return undefined;
     }
     this.batchIds.add(call.sourceCallId);
+    if (call.internal) return this.push(call, line, undefined, undefined);
     const localDate = this.rating.clock.localDate(call.startMs);
-    const feature = this.features.find(ownNumber(call), localDate);
+    let feature = this.features.find(ownNumber(call), localDate);
+    if (feature === undefined && call.autoDirection) {
+      // The switch did not say which way the call went: it is inbound when the number called is ours.
+      feature = this.features.find(call.toNumber, localDate);
+      if (feature !== undefined) call.direction = 'inbound';
+    }
     const rateCardId = feature ? (feature.rateCardId ?? this.defaultRateCardId) : null;
     if (rateCardId !== null && !this.loadedTables.has(rateCardId)) {
       return this.tables.get(rateCardId).then((table) => {
@@ -166,7 +181,7 @@ export class CallIngester {
     const rating = feature ? rateCall(call, table, this.rating) : undefined;
     const start = this.copy.length;
     writeCallRow(this.copy, this.account.id, call, feature, rating, this.batchNow);
-    const status = ratingStatusOf(feature, rating);
+    const status = ratingStatusOf(feature, rating, call.internal);
     this.batch.push({
       line,
       sourceCallId: call.sourceCallId,
@@ -298,6 +313,9 @@ export class CallIngester {
         break;
       case 'unallocated':
         this.summary.unallocated += 1;
+        break;
+      case 'internal':
+        this.summary.internal += 1;
         break;
       case 'unrated':
         this.summary.unrated += 1;

@@ -270,6 +270,8 @@ export async function pageCallIds(
   if (filter.from !== undefined) q = q.where('start_time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('start_time', '<', filter.to);
   if (filter.onlyWaiting) q = q.where('rating_status', 'in', ['unrated', 'unallocated']);
+  // Internal calls (extension to extension) are never priced.
+  else q = q.where('rating_status', '<>', 'internal');
   if (filter.customerId !== undefined) q = q.where('customer_id', '=', filter.customerId);
   if (filter.number !== undefined) {
     const numbers = phoneSpellings(filter.number);

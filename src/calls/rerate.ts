@@ -133,7 +133,7 @@ async function reratePage(
   const unsent = new Map((await findUnsentInvoices(trx, accountId, customerIds)).map((i) => [i.id, i]));
 
   const updates: CallUpdate[] = [];
-  const counts = { rated: 0, free: 0, unrated: 0, unallocated: 0 };
+  const counts = { rated: 0, free: 0, unrated: 0, unallocated: 0, internal: 0 };
   const deltas = new Map<string, { customerId: number; featureId: number | null; destination: string; micros: number; calls: number }>();
   const touchedUnsent = new Set<number>();
   for (const call of calls) {

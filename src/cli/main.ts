@@ -108,7 +108,15 @@ async function main(): Promise<number> {
         if (!ctx) {
           const migrating = argv[0] === 'migrate';
           database = await openConfiguredDatabase(config, { migrate: !migrating, holder: { role: 'command', command: commandName } });
-          ctx = createCtx(database, undefined, { mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }) }, { leaseSeconds: config.processLeaseSeconds });
+          ctx = createCtx(
+            database,
+            undefined,
+            {
+              mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
+              outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
+            },
+            { leaseSeconds: config.processLeaseSeconds },
+          );
           // `migrate` runs before the processes table may exist; every other command holds a lease.
           if (!migrating) {
             lease = await startProcessLease(ctx, { role: 'command', description: commandName, leaseSeconds: config.processLeaseSeconds, onRecovered: describeRecovered });

@@ -16,6 +16,8 @@ import type { CliIO } from './io.ts';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { importCallsFile } from '../calls/import-file.ts';
+import type { CallImportSummary } from '../calls/import-calls.ts';
+import { CALL_FILE_FORMATS } from '../calls/formats/record.ts';
 import type { IngestSummary } from '../calls/ingest.ts';
 import { rerateCalls } from '../calls/rerate.ts';
 import { importRates } from '../rate-cards/import-rates.ts';
@@ -204,25 +206,63 @@ export function buildProgram(env: CliEnv): Command {
     });
   imports
     .command('calls')
-    .description('Load call records from CSV (call_id,from,to,start_time,duration_s,status[,direction,carrier,recording_url,transcription_url,confidence_score,voice_agent_id]), rating each; calls already loaded are skipped')
-    .argument('<file>', 'the CSV file')
+    .description(
+      "Load call records, rating each; calls already loaded are skipped. Ringbill's CSV (call_id,from,to,start_time,duration_s,status[,direction,carrier,recording_url,transcription_url,confidence_score,voice_agent_id]) by default, or a switch's own records with --format",
+    )
+    .argument('<file>', 'the file (CSV, or JSON for FreeSWITCH mod_json_cdr and Asterisk/CGRateS JSON)')
     .requiredOption('--account <id>', 'account id', positiveInt('account'))
+    .addOption(new Option('--format <format>', "the file's format (auto: detect it and say which)").choices([...CALL_FILE_FORMATS]).default('ringbill'))
+    .option('--timezone <iana>', "the switch's time zone, for local times without an offset (default: the account's cdrTimezone, else its timezone)")
+    .option('--country <cc>', "the country whose national numbers the switch writes, e.g. GB (default: the account's cdrCountry)")
+    .option('--international-prefixes <list>', 'prefixes meaning an international number follows, comma-separated, e.g. 00,011 (default: the account\'s, else 00)')
+    .option('--tech-prefixes <list>', "routing prefixes to strip from numbers, comma-separated (default: the account's)")
+    .option('--extension-digits <n>', "digits-only numbers this short are internal extensions (default: the account's, else 4)")
+    .addOption(new Option('--internal-calls <what>', 'records that are not calls to bill: refuse them, or store them as internal calls').choices(['refuse', 'store']))
     .option('--json', 'print the summary as JSON')
-    .action(async (file: string, options: { account: number; json?: boolean }) => {
-      const ctx = await env.ctx();
-      let started = false;
-      const summary = await importCallsFile(ctx, options.account, file, (p) => {
-        if (!started) {
-          io.progress({ kind: 'start', total: Math.max(p.bytesTotal, 1), value: 0, label: 'Importing' });
-          started = true;
-        }
-        io.progress({ kind: 'update', value: p.bytesRead });
-      }).finally(() => {
-        if (started) io.progress({ kind: 'stop' });
-      });
-      if (options.json) return printJson(io, summary);
-      for (const line of describeIngest(summary)) io.out(line);
-    });
+    .action(
+      async (
+        file: string,
+        options: {
+          account: number;
+          format: string;
+          timezone?: string;
+          country?: string;
+          internationalPrefixes?: string;
+          techPrefixes?: string;
+          extensionDigits?: string;
+          internalCalls?: string;
+          json?: boolean;
+        },
+      ) => {
+        const ctx = await env.ctx();
+        let started = false;
+        const summary = await importCallsFile(
+          ctx,
+          options.account,
+          file,
+          (p) => {
+            if (!started) {
+              io.progress({ kind: 'start', total: Math.max(p.bytesTotal, 1), value: 0, label: 'Importing' });
+              started = true;
+            }
+            io.progress({ kind: 'update', value: p.bytesRead });
+          },
+          {
+            format: options.format,
+            timezone: options.timezone,
+            country: options.country,
+            internationalPrefixes: options.internationalPrefixes,
+            techPrefixes: options.techPrefixes,
+            extensionMaxDigits: options.extensionDigits,
+            internalCalls: options.internalCalls,
+          },
+        ).finally(() => {
+          if (started) io.progress({ kind: 'stop' });
+        });
+        if (options.json) return printJson(io, summary);
+        for (const line of describeIngest(summary)) io.out(line);
+      },
+    );
 
   program
     .command('rerate')
@@ -246,14 +286,17 @@ export function buildProgram(env: CliEnv): Command {
 }
 
 /** The end-of-import summary, for people. */
-export function describeIngest(s: IngestSummary): string[] {
+export function describeIngest(s: IngestSummary & Partial<Pick<CallImportSummary, 'format' | 'formatDetail' | 'formatDetected' | 'combined'>>): string[] {
   const reasons = Object.entries(s.unratedReasons)
     .map(([reason, n]) => `${n} ${reason.replace(/_/g, ' ')}`)
     .join(', ');
-  const lines = [
-    `Read ${s.received} call record(s) from ${s.source}: ${s.inserted} new, ${s.duplicates} already loaded, ${s.rejected} refused.`,
-    `Rated ${s.rated} (charges ${s.chargeTotal}), ${s.free} free (not completed), ${s.unrated} could not be priced${reasons ? ` (${reasons})` : ''}, ${s.unallocated} on numbers no feature has.`,
-  ];
+  const lines: string[] = [];
+  if (s.format !== undefined && s.format !== 'ringbill') lines.push(`${s.formatDetected ? 'Detected' : 'Format'}: ${s.formatDetail}.`);
+  else if (s.formatDetected) lines.push(`Detected: ${s.formatDetail}.`);
+  lines.push(
+    `Read ${s.received} call record(s) from ${s.source}: ${s.inserted} new, ${s.duplicates} already loaded, ${s.rejected} refused${s.combined ? ` (and ${s.combined} line(s) joined to their call's first line)` : ''}.`,
+    `Rated ${s.rated} (charges ${s.chargeTotal}), ${s.free} free (not completed), ${s.unrated} could not be priced${reasons ? ` (${reasons})` : ''}, ${s.unallocated} on numbers no feature has${s.internal ? `, ${s.internal} internal (not rated)` : ''}.`,
+  );
   for (const r of s.rejections.slice(0, 20)) lines.push(`  line ${r.line}: ${r.reason}`);
   if (s.rejected > 20) lines.push(`  … ${s.rejected - 20} more refused: GET /backend/api/v1/calls/rejected`);
   return lines;

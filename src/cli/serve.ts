@@ -25,6 +25,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     {
       mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
       ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
+      outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
     },
     { leaseSeconds: config.processLeaseSeconds },
   );

@@ -11,7 +11,9 @@ import * as m0006 from './migrations/0006_webhooks.ts';
 import * as m0007 from './migrations/0007_collections.ts';
 import * as m0008 from './migrations/0008_payment_interest.ts';
 import * as m0009 from './migrations/0009_rejected_rows_once.ts';
+import * as m0011 from './migrations/0011_forget_stored_webhook_secrets.ts';
 import * as m0013 from './migrations/0013_process_leases.ts';
+import * as m0015 from './migrations/0015_switch_cdrs.ts';
 
 interface Migration {
   version: number;
@@ -29,7 +31,9 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'collections', up: m0007.up },
   { version: 8, name: 'payment_interest', up: m0008.up },
   { version: 9, name: 'rejected_rows_once', up: m0009.up },
+  { version: 11, name: 'forget_stored_webhook_secrets', up: m0011.up },
   { version: 13, name: 'process_leases', up: m0013.up },
+  { version: 15, name: 'switch_cdrs', up: m0015.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

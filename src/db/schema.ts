@@ -46,6 +46,13 @@ export interface AccountsTable {
   manual_billing_fee: Numeric | null;
   /** The call feed's style (migration 0005): rollup (signals in call rows), legacy (a row per signal and sale). */
   feed_style: Generated<'rollup' | 'legacy'>;
+  /** How the account's switch writes its records (migration 0015; see calls/formats/number-plan.ts). */
+  cdr_timezone: string | null;
+  cdr_country: string | null;
+  cdr_international_prefixes: string[] | null;
+  cdr_tech_prefixes: Generated<string[]>;
+  cdr_extension_max_digits: Generated<number>;
+  cdr_internal_calls: Generated<'refuse' | 'store'>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -287,7 +294,8 @@ export interface RatesTable {
 }
 
 export type CallStatus = 'completed' | 'missed' | 'busy' | 'failed';
-export type RatingStatus = 'rated' | 'free' | 'unrated' | 'unallocated';
+/** internal: a call between extensions (or to a special extension) kept, never rated (migration 0015). */
+export type RatingStatus = 'rated' | 'free' | 'unrated' | 'unallocated' | 'internal';
 
 export interface CallsTable {
   account_id: number;

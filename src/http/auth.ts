@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, type Principal } from '../api-keys/authenticate.ts';
 import type { Ctx } from '../context.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -10,6 +10,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The lowest API key level allowed to call the route (default 1). */
     level?: number;
+    /**
+     * The route also takes the key as the password of HTTP Basic authentication (the user name is not
+     * read): what a switch can send (FreeSWITCH mod_json_cdr's cred, curl's --user).
+     */
+    basicAuth?: boolean;
   }
 }
 
@@ -19,6 +24,18 @@ export function bearerKey(request: FastifyRequest): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
+}
+
+/** The password of `Authorization: Basic base64(user:password)`. */
+export function basicPassword(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const password = colon === -1 ? decoded : decoded.slice(colon + 1);
+  return password === '' ? undefined : password;
 }
 
 export function principalOf(request: FastifyRequest): Principal {
@@ -31,11 +48,15 @@ export function principalOf(request: FastifyRequest): Principal {
  * default 1). Sets request.principal; failures are DomainErrors for the surface's error handler.
  */
 export function requireBearerKey(ctx: Ctx) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const key = bearerKey(request);
-    if (!key) throw new DomainError('unauthenticated', 'send your API key as Authorization: Bearer KEY');
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const basic = request.routeOptions.config?.basicAuth === true;
+    // A switch's HTTP client may wait to be asked (curl's "any" scheme): say both ways a key is taken.
+    if (basic) reply.header('www-authenticate', 'Bearer realm="Ringbill", Basic realm="Ringbill"');
+    const key = bearerKey(request) ?? (basic ? basicPassword(request) : undefined);
+    if (!key) throw new DomainError('unauthenticated', basic ? 'send your API key as Authorization: Bearer KEY, or as the password of HTTP Basic authentication' : 'send your API key as Authorization: Bearer KEY');
     const principal = await authenticate(ctx, key);
     if (!principal) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
+    if (basic) reply.removeHeader('www-authenticate');
     request.principal = principal;
     const needed = request.routeOptions.config?.level ?? 1;
     if (principal.level < needed) throw new DomainError('forbidden', `this needs an API key of level ${needed} or more; this key is level ${principal.level}`);

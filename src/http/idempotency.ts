@@ -4,6 +4,7 @@
 // handling it and lasts only while that process lives (src/recovery/lease.ts): a retry after the process died
 // between claim and answer takes the claim over and runs, instead of hearing "still being processed" for 24 hours.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
 import { claimIdempotencyKey, recordIdempotentResponse, releaseIdempotencyKey } from '../idempotency/repo.ts';
@@ -42,6 +43,10 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
     if (request.method !== 'POST' || key === undefined || !request.principal) return;
     if (request.routeOptions.config?.idempotent === false) {
       throw invalid('Idempotency-Key', 'is not accepted here: the response carries a secret that is shown once and never stored');
+    }
+    if (request.body instanceof Readable) {
+      // A streamed file is not held, so it cannot be compared with the first request's.
+      throw invalid('Idempotency-Key', 'is not taken with a file upload: each call is stored once by its call id, so sending the file again is harmless');
     }
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw invalid('Idempotency-Key', `must be 1 to ${MAX_KEY_LENGTH} characters`);

@@ -1,5 +1,6 @@
 // The HTTP server: every wire surface is a plugin under its own prefix, with its own error shape.
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -95,7 +96,8 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
   // field, in the surface's error shape. CSV bodies are checked line by line where they are read, so that
   // one bad line is refused and the rest go in.
   app.addHook('preValidation', async (request) => {
-    const body = typeof request.body === 'string' ? undefined : request.body;
+    // A file streamed to its route (POST /calls/files) is read, and checked, line by line there.
+    const body = typeof request.body === 'string' || request.body instanceof Readable ? undefined : request.body;
     const where = findNul(request.params) ?? findNul(request.query) ?? findNul(body);
     if (where !== undefined) throw new DomainError('invalid_input', `${where}: ${NUL_REASON}`, where);
   });

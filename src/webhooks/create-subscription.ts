@@ -5,6 +5,7 @@ import { DomainError } from '../shared/errors.ts';
 import { checkDescription, checkEventTypes, checkWebhookSecret, checkWebhookUrl } from './input.ts';
 import { countSubscriptions, insertSubscription } from './repo.ts';
 import { generateWebhookSecret } from './signature.ts';
+import { checkWebhookTarget } from './target.ts';
 
 /** Subscriptions per account: a bound, and more than any receiver layout needs. */
 export const MAX_SUBSCRIPTIONS_PER_ACCOUNT = 50;
@@ -28,6 +29,7 @@ export async function createWebhookSubscription(
   const eventTypes = checkEventTypes(input.eventTypes);
   const description = checkDescription(input.description ?? null);
   const secret = input.secret === undefined ? generateWebhookSecret() : checkWebhookSecret(input.secret);
+  await checkWebhookTarget(ctx, url);
   const subscription = await ctx.db.transaction().execute(async (trx) => {
     if ((await countSubscriptions(trx, accountId)) >= MAX_SUBSCRIPTIONS_PER_ACCOUNT) {
       throw new DomainError('conflict', `an account can have at most ${MAX_SUBSCRIPTIONS_PER_ACCOUNT} webhook subscriptions`);

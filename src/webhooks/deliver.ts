@@ -1,13 +1,20 @@
 // The outbox handler that sends one webhook delivery: a signed POST of the event to the subscription's
 // URL. A 2xx answer within the timeout is success; anything else (another status, a redirect, which is
-// never followed, a timeout, a refused connection) is a failed attempt, logged with the answer's status
-// and the start of its body, and retried on the webhook schedule (backoff.ts) until attempts run out.
+// never followed, a timeout, a refused connection, an address the operator does not allow) is a failed
+// attempt, logged with the answer's status and the start of its body (text only), and retried on the
+// webhook schedule (backoff.ts) until attempts run out.
+//
+// The request goes through a dispatcher that checks where it connects (src/shared/outbound-http.ts): a host
+// that is, or now resolves to, a loopback, private, link-local or other refused address gets no connection
+// at all, whatever it resolved to when the subscription was saved (DNS rebinding).
 import type { Ctx } from '../context.ts';
+import { outboundFetch, refusalIn, type OutboundPolicy, type OutboundResponse } from '../shared/outbound-http.ts';
 import type { JobHandler } from '../outbox/worker.ts';
 import { webhookRetryDelayMs } from './backoff.ts';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 import { cancelDelivery, loadDeliveryToSend, recordAttempt, WEBHOOK_JOB_KIND } from './repo.ts';
 import { eventBody } from './body.ts';
+import { outboundPolicyOf } from './target.ts';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 /** How much of a receiver's answer is kept in the delivery log. */
@@ -26,9 +33,38 @@ interface HttpOutcome {
   durationMs: number;
 }
 
-/** Reads at most `limit` bytes of the body, then lets the rest go. */
-async function readExcerpt(response: Response, limit: number): Promise<string> {
+/**
+ * Media types whose start is worth showing in the delivery log: text, JSON, XML, forms. Anything else
+ * (images, archives, octet streams) is summarised by its type, not stored.
+ */
+function isTextual(contentType: string | null): boolean {
+  if (contentType === null) return true;
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return (
+    type === '' ||
+    type.startsWith('text/') ||
+    /^application\/([\w.-]+\+)?(json|xml)$/.test(type) ||
+    type === 'application/x-www-form-urlencoded' ||
+    type === 'application/javascript'
+  );
+}
+
+/**
+ * What the log keeps of a text: control characters other than tab, newline and carriage return become
+ * U+FFFD (NUL cannot be stored at all, and the rest are no use to a reader).
+ */
+function printableExcerpt(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd');
+}
+
+/** Reads at most `limit` bytes of a text body, then lets the rest go; a body of another type is named, not read. */
+async function readExcerpt(response: OutboundResponse, limit: number): Promise<string> {
   if (!response.body) return '';
+  const contentType = response.headers.get('content-type');
+  if (!isTextual(contentType)) {
+    await response.body.cancel().catch(() => undefined);
+    return printableExcerpt(`(${contentType!.split(';')[0]!.trim().slice(0, 100)} body, not shown)`);
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -43,20 +79,22 @@ async function readExcerpt(response: Response, limit: number): Promise<string> {
     await reader.cancel().catch(() => undefined);
   }
   // Cut on a byte boundary; a split UTF-8 character at the end becomes U+FFFD, which is fine for a log.
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+  return printableExcerpt(Buffer.concat(chunks).subarray(0, limit).toString('utf8'));
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
+  const refusal = refusalIn(error);
+  if (refusal) return `not sent: ${refusal.message}`;
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs / 1000} s`;
   const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   if (cause?.code) return `connection failed: ${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
   return `request failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpOutcome> {
+async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, policy: OutboundPolicy): Promise<HttpOutcome> {
   const started = performance.now();
   try {
-    const response = await fetch(url, {
+    const response = await outboundFetch(policy, url, {
       method: 'POST',
       body,
       headers,
@@ -66,10 +104,11 @@ async function post(url: string, body: string, headers: Record<string, string>, 
     const excerpt = await readExcerpt(response, RESPONSE_EXCERPT_BYTES);
     const durationMs = performance.now() - started;
     if (response.status >= 200 && response.status < 300) return { status: response.status, body: excerpt, error: null, durationMs };
-    const location = response.headers.get('location');
+    // The receiver's own header: bounded and printable before it goes in the log.
+    const location = response.headers.get('location')?.slice(0, 500);
     const error =
       response.status >= 300 && response.status < 400
-        ? `redirect to ${location ?? '(no Location)'} not followed: point the webhook at the final URL`
+        ? `redirect to ${location === undefined ? '(no Location)' : printableExcerpt(location)} not followed: point the webhook at the final URL`
         : `the receiver answered HTTP ${response.status}`;
     return { status: response.status, body: excerpt, error, durationMs };
   } catch (error) {
@@ -113,6 +152,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions = {}): JobHa
         [DELIVERY_ID_HEADER]: String(delivery.id),
       },
       timeoutMs,
+      outboundPolicyOf(ctx),
     );
 
     const succeeded = outcome.error === null;

@@ -5,6 +5,7 @@ import { notFound } from '../shared/errors.ts';
 import { checkDescription, checkEventTypes, checkWebhookSecret, checkWebhookUrl } from './input.ts';
 import { lockSubscription, updateSubscriptionRow, type SubscriptionUpdate } from './repo.ts';
 import { DEFAULT_GRACE_PERIOD_HOURS, rotationValues } from './rotate-secret.ts';
+import { checkWebhookTarget } from './target.ts';
 
 export interface UpdateSubscriptionInput {
   url?: string | undefined;
@@ -26,6 +27,7 @@ export async function updateWebhookSubscription(ctx: Ctx, accountId: number, id:
   if (input.description !== undefined) values.description = checkDescription(input.description);
   if (input.enabled !== undefined) values.enabled = input.enabled;
   const secret = input.secret === undefined ? undefined : checkWebhookSecret(input.secret);
+  if (values.url !== undefined) await checkWebhookTarget(ctx, values.url);
   const updated = await ctx.db.transaction().execute(async (trx) => {
     const current = await lockSubscription(trx, accountId, id);
     if (!current) throw notFound('Webhook', id);

@@ -85,6 +85,7 @@ export function summary(o: Record<string, unknown>): Record<string, unknown> {
     unrated: 0,
     unratedReasons: {},
     unallocated: 0,
+    internal: 0,
     chargeTotal: '0.000000',
     rejections: [],
     ...o,

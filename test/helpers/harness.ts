@@ -88,13 +88,21 @@ export interface HarnessOptions {
   /** The mailer to send with (made when the harness starts); default: .eml files in a temp folder. */
   mailer?: () => Mailer;
   server?: ServerOptions;
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_NETWORKS for this harness; default true, as the test receivers listen on
+   * 127.0.0.1. A test of the refusals replaces `ctx.services.outbound` with a policy of its own.
+   */
+  allowPrivateNetworks?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness & { close(): Promise<void> }> {
   const testDb = await createTestDatabase();
   let fixed: Date | undefined;
   const mailDir = await mkdtemp(join(tmpdir(), 'ringbill-mail-'));
-  const ctx = createCtx(testDb.database, () => fixed ?? new Date(), { mailer: options.mailer?.() ?? createMailer({ dataDir: mailDir }) });
+  const ctx = createCtx(testDb.database, () => fixed ?? new Date(), {
+    mailer: options.mailer?.() ?? createMailer({ dataDir: mailDir }),
+    outbound: { allowPrivateNetworks: options.allowPrivateNetworks ?? true },
+  });
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
   ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
   // Registered as a real server is, so its Idempotency-Key claims count as a live process's.

@@ -37,6 +37,10 @@ const BACKEND_PATHS: Record<string, string[]> = {
   [`${P}/calls/rejected`]: ['get'],
   [`${P}/calls/rejected/{id}`]: ['delete'],
   [`${P}/calls/rerate`]: ['post'],
+  [`${P}/calls/files`]: ['post'],
+  [`${P}/calls/push/freeswitch`]: ['post'],
+  [`${P}/calls/push/asterisk`]: ['post'],
+  [`${P}/calls/push/cgrates`]: ['post'],
   [`${P}/calls/{id}`]: ['get', 'patch'],
   [`${P}/account/logo`]: ['delete', 'get', 'put'],
   [`${P}/attachments`]: ['get', 'post'],
@@ -102,6 +106,7 @@ const RAW_BODY_OPERATIONS = [
   'PUT /backend/api/v1/account/logo',
   'POST /backend/api/v1/attachments',
   'PUT /backend/api/v1/attachments/{id}',
+  'POST /backend/api/v1/calls/files',
 ];
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 

@@ -14,7 +14,7 @@ const freeText = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('a\tb', 
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
 const micros = fc.oneof(fc.nat(2 ** 40), fc.constantFrom(0, 1, 999_999, 1_000_000, 12_345_678));
 
-const call: fc.Arbitrary<CallInput> = fc.record({
+const plainCall = fc.record({
   sourceCallId: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), freeText.map((s) => `id${s}`)),
   fromNumber: fc.constantFrom('+441130000001', '441632960001', 'anonymous'),
   toNumber: fc.constantFrom('+12025550100', '447700900123'),
@@ -27,7 +27,19 @@ const call: fc.Arbitrary<CallInput> = fc.record({
   transcriptionUrl: nullable(freeText),
   confidenceScore: nullable(fc.constantFrom('0.5', '1', '0.12345')),
   voiceAgentId: nullable(freeText),
+  internal: fc.constant(false),
+  autoDirection: fc.boolean(),
 });
+// An internal call's parties are the switch's own text: anything but control characters.
+const call: fc.Arbitrary<CallInput> = fc.oneof(
+  plainCall,
+  fc.record({ call: plainCall, from: fc.constantFrom('1000', 's', 'sip\\user', 'ch1'), to: fc.constantFrom('', 't', 'alice', 'é😀') }).map(({ call, from, to }) => ({
+    ...call,
+    fromNumber: from,
+    toNumber: to,
+    internal: true,
+  })),
+);
 
 const feature: fc.Arbitrary<FeatureWindow | undefined> = fc.option(
   fc.record({ featureId: fc.nat(), customerId: fc.nat(), rateCardId: fc.constant(null), startDate: fc.constant(null), endDate: fc.constant(null) }),
@@ -71,7 +83,7 @@ describe('a new call as COPY text', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000); // 3,000 runs: seconds on a busy machine
 
   it('gives every call its own UUID', () => {
     const w = new CopyWriter();

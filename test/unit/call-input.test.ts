@@ -48,6 +48,8 @@ describe('a good record', () => {
       transcriptionUrl: null,
       confidenceScore: null,
       voiceAgentId: null,
+      internal: false,
+      autoDirection: false,
     });
   });
 

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     [{ COLLECT_LINK_EXPIRY_DAYS: '0' }, /COLLECT_LINK_EXPIRY_DAYS/],
     [{ COLLECT_LINK_EXPIRY_DAYS: '367' }, /COLLECT_LINK_EXPIRY_DAYS/],
     [{ COLLECT_LINK_EXPIRY_DAYS: '7.5' }, /COLLECT_LINK_EXPIRY_DAYS/],
+    [{ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes please' }, /^WEBHOOK_ALLOW_PRIVATE_NETWORKS must be true or false, not "yes please"$/],
   ])('refuses %j at start, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
@@ -32,6 +33,16 @@ describe('loadConfig', () => {
   it('takes a link expiry within 1 to 366 days', () => {
     expect(loadConfig({ COLLECT_LINK_EXPIRY_DAYS: '7' }).collectLinkExpiryDays).toBe(7);
     expect(loadConfig({ COLLECT_LINK_EXPIRY_DAYS: '366' }).collectLinkExpiryDays).toBe(366);
+  });
+
+  it('keeps webhooks to public addresses unless WEBHOOK_ALLOW_PRIVATE_NETWORKS is true', () => {
+    expect(loadConfig({}).webhookAllowPrivateNetworks).toBe(false);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: '' }).webhookAllowPrivateNetworks).toBe(false);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' }).webhookAllowPrivateNetworks).toBe(false);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: '0' }).webhookAllowPrivateNetworks).toBe(false);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }).webhookAllowPrivateNetworks).toBe(true);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'TRUE' }).webhookAllowPrivateNetworks).toBe(true);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1' }).webhookAllowPrivateNetworks).toBe(true);
   });
 });
 

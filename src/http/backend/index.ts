@@ -9,6 +9,7 @@ import { backendErrorHandler } from './errors.ts';
 import { accountRoutes } from './routes/account.ts';
 import { billingRunRoutes } from './routes/billing-runs.ts';
 import { callRoutes } from './routes/calls.ts';
+import { callFileRoutes } from './routes/call-files.ts';
 import { callFeedRoutes } from './routes/call-feed.ts';
 import { rateCardRoutes } from './routes/rate-cards.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -51,6 +52,7 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     billingRunRoutes(app, ctx);
     rateCardRoutes(app, ctx);
     callRoutes(app, ctx);
+    callFileRoutes(app, ctx);
     callFeedRoutes(app, ctx);
     webhookRoutes(app, ctx);
     deliverySettingsRoutes(app, ctx);

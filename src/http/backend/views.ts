@@ -1,6 +1,7 @@
 // How resources look on the backend API (camelCase, amounts as decimal strings, ids as strings), with the
 // response schema of each for the OpenAPI document.
 import { z } from 'zod';
+import { DEFAULT_INTERNATIONAL_PREFIXES } from '../../calls/formats/number-plan.ts';
 import { addressFromColumns } from '../../accounts/settings.ts';
 import type {
   AccountRow,
@@ -66,6 +67,12 @@ export const accountView = z
       .object({ contentType: z.string(), size: z.number().int() })
       .nullable()
       .meta({ description: 'The logo printed on bills (GET /account/logo serves it); null: none' }),
+    cdrTimezone: z.string().nullable().meta({ description: "The switch's time zone for local times in its records; null: the account's" }),
+    cdrCountry: z.string().nullable().meta({ description: 'The country whose national numbers the switch writes; null: none' }),
+    cdrInternationalPrefixes: z.array(z.string()).meta({ description: 'Prefixes replaced by + (an international number follows)' }),
+    cdrTechPrefixes: z.array(z.string()).meta({ description: 'Routing prefixes stripped from numbers' }),
+    cdrExtensionMaxDigits: z.number().int().meta({ description: 'Digits-only numbers this short are internal extensions' }),
+    cdrInternalCalls: z.enum(['refuse', 'store']).meta({ description: 'Records that are not calls to bill are refused, or stored as internal calls' }),
     created: z.string(),
     updated: z.string(),
   })
@@ -97,6 +104,12 @@ export function toAccountView(a: AccountRow): z.infer<typeof accountView> {
     lowUsageMinimum: accountAmount(a.low_usage_minimum, a.currency),
     manualBillingFee: accountAmount(a.manual_billing_fee, a.currency),
     logo: a.logo && a.logo_content_type ? { contentType: a.logo_content_type, size: a.logo.length } : null,
+    cdrTimezone: a.cdr_timezone,
+    cdrCountry: a.cdr_country,
+    cdrInternationalPrefixes: a.cdr_international_prefixes ?? [...DEFAULT_INTERNATIONAL_PREFIXES],
+    cdrTechPrefixes: a.cdr_tech_prefixes,
+    cdrExtensionMaxDigits: a.cdr_extension_max_digits,
+    cdrInternalCalls: a.cdr_internal_calls,
     created: a.created_at.toISOString(),
     updated: a.updated_at.toISOString(),
   };
@@ -459,7 +472,7 @@ export const callView = z
     carrier: z.string().nullable(),
     customerID: idString.nullable(),
     featureID: idString.nullable(),
-    ratingStatus: z.enum(['rated', 'free', 'unrated', 'unallocated']),
+    ratingStatus: z.enum(['rated', 'free', 'unrated', 'unallocated', 'internal']),
     ratingError: z.string().nullable(),
     rateID: idString.nullable(),
     destination: z.string().nullable(),

@@ -66,8 +66,12 @@ export const webhookDeliveryView = z
     attempts: z.number().int(),
     lastAttempt: z.string().nullable(),
     lastResponseCode: z.number().int().nullable().meta({ description: 'HTTP status of the last answer; null when there was none (timeout, connection refused)' }),
-    lastResponseBody: z.string().nullable().meta({ description: 'The first 1 KB of the last answer' }),
-    lastError: z.string().nullable(),
+    lastResponseBody: z.string().nullable().meta({
+      description: 'The first 1 KB of the last answer when it is text (control characters shown as U+FFFD); for another media type, "(image/png body, not shown)"; null when there was no answer',
+    }),
+    lastError: z.string().nullable().meta({
+      description: 'Why the last attempt failed: the status, a timeout, a refused connection, or "not sent: …" for an address the operator does not allow',
+    }),
     nextAttempt: z.string().nullable(),
     created: z.string(),
   })

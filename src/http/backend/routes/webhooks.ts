@@ -95,12 +95,13 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
   app.post(
     '/webhooks',
     {
-      config: { level },
+      // The answer holds the secret, shown once: it is never kept for a replay, so no Idempotency-Key here.
+      config: { level, idempotent: false },
       schema: {
         tags,
         summary: 'Create a webhook subscription',
         description:
-          'Events of the chosen types are POSTed to the URL as JSON, signed with the subscription\'s secret (header Ringbill-Signature: t=UNIX_SECONDS,v1=HEX_HMAC_SHA256 of "t.body"). The secret (yours, if you send one; otherwise a new whsec_…) is in this response and in a rotation\'s only. A 2xx answer within 10 s is success; anything else is retried with exponential backoff (1 min doubling to 6 h, 16 attempts over about 44 hours). Key level 5.',
+          'Events of the chosen types are POSTed to the URL as JSON, signed with the subscription\'s secret (header Ringbill-Signature: t=UNIX_SECONDS,v1=HEX_HMAC_SHA256 of "t.body"). The secret (yours, if you send one; otherwise a new whsec_…) is in this response and in a rotation\'s only, so this POST does not accept an Idempotency-Key (400). The URL must be a public internet address (or a name resolving only to public addresses): loopback, private, link-local, multicast, unspecified and reserved addresses are refused (400, the hint says which address and why), and checked again at every delivery; an operator can allow private networks with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true. A 2xx answer within 10 s is success; anything else is retried with exponential backoff (1 min doubling to 6 h, 16 attempts over about 44 hours). Key level 5.',
         body: createBody,
         response: { 201: webhookWithSecretView, 400: errorBody, 409: errorBody },
       },
@@ -217,7 +218,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: 'Change a webhook subscription',
-        description: 'Change its URL, event types, description or secret, or pause it (enabled: false): a paused webhook is sent nothing, and deliveries still waiting are called off; events it takes are still recorded and can be replayed to it once it is enabled again. A new secret works like a rotation with the default grace period. Key level 5.',
+        description: 'Change its URL, event types, description or secret, or pause it (enabled: false): a paused webhook is sent nothing, and deliveries still waiting are called off; events it takes are still recorded and can be replayed to it once it is enabled again. A new secret works like a rotation with the default grace period. A new URL is checked as on create (public addresses only, unless the operator allows private networks). Key level 5.',
         params: idParams,
         body: updateBody,
         response: { 200: webhookView, 400: errorBody, 404: errorBody },
@@ -243,11 +244,11 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
   app.post(
     '/webhooks/:id/rotateSecret',
     {
-      config: { level },
+      config: { level, idempotent: false },
       schema: {
         tags,
         summary: "Rotate a webhook's signing secret",
-        description: `A new secret, in this response only. For gracePeriodHours (default ${DEFAULT_GRACE_PERIOD_HOURS}) deliveries carry a second v1 signature made with the old secret. Key level 5.`,
+        description: `A new secret, in this response only (so this POST does not accept an Idempotency-Key: 400). For gracePeriodHours (default ${DEFAULT_GRACE_PERIOD_HOURS}) deliveries carry a second v1 signature made with the old secret. Key level 5.`,
         params: idParams,
         body: rotateBody,
         response: { 200: webhookWithSecretView, 400: errorBody, 404: errorBody },
@@ -265,7 +266,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: "A webhook's delivery log",
-        description: 'Every delivery to this webhook, oldest first: status, attempts, the last answer (HTTP status and the first 1 KB of its body) and when the next attempt is due.',
+        description: 'Every delivery to this webhook, oldest first: status, attempts, the last answer (HTTP status and the first 1 KB of its body when it is text) and when the next attempt is due. A delivery to an address the operator does not allow is not sent: lastError says which address and why, and it is retried on the usual schedule.',
         params: idParams,
         querystring: z.object({ status: deliveryStatus.optional(), eventID: z.string().max(40).optional(), ...pageQuery }),
         response: { 200: z.array(webhookDeliveryView), 404: errorBody },
