@@ -46,7 +46,7 @@ async function startServer(env: Record<string, string>, port: number): Promise<C
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 240_000; // a new data folder (initdb, migrations) on a busy machine
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${output}`);
     try {
