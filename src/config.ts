@@ -1,5 +1,9 @@
-// Configuration comes from the environment (twelve-factor), with defaults that run on a fresh machine.
-import { resolve } from 'node:path';
+// Configuration comes from the environment (twelve-factor), with defaults that run on a fresh machine, and
+// from a `.env` file in the working folder: the server and every `ringbill` command read the same file, so a
+// command typed in a second terminal uses the database the server uses. The environment wins over the file.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS } from './collections/create-request.ts';
 import type { HttpSmsOptions } from './sms/provider.ts';
 import { DEFAULT_MAX_DURATION_S, DEFAULT_RESERVATION_TTL_S } from './authorization/authorize.ts';
@@ -38,6 +42,37 @@ export interface Config {
   reservationTtlS: number;
   /** The longest call one authorisation or extension grants (AUTHORIZE_MAX_DURATION_SECONDS, default 3600; at most the TTL). */
   authorizeMaxDurationS: number;
+  /**
+   * Seconds a process's lease lasts without a heartbeat (PROCESS_LEASE_SECONDS, default 30, 2 to 3600): after
+   * that, on PostgreSQL, its Idempotency-Key claims may be taken over and its billing runs are interrupted.
+   */
+  processLeaseSeconds: number;
+  /** Tests only (RINGBILL_TEST_HOLD=point:ms,…): pause at named points so a test can kill the process there. */
+  testHolds: Record<string, number>;
+}
+
+export const ENV_FILE = '.env';
+
+/**
+ * The variables a `.env` file in `dir` sets (none when there is no file). Lines are `NAME=value`, `#`
+ * comments, optional quotes and `export `, as Node's own parser (util.parseEnv) reads them.
+ */
+export function readEnvFile(dir: string = process.cwd()): Record<string, string> {
+  const path = join(dir, ENV_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return {};
+    throw new ConfigError(`${path} cannot be read (${code ?? String(error)})`);
+  }
+  return parseEnv(text) as Record<string, string>;
+}
+
+/** The variables the configuration is read from: the environment, over a `.env` file's (see readEnvFile). */
+export function configEnv(env: NodeJS.ProcessEnv = process.env, dir: string = process.cwd()): NodeJS.ProcessEnv {
+  return { ...readEnvFile(dir), ...env };
 }
 
 /** A setting that cannot be used, said in one line (the command prints it and exits 1). */
@@ -59,6 +94,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const collectLinkExpiryDays = env.COLLECT_LINK_EXPIRY_DAYS ? Number(env.COLLECT_LINK_EXPIRY_DAYS) : DEFAULT_EXPIRY_DAYS;
   if (!Number.isInteger(collectLinkExpiryDays) || collectLinkExpiryDays < 1 || collectLinkExpiryDays > MAX_EXPIRY_DAYS) {
     throw new ConfigError(`COLLECT_LINK_EXPIRY_DAYS must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, not "${env.COLLECT_LINK_EXPIRY_DAYS}"`);
+  }
+  const processLeaseSeconds = env.PROCESS_LEASE_SECONDS ? Number(env.PROCESS_LEASE_SECONDS) : 30;
+  if (!Number.isInteger(processLeaseSeconds) || processLeaseSeconds < 2 || processLeaseSeconds > 3600) {
+    throw new ConfigError(`PROCESS_LEASE_SECONDS must be a whole number of seconds from 2 to 3600, not "${env.PROCESS_LEASE_SECONDS}"`);
+  }
+  const testHolds: Record<string, number> = {};
+  for (const item of (env.RINGBILL_TEST_HOLD ?? '').split(',').filter((s) => s.trim() !== '')) {
+    const [point, ms] = item.trim().split(':');
+    if (!point || !/^\d+$/.test(ms ?? '')) throw new ConfigError(`RINGBILL_TEST_HOLD must be point:milliseconds[,…], not "${env.RINGBILL_TEST_HOLD}"`);
+    testHolds[point] = Number(ms);
   }
   const webhookAllowPrivateNetworks = booleanSetting(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false);
   const reservationTtlS = env.RESERVATION_TTL_SECONDS ? Number(env.RESERVATION_TTL_SECONDS) : DEFAULT_RESERVATION_TTL_S;
@@ -88,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : undefined,
     collectLinkExpiryDays,
+    processLeaseSeconds,
+    testHolds,
     webhookAllowPrivateNetworks,
     reservationTtlS,
     authorizeMaxDurationS,

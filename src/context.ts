@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -5,6 +6,7 @@ import type { Database } from './db/connection.ts';
 import type { DB } from './db/schema.ts';
 import { createMailer, type Mailer } from './delivery/mailer.ts';
 import type { PaymentGateway } from './payments/gateway.ts';
+import type { Liveness } from './processes/repo.ts';
 import type { OutboundPolicy } from './shared/outbound-http.ts';
 import type { SmsProvider } from './sms/provider.ts';
 
@@ -30,16 +32,35 @@ export interface Ctx {
   readonly db: Kysely<DB>;
   now(): Date;
   readonly services: Services;
+  /**
+   * This process's identity: what it claims (an Idempotency-Key being processed, a billing run) names it,
+   * and src/recovery/lease.ts keeps it registered with a heartbeat while the process runs.
+   */
+  readonly processId: string;
+  /** Which processes count as live (see processes/repo.ts): on PGlite this one alone, on PostgreSQL a lease. */
+  readonly liveness: Liveness;
 }
+
+/** Default seconds a process stays live without a heartbeat (PROCESS_LEASE_SECONDS). */
+export const DEFAULT_LEASE_SECONDS = 30;
 
 /** A connection or an open transaction: repositories accept either. */
 export type Executor = Kysely<DB>;
 
-export function createCtx(database: Database, now: () => Date = () => new Date(), services?: Partial<Services>): Ctx {
+export function createCtx(
+  database: Database,
+  now: () => Date = () => new Date(),
+  services?: Partial<Services>,
+  options: { leaseSeconds?: number } = {},
+): Ctx {
+  const processId = randomUUID();
   return {
     database,
     db: database.db,
     now,
+    processId,
+    // The embedded database's OS lock admits one process at a time: any other process named there is gone.
+    liveness: database.kind === 'pglite' ? { onlyProcess: processId } : { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS },
     services: { mailer: services?.mailer ?? createMailer({ dataDir: join(tmpdir(), 'ringbill') }), ...services },
   };
 }

@@ -3,34 +3,112 @@ import type { Executor } from '../context.ts';
 import type { BillingRunRow } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { type Liveness, liveProcessIds } from '../processes/repo.ts';
 
-export async function insertBillingRun(db: Executor, accountId: number, cutoffDate: IsoDate, now: Date): Promise<BillingRunRow> {
+/** What a run's process says when it stopped before finishing (a crash, kill -9, a lost machine). */
+export const INTERRUPTED_MESSAGE = 'the process running it stopped before it finished; resume it to bill the rest';
+
+export async function insertBillingRun(db: Executor, accountId: number, cutoffDate: IsoDate, now: Date, owner: string): Promise<BillingRunRow> {
   return db
     .insertInto('billing_runs')
-    .values({ account_id: accountId, cutoff_date: cutoffDate, status: 'running', started_at: now })
+    .values({ account_id: accountId, cutoff_date: cutoffDate, status: 'running', started_at: now, owner_process: owner })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
 
+export interface BatchCounts {
+  customersBilled: number;
+  invoicesCreated: number;
+  invoicesCompleted: number;
+}
+
+/**
+ * Adds a committed batch's counts to its run, in the batch's own transaction, so the run always shows what
+ * committed. Returns false when `owner` no longer runs it (another process found this one dead and the run
+ * was interrupted or resumed elsewhere): the caller then rolls the batch back.
+ */
+export async function addBatchCounts(db: Executor, accountId: number, runId: number, owner: string, counts: BatchCounts): Promise<boolean> {
+  const row = await db
+    .updateTable('billing_runs')
+    .set((eb) => ({
+      customers_billed: eb('customers_billed', '+', counts.customersBilled),
+      invoices_created: eb('invoices_created', '+', counts.invoicesCreated),
+      invoices_completed: eb('invoices_completed', '+', counts.invoicesCompleted),
+    }))
+    .where('account_id', '=', accountId)
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .where('owner_process', '=', owner)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Ends a run `owner` is running; undefined when it no longer runs it. */
 export async function finishBillingRun(
   db: Executor,
   accountId: number,
   runId: number,
-  values: { status: 'completed' | 'failed'; customersBilled: number; invoicesCreated: number; error: string | null; now: Date },
-): Promise<BillingRunRow> {
+  owner: string,
+  values: { status: 'completed' | 'failed'; error: string | null; now: Date },
+): Promise<BillingRunRow | undefined> {
   return db
     .updateTable('billing_runs')
-    .set({
-      status: values.status,
-      customers_billed: values.customersBilled,
-      invoices_created: values.invoicesCreated,
-      error: values.error,
-      finished_at: values.now,
-    })
+    .set({ status: values.status, error: values.error, finished_at: values.now, owner_process: null })
     .where('account_id', '=', accountId)
     .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .where('owner_process', '=', owner)
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+}
+
+/**
+ * Takes a run over to finish it: one that was interrupted or failed, or one still marked running whose
+ * process is gone. Undefined when the run is completed, or running in a live process (or not found).
+ */
+export async function claimRunToResume(db: Executor, accountId: number, runId: number, owner: string, liveness: Liveness): Promise<BillingRunRow | undefined> {
+  return db
+    .updateTable('billing_runs')
+    .set({ status: 'running', owner_process: owner, error: null, finished_at: null })
+    .where('account_id', '=', accountId)
+    .where('id', '=', runId)
+    .where((eb) =>
+      eb.or([
+        eb('status', 'in', ['interrupted', 'failed']),
+        eb.and([
+          eb('status', '=', 'running'),
+          eb.or([eb('owner_process', 'is', null), eb('owner_process', 'not in', liveProcessIds(db, liveness))]),
+        ]),
+      ]),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Marks `interrupted` every run (all accounts) still `running` whose process is gone, keeping the counts
+ * of the batches that committed. Returns those runs.
+ */
+export async function interruptOrphanedRuns(db: Executor, liveness: Liveness, now: Date): Promise<Pick<BillingRunRow, 'account_id' | 'id'>[]> {
+  return db
+    .updateTable('billing_runs')
+    .set({ status: 'interrupted', error: INTERRUPTED_MESSAGE, finished_at: now, owner_process: null })
+    .where('status', '=', 'running')
+    .where((eb) => eb.or([eb('owner_process', 'is', null), eb('owner_process', 'not in', liveProcessIds(db, liveness))]))
+    .returning(['account_id', 'id'])
+    .execute();
+}
+
+/** The customers a run has billed so far (their invoices carry the run). */
+export async function customersBilledByRun(db: Executor, accountId: number, runId: number): Promise<Set<number>> {
+  const rows = await db
+    .selectFrom('invoices')
+    .select('customer_id')
+    .where('account_id', '=', accountId)
+    .where('billing_run_id', '=', runId)
+    .execute();
+  return new Set(rows.map((r) => r.customer_id));
 }
 
 export async function findBillingRun(db: Executor, accountId: number, runId: number): Promise<BillingRunRow | undefined> {

@@ -1,10 +1,11 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { BillingRunRow } from '../db/schema.ts';
+import type { AccountRow, BillingRunRow } from '../db/schema.ts';
 import { completeInvoices } from '../invoices/complete.ts';
 import { isIsoDate, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
-import { invalid, notFound } from '../shared/errors.ts';
-import { customersToBill, finishBillingRun, insertBillingRun } from './repo.ts';
+import { DomainError, invalid, notFound } from '../shared/errors.ts';
+import { testHold } from '../shared/test-hold.ts';
+import { addBatchCounts, customersToBill, finishBillingRun, insertBillingRun } from './repo.ts';
 
 /** Customers completed per database transaction: each customer's invoice is all-or-nothing. */
 export const BILLING_BATCH_SIZE = 1000;
@@ -41,7 +42,9 @@ export interface BillingProgress {
 /**
  * A billing run: for every customer with anything to bill, the unsent invoice completed for the cut-off
  * (made if there is none). Customers are processed in batches, each batch in one transaction holding the
- * customers' locks, so running it twice, or twice at once, bills nothing twice.
+ * customers' locks, so running it twice, or twice at once, bills nothing twice. Each batch adds its counts
+ * to the run in its own transaction: a run whose process dies part-way shows what committed, becomes
+ * `interrupted` (src/recovery/recover-orphans.ts) and is finished by resumeBilling.
  */
 export async function runBilling(
   ctx: Ctx,
@@ -52,42 +55,63 @@ export async function runBilling(
   if (!isIsoDate(input.cutoffDate)) throw invalid('cutoffDate', 'must be a date YYYY-MM-DD');
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
-  const run = await insertBillingRun(ctx.db, accountId, input.cutoffDate, ctx.now());
+  const run = await insertBillingRun(ctx.db, accountId, input.cutoffDate, ctx.now(), ctx.processId);
   const customerIds = await customersToBill(ctx.db, accountId, input.cutoffDate, startOfDayInZone(input.cutoffDate, account.timezone));
-  let customersBilled = 0;
+  return billCustomers(ctx, account, run, customerIds, onProgress);
+}
+
+/** Bills the customers in batches for the run this process owns, then marks it completed (or failed). */
+export async function billCustomers(
+  ctx: Ctx,
+  account: AccountRow,
+  run: BillingRunRow,
+  customerIds: number[],
+  onProgress: (progress: BillingProgress) => void,
+): Promise<BillingRunRow> {
+  const accountId = account.id;
   let invoicesCreated = 0;
   onProgress({ customersDone: 0, customersTotal: customerIds.length, invoicesCreated });
   const batches: number[][] = [];
   for (let i = 0; i < customerIds.length; i += BILLING_BATCH_SIZE) batches.push(customerIds.slice(i, i + BILLING_BATCH_SIZE));
   let customersDone = 0;
   const completeBatch = async (batch: number[]) => {
-    const result = await ctx.db.transaction().execute((trx) =>
-      completeInvoices(
+    const counts = await ctx.db.transaction().execute(async (trx) => {
+      const result = await completeInvoices(
         trx,
         account,
         batch,
-        { cutoffDate: input.cutoffDate, transactionCutoffDate: null, includeTransactionIds: [], billingRunId: run.id, evenIfEmpty: false },
+        { cutoffDate: run.cutoff_date, transactionCutoffDate: null, includeTransactionIds: [], billingRunId: run.id, evenIfEmpty: false },
         ctx.now(),
-      ),
-    );
-    customersBilled += result.invoiceIds.length;
-    invoicesCreated += result.createdInvoiceIds.size;
+      );
+      const counts = {
+        customersBilled: result.invoiceIds.length,
+        invoicesCreated: result.createdInvoiceIds.size,
+        invoicesCompleted: new Set([...result.invoiceIds, ...result.createdInvoiceIds]).size,
+      };
+      // Last in the batch, so the run's row is locked only while the batch commits (batches run side by side).
+      if (!(await addBatchCounts(trx, accountId, run.id, ctx.processId, counts))) {
+        throw new Error(`billing run ${run.id} is no longer run by this process (it was found stopped and interrupted or resumed elsewhere)`);
+      }
+      return counts;
+    });
+    invoicesCreated += counts.invoicesCreated;
     customersDone += batch.length;
     onProgress({ customersDone, customersTotal: customerIds.length, invoicesCreated });
+    await testHold('billing-batch-committed');
   };
   try {
     // Batches hold disjoint customers, so on PostgreSQL two run side by side (one computes while the
     // other writes); PGlite has a single connection and runs them one after the other.
     await forEachConcurrently(batches, ctx.database.kind === 'postgres' ? BILLING_CONCURRENCY : 1, completeBatch);
   } catch (error) {
-    await finishBillingRun(ctx.db, accountId, run.id, {
+    await finishBillingRun(ctx.db, accountId, run.id, ctx.processId, {
       status: 'failed',
-      customersBilled,
-      invoicesCreated,
       error: error instanceof Error ? error.message : String(error),
       now: ctx.now(),
     });
     throw error;
   }
-  return finishBillingRun(ctx.db, accountId, run.id, { status: 'completed', customersBilled, invoicesCreated, error: null, now: ctx.now() });
+  const finished = await finishBillingRun(ctx.db, accountId, run.id, ctx.processId, { status: 'completed', error: null, now: ctx.now() });
+  if (!finished) throw new DomainError('conflict', `billing run ${run.id} was interrupted while this process ran it`);
+  return finished;
 }

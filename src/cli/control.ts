@@ -8,6 +8,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ctx } from '../context.ts';
+import { readLockHolder } from '../db/data-dir.ts';
 import type { CliIO, ProgressEvent } from './io.ts';
 import { runProgram } from './program.ts';
 
@@ -66,14 +67,28 @@ export async function startControlServer(ctx: Ctx, dataDir: string): Promise<Ser
   return server;
 }
 
+/** The server running a command stopped (killed, crashed) before the command finished. */
+export class ServerStoppedError extends Error {
+  constructor(pid: number | undefined) {
+    super(
+      `the Ringbill server running this command${pid !== undefined ? ` (pid ${pid})` : ''} stopped before the command finished; ` +
+        'what it completed is kept: start the server again and check before repeating the command',
+    );
+  }
+}
+
 /**
  * Runs a command in the server that holds the data folder, if one is listening. Returns the exit code,
- * or undefined when no server answers (the caller then opens the database itself).
+ * or undefined when no server answers (the caller then opens the database itself). Throws
+ * ServerStoppedError when the server goes away while the command runs.
  */
 export async function runInServer(dataDir: string, argv: string[], io: CliIO): Promise<number | undefined> {
   const path = controlSocketPath(dataDir);
   if (!existsSync(path)) return undefined;
+  const serverPid = readLockHolder(dataDir)?.pid;
   return new Promise((resolve, reject) => {
+    let connected = false;
+    const stopped = () => reject(new ServerStoppedError(serverPid));
     const req = httpRequest({ socketPath: path, method: 'POST', path: '/run', headers: { 'content-type': 'application/json' } }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`the server refused the command (HTTP ${res.statusCode})`));
@@ -89,19 +104,30 @@ export async function runInServer(dataDir: string, argv: string[], io: CliIO): P
           const line = buffered.slice(0, newline);
           buffered = buffered.slice(newline + 1);
           if (line.trim() === '') continue;
-          const event = JSON.parse(line) as ControlEvent;
+          let event: ControlEvent;
+          try {
+            event = JSON.parse(line) as ControlEvent;
+          } catch {
+            reject(new Error(`the server sent an unreadable answer: ${line.slice(0, 100)}`));
+            res.destroy();
+            return;
+          }
           if ('out' in event) io.out(event.out);
           else if ('err' in event) io.err(event.err);
           else if ('progress' in event) io.progress(event.progress);
           else exitCode = event.exit;
         }
       });
-      res.on('end', () => (exitCode === undefined ? reject(new Error('the server closed the connection before the command finished')) : resolve(exitCode)));
-      res.on('error', reject);
+      // Ended without an exit code, or cut off (ECONNRESET): the server is gone.
+      res.on('end', () => (exitCode === undefined ? stopped() : resolve(exitCode)));
+      res.on('error', stopped);
+      res.on('aborted', stopped);
     });
+    req.on('socket', (socket) => socket.once('connect', () => (connected = true)));
     req.on('error', (error: NodeJS.ErrnoException) => {
       // A socket file with nobody listening: no server.
-      if (error.code === 'ECONNREFUSED' || error.code === 'ENOENT') resolve(undefined);
+      if (!connected && (error.code === 'ECONNREFUSED' || error.code === 'ENOENT')) resolve(undefined);
+      else if (connected || error.code === 'ECONNRESET' || error.code === 'EPIPE') stopped();
       else reject(error);
     });
     req.end(JSON.stringify({ argv }));

@@ -1,15 +1,20 @@
 // Entry point of the `ringbill` command.
-import { resolve } from 'node:path';
-import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Config, ConfigError, configEnv, loadConfig } from '../config.ts';
 import { createCtx, type Ctx } from '../context.ts';
 import type { Database } from '../db/connection.ts';
-import { DataDirLockedError } from '../db/data-dir.ts';
+import { DataDirLockedError, displayPath } from '../db/data-dir.ts';
 import { openConfiguredDatabase } from '../db/open.ts';
-import { runInServer } from './control.ts';
+import { type ProcessLease, startProcessLease } from '../recovery/lease.ts';
+import type { Recovered } from '../recovery/recover-orphans.ts';
+import { setTestHolds } from '../shared/test-hold.ts';
+import { runInServer, ServerStoppedError } from './control.ts';
 import { createMailer } from '../delivery/mailer.ts';
 import { terminalIO } from './io.ts';
 import { runProgram } from './program.ts';
 import { serve } from './serve.ts';
+import { ringbillServerAt } from './server-probe.ts';
 
 // `import rates|calls FILE`: the file is read by whichever process runs the command (possibly the server),
 // so its path is made absolute here, against the directory the user typed it in. FILE is the first
@@ -43,7 +48,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 function configOrExit(): Config {
   try {
-    return loadConfig();
+    // The environment, over a .env file in this folder: the server and every command read the same one.
+    return loadConfig(configEnv());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err(`error: ${error.message}`);
@@ -51,28 +57,70 @@ function configOrExit(): Config {
   }
 }
 const config = configOrExit();
+setTestHolds(config.testHolds);
 
 const wantsHelp = argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === 'help' || a === '--version' || a === '-V');
 const isServe = argv[0] === 'serve';
+/** The command as typed, for the lock file and the processes table ("ringbill import calls"). */
+const firstOption = argv.findIndex((a) => a.startsWith('-'));
+const commandName = ['ringbill', ...argv.slice(0, firstOption === -1 ? 2 : Math.min(firstOption, 2))].join(' ');
+
+/** Said, not done: one line, exit 1. */
+class Refusal extends Error {}
+
+/**
+ * A command about to create a new embedded database while a Ringbill server answers on the configured
+ * port is configured differently from that server (the server has DATABASE_URL or another data folder):
+ * it says so instead of making a database nobody serves.
+ */
+async function refuseNewDatabaseBesideServer(): Promise<void> {
+  if (config.databaseUrl || existsSync(join(config.dataDir, 'pgdata'))) return;
+  const server = await ringbillServerAt(config.host, config.port);
+  if (!server) return;
+  const where = server.database === 'postgres' ? 'on PostgreSQL' : 'on an embedded database in another folder';
+  const fix = server.database === 'postgres' ? 'set DATABASE_URL as the server has it' : 'set RINGBILL_DATA_DIR as the server has it';
+  throw new Refusal(
+    `a Ringbill server answers on port ${config.port} (${where}), but this command would create a new embedded database in ${displayPath(config.dataDir)}; ` +
+      `${fix} (a .env file in this folder is read by both), then run it again`,
+  );
+}
+
+function describeRecovered(recovered: Recovered): void {
+  for (const { accountId, runId } of recovered.interruptedRuns) {
+    io.err(`note: billing run ${runId} of account ${accountId} was interrupted when its process stopped; "ringbill bill --account ${accountId} --resume ${runId}" finishes it`);
+  }
+}
 
 async function main(): Promise<number> {
   // On the embedded database, a running server owns the data folder: run the command inside it.
   if (!config.databaseUrl && !wantsHelp && !isServe) {
     const code = await runInServer(config.dataDir, argv, io);
     if (code !== undefined) return code;
+    await refuseNewDatabaseBesideServer();
   }
   let database: Database | undefined;
+  let lease: ProcessLease | undefined;
   let ctx: Ctx | undefined;
   const code = await runProgram(
     {
       io,
       ctx: async () => {
         if (!ctx) {
-          database = await openConfiguredDatabase(config, { migrate: argv[0] !== 'migrate' });
-          ctx = createCtx(database, undefined, {
-            mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
-            outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
-          });
+          const migrating = argv[0] === 'migrate';
+          database = await openConfiguredDatabase(config, { migrate: !migrating, holder: { role: 'command', command: commandName } });
+          ctx = createCtx(
+            database,
+            undefined,
+            {
+              mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
+              outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
+            },
+            { leaseSeconds: config.processLeaseSeconds },
+          );
+          // `migrate` runs before the processes table may exist; every other command holds a lease.
+          if (!migrating) {
+            lease = await startProcessLease(ctx, { role: 'command', description: commandName, leaseSeconds: config.processLeaseSeconds, onRecovered: describeRecovered });
+          }
         }
         return ctx;
       },
@@ -80,8 +128,25 @@ async function main(): Promise<number> {
     },
     argv,
   );
-  if (!isServe) await database?.close();
+  if (!isServe) {
+    try {
+      await lease?.stop();
+    } finally {
+      await database?.close();
+    }
+  }
   return code;
+}
+
+/** What the data folder's holder should do, after the lock's own "a Ringbill server (…) is using ./data". */
+function lockedAdvice(error: DataDirLockedError): string {
+  if (isServe) {
+    return error.holder?.role === 'server'
+      ? `; stop it first (kill ${error.holder.pid}) or give this server another RINGBILL_DATA_DIR`
+      : '; wait for it to finish, then start the server';
+  }
+  // A command meets the lock only when the server is not (yet) taking commands on its socket.
+  return error.holder?.role === 'server' ? ' and is not taking commands yet (starting, or stopping); try again once it is up' : '; wait for it to finish';
 }
 
 main().then(
@@ -90,7 +155,9 @@ main().then(
   },
   (error: unknown) => {
     if (error instanceof DataDirLockedError) {
-      io.err(`error: ${error.message}. Is a Ringbill server starting? Try again in a moment.`);
+      io.err(`error: ${error.message}${lockedAdvice(error)}`);
+    } else if (error instanceof ServerStoppedError || error instanceof Refusal || error instanceof ConfigError) {
+      io.err(`error: ${error.message}`);
     } else {
       io.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }

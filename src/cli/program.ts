@@ -4,8 +4,10 @@ import { createAccount } from '../accounts/create-account.ts';
 import { listAccounts } from '../accounts/repo.ts';
 import { createApiKey } from '../api-keys/create-key.ts';
 import { revokeApiKey } from '../api-keys/revoke-key.ts';
-import { runBilling } from '../billing-runs/run-billing.ts';
+import { resumeBilling } from '../billing-runs/resume-billing.ts';
+import { type BillingProgress, runBilling } from '../billing-runs/run-billing.ts';
 import type { Ctx } from '../context.ts';
+import { DataDirLockedError } from '../db/data-dir.ts';
 import { migrate } from '../db/migrate.ts';
 import { toAccountView, toApiKeyView, toBillingRunView, toRateCardView } from '../http/backend/views.ts';
 import { isIsoDate } from '../shared/dates.ts';
@@ -137,25 +139,33 @@ export function buildProgram(env: CliEnv): Command {
 
   program
     .command('bill')
-    .description("Run billing: complete every customer's invoice for the cut-off date")
+    .description("Run billing: complete every customer's invoice for the cut-off date; or finish a run that stopped part-way (--resume)")
     .requiredOption('--account <id>', 'account id', positiveInt('account'))
-    .requiredOption('--cutoff <date>', 'cut-off date YYYY-MM-DD', isoDate)
+    .option('--cutoff <date>', 'cut-off date YYYY-MM-DD (a new run)', isoDate)
+    .option('--resume <run>', 'finish this interrupted or failed billing run instead (its own cut-off)', positiveInt('resume'))
     .option('--json', 'print the billing run as JSON')
-    .action(async (options: { account: number; cutoff: string; json?: boolean }) => {
+    .action(async (options: { account: number; cutoff?: string; resume?: number; json?: boolean }) => {
+      if ((options.cutoff === undefined) === (options.resume === undefined)) {
+        throw new DomainError('invalid_input', 'give either --cutoff DATE (a new run) or --resume RUN (finish a run that stopped)', 'cutoff');
+      }
       const ctx = await env.ctx();
       let started = false;
-      const run = await runBilling(ctx, options.account, { cutoffDate: options.cutoff }, (p) => {
+      const onProgress = (p: BillingProgress) => {
         if (!started) {
-          io.progress({ kind: 'start', total: p.customersTotal, value: 0, label: 'Billing' });
+          io.progress({ kind: 'start', total: p.customersTotal, value: 0, label: options.resume ? `Resuming run ${options.resume}` : 'Billing' });
           started = true;
         }
         io.progress({ kind: 'update', value: p.customersDone });
-      }).finally(() => {
+      };
+      const run = await (options.resume !== undefined
+        ? resumeBilling(ctx, options.account, options.resume, onProgress)
+        : runBilling(ctx, options.account, { cutoffDate: options.cutoff! }, onProgress)
+      ).finally(() => {
         if (started) io.progress({ kind: 'stop' });
       });
       if (options.json) return printJson(io, toBillingRunView(run));
       io.out(
-        `Billing run ${run.id} for cut-off ${run.cutoff_date}: ${run.customers_billed} customer invoice(s) completed, ${run.invoices_created} new.`,
+        `Billing run ${run.id} for cut-off ${run.cutoff_date}: ${run.customers_billed} customer(s) billed, ${run.invoices_completed} invoice(s) completed, ${run.invoices_created} of them new.`,
       );
     });
 
@@ -300,6 +310,8 @@ export async function runProgram(env: CliEnv, argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    // The data folder is someone else's: the entry point says who, and what to do.
+    if (error instanceof DataDirLockedError) throw error;
     if (error instanceof DomainError) {
       env.io.err(`error: ${error.message}`);
       return 1;

@@ -11,15 +11,26 @@ import { PlanScheduler } from '../payments/plan-scheduler.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
 import { expireReservations } from '../authorization/release.ts';
 import { PeriodicJob } from '../authorization/periodic-job.ts';
+import { startProcessLease } from '../recovery/lease.ts';
 
-/** Opens the database, applies migrations and serves the API until SIGINT or SIGTERM. */
+/**
+ * Opens the database, applies migrations and serves the API until SIGINT or SIGTERM, then stops gracefully:
+ * requests and commands in flight finish, the background workers stop, the process's lease and the data
+ * folder's lock are given back and the database is closed. A second signal stops it at once.
+ */
 export async function serve(config: Config, overrides: { port?: number; host?: string }): Promise<void> {
-  const database = await openConfiguredDatabase(config, { migrate: true });
-  const ctx = createCtx(database, undefined, {
-    mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
-    ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
-    outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
-  });
+  const port = overrides.port ?? config.port;
+  const database = await openConfiguredDatabase(config, { migrate: true, holder: { role: 'server', port } });
+  const ctx = createCtx(
+    database,
+    undefined,
+    {
+      mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
+      ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
+      outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
+    },
+    { leaseSeconds: config.processLeaseSeconds },
+  );
   // Side effects queued in the outbox are delivered by this process, with retries; a restart resumes them.
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
   ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
@@ -30,12 +41,35 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     collectLinkExpiryDays: config.collectLinkExpiryDays,
     authorization: { reservationTtlS: config.reservationTtlS, maxDurationS: config.authorizeMaxDurationS },
   });
+  let stoppingSince: number | undefined;
+  // While stopping, each answer closes its connection: a client's idle keep-alive connection would otherwise
+  // hold the shutdown for Fastify's keep-alive timeout (72 s) after the requests in flight are answered.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (stoppingSince !== undefined) reply.header('connection', 'close');
+    return payload;
+  });
   let control: Server | undefined;
+  let lease: Awaited<ReturnType<typeof startProcessLease>> | undefined;
   try {
-    await app.listen({ port: overrides.port ?? config.port, host: overrides.host ?? config.host });
+    // What processes that died left behind is put right before the first request (see recovery/).
+    lease = await startProcessLease(ctx, {
+      role: 'server',
+      description: `ringbill serve on port ${port}`,
+      leaseSeconds: config.processLeaseSeconds,
+      onRecovered: (r) =>
+        app.log.warn(
+          { interruptedRuns: r.interruptedRuns, releasedIdempotencyKeys: r.releasedClaims, stoppedProcesses: r.processes },
+          `recovered what stopped processes left: ${r.interruptedRuns.length} billing run(s) interrupted (POST /backend/api/v1/billingRuns/ID/resume finishes each), ${r.releasedClaims} Idempotency-Key claim(s) given back`,
+        ),
+      onError: (err) => app.log.error({ err }, 'process heartbeat failed'),
+    });
+    await app.listen({ port, host: overrides.host ?? config.host });
+    const address = app.server.address();
+    if (address && typeof address === 'object') database.dataDirLock?.update({ port: address.port });
     if (database.kind === 'pglite') control = await startControlServer(ctx, config.dataDir);
   } catch (error) {
     await app.close();
+    await lease?.stop();
     await database.close();
     throw error;
   }
@@ -49,19 +83,34 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   const where = database.kind === 'pglite' ? `embedded PGlite database in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
   app.log.info(`Ringbill serving the API with the ${where}; docs at /docs; email to ${ctx.services.mailer.description}`);
 
-  let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info(`${signal}: shutting down`);
-    control?.close();
-    await app.close();
-    await outbox.stop();
-    await plans.stop();
-    await expirer.stop();
-    await database.close();
-    process.exit(0);
+    if (stoppingSince !== undefined) {
+      // A second signal stops at once (what was in flight is recovered as after a crash). One Ctrl-C under
+      // `npm start` arrives twice (from the terminal, and forwarded by npm) within milliseconds: that is not
+      // a second signal.
+      if (Date.now() - stoppingSince > 1000) {
+        app.log.warn(`${signal} again: stopping now`);
+        process.exit(1);
+      }
+      return;
+    }
+    stoppingSince = Date.now();
+    app.log.info(`${signal}: shutting down once the requests and commands in flight finish (send it again to stop at once)`);
+    try {
+      const commandsDone = control ? new Promise<void>((resolve) => control!.close(() => resolve())) : Promise.resolve();
+      await app.close();
+      await commandsDone;
+      await outbox.stop();
+      await plans.stop();
+      await expirer.stop();
+      await lease?.stop();
+      await database.close();
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }

@@ -12,6 +12,7 @@ import * as m0007 from './migrations/0007_collections.ts';
 import * as m0008 from './migrations/0008_payment_interest.ts';
 import * as m0009 from './migrations/0009_rejected_rows_once.ts';
 import * as m0011 from './migrations/0011_forget_stored_webhook_secrets.ts';
+import * as m0013 from './migrations/0013_process_leases.ts';
 import * as m0015 from './migrations/0015_switch_cdrs.ts';
 import * as m0016 from './migrations/0016_prepaid.ts';
 
@@ -32,6 +33,7 @@ export const migrations: readonly Migration[] = [
   { version: 8, name: 'payment_interest', up: m0008.up },
   { version: 9, name: 'rejected_rows_once', up: m0009.up },
   { version: 11, name: 'forget_stored_webhook_secrets', up: m0011.up },
+  { version: 13, name: 'process_leases', up: m0013.up },
   { version: 15, name: 'switch_cdrs', up: m0015.up },
   { version: 16, name: 'prepaid', up: m0016.up },
 ];

@@ -122,9 +122,13 @@ export interface BillingRunsTable {
   account_id: number;
   id: Id;
   cutoff_date: DateColumn;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | 'completed' | 'failed' | 'interrupted';
   customers_billed: Generated<number>;
   invoices_created: Generated<number>;
+  /** Invoices the run completed: those it created and the customers' existing unsent ones. */
+  invoices_completed: Generated<number>;
+  /** The process running it (processes.id) while status is running. */
+  owner_process: string | null;
   error: string | null;
   started_at: Timestamp;
   finished_at: Date | null;
@@ -250,6 +254,19 @@ export interface IdempotencyKeysTable {
   response_status: number | null;
   response_body: string | null;
   created_at: Timestamp;
+  /** The process handling the request (processes.id) until its answer is recorded. */
+  owner_process: string | null;
+}
+
+/** A Ringbill process and its heartbeat (see migration 0013); not tenant data, so no account_id. */
+export interface ProcessesTable {
+  id: string;
+  pid: number;
+  hostname: string;
+  role: 'server' | 'command';
+  description: string;
+  started_at: Timestamp;
+  heartbeat_at: Timestamp;
 }
 
 export interface RateCardsTable {
@@ -436,6 +453,7 @@ export interface DB extends CollectionsTables, WebhooksTables, FeedTables, Prepa
   invoices: InvoicesTable;
   billing_transactions: BillingTransactionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  processes: ProcessesTable;
   rate_cards: RateCardsTable;
   rates: RatesTable;
   calls: CallsTable;

@@ -1,12 +1,15 @@
 // Idempotency-Key on POSTs that create things: the same key with the same request returns the first
 // response (with `Idempotent-Replayed: true`); with a different request, a 409. A key is claimed before
-// the work starts, so two identical requests racing each other cannot both run.
+// the work starts, so two identical requests racing each other cannot both run. A claim names the process
+// handling it and lasts only while that process lives (src/recovery/lease.ts): a retry after the process died
+// between claim and answer takes the claim over and runs, instead of hearing "still being processed" for 24 hours.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
 import { claimIdempotencyKey, recordIdempotentResponse, releaseIdempotencyKey } from '../idempotency/repo.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
+import { testHold } from '../shared/test-hold.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,9 +52,10 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
       throw invalid('Idempotency-Key', `must be 1 to ${MAX_KEY_LENGTH} characters`);
     }
     const hash = requestHash(request);
-    const existing = await claimIdempotencyKey(ctx.db, request.principal.accountId, key, hash);
+    const existing = await claimIdempotencyKey(ctx.db, request.principal.accountId, key, hash, ctx.processId, ctx.liveness);
     if (!existing) {
       request.idempotencyKey = key;
+      await testHold('idempotency-claimed');
       return;
     }
     if (existing.request_hash !== hash) {
@@ -74,8 +78,9 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
     // Kept: what the request did (2xx), and a refusal of what it asked for (409: the first answer stands).
     // Released, so the key can be used again: a request whose parameters were refused (400, found by the
     // schema or by the domain rules alike), a 404, and a failure on our side (5xx).
-    if (!isKeptStatus(reply.statusCode)) await releaseIdempotencyKey(ctx.db, request.principal.accountId, key);
-    else await recordIdempotentResponse(ctx.db, request.principal.accountId, key, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+    const { accountId } = request.principal;
+    if (!isKeptStatus(reply.statusCode)) await releaseIdempotencyKey(ctx.db, accountId, key, ctx.processId);
+    else await recordIdempotentResponse(ctx.db, accountId, key, ctx.processId, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
     return payload;
   });
 }

@@ -8,6 +8,7 @@ import { buildServer, type ServerOptions } from '../../src/http/server.ts';
 import { createMailer, type Mailer } from '../../src/delivery/mailer.ts';
 import { OutboxWorker } from '../../src/outbox/worker.ts';
 import { JOB_HANDLERS } from '../../src/jobs.ts';
+import { startProcessLease } from '../../src/recovery/lease.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +105,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
   ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
+  // Registered as a real server is, so its Idempotency-Key claims count as a live process's.
+  const lease = await startProcessLease(ctx, { role: 'server', description: 'test harness', leaseSeconds: 30 });
   const app = await buildServer(ctx, options.server);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
@@ -132,6 +135,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     anonymous: () => new Api(address, undefined),
     close: async () => {
       await app.close();
+      await lease.stop();
       await testDb.drop();
       await rm(mailDir, { recursive: true, force: true });
     },

@@ -122,6 +122,7 @@ describe('billing runs', () => {
       cutoffDate: '2026-11-01',
       status: 'completed',
       customersBilled: 6,
+      invoicesCompleted: 6,
       invoicesCreated: 5, // the one-off customer's invoice already existed (made by its charge)
       error: null,
       started: RUN_TIME,
@@ -195,6 +196,30 @@ describe('billing runs', () => {
     expect(generated.length).toBe(7);
   });
 
+  it('reports the invoices it completed apart from those it made, in the answer and the OpenAPI document', async () => {
+    h.setNow(new Date('2026-10-20T10:00:00.000Z'));
+    const { api } = await h.account();
+    // One customer's charge made its unsent invoice already; the other has only a line to bill.
+    const charged = await makeCustomer(api, { name: 'Charged Ltd' });
+    const chargedLine = await makeFeature(api, charged.id);
+    await post(api, `/features/${chargedLine.id}/transactions`, { transactionValue: '15.00' });
+    const rental = await makeCustomer(api, { name: 'Rental Ltd' });
+    await makeFeature(api, rental.id, { recurringValue: '25.00', startDate: '2026-11-01' });
+    h.setNow(new Date(RUN_TIME));
+    const run = await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
+    expect([run.customersBilled, run.invoicesCompleted, run.invoicesCreated]).toEqual([2, 2, 1]);
+    // Run again: both invoices completed again, none made.
+    const again = await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
+    expect([again.customersBilled, again.invoicesCompleted, again.invoicesCreated]).toEqual([2, 2, 0]);
+
+    const doc = await (await fetch(`${h.url}/openapi.json`)).json();
+    const schema = doc.components.schemas.BillingRun;
+    expect(schema.required).toEqual(expect.arrayContaining(['customersBilled', 'invoicesCompleted', 'invoicesCreated', 'status']));
+    expect(schema.properties.invoicesCompleted.description).toMatch(/made \(invoicesCreated\) and the customers' existing unsent invoices/);
+    expect(schema.properties.status.enum).toEqual(['running', 'completed', 'failed', 'interrupted']);
+    expect(doc.paths['/backend/api/v1/billingRuns/{id}/resume'].post.responses).toHaveProperty('200');
+  });
+
   it('does not count or mark as its own an unsent invoice with nothing due at the cut-off', async () => {
     h.setNow(new Date('2026-11-10T10:00:00.000Z'));
     const { api, id: accountId } = await h.account();
@@ -223,7 +248,8 @@ describe('billing runs', () => {
     const rowsAfterFirst = await dbTransactions(h, accountId);
     const invoicesAfterFirst = await get(api, '/invoices?unsent');
     const second = await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
-    expect([second.status, second.customersBilled, second.invoicesCreated]).toEqual(['completed', 6, 0]);
+    // It completed the six invoices the first run made, and made none.
+    expect([second.status, second.customersBilled, second.invoicesCompleted, second.invoicesCreated]).toEqual(['completed', 6, 6, 0]);
     expect(second.id).not.toBe(first.id);
     expect(await billed(api, second.id)).toEqual(expected(s));
     // Same rows (ids, values, invoices), same totals; the invoices now name the latest run.
@@ -405,6 +431,7 @@ describe('billing runs', () => {
       cutoffDate: '2026-12-01',
       status: 'completed',
       customersBilled: 0,
+      invoicesCompleted: 0,
       invoicesCreated: 0,
       error: null,
       started: '2026-11-30T16:00:00.000Z',

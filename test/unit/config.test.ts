@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { configEnv, loadConfig, readEnvFile } from '../../src/config.ts';
 
 describe('loadConfig', () => {
   it('runs on a fresh machine with no variables set', () => {
@@ -40,5 +43,56 @@ describe('loadConfig', () => {
     expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }).webhookAllowPrivateNetworks).toBe(true);
     expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'TRUE' }).webhookAllowPrivateNetworks).toBe(true);
     expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: '1' }).webhookAllowPrivateNetworks).toBe(true);
+  });
+});
+
+describe('the .env file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringbill-dotenv-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(
+    join(dir, '.env'),
+    [
+      '# Ringbill, shared by `npm start` and `npx ringbill` in this folder',
+      'DATABASE_URL=postgres://billing:s3cret@db.example.com:5432/ringbill?sslmode=require',
+      'export PORT=8090',
+      'PUBLIC_URL="https://billing.example.com"',
+      "SMS_FROM='Acme # Telecom'",
+      'LOG_LEVEL=warn # quieter',
+      '',
+    ].join('\n'),
+  );
+
+  it('is read from the working folder', () => {
+    expect(readEnvFile(dir)).toEqual({
+      DATABASE_URL: 'postgres://billing:s3cret@db.example.com:5432/ringbill?sslmode=require',
+      PORT: '8090',
+      PUBLIC_URL: 'https://billing.example.com',
+      SMS_FROM: 'Acme # Telecom',
+      LOG_LEVEL: 'warn',
+    });
+    const config = loadConfig(configEnv({}, dir));
+    expect(config).toMatchObject({ databaseUrl: 'postgres://billing:s3cret@db.example.com:5432/ringbill?sslmode=require', port: 8090, logLevel: 'warn' });
+  });
+
+  it('loses to the environment, even to a variable set empty', () => {
+    const config = loadConfig(configEnv({ PORT: '9000', DATABASE_URL: '' }, dir));
+    expect([config.port, config.databaseUrl, config.publicUrl]).toEqual([9000, undefined, 'https://billing.example.com']);
+  });
+
+  it('may be absent; one that cannot be read stops with its path', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'ringbill-dotenv-none-'));
+    expect(readEnvFile(empty)).toEqual({});
+    rmSync(empty, { recursive: true });
+    // A .env that is a folder cannot be read as a file.
+    const odd = mkdtempSync(join(tmpdir(), 'ringbill-dotenv-dir-'));
+    mkdirSync(join(odd, '.env'));
+    expect(() => readEnvFile(odd)).toThrow(`${join(odd, '.env')} cannot be read (EISDIR)`);
+    rmSync(odd, { recursive: true, force: true });
+  });
+
+  it('takes PROCESS_LEASE_SECONDS from 2 to 3600 seconds', () => {
+    expect(loadConfig({}).processLeaseSeconds).toBe(30);
+    expect(loadConfig({ PROCESS_LEASE_SECONDS: '5' }).processLeaseSeconds).toBe(5);
+    for (const bad of ['1', '3601', '2.5', 'soon']) expect(() => loadConfig({ PROCESS_LEASE_SECONDS: bad })).toThrow(/PROCESS_LEASE_SECONDS/);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { findBillingRun, listBillingRuns } from '../../../billing-runs/repo.ts';
+import { resumeBilling } from '../../../billing-runs/resume-billing.ts';
 import { runBilling } from '../../../billing-runs/run-billing.ts';
 import type { Ctx } from '../../../context.ts';
 import { notFound } from '../../../shared/errors.ts';
@@ -22,7 +23,7 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         summary: 'Run billing for every customer',
         description:
-          'Completes an unsent invoice for every customer with anything to bill at the cut-off (made if there is none). Runs to the end before answering. Running it again, or twice at once, bills nothing twice. The invoices are then listed with GET /invoices?unsent&billingRun=ID. A customer whose existing unsent invoice holds nothing due at the cut-off (only charges dated after it) has that invoice completed for the cut-off, but it is not counted in customersBilled nor marked with the run.',
+          'Completes an unsent invoice for every customer with anything to bill at the cut-off (made if there is none). Runs to the end before answering. Running it again, or twice at once, bills nothing twice. invoicesCompleted counts every invoice it completed, invoicesCreated those of them it made. A run whose process stops part-way becomes `interrupted` (the counts say what committed) and POST /billingRuns/{id}/resume finishes it. The invoices are then listed with GET /invoices?unsent&billingRun=ID. A customer whose existing unsent invoice holds nothing due at the cut-off (only charges dated after it) has that invoice completed for the cut-off, but it is not counted in customersBilled nor marked with the run.',
         body: z.object({ cutoffDate: isoDate.optional().meta({ description: 'Default: the first day of the current month in the account timezone' }) }).strict().nullish(),
         response: { 201: billingRunView, 400: errorBody },
       },
@@ -32,6 +33,25 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
       const account = await loadAccount(ctx, accountId);
       const run = await runBilling(ctx, accountId, { cutoffDate: request.body?.cutoffDate ?? defaultCutoff(account, ctx.now()) });
       return reply.status(201).send(toBillingRunView(run));
+    },
+  );
+
+  app.post(
+    '/billingRuns/:id/resume',
+    {
+      config: { level: KeyLevel.invoices },
+      schema: {
+        tags,
+        summary: 'Finish a billing run that stopped part-way',
+        description:
+          'Finishes a run whose status is `interrupted` (the process running it stopped: a crash, kill -9, a lost machine) or `failed`, or one still `running` whose process is gone. What its committed batches billed stays; the customers it had not billed are billed now, for its cut-off and under its id, so nothing is billed twice and its counts cover the whole run. Runs to the end before answering, with the completed run. A completed run, or one running in a live process, is a 409.',
+        params: idParams,
+        response: { 200: billingRunView, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (request) => {
+      const id = pathId(request.params.id, 'Billing run');
+      return toBillingRunView(await resumeBilling(ctx, principalOf(request).accountId, id));
     },
   );
 

@@ -1,0 +1,39 @@
+import type { Ctx } from '../context.ts';
+import { findAccount } from '../accounts/repo.ts';
+import type { BillingRunRow } from '../db/schema.ts';
+import { startOfDayInZone } from '../shared/dates.ts';
+import { DomainError, notFound } from '../shared/errors.ts';
+import { claimRunToResume, customersBilledByRun, customersToBill, findBillingRun } from './repo.ts';
+import { billCustomers, type BillingProgress } from './run-billing.ts';
+
+/**
+ * Finishes a billing run that stopped part-way: one `interrupted` (its process died), `failed`, or still
+ * marked running by a process that is gone. The batches that committed stay as they are; the customers the
+ * run has not billed are billed now, for the run's cut-off and under its id, so no customer is billed twice
+ * and the run's counts add up to the whole run.
+ */
+export async function resumeBilling(
+  ctx: Ctx,
+  accountId: number,
+  runId: number,
+  onProgress: (progress: BillingProgress) => void = () => {},
+): Promise<BillingRunRow> {
+  const account = await findAccount(ctx.db, accountId);
+  if (!account) throw notFound('Account', accountId);
+  const run = await claimRunToResume(ctx.db, accountId, runId, ctx.processId, ctx.liveness);
+  if (!run) {
+    const existing = await findBillingRun(ctx.db, accountId, runId);
+    if (!existing) throw notFound('Billing run', runId);
+    if (existing.status === 'completed') throw new DomainError('conflict', `billing run ${runId} is completed: there is nothing to resume`);
+    throw new DomainError('conflict', `billing run ${runId} is still running in a live Ringbill process; it can be resumed only once it stops`);
+  }
+  const billed = await customersBilledByRun(ctx.db, accountId, run.id);
+  const all = await customersToBill(ctx.db, accountId, run.cutoff_date, startOfDayInZone(run.cutoff_date, account.timezone));
+  return billCustomers(
+    ctx,
+    account,
+    run,
+    all.filter((id) => !billed.has(id)),
+    onProgress,
+  );
+}
