@@ -12,23 +12,37 @@ const MAX_TABLES = 1000;
 
 const tables = new Map<string, { table: RateTable; fingerprint: string; checkedAtMs: number }>();
 
+/** Checks and compiles in flight, by card: simultaneous requests wait for one instead of each doing it. */
+const inFlight = new Map<string, Promise<RateTable>>();
+
 export async function cachedRateTable(db: Executor, accountId: number, rateCardId: number): Promise<RateTable> {
   const key = `${accountId}:${rateCardId}`;
-  const nowMs = performance.now();
   const entry = tables.get(key);
-  if (entry && nowMs - entry.checkedAtMs < TRUST_MS) return entry.table;
-  const fingerprint = await rateCardFingerprint(db, accountId, rateCardId);
-  if (entry && entry.fingerprint === fingerprint) {
-    entry.checkedAtMs = nowMs;
-    return entry.table;
+  if (entry && performance.now() - entry.checkedAtMs < TRUST_MS) return entry.table;
+  const pending = inFlight.get(key);
+  if (pending) return pending;
+  const refresh = (async () => {
+    const fingerprint = await rateCardFingerprint(db, accountId, rateCardId);
+    const current = tables.get(key);
+    if (current && current.fingerprint === fingerprint) {
+      current.checkedAtMs = performance.now();
+      return current.table;
+    }
+    const table = new RateTable((await loadCardRates(db, accountId, rateCardId)).map(toRate));
+    if (tables.size >= MAX_TABLES) tables.clear();
+    tables.set(key, { table, fingerprint, checkedAtMs: performance.now() });
+    return table;
+  })();
+  inFlight.set(key, refresh);
+  try {
+    return await refresh;
+  } finally {
+    inFlight.delete(key);
   }
-  const table = new RateTable((await loadCardRates(db, accountId, rateCardId)).map(toRate));
-  if (tables.size >= MAX_TABLES) tables.clear();
-  tables.set(key, { table, fingerprint, checkedAtMs: nowMs });
-  return table;
 }
 
 /** Forgets every cached table (tests that change rates and authorise at once). */
 export function forgetRateTables(): void {
   tables.clear();
+  inFlight.clear();
 }
