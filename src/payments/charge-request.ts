@@ -15,6 +15,7 @@ import { linkAttemptToPayment } from './repo.ts';
 import { queueReceipts, receiptTargets } from './queue-receipts.ts';
 import { recordAttempt } from './record-attempt.ts';
 import { gatewayOf } from './services.ts';
+import { testHold } from '../shared/test-hold.ts';
 
 export interface ChargeRequestInput {
   token: string;
@@ -22,6 +23,8 @@ export interface ChargeRequestInput {
   card?: CardInput | undefined;
   cardToken?: string | undefined;
   saveCard?: boolean | undefined;
+  /** Sent to the gateway (see ChargeInput): the same key again is answered with the first charge. */
+  idempotencyKey?: string | undefined;
 }
 
 export interface ChargeRequestResult {
@@ -57,9 +60,11 @@ export async function chargeRequest(ctx: Ctx, input: ChargeRequestInput): Promis
     card: input.card,
     cardToken: input.cardToken,
     saveCard: input.saveCard,
+    idempotencyKey: input.idempotencyKey,
     description: `Payment request ${found.id}`,
     now: ctx.now(),
   });
+  await testHold('card-charged');
 
   const requestId = Number(found.id);
   try {

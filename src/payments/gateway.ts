@@ -23,6 +23,13 @@ export interface ChargeInput {
   /** Keep the card for later charges (instalments): an approved charge then returns a cardToken. */
   saveCard?: boolean | undefined;
   description?: string | undefined;
+  /**
+   * Makes the charge idempotent: a gateway asked again with the same key answers with the first charge's
+   * result (its reference) and charges nothing more (Stripe's and Adyen's Idempotency-Key). Ringbill records
+   * the key before it charges a saved card, so a process stopped between the charge and its record asks
+   * again on retry and records the one charge instead of making a second.
+   */
+  idempotencyKey?: string | undefined;
   /** Charging "now" (a test gateway decides expiry with it). */
   now: Date;
 }
@@ -105,10 +112,13 @@ const TOKEN_PREFIX = 'tok_test_';
  * test card it stands for (test numbers are public); a real gateway keeps that on its side.
  */
 export function createTestGateway(): PaymentGateway {
-  const reference = () => `test_${randomBytes(12).toString('hex')}`;
   return {
     name: 'test',
     async charge(input) {
+      // Idempotent with a key, across processes (the gateway is stateless): the answer depends only on the
+      // card and the key, so the same key gives the same reference, the one charge.
+      const reference = () =>
+        input.idempotencyKey === undefined ? `test_${randomBytes(12).toString('hex')}` : `test_${createHash('sha256').update(input.idempotencyKey).digest('hex').slice(0, 24)}`;
       if (!money(input.amount).greaterThan(0)) throw new Error('test gateway: the amount must be positive');
       let number: string;
       if (input.cardToken !== undefined) {

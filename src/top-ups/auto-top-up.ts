@@ -4,10 +4,15 @@
 // other (attempts, refunds, the collections report); its payment credits the balance (payment-hooks.ts).
 //   - once: a top-up whose request is paid is not charged again, however often the job runs;
 //   - retried: a gateway failure (processing_error, a network error) throws, and the outbox retries with backoff;
-//   - a decline fails the top-up and emails the customer.
+//   - a decline fails the top-up and emails the customer, with the payment link (PUBLIC_URL) to top up by hand;
+//   - crash-safe: before the card is charged the top-up records the idempotency key the gateway is given
+//     (charge_key). A run that finds a key and the request unpaid (the process stopped between the gateway's
+//     answer and its record) asks the gateway again with that key: it answers with the first charge and
+//     charges nothing more, and that charge is recorded. The key is cleared once an outcome is recorded.
 import { createPaymentRequests } from '../collections/create-request.ts';
 import { findRequest } from '../collections/repo.ts';
 import type { AutoTopUpJob } from '../balances/after-change.ts';
+import { publicUrlOf } from '../context.ts';
 import { findAccountSender, findBalance, findTopUp, lockTopUp, updateTopUp } from '../balances/repo.ts';
 import { chargeRequest } from '../payments/charge-request.ts';
 import { enqueue } from '../outbox/repo.ts';
@@ -41,7 +46,7 @@ export const runAutoTopUp: JobHandler = async (job, ctx) => {
       [{ amount: money(topUp.amount).toFixed(), description: `Automatic top-up of the prepaid balance of ${balance.customer_name}`, channels: [], allowPartial: false }],
       {
         batch: false,
-        baseUrl: 'http://localhost',
+        baseUrl: publicUrlOf(ctx),
         inTransaction: async (trx, requests) => {
           const locked = await lockTopUp(trx, accountId, topUpId);
           if (locked?.request_id !== null) throw new Error(`top-up ${topUpId} got a request meanwhile`);
@@ -55,13 +60,27 @@ export const runAutoTopUp: JobHandler = async (job, ctx) => {
   if (!request) throw new PermanentJobError(`payment request ${requestId} of top-up ${topUpId} no longer exists`);
   // Paid already (a run that charged and recorded, then stopped before the job was marked): never twice.
   if (money(request.paid_amount).greaterThanOrEqualTo(request.amount)) return;
-  await updateTopUp(ctx.db, accountId, topUpId, { attempts: topUp.attempts + 1 });
-  const result = await chargeRequest(ctx, { token: request.token, amount: money(request.amount).toFixed(), cardToken });
-  if (result.attempt.outcome === 'approved') return;
+  // A charge asked of the gateway whose outcome was not recorded is asked again with its key (never a
+  // second charge); otherwise a new attempt gets a new key, recorded before the card is charged.
+  let chargeKey = topUp.charge_key;
+  if (chargeKey === null) {
+    chargeKey = `ringbill-auto-top-up-${accountId}-${topUpId}-${topUp.attempts + 1}`;
+    await updateTopUp(ctx.db, accountId, topUpId, { attempts: topUp.attempts + 1, charge_key: chargeKey, charge_started_at: ctx.now() });
+  }
+  // A failure here (network, a crash) leaves the key: the retry resolves the same charge.
+  const result = await chargeRequest(ctx, { token: request.token, amount: money(request.amount).toFixed(), cardToken, idempotencyKey: chargeKey });
+  if (result.attempt.outcome === 'approved') {
+    // The payment credited the balance and completed the top-up (payment-hooks.ts), which cleared the key.
+    return;
+  }
   const reason = result.attempt.declineReason ?? 'card_declined';
-  if (TRANSIENT.has(reason)) throw new Error(`the gateway could not charge the card (${reason}); trying again later`);
+  if (TRANSIENT.has(reason)) {
+    // Recorded; the next attempt is a new charge with a new key.
+    await updateTopUp(ctx.db, accountId, topUpId, { charge_key: null, charge_started_at: null });
+    throw new Error(`the gateway could not charge the card (${reason}); trying again later`);
+  }
   await ctx.db.transaction().execute(async (trx) => {
-    await updateTopUp(trx, accountId, topUpId, { status: 'failed', failure_reason: reason });
+    await updateTopUp(trx, accountId, topUpId, { status: 'failed', failure_reason: reason, charge_key: null, charge_started_at: null });
     await enqueue(trx, { accountId, kind: 'balance.auto_top_up_declined', payload: { topUpId } satisfies DeclineJob, dedupeKey: `auto-top-up-declined:${topUpId}`, now: ctx.now() });
   });
 };
@@ -74,11 +93,14 @@ export const sendDeclineEmail: JobHandler = async (job, ctx) => {
   const account = await findAccountSender(ctx.db, job.account_id);
   if (!balance || !account) throw new PermanentJobError(`customer of top-up ${topUpId} no longer exists`);
   if (!balance.customer_email) throw new PermanentJobError('the customer has no email address');
+  // The top-up's own payment link (made with PUBLIC_URL): the customer can pay it by card at once.
+  const request = topUp.request_id === null ? undefined : await findRequest(ctx.db, job.account_id, topUp.request_id);
+  const payLink = request ? `\n\nTop up now by card (you can save the new card for automatic top-ups): ${request.url}` : '';
   await ctx.services.mailer.send({
     from: `"${account.name.replace(/"/g, "'")}" <${account.email_from ?? account.email ?? 'billing@ringbill.invalid'}>`,
     to: balance.customer_email.split(/\s*[,;]\s*/),
     subject: `${account.name}: your automatic top-up was declined`,
-    text: `Hello ${balance.customer_name},\n\nWe tried to top up your prepaid balance with ${topUp.currency} ${money(topUp.amount).toFixed(2)} from your saved card${balance.auto_top_up_card_last4 ? ` ending ${balance.auto_top_up_card_last4}` : ''}, but the card was declined (${topUp.failure_reason}).\n\nYour balance is ${topUp.currency} ${money(balance.balance).toFixed(2)}. Please top up, or update your card, to keep calling.\n\n${account.name}`,
+    text: `Hello ${balance.customer_name},\n\nWe tried to top up your prepaid balance with ${topUp.currency} ${money(topUp.amount).toFixed(2)} from your saved card${balance.auto_top_up_card_last4 ? ` ending ${balance.auto_top_up_card_last4}` : ''}, but the card was declined (${topUp.failure_reason}).\n\nYour balance is ${topUp.currency} ${money(balance.balance).toFixed(2)}. Please top up, or update your card, to keep calling.${payLink}\n\n${account.name}`,
     attachments: [],
   });
 };

@@ -24,6 +24,8 @@ export const PaymentBody = z.strictObject({
   expiryMonth: whole.optional(),
   expiryYear: whole.optional(),
   cvc: text(8),
+  /** Keep the card for automatic top-ups (a top-up's link only). Form checkboxes send "true"; JSON a boolean. */
+  saveCard: z.union([z.boolean(), z.enum(['true', 'false', 'on'])]).optional(),
 });
 export type PaymentBody = z.infer<typeof PaymentBody>;
 
