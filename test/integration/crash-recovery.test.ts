@@ -304,3 +304,42 @@ describe.runIf(!postgres)('a command running inside a server that dies', () => {
     expect(b.running).toBe(true);
   });
 });
+
+describe('an automatic top-up whose process died between the card charge and its record', () => {
+  it('is resolved by the retry with the same idempotency key: one charge, one credit', SLOW, async () => {
+    const s = await setup();
+    const port = await freePort();
+    const a = await server({ ...s.env, ...LEASE, RINGBILL_TEST_HOLD: 'card-charged:120000' }, port);
+    const api = new Api(`http://127.0.0.1:${port}`, s.key);
+    const card = await api.post('/rateCards', { name: 'Crash', isDefault: true });
+    await api.request('PUT', `/rateCards/${card.body.id}/rates`, { effectiveFrom: '2026-01-01', rates: [{ prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.06', initialIncrementS: 60, subsequentIncrementS: 60 }] });
+    const customer = (await api.post('/customers', { name: 'Top Up Ltd', email: 'topup@example.com', billingMode: 'prepaid' })).body;
+    await api.post(`/customers/${customer.id}/features`, { name: 'Line', phoneNumber: '+441134960777', startDate: '2026-01-01', vatRate: '0' });
+    const approving = 'tok_test_' + Buffer.from('4242424242424242').toString('base64url') + '.x';
+    expect((await api.request('PUT', `/customers/${customer.id}/balance/autoTopUp`, { enabled: true, threshold: '1.00', amount: '10.00', cardToken: approving })).status).toBe(200);
+    await api.post(`/customers/${customer.id}/balance/topUps`, { amount: '1.50', reference: 'first' });
+    // 10 minutes at 0.06: 1.50 - 0.60 = 0.90, below 1.00: the server's outbox charges the saved card.
+    await api.post('/calls', [{ call_id: 'crash-1', from: '+441134960777', to: '441134960999', start_time: new Date().toISOString(), duration_s: 600, status: 'completed' }]);
+    await a.waitFor(/ringbill test hold: card-charged/);
+    await a.kill9();
+
+    await s.withDb(async (database) => {
+      const ctx = createCtx(database);
+      const [topUp] = await database.db.selectFrom('balance_top_ups').selectAll().where('account_id', '=', s.accountId).where('method', '=', 'auto').execute();
+      // Recorded before the charge: the key; not recorded: the charge.
+      expect(topUp).toMatchObject({ status: 'pending', attempts: 1, charge_key: expect.stringMatching(/^ringbill-auto-top-up-/) });
+      // The outbox's retry (run here, as the next process would once the dead one's claim runs out).
+      const { runAutoTopUp } = await import('../../src/top-ups/auto-top-up.ts');
+      await runAutoTopUp({ account_id: s.accountId, payload: { topUpId: Number(topUp!.id) } } as Parameters<typeof runAutoTopUp>[0], ctx);
+      const done = await database.db.selectFrom('balance_top_ups').selectAll().where('account_id', '=', s.accountId).where('id', '=', topUp!.id).executeTakeFirstOrThrow();
+      expect(done).toMatchObject({ status: 'completed', attempts: 1, charge_key: null });
+      const payments = await database.db.selectFrom('payments').selectAll().where('account_id', '=', s.accountId).execute();
+      expect(payments).toHaveLength(1);
+      // The gateway's answer to the key the dead process used: the charge it made, not a second one.
+      const { createHash } = await import('node:crypto');
+      expect(payments[0]!.gateway_reference).toBe(`test_${createHash('sha256').update(topUp!.charge_key!).digest('hex').slice(0, 24)}`);
+      const balance = await database.db.selectFrom('balances').select(['balance', 'reserved']).where('account_id', '=', s.accountId).executeTakeFirstOrThrow();
+      expect(Number(balance.balance)).toBe(10.9); // 1.50 - 0.60 + 10.00
+    });
+  });
+});
