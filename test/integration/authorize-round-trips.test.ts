@@ -122,6 +122,25 @@ describe('POST /calls/authorize: one read and one write', () => {
     expect(balance.body).toMatchObject({ balance: '5.00', reserved: '0.06' });
   });
 
+  it('with an Idempotency-Key the key is checked first (the claim needs it), and the answer is replayed', async () => {
+    const account = await h.account();
+    await rateCard(account.api);
+    const { customer, number } = await prepaidLine(account);
+    await topUp(account.api, customer.id, '1.00');
+    const api = new Api(counted.url, account.key);
+    const body = { from: number, to: '+441134960001', maxDurationS: 60 };
+    const first = await api.post('/calls/authorize', body, { 'idempotency-key': 'auth-1' });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ authorized: true, maxDurationS: 60, reserved: '0.06', available: '0.94' });
+    const again = await api.post('/calls/authorize', body, { 'idempotency-key': 'auth-1' });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect((await account.api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({ reserved: '0.06' });
+    const anonymous = await new Api(counted.url, undefined).post('/calls/authorize', body);
+    expect(anonymous.status).toBe(401);
+    await expectLedgerConsistent(h.ctx, account.id, Number(customer.id));
+  });
+
   it('an account with an alert takes the locking path, and the alert fires in it', async () => {
     const account = await h.account();
     await rateCard(account.api);
