@@ -18,7 +18,17 @@ const inFlight = new Map<string, Promise<RateTable>>();
 export async function cachedRateTable(db: Executor, accountId: number, rateCardId: number): Promise<RateTable> {
   const key = `${accountId}:${rateCardId}`;
   const entry = tables.get(key);
-  if (entry && performance.now() - entry.checkedAtMs < TRUST_MS) return entry.table;
+  const ageMs = entry ? performance.now() - entry.checkedAtMs : Infinity;
+  if (entry && ageMs < TRUST_MS) {
+    // Past half its trust the table is checked in the background, so that under a steady load no request
+    // waits for the check (a stall every second otherwise), and a change is still seen within TRUST_MS.
+    if (ageMs > TRUST_MS / 2 && !inFlight.has(key)) void refreshTable(db, key, accountId, rateCardId).catch(() => undefined); // a failed check is done again by the next request
+    return entry.table;
+  }
+  return refreshTable(db, key, accountId, rateCardId);
+}
+
+function refreshTable(db: Executor, key: string, accountId: number, rateCardId: number): Promise<RateTable> {
   const pending = inFlight.get(key);
   if (pending) return pending;
   const refresh = (async () => {
@@ -34,11 +44,11 @@ export async function cachedRateTable(db: Executor, accountId: number, rateCardI
     return table;
   })();
   inFlight.set(key, refresh);
-  try {
-    return await refresh;
-  } finally {
-    inFlight.delete(key);
-  }
+  void refresh.then(
+    () => inFlight.delete(key),
+    () => inFlight.delete(key),
+  );
+  return refresh;
 }
 
 /** Forgets every cached table (tests that change rates and authorise at once). */
