@@ -221,6 +221,7 @@ async function main(): Promise<void> {
   } finally {
     await database.close();
     if (!args.keep) await admin(`drop database if exists ${name} with (force)`);
+    else console.log(`kept database ${name}`);
   }
 }
 
