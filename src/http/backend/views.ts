@@ -441,7 +441,7 @@ export const rateView = z
     initialIncrementS: z.number().int(),
     subsequentIncrementS: z.number().int(),
     costPerMinute: amount.nullable(),
-    effectiveFrom: z.string(),
+    effectiveFrom: z.string().nullable().meta({ description: "null: from the start of time (a card's first rates, loaded without a date)" }),
     effectiveTo: z.string().nullable().meta({ description: 'Exclusive; null while in force' }),
   })
   .meta({ id: 'Rate' });
