@@ -62,7 +62,7 @@ describe('POST /calls', () => {
     expect(calls[0]).toStrictEqual({
       id: expect.stringMatching(/^\d+$/),
       callID: 'c1',
-      completeCallID: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      completeCallID: expect.stringMatching(/^[0-9A-F]{32}$/),
       from: LINE,
       to: '442079460000',
       startTime: '2026-03-02T10:00:00.000Z',
