@@ -240,6 +240,15 @@ export function billableSeconds(durationS: number, initialS: number, subsequentS
   return initialS + Math.ceil((durationS - initialS) / subsequentS) * subsequentS;
 }
 
+/**
+ * Billed seconds as whole minutes, rounded half up (90 s is 2 minutes, 89 s is 1): the "minutes" of call
+ * charges on invoices and bills, always of the seconds billed, never of the calls' durations.
+ */
+export function billedMinutes(billableS: number): number {
+  if (!Number.isSafeInteger(billableS) || billableS < 0) throw new Error(`billable seconds ${billableS} must be a whole number, not negative`);
+  return Math.floor((billableS * 2 + 60) / 120);
+}
+
 const DIGITS = /^\d+$/;
 
 /** Digits of a stored phone number (which may start with "+"). */

@@ -300,7 +300,7 @@ export const invoiceView = z
     paidAmount: amount,
     outstanding: amount,
     invoiceCallCount: z.number().int(),
-    invoiceCallMinutes: z.number().int(),
+    invoiceCallMinutes: z.number().int().meta({ description: 'Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes' }),
     invoiceChargesOneOff: amount,
     invoiceChargesRecurring: amount,
     invoiceChargesCalls: amount,
@@ -612,7 +612,7 @@ export const usageReportProfileView = z
   .object({
     id: idString.nullable().meta({ description: 'null for a built-in profile' }),
     name: z.string().meta({ description: "What the email action's `invoiceUsageReportCustomerProfileID` names" }),
-    kind: z.enum(['callsByFeature', 'callDetail']).meta({ description: 'callsByFeature: a CSV line per feature (calls, minutes, charge); callDetail: a CSV line per call' }),
+    kind: z.enum(['callsByFeature', 'callDetail']).meta({ description: 'callsByFeature: a CSV line per feature (calls, billed_minutes, charge); callDetail: a CSV line per call' }),
     builtIn: z.boolean(),
     created: z.string().nullable(),
     updated: z.string().nullable(),
