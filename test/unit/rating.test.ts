@@ -8,6 +8,7 @@ import { bandAt, type BandConfig, LocalClock, minutesOfDay } from '../../src/rat
 import { divideRoundHalfUp, fromMicros, toMicros } from '../../src/rating/micros.ts';
 import {
   billableSeconds,
+  billedMinutes,
   type CallToRate,
   createRatingContext,
   type Rate,
@@ -126,6 +127,21 @@ describe('billable seconds', () => {
     [1, 1, 0, 0],
   ])('%i/%i: %i s bills %i s', (initial, subsequent, duration, billable) => {
     expect(billableSeconds(duration, initial, subsequent)).toBe(billable);
+  });
+});
+
+describe('billed minutes (issue 11, item 16)', () => {
+  it('a call of 1 min 40 s at per-minute increments bills 2 minutes, not 3, and 0.20 at 0.10 a minute', () => {
+    expect(billableSeconds(100, 60, 60)).toBe(120);
+    const table = new RateTable([rate('44', { perMinute: '0.10' })]);
+    expect(rated(rateCall(call('442079460000', MONDAY_PEAK, 100), table, london))).toMatchObject({ billableS: 120, charge: '0.200000' });
+    expect(billedMinutes(120)).toBe(2);
+  });
+
+  it('billed seconds become whole minutes, rounded half up', () => {
+    expect([0, 29, 30, 89, 90, 120, 126, 4938].map(billedMinutes)).toEqual([0, 0, 1, 1, 2, 2, 2, 82]);
+    expect(() => billedMinutes(-1)).toThrow();
+    expect(() => billedMinutes(1.5)).toThrow();
   });
 });
 
