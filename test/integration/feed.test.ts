@@ -372,7 +372,7 @@ describe('corrections and post-call events', () => {
 });
 
 describe("against Invoca's column documentation (issue 11, item 19)", () => {
-  it('complete_call_id is 32 characters of 0-9A-F, the same on every row of a call, in webhooks\' source views and the backend', async () => {
+  it('complete_call_id is 32 characters of 0-9A-F, the same on every row of a call, in the backend\'s views and as a lookup', async () => {
     const { account, feed } = await accountWithCalls(2);
     const callId = await callIdOf(account, 'c0');
     await account.api.patch(`/calls/${callId}`, { addNote: 'called back' });
