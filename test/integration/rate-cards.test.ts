@@ -422,6 +422,7 @@ describe("a new account's first rate card (issue 11, item 17)", () => {
     'call_id,from,to,start_time,duration_s,status',
     'n1,+441632960001,+442079460000,2026-11-03T10:00:00Z,61,completed',
     'n2,+441632960001,+33140000000,2026-11-03T11:00:00Z,125,completed',
+    'n3,+441632960001,+8613800000000,2026-11-04T11:00:00Z,60,completed',
   ].join('\n');
 
   /** Runs a `ringbill` command in this process on the test's database, as the CLI does; its stdout lines. */
@@ -445,17 +446,19 @@ describe("a new account's first rate card (issue 11, item 17)", () => {
     return { ...account, folder };
   }
 
-  it('CLI: import rates with no flags, then last month\'s CDRs: every call is rated', async () => {
+  it('CLI: import rates with no flags, then last month\'s CDRs: they are rated, and a number the card lacks says why', async () => {
     const { id, api, folder } = await accountWithLine();
     try {
       expect(await ringbill('import', 'rates', join(folder, 'rates.csv'), '--account', String(id), '--rate-card', 'Standard')).toEqual([
         'Rate card ' + (await getAll(api, '/rateCards'))[0].id + ' "Standard" (default): 2 rates from the start (no effective date), 0 refused.',
       ]);
       const imported = await ringbill('import', 'calls', join(folder, 'calls.csv'), '--account', String(id));
-      expect(imported[1]).toBe('Rated 2 (charges 0.114000), 0 free (not completed), 0 could not be priced, 0 on numbers no feature has.');
+      expect(imported[1]).toBe('Rated 2 (charges 0.114000), 0 free (not completed), 1 could not be priced (1 no rate), 0 on numbers no feature has.');
+      // China is not on the card: the reason says so (the same text as for a call sent through the API).
       expect((await getAll(api, '/calls')).map((c) => [c.callID, c.ratingStatus, c.billableS, c.charge, c.ratingError])).toEqual([
         ['n1', 'rated', 120, '0.024000', null],
         ['n2', 'rated', 180, '0.090000', null],
+        ['n3', 'unrated', null, null, 'no rate for +8613800000000: no prefix of the number is on card Standard'],
       ]);
       // A second load without a date starts today: November keeps its prices when re-rated.
       await writeFile(join(folder, 'rates-v2.csv'), RATES.replace('0.012', '0.02'));
@@ -463,7 +466,7 @@ describe("a new account's first rate card (issue 11, item 17)", () => {
         expect.stringMatching(/"Standard" \(default\): 2 rates from 2026-12-06, 0 refused\.$/),
       ]);
       await ringbill('rerate', '--account', String(id));
-      expect((await getAll(api, '/calls')).map((c) => c.charge)).toEqual(['0.024000', '0.090000']);
+      expect((await getAll(api, '/calls')).map((c) => c.charge)).toEqual(['0.024000', '0.090000', null]);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
