@@ -137,7 +137,7 @@ export async function authorizeCallWithKey(
 ): Promise<Authorization & { accountId: number }> {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
   const checked = checkInput(ctx, input, settings);
-  const facts = await authorizationFacts(ctx.db, hashApiKey(key), checked.from, checked.callId ?? null);
+  const facts = await authorizationFacts(ctx.db, hashApiKey(key), checked.from, checked.callId ?? null, ctx.database.pool);
   if (!facts) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
   if (facts.key.level < requiredLevel) throw new DomainError('forbidden', `this needs an API key of level ${requiredLevel} or more; this key is level ${facts.key.level}`);
   const accountId = facts.account.id;
@@ -232,7 +232,7 @@ async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCan
       if (left === null) break; // no limit: the locking path (which makes no entry) answers
       if (durationS === 0) return refusalOf(terms.mode);
       const availableBelow = durationS < cap ? fromMicros(grossCostMicros(found.rate, durationS + 1, vat)) : null;
-      const made = await reserveInOneStatement(ctx.db, { ...reservationOf(durationS, costMicros), description: description(durationS), availableBelow });
+      const made = await reserveInOneStatement(ctx.db, { ...reservationOf(durationS, costMicros), description: description(durationS), availableBelow }, ctx.database.pool);
       if (made) {
         return {
           authorized: true,

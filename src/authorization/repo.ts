@@ -1,6 +1,7 @@
 // Call authorisation's SQL: finding the line a call comes from (with its customer's credit terms and the
 // account's rating settings), rate card fingerprints for the process cache, and reservations.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import type pg from 'pg';
 import type { Executor } from '../context.ts';
 import type { ReservationRow, ReservationStatus } from '../db/schema-prepaid.ts';
 import type { RateRow } from '../db/schema.ts';
@@ -219,6 +220,21 @@ export async function accountAndLines(db: Executor, accountId: number, number: s
 // owning module, and the ledger arithmetic it repeats in SQL is the ledger's (balances/ledger.ts:
 // availableOf, applyEntry for a reservation).
 
+/** The PostgreSQL pool (ctx.database.pool), for named prepared statements; PGlite has none. */
+export type PreparedPool = Pick<pg.Pool, 'query'>;
+
+/**
+ * Runs a query as a named prepared statement on PostgreSQL: parsed and planned once per connection (these
+ * two plan in far longer than they run), then only bound and executed. Each name has one SQL text. On PGlite
+ * (no pool) it runs through Kysely as usual.
+ */
+async function runPrepared<R>(db: Executor, pool: PreparedPool | undefined, name: string, query: RawBuilder<R>): Promise<R[]> {
+  if (!pool) return (await query.execute(db)).rows;
+  const compiled = query.compile(db);
+  const result = await pool.query({ name, text: compiled.sql, values: compiled.parameters as unknown[] });
+  return result.rows as R[];
+}
+
 export interface KeyOfRequest {
   id: number;
   level: number;
@@ -244,8 +260,8 @@ export interface AuthorizationFacts {
 }
 
 /** Everything an authorisation decides on, in one round trip; undefined when the key is unknown or revoked. */
-export async function authorizationFacts(db: Executor, keyHash: Buffer, number: string, callId: string | null): Promise<AuthorizationFacts | undefined> {
-  const result = await sql<Record<string, any>>`
+export async function authorizationFacts(db: Executor, keyHash: Buffer, number: string, callId: string | null, pool?: PreparedPool): Promise<AuthorizationFacts | undefined> {
+  const query = sql<Record<string, any>>`
     select k.id as key_id, k.level as key_level, k.timezone as key_timezone,
       a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
       (select r.id from rate_cards as r where r.account_id = a.id and r.is_default) as default_rate_card_id,
@@ -265,8 +281,9 @@ export async function authorizationFacts(db: Executor, keyHash: Buffer, number: 
     ) as l on true
     where k.key_hash = ${keyHash} and k.revoked_at is null
     order by l.feature_id
-  `.execute(db);
-  const first = result.rows[0];
+  `;
+  const rows = await runPrepared(db, pool, callId === null ? 'ringbill_authorization_facts' : 'ringbill_authorization_facts_call_id', query);
+  const first = rows[0];
   if (!first) return undefined;
   const nullableId = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
@@ -280,7 +297,7 @@ export async function authorizationFacts(db: Executor, keyHash: Buffer, number: 
       default_vat_rate: first.default_vat_rate,
       default_rate_card_id: nullableId(first.default_rate_card_id),
     },
-    lines: result.rows
+    lines: rows
       .filter((r) => r.feature_id !== null)
       .map((r) => ({
         feature_id: Number(r.feature_id),
@@ -318,8 +335,8 @@ export interface OneStatementReservation extends NewReservation {
  * 'reservation' ledger entry (seq, running totals from the locked row) and the row's new totals: one
  * statement, so no transaction is needed around it. Undefined (nothing written) when the check fails.
  */
-export async function reserveInOneStatement(db: Executor, r: OneStatementReservation): Promise<{ reservation: ReservationRow; availableBefore: string } | undefined> {
-  const result = await sql<ReservationRow & { available_before: string }>`
+export async function reserveInOneStatement(db: Executor, r: OneStatementReservation, pool?: PreparedPool): Promise<{ reservation: ReservationRow; availableBefore: string } | undefined> {
+  const query = sql<ReservationRow & { available_before: string }>`
     with b as (
       select b.balance, b.reserved, b.entries, b.currency,
         case when c.billing_mode = 'prepaid' then b.balance + c.overdraft - b.reserved
@@ -350,8 +367,8 @@ export async function reserveInOneStatement(db: Executor, r: OneStatementReserva
       returning t.customer_id
     )
     select res.*, ok.available::text as available_before from res, ok, totals
-  `.execute(db);
-  const row = result.rows[0];
+  `;
+  const row = (await runPrepared(db, pool, 'ringbill_reserve_in_one_statement', query))[0];
   if (!row) return undefined;
   const { available_before, ...reservation } = row;
   return { reservation: { ...reservation, id: Number(reservation.id) } as ReservationRow, availableBefore: available_before };
