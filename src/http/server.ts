@@ -19,6 +19,7 @@ import { DEFAULT_EXPIRY_DAYS } from '../collections/create-request.ts';
 import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
 import { payPageRoutes } from './pay-page/index.ts';
 import { portalRoutes } from './portal/index.ts';
+import { consoleRoutes } from './console/index.ts';
 import type { AuthorizationSettings } from '../authorization/authorize.ts';
 
 export interface ServerOptions {
@@ -121,6 +122,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
   await app.register(collectApi(ctx, { publicUrl: options.publicUrl, linkExpiryDays: options.collectLinkExpiryDays ?? DEFAULT_EXPIRY_DAYS }), { prefix: COLLECT_PREFIX });
   await app.register(payPageRoutes(ctx));
   await app.register(portalRoutes(ctx, { publicUrl: options.publicUrl }));
+  await app.register(consoleRoutes(ctx, { publicUrl: options.publicUrl }));
   await app.register(feedApi(ctx), { prefix: FEED_PREFIX });
   return app;
 }
