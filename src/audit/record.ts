@@ -22,6 +22,8 @@ export interface AuditChange {
 }
 
 const SECRET_FIELD = /secret|password|token|^key$|apiKey/i;
+/** Fields every update moves (the time of the change itself): not a change anyone made. */
+const BOOKKEEPING_FIELD = /^(updated|updatedAt|updated_at|lastModified)$/;
 const MAX_VALUE_CHARS = 500;
 const MAX_FIELDS = 60;
 
@@ -44,6 +46,7 @@ export function cleanChanges(changes: Record<string, unknown>): Record<string, u
 export function diff(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
   for (const key of Object.keys(after)) {
+    if (BOOKKEEPING_FIELD.test(key)) continue;
     if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null)) out[key] = { from: before[key] ?? null, to: after[key] ?? null };
   }
   return out;
