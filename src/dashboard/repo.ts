@@ -134,3 +134,66 @@ export async function ratingProblems(db: Executor, accountId: number): Promise<{
   `.execute(db);
   return r.rows.map((x) => ({ ...x, calls: Number(x.calls) }));
 }
+
+export interface InvoiceSearch {
+  state: 'all' | 'unsent' | 'raised';
+  customerId?: number | undefined;
+  number?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  unpaid?: boolean | undefined;
+  overdueOn?: string | undefined;
+  unsentByEmail?: boolean | undefined;
+  billingRunId?: number | undefined;
+  /** Older than this id (newest first). */
+  before?: number | undefined;
+  limit: number;
+}
+
+/** Invoices newest first, with the filters the invoices document gives and the console's own (overdue, unpaid). */
+export async function searchInvoices(db: Executor, accountId: number, s: InvoiceSearch) {
+  let q = db
+    .selectFrom('invoices as i')
+    .innerJoin('customers as c', (j) => j.onRef('c.account_id', '=', 'i.account_id').onRef('c.id', '=', 'i.customer_id'))
+    .select(['i.id', 'i.invoice_number', 'i.invoice_date', 'i.due_date', 'i.total', 'i.paid_amount', 'i.approved_at', 'i.emailed_at', 'i.customer_id', 'i.cutoff_date', 'c.name as customer_name'])
+    .where('i.account_id', '=', accountId);
+  if (s.state === 'unsent') q = q.where('i.approved_at', 'is', null);
+  if (s.state === 'raised') q = q.where('i.approved_at', 'is not', null);
+  if (s.customerId !== undefined) q = q.where('i.customer_id', '=', s.customerId);
+  if (s.number) q = q.where('i.invoice_number', '=', s.number);
+  if (s.from) q = q.where('i.invoice_date', '>=', s.from);
+  if (s.to) q = q.where('i.invoice_date', '<=', s.to);
+  if (s.unpaid || s.overdueOn) q = q.where('i.approved_at', 'is not', null).whereRef('i.paid_amount', '<', 'i.total');
+  if (s.overdueOn) q = q.where('i.due_date', '<', s.overdueOn);
+  if (s.unsentByEmail) q = q.where('i.approved_at', 'is not', null).where('i.emailed_at', 'is', null);
+  if (s.billingRunId !== undefined) q = q.where('i.billing_run_id', '=', s.billingRunId);
+  if (s.before !== undefined) q = q.where('i.id', '<', s.before);
+  return q.orderBy('i.id', 'desc').limit(s.limit + 1).execute();
+}
+
+/** Payment requests newest first (optionally one customer's, through its invoices), with attempt counts. */
+export async function searchPaymentRequests(db: Executor, accountId: number, s: { customerId?: number | undefined; before?: number | undefined; limit: number }) {
+  let q = db
+    .selectFrom('payment_requests as r')
+    .leftJoin('invoices as i', (j) => j.onRef('i.account_id', '=', 'r.account_id').onRef('i.id', '=', 'r.invoice_id'))
+    .select(['r.id', 'r.invoice_id', 'r.amount', 'r.paid_amount', 'r.refunded_amount', 'r.visits', 'r.email_sent_at', 'r.sms_sent_at', 'r.expires_at', 'r.cancelled_at', 'r.created_at', 'r.url', 'i.invoice_number'])
+    .select((eb) => eb.selectFrom('payment_attempts as a').select(eb.fn.countAll<string>().as('n')).whereRef('a.account_id', '=', 'r.account_id').whereRef('a.request_id', '=', 'r.id').as('attempts'))
+    .where('r.account_id', '=', accountId);
+  if (s.customerId !== undefined) q = q.where((eb) => eb.or([eb('i.customer_id', '=', s.customerId!), eb('r.customer_id', '=', s.customerId!)]));
+  if (s.before !== undefined) q = q.where('r.id', '<', s.before);
+  return q.orderBy('r.id', 'desc').limit(s.limit + 1).execute();
+}
+
+/** Outbox jobs (emails, SMS) waiting to be tried again after a failure, newest first. */
+export async function retryingJobs(db: Executor, accountId: number, limit: number) {
+  return db
+    .selectFrom('outbox')
+    .select(['id', 'kind', 'attempts', 'max_attempts', 'next_attempt_at', 'last_error', 'created_at'])
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'pending')
+    .where('last_error', 'is not', null)
+    .where('kind', 'not like', 'webhook%')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -15,7 +15,7 @@ import { sameToken, secure, sendHtml } from '../kit/page.ts';
 import { layout, type ConsoleFrame, type ConsolePage } from './html.ts';
 
 export const COOKIE = 'rb_console';
-export const CSP = { scriptSelf: true, styleSelf: true, connectSelf: true } as const;
+export const CSP = { scriptSelf: true, styleSelf: true, connectSelf: true, frameSelf: true } as const;
 
 export interface Me {
   user: ConsoleUserRow;

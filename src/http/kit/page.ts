@@ -12,6 +12,8 @@ export interface CspOptions {
   styleSelf?: boolean;
   /** fetch()/XHR to this server (htmx). */
   connectSelf?: boolean;
+  /** Frames of this server's own documents (an invoice's PDF in its page). */
+  frameSelf?: boolean;
 }
 
 export function csp(nonce: string, o: CspOptions = {}): string {
@@ -21,6 +23,7 @@ export function csp(nonce: string, o: CspOptions = {}): string {
     `style-src ${o.styleSelf ? "'self' " : ''}'nonce-${nonce}'`,
     script ? `script-src ${script}` : '',
     o.connectSelf ? "connect-src 'self'" : '',
+    o.frameSelf ? "frame-src 'self'" : '',
     "img-src 'self' data:",
     "form-action 'self'",
     "base-uri 'none'",
