@@ -18,14 +18,14 @@
       var series = [{ label: spec.xLabel || '', value: function (u, v) { return v == null ? '' : labels[v]; } }];
       spec.series.forEach(function (s, i) {
         var style = { label: s.label, stroke: palette[i % palette.length], width: 2, value: function (u, v) { return v == null ? '' : v.toFixed(s.decimals == null ? 2 : s.decimals); } };
-        if (spec.bars) { style.fill = palette[i % palette.length] + '55'; style.paths = uPlot.paths.bars({ size: [0.6 / spec.series.length, 40], align: 0 }); }
+        if (spec.bars) { style.fill = palette[i % palette.length] + '55'; style.paths = uPlot.paths.bars({ size: [0.7 / spec.series.length, 60], align: spec.series.length === 1 ? 0 : i === 0 ? -1 : 1 }); style.points = { show: false }; }
         if (s.scale) style.scale = s.scale;
         series.push(style);
       });
       var width = Math.max(240, box.clientWidth || 300);
       var axes = [{ values: function (u, splits) { return splits.map(function (v) { return labels[v] == null ? '' : labels[v]; }); }, space: 50 }, { size: 60 }];
       if (spec.series.some(function (s) { return s.scale === 'y2'; })) axes.push({ scale: 'y2', side: 1, grid: { show: false }, size: 50 });
-      var plot = new uPlot({ width: width, height: 220, series: series, axes: axes, scales: { x: { time: false } } }, [xs].concat(spec.series.map(function (s) { return s.values; })), box);
+      var plot = new uPlot({ width: width, height: 220, series: series, axes: axes, scales: { x: spec.bars ? { time: false, range: function (u, min, max) { return [min - 0.5, max + 0.5]; } } : { time: false } } }, [xs].concat(spec.series.map(function (s) { return s.values; })), box);
       new ResizeObserver(function () { plot.setSize({ width: Math.max(240, box.clientWidth), height: 220 }); }).observe(box);
     });
   }
