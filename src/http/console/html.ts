@@ -71,7 +71,7 @@ ${f.body}
 }
 
 /** Chart data for console.js: JSON in a script element that is never executed (type application/json). */
-export function chart(id: string, label: string, spec: { labels: string[]; series: { label: string; values: number[]; decimals?: number; scale?: string }[]; bars?: boolean }, fallback: string): string {
+export function chart(id: string, label: string, spec: { xLabel?: string; labels: string[]; series: { label: string; values: number[]; decimals?: number; scale?: string }[]; bars?: boolean }, fallback: string): string {
   const json = JSON.stringify(spec).replace(/</g, '\\u003c');
   return `<figure class="chart-figure"><div class="chart" id="${h(id)}" role="img" aria-label="${h(label)}"></div><script type="application/json" data-chart="${h(id)}">${json}</script><figcaption class="legend-note">${fallback}</figcaption></figure>`;
 }

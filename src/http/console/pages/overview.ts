@@ -32,13 +32,13 @@ ${counter(a.interruptedRuns, 'interrupted billing runs', '/console/billing-runs?
 <section class="card"><h2>Billed revenue per month</h2>${chart(
       'chart-revenue',
       'Billed revenue per month for 12 months, net and VAT',
-      { labels: o.revenue.map((r) => r.month), series: [{ label: 'Net', values: o.revenue.map((r) => Number(r.net)) }, { label: 'VAT', values: o.revenue.map((r) => Number(r.vat)) }], bars: true },
+      { xLabel: 'Month', labels: o.revenue.map((r) => r.month), series: [{ label: 'Net', values: o.revenue.map((r) => Number(r.net)) }, { label: 'VAT', values: o.revenue.map((r) => Number(r.vat)) }], bars: true },
       `Last 12 months of approved invoices: ${h(fmt(o.revenue.reduce((s, r) => s.plus(r.net), toMoney('0')).toFixed(), cur))} net, ${h(fmt(o.revenue.reduce((s, r) => s.plus(r.vat), toMoney('0')).toFixed(), cur))} VAT.`,
     )}</section>
 <section class="card"><h2>Calls and billed minutes per day</h2>${chart(
       'chart-calls',
       'Calls and billed minutes per day for 30 days',
-      { labels: o.calls.map((c) => c.day.slice(5)), series: [{ label: 'Calls', values: o.calls.map((c) => c.calls), decimals: 0 }, { label: 'Billed minutes', values: o.calls.map((c) => Math.round(c.billable_s / 6) / 10), decimals: 1, scale: 'y2' }] },
+      { xLabel: 'Day', labels: o.calls.map((c) => c.day.slice(5)), series: [{ label: 'Calls', values: o.calls.map((c) => c.calls), decimals: 0 }, { label: 'Billed minutes', values: o.calls.map((c) => Math.round(c.billable_s / 6) / 10), decimals: 1, scale: 'y2' }] },
       `${totalCalls} calls in the last 30 days.`,
     )}</section>
 <section class="card"><h2>Margin by top destinations (30 days)</h2>${
@@ -47,7 +47,7 @@ ${counter(a.interruptedRuns, 'interrupted billing runs', '/console/billing-runs?
         : chart(
             'chart-margin',
             'Charge against cost by top destinations, last 30 days',
-            { labels: o.margin.map((d) => d.destination.slice(0, 14)), series: [{ label: 'Charge', values: o.margin.map((d) => Number(d.charge)) }, { label: 'Cost', values: o.margin.map((d) => Number(d.cost)) }], bars: true },
+            { xLabel: 'Destination', labels: o.margin.map((d) => d.destination.slice(0, 14)), series: [{ label: 'Charge', values: o.margin.map((d) => Number(d.charge)) }, { label: 'Cost', values: o.margin.map((d) => Number(d.cost)) }], bars: true },
             '',
           ) +
           table(
@@ -60,7 +60,7 @@ ${counter(a.interruptedRuns, 'interrupted billing runs', '/console/billing-runs?
 <section class="card"><h2>Collections</h2>${chart(
       'chart-collections',
       'Collections: paid, outstanding and overdue',
-      { labels: ['Paid', 'Outstanding', 'Overdue'], series: [{ label: cur, values: [Number(o.collections.paid), Number(o.collections.outstanding), Number(o.collections.overdue)] }], bars: true },
+      { xLabel: 'Collections', labels: ['Paid', 'Outstanding', 'Overdue'], series: [{ label: cur, values: [Number(o.collections.paid), Number(o.collections.outstanding), Number(o.collections.overdue)] }], bars: true },
       '',
     )}<dl><dt>Paid</dt><dd data-field="paid">${h(fmt(o.collections.paid, cur))}</dd><dt>Outstanding (not yet due)</dt><dd>${h(fmt(o.collections.outstanding, cur))}</dd><dt>Overdue</dt><dd><a href="/console/invoices?overdue=1">${h(fmt(o.collections.overdue, cur))}</a></dd></dl></section>
 </div>`;
