@@ -42,4 +42,30 @@ describe('ringbill users create', () => {
       ['create', 'cli', 'system:', 'viewer'],
     ]);
   });
+
+  it('ends a session after 60 idle minutes, and keeps it alive while it is used', async () => {
+    const account = await h.account();
+    const created = await cli(['users', 'create', '--account', String(account.id), '--email', 'idle@acme.example', '--role', 'viewer', '--json']);
+    const path = new URL(JSON.parse(created.out).setUpLink).pathname;
+    await fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'password=a-long-password', redirect: 'manual' });
+    const signIn = await fetch(`${h.url}/console/sign-in`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=idle%40acme.example&password=a-long-password', redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    const setCookie = signIn.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/rb_console=[\w-]+; Max-Age=43200; Path=\/console; HttpOnly; SameSite=Lax/);
+    expect(setCookie).not.toContain('Secure');
+    const cookie = setCookie.split(';')[0]!;
+    const start = Date.now();
+    try {
+      const at = (minutes: number) => h.setNow(new Date(start + minutes * 60_000));
+      const get = async () => (await fetch(`${h.url}/console`, { headers: { cookie }, redirect: 'manual' })).status;
+      at(50);
+      expect(await get()).toBe(200); // seen at 50 minutes: idle time starts again
+      at(109);
+      expect(await get()).toBe(200);
+      at(170);
+      expect(await get()).toBe(303); // 61 idle minutes
+    } finally {
+      h.setNow(undefined);
+    }
+  });
 });
