@@ -14,6 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleUser } from '../../src/console-users/manage-users.ts';
 import { useHarness } from '../helpers/harness.ts';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -210,6 +211,17 @@ describe('operator console', () => {
     expect(await page.textContent('[data-field=customers]')).toBe('1');
     await checkPage(page, 'billing-run');
 
+    // A webhook subscription: its secret is shown once, in the answer to the form.
+    const receiver = await startWebhookReceiver();
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    expect(await page.textContent('main')).toContain('No subscriptions yet');
+    await page.fill('#wh-url', receiver.url);
+    await page.getByRole('button', { name: 'Create subscription' }).click();
+    receiver.secrets.push((await page.textContent('[data-field=secret]'))!.trim());
+    await page.goto(`${h.url}/console/webhooks`);
+    expect(await page.locator('[data-field=secret]').count()).toBe(0);
+    expect(await page.locator('tbody tr').count()).toBe(1);
+
     // The invoice: approve it, email it, open its PDF.
     await page.goto(`${h.url}/console/invoices?state=unsent`);
     await page.locator('tbody a').first().click();
@@ -229,12 +241,42 @@ describe('operator console', () => {
     expect(await page.locator('tbody tr').count()).toBe(1);
     await checkPage(page, 'invoices');
 
+    // The approval went out as a signed webhook; replay its delivery from the deliveries log.
+    await h.outbox.runOnce();
+    expect(receiver.received.map((r) => [(r.body as any)?.type, r.verified])).toEqual([['invoice.approved', true]]);
+    await page.goto(`${h.url}/console/webhooks`);
+    await page.locator('tbody a').first().click();
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    await checkPage(page, 'deliveries');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.waitForURL(/ok=/);
+    await h.outbox.runOnce();
+    expect(receiver.received.map((r) => [(r.body as any)?.type, r.verified])).toEqual([['invoice.approved', true], ['invoice.approved', true]]);
+    await receiver.close();
+
+    // Collections: send a payment request for the invoice and pay it on the payment page.
+    await page.goto(`${h.url}/console/collections?invoice=${invoiceId}`);
+    await page.getByRole('button', { name: 'Send payment request' }).click();
+    await page.waitForURL(/ok=/);
+    expect(await page.textContent('main')).toContain('open');
+    await page.locator('tbody a[href^="/pay/"]').first().click();
+    await page.waitForURL(/\/pay\//);
+    await page.fill('#cardNumber', '4242 4242 4242 4242');
+    await page.fill('#expiry', '12/34');
+    await page.fill('#cvc', '123');
+    await page.getByRole('button', { name: 'Pay' }).click();
+    await page.waitForSelector('#confirmation');
+    cspErrors.length = 0; // the payment page is not the console's to judge here
+    await page.goto(`${h.url}/console/collections`);
+    expect(await page.locator('tbody .badge').first().textContent()).toBe('paid');
+    await checkPage(page, 'collections-paid');
+
     // A change through the API lands in the same log, with what changed.
     expect((await api.patch(`/customers/${customerId}`, { vatNumber: 'GB999' })).status).toBe(200);
 
     await page.getByRole('link', { name: 'Audit log' }).click();
     const actions = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td as HTMLElement).innerText.replace(/\s+/g, ' ')).join(' ')));
-    for (const expected of ['create customers', 'create features', 'create transactions', 'importRates rateCards', 'importCalls calls', 'create billingRuns', 'approve invoices', 'email invoices', 'update customers']) {
+    for (const expected of ['create customers', 'create features', 'create transactions', 'importRates rateCards', 'importCalls calls', 'create billingRuns', 'create webhooks', 'approve invoices', 'email invoices', 'replay deliveries', 'create paymentRequests', 'update customers']) {
       expect(actions.some((a) => a.includes(expected)), `${expected} in ${actions.join(' | ')}`).toBe(true);
     }
     expect(actions[0]).toContain('apiKey:');
