@@ -270,13 +270,20 @@ describe('operator console', () => {
     await page.goto(`${h.url}/console/collections`);
     expect(await page.locator('tbody .badge').first().textContent()).toBe('paid');
     await checkPage(page, 'collections-paid');
+    // Refund part of the payment from the invoice's page.
+    await page.goto(`${h.url}/console/invoices/${invoiceId}#payments`);
+    await page.locator('#payments input[name=amount]').fill('10.00');
+    await page.getByRole('button', { name: 'Refund' }).click();
+    await page.waitForURL(/ok=/);
+    expect(await page.textContent('[role=status]')).toContain('Refunded 10.00');
+    expect(await page.textContent('#payments')).toContain('£10.00');
 
     // A change through the API lands in the same log, with what changed.
     expect((await api.patch(`/customers/${customerId}`, { vatNumber: 'GB999' })).status).toBe(200);
 
     await page.getByRole('link', { name: 'Audit log' }).click();
     const actions = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td as HTMLElement).innerText.replace(/\s+/g, ' ')).join(' ')));
-    for (const expected of ['create customers', 'create features', 'create transactions', 'importRates rateCards', 'importCalls calls', 'create billingRuns', 'create webhooks', 'approve invoices', 'email invoices', 'replay deliveries', 'create paymentRequests', 'update customers']) {
+    for (const expected of ['create customers', 'create features', 'create transactions', 'importRates rateCards', 'importCalls calls', 'create billingRuns', 'create webhooks', 'approve invoices', 'email invoices', 'replay deliveries', 'create paymentRequests', 'create refunds', 'update customers']) {
       expect(actions.some((a) => a.includes(expected)), `${expected} in ${actions.join(' | ')}`).toBe(true);
     }
     expect(actions[0]).toContain('apiKey:');

@@ -20,6 +20,8 @@ import { reapplyDiscountPlans } from '../../../invoices/reapply-discount-plans.t
 import { findInvoice } from '../../../invoices/repo.ts';
 import { updateCallTransactions } from '../../../invoices/update-call-transactions.ts';
 import { linkToXero } from '../../../invoices/xero-link.ts';
+import { refundPayment } from '../../../payments/refund-payment.ts';
+import { findPayment, listPayments } from '../../../payments/repo.ts';
 import { isIsoDate } from '../../../shared/dates.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday, defaultCutoff } from '../../../shared/today.ts';
@@ -99,6 +101,7 @@ ${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 
     if (!invoice) throw notFound('Invoice', id);
     const customer = await findCustomer(ctx.db, m.accountId, invoice.customer_id);
     const lines = await invoiceLines(ctx.db, m.accountId, id);
+    const payments = await listPayments(ctx.db, m.accountId, { invoiceId: id }, 100);
     const q = request.query as Record<string, string>;
     const cur = m.account.currency;
     const today = accountToday(m.account, ctx.now());
@@ -136,6 +139,20 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
         [{ title: 'Date' }, { title: 'Type' }, { title: 'Description' }, { title: 'VAT rate', amount: true }, { title: 'Amount', amount: true }],
         lines.map((t) => [h(t.transaction_date), h(t.transaction_type), h(t.description), h(`${t.vat_rate}`), h(fmt(t.value, cur))]),
         'No lines: this invoice has no charges yet.',
+      )}</section>
+<section class="card" id="payments"><h2>Payments</h2>${table(
+        'Payments of this invoice',
+        [{ title: 'Paid' }, { title: 'Method' }, { title: 'Amount', amount: true }, { title: 'Refunded', amount: true }, { title: '' }],
+        payments.map((p) => [
+          h(p.paid_at.toISOString().slice(0, 16).replace('T', ' ')),
+          h(`${p.method}${p.card_last4 ? ` ·${p.card_last4}` : ''}`),
+          h(fmt(p.amount, cur)),
+          h(fmt(p.refunded_amount, cur)),
+          may && Number(p.refunded_amount) < Number(p.amount)
+            ? `<form method="post" action="/console/payments/${p.id}/refund" class="actions">${csrfField(m.csrf)}<label class="skip" for="refund-${p.id}">Amount to refund of payment ${p.id} (default: all)</label><input id="refund-${p.id}" name="amount" inputmode="decimal" maxlength="20" placeholder="all"><button type="submit" class="danger">Refund</button></form>`
+            : '',
+        ]),
+        raised ? 'No payments yet: send a payment request from Collections.' : 'Approve the invoice before collecting payment.',
       )}</section>
 <section class="card"><h2>VAT by rate</h2>${table(
         'VAT by rate',
@@ -195,6 +212,19 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
       return { redirect: `/console/invoices/${id}`, message: 'Linked to Xero', audit: { action: 'linkToXero', resource: 'invoices', resourceId: id, changes: { xeroID: xero } } };
     },
     (p) => `/console/invoices/${p.id}`,
+  );
+
+  kit.action(
+    '/console/payments/:id/refund',
+    KeyLevel.invoices,
+    async (m, b, p) => {
+      const id = pathId(p.id!, 'Payment');
+      const payment = await findPayment(ctx.db, m.accountId, id);
+      if (!payment) throw notFound('Payment', id);
+      const { refund } = await refundPayment(ctx, m.accountId, id, { amount: b.amount?.trim() || undefined, reason: 'refunded from the console' });
+      return { redirect: `/console/invoices/${payment.invoice_id}#payments`, message: `Refunded ${refund.amount}`, audit: { action: 'create', resource: 'refunds', resourceId: refund.id, changes: { paymentId: id, amount: refund.amount } } };
+    },
+    () => '/console/collections',
   );
 
   // ---- billing runs
