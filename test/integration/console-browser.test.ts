@@ -199,6 +199,7 @@ describe('operator console', () => {
     expect(await page.locator('tbody tr').count()).toBe(1);
     await page.locator('tbody a').first().click();
     expect(await page.textContent('main')).toContain('UK mobile');
+    expect(await page.locator('[aria-label="Feed rows of this call"] tbody tr').count()).toBe(1);
     await checkPage(page, 'call');
 
     // Billing run: start it and watch htmx update the progress until it completes.
@@ -220,7 +221,9 @@ describe('operator console', () => {
     receiver.secrets.push((await page.textContent('[data-field=secret]'))!.trim());
     await page.goto(`${h.url}/console/webhooks`);
     expect(await page.locator('[data-field=secret]').count()).toBe(0);
-    expect(await page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator('[aria-label="Webhook subscriptions"] tbody tr').count()).toBe(1);
+    // The feed's live tail (htmx refreshes it) shows the two calls' rows.
+    expect(await page.locator('#feed-tail tbody tr').count()).toBe(2);
 
     // The invoice: approve it, email it, open its PDF.
     await page.goto(`${h.url}/console/invoices?state=unsent`);

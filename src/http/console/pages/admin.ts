@@ -14,7 +14,8 @@ import { createPaymentRequests } from '../../../collections/create-request.ts';
 import { changeUserRole, createConsoleUser, removeUser, setUserDisabled } from '../../../console-users/manage-users.ts';
 import { listUsers } from '../../../console-users/repo.ts';
 import { CONSOLE_ROLES, mayManageRole, ROLE_LABEL } from '../../../console-users/roles.ts';
-import { retryingJobs, searchPaymentRequests } from '../../../dashboard/repo.ts';
+import { latestFeedRows, retryingJobs, searchPaymentRequests } from '../../../dashboard/repo.ts';
+import { secure } from '../../kit/page.ts';
 import { createWebhookSubscription } from '../../../webhooks/create-subscription.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.ts';
 import { findSubscription, listAttempts, listDeliveries, listSubscriptions } from '../../../webhooks/repo.ts';
@@ -126,9 +127,34 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
             : '',
         ]),
         'No subscriptions yet. Add one to receive calls and invoices as signed webhooks.',
-      )}</section>${create}`,
+      )}</section>${create}
+<section class="card"><h2>Feed: newest rows</h2><p class="muted">The call transactions feed (document 000) as a poller reads it; this list refreshes every 5 seconds.</p>${await feedTail(m)}</section>`,
     });
   };
+
+  const feedTail = async (m: Me) => {
+    const rows = await latestFeedRows(ctx.db, m.accountId, 15);
+    return `<div id="feed-tail" hx-get="/console/webhooks/feed-tail" hx-trigger="every 5s" hx-swap="outerHTML">${table(
+      'Newest feed rows',
+      [{ title: 'Transaction' }, { title: 'Type' }, { title: 'Call' }, { title: 'From' }, { title: 'To' }, { title: 'Status' }, { title: 'Charge', amount: true }],
+      rows.map((r) => [
+        `${r.transaction_id}${r.corrects_transaction_id ? ` <span class="muted">corrects ${r.corrects_transaction_id}</span>` : ''}`,
+        h(r.transaction_type),
+        `<a href="/console/calls/${r.call_id}">${r.call_id}</a>`,
+        h(r.calling_phone_number),
+        h(r.destination_phone_number),
+        h(r.call_status),
+        h(r.payin === null ? '' : fmt(r.payin, m.account.currency)),
+      ]),
+      'The feed is empty: rows appear as calls complete.',
+    )}</div>`;
+  };
+
+  app.get('/console/webhooks/feed-tail', { schema: { hide: true } }, async (request, reply) => {
+    const m = await kit.me(request, reply);
+    if (!m) return reply;
+    return secure(reply).type('text/html; charset=utf-8').send(await feedTail(m));
+  });
 
   app.get('/console/webhooks', { schema: { hide: true } }, async (request, reply) => {
     const m = await kit.me(request, reply);

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { findCall } from '../../../calls/repo.ts';
+import { callRows, listCallEvents } from '../../../feed/repo.ts';
 import { importCallStream } from '../../../calls/import-calls.ts';
 import { rerateCalls } from '../../../calls/rerate.ts';
 import { CALL_FILE_FORMATS } from '../../../calls/formats/record.ts';
@@ -260,6 +261,7 @@ ${upload}`,
     const c = await findCall(ctx.db, m.accountId, id);
     if (!c) throw notFound('Call', id);
     const cur = m.account.currency;
+    const [feedRows, events] = await Promise.all([callRows(ctx.db, m.accountId, id), listCallEvents(ctx.db, m.accountId, id)]);
     const row = (label: string, value: string | number | null | undefined) => `<dt>${h(label)}</dt><dd>${h(value ?? '')}</dd>`;
     return kit.page(reply, m, {
       title: `Call ${id}`,
@@ -267,7 +269,19 @@ ${upload}`,
       body: `<p><a href="/console/calls">Calls</a></p><h1>Call ${id}</h1><div class="grid">
 <section class="card"><h2>Call</h2><dl>${row('Call id', c.source_call_id)}${row('From', c.from_number)}${row('To', c.to_number)}${row('Direction', c.direction)}${row('Start', c.start_time.toISOString().replace('T', ' ').slice(0, 19) + ' UTC')}${row('Duration (s)', c.duration_s)}${row('Status', c.status)}${row('Carrier', c.carrier)}</dl></section>
 <section class="card"><h2>Rating</h2><dl>${row('Rating status', c.rating_status)}${c.rating_error ? row('Problem', c.rating_error) : ''}${row('Destination', c.destination)}${row('Band', c.band)}${row('Rate id', c.rate_id)}${row('Billable seconds', c.billable_s)}${row('Charge', c.charge === null ? null : fmt(c.charge, cur))}${row('Cost', c.cost === null ? null : fmt(c.cost, cur))}${row('Rated', c.rated_at?.toISOString().slice(0, 19).replace('T', ' '))}</dl>
-${c.customer_id ? `<p><a href="/console/customers/${c.customer_id}">Customer</a></p>` : ''}${c.invoice_id ? `<p><a href="/console/invoices/${c.invoice_id}">Invoice</a></p>` : ''}</section></div>`,
+${c.customer_id ? `<p><a href="/console/customers/${c.customer_id}">Customer</a></p>` : ''}${c.invoice_id ? `<p><a href="/console/invoices/${c.invoice_id}">Invoice</a></p>` : ''}</section></div>
+<section class="card"><h2>Feed rows</h2>${table(
+        'Feed rows of this call',
+        [{ title: 'Transaction' }, { title: 'Type' }, { title: 'Corrects' }, { title: 'Duration', amount: true }, { title: 'Charge', amount: true }, { title: 'Written' }],
+        feedRows.slice(0, 200).map((r) => [String(r.transaction_id), h(r.transaction_type), h(r.corrects_transaction_id ?? ''), h(r.duration_s ?? ''), h(r.payin === null ? '' : fmt(r.payin, cur)), h(r.created_at.toISOString().slice(0, 19).replace('T', ' '))]),
+        'No feed rows yet.',
+      )}</section>
+<section class="card"><h2>Events</h2>${table(
+        'Events of this call',
+        [{ title: 'Event' }, { title: 'When' }, { title: 'Revenue', amount: true }],
+        events.slice(0, 200).map((e) => [h(e.partner_unique_id), h(e.occurred_at ? e.occurred_at.toISOString().slice(0, 19).replace('T', ' ') : ''), h(e.revenue ?? '')]),
+        'No events for this call.',
+      )}</section>`,
     });
   });
 
