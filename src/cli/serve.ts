@@ -41,6 +41,8 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     collectLinkExpiryDays: config.collectLinkExpiryDays,
     authorization: { reservationTtlS: config.reservationTtlS, maxDurationS: config.authorizeMaxDurationS },
   });
+  // What use cases must tell a person (a refund the gateway refused, a pending card attempt settled) goes to the server log.
+  ctx.services.log = { warn: (details, message) => app.log.warn(details, message), error: (details, message) => app.log.error(details, message) };
   let stoppingSince: number | undefined;
   // While stopping, each answer closes its connection: a client's idle keep-alive connection would otherwise
   // hold the shutdown for Fastify's keep-alive timeout (72 s) after the requests in flight are answered.
