@@ -8,6 +8,7 @@ import { createMailer } from '../delivery/mailer.ts';
 import { createHttpSmsProvider } from '../sms/provider.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
 import { PlanScheduler } from '../payments/plan-scheduler.ts';
+import { createTestGateway } from '../payments/gateway.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
 import { expireReservations } from '../authorization/release.ts';
 import { PeriodicJob } from '../authorization/periodic-job.ts';
@@ -28,6 +29,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
       ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
       outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
+      ...(config.testGatewayLog ? { gateway: createTestGateway({ logFile: config.testGatewayLog }) } : {}),
     },
     { leaseSeconds: config.processLeaseSeconds },
   );

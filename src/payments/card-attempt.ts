@@ -18,6 +18,7 @@ import { lockRequest } from '../collections/repo.ts';
 import type { AttemptPurpose } from '../db/schema-collections.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
 import { DomainError } from '../shared/errors.ts';
+import { testHold } from '../shared/test-hold.ts';
 import { findAttempt, findAttemptByFormToken, findPendingAttempt, insertPendingAttempt, insertPendingRefund, releaseAttempt, serialKeyOf, settleAttempt } from './attempts-repo.ts';
 import type { ChargeInput, ChargeResult } from './gateway.ts';
 import { deliverSoon, type QueuedJob } from '../outbox/deliver-soon.ts';
@@ -96,8 +97,9 @@ export type CardOf = Pick<ChargeInput, 'card' | 'cardToken' | 'saveCard' | 'desc
 export async function chargeAttempt(ctx: Ctx, attempt: AttemptRow, card: CardOf): Promise<ChargeResult> {
   const gateway = gatewayOf(ctx);
   const key = attempt.idempotency_key!;
+  let result: ChargeResult;
   try {
-    return await gateway.charge({ ...card, amount: attempt.amount, currency: attempt.currency, now: ctx.now(), idempotencyKey: key });
+    result = await gateway.charge({ ...card, amount: attempt.amount, currency: attempt.currency, now: ctx.now(), idempotencyKey: key });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     let found: ChargeResult | null | undefined;
@@ -117,6 +119,8 @@ export async function chargeAttempt(ctx: Ctx, attempt: AttemptRow, card: CardOf)
     logOf(ctx).error(details, 'the gateway failed a charge and its outcome is unknown: the attempt stays pending until recovery reads the gateway');
     throw new DomainError('action_failed', 'the payment service did not answer: the payment is being checked and will not be taken twice; do not pay again yet');
   }
+  await testHold('card-charged');
+  return result;
 }
 
 export type Approved = Extract<ChargeResult, { outcome: 'approved' }>;
