@@ -143,7 +143,7 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: 'Record a payment made elsewhere (bank transfer, cash, cheque…)',
-        description: 'The invoice must be approved; the amount must not be more than is outstanding (400001). The invoice\'s paidAmount, outstanding and paidDate follow; when it becomes paid it carries the paid status flag and an invoice.paid webhook event is sent.',
+        description: 'The invoice must be approved; the amount must not be more than is outstanding (400001). While a card payment is being taken on the invoice (its payment link), its amount is set aside: a payment recorded meanwhile may take only what is left beside it (409, retry in a moment). The invoice\'s paidAmount, outstanding and paidDate follow; when it becomes paid it carries the paid status flag and an invoice.paid webhook event is sent.',
         params: idParams,
         body: paymentBody,
         response: { 201: z.object({ payment: paymentView, invoice: invoiceView }) },
