@@ -2,7 +2,7 @@
 // full or part payment) or to an instalment of a plan. Used by the page's use cases and by recovery
 // (resolve-pending.ts), which settles a charge its process did not live to apply.
 import type { Ctx, Executor } from '../context.ts';
-import { findRequest, requestFacts } from '../collections/repo.ts';
+import { requestFacts } from '../collections/repo.ts';
 import { statesOf } from '../collections/states.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../shared/money.ts';
@@ -93,9 +93,4 @@ export async function applyInstalmentCharge(trx: Executor, ctx: Ctx, attempt: At
   const completed = allPaid || !money(outstanding).greaterThan(0);
   if (completed) await setPlanStatus(trx, accountId, planId, 'completed', ctx.now());
   return { paymentId, outstanding, completed, jobs };
-}
-
-/** The request an attempt pays, for its receipts' recipients. */
-export async function requestOfAttempt(db: Executor, attempt: AttemptRow) {
-  return findRequest(db, attempt.account_id, Number(attempt.request_id));
 }

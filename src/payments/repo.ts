@@ -8,14 +8,6 @@ export type PaymentRow = Selectable<PaymentsTable>;
 export type RefundRow = Selectable<RefundsTable>;
 export type ReceiptRow = Selectable<ReceiptsTable>;
 
-export async function insertAttempt(db: Executor, row: Insertable<PaymentAttemptsTable>): Promise<AttemptRow> {
-  return db.insertInto('payment_attempts').values(row).returningAll().executeTakeFirstOrThrow();
-}
-
-export async function linkAttemptToPayment(db: Executor, accountId: number, attemptId: number, paymentId: number): Promise<void> {
-  await db.updateTable('payment_attempts').set({ payment_id: paymentId }).where('account_id', '=', accountId).where('id', '=', attemptId).execute();
-}
-
 export async function listAttempts(db: Executor, accountId: number, requestId: number, limit: number): Promise<AttemptRow[]> {
   return db
     .selectFrom('payment_attempts')
