@@ -49,6 +49,11 @@ export interface Config {
   processLeaseSeconds: number;
   /** Tests only (RINGBILL_TEST_HOLD=point:ms,…): pause at named points so a test can kill the process there. */
   testHolds: Record<string, number>;
+  /**
+   * Tests only (RINGBILL_TEST_GATEWAY_LOG=file): the built-in test gateway keeps its log of charges and
+   * refunds in this file, so it outlives a process killed by a crash test and the test can count charges.
+   */
+  testGatewayLog: string | undefined;
 }
 
 export const ENV_FILE = '.env';
@@ -135,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     collectLinkExpiryDays,
     processLeaseSeconds,
     testHolds,
+    testGatewayLog: env.RINGBILL_TEST_GATEWAY_LOG ? resolve(env.RINGBILL_TEST_GATEWAY_LOG) : undefined,
     webhookAllowPrivateNetworks,
     reservationTtlS,
     authorizeMaxDurationS,

@@ -17,7 +17,7 @@ import { findNul, NUL_REASON } from '../shared/nul.ts';
 import { FEED_PREFIX, feedApi } from './feed/index.ts';
 import { DEFAULT_EXPIRY_DAYS } from '../collections/create-request.ts';
 import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
-import { payPageRoutes } from './pay-page/index.ts';
+import { payPageRoutes, type PayPageOptions } from './pay-page/index.ts';
 import { portalRoutes } from './portal/index.ts';
 import type { AuthorizationSettings } from '../authorization/authorize.ts';
 
@@ -33,6 +33,8 @@ export interface ServerOptions {
   collectLinkExpiryDays?: number;
   /** Call authorisation: reservation expiry and the longest call one authorisation grants. */
   authorization?: AuthorizationSettings;
+  /** The payment page's own limits (card posts per minute per address). */
+  payPage?: PayPageOptions;
 }
 
 const VERSION = '0.1.0';
@@ -119,7 +121,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     { prefix: CALLS_API_PREFIX },
   );
   await app.register(collectApi(ctx, { publicUrl: options.publicUrl, linkExpiryDays: options.collectLinkExpiryDays ?? DEFAULT_EXPIRY_DAYS }), { prefix: COLLECT_PREFIX });
-  await app.register(payPageRoutes(ctx));
+  await app.register(payPageRoutes(ctx, options.payPage));
   await app.register(portalRoutes(ctx, { publicUrl: options.publicUrl }));
   await app.register(feedApi(ctx), { prefix: FEED_PREFIX });
   return app;
