@@ -90,14 +90,14 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return list;
 }
 
+/** An address written plainly (1.2.3.4, ::1), or such an address and a prefix length: 10.0.0.0/8, fd00::/8. */
 function isAddressOrRange(item: string): boolean {
-  try {
-    if (item.includes('/')) ipaddr.parseCIDR(item);
-    else if (!ipaddr.isValid(item)) return false;
-    return true;
-  } catch {
-    return false;
-  }
+  const [address = '', prefix, extra] = item.split('/');
+  if (extra !== undefined) return false;
+  const v4 = ipaddr.IPv4.isValidFourPartDecimal(address);
+  if (!v4 && !ipaddr.IPv6.isValid(address)) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v4 ? 32 : 128);
 }
 
 /**
