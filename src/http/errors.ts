@@ -21,6 +21,8 @@ export const TRANSPORT_ERRORS = [
   { status: 413, code: 'malformed_request', meaning: 'the request body is larger than the route takes (1 MiB unless the route says otherwise)' },
   { status: 414, code: 'malformed_request', meaning: 'a path segment is longer than 100 characters' },
   { status: 415, code: 'malformed_request', meaning: 'the body has a content type the route does not take' },
+  { status: 408, code: 'malformed_request', meaning: 'the request took too long to arrive' },
+  { status: 431, code: 'malformed_request', meaning: 'the request line and headers are larger than 16 KB' },
 ] as const satisfies readonly { status: number; code: ErrorCode; meaning: string }[];
 
 /** The body size limit of the request's route, if it has a route (a framework error comes before one). */

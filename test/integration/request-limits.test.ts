@@ -165,6 +165,18 @@ describe('URLs the router cannot read', () => {
     }
   });
 
+  it('a request line over 16 KB (refused by the HTTP parser, before Fastify) answers in the surface\'s shape', async () => {
+    const account = await h.account();
+    const query = `?invoiceNumber=${'x'.repeat(20_000)}`;
+    const backend = await raw(`${h.url}/backend/api/v1/invoices${query}`, { headers: { authorization: `Bearer ${account.key}` } });
+    expect(backend.status).toBe(431);
+    backendShape(backend.json, 431, 431001, /larger than 16 KB/);
+    const v1 = await raw(`${h.url}/v1/calls${query}`);
+    expect([v1.status, v1.json?.success, v1.json?.error?.code]).toStrictEqual([431, false, 'INVALID_REQUEST']);
+    const pay = await raw(`${h.url}/pay/abc${query}`);
+    expect([pay.status, pay.type]).toStrictEqual([431, 'text/html; charset=utf-8']);
+  });
+
   it('outside any surface: plain JSON {"error"}', async () => {
     const res = await raw(`${h.url}/nothing/%E0%A4`);
     expect(res.status).toBe(400);
