@@ -46,6 +46,22 @@ const BAD_SEGMENTS = ['0', '-1', '1.5', '1e3', '99999999999999999999', 'abc', '%
 const BAD_QUERY = ['', '%00', '%E0%A4', 'x'.repeat(5000), '-1', '0', '1e309', '99999999999999999999', 'null', '[]', '2026-13-45', '2026-02-30T25:61:00Z', 'a,b,,c', '%F0%9F%98%80', 'true'];
 /** JSON values as raw text (1e400 parses to Infinity; a string of 200,000 characters; NUL; deep). */
 const BAD_JSON_VALUES = ['{"x":1}', '[1,2]', 'true', 'null', '-1', '0', '1e400', '-1e400', '99999999999999999999999', '1.0000000000000000001', `"${HUGE_TEXT}"`, '"\\u0000"', '"%E0%A4"', '"2026-02-30"', '"-0.001"', '""', '"\\ud800"', `${'['.repeat(40)}1${']'.repeat(40)}`];
+/** Headers a client may get wrong: content types, charsets, keys, idempotency keys. */
+const BAD_HEADERS: [string, string][] = [
+  ['content-type', 'application/json; charset=latin1'],
+  ['content-type', 'text/plain'],
+  ['content-type', 'application/x-www-form-urlencoded'],
+  ['content-type', 'multipart/form-data; boundary=x'],
+  ['content-type', 'application/xml'],
+  ['content-type', 'application/json; charset=utf-16'],
+  ['authorization', `Bearer ${'x'.repeat(600)}`],
+  ['authorization', 'Basic %%%'],
+  ['authorization', 'Bearer'],
+  ['idempotency-key', 'k'.repeat(5000)],
+  ['idempotency-key', ' '],
+  ['accept', 'application/pdf'],
+  ['accept', '*/*;q=oops'],
+];
 /** Whole bodies as raw text. */
 const BAD_BODIES = ['{"a":', '{', 'nul', '[', '"unterminated', '{"a":1}}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', DEEP, '[]', '[{}]', '1', '"text"', '{}', 'null'];
 
@@ -200,6 +216,11 @@ function casesFor(op: Operation, rng: Rng, ids: Record<string, string>, key: str
         }
         what.push(`body ${body.slice(0, 60)}`);
       }
+    }
+    if (rng.next() < 0.25) {
+      const [name, value] = rng.pick(BAD_HEADERS);
+      headers[name] = value;
+      what.push(`header ${name}: ${value.slice(0, 40)}`);
     }
     out.push({ method: op.method, path: url, headers, body, what: what.join('; ') });
   }

@@ -2,7 +2,8 @@
 // kind of secret Ringbill takes (an API key as the feed's oauth_token parameter, as a bearer token and as
 // HTTP Basic's password; payment-page, download-link and portal sign-in tokens in the path; a session
 // cookie; token-bearing query parameters; the same inside malformed URLs whose error message quotes them),
-// and its whole output is searched for each of them.
+// and its whole output is searched for each of them. Behind a trusted proxy (TRUST_PROXY), the log names
+// the client's address, not the proxy's.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,8 @@ beforeAll(async () => {
     env = { RINGBILL_DATA_DIR: dataDir, DATABASE_URL: '' };
   }
   port = await freePort();
-  proc = await startServer({ ...env, LOG_LEVEL: 'trace' }, port);
+  // Behind a proxy on this machine (TRUST_PROXY): the log names the client X-Forwarded-For gives.
+  proc = await startServer({ ...env, LOG_LEVEL: 'trace', TRUST_PROXY: '127.0.0.1' }, port);
 }, 300_000);
 
 afterAll(async () => {
@@ -80,7 +82,7 @@ describe('the server log', () => {
       // Malformed URLs: the router's error quotes the path.
       [`/pay/${payToken}%E0%A4`],
       [`/download/invoice/${downloadToken}/${'x'.repeat(120)}`],
-      [`/nowhere?oauth_token=${apiKey}`],
+      [`/nowhere?oauth_token=${apiKey}`, { headers: { 'x-forwarded-for': '203.0.113.9' } }],
     ];
     for (const [path, init] of requests) {
       const response = await fetch(`${base}${path}`, { redirect: 'manual', ...init });
@@ -99,6 +101,7 @@ describe('the server log', () => {
     expect(log).toContain('"url":"/portal/sign-in/[redacted]"');
     expect(log).toContain(`"url":"/api/2024-01-01/networks/transactions/${accountId}.json?oauth_token=[redacted]&limit=1"`);
     expect(log).toContain('"url":"/backend/api/v1/customers?access_token=[redacted]&api_key=[redacted]"');
+    expect(log).toMatch(/"url":"\/nowhere\?oauth_token=\[redacted\]","host":"[^"]+","remoteAddress":"203\.0\.113\.9"/);
     for (const [name, secret] of Object.entries(secrets)) {
       expect(log.includes(secret), `${name} appears in the log`).toBe(false);
       // Nor any long piece of it (a truncated or re-encoded copy).
