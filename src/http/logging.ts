@@ -9,8 +9,11 @@ import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 
 export const REDACTED = '[redacted]';
 
-/** Path prefixes whose next segment is a credential (a bearer token for whoever holds the URL). */
-export const SECRET_PATH_PREFIXES = ['/pay/', '/download/invoice/', '/portal/sign-in/'] as const;
+/**
+ * Path prefixes whose next segment is a credential (a bearer token for whoever holds the URL): payment
+ * links, download links, portal sign-in links, the console's set-up and password-reset links.
+ */
+export const SECRET_PATH_PREFIXES = ['/pay/', '/download/invoice/', '/portal/sign-in/', '/console/password/'] as const;
 
 /**
  * Query parameter names whose value is a credential: oauth_token (the feed), and any name that says token,
@@ -22,10 +25,11 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // In any text: a secret path segment after its prefix (up to the next /, ?, #, quote, space, or escape of
 // the JSON line); a secret query parameter's value; an API key or webhook secret by its prefix; a bearer
-// or basic credential.
+// or basic credential; the password of a URL (postgres://user:password@host, smtp://…).
 const PATH_SECRET = new RegExp(`(${SECRET_PATH_PREFIXES.map(escapeRegExp).join('|')})[^/?#\\s"'<>\\\\]+`, 'g');
 const QUERY_SECRET = /([?&;][^=&#\s"'\\]*(?:token|key|secret|passw|pwd|sig|session|credential|auth|code)[^=&#\s"'\\]*=)[^&#\s"'\\]*/gi;
 const KEY_LIKE = /\b(rb_|whsec_)[A-Za-z0-9_-]{8,}/g;
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/"'\\]+:)[^\s@/"'\\]+@/gi;
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]{16,}/g;
 
 /** The text with every credential it may hold replaced by [redacted]. */
@@ -34,7 +38,8 @@ export function redactSecrets(text: string): string {
     .replace(PATH_SECRET, `$1${REDACTED}`)
     .replace(QUERY_SECRET, `$1${REDACTED}`)
     .replace(KEY_LIKE, `$1${REDACTED}`)
-    .replace(AUTH_SCHEME, `$1$2${REDACTED}`);
+    .replace(AUTH_SCHEME, `$1$2${REDACTED}`)
+    .replace(URL_PASSWORD, `$1${REDACTED}@`);
 }
 
 /** A request URL (path and query) as it may be logged: secret path segments and parameter values replaced. */

@@ -11,6 +11,7 @@ describe('redactUrl', () => {
     ['/download/invoice/tok', '/download/invoice/[redacted]'],
     ['/portal/sign-in/tok', '/portal/sign-in/[redacted]'],
     ['/portal/sign-in', '/portal/sign-in'],
+    ['/console/password/tok?next=1', '/console/password/[redacted]?next=1'],
     ['/pay/', '/pay/'],
     [`/api/2024-01-01/networks/transactions/1.json?limit=5&oauth_token=${KEY}`, '/api/2024-01-01/networks/transactions/1.json?limit=5&oauth_token=[redacted]'],
     ['/x?api_key=1&access_token=2&signature=3&Password=4&keep=5', '/x?api_key=[redacted]&access_token=[redacted]&signature=[redacted]&Password=[redacted]&keep=5'],
@@ -29,5 +30,8 @@ describe('redactSecrets', () => {
       `{"msg":"'/pay/[redacted]' is not a valid url component","err":"GET /x?oauth_token=[redacted]&a=1 with Bearer rb_[redacted] and Basic [redacted] and whsec_[redacted]"}`,
     );
     expect(redactSecrets('Basic authentication is accepted')).toBe('Basic authentication is accepted');
+    expect(redactSecrets('connect to postgres://billing:s3cr%40t@db.example.com:5432/rb failed; smtp://u:p@mail:587')).toBe(
+      'connect to postgres://billing:[redacted]@db.example.com:5432/rb failed; smtp://u:[redacted]@mail:587',
+    );
   });
 });
