@@ -77,6 +77,25 @@ describe('deeply nested JSON', () => {
   });
 });
 
+describe('deeply nested JSON from a switch', () => {
+  it('a pushed FreeSWITCH CDR (a form\'s cdr field, or base64) is a 400; a line of a JSON CDR file is refused, the others go in', async () => {
+    const { api } = await h.account();
+    const form = await api.request('POST', '/calls/push/freeswitch', `cdr=${encodeURIComponent(DEEP_ARRAY)}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(form.status).toBe(400);
+    backendShape(form.body, 400, 400002, /the cdr field is nested more than 64 levels deep/);
+    const base64 = await api.request('POST', '/calls/push/freeswitch', `cdr=${Buffer.from(DEEP_OBJECT).toString('base64')}`, { 'content-type': 'application/x-www-form-base64-encoded' });
+    expect(base64.status).toBe(400);
+    backendShape(base64.body, 400, 400002, /nested more than 64 levels deep/);
+
+    const line = JSON.stringify({ variables: { uuid: 'a1', caller_id_number: '441134960000', destination_number: '447700900123', start_stamp: '2026-10-16 10:15:00', billsec: '95', hangup_cause: 'NORMAL_CLEARING' } });
+    const file = await api.request('POST', '/calls/files?format=freeswitch&timezone=UTC', `${line}\n${DEEP_ARRAY}\n`, { 'content-type': 'application/x-ndjson' });
+    expect(file.status).toBe(200);
+    expect(file.body).toMatchObject({ received: 2, rejected: 1 });
+    const rejected = (await api.get('/calls/rejected')).body;
+    expect(rejected.map((r: any) => [r.line, r.reason])).toContainEqual([2, 'nested more than 64 levels deep']);
+  });
+});
+
 describe('body size limits per route', () => {
   it('a JSON body over 1 MiB is a 413 on an ordinary route; a batch of calls may be larger', async () => {
     const { api } = await h.account();
