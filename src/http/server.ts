@@ -53,8 +53,20 @@ const VERSION = '0.1.0';
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promise<FastifyInstance> {
-  // Set once a surface's error renderers are known (below); a framework error cannot come before listen().
-  let renderError: ErrorRenderer = rootErrorHandler;
+  // Each surface's error renderer, by URL prefix: for errors raised before any route is found (the router's,
+  // an unknown route outside the prefixed surfaces), which no surface's own error handler sees.
+  const renderError = errorRendererByPrefix(
+    [
+      { prefix: BACKEND_PREFIX, render: backendErrorHandler },
+      { prefix: CALLS_API_PREFIX, render: callsApiErrorHandler(ctx) },
+      { prefix: COLLECT_PREFIX, render: collectErrorHandler },
+      { prefix: FEED_PREFIX, render: feedErrorHandler },
+      { prefix: PAY_PAGE_PREFIX, render: payPageErrorHandler },
+      { prefix: PORTAL_PREFIX, render: portalErrorHandler },
+      { prefix: DOWNLOAD_PREFIX, render: downloadErrorHandler },
+    ],
+    rootErrorHandler,
+  );
   const app = Fastify({
     logger: options.logLevel === undefined ? false : serverLoggerOptions(options.logLevel),
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
@@ -123,17 +135,6 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Bearer realm="Ringbill"');
     return payload;
   });
-
-  const callsErrorHandler = callsApiErrorHandler(ctx);
-  renderError = errorRendererByPrefix([
-    { prefix: BACKEND_PREFIX, render: backendErrorHandler },
-    { prefix: CALLS_API_PREFIX, render: callsErrorHandler },
-    { prefix: COLLECT_PREFIX, render: collectErrorHandler },
-    { prefix: FEED_PREFIX, render: feedErrorHandler },
-    { prefix: PAY_PAGE_PREFIX, render: payPageErrorHandler },
-    { prefix: PORTAL_PREFIX, render: portalErrorHandler },
-    { prefix: DOWNLOAD_PREFIX, render: downloadErrorHandler },
-  ], rootErrorHandler);
 
   await app.register(backendApi(ctx, { publicUrl: options.publicUrl, authorization: options.authorization }), { prefix: BACKEND_PREFIX });
   await app.register(downloadRoutes(ctx));
