@@ -15,6 +15,7 @@ import * as m0011 from './migrations/0011_forget_stored_webhook_secrets.ts';
 import * as m0013 from './migrations/0013_process_leases.ts';
 import * as m0015 from './migrations/0015_switch_cdrs.ts';
 import * as m0016 from './migrations/0016_prepaid.ts';
+import * as m0019 from './migrations/0019_rates_from_the_start.ts';
 
 interface Migration {
   version: number;
@@ -36,6 +37,7 @@ export const migrations: readonly Migration[] = [
   { version: 13, name: 'process_leases', up: m0013.up },
   { version: 15, name: 'switch_cdrs', up: m0015.up },
   { version: 16, name: 'prepaid', up: m0016.up },
+  { version: 19, name: 'rates_from_the_start', up: m0019.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

@@ -30,7 +30,7 @@ const rateInput = z.unknown().meta({
 const importResult = z
   .object({
     rateCard: rateCardView,
-    effectiveFrom: z.string(),
+    effectiveFrom: z.string().nullable().meta({ description: "The date the rates apply from; null: from the start of time (a card's first import without a date)" }),
     imported: z.number().int(),
     rejected: z.array(z.object({ line: z.number().int(), reason: z.string() })),
     waitingCallsRated: z.number().int().meta({ description: 'Calls that were waiting to be priced and are now' }),
@@ -51,7 +51,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: 'Create a rate card',
-        description: "A named price list. `isDefault` makes it the account's default, used for calls of customers and features that name no card.",
+        description: "A named price list. `isDefault` makes it the account's default, used for calls of customers and features that name no card; the account's first card is its default unless `isDefault` is false.",
         body: z.object({ name: z.string().max(100), isDefault: z.boolean().optional() }).strict(),
         response: { 201: rateCardView, 400: errorBody, 409: errorBody },
       },
@@ -152,7 +152,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         summary: "Load a rate card's rates from a date",
         description:
-          'Send the rates as JSON `{"effectiveFrom": "2026-12-01", "rates": [{"prefix": "44", "destination": "United Kingdom", "ratePerMinute": "0.0125", …}]}` or as a CSV file (Content-Type: text/csv; header prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]) with `?effectiveFrom=`. The rates in force at effectiveFrom (default today) end the day before; the new ones apply from it. Bad rows are refused with their line (or position) and reason; the good ones go in. Calls waiting for a price are then rated.',
+          'Send the rates as JSON `{"effectiveFrom": "2026-12-01", "rates": [{"prefix": "44", "destination": "United Kingdom", "ratePerMinute": "0.0125", …}]}` or as a CSV file (Content-Type: text/csv; header prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]) with `?effectiveFrom=`. The rates in force at effectiveFrom end the day before; the new ones apply from it. Without effectiveFrom, a card’s first rates apply from the start of time (effectiveFrom null: calls of any date are priced) and later ones from today (so earlier calls keep their prices). Bad rows are refused with their line (or position) and reason; the good ones go in. Calls waiting for a price are then rated.',
         params: idParams,
         querystring: z.object({ effectiveFrom: isoDate.optional() }),
         body: z.union([z.object({ effectiveFrom: isoDate.optional(), rates: z.array(rateInput).max(500_000) }).strict(), z.string()]),
