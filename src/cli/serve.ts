@@ -37,7 +37,8 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
   ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
   const app = await buildServer(ctx, {
-    logger: { level: config.logLevel },
+    logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
     rateLimitPerMinute: config.rateLimitPerMinute,
     publicUrl: config.publicUrl,
     collectLinkExpiryDays: config.collectLinkExpiryDays,

@@ -33,6 +33,8 @@ export interface PayPageOptions {
   postsPerMinutePerIp?: number;
 }
 
+export const PAY_PAGE_PREFIX = '/pay';
+/** The largest body a payment page route takes (a card form, or its JSON). */
 const FORM_BODY_LIMIT = 16 * 1024;
 /** Payments a paid link's page lists (a link is paid by a few payments, a plan's by its instalments). */
 const MAX_PAYMENTS_SHOWN = 200;
@@ -142,6 +144,20 @@ function jsonView(found: PayableRequest, now: Date) {
   };
 }
 
+/** Any error on the payment page: JSON for programs, a page for people (a malformed URL included). */
+export function payPageErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const classified = classifyError(error, request);
+  if (!classified) {
+    request.log.error({ err: error }, 'unexpected error on the payment page');
+    if (wantsJson(request)) return secure(reply).status(500).send({ error: { code: 'internal_error', message: 'internal error' } });
+    return sendHtml(reply, 500, (nonce) => messagePage({ title: 'Something went wrong', text: 'Nothing was charged twice. Please try again in a moment.', nonce }));
+  }
+  const status = statusOf(classified.error, classified.status);
+  if (wantsJson(request)) return jsonError(reply, status, classified.error);
+  const title = status === 429 ? 'Too many attempts' : status === 404 ? 'Page not found' : 'This request could not be handled';
+  return sendHtml(reply, status, (nonce) => messagePage({ title, text: classified.error.message, nonce }));
+}
+
 function firstMessage(error: unknown): DomainError {
   const classified = classifyError(error);
   if (classified) return classified.error;
@@ -161,16 +177,10 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       errorResponseBuilder: () => new DomainError('rate_limited', 'Too many payment attempts from this address. Wait a minute and try again.'),
     });
 
-    app.setErrorHandler(async (error, request, reply) => {
-      const classified = classifyError(error);
-      if (!classified) {
-        request.log.error({ err: error }, 'unexpected error on the payment page');
-        if (wantsJson(request)) return secure(reply).status(500).send({ error: { code: 'internal_error', message: 'internal error' } });
-        return sendHtml(reply, 500, (nonce) => messagePage({ title: 'Something went wrong', text: 'Nothing was charged twice. Please try again in a moment.', nonce }));
-      }
-      const status = statusOf(classified.error, classified.status);
-      if (wantsJson(request)) return jsonError(reply, status, classified.error);
-      return sendHtml(reply, status, (nonce) => messagePage({ title: status === 429 ? 'Too many attempts' : 'This request could not be handled', text: classified.error.message, nonce }));
+    app.setErrorHandler(payPageErrorHandler);
+    // Every route takes a small body (a form or its JSON): the limit is the route's, whatever the content type.
+    app.addHook('onRoute', (route) => {
+      route.bodyLimit ??= FORM_BODY_LIMIT;
     });
 
     /** Renders the page again with what went wrong (HTML), or the error (JSON). */
