@@ -153,6 +153,7 @@ function makeModel(n: number): BillModel {
           number: `+44 7700 9${String(Math.floor(rand() * 100000)).padStart(5, '0')}`,
           destination,
           duration: `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`,
+          billed: `${Math.ceil(seconds / 60)}:00`,
           charge: money(String(rate)).times(Math.ceil(seconds / 60)).toFixed(4),
         };
       })

@@ -12,7 +12,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { RatingStatus } from '../db/schema.ts';
 import { fromMicros } from '../rating/micros.ts';
-import { RATING_ERROR_TEXT, type Rating } from '../rating/rate-call.ts';
+import type { Rating } from '../rating/rate-call.ts';
 import type { FeatureWindow } from './allocation.ts';
 import type { CallInput } from './call-input.ts';
 import type { CallInsertRow } from './repo.ts';
@@ -52,7 +52,7 @@ export function callInsertRow(
     feature?.customerId ?? null,
     feature?.featureId ?? null,
     status,
-    rating?.status === 'unrated' ? RATING_ERROR_TEXT[rating.error] : null,
+    rating?.status === 'unrated' ? rating.reason : null,
     rated?.rateId ?? null,
     rated?.destination ?? null,
     rated?.band ?? null,
@@ -324,7 +324,7 @@ export function writeCallRow(
   w.tab();
   w.plain(status);
   w.tab();
-  if (rating?.status === 'unrated') w.text(RATING_ERROR_TEXT[rating.error]);
+  if (rating?.status === 'unrated') w.text(rating.reason);
   else w.nul();
   w.tab();
   if (rated === undefined) {

@@ -159,6 +159,8 @@ export interface CallSummaryRow {
   destination: string;
   callCount: number;
   durationS: number;
+  /** The seconds the calls were billed for (each call's increments applied). */
+  billableS: number;
   charge: string;
   cost: string | null;
   firstStart: Date;
@@ -179,6 +181,7 @@ export async function assignCallsToInvoices(db: Executor, accountId: number, inv
     destination: string;
     calls: number;
     duration_s: number;
+    billable_s: number;
     charge: string;
     cost: string | null;
     first_start: Date;
@@ -190,9 +193,10 @@ export async function assignCallsToInvoices(db: Executor, accountId: number, inv
       where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
         and c.account_id = ${accountId} and c.customer_id = i.customer_id and c.invoice_id is null
         and c.rating_status = 'rated' and c.start_time < ${before}
-      returning c.invoice_id, c.customer_id, c.feature_id, c.destination, c.duration_s, c.charge, c.cost, c.start_time
+      returning c.invoice_id, c.customer_id, c.feature_id, c.destination, c.duration_s, c.billable_s, c.charge, c.cost, c.start_time
     )
     select invoice_id, customer_id, feature_id, destination, count(*)::bigint as calls, sum(duration_s)::bigint as duration_s,
+           coalesce(sum(billable_s), 0)::bigint as billable_s,
            sum(charge) as charge, sum(cost) as cost, min(start_time) as first_start, max(start_time) as last_start
     from moved group by invoice_id, customer_id, feature_id, destination
   `.execute(db);
@@ -203,6 +207,7 @@ export async function assignCallsToInvoices(db: Executor, accountId: number, inv
     destination: r.destination,
     callCount: Number(r.calls),
     durationS: Number(r.duration_s),
+    billableS: Number(r.billable_s),
     charge: String(r.charge),
     cost: r.cost === null ? null : String(r.cost),
     firstStart: r.first_start,
@@ -354,6 +359,7 @@ export interface CallWithFilesRow {
   to_number: string;
   start_time: Date;
   duration_s: number;
+  billable_s: number | null;
   status: CallRow['status'];
   recording_url: string | null;
   transcription_url: string | null;
@@ -376,6 +382,7 @@ function selectCallsWithFiles(db: Executor, accountId: number) {
       'calls.to_number',
       'calls.start_time',
       'calls.duration_s',
+      'calls.billable_s',
       'calls.status',
       'calls.recording_url',
       'calls.transcription_url',

@@ -12,7 +12,7 @@ import { recalculateInvoices } from '../invoices/recalculate.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
 import { fromMicros, toMicros } from '../rating/micros.ts';
-import { rateCall, RATING_ERROR_TEXT, type RatingContext } from '../rating/rate-call.ts';
+import { rateCall, type RatingContext } from '../rating/rate-call.ts';
 import { addDays, isIsoDate, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money, roundTo } from '../shared/money.ts';
@@ -226,7 +226,7 @@ async function reprice(call: CallRow, pricing: Pricing): Promise<CallUpdate> {
     pricing.rating,
   );
   if (rating.status === 'free') return { ...base, ratingStatus: 'free', charge: '0.000000' };
-  if (rating.status === 'unrated') return { ...base, ratingStatus: 'unrated', ratingError: RATING_ERROR_TEXT[rating.error] };
+  if (rating.status === 'unrated') return { ...base, ratingStatus: 'unrated', ratingError: rating.reason };
   return {
     ...base,
     ratingStatus: 'rated',

@@ -1,10 +1,12 @@
 // Call charges on invoices: the rated calls that started before an invoice's cut-off (midnight in the
 // account's timezone), summed per feature and destination into one `calls` charge each, with the call
-// count, the minutes (rounded to whole minutes) and the carrier cost. Each call records its invoice, so a
+// count, the billed minutes (the calls' billable seconds, increments applied, rounded to whole minutes) and
+// the carrier cost. Each call records its invoice, so a
 // line can be traced to its calls: the invoice's calls with the line's feature and destination.
 import type { Executor } from '../context.ts';
 import type { AccountRow, InvoiceRow } from '../db/schema.ts';
 import { featureNamesAndRates } from '../features/repo.ts';
+import { billedMinutes } from '../rating/rate-call.ts';
 import { addDays, dateInZone, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { currencyMinorDigits, formatAmount, money, roundTo } from '../shared/money.ts';
 import { deleteCallSummaries, type GeneratedCharge, insertGeneratedCharges, type MovedGroup } from '../transactions/repo.ts';
@@ -72,8 +74,9 @@ function callSummaryCharge(
     vatRate: feature?.vatRate ?? account.default_vat_rate,
     valueCarrier: summary.cost,
     callCount: summary.callCount,
-    // Whole minutes, rounded half up (the transactions document's "rounded to whole minutes").
-    callMinutes: Math.floor((summary.durationS * 2 + 60) / 120),
+    // Billed minutes: the seconds the calls were billed for (a 100 s call at 60/60 bills 120 s), in whole
+    // minutes rounded half up (the documents' "total minutes (rounded to whole minutes) billed").
+    callMinutes: billedMinutes(summary.billableS),
     callDestination: summary.destination,
   };
 }

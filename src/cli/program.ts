@@ -202,8 +202,8 @@ export function buildProgram(env: CliEnv): Command {
     .argument('<file>', 'the CSV file')
     .requiredOption('--account <id>', 'account id', positiveInt('account'))
     .requiredOption('--rate-card <name>', 'the rate card (made if it does not exist)')
-    .option('--effective-from <date>', 'the date the rates apply from (default today)', isoDate)
-    .option('--default', "make it the account's default rate card")
+    .option('--effective-from <date>', "the date the rates apply from (default: a card's first rates from the start of time, later ones from today)", isoDate)
+    .option('--default', "make it the account's default rate card (the account's first card is its default anyway)")
     .option('--json', 'print the result as JSON')
     .action(async (file: string, options: { account: number; rateCard: string; effectiveFrom?: string; default?: boolean; json?: boolean }) => {
       const ctx = await env.ctx();
@@ -224,7 +224,7 @@ export function buildProgram(env: CliEnv): Command {
         });
       }
       io.out(
-        `Rate card ${result.rateCard.id} "${result.rateCard.name}"${result.rateCard.is_default ? ' (default)' : ''}: ${result.imported} rates from ${result.effectiveFrom}, ${result.rejected.length} refused.`,
+        `Rate card ${result.rateCard.id} "${result.rateCard.name}"${result.rateCard.is_default ? ' (default)' : ''}: ${result.imported} rates ${result.effectiveFrom === null ? 'from the start (no effective date)' : `from ${result.effectiveFrom}`}, ${result.rejected.length} refused.`,
       );
       for (const r of result.rejected.slice(0, 20)) io.out(`  line ${r.line}: ${r.reason}`);
       if (result.rejected.length > 20) io.out(`  … and ${result.rejected.length - 20} more (GET /backend/api/v1/rateCards/rejected)`);

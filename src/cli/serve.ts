@@ -8,6 +8,7 @@ import { createMailer } from '../delivery/mailer.ts';
 import { createHttpSmsProvider } from '../sms/provider.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
 import { PlanScheduler } from '../payments/plan-scheduler.ts';
+import { createTestGateway } from '../payments/gateway.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
 import { expireReservations } from '../authorization/release.ts';
 import { PeriodicJob } from '../authorization/periodic-job.ts';
@@ -28,6 +29,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
       ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
       outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
+      ...(config.testGatewayLog ? { gateway: createTestGateway({ logFile: config.testGatewayLog }) } : {}),
     },
     { leaseSeconds: config.processLeaseSeconds },
   );
@@ -35,12 +37,15 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
   ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
   const app = await buildServer(ctx, {
-    logger: { level: config.logLevel },
+    logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
     rateLimitPerMinute: config.rateLimitPerMinute,
     publicUrl: config.publicUrl,
     collectLinkExpiryDays: config.collectLinkExpiryDays,
     authorization: { reservationTtlS: config.reservationTtlS, maxDurationS: config.authorizeMaxDurationS },
   });
+  // What use cases must tell a person (a refund the gateway refused, a pending card attempt settled) goes to the server log.
+  ctx.services.log = { warn: (details, message) => app.log.warn(details, message), error: (details, message) => app.log.error(details, message) };
   let stoppingSince: number | undefined;
   // While stopping, each answer closes its connection: a client's idle keep-alive connection would otherwise
   // hold the shutdown for Fastify's keep-alive timeout (72 s) after the requests in flight are answered.

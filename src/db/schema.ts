@@ -294,7 +294,8 @@ export interface RatesTable {
   initial_increment_s: Generated<number>;
   subsequent_increment_s: Generated<number>;
   cost_per_minute: Numeric | null;
-  effective_from: DateColumn;
+  /** Null: from the start of time (a card's first import without a date). */
+  effective_from: DateColumn | null;
   effective_to: DateColumn | null;
   created_at: Timestamp;
 }

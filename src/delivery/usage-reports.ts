@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Executor } from '../context.ts';
 import type { CallRow } from '../db/schema.ts';
 import { DomainError } from '../shared/errors.ts';
+import { billedMinutes } from '../rating/rate-call.ts';
 import { money } from '../shared/money.ts';
 import { findUsageReportProfileByName } from './settings-repo.ts';
 
@@ -75,19 +76,19 @@ export function cdrCsv(calls: readonly CallRow[]): string {
 }
 
 export function callsByFeatureCsv(calls: readonly CallRow[], features: Map<number, { name: string; phoneNumber: string | null }>): string {
-  const groups = new Map<string, { feature: string; number: string; calls: number; seconds: number; charge: ReturnType<typeof money> }>();
+  const groups = new Map<string, { feature: string; number: string; calls: number; billableS: number; charge: ReturnType<typeof money> }>();
   for (const c of calls) {
     const key = String(c.feature_id ?? 'none');
     const feature = c.feature_id === null ? undefined : features.get(c.feature_id);
-    const g = groups.get(key) ?? { feature: feature?.name ?? '', number: feature?.phoneNumber ?? '', calls: 0, seconds: 0, charge: money(0) };
+    const g = groups.get(key) ?? { feature: feature?.name ?? '', number: feature?.phoneNumber ?? '', calls: 0, billableS: 0, charge: money(0) };
     g.calls += 1;
-    g.seconds += c.duration_s;
+    g.billableS += c.billable_s ?? 0;
     g.charge = g.charge.plus(c.charge ?? '0');
     groups.set(key, g);
   }
   return stringify(
-    [...groups.values()].map((g) => [g.feature, g.number, g.calls, Math.floor((g.seconds * 2 + 60) / 120), g.charge.toFixed(6)]),
-    { header: true, columns: ['feature', 'phone_number', 'calls', 'minutes', 'charge'] },
+    [...groups.values()].map((g) => [g.feature, g.number, g.calls, billedMinutes(g.billableS), g.charge.toFixed(6)]),
+    { header: true, columns: ['feature', 'phone_number', 'calls', 'billed_minutes', 'charge'] },
   );
 }
 

@@ -18,6 +18,7 @@ import { recordCallCorrections } from './record.ts';
 import {
   callRows,
   type EventRowInput,
+  findCallIdByCompleteCallId,
   findCallIdByTransactionId,
   findEvent,
   findEventsByPartnerUniqueId,
@@ -42,6 +43,8 @@ const MAX_LONG_TEXT = 10_000;
 export interface CallEventInput {
   callId?: number | undefined;
   transactionId?: number | undefined;
+  /** The call's complete_call_id, as stored (the GUID). */
+  completeCallId?: string | undefined;
   partnerUniqueId?: string | undefined;
   signals?: { name: string; value?: boolean | undefined }[] | undefined;
   customData?: Record<string, string | number | boolean | null> | undefined;
@@ -114,13 +117,18 @@ async function resolveCallId(db: Executor, accountId: number, input: CallEventIn
     if (callId === undefined) throw notFound('Transaction', input.transactionId);
     return callId;
   }
+  if (input.completeCallId !== undefined) {
+    const callId = await findCallIdByCompleteCallId(db, accountId, input.completeCallId);
+    if (callId === undefined) throw new DomainError('not_found', 'No call has this completeCallId');
+    return callId;
+  }
   if (input.partnerUniqueId !== undefined) {
     const events = await findEventsByPartnerUniqueId(db, accountId, input.partnerUniqueId);
     if (events.length === 0) throw new DomainError('not_found', `No call has an event with partnerUniqueId "${input.partnerUniqueId}": give callId or transactionId`);
     if (events.length > 1) throw invalid('partnerUniqueId', `"${input.partnerUniqueId}" is used on several calls: give callId or transactionId`);
     return events[0]!.call_id;
   }
-  throw new DomainError('missing_parameter', 'callId: give callId, transactionId or the partnerUniqueId of an earlier event', 'callId');
+  throw new DomainError('missing_parameter', 'callId: give callId, transactionId, completeCallId or the partnerUniqueId of an earlier event', 'callId');
 }
 
 /** Whether two custom data maps hold the same values (key order ignored at every level: jsonb reorders keys). */

@@ -1,6 +1,7 @@
 // The feed's columns (document 000, with the names and types of the public call-tracking Transactions API
 // where they apply) and how a stored row becomes their values. Pure: no I/O.
 import type { CallTransactionRow } from '../db/schema-feed.ts';
+import { assert } from '../shared/errors.ts';
 import type { CustomDataValue } from './fold.ts';
 import { ZoneTime } from './zone-time.ts';
 
@@ -9,6 +10,25 @@ export const TRANSACTION_ID_DIGITS = 16;
 
 export function formatTransactionId(id: number): string {
   return String(id).padStart(TRANSACTION_ID_DIGITS, '0');
+}
+
+/**
+ * A call's complete_call_id on the wire: its GUID as 32 upper-case hex digits, no dashes (the documented
+ * "up to 32 characters, 0-9A-Z and -"). The same form everywhere a call is named by it: the feed, webhook
+ * payloads, the backend's call views, and the call_record_id= lookup.
+ */
+export function formatCompleteCallId(uuid: string): string {
+  const hex = uuid.replace(/-/g, '').toUpperCase();
+  assert(/^[0-9A-F]{32}$/.test(hex), `complete_call_id ${uuid} is a GUID`);
+  return hex;
+}
+
+/** A complete_call_id as given (32 hex digits, or the 36-character GUID form; any case) as the stored GUID; undefined if it is neither. */
+export function parseCompleteCallId(text: string): string | undefined {
+  const hex = text.trim().replace(/^([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})$/, '$1$2$3$4$5');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /** Standard columns in their default order. custom_data is only sent when asked for (JSON and XML). */
@@ -127,11 +147,16 @@ function customDataOf(row: CallTransactionRow): Record<string, CustomDataValue> 
   return (row.custom_data as Record<string, CustomDataValue> | null) ?? null;
 }
 
-/** The nested custom_data of a row: one entry per field or signal, by API name. */
+/** The nested custom_data of a row: one entry per field or signal with a value, by API name ("null values are not returned"). */
 export function nestedCustomData(row: CallTransactionRow): NestedCustomData[] {
   const data = customDataOf(row);
   if (!data) return [];
-  return Object.entries(data).map(([name, v]) => ({ name, partner_name: name, value: v.value, data_type: DATA_TYPE_NAMES[v.data_type] ?? v.data_type, source: v.source }));
+  const entries: NestedCustomData[] = [];
+  for (const [name, v] of Object.entries(data)) {
+    if (v.value === null || v.value === undefined) continue;
+    entries.push({ name, partner_name: name, value: v.value, data_type: DATA_TYPE_NAMES[v.data_type] ?? v.data_type, source: v.source });
+  }
+  return entries;
 }
 
 /** A custom data or signal column's value: a signal is 1 or 0, other data its value; absent: null. */
@@ -176,7 +201,7 @@ export class FeedView {
       case 'corrected_at':
         return row.corrected_at === null ? null : this.keyZone.local(row.corrected_at.getTime());
       case 'complete_call_id':
-        return row.complete_call_id;
+        return formatCompleteCallId(row.complete_call_id);
       case 'start_time_local':
         return this.keyZone.local(startMs);
       case 'start_time_xml':

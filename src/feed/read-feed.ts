@@ -5,7 +5,7 @@ import { findAccount } from '../accounts/repo.ts';
 import type { FeedTransactionType } from '../db/schema-feed.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
-import { defaultColumns, FeedView } from './columns.ts';
+import { defaultColumns, FeedView, parseCompleteCallId } from './columns.ts';
 import { CONTENT_TYPES, type CsvOptions, DEFAULT_CSV, type FeedFormat, renderCsv, renderJson, renderXml } from './formats.ts';
 import { listCustomDataFields, readFeedPage } from './repo.ts';
 
@@ -70,6 +70,23 @@ export function parseAfter(value: string | undefined): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw invalid('start_after_transaction_id', 'is beyond any transaction_id');
   return n;
+}
+
+/** transaction_id=: one row of the feed; undefined when not given (or empty). An id beyond any row finds none. */
+export function parseTransactionIdFilter(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (!/^\d{1,19}$/.test(text)) throw invalid('transaction_id', 'must be a transaction_id from the feed (digits)');
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
+}
+
+/** call_record_id=: a call's complete_call_id (32 characters, or the GUID with dashes), as stored; undefined when not given. */
+export function parseCallRecordId(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const id = parseCompleteCallId(value);
+  if (id === undefined) throw invalid('call_record_id', 'must be a complete_call_id from the feed (32 characters, 0-9 and A-F)');
+  return id;
 }
 
 export function parseLimit(value: string | undefined): number {
@@ -182,13 +199,17 @@ export async function readFeed(ctx: Ctx, principal: FeedPrincipal, request: Feed
   const after = parseAfter(single(q, 'start_after_transaction_id'));
   const limit = parseLimit(single(q, 'limit'));
   const types = parseTypes(many(q, 'transaction_type'));
+  // Invoca's transaction_id= (that row, if it exists) and call_record_id= (every row of that call); both
+  // given, the row only if it belongs to the call. Other parameters still apply to what they find.
+  const transactionId = parseTransactionIdFilter(single(q, 'transaction_id'));
+  const completeCallId = parseCallRecordId(single(q, 'call_record_id'));
   const { from, before } = parseDates(q, principal.keyTimezone);
   const include = parseColumnList('include_columns', many(q, 'include_columns'));
   const exclude = parseColumnList('exclude_columns', many(q, 'exclude_columns'));
   const csv = request.format === 'csv' ? parseCsvOptions(q) : DEFAULT_CSV;
 
   const columns = await resolveColumns(ctx, account.id, account.feed_style, include, exclude);
-  const rows = await readFeedPage(ctx.db, account.id, { afterTransactionId: after, limit, types, from, before });
+  const rows = await readFeedPage(ctx.db, account.id, { afterTransactionId: after, limit, types, from, before, transactionId, completeCallId });
   const view = new FeedView(principal.keyTimezone, account.timezone, columns);
   const body = request.format === 'json' ? renderJson(view, rows) : request.format === 'csv' ? renderCsv(view, rows, csv) : renderXml(view, rows);
   return { contentType: CONTENT_TYPES[request.format], body, rows: rows.length, lastTransactionId: rows.at(-1)?.transaction_id };

@@ -167,6 +167,10 @@ export interface FeedQuery {
   from?: Date | undefined;
   /** ... and before this instant. */
   before?: Date | undefined;
+  /** Only this row (transaction_id=). */
+  transactionId?: number | undefined;
+  /** Only the rows of this call (call_record_id=: its complete_call_id, as stored). */
+  completeCallId?: string | undefined;
 }
 
 /** One page of the feed in transaction id order: one range scan of the primary key. */
@@ -179,6 +183,8 @@ export async function readFeedPage(db: Executor, accountId: number, query: FeedQ
   if (query.types && query.types.length > 0) q = q.where('transaction_type', 'in', [...query.types]);
   if (query.from) q = q.where('start_time', '>=', query.from);
   if (query.before) q = q.where('start_time', '<', query.before);
+  if (query.transactionId !== undefined) q = q.where('transaction_id', '=', query.transactionId);
+  if (query.completeCallId !== undefined) q = q.where('complete_call_id', '=', query.completeCallId);
   return q.orderBy('transaction_id').limit(query.limit).execute();
 }
 
@@ -210,8 +216,7 @@ export async function lockCall(db: Executor, accountId: number, callId: number) 
 }
 
 export async function findCallIdByCompleteCallId(db: Executor, accountId: number, completeCallId: string): Promise<number | undefined> {
-  // Through the feed's rows (indexed by account and transaction, then call): the calls table has no index
-  // on complete_call_id, and every call has a feed row with it.
+  // Through the feed's rows (indexed by complete_call_id): every call has a feed row with it.
   const row = await sql<{ call_id: number }>`
     select call_id from call_transactions where account_id = ${accountId} and complete_call_id = ${completeCallId}::uuid limit 1
   `.execute(db);

@@ -9,6 +9,8 @@ import { chargeRequest } from './charge-request.ts';
 import type { CardInput } from './gateway.ts';
 import { chargeInstalment } from './pay-instalment.ts';
 import { activePlan } from './repo.ts';
+import { findAttemptByFormToken } from './attempts-repo.ts';
+import { FORM_TOKEN_PATTERN, settledAttempt } from './card-attempt.ts';
 
 export interface PayOnPageInput {
   token: string;
@@ -17,6 +19,8 @@ export interface PayOnPageInput {
   amount?: string | undefined;
   /** Pay this instalment (seq) of the link's plan. */
   instalment?: number | undefined;
+  /** The form's token (a hidden field of the page): the same form sent again answers the first result. */
+  formToken?: string | undefined;
 }
 
 export type PayOnPageResult =
@@ -33,7 +37,7 @@ export async function payOnPage(ctx: Ctx, input: PayOnPageInput): Promise<PayOnP
     if (!plan) throw new DomainError('conflict', 'this link has no active instalment plan');
     const instalment = plan.instalments.find((i) => i.seq === input.instalment);
     if (!instalment) throw invalid('instalment', `the plan has no instalment ${input.instalment}`);
-    const result = await chargeInstalment(ctx, { accountId, planId: Number(plan.plan.id), seq: instalment.seq, card: input.card, via: 'page' });
+    const result = await chargeInstalment(ctx, { accountId, planId: Number(plan.plan.id), seq: instalment.seq, card: input.card, via: 'page', formToken: input.formToken });
     if (result.outcome === 'settled') throw new DomainError('conflict', 'nothing is left to pay on this link');
     if (result.outcome === 'declined') return { outcome: 'declined', attemptId: result.attemptId, reason: result.reason, amount: result.charged };
     return { outcome: 'approved', attemptId: result.attemptId, paymentId: result.paymentId, amount: result.charged, outstanding: result.outstanding };
@@ -41,9 +45,37 @@ export async function payOnPage(ctx: Ctx, input: PayOnPageInput): Promise<PayOnP
   if (plan) throw new DomainError('conflict', 'this link is being paid by an instalment plan: pay its instalments');
   if (input.amount === undefined) throw invalid('amount', 'give the amount to pay');
   await assertAttemptsAllowed(ctx, accountId, requestId);
-  const result = await chargeRequest(ctx, { token: input.token, amount: input.amount, card: input.card });
+  const result = await chargeRequest(ctx, { token: input.token, amount: input.amount, card: input.card, formToken: input.formToken });
   if (result.attempt.outcome === 'declined') {
     return { outcome: 'declined', attemptId: result.attempt.id, reason: result.attempt.declineReason ?? 'card_declined', amount: result.attempt.amount };
   }
   return { outcome: 'approved', attemptId: result.attempt.id, paymentId: result.paymentId, amount: result.attempt.amount, outstanding: result.outstanding };
+}
+
+export type FormReplay =
+  | { outcome: 'approved'; attemptId: number; paymentId: number | null; planId: number | null; amount: string }
+  | { outcome: 'declined'; attemptId: number; reason: string; amount: string };
+
+/**
+ * A page form (payment or plan) sent again: the first attempt's result, waited for while it is being charged;
+ * undefined when the form was never sent. Asked before anything else, so a form sent again after it paid the
+ * link in full still answers its payment, not "nothing left to pay".
+ */
+export async function replayPageForm(ctx: Ctx, token: string, formToken: string): Promise<FormReplay | undefined> {
+  if (!FORM_TOKEN_PATTERN.test(formToken)) return undefined;
+  const request = await findRequestByToken(ctx.db, token);
+  if (!request) return undefined;
+  const first = await findAttemptByFormToken(ctx.db, request.account_id, Number(request.id), formToken);
+  if (!first) return undefined;
+  const attempt = await settledAttempt(ctx, request.account_id, Number(first.id));
+  if (attempt.outcome === 'pending') throw new DomainError('conflict', 'this payment is still being processed: wait a moment and reload the page (nothing is charged twice)');
+  if (attempt.outcome === 'not_charged') throw new DomainError('action_failed', 'the card could not be charged (the payment service failed); nothing was taken: try again');
+  if (attempt.outcome === 'declined') return { outcome: 'declined', attemptId: Number(attempt.id), reason: attempt.decline_reason ?? 'card_declined', amount: attempt.amount };
+  return {
+    outcome: 'approved',
+    attemptId: Number(attempt.id),
+    paymentId: attempt.payment_id === null ? null : Number(attempt.payment_id),
+    planId: attempt.instalment_plan_id === null ? null : Number(attempt.instalment_plan_id),
+    amount: attempt.amount,
+  };
 }

@@ -6,7 +6,17 @@ import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { accountToday } from '../shared/today.ts';
 import { parseRate, type RateRecord, type ValidRate } from './rate-input.ts';
-import { clearDefaultRateCard, closeRatesFrom, findRateCard, findRateCardByName, insertRateCard, insertRates, updateRateCardRow } from './repo.ts';
+import {
+  accountHasRateCards,
+  clearDefaultRateCard,
+  closeRatesFrom,
+  findRateCard,
+  findRateCardByName,
+  insertRateCard,
+  insertRates,
+  rateCardHasRates,
+  updateRateCardRow,
+} from './repo.ts';
 
 export interface RateImportRow {
   /** Line in the file (1 is the header), or position in a JSON array (1-based). */
@@ -19,7 +29,8 @@ export interface RateImportRow {
 
 export interface RateImportResult {
   rateCard: RateCardRow;
-  effectiveFrom: IsoDate;
+  /** Null: the card's first rates, loaded without a date, apply from the start of time. */
+  effectiveFrom: IsoDate | null;
   imported: number;
   rejected: (Rejection & { line: number })[];
 }
@@ -29,9 +40,11 @@ export const MAX_RATES_PER_IMPORT = 500_000;
 
 /**
  * Loads a rate card's rates from a date. The rates in force on that date end the day before it and the
- * loaded ones apply from it, so calls before it keep their prices (also when re-rated). The card is made
- * if it does not exist (by name). Bad rows are reported, and kept, with their line and reason; the good
- * rows go in. One rate per prefix and band.
+ * loaded ones apply from it, so calls before it keep their prices (also when re-rated). Without a date, a
+ * card's first rates apply from the start of time (so last month's calls can be priced) and later ones
+ * from today (so the history keeps its prices). The card is made if it does not exist (by name); the
+ * account's first card becomes its default. Bad rows are reported, and kept, with their line and reason;
+ * the good rows go in. One rate per prefix and band.
  */
 export async function importRates(
   ctx: Ctx,
@@ -71,14 +84,16 @@ export async function importRates(
     } else {
       const name = target.name.trim();
       if (name === '' || name.length > 100) throw invalid('name', 'a rate card name is 1 to 100 characters');
-      card = (await findRateCardByName(trx, accountId, name)) ?? (await insertRateCard(trx, accountId, name, false, now));
+      card = await findRateCardByName(trx, accountId, name);
+      // The account's first card is its default: calls of customers and features that name none use it.
+      if (!card) card = await insertRateCard(trx, accountId, name, !(await accountHasRateCards(trx, accountId)), now);
     }
-    if (options.makeDefault) {
+    if (options.makeDefault && !card.is_default) {
       await clearDefaultRateCard(trx, accountId, card.id);
       card = (await updateRateCardRow(trx, accountId, card.id, { is_default: true, updated_at: now }))!;
     }
-    const effectiveFrom = options.effectiveFrom ?? accountToday(account, now);
-    await closeRatesFrom(trx, accountId, card.id, effectiveFrom);
+    const effectiveFrom = options.effectiveFrom ?? ((await rateCardHasRates(trx, accountId, card.id)) ? accountToday(account, now) : null);
+    if (effectiveFrom !== null) await closeRatesFrom(trx, accountId, card.id, effectiveFrom);
     await insertRates(
       trx,
       good.map((r) => ({

@@ -10,6 +10,7 @@ import {
   findRateCard,
   findRateCardByName,
   insertRateCard,
+  accountHasRateCards,
   rateCardInUse,
   updateRateCardRow,
 } from './repo.ts';
@@ -20,12 +21,14 @@ function checkName(name: string): string {
   return trimmed;
 }
 
+/** Makes a rate card; the account's first is its default unless `isDefault: false` says otherwise. */
 export async function createRateCard(ctx: Ctx, accountId: number, input: { name: string; isDefault?: boolean | undefined }): Promise<RateCardRow> {
   const name = checkName(input.name);
   return ctx.db.transaction().execute(async (trx) => {
     if (await findRateCardByName(trx, accountId, name)) throw new DomainError('conflict', `a rate card named "${name}" exists`);
     const now = ctx.now();
-    const card = await insertRateCard(trx, accountId, name, false, now);
+    const first = input.isDefault === undefined && !(await accountHasRateCards(trx, accountId));
+    const card = await insertRateCard(trx, accountId, name, first, now);
     if (!input.isDefault) return card;
     // The old default gives way first: the index rate_cards_default allows one default per account.
     await clearDefaultRateCard(trx, accountId, card.id);

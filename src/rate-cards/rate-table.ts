@@ -3,7 +3,7 @@ import type { AccountRow, RateRow } from '../db/schema.ts';
 import { minutesOfDay } from '../rating/bands.ts';
 import { toMicros } from '../rating/micros.ts';
 import { createRatingContext, type Rate, RateTable, type RatingContext } from '../rating/rate-call.ts';
-import { loadRates } from './repo.ts';
+import { findRateCard, loadRates } from './repo.ts';
 
 export function toRate(row: RateRow): Rate {
   return {
@@ -35,7 +35,8 @@ export class RateTables {
     if (rateCardId === null) return undefined;
     let table = this.tables.get(rateCardId);
     if (!table) {
-      table = new RateTable((await loadRates(this.db, this.accountId, rateCardId)).map(toRate));
+      const card = await findRateCard(this.db, this.accountId, rateCardId);
+      table = new RateTable((await loadRates(this.db, this.accountId, rateCardId)).map(toRate), card?.name);
       this.tables.set(rateCardId, table);
     }
     return table;

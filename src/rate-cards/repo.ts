@@ -95,7 +95,7 @@ export async function listRates(db: Executor, accountId: number, rateCardId: num
   if (filter.prefix !== undefined) q = q.where('prefix', '=', filter.prefix);
   if (filter.on !== undefined) {
     const on = filter.on;
-    q = q.where('effective_from', '<=', on).where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>', on)]));
+    q = q.where((eb) => eb.or([eb('effective_from', 'is', null), eb('effective_from', '<=', on)])).where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>', on)]));
   }
   if (page.after !== undefined) q = q.where('id', '>', page.after);
   return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
@@ -111,7 +111,7 @@ export async function closeRatesFrom(db: Executor, accountId: number, rateCardId
     .set({ effective_to: from })
     .where('account_id', '=', accountId)
     .where('rate_card_id', '=', rateCardId)
-    .where('effective_from', '<', from)
+    .where((eb) => eb.or([eb('effective_from', 'is', null), eb('effective_from', '<', from)]))
     .where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>', from)]))
     .execute();
   await db
@@ -121,6 +121,18 @@ export async function closeRatesFrom(db: Executor, accountId: number, rateCardId
     .where('rate_card_id', '=', rateCardId)
     .where('effective_from', '>=', from)
     .execute();
+}
+
+/** Whether the card has ever had a rate (its first import applies from the start of time). */
+export async function rateCardHasRates(db: Executor, accountId: number, rateCardId: number): Promise<boolean> {
+  const row = await db.selectFrom('rates').select('id').where('account_id', '=', accountId).where('rate_card_id', '=', rateCardId).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Whether the account has any rate card (its first becomes its default). */
+export async function accountHasRateCards(db: Executor, accountId: number): Promise<boolean> {
+  const row = await db.selectFrom('rate_cards').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function insertRates(db: Executor, rows: Insertable<RatesTable>[]): Promise<void> {

@@ -11,7 +11,7 @@
 // - Charge = connection fee + price per minute x billable seconds / 60, rounded half-up to the micro-unit,
 //   and never below the minimum charge. Carrier cost = cost per minute x actual seconds / 60.
 // - Calls that did not complete (missed, busy, failed) are free: there is nothing to charge.
-import type { IsoDate } from '../shared/dates.ts';
+import { addDays, type IsoDate } from '../shared/dates.ts';
 import { bandAt, type Band, type BandConfig, LocalClock } from './bands.ts';
 import { divideRoundHalfUp } from './micros.ts';
 
@@ -28,7 +28,8 @@ export interface Rate {
   initialIncrementS: number;
   subsequentIncrementS: number;
   costPerMinuteMicros: number | null;
-  effectiveFrom: IsoDate;
+  /** Null: from the start of time (a card's first import without a date). */
+  effectiveFrom: IsoDate | null;
   /** Exclusive; null: open-ended. */
   effectiveTo: IsoDate | null;
 }
@@ -44,8 +45,9 @@ export const RATE_LIMITS = {
 
 export type RatingError = 'no_rate_card' | 'no_rate' | 'no_rate_for_band' | 'invalid_number';
 
+/** The general text of each error; an unrated Rating's `reason` names the number, the date and the card. */
 export const RATING_ERROR_TEXT: Record<RatingError, string> = {
-  no_rate_card: 'no rate card applies: give the feature, the customer or the account a rate card',
+  no_rate_card: 'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one',
   no_rate: 'no rate on the rate card matches the number',
   no_rate_for_band: "the destination has no rate for the call's time band",
   invalid_number: 'the number has no digits to rate',
@@ -62,7 +64,8 @@ export type Rating =
       costMicros: number | null;
     }
   | { status: 'free' }
-  | { status: 'unrated'; error: RatingError };
+  /** `reason`: what a person reads (the number, the call's date, the card, and what is missing). */
+  | { status: 'unrated'; error: RatingError; reason: string };
 
 export interface CallToRate {
   fromNumber: string;
@@ -93,15 +96,26 @@ export class RateTable {
   /** The rate lists along a number's digits, longest last (reused: lookups are synchronous). */
   private readonly path: Rate[][] = [];
 
-  constructor(rates: readonly Rate[]) {
+  /** The earliest date any rate of the card applies from (null: the start of time; undefined: no rates). */
+  private readonly firstEffectiveFrom: IsoDate | null | undefined;
+
+  /** `name`: the rate card's name, for the reasons a call cannot be priced. */
+  constructor(
+    rates: readonly Rate[],
+    readonly name?: string,
+  ) {
     let max = 0;
+    let first: IsoDate | null | undefined;
     for (const rate of rates) {
+      if (applies(rate) && first !== null && (rate.effectiveFrom === null || first === undefined || rate.effectiveFrom < first)) first = rate.effectiveFrom;
       const list = this.byPrefix.get(rate.prefix);
       if (list) list.push(rate);
       else this.byPrefix.set(rate.prefix, [rate]);
       if (rate.prefix.length > max) max = rate.prefix.length;
     }
-    for (const list of this.byPrefix.values()) list.sort((a, b) => (a.effectiveFrom < b.effectiveFrom ? -1 : 1));
+    this.firstEffectiveFrom = first;
+    // By start date, rates from the start of time first.
+    for (const list of this.byPrefix.values()) list.sort((a, b) => (a.effectiveFrom === null ? -1 : b.effectiveFrom === null ? 1 : a.effectiveFrom < b.effectiveFrom ? -1 : 1));
     this.maxPrefixLength = max;
     let root: PrefixNode | undefined = newNode();
     for (const [prefix, list] of this.byPrefix) {
@@ -149,13 +163,55 @@ export class RateTable {
     let allRate: Rate | undefined;
     let inEffect = false;
     for (const rate of list) {
-      if (rate.effectiveFrom > date || (rate.effectiveTo !== null && date >= rate.effectiveTo)) continue;
+      if ((rate.effectiveFrom !== null && rate.effectiveFrom > date) || (rate.effectiveTo !== null && date >= rate.effectiveTo)) continue;
       inEffect = true;
       if (rate.band === band) bandRate = rate;
       else if (rate.band === 'all') allRate = rate;
     }
     if (!inEffect) return undefined; // this prefix has no rate on that date: a shorter one may
     return bandRate ?? allRate ?? 'no_rate_for_band';
+  }
+
+  /**
+   * Why a number has no rate on a date (the error find() gave), for a person: no prefix of the number is
+   * on the card at all, or the card's (or the destination's) rates start after the date or ended before
+   * it, or the destination has no rate for the band. `number` is shown as given.
+   */
+  explain(error: 'no_rate' | 'no_rate_for_band', number: string, digits: string, date: IsoDate, band: Band): string {
+    const card = this.name === undefined ? 'the rate card' : `card ${this.name}`;
+    // The number's prefixes on the card, longest first, each with its rates that ever apply.
+    const lists: Rate[][] = [];
+    for (let length = Math.min(this.maxPrefixLength, digits.length); length > 0; length--) {
+      const list = this.byPrefix.get(digits.slice(0, length))?.filter(applies);
+      if (list !== undefined && list.length > 0) lists.push(list);
+    }
+    if (this.byPrefix.size === 0) return `no rate for ${number}: ${card} has no rates`;
+    if (lists.length === 0) return `no rate for ${number}: no prefix of the number is on ${card}`;
+    if (error === 'no_rate_for_band') {
+      const list = lists.find((l) => l.some((r) => inEffectOn(r, date))) ?? lists[0]!;
+      const { prefix, destination } = list[0]!;
+      const bands = [...new Set(list.filter((r) => inEffectOn(r, date)).map((r) => r.band))].join(', ');
+      return `no rate for ${number} in the ${band} band on ${date}: ${card} has rates for ${prefix} (${destination}) in ${bands || 'no band'} only`;
+    }
+    const head = `no rate for ${number} effective on ${date}`;
+    const first = this.firstEffectiveFrom;
+    if (first !== undefined && first !== null && first > date) return `${head}: ${card}'s rates start ${first}`;
+    // The longest prefix with a rate starting after the date; else the rate that ended last before it.
+    let ended: Rate | undefined;
+    for (const list of lists) {
+      let later: Rate | undefined;
+      for (const rate of list) {
+        if (rate.effectiveFrom !== null && rate.effectiveFrom > date) {
+          if (later === undefined || rate.effectiveFrom < later.effectiveFrom!) later = rate;
+        } else if (rate.effectiveTo !== null && rate.effectiveTo <= date && (ended === undefined || rate.effectiveTo > ended.effectiveTo!)) {
+          ended = rate;
+        }
+      }
+      if (later !== undefined) return `${head}: ${card}'s rates for ${later.prefix} (${later.destination}) start ${later.effectiveFrom}`;
+    }
+    if (ended !== undefined) return `${head}: ${card}'s rates for ${ended.prefix} (${ended.destination}) ended, the last day being ${addDays(ended.effectiveTo!, -1)}`;
+    const { prefix, destination } = lists[0]![0]!;
+    return `${head}: no rate of ${card} for ${prefix} (${destination}) is in effect then`;
   }
 
   private findBySubstrings(digits: string, date: IsoDate, band: Band): Rate | RatingError {
@@ -168,11 +224,29 @@ export class RateTable {
   }
 }
 
+/** Whether a rate applies on some date (one replaced before it started never does). */
+function applies(rate: Rate): boolean {
+  return rate.effectiveTo === null || rate.effectiveFrom === null || rate.effectiveFrom < rate.effectiveTo;
+}
+
+function inEffectOn(rate: Rate, date: IsoDate): boolean {
+  return (rate.effectiveFrom === null || rate.effectiveFrom <= date) && (rate.effectiveTo === null || date < rate.effectiveTo);
+}
+
 /** Seconds billed for a call of this length under an initial and a subsequent increment. */
 export function billableSeconds(durationS: number, initialS: number, subsequentS: number): number {
   if (durationS <= 0) return 0;
   if (durationS <= initialS) return initialS;
   return initialS + Math.ceil((durationS - initialS) / subsequentS) * subsequentS;
+}
+
+/**
+ * Billed seconds as whole minutes, rounded half up (90 s is 2 minutes, 89 s is 1): the "minutes" of call
+ * charges on invoices and bills, always of the seconds billed, never of the calls' durations.
+ */
+export function billedMinutes(billableS: number): number {
+  if (!Number.isSafeInteger(billableS) || billableS < 0) throw new Error(`billable seconds ${billableS} must be a whole number, not negative`);
+  return Math.floor((billableS * 2 + 60) / 120);
 }
 
 const DIGITS = /^\d+$/;
@@ -217,10 +291,23 @@ export function chargeMicrosFor(rate: Rate, durationS: number): { billableS: num
   return { billableS, chargeMicros: Math.max(rate.connectionFeeMicros + usage, rate.minimumChargeMicros) };
 }
 
+/** What a person reads when a call cannot be priced: the general text, or the table's explanation. */
+export function unratedReason(
+  error: RatingError,
+  call: Pick<CallToRate, 'fromNumber' | 'toNumber' | 'direction' | 'startMs'>,
+  table: RateTable | undefined,
+  context: RatingContext,
+): string {
+  if (table === undefined || (error !== 'no_rate' && error !== 'no_rate_for_band')) return RATING_ERROR_TEXT[error];
+  const number = call.direction === 'outbound' ? call.toNumber : call.fromNumber;
+  const band = bandAt(context.clock, call.startMs, context.bands);
+  return table.explain(error, number, numberDigits(number), context.clock.localDate(call.startMs), band);
+}
+
 export function rateCall(call: CallToRate, table: RateTable | undefined, context: RatingContext): Rating {
   if (call.status !== 'completed') return { status: 'free' };
   const found = lookupRate(call, table, context);
-  if ('error' in found) return { status: 'unrated', error: found.error };
+  if ('error' in found) return { status: 'unrated', error: found.error, reason: unratedReason(found.error, call, table, context) };
   const { rate, band } = found;
   const { billableS, chargeMicros } = chargeMicrosFor(rate, call.durationS);
   const costMicros = rate.costPerMinuteMicros === null ? null : divideRoundHalfUp(rate.costPerMinuteMicros * Math.max(call.durationS, 0), 60);

@@ -6,7 +6,8 @@
 /** The points a process can be held at. */
 export type HoldPoint =
   | 'idempotency-claimed' // an Idempotency-Key was claimed, the request's work has not started
-  | 'billing-batch-committed'; // a billing run committed a batch and has not started the next
+  | 'billing-batch-committed' // a billing run committed a batch and has not started the next
+  | 'card-charged'; // the gateway charged a card, the payment has not been applied
 
 let holds: Readonly<Record<string, number>> = {};
 

@@ -114,6 +114,7 @@ describe('GET /v1/calls?invoice_id=…', () => {
           timezone: 'America/New_York',
           account_id: `acc_${b.account.id}`,
           created_time: '2024-01-15T10:30:00Z',
+          billed_duration: 180,
         },
         {
           id: `call_${b.callIds['src-2']}`,
@@ -129,6 +130,9 @@ describe('GET /v1/calls?invoice_id=…', () => {
           timezone: 'America/New_York',
           account_id: `acc_${b.account.id}`,
           created_time: '2024-01-20T23:59:59Z',
+          // duration is how long the call lasted; billed_duration (an extension) what it was billed for:
+          // 61 s at per-minute increments bills 120 s.
+          billed_duration: 120,
         },
       ],
       meta: { ...anyMeta, total_calls: 2 },
@@ -149,6 +153,7 @@ describe('GET /v1/calls?invoice_id=…', () => {
       'timezone',
       'account_id',
       'created_time',
+      'billed_duration',
     ]);
     expect(Object.keys(res.body.meta)).toStrictEqual(['timestamp', 'request_id', 'total_calls']);
     // A JSON number, not a decimal string.
@@ -378,6 +383,7 @@ describe('GET /v1/calls/{id}', () => {
         timezone: 'America/New_York',
         account_id: `acc_${b.account.id}`,
         created_time: '2024-01-15T10:30:00Z',
+        billed_duration: 180,
       },
       meta: anyMeta,
     });

@@ -1,5 +1,5 @@
 // Calls on invoices through HTTP: rated calls before the cut-off summed per feature and destination
-// (count, minutes rounded to whole minutes, value rounded half-up once per line, carrier cost), by
+// (count, billed minutes rounded to whole minutes, value rounded half-up once per line, carrier cost), by
 // POST /customers/ID/invoices and by billing runs; every line traced to its calls; late calls on the next
 // invoice; updateCallTransactions on unsent invoices only; deleting an unsent invoice releases its calls;
 // re-rating in its three cases (unbilled in place, unsent invoice summarised again, raised invoice left
@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { approve, dbInvoice, expectError, expectInvoiceAddsUp, expectInvoiceMatchesDatabase, getAll, post } from '../helpers/billing.ts';
 import { cdr, dbCalls, getOk, loadRates, makeRateCard, sendCalls } from '../helpers/call-billing.ts';
-import { type Api, makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
+import { Api, makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
+import { pdfText } from '../helpers/pdf.ts';
 
 const NOW = '2026-04-10T12:00:00.000Z';
 const L1 = '441632960001';
@@ -44,11 +45,11 @@ const FEBRUARY = [
 ];
 
 // At cut-off 1 March the invoice has three call lines:
-//   Main line / UK:         a1, a2      2 calls, 90 s -> 1.5 -> 2 minutes, 0.0125 + 0.0125 = 0.025 -> 0.03 (half up,
+//   Main line / UK:         a1, a2      2 calls, 120 s billed -> 2 minutes, 0.0125 + 0.0125 = 0.025 -> 0.03 (half up,
 //                                       once: rounding each call first would give 0.02), carrier 0.006
-//   Main line / UK mobile:  a3, a5      2 calls, 101 s -> 2 minutes, 0.18 + 0.07 = 0.25, carrier 0.084167
-//   Sales line / UK:        b1          1 call, 120 s -> 2 minutes, 0.025 -> 0.03, carrier 0.008
-// Net 0.31; VAT 20% 0.062 -> 0.06; total 0.37; 5 calls, 6 minutes.
+//   Main line / UK mobile:  a3, a5      2 calls, 96 + 30 = 126 s billed -> 2.1 -> 2 minutes, 0.18 + 0.07 = 0.25, carrier 0.084167
+//   Sales line / UK:        b1          1 call, 120 s billed -> 2 minutes, 0.025 -> 0.03, carrier 0.008
+// Net 0.31; VAT 20% 0.062 -> 0.06; total 0.37; 5 calls, 6 billed minutes.
 const MARCH_LINES = [
   ['Main line: calls to UK', '0.03', 2, 2, '0.006', '2026-02-02', '2026-02-03'],
   ['Main line: calls to UK mobile', '0.25', 2, 2, '0.084167', '2026-02-04', '2026-02-28'],
@@ -520,5 +521,49 @@ describe("another account's invoices, charges and calls", () => {
     expect(await dbCalls(h, theirs.id)).toEqual(theirCalls);
     // (Their account has only the main line: 0.03 + 0.25.)
     expect((await getOk(theirs.api, `/invoices/${invoice.id}`)).invoiceAmount).toBe('0.28');
+  });
+});
+
+describe('billed minutes and durations (issue 11, item 16)', () => {
+  const h = useHarness();
+
+  it('bills, invoices and /v1/calls show the minutes billed where they say billed, and the calls\' durations where they say duration', async () => {
+    h.setNow(new Date(NOW));
+    const { api, key } = await h.account();
+    const card = await makeRateCard(api, 'Standard', true);
+    // Per-minute increments (60/60) at 0.10 a minute.
+    await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'UK', ratePerMinute: '0.10' }]);
+    const customer = await makeCustomer(api);
+    await makeFeature(api, customer.id, { name: 'Main line', phoneNumber: L1 });
+    // 1 min 40 s bills 2 minutes (0.20); 61 s bills 2 minutes (0.20). Durations 161 s (2.7 minutes, which
+    // would round to 3); billed 240 s: 4 minutes.
+    await sendCalls(api, [cdr('d1', L1, UK, '2026-02-02T10:00:00Z', 100), cdr('d2', L1, UK, '2026-02-03T10:00:00Z', 61)]);
+    const invoice = await approve(api, (await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' })).id);
+    expect(invoice).toMatchObject({ invoiceCallCount: 2, invoiceCallMinutes: 4, invoiceChargesCalls: '0.40' });
+    expect(await callLines(api, invoice.id)).toEqual([['Main line: calls to UK', '0.40', 2, 4, null, '2026-02-02', '2026-02-03']]);
+
+    // The bill, read back from the PDF: the summary and the destination table in billed minutes, each call
+    // with its duration and the time billed.
+    const res = await fetch(`${h.url}/backend/api/v1/invoices/${invoice.id}?billStyle=Itemised`, { headers: { authorization: `Bearer ${key}`, accept: 'application/pdf' } });
+    expect(res.status).toBe(200);
+    const text = (await pdfText(Buffer.from(await res.arrayBuffer()))).text.replace(/\s+/g, ' ');
+    expect(text).toContain('2 calls, 4 billed minutes');
+    expect(text).toMatch(/Destination Calls Billed minutes Amount UK 2 4 0\.40/);
+    expect(text).toMatch(/Duration Billed Charge/);
+    expect(text).toMatch(/UK 1:40 2:00 0\.20/);
+    expect(text).toMatch(/UK 1:01 2:00 0\.20/);
+    expect(text).not.toMatch(/\b3 (billed )?minutes/);
+
+    // /v1/calls: duration is how long each call lasted, billed_duration what it was billed for.
+    const v1 = await new Api(h.url, key, '/v1').get(`/calls?invoice_id=inv_${invoice.id}`);
+    expect(v1.body.data.map((c: any) => [c.duration, c.billed_duration])).toEqual([
+      [100, 120],
+      [61, 120],
+    ]);
+    // The backend's calls too.
+    expect((await getAll(api, '/calls')).map((c) => [c.durationS, c.billableS])).toEqual([
+      [100, 120],
+      [61, 120],
+    ]);
   });
 });

@@ -62,7 +62,7 @@ describe('POST /calls', () => {
     expect(calls[0]).toStrictEqual({
       id: expect.stringMatching(/^\d+$/),
       callID: 'c1',
-      completeCallID: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      completeCallID: expect.stringMatching(/^[0-9A-F]{32}$/),
       from: LINE,
       to: '442079460000',
       startTime: '2026-03-02T10:00:00.000Z',
@@ -398,8 +398,8 @@ describe('POST /calls', () => {
     expect(res).toStrictEqual(summary({ received: 3, inserted: 3, free: 1, unrated: 2, unratedReasons: { no_rate_card: 2 } }));
     const unrated = await getAll(api, '/calls?ratingStatus=unrated');
     expect(unrated.map((c) => [c.callID, c.from, c.ratingError, c.charge])).toEqual([
-      ['n1', LINE, 'no rate card applies: give the feature, the customer or the account a rate card', null],
-      ['n2', 'anonymous', 'no rate card applies: give the feature, the customer or the account a rate card', null],
+      ['n1', LINE, 'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one', null],
+      ['n2', 'anonymous', 'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one', null],
     ]);
 
     const card = await makeRateCard(api, 'Standard', true);

@@ -97,9 +97,9 @@ describe('email', () => {
     expect(summary).toContain('107.28');
     expect(summary).not.toContain('Calls by destination');
     expect(mail!.attachments[1]!.content.toString()).toBe('Our terms and conditions.');
-    // The CSV: one line for the feature, with both calls and their 7 minutes.
+    // The CSV: one line for the feature, with both calls and their 7 billed minutes.
     const csvLines = mail!.attachments[2]!.content.toString().trim().split('\n');
-    expect(csvLines[0]).toBe('feature,phone_number,calls,minutes,charge');
+    expect(csvLines[0]).toBe('feature,phone_number,calls,billed_minutes,charge');
     expect(csvLines[1]).toBe("Main line,441134960000,2,7,0.700000");
   });
 

@@ -371,6 +371,98 @@ describe('corrections and post-call events', () => {
   });
 });
 
+describe("against Invoca's column documentation (issue 11, item 19)", () => {
+  it('complete_call_id is 32 characters of 0-9A-F, the same on every row of a call, in the backend\'s views and as a lookup', async () => {
+    const { account, feed } = await accountWithCalls(2);
+    const callId = await callIdOf(account, 'c0');
+    await account.api.patch(`/calls/${callId}`, { addNote: 'called back' });
+    const rows = (await feed.get(`/${account.id}.json`)).body;
+    expect(rows).toHaveLength(3);
+    for (const r of rows) expect(r.complete_call_id).toMatch(/^[0-9A-F]{32}$/);
+    const stored = (await h.ctx.db.selectFrom('calls').select('complete_call_id').where('account_id', '=', account.id).where('id', '=', callId).executeTakeFirstOrThrow()).complete_call_id;
+    const wire = stored.replace(/-/g, '').toUpperCase();
+    expect(rows.filter((r: any) => r.complete_call_id === wire)).toHaveLength(2);
+    expect((await account.api.get(`/calls/${callId}`)).body.completeCallID).toBe(wire);
+    expect((await account.api.get(`/calls/${callId}/feed`)).body.completeCallId).toBe(wire);
+    const csv = parse((await feed.get(`/${account.id}.csv?include_columns=complete_call_id`)).text, { columns: true }) as Record<string, string>[];
+    expect(csv.map((r) => r.complete_call_id)).toEqual(rows.map((r: any) => r.complete_call_id));
+    // The same id finds the call for a post-call event.
+    const event = await account.api.post('/callEvents', { completeCallId: wire, signals: [{ name: 'Booked' }] });
+    expect(event.status, event.text).toBe(200);
+    expect(event.body).toMatchObject({ callID: String(callId), completeCallId: wire });
+    expect((await account.api.post('/callEvents', { completeCallId: 'not-an-id', signals: [{ name: 'Booked' }] })).status).toBe(400);
+    expect((await account.api.post('/callEvents', { completeCallId: '0'.repeat(32), signals: [{ name: 'Booked' }] })).status).toBe(404);
+  });
+
+  it('custom_data leaves out entries whose value is null', async () => {
+    const { account, feed } = await accountWithCalls(1);
+    for (const apiName of ['utm_source', 'utm_medium']) expect((await account.api.post('/customDataFields', { apiName })).status).toBe(201);
+    const callId = await callIdOf(account, 'c0');
+    const event = await account.api.post('/callEvents', { callId, customData: { utm_source: 'google', utm_medium: null } });
+    expect(event.status, event.text).toBe(200);
+    const rows = (await feed.get(`/${account.id}.json?include_columns=transaction_id,utm_source,utm_medium,custom_data`)).body;
+    expect(rows.at(-1)).toEqual({
+      transaction_id: expect.any(String),
+      utm_source: 'google',
+      utm_medium: null,
+      custom_data: [{ name: 'utm_source', partner_name: 'utm_source', value: 'google', data_type: 'Short Text', source: 'Api' }],
+    });
+    const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false }).parse((await feed.get(`/${account.id}.xml?include_columns=transaction_id,custom_data`)).text);
+    const last = [xml.Transactions.Transaction].flat().at(-1);
+    expect([last.custom_data.field].flat().map((f: any) => f.name)).toEqual(['utm_source']);
+  });
+
+  it('transaction_id= returns that row, call_record_id= the rows of that call; both: the row if it is the call\'s', async () => {
+    const { account, feed } = await accountWithCalls(3);
+    const callId = await callIdOf(account, 'c1');
+    await account.api.patch(`/calls/${callId}`, { addNote: 'first' });
+    await account.api.patch(`/calls/${callId}`, { payout: '0.01' });
+    const all = (await feed.get(`/${account.id}.json`)).body;
+    expect(all).toHaveLength(5);
+    const call = all.filter((r: any) => r.complete_call_id === all[1].complete_call_id);
+    expect(call).toHaveLength(3);
+    const ids = (path: string) => feed.get(`/${account.id}.json?${path}`).then((r) => {
+      expect(r.status, r.text).toBe(200);
+      return r.body.map((x: any) => x.transaction_id);
+    });
+
+    expect(await ids(`transaction_id=${all[2].transaction_id}`)).toEqual([all[2].transaction_id]);
+    expect(await ids(`transaction_id=${Number(all[2].transaction_id)}`)).toEqual([all[2].transaction_id]);
+    expect(await ids('transaction_id=999999999')).toEqual([]);
+    const record = call[0].complete_call_id;
+    expect(await ids(`call_record_id=${record}`)).toEqual(call.map((r: any) => r.transaction_id));
+    // The GUID with dashes, any case, is the same call.
+    const dashed = `${record.slice(0, 8)}-${record.slice(8, 12)}-${record.slice(12, 16)}-${record.slice(16, 20)}-${record.slice(20)}`.toLowerCase();
+    expect(await ids(`call_record_id=${dashed}`)).toEqual(call.map((r: any) => r.transaction_id));
+    expect(await ids(`call_record_id=${'F'.repeat(32)}`)).toEqual([]);
+    expect(await ids(`call_record_id=${record}&transaction_id=${call[1].transaction_id}`)).toEqual([call[1].transaction_id]);
+    expect(await ids(`call_record_id=${record}&transaction_id=${all[0].transaction_id}`)).toEqual([]);
+    // The other parameters still apply: paging and limit within the call.
+    expect(await ids(`call_record_id=${record}&limit=1&start_after_transaction_id=${call[0].transaction_id}`)).toEqual([call[1].transaction_id]);
+    // CSV and XML too; an empty answer is a header (CSV) or an empty list.
+    const csv = parse((await feed.get(`/${account.id}.csv?call_record_id=${record}`)).text, { columns: true }) as Record<string, string>[];
+    expect(csv.map((r) => r.transaction_id)).toEqual(call.map((r: any) => r.transaction_id));
+    expect((await feed.get(`/${account.id}.csv?transaction_id=999999999`)).text.split('\n')[0]).toMatch(/^transaction_id,/);
+    // Another account's call is not found in this feed.
+    const other = await accountWithCalls(1);
+    const theirs = (await other.feed.get(`/${other.account.id}.json`)).body[0];
+    expect(await ids(`call_record_id=${theirs.complete_call_id}`)).toEqual([]);
+    expect(await ids(`transaction_id=${theirs.transaction_id}`)).toEqual([]);
+
+    for (const [query, field] of [
+      ['transaction_id=abc', 'transaction_id'],
+      ['transaction_id=-1', 'transaction_id'],
+      ['call_record_id=xyz', 'call_record_id'],
+      [`call_record_id=${'A'.repeat(33)}`, 'call_record_id'],
+      ['call_record_id=a&call_record_id=b', 'call_record_id'],
+    ]) {
+      const res = await feed.get(`/${account.id}.json?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error, query).toContain(field);
+    }
+  });
+});
+
 describe('the ordering guarantee', () => {
   it('a poller following the documented loop gets every row exactly once while 8 writers add calls and corrections', async () => {
     const account = await h.account();

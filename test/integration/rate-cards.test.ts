@@ -1,7 +1,11 @@
 // Rate cards through HTTP: create, list, rename, one default at a time, delete (refused while in use);
 // rates loaded from JSON and CSV with an effective date that closes the rates in force, refused rows with
 // their line and reason, calls waiting for a price rated on load; another account's cards are a 404.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runProgram } from '../../src/cli/program.ts';
 import { expectError, getAll } from '../helpers/billing.ts';
 import { cdr, dbCalls, getOk, loadRates, makeRateCard, sendCalls } from '../helpers/call-billing.ts';
 import { makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
@@ -36,7 +40,8 @@ describe('rate cards', () => {
     const { api } = await setup();
     const created = await api.post('/rateCards', { name: ' Standard ' });
     expect(created.status).toBe(201);
-    expect(created.body).toStrictEqual({ id: expect.stringMatching(/^\d+$/), name: 'Standard', isDefault: false, created: NOW, updated: NOW });
+    // The account's first card is its default.
+    expect(created.body).toStrictEqual({ id: expect.stringMatching(/^\d+$/), name: 'Standard', isDefault: true, created: NOW, updated: NOW });
     const id = created.body.id;
 
     const second = await makeRateCard(api, 'Wholesale');
@@ -349,14 +354,22 @@ describe('rate cards', () => {
     ]);
   });
 
-  it("default the effective date to today in the account's timezone", async () => {
+  it("apply a card's first rates from the start of time, and later ones from today in the account's timezone", async () => {
     // 12:00 UTC on 10 March is 01:00 on 11 March in Auckland.
     const { api } = await setup({ timezone: 'Pacific/Auckland' });
     const card = await makeRateCard(api, 'Standard');
-    const res = await api.request('PUT', `/rateCards/${card.id}/rates`, { rates: [{ prefix: '64', destination: 'New Zealand', ratePerMinute: '0.02' }] });
+    const first = await api.request('PUT', `/rateCards/${card.id}/rates`, { rates: [{ prefix: '64', destination: 'New Zealand', ratePerMinute: '0.02' }] });
+    expect(first.status).toBe(200);
+    expect(first.body.effectiveFrom).toBeNull();
+    const res = await api.request('PUT', `/rateCards/${card.id}/rates`, { rates: [{ prefix: '64', destination: 'New Zealand', ratePerMinute: '0.03' }] });
     expect(res.status).toBe(200);
     expect(res.body.effectiveFrom).toBe('2026-03-11');
-    expect((await getAll(api, `/rateCards/${card.id}/rates`))[0].effectiveFrom).toBe('2026-03-11');
+    // The history keeps its price: the first rates end the day before the second start.
+    expect((await getAll(api, `/rateCards/${card.id}/rates`)).map((r) => [r.ratePerMinute, r.effectiveFrom, r.effectiveTo])).toEqual([
+      ['0.02', null, '2026-03-11'],
+      ['0.03', '2026-03-11', null],
+    ]);
+    expect((await getAll(api, `/rateCards/${card.id}/rates?on=1990-01-01`)).map((r) => r.ratePerMinute)).toEqual(['0.02']);
   });
 
   it('price the calls that were waiting for them when loaded', async () => {
@@ -371,8 +384,8 @@ describe('rate cards', () => {
     expect(sent).toMatchObject({ inserted: 2, rated: 0, unrated: 2, unratedReasons: { no_rate: 2 } });
     const waiting = await getAll(api, '/calls?ratingStatus=unrated');
     expect(waiting.map((c) => [c.callID, c.ratingError, c.charge])).toEqual([
-      ['a', 'no rate on the rate card matches the number', null],
-      ['b', 'no rate on the rate card matches the number', null],
+      ['a', 'no rate for 442079460000: card Standard has no rates', null],
+      ['b', 'no rate for 33140000000: card Standard has no rates', null],
     ]);
 
     const res = await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'UK', ratePerMinute: '0.012', costPerMinute: '0.004' }]);
@@ -391,7 +404,104 @@ describe('rate cards', () => {
     });
     expect(calls.get('a')!.rated_at).toEqual(new Date(NOW));
     // France is still not on the card.
-    expect(calls.get('b')).toMatchObject({ rating_status: 'unrated', charge: null, rated_at: null });
+    expect(calls.get('b')).toMatchObject({
+      rating_status: 'unrated',
+      rating_error: 'no rate for 33140000000: no prefix of the number is on card Standard',
+      charge: null,
+      rated_at: null,
+    });
+  });
+});
+
+describe("a new account's first rate card (issue 11, item 17)", () => {
+  const h = useHarness();
+  const TODAY = '2026-12-06T09:00:00.000Z';
+  const RATES = ['prefix,destination,rate_per_minute', '44,United Kingdom,0.012', '33,France,0.03'].join('\n');
+  // Last month's calls: 61 s at 60/60 bill 120 s, 0.012 x 2 = 0.024; 125 s bill 180 s, 0.03 x 3 = 0.09.
+  const CALLS = [
+    'call_id,from,to,start_time,duration_s,status',
+    'n1,+441632960001,+442079460000,2026-11-03T10:00:00Z,61,completed',
+    'n2,+441632960001,+33140000000,2026-11-03T11:00:00Z,125,completed',
+    'n3,+441632960001,+8613800000000,2026-11-04T11:00:00Z,60,completed',
+  ].join('\n');
+
+  /** Runs a `ringbill` command in this process on the test's database, as the CLI does; its stdout lines. */
+  async function ringbill(...argv: string[]): Promise<string[]> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), progress: () => {} };
+    const code = await runProgram({ io, ctx: async () => h.ctx }, argv);
+    if (code !== 0) throw new Error(`ringbill ${argv.join(' ')}: exit ${code}: ${err.join('\n')}`);
+    return out;
+  }
+
+  async function accountWithLine() {
+    h.setNow(new Date(TODAY));
+    const account = await h.account();
+    const customer = await makeCustomer(account.api);
+    await makeFeature(account.api, customer.id, { phoneNumber: '+441632960001', startDate: '2026-10-01' });
+    const folder = await mkdtemp(join(tmpdir(), 'ringbill-first-card-'));
+    await writeFile(join(folder, 'rates.csv'), RATES);
+    await writeFile(join(folder, 'calls.csv'), CALLS);
+    return { ...account, folder };
+  }
+
+  it('CLI: import rates with no flags, then last month\'s CDRs: they are rated, and a number the card lacks says why', async () => {
+    const { id, api, folder } = await accountWithLine();
+    try {
+      expect(await ringbill('import', 'rates', join(folder, 'rates.csv'), '--account', String(id), '--rate-card', 'Standard')).toEqual([
+        'Rate card ' + (await getAll(api, '/rateCards'))[0].id + ' "Standard" (default): 2 rates from the start (no effective date), 0 refused.',
+      ]);
+      const imported = await ringbill('import', 'calls', join(folder, 'calls.csv'), '--account', String(id));
+      expect(imported[1]).toBe('Rated 2 (charges 0.114000), 0 free (not completed), 1 could not be priced (1 no rate), 0 on numbers no feature has.');
+      // China is not on the card: the reason says so (the same text as for a call sent through the API).
+      expect((await getAll(api, '/calls')).map((c) => [c.callID, c.ratingStatus, c.billableS, c.charge, c.ratingError])).toEqual([
+        ['n1', 'rated', 120, '0.024000', null],
+        ['n2', 'rated', 180, '0.090000', null],
+        ['n3', 'unrated', null, null, 'no rate for +8613800000000: no prefix of the number is on card Standard'],
+      ]);
+      // A second load without a date starts today: November keeps its prices when re-rated.
+      await writeFile(join(folder, 'rates-v2.csv'), RATES.replace('0.012', '0.02'));
+      expect(await ringbill('import', 'rates', join(folder, 'rates-v2.csv'), '--account', String(id), '--rate-card', 'Standard')).toEqual([
+        expect.stringMatching(/"Standard" \(default\): 2 rates from 2026-12-06, 0 refused\.$/),
+      ]);
+      await ringbill('rerate', '--account', String(id));
+      expect((await getAll(api, '/calls')).map((c) => c.charge)).toEqual(['0.024000', '0.090000', null]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('API: the first card is the default and its first rates have no start date', async () => {
+    const { api } = await accountWithLine();
+    const created = await api.post('/rateCards', { name: 'Standard' });
+    expect(created.body.isDefault).toBe(true);
+    const loaded = await api.request('PUT', `/rateCards/${created.body.id}/rates`, RATES, { 'content-type': 'text/csv' });
+    expect(loaded.body).toMatchObject({ effectiveFrom: null, imported: 2 });
+    const sent = await sendCalls(api, [cdr('a1', '+441632960001', '+442079460000', '2026-11-03T10:00:00Z', 61)]);
+    expect(sent).toMatchObject({ rated: 1, chargeTotal: '0.024000' });
+    // A second card is not the default.
+    expect((await api.post('/rateCards', { name: 'Wholesale' })).body.isDefault).toBe(false);
+  });
+
+  it('names the real reason a call cannot be priced: rates that start later, no prefix, no default card', async () => {
+    const { api } = await accountWithLine();
+    // Loaded today with a date: November's calls are before the card's rates.
+    const card = await api.post('/rateCards', { name: 'Standard' });
+    await loadRates(api, card.body.id, '2026-12-06', [{ prefix: '33', destination: 'France', ratePerMinute: '0.03' }]);
+    await sendCalls(api, [
+      cdr('early', '+441632960001', '+33140000000', '2026-11-03T10:00:00Z', 60),
+      cdr('china', '+441632960001', '+8613800000000', '2026-12-06T08:00:00Z', 60),
+    ]);
+    const reasons = async () => (await getAll(api, '/calls')).map((c) => [c.callID, c.ratingError]);
+    expect(await reasons()).toEqual([
+      ['early', "no rate for +33140000000 effective on 2026-11-03: card Standard's rates start 2026-12-06"],
+      ['china', 'no rate for +8613800000000: no prefix of the number is on card Standard'],
+    ]);
+    // With no default card (and none on the customer or feature), that is the reason.
+    expect((await api.patch(`/rateCards/${card.body.id}`, { isDefault: false })).status).toBe(200);
+    await sendCalls(api, [cdr('nocard', '+441632960001', '+33140000000', '2026-12-06T08:00:00Z', 60)]);
+    expect((await reasons())[2]).toEqual(['nocard', 'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one']);
   });
 });
 

@@ -11,7 +11,7 @@ import { emitInvoicePaidIfSettled } from '../../src/webhooks/invoice-events.ts';
 import { emitEvents, wantedEventTypes } from '../../src/webhooks/emit.ts';
 import { parseSignatureHeader, verifyWebhookSignature } from '../../src/webhooks/signature.ts';
 import { cdr, loadRates, makeRateCard, sendCalls } from '../helpers/call-billing.ts';
-import { makeCharge, makeCustomer, makeFeature, useHarness, type Api } from '../helpers/harness.ts';
+import { Api, makeCharge, makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
 import { startWebhookReceiver, type TestWebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const h = useHarness();
@@ -629,9 +629,13 @@ describe('call events from the feed', () => {
     for (const d of completed) {
       expect(d).toMatchObject({ transaction_type: 'call', corrects_transaction_id: null, calling_phone_number: '+441134960000' });
       expect(d.transaction_id).toMatch(/^\d{16}$/);
-      expect(d.complete_call_id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(d.complete_call_id).toMatch(/^[0-9A-F]{32}$/);
       expect(typeof d.start_time_utc).toBe('number');
     }
+    // The feed's 32-character form, the same the feed and the backend's calls show.
+    const feedRows = (await new Api(h.url, api.key, '/api/2024-01-01/networks/transactions').get(`/${accountId}.json`)).body;
+    expect(feedRows.map((x: any) => x.complete_call_id)).toEqual(completed.map((d) => d.complete_call_id));
+    expect((await api.get('/calls')).body.map((c: any) => c.completeCallID)).toEqual(completed.map((d) => d.complete_call_id));
 
     // New prices, calls priced again: each call gets a correction row, sent as call.corrected.
     await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0200' }]);

@@ -57,7 +57,7 @@ const rating: fc.Arbitrary<Rating> = fc.oneof(
     costMicros: fc.option(micros, { nil: null }),
   }),
   fc.constant({ status: 'free' as const }),
-  fc.record({ status: fc.constant('unrated' as const), error: fc.constantFrom('no_rate_card' as const, 'no_rate' as const, 'no_rate_for_band' as const, 'invalid_number' as const) }),
+  fc.record({ status: fc.constant('unrated' as const), error: fc.constantFrom('no_rate_card' as const, 'no_rate' as const, 'no_rate_for_band' as const, 'invalid_number' as const), reason: freeText }),
 );
 
 const RATED_AT = '2026-11-02T09:00:00.000Z';

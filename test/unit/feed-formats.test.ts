@@ -6,7 +6,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
 import { Decimal } from 'decimal.js';
-import { FeedView, formatFeedAmount, formatTransactionId, subtractAmounts } from '../../src/feed/columns.ts';
+import { FeedView, formatCompleteCallId, formatFeedAmount, formatTransactionId, nestedCustomData, parseCompleteCallId, subtractAmounts } from '../../src/feed/columns.ts';
 import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml, xmlAttribute } from '../../src/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
 
@@ -98,6 +98,29 @@ describe('values', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('complete_call_id and custom_data as Invoca documents them', () => {
+  it('complete_call_id is the GUID in 32 characters of 0-9A-F, read back in either form (property)', () => {
+    expect(formatCompleteCallId('7c9e6679-7425-40de-944b-e07fc1f90ae7')).toBe('7C9E6679742540DE944BE07FC1F90AE7');
+    fc.assert(
+      fc.property(fc.uuid(), (uuid) => {
+        const wire = formatCompleteCallId(uuid);
+        expect(wire).toMatch(/^[0-9A-Z-]{1,32}$/);
+        expect(parseCompleteCallId(wire)).toBe(uuid.toLowerCase());
+        expect(parseCompleteCallId(uuid.toUpperCase())).toBe(uuid.toLowerCase());
+      }),
+    );
+    for (const bad of ['', 'xyz', 'G'.repeat(32), 'A'.repeat(31), 'A'.repeat(33), '7c9e6679-7425-40de-944b-e07fc1f90ae']) expect(parseCompleteCallId(bad)).toBeUndefined();
+  });
+
+  it('custom_data leaves out null values', () => {
+    const data = { a: { value: 'x', data_type: 'shortText', source: 'Api' }, b: { value: null, data_type: 'shortText', source: 'Api' }, c: { value: false, data_type: 'signal', source: 'Api' } };
+    expect(nestedCustomData(row({ custom_data: data })).map((e) => [e.name, e.value])).toEqual([
+      ['a', 'x'],
+      ['c', false],
+    ]);
   });
 });
 

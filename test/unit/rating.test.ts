@@ -8,6 +8,7 @@ import { bandAt, type BandConfig, LocalClock, minutesOfDay } from '../../src/rat
 import { divideRoundHalfUp, fromMicros, toMicros } from '../../src/rating/micros.ts';
 import {
   billableSeconds,
+  billedMinutes,
   type CallToRate,
   createRatingContext,
   type Rate,
@@ -129,6 +130,21 @@ describe('billable seconds', () => {
   });
 });
 
+describe('billed minutes (issue 11, item 16)', () => {
+  it('a call of 1 min 40 s at per-minute increments bills 2 minutes, not 3, and 0.20 at 0.10 a minute', () => {
+    expect(billableSeconds(100, 60, 60)).toBe(120);
+    const table = new RateTable([rate('44', { perMinute: '0.10' })]);
+    expect(rated(rateCall(call('442079460000', MONDAY_PEAK, 100), table, london))).toMatchObject({ billableS: 120, charge: '0.200000' });
+    expect(billedMinutes(120)).toBe(2);
+  });
+
+  it('billed seconds become whole minutes, rounded half up', () => {
+    expect([0, 29, 30, 89, 90, 120, 126, 4938].map(billedMinutes)).toEqual([0, 0, 1, 1, 2, 2, 2, 82]);
+    expect(() => billedMinutes(-1)).toThrow();
+    expect(() => billedMinutes(1.5)).toThrow();
+  });
+});
+
 describe('charges', () => {
   it('60/60 at 0.10 a minute: 61 seconds bill two minutes, 0.20', () => {
     const table = new RateTable([rate('44', { perMinute: '0.10' })]);
@@ -227,18 +243,31 @@ describe('calls that are not charged, or cannot be priced', () => {
   });
 
   it('a completed call with no rate card is unrated (no_rate_card), never a zero charge', () => {
-    expect(rateCall(call('442079460000', MONDAY_PEAK, 30), undefined, london)).toEqual({ status: 'unrated', error: 'no_rate_card' });
+    expect(rateCall(call('442079460000', MONDAY_PEAK, 30), undefined, london)).toEqual({
+      status: 'unrated',
+      error: 'no_rate_card',
+      reason: 'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one',
+    });
   });
 
   it('a number no prefix matches is unrated (no_rate)', () => {
-    expect(rateCall(call('33123456789', MONDAY_PEAK, 30), table, london)).toEqual({ status: 'unrated', error: 'no_rate' });
-    expect(rateCall(call('33123456789', MONDAY_PEAK, 30), new RateTable([]), london)).toEqual({ status: 'unrated', error: 'no_rate' });
+    const reason = 'no rate for 33123456789: no prefix of the number is on the rate card';
+    expect(rateCall(call('33123456789', MONDAY_PEAK, 30), table, london)).toEqual({ status: 'unrated', error: 'no_rate', reason });
+    expect(rateCall(call('+33123456789', MONDAY_PEAK, 30), new RateTable([rate('44')], 'Standard'), london)).toMatchObject({
+      reason: 'no rate for +33123456789: no prefix of the number is on card Standard',
+    });
+    expect(rateCall(call('33123456789', MONDAY_PEAK, 30), new RateTable([], 'Standard'), london)).toEqual({
+      status: 'unrated',
+      error: 'no_rate',
+      reason: 'no rate for 33123456789: card Standard has no rates',
+    });
   });
 
   it('an inbound call from a withheld number has no digits to rate (invalid_number)', () => {
     const inbound = call('441632960001', MONDAY_PEAK, 30, { direction: 'inbound', fromNumber: 'anonymous' });
-    expect(rateCall(inbound, table, london)).toEqual({ status: 'unrated', error: 'invalid_number' });
-    expect(rateCall({ ...inbound, fromNumber: '+' }, table, london)).toEqual({ status: 'unrated', error: 'invalid_number' });
+    const reason = 'the number has no digits to rate';
+    expect(rateCall(inbound, table, london)).toEqual({ status: 'unrated', error: 'invalid_number', reason });
+    expect(rateCall({ ...inbound, fromNumber: '+' }, table, london)).toEqual({ status: 'unrated', error: 'invalid_number', reason });
   });
 
   it('a number with a leading + is rated by its digits', () => {
@@ -270,7 +299,7 @@ describe('destinations: the longest prefix in effect', () => {
     ['3344', 'no_rate'],
   ])('%s is priced by %s', (number, expected) => {
     const rating = rateCall(call(number, MONDAY_PEAK, 60), table, london);
-    if (typeof expected === 'string') expect(rating).toEqual({ status: 'unrated', error: expected });
+    if (typeof expected === 'string') expect(rating).toMatchObject({ status: 'unrated', error: expected });
     else expect(rated(rating).rateId).toBe(expected);
   });
 
@@ -291,7 +320,11 @@ describe('destinations: the longest prefix in effect', () => {
     expect(rated(rateCall(call('442079460000', '2026-03-31T23:00:00Z', 60), t, london)).charge).toBe('0.020000');
     // With no rate after the old one ends, the call is unrated, not priced at zero.
     const ended = new RateTable([old]);
-    expect(rateCall(call('442079460000', '2026-03-31T23:00:00Z', 60), ended, london)).toEqual({ status: 'unrated', error: 'no_rate' });
+    expect(rateCall(call('442079460000', '2026-03-31T23:00:00Z', 60), ended, london)).toEqual({
+      status: 'unrated',
+      error: 'no_rate',
+      reason: "no rate for 442079460000 effective on 2026-04-01: the rate card's rates for 44 (Destination 44) ended, the last day being 2026-03-31",
+    });
     // A closed prefix lets a shorter one in effect price the call.
     const fallback = new RateTable([rate('4', { perMinute: '0.99' }), old]);
     expect(rated(rateCall(call('442079460000', '2026-03-31T23:00:00Z', 60), fallback, london)).charge).toBe('0.990000');
@@ -299,9 +332,35 @@ describe('destinations: the longest prefix in effect', () => {
 
   it('a rate before its first day does not apply, and an empty period (from = to) never does', () => {
     const t = new RateTable([rate('44', { effectiveFrom: '2026-02-01' }), rate('44', { effectiveFrom: '2026-01-10', effectiveTo: '2026-01-10' })]);
-    expect(rateCall(call('442079460000', '2026-01-10T12:00:00Z', 60), t, london)).toEqual({ status: 'unrated', error: 'no_rate' });
-    expect(rateCall(call('442079460000', '2026-01-31T23:59:59Z', 60), t, london)).toEqual({ status: 'unrated', error: 'no_rate' });
+    expect(rateCall(call('442079460000', '2026-01-10T12:00:00Z', 60), t, london)).toEqual({
+      status: 'unrated',
+      error: 'no_rate',
+      reason: "no rate for 442079460000 effective on 2026-01-10: the rate card's rates start 2026-02-01",
+    });
+    expect(rateCall(call('442079460000', '2026-01-31T23:59:59Z', 60), t, london)).toMatchObject({ status: 'unrated', error: 'no_rate' });
     expect(rateCall(call('442079460000', '2026-02-01T00:00:00Z', 60), t, london).status).toBe('rated');
+  });
+
+  it('a rate with no first day (a card loaded without a date) applies to calls of any date', () => {
+    const t = new RateTable([rate('44', { effectiveFrom: null }), rate('33', { effectiveFrom: null, effectiveTo: '2026-01-01' })]);
+    expect(rated(rateCall(call('442079460000', '1999-12-31T12:00:00Z', 60), t, london)).charge).toBe('0.100000');
+    expect(rated(rateCall(call('33140000000', '2025-12-31T12:00:00Z', 60), t, london)).charge).toBe('0.100000');
+    expect(rateCall(call('33140000000', '2026-01-01T12:00:00Z', 60), t, london)).toMatchObject({ status: 'unrated', error: 'no_rate' });
+  });
+
+  it('names why a number has no rate on the date: the card starts later, the destination starts later, or it ended', () => {
+    // A card loaded today (6 December) without --effective-from, and a call of 3 November.
+    const today = new RateTable([rate('33', { effectiveFrom: '2026-12-06' }), rate('44', { effectiveFrom: '2026-12-06' })], 'Standard');
+    expect(rateCall(call('+33140000000', '2026-11-03T10:00:00Z', 60), today, london)).toEqual({
+      status: 'unrated',
+      error: 'no_rate',
+      reason: "no rate for +33140000000 effective on 2026-11-03: card Standard's rates start 2026-12-06",
+    });
+    // The card has rates that day, but France's start later (a shorter prefix may not price it either).
+    const france = new RateTable([rate('44', { effectiveFrom: null }), rate('33', { effectiveFrom: '2026-12-06', destination: 'France' })], 'Standard');
+    expect(rateCall(call('+33140000000', '2026-11-03T10:00:00Z', 60), france, london)).toMatchObject({
+      reason: "no rate for +33140000000 effective on 2026-11-03: card Standard's rates for 33 (France) start 2026-12-06",
+    });
   });
 });
 
@@ -319,7 +378,11 @@ describe('band rates against the all-times rate', () => {
 
   it('a destination with no rate for the band is an error, not a cheaper shorter prefix', () => {
     const t = new RateTable([rate('4', { perMinute: '0.01' }), rate('44', { band: 'peak' }), rate('44', { band: 'offpeak' })]);
-    expect(rateCall(call('442079460000', '2026-01-10T12:00:00Z', 60), t, london)).toEqual({ status: 'unrated', error: 'no_rate_for_band' });
+    expect(rateCall(call('442079460000', '2026-01-10T12:00:00Z', 60), t, london)).toEqual({
+      status: 'unrated',
+      error: 'no_rate_for_band',
+      reason: 'no rate for 442079460000 in the weekend band on 2026-01-10: the rate card has rates for 44 (Destination 44) in peak, offpeak only',
+    });
     expect(rateCall(call('442079460000', MONDAY_PEAK, 60), t, london).status).toBe('rated');
   });
 
@@ -556,7 +619,7 @@ describe('properties', () => {
         const shuffled = [...rates].reverse();
         const rating = rateCall(call(number, MONDAY_PEAK, 60), new RateTable(shuffled), london);
         const best = rates.filter((r) => number.startsWith(r.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
-        if (!best) expect(rating).toEqual({ status: 'unrated', error: 'no_rate' });
+        if (!best) expect(rating).toMatchObject({ status: 'unrated', error: 'no_rate' });
         else expect(rated(rating).rateId).toBe(best.id);
       }),
     );

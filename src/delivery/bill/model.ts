@@ -159,6 +159,7 @@ export async function buildBillModel(
       number: c.direction === 'outbound' ? c.to_number : c.from_number,
       destination: c.destination ?? '',
       duration: duration(c.duration_s),
+      billed: c.billable_s === null ? '' : duration(c.billable_s),
       charge: c.charge === null ? '' : money(c.charge).toFixed(chargeDecimals),
     })),
     callsNotListed: Math.max(itemised.total - itemised.calls.length, 0),

@@ -59,6 +59,7 @@ export interface BillModel {
     categories: { label: string; amount: string }[];
     vatBreakdown: { rate: string; net: string; vat: string }[];
     callCount: number;
+    /** Billed minutes (the seconds the calls were billed for, in whole minutes), not their durations. */
     callMinutes: number;
   };
   lines: BillLine[];
@@ -66,10 +67,12 @@ export interface BillModel {
   statement?: { label: string; amount: string }[] | null;
   /** The sum of `lines` (the Charges table's total row); null leaves the row off. */
   linesTotal?: string | null;
+  /** `minutes`: billed minutes. */
   callSummary: { destination: string; calls: number; minutes: number; charge: string }[];
   /** The sums of `callSummary` (its total row); null leaves the row off. */
   callSummaryTotal?: { calls: number; minutes: number; charge: string } | null;
-  calls: { start: string; number: string; destination: string; duration: string; charge: string }[];
+  /** `duration`: how long the call lasted; `billed`: the time it was billed for (its increments applied). */
+  calls: { start: string; number: string; destination: string; duration: string; billed: string; charge: string }[];
   /** Calls left off the itemised list (it is bounded). */
   callsNotListed: number;
 }
@@ -220,7 +223,7 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
     w.font('Helvetica', 9);
     doc.fillColor(GREY);
     w.paragraph(
-      `${groupDigits(String(model.invoice.callCount))} calls, ${groupDigits(String(model.invoice.callMinutes))} minutes`,
+      `${groupDigits(String(model.invoice.callCount))} calls, ${groupDigits(String(model.invoice.callMinutes))} billed minutes`,
       MARGIN,
       doc.y + 2,
       width,
@@ -270,9 +273,9 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
         w,
         'Calls by destination',
         [
-          { title: 'Destination', width: width - 220 },
-          { title: 'Calls', width: 70, align: 'right' },
-          { title: 'Minutes', width: 70, align: 'right' },
+          { title: 'Destination', width: width - 240 },
+          { title: 'Calls', width: 60, align: 'right' },
+          { title: 'Billed minutes', width: 100, align: 'right' },
           { title: 'Amount', width: 80, align: 'right' },
         ],
         model.callSummary.map((c) => [c.destination, groupDigits(String(c.calls)), groupDigits(String(c.minutes)), groupDigits(c.charge)]),
@@ -286,11 +289,12 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
         [
           { title: 'Date and time', width: 104 },
           { title: 'Number', width: 110 },
-          { title: 'Destination', width: width - 354 },
-          { title: 'Duration', width: 60, align: 'right' },
+          { title: 'Destination', width: width - 404 },
+          { title: 'Duration', width: 50, align: 'right' },
+          { title: 'Billed', width: 50, align: 'right' },
           { title: 'Charge', width: 80, align: 'right' },
         ],
-        model.calls.map((c) => [c.start, c.number, c.destination, c.duration, c.charge]),
+        model.calls.map((c) => [c.start, c.number, c.destination, c.duration, c.billed, c.charge]),
         { fontSize: 8 },
       );
       if (model.callsNotListed > 0) {

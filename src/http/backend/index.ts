@@ -15,7 +15,7 @@ import { billingRunRoutes } from './routes/billing-runs.ts';
 import { callRoutes } from './routes/calls.ts';
 import { callFileRoutes } from './routes/call-files.ts';
 import { callFeedRoutes } from './routes/call-feed.ts';
-import { rateCardRoutes } from './routes/rate-cards.ts';
+import { RATE_CARD_BODY_LIMIT_BYTES, rateCardRoutes } from './routes/rate-cards.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { deliverySettingsRoutes } from './routes/delivery-settings.ts';
 import { discountPlanRoutes } from './routes/discount-plans.ts';
@@ -43,7 +43,7 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     // parses text/plain by default, which would turn a wrongly labelled body into a string and a confusing
     // 400 "expected object"; without the parser it is a 415 naming the content type to use.
     app.removeContentTypeParser('text/plain');
-    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 100 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: RATE_CARD_BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
     app.setNotFoundHandler((request, reply) =>
       backendErrorHandler(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
     );

@@ -22,6 +22,7 @@ import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfi
 import type { MessageTemplate } from '../../delivery/templates.ts';
 import type { UsageReportProfile } from '../../delivery/usage-reports.ts';
 import type { DiscountPlanRow } from '../../discounts/repo.ts';
+import { formatCompleteCallId } from '../../feed/columns.ts';
 import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../shared/money.ts';
 import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../transactions/fields.ts';
 import { amount, idString, postalAddressOut } from './schemas.ts';
@@ -299,7 +300,7 @@ export const invoiceView = z
     paidAmount: amount,
     outstanding: amount,
     invoiceCallCount: z.number().int(),
-    invoiceCallMinutes: z.number().int(),
+    invoiceCallMinutes: z.number().int().meta({ description: 'Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes' }),
     invoiceChargesOneOff: amount,
     invoiceChargesRecurring: amount,
     invoiceChargesCalls: amount,
@@ -441,7 +442,7 @@ export const rateView = z
     initialIncrementS: z.number().int(),
     subsequentIncrementS: z.number().int(),
     costPerMinute: amount.nullable(),
-    effectiveFrom: z.string(),
+    effectiveFrom: z.string().nullable().meta({ description: "null: from the start of time (a card's first rates, loaded without a date)" }),
     effectiveTo: z.string().nullable().meta({ description: 'Exclusive; null while in force' }),
   })
   .meta({ id: 'Rate' });
@@ -468,7 +469,7 @@ export const callView = z
   .object({
     id: idString,
     callID: z.string().meta({ description: 'The call id of the source (call_id at ingestion)' }),
-    completeCallID: z.string(),
+    completeCallID: z.string().meta({ description: 'The call record id that links its rows in the call transactions feed (32 characters, 0-9A-F)' }),
     from: z.string(),
     to: z.string(),
     startTime: z.string(),
@@ -500,7 +501,7 @@ export function toCallView(c: CallRow): z.infer<typeof callView> {
   return {
     id: String(c.id),
     callID: c.source_call_id,
-    completeCallID: c.complete_call_id,
+    completeCallID: formatCompleteCallId(c.complete_call_id),
     from: c.from_number,
     to: c.to_number,
     startTime: c.start_time.toISOString(),
@@ -611,7 +612,7 @@ export const usageReportProfileView = z
   .object({
     id: idString.nullable().meta({ description: 'null for a built-in profile' }),
     name: z.string().meta({ description: "What the email action's `invoiceUsageReportCustomerProfileID` names" }),
-    kind: z.enum(['callsByFeature', 'callDetail']).meta({ description: 'callsByFeature: a CSV line per feature (calls, minutes, charge); callDetail: a CSV line per call' }),
+    kind: z.enum(['callsByFeature', 'callDetail']).meta({ description: 'callsByFeature: a CSV line per feature (calls, billed_minutes, charge); callDetail: a CSV line per call' }),
     builtIn: z.boolean(),
     created: z.string().nullable(),
     updated: z.string().nullable(),

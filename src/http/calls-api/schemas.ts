@@ -68,6 +68,10 @@ export const apiCall = z
     timezone: z.string().meta({ description: "The account's IANA timezone", example: 'America/New_York' }),
     account_id: z.string().meta({ example: 'acc_789123456' }),
     created_time: z.string().meta({ description: 'When the call started, ISO 8601 in UTC', example: '2024-01-15T10:30:00Z' }),
+    billed_duration: z.number().int().nullable().meta({
+      description: 'Extension to document 002: the seconds the call was billed for, its rate\'s increments applied (a 100-second call at per-minute increments bills 120); `duration` is how long it lasted. Null while the call is not priced.',
+      example: 180,
+    }),
   })
   .meta({ id: 'V1Call' });
 

@@ -1,5 +1,5 @@
 // How calls look on the document 002 surface: prefixed string ids (call_…, inv_…, acc_…, agent_…), duration in
-// seconds, confidence as a JSON number, times as ISO 8601 UTC to the second ("2024-01-15T10:30:00Z").
+// seconds (how long the call lasted; billed_duration, an extension, is what it was billed for), confidence as a JSON number, times as ISO 8601 UTC to the second ("2024-01-15T10:30:00Z").
 import type { z } from 'zod';
 import type { CallFileKind } from '../../calls/files-repo.ts';
 import type { CallWithFilesRow } from '../../calls/repo.ts';
@@ -48,5 +48,6 @@ export function toApiCall(row: CallWithFilesRow, context: { timezone: string; ba
     timezone: context.timezone,
     account_id: accountRef(row.account_id),
     created_time: isoSeconds(row.start_time),
+    billed_duration: row.billable_s,
   };
 }

@@ -6,7 +6,7 @@
 import fastifyCookie from '@fastify/cookie';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
 import { changeOwnPassword, forgotPassword, linkInfo, setPasswordWithLink } from '../../console-users/manage-users.ts';
 import { IDLE_MINUTES, SESSION_HOURS, signIn, signOut, signOutEverywhere } from '../../console-users/sign-in.ts';
@@ -23,6 +23,7 @@ import { invoicePages } from './pages/invoices.ts';
 import { ratesAndCallsPages } from './pages/rates-calls.ts';
 import { adminPages } from './pages/admin.ts';
 
+export const CONSOLE_PREFIX = '/console';
 const FORM_LIMIT = 64 * 1024;
 const UPLOAD_LIMIT = 100 * 1024 * 1024;
 
@@ -36,6 +37,18 @@ const ASSETS: Record<string, { path: string; type: string }> = {
 };
 const assetCache = new Map<string, Buffer>();
 
+/** The console's error page: the status and message of the error, in the console's frame. */
+export function consoleErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const classified = classifyError(error, request);
+  if (!classified) {
+    request.log.error({ err: error }, 'unexpected error on the console');
+    return sendHtml(reply, 500, () => layout({ title: 'Something went wrong', body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p><a class="button" href="/console">Back</a></div>' }), CSP);
+  }
+  const status = classified.status ?? httpStatusOf(classified.error.code);
+  const title = status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : 'This request could not be handled';
+  return sendHtml(reply, status, () => layout({ title, body: `<h1>${h(title)}</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/console">Back to the overview</a></div>` }), CSP);
+}
+
 export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefined } = {}) {
   return async function consolePlugin(app: FastifyInstance): Promise<void> {
     await app.register(fastifyCookie);
@@ -44,16 +57,8 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
     app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: UPLOAD_LIMIT }, (_request, body, done) => done(null, body));
     const kit = makeKit(app, ctx, options.publicUrl);
 
-    app.setErrorHandler(async (error, request, reply) => {
-      const classified = classifyError(error);
-      if (!classified) {
-        request.log.error({ err: error }, 'unexpected error on the console');
-        return sendHtml(reply, 500, () => layout({ title: 'Something went wrong', body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p><a class="button" href="/console">Back</a></div>' }), CSP);
-      }
-      const status = classified.status ?? httpStatusOf(classified.error.code);
-      const title = status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : 'This request could not be handled';
-      return sendHtml(reply, status, () => layout({ title, body: `<h1>${h(title)}</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/console">Back to the overview</a></div>` }), CSP);
-    });
+    app.setErrorHandler(consoleErrorHandler);
+
     app.get<{ Params: { name: string } }>('/console/assets/:name', { schema: { hide: true } }, async (request, reply) => {
       const asset = ASSETS[request.params.name];
       if (!asset) throw new DomainError('not_found', 'no such file');

@@ -18,8 +18,8 @@ const MAX_KEY_LENGTH = 200;
 const FILE = /^([1-9]\d{0,15})\.(json|csv|xml)$/;
 const VERSION = /^\d{4}-\d{2}-\d{2}$/;
 
-function feedErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const classified = classifyError(err);
+export function feedErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const classified = classifyError(err, request);
   if (!classified) {
     request.log.error({ err }, 'unexpected error');
     void reply.status(500).type('application/json; charset=utf-8').send({ error: 'An unexpected error occurred; it has been logged' });
@@ -74,6 +74,7 @@ export function feedApi(ctx: Ctx) {
             'Authenticate with `Authorization: Bearer KEY`, `Authorization: KEY` or `oauth_token=KEY`. Times are in the timezone the account had when the key was made; start_time_network_timezone is in its timezone now.',
             `Poll: keep the last transaction_id you received and ask again with start_after_transaction_id set to it, until a page has fewer rows than the limit (or none). limit: default 1000, at most ${MAX_LIMIT}.`,
             'from/to: dates (YYYY-MM-DD, inclusive) of the calls\' start in the key\'s timezone, corrections included. transaction_type: call, post_call_event, signal or sale (repeat the parameter, or separate with commas). include_columns / exclude_columns: comma-separated column names, custom data API names and signal names ($invoca_default_columns and $invoca_custom_columns name the sets; exclude_columns removes what the sets bring in, never a column include_columns names itself; an empty include_columns is the default columns); custom_data (nested) in JSON and XML only. CSV: column_separator, row_separator, include_header, force_quotes.',
+            'transaction_id: that row only (none if there is no such row). call_record_id: every row of that call (its complete_call_id: 32 characters 0-9A-F; none if no call has it). Both: the row only if it belongs to that call. The other parameters still apply. custom_data leaves out entries whose value is null.',
             'Errors: {"error": "…"} with 400 (a bad parameter), 401 (no or bad key), 404 (another account\'s id, an unknown format).',
           ].join('\n\n'),
           params: z.object({ version: z.string(), file: z.string() }),
@@ -85,6 +86,8 @@ export function feedApi(ctx: Ctx) {
             transaction_type: z.union([z.string(), z.array(z.string())]).optional(),
             include_columns: z.string().optional(),
             exclude_columns: z.string().optional(),
+            transaction_id: z.string().optional().meta({ description: 'Only this transaction (at most 1 row)' }),
+            call_record_id: z.string().optional().meta({ description: "Only this call's transactions (its complete_call_id)" }),
             oauth_token: z.string().optional(),
           }).passthrough(),
           response: { 200: z.unknown(), 400: z.object({ error: z.string() }), 401: z.object({ error: z.string() }), 404: z.object({ error: z.string() }) },

@@ -38,6 +38,7 @@ import { publicBaseUrl } from '../public-url.ts';
 import { addFormParser, sameToken, secure, sendHtml } from '../kit/page.ts';
 import { csrfField, errorBox, h, layout, money, table, type PortalPage } from './html.ts';
 
+export const PORTAL_PREFIX = '/portal';
 const COOKIE = 'rb_portal';
 const FORM_LIMIT = 8 * 1024;
 const ENTRIES_PAGE = 50;
@@ -71,19 +72,28 @@ const ENTRY_LABEL: Record<string, string> = {
   payment: 'Payment',
 };
 
+/** Any error on the portal is a page (a malformed URL included). */
+export function portalErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const classified = classifyError(error, request);
+  if (!classified) {
+    request.log.error({ err: error }, 'unexpected error on the portal');
+    return sendPage(reply, 500, (nonce) => layout({ title: 'Something went wrong', nonce, body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p></div>' }));
+  }
+  const code = classified.error.code;
+  const status = classified.status ?? (code === 'not_found' || code === 'route_not_found' ? 404 : code === 'forbidden' ? 403 : code === 'conflict' ? 409 : 400);
+  const title = status === 404 ? 'Page not found' : 'This request could not be handled';
+  return sendPage(reply, status, (nonce) => layout({ title, nonce, body: `<h1>${title}</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/portal">Back</a></div>` }));
+}
+
 export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined } = {}) {
   return async function portal(app: FastifyInstance): Promise<void> {
     await app.register(fastifyCookie);
     addFormParser(app, FORM_LIMIT);
 
-    app.setErrorHandler(async (error, request, reply) => {
-      const classified = classifyError(error);
-      if (!classified) {
-        request.log.error({ err: error }, 'unexpected error on the portal');
-        return sendPage(reply, 500, (nonce) => layout({ title: 'Something went wrong', nonce, body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p></div>' }));
-      }
-      const status = classified.status ?? (classified.error.code === 'not_found' ? 404 : classified.error.code === 'forbidden' ? 403 : classified.error.code === 'conflict' ? 409 : 400);
-      return sendPage(reply, status, (nonce) => layout({ title: 'This request could not be handled', nonce, body: `<h1>This request could not be handled</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/portal">Back</a></div>` }));
+    app.setErrorHandler(portalErrorHandler);
+    // Every route takes at most a form's worth of body, whatever the content type.
+    app.addHook('onRoute', (route) => {
+      route.bodyLimit ??= FORM_LIMIT;
     });
 
     /** The signed-in session, or a redirect to the sign-in page. POSTs must carry its CSRF token. */

@@ -7,7 +7,7 @@ import type { Ctx } from '../../../context.ts';
 import type { CallTransactionRow, CustomDataFieldRow } from '../../../db/schema-feed.ts';
 import { addCallEvent, type CallEventResult, SIGNAL_SOURCES } from '../../../feed/add-call-event.ts';
 import { callFeedState } from '../../../feed/call-state.ts';
-import { formatTransactionId } from '../../../feed/columns.ts';
+import { formatCompleteCallId, formatTransactionId, parseCompleteCallId } from '../../../feed/columns.ts';
 import {
   changeCustomDataField,
   createCustomDataField,
@@ -55,6 +55,7 @@ const eventBody = z
   .object({
     callId: z.union([z.string().max(30), z.number().int()]).optional().meta({ description: "Ringbill's call id" }),
     transactionId: z.string().max(30).optional().meta({ description: 'Any transaction_id of the call in the feed' }),
+    completeCallId: z.string().max(40).optional().meta({ description: "The call's complete_call_id in the feed (32 characters)" }),
     partnerUniqueId: z.string().max(300).optional().meta({
       description: 'Makes this a post-call event: later events with the same id on the call roll up into it. Alone (no callId or transactionId), finds the call of the earlier event with this id.',
     }),
@@ -82,7 +83,7 @@ const eventResult = z
 function toEventResult(r: CallEventResult): z.infer<typeof eventResult> {
   return {
     callID: String(r.callId),
-    completeCallId: r.completeCallId,
+    completeCallId: formatCompleteCallId(r.completeCallId),
     outcome: r.outcome,
     transactionIds: r.transactionIds.map(formatTransactionId),
     correctsTransactionIds: r.correctsTransactionIds.map((id) => (id === null ? null : formatTransactionId(id))),
@@ -157,6 +158,13 @@ function eventTransactionId(value: string | undefined): number | undefined {
   return id;
 }
 
+function eventCompleteCallId(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const id = parseCompleteCallId(value);
+  if (id === undefined) throw invalid('completeCallId', 'must be a complete_call_id of the feed (32 characters, 0-9 and A-F)');
+  return id;
+}
+
 export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/customDataFields',
@@ -222,6 +230,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
           ...eventFields(b),
           callId: eventCallId(b.callId),
           transactionId: eventTransactionId(b.transactionId),
+          completeCallId: eventCompleteCallId(b.completeCallId),
         }),
       );
     },
@@ -314,7 +323,7 @@ async function callFeedResponse(ctx: Ctx, accountId: number, callId: number): Pr
   const state = await callFeedState(ctx, accountId, callId);
   return {
     callID: String(callId),
-    completeCallId: state.rows[0]!.complete_call_id,
+    completeCallId: formatCompleteCallId(state.rows[0]!.complete_call_id),
     current: state.call ? toFeedRowView(state.call) : null,
     events: state.others.map(toFeedRowView),
     customData: state.customData,

@@ -17,6 +17,8 @@ import { rateCardView, rateView, rejectionView, toRateCardView, toRateView, toRe
 import { deletedBody } from './customers.ts';
 
 const tags = ['Rate cards'];
+/** The largest rate card body, CSV or JSON (the CSV parser's limit too, backend/index.ts). */
+export const RATE_CARD_BODY_LIMIT_BYTES = 100 * 1024 * 1024;
 
 // Each rate is checked on its own (a bad one is refused with its position and reason, the others go in),
 // so the schema only describes it.
@@ -28,7 +30,7 @@ const rateInput = z.unknown().meta({
 const importResult = z
   .object({
     rateCard: rateCardView,
-    effectiveFrom: z.string(),
+    effectiveFrom: z.string().nullable().meta({ description: "The date the rates apply from; null: from the start of time (a card's first import without a date)" }),
     imported: z.number().int(),
     rejected: z.array(z.object({ line: z.number().int(), reason: z.string() })),
     waitingCallsRated: z.number().int().meta({ description: 'Calls that were waiting to be priced and are now' }),
@@ -49,7 +51,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: 'Create a rate card',
-        description: "A named price list. `isDefault` makes it the account's default, used for calls of customers and features that name no card.",
+        description: "A named price list. `isDefault` makes it the account's default, used for calls of customers and features that name no card; the account's first card is its default unless `isDefault` is false.",
         body: z.object({ name: z.string().max(100), isDefault: z.boolean().optional() }).strict(),
         response: { 201: rateCardView, 400: errorBody, 409: errorBody },
       },
@@ -144,11 +146,13 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
     '/rateCards/:id/rates',
     {
       config: { level: KeyLevel.customers },
+      // A whole rate card, as CSV or JSON (up to 500,000 rates); other JSON routes take 1 MiB.
+      bodyLimit: RATE_CARD_BODY_LIMIT_BYTES,
       schema: {
         tags,
         summary: "Load a rate card's rates from a date",
         description:
-          'Send the rates as JSON `{"effectiveFrom": "2026-12-01", "rates": [{"prefix": "44", "destination": "United Kingdom", "ratePerMinute": "0.0125", …}]}` or as a CSV file (Content-Type: text/csv; header prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]) with `?effectiveFrom=`. The rates in force at effectiveFrom (default today) end the day before; the new ones apply from it. Bad rows are refused with their line (or position) and reason; the good ones go in. Calls waiting for a price are then rated.',
+          'Send the rates as JSON `{"effectiveFrom": "2026-12-01", "rates": [{"prefix": "44", "destination": "United Kingdom", "ratePerMinute": "0.0125", …}]}` or as a CSV file (Content-Type: text/csv; header prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]) with `?effectiveFrom=`. The rates in force at effectiveFrom end the day before; the new ones apply from it. Without effectiveFrom, a card’s first rates apply from the start of time (effectiveFrom null: calls of any date are priced) and later ones from today (so earlier calls keep their prices). Bad rows are refused with their line (or position) and reason; the good ones go in. Calls waiting for a price are then rated.',
         params: idParams,
         querystring: z.object({ effectiveFrom: isoDate.optional() }),
         body: z.union([z.object({ effectiveFrom: isoDate.optional(), rates: z.array(rateInput).max(500_000) }).strict(), z.string()]),
