@@ -8,6 +8,7 @@ import { ALERT_JOB_HANDLERS } from './alerts/jobs.ts';
 import { TOP_UP_JOB_HANDLERS } from './top-ups/auto-top-up.ts';
 import { PORTAL_JOB_HANDLERS } from './portal/jobs.ts';
 import { PAYMENT_JOB_HANDLERS } from './payments/refund-jobs.ts';
+import { CONSOLE_JOB_HANDLERS } from './console-users/jobs.ts';
 
 export const JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {
   ...EMAIL_JOB_HANDLERS,
@@ -18,4 +19,5 @@ export const JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {
   ...TOP_UP_JOB_HANDLERS,
   ...PORTAL_JOB_HANDLERS,
   ...PAYMENT_JOB_HANDLERS,
+  ...CONSOLE_JOB_HANDLERS,
 };

@@ -71,7 +71,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     await app.listen({ port, host: overrides.host ?? config.host });
     const address = app.server.address();
     if (address && typeof address === 'object') database.dataDirLock?.update({ port: address.port });
-    if (database.kind === 'pglite') control = await startControlServer(ctx, config.dataDir);
+    if (database.kind === 'pglite') control = await startControlServer(ctx, config.dataDir, config.publicUrl ?? `http://localhost:${config.port}`);
   } catch (error) {
     await app.close();
     await lease?.stop();

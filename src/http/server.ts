@@ -26,6 +26,7 @@ import { DEFAULT_EXPIRY_DAYS } from '../collections/create-request.ts';
 import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
 import { PAY_PAGE_PREFIX, payPageErrorHandler, payPageRoutes, type PayPageOptions } from './pay-page/index.ts';
 import { PORTAL_PREFIX, portalErrorHandler, portalRoutes } from './portal/index.ts';
+import { CONSOLE_PREFIX, consoleErrorHandler, consoleRoutes } from './console/index.ts';
 import type { AuthorizationSettings } from '../authorization/authorize.ts';
 
 export interface ServerOptions {
@@ -65,6 +66,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
       { prefix: FEED_PREFIX, render: feedErrorHandler },
       { prefix: PAY_PAGE_PREFIX, render: payPageErrorHandler },
       { prefix: PORTAL_PREFIX, render: portalErrorHandler },
+      { prefix: CONSOLE_PREFIX, render: consoleErrorHandler },
       { prefix: DOWNLOAD_PREFIX, render: downloadErrorHandler },
     ],
     rootErrorHandler,
@@ -147,6 +149,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
   await app.register(collectApi(ctx, { publicUrl: options.publicUrl, linkExpiryDays: options.collectLinkExpiryDays ?? DEFAULT_EXPIRY_DAYS }), { prefix: COLLECT_PREFIX });
   await app.register(payPageRoutes(ctx, { ...options.payPage, postsPerMinutePerIp: options.payPage?.postsPerMinutePerIp ?? options.payPostsPerMinutePerClient }));
   await app.register(portalRoutes(ctx, { publicUrl: options.publicUrl }));
+  await app.register(consoleRoutes(ctx, { publicUrl: options.publicUrl }));
   await app.register(feedApi(ctx), { prefix: FEED_PREFIX });
   return app;
 }

@@ -24,6 +24,8 @@ import { invoiceRoutes } from './routes/invoices.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { auditLogRoutes } from './routes/audit-log.ts';
+import { registerApiAudit } from '../audit-hook.ts';
 
 export const BACKEND_PREFIX = '/backend/api/v1';
 
@@ -48,6 +50,7 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
 
     app.addHook('onRequest', requireBearerKey(ctx));
     registerIdempotency(app, ctx);
+    registerApiAudit(app, ctx, BACKEND_PREFIX);
 
     accountRoutes(app, ctx);
     customerRoutes(app, ctx);
@@ -66,5 +69,6 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     discountPlanRoutes(app, ctx);
     balanceRoutes(app, ctx, options);
     alertRoutes(app, ctx);
+    auditLogRoutes(app, ctx);
   };
 }

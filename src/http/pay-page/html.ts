@@ -4,14 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { InstalmentSchedule, PlanFrequency, TermPeriod } from '../../collections/instalment-schedule.ts';
 
-export function h(value: string | number | null | undefined): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { h } from '../kit/html.ts';
+import { h } from '../kit/html.ts';
 
 /** The token is base64url when valid; anything else is percent-encoded before it goes into a URL. */
 function tokenPath(token: string): string {

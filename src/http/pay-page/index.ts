@@ -25,6 +25,7 @@ import { dateInZone } from '../../shared/dates.ts';
 import { DomainError, invalid } from '../../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../../shared/money.ts';
 import { classifyError } from '../errors.ts';
+import { secure } from '../kit/page.ts';
 import { confirmationPage, messagePage, paidLinkPage, payPage, planPreviewPage, type FormState, type PageView } from './html.ts';
 import { cardInput, declineMessage, pageView, paidForText, paidLinkPayments, PaymentBody, PlanBody, PlanChoice, timeInZone, wholeNumber } from './view.ts';
 
@@ -49,14 +50,6 @@ function csp(nonce: string): string {
     "base-uri 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
-}
-
-function secure(reply: FastifyReply): FastifyReply {
-  return reply
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-content-type-options', 'nosniff')
-    .header('x-frame-options', 'DENY');
 }
 
 function sendHtml(reply: FastifyReply, status: number, render: (nonce: string) => string): FastifyReply {

@@ -9,7 +9,6 @@
 // Referer. Every read is scoped to the session's account and customer.
 import fastifyCookie from '@fastify/cookie';
 import { stringify } from 'csv-stringify/sync';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
 import type { PortalSessionRow } from '../../db/schema-prepaid.ts';
@@ -36,6 +35,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { currencyMinorDigits, formatAmountAtLeast, money as toMoney } from '../../shared/money.ts';
 import { classifyError } from '../errors.ts';
 import { publicBaseUrl } from '../public-url.ts';
+import { addFormParser, sameToken, secure, sendHtml } from '../kit/page.ts';
 import { csrfField, errorBox, h, layout, money, table, type PortalPage } from './html.ts';
 
 export const PORTAL_PREFIX = '/portal';
@@ -51,23 +51,8 @@ declare module 'fastify' {
   }
 }
 
-function csp(nonce: string): string {
-  return ["default-src 'none'", `style-src 'nonce-${nonce}'`, "img-src 'self' data:", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'"].join('; ');
-}
-
-function secure(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
-}
-
 function sendPage(reply: FastifyReply, status: number, render: (nonce: string) => string): FastifyReply {
-  const nonce = randomBytes(16).toString('base64');
-  return secure(reply).status(status).header('content-security-policy', csp(nonce)).type('text/html; charset=utf-8').send(render(nonce));
-}
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return sendHtml(reply, status, render);
 }
 
 function fmt(value: string, currency: string): string {
@@ -103,9 +88,7 @@ export function portalErrorHandler(error: unknown, request: FastifyRequest, repl
 export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined } = {}) {
   return async function portal(app: FastifyInstance): Promise<void> {
     await app.register(fastifyCookie);
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
-    });
+    addFormParser(app, FORM_LIMIT);
 
     app.setErrorHandler(portalErrorHandler);
     // Every route takes at most a form's worth of body, whatever the content type.
