@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS } from './collections/create-request.ts';
+import ipaddr from 'ipaddr.js';
 import type { HttpSmsOptions } from './sms/provider.ts';
 import { DEFAULT_MAX_DURATION_S, DEFAULT_RESERVATION_TTL_S } from './authorization/authorize.ts';
 
@@ -47,11 +48,62 @@ export interface Config {
    * that, on PostgreSQL, its Idempotency-Key claims may be taken over and its billing runs are interrupted.
    */
   processLeaseSeconds: number;
+  /**
+   * Which proxies in front of the server to believe about the client's address (TRUST_PROXY), as Fastify's
+   * trustProxy takes it: false (default: the connecting address is the client), true (believe every
+   * X-Forwarded-For hop), a hop count, or the proxies' addresses and CIDR ranges. Rate limits (the payment
+   * page's per client address) and request logs use the address it gives.
+   */
+  trustProxy: TrustProxy;
   /** Tests only (RINGBILL_TEST_HOLD=point:ms,…): pause at named points so a test can kill the process there. */
   testHolds: Record<string, number>;
+  /**
+   * Tests only (RINGBILL_TEST_GATEWAY_LOG=file): the built-in test gateway keeps its log of charges and
+   * refunds in this file, so it outlives a process killed by a crash test and the test can count charges.
+   */
+  testGatewayLog: string | undefined;
 }
 
 export const ENV_FILE = '.env';
+
+/** TRUST_PROXY, read: see Config.trustProxy. */
+export type TrustProxy = boolean | number | string[];
+
+/** Most proxy hops a hop count may name (a bound; real chains have one to three). */
+const MAX_PROXY_HOPS = 32;
+
+/**
+ * TRUST_PROXY: unset, empty or false: trust no proxy; true: every hop; a whole number: that many hops
+ * (1: the one reverse proxy in front); otherwise a comma-separated list of addresses and CIDR ranges of
+ * the proxies (127.0.0.1, 10.0.0.0/8, ::1, fd00::/8).
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const text = value?.trim() ?? '';
+  if (text === '' || /^(false|0)$/i.test(text)) return false;
+  if (/^true$/i.test(text)) return true;
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops > MAX_PROXY_HOPS) throw new ConfigError(`TRUST_PROXY must be true, false, a hop count from 1 to ${MAX_PROXY_HOPS}, or proxy addresses and CIDR ranges, not "${value}"`);
+    return hops;
+  }
+  const list = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  for (const item of list) {
+    if (!isAddressOrRange(item)) {
+      throw new ConfigError(`TRUST_PROXY must be true, false, a hop count, or a comma-separated list of proxy addresses and CIDR ranges (10.0.0.0/8, ::1); "${item}" is none of them`);
+    }
+  }
+  return list;
+}
+
+/** An address written plainly (1.2.3.4, ::1), or such an address and a prefix length: 10.0.0.0/8, fd00::/8. */
+function isAddressOrRange(item: string): boolean {
+  const [address = '', prefix, extra] = item.split('/');
+  if (extra !== undefined) return false;
+  const v4 = ipaddr.IPv4.isValidFourPartDecimal(address);
+  if (!v4 && !ipaddr.IPv6.isValid(address)) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v4 ? 32 : 128);
+}
 
 /**
  * The variables a `.env` file in `dir` sets (none when there is no file). Lines are `NAME=value`, `#`
@@ -133,8 +185,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : undefined,
     collectLinkExpiryDays,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     processLeaseSeconds,
     testHolds,
+    testGatewayLog: env.RINGBILL_TEST_GATEWAY_LOG ? resolve(env.RINGBILL_TEST_GATEWAY_LOG) : undefined,
     webhookAllowPrivateNetworks,
     reservationTtlS,
     authorizeMaxDurationS,

@@ -29,11 +29,28 @@ export interface Services {
    * automatic top-up, made by the outbox worker. The server sets it (PUBLIC_URL, else its own address).
    */
   publicUrl?: string;
+  /** Where use cases log what a person must hear about (a refund that failed); serve gives its logger. */
+  log?: DomainLog;
 }
 
 /** The base of links made outside a request (no trailing slash). */
 export function publicUrlOf(ctx: Ctx): string {
   return (ctx.services.publicUrl ?? 'http://localhost').replace(/\/+$/, '');
+}
+
+/** The two levels use cases log at (pino's signature: the object, then the message). */
+export interface DomainLog {
+  warn(details: Record<string, unknown>, message: string): void;
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+/** The context's log, or one JSON line on stderr when none was given (a command, a test). */
+export function logOf(ctx: Pick<Ctx, 'services'>): DomainLog {
+  if (ctx.services.log) return ctx.services.log;
+  const line = (level: string) => (details: Record<string, unknown>, message: string) => {
+    process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...details })}\n`);
+  };
+  return { warn: line('warn'), error: line('error') };
 }
 
 /** What every use case gets: the database, a clock (tests may fix the time) and the services. */

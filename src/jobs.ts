@@ -7,6 +7,8 @@ import { PLAN_JOB_HANDLERS } from './payments/plan-jobs.ts';
 import { ALERT_JOB_HANDLERS } from './alerts/jobs.ts';
 import { TOP_UP_JOB_HANDLERS } from './top-ups/auto-top-up.ts';
 import { PORTAL_JOB_HANDLERS } from './portal/jobs.ts';
+import { PAYMENT_JOB_HANDLERS } from './payments/refund-jobs.ts';
+import { CONSOLE_JOB_HANDLERS } from './console-users/jobs.ts';
 
 export const JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {
   ...EMAIL_JOB_HANDLERS,
@@ -16,4 +18,6 @@ export const JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {
   ...ALERT_JOB_HANDLERS,
   ...TOP_UP_JOB_HANDLERS,
   ...PORTAL_JOB_HANDLERS,
+  ...PAYMENT_JOB_HANDLERS,
+  ...CONSOLE_JOB_HANDLERS,
 };

@@ -25,7 +25,7 @@ export async function creditBalanceForPayment(trx: Executor, p: PaymentFacts): P
     const topUp = await findTopUpByRequest(trx, p.accountId, p.requestId);
     if (topUp) {
       if (topUp.status === 'completed') return;
-      const completed = await updateTopUp(trx, p.accountId, topUp.id, { status: 'completed', payment_id: p.paymentId, completed_at: p.now, failure_reason: null, charge_key: null, charge_started_at: null });
+      const completed = await updateTopUp(trx, p.accountId, topUp.id, { status: 'completed', payment_id: p.paymentId, completed_at: p.now, failure_reason: null });
       await creditTopUp(trx, p.accountId, { ...completed, amount: money(p.amount).toFixed() }, p.now);
       return;
     }

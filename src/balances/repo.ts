@@ -368,8 +368,6 @@ export async function updateTopUp(
     failure_reason?: string | null;
     completed_at?: Date | null;
     attempts?: number;
-    charge_key?: string | null;
-    charge_started_at?: Date | null;
   },
 ): Promise<TopUpRow> {
   return db.updateTable('balance_top_ups').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();

@@ -51,11 +51,14 @@ export async function runBilling(
   accountId: number,
   input: { cutoffDate: IsoDate },
   onProgress: (progress: BillingProgress) => void = () => {},
+  /** Told the run's row as soon as it exists (the console follows the run's progress by its id). */
+  onStarted: (run: BillingRunRow) => void = () => {},
 ): Promise<BillingRunRow> {
   if (!isIsoDate(input.cutoffDate)) throw invalid('cutoffDate', 'must be a date YYYY-MM-DD');
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
   const run = await insertBillingRun(ctx.db, accountId, input.cutoffDate, ctx.now(), ctx.processId);
+  onStarted(run);
   const customerIds = await customersToBill(ctx.db, accountId, input.cutoffDate, startOfDayInZone(input.cutoffDate, account.timezone));
   return billCustomers(ctx, account, run, customerIds, onProgress);
 }

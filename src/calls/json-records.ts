@@ -4,6 +4,7 @@
 // however many there are); a whole document is held, up to a bound.
 import { StringDecoder } from 'node:string_decoder';
 import { invalid } from '../shared/errors.ts';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../shared/json-depth.ts';
 
 export interface JsonSink {
   /** One JSON object: its line (or position in an array), and its text. */
@@ -16,6 +17,7 @@ export interface JsonSink {
 export const MAX_JSON_DOCUMENT_CHARS = 64 * 1024 * 1024;
 /** One line of a file with a record per line: at most this many characters. */
 const MAX_JSON_LINE_CHARS = 8 * 1024 * 1024;
+const TOO_DEEP = `nested more than ${MAX_JSON_DEPTH} levels deep`;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -48,6 +50,12 @@ export async function readJsonRecords(chunks: AsyncIterable<Buffer>, sink: JsonS
     line += 1;
     const trimmed = rawLine.trim();
     if (trimmed === '') return;
+    // Parsed, such a line would overflow the stack of every walk over it (a document is checked whole below).
+    if (state.mode !== 'document' && jsonNestsDeeperThan(trimmed, MAX_JSON_DEPTH)) {
+      state.mode = 'lines';
+      sink.skip(line, TOO_DEEP, trimmed);
+      return;
+    }
     if (state.mode === 'unknown') {
       try {
         const parsed: unknown = JSON.parse(trimmed);
@@ -92,6 +100,7 @@ export async function readJsonRecords(chunks: AsyncIterable<Buffer>, sink: JsonS
   text += decoder.end();
   if (text !== '') await takeLine(text);
   if (state.mode !== 'document') return;
+  if (jsonNestsDeeperThan(document, MAX_JSON_DEPTH)) throw invalid('file', TOO_DEEP);
   let parsed: unknown;
   try {
     parsed = JSON.parse(document);

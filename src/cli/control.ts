@@ -24,7 +24,7 @@ export function controlSocketPath(dataDir: string): string {
   return join(tmpdir(), `ringbill-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.sock`);
 }
 
-export async function startControlServer(ctx: Ctx, dataDir: string): Promise<Server> {
+export async function startControlServer(ctx: Ctx, dataDir: string, baseUrl?: string): Promise<Server> {
   const path = controlSocketPath(dataDir);
   // The data folder's lock is ours, so a socket file left here is from a process that died.
   rmSync(path, { force: true });
@@ -53,7 +53,7 @@ export async function startControlServer(ctx: Ctx, dataDir: string): Promise<Ser
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       const send = (event: ControlEvent) => res.write(`${JSON.stringify(event)}\n`);
       const io: CliIO = { out: (out) => send({ out }), err: (err) => send({ err }), progress: (progress) => send({ progress }) };
-      void runProgram({ io, ctx: async () => ctx }, argv).then((code) => {
+      void runProgram({ io, ctx: async () => ctx, baseUrl }, argv).then((code) => {
         send({ exit: code });
         res.end();
       });

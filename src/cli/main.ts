@@ -125,6 +125,7 @@ async function main(): Promise<number> {
         return ctx;
       },
       serve: (options) => serve(config, options),
+      baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
     },
     argv,
   );

@@ -22,6 +22,9 @@ import type { IngestSummary } from '../calls/ingest.ts';
 import { rerateCalls } from '../calls/rerate.ts';
 import { importRates } from '../rate-cards/import-rates.ts';
 import { parseRatesCsv } from '../rate-cards/rate-csv.ts';
+import { createConsoleUser } from '../console-users/manage-users.ts';
+import { ROLE_LABEL } from '../console-users/roles.ts';
+import { recordAudit } from '../audit/record.ts';
 
 export interface CliEnv {
   io: CliIO;
@@ -29,6 +32,8 @@ export interface CliEnv {
   ctx(): Promise<Ctx>;
   /** Starts the HTTP server; absent when the command runs inside an already running server. */
   serve?: (options: { port?: number; host?: string }) => Promise<void>;
+  /** The server's base URL (PUBLIC_URL, or http://localhost:PORT), for links the commands print. */
+  baseUrl?: string | undefined;
 }
 
 function positiveInt(name: string) {
@@ -109,6 +114,27 @@ export function buildProgram(env: CliEnv): Command {
       const rows = await listAccounts(ctx.db, 10_000);
       if (options.json) return printJson(io, rows.map(toAccountView));
       for (const a of rows) io.out(`${a.id}\t${a.name}\t${a.timezone}\t${a.currency}`);
+    });
+
+  const users = program.command('users').description('Console users (the operator console at /console)');
+  users
+    .command('create')
+    .description('Create a console user and print a one-time link to set the password (works for 72 hours)')
+    .requiredOption('--account <id>', 'account id', positiveInt('account'))
+    .requiredOption('--email <email>', 'the user\'s email address')
+    .requiredOption('--role <role>', 'viewer, billing, admin or owner')
+    .option('--name <name>', 'the user\'s name (default: from the email address)')
+    .option('--base-url <url>', 'the console\'s base URL for the link (default: PUBLIC_URL or http://localhost:PORT)')
+    .option('--json', 'print JSON')
+    .action(async (options: { account: number; email: string; role: string; name?: string; baseUrl?: string; json?: boolean }) => {
+      const ctx = await env.ctx();
+      const created = await createConsoleUser(ctx, options.account, { email: options.email, name: options.name, role: options.role });
+      await recordAudit(ctx, options.account, { actor: { type: 'system', id: null, name: 'ringbill users create' }, action: 'create', resource: 'users', resourceId: created.user.id, surface: 'cli', changes: { email: created.user.email, role: created.user.role } });
+      const link = `${(options.baseUrl ?? env.baseUrl ?? 'http://localhost:8080').replace(/\/+$/, '')}${created.setUpPath}`;
+      if (options.json) return printJson(io, { id: created.user.id, accountId: options.account, email: created.user.email, name: created.user.name, role: created.user.role, setUpLink: link });
+      io.out(`Console user ${created.user.id} (${created.user.email}) in account ${options.account}: ${ROLE_LABEL[created.user.role]}.`);
+      io.out('Open this one-time link to choose a password (it works once, for 72 hours):');
+      io.out(`  ${link}`);
     });
 
   const keys = program.command('keys').description('API keys');

@@ -8,6 +8,7 @@ import { createMailer } from '../delivery/mailer.ts';
 import { createHttpSmsProvider } from '../sms/provider.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
 import { PlanScheduler } from '../payments/plan-scheduler.ts';
+import { createTestGateway } from '../payments/gateway.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
 import { expireReservations } from '../authorization/release.ts';
 import { PeriodicJob } from '../authorization/periodic-job.ts';
@@ -31,6 +32,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       // Links made by background jobs (an automatic top-up's payment link): PUBLIC_URL, else this server's
       // own address, which only works where customers can reach it (set PUBLIC_URL behind a proxy).
       publicUrl: config.publicUrl ?? `http://${(overrides.host ?? config.host) === '0.0.0.0' ? 'localhost' : (overrides.host ?? config.host)}:${port}`,
+      ...(config.testGatewayLog ? { gateway: createTestGateway({ logFile: config.testGatewayLog }) } : {}),
     },
     { leaseSeconds: config.processLeaseSeconds },
   );
@@ -38,12 +40,15 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
   ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
   const app = await buildServer(ctx, {
-    logger: { level: config.logLevel },
+    logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
     rateLimitPerMinute: config.rateLimitPerMinute,
     publicUrl: config.publicUrl,
     collectLinkExpiryDays: config.collectLinkExpiryDays,
     authorization: { reservationTtlS: config.reservationTtlS, maxDurationS: config.authorizeMaxDurationS },
   });
+  // What use cases must tell a person (a refund the gateway refused, a pending card attempt settled) goes to the server log.
+  ctx.services.log = { warn: (details, message) => app.log.warn(details, message), error: (details, message) => app.log.error(details, message) };
   let stoppingSince: number | undefined;
   // While stopping, each answer closes its connection: a client's idle keep-alive connection would otherwise
   // hold the shutdown for Fastify's keep-alive timeout (72 s) after the requests in flight are answered.
@@ -69,7 +74,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     await app.listen({ port, host: overrides.host ?? config.host });
     const address = app.server.address();
     if (address && typeof address === 'object') database.dataDirLock?.update({ port: address.port });
-    if (database.kind === 'pglite') control = await startControlServer(ctx, config.dataDir);
+    if (database.kind === 'pglite') control = await startControlServer(ctx, config.dataDir, config.publicUrl ?? `http://localhost:${config.port}`);
   } catch (error) {
     await app.close();
     await lease?.stop();

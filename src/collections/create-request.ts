@@ -16,6 +16,7 @@ import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
 import { MAX_TERM, PLAN_FREQUENCIES, TERM_PERIODS, type PlanFrequency, type TermPeriod } from './instalment-schedule.ts';
 import { insertBatch, insertRequests, type NewPaymentRequest, type PaymentRequestRow } from './repo.ts';
+import { deliverSoon } from '../outbox/deliver-soon.ts';
 
 export const MAX_BATCH_REQUESTS = 500;
 /** Links expire this many days after sending unless the request says otherwise (COLLECT_LINK_EXPIRY_DAYS). */
@@ -247,6 +248,6 @@ export async function createPaymentRequests(
     return { batchId, requests, jobs };
   });
   // Send now where a worker runs in this process; anything that fails stays queued and is retried.
-  for (const job of created.jobs) await ctx.services.deliverNow?.(job.accountId, job.id).catch(() => undefined);
+  await deliverSoon(ctx, created.jobs);
   return created;
 }

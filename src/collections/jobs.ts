@@ -9,6 +9,7 @@ import type { OutboxJob } from '../outbox/repo.ts';
 import { PermanentJobError, type JobHandler } from '../outbox/worker.ts';
 import { findPayment, findReceipt, markReceiptRowSent } from '../payments/repo.ts';
 import type { ReceiptJob } from '../payments/queue-receipts.ts';
+import { receiptNumberOf } from '../payments/payment-money.ts';
 import { currencyMinorDigits, formatAmount } from '../shared/money.ts';
 import { sendSms } from '../sms/send-sms.ts';
 import type { CollectJob } from './create-request.ts';
@@ -114,7 +115,7 @@ export const sendReceiptEmail: JobHandler = async (job, ctx) => {
     ``,
     `Received: ${amount}${card} for ${what}`,
     `Date: ${payment.paid_at.toISOString().slice(0, 19).replace('T', ' ')} UTC`,
-    `Receipt number: ${receipt.id}`,
+    `Receipt number: ${receiptNumberOf(payment)}`,
     `Payment reference: ${payment.gateway_reference ?? payment.reference ?? payment.id}`,
     ``,
     account.name,
@@ -124,8 +125,9 @@ export const sendReceiptEmail: JobHandler = async (job, ctx) => {
 };
 
 export const sendReceiptSms: JobHandler = async (job, ctx) => {
-  const { account, receipt, what } = await loadReceipt(ctx, job);
-  const body = `${account.name}: thank you, we received ${amountText(account, receipt.amount)} for ${what}. Receipt ${receipt.id}.`;
+  const { account, receipt, payment, what } = await loadReceipt(ctx, job);
+  // The same receipt number as the email's and the page's: one per payment, whatever the channels.
+  const body = `${account.name}: thank you, we received ${amountText(account, receipt.amount)} for ${what}. Receipt number ${receiptNumberOf(payment)}.`;
   await sendSms(ctx, { accountId: account.id, outboxJobId: job.id, requestId: receipt.request_id, kind: 'receipt', to: receipt.recipient, body });
   await receiptSent(ctx, account.id, receipt);
 };

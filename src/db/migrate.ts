@@ -15,8 +15,9 @@ import * as m0011 from './migrations/0011_forget_stored_webhook_secrets.ts';
 import * as m0013 from './migrations/0013_process_leases.ts';
 import * as m0015 from './migrations/0015_switch_cdrs.ts';
 import * as m0016 from './migrations/0016_prepaid.ts';
+import * as m0017 from './migrations/0017_card_payment_safety.ts';
 import * as m0019 from './migrations/0019_rates_from_the_start.ts';
-import * as m0020 from './migrations/0020_auto_top_up_charge_key.ts';
+import * as m0021 from './migrations/0021_console.ts';
 
 interface Migration {
   version: number;
@@ -38,8 +39,9 @@ export const migrations: readonly Migration[] = [
   { version: 13, name: 'process_leases', up: m0013.up },
   { version: 15, name: 'switch_cdrs', up: m0015.up },
   { version: 16, name: 'prepaid', up: m0016.up },
+  { version: 17, name: 'card_payment_safety', up: m0017.up },
   { version: 19, name: 'rates_from_the_start', up: m0019.up },
-  { version: 20, name: 'auto_top_up_charge_key', up: m0020.up },
+  { version: 21, name: 'console', up: m0021.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

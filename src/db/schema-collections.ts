@@ -68,7 +68,7 @@ export interface PaymentAttemptsTable {
   instalment_seq: number | null;
   amount: Numeric;
   currency: string;
-  outcome: 'approved' | 'declined';
+  outcome: AttemptOutcome;
   decline_reason: string | null;
   gateway: string;
   gateway_reference: string | null;
@@ -76,7 +76,19 @@ export interface PaymentAttemptsTable {
   card_brand: string | null;
   payment_id: number | null;
   created_at: Timestamp;
+  purpose: ColumnType<AttemptPurpose, AttemptPurpose | undefined, AttemptPurpose>;
+  serial_key: string | null;
+  idempotency_key: string | null;
+  form_token: string | null;
+  process_id: string | null;
+  principal_amount: Numeric | null;
+  note: string | null;
+  updated_at: Date | null;
 }
+
+/** pending: recorded before the gateway is asked; not_charged: settled by recovery, the gateway took nothing. */
+export type AttemptOutcome = 'pending' | 'approved' | 'declined' | 'not_charged';
+export type AttemptPurpose = 'payment' | 'instalment' | 'plan_start';
 
 export type PaymentMethod = 'card' | 'bank_transfer' | 'cash' | 'cheque' | 'direct_debit' | 'other';
 
@@ -103,10 +115,18 @@ export interface PaymentsTable {
   created_at: Timestamp;
 }
 
+export type RefundStatus = 'pending' | 'succeeded' | 'failed_retrying' | 'failed';
+
 export interface RefundsTable {
   account_id: number;
   id: Id;
-  payment_id: number;
+  /** Null for a compensating refund of a charge that could not be applied (attempt_id names it). */
+  payment_id: number | null;
+  attempt_id: number | null;
+  status: ColumnType<RefundStatus, RefundStatus | undefined, RefundStatus>;
+  tries: Generated<number>;
+  last_error: string | null;
+  updated_at: Date | null;
   request_id: number | null;
   invoice_id: number | null;
   amount: Numeric;

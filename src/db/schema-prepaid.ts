@@ -79,9 +79,6 @@ export interface BalanceTopUpsTable {
   failure_reason: string | null;
   created_at: Timestamp;
   completed_at: Date | null;
-  /** The idempotency key of a charge sent to the gateway whose outcome is not recorded yet (0020). */
-  charge_key: Generated<string | null>;
-  charge_started_at: Generated<Date | null>;
 }
 
 export interface ReservationsTable {

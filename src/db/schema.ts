@@ -3,6 +3,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { CollectionsTables } from './schema-collections.ts';
 import type { FeedTables } from './schema-feed.ts';
 import type { PrepaidTables } from './schema-prepaid.ts';
+import type { ConsoleTables } from './schema-console.ts';
 import type { WebhooksTables } from './schema-webhooks.ts';
 
 /** NUMERIC comes back as a decimal string and is written as one: money never passes through a float. */
@@ -445,7 +446,7 @@ export interface DiscountPlansTable {
   updated_at: Timestamp;
 }
 
-export interface DB extends CollectionsTables, WebhooksTables, FeedTables, PrepaidTables {
+export interface DB extends CollectionsTables, WebhooksTables, FeedTables, PrepaidTables, ConsoleTables {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   customers: CustomersTable;

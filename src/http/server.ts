@@ -3,28 +3,41 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { BACKEND_PREFIX, backendApi } from './backend/index.ts';
-import { downloadRoutes } from './downloads.ts';
+import { backendErrorHandler } from './backend/errors.ts';
+import { DOWNLOAD_PREFIX, downloadErrorHandler, downloadRoutes } from './downloads.ts';
 import { CALLS_API_PREFIX, callsApi, DEFAULT_RATE_LIMIT_PER_MINUTE } from './calls-api/index.ts';
-import { classifyError } from './errors.ts';
+import { callsApiErrorHandler } from './calls-api/errors.ts';
+import { collectErrorHandler } from './collect/errors.ts';
+import { classifyError, httpStatusOf } from './errors.ts';
+import { registerJsonParser } from './json-body.ts';
+import { clientErrorHandler } from './client-errors.ts';
+import { serverLoggerOptions } from './logging.ts';
+import type { TrustProxy } from '../config.ts';
 import { DomainError } from '../shared/errors.ts';
 import { findNul, NUL_REASON } from '../shared/nul.ts';
-import { FEED_PREFIX, feedApi } from './feed/index.ts';
+import { FEED_PREFIX, feedApi, feedErrorHandler } from './feed/index.ts';
 import { DEFAULT_EXPIRY_DAYS } from '../collections/create-request.ts';
 import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
-import { payPageRoutes } from './pay-page/index.ts';
-import { portalRoutes } from './portal/index.ts';
+import { PAY_PAGE_PREFIX, payPageErrorHandler, payPageRoutes, type PayPageOptions } from './pay-page/index.ts';
+import { PORTAL_PREFIX, portalErrorHandler, portalRoutes } from './portal/index.ts';
+import { CONSOLE_PREFIX, consoleErrorHandler, consoleRoutes } from './console/index.ts';
 import type { AuthorizationSettings } from '../authorization/authorize.ts';
 
 export interface ServerOptions {
-  logger?: FastifyServerOptions['logger'];
-  /** Largest accepted request body. */
+  /** Log at this level (LOG_LEVEL) to standard output, credentials redacted (logging.ts); unset: no log. */
+  logLevel?: string;
+  /** Largest accepted request body on a route that names no limit of its own (default 1 MiB). */
   bodyLimitBytes?: number;
+  /** Which proxies to believe about the client's address (TRUST_PROXY; default false). */
+  trustProxy?: TrustProxy;
+  /** Card posts per minute from one client address on the payment page (default 30). */
+  payPostsPerMinutePerClient?: number;
   /** Requests per minute per API key on /v1 (RATE_LIMIT_PER_MINUTE, default 600). */
   rateLimitPerMinute?: number;
   /** The public base URL of this server (PUBLIC_URL), for URLs in responses; default: the request's host. */
@@ -33,14 +46,40 @@ export interface ServerOptions {
   collectLinkExpiryDays?: number;
   /** Call authorisation: reservation expiry and the longest call one authorisation grants. */
   authorization?: AuthorizationSettings;
+  /** The payment page's own limits (card posts per minute per address). */
+  payPage?: PayPageOptions;
 }
 
 const VERSION = '0.1.0';
 
+/** The body size limit of a route that sets none (the bulk routes set their own: a batch of calls, a rate card, a file). */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
 export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promise<FastifyInstance> {
+  // Each surface's error renderer, by URL prefix: for errors raised before any route is found (the router's,
+  // an unknown route outside the prefixed surfaces), which no surface's own error handler sees.
+  const renderError = errorRendererByPrefix(
+    [
+      { prefix: BACKEND_PREFIX, render: backendErrorHandler },
+      { prefix: CALLS_API_PREFIX, render: callsApiErrorHandler(ctx) },
+      { prefix: COLLECT_PREFIX, render: collectErrorHandler },
+      { prefix: FEED_PREFIX, render: feedErrorHandler },
+      { prefix: PAY_PAGE_PREFIX, render: payPageErrorHandler },
+      { prefix: PORTAL_PREFIX, render: portalErrorHandler },
+      { prefix: CONSOLE_PREFIX, render: consoleErrorHandler },
+      { prefix: DOWNLOAD_PREFIX, render: downloadErrorHandler },
+    ],
+    rootErrorHandler,
+  );
   const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    logger: options.logLevel === undefined ? false : serverLoggerOptions(options.logLevel),
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
+    // Errors the router raises before any route is found (a bad percent-escape, a path segment over
+    // maxParamLength): answered in the shape of the surface the URL belongs to, like any other error.
+    frameworkErrors: (error, request, reply) => renderError(error, request, reply),
+    // Requests the HTTP parser refuses (headers over 16 KB, not HTTP): the same, from the request line.
+    clientErrorHandler,
     // Query strings like ?transaction_type=a&transaction_type=b arrive as arrays.
     routerOptions: { ignoreTrailingSlash: true },
     // Logged with every request and returned by /v1 as meta.request_id and X-Request-Id.
@@ -49,15 +88,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  // JSON bodies: an empty body is no body (clients often send Content-Type on a bodiless POST); the
-  // default parser (which rejects prototype-poisoning keys) handles the rest.
-  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    defaultJsonParser(request, text, done);
-  });
+  registerJsonParser(app);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -66,7 +97,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
         title: 'Ringbill',
         version: VERSION,
         description:
-          'Open-source call billing. The backend API (/backend/api/v1) speaks the transactions and invoices documents: camelCase fields, amounts as decimal strings, errors as {"error", "error_code", "hint"}. Authenticate with `Authorization: Bearer KEY`. Lists are pages of at most `limit` rows (default 100, max 1000) ordered by id; the `Link` header (rel="next") and `X-Next-After` give the next page. POSTs that create accept an `Idempotency-Key` header. The calls of an invoice (/v1/calls) speak document 002: the {success, data, meta} envelope, snake_case fields, prefixed ids (call_…, inv_…, acc_…), errors {success: false, error: {code, message}, meta}, and a per-key rate limit.',
+          'Open-source call billing. The backend API (/backend/api/v1) speaks the transactions and invoices documents: camelCase fields, amounts as decimal strings, errors as {"error", "error_code", "hint"}. Authenticate with `Authorization: Bearer KEY`. Lists are pages of at most `limit` rows (default 100, max 1000) ordered by id; the `Link` header (rel="next") and `X-Next-After` give the next page. POSTs that create accept an `Idempotency-Key` header. A JSON body may nest at most 64 levels and be at most 1 MiB unless the route says otherwise (413); every error, including one for a malformed URL, comes in the error shape of its surface. The calls of an invoice (/v1/calls) speak document 002: the {success, data, meta} envelope, snake_case fields, prefixed ids (call_…, inv_…, acc_…), errors {success: false, error: {code, message}, meta}, and a per-key rate limit.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -86,15 +117,12 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     },
   );
 
-  // Outside any surface: a plain JSON error.
-  app.setErrorHandler((err, request, reply) => {
-    const classified = classifyError(err);
-    if (!classified) {
-      request.log.error({ err }, 'unexpected error');
-      return reply.status(500).send({ error: 'internal error' });
-    }
-    return reply.status(classified.status ?? 400).send({ error: classified.error.message });
-  });
+  // Outside any surface: a plain JSON error. A URL no route matches is answered in the shape of the surface
+  // its prefix names (the surfaces with a prefix of their own answer their own 404s; the pages share the root).
+  app.setErrorHandler(rootErrorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    renderError(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
 
   // No surface takes text with the NUL character in it (PostgreSQL cannot store it): a 400 naming the
   // field, in the surface's error shape. CSV bodies are checked line by line where they are read, so that
@@ -119,8 +147,42 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     { prefix: CALLS_API_PREFIX },
   );
   await app.register(collectApi(ctx, { publicUrl: options.publicUrl, linkExpiryDays: options.collectLinkExpiryDays ?? DEFAULT_EXPIRY_DAYS }), { prefix: COLLECT_PREFIX });
-  await app.register(payPageRoutes(ctx));
+  await app.register(payPageRoutes(ctx, { ...options.payPage, postsPerMinutePerIp: options.payPage?.postsPerMinutePerIp ?? options.payPostsPerMinutePerClient }));
   await app.register(portalRoutes(ctx, { publicUrl: options.publicUrl }));
+  await app.register(consoleRoutes(ctx, { publicUrl: options.publicUrl }));
   await app.register(feedApi(ctx), { prefix: FEED_PREFIX });
   return app;
+}
+
+/**
+ * TRUST_PROXY as Fastify takes it. A hop count n trusts the n addresses nearest the server (the peer, then
+ * X-Forwarded-For from its right end), as Express does: this Fastify version treats a bare number as "trust
+ * nothing" (a client that reaches the server directly could otherwise name any address), so a hop count is
+ * for a server only its proxies can reach; a list of the proxies' addresses is safe anywhere.
+ */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  const hops = trust;
+  return (_address, hop) => hop < hops;
+}
+
+type ErrorRenderer = (error: unknown, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** Outside every surface: {"error": "…"}. */
+function rootErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): unknown {
+  const classified = classifyError(err, request);
+  if (!classified) {
+    request.log.error({ err }, 'unexpected error');
+    return reply.status(500).send({ error: 'internal error' });
+  }
+  return reply.status(classified.status ?? httpStatusOf(classified.error.code)).send({ error: classified.error.message });
+}
+
+/** The renderer of the surface whose prefix the URL starts with (a whole path segment), or the fallback. */
+function errorRendererByPrefix(surfaces: { prefix: string; render: ErrorRenderer }[], fallback: ErrorRenderer): ErrorRenderer {
+  return (error, request, reply) => {
+    const url = request.url;
+    const surface = surfaces.find(({ prefix }) => url === prefix || (url.startsWith(prefix) && '/?'.includes(url[prefix.length]!)));
+    return (surface?.render ?? fallback)(error, request, reply);
+  };
 }

@@ -2,7 +2,7 @@
 // backoff (30 s, 1 min, 2 min … capped at 6 h: 16 attempts span about two days), then the job is marked
 // failed and kept, with its last error, for a person to see. A job is delivered at least once: handlers
 // must tolerate a repeat (a crash after sending and before recording it sends again on restart).
-import type { Ctx } from '../context.ts';
+import { logOf, type Ctx } from '../context.ts';
 import { claimDue, markAttemptFailed, markDelivered, type OutboxJob } from './repo.ts';
 
 export type JobHandler = ((job: OutboxJob, ctx: Ctx) => Promise<void>) & {
@@ -46,7 +46,7 @@ export class OutboxWorker {
       if (this.stopped) return;
       this.running = this.runOnce()
         .then(() => undefined)
-        .catch(() => undefined)
+        .catch((error: unknown) => logOf(this.ctx).error({ error: error instanceof Error ? error.message : String(error) }, 'an outbox run failed; the next run tries again'))
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
         });

@@ -14,7 +14,7 @@ import { dateInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
 import { emitInvoicePaidIfSettled } from '../webhooks/invoice-events.ts';
-import { addToInvoicePaid, insertPayment, settleActivePlans, type PaymentRow } from './repo.ts';
+import { addToInvoicePaid, insertPayment, setInvoicePaymentMethod, settleActivePlans, type PaymentRow } from './repo.ts';
 import { creditBalanceForPayment } from '../balances/payment-hooks.ts';
 
 export const PAYMENT_METHODS = ['card', 'bank_transfer', 'cash', 'cheque', 'direct_debit', 'other'] as const satisfies readonly PaymentMethod[];
@@ -114,6 +114,8 @@ export async function applyPayment(trx: Executor, ctx: Ctx, input: ApplyPaymentI
   let invoiceBecamePaid = false;
   if (before) {
     await addToInvoicePaid(trx, input.accountId, before.id, amount, dateInZone(input.paidAt, account.timezone), ctx.now());
+    // Paid by card: the invoice says so (paymentMethod "card"); a payment recorded by hand leaves what the user set.
+    if (input.method === 'card') await setInvoicePaymentMethod(trx, input.accountId, before.id, 'card', ctx.now());
     after = (await findInvoice(trx, input.accountId, before.id))!;
     const emitted = await emitInvoicePaidIfSettled(trx, account, before, after, ctx.now());
     invoiceBecamePaid = money(after.paid_amount).greaterThanOrEqualTo(after.total) && money(before.paid_amount).lessThan(before.total);

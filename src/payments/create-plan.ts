@@ -4,13 +4,14 @@
 //
 // A plan that starts today charges its first instalment now with the card given, and keeps the gateway's card
 // token (when the payer agrees: saveCard) so the scheduler charges later instalments on their due dates;
-// without a saved card each instalment is requested by link when due. Guards first; the gateway is asked
-// outside any transaction; then one transaction stores the plan, its instalments, the attempt and the
-// payment, and queues the receipts. A declined first charge creates no plan (the attempt is recorded, with
+// without a saved card each instalment is requested by link when due. Guards first; a pending attempt is
+// recorded under the invoice's lock (card-attempt.ts: concurrent plan forms never charge twice); the gateway
+// is asked outside any transaction; then one transaction stores the plan, its instalments and the payment,
+// settles the attempt, and queues the receipts. A declined first charge creates no plan (the attempt is recorded, with
 // its reason, and the payer may try again). A plan that starts later (up to 31 days ahead) charges nothing
 // now and is paid by link.
 import type { Ctx } from '../context.ts';
-import { findRequestByToken, requestFacts } from '../collections/repo.ts';
+import { findRequestByToken, requestFacts, type PaymentRequestRow } from '../collections/repo.ts';
 import { statesOf } from '../collections/states.ts';
 import {
   instalmentSchedule,
@@ -28,12 +29,12 @@ import { DomainError, invalid } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, fromMinorUnits, money, toMinorUnits } from '../shared/money.ts';
 import { applyPayment, paymentAmount } from './apply-payment.ts';
 import { assertAttemptsAllowed } from './attempt-guard.ts';
-import type { CardInput, ChargeResult } from './gateway.ts';
+import { beginAttempt, chargeAttempt, finishAttempt, settledAttempt, type Applied } from './card-attempt.ts';
+import type { CardInput } from './gateway.ts';
 import { receiptRecipients } from './pay-instalment.ts';
 import { queueReceipts, receiptTargets } from './queue-receipts.ts';
-import { recordAttempt } from './record-attempt.ts';
-import { insertPlan, linkAttemptToPayment, markInstalment, setPlanStatus, type PlanWithInstalments } from './repo.ts';
-import { gatewayOf } from './services.ts';
+import { findPlan, insertPlan, markInstalment, setPlanStatus, type AttemptRow, type PlanWithInstalments } from './repo.ts';
+import { settleStalePending } from './resolve-pending.ts';
 
 /** When a request allows plans but sets no term: one year. */
 export const DEFAULT_MAX_TERM = { maxTerm: 1, maxTermPeriod: 'year' as TermPeriod };
@@ -52,6 +53,8 @@ export interface CreatePlanInput {
   card?: CardInput | undefined;
   /** Keep the card (the gateway's token) to charge later instalments on their due dates. Default true. */
   saveCard?: boolean | undefined;
+  /** The page form's token: the same form sent again answers the first result. */
+  formToken?: string | undefined;
 }
 
 export type CreatePlanResult =
@@ -89,6 +92,7 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
   if (!request) throw new DomainError('not_found', 'no such payment link');
   const accountId = request.account_id;
   const requestId = Number(request.id);
+  const invoiceId = request.invoice_id === null ? null : Number(request.invoice_id);
   const account = (await findAccount(ctx.db, accountId))!;
   const [facts] = await requestFacts(ctx.db, accountId, { ids: [requestId], limit: 1 });
   const states = statesOf(facts!, ctx.now());
@@ -145,95 +149,92 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
   }
 
   await assertAttemptsAllowed(ctx, accountId, requestId);
+  await settleStalePending(ctx, accountId, invoiceId, requestId);
   const minor = schedule.instalments.map((i) => toMinorUnits(i.amount, digits));
   const firstPrincipal = fromMinorUnits(principalShares(minor, toMinorUnits(schedule.amount, digits))[0]!, digits);
   const charged = schedule.instalments[0]!.amount;
   const interestPart = money(charged).minus(firstPrincipal).toFixed(digits);
   const saveCard = input.saveCard ?? true;
-  const gateway = gatewayOf(ctx);
-  const result: ChargeResult = await gateway.charge({
-    amount: charged,
-    currency: request.currency,
-    card: input.card,
-    saveCard,
-    description: `Instalment 1 of a plan for payment request ${requestId}`,
-    now: ctx.now(),
-  });
 
-  try {
-    const outcome = await ctx.db.transaction().execute(async (trx) => {
-      if (result.outcome === 'declined') {
-        const attempt = await recordAttempt(trx, { accountId, requestId, invoiceId: request.invoice_id, amount: charged, currency: request.currency, gateway: gateway.name, result, at: ctx.now() });
-        return { kind: 'declined' as const, attempt };
-      }
-      const plan = await insertPlan(
-        trx,
-        { ...planRow, gateway: gateway.name, card_token: saveCard ? (result.cardToken ?? null) : null, card_last4: saveCard ? result.last4 : null },
-        instalmentRows,
-      );
-      const planId = Number(plan.plan.id);
-      const attempt = await recordAttempt(trx, {
+  // Under the invoice's lock: still no plan, and still as much outstanding as the plan pays off.
+  const begun = await beginAttempt(
+    ctx,
+    { accountId, requestId, invoiceId, purpose: 'plan_start', instalmentSeq: 1, amount: charged, principal: firstPrincipal, currency: request.currency, formToken: input.formToken },
+    async (trx) => {
+      const [now] = await requestFacts(trx, accountId, { ids: [requestId], limit: 1 });
+      const current = statesOf(now!, ctx.now());
+      if (current.hasActivePlan) throw new DomainError('conflict', 'this link already has an instalment plan');
+      if (money(amount).greaterThan(current.outstanding)) throw new DomainError('conflict', 'what is outstanding changed while the plan was being made: reload the page and try again');
+    },
+  );
+  if (begun.kind === 'replay') return planReplay(ctx, begun.attempt, schedule, request);
+  const result = await chargeAttempt(ctx, begun.attempt, { card: input.card, saveCard, description: `Instalment 1 of a plan for payment request ${requestId}` });
+  const finished = await finishAttempt(ctx, begun.attempt, result, async (trx, attempt, approved) => {
+    const plan = await insertPlan(
+      trx,
+      { ...planRow, gateway: attempt.gateway, card_token: saveCard ? (approved.cardToken ?? null) : null, card_last4: saveCard ? approved.last4 : null },
+      instalmentRows,
+    );
+    const planId = Number(plan.plan.id);
+    let paymentId: number | null = null;
+    let outstanding = formatAmount(states.outstanding, digits);
+    let jobs: Applied['jobs'] = [];
+    if (money(firstPrincipal).greaterThan(0)) {
+      const applied = await applyPayment(trx, ctx, {
         accountId,
         requestId,
-        invoiceId: request.invoice_id,
+        amount: firstPrincipal,
+        interest: interestPart,
+        method: 'card',
+        gateway: attempt.gateway,
+        gatewayReference: approved.reference,
+        cardLast4: approved.last4,
+        attemptId: Number(attempt.id),
         instalmentPlanId: planId,
         instalmentSeq: 1,
-        amount: charged,
-        currency: request.currency,
-        gateway: gateway.name,
-        result,
-        at: ctx.now(),
+        notes: money(interestPart).greaterThan(0) ? `instalment 1 of plan ${planId}: charged ${charged}, of which ${interestPart} plan interest` : `instalment 1 of plan ${planId}`,
+        paidAt: ctx.now(),
       });
-      let paymentId: number | null = null;
-      let outstanding = formatAmount(states.outstanding, digits);
-      let jobs: { accountId: number; id: number }[] = [];
-      if (money(firstPrincipal).greaterThan(0)) {
-        const applied = await applyPayment(trx, ctx, {
-          accountId,
-          requestId,
-          amount: firstPrincipal,
-          interest: interestPart,
-          method: 'card',
-          gateway: gateway.name,
-          gatewayReference: result.reference,
-          cardLast4: result.last4,
-          attemptId: Number(attempt.id),
-          instalmentPlanId: planId,
-          instalmentSeq: 1,
-          notes: money(interestPart).greaterThan(0) ? `instalment 1 of plan ${planId}: charged ${charged}, of which ${interestPart} plan interest` : `instalment 1 of plan ${planId}`,
-          paidAt: ctx.now(),
-        });
-        paymentId = Number(applied.payment.id);
-        outstanding = applied.outstanding;
-        await linkAttemptToPayment(trx, accountId, Number(attempt.id), paymentId);
-        jobs = await queueReceipts(trx, applied.payment, receiptTargets(request), ctx.now());
-      }
-      await markInstalment(trx, accountId, planId, 1, { status: 'paid', paymentId, at: ctx.now(), attempted: true });
-      if (!money(outstanding).greaterThan(0)) await setPlanStatus(trx, accountId, planId, 'completed', ctx.now());
-      const stored = { ...plan, instalments: plan.instalments.map((i) => (i.seq === 1 ? { ...i, status: 'paid' as const, payment_id: paymentId, paid_at: ctx.now(), attempts: 1 } : i)) };
-      return { kind: 'created' as const, attempt, plan: stored, paymentId, outstanding, jobs };
-    });
-    if (outcome.kind === 'declined') {
-      return { outcome: 'declined', attemptId: Number(outcome.attempt.id), reason: outcome.attempt.decline_reason ?? 'declined', schedule };
+      paymentId = Number(applied.payment.id);
+      outstanding = applied.outstanding;
+      jobs = await queueReceipts(trx, applied.payment, receiptTargets(request), ctx.now());
     }
-    for (const job of outcome.jobs) await ctx.services.deliverNow?.(job.accountId, job.id).catch(() => undefined);
-    return {
-      outcome: 'created',
-      plan: outcome.plan,
-      schedule,
-      firstCharge: {
-        attemptId: Number(outcome.attempt.id),
-        paymentId: outcome.paymentId,
-        charged,
-        cardLast4: result.outcome === 'approved' ? result.last4 : null,
-        receiptTo: receiptRecipients(request, outcome.paymentId !== null),
-      },
-      outstanding: outcome.outstanding,
-    };
-  } catch (error) {
-    if (result.outcome === 'approved') {
-      await gateway.refund({ reference: result.reference, amount: charged, currency: request.currency }).catch(() => undefined);
-    }
-    throw error;
+    await markInstalment(trx, accountId, planId, 1, { status: 'paid', paymentId, at: ctx.now(), attempted: true });
+    if (!money(outstanding).greaterThan(0)) await setPlanStatus(trx, accountId, planId, 'completed', ctx.now());
+    const stored = { ...plan, instalments: plan.instalments.map((i) => (i.seq === 1 ? { ...i, status: 'paid' as const, payment_id: paymentId, paid_at: ctx.now(), attempts: 1 } : i)) };
+    return { paymentId, instalmentPlanId: planId, jobs, plan: stored, outstanding };
+  });
+  if (finished.kind === 'declined') {
+    return { outcome: 'declined', attemptId: Number(finished.attempt.id), reason: finished.attempt.decline_reason ?? 'declined', schedule };
   }
+  const value = finished.value;
+  return {
+    outcome: 'created',
+    plan: value.plan,
+    schedule,
+    firstCharge: {
+      attemptId: Number(finished.attempt.id),
+      paymentId: value.paymentId,
+      charged,
+      cardLast4: result.outcome === 'approved' ? result.last4 : null,
+      receiptTo: receiptRecipients(request, value.paymentId !== null),
+    },
+    outstanding: value.outstanding,
+  };
+}
+
+/** The same plan form sent twice at once: the second answers the first's result. */
+async function planReplay(ctx: Ctx, first: AttemptRow, schedule: InstalmentSchedule, request: PaymentRequestRow): Promise<CreatePlanResult> {
+  const attempt = await settledAttempt(ctx, first.account_id, Number(first.id));
+  if (attempt.outcome === 'declined') return { outcome: 'declined', attemptId: Number(attempt.id), reason: attempt.decline_reason ?? 'declined', schedule };
+  const plan = attempt.outcome === 'approved' && attempt.instalment_plan_id !== null ? await findPlan(ctx.db, attempt.account_id, Number(attempt.instalment_plan_id)) : null;
+  if (!plan) throw new DomainError('conflict', 'this form was sent before and its plan is being made: wait a moment and reload the page');
+  const [facts] = await requestFacts(ctx.db, attempt.account_id, { ids: [Number(request.id)], limit: 1 });
+  return {
+    outcome: 'created',
+    plan,
+    schedule,
+    firstCharge: { attemptId: Number(attempt.id), paymentId: attempt.payment_id === null ? null : Number(attempt.payment_id), charged: attempt.amount, cardLast4: attempt.card_last4, receiptTo: [] },
+    outstanding: formatAmount(statesOf(facts!, ctx.now()).outstanding, currencyMinorDigits(request.currency)),
+  };
 }

@@ -52,3 +52,25 @@ export function principalOfRefund(p: Pick<PaymentMoneyRow, 'amount'>, refundedBe
   if (!principalLeft.greaterThan(0)) return '0';
   return money(refund).lessThan(principalLeft) ? money(refund).toFixed() : principalLeft.toFixed();
 }
+
+/**
+ * A payment's receipt number: one per payment, whatever the channels its receipt goes by (email, SMS), the
+ * page's confirmation and the API. It is the payment's id, so it never changes and needs no counter.
+ */
+export function receiptNumberOf(payment: { id: number | string }): string {
+  return String(payment.id);
+}
+
+export type RefundState = 'pending' | 'succeeded' | 'failed_retrying' | 'failed';
+
+const REFUND_STATE_WEIGHT: Record<RefundState, number> = { succeeded: 0, pending: 1, failed_retrying: 2, failed: 3 };
+
+/**
+ * Where a payment's refunds stand, the worst first: failed (given up: refund by hand) > failed_retrying (the
+ * gateway refused, the outbox retries) > pending (not sent yet) > succeeded; null when it has none.
+ */
+export function refundStatusOf(refunds: readonly { status: RefundState }[]): RefundState | null {
+  let worst: RefundState | null = null;
+  for (const r of refunds) if (worst === null || REFUND_STATE_WEIGHT[r.status] > REFUND_STATE_WEIGHT[worst]) worst = r.status;
+  return worst;
+}

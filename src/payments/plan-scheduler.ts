@@ -1,7 +1,9 @@
-// Runs chargeDueInstalments on a timer in the serving process (every minute by default), beside the outbox
-// worker. Several processes may run it on one PostgreSQL: instalments are claimed before they are charged.
+// Runs chargeDueInstalments (after settling pending card attempts of stopped processes) on a timer in the
+// serving process (every minute by default, and at start), beside the outbox worker.
+// Several processes may run it on one PostgreSQL: instalments are claimed before they are charged.
 import type { Ctx } from '../context.ts';
 import { chargeDueInstalments, type DueRun } from './charge-due-instalments.ts';
+import { resolvePendingAttempts } from './resolve-pending.ts';
 
 export class PlanScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -33,7 +35,9 @@ export class PlanScheduler {
     await this.running;
   }
 
-  runOnce(): Promise<DueRun> {
+  /** Settles card attempts stopped processes left pending (resolve-pending.ts), then charges what is due. */
+  async runOnce(): Promise<DueRun> {
+    await resolvePendingAttempts(this.ctx);
     return chargeDueInstalments(this.ctx);
   }
 }

@@ -1,10 +1,16 @@
 // Recording a payment made elsewhere (bank transfer, cash, cheque…) against an invoice, through the backend
 // API. The same rules as a card payment: exact amount, never more than is outstanding.
-import type { Ctx } from '../context.ts';
+import type { Ctx, Executor } from '../context.ts';
+import { findAccount } from '../accounts/repo.ts';
+import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
+import { outstanding } from '../invoices/status.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { pendingPrincipal, serialKeyOf } from './attempts-repo.ts';
+import { deliverSoon } from '../outbox/deliver-soon.ts';
 import { findCustomer } from '../customers/repo.ts';
 import type { PaymentMethod } from '../db/schema-collections.ts';
 import { parseEmailList } from '../shared/contact.ts';
-import { invalid } from '../shared/errors.ts';
+import { DomainError, invalid } from '../shared/errors.ts';
 import { applyPayment, type AppliedPayment } from './apply-payment.ts';
 import { queueReceipts } from './queue-receipts.ts';
 
@@ -25,6 +31,7 @@ export async function recordInvoicePayment(ctx: Ctx, accountId: number, invoiceI
   const now = ctx.now();
   if (input.paidAt && input.paidAt.getTime() > now.getTime() + 86_400_000) throw invalid('paidAt', 'cannot be in the future');
   const { applied, jobs } = await ctx.db.transaction().execute(async (trx) => {
+    await leaveRoomForCardPayment(trx, accountId, invoiceId, input.amount);
     const applied = await applyPayment(trx, ctx, {
       accountId,
       invoiceId,
@@ -43,6 +50,26 @@ export async function recordInvoicePayment(ctx: Ctx, accountId: number, invoiceI
     }
     return { applied, jobs };
   });
-  for (const job of jobs) await ctx.services.deliverNow?.(job.accountId, job.id).catch(() => undefined);
+  await deliverSoon(ctx, jobs);
   return applied;
+}
+
+/**
+ * A card payment being taken on the invoice (a pending attempt, card-attempt.ts) has its amount set aside:
+ * a payment recorded meanwhile may take only what is left beside it, so the card's charge can always be
+ * applied (never charged and then refunded). Takes the invoice's lock (customer first).
+ */
+async function leaveRoomForCardPayment(trx: Executor, accountId: number, invoiceId: number, amount: string): Promise<void> {
+  const invoice = await lockInvoiceWithCustomer(trx, accountId, invoiceId);
+  const pending = money(await pendingPrincipal(trx, accountId, serialKeyOf(invoiceId, 0)));
+  if (!pending.greaterThan(0) || !isDecimalString(amount, 6)) return;
+  const account = await findAccount(trx, accountId);
+  const digits = currencyMinorDigits(account!.currency);
+  const room = money(outstanding(invoice)).minus(pending);
+  if (money(amount).greaterThan(room)) {
+    throw new DomainError(
+      'conflict',
+      `a card payment of ${formatAmount(pending, digits)} is being taken on invoice ${invoiceId}: at most ${formatAmount(room.isNegative() ? '0' : room, digits)} can be recorded until it is settled; try again in a moment`,
+    );
+  }
 }

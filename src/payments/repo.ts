@@ -8,14 +8,6 @@ export type PaymentRow = Selectable<PaymentsTable>;
 export type RefundRow = Selectable<RefundsTable>;
 export type ReceiptRow = Selectable<ReceiptsTable>;
 
-export async function insertAttempt(db: Executor, row: Insertable<PaymentAttemptsTable>): Promise<AttemptRow> {
-  return db.insertInto('payment_attempts').values(row).returningAll().executeTakeFirstOrThrow();
-}
-
-export async function linkAttemptToPayment(db: Executor, accountId: number, attemptId: number, paymentId: number): Promise<void> {
-  await db.updateTable('payment_attempts').set({ payment_id: paymentId }).where('account_id', '=', accountId).where('id', '=', attemptId).execute();
-}
-
 export async function listAttempts(db: Executor, accountId: number, requestId: number, limit: number): Promise<AttemptRow[]> {
   return db
     .selectFrom('payment_attempts')
@@ -39,8 +31,9 @@ export async function lockPayment(db: Executor, accountId: number, paymentId: nu
   return db.selectFrom('payments').selectAll().where('account_id', '=', accountId).where('id', '=', paymentId).forUpdate().executeTakeFirst();
 }
 
-export async function listPayments(db: Executor, accountId: number, filter: { invoiceId?: number; requestId?: number }, limit: number): Promise<PaymentRow[]> {
+export async function listPayments(db: Executor, accountId: number, filter: { invoiceId?: number; requestId?: number; paymentId?: number }, limit: number): Promise<PaymentRow[]> {
   let query = db.selectFrom('payments').selectAll().where('account_id', '=', accountId);
+  if (filter.paymentId !== undefined) query = query.where('id', '=', filter.paymentId);
   if (filter.invoiceId !== undefined) query = query.where('invoice_id', '=', filter.invoiceId);
   if (filter.requestId !== undefined) query = query.where('request_id', '=', filter.requestId);
   return query.orderBy('id').limit(limit).execute();
@@ -76,6 +69,11 @@ export async function addToInvoicePaid(db: Executor, accountId: number, invoiceI
       updated_at = ${now}
     where account_id = ${accountId} and id = ${invoiceId}
   `.execute(db);
+}
+
+/** Records how an invoice was paid (a card payment sets 'card'). The caller holds the invoice lock. */
+export async function setInvoicePaymentMethod(db: Executor, accountId: number, invoiceId: number, method: string, now: Date): Promise<void> {
+  await db.updateTable('invoices').set({ payment_method: method, updated_at: now }).where('account_id', '=', accountId).where('id', '=', invoiceId).execute();
 }
 
 export async function insertReceipt(db: Executor, row: Insertable<ReceiptsTable>): Promise<ReceiptRow> {

@@ -11,16 +11,30 @@ export function withoutNul(value: string): string {
   return hasNul(value) ? value.replaceAll('\u0000', '\uFFFD') : value;
 }
 
-/** The path of the first string (or key) holding a NUL in a parsed JSON value or query, if any. */
+/**
+ * The path of the first string (or key) holding a NUL in a parsed JSON value or query, if any. Iterative
+ * (an explicit stack, depth first), so no nesting depth can overflow the call stack; the loop runs once per
+ * value, so it is bounded by the size of the body or query it was parsed from.
+ */
 export function findNul(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return hasNul(value) ? path || 'value' : undefined;
-  // Bytes (an uploaded file) are not text: nothing to check.
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
-    if (hasNul(key)) return at;
-    const found = findNul(item, at);
-    if (found !== undefined) return found;
+  const stack: { value: unknown; path: string }[] = [{ value, path }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item.value === 'string') {
+      if (hasNul(item.value)) return item.path || 'value';
+      continue;
+    }
+    // Bytes (an uploaded file) are not text: nothing to check.
+    if (item.value === null || typeof item.value !== 'object' || ArrayBuffer.isView(item.value)) continue;
+    const entries = Object.entries(item.value);
+    // Keys are checked as they are met; children are pushed in reverse so the first is looked at first.
+    for (const [key] of entries) {
+      if (hasNul(key)) return item.path ? `${item.path}.${key}` : key;
+    }
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      stack.push({ value: child, path: item.path ? `${item.path}.${key}` : key });
+    }
   }
   return undefined;
 }

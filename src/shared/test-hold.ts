@@ -7,7 +7,7 @@
 export type HoldPoint =
   | 'idempotency-claimed' // an Idempotency-Key was claimed, the request's work has not started
   | 'billing-batch-committed' // a billing run committed a batch and has not started the next
-  | 'card-charged'; // the gateway charged a card for a payment request; the charge is not recorded yet
+  | 'card-charged'; // the gateway charged a card, the payment has not been applied
 
 let holds: Readonly<Record<string, number>> = {};
 

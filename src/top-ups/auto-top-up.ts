@@ -5,10 +5,8 @@
 //   - once: a top-up whose request is paid is not charged again, however often the job runs;
 //   - retried: a gateway failure (processing_error, a network error) throws, and the outbox retries with backoff;
 //   - a decline fails the top-up and emails the customer, with the payment link (PUBLIC_URL) to top up by hand;
-//   - crash-safe: before the card is charged the top-up records the idempotency key the gateway is given
-//     (charge_key). A run that finds a key and the request unpaid (the process stopped between the gateway's
-//     answer and its record) asks the gateway again with that key: it answers with the first charge and
-//     charges nothing more, and that charge is recorded. The key is cleared once an outcome is recorded.
+//   - crash-safe: the charge is a card attempt of the payments module, recorded pending with its gateway
+//     idempotency key before the card is charged and settled from the gateway's record after a crash.
 import { createPaymentRequests } from '../collections/create-request.ts';
 import { findRequest } from '../collections/repo.ts';
 import type { AutoTopUpJob } from '../balances/after-change.ts';
@@ -60,27 +58,16 @@ export const runAutoTopUp: JobHandler = async (job, ctx) => {
   if (!request) throw new PermanentJobError(`payment request ${requestId} of top-up ${topUpId} no longer exists`);
   // Paid already (a run that charged and recorded, then stopped before the job was marked): never twice.
   if (money(request.paid_amount).greaterThanOrEqualTo(request.amount)) return;
-  // A charge asked of the gateway whose outcome was not recorded is asked again with its key (never a
-  // second charge); otherwise a new attempt gets a new key, recorded before the card is charged.
-  let chargeKey = topUp.charge_key;
-  if (chargeKey === null) {
-    chargeKey = `ringbill-auto-top-up-${accountId}-${topUpId}-${topUp.attempts + 1}`;
-    await updateTopUp(ctx.db, accountId, topUpId, { attempts: topUp.attempts + 1, charge_key: chargeKey, charge_started_at: ctx.now() });
-  }
-  // A failure here (network, a crash) leaves the key: the retry resolves the same charge.
-  const result = await chargeRequest(ctx, { token: request.token, amount: money(request.amount).toFixed(), cardToken, idempotencyKey: chargeKey });
-  if (result.attempt.outcome === 'approved') {
-    // The payment credited the balance and completed the top-up (payment-hooks.ts), which cleared the key.
-    return;
-  }
+  await updateTopUp(ctx.db, accountId, topUpId, { attempts: topUp.attempts + 1 });
+  // Crash-safe by the payments module: chargeRequest records a pending attempt (with the idempotency key the
+  // gateway is given) before the charge, and a retry settles an attempt a dead process left pending from the
+  // gateway's record of that key (payments/resolve-pending.ts): one charge, one credit.
+  const result = await chargeRequest(ctx, { token: request.token, amount: money(request.amount).toFixed(), cardToken });
+  if (result.attempt.outcome === 'approved') return;
   const reason = result.attempt.declineReason ?? 'card_declined';
-  if (TRANSIENT.has(reason)) {
-    // Recorded; the next attempt is a new charge with a new key.
-    await updateTopUp(ctx.db, accountId, topUpId, { charge_key: null, charge_started_at: null });
-    throw new Error(`the gateway could not charge the card (${reason}); trying again later`);
-  }
+  if (TRANSIENT.has(reason)) throw new Error(`the gateway could not charge the card (${reason}); trying again later`);
   await ctx.db.transaction().execute(async (trx) => {
-    await updateTopUp(trx, accountId, topUpId, { status: 'failed', failure_reason: reason, charge_key: null, charge_started_at: null });
+    await updateTopUp(trx, accountId, topUpId, { status: 'failed', failure_reason: reason });
     await enqueue(trx, { accountId, kind: 'balance.auto_top_up_declined', payload: { topUpId } satisfies DeclineJob, dedupeKey: `auto-top-up-declined:${topUpId}`, now: ctx.now() });
   });
 };

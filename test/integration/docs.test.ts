@@ -14,6 +14,7 @@ const BACKEND_PATHS: Record<string, string[]> = {
   [`${P}/account`]: ['get', 'patch'],
   [`${P}/apiKeys`]: ['get', 'post'],
   [`${P}/apiKeys/{id}`]: ['delete'],
+  [`${P}/auditLog`]: ['get'],
   [`${P}/customers`]: ['get', 'post'],
   [`${P}/customers/{id}`]: ['delete', 'get', 'patch'],
   [`${P}/customers/{id}/features`]: ['get', 'post'],
@@ -274,6 +275,7 @@ describe('GET /openapi.json', () => {
     expectMatchesDocument(await api.post('/billingRuns', { cutoffDate: '2026-02-01' }), `${P}/billingRuns`, 'post');
     expectMatchesDocument(await api.get('/account'), `${P}/account`, 'get');
     expectMatchesDocument(await api.get('/apiKeys'), `${P}/apiKeys`, 'get');
+    expectMatchesDocument(await api.get('/auditLog'), `${P}/auditLog`, 'get');
     expectMatchesDocument(await api.post('/apiKeys', { level: 1 }), `${P}/apiKeys`, 'post');
     const deleted = await api.delete(`/features/${(await makeFeature(api, (await makeCustomer(api)).id)).id}`);
     expectMatchesDocument(deleted, `${P}/features/{id}`, 'delete');

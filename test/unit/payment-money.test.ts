@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { paymentFigures, principalOfRefund } from '../../src/payments/payment-money.ts';
+import { paymentFigures, principalOfRefund, receiptNumberOf, refundStatusOf } from '../../src/payments/payment-money.ts';
 import { fromMinorUnits, money } from '../../src/shared/money.ts';
 
 describe('a payment\'s money', () => {
@@ -34,5 +34,19 @@ describe('a payment\'s money', () => {
         else expect(principalBack.equals(fromMinorUnits(BigInt(Math.min(refunded, principal)), 2))).toBe(true);
       }),
     );
+  });
+});
+
+describe('a payment\'s refunds and receipt number', () => {
+  it('shows the worst refund status: failed > failed_retrying > pending > succeeded; none is null', () => {
+    expect(refundStatusOf([])).toBeNull();
+    expect(refundStatusOf([{ status: 'succeeded' }])).toBe('succeeded');
+    expect(refundStatusOf([{ status: 'succeeded' }, { status: 'pending' }])).toBe('pending');
+    expect(refundStatusOf([{ status: 'pending' }, { status: 'failed_retrying' }, { status: 'succeeded' }])).toBe('failed_retrying');
+    expect(refundStatusOf([{ status: 'failed' }, { status: 'failed_retrying' }])).toBe('failed');
+  });
+
+  it('has one receipt number, its id', () => {
+    expect(receiptNumberOf({ id: 42 })).toBe('42');
   });
 });

@@ -57,4 +57,23 @@ describe('the test gateway', () => {
     expect((await gateway.refund({ reference: charge.reference!, amount: '5.00', currency: 'GBP' })).reference).toMatch(/^test_refund_/);
     await expect(gateway.refund({ reference: 'ch_live', amount: '1', currency: 'GBP' })).rejects.toThrow();
   });
+
+  it('keeps its own log, answers a repeated idempotency key with the first charge, and fails refunds when told', async () => {
+    const logged = createTestGateway({ failRefunds: 1 });
+    const first = await logged.charge({ amount: '7.00', currency: 'GBP', card: card('4242424242424242'), now, idempotencyKey: 'k1' });
+    const [again, atOnce] = await Promise.all([
+      logged.charge({ amount: '7.00', currency: 'GBP', card: card('4242424242424242'), now, idempotencyKey: 'k1' }),
+      logged.charge({ amount: '7.00', currency: 'GBP', card: card('4242424242424242'), now, idempotencyKey: 'k1' }),
+    ]);
+    expect([again, atOnce]).toEqual([first, first]);
+    expect(await logged.findCharge!('k1')).toEqual(first);
+    expect(await logged.findCharge!('never')).toBeNull();
+    expect(logged.approvedCharges()).toHaveLength(1);
+    const reference = first.reference!;
+    await expect(logged.refund({ reference, amount: '7.00', currency: 'GBP', idempotencyKey: 'r1' })).rejects.toThrow(/refunds are failing/);
+    const refunded = await logged.refund({ reference, amount: '7.00', currency: 'GBP', idempotencyKey: 'r1' });
+    expect(await logged.refund({ reference, amount: '7.00', currency: 'GBP', idempotencyKey: 'r1' })).toEqual(refunded);
+    expect(logged.log().map((e) => e.kind)).toEqual(['charge', 'refund_failed', 'refund']);
+    expect(logged.refunds().map((r) => [r.amount, r.chargeReference])).toEqual([['7.00', reference]]);
+  });
 });

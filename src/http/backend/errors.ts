@@ -79,7 +79,7 @@ export function backendError(code: ErrorCode): WireError {
 }
 
 export function backendErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const classified = classifyError(err);
+  const classified = classifyError(err, request);
   if (!classified) {
     request.log.error({ err }, 'unexpected error');
     void reply.status(500).send({ error: 'Internal Error', error_code: 500001, hint: 'An unexpected error occurred; it has been logged' });

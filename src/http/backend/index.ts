@@ -15,7 +15,7 @@ import { billingRunRoutes } from './routes/billing-runs.ts';
 import { callRoutes } from './routes/calls.ts';
 import { callFileRoutes } from './routes/call-files.ts';
 import { callFeedRoutes } from './routes/call-feed.ts';
-import { rateCardRoutes } from './routes/rate-cards.ts';
+import { RATE_CARD_BODY_LIMIT_BYTES, rateCardRoutes } from './routes/rate-cards.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { deliverySettingsRoutes } from './routes/delivery-settings.ts';
 import { discountPlanRoutes } from './routes/discount-plans.ts';
@@ -24,6 +24,8 @@ import { invoiceRoutes } from './routes/invoices.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { auditLogRoutes } from './routes/audit-log.ts';
+import { registerApiAudit } from '../audit-hook.ts';
 
 export const BACKEND_PREFIX = '/backend/api/v1';
 
@@ -41,13 +43,14 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     // parses text/plain by default, which would turn a wrongly labelled body into a string and a confusing
     // 400 "expected object"; without the parser it is a 415 naming the content type to use.
     app.removeContentTypeParser('text/plain');
-    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 100 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: RATE_CARD_BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
     app.setNotFoundHandler((request, reply) =>
       backendErrorHandler(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
     );
 
     app.addHook('onRequest', requireBearerKey(ctx));
     registerIdempotency(app, ctx);
+    registerApiAudit(app, ctx, BACKEND_PREFIX);
 
     accountRoutes(app, ctx);
     customerRoutes(app, ctx);
@@ -66,5 +69,6 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     discountPlanRoutes(app, ctx);
     balanceRoutes(app, ctx, options);
     alertRoutes(app, ctx);
+    auditLogRoutes(app, ctx);
   };
 }

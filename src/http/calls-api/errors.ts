@@ -64,7 +64,7 @@ export function callsApiErrorHandler(ctx: Ctx) {
       void reply.status(415).send(body(ctx, request, 'INVALID_REQUEST', 'Content-Type: must be a media type such as audio/mpeg or text/plain'));
       return;
     }
-    const classified = classifyError(err);
+    const classified = classifyError(err, request);
     if (!classified) {
       request.log.error({ err }, 'unexpected error');
       void reply.status(500).send(body(ctx, request, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged'));

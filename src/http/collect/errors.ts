@@ -26,7 +26,7 @@ export interface CollectErrorBody {
 }
 
 export function collectErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const classified = classifyError(err);
+  const classified = classifyError(err, request);
   if (!classified) {
     request.log.error({ err }, 'unexpected error');
     void reply.status(500).send({ error: { code: 'internal_error', message: 'an unexpected error occurred; it has been logged' } } satisfies CollectErrorBody);

@@ -3,8 +3,12 @@
 import { z } from 'zod';
 import type { AttemptRow, PaymentRow, RefundRow } from '../../payments/repo.ts';
 import type { SmsMessageRow } from '../../sms/repo.ts';
-import { paymentFigures } from '../../payments/payment-money.ts';
+import { paymentFigures, receiptNumberOf, refundStatusOf } from '../../payments/payment-money.ts';
 import { utcTime } from './views.ts';
+
+const refundStatus = z
+  .enum(['pending', 'succeeded', 'failed_retrying', 'failed'])
+  .describe('pending: recorded, not yet taken by the gateway; succeeded; failed_retrying: the gateway refused it, the outbox tries again; failed: given up (refund by hand)');
 
 export const attemptView = z.object({
   id: z.number().int(),
@@ -12,7 +16,7 @@ export const attemptView = z.object({
   invoiceId: z.number().int().nullable(),
   amount: z.string(),
   currency: z.string(),
-  outcome: z.enum(['approved', 'declined']),
+  outcome: z.enum(['pending', 'approved', 'declined', 'not_charged']).describe('pending: recorded before the gateway is asked (being charged); not_charged: settled by recovery, the gateway took nothing'),
   declineReason: z.string().nullable(),
   gateway: z.string(),
   gatewayReference: z.string().nullable(),
@@ -21,10 +25,12 @@ export const attemptView = z.object({
   paymentId: z.number().int().nullable(),
   instalmentPlanId: z.number().int().nullable(),
   instalmentNumber: z.number().int().nullable(),
+  note: z.string().nullable().describe('Why an approved charge was not applied (it is refunded), or how recovery settled a pending attempt'),
+  refundStatus: refundStatus.nullable().describe('The refund of a charge that could not be applied (a compensation), if any'),
   created: z.string(),
 });
 
-export function toAttemptView(a: AttemptRow): z.infer<typeof attemptView> {
+export function toAttemptView(a: AttemptRow, refunds: readonly RefundRow[] = []): z.infer<typeof attemptView> {
   const n = (v: number | null) => (v === null ? null : Number(v));
   return {
     id: Number(a.id),
@@ -41,13 +47,18 @@ export function toAttemptView(a: AttemptRow): z.infer<typeof attemptView> {
     paymentId: n(a.payment_id),
     instalmentPlanId: n(a.instalment_plan_id),
     instalmentNumber: n(a.instalment_seq),
+    note: a.note,
+    refundStatus: refundStatusOf(refunds),
     created: utcTime(a.created_at)!,
   };
 }
 
 export const refundView = z.object({
   id: z.number().int(),
-  paymentId: z.number().int(),
+  paymentId: z.number().int().nullable(),
+  attemptId: z.number().int().nullable().describe('The attempt whose charge is refunded because it could not be applied (no payment)'),
+  status: refundStatus,
+  lastError: z.string().nullable(),
   amount: z.string(),
   currency: z.string(),
   reason: z.string().nullable(),
@@ -58,7 +69,10 @@ export const refundView = z.object({
 export function toRefundView(r: RefundRow): z.infer<typeof refundView> {
   return {
     id: Number(r.id),
-    paymentId: Number(r.payment_id),
+    paymentId: r.payment_id === null ? null : Number(r.payment_id),
+    attemptId: r.attempt_id === null ? null : Number(r.attempt_id),
+    status: r.status,
+    lastError: r.last_error,
     amount: r.amount,
     currency: r.currency,
     reason: r.reason,
@@ -81,11 +95,13 @@ export const paymentView = z.object({
   gateway: z.string().nullable(),
   gatewayReference: z.string().nullable(),
   cardLast4: z.string().nullable(),
+  receiptNumber: z.string().describe('One per payment: the number its email and SMS receipts and the payment page show'),
+  refundStatus: refundStatus.nullable().describe('Where its refunds stand, the worst first (null: none)'),
   paidAt: z.string(),
   created: z.string(),
 });
 
-export function toPaymentView(p: PaymentRow): z.infer<typeof paymentView> {
+export function toPaymentView(p: PaymentRow, refunds: readonly RefundRow[] = []): z.infer<typeof paymentView> {
   const figures = paymentFigures(p);
   return {
     id: Number(p.id),
@@ -101,6 +117,8 @@ export function toPaymentView(p: PaymentRow): z.infer<typeof paymentView> {
     gateway: p.gateway,
     gatewayReference: p.gateway_reference,
     cardLast4: p.card_last4,
+    receiptNumber: receiptNumberOf(p),
+    refundStatus: refundStatusOf(refunds.filter((r) => Number(r.payment_id) === Number(p.id))),
     paidAt: utcTime(p.paid_at)!,
     created: utcTime(p.created_at)!,
   };

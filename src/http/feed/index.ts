@@ -18,8 +18,8 @@ const MAX_KEY_LENGTH = 200;
 const FILE = /^([1-9]\d{0,15})\.(json|csv|xml)$/;
 const VERSION = /^\d{4}-\d{2}-\d{2}$/;
 
-function feedErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const classified = classifyError(err);
+export function feedErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const classified = classifyError(err, request);
   if (!classified) {
     request.log.error({ err }, 'unexpected error');
     void reply.status(500).type('application/json; charset=utf-8').send({ error: 'An unexpected error occurred; it has been logged' });

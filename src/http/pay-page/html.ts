@@ -1,16 +1,11 @@
 // The hosted payment page's HTML: server-rendered, mobile first, no build step. Every value that comes from
 // data goes through `h` (HTML escaping) or `attr`; the only inline style and script carry the response's CSP
-// nonce. Pure functions of a view model: no I/O.
+// nonce. Pure functions of a view model: no I/O (each form carries a new random token, formTokenField).
+import { randomBytes } from 'node:crypto';
 import type { InstalmentSchedule, PlanFrequency, TermPeriod } from '../../collections/instalment-schedule.ts';
 
-export function h(value: string | number | null | undefined): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { h } from '../kit/html.ts';
+import { h } from '../kit/html.ts';
 
 /** The token is base64url when valid; anything else is percent-encoded before it goes into a URL. */
 function tokenPath(token: string): string {
@@ -111,6 +106,40 @@ export function messagePage(options: { title: string; text: string; nonce: strin
   });
 }
 
+/** One payment as the paid link's page lists it. */
+export interface PaidLinkPayment {
+  amount: string;
+  paidFor: string;
+  paidAt: string;
+  receiptNumber: string;
+  cardLast4: string | null;
+  refunded: string | null;
+}
+
+/** A link paid in full: what was paid, for what, when, and each payment's receipt number. */
+export function paidLinkPage(view: { merchant: string; currency: string }, nonce: string, payments: readonly PaidLinkPayment[]): string {
+  const money = (a: string) => h(displayMoney(a, view.currency));
+  const rows = payments
+    .map(
+      (p) => `<section class="card payment" data-receipt="${h(p.receiptNumber)}"><dl>
+<dt>Amount paid</dt><dd data-field="amountPaid">${money(p.amount)}${p.cardLast4 ? ` by the card ending ${h(p.cardLast4)}` : ''}</dd>
+<dt>For</dt><dd data-field="paidFor">${h(p.paidFor)}</dd>
+<dt>Paid on</dt><dd data-field="paidAt">${h(p.paidAt)}</dd>
+<dt>Receipt number</dt><dd data-field="receiptNumber">${h(p.receiptNumber)}</dd>
+${p.refunded ? `<dt>Refunded</dt><dd data-field="refunded">${money(p.refunded)}</dd>` : ''}
+</dl></section>`,
+    )
+    .join('\n');
+  return layout({
+    title: 'Paid in full: thank you',
+    nonce,
+    merchant: view.merchant,
+    body: `<h1>Paid in full: thank you</h1>
+<div class="alert ok" role="status" id="paid">There is nothing left to pay on this link.</div>
+${rows}`,
+  });
+}
+
 // ---- the payment page
 
 export interface PlanInstalmentView {
@@ -186,6 +215,14 @@ function summary(view: PageView): string {
   return `<section class="card"><dl>${lines.join('')}</dl><dl class="due"><dt>To pay</dt><dd data-field="outstanding">${money(view.outstanding)}</dd></dl></section>`;
 }
 
+/**
+ * A new token for each form shown: the server answers the same token sent again (a double click, a
+ * resubmitted page) with the first submission's result instead of charging again.
+ */
+export function formTokenField(): string {
+  return `<input type="hidden" name="formToken" value="${randomBytes(18).toString('base64url')}">`;
+}
+
 export function cardFields(cardName = ''): string {
   return `
 <label for="cardName">Name on card</label>
@@ -220,6 +257,7 @@ export function payPage(view: PageView, nonce: string, form: FormState = {}): st
 <h2>Pay by card</h2>
 ${errorBox(form.error)}
 <form method="post" action="${h(path)}/payments" data-once autocomplete="on">
+${formTokenField()}
 ${partChoice}
 ${cardFields(form.cardName)}
 ${view.offersAutoTopUpCard ? '<label class="choice"><input type="checkbox" name="saveCard" value="true"> Save this card for automatic top-ups of my balance</label>' : ''}
@@ -300,6 +338,7 @@ ${scheduleTable(s.instalments.map((i) => ({ seq: i.number, dueDate: i.dueDate, a
 <h2>Pay the first instalment now: ${money(s.instalments[0]!.amount)}</h2>
 ${errorBox(form.error)}
 <form method="post" action="${h(tokenPath(view.token))}/plans" data-once>
+${formTokenField()}
 <input type="hidden" name="frequency" value="${h(choice.frequency)}">
 <input type="hidden" name="instalments" value="${h(choice.instalments)}">
 ${cardFields(form.cardName)}
@@ -319,6 +358,7 @@ function planSection(view: PageView, plan: ActivePlanView, form: FormState): str
 <h2>Pay instalment ${h(plan.payable.seq)} (${plan.payable.status === 'missed' ? 'missed' : 'due'} ${h(plan.payable.dueDate)}): ${money(plan.payable.amount)}</h2>
 ${errorBox(form.error)}
 <form method="post" action="${h(tokenPath(view.token))}/payments" data-once>
+${formTokenField()}
 <input type="hidden" name="instalment" value="${h(plan.payable.seq)}">
 ${cardFields(form.cardName)}
 <button type="submit">Pay ${money(plan.payable.amount)}</button>
@@ -336,7 +376,19 @@ ${payable}`;
 export function confirmationPage(
   view: { merchant: string; currency: string; token?: string },
   nonce: string,
-  paid: { amount: string; reference: string; cardLast4: string | null; outstanding: string; receiptTo: string[]; plan?: { next: { dueDate: string; amount: string } | null } },
+  paid: {
+    amount: string;
+    reference: string;
+    cardLast4: string | null;
+    outstanding: string;
+    receiptTo: string[];
+    plan?: { next: { dueDate: string; amount: string } | null } | undefined;
+    /** The invoice paid (its number), or what the request was for. */
+    paidFor: string;
+    /** When, in the account's timezone ("2026-12-06 14:41 Europe/London"). */
+    paidAt: string;
+    receiptNumber: string;
+  },
 ): string {
   const money = (a: string) => h(displayMoney(a, view.currency));
   const receipt = paid.receiptTo.length > 0 ? `<p>A receipt is on its way to ${h(paid.receiptTo.join(' and '))}.</p>` : '';
@@ -349,6 +401,9 @@ export function confirmationPage(
 <div class="alert ok" role="status" id="confirmation">We received ${money(paid.amount)}${paid.cardLast4 ? ` from the card ending ${h(paid.cardLast4)}` : ''}.</div>
 <section class="card"><dl>
 <dt>Amount paid</dt><dd data-field="amountPaid">${money(paid.amount)}</dd>
+<dt>For</dt><dd data-field="paidFor">${h(paid.paidFor)}</dd>
+<dt>Paid on</dt><dd data-field="paidAt">${h(paid.paidAt)}</dd>
+<dt>Receipt number</dt><dd data-field="receiptNumber">${h(paid.receiptNumber)}</dd>
 <dt>Reference</dt><dd data-field="reference">${h(paid.reference)}</dd>
 <dt>Still to pay</dt><dd data-field="outstanding">${money(paid.outstanding)}</dd>
 </dl>${next}${receipt}</section>

@@ -17,22 +17,29 @@ import { findPayableRequest, type PayableRequest } from '../../collections/find-
 import { instalmentSchedule, type PlanFrequency } from '../../collections/instalment-schedule.ts';
 import { recordVisit } from '../../collections/record-visit.ts';
 import { createPlan, planTermsOf } from '../../payments/create-plan.ts';
-import { payOnPage } from '../../payments/pay-on-page.ts';
-import { paymentFigures } from '../../payments/payment-money.ts';
+import { payOnPage, replayPageForm, type FormReplay } from '../../payments/pay-on-page.ts';
+import { FORM_TOKEN_PATTERN } from '../../payments/card-attempt.ts';
+import { paymentFigures, receiptNumberOf } from '../../payments/payment-money.ts';
+import { paymentsWithRefunds } from '../../payments/list-payments.ts';
 import { findRequestPayment } from '../../payments/plans-repo.ts';
 import { dateInZone } from '../../shared/dates.ts';
 import { DomainError, invalid } from '../../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../../shared/money.ts';
 import { classifyError } from '../errors.ts';
-import { confirmationPage, messagePage, payPage, planPreviewPage, type FormState, type PageView } from './html.ts';
-import { cardInput, declineMessage, pageView, PaymentBody, PlanBody, PlanChoice, wholeNumber } from './view.ts';
+import { secure } from '../kit/page.ts';
+import { confirmationPage, messagePage, paidLinkPage, payPage, planPreviewPage, type FormState, type PageView } from './html.ts';
+import { cardInput, declineMessage, pageView, paidForText, paidLinkPayments, PaymentBody, PlanBody, PlanChoice, timeInZone, wholeNumber } from './view.ts';
 
 export interface PayPageOptions {
   /** Card posts per minute from one IP address (all links together). */
   postsPerMinutePerIp?: number;
 }
 
+export const PAY_PAGE_PREFIX = '/pay';
+/** The largest body a payment page route takes (a card form, or its JSON). */
 const FORM_BODY_LIMIT = 16 * 1024;
+/** Payments a paid link's page lists (a link is paid by a few payments, a plan's by its instalments). */
+const MAX_PAYMENTS_SHOWN = 200;
 
 function csp(nonce: string): string {
   return [
@@ -44,14 +51,6 @@ function csp(nonce: string): string {
     "base-uri 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
-}
-
-function secure(reply: FastifyReply): FastifyReply {
-  return reply
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-content-type-options', 'nosniff')
-    .header('x-frame-options', 'DENY');
 }
 
 function sendHtml(reply: FastifyReply, status: number, render: (nonce: string) => string): FastifyReply {
@@ -139,6 +138,20 @@ function jsonView(found: PayableRequest, now: Date) {
   };
 }
 
+/** Any error on the payment page: JSON for programs, a page for people (a malformed URL included). */
+export function payPageErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const classified = classifyError(error, request);
+  if (!classified) {
+    request.log.error({ err: error }, 'unexpected error on the payment page');
+    if (wantsJson(request)) return secure(reply).status(500).send({ error: { code: 'internal_error', message: 'internal error' } });
+    return sendHtml(reply, 500, (nonce) => messagePage({ title: 'Something went wrong', text: 'Nothing was charged twice. Please try again in a moment.', nonce }));
+  }
+  const status = statusOf(classified.error, classified.status);
+  if (wantsJson(request)) return jsonError(reply, status, classified.error);
+  const title = status === 429 ? 'Too many attempts' : status === 404 ? 'Page not found' : 'This request could not be handled';
+  return sendHtml(reply, status, (nonce) => messagePage({ title, text: classified.error.message, nonce }));
+}
+
 function firstMessage(error: unknown): DomainError {
   const classified = classifyError(error);
   if (classified) return classified.error;
@@ -158,16 +171,10 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       errorResponseBuilder: () => new DomainError('rate_limited', 'Too many payment attempts from this address. Wait a minute and try again.'),
     });
 
-    app.setErrorHandler(async (error, request, reply) => {
-      const classified = classifyError(error);
-      if (!classified) {
-        request.log.error({ err: error }, 'unexpected error on the payment page');
-        if (wantsJson(request)) return secure(reply).status(500).send({ error: { code: 'internal_error', message: 'internal error' } });
-        return sendHtml(reply, 500, (nonce) => messagePage({ title: 'Something went wrong', text: 'Nothing was charged twice. Please try again in a moment.', nonce }));
-      }
-      const status = statusOf(classified.error, classified.status);
-      if (wantsJson(request)) return jsonError(reply, status, classified.error);
-      return sendHtml(reply, status, (nonce) => messagePage({ title: status === 429 ? 'Too many attempts' : 'This request could not be handled', text: classified.error.message, nonce }));
+    app.setErrorHandler(payPageErrorHandler);
+    // Every route takes a small body (a form or its JSON): the limit is the route's, whatever the content type.
+    app.addHook('onRoute', (route) => {
+      route.bodyLimit ??= FORM_BODY_LIMIT;
     });
 
     /** Renders the page again with what went wrong (HTML), or the error (JSON). */
@@ -190,14 +197,55 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       // A visit is a person opening a live link: not a HEAD (Fastify answers it with this handler), nor an
       // expired or withdrawn link (410).
       if (request.method === 'GET' && (state === 'open' || state === 'paid')) await recordVisit(ctx, token);
+      if (state === 'paid') {
+        // What was paid, for what, when, and each payment's receipt number.
+        const payments = paidLinkPayments(found!, await paymentsWithRefunds(ctx, found!.account.id, { requestId: Number(found!.request.id) }, MAX_PAYMENTS_SHOWN));
+        if (wantsJson(request)) return secure(reply).status(200).send({ ...jsonView(found!, ctx.now()), payments });
+        return sendHtml(reply, 200, (nonce) => paidLinkPage({ merchant: found!.account.name, currency: found!.account.currency }, nonce, payments));
+      }
       if (state !== 'open') return sendState(request, reply, state, found);
       if (wantsJson(request)) return secure(reply).send(jsonView(found!, ctx.now()));
       const view = { ...pageView(found!, ctx.now()), offersAutoTopUpCard: await isTopUpLink(found!) };
       return sendHtml(reply, 200, (nonce) => payPage(view, nonce));
     });
 
+    /**
+     * A form sent again (its hidden formToken was used before): the first submission's result, never a new
+     * charge. Undefined when the form is new. Asked before the link's state: a form that paid the link in
+     * full and is sent again still answers its payment.
+     */
+    const replayed = async (request: FastifyRequest, reply: FastifyReply, token: string, kind: 'payment' | 'plan') => {
+      const formToken = formTokenOf(request.body);
+      if (formToken === undefined) return undefined;
+      let replay: FormReplay | undefined;
+      try {
+        replay = await replayPageForm(ctx, token, formToken);
+      } catch (error) {
+        const e = firstMessage(error);
+        return again(request, reply, token, statusOf(e), e, { error: e.message });
+      }
+      if (!replay) return undefined;
+      if (replay.outcome === 'declined') {
+        const message = declineMessage(replay.reason);
+        if (wantsJson(request)) return secure(reply).status(402).send({ outcome: 'declined', reason: replay.reason, message, attemptId: replay.attemptId, amount: replay.amount, replayed: true });
+        return again(request, reply, token, 402, new DomainError('action_failed', message), { error: message });
+      }
+      if (wantsJson(request)) {
+        const found = await findPayableRequest(ctx, token);
+        const outstanding = found ? formatAmount(money(found.states.outstanding), currencyMinorDigits(found.account.currency)) : null;
+        const body =
+          kind === 'plan'
+            ? { outcome: 'created', planId: replay.planId, paymentId: replay.paymentId, outstanding, replayed: true }
+            : { outcome: 'approved', attemptId: replay.attemptId, paymentId: replay.paymentId, amount: replay.amount, outstanding, replayed: true };
+        return secure(reply).status(201).send(body);
+      }
+      return secure(reply).redirect(replay.paymentId !== null ? `/pay/${token}/payments/${replay.paymentId}` : `/pay/${token}`, 303);
+    };
+
     app.post<{ Params: { token: string } }>('/pay/:token/payments', { schema: { hide: true }, config: { rateLimit: {} } }, async (request, reply) => {
       const { token } = request.params;
+      const first = await replayed(request, reply, token, 'payment');
+      if (first) return first;
       const found = await findPayableRequest(ctx, token);
       const state = linkState(found);
       if (state !== 'open') return sendState(request, reply, state, found);
@@ -220,7 +268,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
           if (part && amount === '') throw invalid('amount', 'enter the amount to pay');
         }
         const saveCard = body.saveCard === true || body.saveCard === 'true' || body.saveCard === 'on';
-        const result = await payOnPage(ctx, { token, card, amount, instalment, saveCard });
+        const result = await payOnPage(ctx, { token, card, amount, instalment, formToken: body.formToken, saveCard });
         if (result.outcome === 'declined') {
           const message = declineMessage(result.reason);
           if (wantsJson(request)) {
@@ -252,6 +300,9 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       const paid = {
         // What the card was charged: an instalment's plan interest included.
         amount: paymentFigures(payment).charged,
+        paidFor: paidForText(found),
+        paidAt: timeInZone(payment.paid_at, found.account.timezone),
+        receiptNumber: receiptNumberOf(payment),
         reference: payment.gateway_reference ?? payment.reference ?? String(payment.id),
         cardLast4: payment.card_last4,
         outstanding: fmt(found.states.outstanding),
@@ -279,6 +330,8 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
 
     app.post<{ Params: { token: string } }>('/pay/:token/plans', { schema: { hide: true }, config: { rateLimit: {} } }, async (request, reply) => {
       const { token } = request.params;
+      const first = await replayed(request, reply, token, 'plan');
+      if (first) return first;
       const found = await findPayableRequest(ctx, token);
       const state = linkState(found);
       if (state !== 'open') return sendState(request, reply, state, found);
@@ -294,7 +347,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
         preview = previewPlan(found!, { frequency: body.frequency, instalments: body.instalments }, ctx.now());
         const card = cardInput(body);
         const saveCard = body.saveCard === undefined ? !isFormPost(request) : body.saveCard === true || body.saveCard === 'true' || body.saveCard === 'on';
-        const result = await createPlan(ctx, { token, frequency: preview.frequency, instalmentCount: preview.count, card, saveCard });
+        const result = await createPlan(ctx, { token, frequency: preview.frequency, instalmentCount: preview.count, card, saveCard, formToken: body.formToken });
         if (result.outcome === 'declined') {
           const message = declineMessage(result.reason);
           if (wantsJson(request)) return secure(reply).status(402).send({ outcome: 'declined', reason: result.reason, message, attemptId: result.attemptId });
@@ -329,6 +382,12 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       }
     });
   };
+}
+
+/** The form token of a posted body, when it has a well-formed one (the body's schema reports a bad one). */
+function formTokenOf(body: unknown): string | undefined {
+  const value = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).formToken : undefined;
+  return typeof value === 'string' && FORM_TOKEN_PATTERN.test(value) ? value : undefined;
 }
 
 function isFormPost(request: FastifyRequest): boolean {

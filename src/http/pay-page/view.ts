@@ -8,7 +8,9 @@ import type { CardInput } from '../../payments/gateway.ts';
 import { dateInZone } from '../../shared/dates.ts';
 import { invalid } from '../../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../../shared/money.ts';
-import type { ActivePlanView, PageView } from './html.ts';
+import type { ActivePlanView, PageView, PaidLinkPayment } from './html.ts';
+import type { PaymentWithRefunds } from '../../payments/list-payments.ts';
+import { paymentFigures, receiptNumberOf } from '../../payments/payment-money.ts';
 
 const text = (max: number) => z.string().max(max);
 const whole = z.union([z.number(), z.string().max(12)]);
@@ -26,6 +28,8 @@ export const PaymentBody = z.strictObject({
   cvc: text(8),
   /** Keep the card for automatic top-ups (a top-up's link only). Form checkboxes send "true"; JSON a boolean. */
   saveCard: z.union([z.boolean(), z.enum(['true', 'false', 'on'])]).optional(),
+  /** The form's token (a hidden field): the same form sent again answers the first result. */
+  formToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the form token the page gave').optional(),
 });
 export type PaymentBody = z.infer<typeof PaymentBody>;
 
@@ -44,6 +48,7 @@ export const PlanBody = PlanChoice.extend({
   cvc: text(8),
   /** Form checkboxes send "true" (or nothing); JSON sends a boolean. */
   saveCard: z.union([z.boolean(), z.enum(['true', 'false', 'on'])]).optional(),
+  formToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the form token the page gave').optional(),
 });
 export type PlanBody = z.infer<typeof PlanBody>;
 
@@ -157,4 +162,38 @@ export function pageView(found: PayableRequest, now: Date): PageView {
     activePlan,
     expiresOn: r.expires_at.toISOString().slice(0, 10),
   };
+}
+
+const timeFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** An instant as the payer reads it, in the account's timezone: "2026-12-06 14:41 Europe/London". */
+export function timeInZone(instant: Date, timeZone: string): string {
+  let fmt = timeFormatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    timeFormatters.set(timeZone, fmt);
+  }
+  return `${dateInZone(instant, timeZone)} ${fmt.format(instant)} ${timeZone}`;
+}
+
+/** What a payment on a link paid: its invoice (by number), or what the request was for. */
+export function paidForText(found: PayableRequest): string {
+  if (found.invoice) return `invoice ${found.invoice.invoice_number ?? found.invoice.id}`;
+  return found.request.description ?? 'your payment';
+}
+
+/** The payments of a paid link, as its page lists them. */
+export function paidLinkPayments(found: PayableRequest, payments: readonly PaymentWithRefunds[]): PaidLinkPayment[] {
+  const digits = currencyMinorDigits(found.account.currency);
+  return payments.map(({ payment }) => {
+    const figures = paymentFigures(payment);
+    return {
+      amount: figures.charged,
+      paidFor: paidForText(found),
+      paidAt: timeInZone(payment.paid_at, found.account.timezone),
+      receiptNumber: receiptNumberOf(payment),
+      cardLast4: payment.card_last4,
+      refunded: money(figures.refunded).greaterThan(0) ? formatAmount(money(figures.refunded), digits) : null,
+    };
+  });
 }

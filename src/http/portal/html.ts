@@ -1,22 +1,8 @@
 // The customer portal's HTML: server-rendered, phone first, the payment page's look. Every value from data
 // goes through `h`; the one inline style carries the response's CSP nonce; no script is needed.
-export function h(value: string | number | null | undefined): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+import { csrfField, h } from '../kit/html.ts';
 
-/** "£1,234.56" from a decimal string, grouped on the string (never a float). */
-export function money(amount: string, currency: string): string {
-  let symbol: string;
-  try {
-    symbol = new Intl.NumberFormat('en-GB', { style: 'currency', currency }).formatToParts(0).find((p) => p.type === 'currency')?.value ?? `${currency} `;
-  } catch {
-    symbol = `${currency} `;
-  }
-  if (/^[A-Z]{3}$/.test(symbol)) symbol = `${symbol} `;
-  const negative = amount.startsWith('-');
-  const [whole, fraction] = (negative ? amount.slice(1) : amount).split('.') as [string, string | undefined];
-  return `${negative ? '-' : ''}${symbol}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction !== undefined ? `.${fraction}` : ''}`;
-}
+export { csrfField, errorBox, h, money, table } from '../kit/html.ts';
 
 // The payment page's style, with the portal's navigation and wide tables scrolling inside their card.
 const STYLE = `
@@ -99,19 +85,4 @@ ${f.body}
 </main>
 </body>
 </html>`;
-}
-
-export function csrfField(token: string): string {
-  return `<input type="hidden" name="csrf" value="${h(token)}">`;
-}
-
-export function table(caption: string, head: { title: string; amount?: boolean }[], rows: string[][], empty: string): string {
-  if (rows.length === 0) return `<p class="muted">${h(empty)}</p>`;
-  return `<div class="scroll" tabindex="0" role="region" aria-label="${h(caption)}"><table><caption class="muted">${h(caption)}</caption><thead><tr>${head.map((c) => `<th scope="col"${c.amount ? ' class="amount"' : ''}>${h(c.title)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((cell, i) => `<td${head[i]?.amount ? ' class="amount"' : ''}>${cell}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table></div>`;
-}
-
-export function errorBox(error: string | undefined): string {
-  return error ? `<div class="alert error" role="alert">${h(error)}</div>` : '';
 }

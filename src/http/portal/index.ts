@@ -9,7 +9,6 @@
 // Referer. Every read is scoped to the session's account and customer.
 import fastifyCookie from '@fastify/cookie';
 import { stringify } from 'csv-stringify/sync';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
 import type { PortalSessionRow } from '../../db/schema-prepaid.ts';
@@ -37,8 +36,10 @@ import { DomainError } from '../../shared/errors.ts';
 import { currencyMinorDigits, formatAmountAtLeast, money as toMoney } from '../../shared/money.ts';
 import { classifyError } from '../errors.ts';
 import { publicBaseUrl } from '../public-url.ts';
+import { addFormParser, sameToken, secure, sendHtml } from '../kit/page.ts';
 import { csrfField, errorBox, h, layout, money, table, type PortalPage } from './html.ts';
 
+export const PORTAL_PREFIX = '/portal';
 const COOKIE = 'rb_portal';
 const FORM_LIMIT = 8 * 1024;
 const ENTRIES_PAGE = 50;
@@ -51,23 +52,8 @@ declare module 'fastify' {
   }
 }
 
-function csp(nonce: string): string {
-  return ["default-src 'none'", `style-src 'nonce-${nonce}'`, "img-src 'self' data:", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'"].join('; ');
-}
-
-function secure(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
-}
-
 function sendPage(reply: FastifyReply, status: number, render: (nonce: string) => string): FastifyReply {
-  const nonce = randomBytes(16).toString('base64');
-  return secure(reply).status(status).header('content-security-policy', csp(nonce)).type('text/html; charset=utf-8').send(render(nonce));
-}
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return sendHtml(reply, status, render);
 }
 
 function fmt(value: string, currency: string): string {
@@ -87,21 +73,28 @@ const ENTRY_LABEL: Record<string, string> = {
   payment: 'Payment',
 };
 
+/** Any error on the portal is a page (a malformed URL included). */
+export function portalErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const classified = classifyError(error, request);
+  if (!classified) {
+    request.log.error({ err: error }, 'unexpected error on the portal');
+    return sendPage(reply, 500, (nonce) => layout({ title: 'Something went wrong', nonce, body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p></div>' }));
+  }
+  const code = classified.error.code;
+  const status = classified.status ?? (code === 'not_found' || code === 'route_not_found' ? 404 : code === 'forbidden' ? 403 : code === 'conflict' ? 409 : 400);
+  const title = status === 404 ? 'Page not found' : 'This request could not be handled';
+  return sendPage(reply, status, (nonce) => layout({ title, nonce, body: `<h1>${title}</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/portal">Back</a></div>` }));
+}
+
 export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined } = {}) {
   return async function portal(app: FastifyInstance): Promise<void> {
     await app.register(fastifyCookie);
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
-    });
+    addFormParser(app, FORM_LIMIT);
 
-    app.setErrorHandler(async (error, request, reply) => {
-      const classified = classifyError(error);
-      if (!classified) {
-        request.log.error({ err: error }, 'unexpected error on the portal');
-        return sendPage(reply, 500, (nonce) => layout({ title: 'Something went wrong', nonce, body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p></div>' }));
-      }
-      const status = classified.status ?? (classified.error.code === 'not_found' ? 404 : classified.error.code === 'forbidden' ? 403 : classified.error.code === 'conflict' ? 409 : 400);
-      return sendPage(reply, status, (nonce) => layout({ title: 'This request could not be handled', nonce, body: `<h1>This request could not be handled</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/portal">Back</a></div>` }));
+    app.setErrorHandler(portalErrorHandler);
+    // Every route takes at most a form's worth of body, whatever the content type.
+    app.addHook('onRoute', (route) => {
+      route.bodyLimit ??= FORM_LIMIT;
     });
 
     /** The signed-in session, or a redirect to the sign-in page. POSTs must carry its CSRF token. */

@@ -10,6 +10,7 @@ import { CALL_FILE_FORMATS } from '../../../calls/formats/record.ts';
 import { importCallStream, importPushedRecords } from '../../../calls/import-calls.ts';
 import type { Ctx } from '../../../context.ts';
 import { DomainError, invalid } from '../../../shared/errors.ts';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../../shared/json-depth.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../app-type.ts';
 import { errorBody } from '../schemas.ts';
@@ -71,6 +72,7 @@ function formFields(body: string): Record<string, string> {
 }
 
 function parseJson(text: string, what: string): unknown {
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw new DomainError('malformed_request', `${what} is nested more than ${MAX_JSON_DEPTH} levels deep`);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -48,11 +48,16 @@ const rerateSummary = z
   })
   .meta({ id: 'RerateSummary' });
 
+/** The largest body of POST /calls: MAX_CALLS_PER_REQUEST calls of up to about 1.6 KB each. */
+const CALL_BATCH_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
 export function callRoutes(app: ZodApp, ctx: Ctx): void {
   app.post(
     '/calls',
     {
       config: { level: KeyLevel.charges },
+      // A full batch of calls with long URLs and notes; other JSON routes take 1 MiB.
+      bodyLimit: CALL_BATCH_BODY_LIMIT_BYTES,
       schema: {
         tags,
         summary: 'Send calls (CDRs)',

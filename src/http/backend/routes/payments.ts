@@ -7,9 +7,10 @@ import { findInvoice } from '../../../invoices/repo.ts';
 import { PAYMENT_METHODS } from '../../../payments/apply-payment.ts';
 import { recordInvoicePayment } from '../../../payments/record-payment.ts';
 import { refundPayment } from '../../../payments/refund-payment.ts';
-import { listPayments, listRefunds, type PaymentRow, type RefundRow } from '../../../payments/repo.ts';
+import { paymentsWithRefunds } from '../../../payments/list-payments.ts';
+import type { PaymentRow, RefundRow } from '../../../payments/repo.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
-import { paymentFigures } from '../../../payments/payment-money.ts';
+import { paymentFigures, receiptNumberOf, refundStatusOf } from '../../../payments/payment-money.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../app-type.ts';
 import { pathId } from '../route-helpers.ts';
@@ -23,7 +24,19 @@ const amountIn = z
   .union([z.string().max(40), z.number().finite()])
   .transform((v) => (typeof v === 'number' ? String(v) : v.trim()));
 
-const refundView = z.object({ id: idString, paymentID: idString, amount, reason: z.string().nullable(), gatewayReference: z.string().nullable(), created: z.string() });
+const refundStatus = z
+  .enum(['pending', 'succeeded', 'failed_retrying', 'failed'])
+  .describe('pending: recorded, not yet taken by the gateway; succeeded; failed_retrying: the gateway refused it and the outbox tries again; failed: given up (refund by hand)');
+const refundView = z.object({
+  id: idString,
+  paymentID: idString,
+  amount,
+  reason: z.string().nullable(),
+  status: refundStatus,
+  lastError: z.string().nullable().describe('The gateway\'s last refusal while failed_retrying'),
+  gatewayReference: z.string().nullable(),
+  created: z.string(),
+});
 const paymentView = z
   .object({
     id: idString,
@@ -39,6 +52,8 @@ const paymentView = z
     gateway: z.string().nullable(),
     gatewayReference: z.string().nullable(),
     cardLast4: z.string().nullable(),
+    receiptNumber: z.string().describe('One per payment: the number its email and SMS receipts and the payment page show'),
+    refundStatus: refundStatus.nullable().describe('Where its refunds stand, the worst first (null: none)'),
     paidAt: z.string(),
     created: z.string(),
     refunds: z.array(refundView),
@@ -50,11 +65,21 @@ function time(d: Date): string {
 }
 
 function toRefund(r: RefundRow): z.infer<typeof refundView> {
-  return { id: String(r.id), paymentID: String(r.payment_id), amount: r.amount, reason: r.reason, gatewayReference: r.gateway_reference, created: time(r.created_at) };
+  return {
+    id: String(r.id),
+    paymentID: String(r.payment_id),
+    amount: r.amount,
+    reason: r.reason,
+    status: r.status,
+    lastError: r.last_error,
+    gatewayReference: r.gateway_reference,
+    created: time(r.created_at),
+  };
 }
 
-function toPayment(p: PaymentRow, refunds: RefundRow[]): z.infer<typeof paymentView> {
+function toPayment(p: PaymentRow, allRefunds: RefundRow[]): z.infer<typeof paymentView> {
   const figures = paymentFigures(p);
+  const refunds = allRefunds.filter((r) => Number(r.payment_id) === Number(p.id));
   return {
     id: String(p.id),
     invoiceID: p.invoice_id === null ? null : String(p.invoice_id),
@@ -69,9 +94,11 @@ function toPayment(p: PaymentRow, refunds: RefundRow[]): z.infer<typeof paymentV
     gateway: p.gateway,
     gatewayReference: p.gateway_reference,
     cardLast4: p.card_last4,
+    receiptNumber: receiptNumberOf(p),
+    refundStatus: refundStatusOf(refunds),
     paidAt: time(p.paid_at),
     created: time(p.created_at),
-    refunds: refunds.filter((r) => Number(r.payment_id) === Number(p.id)).map(toRefund),
+    refunds: refunds.map(toRefund),
   };
 }
 
@@ -106,9 +133,7 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
       const { accountId } = principalOf(request);
       const invoiceId = pathId(request.params.id, 'Invoice');
       if (!(await findInvoice(ctx.db, accountId, invoiceId))) throw notFound('Invoice', invoiceId);
-      const payments = await listPayments(ctx.db, accountId, { invoiceId }, MAX_LISTED);
-      const refunds = await listRefunds(ctx.db, accountId, payments.map((p) => Number(p.id)));
-      return payments.map((p) => toPayment(p, refunds));
+      return (await paymentsWithRefunds(ctx, accountId, { invoiceId }, MAX_LISTED)).map((p) => toPayment(p.payment, p.refunds));
     },
   );
 
@@ -118,7 +143,7 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: 'Record a payment made elsewhere (bank transfer, cash, cheque…)',
-        description: 'The invoice must be approved; the amount must not be more than is outstanding (400001). The invoice\'s paidAmount, outstanding and paidDate follow; when it becomes paid it carries the paid status flag and an invoice.paid webhook event is sent.',
+        description: 'The invoice must be approved; the amount must not be more than is outstanding (400001). While a card payment is being taken on the invoice (its payment link), its amount is set aside: a payment recorded meanwhile may take only what is left beside it (409, retry in a moment). The invoice\'s paidAmount, outstanding and paidDate follow; when it becomes paid it carries the paid status flag and an invoice.paid webhook event is sent.',
         params: idParams,
         body: paymentBody,
         response: { 201: z.object({ payment: paymentView, invoice: invoiceView }) },
@@ -148,6 +173,7 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
       schema: {
         tags,
         summary: 'Refund a payment, all or part',
+        description: 'The refund is recorded at once (the invoice\'s paid amount moves back) and a card payment\'s refund is sent to its gateway by the outbox: tried at once, retried with backoff until the gateway takes it. `status` (and the payment\'s `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.',
         params: idParams,
         body: refundBody,
         response: { 201: z.object({ refund: refundView, payment: paymentView }) },
@@ -157,8 +183,8 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
     async (request, reply) => {
       const { accountId } = principalOf(request);
       const result = await refundPayment(ctx, accountId, pathId(request.params.id, 'Payment'), { amount: request.body?.amount, reason: request.body?.reason });
-      const refunds = await listRefunds(ctx.db, accountId, [Number(result.payment.id)]);
-      return reply.status(201).send({ refund: toRefund(result.refund), payment: toPayment(result.payment, refunds) });
+      const [shown] = await paymentsWithRefunds(ctx, accountId, { paymentId: Number(result.payment.id) }, 1);
+      return reply.status(201).send({ refund: toRefund(result.refund), payment: toPayment(result.payment, shown?.refunds ?? []) });
     },
   );
 }

@@ -17,6 +17,8 @@ import { rateCardView, rateView, rejectionView, toRateCardView, toRateView, toRe
 import { deletedBody } from './customers.ts';
 
 const tags = ['Rate cards'];
+/** The largest rate card body, CSV or JSON (the CSV parser's limit too, backend/index.ts). */
+export const RATE_CARD_BODY_LIMIT_BYTES = 100 * 1024 * 1024;
 
 // Each rate is checked on its own (a bad one is refused with its position and reason, the others go in),
 // so the schema only describes it.
@@ -144,6 +146,8 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
     '/rateCards/:id/rates',
     {
       config: { level: KeyLevel.customers },
+      // A whole rate card, as CSV or JSON (up to 500,000 rates); other JSON routes take 1 MiB.
+      bodyLimit: RATE_CARD_BODY_LIMIT_BYTES,
       schema: {
         tags,
         summary: "Load a rate card's rates from a date",

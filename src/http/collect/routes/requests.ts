@@ -4,7 +4,7 @@ import { cancelPaymentRequest } from '../../../collections/cancel-request.ts';
 import { createPaymentRequests, type PaymentRequestInput } from '../../../collections/create-request.ts';
 import { getRequest } from '../../../collections/get-request.ts';
 import type { Ctx } from '../../../context.ts';
-import { listAttempts, listPayments } from '../../../payments/repo.ts';
+import { attemptsWithRefunds, paymentsWithRefunds } from '../../../payments/list-payments.ts';
 import { refundPayment } from '../../../payments/refund-payment.ts';
 import { invalid } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
@@ -113,7 +113,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Payment request');
       await getRequest(ctx, accountId, id);
-      return (await listAttempts(ctx.db, accountId, id, MAX_LISTED)).map(toAttemptView);
+      return (await attemptsWithRefunds(ctx, accountId, id, MAX_LISTED)).map((a) => toAttemptView(a.attempt, a.refunds));
     },
   );
 
@@ -126,7 +126,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Payment request');
       await getRequest(ctx, accountId, id);
-      return (await listPayments(ctx.db, accountId, { requestId: id }, MAX_LISTED)).map(toPaymentView);
+      return (await paymentsWithRefunds(ctx, accountId, { requestId: id }, MAX_LISTED)).map((p) => toPaymentView(p.payment, p.refunds));
     },
   );
 
@@ -136,7 +136,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
       schema: {
         tags,
         summary: 'Refund a payment (all, or part)',
-        description: 'A card payment is refunded through its gateway. The request and its invoice move to `partially_refunded` or `refunded`.',
+        description: 'A card payment is refunded through its gateway: the refund is recorded at once (the request and its invoice move to `partially_refunded` or `refunded`) and sent to the gateway by the outbox, tried at once and retried until the gateway takes it. Its `status` (and the payment\'s `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.',
         params: idParams,
         body: refundBody,
         response: { 201: z.object({ refund: refundView, payment: paymentView }), ...errorResponses },
@@ -146,7 +146,8 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
     async (request, reply) => {
       const { accountId } = principalOf(request);
       const result = await refundPayment(ctx, accountId, pathId(request.params.id, 'Payment'), { amount: request.body?.amount, reason: request.body?.reason });
-      return reply.status(201).send({ refund: toRefundView(result.refund), payment: toPaymentView(result.payment) });
+      const [shown] = await paymentsWithRefunds(ctx, accountId, { paymentId: Number(result.payment.id) }, 1);
+      return reply.status(201).send({ refund: toRefundView(result.refund), payment: toPaymentView(result.payment, shown?.refunds ?? []) });
     },
   );
 }

@@ -1,0 +1,23 @@
+// Reading the audit log: filters by resource, actor and date range; keyset pages.
+import type { Ctx } from '../context.ts';
+import type { AuditLogRow } from '../db/schema-console.ts';
+import { invalid } from '../shared/errors.ts';
+import type { Page } from '../shared/pagination.ts';
+import { listAuditEntries, type AuditFilter } from './repo.ts';
+
+export type { AuditFilter };
+
+/** "user:12" or "apiKey:3" (the console shows these) into a filter; anything else is invalid. */
+export function parseActor(value: string, field = 'actor'): Pick<AuditFilter, 'actorType' | 'actorId'> {
+  const m = /^(user|apiKey|api_key|system):(\d{1,15})$/.exec(value.trim());
+  if (!m) throw invalid(field, 'must be user:ID or apiKey:ID');
+  return { actorType: m[1] === 'user' ? 'user' : m[1] === 'system' ? 'system' : 'api_key', actorId: Number(m[2]) };
+}
+
+export function actorLabel(row: Pick<AuditLogRow, 'actor_type' | 'actor_id'>): string {
+  return `${row.actor_type === 'api_key' ? 'apiKey' : row.actor_type}:${row.actor_id ?? ''}`;
+}
+
+export async function listAuditLog(ctx: Ctx, accountId: number, filter: AuditFilter, page: { after?: number | undefined; limit: number; order: 'asc' | 'desc' }): Promise<Page<AuditLogRow>> {
+  return listAuditEntries(ctx.db, accountId, filter, page);
+}

@@ -1,0 +1,35 @@
+// The console overview's figures: revenue per month (12 months, net and VAT), calls and billed minutes per
+// day (30 days), charge against cost by top destinations (30 days), collections, and what needs attention.
+import type { Ctx } from '../context.ts';
+import type { AccountRow } from '../db/schema.ts';
+import { addDays, addMonths, firstOfMonth, startOfDayInZone } from '../shared/dates.ts';
+import { accountToday } from '../shared/today.ts';
+import { attentionCounts, callsByDay, collectionTotals, marginByDestination, revenueByMonth } from './repo.ts';
+
+export const TOP_DESTINATIONS = 8;
+
+export async function overview(ctx: Ctx, account: AccountRow) {
+  const today = accountToday(account, ctx.now());
+  const firstMonth = addMonths(firstOfMonth(today), -11);
+  const months: string[] = Array.from({ length: 12 }, (_, i) => addMonths(firstMonth, i).slice(0, 7));
+  const firstDay = addDays(today, -29);
+  const days: string[] = Array.from({ length: 30 }, (_, i) => addDays(firstDay, i));
+  const since = startOfDayInZone(firstDay, account.timezone);
+  const [revenue, calls, margin, collections, attention] = await Promise.all([
+    revenueByMonth(ctx.db, account.id, firstMonth),
+    callsByDay(ctx.db, account.id, since, account.timezone),
+    marginByDestination(ctx.db, account.id, since, TOP_DESTINATIONS),
+    collectionTotals(ctx.db, account.id, today),
+    attentionCounts(ctx.db, account.id),
+  ]);
+  const byMonth = new Map(revenue.map((r) => [r.month, r]));
+  const byDay = new Map(calls.map((c) => [c.day, c]));
+  return {
+    today,
+    revenue: months.map((month) => ({ month, net: byMonth.get(month)?.net ?? '0', vat: byMonth.get(month)?.vat ?? '0' })),
+    calls: days.map((day) => ({ day, calls: byDay.get(day)?.calls ?? 0, billable_s: byDay.get(day)?.billable_s ?? 0 })),
+    margin,
+    collections,
+    attention,
+  };
+}

@@ -1,0 +1,104 @@
+// The audit log's hook on the API: every successful change (POST, PUT, PATCH, DELETE answered 2xx) made
+// with an API key is recorded once, here, for every route, instead of by hand in each handler. The
+// resource, its id and the action come from the route's pattern (/customers/:id PATCH -> customers,
+// update; /invoices/:id/approve -> invoices, approve; POST /customers -> customers, create, with the id
+// from the answer). For a PATCH the resource is read before (the route's own GET, with the same key) and
+// after (the answer), and the fields that changed are kept. Call traffic from switches (CDR pushes,
+// authorisations, call events) is data coming in, not an operator's change, and is not logged here.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Ctx } from '../context.ts';
+import { diff, recordAudit } from '../audit/record.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auditBefore?: Record<string, unknown>;
+  }
+}
+
+const NOT_AUDITED = [/^\/calls$/, /^\/calls\/authorize/, /^\/calls\/push\//, /^\/callEvents$/, /^\/calls\/:id\/events$/];
+const VERBS = new Set(['rerate']);
+const CHANGE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface AuditTarget {
+  resource: string;
+  action: string;
+  idParam?: string | undefined;
+}
+
+/** What a route pattern changes: /customers/:id/features POST -> features, create (id from the answer). */
+export function auditTargetOf(method: string, pattern: string): AuditTarget | undefined {
+  if (!CHANGE_METHODS.has(method) || NOT_AUDITED.some((r) => r.test(pattern))) return undefined;
+  const segs = pattern.split('/').filter(Boolean);
+  const last = segs.at(-1);
+  if (!last) return undefined;
+  const isParam = (s: string | undefined) => s !== undefined && s.startsWith(':');
+  if (isParam(last)) {
+    return { resource: segs.at(-2) ?? 'unknown', idParam: last.slice(1), action: method === 'DELETE' ? 'delete' : method === 'POST' ? 'action' : 'update' };
+  }
+  const before = segs.at(-2);
+  if (isParam(before) && method === 'POST' && /^[a-z]+[A-Z]?[a-zA-Z]*$/.test(last) && !last.endsWith('s')) {
+    // A verb on one resource: /invoices/:id/approve, /billingRuns/:id/resume, /webhooks/:id/rotateSecret.
+    return { resource: segs.at(-3) ?? 'unknown', idParam: before!.slice(1), action: last };
+  }
+  if (VERBS.has(last) && before) return { resource: before, action: last };
+  const parent = [...segs].reverse().find(isParam);
+  return { resource: last, action: method === 'POST' ? 'create' : method === 'DELETE' ? 'delete' : method === 'PATCH' ? 'update' : 'replace', idParam: parent?.slice(1) };
+}
+
+function parseJson(payload: unknown): unknown {
+  if (typeof payload !== 'string' || payload.length > 1_000_000) return undefined;
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+function patternOf(request: FastifyRequest, prefix: string): string {
+  const url = request.routeOptions.url ?? '';
+  return url.startsWith(prefix) ? url.slice(prefix.length) : url;
+}
+
+export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string): void {
+  app.addHook('preHandler', async (request) => {
+    if (request.method !== 'PATCH' || !request.principal) return;
+    // The resource before the change, as its GET shows it to the same key.
+    const before = await app.inject({ method: 'GET', url: request.url, headers: { authorization: request.headers.authorization ?? '' } });
+    if (before.statusCode === 200) {
+      const parsed = parseJson(before.payload);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) request.auditBefore = parsed as Record<string, unknown>;
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    // A replayed answer (same Idempotency-Key) is the same change, already logged.
+    if (reply.statusCode >= 300 || !request.principal || reply.getHeader('idempotent-replayed')) return payload;
+    const target = auditTargetOf(request.method, patternOf(request, prefix));
+    if (!target) return payload;
+    const params = (request.params ?? {}) as Record<string, string>;
+    const answer = parseJson(payload);
+    const answerObject = answer && typeof answer === 'object' && !Array.isArray(answer) ? (answer as Record<string, unknown>) : undefined;
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    let resourceId: string | undefined = target.idParam ? params[target.idParam] : undefined;
+    let changes: Record<string, unknown> | null = null;
+    let action = target.action;
+    if (target.action === 'create' && answerObject && (typeof answerObject.id === 'string' || typeof answerObject.id === 'number')) {
+      // The parent's id (for /customers/:id/features) goes in the changes; the new row's id is the resource id.
+      if (resourceId) changes = { parentId: resourceId };
+      resourceId = String(answerObject.id);
+    }
+    if (action === 'action' && typeof query.action === 'string') action = query.action;
+    if (request.method === 'PATCH' && request.auditBefore && answerObject) changes = diff(request.auditBefore, answerObject);
+    else if (request.method === 'PATCH' && request.body && typeof request.body === 'object') changes = { ...(request.body as Record<string, unknown>) };
+    await recordAudit(ctx, request.principal.accountId, {
+      actor: { type: 'api_key', id: request.principal.keyId },
+      action,
+      resource: target.resource,
+      resourceId,
+      ip: request.ip,
+      surface: 'api',
+      changes,
+    });
+    return payload;
+  });
+}

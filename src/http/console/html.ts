@@ -1,0 +1,89 @@
+// The console's page frame: top bar (account, user, sign out), navigation, and the assets it loads from
+// this server only (htmx and uPlot from npm, the console's own CSS and script). No inline script; the
+// CSRF token rides in a meta tag (for htmx and uploads) and in each form.
+import type { ConsoleRole } from '../../db/schema-console.ts';
+import { csrfField, h } from '../kit/html.ts';
+
+export { csrfField, errorBox, h, money, okBox, table } from '../kit/html.ts';
+
+export type ConsolePage = 'overview' | 'customers' | 'invoices' | 'billing' | 'rates' | 'calls' | 'collections' | 'webhooks' | 'audit' | 'settings' | 'profile';
+
+const NAV: [ConsolePage, string, string][] = [
+  ['overview', '/console', 'Overview'],
+  ['customers', '/console/customers', 'Customers'],
+  ['invoices', '/console/invoices', 'Invoices'],
+  ['billing', '/console/billing-runs', 'Billing runs'],
+  ['rates', '/console/rate-cards', 'Rate cards'],
+  ['calls', '/console/calls', 'Calls'],
+  ['collections', '/console/collections', 'Collections'],
+  ['webhooks', '/console/webhooks', 'Webhooks'],
+  ['audit', '/console/audit', 'Audit log'],
+  ['settings', '/console/settings', 'Settings'],
+];
+
+export interface ConsoleFrame {
+  title: string;
+  page?: ConsolePage | undefined;
+  user?: { name: string; email: string; role: ConsoleRole } | undefined;
+  accountName?: string | undefined;
+  csrf?: string | undefined;
+  charts?: boolean | undefined;
+  body: string;
+}
+
+export const ASSET_VERSION = '1';
+
+export function layout(f: ConsoleFrame): string {
+  const signedIn = f.user && f.csrf;
+  const nav = signedIn
+    ? `<nav class="main" aria-label="Console"><ul>${NAV.map(([id, href, label]) => `<li><a href="${href}"${id === f.page ? ' aria-current="page"' : ''}>${label}</a></li>`).join('')}</ul></nav>`
+    : '';
+  const who = signedIn
+    ? `<div class="who"><a href="/console/profile">${h(f.user!.name)}</a><span class="badge">${h(f.user!.role)}</span><form method="post" action="/console/sign-out">${csrfField(f.csrf!)}<button type="submit" class="link">Sign out</button></form></div>`
+    : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
+${f.csrf ? `<meta name="csrf-token" content="${h(f.csrf)}">` : ''}
+<meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true}'>
+<title>${h(f.title)} · Ringbill console</title>
+<link rel="stylesheet" href="/console/assets/console.css?v=${ASSET_VERSION}">
+${f.charts ? `<link rel="stylesheet" href="/console/assets/uPlot.min.css?v=${ASSET_VERSION}">` : ''}
+<script src="/console/assets/htmx.min.js?v=${ASSET_VERSION}" defer></script>
+${f.charts ? `<script src="/console/assets/uPlot.iife.min.js?v=${ASSET_VERSION}" defer></script>` : ''}
+<script src="/console/assets/console.js?v=${ASSET_VERSION}" defer></script>
+</head>
+<body>
+<a class="skip" href="#content">Skip to content</a>
+<header class="top"><div class="brand">Ringbill${f.accountName ? ` · ${h(f.accountName)}` : ''}</div>${who}</header>
+${nav}
+<main id="content" tabindex="-1">
+${f.body}
+</main>
+<footer>Ringbill operator console</footer>
+</body>
+</html>`;
+}
+
+/** Chart data for console.js: JSON in a script element that is never executed (type application/json). */
+export function chart(id: string, label: string, spec: { xLabel?: string; labels: string[]; series: { label: string; values: number[]; decimals?: number; scale?: string }[]; bars?: boolean }, fallback: string): string {
+  const json = JSON.stringify(spec).replace(/</g, '\\u003c');
+  return `<figure class="chart-figure"><div class="chart" id="${h(id)}" role="img" aria-label="${h(label)}"></div><script type="application/json" data-chart="${h(id)}">${json}</script><figcaption class="legend-note">${fallback}</figcaption></figure>`;
+}
+
+/** Pagination links. */
+export function pager(links: { prev?: string | undefined; next?: string | undefined }): string {
+  if (!links.prev && !links.next) return '';
+  return `<div class="pager">${links.prev ? `<a class="button secondary" href="${h(links.prev)}">Newer</a>` : ''}${links.next ? `<a class="button secondary" href="${h(links.next)}">Next page</a>` : ''}</div>`;
+}
+
+/** A one-button form posting to `action` (shown only to who may use it: the caller decides). */
+export function actionButton(action: string, label: string, csrf: string, options: { danger?: boolean; secondary?: boolean; fields?: Record<string, string> } = {}): string {
+  const hidden = Object.entries(options.fields ?? {}).map(([k, v]) => `<input type="hidden" name="${h(k)}" value="${h(v)}">`).join('');
+  return `<form method="post" action="${h(action)}">${csrfField(csrf)}${hidden}<button type="submit"${options.danger ? ' class="danger"' : options.secondary ? ' class="secondary"' : ''}>${h(label)}</button></form>`;
+}

@@ -1,0 +1,119 @@
+// What every console page and action shares: the signed-in user (or a redirect to sign in), CSRF checks on
+// every state-changing request, the role's level checks (the API key levels), and one place where actions
+// are audited and their outcome becomes a redirect with a message.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findAccount } from '../../accounts/repo.ts';
+import { recordAudit } from '../../audit/record.ts';
+import type { Ctx } from '../../context.ts';
+import type { AccountRow } from '../../db/schema.ts';
+import type { ConsoleSessionRow, ConsoleUserRow } from '../../db/schema-console.ts';
+import { sessionOf } from '../../console-users/sign-in.ts';
+import { ROLE_LEVEL } from '../../console-users/roles.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { publicBaseUrl } from '../public-url.ts';
+import { sameToken, secure, sendHtml } from '../kit/page.ts';
+import { layout, type ConsoleFrame, type ConsolePage } from './html.ts';
+
+export const COOKIE = 'rb_console';
+export const CSP = { scriptSelf: true, styleSelf: true, connectSelf: true, frameSelf: true } as const;
+
+export interface Me {
+  user: ConsoleUserRow;
+  session: ConsoleSessionRow;
+  accountId: number;
+  account: AccountRow;
+  level: number;
+  csrf: string;
+}
+
+export interface ActionResult {
+  /** Where to go next (default: back where the form said). */
+  redirect: string;
+  /** The message shown there. */
+  message?: string | undefined;
+  audit?: { action: string; resource: string; resourceId?: string | number | null | undefined; changes?: Record<string, unknown> | null | undefined } | undefined;
+}
+
+export interface ConsoleKit {
+  ctx: Ctx;
+  publicUrl: string | undefined;
+  /** The signed-in user; a redirect to sign in (and undefined) when there is none. */
+  me(request: FastifyRequest, reply: FastifyReply): Promise<Me | undefined>;
+  page(reply: FastifyReply, me: Me | undefined, f: Omit<ConsoleFrame, 'user' | 'accountName' | 'csrf'>, status?: number): FastifyReply;
+  /** Refuses (403) when the user's role is below the level. */
+  need(me: Me, level: number): void;
+  may(me: Me, level: number): boolean;
+  /**
+   * A state-changing route: signed in, CSRF token checked, level checked, the handler run, the change
+   * audited, then a 303 to the result (or back with the error when the input was refused).
+   */
+  action(path: string, level: number, handler: (me: Me, body: Record<string, string>, params: Record<string, string>, request: FastifyRequest) => Promise<ActionResult>, back?: (params: Record<string, string>) => string): void;
+  baseUrl(request: FastifyRequest): string;
+  ip(request: FastifyRequest): string;
+}
+
+export function withMessage(path: string, key: 'ok' | 'error', message: string): string {
+  const [base, hash] = path.split('#') as [string, string | undefined];
+  return `${base}${base.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(message.slice(0, 300))}${hash ? `#${hash}` : ''}`;
+}
+
+export function makeKit(app: FastifyInstance, ctx: Ctx, publicUrl: string | undefined): ConsoleKit {
+  const baseUrl = (request: FastifyRequest) => publicBaseUrl(request, publicUrl);
+  const me = async (request: FastifyRequest, reply: FastifyReply): Promise<Me | undefined> => {
+    const found = await sessionOf(ctx, request.cookies[COOKIE]);
+    if (!found) {
+      if (request.headers['hx-request']) void reply.header('hx-redirect', '/console/sign-in');
+      void secure(reply).redirect(`/console/sign-in${request.method === 'GET' ? `?next=${encodeURIComponent(request.url.slice(0, 300))}` : ''}`, 303);
+      return undefined;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const origin = request.headers.origin;
+      const sent = String(request.headers['x-csrf-token'] ?? (request.body as Record<string, string> | undefined)?.csrf ?? '');
+      if ((origin !== undefined && origin !== 'null' && origin !== baseUrl(request)) || !sameToken(sent, found.session.csrf_token)) {
+        throw new DomainError('forbidden', 'this form has expired or did not come from this site: go back, reload the page and try again');
+      }
+    }
+    const account = await findAccount(ctx.db, found.user.account_id);
+    if (!account) return undefined;
+    return { user: found.user, session: found.session, accountId: found.user.account_id, account, level: ROLE_LEVEL[found.user.role], csrf: found.session.csrf_token };
+  };
+  const need = (m: Me, level: number) => {
+    if (m.level < level) throw new DomainError('forbidden', `your role (${m.user.role}) may not do this`);
+  };
+  const kit: ConsoleKit = {
+    ctx,
+    publicUrl,
+    me,
+    need,
+    may: (m, level) => m.level >= level,
+    baseUrl,
+    ip: (request) => request.ip,
+    page: (reply, m, f, status = 200) =>
+      sendHtml(reply, status, () => layout({ ...f, user: m?.user, accountName: m?.account.name, csrf: m?.csrf }), CSP),
+    action(path, level, handler, back) {
+      app.post(path, { schema: { hide: true } }, async (request, reply) => {
+        const m = await me(request, reply);
+        if (!m) return reply;
+        need(m, level);
+        const params = request.params as Record<string, string>;
+        const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, string>;
+        let result: ActionResult;
+        try {
+          result = await handler(m, body, params, request);
+        } catch (error) {
+          if (!(error instanceof DomainError) || error.code === 'not_found' || error.code === 'forbidden' || !back) throw error;
+          return secure(reply).redirect(withMessage(back(params), 'error', error.message), 303);
+        }
+        if (result.audit) {
+          await recordAudit(ctx, m.accountId, { actor: { type: 'user', id: m.user.id, name: m.user.email }, ip: request.ip, surface: 'console', ...result.audit });
+        }
+        return secure(reply).redirect(result.message ? withMessage(result.redirect, 'ok', result.message) : result.redirect, 303);
+      });
+    },
+  };
+  return kit;
+}
+
+export function pageOf(_: ConsolePage): ConsolePage {
+  return _;
+}

@@ -1,0 +1,318 @@
+// Invoices and billing runs. Invoices: list with the invoices document's filters (unsent, raised, unpaid,
+// overdue, not emailed, dates, customer, number, billing run); an invoice's page with its lines, VAT by
+// rate, calls summary and status history, every action of the document as a button, and the PDF shown
+// in the page. Billing runs: start one for a cut-off date, watch its progress live (htmx polling), past
+// runs with their results, and a preview of what a customer's invoice would hold (nothing written).
+import type { FastifyInstance } from 'fastify';
+import { KeyLevel } from '../../../api-keys/levels.ts';
+import { findBillingRun, listBillingRuns } from '../../../billing-runs/repo.ts';
+import { runBilling } from '../../../billing-runs/run-billing.ts';
+import { resumeBilling } from '../../../billing-runs/resume-billing.ts';
+import { findCustomer } from '../../../customers/repo.ts';
+import { searchInvoices } from '../../../dashboard/repo.ts';
+import { generateDownloadLink } from '../../../delivery/download-links.ts';
+import { emailCdrs, emailInvoice } from '../../../delivery/email-invoice.ts';
+import { invoiceBill } from '../../../delivery/invoice-bill.ts';
+import { recreateBills } from '../../../delivery/recreate-bills.ts';
+import { invoiceLines } from '../../../delivery/repo.ts';
+import { approveInvoice } from '../../../invoices/approve-invoice.ts';
+import { reapplyDiscountPlans } from '../../../invoices/reapply-discount-plans.ts';
+import { findInvoice } from '../../../invoices/repo.ts';
+import { updateCallTransactions } from '../../../invoices/update-call-transactions.ts';
+import { linkToXero } from '../../../invoices/xero-link.ts';
+import { refundPayment } from '../../../payments/refund-payment.ts';
+import { findPayment, listPayments } from '../../../payments/repo.ts';
+import { isIsoDate } from '../../../shared/dates.ts';
+import { invalid, notFound } from '../../../shared/errors.ts';
+import { accountToday, defaultCutoff } from '../../../shared/today.ts';
+import { pathId } from '../../backend/route-helpers.ts';
+import { secure } from '../../kit/page.ts';
+import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
+import type { ConsoleKit } from '../kit.ts';
+import { cursor, invoiceState } from './customers.ts';
+import { fmt } from './overview.ts';
+
+const PAGE = 50;
+
+function date(v: string | undefined): string | undefined {
+  return v && isIsoDate(v) ? v : undefined;
+}
+
+export function invoicePages(app: FastifyInstance, kit: ConsoleKit): void {
+  const { ctx } = kit;
+
+  app.get('/console/invoices', { schema: { hide: true } }, async (request, reply) => {
+    const m = await kit.me(request, reply);
+    if (!m) return reply;
+    const q = request.query as Record<string, string>;
+    const today = accountToday(m.account, ctx.now());
+    const state = q.state === 'unsent' || q.state === 'raised' ? q.state : 'all';
+    const rows = await searchInvoices(ctx.db, m.accountId, {
+      state,
+      customerId: cursor(q.customer),
+      number: q.number?.trim() || undefined,
+      from: date(q.from),
+      to: date(q.to),
+      unpaid: q.unpaid === '1',
+      overdueOn: q.overdue === '1' ? today : undefined,
+      unsentByEmail: q.notEmailed === '1',
+      billingRunId: cursor(q.run),
+      before: cursor(q.before),
+      limit: PAGE,
+    });
+    const shown = rows.slice(0, PAGE);
+    const keep = Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'before' && k !== 'ok' && k !== 'error' && v !== ''));
+    const next = rows.length > PAGE ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}` : undefined;
+    const check = (name: string, label: string) => `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
+    return kit.page(reply, m, {
+      title: 'Invoices',
+      page: 'invoices',
+      body: `<h1>Invoices</h1>${errorBox(q.error)}${okBox(q.ok)}
+<section class="card"><form method="get" action="/console/invoices" class="filters">
+<div><label for="state">State</label><select id="state" name="state"><option value="all">All</option><option value="unsent"${state === 'unsent' ? ' selected' : ''}>Unsent (not approved)</option><option value="raised"${state === 'raised' ? ' selected' : ''}>Raised (approved)</option></select></div>
+<div><label for="number">Invoice number</label><input id="number" name="number" value="${h(q.number)}" maxlength="50"></div>
+<div><label for="customer">Customer id</label><input id="customer" name="customer" inputmode="numeric" value="${h(q.customer)}" maxlength="15"></div>
+<div><label for="from">Invoice date from</label><input id="from" name="from" type="date" value="${h(q.from)}"></div>
+<div><label for="to">to</label><input id="to" name="to" type="date" value="${h(q.to)}"></div>
+${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 'Not emailed')}
+<div><button type="submit">Filter</button></div></form></section>
+<section class="card">${table(
+        'Invoices, newest first',
+        [{ title: 'Invoice' }, { title: 'Customer' }, { title: 'Date' }, { title: 'Due' }, { title: 'State' }, { title: 'Total', amount: true }, { title: 'Paid', amount: true }],
+        shown.map((i) => [
+          `<a href="/console/invoices/${i.id}">${h(i.invoice_number ?? `Unsent ${i.id}`)}</a>`,
+          `<a href="/console/customers/${i.customer_id}">${h(i.customer_name)}</a>`,
+          h(i.invoice_date ?? (i.cutoff_date ? `cut-off ${i.cutoff_date}` : '')),
+          h(i.due_date),
+          invoiceState(i, today),
+          h(fmt(i.total, m.account.currency)),
+          h(fmt(i.paid_amount, m.account.currency)),
+        ]),
+        Object.keys(keep).length > 0 ? 'No invoice matches these filters.' : 'No invoices yet. Start a billing run to make them.',
+      )}${pager({ next })}</section>`,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/console/invoices/:id', { schema: { hide: true } }, async (request, reply) => {
+    const m = await kit.me(request, reply);
+    if (!m) return reply;
+    const id = pathId(request.params.id, 'Invoice');
+    const invoice = await findInvoice(ctx.db, m.accountId, id);
+    if (!invoice) throw notFound('Invoice', id);
+    const customer = await findCustomer(ctx.db, m.accountId, invoice.customer_id);
+    const lines = await invoiceLines(ctx.db, m.accountId, id);
+    const payments = await listPayments(ctx.db, m.accountId, { invoiceId: id }, 100);
+    const q = request.query as Record<string, string>;
+    const cur = m.account.currency;
+    const today = accountToday(m.account, ctx.now());
+    const raised = invoice.approved_at !== null;
+    const may = kit.may(m, KeyLevel.invoices);
+    const act = (name: string, label: string, secondary = true) => actionButton(`/console/invoices/${id}/${name}`, label, m.csrf, { secondary });
+    const actions = may
+      ? raised
+        ? `${act('email', 'Email invoice', false)}${act('email-cdrs', 'Email CDRs')}${act('recreate', 'Recreate PDF')}${act('download-link', 'Make download link')}
+<form method="post" action="/console/invoices/${id}/xero" class="filters">${csrfField(m.csrf)}<div><label for="xero">Xero invoice id</label><input id="xero" name="xeroID" maxlength="100"></div><div><button type="submit" class="secondary">Link to Xero</button></div></form>`
+        : `${act('approve', 'Approve invoice', false)}${act('update-calls', 'Update call transactions')}${act('reapply-discounts', 'Reapply discount plans')}`
+      : '';
+    const history = [
+      ['Made', invoice.created_at],
+      ['Approved', invoice.approved_at],
+      ['Emailed', invoice.emailed_at],
+      ['Downloaded', invoice.downloaded_at],
+    ].filter(([, at]) => at) as [string, Date][];
+    const vat = (invoice.vat_breakdown ?? []) as unknown as { rate?: string; vatRate?: string; net?: string; vat?: string }[];
+    return kit.page(reply, m, {
+      title: `Invoice ${invoice.invoice_number ?? id}`,
+      page: 'invoices',
+      body: `<p><a href="/console/invoices">Invoices</a></p><h1>Invoice ${h(invoice.invoice_number ?? `(unsent ${id})`)} ${invoiceState(invoice, today)}</h1>${errorBox(q.error)}${okBox(q.ok)}
+${q.link ? `<div class="alert ok" role="status">Download link (works ${h(q.uses ?? '1')} time(s), until ${h(q.until ?? '')}): <span class="secret">${h(q.link)}</span></div>` : ''}
+<div class="grid"><section class="card"><h2>Summary</h2><dl>
+<dt>Customer</dt><dd><a href="/console/customers/${invoice.customer_id}">${h(customer?.name)}</a></dd>
+<dt>Invoice date</dt><dd>${h(invoice.invoice_date ?? 'on approval')}</dd><dt>Cut-off</dt><dd>${h(invoice.cutoff_date)}</dd><dt>Due</dt><dd>${h(invoice.due_date)}</dd>
+<dt>Net</dt><dd>${h(fmt(invoice.invoice_amount, cur))}</dd><dt>VAT</dt><dd>${h(fmt(invoice.invoice_vat, cur))}</dd><dt>Total</dt><dd data-field="total"><strong>${h(fmt(invoice.total, cur))}</strong></dd><dt>Paid</dt><dd>${h(fmt(invoice.paid_amount, cur))}</dd>
+<dt>Calls</dt><dd>${invoice.call_count} calls, ${invoice.call_minutes} minutes (<a href="/console/calls?invoice=${id}">list</a>)</dd>
+${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></section>
+<section class="card"><h2>Actions</h2><div class="actions">${actions || '<p class="muted">Your role may look but not change invoices.</p>'}<a class="button secondary" href="/console/invoices/${id}/pdf" download>Download PDF</a></div>
+<h2>Status history</h2><ul>${history.map(([what, at]) => `<li>${h(what)} ${h(at.toISOString().slice(0, 16).replace('T', ' '))} UTC</li>`).join('')}</ul></section></div>
+<section class="card"><h2>Lines</h2>${table(
+        'Invoice lines',
+        [{ title: 'Date' }, { title: 'Type' }, { title: 'Description' }, { title: 'VAT rate', amount: true }, { title: 'Amount', amount: true }],
+        lines.map((t) => [h(t.transaction_date), h(t.transaction_type), h(t.description), h(`${t.vat_rate}`), h(fmt(t.value, cur))]),
+        'No lines: this invoice has no charges yet.',
+      )}</section>
+<section class="card" id="payments"><h2>Payments</h2>${table(
+        'Payments of this invoice',
+        [{ title: 'Paid' }, { title: 'Method' }, { title: 'Amount', amount: true }, { title: 'Refunded', amount: true }, { title: '' }],
+        payments.map((p) => [
+          h(p.paid_at.toISOString().slice(0, 16).replace('T', ' ')),
+          h(`${p.method}${p.card_last4 ? ` ·${p.card_last4}` : ''}`),
+          h(fmt(p.amount, cur)),
+          h(fmt(p.refunded_amount, cur)),
+          may && Number(p.refunded_amount) < Number(p.amount)
+            ? `<form method="post" action="/console/payments/${p.id}/refund" class="actions">${csrfField(m.csrf)}<label class="skip" for="refund-${p.id}">Amount to refund of payment ${p.id} (default: all)</label><input id="refund-${p.id}" name="amount" inputmode="decimal" maxlength="20" placeholder="all"><button type="submit" class="danger">Refund</button></form>`
+            : '',
+        ]),
+        raised ? 'No payments yet: send a payment request from Collections.' : 'Approve the invoice before collecting payment.',
+      )}</section>
+<section class="card"><h2>VAT by rate</h2>${table(
+        'VAT by rate',
+        [{ title: 'Rate' }, { title: 'Net', amount: true }, { title: 'VAT', amount: true }],
+        vat.map((v) => [h(v.rate ?? v.vatRate ?? ''), h(v.net ? fmt(v.net, cur) : ''), h(v.vat ? fmt(v.vat, cur) : '')]),
+        'No VAT on this invoice.',
+      )}</section>
+<section class="card"><h2>Bill</h2><iframe class="pdf" title="The invoice as a PDF" src="/console/invoices/${id}/pdf?inline=1"></iframe></section>`,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/console/invoices/:id/pdf', { schema: { hide: true } }, async (request, reply) => {
+    const m = await kit.me(request, reply);
+    if (!m) return reply;
+    const id = pathId(request.params.id, 'Invoice');
+    const invoice = await findInvoice(ctx.db, m.accountId, id);
+    if (!invoice) throw notFound('Invoice', id);
+    const bill = await invoiceBill(ctx, m.account, invoice, undefined);
+    const inline = (request.query as Record<string, string>).inline === '1';
+    return secure(reply)
+      .header('x-frame-options', 'SAMEORIGIN')
+      .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
+      .type('application/pdf')
+      .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${bill.filename}"`)
+      .send(bill.pdf);
+  });
+
+  const invoiceAction = (name: string, run: (accountId: number, id: number, body: Record<string, string>, baseUrl: string) => Promise<{ message: string; redirect?: string }>) =>
+    kit.action(
+      `/console/invoices/:id/${name}`,
+      KeyLevel.invoices,
+      async (m, b, p, request) => {
+        const id = pathId(p.id!, 'Invoice');
+        const done = await run(m.accountId, id, b, kit.baseUrl(request));
+        return { redirect: done.redirect ?? `/console/invoices/${id}`, message: done.message, audit: { action: name, resource: 'invoices', resourceId: id } };
+      },
+      (p) => `/console/invoices/${p.id}`,
+    );
+  invoiceAction('approve', async (a, id) => ({ message: `Invoice ${(await approveInvoice(ctx, a, id)).invoice_number} approved` }));
+  invoiceAction('email', async (a, id) => ({ message: (await emailInvoice(ctx, a, id, {})).message }));
+  invoiceAction('email-cdrs', async (a, id) => ({ message: (await emailCdrs(ctx, a, id, {})).message }));
+  invoiceAction('recreate', async (a, id) => (await recreateBills(ctx, a, id), { message: 'Bill rendered again' }));
+  invoiceAction('update-calls', async (a, id) => (await updateCallTransactions(ctx, a, id), { message: 'Call transactions updated' }));
+  invoiceAction('reapply-discounts', async (a, id) => (await reapplyDiscountPlans(ctx, a, id), { message: 'Discount plans reapplied' }));
+  invoiceAction('download-link', async (a, id, _b, base) => {
+    const link = await generateDownloadLink(ctx, a, id, {}, base);
+    return { message: 'Download link made (shown once below)', redirect: `/console/invoices/${id}?${new URLSearchParams({ link: link.download_url, until: link.expires_at.slice(0, 16), uses: String(link.max_uses) })}` };
+  });
+  kit.action(
+    '/console/invoices/:id/xero',
+    KeyLevel.invoices,
+    async (m, b, p) => {
+      const id = pathId(p.id!, 'Invoice');
+      const xero = String(b.xeroID ?? '').trim();
+      if (!xero) throw invalid('xeroID', 'is required');
+      await linkToXero(ctx, m.accountId, m.level, id, xero);
+      return { redirect: `/console/invoices/${id}`, message: 'Linked to Xero', audit: { action: 'linkToXero', resource: 'invoices', resourceId: id, changes: { xeroID: xero } } };
+    },
+    (p) => `/console/invoices/${p.id}`,
+  );
+
+  kit.action(
+    '/console/payments/:id/refund',
+    KeyLevel.invoices,
+    async (m, b, p) => {
+      const id = pathId(p.id!, 'Payment');
+      const payment = await findPayment(ctx.db, m.accountId, id);
+      if (!payment) throw notFound('Payment', id);
+      const { refund } = await refundPayment(ctx, m.accountId, id, { amount: b.amount?.trim() || undefined, reason: 'refunded from the console' });
+      return { redirect: `/console/invoices/${payment.invoice_id}#payments`, message: `Refunded ${refund.amount}`, audit: { action: 'create', resource: 'refunds', resourceId: refund.id, changes: { paymentId: id, amount: refund.amount } } };
+    },
+    () => '/console/collections',
+  );
+
+  // ---- billing runs
+
+  const runRow = (r: Awaited<ReturnType<typeof findBillingRun>> & object) =>
+    `<dl id="run-${r.id}" data-status="${h(r.status)}"><dt>Status</dt><dd><span class="badge${r.status === 'failed' || r.status === 'interrupted' ? ' bad' : r.status === 'completed' ? ' good' : ''}">${h(r.status)}</span></dd><dt>Cut-off</dt><dd>${h(r.cutoff_date)}</dd><dt>Customers billed</dt><dd data-field="customers">${r.customers_billed}</dd><dt>Invoices made</dt><dd data-field="invoices">${r.invoices_created}</dd><dt>Invoices completed</dt><dd>${r.invoices_completed}</dd><dt>Started</dt><dd>${h(r.started_at.toISOString().slice(0, 19).replace('T', ' '))} UTC</dd>${r.finished_at ? `<dt>Finished</dt><dd>${h(r.finished_at.toISOString().slice(0, 19).replace('T', ' '))} UTC</dd>` : ''}${r.error ? `<dt>Error</dt><dd>${h(r.error)}</dd>` : ''}</dl>`;
+
+  app.get('/console/billing-runs', { schema: { hide: true } }, async (request, reply) => {
+    const m = await kit.me(request, reply);
+    if (!m) return reply;
+    const q = request.query as Record<string, string>;
+    const runs = await listBillingRuns(ctx.db, m.accountId, { limit: 1000 });
+    const rows = runs.rows.filter((r) => !q.status || r.status === q.status).reverse().slice(0, 100);
+    const start = kit.may(m, KeyLevel.invoices)
+      ? `<section class="card"><h2>Start a billing run</h2><form method="post" action="/console/billing-runs" class="filters">${csrfField(m.csrf)}<div><label for="cutoff">Cut-off date</label><input id="cutoff" name="cutoffDate" type="date" required value="${h(defaultCutoff(m.account, ctx.now()))}"></div><div><button type="submit">Start billing run</button></div></form><p class="muted">Every customer with charges or calls before the cut-off gets its unsent invoice completed (made if there is none). Nothing is sent: approve the invoices afterwards.</p></section>`
+      : '';
+    return kit.page(reply, m, {
+      title: 'Billing runs',
+      page: 'billing',
+      body: `<h1>Billing runs</h1>${errorBox(q.error)}${okBox(q.ok)}${start}
+<section class="card"><h2>Past runs</h2>${table(
+        'Billing runs, newest first',
+        [{ title: 'Run' }, { title: 'Cut-off' }, { title: 'Status' }, { title: 'Customers', amount: true }, { title: 'Invoices made', amount: true }, { title: 'Started' }],
+        rows.map((r) => [`<a href="/console/billing-runs/${r.id}">Run ${r.id}</a>`, h(r.cutoff_date), h(r.status), String(r.customers_billed), String(r.invoices_created), h(r.started_at.toISOString().slice(0, 16).replace('T', ' '))]),
+        q.status ? `No ${q.status} billing runs.` : 'No billing runs yet. Start one above for a cut-off date.',
+      )}</section>`,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/console/billing-runs/:id', { schema: { hide: true } }, async (request, reply) => {
+    const m = await kit.me(request, reply);
+    if (!m) return reply;
+    const id = pathId(request.params.id, 'Billing run');
+    const run = await findBillingRun(ctx.db, m.accountId, id);
+    if (!run) throw notFound('Billing run', id);
+    const live = run.status === 'running';
+    // htmx asks for the progress fragment every second while the run is running (no script of our own).
+    const progress = `<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>${runRow(run)}${live ? '<progress aria-label="Billing run in progress"></progress>' : ''}</div>`;
+    const q = request.query as Record<string, string>;
+    return kit.page(reply, m, {
+      title: `Billing run ${id}`,
+      page: 'billing',
+      body: `<p><a href="/console/billing-runs">Billing runs</a></p><h1>Billing run ${id}</h1>${errorBox(q.error)}${okBox(q.ok)}<section class="card">${progress}
+${run.status === 'interrupted' && kit.may(m, KeyLevel.invoices) ? actionButton(`/console/billing-runs/${id}/resume`, 'Resume this run', m.csrf) : ''}
+<p><a class="button secondary" href="/console/invoices?run=${id}">Invoices of this run</a></p></section>`,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/console/billing-runs/:id/progress', { schema: { hide: true } }, async (request, reply) => {
+    const m = await kit.me(request, reply);
+    if (!m) return reply;
+    const id = pathId(request.params.id, 'Billing run');
+    const run = await findBillingRun(ctx.db, m.accountId, id);
+    if (!run) throw notFound('Billing run', id);
+    const live = run.status === 'running';
+    return secure(reply)
+      .type('text/html; charset=utf-8')
+      .send(`<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>${runRow(run)}${live ? '<progress aria-label="Billing run in progress"></progress>' : ''}</div>`);
+  });
+
+  kit.action(
+    '/console/billing-runs',
+    KeyLevel.invoices,
+    async (m, b, _p, request) => {
+      const cutoffDate = String(b.cutoffDate ?? '');
+      if (!isIsoDate(cutoffDate)) throw invalid('cutoffDate', 'must be a date YYYY-MM-DD');
+      // The run goes on in this process after the answer; the page follows it by its id.
+      const started = new Promise<number>((resolve, reject) => {
+        runBilling(ctx, m.accountId, { cutoffDate }, undefined, (run) => resolve(run.id)).catch((error: unknown) => {
+          // Before the run exists this refuses the form; after, the run's row records the failure too.
+          reject(error);
+          request.log.error({ err: error }, 'billing run failed');
+        });
+      });
+      const runId = await started;
+      return { redirect: `/console/billing-runs/${runId}`, message: 'Billing run started', audit: { action: 'create', resource: 'billingRuns', resourceId: runId, changes: { cutoffDate } } };
+    },
+    () => '/console/billing-runs',
+  );
+
+  kit.action(
+    '/console/billing-runs/:id/resume',
+    KeyLevel.invoices,
+    async (m, _b, p, request) => {
+      const id = pathId(p.id!, 'Billing run');
+      resumeBilling(ctx, m.accountId, id).catch((error: unknown) => request.log.error({ err: error }, 'resuming a billing run failed'));
+      return { redirect: `/console/billing-runs/${id}`, message: 'Resuming the run', audit: { action: 'resume', resource: 'billingRuns', resourceId: id } };
+    },
+  );
+
+}
