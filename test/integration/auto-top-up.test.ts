@@ -133,3 +133,44 @@ describe('automatic top-up', () => {
     expect(mail).not.toContain('localhost');
   });
 });
+
+describe('automatic top-up, the charge interrupted', () => {
+  it('a process that died after the gateway charged is settled from the gateway by the retry: one charge, one credit', async () => {
+    const { createCtx } = await import('../../src/context.ts');
+    const { createTestGateway } = await import('../../src/payments/gateway.ts');
+    const { runAutoTopUp } = await import('../../src/top-ups/auto-top-up.ts');
+    const account = await h.account();
+    const { api } = account;
+    await rateCard(api);
+    const { customer, number } = await prepaidLine(account, { customer: { email: 'interrupted@example.com' } });
+    const approving = 'tok_test_' + Buffer.from('4242424242424242').toString('base64url') + '.x';
+    await api.request('PUT', `/customers/${customer.id}/balance/autoTopUp`, { enabled: true, threshold: '1.00', amount: '10.00', cardToken: approving });
+    await topUp(api, customer.id, '1.50');
+    await api.post('/calls', [{ call_id: 'int-1', from: number, to: '441134960999', start_time: new Date().toISOString(), duration_s: 600, status: 'completed' }]);
+    const [pending] = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter((t: any) => t.method === 'auto');
+    const job = { account_id: account.id, payload: { topUpId: Number(pending.id) } } as Parameters<typeof runAutoTopUp>[0];
+
+    // The gateway charges, then the process "dies" before the charge is recorded (no lease: not a live process).
+    let crash = true;
+    const gateway = createTestGateway({
+      duringCharge: async () => {
+        if (crash) throw new Error('process killed after the charge');
+      },
+    });
+    const dying = createCtx(h.testDb.database, () => new Date(), { mailer: h.ctx.services.mailer, gateway });
+    // (The payments module keeps the attempt pending when the gateway's answer is lost.)
+    await runAutoTopUp(job, dying).catch(() => undefined);
+    crash = false;
+    expect(gateway.approvedCharges()).toHaveLength(1);
+
+    // The outbox's retries, in a later process, once the pending attempt is stale: settled from the gateway.
+    const later = createCtx(h.testDb.database, () => new Date(Date.now() + 10 * 60_000), { mailer: h.ctx.services.mailer, gateway });
+    for (let i = 0; i < 3; i++) await runAutoTopUp(job, later).catch(() => undefined);
+    expect(gateway.approvedCharges()).toHaveLength(1);
+    const [auto] = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter((t: any) => t.method === 'auto');
+    expect(auto).toMatchObject({ status: 'completed', amount: '10.00' });
+    // 1.50 - 0.60 + 10.00
+    expect((await api.get(`/customers/${customer.id}/balance`)).body.balance).toBe('10.90');
+    await expectLedgerConsistent(h.ctx, account.id, Number(customer.id));
+  });
+});
