@@ -1,18 +1,22 @@
 // Benchmark: call authorisations per second over HTTP on PostgreSQL, against a bare Fastify + pg handler
 // doing the least such a request must, in the same run on the same database.
 //
-//   npx tsx bench/authorize.ts [--customers 10000] [--prefixes 20000] [--seconds 10] [--connections 32]
+//   npx tsx bench/authorize.ts [--customers 10000] [--prefixes 20000] [--seconds 10] [--connections 32] [--light-connections 4]
 //
 // 1. A fresh database (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test),
 //    migrated; an account and a key; a default rate card of 20,000 prefixes; 10,000 prepaid customers, each
 //    with a line and a balance of 1,000.00 (set-based inserts).
-// 2. Ringbill's POST /backend/api/v1/calls/authorize (the real server: key, line, cached rate table, balance
-//    row locked, the inverse of rating, reservation + ledger entry + balance row, alert check).
+// 2. Ringbill's POST /backend/api/v1/calls/authorize (the real server): one query reads the key, the account,
+//    the line, its customer's terms and balance and whether an alert applies; the rate comes from the cached
+//    rate table and the duration from the inverse of rating; one statement locks the balance row, re-checks
+//    what is available and inserts the reservation and its ledger entry with the row's new totals.
 // 3. The reference: bare Fastify + pg, one handler: the key by hash, the feature by number, BEGIN, the balance
 //    row FOR UPDATE, INSERT a reservation, COMMIT.
-// Load: `connections` keep-alive clients for `seconds` each, every request a random customer. Printed: requests
-// per second, median and p99 latency for both and the ratio; then the check that every authorisation is
-// exact (each balance row's reserved equals its active reservations and its ledger).
+// Load: `connections` keep-alive clients for `seconds` each, every request a random customer (the reference
+// saturates well before 32 on a small machine); then both again at `light-connections` for latency under a
+// light load. Printed: requests per second, median and p99 latency for both and the ratio; then the check
+// that every authorisation is exact (each balance row's reserved equals its active reservations and its
+// ledger). The client, both servers and PostgreSQL share the machine: compare within one run.
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -31,6 +35,7 @@ const { values: args } = parseArgs({
     prefixes: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
+    'light-connections': { type: 'string', default: '4' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -38,6 +43,7 @@ const CUSTOMERS = Number(args.customers);
 const PREFIXES = Number(args.prefixes);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
+const LIGHT_CONNECTIONS = Number(args['light-connections']);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 function dbUrl(name: string): string {
@@ -67,8 +73,8 @@ interface Run {
   p99: number;
 }
 
-async function load(url: string, key: string): Promise<Run> {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+async function load(url: string, key: string, connections = CONNECTIONS): Promise<Run> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const target = new URL(url);
   const latencies: number[] = [];
   let errors = 0;
@@ -103,7 +109,7 @@ async function load(url: string, key: string): Promise<Run> {
     }
   };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
@@ -185,6 +191,8 @@ async function main(): Promise<void> {
     await sql`delete from reservations where rate_id is null`.execute(ctx.db);
     const reference = await load(refUrl, apiKey.key);
     const ringbill = await load(ringbillUrl, apiKey.key);
+    const referenceLight = await load(refUrl, apiKey.key, LIGHT_CONNECTIONS);
+    const ringbillLight = await load(ringbillUrl, apiKey.key, LIGHT_CONNECTIONS);
 
     // Exactness: every balance row's reserved equals its active reservations, and its ledger.
     const check = await sql<{ bad_reserved: number; bad_ledger: number; entries: number }>`
@@ -200,6 +208,10 @@ async function main(): Promise<void> {
     console.log(`reference (bare Fastify + pg): ${fmt(reference)}`);
     console.log(`Ringbill /calls/authorize:     ${fmt(ringbill)}`);
     console.log(`ratio: ${((ringbill.rps / reference.rps) * 100).toFixed(1)}% of the reference's throughput (goal 60%); p99 ${ringbill.p99.toFixed(2)} ms (goal under 20 ms)`);
+    console.log(`\n${LIGHT_CONNECTIONS} connections (light load):`);
+    console.log(`reference (bare Fastify + pg): ${fmt(referenceLight)}`);
+    console.log(`Ringbill /calls/authorize:     ${fmt(ringbillLight)}`);
+    console.log(`ratio: ${((ringbillLight.rps / referenceLight.rps) * 100).toFixed(1)}%; p99 ${ringbillLight.p99.toFixed(2)} ms against the reference's ${referenceLight.p99.toFixed(2)} ms`);
     const c = check.rows[0]!;
     console.log(`exact: ${c.bad_reserved === 0 && c.bad_ledger === 0 ? 'yes' : 'NO'} (balances whose reserved differs from their reservations: ${c.bad_reserved}, from their ledger: ${c.bad_ledger}; ${c.entries} ledger entries)`);
     await app.close();
@@ -209,6 +221,7 @@ async function main(): Promise<void> {
   } finally {
     await database.close();
     if (!args.keep) await admin(`drop database if exists ${name} with (force)`);
+    else console.log(`kept database ${name}`);
   }
 }
 

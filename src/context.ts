@@ -24,8 +24,18 @@ export interface Services {
    * addresses only. Replace the object to change it (a dispatcher is kept per policy object).
    */
   outbound?: OutboundPolicy;
+  /**
+   * Where customers reach this server (PUBLIC_URL), for links made outside a request: the payment link of an
+   * automatic top-up, made by the outbox worker. The server sets it (PUBLIC_URL, else its own address).
+   */
+  publicUrl?: string;
   /** Where use cases log what a person must hear about (a refund that failed); serve gives its logger. */
   log?: DomainLog;
+}
+
+/** The base of links made outside a request (no trailing slash). */
+export function publicUrlOf(ctx: Ctx): string {
+  return (ctx.services.publicUrl ?? 'http://localhost').replace(/\/+$/, '');
 }
 
 /** The two levels use cases log at (pino's signature: the object, then the message). */

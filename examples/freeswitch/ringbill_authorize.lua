@@ -5,7 +5,8 @@
 --   <action application="bridge" data="sofia/gateway/carrier/${destination_number}"/>
 -- The script sets the call's time limit (sched_hangup) to maxDurationS, or hangs up when the call is refused.
 -- The CDR (mod_json_cdr to POST /backend/api/v1/calls, or a CDR file) with call_id = the channel's uuid
--- settles the reservation; a call that is never answered releases it on hangup (api_hangup_hook below).
+-- settles the reservation; a call that is never answered releases it at hangup (api_hangup_hook below), and
+-- an answered call never does (its CDR settles it).
 local json = require("dkjson")
 
 local RINGBILL = os.getenv("RINGBILL_URL") or "http://127.0.0.1:8080/backend/api/v1"
@@ -32,5 +33,9 @@ end
 session:setVariable("ringbill_reservation", answer.reservationId)
 -- The limit counts from now; a call still up after maxDurationS seconds is hung up.
 session:execute("sched_hangup", "+" .. tostring(answer.maxDurationS) .. " ALLOTTED_TIMEOUT")
--- Never answered: release the hold at hangup (an answered call is settled by its CDR).
-session:setVariable("api_hangup_hook", "lua ringbill_release.lua " .. answer.reservationId)
+-- At hangup, ringbill_release.lua releases the hold of a call that was never answered (busy, no answer,
+-- failed). An answered call is left alone: its CDR settles the reservation with the call's real cost (a
+-- release first would hand the money back while the call's charge is still on its way). FreeSWITCH expands
+-- ${answer_epoch} when the hook runs, at hangup: 0 when the channel never answered. (A dialplan that answers
+-- the caller before bridging, for an IVR, passes ${bridge_epoch} instead: 0 when the bridge never connected.)
+session:setVariable("api_hangup_hook", "lua ringbill_release.lua " .. answer.reservationId .. " ${answer_epoch}")

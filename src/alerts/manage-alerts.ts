@@ -5,7 +5,7 @@ import type { AlertKind, BalanceAlertRow } from '../db/schema-prepaid.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { isDecimalString, money } from '../shared/money.ts';
 import { forgetNoAlerts } from './check-alerts.ts';
-import { customerExists, deleteAlert, findAlert, insertAlert, listAlertEvents, listAlerts } from './repo.ts';
+import { customerExists, deleteAlert, findAlert, insertAlert, listActiveAlerts, listAlertEvents, listAlerts, type ActiveAlertRow } from './repo.ts';
 
 export const ALERT_KINDS: readonly AlertKind[] = ['low_balance', 'spend_daily', 'spend_monthly', 'credit_used'];
 export const ALERT_CHANNELS = ['email', 'sms'] as const;
@@ -46,4 +46,16 @@ export async function removeAlert(ctx: Ctx, accountId: number, customerId: numbe
 export async function firedAlerts(ctx: Ctx, accountId: number, customerId: number | null, limit = 100) {
   if (customerId !== null && !(await customerExists(ctx.db, accountId, customerId))) throw notFound('Customer', customerId);
   return listAlertEvents(ctx.db, accountId, customerId, limit);
+}
+
+/** Most active alerts one read returns. */
+export const MAX_ACTIVE_ALERTS = 1000;
+
+/**
+ * The alerts standing crossed now across the account's customers (what an operator's overview shows): low
+ * balance and credit alerts until they re-arm, spend alerts in the day or month they fired.
+ */
+export async function activeAlerts(ctx: Ctx, accountId: number, limit = 100): Promise<ActiveAlertRow[]> {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ACTIVE_ALERTS) throw invalid('limit', `must be a whole number from 1 to ${MAX_ACTIVE_ALERTS}`);
+  return listActiveAlerts(ctx.db, accountId, ctx.now(), limit);
 }

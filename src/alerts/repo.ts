@@ -88,3 +88,41 @@ export async function accountHasAlerts(db: Executor, accountId: number): Promise
   const row = await db.selectFrom('balance_alerts').select('id').where('account_id', '=', accountId).where('enabled', '=', true).limit(1).executeTakeFirst();
   return row !== undefined;
 }
+
+export interface ActiveAlertRow {
+  alert_id: number;
+  customer_id: number;
+  customer_name: string;
+  kind: AlertKind;
+  threshold: string;
+  /** The alert is the account's (every customer), not the customer's own. */
+  account_wide: boolean;
+  fired_at: Date | null;
+  period: string | null;
+  /** The value when it fired (the last event of this alert for this customer). */
+  value: string | null;
+}
+
+/**
+ * Alerts standing crossed now, customer by customer (a console's overview): a low-balance or credit alert
+ * that fired and has not re-armed, a spend alert that fired in the current local day or month. Newest first.
+ */
+export async function listActiveAlerts(db: Executor, accountId: number, now: Date, limit: number): Promise<ActiveAlertRow[]> {
+  const result = await sql<ActiveAlertRow>`
+    select s.alert_id, s.customer_id, c.name as customer_name, al.kind, al.threshold::text as threshold,
+      (al.customer_id is null) as account_wide, s.fired_at, s.period,
+      (select e.value::text from balance_alert_events as e
+         where e.account_id = s.account_id and e.customer_id = s.customer_id and e.alert_id = s.alert_id order by e.id desc limit 1) as value
+    from balance_alert_states as s
+    join balance_alerts as al on al.account_id = s.account_id and al.id = s.alert_id and al.enabled
+    join customers as c on c.account_id = s.account_id and c.id = s.customer_id
+    join accounts as a on a.id = s.account_id
+    where s.account_id = ${accountId} and s.fired
+      and (al.kind in ('low_balance', 'credit_used')
+        or (al.kind = 'spend_daily' and s.period = to_char(${now}::timestamptz at time zone a.timezone, 'YYYY-MM-DD'))
+        or (al.kind = 'spend_monthly' and s.period = to_char(${now}::timestamptz at time zone a.timezone, 'YYYY-MM')))
+    order by s.fired_at desc nulls last, s.customer_id, s.alert_id
+    limit ${limit}
+  `.execute(db);
+  return result.rows.map((r) => ({ ...r, alert_id: Number(r.alert_id), customer_id: Number(r.customer_id) }));
+}

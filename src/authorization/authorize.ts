@@ -8,9 +8,10 @@
 // Concurrency: the customer's balance row is locked (FOR UPDATE) for the decision and the reservation, so
 // simultaneous authorisations queue on it and together never hold more than is available.
 import type { Ctx } from '../context.ts';
-import { availableOf } from '../balances/ledger.ts';
+import { availableOf, type CreditTerms, type LedgerTotals } from '../balances/ledger.ts';
+import { hashApiKey } from '../api-keys/token.ts';
 import { postToOne } from '../balances/post.ts';
-import { lockBalances } from '../balances/repo.ts';
+import { findBalance, lockBalances } from '../balances/repo.ts';
 import type { ReservationRow } from '../db/schema-prepaid.ts';
 import { createRatingContext, lookupRate, type Rate, type RatingError } from '../rating/rate-call.ts';
 import { minutesOfDay } from '../rating/bands.ts';
@@ -18,9 +19,22 @@ import { fromMicros, toMicros } from '../rating/micros.ts';
 import { phoneMatchKey } from '../shared/contact.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { money } from '../shared/money.ts';
-import { maxAffordableDuration, type VatTerms } from './max-duration.ts';
+import { grossCostMicros, maxAffordableDuration, type VatTerms } from './max-duration.ts';
 import { cachedRateTable } from './rate-cache.ts';
-import { accountAndLines, accountRating, findReservationByCallId, insertReservation, linesWithNumber, type AccountRating, type LineCandidate } from './repo.ts';
+import {
+  accountAndLines,
+  accountRating,
+  authorizationFacts,
+  findReservation,
+  findReservationByCallId,
+  insertReservation,
+  linesWithNumber,
+  reserveInOneStatement,
+  type AccountRating,
+  type LineCandidate,
+  type LineWithBalance,
+  type NewReservation,
+} from './repo.ts';
 
 /** Reservations expire this long after they are made or extended unless the server is told otherwise. */
 export const DEFAULT_RESERVATION_TTL_S = 4 * 3600;
@@ -71,16 +85,21 @@ export function checkNumber(value: string, field: string): string {
   return n;
 }
 
-export function ratingContextOf(account: AccountRating) {
-  return createRatingContext({ timeZone: account.timezone, peakStartMinutes: minutesOfDay(account.peak_start), peakEndMinutes: minutesOfDay(account.peak_end) });
-}
-
 /** The line making the call on its local date, as allocation chooses it (FeatureIndex.find). */
-export function lineOn(candidates: readonly LineCandidate[], localDate: string): LineCandidate | undefined {
+export function lineOn<T extends LineCandidate>(candidates: readonly T[], localDate: string): T | undefined {
   return candidates.find((f) => (f.start_date === null || f.start_date <= localDate) && (f.end_date === null || localDate <= f.end_date));
 }
 
-export async function authorizeCall(ctx: Ctx, accountId: number, input: AuthorizeInput, settings: AuthorizationSettings = DEFAULT_AUTHORIZATION_SETTINGS): Promise<Authorization> {
+interface CheckedInput {
+  from: string;
+  to: string;
+  callId: string | undefined;
+  cap: number;
+  now: Date;
+  start: Date;
+}
+
+function checkInput(ctx: Ctx, input: AuthorizeInput, settings: AuthorizationSettings): CheckedInput {
   const from = checkNumber(input.from, 'from');
   const to = checkNumber(input.to, 'to');
   const callId = input.callId?.trim();
@@ -88,10 +107,67 @@ export async function authorizeCall(ctx: Ctx, accountId: number, input: Authoriz
   const cap = input.maxDurationS ?? settings.maxDurationS;
   if (!Number.isInteger(cap) || cap < 1 || cap > settings.maxDurationS) throw invalid('maxDurationS', `must be a whole number of seconds from 1 to ${settings.maxDurationS}`);
   const now = ctx.now();
-  const start = input.startTime ?? now;
+  return { from, to, callId, cap, now, start: input.startTime ?? now };
+}
 
-  const { account, lines } = await accountAndLines(ctx.db, accountId, from);
+/** Authorises a call for an account whose key was checked already (the route's key hook). */
+export async function authorizeCall(ctx: Ctx, accountId: number, input: AuthorizeInput, settings: AuthorizationSettings = DEFAULT_AUTHORIZATION_SETTINGS): Promise<Authorization> {
+  const checked = checkInput(ctx, input, settings);
+  const { account, lines } = await accountAndLines(ctx.db, accountId, checked.from);
   if (!account) throw notFound('Account', accountId);
+  // The same call asked again (a switch retrying): the same answer, nothing held twice.
+  const earlier = checked.callId === undefined ? undefined : await findReservationByCallId(ctx.db, accountId, checked.callId);
+  if (earlier) return replay(ctx, accountId, account, earlier);
+  return decide(ctx, account, lines, checked, settings);
+}
+
+const MAX_KEY_LENGTH = 200;
+
+/**
+ * Authorises a call with the API key that asks (the hot path, POST /calls/authorize): the key, the account,
+ * the line and its balance are read in one query, and the reservation with its ledger entry written in one
+ * statement when nothing else needs the balance row's lock held longer (no alert applies; see decide).
+ */
+export async function authorizeCallWithKey(
+  ctx: Ctx,
+  key: string,
+  requiredLevel: number,
+  input: AuthorizeInput,
+  settings: AuthorizationSettings = DEFAULT_AUTHORIZATION_SETTINGS,
+): Promise<Authorization & { accountId: number }> {
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
+  const checked = checkInput(ctx, input, settings);
+  const facts = await authorizationFacts(ctx.db, hashApiKey(key), checked.from, checked.callId ?? null, ctx.database.pool);
+  if (!facts) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
+  if (facts.key.level < requiredLevel) throw new DomainError('forbidden', `this needs an API key of level ${requiredLevel} or more; this key is level ${facts.key.level}`);
+  const accountId = facts.account.id;
+  if (facts.earlierReservationId !== null) {
+    const earlier = await findReservation(ctx.db, accountId, facts.earlierReservationId);
+    if (earlier) return { ...(await replay(ctx, accountId, facts.account, earlier)), accountId };
+  }
+  return { ...(await decide(ctx, facts.account, facts.lines, checked, settings)), accountId };
+}
+
+/** Rating contexts by account settings: a LocalClock (Intl formatters) costs more than an authorisation. */
+const ratingContexts = new Map<string, ReturnType<typeof createRatingContext>>();
+
+export function ratingContextOf(account: AccountRating) {
+  const key = `${account.timezone}|${account.peak_start}|${account.peak_end}`;
+  let context = ratingContexts.get(key);
+  if (!context) {
+    context = createRatingContext({ timeZone: account.timezone, peakStartMinutes: minutesOfDay(account.peak_start), peakEndMinutes: minutesOfDay(account.peak_end) });
+    if (ratingContexts.size >= 1000) ratingContexts.clear();
+    ratingContexts.set(key, context);
+  }
+  return context;
+}
+
+/** Most times the one-statement reservation is tried again after what is available moved under it. */
+const ONE_STATEMENT_TRIES = 2;
+
+async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCandidate | LineWithBalance)[], c: CheckedInput, settings: AuthorizationSettings): Promise<Authorization> {
+  const accountId = account.id;
+  const { from, to, callId, cap, now, start } = c;
   const refuse = (reason: RefusalReason, rate: RateUsed | null = null): Authorization => ({
     authorized: false,
     maxDurationS: 0,
@@ -103,12 +179,6 @@ export async function authorizeCall(ctx: Ctx, accountId: number, input: Authoriz
     replayed: false,
   });
 
-  // The same call asked again (a switch retrying): the same answer, nothing held twice.
-  if (callId !== undefined) {
-    const earlier = await findReservationByCallId(ctx.db, accountId, callId);
-    if (earlier) return replay(ctx, accountId, account, earlier);
-  }
-
   const rating = ratingContextOf(account);
   const localDate = rating.clock.localDate(start.getTime());
   const line = lineOn(lines, localDate);
@@ -117,47 +187,88 @@ export async function authorizeCall(ctx: Ctx, accountId: number, input: Authoriz
   const table = cardId === null ? undefined : await cachedRateTable(ctx.db, accountId, cardId);
   const found = lookupRate({ fromNumber: from, toNumber: to, direction: 'outbound', startMs: start.getTime() }, table, rating);
   if ('error' in found) return refuse(found.error);
+  const vat: VatTerms = { rate: line.feature_vat_rate ?? account.default_vat_rate, reverseCharge: line.reverse_charge };
+  const rate: RateUsed = { rate: found.rate, vat };
+  const reservationOf = (durationS: number, costMicros: number): NewReservation => ({
+    account_id: accountId,
+    customer_id: line.customer_id,
+    feature_id: line.feature_id,
+    call_id: callId ?? null,
+    from_number: phoneMatchKey(from),
+    to_number: phoneMatchKey(to),
+    start_time: start,
+    rate_id: found.rate.id,
+    destination: found.rate.destination,
+    amount: fromMicros(costMicros),
+    max_duration_s: durationS,
+    status: 'active',
+    expires_at: new Date(now.getTime() + settings.reservationTtlS * 1000),
+    created_at: now,
+    updated_at: now,
+  });
+  const description = (durationS: number) => `call to ${to}: ${durationS} s at ${found.rate.destination}`;
+  const decideOn = (terms: CreditTerms, totals: LedgerTotals) => {
+    const left = availableOf(totals, terms);
+    if (left === null) return { left, durationS: cap, costMicros: 0 };
+    // Sub-micro amounts cannot occur (every amount has at most 6 decimals); cap what is considered so
+    // integer arithmetic stays exact.
+    const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : left.toFixed(6));
+    return { left, ...maxAffordableDuration(found.rate, leftMicros, vat, cap) };
+  };
+  const refusalOf = (mode: CreditTerms['mode']) => refuse(mode === 'prepaid' ? 'insufficient_balance' : 'credit_limit_reached', rate);
+
+  // The one-statement path: the line's balance as read (no lock), the decision on it, then one statement
+  // that locks the row and writes only if what is available under the lock gives the same decision. With
+  // alerts to check the locking transaction below is taken (they read and write more in it).
+  if ('has_alerts' in line && !line.has_alerts) {
+    if (!line.has_balance) {
+      const reservation = await insertReservation(ctx.db, reservationOf(cap, 0));
+      return { authorized: true, maxDurationS: cap, reservation, rate, reason: null, currency: account.currency, available: null, replayed: false };
+    }
+    const terms: CreditTerms = { mode: line.billing_mode, creditLimit: line.credit_limit, overdraft: line.overdraft };
+    let totals: LedgerTotals = { balance: money(line.balance!), reserved: money(line.reserved!) };
+    for (let i = 0; i < ONE_STATEMENT_TRIES; i++) {
+      const { left, durationS, costMicros } = decideOn(terms, totals);
+      if (left === null) break; // no limit: the locking path (which makes no entry) answers
+      if (durationS === 0) return refusalOf(terms.mode);
+      const availableBelow = durationS < cap ? fromMicros(grossCostMicros(found.rate, durationS + 1, vat)) : null;
+      const made = await reserveInOneStatement(ctx.db, { ...reservationOf(durationS, costMicros), description: description(durationS), availableBelow }, ctx.database.pool);
+      if (made) {
+        return {
+          authorized: true,
+          maxDurationS: durationS,
+          reservation: made.reservation,
+          rate,
+          reason: null,
+          currency: account.currency,
+          available: money(made.availableBefore).minus(fromMicros(costMicros)).toFixed(),
+          replayed: false,
+        };
+      }
+      // What is available moved between the read and the lock: read it again (bounded), else lock and decide.
+      const fresh = await findBalance(ctx.db, accountId, line.customer_id);
+      if (!fresh) break;
+      totals = { balance: money(fresh.balance), reserved: money(fresh.reserved) };
+    }
+  }
 
   return ctx.db.transaction().execute(async (trx) => {
     const [locked] = await lockBalances(trx, accountId, [line.customer_id]);
-    const vat: VatTerms = { rate: line.feature_vat_rate ?? account.default_vat_rate, reverseCharge: line.reverse_charge };
-    const rate: RateUsed = { rate: found.rate, vat };
     let available: string | null = null;
     let durationS = cap;
     let costMicros = 0;
     if (locked) {
-      const terms = { mode: locked.billing_mode, creditLimit: locked.credit_limit, overdraft: locked.overdraft };
-      const left = availableOf({ balance: money(locked.balance), reserved: money(locked.reserved) }, terms);
-      if (left !== null) {
-        // Sub-micro amounts cannot occur (every amount has at most 6 decimals); cap what is considered so
-        // integer arithmetic stays exact.
-        const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : left.toFixed(6));
-        ({ durationS, costMicros } = maxAffordableDuration(found.rate, leftMicros, vat, cap));
-        if (durationS === 0) return refuse(locked.billing_mode === 'prepaid' ? 'insufficient_balance' : 'credit_limit_reached', rate);
-        available = left.minus(fromMicros(costMicros)).toFixed();
+      const terms: CreditTerms = { mode: locked.billing_mode, creditLimit: locked.credit_limit, overdraft: locked.overdraft };
+      const decided = decideOn(terms, { balance: money(locked.balance), reserved: money(locked.reserved) });
+      if (decided.left !== null) {
+        ({ durationS, costMicros } = decided);
+        if (durationS === 0) return refusalOf(terms.mode);
+        available = decided.left.minus(fromMicros(costMicros)).toFixed();
       }
     }
-    const reservation = await insertReservation(trx, {
-      account_id: accountId,
-      customer_id: line.customer_id,
-      feature_id: line.feature_id,
-      call_id: callId ?? null,
-      from_number: phoneMatchKey(from),
-      to_number: phoneMatchKey(to),
-      start_time: start,
-      rate_id: found.rate.id,
-      destination: found.rate.destination,
-      amount: fromMicros(costMicros),
-      max_duration_s: durationS,
-      status: 'active',
-      expires_at: new Date(now.getTime() + settings.reservationTtlS * 1000),
-      created_at: now,
-      updated_at: now,
-    });
+    const reservation = await insertReservation(trx, reservationOf(durationS, costMicros));
     if (locked && costMicros > 0) {
-      await postToOne(trx, accountId, locked, [
-        { kind: 'reservation', amount: money(fromMicros(costMicros)).negated(), reservationId: reservation.id, description: `call to ${to}: ${durationS} s at ${found.rate.destination}` },
-      ], now);
+      await postToOne(trx, accountId, locked, [{ kind: 'reservation', amount: money(fromMicros(costMicros)).negated(), reservationId: reservation.id, description: description(durationS) }], now);
     }
     return { authorized: true, maxDurationS: durationS, reservation, rate, reason: null, currency: account.currency, available, replayed: false };
   });

@@ -12,23 +12,47 @@ const MAX_TABLES = 1000;
 
 const tables = new Map<string, { table: RateTable; fingerprint: string; checkedAtMs: number }>();
 
+/** Checks and compiles in flight, by card: simultaneous requests wait for one instead of each doing it. */
+const inFlight = new Map<string, Promise<RateTable>>();
+
 export async function cachedRateTable(db: Executor, accountId: number, rateCardId: number): Promise<RateTable> {
   const key = `${accountId}:${rateCardId}`;
-  const nowMs = performance.now();
   const entry = tables.get(key);
-  if (entry && nowMs - entry.checkedAtMs < TRUST_MS) return entry.table;
-  const fingerprint = await rateCardFingerprint(db, accountId, rateCardId);
-  if (entry && entry.fingerprint === fingerprint) {
-    entry.checkedAtMs = nowMs;
+  const ageMs = entry ? performance.now() - entry.checkedAtMs : Infinity;
+  if (entry && ageMs < TRUST_MS) {
+    // Past half its trust the table is checked in the background, so that under a steady load no request
+    // waits for the check (a stall every second otherwise), and a change is still seen within TRUST_MS.
+    if (ageMs > TRUST_MS / 2 && !inFlight.has(key)) void refreshTable(db, key, accountId, rateCardId).catch(() => undefined); // a failed check is done again by the next request
     return entry.table;
   }
-  const table = new RateTable((await loadCardRates(db, accountId, rateCardId)).map(toRate));
-  if (tables.size >= MAX_TABLES) tables.clear();
-  tables.set(key, { table, fingerprint, checkedAtMs: nowMs });
-  return table;
+  return refreshTable(db, key, accountId, rateCardId);
+}
+
+function refreshTable(db: Executor, key: string, accountId: number, rateCardId: number): Promise<RateTable> {
+  const pending = inFlight.get(key);
+  if (pending) return pending;
+  const refresh = (async () => {
+    const fingerprint = await rateCardFingerprint(db, accountId, rateCardId);
+    const current = tables.get(key);
+    if (current && current.fingerprint === fingerprint) {
+      current.checkedAtMs = performance.now();
+      return current.table;
+    }
+    const table = new RateTable((await loadCardRates(db, accountId, rateCardId)).map(toRate));
+    if (tables.size >= MAX_TABLES) tables.clear();
+    tables.set(key, { table, fingerprint, checkedAtMs: performance.now() });
+    return table;
+  })();
+  inFlight.set(key, refresh);
+  void refresh.then(
+    () => inFlight.delete(key),
+    () => inFlight.delete(key),
+  );
+  return refresh;
 }
 
 /** Forgets every cached table (tests that change rates and authorise at once). */
 export function forgetRateTables(): void {
   tables.clear();
+  inFlight.clear();
 }

@@ -361,7 +361,14 @@ export async function updateTopUp(
   db: Executor,
   accountId: number,
   id: number,
-  values: { status?: TopUpStatus; request_id?: number | null; payment_id?: number | null; failure_reason?: string | null; completed_at?: Date | null; attempts?: number },
+  values: {
+    status?: TopUpStatus;
+    request_id?: number | null;
+    payment_id?: number | null;
+    failure_reason?: string | null;
+    completed_at?: Date | null;
+    attempts?: number;
+  },
 ): Promise<TopUpRow> {
   return db.updateTable('balance_top_ups').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
@@ -453,4 +460,15 @@ export async function insertAutoTopUp(db: Executor, accountId: number, customerI
 /** What an email from the account needs: its name and From address. */
 export async function findAccountSender(db: Executor, accountId: number): Promise<{ name: string; email_from: string | null; email: string | null } | undefined> {
   return db.selectFrom('accounts').select(['name', 'email_from', 'email']).where('id', '=', accountId).executeTakeFirst();
+}
+
+/** Keeps a card saved with a top-up's payment for the automatic top-up (its settings are left as they are). */
+export async function saveAutoTopUpCard(db: Executor, accountId: number, customerId: number, cardToken: string, cardLast4: string | null, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('balances')
+    .set({ auto_top_up_card_token: cardToken, auto_top_up_card_last4: cardLast4, updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -29,6 +29,9 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
       ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
       outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
+      // Links made by background jobs (an automatic top-up's payment link): PUBLIC_URL, else this server's
+      // own address, which only works where customers can reach it (set PUBLIC_URL behind a proxy).
+      publicUrl: config.publicUrl ?? `http://${(overrides.host ?? config.host) === '0.0.0.0' ? 'localhost' : (overrides.host ?? config.host)}:${port}`,
       ...(config.testGatewayLog ? { gateway: createTestGateway({ logFile: config.testGatewayLog }) } : {}),
     },
     { leaseSeconds: config.processLeaseSeconds },

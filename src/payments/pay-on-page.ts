@@ -9,6 +9,7 @@ import { chargeRequest } from './charge-request.ts';
 import type { CardInput } from './gateway.ts';
 import { chargeInstalment } from './pay-instalment.ts';
 import { activePlan } from './repo.ts';
+import { saveTopUpCard, topUpOfRequest } from '../balances/save-top-up-card.ts';
 import { findAttemptByFormToken } from './attempts-repo.ts';
 import { FORM_TOKEN_PATTERN, settledAttempt } from './card-attempt.ts';
 
@@ -19,12 +20,14 @@ export interface PayOnPageInput {
   amount?: string | undefined;
   /** Pay this instalment (seq) of the link's plan. */
   instalment?: number | undefined;
+  /** Keep the card for the automatic top-up of the balance this link tops up (a top-up's link only). */
+  saveCard?: boolean | undefined;
   /** The form's token (a hidden field of the page): the same form sent again answers the first result. */
   formToken?: string | undefined;
 }
 
 export type PayOnPageResult =
-  | { outcome: 'approved'; attemptId: number; paymentId: number | null; amount: string; outstanding: string }
+  | { outcome: 'approved'; attemptId: number; paymentId: number | null; amount: string; outstanding: string; cardSaved?: boolean }
   | { outcome: 'declined'; attemptId: number; reason: string; amount: string };
 
 export async function payOnPage(ctx: Ctx, input: PayOnPageInput): Promise<PayOnPageResult> {
@@ -44,12 +47,18 @@ export async function payOnPage(ctx: Ctx, input: PayOnPageInput): Promise<PayOnP
   }
   if (plan) throw new DomainError('conflict', 'this link is being paid by an instalment plan: pay its instalments');
   if (input.amount === undefined) throw invalid('amount', 'give the amount to pay');
+  const saveCard = input.saveCard === true;
+  if (saveCard && !(await topUpOfRequest(ctx.db, accountId, requestId))) {
+    throw invalid('saveCard', 'a card is saved only for the automatic top-up of a prepaid balance, when paying a top-up');
+  }
   await assertAttemptsAllowed(ctx, accountId, requestId);
-  const result = await chargeRequest(ctx, { token: input.token, amount: input.amount, card: input.card, formToken: input.formToken });
+  const result = await chargeRequest(ctx, { token: input.token, amount: input.amount, card: input.card, formToken: input.formToken, saveCard });
   if (result.attempt.outcome === 'declined') {
     return { outcome: 'declined', attemptId: result.attempt.id, reason: result.attempt.declineReason ?? 'card_declined', amount: result.attempt.amount };
   }
-  return { outcome: 'approved', attemptId: result.attempt.id, paymentId: result.paymentId, amount: result.attempt.amount, outstanding: result.outstanding };
+  // The payment is recorded (and the balance credited); keeping the card is a change of its own after it.
+  const cardSaved = saveCard && result.cardToken !== null ? await saveTopUpCard(ctx, accountId, requestId, { token: result.cardToken, last4: result.attempt.cardLast4 }) : false;
+  return { outcome: 'approved', attemptId: result.attempt.id, paymentId: result.paymentId, amount: result.attempt.amount, outstanding: result.outstanding, cardSaved };
 }
 
 export type FormReplay =

@@ -3,6 +3,7 @@
 import type { Ctx } from '../context.ts';
 import { readBalance, type BalanceState } from '../balances/get-balance.ts';
 import { listEntries } from '../balances/repo.ts';
+import { setAutoTopUp } from '../balances/set-auto-top-up.ts';
 import { createAlert, getAlerts, removeAlert, type AlertInput } from '../alerts/manage-alerts.ts';
 import { invoiceBill } from '../delivery/invoice-bill.ts';
 import type { BillDocument } from '../delivery/documents.ts';
@@ -46,6 +47,11 @@ export function portalPaymentRequests(ctx: Ctx, s: Session) {
 export async function portalTopUp(ctx: Ctx, s: Session, amount: string, baseUrl: string): Promise<string> {
   const { request } = await requestTopUp(ctx, s.account_id, s.customer_id, { amount, channels: [] }, { baseUrl });
   return request.url;
+}
+
+/** The customer's automatic top-up (the card is the one saved when paying a top-up). */
+export async function portalSetAutoTopUp(ctx: Ctx, s: Session, input: { enabled: boolean; threshold: string; amount: string }): Promise<void> {
+  await setAutoTopUp(ctx, s.account_id, s.customer_id, { enabled: input.enabled, threshold: input.threshold, amount: input.amount });
 }
 
 export function portalContacts(ctx: Ctx, s: Session) {

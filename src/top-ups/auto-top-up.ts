@@ -4,10 +4,13 @@
 // other (attempts, refunds, the collections report); its payment credits the balance (payment-hooks.ts).
 //   - once: a top-up whose request is paid is not charged again, however often the job runs;
 //   - retried: a gateway failure (processing_error, a network error) throws, and the outbox retries with backoff;
-//   - a decline fails the top-up and emails the customer.
+//   - a decline fails the top-up and emails the customer, with the payment link (PUBLIC_URL) to top up by hand;
+//   - crash-safe: the charge is a card attempt of the payments module, recorded pending with its gateway
+//     idempotency key before the card is charged and settled from the gateway's record after a crash.
 import { createPaymentRequests } from '../collections/create-request.ts';
 import { findRequest } from '../collections/repo.ts';
 import type { AutoTopUpJob } from '../balances/after-change.ts';
+import { publicUrlOf } from '../context.ts';
 import { findAccountSender, findBalance, findTopUp, lockTopUp, updateTopUp } from '../balances/repo.ts';
 import { chargeRequest } from '../payments/charge-request.ts';
 import { enqueue } from '../outbox/repo.ts';
@@ -41,7 +44,7 @@ export const runAutoTopUp: JobHandler = async (job, ctx) => {
       [{ amount: money(topUp.amount).toFixed(), description: `Automatic top-up of the prepaid balance of ${balance.customer_name}`, channels: [], allowPartial: false }],
       {
         batch: false,
-        baseUrl: 'http://localhost',
+        baseUrl: publicUrlOf(ctx),
         inTransaction: async (trx, requests) => {
           const locked = await lockTopUp(trx, accountId, topUpId);
           if (locked?.request_id !== null) throw new Error(`top-up ${topUpId} got a request meanwhile`);
@@ -56,6 +59,9 @@ export const runAutoTopUp: JobHandler = async (job, ctx) => {
   // Paid already (a run that charged and recorded, then stopped before the job was marked): never twice.
   if (money(request.paid_amount).greaterThanOrEqualTo(request.amount)) return;
   await updateTopUp(ctx.db, accountId, topUpId, { attempts: topUp.attempts + 1 });
+  // Crash-safe by the payments module: chargeRequest records a pending attempt (with the idempotency key the
+  // gateway is given) before the charge, and a retry settles an attempt a dead process left pending from the
+  // gateway's record of that key (payments/resolve-pending.ts): one charge, one credit.
   const result = await chargeRequest(ctx, { token: request.token, amount: money(request.amount).toFixed(), cardToken });
   if (result.attempt.outcome === 'approved') return;
   const reason = result.attempt.declineReason ?? 'card_declined';
@@ -74,11 +80,14 @@ export const sendDeclineEmail: JobHandler = async (job, ctx) => {
   const account = await findAccountSender(ctx.db, job.account_id);
   if (!balance || !account) throw new PermanentJobError(`customer of top-up ${topUpId} no longer exists`);
   if (!balance.customer_email) throw new PermanentJobError('the customer has no email address');
+  // The top-up's own payment link (made with PUBLIC_URL): the customer can pay it by card at once.
+  const request = topUp.request_id === null ? undefined : await findRequest(ctx.db, job.account_id, topUp.request_id);
+  const payLink = request ? `\n\nTop up now by card (you can save the new card for automatic top-ups): ${request.url}` : '';
   await ctx.services.mailer.send({
     from: `"${account.name.replace(/"/g, "'")}" <${account.email_from ?? account.email ?? 'billing@ringbill.invalid'}>`,
     to: balance.customer_email.split(/\s*[,;]\s*/),
     subject: `${account.name}: your automatic top-up was declined`,
-    text: `Hello ${balance.customer_name},\n\nWe tried to top up your prepaid balance with ${topUp.currency} ${money(topUp.amount).toFixed(2)} from your saved card${balance.auto_top_up_card_last4 ? ` ending ${balance.auto_top_up_card_last4}` : ''}, but the card was declined (${topUp.failure_reason}).\n\nYour balance is ${topUp.currency} ${money(balance.balance).toFixed(2)}. Please top up, or update your card, to keep calling.\n\n${account.name}`,
+    text: `Hello ${balance.customer_name},\n\nWe tried to top up your prepaid balance with ${topUp.currency} ${money(topUp.amount).toFixed(2)} from your saved card${balance.auto_top_up_card_last4 ? ` ending ${balance.auto_top_up_card_last4}` : ''}, but the card was declined (${topUp.failure_reason}).\n\nYour balance is ${topUp.currency} ${money(balance.balance).toFixed(2)}. Please top up, or update your card, to keep calling.${payLink}\n\n${account.name}`,
     attachments: [],
   });
 };

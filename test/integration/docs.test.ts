@@ -85,6 +85,7 @@ const BACKEND_PATHS: Record<string, string[]> = {
   [`${P}/customers/{id}/balance/alerts/fired`]: ['get'],
   [`${P}/balanceAlerts`]: ['get', 'post'],
   [`${P}/balanceAlerts/{alertId}`]: ['delete'],
+  [`${P}/balanceAlerts/active`]: ['get'],
   [`${P}/invoices/{id}/statement`]: ['get'],
   [`${P}/calls/authorize`]: ['post'],
   [`${P}/calls/authorize/{id}`]: ['get'],

@@ -184,6 +184,8 @@ export interface PageView {
   planOffer: PlanOffer | null;
   activePlan: ActivePlanView | null;
   expiresOn: string;
+  /** A top-up's link: offer to keep the card for automatic top-ups. */
+  offersAutoTopUpCard?: boolean;
 }
 
 export interface FormState {
@@ -258,6 +260,7 @@ ${errorBox(form.error)}
 ${formTokenField()}
 ${partChoice}
 ${cardFields(form.cardName)}
+${view.offersAutoTopUpCard ? '<label class="choice"><input type="checkbox" name="saveCard" value="true"> Save this card for automatic top-ups of my balance</label>' : ''}
 <button type="submit">Pay</button>
 </form>
 </section>`);

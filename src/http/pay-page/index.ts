@@ -12,6 +12,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
+import { topUpOfRequest } from '../../balances/save-top-up-card.ts';
 import { findPayableRequest, type PayableRequest } from '../../collections/find-payable-request.ts';
 import { instalmentSchedule, type PlanFrequency } from '../../collections/instalment-schedule.ts';
 import { recordVisit } from '../../collections/record-visit.ts';
@@ -182,8 +183,12 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       const found = await findPayableRequest(ctx, token);
       const state = linkState(found);
       if (state !== 'open') return sendState(request, reply, state, found);
-      return sendHtml(reply, status, (nonce) => payPage(pageView(found!, ctx.now()), nonce, form));
+      const view = { ...pageView(found!, ctx.now()), offersAutoTopUpCard: await isTopUpLink(found!) };
+      return sendHtml(reply, status, (nonce) => payPage(view, nonce, form));
     };
+
+    /** A top-up's link offers to keep the card for automatic top-ups. */
+    const isTopUpLink = async (found: PayableRequest) => (await topUpOfRequest(ctx.db, found.account.id, Number(found.request.id))) !== undefined;
 
     app.get<{ Params: { token: string } }>('/pay/:token', { schema: { hide: true } }, async (request, reply) => {
       const { token } = request.params;
@@ -200,7 +205,8 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       }
       if (state !== 'open') return sendState(request, reply, state, found);
       if (wantsJson(request)) return secure(reply).send(jsonView(found!, ctx.now()));
-      return sendHtml(reply, 200, (nonce) => payPage(pageView(found!, ctx.now()), nonce));
+      const view = { ...pageView(found!, ctx.now()), offersAutoTopUpCard: await isTopUpLink(found!) };
+      return sendHtml(reply, 200, (nonce) => payPage(view, nonce));
     });
 
     /**
@@ -261,7 +267,8 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
           amount = part ? (body.amount ?? '').trim().replace(/^[^\d]+/, '') : formatAmount(money(found!.states.outstanding), digits);
           if (part && amount === '') throw invalid('amount', 'enter the amount to pay');
         }
-        const result = await payOnPage(ctx, { token, card, amount, instalment, formToken: body.formToken });
+        const saveCard = body.saveCard === true || body.saveCard === 'true' || body.saveCard === 'on';
+        const result = await payOnPage(ctx, { token, card, amount, instalment, formToken: body.formToken, saveCard });
         if (result.outcome === 'declined') {
           const message = declineMessage(result.reason);
           if (wantsJson(request)) {
@@ -272,7 +279,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
         if (wantsJson(request)) {
           return secure(reply)
             .status(201)
-            .send({ outcome: 'approved', attemptId: result.attemptId, paymentId: result.paymentId, amount: result.amount, outstanding: result.outstanding });
+            .send({ outcome: 'approved', attemptId: result.attemptId, paymentId: result.paymentId, amount: result.amount, outstanding: result.outstanding, cardSaved: result.cardSaved });
         }
         return secure(reply).redirect(result.paymentId !== null ? `/pay/${token}/payments/${result.paymentId}` : `/pay/${token}`, 303);
       } catch (error) {

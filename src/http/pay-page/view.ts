@@ -26,6 +26,8 @@ export const PaymentBody = z.strictObject({
   expiryMonth: whole.optional(),
   expiryYear: whole.optional(),
   cvc: text(8),
+  /** Keep the card for automatic top-ups (a top-up's link only). Form checkboxes send "true"; JSON a boolean. */
+  saveCard: z.union([z.boolean(), z.enum(['true', 'false', 'on'])]).optional(),
   /** The form's token (a hidden field): the same form sent again answers the first result. */
   formToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the form token the page gave').optional(),
 });

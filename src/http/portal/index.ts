@@ -28,6 +28,7 @@ import {
   portalRemoveAlert,
   portalRemoveContact,
   portalTopUp,
+  portalSetAutoTopUp,
 } from '../../portal/customer-data.ts';
 import { requestSignIn, sessionOf, SESSION_HOURS, signInWithLink, signOut } from '../../portal/sign-in.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../../shared/dates.ts';
@@ -376,6 +377,7 @@ ${
       const f = await frame(session, 'settings', 'Alerts and contacts');
       const alerts = (await portalAlerts(ctx, session));
       const contacts = await portalContacts(ctx, session);
+      const balance = await portalBalance(ctx, session);
       const q = request.query as Record<string, string>;
       const ALERT_LABEL: Record<string, string> = { low_balance: 'Available balance below', spend_daily: 'Spend in a day reaches', spend_monthly: 'Spend in a month reaches', credit_used: 'Credit used reaches (%)' };
       return sendPage(reply, 200, (nonce) =>
@@ -395,6 +397,7 @@ ${
           )}
 <form method="post" action="/portal/alerts">${csrfField(f.csrf)}<label for="type">Alert me when</label><select id="type" name="type">${Object.entries(ALERT_LABEL).map(([k, v]) => `<option value="${k}">${h(v)}</option>`).join('')}</select>
 <label for="threshold">Threshold</label><input id="threshold" name="threshold" inputmode="decimal" required maxlength="12" placeholder="5.00"><button type="submit">Add alert</button></form></section>
+${balance.customer.billing_mode === 'prepaid' ? autoTopUpSection(balance, f.csrf, f.currency) : ''}
 <section class="card"><h2>Who may sign in</h2>${table(
             'Contacts who may sign in',
             [{ title: 'Email' }, { title: '' }],
@@ -405,6 +408,20 @@ ${
         }),
       );
     });
+
+    /** The automatic top-up: the card saved when paying a top-up, the threshold and the amount. */
+    const autoTopUpSection = (b: Awaited<ReturnType<typeof portalBalance>>, csrf: string, currency: string) => {
+      const row = b.row;
+      const last4 = row?.auto_top_up_card_last4 ?? null;
+      const card = row?.auto_top_up_card_token
+        ? `<p data-field="autoTopUpCard">Your saved card${last4 ? ` ending ${h(last4)}` : ''} is charged when your balance falls below the threshold.</p>`
+        : `<p data-field="autoTopUpCard">No card saved yet: <a href="/portal#top-up">top up by card</a> and tick “Save this card for automatic top-ups”.</p>`;
+      const value = (v: string | null | undefined) => (v == null ? '' : h(toMoney(v).toFixed(2)));
+      return `<section class="card" id="auto-top-up"><h2>Automatic top-up</h2>${card}
+<form method="post" action="/portal/auto-top-up">${csrfField(csrf)}<label for="auto-threshold">When my balance falls below (${h(currency)})</label><input id="auto-threshold" name="threshold" inputmode="decimal" required maxlength="12" placeholder="5.00" value="${value(row?.auto_top_up_threshold)}">
+<label for="auto-amount">Top up by (${h(currency)})</label><input id="auto-amount" name="amount" inputmode="decimal" required maxlength="12" placeholder="20.00" value="${value(row?.auto_top_up_amount)}">
+<label class="choice"><input type="checkbox" name="enabled" value="true"${row?.auto_top_up_enabled ? ' checked' : ''}> Top up automatically</label><button type="submit">Save</button></form></section>`;
+    };
 
     const settingsAction = (path: string, act: (session: PortalSessionRow, body: Record<string, string>, params: Record<string, string>) => Promise<unknown>) =>
       app.post(path, { schema: { hide: true } }, async (request, reply) => {
@@ -423,5 +440,8 @@ ${
     settingsAction('/portal/alerts/:id/delete', (s, _b, p) => portalRemoveAlert(ctx, s, idOf(p.id)));
     settingsAction('/portal/contacts', (s, b) => portalAddContact(ctx, s, String(b.email ?? '')));
     settingsAction('/portal/contacts/:id/delete', (s, _b, p) => portalRemoveContact(ctx, s, idOf(p.id)));
+    settingsAction('/portal/auto-top-up', (s, b) =>
+      portalSetAutoTopUp(ctx, s, { enabled: b.enabled === 'true' || b.enabled === 'on', threshold: String(b.threshold ?? '').trim(), amount: String(b.amount ?? '').trim() }),
+    );
   };
 }

@@ -2,7 +2,7 @@
 // (/balanceAlerts), and the alerts that fired.
 import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
-import { ALERT_CHANNELS, ALERT_KINDS, createAlert, firedAlerts, getAlerts, removeAlert } from '../../../alerts/manage-alerts.ts';
+import { activeAlerts, ALERT_CHANNELS, ALERT_KINDS, createAlert, firedAlerts, getAlerts, MAX_ACTIVE_ALERTS, removeAlert } from '../../../alerts/manage-alerts.ts';
 import type { Ctx } from '../../../context.ts';
 import type { BalanceAlertRow } from '../../../db/schema-prepaid.ts';
 import { money } from '../../../shared/money.ts';
@@ -51,7 +51,46 @@ function toAlertView(a: BalanceAlertRow): z.infer<typeof alertView> {
 const DESCRIPTION =
   'Crossing a threshold sends, once per crossing (spend: once per day or month): the webhook event balance.low, spend.threshold or credit.limit, and an email and/or SMS to the customer through the outbox. An alert re-arms when its condition clears.';
 
+const activeView = z
+  .object({
+    customerID: z.string(),
+    customerName: z.string(),
+    alertID: z.string(),
+    type: kinds,
+    threshold: z.string(),
+    accountWide: z.boolean().meta({ description: "The account's alert (every customer), not the customer's own" }),
+    value: z.string().nullable().meta({ description: 'The value that crossed the threshold when it fired' }),
+    period: z.string().nullable().meta({ description: 'Spend alerts: the local day (YYYY-MM-DD) or month (YYYY-MM) they fired in' }),
+    fired: z.string().nullable(),
+  })
+  .meta({ id: 'ActiveAlert' });
+
 export function alertRoutes(app: ZodApp, ctx: Ctx): void {
+  app.get(
+    '/balanceAlerts/active',
+    {
+      schema: {
+        tags,
+        summary: 'Alerts standing crossed now, across customers (newest first)',
+        description:
+          'What an overview shows: each customer whose low-balance or credit alert fired and has not re-armed (its condition has not cleared), and each spend alert that fired in the current local day or month.',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(MAX_ACTIVE_ALERTS).optional() }),
+        response: { 200: z.array(activeView), 400: errorBody },
+      },
+    },
+    async (request) =>
+      (await activeAlerts(ctx, principalOf(request).accountId, request.query.limit ?? 100)).map((a) => ({
+        customerID: String(a.customer_id),
+        customerName: a.customer_name,
+        alertID: String(a.alert_id),
+        type: a.kind,
+        threshold: money(a.threshold).toFixed(),
+        accountWide: a.account_wide,
+        value: a.value === null ? null : money(a.value).toFixed(),
+        period: a.period,
+        fired: a.fired_at ? a.fired_at.toISOString() : null,
+      })),
+  );
   const threshold = (v: string | number) => (typeof v === 'number' ? String(v) : v.trim());
   for (const scope of ['customer', 'account'] as const) {
     const base = scope === 'customer' ? '/customers/:id/balance/alerts' : '/balanceAlerts';
