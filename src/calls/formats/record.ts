@@ -113,7 +113,11 @@ export function switchCall(callId: string, parties: Parties, startIso: string, d
 
 /** The start of a call as ISO text, or the reason it cannot be read. */
 export function startIso(field: string, text: string, ctx: FormatContext): string | { error: string } {
-  const ms = readSwitchTime(text, ctx.clock);
+  return startIsoOf(field, text, readSwitchTime(text, ctx.clock), ctx);
+}
+
+/** startIso() for a text already read: `ms` is readSwitchTime(text, ctx.clock). */
+export function startIsoOf(field: string, text: string, ms: number, ctx: FormatContext): string | { error: string } {
   if (ms === NO_TIME) return { error: `${field}: no start time` };
   if (ms === BAD_TIME) return { error: `${field}: "${text.slice(0, 60)}" is not a date and time` };
   return ctx.iso.write(ms);
