@@ -141,7 +141,23 @@ const CDR_CUSTOM_19 = layout({ src: 1, dst: 2, channel: 4, dstchannel: 5, start:
 
 /** The layout of a header-less Asterisk record, with its name; undefined when it is none. */
 function isTime(record: readonly string[], i: number): boolean {
-  return TIME_LIKE.test(field(record, i));
+  const value = field(record, i);
+  // The common "YYYY-MM-DD HH:MM…" checked by hand; anything else by the regular expression.
+  if (value.length >= 16 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45 && value.charCodeAt(13) === 58) {
+    const sep = value.charCodeAt(10);
+    if ((sep === 32 || sep === 84) && digitRuns(value)) return true;
+  }
+  return TIME_LIKE.test(value);
+}
+
+/** Digits at 0-3, 5-6, 8-9, 11-12 and 14-15. */
+function digitRuns(value: string): boolean {
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 7 || i === 10 || i === 13) continue;
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 export function asteriskLayout(record: readonly string[]): { indexes: Indexes; name: string } | undefined {
@@ -151,7 +167,7 @@ export function asteriskLayout(record: readonly string[]): { indexes: Indexes; n
     return { indexes: CDR_CUSTOM_19, name: "cdr_custom's Master.csv mapping (19 columns)" };
   }
   if (n < 16 || n > 21 || !isTime(record, 9)) return undefined;
-  const uniqueidAt16 = UNIQUEID.test(field(record, 16));
+  const uniqueidAt16 = (n === 17 || n === 20) && UNIQUEID.test(field(record, 16));
   switch (n) {
     case 16:
       return { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (16 columns, no uniqueid)' };
