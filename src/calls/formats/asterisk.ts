@@ -21,7 +21,7 @@
 // record always gets the same id, in a file sent again or pushed live, and two records of one channel get
 // two. Without a uniqueid column the channel name stands in for it.
 import type { RawCall } from '../call-input.ts';
-import { asteriskStatus, column, type FormatContext, field, fingerprint, headerKey, readParties, type RecordReader, startIso, statelessReader, switchCall } from './record.ts';
+import { asteriskStatus, column, type FormatContext, field, fingerprint, headerKey, readParties, type RecordReader, startTime, statelessReader, switchCall } from './record.ts';
 import { readSeconds } from './switch-time.ts';
 
 /** What one Asterisk record says, as text. */
@@ -45,8 +45,8 @@ const MAX_CALL_ID = 200;
 export function asteriskCall(v: AsteriskValues, ctx: FormatContext): RawCall | string {
   const status = asteriskStatus(v.disposition);
   if (status === undefined) return `disposition: "${v.disposition.slice(0, 40)}" is not one Asterisk writes (ANSWERED, NO ANSWER, BUSY, FAILED, CONGESTION, CANCEL)`;
-  const start = startIso('start', v.start, ctx);
-  if (typeof start !== 'string') return start.error;
+  const start = startTime('start', v.start, ctx);
+  if (typeof start !== 'number') return start.error;
   const billsec = readSeconds(v.billsec);
   if (billsec < 0) return `billsec: "${v.billsec.slice(0, 40)}" is not a whole number of seconds`;
   const base = v.uniqueid !== '' ? v.uniqueid : v.channel;
@@ -55,7 +55,7 @@ export function asteriskCall(v: AsteriskValues, ctx: FormatContext): RawCall | s
   const tag = fingerprint([v.start, v.answer, v.end, v.billsec, v.disposition, v.dst, v.dstchannel]);
   const callId = `${linked}${base}`.slice(0, MAX_CALL_ID - 9) + `#${tag}`;
   const parties = readParties(v.src, v.dst, ctx.numbers);
-  return switchCall(callId, parties, start, billsec, status, undefined);
+  return switchCall(callId, parties, start, billsec, status, undefined, ctx.iso);
 }
 
 // ---------------------------------------------------------------------------------------------------

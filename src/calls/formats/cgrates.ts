@@ -13,7 +13,7 @@
 // (the switch's own id, so the same call sent by the switch itself is recognised), else the CGRID. The
 // caller is the Account (else the Subject): CGRateS has no other field for the calling number.
 import type { RawCall } from '../call-input.ts';
-import { column, type FormatContext, field, headerKey, readParties, type RecordReader, startIsoOf, statelessReader, switchCall } from './record.ts';
+import { column, type FormatContext, field, headerKey, readParties, type RecordReader, startTimeOf, statelessReader, switchCall } from './record.ts';
 import { NO_TIME, readGoDuration, readSwitchTime } from './switch-time.ts';
 
 interface Indexes {
@@ -87,10 +87,10 @@ function cgratesCall(record: readonly string[], i: Indexes, ctx: FormatContext):
   const setupText = field(record, i.setupTime);
   // The setup time, else the answer time (each read once).
   const setupMs = setupText === '' ? NO_TIME : readSwitchTime(setupText, ctx.clock);
-  const start = setupMs !== NO_TIME ? startIsoOf('SetupTime', setupText, setupMs, ctx) : startIsoOf('SetupTime', answerText, answerMs, ctx);
-  if (typeof start !== 'string') return start.error;
+  const start = setupMs !== NO_TIME ? startTimeOf('SetupTime', setupText, setupMs) : startTimeOf('SetupTime', answerText, answerMs);
+  if (typeof start !== 'number') return start.error;
   const parties = readParties(field(record, i.account) || field(record, i.subject), field(record, i.destination), ctx.numbers);
-  return switchCall(callId.slice(0, 200), parties, start, answered ? usage : 0, answered ? 'completed' : 'missed', undefined);
+  return switchCall(callId.slice(0, 200), parties, start, answered ? usage : 0, answered ? 'completed' : 'missed', undefined, ctx.iso);
 }
 
 export function cgratesReader(indexes: Indexes | undefined, width: number, ctx: FormatContext): RecordReader<string[]> {

@@ -19,7 +19,7 @@
 // mod_json_cdr's log-b-leg=true a B leg's record comes too, and is refused as the B leg of its A leg's call
 // (the A leg's record already holds the call), so a call is never billed twice.
 import type { RawCall } from '../call-input.ts';
-import { column, type FormatContext, field, freeswitchStatus, headerKey, readParties, type RecordReader, startIso, switchCall } from './record.ts';
+import { column, type FormatContext, field, freeswitchStatus, headerKey, readParties, type RecordReader, startTime, switchCall } from './record.ts';
 import { NO_TIME, readSeconds, readSwitchTime } from './switch-time.ts';
 
 export interface FreeswitchValues {
@@ -52,10 +52,10 @@ export function freeswitchCall(v: FreeswitchValues, ctx: FormatContext): RawCall
   if (status === undefined) return `hangup_cause: "${v.hangupCause.slice(0, 40)}" is not a FreeSWITCH hangup cause`;
   // opencdrrate's template has no start: an answered call started when it was answered, another when it ended.
   const startText = v.start !== '' ? v.start : answered && v.answer !== '' ? v.answer : v.end;
-  const start = startIso('start_stamp', startText, ctx);
-  if (typeof start !== 'string') return start.error;
+  const start = startTime('start_stamp', startText, ctx);
+  if (typeof start !== 'number') return start.error;
   const parties = readParties(v.callerIdNumber, v.destinationNumber, ctx.numbers);
-  const call = switchCall(v.uuid.slice(0, MAX_CALL_ID), parties, start, billsec, status, undefined);
+  const call = switchCall(v.uuid.slice(0, MAX_CALL_ID), parties, start, billsec, status, undefined, ctx.iso);
   const direction = v.callDirection.toLowerCase();
   if (direction === 'inbound' || direction === 'outbound') {
     call.direction = direction;

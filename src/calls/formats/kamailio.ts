@@ -92,7 +92,7 @@ function readRow(record: readonly string[], i: Indexes, ctx: FormatContext): Row
 
 function call(row: Row, durationS: number, ctx: FormatContext): RawCall {
   const parties = readParties(row.from, row.to, ctx.numbers);
-  return switchCall(row.callid, parties, ctx.iso.write(row.startMs), durationS, sipCodeStatus(row.code), undefined);
+  return switchCall(row.callid, parties, row.startMs, durationS, sipCodeStatus(row.code), undefined, ctx.iso);
 }
 
 /** Rows that are calls already (OpenSIPS cdr rows, Kamailio acc_cdrs): each row is one call. */
