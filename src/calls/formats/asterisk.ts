@@ -164,27 +164,38 @@ export function asteriskLayout(record: readonly string[]): { indexes: Indexes; n
   const n = record.length;
   // 19 columns: cdr_csv with newcdrcolumns has the disposition in column 15, cdr_custom's mapping in 14.
   if (n === 19 && isTime(record, 8) && asteriskStatus(field(record, 13)) !== undefined && asteriskStatus(field(record, 14)) === undefined) {
-    return { indexes: CDR_CUSTOM_19, name: "cdr_custom's Master.csv mapping (19 columns)" };
+    return LAYOUTS.custom19;
   }
   if (n < 16 || n > 21 || !isTime(record, 9)) return undefined;
   const uniqueidAt16 = (n === 17 || n === 20) && UNIQUEID.test(field(record, 16));
   switch (n) {
     case 16:
-      return { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (16 columns, no uniqueid)' };
+      return LAYOUTS.base16;
     case 17:
-      return uniqueidAt16 ? { indexes: CDR_CSV.uniqueid17, name: 'cdr_csv Master.csv (17 columns: uniqueid)' } : { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (17 columns: userfield)' };
+      return uniqueidAt16 ? LAYOUTS.uniqueid17 : LAYOUTS.userfield17;
     case 18:
-      return { indexes: CDR_CSV.uniqueid18, name: 'cdr_csv Master.csv (18 columns: uniqueid, userfield)' };
+      return LAYOUTS.uniqueid18;
     case 19:
-      return { indexes: CDR_CSV.new19, name: 'cdr_csv Master.csv (19 columns: newcdrcolumns)' };
+      return LAYOUTS.new19;
     case 20:
-      return uniqueidAt16
-        ? { indexes: CDR_CSV.uniqueidNew20, name: 'cdr_csv Master.csv (20 columns: uniqueid, newcdrcolumns)' }
-        : { indexes: CDR_CSV.new20, name: 'cdr_csv Master.csv (20 columns: userfield, newcdrcolumns)' };
+      return uniqueidAt16 ? LAYOUTS.uniqueidNew20 : LAYOUTS.new20;
     default:
-      return { indexes: CDR_CSV.uniqueidNew21, name: 'cdr_csv Master.csv (21 columns: uniqueid, userfield, newcdrcolumns)' };
+      return LAYOUTS.uniqueidNew21;
   }
 }
+
+/** The header-less layouts with their names (made once: a layout is chosen for every record). */
+const LAYOUTS = {
+  custom19: { indexes: CDR_CUSTOM_19, name: "cdr_custom's Master.csv mapping (19 columns)" },
+  base16: { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (16 columns, no uniqueid)' },
+  uniqueid17: { indexes: CDR_CSV.uniqueid17, name: 'cdr_csv Master.csv (17 columns: uniqueid)' },
+  userfield17: { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (17 columns: userfield)' },
+  uniqueid18: { indexes: CDR_CSV.uniqueid18, name: 'cdr_csv Master.csv (18 columns: uniqueid, userfield)' },
+  new19: { indexes: CDR_CSV.new19, name: 'cdr_csv Master.csv (19 columns: newcdrcolumns)' },
+  uniqueidNew20: { indexes: CDR_CSV.uniqueidNew20, name: 'cdr_csv Master.csv (20 columns: uniqueid, newcdrcolumns)' },
+  new20: { indexes: CDR_CSV.new20, name: 'cdr_csv Master.csv (20 columns: userfield, newcdrcolumns)' },
+  uniqueidNew21: { indexes: CDR_CSV.uniqueidNew21, name: 'cdr_csv Master.csv (21 columns: uniqueid, userfield, newcdrcolumns)' },
+} as const satisfies Record<string, { indexes: Indexes; name: string }>;
 
 export function asteriskPositionalReader(ctx: FormatContext): RecordReader<string[]> {
   return statelessReader((record) => {

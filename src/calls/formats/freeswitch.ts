@@ -113,12 +113,21 @@ function isCause(value: string): boolean {
 export function freeswitchLayout(record: readonly string[]): { indexes: Indexes; name: string } | undefined {
   const n = record.length;
   if ((n === 15 || n === 17 || n === 20) && uuidAt(record, 10) && isCause(field(record, 9))) {
-    return { indexes: EXAMPLE, name: n === 15 ? "mod_cdr_csv's example template" : n === 17 ? "mod_cdr_csv's linksys template" : "mod_cdr_csv's snom template" };
+    return n === 15 ? TEMPLATES.example : n === 17 ? TEMPLATES.linksys : TEMPLATES.snom;
   }
-  if (n === 18 && uuidAt(record, 16) && isCause(field(record, 14))) return { indexes: ASTERISK_TEMPLATE, name: "mod_cdr_csv's asterisk template" };
-  if (n === 13 && uuidAt(record, 0)) return { indexes: OPENCDRRATE, name: "mod_cdr_csv's opencdrrate template" };
+  if (n === 18 && uuidAt(record, 16) && isCause(field(record, 14))) return TEMPLATES.asterisk;
+  if (n === 13 && uuidAt(record, 0)) return TEMPLATES.opencdrrate;
   return undefined;
 }
+
+/** The templates with their names (made once: a template is chosen for every record). */
+const TEMPLATES = {
+  example: { indexes: EXAMPLE, name: "mod_cdr_csv's example template" },
+  linksys: { indexes: EXAMPLE, name: "mod_cdr_csv's linksys template" },
+  snom: { indexes: EXAMPLE, name: "mod_cdr_csv's snom template" },
+  asterisk: { indexes: ASTERISK_TEMPLATE, name: "mod_cdr_csv's asterisk template" },
+  opencdrrate: { indexes: OPENCDRRATE, name: "mod_cdr_csv's opencdrrate template" },
+} as const satisfies Record<string, { indexes: Indexes; name: string }>;
 
 /** Remembers the B legs A legs named (bleg_uuid): their own records are not calls of their own. */
 class BLegs {
