@@ -3,6 +3,7 @@
 // top-up re-arms it; a spend alert for the day it fired in; another account sees none of it.
 import { describe, expect, it } from 'vitest';
 import { activeAlerts } from '../../src/alerts/manage-alerts.ts';
+import { runProgram } from '../../src/cli/program.ts';
 import { useHarness } from '../helpers/harness.ts';
 import { prepaidLine, rateCard, topUp } from '../helpers/prepaid.ts';
 
@@ -48,5 +49,45 @@ describe('GET /balanceAlerts/active', () => {
     }
     const other = await h.account();
     expect((await other.api.get('/balanceAlerts/active')).body).toEqual([]);
+  });
+
+  it("show on the console's overview, each linking to its customer", async () => {
+    const account = await h.account();
+    const { api } = account;
+    await rateCard(api);
+    const a = await prepaidLine(account, { customer: { name: 'Corner <Cafe>' } });
+    await prepaidLine(account, { customer: { name: 'Quiet Co' } });
+    expect((await api.post(`/customers/${a.customer.id}/balance/alerts`, { type: 'low_balance', threshold: '2.00', channels: [] })).status).toBe(201);
+    await topUp(api, a.customer.id, '3.00');
+    // A viewer of the console, signed in.
+    const out: string[] = [];
+    const code = await runProgram(
+      { io: { out: (t) => out.push(t), err: () => {}, progress: () => {} }, ctx: async () => h.ctx, baseUrl: h.url },
+      ['users', 'create', '--account', String(account.id), '--email', 'ops@acme.example', '--role', 'viewer', '--json'],
+    );
+    expect(code).toBe(0);
+    const setUp = new URL(JSON.parse(out.join('')).setUpLink).pathname;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await fetch(`${h.url}${setUp}`, { method: 'POST', headers: form, body: 'password=a-long-password', redirect: 'manual' })).status).toBe(303);
+    const signIn = await fetch(`${h.url}/console/sign-in`, { method: 'POST', headers: form, body: 'email=ops%40acme.example&password=a-long-password', redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const overview = async () => {
+      const page = await fetch(`${h.url}/console`, { headers: { cookie } });
+      expect(page.status).toBe(200);
+      return page.text();
+    };
+    let html = await overview();
+    expect(html).toContain('<strong>0</strong>balance alerts crossed');
+    expect(html).not.toContain('id="alerts"');
+
+    // 30 minutes at 0.06 a minute: 3.00 - 1.80 = 1.20, below 2.00.
+    await api.post('/calls', [{ call_id: 'ov-1', from: a.number, to: '441134960999', start_time: new Date().toISOString(), duration_s: 1800, status: 'completed' }]);
+    html = await overview();
+    expect(html).toContain('<strong>1</strong>balance alerts crossed');
+    expect(html).toContain(`<a href="/console/customers/${a.customer.id}">Corner &lt;Cafe&gt;</a>`);
+    expect(html).toMatch(/Balance below £2\.00/);
+    expect(html).toContain('£1.20');
+    expect(html).not.toContain('Quiet Co');
   });
 });

@@ -13,6 +13,10 @@ import { getAll } from '../helpers/billing.ts';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/db.ts';
 import { Api } from '../helpers/harness.ts';
 
+// Each test starts real processes (a server, CLI commands, each booting Node and the database): on a busy
+// two-core machine one test can take minutes, so the file's tests get more than the default minute.
+const PROCESS_TEST_TIMEOUT = 300_000;
+
 const run = promisify(execFile);
 const BIN = resolve('bin/ringbill.js');
 
@@ -146,7 +150,7 @@ async function callsByStatus(api: Api): Promise<Record<string, string[]>> {
   return out;
 }
 
-describe.runIf(testDbKind() === 'pglite')('import and rerate on the embedded database', () => {
+describe.runIf(testDbKind() === 'pglite')('import and rerate on the embedded database', { timeout: PROCESS_TEST_TIMEOUT }, () => {
   let dataDir: string;
   let userDir: string;
   let env: Record<string, string>;
@@ -279,7 +283,7 @@ describe.runIf(testDbKind() === 'pglite')('import and rerate on the embedded dat
   }, 120_000);
 });
 
-describe.runIf(testDbKind() === 'postgres')('import and rerate on PostgreSQL (DATABASE_URL)', () => {
+describe.runIf(testDbKind() === 'postgres')('import and rerate on PostgreSQL (DATABASE_URL)', { timeout: PROCESS_TEST_TIMEOUT }, () => {
   let testDb: TestDatabase;
   let userDir: string;
   let env: Record<string, string>;

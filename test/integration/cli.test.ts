@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/db.ts';
 import { Api } from '../helpers/harness.ts';
 
+// Each test starts real processes (a server, CLI commands, each booting Node and the database): on a busy
+// two-core machine one test can take minutes, so the file's tests get more than the default minute.
+const PROCESS_TEST_TIMEOUT = 300_000;
+
 const run = promisify(execFile);
 const BIN = resolve('bin/ringbill.js');
 
@@ -79,7 +83,7 @@ async function seedBilling(api: Api): Promise<string> {
   return customer.body.id;
 }
 
-describe.runIf(testDbKind() === 'pglite')('ringbill CLI on the embedded database', () => {
+describe.runIf(testDbKind() === 'pglite')('ringbill CLI on the embedded database', { timeout: PROCESS_TEST_TIMEOUT }, () => {
   let dataDir: string;
   let env: Record<string, string>;
 
@@ -160,7 +164,7 @@ describe.runIf(testDbKind() === 'pglite')('ringbill CLI on the embedded database
   });
 });
 
-describe.runIf(testDbKind() === 'postgres')('ringbill CLI on PostgreSQL (DATABASE_URL)', () => {
+describe.runIf(testDbKind() === 'postgres')('ringbill CLI on PostgreSQL (DATABASE_URL)', { timeout: PROCESS_TEST_TIMEOUT }, () => {
   let testDb: TestDatabase;
   let env: Record<string, string>;
 

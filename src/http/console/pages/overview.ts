@@ -1,6 +1,8 @@
 // Overview: charts (revenue per month, calls and billed minutes per day, margin by destination,
 // collections) and the counters that need attention, each linking to the list it counts.
 import type { FastifyInstance } from 'fastify';
+import { activeAlerts } from '../../../alerts/manage-alerts.ts';
+import type { ActiveAlertRow } from '../../../alerts/repo.ts';
 import { overview } from '../../../dashboard/overview.ts';
 import { currencyMinorDigits, formatAmountAtLeast, money as toMoney } from '../../../shared/money.ts';
 import { chart, h, money, table } from '../html.ts';
@@ -10,11 +12,38 @@ export function fmt(value: string, currency: string): string {
   return money(formatAmountAtLeast(toMoney(value).toFixed(), currencyMinorDigits(currency)), currency);
 }
 
+/** Alerts listed on the overview (the newest; GET /balanceAlerts/active has them all). */
+const SHOWN_ALERTS = 20;
+
+const ALERT_NAMES: Record<ActiveAlertRow['kind'], string> = {
+  low_balance: 'Balance below',
+  spend_daily: 'Spend today above',
+  spend_monthly: 'Spend this month above',
+  credit_used: 'Credit used at',
+};
+
+/** The balance, spend and credit alerts standing crossed now, customer by customer (prepaid and credit control). */
+function alertsSection(alerts: ActiveAlertRow[], currency: string): string {
+  if (alerts.length === 0) return '';
+  const threshold = (r: ActiveAlertRow) => (r.kind === 'credit_used' ? `${h(r.threshold)}% of the credit limit` : h(fmt(r.threshold, currency)));
+  return `<section class="card" id="alerts" aria-labelledby="alerts-title"><h2 id="alerts-title">Balance alerts crossed</h2>${table(
+    'Balance alerts crossed now',
+    [{ title: 'Customer' }, { title: 'Alert' }, { title: 'Value when it fired', amount: true }, { title: 'Since' }],
+    alerts.map((r) => [
+      `<a href="/console/customers/${r.customer_id}">${h(r.customer_name)}</a>`,
+      `${h(ALERT_NAMES[r.kind])} ${threshold(r)}${r.account_wide ? ' <span class="muted">(account-wide)</span>' : ''}`,
+      r.value === null ? '' : h(r.kind === 'credit_used' ? `${r.value}%` : fmt(r.value, currency)),
+      r.fired_at === null ? '' : h(r.fired_at.toISOString().slice(0, 16).replace('T', ' ')),
+    ]),
+    '',
+  )}</section>`;
+}
+
 export function overviewPages(app: FastifyInstance, kit: ConsoleKit): void {
   app.get('/console', { schema: { hide: true } }, async (request, reply) => {
     const m = await kit.me(request, reply);
     if (!m) return reply;
-    const o = await overview(kit.ctx, m.account);
+    const [o, alerts] = await Promise.all([overview(kit.ctx, m.account), activeAlerts(kit.ctx, m.account.id, SHOWN_ALERTS)]);
     const cur = m.account.currency;
     const a = o.attention;
     const counter = (n: number, label: string, href: string) => `<a class="counter${n > 0 ? ' warn' : ''}" href="${href}"><strong>${n}</strong>${h(label)}</a>`;
@@ -27,7 +56,9 @@ ${counter(a.failedDeliveries, 'failed webhook deliveries', '/console/webhooks?st
 ${counter(a.emailsRetrying, 'emails waiting out a failure', '/console/collections#outbox')}
 ${counter(o.collections.overdue_count, 'overdue invoices', '/console/invoices?overdue=1')}
 ${counter(a.interruptedRuns, 'interrupted billing runs', '/console/billing-runs?status=interrupted')}
+${counter(alerts.length, alerts.length === SHOWN_ALERTS ? 'or more balance alerts crossed' : 'balance alerts crossed', '#alerts')}
 </section>
+${alertsSection(alerts, cur)}
 <div class="grid">
 <section class="card"><h2>Billed revenue per month</h2>${chart(
       'chart-revenue',
