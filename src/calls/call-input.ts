@@ -22,6 +22,26 @@ export type RawCall = Partial<Record<CallField, string | number | null | undefin
 export interface SwitchCallExtras {
   internal?: string | undefined;
   autoDirection?: boolean | undefined;
+  /**
+   * The instant `start_time` says, when the reader already knows it (it wrote start_time from it): taken
+   * instead of reading start_time again. A symbol, so no JSON body or file column can set it.
+   */
+  [START_MS]?: number | undefined;
+}
+
+/** The key of SwitchCallExtras' already-read start instant. */
+export const START_MS: unique symbol = Symbol('startMs');
+
+/** The earliest and the latest (exclusive) instants a start_time may be, as start_time is read (1900 to 2999). */
+const FIRST_START_MS = Date.UTC(1900, 0, 1);
+const END_START_MS = Date.UTC(3000, 0, 1);
+
+/**
+ * Whether reading the ISO text IsoWriter writes for `ms` gives `ms` back exactly (whole seconds from 1900
+ * to 2999, as YYYY-MM-DDTHH:MM:SSZ): only then may a reader hand on the instant instead (see START_MS).
+ */
+export function startMsCarries(ms: number): boolean {
+  return Number.isInteger(ms) && ms >= FIRST_START_MS && ms < END_START_MS && ms % 1000 === 0;
 }
 
 export interface CallInput {
@@ -180,7 +200,8 @@ export function parseCall(raw: RawCall, clock: LocalClock): CallInput {
 
   const startText = text(raw.start_time);
   if (startText === '') throw new Error('start_time: is required');
-  const startMs = instant(startText, clock);
+  const known = raw[START_MS];
+  const startMs = known !== undefined ? known : instant(startText, clock);
 
   const durationText = text(raw.duration_s);
   if (!/^\d+$/.test(durationText)) throw new Error(`duration_s: "${durationText}" is not a whole number of seconds`);

@@ -67,7 +67,6 @@ export interface CsvReadStats {
 export async function readCsvRecords(chunks: AsyncIterable<Buffer>, sink: CsvSink, stats: CsvReadStats = {}): Promise<void> {
   const iterator = chunks[Symbol.asyncIterator]();
   const decoder = new StringDecoder('utf8');
-  const fields: string[] = [];
   let text = '';
   let pos = 0;
   let line = 0; // physical lines before `pos`
@@ -130,19 +129,21 @@ export async function readCsvRecords(chunks: AsyncIterable<Buffer>, sink: CsvSin
       if (end - pos > FAST_RECORD_CHARS) return bail();
       const record = text.slice(pos, end);
       if (record.indexOf('"') !== -1) {
-        // Quoted fields, possibly over several lines.
-        fields.length = 0;
-        const stop = readQuoted(text, pos, mode, ended, fields);
+        // Quoted fields, possibly over several lines. Up to `end` the text has no line feed; when it has
+        // no carriage return either, the values read there need no look for one.
+        const quoted: string[] = [];
+        const stop = readQuoted(text, pos, mode, ended, quoted, record.indexOf('\r') === -1 ? end : pos);
         if (stop === MORE) {
           if (text.length - pos > FAST_RECORD_CHARS) return bail();
           break;
         }
         if (stop === FALLBACK) return bail();
-        const raw = text.slice(pos, stop);
-        line += 1 + countLineFeeds(raw);
+        // A record that ends where its first line ends is that line (no line feed inside).
+        const raw = stop === end ? record : text.slice(pos, stop);
+        line += stop === end ? 1 : 1 + countLineFeeds(raw);
         pos = Math.min(stop + (mode === 'crlf' ? 2 : 1), text.length);
         firstBytes = undefined;
-        const wait = sink.record(fields.slice(), line, raw);
+        const wait = sink.record(quoted, line, raw);
         if (wait) await wait;
         continue;
       }
@@ -188,9 +189,9 @@ function detectMode(text: string, ended: boolean): Mode | typeof MORE | typeof F
 /**
  * Reads one record with quoted fields from `start` into `fields`. Returns the index of its line ending
  * (or the end of the text), MORE if the text ends inside it, FALLBACK if it is anything but plain and
- * properly quoted fields (csv-parse decides what it is).
+ * properly quoted fields (csv-parse decides what it is). From `start` to `clean` the text has no \r or \n.
  */
-function readQuoted(text: string, start: number, mode: Mode, ended: boolean, fields: string[]): number {
+function readQuoted(text: string, start: number, mode: Mode, ended: boolean, fields: string[], clean: number): number {
   let i = start;
   for (;;) {
     if (i < text.length && text.charCodeAt(i) === QUOTE) {
@@ -199,7 +200,7 @@ function readQuoted(text: string, start: number, mode: Mode, ended: boolean, fie
       for (;;) {
         const q = text.indexOf('"', from);
         if (q === -1) return ended ? FALLBACK : MORE;
-        value += text.slice(from, q);
+        value = value === '' ? text.slice(from, q) : value + text.slice(from, q);
         if (q + 1 === text.length && !ended) return MORE;
         if (text.charCodeAt(q + 1) === QUOTE) {
           value += '"';
@@ -209,8 +210,9 @@ function readQuoted(text: string, start: number, mode: Mode, ended: boolean, fie
         i = q + 1;
         break;
       }
-      // Line endings inside quotes count as csv-parse counts them only for \n alone.
-      if (value.indexOf('\r') !== -1 || (mode === 'crlf' && value.indexOf('\n') !== -1)) return FALLBACK;
+      // Line endings inside quotes count as csv-parse counts them only for \n alone. Before `clean` the
+      // text has neither \r nor \n.
+      if (i > clean && (value.indexOf('\r') !== -1 || (mode === 'crlf' && value.indexOf('\n') !== -1))) return FALLBACK;
       fields.push(value);
     } else {
       let j = i;

@@ -1,7 +1,8 @@
 // One call record (a CSV row or a JSON object) checked field by field: every rule, and the reason a user
 // reads when a record is refused. Also the CSV header of a CDR file.
 import { describe, expect, it } from 'vitest';
-import { ANONYMOUS, type CallInput, parseCall, type RawCall } from '../../src/calls/call-input.ts';
+import { ANONYMOUS, type CallInput, parseCall, type RawCall, START_MS, startMsCarries } from '../../src/calls/call-input.ts';
+import { IsoWriter } from '../../src/calls/formats/switch-time.ts';
 import { callColumns } from '../../src/calls/import-file.ts';
 import { LocalClock } from '../../src/rating/bands.ts';
 
@@ -327,5 +328,49 @@ describe('the CSV header', () => {
       'header: the CSV header must name call_id,from,to,start_time,duration_s,status; missing: duration_s, status',
     );
     expect(() => callColumns(['id', 'caller', 'callee', 'start', 'seconds', 'result'])).toThrow(/missing: call_id, from, to, start_time, duration_s, status$/);
+  });
+});
+
+describe('the start instant a switch reader hands on (START_MS)', () => {
+  it('is carried only where reading the start_time written from it gives it back exactly', () => {
+    const iso = new IsoWriter();
+    const instants = [
+      Date.UTC(1900, 0, 1),
+      Date.UTC(1900, 0, 1) - 1000,
+      Date.UTC(1899, 11, 31, 23, 30),
+      Date.UTC(2026, 9, 1, 0, 2, 32),
+      Date.UTC(2026, 9, 1, 0, 2, 32, 1),
+      Date.UTC(2026, 9, 1, 0, 2, 32, 999),
+      Date.UTC(2024, 1, 29, 23, 59, 59),
+      Date.UTC(2999, 11, 31, 23, 59, 59),
+      Date.UTC(3000, 0, 1),
+      Date.UTC(3000, 0, 1, 0, 0, 1),
+    ];
+    let carried = 0;
+    for (const ms of instants) {
+      const written = iso.write(ms);
+      const read = (() => {
+        try {
+          return parse({ start_time: written }).startMs;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (startMsCarries(ms)) {
+        carried += 1;
+        expect(read).toBe(ms);
+        expect(parse({ start_time: written, [START_MS]: ms }).startMs).toBe(ms);
+      }
+    }
+    expect(carried).toBe(4);
+    // Beyond the years start_time takes, the text is read (and refused) as before.
+    expect(startMsCarries(Date.UTC(3000, 0, 1))).toBe(false);
+    expect(startMsCarries(Date.UTC(1899, 11, 31, 23, 30))).toBe(false);
+  });
+
+  it('is taken by parseCall instead of reading start_time', () => {
+    // A start_time that says otherwise shows which one parseCall used.
+    expect(parse({ start_time: '2026-01-15T10:30:00Z', [START_MS]: Date.UTC(2026, 0, 15, 9) }).startMs).toBe(Date.UTC(2026, 0, 15, 9));
+    expect(parse({ start_time: '2026-01-15T10:30:00Z', [START_MS]: undefined }).startMs).toBe(Date.UTC(2026, 0, 15, 10, 30));
   });
 });

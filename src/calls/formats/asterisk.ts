@@ -21,7 +21,7 @@
 // record always gets the same id, in a file sent again or pushed live, and two records of one channel get
 // two. Without a uniqueid column the channel name stands in for it.
 import type { RawCall } from '../call-input.ts';
-import { asteriskStatus, column, type FormatContext, field, fingerprint, headerKey, readParties, type RecordReader, startIso, statelessReader, switchCall } from './record.ts';
+import { asteriskStatus, column, type FormatContext, field, fingerprint, headerKey, readParties, type RecordReader, startTime, statelessReader, switchCall } from './record.ts';
 import { readSeconds } from './switch-time.ts';
 
 /** What one Asterisk record says, as text. */
@@ -45,8 +45,8 @@ const MAX_CALL_ID = 200;
 export function asteriskCall(v: AsteriskValues, ctx: FormatContext): RawCall | string {
   const status = asteriskStatus(v.disposition);
   if (status === undefined) return `disposition: "${v.disposition.slice(0, 40)}" is not one Asterisk writes (ANSWERED, NO ANSWER, BUSY, FAILED, CONGESTION, CANCEL)`;
-  const start = startIso('start', v.start, ctx);
-  if (typeof start !== 'string') return start.error;
+  const start = startTime('start', v.start, ctx);
+  if (typeof start !== 'number') return start.error;
   const billsec = readSeconds(v.billsec);
   if (billsec < 0) return `billsec: "${v.billsec.slice(0, 40)}" is not a whole number of seconds`;
   const base = v.uniqueid !== '' ? v.uniqueid : v.channel;
@@ -55,7 +55,7 @@ export function asteriskCall(v: AsteriskValues, ctx: FormatContext): RawCall | s
   const tag = fingerprint([v.start, v.answer, v.end, v.billsec, v.disposition, v.dst, v.dstchannel]);
   const callId = `${linked}${base}`.slice(0, MAX_CALL_ID - 9) + `#${tag}`;
   const parties = readParties(v.src, v.dst, ctx.numbers);
-  return switchCall(callId, parties, start, billsec, status, undefined);
+  return switchCall(callId, parties, start, billsec, status, undefined, ctx.iso);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -141,34 +141,61 @@ const CDR_CUSTOM_19 = layout({ src: 1, dst: 2, channel: 4, dstchannel: 5, start:
 
 /** The layout of a header-less Asterisk record, with its name; undefined when it is none. */
 function isTime(record: readonly string[], i: number): boolean {
-  return TIME_LIKE.test(field(record, i));
+  const value = field(record, i);
+  // The common "YYYY-MM-DD HH:MM…" checked by hand; anything else by the regular expression.
+  if (value.length >= 16 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45 && value.charCodeAt(13) === 58) {
+    const sep = value.charCodeAt(10);
+    if ((sep === 32 || sep === 84) && digitRuns(value)) return true;
+  }
+  return TIME_LIKE.test(value);
+}
+
+/** Digits at 0-3, 5-6, 8-9, 11-12 and 14-15. */
+function digitRuns(value: string): boolean {
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 7 || i === 10 || i === 13) continue;
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 export function asteriskLayout(record: readonly string[]): { indexes: Indexes; name: string } | undefined {
   const n = record.length;
   // 19 columns: cdr_csv with newcdrcolumns has the disposition in column 15, cdr_custom's mapping in 14.
   if (n === 19 && isTime(record, 8) && asteriskStatus(field(record, 13)) !== undefined && asteriskStatus(field(record, 14)) === undefined) {
-    return { indexes: CDR_CUSTOM_19, name: "cdr_custom's Master.csv mapping (19 columns)" };
+    return LAYOUTS.custom19;
   }
   if (n < 16 || n > 21 || !isTime(record, 9)) return undefined;
-  const uniqueidAt16 = UNIQUEID.test(field(record, 16));
+  const uniqueidAt16 = (n === 17 || n === 20) && UNIQUEID.test(field(record, 16));
   switch (n) {
     case 16:
-      return { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (16 columns, no uniqueid)' };
+      return LAYOUTS.base16;
     case 17:
-      return uniqueidAt16 ? { indexes: CDR_CSV.uniqueid17, name: 'cdr_csv Master.csv (17 columns: uniqueid)' } : { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (17 columns: userfield)' };
+      return uniqueidAt16 ? LAYOUTS.uniqueid17 : LAYOUTS.userfield17;
     case 18:
-      return { indexes: CDR_CSV.uniqueid18, name: 'cdr_csv Master.csv (18 columns: uniqueid, userfield)' };
+      return LAYOUTS.uniqueid18;
     case 19:
-      return { indexes: CDR_CSV.new19, name: 'cdr_csv Master.csv (19 columns: newcdrcolumns)' };
+      return LAYOUTS.new19;
     case 20:
-      return uniqueidAt16
-        ? { indexes: CDR_CSV.uniqueidNew20, name: 'cdr_csv Master.csv (20 columns: uniqueid, newcdrcolumns)' }
-        : { indexes: CDR_CSV.new20, name: 'cdr_csv Master.csv (20 columns: userfield, newcdrcolumns)' };
+      return uniqueidAt16 ? LAYOUTS.uniqueidNew20 : LAYOUTS.new20;
     default:
-      return { indexes: CDR_CSV.uniqueidNew21, name: 'cdr_csv Master.csv (21 columns: uniqueid, userfield, newcdrcolumns)' };
+      return LAYOUTS.uniqueidNew21;
   }
 }
+
+/** The header-less layouts with their names (made once: a layout is chosen for every record). */
+const LAYOUTS = {
+  custom19: { indexes: CDR_CUSTOM_19, name: "cdr_custom's Master.csv mapping (19 columns)" },
+  base16: { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (16 columns, no uniqueid)' },
+  uniqueid17: { indexes: CDR_CSV.uniqueid17, name: 'cdr_csv Master.csv (17 columns: uniqueid)' },
+  userfield17: { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (17 columns: userfield)' },
+  uniqueid18: { indexes: CDR_CSV.uniqueid18, name: 'cdr_csv Master.csv (18 columns: uniqueid, userfield)' },
+  new19: { indexes: CDR_CSV.new19, name: 'cdr_csv Master.csv (19 columns: newcdrcolumns)' },
+  uniqueidNew20: { indexes: CDR_CSV.uniqueidNew20, name: 'cdr_csv Master.csv (20 columns: uniqueid, newcdrcolumns)' },
+  new20: { indexes: CDR_CSV.new20, name: 'cdr_csv Master.csv (20 columns: userfield, newcdrcolumns)' },
+  uniqueidNew21: { indexes: CDR_CSV.uniqueidNew21, name: 'cdr_csv Master.csv (21 columns: uniqueid, userfield, newcdrcolumns)' },
+} as const satisfies Record<string, { indexes: Indexes; name: string }>;
 
 export function asteriskPositionalReader(ctx: FormatContext): RecordReader<string[]> {
   return statelessReader((record) => {

@@ -13,7 +13,7 @@
 // (the switch's own id, so the same call sent by the switch itself is recognised), else the CGRID. The
 // caller is the Account (else the Subject): CGRateS has no other field for the calling number.
 import type { RawCall } from '../call-input.ts';
-import { column, type FormatContext, field, headerKey, readParties, type RecordReader, startIso, statelessReader, switchCall } from './record.ts';
+import { column, type FormatContext, field, headerKey, readParties, type RecordReader, startTimeOf, statelessReader, switchCall } from './record.ts';
 import { NO_TIME, readGoDuration, readSwitchTime } from './switch-time.ts';
 
 interface Indexes {
@@ -85,10 +85,12 @@ function cgratesCall(record: readonly string[], i: Indexes, ctx: FormatContext):
   const answerMs = answerText === '' ? NO_TIME : readSwitchTime(answerText, ctx.clock);
   const answered = usage > 0 || answerMs >= 0;
   const setupText = field(record, i.setupTime);
-  const start = startIso('SetupTime', setupText !== '' && readSwitchTime(setupText, ctx.clock) !== NO_TIME ? setupText : answerText, ctx);
-  if (typeof start !== 'string') return start.error;
+  // The setup time, else the answer time (each read once).
+  const setupMs = setupText === '' ? NO_TIME : readSwitchTime(setupText, ctx.clock);
+  const start = setupMs !== NO_TIME ? startTimeOf('SetupTime', setupText, setupMs) : startTimeOf('SetupTime', answerText, answerMs);
+  if (typeof start !== 'number') return start.error;
   const parties = readParties(field(record, i.account) || field(record, i.subject), field(record, i.destination), ctx.numbers);
-  return switchCall(callId.slice(0, 200), parties, start, answered ? usage : 0, answered ? 'completed' : 'missed', undefined);
+  return switchCall(callId.slice(0, 200), parties, start, answered ? usage : 0, answered ? 'completed' : 'missed', undefined, ctx.iso);
 }
 
 export function cgratesReader(indexes: Indexes | undefined, width: number, ctx: FormatContext): RecordReader<string[]> {

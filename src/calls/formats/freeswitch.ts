@@ -19,7 +19,7 @@
 // mod_json_cdr's log-b-leg=true a B leg's record comes too, and is refused as the B leg of its A leg's call
 // (the A leg's record already holds the call), so a call is never billed twice.
 import type { RawCall } from '../call-input.ts';
-import { column, type FormatContext, field, freeswitchStatus, headerKey, readParties, type RecordReader, startIso, switchCall } from './record.ts';
+import { column, type FormatContext, field, freeswitchStatus, headerKey, readParties, type RecordReader, startTime, switchCall } from './record.ts';
 import { NO_TIME, readSeconds, readSwitchTime } from './switch-time.ts';
 
 export interface FreeswitchValues {
@@ -52,10 +52,10 @@ export function freeswitchCall(v: FreeswitchValues, ctx: FormatContext): RawCall
   if (status === undefined) return `hangup_cause: "${v.hangupCause.slice(0, 40)}" is not a FreeSWITCH hangup cause`;
   // opencdrrate's template has no start: an answered call started when it was answered, another when it ended.
   const startText = v.start !== '' ? v.start : answered && v.answer !== '' ? v.answer : v.end;
-  const start = startIso('start_stamp', startText, ctx);
-  if (typeof start !== 'string') return start.error;
+  const start = startTime('start_stamp', startText, ctx);
+  if (typeof start !== 'number') return start.error;
   const parties = readParties(v.callerIdNumber, v.destinationNumber, ctx.numbers);
-  const call = switchCall(v.uuid.slice(0, MAX_CALL_ID), parties, start, billsec, status, undefined);
+  const call = switchCall(v.uuid.slice(0, MAX_CALL_ID), parties, start, billsec, status, undefined, ctx.iso);
   const direction = v.callDirection.toLowerCase();
   if (direction === 'inbound' || direction === 'outbound') {
     call.direction = direction;
@@ -77,23 +77,57 @@ const EXAMPLE = layout({ callerIdNumber: 1, destinationNumber: 2, start: 4, answ
 const ASTERISK_TEMPLATE = layout({ callerIdNumber: 1, destinationNumber: 2, start: 9, answer: 10, end: 11, billsec: 13, hangupCause: 14, uuid: 16 });
 const OPENCDRRATE = layout({ uuid: 0, bLeg: 1, callerIdNumber: 3, destinationNumber: 4, answer: 5, end: 6, billsec: 7 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CAUSE = /^[A-Z][A-Z0-9_]{2,60}$/;
+// A uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i; a hangup cause: /^[A-Z][A-Z0-9_]{2,60}$/
+// (checked by hand below: these run for every record).
 
 /** The template of a header-less mod_cdr_csv record, with its name; undefined when it is none. */
 function uuidAt(record: readonly string[], i: number): boolean {
-  return UUID.test(field(record, i));
+  return isUuid(field(record, i));
+}
+
+/** Whether the value is a uuid (any case). */
+function isUuid(value: string): boolean {
+  if (value.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = value.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
+}
+
+/** Whether the value is a hangup cause's name. */
+function isCause(value: string): boolean {
+  const length = value.length;
+  if (length < 3 || length > 61) return false;
+  const c0 = value.charCodeAt(0);
+  if (c0 < 65 || c0 > 90) return false;
+  for (let i = 1; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) return false;
+  }
+  return true;
 }
 
 export function freeswitchLayout(record: readonly string[]): { indexes: Indexes; name: string } | undefined {
   const n = record.length;
-  if ((n === 15 || n === 17 || n === 20) && uuidAt(record, 10) && CAUSE.test(field(record, 9))) {
-    return { indexes: EXAMPLE, name: n === 15 ? "mod_cdr_csv's example template" : n === 17 ? "mod_cdr_csv's linksys template" : "mod_cdr_csv's snom template" };
+  if ((n === 15 || n === 17 || n === 20) && uuidAt(record, 10) && isCause(field(record, 9))) {
+    return n === 15 ? TEMPLATES.example : n === 17 ? TEMPLATES.linksys : TEMPLATES.snom;
   }
-  if (n === 18 && uuidAt(record, 16) && CAUSE.test(field(record, 14))) return { indexes: ASTERISK_TEMPLATE, name: "mod_cdr_csv's asterisk template" };
-  if (n === 13 && uuidAt(record, 0)) return { indexes: OPENCDRRATE, name: "mod_cdr_csv's opencdrrate template" };
+  if (n === 18 && uuidAt(record, 16) && isCause(field(record, 14))) return TEMPLATES.asterisk;
+  if (n === 13 && uuidAt(record, 0)) return TEMPLATES.opencdrrate;
   return undefined;
 }
+
+/** The templates with their names (made once: a template is chosen for every record). */
+const TEMPLATES = {
+  example: { indexes: EXAMPLE, name: "mod_cdr_csv's example template" },
+  linksys: { indexes: EXAMPLE, name: "mod_cdr_csv's linksys template" },
+  snom: { indexes: EXAMPLE, name: "mod_cdr_csv's snom template" },
+  asterisk: { indexes: ASTERISK_TEMPLATE, name: "mod_cdr_csv's asterisk template" },
+  opencdrrate: { indexes: OPENCDRRATE, name: "mod_cdr_csv's opencdrrate template" },
+} as const satisfies Record<string, { indexes: Indexes; name: string }>;
 
 /** Remembers the B legs A legs named (bleg_uuid): their own records are not calls of their own. */
 class BLegs {

@@ -92,28 +92,30 @@ function readRow(record: readonly string[], i: Indexes, ctx: FormatContext): Row
 
 function call(row: Row, durationS: number, ctx: FormatContext): RawCall {
   const parties = readParties(row.from, row.to, ctx.numbers);
-  return switchCall(row.callid, parties, ctx.iso.write(row.startMs), durationS, sipCodeStatus(row.code), undefined);
+  return switchCall(row.callid, parties, row.startMs, durationS, sipCodeStatus(row.code), undefined, ctx.iso);
+}
+
+/** Refuses a line (a function of its own: no closure made for every record). */
+function refuseLine(emit: Emit, line: number, raw: () => string, reason: string): undefined {
+  emit.refuse(line, raw(), reason);
+  return undefined;
 }
 
 /** Rows that are calls already (OpenSIPS cdr rows, Kamailio acc_cdrs): each row is one call. */
 export function accCdrReader(indexes: Indexes, width: number, ctx: FormatContext): RecordReader<string[]> {
   return {
     add(record, line, raw, emit) {
-      const refuse = (reason: string) => {
-        emit.refuse(line, raw(), reason);
-        return undefined;
-      };
-      if (record.length !== width) return refuse(`expected ${width} columns as in the header, found ${record.length}`);
+      if (record.length !== width) return refuseLine(emit, line, raw, `expected ${width} columns as in the header, found ${record.length}`);
       const row = readRow(record, indexes, ctx);
-      if (typeof row === 'string') return refuse(row);
-      if (row.method !== '' && row.method !== 'INVITE') return refuse(`a SIP ${row.method} transaction, not a call record (calls are the INVITE rows)`);
+      if (typeof row === 'string') return refuseLine(emit, line, raw, row);
+      if (row.method !== '' && row.method !== 'INVITE') return refuseLine(emit, line, raw, `a SIP ${row.method} transaction, not a call record (calls are the INVITE rows)`);
       let durationS = 0;
       const ms = field(record, indexes.msDuration);
       const seconds = field(record, indexes.duration);
       if (ms !== '' && /^\d+$/.test(ms) && Number(ms) > 0) durationS = Math.ceil(Number(ms) / 1000);
       else if (seconds !== '') {
         durationS = readSeconds(seconds);
-        if (durationS < 0) return refuse(`duration: "${seconds.slice(0, 30)}" is not a number of seconds`);
+        if (durationS < 0) return refuseLine(emit, line, raw, `duration: "${seconds.slice(0, 30)}" is not a number of seconds`);
       } else if (indexes.endTime !== -1) {
         const end = readSwitchTime(field(record, indexes.endTime), ctx.clock);
         if (end >= 0) durationS = Math.max(0, Math.ceil((end - row.startMs) / 1000));
@@ -133,16 +135,12 @@ export function accTransactionReader(indexes: Indexes, width: number, ctx: Forma
   const open = new Map<string, { row: Row; line: number; raw: string }>();
   return {
     add(record, line, raw, emit) {
-      const refuse = (reason: string) => {
-        emit.refuse(line, raw(), reason);
-        return undefined;
-      };
-      if (record.length !== width) return refuse(`expected ${width} columns as in the header, found ${record.length}`);
+      if (record.length !== width) return refuseLine(emit, line, raw, `expected ${width} columns as in the header, found ${record.length}`);
       const row = readRow(record, indexes, ctx);
-      if (typeof row === 'string') return refuse(row);
+      if (typeof row === 'string') return refuseLine(emit, line, raw, row);
       if (row.method === 'INVITE') {
         if (row.code >= 300) return emit.call(call(row, 0, ctx), line, raw);
-        if (open.has(row.callid)) return refuse(`a second answered INVITE of call ${row.callid} (a re-INVITE is not a new call)`);
+        if (open.has(row.callid)) return refuseLine(emit, line, raw, `a second answered INVITE of call ${row.callid} (a re-INVITE is not a new call)`);
         if (open.size >= MAX_OPEN_CALLS) {
           const [oldest, held] = open.entries().next().value as [string, { row: Row; line: number; raw: string }];
           open.delete(oldest);
@@ -153,13 +151,13 @@ export function accTransactionReader(indexes: Indexes, width: number, ctx: Forma
       }
       if (row.method === 'BYE') {
         const held = open.get(row.callid);
-        if (held === undefined) return refuse(`a BYE whose answered INVITE (call ${row.callid}) is not before it in this file`);
+        if (held === undefined) return refuseLine(emit, line, raw, `a BYE whose answered INVITE (call ${row.callid}) is not before it in this file`);
         open.delete(row.callid);
         emit.combined(line);
         const durationS = Math.max(0, Math.ceil((row.startMs - held.row.startMs) / 1000));
         return emit.call(call(held.row, durationS, ctx), held.line, () => held.raw);
       }
-      return refuse(`a SIP ${row.method || '(no method)'} transaction, not a call (a call is its INVITE and BYE rows)`);
+      return refuseLine(emit, line, raw, `a SIP ${row.method || '(no method)'} transaction, not a call (a call is its INVITE and BYE rows)`);
     },
     end(emit: Emit) {
       for (const held of open.values()) emit.refuse(held.line, held.raw, `answered, but its BYE is not in this file: the call's length is unknown (import it with the file that has the BYE)`);

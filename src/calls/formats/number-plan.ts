@@ -132,8 +132,11 @@ export class NumberReader {
       value = cleaned;
     }
     value = this.stripTechPrefix(value);
-    if (value.indexOf('*') !== -1 || value.indexOf('#') !== -1) return new NotANumber(text, `"${text}" is a feature code, not a phone number`);
-    if (!/^\+?\d+$/.test(value)) return new NotANumber(text, `"${text}" is not a phone number`);
+    // A plain value (digits, maybe after a "+") stays plain when a prefix is stripped: no need to look again.
+    if (!plain) {
+      if (value.indexOf('*') !== -1 || value.indexOf('#') !== -1) return new NotANumber(text, `"${text}" is a feature code, not a phone number`);
+      if (!/^\+?\d+$/.test(value)) return new NotANumber(text, `"${text}" is not a phone number`);
+    }
     if (value.charCodeAt(0) === 43) return e164OrWhy(text, value);
     if (value.length <= this.plan.extensionMaxDigits) {
       return new NotANumber(text, `"${text}" is an internal extension (${this.plan.extensionMaxDigits} digits or fewer), not a phone number`);

@@ -7,7 +7,7 @@
 // the feed), so every format takes one path from there on.
 import type { LocalClock } from '../../rating/bands.ts';
 import type { CallStatus } from '../../db/schema.ts';
-import type { RawCall } from '../call-input.ts';
+import { type RawCall, START_MS, startMsCarries } from '../call-input.ts';
 import { NotANumber, type NumberReader, WITHHELD_CALLER } from './number-plan.ts';
 import { BAD_TIME, type IsoWriter, NO_TIME, readSwitchTime } from './switch-time.ts';
 
@@ -92,12 +92,14 @@ export { NotANumber };
  * A call record in the shape Ringbill's CSV gives the ingester (every field text): one object shape for
  * every format.
  */
-export function switchCall(callId: string, parties: Parties, startIso: string, durationS: number, status: CallStatus, carrier: string | undefined): RawCall {
+export function switchCall(callId: string, parties: Parties, startMs: number, durationS: number, status: CallStatus, carrier: string | undefined, iso: IsoWriter): RawCall {
   return {
     call_id: callId,
     from: parties.from,
     to: parties.to,
-    start_time: startIso,
+    start_time: iso.write(startMs),
+    // The instant itself, when reading start_time would give it back exactly: not read again.
+    [START_MS]: startMsCarries(startMs) ? startMs : undefined,
     duration_s: String(durationS),
     status,
     direction: undefined,
@@ -111,12 +113,16 @@ export function switchCall(callId: string, parties: Parties, startIso: string, d
   };
 }
 
-/** The start of a call as ISO text, or the reason it cannot be read. */
-export function startIso(field: string, text: string, ctx: FormatContext): string | { error: string } {
-  const ms = readSwitchTime(text, ctx.clock);
+/** The start of a call (milliseconds since 1970), or the reason it cannot be read. */
+export function startTime(field: string, text: string, ctx: FormatContext): number | { error: string } {
+  return startTimeOf(field, text, readSwitchTime(text, ctx.clock));
+}
+
+/** startTime() for a text already read: `ms` is readSwitchTime(text, ctx.clock). */
+export function startTimeOf(field: string, text: string, ms: number): number | { error: string } {
   if (ms === NO_TIME) return { error: `${field}: no start time` };
   if (ms === BAD_TIME) return { error: `${field}: "${text.slice(0, 60)}" is not a date and time` };
-  return ctx.iso.write(ms);
+  return ms;
 }
 
 /** FNV-1a, 32 bits, as 8 hex digits: tells apart records that share a switch id (see asterisk.ts). */

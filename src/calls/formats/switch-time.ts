@@ -47,7 +47,20 @@ function fromWall(wall: number, clock: LocalClock): number {
 export function readSwitchTime(text: string, clock: LocalClock): number {
   const length = text.length;
   if (length === 0) return NO_TIME;
-  // The common form, YYYY-MM-DD HH:MM:SS, without a regular expression.
+  // The common forms, YYYY-MM-DD HH:MM:SS (local) and YYYY-MM-DDTHH:MM:SSZ, without a regular expression.
+  if (length === 20 && text.charCodeAt(19) === 90 /* Z */ && text.charCodeAt(4) === 45 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58) {
+    const y = digitsAt(text, 0, 4);
+    const mo = digitsAt(text, 5, 2);
+    const d = digitsAt(text, 8, 2);
+    const h = digitsAt(text, 11, 2);
+    const mi = digitsAt(text, 14, 2);
+    const s = digitsAt(text, 17, 2);
+    const sep = text.charCodeAt(10);
+    if ((sep === 32 || sep === 84) && text.charCodeAt(7) === 45 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && realDate(y, mo, d)) {
+      return Date.UTC(y, mo - 1, d, h, mi, s);
+    }
+    // Anything else (Go's zero time, a date that does not exist) is read below, as before.
+  }
   if (length === 19 && text.charCodeAt(4) === 45 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58) {
     const y = digitsAt(text, 0, 4);
     const mo = digitsAt(text, 5, 2);
