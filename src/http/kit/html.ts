@@ -29,6 +29,23 @@ export function money(amount: string, currency: string): string {
   return `${negative ? '-' : ''}${symbol}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction !== undefined ? `.${fraction}` : ''}`;
 }
 
+/**
+ * The start of a page that carries its own style sheet (the payment page, the portal): the document, its
+ * head (not indexed, no referrer) and the style under the response's CSP nonce, up to the body.
+ */
+export function documentHead(title: string, nonce: string, style: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<meta name="referrer" content="no-referrer">
+<title>${h(title)}</title>
+<style nonce="${h(nonce)}">${style}</style>
+</head>`;
+}
+
 export function csrfField(token: string): string {
   return `<input type="hidden" name="csrf" value="${h(token)}">`;
 }

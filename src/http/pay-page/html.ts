@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { InstalmentSchedule, PlanFrequency, TermPeriod } from '../../collections/instalment-schedule.ts';
 
 export { h } from '../kit/html.ts';
-import { h } from '../kit/html.ts';
+import { documentHead, h } from '../kit/html.ts';
 
 /** The token is base64url when valid; anything else is percent-encoded before it goes into a URL. */
 function tokenPath(token: string): string {
@@ -76,16 +76,7 @@ if(part){var sync=function(){var c=document.querySelector('input[name=option]:ch
 `;
 
 export function layout(options: { title: string; nonce: string; merchant?: string; body: string }): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${h(options.title)}</title>
-<style nonce="${h(options.nonce)}">${STYLE}</style>
-</head>
+  return `${documentHead(options.title, options.nonce, STYLE)}
 <body>
 <main>
 ${options.merchant ? `<header><div class="merchant">${h(options.merchant)}</div></header>` : ''}

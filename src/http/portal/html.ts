@@ -1,6 +1,6 @@
 // The customer portal's HTML: server-rendered, phone first, the payment page's look. Every value from data
 // goes through `h`; the one inline style carries the response's CSP nonce; no script is needed.
-import { csrfField, h } from '../kit/html.ts';
+import { csrfField, documentHead, h } from '../kit/html.ts';
 
 export { csrfField, errorBox, h, money, table } from '../kit/html.ts';
 
@@ -66,16 +66,7 @@ export function layout(f: Frame): string {
   const signOut = f.csrf
     ? `<form method="post" action="/portal/sign-out">${csrfField(f.csrf)}<button type="submit" class="link">Sign out</button></form>`
     : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${h(f.title)}</title>
-<style nonce="${h(f.nonce)}">${STYLE}</style>
-</head>
+  return `${documentHead(f.title, f.nonce, STYLE)}
 <body>
 <main>
 <header><div><div class="merchant">${h(f.merchant ?? 'Customer portal')}</div>${f.customer ? `<div class="muted">${h(f.customer)}</div>` : ''}</div>${signOut}</header>
