@@ -11,7 +11,7 @@ import { PlanScheduler } from '../payments/plan-scheduler.ts';
 import { createTestGateway } from '../payments/gateway.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
 import { expireReservations } from '../authorization/release.ts';
-import { PeriodicJob } from '../authorization/periodic-job.ts';
+import { PeriodicJob } from '../shared/periodic-job.ts';
 import { startProcessLease } from '../recovery/lease.ts';
 
 /**

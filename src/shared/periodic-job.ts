@@ -1,5 +1,6 @@
-// Runs a job on a timer in the serving process (reservation expiry). Several processes may run it on one
-// PostgreSQL: the job locks what it changes. A run that fails is reported and the next one tries again.
+// Runs a job on a timer in the serving process (reservation expiry, due instalments): at start, then
+// intervalMs after each run ends. Several processes may run it on one PostgreSQL: each job locks or claims
+// what it changes. A run that fails is reported and the next one tries again; stop() waits for a run in flight.
 export class PeriodicJob {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
