@@ -4,6 +4,7 @@
 import type { CallStatus } from '../db/schema.ts';
 import type { LocalClock } from '../rating/bands.ts';
 import { RATE_LIMITS } from '../rating/rate-call.ts';
+import { digitsAt, isCallDate } from './wall-time.ts';
 
 export const REQUIRED_CALL_FIELDS = ['call_id', 'from', 'to', 'start_time', 'duration_s', 'status'] as const;
 export const OPTIONAL_CALL_FIELDS = ['direction', 'carrier', 'recording_url', 'transcription_url', 'confidence_score', 'voice_agent_id'] as const;
@@ -100,19 +101,6 @@ function phone(field: 'from' | 'to', value: string, allowWithheld: boolean): str
   return digits;
 }
 
-/** Value of `length` decimal digits at `at`, or -1 if any is not a digit. */
-function digitsAt(value: string, at: number, length: number): number {
-  let n = 0;
-  for (let i = at; i < at + length; i++) {
-    const c = value.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /**
  * The forms most switches write, 2026-01-15T10:30:00Z and 2026-01-15 10:30:00 (local), read without a
  * regular expression or a Date: the same instant as instant() gives. Undefined for anything else, or a
@@ -130,13 +118,10 @@ function commonInstant(value: string, clock: LocalClock): number | undefined {
   const h = digitsAt(value, 11, 2);
   const mi = digitsAt(value, 14, 2);
   const s = digitsAt(value, 17, 2);
-  if (y < 1900 || y > 2999 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59 || !isCallDate(y, mo, d)) return undefined;
   const wall = Date.UTC(y, mo - 1, d, h, mi, s);
   if (length === 20) return wall;
-  const guess = wall - clock.offsetMs(wall);
-  return wall - clock.offsetMs(guess);
+  return clock.instantOfWall(wall);
 }
 
 function instant(value: string, clock: LocalClock): number {

@@ -62,6 +62,12 @@ export class LocalClock {
     return offset;
   }
 
+  /** The instant of a local wall-clock time (given as UTC fields): the offset read twice, for the hour a change moves. */
+  instantOfWall(wallMs: number): number {
+    const guess = wallMs - this.offsetMs(wallMs);
+    return wallMs - this.offsetMs(guess);
+  }
+
   /** The local wall-clock time as a Date whose UTC fields read as local fields. */
   local(instantMs: number): Date {
     return new Date(instantMs + this.offsetMs(instantMs));

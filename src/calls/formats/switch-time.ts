@@ -8,6 +8,7 @@
 //   1706407446123456           microseconds since 1970 (FreeSWITCH *_uepoch); 13 digits: milliseconds
 //   0001-01-01T00:00:00Z, 0, empty   no time (Go's zero time, an unanswered call's answer_epoch)
 import type { LocalClock } from '../../rating/bands.ts';
+import { digitsAt, isCallDate } from '../wall-time.ts';
 
 /** No time was recorded. */
 export const NO_TIME = -1;
@@ -15,30 +16,7 @@ export const NO_TIME = -1;
 export const BAD_TIME = -2;
 
 const DAY_MS = 86_400_000;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const WALL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?(?:\s+[A-Z]{2,5})?$/;
-
-function digitsAt(value: string, at: number, length: number): number {
-  let n = 0;
-  for (let i = at; i < at + length; i++) {
-    const c = value.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    n = n * 10 + c;
-  }
-  return n;
-}
-
-function realDate(y: number, mo: number, d: number): boolean {
-  if (y < 1900 || y > 2999 || mo < 1 || mo > 12 || d < 1) return false;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  return d <= (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!);
-}
-
-/** Local wall time (as UTC fields) to the instant, in the clock's zone. */
-function fromWall(wall: number, clock: LocalClock): number {
-  const guess = wall - clock.offsetMs(wall);
-  return wall - clock.offsetMs(guess);
-}
 
 /**
  * The instant a switch's time means, in milliseconds since 1970; NO_TIME when it records none; BAD_TIME
@@ -56,7 +34,7 @@ export function readSwitchTime(text: string, clock: LocalClock): number {
     const mi = digitsAt(text, 14, 2);
     const s = digitsAt(text, 17, 2);
     const sep = text.charCodeAt(10);
-    if ((sep === 32 || sep === 84) && text.charCodeAt(7) === 45 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && realDate(y, mo, d)) {
+    if ((sep === 32 || sep === 84) && text.charCodeAt(7) === 45 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && isCallDate(y, mo, d)) {
       return Date.UTC(y, mo - 1, d, h, mi, s);
     }
     // Anything else (Go's zero time, a date that does not exist) is read below, as before.
@@ -69,8 +47,8 @@ export function readSwitchTime(text: string, clock: LocalClock): number {
     const mi = digitsAt(text, 14, 2);
     const s = digitsAt(text, 17, 2);
     const sep = text.charCodeAt(10);
-    if ((sep === 32 || sep === 84) && text.charCodeAt(7) === 45 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && realDate(y, mo, d)) {
-      return fromWall(Date.UTC(y, mo - 1, d, h, mi, s), clock);
+    if ((sep === 32 || sep === 84) && text.charCodeAt(7) === 45 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && isCallDate(y, mo, d)) {
+      return clock.instantOfWall(Date.UTC(y, mo - 1, d, h, mi, s));
     }
     if (y === 1 || y === 0) return NO_TIME; // 0001-01-01 00:00:00: Go's zero time
   }
@@ -81,9 +59,9 @@ export function readSwitchTime(text: string, clock: LocalClock): number {
   const [, ys, mos, ds, hs, mis, ss, fraction, zone] = m;
   const [y, mo, d, h, mi, s] = [Number(ys), Number(mos), Number(ds), Number(hs), Number(mis), Number(ss ?? 0)];
   if (y <= 1) return NO_TIME;
-  if (!realDate(y, mo, d) || h > 23 || mi > 59 || s > 59) return BAD_TIME;
+  if (!isCallDate(y, mo, d) || h > 23 || mi > 59 || s > 59) return BAD_TIME;
   const wall = Date.UTC(y, mo - 1, d, h, mi, s, fraction ? Math.floor(Number(fraction) * 1000) : 0);
-  if (zone === undefined) return fromWall(wall, clock);
+  if (zone === undefined) return clock.instantOfWall(wall);
   if (zone === 'Z' || zone === 'UTC' || zone === 'GMT') return wall;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
