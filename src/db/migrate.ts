@@ -18,6 +18,7 @@ import * as m0016 from './migrations/0016_prepaid.ts';
 import * as m0017 from './migrations/0017_card_payment_safety.ts';
 import * as m0019 from './migrations/0019_rates_from_the_start.ts';
 import * as m0021 from './migrations/0021_console.ts';
+import * as m0022 from './migrations/0022_checked_kinds.ts';
 
 interface Migration {
   version: number;
@@ -42,6 +43,7 @@ export const migrations: readonly Migration[] = [
   { version: 17, name: 'card_payment_safety', up: m0017.up },
   { version: 19, name: 'rates_from_the_start', up: m0019.up },
   { version: 21, name: 'console', up: m0021.up },
+  { version: 22, name: 'checked_kinds', up: m0022.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"
