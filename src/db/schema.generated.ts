@@ -592,6 +592,19 @@ export interface Invoices {
   xero_id: string | null;
 }
 
+export interface LegacyTokens {
+  account_id: number;
+  kind:
+    | "api_key"
+    | "download"
+    | "pay"
+    | "portal_link"
+    | "portal_session"
+    | "console_link"
+    | "console_session";
+  token_hash: Uint8Array;
+}
+
 export interface MessageTemplates {
   account_id: number;
   body: string;
@@ -954,6 +967,7 @@ export interface DB {
   instalments: Instalments;
   invoice_documents: InvoiceDocuments;
   invoices: Invoices;
+  legacy_tokens: LegacyTokens;
   message_templates: MessageTemplates;
   outbox: Outbox;
   payment_attempts: PaymentAttempts;
