@@ -6,17 +6,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+import { format, resolveConfig } from 'prettier';
 import { buildOpenApiDocument } from './openapi-lint.ts';
 
 export const TYPES_PATH = resolve(import.meta.dirname, '..', 'test', 'generated', 'ringbill-openapi.ts');
 
 const HEADER = `${COMMENT_HEADER.trimEnd()}\n// The types of GET /openapi.json; regenerate with npm run openapi:types.\n\n`;
 
-/** The generated types of a document, as the committed file holds them. */
+/**
+ * The generated types of a document, as the committed file holds them: formatted with the repository's
+ * Prettier settings, so that formatting the tree leaves the file as generated.
+ */
 export async function openApiTypes(document: unknown): Promise<string> {
   // openapi-typescript takes an OpenAPI 3 object (its own type of it); the document is one.
   const ast = await openapiTS(document as Parameters<typeof openapiTS>[0] & object, { silent: true });
-  return HEADER + astToString(ast);
+  const options = (await resolveConfig(TYPES_PATH)) ?? {};
+  return format(HEADER + astToString(ast), { ...options, filepath: TYPES_PATH });
 }
 
 async function main(): Promise<void> {

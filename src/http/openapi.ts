@@ -121,7 +121,6 @@ const SURFACES: SurfaceErrors[] = [
     describe: {
       400: 'A bad parameter',
       401: 'No API key, or one that is not valid or has been revoked',
-      403: 'The key may not read this feed',
       404: "Another account's id, or an unknown format or version",
     },
     statusesOf: () => [400, 401, 404],
