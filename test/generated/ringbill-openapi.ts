@@ -1979,8 +1979,14 @@ export interface components {
   schemas: {
     /** @description Error body of the backend API */
     BackendError: {
+      /** @description The error's title ("Not Found", "Invalid Parameter"...) */
       error: string;
+      /**
+       * @description Six digits: the HTTP status, then a number within it (404001); the error catalogue in the README lists them
+       * @example 404001
+       */
       error_code: number;
+      /** @description What went wrong, in words, naming the parameter at fault */
       hint: string;
     };
     Account: {
@@ -3307,10 +3313,21 @@ export interface components {
         request_id: string;
       };
     };
+    /** @description Error body of the collections API */
     CollectError: {
       error: {
-        code: string;
+        /** @enum {string} */
+        code:
+          | "invalid_request"
+          | "unauthorized"
+          | "forbidden"
+          | "not_found"
+          | "conflict"
+          | "gone"
+          | "rate_limited"
+          | "internal_error";
         message: string;
+        /** @description The parameter or field at fault, when one is */
         field?: string;
       };
     };

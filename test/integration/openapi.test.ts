@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { buildOpenApiDocument, lintOpenApi } from '../../scripts/openapi-lint.ts';
 import { openApiTypes, TYPES_PATH } from '../../scripts/openapi-types.ts';
 import { Api, useHarness, type Res } from '../helpers/harness.ts';
+import type { CollectErrorCode } from '../../src/http/collect/errors.ts';
 import type { components, paths } from '../generated/ringbill-openapi.ts';
 
 const h = useHarness();
@@ -195,6 +196,7 @@ describe('a client generated from the document', () => {
     expectTypeOf<components['schemas']['V1Error']['error']['code']>().toEqualTypeOf<
       'INVALID_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_ERROR'
     >();
+    expectTypeOf<components['schemas']['CollectError']['error']['code']>().toEqualTypeOf<CollectErrorCode>();
   });
 
   it('calls the server with openapi-fetch: creates a customer, lists invoices, reads an error', async () => {
