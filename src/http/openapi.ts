@@ -176,7 +176,7 @@ function withSurfaceErrors(schema: Record<string, unknown>, url: string, route: 
 }
 
 /** The document with `servers` set to where this request reached the server (or PUBLIC_URL). */
-export function documentFor(document: Readonly<Record<string, unknown>>, serverUrl: string): Record<string, unknown> {
+function documentFor(document: Readonly<Record<string, unknown>>, serverUrl: string): Record<string, unknown> {
   const { openapi, info, ...rest } = document;
   return { openapi, info, servers: [{ url: serverUrl, description: 'This Ringbill server' }], ...rest };
 }
