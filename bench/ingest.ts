@@ -7,6 +7,11 @@
 //                           [--keep DIR]   (keep the generated files in DIR)
 //                           [--rounds N]   (run the formats N times in turn; each keeps its best round)
 //
+// Each import's CPU time in this process (process.cpuUsage: the reading, checking, rating and COPY text;
+// on PostgreSQL not the server's work, on PGlite the database's too) is shown next to its wall time, and
+// the table gives each format's median over the rounds: on a shared machine, where wall time follows the
+// load of others, it is the steadier figure of what a format costs.
+//
 // --format: the same calls written as that switch writes them (Asterisk's Master.csv with every field
 // quoted, FreeSWITCH mod_cdr_csv's example template, an OpenSIPS acc export, CGRateS's default export),
 // imported with --format and compared with Ringbill's own CSV of the same calls in the same run (the
@@ -25,7 +30,7 @@
 // (a fresh database is made for the run and dropped after). Not part of the test run.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
@@ -396,6 +401,8 @@ interface Result {
   run: string;
   rows: number;
   importSeconds: number;
+  /** CPU seconds of this process in each round's import (user + system). */
+  cpuSeconds: number[];
   copySeconds: number;
   copyRows: number;
   memory: Memory;
@@ -428,12 +435,15 @@ async function timeImport(ctx: Ctx, database: Database, accountId: number, files
   process.stdout.write(`  ${database.kind}: import calls, ${files.format} (${run})... `);
   // The switch formats write UTC wall times (no offset): the switch's time zone is UTC.
   const options = files.format === 'ringbill' ? {} : { format: files.format, timezone: 'UTC' };
+  const cpu = process.cpuUsage();
   const [memory, [importSeconds, summary]] = await withMemory(() => seconds(() => importCallsFile(ctx, accountId, files.cdrs, () => {}, options)));
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   process.stdout.write(
-    `${importSeconds.toFixed(2)} s, ${Math.round(files.expected.lines / importSeconds).toLocaleString('en')} lines/s; RSS ${memory.rssStartMb.toFixed(0)} -> peak ${memory.rssPeakMb.toFixed(0)} MB, JS heap peak ${memory.heapPeakMb.toFixed(0)} MB\n    ${describeSummary(summary)}\n`,
+    `${importSeconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s), ${Math.round(files.expected.lines / importSeconds).toLocaleString('en')} lines/s; RSS ${memory.rssStartMb.toFixed(0)} -> peak ${memory.rssPeakMb.toFixed(0)} MB, JS heap peak ${memory.heapPeakMb.toFixed(0)} MB\n    ${describeSummary(summary)}\n`,
   );
   await check(ctx, accountId, files, summary, first);
-  return { database: database.kind, format: files.format, run, rows: files.expected.lines, importSeconds, memory, summary };
+  return { database: database.kind, format: files.format, run, rows: files.expected.lines, importSeconds, cpuSeconds: [cpuSeconds], memory, summary };
 }
 
 /** The physical limit: COPY of the file as it is into a plain table with its columns. Best of two. */
@@ -463,7 +473,7 @@ async function benchDatabase(database: Database, all: Files[], copyFile: (files:
   // Rounds alternate the formats (ringbill, asterisk, …, ringbill, asterisk, …) and each format keeps its
   // best round, so a machine whose load changes during the run does not favour whichever format ran first.
   for (let round = 1; round <= ROUNDS; round++) {
-    if (ROUNDS > 1) console.log(`  ${database.kind}: round ${round} of ${ROUNDS}`);
+    if (ROUNDS > 1) console.log(`  ${database.kind}: round ${round} of ${ROUNDS} (load average ${loadavg()[0]!.toFixed(2)})`);
     for (const files of all) {
       // Each format's calls into the same empty tables.
       await database.exec('truncate calls, call_transactions, rejected_rows');
@@ -482,11 +492,20 @@ async function benchDatabase(database: Database, all: Files[], copyFile: (files:
   return results;
 }
 
-/** Keeps the faster of a format's runs (same database, format and kind of run). */
+/** Keeps the faster of a format's runs (same database, format and kind of run), and the CPU time of all. */
 function keepBest(results: Result[], result: Result): void {
   const at = results.findIndex((r) => r.database === result.database && r.format === result.format && r.run === result.run);
   if (at === -1) results.push(result);
-  else if (result.importSeconds < results[at]!.importSeconds) results[at] = result;
+  else {
+    const cpuSeconds = [...results[at]!.cpuSeconds, ...result.cpuSeconds];
+    results[at] = { ...(result.importSeconds < results[at]!.importSeconds ? result : results[at]!), cpuSeconds };
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function benchPglite(all: Files[]): Promise<Result[]> {
@@ -548,7 +567,7 @@ async function benchPostgres(all: Files[]): Promise<Result[]> {
 const dir = args.keep ?? (await mkdtemp(join(tmpdir(), 'ringbill-ingest-')));
 await mkdir(dir, { recursive: true });
 try {
-  console.log(`Ingest benchmark: ${LINES.toLocaleString('en')} CDR lines, ${PREFIXES.toLocaleString('en')}-prefix rate cards, ${NUMBERS.toLocaleString('en')} numbers on features; formats ${FORMATS.join(', ')}`);
+  console.log(`Ingest benchmark: ${LINES.toLocaleString('en')} CDR lines, ${PREFIXES.toLocaleString('en')}-prefix rate cards, ${NUMBERS.toLocaleString('en')} numbers on features; formats ${FORMATS.join(', ')}; load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs)`);
   const prefixes = makePrefixes(PREFIXES);
   const rates = join(dir, 'rates.csv');
   const wholesale = join(dir, 'wholesale.csv');
@@ -568,15 +587,18 @@ try {
   if (args.only === undefined || args.only === 'postgres') results.push(...(await benchPostgres(all)));
 
   console.log('');
-  console.log('| database | format | import | rows | seconds | calls/s | vs ringbill format | raw COPY rows/s | ratio to raw COPY | peak RSS (start) | peak JS heap |');
-  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(`Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs)`);
+  console.log('| database | format | import | rows | seconds | calls/s | vs ringbill format | CPU s (median) | CPU vs ringbill | raw COPY rows/s | ratio to raw COPY | peak RSS (start) | peak JS heap |');
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
     const perSecond = r.rows / r.importSeconds;
     const copyPerSecond = r.copyRows / r.copySeconds;
     const reference = results.find((x) => x.database === r.database && x.run === r.run && x.format === 'ringbill');
     const versus = reference ? `${((r.importSeconds / reference.importSeconds - 1) * 100).toFixed(1)}% time` : '';
+    const cpu = median(r.cpuSeconds);
+    const cpuVersus = reference ? `${((cpu / median(reference.cpuSeconds) - 1) * 100).toFixed(1)}%` : '';
     console.log(
-      `| ${r.database} | ${r.format} | ${r.run} | ${r.rows.toLocaleString('en')} | ${r.importSeconds.toFixed(2)} | ${Math.round(perSecond).toLocaleString('en')} | ${r.format === 'ringbill' ? '(reference)' : versus} | ${Math.round(copyPerSecond).toLocaleString('en')} | ${(r.importSeconds / r.copySeconds).toFixed(2)}x | ${r.memory.rssPeakMb.toFixed(0)} MB (${r.memory.rssStartMb.toFixed(0)}) | ${r.memory.heapPeakMb.toFixed(0)} MB |`,
+      `| ${r.database} | ${r.format} | ${r.run} | ${r.rows.toLocaleString('en')} | ${r.importSeconds.toFixed(2)} | ${Math.round(perSecond).toLocaleString('en')} | ${r.format === 'ringbill' ? '(reference)' : versus} | ${cpu.toFixed(2)} | ${r.format === 'ringbill' ? '(reference)' : cpuVersus} | ${Math.round(copyPerSecond).toLocaleString('en')} | ${(r.importSeconds / r.copySeconds).toFixed(2)}x | ${r.memory.rssPeakMb.toFixed(0)} MB (${r.memory.rssStartMb.toFixed(0)}) | ${r.memory.heapPeakMb.toFixed(0)} MB |`,
     );
   }
   console.log('\nGoals: at least 100,000 calls/s on PostgreSQL, within 2.5x of the raw COPY; memory flat however long the file; each switch format within 10% of the ringbill format\'s time.');
