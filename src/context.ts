@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/connection.ts';
 import type { DB } from './db/schema.ts';
-import { createMailer, type Mailer } from './delivery/mailer.ts';
+import { createMailer, type Mailer } from './email/mailer.ts';
 import type { PaymentGateway } from './payments/gateway.ts';
 import type { Liveness } from './processes/repo.ts';
 import type { OutboundPolicy } from './shared/outbound-http.ts';

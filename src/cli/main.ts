@@ -10,7 +10,7 @@ import { type ProcessLease, startProcessLease } from '../recovery/lease.ts';
 import type { Recovered } from '../recovery/recover-orphans.ts';
 import { setTestHolds } from '../shared/test-hold.ts';
 import { runInServer, ServerStoppedError } from './control.ts';
-import { createMailer } from '../delivery/mailer.ts';
+import { createMailer } from '../email/mailer.ts';
 import { terminalIO } from './io.ts';
 import { runProgram } from './program.ts';
 import { serve } from './serve.ts';

@@ -4,7 +4,7 @@ import { createCtx } from '../context.ts';
 import { openConfiguredDatabase } from '../db/open.ts';
 import { buildServer } from '../http/server.ts';
 import { startControlServer } from './control.ts';
-import { createMailer } from '../delivery/mailer.ts';
+import { createMailer } from '../email/mailer.ts';
 import { createHttpSmsProvider } from '../sms/provider.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
 import { PlanScheduler } from '../payments/plan-scheduler.ts';

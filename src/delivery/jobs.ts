@@ -10,7 +10,7 @@ import { currencyMinorDigits, formatAmount } from '../shared/money.ts';
 import { outstanding } from '../invoices/status.ts';
 import { billDocument } from './documents.ts';
 import type { CdrEmailJob, InvoiceEmailJob } from './email-invoice.ts';
-import { isPermanentMailError, type MailAttachment } from './mailer.ts';
+import { isPermanentMailError, type MailAttachment } from '../email/mailer.ts';
 import { featureLabels, findAttachments, invoiceCalls, markEmailed } from './repo.ts';
 import { CDR_TEMPLATE, fillTemplate, resolveTemplate } from './templates.ts';
 import { cdrCsv, resolveUsageReportProfile, usageReportCsv } from './usage-reports.ts';

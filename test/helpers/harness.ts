@@ -5,7 +5,7 @@ import { createAccount } from '../../src/accounts/create-account.ts';
 import { createApiKey } from '../../src/api-keys/create-key.ts';
 import { createCtx, type Ctx } from '../../src/context.ts';
 import { buildServer, type ServerOptions } from '../../src/http/server.ts';
-import { createMailer, type Mailer } from '../../src/delivery/mailer.ts';
+import { createMailer, type Mailer } from '../../src/email/mailer.ts';
 import { OutboxWorker } from '../../src/outbox/worker.ts';
 import { JOB_HANDLERS } from '../../src/jobs.ts';
 import { startProcessLease } from '../../src/recovery/lease.ts';
