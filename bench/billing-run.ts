@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { findAccount } from '../src/accounts/repo.ts';
 import { recalculateInvoices } from '../src/invoices/recalculate.ts';
 import { runBilling } from '../src/billing-runs/run-billing.ts';

@@ -33,7 +33,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { importCallsFile } from '../src/calls/import-file.ts';
 import type { IngestSummary } from '../src/calls/ingest.ts';
 import { createCtx, type Ctx } from '../src/context.ts';

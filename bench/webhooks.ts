@@ -17,13 +17,13 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { createCtx, type Ctx } from '../src/context.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { JOB_HANDLERS } from '../src/jobs.ts';
 import { OutboxWorker } from '../src/outbox/worker.ts';
-import { emitCallEvents } from '../src/webhooks/call-events.ts';
+import { emitCallEvents } from '../src/feed/call-events.ts';
 import { createWebhookSubscription } from '../src/webhooks/create-subscription.ts';
 import { emitEvents } from '../src/webhooks/emit.ts';
 

@@ -5,7 +5,7 @@ import { invalid } from '../shared/errors.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../shared/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
-import { checkCountry, checkExtensionMaxDigits, DEFAULT_EXTENSION_MAX_DIGITS, checkInternationalPrefixes, checkTechPrefixes } from '../calls/formats/number-plan.ts';
+import { checkCountry, checkExtensionMaxDigits, DEFAULT_EXTENSION_MAX_DIGITS, checkInternationalPrefixes, checkTechPrefixes } from '../shared/number-plan.ts';
 
 /** Modules an account can switch on. */
 export const ACCOUNT_MODULES = ['xero'] as const;

@@ -1,6 +1,6 @@
 // The `ringbill` command's subcommands. Each calls the same use cases as the HTTP routes.
 import { Command, CommanderError, Option } from 'commander';
-import { createAccount } from '../accounts/create-account.ts';
+import { createAccount } from '../api-keys/create-account.ts';
 import { listAccounts } from '../accounts/repo.ts';
 import { createApiKey } from '../api-keys/create-key.ts';
 import { revokeApiKey } from '../api-keys/revoke-key.ts';

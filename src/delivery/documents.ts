@@ -6,7 +6,7 @@ import type { AccountRow, CustomerRow, InvoiceRow } from '../db/schema.ts';
 import { DomainError } from '../shared/errors.ts';
 import { buildBillModel } from './bill/model.ts';
 import { renderBill } from './bill/render.ts';
-import { type BillStyle, resolveBillStyle } from './bill-styles.ts';
+import { type BillStyle, resolveBillStyle } from '../delivery-settings/bill-styles.ts';
 import { findDocument, saveDocument, storedDocumentStyles } from './repo.ts';
 
 export interface BillDocument {

@@ -12,8 +12,8 @@ import { billDocument } from './documents.ts';
 import type { CdrEmailJob, InvoiceEmailJob } from './email-invoice.ts';
 import { isPermanentMailError, type MailAttachment } from '../email/mailer.ts';
 import { featureLabels, findAttachments, invoiceCalls, markEmailed } from './repo.ts';
-import { CDR_TEMPLATE, fillTemplate, resolveTemplate } from './templates.ts';
-import { cdrCsv, resolveUsageReportProfile, usageReportCsv } from './usage-reports.ts';
+import { CDR_TEMPLATE, fillTemplate, resolveTemplate } from '../delivery-settings/templates.ts';
+import { cdrCsv, resolveUsageReportProfile, usageReportCsv } from '../delivery-settings/usage-reports.ts';
 import type { AccountRow, CustomerRow, InvoiceRow } from '../db/schema.ts';
 
 /** Most calls a CSV attachment carries. */

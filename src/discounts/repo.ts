@@ -1,6 +1,6 @@
 import type { Executor } from '../context.ts';
 import type { DiscountableLine } from './rules.ts';
-import type { TransactionType } from '../transactions/types.ts';
+import type { TransactionType } from '../shared/transaction-types.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { sql } from 'kysely';
 import { anyId } from '../shared/sql.ts';

@@ -7,7 +7,7 @@ import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { accountToday } from '../shared/today.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
 import { updateInvoice } from './repo.ts';
-import { emitInvoiceEvent, emitInvoicePaidIfSettled } from '../webhooks/invoice-events.ts';
+import { emitInvoiceEvent, emitInvoicePaidIfSettled } from './invoice-events.ts';
 import { settleInvoiceFromBalance } from '../balances/statement.ts';
 
 export interface ApproveInput {

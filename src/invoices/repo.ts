@@ -4,7 +4,7 @@ import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
-import type { TransactionType } from '../transactions/types.ts';
+import type { TransactionType } from '../shared/transaction-types.ts';
 import { anyId, idArray, plainArray, textArray } from '../shared/sql.ts';
 
 export async function findInvoice(db: Executor, accountId: number, invoiceId: number): Promise<InvoiceRow | undefined> {

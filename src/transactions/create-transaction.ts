@@ -11,7 +11,7 @@ import { accountToday } from '../shared/today.ts';
 import { checkRefund } from './guards.ts';
 import { checkTransactionRow, transactionColumns, type TransactionInput } from './input.ts';
 import { insertTransactions } from './repo.ts';
-import type { TransactionType } from './types.ts';
+import type { TransactionType } from '../shared/transaction-types.ts';
 
 export type TransactionTarget =
   | { kind: 'invoice'; invoiceId: number }

@@ -14,7 +14,7 @@ import {
   TEXT_FIELDS,
   type TextField,
 } from './fields.ts';
-import { CREDIT_TYPES, isTransactionType, TRANSACTION_TYPES, type TransactionType } from './types.ts';
+import { CREDIT_TYPES, isTransactionType, TRANSACTION_TYPES, type TransactionType } from '../shared/transaction-types.ts';
 
 type Amount = string | number;
 

@@ -4,7 +4,7 @@ import type { BillingTransactionRow, BillingTransactionUpdate, NewBillingTransac
 import type { ChargeGroup } from '../invoices/totals.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
-import type { TransactionType } from './types.ts';
+import type { TransactionType } from '../shared/transaction-types.ts';
 import { anyId, idArray, plainArray, textArray } from '../shared/sql.ts';
 
 /** A charge Ringbill generates (a recurring charge, a call summary): only the fields such charges use. */

@@ -10,7 +10,7 @@ import { qualifiesForUnsent } from './create-transaction.ts';
 import { checkRefund, checkRefundsCovered } from './guards.ts';
 import { checkTransactionRow, normaliseCreditSign, transactionColumns, type TransactionInput } from './input.ts';
 import { findTransaction, lockTransaction, updateTransactionRow } from './repo.ts';
-import type { TransactionType } from './types.ts';
+import type { TransactionType } from '../shared/transaction-types.ts';
 
 /** Locks a charge for a change (customer first, then charge, then its invoice) and checks it is unsent. */
 export async function lockEditableTransaction(trx: Executor, accountId: number, id: number): Promise<BillingTransactionRow> {

@@ -1,7 +1,7 @@
 // An API server on a real database and a real socket, one per test file; one account per test.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { createAccount } from '../../src/accounts/create-account.ts';
+import { createAccount } from '../../src/api-keys/create-account.ts';
 import { createApiKey } from '../../src/api-keys/create-key.ts';
 import { createCtx, type Ctx } from '../../src/context.ts';
 import { buildServer, type ServerOptions } from '../../src/http/server.ts';

@@ -4,7 +4,7 @@
 import type { AccountRow } from '../../db/schema.ts';
 import { isValidTimeZone } from '../../shared/dates.ts';
 import { invalid } from '../../shared/errors.ts';
-import { checkCountry, checkExtensionMaxDigits, checkInternationalPrefixes, checkTechPrefixes, DEFAULT_INTERNATIONAL_PREFIXES, type NumberPlan } from './number-plan.ts';
+import { checkCountry, checkExtensionMaxDigits, checkInternationalPrefixes, checkTechPrefixes, DEFAULT_INTERNATIONAL_PREFIXES, type NumberPlan } from '../../shared/number-plan.ts';
 
 export type InternalCalls = 'refuse' | 'store';
 

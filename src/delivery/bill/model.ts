@@ -4,8 +4,8 @@ import type { AccountRow, BillingTransactionRow, CustomerRow, InvoiceRow } from 
 import { outstanding } from '../../invoices/status.ts';
 import { addDays, dateInZone } from '../../shared/dates.ts';
 import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal, money, sum } from '../../shared/money.ts';
-import { TYPE_LABELS, type TransactionType } from '../../transactions/types.ts';
-import type { BillStyle } from '../bill-styles.ts';
+import { TYPE_LABELS, type TransactionType } from '../../shared/transaction-types.ts';
+import type { BillStyle } from '../../delivery-settings/bill-styles.ts';
 import { invoiceCalls, invoiceLines, MAX_ITEMISED_CALLS } from '../repo.ts';
 import type { BillModel } from './render.ts';
 import { statementOfInvoice } from '../../balances/statement.ts';

@@ -1,7 +1,7 @@
 // How resources look on the backend API (camelCase, amounts as decimal strings, ids as strings), with the
 // response schema of each for the OpenAPI document.
 import { z } from 'zod';
-import { DEFAULT_INTERNATIONAL_PREFIXES } from '../../calls/formats/number-plan.ts';
+import { DEFAULT_INTERNATIONAL_PREFIXES } from '../../shared/number-plan.ts';
 import { addressFromColumns } from '../../accounts/settings.ts';
 import type {
   AccountRow,
@@ -17,10 +17,10 @@ import type {
   InvoiceRow,
 } from '../../db/schema.ts';
 import { nonCallCharges, outstanding, statusFlags } from '../../invoices/status.ts';
-import type { BillStyle } from '../../delivery/bill-styles.ts';
-import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfileRow } from '../../delivery/settings-repo.ts';
-import type { MessageTemplate } from '../../delivery/templates.ts';
-import type { UsageReportProfile } from '../../delivery/usage-reports.ts';
+import type { BillStyle } from '../../delivery-settings/bill-styles.ts';
+import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfileRow } from '../../delivery-settings/settings-repo.ts';
+import type { MessageTemplate } from '../../delivery-settings/templates.ts';
+import type { UsageReportProfile } from '../../delivery-settings/usage-reports.ts';
 import type { DiscountPlanRow } from '../../discounts/repo.ts';
 import { formatCompleteCallId } from '../../feed/columns.ts';
 import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../shared/money.ts';

@@ -10,7 +10,7 @@ import { deleteTransaction } from '../../../transactions/delete-transaction.ts';
 import { COUNT_FIELDS, DATE_FIELDS, MAX_TEXT_LENGTH, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../transactions/fields.ts';
 import type { TransactionInput } from '../../../transactions/input.ts';
 import { findTransaction, listTransactions, type TransactionFilter } from '../../../transactions/repo.ts';
-import { TRANSACTION_TYPES } from '../../../transactions/types.ts';
+import { TRANSACTION_TYPES } from '../../../shared/transaction-types.ts';
 import { updateTransaction } from '../../../transactions/update-transaction.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../app-type.ts';

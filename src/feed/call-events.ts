@@ -5,10 +5,10 @@
 import { findAccount } from '../accounts/repo.ts';
 import type { Executor } from '../context.ts';
 import type { CallTransactionRow } from '../db/schema-feed.ts';
-import { defaultColumns, FeedView } from '../feed/columns.ts';
-import { readFeedPage, type FeedRowsWritten } from '../feed/repo.ts';
+import { defaultColumns, FeedView } from './columns.ts';
+import { readFeedPage, type FeedRowsWritten } from './repo.ts';
 import { assert } from '../shared/errors.ts';
-import { emitEvents, MAX_EVENTS_PER_EMIT, wantedEventTypesCached } from './emit.ts';
+import { emitEvents, MAX_EVENTS_PER_EMIT, wantedEventTypesCached } from '../webhooks/emit.ts';
 
 const CALL_EVENT_TYPES = ['call.completed', 'call.corrected'] as const;
 

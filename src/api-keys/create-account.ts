@@ -1,9 +1,9 @@
 import type { Ctx } from '../context.ts';
-import { createApiKeyIn, type CreatedApiKey } from '../api-keys/create-key.ts';
-import { KeyLevel } from '../api-keys/levels.ts';
+import { createApiKeyIn, type CreatedApiKey } from './create-key.ts';
+import { KeyLevel } from './levels.ts';
 import type { AccountRow } from '../db/schema.ts';
-import { insertAccount } from './repo.ts';
-import { validateAccountSettings, type AccountSettingsInput } from './settings.ts';
+import { insertAccount } from '../accounts/repo.ts';
+import { validateAccountSettings, type AccountSettingsInput } from '../accounts/settings.ts';
 
 export interface CreateAccountInput extends AccountSettingsInput {
   name: string;

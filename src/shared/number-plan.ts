@@ -14,7 +14,7 @@
 // libphonenumber-js takes tens of microseconds per number, so its answers are cached (bounded): a switch's
 // CDRs repeat the same numbers over and over.
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { invalid } from '../../shared/errors.ts';
+import { invalid } from './errors.ts';
 
 export interface NumberPlan {
   /** ISO 3166 alpha-2 country whose national numbers the switch writes; null: numbers taken as written. */

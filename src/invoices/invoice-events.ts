@@ -2,9 +2,9 @@
 import type { Executor } from '../context.ts';
 import type { AccountRow, InvoiceRow } from '../db/schema.ts';
 import { toInvoiceView } from '../http/backend/views.ts';
-import { statusFlags } from '../invoices/status.ts';
-import { emitEvent } from './emit.ts';
-import type { InsertEventsResult } from './repo.ts';
+import { statusFlags } from './status.ts';
+import { emitEvent } from '../webhooks/emit.ts';
+import type { InsertEventsResult } from '../webhooks/repo.ts';
 
 export async function emitInvoiceEvent(
   db: Executor,
