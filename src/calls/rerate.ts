@@ -20,7 +20,7 @@ import { featureNamesAndRates } from '../features/repo.ts';
 import { accountToday } from '../shared/today.ts';
 import { recordCallCorrections } from '../feed/record.ts';
 import { onCallsRerated } from '../authorization/settle-calls.ts';
-import { insertGeneratedCharges } from '../transactions/repo.ts';
+import { insertGeneratedCharges } from '../invoices/transactions-repo.ts';
 import { FeatureIndex, ownNumber } from './allocation.ts';
 import { resummariseCalls } from './summarise.ts';
 import { type CallUpdate, featureWindows, lockCallsByIds, pageCallIds, updateCallRatings } from './repo.ts';

@@ -3,7 +3,7 @@ import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
 import { recalculateInvoices } from '../invoices/recalculate.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { deleteFeatureCharges, featureChargeInvoices } from '../transactions/repo.ts';
+import { deleteFeatureCharges, featureChargeInvoices } from '../invoices/transactions-repo.ts';
 import { deleteFeatureRow, findFeature } from './repo.ts';
 
 /**

@@ -19,7 +19,7 @@ import {
   pinToInvoice,
   type InclusionRule,
   recurringChargesAfterEnd,
-} from '../transactions/repo.ts';
+} from './transactions-repo.ts';
 import { storedTotalsState } from './recalculate.ts';
 import { findUnsentInvoiceTotals, insertUnsentInvoiceTotals, invoicesHoldingCharges, saveCompletedInvoices } from './repo.ts';
 import { customersWithCallsToBill } from '../calls/repo.ts';

@@ -11,7 +11,7 @@ import { markFeesCharged, overdueInvoices, unmarkFeesCharged } from '../fees/rep
 import { addDays, type IsoDate } from '../shared/dates.ts';
 import { type Money, money } from '../shared/money.ts';
 import { idArray } from '../shared/sql.ts';
-import type { GeneratedCharge, MovedGroup } from '../transactions/repo.ts';
+import type { GeneratedCharge, MovedGroup } from './transactions-repo.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 
 /** Deletes the discounts and fees on these invoices; returns what they summed, and undoes their marks. */

@@ -5,7 +5,7 @@ import type { InvoiceRow } from '../db/schema.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../shared/money.ts';
 import { defaultCutoff } from '../shared/today.ts';
-import { insertGeneratedCharges } from '../transactions/repo.ts';
+import { insertGeneratedCharges } from './transactions-repo.ts';
 import { makeExtras, removeExtras } from './extras.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
 import { recalculateInvoices } from './recalculate.ts';

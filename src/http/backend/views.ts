@@ -24,7 +24,7 @@ import type { UsageReportProfile } from '../../delivery-settings/usage-reports.t
 import type { DiscountPlanRow } from '../../discounts/repo.ts';
 import { formatCompleteCallId } from '../../feed/columns.ts';
 import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../shared/money.ts';
-import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../transactions/fields.ts';
+import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../invoices/transaction-fields.ts';
 import { amount, idString, postalAddressOut } from './schemas.ts';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

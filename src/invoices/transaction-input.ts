@@ -13,7 +13,7 @@ import {
   type SideAmountField,
   TEXT_FIELDS,
   type TextField,
-} from './fields.ts';
+} from './transaction-fields.ts';
 import { CREDIT_TYPES, isTransactionType, TRANSACTION_TYPES, type TransactionType } from '../shared/transaction-types.ts';
 
 type Amount = string | number;

@@ -1,10 +1,10 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import { recalculateInvoices } from '../invoices/recalculate.ts';
+import { recalculateInvoices } from './recalculate.ts';
 import { releaseSummaryCalls } from '../calls/repo.ts';
 import { notFound } from '../shared/errors.ts';
-import { checkNotRefunded } from './guards.ts';
-import { deleteTransactionRows } from './repo.ts';
+import { checkNotRefunded } from './transaction-guards.ts';
+import { deleteTransactionRows } from './transactions-repo.ts';
 import { lockEditableTransaction } from './update-transaction.ts';
 
 /** Deletes a charge that is unbilled or on an unsent invoice (and not refunded), and updates that invoice's totals. */

@@ -2,7 +2,7 @@ import type { Executor } from '../context.ts';
 import type { BillingTransactionRow } from '../db/schema.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
 import { money } from '../shared/money.ts';
-import { findTransaction, refundedSoFar } from './repo.ts';
+import { findTransaction, refundedSoFar } from './transactions-repo.ts';
 
 /**
  * A refund names a positive charge of the same customer, and the refunds of one charge never add up to

@@ -2,14 +2,14 @@ import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
 import type { BillingTransactionRow } from '../db/schema.ts';
-import { recalculateInvoices } from '../invoices/recalculate.ts';
-import { findUnsentInvoices, lockInvoice } from '../invoices/repo.ts';
+import { recalculateInvoices } from './recalculate.ts';
+import { findUnsentInvoices, lockInvoice } from './repo.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../shared/money.ts';
 import { qualifiesForUnsent } from './create-transaction.ts';
-import { checkRefund, checkRefundsCovered } from './guards.ts';
-import { checkTransactionRow, normaliseCreditSign, transactionColumns, type TransactionInput } from './input.ts';
-import { findTransaction, lockTransaction, updateTransactionRow } from './repo.ts';
+import { checkRefund, checkRefundsCovered } from './transaction-guards.ts';
+import { checkTransactionRow, normaliseCreditSign, transactionColumns, type TransactionInput } from './transaction-input.ts';
+import { findTransaction, lockTransaction, updateTransactionRow } from './transactions-repo.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 
 /** Locks a charge for a change (customer first, then charge, then its invoice) and checks it is unsent. */

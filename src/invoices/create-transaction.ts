@@ -3,14 +3,14 @@ import { findAccount } from '../accounts/repo.ts';
 import { findCustomer, lockCustomer } from '../customers/repo.ts';
 import type { AccountRow, BillingTransactionRow, FeatureRow, InvoiceRow } from '../db/schema.ts';
 import { findFeature } from '../features/repo.ts';
-import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
-import { recalculateInvoices } from '../invoices/recalculate.ts';
-import { findUnsentInvoices, insertUnsentInvoices } from '../invoices/repo.ts';
+import { lockInvoiceWithCustomer } from './lock.ts';
+import { recalculateInvoices } from './recalculate.ts';
+import { findUnsentInvoices, insertUnsentInvoices } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { accountToday } from '../shared/today.ts';
-import { checkRefund } from './guards.ts';
-import { checkTransactionRow, transactionColumns, type TransactionInput } from './input.ts';
-import { insertTransactions } from './repo.ts';
+import { checkRefund } from './transaction-guards.ts';
+import { checkTransactionRow, transactionColumns, type TransactionInput } from './transaction-input.ts';
+import { insertTransactions } from './transactions-repo.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 
 export type TransactionTarget =
