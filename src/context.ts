@@ -9,10 +9,13 @@ import type { PaymentGateway } from './payments/gateway.ts';
 import type { Liveness } from './processes/repo.ts';
 import type { OutboundPolicy } from './shared/outbound-http.ts';
 import type { SmsProvider } from './sms/provider.ts';
+import type { EventHandlers } from './shared/events.ts';
 
 /** What side effects go through: mail, and the outbox's "deliver this job now". */
 export interface Services {
   mailer: Mailer;
+  /** What reacts to domain events (src/reactions.ts); publish() fails without it. */
+  reactions?: EventHandlers;
   /** Attempts a queued job at once (set when an outbox worker runs in this process). */
   deliverNow?: (accountId: number, jobId: number) => Promise<{ delivered: boolean; error?: string } | undefined>;
   /** Where SMS goes (the server sets it from SMS_URL; default: the local provider, see src/sms/provider.ts). */

@@ -19,7 +19,7 @@ import { importCallsFile } from '../calls/import-file.ts';
 import type { CallImportSummary } from '../calls/import-calls.ts';
 import { CALL_FILE_FORMATS } from '../calls/formats/record.ts';
 import type { IngestSummary } from '../calls/ingest.ts';
-import { rerateCalls } from '../calls/rerate.ts';
+import { rerateCalls } from '../invoices/rerate.ts';
 import { importRates } from '../rate-cards/import-rates.ts';
 import { parseRatesCsv } from '../rate-cards/rate-csv.ts';
 import { createConsoleUser } from '../console-users/manage-users.ts';

@@ -1,5 +1,5 @@
 import type { Ctx } from '../context.ts';
-import { rerateCalls } from '../calls/rerate.ts';
+import { publish } from '../shared/events.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
@@ -45,6 +45,6 @@ export async function createFeature(ctx: Ctx, accountId: number, customerId: num
     return insertFeature(trx, row);
   });
   // Calls that were waiting for this number are priced now.
-  if (feature.phone_number) await rerateCalls(ctx, accountId, { onlyWaiting: true, number: feature.phone_number });
+  if (feature.phone_number) await publish(ctx, { type: 'rating-basis-changed', accountId, scope: { onlyWaiting: true, number: feature.phone_number } });
   return feature;
 }

@@ -23,7 +23,7 @@ import {
 import { storedTotalsState } from './recalculate.ts';
 import { findUnsentInvoiceTotals, insertUnsentInvoiceTotals, invoicesHoldingCharges, saveCompletedInvoices } from './repo.ts';
 import { customersWithCallsToBill } from '../calls/repo.ts';
-import { summariseCalls } from '../calls/summarise.ts';
+import { summariseCalls } from './summarise.ts';
 import { addDays, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { addChargeGroups, netOfState, totalsFromState } from './totals.ts';
 import { customersWithFeesDue, makeExtras, removeExtras } from './extras.ts';

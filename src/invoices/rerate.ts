@@ -7,8 +7,8 @@ import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomers } from '../customers/repo.ts';
 import type { AccountRow, CallRow } from '../db/schema.ts';
-import { findUnsentInvoices, insertUnsentInvoices } from '../invoices/repo.ts';
-import { recalculateInvoices } from '../invoices/recalculate.ts';
+import { findUnsentInvoices, insertUnsentInvoices } from './repo.ts';
+import { recalculateInvoices } from './recalculate.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
 import { fromMicros, toMicros } from '../rating/micros.ts';
@@ -20,10 +20,10 @@ import { featureNamesAndRates } from '../features/repo.ts';
 import { accountToday } from '../shared/today.ts';
 import { recordCallCorrections } from '../feed/record.ts';
 import { onCallsRerated } from '../authorization/settle-calls.ts';
-import { insertGeneratedCharges } from '../invoices/transactions-repo.ts';
-import { FeatureIndex, ownNumber } from './allocation.ts';
+import { insertGeneratedCharges } from './transactions-repo.ts';
+import { FeatureIndex, ownNumber } from '../calls/allocation.ts';
 import { resummariseCalls } from './summarise.ts';
-import { type CallUpdate, featureWindows, lockCallsByIds, pageCallIds, updateCallRatings } from './repo.ts';
+import { type CallUpdate, featureWindows, lockCallsByIds, pageCallIds, updateCallRatings } from '../calls/repo.ts';
 
 export interface RerateOptions {
   /** Calls that started on or after this local date. */

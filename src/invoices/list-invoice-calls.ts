@@ -1,10 +1,10 @@
 // The calls behind an invoice, a page at a time (document 002: GET /v1/calls?invoice_id=…).
 import { findAccount } from '../accounts/repo.ts';
 import type { Ctx } from '../context.ts';
-import { findInvoice } from '../invoices/repo.ts';
+import { findInvoice } from './repo.ts';
 import { assert, DomainError } from '../shared/errors.ts';
 import type { Page, PageRequest } from '../shared/pagination.ts';
-import { countCallsOnInvoice, listCallsWithFilesOnInvoice, type CallWithFilesRow } from './repo.ts';
+import { countCallsOnInvoice, listCallsWithFilesOnInvoice, type CallWithFilesRow } from '../calls/repo.ts';
 
 // Document 002 returns all of an invoice's calls: without `limit`, as many as one response may hold.
 export const DEFAULT_INVOICE_CALLS_PAGE = 10_000;

@@ -1,10 +1,10 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
-import { recalculateInvoices } from '../invoices/recalculate.ts';
+import { recalculateInvoices } from './recalculate.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { deleteFeatureCharges, featureChargeInvoices } from '../invoices/transactions-repo.ts';
-import { deleteFeatureRow, findFeature } from './repo.ts';
+import { deleteFeatureCharges, featureChargeInvoices } from './transactions-repo.ts';
+import { deleteFeatureRow, findFeature } from '../features/repo.ts';
 
 /**
  * Deletes a feature that has never been billed on a raised invoice, with its unbilled and unsent charges.

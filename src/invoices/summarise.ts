@@ -9,8 +9,8 @@ import { featureNamesAndRates } from '../features/repo.ts';
 import { billedMinutes } from '../rating/rate-call.ts';
 import { addDays, dateInZone, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { currencyMinorDigits, formatAmount, money, roundTo } from '../shared/money.ts';
-import { deleteCallSummaries, type GeneratedCharge, insertGeneratedCharges, type MovedGroup } from '../invoices/transactions-repo.ts';
-import { assignCallsToInvoices, type CallSummaryRow, releaseCalls } from './repo.ts';
+import { deleteCallSummaries, type GeneratedCharge, insertGeneratedCharges, type MovedGroup } from './transactions-repo.ts';
+import { assignCallsToInvoices, type CallSummaryRow, releaseCalls } from '../calls/repo.ts';
 
 /**
  * Summarises calls onto unsent invoices for a cut-off. Summaries already on them are made again (so a
