@@ -4,9 +4,9 @@ import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { InvoiceRow } from '../db/schema.ts';
 import { findInvoice } from '../invoices/repo.ts';
-import { findRequestByToken, requestFacts, type RequestFactsRow } from './repo.ts';
-import { isPayable, statesOf, type RequestStates } from './states.ts';
-import { activePlan, type PlanWithInstalments } from '../payments/repo.ts';
+import { findRequestByToken, requestFacts, type RequestFactsRow } from '../collections/repo.ts';
+import { isPayable, statesOf, type RequestStates } from '../collections/states.ts';
+import { activePlan, type PlanWithInstalments } from './repo.ts';
 
 /** Tokens are 43 base64url characters; anything else is not looked up. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
