@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
 import type { Database } from './db/connection.ts';
-import type { DB } from './db/schema.ts';
+import type { Executor } from './db/executor.ts';
 import { createMailer, type Mailer } from './email/mailer.ts';
 import type { PaymentGateway } from './payments/gateway.ts';
 import type { Liveness } from './processes/repo.ts';
@@ -59,7 +58,7 @@ export function logOf(ctx: Pick<Ctx, 'services'>): DomainLog {
 /** What every use case gets: the database, a clock (tests may fix the time) and the services. */
 export interface Ctx {
   readonly database: Database;
-  readonly db: Kysely<DB>;
+  readonly db: Executor;
   now(): Date;
   readonly services: Services;
   /**
@@ -74,8 +73,8 @@ export interface Ctx {
 /** Default seconds a process stays live without a heartbeat (PROCESS_LEASE_SECONDS). */
 export const DEFAULT_LEASE_SECONDS = 30;
 
-/** A connection or an open transaction: repositories accept either. */
-export type Executor = Kysely<DB>;
+/** A connection or an open transaction: repositories accept either (src/db/executor.ts). */
+export type { Executor };
 
 export function createCtx(
   database: Database,

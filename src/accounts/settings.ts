@@ -1,5 +1,4 @@
-import type { Insertable } from 'kysely';
-import type { AccountsTable } from '../db/schema.ts';
+import type { NewAccount } from './repo.ts';
 import { canonicalTimeZone, isValidTimeZone } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
 import { parseEmailList } from '../shared/contact.ts';
@@ -66,7 +65,7 @@ export const FEE_AMOUNT_FIELDS = {
   manualBillingFee: 'manual_billing_fee',
 } as const;
 
-type AccountColumns = Partial<Omit<Insertable<AccountsTable>, 'id' | 'created_at' | 'updated_at'>>;
+type AccountColumns = Partial<Omit<NewAccount, 'id' | 'created_at' | 'updated_at'>>;
 
 /** Checks account settings and turns them into columns. Only the fields given are returned. */
 export function validateAccountSettings(input: AccountSettingsInput): AccountColumns {

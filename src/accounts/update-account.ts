@@ -1,5 +1,5 @@
 import type { Ctx } from '../context.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { lockAccount, recordsPricedInCurrency, updateAccount as updateRow } from './repo.ts';
 import { resolveBillStyle } from '../delivery-settings/bill-styles.ts';

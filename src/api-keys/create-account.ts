@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { createApiKeyIn, type CreatedApiKey } from './create-key.ts';
 import { KeyLevel } from './levels.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { insertAccount } from '../accounts/repo.ts';
 import { validateAccountSettings, type AccountSettingsInput } from '../accounts/settings.ts';
 

@@ -12,7 +12,7 @@ import { availableOf, type CreditTerms, type LedgerTotals } from '../balances/le
 import { hashApiKey } from '../api-keys/token.ts';
 import { postToOne } from '../balances/post.ts';
 import { findBalance, lockBalances } from '../balances/repo.ts';
-import type { ReservationRow } from '../db/schema-prepaid.ts';
+import type { ReservationRow } from './repo.ts';
 import { createRatingContext, lookupRate, type Rate, type RatingError } from '../rating/rate-call.ts';
 import { minutesOfDay } from '../rating/bands.ts';
 import { fromMicros, toMicros } from '../rating/micros.ts';

@@ -2,7 +2,7 @@
 // message when it is sent (a retry after a restart sends the same thing) and records the send on the request.
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { isPermanentMailError } from '../email/mailer.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import type { OutboxJob } from '../outbox/repo.ts';

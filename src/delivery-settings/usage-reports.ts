@@ -3,7 +3,7 @@
 // own profiles of either kind.
 import { stringify } from 'csv-stringify/sync';
 import type { Executor } from '../context.ts';
-import type { CallRow } from '../db/schema.ts';
+import type { CallRow } from '../calls/repo.ts';
 import { DomainError } from '../shared/errors.ts';
 import { billedMinutes } from '../rating/rate-call.ts';
 import { money } from '../shared/money.ts';

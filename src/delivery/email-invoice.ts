@@ -4,7 +4,7 @@
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from '../invoices/repo.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import { enqueue, findJob } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';

@@ -3,7 +3,7 @@ import { publish } from '../shared/events.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
-import type { FeatureRow } from '../db/schema.ts';
+import type { FeatureRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { accountToday } from '../shared/today.ts';
 import { checkFeature, featureColumns, type FeatureInput } from './input.ts';

@@ -4,7 +4,7 @@
 // one statement per event type.
 import { findAccount } from '../accounts/repo.ts';
 import type { Executor } from '../context.ts';
-import type { CallTransactionRow } from '../db/schema-feed.ts';
+import type { CallTransactionRow } from './repo.ts';
 import { defaultColumns, FeedView } from './columns.ts';
 import { readFeedPage, type FeedRowsWritten } from './repo.ts';
 import { assert } from '../shared/errors.ts';

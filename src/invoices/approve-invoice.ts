@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { findAccount, takeNextInvoiceNumber } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from './repo.ts';
 import { addDays, isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { accountToday } from '../shared/today.ts';

@@ -1,7 +1,10 @@
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findCustomer, lockCustomer } from '../customers/repo.ts';
-import type { AccountRow, BillingTransactionRow, FeatureRow, InvoiceRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { FeatureRow } from '../features/repo.ts';
+import type { InvoiceRow } from './repo.ts';
+import type { BillingTransactionRow } from './transactions-repo.ts';
 import { findFeature } from '../features/repo.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
 import { recalculateInvoices } from './recalculate.ts';

@@ -1,6 +1,7 @@
 // Invoice events: the invoice as the backend API shows it (GET /backend/api/v1/invoices/{id}).
 import type { Executor } from '../context.ts';
-import type { AccountRow, InvoiceRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { InvoiceRow } from './repo.ts';
 import { toInvoiceView } from '../http/backend/views.ts';
 import { statusFlags } from './status.ts';
 import { emitEvent } from '../webhooks/emit.ts';

@@ -6,7 +6,8 @@
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomers } from '../customers/repo.ts';
-import type { AccountRow, CallRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { CallRow } from '../calls/repo.ts';
 import { findUnsentInvoices, insertUnsentInvoices } from './repo.ts';
 import { recalculateInvoices } from './recalculate.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';

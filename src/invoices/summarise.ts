@@ -4,7 +4,8 @@
 // the carrier cost. Each call records its invoice, so a
 // line can be traced to its calls: the invoice's calls with the line's feature and destination.
 import type { Executor } from '../context.ts';
-import type { AccountRow, InvoiceRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { InvoiceRow } from './repo.ts';
 import { featureNamesAndRates } from '../features/repo.ts';
 import { billedMinutes } from '../rating/rate-call.ts';
 import { addDays, dateInZone, type IsoDate, startOfDayInZone } from '../shared/dates.ts';

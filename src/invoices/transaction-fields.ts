@@ -1,6 +1,6 @@
 // The fields of a billing transaction as the transactions document names them, and their columns.
 // One table drives input mapping, validation and serialisation, so the three never drift apart.
-import type { BillingTransactionsTable } from '../db/schema.ts';
+import type { BillingTransactionsTable } from './transactions-repo.ts';
 
 type Column = keyof BillingTransactionsTable;
 

@@ -1,4 +1,5 @@
-import type { AccountRow, BillingTransactionRow, BillingTransactionUpdate } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { BillingTransactionRow, BillingTransactionUpdate } from './transactions-repo.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, formatDecimal, isDecimalString, money } from '../shared/money.ts';

@@ -5,7 +5,8 @@ import type { ChargeGroup } from './totals.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
-import { anyId, idArray, plainArray, textArray } from '../shared/sql.ts';
+import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
+export type { BillingTransactionRow, BillingTransactionUpdate, BillingTransactionsTable } from '../db/schema.ts';
 
 /** A charge Ringbill generates (a recurring charge, a call summary): only the fields such charges use. */
 export interface GeneratedCharge {
@@ -348,4 +349,25 @@ export async function deleteCallSummaries(db: Executor, accountId: number, invoi
     ${sumMoved(sql.raw('gone'))}
   `.execute(db);
   return toMovedGroups(result.rows);
+}
+
+/** Deletes the discounts and fees on these invoices, returning what each was (to undo their marks). */
+export async function deleteExtrasOf(
+  trx: Executor,
+  accountId: number,
+  invoiceIds: number[],
+): Promise<Array<{ invoice_id: number; transaction_type: string; vat_rate: string; value: string; source_invoice_id: number | null; start_date: string | null }>> {
+  const result = await sql<{
+    invoice_id: number;
+    transaction_type: string;
+    vat_rate: string;
+    value: string;
+    source_invoice_id: number | null;
+    start_date: string | null;
+  }>`
+    delete from billing_transactions
+    where account_id = ${accountId} and invoice_id = any(${idArray(invoiceIds)}::bigint[]) and origin in ('discount', 'fee')
+    returning invoice_id, transaction_type, vat_rate, value, source_invoice_id, start_date
+  `.execute(trx);
+  return result.rows;
 }

@@ -2,7 +2,7 @@ import type { Ctx, Executor } from '../context.ts';
 import { resolveBillStyle } from '../delivery-settings/bill-styles.ts';
 import { resolveTemplate } from '../delivery-settings/templates.ts';
 import { resolveUsageReportProfile } from '../delivery-settings/usage-reports.ts';
-import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
+import type { InvoiceRow, InvoiceUpdate } from './repo.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { lockInvoice, updateInvoice as updateRow } from './repo.ts';

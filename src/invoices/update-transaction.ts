@@ -1,7 +1,7 @@
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
-import type { BillingTransactionRow } from '../db/schema.ts';
+import type { BillingTransactionRow } from './transactions-repo.ts';
 import { recalculateInvoices } from './recalculate.ts';
 import { findUnsentInvoices, lockInvoice } from './repo.ts';
 import { DomainError, notFound } from '../shared/errors.ts';

@@ -5,8 +5,8 @@
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { addToRequestPaid, findRequest, lockRequest, type PaymentRequestRow } from '../collections/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
-import type { PaymentMethod } from '../db/schema-collections.ts';
+import type { InvoiceRow } from '../invoices/repo.ts';
+import type { PaymentMethod } from './repo.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import { outstanding as invoiceOutstanding } from '../invoices/status.ts';

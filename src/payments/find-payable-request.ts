@@ -2,7 +2,7 @@
 // pay, and the active instalment plan with its instalments.
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from '../invoices/repo.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import { findRequestByToken, requestFacts, type RequestFactsRow } from '../collections/repo.ts';
 import { isPayable, statesOf, type RequestStates } from '../collections/states.ts';

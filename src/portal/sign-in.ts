@@ -4,7 +4,7 @@
 // database (only a hash of its token); the session's own CSRF token guards every form it posts.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Ctx } from '../context.ts';
-import type { PortalSessionRow } from '../db/schema-prepaid.ts';
+import type { PortalSessionRow } from './repo.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { consumeLink, customersForEmail, findSession, insertLink, insertSession, revokeSession } from './repo.ts';

@@ -2,7 +2,7 @@
 // customers and features that name none); a customer can have its own, and a feature can override it.
 import type { Ctx, Executor } from '../context.ts';
 import { publish } from '../shared/events.ts';
-import type { RateCardRow } from '../db/schema.ts';
+import type { RateCardRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import {
   clearDefaultRateCard,

@@ -3,19 +3,16 @@
 import { z } from 'zod';
 import { DEFAULT_INTERNATIONAL_PREFIXES } from '../../shared/number-plan.ts';
 import { addressFromColumns } from '../../accounts/settings.ts';
-import type {
-  AccountRow,
-  ApiKeyRow,
-  BillingRunRow,
-  BillingTransactionRow,
-  CallRow,
-  CustomerRow,
-  RateCardRow,
-  RateRow,
-  RejectedRow,
-  FeatureRow,
-  InvoiceRow,
-} from '../../db/schema.ts';
+import type { AccountRow } from '../../accounts/repo.ts';
+import type { ApiKeyRow } from '../../api-keys/repo.ts';
+import type { BillingRunRow } from '../../billing-runs/repo.ts';
+import type { CallRow } from '../../calls/repo.ts';
+import type { CustomerRow } from '../../customers/repo.ts';
+import type { FeatureRow } from '../../features/repo.ts';
+import type { InvoiceRow } from '../../invoices/repo.ts';
+import type { BillingTransactionRow } from '../../invoices/transactions-repo.ts';
+import type { RateCardRow, RateRow } from '../../rate-cards/repo.ts';
+import type { RejectedRow } from '../../rejections/repo.ts';
 import { nonCallCharges, outstanding, statusFlags } from '../../invoices/status.ts';
 import type { BillStyle } from '../../delivery-settings/bill-styles.ts';
 import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfileRow } from '../../delivery-settings/settings-repo.ts';
