@@ -17,8 +17,9 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { createCtx } from '../src/context.ts';
+import { REACTIONS } from '../src/reactions.ts';
 import { openPostgres } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { buildServer } from '../src/http/server.ts';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   const database = await openPostgres({ connectionString: dbUrl(name), maxConnections: 20 });
   try {
     await migrate(database);
-    const ctx = createCtx(database);
+    const ctx = createCtx(database, undefined, { reactions: REACTIONS });
     const { apiKey } = await createAccount(ctx, { name: 'Bench Telecom', timezone: 'Europe/London', currency: 'GBP' });
     const key = apiKey.key;
     const app = await buildServer(ctx);

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { parseCall } from '../src/calls/call-input.ts';
 import { readCsvRecords } from '../src/calls/csv-records.ts';
 import { chooseCsvReader } from '../src/calls/formats/detect.ts';
-import { NumberReader } from '../src/calls/formats/number-plan.ts';
+import { NumberReader } from '../src/shared/number-plan.ts';
 import type { Emit, FormatContext, RecordReader, SwitchFormat } from '../src/calls/formats/record.ts';
 import { IsoWriter } from '../src/calls/formats/switch-time.ts';
 import { callColumns } from '../src/calls/import-calls.ts';

@@ -40,10 +40,11 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { importCallsFile } from '../src/calls/import-file.ts';
 import type { IngestSummary } from '../src/calls/ingest.ts';
 import { createCtx, type Ctx } from '../src/context.ts';
+import { REACTIONS } from '../src/reactions.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { importRates } from '../src/rate-cards/import-rates.ts';
@@ -487,7 +488,7 @@ async function rawCopy(database: Database, files: Files, copyFile: (files: Files
 }
 
 async function benchDatabase(database: Database, all: Files[], copyFile: (files: Files) => Promise<void>, serverCpu?: ServerCpu): Promise<Result[]> {
-  const ctx = createCtx(database, () => NOW);
+  const ctx = createCtx(database, () => NOW, { reactions: REACTIONS });
   await migrate(database);
   process.stdout.write(`  ${database.kind}: setting up the account, two ${PREFIXES}-prefix rate cards, ${NUMBERS} numbers... `);
   const [setupSeconds, accountId] = await seconds(() => setUp(ctx, all[0]!));

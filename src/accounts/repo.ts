@@ -1,6 +1,9 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { AccountRow, AccountsTable } from '../db/schema.ts';
+export type { AccountRow, AccountsTable } from '../db/schema.ts';
+/** The columns of a new account row. */
+export type NewAccount = Insertable<AccountsTable>;
 
 export async function insertAccount(db: Executor, values: Insertable<AccountsTable>): Promise<AccountRow> {
   return db.insertInto('accounts').values(values).returningAll().executeTakeFirstOrThrow();

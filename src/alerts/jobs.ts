@@ -1,6 +1,6 @@
 // Outbox handlers for alerts: the email and the SMS to the customer. Each is built when it is sent.
 import type { Ctx } from '../context.ts';
-import { isPermanentMailError } from '../delivery/mailer.ts';
+import { isPermanentMailError } from '../email/mailer.ts';
 import type { OutboxJob } from '../outbox/repo.ts';
 import { PermanentJobError, type JobHandler } from '../outbox/worker.ts';
 import { currencyMinorDigits, formatAmountAtLeast, money } from '../shared/money.ts';

@@ -4,7 +4,7 @@ import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { isKeyLevel } from './levels.ts';
 import { insertApiKey } from './repo.ts';
 import { generateApiKey } from './token.ts';
-import type { ApiKeyRow } from '../db/schema.ts';
+import type { ApiKeyRow } from './repo.ts';
 
 export interface CreatedApiKey {
   row: ApiKeyRow;

@@ -1,5 +1,6 @@
 import type { Executor } from '../context.ts';
 import type { ApiKeyRow } from '../db/schema.ts';
+export type { ApiKeyRow } from '../db/schema.ts';
 
 export interface NewApiKey {
   accountId: number;

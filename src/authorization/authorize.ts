@@ -13,7 +13,7 @@ import { hashApiKey, routedPartOfKey } from '../api-keys/token.ts';
 import { findByToken } from '../tokens/find-by-token.ts';
 import { postToOne } from '../balances/post.ts';
 import { findBalance, lockBalances } from '../balances/repo.ts';
-import type { ReservationRow } from '../db/schema-prepaid.ts';
+import type { ReservationRow } from './repo.ts';
 import { createRatingContext, lookupRate, type Rate, type RatingError } from '../rating/rate-call.ts';
 import { minutesOfDay } from '../rating/bands.ts';
 import { fromMicros, toMicros } from '../rating/micros.ts';

@@ -4,7 +4,7 @@
 import type { Ctx, Executor } from '../context.ts';
 import { postToOne } from '../balances/post.ts';
 import { lockBalances } from '../balances/repo.ts';
-import type { ReservationRow } from '../db/schema-prepaid.ts';
+import type { ReservationRow } from './repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { money } from '../shared/money.ts';
 import { dueReservations, findReservation, lockReservations, updateReservation } from './repo.ts';

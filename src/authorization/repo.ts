@@ -6,6 +6,7 @@ import type { Executor } from '../context.ts';
 import type { ReservationRow, ReservationStatus } from '../db/schema-prepaid.ts';
 import type { RateRow } from '../db/schema.ts';
 import { phoneSpellings } from '../shared/contact.ts';
+export type { ReservationRow } from '../db/schema-prepaid.ts';
 
 export interface LineCandidate {
   feature_id: number;

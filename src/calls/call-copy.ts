@@ -10,7 +10,7 @@
 // closed list, a checked phone number, time or score, or text Ringbill wrote, none of which can hold a
 // tab, a line break or a backslash.
 import { randomFillSync } from 'node:crypto';
-import type { RatingStatus } from '../db/schema.ts';
+import type { RatingStatus } from './repo.ts';
 import { fromMicros } from '../rating/micros.ts';
 import type { Rating } from '../rating/rate-call.ts';
 import type { FeatureWindow } from './allocation.ts';

@@ -5,7 +5,8 @@
 import type { Ctx } from '../context.ts';
 import { DEADLOCK, sqlStateOf, UNIQUE_VIOLATION } from '../db/sql-state.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { AccountRow, RatingStatus } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { RatingStatus } from './repo.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
 import { fromMicros } from '../rating/micros.ts';

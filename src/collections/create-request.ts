@@ -6,7 +6,7 @@ import { newRoutedToken } from '../tokens/routed-token.ts';
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import { outstanding as invoiceOutstanding } from '../invoices/status.ts';
 import { enqueue } from '../outbox/repo.ts';

@@ -2,13 +2,13 @@
 // password from a link; change one's own password; "forgot password" (a reset link by email, through the
 // outbox). Changes are audited by the caller's surface, which knows who acted.
 import type { Ctx } from '../context.ts';
-import type { ConsoleRole, ConsoleUserRow } from '../db/schema-console.ts';
+import type { ConsoleRole, ConsoleUserRow } from './repo.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './password.ts';
-import { countActiveOwners, consumeLink, deleteUser, findUser, findUserByEmail, insertLink, insertUser, peekLink, revokeUserSessions, updateUser, usersWithEmail } from './repo.ts';
+import { countActiveOwners, consumeLink, deleteUser, findUser, findUserByEmail, insertLink, insertUser, peekLink, revokeOtherSessions, revokeUserSessions, updateUser, usersWithEmail } from './repo.ts';
 import { isConsoleRole, mayManageRole } from './roles.ts';
 import { findByToken, tokenHash } from '../tokens/find-by-token.ts';
 import { newRoutedToken } from '../tokens/routed-token.ts';
@@ -138,7 +138,7 @@ export async function changeOwnPassword(ctx: Ctx, user: ConsoleUserRow, current:
   const hash = await hashPassword(next);
   await ctx.db.transaction().execute(async (trx) => {
     await updateUser(trx, user.account_id, user.id, { password_hash: hash, updated_at: ctx.now() });
-    await trx.updateTable('console_sessions').set({ revoked_at: ctx.now() }).where('account_id', '=', user.account_id).where('user_id', '=', user.id).where('id', '<>', keepSessionId).where('revoked_at', 'is', null).execute();
+    await revokeOtherSessions(trx, user.account_id, user.id, keepSessionId, ctx.now());
   });
 }
 

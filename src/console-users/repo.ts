@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { ConsoleRole, ConsoleSessionRow, ConsoleUserRow } from '../db/schema-console.ts';
+export type { ConsoleRole, ConsoleSessionRow, ConsoleUserRow } from '../db/schema-console.ts';
 
 export const USER_COLUMNS = ['account_id', 'id', 'email', 'name', 'role', 'password_hash', 'disabled_at', 'created_at', 'updated_at'] as const;
 
@@ -146,4 +147,14 @@ export async function recordFailure(db: Executor, subjects: string[], now: Date,
 
 export async function clearFailures(db: Executor, subject: string): Promise<void> {
   await db.deleteFrom('console_sign_in_failures').where('subject', '=', subject).execute();
+}
+
+/** Revokes a user's live sessions but one (the one changing the password). */
+export async function revokeOtherSessions(db: Executor, accountId: number, userId: number, keepSessionId: number, now: Date): Promise<void> {
+  await db.updateTable('console_sessions').set({ revoked_at: now }).where('account_id', '=', accountId).where('user_id', '=', userId).where('id', '<>', keepSessionId).where('revoked_at', 'is', null).execute();
+}
+
+/** The id of the session with this token hash (just inserted). */
+export async function sessionIdOfToken(db: Executor, accountId: number, tokenHash: Buffer): Promise<{ id: number }> {
+  return db.selectFrom('console_sessions').select('id').where('account_id', '=', accountId).where('token_hash', '=', tokenHash).executeTakeFirstOrThrow();
 }

@@ -5,10 +5,10 @@
 // hours after sign-in, at sign-out, or when the user signs out everywhere.
 import { randomBytes } from 'node:crypto';
 import type { Ctx } from '../context.ts';
-import type { ConsoleSessionRow, ConsoleUserRow } from '../db/schema-console.ts';
+import type { ConsoleSessionRow, ConsoleUserRow } from './repo.ts';
 import { DomainError } from '../shared/errors.ts';
 import { verifyPassword } from './password.ts';
-import { clearFailures, countFailures, findLiveSession, insertSession, recordFailure, revokeSession, revokeUserSessions, touchSession, usersWithEmail } from './repo.ts';
+import { clearFailures, countFailures, findLiveSession, insertSession, recordFailure, revokeSession, sessionIdOfToken, revokeUserSessions, touchSession, usersWithEmail } from './repo.ts';
 import { hashToken, TOKEN_CHARS } from './manage-users.ts';
 import { findByToken } from '../tokens/find-by-token.ts';
 import { newRoutedToken } from '../tokens/routed-token.ts';
@@ -68,7 +68,7 @@ export async function signIn(ctx: Ctx, input: { email: string; password: string;
     last_seen_at: now,
     created_at: now,
   });
-  const row = await ctx.db.selectFrom('console_sessions').select('id').where('account_id', '=', user.account_id).where('token_hash', '=', hashToken(token)).executeTakeFirstOrThrow();
+  const row = await sessionIdOfToken(ctx.db, user.account_id, hashToken(token));
   return { token, user, session: { id: row.id, csrf } };
 }
 

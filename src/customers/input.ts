@@ -1,5 +1,5 @@
 import { addressColumns, type PostalAddress } from '../accounts/settings.ts';
-import type { CustomerUpdate } from '../db/schema.ts';
+import type { CustomerUpdate } from './repo.ts';
 import { normaliseEmailField, normaliseOptionalPhone } from '../shared/contact.ts';
 import { invalid } from '../shared/errors.ts';
 import { isDecimalString, money } from '../shared/money.ts';

@@ -3,9 +3,9 @@
 import { findAccount, updateAccount as updateAccountRow } from '../accounts/repo.ts';
 import type { Ctx } from '../context.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { BUILT_IN_BILL_STYLES } from './bill-styles.ts';
+import { BUILT_IN_BILL_STYLES } from '../delivery-settings/bill-styles.ts';
 import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
-import { type BillStyleRow, deleteNamed, deleteStoredDocuments, findBillStyle, insertBillStyle, renameInInvoices, renameStoredDocuments, updateBillStyle as updateRow } from './settings-repo.ts';
+import { type BillStyleRow, deleteNamed, deleteStoredDocuments, findBillStyle, insertBillStyle, renameInInvoices, renameStoredDocuments, updateBillStyle as updateRow } from '../delivery-settings/settings-repo.ts';
 
 export interface BillStyleInput {
   name?: string;

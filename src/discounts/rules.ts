@@ -8,7 +8,7 @@
 // Pure code: lines in, discount lines out.
 import { invalid } from '../shared/errors.ts';
 import { formatAmount, isDecimalString, money, Money, roundTo, ZERO } from '../shared/money.ts';
-import { isTransactionType, type TransactionType } from '../transactions/types.ts';
+import { isTransactionType, type TransactionType } from '../shared/transaction-types.ts';
 
 export type DiscountRule =
   | { kind: 'freeMinutes'; minutes: number; destinations?: string[]; description?: string }

@@ -1,4 +1,5 @@
-import type { AccountRow, FeatureRow, FeatureUpdate } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { FeatureRow, FeatureUpdate } from './repo.ts';
 import { normaliseOptionalPhone } from '../shared/contact.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';

@@ -9,7 +9,7 @@
 // partner_unique_id corrects it); custom data still corrects the call.
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { CustomDataFieldRow, CustomDataType } from '../db/schema-feed.ts';
+import type { CustomDataFieldRow, CustomDataType } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { isDecimalString, money } from '../shared/money.ts';
 import type { CustomDataValue } from './fold.ts';

@@ -1,6 +1,6 @@
 // The feed's columns (document 000, with the names and types of the public call-tracking Transactions API
 // where they apply) and how a stored row becomes their values. Pure: no I/O.
-import type { CallTransactionRow } from '../db/schema-feed.ts';
+import type { CallTransactionRow } from './repo.ts';
 import { assert } from '../shared/errors.ts';
 import type { CustomDataValue } from './fold.ts';
 import { ZoneTime } from './zone-time.ts';

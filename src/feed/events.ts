@@ -7,7 +7,7 @@
 // (INSERT … SELECT … WHERE account_id = $1 AND transaction_id BETWEEN $2 AND $3) and must not wait for any
 // other lock (the feed lock is the last lock a transaction takes).
 import type { Executor } from '../context.ts';
-import { emitCallEvents } from '../webhooks/call-events.ts';
+import { emitCallEvents } from './call-events.ts';
 import type { FeedRowsWritten } from './repo.ts';
 
 export type { FeedRowsWritten } from './repo.ts';

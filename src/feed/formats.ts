@@ -1,7 +1,7 @@
 // The feed's three formats: a JSON array of objects, CSV with a header row (RFC 4180 quoting; the
 // separators of the call-tracking Transactions API can be chosen), and an XML document with an array of
 // Transaction elements. custom_data (nested) exists in JSON and XML only. Pure: no I/O.
-import type { CallTransactionRow } from '../db/schema-feed.ts';
+import type { CallTransactionRow } from './repo.ts';
 import type { FeedView, NestedCustomData } from './columns.ts';
 
 export type FeedFormat = 'json' | 'csv' | 'xml';

@@ -2,7 +2,7 @@
 // transaction id order, in JSON, CSV or XML, with times in the API key's timezone.
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { FeedTransactionType } from '../db/schema-feed.ts';
+import type { FeedTransactionType } from './repo.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
 import { defaultColumns, FeedView, parseCompleteCallId } from './columns.ts';

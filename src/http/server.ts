@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
+import { pingDatabase } from '../db/executor.ts';
 import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { BACKEND_PREFIX, backendApi } from './backend/index.ts';
@@ -92,7 +92,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     '/healthz',
     { schema: { tags: ['Health'], operationId: 'getHealth', summary: 'Ready to serve', security: [], response: { 200: z.object({ status: z.literal('ok'), database: z.string() }) } } },
     async () => {
-      await sql`select 1`.execute(ctx.db);
+      await pingDatabase(ctx.db);
       return { status: 'ok' as const, database: ctx.database.kind };
     },
   );

@@ -1,5 +1,5 @@
 import type { Executor } from '../context.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { assert } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../shared/money.ts';
 import { chargeGroups, type InvoiceTotalsRow, reverseChargeByInvoice, saveTotals } from './repo.ts';

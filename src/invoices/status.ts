@@ -1,4 +1,4 @@
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from './repo.ts';
 import { money } from '../shared/money.ts';
 
 /** Status flags an invoice can carry. `printed` and `delivered` are set by users; the rest by Ringbill. */

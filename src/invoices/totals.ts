@@ -6,7 +6,7 @@
 // would have been due is reported as invoiceReverseVAT instead.
 import { assert } from '../shared/errors.ts';
 import { divideRoundHalfAway, formatDecimal, fromMinorUnits, toMinorUnits } from '../shared/money.ts';
-import type { TransactionType } from '../transactions/types.ts';
+import type { TransactionType } from '../shared/transaction-types.ts';
 
 /** The charges of one invoice, summed by type and VAT rate (what a GROUP BY returns). */
 export interface ChargeGroup {

@@ -8,7 +8,7 @@ import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../sh
 import { pendingPrincipal, serialKeyOf } from './attempts-repo.ts';
 import { deliverSoon } from '../outbox/deliver-soon.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { PaymentMethod } from '../db/schema-collections.ts';
+import type { PaymentMethod } from './repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
 import { applyPayment, type AppliedPayment } from './apply-payment.ts';

@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { PortalSessionRow } from '../db/schema-prepaid.ts';
+export type { PortalSessionRow } from '../db/schema-prepaid.ts';
 
 export interface Signable {
   account_id: number;

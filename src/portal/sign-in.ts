@@ -5,7 +5,7 @@
 // session tokens name their account (tokens/routed-token.ts), and are looked up in it.
 import { randomBytes } from 'node:crypto';
 import type { Ctx } from '../context.ts';
-import type { PortalSessionRow } from '../db/schema-prepaid.ts';
+import type { PortalSessionRow } from './repo.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { consumeLink, customersForEmail, findSession, insertLink, insertSession, revokeSession } from './repo.ts';

@@ -1,6 +1,6 @@
 // One rate, from a CSV row or a JSON object, checked field by field. A bad rate is reported with its
 // reason and never stops the good ones.
-import type { RateBandColumn } from '../db/schema.ts';
+import type { RateBandColumn } from './repo.ts';
 import { formatDecimal, isDecimalString, money } from '../shared/money.ts';
 import { RATE_LIMITS } from '../rating/rate-call.ts';
 

@@ -1,5 +1,6 @@
 import type { Executor } from '../context.ts';
-import type { AccountRow, RateRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { RateRow } from './repo.ts';
 import { minutesOfDay } from '../rating/bands.ts';
 import { toMicros } from '../rating/micros.ts';
 import { createRatingContext, type Rate, RateTable, type RatingContext } from '../rating/rate-call.ts';

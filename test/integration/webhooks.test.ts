@@ -7,7 +7,7 @@ import { findAccount } from '../../src/accounts/repo.ts';
 import { findInvoice } from '../../src/invoices/repo.ts';
 import { OutboxWorker } from '../../src/outbox/worker.ts';
 import { createWebhookHandler } from '../../src/webhooks/deliver.ts';
-import { emitInvoicePaidIfSettled } from '../../src/webhooks/invoice-events.ts';
+import { emitInvoicePaidIfSettled } from '../../src/invoices/invoice-events.ts';
 import { emitEvents, wantedEventTypes } from '../../src/webhooks/emit.ts';
 import { parseSignatureHeader, verifyWebhookSignature } from '../../src/webhooks/signature.ts';
 import { cdr, loadRates, makeRateCard, sendCalls } from '../helpers/call-billing.ts';

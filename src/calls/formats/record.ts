@@ -6,9 +6,9 @@
 // case gives its calls to the same ingester as Ringbill's own CSV (checks, dedup, rating, refused lines,
 // the feed), so every format takes one path from there on.
 import type { LocalClock } from '../../rating/bands.ts';
-import type { CallStatus } from '../../db/schema.ts';
+import type { CallStatus } from '../repo.ts';
 import { type RawCall, START_MS, startMsCarries } from '../call-input.ts';
-import { NotANumber, type NumberReader, WITHHELD_CALLER } from './number-plan.ts';
+import { NotANumber, type NumberReader, WITHHELD_CALLER } from '../../shared/number-plan.ts';
 import { BAD_TIME, type IsoWriter, NO_TIME, readSwitchTime } from './switch-time.ts';
 
 export const SWITCH_FORMATS = ['asterisk', 'freeswitch', 'kamailio', 'opensips', 'cgrates'] as const;

@@ -2,7 +2,7 @@
 // decimal strings with at least the currency's decimals (call debits keep their sub-penny precision).
 import { z } from 'zod';
 import type { BalanceState } from '../../balances/get-balance.ts';
-import type { BalanceEntryRow, TopUpRow } from '../../db/schema-prepaid.ts';
+import type { BalanceEntryRow, TopUpRow } from '../../balances/repo.ts';
 import { currencyMinorDigits, formatAmountAtLeast, money } from '../../shared/money.ts';
 import { amount, idString } from './schemas.ts';
 

@@ -1,30 +1,27 @@
 // How resources look on the backend API (camelCase, amounts as decimal strings, ids as strings), with the
 // response schema of each for the OpenAPI document.
 import { z } from 'zod';
-import { DEFAULT_INTERNATIONAL_PREFIXES } from '../../calls/formats/number-plan.ts';
+import { DEFAULT_INTERNATIONAL_PREFIXES } from '../../shared/number-plan.ts';
 import { addressFromColumns } from '../../accounts/settings.ts';
-import type {
-  AccountRow,
-  ApiKeyRow,
-  BillingRunRow,
-  BillingTransactionRow,
-  CallRow,
-  CustomerRow,
-  RateCardRow,
-  RateRow,
-  RejectedRow,
-  FeatureRow,
-  InvoiceRow,
-} from '../../db/schema.ts';
+import type { AccountRow } from '../../accounts/repo.ts';
+import type { ApiKeyRow } from '../../api-keys/repo.ts';
+import type { BillingRunRow } from '../../billing-runs/repo.ts';
+import type { CallRow } from '../../calls/repo.ts';
+import type { CustomerRow } from '../../customers/repo.ts';
+import type { FeatureRow } from '../../features/repo.ts';
+import type { InvoiceRow } from '../../invoices/repo.ts';
+import type { BillingTransactionRow } from '../../invoices/transactions-repo.ts';
+import type { RateCardRow, RateRow } from '../../rate-cards/repo.ts';
+import type { RejectedRow } from '../../rejections/repo.ts';
 import { nonCallCharges, outstanding, statusFlags } from '../../invoices/status.ts';
-import type { BillStyle } from '../../delivery/bill-styles.ts';
-import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfileRow } from '../../delivery/settings-repo.ts';
-import type { MessageTemplate } from '../../delivery/templates.ts';
-import type { UsageReportProfile } from '../../delivery/usage-reports.ts';
+import type { BillStyle } from '../../delivery-settings/bill-styles.ts';
+import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfileRow } from '../../delivery-settings/settings-repo.ts';
+import type { MessageTemplate } from '../../delivery-settings/templates.ts';
+import type { UsageReportProfile } from '../../delivery-settings/usage-reports.ts';
 import type { DiscountPlanRow } from '../../discounts/repo.ts';
 import { formatCompleteCallId } from '../../feed/columns.ts';
 import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../shared/money.ts';
-import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../transactions/fields.ts';
+import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../invoices/transaction-fields.ts';
 import { amount, idString, postalAddressOut } from './schemas.ts';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
 import { topUpOfRequest } from '../../balances/save-top-up-card.ts';
-import { findPayableRequest, type PayableRequest } from '../../collections/find-payable-request.ts';
+import { findPayableRequest, type PayableRequest } from '../../payments/find-payable-request.ts';
 import { instalmentSchedule, type PlanFrequency } from '../../collections/instalment-schedule.ts';
 import { recordVisit } from '../../collections/record-visit.ts';
 import { createPlan, planTermsOf } from '../../payments/create-plan.ts';

@@ -11,8 +11,8 @@ import fastifyCookie from '@fastify/cookie';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
-import type { PortalSessionRow } from '../../db/schema-prepaid.ts';
-import type { AlertKind } from '../../db/schema-prepaid.ts';
+import type { AlertKind } from '../../alerts/repo.ts';
+import type { PortalSessionRow } from '../../portal/repo.ts';
 import {
   portalAddAlert,
   portalAddContact,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { activeAlerts, ALERT_CHANNELS, ALERT_KINDS, createAlert, firedAlerts, getAlerts, MAX_ACTIVE_ALERTS, removeAlert } from '../../../alerts/manage-alerts.ts';
 import type { Ctx } from '../../../context.ts';
-import type { BalanceAlertRow } from '../../../db/schema-prepaid.ts';
+import type { BalanceAlertRow } from '../../../alerts/repo.ts';
 import { money } from '../../../shared/money.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../app-type.ts';

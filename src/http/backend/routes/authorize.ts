@@ -8,7 +8,7 @@ import { extendReservation } from '../../../authorization/extend.ts';
 import { findReservation } from '../../../authorization/repo.ts';
 import { releaseReservation } from '../../../authorization/release.ts';
 import type { Ctx } from '../../../context.ts';
-import type { ReservationRow } from '../../../db/schema-prepaid.ts';
+import type { ReservationRow } from '../../../authorization/repo.ts';
 import { fromMicros } from '../../../rating/micros.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
 import { currencyMinorDigits, formatAmountAtLeast, formatDecimal, money } from '../../../shared/money.ts';

@@ -11,7 +11,7 @@ import { ENTRY_KINDS, listBalanceEntries } from '../../../balances/list-entries.
 import { setAutoTopUp } from '../../../balances/set-auto-top-up.ts';
 import { MANUAL_METHODS, topUpManually } from '../../../balances/top-up.ts';
 import type { Ctx } from '../../../context.ts';
-import type { EntryKind } from '../../../db/schema-prepaid.ts';
+import type { EntryKind } from '../../../balances/repo.ts';
 import { getTopUp, listCustomerTopUps } from '../../../top-ups/list-top-ups.ts';
 import { requestTopUp } from '../../../top-ups/request-top-up.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import type { Ctx } from '../../../context.ts';
-import type { CallTransactionRow, CustomDataFieldRow } from '../../../db/schema-feed.ts';
+import type { CallTransactionRow, CustomDataFieldRow } from '../../../feed/repo.ts';
 import { addCallEvent, type CallEventResult, SIGNAL_SOURCES } from '../../../feed/add-call-event.ts';
 import { callFeedState } from '../../../feed/call-state.ts';
 import { formatCompleteCallId, formatTransactionId, parseCompleteCallId } from '../../../feed/columns.ts';

@@ -3,7 +3,7 @@ import { KeyLevel } from '../../../api-keys/levels.ts';
 import type { Ctx } from '../../../context.ts';
 import { findCustomer } from '../../../customers/repo.ts';
 import { createFeature } from '../../../features/create-feature.ts';
-import { deleteFeature } from '../../../features/delete-feature.ts';
+import { deleteFeature } from '../../../invoices/delete-feature.ts';
 import { findFeature, listFeatures } from '../../../features/repo.ts';
 import { updateFeature } from '../../../features/update-feature.ts';
 import { notFound } from '../../../shared/errors.ts';
