@@ -3,7 +3,7 @@ import type { AccountsTable } from '../db/schema.ts';
 import { canonicalTimeZone, isValidTimeZone } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
 import { parseEmailList } from '../shared/contact.ts';
-import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../shared/money.ts';
+import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../money/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
 import { checkCountry, checkExtensionMaxDigits, DEFAULT_EXTENSION_MAX_DIGITS, checkInternationalPrefixes, checkTechPrefixes } from '../calls/formats/number-plan.ts';
 

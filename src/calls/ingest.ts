@@ -8,7 +8,7 @@ import { findAccount } from '../accounts/repo.ts';
 import type { AccountRow, RatingStatus } from '../db/schema.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
-import { fromMicros } from '../rating/micros.ts';
+import { fromMicros } from '../money/micros.ts';
 import { LocalClock } from '../rating/bands.ts';
 import { rateCall, type RateTable, type RatingContext } from '../rating/rate-call.ts';
 import { hasRejections, insertRejections, type Rejection } from '../rejections/repo.ts';

@@ -8,7 +8,8 @@ import type { AccountRow, InvoiceRow } from '../db/schema.ts';
 import { featureNamesAndRates } from '../features/repo.ts';
 import { billedMinutes } from '../rating/rate-call.ts';
 import { addDays, dateInZone, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
-import { currencyMinorDigits, formatAmount, money, roundTo } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
+import { roundLine } from '../money/rounding.ts';
 import { deleteCallSummaries, type GeneratedCharge, insertGeneratedCharges, type MovedGroup } from '../transactions/repo.ts';
 import { assignCallsToInvoices, type CallSummaryRow, releaseCalls } from './repo.ts';
 
@@ -70,7 +71,7 @@ function callSummaryCharge(
     billDate: lastDay,
     startDate: dateInZone(summary.firstStart, account.timezone),
     endDate: dateInZone(summary.lastStart, account.timezone),
-    value: formatAmount(roundTo(money(summary.charge), minorDigits), minorDigits),
+    value: formatAmount(roundLine(money(summary.charge), minorDigits), minorDigits),
     vatRate: feature?.vatRate ?? account.default_vat_rate,
     valueCarrier: summary.cost,
     callCount: summary.callCount,

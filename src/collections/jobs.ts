@@ -10,7 +10,7 @@ import { PermanentJobError, type JobHandler } from '../outbox/worker.ts';
 import { findPayment, findReceipt, markReceiptRowSent } from '../payments/repo.ts';
 import type { ReceiptJob } from '../payments/queue-receipts.ts';
 import { receiptNumberOf } from '../payments/payment-money.ts';
-import { currencyMinorDigits, formatAmount } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount } from '../money/money.ts';
 import { sendSms } from '../sms/send-sms.ts';
 import type { CollectJob } from './create-request.ts';
 import { findRequest, markInvoiceRequestsReceiptSent, markReceiptSent, markRequestSent, type PaymentRequestRow } from './repo.ts';

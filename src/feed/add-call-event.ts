@@ -11,7 +11,7 @@ import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { CustomDataFieldRow, CustomDataType } from '../db/schema-feed.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { isDecimalString, money } from '../shared/money.ts';
+import { isDecimalString, money } from '../money/money.ts';
 import type { CustomDataValue } from './fold.ts';
 import { onFeedRows } from './events.ts';
 import { recordCallCorrections } from './record.ts';

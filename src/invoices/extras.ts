@@ -9,7 +9,7 @@ import { discountLines, parseDiscountRules } from '../discounts/rules.ts';
 import { lowUsageFee, manualBillingFee, overdueFees, type FeeLine, type FeeSettings, type OverdueInvoice } from '../fees/fees.ts';
 import { markFeesCharged, overdueInvoices, unmarkFeesCharged } from '../fees/repo.ts';
 import { addDays, type IsoDate } from '../shared/dates.ts';
-import { type Money, money } from '../shared/money.ts';
+import { type Money, money } from '../money/money.ts';
 import { idArray } from '../shared/sql.ts';
 import type { GeneratedCharge, MovedGroup } from '../transactions/repo.ts';
 import type { TransactionType } from '../transactions/types.ts';

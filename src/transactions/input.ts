@@ -1,7 +1,7 @@
 import type { AccountRow, BillingTransactionRow, BillingTransactionUpdate } from '../db/schema.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, formatDecimal, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, formatDecimal, isDecimalString, money } from '../money/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
 import {
   COUNT_FIELDS,

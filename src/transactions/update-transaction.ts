@@ -5,7 +5,7 @@ import type { BillingTransactionRow } from '../db/schema.ts';
 import { recalculateInvoices } from '../invoices/recalculate.ts';
 import { findUnsentInvoices, lockInvoice } from '../invoices/repo.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits } from '../shared/money.ts';
+import { currencyMinorDigits } from '../money/money.ts';
 import { qualifiesForUnsent } from './create-transaction.ts';
 import { checkRefund, checkRefundsCovered } from './guards.ts';
 import { checkTransactionRow, normaliseCreditSign, transactionColumns, type TransactionInput } from './input.ts';

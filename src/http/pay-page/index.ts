@@ -24,7 +24,7 @@ import { paymentsWithRefunds } from '../../payments/list-payments.ts';
 import { findRequestPayment } from '../../payments/plans-repo.ts';
 import { dateInZone } from '../../shared/dates.ts';
 import { DomainError, invalid } from '../../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, money } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../../money/money.ts';
 import { classifyError } from '../errors.ts';
 import { secure } from '../kit/page.ts';
 import { confirmationPage, messagePage, paidLinkPage, payPage, planPreviewPage, type FormState, type PageView } from './html.ts';
