@@ -3,6 +3,7 @@
 import type { RateBandColumn } from '../db/schema.ts';
 import { formatDecimal, isDecimalString, money } from '../money/money.ts';
 import { fromMicros } from '../money/micros.ts';
+import { AMOUNT_NOT_EXACT, amountTextOfJsonNumber } from '../money/wire.ts';
 import { RATE_LIMITS } from '../rating/rate-call.ts';
 
 /** Column names of a rate card CSV (and of the JSON rates, in camelCase on the backend API). */
@@ -38,7 +39,9 @@ function text(v: string | number | null | undefined): string {
 }
 
 function amount(field: string, value: string | number | null | undefined, max: string, fallback: string | null): string | null {
-  const t = text(value);
+  // A rate sent as JSON may give its amounts as numbers (the rate cards API always took them): read exactly or refused.
+  const t = typeof value === 'number' ? amountTextOfJsonNumber(value) : text(value);
+  if (t === undefined) throw new Error(`${field}: ${AMOUNT_NOT_EXACT}`);
   if (t === '') {
     if (fallback === null) return null;
     return fallback;
