@@ -113,7 +113,7 @@ async function benchDatabase(database: Database): Promise<void> {
     let emitted = 0;
     const emitMs = await timeIt(async () => {
       while (emitted < EVENTS) {
-        await ctx.db.transaction().execute((trx) => emitEvents(trx, busy, 'call.completed', payloads));
+        await ctx.db.transaction().execute((trx) => emitEvents(trx, busy, 'call.completed', payloads, ctx.now()));
         emitted += BATCH;
       }
     });

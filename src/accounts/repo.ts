@@ -44,11 +44,12 @@ export async function listAccounts(db: Executor, limit: number): Promise<Account
 export async function updateAccount(
   db: Executor,
   accountId: number,
-  values: Updateable<AccountsTable>,
+  /** updated_at: the caller's ctx.now() (a repository has no clock of its own). */
+  values: Updateable<AccountsTable> & { updated_at: Date },
 ): Promise<AccountRow | undefined> {
   return db
     .updateTable('accounts')
-    .set({ updated_at: new Date(), ...values })
+    .set(values)
     .where('id', '=', accountId)
     .returningAll()
     .executeTakeFirst();

@@ -2,7 +2,7 @@ import type { NewAccount } from './repo.ts';
 import { canonicalTimeZone, isValidTimeZone } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
 import { parseEmailList } from '../shared/contact.ts';
-import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../shared/money.ts';
+import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../money/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
 import { checkCountry, checkExtensionMaxDigits, DEFAULT_EXTENSION_MAX_DIGITS, checkInternationalPrefixes, checkTechPrefixes } from '../shared/number-plan.ts';
 

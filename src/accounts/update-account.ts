@@ -3,7 +3,7 @@ import type { AccountRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { lockAccount, recordsPricedInCurrency, updateAccount as updateRow } from './repo.ts';
 import { resolveBillStyle } from '../delivery-settings/bill-styles.ts';
-import { currencyMinorDigits, money } from '../shared/money.ts';
+import { currencyMinorDigits, money } from '../money/money.ts';
 import { FEE_AMOUNT_FIELDS, validateAccountSettings, type AccountSettingsInput } from './settings.ts';
 
 /**

@@ -5,7 +5,7 @@
 //   spend_daily    spend (call debits, VAT included) in the customer's local day at or above the threshold:
 //   spend_monthly  once per day / month.
 import type { AlertKind } from './repo.ts';
-import { money, type Money } from '../shared/money.ts';
+import { money, type Money } from '../money/money.ts';
 
 export interface AlertState {
   fired: boolean;

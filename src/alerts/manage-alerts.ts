@@ -3,7 +3,7 @@
 import type { Ctx } from '../context.ts';
 import type { AlertKind, BalanceAlertRow } from './repo.ts';
 import { invalid, notFound } from '../shared/errors.ts';
-import { isDecimalString, money } from '../shared/money.ts';
+import { isDecimalString, money } from '../money/money.ts';
 import { forgetNoAlerts } from './check-alerts.ts';
 import { customerExists, deleteAlert, findAlert, insertAlert, listActiveAlerts, listAlertEvents, listAlerts, type ActiveAlertRow } from './repo.ts';
 

@@ -16,10 +16,10 @@ import { findBalance, lockBalances } from '../balances/repo.ts';
 import type { ReservationRow } from './repo.ts';
 import { createRatingContext, lookupRate, type Rate, type RatingError } from '../rating/rate-call.ts';
 import { minutesOfDay } from '../rating/bands.ts';
-import { fromMicros, toMicros } from '../rating/micros.ts';
+import { fromMicros, toMicros } from '../money/micros.ts';
 import { phoneMatchKey } from '../shared/contact.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { money } from '../shared/money.ts';
+import { formatDecimal, money } from '../money/money.ts';
 import { grossCostMicros, maxAffordableDuration, type VatTerms } from './max-duration.ts';
 import { cachedRateTable } from './rate-cache.ts';
 import {
@@ -216,7 +216,7 @@ async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCan
     if (left === null) return { left, durationS: cap, costMicros: 0 };
     // Sub-micro amounts cannot occur (every amount has at most 6 decimals); cap what is considered so
     // integer arithmetic stays exact.
-    const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : left.toFixed(6));
+    const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : formatDecimal(left));
     return { left, ...maxAffordableDuration(found.rate, leftMicros, vat, cap) };
   };
   const refusalOf = (mode: CreditTerms['mode']) => refuse(mode === 'prepaid' ? 'insufficient_balance' : 'credit_limit_reached', rate);

@@ -3,7 +3,7 @@
 import type { Ctx } from '../context.ts';
 import type { BalanceEntryRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, isDecimalString, money } from '../money/money.ts';
 import { postToOne } from './post.ts';
 import { findCustomerTerms, lockBalances } from './repo.ts';
 

@@ -18,7 +18,7 @@
 // debited call by call (rounding) is settled from the balance when the statement is approved.
 import type { BillingMode, EntryKind } from './repo.ts';
 import { assert } from '../shared/errors.ts';
-import { money, type Money } from '../shared/money.ts';
+import { money, type Money } from '../money/money.ts';
 
 export const RESERVATION_KINDS: readonly EntryKind[] = ['reservation', 'release'];
 

@@ -6,7 +6,7 @@ import type { Executor } from '../context.ts';
 import type { BalanceEntryRow, EntryKind } from './repo.ts';
 import { dateInZone } from '../shared/dates.ts';
 import { assert } from '../shared/errors.ts';
-import { money, type Money } from '../shared/money.ts';
+import { money, type Money } from '../money/money.ts';
 import { afterLedgerChange } from './after-change.ts';
 import { applyEntry, isSpend, type LedgerTotals } from './ledger.ts';
 import { insertEntriesAndTotals, type EntryInsert, type LockedBalance, type TotalsUpdate } from './repo.ts';

@@ -12,7 +12,7 @@
 import type { Executor } from '../context.ts';
 import type { BalanceEntryRow, EntryKind } from './repo.ts';
 import { assert } from '../shared/errors.ts';
-import { money, sum, type Money } from '../shared/money.ts';
+import { money, sum, type Money } from '../money/money.ts';
 import { postToOne } from './post.ts';
 import { debitedForInvoiceCalls, entryAtSeq, findSettlementEntry, lockBalances, previousSettlement, sumByKind } from './repo.ts';
 

@@ -4,7 +4,7 @@
 import type { Ctx, Executor } from '../context.ts';
 import type { BalanceEntryRow, TopUpMethod, TopUpRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { postToOne } from './post.ts';
 import { findCustomerTerms, insertBalanceRow, insertTopUp, lockBalances, type CustomerTerms } from './repo.ts';
 

@@ -13,7 +13,7 @@ import { enqueue } from '../outbox/repo.ts';
 import { parseEmailList, normalisePhoneNumber } from '../shared/contact.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { MAX_TERM, PLAN_FREQUENCIES, TERM_PERIODS, type PlanFrequency, type TermPeriod } from './instalment-schedule.ts';
 import { insertBatch, insertRequests, type NewPaymentRequest, type PaymentRequestRow } from './repo.ts';
 import { deliverSoon } from '../outbox/deliver-soon.ts';

@@ -7,7 +7,7 @@ import { isPermanentMailError } from '../email/mailer.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import type { OutboxJob } from '../outbox/repo.ts';
 import { PermanentJobError, type JobHandler } from '../outbox/worker.ts';
-import { currencyMinorDigits, formatAmount } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount } from '../money/money.ts';
 import { sendSms } from '../sms/send-sms.ts';
 import type { CollectJob } from './create-request.ts';
 import { findRequest, markRequestSent, type PaymentRequestRow } from './repo.ts';

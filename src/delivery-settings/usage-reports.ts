@@ -6,7 +6,7 @@ import type { Executor } from '../context.ts';
 import type { CallRow } from '../calls/repo.ts';
 import { DomainError } from '../shared/errors.ts';
 import { billedMinutes } from '../rating/rate-call.ts';
-import { money } from '../shared/money.ts';
+import { formatAmount, money } from '../money/money.ts';
 import { findUsageReportProfileByName } from './settings-repo.ts';
 
 export type UsageReportKind = 'calls_by_feature' | 'call_detail';
@@ -87,7 +87,7 @@ export function callsByFeatureCsv(calls: readonly CallRow[], features: Map<numbe
     groups.set(key, g);
   }
   return stringify(
-    [...groups.values()].map((g) => [g.feature, g.number, g.calls, billedMinutes(g.billableS), g.charge.toFixed(6)]),
+    [...groups.values()].map((g) => [g.feature, g.number, g.calls, billedMinutes(g.billableS), formatAmount(g.charge, 6)]),
     { header: true, columns: ['feature', 'phone_number', 'calls', 'billed_minutes', 'charge'] },
   );
 }

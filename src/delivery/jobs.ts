@@ -6,7 +6,7 @@ import { findCustomer } from '../customers/repo.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import type { JobHandler } from '../outbox/worker.ts';
 import { PermanentJobError } from '../outbox/worker.ts';
-import { currencyMinorDigits, formatAmount } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount } from '../money/money.ts';
 import { outstanding } from '../invoices/status.ts';
 import { billDocument } from './documents.ts';
 import type { CdrEmailJob, InvoiceEmailJob } from './email-invoice.ts';

@@ -52,7 +52,7 @@ export async function updateBillStyle(ctx: Ctx, accountId: number, id: number, i
       await renameInInvoices(trx, accountId, 'bill_styles', style.name, name);
       const account = await findAccount(trx, accountId);
       if (account && account.default_bill_style.toLowerCase() === style.name.toLowerCase()) {
-        await updateAccountRow(trx, accountId, { default_bill_style: name });
+        await updateAccountRow(trx, accountId, { default_bill_style: name, updated_at: ctx.now() });
       }
     }
     return updated;

@@ -3,7 +3,7 @@ import type { FeatureRow, FeatureUpdate } from './repo.ts';
 import { normaliseOptionalPhone } from '../shared/contact.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
 import type { BillingMode, Frequency } from './recurring.ts';
 import { rateCardIdOf } from '../customers/input.ts';

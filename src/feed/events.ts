@@ -14,10 +14,10 @@ export type { FeedRowsWritten } from './repo.ts';
 
 /**
  * Webhooks: call.completed for new call rows, call.corrected for correction rows, when the account has an
- * enabled subscription for the type (one small read per batch otherwise). `now` is the event time (the
- * caller's ctx.now(); default the clock).
+ * enabled subscription for the type (one small read per batch otherwise). `now` is the event time: the
+ * caller's ctx.now(), never a clock of its own (tests and previews move ctx's).
  */
-export async function onFeedRows(db: Executor, accountId: number, rows: FeedRowsWritten | undefined, now: Date = new Date()): Promise<void> {
+export async function onFeedRows(db: Executor, accountId: number, rows: FeedRowsWritten | undefined, now: Date): Promise<void> {
   if (rows === undefined || rows.count === 0) return;
   await emitCallEvents(db, accountId, rows, now);
 }

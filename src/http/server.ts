@@ -15,7 +15,7 @@ import { collectErrorHandler } from './collect/errors.ts';
 import { classifyError, httpStatusOf } from './errors.ts';
 import { registerJsonParser } from './json-body.ts';
 import { registerOpenApi } from './openapi.ts';
-import { clientErrorHandler } from './client-errors.ts';
+import { clientErrorHandlerAt } from './client-errors.ts';
 import { serverLoggerOptions } from './logging.ts';
 import type { TrustProxy } from '../config.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -76,7 +76,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     // maxParamLength): answered in the shape of the surface the URL belongs to, like any other error.
     frameworkErrors: (error, request, reply) => renderError(error, request, reply),
     // Requests the HTTP parser refuses (headers over 16 KB, not HTTP): the same, from the request line.
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandlerAt(() => ctx.now()),
     // Query strings like ?transaction_type=a&transaction_type=b arrive as arrays.
     routerOptions: { ignoreTrailingSlash: true },
     // Logged with every request and returned by /v1 as meta.request_id and X-Request-Id.

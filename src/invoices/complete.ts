@@ -7,7 +7,7 @@ import { recurringFeatures, type RecurringFeatureRow, setBilledUntil } from '../
 import { type ChargedPeriod, recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
 import { lockCustomers } from '../customers/repo.ts';
 import { assert, invalid } from '../shared/errors.ts';
-import { currencyMinorDigits, fromMinorUnits } from '../shared/money.ts';
+import { currencyMinorDigits, fromMinorUnits } from '../money/money.ts';
 import {
   attachQualifying,
   customersWithQualifyingCharges,

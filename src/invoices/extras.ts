@@ -8,7 +8,7 @@ import { discountLines, parseDiscountRules } from '../discounts/rules.ts';
 import { lowUsageFee, manualBillingFee, overdueFees, type FeeLine, type FeeSettings, type OverdueInvoice } from '../fees/fees.ts';
 import { markFeesCharged, overdueInvoices, unmarkFeesCharged } from '../fees/repo.ts';
 import { addDays, type IsoDate } from '../shared/dates.ts';
-import { type Money, money } from '../shared/money.ts';
+import { type Money, money } from '../money/money.ts';
 import { deleteExtrasOf, type GeneratedCharge, type MovedGroup } from './transactions-repo.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 

@@ -12,11 +12,12 @@ import { findUnsentInvoices, insertUnsentInvoices } from './repo.ts';
 import { recalculateInvoices } from './recalculate.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
-import { fromMicros, toMicros } from '../rating/micros.ts';
+import { fromMicros, toMicros } from '../money/micros.ts';
 import { rateCall, type RatingContext } from '../rating/rate-call.ts';
 import { addDays, isIsoDate, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, money, roundTo } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
+import { roundLine } from '../money/rounding.ts';
 import { featureNamesAndRates } from '../features/repo.ts';
 import { accountToday } from '../shared/today.ts';
 import { recordCallCorrections } from '../feed/record.ts';
@@ -273,7 +274,7 @@ async function addAdjustments(
   const today = accountToday(account, now);
   let total = money(0);
   const charges = deltas
-    .map((d) => ({ d, value: roundTo(money(fromMicros(d.micros)), digits) }))
+    .map((d) => ({ d, value: roundLine(money(fromMicros(d.micros)), digits) }))
     .filter(({ value }) => !value.isZero())
     .map(({ d, value }) => {
       total = total.plus(value);

@@ -9,7 +9,8 @@ import type { InvoiceRow } from './repo.ts';
 import { featureNamesAndRates } from '../features/repo.ts';
 import { billedMinutes } from '../rating/rate-call.ts';
 import { addDays, dateInZone, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
-import { currencyMinorDigits, formatAmount, money, roundTo } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
+import { roundLine } from '../money/rounding.ts';
 import { deleteCallSummaries, type GeneratedCharge, insertGeneratedCharges, type MovedGroup } from './transactions-repo.ts';
 import { assignCallsToInvoices, type CallSummaryRow, releaseCalls } from '../calls/repo.ts';
 
@@ -71,7 +72,7 @@ function callSummaryCharge(
     billDate: lastDay,
     startDate: dateInZone(summary.firstStart, account.timezone),
     endDate: dateInZone(summary.lastStart, account.timezone),
-    value: formatAmount(roundTo(money(summary.charge), minorDigits), minorDigits),
+    value: formatAmount(roundLine(money(summary.charge), minorDigits), minorDigits),
     vatRate: feature?.vatRate ?? account.default_vat_rate,
     valueCarrier: summary.cost,
     callCount: summary.callCount,

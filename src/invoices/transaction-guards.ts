@@ -1,7 +1,7 @@
 import type { Executor } from '../context.ts';
 import type { BillingTransactionRow } from './transactions-repo.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 import { findTransaction, refundedSoFar } from './transactions-repo.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { AccountRow } from '../accounts/repo.ts';
 import type { BillingTransactionRow, BillingTransactionUpdate } from './transactions-repo.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, formatDecimal, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, formatDecimal, isDecimalString, money } from '../money/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
 import {
   COUNT_FIELDS,

@@ -5,7 +5,7 @@ import type { BillingTransactionRow } from './transactions-repo.ts';
 import { recalculateInvoices } from './recalculate.ts';
 import { findUnsentInvoices, lockInvoice } from './repo.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits } from '../shared/money.ts';
+import { currencyMinorDigits } from '../money/money.ts';
 import { qualifiesForUnsent } from './create-transaction.ts';
 import { checkRefund, checkRefundsCovered } from './transaction-guards.ts';
 import { checkTransactionRow, normaliseCreditSign, transactionColumns, type TransactionInput } from './transaction-input.ts';

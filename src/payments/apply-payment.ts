@@ -12,7 +12,7 @@ import { findInvoice } from '../invoices/repo.ts';
 import { outstanding as invoiceOutstanding } from '../invoices/status.ts';
 import { dateInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { emitInvoicePaidIfSettled } from '../invoices/invoice-events.ts';
 import { addToInvoicePaid, insertPayment, setInvoicePaymentMethod, settleActivePlans, type PaymentRow } from './repo.ts';
 import { creditBalanceForPayment } from '../balances/payment-hooks.ts';

@@ -4,7 +4,7 @@ import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
 import { outstanding } from '../invoices/status.ts';
-import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { pendingPrincipal, serialKeyOf } from './attempts-repo.ts';
 import { deliverSoon } from '../outbox/deliver-soon.ts';
 import { findCustomer } from '../customers/repo.ts';

@@ -6,7 +6,7 @@ import type { InvoiceRow } from '../../invoices/repo.ts';
 import type { BillingTransactionRow } from '../../invoices/transactions-repo.ts';
 import { outstanding } from '../../invoices/status.ts';
 import { addDays, dateInZone } from '../../shared/dates.ts';
-import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal, money, sum } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal, money, sum } from '../../money/money.ts';
 import { TYPE_LABELS, type TransactionType } from '../../shared/transaction-types.ts';
 import type { BillStyle } from '../../delivery-settings/bill-styles.ts';
 import { invoiceCalls, invoiceLines, MAX_ITEMISED_CALLS } from '../repo.ts';
@@ -163,7 +163,7 @@ export async function buildBillModel(
       destination: c.destination ?? '',
       duration: duration(c.duration_s),
       billed: c.billable_s === null ? '' : duration(c.billable_s),
-      charge: c.charge === null ? '' : money(c.charge).toFixed(chargeDecimals),
+      charge: c.charge === null ? '' : formatAmount(c.charge, chargeDecimals),
     })),
     callsNotListed: Math.max(itemised.total - itemised.calls.length, 0),
     statement: await statementLines(db, account.id, invoice.id, digits),

@@ -20,7 +20,7 @@ import type { MessageTemplate } from '../../delivery-settings/templates.ts';
 import type { UsageReportProfile } from '../../delivery-settings/usage-reports.ts';
 import type { DiscountPlanRow } from '../../discounts/repo.ts';
 import { formatCompleteCallId } from '../../feed/columns.ts';
-import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../money/money.ts';
 import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../invoices/transaction-fields.ts';
 import { amount, idString, postalAddressOut } from './schemas.ts';
 

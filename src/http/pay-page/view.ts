@@ -7,7 +7,7 @@ import { planTermsOf } from '../../payments/create-plan.ts';
 import type { CardInput } from '../../payments/gateway.ts';
 import { dateInZone } from '../../shared/dates.ts';
 import { invalid } from '../../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, money } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../../money/money.ts';
 import type { ActivePlanView, PageView, PaidLinkPayment } from './html.ts';
 import type { PaymentWithRefunds } from '../../payments/list-payments.ts';
 import { paymentFigures, receiptNumberOf } from '../../payments/payment-money.ts';

@@ -5,7 +5,7 @@ import { KeyLevel } from '../../../api-keys/levels.ts';
 import { activeAlerts, ALERT_CHANNELS, ALERT_KINDS, createAlert, firedAlerts, getAlerts, MAX_ACTIVE_ALERTS, removeAlert } from '../../../alerts/manage-alerts.ts';
 import type { Ctx } from '../../../context.ts';
 import type { BalanceAlertRow } from '../../../alerts/repo.ts';
-import { money } from '../../../shared/money.ts';
+import { money } from '../../../money/money.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../app-type.ts';
 import { pathId } from '../route-helpers.ts';

@@ -6,7 +6,7 @@ import { KeyLevel } from '../../../api-keys/levels.ts';
 import { adjustBalance } from '../../../balances/adjust.ts';
 import { getBalance } from '../../../balances/get-balance.ts';
 import { getStatement } from '../../../balances/get-statement.ts';
-import { currencyMinorDigits, formatAmountAtLeast } from '../../../shared/money.ts';
+import { currencyMinorDigits, formatAmountAtLeast } from '../../../money/money.ts';
 import { ENTRY_KINDS, listBalanceEntries } from '../../../balances/list-entries.ts';
 import { setAutoTopUp } from '../../../balances/set-auto-top-up.ts';
 import { MANUAL_METHODS, topUpManually } from '../../../balances/top-up.ts';

@@ -23,7 +23,7 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../app-type.ts';
 import { setFeedStyle } from '../../../feed/repo.ts';
 import { pathId } from '../route-helpers.ts';
-import { errorBody, idParams, idString } from '../schemas.ts';
+import { amountInput, errorBody, idParams, idString } from '../schemas.ts';
 import { deletedBody } from './customers.ts';
 
 const fieldView = z
@@ -64,7 +64,7 @@ const eventBody = z
       .max(1000)
       .optional(),
     customData: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional().meta({ description: 'Values by custom data API name' }),
-    saleAmount: z.union([z.string(), z.number()]).optional().meta({ description: 'A sale (revenue), at most 2 decimals; makes this a post-call event' }),
+    saleAmount: amountInput.optional().meta({ description: 'A sale (revenue), at most 2 decimals; makes this a post-call event' }),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
     source: z.enum(SIGNAL_SOURCES).optional().meta({ description: 'Default Api' }),
   })
@@ -136,7 +136,7 @@ const callFeedView = z
 
 const callChange = z
   .object({
-    payout: z.union([z.string(), z.number(), z.null()]).optional().meta({ description: 'The payout (decimal string); null clears it' }),
+    payout: amountInput.nullable().optional().meta({ description: 'The payout (decimal string); null clears it' }),
     notes: z.string().max(20_000).nullable().optional().meta({ description: 'Replaces the notes; null clears them' }),
     addNote: z.string().max(20_000).optional().meta({ description: 'Adds a line to the notes' }),
   })

@@ -15,7 +15,7 @@ import { updateTransaction } from '../../../invoices/update-transaction.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../app-type.ts';
 import { pathId, sendPage } from '../route-helpers.ts';
-import { amountInput, createdSinceOf, createdSinceQuery, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { amountInput, amountInputOrNumber, createdSinceOf, createdSinceQuery, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
 import { callView, toCallView, toTransactionView, transactionView } from '../views.ts';
 import { callsOfSummary } from '../../../calls/repo.ts';
 import { deletedBody } from './customers.ts';
@@ -24,7 +24,7 @@ const tags = ['Transactions'];
 
 const fields = {
   transactionType: z.enum(TRANSACTION_TYPES).optional().meta({ description: 'Charge category; default oneOff' }),
-  transactionValue: amountInput.meta({
+  transactionValue: amountInputOrNumber.meta({
     description: "Amount, exact to the currency's minor unit. Refunds and discounts are credits: a positive value is stored negated.",
   }),
   transactionVATRate: amountInput.optional().meta({ description: "VAT rate in percent; default: the feature's, else the account's" }),

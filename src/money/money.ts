@@ -1,9 +1,26 @@
-// Exact money. Amounts are decimal strings on the wire and NUMERIC in the database; in code they are
-// Decimal values, never JavaScript floats.
+// The money module: how Ringbill represents, parses, rounds and prints amounts. Files here import only
+// each other, decimal.js and Node's builtins (so every other module may use them, and they use nothing).
 //
-// Rounding rule (the one documented point): an amount that lands on an invoice line (a billing
-// transaction's value, a pro-rated recurring charge, a VAT amount) is rounded half away from zero
-// ("half-up") to the currency's minor unit. Sums of such amounts are then exact and need no rounding.
+// ONE REPRESENTATION: an amount is an exact decimal number of currency units, never a float.
+// - Where an amount is stored or travels, it is a decimal string: NUMERIC in the database (the driver returns
+//   a string), a JSON string on the wire. Amounts enter only as strings (see wire.ts for the one door a JSON
+//   number may come through, on the surfaces whose clients already send numbers).
+// - Where code computes with amounts, it holds `Money` (decimal.js, 40 significant digits: exact for every
+//   amount that fits NUMERIC(20,6) and for their sums and products with rates).
+// - Two pure kernels that run once per call or per charge in bulk compute on the same exact value as a
+//   scaled integer, made and read only by this module's converters, which are exact both ways and refuse
+//   anything that would not be: micro-units (micros.ts, a JS integer, for rating: the ingest hot path rates
+//   hundreds of thousands of calls a second, and a Decimal per call would cost several times the rating
+//   itself), and minor units of the currency (`toMinorUnits`, a bigint, for invoice totals, pro-rated
+//   recurring charges and instalment plans, whose inputs are already at the minor unit). A scaled integer is
+//   never stored or sent: it goes back to a decimal string through `fromMicros`/`fromMinorUnits`.
+// Why not one scaled integer everywhere: the finest stored scale is 6 decimals and amounts reach 12 integer
+//   digits, which does not fit a JS integer (2^53), and bigint everywhere would slow the rating path and
+//   touch every module for no gain in exactness; decimal.js is exact at these sizes.
+//
+// ONE NAMED FUNCTION PER ROUNDING RULE, all in rounding.ts (and nowhere else: `npm run
+// money:rounding-sites` lists any rounding outside src/money/). Formatting here never rounds: it asserts
+// that the value already has no more decimals than asked.
 import { Decimal } from 'decimal.js';
 
 export const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 });
@@ -43,11 +60,6 @@ export function sum(values: Iterable<Money>): Money {
   let total = ZERO;
   for (const v of values) total = total.plus(v);
   return total;
-}
-
-/** Rounds half away from zero to `digits` decimal places. */
-export function roundTo(value: Money, digits: number): Money {
-  return value.toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
 }
 
 /** Fixed-point string with exactly `digits` decimals, e.g. "12.50". Asserts the value needs no rounding. */
@@ -131,14 +143,4 @@ export function fromMinorUnits(minor: bigint, digits: number): string {
   const text = (negative ? -minor : minor).toString().padStart(digits + 1, '0');
   const whole = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
   return negative ? `-${whole}` : whole;
-}
-
-/** numerator / denominator (denominator > 0), rounded half away from zero. */
-export function divideRoundHalfAway(numerator: bigint, denominator: bigint): bigint {
-  if (denominator <= 0n) throw new Error('divideRoundHalfAway(): denominator must be positive');
-  const negative = numerator < 0n;
-  const abs = negative ? -numerator : numerator;
-  const quotient = abs / denominator;
-  const rounded = (abs % denominator) * 2n >= denominator ? quotient + 1n : quotient;
-  return negative ? -rounded : rounded;
 }
