@@ -8,7 +8,6 @@ import { notFound } from '../../../shared/errors.ts';
 import { createTransaction, type TransactionTarget } from '../../../transactions/create-transaction.ts';
 import { deleteTransaction } from '../../../transactions/delete-transaction.ts';
 import { COUNT_FIELDS, DATE_FIELDS, MAX_TEXT_LENGTH, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../transactions/fields.ts';
-import type { TransactionInput } from '../../../transactions/input.ts';
 import { findTransaction, listTransactions, type TransactionFilter } from '../../../transactions/repo.ts';
 import { TRANSACTION_TYPES } from '../../../transactions/types.ts';
 import { updateTransaction } from '../../../transactions/update-transaction.ts';
@@ -120,7 +119,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       async (request, reply) => {
         const { accountId } = principalOf(request);
         const id = pathId(request.params.id, resourceOf(path));
-        const row = await createTransaction(ctx, accountId, target(id), request.body as TransactionInput);
+        const row = await createTransaction(ctx, accountId, target(id), request.body);
         return reply.status(201).send(toTransactionView(row, await loadAccount(ctx, accountId)));
       },
     );
@@ -190,7 +189,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request) => {
       const { accountId } = principalOf(request);
-      const row = await updateTransaction(ctx, accountId, pathId(request.params.id, 'Transaction'), request.body as TransactionInput);
+      const row = await updateTransaction(ctx, accountId, pathId(request.params.id, 'Transaction'), request.body);
       return toTransactionView(row, await loadAccount(ctx, accountId));
     },
   );
