@@ -52,6 +52,18 @@ export default defineConfig(
       // of Promise-returning interfaces are async so that a throw becomes a rejection. The mistake the rule
       // aims at, a promise left unawaited, is no-floating-promises' and no-misused-promises' job.
       '@typescript-eslint/require-await': 'off',
+      // Names starting with `_` are unused on purpose (a parameter a signature needs, a property left out of a
+      // rest: `const { key: _key, ...view } = row`), as tsc's noUnusedLocals already allows.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
     },
   },
   {
