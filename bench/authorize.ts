@@ -27,6 +27,7 @@ import { createCtx } from '../src/context.ts';
 import { openPostgres } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { buildServer } from '../src/http/server.ts';
+import { accountOfRoutedToken } from '../src/tokens/routed-token.ts';
 import { admin, dbUrl, formatRun, load, type LoadRun } from './kit.ts';
 
 const { values: args } = parseArgs({
@@ -105,7 +106,11 @@ async function main(): Promise<void> {
     const ref = Fastify({ logger: false });
     ref.post('/authorize', async (request, reply) => {
       const key = /^Bearer\s+(\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-      const k = await pool.query<{ account_id: string }>('select account_id from api_keys where key_hash = $1 and revoked_at is null', [createHash('sha256').update(key).digest()]);
+      // The key names its account (tokens/routed-token.ts): the lookup is routed by it, as Ringbill's is.
+      const k = await pool.query<{ account_id: string }>('select account_id from api_keys where account_id = $1 and key_hash = $2 and revoked_at is null', [
+        accountOfRoutedToken(key.slice(3)) ?? 0,
+        createHash('sha256').update(key).digest(),
+      ]);
       const apiKey = k.rows[0];
       if (apiKey === undefined) return reply.status(401).send({ error: 'key' });
       const body = request.body as { from: string; to: string };

@@ -26,7 +26,7 @@ export async function createApiKeyIn(db: Executor, accountId: number, input: Cre
   if (!isKeyLevel(input.level)) throw invalid('level', 'must be an integer from 1 to 5');
   const account = await findAccount(db, accountId);
   if (!account) throw notFound('Account', accountId);
-  const generated = generateApiKey();
+  const generated = generateApiKey(accountId);
   const row = await insertApiKey(db, {
     accountId,
     name: input.name ?? null,

@@ -9,7 +9,8 @@
 // simultaneous authorisations queue on it and together never hold more than is available.
 import type { Ctx } from '../context.ts';
 import { availableOf, type CreditTerms, type LedgerTotals } from '../balances/ledger.ts';
-import { hashApiKey } from '../api-keys/token.ts';
+import { hashApiKey, routedPartOfKey } from '../api-keys/token.ts';
+import { findByToken } from '../tokens/find-by-token.ts';
 import { postToOne } from '../balances/post.ts';
 import { findBalance, lockBalances } from '../balances/repo.ts';
 import type { ReservationRow } from '../db/schema-prepaid.ts';
@@ -137,7 +138,10 @@ export async function authorizeCallWithKey(
 ): Promise<Authorization & { accountId: number }> {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
   const checked = checkInput(ctx, input, settings);
-  const facts = await authorizationFacts(ctx.db, hashApiKey(key), checked.from, checked.callId ?? null, ctx.database.pool);
+  const keyHash = hashApiKey(key);
+  const facts = await findByToken(ctx.db, 'api_key', routedPartOfKey(key), keyHash, (keyAccountId) =>
+    authorizationFacts(ctx.db, keyAccountId, keyHash, checked.from, checked.callId ?? null, ctx.database.pool),
+  );
   if (!facts) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
   if (facts.key.level < requiredLevel) throw new DomainError('forbidden', `this needs an API key of level ${requiredLevel} or more; this key is level ${facts.key.level}`);
   const accountId = facts.account.id;

@@ -64,10 +64,11 @@ export async function insertLink(db: Executor, v: { account_id: number; user_id:
 }
 
 /** Uses a link once; undefined when unknown, used or expired. */
-export async function consumeLink(db: Executor, tokenHash: Buffer, now: Date): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
+export async function consumeLink(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
   return db
     .updateTable('console_links')
     .set({ used_at: now })
+    .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
@@ -75,10 +76,11 @@ export async function consumeLink(db: Executor, tokenHash: Buffer, now: Date): P
     .executeTakeFirst();
 }
 
-export async function peekLink(db: Executor, tokenHash: Buffer, now: Date): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
+export async function peekLink(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
   return db
     .selectFrom('console_links')
     .select(['account_id', 'user_id', 'purpose'])
+    .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
@@ -95,10 +97,11 @@ export async function insertSession(
 }
 
 /** A live session (not revoked, not past its end, seen within the idle time) with its enabled user. */
-export async function findLiveSession(db: Executor, tokenHash: Buffer, now: Date, idleSince: Date): Promise<{ session: ConsoleSessionRow; user: ConsoleUserRow } | undefined> {
+export async function findLiveSession(db: Executor, accountId: number, tokenHash: Buffer, now: Date, idleSince: Date): Promise<{ session: ConsoleSessionRow; user: ConsoleUserRow } | undefined> {
   const session = await db
     .selectFrom('console_sessions')
     .selectAll()
+    .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)

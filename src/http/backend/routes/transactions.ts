@@ -68,6 +68,8 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       {
         schema: {
           tags,
+          // listTransactions, listCustomerTransactions, listFeatureTransactions, listInvoiceTransactions
+          operationId: path === '/transactions' ? 'listTransactions' : `list${resourceOf(path)}Transactions`,
           summary,
           description: listDescription,
           ...(path.includes(':id') ? { params: idParams } : {}),
@@ -114,7 +116,8 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       path,
       {
         config: { level: KeyLevel.charges },
-        schema: { tags, summary, description, params: idParams, body: createBody, response: { 201: transactionView, 400: errorBody, 404: errorBody, 409: errorBody } },
+        // createCustomerTransaction, createFeatureTransaction, createInvoiceTransaction
+        schema: { tags, operationId: `create${resourceOf(path)}Transaction`, summary, description, params: idParams, body: createBody, response: { 201: transactionView, 400: errorBody, 404: errorBody, 409: errorBody } },
       },
       async (request, reply) => {
         const { accountId } = principalOf(request);
@@ -143,7 +146,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/transactions/:id',
-    { schema: { tags, summary: 'Get a transaction', params: idParams, response: { 200: transactionView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getTransaction', summary: 'Get a transaction', params: idParams, response: { 200: transactionView, 404: errorBody } } },
     async (request) => {
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Transaction');
@@ -158,6 +161,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listTransactionCalls',
         summary: 'The calls behind a call charge',
         description: "For a call summary on an invoice: the invoice's calls with the same feature and destination. Other charges have none.",
         params: idParams,
@@ -180,6 +184,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.charges },
       schema: {
         tags,
+        operationId: 'updateTransaction',
         summary: 'Update a transaction',
         description: 'Only while the transaction is unbilled or on an unsent invoice (409 otherwise).',
         params: idParams,
@@ -200,6 +205,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.charges },
       schema: {
         tags,
+        operationId: 'deleteTransaction',
         summary: 'Delete a transaction',
         description: 'Only while the transaction is unbilled or on an unsent invoice (409 otherwise).',
         params: idParams,
