@@ -108,25 +108,27 @@ async function main(): Promise<void> {
     ref.post('/authorize', async (request, reply) => {
       const key = /^Bearer\s+(\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
       // The key names its account (tokens/routed-token.ts): the lookup is routed by it, as Ringbill's is.
-      const k = await pool.query('select account_id from api_keys where account_id = $1 and key_hash = $2 and revoked_at is null', [
+      const k = await pool.query<{ account_id: string }>('select account_id from api_keys where account_id = $1 and key_hash = $2 and revoked_at is null', [
         accountOfRoutedToken(key.slice(3)) ?? 0,
         createHash('sha256').update(key).digest(),
       ]);
-      if (k.rowCount === 0) return reply.status(401).send({ error: 'key' });
+      const apiKey = k.rows[0];
+      if (apiKey === undefined) return reply.status(401).send({ error: 'key' });
       const body = request.body as { from: string; to: string };
-      const f = await pool.query('select id, customer_id from features where account_id = $1 and phone_number = $2', [k.rows[0].account_id, body.from]);
-      if (f.rowCount === 0) return { authorized: false };
+      const f = await pool.query<{ id: string; customer_id: string }>('select id, customer_id from features where account_id = $1 and phone_number = $2', [apiKey.account_id, body.from]);
+      const line = f.rows[0];
+      if (line === undefined) return { authorized: false };
       const client = await pool.connect();
       try {
         await client.query('begin');
-        await client.query('select balance from balances where account_id = $1 and customer_id = $2 for update', [k.rows[0].account_id, f.rows[0].customer_id]);
-        const r = await client.query(
+        await client.query('select balance from balances where account_id = $1 and customer_id = $2 for update', [apiKey.account_id, line.customer_id]);
+        const r = await client.query<{ id: string }>(
           `insert into reservations (account_id, customer_id, feature_id, from_number, to_number, start_time, amount, max_duration_s, status, expires_at, created_at, updated_at)
            values ($1, $2, $3, $4, $5, now(), 0.1, 60, 'active', now() + interval '4 hours', now(), now()) returning id`,
-          [k.rows[0].account_id, f.rows[0].customer_id, f.rows[0].id, body.from, body.to],
+          [apiKey.account_id, line.customer_id, line.id, body.from, body.to],
         );
         await client.query('commit');
-        return { authorized: true, reservationId: String(r.rows[0].id) };
+        return { authorized: true, reservationId: String(r.rows[0]!.id) };
       } catch (error) {
         await client.query('rollback');
         throw error;

@@ -98,7 +98,7 @@ async function startServer(databaseUrl: string, dataDir: string): Promise<{ chil
     if (child.exitCode === null) child.kill('SIGTERM');
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 10_000) stderr += chunk.toString();
   });
   const url = `http://127.0.0.1:${port}`;
@@ -274,7 +274,7 @@ const name = `ringbill_bench_feed_${Date.now()}`;
 await admin.query(`create database ${name}`);
 const dbUrl = new URL(SERVER_URL);
 dbUrl.pathname = `/${name}`;
-const serverVersion = (await admin.query('show server_version')).rows[0].server_version as string;
+const serverVersion = (await admin.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
 const database = await openPostgres({ connectionString: dbUrl.toString() });
 const dataDir = await mkdtemp(join(tmpdir(), 'ringbill-bench-feed-'));
 let server: ChildProcess | undefined;
@@ -317,9 +317,9 @@ try {
       let after = 0;
       for (;;) {
         afters.push(after);
-        const result = await client.query(KEYSET, [benchId, after, LIMIT]);
+        const result = await client.query<{ transaction_id: number }>(KEYSET, [benchId, after, LIMIT]);
         if (result.rows.length < LIMIT) break;
-        after = Number(result.rows.at(-1).transaction_id);
+        after = Number(result.rows.at(-1)!.transaction_id);
       }
     } finally {
       client.release();

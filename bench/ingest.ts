@@ -66,7 +66,7 @@ const SWITCH_BENCH_FORMATS = ['asterisk', 'freeswitch', 'opensips', 'cgrates'] a
 type BenchFormat = 'ringbill' | (typeof SWITCH_BENCH_FORMATS)[number];
 const FORMATS: BenchFormat[] = [
   'ringbill',
-  ...(args.format === 'all' ? SWITCH_BENCH_FORMATS : (args.format!.split(',').map((f) => f.trim()) as BenchFormat[])).filter((f) => f !== 'ringbill'),
+  ...(args.format === 'all' ? SWITCH_BENCH_FORMATS : (args.format.split(',').map((f) => f.trim()) as BenchFormat[])).filter((f) => f !== 'ringbill'),
 ];
 for (const f of FORMATS) if (f !== 'ringbill' && !(SWITCH_BENCH_FORMATS as readonly string[]).includes(f)) throw new Error(`--format: ${f} is not one of ringbill, ${SWITCH_BENCH_FORMATS.join(', ')}, all`);
 const LINES = Number(args.lines);
@@ -236,7 +236,7 @@ function formatCall(format: BenchFormat, c: BenchCall, badStart = false): string
       const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
       return [hex(c.n, 98, 40), '10.0.0.5', '*default', '*voice', `${hex(c.n, 99, 8)}-${c.n}`, '*rated', 'cgrates.org', 'call', from.slice(1), from.slice(1), dialledAs(to), badStart ? YESTERDAY : iso(c.startMs), answered ? iso(answerMs) : '0001-01-01T00:00:00Z', `${c.durationS * 1_000_000_000}`, '0.1'].join(',');
     }
-    default: {
+    case 'ringbill': {
       const iso = new Date(c.startMs).toISOString();
       const start = c.localStart ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 19)}Z`;
       return `cdr-${c.n},${from},${to},${start},${c.durationS},${c.status},${c.inbound ? 'inbound' : 'outbound'},${c.carrier}`;

@@ -260,9 +260,42 @@ export interface AuthorizationFacts {
   earlierReservationId: number | null;
 }
 
+/**
+ * A row of the facts query: the key's and account's columns repeat on each line of the number (one row with
+ * the line's columns null when none has it). Ids and levels are read through Number() (bigints arrive as
+ * strings); the line's columns are typed as they are when `feature_id` is not null, the only rows read.
+ */
+interface AuthorizationFactsRow {
+  key_id: unknown;
+  key_level: unknown;
+  key_timezone: string;
+  id: unknown;
+  timezone: string;
+  currency: string;
+  peak_start: string;
+  peak_end: string;
+  default_vat_rate: string;
+  default_rate_card_id: unknown;
+  earlier_id: unknown;
+  feature_id: unknown;
+  customer_id: unknown;
+  start_date: string | null;
+  end_date: string | null;
+  rate_card_id: unknown;
+  feature_vat_rate: string | null;
+  billing_mode: LineCandidate['billing_mode'];
+  credit_limit: string | null;
+  reverse_charge: boolean;
+  overdraft: string;
+  has_balance: boolean;
+  balance: string | null;
+  reserved: string | null;
+  has_alerts: boolean;
+}
+
 /** Everything an authorisation decides on, in one round trip; undefined when the key is unknown or revoked. */
 export async function authorizationFacts(db: Executor, keyAccountId: number, keyHash: Buffer, number: string, callId: string | null, pool?: PreparedPool): Promise<AuthorizationFacts | undefined> {
-  const query = sql<Record<string, any>>`
+  const query = sql<AuthorizationFactsRow>`
     select k.id as key_id, k.level as key_level, k.timezone as key_timezone,
       a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
       (select r.id from rate_cards as r where r.account_id = a.id and r.is_default) as default_rate_card_id,
@@ -372,5 +405,5 @@ export async function reserveInOneStatement(db: Executor, r: OneStatementReserva
   const row = (await runPrepared(db, pool, 'ringbill_reserve_in_one_statement', query))[0];
   if (!row) return undefined;
   const { available_before, ...reservation } = row;
-  return { reservation: { ...reservation, id: Number(reservation.id) } as ReservationRow, availableBefore: available_before };
+  return { reservation: { ...reservation, id: Number(reservation.id) }, availableBefore: available_before };
 }

@@ -46,11 +46,11 @@ export async function lockBalances(db: Executor, accountId: number, customerIds:
     .where('b.customer_id', 'in', ids)
     .orderBy('b.customer_id')
     .forUpdate('b')
-    .execute()) as LockedBalance[];
+    .execute());
 }
 
 export async function findBalance(db: Executor, accountId: number, customerId: number): Promise<LockedBalance | undefined> {
-  return (await selectBalance(db, accountId).where('b.customer_id', '=', customerId).executeTakeFirst()) as LockedBalance | undefined;
+  return (await selectBalance(db, accountId).where('b.customer_id', '=', customerId).executeTakeFirst());
 }
 
 /** Makes the customer's balance row if it has none (a customer comes under credit control). */

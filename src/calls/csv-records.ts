@@ -283,7 +283,7 @@ async function fallback(
   const shift = (message: string) => (linesBefore === 0 ? message : message.replace(/\bat line (\d+)/g, (_, n: string) => `at line ${Number(n) + linesBefore}`));
   type Event = { fields: string[]; line: number; raw: string; message?: undefined } | { line: number; raw: string; message: string };
   let events: Event[] = [];
-  let failure: unknown;
+  let failure: Error | undefined;
   const parser = parse({
     ...CDR_CSV_OPTIONS,
     bom: atStart,
@@ -307,7 +307,7 @@ async function fallback(
   });
   parser.resume();
   const ended = finished(parser).catch((error: unknown) => {
-    failure ??= error;
+    failure ??= error instanceof Error ? error : new Error(String(error));
   });
   const drain = async () => {
     while (events.length > 0) {

@@ -107,7 +107,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     stoppingSince = Date.now();
     app.log.info(`${signal}: shutting down once the requests and commands in flight finish (send it again to stop at once)`);
     try {
-      const commandsDone = control ? new Promise<void>((resolve) => control!.close(() => resolve())) : Promise.resolve();
+      const commandsDone = control ? new Promise<void>((resolve) => control.close(() => resolve())) : Promise.resolve();
       await app.close();
       await commandsDone;
       await outbox.stop();

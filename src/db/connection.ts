@@ -108,7 +108,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === OID_INT8) return parseInt8;
         if (oid === OID_DATE) return keepDateString;
-        return pg.types.getTypeParser(oid, format);
+        // pg-types declares its parsers `any`; each takes the value's text (or bytes) and returns what it reads.
+        return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
       }) as typeof pg.types.getTypeParser,
     },
   });
@@ -138,7 +139,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       try {
         await client.query('begin');
         const single = { connect: async () => ({ query: client.query.bind(client), release: () => {} }), end: async () => {} };
-        const trxDb = new Kysely<DB>({ dialect: new PostgresDialect({ pool: single as unknown as pg.Pool }) });
+        const trxDb = new Kysely<DB>({ dialect: new PostgresDialect({ pool: single }) });
         try {
           const result = await fn({
             db: trxDb,

@@ -44,6 +44,7 @@ function checkContent(content: Buffer): void {
 /** A file name safe in a MIME header: no path, no control characters, at most 100 characters. */
 function checkFilename(value: string): string {
   const filename = value.trim();
+  // eslint-disable-next-line no-control-regex -- refusing control characters in a file name is the point
   if (filename.length === 0 || filename.length > 100 || /[\u0000-\u001f/\\"]/.test(filename)) {
     throw invalid('filename', 'must be 1 to 100 characters, without slashes, quotes or control characters');
   }

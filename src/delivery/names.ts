@@ -10,6 +10,7 @@ export const MAX_NAME_LENGTH = 100;
 export function checkName(value: string, field = 'name'): string {
   const name = value.trim();
   if (name.length === 0 || name.length > MAX_NAME_LENGTH) throw invalid(field, `must be 1 to ${MAX_NAME_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex -- refusing control characters in a name is the point
   if (/[\u0000-\u001f,;]/.test(name)) throw invalid(field, 'must not contain commas, semicolons or control characters');
   return name;
 }

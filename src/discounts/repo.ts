@@ -58,13 +58,11 @@ export async function insertDiscountPlan(db: Executor, accountId: number, name: 
     .insertInto('discount_plans')
     .values({ account_id: accountId, name, rules: JSON.stringify(rules), created_at: now, updated_at: now })
     .returningAll()
-    .executeTakeFirstOrThrow()) as DiscountPlanRow;
+    .executeTakeFirstOrThrow());
 }
 
 export async function findDiscountPlan(db: Executor, accountId: number, id: number): Promise<DiscountPlanRow | undefined> {
-  return (await db.selectFrom('discount_plans').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()) as
-    | DiscountPlanRow
-    | undefined;
+  return (await db.selectFrom('discount_plans').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst());
 }
 
 export async function findDiscountPlanByName(db: Executor, accountId: number, name: string): Promise<DiscountPlanRow | undefined> {
@@ -73,7 +71,7 @@ export async function findDiscountPlanByName(db: Executor, accountId: number, na
     .selectAll()
     .where('account_id', '=', accountId)
     .where(sql`lower(name)`, '=', name.toLowerCase())
-    .executeTakeFirst()) as DiscountPlanRow | undefined;
+    .executeTakeFirst());
 }
 
 export async function listDiscountPlans(db: Executor, accountId: number, page: PageRequest): Promise<Page<DiscountPlanRow>> {
@@ -94,7 +92,7 @@ export async function updateDiscountPlanRow(
     .where('account_id', '=', accountId)
     .where('id', '=', id)
     .returningAll()
-    .executeTakeFirst()) as DiscountPlanRow | undefined;
+    .executeTakeFirst());
 }
 
 export async function deleteDiscountPlanRow(db: Executor, accountId: number, id: number): Promise<void> {

@@ -115,6 +115,15 @@ export function discountLines(rules: readonly DiscountRule[], lines: readonly Di
   return out;
 }
 
+/**
+ * A rule's scalar field as the text it was written as (`10` and `"10"` alike). A list or an object is
+ * refused with the field's own message: String() would make it "[object Object]" or its joined items.
+ */
+function fieldText(value: unknown, field: string, message: string): string {
+  if (typeof value === 'object' && value !== null) throw invalid(field, message);
+  return String(value);
+}
+
 /** Checks a plan's rules as given on the API. */
 export function parseDiscountRules(input: unknown): DiscountRule[] {
   if (!Array.isArray(input) || input.length === 0 || input.length > MAX_RULES) throw invalid('rules', `must be a list of 1 to ${MAX_RULES} rules`);
@@ -122,7 +131,7 @@ export function parseDiscountRules(input: unknown): DiscountRule[] {
     const field = `rules.${i}`;
     if (typeof raw !== 'object' || raw === null) throw invalid(field, 'must be an object');
     const r = raw as Record<string, unknown>;
-    const description = r.description === undefined ? undefined : String(r.description).slice(0, 200);
+    const description = r.description === undefined ? undefined : fieldText(r.description, `${field}.description`, 'must be text').slice(0, 200);
     const destinations = r.destinations === undefined ? undefined : r.destinations;
     if (destinations !== undefined && (!Array.isArray(destinations) || !destinations.every((d) => typeof d === 'string' && d.length > 0 && d.length <= 200))) {
       throw invalid(`${field}.destinations`, 'must be a list of destination names (or their beginnings)');
@@ -138,17 +147,21 @@ export function parseDiscountRules(input: unknown): DiscountRule[] {
         return withOptional({ kind: 'freeMinutes' as const, minutes: r.minutes as number });
       }
       case 'freeAmount': {
-        const amount = String(r.amount ?? '');
-        if (!isDecimalString(amount) || !money(amount).greaterThan(0)) throw invalid(`${field}.amount`, 'must be a positive amount such as "10.00"');
-        const type = r.type === undefined ? 'calls' : String(r.type);
-        if (!isTransactionType(type) || type === 'discount') throw invalid(`${field}.type`, 'must be a charge type such as calls or recurring');
+        const amountMessage = 'must be a positive amount such as "10.00"';
+        const amount = fieldText(r.amount ?? '', `${field}.amount`, amountMessage);
+        if (!isDecimalString(amount) || !money(amount).greaterThan(0)) throw invalid(`${field}.amount`, amountMessage);
+        const typeMessage = 'must be a charge type such as calls or recurring';
+        const type = r.type === undefined ? 'calls' : fieldText(r.type, `${field}.type`, typeMessage);
+        if (!isTransactionType(type) || type === 'discount') throw invalid(`${field}.type`, typeMessage);
         return withOptional({ kind: 'freeAmount' as const, amount, type });
       }
       case 'percentOff': {
-        const percent = String(r.percent ?? '');
-        if (!isDecimalString(percent, 4) || !money(percent).greaterThan(0) || money(percent).greaterThan(100)) throw invalid(`${field}.percent`, 'must be a percentage above 0 and up to 100');
-        const type = String(r.type ?? '');
-        if (!isTransactionType(type) || type === 'discount') throw invalid(`${field}.type`, 'must be a charge type such as calls or recurring');
+        const percentMessage = 'must be a percentage above 0 and up to 100';
+        const percent = fieldText(r.percent ?? '', `${field}.percent`, percentMessage);
+        if (!isDecimalString(percent, 4) || !money(percent).greaterThan(0) || money(percent).greaterThan(100)) throw invalid(`${field}.percent`, percentMessage);
+        const typeMessage = 'must be a charge type such as calls or recurring';
+        const type = fieldText(r.type ?? '', `${field}.type`, typeMessage);
+        if (!isTransactionType(type) || type === 'discount') throw invalid(`${field}.type`, typeMessage);
         if (destinations !== undefined) throw invalid(`${field}.destinations`, 'apply to freeMinutes and freeAmount rules');
         return { kind: 'percentOff' as const, percent, type, ...(description !== undefined ? { description } : {}) };
       }

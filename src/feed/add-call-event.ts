@@ -9,7 +9,7 @@
 // partner_unique_id corrects it); custom data still corrects the call.
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { CustomDataFieldRow, CustomDataType } from './repo.ts';
+import type { CustomDataFieldRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { isDecimalString, money } from '../money/money.ts';
 import type { CustomDataValue } from './fold.ts';
@@ -87,24 +87,27 @@ function checkInput(input: CallEventInput): void {
 function checkValue(field: CustomDataFieldRow, value: unknown): unknown {
   const name = `customData.${field.api_name}`;
   if (value === null) return null;
-  switch (field.data_type as CustomDataType) {
+  switch (field.data_type) {
     case 'signal':
       if (typeof value === 'boolean') return value;
       if (value === 1 || value === '1' || value === 'true') return true;
       if (value === 0 || value === '0' || value === 'false') return false;
       throw invalid(name, 'is a signal: true or false');
     case 'number': {
+      // A list or an object is refused too (String() would turn [5] into "5").
+      if (typeof value !== 'string' && typeof value !== 'number') throw invalid(name, 'must be a number');
       const text = String(value).trim();
-      if (typeof value === 'boolean' || !/^-?\d{1,15}(\.\d{1,6})?$/.test(text)) throw invalid(name, 'must be a number');
+      if (!/^-?\d{1,15}(\.\d{1,6})?$/.test(text)) throw invalid(name, 'must be a number');
       return text;
     }
     case 'shortText':
     case 'category':
-      if (typeof value === 'boolean') throw invalid(name, 'must be text');
+      // A list or an object is not text either (String() would store "[object Object]").
+      if (typeof value !== 'string' && typeof value !== 'number') throw invalid(name, 'must be text');
       if (String(value).length > MAX_SHORT_TEXT) throw invalid(name, `at most ${MAX_SHORT_TEXT} characters`);
       return String(value);
     case 'longText':
-      if (typeof value === 'boolean') throw invalid(name, 'must be text');
+      if (typeof value !== 'string' && typeof value !== 'number') throw invalid(name, 'must be text');
       if (String(value).length > MAX_LONG_TEXT) throw invalid(name, `at most ${MAX_LONG_TEXT} characters`);
       return String(value);
   }

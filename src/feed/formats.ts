@@ -38,9 +38,20 @@ export function renderJson(view: FeedView, rows: readonly CallTransactionRow[]):
   return `[${parts.join(',')}]`;
 }
 
+/**
+ * A column's value as text: view.value() gives strings, numbers, booleans and null for these columns (custom
+ * data, a list, is rendered apart); anything else is written as JSON rather than "[object Object]".
+ */
+function scalarText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
 /** One CSV field: quoted when it holds the separator, a quote or a line break (or always), quotes doubled. */
 export function csvField(value: unknown, options: CsvOptions): string {
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : String(value);
+  const text = scalarText(value);
   const needsQuotes =
     options.forceQuotes || text.includes(options.separator) || text.includes('"') || text.includes('\n') || text.includes('\r') || /^\s|\s$/.test(text);
   return needsQuotes ? `"${text.replace(/"/g, '""')}"` : text;
@@ -76,8 +87,7 @@ export function xmlAttribute(value: string): string {
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,199}$/;
 
 function xmlScalar(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  return xmlText(typeof value === 'string' ? value : String(value));
+  return xmlText(scalarText(value));
 }
 
 function xmlElement(name: string, value: unknown): string {

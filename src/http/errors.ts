@@ -67,6 +67,9 @@ export function classifyError(err: unknown, request?: FastifyRequest): Classifie
       return { error: new DomainError('malformed_request', 'the URL is malformed: a percent sign must start an escape of UTF-8 (%41, %C3%A9)') };
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return { error: new DomainError('malformed_request', 'the URL has a path segment longer than 100 characters'), status: 414 };
+    case undefined: // not one of Fastify's errors
+    default:
+      break; // sorted below
   }
   // A JSON body that parsed into something a route cannot use (syntax errors reported by the parser).
   if (err instanceof SyntaxError) return { error: new DomainError('malformed_request', `the request body is not valid JSON: ${err.message}`) };

@@ -21,6 +21,7 @@ export function registerJsonParser(app: FastifyInstance): void {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) return done(tooDeep(), undefined);
-    defaultJsonParser(request, text, done);
+    // Fastify's own parser answers through `done` and returns nothing: there is no promise to wait for.
+    void defaultJsonParser(request, text, done);
   });
 }

@@ -102,7 +102,7 @@ export function transactionColumns(
     }
     out[column] = value;
   }
-  return out as BillingTransactionUpdate;
+  return out;
 }
 
 /** Checks a transaction as it will be stored (after defaults and merging with the current row). */

@@ -95,5 +95,5 @@ export async function markAttemptFailed(
 
 export async function findJob(db: Executor, accountId: number, id: number): Promise<OutboxJob | undefined> {
   const row = await db.selectFrom('outbox').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
-  return row as OutboxJob | undefined;
+  return row;
 }

@@ -35,7 +35,14 @@ export interface ChargeInput {
 
 export type ChargeResult =
   | { outcome: 'approved'; reference: string; last4: string; brand: string; cardToken?: string | undefined }
-  | { outcome: 'declined'; reason: DeclineReason | string; reference: string | null; last4: string | null; brand: string | null };
+  | {
+      outcome: 'declined';
+      /** A DeclineReason, or a code of the gateway's own that Ringbill shows as it is. */
+      reason: string;
+      reference: string | null;
+      last4: string | null;
+      brand: string | null;
+    };
 
 export type DeclineReason =
   | 'card_declined'

@@ -26,7 +26,7 @@ export function findNul(value: unknown, path = ''): string | undefined {
     }
     // Bytes (an uploaded file) are not text: nothing to check.
     if (item.value === null || typeof item.value !== 'object' || ArrayBuffer.isView(item.value)) continue;
-    const entries = Object.entries(item.value);
+    const entries: [string, unknown][] = Object.entries(item.value);
     // Keys are checked as they are met; children are pushed in reverse so the first is looked at first.
     for (const [key] of entries) {
       if (hasNul(key)) return item.path ? `${item.path}.${key}` : key;

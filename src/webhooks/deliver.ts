@@ -54,6 +54,7 @@ function isTextual(contentType: string | null): boolean {
  * U+FFFD (NUL cannot be stored at all, and the rest are no use to a reader).
  */
 function printableExcerpt(text: string): string {
+  // eslint-disable-next-line no-control-regex -- replacing control characters (but tab and line breaks) is the point
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd');
 }
 
@@ -65,7 +66,8 @@ async function readExcerpt(response: OutboundResponse, limit: number): Promise<s
     await response.body.cancel().catch(() => undefined);
     return printableExcerpt(`(${contentType!.split(';')[0]!.trim().slice(0, 100)} body, not shown)`);
   }
-  const reader = response.body.getReader();
+  // undici types the body's chunks as `any`; a fetch body's chunks are bytes.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {

@@ -175,7 +175,7 @@ export async function insertReplayDeliveries(
     with jobs as (
       insert into outbox (account_id, kind, payload, max_attempts, next_attempt_at, created_at)
       select ${accountId}, ${WEBHOOK_JOB_KIND}, jsonb_build_object('eventId', ${eventId}::bigint, 'subscriptionId', s.id), ${maxAttempts}, ${now}::timestamptz, ${now}::timestamptz
-      from unnest(${subscriptionIds as number[]}::bigint[]) as s(id)
+      from unnest(${subscriptionIds}::bigint[]) as s(id)
       order by s.id
       returning id, payload
     )

@@ -66,8 +66,8 @@ export interface TestAccount {
   id: number;
   key: string;
   api: Api;
-  /** An API client with a new key of the given level. */
-  withLevel(level: number): Promise<Api>;
+  /** An API client with a new key of the given level (a function property: it may be destructured). */
+  withLevel: (level: number) => Promise<Api>;
 }
 
 export interface Harness {

@@ -4,5 +4,5 @@ import { extractText, getDocumentProxy } from 'unpdf';
 export async function pdfText(pdf: Buffer | Uint8Array): Promise<{ text: string; pages: number }> {
   const doc = await getDocumentProxy(new Uint8Array(pdf));
   const { totalPages, text } = await extractText(doc, { mergePages: true });
-  return { text: text as string, pages: totalPages };
+  return { text: text, pages: totalPages };
 }

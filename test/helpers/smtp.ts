@@ -45,22 +45,27 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', async () => {
+      stream.on('end', () => {
         const raw = Buffer.concat(chunks);
-        const parsed = await PostalMime.parse(raw);
-        state.messages.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          subject: parsed.subject ?? '',
-          text: parsed.text ?? '',
-          attachments: parsed.attachments.map((a) => ({
-            filename: a.filename ?? '',
-            mimeType: a.mimeType,
-            content: Buffer.from(a.content as ArrayBuffer),
-          })),
-          raw,
-        });
-        callback();
+        // A message that cannot be parsed is refused (the server answers the client) instead of going unhandled.
+        PostalMime.parse(raw).then(
+          (parsed) => {
+            state.messages.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address),
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              attachments: parsed.attachments.map((a) => ({
+                filename: a.filename ?? '',
+                mimeType: a.mimeType,
+                content: Buffer.from(a.content as ArrayBuffer),
+              })),
+              raw,
+            });
+            callback();
+          },
+          (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+        );
       });
     },
   });

@@ -246,7 +246,7 @@ describe('operator console', () => {
 
     // The approval went out as a signed webhook; replay its delivery from the deliveries log.
     await h.outbox.runOnce();
-    expect(receiver.received.map((r) => [(r.body as any)?.type, r.verified])).toEqual([['invoice.approved', true]]);
+    expect(receiver.received.map((r) => [(r.body)?.type, r.verified])).toEqual([['invoice.approved', true]]);
     await page.goto(`${h.url}/console/webhooks`);
     await page.locator('tbody a').first().click();
     expect(await page.locator('tbody tr').count()).toBe(1);
@@ -254,7 +254,7 @@ describe('operator console', () => {
     await page.getByRole('button', { name: 'Replay' }).click();
     await page.waitForURL(/ok=/);
     await h.outbox.runOnce();
-    expect(receiver.received.map((r) => [(r.body as any)?.type, r.verified])).toEqual([['invoice.approved', true], ['invoice.approved', true]]);
+    expect(receiver.received.map((r) => [(r.body)?.type, r.verified])).toEqual([['invoice.approved', true], ['invoice.approved', true]]);
     await receiver.close();
 
     // Collections: send a payment request for the invoice and pay it on the payment page.

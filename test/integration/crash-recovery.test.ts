@@ -159,7 +159,7 @@ describe('a billing run killed part-way', () => {
     const a = await server({ ...s.env, ...LEASE, RINGBILL_TEST_HOLD: 'billing-batch-committed:120000' }, portA);
     // PostgreSQL: a second server on the same database is running when the first dies, and notices.
     const portB = await freePort();
-    let b = postgres ? await server({ ...s.env, ...LEASE }, portB) : undefined;
+    const b = postgres ? await server({ ...s.env, ...LEASE }, portB) : undefined;
     const apiA = new Api(`http://127.0.0.1:${portA}`, s.key);
 
     const posting = apiA.post('/billingRuns', { cutoffDate: '2026-11-01' }).then(
@@ -174,7 +174,7 @@ describe('a billing run killed part-way', () => {
     await a.kill9();
     expect(await posting).toBeInstanceOf(Error);
 
-    b ??= await server({ ...s.env, ...LEASE }, portB); // PGlite: the next process to open the folder
+    if (b === undefined) await server({ ...s.env, ...LEASE }, portB); // PGlite: the next process to open the folder
     const apiB = new Api(`http://127.0.0.1:${portB}`, s.key);
     let interrupted = await runById(apiB, running.id);
     for (let i = 0; i < 60 && interrupted.status === 'running'; i++) {

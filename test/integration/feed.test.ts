@@ -227,7 +227,7 @@ describe('formats', () => {
 
     const csv = await feed.get(`/${account.id}.csv?include_columns=${encodeURIComponent(columns)}`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    const records = parse(csv.text, { columns: true }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(csv.text, { columns: true });
     expect(Object.keys(records[0]!)).toEqual(['transaction_id', 'notes', 'duration', 'utm_medium', 'Purchase Made']);
     expect(records.at(-1)).toMatchObject({ notes: 'Said "call me, later"\nthen hung up', utm_medium: 'Search, paid', 'Purchase Made': '1', duration: '125' });
     const tab = await feed.get(`/${account.id}.csv?column_separator=%09&include_header=0&force_quotes=1&row_separator=%0D%0A`);
@@ -384,7 +384,7 @@ describe("against Invoca's column documentation (issue 11, item 19)", () => {
     expect(rows.filter((r: any) => r.complete_call_id === wire)).toHaveLength(2);
     expect((await account.api.get(`/calls/${callId}`)).body.completeCallID).toBe(wire);
     expect((await account.api.get(`/calls/${callId}/feed`)).body.completeCallId).toBe(wire);
-    const csv = parse((await feed.get(`/${account.id}.csv?include_columns=complete_call_id`)).text, { columns: true }) as Record<string, string>[];
+    const csv = parse<Record<string, string>>((await feed.get(`/${account.id}.csv?include_columns=complete_call_id`)).text, { columns: true });
     expect(csv.map((r) => r.complete_call_id)).toEqual(rows.map((r: any) => r.complete_call_id));
     // The same id finds the call for a post-call event.
     const event = await account.api.post('/callEvents', { completeCallId: wire, signals: [{ name: 'Booked' }] });
@@ -440,7 +440,7 @@ describe("against Invoca's column documentation (issue 11, item 19)", () => {
     // The other parameters still apply: paging and limit within the call.
     expect(await ids(`call_record_id=${record}&limit=1&start_after_transaction_id=${call[0].transaction_id}`)).toEqual([call[1].transaction_id]);
     // CSV and XML too; an empty answer is a header (CSV) or an empty list.
-    const csv = parse((await feed.get(`/${account.id}.csv?call_record_id=${record}`)).text, { columns: true }) as Record<string, string>[];
+    const csv = parse<Record<string, string>>((await feed.get(`/${account.id}.csv?call_record_id=${record}`)).text, { columns: true });
     expect(csv.map((r) => r.transaction_id)).toEqual(call.map((r: any) => r.transaction_id));
     expect((await feed.get(`/${account.id}.csv?transaction_id=999999999`)).text.split('\n')[0]).toMatch(/^transaction_id,/);
     // Another account's call is not found in this feed.
@@ -482,7 +482,7 @@ describe('the ordering guarantee', () => {
     let pollsStarted = 0;
     let pollsWhileWriting = 0;
     let rowsWhileWriting = 0;
-    let pollerFailed: unknown;
+    let pollerFailed: Error | undefined;
     const wake: (() => void)[] = [];
     const poll = async () => {
       pollsStarted++;
@@ -511,7 +511,7 @@ describe('the ordering guarantee', () => {
       try {
         while (writing) await poll();
       } catch (error) {
-        pollerFailed = error;
+        pollerFailed = error instanceof Error ? error : new Error(String(error));
         for (const w of wake.splice(0)) w();
       }
     })();

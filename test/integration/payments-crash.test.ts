@@ -92,7 +92,7 @@ describe('a server killed between the gateway\'s charge and applying the payment
     if (postgres) await sleep(2500);
     const retry = await fetch(`http://127.0.0.1:${portB}${path}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CARD) });
     expect(retry.status).toBe(409);
-    expect(((await retry.json()) as any).error.message).toMatch(/paid in full|nothing is left to pay/);
+    expect(((await retry.json())).error.message).toMatch(/paid in full|nothing is left to pay/);
 
     const after = (await apiB.get(`/invoices/${invoice.id}`)).body;
     expect([after.paidAmount, after.outstanding, after.paymentMethod]).toEqual(['55.00', '0.00', 'card']);

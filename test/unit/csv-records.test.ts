@@ -13,10 +13,10 @@ const lineText = (raw: string) => raw.replace(/^[\r\n]+/, '').replace(/[\r\n]+$/
 
 function expected(text: string): Event[] {
   const events: Event[] = [];
-  const records = parse(text, {
+  const records = parse<unknown>(text, {
     ...CDR_CSV_OPTIONS,
     on_skip: (error: unknown, raw?: string) => {
-      const e = error as unknown as { lines: number; message: string };
+      const e = error as { lines: number; message: string };
       events.push(['skip', e.lines, e.message, lineText(raw ?? '')]);
       return undefined;
     },
@@ -24,7 +24,7 @@ function expected(text: string): Event[] {
       events.push(['record', record.record, record.info.lines, lineText(record.raw)]);
       return record;
     },
-  } as never) as unknown[];
+  } as never);
   void records;
   return events;
 }
@@ -59,6 +59,8 @@ async function actual(text: string, cuts: number[], stats: CsvReadStats = {}): P
   return events;
 }
 
+// Without the u flag the class holds 😀's two UTF-16 halves apart, so fields may carry a lone half too.
+// eslint-disable-next-line no-misleading-character-class -- those inputs are kept as the property has always had them
 const plainField = fc.stringMatching(/^[a-z0-9 +:.\-é😀]{0,6}$/);
 const quotedField = fc.stringMatching(/^[a-z ,"\né]{0,6}$/).map((s) => `"${s.replace(/"/g, '""')}"`);
 const field = fc.oneof({ weight: 4, arbitrary: plainField }, { weight: 1, arbitrary: quotedField });

@@ -134,7 +134,7 @@ describe('formats', () => {
         const view = new FeedView('UTC', 'UTC', ['transaction_id', 'notes', 'calling_phone_number', 'duration']);
         const options = { separator, rowSeparator, header: true, forceQuotes };
         const text = renderCsv(view, [row({ notes, calling_phone_number: number }), row({ transaction_id: 43, duration_s: null })], options);
-        const records = parse(text, { delimiter: separator, record_delimiter: rowSeparator, relax_column_count: false }) as string[][];
+        const records = parse(text, { delimiter: separator, record_delimiter: rowSeparator, relax_column_count: false });
         expect(records).toEqual([
           ['transaction_id', 'notes', 'calling_phone_number', 'duration'],
           ['0000000000000042', notes, number, '125'],

@@ -7,7 +7,7 @@ import { findNul } from '../../src/shared/nul.ts';
 /** The depth of a parsed value, recursively (test values are shallow enough). */
 function depthOf(value: unknown): number {
   if (value === null || typeof value !== 'object') return 0;
-  const children = Object.values(value as object);
+  const children = Object.values(value);
   return 1 + Math.max(0, ...children.map(depthOf));
 }
 

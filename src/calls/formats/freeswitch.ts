@@ -286,7 +286,7 @@ export function freeswitchJsonCall(object: Record<string, unknown>, ctx: FormatC
   if (!isObject(object.variables)) return 'not a mod_json_cdr record: no "variables" object';
   const vars = object.variables;
   const profile = profiles(object)[0] ?? {};
-  const fromProfile = (name: string) => (typeof profile[name] === 'string' ? (profile[name] as string).trim() : '');
+  const fromProfile = (name: string) => (typeof profile[name] === 'string' ? (profile[name]).trim() : '');
   const uuid = first(vars, 'uuid', 'call_uuid') || fromProfile('uuid') || queryUuid;
   // A B leg: its caller profile has an originator (switch_ivr.c), or the variables name the leg it came from.
   const isBLeg = isObject(profile.originator) || first(vars, 'originating_leg_uuid', 'originator') !== '';

@@ -77,7 +77,7 @@ function fastKerning(metrics: AfmMetrics): void {
   for (const [key, amount] of Object.entries(metrics.kernPairs)) {
     const [left, right] = key.split('\u0000') as [string, string];
     let row = table.get(left);
-    if (!row) table.set(left, (row = new Map()));
+    if (!row) table.set(left, (row = new Map<string, number>()));
     row.set(right, amount);
   }
   metrics.getKernPair = (left, right) => table.get(left)?.get(right) ?? 0;

@@ -55,7 +55,7 @@ export class Writer {
     this.fontName = name;
     this.size = size;
     let widths = this.widths.get(name);
-    if (!widths) this.widths.set(name, (widths = new Map()));
+    if (!widths) this.widths.set(name, (widths = new Map<string, number>()));
     this.fontWidths = widths;
     this.doc.font(name).fontSize(size);
     return this;

@@ -51,7 +51,7 @@ function validationError(err: FastifyError): DomainError {
 export function callsApiErrorHandler(ctx: Ctx) {
   return function handle(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const error = validationError(err as FastifyError);
+      const error = validationError(err);
       void reply.status(400).send(body(ctx, request, 'INVALID_REQUEST', error.message));
       return;
     }

@@ -97,7 +97,7 @@ export function feedApi(ctx: Ctx) {
         validatorCompiler: () => () => true,
       },
       async (request, reply) => {
-        const { version, file } = request.params as { version: string; file: string };
+        const { version, file } = request.params;
         const match = FILE.exec(file);
         if (!VERSION.test(version) || !match) throw new DomainError('route_not_found', `No feed at ${request.url.split('?')[0]}: use /api/2024-01-01/networks/transactions/{account_id}.json, .csv or .xml`);
         const principal = request.principal!;

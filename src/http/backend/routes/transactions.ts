@@ -8,7 +8,6 @@ import { notFound } from '../../../shared/errors.ts';
 import { createTransaction, type TransactionTarget } from '../../../invoices/create-transaction.ts';
 import { deleteTransaction } from '../../../invoices/delete-transaction.ts';
 import { COUNT_FIELDS, DATE_FIELDS, MAX_TEXT_LENGTH, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../invoices/transaction-fields.ts';
-import type { TransactionInput } from '../../../invoices/transaction-input.ts';
 import { findTransaction, listTransactions, type TransactionFilter } from '../../../invoices/transactions-repo.ts';
 import { TRANSACTION_TYPES } from '../../../shared/transaction-types.ts';
 import { updateTransaction } from '../../../invoices/update-transaction.ts';
@@ -123,7 +122,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       async (request, reply) => {
         const { accountId } = principalOf(request);
         const id = pathId(request.params.id, resourceOf(path));
-        const row = await createTransaction(ctx, accountId, target(id), request.body as TransactionInput);
+        const row = await createTransaction(ctx, accountId, target(id), request.body);
         return reply.status(201).send(toTransactionView(row, await loadAccount(ctx, accountId)));
       },
     );
@@ -195,7 +194,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request) => {
       const { accountId } = principalOf(request);
-      const row = await updateTransaction(ctx, accountId, pathId(request.params.id, 'Transaction'), request.body as TransactionInput);
+      const row = await updateTransaction(ctx, accountId, pathId(request.params.id, 'Transaction'), request.body);
       return toTransactionView(row, await loadAccount(ctx, accountId));
     },
   );

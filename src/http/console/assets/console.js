@@ -9,7 +9,7 @@
     if (typeof uPlot === 'undefined') return;
     root.querySelectorAll('script[data-chart]').forEach(function (node) {
       var spec;
-      try { spec = JSON.parse(node.textContent); } catch (e) { return; }
+      try { spec = JSON.parse(node.textContent); } catch { return; }
       var box = document.getElementById(node.getAttribute('data-chart'));
       if (!box || box.dataset.drawn) return;
       box.dataset.drawn = '1';

@@ -295,7 +295,7 @@ ${run.status === 'interrupted' && kit.may(m, KeyLevel.invoices) ? actionButton(`
       const started = new Promise<number>((resolve, reject) => {
         runBilling(ctx, m.accountId, { cutoffDate }, undefined, (run) => resolve(run.id)).catch((error: unknown) => {
           // Before the run exists this refuses the form; after, the run's row records the failure too.
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
           request.log.error({ err: error }, 'billing run failed');
         });
       });
