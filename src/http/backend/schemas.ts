@@ -38,6 +38,9 @@ export const pageQuery = {
 
 export const idParams = z.object({ id: z.string().max(30) });
 
+/** What a DELETE answers: `{"success": true, "message": "Customer 42 deleted"}`. */
+export const deletedBody = z.object({ success: z.literal(true), message: z.string() });
+
 export const errorBody = z
   .object({
     error: z.string(),

@@ -9,7 +9,7 @@ import type { Ctx } from '../../context.ts';
 import { MAX_LIMIT, readFeed, type RawQuery } from '../../feed/read-feed.ts';
 import type { FeedFormat } from '../../feed/formats.ts';
 import { DomainError } from '../../shared/errors.ts';
-import type { ZodApp } from '../backend/app-type.ts';
+import type { ZodApp } from '../kit/app-type.ts';
 import { classifyError, httpStatusOf } from '../errors.ts';
 
 export const FEED_PREFIX = '/api';

@@ -7,8 +7,8 @@ import type { Ctx } from '../../../context.ts';
 import type { BalanceAlertRow } from '../../../db/schema-prepaid.ts';
 import { money } from '../../../shared/money.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../app-type.ts';
-import { pathId } from '../route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { amountInput, errorBody, idParams } from '../schemas.ts';
 
 const tags = ['Balance alerts'];

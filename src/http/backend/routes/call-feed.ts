@@ -20,11 +20,10 @@ import { parseAfter } from '../../../feed/read-feed.ts';
 import { updateCallForFeed } from '../../../feed/update-call.ts';
 import { invalid } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { setFeedStyle } from '../../../feed/repo.ts';
-import { pathId } from '../route-helpers.ts';
-import { errorBody, idParams, idString } from '../schemas.ts';
-import { deletedBody } from './customers.ts';
+import { pathId } from '../../kit/route-helpers.ts';
+import { deletedBody, errorBody, idParams, idString } from '../schemas.ts';
 
 const fieldView = z
   .object({

@@ -12,7 +12,7 @@ import type { Ctx } from '../../../context.ts';
 import { DomainError, invalid } from '../../../shared/errors.ts';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../../shared/json-depth.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../app-type.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
 import { errorBody } from '../schemas.ts';
 import { ingestSummary } from './calls.ts';
 

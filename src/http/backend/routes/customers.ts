@@ -7,9 +7,9 @@ import { updateCustomer } from '../../../customers/update-customer.ts';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { createdSinceOf, createdSinceQuery, errorBody, idParams, pageQuery, postalAddress, shortText } from '../schemas.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { createdSinceOf, createdSinceQuery, deletedBody, errorBody, idParams, pageQuery, postalAddress, shortText } from '../schemas.ts';
 import { customerView, toCustomerView } from '../views.ts';
 
 const tags = ['Customers'];
@@ -47,7 +47,6 @@ const customerFields = {
 };
 const createBody = z.object({ name: shortText, ...customerFields }).strict();
 const updateBody = z.object({ name: shortText.optional(), ...customerFields }).strict();
-export const deletedBody = z.object({ success: z.literal(true), message: z.string() });
 
 export function customerRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(

@@ -26,9 +26,9 @@ import { PLACEHOLDERS, STANDARD_TEMPLATE } from '../../../delivery/templates.ts'
 import { BUILT_IN_USAGE_REPORTS } from '../../../delivery/usage-reports.ts';
 import { DomainError, notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { errorBody, idParams, pageQuery } from '../schemas.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { deletedBody, errorBody, idParams, pageQuery } from '../schemas.ts';
 import {
   accountView,
   attachmentView,
@@ -45,7 +45,6 @@ import {
   USAGE_KIND_FROM_WIRE,
   usageReportProfileView,
 } from '../views.ts';
-import { deletedBody } from './customers.ts';
 
 const name = z.string().max(200);
 const fileBody = z.any().meta({ type: 'string', format: 'binary' });

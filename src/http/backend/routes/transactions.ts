@@ -13,12 +13,11 @@ import { findTransaction, listTransactions, type TransactionFilter } from '../..
 import { TRANSACTION_TYPES } from '../../../transactions/types.ts';
 import { updateTransaction } from '../../../transactions/update-transaction.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { amountInput, createdSinceOf, createdSinceQuery, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { amountInput, createdSinceOf, createdSinceQuery, deletedBody, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
 import { callView, toCallView, toTransactionView, transactionView } from '../views.ts';
 import { callsOfSummary } from '../../../calls/repo.ts';
-import { deletedBody } from './customers.ts';
 
 const tags = ['Transactions'];
 

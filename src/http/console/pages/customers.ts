@@ -17,7 +17,7 @@ import { listTransactions } from '../../../transactions/repo.ts';
 import { diff } from '../../../audit/record.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
-import { pathId } from '../../backend/route-helpers.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
 import { fmt } from './overview.ts';
