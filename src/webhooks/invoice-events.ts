@@ -1,7 +1,8 @@
-// Invoice events: the invoice as the backend API shows it (GET /backend/api/v1/invoices/{id}).
+// Invoice events: the invoice as data (invoices/invoice-data.ts), which is also what the backend API shows
+// (GET /backend/api/v1/invoices/{id}).
 import type { Executor } from '../context.ts';
 import type { AccountRow, InvoiceRow } from '../db/schema.ts';
-import { toInvoiceView } from '../http/backend/views.ts';
+import { invoiceData } from '../invoices/invoice-data.ts';
 import { statusFlags } from '../invoices/status.ts';
 import { emitEvent } from './emit.ts';
 import type { InsertEventsResult } from './repo.ts';
@@ -13,7 +14,7 @@ export async function emitInvoiceEvent(
   type: 'invoice.approved' | 'invoice.paid',
   now: Date,
 ): Promise<InsertEventsResult> {
-  return emitEvent(db, account.id, type, toInvoiceView(invoice, account), now);
+  return emitEvent(db, account.id, type, invoiceData(invoice, account), now);
 }
 
 /**

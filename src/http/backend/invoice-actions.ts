@@ -13,7 +13,7 @@ import { updateCallTransactions } from '../../invoices/update-call-transactions.
 import { DomainError } from '../../shared/errors.ts';
 import { loadAccount } from '../kit/app-type.ts';
 import { isoDate } from './schemas.ts';
-import { toInvoiceView } from './views.ts';
+import { toInvoiceView } from './views/invoices.ts';
 
 export interface ActionContext {
   ctx: Ctx;

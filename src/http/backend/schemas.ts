@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { isIsoDate, startOfDayInZone } from '../../shared/dates.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../shared/pagination.ts';
 
+// The output atoms every surface's views share (the CLI prints account views too) live in the kit.
+export { amount, idString, postalAddressOut } from '../kit/schemas.ts';
+
 export const isoDate = z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' }).meta({ format: 'date', example: '2026-11-01' });
 export const amountInput = z
   .union([z.string().max(40), z.number()])
   .meta({ description: 'A decimal amount, preferably as a string ("12.50")', example: '12.50' });
-export const amount = z.string().meta({ description: 'A decimal amount as a string', example: '12.50' });
-export const idString = z.string().meta({ description: 'Identifier', example: '42' });
 export const shortText = z.string().max(200);
 export const longText = z.string().max(2000);
 
@@ -59,15 +60,6 @@ export const postalAddress = z
     country: shortText.nullish(),
   })
   .strict();
-
-export const postalAddressOut = z.object({
-  line1: z.string().nullish(),
-  line2: z.string().nullish(),
-  city: z.string().nullish(),
-  region: z.string().nullish(),
-  postcode: z.string().nullish(),
-  country: z.string().nullish(),
-});
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 

@@ -9,7 +9,7 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { amountInput, errorBody, idParams, postalAddress, shortText } from '../schemas.ts';
-import { accountView, apiKeyView, toAccountView, toApiKeyView } from '../views.ts';
+import { accountView, apiKeyView, toAccountView, toApiKeyView } from '../../kit/views/accounts.ts';
 
 const updateBody = z
   .object({

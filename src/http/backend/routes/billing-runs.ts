@@ -10,7 +10,7 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
-import { billingRunView, toBillingRunView } from '../views.ts';
+import { billingRunView, toBillingRunView } from '../../kit/views/billing-runs.ts';
 
 const tags = ['Billing runs'];
 

@@ -11,7 +11,7 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { deletedBody, errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
-import { callView, rejectionView, toCallView, toRejectionView } from '../views.ts';
+import { callView, rejectionView, toCallView, toRejectionView } from '../views/calls.ts';
 
 const tags = ['Calls'];
 

@@ -10,7 +10,7 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { createdSinceOf, createdSinceQuery, deletedBody, errorBody, idParams, pageQuery, postalAddress, shortText } from '../schemas.ts';
-import { customerView, toCustomerView } from '../views.ts';
+import { customerView, toCustomerView } from '../views/customers.ts';
 
 const tags = ['Customers'];
 const emailInput = z

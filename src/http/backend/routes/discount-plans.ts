@@ -10,7 +10,7 @@ import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { deletedBody, errorBody, idParams, pageQuery } from '../schemas.ts';
-import { discountPlanView, toDiscountPlanView } from '../views.ts';
+import { discountPlanView, toDiscountPlanView } from '../views/discounts.ts';
 
 const tags = ['Discount plans'];
 const rulesInput = z

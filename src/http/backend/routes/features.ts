@@ -11,7 +11,7 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { amountInput, deletedBody, errorBody, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
-import { featureView, toFeatureView } from '../views.ts';
+import { featureView, toFeatureView } from '../views/customers.ts';
 
 const tags = ['Features'];
 const featureFields = {

@@ -13,7 +13,7 @@ import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { invoiceActions, runInvoiceAction } from '../invoice-actions.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { createdSinceOf, createdSinceQuery, deletedBody, errorBody, flag, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
-import { invoiceView, toInvoiceView } from '../views.ts';
+import { invoiceView, toInvoiceView } from '../views/invoices.ts';
 import { invoiceBill } from '../../../delivery/invoice-bill.ts';
 import { publicBaseUrl } from '../../public-url.ts';
 

@@ -15,7 +15,7 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { amount, idParams, idString } from '../schemas.ts';
-import { invoiceView, toInvoiceView } from '../views.ts';
+import { invoiceView, toInvoiceView } from '../views/invoices.ts';
 
 const tags = ['Payments'];
 const MAX_LISTED = 1000;

@@ -13,7 +13,8 @@ import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { deletedBody, errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
-import { rateCardView, rateView, rejectionView, toRateCardView, toRateView, toRejectionView } from '../views.ts';
+import { rateView, rejectionView, toRateView, toRejectionView } from '../views/calls.ts';
+import { rateCardView, toRateCardView } from '../../kit/views/rate-cards.ts';
 
 const tags = ['Rate cards'];
 /** The largest rate card body, CSV or JSON (the CSV parser's limit too, backend/index.ts). */

@@ -16,7 +16,8 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { amountInput, createdSinceOf, createdSinceQuery, deletedBody, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
-import { callView, toCallView, toTransactionView, transactionView } from '../views.ts';
+import { callView, toCallView } from '../views/calls.ts';
+import { toTransactionView, transactionView } from '../views/transactions.ts';
 import { callsOfSummary } from '../../../calls/repo.ts';
 
 const tags = ['Transactions'];
