@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
 import { Decimal } from 'decimal.js';
 import { FeedView, formatCompleteCallId, formatFeedAmount, formatTransactionId, nestedCustomData, parseCompleteCallId, subtractAmounts } from '../../src/feed/columns.ts';
-import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml, xmlAttribute } from '../../src/feed/formats.ts';
+import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml, xmlAttribute } from '../../src/http/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
 
 function row(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
