@@ -118,7 +118,7 @@ export function alertRoutes(app: ZodApp, ctx: Ctx): void {
         schema: { tags, summary: 'Remove an alert threshold', params: z.object({ ...(scope === 'customer' ? { id: z.string().max(30) } : {}), alertId: z.string().max(30) }), response: { 200: z.object({ success: z.literal(true), message: z.string() }), 404: errorBody } },
       },
       async (request) => {
-        const id = pathId((request.params as { alertId: string }).alertId, 'Alert');
+        const id = pathId(request.params.alertId, 'Alert');
         await removeAlert(ctx, principalOf(request).accountId, customerOf(request.params), id);
         return { success: true as const, message: `Alert ${id} removed` };
       },

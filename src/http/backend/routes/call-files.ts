@@ -195,9 +195,11 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
         const { uuid: _uuid, ...overrides } = request.query;
         const accountId = principalOf(request).accountId;
         const contentType = String(request.headers['content-type'] ?? '');
-        if (typeof request.body === 'string' && contentType.startsWith('text/csv')) {
+        const body: unknown = request.body;
+        if (typeof body === 'string' && contentType.startsWith('text/csv')) {
+          const csv = body;
           async function* lines(): AsyncGenerator<Buffer> {
-            yield Buffer.from(request.body as string, 'utf8');
+            yield Buffer.from(csv, 'utf8');
           }
           return importCallStream(ctx, accountId, lines(), { ...overrides, format: 'asterisk', source: 'asterisk-push' });
         }
