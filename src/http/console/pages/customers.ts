@@ -13,6 +13,7 @@ import { updateFeature } from '../../../features/update-feature.ts';
 import { listInvoices } from '../../../invoices/repo.ts';
 import { findRateCard, listRateCards } from '../../../rate-cards/repo.ts';
 import { createTransaction } from '../../../transactions/create-transaction.ts';
+import { withTransactionWireNames } from '../../kit/transaction-fields.ts';
 import { listTransactions } from '../../../transactions/repo.ts';
 import { diff } from '../../../audit/record.ts';
 import { notFound } from '../../../shared/errors.ts';
@@ -225,7 +226,9 @@ ${create}
     KeyLevel.charges,
     async (m, b, p) => {
       const id = pathId(p.id!, 'Customer');
-      const t = await createTransaction(ctx, m.accountId, { kind: 'customer', customerId: id }, { transactionType: String(b.transactionType ?? 'oneOff'), transactionValue: String(b.transactionValue ?? '').trim(), transactionDescription: opt(b.description) });
+      const t = await withTransactionWireNames(() =>
+        createTransaction(ctx, m.accountId, { kind: 'customer', customerId: id }, { type: String(b.transactionType ?? 'oneOff'), value: String(b.transactionValue ?? '').trim(), transactionDescription: opt(b.description) }),
+      );
       return { redirect: `/console/customers/${id}#charges`, message: 'Charge added', audit: { action: 'create', resource: 'transactions', resourceId: t.id, changes: { parentId: String(id), transactionType: t.transaction_type, value: t.value } } };
     },
     (p) => `/console/customers/${p.id}#charges`,
