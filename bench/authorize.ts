@@ -17,8 +17,7 @@
 // light load. Printed: requests per second, median and p99 latency for both and the ratio; then the check
 // that every authorisation is exact (each balance row's reserved equals its active reservations and its
 // ledger). The client, both servers and PostgreSQL share the machine: compare within one run.
-import { createHash, randomBytes } from 'node:crypto';
-import { Agent, request as httpRequest } from 'node:http';
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
@@ -28,6 +27,7 @@ import { createCtx } from '../src/context.ts';
 import { openPostgres } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { buildServer } from '../src/http/server.ts';
+import { admin, dbUrl, formatRun, load, type LoadRun } from './kit.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,77 +44,23 @@ const PREFIXES = Number(args.prefixes);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 const LIGHT_CONNECTIONS = Number(args['light-connections']);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-function dbUrl(name: string): string {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin(text: string): Promise<void> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
 const numberOf = (i: number) => `+4420${String(7_000_000 + i).padStart(8, '0')}`;
 
-interface Run {
-  requests: number;
-  errors: number;
-  authorized: number;
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-async function load(url: string, key: string, connections = CONNECTIONS): Promise<Run> {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+async function run(url: string, key: string, connections = CONNECTIONS): Promise<LoadRun> {
   const target = new URL(url);
-  const latencies: number[] = [];
-  let errors = 0;
-  let authorized = 0;
-  const until = performance.now() + SECONDS * 1000;
-  const one = (body: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpRequest(
-        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  const worker = async () => {
-    while (performance.now() < until) {
+  return load({
+    baseUrl: target.origin,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    connections,
+    seconds: SECONDS,
+    next: () => {
       const i = Math.floor(Math.random() * CUSTOMERS);
       const to = `44${String(Math.floor(Math.random() * PREFIXES)).padStart(5, '0')}123456`;
-      const start = performance.now();
-      try {
-        const res = await one(JSON.stringify({ from: numberOf(i), to, maxDurationS: 60 }));
-        latencies.push(performance.now() - start);
-        if (res.status !== 200) errors++;
-        else if (res.text.includes('"authorized":true')) authorized++;
-      } catch {
-        errors++;
-      }
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: connections }, worker));
-  const elapsed = (performance.now() - t0) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { requests: latencies.length, errors, authorized, rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
+      return { path: target.pathname, body: JSON.stringify({ from: numberOf(i), to, maxDurationS: 60 }) };
+    },
+    accept: (text) => text.includes('"authorized":true'),
+  });
 }
 
 async function main(): Promise<void> {
@@ -186,13 +132,13 @@ async function main(): Promise<void> {
     const refUrl = `${refAddress}/authorize`;
 
     // Warm both (connections, the cached rate table), then measure, reference first.
-    await load(refUrl, apiKey.key).catch(() => undefined);
-    await load(ringbillUrl, apiKey.key).catch(() => undefined);
+    await run(refUrl, apiKey.key).catch(() => undefined);
+    await run(ringbillUrl, apiKey.key).catch(() => undefined);
     await sql`delete from reservations where rate_id is null`.execute(ctx.db);
-    const reference = await load(refUrl, apiKey.key);
-    const ringbill = await load(ringbillUrl, apiKey.key);
-    const referenceLight = await load(refUrl, apiKey.key, LIGHT_CONNECTIONS);
-    const ringbillLight = await load(ringbillUrl, apiKey.key, LIGHT_CONNECTIONS);
+    const reference = await run(refUrl, apiKey.key);
+    const ringbill = await run(ringbillUrl, apiKey.key);
+    const referenceLight = await run(refUrl, apiKey.key, LIGHT_CONNECTIONS);
+    const ringbillLight = await run(ringbillUrl, apiKey.key, LIGHT_CONNECTIONS);
 
     // Exactness: every balance row's reserved equals its active reservations, and its ledger.
     const check = await sql<{ bad_reserved: number; bad_ledger: number; entries: number }>`
@@ -203,7 +149,7 @@ async function main(): Promise<void> {
            coalesce((select -sum(amount) from balance_entries e where e.account_id = b.account_id and e.customer_id = b.customer_id and e.kind in ('reservation', 'release')), 0)) as bad_ledger,
         (select count(*)::int from balance_entries where account_id = ${accountId}) as entries
     `.execute(ctx.db);
-    const fmt = (r: Run) => `${r.rps.toFixed(0).padStart(6)} req/s  median ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} requests, ${r.authorized} authorised, ${r.errors} errors)`;
+    const fmt = (r: LoadRun) => formatRun(r, 'authorised');
     console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, PostgreSQL, ${CUSTOMERS} customers, ${PREFIXES} prefixes`);
     console.log(`reference (bare Fastify + pg): ${fmt(reference)}`);
     console.log(`Ringbill /calls/authorize:     ${fmt(ringbill)}`);
@@ -217,7 +163,6 @@ async function main(): Promise<void> {
     await app.close();
     await ref.close();
     await pool.end();
-    void randomBytes;
   } finally {
     await database.close();
     if (!args.keep) await admin(`drop database if exists ${name} with (force)`);

@@ -10,7 +10,7 @@ import { addDays, dateInZone } from '../shared/dates.ts';
 import { DomainError } from '../shared/errors.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { chargeInstalment } from './pay-instalment.ts';
-import { claimInstalment, instalmentsToAct, markMissed, overdueWithoutCard } from './plans-repo.ts';
+import { claimInstalment, instalmentsToAct, markMissed, overdueWithoutCard, releaseInstalment } from './plans-repo.ts';
 import type { InstalmentLinkJob } from './plan-jobs.ts';
 
 const BATCH = 100;
@@ -55,8 +55,16 @@ export async function chargeDueInstalments(ctx: Ctx): Promise<DueRun> {
             await enqueue(ctx.db, linkJob(row.account_id, row.plan_id, row.seq, 'declined'));
           }
         } catch (error) {
-          // Left claimed: retried when the lease runs out. A state conflict (paid meanwhile) ends there.
-          if (!(error instanceof DomainError)) run.failed++;
+          if (error instanceof DomainError) {
+            // Nothing was charged: paid or cancelled meanwhile (the release then changes nothing), or another
+            // payment of the same invoice was in progress, in another process say (a plan's next instalment
+            // due at the same time): released, so the next run charges it rather than the lease's end.
+            if (error.code === 'conflict') await releaseInstalment(ctx.db, row.account_id, row.plan_id, row.seq, now);
+          } else {
+            // Left claimed: a charge that failed part-way is settled from the gateway's record when the lease
+            // runs out (resolve-pending.ts), never charged blindly again.
+            run.failed++;
+          }
         }
       } else {
         const claimed = await ctx.db.transaction().execute(async (trx) => {

@@ -58,6 +58,24 @@ export async function claimInstalment(db: Executor, accountId: number, planId: n
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Gives up this caller's claim (made at `claimedAt`) on an instalment still due, so the next scheduler run may
+ * take it at once instead of when the lease runs out: for a charge that could not start (another payment on
+ * the same invoice was in progress in another process). A claim someone else holds, or a paid instalment, is
+ * left as it is.
+ */
+export async function releaseInstalment(db: Executor, accountId: number, planId: number, seq: number, claimedAt: Date): Promise<void> {
+  await db
+    .updateTable('instalments')
+    .set({ last_attempt_at: null })
+    .where('account_id', '=', accountId)
+    .where('plan_id', '=', planId)
+    .where('seq', '=', seq)
+    .where('status', '=', 'due')
+    .where('last_attempt_at', '=', claimedAt)
+    .execute();
+}
+
 /** Due instalments of plans without a saved card, due on or before the date and still unpaid: they become missed. */
 export async function overdueWithoutCard(db: Executor, dueOnOrBefore: string, limit: number): Promise<{ account_id: number; plan_id: number; seq: number }[]> {
   const rows = await db

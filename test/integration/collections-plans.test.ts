@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '../../src/delivery/mailer.ts';
 import { chargeDueInstalments, GRACE_DAYS } from '../../src/payments/charge-due-instalments.ts';
+import { createTestGateway } from '../../src/payments/gateway.ts';
 import { setPlanCard } from '../../src/payments/plans-repo.ts';
 import { addDays } from '../../src/shared/dates.ts';
 import { useHarness, type TestAccount } from '../helpers/harness.ts';
@@ -154,6 +155,39 @@ describe('due instalments of a plan with a saved card', () => {
     h.setNow(at(due(2)));
     const runs = await Promise.all([chargeDueInstalments(h.ctx), chargeDueInstalments(h.ctx)]);
     expect(runs.reduce((n, r) => n + r.charged, 0)).toBe(1);
+    expect((await planView()).status).toBe('completed');
+    expect((await account.api.get(`/invoices/${invoice.id}`)).body.paidAmount).toBe('100.00');
+  });
+
+  it('charges an instalment in the next run when a payment of the same invoice was in flight, not after the claim', async () => {
+    const account = await h.account({ timezone: 'UTC' });
+    const { invoice, path, planView, due } = await planOnInvoice(account, { frequency: 'weekly', instalments: 3, saveCard: true }, {});
+    // Both remaining instalments due. The payer pays instalment 2 on the page, and the card network holds that
+    // charge until the test lets it go: meanwhile the scheduler (another server process, say) finds both due.
+    h.setNow(at(due(3)));
+    let charging!: () => void;
+    const inFlight = new Promise<void>((resolve) => (charging = resolve));
+    let letGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    h.ctx.services.gateway = createTestGateway({
+      duringCharge: async () => {
+        charging();
+        await gate;
+      },
+    });
+    try {
+      const paying = pay(`${path}/payments`, { instalment: 2, ...CARD });
+      await inFlight;
+      // Neither can start while the page's charge is in flight: nothing charged, nothing failed.
+      expect(await chargeDueInstalments(h.ctx)).toEqual(NOTHING);
+      letGo();
+      expect((await paying).status).toBe(201);
+      // Instalment 3 is not held for the claim's ten minutes: the next run charges it.
+      expect(await chargeDueInstalments(h.ctx)).toEqual({ ...NOTHING, charged: 1 });
+      expect(await chargeDueInstalments(h.ctx)).toEqual(NOTHING);
+    } finally {
+      h.ctx.services.gateway = undefined;
+    }
     expect((await planView()).status).toBe('completed');
     expect((await account.api.get(`/invoices/${invoice.id}`)).body.paidAmount).toBe('100.00');
   });
