@@ -1,10 +1,8 @@
 // The HTTP server: every wire surface is a plugin under its own prefix, with its own error shape.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Ctx } from '../context.ts';
@@ -16,6 +14,7 @@ import { callsApiErrorHandler } from './calls-api/errors.ts';
 import { collectErrorHandler } from './collect/errors.ts';
 import { classifyError, httpStatusOf } from './errors.ts';
 import { registerJsonParser } from './json-body.ts';
+import { registerOpenApi } from './openapi.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { serverLoggerOptions } from './logging.ts';
 import type { TrustProxy } from '../config.ts';
@@ -49,8 +48,6 @@ export interface ServerOptions {
   /** The payment page's own limits (card posts per minute per address). */
   payPage?: PayPageOptions;
 }
-
-const VERSION = '0.1.0';
 
 /** The body size limit of a route that sets none (the bulk routes set their own: a batch of calls, a rate card, a file). */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -90,27 +87,10 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
 
   registerJsonParser(app);
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Ringbill',
-        version: VERSION,
-        description:
-          'Open-source call billing. The backend API (/backend/api/v1) speaks the transactions and invoices documents: camelCase fields, amounts as decimal strings, errors as {"error", "error_code", "hint"}. Authenticate with `Authorization: Bearer KEY`. Lists are pages of at most `limit` rows (default 100, max 1000) ordered by id; the `Link` header (rel="next") and `X-Next-After` give the next page. POSTs that create accept an `Idempotency-Key` header. A JSON body may nest at most 64 levels and be at most 1 MiB unless the route says otherwise (413); every error, including one for a malformed URL, comes in the error shape of its surface. The calls of an invoice (/v1/calls) speak document 002: the {success, data, meta} envelope, snake_case fields, prefixed ids (call_…, inv_…, acc_…), errors {success: false, error: {code, message}, meta}, and a per-key rate limit.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerOpenApi(app, { publicUrl: options.publicUrl });
   app.get(
     '/healthz',
-    { schema: { tags: ['Health'], summary: 'Ready to serve', response: { 200: z.object({ status: z.literal('ok'), database: z.string() }) } } },
+    { schema: { tags: ['Health'], operationId: 'getHealth', summary: 'Ready to serve', security: [], response: { 200: z.object({ status: z.literal('ok'), database: z.string() }) } } },
     async () => {
       await sql`select 1`.execute(ctx.db);
       return { status: 'ok' as const, database: ctx.database.kind };

@@ -44,9 +44,12 @@ export const deletedBody = z.object({ success: z.literal(true), message: z.strin
 
 export const errorBody = z
   .object({
-    error: z.string(),
-    error_code: z.number().int(),
-    hint: z.string(),
+    error: z.string().meta({ description: 'The error\'s title ("Not Found", "Invalid Parameter"...)' }),
+    error_code: z
+      .number()
+      .int()
+      .meta({ description: 'Six digits: the HTTP status, then a number within it (404001); the error catalogue in the README lists them', example: 404001 }),
+    hint: z.string().meta({ description: 'What went wrong, in words, naming the parameter at fault' }),
   })
   .meta({ id: 'BackendError', description: 'Error body of the backend API' });
 

@@ -73,5 +73,14 @@ export const refundBody = z
   })
   .nullish();
 
-export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) }).meta({ id: 'CollectError' });
+export const errorBody = z
+  .object({
+    error: z.object({
+      // The codes of CollectErrorCode (errors.ts), one per status.
+      code: z.enum(['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'gone', 'rate_limited', 'internal_error']),
+      message: z.string(),
+      field: z.string().optional().meta({ description: 'The parameter or field at fault, when one is' }),
+    }),
+  })
+  .meta({ id: 'CollectError', description: 'Error body of the collections API' });
 export const errorResponses = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody };

@@ -90,6 +90,7 @@ export function feedApi(ctx: Ctx) {
       {
         schema: {
           tags: ['Call transactions feed'],
+          operationId: 'getCallTransactionsFeed',
           summary: 'The call transactions feed',
           description: [
             'Rows of the call feed after `start_after_transaction_id`, in transaction id order: one row when a call is stored, one more for each correction (corrects_transaction_id) and post-call event. `{file}` is `{account_id}.json`, `.csv` or `.xml`; `{version}` is a date such as 2024-01-01 (all versions answer the same).',

@@ -49,7 +49,7 @@ const createdKeyView = apiKeyView.extend({ key: z.string().meta({ description: '
 export function accountRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/account',
-    { schema: { tags: ['Account'], summary: "The API key's account", response: { 200: accountView } } },
+    { schema: { tags: ['Account'], operationId: 'getAccount', summary: "The API key's account", response: { 200: accountView } } },
     async (request) => toAccountView(await loadAccount(ctx, principalOf(request).accountId)),
   );
 
@@ -57,14 +57,14 @@ export function accountRoutes(app: ZodApp, ctx: Ctx): void {
     '/account',
     {
       config: { level: KeyLevel.expert },
-      schema: { tags: ['Account'], summary: 'Change account settings', body: updateBody, response: { 200: accountView, 400: errorBody, 409: errorBody } },
+      schema: { tags: ['Account'], operationId: 'updateAccount', summary: 'Change account settings', body: updateBody, response: { 200: accountView, 400: errorBody, 409: errorBody } },
     },
     async (request) => toAccountView(await updateAccount(ctx, principalOf(request).accountId, request.body)),
   );
 
   app.get(
     '/apiKeys',
-    { config: { level: KeyLevel.expert }, schema: { tags: ['Account'], summary: 'List API keys', response: { 200: z.array(apiKeyView) } } },
+    { config: { level: KeyLevel.expert }, schema: { tags: ['Account'], operationId: 'listApiKeys', summary: 'List API keys', response: { 200: z.array(apiKeyView) } } },
     async (request) => (await listApiKeys(ctx.db, principalOf(request).accountId)).map(toApiKeyView),
   );
 
@@ -75,6 +75,7 @@ export function accountRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.expert, idempotent: false },
       schema: {
         tags: ['Account'],
+        operationId: 'createApiKey',
         summary: 'Create an API key',
         description:
           'Levels 1 (read) to 5 (expert). The key records the account timezone as it is now. The key is in this response only (only its hash is stored), so this POST does not accept an Idempotency-Key (400).',
@@ -92,7 +93,7 @@ export function accountRoutes(app: ZodApp, ctx: Ctx): void {
     '/apiKeys/:id',
     {
       config: { level: KeyLevel.expert },
-      schema: { tags: ['Account'], summary: 'Revoke an API key', params: idParams, response: { 200: apiKeyView, 404: errorBody } },
+      schema: { tags: ['Account'], operationId: 'revokeApiKey', summary: 'Revoke an API key', params: idParams, response: { 200: apiKeyView, 404: errorBody } },
     },
     async (request) => toApiKeyView(await revokeApiKey(ctx, principalOf(request).accountId, pathId(request.params.id, 'API key'))),
   );

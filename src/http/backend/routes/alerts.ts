@@ -71,6 +71,7 @@ export function alertRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listActiveBalanceAlerts',
         summary: 'Alerts standing crossed now, across customers (newest first)',
         description:
           'What an overview shows: each customer whose low-balance or credit alert fired and has not re-armed (its condition has not cleared), and each spend alert that fired in the current local day or month.',
@@ -96,14 +97,14 @@ export function alertRoutes(app: ZodApp, ctx: Ctx): void {
     const base = scope === 'customer' ? '/customers/:id/balance/alerts' : '/balanceAlerts';
     const params = scope === 'customer' ? idParams : undefined;
     const customerOf = (p: unknown) => (scope === 'customer' ? pathId((p as { id: string }).id, 'Customer') : null);
-    app.get(base, { schema: { tags, summary: scope === 'customer' ? "A customer's alert thresholds" : "The account's alert thresholds", ...(params ? { params } : {}), response: { 200: z.array(alertView), 404: errorBody } } }, async (request) =>
+    app.get(base, { schema: { tags, operationId: scope === 'customer' ? 'listCustomerBalanceAlerts' : 'listBalanceAlerts', summary: scope === 'customer' ? "A customer's alert thresholds" : "The account's alert thresholds", ...(params ? { params } : {}), response: { 200: z.array(alertView), 404: errorBody } } }, async (request) =>
       (await getAlerts(ctx, principalOf(request).accountId, customerOf(request.params))).map(toAlertView),
     );
     app.post(
       base,
       {
         config: { level: KeyLevel.customers },
-        schema: { tags, summary: scope === 'customer' ? 'Add an alert threshold for a customer' : 'Add an alert threshold for every customer', description: DESCRIPTION, ...(params ? { params } : {}), body: createBody, response: { 201: alertView, 400: errorBody, 404: errorBody } },
+        schema: { tags, operationId: scope === 'customer' ? 'createCustomerBalanceAlert' : 'createBalanceAlert', summary: scope === 'customer' ? 'Add an alert threshold for a customer' : 'Add an alert threshold for every customer', description: DESCRIPTION, ...(params ? { params } : {}), body: createBody, response: { 201: alertView, 400: errorBody, 404: errorBody } },
       },
       async (request, reply) => {
         const b = request.body;
@@ -115,7 +116,7 @@ export function alertRoutes(app: ZodApp, ctx: Ctx): void {
       `${base}/:alertId`,
       {
         config: { level: KeyLevel.customers },
-        schema: { tags, summary: 'Remove an alert threshold', params: z.object({ ...(scope === 'customer' ? { id: z.string().max(30) } : {}), alertId: z.string().max(30) }), response: { 200: z.object({ success: z.literal(true), message: z.string() }), 404: errorBody } },
+        schema: { tags, operationId: scope === 'customer' ? 'deleteCustomerBalanceAlert' : 'deleteBalanceAlert', summary: 'Remove an alert threshold', params: z.object({ ...(scope === 'customer' ? { id: z.string().max(30) } : {}), alertId: z.string().max(30) }), response: { 200: z.object({ success: z.literal(true), message: z.string() }), 404: errorBody } },
       },
       async (request) => {
         const id = pathId(request.params.alertId, 'Alert');
@@ -126,7 +127,7 @@ export function alertRoutes(app: ZodApp, ctx: Ctx): void {
   }
   app.get(
     '/customers/:id/balance/alerts/fired',
-    { schema: { tags, summary: 'Alerts that fired for a customer, newest first (up to 100)', params: idParams, response: { 200: z.array(firedView), 404: errorBody } } },
+    { schema: { tags, operationId: 'listFiredBalanceAlerts', summary: 'Alerts that fired for a customer, newest first (up to 100)', params: idParams, response: { 200: z.array(firedView), 404: errorBody } } },
     async (request) =>
       (await firedAlerts(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'))).map((e) => ({
         id: String(e.id),

@@ -44,6 +44,7 @@ export function auditLogRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags: ['Account'],
+        operationId: 'listAuditEntries',
         summary: 'The audit log: every change from the console and the API',
         description:
           'Append-only. Oldest first; page with `after` (the last id of the previous page) and `limit`, as every list here (Link rel="next", X-Next-After). Filter by resource, by actor (user:ID or apiKey:ID) and by date (from/to, inclusive dates in the account timezone).',

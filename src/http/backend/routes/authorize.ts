@@ -136,6 +136,7 @@ export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSe
       serializerCompiler: () => (data) => JSON.stringify(data),
       schema: {
         tags,
+        operationId: 'authorizeCall',
         summary: 'Authorise a call before it connects',
         description: `Finds the line (the feature with the \`from\` number on the call's date) and the rate (as rating does), and answers the longest duration the customer's available balance (prepaid) or remaining credit (postpaid with a creditLimit) pays for, VAT included, after the connection fee, minimum charge and increments; at most \`maxDurationS\` (default and most ${settings.maxDurationS} s; extend for longer calls). The money is held by a reservation until the call's CDR (matched by \`callId\`, else by from, to and a start within 5 minutes) settles it, it is released, or it expires (${settings.reservationTtlS / 3600} hours after it was made or last extended). A refusal is a 200 with \`authorized: false\` and a \`reason\`. The same \`callId\` authorised again answers the first authorisation.`,
         body: z
@@ -166,7 +167,7 @@ export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSe
 
   app.get(
     '/calls/authorize/:id',
-    { schema: { tags, summary: 'A reservation', params: idParams, response: { 200: reservationView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getReservation', summary: 'A reservation', params: idParams, response: { 200: reservationView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Reservation');
       const r = await findReservation(ctx.db, principalOf(request).accountId, id);
@@ -181,6 +182,7 @@ export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSe
       config: { level: KeyLevel.charges },
       schema: {
         tags,
+        operationId: 'extendReservation',
         summary: 'More time for a call in progress',
         description: `Grants up to \`seconds\` more (default and most ${settings.maxDurationS}) on top of the call's maxDurationS, as far as the balance pays for the whole call, and moves the expiry forward. \`authorized: false\` (reason) when nothing more can be granted; maxDurationS is then what was granted before.`,
         params: idParams,
@@ -200,6 +202,7 @@ export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSe
       config: { level: KeyLevel.charges },
       schema: {
         tags,
+        operationId: 'releaseReservation',
         summary: 'Release a reservation',
         description: 'Gives the held money back (the call ended or never connected). Its CDR, if one comes, is still debited. A reservation already settled, released or expired is answered as it is.',
         params: idParams,

@@ -41,7 +41,7 @@ const amountString = (v: string | number) => (typeof v === 'number' ? String(v) 
 export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: string | undefined }): void {
   app.get(
     '/customers/:id/balance',
-    { schema: { tags, summary: "A customer's balance", params: idParams, response: { 200: balanceView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getCustomerBalance', summary: "A customer's balance", params: idParams, response: { 200: balanceView, 404: errorBody } } },
     async (request) => {
       const state = await getBalance(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'));
       return toBalanceView(state);
@@ -53,6 +53,7 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
     {
       schema: {
         tags,
+        operationId: 'listBalanceEntries',
         summary: "A customer's ledger entries",
         description:
           'Oldest first. `from` and `to` are dates in the account timezone (inclusive) or ISO 8601 date-times (`to` exclusive). `type` filters by entry type (repeat it or separate with commas). With `Accept: text/csv` (or `format=csv`) the answer is a CSV file of up to 100,000 entries (`limit` caps it too); the Link header names the next page either way.',
@@ -101,6 +102,7 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       config: { level: KeyLevel.invoices },
       schema: {
         tags,
+        operationId: 'createTopUp',
         summary: 'Top up a prepaid balance',
         description:
           'A manual top-up (money received by bank transfer, cash, cheque…: `method`, default bank_transfer) is credited at once (201, status completed). `method: "payment_request"` sends the customer a link to pay the amount by card on the payment page (`email` and/or `mobileNumber`, `channels`, `expiresInDays`): the top-up is pending (201, with its `url`) and is credited when the link is paid.',
@@ -144,7 +146,7 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
 
   app.get(
     '/customers/:id/balance/topUps',
-    { schema: { tags, summary: "A customer's top-ups", params: idParams, querystring: z.object(pageQuery), response: { 200: z.array(topUpView), 404: errorBody } } },
+    { schema: { tags, operationId: 'listTopUps', summary: "A customer's top-ups", params: idParams, querystring: z.object(pageQuery), response: { 200: z.array(topUpView), 404: errorBody } } },
     async (request, reply) => {
       const page = await listCustomerTopUps(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'), request.query);
       return sendPage(request, reply, page, (r) => toTopUpView(r.topUp, r.url));
@@ -154,7 +156,7 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
   app.get(
     '/customers/:id/balance/topUps/:topUpId',
     {
-      schema: { tags, summary: 'One top-up', params: z.object({ id: z.string().max(30), topUpId: z.string().max(30) }), response: { 200: topUpView, 404: errorBody } },
+      schema: { tags, operationId: 'getTopUp', summary: 'One top-up', params: z.object({ id: z.string().max(30), topUpId: z.string().max(30) }), response: { 200: topUpView, 404: errorBody } },
     },
     async (request) => {
       const found = await getTopUp(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'), pathId(request.params.topUpId, 'Top-up'));
@@ -168,6 +170,7 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       config: { level: KeyLevel.invoices },
       schema: {
         tags,
+        operationId: 'adjustBalance',
         summary: 'Adjust a balance',
         description: 'A correction by a person, with its reason: `"amount": "5.00"` credits, `"-5.00"` debits. Earlier entries are never changed.',
         params: idParams,
@@ -189,6 +192,7 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
     {
       schema: {
         tags,
+        operationId: 'getInvoiceStatement',
         summary: "A prepaid statement: the invoice's balance movements",
         description:
           "For an approved invoice of a customer with a balance: the ledger since the previous statement, ending with this invoice's settlement. openingBalance + topUps + calls + refunds + adjustments + payments + settlement = closingBalance. VAT is on usage: calls are debited with their VAT as they are rated, the invoice computes VAT per rate, and the settlement takes the invoice's total less what its calls were debited. 404 for an invoice that is not a statement.",
@@ -242,6 +246,7 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'setAutoTopUp',
         summary: 'Set the automatic top-up',
         description:
           "When the balance falls below `threshold`, the saved card (`cardToken`, a token of the payment gateway) is charged `amount` through the outbox: once per fall below, retried when the gateway fails, and the customer is emailed if the card is declined. A card saved when the customer pays a top-up link on the payment page is used when no token is given.",

@@ -21,6 +21,7 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags,
+        operationId: 'createBillingRun',
         summary: 'Run billing for every customer',
         description:
           'Completes an unsent invoice for every customer with anything to bill at the cut-off (made if there is none). Runs to the end before answering. Running it again, or twice at once, bills nothing twice. invoicesCompleted counts every invoice it completed, invoicesCreated those of them it made. A run whose process stops part-way becomes `interrupted` (the counts say what committed) and POST /billingRuns/{id}/resume finishes it. The invoices are then listed with GET /invoices?unsent&billingRun=ID. A customer whose existing unsent invoice holds nothing due at the cut-off (only charges dated after it) has that invoice completed for the cut-off, but it is not counted in customersBilled nor marked with the run.',
@@ -42,6 +43,7 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags,
+        operationId: 'resumeBillingRun',
         summary: 'Finish a billing run that stopped part-way',
         description:
           'Finishes a run whose status is `interrupted` (the process running it stopped: a crash, kill -9, a lost machine) or `failed`, or one still `running` whose process is gone. What its committed batches billed stays; the customers it had not billed are billed now, for its cut-off and under its id, so nothing is billed twice and its counts cover the whole run. Runs to the end before answering, with the completed run. A completed run, or one running in a live process, is a 409.',
@@ -57,7 +59,7 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/billingRuns',
-    { schema: { tags, summary: 'List billing runs', querystring: z.object(pageQuery), response: { 200: z.array(billingRunView) } } },
+    { schema: { tags, operationId: 'listBillingRuns', summary: 'List billing runs', querystring: z.object(pageQuery), response: { 200: z.array(billingRunView) } } },
     async (request, reply) => {
       const page = await listBillingRuns(ctx.db, principalOf(request).accountId, request.query);
       return sendPage(request, reply, page, toBillingRunView);
@@ -66,7 +68,7 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/billingRuns/:id',
-    { schema: { tags, summary: 'Get a billing run', params: idParams, response: { 200: billingRunView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getBillingRun', summary: 'Get a billing run', params: idParams, response: { 200: billingRunView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Billing run');
       const run = await findBillingRun(ctx.db, principalOf(request).accountId, id);

@@ -171,7 +171,7 @@ function eventCompleteCallId(value: string | undefined): string | undefined {
 export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/customDataFields',
-    { schema: { tags, summary: 'Custom data fields and signals', response: { 200: z.array(fieldView) } } },
+    { schema: { tags, operationId: 'listCustomDataFields', summary: 'Custom data fields and signals', response: { 200: z.array(fieldView) } } },
     async (request) => (await customDataFields(ctx, principalOf(request).accountId)).map(toFieldView),
   );
 
@@ -181,6 +181,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'createCustomDataField',
         summary: 'Define a custom data field',
         description: 'apiName is the column name in the feed (include_columns) and the name in its nested custom_data: no commas, not a standard column. Signals define themselves when first sent.',
         body: fieldInput,
@@ -192,7 +193,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/customDataFields/:id',
-    { schema: { tags, summary: 'A custom data field', params: idParams, response: { 200: fieldView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getCustomDataField', summary: 'A custom data field', params: idParams, response: { 200: fieldView, 404: errorBody } } },
     async (request) => toFieldView(await getCustomDataField(ctx, principalOf(request).accountId, pathId(request.params.id, 'Custom data field'))),
   );
 
@@ -201,7 +202,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
       method,
       url: '/customDataFields/:id',
       config: { level: KeyLevel.customers },
-      schema: { tags, summary: 'Change a custom data field', params: idParams, body: fieldInput, response: { 200: fieldView, 400: errorBody, 404: errorBody, 409: errorBody } },
+      schema: { tags, operationId: method === 'PUT' ? 'replaceCustomDataField' : 'updateCustomDataField', summary: 'Change a custom data field', params: idParams, body: fieldInput, response: { 200: fieldView, 400: errorBody, 404: errorBody, 409: errorBody } },
       handler: async (request) =>
         toFieldView(await changeCustomDataField(ctx, principalOf(request).accountId, pathId(request.params.id, 'Custom data field'), request.body)),
     });
@@ -209,7 +210,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.delete(
     '/customDataFields/:id',
-    { config: { level: KeyLevel.customers }, schema: { tags, summary: 'Delete a custom data field', params: idParams, response: { 200: deletedBody, 404: errorBody } } },
+    { config: { level: KeyLevel.customers }, schema: { tags, operationId: 'deleteCustomDataField', summary: 'Delete a custom data field', params: idParams, response: { 200: deletedBody, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Custom data field');
       await removeCustomDataField(ctx, principalOf(request).accountId, id);
@@ -224,7 +225,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
     '/callEvents',
     {
       config: { level: KeyLevel.charges },
-      schema: { tags, summary: 'Add signals and custom data to a call', description: eventDescription, body: eventBody, response: { 200: eventResult, 400: errorBody, 404: errorBody } },
+      schema: { tags, operationId: 'addCallEvents', summary: 'Add signals and custom data to a call', description: eventDescription, body: eventBody, response: { 200: eventResult, 400: errorBody, 404: errorBody } },
     },
     async (request) => {
       const b = request.body;
@@ -245,6 +246,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.charges },
       schema: {
         tags,
+        operationId: 'addEventsToCall',
         summary: 'Add signals and custom data to this call',
         description: eventDescription,
         params: idParams,
@@ -269,6 +271,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.charges },
       schema: {
         tags,
+        operationId: 'updateCall',
         summary: "Change a call's payout or notes",
         description: 'Each change appends a correction row to the call feed with the whole corrected record; the durations of the earlier rows are cleared.',
         params: idParams,
@@ -292,7 +295,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
   const settingsView = z.object({ feedStyle: z.enum(['rollup', 'legacy']) }).meta({ id: 'FeedSettings' });
   app.get(
     '/feedSettings',
-    { schema: { tags, summary: 'Call feed settings', response: { 200: settingsView } } },
+    { schema: { tags, operationId: 'getFeedSettings', summary: 'Call feed settings', response: { 200: settingsView } } },
     async (request) => ({ feedStyle: (await loadAccount(ctx, principalOf(request).accountId)).feed_style }),
   );
   app.patch(
@@ -301,6 +304,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.expert },
       schema: {
         tags,
+        operationId: 'updateFeedSettings',
         summary: 'Change the call feed settings',
         description:
           'feedStyle: rollup (default; signals roll up into the call row, corrections and post_call_event rows) or legacy (every signal is a signal row, every sale a sale row, linked to the call by complete_call_id). Applies to rows written from now on.',
@@ -317,7 +321,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/calls/:id/feed',
-    { schema: { tags, summary: "A call's rows in the call feed, folded to its current state", params: idParams, response: { 200: callFeedView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getCallFeed', summary: "A call's rows in the call feed, folded to its current state", params: idParams, response: { 200: callFeedView, 404: errorBody } } },
     async (request) => callFeedResponse(ctx, principalOf(request).accountId, pathId(request.params.id.replace(/^call_/, ''), 'Call')),
   );
 }

@@ -120,6 +120,7 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
         config: { level: KeyLevel.charges },
         schema: {
           tags,
+          operationId: 'importCallFile',
           summary: 'Import a file of calls (Ringbill CSV, or a switch\'s own records)',
           description: FILE_DESCRIPTION,
           consumes: ['text/csv', 'application/json', 'application/x-ndjson', 'application/octet-stream', 'text/plain'],
@@ -159,6 +160,7 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
         bodyLimit: 4 * 1024 * 1024,
         schema: {
           tags,
+          operationId: 'pushFreeswitchCall',
           summary: "A call from FreeSWITCH as it ends (mod_json_cdr's POST)",
           description:
             "Set json_cdr.conf's url to this endpoint (no query string needed; ?uuid= is added by mod_json_cdr), cred to any-name:API_KEY (HTTP Basic, auth-scheme basic) and encode to true (cdr=<URL-encoded JSON>), base64 or false (the JSON itself). Values URL-encoded by encode-values are decoded. Answers 200 once the call is stored, already stored (same uuid: sending it again is harmless) or refused with its reason (a B leg, a record that is not a call to bill: listed at GET /calls/rejected?source=freeswitch-push), so mod_json_cdr does not send it again; a body that cannot be read is a 400 (mod_json_cdr retries, then keeps the CDR in its err-log-dir).",
@@ -182,6 +184,7 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
         bodyLimit: 4 * 1024 * 1024,
         schema: {
           tags,
+          operationId: 'pushAsteriskCall',
           summary: 'A call from Asterisk as it ends',
           description:
             "An Asterisk CDR: JSON with the AMI Cdr event's fields (Source, Destination, StartTime, AnswerTime, EndTime, BillableSeconds, Disposition, UniqueID, DestinationChannel…, as examples/asterisk-ami-bridge.mjs sends them) or the CDR() names (src, dst, start, answer, end, billsec, disposition, uniqueid…), one object or an array; the same names as a form (the dialplan's CURL()); or lines of Master.csv as text/csv (cdr_custom and curl). Key as a bearer token or the HTTP Basic password. Each call is stored once (the same call id as a Master.csv import gives it); refused records are listed at GET /calls/rejected?source=asterisk-push.",
@@ -215,6 +218,7 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
         bodyLimit: 4 * 1024 * 1024,
         schema: {
           tags,
+          operationId: 'pushCgratesCalls',
           summary: 'Calls from CGRateS as it exports them (*http_json_map)',
           description:
             'A CGRateS CDR as JSON (an object or an array), with its field names (OriginID, Account, Destination, SetupTime, AnswerTime, Usage, ToR, RunID…). Only the *default run of *voice records is a call; the others are refused with the reason (GET /calls/rejected?source=cgrates-push).',

@@ -59,6 +59,7 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
       bodyLimit: CALL_BATCH_BODY_LIMIT_BYTES,
       schema: {
         tags,
+        operationId: 'sendCalls',
         summary: 'Send calls (CDRs)',
         description: `A JSON array of up to ${MAX_CALLS_PER_REQUEST} calls, each with the CSV's field names: call_id, from, to, start_time (ISO 8601; without an offset, the account's local time), duration_s, status (completed, missed, busy, failed), and optionally direction (outbound by default, or inbound), carrier, recording_url, transcription_url, confidence_score, voice_agent_id. Each call is stored once (by call_id): sending it again is harmless. A call belongs to the feature whose phoneNumber is its from number (outbound) or to number (inbound), and is rated on arrival. Bad elements are refused with their position and reason (listed at GET /calls/rejected); the others go in.`,
         body: z.array(z.unknown()).max(MAX_CALLS_PER_REQUEST),
@@ -73,6 +74,7 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listCalls',
         summary: 'List calls',
         querystring: z.object({
           ratingStatus: z.enum(['rated', 'free', 'unrated', 'unallocated', 'internal']).optional().meta({ description: 'unrated: calls that could not be priced (ratingError says why); internal: calls between extensions kept from a switch\'s records, never rated' }),
@@ -112,6 +114,7 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listRejectedCalls',
         summary: 'Calls that were refused',
         description: 'Each refused line of a CDR file (source: the file name) or element of a batch (source: api), with its line or position and reason. Fix and send the call again, then delete the row.',
         querystring: z.object({ source: z.string().max(200).optional(), ...pageQuery }),
@@ -126,7 +129,7 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
     '/calls/rejected/:id',
     {
       config: { level: KeyLevel.charges },
-      schema: { tags, summary: 'Forget a refused call (once fixed)', params: idParams, response: { 200: deletedBody, 404: errorBody } },
+      schema: { tags, operationId: 'deleteRejectedCall', summary: 'Forget a refused call (once fixed)', params: idParams, response: { 200: deletedBody, 404: errorBody } },
     },
     async (request) => {
       const id = pathId(request.params.id, 'Rejected call');
@@ -141,6 +144,7 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags,
+        operationId: 'rerateCalls',
         summary: 'Price calls again',
         description:
           'Calls that started between from and to (account dates, inclusive; default all). Unbilled calls change in place; calls on an unsent invoice change and its call charges are summarised again; calls on a raised invoice keep it, and the difference becomes an adjustment on the customer\'s next invoice.',
@@ -153,7 +157,7 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/calls/:id',
-    { schema: { tags, summary: 'Get a call', params: idParams, response: { 200: callView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getCall', summary: 'Get a call', params: idParams, response: { 200: callView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Call');
       const call = await findCall(ctx.db, principalOf(request).accountId, id);

@@ -54,6 +54,7 @@ export function customerRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listCustomers',
         summary: 'List customers',
         querystring: z.object({ ...pageQuery, accountNumber: z.string().max(50).optional(), createdSince: createdSinceQuery('Customers') }),
         response: { 200: z.array(customerView), 401: errorBody },
@@ -72,7 +73,7 @@ export function customerRoutes(app: ZodApp, ctx: Ctx): void {
     '/customers',
     {
       config: { level: KeyLevel.customers },
-      schema: { tags, summary: 'Create a customer', body: createBody, response: { 201: customerView, 400: errorBody, 409: errorBody } },
+      schema: { tags, operationId: 'createCustomer', summary: 'Create a customer', body: createBody, response: { 201: customerView, 400: errorBody, 409: errorBody } },
     },
     async (request, reply) => {
       const customer = await createCustomer(ctx, principalOf(request).accountId, request.body);
@@ -82,7 +83,7 @@ export function customerRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/customers/:id',
-    { schema: { tags, summary: 'Get a customer', params: idParams, response: { 200: customerView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getCustomer', summary: 'Get a customer', params: idParams, response: { 200: customerView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Customer');
       const customer = await findCustomer(ctx.db, principalOf(request).accountId, id);
@@ -95,7 +96,7 @@ export function customerRoutes(app: ZodApp, ctx: Ctx): void {
     '/customers/:id',
     {
       config: { level: KeyLevel.customers },
-      schema: { tags, summary: 'Update a customer', params: idParams, body: updateBody, response: { 200: customerView, 400: errorBody, 404: errorBody } },
+      schema: { tags, operationId: 'updateCustomer', summary: 'Update a customer', params: idParams, body: updateBody, response: { 200: customerView, 400: errorBody, 404: errorBody } },
     },
     async (request) => {
       const customer = await updateCustomer(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'), request.body);
@@ -109,6 +110,7 @@ export function customerRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'deleteCustomer',
         summary: 'Delete a customer',
         description: 'Refused (409) while the customer has any invoice. Deletes its features and unbilled charges.',
         params: idParams,

@@ -60,6 +60,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
         config: { level: KeyLevel.expert },
         schema: {
           tags: ['Account'],
+          operationId: 'uploadAccountLogo',
           summary: 'Upload the logo printed on bills',
           description: `The body is the image itself, PNG or JPEG (Content-Type image/png or image/jpeg), at most ${MAX_LOGO_BYTES / KIB} KB. Replaces any earlier logo. Bills already rendered keep the old one until \`recreate\`.`,
           consumes: ['image/png', 'image/jpeg'],
@@ -78,6 +79,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
         config: { level: KeyLevel.invoices },
         schema: {
           tags: ['Delivery settings'],
+          operationId: 'uploadAttachment',
           summary: 'Upload a named attachment',
           description: `A document the email action can attach by name (terms and conditions, a price list…). The body is the file itself with its Content-Type, at most ${MAX_ATTACHMENT_BYTES / KIB / KIB} MB. \`name\` is required and unique in the account (409 if taken); \`filename\` is what the recipient sees (default: the name with an extension for the type).`,
           consumes: ['*/*'],
@@ -104,6 +106,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
         config: { level: KeyLevel.invoices },
         schema: {
           tags: ['Delivery settings'],
+          operationId: 'replaceAttachment',
           summary: "Replace an attachment's file",
           description: 'The body is the new file with its Content-Type; `name` and `filename` change them too when given.',
           consumes: ['*/*'],
@@ -127,7 +130,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/account/logo',
-    { schema: { tags: ['Account'], summary: 'The logo printed on bills (the image)', response: { 200: fileBody, 404: errorBody } } },
+    { schema: { tags: ['Account'], operationId: 'getAccountLogo', summary: 'The logo printed on bills (the image)', response: { 200: fileBody, 404: errorBody } } },
     async (request, reply) => {
       const account = await loadAccount(ctx, principalOf(request).accountId);
       if (!account.logo || !account.logo_content_type) throw new DomainError('not_found', 'the account has no logo');
@@ -137,7 +140,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.delete(
     '/account/logo',
-    { config: { level: KeyLevel.expert }, schema: { tags: ['Account'], summary: 'Remove the logo', response: { 200: accountView } } },
+    { config: { level: KeyLevel.expert }, schema: { tags: ['Account'], operationId: 'deleteAccountLogo', summary: 'Remove the logo', response: { 200: accountView } } },
     async (request) => toAccountView(await removeAccountLogo(ctx, principalOf(request).accountId)),
   );
 
@@ -145,12 +148,12 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   const attachmentTags = ['Delivery settings'];
   app.get(
     '/attachments',
-    { schema: { tags: attachmentTags, summary: "The account's attachments", querystring: z.object(pageQuery), response: { 200: z.array(attachmentView) } } },
+    { schema: { tags: attachmentTags, operationId: 'listAttachments', summary: "The account's attachments", querystring: z.object(pageQuery), response: { 200: z.array(attachmentView) } } },
     async (request, reply) => sendPage(request, reply, await listAttachments(ctx.db, principalOf(request).accountId, request.query), toAttachmentView),
   );
   app.get(
     '/attachments/:id',
-    { schema: { tags: attachmentTags, summary: 'An attachment', params: idParams, response: { 200: attachmentView, 404: errorBody } } },
+    { schema: { tags: attachmentTags, operationId: 'getAttachment', summary: 'An attachment', params: idParams, response: { 200: attachmentView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Attachment');
       const found = await findAttachment(ctx.db, principalOf(request).accountId, id);
@@ -160,7 +163,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   );
   app.get(
     '/attachments/:id/content',
-    { schema: { tags: attachmentTags, summary: "An attachment's file", params: idParams, response: { 200: fileBody, 404: errorBody } } },
+    { schema: { tags: attachmentTags, operationId: 'getAttachmentContent', summary: "An attachment's file", params: idParams, response: { 200: fileBody, 404: errorBody } } },
     async (request, reply) => {
       const id = pathId(request.params.id, 'Attachment');
       const file = await attachmentContent(ctx.db, principalOf(request).accountId, id);
@@ -173,7 +176,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   );
   app.delete(
     '/attachments/:id',
-    { config: { level: KeyLevel.invoices }, schema: { tags: attachmentTags, summary: 'Delete an attachment', params: idParams, response: { 200: deletedBody, 404: errorBody } } },
+    { config: { level: KeyLevel.invoices }, schema: { tags: attachmentTags, operationId: 'deleteAttachment', summary: 'Delete an attachment', params: idParams, response: { 200: deletedBody, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Attachment');
       await deleteAttachment(ctx, principalOf(request).accountId, id);
@@ -193,6 +196,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags: styleTags,
+        operationId: 'listBillStyles',
         summary: 'Bill styles: the built-in Full, Itemised and Summary, then your own',
         querystring: z.object(pageQuery),
         response: { 200: z.array(billStyleView) },
@@ -210,6 +214,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags: styleTags,
+        operationId: 'createBillStyle',
         summary: 'Add a named bill style',
         description: 'Names are unique in the account without regard to case, and cannot be a built-in name (409).',
         body: z.object({ name, ...styleFields }).strict(),
@@ -220,7 +225,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   );
   app.get(
     '/billStyles/:id',
-    { schema: { tags: styleTags, summary: 'A bill style', params: idParams, response: { 200: billStyleView, 404: errorBody } } },
+    { schema: { tags: styleTags, operationId: 'getBillStyle', summary: 'A bill style', params: idParams, response: { 200: billStyleView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Bill style');
       const style = await findBillStyle(ctx.db, principalOf(request).accountId, id);
@@ -234,6 +239,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags: styleTags,
+        operationId: 'updateBillStyle',
         summary: 'Change a bill style',
         description: 'Kept bills are not re-rendered: use the recreate action on an invoice for that.',
         params: idParams,
@@ -249,6 +255,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags: styleTags,
+        operationId: 'deleteBillStyle',
         summary: 'Delete a bill style',
         description: "The account's defaultBillStyle cannot be deleted (409).",
         params: idParams,
@@ -270,6 +277,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags: templateTags,
+        operationId: 'listMessageTemplates',
         summary: 'Email message templates: the built-in Standard, then your own',
         querystring: z.object(pageQuery),
         response: { 200: z.array(messageTemplateView) },
@@ -286,6 +294,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags: templateTags,
+        operationId: 'createMessageTemplate',
         summary: 'Add a named email message',
         description: `The email action's \`message\` parameter picks it by name. ${placeholderText}`,
         body: z.object({ name, subject: z.string().max(1000), body: z.string().max(50_000) }).strict(),
@@ -296,7 +305,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   );
   app.get(
     '/messageTemplates/:id',
-    { schema: { tags: templateTags, summary: 'A message template', params: idParams, response: { 200: messageTemplateView, 404: errorBody } } },
+    { schema: { tags: templateTags, operationId: 'getMessageTemplate', summary: 'A message template', params: idParams, response: { 200: messageTemplateView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Message template');
       const template = await findMessageTemplate(ctx.db, principalOf(request).accountId, id);
@@ -310,6 +319,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags: templateTags,
+        operationId: 'updateMessageTemplate',
         summary: 'Change a message template',
         description: placeholderText,
         params: idParams,
@@ -324,7 +334,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     '/messageTemplates/:id',
     {
       config: { level: KeyLevel.invoices },
-      schema: { tags: templateTags, summary: 'Delete a message template', params: idParams, response: { 200: deletedBody, 404: errorBody } },
+      schema: { tags: templateTags, operationId: 'deleteMessageTemplate', summary: 'Delete a message template', params: idParams, response: { 200: deletedBody, 404: errorBody } },
     },
     async (request) => {
       const id = pathId(request.params.id, 'Message template');
@@ -341,6 +351,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags: profileTags,
+        operationId: 'listUsageReportProfiles',
         summary: 'Usage report profiles: the built-in CallsByFeature and CallDetail, then your own',
         querystring: z.object(pageQuery),
         response: { 200: z.array(usageReportProfileView) },
@@ -357,6 +368,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags: profileTags,
+        operationId: 'createUsageReportProfile',
         summary: 'Add a named usage report profile',
         description: "The email action's `invoiceUsageReportCustomerProfileID` picks it by name and attaches the CSV.",
         body: z.object({ name, kind }).strict(),
@@ -370,7 +382,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   );
   app.get(
     '/usageReportProfiles/:id',
-    { schema: { tags: profileTags, summary: 'A usage report profile', params: idParams, response: { 200: usageReportProfileView, 404: errorBody } } },
+    { schema: { tags: profileTags, operationId: 'getUsageReportProfile', summary: 'A usage report profile', params: idParams, response: { 200: usageReportProfileView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Usage report profile');
       const profile = await findUsageReportProfile(ctx.db, principalOf(request).accountId, id);
@@ -384,6 +396,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices },
       schema: {
         tags: profileTags,
+        operationId: 'updateUsageReportProfile',
         summary: 'Change a usage report profile',
         params: idParams,
         body: z.object({ name: name.optional(), kind: kind.optional() }).strict(),
@@ -402,7 +415,7 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     '/usageReportProfiles/:id',
     {
       config: { level: KeyLevel.invoices },
-      schema: { tags: profileTags, summary: 'Delete a usage report profile', params: idParams, response: { 200: deletedBody, 404: errorBody } },
+      schema: { tags: profileTags, operationId: 'deleteUsageReportProfile', summary: 'Delete a usage report profile', params: idParams, response: { 200: deletedBody, 404: errorBody } },
     },
     async (request) => {
       const id = pathId(request.params.id, 'Usage report profile');

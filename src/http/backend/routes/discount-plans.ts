@@ -24,7 +24,7 @@ const rulesInput = z
 export function discountPlanRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/discountPlans',
-    { schema: { tags, summary: 'List discount plans', querystring: z.object(pageQuery), response: { 200: z.array(discountPlanView) } } },
+    { schema: { tags, operationId: 'listDiscountPlans', summary: 'List discount plans', querystring: z.object(pageQuery), response: { 200: z.array(discountPlanView) } } },
     async (request, reply) => sendPage(request, reply, await listDiscountPlans(ctx.db, principalOf(request).accountId, request.query), toDiscountPlanView),
   );
   app.post(
@@ -33,6 +33,7 @@ export function discountPlanRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'createDiscountPlan',
         summary: 'Add a discount plan',
         description: 'Give it to customers with their discountPlanID; names are unique in the account (409).',
         body: z.object({ name: z.string().max(200), rules: rulesInput }).strict(),
@@ -43,7 +44,7 @@ export function discountPlanRoutes(app: ZodApp, ctx: Ctx): void {
   );
   app.get(
     '/discountPlans/:id',
-    { schema: { tags, summary: 'A discount plan', params: idParams, response: { 200: discountPlanView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getDiscountPlan', summary: 'A discount plan', params: idParams, response: { 200: discountPlanView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Discount plan');
       const plan = await findDiscountPlan(ctx.db, principalOf(request).accountId, id);
@@ -57,6 +58,7 @@ export function discountPlanRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'updateDiscountPlan',
         summary: 'Change a discount plan',
         description: 'Unsent invoices take the change when they are made again or with the reapplyDiscountPlans action; approved ones keep theirs.',
         params: idParams,
@@ -72,6 +74,7 @@ export function discountPlanRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'deleteDiscountPlan',
         summary: 'Delete a discount plan',
         description: 'Refused (409) while a customer has it.',
         params: idParams,

@@ -33,6 +33,7 @@ export function featureRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listCustomerFeatures',
         summary: "List a customer's features",
         params: idParams,
         querystring: z.object(pageQuery),
@@ -55,6 +56,7 @@ export function featureRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'createFeature',
         summary: 'Add a feature to a customer',
         params: idParams,
         body: createBody,
@@ -70,7 +72,7 @@ export function featureRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/features/:id',
-    { schema: { tags, summary: 'Get a feature', params: idParams, response: { 200: featureView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getFeature', summary: 'Get a feature', params: idParams, response: { 200: featureView, 404: errorBody } } },
     async (request) => {
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Feature');
@@ -84,7 +86,7 @@ export function featureRoutes(app: ZodApp, ctx: Ctx): void {
     '/features/:id',
     {
       config: { level: KeyLevel.customers },
-      schema: { tags, summary: 'Update a feature', params: idParams, body: updateBody, response: { 200: featureView, 400: errorBody, 404: errorBody, 409: errorBody } },
+      schema: { tags, operationId: 'updateFeature', summary: 'Update a feature', params: idParams, body: updateBody, response: { 200: featureView, 400: errorBody, 404: errorBody, 409: errorBody } },
     },
     async (request) => {
       const { accountId } = principalOf(request);
@@ -99,6 +101,7 @@ export function featureRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'deleteFeature',
         summary: 'Delete a feature',
         description: 'Refused (409) when the feature has charges on approved invoices: set an end date instead.',
         params: idParams,

@@ -101,7 +101,7 @@ const listDescription = 'By default only raised (approved) invoices are shown; `
 export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: string | undefined } = {}): void {
   app.get(
     '/invoices',
-    { schema: { tags, summary: 'List invoices', description: listDescription, querystring: listQuery, response: { 200: z.array(invoiceView), 400: errorBody } } },
+    { schema: { tags, operationId: 'listInvoices', summary: 'List invoices', description: listDescription, querystring: listQuery, response: { 200: z.array(invoiceView), 400: errorBody } } },
     async (request, reply) => {
       const { accountId } = principalOf(request);
       const account = await loadAccount(ctx, accountId);
@@ -115,6 +115,7 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
     {
       schema: {
         tags,
+        operationId: 'listCustomerInvoices',
         summary: "List a customer's invoices",
         description: listDescription,
         params: idParams,
@@ -138,6 +139,7 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       config: { level: KeyLevel.invoices },
       schema: {
         tags,
+        operationId: 'createInvoice',
         summary: 'Make the invoice for a customer',
         description:
           "Completes the customer's unsent invoice for the cut-off date (made if there is none): non-call charges with a bill date before the cut-off (or a transaction date before transactionCutoffDate), recurring charges due, and any _includeTransactionIDs.",
@@ -163,6 +165,7 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
     {
       schema: {
         tags,
+        operationId: 'getInvoice',
         summary: 'Get an invoice (JSON), or its bill (PDF)',
         description:
           "With `Accept: application/pdf` the answer is the bill as a PDF: an approved invoice's bill is rendered once per style and kept; an unsent one is a draft. `billStyle` picks the style (default: the invoice's, else the account's).",
@@ -198,6 +201,7 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       config: { level: KeyLevel.invoices },
       schema: {
         tags,
+        operationId: 'updateInvoice',
         summary: 'Update an invoice',
         description: 'Unsent invoices: any of these fields. Approved invoices are frozen (409) except paymentMethod, dueDate and the printed/delivered status flags.',
         params: idParams,
@@ -218,6 +222,7 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       config: { level: KeyLevel.invoices },
       schema: {
         tags,
+        operationId: 'deleteInvoice',
         summary: 'Delete an unsent invoice',
         description: 'Its entered charges return to unbilled; recurring charges it generated are removed and will be charged again. Approved invoices: 409.',
         params: idParams,
@@ -237,6 +242,7 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       config: { level: KeyLevel.read },
       schema: {
         tags,
+        operationId: 'runInvoiceAction',
         summary: 'Run an action on an invoice',
         description: `POST /invoices/ID?action=NAME. Actions: ${Object.entries(invoiceActions)
           .map(([name, a]) => `**${name}** (level ${a.level}): ${a.description}`)

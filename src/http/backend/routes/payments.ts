@@ -128,7 +128,7 @@ function parsePaidAt(value: string | undefined): Date | undefined {
 export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/invoices/:id/payments',
-    { schema: { tags, summary: 'Payments of an invoice (card and recorded), with their refunds', params: idParams, response: { 200: z.array(paymentView) } } },
+    { schema: { tags, operationId: 'listInvoicePayments', summary: 'Payments of an invoice (card and recorded), with their refunds', params: idParams, response: { 200: z.array(paymentView) } } },
     async (request) => {
       const { accountId } = principalOf(request);
       const invoiceId = pathId(request.params.id, 'Invoice');
@@ -142,6 +142,7 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'recordInvoicePayment',
         summary: 'Record a payment made elsewhere (bank transfer, cash, cheque…)',
         description: 'The invoice must be approved; the amount must not be more than is outstanding (400001). While a card payment is being taken on the invoice (its payment link), its amount is set aside: a payment recorded meanwhile may take only what is left beside it (409, retry in a moment). The invoice\'s paidAmount, outstanding and paidDate follow; when it becomes paid it carries the paid status flag and an invoice.paid webhook event is sent.',
         params: idParams,
@@ -172,6 +173,7 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'refundPayment',
         summary: 'Refund a payment, all or part',
         description: 'The refund is recorded at once (the invoice\'s paid amount moves back) and a card payment\'s refund is sent to its gateway by the outbox: tried at once, retried with backoff until the gateway takes it. `status` (and the payment\'s `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.',
         params: idParams,

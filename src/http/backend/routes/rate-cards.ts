@@ -40,7 +40,7 @@ const importResult = z
 export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/rateCards',
-    { schema: { tags, summary: 'List rate cards', querystring: z.object(pageQuery), response: { 200: z.array(rateCardView) } } },
+    { schema: { tags, operationId: 'listRateCards', summary: 'List rate cards', querystring: z.object(pageQuery), response: { 200: z.array(rateCardView) } } },
     async (request, reply) => sendPage(request, reply, await listRateCards(ctx.db, principalOf(request).accountId, request.query), toRateCardView),
   );
 
@@ -50,6 +50,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'createRateCard',
         summary: 'Create a rate card',
         description: "A named price list. `isDefault` makes it the account's default, used for calls of customers and features that name no card; the account's first card is its default unless `isDefault` is false.",
         body: z.object({ name: z.string().max(100), isDefault: z.boolean().optional() }).strict(),
@@ -64,6 +65,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listRejectedRates',
         summary: 'Rate card rows that were refused',
         querystring: z.object({ source: z.string().max(200).optional(), ...pageQuery }),
         response: { 200: z.array(rejectionView) },
@@ -75,7 +77,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/rateCards/:id',
-    { schema: { tags, summary: 'Get a rate card', params: idParams, response: { 200: rateCardView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getRateCard', summary: 'Get a rate card', params: idParams, response: { 200: rateCardView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Rate card');
       const card = await findRateCard(ctx.db, principalOf(request).accountId, id);
@@ -90,6 +92,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'updateRateCard',
         summary: 'Rename a rate card or make it the default',
         params: idParams,
         body: z.object({ name: z.string().max(100).optional(), isDefault: z.boolean().optional() }).strict(),
@@ -105,6 +108,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.customers },
       schema: {
         tags,
+        operationId: 'deleteRateCard',
         summary: 'Delete a rate card',
         description: 'Refused (409) while a customer or feature names it, or a call was rated with it.',
         params: idParams,
@@ -123,6 +127,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listRateCardRates',
         summary: "A rate card's rates",
         params: idParams,
         querystring: z.object({
@@ -150,6 +155,7 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
       bodyLimit: RATE_CARD_BODY_LIMIT_BYTES,
       schema: {
         tags,
+        operationId: 'loadRateCardRates',
         summary: "Load a rate card's rates from a date",
         description:
           'Send the rates as JSON `{"effectiveFrom": "2026-12-01", "rates": [{"prefix": "44", "destination": "United Kingdom", "ratePerMinute": "0.0125", …}]}` or as a CSV file (Content-Type: text/csv; header prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]) with `?effectiveFrom=`. The rates in force at effectiveFrom end the day before; the new ones apply from it. Without effectiveFrom, a card’s first rates apply from the start of time (effectiveFrom null: calls of any date are priced) and later ones from today (so earlier calls keep their prices). Bad rows are refused with their line (or position) and reason; the good ones go in. Calls waiting for a price are then rated.',

@@ -86,6 +86,8 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       {
         schema: {
           tags,
+          // listTransactions, listCustomerTransactions, listFeatureTransactions, listInvoiceTransactions
+          operationId: path === '/transactions' ? 'listTransactions' : `list${resourceOf(path)}Transactions`,
           summary,
           description: listDescription,
           ...(path.includes(':id') ? { params: idParams } : {}),
@@ -132,7 +134,8 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       path,
       {
         config: { level: KeyLevel.charges },
-        schema: { tags, summary, description, params: idParams, body: createBody, response: { 201: transactionView, 400: errorBody, 404: errorBody, 409: errorBody } },
+        // createCustomerTransaction, createFeatureTransaction, createInvoiceTransaction
+        schema: { tags, operationId: `create${resourceOf(path)}Transaction`, summary, description, params: idParams, body: createBody, response: { 201: transactionView, 400: errorBody, 404: errorBody, 409: errorBody } },
       },
       async (request, reply) => {
         const { accountId } = principalOf(request);
@@ -161,7 +164,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/transactions/:id',
-    { schema: { tags, summary: 'Get a transaction', params: idParams, response: { 200: transactionView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getTransaction', summary: 'Get a transaction', params: idParams, response: { 200: transactionView, 404: errorBody } } },
     async (request) => {
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Transaction');
@@ -176,6 +179,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listTransactionCalls',
         summary: 'The calls behind a call charge',
         description: "For a call summary on an invoice: the invoice's calls with the same feature and destination. Other charges have none.",
         params: idParams,
@@ -198,6 +202,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.charges },
       schema: {
         tags,
+        operationId: 'updateTransaction',
         summary: 'Update a transaction',
         description: 'Only while the transaction is unbilled or on an unsent invoice (409 otherwise).',
         params: idParams,
@@ -218,6 +223,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.charges },
       schema: {
         tags,
+        operationId: 'deleteTransaction',
         summary: 'Delete a transaction',
         description: 'Only while the transaction is unbilled or on an unsent invoice (409 otherwise).',
         params: idParams,

@@ -84,7 +84,7 @@ const level = KeyLevel.expert;
 export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/webhooks',
-    { schema: { tags, summary: 'List webhook subscriptions', querystring: z.object(pageQuery), response: { 200: z.array(webhookView) } } },
+    { schema: { tags, operationId: 'listWebhooks', summary: 'List webhook subscriptions', querystring: z.object(pageQuery), response: { 200: z.array(webhookView) } } },
     async (request, reply) => {
       const now = ctx.now();
       return sendPage(request, reply, await listSubscriptions(ctx.db, principalOf(request).accountId, request.query), (s) => toWebhookView(s, now));
@@ -98,6 +98,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level, idempotent: false },
       schema: {
         tags,
+        operationId: 'createWebhook',
         summary: 'Create a webhook subscription',
         description:
           'Events of the chosen types are POSTed to the URL as JSON, signed with the subscription\'s secret (header Ringbill-Signature: t=UNIX_SECONDS,v1=HEX_HMAC_SHA256 of "t.body"). The secret (yours, if you send one; otherwise a new whsec_…) is in this response and in a rotation\'s only, so this POST does not accept an Idempotency-Key (400). The URL must be a public internet address (or a name resolving only to public addresses): loopback, private, link-local, multicast, unspecified and reserved addresses are refused (400, the hint says which address and why), and checked again at every delivery; an operator can allow private networks with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true. A 2xx answer within 10 s is success; anything else is retried with exponential backoff (1 min doubling to 6 h, 16 attempts over about 44 hours). Key level 5.',
@@ -116,6 +117,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listWebhookEventTypes',
         summary: 'The event types a webhook can subscribe to',
         response: { 200: z.array(z.object({ type: z.string(), description: z.string() })) },
       },
@@ -131,6 +133,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listWebhookEvents',
         summary: 'List webhook events',
         description: 'Events recorded for the account, oldest first. An event is recorded when at least one webhook takes its type, a paused (disabled) one included: it is not sent to a paused webhook, but can be replayed to it once it is enabled again.',
         querystring: z.object({
@@ -164,7 +167,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/webhooks/events/:eventId',
-    { schema: { tags, summary: 'Get a webhook event', params: eventParams, response: { 200: webhookEventView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getWebhookEvent', summary: 'Get a webhook event', params: eventParams, response: { 200: webhookEventView, 404: errorBody } } },
     async (request) => {
       const id = eventIdOf(request.params.eventId);
       const event = await findEventByPublicId(ctx.db, principalOf(request).accountId, id);
@@ -179,6 +182,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level },
       schema: {
         tags,
+        operationId: 'replayWebhookEvent',
         summary: 'Send an event again',
         description:
           'Queues a new delivery of the event, with the same event id, to the webhook named by webhookID (answered: the new delivery), or without it to every enabled webhook that takes its type (answered: an array of the new deliveries). Follow them in the delivery log. Key level 5.',
@@ -201,7 +205,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/webhooks/:id',
-    { schema: { tags, summary: 'Get a webhook subscription', params: idParams, response: { 200: webhookView, 404: errorBody } } },
+    { schema: { tags, operationId: 'getWebhook', summary: 'Get a webhook subscription', params: idParams, response: { 200: webhookView, 404: errorBody } } },
     async (request) => {
       const id = pathId(request.params.id, 'Webhook');
       const subscription = await findSubscription(ctx.db, principalOf(request).accountId, id);
@@ -216,6 +220,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level },
       schema: {
         tags,
+        operationId: 'updateWebhook',
         summary: 'Change a webhook subscription',
         description: 'Change its URL, event types, description or secret, or pause it (enabled: false): a paused webhook is sent nothing, and deliveries still waiting are called off; events it takes are still recorded and can be replayed to it once it is enabled again. A new secret works like a rotation with the default grace period. A new URL is checked as on create (public addresses only, unless the operator allows private networks). Key level 5.',
         params: idParams,
@@ -231,7 +236,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
     '/webhooks/:id',
     {
       config: { level },
-      schema: { tags, summary: 'Delete a webhook subscription and its delivery log', params: idParams, response: { 200: deletedBody, 404: errorBody } },
+      schema: { tags, operationId: 'deleteWebhook', summary: 'Delete a webhook subscription and its delivery log', params: idParams, response: { 200: deletedBody, 404: errorBody } },
     },
     async (request) => {
       const id = pathId(request.params.id, 'Webhook');
@@ -246,6 +251,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level, idempotent: false },
       schema: {
         tags,
+        operationId: 'rotateWebhookSecret',
         summary: "Rotate a webhook's signing secret",
         description: `A new secret, in this response only (so this POST does not accept an Idempotency-Key: 400). For gracePeriodHours (default ${DEFAULT_GRACE_PERIOD_HOURS}) deliveries carry a second v1 signature made with the old secret. Key level 5.`,
         params: idParams,
@@ -264,6 +270,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'listWebhookDeliveries',
         summary: "A webhook's delivery log",
         description: 'Every delivery to this webhook, oldest first: status, attempts, the last answer (HTTP status and the first 1 KB of its body when it is text) and when the next attempt is due. A delivery to an address the operator does not allow is not sent: lastError says which address and why, and it is retried on the usual schedule.',
         params: idParams,
@@ -289,7 +296,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/webhooks/:id/deliveries/:deliveryId',
     {
-      schema: { tags, summary: 'One delivery, with every attempt', params: deliveryParams, response: { 200: webhookDeliveryDetailView, 404: errorBody } },
+      schema: { tags, operationId: 'getWebhookDelivery', summary: 'One delivery, with every attempt', params: deliveryParams, response: { 200: webhookDeliveryDetailView, 404: errorBody } },
     },
     async (request) => {
       const accountId = principalOf(request).accountId;
@@ -308,6 +315,7 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level },
       schema: {
         tags,
+        operationId: 'replayWebhookDelivery',
         summary: "Send a delivery's event again",
         description: 'Queues a new delivery of the same event (same event id) to this webhook. Key level 5.',
         params: deliveryParams,

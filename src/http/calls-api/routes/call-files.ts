@@ -32,6 +32,7 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions):
         config: { level: KeyLevel.charges },
         schema: {
           tags,
+          operationId: kind === 'recording' ? 'uploadCallRecording' : 'uploadCallTranscription',
           summary: `Upload a call's ${kind}`,
           description: `The request body is the file itself (at most ${limitBytes / MIB} MB), with its Content-Type (audio/mpeg, text/plain, application/json…), which is kept and served back. A new upload replaces the old one. From then on the call's ${fieldName[kind]} is the URL that serves it, GET /v1/calls/{id}/${kind} (absolute: PUBLIC_URL when set, else this request's protocol and host).${kind === 'recording' ? ' The call transactions feed gains a correction of the call whose recording is that URL.' : ''} Needs an API key of level ${KeyLevel.charges} or more. Answers with the call.`,
           consumes: ['*/*'],
@@ -71,6 +72,7 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions):
       {
         schema: {
           tags,
+          operationId: kind === 'recording' ? 'getCallRecording' : 'getCallTranscription',
           summary: `Download a call's ${kind}`,
           description: `The ${kind} uploaded for the call, with the Content-Type it was uploaded with. Only keys of the call's account see it; for any other, and for a call without an uploaded ${kind}, NOT_FOUND. A ${kind} URL given when the call was sent in is not served here: it is returned as it was given.`,
           params: callParams,

@@ -16,6 +16,7 @@ export function callRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions): voi
     {
       schema: {
         tags,
+        operationId: 'listInvoiceCalls',
         summary: 'Get calls',
         description: [
           'Retrieve all calls associated with a specific invoice ID. `data` is false if the invoice has no calls, or an array of call objects if calls are found. An invoice of another account is not found.',
@@ -45,6 +46,7 @@ export function callRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions): voi
     {
       schema: {
         tags,
+        operationId: 'getV1Call',
         summary: 'Get a call',
         description: 'One call of the account, in the same form as the list. Not found: NOT_FOUND "Call not found".',
         params: callParams,

@@ -99,7 +99,7 @@ export function toPlanView(p: PlanWithInstalments): z.infer<typeof planView> {
 export function planRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/plans/:id',
-    { schema: { tags, summary: 'An instalment plan with its instalments (paid, due, missed)', params: idParams, response: { 200: planView, ...errorResponses } } },
+    { schema: { tags, operationId: 'getInstalmentPlan', summary: 'An instalment plan with its instalments (paid, due, missed)', params: idParams, response: { 200: planView, ...errorResponses } } },
     async (request) => toPlanView(await getPlan(ctx, principalOf(request).accountId, pathId(request.params.id, 'Instalment plan'))),
   );
   app.get(
@@ -107,6 +107,7 @@ export function planRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags,
+        operationId: 'getPaymentRequestPlan',
         summary: 'The instalment plan of a payment request (its active one, else its latest)',
         params: idParams,
         response: { 200: planView, ...errorResponses },

@@ -14,6 +14,7 @@ export function reportRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags: ['Collections: report (document 003)'],
+        operationId: 'listProcessedInvoices',
         summary: 'Invoices processed in a date range',
         description: [
           'Given a date range returns the list of all the invoices (payment requests) processed within it. `startDate` and `endDate` are YYYY-MM-DD, both included, compared with the time the request was processed; all dates are UTC. A bad or reversed range is a 400.',
@@ -37,6 +38,7 @@ export function reportRoutes(app: ZodApp, ctx: Ctx): void {
     {
       schema: {
         tags: ['Collections: SMS'],
+        operationId: 'listSentSms',
         summary: 'SMS sent (the local provider records them here without sending)',
         querystring: smsQuery,
         response: { 200: z.array(smsView), ...errorResponses },

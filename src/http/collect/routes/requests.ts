@@ -33,6 +33,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
     {
       schema: {
         tags,
+        operationId: 'createPaymentRequest',
         summary: 'Send a payment request',
         description:
           'For an approved invoice (`invoiceId`: what it has outstanding, or `amount` of it) or a standalone `amount` with an `accountNumber`, `handler` and up to three custom label/value pairs. The link (`url`, `/pay/{token}`) goes by SMS to `mobileNumber` and/or by email to `email` through the outbox. Answers the request as the report shows it.',
@@ -58,6 +59,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
     {
       schema: {
         tags,
+        operationId: 'createPaymentRequestBatch',
         summary: 'Send a batch of payment requests',
         description: 'Up to 500 requests, all checked first (a mistake names `requests.N.field`) and stored together; they share one `batchId`.',
         body: batchBody,
@@ -81,7 +83,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
   app.get(
     '/requests/:id',
     {
-      schema: { tags, summary: 'A payment request and its state', params: idParams, response: { 200: collectInvoice, ...errorResponses } },
+      schema: { tags, operationId: 'getPaymentRequest', summary: 'A payment request and its state', params: idParams, response: { 200: collectInvoice, ...errorResponses } },
     },
     async (request) => {
       const { accountId } = principalOf(request);
@@ -93,7 +95,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
   app.post(
     '/requests/:id/cancel',
     {
-      schema: { tags, summary: 'Cancel a payment link (it stops taking payments)', params: idParams, response: { 200: collectInvoice, ...errorResponses } },
+      schema: { tags, operationId: 'cancelPaymentRequest', summary: 'Cancel a payment link (it stops taking payments)', params: idParams, response: { 200: collectInvoice, ...errorResponses } },
       config: { level: KeyLevel.invoices },
     },
     async (request) => {
@@ -107,7 +109,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
   app.get(
     '/requests/:id/attempts',
     {
-      schema: { tags, summary: 'Payment attempts on a request (approved and declined)', params: idParams, response: { 200: z.array(attemptView), ...errorResponses } },
+      schema: { tags, operationId: 'listPaymentAttempts', summary: 'Payment attempts on a request (approved and declined)', params: idParams, response: { 200: z.array(attemptView), ...errorResponses } },
     },
     async (request) => {
       const { accountId } = principalOf(request);
@@ -120,7 +122,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
   app.get(
     '/requests/:id/payments',
     {
-      schema: { tags, summary: 'Payments received through a request', params: idParams, response: { 200: z.array(paymentView), ...errorResponses } },
+      schema: { tags, operationId: 'listPaymentRequestPayments', summary: 'Payments received through a request', params: idParams, response: { 200: z.array(paymentView), ...errorResponses } },
     },
     async (request) => {
       const { accountId } = principalOf(request);
@@ -135,6 +137,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
     {
       schema: {
         tags,
+        operationId: 'refundCollectedPayment',
         summary: 'Refund a payment (all, or part)',
         description: 'A card payment is refunded through its gateway: the refund is recorded at once (the request and its invoice move to `partially_refunded` or `refunded`) and sent to the gateway by the outbox, tried at once and retried until the gateway takes it. Its `status` (and the payment\'s `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.',
         params: idParams,
