@@ -22,11 +22,13 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { createCtx } from '../src/context.ts';
+import { REACTIONS } from '../src/reactions.ts';
 import { openPostgres } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { buildServer } from '../src/http/server.ts';
+import { accountOfRoutedToken } from '../src/tokens/routed-token.ts';
 import { admin, dbUrl, formatRun, load, type LoadRun } from './kit.ts';
 
 const { values: args } = parseArgs({
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   const database = await openPostgres({ connectionString: dbUrl(name), maxConnections: 20 });
   try {
     await migrate(database);
-    const ctx = createCtx(database);
+    const ctx = createCtx(database, undefined, { reactions: REACTIONS });
     const { account, apiKey } = await createAccount(ctx, { name: 'Bench Telecom', timezone: 'Europe/London', currency: 'GBP' });
     const accountId = account.id;
 
@@ -105,7 +107,11 @@ async function main(): Promise<void> {
     const ref = Fastify({ logger: false });
     ref.post('/authorize', async (request, reply) => {
       const key = /^Bearer\s+(\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-      const k = await pool.query('select account_id from api_keys where key_hash = $1 and revoked_at is null', [createHash('sha256').update(key).digest()]);
+      // The key names its account (tokens/routed-token.ts): the lookup is routed by it, as Ringbill's is.
+      const k = await pool.query('select account_id from api_keys where account_id = $1 and key_hash = $2 and revoked_at is null', [
+        accountOfRoutedToken(key.slice(3)) ?? 0,
+        createHash('sha256').update(key).digest(),
+      ]);
       if (k.rowCount === 0) return reply.status(401).send({ error: 'key' });
       const body = request.body as { from: string; to: string };
       const f = await pool.query('select id, customer_id from features where account_id = $1 and phone_number = $2', [k.rows[0].account_id, body.from]);

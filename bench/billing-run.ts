@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { findAccount } from '../src/accounts/repo.ts';
 import { recalculateInvoices } from '../src/invoices/recalculate.ts';
 import { runBilling } from '../src/billing-runs/run-billing.ts';
 import { createCtx, type Ctx } from '../src/context.ts';
+import { REACTIONS } from '../src/reactions.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 
@@ -108,7 +109,7 @@ async function bareAggregate(ctx: Ctx, accountId: number): Promise<number> {
 }
 
 async function scenario(database: Database, name: string, attached: boolean): Promise<Result> {
-  const ctx = createCtx(database, () => new Date('2026-11-02T09:00:00Z'));
+  const ctx = createCtx(database, () => new Date('2026-11-02T09:00:00Z'), { reactions: REACTIONS });
   const { account } = await createAccount(ctx, { name: `bench ${name}`, timezone: 'Europe/London', currency: 'GBP' });
   process.stdout.write(`  ${database.kind}/${name}: loading ${CUSTOMERS} customers, ${TRANSACTIONS} transactions... `);
   const [loadSeconds] = await seconds(() => load(ctx, account.id, attached));

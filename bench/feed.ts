@@ -35,8 +35,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { createCtx } from '../src/context.ts';
+import { REACTIONS } from '../src/reactions.ts';
 import { openPostgres } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 
@@ -282,7 +283,7 @@ try {
   console.log(`  machine: ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the start (the server, PostgreSQL and this client share them)`);
   console.log(`  PostgreSQL ${serverVersion} at ${dbUrl.host}, database ${name} (made for this run${args.keep ? ', kept' : ', dropped after'})`);
   await migrate(database);
-  const ctx = createCtx(database);
+  const ctx = createCtx(database, undefined, { reactions: REACTIONS });
   const bench = await createAccount(ctx, { name: 'Feed Bench Telecom', timezone: 'America/Los_Angeles', currency: 'USD' });
   const noise = await createAccount(ctx, { name: 'Another Telecom', timezone: 'Europe/London', currency: 'GBP' });
   const benchId = bench.account.id;

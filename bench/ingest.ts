@@ -7,6 +7,13 @@
 //                           [--keep DIR]   (keep the generated files in DIR)
 //                           [--rounds N]   (run the formats N times in turn; each keeps its best round)
 //
+// Each import's CPU time in this process (process.cpuUsage: the reading, checking, rating and COPY text;
+// on PostgreSQL not the server's work, on PGlite the database's too) is shown next to its wall time, and
+// the table gives each format's median over the rounds: on a shared machine, where wall time follows the
+// load of others, it is the steadier figure of what a format costs. On a PostgreSQL server on this machine
+// the CPU time of its processes serving the bench's database (from /proc) is shown too: on two cores the
+// import's speed is bounded by both together.
+//
 // --format: the same calls written as that switch writes them (Asterisk's Master.csv with every field
 // quoted, FreeSWITCH mod_cdr_csv's example template, an OpenSIPS acc export, CGRateS's default export),
 // imported with --format and compared with Ringbill's own CSV of the same calls in the same run (the
@@ -25,7 +32,7 @@
 // (a fresh database is made for the run and dropped after). Not part of the test run.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
@@ -33,10 +40,11 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { importCallsFile } from '../src/calls/import-file.ts';
 import type { IngestSummary } from '../src/calls/ingest.ts';
 import { createCtx, type Ctx } from '../src/context.ts';
+import { REACTIONS } from '../src/reactions.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { importRates } from '../src/rate-cards/import-rates.ts';
@@ -396,6 +404,10 @@ interface Result {
   run: string;
   rows: number;
   importSeconds: number;
+  /** CPU seconds of this process in each round's import (user + system). */
+  cpuSeconds: number[];
+  /** PostgreSQL: CPU seconds of the server's processes serving the bench's database, in each round's import. */
+  serverCpuSeconds: number[];
   copySeconds: number;
   copyRows: number;
   memory: Memory;
@@ -423,17 +435,40 @@ function describeSummary(s: IngestSummary): string {
   return `received ${s.received}, new ${s.inserted}, duplicates ${s.duplicates}, refused ${s.rejected}; rated ${s.rated}, free ${s.free}, unrated ${s.unrated} (${reasons}), unallocated ${s.unallocated}; charges ${s.chargeTotal}`;
 }
 
-async function timeImport(ctx: Ctx, database: Database, accountId: number, files: Files, run: string, first: boolean): Promise<Omit<Result, 'copySeconds' | 'copyRows'>> {
+/** CPU seconds used so far by each of the database server's processes (PostgreSQL on this machine). */
+type ServerCpu = () => Promise<Map<number, number>>;
+
+/** CPU seconds the server's processes used between two samples (a process that ended between them is missed). */
+function serverCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+async function timeImport(
+  ctx: Ctx,
+  database: Database,
+  accountId: number,
+  files: Files,
+  run: string,
+  first: boolean,
+  serverCpu: ServerCpu | undefined,
+): Promise<Omit<Result, 'copySeconds' | 'copyRows'>> {
   await database.exec('checkpoint');
   process.stdout.write(`  ${database.kind}: import calls, ${files.format} (${run})... `);
   // The switch formats write UTC wall times (no offset): the switch's time zone is UTC.
   const options = files.format === 'ringbill' ? {} : { format: files.format, timezone: 'UTC' };
+  const serverBefore = await serverCpu?.();
+  const cpu = process.cpuUsage();
   const [memory, [importSeconds, summary]] = await withMemory(() => seconds(() => importCallsFile(ctx, accountId, files.cdrs, () => {}, options)));
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  const serverCpuSeconds = serverBefore === undefined ? [] : [serverCpuBetween(serverBefore, await serverCpu!())];
   process.stdout.write(
-    `${importSeconds.toFixed(2)} s, ${Math.round(files.expected.lines / importSeconds).toLocaleString('en')} lines/s; RSS ${memory.rssStartMb.toFixed(0)} -> peak ${memory.rssPeakMb.toFixed(0)} MB, JS heap peak ${memory.heapPeakMb.toFixed(0)} MB\n    ${describeSummary(summary)}\n`,
+    `${importSeconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s${serverCpuSeconds.length > 0 ? `, server ${serverCpuSeconds[0]!.toFixed(2)} s` : ''}), ${Math.round(files.expected.lines / importSeconds).toLocaleString('en')} lines/s; RSS ${memory.rssStartMb.toFixed(0)} -> peak ${memory.rssPeakMb.toFixed(0)} MB, JS heap peak ${memory.heapPeakMb.toFixed(0)} MB\n    ${describeSummary(summary)}\n`,
   );
   await check(ctx, accountId, files, summary, first);
-  return { database: database.kind, format: files.format, run, rows: files.expected.lines, importSeconds, memory, summary };
+  return { database: database.kind, format: files.format, run, rows: files.expected.lines, importSeconds, cpuSeconds: [cpuSeconds], serverCpuSeconds, memory, summary };
 }
 
 /** The physical limit: COPY of the file as it is into a plain table with its columns. Best of two. */
@@ -452,8 +487,8 @@ async function rawCopy(database: Database, files: Files, copyFile: (files: Files
   return best;
 }
 
-async function benchDatabase(database: Database, all: Files[], copyFile: (files: Files) => Promise<void>): Promise<Result[]> {
-  const ctx = createCtx(database, () => NOW);
+async function benchDatabase(database: Database, all: Files[], copyFile: (files: Files) => Promise<void>, serverCpu?: ServerCpu): Promise<Result[]> {
+  const ctx = createCtx(database, () => NOW, { reactions: REACTIONS });
   await migrate(database);
   process.stdout.write(`  ${database.kind}: setting up the account, two ${PREFIXES}-prefix rate cards, ${NUMBERS} numbers... `);
   const [setupSeconds, accountId] = await seconds(() => setUp(ctx, all[0]!));
@@ -463,7 +498,7 @@ async function benchDatabase(database: Database, all: Files[], copyFile: (files:
   // Rounds alternate the formats (ringbill, asterisk, …, ringbill, asterisk, …) and each format keeps its
   // best round, so a machine whose load changes during the run does not favour whichever format ran first.
   for (let round = 1; round <= ROUNDS; round++) {
-    if (ROUNDS > 1) console.log(`  ${database.kind}: round ${round} of ${ROUNDS}`);
+    if (ROUNDS > 1) console.log(`  ${database.kind}: round ${round} of ${ROUNDS} (load average ${loadavg()[0]!.toFixed(2)})`);
     for (const files of all) {
       // Each format's calls into the same empty tables.
       await database.exec('truncate calls, call_transactions, rejected_rows');
@@ -475,18 +510,28 @@ async function benchDatabase(database: Database, all: Files[], copyFile: (files:
         process.stdout.write(`${s.toFixed(2)} s, ${Math.round(files.expected.lines / s).toLocaleString('en')} rows/s\n`);
       }
       const copy = { copySeconds: copySeconds.get(files.format)!, copyRows: files.expected.lines };
-      keepBest(results, { ...(await timeImport(ctx, database, accountId, files, 'new calls', true)), ...copy });
-      if (REIMPORT) keepBest(results, { ...(await timeImport(ctx, database, accountId, files, 're-import: all already stored', false)), ...copy });
+      keepBest(results, { ...(await timeImport(ctx, database, accountId, files, 'new calls', true, serverCpu)), ...copy });
+      if (REIMPORT) keepBest(results, { ...(await timeImport(ctx, database, accountId, files, 're-import: all already stored', false, serverCpu)), ...copy });
     }
   }
   return results;
 }
 
-/** Keeps the faster of a format's runs (same database, format and kind of run). */
+/** Keeps the faster of a format's runs (same database, format and kind of run), and the CPU time of all. */
 function keepBest(results: Result[], result: Result): void {
   const at = results.findIndex((r) => r.database === result.database && r.format === result.format && r.run === result.run);
   if (at === -1) results.push(result);
-  else if (result.importSeconds < results[at]!.importSeconds) results[at] = result;
+  else {
+    const cpuSeconds = [...results[at]!.cpuSeconds, ...result.cpuSeconds];
+    const serverCpuSeconds = [...results[at]!.serverCpuSeconds, ...result.serverCpuSeconds];
+    results[at] = { ...(result.importSeconds < results[at]!.importSeconds ? result : results[at]!), cpuSeconds, serverCpuSeconds };
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function benchPglite(all: Files[]): Promise<Result[]> {
@@ -537,7 +582,24 @@ async function benchPostgres(all: Files[]): Promise<Result[]> {
         client.release();
       }
     };
-    return await benchDatabase(database, all, copyFile);
+    // The server's processes serving this database (its backends, autovacuum), when the server runs here:
+    // their CPU time from /proc (utime + stime, in clock ticks of 1/100 s).
+    const serverCpu: ServerCpu | undefined = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+      ? async () => {
+          const pids = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]);
+          const out = new Map<number, number>();
+          for (const { pid } of pids.rows) {
+            try {
+              const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
+              out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+            } catch {
+              // Not on this machine, or ended meanwhile.
+            }
+          }
+          return out;
+        }
+      : undefined;
+    return await benchDatabase(database, all, copyFile, serverCpu);
   } finally {
     await database.close();
     await admin.query(`drop database if exists ${name} with (force)`);
@@ -548,7 +610,7 @@ async function benchPostgres(all: Files[]): Promise<Result[]> {
 const dir = args.keep ?? (await mkdtemp(join(tmpdir(), 'ringbill-ingest-')));
 await mkdir(dir, { recursive: true });
 try {
-  console.log(`Ingest benchmark: ${LINES.toLocaleString('en')} CDR lines, ${PREFIXES.toLocaleString('en')}-prefix rate cards, ${NUMBERS.toLocaleString('en')} numbers on features; formats ${FORMATS.join(', ')}`);
+  console.log(`Ingest benchmark: ${LINES.toLocaleString('en')} CDR lines, ${PREFIXES.toLocaleString('en')}-prefix rate cards, ${NUMBERS.toLocaleString('en')} numbers on features; formats ${FORMATS.join(', ')}; load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs)`);
   const prefixes = makePrefixes(PREFIXES);
   const rates = join(dir, 'rates.csv');
   const wholesale = join(dir, 'wholesale.csv');
@@ -568,15 +630,22 @@ try {
   if (args.only === undefined || args.only === 'postgres') results.push(...(await benchPostgres(all)));
 
   console.log('');
-  console.log('| database | format | import | rows | seconds | calls/s | vs ringbill format | raw COPY rows/s | ratio to raw COPY | peak RSS (start) | peak JS heap |');
-  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(`Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs)`);
+  console.log(
+    '| database | format | import | rows | seconds | calls/s | vs ringbill format | CPU s (median) | CPU vs ringbill | server CPU s (median) | server CPU vs ringbill | raw COPY rows/s | ratio to raw COPY | peak RSS (start) | peak JS heap |',
+  );
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
     const perSecond = r.rows / r.importSeconds;
     const copyPerSecond = r.copyRows / r.copySeconds;
     const reference = results.find((x) => x.database === r.database && x.run === r.run && x.format === 'ringbill');
     const versus = reference ? `${((r.importSeconds / reference.importSeconds - 1) * 100).toFixed(1)}% time` : '';
+    const cpu = median(r.cpuSeconds);
+    const cpuVersus = reference ? `${((cpu / median(reference.cpuSeconds) - 1) * 100).toFixed(1)}%` : '';
+    const server = r.serverCpuSeconds.length > 0 ? median(r.serverCpuSeconds) : undefined;
+    const serverVersus = server !== undefined && reference && reference.serverCpuSeconds.length > 0 ? `${((server / median(reference.serverCpuSeconds) - 1) * 100).toFixed(1)}%` : '';
     console.log(
-      `| ${r.database} | ${r.format} | ${r.run} | ${r.rows.toLocaleString('en')} | ${r.importSeconds.toFixed(2)} | ${Math.round(perSecond).toLocaleString('en')} | ${r.format === 'ringbill' ? '(reference)' : versus} | ${Math.round(copyPerSecond).toLocaleString('en')} | ${(r.importSeconds / r.copySeconds).toFixed(2)}x | ${r.memory.rssPeakMb.toFixed(0)} MB (${r.memory.rssStartMb.toFixed(0)}) | ${r.memory.heapPeakMb.toFixed(0)} MB |`,
+      `| ${r.database} | ${r.format} | ${r.run} | ${r.rows.toLocaleString('en')} | ${r.importSeconds.toFixed(2)} | ${Math.round(perSecond).toLocaleString('en')} | ${r.format === 'ringbill' ? '(reference)' : versus} | ${cpu.toFixed(2)} | ${r.format === 'ringbill' ? '(reference)' : cpuVersus} | ${server === undefined ? '' : server.toFixed(2)} | ${r.format === 'ringbill' || server === undefined ? '' : serverVersus} | ${Math.round(copyPerSecond).toLocaleString('en')} | ${(r.importSeconds / r.copySeconds).toFixed(2)}x | ${r.memory.rssPeakMb.toFixed(0)} MB (${r.memory.rssStartMb.toFixed(0)}) | ${r.memory.heapPeakMb.toFixed(0)} MB |`,
     );
   }
   console.log('\nGoals: at least 100,000 calls/s on PostgreSQL, within 2.5x of the raw COPY; memory flat however long the file; each switch format within 10% of the ringbill format\'s time.');

@@ -15,7 +15,8 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { BillModel } from '../src/delivery/bill/render.ts';
 import { renderBill } from '../src/delivery/bill/render.ts';
-import { formatAmount, formatDecimal, money, roundTo, sum, type Money } from '../src/shared/money.ts';
+import { formatAmount, formatDecimal, money, sum, type Money } from '../src/money/money.ts';
+import { roundLine } from '../src/money/rounding.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,7 +71,7 @@ const ONE_OFFS: [string, number, string][] = [
 ];
 
 function amount(rand: () => number, min: number, max: number): Money {
-  return roundTo(money((min + rand() * (max - min)).toFixed(2)), 2);
+  return roundLine(money((min + rand() * (max - min)).toFixed(2)), 2);
 }
 
 /** One invoice's bill model, as buildBillModel would make it. */
@@ -91,7 +92,7 @@ function makeModel(n: number): BillModel {
       description: `${numbers[i % numbers.length]}: calls to ${destination}`,
       period: '2026-10-01 – 2026-10-31',
       quantity: String(calls),
-      value: roundTo(money(String(rate)).times(minutes), 2),
+      value: roundLine(money(String(rate)).times(minutes), 2),
       vatRate: '20',
       destination,
       calls,
@@ -120,7 +121,7 @@ function makeModel(n: number): BillModel {
   for (const l of lines) byRate.set(l.vatRate, (byRate.get(l.vatRate) ?? money(0)).plus(l.value));
   const vatBreakdown = [...byRate.entries()]
     .sort((a, b) => Number(b[0]) - Number(a[0]))
-    .map(([rate, net]) => ({ rate, net, vat: roundTo(net.times(rate).dividedBy(100), 2) }));
+    .map(([rate, net]) => ({ rate, net, vat: roundLine(net.times(rate).dividedBy(100), 2) }));
   const net = sum(vatBreakdown.map((v) => v.net));
   const vat = sum(vatBreakdown.map((v) => v.vat));
   const total = net.plus(vat);

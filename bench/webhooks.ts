@@ -17,13 +17,14 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { createAccount } from '../src/accounts/create-account.ts';
+import { createAccount } from '../src/api-keys/create-account.ts';
 import { createCtx, type Ctx } from '../src/context.ts';
+import { REACTIONS } from '../src/reactions.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { JOB_HANDLERS } from '../src/jobs.ts';
 import { OutboxWorker } from '../src/outbox/worker.ts';
-import { emitCallEvents } from '../src/webhooks/call-events.ts';
+import { emitCallEvents } from '../src/feed/call-events.ts';
 import { createWebhookSubscription } from '../src/webhooks/create-subscription.ts';
 import { emitEvents } from '../src/webhooks/emit.ts';
 
@@ -80,7 +81,7 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
 async function benchDatabase(database: Database): Promise<void> {
   await migrate(database);
   // The receiver is on 127.0.0.1: allowed as WEBHOOK_ALLOW_PRIVATE_NETWORKS=true allows it.
-  const ctx: Ctx = createCtx(database, undefined, { outbound: { allowPrivateNetworks: true } });
+  const ctx: Ctx = createCtx(database, undefined, { outbound: { allowPrivateNetworks: true }, reactions: REACTIONS });
   const quiet = (await createAccount(ctx, { name: 'Quiet', timezone: 'Europe/London', currency: 'GBP' })).account.id;
   const busy = (await createAccount(ctx, { name: 'Busy', timezone: 'Europe/London', currency: 'GBP' })).account.id;
 
@@ -112,7 +113,7 @@ async function benchDatabase(database: Database): Promise<void> {
     let emitted = 0;
     const emitMs = await timeIt(async () => {
       while (emitted < EVENTS) {
-        await ctx.db.transaction().execute((trx) => emitEvents(trx, busy, 'call.completed', payloads));
+        await ctx.db.transaction().execute((trx) => emitEvents(trx, busy, 'call.completed', payloads, ctx.now()));
         emitted += BATCH;
       }
     });

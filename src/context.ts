@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
 import type { Database } from './db/connection.ts';
-import type { DB } from './db/schema.ts';
-import { createMailer, type Mailer } from './delivery/mailer.ts';
+import type { Executor } from './db/executor.ts';
+import { createMailer, type Mailer } from './email/mailer.ts';
 import type { PaymentGateway } from './payments/gateway.ts';
 import type { Liveness } from './processes/repo.ts';
 import type { OutboundPolicy } from './shared/outbound-http.ts';
 import type { SmsProvider } from './sms/provider.ts';
+import type { EventHandlers } from './shared/events.ts';
 
 /** What side effects go through: mail, and the outbox's "deliver this job now". */
 export interface Services {
   mailer: Mailer;
+  /** What reacts to domain events (src/reactions.ts); publish() fails without it. */
+  reactions?: EventHandlers;
   /** Attempts a queued job at once (set when an outbox worker runs in this process). */
   deliverNow?: (accountId: number, jobId: number) => Promise<{ delivered: boolean; error?: string } | undefined>;
   /** Where SMS goes (the server sets it from SMS_URL; default: the local provider, see src/sms/provider.ts). */
@@ -56,7 +58,7 @@ export function logOf(ctx: Pick<Ctx, 'services'>): DomainLog {
 /** What every use case gets: the database, a clock (tests may fix the time) and the services. */
 export interface Ctx {
   readonly database: Database;
-  readonly db: Kysely<DB>;
+  readonly db: Executor;
   now(): Date;
   readonly services: Services;
   /**
@@ -71,8 +73,8 @@ export interface Ctx {
 /** Default seconds a process stays live without a heartbeat (PROCESS_LEASE_SECONDS). */
 export const DEFAULT_LEASE_SECONDS = 30;
 
-/** A connection or an open transaction: repositories accept either. */
-export type Executor = Kysely<DB>;
+/** A connection or an open transaction: repositories accept either (src/db/executor.ts). */
+export type { Executor };
 
 export function createCtx(
   database: Database,

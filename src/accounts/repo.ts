@@ -1,6 +1,9 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { AccountRow, AccountsTable } from '../db/schema.ts';
+export type { AccountRow, AccountsTable } from '../db/schema.ts';
+/** The columns of a new account row. */
+export type NewAccount = Insertable<AccountsTable>;
 
 export async function insertAccount(db: Executor, values: Insertable<AccountsTable>): Promise<AccountRow> {
   return db.insertInto('accounts').values(values).returningAll().executeTakeFirstOrThrow();
@@ -41,11 +44,12 @@ export async function listAccounts(db: Executor, limit: number): Promise<Account
 export async function updateAccount(
   db: Executor,
   accountId: number,
-  values: Updateable<AccountsTable>,
+  /** updated_at: the caller's ctx.now() (a repository has no clock of its own). */
+  values: Updateable<AccountsTable> & { updated_at: Date },
 ): Promise<AccountRow | undefined> {
   return db
     .updateTable('accounts')
-    .set({ updated_at: new Date(), ...values })
+    .set(values)
     .where('id', '=', accountId)
     .returningAll()
     .executeTakeFirst();

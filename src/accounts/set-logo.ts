@@ -2,7 +2,7 @@
 // renderer can read (checked by rendering it once, so a bill never fails on a bad logo).
 import PDFDocument from 'pdfkit';
 import type { Ctx } from '../context.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from './repo.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { unsupportedMediaType } from '../shared/media-type.ts';
 import { updateAccount } from './repo.ts';

@@ -1,11 +1,10 @@
-import type { Insertable } from 'kysely';
-import type { AccountsTable } from '../db/schema.ts';
+import type { NewAccount } from './repo.ts';
 import { canonicalTimeZone, isValidTimeZone } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
 import { parseEmailList } from '../shared/contact.ts';
-import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../shared/money.ts';
+import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../money/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
-import { checkCountry, checkExtensionMaxDigits, DEFAULT_EXTENSION_MAX_DIGITS, checkInternationalPrefixes, checkTechPrefixes } from '../calls/formats/number-plan.ts';
+import { checkCountry, checkExtensionMaxDigits, DEFAULT_EXTENSION_MAX_DIGITS, checkInternationalPrefixes, checkTechPrefixes } from '../shared/number-plan.ts';
 
 /** Modules an account can switch on. */
 export const ACCOUNT_MODULES = ['xero'] as const;
@@ -66,7 +65,7 @@ export const FEE_AMOUNT_FIELDS = {
   manualBillingFee: 'manual_billing_fee',
 } as const;
 
-type AccountColumns = Partial<Omit<Insertable<AccountsTable>, 'id' | 'created_at' | 'updated_at'>>;
+type AccountColumns = Partial<Omit<NewAccount, 'id' | 'created_at' | 'updated_at'>>;
 
 /** Checks account settings and turns them into columns. Only the fields given are returned. */
 export function validateAccountSettings(input: AccountSettingsInput): AccountColumns {

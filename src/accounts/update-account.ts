@@ -1,9 +1,9 @@
 import type { Ctx } from '../context.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { lockAccount, recordsPricedInCurrency, updateAccount as updateRow } from './repo.ts';
-import { resolveBillStyle } from '../delivery/bill-styles.ts';
-import { currencyMinorDigits, money } from '../shared/money.ts';
+import { resolveBillStyle } from '../delivery-settings/bill-styles.ts';
+import { currencyMinorDigits, money } from '../money/money.ts';
 import { FEE_AMOUNT_FIELDS, validateAccountSettings, type AccountSettingsInput } from './settings.ts';
 
 /**

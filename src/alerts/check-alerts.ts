@@ -3,7 +3,8 @@
 // and/or SMS to the customer through the outbox, all committing with the change that caused it.
 import type { Executor } from '../context.ts';
 import { enqueue } from '../outbox/repo.ts';
-import { money, type Money } from '../shared/money.ts';
+import { money, type Money } from '../money/money.ts';
+import { roundToStoredScale } from '../money/rounding.ts';
 import { emitEvent } from '../webhooks/emit.ts';
 import { decide, WEBHOOK_OF_KIND, type AlertValues } from './crossing.ts';
 import { accountHasAlerts, alertsWithState, insertAlertEvent, saveAlertState } from './repo.ts';
@@ -55,7 +56,7 @@ export async function checkAlerts(trx: Executor, s: AlertSubject, now: Date): Pr
     }
     if (!d.fire || d.value === null) continue;
     fired += 1;
-    const value = d.value.toDecimalPlaces(6).toFixed();
+    const value = roundToStoredScale(d.value).toFixed();
     const eventId = await insertAlertEvent(trx, { account_id: s.accountId, customer_id: s.customerId, alert_id: alert.id, kind: alert.kind, threshold: money(alert.threshold).toFixed(), value, created_at: now });
     await emitEvent(
       trx,

@@ -4,8 +4,8 @@
 //                  threshold (80, 100…); fires when it reaches it, re-arms when it drops below.
 //   spend_daily    spend (call debits, VAT included) in the customer's local day at or above the threshold:
 //   spend_monthly  once per day / month.
-import type { AlertKind } from '../db/schema-prepaid.ts';
-import { money, type Money } from '../shared/money.ts';
+import type { AlertKind } from './repo.ts';
+import { money, type Money } from '../money/money.ts';
 
 export interface AlertState {
   fired: boolean;

@@ -1,9 +1,10 @@
 // Outbox handlers for alerts: the email and the SMS to the customer. Each is built when it is sent.
 import type { Ctx } from '../context.ts';
-import { isPermanentMailError } from '../delivery/mailer.ts';
+import { isPermanentMailError } from '../email/mailer.ts';
 import type { OutboxJob } from '../outbox/repo.ts';
 import { PermanentJobError, type JobHandler } from '../outbox/worker.ts';
-import { currencyMinorDigits, formatAmountAtLeast, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmountAtLeast, money } from '../money/money.ts';
+import { percentForDisplay } from '../money/rounding.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { sendSms } from '../sms/send-sms.ts';
 import type { AlertJob } from './check-alerts.ts';
@@ -22,7 +23,7 @@ async function load(ctx: Ctx, job: OutboxJob) {
       text = `your available balance is ${m(event.value)}, below ${m(event.threshold)}. Top up to keep calling.`;
       break;
     case 'credit_used':
-      text = `you have used ${money(event.value).toDecimalPlaces(2).toFixed(2)}% of your credit limit (alert at ${money(event.threshold).toFixed()}%).`;
+      text = `you have used ${percentForDisplay(money(event.value))}% of your credit limit (alert at ${money(event.threshold).toFixed()}%).`;
       break;
     case 'spend_daily':
       text = `your spend today is ${m(event.value)}, reaching your daily alert of ${m(event.threshold)}.`;

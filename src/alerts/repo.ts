@@ -3,6 +3,7 @@
 import type { Executor } from '../context.ts';
 import type { AlertKind, BalanceAlertRow } from '../db/schema-prepaid.ts';
 import { sql } from 'kysely';
+export type { AlertKind, BalanceAlertRow } from '../db/schema-prepaid.ts';
 
 /** The alerts that apply to a customer (its own and the account's), with its state against each. */
 export async function alertsWithState(

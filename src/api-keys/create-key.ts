@@ -4,7 +4,7 @@ import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { isKeyLevel } from './levels.ts';
 import { insertApiKey } from './repo.ts';
 import { generateApiKey } from './token.ts';
-import type { ApiKeyRow } from '../db/schema.ts';
+import type { ApiKeyRow } from './repo.ts';
 
 export interface CreatedApiKey {
   row: ApiKeyRow;
@@ -26,7 +26,7 @@ export async function createApiKeyIn(db: Executor, accountId: number, input: Cre
   if (!isKeyLevel(input.level)) throw invalid('level', 'must be an integer from 1 to 5');
   const account = await findAccount(db, accountId);
   if (!account) throw notFound('Account', accountId);
-  const generated = generateApiKey();
+  const generated = generateApiKey(accountId);
   const row = await insertApiKey(db, {
     accountId,
     name: input.name ?? null,

@@ -1,5 +1,6 @@
 import type { Executor } from '../context.ts';
 import type { ApiKeyRow } from '../db/schema.ts';
+export type { ApiKeyRow } from '../db/schema.ts';
 
 export interface NewApiKey {
   accountId: number;
@@ -25,10 +26,11 @@ export async function insertApiKey(db: Executor, key: NewApiKey): Promise<ApiKey
     .executeTakeFirstOrThrow();
 }
 
-export async function findActiveKeyByHash(db: Executor, hash: Buffer): Promise<ApiKeyRow | undefined> {
+export async function findActiveKeyByHash(db: Executor, accountId: number, hash: Buffer): Promise<ApiKeyRow | undefined> {
   return db
     .selectFrom('api_keys')
     .selectAll()
+    .where('account_id', '=', accountId)
     .where('key_hash', '=', hash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();

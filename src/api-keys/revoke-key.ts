@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.ts';
 import { notFound } from '../shared/errors.ts';
-import type { ApiKeyRow } from '../db/schema.ts';
+import type { ApiKeyRow } from './repo.ts';
 import { findApiKey, revokeApiKey as revokeRow } from './repo.ts';
 
 /** Revokes a key at once; revoking a revoked key is a no-op that returns it. */

@@ -1,6 +1,6 @@
 // Reading the audit log: filters by resource, actor and date range; keyset pages.
 import type { Ctx } from '../context.ts';
-import type { AuditLogRow } from '../db/schema-console.ts';
+import type { AuditLogRow } from './repo.ts';
 import { invalid } from '../shared/errors.ts';
 import type { Page } from '../shared/pagination.ts';
 import { listAuditEntries, type AuditFilter } from './repo.ts';

@@ -3,6 +3,7 @@
 import type { Executor } from '../context.ts';
 import type { AuditLogRow } from '../db/schema-console.ts';
 import { toPage, type Page } from '../shared/pagination.ts';
+export type { AuditLogRow } from '../db/schema-console.ts';
 
 export interface NewAuditEntry {
   account_id: number;

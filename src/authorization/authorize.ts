@@ -9,16 +9,17 @@
 // simultaneous authorisations queue on it and together never hold more than is available.
 import type { Ctx } from '../context.ts';
 import { availableOf, type CreditTerms, type LedgerTotals } from '../balances/ledger.ts';
-import { hashApiKey } from '../api-keys/token.ts';
+import { hashApiKey, routedPartOfKey } from '../api-keys/token.ts';
+import { findByToken } from '../tokens/find-by-token.ts';
 import { postToOne } from '../balances/post.ts';
 import { findBalance, lockBalances } from '../balances/repo.ts';
-import type { ReservationRow } from '../db/schema-prepaid.ts';
+import type { ReservationRow } from './repo.ts';
 import { createRatingContext, lookupRate, type Rate, type RatingError } from '../rating/rate-call.ts';
 import { minutesOfDay } from '../rating/bands.ts';
-import { fromMicros, toMicros } from '../rating/micros.ts';
+import { fromMicros, toMicros } from '../money/micros.ts';
 import { phoneMatchKey } from '../shared/contact.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { money } from '../shared/money.ts';
+import { formatDecimal, money } from '../money/money.ts';
 import { grossCostMicros, maxAffordableDuration, type VatTerms } from './max-duration.ts';
 import { cachedRateTable } from './rate-cache.ts';
 import {
@@ -137,7 +138,10 @@ export async function authorizeCallWithKey(
 ): Promise<Authorization & { accountId: number }> {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
   const checked = checkInput(ctx, input, settings);
-  const facts = await authorizationFacts(ctx.db, hashApiKey(key), checked.from, checked.callId ?? null, ctx.database.pool);
+  const keyHash = hashApiKey(key);
+  const facts = await findByToken(ctx.db, 'api_key', routedPartOfKey(key), keyHash, (keyAccountId) =>
+    authorizationFacts(ctx.db, keyAccountId, keyHash, checked.from, checked.callId ?? null, ctx.database.pool),
+  );
   if (!facts) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
   if (facts.key.level < requiredLevel) throw new DomainError('forbidden', `this needs an API key of level ${requiredLevel} or more; this key is level ${facts.key.level}`);
   const accountId = facts.account.id;
@@ -212,7 +216,7 @@ async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCan
     if (left === null) return { left, durationS: cap, costMicros: 0 };
     // Sub-micro amounts cannot occur (every amount has at most 6 decimals); cap what is considered so
     // integer arithmetic stays exact.
-    const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : left.toFixed(6));
+    const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : formatDecimal(left));
     return { left, ...maxAffordableDuration(found.rate, leftMicros, vat, cap) };
   };
   const refusalOf = (mode: CreditTerms['mode']) => refuse(mode === 'prepaid' ? 'insufficient_balance' : 'credit_limit_reached', rate);

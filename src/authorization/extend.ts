@@ -6,9 +6,9 @@ import type { Ctx } from '../context.ts';
 import { availableOf } from '../balances/ledger.ts';
 import { postToOne } from '../balances/post.ts';
 import { lockBalances } from '../balances/repo.ts';
-import { fromMicros, toMicros } from '../rating/micros.ts';
+import { fromMicros, toMicros } from '../money/micros.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { money } from '../shared/money.ts';
+import { formatDecimal, money } from '../money/money.ts';
 import { DEFAULT_AUTHORIZATION_SETTINGS, rateOfReservation, type Authorization, type AuthorizationSettings } from './authorize.ts';
 import { maxAffordableDuration } from './max-duration.ts';
 import { accountRating, findReservation, lockReservations, updateReservation } from './repo.ts';
@@ -33,14 +33,14 @@ export async function extendReservation(
     if (!reservation) throw notFound('Reservation', reservationId);
     if (reservation.status !== 'active') throw new DomainError('conflict', `reservation ${reservationId} is ${reservation.status}: only an active one can be extended`);
     const now = ctx.now();
-    const heldMicros = toMicros(money(reservation.amount).toFixed(6));
+    const heldMicros = toMicros(formatDecimal(reservation.amount));
     const cap = reservation.max_duration_s + seconds;
     let durationS = cap;
     let costMicros = 0;
     let available: string | null = null;
     const left = locked ? availableOf({ balance: money(locked.balance), reserved: money(locked.reserved) }, { mode: locked.billing_mode, creditLimit: locked.credit_limit, overdraft: locked.overdraft }) : null;
     if (locked && left !== null) {
-      const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : left.toFixed(6));
+      const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : formatDecimal(left));
       ({ durationS, costMicros } = maxAffordableDuration(rate.rate, leftMicros + heldMicros, rate.vat, cap));
       if (durationS < reservation.max_duration_s) {
         // Less is available than when it was granted (an overdraft lowered…): keep what was granted.

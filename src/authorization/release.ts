@@ -4,9 +4,9 @@
 import type { Ctx, Executor } from '../context.ts';
 import { postToOne } from '../balances/post.ts';
 import { lockBalances } from '../balances/repo.ts';
-import type { ReservationRow } from '../db/schema-prepaid.ts';
+import type { ReservationRow } from './repo.ts';
 import { notFound } from '../shared/errors.ts';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 import { dueReservations, findReservation, lockReservations, updateReservation } from './repo.ts';
 
 /** Ends active reservations of one customer (balance row, then reservations: the lock order). */

@@ -6,6 +6,7 @@ import type { Executor } from '../context.ts';
 import type { ReservationRow, ReservationStatus } from '../db/schema-prepaid.ts';
 import type { RateRow } from '../db/schema.ts';
 import { phoneSpellings } from '../shared/contact.ts';
+export type { ReservationRow } from '../db/schema-prepaid.ts';
 
 export interface LineCandidate {
   feature_id: number;
@@ -260,7 +261,7 @@ export interface AuthorizationFacts {
 }
 
 /** Everything an authorisation decides on, in one round trip; undefined when the key is unknown or revoked. */
-export async function authorizationFacts(db: Executor, keyHash: Buffer, number: string, callId: string | null, pool?: PreparedPool): Promise<AuthorizationFacts | undefined> {
+export async function authorizationFacts(db: Executor, keyAccountId: number, keyHash: Buffer, number: string, callId: string | null, pool?: PreparedPool): Promise<AuthorizationFacts | undefined> {
   const query = sql<Record<string, any>>`
     select k.id as key_id, k.level as key_level, k.timezone as key_timezone,
       a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
@@ -279,7 +280,7 @@ export async function authorizationFacts(db: Executor, keyHash: Buffer, number: 
       left join balances as b on b.account_id = f.account_id and b.customer_id = f.customer_id
       where f.account_id = a.id and f.phone_number = any(${phoneSpellings(number)}::text[])
     ) as l on true
-    where k.key_hash = ${keyHash} and k.revoked_at is null
+    where k.account_id = ${keyAccountId} and k.key_hash = ${keyHash} and k.revoked_at is null
     order by l.feature_id
   `;
   const rows = await runPrepared(db, pool, callId === null ? 'ringbill_authorization_facts' : 'ringbill_authorization_facts_call_id', query);

@@ -10,7 +10,7 @@ import type { Executor } from '../context.ts';
 import { callDiffsFor, callEntries, creditControlOf, newCallDiffs } from '../balances/debit-calls.ts';
 import { postEntries, type NewEntry } from '../balances/post.ts';
 import { lockBalances } from '../balances/repo.ts';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 import { lockReservations, reservationsForNewCalls, updateReservation } from './repo.ts';
 
 export async function onCallsStored(trx: Executor, accountId: number, newAbove: number, now: Date): Promise<void> {

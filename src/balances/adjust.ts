@@ -1,9 +1,9 @@
 // An adjustment: a correction of the balance by a person (a goodwill credit, a charge made elsewhere),
 // positive or negative, always with a reason. Never an edit of an earlier entry.
 import type { Ctx } from '../context.ts';
-import type { BalanceEntryRow } from '../db/schema-prepaid.ts';
+import type { BalanceEntryRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, isDecimalString, money } from '../money/money.ts';
 import { postToOne } from './post.ts';
 import { findCustomerTerms, lockBalances } from './repo.ts';
 

@@ -3,7 +3,7 @@
 import { checkAlerts } from '../alerts/check-alerts.ts';
 import type { Executor } from '../context.ts';
 import { dateInZone } from '../shared/dates.ts';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { availableOf, creditUsedPercent, type LedgerTotals } from './ledger.ts';
 import { insertAutoTopUp, type LockedBalance } from './repo.ts';

@@ -5,7 +5,7 @@
 // re-rating page; the entries are then posted under the balance rows' locks.
 import type { Executor } from '../context.ts';
 import { assert } from '../shared/errors.ts';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 import type { NewEntry } from './post.ts';
 import { accountUnderCreditControl, callDebitDiffs, type CallDebitDiff } from './repo.ts';
 

@@ -4,7 +4,7 @@
 import type { Ctx, Executor } from '../context.ts';
 import { dateInZone } from '../shared/dates.ts';
 import { notFound } from '../shared/errors.ts';
-import { money, type Money } from '../shared/money.ts';
+import { money, type Money } from '../money/money.ts';
 import { availableOf, creditUsedPercent, type CreditTerms } from './ledger.ts';
 import { findBalance, findCustomerTerms, type CustomerTerms, type LockedBalance } from './repo.ts';
 

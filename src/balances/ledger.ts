@@ -16,9 +16,9 @@
 // balance always says what the customer can still spend, VAT included. The VAT invoice is the statement:
 // VAT is computed on it per rate, as on every invoice, and the difference between that and the VAT
 // debited call by call (rounding) is settled from the balance when the statement is approved.
-import type { BillingMode, EntryKind } from '../db/schema-prepaid.ts';
+import type { BillingMode, EntryKind } from './repo.ts';
 import { assert } from '../shared/errors.ts';
-import { money, type Money } from '../shared/money.ts';
+import { money, type Money } from '../money/money.ts';
 
 export const RESERVATION_KINDS: readonly EntryKind[] = ['reservation', 'release'];
 

@@ -1,6 +1,6 @@
 // A customer's ledger entries, oldest first, a page at a time (keyset on the entry id), between two instants.
 import type { Ctx } from '../context.ts';
-import type { BalanceEntryRow, EntryKind } from '../db/schema-prepaid.ts';
+import type { BalanceEntryRow, EntryKind } from './repo.ts';
 import { notFound } from '../shared/errors.ts';
 import type { Page, PageRequest } from '../shared/pagination.ts';
 import { findCustomerTerms, listEntries } from './repo.ts';

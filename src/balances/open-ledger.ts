@@ -3,7 +3,7 @@
 // now (unpaid invoices and unbilled calls, with their VAT), as one opening entry, so the credit limit
 // counts everything from the first day. The ledger then carries on whatever the customer's mode becomes.
 import type { Executor } from '../context.ts';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 import { underCreditControl } from './ledger.ts';
 import { postToOne } from './post.ts';
 import { findAccountCurrency, insertBalanceRow, lockBalances, owedNow } from './repo.ts';

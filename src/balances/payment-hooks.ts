@@ -5,7 +5,7 @@
 //   - a payment of an invoice of a customer with a ledger (a postpaid credit limit) gives back that credit;
 //   - a refund of either takes it away again.
 import type { Executor } from '../context.ts';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 import { postToOne } from './post.ts';
 import { customerOfInvoice, findTopUpByRequest, lockBalances, updateTopUp } from './repo.ts';
 import { creditTopUp } from './top-up.ts';

@@ -3,10 +3,10 @@
 // and writes the new totals in two statements however many entries there are, then lets the alerts and the
 // automatic top-up react to the change (in the same transaction, so what they queue commits with it).
 import type { Executor } from '../context.ts';
-import type { BalanceEntryRow, EntryKind } from '../db/schema-prepaid.ts';
+import type { BalanceEntryRow, EntryKind } from './repo.ts';
 import { dateInZone } from '../shared/dates.ts';
 import { assert } from '../shared/errors.ts';
-import { money, type Money } from '../shared/money.ts';
+import { money, type Money } from '../money/money.ts';
 import { afterLedgerChange } from './after-change.ts';
 import { applyEntry, isSpend, type LedgerTotals } from './ledger.ts';
 import { insertEntriesAndTotals, type EntryInsert, type LockedBalance, type TotalsUpdate } from './repo.ts';

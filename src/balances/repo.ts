@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { BalanceEntryRow, BalanceRow, BillingMode, EntryKind, TopUpMethod, TopUpRow, TopUpStatus } from '../db/schema-prepaid.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+export type { BalanceEntryRow, BillingMode, EntryKind, TopUpMethod, TopUpRow } from '../db/schema-prepaid.ts';
 
 /** A balance row with what the ledger needs of its customer and account. */
 export interface LockedBalance extends BalanceRow {

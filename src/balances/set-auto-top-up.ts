@@ -3,7 +3,7 @@
 // an email to the customer on a decline). The card is a gateway token, never a card number.
 import type { Ctx } from '../context.ts';
 import { invalid } from '../shared/errors.ts';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 import { readBalance, type BalanceState } from './get-balance.ts';
 import { insertBalanceRow, updateAutoTopUp } from './repo.ts';
 import { prepaidCustomer, topUpAmount } from './top-up.ts';

@@ -10,9 +10,9 @@
 // invoice, and the settlement entry debits (or credits) the difference between the invoice's total and what
 // its calls were debited: the other charges on it (line rental…) and the VAT rounding.
 import type { Executor } from '../context.ts';
-import type { BalanceEntryRow, EntryKind } from '../db/schema-prepaid.ts';
+import type { BalanceEntryRow, EntryKind } from './repo.ts';
 import { assert } from '../shared/errors.ts';
-import { money, sum, type Money } from '../shared/money.ts';
+import { money, sum, type Money } from '../money/money.ts';
 import { postToOne } from './post.ts';
 import { debitedForInvoiceCalls, entryAtSeq, findSettlementEntry, lockBalances, previousSettlement, sumByKind } from './repo.ts';
 

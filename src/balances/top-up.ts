@@ -2,9 +2,9 @@
 // completed at once and credited to the balance in the same transaction. Only prepaid customers are topped
 // up: a postpaid customer's payments go against invoices.
 import type { Ctx, Executor } from '../context.ts';
-import type { BalanceEntryRow, TopUpMethod, TopUpRow } from '../db/schema-prepaid.ts';
+import type { BalanceEntryRow, TopUpMethod, TopUpRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { postToOne } from './post.ts';
 import { findCustomerTerms, insertBalanceRow, insertTopUp, lockBalances, type CustomerTerms } from './repo.ts';
 

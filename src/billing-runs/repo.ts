@@ -4,6 +4,7 @@ import type { BillingRunRow } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { type Liveness, liveProcessIds } from '../processes/repo.ts';
+export type { BillingRunRow } from '../db/schema.ts';
 
 /** What a run's process says when it stopped before finishing (a crash, kill -9, a lost machine). */
 export const INTERRUPTED_MESSAGE = 'the process running it stopped before it finished; resume it to bill the rest';

@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { BillingRunRow } from '../db/schema.ts';
+import type { BillingRunRow } from './repo.ts';
 import { startOfDayInZone } from '../shared/dates.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { claimRunToResume, customersBilledByRun, customersToBill, findBillingRun } from './repo.ts';

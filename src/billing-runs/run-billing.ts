@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { AccountRow, BillingRunRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { BillingRunRow } from './repo.ts';
 import { completeInvoices } from '../invoices/complete.ts';
 import { isIsoDate, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';

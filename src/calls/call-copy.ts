@@ -10,8 +10,8 @@
 // closed list, a checked phone number, time or score, or text Ringbill wrote, none of which can hold a
 // tab, a line break or a backslash.
 import { randomFillSync } from 'node:crypto';
-import type { RatingStatus } from '../db/schema.ts';
-import { fromMicros } from '../rating/micros.ts';
+import type { RatingStatus } from './repo.ts';
+import { fractionOfMicros, fromMicros, wholeUnitsOfMicros } from '../money/micros.ts';
 import type { Rating } from '../rating/rate-call.ts';
 import type { FeatureWindow } from './allocation.ts';
 import type { CallInput } from './call-input.ts';
@@ -191,11 +191,11 @@ export class CopyWriter {
       this.plain(fromMicros(n));
       return;
     }
-    this.int(Math.floor(n / 1_000_000));
+    this.int(wholeUnitsOfMicros(n));
     this.room(7);
     const buf = this.buf;
     buf[this.pos++] = 46; // .
-    let fraction = n % 1_000_000;
+    let fraction = fractionOfMicros(n);
     for (let i = 5; i >= 0; i--) {
       buf[this.pos + i] = 48 + (fraction % 10);
       fraction = Math.floor(fraction / 10);

@@ -1,7 +1,7 @@
 // One call record, from a CSV row or a JSON object, checked field by field. The field names are the CSV
 // header names: call_id, from, to, start_time, duration_s, status, then optionally direction, carrier,
 // recording_url, transcription_url, confidence_score, voice_agent_id.
-import type { CallStatus } from '../db/schema.ts';
+import type { CallStatus } from './repo.ts';
 import type { LocalClock } from '../rating/bands.ts';
 import { RATE_LIMITS } from '../rating/rate-call.ts';
 import { digitsAt, isCallDate } from './wall-time.ts';

@@ -11,7 +11,7 @@ import { hasNul, NUL_REASON } from '../shared/nul.ts';
 import { CALL_FIELDS, type CallField, REQUIRED_CALL_FIELDS, type RawCall } from './call-input.ts';
 import { CsvRecordTooLongError, readCsvRecords } from './csv-records.ts';
 import { chooseCsvReader, chooseJsonReader, FormatIsRingbill, isRingbillHeader } from './formats/detect.ts';
-import { NumberReader } from './formats/number-plan.ts';
+import { NumberReader } from '../shared/number-plan.ts';
 import { type CallFileFormat, CALL_FILE_FORMATS, type Emit, type FormatContext, type RecordReader } from './formats/record.ts';
 import { type SwitchOptions, type SwitchOverrides, switchOptionsFor } from './formats/switch-options.ts';
 import { IsoWriter } from './formats/switch-time.ts';

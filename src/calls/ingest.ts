@@ -5,10 +5,11 @@
 import type { Ctx } from '../context.ts';
 import { DEADLOCK, sqlStateOf, UNIQUE_VIOLATION } from '../db/sql-state.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { AccountRow, RatingStatus } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { RatingStatus } from './repo.ts';
 import { findDefaultRateCard } from '../rate-cards/repo.ts';
 import { RateTables, ratingContextFor } from '../rate-cards/rate-table.ts';
-import { fromMicros } from '../rating/micros.ts';
+import { fromMicros } from '../money/micros.ts';
 import { LocalClock } from '../rating/bands.ts';
 import { rateCall, type RateTable, type RatingContext } from '../rating/rate-call.ts';
 import { hasRejections, insertRejections, type Rejection } from '../rejections/repo.ts';
@@ -268,8 +269,9 @@ export class CallIngester {
         await copyCallsText(tx, fresh === batch ? copy : Buffer.concat(fresh.map((p) => copy.subarray(p.start, p.end))));
         copied();
         // Prepaid and credit-limited customers: debit the calls, settle their reservations (before the feed lock).
-        await onCallsStored(tx.db, accountId, highWater, this.ctx.now());
-        await recordNewCalls(tx.db, accountId, highWater);
+        const now = this.ctx.now();
+        await onCallsStored(tx.db, accountId, highWater, now);
+        await recordNewCalls(tx.db, accountId, highWater, now);
       });
     } catch (error) {
       if (!isRaceWithAnotherWriter(error)) throw error;
@@ -295,8 +297,9 @@ export class CallIngester {
           await lockSlowIngest(trx, accountId);
           const highWater = await callIdHighWater(trx, accountId);
           const stored = await insertCallsSkippingDuplicates(trx, rows);
-          await onCallsStored(trx, accountId, highWater, this.ctx.now());
-          await recordNewCalls(trx, accountId, highWater);
+          const now = this.ctx.now();
+          await onCallsStored(trx, accountId, highWater, now);
+          await recordNewCalls(trx, accountId, highWater, now);
           return stored;
         });
       } catch (error) {

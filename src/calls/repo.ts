@@ -5,8 +5,9 @@ import { copyText } from '../db/connection.ts';
 import type { CallRow, RatingStatus } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { FeatureWindow } from './allocation.ts';
-import { anyId, idArray } from '../shared/sql.ts';
+import { anyId, idArray } from '../db/sql.ts';
 import { phoneSpellings } from '../shared/contact.ts';
+export type { CallRow, CallStatus, RatingStatus } from '../db/schema.ts';
 
 /** Columns written when calls arrive, in COPY order. */
 export const CALL_INSERT_COLUMNS = [

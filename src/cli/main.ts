@@ -10,7 +10,8 @@ import { type ProcessLease, startProcessLease } from '../recovery/lease.ts';
 import type { Recovered } from '../recovery/recover-orphans.ts';
 import { setTestHolds } from '../shared/test-hold.ts';
 import { runInServer, ServerStoppedError } from './control.ts';
-import { createMailer } from '../delivery/mailer.ts';
+import { createMailer } from '../email/mailer.ts';
+import { REACTIONS } from '../reactions.ts';
 import { terminalIO } from './io.ts';
 import { runProgram } from './program.ts';
 import { serve } from './serve.ts';
@@ -113,6 +114,7 @@ async function main(): Promise<number> {
             undefined,
             {
               mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
+              reactions: REACTIONS,
               outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
             },
             { leaseSeconds: config.processLeaseSeconds },

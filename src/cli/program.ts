@@ -1,6 +1,6 @@
 // The `ringbill` command's subcommands. Each calls the same use cases as the HTTP routes.
 import { Command, CommanderError, Option } from 'commander';
-import { createAccount } from '../accounts/create-account.ts';
+import { createAccount } from '../api-keys/create-account.ts';
 import { listAccounts } from '../accounts/repo.ts';
 import { createApiKey } from '../api-keys/create-key.ts';
 import { revokeApiKey } from '../api-keys/revoke-key.ts';
@@ -21,7 +21,7 @@ import { importCallsFile } from '../calls/import-file.ts';
 import type { CallImportSummary } from '../calls/import-calls.ts';
 import { CALL_FILE_FORMATS } from '../calls/formats/record.ts';
 import type { IngestSummary } from '../calls/ingest.ts';
-import { rerateCalls } from '../calls/rerate.ts';
+import { rerateCalls } from '../invoices/rerate.ts';
 import { importRates } from '../rate-cards/import-rates.ts';
 import { parseRatesCsv } from '../rate-cards/rate-csv.ts';
 import { createConsoleUser } from '../console-users/manage-users.ts';

@@ -4,12 +4,13 @@ import { createCtx } from '../context.ts';
 import { openConfiguredDatabase } from '../db/open.ts';
 import { buildServer } from '../http/server.ts';
 import { startControlServer } from './control.ts';
-import { createMailer } from '../delivery/mailer.ts';
+import { createMailer } from '../email/mailer.ts';
 import { createHttpSmsProvider } from '../sms/provider.ts';
 import { OutboxWorker } from '../outbox/worker.ts';
 import { PlanScheduler } from '../payments/plan-scheduler.ts';
 import { createTestGateway } from '../payments/gateway.ts';
 import { JOB_HANDLERS } from '../jobs.ts';
+import { REACTIONS } from '../reactions.ts';
 import { expireReservations } from '../authorization/release.ts';
 import { PeriodicJob } from '../shared/periodic-job.ts';
 import { startProcessLease } from '../recovery/lease.ts';
@@ -27,6 +28,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     undefined,
     {
       mailer: createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir }),
+      reactions: REACTIONS,
       ...(config.sms ? { sms: createHttpSmsProvider(config.sms) } : {}),
       outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
       // Links made by background jobs (an automatic top-up's payment link): PUBLIC_URL, else this server's

@@ -2,18 +2,18 @@
 // a user enters. One request or a batch sharing one batchId: every item is checked first (a mistake is a
 // 400 naming `requests.N.field`), then all are stored and their SMS and emails queued in the outbox in one
 // transaction, then sending is tried at once (a failure leaves the message queued for retry).
-import { randomBytes } from 'node:crypto';
+import { newRoutedToken } from '../tokens/routed-token.ts';
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import { outstanding as invoiceOutstanding } from '../invoices/status.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { parseEmailList, normalisePhoneNumber } from '../shared/contact.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { MAX_TERM, PLAN_FREQUENCIES, TERM_PERIODS, type PlanFrequency, type TermPeriod } from './instalment-schedule.ts';
 import { insertBatch, insertRequests, type NewPaymentRequest, type PaymentRequestRow } from './repo.ts';
 import { deliverSoon } from '../outbox/deliver-soon.ts';
@@ -63,8 +63,9 @@ export interface CreatedRequests {
   jobs: { accountId: number; id: number }[];
 }
 
-function newToken(): string {
-  return randomBytes(32).toString('base64url');
+/** A pay link's token: 43 base64url characters that name the account and are otherwise random (tokens/routed-token.ts). */
+function newToken(accountId: number): string {
+  return newRoutedToken(accountId, 43);
 }
 
 function expiryOf(input: PaymentRequestInput, account: AccountRow, now: Date, at: string, defaultDays: number): Date {
@@ -174,7 +175,7 @@ async function buildRow(
   const frequencies = input.planFrequencies ? [...new Set(input.planFrequencies)] : [...PLAN_FREQUENCIES];
   if (frequencies.length === 0) throw invalid(`${at}planFrequencies`, 'at least one of weekly, fortnightly, monthly');
 
-  const token = newToken();
+  const token = newToken(account.id);
   return {
     account_id: account.id,
     invoice_id: input.invoiceId ?? null,

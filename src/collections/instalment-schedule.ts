@@ -31,7 +31,8 @@
 // whose instalments would be less than one minor unit, is refused with a typed error naming the field.
 import { addDays, addMonths, type IsoDate, isIsoDate } from '../shared/dates.ts';
 import { assert, invalid } from '../shared/errors.ts';
-import { divideRoundHalfAway, fromMinorUnits, isDecimalString, toMinorUnits } from '../shared/money.ts';
+import { fromMinorUnits, isDecimalString, toMinorUnits } from '../money/money.ts';
+import { instalmentSplit, planInterestMinor as interestMinor, principalShares } from '../money/rounding.ts';
 
 export const PLAN_FREQUENCIES = ['weekly', 'fortnightly', 'monthly'] as const;
 export type PlanFrequency = (typeof PLAN_FREQUENCIES)[number];
@@ -119,7 +120,7 @@ export function maxInstalmentCount(startDate: IsoDate, frequency: PlanFrequency,
 /** Interest in minor units for a plan of `count` instalments (see the top of this file). */
 export function planInterestMinor(amountMinor: bigint, rate: string, frequency: PlanFrequency, count: number): bigint {
   const rateUnits = toMinorUnits(rate, MAX_RATE_DECIMALS); // percent x 10^4
-  return divideRoundHalfAway(amountMinor * rateUnits * BigInt(count), 100n * RATE_SCALE * BigInt(PERIODS_PER_YEAR[frequency]));
+  return interestMinor(amountMinor, rateUnits, count, PERIODS_PER_YEAR[frequency]);
 }
 
 function checkTerms(terms: PlanTerms): { amountMinor: bigint; limit: number; termEnd: IsoDate } {
@@ -167,7 +168,7 @@ export function instalmentSchedule(terms: PlanTerms, split: PlanSplit): Instalme
       throw invalid('instalmentCount', `${count} ${terms.frequency} instalments from ${terms.startDate} do not fit in ${describeTerm(terms)}: at most ${limit}`);
     }
     totalMinor = amountMinor + planInterestMinor(amountMinor, terms.rate, terms.frequency, count);
-    regularMinor = totalMinor / BigInt(count); // floor: the last instalment takes the remainder
+    regularMinor = instalmentSplit(totalMinor, count).regularMinor; // the last instalment takes the remainder
     if (regularMinor < 1n) throw invalid('instalmentCount', `${count} instalments would be less than ${fromMinorUnits(1n, digits)} each`);
   } else {
     const given = split.instalmentAmount;
@@ -191,7 +192,7 @@ export function instalmentSchedule(terms: PlanTerms, split: PlanSplit): Instalme
     totalMinor = found.total;
   }
 
-  const lastMinor = totalMinor - regularMinor * BigInt(count - 1);
+  const lastMinor = totalMinor - regularMinor * BigInt(count - 1); // instalmentSplit's remainder (or what the given amount leaves)
   assert(lastMinor > 0n, 'the last instalment is positive');
   const instalments: ScheduledInstalment[] = [];
   for (let k = 0; k < count; k++) {
@@ -215,25 +216,5 @@ function describeTerm(terms: PlanTerms): string {
   return `the maximum term of ${terms.maxTerm} ${terms.maxTermPeriod}${terms.maxTerm === 1 ? '' : 's'}`;
 }
 
-/**
- * How much of each instalment pays off the plan amount (the principal: what is applied to the invoice) and how
- * much is interest. Shares are proportional and cumulative: after instalment k, floor(paid so far x amount /
- * total) of the principal is paid, so every principal share lies between 0 and its instalment, the shares sum
- * exactly to the plan amount, and the interest shares to the interest. Amounts in minor units.
- */
-export function principalShares(instalmentsMinor: readonly bigint[], amountMinor: bigint): bigint[] {
-  const totalMinor = instalmentsMinor.reduce((a, b) => a + b, 0n);
-  assert(amountMinor > 0n && amountMinor <= totalMinor, 'the plan amount is positive and at most the plan total');
-  const shares: bigint[] = [];
-  let paid = 0n;
-  let principalSoFar = 0n;
-  for (const instalment of instalmentsMinor) {
-    assert(instalment > 0n, 'instalments are positive');
-    paid += instalment;
-    const principalThrough = (paid * amountMinor) / totalMinor; // floor
-    shares.push(principalThrough - principalSoFar);
-    principalSoFar = principalThrough;
-  }
-  assert(principalSoFar === amountMinor, 'principal shares sum to the plan amount');
-  return shares;
-}
+/** The principal part of each instalment: the instalment split rule, in src/money/rounding.ts. */
+export { principalShares };

@@ -1,6 +1,7 @@
 // Payment requests, their batches and everything the document 003 report reads about them.
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Executor } from '../context.ts';
+import { findByToken, tokenHash } from '../tokens/find-by-token.ts';
 import type { PaymentRequestsTable } from '../db/schema-collections.ts';
 
 export type PaymentRequestRow = Selectable<PaymentRequestsTable>;
@@ -34,9 +35,11 @@ export async function lockRequest(db: Executor, accountId: number, requestId: nu
     .executeTakeFirst();
 }
 
-/** The page knows only the token: this is the one lookup made before the account is known. */
+/** The page knows only the token, which names the account (tokens/routed-token.ts): the lookup is routed by it. */
 export async function findRequestByToken(db: Executor, token: string): Promise<PaymentRequestRow | undefined> {
-  return db.selectFrom('payment_requests').selectAll().where('token', '=', token).executeTakeFirst();
+  return findByToken(db, 'pay', token, tokenHash(token), (accountId) =>
+    db.selectFrom('payment_requests').selectAll().where('account_id', '=', accountId).where('token', '=', token).executeTakeFirst(),
+  );
 }
 
 export async function countVisit(db: Executor, accountId: number, requestId: number, now: Date): Promise<void> {

@@ -3,7 +3,7 @@
 // transfer recorded on the invoice counts); a standalone request keeps its own figures.
 import type { RequestFactsRow } from './repo.ts';
 import { invoiceStatus, outstandingOf, overallStatus, type InvoiceStatus, type MoneyFigures, type OverallStatus } from './status.ts';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 
 export interface RequestStates {
   figures: MoneyFigures;

@@ -7,7 +7,7 @@
 // overallStatus — the request as a whole: the money states paid, refunded and partially_refunded first; then
 // plan (an active instalment plan); then partially_paid; then expired (past its expiry, or cancelled); then
 // clicked (the link was opened); else sent.
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 
 export const INVOICE_STATUSES = ['not_paid', 'partially_paid', 'paid', 'refunded', 'partially_refunded', 'registered'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];

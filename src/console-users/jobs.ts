@@ -1,5 +1,5 @@
 // The console's outbox handler: the set-up (invitation) and password reset links by email.
-import { isPermanentMailError } from '../delivery/mailer.ts';
+import { isPermanentMailError } from '../email/mailer.ts';
 import { PermanentJobError, type JobHandler } from '../outbox/worker.ts';
 import { RESET_LINK_MINUTES, SET_UP_LINK_HOURS, type InviteJob } from './manage-users.ts';
 

@@ -1,22 +1,26 @@
 // Console users: create (with a one-time set-up link), invite, change role, disable, enable, remove; set a
 // password from a link; change one's own password; "forgot password" (a reset link by email, through the
 // outbox). Changes are audited by the caller's surface, which knows who acted.
-import { createHash, randomBytes } from 'node:crypto';
 import type { Ctx } from '../context.ts';
-import type { ConsoleRole, ConsoleUserRow } from '../db/schema-console.ts';
+import type { ConsoleRole, ConsoleUserRow } from './repo.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './password.ts';
-import { countActiveOwners, consumeLink, deleteUser, findUser, findUserByEmail, insertLink, insertUser, peekLink, revokeUserSessions, updateUser, usersWithEmail } from './repo.ts';
+import { countActiveOwners, consumeLink, deleteUser, findUser, findUserByEmail, insertLink, insertUser, peekLink, revokeOtherSessions, revokeUserSessions, updateUser, usersWithEmail } from './repo.ts';
 import { isConsoleRole, mayManageRole } from './roles.ts';
+import { findByToken, tokenHash } from '../tokens/find-by-token.ts';
+import { newRoutedToken } from '../tokens/routed-token.ts';
 
 export const SET_UP_LINK_HOURS = 72;
 export const RESET_LINK_MINUTES = 30;
 
+/** Link and session tokens: 43 base64url characters that name the account (tokens/routed-token.ts). */
+export const TOKEN_CHARS = 43;
+
 export function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  return tokenHash(token);
 }
 
 function email(value: string): string {
@@ -44,7 +48,7 @@ export interface CreatedUser {
 }
 
 async function newLink(ctx: Ctx, db: Ctx['db'], user: ConsoleUserRow, purpose: 'set_up' | 'reset'): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
+  const token = newRoutedToken(user.account_id, TOKEN_CHARS);
   const now = ctx.now();
   const minutes = purpose === 'set_up' ? SET_UP_LINK_HOURS * 60 : RESET_LINK_MINUTES;
   await insertLink(db, { account_id: user.account_id, user_id: user.id, purpose, token_hash: hashToken(token), expires_at: new Date(now.getTime() + minutes * 60_000), created_at: now });
@@ -101,7 +105,9 @@ export async function newSetUpLink(ctx: Ctx, accountId: number, userId: number):
 /** What a link is for (the set-password page shows it), or undefined when it cannot be used. */
 export async function linkInfo(ctx: Ctx, token: string): Promise<{ user: ConsoleUserRow; purpose: 'set_up' | 'reset' } | undefined> {
   if (!/^[\w-]{20,100}$/.test(token)) return undefined;
-  const link = await peekLink(ctx.db, hashToken(token), ctx.now());
+  const hash = hashToken(token);
+  const now = ctx.now();
+  const link = await findByToken(ctx.db, 'console_link', token, hash, (accountId) => peekLink(ctx.db, accountId, hash, now));
   if (!link) return undefined;
   const user = await findUser(ctx.db, link.account_id, link.user_id);
   if (!user || user.disabled_at !== null) return undefined;
@@ -114,7 +120,8 @@ export async function setPasswordWithLink(ctx: Ctx, token: string, password: str
   if (!/^[\w-]{20,100}$/.test(token)) return undefined;
   const hash = await hashPassword(password);
   return ctx.db.transaction().execute(async (trx) => {
-    const link = await consumeLink(trx, hashToken(token), ctx.now());
+    const tokenHashed = hashToken(token);
+    const link = await findByToken(trx, 'console_link', token, tokenHashed, (accountId) => consumeLink(trx, accountId, tokenHashed, ctx.now()));
     if (!link) return undefined;
     const user = await findUser(trx, link.account_id, link.user_id);
     if (!user || user.disabled_at !== null) return undefined;
@@ -131,7 +138,7 @@ export async function changeOwnPassword(ctx: Ctx, user: ConsoleUserRow, current:
   const hash = await hashPassword(next);
   await ctx.db.transaction().execute(async (trx) => {
     await updateUser(trx, user.account_id, user.id, { password_hash: hash, updated_at: ctx.now() });
-    await trx.updateTable('console_sessions').set({ revoked_at: ctx.now() }).where('account_id', '=', user.account_id).where('user_id', '=', user.id).where('id', '<>', keepSessionId).where('revoked_at', 'is', null).execute();
+    await revokeOtherSessions(trx, user.account_id, user.id, keepSessionId, ctx.now());
   });
 }
 

@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { ConsoleRole, ConsoleSessionRow, ConsoleUserRow } from '../db/schema-console.ts';
+export type { ConsoleRole, ConsoleSessionRow, ConsoleUserRow } from '../db/schema-console.ts';
 
 export const USER_COLUMNS = ['account_id', 'id', 'email', 'name', 'role', 'password_hash', 'disabled_at', 'created_at', 'updated_at'] as const;
 
@@ -64,10 +65,11 @@ export async function insertLink(db: Executor, v: { account_id: number; user_id:
 }
 
 /** Uses a link once; undefined when unknown, used or expired. */
-export async function consumeLink(db: Executor, tokenHash: Buffer, now: Date): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
+export async function consumeLink(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
   return db
     .updateTable('console_links')
     .set({ used_at: now })
+    .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
@@ -75,10 +77,11 @@ export async function consumeLink(db: Executor, tokenHash: Buffer, now: Date): P
     .executeTakeFirst();
 }
 
-export async function peekLink(db: Executor, tokenHash: Buffer, now: Date): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
+export async function peekLink(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
   return db
     .selectFrom('console_links')
     .select(['account_id', 'user_id', 'purpose'])
+    .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
@@ -95,10 +98,11 @@ export async function insertSession(
 }
 
 /** A live session (not revoked, not past its end, seen within the idle time) with its enabled user. */
-export async function findLiveSession(db: Executor, tokenHash: Buffer, now: Date, idleSince: Date): Promise<{ session: ConsoleSessionRow; user: ConsoleUserRow } | undefined> {
+export async function findLiveSession(db: Executor, accountId: number, tokenHash: Buffer, now: Date, idleSince: Date): Promise<{ session: ConsoleSessionRow; user: ConsoleUserRow } | undefined> {
   const session = await db
     .selectFrom('console_sessions')
     .selectAll()
+    .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)
@@ -143,4 +147,14 @@ export async function recordFailure(db: Executor, subjects: string[], now: Date,
 
 export async function clearFailures(db: Executor, subject: string): Promise<void> {
   await db.deleteFrom('console_sign_in_failures').where('subject', '=', subject).execute();
+}
+
+/** Revokes a user's live sessions but one (the one changing the password). */
+export async function revokeOtherSessions(db: Executor, accountId: number, userId: number, keepSessionId: number, now: Date): Promise<void> {
+  await db.updateTable('console_sessions').set({ revoked_at: now }).where('account_id', '=', accountId).where('user_id', '=', userId).where('id', '<>', keepSessionId).where('revoked_at', 'is', null).execute();
+}
+
+/** The id of the session with this token hash (just inserted). */
+export async function sessionIdOfToken(db: Executor, accountId: number, tokenHash: Buffer): Promise<{ id: number }> {
+  return db.selectFrom('console_sessions').select('id').where('account_id', '=', accountId).where('token_hash', '=', tokenHash).executeTakeFirstOrThrow();
 }

@@ -6,7 +6,7 @@
 //   admin   -> level 5: everything billing may, plus account settings, API keys, webhooks and users (not owners).
 //   owner   -> level 5: everything, including making and removing owners.
 import { KeyLevel } from '../api-keys/levels.ts';
-import type { ConsoleRole } from '../db/schema-console.ts';
+import type { ConsoleRole } from './repo.ts';
 
 export const CONSOLE_ROLES: readonly ConsoleRole[] = ['viewer', 'billing', 'admin', 'owner'];
 

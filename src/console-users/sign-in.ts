@@ -5,11 +5,13 @@
 // hours after sign-in, at sign-out, or when the user signs out everywhere.
 import { randomBytes } from 'node:crypto';
 import type { Ctx } from '../context.ts';
-import type { ConsoleSessionRow, ConsoleUserRow } from '../db/schema-console.ts';
+import type { ConsoleSessionRow, ConsoleUserRow } from './repo.ts';
 import { DomainError } from '../shared/errors.ts';
 import { verifyPassword } from './password.ts';
-import { clearFailures, countFailures, findLiveSession, insertSession, recordFailure, revokeSession, revokeUserSessions, touchSession, usersWithEmail } from './repo.ts';
-import { hashToken } from './manage-users.ts';
+import { clearFailures, countFailures, findLiveSession, insertSession, recordFailure, revokeSession, sessionIdOfToken, revokeUserSessions, touchSession, usersWithEmail } from './repo.ts';
+import { hashToken, TOKEN_CHARS } from './manage-users.ts';
+import { findByToken } from '../tokens/find-by-token.ts';
+import { newRoutedToken } from '../tokens/routed-token.ts';
 
 export const SESSION_HOURS = 12;
 export const IDLE_MINUTES = 60;
@@ -54,7 +56,7 @@ export async function signIn(ctx: Ctx, input: { email: string; password: string;
     throw new DomainError('unauthenticated', WRONG_CREDENTIALS);
   }
   await clearFailures(ctx.db, subjects[0]!);
-  const token = randomBytes(32).toString('base64url');
+  const token = newRoutedToken(user.account_id, TOKEN_CHARS);
   const csrf = randomBytes(24).toString('base64url');
   await insertSession(ctx.db, {
     account_id: user.account_id,
@@ -66,7 +68,7 @@ export async function signIn(ctx: Ctx, input: { email: string; password: string;
     last_seen_at: now,
     created_at: now,
   });
-  const row = await ctx.db.selectFrom('console_sessions').select('id').where('account_id', '=', user.account_id).where('token_hash', '=', hashToken(token)).executeTakeFirstOrThrow();
+  const row = await sessionIdOfToken(ctx.db, user.account_id, hashToken(token));
   return { token, user, session: { id: row.id, csrf } };
 }
 
@@ -74,7 +76,9 @@ export async function signIn(ctx: Ctx, input: { email: string; password: string;
 export async function sessionOf(ctx: Ctx, token: string | undefined): Promise<{ session: ConsoleSessionRow; user: ConsoleUserRow } | undefined> {
   if (!token || !/^[\w-]{20,100}$/.test(token)) return undefined;
   const now = ctx.now();
-  const found = await findLiveSession(ctx.db, hashToken(token), now, new Date(now.getTime() - IDLE_MINUTES * 60_000));
+  const hash = hashToken(token);
+  const idleSince = new Date(now.getTime() - IDLE_MINUTES * 60_000);
+  const found = await findByToken(ctx.db, 'console_session', token, hash, (accountId) => findLiveSession(ctx.db, accountId, hash, now, idleSince));
   if (!found) return undefined;
   if (now.getTime() - found.session.last_seen_at.getTime() > TOUCH_EVERY_MS) await touchSession(ctx.db, found.session.account_id, found.session.id, now);
   return found;

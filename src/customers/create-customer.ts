@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { checkDiscountPlanId } from '../discounts/manage-discount-plans.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
-import type { CustomerRow } from '../db/schema.ts';
+import type { CustomerRow } from './repo.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
 import { openLedgerIfControlled } from '../balances/open-ledger.ts';
 import { customerColumns, type CustomerInput } from './input.ts';

@@ -1,8 +1,8 @@
 import { addressColumns, type PostalAddress } from '../accounts/settings.ts';
-import type { CustomerUpdate } from '../db/schema.ts';
+import type { CustomerUpdate } from './repo.ts';
 import { normaliseEmailField, normaliseOptionalPhone } from '../shared/contact.ts';
 import { invalid } from '../shared/errors.ts';
-import { isDecimalString, money } from '../shared/money.ts';
+import { isDecimalString, money } from '../money/money.ts';
 
 export interface CustomerInput {
   name?: string;

@@ -1,7 +1,8 @@
 import type { Executor } from '../context.ts';
 import type { CustomerRow, CustomerUpdate, NewCustomer } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
-import { anyId } from '../shared/sql.ts';
+import { anyId } from '../db/sql.ts';
+export type { CustomerRow, CustomerUpdate } from '../db/schema.ts';
 
 export async function insertCustomer(db: Executor, values: NewCustomer): Promise<CustomerRow> {
   return db.insertInto('customers').values(values).returningAll().executeTakeFirstOrThrow();

@@ -1,8 +1,8 @@
 import type { Ctx } from '../context.ts';
-import { rerateCalls } from '../calls/rerate.ts';
+import { publish } from '../shared/events.ts';
 import { checkDiscountPlanId } from '../discounts/manage-discount-plans.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
-import type { CustomerRow } from '../db/schema.ts';
+import type { CustomerRow } from './repo.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { openLedgerIfControlled } from '../balances/open-ledger.ts';
 import { customerColumns, type CustomerInput } from './input.ts';
@@ -27,6 +27,6 @@ export async function updateCustomer(ctx: Ctx, accountId: number, customerId: nu
     return updated;
   });
   // The customer's calls that were waiting for a rate card may be priced now.
-  if (columns.rate_card_id != null) await rerateCalls(ctx, accountId, { onlyWaiting: true, customerId });
+  if (columns.rate_card_id != null) await publish(ctx, { type: 'rating-basis-changed', accountId, scope: { onlyWaiting: true, customerId } });
   return customer;
 }

@@ -1,7 +1,7 @@
 // The console overview's figures: revenue per month (12 months, net and VAT), calls and billed minutes per
 // day (30 days), charge against cost by top destinations (30 days), collections, and what needs attention.
 import type { Ctx } from '../context.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { addDays, addMonths, firstOfMonth, startOfDayInZone } from '../shared/dates.ts';
 import { accountToday } from '../shared/today.ts';
 import { attentionCounts, callsByDay, collectionTotals, marginByDestination, revenueByMonth } from './repo.ts';

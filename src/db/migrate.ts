@@ -18,6 +18,8 @@ import * as m0016 from './migrations/0016_prepaid.ts';
 import * as m0017 from './migrations/0017_card_payment_safety.ts';
 import * as m0019 from './migrations/0019_rates_from_the_start.ts';
 import * as m0021 from './migrations/0021_console.ts';
+import * as m0022 from './migrations/0022_checked_kinds.ts';
+import * as m0023 from './migrations/0023_tokens_by_account.ts';
 
 interface Migration {
   version: number;
@@ -42,6 +44,8 @@ export const migrations: readonly Migration[] = [
   { version: 17, name: 'card_payment_safety', up: m0017.up },
   { version: 19, name: 'rates_from_the_start', up: m0019.up },
   { version: 21, name: 'console', up: m0021.up },
+  { version: 22, name: 'checked_kinds', up: m0022.up },
+  { version: 23, name: 'tokens_by_account', up: m0023.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"
@@ -51,7 +55,8 @@ export interface MigrationResult {
   current: number;
 }
 
-export async function migrate(database: Database): Promise<MigrationResult> {
+/** Applies the pending migrations; `upTo` stops after that version (tests of a database migrated from an older one). */
+export async function migrate(database: Database, options: { upTo?: number } = {}): Promise<MigrationResult> {
   await database.exec(`
     create table if not exists schema_migrations (
       version integer primary key,
@@ -67,6 +72,7 @@ export async function migrate(database: Database): Promise<MigrationResult> {
     const doneVersions = new Set(done.rows.map((r) => Number(r.version)));
     for (const migration of migrations) {
       if (doneVersions.has(migration.version)) continue;
+      if (options.upTo !== undefined && migration.version > options.upTo) break;
       for (const statement of splitStatements(migration.up)) {
         await sql.raw(statement).execute(trx);
       }

@@ -2,11 +2,13 @@
 // downloads today is what they were sent; `recreate` renders it again (after a template change). An unsent
 // invoice's bill is a draft, rendered on request and never kept.
 import type { Executor } from '../context.ts';
-import type { AccountRow, CustomerRow, InvoiceRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { CustomerRow } from '../customers/repo.ts';
+import type { InvoiceRow } from '../invoices/repo.ts';
 import { DomainError } from '../shared/errors.ts';
 import { buildBillModel } from './bill/model.ts';
 import { renderBill } from './bill/render.ts';
-import { type BillStyle, resolveBillStyle } from './bill-styles.ts';
+import { type BillStyle, resolveBillStyle } from '../delivery-settings/bill-styles.ts';
 import { findDocument, saveDocument, storedDocumentStyles } from './repo.ts';
 
 export interface BillDocument {

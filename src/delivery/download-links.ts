@@ -1,7 +1,7 @@
-// Secure, time-limited links to an approved invoice's bill. The token is 192 random bits; only its
-// SHA-256 is stored, so the database alone cannot produce a working link. A link expires after
+// Secure, time-limited links to an approved invoice's bill. The token names its account and is otherwise
+// random (at least 132 bits; tokens/routed-token.ts); only its SHA-256 is stored, so the database alone
+// cannot produce a working link. A link expires after
 // `expiryHours` and serves at most `maxUses` downloads, counted exactly even under concurrent requests.
-import { createHash, randomBytes } from 'node:crypto';
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
@@ -9,10 +9,13 @@ import { findInvoice } from '../invoices/repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { type BillDocument, billDocument } from './documents.ts';
 import { claimDownload, findDownloadLink, insertDownloadLink, markDownloaded } from './repo.ts';
+import { findByToken, tokenHash as hashToken } from '../tokens/find-by-token.ts';
+import { newRoutedToken } from '../tokens/routed-token.ts';
 
 export const EXPIRY_HOURS = [1, 6, 24, 72, 168, 336, 720] as const;
 export const DEFAULT_EXPIRY_HOURS = 168;
 export const MAX_USES = 2;
+const TOKEN_CHARS = 32;
 
 export interface DownloadLink {
   success: true;
@@ -20,10 +23,6 @@ export interface DownloadLink {
   token: string;
   expires_at: string;
   max_uses: number;
-}
-
-function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
 }
 
 /** "2025-01-27T14:30:00+00:00", as the invoices document shows it. */
@@ -45,7 +44,7 @@ export async function generateDownloadLink(
   const invoice = await findInvoice(ctx.db, accountId, invoiceId);
   if (!invoice) throw notFound('Invoice', invoiceId);
   if (invoice.approved_at === null) throw new DomainError('invoice_raised', `invoice ${invoiceId} must be approved before a download link can be made`);
-  const token = randomBytes(24).toString('base64url');
+  const token = newRoutedToken(accountId, TOKEN_CHARS);
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + expiryHours * 3600_000);
   try {
@@ -65,7 +64,8 @@ export type DownloadResult = { kind: 'bill'; bill: BillDocument } | { kind: 'exp
  */
 export async function peekDownloadLink(ctx: Ctx, token: string): Promise<'good' | 'expired' | 'used' | 'unknown'> {
   if (!/^[\w-]{16,100}$/.test(token)) return 'unknown';
-  const link = await findDownloadLink(ctx.db, hashToken(token));
+  const hash = hashToken(token);
+  const link = await findByToken(ctx.db, 'download', token, hash, (accountId) => findDownloadLink(ctx.db, accountId, hash));
   if (!link) return 'unknown';
   if (link.expires_at <= ctx.now()) return 'expired';
   return link.uses >= link.max_uses ? 'used' : 'good';
@@ -76,9 +76,9 @@ export async function downloadWithLink(ctx: Ctx, token: string): Promise<Downloa
   const hash = hashToken(token);
   const now = ctx.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const claimed = await claimDownload(trx, hash, now);
+    const claimed = await findByToken(trx, 'download', token, hash, (accountId) => claimDownload(trx, accountId, hash, now));
     if (!claimed) {
-      const link = await findDownloadLink(trx, hash);
+      const link = await findByToken(trx, 'download', token, hash, (accountId) => findDownloadLink(trx, accountId, hash));
       if (!link) return { kind: 'unknown' };
       return { kind: link.expires_at <= now ? 'expired' : 'used' };
     }

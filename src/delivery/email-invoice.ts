@@ -4,15 +4,15 @@
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from '../invoices/repo.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import { enqueue, findJob } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { resolveBillStyle } from './bill-styles.ts';
+import { resolveBillStyle } from '../delivery-settings/bill-styles.ts';
 import { findAttachments } from './repo.ts';
-import { resolveTemplate } from './templates.ts';
-import { resolveUsageReportProfile } from './usage-reports.ts';
+import { resolveTemplate } from '../delivery-settings/templates.ts';
+import { resolveUsageReportProfile } from '../delivery-settings/usage-reports.ts';
 import { countCallsOnInvoice } from '../calls/repo.ts';
 
 export interface EmailInvoiceInput {

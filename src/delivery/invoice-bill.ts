@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { AccountRow, InvoiceRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { InvoiceRow } from '../invoices/repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { type BillDocument, billDocument } from './documents.ts';
 

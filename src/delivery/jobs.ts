@@ -6,15 +6,17 @@ import { findCustomer } from '../customers/repo.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import type { JobHandler } from '../outbox/worker.ts';
 import { PermanentJobError } from '../outbox/worker.ts';
-import { currencyMinorDigits, formatAmount } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount } from '../money/money.ts';
 import { outstanding } from '../invoices/status.ts';
 import { billDocument } from './documents.ts';
 import type { CdrEmailJob, InvoiceEmailJob } from './email-invoice.ts';
-import { isPermanentMailError, type MailAttachment } from './mailer.ts';
+import { isPermanentMailError, type MailAttachment } from '../email/mailer.ts';
 import { featureLabels, findAttachments, invoiceCalls, markEmailed } from './repo.ts';
-import { CDR_TEMPLATE, fillTemplate, resolveTemplate } from './templates.ts';
-import { cdrCsv, resolveUsageReportProfile, usageReportCsv } from './usage-reports.ts';
-import type { AccountRow, CustomerRow, InvoiceRow } from '../db/schema.ts';
+import { CDR_TEMPLATE, fillTemplate, resolveTemplate } from '../delivery-settings/templates.ts';
+import { cdrCsv, resolveUsageReportProfile, usageReportCsv } from '../delivery-settings/usage-reports.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { CustomerRow } from '../customers/repo.ts';
+import type { InvoiceRow } from '../invoices/repo.ts';
 
 /** Most calls a CSV attachment carries. */
 const MAX_CSV_CALLS = 1_000_000;

@@ -4,7 +4,7 @@ import type { Ctx } from '../context.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { unsupportedMediaType } from '../shared/media-type.ts';
 import { checkName, checkNameFree } from './names.ts';
-import { type AttachmentInfo, deleteNamed, findAttachment, insertAttachment, updateAttachment as updateRow } from './settings-repo.ts';
+import { type AttachmentInfo, deleteNamed, findAttachment, insertAttachment, updateAttachment as updateRow } from '../delivery-settings/settings-repo.ts';
 
 /** Mail servers commonly refuse messages over 10 to 25 MB; an attachment is at most 5 MB. */
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;

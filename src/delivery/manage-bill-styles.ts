@@ -3,9 +3,9 @@
 import { findAccount, updateAccount as updateAccountRow } from '../accounts/repo.ts';
 import type { Ctx } from '../context.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { BUILT_IN_BILL_STYLES } from './bill-styles.ts';
+import { BUILT_IN_BILL_STYLES } from '../delivery-settings/bill-styles.ts';
 import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
-import { type BillStyleRow, deleteNamed, deleteStoredDocuments, findBillStyle, insertBillStyle, renameInInvoices, renameStoredDocuments, updateBillStyle as updateRow } from './settings-repo.ts';
+import { type BillStyleRow, deleteNamed, deleteStoredDocuments, findBillStyle, insertBillStyle, renameInInvoices, renameStoredDocuments, updateBillStyle as updateRow } from '../delivery-settings/settings-repo.ts';
 
 export interface BillStyleInput {
   name?: string;
@@ -52,7 +52,7 @@ export async function updateBillStyle(ctx: Ctx, accountId: number, id: number, i
       await renameInInvoices(trx, accountId, 'bill_styles', style.name, name);
       const account = await findAccount(trx, accountId);
       if (account && account.default_bill_style.toLowerCase() === style.name.toLowerCase()) {
-        await updateAccountRow(trx, accountId, { default_bill_style: name });
+        await updateAccountRow(trx, accountId, { default_bill_style: name, updated_at: ctx.now() });
       }
     }
     return updated;

@@ -3,8 +3,8 @@
 import type { Ctx } from '../context.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
-import { deleteNamed, renameInInvoices, findMessageTemplate, insertMessageTemplate, type MessageTemplateRow, updateMessageTemplate as updateRow } from './settings-repo.ts';
-import { PLACEHOLDERS, STANDARD_TEMPLATE } from './templates.ts';
+import { deleteNamed, renameInInvoices, findMessageTemplate, insertMessageTemplate, type MessageTemplateRow, updateMessageTemplate as updateRow } from '../delivery-settings/settings-repo.ts';
+import { PLACEHOLDERS, STANDARD_TEMPLATE } from '../delivery-settings/templates.ts';
 
 export interface MessageTemplateInput {
   name?: string;

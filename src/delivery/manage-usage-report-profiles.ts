@@ -3,8 +3,8 @@
 import type { Ctx } from '../context.ts';
 import { notFound } from '../shared/errors.ts';
 import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
-import { deleteNamed, renameInInvoices, findUsageReportProfile, insertUsageReportProfile, updateUsageReportProfile as updateRow, type UsageReportProfileRow } from './settings-repo.ts';
-import { BUILT_IN_USAGE_REPORTS, type UsageReportKind } from './usage-reports.ts';
+import { deleteNamed, renameInInvoices, findUsageReportProfile, insertUsageReportProfile, updateUsageReportProfile as updateRow, type UsageReportProfileRow } from '../delivery-settings/settings-repo.ts';
+import { BUILT_IN_USAGE_REPORTS, type UsageReportKind } from '../delivery-settings/usage-reports.ts';
 
 export interface UsageReportProfileInput {
   name?: string;

@@ -3,7 +3,7 @@
 // the account without regard to case, and never a built-in's name.
 import type { Executor } from '../context.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
-import { findIdByName, invoiceNaming } from './settings-repo.ts';
+import { findIdByName, invoiceNaming } from '../delivery-settings/settings-repo.ts';
 
 export const MAX_NAME_LENGTH = 100;
 

@@ -124,10 +124,11 @@ export async function insertDownloadLink(
  * Uses a download link once, if it is still good: one UPDATE whose condition is checked under the row's
  * lock, so however many requests arrive at once, no more than max_uses succeed.
  */
-export async function claimDownload(db: Executor, tokenHash: Buffer, now: Date): Promise<{ account_id: number; invoice_id: number } | undefined> {
+export async function claimDownload(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<{ account_id: number; invoice_id: number } | undefined> {
   const row = await db
     .updateTable('download_links')
     .set((eb) => ({ uses: eb('uses', '+', 1), last_used_at: now }))
+    .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .where((eb) => eb('uses', '<', eb.ref('max_uses')))
     .where('expires_at', '>', now)
@@ -136,8 +137,8 @@ export async function claimDownload(db: Executor, tokenHash: Buffer, now: Date):
   return row;
 }
 
-export async function findDownloadLink(db: Executor, tokenHash: Buffer): Promise<{ expires_at: Date; uses: number; max_uses: number } | undefined> {
-  return db.selectFrom('download_links').select(['expires_at', 'uses', 'max_uses']).where('token_hash', '=', tokenHash).executeTakeFirst();
+export async function findDownloadLink(db: Executor, accountId: number, tokenHash: Buffer): Promise<{ expires_at: Date; uses: number; max_uses: number } | undefined> {
+  return db.selectFrom('download_links').select(['expires_at', 'uses', 'max_uses']).where('account_id', '=', accountId).where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
 export async function markDownloaded(db: Executor, accountId: number, invoiceId: number, at: Date): Promise<void> {

@@ -7,8 +7,9 @@
 // A discount is split by the VAT rate of what it discounts, so VAT is charged on what is actually billed.
 // Pure code: lines in, discount lines out.
 import { invalid } from '../shared/errors.ts';
-import { formatAmount, isDecimalString, money, Money, roundTo, ZERO } from '../shared/money.ts';
-import { isTransactionType, type TransactionType } from '../transactions/types.ts';
+import { formatAmount, isDecimalString, money, Money, ZERO } from '../money/money.ts';
+import { roundLine } from '../money/rounding.ts';
+import { isTransactionType, type TransactionType } from '../shared/transaction-types.ts';
 
 export type DiscountRule =
   | { kind: 'freeMinutes'; minutes: number; destinations?: string[]; description?: string }
@@ -62,7 +63,7 @@ export function discountLines(rules: readonly DiscountRule[], lines: readonly Di
     for (const p of parts) rates.set(p.vatRate, (rates.get(p.vatRate) ?? ZERO).plus(p.amount));
     for (const [vatRate, exact] of rates) {
       const capacity = rateLeft.get(vatRate) ?? ZERO;
-      const amount = Money.min(roundTo(exact, minorDigits), capacity);
+      const amount = Money.min(roundLine(exact, minorDigits), capacity);
       if (!amount.greaterThan(0)) continue;
       rateLeft.set(vatRate, capacity.minus(amount));
       out.push({ description, value: formatAmount(amount.negated(), minorDigits), vatRate });

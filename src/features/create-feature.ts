@@ -1,9 +1,9 @@
 import type { Ctx } from '../context.ts';
-import { rerateCalls } from '../calls/rerate.ts';
+import { publish } from '../shared/events.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
-import type { FeatureRow } from '../db/schema.ts';
+import type { FeatureRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { accountToday } from '../shared/today.ts';
 import { checkFeature, featureColumns, type FeatureInput } from './input.ts';
@@ -45,6 +45,6 @@ export async function createFeature(ctx: Ctx, accountId: number, customerId: num
     return insertFeature(trx, row);
   });
   // Calls that were waiting for this number are priced now.
-  if (feature.phone_number) await rerateCalls(ctx, accountId, { onlyWaiting: true, number: feature.phone_number });
+  if (feature.phone_number) await publish(ctx, { type: 'rating-basis-changed', accountId, scope: { onlyWaiting: true, number: feature.phone_number } });
   return feature;
 }

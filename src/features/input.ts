@@ -1,8 +1,9 @@
-import type { AccountRow, FeatureRow, FeatureUpdate } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { FeatureRow, FeatureUpdate } from './repo.ts';
 import { normaliseOptionalPhone } from '../shared/contact.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
 import type { BillingMode, Frequency } from './recurring.ts';
 import { rateCardIdOf } from '../customers/input.ts';

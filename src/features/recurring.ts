@@ -14,7 +14,8 @@
 // unused days come back as a credit.
 import { addDays, addMonths, daysBetween, type IsoDate, maxDate, minDate } from '../shared/dates.ts';
 import { assert } from '../shared/errors.ts';
-import { divideRoundHalfAway, fromMinorUnits, toMinorUnits } from '../shared/money.ts';
+import { fromMinorUnits, toMinorUnits } from '../money/money.ts';
+import { lineMinorOf } from '../money/rounding.ts';
 
 export type Frequency = 'monthly' | 'quarterly' | 'annually';
 export type BillingMode = 'advance' | 'arrears';
@@ -131,7 +132,7 @@ function creditAtChargedPrice(feature: RecurringFeature, segment: RecurringCharg
   if (atCurrentPrice.length === 1 && toMinorUnits(atCurrentPrice[0]!.value, VALUE_SCALE) === toMinorUnits(covering.value, VALUE_SCALE)) return segment;
   const days = BigInt(daysBetween(segment.startDate, addDays(segment.endDate, 1)));
   const coveredDays = BigInt(daysBetween(covering.startDate, addDays(covering.endDate, 1)));
-  const value = divideRoundHalfAway(-toMinorUnits(covering.value, VALUE_SCALE) * days, (VALUE_UNIT / 10n ** BigInt(minorDigits)) * coveredDays);
+  const value = lineMinorOf(-toMinorUnits(covering.value, VALUE_SCALE) * days, (VALUE_UNIT / 10n ** BigInt(minorDigits)) * coveredDays);
   return { ...segment, value: fromMinorUnits(value, minorDigits) };
 }
 
@@ -158,8 +159,8 @@ function segments(feature: RecurringFeature, from: IsoDate, to: IsoDate, minorDi
     const segmentEnd = minDate(periodEnd, to);
     const whole = cursor === periodStart && segmentEnd === periodEnd;
     const value = whole
-      ? divideRoundHalfAway(fullValue, perMinorUnit)
-      : divideRoundHalfAway(fullValue * BigInt(daysBetween(cursor, segmentEnd)), perMinorUnit * BigInt(daysBetween(periodStart, periodEnd)));
+      ? lineMinorOf(fullValue, perMinorUnit)
+      : lineMinorOf(fullValue * BigInt(daysBetween(cursor, segmentEnd)), perMinorUnit * BigInt(daysBetween(periodStart, periodEnd)));
     out.push({
       startDate: cursor,
       endDate: addDays(segmentEnd, -1),

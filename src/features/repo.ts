@@ -3,8 +3,9 @@ import type { Executor } from '../context.ts';
 import type { FeatureRow, FeatureUpdate, NewFeature } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
-import { anyId, idArray, plainArray } from '../shared/sql.ts';
+import { anyId, idArray, plainArray } from '../db/sql.ts';
 import { phoneSpellings } from '../shared/contact.ts';
+export type { FeatureRow, FeatureUpdate } from '../db/schema.ts';
 
 export async function insertFeature(db: Executor, values: NewFeature): Promise<FeatureRow> {
   return db.insertInto('features').values(values).returningAll().executeTakeFirstOrThrow();

@@ -9,9 +9,9 @@
 // partner_unique_id corrects it); custom data still corrects the call.
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { CustomDataFieldRow, CustomDataType } from '../db/schema-feed.ts';
+import type { CustomDataFieldRow, CustomDataType } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { isDecimalString, money } from '../shared/money.ts';
+import { isDecimalString, money } from '../money/money.ts';
 import type { CustomDataValue } from './fold.ts';
 import { onFeedRows } from './events.ts';
 import { recordCallCorrections } from './record.ts';
@@ -224,7 +224,7 @@ export async function addCallEvent(ctx: Ctx, accountId: number, input: CallEvent
     const written = (await insertEventRows(trx, accountId, [row], now))!;
     // Only writers holding the call's row lock touch its events: this cannot wait on anyone.
     await upsertEvent(trx, accountId, { callId, partnerUniqueId, customData: merged, revenue, occurredAt: row.occurredAt, transactionId: written.ids[0]! }, now);
-    await onFeedRows(trx, accountId, written.written);
+    await onFeedRows(trx, accountId, written.written, now);
     return { ...base, outcome: 'post_call_event' as const, transactionIds: written.ids, correctsTransactionIds: [row.correctsTransactionId], created: event === undefined };
   });
 }
@@ -282,7 +282,7 @@ async function legacyRows(
   }
   const written = await insertEventRows(trx, accountId, rows, now);
   if (written) {
-    await onFeedRows(trx, accountId, written.written);
+    await onFeedRows(trx, accountId, written.written, now);
     transactionIds.push(...written.ids);
     corrects.push(...rows.map((r) => r.correctsTransactionId));
   }

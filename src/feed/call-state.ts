@@ -1,7 +1,7 @@
 // A call as its feed rows fold to it (fold.ts): what a client of the feed holds for the call once it has
 // applied every correction. The backend shows it at GET /calls/{id}/feed.
 import type { Ctx } from '../context.ts';
-import type { CallTransactionRow } from '../db/schema-feed.ts';
+import type { CallTransactionRow } from './repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { currentCustomData, type CustomDataValue, foldCallRows, type FoldRow, totalDuration } from './fold.ts';
 import { callRows } from './repo.ts';

@@ -1,6 +1,7 @@
 // The feed's columns (document 000, with the names and types of the public call-tracking Transactions API
 // where they apply) and how a stored row becomes their values. Pure: no I/O.
-import type { CallTransactionRow } from '../db/schema-feed.ts';
+import { subtractAmounts } from '../money/micros.ts';
+import type { CallTransactionRow } from './repo.ts';
 import { assert } from '../shared/errors.ts';
 import type { CustomDataValue } from './fold.ts';
 import { ZoneTime } from './zone-time.ts';
@@ -93,47 +94,7 @@ export function formatFeedAmount(value: string | null): string | null {
   return `${whole}.${trimmed.padEnd(2, '0')}`;
 }
 
-/** Millionths in a unit: amounts have at most 6 decimals (NUMERIC(20,6)). */
-const SCALE = 1_000_000;
-
-/**
- * A decimal string of at most 9 integer digits and 6 decimals as whole millionths, exactly (below 2^53);
- * undefined for anything longer (subtractAmounts then uses bigints).
- */
-function smallMillionths(v: string): number | undefined {
-  const sign = v.charCodeAt(0);
-  const negative = sign === 45; // "-"
-  const body = negative || sign === 43 ? v.slice(1) : v;
-  const dot = body.indexOf('.');
-  const whole = dot === -1 ? body : body.slice(0, dot);
-  const fraction = dot === -1 ? '' : body.slice(dot + 1);
-  if (whole.length === 0 || whole.length > 9 || fraction.length > 6) return undefined;
-  const n = Number(whole) * SCALE + (fraction === '' ? 0 : Number(fraction.padEnd(6, '0')));
-  if (!Number.isSafeInteger(n)) return undefined;
-  return negative ? -n : n;
-}
-
-/** a - b for decimal strings of at most 6 decimals, exactly ("12.340000"): plain numbers when both are small, bigints otherwise. */
-export function subtractAmounts(a: string, b: string): string {
-  const x = smallMillionths(a);
-  const y = x === undefined ? undefined : smallMillionths(b);
-  if (x !== undefined && y !== undefined) {
-    const d = x - y;
-    const abs = Math.abs(d);
-    const fraction = abs % SCALE;
-    return `${d < 0 ? '-' : ''}${(abs - fraction) / SCALE}.${String(fraction).padStart(6, '0')}`;
-  }
-  const scaled = (v: string) => {
-    const negative = v.startsWith('-');
-    const [w, f = ''] = v.replace(/^[-+]/, '').split('.');
-    const n = BigInt(w!) * 1_000_000n + BigInt(f.padEnd(6, '0').slice(0, 6));
-    return negative ? -n : n;
-  };
-  const d = scaled(a) - scaled(b);
-  const abs = d < 0n ? -d : d;
-  const text = `${abs / 1_000_000n}.${(abs % 1_000_000n).toString().padStart(6, '0')}`;
-  return `${d < 0n ? '-' : ''}${text}`;
-}
+// subtractAmounts (payin - payout) is money arithmetic: it lives in src/money/micros.ts.
 
 export interface NestedCustomData {
   name: string;

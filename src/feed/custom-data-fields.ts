@@ -2,7 +2,7 @@
 // against them; the feed returns them by API name (include_columns) and in the nested custom_data.
 // Signals define themselves the first time they are used (type signal).
 import type { Ctx, Executor } from '../context.ts';
-import type { CustomDataFieldRow, CustomDataType } from '../db/schema-feed.ts';
+import type { CustomDataFieldRow, CustomDataType } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { isStandardColumn } from './columns.ts';
 import { deleteCustomDataField, findCustomDataField, insertCustomDataField, insertSignalFields, listCustomDataFields, updateCustomDataField } from './repo.ts';

@@ -4,7 +4,7 @@
 // surface's (src/http/feed/); this takes typed values and returns rows and the view that reads them.
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { CallTransactionRow, FeedTransactionType } from '../db/schema-feed.ts';
+import type { CallTransactionRow, FeedTransactionType } from './repo.ts';
 import { addDays, startOfDayInZone } from '../shared/dates.ts';
 import { assert, DomainError } from '../shared/errors.ts';
 import { defaultColumns, FeedView } from './columns.ts';

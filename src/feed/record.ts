@@ -10,10 +10,10 @@ export function callIdHighWater(db: Executor, accountId: number): Promise<number
   return maxCallId(db, accountId);
 }
 
-/** The call rows of the calls this transaction stored after `highWater` (see callIdHighWater). */
-export async function recordNewCalls(db: Executor, accountId: number, highWater: number): Promise<FeedRowsWritten | undefined> {
+/** The call rows of the calls this transaction stored after `highWater` (see callIdHighWater); `now`: ctx.now(). */
+export async function recordNewCalls(db: Executor, accountId: number, highWater: number, now: Date): Promise<FeedRowsWritten | undefined> {
   const written = await insertNewCallRows(db, accountId, highWater);
-  await onFeedRows(db, accountId, written);
+  await onFeedRows(db, accountId, written, now);
   return written;
 }
 
@@ -28,6 +28,6 @@ export async function recordCallCorrections(db: Executor, accountId: number, cal
   if (changed.length === 0) return undefined;
   await clearDurations(db, accountId, changed.map((c) => c.callId));
   const written = await insertCorrectionRows(db, accountId, changed, now);
-  await onFeedRows(db, accountId, written);
+  await onFeedRows(db, accountId, written, now);
   return written;
 }

@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { CallEventRow, CallTransactionRow, CustomDataFieldRow, CustomDataType, FeedTransactionType } from '../db/schema-feed.ts';
+export type { CallTransactionRow, CustomDataFieldRow, CustomDataType, FeedTransactionType } from '../db/schema-feed.ts';
 
 /** First key of the feed lock (two-key advisory lock: this, then the account id). "FEED" in ASCII. */
 const FEED_LOCK_KEY = 0x46454544;

@@ -2,7 +2,7 @@
 // call appends a correction row with the whole corrected record (the earlier rows' durations cleared).
 import type { Ctx } from '../context.ts';
 import { invalid, notFound } from '../shared/errors.ts';
-import { isDecimalString } from '../shared/money.ts';
+import { isDecimalString } from '../money/money.ts';
 import { recordCallCorrections } from './record.ts';
 import { lockCall, updateCallFeedFields, type FeedRowsWritten } from './repo.ts';
 

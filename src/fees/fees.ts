@@ -6,7 +6,8 @@
 //   low usage fee     - when the invoice's charges come to less than the minimum spend, the shortfall;
 //   manual billing fee - a fixed fee on each invoice of a customer billed by post.
 import { addDays, daysBetween, type IsoDate, maxDate } from '../shared/dates.ts';
-import { formatAmount, formatAmountAtLeast, formatDecimal, money, roundTo } from '../shared/money.ts';
+import { formatAmount, formatAmountAtLeast, formatDecimal, money } from '../money/money.ts';
+import { roundLine } from '../money/rounding.ts';
 
 export interface OverdueInvoice {
   id: number;
@@ -45,7 +46,7 @@ export function overdueFees(overdue: readonly OverdueInvoice[], settings: FeeSet
       out.push({
         type: 'lateFee',
         description: `Late payment fee: invoice ${invoice.number} was due ${invoice.dueDate}`,
-        value: formatAmount(roundTo(money(settings.lateFee), minorDigits), minorDigits),
+        value: formatAmount(roundLine(money(settings.lateFee), minorDigits), minorDigits),
         sourceInvoiceId: invoice.id,
         startDate: null,
         endDate: null,
@@ -56,7 +57,7 @@ export function overdueFees(overdue: readonly OverdueInvoice[], settings: FeeSet
       const from = maxDate(addDays(invoice.dueDate, 1), invoice.interestUntil ?? addDays(invoice.dueDate, 1));
       const days = daysBetween(from, cutoff);
       if (days <= 0) continue;
-      const interest = roundTo(money(invoice.outstanding).times(settings.interestRate).dividedBy(100).times(days).dividedBy(365), minorDigits);
+      const interest = roundLine(money(invoice.outstanding).times(settings.interestRate).dividedBy(100).times(days).dividedBy(365), minorDigits);
       if (!interest.greaterThan(0)) continue;
       out.push({
         type: 'interest',
@@ -79,7 +80,7 @@ export function lowUsageFee(net: string, settings: FeeSettings, minorDigits: num
   return {
     type: 'lowUsage',
     description: `Low usage fee: minimum spend ${formatAmountAtLeast(settings.lowUsageMinimum, minorDigits)}`,
-    value: formatAmount(roundTo(shortfall, minorDigits), minorDigits),
+    value: formatAmount(roundLine(shortfall, minorDigits), minorDigits),
     sourceInvoiceId: null,
     startDate: null,
     endDate: null,
@@ -91,7 +92,7 @@ export function manualBillingFee(billedByPost: boolean, settings: FeeSettings, m
   return {
     type: 'manualBilling',
     description: 'Manual billing fee (bill by post)',
-    value: formatAmount(roundTo(money(settings.manualBillingFee), minorDigits), minorDigits),
+    value: formatAmount(roundLine(money(settings.manualBillingFee), minorDigits), minorDigits),
     sourceInvoiceId: null,
     startDate: null,
     endDate: null,

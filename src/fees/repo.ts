@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import type { OverdueInvoice } from './fees.ts';
-import { idArray } from '../shared/sql.ts';
+import { idArray } from '../db/sql.ts';
 
 /** Raised invoices of these customers with money outstanding after their due date, before the cut-off. */
 export async function overdueInvoices(db: Executor, accountId: number, customerIds: number[], cutoff: IsoDate): Promise<Map<number, OverdueInvoice[]>> {

@@ -36,8 +36,14 @@ export function rawErrorBody(url: string, status: number, message: string, now: 
   return json({ error: message });
 }
 
-/** Fastify's clientErrorHandler (called with the server as `this`). */
-export function clientErrorHandler(this: { log: FastifyBaseLogger }, err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
+/** Fastify's clientErrorHandler (called with the server as `this`), its answers timed by the server's clock (ctx.now). */
+export function clientErrorHandlerAt(now: () => Date) {
+  return function clientErrorHandler(this: { log: FastifyBaseLogger }, err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
+    answerClientError.call(this, err, socket, now());
+  };
+}
+
+function answerClientError(this: { log: FastifyBaseLogger }, err: Error & { code?: string; rawPacket?: unknown }, socket: Socket, now: Date): void {
   // A connection reset: nothing to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
@@ -47,7 +53,7 @@ export function clientErrorHandler(this: { log: FastifyBaseLogger }, err: Error 
       : status === 431
         ? 'the request line and headers are larger than 16 KB: send long values in the body'
         : 'the request is not valid HTTP';
-  const { type, body } = rawErrorBody(requestTarget(Buffer.isBuffer(err.rawPacket) ? err.rawPacket : undefined), status, message, new Date());
+  const { type, body } = rawErrorBody(requestTarget(Buffer.isBuffer(err.rawPacket) ? err.rawPacket : undefined), status, message, now);
   this.log.debug({ code: err.code, status }, 'client error');
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${type}\r\nConnection: close\r\n\r\n${body}`);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
+import { pingDatabase } from '../db/executor.ts';
 import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { BACKEND_PREFIX, backendApi } from './backend/index.ts';
@@ -15,7 +15,7 @@ import { collectErrorHandler } from './collect/errors.ts';
 import { classifyError, httpStatusOf } from './errors.ts';
 import { registerJsonParser } from './json-body.ts';
 import { registerOpenApi } from './openapi.ts';
-import { clientErrorHandler } from './client-errors.ts';
+import { clientErrorHandlerAt } from './client-errors.ts';
 import { serverLoggerOptions } from './logging.ts';
 import type { TrustProxy } from '../config.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -76,7 +76,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     // maxParamLength): answered in the shape of the surface the URL belongs to, like any other error.
     frameworkErrors: (error, request, reply) => renderError(error, request, reply),
     // Requests the HTTP parser refuses (headers over 16 KB, not HTTP): the same, from the request line.
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandlerAt(() => ctx.now()),
     // Query strings like ?transaction_type=a&transaction_type=b arrive as arrays.
     routerOptions: { ignoreTrailingSlash: true },
     // Logged with every request and returned by /v1 as meta.request_id and X-Request-Id.
@@ -92,7 +92,7 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
     '/healthz',
     { schema: { tags: ['Health'], operationId: 'getHealth', summary: 'Ready to serve', security: [], response: { 200: z.object({ status: z.literal('ok'), database: z.string() }) } } },
     async () => {
-      await sql`select 1`.execute(ctx.db);
+      await pingDatabase(ctx.db);
       return { status: 'ok' as const, database: ctx.database.kind };
     },
   );

@@ -1,13 +1,13 @@
 import type { Ctx } from '../context.ts';
 import { findAccount, takeNextInvoiceNumber } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from './repo.ts';
 import { addDays, isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { accountToday } from '../shared/today.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
 import { updateInvoice } from './repo.ts';
-import { emitInvoiceEvent, emitInvoicePaidIfSettled } from '../webhooks/invoice-events.ts';
+import { emitInvoiceEvent, emitInvoicePaidIfSettled } from './invoice-events.ts';
 import { settleInvoiceFromBalance } from '../balances/statement.ts';
 
 export interface ApproveInput {

@@ -2,12 +2,12 @@
 // and billing runs. It works on a batch of customers at once with set-based statements, so a run over
 // thousands of customers costs a few statements per batch, not several per customer.
 import type { Executor } from '../context.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { recurringFeatures, type RecurringFeatureRow, setBilledUntil } from '../features/repo.ts';
 import { type ChargedPeriod, recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
 import { lockCustomers } from '../customers/repo.ts';
 import { assert, invalid } from '../shared/errors.ts';
-import { currencyMinorDigits, fromMinorUnits } from '../shared/money.ts';
+import { currencyMinorDigits, fromMinorUnits } from '../money/money.ts';
 import {
   attachQualifying,
   customersWithQualifyingCharges,
@@ -19,11 +19,11 @@ import {
   pinToInvoice,
   type InclusionRule,
   recurringChargesAfterEnd,
-} from '../transactions/repo.ts';
+} from './transactions-repo.ts';
 import { storedTotalsState } from './recalculate.ts';
 import { findUnsentInvoiceTotals, insertUnsentInvoiceTotals, invoicesHoldingCharges, saveCompletedInvoices } from './repo.ts';
 import { customersWithCallsToBill } from '../calls/repo.ts';
-import { summariseCalls } from '../calls/summarise.ts';
+import { summariseCalls } from './summarise.ts';
 import { addDays, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { addChargeGroups, netOfState, totalsFromState } from './totals.ts';
 import { customersWithFeesDue, makeExtras, removeExtras } from './extras.ts';

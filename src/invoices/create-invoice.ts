@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from './repo.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { notFound } from '../shared/errors.ts';
 import { defaultCutoff } from '../shared/today.ts';

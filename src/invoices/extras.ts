@@ -1,35 +1,21 @@
 // Discounts and fees on an invoice: made from everything else on it, after its charges, recurring
 // charges and call charges are in place, and made again whenever the invoice is completed again (or
 // `reapplyDiscountPlans` asks), so they always match what they are computed from.
-import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { discountableLines, plansOfCustomers } from '../discounts/repo.ts';
 import { discountLines, parseDiscountRules } from '../discounts/rules.ts';
 import { lowUsageFee, manualBillingFee, overdueFees, type FeeLine, type FeeSettings, type OverdueInvoice } from '../fees/fees.ts';
 import { markFeesCharged, overdueInvoices, unmarkFeesCharged } from '../fees/repo.ts';
 import { addDays, type IsoDate } from '../shared/dates.ts';
-import { type Money, money } from '../shared/money.ts';
-import { idArray } from '../shared/sql.ts';
-import type { GeneratedCharge, MovedGroup } from '../transactions/repo.ts';
-import type { TransactionType } from '../transactions/types.ts';
+import { type Money, money } from '../money/money.ts';
+import { deleteExtrasOf, type GeneratedCharge, type MovedGroup } from './transactions-repo.ts';
+import type { TransactionType } from '../shared/transaction-types.ts';
 
 /** Deletes the discounts and fees on these invoices; returns what they summed, and undoes their marks. */
 export async function removeExtras(trx: Executor, accountId: number, invoiceIds: number[]): Promise<MovedGroup[]> {
   if (invoiceIds.length === 0) return [];
-  const result = await sql<{
-    invoice_id: number;
-    transaction_type: string;
-    vat_rate: string;
-    value: string;
-    source_invoice_id: number | null;
-    start_date: string | null;
-  }>`
-    delete from billing_transactions
-    where account_id = ${accountId} and invoice_id = any(${idArray(invoiceIds)}::bigint[]) and origin in ('discount', 'fee')
-    returning invoice_id, transaction_type, vat_rate, value, source_invoice_id, start_date
-  `.execute(trx);
-  const rows = result.rows;
+  const rows = await deleteExtrasOf(trx, accountId, invoiceIds);
   await unmarkFeesCharged(
     trx,
     accountId,

@@ -2,8 +2,9 @@
 // (outstanding, non-call charges, status flags) and amounts as decimal strings in the currency's minor unit.
 // The backend API's invoice view and the invoice webhooks' payload (invoice.approved, invoice.paid) are
 // both this value, so the two cannot drift apart.
-import type { AccountRow, InvoiceRow } from '../db/schema.ts';
-import { currencyMinorDigits, formatAmount } from '../shared/money.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { InvoiceRow } from './repo.ts';
+import { currencyMinorDigits, formatAmount } from '../money/money.ts';
 import { nonCallCharges, outstanding, statusFlags } from './status.ts';
 
 export interface VatLineData {

@@ -1,6 +1,6 @@
 import type { Executor } from '../context.ts';
 import { lockCustomer } from '../customers/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from './repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { findInvoice, lockInvoice } from './repo.ts';
 

@@ -1,11 +1,11 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from './repo.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits } from '../shared/money.ts';
+import { currencyMinorDigits } from '../money/money.ts';
 import { defaultCutoff } from '../shared/today.ts';
-import { insertGeneratedCharges } from '../transactions/repo.ts';
+import { insertGeneratedCharges } from './transactions-repo.ts';
 import { makeExtras, removeExtras } from './extras.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
 import { recalculateInvoices } from './recalculate.ts';

@@ -1,7 +1,7 @@
 import type { Executor } from '../context.ts';
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { assert } from '../shared/errors.ts';
-import { currencyMinorDigits } from '../shared/money.ts';
+import { currencyMinorDigits } from '../money/money.ts';
 import { chargeGroups, type InvoiceTotalsRow, reverseChargeByInvoice, saveTotals } from './repo.ts';
 import { CHARGE_CATEGORIES, type ChargeCategory, computeInvoiceTotals, stateFromStoredTotals, type TotalsState } from './totals.ts';
 

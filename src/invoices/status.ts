@@ -1,5 +1,5 @@
-import type { InvoiceRow } from '../db/schema.ts';
-import { money } from '../shared/money.ts';
+import type { InvoiceRow } from './repo.ts';
+import { money } from '../money/money.ts';
 
 /** Status flags an invoice can carry. `printed` and `delivered` are set by users; the rest by Ringbill. */
 export const STATUS_FLAGS = ['unsent', 'approved', 'emailed', 'downloaded', 'printed', 'delivered', 'paid'] as const;

@@ -1,12 +1,13 @@
 // Invoice totals from its charges. Pure code, no I/O.
 //
-// Each charge value is already at the currency's minor unit (see shared/money.ts), so category totals and
+// Each charge value is already at the currency's minor unit (line rounding, src/money/rounding.ts), so category totals and
 // the net amount are exact sums. VAT is computed per VAT-rate group: the group's net times the rate,
 // rounded half-up to the minor unit once per group. A reverse-charge customer pays no VAT; the VAT that
 // would have been due is reported as invoiceReverseVAT instead.
 import { assert } from '../shared/errors.ts';
-import { divideRoundHalfAway, formatDecimal, fromMinorUnits, toMinorUnits } from '../shared/money.ts';
-import type { TransactionType } from '../transactions/types.ts';
+import { formatDecimal, fromMinorUnits, toMinorUnits } from '../money/money.ts';
+import { TAX_RATE_SCALE, taxMinor } from '../money/rounding.ts';
+import type { TransactionType } from '../shared/transaction-types.ts';
 
 /** The charges of one invoice, summed by type and VAT rate (what a GROUP BY returns). */
 export interface ChargeGroup {
@@ -120,6 +121,7 @@ function rateInfo(rate: string): RateInfo {
   if (info === undefined) {
     const canonical = formatDecimal(rate);
     info = { canonical, scaled: toMinorUnits(canonical, 4) };
+    assert(10n ** 4n === TAX_RATE_SCALE, 'rates are scaled as taxMinor takes them');
     if (rates.size < 10_000) rates.set(rate, info);
   }
   return info;
@@ -239,10 +241,7 @@ export function totalsFromState(state: TotalsState, options: TotalsOptions): Inv
   };
 }
 
-/** Rates have at most 4 decimals: a rate in ten-thousandths of a percent is an integer. */
-const RATE_SCALE = 10_000n;
-
-/** VAT on a net amount (minor units) at a rate in percent: net x rate / 100, rounded half away from zero. */
+/** VAT on a net amount (minor units) at a rate in percent: the tax rounding rule (taxMinor), once per rate. */
 export function vatOn(netMinor: bigint, rate: string): bigint {
-  return divideRoundHalfAway(netMinor * rateInfo(rate).scaled, 100n * RATE_SCALE);
+  return taxMinor(netMinor, rateInfo(rate).scaled);
 }

@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import { resummariseCalls } from '../calls/summarise.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import { resummariseCalls } from './summarise.ts';
+import type { InvoiceRow } from './repo.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
 import { recalculateInvoices } from './recalculate.ts';

@@ -1,8 +1,8 @@
 import type { Ctx, Executor } from '../context.ts';
-import { resolveBillStyle } from '../delivery/bill-styles.ts';
-import { resolveTemplate } from '../delivery/templates.ts';
-import { resolveUsageReportProfile } from '../delivery/usage-reports.ts';
-import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
+import { resolveBillStyle } from '../delivery-settings/bill-styles.ts';
+import { resolveTemplate } from '../delivery-settings/templates.ts';
+import { resolveUsageReportProfile } from '../delivery-settings/usage-reports.ts';
+import type { InvoiceRow, InvoiceUpdate } from './repo.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { lockInvoice, updateInvoice as updateRow } from './repo.ts';

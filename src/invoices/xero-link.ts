@@ -4,7 +4,7 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { KeyLevel } from '../api-keys/levels.ts';
-import type { InvoiceRow } from '../db/schema.ts';
+import type { InvoiceRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { lockInvoice, updateInvoice } from './repo.ts';
 

@@ -3,6 +3,7 @@
 // failed and kept, with its last error, for a person to see. A job is delivered at least once: handlers
 // must tolerate a repeat (a crash after sending and before recording it sends again on restart).
 import { logOf, type Ctx } from '../context.ts';
+import { PeriodicJob } from '../shared/periodic-job.ts';
 import { claimDue, markAttemptFailed, markDelivered, type OutboxJob } from './repo.ts';
 
 export type JobHandler = ((job: OutboxJob, ctx: Ctx) => Promise<void>) & {
@@ -30,34 +31,28 @@ export interface AttemptResult {
 }
 
 export class OutboxWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  /** The one scheduler of the serving process (shared/periodic-job.ts): a run at start, then intervalMs after each run ends. */
+  private readonly job: PeriodicJob;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly handlers: Readonly<Record<string, JobHandler>>,
-    private readonly intervalMs = 2000,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.runOnce()
-        .then(() => undefined)
-        .catch((error: unknown) => logOf(this.ctx).error({ error: error instanceof Error ? error.message : String(error) }, 'an outbox run failed; the next run tries again'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    intervalMs = 2000,
+  ) {
+    this.job = new PeriodicJob(
+      () => this.runOnce(),
+      intervalMs,
+      (error: unknown) => logOf(this.ctx).error({ error: error instanceof Error ? error.message : String(error) }, 'an outbox run failed; the next run tries again'),
+    );
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.job.start();
+  }
+
+  /** Stops the timer and waits for a run in flight (graceful stop: no job is left half-attempted). */
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Delivers the jobs due now; returns how many were attempted. */

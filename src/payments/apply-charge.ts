@@ -5,7 +5,7 @@ import type { Ctx, Executor } from '../context.ts';
 import { requestFacts } from '../collections/repo.ts';
 import { statesOf } from '../collections/states.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
 import { applyPayment, type AppliedPayment } from './apply-payment.ts';
 import type { Applied, Approved } from './card-attempt.ts';
 import { queueReceipts, receiptTargets } from './queue-receipts.ts';

@@ -5,15 +5,15 @@
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { addToRequestPaid, findRequest, lockRequest, type PaymentRequestRow } from '../collections/repo.ts';
-import type { InvoiceRow } from '../db/schema.ts';
-import type { PaymentMethod } from '../db/schema-collections.ts';
+import type { InvoiceRow } from '../invoices/repo.ts';
+import type { PaymentMethod } from './repo.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import { outstanding as invoiceOutstanding } from '../invoices/status.ts';
 import { dateInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../shared/money.ts';
-import { emitInvoicePaidIfSettled } from '../webhooks/invoice-events.ts';
+import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
+import { emitInvoicePaidIfSettled } from '../invoices/invoice-events.ts';
 import { addToInvoicePaid, insertPayment, setInvoicePaymentMethod, settleActivePlans, type PaymentRow } from './repo.ts';
 import { creditBalanceForPayment } from '../balances/payment-hooks.ts';
 

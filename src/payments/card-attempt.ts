@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { logOf, type Ctx, type Executor } from '../context.ts';
 import { lockRequest } from '../collections/repo.ts';
-import type { AttemptPurpose } from '../db/schema-collections.ts';
+import type { AttemptPurpose } from './repo.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { testHold } from '../shared/test-hold.ts';

@@ -9,7 +9,7 @@ import type { Ctx, Executor } from '../context.ts';
 import { findRequestByToken, requestFacts, type PaymentRequestRow } from '../collections/repo.ts';
 import { statesOf } from '../collections/states.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
 import { paymentAmount } from './apply-payment.ts';
 import { applyRequestCharge } from './apply-charge.ts';
 import { assertAttemptsAllowed } from './attempt-guard.ts';

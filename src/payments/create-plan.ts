@@ -26,7 +26,7 @@ import {
 import { findAccount } from '../accounts/repo.ts';
 import { addDays, dateInZone, isIsoDate } from '../shared/dates.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, fromMinorUnits, money, toMinorUnits } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, fromMinorUnits, money, toMinorUnits } from '../money/money.ts';
 import { applyPayment, paymentAmount } from './apply-payment.ts';
 import { assertAttemptsAllowed } from './attempt-guard.ts';
 import { beginAttempt, chargeAttempt, finishAttempt, settledAttempt, type Applied } from './card-attempt.ts';
@@ -153,7 +153,7 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
   const minor = schedule.instalments.map((i) => toMinorUnits(i.amount, digits));
   const firstPrincipal = fromMinorUnits(principalShares(minor, toMinorUnits(schedule.amount, digits))[0]!, digits);
   const charged = schedule.instalments[0]!.amount;
-  const interestPart = money(charged).minus(firstPrincipal).toFixed(digits);
+  const interestPart = formatAmount(money(charged).minus(firstPrincipal), digits);
   const saveCard = input.saveCard ?? true;
 
   // Under the invoice's lock: still no plan, and still as much outstanding as the plan pays off.

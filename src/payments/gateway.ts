@@ -3,7 +3,7 @@
 // four digits and, when the payer saves the card for an instalment plan, the gateway's card token.
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { money } from '../shared/money.ts';
+import { money } from '../money/money.ts';
 
 export interface CardInput {
   number: string;

@@ -16,7 +16,7 @@ import { findRequest, requestFacts, type PaymentRequestRow } from '../collection
 import { statesOf } from '../collections/states.ts';
 import { principalShares } from '../collections/instalment-schedule.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, fromMinorUnits, money, toMinorUnits } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, fromMinorUnits, money, toMinorUnits } from '../money/money.ts';
 import { applyInstalmentCharge } from './apply-charge.ts';
 import { findAttemptByFormToken } from './attempts-repo.ts';
 import type { CardInput } from './gateway.ts';
@@ -151,7 +151,7 @@ export async function chargeInstalment(ctx: Ctx, input: ChargeInstalmentInput): 
     cardLast4: result.outcome === 'approved' ? result.last4 : null,
     outstanding: value.outstanding,
     planCompleted: value.completed,
-    next: next ? { seq: next.seq, dueDate: next.due_date, amount: money(next.amount).toFixed(digits) } : null,
+    next: next ? { seq: next.seq, dueDate: next.due_date, amount: formatAmount(next.amount, digits) } : null,
     receiptTo: receiptRecipients(request, value.paymentId !== null),
   };
 }
@@ -168,7 +168,7 @@ async function instalmentReplay(ctx: Ctx, accountId: number, requestId: number, 
   const attempt = await settledAttempt(ctx, accountId, Number(first.id));
   if (attempt.outcome === 'pending') throw new DomainError('conflict', 'this payment is still being processed: wait a moment and reload the page (nothing is charged twice)');
   if (attempt.outcome === 'not_charged') throw new DomainError('action_failed', 'the card could not be charged (the payment service failed); nothing was taken: try again');
-  const charged = money(attempt.amount).toFixed(digits);
+  const charged = formatAmount(attempt.amount, digits);
   if (attempt.outcome === 'declined') return { outcome: 'declined', attemptId: Number(attempt.id), reason: attempt.decline_reason ?? 'declined', charged };
   const outstanding = fromMinorUnits(await outstandingMinorOf(ctx.db, ctx, accountId, requestId, digits), digits);
   return {
@@ -176,8 +176,8 @@ async function instalmentReplay(ctx: Ctx, accountId: number, requestId: number, 
     attemptId: Number(attempt.id),
     paymentId: attempt.payment_id === null ? null : Number(attempt.payment_id),
     charged,
-    principal: money(attempt.principal_amount ?? attempt.amount).toFixed(digits),
-    interest: money(attempt.amount).minus(attempt.principal_amount ?? attempt.amount).toFixed(digits),
+    principal: formatAmount(attempt.principal_amount ?? attempt.amount, digits),
+    interest: formatAmount(money(attempt.amount).minus(attempt.principal_amount ?? attempt.amount), digits),
     cardLast4: attempt.card_last4,
     outstanding,
     planCompleted: !money(outstanding).greaterThan(0),

@@ -3,7 +3,7 @@
 // What the card was charged is the sum: receipts show it and refunds can return all of it. A refund returns
 // principal first (it moves the invoice back), then the interest. Pure code; amounts carry the currency's
 // minor-unit digits ("0.00", never "0").
-import { currencyMinorDigits, formatAmount, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
 
 export interface PaymentMoneyRow {
   amount: string;

@@ -4,9 +4,9 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findRequest } from '../collections/repo.ts';
-import { isPermanentMailError } from '../delivery/mailer.ts';
+import { isPermanentMailError } from '../email/mailer.ts';
 import { PermanentJobError, type JobHandler } from '../outbox/worker.ts';
-import { currencyMinorDigits, formatAmount } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount } from '../money/money.ts';
 import { sendSms } from '../sms/send-sms.ts';
 import { findPlan } from './repo.ts';
 

@@ -10,7 +10,7 @@ import { addToRequestPaid, lockRequest } from '../collections/repo.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
 import { dateInZone } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, money } from '../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
 import { paymentAmount } from './apply-payment.ts';
 import { paymentFigures, principalOfRefund } from './payment-money.ts';
 import { addRefundedToPayment, addToInvoicePaid, findPayment, insertRefund, lockPayment, type PaymentRow, type RefundRow } from './repo.ts';

@@ -91,6 +91,7 @@ export async function findReceipt(db: Executor, accountId: number, receiptId: nu
 // ---- instalment plans
 
 import type { InstalmentPlansTable, InstalmentsTable } from '../db/schema-collections.ts';
+export type { AttemptPurpose, PaymentMethod } from '../db/schema-collections.ts';
 
 export type PlanRow = Selectable<InstalmentPlansTable>;
 export type InstalmentRow = Selectable<InstalmentsTable>;

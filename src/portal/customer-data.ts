@@ -7,7 +7,7 @@ import { setAutoTopUp } from '../balances/set-auto-top-up.ts';
 import { createAlert, getAlerts, removeAlert, type AlertInput } from '../alerts/manage-alerts.ts';
 import { invoiceBill } from '../delivery/invoice-bill.ts';
 import type { BillDocument } from '../delivery/documents.ts';
-import type { PortalSessionRow } from '../db/schema-prepaid.ts';
+import type { PortalSessionRow } from './repo.ts';
 import { requestTopUp } from '../top-ups/request-top-up.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { invalid, notFound } from '../shared/errors.ts';

@@ -1,5 +1,5 @@
 // The portal's outbox handler: the sign-in link by email.
-import { isPermanentMailError } from '../delivery/mailer.ts';
+import { isPermanentMailError } from '../email/mailer.ts';
 import { PermanentJobError, type JobHandler } from '../outbox/worker.ts';
 import { LINK_MINUTES, type SignInLinkJob } from './sign-in.ts';
 

@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { PortalSessionRow } from '../db/schema-prepaid.ts';
+export type { PortalSessionRow } from '../db/schema-prepaid.ts';
 
 export interface Signable {
   account_id: number;
@@ -33,10 +34,11 @@ export async function insertLink(db: Executor, v: { account_id: number; customer
 }
 
 /** Uses a sign-in link once: returns it if it was unused and unexpired (and marks it used). */
-export async function consumeLink(db: Executor, tokenHash: Buffer, now: Date): Promise<{ account_id: number; customer_id: number; email: string } | undefined> {
+export async function consumeLink(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<{ account_id: number; customer_id: number; email: string } | undefined> {
   const row = await db
     .updateTable('portal_links')
     .set({ used_at: now })
+    .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
@@ -45,8 +47,8 @@ export async function consumeLink(db: Executor, tokenHash: Buffer, now: Date): P
   return row;
 }
 
-export async function findLink(db: Executor, tokenHash: Buffer) {
-  return db.selectFrom('portal_links').select(['account_id', 'used_at', 'expires_at']).where('token_hash', '=', tokenHash).executeTakeFirst();
+export async function findLink(db: Executor, accountId: number, tokenHash: Buffer) {
+  return db.selectFrom('portal_links').select(['account_id', 'used_at', 'expires_at']).where('account_id', '=', accountId).where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
 export async function insertSession(
@@ -56,10 +58,11 @@ export async function insertSession(
   await db.insertInto('portal_sessions').values(v).execute();
 }
 
-export async function findSession(db: Executor, tokenHash: Buffer, now: Date): Promise<PortalSessionRow | undefined> {
+export async function findSession(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<PortalSessionRow | undefined> {
   return db
     .selectFrom('portal_sessions')
     .selectAll()
+    .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)

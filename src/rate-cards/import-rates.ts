@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
-import type { RateCardRow } from '../db/schema.ts';
+import type { RateCardRow } from './repo.ts';
 import { insertRejections, type Rejection } from '../rejections/repo.ts';
 import { isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { invalid, notFound } from '../shared/errors.ts';

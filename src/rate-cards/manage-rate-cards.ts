@@ -1,8 +1,8 @@
 // Rate cards: named price lists of an account. One may be the account's default (used for calls of
 // customers and features that name none); a customer can have its own, and a feature can override it.
-import { rerateCalls } from '../calls/rerate.ts';
 import type { Ctx, Executor } from '../context.ts';
-import type { RateCardRow } from '../db/schema.ts';
+import { publish } from '../shared/events.ts';
+import type { RateCardRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import {
   clearDefaultRateCard,
@@ -59,7 +59,7 @@ export async function updateRateCard(
     return (await updateRateCardRow(trx, accountId, id, values))!;
   });
   // A new default may price calls that were waiting for a rate card.
-  if (input.isDefault) await rerateCalls(ctx, accountId, { onlyWaiting: true });
+  if (input.isDefault) await publish(ctx, { type: 'rating-basis-changed', accountId, scope: { onlyWaiting: true } });
   return updated;
 }
 

@@ -1,7 +1,9 @@
 // One rate, from a CSV row or a JSON object, checked field by field. A bad rate is reported with its
 // reason and never stops the good ones.
-import type { RateBandColumn } from '../db/schema.ts';
-import { formatDecimal, isDecimalString, money } from '../shared/money.ts';
+import type { RateBandColumn } from './repo.ts';
+import { formatDecimal, isDecimalString, money } from '../money/money.ts';
+import { fromMicros } from '../money/micros.ts';
+import { AMOUNT_NOT_EXACT, amountTextOfJsonNumber } from '../money/wire.ts';
 import { RATE_LIMITS } from '../rating/rate-call.ts';
 
 /** Column names of a rate card CSV (and of the JSON rates, in camelCase on the backend API). */
@@ -36,8 +38,10 @@ function text(v: string | number | null | undefined): string {
   return v === null || v === undefined ? '' : String(v).trim();
 }
 
-function amount(field: string, value: string | number | null | undefined, max: number, fallback: string | null): string | null {
-  const t = text(value);
+function amount(field: string, value: string | number | null | undefined, max: string, fallback: string | null): string | null {
+  // A rate sent as JSON may give its amounts as numbers (the rate cards API always took them): read exactly or refused.
+  const t = typeof value === 'number' ? amountTextOfJsonNumber(value) : text(value);
+  if (t === undefined) throw new Error(`${field}: ${AMOUNT_NOT_EXACT}`);
   if (t === '') {
     if (fallback === null) return null;
     return fallback;
@@ -102,8 +106,8 @@ export function parseRate(record: RateRecord): ValidRate {
   if (text(record.rate_per_minute) === '') throw new Error('rate_per_minute: is required');
   const band = (text(record.band).toLowerCase() || 'all') as RateBandColumn;
   if (!BANDS.includes(band)) throw new Error(`band: "${text(record.band)}" must be one of ${BANDS.join(', ')}`);
-  const maxRate = RATE_LIMITS.maxRatePerMinuteMicros / 1_000_000;
-  const maxFee = RATE_LIMITS.maxFeeMicros / 1_000_000;
+  const maxRate = formatDecimal(fromMicros(RATE_LIMITS.maxRatePerMinuteMicros));
+  const maxFee = formatDecimal(fromMicros(RATE_LIMITS.maxFeeMicros));
   return {
     prefix: rawPrefix,
     destination,

@@ -1,7 +1,8 @@
 import type { Executor } from '../context.ts';
-import type { AccountRow, RateRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
+import type { RateRow } from './repo.ts';
 import { minutesOfDay } from '../rating/bands.ts';
-import { toMicros } from '../rating/micros.ts';
+import { toMicros } from '../money/micros.ts';
 import { createRatingContext, type Rate, RateTable, type RatingContext } from '../rating/rate-call.ts';
 import { findRateCard, loadRates } from './repo.ts';
 

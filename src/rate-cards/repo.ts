@@ -4,6 +4,7 @@ import type { RateCardRow, RateRow, RatesTable } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { sql } from 'kysely';
+export type { RateBandColumn, RateCardRow, RateRow } from '../db/schema.ts';
 
 export async function insertRateCard(db: Executor, accountId: number, name: string, isDefault: boolean, now: Date): Promise<RateCardRow> {
   return db

@@ -1,5 +1,5 @@
 // Rating: a call and a rate card give a charge, a carrier cost and the rate used, or a named reason it
-// cannot be priced. Pure code; money in integer micro-units (see micros.ts).
+// cannot be priced. Pure code; money in integer micro-units (src/money/micros.ts), rounded by src/money/rounding.ts.
 //
 // - The destination is the longest prefix of the dialled number (the `to` number of an outbound call, the
 //   `from` number of an inbound one) among the card's rates in effect on the call's local date.
@@ -13,7 +13,7 @@
 // - Calls that did not complete (missed, busy, failed) are free: there is nothing to charge.
 import { addDays, type IsoDate } from '../shared/dates.ts';
 import { bandAt, type Band, type BandConfig, LocalClock } from './bands.ts';
-import { divideRoundHalfUp } from './micros.ts';
+import { perMinuteMicros } from '../money/rounding.ts';
 
 export type RateBand = Band | 'all';
 
@@ -287,7 +287,7 @@ export function lookupRate(
 /** The charge of a completed call of this length at this rate, in micro-units (rateCall's formula). */
 export function chargeMicrosFor(rate: Rate, durationS: number): { billableS: number; chargeMicros: number } {
   const billableS = billableSeconds(durationS, rate.initialIncrementS, rate.subsequentIncrementS);
-  const usage = divideRoundHalfUp(rate.ratePerMinuteMicros * billableS, 60);
+  const usage = perMinuteMicros(rate.ratePerMinuteMicros, billableS);
   return { billableS, chargeMicros: Math.max(rate.connectionFeeMicros + usage, rate.minimumChargeMicros) };
 }
 
@@ -310,6 +310,6 @@ export function rateCall(call: CallToRate, table: RateTable | undefined, context
   if ('error' in found) return { status: 'unrated', error: found.error, reason: unratedReason(found.error, call, table, context) };
   const { rate, band } = found;
   const { billableS, chargeMicros } = chargeMicrosFor(rate, call.durationS);
-  const costMicros = rate.costPerMinuteMicros === null ? null : divideRoundHalfUp(rate.costPerMinuteMicros * Math.max(call.durationS, 0), 60);
+  const costMicros = rate.costPerMinuteMicros === null ? null : perMinuteMicros(rate.costPerMinuteMicros, Math.max(call.durationS, 0));
   return { status: 'rated', rateId: rate.id, destination: rate.destination, band, billableS, chargeMicros, costMicros };
 }

@@ -3,7 +3,8 @@ import type { Executor } from '../context.ts';
 import type { RejectedRow } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { withoutNul } from '../shared/nul.ts';
-import { plainArray, textArray } from '../shared/sql.ts';
+import { plainArray, textArray } from '../db/sql.ts';
+export type { RejectedRow } from '../db/schema.ts';
 
 export interface Rejection {
   line: number | null;

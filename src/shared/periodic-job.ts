@@ -1,4 +1,5 @@
-// Runs a job on a timer in the serving process (reservation expiry, due instalments): at start, then
+// The one scheduler of the serving process: runs a job on a timer (the outbox worker, due instalments,
+// reservation expiry; later periodic jobs too): at start, then
 // intervalMs after each run ends. Several processes may run it on one PostgreSQL: each job locks or claims
 // what it changes. A run that fails is reported and the next one tries again; stop() waits for a run in flight.
 export class PeriodicJob {

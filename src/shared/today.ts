@@ -1,4 +1,4 @@
-import type { AccountRow } from '../db/schema.ts';
+import type { AccountRow } from '../accounts/repo.ts';
 import { dateInZone, firstOfMonth, type IsoDate } from './dates.ts';
 
 /** Today's date in the account's timezone. */

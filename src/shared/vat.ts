@@ -1,5 +1,5 @@
 import { invalid } from './errors.ts';
-import { formatDecimal, isDecimalString, money } from './money.ts';
+import { formatDecimal, isDecimalString, money } from '../money/money.ts';
 
 /** A VAT rate in percent, 0 to 100, at most 4 decimals ("20", "17.5"). Returns its canonical string. */
 export function parseVatRate(value: string | number, field: string): string {

@@ -15,7 +15,8 @@ import { findAccountSender, findBalance, findTopUp, lockTopUp, updateTopUp } fro
 import { chargeRequest } from '../payments/charge-request.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { PermanentJobError, type JobHandler } from '../outbox/worker.ts';
-import { money } from '../shared/money.ts';
+import { formatAmount, money } from '../money/money.ts';
+import { roundForDisplay } from '../money/rounding.ts';
 
 /** Declines that retrying the same card may cure. */
 const TRANSIENT = new Set(['processing_error']);
@@ -87,7 +88,7 @@ export const sendDeclineEmail: JobHandler = async (job, ctx) => {
     from: `"${account.name.replace(/"/g, "'")}" <${account.email_from ?? account.email ?? 'billing@ringbill.invalid'}>`,
     to: balance.customer_email.split(/\s*[,;]\s*/),
     subject: `${account.name}: your automatic top-up was declined`,
-    text: `Hello ${balance.customer_name},\n\nWe tried to top up your prepaid balance with ${topUp.currency} ${money(topUp.amount).toFixed(2)} from your saved card${balance.auto_top_up_card_last4 ? ` ending ${balance.auto_top_up_card_last4}` : ''}, but the card was declined (${topUp.failure_reason}).\n\nYour balance is ${topUp.currency} ${money(balance.balance).toFixed(2)}. Please top up, or update your card, to keep calling.${payLink}\n\n${account.name}`,
+    text: `Hello ${balance.customer_name},\n\nWe tried to top up your prepaid balance with ${topUp.currency} ${formatAmount(roundForDisplay(money(topUp.amount), 2), 2)} from your saved card${balance.auto_top_up_card_last4 ? ` ending ${balance.auto_top_up_card_last4}` : ''}, but the card was declined (${topUp.failure_reason}).\n\nYour balance is ${topUp.currency} ${formatAmount(roundForDisplay(money(balance.balance), 2), 2)}. Please top up, or update your card, to keep calling.${payLink}\n\n${account.name}`,
     attachments: [],
   });
 };

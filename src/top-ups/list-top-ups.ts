@@ -2,7 +2,7 @@
 import type { Ctx } from '../context.ts';
 import { findRequest } from '../collections/repo.ts';
 import { findCustomerTerms, findTopUp, listTopUps } from '../balances/repo.ts';
-import type { TopUpRow } from '../db/schema-prepaid.ts';
+import type { TopUpRow } from '../balances/repo.ts';
 import { notFound } from '../shared/errors.ts';
 import type { Page, PageRequest } from '../shared/pagination.ts';
 

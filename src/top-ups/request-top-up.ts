@@ -7,7 +7,7 @@ import { createPaymentRequests, type Channel } from '../collections/create-reque
 import type { PaymentRequestRow } from '../collections/repo.ts';
 import { insertTopUp } from '../balances/repo.ts';
 import { prepaidCustomer, topUpAmount } from '../balances/top-up.ts';
-import type { TopUpRow } from '../db/schema-prepaid.ts';
+import type { TopUpRow } from '../balances/repo.ts';
 import { assert } from '../shared/errors.ts';
 
 export interface RequestTopUpInput {

@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.ts';
 import { forgetSubscriptions } from './emit.ts';
-import type { WebhookSubscriptionRow } from '../db/schema-webhooks.ts';
+import type { WebhookSubscriptionRow } from './repo.ts';
 import { DomainError } from '../shared/errors.ts';
 import { checkDescription, checkEventTypes, checkWebhookSecret, checkWebhookUrl } from './input.ts';
 import { countSubscriptions, insertSubscription } from './repo.ts';

@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.ts';
 import { forgetSubscriptions } from './emit.ts';
-import type { WebhookSubscriptionRow } from '../db/schema-webhooks.ts';
+import type { WebhookSubscriptionRow } from './repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { deleteSubscriptionRow, lockSubscription } from './repo.ts';
 

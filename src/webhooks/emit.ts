@@ -14,7 +14,7 @@ export const MAX_EVENTS_PER_EMIT = 100_000;
  * every enabled subscription of the account that takes the type. The event is recorded when a paused
  * subscription takes it too (for a replay once it is enabled); when no subscription takes it, nothing is written.
  */
-export async function emitEvent(db: Executor, accountId: number, type: WebhookEventType, payload: unknown, now: Date = new Date()): Promise<InsertEventsResult> {
+export async function emitEvent(db: Executor, accountId: number, type: WebhookEventType, payload: unknown, now: Date): Promise<InsertEventsResult> {
   return emitEvents(db, accountId, type, [payload], now);
 }
 
@@ -24,7 +24,8 @@ export async function emitEvents(
   accountId: number,
   type: WebhookEventType,
   payloads: readonly unknown[],
-  now: Date = new Date(),
+  /** The event time: the caller's ctx.now(). */
+  now: Date,
 ): Promise<InsertEventsResult> {
   if (payloads.length === 0) return { events: 0, deliveries: 0 };
   assert(payloads.length <= MAX_EVENTS_PER_EMIT, `at most ${MAX_EVENTS_PER_EMIT} events per emit`);

@@ -12,6 +12,7 @@ import type {
 } from '../db/schema-webhooks.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { ALL_EVENT_TYPES } from './event-types.ts';
+export type { WebhookAttemptRow, WebhookEventRow, WebhookSubscriptionRow } from '../db/schema-webhooks.ts';
 
 export const WEBHOOK_JOB_KIND = 'webhook_delivery';
 

@@ -1,5 +1,5 @@
 import type { Ctx } from '../context.ts';
-import type { WebhookSubscriptionRow } from '../db/schema-webhooks.ts';
+import type { WebhookSubscriptionRow } from './repo.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { lockSubscription, updateSubscriptionRow, type SubscriptionUpdate } from './repo.ts';
 import { generateWebhookSecret } from './signature.ts';

@@ -1,11 +1,12 @@
 // An API server on a real database and a real socket, one per test file; one account per test.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { createAccount } from '../../src/accounts/create-account.ts';
+import { createAccount } from '../../src/api-keys/create-account.ts';
 import { createApiKey } from '../../src/api-keys/create-key.ts';
 import { createCtx, type Ctx } from '../../src/context.ts';
 import { buildServer, type ServerOptions } from '../../src/http/server.ts';
-import { createMailer, type Mailer } from '../../src/delivery/mailer.ts';
+import { createMailer, type Mailer } from '../../src/email/mailer.ts';
+import { REACTIONS } from '../../src/reactions.ts';
 import { OutboxWorker } from '../../src/outbox/worker.ts';
 import { JOB_HANDLERS } from '../../src/jobs.ts';
 import { startProcessLease } from '../../src/recovery/lease.ts';
@@ -101,6 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const mailDir = await mkdtemp(join(tmpdir(), 'ringbill-mail-'));
   const ctx = createCtx(testDb.database, () => fixed ?? new Date(), {
     mailer: options.mailer?.() ?? createMailer({ dataDir: mailDir }),
+    reactions: REACTIONS,
     outbound: { allowPrivateNetworks: options.allowPrivateNetworks ?? true },
   });
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);

@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import type { Ctx } from '../../src/context.ts';
 import { allEntries, findBalance } from '../../src/balances/repo.ts';
-import { money } from '../../src/shared/money.ts';
+import { money } from '../../src/money/money.ts';
 import { makeCustomer, makeFeature, type Api, type TestAccount } from './harness.ts';
 
 export async function prepaidCustomer(api: Api, overrides: Record<string, unknown> = {}): Promise<any> {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { expireReservations } from '../../src/authorization/release.ts';
 import { allEntries } from '../../src/balances/repo.ts';
-import { money } from '../../src/shared/money.ts';
+import { money } from '../../src/money/money.ts';
 import { makeCustomer, makeFeature, useHarness, type Api } from '../helpers/harness.ts';
 import { expectLedgerConsistent, prepaidLine, rateCard, topUp } from '../helpers/prepaid.ts';
 

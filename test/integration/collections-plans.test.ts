@@ -3,7 +3,7 @@
 // visible on the plan, the report and the page, and is asked for by link (real SMTP, recorded SMS); a plan
 // without a saved card has each instalment requested by link, and one left unpaid becomes missed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '../../src/delivery/mailer.ts';
+import { createMailer } from '../../src/email/mailer.ts';
 import { chargeDueInstalments, GRACE_DAYS } from '../../src/payments/charge-due-instalments.ts';
 import { createTestGateway } from '../../src/payments/gateway.ts';
 import { setPlanCard } from '../../src/payments/plans-repo.ts';

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordVisit } from '../../src/collections/record-visit.ts';
-import { createMailer } from '../../src/delivery/mailer.ts';
+import { createMailer } from '../../src/email/mailer.ts';
 import { chargeRequest } from '../../src/payments/charge-request.ts';
 import { createHttpSmsProvider, createLocalSmsProvider } from '../../src/sms/provider.ts';
 import { approve, post } from '../helpers/billing.ts';

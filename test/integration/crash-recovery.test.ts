@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createAccount } from '../../src/accounts/create-account.ts';
+import { createAccount } from '../../src/api-keys/create-account.ts';
 import { createCtx } from '../../src/context.ts';
 import { openPglite, type Database } from '../../src/db/connection.ts';
 import { getAll } from '../helpers/billing.ts';

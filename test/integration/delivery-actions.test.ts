@@ -3,7 +3,7 @@
 // error code, an unsent invoice, another account's invoice, bad parameters. Mail goes through a real SMTP
 // server; the PDF attached is read back and its figures checked against the invoice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '../../src/delivery/mailer.ts';
+import { createMailer } from '../../src/email/mailer.ts';
 import { expectError, post } from '../helpers/billing.ts';
 import { billedCustomer, PAYMENT_DETAILS, setUpAccount } from '../helpers/delivery.ts';
 import { useHarness } from '../helpers/harness.ts';

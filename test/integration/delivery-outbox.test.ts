@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCtx } from '../../src/context.ts';
-import { createMailer } from '../../src/delivery/mailer.ts';
+import { createMailer } from '../../src/email/mailer.ts';
 import { JOB_HANDLERS } from '../../src/jobs.ts';
 import { OutboxWorker, retryDelayMs } from '../../src/outbox/worker.ts';
 import { expectError } from '../helpers/billing.ts';

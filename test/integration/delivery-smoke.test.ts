@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '../../src/delivery/mailer.ts';
+import { createMailer } from '../../src/email/mailer.ts';
 import { makeCharge, makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
 import { pdfText } from '../helpers/pdf.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';

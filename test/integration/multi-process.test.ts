@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount } from '../../src/accounts/create-account.ts';
+import { createAccount } from '../../src/api-keys/create-account.ts';
 import { createCtx } from '../../src/context.ts';
 import { createTestGateway } from '../../src/payments/gateway.ts';
 import { createTestDatabase, testDbKind, type TestDatabase } from '../helpers/db.ts';

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '../../src/delivery/mailer.ts';
+import { createMailer } from '../../src/email/mailer.ts';
 import { useHarness } from '../helpers/harness.ts';
 import { approvedInvoice, collectApi, paymentRequest } from '../helpers/pay-page.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';

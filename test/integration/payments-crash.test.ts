@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createAccount } from '../../src/accounts/create-account.ts';
+import { createAccount } from '../../src/api-keys/create-account.ts';
 import { createCtx } from '../../src/context.ts';
 import { openPglite, type Database } from '../../src/db/connection.ts';
 import { createTestGateway } from '../../src/payments/gateway.ts';

@@ -2,7 +2,7 @@
 // "Receipt number 1" and "Receipt 2" for one payment); the paid link's page shows what was paid, for which
 // invoice, when, and the receipt number; and a card payment sets the invoice's paymentMethod.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer } from '../../src/delivery/mailer.ts';
+import { createMailer } from '../../src/email/mailer.ts';
 import { useHarness } from '../helpers/harness.ts';
 import { approvedInvoice, collectApi, page, paymentRequest } from '../helpers/pay-page.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';

@@ -7,7 +7,7 @@ import { findAccount } from '../../src/accounts/repo.ts';
 import { findInvoice } from '../../src/invoices/repo.ts';
 import { OutboxWorker } from '../../src/outbox/worker.ts';
 import { createWebhookHandler } from '../../src/webhooks/deliver.ts';
-import { emitInvoicePaidIfSettled } from '../../src/webhooks/invoice-events.ts';
+import { emitInvoicePaidIfSettled } from '../../src/invoices/invoice-events.ts';
 import { emitEvents, wantedEventTypes } from '../../src/webhooks/emit.ts';
 import { parseSignatureHeader, verifyWebhookSignature } from '../../src/webhooks/signature.ts';
 import { cdr, loadRates, makeRateCard, sendCalls } from '../helpers/call-billing.ts';
@@ -589,12 +589,12 @@ describe('webhook emission in bulk', () => {
   it('writes a batch of events in one statement, only for subscribed types', async () => {
     const { api, id: accountId } = await h.account();
     expect(await wantedEventTypes(h.ctx.db, accountId, ['call.completed', 'invoice.paid'])).toEqual(new Set());
-    expect(await emitEvents(h.ctx.db, accountId, 'call.completed', [{ n: 1 }])).toEqual({ events: 0, deliveries: 0 });
+    expect(await emitEvents(h.ctx.db, accountId, 'call.completed', [{ n: 1 }], h.ctx.now())).toEqual({ events: 0, deliveries: 0 });
     const r = await receiver();
     await subscribe(api, r, { eventTypes: ['call.completed'] });
     expect(await wantedEventTypes(h.ctx.db, accountId, ['call.completed', 'invoice.paid'])).toEqual(new Set(['call.completed']));
     const payloads = Array.from({ length: 250 }, (_, i) => ({ transaction_id: String(i + 1), z: 1, a: 2 }));
-    expect(await emitEvents(h.ctx.db, accountId, 'call.completed', payloads)).toEqual({ events: 250, deliveries: 250 });
+    expect(await emitEvents(h.ctx.db, accountId, 'call.completed', payloads, h.ctx.now())).toEqual({ events: 250, deliveries: 250 });
     await h.outbox.runOnce();
     expect(r.received).toHaveLength(250);
     expect(new Set(r.received.map((x) => x.body.id)).size).toBe(250);

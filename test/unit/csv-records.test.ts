@@ -123,6 +123,22 @@ describe('reading CDR files', () => {
     expect(await actual(text, [7, 5000, 40_000])).toEqual(expected(text));
   });
 
+  it('reads chunks larger than the pieces it decodes at a time, characters and malformed lines across their edges', async () => {
+    // Chunks of 100,000 bytes (the reader decodes 64 KiB at a time): records of quoted fields with characters
+    // of 2 to 4 bytes, then a malformed line well past the first piece, read by csv-parse from there.
+    const rows = Array.from({ length: 2500 }, (_, i) => `"${i}","é😀x${'a'.repeat(i % 50)}","a,""b"""`);
+    const good = `${rows.join('\n')}\n`;
+    const cutsEvery = (text: string) => Array.from({ length: Math.ceil(Buffer.byteLength(text) / 100_000) }, (_, k) => k * 100_000);
+    expect(await actual(good, cutsEvery(good))).toEqual(expected(good));
+    const malformed = `${good}"a"b,c\n1,2\n`;
+    expect(await actual(malformed, cutsEvery(malformed))).toEqual(expected(malformed));
+    // A quote inside a plain field of the first record: the whole file is csv-parse's, from its first bytes.
+    const first = `a"b,c\n${good}`;
+    const stats: CsvReadStats = {};
+    expect(await actual(first, [], stats)).toEqual(expected(first));
+    expect(stats.csvParseFromLine).toBe(1);
+  });
+
   it('reads a file with no line ending at all', async () => {
     expect(await actual('call_id,from', [])).toEqual([['record', ['call_id', 'from'], 1, 'call_id,from']]);
     expect(await actual('', [])).toEqual([]);

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DiscountableLine, type DiscountRule, discountLines, parseDiscountRules } from '../../src/discounts/rules.ts';
-import { money, sum } from '../../src/shared/money.ts';
+import { money, sum } from '../../src/money/money.ts';
 
 const calls = (value: string, minutes: number, destination: string, vatRate = '20'): DiscountableLine => ({ type: 'calls', value, vatRate, callMinutes: minutes, destination });
 const charge = (type: DiscountableLine['type'], value: string, vatRate = '20'): DiscountableLine => ({ type, value, vatRate, callMinutes: 0, destination: null });

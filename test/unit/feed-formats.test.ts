@@ -6,7 +6,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
 import { Decimal } from 'decimal.js';
-import { FeedView, formatCompleteCallId, formatFeedAmount, formatTransactionId, nestedCustomData, parseCompleteCallId, subtractAmounts } from '../../src/feed/columns.ts';
+import { FeedView, formatCompleteCallId, formatFeedAmount, formatTransactionId, nestedCustomData, parseCompleteCallId } from '../../src/feed/columns.ts';
+import { subtractAmounts } from '../../src/money/micros.ts';
 import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml, xmlAttribute } from '../../src/http/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
 

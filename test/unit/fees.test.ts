@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FeeSettings, lowUsageFee, manualBillingFee, type OverdueInvoice, overdueFees } from '../../src/fees/fees.ts';
 import { addDays, daysBetween } from '../../src/shared/dates.ts';
-import { money } from '../../src/shared/money.ts';
+import { money } from '../../src/money/money.ts';
 
 const NONE: FeeSettings = { lateFee: null, interestRate: null, lowUsageMinimum: null, manualBillingFee: null };
 const overdue = (o: Partial<OverdueInvoice> = {}): OverdueInvoice => ({ id: 7, number: 'INV7', outstanding: '120.00', dueDate: '2026-10-01', lateFeeCharged: false, interestUntil: null, ...o });

@@ -18,7 +18,7 @@ import {
 } from '../../src/collections/instalment-schedule.ts';
 import { DomainError } from '../../src/shared/errors.ts';
 import { daysInMonth, fromDayNumber, toDayNumber } from '../../src/shared/dates.ts';
-import { Money } from '../../src/shared/money.ts';
+import { Money } from '../../src/money/money.ts';
 
 function terms(overrides: Partial<PlanTerms> = {}): PlanTerms {
   return {

@@ -13,9 +13,9 @@ import {
   isDecimalString,
   isSupportedCurrency,
   money,
-  roundTo,
   sum,
-} from '../../src/shared/money.ts';
+} from '../../src/money/money.ts';
+import { roundLine as roundTo } from '../../src/money/rounding.ts';
 
 /** An integer count of 10^-digits units as a decimal string ("-1234", 2 -> "-12.34"). Independent of Money. */
 function unitsToString(units: bigint, digits: number): string {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { paymentFigures, principalOfRefund, receiptNumberOf, refundStatusOf } from '../../src/payments/payment-money.ts';
-import { fromMinorUnits, money } from '../../src/shared/money.ts';
+import { fromMinorUnits, money } from '../../src/money/money.ts';
 
 describe('a payment\'s money', () => {
   it('charges principal + interest, and carries the currency\'s minor digits', () => {

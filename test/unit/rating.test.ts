@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bandAt, type BandConfig, LocalClock, minutesOfDay } from '../../src/rating/bands.ts';
-import { divideRoundHalfUp, fromMicros, toMicros } from '../../src/rating/micros.ts';
+import { divideRoundHalfUp, fromMicros, toMicros } from '../../src/money/micros.ts';
 import {
   billableSeconds,
   billedMinutes,

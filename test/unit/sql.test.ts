@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainArray } from '../../src/shared/sql.ts';
+import { plainArray } from '../../src/db/sql.ts';
 
 describe('plainArray', () => {
   it('writes numbers, decimal strings, dates and nulls as a PostgreSQL array literal', () => {

@@ -6,7 +6,7 @@ import { asteriskCall, asteriskLayout, type AsteriskValues } from '../../src/cal
 import { chooseCsvReader, chooseJsonReader } from '../../src/calls/formats/detect.ts';
 import { freeswitchJsonCall } from '../../src/calls/formats/freeswitch.ts';
 import { accHeader, accTransactionReader } from '../../src/calls/formats/kamailio.ts';
-import { NotANumber, NumberReader, type NumberPlan } from '../../src/calls/formats/number-plan.ts';
+import { NotANumber, NumberReader, type NumberPlan } from '../../src/shared/number-plan.ts';
 import type { Emit, FormatContext } from '../../src/calls/formats/record.ts';
 import { switchOptionsFor } from '../../src/calls/formats/switch-options.ts';
 import { BAD_TIME, IsoWriter, NO_TIME, readGoDuration, readSeconds, readSwitchTime } from '../../src/calls/formats/switch-time.ts';

@@ -14,7 +14,7 @@ import {
   type InvoiceTotals,
   type TotalsState,
 } from '../../src/invoices/totals.ts';
-import { TRANSACTION_TYPES, type TransactionType } from '../../src/transactions/types.ts';
+import { TRANSACTION_TYPES, type TransactionType } from '../../src/shared/transaction-types.ts';
 
 function group(type: TransactionType, value: string, vatRate = '20', callCount = 0, callMinutes = 0): ChargeGroup {
   return { type, value, vatRate, callCount, callMinutes };

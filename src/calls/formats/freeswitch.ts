@@ -20,7 +20,7 @@
 // (the A leg's record already holds the call), so a call is never billed twice.
 import type { RawCall } from '../call-input.ts';
 import { column, type FormatContext, field, freeswitchStatus, headerKey, readParties, type RecordReader, startTime, switchCall } from './record.ts';
-import { NO_TIME, readSeconds, readSwitchTime } from './switch-time.ts';
+import { readSeconds, readSwitchTime } from './switch-time.ts';
 
 export interface FreeswitchValues {
   uuid: string;
@@ -46,8 +46,8 @@ export function freeswitchCall(v: FreeswitchValues, ctx: FormatContext): RawCall
   if (v.aLeg !== '' && v.aLeg !== v.uuid) return `the B leg of call ${v.aLeg}: the A leg's record is the call (set log-b-leg to false in json_cdr.conf, or legs to "a" in cdr_csv.conf)`;
   const billsec = readSeconds(v.billsec);
   if (billsec < 0) return `billsec: "${v.billsec.slice(0, 40)}" is not a whole number of seconds`;
-  const answerMs = v.answer === '' ? NO_TIME : readSwitchTime(v.answer, ctx.clock);
-  const answered = billsec > 0 || answerMs >= 0;
+  // Billed seconds say it was answered; without them, an answer time does (read only then).
+  const answered = billsec > 0 || (v.answer !== '' && readSwitchTime(v.answer, ctx.clock) >= 0);
   const status = freeswitchStatus(answered, v.hangupCause);
   if (status === undefined) return `hangup_cause: "${v.hangupCause.slice(0, 40)}" is not a FreeSWITCH hangup cause`;
   // opencdrrate's template has no start: an answered call started when it was answered, another when it ended.

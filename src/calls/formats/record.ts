@@ -6,9 +6,9 @@
 // case gives its calls to the same ingester as Ringbill's own CSV (checks, dedup, rating, refused lines,
 // the feed), so every format takes one path from there on.
 import type { LocalClock } from '../../rating/bands.ts';
-import type { CallStatus } from '../../db/schema.ts';
+import type { CallStatus } from '../repo.ts';
 import { type RawCall, START_MS, startMsCarries } from '../call-input.ts';
-import { NotANumber, type NumberReader, WITHHELD_CALLER } from './number-plan.ts';
+import { NotANumber, type NumberReader, WITHHELD_CALLER } from '../../shared/number-plan.ts';
 import { BAD_TIME, type IsoWriter, NO_TIME, readSwitchTime } from './switch-time.ts';
 
 export const SWITCH_FORMATS = ['asterisk', 'freeswitch', 'kamailio', 'opensips', 'cgrates'] as const;
@@ -125,6 +125,9 @@ export function startTimeOf(field: string, text: string, ms: number): number | {
   return ms;
 }
 
+/** Two hex digits for each byte (fingerprint's 8 digits without a number-to-text conversion). */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** FNV-1a, 32 bits, as 8 hex digits: tells apart records that share a switch id (see asterisk.ts). */
 export function fingerprint(parts: readonly string[]): string {
   let h = 0x811c9dc5;
@@ -137,7 +140,7 @@ export function fingerprint(parts: readonly string[]): string {
     h ^= 0x1f;
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0).toString(16).padStart(8, '0');
+  return HEX[h >>> 24]! + HEX[(h >>> 16) & 0xff]! + HEX[(h >>> 8) & 0xff]! + HEX[h & 0xff]!;
 }
 
 /** Header names compared without case, spaces, dashes or underscores ("Start Time" = start_time = StartTime). */
@@ -176,7 +179,12 @@ export function sipCodeStatus(code: number): CallStatus {
  * (with its billsec, 0 included), everything else is free. Undefined for a word Asterisk does not write.
  */
 export function asteriskStatus(disposition: string): CallStatus | undefined {
-  switch (disposition.toUpperCase()) {
+  // As Asterisk writes it (upper case) first: most records need no upper-cased copy.
+  return dispositionStatus(disposition) ?? dispositionStatus(disposition.toUpperCase());
+}
+
+function dispositionStatus(disposition: string): CallStatus | undefined {
+  switch (disposition) {
     case 'ANSWERED':
     case '8':
       return 'completed';

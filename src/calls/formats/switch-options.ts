@@ -1,10 +1,10 @@
 // The way an import reads a switch's records: the account's settings (PATCH /account: cdrTimezone,
 // cdrCountry, cdrInternationalPrefixes, cdrTechPrefixes, cdrExtensionMaxDigits, cdrInternalCalls), each
 // overridden for one import by the CLI's options or the request's query.
-import type { AccountRow } from '../../db/schema.ts';
+import type { AccountRow } from '../../accounts/repo.ts';
 import { isValidTimeZone } from '../../shared/dates.ts';
 import { invalid } from '../../shared/errors.ts';
-import { checkCountry, checkExtensionMaxDigits, checkInternationalPrefixes, checkTechPrefixes, DEFAULT_INTERNATIONAL_PREFIXES, type NumberPlan } from './number-plan.ts';
+import { checkCountry, checkExtensionMaxDigits, checkInternationalPrefixes, checkTechPrefixes, DEFAULT_INTERNATIONAL_PREFIXES, type NumberPlan } from '../../shared/number-plan.ts';
 
 export type InternalCalls = 'refuse' | 'store';
 

@@ -1,11 +1,14 @@
 // Gathers what a bill shows from the database into a BillModel for the renderer.
 import type { Executor } from '../../context.ts';
-import type { AccountRow, BillingTransactionRow, CustomerRow, InvoiceRow } from '../../db/schema.ts';
+import type { AccountRow } from '../../accounts/repo.ts';
+import type { CustomerRow } from '../../customers/repo.ts';
+import type { InvoiceRow } from '../../invoices/repo.ts';
+import type { BillingTransactionRow } from '../../invoices/transactions-repo.ts';
 import { outstanding } from '../../invoices/status.ts';
 import { addDays, dateInZone } from '../../shared/dates.ts';
-import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal, money, sum } from '../../shared/money.ts';
-import { TYPE_LABELS, type TransactionType } from '../../transactions/types.ts';
-import type { BillStyle } from '../bill-styles.ts';
+import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal, money, sum } from '../../money/money.ts';
+import { TYPE_LABELS, type TransactionType } from '../../shared/transaction-types.ts';
+import type { BillStyle } from '../../delivery-settings/bill-styles.ts';
 import { invoiceCalls, invoiceLines, MAX_ITEMISED_CALLS } from '../repo.ts';
 import type { BillModel } from './render.ts';
 import { statementOfInvoice } from '../../balances/statement.ts';
@@ -160,7 +163,7 @@ export async function buildBillModel(
       destination: c.destination ?? '',
       duration: duration(c.duration_s),
       billed: c.billable_s === null ? '' : duration(c.billable_s),
-      charge: c.charge === null ? '' : money(c.charge).toFixed(chargeDecimals),
+      charge: c.charge === null ? '' : formatAmount(c.charge, chargeDecimals),
     })),
     callsNotListed: Math.max(itemised.total - itemised.calls.length, 0),
     statement: await statementLines(db, account.id, invoice.id, digits),

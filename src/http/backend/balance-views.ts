@@ -2,8 +2,9 @@
 // decimal strings with at least the currency's decimals (call debits keep their sub-penny precision).
 import { z } from 'zod';
 import type { BalanceState } from '../../balances/get-balance.ts';
-import type { BalanceEntryRow, TopUpRow } from '../../db/schema-prepaid.ts';
-import { currencyMinorDigits, formatAmountAtLeast, money } from '../../shared/money.ts';
+import type { BalanceEntryRow, TopUpRow } from '../../balances/repo.ts';
+import { currencyMinorDigits, formatAmountAtLeast, money } from '../../money/money.ts';
+import { percentForDisplay } from '../../money/rounding.ts';
 import { amount, idString } from './schemas.ts';
 
 const idOrNull = (v: number | null) => (v === null ? null : String(v));
@@ -45,7 +46,7 @@ export function toBalanceView(s: BalanceState): z.infer<typeof balanceView> {
     available: s.available === null ? null : fmt(s.available.toFixed(), c),
     creditLimit: s.customer.credit_limit === null ? null : fmt(s.customer.credit_limit, c),
     overdraft: fmt(s.customer.overdraft, c),
-    creditUsedPercent: s.creditUsedPercent === null ? null : s.creditUsedPercent.toDecimalPlaces(2).toFixed(2),
+    creditUsedPercent: s.creditUsedPercent === null ? null : percentForDisplay(s.creditUsedPercent),
     spentToday: fmt(s.spentToday.toFixed(), c),
     spentThisMonth: fmt(s.spentThisMonth.toFixed(), c),
     autoTopUp: {

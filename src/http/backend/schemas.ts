@@ -3,14 +3,34 @@
 import { z } from 'zod';
 import { isIsoDate, startOfDayInZone } from '../../shared/dates.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../shared/pagination.ts';
+import { AMOUNT_AS_STRING, AMOUNT_NOT_EXACT, amountTextOfJsonNumber } from '../../money/wire.ts';
 
 // The output atoms every surface's views share (the CLI prints account views too) live in the kit.
 export { amount, idString, postalAddressOut } from '../kit/schemas.ts';
 
 export const isoDate = z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' }).meta({ format: 'date', example: '2026-11-01' });
+/** An amount: a decimal string. A JSON number is refused (400001, naming the field): amounts enter only as strings. */
 export const amountInput = z
+  .string({ error: AMOUNT_AS_STRING })
+  .max(40)
+  .meta({ description: 'A decimal amount as a string ("12.50")', example: '12.50' });
+/**
+ * The fields whose clients already send JSON numbers (transactionValue, a feature's recurringValue and vatRate,
+ * the account's interestRate): a number is taken as written when that is certain (src/money/wire.ts), else
+ * refused (400001); either way the use case receives a string.
+ */
+export const amountInputOrNumber = z
   .union([z.string().max(40), z.number()])
-  .meta({ description: 'A decimal amount, preferably as a string ("12.50")', example: '12.50' });
+  .transform((v, ctx) => {
+    if (typeof v === 'string') return v;
+    const text = amountTextOfJsonNumber(v);
+    if (text === undefined) {
+      ctx.addIssue({ code: 'custom', message: AMOUNT_NOT_EXACT });
+      return z.NEVER;
+    }
+    return text;
+  })
+  .meta({ description: 'A decimal amount as a string ("12.50"); a JSON number is accepted as written (at most 15 significant digits)', example: '12.50' });
 export const shortText = z.string().max(200);
 export const longText = z.string().max(2000);
 

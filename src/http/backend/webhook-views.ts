@@ -1,7 +1,7 @@
 // Webhook subscriptions, events and deliveries as the backend API shows them (camelCase, ids as strings,
 // `ID` suffixes like the rest of the surface).
 import { z } from 'zod';
-import type { WebhookAttemptRow, WebhookEventRow, WebhookSubscriptionRow } from '../../db/schema-webhooks.ts';
+import type { WebhookAttemptRow, WebhookEventRow, WebhookSubscriptionRow } from '../../webhooks/repo.ts';
 import type { DeliveryListRow } from '../../webhooks/repo.ts';
 import { idString } from './schemas.ts';
 

@@ -1,7 +1,7 @@
 // The wire shapes of document 002 (the calls of an invoice): the {success, data, meta} envelope, the call
 // object and the error body. One zod schema per shape gives validation, the OpenAPI document and the types.
 import { z } from 'zod';
-import { DEFAULT_INVOICE_CALLS_PAGE, MAX_INVOICE_CALLS_PAGE } from '../../calls/list-invoice-calls.ts';
+import { DEFAULT_INVOICE_CALLS_PAGE, MAX_INVOICE_CALLS_PAGE } from '../../invoices/list-invoice-calls.ts';
 
 /** The largest id digits we accept: 15 digits stay exact as a JavaScript number. */
 const ID_DIGITS = '[1-9]\\d{0,14}';

@@ -8,7 +8,8 @@ import type { RequestFactsRow } from '../../collections/repo.ts';
 import { statesOf } from '../../collections/states.ts';
 import { planTermsOf } from '../../payments/create-plan.ts';
 import { INVOICE_STATUSES, OVERALL_STATUSES } from '../../collections/status.ts';
-import { currencyMinorDigits, formatAmount, roundTo, money } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../../money/money.ts';
+import { roundForDisplay } from '../../money/rounding.ts';
 
 const amount = z.string().describe('a decimal string with the currency\'s minor-unit digits, e.g. "123.88"');
 const time = z.string().nullable().describe('UTC, "YYYY-MM-DD HH:MM:SS"');
@@ -70,7 +71,7 @@ export function utcTime(value: Date | null): string | null {
 
 export function toCollectInvoice(row: RequestFactsRow, now: Date): CollectInvoice {
   const digits = currencyMinorDigits(row.currency);
-  const m = (value: string) => formatAmount(roundTo(money(value), digits), digits);
+  const m = (value: string) => formatAmount(roundForDisplay(money(value), digits), digits);
   const states = statesOf(row, now);
   const plan = row.plan_id !== null;
   const terms = planTermsOf(row);

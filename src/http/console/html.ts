@@ -1,7 +1,7 @@
 // The console's page frame: top bar (account, user, sign out), navigation, and the assets it loads from
 // this server only (htmx and uPlot from npm, the console's own CSS and script). No inline script; the
 // CSRF token rides in a meta tag (for htmx and uploads) and in each form.
-import type { ConsoleRole } from '../../db/schema-console.ts';
+import type { ConsoleRole } from '../../console-users/repo.ts';
 import { csrfField, h } from '../kit/html.ts';
 
 export { csrfField, errorBox, h, money, okBox, table } from '../kit/html.ts';

@@ -4,7 +4,7 @@
 // validate the raw query and turn it into the typed request the domain takes (feed/read-feed.ts); a bad
 // parameter is one issue naming it, the first in the order the parameters are read here.
 import { z } from 'zod';
-import type { FeedTransactionType } from '../../db/schema-feed.ts';
+import type { FeedTransactionType } from '../../feed/repo.ts';
 import { parseCompleteCallId } from '../../feed/columns.ts';
 import { DEFAULT_LIMIT, type FeedRequest, MAX_LIMIT } from '../../feed/read-feed.ts';
 import { isIsoDate } from '../../shared/dates.ts';

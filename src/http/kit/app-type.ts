@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { findAccount } from '../../accounts/repo.ts';
 import type { Ctx } from '../../context.ts';
-import type { AccountRow } from '../../db/schema.ts';
+import type { AccountRow } from '../../accounts/repo.ts';
 import { notFound } from '../../shared/errors.ts';
 
 export type ZodApp = FastifyInstance<

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
 import { topUpOfRequest } from '../../balances/save-top-up-card.ts';
-import { findPayableRequest, type PayableRequest } from '../../collections/find-payable-request.ts';
+import { findPayableRequest, type PayableRequest } from '../../payments/find-payable-request.ts';
 import { instalmentSchedule, type PlanFrequency } from '../../collections/instalment-schedule.ts';
 import { recordVisit } from '../../collections/record-visit.ts';
 import { createPlan, planTermsOf } from '../../payments/create-plan.ts';
@@ -24,7 +24,7 @@ import { paymentsWithRefunds } from '../../payments/list-payments.ts';
 import { findRequestPayment } from '../../payments/plans-repo.ts';
 import { dateInZone } from '../../shared/dates.ts';
 import { DomainError, invalid } from '../../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, money } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../../money/money.ts';
 import { classifyError } from '../errors.ts';
 import { secure } from '../kit/page.ts';
 import { confirmationPage, messagePage, paidLinkPage, payPage, planPreviewPage, type FormState, type PageView } from './html.ts';
@@ -103,7 +103,7 @@ function linkState(found: PayableRequest | undefined): LinkState {
 }
 
 /** Answers for a link that is not open. A payment or plan posted to a paid link is refused (409), never charged. */
-function sendState(request: FastifyRequest, reply: FastifyReply, state: Exclude<LinkState, 'open'>, found: PayableRequest | undefined) {
+function sendState(request: FastifyRequest, reply: FastifyReply, state: Exclude<LinkState, 'open'>, found: PayableRequest | undefined, now: Date) {
   const p = PAGES[state];
   if (state === 'paid' && request.method === 'POST') {
     const refused = new DomainError('conflict', 'nothing is left to pay on this link: it is paid in full');
@@ -111,7 +111,7 @@ function sendState(request: FastifyRequest, reply: FastifyReply, state: Exclude<
     return sendHtml(reply, 409, (nonce) => messagePage({ title: p.title, text: p.text, nonce, merchant: found?.account.name }));
   }
   if (wantsJson(request)) {
-    if (state === 'paid' && found) return secure(reply).status(200).send(jsonView(found, new Date()));
+    if (state === 'paid' && found) return secure(reply).status(200).send(jsonView(found, now));
     const code = state === 'unknown' ? 'not_found' : 'conflict';
     return jsonError(reply, p.status, new DomainError(code, p.title));
   }
@@ -182,7 +182,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       if (wantsJson(request)) return jsonError(reply, status, error);
       const found = await findPayableRequest(ctx, token);
       const state = linkState(found);
-      if (state !== 'open') return sendState(request, reply, state, found);
+      if (state !== 'open') return sendState(request, reply, state, found, ctx.now());
       const view = { ...pageView(found!, ctx.now()), offersAutoTopUpCard: await isTopUpLink(found!) };
       return sendHtml(reply, status, (nonce) => payPage(view, nonce, form));
     };
@@ -203,7 +203,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
         if (wantsJson(request)) return secure(reply).status(200).send({ ...jsonView(found!, ctx.now()), payments });
         return sendHtml(reply, 200, (nonce) => paidLinkPage({ merchant: found!.account.name, currency: found!.account.currency }, nonce, payments));
       }
-      if (state !== 'open') return sendState(request, reply, state, found);
+      if (state !== 'open') return sendState(request, reply, state, found, ctx.now());
       if (wantsJson(request)) return secure(reply).send(jsonView(found!, ctx.now()));
       const view = { ...pageView(found!, ctx.now()), offersAutoTopUpCard: await isTopUpLink(found!) };
       return sendHtml(reply, 200, (nonce) => payPage(view, nonce));
@@ -248,7 +248,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       if (first) return first;
       const found = await findPayableRequest(ctx, token);
       const state = linkState(found);
-      if (state !== 'open') return sendState(request, reply, state, found);
+      if (state !== 'open') return sendState(request, reply, state, found, ctx.now());
       const parsed = PaymentBody.safeParse(request.body ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -293,7 +293,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       const found = await findPayableRequest(ctx, token);
       const paymentId = /^\d{1,15}$/.test(request.params.paymentId) ? Number(request.params.paymentId) : undefined;
       const payment = found && paymentId !== undefined ? await findRequestPayment(ctx.db, found.account.id, Number(found.request.id), paymentId) : undefined;
-      if (!found || !payment) return sendState(request, reply, 'unknown', found);
+      if (!found || !payment) return sendState(request, reply, 'unknown', found, ctx.now());
       const digits = currencyMinorDigits(found.account.currency);
       const fmt = (v: string) => formatAmount(money(v), digits);
       const next = found.plan?.instalments.find((i) => i.status !== 'paid');
@@ -317,7 +317,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       const { token } = request.params;
       const found = await findPayableRequest(ctx, token);
       const state = linkState(found);
-      if (state !== 'open') return sendState(request, reply, state, found);
+      if (state !== 'open') return sendState(request, reply, state, found, ctx.now());
       try {
         const { frequency, count, schedule } = previewPlan(found!, request.query, ctx.now());
         if (wantsJson(request)) return secure(reply).send({ frequency, instalmentCount: count, ...schedule });
@@ -334,7 +334,7 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       if (first) return first;
       const found = await findPayableRequest(ctx, token);
       const state = linkState(found);
-      if (state !== 'open') return sendState(request, reply, state, found);
+      if (state !== 'open') return sendState(request, reply, state, found, ctx.now());
       const parsed = PlanBody.safeParse(request.body ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;

@@ -1,13 +1,13 @@
 // From what the collections module knows about a link to what the page shows, and from what the payer typed
 // to what the use cases take. One zod schema per form (the same fields arrive as a form post or as JSON).
 import { z } from 'zod';
-import type { PayableRequest } from '../../collections/find-payable-request.ts';
+import type { PayableRequest } from '../../payments/find-payable-request.ts';
 import { maxInstalmentCount, PLAN_FREQUENCIES, type PlanFrequency } from '../../collections/instalment-schedule.ts';
 import { planTermsOf } from '../../payments/create-plan.ts';
 import type { CardInput } from '../../payments/gateway.ts';
 import { dateInZone } from '../../shared/dates.ts';
 import { invalid } from '../../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, money } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money } from '../../money/money.ts';
 import type { ActivePlanView, PageView, PaidLinkPayment } from './html.ts';
 import type { PaymentWithRefunds } from '../../payments/list-payments.ts';
 import { paymentFigures, receiptNumberOf } from '../../payments/payment-money.ts';

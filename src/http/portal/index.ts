@@ -11,8 +11,8 @@ import fastifyCookie from '@fastify/cookie';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
-import type { PortalSessionRow } from '../../db/schema-prepaid.ts';
-import type { AlertKind } from '../../db/schema-prepaid.ts';
+import type { AlertKind } from '../../alerts/repo.ts';
+import type { PortalSessionRow } from '../../portal/repo.ts';
 import {
   portalAddAlert,
   portalAddContact,
@@ -33,7 +33,8 @@ import {
 import { requestSignIn, sessionOf, SESSION_HOURS, signInWithLink, signOut } from '../../portal/sign-in.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../../shared/dates.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { currencyMinorDigits, formatAmountAtLeast, money as toMoney } from '../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, formatAmountAtLeast, money as toMoney } from '../../money/money.ts';
+import { roundForDisplay } from '../../money/rounding.ts';
 import { classifyError } from '../errors.ts';
 import { publicBaseUrl } from '../public-url.ts';
 import { addFormParser, sameToken, secure, sendHtml } from '../kit/page.ts';
@@ -416,7 +417,7 @@ ${balance.customer.billing_mode === 'prepaid' ? autoTopUpSection(balance, f.csrf
       const card = row?.auto_top_up_card_token
         ? `<p data-field="autoTopUpCard">Your saved card${last4 ? ` ending ${h(last4)}` : ''} is charged when your balance falls below the threshold.</p>`
         : `<p data-field="autoTopUpCard">No card saved yet: <a href="/portal#top-up">top up by card</a> and tick “Save this card for automatic top-ups”.</p>`;
-      const value = (v: string | null | undefined) => (v == null ? '' : h(toMoney(v).toFixed(2)));
+      const value = (v: string | null | undefined) => (v == null ? '' : h(formatAmount(roundForDisplay(toMoney(v), 2), 2)));
       return `<section class="card" id="auto-top-up"><h2>Automatic top-up</h2>${card}
 <form method="post" action="/portal/auto-top-up">${csrfField(csrf)}<label for="auto-threshold">When my balance falls below (${h(currency)})</label><input id="auto-threshold" name="threshold" inputmode="decimal" required maxlength="12" placeholder="5.00" value="${value(row?.auto_top_up_threshold)}">
 <label for="auto-amount">Top up by (${h(currency)})</label><input id="auto-amount" name="amount" inputmode="decimal" required maxlength="12" placeholder="20.00" value="${value(row?.auto_top_up_amount)}">

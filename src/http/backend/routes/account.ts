@@ -8,7 +8,7 @@ import type { Ctx } from '../../../context.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
-import { amountInput, errorBody, idParams, postalAddress, shortText } from '../schemas.ts';
+import { amountInput, amountInputOrNumber, errorBody, idParams, postalAddress, shortText } from '../schemas.ts';
 import { accountView, apiKeyView, toAccountView, toApiKeyView } from '../../kit/views/accounts.ts';
 
 const updateBody = z
@@ -32,7 +32,7 @@ const updateBody = z
     emailFrom: z.string().max(254).nullish().meta({ description: "From address of invoice emails; null: the account's email" }),
     defaultBillStyle: z.string().max(100).optional().meta({ description: 'A bill style name (Full, Itemised, Summary or your own); 400703 if unknown' }),
     lateFee: amountInput.nullish().meta({ description: 'Fixed fee once per overdue invoice; null or 0: none' }),
-    interestRate: amountInput.nullish().meta({ description: 'Interest on overdue balances, percent a year (0 to 100); null or 0: none' }),
+    interestRate: amountInputOrNumber.nullish().meta({ description: 'Interest on overdue balances, percent a year (0 to 100); null or 0: none' }),
     lowUsageMinimum: amountInput.nullish().meta({ description: 'Minimum spend (net) per invoice; null or 0: none' }),
     manualBillingFee: amountInput.nullish().meta({ description: 'Fee per invoice for customers with billDelivery post; null or 0: none' }),
     cdrTimezone: z.string().max(64).nullish().meta({ description: "The switch's IANA time zone, for local times in its records (Asterisk's Master.csv, FreeSWITCH's *_stamp); null: the account's timezone" }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Ctx } from '../../../context.ts';
 import { actorLabel, listAuditLog, parseActor } from '../../../audit/list-audit-log.ts';
-import type { AuditLogRow } from '../../../db/schema-console.ts';
+import type { AuditLogRow } from '../../../audit/repo.ts';
 import { addDays, startOfDayInZone } from '../../../shared/dates.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';

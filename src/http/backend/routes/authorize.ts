@@ -8,10 +8,10 @@ import { extendReservation } from '../../../authorization/extend.ts';
 import { findReservation } from '../../../authorization/repo.ts';
 import { releaseReservation } from '../../../authorization/release.ts';
 import type { Ctx } from '../../../context.ts';
-import type { ReservationRow } from '../../../db/schema-prepaid.ts';
-import { fromMicros } from '../../../rating/micros.ts';
+import type { ReservationRow } from '../../../authorization/repo.ts';
+import { fromMicros } from '../../../money/micros.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
-import { currencyMinorDigits, formatAmountAtLeast, formatDecimal, money } from '../../../shared/money.ts';
+import { currencyMinorDigits, formatAmountAtLeast, formatDecimal, money } from '../../../money/money.ts';
 import { bearerKey, principalOf } from '../../auth.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
@@ -115,7 +115,7 @@ function toReservationView(r: ReservationRow): z.infer<typeof reservationView> {
     startTime: r.start_time.toISOString(),
     destination: r.destination,
     maxDurationS: r.max_duration_s,
-    reserved: money(r.amount).toFixed(Math.max(2, money(r.amount).decimalPlaces())),
+    reserved: formatAmountAtLeast(r.amount, 2),
     expiresAt: r.expires_at.toISOString(),
     settledCallID: r.settled_call_id === null ? null : String(r.settled_call_id),
     ended: r.ended_at ? r.ended_at.toISOString() : null,

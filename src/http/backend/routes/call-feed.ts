@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import type { Ctx } from '../../../context.ts';
-import type { CallTransactionRow, CustomDataFieldRow } from '../../../db/schema-feed.ts';
+import type { CallTransactionRow, CustomDataFieldRow } from '../../../feed/repo.ts';
 import { addCallEvent, type CallEventResult, SIGNAL_SOURCES } from '../../../feed/add-call-event.ts';
 import { callFeedState } from '../../../feed/call-state.ts';
 import { formatCompleteCallId, formatTransactionId, parseCompleteCallId } from '../../../feed/columns.ts';
@@ -22,7 +22,7 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { setFeedStyle } from '../../../feed/repo.ts';
 import { pathId } from '../../kit/route-helpers.ts';
-import { deletedBody, errorBody, idParams, idString } from '../schemas.ts';
+import { amountInput, deletedBody, errorBody, idParams, idString } from '../schemas.ts';
 
 const fieldView = z
   .object({
@@ -62,7 +62,7 @@ const eventBody = z
       .max(1000)
       .optional(),
     customData: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional().meta({ description: 'Values by custom data API name' }),
-    saleAmount: z.union([z.string(), z.number()]).optional().meta({ description: 'A sale (revenue), at most 2 decimals; makes this a post-call event' }),
+    saleAmount: amountInput.optional().meta({ description: 'A sale (revenue), at most 2 decimals; makes this a post-call event' }),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
     source: z.enum(SIGNAL_SOURCES).optional().meta({ description: 'Default Api' }),
   })
@@ -134,7 +134,7 @@ const callFeedView = z
 
 const callChange = z
   .object({
-    payout: z.union([z.string(), z.number(), z.null()]).optional().meta({ description: 'The payout (decimal string); null clears it' }),
+    payout: amountInput.nullable().optional().meta({ description: 'The payout (decimal string); null clears it' }),
     notes: z.string().max(20_000).nullable().optional().meta({ description: 'Replaces the notes; null clears them' }),
     addNote: z.string().max(20_000).optional().meta({ description: 'Adds a line to the notes' }),
   })

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { ingestCallBatch, MAX_CALLS_PER_REQUEST } from '../../../calls/ingest-batch.ts';
 import { findCall, listCalls } from '../../../calls/repo.ts';
-import { rerateCalls } from '../../../calls/rerate.ts';
+import { rerateCalls } from '../../../invoices/rerate.ts';
 import type { Ctx } from '../../../context.ts';
 import { deleteRejection, listRejections } from '../../../rejections/repo.ts';
 import { startOfDayInZone, addDays } from '../../../shared/dates.ts';

@@ -9,7 +9,7 @@ import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
-import { createdSinceOf, createdSinceQuery, deletedBody, errorBody, idParams, pageQuery, postalAddress, shortText } from '../schemas.ts';
+import { amountInput, createdSinceOf, createdSinceQuery, deletedBody, errorBody, idParams, pageQuery, postalAddress, shortText } from '../schemas.ts';
 import { customerView, toCustomerView } from '../views/customers.ts';
 
 const tags = ['Customers'];
@@ -36,12 +36,10 @@ const customerFields = {
     .enum(['postpaid', 'prepaid'])
     .optional()
     .meta({ description: 'postpaid (default): invoiced for what was used; prepaid: calls are paid from a balance topped up in advance (see /customers/{id}/balance)' }),
-  creditLimit: z
-    .union([z.string().max(40), z.number()])
+  creditLimit: amountInput
     .nullish()
     .meta({ description: 'Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit', example: '500.00' }),
-  overdraft: z
-    .union([z.string().max(40), z.number()])
+  overdraft: amountInput
     .optional()
     .meta({ description: 'Prepaid: how far below zero the balance may go (default 0.00)', example: '0.00' }),
 };

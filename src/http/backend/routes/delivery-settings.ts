@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { MAX_LOGO_BYTES, removeAccountLogo, setAccountLogo } from '../../../accounts/set-logo.ts';
 import type { Ctx } from '../../../context.ts';
-import { BUILT_IN_BILL_STYLES } from '../../../delivery/bill-styles.ts';
+import { BUILT_IN_BILL_STYLES } from '../../../delivery-settings/bill-styles.ts';
 import { createAttachment, deleteAttachment, MAX_ATTACHMENT_BYTES, replaceAttachment } from '../../../delivery/manage-attachments.ts';
 import { createBillStyle, deleteBillStyle, updateBillStyle } from '../../../delivery/manage-bill-styles.ts';
 import { createMessageTemplate, deleteMessageTemplate, updateMessageTemplate } from '../../../delivery/manage-message-templates.ts';
@@ -21,9 +21,9 @@ import {
   listBillStyles,
   listMessageTemplates,
   listUsageReportProfiles,
-} from '../../../delivery/settings-repo.ts';
-import { PLACEHOLDERS, STANDARD_TEMPLATE } from '../../../delivery/templates.ts';
-import { BUILT_IN_USAGE_REPORTS } from '../../../delivery/usage-reports.ts';
+} from '../../../delivery-settings/settings-repo.ts';
+import { PLACEHOLDERS, STANDARD_TEMPLATE } from '../../../delivery-settings/templates.ts';
+import { BUILT_IN_USAGE_REPORTS } from '../../../delivery-settings/usage-reports.ts';
 import { DomainError, notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';

@@ -3,25 +3,25 @@ import { KeyLevel } from '../../../api-keys/levels.ts';
 import type { Ctx } from '../../../context.ts';
 import { findCustomer } from '../../../customers/repo.ts';
 import { createFeature } from '../../../features/create-feature.ts';
-import { deleteFeature } from '../../../features/delete-feature.ts';
+import { deleteFeature } from '../../../invoices/delete-feature.ts';
 import { findFeature, listFeatures } from '../../../features/repo.ts';
 import { updateFeature } from '../../../features/update-feature.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
-import { amountInput, deletedBody, errorBody, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
+import { amountInputOrNumber, deletedBody, errorBody, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
 import { featureView, toFeatureView } from '../views/customers.ts';
 
 const tags = ['Features'];
 const featureFields = {
   phoneNumber: z.string().max(30).nullish().meta({ description: 'The number calls are matched on (stored in E.164 style)' }),
-  recurringValue: amountInput.nullish().meta({ description: 'The recurring charge per period; null for none' }),
+  recurringValue: amountInputOrNumber.nullish().meta({ description: 'The recurring charge per period; null for none' }),
   recurringFrequency: z.enum(['monthly', 'quarterly', 'annually']).nullish().meta({ description: 'Default monthly' }),
   billing: z.enum(['advance', 'arrears']).optional().meta({ description: 'Charge each period in advance (default) or in arrears' }),
   startDate: isoDate.nullish().meta({ description: 'First day of service; default today in the account timezone' }),
   endDate: isoDate.nullish().meta({ description: 'Last day of service, inclusive' }),
-  vatRate: amountInput.nullish().meta({ description: "VAT rate in percent for this feature's charges; default: the account's" }),
+  vatRate: amountInputOrNumber.nullish().meta({ description: "VAT rate in percent for this feature's charges; default: the account's" }),
   rateCardID: z.union([z.string().max(20), z.number().int()]).nullish().meta({ description: "Rate card for this feature's calls, over the customer's" }),
 };
 const createBody = z.object({ name: shortText, ...featureFields }).strict();

@@ -15,14 +15,17 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { amount, idParams, idString } from '../schemas.ts';
+import { AMOUNT_AS_STRING } from '../../../money/wire.ts';
 import { invoiceView, toInvoiceView } from '../views/invoices.ts';
 
 const tags = ['Payments'];
 const MAX_LISTED = 1000;
 
+/** Amounts enter only as decimal strings: a JSON number is refused (400001). */
 const amountIn = z
-  .union([z.string().max(40), z.number().finite()])
-  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()));
+  .string({ error: AMOUNT_AS_STRING })
+  .max(40)
+  .transform((v) => v.trim());
 
 const refundStatus = z
   .enum(['pending', 'succeeded', 'failed_retrying', 'failed'])

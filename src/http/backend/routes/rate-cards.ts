@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
-import { rerateCalls } from '../../../calls/rerate.ts';
+import { rerateCalls } from '../../../invoices/rerate.ts';
 import type { Ctx } from '../../../context.ts';
 import { importRates, type RateImportRow } from '../../../rate-cards/import-rates.ts';
 import { createRateCard, deleteRateCard, updateRateCard } from '../../../rate-cards/manage-rate-cards.ts';

@@ -5,18 +5,18 @@ import { findCustomer } from '../../../customers/repo.ts';
 import { findFeature } from '../../../features/repo.ts';
 import { findInvoice } from '../../../invoices/repo.ts';
 import { notFound } from '../../../shared/errors.ts';
-import { createTransaction, type TransactionTarget } from '../../../transactions/create-transaction.ts';
-import { deleteTransaction } from '../../../transactions/delete-transaction.ts';
-import { COUNT_FIELDS, DATE_FIELDS, MAX_TEXT_LENGTH, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../transactions/fields.ts';
-import type { TransactionInput } from '../../../transactions/input.ts';
-import { findTransaction, listTransactions, type TransactionFilter } from '../../../transactions/repo.ts';
-import { TRANSACTION_TYPES } from '../../../transactions/types.ts';
-import { updateTransaction } from '../../../transactions/update-transaction.ts';
+import { createTransaction, type TransactionTarget } from '../../../invoices/create-transaction.ts';
+import { deleteTransaction } from '../../../invoices/delete-transaction.ts';
+import { COUNT_FIELDS, DATE_FIELDS, MAX_TEXT_LENGTH, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../invoices/transaction-fields.ts';
+import type { TransactionInput } from '../../../invoices/transaction-input.ts';
+import { findTransaction, listTransactions, type TransactionFilter } from '../../../invoices/transactions-repo.ts';
+import { TRANSACTION_TYPES } from '../../../shared/transaction-types.ts';
+import { updateTransaction } from '../../../invoices/update-transaction.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { withTransactionWireNames } from '../../kit/transaction-fields.ts';
-import { amountInput, createdSinceOf, createdSinceQuery, deletedBody, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { amountInput, amountInputOrNumber, createdSinceOf, createdSinceQuery, deletedBody, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
 import { callView, toCallView } from '../views/calls.ts';
 import { toTransactionView, transactionView } from '../views/transactions.ts';
 import { callsOfSummary } from '../../../calls/repo.ts';
@@ -25,7 +25,7 @@ const tags = ['Transactions'];
 
 const fields = {
   transactionType: z.enum(TRANSACTION_TYPES).optional().meta({ description: 'Charge category; default oneOff' }),
-  transactionValue: amountInput.meta({
+  transactionValue: amountInputOrNumber.meta({
     description: "Amount, exact to the currency's minor unit. Refunds and discounts are credits: a positive value is stored negated.",
   }),
   transactionVATRate: amountInput.optional().meta({ description: "VAT rate in percent; default: the feature's, else the account's" }),

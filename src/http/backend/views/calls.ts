@@ -1,8 +1,10 @@
 // Rates and calls as the backend API shows them, and the rejections of an import.
 import { z } from 'zod';
-import type { CallRow, RateRow, RejectedRow } from '../../../db/schema.ts';
+import type { CallRow } from '../../../calls/repo.ts';
+import type { RateRow } from '../../../rate-cards/repo.ts';
+import type { RejectedRow } from '../../../rejections/repo.ts';
 import { formatCompleteCallId } from '../../../feed/columns.ts';
-import { formatDecimal } from '../../../shared/money.ts';
+import { formatDecimal } from '../../../money/money.ts';
 import { decimalOrNull, idOrNull } from '../../kit/views/format.ts';
 import { amount, idString } from '../schemas.ts';
 

@@ -1,8 +1,10 @@
 // Customers and their features as the backend API shows them (camelCase, amounts as decimal strings, ids as strings).
 import { z } from 'zod';
 import { addressFromColumns } from '../../../accounts/settings.ts';
-import type { AccountRow, CustomerRow, FeatureRow } from '../../../db/schema.ts';
-import { currencyMinorDigits, formatAmount, formatAmountAtLeast } from '../../../shared/money.ts';
+import type { AccountRow } from '../../../accounts/repo.ts';
+import type { CustomerRow } from '../../../customers/repo.ts';
+import type { FeatureRow } from '../../../features/repo.ts';
+import { currencyMinorDigits, formatAmount, formatAmountAtLeast } from '../../../money/money.ts';
 import { decimalOrNull, idOrNull } from '../../kit/views/format.ts';
 import { amount, idString, postalAddressOut } from '../schemas.ts';
 

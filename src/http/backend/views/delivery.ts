@@ -1,9 +1,9 @@
 // Delivery settings: bill styles, message templates, attachments, usage report profiles.
 import { z } from 'zod';
-import type { BillStyle } from '../../../delivery/bill-styles.ts';
-import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfileRow } from '../../../delivery/settings-repo.ts';
-import type { MessageTemplate } from '../../../delivery/templates.ts';
-import type { UsageReportProfile } from '../../../delivery/usage-reports.ts';
+import type { BillStyle } from '../../../delivery-settings/bill-styles.ts';
+import type { AttachmentInfo, BillStyleRow, MessageTemplateRow, UsageReportProfileRow } from '../../../delivery-settings/settings-repo.ts';
+import type { MessageTemplate } from '../../../delivery-settings/templates.ts';
+import type { UsageReportProfile } from '../../../delivery-settings/usage-reports.ts';
 import { idString } from '../schemas.ts';
 
 export const billStyleView = z

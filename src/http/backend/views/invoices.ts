@@ -1,6 +1,7 @@
 // Invoices: every field of the invoices document, with the response schema for the OpenAPI document.
 import { z } from 'zod';
-import type { AccountRow, InvoiceRow } from '../../../db/schema.ts';
+import type { AccountRow } from '../../../accounts/repo.ts';
+import type { InvoiceRow } from '../../../invoices/repo.ts';
 import { invoiceData } from '../../../invoices/invoice-data.ts';
 import { amount, idString } from '../schemas.ts';
 

@@ -1,8 +1,9 @@
 // Billing transactions: every field of the transactions document.
 import { z } from 'zod';
-import type { AccountRow, BillingTransactionRow } from '../../../db/schema.ts';
-import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../../shared/money.ts';
-import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../transactions/fields.ts';
+import type { AccountRow } from '../../../accounts/repo.ts';
+import type { BillingTransactionRow } from '../../../invoices/transactions-repo.ts';
+import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../../money/money.ts';
+import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../invoices/transaction-fields.ts';
 import { idOrNull } from '../../kit/views/format.ts';
 import { amount, idString } from '../schemas.ts';
 

@@ -1,5 +1,5 @@
 import { getCall } from '../../../calls/get-call.ts';
-import { DEFAULT_INVOICE_CALLS_PAGE, listInvoiceCalls, MAX_INVOICE_CALLS_PAGE } from '../../../calls/list-invoice-calls.ts';
+import { DEFAULT_INVOICE_CALLS_PAGE, listInvoiceCalls, MAX_INVOICE_CALLS_PAGE } from '../../../invoices/list-invoice-calls.ts';
 import type { Ctx } from '../../../context.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../../kit/app-type.ts';

@@ -7,7 +7,7 @@ import type { ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { getPlan, getRequestPlan } from '../../../payments/get-plan.ts';
 import type { PlanWithInstalments } from '../../../payments/repo.ts';
-import { currencyMinorDigits, formatAmount, money, ZERO } from '../../../shared/money.ts';
+import { currencyMinorDigits, formatAmount, money, ZERO } from '../../../money/money.ts';
 import { errorResponses, idParams } from '../schemas.ts';
 import { utcTime } from '../views.ts';
 

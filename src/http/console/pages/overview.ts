@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { activeAlerts } from '../../../alerts/manage-alerts.ts';
 import type { ActiveAlertRow } from '../../../alerts/repo.ts';
 import { overview } from '../../../dashboard/overview.ts';
-import { currencyMinorDigits, formatAmountAtLeast, money as toMoney } from '../../../shared/money.ts';
+import { currencyMinorDigits, formatAmountAtLeast, money as toMoney } from '../../../money/money.ts';
 import { chart, h, money, table } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
 

@@ -9,7 +9,7 @@ import { KeyLevel } from '../../../api-keys/levels.ts';
 import { findCall } from '../../../calls/repo.ts';
 import { callRows, listCallEvents } from '../../../feed/repo.ts';
 import { importCallStream } from '../../../calls/import-calls.ts';
-import { rerateCalls } from '../../../calls/rerate.ts';
+import { rerateCalls } from '../../../invoices/rerate.ts';
 import { CALL_FILE_FORMATS } from '../../../calls/formats/record.ts';
 import { ratingProblems, searchCalls } from '../../../dashboard/repo.ts';
 import { importRates } from '../../../rate-cards/import-rates.ts';

@@ -1,9 +1,10 @@
 // The account and its API keys as the backend API shows them; the CLI prints the same (ringbill accounts create --json, ringbill keys create --json).
 import { z } from 'zod';
 import { addressFromColumns } from '../../../accounts/settings.ts';
-import { DEFAULT_INTERNATIONAL_PREFIXES } from '../../../calls/formats/number-plan.ts';
-import type { AccountRow, ApiKeyRow } from '../../../db/schema.ts';
-import { currencyMinorDigits, formatAmountAtLeast, formatDecimal } from '../../../shared/money.ts';
+import { DEFAULT_INTERNATIONAL_PREFIXES } from '../../../shared/number-plan.ts';
+import type { AccountRow } from '../../../accounts/repo.ts';
+import type { ApiKeyRow } from '../../../api-keys/repo.ts';
+import { currencyMinorDigits, formatAmountAtLeast, formatDecimal } from '../../../money/money.ts';
 import { amount, idString, postalAddressOut } from '../schemas.ts';
 import { decimalOrNull, iso } from './format.ts';
 

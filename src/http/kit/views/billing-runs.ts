@@ -1,6 +1,6 @@
 // A billing run as the backend API shows it; the CLI prints the same (ringbill bill --json).
 import { z } from 'zod';
-import type { BillingRunRow } from '../../../db/schema.ts';
+import type { BillingRunRow } from '../../../billing-runs/repo.ts';
 import { idString } from '../schemas.ts';
 import { iso } from './format.ts';
 

@@ -1,5 +1,5 @@
 // Small formatting helpers shared by the wire views.
-import { formatDecimal } from '../../../shared/money.ts';
+import { formatDecimal } from '../../../money/money.ts';
 
 export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 export const idOrNull = (n: number | null): string | null => (n === null ? null : String(n));

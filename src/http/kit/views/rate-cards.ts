@@ -1,6 +1,6 @@
 // A rate card as the backend API shows it; the CLI prints the same (ringbill import rates --json).
 import { z } from 'zod';
-import type { RateCardRow } from '../../../db/schema.ts';
+import type { RateCardRow } from '../../../rate-cards/repo.ts';
 import { idString } from '../schemas.ts';
 
 export const rateCardView = z
