@@ -3510,10 +3510,10 @@ export interface operations {
           /** @description ISO 4217; fixed once the account has invoices, charges or recurring charges */
           currency?: string;
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          defaultVatRate?: string | number;
+          defaultVatRate?: string;
           paymentTermsDays?: number;
           invoicePrefix?: string;
           /** @description Can only move forward */
@@ -3542,13 +3542,13 @@ export interface operations {
           /** @description A bill style name (Full, Itemised, Summary or your own); 400703 if unknown */
           defaultBillStyle?: string;
           /** @description Fixed fee once per overdue invoice; null or 0: none */
-          lateFee?: (string | number) | null;
+          lateFee?: string | null;
           /** @description Interest on overdue balances, percent a year (0 to 100); null or 0: none */
           interestRate?: (string | number) | null;
           /** @description Minimum spend (net) per invoice; null or 0: none */
-          lowUsageMinimum?: (string | number) | null;
+          lowUsageMinimum?: string | null;
           /** @description Fee per invoice for customers with billDelivery post; null or 0: none */
-          manualBillingFee?: (string | number) | null;
+          manualBillingFee?: string | null;
           /** @description The switch's IANA time zone, for local times in its records (Asterisk's Master.csv, FreeSWITCH's *_stamp); null: the account's timezone */
           cdrTimezone?: string | null;
           /** @description ISO 3166 country whose national numbers the switch writes (GB: 01134960000 is +441134960000); null: numbers are taken as written */
@@ -3921,12 +3921,12 @@ export interface operations {
            * @description Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit
            * @example 500.00
            */
-          creditLimit?: (string | number) | null;
+          creditLimit?: string | null;
           /**
            * @description Prepaid: how far below zero the balance may go (default 0.00)
            * @example 0.00
            */
-          overdraft?: string | number;
+          overdraft?: string;
         };
       };
     };
@@ -4170,12 +4170,12 @@ export interface operations {
            * @description Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit
            * @example 500.00
            */
-          creditLimit?: (string | number) | null;
+          creditLimit?: string | null;
           /**
            * @description Prepaid: how far below zero the balance may go (default 0.00)
            * @example 0.00
            */
-          overdraft?: string | number;
+          overdraft?: string;
         };
       };
     };
@@ -4798,7 +4798,7 @@ export interface operations {
            * @description VAT rate in percent; default: the feature's, else the account's
            * @example 12.50
            */
-          transactionVATRate?: string | number;
+          transactionVATRate?: string;
           transactionRefundedID?: (string | number) | null;
           transactionDescription?: string | null;
           transactionNotes?: string | null;
@@ -4811,28 +4811,20 @@ export interface operations {
           commissionHolder?: string | null;
           commissionHolderID2?: string | null;
           transactionCommissionProfileCommissionType?: string | null;
-          transactionValueCarrier?: (string | number) | null;
-          transactionValueCDR?: (string | number) | null;
-          transactionValueCommission?: (string | number) | null;
-          transactionValueCommissionTargetContribution?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionRecurring?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls?:
-            (string | number) | null;
-          transactionValueCommission2?: (string | number) | null;
-          transactionValueCommissionTargetContribution2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff2?:
-            (string | number) | null;
+          transactionValueCarrier?: string | null;
+          transactionValueCDR?: string | null;
+          transactionValueCommission?: string | null;
+          transactionValueCommissionTargetContribution?: string | null;
+          transactionValueCommissionTargetContributionOneOff?: string | null;
+          transactionValueCommissionTargetContributionRecurring?: string | null;
+          transactionValueCommissionTargetContributionCalls?: string | null;
+          transactionValueCommission2?: string | null;
+          transactionValueCommissionTargetContribution2?: string | null;
+          transactionValueCommissionTargetContributionOneOff2?: string | null;
           transactionValueCommissionTargetContributionRecurring2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls2?:
-            (string | number) | null;
-          transactionCommissionProfileCommissionValue?:
-            (string | number) | null;
+            string | null;
+          transactionValueCommissionTargetContributionCalls2?: string | null;
+          transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
           transactionBillDate?: string | null;
           transactionStartDate?: string | null;
@@ -5017,7 +5009,7 @@ export interface operations {
            * @description VAT rate in percent; default: the feature's, else the account's
            * @example 12.50
            */
-          transactionVATRate?: string | number;
+          transactionVATRate?: string;
           transactionRefundedID?: (string | number) | null;
           transactionDescription?: string | null;
           transactionNotes?: string | null;
@@ -5030,28 +5022,20 @@ export interface operations {
           commissionHolder?: string | null;
           commissionHolderID2?: string | null;
           transactionCommissionProfileCommissionType?: string | null;
-          transactionValueCarrier?: (string | number) | null;
-          transactionValueCDR?: (string | number) | null;
-          transactionValueCommission?: (string | number) | null;
-          transactionValueCommissionTargetContribution?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionRecurring?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls?:
-            (string | number) | null;
-          transactionValueCommission2?: (string | number) | null;
-          transactionValueCommissionTargetContribution2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff2?:
-            (string | number) | null;
+          transactionValueCarrier?: string | null;
+          transactionValueCDR?: string | null;
+          transactionValueCommission?: string | null;
+          transactionValueCommissionTargetContribution?: string | null;
+          transactionValueCommissionTargetContributionOneOff?: string | null;
+          transactionValueCommissionTargetContributionRecurring?: string | null;
+          transactionValueCommissionTargetContributionCalls?: string | null;
+          transactionValueCommission2?: string | null;
+          transactionValueCommissionTargetContribution2?: string | null;
+          transactionValueCommissionTargetContributionOneOff2?: string | null;
           transactionValueCommissionTargetContributionRecurring2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls2?:
-            (string | number) | null;
-          transactionCommissionProfileCommissionValue?:
-            (string | number) | null;
+            string | null;
+          transactionValueCommissionTargetContributionCalls2?: string | null;
+          transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
           transactionBillDate?: string | null;
           transactionStartDate?: string | null;
@@ -5236,7 +5220,7 @@ export interface operations {
            * @description VAT rate in percent; default: the feature's, else the account's
            * @example 12.50
            */
-          transactionVATRate?: string | number;
+          transactionVATRate?: string;
           transactionRefundedID?: (string | number) | null;
           transactionDescription?: string | null;
           transactionNotes?: string | null;
@@ -5249,28 +5233,20 @@ export interface operations {
           commissionHolder?: string | null;
           commissionHolderID2?: string | null;
           transactionCommissionProfileCommissionType?: string | null;
-          transactionValueCarrier?: (string | number) | null;
-          transactionValueCDR?: (string | number) | null;
-          transactionValueCommission?: (string | number) | null;
-          transactionValueCommissionTargetContribution?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionRecurring?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls?:
-            (string | number) | null;
-          transactionValueCommission2?: (string | number) | null;
-          transactionValueCommissionTargetContribution2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff2?:
-            (string | number) | null;
+          transactionValueCarrier?: string | null;
+          transactionValueCDR?: string | null;
+          transactionValueCommission?: string | null;
+          transactionValueCommissionTargetContribution?: string | null;
+          transactionValueCommissionTargetContributionOneOff?: string | null;
+          transactionValueCommissionTargetContributionRecurring?: string | null;
+          transactionValueCommissionTargetContributionCalls?: string | null;
+          transactionValueCommission2?: string | null;
+          transactionValueCommissionTargetContribution2?: string | null;
+          transactionValueCommissionTargetContributionOneOff2?: string | null;
           transactionValueCommissionTargetContributionRecurring2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls2?:
-            (string | number) | null;
-          transactionCommissionProfileCommissionValue?:
-            (string | number) | null;
+            string | null;
+          transactionValueCommissionTargetContributionCalls2?: string | null;
+          transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
           transactionBillDate?: string | null;
           transactionStartDate?: string | null;
@@ -5513,7 +5489,7 @@ export interface operations {
            * @description VAT rate in percent; default: the feature's, else the account's
            * @example 12.50
            */
-          transactionVATRate?: string | number;
+          transactionVATRate?: string;
           transactionRefundedID?: (string | number) | null;
           transactionDescription?: string | null;
           transactionNotes?: string | null;
@@ -5526,28 +5502,20 @@ export interface operations {
           commissionHolder?: string | null;
           commissionHolderID2?: string | null;
           transactionCommissionProfileCommissionType?: string | null;
-          transactionValueCarrier?: (string | number) | null;
-          transactionValueCDR?: (string | number) | null;
-          transactionValueCommission?: (string | number) | null;
-          transactionValueCommissionTargetContribution?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionRecurring?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls?:
-            (string | number) | null;
-          transactionValueCommission2?: (string | number) | null;
-          transactionValueCommissionTargetContribution2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff2?:
-            (string | number) | null;
+          transactionValueCarrier?: string | null;
+          transactionValueCDR?: string | null;
+          transactionValueCommission?: string | null;
+          transactionValueCommissionTargetContribution?: string | null;
+          transactionValueCommissionTargetContributionOneOff?: string | null;
+          transactionValueCommissionTargetContributionRecurring?: string | null;
+          transactionValueCommissionTargetContributionCalls?: string | null;
+          transactionValueCommission2?: string | null;
+          transactionValueCommissionTargetContribution2?: string | null;
+          transactionValueCommissionTargetContributionOneOff2?: string | null;
           transactionValueCommissionTargetContributionRecurring2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls2?:
-            (string | number) | null;
-          transactionCommissionProfileCommissionValue?:
-            (string | number) | null;
+            string | null;
+          transactionValueCommissionTargetContributionCalls2?: string | null;
+          transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
           transactionBillDate?: string | null;
           transactionStartDate?: string | null;
@@ -6322,7 +6290,7 @@ export interface operations {
       content: {
         "application/json": {
           /** @description The amount received, a decimal string ("25.00"); at most what is outstanding */
-          amount: string | number;
+          amount: string;
           /**
            * @description Default bank_transfer
            * @enum {string}
@@ -6435,7 +6403,7 @@ export interface operations {
       content: {
         "application/json": {
           /** @description Default: all that is left to refund */
-          amount?: string | number;
+          amount?: string;
           reason?: string;
         } | null;
       };
@@ -8019,7 +7987,7 @@ export interface operations {
       content: {
         "application/json": {
           /** @description The payout (decimal string); null clears it */
-          payout?: string | number | null;
+          payout?: string | null;
           /** @description Replaces the notes; null clears them */
           notes?: string | null;
           /** @description Adds a line to the notes */
@@ -8552,8 +8520,11 @@ export interface operations {
           customData?: {
             [key: string]: string | number | boolean | null;
           };
-          /** @description A sale (revenue), at most 2 decimals; makes this a post-call event */
-          saleAmount?: string | number;
+          /**
+           * @description A sale (revenue), at most 2 decimals; makes this a post-call event
+           * @example 12.50
+           */
+          saleAmount?: string;
           /** Format: date-time */
           occurredAt?: string;
           /**
@@ -8671,8 +8642,11 @@ export interface operations {
           customData?: {
             [key: string]: string | number | boolean | null;
           };
-          /** @description A sale (revenue), at most 2 decimals; makes this a post-call event */
-          saleAmount?: string | number;
+          /**
+           * @description A sale (revenue), at most 2 decimals; makes this a post-call event
+           * @example 12.50
+           */
+          saleAmount?: string;
           /** Format: date-time */
           occurredAt?: string;
           /**
@@ -11826,10 +11800,10 @@ export interface operations {
       content: {
         "application/json": {
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          amount: string | number;
+          amount: string;
           /** @enum {string} */
           method?:
             | "bank_transfer"
@@ -11986,10 +11960,10 @@ export interface operations {
       content: {
         "application/json": {
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          amount: string | number;
+          amount: string;
           description: string;
         };
       };
@@ -12132,15 +12106,15 @@ export interface operations {
         "application/json": {
           enabled: boolean;
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          threshold?: string | number;
+          threshold?: string;
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          amount?: string | number;
+          amount?: string;
           cardToken?: string;
         };
       };
@@ -12327,10 +12301,10 @@ export interface operations {
            */
           type: "low_balance" | "spend_daily" | "spend_monthly" | "credit_used";
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          threshold: string | number;
+          threshold: string;
           /** @description How the customer is told besides the webhook (default email) */
           channels?: ("email" | "sms")[];
         };
@@ -12537,10 +12511,10 @@ export interface operations {
            */
           type: "low_balance" | "spend_daily" | "spend_monthly" | "credit_used";
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          threshold: string | number;
+          threshold: string;
           /** @description How the customer is told besides the webhook (default email) */
           channels?: ("email" | "sms")[];
         };
@@ -13534,7 +13508,7 @@ export interface operations {
            * @description Standalone: the amount to collect. With invoiceId: part of what is outstanding (default: all)
            * @example 123.88
            */
-          amount?: string | number;
+          amount?: string;
           /**
            * @description The same as amount (document 003 name)
            * @example 123.88
@@ -13568,7 +13542,7 @@ export interface operations {
            * @description Plan interest rate, percent a year (default 0)
            * @example 123.88
            */
-          planRate?: string | number;
+          planRate?: string;
           planMaxTerm?: number;
           /** @enum {string} */
           planMaxTermPeriod?: "day" | "month" | "year";
@@ -13755,7 +13729,7 @@ export interface operations {
              * @description Standalone: the amount to collect. With invoiceId: part of what is outstanding (default: all)
              * @example 123.88
              */
-            amount?: string | number;
+            amount?: string;
             /**
              * @description The same as amount (document 003 name)
              * @example 123.88
@@ -13789,7 +13763,7 @@ export interface operations {
              * @description Plan interest rate, percent a year (default 0)
              * @example 123.88
              */
-            planRate?: string | number;
+            planRate?: string;
             planMaxTerm?: number;
             /** @enum {string} */
             planMaxTermPeriod?: "day" | "month" | "year";
@@ -14470,7 +14444,7 @@ export interface operations {
            * @description Default: all that is left to refund
            * @example 123.88
            */
-          amount?: string | number;
+          amount?: string;
           reason?: string;
         } | null;
       };
