@@ -9,7 +9,9 @@ import { type BillingProgress, runBilling } from '../billing-runs/run-billing.ts
 import type { Ctx } from '../context.ts';
 import { DataDirLockedError } from '../db/data-dir.ts';
 import { migrate } from '../db/migrate.ts';
-import { toAccountView, toApiKeyView, toBillingRunView, toRateCardView } from '../http/backend/views.ts';
+import { toAccountView, toApiKeyView } from '../http/kit/views/accounts.ts';
+import { toBillingRunView } from '../http/kit/views/billing-runs.ts';
+import { toRateCardView } from '../http/kit/views/rate-cards.ts';
 import { isIsoDate } from '../shared/dates.ts';
 import { DomainError } from '../shared/errors.ts';
 import type { CliIO } from './io.ts';

@@ -45,6 +45,11 @@ export function auditTargetOf(method: string, pattern: string): AuditTarget | un
   return { resource: last, action: method === 'POST' ? 'create' : method === 'DELETE' ? 'delete' : method === 'PATCH' ? 'update' : 'replace', idParam: parent?.slice(1) };
 }
 
+/** A parsed JSON body that is an object (or an array, spread by index as before). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
 function parseJson(payload: unknown): unknown {
   if (typeof payload !== 'string' || payload.length > 1_000_000) return undefined;
   try {
@@ -89,7 +94,7 @@ export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string)
     }
     if (action === 'action' && typeof query.action === 'string') action = query.action;
     if (request.method === 'PATCH' && request.auditBefore && answerObject) changes = diff(request.auditBefore, answerObject);
-    else if (request.method === 'PATCH' && request.body && typeof request.body === 'object') changes = { ...(request.body as Record<string, unknown>) };
+    else if (request.method === 'PATCH' && isRecord(request.body)) changes = { ...request.body };
     await recordAudit(ctx, request.principal.accountId, {
       actor: { type: 'api_key', id: request.principal.keyId },
       action,

@@ -33,7 +33,7 @@ export async function createTransaction(
   target: TransactionTarget,
   input: TransactionInput,
 ): Promise<BillingTransactionRow> {
-  if (input.transactionValue === undefined) throw invalid('transactionValue', 'is required');
+  if (input.value === undefined) throw invalid('value', 'is required');
   return ctx.db.transaction().execute(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw notFound('Account', accountId);
@@ -41,8 +41,8 @@ export async function createTransaction(
     if (invoice && invoice.approved_at !== null) {
       throw new DomainError('invoice_not_unsent', `invoice ${invoice.invoice_number} is approved: its charges cannot change`);
     }
-    const type = (input.transactionType ?? 'oneOff') as TransactionType;
-    const columns = transactionColumns({ ...input, transactionType: type }, account, type);
+    const type = (input.type ?? 'oneOff') as TransactionType;
+    const columns = transactionColumns({ ...input, type }, account, type);
     const now = ctx.now();
     const transactionDate = columns.transaction_date ?? accountToday(account, now);
     const row = {

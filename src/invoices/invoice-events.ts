@@ -1,8 +1,9 @@
-// Invoice events: the invoice as the backend API shows it (GET /backend/api/v1/invoices/{id}).
+// Invoice events: the invoice as data (invoices/invoice-data.ts), which is also what the backend API shows
+// (GET /backend/api/v1/invoices/{id}).
 import type { Executor } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
 import type { InvoiceRow } from './repo.ts';
-import { toInvoiceView } from '../http/backend/views.ts';
+import { invoiceData } from './invoice-data.ts';
 import { statusFlags } from './status.ts';
 import { emitEvent } from '../webhooks/emit.ts';
 import type { InsertEventsResult } from '../webhooks/repo.ts';
@@ -14,7 +15,7 @@ export async function emitInvoiceEvent(
   type: 'invoice.approved' | 'invoice.paid',
   now: Date,
 ): Promise<InsertEventsResult> {
-  return emitEvent(db, account.id, type, toInvoiceView(invoice, account), now);
+  return emitEvent(db, account.id, type, invoiceData(invoice, account), now);
 }
 
 /**

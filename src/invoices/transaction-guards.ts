@@ -16,13 +16,13 @@ export async function checkRefund(
   if (row.refunded_id === null) return;
   const refunded = await findTransaction(db, accountId, row.refunded_id);
   if (!refunded || refunded.customer_id !== row.customer_id) {
-    throw invalid('transactionRefundedID', `transaction ${row.refunded_id} is not a charge of this customer`);
+    throw invalid('refundedId', `transaction ${row.refunded_id} is not a charge of this customer`);
   }
-  if (!money(refunded.value).isPositive()) throw invalid('transactionRefundedID', `transaction ${row.refunded_id} is not a charge that can be refunded`);
+  if (!money(refunded.value).isPositive()) throw invalid('refundedId', `transaction ${row.refunded_id} is not a charge that can be refunded`);
   const refundedTotal = money(await refundedSoFar(db, accountId, row.refunded_id, row.id)).plus(row.value);
   if (refundedTotal.negated().greaterThan(refunded.value)) {
     throw invalid(
-      'transactionValue',
+      'value',
       `refunds of transaction ${row.refunded_id} would total ${refundedTotal.negated().toFixed()}, more than its value ${refunded.value}`,
     );
   }
@@ -36,7 +36,7 @@ export async function checkRefundsCovered(db: Executor, accountId: number, row: 
   const refunded = money(await refundedSoFar(db, accountId, row.id)).negated();
   if (refunded.isZero()) return;
   if (refunded.greaterThan(row.value)) {
-    throw invalid('transactionValue', `transaction ${row.id} has been refunded ${refunded.toFixed()}; its value cannot be less than that`);
+    throw invalid('value', `transaction ${row.id} has been refunded ${refunded.toFixed()}; its value cannot be less than that`);
   }
 }
 

@@ -19,13 +19,21 @@ import { CREDIT_TYPES, isTransactionType, TRANSACTION_TYPES, type TransactionTyp
 
 type Amount = string | number;
 
-export type TransactionInput = { [K in TextField]?: string | null } & { [K in SideAmountField]?: Amount | null } & {
+/** The descriptive fields of a charge, keyed as the fields table (fields.ts) names them. */
+export type TransactionDetails = { [K in TextField]?: string | null } & { [K in SideAmountField]?: Amount | null } & {
   [K in DateField]?: IsoDate | null;
-} & { [K in CountField]?: number | null } & {
-  transactionType?: string;
-  transactionValue?: Amount;
-  transactionVATRate?: Amount;
-  transactionRefundedID?: string | number | null;
+} & { [K in CountField]?: number | null };
+
+/**
+ * A charge as the use cases take it. Its own fields have domain names (errors name them too: `value: …`);
+ * each surface maps its wire names (the backend's transactionValue…) to these.
+ */
+export type TransactionInput = TransactionDetails & {
+  type?: string;
+  value?: Amount;
+  vatRate?: Amount;
+  /** The charge this one refunds; null or '' for none. */
+  refundedId?: string | number | null;
 };
 
 const MAX_COUNT = 1_000_000_000;
@@ -35,7 +43,7 @@ function amountText(value: Amount): string {
 }
 
 /**
- * Checks the fields given and maps them to columns. `transactionValue` must be exact to the currency's
+ * Checks the fields given and maps them to columns. `value` must be exact to the currency's
  * minor unit: it lands on a bill, and a bill must add up. Refunds and discounts are credits: a positive
  * value given for them is stored negated.
  */
@@ -45,28 +53,28 @@ export function transactionColumns(
   typeForValue: TransactionType,
 ): BillingTransactionUpdate {
   const out: Record<string, unknown> = {};
-  if (input.transactionType !== undefined) {
-    if (!isTransactionType(input.transactionType)) {
-      throw invalid('transactionType', `must be one of ${TRANSACTION_TYPES.join(', ')}`);
+  if (input.type !== undefined) {
+    if (!isTransactionType(input.type)) {
+      throw invalid('type', `must be one of ${TRANSACTION_TYPES.join(', ')}`);
     }
-    out.transaction_type = input.transactionType;
+    out.transaction_type = input.type;
   }
-  if (input.transactionValue !== undefined) {
+  if (input.value !== undefined) {
     const digits = currencyMinorDigits(account.currency);
-    const text = amountText(input.transactionValue);
+    const text = amountText(input.value);
     if (!isDecimalString(text, digits)) {
-      throw invalid('transactionValue', `must be an amount with at most ${digits} decimal places for ${account.currency}, e.g. "12.50"`);
+      throw invalid('value', `must be an amount with at most ${digits} decimal places for ${account.currency}, e.g. "12.50"`);
     }
     const value = money(text);
     out.value = formatAmount(CREDIT_TYPES.has(typeForValue) && value.isPositive() ? value.negated() : value, digits);
   }
-  if (input.transactionVATRate !== undefined) out.vat_rate = parseVatRate(input.transactionVATRate, 'transactionVATRate');
-  if (input.transactionRefundedID !== undefined) {
-    const id = input.transactionRefundedID;
+  if (input.vatRate !== undefined) out.vat_rate = parseVatRate(input.vatRate, 'vatRate');
+  if (input.refundedId !== undefined) {
+    const id = input.refundedId;
     if (id === null || id === '') out.refunded_id = null;
     else {
       const n = Number(id);
-      if (!Number.isSafeInteger(n) || n <= 0) throw invalid('transactionRefundedID', 'must be the id of a transaction');
+      if (!Number.isSafeInteger(n) || n <= 0) throw invalid('refundedId', 'must be the id of a transaction');
       out.refunded_id = n;
     }
   }

@@ -39,7 +39,7 @@ export async function updateTransaction(ctx: Ctx, accountId: number, id: number,
     const account = await findAccount(trx, accountId);
     if (!account) throw notFound('Account', accountId);
     const current = await lockEditableTransaction(trx, accountId, id);
-    const type = (input.transactionType ?? current.transaction_type) as TransactionType;
+    const type = (input.type ?? current.transaction_type) as TransactionType;
     const columns = transactionColumns(input, account, type);
     const merged = { ...current, ...columns } as BillingTransactionRow;
     merged.value = normaliseCreditSign(type, merged.value, currencyMinorDigits(account.currency));

@@ -2071,479 +2071,6 @@ export interface components {
       created: string;
       revoked: string | null;
     };
-    Customer: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      name: string;
-      accountNumber: string | null;
-      email: string | null;
-      mobileNumber: string | null;
-      reverseCharge: boolean;
-      vatNumber: string | null;
-      paymentTermsDays: number | null;
-      paymentMethod: string | null;
-      billingAddress: {
-        line1?: string | null;
-        line2?: string | null;
-        city?: string | null;
-        region?: string | null;
-        postcode?: string | null;
-        country?: string | null;
-      } | null;
-      /** @description Rate card for this customer's calls; null: the account default */
-      rateCardID: string | null;
-      /** @enum {string} */
-      billDelivery: "email" | "post";
-      discountPlanID: string | null;
-      customerReference: string | null;
-      purchaseOrderNumber: string | null;
-      /** @enum {string} */
-      billingMode: "postpaid" | "prepaid";
-      /** @description Postpaid credit limit; null: none */
-      creditLimit: string | null;
-      /**
-       * @description Prepaid overdraft allowance
-       * @example 12.50
-       */
-      overdraft: string;
-      created: string;
-      updated: string;
-    };
-    Feature: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      customerID: string;
-      name: string;
-      phoneNumber: string | null;
-      recurringValue: string | null;
-      recurringFrequency: ("monthly" | "quarterly" | "annually") | null;
-      /** @enum {string} */
-      billing: "advance" | "arrears";
-      startDate: string | null;
-      endDate: string | null;
-      vatRate: string | null;
-      /** @description Recurring charges are billed up to this date (exclusive) */
-      billedUntil: string | null;
-      /** @description Rate card for this feature's calls, over the customer's */
-      rateCardID: string | null;
-      created: string;
-      updated: string;
-    };
-    Transaction: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      customerID: string;
-      featureID: string | null;
-      invoiceID: string | null;
-      transactionType: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      transactionValue: string;
-      transactionVATRate: string;
-      transactionRefundedID: string | null;
-      transactionDescription: string | null;
-      transactionNotes: string | null;
-      site: string | null;
-      campaign: string | null;
-      transactionCode: string | null;
-      transactionCarrier: string | null;
-      transactionSource: string | null;
-      transactionCommissionProfile: string | null;
-      commissionHolder: string | null;
-      commissionHolderID2: string | null;
-      transactionCommissionProfileCommissionType: string | null;
-      transactionValueCarrier: string | null;
-      transactionValueCDR: string | null;
-      transactionValueCommission: string | null;
-      transactionValueCommissionTargetContribution: string | null;
-      transactionValueCommissionTargetContributionOneOff: string | null;
-      transactionValueCommissionTargetContributionRecurring: string | null;
-      transactionValueCommissionTargetContributionCalls: string | null;
-      transactionValueCommission2: string | null;
-      transactionValueCommissionTargetContribution2: string | null;
-      transactionValueCommissionTargetContributionOneOff2: string | null;
-      transactionValueCommissionTargetContributionRecurring2: string | null;
-      transactionValueCommissionTargetContributionCalls2: string | null;
-      transactionCommissionProfileCommissionValue: number | null;
-      transactionDate: string | null;
-      transactionBillDate: string | null;
-      transactionStartDate: string | null;
-      transactionEndDate: string | null;
-      featureCount: number | null;
-      transactionCallCount: number | null;
-      transactionCallMinutes: number | null;
-      created: string;
-      updated: string;
-    };
-    Invoice: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      customerID: string;
-      invoiceNumber: string | null;
-      billingRun: string | null;
-      invoiceDate: string | null;
-      cutoffDate: string | null;
-      transactionCutoffDate: string | null;
-      dueDate: string | null;
-      paidDate: string | null;
-      paymentMethod: string | null;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceAmount: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceVAT: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceReverseVAT: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      total: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      paidAmount: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      outstanding: string;
-      invoiceCallCount: number;
-      /** @description Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes */
-      invoiceCallMinutes: number;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesOneOff: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesRecurring: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesCalls: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesRefunds: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesLate: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesInterest: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesCarrierProvided: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesManualBilling: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesLowUsage: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesManual: string;
-      /**
-       * @description Discounts (credits) on this invoice
-       * @example 12.50
-       */
-      invoiceChargesDiscount: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesNonCall: string;
-      vatBreakdown: {
-        rate: string;
-        /**
-         * @description A decimal amount as a string
-         * @example 12.50
-         */
-        net: string;
-        /**
-         * @description A decimal amount as a string
-         * @example 12.50
-         */
-        vat: string;
-      }[];
-      status: string[];
-      billStyle: string | null;
-      invoiceMessage: string | null;
-      invoiceUsageReportCustomerProfile: string | null;
-      customerReference: string | null;
-      purchaseOrderNumber: string | null;
-      onlineBillType: string | null;
-      emailBillType: string | null;
-      postBillType: string | null;
-      faxBillType: string | null;
-      billTypes: string[];
-      /** @description The linked Xero invoice, if any */
-      xeroID: string | null;
-      currency: string;
-      created: string;
-      updated: string;
-    };
-    BillingRun: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      cutoffDate: string;
-      /**
-       * @description `running` (the counts grow as batches commit), `completed`, `failed` (see `error`), or `interrupted`: the process running it stopped part-way (a crash, kill -9, a lost machine); the counts are what committed. POST /billingRuns/{id}/resume finishes a failed or interrupted run.
-       * @enum {string}
-       */
-      status: "running" | "completed" | "failed" | "interrupted";
-      /** @description Customers whose invoice the run completed */
-      customersBilled: number;
-      /** @description Invoices the run completed for its cut-off: those it made (invoicesCreated) and the customers' existing unsent invoices */
-      invoicesCompleted: number;
-      /** @description Invoices the run made (the others it completed already existed, unsent) */
-      invoicesCreated: number;
-      error: string | null;
-      started: string;
-      finished: string | null;
-    };
-    RateCard: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      name: string;
-      isDefault: boolean;
-      created: string;
-      updated: string;
-    };
-    Rate: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      rateCardID: string;
-      prefix: string;
-      destination: string;
-      /** @enum {string} */
-      band: "all" | "peak" | "offpeak" | "weekend";
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      ratePerMinute: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      connectionFee: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      minimumCharge: string;
-      initialIncrementS: number;
-      subsequentIncrementS: number;
-      costPerMinute: string | null;
-      /** @description null: from the start of time (a card's first rates, loaded without a date) */
-      effectiveFrom: string | null;
-      /** @description Exclusive; null while in force */
-      effectiveTo: string | null;
-    };
-    Call: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      /** @description The call id of the source (call_id at ingestion) */
-      callID: string;
-      /** @description The call record id that links its rows in the call transactions feed (32 characters, 0-9A-F) */
-      completeCallID: string;
-      from: string;
-      to: string;
-      startTime: string;
-      durationS: number;
-      /** @enum {string} */
-      status: "completed" | "missed" | "busy" | "failed";
-      /** @enum {string} */
-      direction: "inbound" | "outbound";
-      carrier: string | null;
-      customerID: string | null;
-      featureID: string | null;
-      /** @enum {string} */
-      ratingStatus: "rated" | "free" | "unrated" | "unallocated" | "internal";
-      ratingError: string | null;
-      rateID: string | null;
-      destination: string | null;
-      band: string | null;
-      billableS: number | null;
-      /** @description To the micro-unit (6 decimals) */
-      charge: string | null;
-      cost: string | null;
-      billedCharge: string | null;
-      invoiceID: string | null;
-      recordingURL: string | null;
-      transcriptionURL: string | null;
-      confidenceScore: string | null;
-      voiceAgentID: string | null;
-      created: string;
-    };
-    RejectedRow: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      source: string;
-      line: number | null;
-      raw: string;
-      reason: string;
-      created: string;
-    };
-    BillStyle: {
-      /** @description null for a built-in style */
-      id: string | null;
-      name: string;
-      /**
-       * @description full: summary, charges, VAT, call summary and optional itemised calls; summary: totals, VAT and payment details
-       * @enum {string}
-       */
-      base: "full" | "summary";
-      /** @description List every call (full styles) */
-      itemiseCalls: boolean;
-      /** @description The call summary by destination (full styles) */
-      showCallSummary: boolean;
-      builtIn: boolean;
-      created: string | null;
-      updated: string | null;
-    };
-    MessageTemplate: {
-      /** @description null for the built-in Standard message */
-      id: string | null;
-      name: string;
-      subject: string;
-      body: string;
-      builtIn: boolean;
-      created: string | null;
-      updated: string | null;
-    };
-    Attachment: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      /** @description What the email action's `attachments` parameter names */
-      name: string;
-      filename: string;
-      contentType: string;
-      /** @description Bytes */
-      size: number;
-      created: string;
-      updated: string;
-    };
-    UsageReportProfile: {
-      /** @description null for a built-in profile */
-      id: string | null;
-      /** @description What the email action's `invoiceUsageReportCustomerProfileID` names */
-      name: string;
-      /**
-       * @description callsByFeature: a CSV line per feature (calls, billed_minutes, charge); callDetail: a CSV line per call
-       * @enum {string}
-       */
-      kind: "callsByFeature" | "callDetail";
-      builtIn: boolean;
-      created: string | null;
-      updated: string | null;
-    };
-    DiscountRule: {
-      /** @enum {string} */
-      kind: "freeMinutes" | "freeAmount" | "percentOff";
-      /** @description freeMinutes: call minutes free per invoice */
-      minutes?: number;
-      /**
-       * @description freeAmount: money off per invoice
-       * @example 12.50
-       */
-      amount?: string;
-      /** @description percentOff: percent off every charge of `type` */
-      percent?: string;
-      /** @description freeAmount, percentOff: the charge type (calls, recurring, oneOff…) */
-      type?: string;
-      /** @description freeMinutes, freeAmount on calls: only destinations beginning with these */
-      destinations?: string[];
-      /** @description The line on the bill */
-      description?: string;
-    };
-    DiscountPlan: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      name: string;
-      rules: components["schemas"]["DiscountRule"][];
-      created: string;
-      updated: string;
-    };
     BalanceAlert: {
       id: string;
       /** @description null: the account's, for every customer with a balance */
@@ -2804,6 +2331,117 @@ export interface components {
       created: string;
       completed: string | null;
     };
+    BillingRun: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      cutoffDate: string;
+      /**
+       * @description `running` (the counts grow as batches commit), `completed`, `failed` (see `error`), or `interrupted`: the process running it stopped part-way (a crash, kill -9, a lost machine); the counts are what committed. POST /billingRuns/{id}/resume finishes a failed or interrupted run.
+       * @enum {string}
+       */
+      status: "running" | "completed" | "failed" | "interrupted";
+      /** @description Customers whose invoice the run completed */
+      customersBilled: number;
+      /** @description Invoices the run completed for its cut-off: those it made (invoicesCreated) and the customers' existing unsent invoices */
+      invoicesCompleted: number;
+      /** @description Invoices the run made (the others it completed already existed, unsent) */
+      invoicesCreated: number;
+      error: string | null;
+      started: string;
+      finished: string | null;
+    };
+    Rate: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      rateCardID: string;
+      prefix: string;
+      destination: string;
+      /** @enum {string} */
+      band: "all" | "peak" | "offpeak" | "weekend";
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      ratePerMinute: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      connectionFee: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      minimumCharge: string;
+      initialIncrementS: number;
+      subsequentIncrementS: number;
+      costPerMinute: string | null;
+      /** @description null: from the start of time (a card's first rates, loaded without a date) */
+      effectiveFrom: string | null;
+      /** @description Exclusive; null while in force */
+      effectiveTo: string | null;
+    };
+    Call: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      /** @description The call id of the source (call_id at ingestion) */
+      callID: string;
+      /** @description The call record id that links its rows in the call transactions feed (32 characters, 0-9A-F) */
+      completeCallID: string;
+      from: string;
+      to: string;
+      startTime: string;
+      durationS: number;
+      /** @enum {string} */
+      status: "completed" | "missed" | "busy" | "failed";
+      /** @enum {string} */
+      direction: "inbound" | "outbound";
+      carrier: string | null;
+      customerID: string | null;
+      featureID: string | null;
+      /** @enum {string} */
+      ratingStatus: "rated" | "free" | "unrated" | "unallocated" | "internal";
+      ratingError: string | null;
+      rateID: string | null;
+      destination: string | null;
+      band: string | null;
+      billableS: number | null;
+      /** @description To the micro-unit (6 decimals) */
+      charge: string | null;
+      cost: string | null;
+      billedCharge: string | null;
+      invoiceID: string | null;
+      recordingURL: string | null;
+      transcriptionURL: string | null;
+      confidenceScore: string | null;
+      voiceAgentID: string | null;
+      created: string;
+    };
+    RejectedRow: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      source: string;
+      line: number | null;
+      raw: string;
+      reason: string;
+      created: string;
+    };
     CallIngestSummary: {
       source: string;
       received: number;
@@ -2978,6 +2616,17 @@ export interface components {
         } | null;
       }[];
     };
+    RateCard: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      name: string;
+      isDefault: boolean;
+      created: string;
+      updated: string;
+    };
     RateImport: {
       rateCard: components["schemas"]["RateCard"];
       /** @description The date the rates apply from; null: from the start of time (a card's first import without a date) */
@@ -2989,6 +2638,302 @@ export interface components {
       }[];
       /** @description Calls that were waiting to be priced and are now */
       waitingCallsRated: number;
+    };
+    Customer: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      name: string;
+      accountNumber: string | null;
+      email: string | null;
+      mobileNumber: string | null;
+      reverseCharge: boolean;
+      vatNumber: string | null;
+      paymentTermsDays: number | null;
+      paymentMethod: string | null;
+      billingAddress: {
+        line1?: string | null;
+        line2?: string | null;
+        city?: string | null;
+        region?: string | null;
+        postcode?: string | null;
+        country?: string | null;
+      } | null;
+      /** @description Rate card for this customer's calls; null: the account default */
+      rateCardID: string | null;
+      /** @enum {string} */
+      billDelivery: "email" | "post";
+      discountPlanID: string | null;
+      customerReference: string | null;
+      purchaseOrderNumber: string | null;
+      /** @enum {string} */
+      billingMode: "postpaid" | "prepaid";
+      /** @description Postpaid credit limit; null: none */
+      creditLimit: string | null;
+      /**
+       * @description Prepaid overdraft allowance
+       * @example 12.50
+       */
+      overdraft: string;
+      created: string;
+      updated: string;
+    };
+    Feature: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      customerID: string;
+      name: string;
+      phoneNumber: string | null;
+      recurringValue: string | null;
+      recurringFrequency: ("monthly" | "quarterly" | "annually") | null;
+      /** @enum {string} */
+      billing: "advance" | "arrears";
+      startDate: string | null;
+      endDate: string | null;
+      vatRate: string | null;
+      /** @description Recurring charges are billed up to this date (exclusive) */
+      billedUntil: string | null;
+      /** @description Rate card for this feature's calls, over the customer's */
+      rateCardID: string | null;
+      created: string;
+      updated: string;
+    };
+    BillStyle: {
+      /** @description null for a built-in style */
+      id: string | null;
+      name: string;
+      /**
+       * @description full: summary, charges, VAT, call summary and optional itemised calls; summary: totals, VAT and payment details
+       * @enum {string}
+       */
+      base: "full" | "summary";
+      /** @description List every call (full styles) */
+      itemiseCalls: boolean;
+      /** @description The call summary by destination (full styles) */
+      showCallSummary: boolean;
+      builtIn: boolean;
+      created: string | null;
+      updated: string | null;
+    };
+    MessageTemplate: {
+      /** @description null for the built-in Standard message */
+      id: string | null;
+      name: string;
+      subject: string;
+      body: string;
+      builtIn: boolean;
+      created: string | null;
+      updated: string | null;
+    };
+    Attachment: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      /** @description What the email action's `attachments` parameter names */
+      name: string;
+      filename: string;
+      contentType: string;
+      /** @description Bytes */
+      size: number;
+      created: string;
+      updated: string;
+    };
+    UsageReportProfile: {
+      /** @description null for a built-in profile */
+      id: string | null;
+      /** @description What the email action's `invoiceUsageReportCustomerProfileID` names */
+      name: string;
+      /**
+       * @description callsByFeature: a CSV line per feature (calls, billed_minutes, charge); callDetail: a CSV line per call
+       * @enum {string}
+       */
+      kind: "callsByFeature" | "callDetail";
+      builtIn: boolean;
+      created: string | null;
+      updated: string | null;
+    };
+    DiscountRule: {
+      /** @enum {string} */
+      kind: "freeMinutes" | "freeAmount" | "percentOff";
+      /** @description freeMinutes: call minutes free per invoice */
+      minutes?: number;
+      /**
+       * @description freeAmount: money off per invoice
+       * @example 12.50
+       */
+      amount?: string;
+      /** @description percentOff: percent off every charge of `type` */
+      percent?: string;
+      /** @description freeAmount, percentOff: the charge type (calls, recurring, oneOff…) */
+      type?: string;
+      /** @description freeMinutes, freeAmount on calls: only destinations beginning with these */
+      destinations?: string[];
+      /** @description The line on the bill */
+      description?: string;
+    };
+    DiscountPlan: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      name: string;
+      rules: components["schemas"]["DiscountRule"][];
+      created: string;
+      updated: string;
+    };
+    Invoice: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      customerID: string;
+      invoiceNumber: string | null;
+      billingRun: string | null;
+      invoiceDate: string | null;
+      cutoffDate: string | null;
+      transactionCutoffDate: string | null;
+      dueDate: string | null;
+      paidDate: string | null;
+      paymentMethod: string | null;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceAmount: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceVAT: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceReverseVAT: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      total: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      paidAmount: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      outstanding: string;
+      invoiceCallCount: number;
+      /** @description Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes */
+      invoiceCallMinutes: number;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesOneOff: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesRecurring: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesCalls: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesRefunds: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesLate: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesInterest: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesCarrierProvided: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesManualBilling: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesLowUsage: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesManual: string;
+      /**
+       * @description Discounts (credits) on this invoice
+       * @example 12.50
+       */
+      invoiceChargesDiscount: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesNonCall: string;
+      vatBreakdown: {
+        rate: string;
+        /**
+         * @description A decimal amount as a string
+         * @example 12.50
+         */
+        net: string;
+        /**
+         * @description A decimal amount as a string
+         * @example 12.50
+         */
+        vat: string;
+      }[];
+      status: string[];
+      billStyle: string | null;
+      invoiceMessage: string | null;
+      invoiceUsageReportCustomerProfile: string | null;
+      customerReference: string | null;
+      purchaseOrderNumber: string | null;
+      onlineBillType: string | null;
+      emailBillType: string | null;
+      postBillType: string | null;
+      faxBillType: string | null;
+      billTypes: string[];
+      /** @description The linked Xero invoice, if any */
+      xeroID: string | null;
+      currency: string;
+      created: string;
+      updated: string;
     };
     Payment: {
       /**
@@ -3055,6 +3000,61 @@ export interface components {
         gatewayReference: string | null;
         created: string;
       }[];
+    };
+    Transaction: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      customerID: string;
+      featureID: string | null;
+      invoiceID: string | null;
+      transactionType: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      transactionValue: string;
+      transactionVATRate: string;
+      transactionRefundedID: string | null;
+      transactionDescription: string | null;
+      transactionNotes: string | null;
+      site: string | null;
+      campaign: string | null;
+      transactionCode: string | null;
+      transactionCarrier: string | null;
+      transactionSource: string | null;
+      transactionCommissionProfile: string | null;
+      commissionHolder: string | null;
+      commissionHolderID2: string | null;
+      transactionCommissionProfileCommissionType: string | null;
+      transactionValueCarrier: string | null;
+      transactionValueCDR: string | null;
+      transactionValueCommission: string | null;
+      transactionValueCommissionTargetContribution: string | null;
+      transactionValueCommissionTargetContributionOneOff: string | null;
+      transactionValueCommissionTargetContributionRecurring: string | null;
+      transactionValueCommissionTargetContributionCalls: string | null;
+      transactionValueCommission2: string | null;
+      transactionValueCommissionTargetContribution2: string | null;
+      transactionValueCommissionTargetContributionOneOff2: string | null;
+      transactionValueCommissionTargetContributionRecurring2: string | null;
+      transactionValueCommissionTargetContributionCalls2: string | null;
+      transactionCommissionProfileCommissionValue: number | null;
+      transactionDate: string | null;
+      transactionBillDate: string | null;
+      transactionStartDate: string | null;
+      transactionEndDate: string | null;
+      featureCount: number | null;
+      transactionCallCount: number | null;
+      transactionCallMinutes: number | null;
+      created: string;
+      updated: string;
     };
     Webhook: {
       /**
@@ -3510,10 +3510,10 @@ export interface operations {
           /** @description ISO 4217; fixed once the account has invoices, charges or recurring charges */
           currency?: string;
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          defaultVatRate?: string | number;
+          defaultVatRate?: string;
           paymentTermsDays?: number;
           invoicePrefix?: string;
           /** @description Can only move forward */
@@ -3542,13 +3542,13 @@ export interface operations {
           /** @description A bill style name (Full, Itemised, Summary or your own); 400703 if unknown */
           defaultBillStyle?: string;
           /** @description Fixed fee once per overdue invoice; null or 0: none */
-          lateFee?: (string | number) | null;
+          lateFee?: string | null;
           /** @description Interest on overdue balances, percent a year (0 to 100); null or 0: none */
           interestRate?: (string | number) | null;
           /** @description Minimum spend (net) per invoice; null or 0: none */
-          lowUsageMinimum?: (string | number) | null;
+          lowUsageMinimum?: string | null;
           /** @description Fee per invoice for customers with billDelivery post; null or 0: none */
-          manualBillingFee?: (string | number) | null;
+          manualBillingFee?: string | null;
           /** @description The switch's IANA time zone, for local times in its records (Asterisk's Master.csv, FreeSWITCH's *_stamp); null: the account's timezone */
           cdrTimezone?: string | null;
           /** @description ISO 3166 country whose national numbers the switch writes (GB: 01134960000 is +441134960000); null: numbers are taken as written */
@@ -3921,12 +3921,12 @@ export interface operations {
            * @description Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit
            * @example 500.00
            */
-          creditLimit?: (string | number) | null;
+          creditLimit?: string | null;
           /**
            * @description Prepaid: how far below zero the balance may go (default 0.00)
            * @example 0.00
            */
-          overdraft?: string | number;
+          overdraft?: string;
         };
       };
     };
@@ -4170,12 +4170,12 @@ export interface operations {
            * @description Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit
            * @example 500.00
            */
-          creditLimit?: (string | number) | null;
+          creditLimit?: string | null;
           /**
            * @description Prepaid: how far below zero the balance may go (default 0.00)
            * @example 0.00
            */
-          overdraft?: string | number;
+          overdraft?: string;
         };
       };
     };
@@ -4798,7 +4798,7 @@ export interface operations {
            * @description VAT rate in percent; default: the feature's, else the account's
            * @example 12.50
            */
-          transactionVATRate?: string | number;
+          transactionVATRate?: string;
           transactionRefundedID?: (string | number) | null;
           transactionDescription?: string | null;
           transactionNotes?: string | null;
@@ -4811,28 +4811,20 @@ export interface operations {
           commissionHolder?: string | null;
           commissionHolderID2?: string | null;
           transactionCommissionProfileCommissionType?: string | null;
-          transactionValueCarrier?: (string | number) | null;
-          transactionValueCDR?: (string | number) | null;
-          transactionValueCommission?: (string | number) | null;
-          transactionValueCommissionTargetContribution?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionRecurring?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls?:
-            (string | number) | null;
-          transactionValueCommission2?: (string | number) | null;
-          transactionValueCommissionTargetContribution2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff2?:
-            (string | number) | null;
+          transactionValueCarrier?: string | null;
+          transactionValueCDR?: string | null;
+          transactionValueCommission?: string | null;
+          transactionValueCommissionTargetContribution?: string | null;
+          transactionValueCommissionTargetContributionOneOff?: string | null;
+          transactionValueCommissionTargetContributionRecurring?: string | null;
+          transactionValueCommissionTargetContributionCalls?: string | null;
+          transactionValueCommission2?: string | null;
+          transactionValueCommissionTargetContribution2?: string | null;
+          transactionValueCommissionTargetContributionOneOff2?: string | null;
           transactionValueCommissionTargetContributionRecurring2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls2?:
-            (string | number) | null;
-          transactionCommissionProfileCommissionValue?:
-            (string | number) | null;
+            string | null;
+          transactionValueCommissionTargetContributionCalls2?: string | null;
+          transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
           transactionBillDate?: string | null;
           transactionStartDate?: string | null;
@@ -5017,7 +5009,7 @@ export interface operations {
            * @description VAT rate in percent; default: the feature's, else the account's
            * @example 12.50
            */
-          transactionVATRate?: string | number;
+          transactionVATRate?: string;
           transactionRefundedID?: (string | number) | null;
           transactionDescription?: string | null;
           transactionNotes?: string | null;
@@ -5030,28 +5022,20 @@ export interface operations {
           commissionHolder?: string | null;
           commissionHolderID2?: string | null;
           transactionCommissionProfileCommissionType?: string | null;
-          transactionValueCarrier?: (string | number) | null;
-          transactionValueCDR?: (string | number) | null;
-          transactionValueCommission?: (string | number) | null;
-          transactionValueCommissionTargetContribution?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionRecurring?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls?:
-            (string | number) | null;
-          transactionValueCommission2?: (string | number) | null;
-          transactionValueCommissionTargetContribution2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff2?:
-            (string | number) | null;
+          transactionValueCarrier?: string | null;
+          transactionValueCDR?: string | null;
+          transactionValueCommission?: string | null;
+          transactionValueCommissionTargetContribution?: string | null;
+          transactionValueCommissionTargetContributionOneOff?: string | null;
+          transactionValueCommissionTargetContributionRecurring?: string | null;
+          transactionValueCommissionTargetContributionCalls?: string | null;
+          transactionValueCommission2?: string | null;
+          transactionValueCommissionTargetContribution2?: string | null;
+          transactionValueCommissionTargetContributionOneOff2?: string | null;
           transactionValueCommissionTargetContributionRecurring2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls2?:
-            (string | number) | null;
-          transactionCommissionProfileCommissionValue?:
-            (string | number) | null;
+            string | null;
+          transactionValueCommissionTargetContributionCalls2?: string | null;
+          transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
           transactionBillDate?: string | null;
           transactionStartDate?: string | null;
@@ -5236,7 +5220,7 @@ export interface operations {
            * @description VAT rate in percent; default: the feature's, else the account's
            * @example 12.50
            */
-          transactionVATRate?: string | number;
+          transactionVATRate?: string;
           transactionRefundedID?: (string | number) | null;
           transactionDescription?: string | null;
           transactionNotes?: string | null;
@@ -5249,28 +5233,20 @@ export interface operations {
           commissionHolder?: string | null;
           commissionHolderID2?: string | null;
           transactionCommissionProfileCommissionType?: string | null;
-          transactionValueCarrier?: (string | number) | null;
-          transactionValueCDR?: (string | number) | null;
-          transactionValueCommission?: (string | number) | null;
-          transactionValueCommissionTargetContribution?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionRecurring?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls?:
-            (string | number) | null;
-          transactionValueCommission2?: (string | number) | null;
-          transactionValueCommissionTargetContribution2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff2?:
-            (string | number) | null;
+          transactionValueCarrier?: string | null;
+          transactionValueCDR?: string | null;
+          transactionValueCommission?: string | null;
+          transactionValueCommissionTargetContribution?: string | null;
+          transactionValueCommissionTargetContributionOneOff?: string | null;
+          transactionValueCommissionTargetContributionRecurring?: string | null;
+          transactionValueCommissionTargetContributionCalls?: string | null;
+          transactionValueCommission2?: string | null;
+          transactionValueCommissionTargetContribution2?: string | null;
+          transactionValueCommissionTargetContributionOneOff2?: string | null;
           transactionValueCommissionTargetContributionRecurring2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls2?:
-            (string | number) | null;
-          transactionCommissionProfileCommissionValue?:
-            (string | number) | null;
+            string | null;
+          transactionValueCommissionTargetContributionCalls2?: string | null;
+          transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
           transactionBillDate?: string | null;
           transactionStartDate?: string | null;
@@ -5513,7 +5489,7 @@ export interface operations {
            * @description VAT rate in percent; default: the feature's, else the account's
            * @example 12.50
            */
-          transactionVATRate?: string | number;
+          transactionVATRate?: string;
           transactionRefundedID?: (string | number) | null;
           transactionDescription?: string | null;
           transactionNotes?: string | null;
@@ -5526,28 +5502,20 @@ export interface operations {
           commissionHolder?: string | null;
           commissionHolderID2?: string | null;
           transactionCommissionProfileCommissionType?: string | null;
-          transactionValueCarrier?: (string | number) | null;
-          transactionValueCDR?: (string | number) | null;
-          transactionValueCommission?: (string | number) | null;
-          transactionValueCommissionTargetContribution?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionRecurring?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls?:
-            (string | number) | null;
-          transactionValueCommission2?: (string | number) | null;
-          transactionValueCommissionTargetContribution2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionOneOff2?:
-            (string | number) | null;
+          transactionValueCarrier?: string | null;
+          transactionValueCDR?: string | null;
+          transactionValueCommission?: string | null;
+          transactionValueCommissionTargetContribution?: string | null;
+          transactionValueCommissionTargetContributionOneOff?: string | null;
+          transactionValueCommissionTargetContributionRecurring?: string | null;
+          transactionValueCommissionTargetContributionCalls?: string | null;
+          transactionValueCommission2?: string | null;
+          transactionValueCommissionTargetContribution2?: string | null;
+          transactionValueCommissionTargetContributionOneOff2?: string | null;
           transactionValueCommissionTargetContributionRecurring2?:
-            (string | number) | null;
-          transactionValueCommissionTargetContributionCalls2?:
-            (string | number) | null;
-          transactionCommissionProfileCommissionValue?:
-            (string | number) | null;
+            string | null;
+          transactionValueCommissionTargetContributionCalls2?: string | null;
+          transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
           transactionBillDate?: string | null;
           transactionStartDate?: string | null;
@@ -6322,7 +6290,7 @@ export interface operations {
       content: {
         "application/json": {
           /** @description The amount received, a decimal string ("25.00"); at most what is outstanding */
-          amount: string | number;
+          amount: string;
           /**
            * @description Default bank_transfer
            * @enum {string}
@@ -6435,7 +6403,7 @@ export interface operations {
       content: {
         "application/json": {
           /** @description Default: all that is left to refund */
-          amount?: string | number;
+          amount?: string;
           reason?: string;
         } | null;
       };
@@ -8019,7 +7987,7 @@ export interface operations {
       content: {
         "application/json": {
           /** @description The payout (decimal string); null clears it */
-          payout?: string | number | null;
+          payout?: string | null;
           /** @description Replaces the notes; null clears them */
           notes?: string | null;
           /** @description Adds a line to the notes */
@@ -8552,8 +8520,11 @@ export interface operations {
           customData?: {
             [key: string]: string | number | boolean | null;
           };
-          /** @description A sale (revenue), at most 2 decimals; makes this a post-call event */
-          saleAmount?: string | number;
+          /**
+           * @description A sale (revenue), at most 2 decimals; makes this a post-call event
+           * @example 12.50
+           */
+          saleAmount?: string;
           /** Format: date-time */
           occurredAt?: string;
           /**
@@ -8671,8 +8642,11 @@ export interface operations {
           customData?: {
             [key: string]: string | number | boolean | null;
           };
-          /** @description A sale (revenue), at most 2 decimals; makes this a post-call event */
-          saleAmount?: string | number;
+          /**
+           * @description A sale (revenue), at most 2 decimals; makes this a post-call event
+           * @example 12.50
+           */
+          saleAmount?: string;
           /** Format: date-time */
           occurredAt?: string;
           /**
@@ -11826,10 +11800,10 @@ export interface operations {
       content: {
         "application/json": {
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          amount: string | number;
+          amount: string;
           /** @enum {string} */
           method?:
             | "bank_transfer"
@@ -11986,10 +11960,10 @@ export interface operations {
       content: {
         "application/json": {
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          amount: string | number;
+          amount: string;
           description: string;
         };
       };
@@ -12132,15 +12106,15 @@ export interface operations {
         "application/json": {
           enabled: boolean;
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          threshold?: string | number;
+          threshold?: string;
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          amount?: string | number;
+          amount?: string;
           cardToken?: string;
         };
       };
@@ -12327,10 +12301,10 @@ export interface operations {
            */
           type: "low_balance" | "spend_daily" | "spend_monthly" | "credit_used";
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          threshold: string | number;
+          threshold: string;
           /** @description How the customer is told besides the webhook (default email) */
           channels?: ("email" | "sms")[];
         };
@@ -12537,10 +12511,10 @@ export interface operations {
            */
           type: "low_balance" | "spend_daily" | "spend_monthly" | "credit_used";
           /**
-           * @description A decimal amount, preferably as a string ("12.50")
+           * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
-          threshold: string | number;
+          threshold: string;
           /** @description How the customer is told besides the webhook (default email) */
           channels?: ("email" | "sms")[];
         };
@@ -13534,7 +13508,7 @@ export interface operations {
            * @description Standalone: the amount to collect. With invoiceId: part of what is outstanding (default: all)
            * @example 123.88
            */
-          amount?: string | number;
+          amount?: string;
           /**
            * @description The same as amount (document 003 name)
            * @example 123.88
@@ -13568,7 +13542,7 @@ export interface operations {
            * @description Plan interest rate, percent a year (default 0)
            * @example 123.88
            */
-          planRate?: string | number;
+          planRate?: string;
           planMaxTerm?: number;
           /** @enum {string} */
           planMaxTermPeriod?: "day" | "month" | "year";
@@ -13755,7 +13729,7 @@ export interface operations {
              * @description Standalone: the amount to collect. With invoiceId: part of what is outstanding (default: all)
              * @example 123.88
              */
-            amount?: string | number;
+            amount?: string;
             /**
              * @description The same as amount (document 003 name)
              * @example 123.88
@@ -13789,7 +13763,7 @@ export interface operations {
              * @description Plan interest rate, percent a year (default 0)
              * @example 123.88
              */
-            planRate?: string | number;
+            planRate?: string;
             planMaxTerm?: number;
             /** @enum {string} */
             planMaxTermPeriod?: "day" | "month" | "year";
@@ -14470,7 +14444,7 @@ export interface operations {
            * @description Default: all that is left to refund
            * @example 123.88
            */
-          amount?: string | number;
+          amount?: string;
           reason?: string;
         } | null;
       };
@@ -14969,18 +14943,29 @@ export interface operations {
   getCallTransactionsFeed: {
     parameters: {
       query?: {
-        start_after_transaction_id?: string;
-        limit?: string;
-        from?: string;
-        to?: string;
+        start_after_transaction_id?: string | string[];
+        limit?: string | string[];
+        from?: string | string[];
+        to?: string | string[];
         transaction_type?: string | string[];
-        include_columns?: string;
-        exclude_columns?: string;
+        "transaction_type[]"?: string | string[];
+        include_columns?: string | string[];
+        "include_columns[]"?: string | string[];
+        exclude_columns?: string | string[];
+        "exclude_columns[]"?: string | string[];
         /** @description Only this transaction (at most 1 row) */
-        transaction_id?: string;
+        transaction_id?: string | string[];
         /** @description Only this call's transactions (its complete_call_id) */
-        call_record_id?: string;
-        oauth_token?: string;
+        call_record_id?: string | string[];
+        oauth_token?: string | string[];
+        /** @description CSV: one character other than a quote or a line break (default ,; %09 for a tab) */
+        column_separator?: string | string[];
+        /** @description CSV: %0A (default) or %0D%0A */
+        row_separator?: string | string[];
+        /** @description CSV: 1 (default) or 0 */
+        include_header?: string | string[];
+        /** @description CSV: 1 to quote every field; 0 (default) */
+        force_quotes?: string | string[];
       };
       header?: never;
       path: {

@@ -8,7 +8,7 @@ import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
 import { Decimal } from 'decimal.js';
 import { FeedView, formatCompleteCallId, formatFeedAmount, formatTransactionId, nestedCustomData, parseCompleteCallId } from '../../src/feed/columns.ts';
 import { subtractAmounts } from '../../src/money/micros.ts';
-import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml, xmlAttribute } from '../../src/feed/formats.ts';
+import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml, xmlAttribute } from '../../src/http/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
 
 function row(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {

@@ -4,7 +4,7 @@ import type { Ctx } from '../../context.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { requireBearerKey } from '../auth.ts';
 import { registerIdempotency } from '../idempotency.ts';
-import type { ZodApp } from './app-type.ts';
+import type { ZodApp } from '../kit/app-type.ts';
 import { backendErrorHandler } from './errors.ts';
 import { accountRoutes } from './routes/account.ts';
 import { alertRoutes } from './routes/alerts.ts';

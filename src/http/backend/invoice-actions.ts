@@ -11,9 +11,9 @@ import { linkToXero, unlinkFromXero } from '../../invoices/xero-link.ts';
 import { reapplyDiscountPlans } from '../../invoices/reapply-discount-plans.ts';
 import { updateCallTransactions } from '../../invoices/update-call-transactions.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { loadAccount } from './app-type.ts';
+import { loadAccount } from '../kit/app-type.ts';
 import { isoDate } from './schemas.ts';
-import { toInvoiceView } from './views.ts';
+import { toInvoiceView } from './views/invoices.ts';
 
 export interface ActionContext {
   ctx: Ctx;

@@ -5,6 +5,9 @@ import { isIsoDate, startOfDayInZone } from '../../shared/dates.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../shared/pagination.ts';
 import { AMOUNT_AS_STRING, AMOUNT_NOT_EXACT, amountTextOfJsonNumber } from '../../money/wire.ts';
 
+// The output atoms every surface's views share (the CLI prints account views too) live in the kit.
+export { amount, idString, postalAddressOut } from '../kit/schemas.ts';
+
 export const isoDate = z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' }).meta({ format: 'date', example: '2026-11-01' });
 /** An amount: a decimal string. A JSON number is refused (400001, naming the field): amounts enter only as strings. */
 export const amountInput = z
@@ -28,8 +31,6 @@ export const amountInputOrNumber = z
     return text;
   })
   .meta({ description: 'A decimal amount as a string ("12.50"); a JSON number is accepted as written (at most 15 significant digits)', example: '12.50' });
-export const amount = z.string().meta({ description: 'A decimal amount as a string', example: '12.50' });
-export const idString = z.string().meta({ description: 'Identifier', example: '42' });
 export const shortText = z.string().max(200);
 export const longText = z.string().max(2000);
 
@@ -58,6 +59,9 @@ export const pageQuery = {
 
 export const idParams = z.object({ id: z.string().max(30) });
 
+/** What a DELETE answers: `{"success": true, "message": "Customer 42 deleted"}`. */
+export const deletedBody = z.object({ success: z.literal(true), message: z.string() });
+
 export const errorBody = z
   .object({
     error: z.string().meta({ description: 'The error\'s title ("Not Found", "Invalid Parameter"...)' }),
@@ -79,15 +83,6 @@ export const postalAddress = z
     country: shortText.nullish(),
   })
   .strict();
-
-export const postalAddressOut = z.object({
-  line1: z.string().nullish(),
-  line2: z.string().nullish(),
-  city: z.string().nullish(),
-  region: z.string().nullish(),
-  postcode: z.string().nullish(),
-  country: z.string().nullish(),
-});
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 

@@ -7,7 +7,7 @@ import { authenticate } from '../../api-keys/authenticate.ts';
 import type { Ctx } from '../../context.ts';
 import { assert, DomainError } from '../../shared/errors.ts';
 import { bearerKey, principalOf } from '../auth.ts';
-import type { ZodApp } from '../backend/app-type.ts';
+import type { ZodApp } from '../kit/app-type.ts';
 import { callsApiErrorHandler } from './errors.ts';
 import { callFileRoutes } from './routes/call-files.ts';
 import { callRoutes } from './routes/calls.ts';

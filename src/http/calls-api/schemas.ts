@@ -12,7 +12,7 @@ const missing = (name: string) => `Missing required parameter: ${name}`;
 
 /**
  * A query parameter given once; missing (or empty) is reported as document 002 words it. Its form is not
- * checked here: a value that names nothing (inv_abc, inv_0) is not found, like an unknown id (route-helpers.ts).
+ * checked here: a value that names nothing (inv_abc, inv_0) is not found, like an unknown id (kit/route-helpers.ts).
  */
 function requiredParam(name: string) {
   return z

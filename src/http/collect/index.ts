@@ -4,7 +4,7 @@ import type { Ctx } from '../../context.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { requireBearerKey } from '../auth.ts';
 import { registerIdempotency } from '../idempotency.ts';
-import type { ZodApp } from '../backend/app-type.ts';
+import type { ZodApp } from '../kit/app-type.ts';
 import { collectErrorHandler } from './errors.ts';
 import { reportRoutes } from './routes/report.ts';
 import { requestRoutes } from './routes/requests.ts';

@@ -6,11 +6,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { authenticate } from '../../api-keys/authenticate.ts';
 import type { Ctx } from '../../context.ts';
-import { MAX_LIMIT, readFeed, type RawQuery } from '../../feed/read-feed.ts';
-import type { FeedFormat } from '../../feed/formats.ts';
-import { DomainError } from '../../shared/errors.ts';
-import type { ZodApp } from '../backend/app-type.ts';
+import { checkFeedAccount, MAX_LIMIT, readFeed } from '../../feed/read-feed.ts';
+import { DomainError, invalid } from '../../shared/errors.ts';
+import type { ZodApp } from '../kit/app-type.ts';
 import { classifyError, httpStatusOf } from '../errors.ts';
+import { CONTENT_TYPES, DEFAULT_CSV, type FeedFormat, renderCsv, renderJson, renderXml } from './formats.ts';
+import { csvOptionsQuery, feedQuery } from './query.ts';
 
 export const FEED_PREFIX = '/api';
 
@@ -42,10 +43,31 @@ export function feedKey(request: FastifyRequest): string | undefined {
     if (token) return token[1];
     return /^\S+$/.test(text) ? text : undefined;
   }
-  const query = request.query as RawQuery | undefined;
-  const fromQuery = query?.oauth_token;
-  const value = Array.isArray(fromQuery) ? fromQuery[0] : fromQuery;
-  return value === undefined || value === '' ? undefined : value;
+  // The key is read before the query is validated (onRequest), from the query string parser's object.
+  const query: unknown = request.query;
+  const fromQuery: unknown = typeof query === 'object' && query !== null && 'oauth_token' in query ? query.oauth_token : undefined;
+  const value: unknown = Array.isArray(fromQuery) ? fromQuery[0] : fromQuery;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+interface FeedTarget {
+  accountId: number;
+  format: FeedFormat;
+}
+
+/** The account and format of the path; a version or file the feed does not have is not found. */
+function feedTarget(request: FastifyRequest, params: { version: string; file: string }): FeedTarget {
+  const match = FILE.exec(params.file);
+  if (!VERSION.test(params.version) || !match) throw new DomainError('route_not_found', `No feed at ${request.url.split('?')[0]}: use /api/2024-01-01/networks/transactions/{account_id}.json, .csv or .xml`);
+  return { accountId: Number(match[1]), format: match[2] as FeedFormat };
+}
+
+/** The CSV options of a .csv request, validated after the rest of the query, as the first bad parameter. */
+function csvOptions(raw: unknown) {
+  const parsed = csvOptionsQuery.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw invalid(String(issue.path[0]), issue.message);
 }
 
 export function feedApi(ctx: Ctx) {
@@ -79,30 +101,22 @@ export function feedApi(ctx: Ctx) {
             'Errors: {"error": "…"} with 400 (a bad parameter), 401 (no or bad key), 404 (another account\'s id, an unknown format).',
           ].join('\n\n'),
           params: z.object({ version: z.string(), file: z.string() }),
-          querystring: z.object({
-            start_after_transaction_id: z.string().optional(),
-            limit: z.string().optional(),
-            from: z.string().optional(),
-            to: z.string().optional(),
-            transaction_type: z.union([z.string(), z.array(z.string())]).optional(),
-            include_columns: z.string().optional(),
-            exclude_columns: z.string().optional(),
-            transaction_id: z.string().optional().meta({ description: 'Only this transaction (at most 1 row)' }),
-            call_record_id: z.string().optional().meta({ description: "Only this call's transactions (its complete_call_id)" }),
-            oauth_token: z.string().optional(),
-          }).passthrough(),
+          querystring: feedQuery,
           response: { 200: z.unknown(), 400: z.object({ error: z.string() }), 401: z.object({ error: z.string() }), 404: z.object({ error: z.string() }) },
         },
-        // The query is read by the use case (repeated and bracketed parameters, exact messages).
-        validatorCompiler: () => () => true,
+        // The path is answered before the query: an unknown feed or another account's is a 404 whatever the
+        // parameters say (validation runs after this hook).
+        preValidation: async (request) => {
+          checkFeedAccount(request.principal!, feedTarget(request, request.params).accountId);
+        },
       },
       async (request, reply) => {
-        const { version, file } = request.params;
-        const match = FILE.exec(file);
-        if (!VERSION.test(version) || !match) throw new DomainError('route_not_found', `No feed at ${request.url.split('?')[0]}: use /api/2024-01-01/networks/transactions/{account_id}.json, .csv or .xml`);
-        const principal = request.principal!;
-        const page = await readFeed(ctx, principal, { accountId: Number(match[1]), format: match[2] as FeedFormat, query: request.query as RawQuery });
-        return reply.status(200).type(page.contentType).header('X-Row-Count', String(page.rows)).serializer((x: string) => x).send(page.body);
+        const { accountId, format } = feedTarget(request, request.params);
+        const { request: feedRequest, csv: rawCsv } = request.query;
+        const csv = format === 'csv' ? csvOptions(rawCsv) : DEFAULT_CSV;
+        const { rows, view } = await readFeed(ctx, request.principal!, accountId, feedRequest);
+        const body = format === 'json' ? renderJson(view, rows) : format === 'csv' ? renderCsv(view, rows, csv) : renderXml(view, rows);
+        return reply.status(200).type(CONTENT_TYPES[format]).header('X-Row-Count', String(rows.length)).serializer((x: string) => x).send(body);
       },
     );
   };

@@ -6,10 +6,10 @@ import { listApiKeys } from '../../../api-keys/repo.ts';
 import { revokeApiKey } from '../../../api-keys/revoke-key.ts';
 import type { Ctx } from '../../../context.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId } from '../route-helpers.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { amountInput, amountInputOrNumber, errorBody, idParams, postalAddress, shortText } from '../schemas.ts';
-import { accountView, apiKeyView, toAccountView, toApiKeyView } from '../views.ts';
+import { accountView, apiKeyView, toAccountView, toApiKeyView } from '../../kit/views/accounts.ts';
 
 const updateBody = z
   .object({

@@ -7,8 +7,8 @@ import type { Ctx } from '../../../context.ts';
 import type { BalanceAlertRow } from '../../../alerts/repo.ts';
 import { money } from '../../../money/money.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../app-type.ts';
-import { pathId } from '../route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { amountInput, errorBody, idParams } from '../schemas.ts';
 
 const tags = ['Balance alerts'];
@@ -119,7 +119,7 @@ export function alertRoutes(app: ZodApp, ctx: Ctx): void {
         schema: { tags, operationId: scope === 'customer' ? 'deleteCustomerBalanceAlert' : 'deleteBalanceAlert', summary: 'Remove an alert threshold', params: z.object({ ...(scope === 'customer' ? { id: z.string().max(30) } : {}), alertId: z.string().max(30) }), response: { 200: z.object({ success: z.literal(true), message: z.string() }), 404: errorBody } },
       },
       async (request) => {
-        const id = pathId((request.params as { alertId: string }).alertId, 'Alert');
+        const id = pathId(request.params.alertId, 'Alert');
         await removeAlert(ctx, principalOf(request).accountId, customerOf(request.params), id);
         return { success: true as const, message: `Alert ${id} removed` };
       },

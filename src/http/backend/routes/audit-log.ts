@@ -4,8 +4,8 @@ import { actorLabel, listAuditLog, parseActor } from '../../../audit/list-audit-
 import type { AuditLogRow } from '../../../audit/repo.ts';
 import { addDays, startOfDayInZone } from '../../../shared/dates.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { sendPage } from '../route-helpers.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { sendPage } from '../../kit/route-helpers.ts';
 import { errorBody, isoDate, pageQuery } from '../schemas.ts';
 
 const auditEntryView = z

@@ -13,8 +13,8 @@ import { fromMicros } from '../../../money/micros.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
 import { currencyMinorDigits, formatAmountAtLeast, formatDecimal, money } from '../../../money/money.ts';
 import { bearerKey, principalOf } from '../../auth.ts';
-import type { ZodApp } from '../app-type.ts';
-import { pathId } from '../route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { amount, errorBody, idParams, idString } from '../schemas.ts';
 
 const tags = ['Call authorisation'];

@@ -19,9 +19,9 @@ import { invalid } from '../../../shared/errors.ts';
 import { MAX_PAGE_SIZE } from '../../../shared/pagination.ts';
 import { principalOf } from '../../auth.ts';
 import { publicBaseUrl } from '../../public-url.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { balanceView, ENTRY_CSV_COLUMNS, entryView, toBalanceView, toEntryView, toTopUpView, topUpView } from '../balance-views.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { amountInput, errorBody, idParams, pageQuery } from '../schemas.ts';
 
 const tags = ['Prepaid balances'];

@@ -7,10 +7,10 @@ import type { Ctx } from '../../../context.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { defaultCutoff } from '../../../shared/today.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
-import { billingRunView, toBillingRunView } from '../views.ts';
+import { billingRunView, toBillingRunView } from '../../kit/views/billing-runs.ts';
 
 const tags = ['Billing runs'];
 

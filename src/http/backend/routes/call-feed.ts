@@ -16,15 +16,13 @@ import {
   getCustomDataField,
   removeCustomDataField,
 } from '../../../feed/custom-data-fields.ts';
-import { parseAfter } from '../../../feed/read-feed.ts';
 import { updateCallForFeed } from '../../../feed/update-call.ts';
 import { invalid } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { setFeedStyle } from '../../../feed/repo.ts';
-import { pathId } from '../route-helpers.ts';
-import { amountInput, errorBody, idParams, idString } from '../schemas.ts';
-import { deletedBody } from './customers.ts';
+import { pathId } from '../../kit/route-helpers.ts';
+import { amountInput, deletedBody, errorBody, idParams, idString } from '../schemas.ts';
 
 const fieldView = z
   .object({
@@ -151,9 +149,14 @@ function eventCallId(value: string | number | undefined): number | undefined {
   return Number(text);
 }
 
+/** transactionId: a transaction_id of the feed (digits); its messages are those the feed gives start_after_transaction_id. */
 function eventTransactionId(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const id = parseAfter(value);
+  const text = value.trim();
+  if (text === '') throw invalid('transactionId', 'must be a transaction_id of the feed');
+  if (!/^\d{1,19}$/.test(text)) throw invalid('start_after_transaction_id', 'must be a transaction_id from the feed (digits), or empty to start at the oldest');
+  const id = Number(text);
+  if (!Number.isSafeInteger(id)) throw invalid('start_after_transaction_id', 'is beyond any transaction_id');
   if (id === 0) throw invalid('transactionId', 'must be a transaction_id of the feed');
   return id;
 }

@@ -12,7 +12,7 @@ import type { Ctx } from '../../../context.ts';
 import { DomainError, invalid } from '../../../shared/errors.ts';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../../shared/json-depth.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../app-type.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
 import { errorBody } from '../schemas.ts';
 import { ingestSummary } from './calls.ts';
 
@@ -198,9 +198,11 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
         const { uuid: _uuid, ...overrides } = request.query;
         const accountId = principalOf(request).accountId;
         const contentType = String(request.headers['content-type'] ?? '');
-        if (typeof request.body === 'string' && contentType.startsWith('text/csv')) {
+        const body: unknown = request.body;
+        if (typeof body === 'string' && contentType.startsWith('text/csv')) {
+          const csv = body;
           async function* lines(): AsyncGenerator<Buffer> {
-            yield Buffer.from(request.body as string, 'utf8');
+            yield Buffer.from(csv, 'utf8');
           }
           return importCallStream(ctx, accountId, lines(), { ...overrides, format: 'asterisk', source: 'asterisk-push' });
         }

@@ -8,11 +8,10 @@ import { deleteRejection, listRejections } from '../../../rejections/repo.ts';
 import { startOfDayInZone, addDays } from '../../../shared/dates.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
-import { callView, rejectionView, toCallView, toRejectionView } from '../views.ts';
-import { deletedBody } from './customers.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { deletedBody, errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { callView, rejectionView, toCallView, toRejectionView } from '../views/calls.ts';
 
 const tags = ['Calls'];
 

@@ -7,10 +7,10 @@ import { updateCustomer } from '../../../customers/update-customer.ts';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { amountInput, createdSinceOf, createdSinceQuery, errorBody, idParams, pageQuery, postalAddress, shortText } from '../schemas.ts';
-import { customerView, toCustomerView } from '../views.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { amountInput, createdSinceOf, createdSinceQuery, deletedBody, errorBody, idParams, pageQuery, postalAddress, shortText } from '../schemas.ts';
+import { customerView, toCustomerView } from '../views/customers.ts';
 
 const tags = ['Customers'];
 const emailInput = z
@@ -45,7 +45,6 @@ const customerFields = {
 };
 const createBody = z.object({ name: shortText, ...customerFields }).strict();
 const updateBody = z.object({ name: shortText.optional(), ...customerFields }).strict();
-export const deletedBody = z.object({ success: z.literal(true), message: z.string() });
 
 export function customerRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(

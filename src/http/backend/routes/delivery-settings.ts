@@ -26,26 +26,11 @@ import { PLACEHOLDERS, STANDARD_TEMPLATE } from '../../../delivery-settings/temp
 import { BUILT_IN_USAGE_REPORTS } from '../../../delivery-settings/usage-reports.ts';
 import { DomainError, notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { errorBody, idParams, pageQuery } from '../schemas.ts';
-import {
-  accountView,
-  attachmentView,
-  billStyleView,
-  messageTemplateView,
-  toAccountView,
-  toAttachmentView,
-  toBillStyleView,
-  toBuiltInBillStyleView,
-  toBuiltInTemplateView,
-  toBuiltInUsageReportView,
-  toMessageTemplateView,
-  toUsageReportProfileView,
-  USAGE_KIND_FROM_WIRE,
-  usageReportProfileView,
-} from '../views.ts';
-import { deletedBody } from './customers.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { deletedBody, errorBody, idParams, pageQuery } from '../schemas.ts';
+import { attachmentView, billStyleView, messageTemplateView, toAttachmentView, toBillStyleView, toBuiltInBillStyleView, toBuiltInTemplateView, toBuiltInUsageReportView, toMessageTemplateView, toUsageReportProfileView, USAGE_KIND_FROM_WIRE, usageReportProfileView } from '../views/delivery.ts';
+import { accountView, toAccountView } from '../../kit/views/accounts.ts';
 
 const name = z.string().max(200);
 const fileBody = z.any().meta({ type: 'string', format: 'binary' });

@@ -7,11 +7,10 @@ import { createDiscountPlan, deleteDiscountPlan, updateDiscountPlan } from '../.
 import { findDiscountPlan, listDiscountPlans } from '../../../discounts/repo.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { errorBody, idParams, pageQuery } from '../schemas.ts';
-import { discountPlanView, toDiscountPlanView } from '../views.ts';
-import { deletedBody } from './customers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { deletedBody, errorBody, idParams, pageQuery } from '../schemas.ts';
+import { discountPlanView, toDiscountPlanView } from '../views/discounts.ts';
 
 const tags = ['Discount plans'];
 const rulesInput = z

@@ -8,11 +8,10 @@ import { findFeature, listFeatures } from '../../../features/repo.ts';
 import { updateFeature } from '../../../features/update-feature.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { amountInputOrNumber, errorBody, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
-import { featureView, toFeatureView } from '../views.ts';
-import { deletedBody } from './customers.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { amountInputOrNumber, deletedBody, errorBody, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
+import { featureView, toFeatureView } from '../views/customers.ts';
 
 const tags = ['Features'];
 const featureFields = {

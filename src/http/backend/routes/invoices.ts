@@ -9,14 +9,13 @@ import { STATUS_FLAGS } from '../../../invoices/status.ts';
 import { updateInvoice } from '../../../invoices/update-invoice.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { invoiceActions, runInvoiceAction } from '../invoice-actions.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { createdSinceOf, createdSinceQuery, errorBody, flag, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
-import { invoiceView, toInvoiceView } from '../views.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { createdSinceOf, createdSinceQuery, deletedBody, errorBody, flag, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
+import { invoiceView, toInvoiceView } from '../views/invoices.ts';
 import { invoiceBill } from '../../../delivery/invoice-bill.ts';
 import { publicBaseUrl } from '../../public-url.ts';
-import { deletedBody } from './customers.ts';
 
 const tags = ['Invoices'];
 

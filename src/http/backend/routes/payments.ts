@@ -12,11 +12,11 @@ import type { PaymentRow, RefundRow } from '../../../payments/repo.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
 import { paymentFigures, receiptNumberOf, refundStatusOf } from '../../../payments/payment-money.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId } from '../route-helpers.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { amount, idParams, idString } from '../schemas.ts';
 import { AMOUNT_AS_STRING } from '../../../money/wire.ts';
-import { invoiceView, toInvoiceView } from '../views.ts';
+import { invoiceView, toInvoiceView } from '../views/invoices.ts';
 
 const tags = ['Payments'];
 const MAX_LISTED = 1000;

@@ -10,11 +10,11 @@ import { findRateCard, listRateCards, listRates } from '../../../rate-cards/repo
 import { listRejections } from '../../../rejections/repo.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
-import { rateCardView, rateView, rejectionView, toRateCardView, toRateView, toRejectionView } from '../views.ts';
-import { deletedBody } from './customers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { deletedBody, errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { rateView, rejectionView, toRateView, toRejectionView } from '../views/calls.ts';
+import { rateCardView, toRateCardView } from '../../kit/views/rate-cards.ts';
 
 const tags = ['Rate cards'];
 /** The largest rate card body, CSV or JSON (the CSV parser's limit too, backend/index.ts). */

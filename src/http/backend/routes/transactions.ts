@@ -8,16 +8,18 @@ import { notFound } from '../../../shared/errors.ts';
 import { createTransaction, type TransactionTarget } from '../../../invoices/create-transaction.ts';
 import { deleteTransaction } from '../../../invoices/delete-transaction.ts';
 import { COUNT_FIELDS, DATE_FIELDS, MAX_TEXT_LENGTH, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../invoices/transaction-fields.ts';
+import type { TransactionInput } from '../../../invoices/transaction-input.ts';
 import { findTransaction, listTransactions, type TransactionFilter } from '../../../invoices/transactions-repo.ts';
 import { TRANSACTION_TYPES } from '../../../shared/transaction-types.ts';
 import { updateTransaction } from '../../../invoices/update-transaction.ts';
 import { principalOf } from '../../auth.ts';
-import { loadAccount, type ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { amountInput, amountInputOrNumber, createdSinceOf, createdSinceQuery, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
-import { callView, toCallView, toTransactionView, transactionView } from '../views.ts';
+import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { withTransactionWireNames } from '../../kit/transaction-fields.ts';
+import { amountInput, amountInputOrNumber, createdSinceOf, createdSinceQuery, deletedBody, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
+import { callView, toCallView } from '../views/calls.ts';
+import { toTransactionView, transactionView } from '../views/transactions.ts';
 import { callsOfSummary } from '../../../calls/repo.ts';
-import { deletedBody } from './customers.ts';
 
 const tags = ['Transactions'];
 
@@ -28,13 +30,24 @@ const fields = {
   }),
   transactionVATRate: amountInput.optional().meta({ description: "VAT rate in percent; default: the feature's, else the account's" }),
   transactionRefundedID: z.union([z.string().max(20), z.number().int()]).nullish(),
-  ...Object.fromEntries(Object.keys(TEXT_FIELDS).map((k) => [k, z.string().max(MAX_TEXT_LENGTH).nullish()])),
-  ...Object.fromEntries(Object.keys(SIDE_AMOUNT_FIELDS).map((k) => [k, amountInput.nullish()])),
-  ...Object.fromEntries(Object.keys(DATE_FIELDS).map((k) => [k, isoDate.nullish()])),
-  ...Object.fromEntries(Object.keys(COUNT_FIELDS).map((k) => [k, z.number().int().min(0).nullish()])),
+  ...each(TEXT_FIELDS, z.string().max(MAX_TEXT_LENGTH).nullish()),
+  ...each(SIDE_AMOUNT_FIELDS, amountInput.nullish()),
+  ...each(DATE_FIELDS, isoDate.nullish()),
+  ...each(COUNT_FIELDS, z.number().int().min(0).nullish()),
 };
 const createBody = z.object(fields).strict();
 const updateBody = z.object({ ...fields, transactionValue: fields.transactionValue.optional() }).strict();
+
+/** One schema for every field of a table (fields.ts), keeping the names in the type. */
+function each<Field extends string, Schema extends z.ZodType>(table: Record<Field, string>, schema: Schema): Record<Field, Schema> {
+  return Object.fromEntries(Object.keys(table).map((k) => [k, schema])) as Record<Field, Schema>;
+}
+
+/** The body in the use cases' names: transactionValue stays here, at the edge. */
+function transactionInput(body: z.infer<typeof updateBody>): TransactionInput {
+  const { transactionType: type, transactionValue: value, transactionVATRate: vatRate, transactionRefundedID: refundedId, ...details } = body;
+  return { ...details, type, value, vatRate, refundedId };
+}
 
 const listQuery = z.object({
   unsent: flag.meta({ description: 'Show transactions on the unsent invoice' }),
@@ -50,6 +63,11 @@ function stateOf(query: ListQuery): TransactionFilter['state'] {
   if (query.includeUnsent) return 'all';
   if (query.unsent) return 'unsent';
   return 'raised';
+}
+
+/** The :id of /customers/:id/transactions (and the like); /transactions has none. */
+function parentIdOf(params: unknown): string | undefined {
+  return typeof params === 'object' && params !== null && 'id' in params && typeof params.id === 'string' ? params.id : undefined;
 }
 
 /** "Customer" for "/customers/:id/…". */
@@ -79,8 +97,8 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       },
       async (request, reply) => {
         const { accountId } = principalOf(request);
-        const params = request.params as { id?: string };
-        const filter = params.id !== undefined ? await scope(accountId, pathId(params.id, resourceOf(path))) : {};
+        const parentId = parentIdOf(request.params);
+        const filter = parentId !== undefined ? await scope(accountId, pathId(parentId, resourceOf(path))) : {};
         const account = await loadAccount(ctx, accountId);
         const page = await listTransactions(
           ctx.db,
@@ -122,7 +140,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       async (request, reply) => {
         const { accountId } = principalOf(request);
         const id = pathId(request.params.id, resourceOf(path));
-        const row = await createTransaction(ctx, accountId, target(id), request.body);
+        const row = await withTransactionWireNames(() => createTransaction(ctx, accountId, target(id), transactionInput(request.body)));
         return reply.status(201).send(toTransactionView(row, await loadAccount(ctx, accountId)));
       },
     );
@@ -194,7 +212,7 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request) => {
       const { accountId } = principalOf(request);
-      const row = await updateTransaction(ctx, accountId, pathId(request.params.id, 'Transaction'), request.body);
+      const row = await withTransactionWireNames(() => updateTransaction(ctx, accountId, pathId(request.params.id, 'Transaction'), transactionInput(request.body)));
       return toTransactionView(row, await loadAccount(ctx, accountId));
     },
   );

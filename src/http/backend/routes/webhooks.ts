@@ -11,9 +11,9 @@ import { findDelivery, findEventByPublicId, findSubscription, listAttempts, list
 import { DEFAULT_GRACE_PERIOD_HOURS, MAX_GRACE_PERIOD_HOURS, rotateWebhookSecret } from '../../../webhooks/rotate-secret.ts';
 import { updateWebhookSubscription } from '../../../webhooks/update-subscription.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../app-type.ts';
-import { pathId, sendPage } from '../route-helpers.ts';
-import { errorBody, idParams, pageQuery } from '../schemas.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { deletedBody, errorBody, idParams, pageQuery } from '../schemas.ts';
 import {
   toWebhookAttemptView,
   toWebhookDeliveryView,
@@ -25,7 +25,6 @@ import {
   webhookView,
   webhookWithSecretView,
 } from '../webhook-views.ts';
-import { deletedBody } from './customers.ts';
 
 const tags = ['Webhooks'];
 

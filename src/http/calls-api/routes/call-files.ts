@@ -8,7 +8,7 @@ import { MAX_CALL_FILE_BYTES, uploadCallFile } from '../../../calls/upload-call-
 import type { Ctx } from '../../../context.ts';
 import { DomainError } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../../backend/app-type.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
 import type { CallsApiOptions } from '../index.ts';
 import { callIdFromPath, envelopeMeta } from '../route-helpers.ts';
 import { callParams, callResponse, errorResponse, errorResponses } from '../schemas.ts';

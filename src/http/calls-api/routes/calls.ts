@@ -2,7 +2,7 @@ import { getCall } from '../../../calls/get-call.ts';
 import { DEFAULT_INVOICE_CALLS_PAGE, listInvoiceCalls, MAX_INVOICE_CALLS_PAGE } from '../../../invoices/list-invoice-calls.ts';
 import type { Ctx } from '../../../context.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../../backend/app-type.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
 import type { CallsApiOptions } from '../index.ts';
 import { callIdFromPath, envelopeMeta, invoiceIdFromQuery } from '../route-helpers.ts';
 import { callParams, callResponse, errorResponses, listCallsQuery, listCallsResponse } from '../schemas.ts';

@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import type { Ctx } from '../../../context.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../../backend/app-type.ts';
-import { pathId } from '../../backend/route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { getPlan, getRequestPlan } from '../../../payments/get-plan.ts';
 import type { PlanWithInstalments } from '../../../payments/repo.ts';
 import { currencyMinorDigits, formatAmount, money, ZERO } from '../../../money/money.ts';

@@ -3,7 +3,7 @@ import { reportInvoices, MAX_REPORT_ROWS } from '../../../collections/report-inv
 import type { Ctx } from '../../../context.ts';
 import { listSms } from '../../../sms/repo.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../../backend/app-type.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
 import { smsView, toSmsView } from '../payment-views.ts';
 import { errorResponses, reportQuery, smsQuery } from '../schemas.ts';
 import { collectInvoice, toCollectInvoice } from '../views.ts';

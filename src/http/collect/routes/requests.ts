@@ -8,8 +8,8 @@ import { attemptsWithRefunds, paymentsWithRefunds } from '../../../payments/list
 import { refundPayment } from '../../../payments/refund-payment.ts';
 import { invalid } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
-import type { ZodApp } from '../../backend/app-type.ts';
-import { pathId } from '../../backend/route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { publicBaseUrl } from '../../public-url.ts';
 import type { CollectOptions } from '../index.ts';
 import { attemptView, paymentView, refundView, toAttemptView, toPaymentView, toRefundView } from '../payment-views.ts';

@@ -24,7 +24,7 @@ import { rotateWebhookSecret } from '../../../webhooks/rotate-secret.ts';
 import { updateWebhookSubscription } from '../../../webhooks/update-subscription.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../../../shared/errors.ts';
-import { pathId } from '../../backend/route-helpers.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
 import { cursor } from './customers.ts';

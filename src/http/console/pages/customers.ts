@@ -14,10 +14,11 @@ import { listInvoices } from '../../../invoices/repo.ts';
 import { findRateCard, listRateCards } from '../../../rate-cards/repo.ts';
 import { createTransaction } from '../../../invoices/create-transaction.ts';
 import { listTransactions } from '../../../invoices/transactions-repo.ts';
+import { withTransactionWireNames } from '../../kit/transaction-fields.ts';
 import { diff } from '../../../audit/record.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
-import { pathId } from '../../backend/route-helpers.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
 import { fmt } from './overview.ts';
@@ -225,7 +226,9 @@ ${create}
     KeyLevel.charges,
     async (m, b, p) => {
       const id = pathId(p.id!, 'Customer');
-      const t = await createTransaction(ctx, m.accountId, { kind: 'customer', customerId: id }, { transactionType: String(b.transactionType ?? 'oneOff'), transactionValue: String(b.transactionValue ?? '').trim(), transactionDescription: opt(b.description) });
+      const t = await withTransactionWireNames(() =>
+        createTransaction(ctx, m.accountId, { kind: 'customer', customerId: id }, { type: String(b.transactionType ?? 'oneOff'), value: String(b.transactionValue ?? '').trim(), transactionDescription: opt(b.description) }),
+      );
       return { redirect: `/console/customers/${id}#charges`, message: 'Charge added', audit: { action: 'create', resource: 'transactions', resourceId: t.id, changes: { parentId: String(id), transactionType: t.transaction_type, value: t.value } } };
     },
     (p) => `/console/customers/${p.id}#charges`,

@@ -25,7 +25,7 @@ import { findPayment, listPayments } from '../../../payments/repo.ts';
 import { isIsoDate } from '../../../shared/dates.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday, defaultCutoff } from '../../../shared/today.ts';
-import { pathId } from '../../backend/route-helpers.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { secure } from '../../kit/page.ts';
 import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';

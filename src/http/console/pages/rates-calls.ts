@@ -20,7 +20,7 @@ import { recordAudit } from '../../../audit/record.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
-import { pathId } from '../../backend/route-helpers.ts';
+import { pathId } from '../../kit/route-helpers.ts';
 import { secure } from '../../kit/page.ts';
 import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit, Me } from '../kit.ts';

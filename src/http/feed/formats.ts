@@ -1,8 +1,14 @@
 // The feed's three formats: a JSON array of objects, CSV with a header row (RFC 4180 quoting; the
 // separators of the call-tracking Transactions API can be chosen), and an XML document with an array of
-// Transaction elements. custom_data (nested) exists in JSON and XML only. Pure: no I/O.
-import type { CallTransactionRow } from './repo.ts';
-import type { FeedView, NestedCustomData } from './columns.ts';
+// Transaction elements. custom_data (nested) exists in JSON and XML only. Pure: no I/O. The rows are the
+// domain's (feed/read-feed.ts); its view reads each column's value out of a row.
+import type { NestedCustomData } from '../../feed/columns.ts';
+
+/** What renders a page: the columns asked for, and each column's value in a row (feed/columns.ts FeedView). */
+export interface ColumnReader<Row> {
+  readonly columns: readonly string[];
+  value(row: Row, column: string): unknown;
+}
 
 export type FeedFormat = 'json' | 'csv' | 'xml';
 
@@ -26,7 +32,7 @@ export const DEFAULT_CSV: CsvOptions = { separator: ',', rowSeparator: '\n', hea
  * row: building the page's objects first and stringifying them together keeps thousands of objects alive
  * through the young generation, and the garbage collector then costs more than the rendering.
  */
-export function renderJson(view: FeedView, rows: readonly CallTransactionRow[]): string {
+export function renderJson<Row>(view: ColumnReader<Row>, rows: readonly Row[]): string {
   const parts = new Array<string>(rows.length);
   const columns = view.columns;
   for (let i = 0; i < rows.length; i++) {
@@ -57,7 +63,7 @@ export function csvField(value: unknown, options: CsvOptions): string {
   return needsQuotes ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function renderCsv(view: FeedView, rows: readonly CallTransactionRow[], options: CsvOptions): string {
+export function renderCsv<Row>(view: ColumnReader<Row>, rows: readonly Row[], options: CsvOptions): string {
   const columns = view.columns.filter((c) => c !== 'custom_data');
   const lines: string[] = [];
   if (options.header) lines.push(columns.map((c) => csvField(c, options)).join(options.separator));
@@ -104,7 +110,7 @@ function xmlElement(name: string, value: unknown): string {
   return text === '' ? `<column name="${xmlAttribute(name)}"/>` : `<column name="${xmlAttribute(name)}">${text}</column>`;
 }
 
-export function renderXml(view: FeedView, rows: readonly CallTransactionRow[]): string {
+export function renderXml<Row>(view: ColumnReader<Row>, rows: readonly Row[]): string {
   const parts: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n<Transactions>'];
   for (const row of rows) {
     let element = '<Transaction>';
