@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.dir === undefined) throw new Error('--dir: the directory bench/ingest.ts --keep wrote the files to');
-const FORMATS = args.format!.split(',').map((f) => f.trim());
+const FORMATS = args.format.split(',').map((f) => f.trim());
 const ROUNDS = Math.max(1, Number(args.rounds));
 
 function lineText(raw: string): string {
@@ -72,7 +72,7 @@ async function readOnce(format: string, path: string): Promise<Run> {
       if (reader === undefined) {
         if (format === 'ringbill') {
           const at = (field: string) => callColumns(record).find((c) => c.field === field)?.index ?? -1;
-          const [id, from, to, start, duration, status, direction, carrier] = ['call_id', 'from', 'to', 'start_time', 'duration_s', 'status', 'direction', 'carrier'].map(at) as number[];
+          const [id, from, to, start, duration, status, direction, carrier] = ['call_id', 'from', 'to', 'start_time', 'duration_s', 'status', 'direction', 'carrier'].map<number>(at);
           // As import-calls.ts's callPicker: one object shape for every record.
           reader = {
             add: (r, l, text, e) =>
@@ -104,9 +104,11 @@ async function readOnce(format: string, path: string): Promise<Run> {
       }
       run.records += 1;
       const text = () => lineText(raw);
-      if (hasNul(raw)) run.refused += 1;
-      else reader.add(record, line, text, emit);
-      return undefined;
+      if (hasNul(raw)) {
+        run.refused += 1;
+        return undefined;
+      }
+      return reader.add(record, line, text, emit);
     },
     skip() {
       run.refused += 1;

@@ -182,7 +182,7 @@ function documentFor(document: Readonly<Record<string, unknown>>, serverUrl: str
 }
 
 /** Every component schema some part of the document reaches (other schemas included). */
-function prunedComponents(document: Record<string, any>): Record<string, any> {
+function prunedComponents(document: { components?: { schemas?: Record<string, unknown> } & Record<string, unknown> }): Record<string, unknown> {
   const schemas: Record<string, unknown> = document.components?.schemas ?? {};
   const reached = new Set<string>();
   const visit = (node: unknown): void => {
@@ -231,10 +231,10 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
     transform: (document) => {
       const { schema, url, route } = document;
       if (!schema || schema.hide) return jsonSchemaTransform(document);
-      return jsonSchemaTransform({ ...document, schema: withSurfaceErrors(schema as Record<string, unknown>, url, route) as typeof schema });
+      return jsonSchemaTransform({ ...document, schema: withSurfaceErrors(schema as Record<string, unknown>, url, route) });
     },
     transformObject: (document) => {
-      const object = jsonSchemaTransformObject(document) as Record<string, any>;
+      const object = jsonSchemaTransformObject(document) as { components?: { schemas?: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>;
       return { ...object, components: prunedComponents(object) };
     },
   });

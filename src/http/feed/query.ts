@@ -25,11 +25,13 @@ const TYPE_WORDS: Record<string, FeedTransactionType> = {
 };
 
 /** A bad parameter: its name and what is wrong, reported as one zod issue ("limit: at most 4000 …"). */
-class BadParameter {
+class BadParameter extends Error {
   constructor(
-    readonly name: string,
-    readonly message: string,
-  ) {}
+    override readonly name: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function bad(name: string, message: string): never {
