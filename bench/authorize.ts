@@ -72,11 +72,17 @@ async function main(): Promise<void> {
   try {
     await migrate(database);
     const ctx = createCtx(database, undefined, { reactions: REACTIONS });
-    const { account, apiKey } = await createAccount(ctx, { name: 'Bench Telecom', timezone: 'Europe/London', currency: 'GBP' });
+    const { account, apiKey } = await createAccount(ctx, {
+      name: 'Bench Telecom',
+      timezone: 'Europe/London',
+      currency: 'GBP',
+    });
     const accountId = account.id;
 
     console.log(`setting up: ${CUSTOMERS} prepaid customers, a ${PREFIXES}-prefix rate card…`);
-    await sql`insert into rate_cards (account_id, name, is_default, created_at, updated_at) values (${accountId}, 'Bench', true, now(), now())`.execute(ctx.db);
+    await sql`insert into rate_cards (account_id, name, is_default, created_at, updated_at) values (${accountId}, 'Bench', true, now(), now())`.execute(
+      ctx.db,
+    );
     await sql`
       insert into rates (account_id, rate_card_id, prefix, destination, rate_per_minute, connection_fee, initial_increment_s, subsequent_increment_s, effective_from)
       select ${accountId}, (select id from rate_cards where account_id = ${accountId}), '44' || lpad(g::text, 5, '0'), 'Destination ' || g,
@@ -108,20 +114,26 @@ async function main(): Promise<void> {
     ref.post('/authorize', async (request, reply) => {
       const key = /^Bearer\s+(\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
       // The key names its account (tokens/routed-token.ts): the lookup is routed by it, as Ringbill's is.
-      const k = await pool.query<{ account_id: string }>('select account_id from api_keys where account_id = $1 and key_hash = $2 and revoked_at is null', [
-        accountOfRoutedToken(key.slice(3)) ?? 0,
-        createHash('sha256').update(key).digest(),
-      ]);
+      const k = await pool.query<{ account_id: string }>(
+        'select account_id from api_keys where account_id = $1 and key_hash = $2 and revoked_at is null',
+        [accountOfRoutedToken(key.slice(3)) ?? 0, createHash('sha256').update(key).digest()],
+      );
       const apiKey = k.rows[0];
       if (apiKey === undefined) return reply.status(401).send({ error: 'key' });
       const body = request.body as { from: string; to: string };
-      const f = await pool.query<{ id: string; customer_id: string }>('select id, customer_id from features where account_id = $1 and phone_number = $2', [apiKey.account_id, body.from]);
+      const f = await pool.query<{ id: string; customer_id: string }>(
+        'select id, customer_id from features where account_id = $1 and phone_number = $2',
+        [apiKey.account_id, body.from],
+      );
       const line = f.rows[0];
       if (line === undefined) return { authorized: false };
       const client = await pool.connect();
       try {
         await client.query('begin');
-        await client.query('select balance from balances where account_id = $1 and customer_id = $2 for update', [apiKey.account_id, line.customer_id]);
+        await client.query(
+          'select balance from balances where account_id = $1 and customer_id = $2 for update',
+          [apiKey.account_id, line.customer_id],
+        );
         const r = await client.query<{ id: string }>(
           `insert into reservations (account_id, customer_id, feature_id, from_number, to_number, start_time, amount, max_duration_s, status, expires_at, created_at, updated_at)
            values ($1, $2, $3, $4, $5, now(), 0.1, 60, 'active', now() + interval '4 hours', now(), now()) returning id`,
@@ -158,16 +170,24 @@ async function main(): Promise<void> {
         (select count(*)::int from balance_entries where account_id = ${accountId}) as entries
     `.execute(ctx.db);
     const fmt = (r: LoadRun) => formatRun(r, 'authorised');
-    console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, PostgreSQL, ${CUSTOMERS} customers, ${PREFIXES} prefixes`);
+    console.log(
+      `\n${CONNECTIONS} connections, ${SECONDS} s each, PostgreSQL, ${CUSTOMERS} customers, ${PREFIXES} prefixes`,
+    );
     console.log(`reference (bare Fastify + pg): ${fmt(reference)}`);
     console.log(`Ringbill /calls/authorize:     ${fmt(ringbill)}`);
-    console.log(`ratio: ${((ringbill.rps / reference.rps) * 100).toFixed(1)}% of the reference's throughput (goal 60%); p99 ${ringbill.p99.toFixed(2)} ms (goal under 20 ms)`);
+    console.log(
+      `ratio: ${((ringbill.rps / reference.rps) * 100).toFixed(1)}% of the reference's throughput (goal 60%); p99 ${ringbill.p99.toFixed(2)} ms (goal under 20 ms)`,
+    );
     console.log(`\n${LIGHT_CONNECTIONS} connections (light load):`);
     console.log(`reference (bare Fastify + pg): ${fmt(referenceLight)}`);
     console.log(`Ringbill /calls/authorize:     ${fmt(ringbillLight)}`);
-    console.log(`ratio: ${((ringbillLight.rps / referenceLight.rps) * 100).toFixed(1)}%; p99 ${ringbillLight.p99.toFixed(2)} ms against the reference's ${referenceLight.p99.toFixed(2)} ms`);
+    console.log(
+      `ratio: ${((ringbillLight.rps / referenceLight.rps) * 100).toFixed(1)}%; p99 ${ringbillLight.p99.toFixed(2)} ms against the reference's ${referenceLight.p99.toFixed(2)} ms`,
+    );
     const c = check.rows[0]!;
-    console.log(`exact: ${c.bad_reserved === 0 && c.bad_ledger === 0 ? 'yes' : 'NO'} (balances whose reserved differs from their reservations: ${c.bad_reserved}, from their ledger: ${c.bad_ledger}; ${c.entries} ledger entries)`);
+    console.log(
+      `exact: ${c.bad_reserved === 0 && c.bad_ledger === 0 ? 'yes' : 'NO'} (balances whose reserved differs from their reservations: ${c.bad_reserved}, from their ledger: ${c.bad_ledger}; ${c.entries} ledger entries)`,
+    );
     await app.close();
     await ref.close();
     await pool.end();

@@ -32,7 +32,10 @@ const { values: args } = parseArgs({
 const CUSTOMERS = Number(args.customers);
 const TRANSACTIONS = Number(args.transactions);
 const CUTOFF = '2026-11-01';
-const ADMIN_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ||
+  process.env.TEST_DATABASE_URL ||
+  'postgres://postgres@127.0.0.1:5432/test';
 
 const statementMillis = { total: 0 };
 
@@ -90,10 +93,14 @@ async function load(ctx: Ctx, accountId: number, attached: boolean): Promise<voi
   `.execute(db);
   if (attached) {
     // The API keeps an unsent invoice's totals current as charges are posted; do the same here.
-    const invoiceIds = (await db.selectFrom('invoices').select('id').where('account_id', '=', accountId).execute()).map((r) => r.id);
+    const invoiceIds = (
+      await db.selectFrom('invoices').select('id').where('account_id', '=', accountId).execute()
+    ).map((r) => r.id);
     const account = (await findAccount(db, accountId))!;
     for (let i = 0; i < invoiceIds.length; i += 1000) {
-      await db.transaction().execute((trx) => recalculateInvoices(trx, account, invoiceIds.slice(i, i + 1000), new Date()));
+      await db
+        .transaction()
+        .execute((trx) => recalculateInvoices(trx, account, invoiceIds.slice(i, i + 1000), new Date()));
     }
   }
   // Settle the tables as a live system's would be (statistics, visibility map), so that no autovacuum
@@ -103,31 +110,46 @@ async function load(ctx: Ctx, accountId: number, attached: boolean): Promise<voi
 
 async function bareAggregate(ctx: Ctx, accountId: number): Promise<number> {
   const [s] = await seconds(() =>
-    sql`select customer_id, sum(value), count(*) from billing_transactions where account_id = ${accountId} group by customer_id`.execute(ctx.db),
+    sql`select customer_id, sum(value), count(*) from billing_transactions where account_id = ${accountId} group by customer_id`.execute(
+      ctx.db,
+    ),
   );
   return s;
 }
 
 async function scenario(database: Database, name: string, attached: boolean): Promise<Result> {
   const ctx = createCtx(database, () => new Date('2026-11-02T09:00:00Z'), { reactions: REACTIONS });
-  const { account } = await createAccount(ctx, { name: `bench ${name}`, timezone: 'Europe/London', currency: 'GBP' });
-  process.stdout.write(`  ${database.kind}/${name}: loading ${CUSTOMERS} customers, ${TRANSACTIONS} transactions... `);
+  const { account } = await createAccount(ctx, {
+    name: `bench ${name}`,
+    timezone: 'Europe/London',
+    currency: 'GBP',
+  });
+  process.stdout.write(
+    `  ${database.kind}/${name}: loading ${CUSTOMERS} customers, ${TRANSACTIONS} transactions... `,
+  );
   const [loadSeconds] = await seconds(() => load(ctx, account.id, attached));
   process.stdout.write(`${loadSeconds.toFixed(1)} s\n`);
   // Warm the cache the same way for both sides, then take the better of two aggregate timings.
   await bareAggregate(ctx, account.id);
-  const aggregateSeconds = Math.min(await bareAggregate(ctx, account.id), await bareAggregate(ctx, account.id));
+  const aggregateSeconds = Math.min(
+    await bareAggregate(ctx, account.id),
+    await bareAggregate(ctx, account.id),
+  );
   statementMillis.total = 0;
   const [runSeconds, run] = await seconds(() => runBilling(ctx, account.id, { cutoffDate: CUTOFF }));
-  if (process.env.BENCH_PROFILE) console.log(`    statements took ${(statementMillis.total / 1000).toFixed(2)} s of the run`);
+  if (process.env.BENCH_PROFILE)
+    console.log(`    statements took ${(statementMillis.total / 1000).toFixed(2)} s of the run`);
   const check = await sql<{ n: number; lines: string; net: string }>`
     select count(*)::int as n, (select count(*) from billing_transactions where account_id = ${account.id} and invoice_id is null)::int as lines,
            sum(invoice_amount)::text as net
     from invoices where account_id = ${account.id}
   `.execute(ctx.db);
   const row = check.rows[0]!;
-  if (row.n !== CUSTOMERS || Number(row.lines) !== 0) throw new Error(`unexpected result: ${JSON.stringify(row)} run=${JSON.stringify(run)}`);
-  process.stdout.write(`    run ${runSeconds.toFixed(2)} s, aggregate ${aggregateSeconds.toFixed(3)} s, invoiced net ${row.net}\n`);
+  if (row.n !== CUSTOMERS || Number(row.lines) !== 0)
+    throw new Error(`unexpected result: ${JSON.stringify(row)} run=${JSON.stringify(run)}`);
+  process.stdout.write(
+    `    run ${runSeconds.toFixed(2)} s, aggregate ${aggregateSeconds.toFixed(3)} s, invoiced net ${row.net}\n`,
+  );
   return { database: database.kind, scenario: name, runSeconds, aggregateSeconds, invoices: row.n };
 }
 
@@ -200,7 +222,9 @@ async function benchPostgres(): Promise<Result[]> {
 }
 
 const results: Result[] = [];
-console.log(`Billing run benchmark: ${CUSTOMERS} customers, ${TRANSACTIONS} billing transactions, cut-off ${CUTOFF}`);
+console.log(
+  `Billing run benchmark: ${CUSTOMERS} customers, ${TRANSACTIONS} billing transactions, cut-off ${CUTOFF}`,
+);
 if (args.only !== 'postgres') results.push(...(await benchPglite()));
 if (args.only !== 'pglite') results.push(...(await benchPostgres()));
 

@@ -57,7 +57,11 @@ if (!Number.isSafeInteger(ROWS) || ROWS < 1) throw new Error('--rows: a whole nu
 if (!Number.isSafeInteger(LIMIT) || LIMIT < 1 || LIMIT > 4000) throw new Error('--limit: 1 to 4000');
 if (!['json', 'csv', 'xml'].includes(FORMAT)) throw new Error('--format: json, csv or xml');
 const CHUNK = 200_000;
-const SERVER_URL = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const SERVER_URL =
+  process.env.BENCH_DATABASE_URL ||
+  process.env.DATABASE_URL ||
+  process.env.TEST_DATABASE_URL ||
+  'postgres://postgres@127.0.0.1:5432/test';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function ms(value: number): string {
@@ -85,12 +89,21 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServer(databaseUrl: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(
+  databaseUrl: string,
+  dataDir: string,
+): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
   const child = spawn(process.execPath, [...profile, join(ROOT, 'bin/ringbill.js'), 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', RINGBILL_DATA_DIR: dataDir },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      RINGBILL_DATA_DIR: dataDir,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   // If this process dies first (Ctrl-C, a closed pipe), the server goes with it.
@@ -104,7 +117,10 @@ async function startServer(databaseUrl: string, dataDir: string): Promise<{ chil
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}): ${stderr}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { child, url };
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -184,7 +200,11 @@ interface PageTiming {
 const FEED_PATH = '/api/2024-01-01/networks/transactions';
 
 /** The documented loop over HTTP: pages of LIMIT until one is shorter. */
-async function drainHttp(url: string, accountId: number, key: string): Promise<{ pages: PageTiming[]; totalMs: number; rows: number; bytes: number }> {
+async function drainHttp(
+  url: string,
+  accountId: number,
+  key: string,
+): Promise<{ pages: PageTiming[]; totalMs: number; rows: number; bytes: number }> {
   const pages: PageTiming[] = [];
   let after = '';
   let rows = 0;
@@ -193,7 +213,10 @@ async function drainHttp(url: string, accountId: number, key: string): Promise<{
   const started = performance.now();
   for (;;) {
     const t0 = performance.now();
-    const res = await fetch(`${url}${FEED_PATH}/${accountId}.${FORMAT}?limit=${LIMIT}&start_after_transaction_id=${after}`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(
+      `${url}${FEED_PATH}/${accountId}.${FORMAT}?limit=${LIMIT}&start_after_transaction_id=${after}`,
+      { headers: { authorization: `Bearer ${key}` } },
+    );
     const text = await res.text();
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text.slice(0, 500)}`);
     let ids: string[];
@@ -205,14 +228,17 @@ async function drainHttp(url: string, accountId: number, key: string): Promise<{
     } else {
       // The poller needs the last id: the X-Row-Count header and the last row's first field.
       const count = Number(res.headers.get('x-row-count'));
-      const found = [...text.matchAll(FORMAT === 'csv' ? /^(\d{16}),/gm : /<transaction_id>(\d{16})<\/transaction_id>/g)].map((m) => m[1]!);
+      const found = [
+        ...text.matchAll(FORMAT === 'csv' ? /^(\d{16}),/gm : /<transaction_id>(\d{16})<\/transaction_id>/g),
+      ].map((m) => m[1]!);
       ids = found.length === 0 ? [] : [found[0]!, found.at(-1)!];
       rows += count;
       pages.push({ after: Number(after || 0), rows: count, ms: performance.now() - t0 });
     }
     bytes += Buffer.byteLength(text);
     if (ids.length > 0) {
-      if (Number(ids[0]) <= lastId) throw new Error(`page after ${after} starts at ${ids[0]}, not after ${lastId}`);
+      if (Number(ids[0]) <= lastId)
+        throw new Error(`page after ${after} starts at ${ids[0]}, not after ${lastId}`);
       lastId = Number(ids[1]);
       after = ids[1]!;
     }
@@ -221,9 +247,14 @@ async function drainHttp(url: string, accountId: number, key: string): Promise<{
   return { pages, totalMs: performance.now() - started, rows, bytes };
 }
 
-const KEYSET = 'select * from call_transactions where account_id = $1 and transaction_id > $2 order by transaction_id limit $3';
+const KEYSET =
+  'select * from call_transactions where account_id = $1 and transaction_id > $2 order by transaction_id limit $3';
 
-async function drainSelect(pool: pg.Pool, accountId: number, afters: readonly number[]): Promise<{ pages: PageTiming[]; totalMs: number; rows: number }> {
+async function drainSelect(
+  pool: pg.Pool,
+  accountId: number,
+  afters: readonly number[],
+): Promise<{ pages: PageTiming[]; totalMs: number; rows: number }> {
   const pages: PageTiming[] = [];
   let rows = 0;
   const client = await pool.connect();
@@ -242,11 +273,18 @@ async function drainSelect(pool: pg.Pool, accountId: number, afters: readonly nu
 }
 
 async function explain(pool: pg.Pool, accountId: number, after: number): Promise<string> {
-  const result = await pool.query(`explain (analyze, buffers, costs off) ${KEYSET.replace('$1', String(accountId)).replace('$2', String(after)).replace('$3', String(LIMIT))}`);
+  const result = await pool.query(
+    `explain (analyze, buffers, costs off) ${KEYSET.replace('$1', String(accountId)).replace('$2', String(after)).replace('$3', String(LIMIT))}`,
+  );
   return result.rows.map((r: Record<string, string>) => `      ${r['QUERY PLAN']}`).join('\n');
 }
 
-function summary(label: string, pages: readonly PageTiming[], totalMs: number, rows: number): { first: number; last: number } {
+function summary(
+  label: string,
+  pages: readonly PageTiming[],
+  totalMs: number,
+  rows: number,
+): { first: number; last: number } {
   const full = pages.filter((p) => p.rows === LIMIT);
   const first = full[0]!.ms;
   const last = full.at(-1)!.ms;
@@ -267,43 +305,78 @@ const admin = new pg.Client({ connectionString: SERVER_URL });
 try {
   await admin.connect();
 } catch (error) {
-  console.log(`PostgreSQL: not reachable at ${SERVER_URL.replace(/\/\/[^@/]*@/, '//…@')} (${(error as Error).message}); nothing to measure`);
+  console.log(
+    `PostgreSQL: not reachable at ${SERVER_URL.replace(/\/\/[^@/]*@/, '//…@')} (${(error as Error).message}); nothing to measure`,
+  );
   process.exit(1);
 }
 const name = `ringbill_bench_feed_${Date.now()}`;
 await admin.query(`create database ${name}`);
 const dbUrl = new URL(SERVER_URL);
 dbUrl.pathname = `/${name}`;
-const serverVersion = (await admin.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
+const serverVersion = (await admin.query<{ server_version: string }>('show server_version')).rows[0]!
+  .server_version;
 const database = await openPostgres({ connectionString: dbUrl.toString() });
 const dataDir = await mkdtemp(join(tmpdir(), 'ringbill-bench-feed-'));
 let server: ChildProcess | undefined;
 try {
-  console.log(`Feed benchmark: ${ROWS.toLocaleString('en')} feed rows, pages of ${LIMIT} as ${FORMAT.toUpperCase()} over HTTP`);
-  console.log(`  machine: ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the start (the server, PostgreSQL and this client share them)`);
-  console.log(`  PostgreSQL ${serverVersion} at ${dbUrl.host}, database ${name} (made for this run${args.keep ? ', kept' : ', dropped after'})`);
+  console.log(
+    `Feed benchmark: ${ROWS.toLocaleString('en')} feed rows, pages of ${LIMIT} as ${FORMAT.toUpperCase()} over HTTP`,
+  );
+  console.log(
+    `  machine: ${availableParallelism()} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the start (the server, PostgreSQL and this client share them)`,
+  );
+  console.log(
+    `  PostgreSQL ${serverVersion} at ${dbUrl.host}, database ${name} (made for this run${args.keep ? ', kept' : ', dropped after'})`,
+  );
   await migrate(database);
   const ctx = createCtx(database, undefined, { reactions: REACTIONS });
-  const bench = await createAccount(ctx, { name: 'Feed Bench Telecom', timezone: 'America/Los_Angeles', currency: 'USD' });
-  const noise = await createAccount(ctx, { name: 'Another Telecom', timezone: 'Europe/London', currency: 'GBP' });
+  const bench = await createAccount(ctx, {
+    name: 'Feed Bench Telecom',
+    timezone: 'America/Los_Angeles',
+    currency: 'USD',
+  });
+  const noise = await createAccount(ctx, {
+    name: 'Another Telecom',
+    timezone: 'Europe/London',
+    currency: 'GBP',
+  });
   const benchId = bench.account.id;
 
   let t0 = performance.now();
   for (let first = 1; first <= ROWS; first += CHUNK) {
-    await insertChunk(benchId, noise.account.id, first, Math.min(first + CHUNK - 1, ROWS)).execute(database.db);
+    await insertChunk(benchId, noise.account.id, first, Math.min(first + CHUNK - 1, ROWS)).execute(
+      database.db,
+    );
   }
-  await sql`select setval('call_transactions_id_seq', (select max(transaction_id) from call_transactions))`.execute(database.db);
+  await sql`select setval('call_transactions_id_seq', (select max(transaction_id) from call_transactions))`.execute(
+    database.db,
+  );
   const insertMs = performance.now() - t0;
   t0 = performance.now();
   await sql`vacuum analyze call_transactions`.execute(database.db);
   const vacuumMs = performance.now() - t0;
-  const counts = await sql<{ account_id: number; n: number }>`select account_id, count(*)::int as n from call_transactions group by 1 order by 1`.execute(database.db);
-  const size = await sql<{ table: string; indexes: string }>`select pg_size_pretty(pg_table_size('call_transactions')) as table, pg_size_pretty(pg_indexes_size('call_transactions')) as indexes`.execute(database.db);
+  const counts = await sql<{
+    account_id: number;
+    n: number;
+  }>`select account_id, count(*)::int as n from call_transactions group by 1 order by 1`.execute(database.db);
+  const size = await sql<{
+    table: string;
+    indexes: string;
+  }>`select pg_size_pretty(pg_table_size('call_transactions')) as table, pg_size_pretty(pg_indexes_size('call_transactions')) as indexes`.execute(
+    database.db,
+  );
   console.log(
-    `  written: ${counts.rows.map((r) => `${r.n.toLocaleString('en')} rows of account ${r.account_id}`).join(', ')} in ${(insertMs / 1000).toFixed(1)} s (${rate(counts.rows.reduce((s, r) => s + r.n, 0), insertMs)}, INSERT … SELECT generate_series); ` +
+    `  written: ${counts.rows.map((r) => `${r.n.toLocaleString('en')} rows of account ${r.account_id}`).join(', ')} in ${(insertMs / 1000).toFixed(1)} s (${rate(
+      counts.rows.reduce((s, r) => s + r.n, 0),
+      insertMs,
+    )}, INSERT … SELECT generate_series); ` +
       `VACUUM ANALYZE ${(vacuumMs / 1000).toFixed(1)} s; table ${size.rows[0]!.table}, indexes ${size.rows[0]!.indexes}`,
   );
-  if (counts.rows.find((r) => r.account_id === benchId)?.n !== ROWS) throw new Error('the bench account does not have the rows asked for');
+  if (counts.rows.find((r) => r.account_id === benchId)?.n !== ROWS)
+    throw new Error('the bench account does not have the rows asked for');
 
   const started = await startServer(dbUrl.toString(), dataDir);
   server = started.child;
@@ -326,19 +399,28 @@ try {
     }
   }
   // One HTTP request first (the server's first request compiles its code paths).
-  await fetch(`${started.url}${FEED_PATH}/${benchId}.${FORMAT}?limit=1`, { headers: { authorization: `Bearer ${bench.apiKey.key}` } }).then((r) => r.text());
+  await fetch(`${started.url}${FEED_PATH}/${benchId}.${FORMAT}?limit=1`, {
+    headers: { authorization: `Bearer ${bench.apiKey.key}` },
+  }).then((r) => r.text());
 
   const http = await drainHttp(started.url, benchId, bench.apiKey.key);
   if (http.rows !== ROWS) throw new Error(`the HTTP drain got ${http.rows} rows, not ${ROWS}`);
-  if (http.pages.length !== afters.length || http.pages.some((p, i) => p.after !== afters[i])) throw new Error('the HTTP drain paged differently from the SELECT');
+  if (http.pages.length !== afters.length || http.pages.some((p, i) => p.after !== afters[i]))
+    throw new Error('the HTTP drain paged differently from the SELECT');
   const select = await drainSelect(database.pool!, benchId, afters);
 
-  console.log(`  HTTP body: ${(http.bytes / 1e6).toFixed(0)} MB, ${Math.round(http.bytes / ROWS)} bytes a row`);
+  console.log(
+    `  HTTP body: ${(http.bytes / 1e6).toFixed(0)} MB, ${Math.round(http.bytes / ROWS)} bytes a row`,
+  );
   const h = summary('HTTP drain (GET, parse)', http.pages, http.totalMs, http.rows);
   const s = summary('bare keyset SELECT     ', select.pages, select.totalMs, select.rows);
-  const ratio = (http.rows / http.totalMs) / (select.rows / select.totalMs);
-  console.log(`  ratio: the HTTP drain runs at ${(ratio * 100).toFixed(1)}% of the bare SELECT's rate (${(1 / ratio).toFixed(2)}x its time); per page (medians) ${(median(http.pages.map((p) => p.ms)) / median(select.pages.map((p) => p.ms))).toFixed(2)}x`);
-  console.log(`  last page / first page (medians of ten): HTTP ${(h.last / h.first).toFixed(2)}x, SELECT ${(s.last / s.first).toFixed(2)}x (goal: HTTP at most 1.20x)`);
+  const ratio = http.rows / http.totalMs / (select.rows / select.totalMs);
+  console.log(
+    `  ratio: the HTTP drain runs at ${(ratio * 100).toFixed(1)}% of the bare SELECT's rate (${(1 / ratio).toFixed(2)}x its time); per page (medians) ${(median(http.pages.map((p) => p.ms)) / median(select.pages.map((p) => p.ms))).toFixed(2)}x`,
+  );
+  console.log(
+    `  last page / first page (medians of ten): HTTP ${(h.last / h.first).toFixed(2)}x, SELECT ${(s.last / s.first).toFixed(2)}x (goal: HTTP at most 1.20x)`,
+  );
   console.log(`  plan of the first page:\n${await explain(database.pool!, benchId, afters[0]!)}`);
   console.log(`  plan of the last full page:\n${await explain(database.pool!, benchId, afters.at(-2)!)}`);
 } finally {

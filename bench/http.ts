@@ -50,18 +50,33 @@ pg.Client.prototype.query = function countedQuery(this: pg.Client, ...rest: unkn
 
 /** The API's JSON answer, of the shape the caller names (this benchmark reads only ids). */
 async function json<T = unknown>(url: string, key: string, method: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
   return (text === '' ? undefined : JSON.parse(text)) as T;
 }
 
 /** Round trips per request: `sample` sequential GETs of random invoices, every statement counted. */
-async function roundTrips(baseUrl: string, path: (id: string) => string, key: string, ids: string[], sample = 200): Promise<number> {
+async function roundTrips(
+  baseUrl: string,
+  path: (id: string) => string,
+  key: string,
+  ids: string[],
+  sample = 200,
+): Promise<number> {
   statements = 0;
   counting = true;
   for (let i = 0; i < sample; i++) {
-    const res = await fetch(`${baseUrl}${path(ids[Math.floor(Math.random() * ids.length)]!)}`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${baseUrl}${path(ids[Math.floor(Math.random() * ids.length)]!)}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     if (res.status !== 200) throw new Error(`GET: ${res.status} ${await res.text()}`);
     await res.arrayBuffer();
   }
@@ -76,7 +91,11 @@ async function main(): Promise<void> {
   try {
     await migrate(database);
     const ctx = createCtx(database, undefined, { reactions: REACTIONS });
-    const { apiKey } = await createAccount(ctx, { name: 'Bench Telecom', timezone: 'Europe/London', currency: 'GBP' });
+    const { apiKey } = await createAccount(ctx, {
+      name: 'Bench Telecom',
+      timezone: 'Europe/London',
+      currency: 'GBP',
+    });
     const key = apiKey.key;
     const app = await buildServer(ctx);
     const ringbillBase = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -88,9 +107,19 @@ async function main(): Promise<void> {
     const maker = async () => {
       while (next < INVOICES) {
         const n = next++;
-        const customer = await json<{ id: string }>(`${api}/customers`, key, 'POST', { name: `Customer ${n}`, email: `c${n}@example.com` });
-        await json(`${api}/customers/${customer.id}/transactions`, key, 'POST', { transactionType: 'oneOff', transactionDescription: 'Handset', transactionValue: '49.99', transactionDate: '2026-10-20' });
-        const invoice = await json<{ id: string }>(`${api}/customers/${customer.id}/invoices`, key, 'POST', { cutoffDate: '2026-11-01' });
+        const customer = await json<{ id: string }>(`${api}/customers`, key, 'POST', {
+          name: `Customer ${n}`,
+          email: `c${n}@example.com`,
+        });
+        await json(`${api}/customers/${customer.id}/transactions`, key, 'POST', {
+          transactionType: 'oneOff',
+          transactionDescription: 'Handset',
+          transactionValue: '49.99',
+          transactionDate: '2026-10-20',
+        });
+        const invoice = await json<{ id: string }>(`${api}/customers/${customer.id}/invoices`, key, 'POST', {
+          cutoffDate: '2026-11-01',
+        });
         await json(`${api}/invoices/${invoice.id}?action=approve`, key, 'POST');
         ids.push(String(invoice.id));
       }
@@ -104,15 +133,18 @@ async function main(): Promise<void> {
     ref.get<{ Params: { id: string } }>('/invoices/:id', async (request, reply) => {
       const token = /^Bearer\s+(\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
       // The key names its account (tokens/routed-token.ts): the lookup is routed by it, as Ringbill's is.
-      const k = await pool.query<{ account_id: string }>('select account_id from api_keys where account_id = $1 and key_hash = $2 and revoked_at is null', [
-        accountOfRoutedToken(token.slice(3)) ?? 0,
-        createHash('sha256').update(token).digest(),
-      ]);
+      const k = await pool.query<{ account_id: string }>(
+        'select account_id from api_keys where account_id = $1 and key_hash = $2 and revoked_at is null',
+        [accountOfRoutedToken(token.slice(3)) ?? 0, createHash('sha256').update(token).digest()],
+      );
       const apiKey = k.rows[0];
       if (apiKey === undefined) return reply.status(401).send({ error: 'key' });
       const id = Number(request.params.id);
       if (!Number.isSafeInteger(id)) return reply.status(400).send({ error: 'id' });
-      const invoice = await pool.query('select * from invoices where account_id = $1 and id = $2', [apiKey.account_id, id]);
+      const invoice = await pool.query('select * from invoices where account_id = $1 and id = $2', [
+        apiKey.account_id,
+        id,
+      ]);
       if (invoice.rowCount === 0) return reply.status(404).send({ error: 'not found' });
       return invoice.rows[0];
     });
@@ -138,10 +170,18 @@ async function main(): Promise<void> {
     const reference = await run(refBase, refPath);
     const ringbill = await run(ringbillBase, ringbillPath);
 
-    console.log(`\nGET one invoice, ${CONNECTIONS} connections, ${SECONDS} s each, PostgreSQL, ${ids.length} invoices`);
-    console.log(`reference (bare Fastify + pg): ${formatRun(reference, 'ok')}  ${refTrips.toFixed(2)} statements per request`);
-    console.log(`Ringbill /invoices/ID:         ${formatRun(ringbill, 'ok')}  ${ringbillTrips.toFixed(2)} statements per request`);
-    console.log(`ratio: ${((ringbill.rps / reference.rps) * 100).toFixed(1)}% of the reference's throughput (goal 80%)`);
+    console.log(
+      `\nGET one invoice, ${CONNECTIONS} connections, ${SECONDS} s each, PostgreSQL, ${ids.length} invoices`,
+    );
+    console.log(
+      `reference (bare Fastify + pg): ${formatRun(reference, 'ok')}  ${refTrips.toFixed(2)} statements per request`,
+    );
+    console.log(
+      `Ringbill /invoices/ID:         ${formatRun(ringbill, 'ok')}  ${ringbillTrips.toFixed(2)} statements per request`,
+    );
+    console.log(
+      `ratio: ${((ringbill.rps / reference.rps) * 100).toFixed(1)}% of the reference's throughput (goal 80%)`,
+    );
     await app.close();
     await ref.close();
     await pool.end();

@@ -46,7 +46,16 @@ interface Run {
 async function readOnce(format: string, path: string): Promise<Run> {
   const clock = new LocalClock('UTC');
   const account = new LocalClock('Europe/London');
-  const ctx: FormatContext = { clock, numbers: new NumberReader({ country: null, internationalPrefixes: ['00'], techPrefixes: [], extensionMaxDigits: 4 }), iso: new IsoWriter() };
+  const ctx: FormatContext = {
+    clock,
+    numbers: new NumberReader({
+      country: null,
+      internationalPrefixes: ['00'],
+      techPrefixes: [],
+      extensionMaxDigits: 4,
+    }),
+    iso: new IsoWriter(),
+  };
   let reader: RecordReader<string[]> | undefined;
   const run: Run = { records: 0, calls: 0, refused: 0, cpuMs: 0, wallMs: 0 };
   const emit: Emit = {
@@ -72,7 +81,16 @@ async function readOnce(format: string, path: string): Promise<Run> {
       if (reader === undefined) {
         if (format === 'ringbill') {
           const at = (field: string) => callColumns(record).find((c) => c.field === field)?.index ?? -1;
-          const [id, from, to, start, duration, status, direction, carrier] = ['call_id', 'from', 'to', 'start_time', 'duration_s', 'status', 'direction', 'carrier'].map<number>(at);
+          const [id, from, to, start, duration, status, direction, carrier] = [
+            'call_id',
+            'from',
+            'to',
+            'start_time',
+            'duration_s',
+            'status',
+            'direction',
+            'carrier',
+          ].map<number>(at);
           // As import-calls.ts's callPicker: one object shape for every record.
           reader = {
             add: (r, l, text, e) =>
@@ -139,7 +157,8 @@ for (let round = 0; round < ROUNDS; round++) {
     const run = await readOnce(format, files.get(format)!.path);
     cpu.set(format, [...(cpu.get(format) ?? []), run.cpuMs]);
     wall.set(format, [...(wall.get(format) ?? []), run.wallMs]);
-    if (round === 0) console.log(`  ${format}: ${run.records} records, ${run.calls} calls, ${run.refused} refused`);
+    if (round === 0)
+      console.log(`  ${format}: ${run.records} records, ${run.calls} calls, ${run.refused} refused`);
   }
 }
 const reference = median(cpu.get('ringbill') ?? [Number.NaN]);

@@ -66,16 +66,24 @@ const SWITCH_BENCH_FORMATS = ['asterisk', 'freeswitch', 'opensips', 'cgrates'] a
 type BenchFormat = 'ringbill' | (typeof SWITCH_BENCH_FORMATS)[number];
 const FORMATS: BenchFormat[] = [
   'ringbill',
-  ...(args.format === 'all' ? SWITCH_BENCH_FORMATS : (args.format.split(',').map((f) => f.trim()) as BenchFormat[])).filter((f) => f !== 'ringbill'),
+  ...(args.format === 'all'
+    ? SWITCH_BENCH_FORMATS
+    : (args.format.split(',').map((f) => f.trim()) as BenchFormat[])
+  ).filter((f) => f !== 'ringbill'),
 ];
-for (const f of FORMATS) if (f !== 'ringbill' && !(SWITCH_BENCH_FORMATS as readonly string[]).includes(f)) throw new Error(`--format: ${f} is not one of ringbill, ${SWITCH_BENCH_FORMATS.join(', ')}, all`);
+for (const f of FORMATS)
+  if (f !== 'ringbill' && !(SWITCH_BENCH_FORMATS as readonly string[]).includes(f))
+    throw new Error(`--format: ${f} is not one of ringbill, ${SWITCH_BENCH_FORMATS.join(', ')}, all`);
 const LINES = Number(args.lines);
 const NUMBERS = Number(args.numbers);
 const PREFIXES = Number(args.prefixes);
 const REIMPORT = !args['no-reimport'];
 const ROUNDS = Math.max(1, Number(args.rounds));
 const FEATURES_PER_CUSTOMER = 5;
-const ADMIN_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ||
+  process.env.TEST_DATABASE_URL ||
+  'postgres://postgres@127.0.0.1:5432/test';
 const NOW = new Date('2026-11-02T09:00:00Z');
 
 // ---------------------------------------------------------------------------------------------------
@@ -90,7 +98,57 @@ function hash(n: number, salt: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-const COUNTRY_CODES = ['1', '7', '20', '27', '30', '31', '32', '33', '34', '36', '39', '40', '41', '43', '44', '45', '46', '47', '48', '49', '51', '52', '54', '55', '56', '57', '60', '61', '62', '63', '64', '65', '66', '81', '82', '84', '86', '90', '91', '92', '234', '254', '351', '353', '358', '420', '852', '971', '972'];
+const COUNTRY_CODES = [
+  '1',
+  '7',
+  '20',
+  '27',
+  '30',
+  '31',
+  '32',
+  '33',
+  '34',
+  '36',
+  '39',
+  '40',
+  '41',
+  '43',
+  '44',
+  '45',
+  '46',
+  '47',
+  '48',
+  '49',
+  '51',
+  '52',
+  '54',
+  '55',
+  '56',
+  '57',
+  '60',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '66',
+  '81',
+  '82',
+  '84',
+  '86',
+  '90',
+  '91',
+  '92',
+  '234',
+  '254',
+  '351',
+  '353',
+  '358',
+  '420',
+  '852',
+  '971',
+  '972',
+];
 
 interface CardRate {
   prefix: string;
@@ -127,14 +185,17 @@ const INCREMENTS = [
 ] as const;
 
 function rateCardCsv(prefixes: CardRate[], factor: number): string {
-  const lines = ['prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s,band,cost_per_minute'];
+  const lines = [
+    'prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s,band,cost_per_minute',
+  ];
   prefixes.forEach((p, i) => {
     const perMinute = (10 + (hash(i, 20) % 5000)) * factor; // in ten-thousandths
     const [initial, subsequent] = INCREMENTS[hash(i, 21) % INCREMENTS.length]!;
     const fee = hash(i, 22) % 4 === 0 ? '0.0100' : '0';
     const minimum = hash(i, 23) % 5 === 0 ? '0.0200' : '0';
     const rate = (tenThousandths: number) => (tenThousandths / 10_000).toFixed(4);
-    const line = (band: string, r: number) => `${p.prefix},"${p.destination}",${rate(r)},${fee},${minimum},${initial},${subsequent},${band},${rate(Math.floor(r * 0.4))}`;
+    const line = (band: string, r: number) =>
+      `${p.prefix},"${p.destination}",${rate(r)},${fee},${minimum},${initial},${subsequent},${band},${rate(Math.floor(r * 0.4))}`;
     if (p.kind === 'all') lines.push(line('all', perMinute));
     else {
       lines.push(line('peak', perMinute), line('offpeak', Math.floor(perMinute * 0.6)));
@@ -186,19 +247,35 @@ interface BenchCall {
 function callAt(prefixes: CardRate[], n: number): BenchCall {
   const h = hash(n, 60);
   const allocated = h % 100 >= 4;
-  const own = allocated ? ourNumber(hash(n, 61) % NUMBERS) : `+441140${String(hash(n, 61) % 1000).padStart(6, '0')}`;
+  const own = allocated
+    ? ourNumber(hash(n, 61) % NUMBERS)
+    : `+441140${String(hash(n, 61) % 1000).padStart(6, '0')}`;
   const inbound = hash(n, 62) % 10 === 0;
   const other = dialled(prefixes, n);
   const s = hash(n, 63) % 100;
   const status = s < 80 ? 'completed' : s < 90 ? 'missed' : s < 95 ? 'busy' : 'failed';
   const durationS = status === 'completed' ? 1 + (hash(n, 64) % 40) * (hash(n, 65) % 90) : 0;
-  const startMs = OCTOBER_MS + Math.max(0, Math.floor((n / LINES) * MONTH_S) - durationS - (hash(n, 66) % 60)) * 1000;
-  return { n, own, other, inbound, status, durationS, startMs, localStart: hash(n, 67) % 20 === 0, carrier: CARRIERS[hash(n, 68) % CARRIERS.length]! };
+  const startMs =
+    OCTOBER_MS + Math.max(0, Math.floor((n / LINES) * MONTH_S) - durationS - (hash(n, 66) % 60)) * 1000;
+  return {
+    n,
+    own,
+    other,
+    inbound,
+    status,
+    durationS,
+    startMs,
+    localStart: hash(n, 67) % 20 === 0,
+    carrier: CARRIERS[hash(n, 68) % CARRIERS.length]!,
+  };
 }
 
 const hex = (n: number, salt: number, length: number) => {
   let out = '';
-  for (let k = 0; out.length < length; k++) out += hash(n, salt + k).toString(16).padStart(8, '0');
+  for (let k = 0; out.length < length; k++)
+    out += hash(n, salt + k)
+      .toString(16)
+      .padStart(8, '0');
   return out.slice(0, length);
 };
 /** "2026-10-05 10:00:00" (UTC: the switch formats are imported with timezone UTC). */
@@ -206,8 +283,18 @@ const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T'
 const YESTERDAY = 'yesterday';
 /** As switches dial: 00 then the digits of an international number. */
 const dialledAs = (number: string) => `00${number.slice(1)}`;
-const AST_DISPOSITION = { completed: 'ANSWERED', missed: 'NO ANSWER', busy: 'BUSY', failed: 'FAILED' } as const;
-const FS_CAUSE = { completed: 'NORMAL_CLEARING', missed: 'NO_ANSWER', busy: 'USER_BUSY', failed: 'CALL_REJECTED' } as const;
+const AST_DISPOSITION = {
+  completed: 'ANSWERED',
+  missed: 'NO ANSWER',
+  busy: 'BUSY',
+  failed: 'FAILED',
+} as const;
+const FS_CAUSE = {
+  completed: 'NORMAL_CLEARING',
+  missed: 'NO_ANSWER',
+  busy: 'USER_BUSY',
+  failed: 'CALL_REJECTED',
+} as const;
 const SIP_CODE = { completed: '200', missed: '487', busy: '486', failed: '503' } as const;
 
 function formatCall(format: BenchFormat, c: BenchCall, badStart = false): string {
@@ -221,20 +308,83 @@ function formatCall(format: BenchFormat, c: BenchCall, badStart = false): string
       const uniqueid = `${Math.floor(c.startMs / 1000)}.${c.n}`;
       const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
       return [
-        q('acme'), q(from.slice(1)), q(dialledAs(to)), q('from-internal'), q(`"Line" <${from.slice(1)}>`), q(`PJSIP/line-${c.n}`), q(`PJSIP/trunk-${c.n}`), q('Dial'), q(`PJSIP/${dialledAs(to)}@trunk,60`),
-        q(badStart ? YESTERDAY : wall(c.startMs)), answered ? q(wall(answerMs)) : '', q(wall(endMs)), String(c.durationS + 3), String(c.durationS), q(AST_DISPOSITION[c.status]), q('DOCUMENTATION'), q(uniqueid), q(''),
+        q('acme'),
+        q(from.slice(1)),
+        q(dialledAs(to)),
+        q('from-internal'),
+        q(`"Line" <${from.slice(1)}>`),
+        q(`PJSIP/line-${c.n}`),
+        q(`PJSIP/trunk-${c.n}`),
+        q('Dial'),
+        q(`PJSIP/${dialledAs(to)}@trunk,60`),
+        q(badStart ? YESTERDAY : wall(c.startMs)),
+        answered ? q(wall(answerMs)) : '',
+        q(wall(endMs)),
+        String(c.durationS + 3),
+        String(c.durationS),
+        q(AST_DISPOSITION[c.status]),
+        q('DOCUMENTATION'),
+        q(uniqueid),
+        q(''),
       ].join(',');
     }
     case 'freeswitch': {
       const uuid = `${hex(c.n, 90, 8)}-${hex(c.n, 91, 4)}-4${hex(c.n, 92, 3)}-a${hex(c.n, 93, 3)}-${hex(c.n, 94, 12)}`;
       const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
-      return [q('Line'), q(from), q(to), q('public'), q(badStart ? YESTERDAY : wall(c.startMs)), q(answered ? wall(answerMs) : ''), q(wall(endMs)), q(String(c.durationS + 3)), q(String(c.durationS)), q(FS_CAUSE[c.status]), q(uuid), q(''), q('acme'), q('PCMA'), q('PCMA')].join(',');
+      return [
+        q('Line'),
+        q(from),
+        q(to),
+        q('public'),
+        q(badStart ? YESTERDAY : wall(c.startMs)),
+        q(answered ? wall(answerMs) : ''),
+        q(wall(endMs)),
+        q(String(c.durationS + 3)),
+        q(String(c.durationS)),
+        q(FS_CAUSE[c.status]),
+        q(uuid),
+        q(''),
+        q('acme'),
+        q('PCMA'),
+        q('PCMA'),
+      ].join(',');
     }
     case 'opensips':
-      return [c.n, 'INVITE', hex(c.n, 95, 8), hex(c.n, 96, 8), `${hex(c.n, 97, 12)}@10.0.0.5`, SIP_CODE[c.status], answered ? 'OK' : 'Failed', badStart ? YESTERDAY : wall(answered ? answerMs : c.startMs), c.durationS, c.durationS * 1000, 3, wall(c.startMs), from.slice(1), dialledAs(to)].join(',');
+      return [
+        c.n,
+        'INVITE',
+        hex(c.n, 95, 8),
+        hex(c.n, 96, 8),
+        `${hex(c.n, 97, 12)}@10.0.0.5`,
+        SIP_CODE[c.status],
+        answered ? 'OK' : 'Failed',
+        badStart ? YESTERDAY : wall(answered ? answerMs : c.startMs),
+        c.durationS,
+        c.durationS * 1000,
+        3,
+        wall(c.startMs),
+        from.slice(1),
+        dialledAs(to),
+      ].join(',');
     case 'cgrates': {
       const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
-      return [hex(c.n, 98, 40), '10.0.0.5', '*default', '*voice', `${hex(c.n, 99, 8)}-${c.n}`, '*rated', 'cgrates.org', 'call', from.slice(1), from.slice(1), dialledAs(to), badStart ? YESTERDAY : iso(c.startMs), answered ? iso(answerMs) : '0001-01-01T00:00:00Z', `${c.durationS * 1_000_000_000}`, '0.1'].join(',');
+      return [
+        hex(c.n, 98, 40),
+        '10.0.0.5',
+        '*default',
+        '*voice',
+        `${hex(c.n, 99, 8)}-${c.n}`,
+        '*rated',
+        'cgrates.org',
+        'call',
+        from.slice(1),
+        from.slice(1),
+        dialledAs(to),
+        badStart ? YESTERDAY : iso(c.startMs),
+        answered ? iso(answerMs) : '0001-01-01T00:00:00Z',
+        `${c.durationS * 1_000_000_000}`,
+        '0.1',
+      ].join(',');
     }
     case 'ringbill': {
       const iso = new Date(c.startMs).toISOString();
@@ -248,10 +398,17 @@ const FORMAT_HEADER: Record<BenchFormat, string | undefined> = {
   ringbill: 'call_id,from,to,start_time,duration_s,status,direction,carrier',
   asterisk: undefined,
   freeswitch: undefined,
-  opensips: 'id,method,from_tag,to_tag,callid,sip_code,sip_reason,time,duration,ms_duration,setuptime,created,src_user,dst_user',
+  opensips:
+    'id,method,from_tag,to_tag,callid,sip_code,sip_reason,time,duration,ms_duration,setuptime,created,src_user,dst_user',
   cgrates: undefined,
 };
-const FORMAT_COLUMNS: Record<BenchFormat, number> = { ringbill: 8, asterisk: 18, freeswitch: 15, opensips: 14, cgrates: 15 };
+const FORMAT_COLUMNS: Record<BenchFormat, number> = {
+  ringbill: 8,
+  asterisk: 18,
+  freeswitch: 15,
+  opensips: 14,
+  cgrates: 15,
+};
 
 /** A line with one bad field, in the format's own columns: a start time no switch writes. */
 function badFormatLine(format: BenchFormat, prefixes: CardRate[], n: number): string {
@@ -288,7 +445,12 @@ interface Expected {
 }
 
 /** Writes the CDR file; returns what an import should find in it. */
-async function writeCdrs(path: string, prefixes: CardRate[], lines: number, format: BenchFormat = 'ringbill'): Promise<Expected> {
+async function writeCdrs(
+  path: string,
+  prefixes: CardRate[],
+  lines: number,
+  format: BenchFormat = 'ringbill',
+): Promise<Expected> {
   const out = createWriteStream(path);
   const expected: Expected = { lines, good: 0, bad: 0, duplicates: 0 };
   const header = FORMAT_HEADER[format];
@@ -352,7 +514,15 @@ async function withMemory<T>(fn: () => Promise<T>): Promise<[Memory, T]> {
   try {
     const value = await fn();
     const end = process.memoryUsage();
-    return [{ rssStartMb: mb(start.rss), rssPeakMb: mb(Math.max(rssPeak, end.rss)), rssEndMb: mb(end.rss), heapPeakMb: mb(Math.max(heapPeak, end.heapUsed)) }, value];
+    return [
+      {
+        rssStartMb: mb(start.rss),
+        rssPeakMb: mb(Math.max(rssPeak, end.rss)),
+        rssEndMb: mb(end.rss),
+        heapPeakMb: mb(Math.max(heapPeak, end.heapUsed)),
+      },
+      value,
+    ];
   } finally {
     clearInterval(timer);
   }
@@ -369,17 +539,36 @@ interface Files {
 
 /** Account, rate cards (through the rate import use case, as `ringbill import rates` does), customers and features. */
 async function setUp(ctx: Ctx, files: Files): Promise<number> {
-  const { account } = await createAccount(ctx, { name: 'bench ingest', timezone: 'Europe/London', currency: 'GBP' });
-  const standard = await importRates(ctx, account.id, { name: 'Standard' }, parseRatesCsv(await readFile(files.rates, 'utf8')), {
-    effectiveFrom: '2026-01-01',
-    makeDefault: true,
-    source: 'rates.csv',
+  const { account } = await createAccount(ctx, {
+    name: 'bench ingest',
+    timezone: 'Europe/London',
+    currency: 'GBP',
   });
-  const wholesale = await importRates(ctx, account.id, { name: 'Wholesale' }, parseRatesCsv(await readFile(files.wholesale, 'utf8')), {
-    effectiveFrom: '2026-01-01',
-    source: 'wholesale.csv',
-  });
-  if (standard.rejected.length + wholesale.rejected.length > 0) throw new Error(`rate card lines refused: ${JSON.stringify(standard.rejected[0] ?? wholesale.rejected[0])}`);
+  const standard = await importRates(
+    ctx,
+    account.id,
+    { name: 'Standard' },
+    parseRatesCsv(await readFile(files.rates, 'utf8')),
+    {
+      effectiveFrom: '2026-01-01',
+      makeDefault: true,
+      source: 'rates.csv',
+    },
+  );
+  const wholesale = await importRates(
+    ctx,
+    account.id,
+    { name: 'Wholesale' },
+    parseRatesCsv(await readFile(files.wholesale, 'utf8')),
+    {
+      effectiveFrom: '2026-01-01',
+      source: 'wholesale.csv',
+    },
+  );
+  if (standard.rejected.length + wholesale.rejected.length > 0)
+    throw new Error(
+      `rate card lines refused: ${JSON.stringify(standard.rejected[0] ?? wholesale.rejected[0])}`,
+    );
   const customers = Math.ceil(NUMBERS / FEATURES_PER_CUSTOMER);
   await sql`
     insert into customers (account_id, name, email, rate_card_id)
@@ -415,16 +604,26 @@ interface Result {
 }
 
 /** Checks the summary against what the generator wrote, and the table against the summary. */
-async function check(ctx: Ctx, accountId: number, files: Files, summary: IngestSummary, first: boolean): Promise<void> {
+async function check(
+  ctx: Ctx,
+  accountId: number,
+  files: Files,
+  summary: IngestSummary,
+  first: boolean,
+): Promise<void> {
   const e = files.expected;
-  const stored = await sql<{ n: number }>`select count(*)::int as n from calls where account_id = ${accountId}`.execute(ctx.db);
+  const stored = await sql<{
+    n: number;
+  }>`select count(*)::int as n from calls where account_id = ${accountId}`.execute(ctx.db);
   const problems: string[] = [];
   if (summary.received !== e.lines) problems.push(`received ${summary.received}, expected ${e.lines}`);
   if (summary.rejected !== e.bad) problems.push(`rejected ${summary.rejected}, expected ${e.bad}`);
   if (first && summary.inserted !== e.good) problems.push(`inserted ${summary.inserted}, expected ${e.good}`);
-  if (first && summary.duplicates !== e.duplicates) problems.push(`duplicates ${summary.duplicates}, expected ${e.duplicates}`);
+  if (first && summary.duplicates !== e.duplicates)
+    problems.push(`duplicates ${summary.duplicates}, expected ${e.duplicates}`);
   if (!first && summary.inserted !== 0) problems.push(`re-import inserted ${summary.inserted}`);
-  if (Number(stored.rows[0]!.n) !== e.good) problems.push(`${stored.rows[0]!.n} calls stored, expected ${e.good}`);
+  if (Number(stored.rows[0]!.n) !== e.good)
+    problems.push(`${stored.rows[0]!.n} calls stored, expected ${e.good}`);
   if (problems.length > 0) throw new Error(`import result is wrong: ${problems.join('; ')}`);
 }
 
@@ -460,19 +659,36 @@ async function timeImport(
   const options = files.format === 'ringbill' ? {} : { format: files.format, timezone: 'UTC' };
   const serverBefore = await serverCpu?.();
   const cpu = process.cpuUsage();
-  const [memory, [importSeconds, summary]] = await withMemory(() => seconds(() => importCallsFile(ctx, accountId, files.cdrs, () => {}, options)));
+  const [memory, [importSeconds, summary]] = await withMemory(() =>
+    seconds(() => importCallsFile(ctx, accountId, files.cdrs, () => {}, options)),
+  );
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
-  const serverCpuSeconds = serverBefore === undefined ? [] : [serverCpuBetween(serverBefore, await serverCpu!())];
+  const serverCpuSeconds =
+    serverBefore === undefined ? [] : [serverCpuBetween(serverBefore, await serverCpu!())];
   process.stdout.write(
     `${importSeconds.toFixed(2)} s (CPU ${cpuSeconds.toFixed(2)} s${serverCpuSeconds.length > 0 ? `, server ${serverCpuSeconds[0]!.toFixed(2)} s` : ''}), ${Math.round(files.expected.lines / importSeconds).toLocaleString('en')} lines/s; RSS ${memory.rssStartMb.toFixed(0)} -> peak ${memory.rssPeakMb.toFixed(0)} MB, JS heap peak ${memory.heapPeakMb.toFixed(0)} MB\n    ${describeSummary(summary)}\n`,
   );
   await check(ctx, accountId, files, summary, first);
-  return { database: database.kind, format: files.format, run, rows: files.expected.lines, importSeconds, cpuSeconds: [cpuSeconds], serverCpuSeconds, memory, summary };
+  return {
+    database: database.kind,
+    format: files.format,
+    run,
+    rows: files.expected.lines,
+    importSeconds,
+    cpuSeconds: [cpuSeconds],
+    serverCpuSeconds,
+    memory,
+    summary,
+  };
 }
 
 /** The physical limit: COPY of the file as it is into a plain table with its columns. Best of two. */
-async function rawCopy(database: Database, files: Files, copyFile: (files: Files) => Promise<void>): Promise<number> {
+async function rawCopy(
+  database: Database,
+  files: Files,
+  copyFile: (files: Files) => Promise<void>,
+): Promise<number> {
   const columns = Array.from({ length: FORMAT_COLUMNS[files.format] }, (_, i) => `c${i + 1} text`).join(', ');
   await database.exec(`drop table if exists raw_cdrs; create table raw_cdrs (${columns})`);
   let best = Infinity;
@@ -482,15 +698,23 @@ async function rawCopy(database: Database, files: Files, copyFile: (files: Files
     best = Math.min(best, s);
   }
   const copied = await sql<{ n: number }>`select count(*)::int as n from raw_cdrs`.execute(database.db);
-  if (Number(copied.rows[0]!.n) !== LINES) throw new Error(`raw COPY took ${copied.rows[0]!.n} rows of ${LINES}`);
+  if (Number(copied.rows[0]!.n) !== LINES)
+    throw new Error(`raw COPY took ${copied.rows[0]!.n} rows of ${LINES}`);
   await database.exec('drop table raw_cdrs');
   return best;
 }
 
-async function benchDatabase(database: Database, all: Files[], copyFile: (files: Files) => Promise<void>, serverCpu?: ServerCpu): Promise<Result[]> {
+async function benchDatabase(
+  database: Database,
+  all: Files[],
+  copyFile: (files: Files) => Promise<void>,
+  serverCpu?: ServerCpu,
+): Promise<Result[]> {
   const ctx = createCtx(database, () => NOW, { reactions: REACTIONS });
   await migrate(database);
-  process.stdout.write(`  ${database.kind}: setting up the account, two ${PREFIXES}-prefix rate cards, ${NUMBERS} numbers... `);
+  process.stdout.write(
+    `  ${database.kind}: setting up the account, two ${PREFIXES}-prefix rate cards, ${NUMBERS} numbers... `,
+  );
   const [setupSeconds, accountId] = await seconds(() => setUp(ctx, all[0]!));
   process.stdout.write(`${setupSeconds.toFixed(1)} s\n`);
   const results: Result[] = [];
@@ -498,7 +722,10 @@ async function benchDatabase(database: Database, all: Files[], copyFile: (files:
   // Rounds alternate the formats (ringbill, asterisk, …, ringbill, asterisk, …) and each format keeps its
   // best round, so a machine whose load changes during the run does not favour whichever format ran first.
   for (let round = 1; round <= ROUNDS; round++) {
-    if (ROUNDS > 1) console.log(`  ${database.kind}: round ${round} of ${ROUNDS} (load average ${loadavg()[0]!.toFixed(2)})`);
+    if (ROUNDS > 1)
+      console.log(
+        `  ${database.kind}: round ${round} of ${ROUNDS} (load average ${loadavg()[0]!.toFixed(2)})`,
+      );
     for (const files of all) {
       // Each format's calls into the same empty tables.
       await database.exec('truncate calls, call_transactions, rejected_rows');
@@ -507,11 +734,28 @@ async function benchDatabase(database: Database, all: Files[], copyFile: (files:
         process.stdout.write(`  ${database.kind}: raw COPY of the ${files.format} file... `);
         const s = await rawCopy(database, files, copyFile);
         copySeconds.set(files.format, s);
-        process.stdout.write(`${s.toFixed(2)} s, ${Math.round(files.expected.lines / s).toLocaleString('en')} rows/s\n`);
+        process.stdout.write(
+          `${s.toFixed(2)} s, ${Math.round(files.expected.lines / s).toLocaleString('en')} rows/s\n`,
+        );
       }
       const copy = { copySeconds: copySeconds.get(files.format)!, copyRows: files.expected.lines };
-      keepBest(results, { ...(await timeImport(ctx, database, accountId, files, 'new calls', true, serverCpu)), ...copy });
-      if (REIMPORT) keepBest(results, { ...(await timeImport(ctx, database, accountId, files, 're-import: all already stored', false, serverCpu)), ...copy });
+      keepBest(results, {
+        ...(await timeImport(ctx, database, accountId, files, 'new calls', true, serverCpu)),
+        ...copy,
+      });
+      if (REIMPORT)
+        keepBest(results, {
+          ...(await timeImport(
+            ctx,
+            database,
+            accountId,
+            files,
+            're-import: all already stored',
+            false,
+            serverCpu,
+          )),
+          ...copy,
+        });
     }
   }
   return results;
@@ -519,12 +763,18 @@ async function benchDatabase(database: Database, all: Files[], copyFile: (files:
 
 /** Keeps the faster of a format's runs (same database, format and kind of run), and the CPU time of all. */
 function keepBest(results: Result[], result: Result): void {
-  const at = results.findIndex((r) => r.database === result.database && r.format === result.format && r.run === result.run);
+  const at = results.findIndex(
+    (r) => r.database === result.database && r.format === result.format && r.run === result.run,
+  );
   if (at === -1) results.push(result);
   else {
     const cpuSeconds = [...results[at]!.cpuSeconds, ...result.cpuSeconds];
     const serverCpuSeconds = [...results[at]!.serverCpuSeconds, ...result.serverCpuSeconds];
-    results[at] = { ...(result.importSeconds < results[at]!.importSeconds ? result : results[at]!), cpuSeconds, serverCpuSeconds };
+    results[at] = {
+      ...(result.importSeconds < results[at]!.importSeconds ? result : results[at]!),
+      cpuSeconds,
+      serverCpuSeconds,
+    };
   }
 }
 
@@ -544,7 +794,9 @@ async function benchPglite(all: Files[]): Promise<Result[]> {
       let pending = '';
       let header = FORMAT_HEADER[files.format] !== undefined;
       const send = async (text: string) => {
-        await pglite.query(`copy raw_cdrs from '/dev/blob' (format csv${header ? ', header' : ''})`, [], { blob: new Blob([text]) });
+        await pglite.query(`copy raw_cdrs from '/dev/blob' (format csv${header ? ', header' : ''})`, [], {
+          blob: new Blob([text]),
+        });
         header = false;
       };
       for await (const chunk of createReadStream(files.cdrs, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
@@ -577,7 +829,10 @@ async function benchPostgres(all: Files[]): Promise<Result[]> {
       const client = await database.pool!.connect();
       try {
         const header = FORMAT_HEADER[files.format] !== undefined ? ', header' : '';
-        await pipeline(createReadStream(files.cdrs, { highWaterMark: 1 << 16 }), client.query(copyFrom(`copy raw_cdrs from stdin (format csv${header})`)));
+        await pipeline(
+          createReadStream(files.cdrs, { highWaterMark: 1 << 16 }),
+          client.query(copyFrom(`copy raw_cdrs from stdin (format csv${header})`)),
+        );
       } finally {
         client.release();
       }
@@ -586,7 +841,10 @@ async function benchPostgres(all: Files[]): Promise<Result[]> {
     // their CPU time from /proc (utime + stime, in clock ticks of 1/100 s).
     const serverCpu: ServerCpu | undefined = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
       ? async () => {
-          const pids = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name]);
+          const pids = await admin.query<{ pid: number }>(
+            'select pid from pg_stat_activity where datname = $1',
+            [name],
+          );
           const out = new Map<number, number>();
           for (const { pid } of pids.rows) {
             try {
@@ -610,7 +868,11 @@ async function benchPostgres(all: Files[]): Promise<Result[]> {
 const dir = args.keep ?? (await mkdtemp(join(tmpdir(), 'ringbill-ingest-')));
 await mkdir(dir, { recursive: true });
 try {
-  console.log(`Ingest benchmark: ${LINES.toLocaleString('en')} CDR lines, ${PREFIXES.toLocaleString('en')}-prefix rate cards, ${NUMBERS.toLocaleString('en')} numbers on features; formats ${FORMATS.join(', ')}; load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs)`);
+  console.log(
+    `Ingest benchmark: ${LINES.toLocaleString('en')} CDR lines, ${PREFIXES.toLocaleString('en')}-prefix rate cards, ${NUMBERS.toLocaleString('en')} numbers on features; formats ${FORMATS.join(', ')}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} (${cpus().length} CPUs)`,
+  );
   const prefixes = makePrefixes(PREFIXES);
   const rates = join(dir, 'rates.csv');
   const wholesale = join(dir, 'wholesale.csv');
@@ -622,7 +884,9 @@ try {
     const [genSeconds, expected] = await seconds(() => writeCdrs(cdrs, prefixes, LINES, format));
     const bytes = (await stat(cdrs)).size;
     all.push({ format, cdrs, rates, wholesale, expected, bytes });
-    console.log(`  generated ${cdrs}: ${(bytes / 1e6).toFixed(0)} MB in ${genSeconds.toFixed(1)} s; ${expected.good} new calls, ${expected.duplicates} duplicates, ${expected.bad} bad lines`);
+    console.log(
+      `  generated ${cdrs}: ${(bytes / 1e6).toFixed(0)} MB in ${genSeconds.toFixed(1)} s; ${expected.good} new calls, ${expected.duplicates} duplicates, ${expected.bad} bad lines`,
+    );
   }
 
   const results: Result[] = [];
@@ -630,25 +894,40 @@ try {
   if (args.only === undefined || args.only === 'postgres') results.push(...(await benchPostgres(all)));
 
   console.log('');
-  console.log(`Load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${cpus().length} CPUs)`);
+  console.log(
+    `Load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} (${cpus().length} CPUs)`,
+  );
   console.log(
     '| database | format | import | rows | seconds | calls/s | vs ringbill format | CPU s (median) | CPU vs ringbill | server CPU s (median) | server CPU vs ringbill | raw COPY rows/s | ratio to raw COPY | peak RSS (start) | peak JS heap |',
   );
-  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const r of results) {
     const perSecond = r.rows / r.importSeconds;
     const copyPerSecond = r.copyRows / r.copySeconds;
-    const reference = results.find((x) => x.database === r.database && x.run === r.run && x.format === 'ringbill');
-    const versus = reference ? `${((r.importSeconds / reference.importSeconds - 1) * 100).toFixed(1)}% time` : '';
+    const reference = results.find(
+      (x) => x.database === r.database && x.run === r.run && x.format === 'ringbill',
+    );
+    const versus = reference
+      ? `${((r.importSeconds / reference.importSeconds - 1) * 100).toFixed(1)}% time`
+      : '';
     const cpu = median(r.cpuSeconds);
     const cpuVersus = reference ? `${((cpu / median(reference.cpuSeconds) - 1) * 100).toFixed(1)}%` : '';
     const server = r.serverCpuSeconds.length > 0 ? median(r.serverCpuSeconds) : undefined;
-    const serverVersus = server !== undefined && reference && reference.serverCpuSeconds.length > 0 ? `${((server / median(reference.serverCpuSeconds) - 1) * 100).toFixed(1)}%` : '';
+    const serverVersus =
+      server !== undefined && reference && reference.serverCpuSeconds.length > 0
+        ? `${((server / median(reference.serverCpuSeconds) - 1) * 100).toFixed(1)}%`
+        : '';
     console.log(
       `| ${r.database} | ${r.format} | ${r.run} | ${r.rows.toLocaleString('en')} | ${r.importSeconds.toFixed(2)} | ${Math.round(perSecond).toLocaleString('en')} | ${r.format === 'ringbill' ? '(reference)' : versus} | ${cpu.toFixed(2)} | ${r.format === 'ringbill' ? '(reference)' : cpuVersus} | ${server === undefined ? '' : server.toFixed(2)} | ${r.format === 'ringbill' || server === undefined ? '' : serverVersus} | ${Math.round(copyPerSecond).toLocaleString('en')} | ${(r.importSeconds / r.copySeconds).toFixed(2)}x | ${r.memory.rssPeakMb.toFixed(0)} MB (${r.memory.rssStartMb.toFixed(0)}) | ${r.memory.heapPeakMb.toFixed(0)} MB |`,
     );
   }
-  console.log('\nGoals: at least 100,000 calls/s on PostgreSQL, within 2.5x of the raw COPY; memory flat however long the file; each switch format within 10% of the ringbill format\'s time.');
+  console.log(
+    "\nGoals: at least 100,000 calls/s on PostgreSQL, within 2.5x of the raw COPY; memory flat however long the file; each switch format within 10% of the ringbill format's time.",
+  );
 } finally {
   if (!args.keep) await rm(dir, { recursive: true, force: true });
 }

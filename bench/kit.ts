@@ -4,7 +4,10 @@ import { Agent, request as httpRequest } from 'node:http';
 import pg from 'pg';
 
 /** Where benchmark databases are made: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server. */
-export const ADMIN_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ||
+  process.env.TEST_DATABASE_URL ||
+  'postgres://postgres@127.0.0.1:5432/test';
 
 /** The URL of database `name` on the benchmark server. */
 export function dbUrl(name: string): string {
@@ -59,11 +62,16 @@ export async function load(options: LoadOptions): Promise<LoadRun> {
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const headers: Record<string, string | number> = { ...options.headers };
       if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
-      const req = httpRequest({ host: target.hostname, port: target.port, path, method: options.method, agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-      });
+      const req = httpRequest(
+        { host: target.hostname, port: target.port, path, method: options.method, agent, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -87,7 +95,14 @@ export async function load(options: LoadOptions): Promise<LoadRun> {
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { requests: latencies.length, errors, accepted, rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
+  return {
+    requests: latencies.length,
+    errors,
+    accepted,
+    rps: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+  };
 }
 
 /** One line: throughput, median and p99, counts. */

@@ -44,9 +44,28 @@ function random(seed: number): () => number {
   };
 }
 
-const COMPANIES = ['Bright Dental Ltd', 'Harbour View Lettings', 'Northgate Veterinary Group', 'Kestrel Logistics Ltd', 'St Anne’s Medical Centre', 'Pennine Accountancy LLP', 'Oakfield Primary School', 'Riverside Motors (Leeds) Ltd'];
-const STREETS = ['14 Park Square East', 'Unit 7, Thorp Arch Estate', '2nd Floor, 31 Wellington Street', 'The Old Mill, Canal Road'];
-const TOWNS: [string, string][] = [['Leeds', 'LS1 2NE'], ['Wetherby', 'LS23 7BJ'], ['Bradford', 'BD1 5AH'], ['Harrogate', 'HG1 1DP']];
+const COMPANIES = [
+  'Bright Dental Ltd',
+  'Harbour View Lettings',
+  'Northgate Veterinary Group',
+  'Kestrel Logistics Ltd',
+  'St Anne’s Medical Centre',
+  'Pennine Accountancy LLP',
+  'Oakfield Primary School',
+  'Riverside Motors (Leeds) Ltd',
+];
+const STREETS = [
+  '14 Park Square East',
+  'Unit 7, Thorp Arch Estate',
+  '2nd Floor, 31 Wellington Street',
+  'The Old Mill, Canal Road',
+];
+const TOWNS: [string, string][] = [
+  ['Leeds', 'LS1 2NE'],
+  ['Wetherby', 'LS23 7BJ'],
+  ['Bradford', 'BD1 5AH'],
+  ['Harrogate', 'HG1 1DP'],
+];
 const DESTINATIONS: [string, number][] = [
   ['UK landlines', 0.012],
   ['UK mobiles', 0.045],
@@ -79,8 +98,20 @@ function makeModel(n: number): BillModel {
   const rand = random(n + 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const fmt = (m: Money) => formatAmount(m, 2);
-  const numbers = Array.from({ length: 25 }, (_, i) => `+44 113 496 ${String(1000 + ((n * 37 + i * 11) % 9000)).padStart(4, '0')}`);
-  const lines: { description: string; period: string; quantity: string; value: Money; vatRate: string; destination?: string; calls?: number; minutes?: number }[] = [];
+  const numbers = Array.from(
+    { length: 25 },
+    (_, i) => `+44 113 496 ${String(1000 + ((n * 37 + i * 11) % 9000)).padStart(4, '0')}`,
+  );
+  const lines: {
+    description: string;
+    period: string;
+    quantity: string;
+    value: Money;
+    vatRate: string;
+    destination?: string;
+    calls?: number;
+    minutes?: number;
+  }[] = [];
 
   // Call charge lines: one per number and destination, as the calls summary makes them.
   const callLines = Math.round(LINES * 0.35);
@@ -104,16 +135,47 @@ function makeModel(n: number): BillModel {
     const kind = i % 10;
     if (kind < 6) {
       const number = numbers[i % numbers.length]!;
-      lines.push({ description: `Line rental ${number} (SIP channel, unlimited UK calls bundle)`, period: '2026-11-01 – 2026-11-30', quantity: '', value: amount(rand, 8, 30), vatRate: '20' });
+      lines.push({
+        description: `Line rental ${number} (SIP channel, unlimited UK calls bundle)`,
+        period: '2026-11-01 – 2026-11-30',
+        quantity: '',
+        value: amount(rand, 8, 30),
+        vatRate: '20',
+      });
     } else if (kind === 6) {
-      lines.push({ description: 'Hosted PBX user licence', period: '2026-11-01 – 2026-11-30', quantity: String(1 + Math.floor(rand() * 40)), value: amount(rand, 20, 400), vatRate: '20' });
+      lines.push({
+        description: 'Hosted PBX user licence',
+        period: '2026-11-01 – 2026-11-30',
+        quantity: String(1 + Math.floor(rand() * 40)),
+        value: amount(rand, 20, 400),
+        vatRate: '20',
+      });
     } else if (kind === 7) {
       const [description, value, vat] = pick(ONE_OFFS);
-      lines.push({ description, period: `2026-10-${String(1 + Math.floor(rand() * 30)).padStart(2, '0')}`, quantity: '', value: money(value.toFixed(2)), vatRate: vat });
+      lines.push({
+        description,
+        period: `2026-10-${String(1 + Math.floor(rand() * 30)).padStart(2, '0')}`,
+        quantity: '',
+        value: money(value.toFixed(2)),
+        vatRate: vat,
+      });
     } else if (kind === 8) {
-      lines.push({ description: 'Carrier provided charge: emergency services line maintenance', period: '2026-10-31', quantity: '', value: amount(rand, 1, 9), vatRate: '0' });
+      lines.push({
+        description: 'Carrier provided charge: emergency services line maintenance',
+        period: '2026-10-31',
+        quantity: '',
+        value: amount(rand, 1, 9),
+        vatRate: '0',
+      });
     } else {
-      lines.push({ description: rand() < 0.5 ? 'Refund: line rental overlap after number port' : 'Discount: 500 free UK minutes', period: '2026-10-31', quantity: '', value: amount(rand, 1, 25).negated(), vatRate: '20' });
+      lines.push({
+        description:
+          rand() < 0.5 ? 'Refund: line rental overlap after number port' : 'Discount: 500 free UK minutes',
+        period: '2026-10-31',
+        quantity: '',
+        value: amount(rand, 1, 25).negated(),
+        vatRate: '20',
+      });
     }
   }
 
@@ -125,9 +187,13 @@ function makeModel(n: number): BillModel {
   const net = sum(vatBreakdown.map((v) => v.net));
   const vat = sum(vatBreakdown.map((v) => v.vat));
   const total = net.plus(vat);
-  const category = (pred: (l: (typeof lines)[number]) => boolean) => sum(lines.filter(pred).map((l) => l.value));
+  const category = (pred: (l: (typeof lines)[number]) => boolean) =>
+    sum(lines.filter(pred).map((l) => l.value));
   const categories = [
-    { label: 'Recurring charges', amount: category((l) => l.description.startsWith('Line rental') || l.description.startsWith('Hosted')) },
+    {
+      label: 'Recurring charges',
+      amount: category((l) => l.description.startsWith('Line rental') || l.description.startsWith('Hosted')),
+    },
     { label: 'One-off charges', amount: category((l) => ONE_OFFS.some(([d]) => d === l.description)) },
     { label: 'Call charges', amount: category((l) => l.destination !== undefined) },
     { label: 'Carrier provided charges', amount: category((l) => l.description.startsWith('Carrier')) },
@@ -144,21 +210,24 @@ function makeModel(n: number): BillModel {
     e.charge = e.charge.plus(l.value);
     callSummary.set(l.destination, e);
   }
-  const calls = STYLE === 'itemised'
-    ? Array.from({ length: ITEMISED_CALLS }, (_, i) => {
-        const [destination, rate] = DESTINATIONS[Math.floor(rand() * DESTINATIONS.length)]!;
-        const seconds = 5 + Math.floor(rand() * 900);
-        const day = 1 + Math.floor((i / ITEMISED_CALLS) * 31);
-        return {
-          start: `2026-10-${String(day).padStart(2, '0')} ${String(8 + Math.floor(rand() * 10)).padStart(2, '0')}:${String(Math.floor(rand() * 60)).padStart(2, '0')}:${String(Math.floor(rand() * 60)).padStart(2, '0')}`,
-          number: `+44 7700 9${String(Math.floor(rand() * 100000)).padStart(5, '0')}`,
-          destination,
-          duration: `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`,
-          billed: `${Math.ceil(seconds / 60)}:00`,
-          charge: money(String(rate)).times(Math.ceil(seconds / 60)).toFixed(4),
-        };
-      })
-    : [];
+  const calls =
+    STYLE === 'itemised'
+      ? Array.from({ length: ITEMISED_CALLS }, (_, i) => {
+          const [destination, rate] = DESTINATIONS[Math.floor(rand() * DESTINATIONS.length)]!;
+          const seconds = 5 + Math.floor(rand() * 900);
+          const day = 1 + Math.floor((i / ITEMISED_CALLS) * 31);
+          return {
+            start: `2026-10-${String(day).padStart(2, '0')} ${String(8 + Math.floor(rand() * 10)).padStart(2, '0')}:${String(Math.floor(rand() * 60)).padStart(2, '0')}:${String(Math.floor(rand() * 60)).padStart(2, '0')}`,
+            number: `+44 7700 9${String(Math.floor(rand() * 100000)).padStart(5, '0')}`,
+            destination,
+            duration: `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`,
+            billed: `${Math.ceil(seconds / 60)}:00`,
+            charge: money(String(rate))
+              .times(Math.ceil(seconds / 60))
+              .toFixed(4),
+          };
+        })
+      : [];
   const [town, postcode] = TOWNS[n % TOWNS.length]!;
   const callCount = [...callSummary.values()].reduce((a, e) => a + e.calls, 0);
   const callMinutes = [...callSummary.values()].reduce((a, e) => a + e.minutes, 0);
@@ -171,8 +240,14 @@ function makeModel(n: number): BillModel {
     account: {
       name: 'Acme Telecom Ltd',
       addressLines: ['Suite 4, Brunswick Court', 'Bridge Street', 'Leeds', 'LS2 7QU', 'United Kingdom'],
-      contactLines: ['billing@acmetelecom.example', '+44 113 496 0999', 'VAT GB 123 4567 89', 'Company 09876543'],
-      paymentDetails: 'Bank transfer to Acme Telecom Ltd, sort code 40-12-34, account 12345678, quoting your invoice number. Direct Debit customers: the amount due will be collected on or after the due date.',
+      contactLines: [
+        'billing@acmetelecom.example',
+        '+44 113 496 0999',
+        'VAT GB 123 4567 89',
+        'Company 09876543',
+      ],
+      paymentDetails:
+        'Bank transfer to Acme Telecom Ltd, sort code 40-12-34, account 12345678, quoting your invoice number. Direct Debit customers: the amount due will be collected on or after the due date.',
       logo: null,
     },
     customer: {
@@ -189,7 +264,8 @@ function makeModel(n: number): BillModel {
       period: 'to 2026-10-31',
       customerReference: n % 2 === 0 ? `PO-REF-${n}` : null,
       purchaseOrderNumber: n % 4 === 0 ? `4500${String(n).padStart(6, '0')}` : null,
-      message: n % 5 === 0 ? 'Thank you for your business. From 1 December our support line opens at 07:30.' : null,
+      message:
+        n % 5 === 0 ? 'Thank you for your business. From 1 December our support line opens at 07:30.' : null,
       net: fmt(net),
       vat: fmt(vat),
       reverseVat: '0.00',
@@ -203,18 +279,35 @@ function makeModel(n: number): BillModel {
     },
     lines: lines
       .filter((l) => l.destination === undefined)
-      .map((l) => ({ description: l.description, period: l.period, quantity: l.quantity, value: fmt(l.value), vatRate: formatDecimal(l.vatRate) })),
+      .map((l) => ({
+        description: l.description,
+        period: l.period,
+        quantity: l.quantity,
+        value: fmt(l.value),
+        vatRate: formatDecimal(l.vatRate),
+      })),
     linesTotal: fmt(sum(lines.filter((l) => l.destination === undefined).map((l) => l.value))),
     callSummary: [...callSummary.entries()]
       .sort(([a], [b]) => a.localeCompare(b, 'en'))
-      .map(([destination, e]) => ({ destination, calls: e.calls, minutes: e.minutes, charge: fmt(e.charge) })),
-    callSummaryTotal: { calls: callCount, minutes: callMinutes, charge: fmt(sum([...callSummary.values()].map((e) => e.charge))) },
+      .map(([destination, e]) => ({
+        destination,
+        calls: e.calls,
+        minutes: e.minutes,
+        charge: fmt(e.charge),
+      })),
+    callSummaryTotal: {
+      calls: callCount,
+      minutes: callMinutes,
+      charge: fmt(sum([...callSummary.values()].map((e) => e.charge))),
+    },
     calls,
     callsNotListed: 0,
   };
 }
 
-console.log(`PDF bill benchmark: ${INVOICES.toLocaleString('en')} invoices of ${LINES} billing lines, ${STYLE} style${STYLE === 'itemised' ? ` (${ITEMISED_CALLS} calls listed)` : ''}`);
+console.log(
+  `PDF bill benchmark: ${INVOICES.toLocaleString('en')} invoices of ${LINES} billing lines, ${STYLE} style${STYLE === 'itemised' ? ` (${ITEMISED_CALLS} calls listed)` : ''}`,
+);
 const models = Array.from({ length: INVOICES }, (_, i) => makeModel(i));
 if (args.out) await writeFile(args.out, await renderBill(models[0]!));
 
@@ -245,16 +338,24 @@ const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 
 /** The page tree's /Count (pdfkit writes one /Count: the root /Pages object's, near the end). */
 function pageCount(pdf: Buffer): number {
-  return Number(/\/Count (\d+)/.exec(pdf.toString('latin1', Math.max(0, pdf.length - 4096)))?.[1] ?? /\/Count (\d+)/.exec(pdf.toString('latin1'))?.[1] ?? 0);
+  return Number(
+    /\/Count (\d+)/.exec(pdf.toString('latin1', Math.max(0, pdf.length - 4096)))?.[1] ??
+      /\/Count (\d+)/.exec(pdf.toString('latin1'))?.[1] ??
+      0,
+  );
 }
 
 console.log('');
 const median = batchRates.length > 0 ? batchRates[Math.floor(batchRates.length / 2)]!.toFixed(0) : '-';
 const best = batchRates.length > 0 ? batchRates[batchRates.length - 1]!.toFixed(0) : '-';
-console.log(`| invoices | pages | seconds | invoices/s | CPU seconds | invoices/s per CPU second | batches of ${BATCH}: median, best invoices/s | pages/s | average size |`);
+console.log(
+  `| invoices | pages | seconds | invoices/s | CPU seconds | invoices/s per CPU second | batches of ${BATCH}: median, best invoices/s | pages/s | average size |`,
+);
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 console.log(
   `| ${INVOICES} | ${pages} | ${seconds.toFixed(2)} | ${(INVOICES / seconds).toFixed(0)} | ${cpuSeconds.toFixed(2)} | ${(INVOICES / cpuSeconds).toFixed(0)} | ${median}, ${best} | ${(pages / seconds).toFixed(0)} | ${(bytes / INVOICES / 1024).toFixed(1)} KiB |`,
 );
-console.log('\nGoal: at least 100 invoices per second per core. A bill renders on one thread, so invoices/s is per core;');
-console.log('CPU seconds also count the garbage collector\'s helper threads.');
+console.log(
+  '\nGoal: at least 100 invoices per second per core. A bill renders on one thread, so invoices/s is per core;',
+);
+console.log("CPU seconds also count the garbage collector's helper threads.");

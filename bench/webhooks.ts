@@ -40,7 +40,10 @@ const BATCHES = Number(args.batches);
 const EVENTS = Number(args.events);
 const DELIVERIES = Number(args.deliveries);
 const BATCH = 5000;
-const ADMIN_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ||
+  process.env.TEST_DATABASE_URL ||
+  'postgres://postgres@127.0.0.1:5432/test';
 
 /** A payload the size of a call.completed one (a feed row with custom data). */
 function feedRow(i: number): Record<string, unknown> {
@@ -81,9 +84,14 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
 async function benchDatabase(database: Database): Promise<void> {
   await migrate(database);
   // The receiver is on 127.0.0.1: allowed as WEBHOOK_ALLOW_PRIVATE_NETWORKS=true allows it.
-  const ctx: Ctx = createCtx(database, undefined, { outbound: { allowPrivateNetworks: true }, reactions: REACTIONS });
-  const quiet = (await createAccount(ctx, { name: 'Quiet', timezone: 'Europe/London', currency: 'GBP' })).account.id;
-  const busy = (await createAccount(ctx, { name: 'Busy', timezone: 'Europe/London', currency: 'GBP' })).account.id;
+  const ctx: Ctx = createCtx(database, undefined, {
+    outbound: { allowPrivateNetworks: true },
+    reactions: REACTIONS,
+  });
+  const quiet = (await createAccount(ctx, { name: 'Quiet', timezone: 'Europe/London', currency: 'GBP' }))
+    .account.id;
+  const busy = (await createAccount(ctx, { name: 'Busy', timezone: 'Europe/London', currency: 'GBP' }))
+    .account.id;
 
   // 1. The hook with no subscribers, against a bare round trip.
   const written = { firstTransactionId: 1, lastTransactionId: BATCH, count: BATCH };
@@ -113,11 +121,15 @@ async function benchDatabase(database: Database): Promise<void> {
     let emitted = 0;
     const emitMs = await timeIt(async () => {
       while (emitted < EVENTS) {
-        await ctx.db.transaction().execute((trx) => emitEvents(trx, busy, 'call.completed', payloads, ctx.now()));
+        await ctx.db
+          .transaction()
+          .execute((trx) => emitEvents(trx, busy, 'call.completed', payloads, ctx.now()));
         emitted += BATCH;
       }
     });
-    console.log(`  subscribed: ${emitted.toLocaleString('en')} events (+ outbox jobs + deliveries) written at ${Math.round(emitted / (emitMs / 1000)).toLocaleString('en')} events/s, ${(emitMs / (emitted / BATCH)).toFixed(0)} ms per batch of ${BATCH}`);
+    console.log(
+      `  subscribed: ${emitted.toLocaleString('en')} events (+ outbox jobs + deliveries) written at ${Math.round(emitted / (emitMs / 1000)).toLocaleString('en')} events/s, ${(emitMs / (emitted / BATCH)).toFixed(0)} ms per batch of ${BATCH}`,
+    );
 
     // 3. Delivering: only the first DELIVERIES jobs are left pending.
     await sql`
@@ -129,14 +141,18 @@ async function benchDatabase(database: Database): Promise<void> {
     const deliverMs = await timeIt(async () => {
       delivered = await worker.runOnce();
     });
-    console.log(`  delivery: ${delivered.toLocaleString('en')} signed POSTs to 127.0.0.1 at ${Math.round(delivered / (deliverMs / 1000)).toLocaleString('en')} deliveries/s (${(deliverMs / delivered).toFixed(2)} ms each, logged)`);
+    console.log(
+      `  delivery: ${delivered.toLocaleString('en')} signed POSTs to 127.0.0.1 at ${Math.round(delivered / (deliverMs / 1000)).toLocaleString('en')} deliveries/s (${(deliverMs / delivered).toFixed(2)} ms each, logged)`,
+    );
   } finally {
     receiver.closeAllConnections();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
   }
 }
 
-console.log(`Webhooks benchmark (no-subscriber hook x${BATCHES}, ${EVENTS.toLocaleString('en')} events, ${DELIVERIES.toLocaleString('en')} deliveries)`);
+console.log(
+  `Webhooks benchmark (no-subscriber hook x${BATCHES}, ${EVENTS.toLocaleString('en')} events, ${DELIVERIES.toLocaleString('en')} deliveries)`,
+);
 if (args.only !== 'postgres') {
   console.log('PGlite');
   const database = await openPglite();

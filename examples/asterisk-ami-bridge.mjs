@@ -59,7 +59,11 @@ async function push(cdr) {
   const text = await res.text();
   if (res.ok) {
     const summary = JSON.parse(text);
-    const what = summary.inserted ? 'stored' : summary.duplicates ? 'already stored' : `refused: ${summary.rejections?.[0]?.reason}`;
+    const what = summary.inserted
+      ? 'stored'
+      : summary.duplicates
+        ? 'already stored'
+        : `refused: ${summary.rejections?.[0]?.reason}`;
     log(`CDR ${cdr.UniqueID ?? '?'}: ${what}`);
     return true;
   }

@@ -87,8 +87,12 @@ async function withCheckedValues<T>(db: Kysely<T>, metadata: DatabaseMetadata): 
 export function listedValues(column: string, definition: string): string[] | undefined {
   const name = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const literal = String.raw`'((?:[^']|'')*)'::text`;
-  const any = new RegExp(String.raw`^CHECK \(\(${name} = ANY \(ARRAY\[(${literal}(?:, ${literal})*)\]\)\)\)$`).exec(definition);
-  const list = any ? any[1]! : new RegExp(String.raw`^CHECK \(\(${name} = (${literal})\)\)$`).exec(definition)?.[1];
+  const any = new RegExp(
+    String.raw`^CHECK \(\(${name} = ANY \(ARRAY\[(${literal}(?:, ${literal})*)\]\)\)\)$`,
+  ).exec(definition);
+  const list = any
+    ? any[1]!
+    : new RegExp(String.raw`^CHECK \(\(${name} = (${literal})\)\)$`).exec(definition)?.[1];
   if (list === undefined) return undefined;
   return [...list.matchAll(new RegExp(literal, 'g'))].map((m) => m[1]!.replace(/''/g, "'"));
 }
@@ -100,7 +104,8 @@ export function lineDiff(expected: string, actual: string): string {
   // Longest common subsequence over lines: the file is about a thousand lines, so the table stays small.
   const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
   for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    for (let j = b.length - 1; j >= 0; j--)
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   }
   const out: string[] = [];
   let i = 0;
@@ -132,7 +137,9 @@ async function main(): Promise<void> {
   const committed = await readFile(GENERATED_PATH, 'utf8').catch(() => '');
   if (process.argv.includes('--check')) {
     if (committed !== generated) {
-      console.error(`src/db/schema.generated.ts differs from the migrations (- committed, + generated); run npm run db:types\n${lineDiff(committed, generated)}`);
+      console.error(
+        `src/db/schema.generated.ts differs from the migrations (- committed, + generated); run npm run db:types\n${lineDiff(committed, generated)}`,
+      );
       process.exit(1);
     }
     console.log('src/db/schema.generated.ts is up to date');

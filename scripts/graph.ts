@@ -13,7 +13,10 @@ const README = 'README.md';
 const START = '<!-- module-graph:start (npm run graph) -->';
 const END = '<!-- module-graph:end -->';
 
-function reduce(nodes: string[], edges: Array<{ from: string; to: string }>): Array<{ from: string; to: string }> {
+function reduce(
+  nodes: string[],
+  edges: Array<{ from: string; to: string }>,
+): Array<{ from: string; to: string }> {
   const next = new Map<string, Set<string>>(nodes.map((n) => [n, new Set()]));
   for (const e of edges) next.get(e.from)!.add(e.to);
   // reachable from `from` without taking the direct arrow from -> to
@@ -64,14 +67,18 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--check')) {
     if (current !== diagram || nextReadme !== readme) {
-      console.error('the module graph changed: run npm run graph and commit docs/module-graph.mmd and README.md');
+      console.error(
+        'the module graph changed: run npm run graph and commit docs/module-graph.mmd and README.md',
+      );
       process.exit(1);
     }
     return;
   }
   writeFileSync('docs/module-graph.mmd', diagram);
   writeFileSync(README, nextReadme);
-  console.log(`docs/module-graph.mmd and ${README}: ${diagram.split('\n').filter((l) => l.includes('-->')).length} arrows`);
+  console.log(
+    `docs/module-graph.mmd and ${README}: ${diagram.split('\n').filter((l) => l.includes('-->')).length} arrows`,
+  );
 }
 
 await main();

@@ -30,5 +30,7 @@ export function topModuleOf(path: string): string | undefined {
 
 /** An import that vanishes when the code runs: `import type`, `import { type X }` only, `import('x').T`. */
 export function isTypeOnly(dep: IDependency): boolean {
-  return dep.dependencyTypes.some((t) => t === 'type-only' || t === 'type-import' || t.startsWith('triple-slash'));
+  return dep.dependencyTypes.some(
+    (t) => t === 'type-only' || t === 'type-import' || t.startsWith('triple-slash'),
+  );
 }

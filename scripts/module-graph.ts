@@ -42,7 +42,8 @@ function migrationTables(): Set<string> {
   const tables = new Set<string>();
   for (const name of readdirSync('src/db/migrations')) {
     const text = readFileSync(`src/db/migrations/${name}`, 'utf8');
-    for (const m of text.matchAll(/create table (?:if not exists )?([a-z_]+)/gi)) tables.add(m[1]!.toLowerCase());
+    for (const m of text.matchAll(/create table (?:if not exists )?([a-z_]+)/gi))
+      tables.add(m[1]!.toLowerCase());
   }
   return tables;
 }
@@ -110,7 +111,9 @@ export async function measure(): Promise<Measurement> {
       const target = dep.resolved;
       if (
         !exempt &&
-        (dep.module === 'kysely' || dep.module.startsWith('kysely/') || /^src\/db\/schema[^/]*\.ts$/.test(target))
+        (dep.module === 'kysely' ||
+          dep.module.startsWith('kysely/') ||
+          /^src\/db\/schema[^/]*\.ts$/.test(target))
       ) {
         databaseTypeImports.push({ from: file.source, to: dep.module === 'kysely' ? 'kysely' : target });
       }
@@ -146,7 +149,9 @@ export async function measure(): Promise<Measurement> {
     }
     QUERY_PATTERN.lastIndex = 0;
   }
-  const edges = [...edgeMap.values()].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+  const edges = [...edgeMap.values()].sort(
+    (a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to),
+  );
   const sortedModules = [...modules].sort();
   return {
     modules: sortedModules,
@@ -160,7 +165,9 @@ export async function measure(): Promise<Measurement> {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([table, byModule]) => ({
         table,
-        modules: Object.fromEntries([...byModule.entries()].sort().map(([mod, files]) => [mod, [...files].sort()])),
+        modules: Object.fromEntries(
+          [...byModule.entries()].sort().map(([mod, files]) => [mod, [...files].sort()]),
+        ),
       })),
   };
 }
@@ -176,7 +183,10 @@ function printReport(m: Measurement): void {
   for (const c of m.components) {
     out.push(`  [${c.length}] ${c.join(' ')}`);
     for (const e of m.edges) {
-      if (c.includes(e.from) && c.includes(e.to)) out.push(`      ${e.from} -> ${e.to}   (${e.via[0]}${e.via.length > 1 ? ` +${e.via.length - 1}` : ''})`);
+      if (c.includes(e.from) && c.includes(e.to))
+        out.push(
+          `      ${e.from} -> ${e.to}   (${e.via[0]}${e.via.length > 1 ? ` +${e.via.length - 1}` : ''})`,
+        );
     }
   }
   out.push(`upward imports (domain -> src/http): ${m.upwardImports.length}`);
@@ -184,14 +194,25 @@ function printReport(m: Measurement): void {
   const dbFiles = new Set(m.databaseTypeImports.map((d) => d.from));
   out.push(`files importing kysely or src/db/schema* outside repositories and src/db: ${dbFiles.size}`);
   for (const f of [...dbFiles].sort()) {
-    out.push(`  ${f}: ${m.databaseTypeImports.filter((d) => d.from === f).map((d) => d.to).join(', ')}`);
+    out.push(
+      `  ${f}: ${m.databaseTypeImports
+        .filter((d) => d.from === f)
+        .map((d) => d.to)
+        .join(', ')}`,
+    );
   }
   const sqlFiles = new Set(m.sqlOutsideRepos.map((s) => s.file));
-  out.push(`query building outside repositories and src/db: ${m.sqlOutsideRepos.length} site(s) in ${sqlFiles.size} file(s)`);
+  out.push(
+    `query building outside repositories and src/db: ${m.sqlOutsideRepos.length} site(s) in ${sqlFiles.size} file(s)`,
+  );
   for (const s of m.sqlOutsideRepos) out.push(`  ${s.file}:${s.line}  ${s.text.slice(0, 100)}`);
   out.push(`tables queried from more than one module: ${m.sharedTables.length}`);
   for (const t of m.sharedTables) {
-    out.push(`  ${t.table}: ${Object.entries(t.modules).map(([mod, files]) => `${mod} (${files.map((f) => f.replace(/^src\//, '')).join(' ')})`).join('; ')}`);
+    out.push(
+      `  ${t.table}: ${Object.entries(t.modules)
+        .map(([mod, files]) => `${mod} (${files.map((f) => f.replace(/^src\//, '')).join(' ')})`)
+        .join('; ')}`,
+    );
   }
   if (inCycle.size === 0) out.push('the top-level module graph is acyclic');
   console.log(out.join('\n'));

@@ -21,11 +21,16 @@ const PATTERNS: { name: string; test: (line: string) => boolean }[] = [
   { name: 'toDecimalPlaces', test: (l) => /\.(toDecimalPlaces|toDP)\(/.test(l) },
   { name: '.round(', test: (l) => /\.round\(/.test(l) && !/Math\.round\(/.test(l) },
   { name: 'ROUND_', test: (l) => /\bROUND_[A-Z_]+/.test(l) },
-  { name: 'rounding helper', test: (l) => /\b(roundTo|divideRound\w*)\(/.test(l) && !/^\s*(export\s+)?function\b/.test(l) },
+  {
+    name: 'rounding helper',
+    test: (l) => /\b(roundTo|divideRound\w*)\(/.test(l) && !/^\s*(export\s+)?function\b/.test(l),
+  },
   { name: '/ 1000000', test: (l) => /\/\s*(1_?000_?000n?\b|MICROS_PER_UNIT)/.test(l) },
   {
     name: 'Math rounding on money',
-    test: (l) => /Math\.(round|floor|ceil|trunc)\(/.test(l) && /\b(amount|charge|value|\w*micros|fee|cost|vat|total|price|balance|money)\b/i.test(l),
+    test: (l) =>
+      /Math\.(round|floor|ceil|trunc)\(/.test(l) &&
+      /\b(amount|charge|value|\w*micros|fee|cost|vat|total|price|balance|money)\b/i.test(l),
   },
 ];
 

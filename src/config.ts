@@ -83,13 +83,21 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   if (/^true$/i.test(text)) return true;
   if (/^\d+$/.test(text)) {
     const hops = Number(text);
-    if (hops > MAX_PROXY_HOPS) throw new ConfigError(`TRUST_PROXY must be true, false, a hop count from 1 to ${MAX_PROXY_HOPS}, or proxy addresses and CIDR ranges, not "${value}"`);
+    if (hops > MAX_PROXY_HOPS)
+      throw new ConfigError(
+        `TRUST_PROXY must be true, false, a hop count from 1 to ${MAX_PROXY_HOPS}, or proxy addresses and CIDR ranges, not "${value}"`,
+      );
     return hops;
   }
-  const list = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const list = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   for (const item of list) {
     if (!isAddressOrRange(item)) {
-      throw new ConfigError(`TRUST_PROXY must be true, false, a hop count, or a comma-separated list of proxy addresses and CIDR ranges (10.0.0.0/8, ::1); "${item}" is none of them`);
+      throw new ConfigError(
+        `TRUST_PROXY must be true, false, a hop count, or a comma-separated list of proxy addresses and CIDR ranges (10.0.0.0/8, ::1); "${item}" is none of them`,
+      );
     }
   }
   return list;
@@ -123,7 +131,10 @@ export function readEnvFile(dir: string = process.cwd()): Record<string, string>
 }
 
 /** The variables the configuration is read from: the environment, over a `.env` file's (see readEnvFile). */
-export function configEnv(env: NodeJS.ProcessEnv = process.env, dir: string = process.cwd()): NodeJS.ProcessEnv {
+export function configEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  dir: string = process.cwd(),
+): NodeJS.ProcessEnv {
   return { ...readEnvFile(dir), ...env };
 }
 
@@ -132,39 +143,70 @@ export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT ? Number(env.PORT) : 8080;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, not "${env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT must be a port number, not "${env.PORT}"`);
   const rateLimitPerMinute = env.RATE_LIMIT_PER_MINUTE ? Number(env.RATE_LIMIT_PER_MINUTE) : 600;
   if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1) {
-    throw new ConfigError(`RATE_LIMIT_PER_MINUTE must be a whole number of requests, 1 or more, not "${env.RATE_LIMIT_PER_MINUTE}"`);
+    throw new ConfigError(
+      `RATE_LIMIT_PER_MINUTE must be a whole number of requests, 1 or more, not "${env.RATE_LIMIT_PER_MINUTE}"`,
+    );
   }
   const publicUrl = env.PUBLIC_URL || undefined;
   if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(publicUrl)) {
-    throw new ConfigError(`PUBLIC_URL must be an http(s) URL such as https://billing.example.com, not "${publicUrl}"`);
+    throw new ConfigError(
+      `PUBLIC_URL must be an http(s) URL such as https://billing.example.com, not "${publicUrl}"`,
+    );
   }
   const smsUrl = env.SMS_URL || undefined;
-  if (smsUrl !== undefined && !/^https?:\/\/\S+$/.test(smsUrl)) throw new ConfigError(`SMS_URL must be an http(s) URL, not "${smsUrl}"`);
-  const collectLinkExpiryDays = env.COLLECT_LINK_EXPIRY_DAYS ? Number(env.COLLECT_LINK_EXPIRY_DAYS) : DEFAULT_EXPIRY_DAYS;
-  if (!Number.isInteger(collectLinkExpiryDays) || collectLinkExpiryDays < 1 || collectLinkExpiryDays > MAX_EXPIRY_DAYS) {
-    throw new ConfigError(`COLLECT_LINK_EXPIRY_DAYS must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, not "${env.COLLECT_LINK_EXPIRY_DAYS}"`);
+  if (smsUrl !== undefined && !/^https?:\/\/\S+$/.test(smsUrl))
+    throw new ConfigError(`SMS_URL must be an http(s) URL, not "${smsUrl}"`);
+  const collectLinkExpiryDays = env.COLLECT_LINK_EXPIRY_DAYS
+    ? Number(env.COLLECT_LINK_EXPIRY_DAYS)
+    : DEFAULT_EXPIRY_DAYS;
+  if (
+    !Number.isInteger(collectLinkExpiryDays) ||
+    collectLinkExpiryDays < 1 ||
+    collectLinkExpiryDays > MAX_EXPIRY_DAYS
+  ) {
+    throw new ConfigError(
+      `COLLECT_LINK_EXPIRY_DAYS must be a whole number of days from 1 to ${MAX_EXPIRY_DAYS}, not "${env.COLLECT_LINK_EXPIRY_DAYS}"`,
+    );
   }
   const processLeaseSeconds = env.PROCESS_LEASE_SECONDS ? Number(env.PROCESS_LEASE_SECONDS) : 30;
   if (!Number.isInteger(processLeaseSeconds) || processLeaseSeconds < 2 || processLeaseSeconds > 3600) {
-    throw new ConfigError(`PROCESS_LEASE_SECONDS must be a whole number of seconds from 2 to 3600, not "${env.PROCESS_LEASE_SECONDS}"`);
+    throw new ConfigError(
+      `PROCESS_LEASE_SECONDS must be a whole number of seconds from 2 to 3600, not "${env.PROCESS_LEASE_SECONDS}"`,
+    );
   }
   const testHolds: Record<string, number> = {};
   for (const item of (env.RINGBILL_TEST_HOLD ?? '').split(',').filter((s) => s.trim() !== '')) {
     const [point, ms] = item.trim().split(':');
-    if (!point || !/^\d+$/.test(ms ?? '')) throw new ConfigError(`RINGBILL_TEST_HOLD must be point:milliseconds[,…], not "${env.RINGBILL_TEST_HOLD}"`);
+    if (!point || !/^\d+$/.test(ms ?? ''))
+      throw new ConfigError(
+        `RINGBILL_TEST_HOLD must be point:milliseconds[,…], not "${env.RINGBILL_TEST_HOLD}"`,
+      );
     testHolds[point] = Number(ms);
   }
   const webhookAllowPrivateNetworks = booleanSetting(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false);
-  const reservationTtlS = env.RESERVATION_TTL_SECONDS ? Number(env.RESERVATION_TTL_SECONDS) : DEFAULT_RESERVATION_TTL_S;
+  const reservationTtlS = env.RESERVATION_TTL_SECONDS
+    ? Number(env.RESERVATION_TTL_SECONDS)
+    : DEFAULT_RESERVATION_TTL_S;
   if (!Number.isInteger(reservationTtlS) || reservationTtlS < 60 || reservationTtlS > 7 * 86_400) {
-    throw new ConfigError(`RESERVATION_TTL_SECONDS must be a whole number of seconds from 60 to 604800, not "${env.RESERVATION_TTL_SECONDS}"`);
+    throw new ConfigError(
+      `RESERVATION_TTL_SECONDS must be a whole number of seconds from 60 to 604800, not "${env.RESERVATION_TTL_SECONDS}"`,
+    );
   }
-  const authorizeMaxDurationS = env.AUTHORIZE_MAX_DURATION_SECONDS ? Number(env.AUTHORIZE_MAX_DURATION_SECONDS) : Math.min(DEFAULT_MAX_DURATION_S, reservationTtlS);
-  if (!Number.isInteger(authorizeMaxDurationS) || authorizeMaxDurationS < 1 || authorizeMaxDurationS > reservationTtlS) {
-    throw new ConfigError(`AUTHORIZE_MAX_DURATION_SECONDS must be a whole number of seconds from 1 to RESERVATION_TTL_SECONDS (${reservationTtlS}), not "${env.AUTHORIZE_MAX_DURATION_SECONDS}"`);
+  const authorizeMaxDurationS = env.AUTHORIZE_MAX_DURATION_SECONDS
+    ? Number(env.AUTHORIZE_MAX_DURATION_SECONDS)
+    : Math.min(DEFAULT_MAX_DURATION_S, reservationTtlS);
+  if (
+    !Number.isInteger(authorizeMaxDurationS) ||
+    authorizeMaxDurationS < 1 ||
+    authorizeMaxDurationS > reservationTtlS
+  ) {
+    throw new ConfigError(
+      `AUTHORIZE_MAX_DURATION_SECONDS must be a whole number of seconds from 1 to RESERVATION_TTL_SECONDS (${reservationTtlS}), not "${env.AUTHORIZE_MAX_DURATION_SECONDS}"`,
+    );
   }
   return {
     port,

@@ -16,7 +16,10 @@ export interface Services {
   /** What reacts to domain events (src/reactions.ts); publish() fails without it. */
   reactions?: EventHandlers;
   /** Attempts a queued job at once (set when an outbox worker runs in this process). */
-  deliverNow?: (accountId: number, jobId: number) => Promise<{ delivered: boolean; error?: string } | undefined>;
+  deliverNow?: (
+    accountId: number,
+    jobId: number,
+  ) => Promise<{ delivered: boolean; error?: string } | undefined>;
   /** Where SMS goes (the server sets it from SMS_URL; default: the local provider, see src/sms/provider.ts). */
   sms?: SmsProvider;
   /** The card payment gateway (default: the built-in test gateway, src/payments/gateway.ts). */
@@ -50,7 +53,9 @@ export interface DomainLog {
 export function logOf(ctx: Pick<Ctx, 'services'>): DomainLog {
   if (ctx.services.log) return ctx.services.log;
   const line = (level: string) => (details: Record<string, unknown>, message: string) => {
-    process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...details })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...details })}\n`,
+    );
   };
   return { warn: line('warn'), error: line('error') };
 }
@@ -89,7 +94,13 @@ export function createCtx(
     now,
     processId,
     // The embedded database's OS lock admits one process at a time: any other process named there is gone.
-    liveness: database.kind === 'pglite' ? { onlyProcess: processId } : { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS },
-    services: { mailer: services?.mailer ?? createMailer({ dataDir: join(tmpdir(), 'ringbill') }), ...services },
+    liveness:
+      database.kind === 'pglite'
+        ? { onlyProcess: processId }
+        : { leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS },
+    services: {
+      mailer: services?.mailer ?? createMailer({ dataDir: join(tmpdir(), 'ringbill') }),
+      ...services,
+    },
   };
 }

@@ -22,10 +22,23 @@ export async function lockAccount(db: Executor, accountId: number): Promise<Acco
  * The first kind of record in the account that holds an amount in its currency, if any: invoices, charges
  * (unbilled ones included) or features' recurring charges. Any of them fixes the currency.
  */
-export async function recordsPricedInCurrency(db: Executor, accountId: number): Promise<'invoices' | 'charges' | 'recurring charges' | undefined> {
-  const invoice = await db.selectFrom('invoices').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+export async function recordsPricedInCurrency(
+  db: Executor,
+  accountId: number,
+): Promise<'invoices' | 'charges' | 'recurring charges' | undefined> {
+  const invoice = await db
+    .selectFrom('invoices')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .limit(1)
+    .executeTakeFirst();
   if (invoice) return 'invoices';
-  const charge = await db.selectFrom('billing_transactions').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+  const charge = await db
+    .selectFrom('billing_transactions')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .limit(1)
+    .executeTakeFirst();
   if (charge) return 'charges';
   const recurring = await db
     .selectFrom('features')
@@ -47,19 +60,17 @@ export async function updateAccount(
   /** updated_at: the caller's ctx.now() (a repository has no clock of its own). */
   values: Updateable<AccountsTable> & { updated_at: Date },
 ): Promise<AccountRow | undefined> {
-  return db
-    .updateTable('accounts')
-    .set(values)
-    .where('id', '=', accountId)
-    .returningAll()
-    .executeTakeFirst();
+  return db.updateTable('accounts').set(values).where('id', '=', accountId).returningAll().executeTakeFirst();
 }
 
 /**
  * Takes the account's next invoice number and advances it. The row lock this UPDATE takes serialises
  * approvals within an account, so numbers are gapless and never reused (as tax rules usually require).
  */
-export async function takeNextInvoiceNumber(db: Executor, accountId: number): Promise<{ prefix: string; number: number }> {
+export async function takeNextInvoiceNumber(
+  db: Executor,
+  accountId: number,
+): Promise<{ prefix: string; number: number }> {
   const row = await db
     .updateTable('accounts')
     .set((eb) => ({ invoice_next_number: eb('invoice_next_number', '+', 1) }))

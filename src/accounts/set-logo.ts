@@ -11,8 +11,13 @@ export const MAX_LOGO_BYTES = 1024 * 1024;
 export const LOGO_TYPES = ['image/png', 'image/jpeg'] as const;
 
 function sniff(content: Buffer): 'image/png' | 'image/jpeg' | undefined {
-  if (content.length >= 8 && content.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
-  if (content.length >= 3 && content[0] === 0xff && content[1] === 0xd8 && content[2] === 0xff) return 'image/jpeg';
+  if (
+    content.length >= 8 &&
+    content.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  )
+    return 'image/png';
+  if (content.length >= 3 && content[0] === 0xff && content[1] === 0xd8 && content[2] === 0xff)
+    return 'image/jpeg';
   return undefined;
 }
 
@@ -33,23 +38,38 @@ async function renders(content: Buffer): Promise<boolean> {
   }
 }
 
-export async function setAccountLogo(ctx: Ctx, accountId: number, upload: { contentType: string | undefined; content: Buffer }): Promise<AccountRow> {
+export async function setAccountLogo(
+  ctx: Ctx,
+  accountId: number,
+  upload: { contentType: string | undefined; content: Buffer },
+): Promise<AccountRow> {
   const declared = (upload.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (!(LOGO_TYPES as readonly string[]).includes(declared)) {
     throw unsupportedMediaType('send the logo as the body with Content-Type: image/png or image/jpeg');
   }
   if (upload.content.length === 0) throw invalid('body', 'the image is empty');
-  if (upload.content.length > MAX_LOGO_BYTES) throw invalid('body', `the image is larger than ${MAX_LOGO_BYTES / 1024} KB`);
+  if (upload.content.length > MAX_LOGO_BYTES)
+    throw invalid('body', `the image is larger than ${MAX_LOGO_BYTES / 1024} KB`);
   const actual = sniff(upload.content);
-  if (actual !== declared) throw invalid('body', `the body is not a ${declared === 'image/png' ? 'PNG' : 'JPEG'} image`);
-  if (!(await renders(upload.content))) throw invalid('body', 'the image cannot be read (damaged, or an unsupported PNG/JPEG variant)');
-  const updated = await updateAccount(ctx.db, accountId, { logo: upload.content, logo_content_type: actual, updated_at: ctx.now() });
+  if (actual !== declared)
+    throw invalid('body', `the body is not a ${declared === 'image/png' ? 'PNG' : 'JPEG'} image`);
+  if (!(await renders(upload.content)))
+    throw invalid('body', 'the image cannot be read (damaged, or an unsupported PNG/JPEG variant)');
+  const updated = await updateAccount(ctx.db, accountId, {
+    logo: upload.content,
+    logo_content_type: actual,
+    updated_at: ctx.now(),
+  });
   if (!updated) throw notFound('Account', accountId);
   return updated;
 }
 
 export async function removeAccountLogo(ctx: Ctx, accountId: number): Promise<AccountRow> {
-  const updated = await updateAccount(ctx.db, accountId, { logo: null, logo_content_type: null, updated_at: ctx.now() });
+  const updated = await updateAccount(ctx.db, accountId, {
+    logo: null,
+    logo_content_type: null,
+    updated_at: ctx.now(),
+  });
   if (!updated) throw notFound('Account', accountId);
   return updated;
 }

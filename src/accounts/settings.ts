@@ -4,7 +4,13 @@ import { invalid } from '../shared/errors.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { formatDecimal, isDecimalString, isSupportedCurrency, money } from '../money/money.ts';
 import { parseVatRate } from '../shared/vat.ts';
-import { checkCountry, checkExtensionMaxDigits, DEFAULT_EXTENSION_MAX_DIGITS, checkInternationalPrefixes, checkTechPrefixes } from '../shared/number-plan.ts';
+import {
+  checkCountry,
+  checkExtensionMaxDigits,
+  DEFAULT_EXTENSION_MAX_DIGITS,
+  checkInternationalPrefixes,
+  checkTechPrefixes,
+} from '../shared/number-plan.ts';
 
 /** Modules an account can switch on. */
 export const ACCOUNT_MODULES = ['xero'] as const;
@@ -76,7 +82,8 @@ export function validateAccountSettings(input: AccountSettingsInput): AccountCol
     out.name = name;
   }
   if (input.timezone !== undefined) {
-    if (!isValidTimeZone(input.timezone)) throw invalid('timezone', `"${input.timezone}" is not an IANA timezone (e.g. Europe/London)`);
+    if (!isValidTimeZone(input.timezone))
+      throw invalid('timezone', `"${input.timezone}" is not an IANA timezone (e.g. Europe/London)`);
     // The canonical form fixes the case ("europe/london" -> "Europe/London"). Beyond case, keep the name as
     // given: ICU maps some current IANA names to retired aliases (Asia/Kolkata -> Asia/Calcutta,
     // Europe/Kyiv -> Europe/Kiev), which would show the user a name they did not choose.
@@ -85,27 +92,36 @@ export function validateAccountSettings(input: AccountSettingsInput): AccountCol
   }
   if (input.currency !== undefined) {
     const currency = input.currency.toUpperCase();
-    if (!isSupportedCurrency(currency)) throw invalid('currency', `"${input.currency}" is not an ISO 4217 currency code`);
+    if (!isSupportedCurrency(currency))
+      throw invalid('currency', `"${input.currency}" is not an ISO 4217 currency code`);
     out.currency = currency;
   }
-  if (input.defaultVatRate !== undefined) out.default_vat_rate = parseVatRate(input.defaultVatRate, 'defaultVatRate');
+  if (input.defaultVatRate !== undefined)
+    out.default_vat_rate = parseVatRate(input.defaultVatRate, 'defaultVatRate');
   if (input.paymentTermsDays !== undefined) {
-    if (!Number.isInteger(input.paymentTermsDays) || input.paymentTermsDays < 0 || input.paymentTermsDays > 365) {
+    if (
+      !Number.isInteger(input.paymentTermsDays) ||
+      input.paymentTermsDays < 0 ||
+      input.paymentTermsDays > 365
+    ) {
       throw invalid('paymentTermsDays', 'must be a whole number of days from 0 to 365');
     }
     out.payment_terms_days = input.paymentTermsDays;
   }
   if (input.invoicePrefix !== undefined) {
-    if (input.invoicePrefix.length > 20 || /\s/.test(input.invoicePrefix)) throw invalid('invoicePrefix', 'must be at most 20 characters, no spaces');
+    if (input.invoicePrefix.length > 20 || /\s/.test(input.invoicePrefix))
+      throw invalid('invoicePrefix', 'must be at most 20 characters, no spaces');
     out.invoice_prefix = input.invoicePrefix;
   }
   if (input.invoiceNextNumber !== undefined) {
-    if (!Number.isSafeInteger(input.invoiceNextNumber) || input.invoiceNextNumber < 1) throw invalid('invoiceNextNumber', 'must be a positive integer');
+    if (!Number.isSafeInteger(input.invoiceNextNumber) || input.invoiceNextNumber < 1)
+      throw invalid('invoiceNextNumber', 'must be a positive integer');
     out.invoice_next_number = input.invoiceNextNumber;
   }
   if (input.modules !== undefined) {
     for (const m of input.modules) {
-      if (!(ACCOUNT_MODULES as readonly string[]).includes(m)) throw invalid('modules', `unknown module "${m}"; known: ${ACCOUNT_MODULES.join(', ')}`);
+      if (!(ACCOUNT_MODULES as readonly string[]).includes(m))
+        throw invalid('modules', `unknown module "${m}"; known: ${ACCOUNT_MODULES.join(', ')}`);
     }
     out.modules = [...new Set(input.modules)].sort();
   }
@@ -120,7 +136,8 @@ export function validateAccountSettings(input: AccountSettingsInput): AccountCol
   ] as const) {
     const value = input[field];
     if (value === undefined) continue;
-    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(value)) throw invalid(field, 'must be a local time HH:MM, e.g. "08:00"');
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(value))
+      throw invalid(field, 'must be a local time HH:MM, e.g. "08:00"');
     out[column] = value;
   }
   if (input.paymentDetails !== undefined) {
@@ -138,10 +155,14 @@ export function validateAccountSettings(input: AccountSettingsInput): AccountCol
   }
   if (input.defaultBillStyle !== undefined) {
     const name = input.defaultBillStyle.trim();
-    if (name.length === 0 || name.length > 100) throw invalid('defaultBillStyle', 'must be the name of a bill style');
+    if (name.length === 0 || name.length > 100)
+      throw invalid('defaultBillStyle', 'must be the name of a bill style');
     out.default_bill_style = name;
   }
-  for (const [field, column] of Object.entries(FEE_AMOUNT_FIELDS) as [keyof typeof FEE_AMOUNT_FIELDS, (typeof FEE_AMOUNT_FIELDS)[keyof typeof FEE_AMOUNT_FIELDS]][]) {
+  for (const [field, column] of Object.entries(FEE_AMOUNT_FIELDS) as [
+    keyof typeof FEE_AMOUNT_FIELDS,
+    (typeof FEE_AMOUNT_FIELDS)[keyof typeof FEE_AMOUNT_FIELDS],
+  ][]) {
     const value = input[field];
     if (value === undefined) continue;
     out[column] = value === null ? null : parseFeeAmount(value, field);
@@ -149,7 +170,8 @@ export function validateAccountSettings(input: AccountSettingsInput): AccountCol
   if (input.interestRate !== undefined) {
     if (input.interestRate === null) out.interest_rate = null;
     else {
-      const text = typeof input.interestRate === 'number' ? String(input.interestRate) : input.interestRate.trim();
+      const text =
+        typeof input.interestRate === 'number' ? String(input.interestRate) : input.interestRate.trim();
       if (!isDecimalString(text, 4) || money(text).isNegative() || money(text).greaterThan(100)) {
         throw invalid('interestRate', 'must be a percentage a year from 0 to 100, such as "8" or "2.5"');
       }
@@ -168,22 +190,41 @@ function switchRecordColumns(input: AccountSettingsInput): AccountColumns {
   const out: AccountColumns = {};
   if (input.cdrTimezone !== undefined) {
     if (input.cdrTimezone === null || input.cdrTimezone.trim() === '') out.cdr_timezone = null;
-    else if (!isValidTimeZone(input.cdrTimezone)) throw invalid('cdrTimezone', `"${input.cdrTimezone}" is not an IANA timezone (e.g. Europe/London)`);
+    else if (!isValidTimeZone(input.cdrTimezone))
+      throw invalid('cdrTimezone', `"${input.cdrTimezone}" is not an IANA timezone (e.g. Europe/London)`);
     else {
       const canonical = canonicalTimeZone(input.cdrTimezone);
-      out.cdr_timezone = canonical.toLowerCase() === input.cdrTimezone.toLowerCase() ? canonical : input.cdrTimezone;
+      out.cdr_timezone =
+        canonical.toLowerCase() === input.cdrTimezone.toLowerCase() ? canonical : input.cdrTimezone;
     }
   }
-  if (input.cdrCountry !== undefined) out.cdr_country = input.cdrCountry === null || input.cdrCountry.trim() === '' ? null : checkCountry(input.cdrCountry, 'cdrCountry');
+  if (input.cdrCountry !== undefined)
+    out.cdr_country =
+      input.cdrCountry === null || input.cdrCountry.trim() === ''
+        ? null
+        : checkCountry(input.cdrCountry, 'cdrCountry');
   if (input.cdrInternationalPrefixes !== undefined) {
-    out.cdr_international_prefixes = input.cdrInternationalPrefixes === null ? null : checkInternationalPrefixes(input.cdrInternationalPrefixes, 'cdrInternationalPrefixes');
+    out.cdr_international_prefixes =
+      input.cdrInternationalPrefixes === null
+        ? null
+        : checkInternationalPrefixes(input.cdrInternationalPrefixes, 'cdrInternationalPrefixes');
   }
-  if (input.cdrTechPrefixes !== undefined) out.cdr_tech_prefixes = input.cdrTechPrefixes === null ? [] : checkTechPrefixes(input.cdrTechPrefixes, 'cdrTechPrefixes');
+  if (input.cdrTechPrefixes !== undefined)
+    out.cdr_tech_prefixes =
+      input.cdrTechPrefixes === null ? [] : checkTechPrefixes(input.cdrTechPrefixes, 'cdrTechPrefixes');
   if (input.cdrExtensionMaxDigits !== undefined) {
-    out.cdr_extension_max_digits = input.cdrExtensionMaxDigits === null ? DEFAULT_EXTENSION_MAX_DIGITS : checkExtensionMaxDigits(input.cdrExtensionMaxDigits, 'cdrExtensionMaxDigits');
+    out.cdr_extension_max_digits =
+      input.cdrExtensionMaxDigits === null
+        ? DEFAULT_EXTENSION_MAX_DIGITS
+        : checkExtensionMaxDigits(input.cdrExtensionMaxDigits, 'cdrExtensionMaxDigits');
   }
   if (input.cdrInternalCalls !== undefined) {
-    if (input.cdrInternalCalls !== null && input.cdrInternalCalls !== 'refuse' && input.cdrInternalCalls !== 'store') throw invalid('cdrInternalCalls', 'must be refuse or store');
+    if (
+      input.cdrInternalCalls !== null &&
+      input.cdrInternalCalls !== 'refuse' &&
+      input.cdrInternalCalls !== 'store'
+    )
+      throw invalid('cdrInternalCalls', 'must be refuse or store');
     out.cdr_internal_calls = input.cdrInternalCalls ?? 'refuse';
   }
   return out;
@@ -192,7 +233,8 @@ function switchRecordColumns(input: AccountSettingsInput): AccountColumns {
 /** A fee amount: a decimal of 0 or more (0 switches the fee off: stored as null). */
 function parseFeeAmount(value: string | number, field: string): string | null {
   const text = typeof value === 'number' ? String(value) : value.trim();
-  if (!isDecimalString(text) || money(text).isNegative()) throw invalid(field, 'must be an amount of 0 or more, such as "5.00" (null or 0: no fee)');
+  if (!isDecimalString(text) || money(text).isNegative())
+    throw invalid(field, 'must be an amount of 0 or more, such as "5.00" (null or 0: no fee)');
   return money(text).isZero() ? null : formatDecimal(text);
 }
 

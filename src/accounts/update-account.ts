@@ -11,7 +11,11 @@ import { FEE_AMOUNT_FIELDS, validateAccountSettings, type AccountSettingsInput }
  * timezone they were made with). The currency is fixed once an invoice, a charge or a recurring charge
  * exists: amounts would change meaning.
  */
-export async function updateAccount(ctx: Ctx, accountId: number, input: AccountSettingsInput): Promise<AccountRow> {
+export async function updateAccount(
+  ctx: Ctx,
+  accountId: number,
+  input: AccountSettingsInput,
+): Promise<AccountRow> {
   const changes = validateAccountSettings(input);
   return ctx.db.transaction().execute(async (trx) => {
     // Locked: approvals take invoice numbers under this row's lock, so the check that invoiceNextNumber only
@@ -27,19 +31,32 @@ export async function updateAccount(ctx: Ctx, accountId: number, input: AccountS
     const peakStart = (changes.peak_start ?? account.peak_start).slice(0, 5);
     const peakEnd = (changes.peak_end ?? account.peak_end).slice(0, 5);
     if (peakStart >= peakEnd) throw invalid('peakEnd', `must be after peakStart (${peakStart})`);
-    if (changes.invoice_next_number !== undefined && changes.invoice_next_number < account.invoice_next_number) {
-      throw invalid('invoiceNextNumber', `cannot go back below ${account.invoice_next_number}: invoice numbers are never reused`);
+    if (
+      changes.invoice_next_number !== undefined &&
+      changes.invoice_next_number < account.invoice_next_number
+    ) {
+      throw invalid(
+        'invoiceNextNumber',
+        `cannot go back below ${account.invoice_next_number}: invoice numbers are never reused`,
+      );
     }
     if (changes.default_bill_style !== undefined) {
       // Stored under the style's own spelling; an unknown name is 400703 like everywhere else.
-      changes.default_bill_style = (await resolveBillStyle(trx, accountId, changes.default_bill_style, 'defaultBillStyle')).name;
+      changes.default_bill_style = (
+        await resolveBillStyle(trx, accountId, changes.default_bill_style, 'defaultBillStyle')
+      ).name;
     }
     // Fees are charged in the account's currency: no finer than its minor unit (no fee of 0.005 GBP).
     const digits = currencyMinorDigits(changes.currency ?? account.currency);
     for (const [field, column] of Object.entries(FEE_AMOUNT_FIELDS)) {
-      const value = (changes as Record<string, unknown>)[column] ?? (changes.currency !== undefined ? account[column] : null);
+      const value =
+        (changes as Record<string, unknown>)[column] ??
+        (changes.currency !== undefined ? account[column] : null);
       if (typeof value === 'string' && money(value).decimalPlaces() > digits) {
-        throw invalid(field, `must have at most ${digits} decimal places in ${changes.currency ?? account.currency}`);
+        throw invalid(
+          field,
+          `must have at most ${digits} decimal places in ${changes.currency ?? account.currency}`,
+        );
       }
     }
     const updated = await updateRow(trx, accountId, { ...changes, updated_at: ctx.now() });

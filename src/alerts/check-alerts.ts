@@ -52,12 +52,23 @@ export async function checkAlerts(trx: Executor, s: AlertSubject, now: Date): Pr
     const before = { fired: alert.fired ?? false, period: alert.period };
     const d = decide(alert.kind, alert.threshold, before, s.values);
     if (d.state.fired !== before.fired || d.state.period !== before.period) {
-      await saveAlertState(trx, s.accountId, s.customerId, alert.id, { ...d.state, firedAt: d.fire ? now : null });
+      await saveAlertState(trx, s.accountId, s.customerId, alert.id, {
+        ...d.state,
+        firedAt: d.fire ? now : null,
+      });
     }
     if (!d.fire || d.value === null) continue;
     fired += 1;
     const value = roundToStoredScale(d.value).toFixed();
-    const eventId = await insertAlertEvent(trx, { account_id: s.accountId, customer_id: s.customerId, alert_id: alert.id, kind: alert.kind, threshold: money(alert.threshold).toFixed(), value, created_at: now });
+    const eventId = await insertAlertEvent(trx, {
+      account_id: s.accountId,
+      customer_id: s.customerId,
+      alert_id: alert.id,
+      kind: alert.kind,
+      threshold: money(alert.threshold).toFixed(),
+      value,
+      created_at: now,
+    });
     await emitEvent(
       trx,
       s.accountId,
@@ -79,7 +90,12 @@ export async function checkAlerts(trx: Executor, s: AlertSubject, now: Date): Pr
     );
     for (const channel of alert.channels) {
       if ((channel === 'email' && !s.hasEmail) || (channel === 'sms' && !s.hasMobile)) continue;
-      await enqueue(trx, { accountId: s.accountId, kind: channel === 'sms' ? 'alerts.sms' : 'alerts.email', payload: { eventId } satisfies AlertJob, now });
+      await enqueue(trx, {
+        accountId: s.accountId,
+        kind: channel === 'sms' ? 'alerts.sms' : 'alerts.email',
+        payload: { eventId } satisfies AlertJob,
+        now,
+      });
     }
   }
   return fired;

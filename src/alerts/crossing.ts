@@ -34,15 +34,19 @@ export function decide(kind: AlertKind, threshold: string, state: AlertState, v:
     case 'low_balance': {
       if (v.available === null) return { fire: false, state, value: null };
       const below = v.available.lessThan(t);
-      if (below && !state.fired) return { fire: true, state: { fired: true, period: null }, value: v.available };
-      if (!below && state.fired) return { fire: false, state: { fired: false, period: null }, value: v.available };
+      if (below && !state.fired)
+        return { fire: true, state: { fired: true, period: null }, value: v.available };
+      if (!below && state.fired)
+        return { fire: false, state: { fired: false, period: null }, value: v.available };
       return { fire: false, state, value: v.available };
     }
     case 'credit_used': {
       if (v.creditUsedPercent === null) return { fire: false, state, value: null };
       const reached = v.creditUsedPercent.greaterThanOrEqualTo(t);
-      if (reached && !state.fired) return { fire: true, state: { fired: true, period: null }, value: v.creditUsedPercent };
-      if (!reached && state.fired) return { fire: false, state: { fired: false, period: null }, value: v.creditUsedPercent };
+      if (reached && !state.fired)
+        return { fire: true, state: { fired: true, period: null }, value: v.creditUsedPercent };
+      if (!reached && state.fired)
+        return { fire: false, state: { fired: false, period: null }, value: v.creditUsedPercent };
       return { fire: false, state, value: v.creditUsedPercent };
     }
     case 'spend_daily':

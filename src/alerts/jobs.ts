@@ -16,7 +16,8 @@ async function load(ctx: Ctx, job: OutboxJob) {
   if (!event) throw new PermanentJobError(`alert event ${eventId} no longer exists`);
   const contact = await findCustomerContact(ctx.db, job.account_id, event.customer_id);
   if (!contact) throw new PermanentJobError(`customer ${event.customer_id} no longer exists`);
-  const m = (v: string) => `${contact.currency} ${formatAmountAtLeast(money(v).toFixed(), currencyMinorDigits(contact.currency))}`;
+  const m = (v: string) =>
+    `${contact.currency} ${formatAmountAtLeast(money(v).toFixed(), currencyMinorDigits(contact.currency))}`;
   let text: string;
   switch (event.kind) {
     case 'low_balance':
@@ -48,7 +49,8 @@ export const sendAlertEmail: JobHandler = async (job, ctx) => {
       text: `Hello ${contact.name},\n\n${contact.account_name}: ${text}\n\n${contact.account_name}`,
       attachments: [],
     });
-    if (sent.rejected.length > 0) throw new PermanentJobError(`the mail server refused ${sent.rejected.join(', ')}`);
+    if (sent.rejected.length > 0)
+      throw new PermanentJobError(`the mail server refused ${sent.rejected.join(', ')}`);
   } catch (error) {
     if (error instanceof PermanentJobError) throw error;
     if (isPermanentMailError(error)) throw new PermanentJobError((error as Error).message);
@@ -59,7 +61,14 @@ export const sendAlertEmail: JobHandler = async (job, ctx) => {
 export const sendAlertSms: JobHandler = async (job, ctx) => {
   const { contact, text } = await load(ctx, job);
   if (!contact.mobile_number) throw new PermanentJobError('the customer has no mobile number');
-  await sendSms(ctx, { accountId: job.account_id, outboxJobId: job.id, requestId: null, kind: 'other', to: contact.mobile_number, body: `${contact.account_name}: ${text}` });
+  await sendSms(ctx, {
+    accountId: job.account_id,
+    outboxJobId: job.id,
+    requestId: null,
+    kind: 'other',
+    to: contact.mobile_number,
+    body: `${contact.account_name}: ${text}`,
+  });
 };
 
 export const ALERT_JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {

@@ -18,10 +18,20 @@ export async function alertsWithState(
     where a.account_id = ${accountId} and (a.customer_id = ${customerId} or a.customer_id is null) and a.enabled
     order by a.id
   `.execute(db);
-  return result.rows.map((r) => ({ ...r, id: Number(r.id), customer_id: r.customer_id === null ? null : Number(r.customer_id) }));
+  return result.rows.map((r) => ({
+    ...r,
+    id: Number(r.id),
+    customer_id: r.customer_id === null ? null : Number(r.customer_id),
+  }));
 }
 
-export async function saveAlertState(db: Executor, accountId: number, customerId: number, alertId: number, state: { fired: boolean; period: string | null; firedAt: Date | null }): Promise<void> {
+export async function saveAlertState(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  alertId: number,
+  state: { fired: boolean; period: string | null; firedAt: Date | null },
+): Promise<void> {
   await sql`
     insert into balance_alert_states (account_id, customer_id, alert_id, fired, period, fired_at)
     values (${accountId}, ${customerId}, ${alertId}, ${state.fired}, ${state.period}, ${state.firedAt})
@@ -32,61 +42,127 @@ export async function saveAlertState(db: Executor, accountId: number, customerId
 
 export async function insertAlertEvent(
   db: Executor,
-  values: { account_id: number; customer_id: number; alert_id: number; kind: AlertKind; threshold: string; value: string; created_at: Date },
+  values: {
+    account_id: number;
+    customer_id: number;
+    alert_id: number;
+    kind: AlertKind;
+    threshold: string;
+    value: string;
+    created_at: Date;
+  },
 ): Promise<number> {
-  const row = await db.insertInto('balance_alert_events').values(values).returning('id').executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('balance_alert_events')
+    .values(values)
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return Number(row.id);
 }
 
 export async function insertAlert(
   db: Executor,
-  values: { account_id: number; customer_id: number | null; kind: AlertKind; threshold: string; channels: string[]; created_at: Date; updated_at: Date },
+  values: {
+    account_id: number;
+    customer_id: number | null;
+    kind: AlertKind;
+    threshold: string;
+    channels: string[];
+    created_at: Date;
+    updated_at: Date;
+  },
 ): Promise<BalanceAlertRow> {
   return db.insertInto('balance_alerts').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function listAlerts(db: Executor, accountId: number, customerId: number | null): Promise<BalanceAlertRow[]> {
+export async function listAlerts(
+  db: Executor,
+  accountId: number,
+  customerId: number | null,
+): Promise<BalanceAlertRow[]> {
   let q = db.selectFrom('balance_alerts').selectAll().where('account_id', '=', accountId);
   q = customerId === null ? q.where('customer_id', 'is', null) : q.where('customer_id', '=', customerId);
   return q.orderBy('id').limit(1000).execute();
 }
 
-export async function findAlert(db: Executor, accountId: number, id: number): Promise<BalanceAlertRow | undefined> {
-  return db.selectFrom('balance_alerts').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findAlert(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<BalanceAlertRow | undefined> {
+  return db
+    .selectFrom('balance_alerts')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function deleteAlert(db: Executor, accountId: number, id: number): Promise<void> {
-  await db.deleteFrom('balance_alert_states').where('account_id', '=', accountId).where('alert_id', '=', id).execute();
+  await db
+    .deleteFrom('balance_alert_states')
+    .where('account_id', '=', accountId)
+    .where('alert_id', '=', id)
+    .execute();
   await db.deleteFrom('balance_alerts').where('account_id', '=', accountId).where('id', '=', id).execute();
 }
 
-export async function listAlertEvents(db: Executor, accountId: number, customerId: number | null, limit: number) {
+export async function listAlertEvents(
+  db: Executor,
+  accountId: number,
+  customerId: number | null,
+  limit: number,
+) {
   let q = db.selectFrom('balance_alert_events').selectAll().where('account_id', '=', accountId);
   if (customerId !== null) q = q.where('customer_id', '=', customerId);
   return q.orderBy('id', 'desc').limit(limit).execute();
 }
 
 export async function findAlertEvent(db: Executor, accountId: number, id: number) {
-  return db.selectFrom('balance_alert_events').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('balance_alert_events')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function findCustomerContact(db: Executor, accountId: number, customerId: number) {
   return db
     .selectFrom('customers as c')
     .innerJoin('accounts as a', 'a.id', 'c.account_id')
-    .select(['c.name', 'c.email', 'c.mobile_number', 'a.name as account_name', 'a.email_from', 'a.email as account_email', 'a.currency'])
+    .select([
+      'c.name',
+      'c.email',
+      'c.mobile_number',
+      'a.name as account_name',
+      'a.email_from',
+      'a.email as account_email',
+      'a.currency',
+    ])
     .where('c.account_id', '=', accountId)
     .where('c.id', '=', customerId)
     .executeTakeFirst();
 }
 
 export async function customerExists(db: Executor, accountId: number, customerId: number): Promise<boolean> {
-  const row = await db.selectFrom('customers').select('id').where('account_id', '=', accountId).where('id', '=', customerId).executeTakeFirst();
+  const row = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 export async function accountHasAlerts(db: Executor, accountId: number): Promise<boolean> {
-  const row = await db.selectFrom('balance_alerts').select('id').where('account_id', '=', accountId).where('enabled', '=', true).limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('balance_alerts')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('enabled', '=', true)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -108,7 +184,12 @@ export interface ActiveAlertRow {
  * Alerts standing crossed now, customer by customer (a console's overview): a low-balance or credit alert
  * that fired and has not re-armed, a spend alert that fired in the current local day or month. Newest first.
  */
-export async function listActiveAlerts(db: Executor, accountId: number, now: Date, limit: number): Promise<ActiveAlertRow[]> {
+export async function listActiveAlerts(
+  db: Executor,
+  accountId: number,
+  now: Date,
+  limit: number,
+): Promise<ActiveAlertRow[]> {
   const result = await sql<ActiveAlertRow>`
     select s.alert_id, s.customer_id, c.name as customer_name, al.kind, al.threshold::text as threshold,
       (al.customer_id is null) as account_wide, s.fired_at, s.period,

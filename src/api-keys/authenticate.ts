@@ -17,7 +17,9 @@ const MAX_KEY_LENGTH = 200;
 export async function authenticate(ctx: Ctx, key: string): Promise<Principal | undefined> {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) return undefined;
   const hash = hashApiKey(key);
-  const row = await findByToken(ctx.db, 'api_key', routedPartOfKey(key), hash, (accountId) => findActiveKeyByHash(ctx.db, accountId, hash));
+  const row = await findByToken(ctx.db, 'api_key', routedPartOfKey(key), hash, (accountId) =>
+    findActiveKeyByHash(ctx.db, accountId, hash),
+  );
   if (!row) return undefined;
   return { accountId: row.account_id, keyId: row.id, level: row.level, keyTimezone: row.timezone };
 }

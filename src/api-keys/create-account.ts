@@ -9,7 +9,12 @@ export interface CreateAccountInput extends AccountSettingsInput {
   name: string;
 }
 
-export const ACCOUNT_DEFAULTS = { timezone: 'UTC', currency: 'GBP', defaultVatRate: '20', paymentTermsDays: 30 } as const;
+export const ACCOUNT_DEFAULTS = {
+  timezone: 'UTC',
+  currency: 'GBP',
+  defaultVatRate: '20',
+  paymentTermsDays: 30,
+} as const;
 
 /** Creates an account and its first API key (level 5), in one transaction. */
 export async function createAccount(

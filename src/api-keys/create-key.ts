@@ -18,11 +18,19 @@ export interface CreateKeyInput {
 }
 
 /** Creates an API key. It records the account's timezone now; a later timezone change does not alter it. */
-export async function createApiKey(ctx: Ctx, accountId: number, input: CreateKeyInput): Promise<CreatedApiKey> {
+export async function createApiKey(
+  ctx: Ctx,
+  accountId: number,
+  input: CreateKeyInput,
+): Promise<CreatedApiKey> {
   return ctx.db.transaction().execute((trx) => createApiKeyIn(trx, accountId, input));
 }
 
-export async function createApiKeyIn(db: Executor, accountId: number, input: CreateKeyInput): Promise<CreatedApiKey> {
+export async function createApiKeyIn(
+  db: Executor,
+  accountId: number,
+  input: CreateKeyInput,
+): Promise<CreatedApiKey> {
   if (!isKeyLevel(input.level)) throw invalid('level', 'must be an integer from 1 to 5');
   const account = await findAccount(db, accountId);
   if (!account) throw notFound('Account', accountId);

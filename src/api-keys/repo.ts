@@ -26,7 +26,11 @@ export async function insertApiKey(db: Executor, key: NewApiKey): Promise<ApiKey
     .executeTakeFirstOrThrow();
 }
 
-export async function findActiveKeyByHash(db: Executor, accountId: number, hash: Buffer): Promise<ApiKeyRow | undefined> {
+export async function findActiveKeyByHash(
+  db: Executor,
+  accountId: number,
+  hash: Buffer,
+): Promise<ApiKeyRow | undefined> {
   return db
     .selectFrom('api_keys')
     .selectAll()
@@ -37,10 +41,21 @@ export async function findActiveKeyByHash(db: Executor, accountId: number, hash:
 }
 
 export async function listApiKeys(db: Executor, accountId: number): Promise<ApiKeyRow[]> {
-  return db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).orderBy('id').limit(1000).execute();
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .limit(1000)
+    .execute();
 }
 
-export async function revokeApiKey(db: Executor, accountId: number, keyId: number, at: Date): Promise<ApiKeyRow | undefined> {
+export async function revokeApiKey(
+  db: Executor,
+  accountId: number,
+  keyId: number,
+  at: Date,
+): Promise<ApiKeyRow | undefined> {
   return db
     .updateTable('api_keys')
     .set({ revoked_at: at })
@@ -51,6 +66,15 @@ export async function revokeApiKey(db: Executor, accountId: number, keyId: numbe
     .executeTakeFirst();
 }
 
-export async function findApiKey(db: Executor, accountId: number, keyId: number): Promise<ApiKeyRow | undefined> {
-  return db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).where('id', '=', keyId).executeTakeFirst();
+export async function findApiKey(
+  db: Executor,
+  accountId: number,
+  keyId: number,
+): Promise<ApiKeyRow | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', keyId)
+    .executeTakeFirst();
 }

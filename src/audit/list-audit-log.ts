@@ -11,13 +11,21 @@ export type { AuditFilter };
 export function parseActor(value: string, field = 'actor'): Pick<AuditFilter, 'actorType' | 'actorId'> {
   const m = /^(user|apiKey|api_key|system):(\d{1,15})$/.exec(value.trim());
   if (!m) throw invalid(field, 'must be user:ID or apiKey:ID');
-  return { actorType: m[1] === 'user' ? 'user' : m[1] === 'system' ? 'system' : 'api_key', actorId: Number(m[2]) };
+  return {
+    actorType: m[1] === 'user' ? 'user' : m[1] === 'system' ? 'system' : 'api_key',
+    actorId: Number(m[2]),
+  };
 }
 
 export function actorLabel(row: Pick<AuditLogRow, 'actor_type' | 'actor_id'>): string {
   return `${row.actor_type === 'api_key' ? 'apiKey' : row.actor_type}:${row.actor_id ?? ''}`;
 }
 
-export async function listAuditLog(ctx: Ctx, accountId: number, filter: AuditFilter, page: { after?: number | undefined; limit: number; order: 'asc' | 'desc' }): Promise<Page<AuditLogRow>> {
+export async function listAuditLog(
+  ctx: Ctx,
+  accountId: number,
+  filter: AuditFilter,
+  page: { after?: number | undefined; limit: number; order: 'asc' | 'desc' },
+): Promise<Page<AuditLogRow>> {
   return listAuditEntries(ctx.db, accountId, filter, page);
 }

@@ -29,7 +29,8 @@ const MAX_FIELDS = 60;
 
 function bounded(value: unknown): unknown {
   if (value === null || value === undefined) return value ?? null;
-  if (typeof value === 'string') return value.length > MAX_VALUE_CHARS ? `${value.slice(0, MAX_VALUE_CHARS)}…` : value;
+  if (typeof value === 'string')
+    return value.length > MAX_VALUE_CHARS ? `${value.slice(0, MAX_VALUE_CHARS)}…` : value;
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   const text = JSON.stringify(value);
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : value;
@@ -38,21 +39,31 @@ function bounded(value: unknown): unknown {
 /** Fields masked and values bounded, at most 60 fields. */
 export function cleanChanges(changes: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(changes).slice(0, MAX_FIELDS)) out[k] = SECRET_FIELD.test(k) ? '(hidden)' : bounded(v);
+  for (const [k, v] of Object.entries(changes).slice(0, MAX_FIELDS))
+    out[k] = SECRET_FIELD.test(k) ? '(hidden)' : bounded(v);
   return out;
 }
 
 /** {field: {from, to}} for each field of `after` whose value differs from `before`. */
-export function diff(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { from: unknown; to: unknown }> {
+export function diff(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
   for (const key of Object.keys(after)) {
     if (BOOKKEEPING_FIELD.test(key)) continue;
-    if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null)) out[key] = { from: before[key] ?? null, to: after[key] ?? null };
+    if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null))
+      out[key] = { from: before[key] ?? null, to: after[key] ?? null };
   }
   return out;
 }
 
-export async function recordAudit(ctx: Ctx, accountId: number, c: AuditChange, db: Executor = ctx.db): Promise<void> {
+export async function recordAudit(
+  ctx: Ctx,
+  accountId: number,
+  c: AuditChange,
+  db: Executor = ctx.db,
+): Promise<void> {
   await insertAuditEntry(db, {
     account_id: accountId,
     at: ctx.now(),
@@ -61,7 +72,8 @@ export async function recordAudit(ctx: Ctx, accountId: number, c: AuditChange, d
     actor_name: c.actor.name ?? null,
     action: c.action.slice(0, 60),
     resource: c.resource.slice(0, 60),
-    resource_id: c.resourceId === null || c.resourceId === undefined ? null : String(c.resourceId).slice(0, 100),
+    resource_id:
+      c.resourceId === null || c.resourceId === undefined ? null : String(c.resourceId).slice(0, 100),
     ip: c.ip?.slice(0, 64) ?? null,
     surface: c.surface,
     changes: c.changes ? cleanChanges(c.changes) : null,

@@ -39,7 +39,12 @@ export interface AuditFilter {
  * One page of the log. `order: 'asc'` pages forward from `after` (the API's keyset convention); 'desc'
  * pages backward from `after` (newest first, the console's view), the cursor then being an upper bound.
  */
-export async function listAuditEntries(db: Executor, accountId: number, f: AuditFilter, page: { after?: number | undefined; limit: number; order: 'asc' | 'desc' }): Promise<Page<AuditLogRow>> {
+export async function listAuditEntries(
+  db: Executor,
+  accountId: number,
+  f: AuditFilter,
+  page: { after?: number | undefined; limit: number; order: 'asc' | 'desc' },
+): Promise<Page<AuditLogRow>> {
   let q = db.selectFrom('audit_log').selectAll().where('account_id', '=', accountId);
   if (f.resource) q = q.where('resource', '=', f.resource);
   if (f.resourceId) q = q.where('resource_id', '=', f.resourceId);
@@ -48,6 +53,9 @@ export async function listAuditEntries(db: Executor, accountId: number, f: Audit
   if (f.from) q = q.where('at', '>=', f.from);
   if (f.to) q = q.where('at', '<', f.to);
   if (page.after !== undefined) q = q.where('id', page.order === 'asc' ? '>' : '<', page.after);
-  const rows = await q.orderBy('id', page.order).limit(page.limit + 1).execute();
+  const rows = await q
+    .orderBy('id', page.order)
+    .limit(page.limit + 1)
+    .execute();
   return toPage(rows, page.limit);
 }

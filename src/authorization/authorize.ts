@@ -47,7 +47,10 @@ export interface AuthorizationSettings {
   maxDurationS: number;
 }
 
-export const DEFAULT_AUTHORIZATION_SETTINGS: AuthorizationSettings = { reservationTtlS: DEFAULT_RESERVATION_TTL_S, maxDurationS: DEFAULT_MAX_DURATION_S };
+export const DEFAULT_AUTHORIZATION_SETTINGS: AuthorizationSettings = {
+  reservationTtlS: DEFAULT_RESERVATION_TTL_S,
+  maxDurationS: DEFAULT_MAX_DURATION_S,
+};
 
 export type RefusalReason = 'insufficient_balance' | 'credit_limit_reached' | 'unknown_number' | RatingError;
 
@@ -82,13 +85,18 @@ const NUMBER = /^\+?\d{3,20}$/;
 
 export function checkNumber(value: string, field: string): string {
   const n = value.trim().replace(/[\s().-]/g, '');
-  if (!NUMBER.test(n)) throw invalid(field, `"${value}" is not a phone number (3 to 20 digits, an optional leading +)`);
+  if (!NUMBER.test(n))
+    throw invalid(field, `"${value}" is not a phone number (3 to 20 digits, an optional leading +)`);
   return n;
 }
 
 /** The line making the call on its local date, as allocation chooses it (FeatureIndex.find). */
 export function lineOn<T extends LineCandidate>(candidates: readonly T[], localDate: string): T | undefined {
-  return candidates.find((f) => (f.start_date === null || f.start_date <= localDate) && (f.end_date === null || localDate <= f.end_date));
+  return candidates.find(
+    (f) =>
+      (f.start_date === null || f.start_date <= localDate) &&
+      (f.end_date === null || localDate <= f.end_date),
+  );
 }
 
 interface CheckedInput {
@@ -104,20 +112,30 @@ function checkInput(ctx: Ctx, input: AuthorizeInput, settings: AuthorizationSett
   const from = checkNumber(input.from, 'from');
   const to = checkNumber(input.to, 'to');
   const callId = input.callId?.trim();
-  if (callId !== undefined && (callId === '' || callId.length > 200)) throw invalid('callId', 'must be 1 to 200 characters');
+  if (callId !== undefined && (callId === '' || callId.length > 200))
+    throw invalid('callId', 'must be 1 to 200 characters');
   const cap = input.maxDurationS ?? settings.maxDurationS;
-  if (!Number.isInteger(cap) || cap < 1 || cap > settings.maxDurationS) throw invalid('maxDurationS', `must be a whole number of seconds from 1 to ${settings.maxDurationS}`);
+  if (!Number.isInteger(cap) || cap < 1 || cap > settings.maxDurationS)
+    throw invalid('maxDurationS', `must be a whole number of seconds from 1 to ${settings.maxDurationS}`);
   const now = ctx.now();
   return { from, to, callId, cap, now, start: input.startTime ?? now };
 }
 
 /** Authorises a call for an account whose key was checked already (the route's key hook). */
-export async function authorizeCall(ctx: Ctx, accountId: number, input: AuthorizeInput, settings: AuthorizationSettings = DEFAULT_AUTHORIZATION_SETTINGS): Promise<Authorization> {
+export async function authorizeCall(
+  ctx: Ctx,
+  accountId: number,
+  input: AuthorizeInput,
+  settings: AuthorizationSettings = DEFAULT_AUTHORIZATION_SETTINGS,
+): Promise<Authorization> {
   const checked = checkInput(ctx, input, settings);
   const { account, lines } = await accountAndLines(ctx.db, accountId, checked.from);
   if (!account) throw notFound('Account', accountId);
   // The same call asked again (a switch retrying): the same answer, nothing held twice.
-  const earlier = checked.callId === undefined ? undefined : await findReservationByCallId(ctx.db, accountId, checked.callId);
+  const earlier =
+    checked.callId === undefined
+      ? undefined
+      : await findReservationByCallId(ctx.db, accountId, checked.callId);
   if (earlier) return replay(ctx, accountId, account, earlier);
   return decide(ctx, account, lines, checked, settings);
 }
@@ -136,14 +154,26 @@ export async function authorizeCallWithKey(
   input: AuthorizeInput,
   settings: AuthorizationSettings = DEFAULT_AUTHORIZATION_SETTINGS,
 ): Promise<Authorization & { accountId: number }> {
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH)
+    throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
   const checked = checkInput(ctx, input, settings);
   const keyHash = hashApiKey(key);
   const facts = await findByToken(ctx.db, 'api_key', routedPartOfKey(key), keyHash, (keyAccountId) =>
-    authorizationFacts(ctx.db, keyAccountId, keyHash, checked.from, checked.callId ?? null, ctx.database.pool),
+    authorizationFacts(
+      ctx.db,
+      keyAccountId,
+      keyHash,
+      checked.from,
+      checked.callId ?? null,
+      ctx.database.pool,
+    ),
   );
   if (!facts) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
-  if (facts.key.level < requiredLevel) throw new DomainError('forbidden', `this needs an API key of level ${requiredLevel} or more; this key is level ${facts.key.level}`);
+  if (facts.key.level < requiredLevel)
+    throw new DomainError(
+      'forbidden',
+      `this needs an API key of level ${requiredLevel} or more; this key is level ${facts.key.level}`,
+    );
   const accountId = facts.account.id;
   if (facts.earlierReservationId !== null) {
     const earlier = await findReservation(ctx.db, accountId, facts.earlierReservationId);
@@ -159,7 +189,11 @@ export function ratingContextOf(account: AccountRating) {
   const key = `${account.timezone}|${account.peak_start}|${account.peak_end}`;
   let context = ratingContexts.get(key);
   if (!context) {
-    context = createRatingContext({ timeZone: account.timezone, peakStartMinutes: minutesOfDay(account.peak_start), peakEndMinutes: minutesOfDay(account.peak_end) });
+    context = createRatingContext({
+      timeZone: account.timezone,
+      peakStartMinutes: minutesOfDay(account.peak_start),
+      peakEndMinutes: minutesOfDay(account.peak_end),
+    });
     if (ratingContexts.size >= 1000) ratingContexts.clear();
     ratingContexts.set(key, context);
   }
@@ -169,7 +203,13 @@ export function ratingContextOf(account: AccountRating) {
 /** Most times the one-statement reservation is tried again after what is available moved under it. */
 const ONE_STATEMENT_TRIES = 2;
 
-async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCandidate | LineWithBalance)[], c: CheckedInput, settings: AuthorizationSettings): Promise<Authorization> {
+async function decide(
+  ctx: Ctx,
+  account: AccountRating,
+  lines: readonly (LineCandidate | LineWithBalance)[],
+  c: CheckedInput,
+  settings: AuthorizationSettings,
+): Promise<Authorization> {
   const accountId = account.id;
   const { from, to, callId, cap, now, start } = c;
   const refuse = (reason: RefusalReason, rate: RateUsed | null = null): Authorization => ({
@@ -189,9 +229,16 @@ async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCan
   if (!line) return refuse('unknown_number');
   const cardId = line.rate_card_id ?? account.default_rate_card_id;
   const table = cardId === null ? undefined : await cachedRateTable(ctx.db, accountId, cardId);
-  const found = lookupRate({ fromNumber: from, toNumber: to, direction: 'outbound', startMs: start.getTime() }, table, rating);
+  const found = lookupRate(
+    { fromNumber: from, toNumber: to, direction: 'outbound', startMs: start.getTime() },
+    table,
+    rating,
+  );
   if ('error' in found) return refuse(found.error);
-  const vat: VatTerms = { rate: line.feature_vat_rate ?? account.default_vat_rate, reverseCharge: line.reverse_charge };
+  const vat: VatTerms = {
+    rate: line.feature_vat_rate ?? account.default_vat_rate,
+    reverseCharge: line.reverse_charge,
+  };
   const rate: RateUsed = { rate: found.rate, vat };
   const reservationOf = (durationS: number, costMicros: number): NewReservation => ({
     account_id: accountId,
@@ -216,10 +263,13 @@ async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCan
     if (left === null) return { left, durationS: cap, costMicros: 0 };
     // Sub-micro amounts cannot occur (every amount has at most 6 decimals); cap what is considered so
     // integer arithmetic stays exact.
-    const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : formatDecimal(left));
+    const leftMicros = left.isNegative()
+      ? 0
+      : toMicros(left.greaterThan('999999999999') ? '999999999999' : formatDecimal(left));
     return { left, ...maxAffordableDuration(found.rate, leftMicros, vat, cap) };
   };
-  const refusalOf = (mode: CreditTerms['mode']) => refuse(mode === 'prepaid' ? 'insufficient_balance' : 'credit_limit_reached', rate);
+  const refusalOf = (mode: CreditTerms['mode']) =>
+    refuse(mode === 'prepaid' ? 'insufficient_balance' : 'credit_limit_reached', rate);
 
   // The one-statement path: the line's balance as read (no lock), the decision on it, then one statement
   // that locks the row and writes only if what is available under the lock gives the same decision. With
@@ -227,16 +277,34 @@ async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCan
   if ('has_alerts' in line && !line.has_alerts) {
     if (!line.has_balance) {
       const reservation = await insertReservation(ctx.db, reservationOf(cap, 0));
-      return { authorized: true, maxDurationS: cap, reservation, rate, reason: null, currency: account.currency, available: null, replayed: false };
+      return {
+        authorized: true,
+        maxDurationS: cap,
+        reservation,
+        rate,
+        reason: null,
+        currency: account.currency,
+        available: null,
+        replayed: false,
+      };
     }
-    const terms: CreditTerms = { mode: line.billing_mode, creditLimit: line.credit_limit, overdraft: line.overdraft };
+    const terms: CreditTerms = {
+      mode: line.billing_mode,
+      creditLimit: line.credit_limit,
+      overdraft: line.overdraft,
+    };
     let totals: LedgerTotals = { balance: money(line.balance!), reserved: money(line.reserved!) };
     for (let i = 0; i < ONE_STATEMENT_TRIES; i++) {
       const { left, durationS, costMicros } = decideOn(terms, totals);
       if (left === null) break; // no limit: the locking path (which makes no entry) answers
       if (durationS === 0) return refusalOf(terms.mode);
-      const availableBelow = durationS < cap ? fromMicros(grossCostMicros(found.rate, durationS + 1, vat)) : null;
-      const made = await reserveInOneStatement(ctx.db, { ...reservationOf(durationS, costMicros), description: description(durationS), availableBelow }, ctx.database.pool);
+      const availableBelow =
+        durationS < cap ? fromMicros(grossCostMicros(found.rate, durationS + 1, vat)) : null;
+      const made = await reserveInOneStatement(
+        ctx.db,
+        { ...reservationOf(durationS, costMicros), description: description(durationS), availableBelow },
+        ctx.database.pool,
+      );
       if (made) {
         return {
           authorized: true,
@@ -262,7 +330,11 @@ async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCan
     let durationS = cap;
     let costMicros = 0;
     if (locked) {
-      const terms: CreditTerms = { mode: locked.billing_mode, creditLimit: locked.credit_limit, overdraft: locked.overdraft };
+      const terms: CreditTerms = {
+        mode: locked.billing_mode,
+        creditLimit: locked.credit_limit,
+        overdraft: locked.overdraft,
+      };
       const decided = decideOn(terms, { balance: money(locked.balance), reserved: money(locked.reserved) });
       if (decided.left !== null) {
         ({ durationS, costMicros } = decided);
@@ -272,17 +344,48 @@ async function decide(ctx: Ctx, account: AccountRating, lines: readonly (LineCan
     }
     const reservation = await insertReservation(trx, reservationOf(durationS, costMicros));
     if (locked && costMicros > 0) {
-      await postToOne(trx, accountId, locked, [{ kind: 'reservation', amount: money(fromMicros(costMicros)).negated(), reservationId: reservation.id, description: description(durationS) }], now);
+      await postToOne(
+        trx,
+        accountId,
+        locked,
+        [
+          {
+            kind: 'reservation',
+            amount: money(fromMicros(costMicros)).negated(),
+            reservationId: reservation.id,
+            description: description(durationS),
+          },
+        ],
+        now,
+      );
     }
-    return { authorized: true, maxDurationS: durationS, reservation, rate, reason: null, currency: account.currency, available, replayed: false };
+    return {
+      authorized: true,
+      maxDurationS: durationS,
+      reservation,
+      rate,
+      reason: null,
+      currency: account.currency,
+      available,
+      replayed: false,
+    };
   });
 }
 
-async function replay(ctx: Ctx, accountId: number, account: AccountRating, reservation: ReservationRow): Promise<Authorization> {
+async function replay(
+  ctx: Ctx,
+  accountId: number,
+  account: AccountRating,
+  reservation: ReservationRow,
+): Promise<Authorization> {
   if (reservation.status !== 'active') {
-    throw new DomainError('conflict', `call ${reservation.call_id} was authorised already (reservation ${reservation.id}, now ${reservation.status})`);
+    throw new DomainError(
+      'conflict',
+      `call ${reservation.call_id} was authorised already (reservation ${reservation.id}, now ${reservation.status})`,
+    );
   }
-  const table = reservation.rate_id === null ? undefined : await rateOfReservation(ctx, accountId, reservation);
+  const table =
+    reservation.rate_id === null ? undefined : await rateOfReservation(ctx, accountId, reservation);
   return {
     authorized: true,
     maxDurationS: reservation.max_duration_s,
@@ -296,7 +399,11 @@ async function replay(ctx: Ctx, accountId: number, account: AccountRating, reser
 }
 
 /** The rate a reservation was priced at, with its VAT terms (for extensions and replays). */
-export async function rateOfReservation(ctx: Ctx, accountId: number, reservation: ReservationRow): Promise<RateUsed | undefined> {
+export async function rateOfReservation(
+  ctx: Ctx,
+  accountId: number,
+  reservation: ReservationRow,
+): Promise<RateUsed | undefined> {
   const account = await accountRating(ctx.db, accountId);
   if (!account) return undefined;
   const lines = await linesWithNumber(ctx.db, accountId, reservation.from_number);
@@ -304,7 +411,22 @@ export async function rateOfReservation(ctx: Ctx, accountId: number, reservation
   const cardId = line?.rate_card_id ?? account.default_rate_card_id;
   if (cardId === null) return undefined;
   const table = await cachedRateTable(ctx.db, accountId, cardId);
-  const found = lookupRate({ fromNumber: reservation.from_number, toNumber: reservation.to_number, direction: 'outbound', startMs: reservation.start_time.getTime() }, table, ratingContextOf(account));
+  const found = lookupRate(
+    {
+      fromNumber: reservation.from_number,
+      toNumber: reservation.to_number,
+      direction: 'outbound',
+      startMs: reservation.start_time.getTime(),
+    },
+    table,
+    ratingContextOf(account),
+  );
   if ('error' in found) return undefined;
-  return { rate: found.rate, vat: { rate: line?.feature_vat_rate ?? account.default_vat_rate, reverseCharge: line?.reverse_charge ?? false } };
+  return {
+    rate: found.rate,
+    vat: {
+      rate: line?.feature_vat_rate ?? account.default_vat_rate,
+      reverseCharge: line?.reverse_charge ?? false,
+    },
+  };
 }

@@ -9,7 +9,12 @@ import { lockBalances } from '../balances/repo.ts';
 import { fromMicros, toMicros } from '../money/micros.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { formatDecimal, money } from '../money/money.ts';
-import { DEFAULT_AUTHORIZATION_SETTINGS, rateOfReservation, type Authorization, type AuthorizationSettings } from './authorize.ts';
+import {
+  DEFAULT_AUTHORIZATION_SETTINGS,
+  rateOfReservation,
+  type Authorization,
+  type AuthorizationSettings,
+} from './authorize.ts';
 import { maxAffordableDuration } from './max-duration.ts';
 import { accountRating, findReservation, lockReservations, updateReservation } from './repo.ts';
 
@@ -21,26 +26,39 @@ export async function extendReservation(
   settings: AuthorizationSettings = DEFAULT_AUTHORIZATION_SETTINGS,
 ): Promise<Authorization & { extendedByS: number }> {
   const seconds = input.seconds ?? settings.maxDurationS;
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > settings.maxDurationS) throw invalid('seconds', `must be a whole number from 1 to ${settings.maxDurationS}`);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > settings.maxDurationS)
+    throw invalid('seconds', `must be a whole number from 1 to ${settings.maxDurationS}`);
   const seen = await findReservation(ctx.db, accountId, reservationId);
   if (!seen) throw notFound('Reservation', reservationId);
   const account = (await accountRating(ctx.db, accountId))!;
   const rate = await rateOfReservation(ctx, accountId, seen);
-  if (!rate) throw new DomainError('conflict', `reservation ${reservationId}: its rate no longer prices the call`);
+  if (!rate)
+    throw new DomainError('conflict', `reservation ${reservationId}: its rate no longer prices the call`);
   return ctx.db.transaction().execute(async (trx) => {
     const [locked] = await lockBalances(trx, accountId, [seen.customer_id]);
     const [reservation] = await lockReservations(trx, accountId, [reservationId]);
     if (!reservation) throw notFound('Reservation', reservationId);
-    if (reservation.status !== 'active') throw new DomainError('conflict', `reservation ${reservationId} is ${reservation.status}: only an active one can be extended`);
+    if (reservation.status !== 'active')
+      throw new DomainError(
+        'conflict',
+        `reservation ${reservationId} is ${reservation.status}: only an active one can be extended`,
+      );
     const now = ctx.now();
     const heldMicros = toMicros(formatDecimal(reservation.amount));
     const cap = reservation.max_duration_s + seconds;
     let durationS = cap;
     let costMicros = 0;
     let available: string | null = null;
-    const left = locked ? availableOf({ balance: money(locked.balance), reserved: money(locked.reserved) }, { mode: locked.billing_mode, creditLimit: locked.credit_limit, overdraft: locked.overdraft }) : null;
+    const left = locked
+      ? availableOf(
+          { balance: money(locked.balance), reserved: money(locked.reserved) },
+          { mode: locked.billing_mode, creditLimit: locked.credit_limit, overdraft: locked.overdraft },
+        )
+      : null;
     if (locked && left !== null) {
-      const leftMicros = left.isNegative() ? 0 : toMicros(left.greaterThan('999999999999') ? '999999999999' : formatDecimal(left));
+      const leftMicros = left.isNegative()
+        ? 0
+        : toMicros(left.greaterThan('999999999999') ? '999999999999' : formatDecimal(left));
       ({ durationS, costMicros } = maxAffordableDuration(rate.rate, leftMicros + heldMicros, rate.vat, cap));
       if (durationS < reservation.max_duration_s) {
         // Less is available than when it was granted (an overdraft lowered…): keep what was granted.
@@ -51,9 +69,20 @@ export async function extendReservation(
     }
     const extraMicros = costMicros - heldMicros;
     if (locked && extraMicros > 0) {
-      await postToOne(trx, accountId, locked, [
-        { kind: 'reservation', amount: money(fromMicros(extraMicros)).negated(), reservationId, description: `call extended to ${durationS} s` },
-      ], now);
+      await postToOne(
+        trx,
+        accountId,
+        locked,
+        [
+          {
+            kind: 'reservation',
+            amount: money(fromMicros(extraMicros)).negated(),
+            reservationId,
+            description: `call extended to ${durationS} s`,
+          },
+        ],
+        now,
+      );
     }
     const updated = await updateReservation(trx, accountId, reservationId, {
       amount: locked && left !== null ? fromMicros(costMicros) : reservation.amount,
@@ -67,7 +96,12 @@ export async function extendReservation(
       maxDurationS: durationS,
       reservation: updated,
       rate,
-      reason: extendedByS > 0 ? null : locked?.billing_mode === 'prepaid' ? 'insufficient_balance' : 'credit_limit_reached',
+      reason:
+        extendedByS > 0
+          ? null
+          : locked?.billing_mode === 'prepaid'
+            ? 'insufficient_balance'
+            : 'credit_limit_reached',
       currency: account.currency,
       available,
       replayed: false,

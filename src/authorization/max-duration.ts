@@ -25,7 +25,12 @@ export function grossCostMicros(rate: Rate, durationS: number, vat: VatTerms): n
  * The longest duration (seconds, at most capS) whose gross cost is within availableMicros, and that cost.
  * 0 when not even the first second (connection fee, first increment, minimum charge) is affordable.
  */
-export function maxAffordableDuration(rate: Rate, availableMicros: number, vat: VatTerms, capS: number): { durationS: number; costMicros: number } {
+export function maxAffordableDuration(
+  rate: Rate,
+  availableMicros: number,
+  vat: VatTerms,
+  capS: number,
+): { durationS: number; costMicros: number } {
   assert(Number.isSafeInteger(capS) && capS >= 0, 'capS is a whole number of seconds');
   if (capS === 0 || availableMicros <= 0 || grossCostMicros(rate, 1, vat) > availableMicros) {
     return { durationS: 0, costMicros: 0 };

@@ -15,14 +15,19 @@ const tables = new Map<string, { table: RateTable; fingerprint: string; checkedA
 /** Checks and compiles in flight, by card: simultaneous requests wait for one instead of each doing it. */
 const inFlight = new Map<string, Promise<RateTable>>();
 
-export async function cachedRateTable(db: Executor, accountId: number, rateCardId: number): Promise<RateTable> {
+export async function cachedRateTable(
+  db: Executor,
+  accountId: number,
+  rateCardId: number,
+): Promise<RateTable> {
   const key = `${accountId}:${rateCardId}`;
   const entry = tables.get(key);
   const ageMs = entry ? performance.now() - entry.checkedAtMs : Infinity;
   if (entry && ageMs < TRUST_MS) {
     // Past half its trust the table is checked in the background, so that under a steady load no request
     // waits for the check (a stall every second otherwise), and a change is still seen within TRUST_MS.
-    if (ageMs > TRUST_MS / 2 && !inFlight.has(key)) void refreshTable(db, key, accountId, rateCardId).catch(() => undefined); // a failed check is done again by the next request
+    if (ageMs > TRUST_MS / 2 && !inFlight.has(key))
+      void refreshTable(db, key, accountId, rateCardId).catch(() => undefined); // a failed check is done again by the next request
     return entry.table;
   }
   return refreshTable(db, key, accountId, rateCardId);

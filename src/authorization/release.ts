@@ -21,17 +21,29 @@ export async function endReservations(
 ): Promise<ReservationRow[]> {
   const [locked] = await lockBalances(trx, accountId, [customerId]);
   const rows = await lockReservations(trx, accountId, ids);
-  const ending = rows.filter((r) => r.status === 'active' && (!onlyDue || r.expires_at.getTime() <= now.getTime()));
+  const ending = rows.filter(
+    (r) => r.status === 'active' && (!onlyDue || r.expires_at.getTime() <= now.getTime()),
+  );
   const entries = ending
     .filter((r) => money(r.amount).greaterThan(0))
-    .map((r) => ({ kind: 'release' as const, amount: money(r.amount), reservationId: r.id, description: status === 'expired' ? 'reservation expired' : 'reservation released' }));
+    .map((r) => ({
+      kind: 'release' as const,
+      amount: money(r.amount),
+      reservationId: r.id,
+      description: status === 'expired' ? 'reservation expired' : 'reservation released',
+    }));
   if (locked && entries.length > 0) await postToOne(trx, accountId, locked, entries, now);
   const ended: ReservationRow[] = [];
-  for (const r of ending) ended.push(await updateReservation(trx, accountId, r.id, { status, ended_at: now, updated_at: now }));
+  for (const r of ending)
+    ended.push(await updateReservation(trx, accountId, r.id, { status, ended_at: now, updated_at: now }));
   return ended;
 }
 
-export async function releaseReservation(ctx: Ctx, accountId: number, reservationId: number): Promise<ReservationRow> {
+export async function releaseReservation(
+  ctx: Ctx,
+  accountId: number,
+  reservationId: number,
+): Promise<ReservationRow> {
   const seen = await findReservation(ctx.db, accountId, reservationId);
   if (!seen) throw notFound('Reservation', reservationId);
   return ctx.db.transaction().execute(async (trx) => {
@@ -56,7 +68,9 @@ export async function expireReservations(ctx: Ctx): Promise<number> {
   }
   let expired = 0;
   for (const g of groups.values()) {
-    const ended = await ctx.db.transaction().execute((trx) => endReservations(trx, g.accountId, g.customerId, g.ids, 'expired', now, true));
+    const ended = await ctx.db
+      .transaction()
+      .execute((trx) => endReservations(trx, g.accountId, g.customerId, g.ids, 'expired', now, true));
     expired += ended.length;
   }
   return expired;

@@ -39,11 +39,20 @@ export async function accountRating(db: Executor, accountId: number): Promise<Ac
     from accounts as a where a.id = ${accountId}
   `.execute(db);
   const row = result.rows[0];
-  return row ? { ...row, default_rate_card_id: row.default_rate_card_id === null ? null : Number(row.default_rate_card_id) } : undefined;
+  return row
+    ? {
+        ...row,
+        default_rate_card_id: row.default_rate_card_id === null ? null : Number(row.default_rate_card_id),
+      }
+    : undefined;
 }
 
 /** Features with this number (either spelling), with what authorisation needs of their customers. */
-export async function linesWithNumber(db: Executor, accountId: number, number: string): Promise<LineCandidate[]> {
+export async function linesWithNumber(
+  db: Executor,
+  accountId: number,
+  number: string,
+): Promise<LineCandidate[]> {
   const rows = await sql<LineCandidate>`
     select f.id as feature_id, f.customer_id, f.start_date, f.end_date, coalesce(f.rate_card_id, c.rate_card_id) as rate_card_id,
       f.vat_rate as feature_vat_rate, c.billing_mode, c.credit_limit, c.reverse_charge,
@@ -53,11 +62,18 @@ export async function linesWithNumber(db: Executor, accountId: number, number: s
     where f.account_id = ${accountId} and f.phone_number = any(${phoneSpellings(number)}::text[])
     order by f.id
   `.execute(db);
-  return rows.rows.map((r) => ({ ...r, rate_card_id: r.rate_card_id === null ? null : Number(r.rate_card_id) }));
+  return rows.rows.map((r) => ({
+    ...r,
+    rate_card_id: r.rate_card_id === null ? null : Number(r.rate_card_id),
+  }));
 }
 
 /** A cheap summary of a card's rates: when it changes, the cached table is compiled again. */
-export async function rateCardFingerprint(db: Executor, accountId: number, rateCardId: number): Promise<string> {
+export async function rateCardFingerprint(
+  db: Executor,
+  accountId: number,
+  rateCardId: number,
+): Promise<string> {
   const result = await sql<{ n: number; max_id: number | null; ended: number; last_end: string | null }>`
     select count(*)::int as n, max(id) as max_id, count(effective_to)::int as ended, max(effective_to)::text as last_end
     from rates where account_id = ${accountId} and rate_card_id = ${rateCardId}
@@ -67,7 +83,12 @@ export async function rateCardFingerprint(db: Executor, accountId: number, rateC
 }
 
 export async function loadCardRates(db: Executor, accountId: number, rateCardId: number): Promise<RateRow[]> {
-  return db.selectFrom('rates').selectAll().where('account_id', '=', accountId).where('rate_card_id', '=', rateCardId).execute();
+  return db
+    .selectFrom('rates')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', rateCardId)
+    .execute();
 }
 
 export interface NewReservation {
@@ -92,31 +113,80 @@ export async function insertReservation(db: Executor, values: NewReservation): P
   return db.insertInto('reservations').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findReservation(db: Executor, accountId: number, id: number): Promise<ReservationRow | undefined> {
-  return db.selectFrom('reservations').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findReservation(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<ReservationRow | undefined> {
+  return db
+    .selectFrom('reservations')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
-export async function findReservationByCallId(db: Executor, accountId: number, callId: string): Promise<ReservationRow | undefined> {
-  return db.selectFrom('reservations').selectAll().where('account_id', '=', accountId).where('call_id', '=', callId).executeTakeFirst();
+export async function findReservationByCallId(
+  db: Executor,
+  accountId: number,
+  callId: string,
+): Promise<ReservationRow | undefined> {
+  return db
+    .selectFrom('reservations')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('call_id', '=', callId)
+    .executeTakeFirst();
 }
 
 /** Locks reservations (after their customers' balance rows: the lock order), in id order. */
-export async function lockReservations(db: Executor, accountId: number, ids: readonly number[]): Promise<ReservationRow[]> {
+export async function lockReservations(
+  db: Executor,
+  accountId: number,
+  ids: readonly number[],
+): Promise<ReservationRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('reservations').selectAll().where('account_id', '=', accountId).where('id', 'in', [...ids]).orderBy('id').forUpdate().execute();
+  return db
+    .selectFrom('reservations')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', 'in', [...ids])
+    .orderBy('id')
+    .forUpdate()
+    .execute();
 }
 
 export async function updateReservation(
   db: Executor,
   accountId: number,
   id: number,
-  values: { status?: ReservationStatus; amount?: string; max_duration_s?: number; expires_at?: Date; settled_call_id?: number | null; ended_at?: Date | null; updated_at: Date },
+  values: {
+    status?: ReservationStatus;
+    amount?: string;
+    max_duration_s?: number;
+    expires_at?: Date;
+    settled_call_id?: number | null;
+    ended_at?: Date | null;
+    updated_at: Date;
+  },
 ): Promise<ReservationRow> {
-  return db.updateTable('reservations').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return db
+    .updateTable('reservations')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function accountHasActiveReservations(db: Executor, accountId: number): Promise<boolean> {
-  const row = await db.selectFrom('reservations').select('id').where('account_id', '=', accountId).where('status', '=', 'active').limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('reservations')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'active')
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -128,8 +198,20 @@ export const MATCH_WINDOW_S = 300;
  * id, else by the same from and to numbers (either spelling) and a start within MATCH_WINDOW_S, the
  * nearest first. A call matches at most one reservation and a reservation one call (the caller decides).
  */
-export async function reservationsForNewCalls(db: Executor, accountId: number, newAbove: number): Promise<{ reservation_id: number; customer_id: number; call_id: number; by_id: boolean; gap_s: number }[]> {
-  const result = await sql<{ reservation_id: number; customer_id: number; call_id: number; by_id: boolean; gap_s: number }>`
+export async function reservationsForNewCalls(
+  db: Executor,
+  accountId: number,
+  newAbove: number,
+): Promise<
+  { reservation_id: number; customer_id: number; call_id: number; by_id: boolean; gap_s: number }[]
+> {
+  const result = await sql<{
+    reservation_id: number;
+    customer_id: number;
+    call_id: number;
+    by_id: boolean;
+    gap_s: number;
+  }>`
     select r.id as reservation_id, r.customer_id, c.id as call_id, (r.call_id is not null) as by_id,
       abs(extract(epoch from (c.start_time - r.start_time)))::int as gap_s
     from calls as c
@@ -142,11 +224,20 @@ export async function reservationsForNewCalls(db: Executor, accountId: number, n
     where c.account_id = ${accountId} and c.id > ${newAbove} and c.xmin = pg_current_xact_id()::xid
     order by by_id desc, gap_s, r.id, c.id
   `.execute(db);
-  return result.rows.map((r) => ({ ...r, reservation_id: Number(r.reservation_id), customer_id: Number(r.customer_id), call_id: Number(r.call_id) }));
+  return result.rows.map((r) => ({
+    ...r,
+    reservation_id: Number(r.reservation_id),
+    customer_id: Number(r.customer_id),
+    call_id: Number(r.call_id),
+  }));
 }
 
 /** Active reservations past their expiry (no locks: the expirer locks them with their balances). */
-export async function dueReservations(db: Executor, now: Date, limit: number): Promise<{ account_id: number; customer_id: number; id: number }[]> {
+export async function dueReservations(
+  db: Executor,
+  now: Date,
+  limit: number,
+): Promise<{ account_id: number; customer_id: number; id: number }[]> {
   return db
     .selectFrom('reservations')
     .select(['account_id', 'customer_id', 'id'])
@@ -157,15 +248,33 @@ export async function dueReservations(db: Executor, now: Date, limit: number): P
     .execute();
 }
 
-export async function listReservations(db: Executor, accountId: number, customerId: number, status: ReservationStatus | undefined, after: number | undefined, limit: number): Promise<ReservationRow[]> {
-  let q = db.selectFrom('reservations').selectAll().where('account_id', '=', accountId).where('customer_id', '=', customerId);
+export async function listReservations(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  status: ReservationStatus | undefined,
+  after: number | undefined,
+  limit: number,
+): Promise<ReservationRow[]> {
+  let q = db
+    .selectFrom('reservations')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId);
   if (status !== undefined) q = q.where('status', '=', status);
   if (after !== undefined) q = q.where('id', '>', after);
-  return q.orderBy('id').limit(limit + 1).execute();
+  return q
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
 }
 
 /** The account's rating settings and the lines with this number, in one round trip (the authorisation path). */
-export async function accountAndLines(db: Executor, accountId: number, number: string): Promise<{ account: AccountRating | undefined; lines: LineCandidate[] }> {
+export async function accountAndLines(
+  db: Executor,
+  accountId: number,
+  number: string,
+): Promise<{ account: AccountRating | undefined; lines: LineCandidate[] }> {
   const result = await sql<AccountRating & Partial<LineCandidate> & { feature_id: number | null }>`
     select a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
       (select r.id from rate_cards as r where r.account_id = a.id and r.is_default) as default_rate_card_id,
@@ -229,7 +338,12 @@ export type PreparedPool = Pick<pg.Pool, 'query'>;
  * two plan in far longer than they run), then only bound and executed. Each name has one SQL text. On PGlite
  * (no pool) it runs through Kysely as usual.
  */
-async function runPrepared<R>(db: Executor, pool: PreparedPool | undefined, name: string, query: RawBuilder<R>): Promise<R[]> {
+async function runPrepared<R>(
+  db: Executor,
+  pool: PreparedPool | undefined,
+  name: string,
+  query: RawBuilder<R>,
+): Promise<R[]> {
   if (!pool) return (await query.execute(db)).rows;
   const compiled = query.compile(db);
   const result = await pool.query({ name, text: compiled.sql, values: compiled.parameters as unknown[] });
@@ -294,7 +408,14 @@ interface AuthorizationFactsRow {
 }
 
 /** Everything an authorisation decides on, in one round trip; undefined when the key is unknown or revoked. */
-export async function authorizationFacts(db: Executor, keyAccountId: number, keyHash: Buffer, number: string, callId: string | null, pool?: PreparedPool): Promise<AuthorizationFacts | undefined> {
+export async function authorizationFacts(
+  db: Executor,
+  keyAccountId: number,
+  keyHash: Buffer,
+  number: string,
+  callId: string | null,
+  pool?: PreparedPool,
+): Promise<AuthorizationFacts | undefined> {
   const query = sql<AuthorizationFactsRow>`
     select k.id as key_id, k.level as key_level, k.timezone as key_timezone,
       a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
@@ -316,12 +437,22 @@ export async function authorizationFacts(db: Executor, keyAccountId: number, key
     where k.account_id = ${keyAccountId} and k.key_hash = ${keyHash} and k.revoked_at is null
     order by l.feature_id
   `;
-  const rows = await runPrepared(db, pool, callId === null ? 'ringbill_authorization_facts' : 'ringbill_authorization_facts_call_id', query);
+  const rows = await runPrepared(
+    db,
+    pool,
+    callId === null ? 'ringbill_authorization_facts' : 'ringbill_authorization_facts_call_id',
+    query,
+  );
   const first = rows[0];
   if (!first) return undefined;
   const nullableId = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
-    key: { id: Number(first.key_id), level: Number(first.key_level), timezone: first.key_timezone, account_id: Number(first.id) },
+    key: {
+      id: Number(first.key_id),
+      level: Number(first.key_level),
+      timezone: first.key_timezone,
+      account_id: Number(first.id),
+    },
     account: {
       id: Number(first.id),
       timezone: first.timezone,
@@ -369,7 +500,11 @@ export interface OneStatementReservation extends NewReservation {
  * 'reservation' ledger entry (seq, running totals from the locked row) and the row's new totals: one
  * statement, so no transaction is needed around it. Undefined (nothing written) when the check fails.
  */
-export async function reserveInOneStatement(db: Executor, r: OneStatementReservation, pool?: PreparedPool): Promise<{ reservation: ReservationRow; availableBefore: string } | undefined> {
+export async function reserveInOneStatement(
+  db: Executor,
+  r: OneStatementReservation,
+  pool?: PreparedPool,
+): Promise<{ reservation: ReservationRow; availableBefore: string } | undefined> {
   const query = sql<ReservationRow & { available_before: string }>`
     with b as (
       select b.balance, b.reserved, b.entries, b.currency,

@@ -13,7 +13,12 @@ import { lockBalances } from '../balances/repo.ts';
 import { money } from '../money/money.ts';
 import { lockReservations, reservationsForNewCalls, updateReservation } from './repo.ts';
 
-export async function onCallsStored(trx: Executor, accountId: number, newAbove: number, now: Date): Promise<void> {
+export async function onCallsStored(
+  trx: Executor,
+  accountId: number,
+  newAbove: number,
+  now: Date,
+): Promise<void> {
   const control = await creditControlOf(trx, accountId);
   if (!control.balances && !control.reservations) return;
   const diffs = control.balances ? await newCallDiffs(trx, accountId, newAbove) : [];
@@ -28,7 +33,9 @@ export async function onCallsStored(trx: Executor, accountId: number, newAbove: 
     }
   }
   if (diffs.length === 0 && chosen.size === 0) return;
-  const customers = [...new Set([...diffs.map((d) => d.customerId), ...[...chosen.values()].map((c) => c.customerId)])];
+  const customers = [
+    ...new Set([...diffs.map((d) => d.customerId), ...[...chosen.values()].map((c) => c.customerId)]),
+  ];
   const locked = await lockBalances(trx, accountId, customers);
   const entries = callEntries(diffs);
   const reservations = await lockReservations(trx, accountId, [...chosen.keys()]);
@@ -37,21 +44,41 @@ export async function onCallsStored(trx: Executor, accountId: number, newAbove: 
     const call = chosen.get(r.id)!;
     if (money(r.amount).greaterThan(0)) {
       const list: NewEntry[] = entries.get(r.customer_id) ?? [];
-      list.push({ kind: 'release', amount: money(r.amount), reservationId: r.id, callId: call.callId, description: 'reservation settled by the call' });
+      list.push({
+        kind: 'release',
+        amount: money(r.amount),
+        reservationId: r.id,
+        callId: call.callId,
+        description: 'reservation settled by the call',
+      });
       entries.set(r.customer_id, list);
     }
-    await updateReservation(trx, accountId, r.id, { status: 'settled', settled_call_id: call.callId, ended_at: now, updated_at: now });
+    await updateReservation(trx, accountId, r.id, {
+      status: 'settled',
+      settled_call_id: call.callId,
+      ended_at: now,
+      updated_at: now,
+    });
   }
   const lockedIds = new Set(locked.map((b) => b.customer_id));
   for (const id of [...entries.keys()]) if (!lockedIds.has(id)) entries.delete(id);
   await postEntries(trx, accountId, locked, entries, now);
 }
 
-export async function onCallsRerated(trx: Executor, accountId: number, callIds: readonly number[], now: Date): Promise<void> {
+export async function onCallsRerated(
+  trx: Executor,
+  accountId: number,
+  callIds: readonly number[],
+  now: Date,
+): Promise<void> {
   const control = await creditControlOf(trx, accountId);
   if (!control.balances) return;
   const diffs = await callDiffsFor(trx, accountId, callIds);
   if (diffs.length === 0) return;
-  const locked = await lockBalances(trx, accountId, diffs.map((d) => d.customerId));
+  const locked = await lockBalances(
+    trx,
+    accountId,
+    diffs.map((d) => d.customerId),
+  );
   await postEntries(trx, accountId, locked, callEntries(diffs), now);
 }

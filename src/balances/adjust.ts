@@ -7,7 +7,12 @@ import { currencyMinorDigits, isDecimalString, money } from '../money/money.ts';
 import { postToOne } from './post.ts';
 import { findCustomerTerms, lockBalances } from './repo.ts';
 
-export async function adjustBalance(ctx: Ctx, accountId: number, customerId: number, input: { amount: string; description: string }): Promise<BalanceEntryRow> {
+export async function adjustBalance(
+  ctx: Ctx,
+  accountId: number,
+  customerId: number,
+  input: { amount: string; description: string },
+): Promise<BalanceEntryRow> {
   const description = input.description.trim();
   if (description === '') throw invalid('description', 'say why the balance is adjusted');
   return ctx.db.transaction().execute(async (trx) => {
@@ -15,11 +20,24 @@ export async function adjustBalance(ctx: Ctx, accountId: number, customerId: num
     if (!customer) throw notFound('Customer', customerId);
     const digits = currencyMinorDigits(customer.currency);
     if (!isDecimalString(input.amount, digits) || money(input.amount).isZero()) {
-      throw invalid('amount', `must be a non-zero amount with at most ${digits} decimal places, as a string ("-5.00" debits, "5.00" credits)`);
+      throw invalid(
+        'amount',
+        `must be a non-zero amount with at most ${digits} decimal places, as a string ("-5.00" debits, "5.00" credits)`,
+      );
     }
     const [locked] = await lockBalances(trx, accountId, [customerId]);
-    if (!locked) throw new DomainError('conflict', `customer ${customerId} has no balance: make it prepaid or give it a credit limit first`);
-    const posted = await postToOne(trx, accountId, locked, [{ kind: 'adjustment', amount: money(input.amount), description }], ctx.now());
+    if (!locked)
+      throw new DomainError(
+        'conflict',
+        `customer ${customerId} has no balance: make it prepaid or give it a credit limit first`,
+      );
+    const posted = await postToOne(
+      trx,
+      accountId,
+      locked,
+      [{ kind: 'adjustment', amount: money(input.amount), description }],
+      ctx.now(),
+    );
     return posted.entries[0]!;
   });
 }

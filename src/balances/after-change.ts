@@ -20,7 +20,12 @@ export interface AutoTopUpJob {
   topUpId: number;
 }
 
-export async function afterLedgerChange(trx: Executor, accountId: number, changes: readonly LedgerChange[], now: Date): Promise<void> {
+export async function afterLedgerChange(
+  trx: Executor,
+  accountId: number,
+  changes: readonly LedgerChange[],
+  now: Date,
+): Promise<void> {
   for (const c of changes) {
     const b = c.balance;
     const terms = { mode: b.billing_mode, creditLimit: b.credit_limit, overdraft: b.overdraft };
@@ -48,12 +53,31 @@ export async function afterLedgerChange(trx: Executor, accountId: number, change
       now,
     );
     // Automatic top-up: once per fall below the threshold (and one pending at a time).
-    if (b.billing_mode === 'prepaid' && b.auto_top_up_enabled && b.auto_top_up_threshold !== null && b.auto_top_up_amount !== null && b.auto_top_up_card_token !== null) {
+    if (
+      b.billing_mode === 'prepaid' &&
+      b.auto_top_up_enabled &&
+      b.auto_top_up_threshold !== null &&
+      b.auto_top_up_amount !== null &&
+      b.auto_top_up_card_token !== null
+    ) {
       const threshold = money(b.auto_top_up_threshold);
       if (c.before.balance.greaterThanOrEqualTo(threshold) && c.after.balance.lessThan(threshold)) {
-        const topUpId = await insertAutoTopUp(trx, accountId, b.customer_id, b.auto_top_up_amount, b.currency, now);
+        const topUpId = await insertAutoTopUp(
+          trx,
+          accountId,
+          b.customer_id,
+          b.auto_top_up_amount,
+          b.currency,
+          now,
+        );
         if (topUpId !== undefined) {
-          await enqueue(trx, { accountId, kind: 'balance.auto_top_up', payload: { topUpId } satisfies AutoTopUpJob, dedupeKey: `auto-top-up:${topUpId}`, now });
+          await enqueue(trx, {
+            accountId,
+            kind: 'balance.auto_top_up',
+            payload: { topUpId } satisfies AutoTopUpJob,
+            dedupeKey: `auto-top-up:${topUpId}`,
+            now,
+          });
         }
       }
     }

@@ -13,7 +13,10 @@ import { accountUnderCreditControl, callDebitDiffs, type CallDebitDiff } from '.
  * What the ingest hook must do for an account: debit calls, match reservations, or nothing. One indexed
  * read per batch (an account with neither pays only that).
  */
-export function creditControlOf(db: Executor, accountId: number): Promise<{ balances: boolean; reservations: boolean }> {
+export function creditControlOf(
+  db: Executor,
+  accountId: number,
+): Promise<{ balances: boolean; reservations: boolean }> {
   return accountUnderCreditControl(db, accountId);
 }
 
@@ -28,7 +31,9 @@ export function callEntries(diffs: readonly CallDebitDiff[]): Map<number, NewEnt
       amount,
       vat: d.first ? money(d.vat) : null,
       callId: d.callId,
-      description: d.first ? `call to ${d.toNumber ?? '?'} (${d.durationS ?? 0} s)` : `call ${d.callId} re-rated`,
+      description: d.first
+        ? `call to ${d.toNumber ?? '?'} (${d.durationS ?? 0} s)`
+        : `call ${d.callId} re-rated`,
     });
     byCustomer.set(d.customerId, list);
   }
@@ -36,12 +41,20 @@ export function callEntries(diffs: readonly CallDebitDiff[]): Map<number, NewEnt
 }
 
 /** The debits and corrections still due for these calls (after re-rating them). */
-export async function callDiffsFor(db: Executor, accountId: number, callIds: readonly number[]): Promise<CallDebitDiff[]> {
+export async function callDiffsFor(
+  db: Executor,
+  accountId: number,
+  callIds: readonly number[],
+): Promise<CallDebitDiff[]> {
   if (callIds.length === 0) return [];
   return callDebitDiffs(db, accountId, { ids: callIds });
 }
 
 /** The debits of calls this transaction stored above `newAbove`. */
-export async function newCallDiffs(db: Executor, accountId: number, newAbove: number): Promise<CallDebitDiff[]> {
+export async function newCallDiffs(
+  db: Executor,
+  accountId: number,
+  newAbove: number,
+): Promise<CallDebitDiff[]> {
   return callDebitDiffs(db, accountId, { newAbove });
 }

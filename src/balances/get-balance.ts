@@ -20,8 +20,16 @@ export interface BalanceState {
   spentThisMonth: Money;
 }
 
-export function balanceStateOf(customer: CustomerTerms, row: LockedBalance | undefined, now: Date): BalanceState {
-  const terms: CreditTerms = { mode: customer.billing_mode, creditLimit: customer.credit_limit, overdraft: customer.overdraft };
+export function balanceStateOf(
+  customer: CustomerTerms,
+  row: LockedBalance | undefined,
+  now: Date,
+): BalanceState {
+  const terms: CreditTerms = {
+    mode: customer.billing_mode,
+    creditLimit: customer.credit_limit,
+    overdraft: customer.overdraft,
+  };
   const totals = { balance: money(row?.balance ?? '0'), reserved: money(row?.reserved ?? '0') };
   const today = dateInZone(now, customer.timezone);
   return {
@@ -29,14 +37,22 @@ export function balanceStateOf(customer: CustomerTerms, row: LockedBalance | und
     row,
     terms,
     ...totals,
-    available: row === undefined && terms.mode === 'postpaid' && terms.creditLimit === null ? null : availableOf(totals, terms),
+    available:
+      row === undefined && terms.mode === 'postpaid' && terms.creditLimit === null
+        ? null
+        : availableOf(totals, terms),
     creditUsedPercent: creditUsedPercent(totals, terms),
     spentToday: row && row.spend_day === today ? money(row.spend_day_amount) : money(0),
     spentThisMonth: row && row.spend_month === today.slice(0, 7) ? money(row.spend_month_amount) : money(0),
   };
 }
 
-export async function readBalance(db: Executor, accountId: number, customerId: number, now: Date): Promise<BalanceState> {
+export async function readBalance(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  now: Date,
+): Promise<BalanceState> {
   const customer = await findCustomerTerms(db, accountId, customerId);
   if (!customer) throw notFound('Customer', customerId);
   return balanceStateOf(customer, await findBalance(db, accountId, customerId), now);

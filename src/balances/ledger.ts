@@ -48,7 +48,10 @@ export interface CreditTerms {
 export function applyEntry(totals: LedgerTotals, kind: EntryKind, amount: Money): LedgerTotals {
   if (movesReserved(kind)) {
     const reserved = totals.reserved.minus(amount);
-    assert(!reserved.isNegative(), `a ${kind} of ${amount.toFixed()} would make reserved negative (${totals.reserved.toFixed()})`);
+    assert(
+      !reserved.isNegative(),
+      `a ${kind} of ${amount.toFixed()} would make reserved negative (${totals.reserved.toFixed()})`,
+    );
     return { balance: totals.balance, reserved };
   }
   return { balance: totals.balance.plus(amount), reserved: totals.reserved };
@@ -68,7 +71,12 @@ export function availableOf(totals: LedgerTotals, terms: CreditTerms): Money | n
 
 /** Credit used as a share of the limit, in percent (postpaid limit, or a prepaid overdraft); null without one. */
 export function creditUsedPercent(totals: LedgerTotals, terms: CreditTerms): Money | null {
-  const limit = terms.mode === 'prepaid' ? money(terms.overdraft) : terms.creditLimit === null ? null : money(terms.creditLimit);
+  const limit =
+    terms.mode === 'prepaid'
+      ? money(terms.overdraft)
+      : terms.creditLimit === null
+        ? null
+        : money(terms.creditLimit);
   if (limit === null || !limit.greaterThan(0)) return null;
   const used = totals.balance.negated().plus(totals.reserved);
   return used.isNegative() ? money(0) : used.times(100).dividedBy(limit);
@@ -99,7 +107,11 @@ export function vatRateE4(percent: string): number {
 }
 
 /** A call's net charge with its VAT (none for a reverse-charge customer): what the balance is debited. */
-export function grossMicros(netMicros: number, vatRatePercent: string, reverseCharge: boolean): { gross: number; vat: number } {
+export function grossMicros(
+  netMicros: number,
+  vatRatePercent: string,
+  reverseCharge: boolean,
+): { gross: number; vat: number } {
   const vat = reverseCharge ? 0 : vatMicros(netMicros, vatRatePercent);
   return { gross: netMicros + vat, vat };
 }

@@ -24,7 +24,13 @@ export interface EntryQuery {
   kinds?: EntryKind[] | undefined;
 }
 
-export async function listBalanceEntries(ctx: Ctx, accountId: number, customerId: number, query: EntryQuery, page: PageRequest): Promise<Page<BalanceEntryRow>> {
+export async function listBalanceEntries(
+  ctx: Ctx,
+  accountId: number,
+  customerId: number,
+  query: EntryQuery,
+  page: PageRequest,
+): Promise<Page<BalanceEntryRow>> {
   if (!(await findCustomerTerms(ctx.db, accountId, customerId))) throw notFound('Customer', customerId);
   return listEntries(ctx.db, accountId, { customerId, ...query }, page);
 }

@@ -15,8 +15,20 @@ export interface ControlledCustomer {
   overdraft: string;
 }
 
-export async function openLedgerIfControlled(trx: Executor, accountId: number, customer: ControlledCustomer, now: Date): Promise<boolean> {
-  if (!underCreditControl({ mode: customer.billing_mode, creditLimit: customer.credit_limit, overdraft: customer.overdraft })) return false;
+export async function openLedgerIfControlled(
+  trx: Executor,
+  accountId: number,
+  customer: ControlledCustomer,
+  now: Date,
+): Promise<boolean> {
+  if (
+    !underCreditControl({
+      mode: customer.billing_mode,
+      creditLimit: customer.credit_limit,
+      overdraft: customer.overdraft,
+    })
+  )
+    return false;
   const currency = await findAccountCurrency(trx, accountId);
   const made = await insertBalanceRow(trx, accountId, customer.id, currency, now);
   if (!made) return false;
@@ -24,7 +36,19 @@ export async function openLedgerIfControlled(trx: Executor, accountId: number, c
     const owed = money(await owedNow(trx, accountId, customer.id));
     if (!owed.isZero()) {
       const [locked] = await lockBalances(trx, accountId, [customer.id]);
-      await postToOne(trx, accountId, locked!, [{ kind: 'opening', amount: owed.negated(), description: 'Owed when the credit limit was set: unpaid invoices and unbilled calls' }], now);
+      await postToOne(
+        trx,
+        accountId,
+        locked!,
+        [
+          {
+            kind: 'opening',
+            amount: owed.negated(),
+            description: 'Owed when the credit limit was set: unpaid invoices and unbilled calls',
+          },
+        ],
+        now,
+      );
     }
   }
   return true;

@@ -25,7 +25,12 @@ export async function creditBalanceForPayment(trx: Executor, p: PaymentFacts): P
     const topUp = await findTopUpByRequest(trx, p.accountId, p.requestId);
     if (topUp) {
       if (topUp.status === 'completed') return;
-      const completed = await updateTopUp(trx, p.accountId, topUp.id, { status: 'completed', payment_id: p.paymentId, completed_at: p.now, failure_reason: null });
+      const completed = await updateTopUp(trx, p.accountId, topUp.id, {
+        status: 'completed',
+        payment_id: p.paymentId,
+        completed_at: p.now,
+        failure_reason: null,
+      });
       await creditTopUp(trx, p.accountId, { ...completed, amount: money(p.amount).toFixed() }, p.now);
       return;
     }
@@ -35,7 +40,21 @@ export async function creditBalanceForPayment(trx: Executor, p: PaymentFacts): P
   if (customerId === undefined) return;
   const [locked] = await lockBalances(trx, p.accountId, [customerId]);
   if (!locked) return;
-  await postToOne(trx, p.accountId, locked, [{ kind: 'payment', amount: money(p.amount), invoiceId: p.invoiceId, paymentId: p.paymentId, description: `payment of invoice ${p.invoiceId}` }], p.now);
+  await postToOne(
+    trx,
+    p.accountId,
+    locked,
+    [
+      {
+        kind: 'payment',
+        amount: money(p.amount),
+        invoiceId: p.invoiceId,
+        paymentId: p.paymentId,
+        description: `payment of invoice ${p.invoiceId}`,
+      },
+    ],
+    p.now,
+  );
 }
 
 export async function debitBalanceForRefund(trx: Executor, p: PaymentFacts): Promise<void> {
@@ -48,9 +67,24 @@ export async function debitBalanceForRefund(trx: Executor, p: PaymentFacts): Pro
       description = `refund of top-up ${topUp.id}`;
     }
   }
-  if (customerId === undefined && p.invoiceId !== null) customerId = await customerOfInvoice(trx, p.accountId, p.invoiceId);
+  if (customerId === undefined && p.invoiceId !== null)
+    customerId = await customerOfInvoice(trx, p.accountId, p.invoiceId);
   if (customerId === undefined) return;
   const [locked] = await lockBalances(trx, p.accountId, [customerId]);
   if (!locked) return;
-  await postToOne(trx, p.accountId, locked, [{ kind: 'refund', amount: money(p.amount).negated(), paymentId: p.paymentId, invoiceId: p.invoiceId, description }], p.now);
+  await postToOne(
+    trx,
+    p.accountId,
+    locked,
+    [
+      {
+        kind: 'refund',
+        amount: money(p.amount).negated(),
+        paymentId: p.paymentId,
+        invoiceId: p.invoiceId,
+        description,
+      },
+    ],
+    p.now,
+  );
 }

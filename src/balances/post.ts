@@ -111,12 +111,28 @@ export async function postEntries(
   }
   const rows = await insertEntriesAndTotals(trx, accountId, inserts, updates, now);
   const posted = results.map((r) => ({ ...r, entries: rows.filter((e) => e.customer_id === r.customerId) }));
-  await afterLedgerChange(trx, accountId, posted.map((p) => ({ balance: byCustomer.get(p.customerId)!, before: p.before, after: p.after, spent: p.entries.some((e) => isSpend(e.kind)) })), now);
+  await afterLedgerChange(
+    trx,
+    accountId,
+    posted.map((p) => ({
+      balance: byCustomer.get(p.customerId)!,
+      before: p.before,
+      after: p.after,
+      spent: p.entries.some((e) => isSpend(e.kind)),
+    })),
+    now,
+  );
   return posted;
 }
 
 /** Posts entries to one customer's locked balance. */
-export async function postToOne(trx: Executor, accountId: number, locked: LockedBalance, entries: readonly NewEntry[], now: Date): Promise<Posted> {
+export async function postToOne(
+  trx: Executor,
+  accountId: number,
+  locked: LockedBalance,
+  entries: readonly NewEntry[],
+  now: Date,
+): Promise<Posted> {
   const [posted] = await postEntries(trx, accountId, [locked], new Map([[locked.customer_id, entries]]), now);
   assert(posted, 'one customer posted');
   return posted;

@@ -3,7 +3,15 @@
 // transaction holding its lock (lockBalances).
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
-import type { BalanceEntryRow, BalanceRow, BillingMode, EntryKind, TopUpMethod, TopUpRow, TopUpStatus } from '../db/schema-prepaid.ts';
+import type {
+  BalanceEntryRow,
+  BalanceRow,
+  BillingMode,
+  EntryKind,
+  TopUpMethod,
+  TopUpRow,
+  TopUpStatus,
+} from '../db/schema-prepaid.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 export type { BalanceEntryRow, BillingMode, EntryKind, TopUpMethod, TopUpRow } from '../db/schema-prepaid.ts';
 
@@ -22,7 +30,9 @@ export interface LockedBalance extends BalanceRow {
 function selectBalance(db: Executor, accountId: number) {
   return db
     .selectFrom('balances as b')
-    .innerJoin('customers as c', (j) => j.onRef('c.account_id', '=', 'b.account_id').onRef('c.id', '=', 'b.customer_id'))
+    .innerJoin('customers as c', (j) =>
+      j.onRef('c.account_id', '=', 'b.account_id').onRef('c.id', '=', 'b.customer_id'),
+    )
     .innerJoin('accounts as a', 'a.id', 'b.account_id')
     .selectAll('b')
     .select([
@@ -39,22 +49,36 @@ function selectBalance(db: Executor, accountId: number) {
 }
 
 /** Locks balance rows in customer id order (so lockers of several never deadlock). */
-export async function lockBalances(db: Executor, accountId: number, customerIds: readonly number[]): Promise<LockedBalance[]> {
+export async function lockBalances(
+  db: Executor,
+  accountId: number,
+  customerIds: readonly number[],
+): Promise<LockedBalance[]> {
   if (customerIds.length === 0) return [];
   const ids = [...new Set(customerIds)].sort((a, b) => a - b);
-  return (await selectBalance(db, accountId)
+  return await selectBalance(db, accountId)
     .where('b.customer_id', 'in', ids)
     .orderBy('b.customer_id')
     .forUpdate('b')
-    .execute());
+    .execute();
 }
 
-export async function findBalance(db: Executor, accountId: number, customerId: number): Promise<LockedBalance | undefined> {
-  return (await selectBalance(db, accountId).where('b.customer_id', '=', customerId).executeTakeFirst());
+export async function findBalance(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<LockedBalance | undefined> {
+  return await selectBalance(db, accountId).where('b.customer_id', '=', customerId).executeTakeFirst();
 }
 
 /** Makes the customer's balance row if it has none (a customer comes under credit control). */
-export async function insertBalanceRow(db: Executor, accountId: number, customerId: number, currency: string, now: Date): Promise<boolean> {
+export async function insertBalanceRow(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  currency: string,
+  now: Date,
+): Promise<boolean> {
   const result = await db
     .insertInto('balances')
     .values({ account_id: accountId, customer_id: customerId, currency, created_at: now, updated_at: now })
@@ -64,12 +88,20 @@ export async function insertBalanceRow(db: Executor, accountId: number, customer
 }
 
 export async function accountHasBalances(db: Executor, accountId: number): Promise<boolean> {
-  const row = await db.selectFrom('balances').select('customer_id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('balances')
+    .select('customer_id')
+    .where('account_id', '=', accountId)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 /** Whether the account has a ledger or an active reservation: what the ingest hook has to look at. */
-export async function accountUnderCreditControl(db: Executor, accountId: number): Promise<{ balances: boolean; reservations: boolean }> {
+export async function accountUnderCreditControl(
+  db: Executor,
+  accountId: number,
+): Promise<{ balances: boolean; reservations: boolean }> {
   const result = await sql<{ balances: boolean; reservations: boolean }>`
     select exists (select 1 from balances where account_id = ${accountId}) as balances,
            exists (select 1 from reservations where account_id = ${accountId} and status = 'active') as reservations
@@ -149,7 +181,13 @@ export interface TotalsUpdate {
  * Inserts entries and writes the balance rows' new totals (the caller holds their locks) in one statement
  * (one round trip on the authorisation path), returning the entries in customer and seq order.
  */
-export async function insertEntriesAndTotals(db: Executor, accountId: number, entries: readonly EntryInsert[], updates: readonly TotalsUpdate[], now: Date): Promise<BalanceEntryRow[]> {
+export async function insertEntriesAndTotals(
+  db: Executor,
+  accountId: number,
+  entries: readonly EntryInsert[],
+  updates: readonly TotalsUpdate[],
+  now: Date,
+): Promise<BalanceEntryRow[]> {
   if (entries.length === 0) return [];
   const arrays = ENTRY_COLUMNS.map((c) => {
     const values = entries.map((e) => (c === 'created_at' ? e.created_at.toISOString() : e[c]));
@@ -182,18 +220,43 @@ export interface EntryFilter {
   kinds?: EntryKind[] | undefined;
 }
 
-export async function listEntries(db: Executor, accountId: number, filter: EntryFilter, page: PageRequest): Promise<Page<BalanceEntryRow>> {
-  let q = db.selectFrom('balance_entries').selectAll().where('account_id', '=', accountId).where('customer_id', '=', filter.customerId);
+export async function listEntries(
+  db: Executor,
+  accountId: number,
+  filter: EntryFilter,
+  page: PageRequest,
+): Promise<Page<BalanceEntryRow>> {
+  let q = db
+    .selectFrom('balance_entries')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', filter.customerId);
   if (filter.from !== undefined) q = q.where('created_at', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('created_at', '<', filter.to);
   if (filter.kinds !== undefined && filter.kinds.length > 0) q = q.where('kind', 'in', filter.kinds);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
 /** Every entry of a customer in seq order (the checks in tests and the simulation). */
-export async function allEntries(db: Executor, accountId: number, customerId: number): Promise<BalanceEntryRow[]> {
-  return db.selectFrom('balance_entries').selectAll().where('account_id', '=', accountId).where('customer_id', '=', customerId).orderBy('seq').execute();
+export async function allEntries(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<BalanceEntryRow[]> {
+  return db
+    .selectFrom('balance_entries')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .orderBy('seq')
+    .execute();
 }
 
 // ---- call debits (set-based: one statement per ingest batch or re-rating page)
@@ -217,7 +280,11 @@ export interface CallDebitDiff {
  * charge plus VAT (VAT on usage: the feature's rate, else the account's; none for reverse charge). A call
  * that moved to another customer is credited back to the first and debited to the second.
  */
-export async function callDebitDiffs(db: Executor, accountId: number, calls: { ids: readonly number[] } | { newAbove: number }): Promise<CallDebitDiff[]> {
+export async function callDebitDiffs(
+  db: Executor,
+  accountId: number,
+  calls: { ids: readonly number[] } | { newAbove: number },
+): Promise<CallDebitDiff[]> {
   const which =
     'ids' in calls
       ? sql`c.id = any(${[...calls.ids]}::bigint[])`
@@ -229,7 +296,16 @@ export async function callDebitDiffs(db: Executor, accountId: number, calls: { i
            where e.account_id = ${accountId} and e.call_id = any(${[...calls.ids]}::bigint[]) and e.kind in ('call', 'call_correction')
            group by e.call_id, e.customer_id)`
       : sql`(select null::bigint as call_id, null::bigint as customer_id, null::numeric as amount, null::numeric as vat, null::boolean as has_call where false)`;
-  const result = await sql<{ call_id: number; customer_id: number; amount: string; vat: string; first: boolean; feature_id: number | null; to_number: string | null; duration_s: number | null }>`
+  const result = await sql<{
+    call_id: number;
+    customer_id: number;
+    amount: string;
+    vat: string;
+    first: boolean;
+    feature_id: number | null;
+    to_number: string | null;
+    duration_s: number | null;
+  }>`
     with target as (
       select c.id as call_id, c.customer_id, c.feature_id, c.charge as net, c.to_number, c.duration_s,
         case when cu.reverse_charge then 0 else round(c.charge * coalesce(f.vat_rate, a.default_vat_rate) / 100, 6) end as vat
@@ -263,7 +339,12 @@ export async function callDebitDiffs(db: Executor, accountId: number, calls: { i
 }
 
 /** What has been debited for the calls on an invoice (the sum of their call entries), per customer. */
-export async function debitedForInvoiceCalls(db: Executor, accountId: number, customerId: number, invoiceId: number): Promise<string> {
+export async function debitedForInvoiceCalls(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  invoiceId: number,
+): Promise<string> {
   const result = await sql<{ amount: string | null }>`
     select sum(e.amount) as amount from balance_entries as e
     join calls as c on c.account_id = e.account_id and c.id = e.call_id
@@ -272,12 +353,27 @@ export async function debitedForInvoiceCalls(db: Executor, accountId: number, cu
   return String(result.rows[0]?.amount ?? '0');
 }
 
-export async function findSettlementEntry(db: Executor, accountId: number, invoiceId: number): Promise<BalanceEntryRow | undefined> {
-  return db.selectFrom('balance_entries').selectAll().where('account_id', '=', accountId).where('invoice_id', '=', invoiceId).where('kind', '=', 'invoice_settlement').executeTakeFirst();
+export async function findSettlementEntry(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<BalanceEntryRow | undefined> {
+  return db
+    .selectFrom('balance_entries')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .where('kind', '=', 'invoice_settlement')
+    .executeTakeFirst();
 }
 
 /** The customer's statement settlement entry before this seq, if any (the start of a statement's window). */
-export async function previousSettlement(db: Executor, accountId: number, customerId: number, beforeSeq: number): Promise<BalanceEntryRow | undefined> {
+export async function previousSettlement(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  beforeSeq: number,
+): Promise<BalanceEntryRow | undefined> {
   return db
     .selectFrom('balance_entries')
     .selectAll()
@@ -291,7 +387,13 @@ export async function previousSettlement(db: Executor, accountId: number, custom
 }
 
 /** Entries of a customer with seq in (afterSeq, uptoSeq], summed by kind. */
-export async function sumByKind(db: Executor, accountId: number, customerId: number, afterSeq: number, uptoSeq: number): Promise<Map<EntryKind, string>> {
+export async function sumByKind(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  afterSeq: number,
+  uptoSeq: number,
+): Promise<Map<EntryKind, string>> {
   const rows = await db
     .selectFrom('balance_entries')
     .select(['kind', (eb) => eb.fn.sum<string>('amount').as('amount')])
@@ -304,8 +406,19 @@ export async function sumByKind(db: Executor, accountId: number, customerId: num
   return new Map(rows.map((r) => [r.kind, String(r.amount)]));
 }
 
-export async function entryAtSeq(db: Executor, accountId: number, customerId: number, seq: number): Promise<BalanceEntryRow | undefined> {
-  return db.selectFrom('balance_entries').selectAll().where('account_id', '=', accountId).where('customer_id', '=', customerId).where('seq', '=', seq).executeTakeFirst();
+export async function entryAtSeq(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  seq: number,
+): Promise<BalanceEntryRow | undefined> {
+  return db
+    .selectFrom('balance_entries')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .where('seq', '=', seq)
+    .executeTakeFirst();
 }
 
 /** The postpaid figures a credit limit starts from: unpaid invoices and unbilled rated calls (with VAT). */
@@ -347,15 +460,35 @@ export async function insertTopUp(db: Executor, values: NewTopUp): Promise<TopUp
 }
 
 export async function findTopUp(db: Executor, accountId: number, id: number): Promise<TopUpRow | undefined> {
-  return db.selectFrom('balance_top_ups').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('balance_top_ups')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function lockTopUp(db: Executor, accountId: number, id: number): Promise<TopUpRow | undefined> {
-  return db.selectFrom('balance_top_ups').selectAll().where('account_id', '=', accountId).where('id', '=', id).forUpdate().executeTakeFirst();
+  return db
+    .selectFrom('balance_top_ups')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
 }
 
-export async function findTopUpByRequest(db: Executor, accountId: number, requestId: number): Promise<TopUpRow | undefined> {
-  return db.selectFrom('balance_top_ups').selectAll().where('account_id', '=', accountId).where('request_id', '=', requestId).executeTakeFirst();
+export async function findTopUpByRequest(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+): Promise<TopUpRow | undefined> {
+  return db
+    .selectFrom('balance_top_ups')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('request_id', '=', requestId)
+    .executeTakeFirst();
 }
 
 export async function updateTopUp(
@@ -371,16 +504,41 @@ export async function updateTopUp(
     attempts?: number;
   },
 ): Promise<TopUpRow> {
-  return db.updateTable('balance_top_ups').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return db
+    .updateTable('balance_top_ups')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
-export async function listTopUps(db: Executor, accountId: number, customerId: number, page: PageRequest): Promise<Page<TopUpRow>> {
-  let q = db.selectFrom('balance_top_ups').selectAll().where('account_id', '=', accountId).where('customer_id', '=', customerId);
+export async function listTopUps(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  page: PageRequest,
+): Promise<Page<TopUpRow>> {
+  let q = db
+    .selectFrom('balance_top_ups')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
-export async function pendingAutoTopUp(db: Executor, accountId: number, customerId: number): Promise<TopUpRow | undefined> {
+export async function pendingAutoTopUp(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<TopUpRow | undefined> {
   return db
     .selectFrom('balance_top_ups')
     .selectAll()
@@ -395,7 +553,13 @@ export async function updateAutoTopUp(
   db: Executor,
   accountId: number,
   customerId: number,
-  values: { enabled: boolean; threshold: string | null; amount: string | null; cardToken?: string | null; cardLast4?: string | null },
+  values: {
+    enabled: boolean;
+    threshold: string | null;
+    amount: string | null;
+    cardToken?: string | null;
+    cardLast4?: string | null;
+  },
   now: Date,
 ): Promise<void> {
   await db
@@ -404,7 +568,9 @@ export async function updateAutoTopUp(
       auto_top_up_enabled: values.enabled,
       auto_top_up_threshold: values.threshold,
       auto_top_up_amount: values.amount,
-      ...(values.cardToken !== undefined ? { auto_top_up_card_token: values.cardToken, auto_top_up_card_last4: values.cardLast4 ?? null } : {}),
+      ...(values.cardToken !== undefined
+        ? { auto_top_up_card_token: values.cardToken, auto_top_up_card_last4: values.cardLast4 ?? null }
+        : {}),
       updated_at: now,
     })
     .where('account_id', '=', accountId)
@@ -414,7 +580,11 @@ export async function updateAutoTopUp(
 
 /** The account's currency (a new balance row is kept in it). */
 export async function findAccountCurrency(db: Executor, accountId: number): Promise<string> {
-  const row = await db.selectFrom('accounts').select('currency').where('id', '=', accountId).executeTakeFirst();
+  const row = await db
+    .selectFrom('accounts')
+    .select('currency')
+    .where('id', '=', accountId)
+    .executeTakeFirst();
   if (!row) throw new Error(`account ${accountId} not found`);
   return row.currency;
 }
@@ -432,23 +602,53 @@ export interface CustomerTerms {
   timezone: string;
 }
 
-export async function findCustomerTerms(db: Executor, accountId: number, customerId: number): Promise<CustomerTerms | undefined> {
+export async function findCustomerTerms(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<CustomerTerms | undefined> {
   return db
     .selectFrom('customers as c')
     .innerJoin('accounts as a', 'a.id', 'c.account_id')
-    .select(['c.id', 'c.name', 'c.email', 'c.mobile_number', 'c.billing_mode', 'c.credit_limit', 'c.overdraft', 'a.currency', 'a.timezone'])
+    .select([
+      'c.id',
+      'c.name',
+      'c.email',
+      'c.mobile_number',
+      'c.billing_mode',
+      'c.credit_limit',
+      'c.overdraft',
+      'a.currency',
+      'a.timezone',
+    ])
     .where('c.account_id', '=', accountId)
     .where('c.id', '=', customerId)
     .executeTakeFirst();
 }
 
-export async function customerOfInvoice(db: Executor, accountId: number, invoiceId: number): Promise<number | undefined> {
-  const row = await db.selectFrom('invoices').select('customer_id').where('account_id', '=', accountId).where('id', '=', invoiceId).executeTakeFirst();
+export async function customerOfInvoice(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('invoices')
+    .select('customer_id')
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .executeTakeFirst();
   return row?.customer_id;
 }
 
 /** A pending automatic top-up, unless one is pending already (then undefined). */
-export async function insertAutoTopUp(db: Executor, accountId: number, customerId: number, amount: string, currency: string, now: Date): Promise<number | undefined> {
+export async function insertAutoTopUp(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  amount: string,
+  currency: string,
+  now: Date,
+): Promise<number | undefined> {
   const result = await sql<{ id: number }>`
     insert into balance_top_ups (account_id, customer_id, method, amount, currency, status, created_at)
     values (${accountId}, ${customerId}, 'auto', ${amount}, ${currency}, 'pending', ${now})
@@ -459,12 +659,26 @@ export async function insertAutoTopUp(db: Executor, accountId: number, customerI
 }
 
 /** What an email from the account needs: its name and From address. */
-export async function findAccountSender(db: Executor, accountId: number): Promise<{ name: string; email_from: string | null; email: string | null } | undefined> {
-  return db.selectFrom('accounts').select(['name', 'email_from', 'email']).where('id', '=', accountId).executeTakeFirst();
+export async function findAccountSender(
+  db: Executor,
+  accountId: number,
+): Promise<{ name: string; email_from: string | null; email: string | null } | undefined> {
+  return db
+    .selectFrom('accounts')
+    .select(['name', 'email_from', 'email'])
+    .where('id', '=', accountId)
+    .executeTakeFirst();
 }
 
 /** Keeps a card saved with a top-up's payment for the automatic top-up (its settings are left as they are). */
-export async function saveAutoTopUpCard(db: Executor, accountId: number, customerId: number, cardToken: string, cardLast4: string | null, now: Date): Promise<boolean> {
+export async function saveAutoTopUpCard(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  cardToken: string,
+  cardLast4: string | null,
+  now: Date,
+): Promise<boolean> {
   const result = await db
     .updateTable('balances')
     .set({ auto_top_up_card_token: cardToken, auto_top_up_card_last4: cardLast4, updated_at: now })

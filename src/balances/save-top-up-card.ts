@@ -11,7 +11,12 @@ export async function topUpOfRequest(db: Executor, accountId: number, requestId:
 }
 
 /** Saves the card a top-up was paid with as the customer's card for automatic top-ups. */
-export async function saveTopUpCard(ctx: Ctx, accountId: number, requestId: number, card: { token: string; last4: string | null }): Promise<boolean> {
+export async function saveTopUpCard(
+  ctx: Ctx,
+  accountId: number,
+  requestId: number,
+  card: { token: string; last4: string | null },
+): Promise<boolean> {
   return ctx.db.transaction().execute(async (trx) => {
     const topUp = await findTopUpByRequest(trx, accountId, requestId);
     if (!topUp) return false;

@@ -16,7 +16,12 @@ export interface AutoTopUpInput {
   cardToken?: string | undefined;
 }
 
-export async function setAutoTopUp(ctx: Ctx, accountId: number, customerId: number, input: AutoTopUpInput): Promise<BalanceState> {
+export async function setAutoTopUp(
+  ctx: Ctx,
+  accountId: number,
+  customerId: number,
+  input: AutoTopUpInput,
+): Promise<BalanceState> {
   return ctx.db.transaction().execute(async (trx) => {
     const customer = await prepaidCustomer(trx, accountId, customerId);
     const now = ctx.now();
@@ -25,12 +30,14 @@ export async function setAutoTopUp(ctx: Ctx, accountId: number, customerId: numb
     let threshold: string | null = current.row?.auto_top_up_threshold ?? null;
     let amount: string | null = current.row?.auto_top_up_amount ?? null;
     if (input.threshold !== undefined) {
-      if (!/^\d{1,12}(\.\d{1,6})?$/.test(input.threshold)) throw invalid('threshold', 'must be an amount of zero or more ("5.00")');
+      if (!/^\d{1,12}(\.\d{1,6})?$/.test(input.threshold))
+        throw invalid('threshold', 'must be an amount of zero or more ("5.00")');
       threshold = money(input.threshold).toFixed();
     }
     if (input.amount !== undefined) amount = topUpAmount(input.amount, customer.currency);
     const cardToken = input.cardToken?.trim();
-    if (cardToken !== undefined && !/^[\w.\-:]{6,200}$/.test(cardToken)) throw invalid('cardToken', 'must be a card token of the payment gateway');
+    if (cardToken !== undefined && !/^[\w.\-:]{6,200}$/.test(cardToken))
+      throw invalid('cardToken', 'must be a card token of the payment gateway');
     const hasCard = cardToken !== undefined || (current.row?.auto_top_up_card_token ?? null) !== null;
     if (input.enabled) {
       if (threshold === null) throw invalid('threshold', 'is needed to enable the automatic top-up');

@@ -14,7 +14,14 @@ import type { BalanceEntryRow, EntryKind } from './repo.ts';
 import { assert } from '../shared/errors.ts';
 import { money, sum, type Money } from '../money/money.ts';
 import { postToOne } from './post.ts';
-import { debitedForInvoiceCalls, entryAtSeq, findSettlementEntry, lockBalances, previousSettlement, sumByKind } from './repo.ts';
+import {
+  debitedForInvoiceCalls,
+  entryAtSeq,
+  findSettlementEntry,
+  lockBalances,
+  previousSettlement,
+  sumByKind,
+} from './repo.ts';
 
 export interface InvoiceToSettle {
   accountId: number;
@@ -29,24 +36,37 @@ export interface InvoiceToSettle {
  * customer and invoice locks). Returns whether the invoice is now paid from a prepaid balance: a postpaid
  * customer with a credit limit has the invoice counted as owed instead (its payments give the credit back).
  */
-export async function settleInvoiceFromBalance(trx: Executor, invoice: InvoiceToSettle, now: Date): Promise<{ paidFromBalance: boolean } | undefined> {
+export async function settleInvoiceFromBalance(
+  trx: Executor,
+  invoice: InvoiceToSettle,
+  now: Date,
+): Promise<{ paidFromBalance: boolean } | undefined> {
   const [locked] = await lockBalances(trx, invoice.accountId, [invoice.customerId]);
   if (!locked) return undefined;
-  if (await findSettlementEntry(trx, invoice.accountId, invoice.invoiceId)) return { paidFromBalance: locked.billing_mode === 'prepaid' };
-  const debited = money(await debitedForInvoiceCalls(trx, invoice.accountId, invoice.customerId, invoice.invoiceId));
+  if (await findSettlementEntry(trx, invoice.accountId, invoice.invoiceId))
+    return { paidFromBalance: locked.billing_mode === 'prepaid' };
+  const debited = money(
+    await debitedForInvoiceCalls(trx, invoice.accountId, invoice.customerId, invoice.invoiceId),
+  );
   // The invoice's total is what the customer owes for it; its calls have taken `-debited` already.
   const amount = money(invoice.total).negated().minus(debited);
   const prepaid = locked.billing_mode === 'prepaid';
-  await postToOne(trx, invoice.accountId, locked, [
-    {
-      kind: 'invoice_settlement',
-      amount,
-      invoiceId: invoice.invoiceId,
-      description: prepaid
-        ? `statement invoice ${invoice.invoiceNumber}: total ${money(invoice.total).toFixed()}, calls already debited ${debited.negated().toFixed()}`
-        : `invoice ${invoice.invoiceNumber}: total ${money(invoice.total).toFixed()} owed, calls already counted ${debited.negated().toFixed()}`,
-    },
-  ], now);
+  await postToOne(
+    trx,
+    invoice.accountId,
+    locked,
+    [
+      {
+        kind: 'invoice_settlement',
+        amount,
+        invoiceId: invoice.invoiceId,
+        description: prepaid
+          ? `statement invoice ${invoice.invoiceNumber}: total ${money(invoice.total).toFixed()}, calls already debited ${debited.negated().toFixed()}`
+          : `invoice ${invoice.invoiceNumber}: total ${money(invoice.total).toFixed()} owed, calls already counted ${debited.negated().toFixed()}`,
+      },
+    ],
+    now,
+  );
   return { paidFromBalance: prepaid };
 }
 
@@ -66,15 +86,37 @@ export interface Statement {
   entries: number;
 }
 
-const BALANCE_KINDS: readonly EntryKind[] = ['opening', 'top_up', 'call', 'call_correction', 'adjustment', 'refund', 'invoice_settlement', 'payment'];
+const BALANCE_KINDS: readonly EntryKind[] = [
+  'opening',
+  'top_up',
+  'call',
+  'call_correction',
+  'adjustment',
+  'refund',
+  'invoice_settlement',
+  'payment',
+];
 
-export async function statementOfInvoice(db: Executor, accountId: number, invoiceId: number): Promise<Statement | undefined> {
+export async function statementOfInvoice(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<Statement | undefined> {
   const settlement = await findSettlementEntry(db, accountId, invoiceId);
   if (!settlement) return undefined;
   const seq = Number(settlement.seq);
-  const previous: BalanceEntryRow | undefined = await previousSettlement(db, accountId, settlement.customer_id, seq);
+  const previous: BalanceEntryRow | undefined = await previousSettlement(
+    db,
+    accountId,
+    settlement.customer_id,
+    seq,
+  );
   const afterSeq = previous ? Number(previous.seq) : 0;
-  const opening = previous ? money(previous.balance_after) : afterSeq === 0 ? money(0) : money((await entryAtSeq(db, accountId, settlement.customer_id, afterSeq))!.balance_after);
+  const opening = previous
+    ? money(previous.balance_after)
+    : afterSeq === 0
+      ? money(0)
+      : money((await entryAtSeq(db, accountId, settlement.customer_id, afterSeq))!.balance_after);
   const sums = await sumByKind(db, accountId, settlement.customer_id, afterSeq, seq);
   const of = (...kinds: EntryKind[]) => sum(kinds.map((k) => money(sums.get(k) ?? '0')));
   const statement: Statement = {
@@ -93,6 +135,9 @@ export async function statementOfInvoice(db: Executor, accountId: number, invoic
     entries: seq - afterSeq,
   };
   const moved = of(...BALANCE_KINDS);
-  assert(statement.openingBalance.plus(moved).equals(statement.closingBalance), `statement of invoice ${invoiceId} adds up`);
+  assert(
+    statement.openingBalance.plus(moved).equals(statement.closingBalance),
+    `statement of invoice ${invoiceId} adds up`,
+  );
   return statement;
 }

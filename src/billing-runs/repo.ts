@@ -7,12 +7,25 @@ import { type Liveness, liveProcessIds } from '../processes/repo.ts';
 export type { BillingRunRow } from '../db/schema.ts';
 
 /** What a run's process says when it stopped before finishing (a crash, kill -9, a lost machine). */
-export const INTERRUPTED_MESSAGE = 'the process running it stopped before it finished; resume it to bill the rest';
+export const INTERRUPTED_MESSAGE =
+  'the process running it stopped before it finished; resume it to bill the rest';
 
-export async function insertBillingRun(db: Executor, accountId: number, cutoffDate: IsoDate, now: Date, owner: string): Promise<BillingRunRow> {
+export async function insertBillingRun(
+  db: Executor,
+  accountId: number,
+  cutoffDate: IsoDate,
+  now: Date,
+  owner: string,
+): Promise<BillingRunRow> {
   return db
     .insertInto('billing_runs')
-    .values({ account_id: accountId, cutoff_date: cutoffDate, status: 'running', started_at: now, owner_process: owner })
+    .values({
+      account_id: accountId,
+      cutoff_date: cutoffDate,
+      status: 'running',
+      started_at: now,
+      owner_process: owner,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -28,7 +41,13 @@ export interface BatchCounts {
  * committed. Returns false when `owner` no longer runs it (another process found this one dead and the run
  * was interrupted or resumed elsewhere): the caller then rolls the batch back.
  */
-export async function addBatchCounts(db: Executor, accountId: number, runId: number, owner: string, counts: BatchCounts): Promise<boolean> {
+export async function addBatchCounts(
+  db: Executor,
+  accountId: number,
+  runId: number,
+  owner: string,
+  counts: BatchCounts,
+): Promise<boolean> {
   const row = await db
     .updateTable('billing_runs')
     .set((eb) => ({
@@ -68,7 +87,13 @@ export async function finishBillingRun(
  * Takes a run over to finish it: one that was interrupted or failed, or one still marked running whose
  * process is gone. Undefined when the run is completed, or running in a live process (or not found).
  */
-export async function claimRunToResume(db: Executor, accountId: number, runId: number, owner: string, liveness: Liveness): Promise<BillingRunRow | undefined> {
+export async function claimRunToResume(
+  db: Executor,
+  accountId: number,
+  runId: number,
+  owner: string,
+  liveness: Liveness,
+): Promise<BillingRunRow | undefined> {
   return db
     .updateTable('billing_runs')
     .set({ status: 'running', owner_process: owner, error: null, finished_at: null })
@@ -79,7 +104,10 @@ export async function claimRunToResume(db: Executor, accountId: number, runId: n
         eb('status', 'in', ['interrupted', 'failed']),
         eb.and([
           eb('status', '=', 'running'),
-          eb.or([eb('owner_process', 'is', null), eb('owner_process', 'not in', liveProcessIds(db, liveness))]),
+          eb.or([
+            eb('owner_process', 'is', null),
+            eb('owner_process', 'not in', liveProcessIds(db, liveness)),
+          ]),
         ]),
       ]),
     )
@@ -91,18 +119,28 @@ export async function claimRunToResume(db: Executor, accountId: number, runId: n
  * Marks `interrupted` every run (all accounts) still `running` whose process is gone, keeping the counts
  * of the batches that committed. Returns those runs.
  */
-export async function interruptOrphanedRuns(db: Executor, liveness: Liveness, now: Date): Promise<Pick<BillingRunRow, 'account_id' | 'id'>[]> {
+export async function interruptOrphanedRuns(
+  db: Executor,
+  liveness: Liveness,
+  now: Date,
+): Promise<Pick<BillingRunRow, 'account_id' | 'id'>[]> {
   return db
     .updateTable('billing_runs')
     .set({ status: 'interrupted', error: INTERRUPTED_MESSAGE, finished_at: now, owner_process: null })
     .where('status', '=', 'running')
-    .where((eb) => eb.or([eb('owner_process', 'is', null), eb('owner_process', 'not in', liveProcessIds(db, liveness))]))
+    .where((eb) =>
+      eb.or([eb('owner_process', 'is', null), eb('owner_process', 'not in', liveProcessIds(db, liveness))]),
+    )
     .returning(['account_id', 'id'])
     .execute();
 }
 
 /** The customers a run has billed so far (their invoices carry the run). */
-export async function customersBilledByRun(db: Executor, accountId: number, runId: number): Promise<Set<number>> {
+export async function customersBilledByRun(
+  db: Executor,
+  accountId: number,
+  runId: number,
+): Promise<Set<number>> {
   const rows = await db
     .selectFrom('invoices')
     .select('customer_id')
@@ -112,21 +150,45 @@ export async function customersBilledByRun(db: Executor, accountId: number, runI
   return new Set(rows.map((r) => r.customer_id));
 }
 
-export async function findBillingRun(db: Executor, accountId: number, runId: number): Promise<BillingRunRow | undefined> {
-  return db.selectFrom('billing_runs').selectAll().where('account_id', '=', accountId).where('id', '=', runId).executeTakeFirst();
+export async function findBillingRun(
+  db: Executor,
+  accountId: number,
+  runId: number,
+): Promise<BillingRunRow | undefined> {
+  return db
+    .selectFrom('billing_runs')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', runId)
+    .executeTakeFirst();
 }
 
-export async function listBillingRuns(db: Executor, accountId: number, page: PageRequest): Promise<Page<BillingRunRow>> {
+export async function listBillingRuns(
+  db: Executor,
+  accountId: number,
+  page: PageRequest,
+): Promise<Page<BillingRunRow>> {
   let q = db.selectFrom('billing_runs').selectAll().where('account_id', '=', accountId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
 /**
  * Customers that may have something to bill at a cut-off: an unsent invoice, unbilled charges dated
  * before the cut-off, a recurring feature, or rated calls not yet billed that started before it. Completion decides for each whether an invoice is due.
  */
-export async function customersToBill(db: Executor, accountId: number, cutoffDate: IsoDate, callsBefore: Date): Promise<number[]> {
+export async function customersToBill(
+  db: Executor,
+  accountId: number,
+  cutoffDate: IsoDate,
+  callsBefore: Date,
+): Promise<number[]> {
   const result = await sql<{ customer_id: number }>`
     select customer_id from invoices where account_id = ${accountId} and approved_at is null
     union

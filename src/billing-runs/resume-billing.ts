@@ -24,11 +24,20 @@ export async function resumeBilling(
   if (!run) {
     const existing = await findBillingRun(ctx.db, accountId, runId);
     if (!existing) throw notFound('Billing run', runId);
-    if (existing.status === 'completed') throw new DomainError('conflict', `billing run ${runId} is completed: there is nothing to resume`);
-    throw new DomainError('conflict', `billing run ${runId} is still running in a live Ringbill process; it can be resumed only once it stops`);
+    if (existing.status === 'completed')
+      throw new DomainError('conflict', `billing run ${runId} is completed: there is nothing to resume`);
+    throw new DomainError(
+      'conflict',
+      `billing run ${runId} is still running in a live Ringbill process; it can be resumed only once it stops`,
+    );
   }
   const billed = await customersBilledByRun(ctx.db, accountId, run.id);
-  const all = await customersToBill(ctx.db, accountId, run.cutoff_date, startOfDayInZone(run.cutoff_date, account.timezone));
+  const all = await customersToBill(
+    ctx.db,
+    accountId,
+    run.cutoff_date,
+    startOfDayInZone(run.cutoff_date, account.timezone),
+  );
   return billCustomers(
     ctx,
     account,

@@ -17,7 +17,11 @@ export const BILLING_CONCURRENCY = 2;
  * Runs `work` over the items with at most `concurrency` in flight. After a failure no new item starts;
  * the first error is thrown once those in flight have settled.
  */
-async function forEachConcurrently<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
@@ -60,7 +64,12 @@ export async function runBilling(
   if (!account) throw notFound('Account', accountId);
   const run = await insertBillingRun(ctx.db, accountId, input.cutoffDate, ctx.now(), ctx.processId);
   onStarted(run);
-  const customerIds = await customersToBill(ctx.db, accountId, input.cutoffDate, startOfDayInZone(input.cutoffDate, account.timezone));
+  const customerIds = await customersToBill(
+    ctx.db,
+    accountId,
+    input.cutoffDate,
+    startOfDayInZone(input.cutoffDate, account.timezone),
+  );
   return billCustomers(ctx, account, run, customerIds, onProgress);
 }
 
@@ -76,7 +85,8 @@ export async function billCustomers(
   let invoicesCreated = 0;
   onProgress({ customersDone: 0, customersTotal: customerIds.length, invoicesCreated });
   const batches: number[][] = [];
-  for (let i = 0; i < customerIds.length; i += BILLING_BATCH_SIZE) batches.push(customerIds.slice(i, i + BILLING_BATCH_SIZE));
+  for (let i = 0; i < customerIds.length; i += BILLING_BATCH_SIZE)
+    batches.push(customerIds.slice(i, i + BILLING_BATCH_SIZE));
   let customersDone = 0;
   const completeBatch = async (batch: number[]) => {
     const counts = await ctx.db.transaction().execute(async (trx) => {
@@ -84,7 +94,13 @@ export async function billCustomers(
         trx,
         account,
         batch,
-        { cutoffDate: run.cutoff_date, transactionCutoffDate: null, includeTransactionIds: [], billingRunId: run.id, evenIfEmpty: false },
+        {
+          cutoffDate: run.cutoff_date,
+          transactionCutoffDate: null,
+          includeTransactionIds: [],
+          billingRunId: run.id,
+          evenIfEmpty: false,
+        },
         ctx.now(),
       );
       const counts = {
@@ -94,7 +110,9 @@ export async function billCustomers(
       };
       // Last in the batch, so the run's row is locked only while the batch commits (batches run side by side).
       if (!(await addBatchCounts(trx, accountId, run.id, ctx.processId, counts))) {
-        throw new Error(`billing run ${run.id} is no longer run by this process (it was found stopped and interrupted or resumed elsewhere)`);
+        throw new Error(
+          `billing run ${run.id} is no longer run by this process (it was found stopped and interrupted or resumed elsewhere)`,
+        );
       }
       return counts;
     });
@@ -106,7 +124,11 @@ export async function billCustomers(
   try {
     // Batches hold disjoint customers, so on PostgreSQL two run side by side (one computes while the
     // other writes); PGlite has a single connection and runs them one after the other.
-    await forEachConcurrently(batches, ctx.database.kind === 'postgres' ? BILLING_CONCURRENCY : 1, completeBatch);
+    await forEachConcurrently(
+      batches,
+      ctx.database.kind === 'postgres' ? BILLING_CONCURRENCY : 1,
+      completeBatch,
+    );
   } catch (error) {
     await finishBillingRun(ctx.db, accountId, run.id, ctx.processId, {
       status: 'failed',
@@ -115,7 +137,12 @@ export async function billCustomers(
     });
     throw error;
   }
-  const finished = await finishBillingRun(ctx.db, accountId, run.id, ctx.processId, { status: 'completed', error: null, now: ctx.now() });
-  if (!finished) throw new DomainError('conflict', `billing run ${run.id} was interrupted while this process ran it`);
+  const finished = await finishBillingRun(ctx.db, accountId, run.id, ctx.processId, {
+    status: 'completed',
+    error: null,
+    now: ctx.now(),
+  });
+  if (!finished)
+    throw new DomainError('conflict', `billing run ${run.id} was interrupted while this process ran it`);
   return finished;
 }

@@ -35,13 +35,18 @@ export class FeatureIndex {
     const list = this.byNumber.get(phoneMatchKey(number));
     if (!list) return undefined;
     for (const f of list) {
-      if ((f.startDate === null || f.startDate <= date) && (f.endDate === null || date <= f.endDate)) return f;
+      if ((f.startDate === null || f.startDate <= date) && (f.endDate === null || date <= f.endDate))
+        return f;
     }
     return undefined;
   }
 }
 
 /** The number that tells whose call it is. */
-export function ownNumber(call: { direction: 'inbound' | 'outbound'; fromNumber: string; toNumber: string }): string {
+export function ownNumber(call: {
+  direction: 'inbound' | 'outbound';
+  fromNumber: string;
+  toNumber: string;
+}): string {
   return call.direction === 'outbound' ? call.fromNumber : call.toNumber;
 }

@@ -18,7 +18,11 @@ import type { CallInput } from './call-input.ts';
 import type { CallInsertRow } from './repo.ts';
 
 /** What the row records of the call's rating. */
-export function ratingStatusOf(feature: FeatureWindow | undefined, rating: Rating | undefined, internal = false): RatingStatus {
+export function ratingStatusOf(
+  feature: FeatureWindow | undefined,
+  rating: Rating | undefined,
+  internal = false,
+): RatingStatus {
   if (internal) return 'internal';
   return feature === undefined || rating === undefined ? 'unallocated' : rating.status;
 }
@@ -145,7 +149,11 @@ export class CopyWriter {
       if (c > 127) {
         // The rest through the general path: escape as text, then UTF-8.
         this.pos = pos;
-        const rest = s.slice(i).replace(/[\\\t\n\r]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r'));
+        const rest = s
+          .slice(i)
+          .replace(/[\\\t\n\r]/g, (ch) =>
+            ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r',
+          );
         this.room(rest.length * 3);
         this.pos += this.buf.write(rest, this.pos, 'utf8');
         return;

@@ -7,7 +7,14 @@ import { RATE_LIMITS } from '../rating/rate-call.ts';
 import { digitsAt, isCallDate } from './wall-time.ts';
 
 export const REQUIRED_CALL_FIELDS = ['call_id', 'from', 'to', 'start_time', 'duration_s', 'status'] as const;
-export const OPTIONAL_CALL_FIELDS = ['direction', 'carrier', 'recording_url', 'transcription_url', 'confidence_score', 'voice_agent_id'] as const;
+export const OPTIONAL_CALL_FIELDS = [
+  'direction',
+  'carrier',
+  'recording_url',
+  'transcription_url',
+  'confidence_score',
+  'voice_agent_id',
+] as const;
 export const CALL_FIELDS = [...REQUIRED_CALL_FIELDS, ...OPTIONAL_CALL_FIELDS] as const;
 export type CallField = (typeof CALL_FIELDS)[number];
 
@@ -79,13 +86,19 @@ const STATUS_WORDS: Record<string, CallStatus> = {
   busy: 'busy',
   failed: 'failed',
 };
-const DIRECTION_WORDS: Record<string, 'inbound' | 'outbound'> = { inbound: 'inbound', in: 'inbound', outbound: 'outbound', out: 'outbound' };
+const DIRECTION_WORDS: Record<string, 'inbound' | 'outbound'> = {
+  inbound: 'inbound',
+  in: 'inbound',
+  outbound: 'outbound',
+  out: 'outbound',
+};
 const WITHHELD = new Set(['', 'anonymous', 'withheld', 'private', 'unknown', 'restricted']);
 
 const SIMPLE_NUMBER = /^\+?\d{3,17}$/;
 const NUMBER_CHARS = /^\+?[\d\s().-]+$/;
 // 2026-01-15T10:30:00Z, 2026-01-15T10:30:00.123+01:00, 2026-01-15 10:30:00 (account's local time)
-const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const URL_PATTERN = /^https?:\/\/\S{1,2000}$/;
 
 function text(value: string | number | null | undefined): string {
@@ -97,7 +110,8 @@ function phone(field: 'from' | 'to', value: string, allowWithheld: boolean): str
   if (allowWithheld && WITHHELD.has(value.toLowerCase())) return ANONYMOUS;
   if (!NUMBER_CHARS.test(value)) throw new Error(`${field}: "${value}" is not a phone number`);
   const digits = value.replace(/[\s().-]/g, '');
-  if (!SIMPLE_NUMBER.test(digits)) throw new Error(`${field}: "${value}" is not a phone number (3 to 17 digits)`);
+  if (!SIMPLE_NUMBER.test(digits))
+    throw new Error(`${field}: "${value}" is not a phone number (3 to 17 digits)`);
   return digits;
 }
 
@@ -111,7 +125,13 @@ function commonInstant(value: string, clock: LocalClock): number | undefined {
   if (length !== 19 && !(length === 20 && value.charCodeAt(19) === 90)) return undefined; // Z
   const separator = value.charCodeAt(10);
   if (separator !== 84 && separator !== 32) return undefined; // T or space
-  if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return undefined;
+  if (
+    value.charCodeAt(4) !== 45 ||
+    value.charCodeAt(7) !== 45 ||
+    value.charCodeAt(13) !== 58 ||
+    value.charCodeAt(16) !== 58
+  )
+    return undefined;
   const y = digitsAt(value, 0, 4);
   const mo = digitsAt(value, 5, 2);
   const d = digitsAt(value, 8, 2);
@@ -130,13 +150,28 @@ function instant(value: string, clock: LocalClock): number {
   const m = ISO_INSTANT.exec(value);
   if (!m) throw new Error(`start_time: "${value}" is not an ISO 8601 date-time such as 2026-01-15T10:30:00Z`);
   const [, y, mo, d, h, mi, s, fraction, zone] = m;
-  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0), fraction ? Math.floor(Number(fraction) * 1000) : 0);
+  const wall = Date.UTC(
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(s ?? 0),
+    fraction ? Math.floor(Number(fraction) * 1000) : 0,
+  );
   const check = new Date(wall);
-  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) {
+  if (
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s ?? 0) > 59
+  ) {
     throw new Error(`start_time: "${value}" is not a real date and time`);
   }
   // Date.UTC reads years 0 to 99 as 1900 to 1999: bound the year as business dates are (isIsoDate).
-  if (Number(y) < 1900 || Number(y) > 2999) throw new Error(`start_time: "${value}" is not a date from 1900 to 2999`);
+  if (Number(y) < 1900 || Number(y) > 2999)
+    throw new Error(`start_time: "${value}" is not a date from 1900 to 2999`);
   if (zone === undefined) {
     // No offset: the account's local time. The offset near the wall time, settled once.
     const guess = wall - clock.offsetMs(wall);
@@ -147,7 +182,8 @@ function instant(value: string, clock: LocalClock): number {
   const digits = zone.slice(1).replace(':', '');
   const [offsetH, offsetM] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
   // Real UTC offsets run from -12:00 to +14:00; ISO 8601 and PostgreSQL allow up to 18 hours.
-  if (offsetH > 18 || offsetM > 59 || (offsetH === 18 && offsetM > 0)) throw new Error(`start_time: "${value}" has an impossible UTC offset ${zone}`);
+  if (offsetH > 18 || offsetM > 59 || (offsetH === 18 && offsetM > 0))
+    throw new Error(`start_time: "${value}" has an impossible UTC offset ${zone}`);
   return wall - sign * (offsetH * 60 + offsetM) * 60_000;
 }
 
@@ -189,14 +225,17 @@ export function parseCall(raw: RawCall, clock: LocalClock): CallInput {
   const startMs = known !== undefined ? known : instant(startText, clock);
 
   const durationText = text(raw.duration_s);
-  if (!/^\d+$/.test(durationText)) throw new Error(`duration_s: "${durationText}" is not a whole number of seconds`);
+  if (!/^\d+$/.test(durationText))
+    throw new Error(`duration_s: "${durationText}" is not a whole number of seconds`);
   const durationS = Number(durationText);
-  if (durationS > RATE_LIMITS.maxDurationS) throw new Error(`duration_s: at most ${RATE_LIMITS.maxDurationS} seconds (7 days)`);
+  if (durationS > RATE_LIMITS.maxDurationS)
+    throw new Error(`duration_s: at most ${RATE_LIMITS.maxDurationS} seconds (7 days)`);
 
   let confidenceScore: string | null = null;
   const confidenceText = text(raw.confidence_score);
   if (confidenceText !== '') {
-    if (!/^(0(\.\d{1,5})?|1(\.0{1,5})?)$/.test(confidenceText)) throw new Error(`confidence_score: "${confidenceText}" must be from 0 to 1`);
+    if (!/^(0(\.\d{1,5})?|1(\.0{1,5})?)$/.test(confidenceText))
+      throw new Error(`confidence_score: "${confidenceText}" must be from 0 to 1`);
     confidenceScore = confidenceText;
   }
 

@@ -53,7 +53,9 @@ type Mode = 'lf' | 'crlf';
 /** A record over max_record_size: csv-parse cannot read past it, so the rest of the file is not read. */
 export class CsvRecordTooLongError extends Error {
   constructor(readonly line: number) {
-    super(`line ${line} is longer than ${CDR_CSV_OPTIONS.max_record_size} bytes (a very long line, or a quote opened and never closed before it)`);
+    super(
+      `line ${line} is longer than ${CDR_CSV_OPTIONS.max_record_size} bytes (a very long line, or a quote opened and never closed before it)`,
+    );
     this.name = 'CsvRecordTooLongError';
   }
 }
@@ -72,7 +74,11 @@ export interface CsvReadStats {
 const PIECE_BYTES = 64 * 1024;
 
 /** Reads CSV records from byte chunks, calling the sink for each; resolves when all are read. */
-export async function readCsvRecords(chunks: AsyncIterable<Buffer>, sink: CsvSink, stats: CsvReadStats = {}): Promise<void> {
+export async function readCsvRecords(
+  chunks: AsyncIterable<Buffer>,
+  sink: CsvSink,
+  stats: CsvReadStats = {},
+): Promise<void> {
   const iterator = chunks[Symbol.asyncIterator]();
   // What is left of the last chunk, decoded a piece at a time.
   let rest: Buffer | undefined;
@@ -89,8 +95,23 @@ export async function readCsvRecords(chunks: AsyncIterable<Buffer>, sink: CsvSin
   /** The rest of the file, from the record at `pos`, read by csv-parse. */
   const bail = (): Promise<void> => {
     stats.csvParseFromLine = line + 1;
-    if (firstBytes !== undefined) return fallback(rest === undefined ? firstBytes : [...firstBytes, rest], iterator, 0, undefined, true, sink);
-    return fallback([Buffer.from(text.slice(pos), 'utf8')], decoded(rest, iterator, decoder), line, mode === 'crlf' ? '\r\n' : '\n', false, sink);
+    if (firstBytes !== undefined)
+      return fallback(
+        rest === undefined ? firstBytes : [...firstBytes, rest],
+        iterator,
+        0,
+        undefined,
+        true,
+        sink,
+      );
+    return fallback(
+      [Buffer.from(text.slice(pos), 'utf8')],
+      decoded(rest, iterator, decoder),
+      line,
+      mode === 'crlf' ? '\r\n' : '\n',
+      false,
+      sink,
+    );
   };
 
   for (;;) {
@@ -178,7 +199,11 @@ export async function readCsvRecords(chunks: AsyncIterable<Buffer>, sink: CsvSin
 }
 
 /** The remaining bytes, decoded and encoded again (the decoder may hold the start of a character). */
-async function* decoded(rest: Buffer | undefined, iterator: AsyncIterator<Buffer>, decoder: StringDecoder): AsyncGenerator<Buffer> {
+async function* decoded(
+  rest: Buffer | undefined,
+  iterator: AsyncIterator<Buffer>,
+  decoder: StringDecoder,
+): AsyncGenerator<Buffer> {
   if (rest !== undefined) {
     const text = decoder.write(rest);
     if (text.length > 0) yield Buffer.from(text, 'utf8');
@@ -213,7 +238,14 @@ function detectMode(text: string, ended: boolean): Mode | typeof MORE | typeof F
  * (or the end of the text), MORE if the text ends inside it, FALLBACK if it is anything but plain and
  * properly quoted fields (csv-parse decides what it is). From `start` to `clean` the text has no \r or \n.
  */
-function readQuoted(text: string, start: number, mode: Mode, ended: boolean, fields: string[], clean: number): number {
+function readQuoted(
+  text: string,
+  start: number,
+  mode: Mode,
+  ended: boolean,
+  fields: string[],
+  clean: number,
+): number {
   let i = start;
   for (;;) {
     if (i < text.length && text.charCodeAt(i) === QUOTE) {
@@ -234,7 +266,8 @@ function readQuoted(text: string, start: number, mode: Mode, ended: boolean, fie
       }
       // Line endings inside quotes count as csv-parse counts them only for \n alone. Before `clean` the
       // text has neither \r nor \n.
-      if (i > clean && (value.indexOf('\r') !== -1 || (mode === 'crlf' && value.indexOf('\n') !== -1))) return FALLBACK;
+      if (i > clean && (value.indexOf('\r') !== -1 || (mode === 'crlf' && value.indexOf('\n') !== -1)))
+        return FALLBACK;
       fields.push(value);
     } else {
       let j = i;
@@ -280,8 +313,13 @@ async function fallback(
   sink: CsvSink,
 ): Promise<void> {
   const iterator = Symbol.asyncIterator in rest ? rest[Symbol.asyncIterator]() : rest;
-  const shift = (message: string) => (linesBefore === 0 ? message : message.replace(/\bat line (\d+)/g, (_, n: string) => `at line ${Number(n) + linesBefore}`));
-  type Event = { fields: string[]; line: number; raw: string; message?: undefined } | { line: number; raw: string; message: string };
+  const shift = (message: string) =>
+    linesBefore === 0
+      ? message
+      : message.replace(/\bat line (\d+)/g, (_, n: string) => `at line ${Number(n) + linesBefore}`);
+  type Event =
+    | { fields: string[]; line: number; raw: string; message?: undefined }
+    | { line: number; raw: string; message: string };
   let events: Event[] = [];
   let failure: Error | undefined;
   const parser = parse({

@@ -32,7 +32,12 @@ export async function putCallFile(
   return result.rows.length === 1;
 }
 
-export async function findCallFile(db: Executor, accountId: number, callId: number, kind: CallFileKind): Promise<CallFile | undefined> {
+export async function findCallFile(
+  db: Executor,
+  accountId: number,
+  callId: number,
+  kind: CallFileKind,
+): Promise<CallFile | undefined> {
   const row = await db
     .selectFrom('call_files')
     .select(['content_type', 'content', 'created_at'])
@@ -42,6 +47,8 @@ export async function findCallFile(db: Executor, accountId: number, callId: numb
     .executeTakeFirst();
   if (!row) return undefined;
   // pg returns a Buffer, PGlite a Uint8Array: one type for callers, without copying the bytes.
-  const content = Buffer.isBuffer(row.content) ? row.content : Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength);
+  const content = Buffer.isBuffer(row.content)
+    ? row.content
+    : Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength);
   return { contentType: row.content_type, content, uploadedAt: row.created_at };
 }

@@ -12,7 +12,13 @@ import { CALL_FIELDS, type CallField, REQUIRED_CALL_FIELDS, type RawCall } from 
 import { CsvRecordTooLongError, readCsvRecords } from './csv-records.ts';
 import { chooseCsvReader, chooseJsonReader, FormatIsRingbill, isRingbillHeader } from './formats/detect.ts';
 import { NumberReader } from '../shared/number-plan.ts';
-import { type CallFileFormat, CALL_FILE_FORMATS, type Emit, type FormatContext, type RecordReader } from './formats/record.ts';
+import {
+  type CallFileFormat,
+  CALL_FILE_FORMATS,
+  type Emit,
+  type FormatContext,
+  type RecordReader,
+} from './formats/record.ts';
 import { type SwitchOptions, type SwitchOverrides, switchOptionsFor } from './formats/switch-options.ts';
 import { IsoWriter } from './formats/switch-time.ts';
 import { CallIngester, type IngestSummary } from './ingest.ts';
@@ -58,7 +64,8 @@ function lineText(raw: string): string {
 
 export function checkFormat(format: string | undefined): CallFileFormat {
   const value = (format ?? 'ringbill').trim().toLowerCase();
-  if (!(CALL_FILE_FORMATS as readonly string[]).includes(value)) throw invalid('format', `"${format}" is not a format: ${CALL_FILE_FORMATS.join(', ')}`);
+  if (!(CALL_FILE_FORMATS as readonly string[]).includes(value))
+    throw invalid('format', `"${format}" is not a format: ${CALL_FILE_FORMATS.join(', ')}`);
   return value as CallFileFormat;
 }
 
@@ -67,15 +74,28 @@ export function callColumns(header: string[]): { field: CallField; index: number
   const names = header.map((h) => h.trim().toLowerCase());
   const missing = REQUIRED_CALL_FIELDS.filter((f) => !names.includes(f));
   if (missing.length > 0) {
-    throw invalid('header', `the CSV header must name ${REQUIRED_CALL_FIELDS.join(',')}; missing: ${missing.join(', ')}`);
+    throw invalid(
+      'header',
+      `the CSV header must name ${REQUIRED_CALL_FIELDS.join(',')}; missing: ${missing.join(', ')}`,
+    );
   }
-  return CALL_FIELDS.filter((f) => names.includes(f)).map((field) => ({ field, index: names.indexOf(field) }));
+  return CALL_FIELDS.filter((f) => names.includes(f)).map((field) => ({
+    field,
+    index: names.indexOf(field),
+  }));
 }
 
 /** A function from a record to the call it holds: one object shape for every record (fast to build and read). */
 function callPicker(columns: { field: CallField; index: number }[]): (record: string[]) => RawCall {
   const at = (field: CallField) => columns.find((c) => c.field === field)?.index ?? -1;
-  const [callId, from, to, start, duration, status] = [at('call_id'), at('from'), at('to'), at('start_time'), at('duration_s'), at('status')];
+  const [callId, from, to, start, duration, status] = [
+    at('call_id'),
+    at('from'),
+    at('to'),
+    at('start_time'),
+    at('duration_s'),
+    at('status'),
+  ];
   const [direction, carrier, recording, transcription, confidence, agent] = [
     at('direction'),
     at('carrier'),
@@ -128,7 +148,9 @@ function startsWithJson(head: Buffer): boolean | undefined {
 }
 
 /** The chunks, after looking at the first ones (without losing them). */
-async function peek(chunks: AsyncIterable<Buffer>): Promise<{ json: boolean; chunks: AsyncIterable<Buffer> }> {
+async function peek(
+  chunks: AsyncIterable<Buffer>,
+): Promise<{ json: boolean; chunks: AsyncIterable<Buffer> }> {
   const iterator = chunks[Symbol.asyncIterator]();
   const seen: Buffer[] = [];
   let json: boolean | undefined;
@@ -169,7 +191,9 @@ export async function importCallStream(
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
   const switchOptions = switchOptionsFor(account, options);
-  const ingester = await CallIngester.open(ctx, accountId, options.source, { timeZone: switchOptions.timeZone });
+  const ingester = await CallIngester.open(ctx, accountId, options.source, {
+    timeZone: switchOptions.timeZone,
+  });
   const importer = new Importer(ingester, format, switchOptions);
   let bytesRead = 0;
   async function* counted(): AsyncGenerator<Buffer> {
@@ -178,7 +202,8 @@ export async function importCallStream(
       yield chunk;
     }
   }
-  const progress = () => onProgress({ bytesRead, bytesTotal: options.sizeBytes ?? bytesRead, records: importer.records });
+  const progress = () =>
+    onProgress({ bytesRead, bytesTotal: options.sizeBytes ?? bytesRead, records: importer.records });
   importer.onEvery10k = progress;
   const { json, chunks } = await peek(counted());
   try {
@@ -188,9 +213,16 @@ export async function importCallStream(
     if (!(error instanceof CsvRecordTooLongError)) throw error;
     // The calls read before the line are kept (importing the fixed file again skips them).
     const summary = await ingester.finish();
-    throw invalid('file', `${error.message}: the lines after it were not read; ${summary.inserted} new call(s) before it were stored. Fix the line and import the file again (calls already stored are skipped)`);
+    throw invalid(
+      'file',
+      `${error.message}: the lines after it were not read; ${summary.inserted} new call(s) before it were stored. Fix the line and import the file again (calls already stored are skipped)`,
+    );
   }
-  if (!importer.started) throw invalid('file', json ? 'the file holds no JSON records' : 'the file is empty: it needs a header line and calls');
+  if (!importer.started)
+    throw invalid(
+      'file',
+      json ? 'the file holds no JSON records' : 'the file is empty: it needs a header line and calls',
+    );
   importer.end();
   const summary = await ingester.finish();
   progress();
@@ -216,7 +248,11 @@ class Importer {
     options: SwitchOptions,
     private readonly queryUuid = '',
   ) {
-    this.formatContext = { clock: new LocalClock(options.timeZone), numbers: new NumberReader(options.plan), iso: new IsoWriter() };
+    this.formatContext = {
+      clock: new LocalClock(options.timeZone),
+      numbers: new NumberReader(options.plan),
+      iso: new IsoWriter(),
+    };
     const storeInternal = options.internalCalls === 'store';
     this.emit = {
       call: (call, line, raw) => {
@@ -236,7 +272,8 @@ class Importer {
   /** After each record: progress now and then, and a turn of the event loop for the database's replies. */
   private pace(wait: Promise<void> | undefined): Promise<void> | undefined {
     if (++this.records % 10_000 === 0) this.onEvery10k();
-    if (wait === undefined && this.records % YIELD_EVERY === 0) return new Promise<void>((resolve) => setImmediate(resolve));
+    if (wait === undefined && this.records % YIELD_EVERY === 0)
+      return new Promise<void>((resolve) => setImmediate(resolve));
     return wait;
   }
 
@@ -280,7 +317,10 @@ class Importer {
 
   async readJson(chunks: AsyncIterable<Buffer>): Promise<void> {
     if (this.format === 'ringbill') {
-      throw invalid('format', 'a JSON file is not in Ringbill\'s CSV format: send JSON calls to POST /calls, or name the switch that wrote the file (format=freeswitch, asterisk, cgrates or auto)');
+      throw invalid(
+        'format',
+        "a JSON file is not in Ringbill's CSV format: send JSON calls to POST /calls, or name the switch that wrote the file (format=freeswitch, asterisk, cgrates or auto)",
+      );
     }
     const format = this.format;
     await readJsonRecords(chunks, {
@@ -293,7 +333,8 @@ class Importer {
           this.detail = chosen.detail;
         }
         let wait: Promise<void> | undefined;
-        if (hasNul(raw)) this.ingester.rejectRaw(line, raw.replaceAll('\u0000', '\uFFFD'), `the record ${NUL_REASON}`);
+        if (hasNul(raw))
+          this.ingester.rejectRaw(line, raw.replaceAll('\u0000', '\uFFFD'), `the record ${NUL_REASON}`);
         else wait = this.jsonReader.add(object, line, () => raw, this.emit);
         return this.pace(wait);
       },
@@ -310,7 +351,13 @@ class Importer {
   }
 
   summarise(summary: IngestSummary): CallImportSummary {
-    return { ...summary, format: this.chosenFormat, formatDetail: this.detail, formatDetected: this.format === 'auto', combined: this.combined };
+    return {
+      ...summary,
+      format: this.chosenFormat,
+      formatDetail: this.detail,
+      formatDetected: this.format === 'auto',
+      combined: this.combined,
+    };
   }
 }
 
@@ -325,7 +372,9 @@ export async function importPushedRecords(
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
   const switchOptions = switchOptionsFor(account, options);
-  const ingester = await CallIngester.open(ctx, accountId, options.source, { timeZone: switchOptions.timeZone });
+  const ingester = await CallIngester.open(ctx, accountId, options.source, {
+    timeZone: switchOptions.timeZone,
+  });
   const importer = new Importer(ingester, format, switchOptions, options.queryUuid ?? '');
   async function* one(): AsyncGenerator<Buffer> {
     yield Buffer.from(records.map((r) => JSON.stringify(r)).join('\n'), 'utf8');

@@ -22,7 +22,13 @@ export async function importCallsFile(
   const { size } = await stat(path);
   const input = createReadStream(path, { highWaterMark: 256 * 1024 });
   try {
-    return await importCallStream(ctx, accountId, input as AsyncIterable<Buffer>, { ...options, source: basename(path), sizeBytes: size }, onProgress);
+    return await importCallStream(
+      ctx,
+      accountId,
+      input as AsyncIterable<Buffer>,
+      { ...options, source: basename(path), sizeBytes: size },
+      onProgress,
+    );
   } finally {
     input.destroy();
   }

@@ -128,14 +128,31 @@ export class CallIngester {
   }
 
   /** `options.timeZone`: the zone of times written without an offset (default the account's). */
-  static async open(ctx: Ctx, accountId: number, source: string, options: { timeZone?: string | undefined } = {}): Promise<CallIngester> {
+  static async open(
+    ctx: Ctx,
+    accountId: number,
+    source: string,
+    options: { timeZone?: string | undefined } = {},
+  ): Promise<CallIngester> {
     const account = await findAccount(ctx.db, accountId);
     if (!account) throw notFound('Account', accountId);
     const features = new FeatureIndex(await featureWindows(ctx.db, accountId));
     const defaultCard = await findDefaultRateCard(ctx.db, accountId);
     const rating = ratingContextFor(account);
-    const parseClock = options.timeZone === undefined || options.timeZone === account.timezone ? rating.clock : new LocalClock(options.timeZone);
-    const ingester = new CallIngester(ctx, account, features, new RateTables(ctx.db, accountId), defaultCard?.id ?? null, rating, parseClock, source);
+    const parseClock =
+      options.timeZone === undefined || options.timeZone === account.timezone
+        ? rating.clock
+        : new LocalClock(options.timeZone);
+    const ingester = new CallIngester(
+      ctx,
+      account,
+      features,
+      new RateTables(ctx.db, accountId),
+      defaultCard?.id ?? null,
+      rating,
+      parseClock,
+      source,
+    );
     // A file seen before (sent again) has its refused lines checked against those kept; a new one need not.
     ingester.sourceSeen = await hasRejections(ctx.db, accountId, 'calls', source);
     return ingester;
@@ -175,10 +192,20 @@ export class CallIngester {
         return this.push(call, line, feature, table);
       });
     }
-    return this.push(call, line, feature, rateCardId === null ? undefined : this.loadedTables.get(rateCardId));
+    return this.push(
+      call,
+      line,
+      feature,
+      rateCardId === null ? undefined : this.loadedTables.get(rateCardId),
+    );
   }
 
-  private push(call: CallInput, line: number, feature: FeatureWindow | undefined, table: RateTable | undefined): Promise<void> | undefined {
+  private push(
+    call: CallInput,
+    line: number,
+    feature: FeatureWindow | undefined,
+    table: RateTable | undefined,
+  ): Promise<void> | undefined {
     if (this.batch.length === 0) this.batchNow = this.ctx.now().toISOString();
     const rating = feature ? rateCall(call, table, this.rating) : undefined;
     const start = this.copy.length;
@@ -255,9 +282,16 @@ export class CallIngester {
     copied: () => void,
   ): Promise<void> {
     const accountId = this.account.id;
-    if (rejections.length > 0) await insertRejections(this.ctx.db, accountId, 'calls', this.summary.source, rejections, { sourceSeen: this.sourceSeen });
+    if (rejections.length > 0)
+      await insertRejections(this.ctx.db, accountId, 'calls', this.summary.source, rejections, {
+        sourceSeen: this.sourceSeen,
+      });
     if (batch.length === 0) return;
-    const stored = await existingSourceCallIds(this.ctx.db, accountId, batch.map((p) => p.sourceCallId));
+    const stored = await existingSourceCallIds(
+      this.ctx.db,
+      accountId,
+      batch.map((p) => p.sourceCallId),
+    );
     const fresh = stored.size === 0 ? batch : batch.filter((p) => !stored.has(p.sourceCallId));
     this.summary.duplicates += batch.length - fresh.length;
     let inserted = fresh;
@@ -266,7 +300,10 @@ export class CallIngester {
     try {
       await this.ctx.database.copyTransaction(async (tx) => {
         const highWater = await callIdHighWater(tx.db, accountId);
-        await copyCallsText(tx, fresh === batch ? copy : Buffer.concat(fresh.map((p) => copy.subarray(p.start, p.end))));
+        await copyCallsText(
+          tx,
+          fresh === batch ? copy : Buffer.concat(fresh.map((p) => copy.subarray(p.start, p.end))),
+        );
         copied();
         // Prepaid and credit-limited customers: debit the calls, settle their reservations (before the feed lock).
         const now = this.ctx.now();
@@ -326,7 +363,8 @@ export class CallIngester {
         break;
       case 'unrated':
         this.summary.unrated += 1;
-        this.summary.unratedReasons[p.ratingReason!] = (this.summary.unratedReasons[p.ratingReason!] ?? 0) + 1;
+        this.summary.unratedReasons[p.ratingReason!] =
+          (this.summary.unratedReasons[p.ratingReason!] ?? 0) + 1;
         break;
     }
   }

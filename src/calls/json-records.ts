@@ -69,7 +69,11 @@ export async function readJsonRecords(chunks: AsyncIterable<Buffer>, sink: JsonS
     }
     if (state.mode === 'document') {
       document += rawLine + '\n';
-      if (document.length > MAX_JSON_DOCUMENT_CHARS) throw invalid('file', `a JSON document of more than ${MAX_JSON_DOCUMENT_CHARS / 1024 / 1024} MB: send one record a line instead`);
+      if (document.length > MAX_JSON_DOCUMENT_CHARS)
+        throw invalid(
+          'file',
+          `a JSON document of more than ${MAX_JSON_DOCUMENT_CHARS / 1024 / 1024} MB: send one record a line instead`,
+        );
       return;
     }
     let parsed: unknown;
@@ -95,7 +99,8 @@ export async function readJsonRecords(chunks: AsyncIterable<Buffer>, sink: JsonS
       at = nl + 1;
     }
     text = text.slice(at);
-    if (state.mode !== 'document' && text.length > MAX_JSON_LINE_CHARS) throw invalid('file', `line ${line + 1} is longer than ${MAX_JSON_LINE_CHARS / 1024 / 1024} MB`);
+    if (state.mode !== 'document' && text.length > MAX_JSON_LINE_CHARS)
+      throw invalid('file', `line ${line + 1} is longer than ${MAX_JSON_LINE_CHARS / 1024 / 1024} MB`);
   }
   text += decoder.end();
   if (text !== '') await takeLine(text);

@@ -42,11 +42,24 @@ export const CALL_INSERT_COLUMNS = [
 export type CallInsertRow = (string | number | null)[];
 
 /** Features with a phone number, with the rate card that applies to their calls (feature's, else customer's). */
-export async function featureWindows(db: Executor, accountId: number): Promise<(FeatureWindow & { phoneNumber: string })[]> {
+export async function featureWindows(
+  db: Executor,
+  accountId: number,
+): Promise<(FeatureWindow & { phoneNumber: string })[]> {
   const rows = await db
     .selectFrom('features as f')
-    .innerJoin('customers as c', (j) => j.onRef('c.account_id', '=', 'f.account_id').onRef('c.id', '=', 'f.customer_id'))
-    .select(['f.id', 'f.customer_id', 'f.phone_number', 'f.start_date', 'f.end_date', 'f.rate_card_id', 'c.rate_card_id as customer_rate_card_id'])
+    .innerJoin('customers as c', (j) =>
+      j.onRef('c.account_id', '=', 'f.account_id').onRef('c.id', '=', 'f.customer_id'),
+    )
+    .select([
+      'f.id',
+      'f.customer_id',
+      'f.phone_number',
+      'f.start_date',
+      'f.end_date',
+      'f.rate_card_id',
+      'c.rate_card_id as customer_rate_card_id',
+    ])
     .where('f.account_id', '=', accountId)
     .where('f.phone_number', 'is not', null)
     .execute();
@@ -66,7 +79,11 @@ export async function featureWindows(db: Executor, accountId: number): Promise<(
  * by millions between ANALYZEs, and PGlite has no autovacuum) scans the account's calls and compares each
  * with every id, which grows with the table (0.25 s a batch at a million calls).
  */
-export async function existingSourceCallIds(db: Executor, accountId: number, ids: string[]): Promise<Set<string>> {
+export async function existingSourceCallIds(
+  db: Executor,
+  accountId: number,
+  ids: string[],
+): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const result = await sql<{ source_call_id: string }>`
     select stored.source_call_id from unnest(${ids}::text[]) as given(id)
@@ -84,7 +101,10 @@ export async function copyCalls(database: Database, rows: CallInsertRow[]): Prom
 }
 
 /** The same, with the rows already in COPY text format (copyRow of each row, in CALL_INSERT_COLUMNS order). */
-export async function copyCallsText(database: Pick<Database, 'copyInto'>, text: string | Uint8Array): Promise<void> {
+export async function copyCallsText(
+  database: Pick<Database, 'copyInto'>,
+  text: string | Uint8Array,
+): Promise<void> {
   if (text.length === 0) return;
   await database.copyInto('calls', CALL_INSERT_COLUMNS, text);
 }
@@ -97,15 +117,22 @@ const SLOW_INGEST_LOCK_KEY = 0x43414c4c;
  * rows. Taken first in its transaction; the feed lock, taken last, comes after it.
  */
 export async function lockSlowIngest(db: Executor, accountId: number): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${SLOW_INGEST_LOCK_KEY}::int, ${accountId % 2_147_483_647}::int)`.execute(db);
+  await sql`select pg_advisory_xact_lock(${SLOW_INGEST_LOCK_KEY}::int, ${accountId % 2_147_483_647}::int)`.execute(
+    db,
+  );
 }
 
 /** The slow, safe path when calls race in from two places: skip those already stored. Returns the ids that went in. */
-export async function insertCallsSkippingDuplicates(db: Executor, rows: CallInsertRow[]): Promise<Set<string>> {
+export async function insertCallsSkippingDuplicates(
+  db: Executor,
+  rows: CallInsertRow[],
+): Promise<Set<string>> {
   const inserted = new Set<string>();
   const CHUNK = 1000;
   for (let i = 0; i < rows.length; i += CHUNK) {
-    const values = rows.slice(i, i + CHUNK).map((row) => Object.fromEntries(CALL_INSERT_COLUMNS.map((c, k) => [c, row[k]])));
+    const values = rows
+      .slice(i, i + CHUNK)
+      .map((row) => Object.fromEntries(CALL_INSERT_COLUMNS.map((c, k) => [c, row[k]])));
     const result = await db
       .insertInto('calls')
       .values(values as never)
@@ -118,7 +145,12 @@ export async function insertCallsSkippingDuplicates(db: Executor, rows: CallInse
 }
 
 export async function findCall(db: Executor, accountId: number, id: number): Promise<CallRow | undefined> {
-  return db.selectFrom('calls').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('calls')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export interface CallFilter {
@@ -130,7 +162,12 @@ export interface CallFilter {
   to?: Date | undefined;
 }
 
-export async function listCalls(db: Executor, accountId: number, filter: CallFilter, page: PageRequest): Promise<Page<CallRow>> {
+export async function listCalls(
+  db: Executor,
+  accountId: number,
+  filter: CallFilter,
+  page: PageRequest,
+): Promise<Page<CallRow>> {
   let q = db.selectFrom('calls').selectAll().where('account_id', '=', accountId);
   if (filter.ratingStatus !== undefined) q = q.where('rating_status', '=', filter.ratingStatus);
   if (filter.invoiceId !== undefined) q = q.where('invoice_id', '=', filter.invoiceId);
@@ -139,10 +176,20 @@ export async function listCalls(db: Executor, accountId: number, filter: CallFil
   if (filter.from !== undefined) q = q.where('start_time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('start_time', '<', filter.to);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
-export async function countCallsOnInvoice(db: Executor, accountId: number, invoiceId: number): Promise<number> {
+export async function countCallsOnInvoice(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<number> {
   const row = await db
     .selectFrom('calls')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -173,7 +220,12 @@ export interface CallSummaryRow {
  * invoice, and returns them summed per invoice, feature and destination. One statement: a call that
  * arrives meanwhile is not touched, and waits for the next invoice.
  */
-export async function assignCallsToInvoices(db: Executor, accountId: number, invoiceIds: number[], before: Date): Promise<CallSummaryRow[]> {
+export async function assignCallsToInvoices(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+  before: Date,
+): Promise<CallSummaryRow[]> {
   if (invoiceIds.length === 0) return [];
   const result = await sql<{
     invoice_id: number;
@@ -240,12 +292,20 @@ export async function releaseSummaryCalls(
     .where('account_id', '=', accountId)
     .where('invoice_id', '=', charge.invoice_id)
     .where('destination', '=', charge.call_destination);
-  q = charge.feature_id === null ? q.where('feature_id', 'is', null) : q.where('feature_id', '=', charge.feature_id);
+  q =
+    charge.feature_id === null
+      ? q.where('feature_id', 'is', null)
+      : q.where('feature_id', '=', charge.feature_id);
   await q.execute();
 }
 
 /** Customers among these with rated calls not yet on an invoice that started before `before`. */
-export async function customersWithCallsToBill(db: Executor, accountId: number, customerIds: number[], before: Date): Promise<number[]> {
+export async function customersWithCallsToBill(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+  before: Date,
+): Promise<number[]> {
   if (customerIds.length === 0) return [];
   const result = await sql<{ customer_id: number }>`
     select distinct customer_id from calls
@@ -272,7 +332,11 @@ export async function pageCallIds(
   after: number,
   limit: number,
 ): Promise<{ id: number; customer_id: number | null }[]> {
-  let q = db.selectFrom('calls').select(['id', 'customer_id']).where('account_id', '=', accountId).where('id', '>', after);
+  let q = db
+    .selectFrom('calls')
+    .select(['id', 'customer_id'])
+    .where('account_id', '=', accountId)
+    .where('id', '>', after);
   if (filter.from !== undefined) q = q.where('start_time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('start_time', '<', filter.to);
   if (filter.onlyWaiting) q = q.where('rating_status', 'in', ['unrated', 'unallocated']);
@@ -293,7 +357,14 @@ export async function pageCallIds(
 
 export async function lockCallsByIds(db: Executor, accountId: number, ids: number[]): Promise<CallRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('calls').selectAll().where('account_id', '=', accountId).where('id', 'in', ids).orderBy('id').forUpdate().execute();
+  return db
+    .selectFrom('calls')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
 }
 
 /** A call's new allocation and price. */
@@ -312,7 +383,12 @@ export interface CallUpdate {
   billedCharge: string | null;
 }
 
-export async function updateCallRatings(db: Executor, accountId: number, updates: CallUpdate[], now: Date): Promise<void> {
+export async function updateCallRatings(
+  db: Executor,
+  accountId: number,
+  updates: CallUpdate[],
+  now: Date,
+): Promise<void> {
   if (updates.length === 0) return;
   const col = <T>(pick: (u: CallUpdate) => T) => updates.map(pick);
   await sql`
@@ -334,19 +410,34 @@ export async function updateCallRatings(db: Executor, accountId: number, updates
 export async function callsOfSummary(
   db: Executor,
   accountId: number,
-  charge: { origin: string; invoice_id: number | null; feature_id: number | null; call_destination: string | null },
+  charge: {
+    origin: string;
+    invoice_id: number | null;
+    feature_id: number | null;
+    call_destination: string | null;
+  },
   page: PageRequest,
 ): Promise<Page<CallRow>> {
-  if (charge.origin !== 'calls' || charge.invoice_id === null || charge.call_destination === null) return { rows: [], nextAfter: undefined };
+  if (charge.origin !== 'calls' || charge.invoice_id === null || charge.call_destination === null)
+    return { rows: [], nextAfter: undefined };
   let q = db
     .selectFrom('calls')
     .selectAll()
     .where('account_id', '=', accountId)
     .where('invoice_id', '=', charge.invoice_id)
     .where('destination', '=', charge.call_destination);
-  q = charge.feature_id === null ? q.where('feature_id', 'is', null) : q.where('feature_id', '=', charge.feature_id);
+  q =
+    charge.feature_id === null
+      ? q.where('feature_id', 'is', null)
+      : q.where('feature_id', '=', charge.feature_id);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
 // ---- calls as the /v1/calls surface (document 002) shows them
@@ -396,12 +487,27 @@ function selectCallsWithFiles(db: Executor, accountId: number) {
 }
 
 /** One page of an invoice's calls in id order (the index calls_invoice serves it without a sort). */
-export async function listCallsWithFilesOnInvoice(db: Executor, accountId: number, invoiceId: number, page: PageRequest): Promise<Page<CallWithFilesRow>> {
+export async function listCallsWithFilesOnInvoice(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  page: PageRequest,
+): Promise<Page<CallWithFilesRow>> {
   let q = selectCallsWithFiles(db, accountId).where('calls.invoice_id', '=', invoiceId);
   if (page.after !== undefined) q = q.where('calls.id', '>', page.after);
-  return toPage(await q.orderBy('calls.id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('calls.id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
-export async function findCallWithFiles(db: Executor, accountId: number, id: number): Promise<CallWithFilesRow | undefined> {
+export async function findCallWithFiles(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<CallWithFilesRow | undefined> {
   return selectCallsWithFiles(db, accountId).where('calls.id', '=', id).executeTakeFirst();
 }

@@ -40,12 +40,19 @@ export async function uploadCallFile(
   }
   if (upload.content.length === 0) throw invalid('body', `the ${upload.kind} file is empty`);
   if (upload.content.length > MAX_CALL_FILE_BYTES[upload.kind]) {
-    throw new DomainError('malformed_request', `the ${upload.kind} file is larger than ${MAX_CALL_FILE_BYTES[upload.kind]} bytes`);
+    throw new DomainError(
+      'malformed_request',
+      `the ${upload.kind} file is larger than ${MAX_CALL_FILE_BYTES[upload.kind]} bytes`,
+    );
   }
   await ctx.db.transaction().execute(async (trx) => {
     // The call's row lock first, as every correction of a call takes it (two never interleave).
     if (!(await lockCall(trx, accountId, callId))) throw new DomainError('not_found', 'Call not found');
-    const stored = await putCallFile(trx, accountId, callId, { kind: upload.kind, contentType, content: upload.content });
+    const stored = await putCallFile(trx, accountId, callId, {
+      kind: upload.kind,
+      contentType,
+      content: upload.content,
+    });
     assert(stored, `call ${callId} locked in account ${accountId} takes its file`);
     // The feed has no transcription column: only a recording changes what it shows.
     if (upload.kind !== 'recording') return;

@@ -44,7 +44,8 @@ export async function startControlServer(ctx: Ctx, dataDir: string, baseUrl?: st
       let argv: string[];
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { argv?: unknown };
-        if (!Array.isArray(body.argv) || !body.argv.every((a) => typeof a === 'string')) throw new Error('argv must be an array of strings');
+        if (!Array.isArray(body.argv) || !body.argv.every((a) => typeof a === 'string'))
+          throw new Error('argv must be an array of strings');
         argv = body.argv;
       } catch (error) {
         res.writeHead(400, { 'content-type': 'text/plain' }).end(String(error));
@@ -52,7 +53,11 @@ export async function startControlServer(ctx: Ctx, dataDir: string, baseUrl?: st
       }
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       const send = (event: ControlEvent) => res.write(`${JSON.stringify(event)}\n`);
-      const io: CliIO = { out: (out) => send({ out }), err: (err) => send({ err }), progress: (progress) => send({ progress }) };
+      const io: CliIO = {
+        out: (out) => send({ out }),
+        err: (err) => send({ err }),
+        progress: (progress) => send({ progress }),
+      };
       void runProgram({ io, ctx: async () => ctx, baseUrl }, argv).then((code) => {
         send({ exit: code });
         res.end();
@@ -89,40 +94,43 @@ export async function runInServer(dataDir: string, argv: string[], io: CliIO): P
   return new Promise((resolve, reject) => {
     let connected = false;
     const stopped = () => reject(new ServerStoppedError(serverPid));
-    const req = httpRequest({ socketPath: path, method: 'POST', path: '/run', headers: { 'content-type': 'application/json' } }, (res) => {
-      if (res.statusCode !== 200) {
-        reject(new Error(`the server refused the command (HTTP ${res.statusCode})`));
-        return;
-      }
-      let buffered = '';
-      let exitCode: number | undefined;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) !== -1) {
-          const line = buffered.slice(0, newline);
-          buffered = buffered.slice(newline + 1);
-          if (line.trim() === '') continue;
-          let event: ControlEvent;
-          try {
-            event = JSON.parse(line) as ControlEvent;
-          } catch {
-            reject(new Error(`the server sent an unreadable answer: ${line.slice(0, 100)}`));
-            res.destroy();
-            return;
-          }
-          if ('out' in event) io.out(event.out);
-          else if ('err' in event) io.err(event.err);
-          else if ('progress' in event) io.progress(event.progress);
-          else exitCode = event.exit;
+    const req = httpRequest(
+      { socketPath: path, method: 'POST', path: '/run', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`the server refused the command (HTTP ${res.statusCode})`));
+          return;
         }
-      });
-      // Ended without an exit code, or cut off (ECONNRESET): the server is gone.
-      res.on('end', () => (exitCode === undefined ? stopped() : resolve(exitCode)));
-      res.on('error', stopped);
-      res.on('aborted', stopped);
-    });
+        let buffered = '';
+        let exitCode: number | undefined;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          let newline: number;
+          while ((newline = buffered.indexOf('\n')) !== -1) {
+            const line = buffered.slice(0, newline);
+            buffered = buffered.slice(newline + 1);
+            if (line.trim() === '') continue;
+            let event: ControlEvent;
+            try {
+              event = JSON.parse(line) as ControlEvent;
+            } catch {
+              reject(new Error(`the server sent an unreadable answer: ${line.slice(0, 100)}`));
+              res.destroy();
+              return;
+            }
+            if ('out' in event) io.out(event.out);
+            else if ('err' in event) io.err(event.err);
+            else if ('progress' in event) io.progress(event.progress);
+            else exitCode = event.exit;
+          }
+        });
+        // Ended without an exit code, or cut off (ECONNRESET): the server is gone.
+        res.on('end', () => (exitCode === undefined ? stopped() : resolve(exitCode)));
+        res.on('error', stopped);
+        res.on('aborted', stopped);
+      },
+    );
     req.on('socket', (socket) => socket.once('connect', () => (connected = true)));
     req.on('error', (error: NodeJS.ErrnoException) => {
       // A socket file with nobody listening: no server.

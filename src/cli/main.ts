@@ -60,11 +60,15 @@ function configOrExit(): Config {
 const config = configOrExit();
 setTestHolds(config.testHolds);
 
-const wantsHelp = argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === 'help' || a === '--version' || a === '-V');
+const wantsHelp =
+  argv.length === 0 ||
+  argv.some((a) => a === '--help' || a === '-h' || a === 'help' || a === '--version' || a === '-V');
 const isServe = argv[0] === 'serve';
 /** The command as typed, for the lock file and the processes table ("ringbill import calls"). */
 const firstOption = argv.findIndex((a) => a.startsWith('-'));
-const commandName = ['ringbill', ...argv.slice(0, firstOption === -1 ? 2 : Math.min(firstOption, 2))].join(' ');
+const commandName = ['ringbill', ...argv.slice(0, firstOption === -1 ? 2 : Math.min(firstOption, 2))].join(
+  ' ',
+);
 
 /** Said, not done: one line, exit 1. */
 class Refusal extends Error {}
@@ -78,8 +82,12 @@ async function refuseNewDatabaseBesideServer(): Promise<void> {
   if (config.databaseUrl || existsSync(join(config.dataDir, 'pgdata'))) return;
   const server = await ringbillServerAt(config.host, config.port);
   if (!server) return;
-  const where = server.database === 'postgres' ? 'on PostgreSQL' : 'on an embedded database in another folder';
-  const fix = server.database === 'postgres' ? 'set DATABASE_URL as the server has it' : 'set RINGBILL_DATA_DIR as the server has it';
+  const where =
+    server.database === 'postgres' ? 'on PostgreSQL' : 'on an embedded database in another folder';
+  const fix =
+    server.database === 'postgres'
+      ? 'set DATABASE_URL as the server has it'
+      : 'set RINGBILL_DATA_DIR as the server has it';
   throw new Refusal(
     `a Ringbill server answers on port ${config.port} (${where}), but this command would create a new embedded database in ${displayPath(config.dataDir)}; ` +
       `${fix} (a .env file in this folder is read by both), then run it again`,
@@ -88,7 +96,9 @@ async function refuseNewDatabaseBesideServer(): Promise<void> {
 
 function describeRecovered(recovered: Recovered): void {
   for (const { accountId, runId } of recovered.interruptedRuns) {
-    io.err(`note: billing run ${runId} of account ${accountId} was interrupted when its process stopped; "ringbill bill --account ${accountId} --resume ${runId}" finishes it`);
+    io.err(
+      `note: billing run ${runId} of account ${accountId} was interrupted when its process stopped; "ringbill bill --account ${accountId} --resume ${runId}" finishes it`,
+    );
   }
 }
 
@@ -108,7 +118,10 @@ async function main(): Promise<number> {
       ctx: async () => {
         if (!ctx) {
           const migrating = argv[0] === 'migrate';
-          database = await openConfiguredDatabase(config, { migrate: !migrating, holder: { role: 'command', command: commandName } });
+          database = await openConfiguredDatabase(config, {
+            migrate: !migrating,
+            holder: { role: 'command', command: commandName },
+          });
           ctx = createCtx(
             database,
             undefined,
@@ -121,7 +134,12 @@ async function main(): Promise<number> {
           );
           // `migrate` runs before the processes table may exist; every other command holds a lease.
           if (!migrating) {
-            lease = await startProcessLease(ctx, { role: 'command', description: commandName, leaseSeconds: config.processLeaseSeconds, onRecovered: describeRecovered });
+            lease = await startProcessLease(ctx, {
+              role: 'command',
+              description: commandName,
+              leaseSeconds: config.processLeaseSeconds,
+              onRecovered: describeRecovered,
+            });
           }
         }
         return ctx;
@@ -149,7 +167,9 @@ function lockedAdvice(error: DataDirLockedError): string {
       : '; wait for it to finish, then start the server';
   }
   // A command meets the lock only when the server is not (yet) taking commands on its socket.
-  return error.holder?.role === 'server' ? ' and is not taking commands yet (starting, or stopping); try again once it is up' : '; wait for it to finish';
+  return error.holder?.role === 'server'
+    ? ' and is not taking commands yet (starting, or stopping); try again once it is up'
+    : '; wait for it to finish';
 }
 
 main().then(
@@ -159,7 +179,11 @@ main().then(
   (error: unknown) => {
     if (error instanceof DataDirLockedError) {
       io.err(`error: ${error.message}${lockedAdvice(error)}`);
-    } else if (error instanceof ServerStoppedError || error instanceof Refusal || error instanceof ConfigError) {
+    } else if (
+      error instanceof ServerStoppedError ||
+      error instanceof Refusal ||
+      error instanceof ConfigError
+    ) {
       io.err(`error: ${error.message}`);
     } else {
       io.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -41,13 +41,15 @@ export interface CliEnv {
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new DomainError('invalid_input', `${name} must be a positive whole number`, name);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+      throw new DomainError('invalid_input', `${name} must be a positive whole number`, name);
     return n;
   };
 }
 
 function isoDate(value: string): string {
-  if (!isIsoDate(value)) throw new DomainError('invalid_input', `"${value}" is not a date YYYY-MM-DD`, 'date');
+  if (!isIsoDate(value))
+    throw new DomainError('invalid_input', `"${value}" is not a date YYYY-MM-DD`, 'date');
   return value;
 }
 
@@ -58,7 +60,9 @@ function printJson(io: CliIO, value: unknown): void {
 export function buildProgram(env: CliEnv): Command {
   const { io } = env;
   const program = new Command('ringbill')
-    .description('Ringbill: open-source call billing. Calls in, invoices out, money collected, everything exported.')
+    .description(
+      'Ringbill: open-source call billing. Calls in, invoices out, money collected, everything exported.',
+    )
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
@@ -67,10 +71,13 @@ export function buildProgram(env: CliEnv): Command {
   program
     .command('serve')
     .description('Serve the API (PORT, default 8080) on the configured database, applying migrations first')
-    .addOption(new Option('--port <port>', 'port to listen on (overrides PORT)').argParser(positiveInt('port')))
+    .addOption(
+      new Option('--port <port>', 'port to listen on (overrides PORT)').argParser(positiveInt('port')),
+    )
     .option('--host <host>', 'interface to listen on (overrides HOST)')
     .action(async (options: { port?: number; host?: string }) => {
-      if (!env.serve) throw new DomainError('conflict', 'a Ringbill server is already running on this data folder');
+      if (!env.serve)
+        throw new DomainError('conflict', 'a Ringbill server is already running on this data folder');
       await env.serve(options);
     });
 
@@ -100,7 +107,10 @@ export function buildProgram(env: CliEnv): Command {
         ...(options.currency !== undefined ? { currency: options.currency } : {}),
       });
       if (options.json) {
-        printJson(io, { account: toAccountView(account), apiKey: { ...toApiKeyView(apiKey.row), key: apiKey.key } });
+        printJson(io, {
+          account: toAccountView(account),
+          apiKey: { ...toApiKeyView(apiKey.row), key: apiKey.key },
+        });
         return;
       }
       io.out(`Account ${account.id} "${account.name}" created (${account.timezone}, ${account.currency}).`);
@@ -123,21 +133,54 @@ export function buildProgram(env: CliEnv): Command {
     .command('create')
     .description('Create a console user and print a one-time link to set the password (works for 72 hours)')
     .requiredOption('--account <id>', 'account id', positiveInt('account'))
-    .requiredOption('--email <email>', 'the user\'s email address')
+    .requiredOption('--email <email>', "the user's email address")
     .requiredOption('--role <role>', 'viewer, billing, admin or owner')
-    .option('--name <name>', 'the user\'s name (default: from the email address)')
-    .option('--base-url <url>', 'the console\'s base URL for the link (default: PUBLIC_URL or http://localhost:PORT)')
+    .option('--name <name>', "the user's name (default: from the email address)")
+    .option(
+      '--base-url <url>',
+      "the console's base URL for the link (default: PUBLIC_URL or http://localhost:PORT)",
+    )
     .option('--json', 'print JSON')
-    .action(async (options: { account: number; email: string; role: string; name?: string; baseUrl?: string; json?: boolean }) => {
-      const ctx = await env.ctx();
-      const created = await createConsoleUser(ctx, options.account, { email: options.email, name: options.name, role: options.role });
-      await recordAudit(ctx, options.account, { actor: { type: 'system', id: null, name: 'ringbill users create' }, action: 'create', resource: 'users', resourceId: created.user.id, surface: 'cli', changes: { email: created.user.email, role: created.user.role } });
-      const link = `${(options.baseUrl ?? env.baseUrl ?? 'http://localhost:8080').replace(/\/+$/, '')}${created.setUpPath}`;
-      if (options.json) return printJson(io, { id: created.user.id, accountId: options.account, email: created.user.email, name: created.user.name, role: created.user.role, setUpLink: link });
-      io.out(`Console user ${created.user.id} (${created.user.email}) in account ${options.account}: ${ROLE_LABEL[created.user.role]}.`);
-      io.out('Open this one-time link to choose a password (it works once, for 72 hours):');
-      io.out(`  ${link}`);
-    });
+    .action(
+      async (options: {
+        account: number;
+        email: string;
+        role: string;
+        name?: string;
+        baseUrl?: string;
+        json?: boolean;
+      }) => {
+        const ctx = await env.ctx();
+        const created = await createConsoleUser(ctx, options.account, {
+          email: options.email,
+          name: options.name,
+          role: options.role,
+        });
+        await recordAudit(ctx, options.account, {
+          actor: { type: 'system', id: null, name: 'ringbill users create' },
+          action: 'create',
+          resource: 'users',
+          resourceId: created.user.id,
+          surface: 'cli',
+          changes: { email: created.user.email, role: created.user.role },
+        });
+        const link = `${(options.baseUrl ?? env.baseUrl ?? 'http://localhost:8080').replace(/\/+$/, '')}${created.setUpPath}`;
+        if (options.json)
+          return printJson(io, {
+            id: created.user.id,
+            accountId: options.account,
+            email: created.user.email,
+            name: created.user.name,
+            role: created.user.role,
+            setUpLink: link,
+          });
+        io.out(
+          `Console user ${created.user.id} (${created.user.email}) in account ${options.account}: ${ROLE_LABEL[created.user.role]}.`,
+        );
+        io.out('Open this one-time link to choose a password (it works once, for 72 hours):');
+        io.out(`  ${link}`);
+      },
+    );
 
   const keys = program.command('keys').description('API keys');
   keys
@@ -149,9 +192,14 @@ export function buildProgram(env: CliEnv): Command {
     .option('--json', 'print JSON')
     .action(async (options: { account: number; level: number; name?: string; json?: boolean }) => {
       const ctx = await env.ctx();
-      const created = await createApiKey(ctx, options.account, { level: options.level, name: options.name ?? null });
+      const created = await createApiKey(ctx, options.account, {
+        level: options.level,
+        name: options.name ?? null,
+      });
       if (options.json) return printJson(io, { ...toApiKeyView(created.row), key: created.key });
-      io.out(`API key ${created.row.id} (level ${created.row.level}) for account ${options.account}. It is shown once; store it now:`);
+      io.out(
+        `API key ${created.row.id} (level ${created.row.level}) for account ${options.account}. It is shown once; store it now:`,
+      );
       io.out(`  ${created.key}`);
     });
   keys
@@ -167,27 +215,43 @@ export function buildProgram(env: CliEnv): Command {
 
   program
     .command('bill')
-    .description("Run billing: complete every customer's invoice for the cut-off date; or finish a run that stopped part-way (--resume)")
+    .description(
+      "Run billing: complete every customer's invoice for the cut-off date; or finish a run that stopped part-way (--resume)",
+    )
     .requiredOption('--account <id>', 'account id', positiveInt('account'))
     .option('--cutoff <date>', 'cut-off date YYYY-MM-DD (a new run)', isoDate)
-    .option('--resume <run>', 'finish this interrupted or failed billing run instead (its own cut-off)', positiveInt('resume'))
+    .option(
+      '--resume <run>',
+      'finish this interrupted or failed billing run instead (its own cut-off)',
+      positiveInt('resume'),
+    )
     .option('--json', 'print the billing run as JSON')
     .action(async (options: { account: number; cutoff?: string; resume?: number; json?: boolean }) => {
       if ((options.cutoff === undefined) === (options.resume === undefined)) {
-        throw new DomainError('invalid_input', 'give either --cutoff DATE (a new run) or --resume RUN (finish a run that stopped)', 'cutoff');
+        throw new DomainError(
+          'invalid_input',
+          'give either --cutoff DATE (a new run) or --resume RUN (finish a run that stopped)',
+          'cutoff',
+        );
       }
       const ctx = await env.ctx();
       let started = false;
       const onProgress = (p: BillingProgress) => {
         if (!started) {
-          io.progress({ kind: 'start', total: p.customersTotal, value: 0, label: options.resume ? `Resuming run ${options.resume}` : 'Billing' });
+          io.progress({
+            kind: 'start',
+            total: p.customersTotal,
+            value: 0,
+            label: options.resume ? `Resuming run ${options.resume}` : 'Billing',
+          });
           started = true;
         }
         io.progress({ kind: 'update', value: p.customersDone });
       };
-      const run = await (options.resume !== undefined
-        ? resumeBilling(ctx, options.account, options.resume, onProgress)
-        : runBilling(ctx, options.account, { cutoffDate: options.cutoff! }, onProgress)
+      const run = await (
+        options.resume !== undefined
+          ? resumeBilling(ctx, options.account, options.resume, onProgress)
+          : runBilling(ctx, options.account, { cutoffDate: options.cutoff! }, onProgress)
       ).finally(() => {
         if (started) io.progress({ kind: 'stop' });
       });
@@ -200,38 +264,60 @@ export function buildProgram(env: CliEnv): Command {
   const imports = program.command('import').description('Load files: rate cards and call records (CDRs)');
   imports
     .command('rates')
-    .description('Load a rate card from CSV (prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]); it replaces the rates in force from the effective date')
+    .description(
+      'Load a rate card from CSV (prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]); it replaces the rates in force from the effective date',
+    )
     .argument('<file>', 'the CSV file')
     .requiredOption('--account <id>', 'account id', positiveInt('account'))
     .requiredOption('--rate-card <name>', 'the rate card (made if it does not exist)')
-    .option('--effective-from <date>', "the date the rates apply from (default: a card's first rates from the start of time, later ones from today)", isoDate)
-    .option('--default', "make it the account's default rate card (the account's first card is its default anyway)")
+    .option(
+      '--effective-from <date>',
+      "the date the rates apply from (default: a card's first rates from the start of time, later ones from today)",
+      isoDate,
+    )
+    .option(
+      '--default',
+      "make it the account's default rate card (the account's first card is its default anyway)",
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, options: { account: number; rateCard: string; effectiveFrom?: string; default?: boolean; json?: boolean }) => {
-      const ctx = await env.ctx();
-      const rows = parseRatesCsv(await readFile(file, 'utf8'));
-      const result = await importRates(ctx, options.account, { name: options.rateCard }, rows, {
-        effectiveFrom: options.effectiveFrom,
-        makeDefault: options.default,
-        source: basename(file),
-      });
-      const waiting = await rerateCalls(ctx, options.account, { onlyWaiting: true });
-      if (options.json) {
-        return printJson(io, {
-          rateCard: toRateCardView(result.rateCard),
-          effectiveFrom: result.effectiveFrom,
-          imported: result.imported,
-          rejected: result.rejected.map((r) => ({ line: r.line, reason: r.reason })),
-          waitingCallsRated: waiting.rated,
+    .action(
+      async (
+        file: string,
+        options: {
+          account: number;
+          rateCard: string;
+          effectiveFrom?: string;
+          default?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const ctx = await env.ctx();
+        const rows = parseRatesCsv(await readFile(file, 'utf8'));
+        const result = await importRates(ctx, options.account, { name: options.rateCard }, rows, {
+          effectiveFrom: options.effectiveFrom,
+          makeDefault: options.default,
+          source: basename(file),
         });
-      }
-      io.out(
-        `Rate card ${result.rateCard.id} "${result.rateCard.name}"${result.rateCard.is_default ? ' (default)' : ''}: ${result.imported} rates ${result.effectiveFrom === null ? 'from the start (no effective date)' : `from ${result.effectiveFrom}`}, ${result.rejected.length} refused.`,
-      );
-      for (const r of result.rejected.slice(0, 20)) io.out(`  line ${r.line}: ${r.reason}`);
-      if (result.rejected.length > 20) io.out(`  … and ${result.rejected.length - 20} more (GET /backend/api/v1/rateCards/rejected)`);
-      if (waiting.rated > 0) io.out(`${waiting.rated} call(s) that were waiting for a price are now rated.`);
-    });
+        const waiting = await rerateCalls(ctx, options.account, { onlyWaiting: true });
+        if (options.json) {
+          return printJson(io, {
+            rateCard: toRateCardView(result.rateCard),
+            effectiveFrom: result.effectiveFrom,
+            imported: result.imported,
+            rejected: result.rejected.map((r) => ({ line: r.line, reason: r.reason })),
+            waitingCallsRated: waiting.rated,
+          });
+        }
+        io.out(
+          `Rate card ${result.rateCard.id} "${result.rateCard.name}"${result.rateCard.is_default ? ' (default)' : ''}: ${result.imported} rates ${result.effectiveFrom === null ? 'from the start (no effective date)' : `from ${result.effectiveFrom}`}, ${result.rejected.length} refused.`,
+        );
+        for (const r of result.rejected.slice(0, 20)) io.out(`  line ${r.line}: ${r.reason}`);
+        if (result.rejected.length > 20)
+          io.out(`  … and ${result.rejected.length - 20} more (GET /backend/api/v1/rateCards/rejected)`);
+        if (waiting.rated > 0)
+          io.out(`${waiting.rated} call(s) that were waiting for a price are now rated.`);
+      },
+    );
   imports
     .command('calls')
     .description(
@@ -239,13 +325,37 @@ export function buildProgram(env: CliEnv): Command {
     )
     .argument('<file>', 'the file (CSV, or JSON for FreeSWITCH mod_json_cdr and Asterisk/CGRateS JSON)')
     .requiredOption('--account <id>', 'account id', positiveInt('account'))
-    .addOption(new Option('--format <format>', "the file's format (auto: detect it and say which)").choices([...CALL_FILE_FORMATS]).default('ringbill'))
-    .option('--timezone <iana>', "the switch's time zone, for local times without an offset (default: the account's cdrTimezone, else its timezone)")
-    .option('--country <cc>', "the country whose national numbers the switch writes, e.g. GB (default: the account's cdrCountry)")
-    .option('--international-prefixes <list>', 'prefixes meaning an international number follows, comma-separated, e.g. 00,011 (default: the account\'s, else 00)')
-    .option('--tech-prefixes <list>', "routing prefixes to strip from numbers, comma-separated (default: the account's)")
-    .option('--extension-digits <n>', "digits-only numbers this short are internal extensions (default: the account's, else 4)")
-    .addOption(new Option('--internal-calls <what>', 'records that are not calls to bill: refuse them, or store them as internal calls').choices(['refuse', 'store']))
+    .addOption(
+      new Option('--format <format>', "the file's format (auto: detect it and say which)")
+        .choices([...CALL_FILE_FORMATS])
+        .default('ringbill'),
+    )
+    .option(
+      '--timezone <iana>',
+      "the switch's time zone, for local times without an offset (default: the account's cdrTimezone, else its timezone)",
+    )
+    .option(
+      '--country <cc>',
+      "the country whose national numbers the switch writes, e.g. GB (default: the account's cdrCountry)",
+    )
+    .option(
+      '--international-prefixes <list>',
+      "prefixes meaning an international number follows, comma-separated, e.g. 00,011 (default: the account's, else 00)",
+    )
+    .option(
+      '--tech-prefixes <list>',
+      "routing prefixes to strip from numbers, comma-separated (default: the account's)",
+    )
+    .option(
+      '--extension-digits <n>',
+      "digits-only numbers this short are internal extensions (default: the account's, else 4)",
+    )
+    .addOption(
+      new Option(
+        '--internal-calls <what>',
+        'records that are not calls to bill: refuse them, or store them as internal calls',
+      ).choices(['refuse', 'store']),
+    )
     .option('--json', 'print the summary as JSON')
     .action(
       async (
@@ -294,7 +404,9 @@ export function buildProgram(env: CliEnv): Command {
 
   program
     .command('rerate')
-    .description('Price calls again: unbilled ones in place, billed ones by an adjustment on the next invoice')
+    .description(
+      'Price calls again: unbilled ones in place, billed ones by an adjustment on the next invoice',
+    )
     .requiredOption('--account <id>', 'account id', positiveInt('account'))
     .option('--from <date>', 'calls that started on or after this date (account time)', isoDate)
     .option('--to <date>', 'calls that started on or before this date (account time)', isoDate)
@@ -306,20 +418,28 @@ export function buildProgram(env: CliEnv): Command {
       io.out(
         `Re-rated ${summary.calls} call(s): ${summary.changed} changed; ${summary.rated} rated, ${summary.free} free, ${summary.unrated} unrated, ${summary.unallocated} unallocated.`,
       );
-      if (summary.adjustments > 0) io.out(`${summary.adjustments} adjustment(s) totalling ${summary.adjustmentTotal} on the customers' next invoices.`);
-      if (summary.invoicesUpdated > 0) io.out(`${summary.invoicesUpdated} unsent invoice(s) had their call charges summarised again.`);
+      if (summary.adjustments > 0)
+        io.out(
+          `${summary.adjustments} adjustment(s) totalling ${summary.adjustmentTotal} on the customers' next invoices.`,
+        );
+      if (summary.invoicesUpdated > 0)
+        io.out(`${summary.invoicesUpdated} unsent invoice(s) had their call charges summarised again.`);
     });
 
   return program;
 }
 
 /** The end-of-import summary, for people. */
-export function describeIngest(s: IngestSummary & Partial<Pick<CallImportSummary, 'format' | 'formatDetail' | 'formatDetected' | 'combined'>>): string[] {
+export function describeIngest(
+  s: IngestSummary &
+    Partial<Pick<CallImportSummary, 'format' | 'formatDetail' | 'formatDetected' | 'combined'>>,
+): string[] {
   const reasons = Object.entries(s.unratedReasons)
     .map(([reason, n]) => `${n} ${reason.replace(/_/g, ' ')}`)
     .join(', ');
   const lines: string[] = [];
-  if (s.format !== undefined && s.format !== 'ringbill') lines.push(`${s.formatDetected ? 'Detected' : 'Format'}: ${s.formatDetail}.`);
+  if (s.format !== undefined && s.format !== 'ringbill')
+    lines.push(`${s.formatDetected ? 'Detected' : 'Format'}: ${s.formatDetail}.`);
   else if (s.formatDetected) lines.push(`Detected: ${s.formatDetail}.`);
   lines.push(
     `Read ${s.received} call record(s) from ${s.source}: ${s.inserted} new, ${s.duplicates} already loaded, ${s.rejected} refused${s.combined ? ` (and ${s.combined} line(s) joined to their call's first line)` : ''}.`,

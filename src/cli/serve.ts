@@ -33,7 +33,9 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       outbound: { allowPrivateNetworks: config.webhookAllowPrivateNetworks },
       // Links made by background jobs (an automatic top-up's payment link): PUBLIC_URL, else this server's
       // own address, which only works where customers can reach it (set PUBLIC_URL behind a proxy).
-      publicUrl: config.publicUrl ?? `http://${(overrides.host ?? config.host) === '0.0.0.0' ? 'localhost' : (overrides.host ?? config.host)}:${port}`,
+      publicUrl:
+        config.publicUrl ??
+        `http://${(overrides.host ?? config.host) === '0.0.0.0' ? 'localhost' : (overrides.host ?? config.host)}:${port}`,
       ...(config.testGatewayLog ? { gateway: createTestGateway({ logFile: config.testGatewayLog }) } : {}),
     },
     { leaseSeconds: config.processLeaseSeconds },
@@ -50,7 +52,10 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     authorization: { reservationTtlS: config.reservationTtlS, maxDurationS: config.authorizeMaxDurationS },
   });
   // What use cases must tell a person (a refund the gateway refused, a pending card attempt settled) goes to the server log.
-  ctx.services.log = { warn: (details, message) => app.log.warn(details, message), error: (details, message) => app.log.error(details, message) };
+  ctx.services.log = {
+    warn: (details, message) => app.log.warn(details, message),
+    error: (details, message) => app.log.error(details, message),
+  };
   let stoppingSince: number | undefined;
   // While stopping, each answer closes its connection: a client's idle keep-alive connection would otherwise
   // hold the shutdown for Fastify's keep-alive timeout (72 s) after the requests in flight are answered.
@@ -68,7 +73,11 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       leaseSeconds: config.processLeaseSeconds,
       onRecovered: (r) =>
         app.log.warn(
-          { interruptedRuns: r.interruptedRuns, releasedIdempotencyKeys: r.releasedClaims, stoppedProcesses: r.processes },
+          {
+            interruptedRuns: r.interruptedRuns,
+            releasedIdempotencyKeys: r.releasedClaims,
+            stoppedProcesses: r.processes,
+          },
           `recovered what stopped processes left: ${r.interruptedRuns.length} billing run(s) interrupted (POST /backend/api/v1/billingRuns/ID/resume finishes each), ${r.releasedClaims} Idempotency-Key claim(s) given back`,
         ),
       onError: (err) => app.log.error({ err }, 'process heartbeat failed'),
@@ -76,7 +85,12 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     await app.listen({ port, host: overrides.host ?? config.host });
     const address = app.server.address();
     if (address && typeof address === 'object') database.dataDirLock?.update({ port: address.port });
-    if (database.kind === 'pglite') control = await startControlServer(ctx, config.dataDir, config.publicUrl ?? `http://localhost:${config.port}`);
+    if (database.kind === 'pglite')
+      control = await startControlServer(
+        ctx,
+        config.dataDir,
+        config.publicUrl ?? `http://localhost:${config.port}`,
+      );
   } catch (error) {
     await app.close();
     await lease?.stop();
@@ -85,13 +99,24 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
   }
   outbox.start();
   // Due instalments of plans are charged (saved card) or requested by link every minute.
-  const plans = new PlanScheduler(ctx, 60_000, (err) => app.log.error({ err }, 'instalment scheduler run failed'));
+  const plans = new PlanScheduler(ctx, 60_000, (err) =>
+    app.log.error({ err }, 'instalment scheduler run failed'),
+  );
   plans.start();
   // Call reservations past their expiry give their money back (every 30 seconds).
-  const expirer = new PeriodicJob(() => expireReservations(ctx), 30_000, (err) => app.log.error({ err }, 'reservation expiry run failed'));
+  const expirer = new PeriodicJob(
+    () => expireReservations(ctx),
+    30_000,
+    (err) => app.log.error({ err }, 'reservation expiry run failed'),
+  );
   expirer.start();
-  const where = database.kind === 'pglite' ? `embedded PGlite database in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
-  app.log.info(`Ringbill serving the API with the ${where}; docs at /docs; email to ${ctx.services.mailer.description}`);
+  const where =
+    database.kind === 'pglite'
+      ? `embedded PGlite database in ${config.dataDir}`
+      : 'PostgreSQL (DATABASE_URL)';
+  app.log.info(
+    `Ringbill serving the API with the ${where}; docs at /docs; email to ${ctx.services.mailer.description}`,
+  );
 
   const stop = async (signal: string) => {
     if (stoppingSince !== undefined) {
@@ -105,9 +130,13 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       return;
     }
     stoppingSince = Date.now();
-    app.log.info(`${signal}: shutting down once the requests and commands in flight finish (send it again to stop at once)`);
+    app.log.info(
+      `${signal}: shutting down once the requests and commands in flight finish (send it again to stop at once)`,
+    );
     try {
-      const commandsDone = control ? new Promise<void>((resolve) => control.close(() => resolve())) : Promise.resolve();
+      const commandsDone = control
+        ? new Promise<void>((resolve) => control.close(() => resolve()))
+        : Promise.resolve();
       await app.close();
       await commandsDone;
       await outbox.stop();

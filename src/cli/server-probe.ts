@@ -14,9 +14,15 @@ function clientHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-export async function ringbillServerAt(host: string, port: number, timeoutMs = 1500): Promise<AnsweringServer | undefined> {
+export async function ringbillServerAt(
+  host: string,
+  port: number,
+  timeoutMs = 1500,
+): Promise<AnsweringServer | undefined> {
   try {
-    const res = await fetch(`http://${clientHost(host)}:${port}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`http://${clientHost(host)}:${port}/healthz`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (!res.ok) return undefined;
     const body = (await res.json()) as { status?: unknown; database?: unknown };
     if (body.status !== 'ok' || typeof body.database !== 'string') return undefined;

@@ -14,7 +14,13 @@ import { parseEmailList, normalisePhoneNumber } from '../shared/contact.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
-import { MAX_TERM, PLAN_FREQUENCIES, TERM_PERIODS, type PlanFrequency, type TermPeriod } from './instalment-schedule.ts';
+import {
+  MAX_TERM,
+  PLAN_FREQUENCIES,
+  TERM_PERIODS,
+  type PlanFrequency,
+  type TermPeriod,
+} from './instalment-schedule.ts';
 import { insertBatch, insertRequests, type NewPaymentRequest, type PaymentRequestRow } from './repo.ts';
 import { deliverSoon } from '../outbox/deliver-soon.ts';
 
@@ -68,23 +74,35 @@ function newToken(accountId: number): string {
   return newRoutedToken(accountId, 43);
 }
 
-function expiryOf(input: PaymentRequestInput, account: AccountRow, now: Date, at: string, defaultDays: number): Date {
-  if (input.expiresAt !== undefined && input.expiresInDays !== undefined) throw invalid(`${at}expiresAt`, 'give expiresAt or expiresInDays, not both');
+function expiryOf(
+  input: PaymentRequestInput,
+  account: AccountRow,
+  now: Date,
+  at: string,
+  defaultDays: number,
+): Date {
+  if (input.expiresAt !== undefined && input.expiresInDays !== undefined)
+    throw invalid(`${at}expiresAt`, 'give expiresAt or expiresInDays, not both');
   let expires: Date;
   if (input.expiresAt !== undefined) {
     if (isIsoDate(input.expiresAt)) expires = startOfDayInZone(addDays(input.expiresAt, 1), account.timezone);
     else {
       if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/.test(input.expiresAt)) {
-        throw invalid(`${at}expiresAt`, 'must be a date (YYYY-MM-DD) or an ISO 8601 time with an offset (2025-07-01T17:00:00Z)');
+        throw invalid(
+          `${at}expiresAt`,
+          'must be a date (YYYY-MM-DD) or an ISO 8601 time with an offset (2025-07-01T17:00:00Z)',
+        );
       }
       expires = new Date(input.expiresAt);
       if (Number.isNaN(expires.getTime())) throw invalid(`${at}expiresAt`, 'is not a real time');
     }
     if (expires.getTime() <= now.getTime()) throw invalid(`${at}expiresAt`, 'must be in the future');
-    if (expires.getTime() > now.getTime() + MAX_EXPIRY_DAYS * 86_400_000) throw invalid(`${at}expiresAt`, `must be within ${MAX_EXPIRY_DAYS} days`);
+    if (expires.getTime() > now.getTime() + MAX_EXPIRY_DAYS * 86_400_000)
+      throw invalid(`${at}expiresAt`, `must be within ${MAX_EXPIRY_DAYS} days`);
   } else {
     const days = input.expiresInDays ?? defaultDays;
-    if (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS) throw invalid(`${at}expiresInDays`, `must be a whole number from 1 to ${MAX_EXPIRY_DAYS}`);
+    if (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS)
+      throw invalid(`${at}expiresInDays`, `must be a whole number from 1 to ${MAX_EXPIRY_DAYS}`);
     expires = new Date(now.getTime() + days * 86_400_000);
   }
   return expires;
@@ -110,7 +128,10 @@ async function buildRow(
   let amount: string;
   let customerId: number | null = null;
   let accountNumber = text(input.accountNumber, `${at}accountNumber`, 64);
-  let mobile = input.mobileNumber === undefined || input.mobileNumber.trim() === '' ? null : normalisePhoneNumber(input.mobileNumber, `${at}mobileNumber`);
+  let mobile =
+    input.mobileNumber === undefined || input.mobileNumber.trim() === ''
+      ? null
+      : normalisePhoneNumber(input.mobileNumber, `${at}mobileNumber`);
   let email: string | null = null;
   if (input.email !== undefined && input.email.trim() !== '') {
     const list = parseEmailList(input.email, `${at}email`);
@@ -120,19 +141,30 @@ async function buildRow(
   const requestedAmount = (): string | undefined => {
     if (input.amount === undefined) return undefined;
     if (!isDecimalString(input.amount, digits) || !money(input.amount).greaterThan(0)) {
-      throw invalid(`${at}amount`, `must be a positive amount with at most ${digits} decimal places, as a string ("123.88")`);
+      throw invalid(
+        `${at}amount`,
+        `must be a positive amount with at most ${digits} decimal places, as a string ("123.88")`,
+      );
     }
     return formatAmount(input.amount, digits);
   };
   if (input.invoiceId !== undefined) {
     const invoice = await findInvoice(db, account.id, input.invoiceId);
     if (!invoice) throw notFound('Invoice', input.invoiceId);
-    if (invoice.approved_at === null) throw new DomainError('invoice_raised', `invoice ${input.invoiceId} must be approved before payment can be requested`);
+    if (invoice.approved_at === null)
+      throw new DomainError(
+        'invoice_raised',
+        `invoice ${input.invoiceId} must be approved before payment can be requested`,
+      );
     const left = money(invoiceOutstanding(invoice));
-    if (!left.greaterThan(0)) throw new DomainError('conflict', `invoice ${input.invoiceId} has nothing outstanding`);
+    if (!left.greaterThan(0))
+      throw new DomainError('conflict', `invoice ${input.invoiceId} has nothing outstanding`);
     const part = requestedAmount();
     if (part !== undefined && money(part).greaterThan(left)) {
-      throw invalid(`${at}amount`, `${part} is more than the ${formatAmount(left, digits)} outstanding on invoice ${input.invoiceId}`);
+      throw invalid(
+        `${at}amount`,
+        `${part} is more than the ${formatAmount(left, digits)} outstanding on invoice ${input.invoiceId}`,
+      );
     }
     amount = part ?? formatAmount(left, digits);
     customerId = invoice.customer_id;
@@ -140,40 +172,72 @@ async function buildRow(
     assert(customer, 'an invoice has a customer');
     accountNumber ??= customer.account_number;
     // The customer's contacts are used only when the request asks for that channel without giving one.
-    if (mobile === null && input.channels?.includes('sms') && customer.mobile_number) mobile = customer.mobile_number;
-    if (email === null && input.channels?.includes('email') && customer.email) email = parseEmailList(customer.email, 'email')[0] ?? null;
+    if (mobile === null && input.channels?.includes('sms') && customer.mobile_number)
+      mobile = customer.mobile_number;
+    if (email === null && input.channels?.includes('email') && customer.email)
+      email = parseEmailList(customer.email, 'email')[0] ?? null;
   } else {
     const standalone = requestedAmount();
-    if (standalone === undefined) throw new DomainError('missing_parameter', `${at}amount: a standalone request needs an amount (or give invoiceId)`, `${at}amount`);
+    if (standalone === undefined)
+      throw new DomainError(
+        'missing_parameter',
+        `${at}amount: a standalone request needs an amount (or give invoiceId)`,
+        `${at}amount`,
+      );
     amount = standalone;
   }
-  const channels = input.channels ? [...new Set(input.channels)] : CHANNELS.filter((c) => (c === 'sms' ? mobile !== null : email !== null));
-  if (channels.includes('sms') && mobile === null) throw invalid(`${at}mobileNumber`, 'is needed to send by SMS');
+  const channels = input.channels
+    ? [...new Set(input.channels)]
+    : CHANNELS.filter((c) => (c === 'sms' ? mobile !== null : email !== null));
+  if (channels.includes('sms') && mobile === null)
+    throw invalid(`${at}mobileNumber`, 'is needed to send by SMS');
   if (channels.includes('email') && email === null) throw invalid(`${at}email`, 'is needed to send by email');
 
   const labels: Record<string, string | null> = {};
   for (const n of [1, 2, 3] as const) {
     const label = text(input[`customLabel${n}`], `${at}customLabel${n}`, 100);
     const value = text(input[`customValue${n}`], `${at}customValue${n}`, 500);
-    if (value !== null && label === null) throw invalid(`${at}customLabel${n}`, `is needed with customValue${n}`);
+    if (value !== null && label === null)
+      throw invalid(`${at}customLabel${n}`, `is needed with customValue${n}`);
     labels[`custom_label${n}`] = label;
     labels[`custom_value${n}`] = value;
   }
   const instalmentEnabled = input.instalmentEnabled ?? false;
-  if (input.planRate !== undefined && (!isDecimalString(input.planRate, 4) || money(input.planRate).isNegative() || money(input.planRate).greaterThan(100))) {
-    throw invalid(`${at}planRate`, 'must be a percentage from 0 to 100 with at most 4 decimal places ("1.5")');
+  if (
+    input.planRate !== undefined &&
+    (!isDecimalString(input.planRate, 4) ||
+      money(input.planRate).isNegative() ||
+      money(input.planRate).greaterThan(100))
+  ) {
+    throw invalid(
+      `${at}planRate`,
+      'must be a percentage from 0 to 100 with at most 4 decimal places ("1.5")',
+    );
   }
   if ((input.planMaxTerm === undefined) !== (input.planMaxTermPeriod === undefined)) {
-    throw invalid(input.planMaxTerm === undefined ? `${at}planMaxTerm` : `${at}planMaxTermPeriod`, 'planMaxTerm and planMaxTermPeriod go together');
+    throw invalid(
+      input.planMaxTerm === undefined ? `${at}planMaxTerm` : `${at}planMaxTermPeriod`,
+      'planMaxTerm and planMaxTermPeriod go together',
+    );
   }
-  if (input.planMaxTerm !== undefined && (!Number.isInteger(input.planMaxTerm) || input.planMaxTerm < 1)) throw invalid(`${at}planMaxTerm`, 'must be a whole number, 1 or more');
-  if (input.planMaxTermPeriod !== undefined && !TERM_PERIODS.includes(input.planMaxTermPeriod)) throw invalid(`${at}planMaxTermPeriod`, 'must be day, month or year');
+  if (input.planMaxTerm !== undefined && (!Number.isInteger(input.planMaxTerm) || input.planMaxTerm < 1))
+    throw invalid(`${at}planMaxTerm`, 'must be a whole number, 1 or more');
+  if (input.planMaxTermPeriod !== undefined && !TERM_PERIODS.includes(input.planMaxTermPeriod))
+    throw invalid(`${at}planMaxTermPeriod`, 'must be day, month or year');
   // The schedule's bound (ten years): a longer term is refused here rather than silently held to it on the page.
-  if (input.planMaxTerm !== undefined && input.planMaxTermPeriod !== undefined && input.planMaxTerm > MAX_TERM[input.planMaxTermPeriod]) {
-    throw invalid(`${at}planMaxTerm`, `must be at most ${MAX_TERM[input.planMaxTermPeriod]} when planMaxTermPeriod is ${input.planMaxTermPeriod} (ten years)`);
+  if (
+    input.planMaxTerm !== undefined &&
+    input.planMaxTermPeriod !== undefined &&
+    input.planMaxTerm > MAX_TERM[input.planMaxTermPeriod]
+  ) {
+    throw invalid(
+      `${at}planMaxTerm`,
+      `must be at most ${MAX_TERM[input.planMaxTermPeriod]} when planMaxTermPeriod is ${input.planMaxTermPeriod} (ten years)`,
+    );
   }
   const frequencies = input.planFrequencies ? [...new Set(input.planFrequencies)] : [...PLAN_FREQUENCIES];
-  if (frequencies.length === 0) throw invalid(`${at}planFrequencies`, 'at least one of weekly, fortnightly, monthly');
+  if (frequencies.length === 0)
+    throw invalid(`${at}planFrequencies`, 'at least one of weekly, fortnightly, monthly');
 
   const token = newToken(account.id);
   return {
@@ -187,9 +251,12 @@ async function buildRow(
     description: text(input.description, `${at}description`, 500),
     account_number: accountNumber,
     handler: text(input.handler, `${at}handler`, 100),
-    custom_label1: labels.custom_label1!, custom_value1: labels.custom_value1!,
-    custom_label2: labels.custom_label2!, custom_value2: labels.custom_value2!,
-    custom_label3: labels.custom_label3!, custom_value3: labels.custom_value3!,
+    custom_label1: labels.custom_label1!,
+    custom_value1: labels.custom_value1!,
+    custom_label2: labels.custom_label2!,
+    custom_value2: labels.custom_value2!,
+    custom_label3: labels.custom_label3!,
+    custom_value3: labels.custom_value3!,
     mobile_number: mobile,
     email,
     channels,
@@ -222,17 +289,31 @@ export async function createPaymentRequests(
   },
 ): Promise<CreatedRequests> {
   if (inputs.length === 0) throw invalid('requests', 'at least one request');
-  if (inputs.length > MAX_BATCH_REQUESTS) throw invalid('requests', `at most ${MAX_BATCH_REQUESTS} requests in one batch`);
+  if (inputs.length > MAX_BATCH_REQUESTS)
+    throw invalid('requests', `at most ${MAX_BATCH_REQUESTS} requests in one batch`);
   const now = ctx.now();
   const created = await ctx.db.transaction().execute(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw notFound('Account', accountId);
     const rows: NewPaymentRequest[] = [];
     for (const [index, input] of inputs.entries()) {
-      rows.push(await buildRow(trx, account, input, options.batch ? `requests.${index}.` : '', now, options.baseUrl, options.defaultExpiryDays ?? DEFAULT_EXPIRY_DAYS));
+      rows.push(
+        await buildRow(
+          trx,
+          account,
+          input,
+          options.batch ? `requests.${index}.` : '',
+          now,
+          options.baseUrl,
+          options.defaultExpiryDays ?? DEFAULT_EXPIRY_DAYS,
+        ),
+      );
     }
     const batchId = options.batch ? await insertBatch(trx, accountId, rows.length, now) : null;
-    const requests = await insertRequests(trx, rows.map((r) => ({ ...r, batch_id: batchId })));
+    const requests = await insertRequests(
+      trx,
+      rows.map((r) => ({ ...r, batch_id: batchId })),
+    );
     await options.inTransaction?.(trx, requests);
     const jobs: { accountId: number; id: number }[] = [];
     for (const request of requests) {

@@ -40,7 +40,11 @@ export type PlanFrequency = (typeof PLAN_FREQUENCIES)[number];
 export const TERM_PERIODS = ['day', 'month', 'year'] as const;
 export type TermPeriod = (typeof TERM_PERIODS)[number];
 
-export const PERIODS_PER_YEAR: Readonly<Record<PlanFrequency, number>> = { weekly: 52, fortnightly: 26, monthly: 12 };
+export const PERIODS_PER_YEAR: Readonly<Record<PlanFrequency, number>> = {
+  weekly: 52,
+  fortnightly: 26,
+  monthly: 12,
+};
 
 /** Bounds, not business rules: a plan has at most this many instalments, and terms at most ten years. */
 export const MAX_INSTALMENTS = 600;
@@ -64,7 +68,9 @@ export interface PlanTerms {
 }
 
 /** Exactly one of instalmentCount and instalmentAmount. */
-export type PlanSplit = { instalmentCount: number; instalmentAmount?: undefined } | { instalmentAmount: string; instalmentCount?: undefined };
+export type PlanSplit =
+  | { instalmentCount: number; instalmentAmount?: undefined }
+  | { instalmentAmount: string; instalmentCount?: undefined };
 
 export interface ScheduledInstalment {
   /** 1-based. */
@@ -110,7 +116,12 @@ export function termEndDate(startDate: IsoDate, maxTerm: number, period: TermPer
 }
 
 /** The most instalments of this frequency that fall due before the term ends (at least 1: the start date). */
-export function maxInstalmentCount(startDate: IsoDate, frequency: PlanFrequency, maxTerm: number, period: TermPeriod): number {
+export function maxInstalmentCount(
+  startDate: IsoDate,
+  frequency: PlanFrequency,
+  maxTerm: number,
+  period: TermPeriod,
+): number {
   const end = termEndDate(startDate, maxTerm, period);
   let count = 0;
   while (count < MAX_INSTALMENTS && instalmentDueDate(startDate, frequency, count) < end) count++;
@@ -118,13 +129,21 @@ export function maxInstalmentCount(startDate: IsoDate, frequency: PlanFrequency,
 }
 
 /** Interest in minor units for a plan of `count` instalments (see the top of this file). */
-export function planInterestMinor(amountMinor: bigint, rate: string, frequency: PlanFrequency, count: number): bigint {
+export function planInterestMinor(
+  amountMinor: bigint,
+  rate: string,
+  frequency: PlanFrequency,
+  count: number,
+): bigint {
   const rateUnits = toMinorUnits(rate, MAX_RATE_DECIMALS); // percent x 10^4
   return interestMinor(amountMinor, rateUnits, count, PERIODS_PER_YEAR[frequency]);
 }
 
 function checkTerms(terms: PlanTerms): { amountMinor: bigint; limit: number; termEnd: IsoDate } {
-  assert(Number.isInteger(terms.minorDigits) && terms.minorDigits >= 0 && terms.minorDigits <= 4, 'minorDigits is 0 to 4');
+  assert(
+    Number.isInteger(terms.minorDigits) && terms.minorDigits >= 0 && terms.minorDigits <= 4,
+    'minorDigits is 0 to 4',
+  );
   if (!isDecimalString(terms.amount, terms.minorDigits) || terms.amount.startsWith('-')) {
     throw invalid('planAmount', `must be a positive amount with at most ${terms.minorDigits} decimal places`);
   }
@@ -134,8 +153,15 @@ function checkTerms(terms: PlanTerms): { amountMinor: bigint; limit: number; ter
     throw invalid('planFrequency', `must be one of ${PLAN_FREQUENCIES.join(', ')}`);
   }
   if (!isIsoDate(terms.startDate)) throw invalid('planStartDate', 'must be a date, YYYY-MM-DD');
-  if (!isDecimalString(terms.rate, MAX_RATE_DECIMALS) || terms.rate.startsWith('-') || toMinorUnits(terms.rate, MAX_RATE_DECIMALS) > 100n * RATE_SCALE) {
-    throw invalid('planRate', `must be a percentage from 0 to 100 with at most ${MAX_RATE_DECIMALS} decimal places`);
+  if (
+    !isDecimalString(terms.rate, MAX_RATE_DECIMALS) ||
+    terms.rate.startsWith('-') ||
+    toMinorUnits(terms.rate, MAX_RATE_DECIMALS) > 100n * RATE_SCALE
+  ) {
+    throw invalid(
+      'planRate',
+      `must be a percentage from 0 to 100 with at most ${MAX_RATE_DECIMALS} decimal places`,
+    );
   }
   if (!(TERM_PERIODS as readonly string[]).includes(terms.maxTermPeriod)) {
     throw invalid('planMaxTermPeriod', `must be one of ${TERM_PERIODS.join(', ')}`);
@@ -163,13 +189,21 @@ export function instalmentSchedule(terms: PlanTerms, split: PlanSplit): Instalme
 
   if (split.instalmentCount !== undefined) {
     count = split.instalmentCount;
-    if (!Number.isInteger(count) || count < 1) throw invalid('instalmentCount', 'must be a whole number of at least 1');
+    if (!Number.isInteger(count) || count < 1)
+      throw invalid('instalmentCount', 'must be a whole number of at least 1');
     if (count > limit) {
-      throw invalid('instalmentCount', `${count} ${terms.frequency} instalments from ${terms.startDate} do not fit in ${describeTerm(terms)}: at most ${limit}`);
+      throw invalid(
+        'instalmentCount',
+        `${count} ${terms.frequency} instalments from ${terms.startDate} do not fit in ${describeTerm(terms)}: at most ${limit}`,
+      );
     }
     totalMinor = amountMinor + planInterestMinor(amountMinor, terms.rate, terms.frequency, count);
     regularMinor = instalmentSplit(totalMinor, count).regularMinor; // the last instalment takes the remainder
-    if (regularMinor < 1n) throw invalid('instalmentCount', `${count} instalments would be less than ${fromMinorUnits(1n, digits)} each`);
+    if (regularMinor < 1n)
+      throw invalid(
+        'instalmentCount',
+        `${count} instalments would be less than ${fromMinorUnits(1n, digits)} each`,
+      );
   } else {
     const given = split.instalmentAmount;
     if (!isDecimalString(given, digits) || given.startsWith('-') || toMinorUnits(given, digits) <= 0n) {
@@ -186,7 +220,10 @@ export function instalmentSchedule(terms: PlanTerms, split: PlanSplit): Instalme
       }
     }
     if (!found) {
-      throw invalid('instalmentAmount', `${given} ${terms.frequency} does not pay off ${terms.amount} within ${describeTerm(terms)} (at most ${limit} instalments)`);
+      throw invalid(
+        'instalmentAmount',
+        `${given} ${terms.frequency} does not pay off ${terms.amount} within ${describeTerm(terms)} (at most ${limit} instalments)`,
+      );
     }
     count = found.n;
     totalMinor = found.total;

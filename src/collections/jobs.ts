@@ -12,7 +12,10 @@ import { sendSms } from '../sms/send-sms.ts';
 import type { CollectJob } from './create-request.ts';
 import { findRequest, markRequestSent, type PaymentRequestRow } from './repo.ts';
 
-async function loadRequest(ctx: Ctx, job: OutboxJob): Promise<{ account: AccountRow; request: PaymentRequestRow; what: string }> {
+async function loadRequest(
+  ctx: Ctx,
+  job: OutboxJob,
+): Promise<{ account: AccountRow; request: PaymentRequestRow; what: string }> {
   const { requestId } = job.payload as CollectJob;
   const account = await findAccount(ctx.db, job.account_id);
   const request = await findRequest(ctx.db, job.account_id, requestId);
@@ -34,10 +37,14 @@ export function amountText(account: AccountRow, amount: string): string {
   return `${account.currency} ${formatAmount(amount, currencyMinorDigits(account.currency))}`;
 }
 
-export async function sendMail(ctx: Ctx, mail: Parameters<Ctx['services']['mailer']['send']>[0]): Promise<void> {
+export async function sendMail(
+  ctx: Ctx,
+  mail: Parameters<Ctx['services']['mailer']['send']>[0],
+): Promise<void> {
   try {
     const sent = await ctx.services.mailer.send(mail);
-    if (sent.rejected.length > 0) throw new PermanentJobError(`the mail server refused ${sent.rejected.join(', ')}`);
+    if (sent.rejected.length > 0)
+      throw new PermanentJobError(`the mail server refused ${sent.rejected.join(', ')}`);
   } catch (error) {
     if (error instanceof PermanentJobError) throw error;
     if (isPermanentMailError(error)) throw new PermanentJobError((error as Error).message);
@@ -51,9 +58,17 @@ function expiryText(request: PaymentRequestRow): string {
 
 export const sendRequestSms: JobHandler = async (job, ctx) => {
   const { account, request, what } = await loadRequest(ctx, job);
-  if (!request.mobile_number) throw new PermanentJobError(`payment request ${request.id} has no mobile number`);
+  if (!request.mobile_number)
+    throw new PermanentJobError(`payment request ${request.id} has no mobile number`);
   const body = `${account.name}: please pay ${amountText(account, request.amount)} for ${what}: ${request.url} (link valid until ${expiryText(request)})`;
-  await sendSms(ctx, { accountId: account.id, outboxJobId: job.id, requestId: Number(request.id), kind: 'payment_request', to: request.mobile_number, body });
+  await sendSms(ctx, {
+    accountId: account.id,
+    outboxJobId: job.id,
+    requestId: Number(request.id),
+    kind: 'payment_request',
+    to: request.mobile_number,
+    body,
+  });
   await markRequestSent(ctx.db, account.id, Number(request.id), 'sms', ctx.now());
 };
 
@@ -73,12 +88,22 @@ export const sendRequestEmail: JobHandler = async (job, ctx) => {
     account.name,
   ].join('\n');
   const html = `<p>Hello,</p><p>${escapeHtml(account.name)} asks you to pay <strong>${escapeHtml(amount)}</strong> for ${escapeHtml(what)}.</p><p><a href="${escapeHtml(request.url)}">Pay now</a></p><p>This link is valid until ${expiryText(request)}.</p>`;
-  await sendMail(ctx, { from: fromAddress(account), to: [request.email], subject: `${account.name}: payment request for ${what}`, text, html, attachments: [] });
+  await sendMail(ctx, {
+    from: fromAddress(account),
+    to: [request.email],
+    subject: `${account.name}: payment request for ${what}`,
+    text,
+    html,
+    attachments: [],
+  });
   await markRequestSent(ctx.db, account.id, Number(request.id), 'email', ctx.now());
 };
 
 function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 export const COLLECT_JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {

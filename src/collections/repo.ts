@@ -7,7 +7,12 @@ import type { PaymentRequestsTable } from '../db/schema-collections.ts';
 export type PaymentRequestRow = Selectable<PaymentRequestsTable>;
 export type NewPaymentRequest = Insertable<PaymentRequestsTable>;
 
-export async function insertBatch(db: Executor, accountId: number, requestCount: number, now: Date): Promise<number> {
+export async function insertBatch(
+  db: Executor,
+  accountId: number,
+  requestCount: number,
+  now: Date,
+): Promise<number> {
   const row = await db
     .insertInto('collect_batches')
     .values({ account_id: accountId, request_count: requestCount, created_at: now })
@@ -21,11 +26,24 @@ export async function insertRequests(db: Executor, rows: NewPaymentRequest[]): P
   return db.insertInto('payment_requests').values(rows).returningAll().execute();
 }
 
-export async function findRequest(db: Executor, accountId: number, requestId: number): Promise<PaymentRequestRow | undefined> {
-  return db.selectFrom('payment_requests').selectAll().where('account_id', '=', accountId).where('id', '=', requestId).executeTakeFirst();
+export async function findRequest(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+): Promise<PaymentRequestRow | undefined> {
+  return db
+    .selectFrom('payment_requests')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', requestId)
+    .executeTakeFirst();
 }
 
-export async function lockRequest(db: Executor, accountId: number, requestId: number): Promise<PaymentRequestRow | undefined> {
+export async function lockRequest(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+): Promise<PaymentRequestRow | undefined> {
   return db
     .selectFrom('payment_requests')
     .selectAll()
@@ -36,13 +54,26 @@ export async function lockRequest(db: Executor, accountId: number, requestId: nu
 }
 
 /** The page knows only the token, which names the account (tokens/routed-token.ts): the lookup is routed by it. */
-export async function findRequestByToken(db: Executor, token: string): Promise<PaymentRequestRow | undefined> {
+export async function findRequestByToken(
+  db: Executor,
+  token: string,
+): Promise<PaymentRequestRow | undefined> {
   return findByToken(db, 'pay', token, tokenHash(token), (accountId) =>
-    db.selectFrom('payment_requests').selectAll().where('account_id', '=', accountId).where('token', '=', token).executeTakeFirst(),
+    db
+      .selectFrom('payment_requests')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('token', '=', token)
+      .executeTakeFirst(),
   );
 }
 
-export async function countVisit(db: Executor, accountId: number, requestId: number, now: Date): Promise<void> {
+export async function countVisit(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('payment_requests')
     .set({
@@ -56,7 +87,13 @@ export async function countVisit(db: Executor, accountId: number, requestId: num
     .execute();
 }
 
-export async function markRequestSent(db: Executor, accountId: number, requestId: number, channel: 'sms' | 'email', now: Date): Promise<void> {
+export async function markRequestSent(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+  channel: 'sms' | 'email',
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('payment_requests')
     .set(channel === 'sms' ? { sms_sent_at: now, updated_at: now } : { email_sent_at: now, updated_at: now })
@@ -65,7 +102,12 @@ export async function markRequestSent(db: Executor, accountId: number, requestId
     .execute();
 }
 
-export async function markReceiptSent(db: Executor, accountId: number, requestId: number, now: Date): Promise<void> {
+export async function markReceiptSent(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('payment_requests')
     .set({ receipt_sent_at: now, updated_at: now })
@@ -75,7 +117,12 @@ export async function markReceiptSent(db: Executor, accountId: number, requestId
 }
 
 /** A receipt for a payment recorded on the invoice (not through a link): every request for that invoice shows it. */
-export async function markInvoiceRequestsReceiptSent(db: Executor, accountId: number, invoiceId: number, now: Date): Promise<void> {
+export async function markInvoiceRequestsReceiptSent(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('payment_requests')
     .set({ receipt_sent_at: now, updated_at: now })
@@ -84,11 +131,26 @@ export async function markInvoiceRequestsReceiptSent(db: Executor, accountId: nu
     .execute();
 }
 
-export async function touchRequest(db: Executor, accountId: number, requestId: number, now: Date): Promise<void> {
-  await db.updateTable('payment_requests').set({ updated_at: now }).where('account_id', '=', accountId).where('id', '=', requestId).execute();
+export async function touchRequest(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('payment_requests')
+    .set({ updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('id', '=', requestId)
+    .execute();
 }
 
-export async function cancelRequest(db: Executor, accountId: number, requestId: number, now: Date): Promise<void> {
+export async function cancelRequest(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('payment_requests')
     .set({ cancelled_at: now, updated_at: now })
@@ -98,7 +160,14 @@ export async function cancelRequest(db: Executor, accountId: number, requestId: 
 }
 
 /** Adds `delta` (negative for a refund) to a standalone or invoice request's collected money. */
-export async function addToRequestPaid(db: Executor, accountId: number, requestId: number, paidDelta: string, refundedDelta: string, now: Date): Promise<void> {
+export async function addToRequestPaid(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+  paidDelta: string,
+  refundedDelta: string,
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('payment_requests')
     .set({
@@ -140,7 +209,11 @@ export interface RequestFactsFilter {
   limit: number;
 }
 
-export async function requestFacts(db: Executor, accountId: number, filter: RequestFactsFilter): Promise<RequestFactsRow[]> {
+export async function requestFacts(
+  db: Executor,
+  accountId: number,
+  filter: RequestFactsFilter,
+): Promise<RequestFactsRow[]> {
   const conditions = [sql`r.account_id = ${accountId}`];
   if (filter.ids) conditions.push(sql`r.id = any(${filter.ids}::bigint[])`);
   if (filter.createdFrom) conditions.push(sql`r.created_at >= ${filter.createdFrom}`);

@@ -14,11 +14,18 @@ export interface ReportQuery {
   after?: number | undefined;
 }
 
-export async function reportInvoices(ctx: Ctx, accountId: number, query: ReportQuery): Promise<{ rows: RequestFactsRow[]; nextAfter: number | undefined }> {
+export async function reportInvoices(
+  ctx: Ctx,
+  accountId: number,
+  query: ReportQuery,
+): Promise<{ rows: RequestFactsRow[]; nextAfter: number | undefined }> {
   if (!isIsoDate(query.startDate)) throw invalid('startDate', 'must be a date YYYY-MM-DD');
   if (!isIsoDate(query.endDate)) throw invalid('endDate', 'must be a date YYYY-MM-DD');
   if (toDayNumber(query.endDate) < toDayNumber(query.startDate)) {
-    throw invalid('endDate', `must be on or after startDate (${query.startDate} to ${query.endDate} is reversed)`);
+    throw invalid(
+      'endDate',
+      `must be on or after startDate (${query.startDate} to ${query.endDate} is reversed)`,
+    );
   }
   const limit = Math.min(query.limit ?? MAX_REPORT_ROWS, MAX_REPORT_ROWS);
   const rows = await requestFacts(ctx.db, accountId, {

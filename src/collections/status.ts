@@ -9,10 +9,26 @@
 // clicked (the link was opened); else sent.
 import { money } from '../money/money.ts';
 
-export const INVOICE_STATUSES = ['not_paid', 'partially_paid', 'paid', 'refunded', 'partially_refunded', 'registered'] as const;
+export const INVOICE_STATUSES = [
+  'not_paid',
+  'partially_paid',
+  'paid',
+  'refunded',
+  'partially_refunded',
+  'registered',
+] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-export const OVERALL_STATUSES = ['sent', 'clicked', 'expired', 'paid', 'partially_paid', 'refunded', 'partially_refunded', 'plan'] as const;
+export const OVERALL_STATUSES = [
+  'sent',
+  'clicked',
+  'expired',
+  'paid',
+  'partially_paid',
+  'refunded',
+  'partially_refunded',
+  'plan',
+] as const;
 export type OverallStatus = (typeof OVERALL_STATUSES)[number];
 
 export interface MoneyFigures {

@@ -8,7 +8,20 @@ import { enqueue } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './password.ts';
-import { countActiveOwners, consumeLink, deleteUser, findUser, findUserByEmail, insertLink, insertUser, peekLink, revokeOtherSessions, revokeUserSessions, updateUser, usersWithEmail } from './repo.ts';
+import {
+  countActiveOwners,
+  consumeLink,
+  deleteUser,
+  findUser,
+  findUserByEmail,
+  insertLink,
+  insertUser,
+  peekLink,
+  revokeOtherSessions,
+  revokeUserSessions,
+  updateUser,
+  usersWithEmail,
+} from './repo.ts';
 import { isConsoleRole, mayManageRole } from './roles.ts';
 import { findByToken, tokenHash } from '../tokens/find-by-token.ts';
 import { newRoutedToken } from '../tokens/routed-token.ts';
@@ -47,11 +60,23 @@ export interface CreatedUser {
   setUpPath: string;
 }
 
-async function newLink(ctx: Ctx, db: Ctx['db'], user: ConsoleUserRow, purpose: 'set_up' | 'reset'): Promise<string> {
+async function newLink(
+  ctx: Ctx,
+  db: Ctx['db'],
+  user: ConsoleUserRow,
+  purpose: 'set_up' | 'reset',
+): Promise<string> {
   const token = newRoutedToken(user.account_id, TOKEN_CHARS);
   const now = ctx.now();
   const minutes = purpose === 'set_up' ? SET_UP_LINK_HOURS * 60 : RESET_LINK_MINUTES;
-  await insertLink(db, { account_id: user.account_id, user_id: user.id, purpose, token_hash: hashToken(token), expires_at: new Date(now.getTime() + minutes * 60_000), created_at: now });
+  await insertLink(db, {
+    account_id: user.account_id,
+    user_id: user.id,
+    purpose,
+    token_hash: hashToken(token),
+    expires_at: new Date(now.getTime() + minutes * 60_000),
+    created_at: now,
+  });
   return `/console/password/${token}`;
 }
 
@@ -76,15 +101,30 @@ export async function createConsoleUser(
 ): Promise<CreatedUser> {
   const address = email(input.email);
   const role = roleOf(input.role);
-  if (options.actorRole && !mayManageRole(options.actorRole, role)) throw new DomainError('forbidden', 'only an owner may make an owner');
+  if (options.actorRole && !mayManageRole(options.actorRole, role))
+    throw new DomainError('forbidden', 'only an owner may make an owner');
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
   return ctx.db.transaction().execute(async (trx) => {
-    if (await findUserByEmail(trx, accountId, address)) throw new DomainError('conflict', `${address} is already a user of this account`);
-    const user = await insertUser(trx, { account_id: accountId, email: address, name: nameOf(input.name, address.split('@')[0]!), role, now: ctx.now() });
+    if (await findUserByEmail(trx, accountId, address))
+      throw new DomainError('conflict', `${address} is already a user of this account`);
+    const user = await insertUser(trx, {
+      account_id: accountId,
+      email: address,
+      name: nameOf(input.name, address.split('@')[0]!),
+      role,
+      now: ctx.now(),
+    });
     const setUpPath = await newLink(ctx, trx, user, 'set_up');
     if (options.emailBaseUrl) {
-      const job: InviteJob = { kind: 'set_up', email: address, name: user.name, accountName: account.name, url: `${options.emailBaseUrl}${setUpPath}`, from: fromOf(account) };
+      const job: InviteJob = {
+        kind: 'set_up',
+        email: address,
+        name: user.name,
+        accountName: account.name,
+        url: `${options.emailBaseUrl}${setUpPath}`,
+        from: fromOf(account),
+      };
       await enqueue(trx, { accountId, kind: 'console.user_link', payload: job, now: ctx.now() });
     }
     return { user, setUpPath };
@@ -103,11 +143,16 @@ export async function newSetUpLink(ctx: Ctx, accountId: number, userId: number):
 }
 
 /** What a link is for (the set-password page shows it), or undefined when it cannot be used. */
-export async function linkInfo(ctx: Ctx, token: string): Promise<{ user: ConsoleUserRow; purpose: 'set_up' | 'reset' } | undefined> {
+export async function linkInfo(
+  ctx: Ctx,
+  token: string,
+): Promise<{ user: ConsoleUserRow; purpose: 'set_up' | 'reset' } | undefined> {
   if (!/^[\w-]{20,100}$/.test(token)) return undefined;
   const hash = hashToken(token);
   const now = ctx.now();
-  const link = await findByToken(ctx.db, 'console_link', token, hash, (accountId) => peekLink(ctx.db, accountId, hash, now));
+  const link = await findByToken(ctx.db, 'console_link', token, hash, (accountId) =>
+    peekLink(ctx.db, accountId, hash, now),
+  );
   if (!link) return undefined;
   const user = await findUser(ctx.db, link.account_id, link.user_id);
   if (!user || user.disabled_at !== null) return undefined;
@@ -115,13 +160,19 @@ export async function linkInfo(ctx: Ctx, token: string): Promise<{ user: Console
 }
 
 /** Sets the password from a one-time link (used up); signs the user out everywhere else. */
-export async function setPasswordWithLink(ctx: Ctx, token: string, password: string): Promise<ConsoleUserRow | undefined> {
+export async function setPasswordWithLink(
+  ctx: Ctx,
+  token: string,
+  password: string,
+): Promise<ConsoleUserRow | undefined> {
   checkNewPassword(password);
   if (!/^[\w-]{20,100}$/.test(token)) return undefined;
   const hash = await hashPassword(password);
   return ctx.db.transaction().execute(async (trx) => {
     const tokenHashed = hashToken(token);
-    const link = await findByToken(trx, 'console_link', token, tokenHashed, (accountId) => consumeLink(trx, accountId, tokenHashed, ctx.now()));
+    const link = await findByToken(trx, 'console_link', token, tokenHashed, (accountId) =>
+      consumeLink(trx, accountId, tokenHashed, ctx.now()),
+    );
     if (!link) return undefined;
     const user = await findUser(trx, link.account_id, link.user_id);
     if (!user || user.disabled_at !== null) return undefined;
@@ -131,10 +182,17 @@ export async function setPasswordWithLink(ctx: Ctx, token: string, password: str
 }
 
 /** Changes one's own password: the current one must be right. Other sessions are signed out. */
-export async function changeOwnPassword(ctx: Ctx, user: ConsoleUserRow, current: string, next: string, keepSessionId: number): Promise<void> {
+export async function changeOwnPassword(
+  ctx: Ctx,
+  user: ConsoleUserRow,
+  current: string,
+  next: string,
+  keepSessionId: number,
+): Promise<void> {
   checkNewPassword(next, 'newPassword');
   const fresh = await findUser(ctx.db, user.account_id, user.id);
-  if (!fresh || !(await verifyPassword(current, fresh.password_hash))) throw invalid('currentPassword', 'is not right');
+  if (!fresh || !(await verifyPassword(current, fresh.password_hash)))
+    throw invalid('currentPassword', 'is not right');
   const hash = await hashPassword(next);
   await ctx.db.transaction().execute(async (trx) => {
     await updateUser(trx, user.account_id, user.id, { password_hash: hash, updated_at: ctx.now() });
@@ -156,26 +214,54 @@ export async function forgotPassword(ctx: Ctx, address: string, baseUrl: string)
       const account = await findAccount(trx, user.account_id);
       if (!account) continue;
       const path = await newLink(ctx, trx, user, 'reset');
-      const job: InviteJob = { kind: 'reset', email: user.email, name: user.name, accountName: account.name, url: `${baseUrl}${path}`, from: fromOf(account) };
-      await enqueue(trx, { accountId: user.account_id, kind: 'console.user_link', payload: job, now: ctx.now() });
+      const job: InviteJob = {
+        kind: 'reset',
+        email: user.email,
+        name: user.name,
+        accountName: account.name,
+        url: `${baseUrl}${path}`,
+        from: fromOf(account),
+      };
+      await enqueue(trx, {
+        accountId: user.account_id,
+        kind: 'console.user_link',
+        payload: job,
+        now: ctx.now(),
+      });
     }
   });
 }
 
-async function guardedUser(ctx: Ctx, accountId: number, actor: { id: number; role: ConsoleRole }, userId: number): Promise<ConsoleUserRow> {
+async function guardedUser(
+  ctx: Ctx,
+  accountId: number,
+  actor: { id: number; role: ConsoleRole },
+  userId: number,
+): Promise<ConsoleUserRow> {
   const user = await findUser(ctx.db, accountId, userId);
   if (!user) throw notFound('User', userId);
-  if (!mayManageRole(actor.role, user.role)) throw new DomainError('forbidden', 'only an owner may change an owner');
+  if (!mayManageRole(actor.role, user.role))
+    throw new DomainError('forbidden', 'only an owner may change an owner');
   return user;
 }
 
 async function keepAnOwner(ctx: Ctx, accountId: number, user: ConsoleUserRow): Promise<void> {
-  if (user.role === 'owner' && user.disabled_at === null && (await countActiveOwners(ctx.db, accountId)) <= 1) {
+  if (
+    user.role === 'owner' &&
+    user.disabled_at === null &&
+    (await countActiveOwners(ctx.db, accountId)) <= 1
+  ) {
     throw new DomainError('conflict', 'the account must keep one enabled owner');
   }
 }
 
-export async function changeUserRole(ctx: Ctx, accountId: number, actor: { id: number; role: ConsoleRole }, userId: number, roleInput: string): Promise<{ before: ConsoleUserRow; after: ConsoleUserRow }> {
+export async function changeUserRole(
+  ctx: Ctx,
+  accountId: number,
+  actor: { id: number; role: ConsoleRole },
+  userId: number,
+  roleInput: string,
+): Promise<{ before: ConsoleUserRow; after: ConsoleUserRow }> {
   const role = roleOf(roleInput);
   const user = await guardedUser(ctx, accountId, actor, userId);
   if (!mayManageRole(actor.role, role)) throw new DomainError('forbidden', 'only an owner may make an owner');
@@ -184,7 +270,13 @@ export async function changeUserRole(ctx: Ctx, accountId: number, actor: { id: n
   return { before: user, after: after! };
 }
 
-export async function setUserDisabled(ctx: Ctx, accountId: number, actor: { id: number; role: ConsoleRole }, userId: number, disabled: boolean): Promise<ConsoleUserRow> {
+export async function setUserDisabled(
+  ctx: Ctx,
+  accountId: number,
+  actor: { id: number; role: ConsoleRole },
+  userId: number,
+  disabled: boolean,
+): Promise<ConsoleUserRow> {
   const user = await guardedUser(ctx, accountId, actor, userId);
   if (disabled) {
     if (user.id === actor.id) throw new DomainError('conflict', 'you cannot disable yourself');
@@ -192,11 +284,19 @@ export async function setUserDisabled(ctx: Ctx, accountId: number, actor: { id: 
   }
   return ctx.db.transaction().execute(async (trx) => {
     if (disabled) await revokeUserSessions(trx, accountId, userId, ctx.now());
-    return (await updateUser(trx, accountId, userId, { disabled_at: disabled ? ctx.now() : null, updated_at: ctx.now() }))!;
+    return (await updateUser(trx, accountId, userId, {
+      disabled_at: disabled ? ctx.now() : null,
+      updated_at: ctx.now(),
+    }))!;
   });
 }
 
-export async function removeUser(ctx: Ctx, accountId: number, actor: { id: number; role: ConsoleRole }, userId: number): Promise<ConsoleUserRow> {
+export async function removeUser(
+  ctx: Ctx,
+  accountId: number,
+  actor: { id: number; role: ConsoleRole },
+  userId: number,
+): Promise<ConsoleUserRow> {
   const user = await guardedUser(ctx, accountId, actor, userId);
   if (user.id === actor.id) throw new DomainError('conflict', 'you cannot remove yourself');
   await keepAnOwner(ctx, accountId, user);

@@ -12,13 +12,17 @@ export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 200;
 
 function scrypt(password: string, salt: Buffer, keyBytes: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scryptCallback(password, salt, keyBytes, options, (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scryptCallback(password, salt, keyBytes, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 /** A new password must be 10 to 200 characters. */
 export function checkNewPassword(password: string, field = 'password'): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw invalid(field, `must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (password.length > MAX_PASSWORD_LENGTH) throw invalid(field, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw invalid(field, `must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > MAX_PASSWORD_LENGTH)
+    throw invalid(field, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
 }
 
 export async function hashPassword(password: string): Promise<string> {
@@ -39,6 +43,11 @@ export async function verifyPassword(password: string, stored: string | null): P
   if (![n, r, p].every(Number.isSafeInteger) || n > 1 << 20 || r > 32 || p > 16) return false;
   const salt = Buffer.from(parts[4]!, 'base64url');
   const expected = Buffer.from(parts[5]!, 'base64url');
-  const key = await scrypt(password.slice(0, MAX_PASSWORD_LENGTH), salt, expected.length, { N: n, r, p, maxmem: MAX_MEM });
+  const key = await scrypt(password.slice(0, MAX_PASSWORD_LENGTH), salt, expected.length, {
+    N: n,
+    r,
+    p,
+    maxmem: MAX_MEM,
+  });
   return timingSafeEqual(key, expected) && stored !== null;
 }

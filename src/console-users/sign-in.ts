@@ -8,7 +8,18 @@ import type { Ctx } from '../context.ts';
 import type { ConsoleSessionRow, ConsoleUserRow } from './repo.ts';
 import { DomainError } from '../shared/errors.ts';
 import { verifyPassword } from './password.ts';
-import { clearFailures, countFailures, findLiveSession, insertSession, recordFailure, revokeSession, sessionIdOfToken, revokeUserSessions, touchSession, usersWithEmail } from './repo.ts';
+import {
+  clearFailures,
+  countFailures,
+  findLiveSession,
+  insertSession,
+  recordFailure,
+  revokeSession,
+  sessionIdOfToken,
+  revokeUserSessions,
+  touchSession,
+  usersWithEmail,
+} from './repo.ts';
 import { hashToken, TOKEN_CHARS } from './manage-users.ts';
 import { findByToken } from '../tokens/find-by-token.ts';
 import { newRoutedToken } from '../tokens/routed-token.ts';
@@ -33,16 +44,27 @@ export const WRONG_CREDENTIALS = 'That email and password do not match a console
  * Signs in; returns the session or throws: `unauthenticated` (unknown email, wrong password, disabled
  * user, no password yet: one message for all) or `rate_limited`.
  */
-export async function signIn(ctx: Ctx, input: { email: string; password: string; ip: string | null }): Promise<StartedSession> {
+export async function signIn(
+  ctx: Ctx,
+  input: { email: string; password: string; ip: string | null },
+): Promise<StartedSession> {
   const email = input.email.trim().toLowerCase().slice(0, 254);
   const now = ctx.now();
   const since = new Date(now.getTime() - FAILURE_WINDOW_MINUTES * 60_000);
   const subjects = [`email:${email}`, `ip:${input.ip ?? 'unknown'}`];
   const failures = await countFailures(ctx.db, subjects, since);
-  if ((failures.get(subjects[0]!) ?? 0) >= MAX_FAILURES_PER_EMAIL || (failures.get(subjects[1]!) ?? 0) >= MAX_FAILURES_PER_ADDRESS) {
-    throw new DomainError('rate_limited', `Too many failed sign-ins: wait ${FAILURE_WINDOW_MINUTES} minutes and try again, or reset your password.`);
+  if (
+    (failures.get(subjects[0]!) ?? 0) >= MAX_FAILURES_PER_EMAIL ||
+    (failures.get(subjects[1]!) ?? 0) >= MAX_FAILURES_PER_ADDRESS
+  ) {
+    throw new DomainError(
+      'rate_limited',
+      `Too many failed sign-ins: wait ${FAILURE_WINDOW_MINUTES} minutes and try again, or reset your password.`,
+    );
   }
-  const candidates = email.includes('@') ? (await usersWithEmail(ctx.db, email)).filter((u) => u.disabled_at === null && u.password_hash !== null) : [];
+  const candidates = email.includes('@')
+    ? (await usersWithEmail(ctx.db, email)).filter((u) => u.disabled_at === null && u.password_hash !== null)
+    : [];
   let user: ConsoleUserRow | undefined;
   if (candidates.length === 0) await verifyPassword(input.password, null);
   for (const candidate of candidates) {
@@ -73,14 +95,20 @@ export async function signIn(ctx: Ctx, input: { email: string; password: string;
 }
 
 /** The live session of a cookie's token and its user; marks it seen (so idle time restarts). */
-export async function sessionOf(ctx: Ctx, token: string | undefined): Promise<{ session: ConsoleSessionRow; user: ConsoleUserRow } | undefined> {
+export async function sessionOf(
+  ctx: Ctx,
+  token: string | undefined,
+): Promise<{ session: ConsoleSessionRow; user: ConsoleUserRow } | undefined> {
   if (!token || !/^[\w-]{20,100}$/.test(token)) return undefined;
   const now = ctx.now();
   const hash = hashToken(token);
   const idleSince = new Date(now.getTime() - IDLE_MINUTES * 60_000);
-  const found = await findByToken(ctx.db, 'console_session', token, hash, (accountId) => findLiveSession(ctx.db, accountId, hash, now, idleSince));
+  const found = await findByToken(ctx.db, 'console_session', token, hash, (accountId) =>
+    findLiveSession(ctx.db, accountId, hash, now, idleSince),
+  );
   if (!found) return undefined;
-  if (now.getTime() - found.session.last_seen_at.getTime() > TOUCH_EVERY_MS) await touchSession(ctx.db, found.session.account_id, found.session.id, now);
+  if (now.getTime() - found.session.last_seen_at.getTime() > TOUCH_EVERY_MS)
+    await touchSession(ctx.db, found.session.account_id, found.session.id, now);
   return found;
 }
 

@@ -11,7 +11,10 @@ export async function deleteCustomer(ctx: Ctx, accountId: number, customerId: nu
     const customer = await lockCustomer(trx, accountId, customerId);
     if (!customer) throw notFound('Customer', customerId);
     if (await customerHasInvoices(trx, accountId, customerId)) {
-      throw new DomainError('customer_has_invoices', `customer ${customerId} has invoices and cannot be deleted`);
+      throw new DomainError(
+        'customer_has_invoices',
+        `customer ${customerId} has invoices and cannot be deleted`,
+      );
     }
     await deleteCustomerCascade(trx, accountId, customerId);
   });

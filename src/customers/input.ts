@@ -32,7 +32,10 @@ export interface CustomerInput {
 }
 
 /** A rate card id as given: null clears it. */
-export function rateCardIdOf(value: string | number | null | undefined, field: string): number | null | undefined {
+export function rateCardIdOf(
+  value: string | number | null | undefined,
+  field: string,
+): number | null | undefined {
   if (value === undefined || value === null) return value;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw invalid(field, 'must be the id of a rate card');
@@ -42,7 +45,8 @@ export function rateCardIdOf(value: string | number | null | undefined, field: s
 /** A credit limit or overdraft: zero or more, at most 6 decimals, as a string ("500.00"). */
 function creditAmount(value: string | number, field: string): string {
   const text = typeof value === 'number' ? String(value) : value.trim();
-  if (!isDecimalString(text) || money(text).isNegative()) throw invalid(field, 'must be an amount of zero or more, as a string ("500.00")');
+  if (!isDecimalString(text) || money(text).isNegative())
+    throw invalid(field, 'must be an amount of zero or more, as a string ("500.00")');
   return money(text).toFixed();
 }
 
@@ -70,21 +74,26 @@ export function customerColumns(input: CustomerInput): CustomerUpdate {
   const rateCardId = rateCardIdOf(input.rateCardID, 'rateCardID');
   if (rateCardId !== undefined) out.rate_card_id = rateCardId;
   if (input.billDelivery !== undefined) {
-    if (input.billDelivery !== 'email' && input.billDelivery !== 'post') throw invalid('billDelivery', 'must be email or post');
+    if (input.billDelivery !== 'email' && input.billDelivery !== 'post')
+      throw invalid('billDelivery', 'must be email or post');
     out.bill_delivery = input.billDelivery;
   }
   if (input.discountPlanID !== undefined) {
     const id = input.discountPlanID === null ? null : Number(input.discountPlanID);
-    if (id !== null && (!Number.isSafeInteger(id) || id <= 0)) throw invalid('discountPlanID', 'must be the id of a discount plan');
+    if (id !== null && (!Number.isSafeInteger(id) || id <= 0))
+      throw invalid('discountPlanID', 'must be the id of a discount plan');
     out.discount_plan_id = id;
   }
   if (input.customerReference !== undefined) out.customer_reference = input.customerReference?.trim() || null;
-  if (input.purchaseOrderNumber !== undefined) out.purchase_order_number = input.purchaseOrderNumber?.trim() || null;
+  if (input.purchaseOrderNumber !== undefined)
+    out.purchase_order_number = input.purchaseOrderNumber?.trim() || null;
   if (input.billingMode !== undefined) {
-    if (input.billingMode !== 'postpaid' && input.billingMode !== 'prepaid') throw invalid('billingMode', 'must be postpaid or prepaid');
+    if (input.billingMode !== 'postpaid' && input.billingMode !== 'prepaid')
+      throw invalid('billingMode', 'must be postpaid or prepaid');
     out.billing_mode = input.billingMode;
   }
-  if (input.creditLimit !== undefined) out.credit_limit = input.creditLimit === null ? null : creditAmount(input.creditLimit, 'creditLimit');
+  if (input.creditLimit !== undefined)
+    out.credit_limit = input.creditLimit === null ? null : creditAmount(input.creditLimit, 'creditLimit');
   if (input.overdraft !== undefined) out.overdraft = creditAmount(input.overdraft, 'overdraft');
   return out;
 }

@@ -8,12 +8,25 @@ export async function insertCustomer(db: Executor, values: NewCustomer): Promise
   return db.insertInto('customers').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findCustomer(db: Executor, accountId: number, customerId: number): Promise<CustomerRow | undefined> {
-  return db.selectFrom('customers').selectAll().where('account_id', '=', accountId).where('id', '=', customerId).executeTakeFirst();
+export async function findCustomer(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
 }
 
 /** Locks the customer row: the per-customer mutex for everything that changes the customer's invoices. */
-export async function lockCustomer(db: Executor, accountId: number, customerId: number): Promise<CustomerRow | undefined> {
+export async function lockCustomer(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<CustomerRow | undefined> {
   return db
     .selectFrom('customers')
     .selectAll()
@@ -45,16 +58,29 @@ export interface CustomerFilter {
   createdSince?: Date | undefined;
 }
 
-export async function listCustomers(db: Executor, accountId: number, filter: CustomerFilter, page: PageRequest): Promise<Page<CustomerRow>> {
+export async function listCustomers(
+  db: Executor,
+  accountId: number,
+  filter: CustomerFilter,
+  page: PageRequest,
+): Promise<Page<CustomerRow>> {
   let q = db.selectFrom('customers').selectAll().where('account_id', '=', accountId);
   if (filter.accountNumber !== undefined) q = q.where('account_number', '=', filter.accountNumber);
   if (filter.createdSince !== undefined) q = q.where('created_at', '>=', filter.createdSince);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  const rows = await q.orderBy('id').limit(page.limit + 1).execute();
+  const rows = await q
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
   return toPage(rows, page.limit);
 }
 
-export async function updateCustomer(db: Executor, accountId: number, customerId: number, values: CustomerUpdate): Promise<CustomerRow | undefined> {
+export async function updateCustomer(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  values: CustomerUpdate,
+): Promise<CustomerRow | undefined> {
   return db
     .updateTable('customers')
     .set(values)
@@ -64,7 +90,11 @@ export async function updateCustomer(db: Executor, accountId: number, customerId
     .executeTakeFirst();
 }
 
-export async function findCustomerByAccountNumber(db: Executor, accountId: number, accountNumber: string): Promise<CustomerRow | undefined> {
+export async function findCustomerByAccountNumber(
+  db: Executor,
+  accountId: number,
+  accountNumber: string,
+): Promise<CustomerRow | undefined> {
   return db
     .selectFrom('customers')
     .selectAll()
@@ -74,13 +104,29 @@ export async function findCustomerByAccountNumber(db: Executor, accountId: numbe
 }
 
 /** Deletes a customer with its features and unbilled charges. The caller has checked it has no invoices. */
-export async function deleteCustomerCascade(db: Executor, accountId: number, customerId: number): Promise<void> {
-  await db.deleteFrom('billing_transactions').where('account_id', '=', accountId).where('customer_id', '=', customerId).execute();
-  await db.deleteFrom('features').where('account_id', '=', accountId).where('customer_id', '=', customerId).execute();
+export async function deleteCustomerCascade(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<void> {
+  await db
+    .deleteFrom('billing_transactions')
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .execute();
+  await db
+    .deleteFrom('features')
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .execute();
   await db.deleteFrom('customers').where('account_id', '=', accountId).where('id', '=', customerId).execute();
 }
 
-export async function customerHasInvoices(db: Executor, accountId: number, customerId: number): Promise<boolean> {
+export async function customerHasInvoices(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<boolean> {
   const row = await db
     .selectFrom('invoices')
     .select('id')

@@ -4,7 +4,13 @@ import type { Ctx } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
 import { addDays, addMonths, firstOfMonth, startOfDayInZone } from '../shared/dates.ts';
 import { accountToday } from '../shared/today.ts';
-import { attentionCounts, callsByDay, collectionTotals, marginByDestination, revenueByMonth } from './repo.ts';
+import {
+  attentionCounts,
+  callsByDay,
+  collectionTotals,
+  marginByDestination,
+  revenueByMonth,
+} from './repo.ts';
 
 export const TOP_DESTINATIONS = 8;
 
@@ -26,8 +32,16 @@ export async function overview(ctx: Ctx, account: AccountRow) {
   const byDay = new Map(calls.map((c) => [c.day, c]));
   return {
     today,
-    revenue: months.map((month) => ({ month, net: byMonth.get(month)?.net ?? '0', vat: byMonth.get(month)?.vat ?? '0' })),
-    calls: days.map((day) => ({ day, calls: byDay.get(day)?.calls ?? 0, billable_s: byDay.get(day)?.billable_s ?? 0 })),
+    revenue: months.map((month) => ({
+      month,
+      net: byMonth.get(month)?.net ?? '0',
+      vat: byMonth.get(month)?.vat ?? '0',
+    })),
+    calls: days.map((day) => ({
+      day,
+      calls: byDay.get(day)?.calls ?? 0,
+      billable_s: byDay.get(day)?.billable_s ?? 0,
+    })),
     margin,
     collections,
     attention,

@@ -76,7 +76,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     // PGlite has one session: hold Kysely's connection so no transaction of another request is open in it.
     copyInto: (table, columns, text) =>
       db.connection().execute(async () => {
-        await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob: new Blob([text as string | Uint8Array<ArrayBuffer>]) });
+        await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], {
+          blob: new Blob([text as string | Uint8Array<ArrayBuffer>]),
+        });
       }),
     // One session: COPY inside Kysely's transaction runs in that transaction.
     copyTransaction: (fn) =>
@@ -84,7 +86,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
         fn({
           db: trx,
           copyInto: async (table, columns, text) => {
-            await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], { blob: new Blob([text as string | Uint8Array<ArrayBuffer>]) });
+            await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], {
+              blob: new Blob([text as string | Uint8Array<ArrayBuffer>]),
+            });
           },
         }),
       ),
@@ -115,7 +119,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   });
   // A connection that fails while idle must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(options.log ? { log: options.log } : {}) });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    ...(options.log ? { log: options.log } : {}),
+  });
   return {
     kind: 'postgres',
     db,
@@ -126,7 +133,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     copyInto: async (table, columns, text) => {
       const client = await pool.connect();
       try {
-        await pipeline(Readable.from([text]), client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)));
+        await pipeline(
+          Readable.from([text]),
+          client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)),
+        );
       } finally {
         client.release();
       }
@@ -138,13 +148,19 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       let broken = false;
       try {
         await client.query('begin');
-        const single = { connect: async () => ({ query: client.query.bind(client), release: () => {} }), end: async () => {} };
+        const single = {
+          connect: async () => ({ query: client.query.bind(client), release: () => {} }),
+          end: async () => {},
+        };
         const trxDb = new Kysely<DB>({ dialect: new PostgresDialect({ pool: single }) });
         try {
           const result = await fn({
             db: trxDb,
             copyInto: async (table, columns, text) => {
-              await pipeline(Readable.from([text]), client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)));
+              await pipeline(
+                Readable.from([text]),
+                client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`)),
+              );
             },
           });
           await client.query('commit');
@@ -183,6 +199,8 @@ export function copyRow(row: readonly (string | number | boolean | null | undefi
 }
 
 /** Rows in COPY text format. */
-export function copyText(rows: readonly (readonly (string | number | boolean | null | undefined)[])[]): string {
+export function copyText(
+  rows: readonly (readonly (string | number | boolean | null | undefined)[])[],
+): string {
   return rows.map(copyRow).join('');
 }

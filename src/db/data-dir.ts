@@ -49,8 +49,13 @@ export function displayPath(dir: string, cwd = process.cwd()): string {
 export function describeSince(since: Date, now = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const time = `${pad(since.getHours())}:${pad(since.getMinutes())}`;
-  const sameDay = since.getFullYear() === now.getFullYear() && since.getMonth() === now.getMonth() && since.getDate() === now.getDate();
-  return sameDay ? time : `${since.getFullYear()}-${pad(since.getMonth() + 1)}-${pad(since.getDate())} ${time}`;
+  const sameDay =
+    since.getFullYear() === now.getFullYear() &&
+    since.getMonth() === now.getMonth() &&
+    since.getDate() === now.getDate();
+  return sameDay
+    ? time
+    : `${since.getFullYear()}-${pad(since.getMonth() + 1)}-${pad(since.getDate())} ${time}`;
 }
 
 /** "a Ringbill server (pid 14302, port 8080, since 10:02)". */
@@ -69,8 +74,16 @@ export function describeHolder(holder: LockHolder | undefined, now = new Date())
 export function readLockHolder(dataDir: string): LockHolder | undefined {
   try {
     const parsed = JSON.parse(readFileSync(lockFilePath(dataDir), 'utf8')) as Partial<LockHolder>;
-    if (typeof parsed.pid !== 'number' || (parsed.role !== 'server' && parsed.role !== 'command') || typeof parsed.since !== 'string') return undefined;
-    return { ...parsed, hostname: typeof parsed.hostname === 'string' ? parsed.hostname : hostname() } as LockHolder;
+    if (
+      typeof parsed.pid !== 'number' ||
+      (parsed.role !== 'server' && parsed.role !== 'command') ||
+      typeof parsed.since !== 'string'
+    )
+      return undefined;
+    return {
+      ...parsed,
+      hostname: typeof parsed.hostname === 'string' ? parsed.hostname : hostname(),
+    } as LockHolder;
   } catch {
     return undefined;
   }
@@ -84,7 +97,10 @@ export interface DataDirLock {
 }
 
 /** Takes the data folder's lock, or throws DataDirLockedError naming the process that holds it. */
-export function lockDataDir(dataDir: string, who: Pick<LockHolder, 'role' | 'port' | 'command'>): DataDirLock {
+export function lockDataDir(
+  dataDir: string,
+  who: Pick<LockHolder, 'role' | 'port' | 'command'>,
+): DataDirLock {
   mkdirSync(dataDir, { recursive: true });
   const path = lockFilePath(dataDir);
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
@@ -99,7 +115,12 @@ export function lockDataDir(dataDir: string, who: Pick<LockHolder, 'role' | 'por
     closeSync(fd);
     throw new DataDirLockedError(dataDir, readLockHolder(dataDir));
   }
-  let holder: LockHolder = { pid: process.pid, hostname: hostname(), ...who, since: new Date().toISOString() };
+  let holder: LockHolder = {
+    pid: process.pid,
+    hostname: hostname(),
+    ...who,
+    since: new Date().toISOString(),
+  };
   const write = () => {
     ftruncateSync(fd, 0);
     writeSync(fd, `${JSON.stringify(holder)}\n`, 0);

@@ -76,7 +76,9 @@ export async function migrate(database: Database, options: { upTo?: number } = {
       for (const statement of splitStatements(migration.up)) {
         await sql.raw(statement).execute(trx);
       }
-      await sql`insert into schema_migrations (version, name) values (${migration.version}, ${migration.name})`.execute(trx);
+      await sql`insert into schema_migrations (version, name) values (${migration.version}, ${migration.name})`.execute(
+        trx,
+      );
       applied.push({ version: migration.version, name: migration.name });
     }
   });

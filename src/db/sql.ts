@@ -16,7 +16,8 @@ export function anyId(ids: readonly number[]): RawBuilder<number> {
  */
 export function idArray(ids: readonly number[]): string {
   for (let i = 0; i < ids.length; i++) {
-    if (!Number.isSafeInteger(ids[i])) throw new Error(`idArray(): ${JSON.stringify(ids[i])} is not an integer id`);
+    if (!Number.isSafeInteger(ids[i]))
+      throw new Error(`idArray(): ${JSON.stringify(ids[i])} is not an integer id`);
   }
   // One join: building the literal with += makes a string object per element (a batch binds thousands).
   return `{${ids.join(',')}}`;
@@ -34,7 +35,11 @@ export function plainArray(values: readonly (string | number | bigint | null)[])
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v === null || v === undefined) nulls = true;
-    else if (typeof v === 'number' ? !Number.isSafeInteger(v) && !PLAIN_ELEMENT.test(String(v)) : typeof v === 'string' && !PLAIN_ELEMENT.test(v)) {
+    else if (
+      typeof v === 'number'
+        ? !Number.isSafeInteger(v) && !PLAIN_ELEMENT.test(String(v))
+        : typeof v === 'string' && !PLAIN_ELEMENT.test(v)
+    ) {
       throw new Error(`plainArray(): ${JSON.stringify(String(v))} is not a number or a date`);
     }
   }
@@ -54,7 +59,8 @@ export function textArray(values: readonly (string | null)[]): string {
     if (v === null || v === undefined) parts[i] = 'NULL';
     else {
       const text = String(v);
-      parts[i] = text.includes('\\') || text.includes('"') ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`;
+      parts[i] =
+        text.includes('\\') || text.includes('"') ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`;
     }
   }
   return `{${parts.join(',')}}`;

@@ -18,13 +18,27 @@ export const BUILT_IN_BILL_STYLES: readonly BillStyle[] = [
   { name: 'Summary', base: 'summary', itemiseCalls: false, showCallSummary: false },
 ];
 
-export async function resolveBillStyle(db: Executor, accountId: number, name: string, field = 'billStyle'): Promise<BillStyle> {
+export async function resolveBillStyle(
+  db: Executor,
+  accountId: number,
+  name: string,
+  field = 'billStyle',
+): Promise<BillStyle> {
   const wanted = name.trim().toLowerCase();
   const builtIn = BUILT_IN_BILL_STYLES.find((s) => s.name.toLowerCase() === wanted);
   if (builtIn) return builtIn;
   const row = await findBillStyleByName(db, accountId, wanted);
   if (!row) {
-    throw new DomainError('unknown_bill_style', `${field}: no bill style named "${name}"; built in: ${BUILT_IN_BILL_STYLES.map((s) => s.name).join(', ')}`, field);
+    throw new DomainError(
+      'unknown_bill_style',
+      `${field}: no bill style named "${name}"; built in: ${BUILT_IN_BILL_STYLES.map((s) => s.name).join(', ')}`,
+      field,
+    );
   }
-  return { name: row.name, base: row.base, itemiseCalls: row.itemise_calls, showCallSummary: row.show_call_summary };
+  return {
+    name: row.name,
+    base: row.base,
+    itemiseCalls: row.itemise_calls,
+    showCallSummary: row.show_call_summary,
+  };
 }

@@ -49,7 +49,12 @@ export interface UsageReportProfileRow {
 type NamedTable = 'bill_styles' | 'message_templates' | 'attachments' | 'usage_report_profiles';
 
 /** The id of the row of this name (any case), if there is one. */
-export async function findIdByName(db: Executor, table: NamedTable, accountId: number, name: string): Promise<number | undefined> {
+export async function findIdByName(
+  db: Executor,
+  table: NamedTable,
+  accountId: number,
+  name: string,
+): Promise<number | undefined> {
   const row = await db
     .selectFrom(table)
     .select('id')
@@ -60,17 +65,39 @@ export async function findIdByName(db: Executor, table: NamedTable, accountId: n
 }
 
 /** The account's bill style of this name (any case). */
-export async function findBillStyleByName(db: Executor, accountId: number, name: string): Promise<BillStyleRow | undefined> {
-  return db.selectFrom('bill_styles').selectAll().where('account_id', '=', accountId).where(sql<string>`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+export async function findBillStyleByName(
+  db: Executor,
+  accountId: number,
+  name: string,
+): Promise<BillStyleRow | undefined> {
+  return db
+    .selectFrom('bill_styles')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where(sql<string>`lower(name)`, '=', name.toLowerCase())
+    .executeTakeFirst();
 }
 
 /** The account's message template of this name (any case). */
-export async function findMessageTemplateByName(db: Executor, accountId: number, name: string): Promise<MessageTemplateRow | undefined> {
-  return db.selectFrom('message_templates').selectAll().where('account_id', '=', accountId).where(sql<string>`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+export async function findMessageTemplateByName(
+  db: Executor,
+  accountId: number,
+  name: string,
+): Promise<MessageTemplateRow | undefined> {
+  return db
+    .selectFrom('message_templates')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where(sql<string>`lower(name)`, '=', name.toLowerCase())
+    .executeTakeFirst();
 }
 
 /** The account's usage report profile of this name (any case). */
-export async function findUsageReportProfileByName(db: Executor, accountId: number, name: string): Promise<UsageReportProfileRow | undefined> {
+export async function findUsageReportProfileByName(
+  db: Executor,
+  accountId: number,
+  name: string,
+): Promise<UsageReportProfileRow | undefined> {
   return db
     .selectFrom('usage_report_profiles')
     .selectAll()
@@ -79,26 +106,62 @@ export async function findUsageReportProfileByName(db: Executor, accountId: numb
     .executeTakeFirst();
 }
 
-export async function deleteNamed(db: Executor, table: NamedTable, accountId: number, id: number): Promise<boolean> {
-  const result = await db.deleteFrom(table).where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function deleteNamed(
+  db: Executor,
+  table: NamedTable,
+  accountId: number,
+  id: number,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom(table)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 
 // ---- bill styles
 
-export async function listBillStyles(db: Executor, accountId: number, page: PageRequest): Promise<Page<BillStyleRow>> {
+export async function listBillStyles(
+  db: Executor,
+  accountId: number,
+  page: PageRequest,
+): Promise<Page<BillStyleRow>> {
   let q = db.selectFrom('bill_styles').selectAll().where('account_id', '=', accountId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
-export async function findBillStyle(db: Executor, accountId: number, id: number): Promise<BillStyleRow | undefined> {
-  return db.selectFrom('bill_styles').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findBillStyle(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<BillStyleRow | undefined> {
+  return db
+    .selectFrom('bill_styles')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function insertBillStyle(
   db: Executor,
-  row: { account_id: number; name: string; base: 'full' | 'summary'; itemise_calls: boolean; show_call_summary: boolean; created_at: Date; updated_at: Date },
+  row: {
+    account_id: number;
+    name: string;
+    base: 'full' | 'summary';
+    itemise_calls: boolean;
+    show_call_summary: boolean;
+    created_at: Date;
+    updated_at: Date;
+  },
 ): Promise<BillStyleRow> {
   return db.insertInto('bill_styles').values(row).returningAll().executeTakeFirstOrThrow();
 }
@@ -107,15 +170,27 @@ export async function updateBillStyle(
   db: Executor,
   accountId: number,
   id: number,
-  values: Partial<Pick<BillStyleRow, 'name' | 'base' | 'itemise_calls' | 'show_call_summary'>> & { updated_at: Date },
+  values: Partial<Pick<BillStyleRow, 'name' | 'base' | 'itemise_calls' | 'show_call_summary'>> & {
+    updated_at: Date;
+  },
 ): Promise<BillStyleRow | undefined> {
-  return db.updateTable('bill_styles').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
+  return db
+    .updateTable('bill_styles')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Kept bills were rendered under the style's old name: they follow a rename. */
 /** Bills kept in a style that is being deleted go with it (recreate renders the styles that are kept). */
 export async function deleteStoredDocuments(db: Executor, accountId: number, style: string): Promise<void> {
-  await db.deleteFrom('invoice_documents').where('account_id', '=', accountId).where(sql<boolean>`lower(bill_style) = lower(${style})`).execute();
+  await db
+    .deleteFrom('invoice_documents')
+    .where('account_id', '=', accountId)
+    .where(sql<boolean>`lower(bill_style) = lower(${style})`)
+    .execute();
 }
 
 /** The invoice columns that name each kind of preset. */
@@ -126,45 +201,97 @@ const NAMING_COLUMNS = {
 } as const;
 
 /** A preset renamed: the invoices that named it name it by its new name. */
-export async function renameInInvoices(db: Executor, accountId: number, kind: keyof typeof NAMING_COLUMNS, from: string, to: string): Promise<void> {
+export async function renameInInvoices(
+  db: Executor,
+  accountId: number,
+  kind: keyof typeof NAMING_COLUMNS,
+  from: string,
+  to: string,
+): Promise<void> {
   const old = from.toLowerCase();
-  const sets = NAMING_COLUMNS[kind].map((c) => sql`${sql.ref(c)} = case when lower(${sql.ref(c)}) = ${old} then ${to} else ${sql.ref(c)} end`);
+  const sets = NAMING_COLUMNS[kind].map(
+    (c) => sql`${sql.ref(c)} = case when lower(${sql.ref(c)}) = ${old} then ${to} else ${sql.ref(c)} end`,
+  );
   if (kind === 'bill_styles') {
-    sets.push(sql`bill_types = array(select case when lower(t.name) = ${old} then ${to} else t.name end from unnest(bill_types) with ordinality as t(name, n) order by t.n)`);
+    sets.push(
+      sql`bill_types = array(select case when lower(t.name) = ${old} then ${to} else t.name end from unnest(bill_types) with ordinality as t(name, n) order by t.n)`,
+    );
   }
   await sql`update invoices set ${sql.join(sets, sql`, `)} where account_id = ${accountId}`.execute(db);
 }
 
 /** An invoice of the account that names this preset (case aside), if any. */
-export async function invoiceNaming(db: Executor, accountId: number, kind: keyof typeof NAMING_COLUMNS, name: string): Promise<{ id: number } | undefined> {
+export async function invoiceNaming(
+  db: Executor,
+  accountId: number,
+  kind: keyof typeof NAMING_COLUMNS,
+  name: string,
+): Promise<{ id: number } | undefined> {
   const wanted = name.toLowerCase();
   const columns = NAMING_COLUMNS[kind].map((c) => sql`lower(${sql.ref(c)}) = ${wanted}`);
-  if (kind === 'bill_styles') columns.push(sql`exists (select 1 from unnest(bill_types) as t(name) where lower(t.name) = ${wanted})`);
+  if (kind === 'bill_styles')
+    columns.push(sql`exists (select 1 from unnest(bill_types) as t(name) where lower(t.name) = ${wanted})`);
   const row = await sql<{ id: number }>`
     select id from invoices where account_id = ${accountId} and (${sql.join(columns, sql` or `)}) order by id limit 1
   `.execute(db);
   return row.rows[0] ? { id: Number(row.rows[0].id) } : undefined;
 }
 
-export async function renameStoredDocuments(db: Executor, accountId: number, from: string, to: string): Promise<void> {
-  await db.updateTable('invoice_documents').set({ bill_style: to }).where('account_id', '=', accountId).where('bill_style', '=', from).execute();
+export async function renameStoredDocuments(
+  db: Executor,
+  accountId: number,
+  from: string,
+  to: string,
+): Promise<void> {
+  await db
+    .updateTable('invoice_documents')
+    .set({ bill_style: to })
+    .where('account_id', '=', accountId)
+    .where('bill_style', '=', from)
+    .execute();
 }
 
 // ---- message templates
 
-export async function listMessageTemplates(db: Executor, accountId: number, page: PageRequest): Promise<Page<MessageTemplateRow>> {
+export async function listMessageTemplates(
+  db: Executor,
+  accountId: number,
+  page: PageRequest,
+): Promise<Page<MessageTemplateRow>> {
   let q = db.selectFrom('message_templates').selectAll().where('account_id', '=', accountId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
-export async function findMessageTemplate(db: Executor, accountId: number, id: number): Promise<MessageTemplateRow | undefined> {
-  return db.selectFrom('message_templates').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findMessageTemplate(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<MessageTemplateRow | undefined> {
+  return db
+    .selectFrom('message_templates')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function insertMessageTemplate(
   db: Executor,
-  row: { account_id: number; name: string; subject: string; body: string; created_at: Date; updated_at: Date },
+  row: {
+    account_id: number;
+    name: string;
+    subject: string;
+    body: string;
+    created_at: Date;
+    updated_at: Date;
+  },
 ): Promise<MessageTemplateRow> {
   return db.insertInto('message_templates').values(row).returningAll().executeTakeFirstOrThrow();
 }
@@ -175,29 +302,69 @@ export async function updateMessageTemplate(
   id: number,
   values: Partial<Pick<MessageTemplateRow, 'name' | 'subject' | 'body'>> & { updated_at: Date },
 ): Promise<MessageTemplateRow | undefined> {
-  return db.updateTable('message_templates').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
+  return db
+    .updateTable('message_templates')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 // ---- attachments
 
-const ATTACHMENT_INFO = ['account_id', 'id', 'name', 'filename', 'content_type', sql<number>`octet_length(content)`.as('size'), 'created_at', 'updated_at'] as const;
+const ATTACHMENT_INFO = [
+  'account_id',
+  'id',
+  'name',
+  'filename',
+  'content_type',
+  sql<number>`octet_length(content)`.as('size'),
+  'created_at',
+  'updated_at',
+] as const;
 
 function info(row: Omit<AttachmentInfo, 'size'> & { size: number | string }): AttachmentInfo {
   return { ...row, size: Number(row.size) };
 }
 
-export async function listAttachments(db: Executor, accountId: number, page: PageRequest): Promise<Page<AttachmentInfo>> {
+export async function listAttachments(
+  db: Executor,
+  accountId: number,
+  page: PageRequest,
+): Promise<Page<AttachmentInfo>> {
   let q = db.selectFrom('attachments').select(ATTACHMENT_INFO).where('account_id', '=', accountId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage((await q.orderBy('id').limit(page.limit + 1).execute()).map(info), page.limit);
+  return toPage(
+    (
+      await q
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute()
+    ).map(info),
+    page.limit,
+  );
 }
 
-export async function findAttachment(db: Executor, accountId: number, id: number): Promise<AttachmentInfo | undefined> {
-  const row = await db.selectFrom('attachments').select(ATTACHMENT_INFO).where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findAttachment(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<AttachmentInfo | undefined> {
+  const row = await db
+    .selectFrom('attachments')
+    .select(ATTACHMENT_INFO)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row ? info(row) : undefined;
 }
 
-export async function attachmentContent(db: Executor, accountId: number, id: number): Promise<{ filename: string; content_type: string; content: Buffer } | undefined> {
+export async function attachmentContent(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<{ filename: string; content_type: string; content: Buffer } | undefined> {
   const row = await db
     .selectFrom('attachments')
     .select(['filename', 'content_type', 'content'])
@@ -209,9 +376,19 @@ export async function attachmentContent(db: Executor, accountId: number, id: num
 
 export async function insertAttachment(
   db: Executor,
-  row: { account_id: number; name: string; filename: string; content_type: string; content: Buffer; created_at: Date; updated_at: Date },
+  row: {
+    account_id: number;
+    name: string;
+    filename: string;
+    content_type: string;
+    content: Buffer;
+    created_at: Date;
+    updated_at: Date;
+  },
 ): Promise<AttachmentInfo> {
-  return info(await db.insertInto('attachments').values(row).returning(ATTACHMENT_INFO).executeTakeFirstOrThrow());
+  return info(
+    await db.insertInto('attachments').values(row).returning(ATTACHMENT_INFO).executeTakeFirstOrThrow(),
+  );
 }
 
 export async function updateAttachment(
@@ -220,25 +397,56 @@ export async function updateAttachment(
   id: number,
   values: { name?: string; filename?: string; content_type?: string; content?: Buffer; updated_at: Date },
 ): Promise<AttachmentInfo | undefined> {
-  const row = await db.updateTable('attachments').set(values).where('account_id', '=', accountId).where('id', '=', id).returning(ATTACHMENT_INFO).executeTakeFirst();
+  const row = await db
+    .updateTable('attachments')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returning(ATTACHMENT_INFO)
+    .executeTakeFirst();
   return row ? info(row) : undefined;
 }
 
 // ---- usage report profiles
 
-export async function listUsageReportProfiles(db: Executor, accountId: number, page: PageRequest): Promise<Page<UsageReportProfileRow>> {
+export async function listUsageReportProfiles(
+  db: Executor,
+  accountId: number,
+  page: PageRequest,
+): Promise<Page<UsageReportProfileRow>> {
   let q = db.selectFrom('usage_report_profiles').selectAll().where('account_id', '=', accountId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
-export async function findUsageReportProfile(db: Executor, accountId: number, id: number): Promise<UsageReportProfileRow | undefined> {
-  return db.selectFrom('usage_report_profiles').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findUsageReportProfile(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<UsageReportProfileRow | undefined> {
+  return db
+    .selectFrom('usage_report_profiles')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function insertUsageReportProfile(
   db: Executor,
-  row: { account_id: number; name: string; kind: 'calls_by_feature' | 'call_detail'; created_at: Date; updated_at: Date },
+  row: {
+    account_id: number;
+    name: string;
+    kind: 'calls_by_feature' | 'call_detail';
+    created_at: Date;
+    updated_at: Date;
+  },
 ): Promise<UsageReportProfileRow> {
   return db.insertInto('usage_report_profiles').values(row).returningAll().executeTakeFirstOrThrow();
 }
@@ -249,5 +457,11 @@ export async function updateUsageReportProfile(
   id: number,
   values: Partial<Pick<UsageReportProfileRow, 'name' | 'kind'>> & { updated_at: Date },
 ): Promise<UsageReportProfileRow | undefined> {
-  return db.updateTable('usage_report_profiles').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
+  return db
+    .updateTable('usage_report_profiles')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }

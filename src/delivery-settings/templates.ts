@@ -6,7 +6,18 @@ import { DomainError } from '../shared/errors.ts';
 import { findMessageTemplateByName } from './settings-repo.ts';
 
 /** The placeholders a template may use. */
-export const PLACEHOLDERS = ['accountName', 'customerName', 'invoiceNumber', 'invoiceDate', 'dueDate', 'total', 'outstanding', 'currency', 'customerReference', 'purchaseOrderNumber'] as const;
+export const PLACEHOLDERS = [
+  'accountName',
+  'customerName',
+  'invoiceNumber',
+  'invoiceDate',
+  'dueDate',
+  'total',
+  'outstanding',
+  'currency',
+  'customerReference',
+  'purchaseOrderNumber',
+] as const;
 
 export interface MessageTemplate {
   name: string;
@@ -31,13 +42,31 @@ export const STANDARD_TEMPLATE: MessageTemplate = {
 export const CDR_TEMPLATE: MessageTemplate = {
   name: 'Call records',
   subject: 'Call records for invoice {{invoiceNumber}} from {{accountName}}',
-  body: ['Dear {{customerName}},', '', 'Please find attached the call records for invoice {{invoiceNumber}}.', '', 'Kind regards,', '{{accountName}}'].join('\n'),
+  body: [
+    'Dear {{customerName}},',
+    '',
+    'Please find attached the call records for invoice {{invoiceNumber}}.',
+    '',
+    'Kind regards,',
+    '{{accountName}}',
+  ].join('\n'),
 };
 
-export async function resolveTemplate(db: Executor, accountId: number, name: string | undefined, field = 'message'): Promise<MessageTemplate> {
-  if (name === undefined || name.trim().toLowerCase() === STANDARD_TEMPLATE.name.toLowerCase()) return STANDARD_TEMPLATE;
+export async function resolveTemplate(
+  db: Executor,
+  accountId: number,
+  name: string | undefined,
+  field = 'message',
+): Promise<MessageTemplate> {
+  if (name === undefined || name.trim().toLowerCase() === STANDARD_TEMPLATE.name.toLowerCase())
+    return STANDARD_TEMPLATE;
   const row = await findMessageTemplateByName(db, accountId, name.trim());
-  if (!row) throw new DomainError('unknown_message_template', `${field === 'message' ? '' : `${field}: `}no message template named "${name}"`, field);
+  if (!row)
+    throw new DomainError(
+      'unknown_message_template',
+      `${field === 'message' ? '' : `${field}: `}no message template named "${name}"`,
+      field,
+    );
   return { name: row.name, subject: row.subject, body: row.body };
 }
 

@@ -75,23 +75,45 @@ export function cdrCsv(calls: readonly CallRow[]): string {
   );
 }
 
-export function callsByFeatureCsv(calls: readonly CallRow[], features: Map<number, { name: string; phoneNumber: string | null }>): string {
-  const groups = new Map<string, { feature: string; number: string; calls: number; billableS: number; charge: ReturnType<typeof money> }>();
+export function callsByFeatureCsv(
+  calls: readonly CallRow[],
+  features: Map<number, { name: string; phoneNumber: string | null }>,
+): string {
+  const groups = new Map<
+    string,
+    { feature: string; number: string; calls: number; billableS: number; charge: ReturnType<typeof money> }
+  >();
   for (const c of calls) {
     const key = String(c.feature_id ?? 'none');
     const feature = c.feature_id === null ? undefined : features.get(c.feature_id);
-    const g = groups.get(key) ?? { feature: feature?.name ?? '', number: feature?.phoneNumber ?? '', calls: 0, billableS: 0, charge: money(0) };
+    const g = groups.get(key) ?? {
+      feature: feature?.name ?? '',
+      number: feature?.phoneNumber ?? '',
+      calls: 0,
+      billableS: 0,
+      charge: money(0),
+    };
     g.calls += 1;
     g.billableS += c.billable_s ?? 0;
     g.charge = g.charge.plus(c.charge ?? '0');
     groups.set(key, g);
   }
   return stringify(
-    [...groups.values()].map((g) => [g.feature, g.number, g.calls, billedMinutes(g.billableS), formatAmount(g.charge, 6)]),
+    [...groups.values()].map((g) => [
+      g.feature,
+      g.number,
+      g.calls,
+      billedMinutes(g.billableS),
+      formatAmount(g.charge, 6),
+    ]),
     { header: true, columns: ['feature', 'phone_number', 'calls', 'billed_minutes', 'charge'] },
   );
 }
 
-export function usageReportCsv(profile: UsageReportProfile, calls: readonly CallRow[], features: Map<number, { name: string; phoneNumber: string | null }>): string {
+export function usageReportCsv(
+  profile: UsageReportProfile,
+  calls: readonly CallRow[],
+  features: Map<number, { name: string; phoneNumber: string | null }>,
+): string {
   return profile.kind === 'call_detail' ? cdrCsv(calls) : callsByFeatureCsv(calls, features);
 }

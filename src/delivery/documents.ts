@@ -33,7 +33,11 @@ export async function billDocument(
   const style = await resolveBillStyle(db, account.id, styleName ?? account.default_bill_style);
   const filename = billFilename(invoice);
   if (invoice.approved_at === null) {
-    return { pdf: await renderBill(await buildBillModel(db, account, customer, invoice, style)), style, filename };
+    return {
+      pdf: await renderBill(await buildBillModel(db, account, customer, invoice, style)),
+      style,
+      filename,
+    };
   }
   const stored = await findDocument(db, account.id, invoice.id, style.name);
   if (stored) return { pdf: stored, style, filename };
@@ -51,9 +55,15 @@ export async function recreateDocuments(
   now: Date,
 ): Promise<string[]> {
   if (invoice.approved_at === null) {
-    throw new DomainError('recreate_failed', `invoice ${invoice.id} is not approved: its bill is a draft, made when asked for`);
+    throw new DomainError(
+      'recreate_failed',
+      `invoice ${invoice.id} is not approved: its bill is a draft, made when asked for`,
+    );
   }
-  const styles = new Set([...(await storedDocumentStyles(db, account.id, invoice.id)), account.default_bill_style]);
+  const styles = new Set([
+    ...(await storedDocumentStyles(db, account.id, invoice.id)),
+    account.default_bill_style,
+  ]);
   const done: string[] = [];
   for (const name of styles) {
     try {
@@ -62,7 +72,10 @@ export async function recreateDocuments(
       await saveDocument(db, account.id, invoice.id, style.name, pdf, now);
       done.push(style.name);
     } catch (error) {
-      throw new DomainError('recreate_failed', `the ${name} bill could not be rendered: ${error instanceof Error ? error.message : String(error)}`);
+      throw new DomainError(
+        'recreate_failed',
+        `the ${name} bill could not be rendered: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
   return done;

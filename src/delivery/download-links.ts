@@ -38,21 +38,43 @@ export async function generateDownloadLink(
   baseUrl: string,
 ): Promise<DownloadLink> {
   const expiryHours = input.expiryHours ?? DEFAULT_EXPIRY_HOURS;
-  if (!(EXPIRY_HOURS as readonly number[]).includes(expiryHours)) throw invalid('expiryHours', `must be one of ${EXPIRY_HOURS.join(', ')}`);
+  if (!(EXPIRY_HOURS as readonly number[]).includes(expiryHours))
+    throw invalid('expiryHours', `must be one of ${EXPIRY_HOURS.join(', ')}`);
   const maxUses = input.maxUses ?? 1;
-  if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > MAX_USES) throw invalid('maxUses', `must be 1 or ${MAX_USES}`);
+  if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > MAX_USES)
+    throw invalid('maxUses', `must be 1 or ${MAX_USES}`);
   const invoice = await findInvoice(ctx.db, accountId, invoiceId);
   if (!invoice) throw notFound('Invoice', invoiceId);
-  if (invoice.approved_at === null) throw new DomainError('invoice_raised', `invoice ${invoiceId} must be approved before a download link can be made`);
+  if (invoice.approved_at === null)
+    throw new DomainError(
+      'invoice_raised',
+      `invoice ${invoiceId} must be approved before a download link can be made`,
+    );
   const token = newRoutedToken(accountId, TOKEN_CHARS);
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + expiryHours * 3600_000);
   try {
-    await insertDownloadLink(ctx.db, { accountId, invoiceId, tokenHash: hashToken(token), expiresAt, maxUses, now });
+    await insertDownloadLink(ctx.db, {
+      accountId,
+      invoiceId,
+      tokenHash: hashToken(token),
+      expiresAt,
+      maxUses,
+      now,
+    });
   } catch (error) {
-    throw new DomainError('download_link_failed', `the link could not be stored: ${(error as Error).message}`);
+    throw new DomainError(
+      'download_link_failed',
+      `the link could not be stored: ${(error as Error).message}`,
+    );
   }
-  return { success: true, download_url: `${baseUrl}/download/invoice/${token}`, token, expires_at: isoWithOffset(expiresAt), max_uses: maxUses };
+  return {
+    success: true,
+    download_url: `${baseUrl}/download/invoice/${token}`,
+    token,
+    expires_at: isoWithOffset(expiresAt),
+    max_uses: maxUses,
+  };
 }
 
 export type DownloadResult = { kind: 'bill'; bill: BillDocument } | { kind: 'expired' | 'used' | 'unknown' };
@@ -62,10 +84,15 @@ export type DownloadResult = { kind: 'bill'; bill: BillDocument } | { kind: 'exp
  * What a download of this link would get, without using it up: a HEAD request (mail scanners and link
  * previews send them) must not spend one of the link's downloads.
  */
-export async function peekDownloadLink(ctx: Ctx, token: string): Promise<'good' | 'expired' | 'used' | 'unknown'> {
+export async function peekDownloadLink(
+  ctx: Ctx,
+  token: string,
+): Promise<'good' | 'expired' | 'used' | 'unknown'> {
   if (!/^[\w-]{16,100}$/.test(token)) return 'unknown';
   const hash = hashToken(token);
-  const link = await findByToken(ctx.db, 'download', token, hash, (accountId) => findDownloadLink(ctx.db, accountId, hash));
+  const link = await findByToken(ctx.db, 'download', token, hash, (accountId) =>
+    findDownloadLink(ctx.db, accountId, hash),
+  );
   if (!link) return 'unknown';
   if (link.expires_at <= ctx.now()) return 'expired';
   return link.uses >= link.max_uses ? 'used' : 'good';
@@ -76,9 +103,13 @@ export async function downloadWithLink(ctx: Ctx, token: string): Promise<Downloa
   const hash = hashToken(token);
   const now = ctx.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const claimed = await findByToken(trx, 'download', token, hash, (accountId) => claimDownload(trx, accountId, hash, now));
+    const claimed = await findByToken(trx, 'download', token, hash, (accountId) =>
+      claimDownload(trx, accountId, hash, now),
+    );
     if (!claimed) {
-      const link = await findByToken(trx, 'download', token, hash, (accountId) => findDownloadLink(trx, accountId, hash));
+      const link = await findByToken(trx, 'download', token, hash, (accountId) =>
+        findDownloadLink(trx, accountId, hash),
+      );
       if (!link) return { kind: 'unknown' };
       return { kind: link.expires_at <= now ? 'expired' : 'used' };
     }

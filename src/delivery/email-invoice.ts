@@ -47,19 +47,34 @@ function recipients(given: string | string[] | undefined, customerEmail: string 
     throw new DomainError('invalid_email_address', (error as Error).message, 'email');
   }
   if (list.length === 0) {
-    throw new DomainError('missing_parameter', 'email: the customer has no email address; give one or more addresses', 'email');
+    throw new DomainError(
+      'missing_parameter',
+      'email: the customer has no email address; give one or more addresses',
+      'email',
+    );
   }
   return [...new Set(list.map((a) => a.toLowerCase()))];
 }
 
-async function approvedInvoice(db: Executor, accountId: number, invoiceId: number, what: string): Promise<InvoiceRow> {
+async function approvedInvoice(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  what: string,
+): Promise<InvoiceRow> {
   const invoice = await findInvoice(db, accountId, invoiceId);
   if (!invoice) throw notFound('Invoice', invoiceId);
-  if (invoice.approved_at === null) throw new DomainError('invoice_raised', `invoice ${invoiceId} must be approved before ${what}`);
+  if (invoice.approved_at === null)
+    throw new DomainError('invoice_raised', `invoice ${invoiceId} must be approved before ${what}`);
   return invoice;
 }
 
-async function sendNow(ctx: Ctx, accountId: number, jobId: number, failure: 'email_failed' | 'cdr_email_failed'): Promise<'sent' | 'queued'> {
+async function sendNow(
+  ctx: Ctx,
+  accountId: number,
+  jobId: number,
+  failure: 'email_failed' | 'cdr_email_failed',
+): Promise<'sent' | 'queued'> {
   const result = await ctx.services.deliverNow?.(accountId, jobId);
   if (result === undefined) {
     // Not tried now: the same email is already queued and waiting for its next attempt (or being sent by
@@ -74,24 +89,42 @@ async function sendNow(ctx: Ctx, accountId: number, jobId: number, failure: 'ema
     return 'queued';
   }
   if (!result.delivered) {
-    throw new DomainError(failure, `sending failed: ${result.error ?? 'unknown error'}. The email stays queued and will be retried.`);
+    throw new DomainError(
+      failure,
+      `sending failed: ${result.error ?? 'unknown error'}. The email stays queued and will be retried.`,
+    );
   }
   return 'sent';
 }
 
-export async function emailInvoice(ctx: Ctx, accountId: number, invoiceId: number, input: EmailInvoiceInput): Promise<{ message: string }> {
+export async function emailInvoice(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number,
+  input: EmailInvoiceInput,
+): Promise<{ message: string }> {
   const { job, invoice } = await ctx.db.transaction().execute(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw notFound('Account', accountId);
     const invoice = await approvedInvoice(trx, accountId, invoiceId, 'it can be emailed');
     const customer = (await findCustomer(trx, accountId, invoice.customer_id))!;
     const to = recipients(input.email, customer.email);
-    const style = await resolveBillStyle(trx, accountId, input.billStyle ?? invoice.email_bill_type ?? invoice.bill_style ?? account.default_bill_style);
-    const template = await resolveTemplate(trx, accountId, input.message ?? invoice.invoice_message ?? undefined);
+    const style = await resolveBillStyle(
+      trx,
+      accountId,
+      input.billStyle ?? invoice.email_bill_type ?? invoice.bill_style ?? account.default_bill_style,
+    );
+    const template = await resolveTemplate(
+      trx,
+      accountId,
+      input.message ?? invoice.invoice_message ?? undefined,
+    );
     const attachmentNames = [...new Set(input.attachments ?? [])];
     const { missing } = await findAttachments(trx, accountId, attachmentNames);
-    if (missing.length > 0) throw new DomainError('unknown_attachment', `no attachment named "${missing[0]}"`, 'attachments');
-    const profileName = input.invoiceUsageReportCustomerProfileID ?? invoice.usage_report_profile ?? undefined;
+    if (missing.length > 0)
+      throw new DomainError('unknown_attachment', `no attachment named "${missing[0]}"`, 'attachments');
+    const profileName =
+      input.invoiceUsageReportCustomerProfileID ?? invoice.usage_report_profile ?? undefined;
     const profile = profileName ? await resolveUsageReportProfile(trx, accountId, profileName) : null;
     const payload: InvoiceEmailJob = {
       invoiceId,
@@ -120,7 +153,12 @@ export async function emailInvoice(ctx: Ctx, accountId: number, invoiceId: numbe
   };
 }
 
-export async function emailCdrs(ctx: Ctx, accountId: number, invoiceId: number, input: { email?: string | string[] | undefined }): Promise<{ message: string }> {
+export async function emailCdrs(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number,
+  input: { email?: string | string[] | undefined },
+): Promise<{ message: string }> {
   const { job, invoice, to } = await ctx.db.transaction().execute(async (trx) => {
     const invoice = await approvedInvoice(trx, accountId, invoiceId, 'its call records can be emailed');
     if ((await countCallsOnInvoice(trx, accountId, invoiceId)) === 0) {
@@ -129,7 +167,13 @@ export async function emailCdrs(ctx: Ctx, accountId: number, invoiceId: number, 
     const customer = (await findCustomer(trx, accountId, invoice.customer_id))!;
     const to = recipients(input.email, customer.email);
     const payload: CdrEmailJob = { invoiceId, to };
-    const job = await enqueue(trx, { accountId, kind: 'cdr_email', payload, dedupeKey: `cdr-email:${invoiceId}:${[...to].sort().join(',')}`, now: ctx.now() });
+    const job = await enqueue(trx, {
+      accountId,
+      kind: 'cdr_email',
+      payload,
+      dedupeKey: `cdr-email:${invoiceId}:${[...to].sort().join(',')}`,
+      now: ctx.now(),
+    });
     return { job, invoice, to };
   });
   const outcome = await sendNow(ctx, accountId, job.id, 'cdr_email_failed');
@@ -141,7 +185,12 @@ export async function emailCdrs(ctx: Ctx, accountId: number, invoiceId: number, 
   };
 }
 
-async function jobRecipients(ctx: Ctx, accountId: number, invoiceId: number, input: EmailInvoiceInput): Promise<string[]> {
+async function jobRecipients(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number,
+  input: EmailInvoiceInput,
+): Promise<string[]> {
   const invoice = await findInvoice(ctx.db, accountId, invoiceId);
   const customer = invoice ? await findCustomer(ctx.db, accountId, invoice.customer_id) : undefined;
   return recipients(input.email, customer?.email ?? null);

@@ -29,7 +29,11 @@ async function load(ctx: Ctx, accountId: number, invoiceId: number) {
   return { account, invoice, customer };
 }
 
-function placeholders(account: AccountRow, customer: CustomerRow, invoice: InvoiceRow): Record<string, string> {
+function placeholders(
+  account: AccountRow,
+  customer: CustomerRow,
+  invoice: InvoiceRow,
+): Record<string, string> {
   const digits = currencyMinorDigits(account.currency);
   return {
     accountName: account.name,
@@ -53,7 +57,8 @@ function fromAddress(account: AccountRow): string {
 async function send(ctx: Ctx, mail: Parameters<Ctx['services']['mailer']['send']>[0]): Promise<void> {
   try {
     const sent = await ctx.services.mailer.send(mail);
-    if (sent.rejected.length > 0) throw new PermanentJobError(`the mail server refused ${sent.rejected.join(', ')}`);
+    if (sent.rejected.length > 0)
+      throw new PermanentJobError(`the mail server refused ${sent.rejected.join(', ')}`);
   } catch (error) {
     if (error instanceof PermanentJobError) throw error;
     if (isPermanentMailError(error)) throw new PermanentJobError((error as Error).message);
@@ -66,16 +71,26 @@ export const sendInvoiceEmail: JobHandler = async (job, ctx) => {
   const { account, invoice, customer } = await load(ctx, job.account_id, payload.invoiceId);
   const now = ctx.now();
   const bill = await billDocument(ctx.db, account, customer, invoice, payload.billStyle, now);
-  const attachments: MailAttachment[] = [{ filename: bill.filename, content: bill.pdf, contentType: 'application/pdf' }];
+  const attachments: MailAttachment[] = [
+    { filename: bill.filename, content: bill.pdf, contentType: 'application/pdf' },
+  ];
   const named = await findAttachments(ctx.db, account.id, payload.attachments);
-  if (named.missing.length > 0) throw new PermanentJobError(`attachment "${named.missing[0]}" no longer exists`);
-  for (const a of named.found) attachments.push({ filename: a.filename, content: a.content, contentType: a.content_type });
+  if (named.missing.length > 0)
+    throw new PermanentJobError(`attachment "${named.missing[0]}" no longer exists`);
+  for (const a of named.found)
+    attachments.push({ filename: a.filename, content: a.content, contentType: a.content_type });
   if (payload.usageReport) {
     const profile = await resolveUsageReportProfile(ctx.db, account.id, payload.usageReport);
     const { calls } = await invoiceCalls(ctx.db, account.id, invoice.id, MAX_CSV_CALLS);
-    const features = await featureLabels(ctx.db, account.id, [...new Set(calls.flatMap((c) => (c.feature_id === null ? [] : [c.feature_id])))]);
+    const features = await featureLabels(ctx.db, account.id, [
+      ...new Set(calls.flatMap((c) => (c.feature_id === null ? [] : [c.feature_id]))),
+    ]);
     const csv = usageReportCsv(profile, calls, features);
-    attachments.push({ filename: `${profile.name}-${invoice.invoice_number ?? invoice.id}.csv`, content: Buffer.from(csv), contentType: 'text/csv' });
+    attachments.push({
+      filename: `${profile.name}-${invoice.invoice_number ?? invoice.id}.csv`,
+      content: Buffer.from(csv),
+      contentType: 'text/csv',
+    });
   }
   const template = await resolveTemplate(ctx.db, account.id, payload.message);
   const values = placeholders(account, customer, invoice);
@@ -99,7 +114,13 @@ export const sendCdrEmail: JobHandler = async (job, ctx) => {
     to: payload.to,
     subject: fillTemplate(CDR_TEMPLATE.subject, values),
     text: fillTemplate(CDR_TEMPLATE.body, values),
-    attachments: [{ filename: `CDRs-${invoice.invoice_number ?? invoice.id}.csv`, content: Buffer.from(cdrCsv(calls)), contentType: 'text/csv' }],
+    attachments: [
+      {
+        filename: `CDRs-${invoice.invoice_number ?? invoice.id}.csv`,
+        content: Buffer.from(cdrCsv(calls)),
+        contentType: 'text/csv',
+      },
+    ],
   });
 };
 

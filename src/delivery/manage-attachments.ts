@@ -4,7 +4,13 @@ import type { Ctx } from '../context.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { unsupportedMediaType } from '../shared/media-type.ts';
 import { checkName, checkNameFree } from './names.ts';
-import { type AttachmentInfo, deleteNamed, findAttachment, insertAttachment, updateAttachment as updateRow } from '../delivery-settings/settings-repo.ts';
+import {
+  type AttachmentInfo,
+  deleteNamed,
+  findAttachment,
+  insertAttachment,
+  updateAttachment as updateRow,
+} from '../delivery-settings/settings-repo.ts';
 
 /** Mail servers commonly refuse messages over 10 to 25 MB; an attachment is at most 5 MB. */
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
@@ -32,13 +38,17 @@ export interface AttachmentUpload {
 
 function mediaType(contentType: string): string {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
-  if (!MEDIA_TYPE.test(type)) throw unsupportedMediaType('send the file as the body with its Content-Type (application/pdf, text/plain…)');
+  if (!MEDIA_TYPE.test(type))
+    throw unsupportedMediaType(
+      'send the file as the body with its Content-Type (application/pdf, text/plain…)',
+    );
   return type;
 }
 
 function checkContent(content: Buffer): void {
   if (content.length === 0) throw invalid('body', 'the file is empty');
-  if (content.length > MAX_ATTACHMENT_BYTES) throw invalid('body', `the file is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`);
+  if (content.length > MAX_ATTACHMENT_BYTES)
+    throw invalid('body', `the file is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`);
 }
 
 /** A file name safe in a MIME header: no path, no control characters, at most 100 characters. */
@@ -57,21 +67,40 @@ function defaultFilename(name: string, type: string): string {
   return ext && !base.toLowerCase().endsWith(`.${ext}`) ? `${base}.${ext}` : base;
 }
 
-export async function createAttachment(ctx: Ctx, accountId: number, upload: AttachmentUpload): Promise<AttachmentInfo> {
-  if (upload.name === undefined) throw new DomainError('missing_parameter', 'missing required parameter: name', 'name');
+export async function createAttachment(
+  ctx: Ctx,
+  accountId: number,
+  upload: AttachmentUpload,
+): Promise<AttachmentInfo> {
+  if (upload.name === undefined)
+    throw new DomainError('missing_parameter', 'missing required parameter: name', 'name');
   const name = checkName(upload.name);
   const type = mediaType(upload.contentType);
   checkContent(upload.content);
-  const filename = upload.filename === undefined ? defaultFilename(name, type) : checkFilename(upload.filename);
+  const filename =
+    upload.filename === undefined ? defaultFilename(name, type) : checkFilename(upload.filename);
   return ctx.db.transaction().execute(async (trx) => {
     await checkNameFree(trx, 'attachments', accountId, name, []);
     const now = ctx.now();
-    return insertAttachment(trx, { account_id: accountId, name, filename, content_type: type, content: upload.content, created_at: now, updated_at: now });
+    return insertAttachment(trx, {
+      account_id: accountId,
+      name,
+      filename,
+      content_type: type,
+      content: upload.content,
+      created_at: now,
+      updated_at: now,
+    });
   });
 }
 
 /** Replaces an attachment's file (and, if given, its name or file name). */
-export async function replaceAttachment(ctx: Ctx, accountId: number, id: number, upload: AttachmentUpload): Promise<AttachmentInfo> {
+export async function replaceAttachment(
+  ctx: Ctx,
+  accountId: number,
+  id: number,
+  upload: AttachmentUpload,
+): Promise<AttachmentInfo> {
   const name = upload.name === undefined ? undefined : checkName(upload.name);
   const type = mediaType(upload.contentType);
   checkContent(upload.content);
@@ -79,7 +108,12 @@ export async function replaceAttachment(ctx: Ctx, accountId: number, id: number,
     const current = await findAttachment(trx, accountId, id);
     if (!current) throw notFound('Attachment', id);
     if (name !== undefined) await checkNameFree(trx, 'attachments', accountId, name, [], id);
-    const filename = upload.filename !== undefined ? checkFilename(upload.filename) : current.content_type === type ? current.filename : defaultFilename(name ?? current.name, type);
+    const filename =
+      upload.filename !== undefined
+        ? checkFilename(upload.filename)
+        : current.content_type === type
+          ? current.filename
+          : defaultFilename(name ?? current.name, type);
     const updated = await updateRow(trx, accountId, id, {
       ...(name !== undefined ? { name } : {}),
       filename,

@@ -5,7 +5,16 @@ import type { Ctx } from '../context.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { BUILT_IN_BILL_STYLES } from '../delivery-settings/bill-styles.ts';
 import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
-import { type BillStyleRow, deleteNamed, deleteStoredDocuments, findBillStyle, insertBillStyle, renameInInvoices, renameStoredDocuments, updateBillStyle as updateRow } from '../delivery-settings/settings-repo.ts';
+import {
+  type BillStyleRow,
+  deleteNamed,
+  deleteStoredDocuments,
+  findBillStyle,
+  insertBillStyle,
+  renameInInvoices,
+  renameStoredDocuments,
+  updateBillStyle as updateRow,
+} from '../delivery-settings/settings-repo.ts';
 
 export interface BillStyleInput {
   name?: string;
@@ -16,7 +25,11 @@ export interface BillStyleInput {
 
 const BUILT_IN_NAMES = BUILT_IN_BILL_STYLES.map((s) => s.name);
 
-export async function createBillStyle(ctx: Ctx, accountId: number, input: BillStyleInput & { name: string }): Promise<BillStyleRow> {
+export async function createBillStyle(
+  ctx: Ctx,
+  accountId: number,
+  input: BillStyleInput & { name: string },
+): Promise<BillStyleRow> {
   const name = checkName(input.name);
   return ctx.db.transaction().execute(async (trx) => {
     await checkNameFree(trx, 'bill_styles', accountId, name, BUILT_IN_NAMES);
@@ -33,7 +46,12 @@ export async function createBillStyle(ctx: Ctx, accountId: number, input: BillSt
   });
 }
 
-export async function updateBillStyle(ctx: Ctx, accountId: number, id: number, input: BillStyleInput): Promise<BillStyleRow> {
+export async function updateBillStyle(
+  ctx: Ctx,
+  accountId: number,
+  id: number,
+  input: BillStyleInput,
+): Promise<BillStyleRow> {
   return ctx.db.transaction().execute(async (trx) => {
     const style = await findBillStyle(trx, accountId, id);
     if (!style) throw notFound('Bill style', id);
@@ -66,7 +84,10 @@ export async function deleteBillStyle(ctx: Ctx, accountId: number, id: number): 
     if (!style) throw notFound('Bill style', id);
     const account = await findAccount(trx, accountId);
     if (account && account.default_bill_style.toLowerCase() === style.name.toLowerCase()) {
-      throw new DomainError('conflict', `"${style.name}" is the account's defaultBillStyle; change that first`);
+      throw new DomainError(
+        'conflict',
+        `"${style.name}" is the account's defaultBillStyle; change that first`,
+      );
     }
     await checkNotNamedByInvoices(trx, 'bill_styles', accountId, style.name);
     await deleteStoredDocuments(trx, accountId, style.name);

@@ -9,9 +9,11 @@ export const MAX_NAME_LENGTH = 100;
 
 export function checkName(value: string, field = 'name'): string {
   const name = value.trim();
-  if (name.length === 0 || name.length > MAX_NAME_LENGTH) throw invalid(field, `must be 1 to ${MAX_NAME_LENGTH} characters`);
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH)
+    throw invalid(field, `must be 1 to ${MAX_NAME_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex -- refusing control characters in a name is the point
-  if (/[\u0000-\u001f,;]/.test(name)) throw invalid(field, 'must not contain commas, semicolons or control characters');
+  if (/[\u0000-\u001f,;]/.test(name))
+    throw invalid(field, 'must not contain commas, semicolons or control characters');
   return name;
 }
 
@@ -28,7 +30,8 @@ export async function checkNameFree(
     throw new DomainError('conflict', `"${name}" is a built-in name (${builtIn.join(', ')}); choose another`);
   }
   const existing = await findIdByName(db, table, accountId, name);
-  if (existing !== undefined && existing !== exceptId) throw new DomainError('conflict', `the name "${name}" is already used (id ${existing})`);
+  if (existing !== undefined && existing !== exceptId)
+    throw new DomainError('conflict', `the name "${name}" is already used (id ${existing})`);
 }
 
 /**
@@ -42,5 +45,9 @@ export async function checkNotNamedByInvoices(
   name: string,
 ): Promise<void> {
   const invoice = await invoiceNaming(db, accountId, kind, name);
-  if (invoice) throw new DomainError('conflict', `"${name}" is named by invoice ${invoice.id}; it cannot be deleted while invoices use it`);
+  if (invoice)
+    throw new DomainError(
+      'conflict',
+      `"${name}" is named by invoice ${invoice.id}; it cannot be deleted while invoices use it`,
+    );
 }

@@ -6,7 +6,11 @@ import type { BillingTransactionRow, CallRow } from '../db/schema.ts';
 export const MAX_BILL_LINES = 20_000;
 export const MAX_ITEMISED_CALLS = 20_000;
 
-export async function invoiceLines(db: Executor, accountId: number, invoiceId: number): Promise<BillingTransactionRow[]> {
+export async function invoiceLines(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<BillingTransactionRow[]> {
   return db
     .selectFrom('billing_transactions')
     .selectAll()
@@ -18,7 +22,12 @@ export async function invoiceLines(db: Executor, accountId: number, invoiceId: n
     .execute();
 }
 
-export async function invoiceCalls(db: Executor, accountId: number, invoiceId: number, limit: number): Promise<{ calls: CallRow[]; total: number }> {
+export async function invoiceCalls(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  limit: number,
+): Promise<{ calls: CallRow[]; total: number }> {
   const calls = await db
     .selectFrom('calls')
     .selectAll()
@@ -37,7 +46,12 @@ export async function invoiceCalls(db: Executor, accountId: number, invoiceId: n
   return { calls, total: Number(count.n) };
 }
 
-export async function findDocument(db: Executor, accountId: number, invoiceId: number, style: string): Promise<Buffer | undefined> {
+export async function findDocument(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  style: string,
+): Promise<Buffer | undefined> {
   const row = await db
     .selectFrom('invoice_documents')
     .select('content')
@@ -48,7 +62,11 @@ export async function findDocument(db: Executor, accountId: number, invoiceId: n
   return row ? Buffer.from(row.content) : undefined;
 }
 
-export async function storedDocumentStyles(db: Executor, accountId: number, invoiceId: number): Promise<string[]> {
+export async function storedDocumentStyles(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<string[]> {
   const rows = await db
     .selectFrom('invoice_documents')
     .select('bill_style')
@@ -59,11 +77,20 @@ export async function storedDocumentStyles(db: Executor, accountId: number, invo
 }
 
 /** Stores a rendered bill (replacing an earlier rendering of the same style). */
-export async function saveDocument(db: Executor, accountId: number, invoiceId: number, style: string, content: Buffer, now: Date): Promise<void> {
+export async function saveDocument(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  style: string,
+  content: Buffer,
+  now: Date,
+): Promise<void> {
   await db
     .insertInto('invoice_documents')
     .values({ account_id: accountId, invoice_id: invoiceId, bill_style: style, content, rendered_at: now })
-    .onConflict((oc) => oc.columns(['account_id', 'invoice_id', 'bill_style']).doUpdateSet({ content, rendered_at: now }))
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'invoice_id', 'bill_style']).doUpdateSet({ content, rendered_at: now }),
+    )
     .execute();
 }
 
@@ -72,13 +99,22 @@ export async function findAttachments(
   db: Executor,
   accountId: number,
   names: readonly string[],
-): Promise<{ found: { name: string; filename: string; content_type: string; content: Buffer }[]; missing: string[] }> {
+): Promise<{
+  found: { name: string; filename: string; content_type: string; content: Buffer }[];
+  missing: string[];
+}> {
   if (names.length === 0) return { found: [], missing: [] };
   const rows = await db
     .selectFrom('attachments')
     .select(['name', 'filename', 'content_type', 'content'])
     .where('account_id', '=', accountId)
-    .where((eb) => eb(eb.fn('lower', ['name']), 'in', names.map((n) => n.toLowerCase())))
+    .where((eb) =>
+      eb(
+        eb.fn('lower', ['name']),
+        'in',
+        names.map((n) => n.toLowerCase()),
+      ),
+    )
     .execute();
   const byName = new Map(rows.map((r) => [r.name.toLowerCase(), { ...r, content: Buffer.from(r.content) }]));
   return {
@@ -87,7 +123,12 @@ export async function findAttachments(
   };
 }
 
-export async function markEmailed(db: Executor, accountId: number, invoiceId: number, at: Date): Promise<void> {
+export async function markEmailed(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  at: Date,
+): Promise<void> {
   await db
     .updateTable('invoices')
     .set({ emailed_at: at })
@@ -97,15 +138,31 @@ export async function markEmailed(db: Executor, accountId: number, invoiceId: nu
     .execute();
 }
 
-export async function featureLabels(db: Executor, accountId: number, featureIds: number[]): Promise<Map<number, { name: string; phoneNumber: string | null }>> {
+export async function featureLabels(
+  db: Executor,
+  accountId: number,
+  featureIds: number[],
+): Promise<Map<number, { name: string; phoneNumber: string | null }>> {
   if (featureIds.length === 0) return new Map();
-  const rows = await db.selectFrom('features').select(['id', 'name', 'phone_number']).where('account_id', '=', accountId).where('id', 'in', featureIds).execute();
+  const rows = await db
+    .selectFrom('features')
+    .select(['id', 'name', 'phone_number'])
+    .where('account_id', '=', accountId)
+    .where('id', 'in', featureIds)
+    .execute();
   return new Map(rows.map((r) => [r.id, { name: r.name, phoneNumber: r.phone_number }]));
 }
 
 export async function insertDownloadLink(
   db: Executor,
-  link: { accountId: number; invoiceId: number; tokenHash: Buffer; expiresAt: Date; maxUses: number; now: Date },
+  link: {
+    accountId: number;
+    invoiceId: number;
+    tokenHash: Buffer;
+    expiresAt: Date;
+    maxUses: number;
+    now: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto('download_links')
@@ -124,7 +181,12 @@ export async function insertDownloadLink(
  * Uses a download link once, if it is still good: one UPDATE whose condition is checked under the row's
  * lock, so however many requests arrive at once, no more than max_uses succeed.
  */
-export async function claimDownload(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<{ account_id: number; invoice_id: number } | undefined> {
+export async function claimDownload(
+  db: Executor,
+  accountId: number,
+  tokenHash: Buffer,
+  now: Date,
+): Promise<{ account_id: number; invoice_id: number } | undefined> {
   const row = await db
     .updateTable('download_links')
     .set((eb) => ({ uses: eb('uses', '+', 1), last_used_at: now }))
@@ -137,11 +199,25 @@ export async function claimDownload(db: Executor, accountId: number, tokenHash: 
   return row;
 }
 
-export async function findDownloadLink(db: Executor, accountId: number, tokenHash: Buffer): Promise<{ expires_at: Date; uses: number; max_uses: number } | undefined> {
-  return db.selectFrom('download_links').select(['expires_at', 'uses', 'max_uses']).where('account_id', '=', accountId).where('token_hash', '=', tokenHash).executeTakeFirst();
+export async function findDownloadLink(
+  db: Executor,
+  accountId: number,
+  tokenHash: Buffer,
+): Promise<{ expires_at: Date; uses: number; max_uses: number } | undefined> {
+  return db
+    .selectFrom('download_links')
+    .select(['expires_at', 'uses', 'max_uses'])
+    .where('account_id', '=', accountId)
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
 }
 
-export async function markDownloaded(db: Executor, accountId: number, invoiceId: number, at: Date): Promise<void> {
+export async function markDownloaded(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  at: Date,
+): Promise<void> {
   await db
     .updateTable('invoices')
     .set({ downloaded_at: at })

@@ -19,25 +19,36 @@ function checkPlanName(value: string): string {
   return name;
 }
 
-export async function createDiscountPlan(ctx: Ctx, accountId: number, input: { name: string; rules: unknown }): Promise<DiscountPlanRow> {
+export async function createDiscountPlan(
+  ctx: Ctx,
+  accountId: number,
+  input: { name: string; rules: unknown },
+): Promise<DiscountPlanRow> {
   const name = checkPlanName(input.name);
   const rules = parseDiscountRules(input.rules);
   return ctx.db.transaction().execute(async (trx) => {
     const clash = await findDiscountPlanByName(trx, accountId, name);
-    if (clash) throw new DomainError('conflict', `the name "${name}" is already used by discount plan ${clash.id}`);
+    if (clash)
+      throw new DomainError('conflict', `the name "${name}" is already used by discount plan ${clash.id}`);
     return insertDiscountPlan(trx, accountId, name, rules, ctx.now());
   });
 }
 
 /** Changes a plan. Unsent invoices pick the change up when they are made again (or reapplyDiscountPlans). */
-export async function updateDiscountPlan(ctx: Ctx, accountId: number, id: number, input: { name?: string; rules?: unknown }): Promise<DiscountPlanRow> {
+export async function updateDiscountPlan(
+  ctx: Ctx,
+  accountId: number,
+  id: number,
+  input: { name?: string; rules?: unknown },
+): Promise<DiscountPlanRow> {
   const name = input.name === undefined ? undefined : checkPlanName(input.name);
   const rules = input.rules === undefined ? undefined : parseDiscountRules(input.rules);
   return ctx.db.transaction().execute(async (trx) => {
     if (!(await findDiscountPlan(trx, accountId, id))) throw notFound('Discount plan', id);
     if (name !== undefined) {
       const clash = await findDiscountPlanByName(trx, accountId, name);
-      if (clash && clash.id !== id) throw new DomainError('conflict', `the name "${name}" is already used by discount plan ${clash.id}`);
+      if (clash && clash.id !== id)
+        throw new DomainError('conflict', `the name "${name}" is already used by discount plan ${clash.id}`);
     }
     const updated = await updateDiscountPlanRow(trx, accountId, id, { name, rules, updated_at: ctx.now() });
     if (!updated) throw notFound('Discount plan', id);
@@ -49,13 +60,22 @@ export async function updateDiscountPlan(ctx: Ctx, accountId: number, id: number
 export async function deleteDiscountPlan(ctx: Ctx, accountId: number, id: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     if (!(await findDiscountPlan(trx, accountId, id))) throw notFound('Discount plan', id);
-    if (await discountPlanInUse(trx, accountId, id)) throw new DomainError('conflict', `discount plan ${id} is assigned to customers; remove it from them first`);
+    if (await discountPlanInUse(trx, accountId, id))
+      throw new DomainError(
+        'conflict',
+        `discount plan ${id} is assigned to customers; remove it from them first`,
+      );
     await deleteDiscountPlanRow(trx, accountId, id);
   });
 }
 
 /** Checks a customer's discountPlanID (given as a string or number; null takes the plan off). */
-export async function checkDiscountPlanId(db: Executor, accountId: number, value: number | null | undefined): Promise<void> {
+export async function checkDiscountPlanId(
+  db: Executor,
+  accountId: number,
+  value: number | null | undefined,
+): Promise<void> {
   if (value === undefined || value === null) return;
-  if (!(await findDiscountPlan(db, accountId, value))) throw invalid('discountPlanID', `no discount plan ${value} in this account`);
+  if (!(await findDiscountPlan(db, accountId, value)))
+    throw invalid('discountPlanID', `no discount plan ${value} in this account`);
 }

@@ -15,11 +15,17 @@ export interface DiscountPlanRow {
 }
 
 /** The discount plan rules of these customers (those that have a plan). */
-export async function plansOfCustomers(db: Executor, accountId: number, customerIds: number[]): Promise<Map<number, unknown>> {
+export async function plansOfCustomers(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+): Promise<Map<number, unknown>> {
   if (customerIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('customers as c')
-    .innerJoin('discount_plans as p', (j) => j.onRef('p.account_id', '=', 'c.account_id').onRef('p.id', '=', 'c.discount_plan_id'))
+    .innerJoin('discount_plans as p', (j) =>
+      j.onRef('p.account_id', '=', 'c.account_id').onRef('p.id', '=', 'c.discount_plan_id'),
+    )
     .select(['c.id', 'p.rules'])
     .where('c.account_id', '=', accountId)
     .where('c.id', '=', anyId(customerIds))
@@ -28,7 +34,11 @@ export async function plansOfCustomers(db: Executor, accountId: number, customer
 }
 
 /** What discounts apply to: an invoice's lines other than discounts and fees. */
-export async function discountableLines(db: Executor, accountId: number, invoiceIds: number[]): Promise<Map<number, DiscountableLine[]>> {
+export async function discountableLines(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+): Promise<Map<number, DiscountableLine[]>> {
   const out = new Map<number, DiscountableLine[]>();
   if (invoiceIds.length === 0) return out;
   const rows = await db
@@ -53,31 +63,60 @@ export async function discountableLines(db: Executor, accountId: number, invoice
   return out;
 }
 
-export async function insertDiscountPlan(db: Executor, accountId: number, name: string, rules: unknown, now: Date): Promise<DiscountPlanRow> {
-  return (await db
+export async function insertDiscountPlan(
+  db: Executor,
+  accountId: number,
+  name: string,
+  rules: unknown,
+  now: Date,
+): Promise<DiscountPlanRow> {
+  return await db
     .insertInto('discount_plans')
     .values({ account_id: accountId, name, rules: JSON.stringify(rules), created_at: now, updated_at: now })
     .returningAll()
-    .executeTakeFirstOrThrow());
+    .executeTakeFirstOrThrow();
 }
 
-export async function findDiscountPlan(db: Executor, accountId: number, id: number): Promise<DiscountPlanRow | undefined> {
-  return (await db.selectFrom('discount_plans').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst());
+export async function findDiscountPlan(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<DiscountPlanRow | undefined> {
+  return await db
+    .selectFrom('discount_plans')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
-export async function findDiscountPlanByName(db: Executor, accountId: number, name: string): Promise<DiscountPlanRow | undefined> {
-  return (await db
+export async function findDiscountPlanByName(
+  db: Executor,
+  accountId: number,
+  name: string,
+): Promise<DiscountPlanRow | undefined> {
+  return await db
     .selectFrom('discount_plans')
     .selectAll()
     .where('account_id', '=', accountId)
     .where(sql`lower(name)`, '=', name.toLowerCase())
-    .executeTakeFirst());
+    .executeTakeFirst();
 }
 
-export async function listDiscountPlans(db: Executor, accountId: number, page: PageRequest): Promise<Page<DiscountPlanRow>> {
+export async function listDiscountPlans(
+  db: Executor,
+  accountId: number,
+  page: PageRequest,
+): Promise<Page<DiscountPlanRow>> {
   let q = db.selectFrom('discount_plans').selectAll().where('account_id', '=', accountId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage((await q.orderBy('id').limit(page.limit + 1).execute()) as DiscountPlanRow[], page.limit);
+  return toPage(
+    (await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute()) as DiscountPlanRow[],
+    page.limit,
+  );
 }
 
 export async function updateDiscountPlanRow(
@@ -86,13 +125,17 @@ export async function updateDiscountPlanRow(
   id: number,
   values: { name?: string; rules?: unknown; updated_at: Date },
 ): Promise<DiscountPlanRow | undefined> {
-  return (await db
+  return await db
     .updateTable('discount_plans')
-    .set({ ...(values.name !== undefined ? { name: values.name } : {}), ...(values.rules !== undefined ? { rules: JSON.stringify(values.rules) } : {}), updated_at: values.updated_at })
+    .set({
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values.rules !== undefined ? { rules: JSON.stringify(values.rules) } : {}),
+      updated_at: values.updated_at,
+    })
     .where('account_id', '=', accountId)
     .where('id', '=', id)
     .returningAll()
-    .executeTakeFirst());
+    .executeTakeFirst();
 }
 
 export async function deleteDiscountPlanRow(db: Executor, accountId: number, id: number): Promise<void> {
@@ -100,5 +143,13 @@ export async function deleteDiscountPlanRow(db: Executor, accountId: number, id:
 }
 
 export async function discountPlanInUse(db: Executor, accountId: number, id: number): Promise<boolean> {
-  return (await db.selectFrom('customers').select('id').where('account_id', '=', accountId).where('discount_plan_id', '=', id).limit(1).executeTakeFirst()) !== undefined;
+  return (
+    (await db
+      .selectFrom('customers')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('discount_plan_id', '=', id)
+      .limit(1)
+      .executeTakeFirst()) !== undefined
+  );
 }

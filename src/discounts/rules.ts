@@ -13,7 +13,13 @@ import { isTransactionType, type TransactionType } from '../shared/transaction-t
 
 export type DiscountRule =
   | { kind: 'freeMinutes'; minutes: number; destinations?: string[]; description?: string }
-  | { kind: 'freeAmount'; amount: string; type: TransactionType; destinations?: string[]; description?: string }
+  | {
+      kind: 'freeAmount';
+      amount: string;
+      type: TransactionType;
+      destinations?: string[];
+      description?: string;
+    }
   | { kind: 'percentOff'; percent: string; type: TransactionType; description?: string };
 
 export interface DiscountableLine {
@@ -45,12 +51,17 @@ function matches(destination: string | null, patterns: string[] | undefined): bo
  * discount more than was charged. Each rule's discount is split by VAT rate and rounded half-up once per
  * rate, capped so that the discounts at a rate never exceed the charges at that rate.
  */
-export function discountLines(rules: readonly DiscountRule[], lines: readonly DiscountableLine[], minorDigits: number): DiscountLine[] {
+export function discountLines(
+  rules: readonly DiscountRule[],
+  lines: readonly DiscountableLine[],
+  minorDigits: number,
+): DiscountLine[] {
   const out: DiscountLine[] = [];
   // What is left to discount of each line (exact), and of each rate (at the minor unit).
   const left = lines.map((l) => (money(l.value).greaterThan(0) ? money(l.value) : ZERO));
   const rateLeft = new Map<string, Money>();
-  for (const [i, l] of lines.entries()) rateLeft.set(l.vatRate, (rateLeft.get(l.vatRate) ?? ZERO).plus(left[i]!));
+  for (const [i, l] of lines.entries())
+    rateLeft.set(l.vatRate, (rateLeft.get(l.vatRate) ?? ZERO).plus(left[i]!));
 
   const take = (i: number, amount: Money, parts: { amount: Money; vatRate: string }[]) => {
     const used = Money.min(amount, left[i]!);
@@ -77,7 +88,13 @@ export function discountLines(rules: readonly DiscountRule[], lines: readonly Di
         // Most expensive minutes first: the allowance is worth the most to the customer that way.
         const eligible = lines
           .map((line, i) => ({ line, i }))
-          .filter(({ line, i }) => line.type === 'calls' && line.callMinutes > 0 && left[i]!.greaterThan(0) && matches(line.destination, rule.destinations))
+          .filter(
+            ({ line, i }) =>
+              line.type === 'calls' &&
+              line.callMinutes > 0 &&
+              left[i]!.greaterThan(0) &&
+              matches(line.destination, rule.destinations),
+          )
           .map(({ line, i }) => ({ line, i, perMinute: money(line.value).dividedBy(line.callMinutes) }))
           .sort((a, b) => b.perMinute.comparedTo(a.perMinute) || a.i - b.i);
         let minutes = rule.minutes;
@@ -95,7 +112,11 @@ export function discountLines(rules: readonly DiscountRule[], lines: readonly Di
         let allowance = money(rule.amount);
         for (const [i, line] of lines.entries()) {
           if (!allowance.greaterThan(0)) break;
-          if (line.type !== rule.type || (rule.type === 'calls' && !matches(line.destination, rule.destinations))) continue;
+          if (
+            line.type !== rule.type ||
+            (rule.type === 'calls' && !matches(line.destination, rule.destinations))
+          )
+            continue;
           const used = Money.min(allowance, left[i]!);
           allowance = allowance.minus(used);
           take(i, used, parts);
@@ -105,7 +126,8 @@ export function discountLines(rules: readonly DiscountRule[], lines: readonly Di
       }
       case 'percentOff': {
         for (const [i, line] of lines.entries()) {
-          if (line.type === rule.type && money(line.value).greaterThan(0)) take(i, money(line.value).times(rule.percent).dividedBy(100), parts);
+          if (line.type === rule.type && money(line.value).greaterThan(0))
+            take(i, money(line.value).times(rule.percent).dividedBy(100), parts);
         }
         emit(rule.description ?? `Discount: ${rule.percent}% off ${rule.type} charges`, parts);
         break;
@@ -126,14 +148,22 @@ function fieldText(value: unknown, field: string, message: string): string {
 
 /** Checks a plan's rules as given on the API. */
 export function parseDiscountRules(input: unknown): DiscountRule[] {
-  if (!Array.isArray(input) || input.length === 0 || input.length > MAX_RULES) throw invalid('rules', `must be a list of 1 to ${MAX_RULES} rules`);
+  if (!Array.isArray(input) || input.length === 0 || input.length > MAX_RULES)
+    throw invalid('rules', `must be a list of 1 to ${MAX_RULES} rules`);
   return input.map((raw, i) => {
     const field = `rules.${i}`;
     if (typeof raw !== 'object' || raw === null) throw invalid(field, 'must be an object');
     const r = raw as Record<string, unknown>;
-    const description = r.description === undefined ? undefined : fieldText(r.description, `${field}.description`, 'must be text').slice(0, 200);
+    const description =
+      r.description === undefined
+        ? undefined
+        : fieldText(r.description, `${field}.description`, 'must be text').slice(0, 200);
     const destinations = r.destinations === undefined ? undefined : r.destinations;
-    if (destinations !== undefined && (!Array.isArray(destinations) || !destinations.every((d) => typeof d === 'string' && d.length > 0 && d.length <= 200))) {
+    if (
+      destinations !== undefined &&
+      (!Array.isArray(destinations) ||
+        !destinations.every((d) => typeof d === 'string' && d.length > 0 && d.length <= 200))
+    ) {
       throw invalid(`${field}.destinations`, 'must be a list of destination names (or their beginnings)');
     }
     const withOptional = <T extends object>(rule: T) => ({
@@ -143,13 +173,15 @@ export function parseDiscountRules(input: unknown): DiscountRule[] {
     });
     switch (r.kind) {
       case 'freeMinutes': {
-        if (!Number.isInteger(r.minutes) || (r.minutes as number) <= 0 || (r.minutes as number) > 10_000_000) throw invalid(`${field}.minutes`, 'must be a whole number of minutes, 1 or more');
+        if (!Number.isInteger(r.minutes) || (r.minutes as number) <= 0 || (r.minutes as number) > 10_000_000)
+          throw invalid(`${field}.minutes`, 'must be a whole number of minutes, 1 or more');
         return withOptional({ kind: 'freeMinutes' as const, minutes: r.minutes as number });
       }
       case 'freeAmount': {
         const amountMessage = 'must be a positive amount such as "10.00"';
         const amount = fieldText(r.amount ?? '', `${field}.amount`, amountMessage);
-        if (!isDecimalString(amount) || !money(amount).greaterThan(0)) throw invalid(`${field}.amount`, amountMessage);
+        if (!isDecimalString(amount) || !money(amount).greaterThan(0))
+          throw invalid(`${field}.amount`, amountMessage);
         const typeMessage = 'must be a charge type such as calls or recurring';
         const type = r.type === undefined ? 'calls' : fieldText(r.type, `${field}.type`, typeMessage);
         if (!isTransactionType(type) || type === 'discount') throw invalid(`${field}.type`, typeMessage);
@@ -158,12 +190,19 @@ export function parseDiscountRules(input: unknown): DiscountRule[] {
       case 'percentOff': {
         const percentMessage = 'must be a percentage above 0 and up to 100';
         const percent = fieldText(r.percent ?? '', `${field}.percent`, percentMessage);
-        if (!isDecimalString(percent, 4) || !money(percent).greaterThan(0) || money(percent).greaterThan(100)) throw invalid(`${field}.percent`, percentMessage);
+        if (!isDecimalString(percent, 4) || !money(percent).greaterThan(0) || money(percent).greaterThan(100))
+          throw invalid(`${field}.percent`, percentMessage);
         const typeMessage = 'must be a charge type such as calls or recurring';
         const type = fieldText(r.type ?? '', `${field}.type`, typeMessage);
         if (!isTransactionType(type) || type === 'discount') throw invalid(`${field}.type`, typeMessage);
-        if (destinations !== undefined) throw invalid(`${field}.destinations`, 'apply to freeMinutes and freeAmount rules');
-        return { kind: 'percentOff' as const, percent, type, ...(description !== undefined ? { description } : {}) };
+        if (destinations !== undefined)
+          throw invalid(`${field}.destinations`, 'apply to freeMinutes and freeAmount rules');
+        return {
+          kind: 'percentOff' as const,
+          percent,
+          type,
+          ...(description !== undefined ? { description } : {}),
+        };
       }
       default:
         throw invalid(`${field}.kind`, 'must be freeMinutes, freeAmount or percentOff');

@@ -13,7 +13,12 @@ import { findPhoneNumberClash, insertFeature } from './repo.ts';
  * Adds a feature (a number, a line, a licence) to a customer. With a recurring charge, the frequency
  * defaults to monthly, billing to in advance, and the start date to today in the account's timezone.
  */
-export async function createFeature(ctx: Ctx, accountId: number, customerId: number, input: FeatureInput & { name: string }): Promise<FeatureRow> {
+export async function createFeature(
+  ctx: Ctx,
+  accountId: number,
+  customerId: number,
+  input: FeatureInput & { name: string },
+): Promise<FeatureRow> {
   const feature = await ctx.db.transaction().execute(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw notFound('Account', accountId);
@@ -39,12 +44,28 @@ export async function createFeature(ctx: Ctx, accountId: number, customerId: num
     } as const;
     checkFeature(row);
     if (row.phone_number) {
-      const clash = await findPhoneNumberClash(trx, accountId, row.phone_number, row.start_date, row.end_date, undefined);
-      if (clash) throw new DomainError('phone_number_in_use', `phone number ${row.phone_number} is in use by feature ${clash.id} over the same dates`);
+      const clash = await findPhoneNumberClash(
+        trx,
+        accountId,
+        row.phone_number,
+        row.start_date,
+        row.end_date,
+        undefined,
+      );
+      if (clash)
+        throw new DomainError(
+          'phone_number_in_use',
+          `phone number ${row.phone_number} is in use by feature ${clash.id} over the same dates`,
+        );
     }
     return insertFeature(trx, row);
   });
   // Calls that were waiting for this number are priced now.
-  if (feature.phone_number) await publish(ctx, { type: 'rating-basis-changed', accountId, scope: { onlyWaiting: true, number: feature.phone_number } });
+  if (feature.phone_number)
+    await publish(ctx, {
+      type: 'rating-basis-changed',
+      accountId,
+      scope: { onlyWaiting: true, number: feature.phone_number },
+    });
   return feature;
 }

@@ -35,10 +35,19 @@ export function featureColumns(input: FeatureInput, account: Pick<AccountRow, 'c
     if (input.recurringValue === null) out.recurring_value = null;
     else {
       const digits = currencyMinorDigits(account.currency);
-      const text = typeof input.recurringValue === 'number' ? String(input.recurringValue) : input.recurringValue.trim();
-      if (!isDecimalString(text, digits)) throw invalid('recurringValue', `must be an amount with at most ${digits} decimal places, e.g. "15.00"`);
+      const text =
+        typeof input.recurringValue === 'number' ? String(input.recurringValue) : input.recurringValue.trim();
+      if (!isDecimalString(text, digits))
+        throw invalid(
+          'recurringValue',
+          `must be an amount with at most ${digits} decimal places, e.g. "15.00"`,
+        );
       const value = money(text);
-      if (value.isNegative()) throw invalid('recurringValue', 'must be zero or more; credit a customer with a refund or discount charge');
+      if (value.isNegative())
+        throw invalid(
+          'recurringValue',
+          'must be zero or more; credit a customer with a refund or discount charge',
+        );
       out.recurring_value = formatAmount(value, digits);
     }
   }
@@ -50,16 +59,20 @@ export function featureColumns(input: FeatureInput, account: Pick<AccountRow, 'c
     if (value !== null && !isIsoDate(value)) throw invalid(field, 'must be a date YYYY-MM-DD');
     out[field === 'startDate' ? 'start_date' : 'end_date'] = value;
   }
-  if (input.vatRate !== undefined) out.vat_rate = input.vatRate === null ? null : parseVatRate(input.vatRate, 'vatRate');
+  if (input.vatRate !== undefined)
+    out.vat_rate = input.vatRate === null ? null : parseVatRate(input.vatRate, 'vatRate');
   const rateCardId = rateCardIdOf(input.rateCardID, 'rateCardID');
   if (rateCardId !== undefined) out.rate_card_id = rateCardId;
   return out;
 }
 
 /** Checks the feature as it will be stored, after defaults and merging. */
-export function checkFeature(feature: Pick<FeatureRow, 'recurring_value' | 'recurring_frequency' | 'start_date' | 'end_date'>): void {
+export function checkFeature(
+  feature: Pick<FeatureRow, 'recurring_value' | 'recurring_frequency' | 'start_date' | 'end_date'>,
+): void {
   if (feature.recurring_value !== null) {
-    if (feature.recurring_frequency === null) throw invalid('recurringFrequency', 'is required with a recurring charge');
+    if (feature.recurring_frequency === null)
+      throw invalid('recurringFrequency', 'is required with a recurring charge');
     if (feature.start_date === null) throw invalid('startDate', 'is required with a recurring charge');
   }
   if (feature.start_date && feature.end_date && feature.end_date < feature.start_date) {

@@ -90,7 +90,10 @@ export function chargeThrough(feature: RecurringFeature, options: DueOptions): I
     const lastDay = addDays(options.transactionCutoffDate, -1);
     through = nextPeriodStart(periodStartContaining(lastDay, feature.frequency), feature.frequency);
   } else if (feature.billing === 'advance') {
-    through = nextPeriodStart(periodStartContaining(options.cutoffDate, feature.frequency), feature.frequency);
+    through = nextPeriodStart(
+      periodStartContaining(options.cutoffDate, feature.frequency),
+      feature.frequency,
+    );
   } else {
     through = periodStartContaining(options.cutoffDate, feature.frequency);
     // A feature that ended before the cut-off has nothing left to wait for: bill it to its end.
@@ -103,7 +106,11 @@ export function chargeThrough(feature: RecurringFeature, options: DueOptions): I
  * `charged`: the feature's recurring charges already made, needed only when it ended inside days it was
  * charged for: those days are credited at what was charged for them (the price may have changed since).
  */
-export function recurringChargesDue(feature: RecurringFeature, options: DueOptions, charged: readonly ChargedPeriod[] = []): RecurringDue {
+export function recurringChargesDue(
+  feature: RecurringFeature,
+  options: DueOptions,
+  charged: readonly ChargedPeriod[] = [],
+): RecurringDue {
   const serviceEnd = feature.endDate ? addDays(feature.endDate, 1) : null;
   if (feature.billedUntil && serviceEnd && feature.billedUntil > serviceEnd) {
     // Charged beyond the end of service: credit the days not used.
@@ -125,14 +132,26 @@ export function recurringChargesDue(feature: RecurringFeature, options: DueOptio
  * credit is that charge's value times the days credited over the days it covered, rounded half away from
  * zero once. Without such a charge (none kept), the current price.
  */
-function creditAtChargedPrice(feature: RecurringFeature, segment: RecurringCharge, charged: readonly ChargedPeriod[], minorDigits: number): RecurringCharge {
+function creditAtChargedPrice(
+  feature: RecurringFeature,
+  segment: RecurringCharge,
+  charged: readonly ChargedPeriod[],
+  minorDigits: number,
+): RecurringCharge {
   const covering = charged.find((c) => c.startDate <= segment.startDate && segment.endDate <= c.endDate);
   if (!covering) return segment;
   const atCurrentPrice = segments(feature, covering.startDate, addDays(covering.endDate, 1), minorDigits);
-  if (atCurrentPrice.length === 1 && toMinorUnits(atCurrentPrice[0]!.value, VALUE_SCALE) === toMinorUnits(covering.value, VALUE_SCALE)) return segment;
+  if (
+    atCurrentPrice.length === 1 &&
+    toMinorUnits(atCurrentPrice[0]!.value, VALUE_SCALE) === toMinorUnits(covering.value, VALUE_SCALE)
+  )
+    return segment;
   const days = BigInt(daysBetween(segment.startDate, addDays(segment.endDate, 1)));
   const coveredDays = BigInt(daysBetween(covering.startDate, addDays(covering.endDate, 1)));
-  const value = lineMinorOf(-toMinorUnits(covering.value, VALUE_SCALE) * days, (VALUE_UNIT / 10n ** BigInt(minorDigits)) * coveredDays);
+  const value = lineMinorOf(
+    -toMinorUnits(covering.value, VALUE_SCALE) * days,
+    (VALUE_UNIT / 10n ** BigInt(minorDigits)) * coveredDays,
+  );
   return { ...segment, value: fromMinorUnits(value, minorDigits) };
 }
 
@@ -145,7 +164,13 @@ const VALUE_UNIT = 10n ** BigInt(VALUE_SCALE);
  * full price times the days charged over the days of the period, rounded half away from zero to the minor
  * unit once, in integer arithmetic.
  */
-function segments(feature: RecurringFeature, from: IsoDate, to: IsoDate, minorDigits: number, sign: 1n | -1n = 1n): RecurringCharge[] {
+function segments(
+  feature: RecurringFeature,
+  from: IsoDate,
+  to: IsoDate,
+  minorDigits: number,
+  sign: 1n | -1n = 1n,
+): RecurringCharge[] {
   const out: RecurringCharge[] = [];
   assert(minorDigits <= VALUE_SCALE, `minor digits ${minorDigits}`);
   // The full price in millionths, then over 10^(6 - minorDigits) to give minor units.
@@ -160,7 +185,10 @@ function segments(feature: RecurringFeature, from: IsoDate, to: IsoDate, minorDi
     const whole = cursor === periodStart && segmentEnd === periodEnd;
     const value = whole
       ? lineMinorOf(fullValue, perMinorUnit)
-      : lineMinorOf(fullValue * BigInt(daysBetween(cursor, segmentEnd)), perMinorUnit * BigInt(daysBetween(periodStart, periodEnd)));
+      : lineMinorOf(
+          fullValue * BigInt(daysBetween(cursor, segmentEnd)),
+          perMinorUnit * BigInt(daysBetween(periodStart, periodEnd)),
+        );
     out.push({
       startDate: cursor,
       endDate: addDays(segmentEnd, -1),

@@ -11,18 +11,44 @@ export async function insertFeature(db: Executor, values: NewFeature): Promise<F
   return db.insertInto('features').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function findFeature(db: Executor, accountId: number, featureId: number): Promise<FeatureRow | undefined> {
-  return db.selectFrom('features').selectAll().where('account_id', '=', accountId).where('id', '=', featureId).executeTakeFirst();
+export async function findFeature(
+  db: Executor,
+  accountId: number,
+  featureId: number,
+): Promise<FeatureRow | undefined> {
+  return db
+    .selectFrom('features')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', featureId)
+    .executeTakeFirst();
 }
 
-export async function listFeatures(db: Executor, accountId: number, customerId: number, page: PageRequest): Promise<Page<FeatureRow>> {
-  let q = db.selectFrom('features').selectAll().where('account_id', '=', accountId).where('customer_id', '=', customerId);
+export async function listFeatures(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  page: PageRequest,
+): Promise<Page<FeatureRow>> {
+  let q = db
+    .selectFrom('features')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  const rows = await q.orderBy('id').limit(page.limit + 1).execute();
+  const rows = await q
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
   return toPage(rows, page.limit);
 }
 
-export async function updateFeatureRow(db: Executor, accountId: number, featureId: number, values: FeatureUpdate): Promise<FeatureRow | undefined> {
+export async function updateFeatureRow(
+  db: Executor,
+  accountId: number,
+  featureId: number,
+  values: FeatureUpdate,
+): Promise<FeatureRow | undefined> {
   return db
     .updateTable('features')
     .set(values)
@@ -52,7 +78,11 @@ export const RECURRING_FEATURE_COLUMNS = [
 export type RecurringFeatureRow = Pick<FeatureRow, (typeof RECURRING_FEATURE_COLUMNS)[number]>;
 
 /** Features of these customers that carry a recurring charge. */
-export async function recurringFeatures(db: Executor, accountId: number, customerIds: number[]): Promise<RecurringFeatureRow[]> {
+export async function recurringFeatures(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+): Promise<RecurringFeatureRow[]> {
   if (customerIds.length === 0) return [];
   return db
     .selectFrom('features')
@@ -65,7 +95,11 @@ export async function recurringFeatures(db: Executor, accountId: number, custome
 }
 
 /** Sets billed_until on many features in one statement. */
-export async function setBilledUntil(db: Executor, accountId: number, updates: { featureId: number; billedUntil: IsoDate | null }[]): Promise<void> {
+export async function setBilledUntil(
+  db: Executor,
+  accountId: number,
+  updates: { featureId: number; billedUntil: IsoDate | null }[],
+): Promise<void> {
   if (updates.length === 0) return;
   await sql`
     update features as f set billed_until = v.billed_until
@@ -93,8 +127,10 @@ export async function findPhoneNumberClash(
     .where('phone_number', 'in', phoneSpellings(phoneNumber));
   if (excludeFeatureId !== undefined) q = q.where('id', '!=', excludeFeatureId);
   // Ranges [start, end] overlap unless one ends before the other starts; null means open-ended.
-  if (startDate !== null) q = q.where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', startDate)]));
-  if (endDate !== null) q = q.where((eb) => eb.or([eb('start_date', 'is', null), eb('start_date', '<=', endDate)]));
+  if (startDate !== null)
+    q = q.where((eb) => eb.or([eb('end_date', 'is', null), eb('end_date', '>=', startDate)]));
+  if (endDate !== null)
+    q = q.where((eb) => eb.or([eb('start_date', 'is', null), eb('start_date', '<=', endDate)]));
   return q.limit(1).executeTakeFirst();
 }
 
@@ -111,7 +147,11 @@ export async function customersWithRecurringFeatures(db: Executor, accountId: nu
 }
 
 /** Names and VAT rates of features (for the lines that bill them). */
-export async function featureNamesAndRates(db: Executor, accountId: number, featureIds: number[]): Promise<Map<number, { name: string; vatRate: string | null }>> {
+export async function featureNamesAndRates(
+  db: Executor,
+  accountId: number,
+  featureIds: number[],
+): Promise<Map<number, { name: string; vatRate: string | null }>> {
   if (featureIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('features')

@@ -14,7 +14,12 @@ import { findFeature, findPhoneNumberClash, updateFeatureRow } from './repo.ts';
  * the date the feature is billed up to credits the unused days on the next invoice. The start date is fixed
  * once the feature has been charged.
  */
-export async function updateFeature(ctx: Ctx, accountId: number, featureId: number, input: FeatureInput): Promise<FeatureRow> {
+export async function updateFeature(
+  ctx: Ctx,
+  accountId: number,
+  featureId: number,
+  input: FeatureInput,
+): Promise<FeatureRow> {
   const feature = await ctx.db.transaction().execute(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw notFound('Account', accountId);
@@ -24,18 +29,38 @@ export async function updateFeature(ctx: Ctx, accountId: number, featureId: numb
     const current = (await findFeature(trx, accountId, featureId))!;
     const columns = featureColumns(input, account);
     await checkRateCardId(trx, accountId, columns.rate_card_id, 'rateCardID');
-    if (columns.start_date !== undefined && columns.start_date !== current.start_date && current.billed_until !== null) {
-      throw invalid('startDate', 'cannot change once the feature has been charged; set an end date and add a new feature');
+    if (
+      columns.start_date !== undefined &&
+      columns.start_date !== current.start_date &&
+      current.billed_until !== null
+    ) {
+      throw invalid(
+        'startDate',
+        'cannot change once the feature has been charged; set an end date and add a new feature',
+      );
     }
     const merged = { ...current, ...columns } as FeatureRow;
-    if (merged.recurring_value !== null && merged.recurring_frequency === null) merged.recurring_frequency = 'monthly';
+    if (merged.recurring_value !== null && merged.recurring_frequency === null)
+      merged.recurring_frequency = 'monthly';
     if (merged.recurring_value === null) merged.recurring_frequency = null;
     // As on create: a recurring charge added later starts today unless told otherwise.
-    if (merged.recurring_value !== null && merged.start_date === null) merged.start_date = accountToday(account, ctx.now());
+    if (merged.recurring_value !== null && merged.start_date === null)
+      merged.start_date = accountToday(account, ctx.now());
     checkFeature(merged);
     if (merged.phone_number) {
-      const clash = await findPhoneNumberClash(trx, accountId, merged.phone_number, merged.start_date, merged.end_date, featureId);
-      if (clash) throw new DomainError('phone_number_in_use', `phone number ${merged.phone_number} is in use by feature ${clash.id} over the same dates`);
+      const clash = await findPhoneNumberClash(
+        trx,
+        accountId,
+        merged.phone_number,
+        merged.start_date,
+        merged.end_date,
+        featureId,
+      );
+      if (clash)
+        throw new DomainError(
+          'phone_number_in_use',
+          `phone number ${merged.phone_number} is in use by feature ${clash.id} over the same dates`,
+        );
     }
     const updated = await updateFeatureRow(trx, accountId, featureId, {
       ...columns,
@@ -47,6 +72,11 @@ export async function updateFeature(ctx: Ctx, accountId: number, featureId: numb
     return updated;
   });
   // Calls that were waiting for this number are priced now.
-  if (feature.phone_number) await publish(ctx, { type: 'rating-basis-changed', accountId, scope: { onlyWaiting: true, number: feature.phone_number } });
+  if (feature.phone_number)
+    await publish(ctx, {
+      type: 'rating-basis-changed',
+      accountId,
+      scope: { onlyWaiting: true, number: feature.phone_number },
+    });
   return feature;
 }

@@ -30,7 +30,15 @@ import {
 } from './repo.ts';
 import { defineSignalFields } from './custom-data-fields.ts';
 
-export const SIGNAL_SOURCES = ['Api', 'Import', 'UserOverride', 'Expression', 'Ivr', 'Machine', 'AI'] as const;
+export const SIGNAL_SOURCES = [
+  'Api',
+  'Import',
+  'UserOverride',
+  'Expression',
+  'Ivr',
+  'Machine',
+  'AI',
+] as const;
 export type SignalSource = (typeof SIGNAL_SOURCES)[number];
 
 const MAX_SIGNALS = 100;
@@ -74,14 +82,17 @@ function checkInput(input: CallEventInput): void {
     throw invalid('signals', 'send at least one signal, custom data value or saleAmount');
   }
   if (signals.length > MAX_SIGNALS) throw invalid('signals', `at most ${MAX_SIGNALS} signals per event`);
-  if (data.length > MAX_CUSTOM_DATA) throw invalid('customData', `at most ${MAX_CUSTOM_DATA} values per event`);
+  if (data.length > MAX_CUSTOM_DATA)
+    throw invalid('customData', `at most ${MAX_CUSTOM_DATA} values per event`);
   for (const [i, s] of signals.entries()) {
-    if (typeof s.name !== 'string' || s.name.trim() === '' || s.name.length > MAX_NAME) throw invalid(`signals.${i}.name`, `must be 1 to ${MAX_NAME} characters`);
+    if (typeof s.name !== 'string' || s.name.trim() === '' || s.name.length > MAX_NAME)
+      throw invalid(`signals.${i}.name`, `must be 1 to ${MAX_NAME} characters`);
   }
-  if (input.partnerUniqueId !== undefined && (input.partnerUniqueId.length > MAX_PARTNER_UNIQUE_ID)) {
+  if (input.partnerUniqueId !== undefined && input.partnerUniqueId.length > MAX_PARTNER_UNIQUE_ID) {
     throw invalid('partnerUniqueId', `at most ${MAX_PARTNER_UNIQUE_ID} characters`);
   }
-  if (input.revenue !== undefined && !isDecimalString(input.revenue, 2)) throw invalid('saleAmount', 'must be an amount with at most 2 decimals, e.g. "100.00"');
+  if (input.revenue !== undefined && !isDecimalString(input.revenue, 2))
+    throw invalid('saleAmount', 'must be an amount with at most 2 decimals, e.g. "100.00"');
 }
 
 function checkValue(field: CustomDataFieldRow, value: unknown): unknown {
@@ -127,11 +138,23 @@ async function resolveCallId(db: Executor, accountId: number, input: CallEventIn
   }
   if (input.partnerUniqueId !== undefined) {
     const events = await findEventsByPartnerUniqueId(db, accountId, input.partnerUniqueId);
-    if (events.length === 0) throw new DomainError('not_found', `No call has an event with partnerUniqueId "${input.partnerUniqueId}": give callId or transactionId`);
-    if (events.length > 1) throw invalid('partnerUniqueId', `"${input.partnerUniqueId}" is used on several calls: give callId or transactionId`);
+    if (events.length === 0)
+      throw new DomainError(
+        'not_found',
+        `No call has an event with partnerUniqueId "${input.partnerUniqueId}": give callId or transactionId`,
+      );
+    if (events.length > 1)
+      throw invalid(
+        'partnerUniqueId',
+        `"${input.partnerUniqueId}" is used on several calls: give callId or transactionId`,
+      );
     return events[0]!.call_id;
   }
-  throw new DomainError('missing_parameter', 'callId: give callId, transactionId, completeCallId or the partnerUniqueId of an earlier event', 'callId');
+  throw new DomainError(
+    'missing_parameter',
+    'callId: give callId, transactionId, completeCallId or the partnerUniqueId of an earlier event',
+    'callId',
+  );
 }
 
 /** Whether two custom data maps hold the same values (key order ignored at every level: jsonb reorders keys). */
@@ -154,7 +177,11 @@ function sameAmount(a: string | null, b: string | null): boolean {
   return a === null || b === null ? a === b : money(a).equals(money(b));
 }
 
-export async function addCallEvent(ctx: Ctx, accountId: number, input: CallEventInput): Promise<CallEventResult> {
+export async function addCallEvent(
+  ctx: Ctx,
+  accountId: number,
+  input: CallEventInput,
+): Promise<CallEventResult> {
   checkInput(input);
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
@@ -173,15 +200,29 @@ export async function addCallEvent(ctx: Ctx, accountId: number, input: CallEvent
     const data: Record<string, CustomDataValue> = {};
     for (const [name, value] of Object.entries(input.customData ?? {})) {
       const field = byName.get(name.toLowerCase());
-      if (!field) throw invalid(`customData.${name}`, 'is not a custom data field of the account (define it at /customDataFields)');
+      if (!field)
+        throw invalid(
+          `customData.${name}`,
+          'is not a custom data field of the account (define it at /customDataFields)',
+        );
       data[field.api_name] = { value: checkValue(field, value), data_type: field.data_type, source };
     }
     const newSignals = (input.signals ?? []).filter((s) => !byName.has(s.name.trim().toLowerCase()));
-    for (const f of await defineSignalFields(trx, accountId, newSignals.map((s) => s.name.trim()), now)) byName.set(f.api_name.toLowerCase(), f);
+    for (const f of await defineSignalFields(
+      trx,
+      accountId,
+      newSignals.map((s) => s.name.trim()),
+      now,
+    ))
+      byName.set(f.api_name.toLowerCase(), f);
     const signals: { name: string; value: boolean }[] = [];
     for (const s of input.signals ?? []) {
       const field = byName.get(s.name.trim().toLowerCase())!;
-      if (field.data_type !== 'signal') throw invalid('signals', `"${s.name}" is a custom data field of type ${field.data_type}, not a signal: send it in customData`);
+      if (field.data_type !== 'signal')
+        throw invalid(
+          'signals',
+          `"${s.name}" is a custom data field of type ${field.data_type}, not a signal: send it in customData`,
+        );
       data[field.api_name] = { value: s.value ?? true, data_type: 'signal', source };
       signals.push({ name: field.api_name, value: s.value ?? true });
     }
@@ -190,17 +231,33 @@ export async function addCallEvent(ctx: Ctx, accountId: number, input: CallEvent
     const isEvent = input.partnerUniqueId !== undefined || input.revenue !== undefined;
 
     if (account.feed_style === 'legacy' && (signals.length > 0 || input.revenue !== undefined)) {
-      return { ...base, ...(await legacyRows(trx, accountId, callId, input, signals, data, occurredAt, now)) };
+      return {
+        ...base,
+        ...(await legacyRows(trx, accountId, callId, input, signals, data, occurredAt, now)),
+      };
     }
     if (!isEvent || (account.feed_style === 'legacy' && signals.length === 0)) {
       // The call's own signals and data: a correction when they change it.
       const merged = { ...((call.custom_data as Record<string, unknown> | null) ?? {}), ...data };
       await updateCallFeedFields(trx, accountId, callId, { customData: merged });
       const written = await recordCallCorrections(trx, accountId, [callId], now);
-      if (!written) return { ...base, outcome: 'unchanged' as const, transactionIds: [], correctsTransactionIds: [], created: false };
+      if (!written)
+        return {
+          ...base,
+          outcome: 'unchanged' as const,
+          transactionIds: [],
+          correctsTransactionIds: [],
+          created: false,
+        };
       const rows = await callRows(trx, accountId, callId);
       const latest = rows.at(-1)!;
-      return { ...base, outcome: 'call_corrected' as const, transactionIds: [latest.transaction_id], correctsTransactionIds: [latest.corrects_transaction_id], created: false };
+      return {
+        ...base,
+        outcome: 'call_corrected' as const,
+        transactionIds: [latest.transaction_id],
+        correctsTransactionIds: [latest.corrects_transaction_id],
+        created: false,
+      };
     }
 
     // A post-call event: rolls up with earlier ones of the same partner_unique_id.
@@ -209,9 +266,17 @@ export async function addCallEvent(ctx: Ctx, accountId: number, input: CallEvent
     const before = (event?.custom_data as Record<string, unknown> | undefined) ?? {};
     const merged = { ...before, ...data };
     const revenue = input.revenue ?? event?.revenue ?? null;
-    const sameTime = input.occurredAt === undefined || input.occurredAt.getTime() === new Date(event?.occurred_at ?? 0).getTime();
+    const sameTime =
+      input.occurredAt === undefined ||
+      input.occurredAt.getTime() === new Date(event?.occurred_at ?? 0).getTime();
     if (event && sameData(before, merged) && sameAmount(revenue, event.revenue) && sameTime) {
-      return { ...base, outcome: 'unchanged' as const, transactionIds: [], correctsTransactionIds: [], created: false };
+      return {
+        ...base,
+        outcome: 'unchanged' as const,
+        transactionIds: [],
+        correctsTransactionIds: [],
+        created: false,
+      };
     }
     const row: EventRowInput = {
       type: 'post_call_event',
@@ -226,9 +291,27 @@ export async function addCallEvent(ctx: Ctx, accountId: number, input: CallEvent
     };
     const written = (await insertEventRows(trx, accountId, [row], now))!;
     // Only writers holding the call's row lock touch its events: this cannot wait on anyone.
-    await upsertEvent(trx, accountId, { callId, partnerUniqueId, customData: merged, revenue, occurredAt: row.occurredAt, transactionId: written.ids[0]! }, now);
+    await upsertEvent(
+      trx,
+      accountId,
+      {
+        callId,
+        partnerUniqueId,
+        customData: merged,
+        revenue,
+        occurredAt: row.occurredAt,
+        transactionId: written.ids[0]!,
+      },
+      now,
+    );
     await onFeedRows(trx, accountId, written.written, now);
-    return { ...base, outcome: 'post_call_event' as const, transactionIds: written.ids, correctsTransactionIds: [row.correctsTransactionId], created: event === undefined };
+    return {
+      ...base,
+      outcome: 'post_call_event' as const,
+      transactionIds: written.ids,
+      correctsTransactionIds: [row.correctsTransactionId],
+      created: event === undefined,
+    };
   });
 }
 
@@ -245,11 +328,17 @@ async function legacyRows(
 ): Promise<Omit<CallEventResult, 'callId' | 'completeCallId'>> {
   const partnerUniqueId = input.partnerUniqueId ?? '';
   const existing = await callRows(trx, accountId, callId);
-  const latestOf = (match: (r: (typeof existing)[number]) => boolean) => existing.filter(match).at(-1)?.transaction_id ?? null;
+  const latestOf = (match: (r: (typeof existing)[number]) => boolean) =>
+    existing.filter(match).at(-1)?.transaction_id ?? null;
   const rows: EventRowInput[] = signals.map((s) => ({
     type: 'signal',
     callId,
-    correctsTransactionId: latestOf((r) => r.transaction_type === 'signal' && r.signal_name?.toLowerCase() === s.name.toLowerCase() && r.partner_unique_id === partnerUniqueId),
+    correctsTransactionId: latestOf(
+      (r) =>
+        r.transaction_type === 'signal' &&
+        r.signal_name?.toLowerCase() === s.name.toLowerCase() &&
+        r.partner_unique_id === partnerUniqueId,
+    ),
     customData: { [s.name]: data[s.name]! },
     partnerUniqueId,
     occurredAt,
@@ -261,7 +350,9 @@ async function legacyRows(
     rows.push({
       type: 'sale',
       callId,
-      correctsTransactionId: latestOf((r) => r.transaction_type === 'sale' && r.partner_unique_id === partnerUniqueId),
+      correctsTransactionId: latestOf(
+        (r) => r.transaction_type === 'sale' && r.partner_unique_id === partnerUniqueId,
+      ),
       customData: null,
       partnerUniqueId,
       occurredAt,
@@ -276,7 +367,9 @@ async function legacyRows(
   const corrects: (number | null)[] = [];
   if (Object.keys(callData).length > 0) {
     const call = await lockCall(trx, accountId, callId);
-    await updateCallFeedFields(trx, accountId, callId, { customData: { ...((call?.custom_data as Record<string, unknown> | null) ?? {}), ...callData } });
+    await updateCallFeedFields(trx, accountId, callId, {
+      customData: { ...((call?.custom_data as Record<string, unknown> | null) ?? {}), ...callData },
+    });
     const written = await recordCallCorrections(trx, accountId, [callId], now);
     if (written) {
       transactionIds.push(written.lastTransactionId);
@@ -289,5 +382,10 @@ async function legacyRows(
     transactionIds.push(...written.ids);
     corrects.push(...rows.map((r) => r.correctsTransactionId));
   }
-  return { outcome: 'signal_rows', transactionIds, correctsTransactionIds: corrects, created: rows.some((r) => r.correctsTransactionId === null) };
+  return {
+    outcome: 'signal_rows',
+    transactionIds,
+    correctsTransactionIds: corrects,
+    created: rows.some((r) => r.correctsTransactionId === null),
+  };
 }

@@ -19,7 +19,12 @@ export function callEventPayload(view: FeedView, row: CallTransactionRow): Recor
   return payload;
 }
 
-export async function emitCallEvents(db: Executor, accountId: number, written: FeedRowsWritten, now: Date): Promise<{ events: number; deliveries: number }> {
+export async function emitCallEvents(
+  db: Executor,
+  accountId: number,
+  written: FeedRowsWritten,
+  now: Date,
+): Promise<{ events: number; deliveries: number }> {
   const none = { events: 0, deliveries: 0 };
   if (written.count === 0) return none;
   const wanted = await wantedEventTypesCached(db, accountId, CALL_EVENT_TYPES);
@@ -33,7 +38,10 @@ export async function emitCallEvents(db: Executor, accountId: number, written: F
     limit: written.count,
     types: ['call'],
   });
-  const view = new FeedView(account.timezone, account.timezone, [...defaultColumns(account.feed_style), 'custom_data']);
+  const view = new FeedView(account.timezone, account.timezone, [
+    ...defaultColumns(account.feed_style),
+    'custom_data',
+  ]);
   const completed: Record<string, unknown>[] = [];
   const corrected: Record<string, unknown>[] = [];
   for (const row of rows) {

@@ -3,7 +3,13 @@
 import type { Ctx } from '../context.ts';
 import type { CallTransactionRow } from './repo.ts';
 import { notFound } from '../shared/errors.ts';
-import { currentCustomData, type CustomDataValue, foldCallRows, type FoldRow, totalDuration } from './fold.ts';
+import {
+  currentCustomData,
+  type CustomDataValue,
+  foldCallRows,
+  type FoldRow,
+  totalDuration,
+} from './fold.ts';
 import { callRows } from './repo.ts';
 
 export interface CallFeedState {
@@ -40,7 +46,9 @@ export async function callFeedState(ctx: Ctx, accountId: number, callId: number)
     callId,
     rows,
     call: state.call?.record,
-    others: [...state.chains.values()].sort((a, b) => a.transactionId - b.transactionId).map((r) => r.record!),
+    others: [...state.chains.values()]
+      .sort((a, b) => a.transactionId - b.transactionId)
+      .map((r) => r.record!),
     customData: currentCustomData(state),
     durationS: totals.durationS,
     connectDurationS: totals.connectDurationS,

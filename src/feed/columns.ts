@@ -26,7 +26,12 @@ export function formatCompleteCallId(uuid: string): string {
 
 /** A complete_call_id as given (32 hex digits, or the 36-character GUID form; any case) as the stored GUID; undefined if it is neither. */
 export function parseCompleteCallId(text: string): string | undefined {
-  const hex = text.trim().replace(/^([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})$/, '$1$2$3$4$5');
+  const hex = text
+    .trim()
+    .replace(
+      /^([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})$/,
+      '$1$2$3$4$5',
+    );
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
   const h = hex.toLowerCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
@@ -75,7 +80,12 @@ export function defaultColumns(style: 'rollup' | 'legacy'): string[] {
   return STANDARD_COLUMNS.filter((c) => c !== 'custom_data' && (style === 'legacy' || !LEGACY_ONLY.has(c)));
 }
 
-const CALL_RESULT: Record<string, string> = { completed: 'Connected', missed: 'No Answer', busy: 'Busy', failed: 'Failed' };
+const CALL_RESULT: Record<string, string> = {
+  completed: 'Connected',
+  missed: 'No Answer',
+  busy: 'Busy',
+  failed: 'Failed',
+};
 
 /** The wire name of a custom data type. */
 export const DATA_TYPE_NAMES: Record<string, string> = {
@@ -115,7 +125,13 @@ export function nestedCustomData(row: CallTransactionRow): NestedCustomData[] {
   const entries: NestedCustomData[] = [];
   for (const [name, v] of Object.entries(data)) {
     if (v.value === null || v.value === undefined) continue;
-    entries.push({ name, partner_name: name, value: v.value, data_type: DATA_TYPE_NAMES[v.data_type] ?? v.data_type, source: v.source });
+    entries.push({
+      name,
+      partner_name: name,
+      value: v.value,
+      data_type: DATA_TYPE_NAMES[v.data_type] ?? v.data_type,
+      source: v.source,
+    });
   }
   return entries;
 }

@@ -17,7 +17,12 @@ export type { FeedRowsWritten } from './repo.ts';
  * enabled subscription for the type (one small read per batch otherwise). `now` is the event time: the
  * caller's ctx.now(), never a clock of its own (tests and previews move ctx's).
  */
-export async function onFeedRows(db: Executor, accountId: number, rows: FeedRowsWritten | undefined, now: Date): Promise<void> {
+export async function onFeedRows(
+  db: Executor,
+  accountId: number,
+  rows: FeedRowsWritten | undefined,
+  now: Date,
+): Promise<void> {
   if (rows === undefined || rows.count === 0) return;
   await emitCallEvents(db, accountId, rows, now);
 }

@@ -41,7 +41,10 @@ export function emptyCallState<R>(): CallState<R> {
  * it points into; any other row starts a chain. Returns the same state object, changed.
  */
 export function applyRow<R>(state: CallState<R>, row: FoldRow<R>): CallState<R> {
-  const root = row.correctsTransactionId === null ? row.transactionId : (state.rootOf.get(row.correctsTransactionId) ?? row.correctsTransactionId);
+  const root =
+    row.correctsTransactionId === null
+      ? row.transactionId
+      : (state.rootOf.get(row.correctsTransactionId) ?? row.correctsTransactionId);
   state.rootOf.set(row.transactionId, root);
   if (row.type === 'call') {
     if (state.callRoot === undefined) state.callRoot = root;
@@ -76,7 +79,11 @@ export function currentCustomData<R>(state: CallState<R>): { [apiName: string]: 
  * every earlier row of the call are cleared (the feed's repo does the same in SQL, clearDurations).
  */
 export function clearEarlierDurations<R>(rows: readonly FoldRow<R>[]): FoldRow<R>[] {
-  return rows.map((r) => (r.durationS === null && r.connectDurationS === null ? r : { ...r, durationS: null, connectDurationS: null }));
+  return rows.map((r) =>
+    r.durationS === null && r.connectDurationS === null
+      ? r
+      : { ...r, durationS: null, connectDurationS: null },
+  );
 }
 
 /** Durations summed over rows, as a warehouse summing the feed would (null counts as nothing). */

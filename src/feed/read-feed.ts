@@ -64,7 +64,8 @@ async function resolveColumns(
 ): Promise<string[]> {
   const defaults = defaultColumns(style);
   let custom: string[] | undefined;
-  const customColumns = async () => (custom ??= (await listCustomDataFields(ctx.db, accountId)).map((f) => f.api_name));
+  const customColumns = async () =>
+    (custom ??= (await listCustomDataFields(ctx.db, accountId)).map((f) => f.api_name));
   const chosen: string[] = [];
   const named = new Set<string>();
   for (const name of include ?? [DEFAULT_COLUMNS_SET]) {
@@ -90,13 +91,27 @@ export function checkFeedAccount(principal: FeedPrincipal, accountId: number): v
   if (accountId !== principal.accountId) throw new DomainError('not_found', `Account ${accountId} not found`);
 }
 
-export async function readFeed(ctx: Ctx, principal: FeedPrincipal, accountId: number, request: FeedRequest): Promise<FeedPage> {
+export async function readFeed(
+  ctx: Ctx,
+  principal: FeedPrincipal,
+  accountId: number,
+  request: FeedRequest,
+): Promise<FeedPage> {
   checkFeedAccount(principal, accountId);
-  assert(Number.isSafeInteger(request.limit) && request.limit >= 1 && request.limit <= MAX_LIMIT, `feed limit out of range: ${request.limit}`);
+  assert(
+    Number.isSafeInteger(request.limit) && request.limit >= 1 && request.limit <= MAX_LIMIT,
+    `feed limit out of range: ${request.limit}`,
+  );
   const account = await findAccount(ctx.db, principal.accountId);
   if (!account) throw new DomainError('not_found', `Account ${accountId} not found`);
   const zone = principal.keyTimezone;
-  const columns = await resolveColumns(ctx, account.id, account.feed_style, request.includeColumns, request.excludeColumns);
+  const columns = await resolveColumns(
+    ctx,
+    account.id,
+    account.feed_style,
+    request.includeColumns,
+    request.excludeColumns,
+  );
   const rows = await readFeedPage(ctx.db, account.id, {
     afterTransactionId: request.afterTransactionId,
     limit: request.limit,

@@ -3,7 +3,14 @@
 // Both run inside the caller's transaction, as its last statements (they take the feed lock).
 import type { Executor } from '../context.ts';
 import { onFeedRows } from './events.ts';
-import { callsChangedSinceFeed, clearDurations, type FeedRowsWritten, insertCorrectionRows, insertNewCallRows, maxCallId } from './repo.ts';
+import {
+  callsChangedSinceFeed,
+  clearDurations,
+  type FeedRowsWritten,
+  insertCorrectionRows,
+  insertNewCallRows,
+  maxCallId,
+} from './repo.ts';
 
 /** Call before storing new calls in a transaction: recordNewCalls() then finds them above this id. */
 export function callIdHighWater(db: Executor, accountId: number): Promise<number> {
@@ -11,7 +18,12 @@ export function callIdHighWater(db: Executor, accountId: number): Promise<number
 }
 
 /** The call rows of the calls this transaction stored after `highWater` (see callIdHighWater); `now`: ctx.now(). */
-export async function recordNewCalls(db: Executor, accountId: number, highWater: number, now: Date): Promise<FeedRowsWritten | undefined> {
+export async function recordNewCalls(
+  db: Executor,
+  accountId: number,
+  highWater: number,
+  now: Date,
+): Promise<FeedRowsWritten | undefined> {
   const written = await insertNewCallRows(db, accountId, highWater);
   await onFeedRows(db, accountId, written, now);
   return written;
@@ -23,10 +35,19 @@ export async function recordNewCalls(db: Executor, accountId: number, highWater:
  * first, so the durations summed over the whole feed stay the true total. The callers hold the calls'
  * row locks (FOR UPDATE), so two corrections of one call never interleave.
  */
-export async function recordCallCorrections(db: Executor, accountId: number, callIds: readonly number[], now: Date): Promise<FeedRowsWritten | undefined> {
+export async function recordCallCorrections(
+  db: Executor,
+  accountId: number,
+  callIds: readonly number[],
+  now: Date,
+): Promise<FeedRowsWritten | undefined> {
   const changed = await callsChangedSinceFeed(db, accountId, callIds);
   if (changed.length === 0) return undefined;
-  await clearDurations(db, accountId, changed.map((c) => c.callId));
+  await clearDurations(
+    db,
+    accountId,
+    changed.map((c) => c.callId),
+  );
   const written = await insertCorrectionRows(db, accountId, changed, now);
   await onFeedRows(db, accountId, written, now);
   return written;

@@ -6,8 +6,19 @@
 // writers queue on it briefly and never deadlock through it.
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
-import type { CallEventRow, CallTransactionRow, CustomDataFieldRow, CustomDataType, FeedTransactionType } from '../db/schema-feed.ts';
-export type { CallTransactionRow, CustomDataFieldRow, CustomDataType, FeedTransactionType } from '../db/schema-feed.ts';
+import type {
+  CallEventRow,
+  CallTransactionRow,
+  CustomDataFieldRow,
+  CustomDataType,
+  FeedTransactionType,
+} from '../db/schema-feed.ts';
+export type {
+  CallTransactionRow,
+  CustomDataFieldRow,
+  CustomDataType,
+  FeedTransactionType,
+} from '../db/schema-feed.ts';
 
 /** First key of the feed lock (two-key advisory lock: this, then the account id). "FEED" in ASCII. */
 const FEED_LOCK_KEY = 0x46454544;
@@ -25,14 +36,22 @@ export async function lockFeed(db: Executor, accountId: number): Promise<void> {
   await sql`select pg_advisory_xact_lock(${FEED_LOCK_KEY}::int, ${accountId % INT4_RANGE}::int)`.execute(db);
 }
 
-function written(row: { first: number | null; last: number | null; count: number } | undefined): FeedRowsWritten | undefined {
+function written(
+  row: { first: number | null; last: number | null; count: number } | undefined,
+): FeedRowsWritten | undefined {
   if (!row || row.count === 0 || row.first === null || row.last === null) return undefined;
-  return { firstTransactionId: Number(row.first), lastTransactionId: Number(row.last), count: Number(row.count) };
+  return {
+    firstTransactionId: Number(row.first),
+    lastTransactionId: Number(row.last),
+    count: Number(row.count),
+  };
 }
 
 /** The highest call id of the account now (new calls stored after this get higher ids). */
 export async function maxCallId(db: Executor, accountId: number): Promise<number> {
-  const row = await sql<{ max: number | null }>`select max(id) as max from calls where account_id = ${accountId}`.execute(db);
+  const row = await sql<{
+    max: number | null;
+  }>`select max(id) as max from calls where account_id = ${accountId}`.execute(db);
   return Number(row.rows[0]?.max ?? 0);
 }
 
@@ -40,7 +59,11 @@ export async function maxCallId(db: Executor, accountId: number): Promise<number
  * One call row per call this transaction has just stored (ids above `afterCallId`, written by this
  * transaction), set-based: the feed costs the ingester one statement per batch. Takes the feed lock.
  */
-export async function insertNewCallRows(db: Executor, accountId: number, afterCallId: number): Promise<FeedRowsWritten | undefined> {
+export async function insertNewCallRows(
+  db: Executor,
+  accountId: number,
+  afterCallId: number,
+): Promise<FeedRowsWritten | undefined> {
   await lockFeed(db, accountId);
   const result = await sql<{ first: number | null; last: number | null; count: number }>`
     with inserted as (
@@ -61,7 +84,11 @@ export async function insertNewCallRows(db: Executor, accountId: number, afterCa
 }
 
 /** Of these calls, those whose current state differs from their latest call row, with that row's id. */
-export async function callsChangedSinceFeed(db: Executor, accountId: number, callIds: readonly number[]): Promise<{ callId: number; latestTransactionId: number }[]> {
+export async function callsChangedSinceFeed(
+  db: Executor,
+  accountId: number,
+  callIds: readonly number[],
+): Promise<{ callId: number; latestTransactionId: number }[]> {
   if (callIds.length === 0) return [];
   const result = await sql<{ call_id: number; transaction_id: number }>`
     select l.call_id, l.transaction_id
@@ -76,11 +103,18 @@ export async function callsChangedSinceFeed(db: Executor, accountId: number, cal
       or c.custom_data is distinct from l.custom_data or c.recording_url is distinct from l.recording_url
     order by l.call_id
   `.execute(db);
-  return result.rows.map((r) => ({ callId: Number(r.call_id), latestTransactionId: Number(r.transaction_id) }));
+  return result.rows.map((r) => ({
+    callId: Number(r.call_id),
+    latestTransactionId: Number(r.transaction_id),
+  }));
 }
 
 /** Clears the duration fields of every row of these calls (before their corrections are appended). */
-export async function clearDurations(db: Executor, accountId: number, callIds: readonly number[]): Promise<void> {
+export async function clearDurations(
+  db: Executor,
+  accountId: number,
+  callIds: readonly number[],
+): Promise<void> {
   if (callIds.length === 0) return;
   await sql`
     update call_transactions set duration_s = null, connect_duration_s = null
@@ -132,7 +166,12 @@ export interface EventRowInput {
   signalValue: boolean | null;
 }
 
-export async function insertEventRows(db: Executor, accountId: number, rows: readonly EventRowInput[], now: Date): Promise<{ written: FeedRowsWritten; ids: number[] } | undefined> {
+export async function insertEventRows(
+  db: Executor,
+  accountId: number,
+  rows: readonly EventRowInput[],
+  now: Date,
+): Promise<{ written: FeedRowsWritten; ids: number[] } | undefined> {
   if (rows.length === 0) return undefined;
   await lockFeed(db, accountId);
   const col = <T>(pick: (r: EventRowInput) => T) => rows.map(pick);
@@ -175,7 +214,11 @@ export interface FeedQuery {
 }
 
 /** One page of the feed in transaction id order: one range scan of the primary key. */
-export async function readFeedPage(db: Executor, accountId: number, query: FeedQuery): Promise<CallTransactionRow[]> {
+export async function readFeedPage(
+  db: Executor,
+  accountId: number,
+  query: FeedQuery,
+): Promise<CallTransactionRow[]> {
   let q = db
     .selectFrom('call_transactions')
     .selectAll()
@@ -190,8 +233,19 @@ export async function readFeedPage(db: Executor, accountId: number, query: FeedQ
 }
 
 /** Every row of one call, in feed order (the fold, tests). */
-export async function callRows(db: Executor, accountId: number, callId: number): Promise<CallTransactionRow[]> {
-  return db.selectFrom('call_transactions').selectAll().where('account_id', '=', accountId).where('call_id', '=', callId).orderBy('transaction_id').limit(100_000).execute();
+export async function callRows(
+  db: Executor,
+  accountId: number,
+  callId: number,
+): Promise<CallTransactionRow[]> {
+  return db
+    .selectFrom('call_transactions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('call_id', '=', callId)
+    .orderBy('transaction_id')
+    .limit(100_000)
+    .execute();
 }
 
 /** Signal names used in the account (for include_columns=$invoca_custom_columns). Bounded. */
@@ -216,7 +270,11 @@ export async function lockCall(db: Executor, accountId: number, callId: number) 
     .executeTakeFirst();
 }
 
-export async function findCallIdByCompleteCallId(db: Executor, accountId: number, completeCallId: string): Promise<number | undefined> {
+export async function findCallIdByCompleteCallId(
+  db: Executor,
+  accountId: number,
+  completeCallId: string,
+): Promise<number | undefined> {
   // Through the feed's rows (indexed by complete_call_id): every call has a feed row with it.
   const row = await sql<{ call_id: number }>`
     select call_id from call_transactions where account_id = ${accountId} and complete_call_id = ${completeCallId}::uuid limit 1
@@ -224,7 +282,11 @@ export async function findCallIdByCompleteCallId(db: Executor, accountId: number
   return row.rows[0] ? Number(row.rows[0].call_id) : undefined;
 }
 
-export async function findCallIdByTransactionId(db: Executor, accountId: number, transactionId: number): Promise<number | undefined> {
+export async function findCallIdByTransactionId(
+  db: Executor,
+  accountId: number,
+  transactionId: number,
+): Promise<number | undefined> {
   const row = await db
     .selectFrom('call_transactions')
     .select('call_id')
@@ -238,24 +300,50 @@ export async function updateCallFeedFields(
   db: Executor,
   accountId: number,
   callId: number,
-  fields: { payout?: string | null; notes?: string | null; customData?: Record<string, unknown> | null; recordingUrl?: string | null },
+  fields: {
+    payout?: string | null;
+    notes?: string | null;
+    customData?: Record<string, unknown> | null;
+    recordingUrl?: string | null;
+  },
 ): Promise<void> {
   const set: Record<string, unknown> = {};
   if (fields.payout !== undefined) set.payout = fields.payout;
   if (fields.notes !== undefined) set.notes = fields.notes;
   if (fields.recordingUrl !== undefined) set.recording_url = fields.recordingUrl;
-  if (fields.customData !== undefined) set.custom_data = fields.customData === null ? null : JSON.stringify(fields.customData);
+  if (fields.customData !== undefined)
+    set.custom_data = fields.customData === null ? null : JSON.stringify(fields.customData);
   if (Object.keys(set).length === 0) return;
-  await db.updateTable('calls').set(set).where('account_id', '=', accountId).where('id', '=', callId).execute();
+  await db
+    .updateTable('calls')
+    .set(set)
+    .where('account_id', '=', accountId)
+    .where('id', '=', callId)
+    .execute();
 }
 
 // ---- post-call events
 
-export async function findEventsByPartnerUniqueId(db: Executor, accountId: number, partnerUniqueId: string): Promise<CallEventRow[]> {
-  return db.selectFrom('call_events').selectAll().where('account_id', '=', accountId).where('partner_unique_id', '=', partnerUniqueId).limit(2).execute();
+export async function findEventsByPartnerUniqueId(
+  db: Executor,
+  accountId: number,
+  partnerUniqueId: string,
+): Promise<CallEventRow[]> {
+  return db
+    .selectFrom('call_events')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('partner_unique_id', '=', partnerUniqueId)
+    .limit(2)
+    .execute();
 }
 
-export async function findEvent(db: Executor, accountId: number, callId: number, partnerUniqueId: string): Promise<CallEventRow | undefined> {
+export async function findEvent(
+  db: Executor,
+  accountId: number,
+  callId: number,
+  partnerUniqueId: string,
+): Promise<CallEventRow | undefined> {
   return db
     .selectFrom('call_events')
     .selectAll()
@@ -265,14 +353,32 @@ export async function findEvent(db: Executor, accountId: number, callId: number,
     .executeTakeFirst();
 }
 
-export async function listCallEvents(db: Executor, accountId: number, callId: number): Promise<CallEventRow[]> {
-  return db.selectFrom('call_events').selectAll().where('account_id', '=', accountId).where('call_id', '=', callId).orderBy('created_at').limit(10_000).execute();
+export async function listCallEvents(
+  db: Executor,
+  accountId: number,
+  callId: number,
+): Promise<CallEventRow[]> {
+  return db
+    .selectFrom('call_events')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('call_id', '=', callId)
+    .orderBy('created_at')
+    .limit(10_000)
+    .execute();
 }
 
 export async function upsertEvent(
   db: Executor,
   accountId: number,
-  event: { callId: number; partnerUniqueId: string; customData: Record<string, unknown>; revenue: string | null; occurredAt: Date; transactionId: number },
+  event: {
+    callId: number;
+    partnerUniqueId: string;
+    customData: Record<string, unknown>;
+    revenue: string | null;
+    occurredAt: Date;
+    transactionId: number;
+  },
   now: Date,
 ): Promise<void> {
   await db
@@ -303,11 +409,26 @@ export async function upsertEvent(
 // ---- custom data fields
 
 export async function listCustomDataFields(db: Executor, accountId: number): Promise<CustomDataFieldRow[]> {
-  return db.selectFrom('custom_data_fields').selectAll().where('account_id', '=', accountId).orderBy('id').limit(10_000).execute();
+  return db
+    .selectFrom('custom_data_fields')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .limit(10_000)
+    .execute();
 }
 
-export async function findCustomDataField(db: Executor, accountId: number, id: number): Promise<CustomDataFieldRow | undefined> {
-  return db.selectFrom('custom_data_fields').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findCustomDataField(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<CustomDataFieldRow | undefined> {
+  return db
+    .selectFrom('custom_data_fields')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function insertCustomDataField(
@@ -318,7 +439,14 @@ export async function insertCustomDataField(
 ): Promise<CustomDataFieldRow> {
   return db
     .insertInto('custom_data_fields')
-    .values({ account_id: accountId, api_name: field.apiName, name: field.name, data_type: field.dataType, created_at: now, updated_at: now })
+    .values({
+      account_id: accountId,
+      api_name: field.apiName,
+      name: field.name,
+      data_type: field.dataType,
+      created_at: now,
+      updated_at: now,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -345,12 +473,21 @@ export async function updateCustomDataField(
 }
 
 export async function deleteCustomDataField(db: Executor, accountId: number, id: number): Promise<boolean> {
-  const result = await db.deleteFrom('custom_data_fields').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  const result = await db
+    .deleteFrom('custom_data_fields')
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
 /** Signal names not yet defined become signal fields (the first casing used is kept). Returns the fields. */
-export async function insertSignalFields(db: Executor, accountId: number, names: readonly string[], now: Date): Promise<CustomDataFieldRow[]> {
+export async function insertSignalFields(
+  db: Executor,
+  accountId: number,
+  names: readonly string[],
+  now: Date,
+): Promise<CustomDataFieldRow[]> {
   if (names.length === 0) return [];
   await sql`
     insert into custom_data_fields (account_id, api_name, name, data_type, created_at, updated_at)
@@ -361,12 +498,20 @@ export async function insertSignalFields(db: Executor, accountId: number, names:
     .selectFrom('custom_data_fields')
     .selectAll()
     .where('account_id', '=', accountId)
-    .where(sql<string>`lower(api_name)`, 'in', names.map((n) => n.toLowerCase()))
+    .where(
+      sql<string>`lower(api_name)`,
+      'in',
+      names.map((n) => n.toLowerCase()),
+    )
     .execute();
 }
 
 // ---- the account's feed settings
 
-export async function setFeedStyle(db: Executor, accountId: number, style: 'rollup' | 'legacy'): Promise<void> {
+export async function setFeedStyle(
+  db: Executor,
+  accountId: number,
+  style: 'rollup' | 'legacy',
+): Promise<void> {
   await db.updateTable('accounts').set({ feed_style: style }).where('id', '=', accountId).execute();
 }

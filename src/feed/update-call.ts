@@ -17,17 +17,28 @@ export interface CallFeedChange {
   addNote?: string | undefined;
 }
 
-export async function updateCallForFeed(ctx: Ctx, accountId: number, callId: number, change: CallFeedChange): Promise<FeedRowsWritten | undefined> {
-  if (change.payout !== undefined && change.payout !== null && !isDecimalString(change.payout)) throw invalid('payout', 'must be an amount, e.g. "12.50" (at most 6 decimals)');
-  if (change.notes !== undefined && change.addNote !== undefined) throw invalid('addNote', 'send notes or addNote, not both');
-  if (change.notes !== undefined && change.notes !== null && change.notes.length > MAX_NOTES) throw invalid('notes', `at most ${MAX_NOTES} characters`);
-  if (change.addNote !== undefined && (change.addNote.trim() === '' || change.addNote.length > MAX_NOTES)) throw invalid('addNote', `must be 1 to ${MAX_NOTES} characters`);
+export async function updateCallForFeed(
+  ctx: Ctx,
+  accountId: number,
+  callId: number,
+  change: CallFeedChange,
+): Promise<FeedRowsWritten | undefined> {
+  if (change.payout !== undefined && change.payout !== null && !isDecimalString(change.payout))
+    throw invalid('payout', 'must be an amount, e.g. "12.50" (at most 6 decimals)');
+  if (change.notes !== undefined && change.addNote !== undefined)
+    throw invalid('addNote', 'send notes or addNote, not both');
+  if (change.notes !== undefined && change.notes !== null && change.notes.length > MAX_NOTES)
+    throw invalid('notes', `at most ${MAX_NOTES} characters`);
+  if (change.addNote !== undefined && (change.addNote.trim() === '' || change.addNote.length > MAX_NOTES))
+    throw invalid('addNote', `must be 1 to ${MAX_NOTES} characters`);
   return ctx.db.transaction().execute(async (trx) => {
     const call = await lockCall(trx, accountId, callId);
     if (!call) throw notFound('Call', callId);
     let notes = change.notes;
-    if (change.addNote !== undefined) notes = call.notes ? `${call.notes}\n${change.addNote}` : change.addNote;
-    if (notes !== undefined && notes !== null && notes.length > MAX_NOTES) throw invalid('addNote', `the call's notes would be longer than ${MAX_NOTES} characters`);
+    if (change.addNote !== undefined)
+      notes = call.notes ? `${call.notes}\n${change.addNote}` : change.addNote;
+    if (notes !== undefined && notes !== null && notes.length > MAX_NOTES)
+      throw invalid('addNote', `the call's notes would be longer than ${MAX_NOTES} characters`);
     await updateCallFeedFields(trx, accountId, callId, { payout: change.payout, notes });
     return recordCallCorrections(trx, accountId, [callId], ctx.now());
   });

@@ -38,7 +38,12 @@ export interface FeeSettings {
 }
 
 /** Late fees and interest on a customer's overdue invoices at a cut-off. */
-export function overdueFees(overdue: readonly OverdueInvoice[], settings: FeeSettings, cutoff: IsoDate, minorDigits: number): FeeLine[] {
+export function overdueFees(
+  overdue: readonly OverdueInvoice[],
+  settings: FeeSettings,
+  cutoff: IsoDate,
+  minorDigits: number,
+): FeeLine[] {
   const out: FeeLine[] = [];
   for (const invoice of overdue) {
     if (!money(invoice.outstanding).greaterThan(0) || invoice.dueDate >= cutoff) continue;
@@ -57,7 +62,10 @@ export function overdueFees(overdue: readonly OverdueInvoice[], settings: FeeSet
       const from = maxDate(addDays(invoice.dueDate, 1), invoice.interestUntil ?? addDays(invoice.dueDate, 1));
       const days = daysBetween(from, cutoff);
       if (days <= 0) continue;
-      const interest = roundLine(money(invoice.outstanding).times(settings.interestRate).dividedBy(100).times(days).dividedBy(365), minorDigits);
+      const interest = roundLine(
+        money(invoice.outstanding).times(settings.interestRate).dividedBy(100).times(days).dividedBy(365),
+        minorDigits,
+      );
       if (!interest.greaterThan(0)) continue;
       out.push({
         type: 'interest',
@@ -87,8 +95,13 @@ export function lowUsageFee(net: string, settings: FeeSettings, minorDigits: num
   };
 }
 
-export function manualBillingFee(billedByPost: boolean, settings: FeeSettings, minorDigits: number): FeeLine | undefined {
-  if (!billedByPost || !settings.manualBillingFee || !money(settings.manualBillingFee).greaterThan(0)) return undefined;
+export function manualBillingFee(
+  billedByPost: boolean,
+  settings: FeeSettings,
+  minorDigits: number,
+): FeeLine | undefined {
+  if (!billedByPost || !settings.manualBillingFee || !money(settings.manualBillingFee).greaterThan(0))
+    return undefined;
   return {
     type: 'manualBilling',
     description: 'Manual billing fee (bill by post)',

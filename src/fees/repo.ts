@@ -5,7 +5,12 @@ import type { OverdueInvoice } from './fees.ts';
 import { idArray } from '../db/sql.ts';
 
 /** Raised invoices of these customers with money outstanding after their due date, before the cut-off. */
-export async function overdueInvoices(db: Executor, accountId: number, customerIds: number[], cutoff: IsoDate): Promise<Map<number, OverdueInvoice[]>> {
+export async function overdueInvoices(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+  cutoff: IsoDate,
+): Promise<Map<number, OverdueInvoice[]>> {
   const out = new Map<number, OverdueInvoice[]>();
   if (customerIds.length === 0) return out;
   const result = await sql<{
@@ -47,7 +52,12 @@ export async function markFeesCharged(
   now: Date,
 ): Promise<void> {
   if (lateFees.length > 0) {
-    await db.updateTable('invoices').set({ late_fee_charged_at: now }).where('account_id', '=', accountId).where('id', 'in', lateFees).execute();
+    await db
+      .updateTable('invoices')
+      .set({ late_fee_charged_at: now })
+      .where('account_id', '=', accountId)
+      .where('id', 'in', lateFees)
+      .execute();
   }
   if (interest.length > 0) {
     await sql`
@@ -66,7 +76,12 @@ export async function unmarkFeesCharged(
   interest: { invoiceId: number; from: IsoDate }[],
 ): Promise<void> {
   if (lateFees.length > 0) {
-    await db.updateTable('invoices').set({ late_fee_charged_at: null }).where('account_id', '=', accountId).where('id', 'in', lateFees).execute();
+    await db
+      .updateTable('invoices')
+      .set({ late_fee_charged_at: null })
+      .where('account_id', '=', accountId)
+      .where('id', 'in', lateFees)
+      .execute();
   }
   if (interest.length > 0) {
     await sql`

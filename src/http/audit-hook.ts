@@ -15,7 +15,13 @@ declare module 'fastify' {
   }
 }
 
-const NOT_AUDITED = [/^\/calls$/, /^\/calls\/authorize/, /^\/calls\/push\//, /^\/callEvents$/, /^\/calls\/:id\/events$/];
+const NOT_AUDITED = [
+  /^\/calls$/,
+  /^\/calls\/authorize/,
+  /^\/calls\/push\//,
+  /^\/callEvents$/,
+  /^\/calls\/:id\/events$/,
+];
 const VERBS = new Set(['rerate']);
 const CHANGE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -33,7 +39,11 @@ export function auditTargetOf(method: string, pattern: string): AuditTarget | un
   if (!last) return undefined;
   const isParam = (s: string | undefined) => s !== undefined && s.startsWith(':');
   if (isParam(last)) {
-    return { resource: segs.at(-2) ?? 'unknown', idParam: last.slice(1), action: method === 'DELETE' ? 'delete' : method === 'POST' ? 'action' : 'update' };
+    return {
+      resource: segs.at(-2) ?? 'unknown',
+      idParam: last.slice(1),
+      action: method === 'DELETE' ? 'delete' : method === 'POST' ? 'action' : 'update',
+    };
   }
   const before = segs.at(-2);
   if (isParam(before) && method === 'POST' && /^[a-z]+[A-Z]?[a-zA-Z]*$/.test(last) && !last.endsWith('s')) {
@@ -42,7 +52,18 @@ export function auditTargetOf(method: string, pattern: string): AuditTarget | un
   }
   if (VERBS.has(last) && before) return { resource: before, action: last };
   const parent = [...segs].reverse().find(isParam);
-  return { resource: last, action: method === 'POST' ? 'create' : method === 'DELETE' ? 'delete' : method === 'PATCH' ? 'update' : 'replace', idParam: parent?.slice(1) };
+  return {
+    resource: last,
+    action:
+      method === 'POST'
+        ? 'create'
+        : method === 'DELETE'
+          ? 'delete'
+          : method === 'PATCH'
+            ? 'update'
+            : 'replace',
+    idParam: parent?.slice(1),
+  };
 }
 
 /** A parsed JSON body that is an object (or an array, spread by index as before). */
@@ -68,32 +89,46 @@ export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string)
   app.addHook('preHandler', async (request) => {
     if (request.method !== 'PATCH' || !request.principal) return;
     // The resource before the change, as its GET shows it to the same key.
-    const before = await app.inject({ method: 'GET', url: request.url, headers: { authorization: request.headers.authorization ?? '' } });
+    const before = await app.inject({
+      method: 'GET',
+      url: request.url,
+      headers: { authorization: request.headers.authorization ?? '' },
+    });
     if (before.statusCode === 200) {
       const parsed = parseJson(before.payload);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) request.auditBefore = parsed as Record<string, unknown>;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        request.auditBefore = parsed as Record<string, unknown>;
     }
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
     // A replayed answer (same Idempotency-Key) is the same change, already logged.
-    if (reply.statusCode >= 300 || !request.principal || reply.getHeader('idempotent-replayed')) return payload;
+    if (reply.statusCode >= 300 || !request.principal || reply.getHeader('idempotent-replayed'))
+      return payload;
     const target = auditTargetOf(request.method, patternOf(request, prefix));
     if (!target) return payload;
     const params = (request.params ?? {}) as Record<string, string>;
     const answer = parseJson(payload);
-    const answerObject = answer && typeof answer === 'object' && !Array.isArray(answer) ? (answer as Record<string, unknown>) : undefined;
+    const answerObject =
+      answer && typeof answer === 'object' && !Array.isArray(answer)
+        ? (answer as Record<string, unknown>)
+        : undefined;
     const query = (request.query ?? {}) as Record<string, unknown>;
     let resourceId: string | undefined = target.idParam ? params[target.idParam] : undefined;
     let changes: Record<string, unknown> | null = null;
     let action = target.action;
-    if (target.action === 'create' && answerObject && (typeof answerObject.id === 'string' || typeof answerObject.id === 'number')) {
+    if (
+      target.action === 'create' &&
+      answerObject &&
+      (typeof answerObject.id === 'string' || typeof answerObject.id === 'number')
+    ) {
       // The parent's id (for /customers/:id/features) goes in the changes; the new row's id is the resource id.
       if (resourceId) changes = { parentId: resourceId };
       resourceId = String(answerObject.id);
     }
     if (action === 'action' && typeof query.action === 'string') action = query.action;
-    if (request.method === 'PATCH' && request.auditBefore && answerObject) changes = diff(request.auditBefore, answerObject);
+    if (request.method === 'PATCH' && request.auditBefore && answerObject)
+      changes = diff(request.auditBefore, answerObject);
     else if (request.method === 'PATCH' && isRecord(request.body)) changes = { ...request.body };
     await recordAudit(ctx, request.principal.accountId, {
       actor: { type: 'api_key', id: request.principal.keyId },

@@ -59,13 +59,28 @@ export function requireBearerKey(ctx: Ctx) {
     // A switch's HTTP client may wait to be asked (curl's "any" scheme): say both ways a key is taken.
     if (basic) reply.header('www-authenticate', 'Bearer realm="Ringbill", Basic realm="Ringbill"');
     const key = bearerKey(request) ?? (basic ? basicPassword(request) : undefined);
-    if (!key) throw new DomainError('unauthenticated', basic ? 'send your API key as Authorization: Bearer KEY, or as the password of HTTP Basic authentication' : 'send your API key as Authorization: Bearer KEY');
-    if (request.routeOptions.config?.keyCheckedByHandler === true && request.headers['idempotency-key'] === undefined && bearerKey(request) !== undefined) return;
+    if (!key)
+      throw new DomainError(
+        'unauthenticated',
+        basic
+          ? 'send your API key as Authorization: Bearer KEY, or as the password of HTTP Basic authentication'
+          : 'send your API key as Authorization: Bearer KEY',
+      );
+    if (
+      request.routeOptions.config?.keyCheckedByHandler === true &&
+      request.headers['idempotency-key'] === undefined &&
+      bearerKey(request) !== undefined
+    )
+      return;
     const principal = await authenticate(ctx, key);
     if (!principal) throw new DomainError('unauthenticated', 'the API key is not valid or has been revoked');
     if (basic) reply.removeHeader('www-authenticate');
     request.principal = principal;
     const needed = request.routeOptions.config?.level ?? 1;
-    if (principal.level < needed) throw new DomainError('forbidden', `this needs an API key of level ${needed} or more; this key is level ${principal.level}`);
+    if (principal.level < needed)
+      throw new DomainError(
+        'forbidden',
+        `this needs an API key of level ${needed} or more; this key is level ${principal.level}`,
+      );
   };
 }

@@ -8,9 +8,21 @@ import { classifyError, httpStatusOf } from './errors.ts';
 export const DOWNLOAD_PREFIX = '/download';
 
 const PAGES = {
-  expired: { status: 410, title: 'This link has expired', text: 'Ask the sender for a new link to your invoice.' },
-  used: { status: 410, title: 'This link has been used', text: 'It allowed a set number of downloads, all used. Ask the sender for a new link.' },
-  unknown: { status: 404, title: 'Link not found', text: 'Check the address, or ask the sender for a new link.' },
+  expired: {
+    status: 410,
+    title: 'This link has expired',
+    text: 'Ask the sender for a new link to your invoice.',
+  },
+  used: {
+    status: 410,
+    title: 'This link has been used',
+    text: 'It allowed a set number of downloads, all used. Ask the sender for a new link.',
+  },
+  unknown: {
+    status: 404,
+    title: 'Link not found',
+    text: 'Check the address, or ask the sender for a new link.',
+  },
 } as const;
 
 function page(title: string, text: string): string {
@@ -18,34 +30,63 @@ function page(title: string, text: string): string {
 }
 
 /** Any error on a download link, a malformed URL included, is a page: people open these links. */
-export function downloadErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function downloadErrorHandler(
+  err: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   const classified = classifyError(err, request);
   if (!classified) request.log.error({ err }, 'unexpected error on a download link');
   const status = classified ? (classified.status ?? httpStatusOf(classified.error.code)) : 500;
-  const p = status === 404 ? PAGES.unknown : status >= 500 ? { title: 'Something went wrong', text: 'Please try again in a moment.' } : { title: 'This link cannot be read', text: 'Check the address, or ask the sender for a new link.' };
-  return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(p.title, p.text));
+  const p =
+    status === 404
+      ? PAGES.unknown
+      : status >= 500
+        ? { title: 'Something went wrong', text: 'Please try again in a moment.' }
+        : { title: 'This link cannot be read', text: 'Check the address, or ask the sender for a new link.' };
+  return reply
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(page(p.title, p.text));
 }
 
 export function downloadRoutes(ctx: Ctx) {
   return async function downloads(app: FastifyInstance): Promise<void> {
     app.setErrorHandler(downloadErrorHandler);
     // HEAD answers what a GET would, with no body, and does not use the link up.
-    app.head<{ Params: { token: string } }>('/download/invoice/:token', { schema: { hide: true } }, async (request, reply) => {
-      const state = await peekDownloadLink(ctx, request.params.token);
-      if (state === 'good') return reply.type('application/pdf').header('cache-control', 'no-store').send();
-      return reply.status(PAGES[state].status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send();
-    });
-    app.get<{ Params: { token: string } }>('/download/invoice/:token', { schema: { hide: true }, exposeHeadRoute: false }, async (request, reply) => {
-      const result = await downloadWithLink(ctx, request.params.token);
-      if (result.kind === 'bill') {
+    app.head<{ Params: { token: string } }>(
+      '/download/invoice/:token',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const state = await peekDownloadLink(ctx, request.params.token);
+        if (state === 'good') return reply.type('application/pdf').header('cache-control', 'no-store').send();
         return reply
-          .type('application/pdf')
+          .status(PAGES[state].status)
+          .type('text/html; charset=utf-8')
           .header('cache-control', 'no-store')
-          .header('content-disposition', `attachment; filename="${result.bill.filename}"`)
-          .send(result.bill.pdf);
-      }
-      const p = PAGES[result.kind];
-      return reply.status(p.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(p.title, p.text));
-    });
+          .send();
+      },
+    );
+    app.get<{ Params: { token: string } }>(
+      '/download/invoice/:token',
+      { schema: { hide: true }, exposeHeadRoute: false },
+      async (request, reply) => {
+        const result = await downloadWithLink(ctx, request.params.token);
+        if (result.kind === 'bill') {
+          return reply
+            .type('application/pdf')
+            .header('cache-control', 'no-store')
+            .header('content-disposition', `attachment; filename="${result.bill.filename}"`)
+            .send(result.bill.pdf);
+        }
+        const p = PAGES[result.kind];
+        return reply
+          .status(p.status)
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(page(p.title, p.text));
+      },
+    );
   };
 }

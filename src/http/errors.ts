@@ -18,7 +18,11 @@ const MAX_ISSUES_IN_HINT = 5;
  * malformed_request, but 413). Listed for the error catalogue (npm run docs:errors).
  */
 export const TRANSPORT_ERRORS = [
-  { status: 413, code: 'malformed_request', meaning: 'the request body is larger than the route takes (1 MiB unless the route says otherwise)' },
+  {
+    status: 413,
+    code: 'malformed_request',
+    meaning: 'the request body is larger than the route takes (1 MiB unless the route says otherwise)',
+  },
   { status: 414, code: 'malformed_request', meaning: 'a path segment is longer than 100 characters' },
   { status: 415, code: 'malformed_request', meaning: 'the body has a content type the route does not take' },
   { status: 408, code: 'malformed_request', meaning: 'the request took too long to arrive' },
@@ -42,7 +46,10 @@ export function classifyError(err: unknown, request?: FastifyRequest): Classifie
       const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
       const keys = (v.params as { keys?: string[] }).keys;
       if (v.keyword === 'unrecognized_keys' && keys) {
-        return { field: path ? `${path}.${keys[0]}` : keys[0]!, message: `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` };
+        return {
+          field: path ? `${path}.${keys[0]}` : keys[0]!,
+          message: `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`,
+        };
       }
       return { field: path || context || 'request', message: v.message ?? 'is invalid' };
     });
@@ -55,24 +62,52 @@ export function classifyError(err: unknown, request?: FastifyRequest): Classifie
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { error: new DomainError('malformed_request', `the request body is not valid JSON: ${(err as Error).message}`) };
+      return {
+        error: new DomainError(
+          'malformed_request',
+          `the request body is not valid JSON: ${(err as Error).message}`,
+        ),
+      };
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const limit = bodyLimitOf(request);
-      return { error: new DomainError('malformed_request', `the request body is too large${limit ? `: at most ${limit} bytes` : ''}`), status: 413 };
+      return {
+        error: new DomainError(
+          'malformed_request',
+          `the request body is too large${limit ? `: at most ${limit} bytes` : ''}`,
+        ),
+        status: 413,
+      };
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { error: new DomainError('malformed_request', 'send the body as JSON with Content-Type: application/json'), status: 415 };
+      return {
+        error: new DomainError(
+          'malformed_request',
+          'send the body as JSON with Content-Type: application/json',
+        ),
+        status: 415,
+      };
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_ASYNC_CONSTRAINT':
-      return { error: new DomainError('malformed_request', 'the URL is malformed: a percent sign must start an escape of UTF-8 (%41, %C3%A9)') };
+      return {
+        error: new DomainError(
+          'malformed_request',
+          'the URL is malformed: a percent sign must start an escape of UTF-8 (%41, %C3%A9)',
+        ),
+      };
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return { error: new DomainError('malformed_request', 'the URL has a path segment longer than 100 characters'), status: 414 };
+      return {
+        error: new DomainError('malformed_request', 'the URL has a path segment longer than 100 characters'),
+        status: 414,
+      };
     case undefined: // not one of Fastify's errors
     default:
       break; // sorted below
   }
   // A JSON body that parsed into something a route cannot use (syntax errors reported by the parser).
-  if (err instanceof SyntaxError) return { error: new DomainError('malformed_request', `the request body is not valid JSON: ${err.message}`) };
+  if (err instanceof SyntaxError)
+    return {
+      error: new DomainError('malformed_request', `the request body is not valid JSON: ${err.message}`),
+    };
   const status = (err as { statusCode?: number } | undefined)?.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     return { error: new DomainError('malformed_request', (err as Error).message), status };
@@ -81,7 +116,9 @@ export function classifyError(err: unknown, request?: FastifyRequest): Classifie
   // one was chosen to give way (40P01 deadlock, 40001 serialization failure). Nothing of it was stored.
   const sqlState = sqlStateOf(err);
   if (sqlState === UNIQUE_VIOLATION || sqlState === DEADLOCK || sqlState === SERIALIZATION_FAILURE) {
-    return { error: new DomainError('conflict', 'a conflicting change was made at the same time; retry the request') };
+    return {
+      error: new DomainError('conflict', 'a conflicting change was made at the same time; retry the request'),
+    };
   }
   return undefined;
 }

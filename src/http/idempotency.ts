@@ -42,27 +42,46 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
     const key = request.headers[HEADER];
     if (request.method !== 'POST' || key === undefined || !request.principal) return;
     if (request.routeOptions.config?.idempotent === false) {
-      throw invalid('Idempotency-Key', 'is not accepted here: the response carries a secret that is shown once and never stored');
+      throw invalid(
+        'Idempotency-Key',
+        'is not accepted here: the response carries a secret that is shown once and never stored',
+      );
     }
     if (request.body instanceof Readable) {
       // A streamed file is not held, so it cannot be compared with the first request's.
-      throw invalid('Idempotency-Key', 'is not taken with a file upload: each call is stored once by its call id, so sending the file again is harmless');
+      throw invalid(
+        'Idempotency-Key',
+        'is not taken with a file upload: each call is stored once by its call id, so sending the file again is harmless',
+      );
     }
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw invalid('Idempotency-Key', `must be 1 to ${MAX_KEY_LENGTH} characters`);
     }
     const hash = requestHash(request);
-    const existing = await claimIdempotencyKey(ctx.db, request.principal.accountId, key, hash, ctx.processId, ctx.liveness);
+    const existing = await claimIdempotencyKey(
+      ctx.db,
+      request.principal.accountId,
+      key,
+      hash,
+      ctx.processId,
+      ctx.liveness,
+    );
     if (!existing) {
       request.idempotencyKey = key;
       await testHold('idempotency-claimed');
       return;
     }
     if (existing.request_hash !== hash) {
-      throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+      throw new DomainError(
+        'idempotency_key_reused',
+        'this Idempotency-Key was used for a different request',
+      );
     }
     if (existing.response_status === null) {
-      throw new DomainError('idempotency_key_in_progress', 'a request with this Idempotency-Key is still being processed; retry shortly');
+      throw new DomainError(
+        'idempotency_key_in_progress',
+        'a request with this Idempotency-Key is still being processed; retry shortly',
+      );
     }
     return reply
       .status(existing.response_status)
@@ -80,7 +99,15 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx): void {
     // schema or by the domain rules alike), a 404, and a failure on our side (5xx).
     const { accountId } = request.principal;
     if (!isKeptStatus(reply.statusCode)) await releaseIdempotencyKey(ctx.db, accountId, key, ctx.processId);
-    else await recordIdempotentResponse(ctx.db, accountId, key, ctx.processId, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+    else
+      await recordIdempotentResponse(
+        ctx.db,
+        accountId,
+        key,
+        ctx.processId,
+        reply.statusCode,
+        typeof payload === 'string' ? payload : JSON.stringify(payload),
+      );
     return payload;
   });
 }

@@ -6,7 +6,10 @@ import { DomainError } from '../shared/errors.ts';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../shared/json-depth.ts';
 
 export function tooDeep(): DomainError {
-  return new DomainError('malformed_request', `the request body is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  return new DomainError(
+    'malformed_request',
+    `the request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
+  );
 }
 
 /**

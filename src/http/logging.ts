@@ -13,7 +13,12 @@ export const REDACTED = '[redacted]';
  * Path prefixes whose next segment is a credential (a bearer token for whoever holds the URL): payment
  * links, download links, portal sign-in links, the console's set-up and password-reset links.
  */
-export const SECRET_PATH_PREFIXES = ['/pay/', '/download/invoice/', '/portal/sign-in/', '/console/password/'] as const;
+export const SECRET_PATH_PREFIXES = [
+  '/pay/',
+  '/download/invoice/',
+  '/portal/sign-in/',
+  '/console/password/',
+] as const;
 
 /**
  * Query parameter names whose value is a credential: oauth_token (the feed), and any name that says token,
@@ -26,8 +31,12 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // In any text: a secret path segment after its prefix (up to the next /, ?, #, quote, space, or escape of
 // the JSON line); a secret query parameter's value; an API key or webhook secret by its prefix; a bearer
 // or basic credential; the password of a URL (postgres://user:password@host, smtp://…).
-const PATH_SECRET = new RegExp(`(${SECRET_PATH_PREFIXES.map(escapeRegExp).join('|')})[^/?#\\s"'<>\\\\]+`, 'g');
-const QUERY_SECRET = /([?&;][^=&#\s"'\\]*(?:token|key|secret|passw|pwd|sig|session|credential|auth|code)[^=&#\s"'\\]*=)[^&#\s"'\\]*/gi;
+const PATH_SECRET = new RegExp(
+  `(${SECRET_PATH_PREFIXES.map(escapeRegExp).join('|')})[^/?#\\s"'<>\\\\]+`,
+  'g',
+);
+const QUERY_SECRET =
+  /([?&;][^=&#\s"'\\]*(?:token|key|secret|passw|pwd|sig|session|credential|auth|code)[^=&#\s"'\\]*=)[^&#\s"'\\]*/gi;
 const KEY_LIKE = /\b(rb_|whsec_)[A-Za-z0-9_-]{8,}/g;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/"'\\]+:)[^\s@/"'\\]+@/gi;
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]{16,}/g;
@@ -81,7 +90,9 @@ const redactingStdout = {
 };
 
 /** The logger options of a server that logs at `level`: pino, redacted. */
-export function serverLoggerOptions(level: string): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+export function serverLoggerOptions(
+  level: string,
+): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
   return {
     level,
     stream: redactingStdout,

@@ -27,7 +27,9 @@ const DESCRIPTION =
   'Open-source call billing. The backend API (/backend/api/v1) speaks the transactions and invoices documents: camelCase fields, amounts as decimal strings, errors as {"error", "error_code", "hint"}. Authenticate with `Authorization: Bearer KEY`. Lists are pages of at most `limit` rows (default 100, max 1000) ordered by id; the `Link` header (rel="next") and `X-Next-After` give the next page. POSTs that create accept an `Idempotency-Key` header. A JSON body may nest at most 64 levels and be at most 1 MiB unless the route says otherwise (413); every error, including one for a malformed URL, comes in the error shape of its surface. The calls of an invoice (/v1/calls) speak document 002: the {success, data, meta} envelope, snake_case fields, prefixed ids (call_…, inv_…, acc_…), errors {success: false, error: {code, message}, meta}, and a per-key rate limit.';
 
 /** The error body outside every surface (GET /healthz): {"error": "…"}. */
-const plainErrorBody = z.object({ error: z.string() }).meta({ id: 'PlainError', description: 'Error body outside the API surfaces' });
+const plainErrorBody = z
+  .object({ error: z.string() })
+  .meta({ id: 'PlainError', description: 'Error body outside the API surfaces' });
 
 type Status = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500;
 
@@ -139,7 +141,10 @@ const SURFACES: SurfaceErrors[] = [
 const ERROR_STATUS = /^[45]\d\d$/;
 
 function surfaceOf(url: string): SurfaceErrors {
-  return SURFACES.find(({ prefix }) => prefix !== '' && (url === prefix || url.startsWith(`${prefix}/`))) ?? SURFACES.at(-1)!;
+  return (
+    SURFACES.find(({ prefix }) => prefix !== '' && (url === prefix || url.startsWith(`${prefix}/`))) ??
+    SURFACES.at(-1)!
+  );
 }
 
 function isFileBody(body: unknown): boolean {
@@ -153,7 +158,11 @@ type ResponseEntry = z.ZodType | { description?: string; content: Record<string,
  * The route's schema as the document shows it: its own responses, each error one described, plus the errors
  * its surface may answer to every operation (in the surface's shape).
  */
-function withSurfaceErrors(schema: Record<string, unknown>, url: string, route: RouteOptions): Record<string, unknown> {
+function withSurfaceErrors(
+  schema: Record<string, unknown>,
+  url: string,
+  route: RouteOptions,
+): Record<string, unknown> {
   const surface = surfaceOf(url);
   const method = String(route.method);
   const body = schema.body;
@@ -165,7 +174,9 @@ function withSurfaceErrors(schema: Record<string, unknown>, url: string, route: 
     level: route.config?.level ?? 1,
     idempotent: route.config?.idempotent !== false,
   };
-  const response: Record<string, ResponseEntry> = { ...(schema.response as Record<string, ResponseEntry> | undefined) };
+  const response: Record<string, ResponseEntry> = {
+    ...(schema.response as Record<string, ResponseEntry> | undefined),
+  };
   for (const status of surface.statusesOf(facts)) response[status] ??= surface.body;
   for (const [status, entry] of Object.entries(response)) {
     if (!ERROR_STATUS.test(status) || !(entry instanceof z.ZodType)) continue;
@@ -176,13 +187,18 @@ function withSurfaceErrors(schema: Record<string, unknown>, url: string, route: 
 }
 
 /** The document with `servers` set to where this request reached the server (or PUBLIC_URL). */
-function documentFor(document: Readonly<Record<string, unknown>>, serverUrl: string): Record<string, unknown> {
+function documentFor(
+  document: Readonly<Record<string, unknown>>,
+  serverUrl: string,
+): Record<string, unknown> {
   const { openapi, info, ...rest } = document;
   return { openapi, info, servers: [{ url: serverUrl, description: 'This Ringbill server' }], ...rest };
 }
 
 /** Every component schema some part of the document reaches (other schemas included). */
-function prunedComponents(document: { components?: { schemas?: Record<string, unknown> } & Record<string, unknown> }): Record<string, unknown> {
+function prunedComponents(document: {
+  components?: { schemas?: Record<string, unknown> } & Record<string, unknown>;
+}): Record<string, unknown> {
   const schemas: Record<string, unknown> = document.components?.schemas ?? {};
   const reached = new Set<string>();
   const visit = (node: unknown): void => {
@@ -206,7 +222,10 @@ function prunedComponents(document: { components?: { schemas?: Record<string, un
   const { components, ...rest } = document;
   visit(rest);
   visit({ ...components, schemas: undefined });
-  return { ...components, schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => reached.has(name))) };
+  return {
+    ...components,
+    schemas: Object.fromEntries(Object.entries(schemas).filter(([name]) => reached.has(name))),
+  };
 }
 
 export interface OpenApiOptions {
@@ -231,14 +250,23 @@ export async function registerOpenApi(app: FastifyInstance, options: OpenApiOpti
     transform: (document) => {
       const { schema, url, route } = document;
       if (!schema || schema.hide) return jsonSchemaTransform(document);
-      return jsonSchemaTransform({ ...document, schema: withSurfaceErrors(schema as Record<string, unknown>, url, route) });
+      return jsonSchemaTransform({
+        ...document,
+        schema: withSurfaceErrors(schema as Record<string, unknown>, url, route),
+      });
     },
     transformObject: (document) => {
-      const object = jsonSchemaTransformObject(document) as { components?: { schemas?: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>;
+      const object = jsonSchemaTransformObject(document) as {
+        components?: { schemas?: Record<string, unknown> } & Record<string, unknown>;
+      } & Record<string, unknown>;
       return { ...object, components: prunedComponents(object) };
     },
   });
-  const served = (request: FastifyRequest) => documentFor(app.swagger() as unknown as Record<string, unknown>, publicBaseUrl(request, options.publicUrl));
+  const served = (request: FastifyRequest) =>
+    documentFor(
+      app.swagger() as unknown as Record<string, unknown>,
+      publicBaseUrl(request, options.publicUrl),
+    );
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     transformSpecification: (_document, request) => served(request),

@@ -23,7 +23,12 @@ import { findNul, NUL_REASON } from '../shared/nul.ts';
 import { FEED_PREFIX, feedApi, feedErrorHandler } from './feed/index.ts';
 import { DEFAULT_EXPIRY_DAYS } from '../collections/create-request.ts';
 import { COLLECT_PREFIX, collectApi } from './collect/index.ts';
-import { PAY_PAGE_PREFIX, payPageErrorHandler, payPageRoutes, type PayPageOptions } from './pay-page/index.ts';
+import {
+  PAY_PAGE_PREFIX,
+  payPageErrorHandler,
+  payPageRoutes,
+  type PayPageOptions,
+} from './pay-page/index.ts';
 import { PORTAL_PREFIX, portalErrorHandler, portalRoutes } from './portal/index.ts';
 import { CONSOLE_PREFIX, consoleErrorHandler, consoleRoutes } from './console/index.ts';
 import type { AuthorizationSettings } from '../authorization/authorize.ts';
@@ -90,7 +95,15 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
   await registerOpenApi(app, { publicUrl: options.publicUrl });
   app.get(
     '/healthz',
-    { schema: { tags: ['Health'], operationId: 'getHealth', summary: 'Ready to serve', security: [], response: { 200: z.object({ status: z.literal('ok'), database: z.string() }) } } },
+    {
+      schema: {
+        tags: ['Health'],
+        operationId: 'getHealth',
+        summary: 'Ready to serve',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok'), database: z.string() }) },
+      },
+    },
     async () => {
       await pingDatabase(ctx.db);
       return { status: 'ok' as const, database: ctx.database.kind };
@@ -101,7 +114,11 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
   // its prefix names (the surfaces with a prefix of their own answer their own 404s; the pages share the root).
   app.setErrorHandler(rootErrorHandler);
   app.setNotFoundHandler((request, reply) =>
-    renderError(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+    renderError(
+      new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+      request,
+      reply,
+    ),
   );
 
   // No surface takes text with the NUL character in it (PostgreSQL cannot store it): a 400 naming the
@@ -109,25 +126,44 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
   // one bad line is refused and the rest go in.
   app.addHook('preValidation', async (request) => {
     // A file streamed to its route (POST /calls/files) is read, and checked, line by line there.
-    const body = typeof request.body === 'string' || request.body instanceof Readable ? undefined : request.body;
+    const body =
+      typeof request.body === 'string' || request.body instanceof Readable ? undefined : request.body;
     const where = findNul(request.params) ?? findNul(request.query) ?? findNul(body);
     if (where !== undefined) throw new DomainError('invalid_input', `${where}: ${NUL_REASON}`, where);
   });
 
   // Every 401 says how to authenticate (RFC 9110): an API key as a bearer token.
   app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Bearer realm="Ringbill"');
+    if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate'))
+      reply.header('www-authenticate', 'Bearer realm="Ringbill"');
     return payload;
   });
 
-  await app.register(backendApi(ctx, { publicUrl: options.publicUrl, authorization: options.authorization }), { prefix: BACKEND_PREFIX });
+  await app.register(
+    backendApi(ctx, { publicUrl: options.publicUrl, authorization: options.authorization }),
+    { prefix: BACKEND_PREFIX },
+  );
   await app.register(downloadRoutes(ctx));
   await app.register(
-    callsApi(ctx, { rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, publicUrl: options.publicUrl }),
+    callsApi(ctx, {
+      rateLimitPerMinute: options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+      publicUrl: options.publicUrl,
+    }),
     { prefix: CALLS_API_PREFIX },
   );
-  await app.register(collectApi(ctx, { publicUrl: options.publicUrl, linkExpiryDays: options.collectLinkExpiryDays ?? DEFAULT_EXPIRY_DAYS }), { prefix: COLLECT_PREFIX });
-  await app.register(payPageRoutes(ctx, { ...options.payPage, postsPerMinutePerIp: options.payPage?.postsPerMinutePerIp ?? options.payPostsPerMinutePerClient }));
+  await app.register(
+    collectApi(ctx, {
+      publicUrl: options.publicUrl,
+      linkExpiryDays: options.collectLinkExpiryDays ?? DEFAULT_EXPIRY_DAYS,
+    }),
+    { prefix: COLLECT_PREFIX },
+  );
+  await app.register(
+    payPageRoutes(ctx, {
+      ...options.payPage,
+      postsPerMinutePerIp: options.payPage?.postsPerMinutePerIp ?? options.payPostsPerMinutePerClient,
+    }),
+  );
   await app.register(portalRoutes(ctx, { publicUrl: options.publicUrl }));
   await app.register(consoleRoutes(ctx, { publicUrl: options.publicUrl }));
   await app.register(feedApi(ctx), { prefix: FEED_PREFIX });
@@ -140,7 +176,9 @@ export async function buildServer(ctx: Ctx, options: ServerOptions = {}): Promis
  * nothing" (a client that reaches the server directly could otherwise name any address), so a hop count is
  * for a server only its proxies can reach; a list of the proxies' addresses is safe anywhere.
  */
-function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+function fastifyTrustProxy(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof trust !== 'number') return trust;
   const hops = trust;
   return (_address, hop) => hop < hops;
@@ -155,14 +193,21 @@ function rootErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyR
     request.log.error({ err }, 'unexpected error');
     return reply.status(500).send({ error: 'internal error' });
   }
-  return reply.status(classified.status ?? httpStatusOf(classified.error.code)).send({ error: classified.error.message });
+  return reply
+    .status(classified.status ?? httpStatusOf(classified.error.code))
+    .send({ error: classified.error.message });
 }
 
 /** The renderer of the surface whose prefix the URL starts with (a whole path segment), or the fallback. */
-function errorRendererByPrefix(surfaces: { prefix: string; render: ErrorRenderer }[], fallback: ErrorRenderer): ErrorRenderer {
+function errorRendererByPrefix(
+  surfaces: { prefix: string; render: ErrorRenderer }[],
+  fallback: ErrorRenderer,
+): ErrorRenderer {
   return (error, request, reply) => {
     const url = request.url;
-    const surface = surfaces.find(({ prefix }) => url === prefix || (url.startsWith(prefix) && '/?'.includes(url[prefix.length]!)));
+    const surface = surfaces.find(
+      ({ prefix }) => url === prefix || (url.startsWith(prefix) && '/?'.includes(url[prefix.length]!)),
+    );
     return (surface?.render ?? fallback)(error, request, reply);
   };
 }

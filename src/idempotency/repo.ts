@@ -43,15 +43,29 @@ export async function claimIdempotencyKey(
     .where('key', '=', key)
     .where('request_hash', '=', requestHash)
     .where('response_status', 'is', null)
-    .where((eb) => eb.or([eb('owner_process', 'is', null), eb('owner_process', 'not in', liveProcessIds(db, liveness))]))
+    .where((eb) =>
+      eb.or([eb('owner_process', 'is', null), eb('owner_process', 'not in', liveProcessIds(db, liveness))]),
+    )
     .returning('key')
     .executeTakeFirst();
   if (takenOver) return undefined;
-  return db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst();
+  return db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('key', '=', key)
+    .executeTakeFirst();
 }
 
 /** Records the answer, if this process still holds the claim. */
-export async function recordIdempotentResponse(db: Executor, accountId: number, key: string, owner: string, status: number, body: string): Promise<void> {
+export async function recordIdempotentResponse(
+  db: Executor,
+  accountId: number,
+  key: string,
+  owner: string,
+  status: number,
+  body: string,
+): Promise<void> {
   await db
     .updateTable('idempotency_keys')
     .set({ response_status: status, response_body: body })
@@ -63,7 +77,12 @@ export async function recordIdempotentResponse(db: Executor, accountId: number, 
 }
 
 /** Gives a key back after a failure that should not be replayed (a server error): a retry runs again. */
-export async function releaseIdempotencyKey(db: Executor, accountId: number, key: string, owner: string): Promise<void> {
+export async function releaseIdempotencyKey(
+  db: Executor,
+  accountId: number,
+  key: string,
+  owner: string,
+): Promise<void> {
   await db
     .deleteFrom('idempotency_keys')
     .where('account_id', '=', accountId)
@@ -78,7 +97,9 @@ export async function releaseOrphanedClaims(db: Executor, liveness: Liveness): P
   const result = await db
     .deleteFrom('idempotency_keys')
     .where('response_status', 'is', null)
-    .where((eb) => eb.or([eb('owner_process', 'is', null), eb('owner_process', 'not in', liveProcessIds(db, liveness))]))
+    .where((eb) =>
+      eb.or([eb('owner_process', 'is', null), eb('owner_process', 'not in', liveProcessIds(db, liveness))]),
+    )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

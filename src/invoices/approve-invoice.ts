@@ -19,12 +19,21 @@ export interface ApproveInput {
  * Raises an unsent invoice: gives it the account's next invoice number, dates it, sets the due date from
  * the customer's payment terms (or the account's), and freezes its contents.
  */
-export async function approveInvoice(ctx: Ctx, accountId: number, invoiceId: number, input: ApproveInput = {}): Promise<InvoiceRow> {
-  if (input.invoiceDate !== undefined && !isIsoDate(input.invoiceDate)) throw invalid('invoiceDate', 'must be a date YYYY-MM-DD');
+export async function approveInvoice(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number,
+  input: ApproveInput = {},
+): Promise<InvoiceRow> {
+  if (input.invoiceDate !== undefined && !isIsoDate(input.invoiceDate))
+    throw invalid('invoiceDate', 'must be a date YYYY-MM-DD');
   return ctx.db.transaction().execute(async (trx) => {
     const invoice = await lockInvoiceWithCustomer(trx, accountId, invoiceId);
     if (invoice.approved_at !== null) {
-      throw new DomainError('invoice_not_unsent', `invoice ${invoiceId} is already approved as ${invoice.invoice_number}`);
+      throw new DomainError(
+        'invoice_not_unsent',
+        `invoice ${invoiceId} is already approved as ${invoice.invoice_number}`,
+      );
     }
     const account = await findAccount(trx, accountId);
     const customer = await findCustomer(trx, accountId, invoice.customer_id);
@@ -47,9 +56,24 @@ export async function approveInvoice(ctx: Ctx, accountId: number, invoiceId: num
     if (!approved) throw notFound('Invoice', invoiceId);
     // A customer with a ledger: the invoice is settled from a prepaid balance (then it is paid), or counted
     // against a postpaid credit limit. Balance row after the customer and invoice locks.
-    const settled = await settleInvoiceFromBalance(trx, { accountId, customerId: invoice.customer_id, invoiceId, invoiceNumber: approved.invoice_number ?? String(invoiceId), total: approved.total }, now);
+    const settled = await settleInvoiceFromBalance(
+      trx,
+      {
+        accountId,
+        customerId: invoice.customer_id,
+        invoiceId,
+        invoiceNumber: approved.invoice_number ?? String(invoiceId),
+        total: approved.total,
+      },
+      now,
+    );
     if (settled?.paidFromBalance) {
-      approved = (await updateInvoice(trx, accountId, invoiceId, { paid_amount: approved.total, paid_date: invoiceDate, payment_method: 'prepaid balance', updated_at: now }))!;
+      approved = (await updateInvoice(trx, accountId, invoiceId, {
+        paid_amount: approved.total,
+        paid_date: invoiceDate,
+        payment_method: 'prepaid balance',
+        updated_at: now,
+      }))!;
     }
     // Webhooks, in this transaction: the event commits with the approval or not at all.
     await emitInvoiceEvent(trx, account, approved, 'invoice.approved', now);

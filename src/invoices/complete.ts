@@ -21,7 +21,12 @@ import {
   recurringChargesAfterEnd,
 } from './transactions-repo.ts';
 import { storedTotalsState } from './recalculate.ts';
-import { findUnsentInvoiceTotals, insertUnsentInvoiceTotals, invoicesHoldingCharges, saveCompletedInvoices } from './repo.ts';
+import {
+  findUnsentInvoiceTotals,
+  insertUnsentInvoiceTotals,
+  invoicesHoldingCharges,
+  saveCompletedInvoices,
+} from './repo.ts';
 import { customersWithCallsToBill } from '../calls/repo.ts';
 import { summariseCalls } from './summarise.ts';
 import { addDays, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
@@ -65,8 +70,14 @@ export async function completeInvoices(
   options: CompleteOptions,
   now: Date,
 ): Promise<CompleteResult> {
-  assert(customerIds.length <= MAX_BATCH_CUSTOMERS, `batch of ${customerIds.length} customers exceeds ${MAX_BATCH_CUSTOMERS}`);
-  assert(options.includeTransactionIds.length === 0 || customerIds.length === 1, '_includeTransactionIDs applies to one customer');
+  assert(
+    customerIds.length <= MAX_BATCH_CUSTOMERS,
+    `batch of ${customerIds.length} customers exceeds ${MAX_BATCH_CUSTOMERS}`,
+  );
+  assert(
+    options.includeTransactionIds.length === 0 || customerIds.length === 1,
+    '_includeTransactionIDs applies to one customer',
+  );
   const accountId = account.id;
   const customers = await lockCustomers(trx, accountId, customerIds);
   const lockedIds = customers.map((c) => c.id);
@@ -82,10 +93,17 @@ export async function completeInvoices(
   // Recurring charges due, per customer (pure calculation over the features).
   const minorDigits = currencyMinorDigits(account.currency);
   const features = await recurringFeatures(trx, accountId, lockedIds);
-  const dueOptions = { cutoffDate: options.cutoffDate, transactionCutoffDate: options.transactionCutoffDate, minorDigits };
+  const dueOptions = {
+    cutoffDate: options.cutoffDate,
+    transactionCutoffDate: options.transactionCutoffDate,
+    minorDigits,
+  };
   const charged = await chargedAfterEnd(trx, accountId, features);
   const due = features
-    .map((feature) => ({ feature, result: recurringChargesDue(toRecurring(feature), dueOptions, charged.get(feature.id)) }))
+    .map((feature) => ({
+      feature,
+      result: recurringChargesDue(toRecurring(feature), dueOptions, charged.get(feature.id)),
+    }))
     .filter((d) => d.result.charges.length > 0);
   const dueCustomers = new Set(due.map((d) => d.feature.customer_id));
 
@@ -94,12 +112,24 @@ export async function completeInvoices(
   const withoutInvoice = lockedIds.filter((id) => !invoiceByCustomer.has(id));
   const callsBefore = startOfDayInZone(options.cutoffDate, account.timezone);
   const withCharges = await customersWithQualifyingCharges(trx, accountId, withoutInvoice, rule);
-  for (const id of await customersWithCallsToBill(trx, accountId, withoutInvoice, callsBefore)) withCharges.add(id);
+  for (const id of await customersWithCallsToBill(trx, accountId, withoutInvoice, callsBefore))
+    withCharges.add(id);
   if (withoutInvoice.length > 0) {
-    for (const id of await customersWithFeesDue(trx, account, withoutInvoice, options.cutoffDate, minorDigits)) withCharges.add(id);
+    for (const id of await customersWithFeesDue(
+      trx,
+      account,
+      withoutInvoice,
+      options.cutoffDate,
+      minorDigits,
+    ))
+      withCharges.add(id);
   }
   const needInvoice = withoutInvoice.filter(
-    (id) => options.evenIfEmpty || withCharges.has(id) || dueCustomers.has(id) || options.includeTransactionIds.length > 0,
+    (id) =>
+      options.evenIfEmpty ||
+      withCharges.has(id) ||
+      dueCustomers.has(id) ||
+      options.includeTransactionIds.length > 0,
   );
   const created = await insertUnsentInvoiceTotals(trx, accountId, needInvoice, now);
   for (const inv of created) invoiceByCustomer.set(inv.customer_id, inv.id);
@@ -109,7 +139,15 @@ export async function completeInvoices(
   const removed = await detachNonQualifying(trx, accountId, invoiceIds, rule, now);
   const added = await attachQualifying(trx, accountId, invoiceIds, rule, now);
   if (options.includeTransactionIds.length > 0) {
-    added.push(...(await pinToInvoice(trx, accountId, options.includeTransactionIds, invoiceByCustomer.get(lockedIds[0]!)!, now)));
+    added.push(
+      ...(await pinToInvoice(
+        trx,
+        accountId,
+        options.includeTransactionIds,
+        invoiceByCustomer.get(lockedIds[0]!)!,
+        now,
+      )),
+    );
   }
 
   // Generated recurring charges go straight onto the invoice; features remember how far they are billed.
@@ -152,8 +190,19 @@ export async function completeInvoices(
       return [invoiceId, state];
     }),
   );
-  const netBefore = new Map(invoiceIds.map((id) => [id, fromMinorUnits(netOfState(before.get(id)!), minorDigits)]));
-  const extras = await makeExtras(trx, account, customers, invoiceByCustomer, netBefore, options.cutoffDate, minorDigits, now);
+  const netBefore = new Map(
+    invoiceIds.map((id) => [id, fromMinorUnits(netOfState(before.get(id)!), minorDigits)]),
+  );
+  const extras = await makeExtras(
+    trx,
+    account,
+    customers,
+    invoiceByCustomer,
+    netBefore,
+    options.cutoffDate,
+    minorDigits,
+    now,
+  );
   await insertGeneratedCharges(trx, extras, now);
   const extrasBy = groupByInvoice(extras.map(chargeGroup));
   for (const c of extras) added.push(chargeGroup(c));
@@ -161,7 +210,10 @@ export async function completeInvoices(
     // The states are this function's own, and each invoice's is used once more, here.
     const state = before.get(invoiceId)!;
     addChargeGroups(state, extrasBy.get(invoiceId) ?? [], 1, minorDigits);
-    return totalsFromState(state, { minorDigits, reverseCharge: reverseCharge.get(stored.get(invoiceId)!.customer_id)! });
+    return totalsFromState(state, {
+      minorDigits,
+      reverseCharge: reverseCharge.get(stored.get(invoiceId)!.customer_id)!,
+    });
   };
 
   // A run bills only invoices with something on them (see CompleteResult).
@@ -169,7 +221,14 @@ export async function completeInvoices(
   const gained = new Set(added.map((g) => g.invoiceId));
   const billed = options.evenIfEmpty
     ? new Set(invoiceIds)
-    : new Set([...gained, ...(await invoicesHoldingCharges(trx, accountId, invoiceIds.filter((id) => !gained.has(id))))]);
+    : new Set([
+        ...gained,
+        ...(await invoicesHoldingCharges(
+          trx,
+          accountId,
+          invoiceIds.filter((id) => !gained.has(id)),
+        )),
+      ]);
 
   await saveCompletedInvoices(
     trx,
@@ -192,7 +251,14 @@ export async function completeInvoices(
 }
 
 function chargeGroup(c: GeneratedCharge): MovedGroup {
-  return { invoiceId: c.invoiceId, type: c.type, vatRate: c.vatRate, value: c.value, callCount: c.callCount ?? 0, callMinutes: c.callMinutes ?? 0 };
+  return {
+    invoiceId: c.invoiceId,
+    type: c.type,
+    vatRate: c.vatRate,
+    value: c.value,
+    callCount: c.callCount ?? 0,
+    callMinutes: c.callMinutes ?? 0,
+  };
 }
 
 function groupByInvoice(groups: MovedGroup[]): Map<number, MovedGroup[]> {
@@ -216,7 +282,8 @@ async function checkIncluded(
   const found = new Map((await findTransactions(trx, accountId, ids)).map((t) => [t.id, t]));
   for (const id of ids) {
     const t = found.get(id);
-    if (!t || t.customer_id !== customerId) throw invalid('_includeTransactionIDs', `transaction ${id} is not a charge of customer ${customerId}`);
+    if (!t || t.customer_id !== customerId)
+      throw invalid('_includeTransactionIDs', `transaction ${id} is not a charge of customer ${customerId}`);
     if (t.invoice_id !== null && t.invoice_id !== invoiceByCustomer.get(t.customer_id)) {
       throw invalid('_includeTransactionIDs', `transaction ${id} is already on invoice ${t.invoice_id}`);
     }
@@ -227,10 +294,20 @@ async function checkIncluded(
  * For the features that ended inside days they were charged for in advance (rare), the charges for those
  * days, so that the credit gives back what was charged even if the price has changed since.
  */
-async function chargedAfterEnd(trx: Executor, accountId: number, features: RecurringFeatureRow[]): Promise<Map<number, ChargedPeriod[]>> {
-  const ended = features.filter((f) => f.end_date !== null && f.billed_until !== null && f.billed_until > addDays(f.end_date, 1));
+async function chargedAfterEnd(
+  trx: Executor,
+  accountId: number,
+  features: RecurringFeatureRow[],
+): Promise<Map<number, ChargedPeriod[]>> {
+  const ended = features.filter(
+    (f) => f.end_date !== null && f.billed_until !== null && f.billed_until > addDays(f.end_date, 1),
+  );
   const out = new Map<number, ChargedPeriod[]>();
-  for (const row of await recurringChargesAfterEnd(trx, accountId, ended.map((f) => f.id))) {
+  for (const row of await recurringChargesAfterEnd(
+    trx,
+    accountId,
+    ended.map((f) => f.id),
+  )) {
     const list = out.get(row.feature_id);
     const period = { startDate: row.start_date, endDate: row.end_date, value: row.value };
     if (list) list.push(period);
@@ -240,7 +317,10 @@ async function chargedAfterEnd(trx: Executor, accountId: number, features: Recur
 }
 
 function toRecurring(feature: RecurringFeatureRow) {
-  assert(feature.recurring_value !== null && feature.recurring_frequency !== null && feature.start_date !== null, `feature ${feature.id} recurring fields`);
+  assert(
+    feature.recurring_value !== null && feature.recurring_frequency !== null && feature.start_date !== null,
+    `feature ${feature.id} recurring fields`,
+  );
   return {
     recurringValue: feature.recurring_value,
     frequency: feature.recurring_frequency,
@@ -251,7 +331,12 @@ function toRecurring(feature: RecurringFeatureRow) {
   };
 }
 
-function recurringCharge(account: AccountRow, feature: RecurringFeatureRow, invoiceId: number, charge: RecurringCharge): GeneratedCharge {
+function recurringCharge(
+  account: AccountRow,
+  feature: RecurringFeatureRow,
+  invoiceId: number,
+  charge: RecurringCharge,
+): GeneratedCharge {
   const what = charge.credit ? 'credit' : feature.recurring_frequency;
   return {
     accountId: account.id,

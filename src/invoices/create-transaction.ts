@@ -39,7 +39,10 @@ export async function createTransaction(
     if (!account) throw notFound('Account', accountId);
     const { customerId, feature, invoice } = await resolveTarget(trx, accountId, target);
     if (invoice && invoice.approved_at !== null) {
-      throw new DomainError('invoice_not_unsent', `invoice ${invoice.invoice_number} is approved: its charges cannot change`);
+      throw new DomainError(
+        'invoice_not_unsent',
+        `invoice ${invoice.invoice_number} is approved: its charges cannot change`,
+      );
     }
     const type = (input.type ?? 'oneOff') as TransactionType;
     const columns = transactionColumns({ ...input, type }, account, type);
@@ -88,7 +91,8 @@ async function resolveTarget(
       return { customerId: feature.customer_id, feature };
     }
     case 'customer': {
-      if (!(await findCustomer(trx, accountId, target.customerId))) throw notFound('Customer', target.customerId);
+      if (!(await findCustomer(trx, accountId, target.customerId)))
+        throw notFound('Customer', target.customerId);
       await lockCustomer(trx, accountId, target.customerId);
       return { customerId: target.customerId };
     }

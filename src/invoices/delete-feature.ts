@@ -19,7 +19,10 @@ export async function deleteFeature(ctx: Ctx, accountId: number, featureId: numb
     await lockCustomer(trx, accountId, feature.customer_id);
     const { raised, unsentInvoiceIds } = await featureChargeInvoices(trx, accountId, featureId);
     if (raised) {
-      throw new DomainError('feature_has_billed_charges', `feature ${featureId} has charges on approved invoices; set an end date instead`);
+      throw new DomainError(
+        'feature_has_billed_charges',
+        `feature ${featureId} has charges on approved invoices; set an end date instead`,
+      );
     }
     await deleteFeatureCharges(trx, accountId, featureId);
     await deleteFeatureRow(trx, accountId, featureId);

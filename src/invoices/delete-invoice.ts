@@ -16,12 +16,18 @@ export async function deleteInvoice(ctx: Ctx, accountId: number, invoiceId: numb
   await ctx.db.transaction().execute(async (trx) => {
     const invoice = await lockInvoiceWithCustomer(trx, accountId, invoiceId);
     if (invoice.approved_at !== null) {
-      throw new DomainError('invoice_not_unsent', `invoice ${invoice.invoice_number} is approved and cannot be deleted`);
+      throw new DomainError(
+        'invoice_not_unsent',
+        `invoice ${invoice.invoice_number} is approved and cannot be deleted`,
+      );
     }
     await removeExtras(trx, accountId, [invoiceId]);
     await releaseInvoiceCharges(trx, accountId, invoiceId, ctx.now());
     await releaseCalls(trx, accountId, [invoiceId]);
-    const baseline = Object.entries(invoice.recurring_baseline).map(([featureId, billedUntil]) => ({ featureId: Number(featureId), billedUntil }));
+    const baseline = Object.entries(invoice.recurring_baseline).map(([featureId, billedUntil]) => ({
+      featureId: Number(featureId),
+      billedUntil,
+    }));
     await setBilledUntil(trx, accountId, baseline);
     await deleteInvoiceRow(trx, accountId, invoiceId);
   });

@@ -20,6 +20,7 @@ export async function deleteTransaction(ctx: Ctx, accountId: number, id: number)
     if (transaction.origin === 'calls' && transaction.invoice_id !== null) {
       await releaseSummaryCalls(trx, accountId, { ...transaction, invoice_id: transaction.invoice_id });
     }
-    if (transaction.invoice_id !== null) await recalculateInvoices(trx, account, [transaction.invoice_id], ctx.now());
+    if (transaction.invoice_id !== null)
+      await recalculateInvoices(trx, account, [transaction.invoice_id], ctx.now());
   });
 }

@@ -5,7 +5,14 @@ import type { Executor } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
 import { discountableLines, plansOfCustomers } from '../discounts/repo.ts';
 import { discountLines, parseDiscountRules } from '../discounts/rules.ts';
-import { lowUsageFee, manualBillingFee, overdueFees, type FeeLine, type FeeSettings, type OverdueInvoice } from '../fees/fees.ts';
+import {
+  lowUsageFee,
+  manualBillingFee,
+  overdueFees,
+  type FeeLine,
+  type FeeSettings,
+  type OverdueInvoice,
+} from '../fees/fees.ts';
 import { markFeesCharged, overdueInvoices, unmarkFeesCharged } from '../fees/repo.ts';
 import { addDays, type IsoDate } from '../shared/dates.ts';
 import { type Money, money } from '../money/money.ts';
@@ -13,15 +20,23 @@ import { deleteExtrasOf, type GeneratedCharge, type MovedGroup } from './transac
 import type { TransactionType } from '../shared/transaction-types.ts';
 
 /** Deletes the discounts and fees on these invoices; returns what they summed, and undoes their marks. */
-export async function removeExtras(trx: Executor, accountId: number, invoiceIds: number[]): Promise<MovedGroup[]> {
+export async function removeExtras(
+  trx: Executor,
+  accountId: number,
+  invoiceIds: number[],
+): Promise<MovedGroup[]> {
   if (invoiceIds.length === 0) return [];
   const rows = await deleteExtrasOf(trx, accountId, invoiceIds);
   await unmarkFeesCharged(
     trx,
     accountId,
-    rows.filter((r) => r.transaction_type === 'lateFee' && r.source_invoice_id !== null).map((r) => Number(r.source_invoice_id)),
     rows
-      .filter((r) => r.transaction_type === 'interest' && r.source_invoice_id !== null && r.start_date !== null)
+      .filter((r) => r.transaction_type === 'lateFee' && r.source_invoice_id !== null)
+      .map((r) => Number(r.source_invoice_id)),
+    rows
+      .filter(
+        (r) => r.transaction_type === 'interest' && r.source_invoice_id !== null && r.start_date !== null,
+      )
       .map((r) => ({ invoiceId: Number(r.source_invoice_id), from: r.start_date! })),
   );
   return rows.map((r) => ({
@@ -61,15 +76,31 @@ export async function makeExtras(
   const accountId = account.id;
   const customerIds = customers.map((c) => c.id).filter((id) => invoiceByCustomer.has(id));
   const plans = await plansOfCustomers(trx, accountId, customerIds);
-  const lines = await discountableLines(trx, accountId, [...plans.keys()].map((c) => invoiceByCustomer.get(c)!));
+  const lines = await discountableLines(
+    trx,
+    accountId,
+    [...plans.keys()].map((c) => invoiceByCustomer.get(c)!),
+  );
   const settings = feeSettings(account);
   // Overdue invoices only ever give late fees and interest: without either setting there is nothing to look up.
-  const overdue = settings.lateFee || settings.interestRate ? await overdueInvoices(trx, accountId, customerIds, cutoff) : new Map<number, OverdueInvoice[]>();
+  const overdue =
+    settings.lateFee || settings.interestRate
+      ? await overdueInvoices(trx, accountId, customerIds, cutoff)
+      : new Map<number, OverdueInvoice[]>();
   const lastDay = addDays(cutoff, -1);
   const out: GeneratedCharge[] = [];
   const lateFeesCharged: number[] = [];
   const interestCharged: { invoiceId: number; until: IsoDate }[] = [];
-  const charge = (customerId: number, invoiceId: number, origin: 'discount' | 'fee', type: TransactionType, description: string, value: string, vatRate: string, extra: Partial<GeneratedCharge> = {}): GeneratedCharge => ({
+  const charge = (
+    customerId: number,
+    invoiceId: number,
+    origin: 'discount' | 'fee',
+    type: TransactionType,
+    description: string,
+    value: string,
+    vatRate: string,
+    extra: Partial<GeneratedCharge> = {},
+  ): GeneratedCharge => ({
     accountId,
     customerId,
     featureId: null,
@@ -104,7 +135,11 @@ export async function makeExtras(
     }
     const fees: FeeLine[] = [];
     if (settings.lowUsageMinimum) {
-      const low = lowUsageFee((net ?? money(netBefore.get(invoiceId) ?? '0')).toFixed(), settings, minorDigits);
+      const low = lowUsageFee(
+        (net ?? money(netBefore.get(invoiceId) ?? '0')).toFixed(),
+        settings,
+        minorDigits,
+      );
       if (low) fees.push(low);
     }
     const manual = manualBillingFee(customer.bill_delivery === 'post', settings, minorDigits);
@@ -112,14 +147,24 @@ export async function makeExtras(
     fees.push(...overdueFees(overdue.get(customer.id) ?? [], settings, cutoff, minorDigits));
     for (const fee of fees) {
       out.push(
-        charge(customer.id, invoiceId, 'fee', fee.type, fee.description, fee.value, account.default_vat_rate, {
-          sourceInvoiceId: fee.sourceInvoiceId,
-          startDate: fee.startDate,
-          endDate: fee.endDate,
-        }),
+        charge(
+          customer.id,
+          invoiceId,
+          'fee',
+          fee.type,
+          fee.description,
+          fee.value,
+          account.default_vat_rate,
+          {
+            sourceInvoiceId: fee.sourceInvoiceId,
+            startDate: fee.startDate,
+            endDate: fee.endDate,
+          },
+        ),
       );
       if (fee.type === 'lateFee' && fee.sourceInvoiceId !== null) lateFeesCharged.push(fee.sourceInvoiceId);
-      if (fee.type === 'interest' && fee.sourceInvoiceId !== null) interestCharged.push({ invoiceId: fee.sourceInvoiceId, until: cutoff });
+      if (fee.type === 'interest' && fee.sourceInvoiceId !== null)
+        interestCharged.push({ invoiceId: fee.sourceInvoiceId, until: cutoff });
     }
   }
   await markFeesCharged(trx, accountId, lateFeesCharged, interestCharged, now);
@@ -127,9 +172,17 @@ export async function makeExtras(
 }
 
 /** Customers owed a late fee or interest at this cut-off (an invoice is made for that alone). */
-export async function customersWithFeesDue(trx: Executor, account: AccountRow, customerIds: number[], cutoff: IsoDate, minorDigits: number): Promise<number[]> {
+export async function customersWithFeesDue(
+  trx: Executor,
+  account: AccountRow,
+  customerIds: number[],
+  cutoff: IsoDate,
+  minorDigits: number,
+): Promise<number[]> {
   const settings = feeSettings(account);
   if (!settings.lateFee && !settings.interestRate) return [];
   const overdue = await overdueInvoices(trx, account.id, customerIds, cutoff);
-  return [...overdue.entries()].filter(([, list]) => overdueFees(list, settings, cutoff, minorDigits).length > 0).map(([customerId]) => customerId);
+  return [...overdue.entries()]
+    .filter(([, list]) => overdueFees(list, settings, cutoff, minorDigits).length > 0)
+    .map(([customerId]) => customerId);
 }

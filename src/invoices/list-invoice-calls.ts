@@ -18,8 +18,16 @@ export interface InvoiceCalls {
   page: Page<CallWithFilesRow>;
 }
 
-export async function listInvoiceCalls(ctx: Ctx, accountId: number, invoiceId: number, request: PageRequest): Promise<InvoiceCalls> {
-  assert(request.limit >= 1 && request.limit <= MAX_INVOICE_CALLS_PAGE, `page size ${request.limit} out of bounds`);
+export async function listInvoiceCalls(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number,
+  request: PageRequest,
+): Promise<InvoiceCalls> {
+  assert(
+    request.limit >= 1 && request.limit <= MAX_INVOICE_CALLS_PAGE,
+    `page size ${request.limit} out of bounds`,
+  );
   // One snapshot: the total and the page agree even while the invoice's calls are summarised again.
   return ctx.db
     .transaction()
@@ -30,7 +38,10 @@ export async function listInvoiceCalls(ctx: Ctx, accountId: number, invoiceId: n
       const account = await findAccount(trx, accountId);
       assert(account, `account ${accountId} of an authenticated key exists`);
       const totalCalls = await countCallsOnInvoice(trx, accountId, invoiceId);
-      const page = totalCalls === 0 ? { rows: [], nextAfter: undefined } : await listCallsWithFilesOnInvoice(trx, accountId, invoiceId, request);
+      const page =
+        totalCalls === 0
+          ? { rows: [], nextAfter: undefined }
+          : await listCallsWithFilesOnInvoice(trx, accountId, invoiceId, request);
       return { timezone: account.timezone, totalCalls, page };
     });
 }

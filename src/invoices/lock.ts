@@ -9,7 +9,11 @@ import { findInvoice, lockInvoice } from './repo.ts';
  * invoices or charges locks the customer before the invoice, so concurrent changes queue instead of
  * deadlocking, and a charge can never slip onto an invoice while it is being approved.
  */
-export async function lockInvoiceWithCustomer(trx: Executor, accountId: number, invoiceId: number): Promise<InvoiceRow> {
+export async function lockInvoiceWithCustomer(
+  trx: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<InvoiceRow> {
   const seen = await findInvoice(trx, accountId, invoiceId);
   if (!seen) throw notFound('Invoice', invoiceId);
   await lockCustomer(trx, accountId, seen.customer_id);

@@ -15,10 +15,18 @@ import { findInvoice } from './repo.ts';
  * The invoices document's `reapplyDiscountPlans`: works out the customer's discount plan (and the fees
  * that depend on what is billed) again on an unsent invoice, after its charges or the plan changed.
  */
-export async function reapplyDiscountPlans(ctx: Ctx, accountId: number, invoiceId: number): Promise<InvoiceRow> {
+export async function reapplyDiscountPlans(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number,
+): Promise<InvoiceRow> {
   return ctx.db.transaction().execute(async (trx) => {
     const invoice = await lockInvoiceWithCustomer(trx, accountId, invoiceId);
-    if (invoice.approved_at !== null) throw new DomainError('invoice_not_unsent', `invoice ${invoice.invoice_number} is approved: its discounts cannot change`);
+    if (invoice.approved_at !== null)
+      throw new DomainError(
+        'invoice_not_unsent',
+        `invoice ${invoice.invoice_number} is approved: its discounts cannot change`,
+      );
     const account = await findAccount(trx, accountId);
     const customer = await findCustomer(trx, accountId, invoice.customer_id);
     if (!account || !customer) throw notFound('Invoice', invoiceId);

@@ -3,13 +3,24 @@ import type { AccountRow } from '../accounts/repo.ts';
 import { assert } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../money/money.ts';
 import { chargeGroups, type InvoiceTotalsRow, reverseChargeByInvoice, saveTotals } from './repo.ts';
-import { CHARGE_CATEGORIES, type ChargeCategory, computeInvoiceTotals, stateFromStoredTotals, type TotalsState } from './totals.ts';
+import {
+  CHARGE_CATEGORIES,
+  type ChargeCategory,
+  computeInvoiceTotals,
+  stateFromStoredTotals,
+  type TotalsState,
+} from './totals.ts';
 
 /**
  * Recomputes the stored totals of unsent invoices from their charges. Called in the same transaction as
  * every change to an unsent invoice's charges, so stored totals always match the lines.
  */
-export async function recalculateInvoices(db: Executor, account: AccountRow, invoiceIds: number[], now: Date): Promise<void> {
+export async function recalculateInvoices(
+  db: Executor,
+  account: AccountRow,
+  invoiceIds: number[],
+  now: Date,
+): Promise<void> {
   const ids = [...new Set(invoiceIds)];
   if (ids.length === 0) return;
   const minorDigits = currencyMinorDigits(account.currency);
@@ -18,7 +29,10 @@ export async function recalculateInvoices(db: Executor, account: AccountRow, inv
   const totals = ids.map((invoiceId) => {
     const reverseCharge = reverse.get(invoiceId);
     assert(reverseCharge !== undefined, `invoice ${invoiceId} has no customer`);
-    return { invoiceId, totals: computeInvoiceTotals(groups.get(invoiceId) ?? [], { minorDigits, reverseCharge }) };
+    return {
+      invoiceId,
+      totals: computeInvoiceTotals(groups.get(invoiceId) ?? [], { minorDigits, reverseCharge }),
+    };
   });
   await saveTotals(db, account.id, totals, now);
 }
@@ -42,7 +56,12 @@ export function storedTotalsState(invoice: InvoiceTotalsRow, minorDigits: number
   const categories = {} as Record<ChargeCategory, string>;
   for (const c of CHARGE_CATEGORIES) categories[c] = invoice[CATEGORY_COLUMNS[c]] as string;
   return stateFromStoredTotals(
-    { categories, vatLines: invoice.vat_breakdown, callCount: invoice.call_count, callMinutes: invoice.call_minutes },
+    {
+      categories,
+      vatLines: invoice.vat_breakdown,
+      callCount: invoice.call_count,
+      callMinutes: invoice.call_minutes,
+    },
     minorDigits,
   );
 }

@@ -8,11 +8,24 @@ import type { TransactionType } from '../shared/transaction-types.ts';
 import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 
-export async function findInvoice(db: Executor, accountId: number, invoiceId: number): Promise<InvoiceRow | undefined> {
-  return db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('id', '=', invoiceId).executeTakeFirst();
+export async function findInvoice(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<InvoiceRow | undefined> {
+  return db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .executeTakeFirst();
 }
 
-export async function lockInvoice(db: Executor, accountId: number, invoiceId: number): Promise<InvoiceRow | undefined> {
+export async function lockInvoice(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<InvoiceRow | undefined> {
   return db
     .selectFrom('invoices')
     .selectAll()
@@ -22,7 +35,11 @@ export async function lockInvoice(db: Executor, accountId: number, invoiceId: nu
     .executeTakeFirst();
 }
 
-export async function findUnsentInvoices(db: Executor, accountId: number, customerIds: number[]): Promise<InvoiceRow[]> {
+export async function findUnsentInvoices(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+): Promise<InvoiceRow[]> {
   if (customerIds.length === 0) return [];
   return db
     .selectFrom('invoices')
@@ -55,7 +72,11 @@ export const STORED_TOTALS_COLUMNS = [
 export type InvoiceTotalsRow = Pick<InvoiceRow, (typeof STORED_TOTALS_COLUMNS)[number]>;
 
 /** The customers' unsent invoices, with only what completing them reads (a batch reads thousands). */
-export async function findUnsentInvoiceTotals(db: Executor, accountId: number, customerIds: number[]): Promise<InvoiceTotalsRow[]> {
+export async function findUnsentInvoiceTotals(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+): Promise<InvoiceTotalsRow[]> {
   if (customerIds.length === 0) return [];
   return db
     .selectFrom('invoices')
@@ -67,28 +88,56 @@ export async function findUnsentInvoiceTotals(db: Executor, accountId: number, c
 }
 
 /** Creates empty unsent invoices. The caller holds the customers' locks, so none exists yet. */
-export async function insertUnsentInvoices(db: Executor, accountId: number, customerIds: number[], now: Date): Promise<InvoiceRow[]> {
+export async function insertUnsentInvoices(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+  now: Date,
+): Promise<InvoiceRow[]> {
   if (customerIds.length === 0) return [];
   return db
     .insertInto('invoices')
-    .values(customerIds.map((customerId) => ({ account_id: accountId, customer_id: customerId, created_at: now, updated_at: now })))
+    .values(
+      customerIds.map((customerId) => ({
+        account_id: accountId,
+        customer_id: customerId,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
     .returningAll()
     .execute();
 }
 
 /** insertUnsentInvoices, answering only what completing them reads. */
-export async function insertUnsentInvoiceTotals(db: Executor, accountId: number, customerIds: number[], now: Date): Promise<InvoiceTotalsRow[]> {
+export async function insertUnsentInvoiceTotals(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+  now: Date,
+): Promise<InvoiceTotalsRow[]> {
   if (customerIds.length === 0) return [];
   return db
     .insertInto('invoices')
-    .values(customerIds.map((customerId) => ({ account_id: accountId, customer_id: customerId, created_at: now, updated_at: now })))
+    .values(
+      customerIds.map((customerId) => ({
+        account_id: accountId,
+        customer_id: customerId,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
     .returning(STORED_TOTALS_COLUMNS)
     .execute();
 }
 
 /** Of these invoices, those holding at least one charge (one index probe each, however many charges). */
 /** Of these invoices, those holding at least one charge (one index probe each, however many charges). */
-export async function invoicesHoldingCharges(db: Executor, accountId: number, invoiceIds: number[]): Promise<Set<number>> {
+export async function invoicesHoldingCharges(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+): Promise<Set<number>> {
   if (invoiceIds.length === 0) return new Set();
   const result = await sql<{ id: number }>`
     select v.id from unnest(${idArray(invoiceIds)}::bigint[]) as v(id)
@@ -162,7 +211,12 @@ export interface InvoiceFilter {
   billingRunId?: number | undefined;
 }
 
-export async function listInvoices(db: Executor, accountId: number, filter: InvoiceFilter, page: PageRequest): Promise<Page<InvoiceRow>> {
+export async function listInvoices(
+  db: Executor,
+  accountId: number,
+  filter: InvoiceFilter,
+  page: PageRequest,
+): Promise<Page<InvoiceRow>> {
   let q = db.selectFrom('invoices').selectAll().where('account_id', '=', accountId);
   if (filter.customerId !== undefined) q = q.where('customer_id', '=', filter.customerId);
   if (filter.state === 'raised') q = q.where('approved_at', 'is not', null);
@@ -182,11 +236,19 @@ export async function listInvoices(db: Executor, accountId: number, filter: Invo
   if (filter.createdSince !== undefined) q = q.where('created_at', '>=', filter.createdSince);
   if (filter.billingRunId !== undefined) q = q.where('billing_run_id', '=', filter.billingRunId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  const rows = await q.orderBy('id').limit(page.limit + 1).execute();
+  const rows = await q
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
   return toPage(rows, page.limit);
 }
 
-export async function updateInvoice(db: Executor, accountId: number, invoiceId: number, values: InvoiceUpdate): Promise<InvoiceRow | undefined> {
+export async function updateInvoice(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  values: InvoiceUpdate,
+): Promise<InvoiceRow | undefined> {
   return db
     .updateTable('invoices')
     .set(values)
@@ -201,12 +263,21 @@ export async function deleteInvoiceRow(db: Executor, accountId: number, invoiceI
 }
 
 export async function accountHasInvoices(db: Executor, accountId: number): Promise<boolean> {
-  const row = await db.selectFrom('invoices').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('invoices')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 /** The charges on some invoices, summed by invoice, type and VAT rate. */
-export async function chargeGroups(db: Executor, accountId: number, invoiceIds: number[]): Promise<Map<number, ChargeGroup[]>> {
+export async function chargeGroups(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+): Promise<Map<number, ChargeGroup[]>> {
   const out = new Map<number, ChargeGroup[]>(invoiceIds.map((id) => [id, []]));
   if (invoiceIds.length === 0) return out;
   const rows = await db
@@ -236,7 +307,12 @@ export async function chargeGroups(db: Executor, accountId: number, invoiceIds: 
 }
 
 /** Writes computed totals to many unsent invoices in one statement. */
-export async function saveTotals(db: Executor, accountId: number, totals: { invoiceId: number; totals: InvoiceTotals }[], now: Date): Promise<void> {
+export async function saveTotals(
+  db: Executor,
+  accountId: number,
+  totals: { invoiceId: number; totals: InvoiceTotals }[],
+  now: Date,
+): Promise<void> {
   await saveCompletedInvoices(
     db,
     accountId,
@@ -247,11 +323,17 @@ export async function saveTotals(db: Executor, accountId: number, totals: { invo
 }
 
 /** Whether each invoice's customer is reverse-charged (VAT accounted for by the customer). */
-export async function reverseChargeByInvoice(db: Executor, accountId: number, invoiceIds: number[]): Promise<Map<number, boolean>> {
+export async function reverseChargeByInvoice(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+): Promise<Map<number, boolean>> {
   if (invoiceIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('invoices as i')
-    .innerJoin('customers as c', (join) => join.onRef('c.account_id', '=', 'i.account_id').onRef('c.id', '=', 'i.customer_id'))
+    .innerJoin('customers as c', (join) =>
+      join.onRef('c.account_id', '=', 'i.account_id').onRef('c.id', '=', 'i.customer_id'),
+    )
     .select(['i.id', 'c.reverse_charge'])
     .where('i.account_id', '=', accountId)
     .where('i.id', 'in', invoiceIds)

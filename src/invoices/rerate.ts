@@ -25,7 +25,13 @@ import { onCallsRerated } from '../authorization/settle-calls.ts';
 import { insertGeneratedCharges } from './transactions-repo.ts';
 import { FeatureIndex, ownNumber } from '../calls/allocation.ts';
 import { resummariseCalls } from './summarise.ts';
-import { type CallUpdate, featureWindows, lockCallsByIds, pageCallIds, updateCallRatings } from '../calls/repo.ts';
+import {
+  type CallUpdate,
+  featureWindows,
+  lockCallsByIds,
+  pageCallIds,
+  updateCallRatings,
+} from '../calls/repo.ts';
 
 export interface RerateOptions {
   /** Calls that started on or after this local date. */
@@ -92,12 +98,26 @@ export async function rerateCalls(
   let adjustmentTotal = money(0);
   let after = 0;
   for (;;) {
-    const page = await pageCallIds(ctx.db, accountId, { ...range, onlyWaiting: options.onlyWaiting, number: options.number, customerId: options.customerId }, after, PAGE_SIZE);
+    const page = await pageCallIds(
+      ctx.db,
+      accountId,
+      { ...range, onlyWaiting: options.onlyWaiting, number: options.number, customerId: options.customerId },
+      after,
+      PAGE_SIZE,
+    );
     if (page.length === 0) break;
     after = page[page.length - 1]!.id;
-    const result = await ctx.db.transaction().execute((trx) =>
-      reratePage(trx, account, page, { features, tables: new RateTables(trx, accountId), defaultCard, rating }, ctx.now()),
-    );
+    const result = await ctx.db
+      .transaction()
+      .execute((trx) =>
+        reratePage(
+          trx,
+          account,
+          page,
+          { features, tables: new RateTables(trx, accountId), defaultCard, rating },
+          ctx.now(),
+        ),
+      );
     summary.calls += result.calls;
     summary.changed += result.changed;
     summary.rated += result.counts.rated;
@@ -130,14 +150,23 @@ async function reratePage(
 ) {
   const accountId = account.id;
   // Customers first (the lock order of everything that touches invoices), then the calls.
-  const customerIds = [...new Set(page.flatMap((c) => (c.customer_id === null ? [] : [c.customer_id])))].sort((a, b) => a - b);
+  const customerIds = [...new Set(page.flatMap((c) => (c.customer_id === null ? [] : [c.customer_id])))].sort(
+    (a, b) => a - b,
+  );
   await lockCustomers(trx, accountId, customerIds);
-  const calls = await lockCallsByIds(trx, accountId, page.map((c) => c.id));
+  const calls = await lockCallsByIds(
+    trx,
+    accountId,
+    page.map((c) => c.id),
+  );
   const unsent = new Map((await findUnsentInvoices(trx, accountId, customerIds)).map((i) => [i.id, i]));
 
   const updates: CallUpdate[] = [];
   const counts = { rated: 0, free: 0, unrated: 0, unallocated: 0, internal: 0 };
-  const deltas = new Map<string, { customerId: number; featureId: number | null; destination: string; micros: number; calls: number }>();
+  const deltas = new Map<
+    string,
+    { customerId: number; featureId: number | null; destination: string; micros: number; calls: number }
+  >();
   const touchedUnsent = new Set<number>();
   for (const call of calls) {
     const update = await reprice(call, pricing);
@@ -180,9 +209,19 @@ async function reratePage(
   for (const invoiceId of touchedUnsent) await resummariseCalls(trx, account, unsent.get(invoiceId)!, now);
   await recalculateInvoices(trx, account, [...new Set([...touchedUnsent, ...adjustmentInvoices.ids])], now);
   // Prepaid and credit-limited customers: correction entries for what re-rating changed (balance rows after the calls).
-  await onCallsRerated(trx, accountId, updates.map((u) => u.id), now);
+  await onCallsRerated(
+    trx,
+    accountId,
+    updates.map((u) => u.id),
+    now,
+  );
   // Last (it takes the feed lock): a correction in the call feed for each call whose pay-in changed.
-  await recordCallCorrections(trx, accountId, updates.map((u) => u.id), now);
+  await recordCallCorrections(
+    trx,
+    accountId,
+    updates.map((u) => u.id),
+    now,
+  );
   return {
     calls: calls.length,
     changed: updates.length,
@@ -199,7 +238,10 @@ async function reprice(call: CallRow, pricing: Pricing): Promise<CallUpdate> {
   let featureId = call.feature_id;
   let rateCardId: number | null = null;
   if (call.invoice_id === null) {
-    const owner = pricing.features.find(ownNumber({ direction: call.direction, fromNumber: call.from_number, toNumber: call.to_number }), pricing.rating.clock.localDate(call.start_time.getTime()));
+    const owner = pricing.features.find(
+      ownNumber({ direction: call.direction, fromNumber: call.from_number, toNumber: call.to_number }),
+      pricing.rating.clock.localDate(call.start_time.getTime()),
+    );
     customerId = owner?.customerId ?? null;
     featureId = owner?.featureId ?? null;
     rateCardId = owner?.rateCardId ?? null;
@@ -223,7 +265,14 @@ async function reprice(call: CallRow, pricing: Pricing): Promise<CallUpdate> {
   if (customerId === null) return base;
   const table = await pricing.tables.get(rateCardId ?? pricing.defaultCard);
   const rating = rateCall(
-    { fromNumber: call.from_number, toNumber: call.to_number, direction: call.direction, status: call.status, startMs: call.start_time.getTime(), durationS: call.duration_s },
+    {
+      fromNumber: call.from_number,
+      toNumber: call.to_number,
+      direction: call.direction,
+      status: call.status,
+      startMs: call.start_time.getTime(),
+      durationS: call.duration_s,
+    },
     table,
     pricing.rating,
   );
@@ -262,15 +311,24 @@ function sameRating(call: CallRow, u: CallUpdate): boolean {
 async function addAdjustments(
   trx: Executor,
   account: AccountRow,
-  deltas: { customerId: number; featureId: number | null; destination: string; micros: number; calls: number }[],
+  deltas: {
+    customerId: number;
+    featureId: number | null;
+    destination: string;
+    micros: number;
+    calls: number;
+  }[],
   unsent: Map<number, { id: number; customer_id: number }>,
   now: Date,
 ): Promise<{ ids: number[]; count: number; total: string }> {
   const digits = currencyMinorDigits(account.currency);
-  const features = await featureNamesAndRates(trx, account.id, [...new Set(deltas.flatMap((d) => (d.featureId === null ? [] : [d.featureId])))]);
+  const features = await featureNamesAndRates(trx, account.id, [
+    ...new Set(deltas.flatMap((d) => (d.featureId === null ? [] : [d.featureId]))),
+  ]);
   const invoiceByCustomer = new Map([...unsent.values()].map((i) => [i.customer_id, i.id]));
   const missing = [...new Set(deltas.map((d) => d.customerId))].filter((c) => !invoiceByCustomer.has(c));
-  for (const inv of await insertUnsentInvoices(trx, account.id, missing, now)) invoiceByCustomer.set(inv.customer_id, inv.id);
+  for (const inv of await insertUnsentInvoices(trx, account.id, missing, now))
+    invoiceByCustomer.set(inv.customer_id, inv.id);
   const today = accountToday(account, now);
   let total = money(0);
   const charges = deltas
@@ -291,7 +349,8 @@ async function addAdjustments(
         startDate: null,
         endDate: null,
         value: formatAmount(value, digits),
-        vatRate: (d.featureId === null ? null : features.get(d.featureId)?.vatRate) ?? account.default_vat_rate,
+        vatRate:
+          (d.featureId === null ? null : features.get(d.featureId)?.vatRate) ?? account.default_vat_rate,
         valueCarrier: null,
         callCount: null,
         callMinutes: null,
@@ -299,5 +358,9 @@ async function addAdjustments(
       };
     });
   await insertGeneratedCharges(trx, charges, now);
-  return { ids: [...new Set(charges.map((c) => c.invoiceId))], count: charges.length, total: total.toFixed() };
+  return {
+    ids: [...new Set(charges.map((c) => c.invoiceId))],
+    count: charges.length,
+    total: total.toFixed(),
+  };
 }

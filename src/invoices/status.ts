@@ -2,7 +2,15 @@ import type { InvoiceRow } from './repo.ts';
 import { money } from '../money/money.ts';
 
 /** Status flags an invoice can carry. `printed` and `delivered` are set by users; the rest by Ringbill. */
-export const STATUS_FLAGS = ['unsent', 'approved', 'emailed', 'downloaded', 'printed', 'delivered', 'paid'] as const;
+export const STATUS_FLAGS = [
+  'unsent',
+  'approved',
+  'emailed',
+  'downloaded',
+  'printed',
+  'delivered',
+  'paid',
+] as const;
 export type StatusFlag = (typeof STATUS_FLAGS)[number];
 export const USER_FLAGS = ['printed', 'delivered'] as const satisfies readonly StatusFlag[];
 
@@ -12,7 +20,11 @@ export function statusFlags(invoice: InvoiceRow): StatusFlag[] {
   if (invoice.downloaded_at) flags.push('downloaded');
   if (invoice.printed_at) flags.push('printed');
   if (invoice.delivered_at) flags.push('delivered');
-  if (invoice.approved_at && money(invoice.total).greaterThan(0) && money(invoice.paid_amount).greaterThanOrEqualTo(invoice.total)) {
+  if (
+    invoice.approved_at &&
+    money(invoice.total).greaterThan(0) &&
+    money(invoice.paid_amount).greaterThanOrEqualTo(invoice.total)
+  ) {
     flags.push('paid');
   }
   return flags;

@@ -11,7 +11,12 @@ import { billedMinutes } from '../rating/rate-call.ts';
 import { addDays, dateInZone, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
 import { roundLine } from '../money/rounding.ts';
-import { deleteCallSummaries, type GeneratedCharge, insertGeneratedCharges, type MovedGroup } from './transactions-repo.ts';
+import {
+  deleteCallSummaries,
+  type GeneratedCharge,
+  insertGeneratedCharges,
+  type MovedGroup,
+} from './transactions-repo.ts';
 import { assignCallsToInvoices, type CallSummaryRow, releaseCalls } from '../calls/repo.ts';
 
 /**
@@ -29,18 +34,41 @@ export async function summariseCalls(
   // Every call on these invoices, not only those of the summaries just removed: a summary deleted by hand
   // must not leave its calls on the invoice with no line charging them.
   await releaseCalls(trx, account.id, invoiceIds);
-  const summaries = await assignCallsToInvoices(trx, account.id, invoiceIds, startOfDayInZone(cutoffDate, account.timezone));
+  const summaries = await assignCallsToInvoices(
+    trx,
+    account.id,
+    invoiceIds,
+    startOfDayInZone(cutoffDate, account.timezone),
+  );
   // The groups come back in no particular order; lines go on the invoice by feature, then destination.
-  summaries.sort((a, b) => a.invoiceId - b.invoiceId || (a.featureId ?? 0) - (b.featureId ?? 0) || (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
+  summaries.sort(
+    (a, b) =>
+      a.invoiceId - b.invoiceId ||
+      (a.featureId ?? 0) - (b.featureId ?? 0) ||
+      (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0),
+  );
   const featureIds = [...new Set(summaries.flatMap((s) => (s.featureId === null ? [] : [s.featureId])))];
   const features = await featureNamesAndRates(trx, account.id, featureIds);
   const digits = currencyMinorDigits(account.currency);
-  const charges = summaries.map((s) => callSummaryCharge(account, s, s.featureId === null ? undefined : features.get(s.featureId), cutoffDate, digits));
+  const charges = summaries.map((s) =>
+    callSummaryCharge(
+      account,
+      s,
+      s.featureId === null ? undefined : features.get(s.featureId),
+      cutoffDate,
+      digits,
+    ),
+  );
   return { removed, charges };
 }
 
 /** Summarises an unsent invoice's calls again (after re-rating, or the updateCallTransactions action). */
-export async function resummariseCalls(trx: Executor, account: AccountRow, invoice: InvoiceRow, now: Date): Promise<void> {
+export async function resummariseCalls(
+  trx: Executor,
+  account: AccountRow,
+  invoice: InvoiceRow,
+  now: Date,
+): Promise<void> {
   if (invoice.cutoff_date === null) {
     // Never completed for a cut-off: its calls wait for that.
     await deleteCallSummaries(trx, account.id, [invoice.id]);

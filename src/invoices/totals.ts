@@ -133,7 +133,12 @@ function canonicalRate(rate: string): string {
 }
 
 /** Adds (sign 1) or takes away (sign -1) charge groups. Returns a new state. */
-export function applyChargeGroups(state: TotalsState, groups: readonly ChargeGroup[], sign: 1 | -1, minorDigits: number): TotalsState {
+export function applyChargeGroups(
+  state: TotalsState,
+  groups: readonly ChargeGroup[],
+  sign: 1 | -1,
+  minorDigits: number,
+): TotalsState {
   const next: TotalsState = {
     categories: { ...state.categories },
     rateNets: new Map(state.rateNets),
@@ -145,7 +150,12 @@ export function applyChargeGroups(state: TotalsState, groups: readonly ChargeGro
 }
 
 /** applyChargeGroups changing the state it is given (for a state no one else holds). */
-export function addChargeGroups(next: TotalsState, groups: readonly ChargeGroup[], sign: 1 | -1, minorDigits: number): void {
+export function addChargeGroups(
+  next: TotalsState,
+  groups: readonly ChargeGroup[],
+  sign: 1 | -1,
+  minorDigits: number,
+): void {
   for (const group of groups) {
     const value = toMinorUnits(group.value, minorDigits);
     const category = CATEGORY_OF_TYPE[group.type];
@@ -169,8 +179,10 @@ export interface StoredTotals {
 
 export function stateFromStoredTotals(stored: StoredTotals, minorDigits: number): TotalsState {
   const state = emptyTotalsState();
-  for (const category of CHARGE_CATEGORIES) state.categories[category] = toMinorUnits(stored.categories[category], minorDigits);
-  for (const line of stored.vatLines) state.rateNets.set(canonicalRate(line.rate), toMinorUnits(line.net, minorDigits));
+  for (const category of CHARGE_CATEGORIES)
+    state.categories[category] = toMinorUnits(stored.categories[category], minorDigits);
+  for (const line of stored.vatLines)
+    state.rateNets.set(canonicalRate(line.rate), toMinorUnits(line.net, minorDigits));
   state.callCount = stored.callCount;
   state.callMinutes = stored.callMinutes;
   return state;
@@ -191,7 +203,8 @@ export function computeInvoiceTotals(groups: readonly ChargeGroup[], options: To
 export function totalsFromState(state: TotalsState, options: TotalsOptions): InvoiceTotals {
   const digits = options.minorDigits;
   const vatLines: { rate: string; net: bigint; vat: bigint }[] = [];
-  for (const [rate, net] of state.rateNets) if (net !== 0n) vatLines.push({ rate, net, vat: vatOn(net, rate) });
+  for (const [rate, net] of state.rateNets)
+    if (net !== 0n) vatLines.push({ rate, net, vat: vatOn(net, rate) });
   if (vatLines.length > 1) {
     vatLines.sort((a, b) => {
       const x = rateInfo(a.rate).scaled;

@@ -18,7 +18,8 @@ export async function checkRefund(
   if (!refunded || refunded.customer_id !== row.customer_id) {
     throw invalid('refundedId', `transaction ${row.refunded_id} is not a charge of this customer`);
   }
-  if (!money(refunded.value).isPositive()) throw invalid('refundedId', `transaction ${row.refunded_id} is not a charge that can be refunded`);
+  if (!money(refunded.value).isPositive())
+    throw invalid('refundedId', `transaction ${row.refunded_id} is not a charge that can be refunded`);
   const refundedTotal = money(await refundedSoFar(db, accountId, row.refunded_id, row.id)).plus(row.value);
   if (refundedTotal.negated().greaterThan(refunded.value)) {
     throw invalid(
@@ -32,11 +33,18 @@ export async function checkRefund(
  * The other side of the refund rule: a charge that has been refunded never becomes smaller than its refunds
  * (a PATCH that lowers it, or turns it into a credit, would refund more than the charge).
  */
-export async function checkRefundsCovered(db: Executor, accountId: number, row: Pick<BillingTransactionRow, 'id' | 'value'>): Promise<void> {
+export async function checkRefundsCovered(
+  db: Executor,
+  accountId: number,
+  row: Pick<BillingTransactionRow, 'id' | 'value'>,
+): Promise<void> {
   const refunded = money(await refundedSoFar(db, accountId, row.id)).negated();
   if (refunded.isZero()) return;
   if (refunded.greaterThan(row.value)) {
-    throw invalid('value', `transaction ${row.id} has been refunded ${refunded.toFixed()}; its value cannot be less than that`);
+    throw invalid(
+      'value',
+      `transaction ${row.id} has been refunded ${refunded.toFixed()}; its value cannot be less than that`,
+    );
   }
 }
 
@@ -44,6 +52,9 @@ export async function checkRefundsCovered(db: Executor, accountId: number, row: 
 export async function checkNotRefunded(db: Executor, accountId: number, id: number): Promise<void> {
   const refunded = money(await refundedSoFar(db, accountId, id));
   if (!refunded.isZero()) {
-    throw new DomainError('conflict', `transaction ${id} has refunds against it (${refunded.negated().toFixed()}); delete the refunds first`);
+    throw new DomainError(
+      'conflict',
+      `transaction ${id} has refunds against it (${refunded.negated().toFixed()}); delete the refunds first`,
+    );
   }
 }

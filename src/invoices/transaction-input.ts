@@ -15,12 +15,19 @@ import {
   TEXT_FIELDS,
   type TextField,
 } from './transaction-fields.ts';
-import { CREDIT_TYPES, isTransactionType, TRANSACTION_TYPES, type TransactionType } from '../shared/transaction-types.ts';
+import {
+  CREDIT_TYPES,
+  isTransactionType,
+  TRANSACTION_TYPES,
+  type TransactionType,
+} from '../shared/transaction-types.ts';
 
 type Amount = string | number;
 
 /** The descriptive fields of a charge, keyed as the fields table (fields.ts) names them. */
-export type TransactionDetails = { [K in TextField]?: string | null } & { [K in SideAmountField]?: Amount | null } & {
+export type TransactionDetails = { [K in TextField]?: string | null } & {
+  [K in SideAmountField]?: Amount | null;
+} & {
   [K in DateField]?: IsoDate | null;
 } & { [K in CountField]?: number | null };
 
@@ -63,10 +70,16 @@ export function transactionColumns(
     const digits = currencyMinorDigits(account.currency);
     const text = amountText(input.value);
     if (!isDecimalString(text, digits)) {
-      throw invalid('value', `must be an amount with at most ${digits} decimal places for ${account.currency}, e.g. "12.50"`);
+      throw invalid(
+        'value',
+        `must be an amount with at most ${digits} decimal places for ${account.currency}, e.g. "12.50"`,
+      );
     }
     const value = money(text);
-    out.value = formatAmount(CREDIT_TYPES.has(typeForValue) && value.isPositive() ? value.negated() : value, digits);
+    out.value = formatAmount(
+      CREDIT_TYPES.has(typeForValue) && value.isPositive() ? value.negated() : value,
+      digits,
+    );
   }
   if (input.vatRate !== undefined) out.vat_rate = parseVatRate(input.vatRate, 'vatRate');
   if (input.refundedId !== undefined) {
@@ -81,7 +94,8 @@ export function transactionColumns(
   for (const [field, column] of Object.entries(TEXT_FIELDS) as [TextField, string][]) {
     const value = input[field];
     if (value === undefined) continue;
-    if (value !== null && value.length > MAX_TEXT_LENGTH) throw invalid(field, `must be at most ${MAX_TEXT_LENGTH} characters`);
+    if (value !== null && value.length > MAX_TEXT_LENGTH)
+      throw invalid(field, `must be at most ${MAX_TEXT_LENGTH} characters`);
     out[column] = value;
   }
   for (const [field, column] of Object.entries(SIDE_AMOUNT_FIELDS) as [SideAmountField, string][]) {
@@ -92,14 +106,16 @@ export function transactionColumns(
       continue;
     }
     const text = amountText(value);
-    if (!isDecimalString(text)) throw invalid(field, 'must be a decimal amount with at most 6 decimal places');
+    if (!isDecimalString(text))
+      throw invalid(field, 'must be a decimal amount with at most 6 decimal places');
     out[column] = formatDecimal(text);
   }
   for (const [field, column] of Object.entries(DATE_FIELDS) as [DateField, string][]) {
     const value = input[field];
     if (value === undefined) continue;
     if (value !== null && !isIsoDate(value)) throw invalid(field, 'must be a date YYYY-MM-DD');
-    if (value === null && (field === 'transactionDate' || field === 'transactionBillDate')) throw invalid(field, 'cannot be empty');
+    if (value === null && (field === 'transactionDate' || field === 'transactionBillDate'))
+      throw invalid(field, 'cannot be empty');
     out[column] = value;
   }
   for (const [field, column] of Object.entries(COUNT_FIELDS) as [CountField, string][]) {

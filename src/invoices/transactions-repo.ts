@@ -6,7 +6,11 @@ import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
-export type { BillingTransactionRow, BillingTransactionUpdate, BillingTransactionsTable } from '../db/schema.ts';
+export type {
+  BillingTransactionRow,
+  BillingTransactionUpdate,
+  BillingTransactionsTable,
+} from '../db/schema.ts';
 
 /** A charge Ringbill generates (a recurring charge, a call summary): only the fields such charges use. */
 export interface GeneratedCharge {
@@ -35,7 +39,11 @@ export interface GeneratedCharge {
  * Inserts generated charges in one statement (unnest of column arrays: cheaper to send and plan than a
  * multi-row VALUES).
  */
-export async function insertGeneratedCharges(db: Executor, charges: GeneratedCharge[], now: Date): Promise<void> {
+export async function insertGeneratedCharges(
+  db: Executor,
+  charges: GeneratedCharge[],
+  now: Date,
+): Promise<void> {
   if (charges.length === 0) return;
   const col = <T>(pick: (c: GeneratedCharge) => T) => charges.map(pick);
   await sql`
@@ -80,20 +88,42 @@ export async function recurringChargesAfterEnd(
 }
 
 /** Inserts charges in multi-row statements of bounded size. */
-export async function insertTransactions(db: Executor, rows: NewBillingTransaction[]): Promise<BillingTransactionRow[]> {
+export async function insertTransactions(
+  db: Executor,
+  rows: NewBillingTransaction[],
+): Promise<BillingTransactionRow[]> {
   const out: BillingTransactionRow[] = [];
   const CHUNK = 500; // 40-odd columns each: well under PostgreSQL's 65,535 parameters
   for (let i = 0; i < rows.length; i += CHUNK) {
-    out.push(...(await db.insertInto('billing_transactions').values(rows.slice(i, i + CHUNK)).returningAll().execute()));
+    out.push(
+      ...(await db
+        .insertInto('billing_transactions')
+        .values(rows.slice(i, i + CHUNK))
+        .returningAll()
+        .execute()),
+    );
   }
   return out;
 }
 
-export async function findTransaction(db: Executor, accountId: number, id: number): Promise<BillingTransactionRow | undefined> {
-  return db.selectFrom('billing_transactions').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findTransaction(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<BillingTransactionRow | undefined> {
+  return db
+    .selectFrom('billing_transactions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
-export async function lockTransaction(db: Executor, accountId: number, id: number): Promise<BillingTransactionRow | undefined> {
+export async function lockTransaction(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<BillingTransactionRow | undefined> {
   return db
     .selectFrom('billing_transactions')
     .selectAll()
@@ -103,9 +133,18 @@ export async function lockTransaction(db: Executor, accountId: number, id: numbe
     .executeTakeFirst();
 }
 
-export async function findTransactions(db: Executor, accountId: number, ids: number[]): Promise<BillingTransactionRow[]> {
+export async function findTransactions(
+  db: Executor,
+  accountId: number,
+  ids: number[],
+): Promise<BillingTransactionRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('billing_transactions').selectAll().where('account_id', '=', accountId).where('id', 'in', ids).execute();
+  return db
+    .selectFrom('billing_transactions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', 'in', ids)
+    .execute();
 }
 
 export interface TransactionFilter {
@@ -124,13 +163,12 @@ export async function listTransactions(
   filter: TransactionFilter,
   page: PageRequest,
 ): Promise<Page<BillingTransactionRow>> {
-  let q = db
-    .selectFrom('billing_transactions as t')
-    .selectAll('t')
-    .where('t.account_id', '=', accountId);
+  let q = db.selectFrom('billing_transactions as t').selectAll('t').where('t.account_id', '=', accountId);
   if (filter.state !== 'all') {
     q = q
-      .innerJoin('invoices as i', (join) => join.onRef('i.account_id', '=', 't.account_id').onRef('i.id', '=', 't.invoice_id'))
+      .innerJoin('invoices as i', (join) =>
+        join.onRef('i.account_id', '=', 't.account_id').onRef('i.id', '=', 't.invoice_id'),
+      )
       .where('i.approved_at', filter.state === 'raised' ? 'is not' : 'is', null);
   }
   if (filter.customerId !== undefined) q = q.where('t.customer_id', '=', filter.customerId);
@@ -139,7 +177,10 @@ export async function listTransactions(
   if (filter.invoiceIdAfter !== undefined) q = q.where('t.invoice_id', '>', filter.invoiceIdAfter);
   if (filter.createdSince !== undefined) q = q.where('t.created_at', '>=', filter.createdSince);
   if (page.after !== undefined) q = q.where('t.id', '>', page.after);
-  const rows = await q.orderBy('t.id').limit(page.limit + 1).execute();
+  const rows = await q
+    .orderBy('t.id')
+    .limit(page.limit + 1)
+    .execute();
   return toPage(rows, page.limit);
 }
 
@@ -160,7 +201,11 @@ export async function updateTransactionRow(
 
 export async function deleteTransactionRows(db: Executor, accountId: number, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.deleteFrom('billing_transactions').where('account_id', '=', accountId).where('id', 'in', ids).execute();
+  await db
+    .deleteFrom('billing_transactions')
+    .where('account_id', '=', accountId)
+    .where('id', 'in', ids)
+    .execute();
 }
 
 /** Which charges an invoice takes by date: by bill date before the cut-off, or by transaction date. */
@@ -175,7 +220,14 @@ export interface MovedGroup extends ChargeGroup {
   invoiceId: number;
 }
 
-type MovedRow = { invoice_id: number | null; transaction_type: string; vat_rate: string; value: string; call_count: number; call_minutes: number };
+type MovedRow = {
+  invoice_id: number | null;
+  transaction_type: string;
+  vat_rate: string;
+  value: string;
+  call_count: number;
+  call_minutes: number;
+};
 
 /** Sums the rows a data-modifying CTE returned per invoice, type and VAT rate. */
 function sumMoved(cte: RawBuilder<unknown>) {
@@ -251,7 +303,12 @@ export async function attachQualifying(
 }
 
 /** Customers among these with unbilled charges that qualify for an invoice under the rule. */
-export async function customersWithQualifyingCharges(db: Executor, accountId: number, customerIds: number[], rule: InclusionRule): Promise<Set<number>> {
+export async function customersWithQualifyingCharges(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+  rule: InclusionRule,
+): Promise<Set<number>> {
   if (customerIds.length === 0) return new Set();
   const rows = await db
     .selectFrom('billing_transactions as t')
@@ -266,7 +323,13 @@ export async function customersWithQualifyingCharges(db: Executor, accountId: nu
 }
 
 /** Pins charges to an invoice (named in _includeTransactionIDs); returns those that were unbilled before. */
-export async function pinToInvoice(db: Executor, accountId: number, ids: number[], invoiceId: number, now: Date): Promise<MovedGroup[]> {
+export async function pinToInvoice(
+  db: Executor,
+  accountId: number,
+  ids: number[],
+  invoiceId: number,
+  now: Date,
+): Promise<MovedGroup[]> {
   if (ids.length === 0) return [];
   await db
     .updateTable('billing_transactions')
@@ -290,7 +353,12 @@ export async function pinToInvoice(db: Executor, accountId: number, ids: number[
  * On deleting an unsent invoice: entered charges go back to unbilled; generated ones (recurring charges,
  * call summaries) are removed, to be generated again by the next invoice.
  */
-export async function releaseInvoiceCharges(db: Executor, accountId: number, invoiceId: number, now: Date): Promise<void> {
+export async function releaseInvoiceCharges(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  now: Date,
+): Promise<void> {
   await db
     .deleteFrom('billing_transactions')
     .where('account_id', '=', accountId)
@@ -306,7 +374,12 @@ export async function releaseInvoiceCharges(db: Executor, accountId: number, inv
 }
 
 /** Sum of refunds already made against a transaction (a negative amount, or "0"). */
-export async function refundedSoFar(db: Executor, accountId: number, refundedId: number, excludeId?: number): Promise<string> {
+export async function refundedSoFar(
+  db: Executor,
+  accountId: number,
+  refundedId: number,
+  excludeId?: number,
+): Promise<string> {
   let q = db
     .selectFrom('billing_transactions')
     .select(sql<string>`coalesce(sum(value), 0)`.as('total'))
@@ -318,10 +391,16 @@ export async function refundedSoFar(db: Executor, accountId: number, refundedId:
 }
 
 /** Invoice ids (unsent or raised) that hold any of a feature's charges, split by state. */
-export async function featureChargeInvoices(db: Executor, accountId: number, featureId: number): Promise<{ raised: boolean; unsentInvoiceIds: number[] }> {
+export async function featureChargeInvoices(
+  db: Executor,
+  accountId: number,
+  featureId: number,
+): Promise<{ raised: boolean; unsentInvoiceIds: number[] }> {
   const rows = await db
     .selectFrom('billing_transactions as t')
-    .leftJoin('invoices as i', (join) => join.onRef('i.account_id', '=', 't.account_id').onRef('i.id', '=', 't.invoice_id'))
+    .leftJoin('invoices as i', (join) =>
+      join.onRef('i.account_id', '=', 't.account_id').onRef('i.id', '=', 't.invoice_id'),
+    )
     .select(['t.invoice_id', 'i.approved_at'])
     .distinct()
     .where('t.account_id', '=', accountId)
@@ -329,16 +408,30 @@ export async function featureChargeInvoices(db: Executor, accountId: number, fea
     .execute();
   return {
     raised: rows.some((r) => r.approved_at !== null),
-    unsentInvoiceIds: rows.filter((r) => r.invoice_id !== null && r.approved_at === null).map((r) => r.invoice_id!),
+    unsentInvoiceIds: rows
+      .filter((r) => r.invoice_id !== null && r.approved_at === null)
+      .map((r) => r.invoice_id!),
   };
 }
 
-export async function deleteFeatureCharges(db: Executor, accountId: number, featureId: number): Promise<void> {
-  await db.deleteFrom('billing_transactions').where('account_id', '=', accountId).where('feature_id', '=', featureId).execute();
+export async function deleteFeatureCharges(
+  db: Executor,
+  accountId: number,
+  featureId: number,
+): Promise<void> {
+  await db
+    .deleteFrom('billing_transactions')
+    .where('account_id', '=', accountId)
+    .where('feature_id', '=', featureId)
+    .execute();
 }
 
 /** Deletes the call summaries on these invoices; returns what they summed (for the totals). */
-export async function deleteCallSummaries(db: Executor, accountId: number, invoiceIds: number[]): Promise<MovedGroup[]> {
+export async function deleteCallSummaries(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+): Promise<MovedGroup[]> {
   if (invoiceIds.length === 0) return [];
   const result = await sql<MovedRow>`
     with gone as (
@@ -356,7 +449,16 @@ export async function deleteExtrasOf(
   trx: Executor,
   accountId: number,
   invoiceIds: number[],
-): Promise<Array<{ invoice_id: number; transaction_type: string; vat_rate: string; value: string; source_invoice_id: number | null; start_date: string | null }>> {
+): Promise<
+  Array<{
+    invoice_id: number;
+    transaction_type: string;
+    vat_rate: string;
+    value: string;
+    source_invoice_id: number | null;
+    start_date: string | null;
+  }>
+> {
   const result = await sql<{
     invoice_id: number;
     transaction_type: string;

@@ -11,11 +11,18 @@ import { findInvoice } from './repo.ts';
  * The invoices document's `updateCallTransactions`: summarises an unsent invoice's calls again (after late
  * calls arrived, or calls were re-rated). Raised invoices are frozen.
  */
-export async function updateCallTransactions(ctx: Ctx, accountId: number, invoiceId: number): Promise<InvoiceRow> {
+export async function updateCallTransactions(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number,
+): Promise<InvoiceRow> {
   return ctx.db.transaction().execute(async (trx) => {
     const invoice = await lockInvoiceWithCustomer(trx, accountId, invoiceId);
     if (invoice.approved_at !== null) {
-      throw new DomainError('invoice_not_unsent', `invoice ${invoice.invoice_number} is approved: its call charges cannot change`);
+      throw new DomainError(
+        'invoice_not_unsent',
+        `invoice ${invoice.invoice_number} is approved: its call charges cannot change`,
+      );
     }
     const account = await findAccount(trx, accountId);
     if (!account) throw notFound('Account', accountId);

@@ -42,7 +42,12 @@ const PRESENTATION_FIELDS = {
  * Changes an invoice. While unsent, everything that shapes the bill can change. Once raised, the bill is
  * frozen: only the payment method, the due date and the `printed` / `delivered` flags can change.
  */
-export async function updateInvoice(ctx: Ctx, accountId: number, invoiceId: number, input: InvoiceInput): Promise<InvoiceRow> {
+export async function updateInvoice(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number,
+  input: InvoiceInput,
+): Promise<InvoiceRow> {
   return ctx.db.transaction().execute(async (trx) => {
     const invoice = await lockInvoice(trx, accountId, invoiceId);
     if (!invoice) throw notFound('Invoice', invoiceId);
@@ -50,9 +55,16 @@ export async function updateInvoice(ctx: Ctx, accountId: number, invoiceId: numb
     const now = ctx.now();
     const changes: InvoiceUpdate = {};
 
-    for (const [field, column] of Object.entries(PRESENTATION_FIELDS) as [keyof typeof PRESENTATION_FIELDS, string][]) {
+    for (const [field, column] of Object.entries(PRESENTATION_FIELDS) as [
+      keyof typeof PRESENTATION_FIELDS,
+      string,
+    ][]) {
       if (input[field] === undefined) continue;
-      if (raised) throw new DomainError('invoice_not_unsent', `${field} cannot change: invoice ${invoice.invoice_number} is approved`);
+      if (raised)
+        throw new DomainError(
+          'invoice_not_unsent',
+          `${field} cannot change: invoice ${invoice.invoice_number} is approved`,
+        );
       (changes as Record<string, unknown>)[column] = input[field];
     }
     await checkPresetNames(trx, accountId, input);
@@ -60,7 +72,8 @@ export async function updateInvoice(ctx: Ctx, accountId: number, invoiceId: numb
     if (input.dueDate !== undefined) {
       if (!raised) throw invalid('dueDate', 'is set when the invoice is approved');
       if (!isIsoDate(input.dueDate)) throw invalid('dueDate', 'must be a date YYYY-MM-DD');
-      if (invoice.invoice_date && input.dueDate < invoice.invoice_date) throw invalid('dueDate', 'cannot be before the invoice date');
+      if (invoice.invoice_date && input.dueDate < invoice.invoice_date)
+        throw invalid('dueDate', 'cannot be before the invoice date');
       changes.due_date = input.dueDate;
     }
     if (input.status !== undefined) Object.assign(changes, flagChanges(invoice, input.status, now));
@@ -73,7 +86,13 @@ export async function updateInvoice(ctx: Ctx, accountId: number, invoiceId: numb
 }
 
 /** Fields that name a bill style. */
-const BILL_STYLE_FIELDS = ['billStyle', 'onlineBillType', 'emailBillType', 'postBillType', 'faxBillType'] as const;
+const BILL_STYLE_FIELDS = [
+  'billStyle',
+  'onlineBillType',
+  'emailBillType',
+  'postBillType',
+  'faxBillType',
+] as const;
 
 /**
  * The presets an invoice names must exist (the codes of the email action: 400703, 400704, 400706), or the
@@ -84,10 +103,13 @@ async function checkPresetNames(db: Executor, accountId: number, input: InvoiceI
     const name = input[field];
     if (name !== undefined && name !== null) await resolveBillStyle(db, accountId, name, field);
   }
-  for (const [i, name] of (input.billTypes ?? []).entries()) await resolveBillStyle(db, accountId, name, `billTypes.${i}`);
-  if (input.invoiceMessage !== undefined && input.invoiceMessage !== null) await resolveTemplate(db, accountId, input.invoiceMessage, 'invoiceMessage');
+  for (const [i, name] of (input.billTypes ?? []).entries())
+    await resolveBillStyle(db, accountId, name, `billTypes.${i}`);
+  if (input.invoiceMessage !== undefined && input.invoiceMessage !== null)
+    await resolveTemplate(db, accountId, input.invoiceMessage, 'invoiceMessage');
   const profile = input.invoiceUsageReportCustomerProfile;
-  if (profile !== undefined && profile !== null) await resolveUsageReportProfile(db, accountId, profile, 'invoiceUsageReportCustomerProfile');
+  if (profile !== undefined && profile !== null)
+    await resolveUsageReportProfile(db, accountId, profile, 'invoiceUsageReportCustomerProfile');
 }
 
 /** `status` replaces the user-set flags; Ringbill's own flags may be listed but not changed. */
@@ -100,7 +122,10 @@ function flagChanges(invoice: InvoiceRow, wanted: string[], now: Date): InvoiceU
   }
   const wants = new Set(wanted);
   if ((wants.has('printed') || wants.has('delivered')) && invoice.approved_at === null) {
-    throw new DomainError('invoice_raised', 'an unsent invoice cannot be printed or delivered; approve it first');
+    throw new DomainError(
+      'invoice_raised',
+      'an unsent invoice cannot be printed or delivered; approve it first',
+    );
   }
   return {
     printed_at: wants.has('printed') ? (invoice.printed_at ?? now) : null,

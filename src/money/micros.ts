@@ -40,7 +40,10 @@ export function fromMicros(micros: number): string {
  * rounding.ts's micro-unit rules; call those.
  */
 export function divideRoundHalfUp(numerator: number, denominator: number): number {
-  assert(numerator >= 0 && denominator > 0 && Number.isSafeInteger(numerator), 'divideRoundHalfUp(): non-negative safe integers');
+  assert(
+    numerator >= 0 && denominator > 0 && Number.isSafeInteger(numerator),
+    'divideRoundHalfUp(): non-negative safe integers',
+  );
   const quotient = Math.floor(numerator / denominator);
   const remainder = numerator - quotient * denominator;
   return remainder * 2 >= denominator ? quotient + 1 : quotient;

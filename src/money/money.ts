@@ -23,7 +23,12 @@
 // that the value already has no more decimals than asked.
 import { Decimal } from 'decimal.js';
 
-export const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 });
+export const Money = Decimal.clone({
+  precision: 40,
+  rounding: Decimal.ROUND_HALF_UP,
+  toExpNeg: -40,
+  toExpPos: 40,
+});
 export type Money = Decimal;
 
 /** The most decimal places any stored amount may have (call-level charges keep sub-penny precision). */
@@ -46,7 +51,8 @@ export function isDecimalString(value: string, maxScale = MAX_AMOUNT_SCALE): boo
 export function money(value: string | number | Money): Money {
   if (value instanceof Decimal) return new Money(value);
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new Error(`money(): refusing non-integer number ${value}; pass a decimal string`);
+    if (!Number.isSafeInteger(value))
+      throw new Error(`money(): refusing non-integer number ${value}; pass a decimal string`);
     return new Money(value);
   }
   const parsed = new Money(value);
@@ -65,7 +71,8 @@ export function sum(values: Iterable<Money>): Money {
 /** Fixed-point string with exactly `digits` decimals, e.g. "12.50". Asserts the value needs no rounding. */
 export function formatAmount(value: Money | string, digits: number): string {
   const d = money(value);
-  if (d.decimalPlaces() > digits) throw new Error(`formatAmount(): ${d.toString()} has more than ${digits} decimals`);
+  if (d.decimalPlaces() > digits)
+    throw new Error(`formatAmount(): ${d.toString()} has more than ${digits} decimals`);
   return (d.isZero() ? ZERO : d).toFixed(digits); // no "-0.00"
 }
 
@@ -91,15 +98,38 @@ export function decimalPlaces(value: Money): number {
  * with a Node upgrade; an invoice's precision must not.
  */
 const ISO_4217_MINOR_UNITS: Readonly<Record<string, number>> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0,
-  VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  ISK: 0,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  PYG: 0,
+  RWF: 0,
+  UGX: 0,
+  UYI: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
+  BHD: 3,
+  IQD: 3,
+  JOD: 3,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  TND: 3,
+  CLF: 4,
+  UYW: 4,
 };
 
 /** Minor-unit digits of an ISO 4217 currency (GBP 2, JPY 0, BHD 3). */
 export function currencyMinorDigits(currency: string): number {
-  if (!isSupportedCurrency(currency)) throw new Error(`currencyMinorDigits(): ${currency} is not an ISO 4217 currency`);
+  if (!isSupportedCurrency(currency))
+    throw new Error(`currencyMinorDigits(): ${currency} is not an ISO 4217 currency`);
   return ISO_4217_MINOR_UNITS[currency] ?? 2;
 }
 
@@ -121,8 +151,11 @@ export function toMinorUnits(value: string, digits: number): bigint {
   let end = value.length;
   while (end > dot + 1 && value.charCodeAt(end - 1) === 48 /* 0 */) end--;
   const fractionDigits = end - dot - 1;
-  if (fractionDigits > digits) throw new Error(`toMinorUnits(): ${value} is finer than the minor unit (${digits} decimal places)`);
-  const units = BigInt(fractionDigits === 0 ? value.slice(0, dot) : value.slice(0, dot) + value.slice(dot + 1, end));
+  if (fractionDigits > digits)
+    throw new Error(`toMinorUnits(): ${value} is finer than the minor unit (${digits} decimal places)`);
+  const units = BigInt(
+    fractionDigits === 0 ? value.slice(0, dot) : value.slice(0, dot) + value.slice(dot + 1, end),
+  );
   return fractionDigits === digits ? units : units * powerOfTen(digits - fractionDigits);
 }
 
@@ -138,7 +171,8 @@ const ZERO_AMOUNTS: string[] = [];
 
 /** 1250n at 2 digits -> "12.50"; never "-0.00". */
 export function fromMinorUnits(minor: bigint, digits: number): string {
-  if (minor === 0n) return ZERO_AMOUNTS[digits] ?? (ZERO_AMOUNTS[digits] = digits === 0 ? '0' : `0.${'0'.repeat(digits)}`);
+  if (minor === 0n)
+    return ZERO_AMOUNTS[digits] ?? (ZERO_AMOUNTS[digits] = digits === 0 ? '0' : `0.${'0'.repeat(digits)}`);
   const negative = minor < 0n;
   const text = (negative ? -minor : minor).toString().padStart(digits + 1, '0');
   const whole = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;

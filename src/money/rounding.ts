@@ -55,7 +55,10 @@ export function moneyOfMicros(micros: number): Money {
  * Sums of such amounts are then exact and are never rounded again.
  */
 export function roundLine(amount: Money, minorDigits: number): Money {
-  assert(Number.isInteger(minorDigits) && minorDigits >= 0 && minorDigits <= 6, 'roundLine(): minor digits 0 to 6');
+  assert(
+    Number.isInteger(minorDigits) && minorDigits >= 0 && minorDigits <= 6,
+    'roundLine(): minor digits 0 to 6',
+  );
   return amount.toDecimalPlaces(minorDigits, Decimal.ROUND_HALF_UP);
 }
 
@@ -88,17 +91,34 @@ export function taxMinor(netMinor: bigint, rateScaled: bigint): bigint {
  * A plan's simple interest in minor units: amount x rate% x instalments / instalments per year, rounded half
  * away from zero once for the whole plan. `rateScaled`: the annual rate in ten-thousandths of a percent.
  */
-export function planInterestMinor(amountMinor: bigint, rateScaled: bigint, count: number, periodsPerYear: number): bigint {
-  assert(amountMinor >= 0n && rateScaled >= 0n && count >= 1 && periodsPerYear >= 1, 'planInterestMinor(): non-negative terms');
-  return divideHalfAway(amountMinor * rateScaled * BigInt(count), 100n * TAX_RATE_SCALE * BigInt(periodsPerYear));
+export function planInterestMinor(
+  amountMinor: bigint,
+  rateScaled: bigint,
+  count: number,
+  periodsPerYear: number,
+): bigint {
+  assert(
+    amountMinor >= 0n && rateScaled >= 0n && count >= 1 && periodsPerYear >= 1,
+    'planInterestMinor(): non-negative terms',
+  );
+  return divideHalfAway(
+    amountMinor * rateScaled * BigInt(count),
+    100n * TAX_RATE_SCALE * BigInt(periodsPerYear),
+  );
 }
 
 /**
  * Instalment split by count: every instalment but the last is total / count rounded down to the minor unit,
  * and the last takes the remainder, so the instalments add up to the total exactly.
  */
-export function instalmentSplit(totalMinor: bigint, count: number): { regularMinor: bigint; lastMinor: bigint } {
-  assert(Number.isSafeInteger(count) && count >= 1 && totalMinor >= 0n, 'instalmentSplit(): a count of at least 1, a total not negative');
+export function instalmentSplit(
+  totalMinor: bigint,
+  count: number,
+): { regularMinor: bigint; lastMinor: bigint } {
+  assert(
+    Number.isSafeInteger(count) && count >= 1 && totalMinor >= 0n,
+    'instalmentSplit(): a count of at least 1, a total not negative',
+  );
   const regularMinor = totalMinor / BigInt(count); // floor (both non-negative)
   return { regularMinor, lastMinor: totalMinor - regularMinor * BigInt(count - 1) };
 }
@@ -111,7 +131,10 @@ export function instalmentSplit(totalMinor: bigint, count: number): { regularMin
  */
 export function principalShares(instalmentsMinor: readonly bigint[], amountMinor: bigint): bigint[] {
   const totalMinor = instalmentsMinor.reduce((a, b) => a + b, 0n);
-  assert(amountMinor > 0n && amountMinor <= totalMinor, 'the plan amount is positive and at most the plan total');
+  assert(
+    amountMinor > 0n && amountMinor <= totalMinor,
+    'the plan amount is positive and at most the plan total',
+  );
   const shares: bigint[] = [];
   let paid = 0n;
   let principalSoFar = 0n;

@@ -35,6 +35,8 @@ export function amountTextOfJsonNumber(value: number): string | undefined {
 }
 
 /** What a surface says when an amount arrives as a JSON number it does not take. */
-export const AMOUNT_AS_STRING = 'must be a decimal string such as "12.50" (amounts are sent as strings, not JSON numbers)';
+export const AMOUNT_AS_STRING =
+  'must be a decimal string such as "12.50" (amounts are sent as strings, not JSON numbers)';
 /** What a surface says when a JSON number it takes cannot be read exactly. */
-export const AMOUNT_NOT_EXACT = 'is a JSON number that cannot be read exactly: send it as a decimal string such as "12.50"';
+export const AMOUNT_NOT_EXACT =
+  'is a JSON number that cannot be read exactly: send it as a decimal string such as "12.50"';

@@ -13,7 +13,14 @@ export async function deliverSoon(ctx: Ctx, jobs: readonly QueuedJob[]): Promise
     try {
       await ctx.services.deliverNow?.(job.accountId, job.id);
     } catch (error) {
-      logOf(ctx).warn({ accountId: job.accountId, jobId: job.id, error: error instanceof Error ? error.message : String(error) }, 'an outbox job could not be tried at once; the worker retries it');
+      logOf(ctx).warn(
+        {
+          accountId: job.accountId,
+          jobId: job.id,
+          error: error instanceof Error ? error.message : String(error),
+        },
+        'an outbox job could not be tried at once; the worker retries it',
+      );
     }
   }
 }

@@ -47,7 +47,13 @@ export async function enqueue(db: Executor, job: NewOutboxJob): Promise<{ id: nu
  * Claims up to `limit` due jobs: their next attempt moves `leaseSeconds` ahead, so another worker (another
  * process on the same PostgreSQL) does not take them meanwhile. SKIP LOCKED lets workers claim side by side.
  */
-export async function claimDue(db: Executor, limit: number, leaseSeconds: number, now: Date, only?: { accountId: number; id: number }): Promise<OutboxJob[]> {
+export async function claimDue(
+  db: Executor,
+  limit: number,
+  leaseSeconds: number,
+  now: Date,
+  only?: { accountId: number; id: number },
+): Promise<OutboxJob[]> {
   const result = await sql<OutboxJob>`
     update outbox as o set next_attempt_at = ${now}::timestamptz + make_interval(secs => ${leaseSeconds})
     from (
@@ -64,7 +70,11 @@ export async function claimDue(db: Executor, limit: number, leaseSeconds: number
   return result.rows.map((r) => ({ ...r, id: Number(r.id), account_id: Number(r.account_id) }));
 }
 
-export async function markDelivered(db: Executor, job: Pick<OutboxJob, 'account_id' | 'id'>, now: Date): Promise<void> {
+export async function markDelivered(
+  db: Executor,
+  job: Pick<OutboxJob, 'account_id' | 'id'>,
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('outbox')
     .set({ status: 'delivered', attempts: sql`attempts + 1`, finished_at: now, last_error: null })
@@ -94,6 +104,11 @@ export async function markAttemptFailed(
 }
 
 export async function findJob(db: Executor, accountId: number, id: number): Promise<OutboxJob | undefined> {
-  const row = await db.selectFrom('outbox').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row;
 }

@@ -42,7 +42,11 @@ export class OutboxWorker {
     this.job = new PeriodicJob(
       () => this.runOnce(),
       intervalMs,
-      (error: unknown) => logOf(this.ctx).error({ error: error instanceof Error ? error.message : String(error) }, 'an outbox run failed; the next run tries again'),
+      (error: unknown) =>
+        logOf(this.ctx).error(
+          { error: error instanceof Error ? error.message : String(error) },
+          'an outbox run failed; the next run tries again',
+        ),
     );
   }
 
@@ -92,7 +96,13 @@ export class OutboxWorker {
       const now = this.ctx.now();
       const last = error instanceof PermanentJobError || job.attempts + 1 >= job.max_attempts;
       const delayMs = (handler?.retryDelayMs ?? retryDelayMs)(job.attempts);
-      await markAttemptFailed(this.ctx.db, job, message, last ? null : new Date(now.getTime() + delayMs), now);
+      await markAttemptFailed(
+        this.ctx.db,
+        job,
+        message,
+        last ? null : new Date(now.getTime() + delayMs),
+        now,
+      );
       return { delivered: false, error: message };
     }
   }

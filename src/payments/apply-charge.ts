@@ -14,7 +14,10 @@ import { findPlan, lockInstalment, markInstalment, setPlanStatus, type AttemptRo
 /** The principal of an attempt (what the invoice or request receives) and the plan interest charged with it. */
 export function attemptParts(attempt: AttemptRow): { principal: string; interest: string } {
   const principal = attempt.principal_amount ?? attempt.amount;
-  return { principal: money(principal).toFixed(), interest: money(attempt.amount).minus(principal).toFixed() };
+  return {
+    principal: money(principal).toFixed(),
+    interest: money(attempt.amount).minus(principal).toFixed(),
+  };
 }
 
 export interface AppliedToRequest extends Applied {
@@ -22,7 +25,12 @@ export interface AppliedToRequest extends Applied {
 }
 
 /** A full or part payment of a request. */
-export async function applyRequestCharge(trx: Executor, ctx: Ctx, attempt: AttemptRow, result: Approved): Promise<AppliedToRequest> {
+export async function applyRequestCharge(
+  trx: Executor,
+  ctx: Ctx,
+  attempt: AttemptRow,
+  result: Approved,
+): Promise<AppliedToRequest> {
   const applied = await applyPayment(trx, ctx, {
     accountId: attempt.account_id,
     requestId: Number(attempt.request_id),
@@ -47,7 +55,12 @@ export interface AppliedToInstalment extends Applied {
  * One instalment of a plan: its principal share to the request's invoice (with the plan interest kept on the
  * payment), the instalment marked paid, the plan completed when nothing is left.
  */
-export async function applyInstalmentCharge(trx: Executor, ctx: Ctx, attempt: AttemptRow, result: Approved): Promise<AppliedToInstalment> {
+export async function applyInstalmentCharge(
+  trx: Executor,
+  ctx: Ctx,
+  attempt: AttemptRow,
+  result: Approved,
+): Promise<AppliedToInstalment> {
   const accountId = attempt.account_id;
   const planId = Number(attempt.instalment_plan_id);
   const seq = Number(attempt.instalment_seq);
@@ -85,8 +98,14 @@ export async function applyInstalmentCharge(trx: Executor, ctx: Ctx, attempt: At
   }
   // Locked after the request (the house order: customer, invoice, request, then its instalments).
   const locked = await lockInstalment(trx, accountId, planId, seq);
-  if (!locked || locked.status === 'paid') throw new DomainError('conflict', `instalment ${seq} was paid at the same time`);
-  await markInstalment(trx, accountId, planId, seq, { status: 'paid', paymentId, at: ctx.now(), attempted: true });
+  if (!locked || locked.status === 'paid')
+    throw new DomainError('conflict', `instalment ${seq} was paid at the same time`);
+  await markInstalment(trx, accountId, planId, seq, {
+    status: 'paid',
+    paymentId,
+    at: ctx.now(),
+    attempted: true,
+  });
   const plan = await findPlan(trx, accountId, planId);
   if (!plan) throw notFound('Instalment plan', planId);
   const allPaid = plan.instalments.every((i) => i.seq === seq || i.status === 'paid');

@@ -14,10 +14,23 @@ import { dateInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { emitInvoicePaidIfSettled } from '../invoices/invoice-events.ts';
-import { addToInvoicePaid, insertPayment, setInvoicePaymentMethod, settleActivePlans, type PaymentRow } from './repo.ts';
+import {
+  addToInvoicePaid,
+  insertPayment,
+  setInvoicePaymentMethod,
+  settleActivePlans,
+  type PaymentRow,
+} from './repo.ts';
 import { creditBalanceForPayment } from '../balances/payment-hooks.ts';
 
-export const PAYMENT_METHODS = ['card', 'bank_transfer', 'cash', 'cheque', 'direct_debit', 'other'] as const satisfies readonly PaymentMethod[];
+export const PAYMENT_METHODS = [
+  'card',
+  'bank_transfer',
+  'cash',
+  'cheque',
+  'direct_debit',
+  'other',
+] as const satisfies readonly PaymentMethod[];
 
 export interface ApplyPaymentInput {
   accountId: number;
@@ -53,12 +66,19 @@ export interface AppliedPayment {
 export function paymentAmount(value: string, currency: string, field = 'amount'): string {
   const digits = currencyMinorDigits(currency);
   if (!isDecimalString(value, digits) || !money(value).greaterThan(0)) {
-    throw invalid(field, `must be a positive amount with at most ${digits} decimal places, as a string ("25.00")`);
+    throw invalid(
+      field,
+      `must be a positive amount with at most ${digits} decimal places, as a string ("25.00")`,
+    );
   }
   return formatAmount(value, digits);
 }
 
-export async function applyPayment(trx: Executor, ctx: Ctx, input: ApplyPaymentInput): Promise<AppliedPayment> {
+export async function applyPayment(
+  trx: Executor,
+  ctx: Ctx,
+  input: ApplyPaymentInput,
+): Promise<AppliedPayment> {
   const account = await findAccount(trx, input.accountId);
   if (!account) throw notFound('Account', input.accountId);
   const digits = currencyMinorDigits(account.currency);
@@ -74,20 +94,32 @@ export async function applyPayment(trx: Executor, ctx: Ctx, input: ApplyPaymentI
   let before: InvoiceRow | undefined;
   if (invoiceId !== undefined) {
     before = await lockInvoiceWithCustomer(trx, input.accountId, invoiceId);
-    if (before.approved_at === null) throw new DomainError('invoice_raised', `invoice ${invoiceId} must be approved before a payment can be recorded`);
+    if (before.approved_at === null)
+      throw new DomainError(
+        'invoice_raised',
+        `invoice ${invoiceId} must be approved before a payment can be recorded`,
+      );
   }
   let request: PaymentRequestRow | undefined;
   if (input.requestId !== undefined) {
     request = await lockRequest(trx, input.accountId, input.requestId);
     if (!request) throw notFound('Payment request', input.requestId);
-    assert((request.invoice_id ?? undefined) === invoiceId, 'a payment through a request pays the request\'s invoice');
+    assert(
+      (request.invoice_id ?? undefined) === invoiceId,
+      "a payment through a request pays the request's invoice",
+    );
   }
 
-  const left = before ? money(invoiceOutstanding(before)) : money(request!.amount).minus(request!.paid_amount);
+  const left = before
+    ? money(invoiceOutstanding(before))
+    : money(request!.amount).minus(request!.paid_amount);
   if (money(amount).greaterThan(left)) {
     const what = before ? `invoice ${before.id}` : `payment request ${request!.id}`;
     const shown = left.isNegative() ? '0' : left.toFixed();
-    throw invalid('amount', `${amount} is more than the ${formatAmount(shown, digits)} outstanding on ${what}`);
+    throw invalid(
+      'amount',
+      `${amount} is more than the ${formatAmount(shown, digits)} outstanding on ${what}`,
+    );
   }
 
   const payment = await insertPayment(trx, {
@@ -113,21 +145,49 @@ export async function applyPayment(trx: Executor, ctx: Ctx, input: ApplyPaymentI
   let after: InvoiceRow | undefined;
   let invoiceBecamePaid = false;
   if (before) {
-    await addToInvoicePaid(trx, input.accountId, before.id, amount, dateInZone(input.paidAt, account.timezone), ctx.now());
+    await addToInvoicePaid(
+      trx,
+      input.accountId,
+      before.id,
+      amount,
+      dateInZone(input.paidAt, account.timezone),
+      ctx.now(),
+    );
     // Paid by card: the invoice says so (paymentMethod "card"); a payment recorded by hand leaves what the user set.
-    if (input.method === 'card') await setInvoicePaymentMethod(trx, input.accountId, before.id, 'card', ctx.now());
+    if (input.method === 'card')
+      await setInvoicePaymentMethod(trx, input.accountId, before.id, 'card', ctx.now());
     after = (await findInvoice(trx, input.accountId, before.id))!;
     const emitted = await emitInvoicePaidIfSettled(trx, account, before, after, ctx.now());
-    invoiceBecamePaid = money(after.paid_amount).greaterThanOrEqualTo(after.total) && money(before.paid_amount).lessThan(before.total);
+    invoiceBecamePaid =
+      money(after.paid_amount).greaterThanOrEqualTo(after.total) &&
+      money(before.paid_amount).lessThan(before.total);
     void emitted;
   }
   if (request) await addToRequestPaid(trx, input.accountId, Number(request.id), amount, '0', ctx.now());
   // A prepaid top-up paid, or a credit-limited customer's invoice paid: the ledger moves with the payment.
-  await creditBalanceForPayment(trx, { accountId: input.accountId, paymentId: Number(payment.id), requestId: request ? Number(request.id) : null, invoiceId: invoiceId ?? null, amount, now: ctx.now() });
+  await creditBalanceForPayment(trx, {
+    accountId: input.accountId,
+    paymentId: Number(payment.id),
+    requestId: request ? Number(request.id) : null,
+    invoiceId: invoiceId ?? null,
+    amount,
+    now: ctx.now(),
+  });
   const remaining = left.minus(amount);
   // Paid in full (by this payment, wherever it came from): no plan may charge for it later.
   if (!remaining.greaterThan(0)) {
-    await settleActivePlans(trx, input.accountId, before ? { invoiceId: before.id } : { requestId: Number(request!.id) }, ctx.now());
+    await settleActivePlans(
+      trx,
+      input.accountId,
+      before ? { invoiceId: before.id } : { requestId: Number(request!.id) },
+      ctx.now(),
+    );
   }
-  return { payment, invoice: after, request, outstanding: formatAmount(remaining, digits), invoiceBecamePaid };
+  return {
+    payment,
+    invoice: after,
+    request,
+    outstanding: formatAmount(remaining, digits),
+    invoiceBecamePaid,
+  };
 }

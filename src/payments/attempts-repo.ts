@@ -2,7 +2,12 @@
 // refunds that are recorded first and sent to the gateway by the outbox (see card-attempt.ts, refund-jobs.ts).
 import { sql, type Insertable } from 'kysely';
 import type { Executor } from '../context.ts';
-import type { AttemptOutcome, PaymentAttemptsTable, RefundsTable, RefundStatus } from '../db/schema-collections.ts';
+import type {
+  AttemptOutcome,
+  PaymentAttemptsTable,
+  RefundsTable,
+  RefundStatus,
+} from '../db/schema-collections.ts';
 import { liveProcessIds, type Liveness } from '../processes/repo.ts';
 import type { AttemptRow, RefundRow } from './repo.ts';
 
@@ -11,15 +16,35 @@ export function serialKeyOf(invoiceId: number | null, requestId: number): string
   return invoiceId !== null ? `invoice:${invoiceId}` : `request:${requestId}`;
 }
 
-export async function insertPendingAttempt(db: Executor, row: Insertable<PaymentAttemptsTable>): Promise<AttemptRow> {
-  return db.insertInto('payment_attempts').values({ ...row, outcome: 'pending' }).returningAll().executeTakeFirstOrThrow();
+export async function insertPendingAttempt(
+  db: Executor,
+  row: Insertable<PaymentAttemptsTable>,
+): Promise<AttemptRow> {
+  return db
+    .insertInto('payment_attempts')
+    .values({ ...row, outcome: 'pending' })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
-export async function findAttempt(db: Executor, accountId: number, attemptId: number): Promise<AttemptRow | undefined> {
-  return db.selectFrom('payment_attempts').selectAll().where('account_id', '=', accountId).where('id', '=', attemptId).executeTakeFirst();
+export async function findAttempt(
+  db: Executor,
+  accountId: number,
+  attemptId: number,
+): Promise<AttemptRow | undefined> {
+  return db
+    .selectFrom('payment_attempts')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', attemptId)
+    .executeTakeFirst();
 }
 
-export async function findPendingAttempt(db: Executor, accountId: number, serialKey: string): Promise<AttemptRow | undefined> {
+export async function findPendingAttempt(
+  db: Executor,
+  accountId: number,
+  serialKey: string,
+): Promise<AttemptRow | undefined> {
   return db
     .selectFrom('payment_attempts')
     .selectAll()
@@ -29,7 +54,12 @@ export async function findPendingAttempt(db: Executor, accountId: number, serial
     .executeTakeFirst();
 }
 
-export async function findAttemptByFormToken(db: Executor, accountId: number, requestId: number, formToken: string): Promise<AttemptRow | undefined> {
+export async function findAttemptByFormToken(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+  formToken: string,
+): Promise<AttemptRow | undefined> {
   return db
     .selectFrom('payment_attempts')
     .selectAll()
@@ -52,7 +82,12 @@ export interface AttemptSettlement {
 }
 
 /** Settles a pending attempt; undefined when it was not pending any more (someone else settled it). */
-export async function settleAttempt(db: Executor, accountId: number, attemptId: number, s: AttemptSettlement): Promise<AttemptRow | undefined> {
+export async function settleAttempt(
+  db: Executor,
+  accountId: number,
+  attemptId: number,
+  s: AttemptSettlement,
+): Promise<AttemptRow | undefined> {
   return db
     .updateTable('payment_attempts')
     .set({
@@ -75,7 +110,13 @@ export async function settleAttempt(db: Executor, accountId: number, attemptId: 
 }
 
 /** Gives a pending attempt up to recovery (its outcome is unknown to the process that made it). */
-export async function releaseAttempt(db: Executor, accountId: number, attemptId: number, note: string, now: Date): Promise<void> {
+export async function releaseAttempt(
+  db: Executor,
+  accountId: number,
+  attemptId: number,
+  note: string,
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('payment_attempts')
     .set({ process_id: null, note, updated_at: now })
@@ -100,7 +141,13 @@ export async function pendingAttemptsToResolve(
     .selectFrom('payment_attempts')
     .selectAll()
     .where('outcome', '=', 'pending')
-    .where((eb) => eb.or([eb('process_id', 'is', null), eb('process_id', 'not in', liveProcessIds(db, liveness)), eb('created_at', '<', staleBefore)]));
+    .where((eb) =>
+      eb.or([
+        eb('process_id', 'is', null),
+        eb('process_id', 'not in', liveProcessIds(db, liveness)),
+        eb('created_at', '<', staleBefore),
+      ]),
+    );
   if (only) query = query.where('account_id', '=', only.accountId).where('serial_key', '=', only.serialKey);
   return query.orderBy('created_at').limit(limit).execute();
 }
@@ -117,11 +164,24 @@ export async function pendingPrincipal(db: Executor, accountId: number, serialKe
 // ---- refunds sent through the outbox
 
 export async function insertPendingRefund(db: Executor, row: Insertable<RefundsTable>): Promise<RefundRow> {
-  return db.insertInto('refunds').values({ ...row, status: 'pending' }).returningAll().executeTakeFirstOrThrow();
+  return db
+    .insertInto('refunds')
+    .values({ ...row, status: 'pending' })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
-export async function findRefund(db: Executor, accountId: number, refundId: number): Promise<RefundRow | undefined> {
-  return db.selectFrom('refunds').selectAll().where('account_id', '=', accountId).where('id', '=', refundId).executeTakeFirst();
+export async function findRefund(
+  db: Executor,
+  accountId: number,
+  refundId: number,
+): Promise<RefundRow | undefined> {
+  return db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', refundId)
+    .executeTakeFirst();
 }
 
 export async function markRefund(
@@ -144,7 +204,17 @@ export async function markRefund(
     .execute();
 }
 
-export async function refundsOfAttempts(db: Executor, accountId: number, attemptIds: number[]): Promise<RefundRow[]> {
+export async function refundsOfAttempts(
+  db: Executor,
+  accountId: number,
+  attemptIds: number[],
+): Promise<RefundRow[]> {
   if (attemptIds.length === 0) return [];
-  return db.selectFrom('refunds').selectAll().where('account_id', '=', accountId).where('attempt_id', 'in', attemptIds).orderBy('id').execute();
+  return db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('attempt_id', 'in', attemptIds)
+    .orderBy('id')
+    .execute();
 }

@@ -19,14 +19,24 @@ import type { AttemptPurpose } from './repo.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { testHold } from '../shared/test-hold.ts';
-import { findAttempt, findAttemptByFormToken, findPendingAttempt, insertPendingAttempt, insertPendingRefund, releaseAttempt, serialKeyOf, settleAttempt } from './attempts-repo.ts';
+import {
+  findAttempt,
+  findAttemptByFormToken,
+  findPendingAttempt,
+  insertPendingAttempt,
+  insertPendingRefund,
+  releaseAttempt,
+  serialKeyOf,
+  settleAttempt,
+} from './attempts-repo.ts';
 import type { ChargeInput, ChargeResult } from './gateway.ts';
 import { deliverSoon, type QueuedJob } from '../outbox/deliver-soon.ts';
 import { queueGatewayRefund } from './refund-jobs.ts';
 import type { AttemptRow } from './repo.ts';
 import { gatewayOf } from './services.ts';
 
-export const PAYMENT_IN_PROGRESS = 'a card payment on this invoice is being processed: wait a moment and reload the page (nothing is charged twice)';
+export const PAYMENT_IN_PROGRESS =
+  'a card payment on this invoice is being processed: wait a moment and reload the page (nothing is charged twice)';
 
 /** A page form's token: random, sent back with the form. */
 export const FORM_TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
@@ -52,7 +62,11 @@ export type Begun = { kind: 'begun'; attempt: AttemptRow } | { kind: 'replay'; a
  * Records a pending attempt under the invoice's (or request's) lock, after `recheck` (the caller's guards,
  * run again under the lock) passes. A form token already used answers that attempt (`replay`).
  */
-export async function beginAttempt(ctx: Ctx, scope: AttemptScope, recheck: (trx: Executor) => Promise<void>): Promise<Begun> {
+export async function beginAttempt(
+  ctx: Ctx,
+  scope: AttemptScope,
+  recheck: (trx: Executor) => Promise<void>,
+): Promise<Begun> {
   const { accountId } = scope;
   const serialKey = serialKeyOf(scope.invoiceId, scope.requestId);
   return ctx.db.transaction().execute(async (trx): Promise<Begun> => {
@@ -62,7 +76,8 @@ export async function beginAttempt(ctx: Ctx, scope: AttemptScope, recheck: (trx:
       const first = await findAttemptByFormToken(trx, accountId, scope.requestId, scope.formToken);
       if (first) return { kind: 'replay', attempt: first };
     }
-    if (await findPendingAttempt(trx, accountId, serialKey)) throw new DomainError('conflict', PAYMENT_IN_PROGRESS);
+    if (await findPendingAttempt(trx, accountId, serialKey))
+      throw new DomainError('conflict', PAYMENT_IN_PROGRESS);
     await recheck(trx);
     const attempt = await insertPendingAttempt(trx, {
       account_id: accountId,
@@ -99,7 +114,13 @@ export async function chargeAttempt(ctx: Ctx, attempt: AttemptRow, card: CardOf)
   const key = attempt.idempotency_key!;
   let result: ChargeResult;
   try {
-    result = await gateway.charge({ ...card, amount: attempt.amount, currency: attempt.currency, now: ctx.now(), idempotencyKey: key });
+    result = await gateway.charge({
+      ...card,
+      amount: attempt.amount,
+      currency: attempt.currency,
+      now: ctx.now(),
+      idempotencyKey: key,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     let found: ChargeResult | null | undefined;
@@ -109,15 +130,39 @@ export async function chargeAttempt(ctx: Ctx, attempt: AttemptRow, card: CardOf)
       found = undefined;
     }
     if (found) return found;
-    const details = { accountId: attempt.account_id, attemptId: Number(attempt.id), amount: attempt.amount, error: message };
+    const details = {
+      accountId: attempt.account_id,
+      attemptId: Number(attempt.id),
+      amount: attempt.amount,
+      error: message,
+    };
     if (found === null) {
-      await settleAttempt(ctx.db, attempt.account_id, Number(attempt.id), { outcome: 'not_charged', note: `the gateway failed: ${message}`.slice(0, 500), now: ctx.now() });
+      await settleAttempt(ctx.db, attempt.account_id, Number(attempt.id), {
+        outcome: 'not_charged',
+        note: `the gateway failed: ${message}`.slice(0, 500),
+        now: ctx.now(),
+      });
       logOf(ctx).warn(details, 'the gateway failed a charge and has no record of it: nothing was taken');
-      throw new DomainError('action_failed', 'the card could not be charged (the payment service failed); nothing was taken: try again');
+      throw new DomainError(
+        'action_failed',
+        'the card could not be charged (the payment service failed); nothing was taken: try again',
+      );
     }
-    await releaseAttempt(ctx.db, attempt.account_id, Number(attempt.id), `the gateway failed: ${message}`.slice(0, 500), ctx.now());
-    logOf(ctx).error(details, 'the gateway failed a charge and its outcome is unknown: the attempt stays pending until recovery reads the gateway');
-    throw new DomainError('action_failed', 'the payment service did not answer: the payment is being checked and will not be taken twice; do not pay again yet');
+    await releaseAttempt(
+      ctx.db,
+      attempt.account_id,
+      Number(attempt.id),
+      `the gateway failed: ${message}`.slice(0, 500),
+      ctx.now(),
+    );
+    logOf(ctx).error(
+      details,
+      'the gateway failed a charge and its outcome is unknown: the attempt stays pending until recovery reads the gateway',
+    );
+    throw new DomainError(
+      'action_failed',
+      'the payment service did not answer: the payment is being checked and will not be taken twice; do not pay again yet',
+    );
   }
   await testHold('card-charged');
   return result;
@@ -132,7 +177,8 @@ export interface Applied {
   jobs: QueuedJob[];
 }
 
-export type Finished<T> = { kind: 'declined'; attempt: AttemptRow } | { kind: 'approved'; attempt: AttemptRow; value: T };
+export type Finished<T> =
+  { kind: 'declined'; attempt: AttemptRow } | { kind: 'approved'; attempt: AttemptRow; value: T };
 
 /**
  * Applies the gateway's answer in one transaction and settles the attempt. A declined charge is recorded
@@ -151,7 +197,12 @@ export async function finishAttempt<T extends Applied>(
   const card = { gatewayReference: result.reference, cardLast4: result.last4, cardBrand: result.brand };
   if (result.outcome === 'declined') {
     const settled = await ctx.db.transaction().execute(async (trx) => {
-      const row = await settleAttempt(trx, accountId, attemptId, { outcome: 'declined', declineReason: result.reason, ...card, now: ctx.now() });
+      const row = await settleAttempt(trx, accountId, attemptId, {
+        outcome: 'declined',
+        declineReason: result.reason,
+        ...card,
+        now: ctx.now(),
+      });
       if (!row) throw new DomainError('conflict', `payment attempt ${attemptId} was settled meanwhile`);
       await onDeclined?.(trx);
       return row;
@@ -162,7 +213,13 @@ export async function finishAttempt<T extends Applied>(
   try {
     outcome = await ctx.db.transaction().execute(async (trx) => {
       const value = await apply(trx, attempt, result);
-      const row = await settleAttempt(trx, accountId, attemptId, { outcome: 'approved', ...card, paymentId: value.paymentId, instalmentPlanId: value.instalmentPlanId, now: ctx.now() });
+      const row = await settleAttempt(trx, accountId, attemptId, {
+        outcome: 'approved',
+        ...card,
+        paymentId: value.paymentId,
+        instalmentPlanId: value.instalmentPlanId,
+        now: ctx.now(),
+      });
       if (!row) throw new DomainError('conflict', `payment attempt ${attemptId} was settled meanwhile`);
       return { row, value };
     });
@@ -179,11 +236,25 @@ export async function finishAttempt<T extends Applied>(
  * and a refund of the whole charge is recorded and queued (the outbox retries it until the gateway takes it).
  * If the attempt was settled meanwhile (recovery applied it), nothing is given back.
  */
-export async function compensate(ctx: Ctx, attempt: AttemptRow, result: Approved, cause: unknown): Promise<void> {
+export async function compensate(
+  ctx: Ctx,
+  attempt: AttemptRow,
+  result: Approved,
+  cause: unknown,
+): Promise<void> {
   const reason = cause instanceof Error ? cause.message : String(cause);
   const accountId = attempt.account_id;
   const attemptId = Number(attempt.id);
-  const details = { accountId, attemptId, requestId: attempt.request_id, invoiceId: attempt.invoice_id, amount: attempt.amount, currency: attempt.currency, gatewayReference: result.reference, cause: reason };
+  const details = {
+    accountId,
+    attemptId,
+    requestId: attempt.request_id,
+    invoiceId: attempt.invoice_id,
+    amount: attempt.amount,
+    currency: attempt.currency,
+    gatewayReference: result.reference,
+    cause: reason,
+  };
   let queued: { refundId: number; job: QueuedJob } | undefined;
   try {
     queued = await ctx.db.transaction().execute(async (trx) => {
@@ -213,16 +284,27 @@ export async function compensate(ctx: Ctx, attempt: AttemptRow, result: Approved
     });
   } catch (error) {
     // The database failed too: the attempt stays pending and recovery settles it from the gateway's record.
-    logOf(ctx).error({ ...details, error: error instanceof Error ? error.message : String(error) }, 'a charge that could not be applied could not be recorded for refund either: recovery settles its pending attempt');
+    logOf(ctx).error(
+      { ...details, error: error instanceof Error ? error.message : String(error) },
+      'a charge that could not be applied could not be recorded for refund either: recovery settles its pending attempt',
+    );
     return;
   }
   if (!queued) return;
-  logOf(ctx).warn({ ...details, refundId: queued.refundId }, 'a card charge could not be applied: it is refunded through the outbox');
+  logOf(ctx).warn(
+    { ...details, refundId: queued.refundId },
+    'a card charge could not be applied: it is refunded through the outbox',
+  );
   await deliverSoon(ctx, [queued.job]);
 }
 
 /** Waits (bounded) for an attempt to be settled: a form sent again answers the first result. */
-export async function settledAttempt(ctx: Ctx, accountId: number, attemptId: number, waitMs = 30_000): Promise<AttemptRow> {
+export async function settledAttempt(
+  ctx: Ctx,
+  accountId: number,
+  attemptId: number,
+  waitMs = 30_000,
+): Promise<AttemptRow> {
   const deadline = Date.now() + waitMs;
   for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
     const row = await findAttempt(ctx.db, accountId, attemptId);

@@ -10,7 +10,13 @@ import { addDays, dateInZone } from '../shared/dates.ts';
 import { DomainError } from '../shared/errors.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { chargeInstalment } from './pay-instalment.ts';
-import { claimInstalment, instalmentsToAct, markMissed, overdueWithoutCard, releaseInstalment } from './plans-repo.ts';
+import {
+  claimInstalment,
+  instalmentsToAct,
+  markMissed,
+  overdueWithoutCard,
+  releaseInstalment,
+} from './plans-repo.ts';
 import type { InstalmentLinkJob } from './plan-jobs.ts';
 
 const BATCH = 100;
@@ -45,9 +51,24 @@ export async function chargeDueInstalments(ctx: Ctx): Promise<DueRun> {
       if (row.due_date > dateInZone(now, row.timezone)) continue; // not yet due where its account is
       acted++;
       if (row.card_token !== null) {
-        if (!(await claimInstalment(ctx.db, row.account_id, row.plan_id, row.seq, now, new Date(now.getTime() - LEASE_MS)))) continue;
+        if (
+          !(await claimInstalment(
+            ctx.db,
+            row.account_id,
+            row.plan_id,
+            row.seq,
+            now,
+            new Date(now.getTime() - LEASE_MS),
+          ))
+        )
+          continue;
         try {
-          const result = await chargeInstalment(ctx, { accountId: row.account_id, planId: row.plan_id, seq: row.seq, via: 'schedule' });
+          const result = await chargeInstalment(ctx, {
+            accountId: row.account_id,
+            planId: row.plan_id,
+            seq: row.seq,
+            via: 'schedule',
+          });
           if (result.outcome === 'approved') run.charged++;
           else if (result.outcome === 'settled') run.settled++;
           else {
@@ -59,7 +80,8 @@ export async function chargeDueInstalments(ctx: Ctx): Promise<DueRun> {
             // Nothing was charged: paid or cancelled meanwhile (the release then changes nothing), or another
             // payment of the same invoice was in progress, in another process say (a plan's next instalment
             // due at the same time): released, so the next run charges it rather than the lease's end.
-            if (error.code === 'conflict') await releaseInstalment(ctx.db, row.account_id, row.plan_id, row.seq, now);
+            if (error.code === 'conflict')
+              await releaseInstalment(ctx.db, row.account_id, row.plan_id, row.seq, now);
           } else {
             // Left claimed: a charge that failed part-way is settled from the gateway's record when the lease
             // runs out (resolve-pending.ts), never charged blindly again.
@@ -68,7 +90,17 @@ export async function chargeDueInstalments(ctx: Ctx): Promise<DueRun> {
         }
       } else {
         const claimed = await ctx.db.transaction().execute(async (trx) => {
-          if (!(await claimInstalment(trx, row.account_id, row.plan_id, row.seq, now, new Date(now.getTime() - LEASE_MS)))) return false;
+          if (
+            !(await claimInstalment(
+              trx,
+              row.account_id,
+              row.plan_id,
+              row.seq,
+              now,
+              new Date(now.getTime() - LEASE_MS),
+            ))
+          )
+            return false;
           await enqueue(trx, linkJob(row.account_id, row.plan_id, row.seq, 'due'));
           return true;
         });
@@ -77,9 +109,19 @@ export async function chargeDueInstalments(ctx: Ctx): Promise<DueRun> {
     }
     if (rows.length < BATCH || acted === 0) break;
   }
-  const overdue = await overdueWithoutCard(ctx.db, addDays(dateInZone(now, 'UTC'), -GRACE_DAYS), BATCH * MAX_BATCHES);
+  const overdue = await overdueWithoutCard(
+    ctx.db,
+    addDays(dateInZone(now, 'UTC'), -GRACE_DAYS),
+    BATCH * MAX_BATCHES,
+  );
   for (const o of overdue) {
-    await markMissed(ctx.db, o.account_id, o.plan_id, o.seq, `not paid within ${GRACE_DAYS} days of its due date`);
+    await markMissed(
+      ctx.db,
+      o.account_id,
+      o.plan_id,
+      o.seq,
+      `not paid within ${GRACE_DAYS} days of its due date`,
+    );
     run.missed++;
   }
   return run;

@@ -30,7 +30,13 @@ export interface ChargeRequestInput {
 }
 
 export interface ChargeRequestResult {
-  attempt: { id: number; outcome: 'approved' | 'declined'; declineReason: string | null; amount: string; cardLast4: string | null };
+  attempt: {
+    id: number;
+    outcome: 'approved' | 'declined';
+    declineReason: string | null;
+    amount: string;
+    cardLast4: string | null;
+  };
   paymentId: number | null;
   cardToken: string | null;
   /** Left to pay after this attempt. */
@@ -47,9 +53,15 @@ async function checkPayable(db: Executor, ctx: Ctx, found: PaymentRequestRow, am
   const outstanding = formatAmount(states.outstanding, currencyMinorDigits(found.currency));
   if (facts!.cancelled_at !== null) throw new DomainError('conflict', 'this payment link has been cancelled');
   if (states.expired) throw new DomainError('conflict', 'this payment link has expired');
-  if (!money(states.outstanding).greaterThan(0)) throw new DomainError('conflict', 'nothing is left to pay on this link');
-  if (money(amount).greaterThan(states.outstanding)) throw invalid('amount', `${amount} is more than the ${outstanding} outstanding`);
-  if (!found.allow_partial && !money(amount).equals(states.outstanding)) throw invalid('amount', `must be the whole ${outstanding} outstanding (part payments are not allowed on this link)`);
+  if (!money(states.outstanding).greaterThan(0))
+    throw new DomainError('conflict', 'nothing is left to pay on this link');
+  if (money(amount).greaterThan(states.outstanding))
+    throw invalid('amount', `${amount} is more than the ${outstanding} outstanding`);
+  if (!found.allow_partial && !money(amount).equals(states.outstanding))
+    throw invalid(
+      'amount',
+      `must be the whole ${outstanding} outstanding (part payments are not allowed on this link)`,
+    );
 }
 
 async function outstandingOf(ctx: Ctx, found: PaymentRequestRow): Promise<string> {
@@ -58,11 +70,29 @@ async function outstandingOf(ctx: Ctx, found: PaymentRequestRow): Promise<string
 }
 
 /** The answer of a settled attempt (a form sent again, or a payment that waited for it). */
-export async function answerOfAttempt(ctx: Ctx, found: PaymentRequestRow, attempt: AttemptRow): Promise<ChargeRequestResult> {
-  if (attempt.outcome === 'pending') throw new DomainError('conflict', 'this payment is still being processed: wait a moment and reload the page (nothing is charged twice)');
-  if (attempt.outcome === 'not_charged') throw new DomainError('action_failed', 'the card could not be charged (the payment service failed); nothing was taken: try again');
+export async function answerOfAttempt(
+  ctx: Ctx,
+  found: PaymentRequestRow,
+  attempt: AttemptRow,
+): Promise<ChargeRequestResult> {
+  if (attempt.outcome === 'pending')
+    throw new DomainError(
+      'conflict',
+      'this payment is still being processed: wait a moment and reload the page (nothing is charged twice)',
+    );
+  if (attempt.outcome === 'not_charged')
+    throw new DomainError(
+      'action_failed',
+      'the card could not be charged (the payment service failed); nothing was taken: try again',
+    );
   return {
-    attempt: { id: Number(attempt.id), outcome: attempt.outcome, declineReason: attempt.decline_reason, amount: attempt.amount, cardLast4: attempt.card_last4 },
+    attempt: {
+      id: Number(attempt.id),
+      outcome: attempt.outcome,
+      declineReason: attempt.decline_reason,
+      amount: attempt.amount,
+      cardLast4: attempt.card_last4,
+    },
     paymentId: attempt.payment_id === null ? null : Number(attempt.payment_id),
     cardToken: null,
     outstanding: await outstandingOf(ctx, found),
@@ -78,7 +108,8 @@ export async function chargeRequest(ctx: Ctx, input: ChargeRequestInput): Promis
   const requestId = Number(found.id);
   const invoiceId = found.invoice_id === null ? null : Number(found.invoice_id);
   const amount = paymentAmount(input.amount, found.currency);
-  if ((input.card === undefined) === (input.cardToken === undefined)) throw invalid('card', 'give the card details (or a saved card token), once');
+  if ((input.card === undefined) === (input.cardToken === undefined))
+    throw invalid('card', 'give the card details (or a saved card token), once');
   if (input.formToken !== undefined) {
     const replay = await formReplay(ctx, found, input.formToken);
     if (replay) return replay;
@@ -91,16 +122,45 @@ export async function chargeRequest(ctx: Ctx, input: ChargeRequestInput): Promis
 
   const begun = await beginAttempt(
     ctx,
-    { accountId, requestId, invoiceId, purpose: 'payment', amount, principal: amount, currency: found.currency, formToken: input.formToken },
+    {
+      accountId,
+      requestId,
+      invoiceId,
+      purpose: 'payment',
+      amount,
+      principal: amount,
+      currency: found.currency,
+      formToken: input.formToken,
+    },
     (trx) => checkPayable(trx, ctx, found, amount),
   );
-  if (begun.kind === 'replay') return answerOfAttempt(ctx, found, await settledAttempt(ctx, accountId, Number(begun.attempt.id)));
-  const result = await chargeAttempt(ctx, begun.attempt, { card: input.card, cardToken: input.cardToken, saveCard: input.saveCard, description: `Payment request ${requestId}` });
-  const finished = await finishAttempt(ctx, begun.attempt, result, (trx, attempt, approved) => applyRequestCharge(trx, ctx, attempt, approved));
+  if (begun.kind === 'replay')
+    return answerOfAttempt(ctx, found, await settledAttempt(ctx, accountId, Number(begun.attempt.id)));
+  const result = await chargeAttempt(ctx, begun.attempt, {
+    card: input.card,
+    cardToken: input.cardToken,
+    saveCard: input.saveCard,
+    description: `Payment request ${requestId}`,
+  });
+  const finished = await finishAttempt(ctx, begun.attempt, result, (trx, attempt, approved) =>
+    applyRequestCharge(trx, ctx, attempt, approved),
+  );
   const attempt = finished.attempt;
-  const view = { id: Number(attempt.id), outcome: attempt.outcome as 'approved' | 'declined', declineReason: attempt.decline_reason, amount, cardLast4: attempt.card_last4 };
+  const view = {
+    id: Number(attempt.id),
+    outcome: attempt.outcome as 'approved' | 'declined',
+    declineReason: attempt.decline_reason,
+    amount,
+    cardLast4: attempt.card_last4,
+  };
   if (finished.kind === 'declined') {
-    return { attempt: view, paymentId: null, cardToken: null, outstanding: await outstandingOf(ctx, found), invoiceBecamePaid: false };
+    return {
+      attempt: view,
+      paymentId: null,
+      cardToken: null,
+      outstanding: await outstandingOf(ctx, found),
+      invoiceBecamePaid: false,
+    };
   }
   const applied = finished.value.applied;
   return {
@@ -113,7 +173,11 @@ export async function chargeRequest(ctx: Ctx, input: ChargeRequestInput): Promis
 }
 
 /** A form sent before: its attempt's result (waited for while it is being charged), or undefined. */
-export async function formReplay(ctx: Ctx, found: PaymentRequestRow, formToken: string): Promise<ChargeRequestResult | undefined> {
+export async function formReplay(
+  ctx: Ctx,
+  found: PaymentRequestRow,
+  formToken: string,
+): Promise<ChargeRequestResult | undefined> {
   const first = await findAttemptByFormToken(ctx.db, found.account_id, Number(found.id), formToken);
   if (!first) return undefined;
   return answerOfAttempt(ctx, found, await settledAttempt(ctx, found.account_id, Number(first.id)));

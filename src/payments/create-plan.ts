@@ -33,7 +33,14 @@ import { beginAttempt, chargeAttempt, finishAttempt, settledAttempt, type Applie
 import type { CardInput } from './gateway.ts';
 import { receiptRecipients } from './pay-instalment.ts';
 import { queueReceipts, receiptTargets } from './queue-receipts.ts';
-import { findPlan, insertPlan, markInstalment, setPlanStatus, type AttemptRow, type PlanWithInstalments } from './repo.ts';
+import {
+  findPlan,
+  insertPlan,
+  markInstalment,
+  setPlanStatus,
+  type AttemptRow,
+  type PlanWithInstalments,
+} from './repo.ts';
 import { settleStalePending } from './resolve-pending.ts';
 
 /** When a request allows plans but sets no term: one year. */
@@ -63,7 +70,13 @@ export type CreatePlanResult =
       plan: PlanWithInstalments;
       schedule: InstalmentSchedule;
       /** The first instalment, when it was charged now. */
-      firstCharge: { attemptId: number; paymentId: number | null; charged: string; cardLast4: string | null; receiptTo: string[] } | null;
+      firstCharge: {
+        attemptId: number;
+        paymentId: number | null;
+        charged: string;
+        cardLast4: string | null;
+        receiptTo: string[];
+      } | null;
       outstanding: string;
     }
   | { outcome: 'declined'; attemptId: number; reason: string; schedule: InstalmentSchedule };
@@ -76,15 +89,28 @@ export interface PlanTermsOfRequest {
 }
 
 /** The plan limits a request allows, or null when it allows no plans. */
-export function planTermsOf(request: { instalment_enabled: boolean; plan_rate: string | null; plan_max_term: number | null; plan_max_term_period: TermPeriod | null; plan_frequencies: string[] }): PlanTermsOfRequest | null {
+export function planTermsOf(request: {
+  instalment_enabled: boolean;
+  plan_rate: string | null;
+  plan_max_term: number | null;
+  plan_max_term_period: TermPeriod | null;
+  plan_frequencies: string[];
+}): PlanTermsOfRequest | null {
   if (!request.instalment_enabled) return null;
   const frequencies = PLAN_FREQUENCIES.filter((f) => request.plan_frequencies.includes(f));
   // A term longer than the schedule's bound (ten years) is held to it.
   const term =
     request.plan_max_term !== null && request.plan_max_term_period !== null
-      ? { maxTerm: Math.min(request.plan_max_term, MAX_TERM[request.plan_max_term_period]), maxTermPeriod: request.plan_max_term_period }
+      ? {
+          maxTerm: Math.min(request.plan_max_term, MAX_TERM[request.plan_max_term_period]),
+          maxTermPeriod: request.plan_max_term_period,
+        }
       : DEFAULT_MAX_TERM;
-  return { frequencies, rate: request.plan_rate === null ? '0' : money(request.plan_rate).toFixed(), ...term };
+  return {
+    frequencies,
+    rate: request.plan_rate === null ? '0' : money(request.plan_rate).toFixed(),
+    ...term,
+  };
 }
 
 export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<CreatePlanResult> {
@@ -96,9 +122,11 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
   const account = (await findAccount(ctx.db, accountId))!;
   const [facts] = await requestFacts(ctx.db, accountId, { ids: [requestId], limit: 1 });
   const states = statesOf(facts!, ctx.now());
-  if (request.cancelled_at !== null) throw new DomainError('conflict', 'this payment link has been cancelled');
+  if (request.cancelled_at !== null)
+    throw new DomainError('conflict', 'this payment link has been cancelled');
   if (states.expired) throw new DomainError('conflict', 'this payment link has expired');
-  if (!money(states.outstanding).greaterThan(0)) throw new DomainError('conflict', 'nothing is left to pay on this link');
+  if (!money(states.outstanding).greaterThan(0))
+    throw new DomainError('conflict', 'nothing is left to pay on this link');
   if (states.hasActivePlan) throw new DomainError('conflict', 'this link already has an instalment plan');
   const terms = planTermsOf(request);
   if (!terms) throw new DomainError('conflict', 'instalment plans are not offered on this link');
@@ -107,8 +135,15 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
   }
   const frequency = input.frequency as PlanFrequency;
   const digits = currencyMinorDigits(request.currency);
-  const amount = input.amount === undefined ? formatAmount(states.outstanding, digits) : paymentAmount(input.amount, request.currency, 'planAmount');
-  if (money(amount).greaterThan(states.outstanding)) throw invalid('planAmount', `${amount} is more than the ${formatAmount(states.outstanding, digits)} outstanding`);
+  const amount =
+    input.amount === undefined
+      ? formatAmount(states.outstanding, digits)
+      : paymentAmount(input.amount, request.currency, 'planAmount');
+  if (money(amount).greaterThan(states.outstanding))
+    throw invalid(
+      'planAmount',
+      `${amount} is more than the ${formatAmount(states.outstanding, digits)} outstanding`,
+    );
   const today = dateInZone(ctx.now(), account.timezone);
   const startDate = input.startDate ?? today;
   if (!isIsoDate(startDate)) throw invalid('planStartDate', 'must be a date, YYYY-MM-DD');
@@ -116,15 +151,33 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
     throw invalid('planStartDate', `must be from today (${today}) to ${MAX_START_DAYS_AHEAD} days ahead`);
   }
   const chargeNow = startDate === today;
-  if (chargeNow && !input.card) throw invalid('card', 'the first instalment is paid today: give the card details');
-  if (!chargeNow && input.card) throw invalid('card', 'a plan starting later is paid by link; give no card now');
+  if (chargeNow && !input.card)
+    throw invalid('card', 'the first instalment is paid today: give the card details');
+  if (!chargeNow && input.card)
+    throw invalid('card', 'a plan starting later is paid by link; give no card now');
   if ((input.instalmentCount === undefined) === (input.instalmentAmount === undefined)) {
     throw invalid('instalmentCount', 'give the number of instalments or the instalment amount');
   }
-  const split: PlanSplit = input.instalmentCount !== undefined ? { instalmentCount: input.instalmentCount } : { instalmentAmount: input.instalmentAmount! };
-  if (split.instalmentCount !== undefined && split.instalmentCount < 2) throw invalid('instalmentCount', 'a plan has at least 2 instalments');
-  const schedule = instalmentSchedule({ amount, frequency, startDate, rate: terms.rate, maxTerm: terms.maxTerm, maxTermPeriod: terms.maxTermPeriod, minorDigits: digits }, split);
-  if (schedule.instalments.length < 2) throw invalid('instalmentAmount', 'a plan has at least 2 instalments: pay in full instead');
+  const split: PlanSplit =
+    input.instalmentCount !== undefined
+      ? { instalmentCount: input.instalmentCount }
+      : { instalmentAmount: input.instalmentAmount! };
+  if (split.instalmentCount !== undefined && split.instalmentCount < 2)
+    throw invalid('instalmentCount', 'a plan has at least 2 instalments');
+  const schedule = instalmentSchedule(
+    {
+      amount,
+      frequency,
+      startDate,
+      rate: terms.rate,
+      maxTerm: terms.maxTerm,
+      maxTermPeriod: terms.maxTermPeriod,
+      minorDigits: digits,
+    },
+    split,
+  );
+  if (schedule.instalments.length < 2)
+    throw invalid('instalmentAmount', 'a plan has at least 2 instalments: pay in full instead');
 
   const planRow = {
     account_id: accountId,
@@ -141,17 +194,34 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
     created_at: ctx.now(),
     updated_at: ctx.now(),
   };
-  const instalmentRows = schedule.instalments.map((i) => ({ seq: i.number, due_date: i.dueDate, amount: i.amount }));
+  const instalmentRows = schedule.instalments.map((i) => ({
+    seq: i.number,
+    due_date: i.dueDate,
+    amount: i.amount,
+  }));
 
   if (!chargeNow) {
-    const plan = await ctx.db.transaction().execute((trx) => insertPlan(trx, { ...planRow, gateway: null, card_token: null, card_last4: null }, instalmentRows));
-    return { outcome: 'created', plan, schedule, firstCharge: null, outstanding: formatAmount(states.outstanding, digits) };
+    const plan = await ctx.db
+      .transaction()
+      .execute((trx) =>
+        insertPlan(trx, { ...planRow, gateway: null, card_token: null, card_last4: null }, instalmentRows),
+      );
+    return {
+      outcome: 'created',
+      plan,
+      schedule,
+      firstCharge: null,
+      outstanding: formatAmount(states.outstanding, digits),
+    };
   }
 
   await assertAttemptsAllowed(ctx, accountId, requestId);
   await settleStalePending(ctx, accountId, invoiceId, requestId);
   const minor = schedule.instalments.map((i) => toMinorUnits(i.amount, digits));
-  const firstPrincipal = fromMinorUnits(principalShares(minor, toMinorUnits(schedule.amount, digits))[0]!, digits);
+  const firstPrincipal = fromMinorUnits(
+    principalShares(minor, toMinorUnits(schedule.amount, digits))[0]!,
+    digits,
+  );
   const charged = schedule.instalments[0]!.amount;
   const interestPart = formatAmount(money(charged).minus(firstPrincipal), digits);
   const saveCard = input.saveCard ?? true;
@@ -159,20 +229,44 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
   // Under the invoice's lock: still no plan, and still as much outstanding as the plan pays off.
   const begun = await beginAttempt(
     ctx,
-    { accountId, requestId, invoiceId, purpose: 'plan_start', instalmentSeq: 1, amount: charged, principal: firstPrincipal, currency: request.currency, formToken: input.formToken },
+    {
+      accountId,
+      requestId,
+      invoiceId,
+      purpose: 'plan_start',
+      instalmentSeq: 1,
+      amount: charged,
+      principal: firstPrincipal,
+      currency: request.currency,
+      formToken: input.formToken,
+    },
     async (trx) => {
       const [now] = await requestFacts(trx, accountId, { ids: [requestId], limit: 1 });
       const current = statesOf(now!, ctx.now());
-      if (current.hasActivePlan) throw new DomainError('conflict', 'this link already has an instalment plan');
-      if (money(amount).greaterThan(current.outstanding)) throw new DomainError('conflict', 'what is outstanding changed while the plan was being made: reload the page and try again');
+      if (current.hasActivePlan)
+        throw new DomainError('conflict', 'this link already has an instalment plan');
+      if (money(amount).greaterThan(current.outstanding))
+        throw new DomainError(
+          'conflict',
+          'what is outstanding changed while the plan was being made: reload the page and try again',
+        );
     },
   );
   if (begun.kind === 'replay') return planReplay(ctx, begun.attempt, schedule, request);
-  const result = await chargeAttempt(ctx, begun.attempt, { card: input.card, saveCard, description: `Instalment 1 of a plan for payment request ${requestId}` });
+  const result = await chargeAttempt(ctx, begun.attempt, {
+    card: input.card,
+    saveCard,
+    description: `Instalment 1 of a plan for payment request ${requestId}`,
+  });
   const finished = await finishAttempt(ctx, begun.attempt, result, async (trx, attempt, approved) => {
     const plan = await insertPlan(
       trx,
-      { ...planRow, gateway: attempt.gateway, card_token: saveCard ? (approved.cardToken ?? null) : null, card_last4: saveCard ? approved.last4 : null },
+      {
+        ...planRow,
+        gateway: attempt.gateway,
+        card_token: saveCard ? (approved.cardToken ?? null) : null,
+        card_last4: saveCard ? approved.last4 : null,
+      },
       instalmentRows,
     );
     const planId = Number(plan.plan.id);
@@ -192,20 +286,40 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
         attemptId: Number(attempt.id),
         instalmentPlanId: planId,
         instalmentSeq: 1,
-        notes: money(interestPart).greaterThan(0) ? `instalment 1 of plan ${planId}: charged ${charged}, of which ${interestPart} plan interest` : `instalment 1 of plan ${planId}`,
+        notes: money(interestPart).greaterThan(0)
+          ? `instalment 1 of plan ${planId}: charged ${charged}, of which ${interestPart} plan interest`
+          : `instalment 1 of plan ${planId}`,
         paidAt: ctx.now(),
       });
       paymentId = Number(applied.payment.id);
       outstanding = applied.outstanding;
       jobs = await queueReceipts(trx, applied.payment, receiptTargets(request), ctx.now());
     }
-    await markInstalment(trx, accountId, planId, 1, { status: 'paid', paymentId, at: ctx.now(), attempted: true });
-    if (!money(outstanding).greaterThan(0)) await setPlanStatus(trx, accountId, planId, 'completed', ctx.now());
-    const stored = { ...plan, instalments: plan.instalments.map((i) => (i.seq === 1 ? { ...i, status: 'paid' as const, payment_id: paymentId, paid_at: ctx.now(), attempts: 1 } : i)) };
+    await markInstalment(trx, accountId, planId, 1, {
+      status: 'paid',
+      paymentId,
+      at: ctx.now(),
+      attempted: true,
+    });
+    if (!money(outstanding).greaterThan(0))
+      await setPlanStatus(trx, accountId, planId, 'completed', ctx.now());
+    const stored = {
+      ...plan,
+      instalments: plan.instalments.map((i) =>
+        i.seq === 1
+          ? { ...i, status: 'paid' as const, payment_id: paymentId, paid_at: ctx.now(), attempts: 1 }
+          : i,
+      ),
+    };
     return { paymentId, instalmentPlanId: planId, jobs, plan: stored, outstanding };
   });
   if (finished.kind === 'declined') {
-    return { outcome: 'declined', attemptId: Number(finished.attempt.id), reason: finished.attempt.decline_reason ?? 'declined', schedule };
+    return {
+      outcome: 'declined',
+      attemptId: Number(finished.attempt.id),
+      reason: finished.attempt.decline_reason ?? 'declined',
+      schedule,
+    };
   }
   const value = finished.value;
   return {
@@ -224,17 +338,41 @@ export async function createPlan(ctx: Ctx, input: CreatePlanInput): Promise<Crea
 }
 
 /** The same plan form sent twice at once: the second answers the first's result. */
-async function planReplay(ctx: Ctx, first: AttemptRow, schedule: InstalmentSchedule, request: PaymentRequestRow): Promise<CreatePlanResult> {
+async function planReplay(
+  ctx: Ctx,
+  first: AttemptRow,
+  schedule: InstalmentSchedule,
+  request: PaymentRequestRow,
+): Promise<CreatePlanResult> {
   const attempt = await settledAttempt(ctx, first.account_id, Number(first.id));
-  if (attempt.outcome === 'declined') return { outcome: 'declined', attemptId: Number(attempt.id), reason: attempt.decline_reason ?? 'declined', schedule };
-  const plan = attempt.outcome === 'approved' && attempt.instalment_plan_id !== null ? await findPlan(ctx.db, attempt.account_id, Number(attempt.instalment_plan_id)) : null;
-  if (!plan) throw new DomainError('conflict', 'this form was sent before and its plan is being made: wait a moment and reload the page');
+  if (attempt.outcome === 'declined')
+    return {
+      outcome: 'declined',
+      attemptId: Number(attempt.id),
+      reason: attempt.decline_reason ?? 'declined',
+      schedule,
+    };
+  const plan =
+    attempt.outcome === 'approved' && attempt.instalment_plan_id !== null
+      ? await findPlan(ctx.db, attempt.account_id, Number(attempt.instalment_plan_id))
+      : null;
+  if (!plan)
+    throw new DomainError(
+      'conflict',
+      'this form was sent before and its plan is being made: wait a moment and reload the page',
+    );
   const [facts] = await requestFacts(ctx.db, attempt.account_id, { ids: [Number(request.id)], limit: 1 });
   return {
     outcome: 'created',
     plan,
     schedule,
-    firstCharge: { attemptId: Number(attempt.id), paymentId: attempt.payment_id === null ? null : Number(attempt.payment_id), charged: attempt.amount, cardLast4: attempt.card_last4, receiptTo: [] },
+    firstCharge: {
+      attemptId: Number(attempt.id),
+      paymentId: attempt.payment_id === null ? null : Number(attempt.payment_id),
+      charged: attempt.amount,
+      cardLast4: attempt.card_last4,
+      receiptTo: [],
+    },
     outstanding: formatAmount(statesOf(facts!, ctx.now()).outstanding, currencyMinorDigits(request.currency)),
   };
 }

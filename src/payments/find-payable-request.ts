@@ -27,7 +27,10 @@ export async function findPayableRequest(ctx: Ctx, token: string): Promise<Payab
   const accountId = found.account_id;
   const [facts] = await requestFacts(ctx.db, accountId, { ids: [Number(found.id)], limit: 1 });
   const account = (await findAccount(ctx.db, accountId))!;
-  const invoice = found.invoice_id === null ? null : ((await findInvoice(ctx.db, accountId, Number(found.invoice_id))) ?? null);
+  const invoice =
+    found.invoice_id === null
+      ? null
+      : ((await findInvoice(ctx.db, accountId, Number(found.invoice_id))) ?? null);
   const states = statesOf(facts!, ctx.now());
   return {
     request: facts!,

@@ -76,7 +76,12 @@ export interface PaymentGateway {
 }
 
 /** What each documented test card does. Any future expiry and any 3-digit CVC (4 for Amex) work. */
-export const TEST_CARDS: Readonly<Record<string, { brand: string; outcome: 'approved' } | { brand: string; outcome: 'declined'; reason: DeclineReason }>> = {
+export const TEST_CARDS: Readonly<
+  Record<
+    string,
+    { brand: string; outcome: 'approved' } | { brand: string; outcome: 'declined'; reason: DeclineReason }
+  >
+> = {
   '4242424242424242': { brand: 'visa', outcome: 'approved' },
   '5555555555554444': { brand: 'mastercard', outcome: 'approved' },
   '378282246310005': { brand: 'amex', outcome: 'approved' },
@@ -123,9 +128,32 @@ const TOKEN_PREFIX = 'tok_test_';
 
 /** One line of the test gateway's own log: what reached the "bank". */
 export type TestGatewayEntry =
-  | { kind: 'charge'; idempotencyKey: string | null; amount: string; currency: string; result: ChargeResult; at: string }
-  | { kind: 'refund'; idempotencyKey: string | null; chargeReference: string; amount: string; currency: string; reference: string; at: string }
-  | { kind: 'refund_failed'; idempotencyKey: string | null; chargeReference: string; amount: string; currency: string; error: string; at: string };
+  | {
+      kind: 'charge';
+      idempotencyKey: string | null;
+      amount: string;
+      currency: string;
+      result: ChargeResult;
+      at: string;
+    }
+  | {
+      kind: 'refund';
+      idempotencyKey: string | null;
+      chargeReference: string;
+      amount: string;
+      currency: string;
+      reference: string;
+      at: string;
+    }
+  | {
+      kind: 'refund_failed';
+      idempotencyKey: string | null;
+      chargeReference: string;
+      amount: string;
+      currency: string;
+      error: string;
+      at: string;
+    };
 
 export interface TestGatewayOptions {
   /** The first N refunds fail (a gateway that is down), then refunds succeed. */
@@ -171,28 +199,61 @@ export function createTestGateway(options: TestGatewayOptions = {}): TestGateway
     if (!money(input.amount).greaterThan(0)) throw new Error('test gateway: the amount must be positive');
     let number: string;
     if (input.cardToken !== undefined) {
-      if (!input.cardToken.startsWith(TOKEN_PREFIX)) return { outcome: 'declined', reason: 'card_declined', reference: null, last4: null, brand: null };
-      number = Buffer.from(input.cardToken.slice(TOKEN_PREFIX.length).split('.')[0]!, 'base64url').toString('utf8');
-      if (!/^\d{12,19}$/.test(number)) return { outcome: 'declined', reason: 'card_declined', reference: null, last4: null, brand: null };
+      if (!input.cardToken.startsWith(TOKEN_PREFIX))
+        return { outcome: 'declined', reason: 'card_declined', reference: null, last4: null, brand: null };
+      number = Buffer.from(input.cardToken.slice(TOKEN_PREFIX.length).split('.')[0]!, 'base64url').toString(
+        'utf8',
+      );
+      if (!/^\d{12,19}$/.test(number))
+        return { outcome: 'declined', reason: 'card_declined', reference: null, last4: null, brand: null };
     } else if (input.card !== undefined) {
       number = cardDigits(input.card.number);
       const last4 = /^\d{4,}$/.test(number) ? number.slice(-4) : null;
-      if (!luhnValid(number)) return { outcome: 'declined', reason: 'invalid_number', reference: null, last4, brand: null };
+      if (!luhnValid(number))
+        return { outcome: 'declined', reason: 'invalid_number', reference: null, last4, brand: null };
       const { expiryMonth, expiryYear } = input.card;
       const nowMonth = input.now.getUTCFullYear() * 12 + input.now.getUTCMonth();
-      if (!Number.isInteger(expiryMonth) || expiryMonth < 1 || expiryMonth > 12 || expiryYear * 12 + (expiryMonth - 1) < nowMonth) {
-        return { outcome: 'declined', reason: 'expired_card', reference: reference(), last4, brand: brandOf(number) };
+      if (
+        !Number.isInteger(expiryMonth) ||
+        expiryMonth < 1 ||
+        expiryMonth > 12 ||
+        expiryYear * 12 + (expiryMonth - 1) < nowMonth
+      ) {
+        return {
+          outcome: 'declined',
+          reason: 'expired_card',
+          reference: reference(),
+          last4,
+          brand: brandOf(number),
+        };
       }
-      if (!cvcFits(number, input.card.cvc)) return { outcome: 'declined', reason: 'incorrect_cvc', reference: reference(), last4, brand: brandOf(number) };
+      if (!cvcFits(number, input.card.cvc))
+        return {
+          outcome: 'declined',
+          reason: 'incorrect_cvc',
+          reference: reference(),
+          last4,
+          brand: brandOf(number),
+        };
     } else {
       throw new Error('test gateway: a card or a card token is required');
     }
     const last4 = number.slice(-4);
     const known = TEST_CARDS[number];
-    if (!known) return { outcome: 'declined', reason: 'card_not_supported', reference: reference(), last4, brand: brandOf(number) };
-    if (known.outcome === 'declined') return { outcome: 'declined', reason: known.reason, reference: reference(), last4, brand: known.brand };
+    if (!known)
+      return {
+        outcome: 'declined',
+        reason: 'card_not_supported',
+        reference: reference(),
+        last4,
+        brand: brandOf(number),
+      };
+    if (known.outcome === 'declined')
+      return { outcome: 'declined', reason: known.reason, reference: reference(), last4, brand: known.brand };
     const fingerprint = createHash('sha256').update(number).digest('base64url').slice(0, 8);
-    const cardToken = input.saveCard ? `${TOKEN_PREFIX}${Buffer.from(number).toString('base64url')}.${fingerprint}` : undefined;
+    const cardToken = input.saveCard
+      ? `${TOKEN_PREFIX}${Buffer.from(number).toString('base64url')}.${fingerprint}`
+      : undefined;
     return { outcome: 'approved', reference: reference(), last4, brand: known.brand, cardToken };
   };
   const findCharge = async (key: string): Promise<ChargeResult | null> => {
@@ -211,7 +272,14 @@ export function createTestGateway(options: TestGatewayOptions = {}): TestGateway
       }
       const charging = (async () => {
         const result = await chargeOnce(input);
-        write({ kind: 'charge', idempotencyKey: key ?? null, amount: input.amount, currency: input.currency, result, at: new Date().toISOString() });
+        write({
+          kind: 'charge',
+          idempotencyKey: key ?? null,
+          amount: input.amount,
+          currency: input.currency,
+          result,
+          at: new Date().toISOString(),
+        });
         if (options.duringCharge) await options.duringCharge(input);
         return result;
       })();
@@ -224,13 +292,20 @@ export function createTestGateway(options: TestGatewayOptions = {}): TestGateway
       }
     },
     async refund(input) {
-      if (!input.reference.startsWith('test_')) throw new Error(`test gateway: unknown charge ${input.reference}`);
+      if (!input.reference.startsWith('test_'))
+        throw new Error(`test gateway: unknown charge ${input.reference}`);
       const key = input.idempotencyKey ?? null;
       if (key !== null) {
         const earlier = log().find((e) => e.kind === 'refund' && e.idempotencyKey === key);
         if (earlier && earlier.kind === 'refund') return { reference: earlier.reference };
       }
-      const base = { idempotencyKey: key, chargeReference: input.reference, amount: input.amount, currency: input.currency, at: new Date().toISOString() };
+      const base = {
+        idempotencyKey: key,
+        chargeReference: input.reference,
+        amount: input.amount,
+        currency: input.currency,
+        at: new Date().toISOString(),
+      };
       if (refundFailuresLeft > 0) {
         refundFailuresLeft--;
         write({ kind: 'refund_failed', ...base, error: 'test gateway: refunds are failing' });
@@ -242,7 +317,12 @@ export function createTestGateway(options: TestGatewayOptions = {}): TestGateway
     },
     findCharge,
     log,
-    approvedCharges: () => log().filter((e): e is Extract<TestGatewayEntry, { kind: 'charge' }> => e.kind === 'charge' && e.result.outcome === 'approved'),
-    refunds: () => log().filter((e): e is Extract<TestGatewayEntry, { kind: 'refund' }> => e.kind === 'refund'),
+    approvedCharges: () =>
+      log().filter(
+        (e): e is Extract<TestGatewayEntry, { kind: 'charge' }> =>
+          e.kind === 'charge' && e.result.outcome === 'approved',
+      ),
+    refunds: () =>
+      log().filter((e): e is Extract<TestGatewayEntry, { kind: 'refund' }> => e.kind === 'refund'),
   };
 }

@@ -12,7 +12,11 @@ export async function getPlan(ctx: Ctx, accountId: number, planId: number): Prom
 }
 
 /** The plan of a payment request: its active one, else its latest. */
-export async function getRequestPlan(ctx: Ctx, accountId: number, requestId: number): Promise<PlanWithInstalments> {
+export async function getRequestPlan(
+  ctx: Ctx,
+  accountId: number,
+  requestId: number,
+): Promise<PlanWithInstalments> {
   if (!(await findRequest(ctx.db, accountId, requestId))) throw notFound('Payment request', requestId);
   const planId = await latestPlanIdOfRequest(ctx.db, accountId, requestId);
   if (planId === undefined) throw notFound('Instalment plan of payment request', requestId);

@@ -23,7 +23,13 @@ import type { CardInput } from './gateway.ts';
 import { assertAttemptsAllowed } from './attempt-guard.ts';
 import { beginAttempt, chargeAttempt, finishAttempt, settledAttempt } from './card-attempt.ts';
 import { markMissed } from './plans-repo.ts';
-import { findPlan, markInstalment, setPlanStatus, type InstalmentRow, type PlanWithInstalments } from './repo.ts';
+import {
+  findPlan,
+  markInstalment,
+  setPlanStatus,
+  type InstalmentRow,
+  type PlanWithInstalments,
+} from './repo.ts';
 import { settleStalePending } from './resolve-pending.ts';
 
 export interface ChargeInstalmentInput {
@@ -58,7 +64,11 @@ export type ChargeInstalmentResult =
   | { outcome: 'settled' };
 
 /** The principal and interest of instalment `seq` of a plan, in minor units. */
-export function instalmentParts(plan: PlanWithInstalments, seq: number, digits: number): { principal: bigint; interest: bigint } {
+export function instalmentParts(
+  plan: PlanWithInstalments,
+  seq: number,
+  digits: number,
+): { principal: bigint; interest: bigint } {
   const amounts = plan.instalments.map((i) => toMinorUnits(money(i.amount).toFixed(), digits));
   const shares = principalShares(amounts, toMinorUnits(money(plan.plan.amount).toFixed(), digits));
   const index = plan.instalments.findIndex((i) => i.seq === seq);
@@ -66,11 +76,17 @@ export function instalmentParts(plan: PlanWithInstalments, seq: number, digits: 
   return { principal: shares[index]!, interest: amounts[index]! - shares[index]! };
 }
 
-export function nextUnpaid(instalments: readonly InstalmentRow[], afterSeq: number): InstalmentRow | undefined {
+export function nextUnpaid(
+  instalments: readonly InstalmentRow[],
+  afterSeq: number,
+): InstalmentRow | undefined {
   return instalments.find((i) => i.seq > afterSeq && i.status !== 'paid');
 }
 
-export async function chargeInstalment(ctx: Ctx, input: ChargeInstalmentInput): Promise<ChargeInstalmentResult> {
+export async function chargeInstalment(
+  ctx: Ctx,
+  input: ChargeInstalmentInput,
+): Promise<ChargeInstalmentResult> {
   const { accountId } = input;
   const plan = await findPlan(ctx.db, accountId, input.planId);
   if (!plan) throw notFound('Instalment plan', input.planId);
@@ -84,8 +100,10 @@ export async function chargeInstalment(ctx: Ctx, input: ChargeInstalmentInput): 
     const replay = await instalmentReplay(ctx, accountId, requestId, input.formToken, digits);
     if (replay) return replay;
   }
-  if (plan.plan.status !== 'active') throw new DomainError('conflict', `instalment plan ${input.planId} is ${plan.plan.status}`);
-  if (instalment.status === 'paid') throw new DomainError('conflict', `instalment ${input.seq} is already paid`);
+  if (plan.plan.status !== 'active')
+    throw new DomainError('conflict', `instalment plan ${input.planId} is ${plan.plan.status}`);
+  if (instalment.status === 'paid')
+    throw new DomainError('conflict', `instalment ${input.seq} is already paid`);
   if (input.via === 'page') await assertAttemptsAllowed(ctx, accountId, requestId);
   await settleStalePending(ctx, accountId, invoiceId, requestId);
 
@@ -102,20 +120,40 @@ export async function chargeInstalment(ctx: Ctx, input: ChargeInstalmentInput): 
   const interest = fromMinorUnits(parts.interest, digits);
 
   const cardToken = input.card ? undefined : (plan.plan.card_token ?? undefined);
-  if (!input.card && !cardToken) throw new DomainError('conflict', `instalment plan ${input.planId} has no saved card: the instalment is paid by link`);
+  if (!input.card && !cardToken)
+    throw new DomainError(
+      'conflict',
+      `instalment plan ${input.planId} has no saved card: the instalment is paid by link`,
+    );
 
   // Under the invoice's lock: the plan still active, the instalment unpaid, and as much outstanding as was
   // read (a payment made meanwhile another way changes what this instalment may charge: try again).
   const begun = await beginAttempt(
     ctx,
-    { accountId, requestId, invoiceId, purpose: 'instalment', instalmentPlanId: input.planId, instalmentSeq: input.seq, amount: charged, principal, currency: plan.plan.currency, formToken: input.formToken },
+    {
+      accountId,
+      requestId,
+      invoiceId,
+      purpose: 'instalment',
+      instalmentPlanId: input.planId,
+      instalmentSeq: input.seq,
+      amount: charged,
+      principal,
+      currency: plan.plan.currency,
+      formToken: input.formToken,
+    },
     async (trx) => {
       const now = await findPlan(trx, accountId, input.planId);
       const current = now?.instalments.find((i) => i.seq === input.seq);
-      if (!now || now.plan.status !== 'active') throw new DomainError('conflict', `instalment plan ${input.planId} is ${now?.plan.status ?? 'gone'}`);
-      if (!current || current.status === 'paid' || current.status === 'cancelled') throw new DomainError('conflict', `instalment ${input.seq} is already ${current?.status ?? 'gone'}`);
+      if (!now || now.plan.status !== 'active')
+        throw new DomainError('conflict', `instalment plan ${input.planId} is ${now?.plan.status ?? 'gone'}`);
+      if (!current || current.status === 'paid' || current.status === 'cancelled')
+        throw new DomainError('conflict', `instalment ${input.seq} is already ${current?.status ?? 'gone'}`);
       if ((await outstandingMinorOf(trx, ctx, accountId, requestId, digits)) < principalMinor) {
-        throw new DomainError('conflict', 'what is outstanding changed while this instalment was being paid: reload the page and try again');
+        throw new DomainError(
+          'conflict',
+          'what is outstanding changed while this instalment was being paid: reload the page and try again',
+        );
       }
     },
   );
@@ -124,7 +162,11 @@ export async function chargeInstalment(ctx: Ctx, input: ChargeInstalmentInput): 
     if (!replay) throw new DomainError('conflict', 'this form was sent before: reload the page');
     return replay;
   }
-  const result = await chargeAttempt(ctx, begun.attempt, { card: input.card, cardToken, description: `Instalment ${input.seq} of plan ${input.planId}` });
+  const result = await chargeAttempt(ctx, begun.attempt, {
+    card: input.card,
+    cardToken,
+    description: `Instalment ${input.seq} of plan ${input.planId}`,
+  });
   const finished = await finishAttempt(
     ctx,
     begun.attempt,
@@ -133,11 +175,21 @@ export async function chargeInstalment(ctx: Ctx, input: ChargeInstalmentInput): 
     async (trx) => {
       if (result.outcome !== 'declined') return;
       const status = input.via === 'schedule' ? 'missed' : instalment.status;
-      await markInstalment(trx, accountId, input.planId, input.seq, { status, error: result.reason, at: ctx.now(), attempted: true });
+      await markInstalment(trx, accountId, input.planId, input.seq, {
+        status,
+        error: result.reason,
+        at: ctx.now(),
+        attempted: true,
+      });
     },
   );
   if (finished.kind === 'declined') {
-    return { outcome: 'declined', attemptId: Number(finished.attempt.id), reason: finished.attempt.decline_reason ?? 'declined', charged };
+    return {
+      outcome: 'declined',
+      attemptId: Number(finished.attempt.id),
+      reason: finished.attempt.decline_reason ?? 'declined',
+      charged,
+    };
   }
   const value = finished.value;
   const next = value.completed ? undefined : nextUnpaid(plan.instalments, input.seq);
@@ -156,21 +208,50 @@ export async function chargeInstalment(ctx: Ctx, input: ChargeInstalmentInput): 
   };
 }
 
-async function outstandingMinorOf(db: Executor, ctx: Ctx, accountId: number, requestId: number, digits: number): Promise<bigint> {
+async function outstandingMinorOf(
+  db: Executor,
+  ctx: Ctx,
+  accountId: number,
+  requestId: number,
+  digits: number,
+): Promise<bigint> {
   const [facts] = await requestFacts(db, accountId, { ids: [requestId], limit: 1 });
   return toMinorUnits(money(statesOf(facts!, ctx.now()).outstanding).toFixed(), digits);
 }
 
 /** A page form sent again: the first attempt's result (waited for while it is being charged). */
-async function instalmentReplay(ctx: Ctx, accountId: number, requestId: number, formToken: string, digits: number): Promise<ChargeInstalmentResult | undefined> {
+async function instalmentReplay(
+  ctx: Ctx,
+  accountId: number,
+  requestId: number,
+  formToken: string,
+  digits: number,
+): Promise<ChargeInstalmentResult | undefined> {
   const first = await findAttemptByFormToken(ctx.db, accountId, requestId, formToken);
   if (!first) return undefined;
   const attempt = await settledAttempt(ctx, accountId, Number(first.id));
-  if (attempt.outcome === 'pending') throw new DomainError('conflict', 'this payment is still being processed: wait a moment and reload the page (nothing is charged twice)');
-  if (attempt.outcome === 'not_charged') throw new DomainError('action_failed', 'the card could not be charged (the payment service failed); nothing was taken: try again');
+  if (attempt.outcome === 'pending')
+    throw new DomainError(
+      'conflict',
+      'this payment is still being processed: wait a moment and reload the page (nothing is charged twice)',
+    );
+  if (attempt.outcome === 'not_charged')
+    throw new DomainError(
+      'action_failed',
+      'the card could not be charged (the payment service failed); nothing was taken: try again',
+    );
   const charged = formatAmount(attempt.amount, digits);
-  if (attempt.outcome === 'declined') return { outcome: 'declined', attemptId: Number(attempt.id), reason: attempt.decline_reason ?? 'declined', charged };
-  const outstanding = fromMinorUnits(await outstandingMinorOf(ctx.db, ctx, accountId, requestId, digits), digits);
+  if (attempt.outcome === 'declined')
+    return {
+      outcome: 'declined',
+      attemptId: Number(attempt.id),
+      reason: attempt.decline_reason ?? 'declined',
+      charged,
+    };
+  const outstanding = fromMinorUnits(
+    await outstandingMinorOf(ctx.db, ctx, accountId, requestId, digits),
+    digits,
+  );
   return {
     outcome: 'approved',
     attemptId: Number(attempt.id),
@@ -192,6 +273,11 @@ export function receiptRecipients(request: PaymentRequestRow, sent: boolean): st
 }
 
 /** For the scheduler: a plan without a card whose instalment went unpaid past its grace days. */
-export async function markInstalmentMissed(ctx: Ctx, accountId: number, planId: number, seq: number): Promise<void> {
+export async function markInstalmentMissed(
+  ctx: Ctx,
+  accountId: number,
+  planId: number,
+  seq: number,
+): Promise<void> {
   await markMissed(ctx.db, accountId, planId, seq, 'not paid by its due date');
 }

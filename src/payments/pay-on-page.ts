@@ -27,7 +27,14 @@ export interface PayOnPageInput {
 }
 
 export type PayOnPageResult =
-  | { outcome: 'approved'; attemptId: number; paymentId: number | null; amount: string; outstanding: string; cardSaved?: boolean }
+  | {
+      outcome: 'approved';
+      attemptId: number;
+      paymentId: number | null;
+      amount: string;
+      outstanding: string;
+      cardSaved?: boolean;
+    }
   | { outcome: 'declined'; attemptId: number; reason: string; amount: string };
 
 export async function payOnPage(ctx: Ctx, input: PayOnPageInput): Promise<PayOnPageResult> {
@@ -40,29 +47,83 @@ export async function payOnPage(ctx: Ctx, input: PayOnPageInput): Promise<PayOnP
     if (!plan) throw new DomainError('conflict', 'this link has no active instalment plan');
     const instalment = plan.instalments.find((i) => i.seq === input.instalment);
     if (!instalment) throw invalid('instalment', `the plan has no instalment ${input.instalment}`);
-    const result = await chargeInstalment(ctx, { accountId, planId: Number(plan.plan.id), seq: instalment.seq, card: input.card, via: 'page', formToken: input.formToken });
-    if (result.outcome === 'settled') throw new DomainError('conflict', 'nothing is left to pay on this link');
-    if (result.outcome === 'declined') return { outcome: 'declined', attemptId: result.attemptId, reason: result.reason, amount: result.charged };
-    return { outcome: 'approved', attemptId: result.attemptId, paymentId: result.paymentId, amount: result.charged, outstanding: result.outstanding };
+    const result = await chargeInstalment(ctx, {
+      accountId,
+      planId: Number(plan.plan.id),
+      seq: instalment.seq,
+      card: input.card,
+      via: 'page',
+      formToken: input.formToken,
+    });
+    if (result.outcome === 'settled')
+      throw new DomainError('conflict', 'nothing is left to pay on this link');
+    if (result.outcome === 'declined')
+      return {
+        outcome: 'declined',
+        attemptId: result.attemptId,
+        reason: result.reason,
+        amount: result.charged,
+      };
+    return {
+      outcome: 'approved',
+      attemptId: result.attemptId,
+      paymentId: result.paymentId,
+      amount: result.charged,
+      outstanding: result.outstanding,
+    };
   }
-  if (plan) throw new DomainError('conflict', 'this link is being paid by an instalment plan: pay its instalments');
+  if (plan)
+    throw new DomainError('conflict', 'this link is being paid by an instalment plan: pay its instalments');
   if (input.amount === undefined) throw invalid('amount', 'give the amount to pay');
   const saveCard = input.saveCard === true;
   if (saveCard && !(await topUpOfRequest(ctx.db, accountId, requestId))) {
-    throw invalid('saveCard', 'a card is saved only for the automatic top-up of a prepaid balance, when paying a top-up');
+    throw invalid(
+      'saveCard',
+      'a card is saved only for the automatic top-up of a prepaid balance, when paying a top-up',
+    );
   }
   await assertAttemptsAllowed(ctx, accountId, requestId);
-  const result = await chargeRequest(ctx, { token: input.token, amount: input.amount, card: input.card, formToken: input.formToken, saveCard });
+  const result = await chargeRequest(ctx, {
+    token: input.token,
+    amount: input.amount,
+    card: input.card,
+    formToken: input.formToken,
+    saveCard,
+  });
   if (result.attempt.outcome === 'declined') {
-    return { outcome: 'declined', attemptId: result.attempt.id, reason: result.attempt.declineReason ?? 'card_declined', amount: result.attempt.amount };
+    return {
+      outcome: 'declined',
+      attemptId: result.attempt.id,
+      reason: result.attempt.declineReason ?? 'card_declined',
+      amount: result.attempt.amount,
+    };
   }
   // The payment is recorded (and the balance credited); keeping the card is a change of its own after it.
-  const cardSaved = saveCard && result.cardToken !== null ? await saveTopUpCard(ctx, accountId, requestId, { token: result.cardToken, last4: result.attempt.cardLast4 }) : false;
-  return { outcome: 'approved', attemptId: result.attempt.id, paymentId: result.paymentId, amount: result.attempt.amount, outstanding: result.outstanding, cardSaved };
+  const cardSaved =
+    saveCard && result.cardToken !== null
+      ? await saveTopUpCard(ctx, accountId, requestId, {
+          token: result.cardToken,
+          last4: result.attempt.cardLast4,
+        })
+      : false;
+  return {
+    outcome: 'approved',
+    attemptId: result.attempt.id,
+    paymentId: result.paymentId,
+    amount: result.attempt.amount,
+    outstanding: result.outstanding,
+    cardSaved,
+  };
 }
 
 export type FormReplay =
-  | { outcome: 'approved'; attemptId: number; paymentId: number | null; planId: number | null; amount: string }
+  | {
+      outcome: 'approved';
+      attemptId: number;
+      paymentId: number | null;
+      planId: number | null;
+      amount: string;
+    }
   | { outcome: 'declined'; attemptId: number; reason: string; amount: string };
 
 /**
@@ -70,16 +131,34 @@ export type FormReplay =
  * undefined when the form was never sent. Asked before anything else, so a form sent again after it paid the
  * link in full still answers its payment, not "nothing left to pay".
  */
-export async function replayPageForm(ctx: Ctx, token: string, formToken: string): Promise<FormReplay | undefined> {
+export async function replayPageForm(
+  ctx: Ctx,
+  token: string,
+  formToken: string,
+): Promise<FormReplay | undefined> {
   if (!FORM_TOKEN_PATTERN.test(formToken)) return undefined;
   const request = await findRequestByToken(ctx.db, token);
   if (!request) return undefined;
   const first = await findAttemptByFormToken(ctx.db, request.account_id, Number(request.id), formToken);
   if (!first) return undefined;
   const attempt = await settledAttempt(ctx, request.account_id, Number(first.id));
-  if (attempt.outcome === 'pending') throw new DomainError('conflict', 'this payment is still being processed: wait a moment and reload the page (nothing is charged twice)');
-  if (attempt.outcome === 'not_charged') throw new DomainError('action_failed', 'the card could not be charged (the payment service failed); nothing was taken: try again');
-  if (attempt.outcome === 'declined') return { outcome: 'declined', attemptId: Number(attempt.id), reason: attempt.decline_reason ?? 'card_declined', amount: attempt.amount };
+  if (attempt.outcome === 'pending')
+    throw new DomainError(
+      'conflict',
+      'this payment is still being processed: wait a moment and reload the page (nothing is charged twice)',
+    );
+  if (attempt.outcome === 'not_charged')
+    throw new DomainError(
+      'action_failed',
+      'the card could not be charged (the payment service failed); nothing was taken: try again',
+    );
+  if (attempt.outcome === 'declined')
+    return {
+      outcome: 'declined',
+      attemptId: Number(attempt.id),
+      reason: attempt.decline_reason ?? 'card_declined',
+      amount: attempt.amount,
+    };
   return {
     outcome: 'approved',
     attemptId: Number(attempt.id),

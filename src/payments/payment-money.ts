@@ -32,7 +32,11 @@ export function paymentFigures(p: PaymentMoneyRow): PaymentFigures {
   const charged = money(p.amount).plus(p.interest_amount);
   const refunded = money(p.refunded_amount);
   const refundable = charged.minus(refunded);
-  const status: PaymentStatus = !refunded.greaterThan(0) ? 'paid' : refundable.greaterThan(0) ? 'partially_refunded' : 'refunded';
+  const status: PaymentStatus = !refunded.greaterThan(0)
+    ? 'paid'
+    : refundable.greaterThan(0)
+      ? 'partially_refunded'
+      : 'refunded';
   return {
     amount: formatAmount(p.amount, digits),
     interest: formatAmount(p.interest_amount, digits),
@@ -47,7 +51,11 @@ export function paymentFigures(p: PaymentMoneyRow): PaymentFigures {
  * The principal part of a refund of `refund` on a payment that has had `refundedBefore` refunded: principal
  * is returned first, so this is what moves the invoice (and the request) back.
  */
-export function principalOfRefund(p: Pick<PaymentMoneyRow, 'amount'>, refundedBefore: string, refund: string): string {
+export function principalOfRefund(
+  p: Pick<PaymentMoneyRow, 'amount'>,
+  refundedBefore: string,
+  refund: string,
+): string {
   const principalLeft = money(p.amount).minus(refundedBefore);
   if (!principalLeft.greaterThan(0)) return '0';
   return money(refund).lessThan(principalLeft) ? money(refund).toFixed() : principalLeft.toFixed();
@@ -63,7 +71,12 @@ export function receiptNumberOf(payment: { id: number | string }): string {
 
 export type RefundState = 'pending' | 'succeeded' | 'failed_retrying' | 'failed';
 
-const REFUND_STATE_WEIGHT: Record<RefundState, number> = { succeeded: 0, pending: 1, failed_retrying: 2, failed: 3 };
+const REFUND_STATE_WEIGHT: Record<RefundState, number> = {
+  succeeded: 0,
+  pending: 1,
+  failed_retrying: 2,
+  failed: 3,
+};
 
 /**
  * Where a payment's refunds stand, the worst first: failed (given up: refund by hand) > failed_retrying (the
@@ -71,6 +84,7 @@ const REFUND_STATE_WEIGHT: Record<RefundState, number> = { succeeded: 0, pending
  */
 export function refundStatusOf(refunds: readonly { status: RefundState }[]): RefundState | null {
   let worst: RefundState | null = null;
-  for (const r of refunds) if (worst === null || REFUND_STATE_WEIGHT[r.status] > REFUND_STATE_WEIGHT[worst]) worst = r.status;
+  for (const r of refunds)
+    if (worst === null || REFUND_STATE_WEIGHT[r.status] > REFUND_STATE_WEIGHT[worst]) worst = r.status;
   return worst;
 }

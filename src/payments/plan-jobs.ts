@@ -22,12 +22,17 @@ export const sendInstalmentLink: JobHandler = async (job, ctx: Ctx) => {
   const instalment = plan?.instalments.find((i) => i.seq === seq);
   const account = await findAccount(ctx.db, job.account_id);
   const request = plan ? await findRequest(ctx.db, job.account_id, Number(plan.plan.request_id)) : undefined;
-  if (!plan || !instalment || !account || !request) throw new PermanentJobError(`instalment ${seq} of plan ${planId} no longer exists`);
+  if (!plan || !instalment || !account || !request)
+    throw new PermanentJobError(`instalment ${seq} of plan ${planId} no longer exists`);
   if (instalment.status === 'paid' || plan.plan.status !== 'active') return;
   const amount = `${account.currency} ${formatAmount(instalment.amount, currencyMinorDigits(account.currency))}`;
   const what = `instalment ${seq} of ${plan.instalments.length} (${amount}, due ${instalment.due_date})`;
-  const why = reason === 'declined' ? `could not be charged to your saved card (${instalment.last_error ?? 'declined'})` : 'is due';
-  if (!request.mobile_number && !request.email) throw new PermanentJobError(`payment request ${request.id} has no mobile number or email address`);
+  const why =
+    reason === 'declined'
+      ? `could not be charged to your saved card (${instalment.last_error ?? 'declined'})`
+      : 'is due';
+  if (!request.mobile_number && !request.email)
+    throw new PermanentJobError(`payment request ${request.id} has no mobile number or email address`);
   if (request.mobile_number) {
     await sendSms(ctx, {
       accountId: account.id,
@@ -45,10 +50,19 @@ export const sendInstalmentLink: JobHandler = async (job, ctx: Ctx) => {
         from: `"${account.name.replace(/"/g, "'")}" <${address}>`,
         to: [request.email],
         subject: `${account.name}: ${what} ${why}`,
-        text: [`Hello,`, ``, `Your ${what} ${why}.`, ``, `Pay it securely online: ${request.url}`, ``, account.name].join('\n'),
+        text: [
+          `Hello,`,
+          ``,
+          `Your ${what} ${why}.`,
+          ``,
+          `Pay it securely online: ${request.url}`,
+          ``,
+          account.name,
+        ].join('\n'),
         attachments: [],
       });
-      if (sent.rejected.length > 0) throw new PermanentJobError(`the mail server refused ${sent.rejected.join(', ')}`);
+      if (sent.rejected.length > 0)
+        throw new PermanentJobError(`the mail server refused ${sent.rejected.join(', ')}`);
     } catch (error) {
       if (error instanceof PermanentJobError) throw error;
       if (isPermanentMailError(error)) throw new PermanentJobError((error as Error).message);

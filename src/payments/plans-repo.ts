@@ -16,10 +16,17 @@ export interface SchedulableInstalment extends InstalmentRow {
  * "today" of any timezone; the caller checks each against its account's own date. Instalments whose claim
  * (last_attempt_at) is younger than the lease are left to whoever holds it.
  */
-export async function instalmentsToAct(db: Executor, onOrBefore: string, leaseExpiredBefore: Date, limit: number): Promise<SchedulableInstalment[]> {
+export async function instalmentsToAct(
+  db: Executor,
+  onOrBefore: string,
+  leaseExpiredBefore: Date,
+  limit: number,
+): Promise<SchedulableInstalment[]> {
   const rows = await db
     .selectFrom('instalments as i')
-    .innerJoin('instalment_plans as p', (j) => j.onRef('p.account_id', '=', 'i.account_id').onRef('p.id', '=', 'i.plan_id'))
+    .innerJoin('instalment_plans as p', (j) =>
+      j.onRef('p.account_id', '=', 'i.account_id').onRef('p.id', '=', 'i.plan_id'),
+    )
     .innerJoin('accounts as a', 'a.id', 'i.account_id')
     .selectAll('i')
     .select(['p.request_id', 'p.card_token', 'p.currency', 'a.timezone'])
@@ -28,7 +35,10 @@ export async function instalmentsToAct(db: Executor, onOrBefore: string, leaseEx
     .where('i.due_date', '<=', onOrBefore)
     .where((eb) =>
       eb.or([
-        eb.and([eb('p.card_token', 'is not', null), eb.or([eb('i.last_attempt_at', 'is', null), eb('i.last_attempt_at', '<', leaseExpiredBefore)])]),
+        eb.and([
+          eb('p.card_token', 'is not', null),
+          eb.or([eb('i.last_attempt_at', 'is', null), eb('i.last_attempt_at', '<', leaseExpiredBefore)]),
+        ]),
         eb.and([eb('p.card_token', 'is', null), eb('i.last_attempt_at', 'is', null)]),
       ]),
     )
@@ -38,14 +48,26 @@ export async function instalmentsToAct(db: Executor, onOrBefore: string, leaseEx
     .orderBy('i.seq')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ ...r, account_id: Number(r.account_id), plan_id: Number(r.plan_id), request_id: Number(r.request_id) }));
+  return rows.map((r) => ({
+    ...r,
+    account_id: Number(r.account_id),
+    plan_id: Number(r.plan_id),
+    request_id: Number(r.request_id),
+  }));
 }
 
 /**
  * Claims an instalment for one charge or one link: sets last_attempt_at if nobody holds a live claim. True when
  * this caller got it (so two schedulers never charge the same instalment at once).
  */
-export async function claimInstalment(db: Executor, accountId: number, planId: number, seq: number, now: Date, leaseExpiredBefore: Date): Promise<boolean> {
+export async function claimInstalment(
+  db: Executor,
+  accountId: number,
+  planId: number,
+  seq: number,
+  now: Date,
+  leaseExpiredBefore: Date,
+): Promise<boolean> {
   const result = await db
     .updateTable('instalments')
     .set({ last_attempt_at: now })
@@ -64,7 +86,13 @@ export async function claimInstalment(db: Executor, accountId: number, planId: n
  * the same invoice was in progress in another process). A claim someone else holds, or a paid instalment, is
  * left as it is.
  */
-export async function releaseInstalment(db: Executor, accountId: number, planId: number, seq: number, claimedAt: Date): Promise<void> {
+export async function releaseInstalment(
+  db: Executor,
+  accountId: number,
+  planId: number,
+  seq: number,
+  claimedAt: Date,
+): Promise<void> {
   await db
     .updateTable('instalments')
     .set({ last_attempt_at: null })
@@ -77,10 +105,16 @@ export async function releaseInstalment(db: Executor, accountId: number, planId:
 }
 
 /** Due instalments of plans without a saved card, due on or before the date and still unpaid: they become missed. */
-export async function overdueWithoutCard(db: Executor, dueOnOrBefore: string, limit: number): Promise<{ account_id: number; plan_id: number; seq: number }[]> {
+export async function overdueWithoutCard(
+  db: Executor,
+  dueOnOrBefore: string,
+  limit: number,
+): Promise<{ account_id: number; plan_id: number; seq: number }[]> {
   const rows = await db
     .selectFrom('instalments as i')
-    .innerJoin('instalment_plans as p', (j) => j.onRef('p.account_id', '=', 'i.account_id').onRef('p.id', '=', 'i.plan_id'))
+    .innerJoin('instalment_plans as p', (j) =>
+      j.onRef('p.account_id', '=', 'i.account_id').onRef('p.id', '=', 'i.plan_id'),
+    )
     .select(['i.account_id', 'i.plan_id', 'i.seq'])
     .where('i.status', '=', 'due')
     .where('p.status', '=', 'active')
@@ -89,10 +123,20 @@ export async function overdueWithoutCard(db: Executor, dueOnOrBefore: string, li
     .orderBy('i.due_date')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ account_id: Number(r.account_id), plan_id: Number(r.plan_id), seq: Number(r.seq) }));
+  return rows.map((r) => ({
+    account_id: Number(r.account_id),
+    plan_id: Number(r.plan_id),
+    seq: Number(r.seq),
+  }));
 }
 
-export async function markMissed(db: Executor, accountId: number, planId: number, seq: number, reason: string): Promise<void> {
+export async function markMissed(
+  db: Executor,
+  accountId: number,
+  planId: number,
+  seq: number,
+  reason: string,
+): Promise<void> {
   await db
     .updateTable('instalments')
     .set({ status: 'missed', last_error: reason })
@@ -104,7 +148,12 @@ export async function markMissed(db: Executor, accountId: number, planId: number
 }
 
 /** Declined card attempts on a request since a time (the page's guard against card testing). */
-export async function countDeclinedAttempts(db: Executor, accountId: number, requestId: number, since: Date | null): Promise<number> {
+export async function countDeclinedAttempts(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+  since: Date | null,
+): Promise<number> {
   const row = await sql<{ n: number }>`
     select count(*)::int as n from payment_attempts
     where account_id = ${accountId} and request_id = ${requestId} and outcome = 'declined'
@@ -114,7 +163,12 @@ export async function countDeclinedAttempts(db: Executor, accountId: number, req
 }
 
 /** A payment made through a request (the page's confirmation), or undefined. */
-export async function findRequestPayment(db: Executor, accountId: number, requestId: number, paymentId: number): Promise<PaymentRow | undefined> {
+export async function findRequestPayment(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+  paymentId: number,
+): Promise<PaymentRow | undefined> {
   return db
     .selectFrom('payments')
     .selectAll()
@@ -124,7 +178,13 @@ export async function findRequestPayment(db: Executor, accountId: number, reques
     .executeTakeFirst();
 }
 
-export async function setPlanCard(db: Executor, accountId: number, planId: number, card: { token: string | null; last4: string | null; gateway: string }, now: Date): Promise<void> {
+export async function setPlanCard(
+  db: Executor,
+  accountId: number,
+  planId: number,
+  card: { token: string | null; last4: string | null; gateway: string },
+  now: Date,
+): Promise<void> {
   await db
     .updateTable('instalment_plans')
     .set({ card_token: card.token, card_last4: card.last4, gateway: card.gateway, updated_at: now })
@@ -134,7 +194,11 @@ export async function setPlanCard(db: Executor, accountId: number, planId: numbe
 }
 
 /** The request's newest plan (active, completed or cancelled), or undefined. */
-export async function latestPlanIdOfRequest(db: Executor, accountId: number, requestId: number): Promise<number | undefined> {
+export async function latestPlanIdOfRequest(
+  db: Executor,
+  accountId: number,
+  requestId: number,
+): Promise<number | undefined> {
   const row = await db
     .selectFrom('instalment_plans')
     .select('id')

@@ -19,7 +19,12 @@ export function receiptTargets(request: PaymentRequestRow): ReceiptTargets {
   return { email: request.email, mobileNumber: request.mobile_number };
 }
 
-export async function queueReceipts(db: Executor, payment: PaymentRow, targets: ReceiptTargets, now: Date): Promise<{ accountId: number; id: number }[]> {
+export async function queueReceipts(
+  db: Executor,
+  payment: PaymentRow,
+  targets: ReceiptTargets,
+  now: Date,
+): Promise<{ accountId: number; id: number }[]> {
   const jobs: { accountId: number; id: number }[] = [];
   const channels: ['email' | 'sms', string][] = [];
   if (targets.email) channels.push(['email', targets.email]);

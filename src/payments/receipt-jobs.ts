@@ -29,12 +29,17 @@ async function loadReceipt(ctx: Ctx, job: OutboxJob) {
   return { account, receipt, payment, what };
 }
 
-async function receiptSent(ctx: Ctx, accountId: number, receipt: { id: number; request_id: number | null; invoice_id: number | null }): Promise<void> {
+async function receiptSent(
+  ctx: Ctx,
+  accountId: number,
+  receipt: { id: number; request_id: number | null; invoice_id: number | null },
+): Promise<void> {
   const now = ctx.now();
   await markReceiptRowSent(ctx.db, accountId, Number(receipt.id), now);
   if (receipt.request_id !== null) await markReceiptSent(ctx.db, accountId, Number(receipt.request_id), now);
   // A payment recorded on the invoice (bank transfer…) has no request: the invoice's requests show the receipt.
-  else if (receipt.invoice_id !== null) await markInvoiceRequestsReceiptSent(ctx.db, accountId, Number(receipt.invoice_id), now);
+  else if (receipt.invoice_id !== null)
+    await markInvoiceRequestsReceiptSent(ctx.db, accountId, Number(receipt.invoice_id), now);
 }
 
 export const sendReceiptEmail: JobHandler = async (job, ctx) => {
@@ -52,7 +57,13 @@ export const sendReceiptEmail: JobHandler = async (job, ctx) => {
     ``,
     account.name,
   ].join('\n');
-  await sendMail(ctx, { from: fromAddress(account), to: [receipt.recipient], subject: `${account.name}: receipt for ${amount}`, text, attachments: [] });
+  await sendMail(ctx, {
+    from: fromAddress(account),
+    to: [receipt.recipient],
+    subject: `${account.name}: receipt for ${amount}`,
+    text,
+    attachments: [],
+  });
   await receiptSent(ctx, account.id, receipt);
 };
 
@@ -60,7 +71,14 @@ export const sendReceiptSms: JobHandler = async (job, ctx) => {
   const { account, receipt, payment, what } = await loadReceipt(ctx, job);
   // The same receipt number as the email's and the page's: one per payment, whatever the channels.
   const body = `${account.name}: thank you, we received ${amountText(account, receipt.amount)} for ${what}. Receipt number ${receiptNumberOf(payment)}.`;
-  await sendSms(ctx, { accountId: account.id, outboxJobId: job.id, requestId: receipt.request_id, kind: 'receipt', to: receipt.recipient, body });
+  await sendSms(ctx, {
+    accountId: account.id,
+    outboxJobId: job.id,
+    requestId: receipt.request_id,
+    kind: 'receipt',
+    to: receipt.recipient,
+    body,
+  });
   await receiptSent(ctx, account.id, receipt);
 };
 

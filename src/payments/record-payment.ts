@@ -25,11 +25,19 @@ export interface RecordPaymentInput {
   sendReceipt?: boolean | undefined;
 }
 
-export async function recordInvoicePayment(ctx: Ctx, accountId: number, invoiceId: number, input: RecordPaymentInput): Promise<AppliedPayment> {
-  if (input.reference !== undefined && input.reference.length > 200) throw invalid('reference', 'at most 200 characters');
-  if (input.notes !== undefined && input.notes.length > 2000) throw invalid('notes', 'at most 2000 characters');
+export async function recordInvoicePayment(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number,
+  input: RecordPaymentInput,
+): Promise<AppliedPayment> {
+  if (input.reference !== undefined && input.reference.length > 200)
+    throw invalid('reference', 'at most 200 characters');
+  if (input.notes !== undefined && input.notes.length > 2000)
+    throw invalid('notes', 'at most 2000 characters');
   const now = ctx.now();
-  if (input.paidAt && input.paidAt.getTime() > now.getTime() + 86_400_000) throw invalid('paidAt', 'cannot be in the future');
+  if (input.paidAt && input.paidAt.getTime() > now.getTime() + 86_400_000)
+    throw invalid('paidAt', 'cannot be in the future');
   const { applied, jobs } = await ctx.db.transaction().execute(async (trx) => {
     await leaveRoomForCardPayment(trx, accountId, invoiceId, input.amount);
     const applied = await applyPayment(trx, ctx, {
@@ -59,7 +67,12 @@ export async function recordInvoicePayment(ctx: Ctx, accountId: number, invoiceI
  * a payment recorded meanwhile may take only what is left beside it, so the card's charge can always be
  * applied (never charged and then refunded). Takes the invoice's lock (customer first).
  */
-async function leaveRoomForCardPayment(trx: Executor, accountId: number, invoiceId: number, amount: string): Promise<void> {
+async function leaveRoomForCardPayment(
+  trx: Executor,
+  accountId: number,
+  invoiceId: number,
+  amount: string,
+): Promise<void> {
   const invoice = await lockInvoiceWithCustomer(trx, accountId, invoiceId);
   const pending = money(await pendingPrincipal(trx, accountId, serialKeyOf(invoiceId, 0)));
   if (!pending.greaterThan(0) || !isDecimalString(amount, 6)) return;

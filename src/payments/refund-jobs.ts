@@ -20,7 +20,11 @@ export interface GatewayRefundJob {
 }
 
 /** Queues the gateway refund of a refund row, in the caller's transaction. */
-export async function queueGatewayRefund(trx: Executor, refund: Pick<RefundRow, 'account_id' | 'id'>, now: Date): Promise<QueuedJob> {
+export async function queueGatewayRefund(
+  trx: Executor,
+  refund: Pick<RefundRow, 'account_id' | 'id'>,
+  now: Date,
+): Promise<QueuedJob> {
   const job = await enqueue(trx, {
     accountId: refund.account_id,
     kind: GATEWAY_REFUND_JOB,
@@ -38,10 +42,14 @@ export function refundIdempotencyKey(refund: Pick<RefundRow, 'account_id' | 'id'
 }
 
 /** What the refunded charge was: the payment's gateway reference, or the (unapplied) attempt's. */
-async function chargeOf(ctx: Ctx, refund: RefundRow): Promise<{ gateway: string; reference: string } | undefined> {
+async function chargeOf(
+  ctx: Ctx,
+  refund: RefundRow,
+): Promise<{ gateway: string; reference: string } | undefined> {
   if (refund.payment_id !== null) {
     const payment = await findPayment(ctx.db, refund.account_id, Number(refund.payment_id));
-    if (payment?.gateway && payment.gateway_reference) return { gateway: payment.gateway, reference: payment.gateway_reference };
+    if (payment?.gateway && payment.gateway_reference)
+      return { gateway: payment.gateway, reference: payment.gateway_reference };
     return undefined;
   }
   if (refund.attempt_id !== null) {
@@ -60,20 +68,52 @@ export const sendGatewayRefund: JobHandler = async (job: OutboxJob, ctx: Ctx) =>
   const now = ctx.now();
   const lastTry = job.attempts + 1 >= job.max_attempts;
   if (!charge) {
-    await markRefund(ctx.db, refund.account_id, refundId, { status: 'failed', error: 'the refunded charge has no gateway reference', now });
+    await markRefund(ctx.db, refund.account_id, refundId, {
+      status: 'failed',
+      error: 'the refunded charge has no gateway reference',
+      now,
+    });
     throw new PermanentJobError(`refund ${refundId}: the refunded charge has no gateway reference`);
   }
-  const details = { accountId: refund.account_id, refundId, paymentId: refund.payment_id, attemptId: refund.attempt_id, amount: refund.amount, currency: refund.currency, try: job.attempts + 1 };
+  const details = {
+    accountId: refund.account_id,
+    refundId,
+    paymentId: refund.payment_id,
+    attemptId: refund.attempt_id,
+    amount: refund.amount,
+    currency: refund.currency,
+    try: job.attempts + 1,
+  };
   try {
     const gateway = gatewayOf(ctx);
-    if (gateway.name !== charge.gateway) throw new Error(`the charge was taken by the ${charge.gateway} gateway, which is not configured`);
-    const sent = await gateway.refund({ reference: charge.reference, amount: refund.amount, currency: refund.currency, idempotencyKey: refundIdempotencyKey(refund) });
-    await markRefund(ctx.db, refund.account_id, refundId, { status: 'succeeded', gatewayReference: sent.reference, now });
-    if (refund.tries > 0) logOf(ctx).warn(details, `refund ${refundId} went through after ${refund.tries} failed tries`);
+    if (gateway.name !== charge.gateway)
+      throw new Error(`the charge was taken by the ${charge.gateway} gateway, which is not configured`);
+    const sent = await gateway.refund({
+      reference: charge.reference,
+      amount: refund.amount,
+      currency: refund.currency,
+      idempotencyKey: refundIdempotencyKey(refund),
+    });
+    await markRefund(ctx.db, refund.account_id, refundId, {
+      status: 'succeeded',
+      gatewayReference: sent.reference,
+      now,
+    });
+    if (refund.tries > 0)
+      logOf(ctx).warn(details, `refund ${refundId} went through after ${refund.tries} failed tries`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await markRefund(ctx.db, refund.account_id, refundId, { status: lastTry ? 'failed' : 'failed_retrying', error: message, now });
-    logOf(ctx)[lastTry ? 'error' : 'warn']({ ...details, error: message }, lastTry ? `refund ${refundId} failed for good: refund it by hand` : `refund ${refundId} failed at the gateway; it is retried`);
+    await markRefund(ctx.db, refund.account_id, refundId, {
+      status: lastTry ? 'failed' : 'failed_retrying',
+      error: message,
+      now,
+    });
+    logOf(ctx)[lastTry ? 'error' : 'warn'](
+      { ...details, error: message },
+      lastTry
+        ? `refund ${refundId} failed for good: refund it by hand`
+        : `refund ${refundId} failed at the gateway; it is retried`,
+    );
     throw error;
   }
 };

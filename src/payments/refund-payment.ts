@@ -13,7 +13,15 @@ import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
 import { paymentAmount } from './apply-payment.ts';
 import { paymentFigures, principalOfRefund } from './payment-money.ts';
-import { addRefundedToPayment, addToInvoicePaid, findPayment, insertRefund, lockPayment, type PaymentRow, type RefundRow } from './repo.ts';
+import {
+  addRefundedToPayment,
+  addToInvoicePaid,
+  findPayment,
+  insertRefund,
+  lockPayment,
+  type PaymentRow,
+  type RefundRow,
+} from './repo.ts';
 import { gatewayOf } from './services.ts';
 import { deliverSoon } from '../outbox/deliver-soon.ts';
 import { findRefund, insertPendingRefund } from './attempts-repo.ts';
@@ -26,10 +34,16 @@ export interface RefundInput {
   reason?: string | undefined;
 }
 
-export async function refundPayment(ctx: Ctx, accountId: number, paymentId: number, input: RefundInput): Promise<{ refund: RefundRow; payment: PaymentRow }> {
+export async function refundPayment(
+  ctx: Ctx,
+  accountId: number,
+  paymentId: number,
+  input: RefundInput,
+): Promise<{ refund: RefundRow; payment: PaymentRow }> {
   const seen = await findPayment(ctx.db, accountId, paymentId);
   if (!seen) throw notFound('Payment', paymentId);
-  if (input.reason !== undefined && input.reason.length > 500) throw invalid('reason', 'at most 500 characters');
+  if (input.reason !== undefined && input.reason.length > 500)
+    throw invalid('reason', 'at most 500 characters');
   const amountAsked = input.amount === undefined ? undefined : paymentAmount(input.amount, seen.currency);
   const done = await ctx.db.transaction().execute(async (trx) => {
     const account = (await findAccount(trx, accountId))!;
@@ -39,13 +53,22 @@ export async function refundPayment(ctx: Ctx, accountId: number, paymentId: numb
     const payment = (await lockPayment(trx, accountId, paymentId))!;
     // What the card was charged (an instalment's plan interest included) is what can be refunded.
     const left = money(paymentFigures(payment).refundable);
-    if (!left.greaterThan(0)) throw new DomainError('conflict', `payment ${paymentId} is already fully refunded`);
+    if (!left.greaterThan(0))
+      throw new DomainError('conflict', `payment ${paymentId} is already fully refunded`);
     const amount = amountAsked ?? formatAmount(left, digits);
-    if (money(amount).greaterThan(left)) throw invalid('amount', `${amount} is more than the ${formatAmount(left, digits)} left to refund on payment ${paymentId}`);
+    if (money(amount).greaterThan(left))
+      throw invalid(
+        'amount',
+        `${amount} is more than the ${formatAmount(left, digits)} left to refund on payment ${paymentId}`,
+      );
     // A card payment's money goes back through its gateway: recorded now (pending), sent by the outbox,
     // which retries until the gateway takes it (refund-jobs.ts). Money paid another way was given back by hand.
     const throughGateway = payment.method === 'card' && payment.gateway_reference !== null;
-    if (throughGateway && payment.gateway !== gatewayOf(ctx).name) throw new DomainError('conflict', `payment ${paymentId} was taken by the ${payment.gateway} gateway, which is not configured`);
+    if (throughGateway && payment.gateway !== gatewayOf(ctx).name)
+      throw new DomainError(
+        'conflict',
+        `payment ${paymentId} was taken by the ${payment.gateway} gateway, which is not configured`,
+      );
     const now = ctx.now();
     const row = {
       account_id: accountId,
@@ -62,13 +85,34 @@ export async function refundPayment(ctx: Ctx, accountId: number, paymentId: numb
     const job = throughGateway ? await queueGatewayRefund(trx, refund, now) : undefined;
     await addRefundedToPayment(trx, accountId, paymentId, amount);
     // Only the principal part moves the invoice and the request's paid figure back (interest was never theirs).
-    const negative = money(principalOfRefund(payment, payment.refunded_amount, amount)).negated().toFixed();
-    if (payment.invoice_id !== null) await addToInvoicePaid(trx, accountId, Number(payment.invoice_id), negative, dateInZone(now, account.timezone), now);
-    if (payment.request_id !== null) await addToRequestPaid(trx, accountId, Number(payment.request_id), negative, amount, now);
-    await debitBalanceForRefund(trx, { accountId, paymentId, requestId: payment.request_id === null ? null : Number(payment.request_id), invoiceId: payment.invoice_id === null ? null : Number(payment.invoice_id), amount: money(negative).negated().toFixed(), now });
+    const negative = money(principalOfRefund(payment, payment.refunded_amount, amount))
+      .negated()
+      .toFixed();
+    if (payment.invoice_id !== null)
+      await addToInvoicePaid(
+        trx,
+        accountId,
+        Number(payment.invoice_id),
+        negative,
+        dateInZone(now, account.timezone),
+        now,
+      );
+    if (payment.request_id !== null)
+      await addToRequestPaid(trx, accountId, Number(payment.request_id), negative, amount, now);
+    await debitBalanceForRefund(trx, {
+      accountId,
+      paymentId,
+      requestId: payment.request_id === null ? null : Number(payment.request_id),
+      invoiceId: payment.invoice_id === null ? null : Number(payment.invoice_id),
+      amount: money(negative).negated().toFixed(),
+      now,
+    });
     return { refund, job };
   });
   if (done.job) await deliverSoon(ctx, [done.job]);
   // Read after the gateway was tried: its status (succeeded, or failed_retrying with the outbox retrying).
-  return { refund: (await findRefund(ctx.db, accountId, Number(done.refund.id)))!, payment: (await findPayment(ctx.db, accountId, paymentId))! };
+  return {
+    refund: (await findRefund(ctx.db, accountId, Number(done.refund.id)))!,
+    payment: (await findPayment(ctx.db, accountId, paymentId))!,
+  };
 }

@@ -30,7 +30,12 @@ export interface ResolvedRun {
 /** Settles what can be settled of the pending attempts of gone processes (at most one batch). */
 export async function resolvePendingAttempts(ctx: Ctx): Promise<ResolvedRun> {
   const run: ResolvedRun = { applied: 0, declined: 0, notCharged: 0, refunded: 0, left: 0 };
-  const rows = await pendingAttemptsToResolve(ctx.db, ctx.liveness, new Date(ctx.now().getTime() - STALE_PENDING_MS), BATCH);
+  const rows = await pendingAttemptsToResolve(
+    ctx.db,
+    ctx.liveness,
+    new Date(ctx.now().getTime() - STALE_PENDING_MS),
+    BATCH,
+  );
   for (const row of rows) {
     const outcome = await resolvePendingAttempt(ctx, row);
     if (outcome === 'not_charged') run.notCharged++;
@@ -40,43 +45,82 @@ export async function resolvePendingAttempts(ctx: Ctx): Promise<ResolvedRun> {
 }
 
 /** Before a new attempt on an invoice (or standalone request): settles one a gone process left there. */
-export async function settleStalePending(ctx: Ctx, accountId: number, invoiceId: number | null, requestId: number): Promise<void> {
-  const rows = await pendingAttemptsToResolve(ctx.db, ctx.liveness, new Date(ctx.now().getTime() - STALE_PENDING_MS), 5, {
-    accountId,
-    serialKey: serialKeyOf(invoiceId, requestId),
-  });
+export async function settleStalePending(
+  ctx: Ctx,
+  accountId: number,
+  invoiceId: number | null,
+  requestId: number,
+): Promise<void> {
+  const rows = await pendingAttemptsToResolve(
+    ctx.db,
+    ctx.liveness,
+    new Date(ctx.now().getTime() - STALE_PENDING_MS),
+    5,
+    {
+      accountId,
+      serialKey: serialKeyOf(invoiceId, requestId),
+    },
+  );
   for (const row of rows) await resolvePendingAttempt(ctx, row);
 }
 
 export async function resolvePendingAttempt(ctx: Ctx, attempt: AttemptRow): Promise<Resolution> {
   const gateway = gatewayOf(ctx);
-  const details = { accountId: attempt.account_id, attemptId: Number(attempt.id), amount: attempt.amount, currency: attempt.currency, purpose: attempt.purpose };
+  const details = {
+    accountId: attempt.account_id,
+    attemptId: Number(attempt.id),
+    amount: attempt.amount,
+    currency: attempt.currency,
+    purpose: attempt.purpose,
+  };
   if (gateway.name !== attempt.gateway || !gateway.findCharge || attempt.idempotency_key === null) {
-    logOf(ctx).warn(details, `a pending card attempt cannot be settled here: the ${attempt.gateway} gateway is not configured or cannot look charges up`);
+    logOf(ctx).warn(
+      details,
+      `a pending card attempt cannot be settled here: the ${attempt.gateway} gateway is not configured or cannot look charges up`,
+    );
     return 'left';
   }
   let found: ChargeResult | null;
   try {
     found = await gateway.findCharge(attempt.idempotency_key);
   } catch (error) {
-    logOf(ctx).warn({ ...details, error: error instanceof Error ? error.message : String(error) }, 'the gateway could not be asked about a pending card attempt; tried again later');
+    logOf(ctx).warn(
+      { ...details, error: error instanceof Error ? error.message : String(error) },
+      'the gateway could not be asked about a pending card attempt; tried again later',
+    );
     return 'left';
   }
   if (found === null) {
-    const settled = await settleAttempt(ctx.db, attempt.account_id, Number(attempt.id), { outcome: 'not_charged', note: 'settled by recovery: the gateway has no charge for it', now: ctx.now() });
-    if (settled) logOf(ctx).warn(details, 'a pending card attempt of a stopped process was never charged: closed');
+    const settled = await settleAttempt(ctx.db, attempt.account_id, Number(attempt.id), {
+      outcome: 'not_charged',
+      note: 'settled by recovery: the gateway has no charge for it',
+      now: ctx.now(),
+    });
+    if (settled)
+      logOf(ctx).warn(details, 'a pending card attempt of a stopped process was never charged: closed');
     return 'not_charged';
   }
   if (found.outcome === 'declined') {
-    await finishAttempt(ctx, attempt, found, async () => ({ paymentId: null, jobs: [] })).catch((error: unknown) => logFailure(ctx, details, error));
+    await finishAttempt(ctx, attempt, found, async () => ({ paymentId: null, jobs: [] })).catch(
+      (error: unknown) => logFailure(ctx, details, error),
+    );
     return 'declined';
   }
   if (attempt.purpose === 'plan_start') {
-    await compensate(ctx, attempt, found, new Error('the process starting the plan stopped before the plan was stored'));
+    await compensate(
+      ctx,
+      attempt,
+      found,
+      new Error('the process starting the plan stopped before the plan was stored'),
+    );
     return 'refunded';
   }
   try {
-    await finishAttempt<Applied>(ctx, attempt, found, (trx, a, approved) => (a.purpose === 'instalment' ? applyInstalmentCharge(trx, ctx, a, approved) : applyRequestCharge(trx, ctx, a, approved)));
+    await finishAttempt<Applied>(ctx, attempt, found, (trx, a, approved) =>
+      a.purpose === 'instalment'
+        ? applyInstalmentCharge(trx, ctx, a, approved)
+        : applyRequestCharge(trx, ctx, a, approved),
+    );
     logOf(ctx).warn(details, 'a card charge a stopped process made was applied by recovery');
     return 'applied';
   } catch (error) {
@@ -87,5 +131,8 @@ export async function resolvePendingAttempt(ctx: Ctx, attempt: AttemptRow): Prom
 }
 
 function logFailure(ctx: Ctx, details: Record<string, unknown>, error: unknown): void {
-  logOf(ctx).warn({ ...details, error: error instanceof Error ? error.message : String(error) }, 'a pending card attempt could not be applied by recovery');
+  logOf(ctx).warn(
+    { ...details, error: error instanceof Error ? error.message : String(error) },
+    'a pending card attempt could not be applied by recovery',
+  );
 }

@@ -11,8 +11,17 @@ import type { PortalSessionRow } from './repo.ts';
 import { requestTopUp } from '../top-ups/request-top-up.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { invalid, notFound } from '../shared/errors.ts';
-import { addContact, customerCalls, customerInvoices, customerPaymentRequests, findAccountRow, findCustomerInvoice, listContacts, removeContact, type CallSearch } from './repo.ts';
-
+import {
+  addContact,
+  customerCalls,
+  customerInvoices,
+  customerPaymentRequests,
+  findAccountRow,
+  findCustomerInvoice,
+  listContacts,
+  removeContact,
+  type CallSearch,
+} from './repo.ts';
 
 export type Session = Pick<PortalSessionRow, 'account_id' | 'customer_id'>;
 
@@ -20,7 +29,12 @@ export function portalBalance(ctx: Ctx, s: Session): Promise<BalanceState> {
   return readBalance(ctx.db, s.account_id, s.customer_id, ctx.now());
 }
 
-export function portalEntries(ctx: Ctx, s: Session, page: { after?: number | undefined; limit: number }, range: { from?: Date | undefined; to?: Date | undefined } = {}) {
+export function portalEntries(
+  ctx: Ctx,
+  s: Session,
+  page: { after?: number | undefined; limit: number },
+  range: { from?: Date | undefined; to?: Date | undefined } = {},
+) {
   return listEntries(ctx.db, s.account_id, { customerId: s.customer_id, ...range }, page);
 }
 
@@ -45,13 +59,27 @@ export function portalPaymentRequests(ctx: Ctx, s: Session) {
 }
 
 export async function portalTopUp(ctx: Ctx, s: Session, amount: string, baseUrl: string): Promise<string> {
-  const { request } = await requestTopUp(ctx, s.account_id, s.customer_id, { amount, channels: [] }, { baseUrl });
+  const { request } = await requestTopUp(
+    ctx,
+    s.account_id,
+    s.customer_id,
+    { amount, channels: [] },
+    { baseUrl },
+  );
   return request.url;
 }
 
 /** The customer's automatic top-up (the card is the one saved when paying a top-up). */
-export async function portalSetAutoTopUp(ctx: Ctx, s: Session, input: { enabled: boolean; threshold: string; amount: string }): Promise<void> {
-  await setAutoTopUp(ctx, s.account_id, s.customer_id, { enabled: input.enabled, threshold: input.threshold, amount: input.amount });
+export async function portalSetAutoTopUp(
+  ctx: Ctx,
+  s: Session,
+  input: { enabled: boolean; threshold: string; amount: string },
+): Promise<void> {
+  await setAutoTopUp(ctx, s.account_id, s.customer_id, {
+    enabled: input.enabled,
+    threshold: input.threshold,
+    amount: input.amount,
+  });
 }
 
 export function portalContacts(ctx: Ctx, s: Session) {
@@ -81,8 +109,21 @@ export function portalRemoveAlert(ctx: Ctx, s: Session, id: number) {
 }
 
 /** What every portal page shows at the top: the account's and the customer's names, and the money's terms. */
-export async function portalHeader(ctx: Ctx, s: Session): Promise<{ merchant: string | undefined; customer: string | undefined; currency: string; timezone: string }> {
+export async function portalHeader(
+  ctx: Ctx,
+  s: Session,
+): Promise<{
+  merchant: string | undefined;
+  customer: string | undefined;
+  currency: string;
+  timezone: string;
+}> {
   const account = await findAccountRow(ctx.db, s.account_id);
   const b = await readBalance(ctx.db, s.account_id, s.customer_id, ctx.now());
-  return { merchant: account?.name, customer: b.customer.name, currency: b.customer.currency, timezone: b.customer.timezone };
+  return {
+    merchant: account?.name,
+    customer: b.customer.name,
+    currency: b.customer.currency,
+    timezone: b.customer.timezone,
+  };
 }

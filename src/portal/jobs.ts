@@ -19,4 +19,6 @@ export const sendSignInLink: JobHandler = async (job, ctx) => {
   }
 };
 
-export const PORTAL_JOB_HANDLERS: Readonly<Record<string, JobHandler>> = { 'portal.sign_in_link': sendSignInLink };
+export const PORTAL_JOB_HANDLERS: Readonly<Record<string, JobHandler>> = {
+  'portal.sign_in_link': sendSignInLink,
+};

@@ -26,15 +26,34 @@ export async function customersForEmail(db: Executor, email: string): Promise<Si
     order by c.account_id, c.id
     limit 20
   `.execute(db);
-  return result.rows.map((r) => ({ ...r, account_id: Number(r.account_id), customer_id: Number(r.customer_id) }));
+  return result.rows.map((r) => ({
+    ...r,
+    account_id: Number(r.account_id),
+    customer_id: Number(r.customer_id),
+  }));
 }
 
-export async function insertLink(db: Executor, v: { account_id: number; customer_id: number; email: string; token_hash: Buffer; expires_at: Date; created_at: Date }): Promise<void> {
+export async function insertLink(
+  db: Executor,
+  v: {
+    account_id: number;
+    customer_id: number;
+    email: string;
+    token_hash: Buffer;
+    expires_at: Date;
+    created_at: Date;
+  },
+): Promise<void> {
   await db.insertInto('portal_links').values(v).execute();
 }
 
 /** Uses a sign-in link once: returns it if it was unused and unexpired (and marks it used). */
-export async function consumeLink(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<{ account_id: number; customer_id: number; email: string } | undefined> {
+export async function consumeLink(
+  db: Executor,
+  accountId: number,
+  tokenHash: Buffer,
+  now: Date,
+): Promise<{ account_id: number; customer_id: number; email: string } | undefined> {
   const row = await db
     .updateTable('portal_links')
     .set({ used_at: now })
@@ -48,17 +67,36 @@ export async function consumeLink(db: Executor, accountId: number, tokenHash: Bu
 }
 
 export async function findLink(db: Executor, accountId: number, tokenHash: Buffer) {
-  return db.selectFrom('portal_links').select(['account_id', 'used_at', 'expires_at']).where('account_id', '=', accountId).where('token_hash', '=', tokenHash).executeTakeFirst();
+  return db
+    .selectFrom('portal_links')
+    .select(['account_id', 'used_at', 'expires_at'])
+    .where('account_id', '=', accountId)
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
 }
 
 export async function insertSession(
   db: Executor,
-  v: { account_id: number; customer_id: number; email: string; token_hash: Buffer; csrf_token: string; expires_at: Date; last_seen_at: Date; created_at: Date },
+  v: {
+    account_id: number;
+    customer_id: number;
+    email: string;
+    token_hash: Buffer;
+    csrf_token: string;
+    expires_at: Date;
+    last_seen_at: Date;
+    created_at: Date;
+  },
 ): Promise<void> {
   await db.insertInto('portal_sessions').values(v).execute();
 }
 
-export async function findSession(db: Executor, accountId: number, tokenHash: Buffer, now: Date): Promise<PortalSessionRow | undefined> {
+export async function findSession(
+  db: Executor,
+  accountId: number,
+  tokenHash: Buffer,
+  now: Date,
+): Promise<PortalSessionRow | undefined> {
   return db
     .selectFrom('portal_sessions')
     .selectAll()
@@ -70,22 +108,50 @@ export async function findSession(db: Executor, accountId: number, tokenHash: Bu
 }
 
 export async function revokeSession(db: Executor, accountId: number, id: number, now: Date): Promise<void> {
-  await db.updateTable('portal_sessions').set({ revoked_at: now }).where('account_id', '=', accountId).where('id', '=', id).execute();
+  await db
+    .updateTable('portal_sessions')
+    .set({ revoked_at: now })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function listContacts(db: Executor, accountId: number, customerId: number) {
-  return db.selectFrom('portal_contacts').select(['id', 'email', 'created_at']).where('account_id', '=', accountId).where('customer_id', '=', customerId).orderBy('id').limit(100).execute();
+  return db
+    .selectFrom('portal_contacts')
+    .select(['id', 'email', 'created_at'])
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .orderBy('id')
+    .limit(100)
+    .execute();
 }
 
-export async function addContact(db: Executor, accountId: number, customerId: number, email: string, now: Date): Promise<void> {
+export async function addContact(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  email: string,
+  now: Date,
+): Promise<void> {
   await sql`
     insert into portal_contacts (account_id, customer_id, email, created_at) values (${accountId}, ${customerId}, ${email}, ${now})
     on conflict (account_id, customer_id, lower(email)) do nothing
   `.execute(db);
 }
 
-export async function removeContact(db: Executor, accountId: number, customerId: number, id: number): Promise<boolean> {
-  const result = await db.deleteFrom('portal_contacts').where('account_id', '=', accountId).where('customer_id', '=', customerId).where('id', '=', id).executeTakeFirst();
+export async function removeContact(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  id: number,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('portal_contacts')
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
@@ -112,7 +178,17 @@ export interface CallSearch {
 export async function customerCalls(db: Executor, accountId: number, customerId: number, s: CallSearch) {
   let q = db
     .selectFrom('calls')
-    .select(['id', 'start_time', 'from_number', 'to_number', 'direction', 'duration_s', 'status', 'destination', 'charge'])
+    .select([
+      'id',
+      'start_time',
+      'from_number',
+      'to_number',
+      'direction',
+      'duration_s',
+      'status',
+      'destination',
+      'charge',
+    ])
     .where('account_id', '=', accountId)
     .where('customer_id', '=', customerId);
   if (s.number) {
@@ -122,12 +198,30 @@ export async function customerCalls(db: Executor, accountId: number, customerId:
   if (s.from) q = q.where('start_time', '>=', s.from);
   if (s.to) q = q.where('start_time', '<', s.to);
   if (s.after !== undefined) q = q.where('id', '<', s.after);
-  return q.orderBy('id', 'desc').limit(s.limit + 1).execute();
+  return q
+    .orderBy('id', 'desc')
+    .limit(s.limit + 1)
+    .execute();
 }
 
 /** The customer's payment requests: those for its invoices, and its top-ups paid by link. */
-export async function customerPaymentRequests(db: Executor, accountId: number, customerId: number, limit: number) {
-  const result = await sql<{ id: number; url: string; amount: string; paid_amount: string; description: string | null; expires_at: Date; cancelled_at: Date | null; created_at: Date; invoice_number: string | null }>`
+export async function customerPaymentRequests(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  limit: number,
+) {
+  const result = await sql<{
+    id: number;
+    url: string;
+    amount: string;
+    paid_amount: string;
+    description: string | null;
+    expires_at: Date;
+    cancelled_at: Date | null;
+    created_at: Date;
+    invoice_number: string | null;
+  }>`
     select r.id, r.url, r.amount, r.paid_amount, r.description, r.expires_at, r.cancelled_at, r.created_at, i.invoice_number
     from payment_requests as r
     left join invoices as i on i.account_id = r.account_id and i.id = r.invoice_id
@@ -140,8 +234,20 @@ export async function customerPaymentRequests(db: Executor, accountId: number, c
   return result.rows;
 }
 
-export async function findCustomerInvoice(db: Executor, accountId: number, customerId: number, invoiceId: number) {
-  return db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('customer_id', '=', customerId).where('id', '=', invoiceId).where('approved_at', 'is not', null).executeTakeFirst();
+export async function findCustomerInvoice(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  invoiceId: number,
+) {
+  return db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .where('id', '=', invoiceId)
+    .where('approved_at', 'is not', null)
+    .executeTakeFirst();
 }
 
 export async function findAccountRow(db: Executor, accountId: number) {

@@ -8,7 +8,14 @@ import type { Ctx } from '../context.ts';
 import type { PortalSessionRow } from './repo.ts';
 import { enqueue } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
-import { consumeLink, customersForEmail, findSession, insertLink, insertSession, revokeSession } from './repo.ts';
+import {
+  consumeLink,
+  customersForEmail,
+  findSession,
+  insertLink,
+  insertSession,
+  revokeSession,
+} from './repo.ts';
 import { findByToken, tokenHash } from '../tokens/find-by-token.ts';
 import { newRoutedToken } from '../tokens/routed-token.ts';
 
@@ -38,7 +45,14 @@ export async function requestSignIn(ctx: Ctx, emailInput: string, baseUrl: strin
   await ctx.db.transaction().execute(async (trx) => {
     for (const t of targets) {
       const token = newRoutedToken(t.account_id, TOKEN_CHARS);
-      await insertLink(trx, { account_id: t.account_id, customer_id: t.customer_id, email, token_hash: hashToken(token), expires_at: new Date(now.getTime() + LINK_MINUTES * 60_000), created_at: now });
+      await insertLink(trx, {
+        account_id: t.account_id,
+        customer_id: t.customer_id,
+        email,
+        token_hash: hashToken(token),
+        expires_at: new Date(now.getTime() + LINK_MINUTES * 60_000),
+        created_at: now,
+      });
       const job: SignInLinkJob = {
         email,
         url: `${baseUrl}/portal/sign-in/${token}`,
@@ -46,7 +60,12 @@ export async function requestSignIn(ctx: Ctx, emailInput: string, baseUrl: strin
         accountName: t.account_name,
         from: `"${t.account_name.replace(/"/g, "'")}" <${t.email_from ?? t.account_email ?? 'billing@ringbill.invalid'}>`,
       };
-      const queued = await enqueue(trx, { accountId: t.account_id, kind: 'portal.sign_in_link', payload: job, now });
+      const queued = await enqueue(trx, {
+        accountId: t.account_id,
+        kind: 'portal.sign_in_link',
+        payload: job,
+        now,
+      });
       void queued;
     }
   });
@@ -64,13 +83,27 @@ export async function signInWithLink(ctx: Ctx, token: string): Promise<StartedSe
   const now = ctx.now();
   return ctx.db.transaction().execute(async (trx) => {
     const hash = hashToken(token);
-    const link = await findByToken(trx, 'portal_link', token, hash, (accountId) => consumeLink(trx, accountId, hash, now));
+    const link = await findByToken(trx, 'portal_link', token, hash, (accountId) =>
+      consumeLink(trx, accountId, hash, now),
+    );
     if (!link) return undefined;
     const sessionToken = newRoutedToken(link.account_id, TOKEN_CHARS);
     const csrf = randomBytes(24).toString('base64url');
     const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3600_000);
-    await insertSession(trx, { account_id: link.account_id, customer_id: link.customer_id, email: link.email, token_hash: hashToken(sessionToken), csrf_token: csrf, expires_at: expiresAt, last_seen_at: now, created_at: now });
-    return { token: sessionToken, session: { accountId: link.account_id, customerId: link.customer_id, csrf, expiresAt } };
+    await insertSession(trx, {
+      account_id: link.account_id,
+      customer_id: link.customer_id,
+      email: link.email,
+      token_hash: hashToken(sessionToken),
+      csrf_token: csrf,
+      expires_at: expiresAt,
+      last_seen_at: now,
+      created_at: now,
+    });
+    return {
+      token: sessionToken,
+      session: { accountId: link.account_id, customerId: link.customer_id, csrf, expiresAt },
+    };
   });
 }
 
@@ -78,7 +111,9 @@ export async function sessionOf(ctx: Ctx, token: string | undefined): Promise<Po
   if (!token || !/^[\w-]{20,100}$/.test(token)) return undefined;
   const hash = hashToken(token);
   const now = ctx.now();
-  return findByToken(ctx.db, 'portal_session', token, hash, (accountId) => findSession(ctx.db, accountId, hash, now));
+  return findByToken(ctx.db, 'portal_session', token, hash, (accountId) =>
+    findSession(ctx.db, accountId, hash, now),
+  );
 }
 
 export async function signOut(ctx: Ctx, session: PortalSessionRow): Promise<void> {

@@ -13,14 +13,20 @@ export type ProcessRow = Selectable<ProcessesTable>;
 export type Liveness = { leaseSeconds: number } | { onlyProcess: string };
 
 /** The ids of the live processes, as a subquery for the repositories of what processes own. */
-export function liveProcessIds(db: Executor, liveness: Liveness): SelectQueryBuilder<DB, 'processes', { id: string }> {
+export function liveProcessIds(
+  db: Executor,
+  liveness: Liveness,
+): SelectQueryBuilder<DB, 'processes', { id: string }> {
   const q = db.selectFrom('processes').select('id');
   return 'onlyProcess' in liveness
     ? q.where('id', '=', liveness.onlyProcess)
     : q.where('heartbeat_at', '>', sql<Date>`now() - make_interval(secs => ${liveness.leaseSeconds})`);
 }
 
-export async function registerProcess(db: Executor, row: Pick<ProcessRow, 'id' | 'pid' | 'hostname' | 'role' | 'description'>): Promise<void> {
+export async function registerProcess(
+  db: Executor,
+  row: Pick<ProcessRow, 'id' | 'pid' | 'hostname' | 'role' | 'description'>,
+): Promise<void> {
   await db
     .insertInto('processes')
     .values(row)
@@ -30,7 +36,12 @@ export async function registerProcess(db: Executor, row: Pick<ProcessRow, 'id' |
 
 /** Renews the heartbeat; false when the row is gone (another process found this one dead and removed it). */
 export async function beat(db: Executor, id: string): Promise<boolean> {
-  const row = await db.updateTable('processes').set({ heartbeat_at: sql<Date>`now()` }).where('id', '=', id).returning('id').executeTakeFirst();
+  const row = await db
+    .updateTable('processes')
+    .set({ heartbeat_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returning('id')
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -52,5 +63,9 @@ export async function deadProcesses(db: Executor, liveness: Liveness, limit = 10
 /** Removes the rows of these processes if they are still not live. */
 export async function removeDeadProcesses(db: Executor, ids: string[], liveness: Liveness): Promise<void> {
   if (ids.length === 0) return;
-  await db.deleteFrom('processes').where('id', 'in', ids).where('id', 'not in', liveProcessIds(db, liveness)).execute();
+  await db
+    .deleteFrom('processes')
+    .where('id', 'in', ids)
+    .where('id', 'not in', liveProcessIds(db, liveness))
+    .execute();
 }

@@ -53,19 +53,22 @@ export async function importRates(
   rows: Iterable<RateImportRow>,
   options: { effectiveFrom?: IsoDate | undefined; makeDefault?: boolean | undefined; source: string },
 ): Promise<RateImportResult> {
-  if (options.effectiveFrom !== undefined && !isIsoDate(options.effectiveFrom)) throw invalid('effectiveFrom', 'must be a date YYYY-MM-DD');
+  if (options.effectiveFrom !== undefined && !isIsoDate(options.effectiveFrom))
+    throw invalid('effectiveFrom', 'must be a date YYYY-MM-DD');
   const good: (ValidRate & { line: number })[] = [];
   const rejected: (Rejection & { line: number })[] = [];
   const seen = new Map<string, number>();
   let count = 0;
   for (const row of rows) {
-    if (++count > MAX_RATES_PER_IMPORT) throw invalid('rates', `at most ${MAX_RATES_PER_IMPORT} rates in one import`);
+    if (++count > MAX_RATES_PER_IMPORT)
+      throw invalid('rates', `at most ${MAX_RATES_PER_IMPORT} rates in one import`);
     try {
       if (row.unreadable !== undefined) throw new Error(row.unreadable);
       const rate = parseRate(row.record);
       const key = `${rate.prefix}/${rate.band}`;
       const first = seen.get(key);
-      if (first !== undefined) throw new Error(`prefix ${rate.prefix} (band ${rate.band}) is already on line ${first}`);
+      if (first !== undefined)
+        throw new Error(`prefix ${rate.prefix} (band ${rate.band}) is already on line ${first}`);
       seen.set(key, row.line);
       good.push({ ...rate, line: row.line });
     } catch (error) {
@@ -86,13 +89,16 @@ export async function importRates(
       if (name === '' || name.length > 100) throw invalid('name', 'a rate card name is 1 to 100 characters');
       card = await findRateCardByName(trx, accountId, name);
       // The account's first card is its default: calls of customers and features that name none use it.
-      if (!card) card = await insertRateCard(trx, accountId, name, !(await accountHasRateCards(trx, accountId)), now);
+      if (!card)
+        card = await insertRateCard(trx, accountId, name, !(await accountHasRateCards(trx, accountId)), now);
     }
     if (options.makeDefault && !card.is_default) {
       await clearDefaultRateCard(trx, accountId, card.id);
       card = (await updateRateCardRow(trx, accountId, card.id, { is_default: true, updated_at: now }))!;
     }
-    const effectiveFrom = options.effectiveFrom ?? ((await rateCardHasRates(trx, accountId, card.id)) ? accountToday(account, now) : null);
+    const effectiveFrom =
+      options.effectiveFrom ??
+      ((await rateCardHasRates(trx, accountId, card.id)) ? accountToday(account, now) : null);
     if (effectiveFrom !== null) await closeRatesFrom(trx, accountId, card.id, effectiveFrom);
     await insertRates(
       trx,

@@ -22,10 +22,15 @@ function checkName(name: string): string {
 }
 
 /** Makes a rate card; the account's first is its default unless `isDefault: false` says otherwise. */
-export async function createRateCard(ctx: Ctx, accountId: number, input: { name: string; isDefault?: boolean | undefined }): Promise<RateCardRow> {
+export async function createRateCard(
+  ctx: Ctx,
+  accountId: number,
+  input: { name: string; isDefault?: boolean | undefined },
+): Promise<RateCardRow> {
   const name = checkName(input.name);
   return ctx.db.transaction().execute(async (trx) => {
-    if (await findRateCardByName(trx, accountId, name)) throw new DomainError('conflict', `a rate card named "${name}" exists`);
+    if (await findRateCardByName(trx, accountId, name))
+      throw new DomainError('conflict', `a rate card named "${name}" exists`);
     const now = ctx.now();
     const first = input.isDefault === undefined && !(await accountHasRateCards(trx, accountId));
     const card = await insertRateCard(trx, accountId, name, first, now);
@@ -59,7 +64,8 @@ export async function updateRateCard(
     return (await updateRateCardRow(trx, accountId, id, values))!;
   });
   // A new default may price calls that were waiting for a rate card.
-  if (input.isDefault) await publish(ctx, { type: 'rating-basis-changed', accountId, scope: { onlyWaiting: true } });
+  if (input.isDefault)
+    await publish(ctx, { type: 'rating-basis-changed', accountId, scope: { onlyWaiting: true } });
   return updated;
 }
 
@@ -75,7 +81,12 @@ export async function deleteRateCard(ctx: Ctx, accountId: number, id: number): P
 }
 
 /** Checks a rate card id given for a customer or feature. */
-export async function checkRateCardId(db: Executor, accountId: number, id: number | null | undefined, field: string): Promise<void> {
+export async function checkRateCardId(
+  db: Executor,
+  accountId: number,
+  id: number | null | undefined,
+  field: string,
+): Promise<void> {
   if (id === null || id === undefined) return;
   if (!(await findRateCard(db, accountId, id))) throw invalid(field, `rate card ${id} does not exist`);
 }

@@ -30,7 +30,12 @@ export function parseRatesCsv(text: string): RateImportRow[] {
       raw: true,
       on_skip: (error, raw) => {
         const e = error as unknown as { lines?: number; message?: string } | undefined;
-        skipped.push({ line: e?.lines ?? 0, raw: lineText(raw ?? ''), record: {}, unreadable: `malformed CSV: ${e?.message ?? 'unreadable line'}` });
+        skipped.push({
+          line: e?.lines ?? 0,
+          raw: lineText(raw ?? ''),
+          record: {},
+          unreadable: `malformed CSV: ${e?.message ?? 'unreadable line'}`,
+        });
         return undefined;
       },
     }) as unknown as typeof records;
@@ -48,14 +53,22 @@ export function parseRatesCsv(text: string): RateImportRow[] {
         `(0, 0, 60 and 60 when absent), band and cost_per_minute; missing: ${missing.join(', ')}`,
     );
   }
-  const columns = [...RATE_COLUMNS, ...OPTIONAL_RATE_COLUMNS].filter((c) => names.includes(c)).map((c) => ({ c, i: names.indexOf(c) }));
+  const columns = [...RATE_COLUMNS, ...OPTIONAL_RATE_COLUMNS]
+    .filter((c) => names.includes(c))
+    .map((c) => ({ c, i: names.indexOf(c) }));
   const rows: RateImportRow[] = records.map(({ record, info, raw }) => {
     const values: RateRecord = {};
     for (const { c, i } of columns) values[c] = record[i];
     if (record.length !== header.record.length) {
-      return { line: info.lines, raw: lineText(raw), record: values, unreadable: `expected ${header.record.length} columns as in the header, found ${record.length}` };
+      return {
+        line: info.lines,
+        raw: lineText(raw),
+        record: values,
+        unreadable: `expected ${header.record.length} columns as in the header, found ${record.length}`,
+      };
     }
-    if (hasNul(raw)) return { line: info.lines, raw: lineText(raw), record: values, unreadable: `the line ${NUL_REASON}` };
+    if (hasNul(raw))
+      return { line: info.lines, raw: lineText(raw), record: values, unreadable: `the line ${NUL_REASON}` };
     return { line: info.lines, raw: lineText(raw), record: values };
   });
   return [...rows, ...skipped];

@@ -18,7 +18,9 @@ export const RATE_COLUMNS = [
 ] as const;
 export const OPTIONAL_RATE_COLUMNS = ['band', 'cost_per_minute'] as const;
 
-export type RateRecord = Partial<Record<(typeof RATE_COLUMNS)[number] | (typeof OPTIONAL_RATE_COLUMNS)[number], string | number | null>>;
+export type RateRecord = Partial<
+  Record<(typeof RATE_COLUMNS)[number] | (typeof OPTIONAL_RATE_COLUMNS)[number], string | number | null>
+>;
 
 export interface ValidRate {
   prefix: string;
@@ -38,7 +40,12 @@ function text(v: string | number | null | undefined): string {
   return v === null || v === undefined ? '' : String(v).trim();
 }
 
-function amount(field: string, value: string | number | null | undefined, max: string, fallback: string | null): string | null {
+function amount(
+  field: string,
+  value: string | number | null | undefined,
+  max: string,
+  fallback: string | null,
+): string | null {
   // A rate sent as JSON may give its amounts as numbers (the rate cards API always took them): read exactly or refused.
   const t = typeof value === 'number' ? amountTextOfJsonNumber(value) : text(value);
   if (t === undefined) throw new Error(`${field}: ${AMOUNT_NOT_EXACT}`);
@@ -46,7 +53,8 @@ function amount(field: string, value: string | number | null | undefined, max: s
     if (fallback === null) return null;
     return fallback;
   }
-  if (!isDecimalString(t)) throw new Error(`${field}: "${t}" is not a decimal amount with at most 6 decimal places`);
+  if (!isDecimalString(t))
+    throw new Error(`${field}: "${t}" is not a decimal amount with at most 6 decimal places`);
   const m = money(t);
   if (m.isNegative()) throw new Error(`${field}: must not be negative`);
   if (m.greaterThan(max)) throw new Error(`${field}: must be at most ${max}`);
@@ -58,7 +66,8 @@ function increment(field: string, value: string | number | null | undefined): nu
   if (t === '') return 60;
   if (!/^\d+$/.test(t)) throw new Error(`${field}: "${t}" is not a whole number of seconds`);
   const n = Number(t);
-  if (n < 1 || n > RATE_LIMITS.maxIncrementS) throw new Error(`${field}: must be 1 to ${RATE_LIMITS.maxIncrementS} seconds`);
+  if (n < 1 || n > RATE_LIMITS.maxIncrementS)
+    throw new Error(`${field}: must be 1 to ${RATE_LIMITS.maxIncrementS} seconds`);
   return n;
 }
 
@@ -81,15 +90,18 @@ export const RATE_JSON_FIELDS = {
  * whose message is the reason.
  */
 export function rateRecordFromJson(value: unknown): RateRecord {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a rate object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('not a rate object');
   const source = value as Record<string, unknown>;
   const unknown = Object.keys(source).filter((k) => !Object.hasOwn(RATE_JSON_FIELDS, k));
-  if (unknown.length > 0) throw new Error(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
   const record: RateRecord = {};
   for (const [field, column] of Object.entries(RATE_JSON_FIELDS)) {
     const v = source[field];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`${field}: must be a string or a number`);
+    if (typeof v !== 'string' && typeof v !== 'number')
+      throw new Error(`${field}: must be a string or a number`);
     record[column] = v;
   }
   return record;
@@ -102,10 +114,12 @@ export function parseRate(record: RateRecord): ValidRate {
     throw new Error(`prefix: "${text(record.prefix)}" must be 1 to ${RATE_LIMITS.maxPrefixDigits} digits`);
   }
   const destination = text(record.destination);
-  if (destination === '' || destination.length > 200) throw new Error('destination: must be 1 to 200 characters');
+  if (destination === '' || destination.length > 200)
+    throw new Error('destination: must be 1 to 200 characters');
   if (text(record.rate_per_minute) === '') throw new Error('rate_per_minute: is required');
   const band = (text(record.band).toLowerCase() || 'all') as RateBandColumn;
-  if (!BANDS.includes(band)) throw new Error(`band: "${text(record.band)}" must be one of ${BANDS.join(', ')}`);
+  if (!BANDS.includes(band))
+    throw new Error(`band: "${text(record.band)}" must be one of ${BANDS.join(', ')}`);
   const maxRate = formatDecimal(fromMicros(RATE_LIMITS.maxRatePerMinuteMicros));
   const maxFee = formatDecimal(fromMicros(RATE_LIMITS.maxFeeMicros));
   return {

@@ -44,7 +44,9 @@ export class RateTables {
   }
 }
 
-export function ratingContextFor(account: Pick<AccountRow, 'timezone' | 'peak_start' | 'peak_end'>): RatingContext {
+export function ratingContextFor(
+  account: Pick<AccountRow, 'timezone' | 'peak_start' | 'peak_end'>,
+): RatingContext {
   return createRatingContext({
     timeZone: account.timezone,
     peakStartMinutes: minutesOfDay(account.peak_start),

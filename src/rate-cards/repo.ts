@@ -6,7 +6,13 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { sql } from 'kysely';
 export type { RateBandColumn, RateCardRow, RateRow } from '../db/schema.ts';
 
-export async function insertRateCard(db: Executor, accountId: number, name: string, isDefault: boolean, now: Date): Promise<RateCardRow> {
+export async function insertRateCard(
+  db: Executor,
+  accountId: number,
+  name: string,
+  isDefault: boolean,
+  now: Date,
+): Promise<RateCardRow> {
   return db
     .insertInto('rate_cards')
     .values({ account_id: accountId, name, is_default: isDefault, created_at: now, updated_at: now })
@@ -14,11 +20,24 @@ export async function insertRateCard(db: Executor, accountId: number, name: stri
     .executeTakeFirstOrThrow();
 }
 
-export async function findRateCard(db: Executor, accountId: number, id: number): Promise<RateCardRow | undefined> {
-  return db.selectFrom('rate_cards').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findRateCard(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<RateCardRow | undefined> {
+  return db
+    .selectFrom('rate_cards')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
-export async function findRateCardByName(db: Executor, accountId: number, name: string): Promise<RateCardRow | undefined> {
+export async function findRateCardByName(
+  db: Executor,
+  accountId: number,
+  name: string,
+): Promise<RateCardRow | undefined> {
   return db
     .selectFrom('rate_cards')
     .selectAll()
@@ -28,13 +47,28 @@ export async function findRateCardByName(db: Executor, accountId: number, name: 
 }
 
 export async function findDefaultRateCard(db: Executor, accountId: number): Promise<RateCardRow | undefined> {
-  return db.selectFrom('rate_cards').selectAll().where('account_id', '=', accountId).where('is_default', '=', true).executeTakeFirst();
+  return db
+    .selectFrom('rate_cards')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('is_default', '=', true)
+    .executeTakeFirst();
 }
 
-export async function listRateCards(db: Executor, accountId: number, page: PageRequest): Promise<Page<RateCardRow>> {
+export async function listRateCards(
+  db: Executor,
+  accountId: number,
+  page: PageRequest,
+): Promise<Page<RateCardRow>> {
   let q = db.selectFrom('rate_cards').selectAll().where('account_id', '=', accountId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
 export async function updateRateCardRow(
@@ -43,7 +77,13 @@ export async function updateRateCardRow(
   id: number,
   values: { name?: string; is_default?: boolean; updated_at: Date },
 ): Promise<RateCardRow | undefined> {
-  return db.updateTable('rate_cards').set(values).where('account_id', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
+  return db
+    .updateTable('rate_cards')
+    .set(values)
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Only one default card per account: clears the flag on the others. */
@@ -63,15 +103,33 @@ export async function deleteRateCardRow(db: Executor, accountId: number, id: num
 }
 
 /** Whether customers, features or rated calls use the card. */
-export async function rateCardInUse(db: Executor, accountId: number, id: number): Promise<string | undefined> {
-  const customer = await db.selectFrom('customers').select('id').where('account_id', '=', accountId).where('rate_card_id', '=', id).limit(1).executeTakeFirst();
+export async function rateCardInUse(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<string | undefined> {
+  const customer = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', id)
+    .limit(1)
+    .executeTakeFirst();
   if (customer) return `customer ${customer.id} uses it`;
-  const feature = await db.selectFrom('features').select('id').where('account_id', '=', accountId).where('rate_card_id', '=', id).limit(1).executeTakeFirst();
+  const feature = await db
+    .selectFrom('features')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', id)
+    .limit(1)
+    .executeTakeFirst();
   if (feature) return `feature ${feature.id} uses it`;
   const call = await db
     .selectFrom('calls')
     .select('calls.id')
-    .innerJoin('rates', (j) => j.onRef('rates.account_id', '=', 'calls.account_id').onRef('rates.id', '=', 'calls.rate_id'))
+    .innerJoin('rates', (j) =>
+      j.onRef('rates.account_id', '=', 'calls.account_id').onRef('rates.id', '=', 'calls.rate_id'),
+    )
     .where('calls.account_id', '=', accountId)
     .where('rates.rate_card_id', '=', id)
     .limit(1)
@@ -82,7 +140,12 @@ export async function rateCardInUse(db: Executor, accountId: number, id: number)
 
 /** All rates of a card, every effective period: what a rate table is compiled from. */
 export async function loadRates(db: Executor, accountId: number, rateCardId: number): Promise<RateRow[]> {
-  return db.selectFrom('rates').selectAll().where('account_id', '=', accountId).where('rate_card_id', '=', rateCardId).execute();
+  return db
+    .selectFrom('rates')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', rateCardId)
+    .execute();
 }
 
 export interface RateFilter {
@@ -91,22 +154,45 @@ export interface RateFilter {
   on?: IsoDate | undefined;
 }
 
-export async function listRates(db: Executor, accountId: number, rateCardId: number, filter: RateFilter, page: PageRequest): Promise<Page<RateRow>> {
-  let q = db.selectFrom('rates').selectAll().where('account_id', '=', accountId).where('rate_card_id', '=', rateCardId);
+export async function listRates(
+  db: Executor,
+  accountId: number,
+  rateCardId: number,
+  filter: RateFilter,
+  page: PageRequest,
+): Promise<Page<RateRow>> {
+  let q = db
+    .selectFrom('rates')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', rateCardId);
   if (filter.prefix !== undefined) q = q.where('prefix', '=', filter.prefix);
   if (filter.on !== undefined) {
     const on = filter.on;
-    q = q.where((eb) => eb.or([eb('effective_from', 'is', null), eb('effective_from', '<=', on)])).where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>', on)]));
+    q = q
+      .where((eb) => eb.or([eb('effective_from', 'is', null), eb('effective_from', '<=', on)]))
+      .where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>', on)]));
   }
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
 /**
  * Ends the card's rates at a date: rates in force then stop the day before; rates that would only have
  * started on or after it never apply (kept, with an empty period, for the calls that point at them).
  */
-export async function closeRatesFrom(db: Executor, accountId: number, rateCardId: number, from: IsoDate): Promise<void> {
+export async function closeRatesFrom(
+  db: Executor,
+  accountId: number,
+  rateCardId: number,
+  from: IsoDate,
+): Promise<void> {
   await db
     .updateTable('rates')
     .set({ effective_to: from })
@@ -125,18 +211,37 @@ export async function closeRatesFrom(db: Executor, accountId: number, rateCardId
 }
 
 /** Whether the card has ever had a rate (its first import applies from the start of time). */
-export async function rateCardHasRates(db: Executor, accountId: number, rateCardId: number): Promise<boolean> {
-  const row = await db.selectFrom('rates').select('id').where('account_id', '=', accountId).where('rate_card_id', '=', rateCardId).limit(1).executeTakeFirst();
+export async function rateCardHasRates(
+  db: Executor,
+  accountId: number,
+  rateCardId: number,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('rates')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', rateCardId)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 /** Whether the account has any rate card (its first becomes its default). */
 export async function accountHasRateCards(db: Executor, accountId: number): Promise<boolean> {
-  const row = await db.selectFrom('rate_cards').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('rate_cards')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 export async function insertRates(db: Executor, rows: Insertable<RatesTable>[]): Promise<void> {
   const CHUNK = 2000;
-  for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto('rates').values(rows.slice(i, i + CHUNK)).execute();
+  for (let i = 0; i < rows.length; i += CHUNK)
+    await db
+      .insertInto('rates')
+      .values(rows.slice(i, i + CHUNK))
+      .execute();
 }

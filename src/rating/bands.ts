@@ -53,7 +53,13 @@ export class LocalClock {
     const at = bucket * QUARTER_HOUR_MS;
     const parts: Record<string, string> = {};
     for (const p of this.format.formatToParts(new Date(at))) parts[p.type] = p.value;
-    const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
+    const wall = Date.UTC(
+      Number(parts.year),
+      Number(parts.month) - 1,
+      Number(parts.day),
+      Number(parts.hour),
+      Number(parts.minute),
+    );
     const offset = wall - at;
     if (this.offsets.size >= MAX_CACHED_OFFSETS) this.offsets.clear();
     this.offsets.set(bucket, offset);

@@ -47,7 +47,8 @@ export type RatingError = 'no_rate_card' | 'no_rate' | 'no_rate_for_band' | 'inv
 
 /** The general text of each error; an unrated Rating's `reason` names the number, the date and the card. */
 export const RATING_ERROR_TEXT: Record<RatingError, string> = {
-  no_rate_card: 'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one',
+  no_rate_card:
+    'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one',
   no_rate: 'no rate on the rate card matches the number',
   no_rate_for_band: "the destination has no rate for the call's time band",
   invalid_number: 'the number has no digits to rate',
@@ -107,7 +108,12 @@ export class RateTable {
     let max = 0;
     let first: IsoDate | null | undefined;
     for (const rate of rates) {
-      if (applies(rate) && first !== null && (rate.effectiveFrom === null || first === undefined || rate.effectiveFrom < first)) first = rate.effectiveFrom;
+      if (
+        applies(rate) &&
+        first !== null &&
+        (rate.effectiveFrom === null || first === undefined || rate.effectiveFrom < first)
+      )
+        first = rate.effectiveFrom;
       const list = this.byPrefix.get(rate.prefix);
       if (list) list.push(rate);
       else this.byPrefix.set(rate.prefix, [rate]);
@@ -115,7 +121,16 @@ export class RateTable {
     }
     this.firstEffectiveFrom = first;
     // By start date, rates from the start of time first.
-    for (const list of this.byPrefix.values()) list.sort((a, b) => (a.effectiveFrom === null ? -1 : b.effectiveFrom === null ? 1 : a.effectiveFrom < b.effectiveFrom ? -1 : 1));
+    for (const list of this.byPrefix.values())
+      list.sort((a, b) =>
+        a.effectiveFrom === null
+          ? -1
+          : b.effectiveFrom === null
+            ? 1
+            : a.effectiveFrom < b.effectiveFrom
+              ? -1
+              : 1,
+      );
     this.maxPrefixLength = max;
     let root: PrefixNode | undefined = newNode();
     for (const [prefix, list] of this.byPrefix) {
@@ -163,7 +178,11 @@ export class RateTable {
     let allRate: Rate | undefined;
     let inEffect = false;
     for (const rate of list) {
-      if ((rate.effectiveFrom !== null && rate.effectiveFrom > date) || (rate.effectiveTo !== null && date >= rate.effectiveTo)) continue;
+      if (
+        (rate.effectiveFrom !== null && rate.effectiveFrom > date) ||
+        (rate.effectiveTo !== null && date >= rate.effectiveTo)
+      )
+        continue;
       inEffect = true;
       if (rate.band === band) bandRate = rate;
       else if (rate.band === 'all') allRate = rate;
@@ -177,7 +196,13 @@ export class RateTable {
    * on the card at all, or the card's (or the destination's) rates start after the date or ended before
    * it, or the destination has no rate for the band. `number` is shown as given.
    */
-  explain(error: 'no_rate' | 'no_rate_for_band', number: string, digits: string, date: IsoDate, band: Band): string {
+  explain(
+    error: 'no_rate' | 'no_rate_for_band',
+    number: string,
+    digits: string,
+    date: IsoDate,
+    band: Band,
+  ): string {
     const card = this.name === undefined ? 'the rate card' : `card ${this.name}`;
     // The number's prefixes on the card, longest first, each with its rates that ever apply.
     const lists: Rate[][] = [];
@@ -195,7 +220,8 @@ export class RateTable {
     }
     const head = `no rate for ${number} effective on ${date}`;
     const first = this.firstEffectiveFrom;
-    if (first !== undefined && first !== null && first > date) return `${head}: ${card}'s rates start ${first}`;
+    if (first !== undefined && first !== null && first > date)
+      return `${head}: ${card}'s rates start ${first}`;
     // The longest prefix with a rate starting after the date; else the rate that ended last before it.
     let ended: Rate | undefined;
     for (const list of lists) {
@@ -203,13 +229,19 @@ export class RateTable {
       for (const rate of list) {
         if (rate.effectiveFrom !== null && rate.effectiveFrom > date) {
           if (later === undefined || rate.effectiveFrom < later.effectiveFrom!) later = rate;
-        } else if (rate.effectiveTo !== null && rate.effectiveTo <= date && (ended === undefined || rate.effectiveTo > ended.effectiveTo!)) {
+        } else if (
+          rate.effectiveTo !== null &&
+          rate.effectiveTo <= date &&
+          (ended === undefined || rate.effectiveTo > ended.effectiveTo!)
+        ) {
           ended = rate;
         }
       }
-      if (later !== undefined) return `${head}: ${card}'s rates for ${later.prefix} (${later.destination}) start ${later.effectiveFrom}`;
+      if (later !== undefined)
+        return `${head}: ${card}'s rates for ${later.prefix} (${later.destination}) start ${later.effectiveFrom}`;
     }
-    if (ended !== undefined) return `${head}: ${card}'s rates for ${ended.prefix} (${ended.destination}) ended, the last day being ${addDays(ended.effectiveTo!, -1)}`;
+    if (ended !== undefined)
+      return `${head}: ${card}'s rates for ${ended.prefix} (${ended.destination}) ended, the last day being ${addDays(ended.effectiveTo!, -1)}`;
     const { prefix, destination } = lists[0]![0]!;
     return `${head}: no rate of ${card} for ${prefix} (${destination}) is in effect then`;
   }
@@ -230,7 +262,10 @@ function applies(rate: Rate): boolean {
 }
 
 function inEffectOn(rate: Rate, date: IsoDate): boolean {
-  return (rate.effectiveFrom === null || rate.effectiveFrom <= date) && (rate.effectiveTo === null || date < rate.effectiveTo);
+  return (
+    (rate.effectiveFrom === null || rate.effectiveFrom <= date) &&
+    (rate.effectiveTo === null || date < rate.effectiveTo)
+  );
 }
 
 /** Seconds billed for a call of this length under an initial and a subsequent increment. */
@@ -245,7 +280,8 @@ export function billableSeconds(durationS: number, initialS: number, subsequentS
  * charges on invoices and bills, always of the seconds billed, never of the calls' durations.
  */
 export function billedMinutes(billableS: number): number {
-  if (!Number.isSafeInteger(billableS) || billableS < 0) throw new Error(`billable seconds ${billableS} must be a whole number, not negative`);
+  if (!Number.isSafeInteger(billableS) || billableS < 0)
+    throw new Error(`billable seconds ${billableS} must be a whole number, not negative`);
   return Math.floor((billableS * 2 + 60) / 120);
 }
 
@@ -298,7 +334,8 @@ export function unratedReason(
   table: RateTable | undefined,
   context: RatingContext,
 ): string {
-  if (table === undefined || (error !== 'no_rate' && error !== 'no_rate_for_band')) return RATING_ERROR_TEXT[error];
+  if (table === undefined || (error !== 'no_rate' && error !== 'no_rate_for_band'))
+    return RATING_ERROR_TEXT[error];
   const number = call.direction === 'outbound' ? call.toNumber : call.fromNumber;
   const band = bandAt(context.clock, call.startMs, context.bands);
   return table.explain(error, number, numberDigits(number), context.clock.localDate(call.startMs), band);
@@ -307,9 +344,25 @@ export function unratedReason(
 export function rateCall(call: CallToRate, table: RateTable | undefined, context: RatingContext): Rating {
   if (call.status !== 'completed') return { status: 'free' };
   const found = lookupRate(call, table, context);
-  if ('error' in found) return { status: 'unrated', error: found.error, reason: unratedReason(found.error, call, table, context) };
+  if ('error' in found)
+    return {
+      status: 'unrated',
+      error: found.error,
+      reason: unratedReason(found.error, call, table, context),
+    };
   const { rate, band } = found;
   const { billableS, chargeMicros } = chargeMicrosFor(rate, call.durationS);
-  const costMicros = rate.costPerMinuteMicros === null ? null : perMinuteMicros(rate.costPerMinuteMicros, Math.max(call.durationS, 0));
-  return { status: 'rated', rateId: rate.id, destination: rate.destination, band, billableS, chargeMicros, costMicros };
+  const costMicros =
+    rate.costPerMinuteMicros === null
+      ? null
+      : perMinuteMicros(rate.costPerMinuteMicros, Math.max(call.durationS, 0));
+  return {
+    status: 'rated',
+    rateId: rate.id,
+    destination: rate.destination,
+    band,
+    billableS,
+    chargeMicros,
+    costMicros,
+  };
 }

@@ -26,10 +26,17 @@ export interface ProcessLease {
 }
 
 export async function startProcessLease(ctx: Ctx, options: LeaseOptions): Promise<ProcessLease> {
-  const row = { id: ctx.processId, pid: process.pid, hostname: hostname(), role: options.role, description: options.description };
+  const row = {
+    id: ctx.processId,
+    pid: process.pid,
+    hostname: hostname(),
+    role: options.role,
+    description: options.description,
+  };
   await registerProcess(ctx.db, row);
   const report = (recovered: Recovered) => {
-    if (recovered.processes.length + recovered.interruptedRuns.length + recovered.releasedClaims > 0) options.onRecovered?.(recovered);
+    if (recovered.processes.length + recovered.interruptedRuns.length + recovered.releasedClaims > 0)
+      options.onRecovered?.(recovered);
   };
   report(await recoverOrphans(ctx));
   const shared = !('onlyProcess' in ctx.liveness);

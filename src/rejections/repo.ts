@@ -15,7 +15,12 @@ export interface Rejection {
 const MAX_RAW_LENGTH = 4000;
 
 /** Whether rows from this source have been refused before (a file sent again). */
-export async function hasRejections(db: Executor, accountId: number, kind: 'calls' | 'rates', source: string): Promise<boolean> {
+export async function hasRejections(
+  db: Executor,
+  accountId: number,
+  kind: 'calls' | 'rates',
+  source: string,
+): Promise<boolean> {
   const row = await sql<{ found: boolean }>`
     select exists (select 1 from rejected_rows where account_id = ${accountId} and kind = ${kind} and source = ${source}) as found
   `.execute(db);
@@ -39,7 +44,9 @@ export async function insertRejections(
   const CHUNK = 1000;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
-    const raw = chunk.map((r) => withoutNul(r.raw.length > MAX_RAW_LENGTH ? `${r.raw.slice(0, MAX_RAW_LENGTH)}…` : r.raw));
+    const raw = chunk.map((r) =>
+      withoutNul(r.raw.length > MAX_RAW_LENGTH ? `${r.raw.slice(0, MAX_RAW_LENGTH)}…` : r.raw),
+    );
     await sql`
       insert into rejected_rows (account_id, kind, source, line, raw, reason)
       select ${accountId}, ${kind}, ${source}, v.line, v.raw, v.reason
@@ -65,13 +72,33 @@ export async function listRejections(
   filter: { source?: string | undefined },
   page: PageRequest,
 ): Promise<Page<RejectedRow>> {
-  let q = db.selectFrom('rejected_rows').selectAll().where('account_id', '=', accountId).where('kind', '=', kind);
+  let q = db
+    .selectFrom('rejected_rows')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('kind', '=', kind);
   if (filter.source !== undefined) q = q.where('source', '=', filter.source);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
-export async function deleteRejection(db: Executor, accountId: number, kind: 'calls' | 'rates', id: number): Promise<boolean> {
-  const result = await db.deleteFrom('rejected_rows').where('account_id', '=', accountId).where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
+export async function deleteRejection(
+  db: Executor,
+  accountId: number,
+  kind: 'calls' | 'rates',
+  id: number,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('rejected_rows')
+    .where('account_id', '=', accountId)
+    .where('kind', '=', kind)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }

@@ -6,16 +6,23 @@ const MAX_ADDRESSES = 20;
 
 /** Splits "a@x.com, b@y.com; c@z.com" (or an array of such) into addresses, each checked. */
 export function parseEmailList(value: string | string[], field: string): string[] {
-  const parts = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/[;,]/)).map((s) => s.trim()).filter((s) => s !== '');
+  const parts = (Array.isArray(value) ? value : [value])
+    .flatMap((v) => v.split(/[;,]/))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (parts.length > MAX_ADDRESSES) throw invalid(field, `at most ${MAX_ADDRESSES} addresses`);
   for (const address of parts) {
-    if (address.length > 254 || !EMAIL.test(address)) throw invalid(field, `"${address}" is not a valid email address`);
+    if (address.length > 254 || !EMAIL.test(address))
+      throw invalid(field, `"${address}" is not a valid email address`);
   }
   return parts;
 }
 
 /** Stores an email list as one string, or null when empty. */
-export function normaliseEmailField(value: string | string[] | null | undefined, field: string): string | null | undefined {
+export function normaliseEmailField(
+  value: string | string[] | null | undefined,
+  field: string,
+): string | null | undefined {
   if (value === undefined) return undefined;
   if (value === null) return null;
   const list = parseEmailList(value, field);
@@ -31,7 +38,8 @@ export function normalisePhoneNumber(value: string, field: string): string {
   if (!/^\+?[\d\s().-]+$/.test(trimmed)) throw invalid(field, `"${value}" is not a phone number`);
   const digits = trimmed.replace(/[\s().-]/g, '');
   const bare = digits.startsWith('+') ? digits.slice(1) : digits;
-  if (bare.length < 3 || bare.length > 17) throw invalid(field, `"${value}" is not a phone number (3 to 17 digits)`);
+  if (bare.length < 3 || bare.length > 17)
+    throw invalid(field, `"${value}" is not a phone number (3 to 17 digits)`);
   return digits;
 }
 
@@ -49,7 +57,10 @@ export function phoneSpellings(number: string): [string, string] {
   return [bare, `+${bare}`];
 }
 
-export function normaliseOptionalPhone(value: string | null | undefined, field: string): string | null | undefined {
+export function normaliseOptionalPhone(
+  value: string | null | undefined,
+  field: string,
+): string | null | undefined {
   if (value === undefined || value === null) return value;
   if (value.trim() === '') return null;
   return normalisePhoneNumber(value, field);

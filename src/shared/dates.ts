@@ -34,7 +34,9 @@ export function fromDayNumber(days: number): IsoDate {
     const z = days + 719_468;
     const era = Math.floor(z / 146_097);
     const doe = z - era * 146_097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+    const yoe = Math.floor(
+      (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+    );
     const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
     const mp = Math.floor((5 * doy + 2) / 153);
     const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -113,7 +115,9 @@ export function startOfDayInZone(date: IsoDate, timeZone: string): Date {
   const utcMidnight = toDayNumber(date) * MS_PER_DAY;
   // Local midnight is within 14 hours of UTC midnight, so its offset is one of those in force from a day
   // before to a day after (at most one DST change lies in between).
-  const candidates = [-MS_PER_DAY, 0, MS_PER_DAY].map((probe) => utcMidnight - zoneOffsetMs(new Date(utcMidnight + probe), timeZone));
+  const candidates = [-MS_PER_DAY, 0, MS_PER_DAY].map(
+    (probe) => utcMidnight - zoneOffsetMs(new Date(utcMidnight + probe), timeZone),
+  );
   // A candidate is local midnight if the offset in force at it is the one it was computed with. When
   // clocks go back over midnight it occurs twice; the day begins at the first.
   const midnights = candidates.filter((c) => c + zoneOffsetMs(new Date(c), timeZone) === utcMidnight);
@@ -122,7 +126,10 @@ export function startOfDayInZone(date: IsoDate, timeZone: string): Date {
   // first millisecond whose local date is `date` (at most 27 steps for a day's span).
   let before = Math.min(...candidates); // local date is before `date`
   let from = Math.max(...candidates); // local date is `date` (or later, if the zone skipped the whole day)
-  assert(dateInZone(new Date(before), timeZone) < date && dateInZone(new Date(from), timeZone) >= date, `startOfDayInZone(${date}, ${timeZone})`);
+  assert(
+    dateInZone(new Date(before), timeZone) < date && dateInZone(new Date(from), timeZone) >= date,
+    `startOfDayInZone(${date}, ${timeZone})`,
+  );
   for (let step = 0; from - before > 1; step++) {
     assert(step < 64, 'startOfDayInZone: search did not converge');
     const mid = before + Math.floor((from - before) / 2);
@@ -150,6 +157,13 @@ function zoneOffsetMs(instant: Date, timeZone: string): number {
     offsetFormatters.set(timeZone, fmt);
   }
   const parts = Object.fromEntries(fmt.formatToParts(instant).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const asUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }

@@ -5,7 +5,8 @@ import type { ErrorCode } from './errors.ts';
 
 export const ERROR_MEANINGS: Record<ErrorCode, string> = {
   invalid_input: 'a field or parameter is invalid; the message (hint) names it',
-  malformed_request: 'the request cannot be read: the body is not JSON or is nested more than 64 levels deep, the URL has a bad percent-escape',
+  malformed_request:
+    'the request cannot be read: the body is not JSON or is nested more than 64 levels deep, the URL has a bad percent-escape',
   unauthenticated: 'no API key, or an unknown or revoked one',
   forbidden: "the API key's level is too low for the operation",
   not_found: "no such resource in the key's account (another account's ids included)",
@@ -21,7 +22,8 @@ export const ERROR_MEANINGS: Record<ErrorCode, string> = {
   action_unknown: 'an invoice action that does not exist',
   action_failed: 'the invoice action (or a card payment) could not be carried out; the message says why',
   missing_parameter: 'a required parameter is missing',
-  conflict: 'the resource is in a state that does not allow it (a billing run already completed, a link already paid), or a concurrent change won: retry',
+  conflict:
+    'the resource is in a state that does not allow it (a billing run already completed, a link already paid), or a concurrent change won: retry',
   rate_limited: 'too many requests: wait (Retry-After) and retry',
   recreate_failed: 'the bill could not be rendered again',
   invalid_email_address: 'an email address is not valid',

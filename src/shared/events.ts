@@ -29,6 +29,9 @@ export type EventHandlers = {
 
 export async function publish(ctx: Ctx, event: DomainEvent): Promise<void> {
   const handlers = ctx.services.reactions;
-  assert(handlers !== undefined, `${event.type} published but no reactions are wired (createCtx services.reactions)`);
+  assert(
+    handlers !== undefined,
+    `${event.type} published but no reactions are wired (createCtx services.reactions)`,
+  );
   await handlers[event.type](ctx, event);
 }

@@ -77,14 +77,18 @@ export function classifyAddress(host: string): AddressClass | undefined {
   const text = unbracket(host);
   if (!ipaddr.isValid(text)) return undefined;
   const parsed = ipaddr.parse(text);
-  const found: Classified = parsed.kind() === 'ipv4' ? classifyV4(parsed as ipaddr.IPv4) : classifyV6(parsed as ipaddr.IPv6);
+  const found: Classified =
+    parsed.kind() === 'ipv4' ? classifyV4(parsed as ipaddr.IPv4) : classifyV6(parsed as ipaddr.IPv6);
   return { ...found, kind: found.kind ?? found.description };
 }
 
 function classifyV4(address: ipaddr.IPv4): Classified {
   const range: string = address.range();
   // An unknown range name (a later ipaddr.js) is special-purpose until this table says otherwise.
-  const known = IPV4[range] ?? { reach: 'never' as const, description: `a special-purpose address (${range})` };
+  const known = IPV4[range] ?? {
+    reach: 'never' as const,
+    description: `a special-purpose address (${range})`,
+  };
   return { address: address.toString(), ...known };
 }
 
@@ -94,7 +98,12 @@ function classifyV6(address: ipaddr.IPv6): Classified {
   const parts = address.parts;
   const embedded = (v4: ipaddr.IPv4, form: string): Classified => {
     const inner = classifyV4(v4);
-    return { address: text, reach: inner.reach, description: `${form} ${inner.address}, ${inner.description}`, kind: inner.description };
+    return {
+      address: text,
+      reach: inner.reach,
+      description: `${form} ${inner.address}, ${inner.description}`,
+      kind: inner.description,
+    };
   };
   const v4Of = (high: number, low: number) => new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
   switch (range) {
@@ -110,9 +119,14 @@ function classifyV6(address: ipaddr.IPv6): Classified {
       return embedded(v4Of(parts[1]!, parts[2]!), '6to4 address of');
     case 'unicast': {
       // ipaddr.js calls everything it has no name for unicast; only 2000::/3 is global unicast (IANA).
-      if ((parts[0]! & 0xe000) === 0x2000) return { address: text, reach: 'public', description: 'a public address' };
+      if ((parts[0]! & 0xe000) === 0x2000)
+        return { address: text, reach: 'public', description: 'a public address' };
       if (parts.slice(0, 6).every((p) => p === 0)) {
-        return { ...embedded(v4Of(parts[6]!, parts[7]!), 'IPv4-compatible (deprecated)'), reach: 'never', kind: 'an IPv4-compatible address (deprecated)' };
+        return {
+          ...embedded(v4Of(parts[6]!, parts[7]!), 'IPv4-compatible (deprecated)'),
+          reach: 'never',
+          kind: 'an IPv4-compatible address (deprecated)',
+        };
       }
       return { address: text, reach: 'never', description: 'an address outside global unicast (2000::/3)' };
     }

@@ -62,12 +62,20 @@ const ASTERISK_SPECIAL: Record<string, string> = {
 /** Checks a plan's parts (account settings, or overrides on an import); throws invalid_input naming the field. */
 export function checkCountry(value: string, field: string): string {
   const country = value.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country) || !isSupportedCountry(country)) throw invalid(field, `"${value}" is not a country code such as GB or US (ISO 3166 alpha-2)`);
+  if (!/^[A-Z]{2}$/.test(country) || !isSupportedCountry(country))
+    throw invalid(field, `"${value}" is not a country code such as GB or US (ISO 3166 alpha-2)`);
   return country;
 }
 
-export function checkPrefixes(value: readonly string[] | string, field: string, pattern: RegExp, what: string): string[] {
-  const list = (typeof value === 'string' ? value.split(',') : [...value]).map((p) => p.trim()).filter((p) => p !== '');
+export function checkPrefixes(
+  value: readonly string[] | string,
+  field: string,
+  pattern: RegExp,
+  what: string,
+): string[] {
+  const list = (typeof value === 'string' ? value.split(',') : [...value])
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (list.length > MAX_PREFIXES) throw invalid(field, `at most ${MAX_PREFIXES} prefixes`);
   for (const p of list) {
     if (p.length > MAX_PREFIX_LENGTH || !pattern.test(p)) throw invalid(field, `"${p}" is not ${what}`);
@@ -84,8 +92,10 @@ export function checkTechPrefixes(value: readonly string[] | string, field: stri
 }
 
 export function checkExtensionMaxDigits(value: number | string, field: string): number {
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > MAX_EXTENSION_DIGITS) throw invalid(field, `must be a whole number of digits from 0 to ${MAX_EXTENSION_DIGITS}`);
+  const n =
+    typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_EXTENSION_DIGITS)
+    throw invalid(field, `must be a whole number of digits from 0 to ${MAX_EXTENSION_DIGITS}`);
   return n;
 }
 
@@ -128,23 +138,30 @@ export class NumberReader {
       const special = ASTERISK_SPECIAL[value];
       if (special !== undefined) return new NotANumber(text, `"${text}" is ${special}`);
       const cleaned = value.replace(SEPARATORS, '');
-      if (/[A-Za-z]/.test(cleaned)) return new NotANumber(text, `"${text}" is a SIP user name, not a phone number`);
+      if (/[A-Za-z]/.test(cleaned))
+        return new NotANumber(text, `"${text}" is a SIP user name, not a phone number`);
       value = cleaned;
     }
     value = this.stripTechPrefix(value);
     // A plain value (digits, maybe after a "+") stays plain when a prefix is stripped: no need to look again.
     if (!plain) {
-      if (value.indexOf('*') !== -1 || value.indexOf('#') !== -1) return new NotANumber(text, `"${text}" is a feature code, not a phone number`);
+      if (value.indexOf('*') !== -1 || value.indexOf('#') !== -1)
+        return new NotANumber(text, `"${text}" is a feature code, not a phone number`);
       if (!/^\+?\d+$/.test(value)) return new NotANumber(text, `"${text}" is not a phone number`);
     }
     if (value.charCodeAt(0) === 43) return e164OrWhy(text, value);
     if (value.length <= this.plan.extensionMaxDigits) {
-      return new NotANumber(text, `"${text}" is an internal extension (${this.plan.extensionMaxDigits} digits or fewer), not a phone number`);
+      return new NotANumber(
+        text,
+        `"${text}" is an internal extension (${this.plan.extensionMaxDigits} digits or fewer), not a phone number`,
+      );
     }
     for (const prefix of this.internationalPrefixes) {
-      if (value.length > prefix.length && value.startsWith(prefix)) return e164OrWhy(text, `+${value.slice(prefix.length)}`);
+      if (value.length > prefix.length && value.startsWith(prefix))
+        return e164OrWhy(text, `+${value.slice(prefix.length)}`);
     }
-    if (value.length > 17) return new NotANumber(text, `"${text}" is not a phone number (more than 17 digits)`);
+    if (value.length > 17)
+      return new NotANumber(text, `"${text}" is not a phone number (more than 17 digits)`);
     if (this.country === undefined) return value;
     return this.national(value);
   }
@@ -170,7 +187,8 @@ export class NumberReader {
 
 function e164OrWhy(text: string, value: string): string | NotANumber {
   const digits = value.length - 1;
-  if (digits < 3 || digits > 17) return new NotANumber(text, `"${text}" is not a phone number (3 to 17 digits)`);
+  if (digits < 3 || digits > 17)
+    return new NotANumber(text, `"${text}" is not a phone number (3 to 17 digits)`);
   return value;
 }
 

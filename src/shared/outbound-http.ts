@@ -12,7 +12,13 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import type { Agent, buildConnector, fetch as undiciFetch } from 'undici';
-import { classifyAddress, isLoopbackName, mayReach, unbracket, type AddressClass } from './network-address.ts';
+import {
+  classifyAddress,
+  isLoopbackName,
+  mayReach,
+  unbracket,
+  type AddressClass,
+} from './network-address.ts';
 
 export interface ResolvedAddress {
   address: string;
@@ -36,7 +42,10 @@ export const PUBLIC_ONLY: OutboundPolicy = Object.freeze({ allowPrivateNetworks:
 export const ALLOW_PRIVATE_SETTING = 'WEBHOOK_ALLOW_PRIVATE_NETWORKS';
 
 export const systemResolver: Resolver = async (hostname) =>
-  (await dnsLookup(hostname, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+  (await dnsLookup(hostname, { all: true })).map((a) => ({
+    address: a.address,
+    family: a.family === 6 ? 6 : 4,
+  }));
 
 /** A request refused for where it would go. Its message says which host, which address, and why. */
 export class OutboundAddressRefused extends Error {
@@ -47,7 +56,8 @@ export class OutboundAddressRefused extends Error {
     allowPrivateNetworks: boolean,
   ) {
     // The address a name resolved to is not named: a tenant must not learn the server's internal DNS from it.
-    const what = target.address === host ? `${host} is ${target.description}` : `${host} resolves to ${target.kind}`;
+    const what =
+      target.address === host ? `${host} is ${target.description}` : `${host} resolves to ${target.kind}`;
     const why =
       target.reach === 'private' && !allowPrivateNetworks
         ? `only public internet addresses are allowed (the operator can allow private networks with ${ALLOW_PRIVATE_SETTING}=true)`
@@ -58,16 +68,36 @@ export class OutboundAddressRefused extends Error {
 }
 
 /** The refusal for `host` at `address`, or undefined when the policy lets a request go there. */
-export function refusalFor(host: string, address: string, policy: OutboundPolicy): OutboundAddressRefused | undefined {
+export function refusalFor(
+  host: string,
+  address: string,
+  policy: OutboundPolicy,
+): OutboundAddressRefused | undefined {
   const target = classifyAddress(address);
   // Not an IP address at all (a resolver that answered nonsense): nothing can be said to be safe.
-  if (!target) return new OutboundAddressRefused(host, { address, reach: 'never', description: 'not an IP address', kind: 'something that is not an IP address' }, policy.allowPrivateNetworks);
-  return mayReach(target.reach, policy.allowPrivateNetworks) ? undefined : new OutboundAddressRefused(host, target, policy.allowPrivateNetworks);
+  if (!target)
+    return new OutboundAddressRefused(
+      host,
+      {
+        address,
+        reach: 'never',
+        description: 'not an IP address',
+        kind: 'something that is not an IP address',
+      },
+      policy.allowPrivateNetworks,
+    );
+  return mayReach(target.reach, policy.allowPrivateNetworks)
+    ? undefined
+    : new OutboundAddressRefused(host, target, policy.allowPrivateNetworks);
 }
 
 function loopbackNameRefusal(host: string, policy: OutboundPolicy): OutboundAddressRefused | undefined {
   if (policy.allowPrivateNetworks || !isLoopbackName(host)) return undefined;
-  return new OutboundAddressRefused(host, { address: host, reach: 'private', description: 'a loopback name', kind: 'a loopback name' }, false);
+  return new OutboundAddressRefused(
+    host,
+    { address: host, reach: 'private', description: 'a loopback name', kind: 'a loopback name' },
+    false,
+  );
 }
 
 /** How long saving a URL waits for its host name to be looked up. */
@@ -77,7 +107,11 @@ export const SAVE_LOOKUP_TIMEOUT_MS = 3000;
  * The check when a URL is saved: the refusal for the host of `url` (an IP address, a loopback name, or a name
  * any of whose addresses is refused), or undefined. A name that cannot be looked up in time passes here.
  */
-export async function checkOutboundHost(url: URL, policy: OutboundPolicy, timeoutMs = SAVE_LOOKUP_TIMEOUT_MS): Promise<OutboundAddressRefused | undefined> {
+export async function checkOutboundHost(
+  url: URL,
+  policy: OutboundPolicy,
+  timeoutMs = SAVE_LOOKUP_TIMEOUT_MS,
+): Promise<OutboundAddressRefused | undefined> {
   const host = unbracket(url.hostname);
   if (classifyAddress(host)) return refusalFor(host, host, policy);
   const byName = loopbackNameRefusal(host, policy);
@@ -114,13 +148,18 @@ export function guardedLookup(policy: OutboundPolicy): LookupFunction {
           const refusal = refusalFor(hostname, address, policy);
           if (refusal) return callback(refusal, '', 0);
         }
-        const wanted = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
+        const wanted =
+          options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
         if (wanted.length === 0) {
           const error: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
           error.code = 'ENOTFOUND';
           return callback(error, '', 0);
         }
-        if (options.all) return callback(null, wanted.map((a): LookupAddress => ({ address: a.address, family: a.family })));
+        if (options.all)
+          return callback(
+            null,
+            wanted.map((a): LookupAddress => ({ address: a.address, family: a.family })),
+          );
         return callback(null, wanted[0]!.address, wanted[0]!.family);
       },
       (error: NodeJS.ErrnoException) => callback(error, '', 0),
@@ -143,7 +182,19 @@ function guardedConnector(undici: Undici, policy: OutboundPolicy): buildConnecto
     connect(options, (error, socket) => {
       if (error || !socket) return callback(error ?? new Error('no socket'), null);
       const remote = socket.remoteAddress;
-      const refusal = remote === undefined ? new OutboundAddressRefused(host, { address: '(unknown)', reach: 'never', description: 'no remote address', kind: 'no remote address' }, policy.allowPrivateNetworks) : refusalFor(host, remote, policy);
+      const refusal =
+        remote === undefined
+          ? new OutboundAddressRefused(
+              host,
+              {
+                address: '(unknown)',
+                reach: 'never',
+                description: 'no remote address',
+                kind: 'no remote address',
+              },
+              policy.allowPrivateNetworks,
+            )
+          : refusalFor(host, remote, policy);
       if (refusal) {
         socket.destroy();
         return callback(refusal, null);
@@ -173,7 +224,11 @@ export type OutboundResponse = Awaited<ReturnType<typeof undiciFetch>>;
 export type OutboundRequestInit = Omit<NonNullable<Parameters<typeof undiciFetch>[1]>, 'dispatcher'>;
 
 /** fetch (undici's) under `policy`: every connection it makes is checked as described above. */
-export async function outboundFetch(policy: OutboundPolicy, url: string, init: OutboundRequestInit): Promise<OutboundResponse> {
+export async function outboundFetch(
+  policy: OutboundPolicy,
+  url: string,
+  init: OutboundRequestInit,
+): Promise<OutboundResponse> {
   const undici = await (undiciModule ??= import('undici'));
   return undici.fetch(url, { ...init, dispatcher: dispatcherFor(undici, policy) });
 }

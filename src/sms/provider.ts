@@ -60,13 +60,24 @@ export function createHttpSmsProvider(options: HttpSmsOptions): SmsProvider {
       const response = await fetch(url, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ to: message.to, from: options.from ?? null, body: message.body, reference: message.reference }),
+        body: JSON.stringify({
+          to: message.to,
+          from: options.from ?? null,
+          body: message.body,
+          reference: message.reference,
+        }),
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();
       if (!response.ok) {
         const detail = `the SMS provider answered ${response.status}: ${text.slice(0, 200)}`;
-        if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) throw new PermanentSmsError(detail);
+        if (
+          response.status >= 400 &&
+          response.status < 500 &&
+          response.status !== 408 &&
+          response.status !== 429
+        )
+          throw new PermanentSmsError(detail);
         throw new Error(detail);
       }
       let id: string | null = null;

@@ -4,8 +4,17 @@ import type { SmsMessagesTable } from '../db/schema-collections.ts';
 
 export type SmsMessageRow = Selectable<SmsMessagesTable>;
 
-export async function findSmsForJob(db: Executor, accountId: number, outboxJobId: number): Promise<SmsMessageRow | undefined> {
-  return db.selectFrom('sms_messages').selectAll().where('account_id', '=', accountId).where('outbox_job_id', '=', outboxJobId).executeTakeFirst();
+export async function findSmsForJob(
+  db: Executor,
+  accountId: number,
+  outboxJobId: number,
+): Promise<SmsMessageRow | undefined> {
+  return db
+    .selectFrom('sms_messages')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('outbox_job_id', '=', outboxJobId)
+    .executeTakeFirst();
 }
 
 export async function insertSms(db: Executor, row: Insertable<SmsMessagesTable>): Promise<SmsMessageRow> {

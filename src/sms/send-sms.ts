@@ -24,13 +24,20 @@ export interface SmsToSend {
 /** Longest body sent: ten concatenated parts of 153 characters. */
 export const MAX_SMS_LENGTH = 1530;
 
-export async function sendSms(ctx: Ctx, sms: SmsToSend): Promise<{ message: SmsMessageRow; repeated: boolean }> {
+export async function sendSms(
+  ctx: Ctx,
+  sms: SmsToSend,
+): Promise<{ message: SmsMessageRow; repeated: boolean }> {
   const done = await findSmsForJob(ctx.db, sms.accountId, sms.outboxJobId);
   if (done) return { message: done, repeated: true };
   const provider = smsProvider(ctx);
   let providerMessageId: string | null;
   try {
-    ({ providerMessageId } = await provider.send({ to: sms.to, body: sms.body.slice(0, MAX_SMS_LENGTH), reference: `sms-${sms.accountId}-${sms.outboxJobId}` }));
+    ({ providerMessageId } = await provider.send({
+      to: sms.to,
+      body: sms.body.slice(0, MAX_SMS_LENGTH),
+      reference: `sms-${sms.accountId}-${sms.outboxJobId}`,
+    }));
   } catch (error) {
     if (error instanceof PermanentSmsError) throw new PermanentJobError(error.message);
     throw error;

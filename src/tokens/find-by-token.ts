@@ -17,7 +17,13 @@ export function tokenHash(token: string): Buffer {
  * another). `token` is what follows any fixed prefix (an API key's "rb_"); `hash` is the hash looked up in
  * legacy_tokens (of the whole token). Each `find` filters by account first.
  */
-export async function findByToken<T>(db: Executor, kind: TokenKind, token: string, hash: Uint8Array, find: (accountId: number) => Promise<T | undefined>): Promise<T | undefined> {
+export async function findByToken<T>(
+  db: Executor,
+  kind: TokenKind,
+  token: string,
+  hash: Uint8Array,
+  find: (accountId: number) => Promise<T | undefined>,
+): Promise<T | undefined> {
   const named = accountOfRoutedToken(token);
   if (named !== undefined) {
     const found = await find(named);

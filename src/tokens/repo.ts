@@ -3,10 +3,20 @@
 // migration filled it and nothing writes it since. A global table (a reference table on Citus).
 import type { Executor } from '../context.ts';
 
-export type TokenKind = 'api_key' | 'download' | 'pay' | 'portal_link' | 'portal_session' | 'console_link' | 'console_session';
+export type TokenKind =
+  'api_key' | 'download' | 'pay' | 'portal_link' | 'portal_session' | 'console_link' | 'console_session';
 
 /** The account of a token issued before migration 0023, by the SHA-256 of the token's text. */
-export async function legacyTokenAccount(db: Executor, kind: TokenKind, tokenHash: Uint8Array): Promise<number | undefined> {
-  const row = await db.selectFrom('legacy_tokens').select('account_id').where('kind', '=', kind).where('token_hash', '=', tokenHash).executeTakeFirst();
+export async function legacyTokenAccount(
+  db: Executor,
+  kind: TokenKind,
+  tokenHash: Uint8Array,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('legacy_tokens')
+    .select('account_id')
+    .where('kind', '=', kind)
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
   return row?.account_id;
 }

@@ -20,7 +20,10 @@ const MAX_ID_DIGITS = 9; // 64^9 = 2^54: every safe integer id fits
 const MIN_RANDOM_BITS = 120;
 
 function digitsOf(accountId: number): string {
-  assert(Number.isSafeInteger(accountId) && accountId > 0, `an account id is a positive safe integer, not ${accountId}`);
+  assert(
+    Number.isSafeInteger(accountId) && accountId > 0,
+    `an account id is a positive safe integer, not ${accountId}`,
+  );
   let digits = '';
   for (let n = accountId; n > 0; n = Math.floor(n / 64)) digits = ALPHABET[n % 64]! + digits;
   return digits;
@@ -30,9 +33,14 @@ function digitsOf(accountId: number): string {
 export function newRoutedToken(accountId: number, length: number): string {
   const digits = digitsOf(accountId);
   const randomChars = length - 1 - digits.length;
-  assert(randomChars * 6 >= MIN_RANDOM_BITS, `a ${length}-character token leaves too few random bits for account ${accountId}`);
+  assert(
+    randomChars * 6 >= MIN_RANDOM_BITS,
+    `a ${length}-character token leaves too few random bits for account ${accountId}`,
+  );
   // 3 random bytes make 4 base64url characters, each of the 64 equally likely.
-  const random = randomBytes(Math.ceil(randomChars / 4) * 3).toString('base64url').slice(0, randomChars);
+  const random = randomBytes(Math.ceil(randomChars / 4) * 3)
+    .toString('base64url')
+    .slice(0, randomChars);
   return ALPHABET[digits.length]! + digits + random;
 }
 

@@ -34,7 +34,10 @@ export const runAutoTopUp: JobHandler = async (job, ctx) => {
   const balance = await findBalance(ctx.db, accountId, topUp.customer_id);
   const cardToken = balance?.auto_top_up_card_token ?? null;
   if (!balance || !balance.auto_top_up_enabled || cardToken === null) {
-    await updateTopUp(ctx.db, accountId, topUpId, { status: 'cancelled', failure_reason: 'the automatic top-up was switched off or has no saved card' });
+    await updateTopUp(ctx.db, accountId, topUpId, {
+      status: 'cancelled',
+      failure_reason: 'the automatic top-up was switched off or has no saved card',
+    });
     return;
   }
   let requestId = topUp.request_id;
@@ -42,7 +45,14 @@ export const runAutoTopUp: JobHandler = async (job, ctx) => {
     const created = await createPaymentRequests(
       ctx,
       accountId,
-      [{ amount: money(topUp.amount).toFixed(), description: `Automatic top-up of the prepaid balance of ${balance.customer_name}`, channels: [], allowPartial: false }],
+      [
+        {
+          amount: money(topUp.amount).toFixed(),
+          description: `Automatic top-up of the prepaid balance of ${balance.customer_name}`,
+          channels: [],
+          allowPartial: false,
+        },
+      ],
       {
         batch: false,
         baseUrl: publicUrlOf(ctx),
@@ -56,20 +66,32 @@ export const runAutoTopUp: JobHandler = async (job, ctx) => {
     requestId = Number(created.requests[0]!.id);
   }
   const request = await findRequest(ctx.db, accountId, requestId);
-  if (!request) throw new PermanentJobError(`payment request ${requestId} of top-up ${topUpId} no longer exists`);
+  if (!request)
+    throw new PermanentJobError(`payment request ${requestId} of top-up ${topUpId} no longer exists`);
   // Paid already (a run that charged and recorded, then stopped before the job was marked): never twice.
   if (money(request.paid_amount).greaterThanOrEqualTo(request.amount)) return;
   await updateTopUp(ctx.db, accountId, topUpId, { attempts: topUp.attempts + 1 });
   // Crash-safe by the payments module: chargeRequest records a pending attempt (with the idempotency key the
   // gateway is given) before the charge, and a retry settles an attempt a dead process left pending from the
   // gateway's record of that key (payments/resolve-pending.ts): one charge, one credit.
-  const result = await chargeRequest(ctx, { token: request.token, amount: money(request.amount).toFixed(), cardToken });
+  const result = await chargeRequest(ctx, {
+    token: request.token,
+    amount: money(request.amount).toFixed(),
+    cardToken,
+  });
   if (result.attempt.outcome === 'approved') return;
   const reason = result.attempt.declineReason ?? 'card_declined';
-  if (TRANSIENT.has(reason)) throw new Error(`the gateway could not charge the card (${reason}); trying again later`);
+  if (TRANSIENT.has(reason))
+    throw new Error(`the gateway could not charge the card (${reason}); trying again later`);
   await ctx.db.transaction().execute(async (trx) => {
     await updateTopUp(trx, accountId, topUpId, { status: 'failed', failure_reason: reason });
-    await enqueue(trx, { accountId, kind: 'balance.auto_top_up_declined', payload: { topUpId } satisfies DeclineJob, dedupeKey: `auto-top-up-declined:${topUpId}`, now: ctx.now() });
+    await enqueue(trx, {
+      accountId,
+      kind: 'balance.auto_top_up_declined',
+      payload: { topUpId } satisfies DeclineJob,
+      dedupeKey: `auto-top-up-declined:${topUpId}`,
+      now: ctx.now(),
+    });
   });
 };
 
@@ -82,8 +104,11 @@ export const sendDeclineEmail: JobHandler = async (job, ctx) => {
   if (!balance || !account) throw new PermanentJobError(`customer of top-up ${topUpId} no longer exists`);
   if (!balance.customer_email) throw new PermanentJobError('the customer has no email address');
   // The top-up's own payment link (made with PUBLIC_URL): the customer can pay it by card at once.
-  const request = topUp.request_id === null ? undefined : await findRequest(ctx.db, job.account_id, topUp.request_id);
-  const payLink = request ? `\n\nTop up now by card (you can save the new card for automatic top-ups): ${request.url}` : '';
+  const request =
+    topUp.request_id === null ? undefined : await findRequest(ctx.db, job.account_id, topUp.request_id);
+  const payLink = request
+    ? `\n\nTop up now by card (you can save the new card for automatic top-ups): ${request.url}`
+    : '';
   await ctx.services.mailer.send({
     from: `"${account.name.replace(/"/g, "'")}" <${account.email_from ?? account.email ?? 'billing@ringbill.invalid'}>`,
     to: balance.customer_email.split(/\s*[,;]\s*/),

@@ -17,7 +17,12 @@ async function withLink(ctx: Ctx, accountId: number, topUp: TopUpRow): Promise<T
   return { topUp, url: request?.url ?? null };
 }
 
-export async function listCustomerTopUps(ctx: Ctx, accountId: number, customerId: number, page: PageRequest): Promise<Page<TopUpWithLink & { id: number }>> {
+export async function listCustomerTopUps(
+  ctx: Ctx,
+  accountId: number,
+  customerId: number,
+  page: PageRequest,
+): Promise<Page<TopUpWithLink & { id: number }>> {
   if (!(await findCustomerTerms(ctx.db, accountId, customerId))) throw notFound('Customer', customerId);
   const found = await listTopUps(ctx.db, accountId, customerId, page);
   const rows = [];
@@ -25,7 +30,12 @@ export async function listCustomerTopUps(ctx: Ctx, accountId: number, customerId
   return { rows, nextAfter: found.nextAfter };
 }
 
-export async function getTopUp(ctx: Ctx, accountId: number, customerId: number, topUpId: number): Promise<TopUpWithLink> {
+export async function getTopUp(
+  ctx: Ctx,
+  accountId: number,
+  customerId: number,
+  topUpId: number,
+): Promise<TopUpWithLink> {
   const topUp = await findTopUp(ctx.db, accountId, topUpId);
   if (!topUp || topUp.customer_id !== customerId) throw notFound('Top-up', topUpId);
   return withLink(ctx, accountId, topUp);

@@ -32,9 +32,17 @@ export async function createWebhookSubscription(
   await checkWebhookTarget(ctx, url);
   const subscription = await ctx.db.transaction().execute(async (trx) => {
     if ((await countSubscriptions(trx, accountId)) >= MAX_SUBSCRIPTIONS_PER_ACCOUNT) {
-      throw new DomainError('conflict', `an account can have at most ${MAX_SUBSCRIPTIONS_PER_ACCOUNT} webhook subscriptions`);
+      throw new DomainError(
+        'conflict',
+        `an account can have at most ${MAX_SUBSCRIPTIONS_PER_ACCOUNT} webhook subscriptions`,
+      );
     }
-    return insertSubscription(trx, accountId, { url, event_types: eventTypes, description, secret, enabled: input.enabled ?? true }, ctx.now());
+    return insertSubscription(
+      trx,
+      accountId,
+      { url, event_types: eventTypes, description, secret, enabled: input.enabled ?? true },
+      ctx.now(),
+    );
   });
   forgetSubscriptions(accountId);
   return { subscription, secret };

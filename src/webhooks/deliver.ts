@@ -8,10 +8,21 @@
 // that is, or now resolves to, a loopback, private, link-local or other refused address gets no connection
 // at all, whatever it resolved to when the subscription was saved (DNS rebinding).
 import type { Ctx } from '../context.ts';
-import { outboundFetch, refusalIn, type OutboundPolicy, type OutboundResponse } from '../shared/outbound-http.ts';
+import {
+  outboundFetch,
+  refusalIn,
+  type OutboundPolicy,
+  type OutboundResponse,
+} from '../shared/outbound-http.ts';
 import type { JobHandler } from '../outbox/worker.ts';
 import { webhookRetryDelayMs } from './backoff.ts';
-import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
+import {
+  DELIVERY_ID_HEADER,
+  EVENT_ID_HEADER,
+  EVENT_TYPE_HEADER,
+  SIGNATURE_HEADER,
+  signatureHeader,
+} from './signature.ts';
 import { cancelDelivery, loadDeliveryToSend, recordAttempt, WEBHOOK_JOB_KIND } from './repo.ts';
 import { eventBody } from './body.ts';
 import { outboundPolicyOf } from './target.ts';
@@ -87,13 +98,20 @@ async function readExcerpt(response: OutboundResponse, limit: number): Promise<s
 function describeFailure(error: unknown, timeoutMs: number): string {
   const refusal = refusalIn(error);
   if (refusal) return `not sent: ${refusal.message}`;
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs / 1000} s`;
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return `no answer within ${timeoutMs / 1000} s`;
   const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   if (cause?.code) return `connection failed: ${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
   return `request failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, policy: OutboundPolicy): Promise<HttpOutcome> {
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  policy: OutboundPolicy,
+): Promise<HttpOutcome> {
   const started = performance.now();
   try {
     const response = await outboundFetch(policy, url, {
@@ -105,7 +123,8 @@ async function post(url: string, body: string, headers: Record<string, string>, 
     });
     const excerpt = await readExcerpt(response, RESPONSE_EXCERPT_BYTES);
     const durationMs = performance.now() - started;
-    if (response.status >= 200 && response.status < 300) return { status: response.status, body: excerpt, error: null, durationMs };
+    if (response.status >= 200 && response.status < 300)
+      return { status: response.status, body: excerpt, error: null, durationMs };
     // The receiver's own header: bounded and printable before it goes in the log.
     const location = response.headers.get('location')?.slice(0, 500);
     const error =
@@ -114,7 +133,12 @@ async function post(url: string, body: string, headers: Record<string, string>, 
         : `the receiver answered HTTP ${response.status}`;
     return { status: response.status, body: excerpt, error, durationMs };
   } catch (error) {
-    return { status: null, body: null, error: describeFailure(error, timeoutMs), durationMs: performance.now() - started };
+    return {
+      status: null,
+      body: null,
+      error: describeFailure(error, timeoutMs),
+      durationMs: performance.now() - started,
+    };
   }
 }
 
@@ -139,7 +163,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions = {}): JobHa
     const timestamp = Math.floor(now.getTime() / 1000);
     const body = eventBody(event);
     const secrets = [subscription.secret];
-    if (subscription.previous_secret && subscription.previous_secret_expires_at && subscription.previous_secret_expires_at > now) {
+    if (
+      subscription.previous_secret &&
+      subscription.previous_secret_expires_at &&
+      subscription.previous_secret_expires_at > now
+    ) {
       secrets.push(subscription.previous_secret);
     }
     const outcome = await post(
@@ -168,7 +196,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions = {}): JobHa
       durationMs: outcome.durationMs,
       status: succeeded ? 'succeeded' : lastAttempt ? 'failed' : 'pending',
       // The worker schedules the retry with the same function (handler.retryDelayMs below).
-      nextAttemptAt: succeeded || lastAttempt ? null : new Date(attemptedAt.getTime() + webhookRetryDelayMs(job.attempts)),
+      nextAttemptAt:
+        succeeded || lastAttempt ? null : new Date(attemptedAt.getTime() + webhookRetryDelayMs(job.attempts)),
     });
     if (!succeeded) throw new Error(outcome.error ?? 'delivery failed');
   };

@@ -14,7 +14,13 @@ export const MAX_EVENTS_PER_EMIT = 100_000;
  * every enabled subscription of the account that takes the type. The event is recorded when a paused
  * subscription takes it too (for a replay once it is enabled); when no subscription takes it, nothing is written.
  */
-export async function emitEvent(db: Executor, accountId: number, type: WebhookEventType, payload: unknown, now: Date): Promise<InsertEventsResult> {
+export async function emitEvent(
+  db: Executor,
+  accountId: number,
+  type: WebhookEventType,
+  payload: unknown,
+  now: Date,
+): Promise<InsertEventsResult> {
   return emitEvents(db, accountId, type, [payload], now);
 }
 
@@ -54,7 +60,11 @@ export function forgetSubscriptions(accountId: number): void {
 }
 
 /** wantedEventTypes() through the cache: a map lookup per batch on the hot path, a query once a second. */
-export async function wantedEventTypesCached<T extends WebhookEventType>(db: Executor, accountId: number, types: readonly T[]): Promise<Set<T>> {
+export async function wantedEventTypesCached<T extends WebhookEventType>(
+  db: Executor,
+  accountId: number,
+  types: readonly T[],
+): Promise<Set<T>> {
   const nowMs = performance.now();
   let entry = subscriptionCache.get(accountId);
   if (!entry || nowMs - entry.readAtMs > SUBSCRIPTION_CACHE_MS) {
@@ -72,7 +82,11 @@ export async function wantedEventTypesCached<T extends WebhookEventType>(db: Exe
  * Hot paths (ingestion) ask this once per batch, before building any payload, so an account with no
  * subscriptions pays one small query per batch and nothing per call.
  */
-export async function wantedEventTypes<T extends WebhookEventType>(db: Executor, accountId: number, types: readonly T[]): Promise<Set<T>> {
+export async function wantedEventTypes<T extends WebhookEventType>(
+  db: Executor,
+  accountId: number,
+  types: readonly T[],
+): Promise<Set<T>> {
   const subscribed = [...(await subscribedEventTypes(db, accountId))];
   return new Set(types.filter((t) => subscribesTo(subscribed, t)));
 }

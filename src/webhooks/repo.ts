@@ -26,7 +26,12 @@ export interface SubscriptionValues {
   enabled: boolean;
 }
 
-export async function insertSubscription(db: Executor, accountId: number, values: SubscriptionValues, now: Date): Promise<WebhookSubscriptionRow> {
+export async function insertSubscription(
+  db: Executor,
+  accountId: number,
+  values: SubscriptionValues,
+  now: Date,
+): Promise<WebhookSubscriptionRow> {
   return db
     .insertInto('webhook_subscriptions')
     .values({ account_id: accountId, ...values, created_at: now, updated_at: now })
@@ -34,19 +39,48 @@ export async function insertSubscription(db: Executor, accountId: number, values
     .executeTakeFirstOrThrow();
 }
 
-export async function findSubscription(db: Executor, accountId: number, id: number): Promise<WebhookSubscriptionRow | undefined> {
-  return db.selectFrom('webhook_subscriptions').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findSubscription(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<WebhookSubscriptionRow | undefined> {
+  return db
+    .selectFrom('webhook_subscriptions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** The row, locked for the rest of the transaction (a change or a rotation). */
-export async function lockSubscription(db: Executor, accountId: number, id: number): Promise<WebhookSubscriptionRow | undefined> {
-  return db.selectFrom('webhook_subscriptions').selectAll().where('account_id', '=', accountId).where('id', '=', id).forUpdate().executeTakeFirst();
+export async function lockSubscription(
+  db: Executor,
+  accountId: number,
+  id: number,
+): Promise<WebhookSubscriptionRow | undefined> {
+  return db
+    .selectFrom('webhook_subscriptions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
 }
 
-export async function listSubscriptions(db: Executor, accountId: number, page: PageRequest): Promise<Page<WebhookSubscriptionRow>> {
+export async function listSubscriptions(
+  db: Executor,
+  accountId: number,
+  page: PageRequest,
+): Promise<Page<WebhookSubscriptionRow>> {
   let q = db.selectFrom('webhook_subscriptions').selectAll().where('account_id', '=', accountId);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
 export async function countSubscriptions(db: Executor, accountId: number): Promise<number> {
@@ -65,7 +99,12 @@ export type SubscriptionUpdate = Partial<Omit<SubscriptionValues, 'secret'>> & {
   updated_at: Date;
 };
 
-export async function updateSubscriptionRow(db: Executor, accountId: number, id: number, values: SubscriptionUpdate): Promise<WebhookSubscriptionRow | undefined> {
+export async function updateSubscriptionRow(
+  db: Executor,
+  accountId: number,
+  id: number,
+  values: SubscriptionUpdate,
+): Promise<WebhookSubscriptionRow | undefined> {
   return db
     .updateTable('webhook_subscriptions')
     .set(values)
@@ -76,7 +115,12 @@ export async function updateSubscriptionRow(db: Executor, accountId: number, id:
 }
 
 /** Deletes a subscription with its delivery log; its pending deliveries are called off. */
-export async function deleteSubscriptionRow(db: Executor, accountId: number, id: number, now: Date): Promise<void> {
+export async function deleteSubscriptionRow(
+  db: Executor,
+  accountId: number,
+  id: number,
+  now: Date,
+): Promise<void> {
   await sql`
     update outbox set status = 'failed', finished_at = ${now}, last_error = 'the webhook subscription was deleted'
     where account_id = ${accountId} and status = 'pending' and kind = ${WEBHOOK_JOB_KIND}
@@ -86,8 +130,16 @@ export async function deleteSubscriptionRow(db: Executor, accountId: number, id:
     delete from webhook_attempts
     where account_id = ${accountId} and delivery_id in (select id from webhook_deliveries where account_id = ${accountId} and subscription_id = ${id})
   `.execute(db);
-  await db.deleteFrom('webhook_deliveries').where('account_id', '=', accountId).where('subscription_id', '=', id).execute();
-  await db.deleteFrom('webhook_subscriptions').where('account_id', '=', accountId).where('id', '=', id).execute();
+  await db
+    .deleteFrom('webhook_deliveries')
+    .where('account_id', '=', accountId)
+    .where('subscription_id', '=', id)
+    .execute();
+  await db
+    .deleteFrom('webhook_subscriptions')
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .execute();
 }
 
 /**
@@ -189,12 +241,23 @@ export async function insertReplayDeliveries(
 
 /** The enabled subscriptions that take events of this type. */
 export async function subscriberIds(db: Executor, accountId: number, type: string): Promise<number[]> {
-  const result = await sql<{ id: number }>`select id from (${subscribersOf(accountId, type)}) as s order by id`.execute(db);
+  const result = await sql<{
+    id: number;
+  }>`select id from (${subscribersOf(accountId, type)}) as s order by id`.execute(db);
   return result.rows.map((r) => Number(r.id));
 }
 
-export async function findEventByPublicId(db: Executor, accountId: number, publicId: string): Promise<WebhookEventRow | undefined> {
-  return db.selectFrom('webhook_events').selectAll().where('account_id', '=', accountId).where('public_id', '=', publicId).executeTakeFirst();
+export async function findEventByPublicId(
+  db: Executor,
+  accountId: number,
+  publicId: string,
+): Promise<WebhookEventRow | undefined> {
+  return db
+    .selectFrom('webhook_events')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('public_id', '=', publicId)
+    .executeTakeFirst();
 }
 
 export interface EventFilter {
@@ -202,11 +265,22 @@ export interface EventFilter {
 }
 
 /** Events oldest first; `after` is the internal id of the last event of the previous page. */
-export async function listEvents(db: Executor, accountId: number, filter: EventFilter, page: PageRequest): Promise<Page<WebhookEventRow>> {
+export async function listEvents(
+  db: Executor,
+  accountId: number,
+  filter: EventFilter,
+  page: PageRequest,
+): Promise<Page<WebhookEventRow>> {
   let q = db.selectFrom('webhook_events').selectAll().where('account_id', '=', accountId);
   if (filter.type !== undefined) q = q.where('type', '=', filter.type);
   if (page.after !== undefined) q = q.where('id', '>', page.after);
-  return toPage(await q.orderBy('id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
 export interface DeliveryListRow extends WebhookDeliveryRow {
@@ -228,7 +302,9 @@ export async function listDeliveries(
 ): Promise<Page<DeliveryListRow>> {
   let q = db
     .selectFrom('webhook_deliveries as d')
-    .innerJoin('webhook_events as e', (join) => join.onRef('e.account_id', '=', 'd.account_id').onRef('e.id', '=', 'd.event_id'))
+    .innerJoin('webhook_events as e', (join) =>
+      join.onRef('e.account_id', '=', 'd.account_id').onRef('e.id', '=', 'd.event_id'),
+    )
     .selectAll('d')
     .select(['e.public_id as event_public_id', 'e.type as event_type'])
     .where('d.account_id', '=', accountId)
@@ -236,13 +312,26 @@ export async function listDeliveries(
   if (filter.status !== undefined) q = q.where('d.status', '=', filter.status);
   if (filter.eventId !== undefined) q = q.where('d.event_id', '=', filter.eventId);
   if (page.after !== undefined) q = q.where('d.id', '>', page.after);
-  return toPage(await q.orderBy('d.id').limit(page.limit + 1).execute(), page.limit);
+  return toPage(
+    await q
+      .orderBy('d.id')
+      .limit(page.limit + 1)
+      .execute(),
+    page.limit,
+  );
 }
 
-export async function findDelivery(db: Executor, accountId: number, subscriptionId: number, id: number): Promise<DeliveryListRow | undefined> {
+export async function findDelivery(
+  db: Executor,
+  accountId: number,
+  subscriptionId: number,
+  id: number,
+): Promise<DeliveryListRow | undefined> {
   return db
     .selectFrom('webhook_deliveries as d')
-    .innerJoin('webhook_events as e', (join) => join.onRef('e.account_id', '=', 'd.account_id').onRef('e.id', '=', 'd.event_id'))
+    .innerJoin('webhook_events as e', (join) =>
+      join.onRef('e.account_id', '=', 'd.account_id').onRef('e.id', '=', 'd.event_id'),
+    )
     .selectAll('d')
     .select(['e.public_id as event_public_id', 'e.type as event_type'])
     .where('d.account_id', '=', accountId)
@@ -251,11 +340,17 @@ export async function findDelivery(db: Executor, accountId: number, subscription
     .executeTakeFirst();
 }
 
-export async function findDeliveriesByIds(db: Executor, accountId: number, ids: readonly number[]): Promise<DeliveryListRow[]> {
+export async function findDeliveriesByIds(
+  db: Executor,
+  accountId: number,
+  ids: readonly number[],
+): Promise<DeliveryListRow[]> {
   if (ids.length === 0) return [];
   return db
     .selectFrom('webhook_deliveries as d')
-    .innerJoin('webhook_events as e', (join) => join.onRef('e.account_id', '=', 'd.account_id').onRef('e.id', '=', 'd.event_id'))
+    .innerJoin('webhook_events as e', (join) =>
+      join.onRef('e.account_id', '=', 'd.account_id').onRef('e.id', '=', 'd.event_id'),
+    )
     .selectAll('d')
     .select(['e.public_id as event_public_id', 'e.type as event_type'])
     .where('d.account_id', '=', accountId)
@@ -267,7 +362,11 @@ export async function findDeliveriesByIds(db: Executor, accountId: number, ids: 
 /** Most attempts one delivery can have (the retry schedule's bound, with room for replays of old rows). */
 const MAX_ATTEMPTS_LISTED = 100;
 
-export async function listAttempts(db: Executor, accountId: number, deliveryId: number): Promise<WebhookAttemptRow[]> {
+export async function listAttempts(
+  db: Executor,
+  accountId: number,
+  deliveryId: number,
+): Promise<WebhookAttemptRow[]> {
   return db
     .selectFrom('webhook_attempts')
     .selectAll()
@@ -285,7 +384,11 @@ export interface DeliveryToSend {
   event: Omit<WebhookEventRow, 'payload'> & { payload_text: string };
 }
 
-export async function loadDeliveryToSend(db: Executor, accountId: number, deliveryId: number): Promise<DeliveryToSend | undefined> {
+export async function loadDeliveryToSend(
+  db: Executor,
+  accountId: number,
+  deliveryId: number,
+): Promise<DeliveryToSend | undefined> {
   // One round trip: the worker sends many of these.
   const result = await sql<
     WebhookDeliveryRow & {
@@ -331,7 +434,14 @@ export async function loadDeliveryToSend(db: Executor, accountId: number, delive
     last_error: r.last_error,
     created_at: r.created_at,
   };
-  const event = { account_id: delivery.account_id, id: delivery.event_id, public_id: r.e_public_id, type: r.e_type, created_at: r.e_created_at, payload_text: r.e_payload_text };
+  const event = {
+    account_id: delivery.account_id,
+    id: delivery.event_id,
+    public_id: r.e_public_id,
+    type: r.e_type,
+    created_at: r.e_created_at,
+    payload_text: r.e_payload_text,
+  };
   const subscription: WebhookSubscriptionRow | undefined =
     r.s_id === null
       ? undefined
@@ -363,7 +473,12 @@ export interface AttemptRecord {
 }
 
 /** Logs an attempt and moves the delivery on, in one statement. */
-export async function recordAttempt(db: Executor, accountId: number, deliveryId: number, record: AttemptRecord): Promise<void> {
+export async function recordAttempt(
+  db: Executor,
+  accountId: number,
+  deliveryId: number,
+  record: AttemptRecord,
+): Promise<void> {
   await sql`
     with d as (
       update webhook_deliveries set
@@ -384,7 +499,12 @@ export async function recordAttempt(db: Executor, accountId: number, deliveryId:
 }
 
 /** A delivery that will not be attempted (its subscription is disabled or gone). */
-export async function cancelDelivery(db: Executor, accountId: number, deliveryId: number, reason: string): Promise<void> {
+export async function cancelDelivery(
+  db: Executor,
+  accountId: number,
+  deliveryId: number,
+  reason: string,
+): Promise<void> {
   await db
     .updateTable('webhook_deliveries')
     .set({ status: 'cancelled', next_attempt_at: null, last_error: reason })

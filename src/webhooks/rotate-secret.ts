@@ -27,7 +27,10 @@ export async function rotateWebhookSecret(
   const subscription = await ctx.db.transaction().execute(async (trx) => {
     const current = await lockSubscription(trx, accountId, id);
     if (!current) throw notFound('Webhook', id);
-    return (await updateSubscriptionRow(trx, accountId, id, { ...rotationValues(current, secret, hours, now), updated_at: now }))!;
+    return (await updateSubscriptionRow(trx, accountId, id, {
+      ...rotationValues(current, secret, hours, now),
+      updated_at: now,
+    }))!;
   });
   return { subscription, secret };
 }

@@ -23,14 +23,21 @@ export function generateWebhookSecret(): string {
 }
 
 /** The hex HMAC-SHA256 of `${timestamp}.${body}`. */
-export function computeSignature(secret: string, timestampSeconds: number, body: string | Uint8Array): string {
+export function computeSignature(
+  secret: string,
+  timestampSeconds: number,
+  body: string | Uint8Array,
+): string {
   return createHmac('sha256', secret).update(`${timestampSeconds}.`).update(body).digest('hex');
 }
 
 /** The Ringbill-Signature header value: one v1 per secret (the current one first). */
 export function signatureHeader(secrets: readonly string[], timestampSeconds: number, body: string): string {
   if (secrets.length === 0) throw new Error('signatureHeader: no secret');
-  return [`t=${timestampSeconds}`, ...secrets.map((s) => `v1=${computeSignature(s, timestampSeconds, body)}`)].join(',');
+  return [
+    `t=${timestampSeconds}`,
+    ...secrets.map((s) => `v1=${computeSignature(s, timestampSeconds, body)}`),
+  ].join(',');
 }
 
 export interface ParsedSignature {
@@ -66,7 +73,12 @@ export interface VerifyOptions {
  * `header` the Ringbill-Signature header, `secret` the subscription's secret. True when a v1 signature
  * matches and the timestamp is within the tolerance.
  */
-export function verifyWebhookSignature(body: string | Uint8Array, header: string | undefined | null, secret: string, options: VerifyOptions = {}): boolean {
+export function verifyWebhookSignature(
+  body: string | Uint8Array,
+  header: string | undefined | null,
+  secret: string,
+  options: VerifyOptions = {},
+): boolean {
   if (!header) return false;
   const parsed = parseSignatureHeader(header);
   if (!parsed) return false;

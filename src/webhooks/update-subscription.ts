@@ -20,7 +20,12 @@ export interface UpdateSubscriptionInput {
  * Changes a subscription. Disabling (pausing) it stops deliveries: those not yet sent are called off when
  * due; its events are still recorded. A new secret replaces the old one as rotateWebhookSecret does.
  */
-export async function updateWebhookSubscription(ctx: Ctx, accountId: number, id: number, input: UpdateSubscriptionInput): Promise<WebhookSubscriptionRow> {
+export async function updateWebhookSubscription(
+  ctx: Ctx,
+  accountId: number,
+  id: number,
+  input: UpdateSubscriptionInput,
+): Promise<WebhookSubscriptionRow> {
   const values: SubscriptionUpdate = { updated_at: ctx.now() };
   if (input.url !== undefined) values.url = checkWebhookUrl(input.url);
   if (input.eventTypes !== undefined) values.event_types = checkEventTypes(input.eventTypes);
@@ -32,7 +37,8 @@ export async function updateWebhookSubscription(ctx: Ctx, accountId: number, id:
     const current = await lockSubscription(trx, accountId, id);
     if (!current) throw notFound('Webhook', id);
     // The same secret again is no rotation: the old one must not start signing as "previous".
-    if (secret !== undefined && secret !== current.secret) Object.assign(values, rotationValues(current, secret, DEFAULT_GRACE_PERIOD_HOURS, values.updated_at));
+    if (secret !== undefined && secret !== current.secret)
+      Object.assign(values, rotationValues(current, secret, DEFAULT_GRACE_PERIOD_HOURS, values.updated_at));
     return (await updateSubscriptionRow(trx, accountId, id, values))!;
   });
   forgetSubscriptions(accountId);

@@ -5,7 +5,7 @@
 // The types of GET /openapi.json; regenerate with npm run openapi:types.
 
 export interface paths {
-  "/healthz": {
+  '/healthz': {
     parameters: {
       query?: never;
       header?: never;
@@ -13,7 +13,7 @@ export interface paths {
       cookie?: never;
     };
     /** Ready to serve */
-    get: operations["getHealth"];
+    get: operations['getHealth'];
     put?: never;
     post?: never;
     delete?: never;
@@ -22,7 +22,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/account": {
+  '/backend/api/v1/account': {
     parameters: {
       query?: never;
       header?: never;
@@ -30,17 +30,17 @@ export interface paths {
       cookie?: never;
     };
     /** The API key's account */
-    get: operations["getAccount"];
+    get: operations['getAccount'];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
     head?: never;
     /** Change account settings */
-    patch: operations["updateAccount"];
+    patch: operations['updateAccount'];
     trace?: never;
   };
-  "/backend/api/v1/apiKeys": {
+  '/backend/api/v1/apiKeys': {
     parameters: {
       query?: never;
       header?: never;
@@ -48,20 +48,20 @@ export interface paths {
       cookie?: never;
     };
     /** List API keys */
-    get: operations["listApiKeys"];
+    get: operations['listApiKeys'];
     put?: never;
     /**
      * Create an API key
      * @description Levels 1 (read) to 5 (expert). The key records the account timezone as it is now. The key is in this response only (only its hash is stored), so this POST does not accept an Idempotency-Key (400).
      */
-    post: operations["createApiKey"];
+    post: operations['createApiKey'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/apiKeys/{id}": {
+  '/backend/api/v1/apiKeys/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -72,13 +72,13 @@ export interface paths {
     put?: never;
     post?: never;
     /** Revoke an API key */
-    delete: operations["revokeApiKey"];
+    delete: operations['revokeApiKey'];
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers": {
+  '/backend/api/v1/customers': {
     parameters: {
       query?: never;
       header?: never;
@@ -86,17 +86,17 @@ export interface paths {
       cookie?: never;
     };
     /** List customers */
-    get: operations["listCustomers"];
+    get: operations['listCustomers'];
     put?: never;
     /** Create a customer */
-    post: operations["createCustomer"];
+    post: operations['createCustomer'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}": {
+  '/backend/api/v1/customers/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -104,21 +104,21 @@ export interface paths {
       cookie?: never;
     };
     /** Get a customer */
-    get: operations["getCustomer"];
+    get: operations['getCustomer'];
     put?: never;
     post?: never;
     /**
      * Delete a customer
      * @description Refused (409) while the customer has any invoice. Deletes its features and unbilled charges.
      */
-    delete: operations["deleteCustomer"];
+    delete: operations['deleteCustomer'];
     options?: never;
     head?: never;
     /** Update a customer */
-    patch: operations["updateCustomer"];
+    patch: operations['updateCustomer'];
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/features": {
+  '/backend/api/v1/customers/{id}/features': {
     parameters: {
       query?: never;
       header?: never;
@@ -126,17 +126,17 @@ export interface paths {
       cookie?: never;
     };
     /** List a customer's features */
-    get: operations["listCustomerFeatures"];
+    get: operations['listCustomerFeatures'];
     put?: never;
     /** Add a feature to a customer */
-    post: operations["createFeature"];
+    post: operations['createFeature'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/features/{id}": {
+  '/backend/api/v1/features/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -144,21 +144,21 @@ export interface paths {
       cookie?: never;
     };
     /** Get a feature */
-    get: operations["getFeature"];
+    get: operations['getFeature'];
     put?: never;
     post?: never;
     /**
      * Delete a feature
      * @description Refused (409) when the feature has charges on approved invoices: set an end date instead.
      */
-    delete: operations["deleteFeature"];
+    delete: operations['deleteFeature'];
     options?: never;
     head?: never;
     /** Update a feature */
-    patch: operations["updateFeature"];
+    patch: operations['updateFeature'];
     trace?: never;
   };
-  "/backend/api/v1/transactions": {
+  '/backend/api/v1/transactions': {
     parameters: {
       query?: never;
       header?: never;
@@ -169,7 +169,7 @@ export interface paths {
      * List transactions
      * @description By default only transactions on raised (approved) invoices are shown; `unsent` shows those on the unsent invoice, `includeUnsent` all of them.
      */
-    get: operations["listTransactions"];
+    get: operations['listTransactions'];
     put?: never;
     post?: never;
     delete?: never;
@@ -178,7 +178,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/transactions": {
+  '/backend/api/v1/customers/{id}/transactions': {
     parameters: {
       query?: never;
       header?: never;
@@ -189,20 +189,20 @@ export interface paths {
      * List a customer's transactions
      * @description By default only transactions on raised (approved) invoices are shown; `unsent` shows those on the unsent invoice, `includeUnsent` all of them.
      */
-    get: operations["listCustomerTransactions"];
+    get: operations['listCustomerTransactions'];
     put?: never;
     /**
      * Add a transaction to a customer
      * @description A charge not tied to a feature; goes on the unsent invoice as for features.
      */
-    post: operations["createCustomerTransaction"];
+    post: operations['createCustomerTransaction'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/features/{id}/transactions": {
+  '/backend/api/v1/features/{id}/transactions': {
     parameters: {
       query?: never;
       header?: never;
@@ -213,20 +213,20 @@ export interface paths {
      * List a feature's transactions
      * @description By default only transactions on raised (approved) invoices are shown; `unsent` shows those on the unsent invoice, `includeUnsent` all of them.
      */
-    get: operations["listFeatureTransactions"];
+    get: operations['listFeatureTransactions'];
     put?: never;
     /**
      * Add a transaction to a feature
      * @description Goes on the customer's unsent invoice, made if there is none; if that invoice is completed for a cut-off before the charge's bill date, the charge waits for the next invoice.
      */
-    post: operations["createFeatureTransaction"];
+    post: operations['createFeatureTransaction'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/invoices/{id}/transactions": {
+  '/backend/api/v1/invoices/{id}/transactions': {
     parameters: {
       query?: never;
       header?: never;
@@ -237,20 +237,20 @@ export interface paths {
      * List an invoice's transactions
      * @description By default only transactions on raised (approved) invoices are shown; `unsent` shows those on the unsent invoice, `includeUnsent` all of them.
      */
-    get: operations["listInvoiceTransactions"];
+    get: operations['listInvoiceTransactions'];
     put?: never;
     /**
      * Add a transaction to an invoice
      * @description The invoice must be unsent (409 otherwise).
      */
-    post: operations["createInvoiceTransaction"];
+    post: operations['createInvoiceTransaction'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/transactions/{id}": {
+  '/backend/api/v1/transactions/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -258,24 +258,24 @@ export interface paths {
       cookie?: never;
     };
     /** Get a transaction */
-    get: operations["getTransaction"];
+    get: operations['getTransaction'];
     put?: never;
     post?: never;
     /**
      * Delete a transaction
      * @description Only while the transaction is unbilled or on an unsent invoice (409 otherwise).
      */
-    delete: operations["deleteTransaction"];
+    delete: operations['deleteTransaction'];
     options?: never;
     head?: never;
     /**
      * Update a transaction
      * @description Only while the transaction is unbilled or on an unsent invoice (409 otherwise).
      */
-    patch: operations["updateTransaction"];
+    patch: operations['updateTransaction'];
     trace?: never;
   };
-  "/backend/api/v1/transactions/{id}/calls": {
+  '/backend/api/v1/transactions/{id}/calls': {
     parameters: {
       query?: never;
       header?: never;
@@ -286,7 +286,7 @@ export interface paths {
      * The calls behind a call charge
      * @description For a call summary on an invoice: the invoice's calls with the same feature and destination. Other charges have none.
      */
-    get: operations["listTransactionCalls"];
+    get: operations['listTransactionCalls'];
     put?: never;
     post?: never;
     delete?: never;
@@ -295,7 +295,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/invoices": {
+  '/backend/api/v1/invoices': {
     parameters: {
       query?: never;
       header?: never;
@@ -306,7 +306,7 @@ export interface paths {
      * List invoices
      * @description By default only raised (approved) invoices are shown; `unsent` shows unsent ones, `includeUnsent` all.
      */
-    get: operations["listInvoices"];
+    get: operations['listInvoices'];
     put?: never;
     post?: never;
     delete?: never;
@@ -315,7 +315,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/invoices": {
+  '/backend/api/v1/customers/{id}/invoices': {
     parameters: {
       query?: never;
       header?: never;
@@ -326,20 +326,20 @@ export interface paths {
      * List a customer's invoices
      * @description By default only raised (approved) invoices are shown; `unsent` shows unsent ones, `includeUnsent` all.
      */
-    get: operations["listCustomerInvoices"];
+    get: operations['listCustomerInvoices'];
     put?: never;
     /**
      * Make the invoice for a customer
      * @description Completes the customer's unsent invoice for the cut-off date (made if there is none): non-call charges with a bill date before the cut-off (or a transaction date before transactionCutoffDate), recurring charges due, and any _includeTransactionIDs.
      */
-    post: operations["createInvoice"];
+    post: operations['createInvoice'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/invoices/{id}": {
+  '/backend/api/v1/invoices/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -350,28 +350,28 @@ export interface paths {
      * Get an invoice (JSON), or its bill (PDF)
      * @description With `Accept: application/pdf` the answer is the bill as a PDF: an approved invoice's bill is rendered once per style and kept; an unsent one is a draft. `billStyle` picks the style (default: the invoice's, else the account's).
      */
-    get: operations["getInvoice"];
+    get: operations['getInvoice'];
     put?: never;
     /**
      * Run an action on an invoice
      * @description POST /invoices/ID?action=NAME. Actions: **email** (level 4): Email the invoice (it must be approved). Parameters, all optional: email (an array of addresses, or comma/semicolon-separated; default: the customer's), billStyle (default: the invoice's or the account's), message (a message template's name), attachments (names of the account's attachments), invoiceUsageReportCustomerProfileID (a usage report profile's name). Answers {success, message}. Errors: 400702 invalid address, 400703 unknown bill style, 400704 unknown template, 400705 unknown attachment, 400706 unknown usage report profile, 500601 sending failed (the email stays queued and is retried). **emailCdrs** (level 4): Email a CSV of the invoice's calls (it must be approved and have calls). Parameter: email (optional; default the customer's addresses). Errors: 400702 invalid address, 400707 no calls, 500602 sending failed. **generateDownloadLink** (level 4): A secure, time-limited link to download the bill without an API key (the invoice must be approved). Parameters: expiryHours (1, 6, 24, 72, 168, 336 or 720; default 168), maxUses (1 or 2; default 1). Answers {success, download_url, token, expires_at, max_uses}. Error: 500701 when the link cannot be made. **linkToXero** (level 4): Link the invoice to a Xero invoice by ID (the account's xero module must be active: 403002 otherwise). Parameter: xeroID (required, a UUID). Changing an existing link needs an expert-level (5) key (403001). **unlinkFromXero** (level 4): Remove the link to Xero (the invoice in Xero is not affected). Needs the xero module (403002) and an expert-level (5) key (403001). **reapplyDiscountPlans** (level 4): Work out the customer's discount plan again on the unsent invoice (and the fees that depend on what is billed: low usage, late fees, interest). 409 once approved. **recreate** (level 4): Render the approved invoice's bill again (every style kept for it, and the account's default). Error: 400701 when it cannot. **updateCallTransactions** (level 4): Summarise the invoice's calls again: the rated calls that started before its cut-off, one charge per feature and destination. Only for unsent invoices (409 otherwise). **approve** (level 4): Raise the invoice: assigns the next invoice number, sets invoiceDate (default today in the account timezone) and dueDate, and freezes it. Parameters: invoiceDate (optional). Errors: 400501 unknown action, 400503 missing parameters.
      */
-    post: operations["runInvoiceAction"];
+    post: operations['runInvoiceAction'];
     /**
      * Delete an unsent invoice
      * @description Its entered charges return to unbilled; recurring charges it generated are removed and will be charged again. Approved invoices: 409.
      */
-    delete: operations["deleteInvoice"];
+    delete: operations['deleteInvoice'];
     options?: never;
     head?: never;
     /**
      * Update an invoice
      * @description Unsent invoices: any of these fields. Approved invoices are frozen (409) except paymentMethod, dueDate and the printed/delivered status flags.
      */
-    patch: operations["updateInvoice"];
+    patch: operations['updateInvoice'];
     trace?: never;
   };
-  "/backend/api/v1/invoices/{id}/payments": {
+  '/backend/api/v1/invoices/{id}/payments': {
     parameters: {
       query?: never;
       header?: never;
@@ -379,20 +379,20 @@ export interface paths {
       cookie?: never;
     };
     /** Payments of an invoice (card and recorded), with their refunds */
-    get: operations["listInvoicePayments"];
+    get: operations['listInvoicePayments'];
     put?: never;
     /**
      * Record a payment made elsewhere (bank transfer, cash, cheque…)
      * @description The invoice must be approved; the amount must not be more than is outstanding (400001). While a card payment is being taken on the invoice (its payment link), its amount is set aside: a payment recorded meanwhile may take only what is left beside it (409, retry in a moment). The invoice's paidAmount, outstanding and paidDate follow; when it becomes paid it carries the paid status flag and an invoice.paid webhook event is sent.
      */
-    post: operations["recordInvoicePayment"];
+    post: operations['recordInvoicePayment'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/payments/{id}/refunds": {
+  '/backend/api/v1/payments/{id}/refunds': {
     parameters: {
       query?: never;
       header?: never;
@@ -405,14 +405,14 @@ export interface paths {
      * Refund a payment, all or part
      * @description The refund is recorded at once (the invoice's paid amount moves back) and a card payment's refund is sent to its gateway by the outbox: tried at once, retried with backoff until the gateway takes it. `status` (and the payment's `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.
      */
-    post: operations["refundPayment"];
+    post: operations['refundPayment'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/billingRuns": {
+  '/backend/api/v1/billingRuns': {
     parameters: {
       query?: never;
       header?: never;
@@ -420,20 +420,20 @@ export interface paths {
       cookie?: never;
     };
     /** List billing runs */
-    get: operations["listBillingRuns"];
+    get: operations['listBillingRuns'];
     put?: never;
     /**
      * Run billing for every customer
      * @description Completes an unsent invoice for every customer with anything to bill at the cut-off (made if there is none). Runs to the end before answering. Running it again, or twice at once, bills nothing twice. invoicesCompleted counts every invoice it completed, invoicesCreated those of them it made. A run whose process stops part-way becomes `interrupted` (the counts say what committed) and POST /billingRuns/{id}/resume finishes it. The invoices are then listed with GET /invoices?unsent&billingRun=ID. A customer whose existing unsent invoice holds nothing due at the cut-off (only charges dated after it) has that invoice completed for the cut-off, but it is not counted in customersBilled nor marked with the run.
      */
-    post: operations["createBillingRun"];
+    post: operations['createBillingRun'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/billingRuns/{id}/resume": {
+  '/backend/api/v1/billingRuns/{id}/resume': {
     parameters: {
       query?: never;
       header?: never;
@@ -446,14 +446,14 @@ export interface paths {
      * Finish a billing run that stopped part-way
      * @description Finishes a run whose status is `interrupted` (the process running it stopped: a crash, kill -9, a lost machine) or `failed`, or one still `running` whose process is gone. What its committed batches billed stays; the customers it had not billed are billed now, for its cut-off and under its id, so nothing is billed twice and its counts cover the whole run. Runs to the end before answering, with the completed run. A completed run, or one running in a live process, is a 409.
      */
-    post: operations["resumeBillingRun"];
+    post: operations['resumeBillingRun'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/billingRuns/{id}": {
+  '/backend/api/v1/billingRuns/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -461,7 +461,7 @@ export interface paths {
       cookie?: never;
     };
     /** Get a billing run */
-    get: operations["getBillingRun"];
+    get: operations['getBillingRun'];
     put?: never;
     post?: never;
     delete?: never;
@@ -470,7 +470,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/rateCards": {
+  '/backend/api/v1/rateCards': {
     parameters: {
       query?: never;
       header?: never;
@@ -478,20 +478,20 @@ export interface paths {
       cookie?: never;
     };
     /** List rate cards */
-    get: operations["listRateCards"];
+    get: operations['listRateCards'];
     put?: never;
     /**
      * Create a rate card
      * @description A named price list. `isDefault` makes it the account's default, used for calls of customers and features that name no card; the account's first card is its default unless `isDefault` is false.
      */
-    post: operations["createRateCard"];
+    post: operations['createRateCard'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/rateCards/rejected": {
+  '/backend/api/v1/rateCards/rejected': {
     parameters: {
       query?: never;
       header?: never;
@@ -499,7 +499,7 @@ export interface paths {
       cookie?: never;
     };
     /** Rate card rows that were refused */
-    get: operations["listRejectedRates"];
+    get: operations['listRejectedRates'];
     put?: never;
     post?: never;
     delete?: never;
@@ -508,7 +508,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/rateCards/{id}": {
+  '/backend/api/v1/rateCards/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -516,21 +516,21 @@ export interface paths {
       cookie?: never;
     };
     /** Get a rate card */
-    get: operations["getRateCard"];
+    get: operations['getRateCard'];
     put?: never;
     post?: never;
     /**
      * Delete a rate card
      * @description Refused (409) while a customer or feature names it, or a call was rated with it.
      */
-    delete: operations["deleteRateCard"];
+    delete: operations['deleteRateCard'];
     options?: never;
     head?: never;
     /** Rename a rate card or make it the default */
-    patch: operations["updateRateCard"];
+    patch: operations['updateRateCard'];
     trace?: never;
   };
-  "/backend/api/v1/rateCards/{id}/rates": {
+  '/backend/api/v1/rateCards/{id}/rates': {
     parameters: {
       query?: never;
       header?: never;
@@ -538,12 +538,12 @@ export interface paths {
       cookie?: never;
     };
     /** A rate card's rates */
-    get: operations["listRateCardRates"];
+    get: operations['listRateCardRates'];
     /**
      * Load a rate card's rates from a date
      * @description Send the rates as JSON `{"effectiveFrom": "2026-12-01", "rates": [{"prefix": "44", "destination": "United Kingdom", "ratePerMinute": "0.0125", …}]}` or as a CSV file (Content-Type: text/csv; header prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]) with `?effectiveFrom=`. The rates in force at effectiveFrom end the day before; the new ones apply from it. Without effectiveFrom, a card’s first rates apply from the start of time (effectiveFrom null: calls of any date are priced) and later ones from today (so earlier calls keep their prices). Bad rows are refused with their line (or position) and reason; the good ones go in. Calls waiting for a price are then rated.
      */
-    put: operations["loadRateCardRates"];
+    put: operations['loadRateCardRates'];
     post?: never;
     delete?: never;
     options?: never;
@@ -551,7 +551,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/authorize": {
+  '/backend/api/v1/calls/authorize': {
     parameters: {
       query?: never;
       header?: never;
@@ -564,14 +564,14 @@ export interface paths {
      * Authorise a call before it connects
      * @description Finds the line (the feature with the `from` number on the call's date) and the rate (as rating does), and answers the longest duration the customer's available balance (prepaid) or remaining credit (postpaid with a creditLimit) pays for, VAT included, after the connection fee, minimum charge and increments; at most `maxDurationS` (default and most 3600 s; extend for longer calls). The money is held by a reservation until the call's CDR (matched by `callId`, else by from, to and a start within 5 minutes) settles it, it is released, or it expires (4 hours after it was made or last extended). A refusal is a 200 with `authorized: false` and a `reason`. The same `callId` authorised again answers the first authorisation.
      */
-    post: operations["authorizeCall"];
+    post: operations['authorizeCall'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/authorize/{id}": {
+  '/backend/api/v1/calls/authorize/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -579,7 +579,7 @@ export interface paths {
       cookie?: never;
     };
     /** A reservation */
-    get: operations["getReservation"];
+    get: operations['getReservation'];
     put?: never;
     post?: never;
     delete?: never;
@@ -588,7 +588,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/authorize/{id}/extend": {
+  '/backend/api/v1/calls/authorize/{id}/extend': {
     parameters: {
       query?: never;
       header?: never;
@@ -601,14 +601,14 @@ export interface paths {
      * More time for a call in progress
      * @description Grants up to `seconds` more (default and most 3600) on top of the call's maxDurationS, as far as the balance pays for the whole call, and moves the expiry forward. `authorized: false` (reason) when nothing more can be granted; maxDurationS is then what was granted before.
      */
-    post: operations["extendReservation"];
+    post: operations['extendReservation'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/authorize/{id}/release": {
+  '/backend/api/v1/calls/authorize/{id}/release': {
     parameters: {
       query?: never;
       header?: never;
@@ -621,14 +621,14 @@ export interface paths {
      * Release a reservation
      * @description Gives the held money back (the call ended or never connected). Its CDR, if one comes, is still debited. A reservation already settled, released or expired is answered as it is.
      */
-    post: operations["releaseReservation"];
+    post: operations['releaseReservation'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls": {
+  '/backend/api/v1/calls': {
     parameters: {
       query?: never;
       header?: never;
@@ -636,20 +636,20 @@ export interface paths {
       cookie?: never;
     };
     /** List calls */
-    get: operations["listCalls"];
+    get: operations['listCalls'];
     put?: never;
     /**
      * Send calls (CDRs)
      * @description A JSON array of up to 10000 calls, each with the CSV's field names: call_id, from, to, start_time (ISO 8601; without an offset, the account's local time), duration_s, status (completed, missed, busy, failed), and optionally direction (outbound by default, or inbound), carrier, recording_url, transcription_url, confidence_score, voice_agent_id. Each call is stored once (by call_id): sending it again is harmless. A call belongs to the feature whose phoneNumber is its from number (outbound) or to number (inbound), and is rated on arrival. Bad elements are refused with their position and reason (listed at GET /calls/rejected); the others go in.
      */
-    post: operations["sendCalls"];
+    post: operations['sendCalls'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/rejected": {
+  '/backend/api/v1/calls/rejected': {
     parameters: {
       query?: never;
       header?: never;
@@ -660,7 +660,7 @@ export interface paths {
      * Calls that were refused
      * @description Each refused line of a CDR file (source: the file name) or element of a batch (source: api), with its line or position and reason. Fix and send the call again, then delete the row.
      */
-    get: operations["listRejectedCalls"];
+    get: operations['listRejectedCalls'];
     put?: never;
     post?: never;
     delete?: never;
@@ -669,7 +669,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/rejected/{id}": {
+  '/backend/api/v1/calls/rejected/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -680,13 +680,13 @@ export interface paths {
     put?: never;
     post?: never;
     /** Forget a refused call (once fixed) */
-    delete: operations["deleteRejectedCall"];
+    delete: operations['deleteRejectedCall'];
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/rerate": {
+  '/backend/api/v1/calls/rerate': {
     parameters: {
       query?: never;
       header?: never;
@@ -699,14 +699,14 @@ export interface paths {
      * Price calls again
      * @description Calls that started between from and to (account dates, inclusive; default all). Unbilled calls change in place; calls on an unsent invoice change and its call charges are summarised again; calls on a raised invoice keep it, and the difference becomes an adjustment on the customer's next invoice.
      */
-    post: operations["rerateCalls"];
+    post: operations['rerateCalls'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/{id}": {
+  '/backend/api/v1/calls/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -714,7 +714,7 @@ export interface paths {
       cookie?: never;
     };
     /** Get a call */
-    get: operations["getCall"];
+    get: operations['getCall'];
     put?: never;
     post?: never;
     delete?: never;
@@ -724,10 +724,10 @@ export interface paths {
      * Change a call's payout or notes
      * @description Each change appends a correction row to the call feed with the whole corrected record; the durations of the earlier rows are cleared.
      */
-    patch: operations["updateCall"];
+    patch: operations['updateCall'];
     trace?: never;
   };
-  "/backend/api/v1/customDataFields": {
+  '/backend/api/v1/customDataFields': {
     parameters: {
       query?: never;
       header?: never;
@@ -735,20 +735,20 @@ export interface paths {
       cookie?: never;
     };
     /** Custom data fields and signals */
-    get: operations["listCustomDataFields"];
+    get: operations['listCustomDataFields'];
     put?: never;
     /**
      * Define a custom data field
      * @description apiName is the column name in the feed (include_columns) and the name in its nested custom_data: no commas, not a standard column. Signals define themselves when first sent.
      */
-    post: operations["createCustomDataField"];
+    post: operations['createCustomDataField'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customDataFields/{id}": {
+  '/backend/api/v1/customDataFields/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -756,19 +756,19 @@ export interface paths {
       cookie?: never;
     };
     /** A custom data field */
-    get: operations["getCustomDataField"];
+    get: operations['getCustomDataField'];
     /** Change a custom data field */
-    put: operations["replaceCustomDataField"];
+    put: operations['replaceCustomDataField'];
     post?: never;
     /** Delete a custom data field */
-    delete: operations["deleteCustomDataField"];
+    delete: operations['deleteCustomDataField'];
     options?: never;
     head?: never;
     /** Change a custom data field */
-    patch: operations["updateCustomDataField"];
+    patch: operations['updateCustomDataField'];
     trace?: never;
   };
-  "/backend/api/v1/callEvents": {
+  '/backend/api/v1/callEvents': {
     parameters: {
       query?: never;
       header?: never;
@@ -781,14 +781,14 @@ export interface paths {
      * Add signals and custom data to a call
      * @description Signals and custom data for a stored call, found by callId, transactionId (any row of the call) or the partnerUniqueId of an earlier event. With a partnerUniqueId (or a saleAmount) it is a post-call event: a post_call_event row in the feed, and later events with the same partnerUniqueId roll up into it (a correction row with the merged values). Without, the values are the call's own: the call gets a correction row with its whole record (none if nothing changed). Accounts with the old feed style get a signal row per signal and a sale row per sale instead.
      */
-    post: operations["addCallEvents"];
+    post: operations['addCallEvents'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/{id}/events": {
+  '/backend/api/v1/calls/{id}/events': {
     parameters: {
       query?: never;
       header?: never;
@@ -801,14 +801,14 @@ export interface paths {
      * Add signals and custom data to this call
      * @description Signals and custom data for a stored call, found by callId, transactionId (any row of the call) or the partnerUniqueId of an earlier event. With a partnerUniqueId (or a saleAmount) it is a post-call event: a post_call_event row in the feed, and later events with the same partnerUniqueId roll up into it (a correction row with the merged values). Without, the values are the call's own: the call gets a correction row with its whole record (none if nothing changed). Accounts with the old feed style get a signal row per signal and a sale row per sale instead.
      */
-    post: operations["addEventsToCall"];
+    post: operations['addEventsToCall'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/feedSettings": {
+  '/backend/api/v1/feedSettings': {
     parameters: {
       query?: never;
       header?: never;
@@ -816,7 +816,7 @@ export interface paths {
       cookie?: never;
     };
     /** Call feed settings */
-    get: operations["getFeedSettings"];
+    get: operations['getFeedSettings'];
     put?: never;
     post?: never;
     delete?: never;
@@ -826,10 +826,10 @@ export interface paths {
      * Change the call feed settings
      * @description feedStyle: rollup (default; signals roll up into the call row, corrections and post_call_event rows) or legacy (every signal is a signal row, every sale a sale row, linked to the call by complete_call_id). Applies to rows written from now on.
      */
-    patch: operations["updateFeedSettings"];
+    patch: operations['updateFeedSettings'];
     trace?: never;
   };
-  "/backend/api/v1/calls/{id}/feed": {
+  '/backend/api/v1/calls/{id}/feed': {
     parameters: {
       query?: never;
       header?: never;
@@ -837,7 +837,7 @@ export interface paths {
       cookie?: never;
     };
     /** A call's rows in the call feed, folded to its current state */
-    get: operations["getCallFeed"];
+    get: operations['getCallFeed'];
     put?: never;
     post?: never;
     delete?: never;
@@ -846,7 +846,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/webhooks": {
+  '/backend/api/v1/webhooks': {
     parameters: {
       query?: never;
       header?: never;
@@ -854,20 +854,20 @@ export interface paths {
       cookie?: never;
     };
     /** List webhook subscriptions */
-    get: operations["listWebhooks"];
+    get: operations['listWebhooks'];
     put?: never;
     /**
      * Create a webhook subscription
      * @description Events of the chosen types are POSTed to the URL as JSON, signed with the subscription's secret (header Ringbill-Signature: t=UNIX_SECONDS,v1=HEX_HMAC_SHA256 of "t.body"). The secret (yours, if you send one; otherwise a new whsec_…) is in this response and in a rotation's only, so this POST does not accept an Idempotency-Key (400). The URL must be a public internet address (or a name resolving only to public addresses): loopback, private, link-local, multicast, unspecified and reserved addresses are refused (400, the hint says which address and why), and checked again at every delivery; an operator can allow private networks with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true. A 2xx answer within 10 s is success; anything else is retried with exponential backoff (1 min doubling to 6 h, 16 attempts over about 44 hours). Key level 5.
      */
-    post: operations["createWebhook"];
+    post: operations['createWebhook'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/webhooks/eventTypes": {
+  '/backend/api/v1/webhooks/eventTypes': {
     parameters: {
       query?: never;
       header?: never;
@@ -875,7 +875,7 @@ export interface paths {
       cookie?: never;
     };
     /** The event types a webhook can subscribe to */
-    get: operations["listWebhookEventTypes"];
+    get: operations['listWebhookEventTypes'];
     put?: never;
     post?: never;
     delete?: never;
@@ -884,7 +884,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/webhooks/events": {
+  '/backend/api/v1/webhooks/events': {
     parameters: {
       query?: never;
       header?: never;
@@ -895,7 +895,7 @@ export interface paths {
      * List webhook events
      * @description Events recorded for the account, oldest first. An event is recorded when at least one webhook takes its type, a paused (disabled) one included: it is not sent to a paused webhook, but can be replayed to it once it is enabled again.
      */
-    get: operations["listWebhookEvents"];
+    get: operations['listWebhookEvents'];
     put?: never;
     post?: never;
     delete?: never;
@@ -904,7 +904,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/webhooks/events/{eventId}": {
+  '/backend/api/v1/webhooks/events/{eventId}': {
     parameters: {
       query?: never;
       header?: never;
@@ -912,7 +912,7 @@ export interface paths {
       cookie?: never;
     };
     /** Get a webhook event */
-    get: operations["getWebhookEvent"];
+    get: operations['getWebhookEvent'];
     put?: never;
     post?: never;
     delete?: never;
@@ -921,7 +921,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/webhooks/events/{eventId}/replay": {
+  '/backend/api/v1/webhooks/events/{eventId}/replay': {
     parameters: {
       query?: never;
       header?: never;
@@ -934,14 +934,14 @@ export interface paths {
      * Send an event again
      * @description Queues a new delivery of the event, with the same event id, to the webhook named by webhookID (answered: the new delivery), or without it to every enabled webhook that takes its type (answered: an array of the new deliveries). Follow them in the delivery log. Key level 5.
      */
-    post: operations["replayWebhookEvent"];
+    post: operations['replayWebhookEvent'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/webhooks/{id}": {
+  '/backend/api/v1/webhooks/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -949,21 +949,21 @@ export interface paths {
       cookie?: never;
     };
     /** Get a webhook subscription */
-    get: operations["getWebhook"];
+    get: operations['getWebhook'];
     put?: never;
     post?: never;
     /** Delete a webhook subscription and its delivery log */
-    delete: operations["deleteWebhook"];
+    delete: operations['deleteWebhook'];
     options?: never;
     head?: never;
     /**
      * Change a webhook subscription
      * @description Change its URL, event types, description or secret, or pause it (enabled: false): a paused webhook is sent nothing, and deliveries still waiting are called off; events it takes are still recorded and can be replayed to it once it is enabled again. A new secret works like a rotation with the default grace period. A new URL is checked as on create (public addresses only, unless the operator allows private networks). Key level 5.
      */
-    patch: operations["updateWebhook"];
+    patch: operations['updateWebhook'];
     trace?: never;
   };
-  "/backend/api/v1/webhooks/{id}/rotateSecret": {
+  '/backend/api/v1/webhooks/{id}/rotateSecret': {
     parameters: {
       query?: never;
       header?: never;
@@ -976,14 +976,14 @@ export interface paths {
      * Rotate a webhook's signing secret
      * @description A new secret, in this response only (so this POST does not accept an Idempotency-Key: 400). For gracePeriodHours (default 24) deliveries carry a second v1 signature made with the old secret. Key level 5.
      */
-    post: operations["rotateWebhookSecret"];
+    post: operations['rotateWebhookSecret'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/webhooks/{id}/deliveries": {
+  '/backend/api/v1/webhooks/{id}/deliveries': {
     parameters: {
       query?: never;
       header?: never;
@@ -994,7 +994,7 @@ export interface paths {
      * A webhook's delivery log
      * @description Every delivery to this webhook, oldest first: status, attempts, the last answer (HTTP status and the first 1 KB of its body when it is text) and when the next attempt is due. A delivery to an address the operator does not allow is not sent: lastError says which address and why, and it is retried on the usual schedule.
      */
-    get: operations["listWebhookDeliveries"];
+    get: operations['listWebhookDeliveries'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1003,7 +1003,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/webhooks/{id}/deliveries/{deliveryId}": {
+  '/backend/api/v1/webhooks/{id}/deliveries/{deliveryId}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1011,7 +1011,7 @@ export interface paths {
       cookie?: never;
     };
     /** One delivery, with every attempt */
-    get: operations["getWebhookDelivery"];
+    get: operations['getWebhookDelivery'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1020,7 +1020,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/webhooks/{id}/deliveries/{deliveryId}/replay": {
+  '/backend/api/v1/webhooks/{id}/deliveries/{deliveryId}/replay': {
     parameters: {
       query?: never;
       header?: never;
@@ -1033,14 +1033,14 @@ export interface paths {
      * Send a delivery's event again
      * @description Queues a new delivery of the same event (same event id) to this webhook. Key level 5.
      */
-    post: operations["replayWebhookDelivery"];
+    post: operations['replayWebhookDelivery'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/account/logo": {
+  '/backend/api/v1/account/logo': {
     parameters: {
       query?: never;
       header?: never;
@@ -1048,21 +1048,21 @@ export interface paths {
       cookie?: never;
     };
     /** The logo printed on bills (the image) */
-    get: operations["getAccountLogo"];
+    get: operations['getAccountLogo'];
     /**
      * Upload the logo printed on bills
      * @description The body is the image itself, PNG or JPEG (Content-Type image/png or image/jpeg), at most 1024 KB. Replaces any earlier logo. Bills already rendered keep the old one until `recreate`.
      */
-    put: operations["uploadAccountLogo"];
+    put: operations['uploadAccountLogo'];
     post?: never;
     /** Remove the logo */
-    delete: operations["deleteAccountLogo"];
+    delete: operations['deleteAccountLogo'];
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/attachments": {
+  '/backend/api/v1/attachments': {
     parameters: {
       query?: never;
       header?: never;
@@ -1070,20 +1070,20 @@ export interface paths {
       cookie?: never;
     };
     /** The account's attachments */
-    get: operations["listAttachments"];
+    get: operations['listAttachments'];
     put?: never;
     /**
      * Upload a named attachment
      * @description A document the email action can attach by name (terms and conditions, a price list…). The body is the file itself with its Content-Type, at most 5 MB. `name` is required and unique in the account (409 if taken); `filename` is what the recipient sees (default: the name with an extension for the type).
      */
-    post: operations["uploadAttachment"];
+    post: operations['uploadAttachment'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/attachments/{id}": {
+  '/backend/api/v1/attachments/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1091,21 +1091,21 @@ export interface paths {
       cookie?: never;
     };
     /** An attachment */
-    get: operations["getAttachment"];
+    get: operations['getAttachment'];
     /**
      * Replace an attachment's file
      * @description The body is the new file with its Content-Type; `name` and `filename` change them too when given.
      */
-    put: operations["replaceAttachment"];
+    put: operations['replaceAttachment'];
     post?: never;
     /** Delete an attachment */
-    delete: operations["deleteAttachment"];
+    delete: operations['deleteAttachment'];
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/attachments/{id}/content": {
+  '/backend/api/v1/attachments/{id}/content': {
     parameters: {
       query?: never;
       header?: never;
@@ -1113,7 +1113,7 @@ export interface paths {
       cookie?: never;
     };
     /** An attachment's file */
-    get: operations["getAttachmentContent"];
+    get: operations['getAttachmentContent'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1122,7 +1122,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/billStyles": {
+  '/backend/api/v1/billStyles': {
     parameters: {
       query?: never;
       header?: never;
@@ -1130,20 +1130,20 @@ export interface paths {
       cookie?: never;
     };
     /** Bill styles: the built-in Full, Itemised and Summary, then your own */
-    get: operations["listBillStyles"];
+    get: operations['listBillStyles'];
     put?: never;
     /**
      * Add a named bill style
      * @description Names are unique in the account without regard to case, and cannot be a built-in name (409).
      */
-    post: operations["createBillStyle"];
+    post: operations['createBillStyle'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/billStyles/{id}": {
+  '/backend/api/v1/billStyles/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1151,24 +1151,24 @@ export interface paths {
       cookie?: never;
     };
     /** A bill style */
-    get: operations["getBillStyle"];
+    get: operations['getBillStyle'];
     put?: never;
     post?: never;
     /**
      * Delete a bill style
      * @description The account's defaultBillStyle cannot be deleted (409).
      */
-    delete: operations["deleteBillStyle"];
+    delete: operations['deleteBillStyle'];
     options?: never;
     head?: never;
     /**
      * Change a bill style
      * @description Kept bills are not re-rendered: use the recreate action on an invoice for that.
      */
-    patch: operations["updateBillStyle"];
+    patch: operations['updateBillStyle'];
     trace?: never;
   };
-  "/backend/api/v1/messageTemplates": {
+  '/backend/api/v1/messageTemplates': {
     parameters: {
       query?: never;
       header?: never;
@@ -1176,20 +1176,20 @@ export interface paths {
       cookie?: never;
     };
     /** Email message templates: the built-in Standard, then your own */
-    get: operations["listMessageTemplates"];
+    get: operations['listMessageTemplates'];
     put?: never;
     /**
      * Add a named email message
      * @description The email action's `message` parameter picks it by name. Placeholders: {{accountName}}, {{customerName}}, {{invoiceNumber}}, {{invoiceDate}}, {{dueDate}}, {{total}}, {{outstanding}}, {{currency}}, {{customerReference}}, {{purchaseOrderNumber}}; any other {{…}} is refused (400001).
      */
-    post: operations["createMessageTemplate"];
+    post: operations['createMessageTemplate'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/messageTemplates/{id}": {
+  '/backend/api/v1/messageTemplates/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1197,21 +1197,21 @@ export interface paths {
       cookie?: never;
     };
     /** A message template */
-    get: operations["getMessageTemplate"];
+    get: operations['getMessageTemplate'];
     put?: never;
     post?: never;
     /** Delete a message template */
-    delete: operations["deleteMessageTemplate"];
+    delete: operations['deleteMessageTemplate'];
     options?: never;
     head?: never;
     /**
      * Change a message template
      * @description Placeholders: {{accountName}}, {{customerName}}, {{invoiceNumber}}, {{invoiceDate}}, {{dueDate}}, {{total}}, {{outstanding}}, {{currency}}, {{customerReference}}, {{purchaseOrderNumber}}; any other {{…}} is refused (400001).
      */
-    patch: operations["updateMessageTemplate"];
+    patch: operations['updateMessageTemplate'];
     trace?: never;
   };
-  "/backend/api/v1/usageReportProfiles": {
+  '/backend/api/v1/usageReportProfiles': {
     parameters: {
       query?: never;
       header?: never;
@@ -1219,20 +1219,20 @@ export interface paths {
       cookie?: never;
     };
     /** Usage report profiles: the built-in CallsByFeature and CallDetail, then your own */
-    get: operations["listUsageReportProfiles"];
+    get: operations['listUsageReportProfiles'];
     put?: never;
     /**
      * Add a named usage report profile
      * @description The email action's `invoiceUsageReportCustomerProfileID` picks it by name and attaches the CSV.
      */
-    post: operations["createUsageReportProfile"];
+    post: operations['createUsageReportProfile'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/usageReportProfiles/{id}": {
+  '/backend/api/v1/usageReportProfiles/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1240,18 +1240,18 @@ export interface paths {
       cookie?: never;
     };
     /** A usage report profile */
-    get: operations["getUsageReportProfile"];
+    get: operations['getUsageReportProfile'];
     put?: never;
     post?: never;
     /** Delete a usage report profile */
-    delete: operations["deleteUsageReportProfile"];
+    delete: operations['deleteUsageReportProfile'];
     options?: never;
     head?: never;
     /** Change a usage report profile */
-    patch: operations["updateUsageReportProfile"];
+    patch: operations['updateUsageReportProfile'];
     trace?: never;
   };
-  "/backend/api/v1/discountPlans": {
+  '/backend/api/v1/discountPlans': {
     parameters: {
       query?: never;
       header?: never;
@@ -1259,20 +1259,20 @@ export interface paths {
       cookie?: never;
     };
     /** List discount plans */
-    get: operations["listDiscountPlans"];
+    get: operations['listDiscountPlans'];
     put?: never;
     /**
      * Add a discount plan
      * @description Give it to customers with their discountPlanID; names are unique in the account (409).
      */
-    post: operations["createDiscountPlan"];
+    post: operations['createDiscountPlan'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/discountPlans/{id}": {
+  '/backend/api/v1/discountPlans/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1280,24 +1280,24 @@ export interface paths {
       cookie?: never;
     };
     /** A discount plan */
-    get: operations["getDiscountPlan"];
+    get: operations['getDiscountPlan'];
     put?: never;
     post?: never;
     /**
      * Delete a discount plan
      * @description Refused (409) while a customer has it.
      */
-    delete: operations["deleteDiscountPlan"];
+    delete: operations['deleteDiscountPlan'];
     options?: never;
     head?: never;
     /**
      * Change a discount plan
      * @description Unsent invoices take the change when they are made again or with the reapplyDiscountPlans action; approved ones keep theirs.
      */
-    patch: operations["updateDiscountPlan"];
+    patch: operations['updateDiscountPlan'];
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/balance": {
+  '/backend/api/v1/customers/{id}/balance': {
     parameters: {
       query?: never;
       header?: never;
@@ -1305,7 +1305,7 @@ export interface paths {
       cookie?: never;
     };
     /** A customer's balance */
-    get: operations["getCustomerBalance"];
+    get: operations['getCustomerBalance'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1314,7 +1314,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/balance/entries": {
+  '/backend/api/v1/customers/{id}/balance/entries': {
     parameters: {
       query?: never;
       header?: never;
@@ -1325,7 +1325,7 @@ export interface paths {
      * A customer's ledger entries
      * @description Oldest first. `from` and `to` are dates in the account timezone (inclusive) or ISO 8601 date-times (`to` exclusive). `type` filters by entry type (repeat it or separate with commas). With `Accept: text/csv` (or `format=csv`) the answer is a CSV file of up to 100,000 entries (`limit` caps it too); the Link header names the next page either way.
      */
-    get: operations["listBalanceEntries"];
+    get: operations['listBalanceEntries'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1334,7 +1334,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/balance/topUps": {
+  '/backend/api/v1/customers/{id}/balance/topUps': {
     parameters: {
       query?: never;
       header?: never;
@@ -1342,20 +1342,20 @@ export interface paths {
       cookie?: never;
     };
     /** A customer's top-ups */
-    get: operations["listTopUps"];
+    get: operations['listTopUps'];
     put?: never;
     /**
      * Top up a prepaid balance
      * @description A manual top-up (money received by bank transfer, cash, cheque…: `method`, default bank_transfer) is credited at once (201, status completed). `method: "payment_request"` sends the customer a link to pay the amount by card on the payment page (`email` and/or `mobileNumber`, `channels`, `expiresInDays`): the top-up is pending (201, with its `url`) and is credited when the link is paid.
      */
-    post: operations["createTopUp"];
+    post: operations['createTopUp'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/balance/topUps/{topUpId}": {
+  '/backend/api/v1/customers/{id}/balance/topUps/{topUpId}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1363,7 +1363,7 @@ export interface paths {
       cookie?: never;
     };
     /** One top-up */
-    get: operations["getTopUp"];
+    get: operations['getTopUp'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1372,7 +1372,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/balance/adjustments": {
+  '/backend/api/v1/customers/{id}/balance/adjustments': {
     parameters: {
       query?: never;
       header?: never;
@@ -1385,14 +1385,14 @@ export interface paths {
      * Adjust a balance
      * @description A correction by a person, with its reason: `"amount": "5.00"` credits, `"-5.00"` debits. Earlier entries are never changed.
      */
-    post: operations["adjustBalance"];
+    post: operations['adjustBalance'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/invoices/{id}/statement": {
+  '/backend/api/v1/invoices/{id}/statement': {
     parameters: {
       query?: never;
       header?: never;
@@ -1403,7 +1403,7 @@ export interface paths {
      * A prepaid statement: the invoice's balance movements
      * @description For an approved invoice of a customer with a balance: the ledger since the previous statement, ending with this invoice's settlement. openingBalance + topUps + calls + refunds + adjustments + payments + settlement = closingBalance. VAT is on usage: calls are debited with their VAT as they are rated, the invoice computes VAT per rate, and the settlement takes the invoice's total less what its calls were debited. 404 for an invoice that is not a statement.
      */
-    get: operations["getInvoiceStatement"];
+    get: operations['getInvoiceStatement'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1412,7 +1412,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/balance/autoTopUp": {
+  '/backend/api/v1/customers/{id}/balance/autoTopUp': {
     parameters: {
       query?: never;
       header?: never;
@@ -1424,7 +1424,7 @@ export interface paths {
      * Set the automatic top-up
      * @description When the balance falls below `threshold`, the saved card (`cardToken`, a token of the payment gateway) is charged `amount` through the outbox: once per fall below, retried when the gateway fails, and the customer is emailed if the card is declined. A card saved when the customer pays a top-up link on the payment page is used when no token is given.
      */
-    put: operations["setAutoTopUp"];
+    put: operations['setAutoTopUp'];
     post?: never;
     delete?: never;
     options?: never;
@@ -1432,7 +1432,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/balanceAlerts/active": {
+  '/backend/api/v1/balanceAlerts/active': {
     parameters: {
       query?: never;
       header?: never;
@@ -1443,7 +1443,7 @@ export interface paths {
      * Alerts standing crossed now, across customers (newest first)
      * @description What an overview shows: each customer whose low-balance or credit alert fired and has not re-armed (its condition has not cleared), and each spend alert that fired in the current local day or month.
      */
-    get: operations["listActiveBalanceAlerts"];
+    get: operations['listActiveBalanceAlerts'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1452,7 +1452,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/balance/alerts": {
+  '/backend/api/v1/customers/{id}/balance/alerts': {
     parameters: {
       query?: never;
       header?: never;
@@ -1460,20 +1460,20 @@ export interface paths {
       cookie?: never;
     };
     /** A customer's alert thresholds */
-    get: operations["listCustomerBalanceAlerts"];
+    get: operations['listCustomerBalanceAlerts'];
     put?: never;
     /**
      * Add an alert threshold for a customer
      * @description Crossing a threshold sends, once per crossing (spend: once per day or month): the webhook event balance.low, spend.threshold or credit.limit, and an email and/or SMS to the customer through the outbox. An alert re-arms when its condition clears.
      */
-    post: operations["createCustomerBalanceAlert"];
+    post: operations['createCustomerBalanceAlert'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/balance/alerts/{alertId}": {
+  '/backend/api/v1/customers/{id}/balance/alerts/{alertId}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1484,13 +1484,13 @@ export interface paths {
     put?: never;
     post?: never;
     /** Remove an alert threshold */
-    delete: operations["deleteCustomerBalanceAlert"];
+    delete: operations['deleteCustomerBalanceAlert'];
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/balanceAlerts": {
+  '/backend/api/v1/balanceAlerts': {
     parameters: {
       query?: never;
       header?: never;
@@ -1498,20 +1498,20 @@ export interface paths {
       cookie?: never;
     };
     /** The account's alert thresholds */
-    get: operations["listBalanceAlerts"];
+    get: operations['listBalanceAlerts'];
     put?: never;
     /**
      * Add an alert threshold for every customer
      * @description Crossing a threshold sends, once per crossing (spend: once per day or month): the webhook event balance.low, spend.threshold or credit.limit, and an email and/or SMS to the customer through the outbox. An alert re-arms when its condition clears.
      */
-    post: operations["createBalanceAlert"];
+    post: operations['createBalanceAlert'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/balanceAlerts/{alertId}": {
+  '/backend/api/v1/balanceAlerts/{alertId}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1522,13 +1522,13 @@ export interface paths {
     put?: never;
     post?: never;
     /** Remove an alert threshold */
-    delete: operations["deleteBalanceAlert"];
+    delete: operations['deleteBalanceAlert'];
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/customers/{id}/balance/alerts/fired": {
+  '/backend/api/v1/customers/{id}/balance/alerts/fired': {
     parameters: {
       query?: never;
       header?: never;
@@ -1536,7 +1536,7 @@ export interface paths {
       cookie?: never;
     };
     /** Alerts that fired for a customer, newest first (up to 100) */
-    get: operations["listFiredBalanceAlerts"];
+    get: operations['listFiredBalanceAlerts'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1545,7 +1545,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/auditLog": {
+  '/backend/api/v1/auditLog': {
     parameters: {
       query?: never;
       header?: never;
@@ -1556,7 +1556,7 @@ export interface paths {
      * The audit log: every change from the console and the API
      * @description Append-only. Oldest first; page with `after` (the last id of the previous page) and `limit`, as every list here (Link rel="next", X-Next-After). Filter by resource, by actor (user:ID or apiKey:ID) and by date (from/to, inclusive dates in the account timezone).
      */
-    get: operations["listAuditEntries"];
+    get: operations['listAuditEntries'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1565,7 +1565,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/files": {
+  '/backend/api/v1/calls/files': {
     parameters: {
       query?: never;
       header?: never;
@@ -1583,14 +1583,14 @@ export interface paths {
      *     - cgrates: a CGRateS CDR export (the default 15 columns, or with a header); Usage as a Go duration (1m5s) or nanoseconds. The *default run of *voice records; the call id is the OriginID.
      *     Local times are read in the switch's time zone; numbers are made E.164 with the number plan (national numbers of the country, international prefixes, tech prefixes). Records that are not calls to bill (extensions, s/t destinations, SIP user names) are refused with their line and reason, or stored as internal calls, as the account says. Every call is stored once by its call id: sending the file again changes nothing. Send it with its Content-Type (text/csv, application/json, application/octet-stream…). An Idempotency-Key is not taken here (a 400): sending the file again is harmless.
      */
-    post: operations["importCallFile"];
+    post: operations['importCallFile'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/push/freeswitch": {
+  '/backend/api/v1/calls/push/freeswitch': {
     parameters: {
       query?: never;
       header?: never;
@@ -1603,14 +1603,14 @@ export interface paths {
      * A call from FreeSWITCH as it ends (mod_json_cdr's POST)
      * @description Set json_cdr.conf's url to this endpoint (no query string needed; ?uuid= is added by mod_json_cdr), cred to any-name:API_KEY (HTTP Basic, auth-scheme basic) and encode to true (cdr=<URL-encoded JSON>), base64 or false (the JSON itself). Values URL-encoded by encode-values are decoded. Answers 200 once the call is stored, already stored (same uuid: sending it again is harmless) or refused with its reason (a B leg, a record that is not a call to bill: listed at GET /calls/rejected?source=freeswitch-push), so mod_json_cdr does not send it again; a body that cannot be read is a 400 (mod_json_cdr retries, then keeps the CDR in its err-log-dir).
      */
-    post: operations["pushFreeswitchCall"];
+    post: operations['pushFreeswitchCall'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/push/asterisk": {
+  '/backend/api/v1/calls/push/asterisk': {
     parameters: {
       query?: never;
       header?: never;
@@ -1623,14 +1623,14 @@ export interface paths {
      * A call from Asterisk as it ends
      * @description An Asterisk CDR: JSON with the AMI Cdr event's fields (Source, Destination, StartTime, AnswerTime, EndTime, BillableSeconds, Disposition, UniqueID, DestinationChannel…, as examples/asterisk-ami-bridge.mjs sends them) or the CDR() names (src, dst, start, answer, end, billsec, disposition, uniqueid…), one object or an array; the same names as a form (the dialplan's CURL()); or lines of Master.csv as text/csv (cdr_custom and curl). Key as a bearer token or the HTTP Basic password. Each call is stored once (the same call id as a Master.csv import gives it); refused records are listed at GET /calls/rejected?source=asterisk-push.
      */
-    post: operations["pushAsteriskCall"];
+    post: operations['pushAsteriskCall'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/backend/api/v1/calls/push/cgrates": {
+  '/backend/api/v1/calls/push/cgrates': {
     parameters: {
       query?: never;
       header?: never;
@@ -1643,14 +1643,14 @@ export interface paths {
      * Calls from CGRateS as it exports them (*http_json_map)
      * @description A CGRateS CDR as JSON (an object or an array), with its field names (OriginID, Account, Destination, SetupTime, AnswerTime, Usage, ToR, RunID…). Only the *default run of *voice records is a call; the others are refused with the reason (GET /calls/rejected?source=cgrates-push).
      */
-    post: operations["pushCgratesCalls"];
+    post: operations['pushCgratesCalls'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/v1/calls": {
+  '/v1/calls': {
     parameters: {
       query?: never;
       header?: never;
@@ -1665,7 +1665,7 @@ export interface paths {
      *
      *     Each API key may make a limited number of requests a minute on /v1 (RATE_LIMIT_PER_MINUTE, default 600); the X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset headers tell where a key stands, and a 429 comes with Retry-After.
      */
-    get: operations["listInvoiceCalls"];
+    get: operations['listInvoiceCalls'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1674,7 +1674,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/v1/calls/{id}": {
+  '/v1/calls/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1685,7 +1685,7 @@ export interface paths {
      * Get a call
      * @description One call of the account, in the same form as the list. Not found: NOT_FOUND "Call not found".
      */
-    get: operations["getV1Call"];
+    get: operations['getV1Call'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1694,7 +1694,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/v1/calls/{id}/recording": {
+  '/v1/calls/{id}/recording': {
     parameters: {
       query?: never;
       header?: never;
@@ -1705,12 +1705,12 @@ export interface paths {
      * Download a call's recording
      * @description The recording uploaded for the call, with the Content-Type it was uploaded with. Only keys of the call's account see it; for any other, and for a call without an uploaded recording, NOT_FOUND. A recording URL given when the call was sent in is not served here: it is returned as it was given.
      */
-    get: operations["getCallRecording"];
+    get: operations['getCallRecording'];
     /**
      * Upload a call's recording
      * @description The request body is the file itself (at most 50 MB), with its Content-Type (audio/mpeg, text/plain, application/json…), which is kept and served back. A new upload replaces the old one. From then on the call's call_recording_url is the URL that serves it, GET /v1/calls/{id}/recording (absolute: PUBLIC_URL when set, else this request's protocol and host). The call transactions feed gains a correction of the call whose recording is that URL. Needs an API key of level 2 or more. Answers with the call.
      */
-    put: operations["uploadCallRecording"];
+    put: operations['uploadCallRecording'];
     post?: never;
     delete?: never;
     options?: never;
@@ -1718,7 +1718,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/v1/calls/{id}/transcription": {
+  '/v1/calls/{id}/transcription': {
     parameters: {
       query?: never;
       header?: never;
@@ -1729,12 +1729,12 @@ export interface paths {
      * Download a call's transcription
      * @description The transcription uploaded for the call, with the Content-Type it was uploaded with. Only keys of the call's account see it; for any other, and for a call without an uploaded transcription, NOT_FOUND. A transcription URL given when the call was sent in is not served here: it is returned as it was given.
      */
-    get: operations["getCallTranscription"];
+    get: operations['getCallTranscription'];
     /**
      * Upload a call's transcription
      * @description The request body is the file itself (at most 5 MB), with its Content-Type (audio/mpeg, text/plain, application/json…), which is kept and served back. A new upload replaces the old one. From then on the call's transcription_url is the URL that serves it, GET /v1/calls/{id}/transcription (absolute: PUBLIC_URL when set, else this request's protocol and host). Needs an API key of level 2 or more. Answers with the call.
      */
-    put: operations["uploadCallTranscription"];
+    put: operations['uploadCallTranscription'];
     post?: never;
     delete?: never;
     options?: never;
@@ -1742,7 +1742,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/requests": {
+  '/collect/v1/requests': {
     parameters: {
       query?: never;
       header?: never;
@@ -1755,14 +1755,14 @@ export interface paths {
      * Send a payment request
      * @description For an approved invoice (`invoiceId`: what it has outstanding, or `amount` of it) or a standalone `amount` with an `accountNumber`, `handler` and up to three custom label/value pairs. The link (`url`, `/pay/{token}`) goes by SMS to `mobileNumber` and/or by email to `email` through the outbox. Answers the request as the report shows it.
      */
-    post: operations["createPaymentRequest"];
+    post: operations['createPaymentRequest'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/requests/batch": {
+  '/collect/v1/requests/batch': {
     parameters: {
       query?: never;
       header?: never;
@@ -1775,14 +1775,14 @@ export interface paths {
      * Send a batch of payment requests
      * @description Up to 500 requests, all checked first (a mistake names `requests.N.field`) and stored together; they share one `batchId`.
      */
-    post: operations["createPaymentRequestBatch"];
+    post: operations['createPaymentRequestBatch'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/requests/{id}": {
+  '/collect/v1/requests/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1790,7 +1790,7 @@ export interface paths {
       cookie?: never;
     };
     /** A payment request and its state */
-    get: operations["getPaymentRequest"];
+    get: operations['getPaymentRequest'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1799,7 +1799,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/requests/{id}/cancel": {
+  '/collect/v1/requests/{id}/cancel': {
     parameters: {
       query?: never;
       header?: never;
@@ -1809,14 +1809,14 @@ export interface paths {
     get?: never;
     put?: never;
     /** Cancel a payment link (it stops taking payments) */
-    post: operations["cancelPaymentRequest"];
+    post: operations['cancelPaymentRequest'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/requests/{id}/attempts": {
+  '/collect/v1/requests/{id}/attempts': {
     parameters: {
       query?: never;
       header?: never;
@@ -1824,7 +1824,7 @@ export interface paths {
       cookie?: never;
     };
     /** Payment attempts on a request (approved and declined) */
-    get: operations["listPaymentAttempts"];
+    get: operations['listPaymentAttempts'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1833,7 +1833,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/requests/{id}/payments": {
+  '/collect/v1/requests/{id}/payments': {
     parameters: {
       query?: never;
       header?: never;
@@ -1841,7 +1841,7 @@ export interface paths {
       cookie?: never;
     };
     /** Payments received through a request */
-    get: operations["listPaymentRequestPayments"];
+    get: operations['listPaymentRequestPayments'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1850,7 +1850,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/payments/{id}/refunds": {
+  '/collect/v1/payments/{id}/refunds': {
     parameters: {
       query?: never;
       header?: never;
@@ -1863,14 +1863,14 @@ export interface paths {
      * Refund a payment (all, or part)
      * @description A card payment is refunded through its gateway: the refund is recorded at once (the request and its invoice move to `partially_refunded` or `refunded`) and sent to the gateway by the outbox, tried at once and retried until the gateway takes it. Its `status` (and the payment's `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.
      */
-    post: operations["refundCollectedPayment"];
+    post: operations['refundCollectedPayment'];
     delete?: never;
     options?: never;
     head?: never;
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/invoices": {
+  '/collect/v1/invoices': {
     parameters: {
       query?: never;
       header?: never;
@@ -1883,7 +1883,7 @@ export interface paths {
      *
      *     Extension: at most `limit` rows (default and max 10000) in requestId order; when more remain, `X-Next-After` gives the `after` to pass for the next page.
      */
-    get: operations["listProcessedInvoices"];
+    get: operations['listProcessedInvoices'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1892,7 +1892,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/sms": {
+  '/collect/v1/sms': {
     parameters: {
       query?: never;
       header?: never;
@@ -1900,7 +1900,7 @@ export interface paths {
       cookie?: never;
     };
     /** SMS sent (the local provider records them here without sending) */
-    get: operations["listSentSms"];
+    get: operations['listSentSms'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1909,7 +1909,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/plans/{id}": {
+  '/collect/v1/plans/{id}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1917,7 +1917,7 @@ export interface paths {
       cookie?: never;
     };
     /** An instalment plan with its instalments (paid, due, missed) */
-    get: operations["getInstalmentPlan"];
+    get: operations['getInstalmentPlan'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1926,7 +1926,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/collect/v1/requests/{id}/plan": {
+  '/collect/v1/requests/{id}/plan': {
     parameters: {
       query?: never;
       header?: never;
@@ -1934,7 +1934,7 @@ export interface paths {
       cookie?: never;
     };
     /** The instalment plan of a payment request (its active one, else its latest) */
-    get: operations["getPaymentRequestPlan"];
+    get: operations['getPaymentRequestPlan'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1943,7 +1943,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  "/api/{version}/networks/transactions/{file}": {
+  '/api/{version}/networks/transactions/{file}': {
     parameters: {
       query?: never;
       header?: never;
@@ -1964,7 +1964,7 @@ export interface paths {
      *
      *     Errors: {"error": "…"} with 400 (a bad parameter), 401 (no or bad key), 404 (another account's id, an unknown format).
      */
-    get: operations["getCallTransactionsFeed"];
+    get: operations['getCallTransactionsFeed'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2052,7 +2052,7 @@ export interface components {
        * @description Records that are not calls to bill are refused, or stored as internal calls
        * @enum {string}
        */
-      cdrInternalCalls: "refuse" | "store";
+      cdrInternalCalls: 'refuse' | 'store';
       created: string;
       updated: string;
     };
@@ -2076,9 +2076,9 @@ export interface components {
       /** @description null: the account's, for every customer with a balance */
       customerID: string | null;
       /** @enum {string} */
-      type: "low_balance" | "spend_daily" | "spend_monthly" | "credit_used";
+      type: 'low_balance' | 'spend_daily' | 'spend_monthly' | 'credit_used';
       threshold: string;
-      channels: ("email" | "sms")[];
+      channels: ('email' | 'sms')[];
       enabled: boolean;
       created: string;
     };
@@ -2087,7 +2087,7 @@ export interface components {
       customerID: string;
       alertID: string;
       /** @enum {string} */
-      type: "low_balance" | "spend_daily" | "spend_monthly" | "credit_used";
+      type: 'low_balance' | 'spend_daily' | 'spend_monthly' | 'credit_used';
       threshold: string;
       value: string;
       created: string;
@@ -2097,7 +2097,7 @@ export interface components {
       customerName: string;
       alertID: string;
       /** @enum {string} */
-      type: "low_balance" | "spend_daily" | "spend_monthly" | "credit_used";
+      type: 'low_balance' | 'spend_daily' | 'spend_monthly' | 'credit_used';
       threshold: string;
       /** @description The account's alert (every customer), not the customer's own */
       accountWide: boolean;
@@ -2111,7 +2111,7 @@ export interface components {
       destination: string;
       prefix: string;
       /** @enum {string} */
-      band: "all" | "peak" | "offpeak" | "weekend";
+      band: 'all' | 'peak' | 'offpeak' | 'weekend';
       /**
        * @description A decimal amount as a string
        * @example 12.50
@@ -2137,17 +2137,17 @@ export interface components {
       /** @description The longest the call may last, in seconds, from its start (0 when refused): set it as the call time limit */
       maxDurationS: number;
       reservationId: string | null;
-      rate: components["schemas"]["AuthorizedRate"] | null;
+      rate: components['schemas']['AuthorizedRate'] | null;
       /** @description Why it was refused: insufficient_balance, credit_limit_reached, unknown_number, no_rate_card, no_rate, no_rate_for_band, invalid_number */
       reason:
         | (
-            | "insufficient_balance"
-            | "credit_limit_reached"
-            | "unknown_number"
-            | "no_rate_card"
-            | "no_rate"
-            | "no_rate_for_band"
-            | "invalid_number"
+            | 'insufficient_balance'
+            | 'credit_limit_reached'
+            | 'unknown_number'
+            | 'no_rate_card'
+            | 'no_rate'
+            | 'no_rate_for_band'
+            | 'invalid_number'
           )
         | null;
       /**
@@ -2169,7 +2169,7 @@ export interface components {
        */
       id: string;
       /** @enum {string} */
-      status: "active" | "settled" | "released" | "expired";
+      status: 'active' | 'settled' | 'released' | 'expired';
       callId: string | null;
       /**
        * @description Identifier
@@ -2203,7 +2203,7 @@ export interface components {
        */
       customerID: string;
       /** @enum {string} */
-      billingMode: "postpaid" | "prepaid";
+      billingMode: 'postpaid' | 'prepaid';
       currency: string;
       /**
        * @description The sum of the ledger entries (negative: owed)
@@ -2256,16 +2256,16 @@ export interface components {
       seq: number;
       /** @enum {string} */
       type:
-        | "opening"
-        | "top_up"
-        | "call"
-        | "call_correction"
-        | "reservation"
-        | "release"
-        | "adjustment"
-        | "refund"
-        | "invoice_settlement"
-        | "payment";
+        | 'opening'
+        | 'top_up'
+        | 'call'
+        | 'call_correction'
+        | 'reservation'
+        | 'release'
+        | 'adjustment'
+        | 'refund'
+        | 'invoice_settlement'
+        | 'payment';
       /**
        * @description The change to what is available: reservation and release entries move `reserved`, the others move `balance`
        * @example 12.50
@@ -2305,14 +2305,7 @@ export interface components {
       customerID: string;
       /** @enum {string} */
       method:
-        | "bank_transfer"
-        | "cash"
-        | "cheque"
-        | "card"
-        | "direct_debit"
-        | "other"
-        | "payment_request"
-        | "auto";
+        'bank_transfer' | 'cash' | 'cheque' | 'card' | 'direct_debit' | 'other' | 'payment_request' | 'auto';
       /**
        * @description A decimal amount as a string
        * @example 12.50
@@ -2320,7 +2313,7 @@ export interface components {
       amount: string;
       currency: string;
       /** @enum {string} */
-      status: "pending" | "completed" | "failed" | "cancelled";
+      status: 'pending' | 'completed' | 'failed' | 'cancelled';
       reference: string | null;
       notes: string | null;
       paymentRequestID: string | null;
@@ -2342,7 +2335,7 @@ export interface components {
        * @description `running` (the counts grow as batches commit), `completed`, `failed` (see `error`), or `interrupted`: the process running it stopped part-way (a crash, kill -9, a lost machine); the counts are what committed. POST /billingRuns/{id}/resume finishes a failed or interrupted run.
        * @enum {string}
        */
-      status: "running" | "completed" | "failed" | "interrupted";
+      status: 'running' | 'completed' | 'failed' | 'interrupted';
       /** @description Customers whose invoice the run completed */
       customersBilled: number;
       /** @description Invoices the run completed for its cut-off: those it made (invoicesCreated) and the customers' existing unsent invoices */
@@ -2367,7 +2360,7 @@ export interface components {
       prefix: string;
       destination: string;
       /** @enum {string} */
-      band: "all" | "peak" | "offpeak" | "weekend";
+      band: 'all' | 'peak' | 'offpeak' | 'weekend';
       /**
        * @description A decimal amount as a string
        * @example 12.50
@@ -2406,14 +2399,14 @@ export interface components {
       startTime: string;
       durationS: number;
       /** @enum {string} */
-      status: "completed" | "missed" | "busy" | "failed";
+      status: 'completed' | 'missed' | 'busy' | 'failed';
       /** @enum {string} */
-      direction: "inbound" | "outbound";
+      direction: 'inbound' | 'outbound';
       carrier: string | null;
       customerID: string | null;
       featureID: string | null;
       /** @enum {string} */
-      ratingStatus: "rated" | "free" | "unrated" | "unallocated" | "internal";
+      ratingStatus: 'rated' | 'free' | 'unrated' | 'unallocated' | 'internal';
       ratingError: string | null;
       rateID: string | null;
       destination: string | null;
@@ -2498,13 +2491,7 @@ export interface components {
        * @description The format read: the one named, or the one detected
        * @enum {string}
        */
-      format:
-        | "ringbill"
-        | "asterisk"
-        | "freeswitch"
-        | "kamailio"
-        | "opensips"
-        | "cgrates";
+      format: 'ringbill' | 'asterisk' | 'freeswitch' | 'kamailio' | 'opensips' | 'cgrates';
       /** @description What exactly was recognised, e.g. "Asterisk cdr_csv Master.csv (18 columns: uniqueid, userfield), no header" */
       formatDetail: string;
       /** @description format=auto found the format */
@@ -2522,7 +2509,7 @@ export interface components {
       apiName: string;
       name: string;
       /** @enum {string} */
-      dataType: "shortText" | "longText" | "category" | "number" | "signal";
+      dataType: 'shortText' | 'longText' | 'category' | 'number' | 'signal';
       created: string;
       updated: string;
     };
@@ -2534,8 +2521,7 @@ export interface components {
       callID: string;
       completeCallId: string;
       /** @enum {string} */
-      outcome:
-        "call_corrected" | "post_call_event" | "signal_rows" | "unchanged";
+      outcome: 'call_corrected' | 'post_call_event' | 'signal_rows' | 'unchanged';
       transactionIds: string[];
       correctsTransactionIds: (string | null)[];
     };
@@ -2628,7 +2614,7 @@ export interface components {
       updated: string;
     };
     RateImport: {
-      rateCard: components["schemas"]["RateCard"];
+      rateCard: components['schemas']['RateCard'];
       /** @description The date the rates apply from; null: from the start of time (a card's first import without a date) */
       effectiveFrom: string | null;
       imported: number;
@@ -2664,12 +2650,12 @@ export interface components {
       /** @description Rate card for this customer's calls; null: the account default */
       rateCardID: string | null;
       /** @enum {string} */
-      billDelivery: "email" | "post";
+      billDelivery: 'email' | 'post';
       discountPlanID: string | null;
       customerReference: string | null;
       purchaseOrderNumber: string | null;
       /** @enum {string} */
-      billingMode: "postpaid" | "prepaid";
+      billingMode: 'postpaid' | 'prepaid';
       /** @description Postpaid credit limit; null: none */
       creditLimit: string | null;
       /**
@@ -2694,9 +2680,9 @@ export interface components {
       name: string;
       phoneNumber: string | null;
       recurringValue: string | null;
-      recurringFrequency: ("monthly" | "quarterly" | "annually") | null;
+      recurringFrequency: ('monthly' | 'quarterly' | 'annually') | null;
       /** @enum {string} */
-      billing: "advance" | "arrears";
+      billing: 'advance' | 'arrears';
       startDate: string | null;
       endDate: string | null;
       vatRate: string | null;
@@ -2715,7 +2701,7 @@ export interface components {
        * @description full: summary, charges, VAT, call summary and optional itemised calls; summary: totals, VAT and payment details
        * @enum {string}
        */
-      base: "full" | "summary";
+      base: 'full' | 'summary';
       /** @description List every call (full styles) */
       itemiseCalls: boolean;
       /** @description The call summary by destination (full styles) */
@@ -2758,14 +2744,14 @@ export interface components {
        * @description callsByFeature: a CSV line per feature (calls, billed_minutes, charge); callDetail: a CSV line per call
        * @enum {string}
        */
-      kind: "callsByFeature" | "callDetail";
+      kind: 'callsByFeature' | 'callDetail';
       builtIn: boolean;
       created: string | null;
       updated: string | null;
     };
     DiscountRule: {
       /** @enum {string} */
-      kind: "freeMinutes" | "freeAmount" | "percentOff";
+      kind: 'freeMinutes' | 'freeAmount' | 'percentOff';
       /** @description freeMinutes: call minutes free per invoice */
       minutes?: number;
       /**
@@ -2789,7 +2775,7 @@ export interface components {
        */
       id: string;
       name: string;
-      rules: components["schemas"]["DiscountRule"][];
+      rules: components['schemas']['DiscountRule'][];
       created: string;
       updated: string;
     };
@@ -2959,7 +2945,7 @@ export interface components {
        */
       refundedAmount: string;
       /** @enum {string} */
-      status: "paid" | "partially_refunded" | "refunded";
+      status: 'paid' | 'partially_refunded' | 'refunded';
       paymentMethod: string;
       reference: string | null;
       notes: string | null;
@@ -2969,8 +2955,7 @@ export interface components {
       /** @description One per payment: the number its email and SMS receipts and the payment page show */
       receiptNumber: string;
       /** @description Where its refunds stand, the worst first (null: none) */
-      refundStatus:
-        ("pending" | "succeeded" | "failed_retrying" | "failed") | null;
+      refundStatus: ('pending' | 'succeeded' | 'failed_retrying' | 'failed') | null;
       paidAt: string;
       created: string;
       refunds: {
@@ -2994,7 +2979,7 @@ export interface components {
          * @description pending: recorded, not yet taken by the gateway; succeeded; failed_retrying: the gateway refused it and the outbox tries again; failed: given up (refund by hand)
          * @enum {string}
          */
-        status: "pending" | "succeeded" | "failed_retrying" | "failed";
+        status: 'pending' | 'succeeded' | 'failed_retrying' | 'failed';
         /** @description The gateway's last refusal while failed_retrying */
         lastError: string | null;
         gatewayReference: string | null;
@@ -3117,7 +3102,7 @@ export interface components {
        * @description pending: not yet delivered, will be tried (again) at nextAttempt; succeeded: the receiver answered 2xx; failed: every attempt failed; cancelled: the webhook was disabled before it was sent
        * @enum {string}
        */
-      status: "pending" | "succeeded" | "failed" | "cancelled";
+      status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
       attempts: number;
       lastAttempt: string | null;
       /** @description HTTP status of the last answer; null when there was none (timeout, connection refused) */
@@ -3156,7 +3141,7 @@ export interface components {
        * @description pending: not yet delivered, will be tried (again) at nextAttempt; succeeded: the receiver answered 2xx; failed: every attempt failed; cancelled: the webhook was disabled before it was sent
        * @enum {string}
        */
-      status: "pending" | "succeeded" | "failed" | "cancelled";
+      status: 'pending' | 'succeeded' | 'failed' | 'cancelled';
       attempts: number;
       lastAttempt: string | null;
       /** @description HTTP status of the last answer; null when there was none (timeout, connection refused) */
@@ -3167,7 +3152,7 @@ export interface components {
       lastError: string | null;
       nextAttempt: string | null;
       created: string;
-      attemptLog: components["schemas"]["WebhookAttempt"][];
+      attemptLog: components['schemas']['WebhookAttempt'][];
     };
     AuditEntry: {
       id: string;
@@ -3184,7 +3169,7 @@ export interface components {
       resourceId: string | null;
       /** @description The client address the change came from */
       ip: string | null;
-      surface: ("api" | "console" | "cli") | string;
+      surface: ('api' | 'console' | 'cli') | string;
       /** @description For updates, {field: {from, to}} for each field that changed; secrets are never shown */
       changes: {
         [key: string]: unknown;
@@ -3204,7 +3189,7 @@ export interface components {
        */
       duration: number;
       /** @enum {string} */
-      status: "completed" | "missed" | "busy" | "failed";
+      status: 'completed' | 'missed' | 'busy' | 'failed';
       /** @example +1234567890 */
       from: string;
       /** @example +0987654321 */
@@ -3242,7 +3227,7 @@ export interface components {
       /** @constant */
       success: true;
       /** @description The calls, or false when the invoice has no calls */
-      data: components["schemas"]["V1Call"][] | false;
+      data: components['schemas']['V1Call'][] | false;
       meta: {
         /**
          * @description When the response was made, ISO 8601 in UTC
@@ -3268,7 +3253,7 @@ export interface components {
     V1CallResponse: {
       /** @constant */
       success: true;
-      data: components["schemas"]["V1Call"];
+      data: components['schemas']['V1Call'];
       meta: {
         /**
          * @description When the response was made, ISO 8601 in UTC
@@ -3291,13 +3276,13 @@ export interface components {
          * @enum {string}
          */
         code:
-          | "INVALID_REQUEST"
-          | "UNAUTHORIZED"
-          | "FORBIDDEN"
-          | "NOT_FOUND"
-          | "CONFLICT"
-          | "RATE_LIMITED"
-          | "INTERNAL_ERROR";
+          | 'INVALID_REQUEST'
+          | 'UNAUTHORIZED'
+          | 'FORBIDDEN'
+          | 'NOT_FOUND'
+          | 'CONFLICT'
+          | 'RATE_LIMITED'
+          | 'INTERNAL_ERROR';
         message: string;
       };
       meta: {
@@ -3318,14 +3303,14 @@ export interface components {
       error: {
         /** @enum {string} */
         code:
-          | "invalid_request"
-          | "unauthorized"
-          | "forbidden"
-          | "not_found"
-          | "conflict"
-          | "gone"
-          | "rate_limited"
-          | "internal_error";
+          | 'invalid_request'
+          | 'unauthorized'
+          | 'forbidden'
+          | 'not_found'
+          | 'conflict'
+          | 'gone'
+          | 'rate_limited'
+          | 'internal_error';
         message: string;
         /** @description The parameter or field at fault, when one is */
         field?: string;
@@ -3336,7 +3321,7 @@ export interface components {
       requestId: number;
       invoiceId: number | null;
       /** @enum {string} */
-      status: "active" | "completed" | "cancelled";
+      status: 'active' | 'completed' | 'cancelled';
       currency: string;
       /** @description what the plan pays off */
       planAmount: string;
@@ -3347,10 +3332,10 @@ export interface components {
       /** @description planAmount + interest: what the instalments sum to */
       totalAmount: string;
       /** @enum {string} */
-      planFrequency: "weekly" | "fortnightly" | "monthly";
+      planFrequency: 'weekly' | 'fortnightly' | 'monthly';
       planStartDate: string;
       planMaxTerm: number | null;
-      planMaxTermPeriod: ("day" | "month" | "year") | null;
+      planMaxTermPeriod: ('day' | 'month' | 'year') | null;
       /** @description due instalments are charged to the saved card; otherwise each is requested by link */
       cardSaved: boolean;
       cardLast4: string | null;
@@ -3370,7 +3355,7 @@ export interface components {
          * @description cancelled: never charged, because the invoice was paid in full another way
          * @enum {string}
          */
-        status: "due" | "paid" | "missed" | "cancelled";
+        status: 'due' | 'paid' | 'missed' | 'cancelled';
         paymentId: number | null;
         paidAt: string | null;
         attempts: number;
@@ -3387,7 +3372,7 @@ export interface components {
     };
     FeedSettings: {
       /** @enum {string} */
-      feedStyle: "rollup" | "legacy";
+      feedStyle: 'rollup' | 'legacy';
     };
     PrepaidStatement: {
       invoiceID: string;
@@ -3429,9 +3414,9 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {string} */
-            status: "ok";
+            status: 'ok';
             database: string;
           };
         };
@@ -3442,7 +3427,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["PlainError"];
+          'application/json': components['schemas']['PlainError'];
         };
       };
       /** @description The database did not answer */
@@ -3451,7 +3436,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["PlainError"];
+          'application/json': components['schemas']['PlainError'];
         };
       };
     };
@@ -3471,7 +3456,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Account"];
+          'application/json': components['schemas']['Account'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -3480,7 +3465,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -3489,7 +3474,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -3503,7 +3488,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name?: string;
           /** @description IANA timezone; existing API keys keep the one they were made with */
           timezone?: string;
@@ -3560,7 +3545,7 @@ export interface operations {
           /** @description A digits-only number this short is an internal extension, not a phone number (default 4) */
           cdrExtensionMaxDigits?: number | null;
           /** @description Records that are not calls to bill (extensions, s/t destinations, SIP user names): refuse (default: kept at GET /calls/rejected with the reason) or store (as calls with ratingStatus internal, never rated) */
-          cdrInternalCalls?: ("refuse" | "store") | null;
+          cdrInternalCalls?: ('refuse' | 'store') | null;
         };
       };
     };
@@ -3571,7 +3556,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Account"];
+          'application/json': components['schemas']['Account'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -3580,7 +3565,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -3589,7 +3574,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -3598,7 +3583,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -3607,7 +3592,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -3616,7 +3601,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -3625,7 +3610,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -3645,7 +3630,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["ApiKey"][];
+          'application/json': components['schemas']['ApiKey'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -3654,7 +3639,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -3663,7 +3648,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -3672,7 +3657,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -3686,7 +3671,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           level: number;
           name?: string | null;
         };
@@ -3699,7 +3684,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /**
              * @description Identifier
              * @example 42
@@ -3724,7 +3709,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -3733,7 +3718,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -3742,7 +3727,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -3751,7 +3736,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -3760,7 +3745,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -3782,7 +3767,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["ApiKey"];
+          'application/json': components['schemas']['ApiKey'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -3791,7 +3776,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -3800,7 +3785,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -3809,7 +3794,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -3818,7 +3803,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -3846,7 +3831,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Customer"][];
+          'application/json': components['schemas']['Customer'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -3855,7 +3840,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -3864,7 +3849,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -3878,7 +3863,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name: string;
           /** @description Your reference for the customer; unique in the account */
           accountNumber?: string | null;
@@ -3905,7 +3890,7 @@ export interface operations {
            * @description How bills reach the customer (default email); post adds the account's manualBillingFee
            * @enum {string}
            */
-          billDelivery?: "email" | "post";
+          billDelivery?: 'email' | 'post';
           /** @description The discount plan applied to their invoices; null: none */
           discountPlanID?: (string | number) | null;
           /** @description Printed on their bills */
@@ -3916,7 +3901,7 @@ export interface operations {
            * @description postpaid (default): invoiced for what was used; prepaid: calls are paid from a balance topped up in advance (see /customers/{id}/balance)
            * @enum {string}
            */
-          billingMode?: "postpaid" | "prepaid";
+          billingMode?: 'postpaid' | 'prepaid';
           /**
            * @description Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit
            * @example 500.00
@@ -3937,7 +3922,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Customer"];
+          'application/json': components['schemas']['Customer'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -3946,7 +3931,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -3955,7 +3940,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -3964,7 +3949,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -3973,7 +3958,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -3982,7 +3967,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -3991,7 +3976,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4013,7 +3998,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Customer"];
+          'application/json': components['schemas']['Customer'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4022,7 +4007,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4031,7 +4016,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4040,7 +4025,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4062,7 +4047,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -4075,7 +4060,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4084,7 +4069,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -4093,7 +4078,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4102,7 +4087,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -4111,7 +4096,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4127,7 +4112,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name?: string;
           /** @description Your reference for the customer; unique in the account */
           accountNumber?: string | null;
@@ -4154,7 +4139,7 @@ export interface operations {
            * @description How bills reach the customer (default email); post adds the account's manualBillingFee
            * @enum {string}
            */
-          billDelivery?: "email" | "post";
+          billDelivery?: 'email' | 'post';
           /** @description The discount plan applied to their invoices; null: none */
           discountPlanID?: (string | number) | null;
           /** @description Printed on their bills */
@@ -4165,7 +4150,7 @@ export interface operations {
            * @description postpaid (default): invoiced for what was used; prepaid: calls are paid from a balance topped up in advance (see /customers/{id}/balance)
            * @enum {string}
            */
-          billingMode?: "postpaid" | "prepaid";
+          billingMode?: 'postpaid' | 'prepaid';
           /**
            * @description Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit
            * @example 500.00
@@ -4186,7 +4171,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Customer"];
+          'application/json': components['schemas']['Customer'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4195,7 +4180,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4204,7 +4189,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -4213,7 +4198,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4222,7 +4207,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -4231,7 +4216,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -4240,7 +4225,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4267,7 +4252,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Feature"][];
+          'application/json': components['schemas']['Feature'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4276,7 +4261,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4285,7 +4270,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4294,7 +4279,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4310,19 +4295,19 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name: string;
           /** @description The number calls are matched on (stored in E.164 style) */
           phoneNumber?: string | null;
           /** @description The recurring charge per period; null for none */
           recurringValue?: (string | number) | null;
           /** @description Default monthly */
-          recurringFrequency?: ("monthly" | "quarterly" | "annually") | null;
+          recurringFrequency?: ('monthly' | 'quarterly' | 'annually') | null;
           /**
            * @description Charge each period in advance (default) or in arrears
            * @enum {string}
            */
-          billing?: "advance" | "arrears";
+          billing?: 'advance' | 'arrears';
           /** @description First day of service; default today in the account timezone */
           startDate?: string | null;
           /** @description Last day of service, inclusive */
@@ -4341,7 +4326,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Feature"];
+          'application/json': components['schemas']['Feature'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4350,7 +4335,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4359,7 +4344,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -4368,7 +4353,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4377,7 +4362,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -4386,7 +4371,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -4395,7 +4380,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -4404,7 +4389,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4426,7 +4411,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Feature"];
+          'application/json': components['schemas']['Feature'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4435,7 +4420,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4444,7 +4429,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4453,7 +4438,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4475,7 +4460,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -4488,7 +4473,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4497,7 +4482,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -4506,7 +4491,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4515,7 +4500,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -4524,7 +4509,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4540,19 +4525,19 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name?: string;
           /** @description The number calls are matched on (stored in E.164 style) */
           phoneNumber?: string | null;
           /** @description The recurring charge per period; null for none */
           recurringValue?: (string | number) | null;
           /** @description Default monthly */
-          recurringFrequency?: ("monthly" | "quarterly" | "annually") | null;
+          recurringFrequency?: ('monthly' | 'quarterly' | 'annually') | null;
           /**
            * @description Charge each period in advance (default) or in arrears
            * @enum {string}
            */
-          billing?: "advance" | "arrears";
+          billing?: 'advance' | 'arrears';
           /** @description First day of service; default today in the account timezone */
           startDate?: string | null;
           /** @description Last day of service, inclusive */
@@ -4571,7 +4556,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Feature"];
+          'application/json': components['schemas']['Feature'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4580,7 +4565,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4589,7 +4574,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -4598,7 +4583,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4607,7 +4592,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -4616,7 +4601,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -4625,7 +4610,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -4634,7 +4619,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4667,7 +4652,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Transaction"][];
+          'application/json': components['schemas']['Transaction'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4676,7 +4661,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4685,7 +4670,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4694,7 +4679,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4729,7 +4714,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Transaction"][];
+          'application/json': components['schemas']['Transaction'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4738,7 +4723,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4747,7 +4732,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4756,7 +4741,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4772,23 +4757,23 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description Charge category; default oneOff
            * @enum {string}
            */
           transactionType?:
-            | "oneOff"
-            | "recurring"
-            | "calls"
-            | "refund"
-            | "lateFee"
-            | "interest"
-            | "carrierProvided"
-            | "manualBilling"
-            | "lowUsage"
-            | "manual"
-            | "discount";
+            | 'oneOff'
+            | 'recurring'
+            | 'calls'
+            | 'refund'
+            | 'lateFee'
+            | 'interest'
+            | 'carrierProvided'
+            | 'manualBilling'
+            | 'lowUsage'
+            | 'manual'
+            | 'discount';
           /**
            * @description Amount, exact to the currency's minor unit. Refunds and discounts are credits: a positive value is stored negated.
            * @example 12.50
@@ -4821,8 +4806,7 @@ export interface operations {
           transactionValueCommission2?: string | null;
           transactionValueCommissionTargetContribution2?: string | null;
           transactionValueCommissionTargetContributionOneOff2?: string | null;
-          transactionValueCommissionTargetContributionRecurring2?:
-            string | null;
+          transactionValueCommissionTargetContributionRecurring2?: string | null;
           transactionValueCommissionTargetContributionCalls2?: string | null;
           transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
@@ -4842,7 +4826,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Transaction"];
+          'application/json': components['schemas']['Transaction'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4851,7 +4835,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4860,7 +4844,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -4869,7 +4853,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4878,7 +4862,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -4887,7 +4871,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -4896,7 +4880,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -4905,7 +4889,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4940,7 +4924,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Transaction"][];
+          'application/json': components['schemas']['Transaction'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -4949,7 +4933,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -4958,7 +4942,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -4967,7 +4951,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -4983,23 +4967,23 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description Charge category; default oneOff
            * @enum {string}
            */
           transactionType?:
-            | "oneOff"
-            | "recurring"
-            | "calls"
-            | "refund"
-            | "lateFee"
-            | "interest"
-            | "carrierProvided"
-            | "manualBilling"
-            | "lowUsage"
-            | "manual"
-            | "discount";
+            | 'oneOff'
+            | 'recurring'
+            | 'calls'
+            | 'refund'
+            | 'lateFee'
+            | 'interest'
+            | 'carrierProvided'
+            | 'manualBilling'
+            | 'lowUsage'
+            | 'manual'
+            | 'discount';
           /**
            * @description Amount, exact to the currency's minor unit. Refunds and discounts are credits: a positive value is stored negated.
            * @example 12.50
@@ -5032,8 +5016,7 @@ export interface operations {
           transactionValueCommission2?: string | null;
           transactionValueCommissionTargetContribution2?: string | null;
           transactionValueCommissionTargetContributionOneOff2?: string | null;
-          transactionValueCommissionTargetContributionRecurring2?:
-            string | null;
+          transactionValueCommissionTargetContributionRecurring2?: string | null;
           transactionValueCommissionTargetContributionCalls2?: string | null;
           transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
@@ -5053,7 +5036,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Transaction"];
+          'application/json': components['schemas']['Transaction'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5062,7 +5045,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5071,7 +5054,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -5080,7 +5063,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5089,7 +5072,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -5098,7 +5081,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -5107,7 +5090,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -5116,7 +5099,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5151,7 +5134,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Transaction"][];
+          'application/json': components['schemas']['Transaction'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5160,7 +5143,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5169,7 +5152,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5178,7 +5161,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5194,23 +5177,23 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description Charge category; default oneOff
            * @enum {string}
            */
           transactionType?:
-            | "oneOff"
-            | "recurring"
-            | "calls"
-            | "refund"
-            | "lateFee"
-            | "interest"
-            | "carrierProvided"
-            | "manualBilling"
-            | "lowUsage"
-            | "manual"
-            | "discount";
+            | 'oneOff'
+            | 'recurring'
+            | 'calls'
+            | 'refund'
+            | 'lateFee'
+            | 'interest'
+            | 'carrierProvided'
+            | 'manualBilling'
+            | 'lowUsage'
+            | 'manual'
+            | 'discount';
           /**
            * @description Amount, exact to the currency's minor unit. Refunds and discounts are credits: a positive value is stored negated.
            * @example 12.50
@@ -5243,8 +5226,7 @@ export interface operations {
           transactionValueCommission2?: string | null;
           transactionValueCommissionTargetContribution2?: string | null;
           transactionValueCommissionTargetContributionOneOff2?: string | null;
-          transactionValueCommissionTargetContributionRecurring2?:
-            string | null;
+          transactionValueCommissionTargetContributionRecurring2?: string | null;
           transactionValueCommissionTargetContributionCalls2?: string | null;
           transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
@@ -5264,7 +5246,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Transaction"];
+          'application/json': components['schemas']['Transaction'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5273,7 +5255,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5282,7 +5264,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -5291,7 +5273,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5300,7 +5282,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -5309,7 +5291,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -5318,7 +5300,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -5327,7 +5309,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5349,7 +5331,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Transaction"];
+          'application/json': components['schemas']['Transaction'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5358,7 +5340,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5367,7 +5349,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5376,7 +5358,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5398,7 +5380,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -5411,7 +5393,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5420,7 +5402,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -5429,7 +5411,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5438,7 +5420,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -5447,7 +5429,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5463,23 +5445,23 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description Charge category; default oneOff
            * @enum {string}
            */
           transactionType?:
-            | "oneOff"
-            | "recurring"
-            | "calls"
-            | "refund"
-            | "lateFee"
-            | "interest"
-            | "carrierProvided"
-            | "manualBilling"
-            | "lowUsage"
-            | "manual"
-            | "discount";
+            | 'oneOff'
+            | 'recurring'
+            | 'calls'
+            | 'refund'
+            | 'lateFee'
+            | 'interest'
+            | 'carrierProvided'
+            | 'manualBilling'
+            | 'lowUsage'
+            | 'manual'
+            | 'discount';
           /**
            * @description Amount, exact to the currency's minor unit. Refunds and discounts are credits: a positive value is stored negated.
            * @example 12.50
@@ -5512,8 +5494,7 @@ export interface operations {
           transactionValueCommission2?: string | null;
           transactionValueCommissionTargetContribution2?: string | null;
           transactionValueCommissionTargetContributionOneOff2?: string | null;
-          transactionValueCommissionTargetContributionRecurring2?:
-            string | null;
+          transactionValueCommissionTargetContributionRecurring2?: string | null;
           transactionValueCommissionTargetContributionCalls2?: string | null;
           transactionCommissionProfileCommissionValue?: string | null;
           transactionDate?: string | null;
@@ -5533,7 +5514,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Transaction"];
+          'application/json': components['schemas']['Transaction'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5542,7 +5523,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5551,7 +5532,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -5560,7 +5541,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5569,7 +5550,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -5578,7 +5559,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -5587,7 +5568,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -5596,7 +5577,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5623,7 +5604,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Call"][];
+          'application/json': components['schemas']['Call'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5632,7 +5613,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5641,7 +5622,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5650,7 +5631,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5695,7 +5676,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Invoice"][];
+          'application/json': components['schemas']['Invoice'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5704,7 +5685,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5713,7 +5694,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5760,7 +5741,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Invoice"][];
+          'application/json': components['schemas']['Invoice'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5769,7 +5750,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5778,7 +5759,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5787,7 +5768,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5803,7 +5784,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * Format: date
            * @description Default: the first day of the current month in the account timezone
@@ -5828,7 +5809,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Invoice"];
+          'application/json': components['schemas']['Invoice'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5837,7 +5818,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5846,7 +5827,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -5855,7 +5836,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5864,7 +5845,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -5873,7 +5854,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -5882,7 +5863,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -5891,7 +5872,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5915,7 +5896,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Invoice"] | unknown;
+          'application/json': components['schemas']['Invoice'] | unknown;
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5924,7 +5905,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5933,7 +5914,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -5942,7 +5923,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -5960,7 +5941,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           [key: string]: unknown;
         } | null;
       };
@@ -5972,7 +5953,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": unknown;
+          'application/json': unknown;
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -5981,7 +5962,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -5990,7 +5971,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -5999,7 +5980,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -6008,7 +5989,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -6017,7 +5998,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -6026,7 +6007,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -6035,7 +6016,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6057,7 +6038,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -6070,7 +6051,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6079,7 +6060,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -6088,7 +6069,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -6097,7 +6078,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -6106,7 +6087,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6122,7 +6103,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           billStyle?: string | null;
           invoiceMessage?: string | null;
           invoiceUsageReportCustomerProfile?: string | null;
@@ -6141,15 +6122,7 @@ export interface operations {
            */
           dueDate?: string;
           /** @description Status flags; only printed and delivered can be set or cleared by hand (approved invoices) */
-          status?: (
-            | "unsent"
-            | "approved"
-            | "emailed"
-            | "downloaded"
-            | "printed"
-            | "delivered"
-            | "paid"
-          )[];
+          status?: ('unsent' | 'approved' | 'emailed' | 'downloaded' | 'printed' | 'delivered' | 'paid')[];
         };
       };
     };
@@ -6160,7 +6133,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Invoice"];
+          'application/json': components['schemas']['Invoice'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6169,7 +6142,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6178,7 +6151,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -6187,7 +6160,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -6196,7 +6169,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -6205,7 +6178,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -6214,7 +6187,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -6223,7 +6196,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6245,7 +6218,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Payment"][];
+          'application/json': components['schemas']['Payment'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6254,7 +6227,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6263,7 +6236,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -6272,7 +6245,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6288,20 +6261,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /** @description The amount received, a decimal string ("25.00"); at most what is outstanding */
           amount: string;
           /**
            * @description Default bank_transfer
            * @enum {string}
            */
-          paymentMethod?:
-            | "card"
-            | "bank_transfer"
-            | "cash"
-            | "cheque"
-            | "direct_debit"
-            | "other";
+          paymentMethod?: 'card' | 'bank_transfer' | 'cash' | 'cheque' | 'direct_debit' | 'other';
           /** @description The bank reference, cheque number… */
           reference?: string;
           notes?: string;
@@ -6319,9 +6286,9 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            payment: components["schemas"]["Payment"];
-            invoice: components["schemas"]["Invoice"];
+          'application/json': {
+            payment: components['schemas']['Payment'];
+            invoice: components['schemas']['Invoice'];
           };
         };
       };
@@ -6331,7 +6298,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6340,7 +6307,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -6349,7 +6316,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -6358,7 +6325,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -6367,7 +6334,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -6376,7 +6343,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -6385,7 +6352,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6401,7 +6368,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /** @description Default: all that is left to refund */
           amount?: string;
           reason?: string;
@@ -6415,7 +6382,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             refund: {
               /**
                * @description Identifier
@@ -6437,13 +6404,13 @@ export interface operations {
                * @description pending: recorded, not yet taken by the gateway; succeeded; failed_retrying: the gateway refused it and the outbox tries again; failed: given up (refund by hand)
                * @enum {string}
                */
-              status: "pending" | "succeeded" | "failed_retrying" | "failed";
+              status: 'pending' | 'succeeded' | 'failed_retrying' | 'failed';
               /** @description The gateway's last refusal while failed_retrying */
               lastError: string | null;
               gatewayReference: string | null;
               created: string;
             };
-            payment: components["schemas"]["Payment"];
+            payment: components['schemas']['Payment'];
           };
         };
       };
@@ -6453,7 +6420,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6462,7 +6429,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -6471,7 +6438,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -6480,7 +6447,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -6489,7 +6456,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -6498,7 +6465,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -6507,7 +6474,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6532,7 +6499,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BillingRun"][];
+          'application/json': components['schemas']['BillingRun'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6541,7 +6508,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6550,7 +6517,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6564,7 +6531,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * Format: date
            * @description Default: the first day of the current month in the account timezone
@@ -6581,7 +6548,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BillingRun"];
+          'application/json': components['schemas']['BillingRun'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6590,7 +6557,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6599,7 +6566,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -6608,7 +6575,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -6617,7 +6584,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -6626,7 +6593,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -6635,7 +6602,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6657,7 +6624,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BillingRun"];
+          'application/json': components['schemas']['BillingRun'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6666,7 +6633,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6675,7 +6642,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -6684,7 +6651,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -6693,7 +6660,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -6702,7 +6669,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6724,7 +6691,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BillingRun"];
+          'application/json': components['schemas']['BillingRun'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6733,7 +6700,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6742,7 +6709,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -6751,7 +6718,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6776,7 +6743,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["RateCard"][];
+          'application/json': components['schemas']['RateCard'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6785,7 +6752,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6794,7 +6761,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6808,7 +6775,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name: string;
           isDefault?: boolean;
         };
@@ -6821,7 +6788,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["RateCard"];
+          'application/json': components['schemas']['RateCard'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6830,7 +6797,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6839,7 +6806,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -6848,7 +6815,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -6857,7 +6824,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -6866,7 +6833,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -6875,7 +6842,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6901,7 +6868,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["RejectedRow"][];
+          'application/json': components['schemas']['RejectedRow'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6910,7 +6877,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6919,7 +6886,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6941,7 +6908,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["RateCard"];
+          'application/json': components['schemas']['RateCard'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -6950,7 +6917,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -6959,7 +6926,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -6968,7 +6935,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -6990,7 +6957,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -7003,7 +6970,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7012,7 +6979,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -7021,7 +6988,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -7030,7 +6997,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -7039,7 +7006,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7055,7 +7022,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name?: string;
           isDefault?: boolean;
         };
@@ -7068,7 +7035,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["RateCard"];
+          'application/json': components['schemas']['RateCard'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7077,7 +7044,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7086,7 +7053,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -7095,7 +7062,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -7104,7 +7071,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -7113,7 +7080,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -7122,7 +7089,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -7131,7 +7098,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7161,7 +7128,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Rate"][];
+          'application/json': components['schemas']['Rate'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7170,7 +7137,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7179,7 +7146,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -7188,7 +7155,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7206,7 +7173,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json":
+        'application/json':
           | {
               /**
                * Format: date
@@ -7225,7 +7192,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["RateImport"];
+          'application/json': components['schemas']['RateImport'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7234,7 +7201,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7243,7 +7210,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -7252,7 +7219,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -7261,7 +7228,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -7270,7 +7237,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -7279,7 +7246,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7293,7 +7260,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           from: string;
           to: string;
           /** @description The switch's id of the call (its CDR's call_id) */
@@ -7312,7 +7279,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Authorization"];
+          'application/json': components['schemas']['Authorization'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7321,7 +7288,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7330,7 +7297,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -7339,7 +7306,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -7348,7 +7315,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -7357,7 +7324,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -7366,7 +7333,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7388,7 +7355,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Reservation"];
+          'application/json': components['schemas']['Reservation'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7397,7 +7364,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7406,7 +7373,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -7415,7 +7382,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7431,7 +7398,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           seconds?: number;
         } | null;
       };
@@ -7443,22 +7410,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             authorized: boolean;
             /** @description The longest the call may last, in seconds, from its start (0 when refused): set it as the call time limit */
             maxDurationS: number;
             reservationId: string | null;
-            rate: components["schemas"]["AuthorizedRate"] | null;
+            rate: components['schemas']['AuthorizedRate'] | null;
             /** @description Why it was refused: insufficient_balance, credit_limit_reached, unknown_number, no_rate_card, no_rate, no_rate_for_band, invalid_number */
             reason:
               | (
-                  | "insufficient_balance"
-                  | "credit_limit_reached"
-                  | "unknown_number"
-                  | "no_rate_card"
-                  | "no_rate"
-                  | "no_rate_for_band"
-                  | "invalid_number"
+                  | 'insufficient_balance'
+                  | 'credit_limit_reached'
+                  | 'unknown_number'
+                  | 'no_rate_card'
+                  | 'no_rate'
+                  | 'no_rate_for_band'
+                  | 'invalid_number'
                 )
               | null;
             /**
@@ -7482,7 +7449,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7491,7 +7458,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -7500,7 +7467,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -7509,7 +7476,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -7518,7 +7485,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -7527,7 +7494,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -7536,7 +7503,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7558,7 +7525,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Reservation"];
+          'application/json': components['schemas']['Reservation'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7567,7 +7534,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7576,7 +7543,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -7585,7 +7552,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -7594,7 +7561,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7603,8 +7570,7 @@ export interface operations {
     parameters: {
       query?: {
         /** @description unrated: calls that could not be priced (ratingError says why); internal: calls between extensions kept from a switch's records, never rated */
-        ratingStatus?:
-          "rated" | "free" | "unrated" | "unallocated" | "internal";
+        ratingStatus?: 'rated' | 'free' | 'unrated' | 'unallocated' | 'internal';
         invoiceID?: number;
         customerID?: number;
         featureID?: number;
@@ -7629,7 +7595,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Call"][];
+          'application/json': components['schemas']['Call'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7638,7 +7604,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7647,7 +7613,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7661,7 +7627,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": unknown[];
+        'application/json': unknown[];
       };
     };
     responses: {
@@ -7671,7 +7637,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CallIngestSummary"];
+          'application/json': components['schemas']['CallIngestSummary'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7680,7 +7646,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7689,7 +7655,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -7698,7 +7664,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -7707,7 +7673,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -7716,7 +7682,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -7725,7 +7691,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7751,7 +7717,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["RejectedRow"][];
+          'application/json': components['schemas']['RejectedRow'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7760,7 +7726,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7769,7 +7735,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7791,7 +7757,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -7804,7 +7770,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7813,7 +7779,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -7822,7 +7788,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -7831,7 +7797,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7845,7 +7811,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * Format: date
            * @example 2026-11-01
@@ -7866,7 +7832,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["RerateSummary"];
+          'application/json': components['schemas']['RerateSummary'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7875,7 +7841,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7884,7 +7850,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -7893,7 +7859,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -7902,7 +7868,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -7911,7 +7877,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -7920,7 +7886,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7942,7 +7908,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Call"];
+          'application/json': components['schemas']['Call'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -7951,7 +7917,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -7960,7 +7926,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -7969,7 +7935,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -7985,7 +7951,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /** @description The payout (decimal string); null clears it */
           payout?: string | null;
           /** @description Replaces the notes; null clears them */
@@ -8002,7 +7968,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CallFeed"];
+          'application/json': components['schemas']['CallFeed'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8011,7 +7977,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8020,7 +7986,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -8029,7 +7995,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -8038,7 +8004,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -8047,7 +8013,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -8056,7 +8022,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8076,7 +8042,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CustomDataField"][];
+          'application/json': components['schemas']['CustomDataField'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8085,7 +8051,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8094,7 +8060,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8108,15 +8074,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           apiName?: string;
           name?: string;
           /**
            * @description shortText (default), longText, category, number or signal
            * @enum {string}
            */
-          dataType?:
-            "shortText" | "longText" | "category" | "number" | "signal";
+          dataType?: 'shortText' | 'longText' | 'category' | 'number' | 'signal';
         };
       };
     };
@@ -8127,7 +8092,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CustomDataField"];
+          'application/json': components['schemas']['CustomDataField'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8136,7 +8101,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8145,7 +8110,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -8154,7 +8119,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -8163,7 +8128,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -8172,7 +8137,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -8181,7 +8146,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8203,7 +8168,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CustomDataField"];
+          'application/json': components['schemas']['CustomDataField'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8212,7 +8177,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8221,7 +8186,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -8230,7 +8195,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8246,15 +8211,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           apiName?: string;
           name?: string;
           /**
            * @description shortText (default), longText, category, number or signal
            * @enum {string}
            */
-          dataType?:
-            "shortText" | "longText" | "category" | "number" | "signal";
+          dataType?: 'shortText' | 'longText' | 'category' | 'number' | 'signal';
         };
       };
     };
@@ -8265,7 +8229,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CustomDataField"];
+          'application/json': components['schemas']['CustomDataField'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8274,7 +8238,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8283,7 +8247,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -8292,7 +8256,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -8301,7 +8265,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -8310,7 +8274,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -8319,7 +8283,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -8328,7 +8292,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8350,7 +8314,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -8363,7 +8327,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8372,7 +8336,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -8381,7 +8345,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -8390,7 +8354,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8406,15 +8370,14 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           apiName?: string;
           name?: string;
           /**
            * @description shortText (default), longText, category, number or signal
            * @enum {string}
            */
-          dataType?:
-            "shortText" | "longText" | "category" | "number" | "signal";
+          dataType?: 'shortText' | 'longText' | 'category' | 'number' | 'signal';
         };
       };
     };
@@ -8425,7 +8388,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CustomDataField"];
+          'application/json': components['schemas']['CustomDataField'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8434,7 +8397,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8443,7 +8406,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -8452,7 +8415,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -8461,7 +8424,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -8470,7 +8433,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -8479,7 +8442,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -8488,7 +8451,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8502,7 +8465,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /** @description Ringbill's call id */
           callId?: string | number;
           /** @description Any transaction_id of the call in the feed */
@@ -8531,14 +8494,7 @@ export interface operations {
            * @description Default Api
            * @enum {string}
            */
-          source?:
-            | "Api"
-            | "Import"
-            | "UserOverride"
-            | "Expression"
-            | "Ivr"
-            | "Machine"
-            | "AI";
+          source?: 'Api' | 'Import' | 'UserOverride' | 'Expression' | 'Ivr' | 'Machine' | 'AI';
         };
       };
     };
@@ -8549,7 +8505,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CallEventResult"];
+          'application/json': components['schemas']['CallEventResult'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8558,7 +8514,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8567,7 +8523,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -8576,7 +8532,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -8585,7 +8541,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -8594,7 +8550,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -8603,7 +8559,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -8612,7 +8568,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8628,7 +8584,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /** @description The call's complete_call_id in the feed (32 characters) */
           completeCallId?: string;
           /** @description Makes this a post-call event: later events with the same id on the call roll up into it. Alone (no callId or transactionId), finds the call of the earlier event with this id. */
@@ -8653,14 +8609,7 @@ export interface operations {
            * @description Default Api
            * @enum {string}
            */
-          source?:
-            | "Api"
-            | "Import"
-            | "UserOverride"
-            | "Expression"
-            | "Ivr"
-            | "Machine"
-            | "AI";
+          source?: 'Api' | 'Import' | 'UserOverride' | 'Expression' | 'Ivr' | 'Machine' | 'AI';
         };
       };
     };
@@ -8671,7 +8620,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CallEventResult"];
+          'application/json': components['schemas']['CallEventResult'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8680,7 +8629,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8689,7 +8638,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -8698,7 +8647,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -8707,7 +8656,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -8716,7 +8665,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -8725,7 +8674,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -8734,7 +8683,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8754,7 +8703,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["FeedSettings"];
+          'application/json': components['schemas']['FeedSettings'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8763,7 +8712,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8772,7 +8721,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8786,9 +8735,9 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /** @enum {string} */
-          feedStyle: "rollup" | "legacy";
+          feedStyle: 'rollup' | 'legacy';
         };
       };
     };
@@ -8799,7 +8748,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["FeedSettings"];
+          'application/json': components['schemas']['FeedSettings'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8808,7 +8757,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8817,7 +8766,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -8826,7 +8775,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -8835,7 +8784,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -8844,7 +8793,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8866,7 +8815,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CallFeed"];
+          'application/json': components['schemas']['CallFeed'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8875,7 +8824,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8884,7 +8833,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -8893,7 +8842,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8918,7 +8867,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Webhook"][];
+          'application/json': components['schemas']['Webhook'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8927,7 +8876,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8936,7 +8885,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -8950,7 +8899,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description Where to POST events: an absolute http or https URL
            * @example https://example.com/webhooks/ringbill
@@ -8978,7 +8927,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["WebhookWithSecret"];
+          'application/json': components['schemas']['WebhookWithSecret'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -8987,7 +8936,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -8996,7 +8945,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -9005,7 +8954,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -9014,7 +8963,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -9023,7 +8972,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -9032,7 +8981,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9052,7 +9001,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             type: string;
             description: string;
           }[];
@@ -9064,7 +9013,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9073,7 +9022,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9082,13 +9031,13 @@ export interface operations {
     parameters: {
       query?: {
         type?:
-          | "call.completed"
-          | "call.corrected"
-          | "invoice.approved"
-          | "invoice.paid"
-          | "balance.low"
-          | "spend.threshold"
-          | "credit.limit";
+          | 'call.completed'
+          | 'call.corrected'
+          | 'invoice.approved'
+          | 'invoice.paid'
+          | 'balance.low'
+          | 'spend.threshold'
+          | 'credit.limit';
         /** @description Page size, 1 to 1000 (default 100). The response's Link header names the next page. */
         limit?: number;
         /** @description The id (evt_…) of the last event of the previous page */
@@ -9106,7 +9055,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["WebhookEvent"][];
+          'application/json': components['schemas']['WebhookEvent'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9115,7 +9064,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9124,7 +9073,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9147,7 +9096,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["WebhookEvent"];
+          'application/json': components['schemas']['WebhookEvent'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9156,7 +9105,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9165,7 +9114,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9174,7 +9123,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9191,7 +9140,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description The webhook to send it to (its id, a string or a number); without it, every enabled webhook that takes the type
            * @example 2
@@ -9207,9 +9156,8 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json":
-            | components["schemas"]["WebhookDelivery"]
-            | components["schemas"]["WebhookDelivery"][];
+          'application/json':
+            components['schemas']['WebhookDelivery'] | components['schemas']['WebhookDelivery'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9218,7 +9166,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9227,7 +9175,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -9236,7 +9184,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9245,7 +9193,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -9254,7 +9202,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -9263,7 +9211,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -9272,7 +9220,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9294,7 +9242,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Webhook"];
+          'application/json': components['schemas']['Webhook'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9303,7 +9251,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9312,7 +9260,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9321,7 +9269,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9343,7 +9291,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -9356,7 +9304,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9365,7 +9313,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -9374,7 +9322,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9383,7 +9331,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9399,7 +9347,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description Where to POST events: an absolute http or https URL
            * @example https://example.com/webhooks/ringbill
@@ -9427,7 +9375,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Webhook"];
+          'application/json': components['schemas']['Webhook'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9436,7 +9384,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9445,7 +9393,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -9454,7 +9402,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9463,7 +9411,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -9472,7 +9420,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -9481,7 +9429,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9497,7 +9445,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /** @description How long deliveries also carry a signature made with the old secret (default 24; 0: stop at once) */
           gracePeriodHours?: number;
         } | null;
@@ -9510,7 +9458,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["WebhookWithSecret"];
+          'application/json': components['schemas']['WebhookWithSecret'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9519,7 +9467,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9528,7 +9476,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -9537,7 +9485,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9546,7 +9494,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -9555,7 +9503,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -9564,7 +9512,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9572,7 +9520,7 @@ export interface operations {
   listWebhookDeliveries: {
     parameters: {
       query?: {
-        status?: "pending" | "succeeded" | "failed" | "cancelled";
+        status?: 'pending' | 'succeeded' | 'failed' | 'cancelled';
         eventID?: string;
         /** @description Page size, 1 to 1000 (default 100). The response's Link header names the next page. */
         limit?: number;
@@ -9593,7 +9541,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["WebhookDelivery"][];
+          'application/json': components['schemas']['WebhookDelivery'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9602,7 +9550,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9611,7 +9559,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9620,7 +9568,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9643,7 +9591,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["WebhookDeliveryDetail"];
+          'application/json': components['schemas']['WebhookDeliveryDetail'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9652,7 +9600,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9661,7 +9609,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9670,7 +9618,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9693,7 +9641,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["WebhookDelivery"];
+          'application/json': components['schemas']['WebhookDelivery'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9702,7 +9650,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9711,7 +9659,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -9720,7 +9668,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9729,7 +9677,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -9738,7 +9686,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9758,7 +9706,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": string;
+          'application/json': string;
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9767,7 +9715,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9776,7 +9724,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -9785,7 +9733,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9799,8 +9747,8 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "image/png": string;
-        "image/jpeg": string;
+        'image/png': string;
+        'image/jpeg': string;
       };
     };
     responses: {
@@ -9810,7 +9758,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Account"];
+          'application/json': components['schemas']['Account'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9819,7 +9767,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9828,7 +9776,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -9837,7 +9785,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -9846,7 +9794,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -9855,7 +9803,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9875,7 +9823,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Account"];
+          'application/json': components['schemas']['Account'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9884,7 +9832,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9893,7 +9841,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -9902,7 +9850,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9927,7 +9875,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Attachment"][];
+          'application/json': components['schemas']['Attachment'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9936,7 +9884,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9945,7 +9893,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -9962,7 +9910,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "*/*": string;
+        '*/*': string;
       };
     };
     responses: {
@@ -9972,7 +9920,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Attachment"];
+          'application/json': components['schemas']['Attachment'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -9981,7 +9929,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -9990,7 +9938,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -9999,7 +9947,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -10008,7 +9956,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -10017,7 +9965,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10039,7 +9987,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Attachment"];
+          'application/json': components['schemas']['Attachment'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10048,7 +9996,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10057,7 +10005,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10066,7 +10014,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10085,7 +10033,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "*/*": string;
+        '*/*': string;
       };
     };
     responses: {
@@ -10095,7 +10043,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Attachment"];
+          'application/json': components['schemas']['Attachment'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10104,7 +10052,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10113,7 +10061,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -10122,7 +10070,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10131,7 +10079,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -10140,7 +10088,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -10149,7 +10097,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10171,7 +10119,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -10184,7 +10132,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10193,7 +10141,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -10202,7 +10150,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10211,7 +10159,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10233,7 +10181,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": string;
+          'application/json': string;
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10242,7 +10190,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10251,7 +10199,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10260,7 +10208,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10285,7 +10233,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BillStyle"][];
+          'application/json': components['schemas']['BillStyle'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10294,7 +10242,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10303,7 +10251,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10317,13 +10265,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name: string;
           /**
            * @description full (default): summary, charges, VAT by rate, call summary; summary: totals, VAT and payment details
            * @enum {string}
            */
-          base?: "full" | "summary";
+          base?: 'full' | 'summary';
           /** @description List every call (full styles; default false) */
           itemiseCalls?: boolean;
           /** @description Show calls by destination (full styles; default true) */
@@ -10338,7 +10286,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BillStyle"];
+          'application/json': components['schemas']['BillStyle'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10347,7 +10295,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10356,7 +10304,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -10365,7 +10313,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -10374,7 +10322,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -10383,7 +10331,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -10392,7 +10340,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10414,7 +10362,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BillStyle"];
+          'application/json': components['schemas']['BillStyle'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10423,7 +10371,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10432,7 +10380,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10441,7 +10389,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10463,7 +10411,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -10476,7 +10424,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10485,7 +10433,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -10494,7 +10442,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10503,7 +10451,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -10512,7 +10460,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10528,13 +10476,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name?: string;
           /**
            * @description full (default): summary, charges, VAT by rate, call summary; summary: totals, VAT and payment details
            * @enum {string}
            */
-          base?: "full" | "summary";
+          base?: 'full' | 'summary';
           /** @description List every call (full styles; default false) */
           itemiseCalls?: boolean;
           /** @description Show calls by destination (full styles; default true) */
@@ -10549,7 +10497,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BillStyle"];
+          'application/json': components['schemas']['BillStyle'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10558,7 +10506,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10567,7 +10515,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -10576,7 +10524,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10585,7 +10533,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -10594,7 +10542,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -10603,7 +10551,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -10612,7 +10560,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10637,7 +10585,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["MessageTemplate"][];
+          'application/json': components['schemas']['MessageTemplate'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10646,7 +10594,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10655,7 +10603,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10669,7 +10617,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name: string;
           subject: string;
           body: string;
@@ -10683,7 +10631,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["MessageTemplate"];
+          'application/json': components['schemas']['MessageTemplate'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10692,7 +10640,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10701,7 +10649,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -10710,7 +10658,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -10719,7 +10667,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -10728,7 +10676,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -10737,7 +10685,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10759,7 +10707,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["MessageTemplate"];
+          'application/json': components['schemas']['MessageTemplate'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10768,7 +10716,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10777,7 +10725,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10786,7 +10734,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10808,7 +10756,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -10821,7 +10769,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10830,7 +10778,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -10839,7 +10787,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10848,7 +10796,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10864,7 +10812,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name?: string;
           subject?: string;
           body?: string;
@@ -10878,7 +10826,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["MessageTemplate"];
+          'application/json': components['schemas']['MessageTemplate'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10887,7 +10835,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10896,7 +10844,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -10905,7 +10853,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -10914,7 +10862,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -10923,7 +10871,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -10932,7 +10880,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -10941,7 +10889,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10966,7 +10914,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["UsageReportProfile"][];
+          'application/json': components['schemas']['UsageReportProfile'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -10975,7 +10923,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -10984,7 +10932,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -10998,13 +10946,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name: string;
           /**
            * @description callsByFeature: a CSV line per feature; callDetail: a CSV line per call
            * @enum {string}
            */
-          kind: "callsByFeature" | "callDetail";
+          kind: 'callsByFeature' | 'callDetail';
         };
       };
     };
@@ -11015,7 +10963,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["UsageReportProfile"];
+          'application/json': components['schemas']['UsageReportProfile'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11024,7 +10972,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11033,7 +10981,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -11042,7 +10990,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -11051,7 +10999,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -11060,7 +11008,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -11069,7 +11017,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11091,7 +11039,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["UsageReportProfile"];
+          'application/json': components['schemas']['UsageReportProfile'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11100,7 +11048,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11109,7 +11057,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11118,7 +11066,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11140,7 +11088,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -11153,7 +11101,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11162,7 +11110,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -11171,7 +11119,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11180,7 +11128,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11196,13 +11144,13 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name?: string;
           /**
            * @description callsByFeature: a CSV line per feature; callDetail: a CSV line per call
            * @enum {string}
            */
-          kind?: "callsByFeature" | "callDetail";
+          kind?: 'callsByFeature' | 'callDetail';
         };
       };
     };
@@ -11213,7 +11161,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["UsageReportProfile"];
+          'application/json': components['schemas']['UsageReportProfile'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11222,7 +11170,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11231,7 +11179,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -11240,7 +11188,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11249,7 +11197,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -11258,7 +11206,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -11267,7 +11215,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -11276,7 +11224,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11301,7 +11249,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["DiscountPlan"][];
+          'application/json': components['schemas']['DiscountPlan'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11310,7 +11258,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11319,7 +11267,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11333,7 +11281,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name: string;
           /** @description One to 20 rules, each one of: {"kind": "freeMinutes", "minutes": 100, "destinations": ["UK"]} (call minutes free per invoice, the dearest first); {"kind": "freeAmount", "amount": "10.00", "type": "calls"} (money off a charge type per invoice); {"kind": "percentOff", "percent": "15", "type": "recurring"} (percent off every charge of a type). Each may have a "description" (the line on the bill). Discounts are split by VAT rate and never exceed what they discount. */
           rules: {
@@ -11349,7 +11297,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["DiscountPlan"];
+          'application/json': components['schemas']['DiscountPlan'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11358,7 +11306,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11367,7 +11315,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -11376,7 +11324,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -11385,7 +11333,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -11394,7 +11342,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -11403,7 +11351,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11425,7 +11373,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["DiscountPlan"];
+          'application/json': components['schemas']['DiscountPlan'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11434,7 +11382,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11443,7 +11391,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11452,7 +11400,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11474,7 +11422,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -11487,7 +11435,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11496,7 +11444,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -11505,7 +11453,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11514,7 +11462,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -11523,7 +11471,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11539,7 +11487,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           name?: string;
           /** @description One to 20 rules, each one of: {"kind": "freeMinutes", "minutes": 100, "destinations": ["UK"]} (call minutes free per invoice, the dearest first); {"kind": "freeAmount", "amount": "10.00", "type": "calls"} (money off a charge type per invoice); {"kind": "percentOff", "percent": "15", "type": "recurring"} (percent off every charge of a type). Each may have a "description" (the line on the bill). Discounts are split by VAT rate and never exceed what they discount. */
           rules?: {
@@ -11555,7 +11503,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["DiscountPlan"];
+          'application/json': components['schemas']['DiscountPlan'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11564,7 +11512,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11573,7 +11521,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -11582,7 +11530,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11591,7 +11539,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -11600,7 +11548,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -11609,7 +11557,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -11618,7 +11566,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11640,7 +11588,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Balance"];
+          'application/json': components['schemas']['Balance'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11649,7 +11597,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11658,7 +11606,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11667,7 +11615,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11685,7 +11633,7 @@ export interface operations {
         to?: string;
         /** @description Entry types: opening, top_up, call, call_correction, reservation, release, adjustment, refund, invoice_settlement, payment */
         type?: string | string[];
-        format?: "json" | "csv";
+        format?: 'json' | 'csv';
       };
       header?: never;
       path: {
@@ -11701,7 +11649,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BalanceEntry"][];
+          'application/json': components['schemas']['BalanceEntry'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11710,7 +11658,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11719,7 +11667,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11728,7 +11676,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11755,7 +11703,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["TopUp"][];
+          'application/json': components['schemas']['TopUp'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11764,7 +11712,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11773,7 +11721,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11782,7 +11730,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11798,7 +11746,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description A decimal amount as a string ("12.50")
            * @example 12.50
@@ -11806,18 +11754,12 @@ export interface operations {
           amount: string;
           /** @enum {string} */
           method?:
-            | "bank_transfer"
-            | "cash"
-            | "cheque"
-            | "card"
-            | "direct_debit"
-            | "other"
-            | "payment_request";
+            'bank_transfer' | 'cash' | 'cheque' | 'card' | 'direct_debit' | 'other' | 'payment_request';
           reference?: string;
           notes?: string;
           email?: string;
           mobileNumber?: string;
-          channels?: ("sms" | "email")[];
+          channels?: ('sms' | 'email')[];
           expiresInDays?: number;
         };
       };
@@ -11829,7 +11771,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["TopUp"];
+          'application/json': components['schemas']['TopUp'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11838,7 +11780,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11847,7 +11789,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -11856,7 +11798,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11865,7 +11807,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -11874,7 +11816,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -11883,7 +11825,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -11892,7 +11834,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11915,7 +11857,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["TopUp"];
+          'application/json': components['schemas']['TopUp'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11924,7 +11866,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11933,7 +11875,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -11942,7 +11884,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -11958,7 +11900,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description A decimal amount as a string ("12.50")
            * @example 12.50
@@ -11975,7 +11917,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BalanceEntry"];
+          'application/json': components['schemas']['BalanceEntry'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -11984,7 +11926,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -11993,7 +11935,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -12002,7 +11944,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12011,7 +11953,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -12020,7 +11962,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -12029,7 +11971,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -12038,7 +11980,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12060,7 +12002,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["PrepaidStatement"];
+          'application/json': components['schemas']['PrepaidStatement'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12069,7 +12011,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12078,7 +12020,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12087,7 +12029,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12103,7 +12045,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           enabled: boolean;
           /**
            * @description A decimal amount as a string ("12.50")
@@ -12126,7 +12068,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Balance"];
+          'application/json': components['schemas']['Balance'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12135,7 +12077,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12144,7 +12086,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -12153,7 +12095,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12162,7 +12104,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -12171,7 +12113,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -12180,7 +12122,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -12189,7 +12131,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12211,7 +12153,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["ActiveAlert"][];
+          'application/json': components['schemas']['ActiveAlert'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12220,7 +12162,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12229,7 +12171,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12251,7 +12193,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BalanceAlert"][];
+          'application/json': components['schemas']['BalanceAlert'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12260,7 +12202,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12269,7 +12211,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12278,7 +12220,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12294,19 +12236,19 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description low_balance: available below the threshold; spend_daily / spend_monthly: spend in the local day / month reaches it; credit_used: credit used reaches this percentage of the limit
            * @enum {string}
            */
-          type: "low_balance" | "spend_daily" | "spend_monthly" | "credit_used";
+          type: 'low_balance' | 'spend_daily' | 'spend_monthly' | 'credit_used';
           /**
            * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
           threshold: string;
           /** @description How the customer is told besides the webhook (default email) */
-          channels?: ("email" | "sms")[];
+          channels?: ('email' | 'sms')[];
         };
       };
     };
@@ -12317,7 +12259,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BalanceAlert"];
+          'application/json': components['schemas']['BalanceAlert'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12326,7 +12268,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12335,7 +12277,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -12344,7 +12286,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12353,7 +12295,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -12362,7 +12304,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -12371,7 +12313,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -12380,7 +12322,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12403,7 +12345,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -12416,7 +12358,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12425,7 +12367,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -12434,7 +12376,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12443,7 +12385,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12463,7 +12405,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BalanceAlert"][];
+          'application/json': components['schemas']['BalanceAlert'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12472,7 +12414,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12481,7 +12423,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12490,7 +12432,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12504,19 +12446,19 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description low_balance: available below the threshold; spend_daily / spend_monthly: spend in the local day / month reaches it; credit_used: credit used reaches this percentage of the limit
            * @enum {string}
            */
-          type: "low_balance" | "spend_daily" | "spend_monthly" | "credit_used";
+          type: 'low_balance' | 'spend_daily' | 'spend_monthly' | 'credit_used';
           /**
            * @description A decimal amount as a string ("12.50")
            * @example 12.50
            */
           threshold: string;
           /** @description How the customer is told besides the webhook (default email) */
-          channels?: ("email" | "sms")[];
+          channels?: ('email' | 'sms')[];
         };
       };
     };
@@ -12527,7 +12469,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BalanceAlert"];
+          'application/json': components['schemas']['BalanceAlert'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12536,7 +12478,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12545,7 +12487,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -12554,7 +12496,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12563,7 +12505,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
@@ -12572,7 +12514,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -12581,7 +12523,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 415001: the body is not in a content type this operation takes (send JSON with Content-Type: application/json) */
@@ -12590,7 +12532,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12612,7 +12554,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @enum {boolean} */
             success: true;
             message: string;
@@ -12625,7 +12567,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12634,7 +12576,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -12643,7 +12585,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12652,7 +12594,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12674,7 +12616,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["FiredAlert"][];
+          'application/json': components['schemas']['FiredAlert'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12683,7 +12625,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12692,7 +12634,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
@@ -12701,7 +12643,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12732,7 +12674,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["AuditEntry"][];
+          'application/json': components['schemas']['AuditEntry'][];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12741,7 +12683,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12750,7 +12692,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12759,14 +12701,7 @@ export interface operations {
     parameters: {
       query?: {
         /** @description The file's format; auto detects it (the answer's format and formatDetail say what was found) */
-        format?:
-          | "ringbill"
-          | "asterisk"
-          | "freeswitch"
-          | "kamailio"
-          | "opensips"
-          | "cgrates"
-          | "auto";
+        format?: 'ringbill' | 'asterisk' | 'freeswitch' | 'kamailio' | 'opensips' | 'cgrates' | 'auto';
         /** @description The name refused lines are kept under (GET /calls/rejected?source=); default "upload" */
         source?: string;
         /** @description The switch's IANA time zone for local times without an offset (default: the account's cdrTimezone, else its timezone) */
@@ -12780,7 +12715,7 @@ export interface operations {
         /** @description Digits-only numbers this short are internal extensions (default: the account's cdrExtensionMaxDigits) */
         extensionMaxDigits?: string;
         /** @description Records that are not calls to bill: refused with the reason, or stored as internal calls (default: the account's cdrInternalCalls) */
-        internalCalls?: "refuse" | "store";
+        internalCalls?: 'refuse' | 'store';
       };
       header?: never;
       path?: never;
@@ -12788,11 +12723,11 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "text/csv": string;
-        "application/json": string;
-        "application/x-ndjson": string;
-        "application/octet-stream": string;
-        "text/plain": string;
+        'text/csv': string;
+        'application/json': string;
+        'application/x-ndjson': string;
+        'application/octet-stream': string;
+        'text/plain': string;
       };
     };
     responses: {
@@ -12802,7 +12737,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CallImportSummary"];
+          'application/json': components['schemas']['CallImportSummary'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12811,7 +12746,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12820,7 +12755,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -12829,7 +12764,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -12838,7 +12773,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12859,7 +12794,7 @@ export interface operations {
         /** @description Digits-only numbers this short are internal extensions (default: the account's cdrExtensionMaxDigits) */
         extensionMaxDigits?: string;
         /** @description Records that are not calls to bill: refused with the reason, or stored as internal calls (default: the account's cdrInternalCalls) */
-        internalCalls?: "refuse" | "store";
+        internalCalls?: 'refuse' | 'store';
       };
       header?: never;
       path?: never;
@@ -12867,9 +12802,9 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/x-www-form-urlencoded": unknown;
-        "application/x-www-form-base64-encoded": unknown;
-        "application/json": unknown;
+        'application/x-www-form-urlencoded': unknown;
+        'application/x-www-form-base64-encoded': unknown;
+        'application/json': unknown;
       };
     };
     responses: {
@@ -12879,7 +12814,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CallImportSummary"];
+          'application/json': components['schemas']['CallImportSummary'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12888,7 +12823,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12897,7 +12832,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -12906,7 +12841,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -12915,7 +12850,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -12936,7 +12871,7 @@ export interface operations {
         /** @description Digits-only numbers this short are internal extensions (default: the account's cdrExtensionMaxDigits) */
         extensionMaxDigits?: string;
         /** @description Records that are not calls to bill: refused with the reason, or stored as internal calls (default: the account's cdrInternalCalls) */
-        internalCalls?: "refuse" | "store";
+        internalCalls?: 'refuse' | 'store';
       };
       header?: never;
       path?: never;
@@ -12944,9 +12879,9 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": unknown;
-        "application/x-www-form-urlencoded": unknown;
-        "text/csv": unknown;
+        'application/json': unknown;
+        'application/x-www-form-urlencoded': unknown;
+        'text/csv': unknown;
       };
     };
     responses: {
@@ -12956,7 +12891,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CallImportSummary"];
+          'application/json': components['schemas']['CallImportSummary'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -12965,7 +12900,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -12974,7 +12909,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -12983,7 +12918,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -12992,7 +12927,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -13013,7 +12948,7 @@ export interface operations {
         /** @description Digits-only numbers this short are internal extensions (default: the account's cdrExtensionMaxDigits) */
         extensionMaxDigits?: string;
         /** @description Records that are not calls to bill: refused with the reason, or stored as internal calls (default: the account's cdrInternalCalls) */
-        internalCalls?: "refuse" | "store";
+        internalCalls?: 'refuse' | 'store';
       };
       header?: never;
       path?: never;
@@ -13021,7 +12956,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": unknown;
+        'application/json': unknown;
       };
     };
     responses: {
@@ -13031,7 +12966,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CallImportSummary"];
+          'application/json': components['schemas']['CallImportSummary'];
         };
       };
       /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
@@ -13040,7 +12975,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
@@ -13049,7 +12984,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
@@ -13058,7 +12993,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
       /** @description error_code 413001: the body is larger than this operation takes */
@@ -13067,7 +13002,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["BackendError"];
+          'application/json': components['schemas']['BackendError'];
         };
       };
     };
@@ -13094,7 +13029,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1CallList"];
+          'application/json': components['schemas']['V1CallList'];
         };
       };
       /** @description INVALID_REQUEST: "Missing required parameter: invoice_id", or a malformed limit or starting_after */
@@ -13103,7 +13038,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description UNAUTHORIZED: "Invalid or missing API key" */
@@ -13112,7 +13047,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description NOT_FOUND: "Invoice not found", "Call not found" (also for those of another account) */
@@ -13121,7 +13056,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description RATE_LIMITED: "Rate limit exceeded" (too many requests with this API key this minute) */
@@ -13130,7 +13065,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
     };
@@ -13153,7 +13088,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1CallResponse"];
+          'application/json': components['schemas']['V1CallResponse'];
         };
       };
       /** @description INVALID_REQUEST: "Missing required parameter: invoice_id", or a malformed limit or starting_after */
@@ -13162,7 +13097,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description UNAUTHORIZED: "Invalid or missing API key" */
@@ -13171,7 +13106,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description NOT_FOUND: "Invoice not found", "Call not found" (also for those of another account) */
@@ -13180,7 +13115,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description RATE_LIMITED: "Rate limit exceeded" (too many requests with this API key this minute) */
@@ -13189,7 +13124,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
     };
@@ -13212,7 +13147,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "*/*": string;
+          '*/*': string;
         };
       };
       /** @description INVALID_REQUEST: "Missing required parameter: invoice_id", or a malformed limit or starting_after */
@@ -13221,7 +13156,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description UNAUTHORIZED: "Invalid or missing API key" */
@@ -13230,7 +13165,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description NOT_FOUND: "Invoice not found", "Call not found" (also for those of another account) */
@@ -13239,7 +13174,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description RATE_LIMITED: "Rate limit exceeded" (too many requests with this API key this minute) */
@@ -13248,7 +13183,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
     };
@@ -13265,7 +13200,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "*/*": string;
+        '*/*': string;
       };
     };
     responses: {
@@ -13275,7 +13210,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1CallResponse"];
+          'application/json': components['schemas']['V1CallResponse'];
         };
       };
       /** @description INVALID_REQUEST: "Missing required parameter: invoice_id", or a malformed limit or starting_after */
@@ -13284,7 +13219,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description UNAUTHORIZED: "Invalid or missing API key" */
@@ -13293,7 +13228,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description FORBIDDEN: the key's level is below 2 */
@@ -13302,7 +13237,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description NOT_FOUND: "Invoice not found", "Call not found" (also for those of another account) */
@@ -13311,7 +13246,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description INVALID_REQUEST: the file is too large */
@@ -13320,7 +13255,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description INVALID_REQUEST: the Content-Type is not a media type */
@@ -13329,7 +13264,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description RATE_LIMITED: "Rate limit exceeded" (too many requests with this API key this minute) */
@@ -13338,7 +13273,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
     };
@@ -13361,7 +13296,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "*/*": string;
+          '*/*': string;
         };
       };
       /** @description INVALID_REQUEST: "Missing required parameter: invoice_id", or a malformed limit or starting_after */
@@ -13370,7 +13305,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description UNAUTHORIZED: "Invalid or missing API key" */
@@ -13379,7 +13314,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description NOT_FOUND: "Invoice not found", "Call not found" (also for those of another account) */
@@ -13388,7 +13323,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description RATE_LIMITED: "Rate limit exceeded" (too many requests with this API key this minute) */
@@ -13397,7 +13332,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
     };
@@ -13414,7 +13349,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "*/*": string;
+        '*/*': string;
       };
     };
     responses: {
@@ -13424,7 +13359,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1CallResponse"];
+          'application/json': components['schemas']['V1CallResponse'];
         };
       };
       /** @description INVALID_REQUEST: "Missing required parameter: invoice_id", or a malformed limit or starting_after */
@@ -13433,7 +13368,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description UNAUTHORIZED: "Invalid or missing API key" */
@@ -13442,7 +13377,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description FORBIDDEN: the key's level is below 2 */
@@ -13451,7 +13386,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description NOT_FOUND: "Invoice not found", "Call not found" (also for those of another account) */
@@ -13460,7 +13395,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description INVALID_REQUEST: the file is too large */
@@ -13469,7 +13404,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description INVALID_REQUEST: the Content-Type is not a media type */
@@ -13478,7 +13413,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
       /** @description RATE_LIMITED: "Rate limit exceeded" (too many requests with this API key this minute) */
@@ -13487,7 +13422,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["V1Error"];
+          'application/json': components['schemas']['V1Error'];
         };
       };
     };
@@ -13501,7 +13436,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /** @description An approved invoice of the account: the request is for what it has outstanding */
           invoiceId?: number | string;
           /**
@@ -13529,7 +13464,7 @@ export interface operations {
           /** @description Where the email goes */
           email?: string;
           /** @description Default: every channel with a contact given; [] sends nothing (link only) */
-          channels?: ("sms" | "email")[];
+          channels?: ('sms' | 'email')[];
           /** @description The link works until then: an ISO 8601 time, or a date (to the end of that day in the account timezone) */
           expiresAt?: string;
           /** @description Instead of expiresAt (default 30, COLLECT_LINK_EXPIRY_DAYS) */
@@ -13545,8 +13480,8 @@ export interface operations {
           planRate?: string;
           planMaxTerm?: number;
           /** @enum {string} */
-          planMaxTermPeriod?: "day" | "month" | "year";
-          planFrequencies?: ("weekly" | "fortnightly" | "monthly")[];
+          planMaxTermPeriod?: 'day' | 'month' | 'year';
+          planFrequencies?: ('weekly' | 'fortnightly' | 'monthly')[];
         };
       };
     };
@@ -13557,7 +13492,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @description The billing invoice the request is for (null for a standalone amount) */
             invoiceId: number | null;
             /** @description Requests sent in one batch share it (null when sent alone) */
@@ -13567,22 +13502,17 @@ export interface operations {
             invoiceAmount: string;
             /** @enum {string} */
             invoiceStatus:
-              | "not_paid"
-              | "partially_paid"
-              | "paid"
-              | "refunded"
-              | "partially_refunded"
-              | "registered";
+              'not_paid' | 'partially_paid' | 'paid' | 'refunded' | 'partially_refunded' | 'registered';
             /** @enum {string} */
             overallStatus:
-              | "sent"
-              | "clicked"
-              | "expired"
-              | "paid"
-              | "partially_paid"
-              | "refunded"
-              | "partially_refunded"
-              | "plan";
+              | 'sent'
+              | 'clicked'
+              | 'expired'
+              | 'paid'
+              | 'partially_paid'
+              | 'refunded'
+              | 'partially_refunded'
+              | 'plan';
             /** @description The payment link */
             url: string;
             /** @description [DEPRECATED] always null */
@@ -13610,14 +13540,14 @@ export interface operations {
             handler: string | null;
             mobileNumber: string | null;
             planAmount: string | null;
-            planFrequency: ("weekly" | "fortnightly" | "monthly") | null;
+            planFrequency: ('weekly' | 'fortnightly' | 'monthly') | null;
             /** @description YYYY-MM-DD */
             planStartDate: string | null;
             /** @description Plan interest rate, percent a year */
             planRate: number | null;
             instalmentEnabled: boolean;
             planMaxTerm: number | null;
-            planMaxTermPeriod: ("day" | "month" | "year") | null;
+            planMaxTermPeriod: ('day' | 'month' | 'year') | null;
             customLabel1: string | null;
             customValue1: string | null;
             customLabel2: string | null;
@@ -13639,9 +13569,9 @@ export interface operations {
             refundedAmount: string;
             /** @description UTC, "YYYY-MM-DD HH:MM:SS": the link stops working then */
             expiresAt: string;
-            channels: ("sms" | "email")[];
+            channels: ('sms' | 'email')[];
             allowPartial: boolean;
-            planFrequencies: ("weekly" | "fortnightly" | "monthly")[];
+            planFrequencies: ('weekly' | 'fortnightly' | 'monthly')[];
             /** @description Plan amount plus interest */
             planTotalAmount: string | null;
           };
@@ -13653,7 +13583,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -13662,7 +13592,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -13671,7 +13601,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -13680,7 +13610,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -13689,7 +13619,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description invalid_request: the body is larger than this operation takes */
@@ -13698,7 +13628,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description invalid_request: send the body as JSON (Content-Type: application/json) */
@@ -13707,7 +13637,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -13721,7 +13651,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           requests: {
             /** @description An approved invoice of the account: the request is for what it has outstanding */
             invoiceId?: number | string;
@@ -13750,7 +13680,7 @@ export interface operations {
             /** @description Where the email goes */
             email?: string;
             /** @description Default: every channel with a contact given; [] sends nothing (link only) */
-            channels?: ("sms" | "email")[];
+            channels?: ('sms' | 'email')[];
             /** @description The link works until then: an ISO 8601 time, or a date (to the end of that day in the account timezone) */
             expiresAt?: string;
             /** @description Instead of expiresAt (default 30, COLLECT_LINK_EXPIRY_DAYS) */
@@ -13766,8 +13696,8 @@ export interface operations {
             planRate?: string;
             planMaxTerm?: number;
             /** @enum {string} */
-            planMaxTermPeriod?: "day" | "month" | "year";
-            planFrequencies?: ("weekly" | "fortnightly" | "monthly")[];
+            planMaxTermPeriod?: 'day' | 'month' | 'year';
+            planFrequencies?: ('weekly' | 'fortnightly' | 'monthly')[];
           }[];
         };
       };
@@ -13779,7 +13709,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             batchId: number;
             requests: {
               /** @description The billing invoice the request is for (null for a standalone amount) */
@@ -13791,22 +13721,17 @@ export interface operations {
               invoiceAmount: string;
               /** @enum {string} */
               invoiceStatus:
-                | "not_paid"
-                | "partially_paid"
-                | "paid"
-                | "refunded"
-                | "partially_refunded"
-                | "registered";
+                'not_paid' | 'partially_paid' | 'paid' | 'refunded' | 'partially_refunded' | 'registered';
               /** @enum {string} */
               overallStatus:
-                | "sent"
-                | "clicked"
-                | "expired"
-                | "paid"
-                | "partially_paid"
-                | "refunded"
-                | "partially_refunded"
-                | "plan";
+                | 'sent'
+                | 'clicked'
+                | 'expired'
+                | 'paid'
+                | 'partially_paid'
+                | 'refunded'
+                | 'partially_refunded'
+                | 'plan';
               /** @description The payment link */
               url: string;
               /** @description [DEPRECATED] always null */
@@ -13834,14 +13759,14 @@ export interface operations {
               handler: string | null;
               mobileNumber: string | null;
               planAmount: string | null;
-              planFrequency: ("weekly" | "fortnightly" | "monthly") | null;
+              planFrequency: ('weekly' | 'fortnightly' | 'monthly') | null;
               /** @description YYYY-MM-DD */
               planStartDate: string | null;
               /** @description Plan interest rate, percent a year */
               planRate: number | null;
               instalmentEnabled: boolean;
               planMaxTerm: number | null;
-              planMaxTermPeriod: ("day" | "month" | "year") | null;
+              planMaxTermPeriod: ('day' | 'month' | 'year') | null;
               customLabel1: string | null;
               customValue1: string | null;
               customLabel2: string | null;
@@ -13863,9 +13788,9 @@ export interface operations {
               refundedAmount: string;
               /** @description UTC, "YYYY-MM-DD HH:MM:SS": the link stops working then */
               expiresAt: string;
-              channels: ("sms" | "email")[];
+              channels: ('sms' | 'email')[];
               allowPartial: boolean;
-              planFrequencies: ("weekly" | "fortnightly" | "monthly")[];
+              planFrequencies: ('weekly' | 'fortnightly' | 'monthly')[];
               /** @description Plan amount plus interest */
               planTotalAmount: string | null;
             }[];
@@ -13878,7 +13803,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -13887,7 +13812,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -13896,7 +13821,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -13905,7 +13830,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -13914,7 +13839,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description invalid_request: the body is larger than this operation takes */
@@ -13923,7 +13848,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description invalid_request: send the body as JSON (Content-Type: application/json) */
@@ -13932,7 +13857,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -13954,7 +13879,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @description The billing invoice the request is for (null for a standalone amount) */
             invoiceId: number | null;
             /** @description Requests sent in one batch share it (null when sent alone) */
@@ -13964,22 +13889,17 @@ export interface operations {
             invoiceAmount: string;
             /** @enum {string} */
             invoiceStatus:
-              | "not_paid"
-              | "partially_paid"
-              | "paid"
-              | "refunded"
-              | "partially_refunded"
-              | "registered";
+              'not_paid' | 'partially_paid' | 'paid' | 'refunded' | 'partially_refunded' | 'registered';
             /** @enum {string} */
             overallStatus:
-              | "sent"
-              | "clicked"
-              | "expired"
-              | "paid"
-              | "partially_paid"
-              | "refunded"
-              | "partially_refunded"
-              | "plan";
+              | 'sent'
+              | 'clicked'
+              | 'expired'
+              | 'paid'
+              | 'partially_paid'
+              | 'refunded'
+              | 'partially_refunded'
+              | 'plan';
             /** @description The payment link */
             url: string;
             /** @description [DEPRECATED] always null */
@@ -14007,14 +13927,14 @@ export interface operations {
             handler: string | null;
             mobileNumber: string | null;
             planAmount: string | null;
-            planFrequency: ("weekly" | "fortnightly" | "monthly") | null;
+            planFrequency: ('weekly' | 'fortnightly' | 'monthly') | null;
             /** @description YYYY-MM-DD */
             planStartDate: string | null;
             /** @description Plan interest rate, percent a year */
             planRate: number | null;
             instalmentEnabled: boolean;
             planMaxTerm: number | null;
-            planMaxTermPeriod: ("day" | "month" | "year") | null;
+            planMaxTermPeriod: ('day' | 'month' | 'year') | null;
             customLabel1: string | null;
             customValue1: string | null;
             customLabel2: string | null;
@@ -14036,9 +13956,9 @@ export interface operations {
             refundedAmount: string;
             /** @description UTC, "YYYY-MM-DD HH:MM:SS": the link stops working then */
             expiresAt: string;
-            channels: ("sms" | "email")[];
+            channels: ('sms' | 'email')[];
             allowPartial: boolean;
-            planFrequencies: ("weekly" | "fortnightly" | "monthly")[];
+            planFrequencies: ('weekly' | 'fortnightly' | 'monthly')[];
             /** @description Plan amount plus interest */
             planTotalAmount: string | null;
           };
@@ -14050,7 +13970,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -14059,7 +13979,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -14068,7 +13988,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -14077,7 +13997,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -14086,7 +14006,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -14108,7 +14028,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @description The billing invoice the request is for (null for a standalone amount) */
             invoiceId: number | null;
             /** @description Requests sent in one batch share it (null when sent alone) */
@@ -14118,22 +14038,17 @@ export interface operations {
             invoiceAmount: string;
             /** @enum {string} */
             invoiceStatus:
-              | "not_paid"
-              | "partially_paid"
-              | "paid"
-              | "refunded"
-              | "partially_refunded"
-              | "registered";
+              'not_paid' | 'partially_paid' | 'paid' | 'refunded' | 'partially_refunded' | 'registered';
             /** @enum {string} */
             overallStatus:
-              | "sent"
-              | "clicked"
-              | "expired"
-              | "paid"
-              | "partially_paid"
-              | "refunded"
-              | "partially_refunded"
-              | "plan";
+              | 'sent'
+              | 'clicked'
+              | 'expired'
+              | 'paid'
+              | 'partially_paid'
+              | 'refunded'
+              | 'partially_refunded'
+              | 'plan';
             /** @description The payment link */
             url: string;
             /** @description [DEPRECATED] always null */
@@ -14161,14 +14076,14 @@ export interface operations {
             handler: string | null;
             mobileNumber: string | null;
             planAmount: string | null;
-            planFrequency: ("weekly" | "fortnightly" | "monthly") | null;
+            planFrequency: ('weekly' | 'fortnightly' | 'monthly') | null;
             /** @description YYYY-MM-DD */
             planStartDate: string | null;
             /** @description Plan interest rate, percent a year */
             planRate: number | null;
             instalmentEnabled: boolean;
             planMaxTerm: number | null;
-            planMaxTermPeriod: ("day" | "month" | "year") | null;
+            planMaxTermPeriod: ('day' | 'month' | 'year') | null;
             customLabel1: string | null;
             customValue1: string | null;
             customLabel2: string | null;
@@ -14190,9 +14105,9 @@ export interface operations {
             refundedAmount: string;
             /** @description UTC, "YYYY-MM-DD HH:MM:SS": the link stops working then */
             expiresAt: string;
-            channels: ("sms" | "email")[];
+            channels: ('sms' | 'email')[];
             allowPartial: boolean;
-            planFrequencies: ("weekly" | "fortnightly" | "monthly")[];
+            planFrequencies: ('weekly' | 'fortnightly' | 'monthly')[];
             /** @description Plan amount plus interest */
             planTotalAmount: string | null;
           };
@@ -14204,7 +14119,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -14213,7 +14128,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -14222,7 +14137,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -14231,7 +14146,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -14240,7 +14155,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -14262,7 +14177,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             id: number;
             requestId: number | null;
             invoiceId: number | null;
@@ -14272,7 +14187,7 @@ export interface operations {
              * @description pending: recorded before the gateway is asked (being charged); not_charged: settled by recovery, the gateway took nothing
              * @enum {string}
              */
-            outcome: "pending" | "approved" | "declined" | "not_charged";
+            outcome: 'pending' | 'approved' | 'declined' | 'not_charged';
             declineReason: string | null;
             gateway: string;
             gatewayReference: string | null;
@@ -14284,8 +14199,7 @@ export interface operations {
             /** @description Why an approved charge was not applied (it is refunded), or how recovery settled a pending attempt */
             note: string | null;
             /** @description The refund of a charge that could not be applied (a compensation), if any */
-            refundStatus:
-              ("pending" | "succeeded" | "failed_retrying" | "failed") | null;
+            refundStatus: ('pending' | 'succeeded' | 'failed_retrying' | 'failed') | null;
             created: string;
           }[];
         };
@@ -14296,7 +14210,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -14305,7 +14219,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -14314,7 +14228,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -14323,7 +14237,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -14332,7 +14246,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -14354,7 +14268,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             id: number;
             requestId: number | null;
             invoiceId: number | null;
@@ -14364,7 +14278,7 @@ export interface operations {
             interestAmount: string;
             refundedAmount: string;
             /** @enum {string} */
-            status: "paid" | "partially_refunded" | "refunded";
+            status: 'paid' | 'partially_refunded' | 'refunded';
             currency: string;
             method: string;
             reference: string | null;
@@ -14374,8 +14288,7 @@ export interface operations {
             /** @description One per payment: the number its email and SMS receipts and the payment page show */
             receiptNumber: string;
             /** @description Where its refunds stand, the worst first (null: none) */
-            refundStatus:
-              ("pending" | "succeeded" | "failed_retrying" | "failed") | null;
+            refundStatus: ('pending' | 'succeeded' | 'failed_retrying' | 'failed') | null;
             paidAt: string;
             created: string;
           }[];
@@ -14387,7 +14300,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -14396,7 +14309,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -14405,7 +14318,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -14414,7 +14327,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -14423,7 +14336,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -14439,7 +14352,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
+        'application/json': {
           /**
            * @description Default: all that is left to refund
            * @example 123.88
@@ -14456,7 +14369,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             refund: {
               id: number;
               paymentId: number | null;
@@ -14466,7 +14379,7 @@ export interface operations {
                * @description pending: recorded, not yet taken by the gateway; succeeded; failed_retrying: the gateway refused it, the outbox tries again; failed: given up (refund by hand)
                * @enum {string}
                */
-              status: "pending" | "succeeded" | "failed_retrying" | "failed";
+              status: 'pending' | 'succeeded' | 'failed_retrying' | 'failed';
               lastError: string | null;
               amount: string;
               currency: string;
@@ -14484,7 +14397,7 @@ export interface operations {
               interestAmount: string;
               refundedAmount: string;
               /** @enum {string} */
-              status: "paid" | "partially_refunded" | "refunded";
+              status: 'paid' | 'partially_refunded' | 'refunded';
               currency: string;
               method: string;
               reference: string | null;
@@ -14494,8 +14407,7 @@ export interface operations {
               /** @description One per payment: the number its email and SMS receipts and the payment page show */
               receiptNumber: string;
               /** @description Where its refunds stand, the worst first (null: none) */
-              refundStatus:
-                ("pending" | "succeeded" | "failed_retrying" | "failed") | null;
+              refundStatus: ('pending' | 'succeeded' | 'failed_retrying' | 'failed') | null;
               paidAt: string;
               created: string;
             };
@@ -14508,7 +14420,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -14517,7 +14429,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -14526,7 +14438,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -14535,7 +14447,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -14544,7 +14456,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description invalid_request: the body is larger than this operation takes */
@@ -14553,7 +14465,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description invalid_request: send the body as JSON (Content-Type: application/json) */
@@ -14562,7 +14474,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -14589,7 +14501,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             /** @description The billing invoice the request is for (null for a standalone amount) */
             invoiceId: number | null;
             /** @description Requests sent in one batch share it (null when sent alone) */
@@ -14599,22 +14511,17 @@ export interface operations {
             invoiceAmount: string;
             /** @enum {string} */
             invoiceStatus:
-              | "not_paid"
-              | "partially_paid"
-              | "paid"
-              | "refunded"
-              | "partially_refunded"
-              | "registered";
+              'not_paid' | 'partially_paid' | 'paid' | 'refunded' | 'partially_refunded' | 'registered';
             /** @enum {string} */
             overallStatus:
-              | "sent"
-              | "clicked"
-              | "expired"
-              | "paid"
-              | "partially_paid"
-              | "refunded"
-              | "partially_refunded"
-              | "plan";
+              | 'sent'
+              | 'clicked'
+              | 'expired'
+              | 'paid'
+              | 'partially_paid'
+              | 'refunded'
+              | 'partially_refunded'
+              | 'plan';
             /** @description The payment link */
             url: string;
             /** @description [DEPRECATED] always null */
@@ -14642,14 +14549,14 @@ export interface operations {
             handler: string | null;
             mobileNumber: string | null;
             planAmount: string | null;
-            planFrequency: ("weekly" | "fortnightly" | "monthly") | null;
+            planFrequency: ('weekly' | 'fortnightly' | 'monthly') | null;
             /** @description YYYY-MM-DD */
             planStartDate: string | null;
             /** @description Plan interest rate, percent a year */
             planRate: number | null;
             instalmentEnabled: boolean;
             planMaxTerm: number | null;
-            planMaxTermPeriod: ("day" | "month" | "year") | null;
+            planMaxTermPeriod: ('day' | 'month' | 'year') | null;
             customLabel1: string | null;
             customValue1: string | null;
             customLabel2: string | null;
@@ -14671,9 +14578,9 @@ export interface operations {
             refundedAmount: string;
             /** @description UTC, "YYYY-MM-DD HH:MM:SS": the link stops working then */
             expiresAt: string;
-            channels: ("sms" | "email")[];
+            channels: ('sms' | 'email')[];
             allowPartial: boolean;
-            planFrequencies: ("weekly" | "fortnightly" | "monthly")[];
+            planFrequencies: ('weekly' | 'fortnightly' | 'monthly')[];
             /** @description Plan amount plus interest */
             planTotalAmount: string | null;
           }[];
@@ -14685,7 +14592,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -14694,7 +14601,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -14703,7 +14610,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -14712,7 +14619,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -14721,7 +14628,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -14746,7 +14653,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             id: number;
             requestId: number | null;
             kind: string;
@@ -14765,7 +14672,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -14774,7 +14681,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -14783,7 +14690,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -14792,7 +14699,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -14801,7 +14708,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -14823,7 +14730,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["InstalmentPlan"];
+          'application/json': components['schemas']['InstalmentPlan'];
         };
       };
       /** @description invalid_request: a parameter or field does not validate (`field` names it) */
@@ -14832,7 +14739,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -14841,7 +14748,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -14850,7 +14757,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -14859,7 +14766,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -14868,7 +14775,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -14890,7 +14797,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["InstalmentPlan"];
+          'application/json': components['schemas']['InstalmentPlan'];
         };
       };
       /** @description invalid_request: a parameter or field does not validate (`field` names it) */
@@ -14899,7 +14806,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description unauthorized: no API key, or one that is not valid or has been revoked */
@@ -14908,7 +14815,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description forbidden: the API key's level is too low, or collections are not enabled */
@@ -14917,7 +14824,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description not_found: nothing with this id in the API key's account */
@@ -14926,7 +14833,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
       /** @description conflict: the request cannot be done in its current state, or an Idempotency-Key reused */
@@ -14935,7 +14842,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["CollectError"];
+          'application/json': components['schemas']['CollectError'];
         };
       };
     };
@@ -14948,11 +14855,11 @@ export interface operations {
         from?: string | string[];
         to?: string | string[];
         transaction_type?: string | string[];
-        "transaction_type[]"?: string | string[];
+        'transaction_type[]'?: string | string[];
         include_columns?: string | string[];
-        "include_columns[]"?: string | string[];
+        'include_columns[]'?: string | string[];
         exclude_columns?: string | string[];
-        "exclude_columns[]"?: string | string[];
+        'exclude_columns[]'?: string | string[];
         /** @description Only this transaction (at most 1 row) */
         transaction_id?: string | string[];
         /** @description Only this call's transactions (its complete_call_id) */
@@ -14982,7 +14889,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": unknown;
+          'application/json': unknown;
         };
       };
       /** @description A bad parameter */
@@ -14991,7 +14898,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             error: string;
           };
         };
@@ -15002,7 +14909,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             error: string;
           };
         };
@@ -15013,7 +14920,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
+          'application/json': {
             error: string;
           };
         };

@@ -103,7 +103,10 @@ export const CATEGORY_FIELDS = [
   'invoiceChargesDiscount',
 ] as const;
 
-export const ZERO_CATEGORIES = Object.fromEntries(CATEGORY_FIELDS.map((f) => [f, '0.00'])) as Record<(typeof CATEGORY_FIELDS)[number], string>;
+export const ZERO_CATEGORIES = Object.fromEntries(CATEGORY_FIELDS.map((f) => [f, '0.00'])) as Record<
+  (typeof CATEGORY_FIELDS)[number],
+  string
+>;
 
 /** Exact decimal arithmetic for expected values (never floats). */
 export function dec(value: string | number): Decimal {
@@ -134,12 +137,18 @@ export function expectInvoiceAddsUp(invoice: any): void {
   expect(invoice.invoiceChargesNonCall).toBe(m2(net.minus(invoice.invoiceChargesCalls)));
   for (const line of invoice.vatBreakdown) {
     // VAT per rate group, rounded half-up to the penny.
-    expect(line.vat).toBe(dec(line.net).times(line.rate).dividedBy(100).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2));
+    expect(line.vat).toBe(
+      dec(line.net).times(line.rate).dividedBy(100).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2),
+    );
   }
 }
 
 /** Checks an invoice view's totals against the transactions the database holds for it. */
-export async function expectInvoiceMatchesDatabase(h: Harness, accountId: number, invoice: any): Promise<void> {
+export async function expectInvoiceMatchesDatabase(
+  h: Harness,
+  accountId: number,
+  invoice: any,
+): Promise<void> {
   const rows = await h.ctx.db
     .selectFrom('billing_transactions')
     .select(['value', 'transaction_type'])
@@ -154,23 +163,48 @@ export async function expectInvoiceMatchesDatabase(h: Harness, accountId: number
 }
 
 export async function dbInvoice(h: Harness, accountId: number, invoiceId: number) {
-  return h.ctx.db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).where('id', '=', invoiceId).executeTakeFirst();
+  return h.ctx.db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .executeTakeFirst();
 }
 
 export async function dbTransaction(h: Harness, accountId: number, id: number) {
-  return h.ctx.db.selectFrom('billing_transactions').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return h.ctx.db
+    .selectFrom('billing_transactions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function dbTransactions(h: Harness, accountId: number) {
-  return h.ctx.db.selectFrom('billing_transactions').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+  return h.ctx.db
+    .selectFrom('billing_transactions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
 }
 
 export async function dbInvoices(h: Harness, accountId: number) {
-  return h.ctx.db.selectFrom('invoices').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+  return h.ctx.db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
 }
 
 /** Expects a backend error body in document 004's shape. */
-export function expectError(res: { status: number; body: any }, status: number, errorCode: number, hint?: RegExp | string): void {
+export function expectError(
+  res: { status: number; body: any },
+  status: number,
+  errorCode: number,
+  hint?: RegExp | string,
+): void {
   expect({ status: res.status, error_code: res.body?.error_code }).toEqual({ status, error_code: errorCode });
   expect(Object.keys(res.body).sort()).toEqual(['error', 'error_code', 'hint']);
   expect(typeof res.body.error).toBe('string');
@@ -180,7 +214,8 @@ export function expectError(res: { status: number; body: any }, status: number, 
 /** Posts and expects a status, returning the body. */
 export async function post(api: Api, path: string, body: unknown, status = 201): Promise<any> {
   const res = await api.post(path, body);
-  if (res.status !== status) throw new Error(`POST ${path}: expected ${status}, got ${res.status} ${res.text}`);
+  if (res.status !== status)
+    throw new Error(`POST ${path}: expected ${status}, got ${res.status} ${res.text}`);
   return res.body;
 }
 
@@ -198,7 +233,9 @@ export async function getAll(api: Api, path: string): Promise<any[]> {
     if (res.status !== 200) throw new Error(`GET ${next}: ${res.status} ${res.text}`);
     rows.push(...res.body);
     const link: string | null = res.headers.get('link');
-    const match: RegExpExecArray | null = link ? /^<\/backend\/api\/v1([^>]+)>; rel="next"$/.exec(link) : null;
+    const match: RegExpExecArray | null = link
+      ? /^<\/backend\/api\/v1([^>]+)>; rel="next"$/.exec(link)
+      : null;
     next = match ? match[1] : undefined;
   }
   return rows;

@@ -14,8 +14,23 @@ export interface CallRecord {
 }
 
 /** A completed outbound call. */
-export function cdr(callId: string, from: string, to: string, startTime: string, durationS: number, extra: Partial<CallRecord> = {}): CallRecord {
-  return { call_id: callId, from, to, start_time: startTime, duration_s: durationS, status: 'completed', ...extra };
+export function cdr(
+  callId: string,
+  from: string,
+  to: string,
+  startTime: string,
+  durationS: number,
+  extra: Partial<CallRecord> = {},
+): CallRecord {
+  return {
+    call_id: callId,
+    from,
+    to,
+    start_time: startTime,
+    duration_s: durationS,
+    status: 'completed',
+    ...extra,
+  };
 }
 
 export async function sendCalls(api: Api, calls: unknown[]): Promise<any> {
@@ -30,7 +45,12 @@ export async function makeRateCard(api: Api, name: string, isDefault = false): P
   return res.body;
 }
 
-export async function loadRates(api: Api, rateCardId: string, effectiveFrom: string, rates: Record<string, unknown>[]): Promise<any> {
+export async function loadRates(
+  api: Api,
+  rateCardId: string,
+  effectiveFrom: string,
+  rates: Record<string, unknown>[],
+): Promise<any> {
   const res = await api.request('PUT', `/rateCards/${rateCardId}/rates`, { effectiveFrom, rates });
   if (res.status !== 200) throw new Error(`PUT rates: ${res.status} ${res.text}`);
   return res.body;
@@ -44,7 +64,12 @@ export async function getOk(api: Api, path: string): Promise<any> {
 
 /** The account's calls as stored, by source call id. */
 export async function dbCalls(h: Harness, accountId: number): Promise<Map<string, any>> {
-  const rows = await h.ctx.db.selectFrom('calls').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+  const rows = await h.ctx.db
+    .selectFrom('calls')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
   return new Map(rows.map((r) => [r.source_call_id, r]));
 }
 

@@ -10,7 +10,8 @@ import { type Api, type Harness, makeCharge, makeCustomer, makeFeature } from '.
 export const LINE = '441134960000';
 export const NOW = new Date('2026-11-03T09:00:00.000Z');
 
-export const PAYMENT_DETAILS = 'Bank transfer to Acme Telecom Ltd, sort code 12-34-56, account 87654321. Quote your invoice number.';
+export const PAYMENT_DETAILS =
+  'Bank transfer to Acme Telecom Ltd, sort code 12-34-56, account 87654321. Quote your invoice number.';
 
 export async function setUpAccount(h: Harness) {
   h.setNow(NOW);
@@ -31,7 +32,10 @@ export async function setUpAccount(h: Harness) {
   return account;
 }
 
-export async function billedCustomer(api: Api, options: { calls?: boolean; customer?: Record<string, unknown>; approve?: boolean; line?: string } = {}) {
+export async function billedCustomer(
+  api: Api,
+  options: { calls?: boolean; customer?: Record<string, unknown>; approve?: boolean; line?: string } = {},
+) {
   const number = options.line ?? LINE;
   const customer = await makeCustomer(api, {
     name: 'Bright Dental Ltd',
@@ -41,10 +45,22 @@ export async function billedCustomer(api: Api, options: { calls?: boolean; custo
     billingAddress: { line1: '22 Park Row', city: 'Leeds', postcode: 'LS1 5HD' },
     ...options.customer,
   });
-  const line = await makeFeature(api, customer.id, { name: 'Main line', phoneNumber: number, recurringValue: '25.00', startDate: '2026-10-15' });
-  await makeCharge(api, `/features/${line.id}`, { transactionValue: '49.99', transactionDate: '2026-10-20', transactionDescription: 'Handset' });
+  const line = await makeFeature(api, customer.id, {
+    name: 'Main line',
+    phoneNumber: number,
+    recurringValue: '25.00',
+    startDate: '2026-10-15',
+  });
+  await makeCharge(api, `/features/${line.id}`, {
+    transactionValue: '49.99',
+    transactionDate: '2026-10-20',
+    transactionDescription: 'Handset',
+  });
   if (options.calls !== false) {
-    await sendCalls(api, [cdr(`${number}-oct-1`, number, '441134960123', '2026-10-20T10:00:00Z', 120), cdr(`${number}-oct-2`, number, '447700900123', '2026-10-21T15:30:00Z', 300)]);
+    await sendCalls(api, [
+      cdr(`${number}-oct-1`, number, '441134960123', '2026-10-20T10:00:00Z', 120),
+      cdr(`${number}-oct-2`, number, '447700900123', '2026-10-21T15:30:00Z', 300),
+    ]);
   }
   const made = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
   const invoice = options.approve === false ? made : await approve(api, made.id);

@@ -29,7 +29,12 @@ export class Api {
     readonly prefix = '/backend/api/v1',
   ) {}
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Res<T>> {
     const h: Record<string, string> = { ...headers };
     if (this.key !== undefined && !('authorization' in h)) h.authorization = `Bearer ${this.key}`;
     let payload: string | undefined;
@@ -37,7 +42,11 @@ export class Api {
       payload = typeof body === 'string' ? body : JSON.stringify(body);
       h['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${this.baseUrl}${this.prefix}${path}`, { method, headers: h, body: payload });
+    const response = await fetch(`${this.baseUrl}${this.prefix}${path}`, {
+      method,
+      headers: h,
+      body: payload,
+    });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -96,7 +105,9 @@ export interface HarnessOptions {
   allowPrivateNetworks?: boolean;
 }
 
-export async function startHarness(options: HarnessOptions = {}): Promise<Harness & { close(): Promise<void> }> {
+export async function startHarness(
+  options: HarnessOptions = {},
+): Promise<Harness & { close(): Promise<void> }> {
   const testDb = await createTestDatabase();
   let fixed: Date | undefined;
   const mailDir = await mkdtemp(join(tmpdir(), 'ringbill-mail-'));
@@ -108,7 +119,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const outbox = new OutboxWorker(ctx, JOB_HANDLERS);
   ctx.services.deliverNow = (accountId, jobId) => outbox.deliverNow(accountId, jobId);
   // Registered as a real server is, so its Idempotency-Key claims count as a live process's.
-  const lease = await startProcessLease(ctx, { role: 'server', description: 'test harness', leaseSeconds: 30 });
+  const lease = await startProcessLease(ctx, {
+    role: 'server',
+    description: 'test harness',
+    leaseSeconds: 30,
+  });
   const app = await buildServer(ctx, options.server);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
@@ -185,19 +200,35 @@ export function useHarness(options: HarnessOptions = {}): Harness {
 // ---- factories
 
 export async function makeCustomer(api: Api, overrides: Record<string, unknown> = {}): Promise<any> {
-  const res = await api.post('/customers', { name: 'Bright Dental Ltd', email: 'accounts@brightdental.example', ...overrides });
+  const res = await api.post('/customers', {
+    name: 'Bright Dental Ltd',
+    email: 'accounts@brightdental.example',
+    ...overrides,
+  });
   if (res.status !== 201) throw new Error(`makeCustomer: ${res.status} ${res.text}`);
   return res.body;
 }
 
-export async function makeFeature(api: Api, customerId: string, overrides: Record<string, unknown> = {}): Promise<any> {
+export async function makeFeature(
+  api: Api,
+  customerId: string,
+  overrides: Record<string, unknown> = {},
+): Promise<any> {
   const res = await api.post(`/customers/${customerId}/features`, { name: 'Main line', ...overrides });
   if (res.status !== 201) throw new Error(`makeFeature: ${res.status} ${res.text}`);
   return res.body;
 }
 
-export async function makeCharge(api: Api, path: string, overrides: Record<string, unknown> = {}): Promise<any> {
-  const res = await api.post(`${path}/transactions`, { transactionType: 'oneOff', transactionValue: '10.00', ...overrides });
+export async function makeCharge(
+  api: Api,
+  path: string,
+  overrides: Record<string, unknown> = {},
+): Promise<any> {
+  const res = await api.post(`${path}/transactions`, {
+    transactionType: 'oneOff',
+    transactionValue: '10.00',
+    ...overrides,
+  });
   if (res.status !== 201) throw new Error(`makeCharge: ${res.status} ${res.text}`);
   return res.body;
 }

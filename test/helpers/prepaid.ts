@@ -7,7 +7,11 @@ import { money } from '../../src/money/money.ts';
 import { makeCustomer, makeFeature, type Api, type TestAccount } from './harness.ts';
 
 export async function prepaidCustomer(api: Api, overrides: Record<string, unknown> = {}): Promise<any> {
-  return makeCustomer(api, { billingMode: 'prepaid', accountNumber: `P${Math.floor(Math.random() * 1e9)}`, ...overrides });
+  return makeCustomer(api, {
+    billingMode: 'prepaid',
+    accountNumber: `P${Math.floor(Math.random() * 1e9)}`,
+    ...overrides,
+  });
 }
 
 export async function topUp(api: Api, customerId: string, amount: string): Promise<any> {
@@ -21,13 +25,29 @@ export async function topUp(api: Api, customerId: string, amount: string): Promi
  * connection fee (per second after the first 30), the account's default.
  */
 export async function rateCard(api: Api): Promise<any> {
-  const res = await api.post('/rateCards', { name: `Prepaid ${Math.random().toString(36).slice(2, 8)}`, isDefault: true });
+  const res = await api.post('/rateCards', {
+    name: `Prepaid ${Math.random().toString(36).slice(2, 8)}`,
+    isDefault: true,
+  });
   if (res.status !== 201) throw new Error(`rate card: ${res.status} ${res.text}`);
   const rates = await api.request('PUT', `/rateCards/${res.body.id}/rates`, {
     effectiveFrom: '2026-01-01',
     rates: [
-      { prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.06', initialIncrementS: 60, subsequentIncrementS: 60 },
-      { prefix: '447', destination: 'UK mobile', ratePerMinute: '0.12', connectionFee: '0.05', initialIncrementS: 30, subsequentIncrementS: 1 },
+      {
+        prefix: '44',
+        destination: 'United Kingdom',
+        ratePerMinute: '0.06',
+        initialIncrementS: 60,
+        subsequentIncrementS: 60,
+      },
+      {
+        prefix: '447',
+        destination: 'UK mobile',
+        ratePerMinute: '0.12',
+        connectionFee: '0.05',
+        initialIncrementS: 30,
+        subsequentIncrementS: 1,
+      },
     ],
   });
   if (rates.status >= 300) throw new Error(`rates: ${rates.status} ${rates.text}`);
@@ -35,10 +55,17 @@ export async function rateCard(api: Api): Promise<any> {
 }
 
 /** A prepaid customer with a line on +44 113 496 0NNN and a rate card; VAT 0 unless given. */
-export async function prepaidLine(account: TestAccount, options: { number?: string; vatRate?: string; customer?: Record<string, unknown> } = {}) {
+export async function prepaidLine(
+  account: TestAccount,
+  options: { number?: string; vatRate?: string; customer?: Record<string, unknown> } = {},
+) {
   const customer = await prepaidCustomer(account.api, options.customer);
   const number = options.number ?? `+44113496${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
-  const feature = await makeFeature(account.api, customer.id, { phoneNumber: number, startDate: '2026-01-01', vatRate: options.vatRate ?? '0' });
+  const feature = await makeFeature(account.api, customer.id, {
+    phoneNumber: number,
+    startDate: '2026-01-01',
+    vatRate: options.vatRate ?? '0',
+  });
   return { customer, feature, number };
 }
 

@@ -24,7 +24,15 @@ export async function freePort(): Promise<number> {
 /** The environment a child starts with: this one, less Ringbill's own variables, plus `env`. */
 export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['DATABASE_URL', 'RINGBILL_DATA_DIR', 'PORT', 'HOST', 'RINGBILL_TEST_HOLD', 'PROCESS_LEASE_SECONDS']) delete base[name];
+  for (const name of [
+    'DATABASE_URL',
+    'RINGBILL_DATA_DIR',
+    'PORT',
+    'HOST',
+    'RINGBILL_TEST_HOLD',
+    'PROCESS_LEASE_SECONDS',
+  ])
+    delete base[name];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete base[name];
     else base[name] = value;
@@ -39,9 +47,17 @@ export interface CliResult {
 }
 
 /** Runs `ringbill ARGS` to the end. */
-export async function ringbill(env: Record<string, string | undefined>, args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
+export async function ringbill(
+  env: Record<string, string | undefined>,
+  args: string[],
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: childEnv(env), cwd: options.cwd ?? REPO, timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: childEnv(env),
+      cwd: options.cwd ?? REPO,
+      timeout: 120_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -131,7 +147,11 @@ export async function waitUntilServing(proc: Proc, port: number, timeoutMs = 240
 }
 
 /** Starts `ringbill serve` on 127.0.0.1 and waits until it serves. */
-export async function startServer(env: Record<string, string | undefined>, port: number, options: { cwd?: string } = {}): Promise<Proc> {
+export async function startServer(
+  env: Record<string, string | undefined>,
+  port: number,
+  options: { cwd?: string } = {},
+): Promise<Proc> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
     env: childEnv({ LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }),
     cwd: options.cwd ?? REPO,
@@ -143,8 +163,14 @@ export async function startServer(env: Record<string, string | undefined>, port:
 }
 
 /** Starts `ringbill ARGS` without waiting for it to end. */
-export function spawnRingbill(env: Record<string, string | undefined>, args: string[], options: { cwd?: string } = {}): Proc {
-  return new Proc(spawn(process.execPath, [BIN, ...args], { env: childEnv(env), cwd: options.cwd ?? REPO, stdio: 'pipe' }));
+export function spawnRingbill(
+  env: Record<string, string | undefined>,
+  args: string[],
+  options: { cwd?: string } = {},
+): Proc {
+  return new Proc(
+    spawn(process.execPath, [BIN, ...args], { env: childEnv(env), cwd: options.cwd ?? REPO, stdio: 'pipe' }),
+  );
 }
 
 /** Whether a process with this pid is running (for a child's child, which the test cannot wait on); an exited one not yet reaped by its parent (a zombie) is not. */

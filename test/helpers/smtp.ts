@@ -35,11 +35,13 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     disabledCommands: ['STARTTLS'],
     logger: false,
     onConnect(_session, callback) {
-      if (state.down) return callback(Object.assign(new Error('service not available'), { responseCode: 421 }));
+      if (state.down)
+        return callback(Object.assign(new Error('service not available'), { responseCode: 421 }));
       callback();
     },
     onRcptTo(address, _session, callback) {
-      if (state.refuse.has(address.address.toLowerCase())) return callback(Object.assign(new Error('no such mailbox'), { responseCode: 550 }));
+      if (state.refuse.has(address.address.toLowerCase()))
+        return callback(Object.assign(new Error('no such mailbox'), { responseCode: 550 }));
       callback();
     },
     onData(stream, session, callback) {

@@ -34,7 +34,9 @@ export interface TestWebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(options: { clock?: () => Date; answer?: TestWebhookReceiver['answer'] } = {}): Promise<TestWebhookReceiver> {
+export async function startWebhookReceiver(
+  options: { clock?: () => Date; answer?: TestWebhookReceiver['answer'] } = {},
+): Promise<TestWebhookReceiver> {
   const open = new Set<ServerResponse>();
   const state: TestWebhookReceiver = {
     url: '',
@@ -56,8 +58,19 @@ export async function startWebhookReceiver(options: { clock?: () => Date; answer
         body = undefined;
       }
       const header = req.headers['ringbill-signature'];
-      const verified = state.secrets.some((s) => verifyWebhookSignature(rawBody, typeof header === 'string' ? header : undefined, s, { now: state.clock() }));
-      const request: ReceivedWebhook = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody, body, verified };
+      const verified = state.secrets.some((s) =>
+        verifyWebhookSignature(rawBody, typeof header === 'string' ? header : undefined, s, {
+          now: state.clock(),
+        }),
+      );
+      const request: ReceivedWebhook = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        rawBody,
+        body,
+        verified,
+      };
       const n = state.received.length;
       state.received.push(request);
       const answer = state.answer(n, request);

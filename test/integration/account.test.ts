@@ -12,10 +12,20 @@ afterEach(() => h.setNow(undefined));
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-function expectError(res: Res, status: number, errorCode: number, error: string, hint: string | RegExp): void {
+function expectError(
+  res: Res,
+  status: number,
+  errorCode: number,
+  error: string,
+  hint: string | RegExp,
+): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status,
-    body: { error, error_code: errorCode, hint: typeof hint === 'string' ? hint : expect.stringMatching(hint) },
+    body: {
+      error,
+      error_code: errorCode,
+      hint: typeof hint === 'string' ? hint : expect.stringMatching(hint),
+    },
   });
 }
 
@@ -109,7 +119,14 @@ describe('PATCH /account', () => {
       phone: '+1 212 555 0100',
       vatNumber: 'US-1',
       companyNumber: '0123456',
-      address: { line1: '1 Broadway', line2: null, city: 'New York', region: null, postcode: '10004', country: 'US' },
+      address: {
+        line1: '1 Broadway',
+        line2: null,
+        city: 'New York',
+        region: null,
+        postcode: '10004',
+        country: 'US',
+      },
       peakStart: '07:30',
       peakEnd: '19:00',
       updated: LATER.toISOString(),
@@ -156,7 +173,10 @@ describe('PATCH /account', () => {
   });
 
   it.each([
-    [{ timezone: 'Mars/Olympus_Mons' }, 'timezone: "Mars/Olympus_Mons" is not an IANA timezone (e.g. Europe/London)'],
+    [
+      { timezone: 'Mars/Olympus_Mons' },
+      'timezone: "Mars/Olympus_Mons" is not an IANA timezone (e.g. Europe/London)',
+    ],
     [{ timezone: '' }, 'timezone: "" is not an IANA timezone (e.g. Europe/London)'],
     [{ timezone: 'London' }, 'timezone: "London" is not an IANA timezone (e.g. Europe/London)'],
     [{ currency: 'XYZ' }, 'currency: "XYZ" is not an ISO 4217 currency code'],
@@ -198,7 +218,9 @@ describe('PATCH /account', () => {
     it('is fixed once the account has an invoice (409), with the whole change refused', async () => {
       const { api, id } = await h.account();
       const customer = await makeCustomer(api);
-      expect((await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' })).status).toBe(201);
+      expect(
+        (await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' })).status,
+      ).toBe(201);
       expectError(
         await api.patch('/account', { name: 'Renamed', currency: 'EUR' }),
         409,
@@ -217,7 +239,13 @@ describe('PATCH /account', () => {
       const { api, id } = await h.account();
       const customer = await makeCustomer(api);
       const feature = await makeFeature(api, customer.id, { recurringValue: '10.50' });
-      expectError(await api.patch('/account', { currency: 'JPY' }), 409, 409000, 'Conflict', 'currency cannot change once the account has recurring charges');
+      expectError(
+        await api.patch('/account', { currency: 'JPY' }),
+        409,
+        409000,
+        'Conflict',
+        'currency cannot change once the account has recurring charges',
+      );
       expect((await accountRow(id)).currency).toBe('GBP');
       expect((await api.get(`/features/${feature.id}`)).body.recurringValue).toBe('10.50');
     });
@@ -227,8 +255,20 @@ describe('PATCH /account', () => {
       const customer = await makeCustomer(api);
       const charge = await makeCharge(api, `/customers/${customer.id}`, { transactionValue: '10.50' });
       expect((await api.delete(`/invoices/${charge.invoiceID}`)).status).toBe(200);
-      expect(await h.ctx.db.selectFrom('invoices').select('id').where('customer_id', '=', Number(customer.id)).execute()).toStrictEqual([]);
-      expectError(await api.patch('/account', { currency: 'JPY' }), 409, 409000, 'Conflict', 'currency cannot change once the account has charges');
+      expect(
+        await h.ctx.db
+          .selectFrom('invoices')
+          .select('id')
+          .where('customer_id', '=', Number(customer.id))
+          .execute(),
+      ).toStrictEqual([]);
+      expectError(
+        await api.patch('/account', { currency: 'JPY' }),
+        409,
+        409000,
+        'Conflict',
+        'currency cannot change once the account has charges',
+      );
       expect((await api.get(`/transactions/${charge.id}`)).body.transactionValue).toBe('10.50');
     });
   });
@@ -250,23 +290,35 @@ describe('PATCH /account', () => {
 
     it('number approved invoices with the prefix and the next number, which then moves on', async () => {
       const { api, id } = await h.account();
-      expect((await api.patch('/account', { invoicePrefix: 'RB-', invoiceNextNumber: 1000 })).status).toBe(200);
+      expect((await api.patch('/account', { invoicePrefix: 'RB-', invoiceNextNumber: 1000 })).status).toBe(
+        200,
+      );
       const first = await makeCustomer(api, { name: 'First', paymentTermsDays: 14 });
       const second = await makeCustomer(api, { name: 'Second' });
-      const invoiceOf = async (customerId: string) => (await api.post(`/customers/${customerId}/invoices`, { cutoffDate: '2026-03-01' })).body.id;
+      const invoiceOf = async (customerId: string) =>
+        (await api.post(`/customers/${customerId}/invoices`, { cutoffDate: '2026-03-01' })).body.id;
       const a = await invoiceOf(first.id);
       const b = await invoiceOf(second.id);
 
       const approvedA = await api.post(`/invoices/${a}?action=approve`);
       expect(approvedA.status).toBe(200);
       // Dated today in the account timezone; due after the customer's terms, else the account's 30 days.
-      expect(approvedA.body).toMatchObject({ invoiceNumber: 'RB-1000', invoiceDate: '2026-03-10', dueDate: '2026-03-24', status: ['approved'] });
+      expect(approvedA.body).toMatchObject({
+        invoiceNumber: 'RB-1000',
+        invoiceDate: '2026-03-10',
+        dueDate: '2026-03-24',
+        status: ['approved'],
+      });
       expect((await api.get('/account')).body.invoiceNextNumber).toBe(1001);
 
       // After the prefix changes, the next invoice carries the new one.
       await api.patch('/account', { invoicePrefix: 'NV/' });
       const approvedB = await api.post(`/invoices/${b}?action=approve`);
-      expect(approvedB.body).toMatchObject({ invoiceNumber: 'NV/1001', invoiceDate: '2026-03-10', dueDate: '2026-04-09' });
+      expect(approvedB.body).toMatchObject({
+        invoiceNumber: 'NV/1001',
+        invoiceDate: '2026-03-10',
+        dueDate: '2026-04-09',
+      });
       expect((await accountRow(id)).invoice_next_number).toBe(1002);
       // The number just used cannot be handed out again.
       expectError(
@@ -276,7 +328,12 @@ describe('PATCH /account', () => {
         'Invalid Parameter',
         'invoiceNextNumber: cannot go back below 1002: invoice numbers are never reused',
       );
-      const numbers = await h.ctx.db.selectFrom('invoices').select('invoice_number').where('account_id', '=', id).orderBy('id').execute();
+      const numbers = await h.ctx.db
+        .selectFrom('invoices')
+        .select('invoice_number')
+        .where('account_id', '=', id)
+        .orderBy('id')
+        .execute();
       expect(numbers.map((n) => n.invoice_number)).toStrictEqual(['RB-1000', 'NV/1001']);
     });
   });
@@ -303,8 +360,18 @@ describe('/apiKeys', () => {
     expect((await clerk.post('/customers', { name: 'Made by the clerk' })).status).toBe(201);
     expect((await clerk.post('/billingRuns', {})).status).toBe(403);
 
-    const row = await h.ctx.db.selectFrom('api_keys').selectAll().where('id', '=', Number(res.body.id)).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ account_id: id, name: 'billing clerk', level: 3, timezone: 'Europe/London', revoked_at: null });
+    const row = await h.ctx.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', Number(res.body.id))
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      account_id: id,
+      name: 'billing clerk',
+      level: 3,
+      timezone: 'Europe/London',
+      revoked_at: null,
+    });
   });
 
   it('creates a key without a name', async () => {
@@ -325,7 +392,9 @@ describe('/apiKeys', () => {
   ])('refuses %j', async (body, hint) => {
     const { api, id } = await h.account();
     expectError(await api.post('/apiKeys', body), 400, 400001, 'Invalid Parameter', hint);
-    expect(await h.ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', id).execute()).toHaveLength(1);
+    expect(
+      await h.ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', id).execute(),
+    ).toHaveLength(1);
   });
 
   it("lists the account's keys, oldest first, without the keys themselves", async () => {
@@ -358,15 +427,27 @@ describe('/apiKeys', () => {
     const revoked = await api.delete(`/apiKeys/${created.body.id}`);
     expect(revoked.status).toBe(200);
     expect(revoked.body).toStrictEqual({ ...view, revoked: NOW.toISOString() });
-    expectError(await new Api(h.url, key).get('/account'), 401, 401001, 'Unauthorized', 'the API key is not valid or has been revoked');
+    expectError(
+      await new Api(h.url, key).get('/account'),
+      401,
+      401001,
+      'Unauthorized',
+      'the API key is not valid or has been revoked',
+    );
 
     h.setNow(LATER);
     const again = await api.delete(`/apiKeys/${created.body.id}`);
     expect(again.status).toBe(200);
     expect(again.body).toStrictEqual({ ...view, revoked: NOW.toISOString() });
-    const row = await h.ctx.db.selectFrom('api_keys').select('revoked_at').where('id', '=', Number(created.body.id)).executeTakeFirstOrThrow();
+    const row = await h.ctx.db
+      .selectFrom('api_keys')
+      .select('revoked_at')
+      .where('id', '=', Number(created.body.id))
+      .executeTakeFirstOrThrow();
     expect(row.revoked_at!.toISOString()).toBe(NOW.toISOString());
-    expect((await api.get('/apiKeys')).body.find((k: any) => k.id === created.body.id).revoked).toBe(NOW.toISOString());
+    expect((await api.get('/apiKeys')).body.find((k: any) => k.id === created.body.id).revoked).toBe(
+      NOW.toISOString(),
+    );
     expect(id).toBeGreaterThan(0);
   });
 
@@ -375,9 +456,19 @@ describe('/apiKeys', () => {
     const other = await h.account();
     const theirs = await other.api.post('/apiKeys', { level: 1, name: 'theirs' });
     expectError(await api.delete('/apiKeys/987654'), 404, 404001, 'Not Found', 'API key 987654 not found');
-    expectError(await api.delete(`/apiKeys/${theirs.body.id}`), 404, 404001, 'Not Found', `API key ${theirs.body.id} not found`);
+    expectError(
+      await api.delete(`/apiKeys/${theirs.body.id}`),
+      404,
+      404001,
+      'Not Found',
+      `API key ${theirs.body.id} not found`,
+    );
     expectError(await api.delete('/apiKeys/first'), 404, 404001, 'Not Found', 'API key first not found');
-    const row = await h.ctx.db.selectFrom('api_keys').select('revoked_at').where('id', '=', Number(theirs.body.id)).executeTakeFirstOrThrow();
+    const row = await h.ctx.db
+      .selectFrom('api_keys')
+      .select('revoked_at')
+      .where('id', '=', Number(theirs.body.id))
+      .executeTakeFirstOrThrow();
     expect(row.revoked_at).toBeNull();
     expect((await new Api(h.url, theirs.body.key).get('/account')).status).toBe(200);
     expect((await api.get('/apiKeys')).body.map((k: any) => k.id)).not.toContain(theirs.body.id);

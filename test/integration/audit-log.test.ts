@@ -10,11 +10,31 @@ const h = useHarness();
 
 describe('audit log', () => {
   it('maps route patterns to resource, action and id', () => {
-    expect(auditTargetOf('POST', '/customers')).toEqual({ resource: 'customers', action: 'create', idParam: undefined });
-    expect(auditTargetOf('PATCH', '/customers/:id')).toEqual({ resource: 'customers', action: 'update', idParam: 'id' });
-    expect(auditTargetOf('POST', '/customers/:id/features')).toEqual({ resource: 'features', action: 'create', idParam: 'id' });
-    expect(auditTargetOf('POST', '/webhooks/:id/rotateSecret')).toEqual({ resource: 'webhooks', action: 'rotateSecret', idParam: 'id' });
-    expect(auditTargetOf('POST', '/webhooks/:id/deliveries/:deliveryId/replay')).toEqual({ resource: 'deliveries', action: 'replay', idParam: 'deliveryId' });
+    expect(auditTargetOf('POST', '/customers')).toEqual({
+      resource: 'customers',
+      action: 'create',
+      idParam: undefined,
+    });
+    expect(auditTargetOf('PATCH', '/customers/:id')).toEqual({
+      resource: 'customers',
+      action: 'update',
+      idParam: 'id',
+    });
+    expect(auditTargetOf('POST', '/customers/:id/features')).toEqual({
+      resource: 'features',
+      action: 'create',
+      idParam: 'id',
+    });
+    expect(auditTargetOf('POST', '/webhooks/:id/rotateSecret')).toEqual({
+      resource: 'webhooks',
+      action: 'rotateSecret',
+      idParam: 'id',
+    });
+    expect(auditTargetOf('POST', '/webhooks/:id/deliveries/:deliveryId/replay')).toEqual({
+      resource: 'deliveries',
+      action: 'replay',
+      idParam: 'deliveryId',
+    });
     expect(auditTargetOf('POST', '/calls/rerate')).toEqual({ resource: 'calls', action: 'rerate' });
     expect(auditTargetOf('GET', '/customers')).toBeUndefined();
     expect(auditTargetOf('POST', '/calls/authorize')).toBeUndefined();
@@ -23,9 +43,17 @@ describe('audit log', () => {
 
   it('records each API change once, with what changed, and pages with after/limit', async () => {
     const { api, id: accountId } = await h.account();
-    const key3 = await h.ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow();
+    const key3 = await h.ctx.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .executeTakeFirstOrThrow();
     const customer = await makeCustomer(api, { name: 'Bright Dental Ltd' });
-    await api.patch(`/customers/${customer.id}`, { name: 'Bright Dental Group', vatNumber: 'GB123' }, { 'idempotency-key': 'x' });
+    await api.patch(
+      `/customers/${customer.id}`,
+      { name: 'Bright Dental Group', vatNumber: 'GB123' },
+      { 'idempotency-key': 'x' },
+    );
     const feature = await makeFeature(api, customer.id);
     // A replay of the same Idempotency-Key is not a second change.
     const created = await api.post('/customers', { name: 'Other' }, { 'idempotency-key': 'once' });
@@ -43,7 +71,10 @@ describe('audit log', () => {
     ]);
     const update = res.body[1];
     expect(update).toMatchObject({ actor: `apiKey:${key3.id}`, surface: 'api', ip: '127.0.0.1' });
-    expect(update.changes).toEqual({ name: { from: 'Bright Dental Ltd', to: 'Bright Dental Group' }, vatNumber: { from: null, to: 'GB123' } });
+    expect(update.changes).toEqual({
+      name: { from: 'Bright Dental Ltd', to: 'Bright Dental Group' },
+      vatNumber: { from: null, to: 'GB123' },
+    });
     expect(new Date(update.at).getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(res.body[2].changes).toEqual({ parentId: customer.id });
 
@@ -55,18 +86,27 @@ describe('audit log', () => {
     expect(first.body).toHaveLength(3);
     const next = first.headers.get('x-next-after');
     expect(first.headers.get('link')).toBe(`</backend/api/v1/auditLog?limit=3&after=${next}>; rel="next"`);
-    expect((await api.get(`/auditLog?limit=3&after=${next}`)).body.map((e: any) => e.resourceId)).toEqual([created.body.id]);
+    expect((await api.get(`/auditLog?limit=3&after=${next}`)).body.map((e: any) => e.resourceId)).toEqual([
+      created.body.id,
+    ]);
     expect((await api.get('/auditLog?from=2000-01-01&to=2000-01-31')).body).toEqual([]);
     const bad = await api.get('/auditLog?actor=somebody');
     expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({ error: 'Invalid Parameter', hint: expect.stringContaining('actor: must be user:ID or apiKey:ID') });
+    expect(bad.body).toMatchObject({
+      error: 'Invalid Parameter',
+      hint: expect.stringContaining('actor: must be user:ID or apiKey:ID'),
+    });
 
     // Another account sees none of it.
     const other = await h.account();
     expect((await other.api.get('/auditLog')).body).toEqual([]);
 
     // Append-only: the database refuses to change or delete a row.
-    await expect(sql`update audit_log set action = 'x' where account_id = ${accountId}`.execute(h.ctx.db)).rejects.toThrow(/append-only/);
-    await expect(sql`delete from audit_log where account_id = ${accountId}`.execute(h.ctx.db)).rejects.toThrow(/append-only/);
+    await expect(
+      sql`update audit_log set action = 'x' where account_id = ${accountId}`.execute(h.ctx.db),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      sql`delete from audit_log where account_id = ${accountId}`.execute(h.ctx.db),
+    ).rejects.toThrow(/append-only/);
   });
 });

@@ -7,10 +7,20 @@ import { Api, makeCustomer, useHarness, type Res } from '../helpers/harness.ts';
 const h = useHarness();
 afterEach(() => h.setNow(undefined));
 
-function expectError(res: Res, status: number, errorCode: number, error: string, hint: string | RegExp): void {
+function expectError(
+  res: Res,
+  status: number,
+  errorCode: number,
+  error: string,
+  hint: string | RegExp,
+): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status,
-    body: { error, error_code: errorCode, hint: typeof hint === 'string' ? hint : expect.stringMatching(hint) },
+    body: {
+      error,
+      error_code: errorCode,
+      hint: typeof hint === 'string' ? hint : expect.stringMatching(hint),
+    },
   });
 }
 
@@ -24,7 +34,9 @@ function sha256(text: string): Buffer {
 /** What an operation may change, to show that a refused one changed nothing. */
 async function snapshot(accountId: number) {
   const db = h.ctx.db;
-  const count = async (table: 'customers' | 'features' | 'invoices' | 'billing_transactions' | 'billing_runs' | 'api_keys') =>
+  const count = async (
+    table: 'customers' | 'features' | 'invoices' | 'billing_transactions' | 'billing_runs' | 'api_keys',
+  ) =>
     Number(
       (
         await db
@@ -34,10 +46,29 @@ async function snapshot(accountId: number) {
           .executeTakeFirstOrThrow()
       ).n,
     );
-  const account = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
-  const customers = await db.selectFrom('customers').select(['id', 'name', 'updated_at']).where('account_id', '=', accountId).orderBy('id').execute();
-  const invoices = await db.selectFrom('invoices').select(['id', 'approved_at', 'updated_at']).where('account_id', '=', accountId).orderBy('id').execute();
-  const keys = await db.selectFrom('api_keys').select(['id', 'revoked_at']).where('account_id', '=', accountId).orderBy('id').execute();
+  const account = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('id', '=', accountId)
+    .executeTakeFirstOrThrow();
+  const customers = await db
+    .selectFrom('customers')
+    .select(['id', 'name', 'updated_at'])
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
+  const invoices = await db
+    .selectFrom('invoices')
+    .select(['id', 'approved_at', 'updated_at'])
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
+  const keys = await db
+    .selectFrom('api_keys')
+    .select(['id', 'revoked_at'])
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
   return {
     counts: {
       customers: await count('customers'),
@@ -71,7 +102,12 @@ describe('401: no key, wrong key, revoked key', () => {
     ];
     for (const [label, attempt] of attempts) {
       const res = await attempt();
-      expect({ label, status: res.status, body: res.body, challenge: res.headers.get('www-authenticate') }).toStrictEqual({
+      expect({
+        label,
+        status: res.status,
+        body: res.body,
+        challenge: res.headers.get('www-authenticate'),
+      }).toStrictEqual({
         label,
         status: 401,
         body: { error: 'Unauthorized', error_code: 401001, hint: NO_KEY },
@@ -79,9 +115,17 @@ describe('401: no key, wrong key, revoked key', () => {
       });
     }
     // The other surfaces' 401s say the same.
-    for (const prefix of ['/v1/calls?invoice_id=inv_1', '/collect/v1/invoices?startDate=2026-01-01&endDate=2026-01-02', `/api/2024-01-01/networks/transactions/${accountId}.json`]) {
+    for (const prefix of [
+      '/v1/calls?invoice_id=inv_1',
+      '/collect/v1/invoices?startDate=2026-01-01&endDate=2026-01-02',
+      `/api/2024-01-01/networks/transactions/${accountId}.json`,
+    ]) {
       const res = await fetch(`${api.baseUrl}${prefix}`);
-      expect([prefix, res.status, res.headers.get('www-authenticate')]).toEqual([prefix, 401, 'Bearer realm="Ringbill"']);
+      expect([prefix, res.status, res.headers.get('www-authenticate')]).toEqual([
+        prefix,
+        401,
+        'Bearer realm="Ringbill"',
+      ]);
     }
     expect(await snapshot(accountId)).toStrictEqual(before);
   });
@@ -137,10 +181,20 @@ describe('401: no key, wrong key, revoked key', () => {
 
     expectError(await till.get('/customers'), 401, 401001, 'Unauthorized', BAD_KEY);
     const before = await snapshot(accountId);
-    expectError(await till.post('/customers', { name: 'After Revocation' }), 401, 401001, 'Unauthorized', BAD_KEY);
+    expectError(
+      await till.post('/customers', { name: 'After Revocation' }),
+      401,
+      401001,
+      'Unauthorized',
+      BAD_KEY,
+    );
     expect(await snapshot(accountId)).toStrictEqual(before);
 
-    const row = await h.ctx.db.selectFrom('api_keys').selectAll().where('id', '=', Number(created.body.id)).executeTakeFirstOrThrow();
+    const row = await h.ctx.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', Number(created.body.id))
+      .executeTakeFirstOrThrow();
     expect(row.revoked_at!.toISOString()).toBe(NOW.toISOString());
     // The key that revoked it still works.
     expect((await api.get('/customers')).status).toBe(200);
@@ -162,23 +216,53 @@ describe('403: key levels', () => {
     refusal?: (level: number) => string;
     run(api: Api, s: Setup): Promise<Res>;
   }
-  const routeRefusal = (needed: number) => (level: number) => `this needs an API key of level ${needed} or more; this key is level ${level}`;
+  const routeRefusal = (needed: number) => (level: number) =>
+    `this needs an API key of level ${needed} or more; this key is level ${level}`;
   const operations: Operation[] = [
     { name: 'GET /customers', level: 1, success: 200, run: (api) => api.get('/customers') },
-    { name: 'GET /customers/ID', level: 1, success: 200, run: (api, s) => api.get(`/customers/${s.customerId}`) },
+    {
+      name: 'GET /customers/ID',
+      level: 1,
+      success: 200,
+      run: (api, s) => api.get(`/customers/${s.customerId}`),
+    },
     { name: 'GET /invoices', level: 1, success: 200, run: (api) => api.get('/invoices?includeUnsent') },
-    { name: 'GET /transactions', level: 1, success: 200, run: (api) => api.get('/transactions?includeUnsent') },
+    {
+      name: 'GET /transactions',
+      level: 1,
+      success: 200,
+      run: (api) => api.get('/transactions?includeUnsent'),
+    },
     { name: 'GET /billingRuns', level: 1, success: 200, run: (api) => api.get('/billingRuns') },
     { name: 'GET /account', level: 1, success: 200, run: (api) => api.get('/account') },
     {
       name: 'POST /customers/ID/transactions',
       level: 2,
       success: 201,
-      run: (api, s) => api.post(`/customers/${s.customerId}/transactions`, { transactionValue: '1.00', transactionDate: '2026-01-10' }),
+      run: (api, s) =>
+        api.post(`/customers/${s.customerId}/transactions`, {
+          transactionValue: '1.00',
+          transactionDate: '2026-01-10',
+        }),
     },
-    { name: 'POST /customers', level: 3, success: 201, run: (api) => api.post('/customers', { name: 'New Customer Ltd' }) },
-    { name: 'PATCH /customers/ID', level: 3, success: 200, run: (api, s) => api.patch(`/customers/${s.customerId}`, { name: 'Renamed Ltd' }) },
-    { name: 'POST /customers/ID/features', level: 3, success: 201, run: (api, s) => api.post(`/customers/${s.customerId}/features`, { name: 'Line' }) },
+    {
+      name: 'POST /customers',
+      level: 3,
+      success: 201,
+      run: (api) => api.post('/customers', { name: 'New Customer Ltd' }),
+    },
+    {
+      name: 'PATCH /customers/ID',
+      level: 3,
+      success: 200,
+      run: (api, s) => api.patch(`/customers/${s.customerId}`, { name: 'Renamed Ltd' }),
+    },
+    {
+      name: 'POST /customers/ID/features',
+      level: 3,
+      success: 201,
+      run: (api, s) => api.post(`/customers/${s.customerId}/features`, { name: 'Line' }),
+    },
     {
       name: 'POST /customers/ID/invoices',
       level: 4,
@@ -192,41 +276,70 @@ describe('403: key levels', () => {
       refusal: () => 'action approve needs an API key of level 4 or more',
       run: (api, s) => api.post(`/invoices/${s.invoiceId}?action=approve`),
     },
-    { name: 'POST /billingRuns', level: 4, success: 201, run: (api) => api.post('/billingRuns', { cutoffDate: '2026-02-01' }) },
-    { name: 'PATCH /account', level: 5, success: 200, run: (api) => api.patch('/account', { name: 'Renamed Telecom' }) },
+    {
+      name: 'POST /billingRuns',
+      level: 4,
+      success: 201,
+      run: (api) => api.post('/billingRuns', { cutoffDate: '2026-02-01' }),
+    },
+    {
+      name: 'PATCH /account',
+      level: 5,
+      success: 200,
+      run: (api) => api.patch('/account', { name: 'Renamed Telecom' }),
+    },
     { name: 'GET /apiKeys', level: 5, success: 200, run: (api) => api.get('/apiKeys') },
     { name: 'POST /apiKeys', level: 5, success: 201, run: (api) => api.post('/apiKeys', { level: 1 }) },
-    { name: 'DELETE /apiKeys/ID', level: 5, success: 200, run: (api, s) => api.delete(`/apiKeys/${s.spareKeyId}`) },
+    {
+      name: 'DELETE /apiKeys/ID',
+      level: 5,
+      success: 200,
+      run: (api, s) => api.delete(`/apiKeys/${s.spareKeyId}`),
+    },
   ];
 
-  it.each([1, 2, 3, 4, 5])('a level %i key may do what its level allows, and nothing above it', async (level) => {
-    const account = await h.account();
-    const expert = account.api;
-    const customer = await makeCustomer(expert);
-    const invoice = await expert.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-02-01' });
-    expect(invoice.status).toBe(201);
-    const spare = await expert.post('/apiKeys', { level: 1, name: 'spare' });
-    expect(spare.status).toBe(201);
-    const setup: Setup = { expert, customerId: customer.id, invoiceId: invoice.body.id, spareKeyId: spare.body.id };
-    const api = await account.withLevel(level);
+  it.each([1, 2, 3, 4, 5])(
+    'a level %i key may do what its level allows, and nothing above it',
+    async (level) => {
+      const account = await h.account();
+      const expert = account.api;
+      const customer = await makeCustomer(expert);
+      const invoice = await expert.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-02-01' });
+      expect(invoice.status).toBe(201);
+      const spare = await expert.post('/apiKeys', { level: 1, name: 'spare' });
+      expect(spare.status).toBe(201);
+      const setup: Setup = {
+        expert,
+        customerId: customer.id,
+        invoiceId: invoice.body.id,
+        spareKeyId: spare.body.id,
+      };
+      const api = await account.withLevel(level);
 
-    for (const op of operations) {
-      const before = await snapshot(account.id);
-      const res = await op.run(api, setup);
-      if (level >= op.level) {
-        expect({ op: op.name, status: res.status }, res.text).toStrictEqual({ op: op.name, status: op.success });
-      } else {
-        const hint = (op.refusal ?? routeRefusal(op.level))(level);
-        expect({ op: op.name, status: res.status, body: res.body }).toStrictEqual({
-          op: op.name,
-          status: 403,
-          body: { error: 'Permission Denied', error_code: 403001, hint },
-        });
-        // A refused request changes nothing.
-        expect({ op: op.name, state: await snapshot(account.id) }).toStrictEqual({ op: op.name, state: before });
+      for (const op of operations) {
+        const before = await snapshot(account.id);
+        const res = await op.run(api, setup);
+        if (level >= op.level) {
+          expect({ op: op.name, status: res.status }, res.text).toStrictEqual({
+            op: op.name,
+            status: op.success,
+          });
+        } else {
+          const hint = (op.refusal ?? routeRefusal(op.level))(level);
+          expect({ op: op.name, status: res.status, body: res.body }).toStrictEqual({
+            op: op.name,
+            status: 403,
+            body: { error: 'Permission Denied', error_code: 403001, hint },
+          });
+          // A refused request changes nothing.
+          expect({ op: op.name, state: await snapshot(account.id) }).toStrictEqual({
+            op: op.name,
+            state: before,
+          });
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('keys are stored hashed', () => {
@@ -238,7 +351,12 @@ describe('keys are stored hashed', () => {
     expect(newKey).toMatch(/^rb_[A-Za-z0-9_-]{32}$/);
     expect(created.body.prefix).toBe(newKey.slice(0, 9));
 
-    const rows = await h.ctx.db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+    const rows = await h.ctx.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
     expect(rows).toHaveLength(2);
     const byKey = [initialKey, newKey];
     rows.forEach((row, i) => {
@@ -250,7 +368,11 @@ describe('keys are stored hashed', () => {
       for (const value of Object.values(row)) {
         const texts =
           value instanceof Uint8Array
-            ? [Buffer.from(value).toString('utf8'), Buffer.from(value).toString('hex'), Buffer.from(value).toString('base64url')]
+            ? [
+                Buffer.from(value).toString('utf8'),
+                Buffer.from(value).toString('hex'),
+                Buffer.from(value).toString('base64url'),
+              ]
             : [String(value)];
         for (const text of texts) expect(text).not.toContain(secret);
       }
@@ -270,7 +392,16 @@ describe('keys are stored hashed', () => {
     expect(list.status).toBe(200);
     expect(list.text).not.toContain(newKey.slice(9));
     expect(list.text).not.toContain(initialKey.slice(9));
-    for (const item of list.body) expect(Object.keys(item).sort()).toStrictEqual(['created', 'id', 'level', 'name', 'prefix', 'revoked', 'timezone']);
+    for (const item of list.body)
+      expect(Object.keys(item).sort()).toStrictEqual([
+        'created',
+        'id',
+        'level',
+        'name',
+        'prefix',
+        'revoked',
+        'timezone',
+      ]);
   });
 });
 
@@ -293,7 +424,12 @@ describe('the timezone of a key', () => {
       ['before', 'Europe/London'],
       ['after', 'America/New_York'],
     ]);
-    const rows = await h.ctx.db.selectFrom('api_keys').select(['name', 'timezone']).where('account_id', '=', accountId).orderBy('id').execute();
+    const rows = await h.ctx.db
+      .selectFrom('api_keys')
+      .select(['name', 'timezone'])
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
     expect(rows).toStrictEqual([
       { name: 'initial key', timezone: 'Europe/London' },
       { name: 'before', timezone: 'Europe/London' },

@@ -4,7 +4,14 @@
 // same figures as authorize.test.ts, a key of too low a level is refused, a revoked key too, and an account
 // with an alert takes the locking path (the alert is checked in the same transaction).
 import type { FastifyInstance } from 'fastify';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/api-keys/create-key.ts';
 import { revokeApiKey } from '../../src/api-keys/revoke-key.ts';
@@ -70,7 +77,11 @@ beforeAll(async () => {
         },
       })
     : undefined;
-  const ctx: Ctx = { ...h.ctx, db: countedDb, database: { ...h.ctx.database, ...(countedPool ? { pool: countedPool } : {}) } };
+  const ctx: Ctx = {
+    ...h.ctx,
+    db: countedDb,
+    database: { ...h.ctx.database, ...(countedPool ? { pool: countedPool } : {}) },
+  };
   const app = await buildServer(ctx);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   counted = {
@@ -87,7 +98,10 @@ afterAll(async () => {
 
 function measure() {
   const before = { statements: counter.statements, transactions: counted.transactions };
-  return () => ({ statements: counter.statements - before.statements, transactions: counted.transactions - before.transactions });
+  return () => ({
+    statements: counter.statements - before.statements,
+    transactions: counted.transactions - before.transactions,
+  });
 }
 
 describe('POST /calls/authorize: one read and one write', () => {
@@ -107,12 +121,23 @@ describe('POST /calls/authorize: one read and one write', () => {
       expect(res.status).toBe(200);
       // 1.00 - 0.06 (the first call: one 60 s increment of the landline rate, VAT 20%: 0.072) = 0.928 available;
       // a mobile call: (0.05 + 0.12 x d / 60) x 1.2 <= 0.928 -> d = 361 s costs (0.05 + 0.722) x 1.2 = 0.9264.
-      expect(res.body).toMatchObject({ authorized: true, maxDurationS: 361, reserved: '0.9264', available: '0.0016', replayed: false });
+      expect(res.body).toMatchObject({
+        authorized: true,
+        maxDurationS: 361,
+        reserved: '0.9264',
+        available: '0.0016',
+        replayed: false,
+      });
       expect(work).toEqual({ statements: 2, transactions: 0 });
       await expectLedgerConsistent(h.ctx, account.id, Number(customer.id));
       // A retry of the same callId: the same answer, read again, nothing written.
       const again = await api.post('/calls/authorize', { from: number, to: '+447700900123', callId: 'rt-1' });
-      expect(again.body).toMatchObject({ authorized: true, reservationId: res.body.reservationId, replayed: true, maxDurationS: 361 });
+      expect(again.body).toMatchObject({
+        authorized: true,
+        reservationId: res.body.reservationId,
+        replayed: true,
+        maxDurationS: 361,
+      });
       // Nothing left for a call: refused on the read alone.
       const refusedAt = measure();
       const refused = await api.post('/calls/authorize', { from: number, to: '+447700900123' });
@@ -153,11 +178,18 @@ describe('POST /calls/authorize: one read and one write', () => {
     const body = { from: number, to: '+441134960001', maxDurationS: 60 };
     const first = await api.post('/calls/authorize', body, { 'idempotency-key': 'auth-1' });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ authorized: true, maxDurationS: 60, reserved: '0.06', available: '0.94' });
+    expect(first.body).toMatchObject({
+      authorized: true,
+      maxDurationS: 60,
+      reserved: '0.06',
+      available: '0.94',
+    });
     const again = await api.post('/calls/authorize', body, { 'idempotency-key': 'auth-1' });
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
-    expect((await account.api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({ reserved: '0.06' });
+    expect((await account.api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({
+      reserved: '0.06',
+    });
     const anonymous = await new Api(counted.url, undefined).post('/calls/authorize', body);
     expect(anonymous.status).toBe(401);
     await expectLedgerConsistent(h.ctx, account.id, Number(customer.id));
@@ -168,12 +200,21 @@ describe('POST /calls/authorize: one read and one write', () => {
     await rateCard(account.api);
     const { customer, number } = await prepaidLine(account);
     await topUp(account.api, customer.id, '1.00');
-    const alert = await account.api.post(`/customers/${customer.id}/balance/alerts`, { type: 'low_balance', threshold: '0.50', channels: [] });
+    const alert = await account.api.post(`/customers/${customer.id}/balance/alerts`, {
+      type: 'low_balance',
+      threshold: '0.50',
+      channels: [],
+    });
     expect(alert.status).toBe(201);
     const api = new Api(counted.url, account.key);
     const done = measure();
     const res = await api.post('/calls/authorize', { from: number, to: '+441134960001', maxDurationS: 600 });
-    expect(res.body).toMatchObject({ authorized: true, maxDurationS: 600, reserved: '0.60', available: '0.40' });
+    expect(res.body).toMatchObject({
+      authorized: true,
+      maxDurationS: 600,
+      reserved: '0.60',
+      available: '0.40',
+    });
     expect(done().transactions).toBe(1);
     await expectLedgerConsistent(h.ctx, account.id, Number(customer.id));
   });

@@ -35,7 +35,17 @@ describe('POST /calls/authorize', () => {
       authorized: true,
       maxDurationS: 391,
       reservationId: expect.any(String),
-      rate: { destination: 'UK mobile', prefix: '447', band: 'all', ratePerMinute: '0.12', connectionFee: '0.05', minimumCharge: '0.00', initialIncrementS: 30, subsequentIncrementS: 1, vatRate: '20' },
+      rate: {
+        destination: 'UK mobile',
+        prefix: '447',
+        band: 'all',
+        ratePerMinute: '0.12',
+        connectionFee: '0.05',
+        minimumCharge: '0.00',
+        initialIncrementS: 30,
+        subsequentIncrementS: 1,
+        vatRate: '20',
+      },
       reason: null,
       reserved: '0.9984',
       available: '0.0016',
@@ -47,12 +57,22 @@ describe('POST /calls/authorize', () => {
     expect(balance.body).toMatchObject({ balance: '1.00', reserved: '0.9984', available: '0.0016' });
     // The switch retries: the same answer, nothing held twice.
     const again = await api.post('/calls/authorize', { from: number, to: '+447700900123', callId: 'sw-1' });
-    expect(again.body).toMatchObject({ authorized: true, reservationId: res.body.reservationId, maxDurationS: 391, replayed: true });
+    expect(again.body).toMatchObject({
+      authorized: true,
+      reservationId: res.body.reservationId,
+      maxDurationS: 391,
+      replayed: true,
+    });
     // The call lasted 100 s: (0.05 + 0.20) x 1.2 = 0.30.
     await cdr(api, { call_id: 'sw-1', from: number, to: '+447700900123', duration_s: 100 });
     await cdr(api, { call_id: 'sw-1', from: number, to: '+447700900123', duration_s: 100 });
     const after = await api.get(`/customers/${customer.id}/balance`);
-    expect(after.body).toMatchObject({ balance: '0.70', reserved: '0.00', available: '0.70', spentToday: '0.30' });
+    expect(after.body).toMatchObject({
+      balance: '0.70',
+      reserved: '0.00',
+      available: '0.70',
+      spentToday: '0.30',
+    });
     const entries = await api.get(`/customers/${customer.id}/balance/entries`);
     expect(entries.body.map((e: any) => [e.type, e.amount, e.vatAmount, e.balance, e.reserved])).toEqual([
       ['top_up', '1.00', null, '1.00', '0.00'],
@@ -61,7 +81,12 @@ describe('POST /calls/authorize', () => {
       ['release', '0.9984', null, '0.70', '0.00'],
     ]);
     const reservation = await api.get(`/calls/authorize/${res.body.reservationId}`);
-    expect(reservation.body).toMatchObject({ status: 'settled', callId: 'sw-1', settledCallID: entries.body[2].callID, maxDurationS: 391 });
+    expect(reservation.body).toMatchObject({
+      status: 'settled',
+      callId: 'sw-1',
+      settledCallID: entries.body[2].callID,
+      maxDurationS: 391,
+    });
     // Expiry later changes nothing.
     h.setNow(new Date('2026-10-20T14:00:00Z'));
     await expireReservations(h.ctx);
@@ -76,19 +101,34 @@ describe('POST /calls/authorize', () => {
     await rateCard(api);
     const { customer, number } = await prepaidLine(account);
     const empty = await api.post('/calls/authorize', { from: number, to: '441134960999' });
-    expect(empty.body).toMatchObject({ authorized: false, maxDurationS: 0, reservationId: null, reason: 'insufficient_balance', reserved: '0.00' });
+    expect(empty.body).toMatchObject({
+      authorized: false,
+      maxDurationS: 0,
+      reservationId: null,
+      reason: 'insufficient_balance',
+      reserved: '0.00',
+    });
     expect(empty.body.rate).toMatchObject({ destination: 'United Kingdom', ratePerMinute: '0.06' });
     const unknown = await api.post('/calls/authorize', { from: '+15550000000', to: '441134960999' });
     expect(unknown.body).toMatchObject({ authorized: false, reason: 'unknown_number', rate: null });
     await topUp(api, customer.id, '5.00');
     const noRate = await api.post('/calls/authorize', { from: number, to: '8613800000000' });
     expect(noRate.body).toMatchObject({ authorized: false, reason: 'no_rate' });
-    for (const body of [{ from: number }, { from: 'abc', to: '44113' }, { from: number, to: '4411349', maxDurationS: 0 }, { from: number, to: '4411349', startTime: 'today' }, { from: number, to: '4411349', extra: 1 }]) {
+    for (const body of [
+      { from: number },
+      { from: 'abc', to: '44113' },
+      { from: number, to: '4411349', maxDurationS: 0 },
+      { from: number, to: '4411349', startTime: 'today' },
+      { from: number, to: '4411349', extra: 1 },
+    ]) {
       const res = await api.post('/calls/authorize', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error_code).toBe(400001);
     }
-    expect((await api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({ balance: '5.00', reserved: '0.00' });
+    expect((await api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({
+      balance: '5.00',
+      reserved: '0.00',
+    });
   });
 
   it('a postpaid customer: unlimited without a credit limit, refused past it', async () => {
@@ -98,11 +138,21 @@ describe('POST /calls/authorize', () => {
     const c = await makeCustomer(api);
     await makeFeature(api, c.id, { phoneNumber: '+441134961111', startDate: '2026-01-01', vatRate: '0' });
     const open = await api.post('/calls/authorize', { from: '+441134961111', to: '441134960999' });
-    expect(open.body).toMatchObject({ authorized: true, maxDurationS: 3600, reserved: '0.00', available: null });
+    expect(open.body).toMatchObject({
+      authorized: true,
+      maxDurationS: 3600,
+      reserved: '0.00',
+      available: null,
+    });
     await api.patch(`/customers/${c.id}`, { creditLimit: '0.30' });
     // 0.06 a minute, per started minute: 0.30 of credit pays for 5 minutes.
     const limited = await api.post('/calls/authorize', { from: '+441134961111', to: '441134960999' });
-    expect(limited.body).toMatchObject({ authorized: true, maxDurationS: 300, reserved: '0.30', available: '0.00' });
+    expect(limited.body).toMatchObject({
+      authorized: true,
+      maxDurationS: 300,
+      reserved: '0.30',
+      available: '0.00',
+    });
     const refused = await api.post('/calls/authorize', { from: '+441134961111', to: '441134960999' });
     expect(refused.body).toMatchObject({ authorized: false, reason: 'credit_limit_reached' });
   });
@@ -119,18 +169,38 @@ describe('POST /calls/authorize', () => {
     const ext = await api.post(`/calls/authorize/${id}/extend`, { seconds: 600 });
     // 1.00 pays for 16 whole minutes; asked up to 720 s: 720 s (0.72).
     expect(ext.status, ext.text).toBe(200);
-    expect(ext.body).toMatchObject({ authorized: true, maxDurationS: 720, extendedByS: 600, reserved: '0.72', available: '0.28' });
+    expect(ext.body).toMatchObject({
+      authorized: true,
+      maxDurationS: 720,
+      extendedByS: 600,
+      reserved: '0.72',
+      available: '0.28',
+    });
     const more = await api.post(`/calls/authorize/${id}/extend`, {});
-    expect(more.body).toMatchObject({ authorized: true, maxDurationS: 960, extendedByS: 240, reserved: '0.96', available: '0.04' });
+    expect(more.body).toMatchObject({
+      authorized: true,
+      maxDurationS: 960,
+      extendedByS: 240,
+      reserved: '0.96',
+      available: '0.04',
+    });
     const none = await api.post(`/calls/authorize/${id}/extend`, { seconds: 60 });
-    expect(none.body).toMatchObject({ authorized: false, maxDurationS: 960, extendedByS: 0, reason: 'insufficient_balance' });
+    expect(none.body).toMatchObject({
+      authorized: false,
+      maxDurationS: 960,
+      extendedByS: 0,
+      reason: 'insufficient_balance',
+    });
     const released = await api.post(`/calls/authorize/${id}/release`);
     expect(released.body).toMatchObject({ status: 'released', reserved: '0.96' });
     const twice = await api.post(`/calls/authorize/${id}/release`);
     expect(twice.body.status).toBe('released');
     const closed = await api.post(`/calls/authorize/${id}/extend`, { seconds: 60 });
     expect(closed.status).toBe(409);
-    expect((await api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({ balance: '1.00', reserved: '0.00' });
+    expect((await api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({
+      balance: '1.00',
+      reserved: '0.00',
+    });
     await expectLedgerConsistent(h.ctx, account.id, Number(customer.id));
   });
 
@@ -141,7 +211,12 @@ describe('POST /calls/authorize', () => {
     const { customer, number } = await prepaidLine(account);
     await topUp(api, customer.id, '2.00');
     h.setNow(new Date(START));
-    const auth = await api.post('/calls/authorize', { from: number, to: '441134960999', startTime: START, maxDurationS: 600 });
+    const auth = await api.post('/calls/authorize', {
+      from: number,
+      to: '441134960999',
+      startTime: START,
+      maxDurationS: 600,
+    });
     expect(auth.body.reserved).toBe('0.60');
     h.setNow(new Date('2026-10-20T13:00:01Z'));
     expect(await expireReservations(h.ctx)).toBeGreaterThanOrEqual(1);
@@ -166,7 +241,10 @@ describe('POST /calls/authorize', () => {
     await topUp(api, customer.id, '5.00');
     await cdr(api, { call_id: 'rr-1', from: number, to: '441134960999', duration_s: 120 });
     expect((await api.get(`/customers/${customer.id}/balance`)).body.balance).toBe('4.88');
-    await api.request('PUT', `/rateCards/${card.id}/rates`, { effectiveFrom: '2026-01-01', rates: [{ prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.10' }] });
+    await api.request('PUT', `/rateCards/${card.id}/rates`, {
+      effectiveFrom: '2026-01-01',
+      rates: [{ prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.10' }],
+    });
     const rerate = await api.post('/calls/rerate', {});
     expect(rerate.status).toBe(200);
     const entries = await api.get(`/customers/${customer.id}/balance/entries`);
@@ -185,7 +263,11 @@ describe('POST /calls/authorize', () => {
     const { customer, number } = await prepaidLine(a);
     await topUp(a.api, customer.id, '1.00');
     const auth = await a.api.post('/calls/authorize', { from: number, to: '441134960999' });
-    for (const [method, path] of [['GET', ''], ['POST', '/extend'], ['POST', '/release']] as const) {
+    for (const [method, path] of [
+      ['GET', ''],
+      ['POST', '/extend'],
+      ['POST', '/release'],
+    ] as const) {
       const res = await b.api.request(method, `/calls/authorize/${auth.body.reservationId}${path}`);
       expect(res.status, `${method} ${path} ${res.text}`).toBe(404);
       expect(res.body.error_code).toBe(404001);
@@ -204,13 +286,28 @@ describe('never overspend', () => {
     const { customer, number } = await prepaidLine(account);
     // One minute to a UK landline costs 0.06: 0.60 pays for ten.
     await topUp(api, customer.id, '0.60');
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => api.post('/calls/authorize', { from: number, to: '441134960999', callId: `c-${i}`, maxDurationS: 60 })));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        api.post('/calls/authorize', {
+          from: number,
+          to: '441134960999',
+          callId: `c-${i}`,
+          maxDurationS: 60,
+        }),
+      ),
+    );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     const granted = answers.filter((a) => a.body.authorized);
     expect(granted).toHaveLength(10);
     expect(granted.every((a) => a.body.maxDurationS === 60 && a.body.reserved === '0.06')).toBe(true);
-    expect(answers.filter((a) => !a.body.authorized).every((a) => a.body.reason === 'insufficient_balance')).toBe(true);
-    expect((await api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({ balance: '0.60', reserved: '0.60', available: '0.00' });
+    expect(
+      answers.filter((a) => !a.body.authorized).every((a) => a.body.reason === 'insufficient_balance'),
+    ).toBe(true);
+    expect((await api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({
+      balance: '0.60',
+      reserved: '0.60',
+      available: '0.00',
+    });
     await expectLedgerConsistent(h.ctx, account.id, Number(customer.id));
   });
 
@@ -239,22 +336,42 @@ describe('never overspend', () => {
       clock += Math.floor(random() * 1800) * 1000;
       h.setNow(new Date(clock));
       const action = random();
-      if (action < 0.15 || open.length === 0 && action < 0.3) {
+      if (action < 0.15 || (open.length === 0 && action < 0.3)) {
         const amount = pick(['0.30', '1.00', '0.07']);
         await topUp(api, customer.id, amount);
         expectedToppedUp = expectedToppedUp.plus(amount);
       } else if (action < 0.55) {
         const callId = `sim-${calls++}`;
-        const res = await api.post('/calls/authorize', { from: number, to: pick(['441134960999', '447700900111']), callId, startTime: new Date(clock).toISOString(), maxDurationS: pick([60, 300, 900]) });
+        const res = await api.post('/calls/authorize', {
+          from: number,
+          to: pick(['441134960999', '447700900111']),
+          callId,
+          startTime: new Date(clock).toISOString(),
+          maxDurationS: pick([60, 300, 900]),
+        });
         expect(res.status).toBe(200);
-        if (res.body.authorized) open.push({ id: res.body.reservationId, callId, maxDurationS: res.body.maxDurationS });
+        if (res.body.authorized)
+          open.push({ id: res.body.reservationId, callId, maxDurationS: res.body.maxDurationS });
       } else if (action < 0.8 && open.length > 0) {
         const r = open.splice(Math.floor(random() * open.length), 1)[0]!;
         const reservation = (await api.get(`/calls/authorize/${r.id}`)).body;
         const duration = Math.floor(random() * r.maxDurationS) + 1;
         const before = money((await api.get(`/customers/${customer.id}/balance`)).body.balance);
-        await cdr(api, { call_id: r.callId, from: number, to: `+${reservation.to}`, start_time: reservation.startTime, duration_s: duration });
-        if (random() < 0.3) await cdr(api, { call_id: r.callId, from: number, to: `+${reservation.to}`, start_time: reservation.startTime, duration_s: duration });
+        await cdr(api, {
+          call_id: r.callId,
+          from: number,
+          to: `+${reservation.to}`,
+          start_time: reservation.startTime,
+          duration_s: duration,
+        });
+        if (random() < 0.3)
+          await cdr(api, {
+            call_id: r.callId,
+            from: number,
+            to: `+${reservation.to}`,
+            start_time: reservation.startTime,
+            duration_s: duration,
+          });
         cdrs.add(r.callId);
         const after = money((await api.get(`/customers/${customer.id}/balance`)).body.balance);
         expectedSpent = expectedSpent.plus(before.minus(after));
@@ -275,7 +392,12 @@ describe('never overspend', () => {
       const entries = await allEntries(h.ctx.db, account.id, customerId);
       const debited = entries.filter((e) => e.kind === 'call').map((e) => e.call_id);
       expect(new Set(debited).size).toBe(debited.length);
-      const active = await h.ctx.db.selectFrom('reservations').select((eb) => eb.fn.sum<string>('amount').as('held')).where('account_id', '=', account.id).where('status', '=', 'active').executeTakeFirst();
+      const active = await h.ctx.db
+        .selectFrom('reservations')
+        .select((eb) => eb.fn.sum<string>('amount').as('held'))
+        .where('account_id', '=', account.id)
+        .where('status', '=', 'active')
+        .executeTakeFirst();
       expect(money(active?.held ?? '0').equals(state.reserved)).toBe(true);
       expect(money(state.balance).equals(expectedToppedUp.minus(expectedSpent))).toBe(true);
     }

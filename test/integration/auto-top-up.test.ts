@@ -21,8 +21,14 @@ async function mails(): Promise<string[]> {
 }
 
 /** A portal session (the emailed link, used): the cookie and the CSRF token of its pages. */
-async function portalSession(email: string): Promise<{ cookie: string; csrf: (path: string) => Promise<string> }> {
-  const res = await fetch(`${h.url}/portal/sign-in`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email }).toString() });
+async function portalSession(
+  email: string,
+): Promise<{ cookie: string; csrf: (path: string) => Promise<string> }> {
+  const res = await fetch(`${h.url}/portal/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email }).toString(),
+  });
   expect(res.status).toBe(200);
   await h.outbox.runOnce();
   let link: string | undefined;
@@ -47,7 +53,12 @@ async function portalSession(email: string): Promise<{ cookie: string; csrf: (pa
 }
 
 async function portalPost(cookie: string, path: string, form: Record<string, string>) {
-  return fetch(`${h.url}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  return fetch(`${h.url}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 }
 
 describe('automatic top-up', () => {
@@ -59,10 +70,15 @@ describe('automatic top-up', () => {
     const portal = await portalSession('save-card@example.com');
 
     // No card yet: the settings page says how to save one.
-    const before = await (await fetch(`${h.url}/portal/settings`, { headers: { cookie: portal.cookie } })).text();
+    const before = await (
+      await fetch(`${h.url}/portal/settings`, { headers: { cookie: portal.cookie } })
+    ).text();
     expect(before).toContain('No card saved yet');
     // Top up 10.00 from the portal: to the payment page, which offers to keep the card.
-    const started = await portalPost(portal.cookie, '/portal/top-up', { csrf: await portal.csrf('/portal'), amount: '10.00' });
+    const started = await portalPost(portal.cookie, '/portal/top-up', {
+      csrf: await portal.csrf('/portal'),
+      amount: '10.00',
+    });
     expect(started.status).toBe(303);
     const payPath = started.headers.get('location')!;
     expect(payPath).toMatch(/^\/pay\//);
@@ -70,24 +86,56 @@ describe('automatic top-up', () => {
     expect(payPage.text).toContain('name="saveCard"');
     const paid = await page(h.url, `${payPath}/payments`, { ...APPROVING_CARD, saveCard: 'true' });
     expect(paid.status).toBe(303);
-    expect((await api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({ balance: '10.00', autoTopUp: { enabled: false, cardLast4: '4242', hasCard: true } });
+    expect((await api.get(`/customers/${customer.id}/balance`)).body).toMatchObject({
+      balance: '10.00',
+      autoTopUp: { enabled: false, cardLast4: '4242', hasCard: true },
+    });
 
     // The threshold and amount, in the portal.
-    const settings = await (await fetch(`${h.url}/portal/settings`, { headers: { cookie: portal.cookie } })).text();
+    const settings = await (
+      await fetch(`${h.url}/portal/settings`, { headers: { cookie: portal.cookie } })
+    ).text();
     expect(settings).toContain('Your saved card ending 4242');
-    const set = await portalPost(portal.cookie, '/portal/auto-top-up', { csrf: await portal.csrf('/portal/settings'), threshold: '5.00', amount: '20.00', enabled: 'true' });
+    const set = await portalPost(portal.cookie, '/portal/auto-top-up', {
+      csrf: await portal.csrf('/portal/settings'),
+      threshold: '5.00',
+      amount: '20.00',
+      enabled: 'true',
+    });
     expect(set.status).toBe(303);
     expect(set.headers.get('location')).toBe('/portal/settings');
-    expect((await api.get(`/customers/${customer.id}/balance`)).body.autoTopUp).toEqual({ enabled: true, threshold: '5.00', amount: '20.00', cardLast4: '4242', hasCard: true });
+    expect((await api.get(`/customers/${customer.id}/balance`)).body.autoTopUp).toEqual({
+      enabled: true,
+      threshold: '5.00',
+      amount: '20.00',
+      cardLast4: '4242',
+      hasCard: true,
+    });
     // A bad threshold is the form's error, nothing changes.
-    const bad = await portalPost(portal.cookie, '/portal/auto-top-up', { csrf: await portal.csrf('/portal/settings'), threshold: 'lots', amount: '20.00', enabled: 'true' });
+    const bad = await portalPost(portal.cookie, '/portal/auto-top-up', {
+      csrf: await portal.csrf('/portal/settings'),
+      threshold: 'lots',
+      amount: '20.00',
+      enabled: 'true',
+    });
     expect(bad.headers.get('location')).toMatch(/^\/portal\/settings\?error=threshold/);
 
     // A 100-minute call at 0.06 a minute: 10.00 - 6.00 = 4.00, below 5.00: the saved card is charged 20.00.
-    await api.post('/calls', [{ call_id: 'sc-1', from: number, to: '441134960999', start_time: new Date().toISOString(), duration_s: 6000, status: 'completed' }]);
+    await api.post('/calls', [
+      {
+        call_id: 'sc-1',
+        from: number,
+        to: '441134960999',
+        start_time: new Date().toISOString(),
+        duration_s: 6000,
+        status: 'completed',
+      },
+    ]);
     await h.outbox.runOnce();
     await h.outbox.runOnce();
-    const auto = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter((t: any) => t.method === 'auto');
+    const auto = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter(
+      (t: any) => t.method === 'auto',
+    );
     expect(auto).toHaveLength(1);
     expect(auto[0]).toMatchObject({ status: 'completed', amount: '20.00' });
     expect((await api.get(`/customers/${customer.id}/balance`)).body.balance).toBe('24.00');
@@ -118,16 +166,44 @@ describe('automatic top-up', () => {
     const account = await h.account();
     const { api } = account;
     await rateCard(api);
-    const { customer, number } = await prepaidLine(account, { customer: { email: 'public-url@example.com' } });
+    const { customer, number } = await prepaidLine(account, {
+      customer: { email: 'public-url@example.com' },
+    });
     const declining = 'tok_test_' + Buffer.from('4000000000000002').toString('base64url') + '.x';
-    expect((await api.request('PUT', `/customers/${customer.id}/balance/autoTopUp`, { enabled: true, threshold: '1.00', amount: '10.00', cardToken: declining })).status).toBe(200);
+    expect(
+      (
+        await api.request('PUT', `/customers/${customer.id}/balance/autoTopUp`, {
+          enabled: true,
+          threshold: '1.00',
+          amount: '10.00',
+          cardToken: declining,
+        })
+      ).status,
+    ).toBe(200);
     await topUp(api, customer.id, '1.50');
-    await api.post('/calls', [{ call_id: 'pu-1', from: number, to: '441134960999', start_time: new Date().toISOString(), duration_s: 600, status: 'completed' }]);
+    await api.post('/calls', [
+      {
+        call_id: 'pu-1',
+        from: number,
+        to: '441134960999',
+        start_time: new Date().toISOString(),
+        duration_s: 600,
+        status: 'completed',
+      },
+    ]);
     await h.outbox.runOnce();
     await h.outbox.runOnce();
-    const [auto] = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter((t: any) => t.method === 'auto');
-    expect(auto).toMatchObject({ status: 'failed', failureReason: 'card_declined', url: expect.stringMatching(/^https:\/\/billing\.example\.com\/pay\/[\w-]+$/) });
-    const mail = (await mails()).find((m) => m.includes('public-url@example.com') && m.includes('automatic top-up was declined'));
+    const [auto] = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter(
+      (t: any) => t.method === 'auto',
+    );
+    expect(auto).toMatchObject({
+      status: 'failed',
+      failureReason: 'card_declined',
+      url: expect.stringMatching(/^https:\/\/billing\.example\.com\/pay\/[\w-]+$/),
+    });
+    const mail = (await mails()).find(
+      (m) => m.includes('public-url@example.com') && m.includes('automatic top-up was declined'),
+    );
     expect(mail).toBeDefined();
     expect(mail!.replace(/=\r?\n/g, '')).toContain(auto.url);
     expect(mail).not.toContain('localhost');
@@ -142,13 +218,33 @@ describe('automatic top-up, the charge interrupted', () => {
     const account = await h.account();
     const { api } = account;
     await rateCard(api);
-    const { customer, number } = await prepaidLine(account, { customer: { email: 'interrupted@example.com' } });
+    const { customer, number } = await prepaidLine(account, {
+      customer: { email: 'interrupted@example.com' },
+    });
     const approving = 'tok_test_' + Buffer.from('4242424242424242').toString('base64url') + '.x';
-    await api.request('PUT', `/customers/${customer.id}/balance/autoTopUp`, { enabled: true, threshold: '1.00', amount: '10.00', cardToken: approving });
+    await api.request('PUT', `/customers/${customer.id}/balance/autoTopUp`, {
+      enabled: true,
+      threshold: '1.00',
+      amount: '10.00',
+      cardToken: approving,
+    });
     await topUp(api, customer.id, '1.50');
-    await api.post('/calls', [{ call_id: 'int-1', from: number, to: '441134960999', start_time: new Date().toISOString(), duration_s: 600, status: 'completed' }]);
-    const [pending] = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter((t: any) => t.method === 'auto');
-    const job = { account_id: account.id, payload: { topUpId: Number(pending.id) } } as Parameters<typeof runAutoTopUp>[0];
+    await api.post('/calls', [
+      {
+        call_id: 'int-1',
+        from: number,
+        to: '441134960999',
+        start_time: new Date().toISOString(),
+        duration_s: 600,
+        status: 'completed',
+      },
+    ]);
+    const [pending] = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter(
+      (t: any) => t.method === 'auto',
+    );
+    const job = { account_id: account.id, payload: { topUpId: Number(pending.id) } } as Parameters<
+      typeof runAutoTopUp
+    >[0];
 
     // The gateway charges, then the process "dies" before the charge is recorded (no lease: not a live process).
     let crash = true;
@@ -164,10 +260,15 @@ describe('automatic top-up, the charge interrupted', () => {
     expect(gateway.approvedCharges()).toHaveLength(1);
 
     // The outbox's retries, in a later process, once the pending attempt is stale: settled from the gateway.
-    const later = createCtx(h.testDb.database, () => new Date(Date.now() + 10 * 60_000), { mailer: h.ctx.services.mailer, gateway });
+    const later = createCtx(h.testDb.database, () => new Date(Date.now() + 10 * 60_000), {
+      mailer: h.ctx.services.mailer,
+      gateway,
+    });
     for (let i = 0; i < 3; i++) await runAutoTopUp(job, later).catch(() => undefined);
     expect(gateway.approvedCharges()).toHaveLength(1);
-    const [auto] = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter((t: any) => t.method === 'auto');
+    const [auto] = (await api.get(`/customers/${customer.id}/balance/topUps`)).body.filter(
+      (t: any) => t.method === 'auto',
+    );
     expect(auto).toMatchObject({ status: 'completed', amount: '10.00' });
     // 1.50 - 0.60 + 10.00
     expect((await api.get(`/customers/${customer.id}/balance`)).body.balance).toBe('10.90');

@@ -52,14 +52,26 @@ describe('GET /customers/{id}/balance', () => {
     });
     const postpaid = await makeCustomer(api);
     const open = await api.get(`/customers/${postpaid.id}/balance`);
-    expect(open.body).toMatchObject({ billingMode: 'postpaid', balance: '0.00', available: null, creditLimit: null, entries: 0, updated: null });
+    expect(open.body).toMatchObject({
+      billingMode: 'postpaid',
+      balance: '0.00',
+      available: null,
+      creditLimit: null,
+      entries: 0,
+      updated: null,
+    });
   });
 
   it("is 404 for another account's customer and for an unknown id", async () => {
     const mine = await h.account();
     const other = await h.account();
     const theirs = await prepaidCustomer(other.api);
-    for (const path of [`/customers/${theirs.id}/balance`, `/customers/${theirs.id}/balance/entries`, '/customers/999999/balance', '/customers/abc/balance']) {
+    for (const path of [
+      `/customers/${theirs.id}/balance`,
+      `/customers/${theirs.id}/balance/entries`,
+      '/customers/999999/balance',
+      '/customers/abc/balance',
+    ]) {
       const res = await mine.api.get(path);
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ error: 'Not Found', error_code: 404001 });
@@ -74,7 +86,11 @@ describe('top-ups and adjustments', () => {
     const account = await h.account();
     const { api } = account;
     const c = await prepaidCustomer(api);
-    const res = await api.post(`/customers/${c.id}/balance/topUps`, { amount: '20.00', method: 'bank_transfer', reference: 'BACS 7781' });
+    const res = await api.post(`/customers/${c.id}/balance/topUps`, {
+      amount: '20.00',
+      method: 'bank_transfer',
+      reference: 'BACS 7781',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       customerID: c.id,
@@ -87,12 +103,27 @@ describe('top-ups and adjustments', () => {
       url: null,
     });
     await topUp(api, c.id, '5.5');
-    const adj = await api.post(`/customers/${c.id}/balance/adjustments`, { amount: '-1.25', description: 'Porting fee' });
+    const adj = await api.post(`/customers/${c.id}/balance/adjustments`, {
+      amount: '-1.25',
+      description: 'Porting fee',
+    });
     expect(adj.status).toBe(201);
-    expect(adj.body).toMatchObject({ seq: 3, type: 'adjustment', amount: '-1.25', balance: '24.25', reserved: '0.00', description: 'Porting fee' });
+    expect(adj.body).toMatchObject({
+      seq: 3,
+      type: 'adjustment',
+      amount: '-1.25',
+      balance: '24.25',
+      reserved: '0.00',
+      description: 'Porting fee',
+    });
     const balance = await api.get(`/customers/${c.id}/balance`);
     // 20.00 + 5.50 - 1.25 = 24.25
-    expect(balance.body).toMatchObject({ balance: '24.25', reserved: '0.00', available: '24.25', entries: 3 });
+    expect(balance.body).toMatchObject({
+      balance: '24.25',
+      reserved: '0.00',
+      available: '24.25',
+      entries: 3,
+    });
     const entries = await api.get(`/customers/${c.id}/balance/entries`);
     expect(entries.status).toBe(200);
     expect(entries.body.map((e: any) => [e.seq, e.type, e.amount, e.balance])).toEqual([
@@ -100,7 +131,11 @@ describe('top-ups and adjustments', () => {
       [2, 'top_up', '5.50', '25.50'],
       [3, 'adjustment', '-1.25', '24.25'],
     ]);
-    expect(entries.body[0]).toMatchObject({ topUpID: res.body.id, description: 'top-up by bank transfer (BACS 7781)', currency: 'GBP' });
+    expect(entries.body[0]).toMatchObject({
+      topUpID: res.body.id,
+      description: 'top-up by bank transfer (BACS 7781)',
+      currency: 'GBP',
+    });
     await expectLedgerConsistent(h.ctx, account.id, Number(c.id));
   });
 
@@ -119,7 +154,9 @@ describe('top-ups and adjustments', () => {
     const first = await api.get(`/customers/${c.id}/balance/entries?limit=2`);
     expect(first.body.map((e: any) => e.seq)).toEqual([1, 2]);
     expect(first.headers.get('x-next-after')).toBe(first.body[1].id);
-    const second = await api.get(`/customers/${c.id}/balance/entries?limit=2&after=${first.headers.get('x-next-after')}`);
+    const second = await api.get(
+      `/customers/${c.id}/balance/entries?limit=2&after=${first.headers.get('x-next-after')}`,
+    );
     expect(second.body.map((e: any) => e.seq)).toEqual([3, 4]);
     expect(second.headers.get('link')).toBeNull();
     const day = await api.get(`/customers/${c.id}/balance/entries?from=2026-10-02&to=2026-10-02`);
@@ -130,8 +167,14 @@ describe('top-ups and adjustments', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = csv.text.trim().split('\n');
-    expect(lines[0]).toBe('id,seq,type,amount,vatAmount,currency,balance,reserved,callID,reservationID,invoiceID,topUpID,paymentID,description,created');
-    expect(lines.slice(1).map((l) => l.split(',').slice(1, 4).join(','))).toEqual(['2,top_up,2.00', '3,adjustment,0.10', '4,top_up,3.00']);
+    expect(lines[0]).toBe(
+      'id,seq,type,amount,vatAmount,currency,balance,reserved,callID,reservationID,invoiceID,topUpID,paymentID,description,created',
+    );
+    expect(lines.slice(1).map((l) => l.split(',').slice(1, 4).join(','))).toEqual([
+      '2,top_up,2.00',
+      '3,adjustment,0.10',
+      '4,top_up,3.00',
+    ]);
     const bad = await api.get(`/customers/${c.id}/balance/entries?from=yesterday`);
     expect(bad.status).toBe(400);
     expect(bad.body.hint).toContain('from');
@@ -155,7 +198,10 @@ describe('top-ups and adjustments', () => {
     const refused = await api.post(`/customers/${postpaid.id}/balance/topUps`, { amount: '10.00' });
     expect(refused.status).toBe(409);
     expect(refused.body.hint).toContain('postpaid');
-    const noReason = await api.post(`/customers/${c.id}/balance/adjustments`, { amount: '1.00', description: ' ' });
+    const noReason = await api.post(`/customers/${c.id}/balance/adjustments`, {
+      amount: '1.00',
+      description: ' ',
+    });
     expect(noReason.status).toBe(400);
     const reader = await account.withLevel(1);
     const forbidden = await reader.post(`/customers/${c.id}/balance/topUps`, { amount: '10.00' });
@@ -169,9 +215,19 @@ describe('top-up by payment request', () => {
     const account = await h.account();
     const { api } = account;
     const c = await prepaidCustomer(api);
-    const res = await api.post(`/customers/${c.id}/balance/topUps`, { amount: '15.00', method: 'payment_request', email: 'payer@example.com' });
+    const res = await api.post(`/customers/${c.id}/balance/topUps`, {
+      amount: '15.00',
+      method: 'payment_request',
+      email: 'payer@example.com',
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ method: 'payment_request', amount: '15.00', status: 'pending', paymentRequestID: expect.any(String), paymentID: null });
+    expect(res.body).toMatchObject({
+      method: 'payment_request',
+      amount: '15.00',
+      status: 'pending',
+      paymentRequestID: expect.any(String),
+      paymentID: null,
+    });
     expect(res.body.url).toMatch(/\/pay\/[\w-]{43}$/);
     expect((await api.get(`/customers/${c.id}/balance`)).body.balance).toBe('0.00');
     const path = new URL(res.body.url).pathname;
@@ -184,7 +240,9 @@ describe('top-up by payment request', () => {
     // The link is paid: a second payment is refused, nothing is credited twice.
     const again = await page(h.url, `${path}/payments`, { option: 'full', ...APPROVING_CARD });
     expect(again.status).toBe(409);
-    const refund = await collectApi(account).post(`/payments/${done.body.paymentID}/refunds`, { amount: '4.00' });
+    const refund = await collectApi(account).post(`/payments/${done.body.paymentID}/refunds`, {
+      amount: '4.00',
+    });
     expect(refund.status).toBe(201);
     const after = await api.get(`/customers/${c.id}/balance/entries`);
     expect(after.body.map((e: any) => [e.type, e.amount, e.balance])).toEqual([
@@ -203,15 +261,30 @@ describe('postpaid credit limit', () => {
     const account = await h.account();
     const { api } = account;
     const c = await makeCustomer(api);
-    await post(api, `/customers/${c.id}/transactions`, { transactionType: 'oneOff', transactionValue: '40.00', transactionVATRate: '0', transactionDate: '2026-10-20' });
+    await post(api, `/customers/${c.id}/transactions`, {
+      transactionType: 'oneOff',
+      transactionValue: '40.00',
+      transactionVATRate: '0',
+      transactionDate: '2026-10-20',
+    });
     const invoice = await post(api, `/customers/${c.id}/invoices`, { cutoffDate: '2026-11-01' });
     await approve(api, invoice.id);
     const limited = await api.patch(`/customers/${c.id}`, { creditLimit: '100.00' });
     expect(limited.status).toBe(200);
     const balance = await api.get(`/customers/${c.id}/balance`);
     // Owed 40.00 on the approved invoice: 100.00 - 40.00 available, 40% of the limit used.
-    expect(balance.body).toMatchObject({ billingMode: 'postpaid', balance: '-40.00', available: '60.00', creditLimit: '100.00', creditUsedPercent: '40.00', entries: 1 });
-    const pay = await api.post(`/invoices/${invoice.id}/payments`, { amount: '25.00', paymentMethod: 'bank_transfer' });
+    expect(balance.body).toMatchObject({
+      billingMode: 'postpaid',
+      balance: '-40.00',
+      available: '60.00',
+      creditLimit: '100.00',
+      creditUsedPercent: '40.00',
+      entries: 1,
+    });
+    const pay = await api.post(`/invoices/${invoice.id}/payments`, {
+      amount: '25.00',
+      paymentMethod: 'bank_transfer',
+    });
     expect(pay.status).toBe(201);
     const after = await api.get(`/customers/${c.id}/balance/entries`);
     expect(after.body.map((e: any) => [e.type, e.amount, e.balance])).toEqual([

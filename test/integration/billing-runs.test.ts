@@ -2,7 +2,16 @@
 // advance and in arrears, pro rata, quarterly and annual; running twice, or at once, bills nothing twice.
 import { describe, expect, it } from 'vitest';
 import { type Api, makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
-import { approve, dbInvoices, dbTransactions, expectError, expectInvoiceAddsUp, expectInvoiceMatchesDatabase, getAll, post } from '../helpers/billing.ts';
+import {
+  approve,
+  dbInvoices,
+  dbTransactions,
+  expectError,
+  expectInvoiceAddsUp,
+  expectInvoiceMatchesDatabase,
+  getAll,
+  post,
+} from '../helpers/billing.ts';
 
 const RUN_TIME = '2026-11-02T09:00:00.000Z';
 
@@ -20,7 +29,13 @@ describe('billing runs', () => {
     const rows = await get(api, `/invoices/${invoiceId}/transactions?includeUnsent`);
     return rows
       .filter((t: any) => t.transactionType === 'recurring')
-      .map((t: any) => [t.transactionDescription, t.transactionStartDate, t.transactionEndDate, t.transactionBillDate, t.transactionValue]);
+      .map((t: any) => [
+        t.transactionDescription,
+        t.transactionStartDate,
+        t.transactionEndDate,
+        t.transactionBillDate,
+        t.transactionValue,
+      ]);
   }
 
   /**
@@ -43,21 +58,66 @@ describe('billing runs', () => {
     const { api } = account;
     const c = async (name: string, feature?: Record<string, unknown>) => {
       const customer = await makeCustomer(api, { name });
-      const f = feature ? await makeFeature(api, customer.id, { name: 'Line rental', ...feature }) : undefined;
+      const f = feature
+        ? await makeFeature(api, customer.id, { name: 'Line rental', ...feature })
+        : undefined;
       return { customer, feature: f };
     };
     const oneOff = await c('One-off Ltd', {});
-    const charge = await post(api, `/features/${oneOff.feature!.id}/transactions`, { transactionValue: '15.00' });
-    const later = await post(api, `/features/${oneOff.feature!.id}/transactions`, { transactionValue: '7.00', transactionDate: '2026-11-20' });
-    const advance = await c('Advance Ltd', { recurringValue: '25.00', billing: 'advance', startDate: '2026-10-15' });
-    const arrears = await c('Arrears Ltd', { recurringValue: '30.00', billing: 'arrears', startDate: '2026-10-10' });
-    const quarterly = await c('Quarterly Ltd', { recurringValue: '90.00', recurringFrequency: 'quarterly', billing: 'advance', startDate: '2026-08-15' });
-    const quarterlyArrears = await c('Quarterly Arrears Ltd', { recurringValue: '60.00', recurringFrequency: 'quarterly', billing: 'arrears', startDate: '2026-07-01' });
-    const annual = await c('Annual Ltd', { recurringValue: '120.00', recurringFrequency: 'annually', startDate: '2026-11-01' });
+    const charge = await post(api, `/features/${oneOff.feature!.id}/transactions`, {
+      transactionValue: '15.00',
+    });
+    const later = await post(api, `/features/${oneOff.feature!.id}/transactions`, {
+      transactionValue: '7.00',
+      transactionDate: '2026-11-20',
+    });
+    const advance = await c('Advance Ltd', {
+      recurringValue: '25.00',
+      billing: 'advance',
+      startDate: '2026-10-15',
+    });
+    const arrears = await c('Arrears Ltd', {
+      recurringValue: '30.00',
+      billing: 'arrears',
+      startDate: '2026-10-10',
+    });
+    const quarterly = await c('Quarterly Ltd', {
+      recurringValue: '90.00',
+      recurringFrequency: 'quarterly',
+      billing: 'advance',
+      startDate: '2026-08-15',
+    });
+    const quarterlyArrears = await c('Quarterly Arrears Ltd', {
+      recurringValue: '60.00',
+      recurringFrequency: 'quarterly',
+      billing: 'arrears',
+      startDate: '2026-07-01',
+    });
+    const annual = await c('Annual Ltd', {
+      recurringValue: '120.00',
+      recurringFrequency: 'annually',
+      startDate: '2026-11-01',
+    });
     const nothing = await c('Nothing Ltd');
-    const notYet = await c('Not Yet Ltd', { recurringValue: '50.00', billing: 'arrears', startDate: '2026-11-01' });
+    const notYet = await c('Not Yet Ltd', {
+      recurringValue: '50.00',
+      billing: 'arrears',
+      startDate: '2026-11-01',
+    });
     h.setNow(new Date(RUN_TIME));
-    return { ...account, charge, later, oneOff, advance, arrears, quarterly, quarterlyArrears, annual, nothing, notYet };
+    return {
+      ...account,
+      charge,
+      later,
+      oneOff,
+      advance,
+      arrears,
+      quarterly,
+      quarterlyArrears,
+      annual,
+      nothing,
+      notYet,
+    };
   }
 
   const expected = (s: Awaited<ReturnType<typeof customers>>) => [
@@ -68,7 +128,13 @@ describe('billing runs', () => {
       vat: '7.74', // 7.742
       total: '46.45',
       recurring: [
-        ['Line rental monthly 2026-10-15 to 2026-10-31 (pro rata)', '2026-10-15', '2026-10-31', '2026-10-15', '13.71'],
+        [
+          'Line rental monthly 2026-10-15 to 2026-10-31 (pro rata)',
+          '2026-10-15',
+          '2026-10-31',
+          '2026-10-15',
+          '13.71',
+        ],
         ['Line rental monthly 2026-11-01 to 2026-11-30', '2026-11-01', '2026-11-30', '2026-11-01', '25.00'],
       ],
     },
@@ -77,7 +143,15 @@ describe('billing runs', () => {
       net: '21.29',
       vat: '4.26', // 4.258
       total: '25.55',
-      recurring: [['Line rental monthly 2026-10-10 to 2026-10-31 (pro rata)', '2026-10-10', '2026-10-31', '2026-10-31', '21.29']], // billed on the last day (arrears)
+      recurring: [
+        [
+          'Line rental monthly 2026-10-10 to 2026-10-31 (pro rata)',
+          '2026-10-10',
+          '2026-10-31',
+          '2026-10-31',
+          '21.29',
+        ],
+      ], // billed on the last day (arrears)
     },
     {
       customer: s.quarterly.customer.id,
@@ -85,7 +159,13 @@ describe('billing runs', () => {
       vat: '27.20', // 27.196
       total: '163.18',
       recurring: [
-        ['Line rental quarterly 2026-08-15 to 2026-09-30 (pro rata)', '2026-08-15', '2026-09-30', '2026-08-15', '45.98'],
+        [
+          'Line rental quarterly 2026-08-15 to 2026-09-30 (pro rata)',
+          '2026-08-15',
+          '2026-09-30',
+          '2026-08-15',
+          '45.98',
+        ],
         ['Line rental quarterly 2026-10-01 to 2026-12-31', '2026-10-01', '2026-12-31', '2026-10-01', '90.00'],
       ],
     },
@@ -94,21 +174,37 @@ describe('billing runs', () => {
       net: '60.00',
       vat: '12.00',
       total: '72.00',
-      recurring: [['Line rental quarterly 2026-07-01 to 2026-09-30', '2026-07-01', '2026-09-30', '2026-09-30', '60.00']],
+      recurring: [
+        ['Line rental quarterly 2026-07-01 to 2026-09-30', '2026-07-01', '2026-09-30', '2026-09-30', '60.00'],
+      ],
     },
     {
       customer: s.annual.customer.id,
       net: '20.05',
       vat: '4.01',
       total: '24.06',
-      recurring: [['Line rental annually 2026-11-01 to 2026-12-31 (pro rata)', '2026-11-01', '2026-12-31', '2026-11-01', '20.05']],
+      recurring: [
+        [
+          'Line rental annually 2026-11-01 to 2026-12-31 (pro rata)',
+          '2026-11-01',
+          '2026-12-31',
+          '2026-11-01',
+          '20.05',
+        ],
+      ],
     },
   ];
 
   async function billed(api: Api, runId: string) {
     const invoices = await getAll(api, `/invoices?unsent&billingRun=${runId}&limit=2`);
     return Promise.all(
-      invoices.map(async (i: any) => ({ customer: i.customerID, net: i.invoiceAmount, vat: i.invoiceVAT, total: i.total, recurring: await recurringLines(api, i.id) })),
+      invoices.map(async (i: any) => ({
+        customer: i.customerID,
+        net: i.invoiceAmount,
+        vat: i.invoiceVAT,
+        total: i.total,
+        recurring: await recurringLines(api, i.id),
+      })),
     );
   }
 
@@ -134,7 +230,11 @@ describe('billing runs', () => {
     for (const invoice of await get(api, '/invoices?unsent')) {
       expectInvoiceAddsUp(invoice);
       await expectInvoiceMatchesDatabase(h, accountId, invoice);
-      expect([invoice.billingRun, invoice.cutoffDate, invoice.status]).toEqual([res.body.id, '2026-11-01', ['unsent']]);
+      expect([invoice.billingRun, invoice.cutoffDate, invoice.status]).toEqual([
+        res.body.id,
+        '2026-11-01',
+        ['unsent'],
+      ]);
     }
     // Nobody else got an invoice.
     const invoiced = new Set((await dbInvoices(h, accountId)).map((i) => String(i.customer_id)));
@@ -188,7 +288,11 @@ describe('billing runs', () => {
     });
     const billedUntil = async (f: any) => (await get(api, `/features/${f.id}`)).billedUntil;
     expect(
-      await Promise.all([s.advance, s.arrears, s.quarterly, s.quarterlyArrears, s.annual, s.notYet].map((c) => billedUntil(c.feature))),
+      await Promise.all(
+        [s.advance, s.arrears, s.quarterly, s.quarterlyArrears, s.annual, s.notYet].map((c) =>
+          billedUntil(c.feature),
+        ),
+      ),
     ).toEqual(['2026-12-01', '2026-11-01', '2027-01-01', '2026-10-01', '2027-01-01', null]);
     // The 20 Nov charge came off the one-off customer's invoice and waits.
     expect((await get(api, `/transactions/${s.later.id}`)).invoiceID).toBeNull();
@@ -214,8 +318,12 @@ describe('billing runs', () => {
 
     const doc = await (await fetch(`${h.url}/openapi.json`)).json();
     const schema = doc.components.schemas.BillingRun;
-    expect(schema.required).toEqual(expect.arrayContaining(['customersBilled', 'invoicesCompleted', 'invoicesCreated', 'status']));
-    expect(schema.properties.invoicesCompleted.description).toMatch(/made \(invoicesCreated\) and the customers' existing unsent invoices/);
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['customersBilled', 'invoicesCompleted', 'invoicesCreated', 'status']),
+    );
+    expect(schema.properties.invoicesCompleted.description).toMatch(
+      /made \(invoicesCreated\) and the customers' existing unsent invoices/,
+    );
     expect(schema.properties.status.enum).toEqual(['running', 'completed', 'failed', 'interrupted']);
     expect(doc.paths['/backend/api/v1/billingRuns/{id}/resume'].post.responses).toHaveProperty('200');
   });
@@ -226,18 +334,27 @@ describe('billing runs', () => {
     const customer = await makeCustomer(api);
     const feature = await makeFeature(api, customer.id);
     // Posting the 5 Nov charge made the customer's unsent invoice; at cut-off 1 Nov it has nothing to bill.
-    const later = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '5.00', transactionDate: '2026-11-05' });
+    const later = await post(api, `/features/${feature.id}/transactions`, {
+      transactionValue: '5.00',
+      transactionDate: '2026-11-05',
+    });
     const run = await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
     expect([run.customersBilled, run.invoicesCreated]).toEqual([0, 0]);
     expect(await get(api, `/invoices?unsent&billingRun=${run.id}`)).toEqual([]);
     // The invoice is still completed for the cut-off: the charge waits.
     const invoice = await get(api, `/invoices/${later.invoiceID}`);
-    expect([invoice.cutoffDate, invoice.billingRun, invoice.invoiceAmount]).toEqual(['2026-11-01', null, '0.00']);
+    expect([invoice.cutoffDate, invoice.billingRun, invoice.invoiceAmount]).toEqual([
+      '2026-11-01',
+      null,
+      '0.00',
+    ]);
     expect((await get(api, `/transactions/${later.id}`)).invoiceID).toBeNull();
     // The next month's run bills it, on the same invoice.
     const december = await post(api, '/billingRuns', { cutoffDate: '2026-12-01' });
     expect([december.customersBilled, december.invoicesCreated]).toEqual([1, 0]);
-    expect((await get(api, `/invoices?unsent&billingRun=${december.id}`)).map((i: any) => [i.id, i.invoiceAmount])).toEqual([[later.invoiceID, '5.00']]);
+    expect(
+      (await get(api, `/invoices?unsent&billingRun=${december.id}`)).map((i: any) => [i.id, i.invoiceAmount]),
+    ).toEqual([[later.invoiceID, '5.00']]);
     expect((await dbInvoices(h, accountId)).length).toBe(1);
   });
 
@@ -249,14 +366,20 @@ describe('billing runs', () => {
     const invoicesAfterFirst = await get(api, '/invoices?unsent');
     const second = await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
     // It completed the six invoices the first run made, and made none.
-    expect([second.status, second.customersBilled, second.invoicesCompleted, second.invoicesCreated]).toEqual(['completed', 6, 6, 0]);
+    expect([second.status, second.customersBilled, second.invoicesCompleted, second.invoicesCreated]).toEqual(
+      ['completed', 6, 6, 0],
+    );
     expect(second.id).not.toBe(first.id);
     expect(await billed(api, second.id)).toEqual(expected(s));
     // Same rows (ids, values, invoices), same totals; the invoices now name the latest run.
     const rowsAfterSecond = await dbTransactions(h, accountId);
-    expect(rowsAfterSecond.map((t) => [t.id, t.invoice_id, t.value])).toEqual(rowsAfterFirst.map((t) => [t.id, t.invoice_id, t.value]));
+    expect(rowsAfterSecond.map((t) => [t.id, t.invoice_id, t.value])).toEqual(
+      rowsAfterFirst.map((t) => [t.id, t.invoice_id, t.value]),
+    );
     const invoicesAfterSecond = await get(api, '/invoices?unsent');
-    expect(invoicesAfterSecond.map((i: any) => [i.id, i.total, i.billingRun])).toEqual(invoicesAfterFirst.map((i: any) => [i.id, i.total, second.id]));
+    expect(invoicesAfterSecond.map((i: any) => [i.id, i.total, i.billingRun])).toEqual(
+      invoicesAfterFirst.map((i: any) => [i.id, i.total, second.id]),
+    );
   });
 
   it('bills nothing twice when runs go at once', async () => {
@@ -267,11 +390,16 @@ describe('billing runs', () => {
     const CUSTOMERS = 30;
     for (let i = 0; i < CUSTOMERS; i++) {
       const customer = await makeCustomer(api, { name: `Customer ${i}` });
-      const feature = await makeFeature(api, customer.id, { recurringValue: '10.00', startDate: '2026-10-01' });
+      const feature = await makeFeature(api, customer.id, {
+        recurringValue: '10.00',
+        startDate: '2026-10-01',
+      });
       if (i % 3 === 0) await post(api, `/features/${feature.id}/transactions`, { transactionValue: '5.00' });
     }
     h.setNow(new Date(RUN_TIME));
-    const runs = await Promise.all([0, 1, 2].map(() => api.post('/billingRuns', { cutoffDate: '2026-11-01' })));
+    const runs = await Promise.all(
+      [0, 1, 2].map(() => api.post('/billingRuns', { cutoffDate: '2026-11-01' })),
+    );
     expect(runs.map((r) => [r.status, r.body.status])).toEqual([
       [201, 'completed'],
       [201, 'completed'],
@@ -290,7 +418,10 @@ describe('billing runs', () => {
     expect(new Set(recurring.map((t) => `${t.feature_id} ${t.start_date}`)).size).toBe(CUSTOMERS * 2);
     for (const invoice of await getAll(api, '/invoices?unsent')) {
       const hasOneOff = rows.some((t) => t.invoice_id === Number(invoice.id) && t.origin === 'api');
-      expect([invoice.invoiceChargesRecurring, invoice.invoiceAmount]).toEqual(['20.00', hasOneOff ? '25.00' : '20.00']);
+      expect([invoice.invoiceChargesRecurring, invoice.invoiceAmount]).toEqual([
+        '20.00',
+        hasOneOff ? '25.00' : '20.00',
+      ]);
       expectInvoiceAddsUp(invoice);
       await expectInvoiceMatchesDatabase(h, accountId, invoice);
     }
@@ -300,7 +431,11 @@ describe('billing runs', () => {
     h.setNow(new Date('2026-12-02T09:00:00.000Z'));
     const { api } = await h.account();
     const customer = await makeCustomer(api, { name: 'Price change Ltd' });
-    const line = await makeFeature(api, customer.id, { name: 'Line', recurringValue: '25.00', startDate: '2026-12-01' });
+    const line = await makeFeature(api, customer.id, {
+      name: 'Line',
+      recurringValue: '25.00',
+      startDate: '2026-12-01',
+    });
     // In advance to the end of January: December and January at 25.00.
     const first = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2027-01-01' });
     expect((await recurringLines(api, first.id)).map((l: any[]) => l[4])).toEqual(['25.00', '25.00']);
@@ -325,7 +460,14 @@ describe('billing runs', () => {
     const unsent = await get(api, `/invoices?unsent&billingRun=${run.id}`);
     // All at once: numbers are still unique and gapless.
     const approved = await Promise.all(unsent.map((i: any) => approve(api, i.id)));
-    expect(approved.map((i) => i.invoiceNumber).sort()).toEqual(['NOV-10', 'NOV-11', 'NOV-12', 'NOV-7', 'NOV-8', 'NOV-9']);
+    expect(approved.map((i) => i.invoiceNumber).sort()).toEqual([
+      'NOV-10',
+      'NOV-11',
+      'NOV-12',
+      'NOV-7',
+      'NOV-8',
+      'NOV-9',
+    ]);
     expect((await get(api, '/account')).invoiceNextNumber).toBe(13);
     expect(await get(api, '/invoices?unsent')).toEqual([]);
     expect((await get(api, `/invoices?billingRun=${run.id}`)).length).toBe(6);
@@ -335,7 +477,11 @@ describe('billing runs', () => {
     // arrears 50.00. The quarterly and annual features are billed ahead.
     h.setNow(new Date('2026-12-01T09:00:00.000Z'));
     const december = await post(api, '/billingRuns', undefined); // no body: cut-off = first of the current month
-    expect([december.cutoffDate, december.customersBilled, december.invoicesCreated]).toEqual(['2026-12-01', 4, 4]);
+    expect([december.cutoffDate, december.customersBilled, december.invoicesCreated]).toEqual([
+      '2026-12-01',
+      4,
+      4,
+    ]);
     const lines = await billed(api, december.id);
     expect(lines).toEqual([
       { customer: s.oneOff.customer.id, net: '7.00', vat: '1.40', total: '8.40', recurring: [] },
@@ -344,24 +490,32 @@ describe('billing runs', () => {
         net: '25.00',
         vat: '5.00',
         total: '30.00',
-        recurring: [['Line rental monthly 2026-12-01 to 2026-12-31', '2026-12-01', '2026-12-31', '2026-12-01', '25.00']],
+        recurring: [
+          ['Line rental monthly 2026-12-01 to 2026-12-31', '2026-12-01', '2026-12-31', '2026-12-01', '25.00'],
+        ],
       },
       {
         customer: s.arrears.customer.id,
         net: '30.00',
         vat: '6.00',
         total: '36.00',
-        recurring: [['Line rental monthly 2026-11-01 to 2026-11-30', '2026-11-01', '2026-11-30', '2026-11-30', '30.00']],
+        recurring: [
+          ['Line rental monthly 2026-11-01 to 2026-11-30', '2026-11-01', '2026-11-30', '2026-11-30', '30.00'],
+        ],
       },
       {
         customer: s.notYet.customer.id,
         net: '50.00',
         vat: '10.00',
         total: '60.00',
-        recurring: [['Line rental monthly 2026-11-01 to 2026-11-30', '2026-11-01', '2026-11-30', '2026-11-30', '50.00']],
+        recurring: [
+          ['Line rental monthly 2026-11-01 to 2026-11-30', '2026-11-01', '2026-11-30', '2026-11-30', '50.00'],
+        ],
       },
     ]);
-    const numbers = (await Promise.all((await get(api, '/invoices?unsent')).map((i: any) => approve(api, i.id)))).map((i) => i.invoiceNumber);
+    const numbers = (
+      await Promise.all((await get(api, '/invoices?unsent')).map((i: any) => approve(api, i.id)))
+    ).map((i) => i.invoiceNumber);
     expect(numbers.sort()).toEqual(['NOV-13', 'NOV-14', 'NOV-15', 'NOV-16']);
     const all = (await dbInvoices(h, accountId)).map((i) => i.invoice_number);
     expect(new Set(all).size).toBe(10);
@@ -378,14 +532,23 @@ describe('billing runs', () => {
     const features: any[] = [];
     for (let i = 0; i < 10; i++) {
       const customer = await makeCustomer(api, { name: `Customer ${i}` });
-      features.push(await makeFeature(api, customer.id, { recurringValue: '10.00', startDate: '2026-11-01' }));
+      features.push(
+        await makeFeature(api, customer.id, { recurringValue: '10.00', startDate: '2026-11-01' }),
+      );
     }
     h.setNow(new Date(RUN_TIME));
     const charges = features.flatMap((f, i) => [
       api.post(`/features/${f.id}/transactions`, { transactionValue: '1.00', transactionDate: '2026-10-20' }),
-      api.post(`/features/${f.id}/transactions`, { transactionValue: '1.00', transactionDate: i % 2 ? '2026-11-05' : '2026-10-21' }),
+      api.post(`/features/${f.id}/transactions`, {
+        transactionValue: '1.00',
+        transactionDate: i % 2 ? '2026-11-05' : '2026-10-21',
+      }),
     ]);
-    const results = await Promise.all([api.post('/billingRuns', { cutoffDate: '2026-11-01' }), ...charges, api.post('/billingRuns', { cutoffDate: '2026-11-01' })]);
+    const results = await Promise.all([
+      api.post('/billingRuns', { cutoffDate: '2026-11-01' }),
+      ...charges,
+      api.post('/billingRuns', { cutoffDate: '2026-11-01' }),
+    ]);
     expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
     // Charges posted after a customer's invoice was completed may wait; a last run settles them all.
     await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
@@ -402,15 +565,21 @@ describe('billing runs', () => {
       await expectInvoiceMatchesDatabase(h, accountId, invoice);
     }
     // Exactly the charges dated after the cut-off wait.
-    expect(rows.filter((t) => t.invoice_id === null).map((t) => t.id)).toEqual(rows.filter((t) => t.transaction_date === '2026-11-05').map((t) => t.id));
+    expect(rows.filter((t) => t.invoice_id === null).map((t) => t.id)).toEqual(
+      rows.filter((t) => t.transaction_date === '2026-11-05').map((t) => t.id),
+    );
   });
 
-  it('makes one unsent invoice when a customer\'s first charges arrive at once', async () => {
+  it("makes one unsent invoice when a customer's first charges arrive at once", async () => {
     h.setNow(new Date('2026-11-10T10:00:00.000Z'));
     const { api, id: accountId } = await h.account();
     const customer = await makeCustomer(api);
     const feature = await makeFeature(api, customer.id);
-    const posted = await Promise.all(Array.from({ length: 12 }, () => api.post(`/features/${feature.id}/transactions`, { transactionValue: '2.50' })));
+    const posted = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        api.post(`/features/${feature.id}/transactions`, { transactionValue: '2.50' }),
+      ),
+    );
     expect(posted.map((r) => r.status)).toEqual(posted.map(() => 201));
     const invoices = await dbInvoices(h, accountId);
     expect(invoices.length).toBe(1);
@@ -441,13 +610,19 @@ describe('billing runs', () => {
     expect(await get(api, '/billingRuns')).toEqual([first, second]);
     const page = await api.get('/billingRuns?limit=1');
     expect(page.body).toEqual([first]);
-    expect(page.headers.get('link')).toBe(`</backend/api/v1/billingRuns?limit=1&after=${first.id}>; rel="next"`);
+    expect(page.headers.get('link')).toBe(
+      `</backend/api/v1/billingRuns?limit=1&after=${first.id}>; rel="next"`,
+    );
     expect(await getAll(api, '/billingRuns?limit=1')).toEqual([first, second]);
 
     expectError(await api.post('/billingRuns', { cutoffDate: '2026-11-31' }), 400, 400001, /cutoffDate/);
     expectError(await api.post('/billingRuns', { cutoff: '2026-11-01' }), 400, 400001, /cutoff/);
     expectError(await api.get('/billingRuns/999999'), 404, 404001);
-    expectError(await (await account.withLevel(3)).post('/billingRuns', { cutoffDate: '2026-11-01' }), 403, 403001);
+    expectError(
+      await (await account.withLevel(3)).post('/billingRuns', { cutoffDate: '2026-11-01' }),
+      403,
+      403001,
+    );
     expect((await get(api, '/billingRuns')).length).toBe(2);
 
     const other = (await h.account()).api;
@@ -455,7 +630,10 @@ describe('billing runs', () => {
     expect(await get(other, '/billingRuns')).toEqual([]);
     // Another account's run bills only its own customers.
     const customer = await makeCustomer(api);
-    await post(api, `/features/${(await makeFeature(api, customer.id)).id}/transactions`, { transactionValue: '1.00', transactionDate: '2026-11-01' });
+    await post(api, `/features/${(await makeFeature(api, customer.id)).id}/transactions`, {
+      transactionValue: '1.00',
+      transactionDate: '2026-11-01',
+    });
     const otherRun = await post(other, '/billingRuns', { cutoffDate: '2026-12-01' });
     expect([otherRun.customersBilled, otherRun.invoicesCreated]).toEqual([0, 0]);
     expect((await get(api, '/invoices?unsent'))[0].billingRun).toBeNull();

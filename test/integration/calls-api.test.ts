@@ -12,7 +12,10 @@ const h = useHarness();
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const REQUEST_ID = /^req_[0-9a-f]{24}$/;
-const anyMeta = { timestamp: expect.stringMatching(TIMESTAMP), request_id: expect.stringMatching(REQUEST_ID) };
+const anyMeta = {
+  timestamp: expect.stringMatching(TIMESTAMP),
+  request_id: expect.stringMatching(REQUEST_ID),
+};
 
 /** The error body of document 002, with its code and message. */
 function errorBody(code: string, message: string) {
@@ -47,14 +50,25 @@ const FROM = '+1234567890';
  * An account with a rate card, a customer whose line is FROM, these calls sent in, and an invoice (cut off
  * 2024-02-01) that the calls before February go on.
  */
-async function billedCalls(calls: CallSpec[], options: { timezone?: string; account?: TestAccount } = {}): Promise<Billed> {
-  const account = options.account ?? (await h.account({ timezone: options.timezone ?? 'America/New_York', currency: 'USD' }));
+async function billedCalls(
+  calls: CallSpec[],
+  options: { timezone?: string; account?: TestAccount } = {},
+): Promise<Billed> {
+  const account =
+    options.account ??
+    (await h.account({ timezone: options.timezone ?? 'America/New_York', currency: 'USD' }));
   const { api } = account;
-  const card = await api.post('/rateCards', { name: `Standard ${randomBytes(3).toString('hex')}`, isDefault: options.account === undefined });
+  const card = await api.post('/rateCards', {
+    name: `Standard ${randomBytes(3).toString('hex')}`,
+    isDefault: options.account === undefined,
+  });
   expect(card.status, card.text).toBe(201);
   const rates = await api.request('PUT', `/rateCards/${card.body.id}/rates`, {
     effectiveFrom: '2024-01-01',
-    rates: [{ prefix: '0', destination: 'Zero', ratePerMinute: '0.02' }, { prefix: '1', destination: 'North America', ratePerMinute: '0.01' }],
+    rates: [
+      { prefix: '0', destination: 'Zero', ratePerMinute: '0.02' },
+      { prefix: '1', destination: 'North America', ratePerMinute: '0.01' },
+    ],
   });
   expect(rates.status, rates.text).toBe(200);
   const customer = await makeCustomer(api, { rateCardID: undefined });
@@ -63,14 +77,25 @@ async function billedCalls(calls: CallSpec[], options: { timezone?: string; acco
   if (calls.length > 0) {
     const sent = await api.post(
       '/calls',
-      calls.map((c) => ({ from, to: '+0987654321', start_time: '2024-01-15T10:30:00Z', duration_s: 180, status: 'completed', ...c })),
+      calls.map((c) => ({
+        from,
+        to: '+0987654321',
+        start_time: '2024-01-15T10:30:00Z',
+        duration_s: 180,
+        status: 'completed',
+        ...c,
+      })),
     );
     expect(sent.status, sent.text).toBe(200);
     expect(sent.body.rejected, sent.text).toBe(0);
   }
   const invoice = await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2024-02-01' });
   expect(invoice.status, invoice.text).toBe(201);
-  const rows = await h.ctx.db.selectFrom('calls').select(['id', 'source_call_id']).where('account_id', '=', account.id).execute();
+  const rows = await h.ctx.db
+    .selectFrom('calls')
+    .select(['id', 'source_call_id'])
+    .where('account_id', '=', account.id)
+    .execute();
   return {
     account,
     v1: new Api(h.url, account.key, '/v1'),
@@ -94,7 +119,9 @@ describe('GET /v1/calls?invoice_id=…', () => {
       },
       { call_id: 'src-2', start_time: '2024-01-20T23:59:59.750Z', duration_s: 61 },
     ]);
-    const res = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}`, { 'content-type': 'application/json' });
+    const res = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}`, {
+      'content-type': 'application/json',
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.body).toStrictEqual({
@@ -161,7 +188,7 @@ describe('GET /v1/calls?invoice_id=…', () => {
     expect(res.headers.get('x-request-id')).toBe(res.body.meta.request_id);
   });
 
-  it('takes the invoice id with or without its prefix, and lists only that invoice\'s calls', async () => {
+  it("takes the invoice id with or without its prefix, and lists only that invoice's calls", async () => {
     const b = await billedCalls([
       { call_id: 'jan', start_time: '2024-01-31T12:00:00Z' },
       // After the cut-off: waits for the next invoice.
@@ -187,25 +214,48 @@ describe('GET /v1/calls?invoice_id=…', () => {
   });
 
   it('reports times in UTC whatever the account timezone, and the account timezone on each call', async () => {
-    const b = await billedCalls([{ call_id: 'tokyo', start_time: '2024-01-15T09:00:00+09:00' }], { timezone: 'Asia/Tokyo' });
+    const b = await billedCalls([{ call_id: 'tokyo', start_time: '2024-01-15T09:00:00+09:00' }], {
+      timezone: 'Asia/Tokyo',
+    });
     const res = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}`);
     expect(res.body.data[0]).toMatchObject({ timezone: 'Asia/Tokyo', created_time: '2024-01-15T00:00:00Z' });
   });
 
   it('pages long invoices with limit and starting_after, keeping total_calls the invoice total', async () => {
-    const specs = Array.from({ length: 5 }, (_, i) => ({ call_id: `p${i}`, start_time: `2024-01-1${i}T08:00:00Z` }));
+    const specs = Array.from({ length: 5 }, (_, i) => ({
+      call_id: `p${i}`,
+      start_time: `2024-01-1${i}T08:00:00Z`,
+    }));
     const b = await billedCalls(specs);
     const ids = specs.map((s) => `call_${b.callIds[s.call_id]}`);
 
     const first = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}&limit=2`);
     expect(first.status).toBe(200);
     expect(first.body.data.map((c: any) => c.id)).toStrictEqual(ids.slice(0, 2));
-    expect(first.body.meta).toStrictEqual({ ...anyMeta, total_calls: 5, has_more: true, next_starting_after: ids[1] });
-    expect(Object.keys(first.body.meta)).toStrictEqual(['timestamp', 'request_id', 'total_calls', 'has_more', 'next_starting_after']);
+    expect(first.body.meta).toStrictEqual({
+      ...anyMeta,
+      total_calls: 5,
+      has_more: true,
+      next_starting_after: ids[1],
+    });
+    expect(Object.keys(first.body.meta)).toStrictEqual([
+      'timestamp',
+      'request_id',
+      'total_calls',
+      'has_more',
+      'next_starting_after',
+    ]);
 
-    const second = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}&limit=2&starting_after=${first.body.meta.next_starting_after}`);
+    const second = await b.v1.get(
+      `/calls?invoice_id=inv_${b.invoiceId}&limit=2&starting_after=${first.body.meta.next_starting_after}`,
+    );
     expect(second.body.data.map((c: any) => c.id)).toStrictEqual(ids.slice(2, 4));
-    expect(second.body.meta).toStrictEqual({ ...anyMeta, total_calls: 5, has_more: true, next_starting_after: ids[3] });
+    expect(second.body.meta).toStrictEqual({
+      ...anyMeta,
+      total_calls: 5,
+      has_more: true,
+      next_starting_after: ids[3],
+    });
 
     // The cursor also goes without its prefix.
     const bareCursor = String(b.callIds.p3);
@@ -238,13 +288,17 @@ describe('GET /v1/calls: the documented error responses', () => {
     expect(Object.keys(res.body.meta)).toStrictEqual(['timestamp', 'request_id']);
     expect(res.headers.get('x-request-id')).toBe(res.body.meta.request_id);
     // An empty value is no value.
-    expect((await b.v1.get('/calls?invoice_id=')).body).toStrictEqual(errorBody('INVALID_REQUEST', 'Missing required parameter: invoice_id'));
+    expect((await b.v1.get('/calls?invoice_id=')).body).toStrictEqual(
+      errorBody('INVALID_REQUEST', 'Missing required parameter: invoice_id'),
+    );
   });
 
   it('400 INVALID_REQUEST naming the parameter when one is malformed', async () => {
     const twice = await b.v1.get(`/calls?invoice_id=${b.invoiceId}&invoice_id=${b.invoiceId}`);
     expect(twice.status).toBe(400);
-    expect(twice.body).toStrictEqual(errorBody('INVALID_REQUEST', 'Invalid parameter: invoice_id must be given once'));
+    expect(twice.body).toStrictEqual(
+      errorBody('INVALID_REQUEST', 'Invalid parameter: invoice_id must be given once'),
+    );
     for (const limit of ['0', '10001', 'ten', '2.5']) {
       const res = await b.v1.get(`/calls?invoice_id=${b.invoiceId}&limit=${limit}`);
       expect({ limit, status: res.status, body: res.body }).toStrictEqual({
@@ -255,7 +309,12 @@ describe('GET /v1/calls: the documented error responses', () => {
     }
     const cursor = await b.v1.get(`/calls?invoice_id=${b.invoiceId}&starting_after=abc`);
     expect(cursor.status).toBe(400);
-    expect(cursor.body).toStrictEqual(errorBody('INVALID_REQUEST', 'Invalid parameter: starting_after must be a call id such as call_123456789'));
+    expect(cursor.body).toStrictEqual(
+      errorBody(
+        'INVALID_REQUEST',
+        'Invalid parameter: starting_after must be a call id such as call_123456789',
+      ),
+    );
   });
 
   it('401 UNAUTHORIZED without a key, with a wrong key, and with a revoked key', async () => {
@@ -281,7 +340,7 @@ describe('GET /v1/calls: the documented error responses', () => {
     expect((await new Api(h.url, undefined, '/v1').get('/calls')).body).toStrictEqual(unauthorized);
   });
 
-  it('404 NOT_FOUND for an unknown invoice, and for another account\'s', async () => {
+  it("404 NOT_FOUND for an unknown invoice, and for another account's", async () => {
     const notFound = errorBody('NOT_FOUND', 'Invoice not found');
     const unknown = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId + 100000}`);
     expect([unknown.status, unknown.body]).toStrictEqual([404, notFound]);
@@ -294,10 +353,28 @@ describe('GET /v1/calls: the documented error responses', () => {
 
   it('404 NOT_FOUND, not 400, for any invoice_id value that names no invoice (only a missing one is 400)', async () => {
     const notFound = errorBody('NOT_FOUND', 'Invoice not found');
-    const values = ['abc', 'inv_', 'inv_abc', 'inv_0', 'inv_-1', 'INV_1', `INV_${b.invoiceId}`, 'inv_12x', '-3', '1e3', '1234567890123456', 'inv_99999999999999999999999', ' '];
+    const values = [
+      'abc',
+      'inv_',
+      'inv_abc',
+      'inv_0',
+      'inv_-1',
+      'INV_1',
+      `INV_${b.invoiceId}`,
+      'inv_12x',
+      '-3',
+      '1e3',
+      '1234567890123456',
+      'inv_99999999999999999999999',
+      ' ',
+    ];
     for (const value of values) {
       const res = await b.v1.get(`/calls?invoice_id=${encodeURIComponent(value)}`);
-      expect({ value, status: res.status, body: res.body }).toStrictEqual({ value, status: 404, body: notFound });
+      expect({ value, status: res.status, body: res.body }).toStrictEqual({
+        value,
+        status: 404,
+        body: notFound,
+      });
     }
   });
 
@@ -393,14 +470,22 @@ describe('GET /v1/calls/{id}', () => {
   it('shows a call on no invoice yet with invoice_id null', async () => {
     const res = await b.v1.get(`/calls/call_${b.callIds.later}`);
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ id: `call_${b.callIds.later}`, invoice_id: null, created_time: '2024-03-01T00:00:00Z', voice_agent_id: null });
+    expect(res.body.data).toMatchObject({
+      id: `call_${b.callIds.later}`,
+      invoice_id: null,
+      created_time: '2024-03-01T00:00:00Z',
+      voice_agent_id: null,
+    });
   });
 
   it('shows voice agent ids as agent_…, whether or not they were sent with the prefix', async () => {
     const bot = await b.v1.get(`/calls/call_${b.callIds.bot}`);
     expect([bot.status, bot.body.data.voice_agent_id]).toStrictEqual([200, 'agent_bot7']);
     const listed = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}`);
-    expect(listed.body.data.map((c: any) => c.voice_agent_id)).toStrictEqual(['agent_456789123', 'agent_bot7']);
+    expect(listed.body.data.map((c: any) => c.voice_agent_id)).toStrictEqual([
+      'agent_456789123',
+      'agent_bot7',
+    ]);
   });
 
   it('404 NOT_FOUND "Call not found" for an unknown or malformed id and for another account\'s call', async () => {
@@ -416,12 +501,21 @@ describe('GET /v1/calls/{id}', () => {
 
   it('401 UNAUTHORIZED without a key', async () => {
     const res = await new Api(h.url, undefined, '/v1').get(`/calls/call_${b.callIds.one}`);
-    expect([res.status, res.body]).toStrictEqual([401, errorBody('UNAUTHORIZED', 'Invalid or missing API key')]);
+    expect([res.status, res.body]).toStrictEqual([
+      401,
+      errorBody('UNAUTHORIZED', 'Invalid or missing API key'),
+    ]);
   });
 });
 
 /** A PUT or GET with raw bytes (the Api helper speaks JSON). */
-async function raw(url: string, method: 'PUT' | 'GET', key: string | undefined, body?: Buffer | string, contentType?: string) {
+async function raw(
+  url: string,
+  method: 'PUT' | 'GET',
+  key: string | undefined,
+  body?: Buffer | string,
+  contentType?: string,
+) {
   const headers: Record<string, string> = {};
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
   if (contentType !== undefined) headers['content-type'] = contentType;
@@ -442,14 +536,19 @@ describe('recordings and transcriptions uploaded to Ringbill', () => {
   let callId: number;
   beforeAll(async () => {
     b = await billedCalls([
-      { call_id: 'rec', recording_url: 'https://switch.example/rec/1.mp3', transcription_url: 'https://switch.example/tx/1.txt' },
+      {
+        call_id: 'rec',
+        recording_url: 'https://switch.example/rec/1.mp3',
+        transcription_url: 'https://switch.example/tx/1.txt',
+      },
       { call_id: 'plain' },
     ]);
     callId = b.callIds.rec!;
   });
-  const fileUrl = (id: number | string, kind: string) => `${h.url}/v1/calls/${typeof id === 'number' ? `call_${id}` : id}/${kind}`;
+  const fileUrl = (id: number | string, kind: string) =>
+    `${h.url}/v1/calls/${typeof id === 'number' ? `call_${id}` : id}/${kind}`;
 
-  it('stores a recording as sent and serves it back, with its content type, to the account\'s keys', async () => {
+  it("stores a recording as sent and serves it back, with its content type, to the account's keys", async () => {
     const audio = randomBytes(64 * 1024);
     const put = await raw(fileUrl(callId, 'recording'), 'PUT', b.account.key, audio, 'audio/mpeg');
     expect(put.status, put.bytes.toString()).toBe(200);
@@ -470,20 +569,33 @@ describe('recordings and transcriptions uploaded to Ringbill', () => {
     expect(got.headers.get('x-content-type-options')).toBe('nosniff');
     expect(got.bytes.equals(audio)).toBe(true);
     // The bare id works too, and the list shows the served URL.
-    expect((await raw(fileUrl(String(callId), 'recording'), 'GET', b.account.key)).bytes.equals(audio)).toBe(true);
+    expect((await raw(fileUrl(String(callId), 'recording'), 'GET', b.account.key)).bytes.equals(audio)).toBe(
+      true,
+    );
     const listed = await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}`);
     const call = listed.body.data.find((c: any) => c.id === `call_${callId}`);
     expect(call.call_recording_url).toBe(fileUrl(callId, 'recording'));
 
     // In the database: one row of the account, the bytes as sent.
-    const rows = await h.ctx.db.selectFrom('call_files').selectAll().where('account_id', '=', b.account.id).execute();
-    expect(rows.map((r) => [r.call_id, r.kind, r.content_type, Buffer.from(r.content).equals(audio)])).toStrictEqual([[callId, 'recording', 'audio/mpeg', true]]);
+    const rows = await h.ctx.db
+      .selectFrom('call_files')
+      .selectAll()
+      .where('account_id', '=', b.account.id)
+      .execute();
+    expect(
+      rows.map((r) => [r.call_id, r.kind, r.content_type, Buffer.from(r.content).equals(audio)]),
+    ).toStrictEqual([[callId, 'recording', 'audio/mpeg', true]]);
 
     // A new upload replaces the old one.
     const replacement = randomBytes(100);
-    expect((await raw(fileUrl(callId, 'recording'), 'PUT', b.account.key, replacement, 'audio/wav')).status).toBe(200);
+    expect(
+      (await raw(fileUrl(callId, 'recording'), 'PUT', b.account.key, replacement, 'audio/wav')).status,
+    ).toBe(200);
     const again = await raw(fileUrl(callId, 'recording'), 'GET', b.account.key);
-    expect([again.headers.get('content-type'), again.bytes.equals(replacement)]).toStrictEqual(['audio/wav', true]);
+    expect([again.headers.get('content-type'), again.bytes.equals(replacement)]).toStrictEqual([
+      'audio/wav',
+      true,
+    ]);
   });
 
   it('takes recordings larger than the server-wide body limit (10 MB), up to 50 MB', async () => {
@@ -492,14 +604,23 @@ describe('recordings and transcriptions uploaded to Ringbill', () => {
     const put = await raw(fileUrl(id, 'recording'), 'PUT', b.account.key, audio, 'audio/ogg');
     expect(put.status, put.bytes.toString()).toBe(200);
     const got = await raw(fileUrl(id, 'recording'), 'GET', b.account.key);
-    expect([got.headers.get('content-type'), got.headers.get('content-length'), got.bytes.equals(audio)]).toStrictEqual([
-      'audio/ogg',
-      String(audio.length),
-      true,
-    ]);
+    expect([
+      got.headers.get('content-type'),
+      got.headers.get('content-length'),
+      got.bytes.equals(audio),
+    ]).toStrictEqual(['audio/ogg', String(audio.length), true]);
     // Gone again, so the other tests see the call without a recording (the upload made it the call's recording URL).
-    await h.ctx.db.deleteFrom('call_files').where('account_id', '=', b.account.id).where('call_id', '=', id).execute();
-    await h.ctx.db.updateTable('calls').set({ recording_url: null }).where('account_id', '=', b.account.id).where('id', '=', id).execute();
+    await h.ctx.db
+      .deleteFrom('call_files')
+      .where('account_id', '=', b.account.id)
+      .where('call_id', '=', id)
+      .execute();
+    await h.ctx.db
+      .updateTable('calls')
+      .set({ recording_url: null })
+      .where('account_id', '=', b.account.id)
+      .where('id', '=', id)
+      .execute();
   });
 
   it('stores a transcription of any text type without parsing it', async () => {
@@ -507,15 +628,24 @@ describe('recordings and transcriptions uploaded to Ringbill', () => {
     const json = '{"segments": [{"speaker": "agent", "text": "Hello"}], "__proto__": {"x": 1}}';
     const put = await raw(fileUrl(id, 'transcription'), 'PUT', b.account.key, json, 'application/json');
     expect(put.status, put.bytes.toString()).toBe(200);
-    expect(put.json.data).toMatchObject({ transcription_url: fileUrl(id, 'transcription'), call_recording_url: null });
+    expect(put.json.data).toMatchObject({
+      transcription_url: fileUrl(id, 'transcription'),
+      call_recording_url: null,
+    });
     const got = await raw(fileUrl(id, 'transcription'), 'GET', b.account.key);
     expect(got.headers.get('content-type')).toBe('application/json');
     expect(got.bytes.toString('utf8')).toBe(json);
 
     const text = 'Agent: Hello — how can I help?\n';
-    expect((await raw(fileUrl(id, 'transcription'), 'PUT', b.account.key, text, 'text/plain; charset=utf-8')).status).toBe(200);
+    expect(
+      (await raw(fileUrl(id, 'transcription'), 'PUT', b.account.key, text, 'text/plain; charset=utf-8'))
+        .status,
+    ).toBe(200);
     const gotText = await raw(fileUrl(id, 'transcription'), 'GET', b.account.key);
-    expect([gotText.headers.get('content-type'), gotText.bytes.toString('utf8')]).toStrictEqual(['text/plain; charset=utf-8', text]);
+    expect([gotText.headers.get('content-type'), gotText.bytes.toString('utf8')]).toStrictEqual([
+      'text/plain; charset=utf-8',
+      text,
+    ]);
   });
 
   it('stores a file sent without a Content-Type as application/octet-stream', async () => {
@@ -524,54 +654,106 @@ describe('recordings and transcriptions uploaded to Ringbill', () => {
     const put = await raw(fileUrl(id, 'recording'), 'PUT', b.account.key, bytes);
     expect(put.status, put.bytes.toString()).toBe(200);
     const got = await raw(fileUrl(id, 'recording'), 'GET', b.account.key);
-    expect([got.headers.get('content-type'), got.bytes.equals(bytes)]).toStrictEqual(['application/octet-stream', true]);
+    expect([got.headers.get('content-type'), got.bytes.equals(bytes)]).toStrictEqual([
+      'application/octet-stream',
+      true,
+    ]);
   });
 
-  it('keeps the files from other accounts: 404 to read or write another account\'s call', async () => {
+  it("keeps the files from other accounts: 404 to read or write another account's call", async () => {
     const other = await h.account();
     const read = await raw(fileUrl(callId, 'recording'), 'GET', other.key);
     expect([read.status, read.json]).toStrictEqual([404, errorBody('NOT_FOUND', 'Recording not found')]);
-    const write = await raw(fileUrl(callId, 'recording'), 'PUT', other.key, Buffer.from('evil'), 'audio/mpeg');
+    const write = await raw(
+      fileUrl(callId, 'recording'),
+      'PUT',
+      other.key,
+      Buffer.from('evil'),
+      'audio/mpeg',
+    );
     expect([write.status, write.json]).toStrictEqual([404, errorBody('NOT_FOUND', 'Call not found')]);
     const anonymous = await raw(fileUrl(callId, 'recording'), 'GET', undefined);
-    expect([anonymous.status, anonymous.json]).toStrictEqual([401, errorBody('UNAUTHORIZED', 'Invalid or missing API key')]);
+    expect([anonymous.status, anonymous.json]).toStrictEqual([
+      401,
+      errorBody('UNAUTHORIZED', 'Invalid or missing API key'),
+    ]);
     // The owner's file is untouched, and the other account has no file rows.
     expect((await raw(fileUrl(callId, 'recording'), 'GET', b.account.key)).status).toBe(200);
-    const theirs = await h.ctx.db.selectFrom('call_files').select('call_id').where('account_id', '=', other.id).execute();
+    const theirs = await h.ctx.db
+      .selectFrom('call_files')
+      .select('call_id')
+      .where('account_id', '=', other.id)
+      .execute();
     expect(theirs).toStrictEqual([]);
   });
 
   it('404 for a call without an uploaded file, even one with a URL from ingestion', async () => {
     const res = await raw(fileUrl(callId, 'transcription'), 'GET', b.account.key);
     expect([res.status, res.json]).toStrictEqual([404, errorBody('NOT_FOUND', 'Transcription not found')]);
-    const unknown = await raw(fileUrl(callId + 100000, 'recording'), 'PUT', b.account.key, Buffer.from('x'), 'audio/mpeg');
+    const unknown = await raw(
+      fileUrl(callId + 100000, 'recording'),
+      'PUT',
+      b.account.key,
+      Buffer.from('x'),
+      'audio/mpeg',
+    );
     expect([unknown.status, unknown.json]).toStrictEqual([404, errorBody('NOT_FOUND', 'Call not found')]);
   });
 
   it('refuses empty files, bad content types, files over the limit, and keys below level 2', async () => {
-    const empty = await raw(fileUrl(callId, 'transcription'), 'PUT', b.account.key, Buffer.alloc(0), 'text/plain');
-    expect([empty.status, empty.json]).toStrictEqual([400, errorBody('INVALID_REQUEST', 'body: the transcription file is empty')]);
+    const empty = await raw(
+      fileUrl(callId, 'transcription'),
+      'PUT',
+      b.account.key,
+      Buffer.alloc(0),
+      'text/plain',
+    );
+    expect([empty.status, empty.json]).toStrictEqual([
+      400,
+      errorBody('INVALID_REQUEST', 'body: the transcription file is empty'),
+    ]);
     const badType = await raw(fileUrl(callId, 'transcription'), 'PUT', b.account.key, 'hello', 'not a type');
     expect([badType.status, badType.json]).toStrictEqual([
       415,
       errorBody('INVALID_REQUEST', 'Content-Type: must be a media type such as audio/mpeg or text/plain'),
     ]);
-    const tooLarge = await raw(fileUrl(callId, 'transcription'), 'PUT', b.account.key, Buffer.alloc(5 * 1024 * 1024 + 1, 0x61), 'text/plain');
-    expect([tooLarge.status, tooLarge.json]).toStrictEqual([413, errorBody('INVALID_REQUEST', 'The file is too large: at most 5242880 bytes')]);
+    const tooLarge = await raw(
+      fileUrl(callId, 'transcription'),
+      'PUT',
+      b.account.key,
+      Buffer.alloc(5 * 1024 * 1024 + 1, 0x61),
+      'text/plain',
+    );
+    expect([tooLarge.status, tooLarge.json]).toStrictEqual([
+      413,
+      errorBody('INVALID_REQUEST', 'The file is too large: at most 5242880 bytes'),
+    ]);
     const reader = await b.account.withLevel(1);
     const forbidden = await raw(fileUrl(callId, 'transcription'), 'PUT', reader.key, 'hello', 'text/plain');
-    expect([forbidden.status, forbidden.json]).toStrictEqual([403, errorBody('FORBIDDEN', 'This needs an API key of level 2 or more; this key is level 1')]);
+    expect([forbidden.status, forbidden.json]).toStrictEqual([
+      403,
+      errorBody('FORBIDDEN', 'This needs an API key of level 2 or more; this key is level 1'),
+    ]);
     // A level-1 key reads files.
     expect((await raw(fileUrl(callId, 'recording'), 'GET', reader.key)).status).toBe(200);
     // Nothing was stored by the refused uploads.
-    const stored = await h.ctx.db.selectFrom('call_files').select('kind').where('account_id', '=', b.account.id).where('call_id', '=', callId).execute();
+    const stored = await h.ctx.db
+      .selectFrom('call_files')
+      .select('kind')
+      .where('account_id', '=', b.account.id)
+      .where('call_id', '=', callId)
+      .execute();
     expect(stored.map((r) => r.kind)).toStrictEqual(['recording']);
   });
 
   it('an uploaded recording reaches the call transactions feed as a correction carrying its URL', async () => {
-    const f = await billedCalls([{ call_id: 'given', recording_url: 'https://switch.example/rec/9.mp3' }, { call_id: 'none' }]);
+    const f = await billedCalls([
+      { call_id: 'given', recording_url: 'https://switch.example/rec/9.mp3' },
+      { call_id: 'none' },
+    ]);
     const feed = new Api(h.url, f.account.key, '/api/2024-01-01/networks/transactions');
-    const columns = 'include_columns=transaction_id,complete_call_id,corrects_transaction_id,recording,duration';
+    const columns =
+      'include_columns=transaction_id,complete_call_id,corrects_transaction_id,recording,duration';
     const rowsOf = async () => {
       const res = await feed.get(`/${f.account.id}.json?${columns}`);
       expect(res.status, res.text).toBe(200);
@@ -582,35 +764,72 @@ describe('recordings and transcriptions uploaded to Ringbill', () => {
 
     const given = f.callIds.given!;
     const none = f.callIds.none!;
-    expect((await raw(fileUrl(given, 'recording'), 'PUT', f.account.key, randomBytes(10), 'audio/mpeg')).status).toBe(200);
-    expect((await raw(fileUrl(none, 'recording'), 'PUT', f.account.key, randomBytes(10), 'audio/mpeg')).status).toBe(200);
+    expect(
+      (await raw(fileUrl(given, 'recording'), 'PUT', f.account.key, randomBytes(10), 'audio/mpeg')).status,
+    ).toBe(200);
+    expect(
+      (await raw(fileUrl(none, 'recording'), 'PUT', f.account.key, randomBytes(10), 'audio/mpeg')).status,
+    ).toBe(200);
     const after = await rowsOf();
     expect(after).toHaveLength(4);
     expect(after.slice(2)).toStrictEqual([
-      { ...before[0], transaction_id: expect.any(String), corrects_transaction_id: before[0].transaction_id, recording: fileUrl(given, 'recording') },
-      { ...before[1], transaction_id: expect.any(String), corrects_transaction_id: before[1].transaction_id, recording: fileUrl(none, 'recording') },
+      {
+        ...before[0],
+        transaction_id: expect.any(String),
+        corrects_transaction_id: before[0].transaction_id,
+        recording: fileUrl(given, 'recording'),
+      },
+      {
+        ...before[1],
+        transaction_id: expect.any(String),
+        corrects_transaction_id: before[1].transaction_id,
+        recording: fileUrl(none, 'recording'),
+      },
     ]);
     // The corrected rows' durations are cleared: the feed still sums to the true total.
     expect(after.slice(0, 2).map((r) => r.duration)).toStrictEqual([null, null]);
     expect(after.reduce((sum, r) => sum + (r.duration ?? 0), 0)).toBe(2 * 180);
     // The served URL is the one /v1/calls shows.
-    expect((await f.v1.get(`/calls/call_${given}`)).body.data.call_recording_url).toBe(fileUrl(given, 'recording'));
+    expect((await f.v1.get(`/calls/call_${given}`)).body.data.call_recording_url).toBe(
+      fileUrl(given, 'recording'),
+    );
 
     // A new upload keeps the URL (nothing new to show), and the feed has no transcription column: no rows.
-    expect((await raw(fileUrl(given, 'recording'), 'PUT', f.account.key, randomBytes(10), 'audio/wav')).status).toBe(200);
-    expect((await raw(fileUrl(given, 'transcription'), 'PUT', f.account.key, 'Hello', 'text/plain')).status).toBe(200);
+    expect(
+      (await raw(fileUrl(given, 'recording'), 'PUT', f.account.key, randomBytes(10), 'audio/wav')).status,
+    ).toBe(200);
+    expect(
+      (await raw(fileUrl(given, 'transcription'), 'PUT', f.account.key, 'Hello', 'text/plain')).status,
+    ).toBe(200);
     expect(await rowsOf()).toHaveLength(4);
 
     // Under PUBLIC_URL, the feed carries the public URL, as /v1/calls does.
     const app = await buildServer(h.ctx, { publicUrl: 'https://billing.example.com' });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
-      await h.ctx.db.updateTable('calls').set({ recording_url: null }).where('account_id', '=', f.account.id).where('id', '=', none).execute();
-      expect((await raw(`${url}/v1/calls/call_${none}/recording`, 'PUT', f.account.key, randomBytes(10), 'audio/mpeg')).status).toBe(200);
+      await h.ctx.db
+        .updateTable('calls')
+        .set({ recording_url: null })
+        .where('account_id', '=', f.account.id)
+        .where('id', '=', none)
+        .execute();
+      expect(
+        (
+          await raw(
+            `${url}/v1/calls/call_${none}/recording`,
+            'PUT',
+            f.account.key,
+            randomBytes(10),
+            'audio/mpeg',
+          )
+        ).status,
+      ).toBe(200);
     } finally {
       await app.close();
     }
-    expect((await rowsOf()).at(-1).recording).toBe(`https://billing.example.com/v1/calls/call_${none}/recording`);
+    expect((await rowsOf()).at(-1).recording).toBe(
+      `https://billing.example.com/v1/calls/call_${none}/recording`,
+    );
   });
 
   it('builds the URLs of uploaded files on PUBLIC_URL when it is set', async () => {
@@ -618,7 +837,9 @@ describe('recordings and transcriptions uploaded to Ringbill', () => {
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const res = await new Api(url, b.account.key, '/v1').get(`/calls/call_${callId}`);
-      expect(res.body.data.call_recording_url).toBe(`https://billing.example.com/v1/calls/call_${callId}/recording`);
+      expect(res.body.data.call_recording_url).toBe(
+        `https://billing.example.com/v1/calls/call_${callId}/recording`,
+      );
     } finally {
       await app.close();
     }
@@ -632,18 +853,26 @@ describe('the OpenAPI document', () => {
   });
 
   function validator(path: string, method: string, status: number) {
-    const schema = doc.paths[path]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema;
+    const schema =
+      doc.paths[path]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema;
     expect(schema, `${method} ${path} ${status}`).toBeDefined();
     const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
     ajv.addSchema({ $id: 'openapi.json', components: doc.components }, 'openapi.json');
-    return ajv.compile(JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"openapi.json#/components/')));
+    return ajv.compile(
+      JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"openapi.json#/components/')),
+    );
   }
 
   it('describes the /v1 routes, their parameters and the paging extension', () => {
     const v1 = Object.fromEntries(
       Object.entries<any>(doc.paths)
         .filter(([path]) => path.startsWith('/v1/'))
-        .map(([path, item]) => [path, Object.keys(item).filter((k) => ['get', 'put', 'post', 'delete', 'patch'].includes(k)).sort()]),
+        .map(([path, item]) => [
+          path,
+          Object.keys(item)
+            .filter((k) => ['get', 'put', 'post', 'delete', 'patch'].includes(k))
+            .sort(),
+        ]),
     );
     expect(v1).toStrictEqual({
       '/v1/calls': ['get'],
@@ -652,19 +881,26 @@ describe('the OpenAPI document', () => {
       '/v1/calls/{id}/transcription': ['get', 'put'],
     });
     const list = doc.paths['/v1/calls'].get;
-    const query = Object.fromEntries(list.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.required ?? false]));
+    const query = Object.fromEntries(
+      list.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.required ?? false]),
+    );
     expect(query).toStrictEqual({ invoice_id: true, limit: false, starting_after: false });
     expect(list.description).toContain('starting_after');
     expect(list.description).toContain('has_more');
     expect(Object.keys(list.responses).sort()).toStrictEqual(['200', '400', '401', '404', '429']);
-    expect(doc.paths['/v1/calls/{id}/recording'].put.requestBody.content['*/*'].schema).toMatchObject({ type: 'string', format: 'binary' });
+    expect(doc.paths['/v1/calls/{id}/recording'].put.requestBody.content['*/*'].schema).toMatchObject({
+      type: 'string',
+      format: 'binary',
+    });
   });
 
   it('matches what the API really answers', async () => {
     const b = await billedCalls([{ call_id: 'doc', confidence_score: 0.5, voice_agent_id: 'agent_1' }]);
     const check = (res: { status: number; body: unknown }, path: string, method = 'get') => {
       const validate = validator(path, method, res.status);
-      expect({ path, status: res.status, errors: validate(res.body) ? null : validate.errors }).toStrictEqual({ path, status: res.status, errors: null });
+      expect({ path, status: res.status, errors: validate(res.body) ? null : validate.errors }).toStrictEqual(
+        { path, status: res.status, errors: null },
+      );
     };
     check(await b.v1.get(`/calls?invoice_id=inv_${b.invoiceId}`), '/v1/calls');
     check(await b.v1.get(`/calls?invoice_id=inv_${(await billedCalls([])).invoiceId}`), '/v1/calls');

@@ -5,7 +5,15 @@
 // re-rating in its three cases (unbilled in place, unsent invoice summarised again, raised invoice left
 // alone with an adjustment on the next one); another account's ids are a 404. Figures worked by hand.
 import { describe, expect, it } from 'vitest';
-import { approve, dbInvoice, expectError, expectInvoiceAddsUp, expectInvoiceMatchesDatabase, getAll, post } from '../helpers/billing.ts';
+import {
+  approve,
+  dbInvoice,
+  expectError,
+  expectInvoiceAddsUp,
+  expectInvoiceMatchesDatabase,
+  getAll,
+  post,
+} from '../helpers/billing.ts';
 import { cdr, dbCalls, getOk, loadRates, makeRateCard, sendCalls } from '../helpers/call-billing.ts';
 import { Api, makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
 import { pdfText } from '../helpers/pdf.ts';
@@ -21,7 +29,16 @@ const MOBILE = '447700900123';
 //   447 UK mobile  0.10 a minute, 30/6, connection 0.02, minimum 0.05, carrier cost 0.05
 const STANDARD = [
   { prefix: '44', destination: 'UK', ratePerMinute: '0.0125', costPerMinute: '0.004' },
-  { prefix: '447', destination: 'UK mobile', ratePerMinute: '0.10', connectionFee: '0.02', minimumCharge: '0.05', initialIncrementS: 30, subsequentIncrementS: 6, costPerMinute: '0.05' },
+  {
+    prefix: '447',
+    destination: 'UK mobile',
+    ratePerMinute: '0.10',
+    connectionFee: '0.02',
+    minimumCharge: '0.05',
+    initialIncrementS: 30,
+    subsequentIncrementS: 6,
+    costPerMinute: '0.05',
+  },
 ];
 
 // February's calls (GMT), and what each costs:
@@ -61,7 +78,15 @@ async function callLines(api: Api, invoiceId: string) {
   const rows = await getAll(api, `/invoices/${invoiceId}/transactions?includeUnsent`);
   return rows
     .filter((t) => t.transactionType === 'calls')
-    .map((t) => [t.transactionDescription, t.transactionValue, t.transactionCallCount, t.transactionCallMinutes, t.transactionValueCarrier, t.transactionStartDate, t.transactionEndDate]);
+    .map((t) => [
+      t.transactionDescription,
+      t.transactionValue,
+      t.transactionCallCount,
+      t.transactionCallMinutes,
+      t.transactionValueCarrier,
+      t.transactionStartDate,
+      t.transactionEndDate,
+    ]);
 }
 
 describe('calls on invoices', () => {
@@ -103,7 +128,9 @@ describe('calls on invoices', () => {
     await expectInvoiceMatchesDatabase(h, accountId, invoice);
     expect(await callLines(api, invoice.id)).toEqual(MARCH_LINES);
 
-    const lines = (await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter((t) => t.transactionType === 'calls');
+    const lines = (await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter(
+      (t) => t.transactionType === 'calls',
+    );
     expect(lines[0]).toMatchObject({
       customerID: customer.id,
       featureID: main.id,
@@ -117,9 +144,14 @@ describe('calls on invoices', () => {
     // Each call on it knows its invoice and what was billed for it; the others wait.
     const calls = await byId();
     for (const id of ['a1', 'a2', 'a3', 'a5', 'b1']) {
-      expect([id, calls.get(id).invoiceID, calls.get(id).billedCharge]).toEqual([id, invoice.id, calls.get(id).charge]);
+      expect([id, calls.get(id).invoiceID, calls.get(id).billedCharge]).toEqual([
+        id,
+        invoice.id,
+        calls.get(id).charge,
+      ]);
     }
-    for (const id of ['a4', 'a6', 'b2']) expect([id, calls.get(id).invoiceID, calls.get(id).billedCharge]).toEqual([id, null, null]);
+    for (const id of ['a4', 'a6', 'b2'])
+      expect([id, calls.get(id).invoiceID, calls.get(id).billedCharge]).toEqual([id, null, null]);
     expect(await getAll(api, `/calls?invoiceID=${invoice.id}`)).toHaveLength(5);
 
     // Made again for the same cut-off: the same lines, never twice.
@@ -133,9 +165,15 @@ describe('calls on invoices', () => {
   it('trace every call line to its calls', async () => {
     const { api, customer, main } = await setup();
     const invoice = await invoiceFor(api, customer.id, '2026-03-01');
-    const oneOff = await post(api, `/features/${main.id}/transactions`, { transactionValue: '5.00', transactionDate: '2026-02-15' });
-    const lines = (await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter((t) => t.transactionType === 'calls');
-    const traced = async (id: string) => (await getAll(api, `/transactions/${id}/calls`)).map((c) => c.callID);
+    const oneOff = await post(api, `/features/${main.id}/transactions`, {
+      transactionValue: '5.00',
+      transactionDate: '2026-02-15',
+    });
+    const lines = (await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter(
+      (t) => t.transactionType === 'calls',
+    );
+    const traced = async (id: string) =>
+      (await getAll(api, `/transactions/${id}/calls`)).map((c) => c.callID);
     expect(await traced(lines[0].id)).toEqual(['a1', 'a2']);
     expect(await traced(lines[1].id)).toEqual(['a3', 'a5']);
     expect(await traced(lines[2].id)).toEqual(['b1']);
@@ -146,7 +184,9 @@ describe('calls on invoices', () => {
     // Page by page.
     const first = await api.get(`/transactions/${lines[0].id}/calls?limit=1`);
     expect(first.body.map((c: any) => c.callID)).toEqual(['a1']);
-    expect(first.headers.get('link')).toBe(`</backend/api/v1/transactions/${lines[0].id}/calls?limit=1&after=${first.body[0].id}>; rel="next"`);
+    expect(first.headers.get('link')).toBe(
+      `</backend/api/v1/transactions/${lines[0].id}/calls?limit=1&after=${first.body[0].id}>; rel="next"`,
+    );
     // A charge that is not a call summary has no calls.
     expect(await getAll(api, `/transactions/${oneOff.id}/calls`)).toEqual([]);
     expectError(await api.get('/transactions/999999/calls'), 404, 404001, 'Transaction 999999 not found');
@@ -159,7 +199,9 @@ describe('calls on invoices', () => {
     const run = await post(api, '/billingRuns', { cutoffDate: '2026-03-01' });
     expect([run.status, run.customersBilled, run.invoicesCreated]).toEqual(['completed', 1, 1]);
     const invoices = await getAll(api, `/invoices?unsent&billingRun=${run.id}`);
-    expect(invoices.map((i) => [i.customerID, i.invoiceAmount, i.total, i.invoiceCallCount, i.invoiceCallMinutes])).toEqual([[customer.id, '0.31', '0.37', 5, 6]]);
+    expect(
+      invoices.map((i) => [i.customerID, i.invoiceAmount, i.total, i.invoiceCallCount, i.invoiceCallMinutes]),
+    ).toEqual([[customer.id, '0.31', '0.37', 5, 6]]);
     expect(await callLines(api, invoices[0].id)).toEqual(MARCH_LINES);
     // Run again: nothing billed twice.
     const again = await post(api, '/billingRuns', { cutoffDate: '2026-03-01' });
@@ -184,11 +226,17 @@ describe('calls on invoices', () => {
     // April's invoice: the late call and a6 (1 March), 0.0125 each: 0.025 -> 0.03, 120 s -> 2 minutes.
     const april = await invoiceFor(api, customer.id, '2026-04-01');
     expect(april.id).not.toBe(march.id);
-    expect(await callLines(api, april.id)).toEqual([['Main line: calls to UK', '0.03', 2, 2, '0.008', '2026-02-15', '2026-03-01']]);
+    expect(await callLines(api, april.id)).toEqual([
+      ['Main line: calls to UK', '0.03', 2, 2, '0.008', '2026-02-15', '2026-03-01'],
+    ]);
     expect([april.invoiceAmount, april.invoiceVAT, april.total]).toEqual(['0.03', '0.01', '0.04']);
     await expectInvoiceMatchesDatabase(h, accountId, april);
     const calls = await byId();
-    expect([calls.get('late').invoiceID, calls.get('a6').invoiceID, calls.get('a1').invoiceID]).toEqual([april.id, april.id, march.id]);
+    expect([calls.get('late').invoiceID, calls.get('a6').invoiceID, calls.get('a1').invoiceID]).toEqual([
+      april.id,
+      april.id,
+      march.id,
+    ]);
   });
 
   it('summarise an unsent invoice again with updateCallTransactions, and refuse once it is raised (409)', async () => {
@@ -203,16 +251,39 @@ describe('calls on invoices', () => {
     expect(res.status).toBe(200);
     // Main line / UK: a1, a2, late: 0.0375 -> 0.04, 150 s -> 2.5 -> 3 minutes. Net 0.04 + 0.25 + 0.03 = 0.32;
     // VAT 0.064 -> 0.06; total 0.38; 6 calls, 7 minutes.
-    expect(res.body).toMatchObject({ id: invoice.id, cutoffDate: '2026-03-01', invoiceAmount: '0.32', invoiceVAT: '0.06', total: '0.38', invoiceCallCount: 6, invoiceCallMinutes: 7 });
+    expect(res.body).toMatchObject({
+      id: invoice.id,
+      cutoffDate: '2026-03-01',
+      invoiceAmount: '0.32',
+      invoiceVAT: '0.06',
+      total: '0.38',
+      invoiceCallCount: 6,
+      invoiceCallMinutes: 7,
+    });
     expectInvoiceAddsUp(res.body);
     await expectInvoiceMatchesDatabase(h, accountId, res.body);
-    expect((await callLines(api, invoice.id))[0]).toEqual(['Main line: calls to UK', '0.04', 3, 3, '0.01', '2026-02-02', '2026-02-15']);
+    expect((await callLines(api, invoice.id))[0]).toEqual([
+      'Main line: calls to UK',
+      '0.04',
+      3,
+      3,
+      '0.01',
+      '2026-02-02',
+      '2026-02-15',
+    ]);
     expect((await byId()).get('late').invoiceID).toBe(invoice.id);
     // Twice is the same as once.
-    expect((await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`)).body.invoiceAmount).toBe('0.32');
+    expect((await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`)).body.invoiceAmount).toBe(
+      '0.32',
+    );
     expect(await callLines(api, invoice.id)).toHaveLength(3);
 
-    expectError(await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`, { cutoffDate: '2026-04-01' }), 400, 400001, /unknown parameter: cutoffDate/);
+    expectError(
+      await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`, { cutoffDate: '2026-04-01' }),
+      400,
+      400001,
+      /unknown parameter: cutoffDate/,
+    );
     const level3 = await account.withLevel(3);
     expectError(await level3.post(`/invoices/${invoice.id}?action=updateCallTransactions`), 403, 403001);
     expectError(await api.post('/invoices/999999?action=updateCallTransactions'), 404, 404001);
@@ -231,8 +302,14 @@ describe('calls on invoices', () => {
     const deleted = await api.delete(`/invoices/${invoice.id}`);
     expect(deleted.status).toBe(200);
     const calls = await byId();
-    for (const id of ['a1', 'a2', 'a3', 'a5', 'b1']) expect([id, calls.get(id).invoiceID, calls.get(id).billedCharge]).toEqual([id, null, null]);
-    const rows = await h.ctx.db.selectFrom('billing_transactions').select('id').where('account_id', '=', accountId).where('origin', '=', 'calls').execute();
+    for (const id of ['a1', 'a2', 'a3', 'a5', 'b1'])
+      expect([id, calls.get(id).invoiceID, calls.get(id).billedCharge]).toEqual([id, null, null]);
+    const rows = await h.ctx.db
+      .selectFrom('billing_transactions')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('origin', '=', 'calls')
+      .execute();
     expect(rows).toEqual([]);
     const next = await invoiceFor(api, customer.id, '2026-03-01');
     expect(next.id).not.toBe(invoice.id);
@@ -243,31 +320,57 @@ describe('calls on invoices', () => {
   it('release the calls of a call line deleted from an unsent invoice: they are billed later, never lost', async () => {
     const { api, id: accountId, customer, byId } = await setup();
     const invoice = await invoiceFor(api, customer.id, '2026-03-01');
-    const lines = (await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter((t) => t.transactionType === 'calls');
+    const lines = (await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter(
+      (t) => t.transactionType === 'calls',
+    );
     expect((await api.delete(`/transactions/${lines[0].id}`)).status).toBe(200);
     // Main line / UK (a1, a2: 0.03) is off: net 0.28; its calls wait.
     expect((await getOk(api, `/invoices/${invoice.id}`)).invoiceAmount).toBe('0.28');
     let calls = await byId();
-    expect([calls.get('a1').invoiceID, calls.get('a2').invoiceID, calls.get('a1').billedCharge]).toEqual([null, null, null]);
+    expect([calls.get('a1').invoiceID, calls.get('a2').invoiceID, calls.get('a1').billedCharge]).toEqual([
+      null,
+      null,
+      null,
+    ]);
     expect(calls.get('a3').invoiceID).toBe(invoice.id);
 
     // Summarised again, the line is back; every line deleted, they all come back.
-    expect((await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`)).body.invoiceAmount).toBe('0.31');
-    for (const line of (await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter((t) => t.transactionType === 'calls')) {
+    expect((await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`)).body.invoiceAmount).toBe(
+      '0.31',
+    );
+    for (const line of (await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter(
+      (t) => t.transactionType === 'calls',
+    )) {
       expect((await api.delete(`/transactions/${line.id}`)).status).toBe(200);
     }
     expect((await getOk(api, `/invoices/${invoice.id}`)).invoiceAmount).toBe('0.00');
     expect((await getAll(api, `/calls?invoiceID=${invoice.id}`)).map((c) => c.callID)).toEqual([]);
-    expect((await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`)).body.invoiceAmount).toBe('0.31');
+    expect((await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`)).body.invoiceAmount).toBe(
+      '0.31',
+    );
     expect(await callLines(api, invoice.id)).toEqual(MARCH_LINES);
 
     // Raised without the line, its calls go on the next invoice with a6: a1, a2, a6 = 0.0375 -> 0.04.
-    await api.delete(`/transactions/${(await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).find((t) => t.transactionDescription === 'Main line: calls to UK').id}`);
+    await api.delete(
+      `/transactions/${(await getAll(api, `/invoices/${invoice.id}/transactions?includeUnsent`)).find((t) => t.transactionDescription === 'Main line: calls to UK').id}`,
+    );
     await approve(api, invoice.id);
     const next = await invoiceFor(api, customer.id, '2026-04-01');
-    expect((await callLines(api, next.id))[0]).toEqual(['Main line: calls to UK', '0.04', 3, 3, '0.01', '2026-02-02', '2026-03-01']);
+    expect((await callLines(api, next.id))[0]).toEqual([
+      'Main line: calls to UK',
+      '0.04',
+      3,
+      3,
+      '0.01',
+      '2026-02-02',
+      '2026-03-01',
+    ]);
     calls = await byId();
-    expect([calls.get('a1').invoiceID, calls.get('a6').invoiceID, calls.get('a3').invoiceID]).toEqual([next.id, next.id, invoice.id]);
+    expect([calls.get('a1').invoiceID, calls.get('a6').invoiceID, calls.get('a3').invoiceID]).toEqual([
+      next.id,
+      next.id,
+      invoice.id,
+    ]);
     await expectInvoiceMatchesDatabase(h, accountId, await getOk(api, `/invoices/${next.id}`));
   });
 
@@ -303,7 +406,9 @@ describe('re-rating', () => {
     const march = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' });
     await approve(api, march.id);
     const april = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-04-01' });
-    expect(await callLines(api, april.id)).toEqual([['Main line: calls to UK', '0.01', 1, 1, '0.004', '2026-03-01', '2026-03-01']]);
+    expect(await callLines(api, april.id)).toEqual([
+      ['Main line: calls to UK', '0.01', 1, 1, '0.004', '2026-03-01', '2026-03-01'],
+    ]);
     const marchBefore = await dbInvoice(h, accountId, Number(march.id));
 
     // UK calls cost 0.02 a minute from 1 January (mobile unchanged).
@@ -329,29 +434,64 @@ describe('re-rating', () => {
     let calls = await byId();
     expect(calls.get('a8')).toMatchObject({ charge: '0.020000', invoiceID: null, billedCharge: null });
     // On the unsent invoice: a6 repriced and the line made again, with the two adjustments beside it.
-    expect(calls.get('a6')).toMatchObject({ charge: '0.020000', invoiceID: april.id, billedCharge: '0.020000' });
+    expect(calls.get('a6')).toMatchObject({
+      charge: '0.020000',
+      invoiceID: april.id,
+      billedCharge: '0.020000',
+    });
     const aprilLines = await getAll(api, `/invoices/${april.id}/transactions?includeUnsent`);
     // (The adjustments are written first, then the line is made again: id order.)
-    expect(aprilLines.map((t) => [t.transactionDescription, t.transactionValue, t.transactionCallCount, t.featureID])).toEqual([
+    expect(
+      aprilLines.map((t) => [
+        t.transactionDescription,
+        t.transactionValue,
+        t.transactionCallCount,
+        t.featureID,
+      ]),
+    ).toEqual([
       ['Re-rating adjustment: calls to UK (2 calls)', '0.02', null, calls.get('a1').featureID],
       ['Re-rating adjustment: calls to UK (1 call)', '0.02', null, calls.get('b1').featureID],
       ['Main line: calls to UK', '0.02', 1, calls.get('a6').featureID],
     ]);
     const aprilNow = await getOk(api, `/invoices/${april.id}`);
     // Net 0.06, VAT 0.012 -> 0.01, total 0.07; the adjustments are call charges but count no calls.
-    expect([aprilNow.invoiceAmount, aprilNow.invoiceVAT, aprilNow.total, aprilNow.invoiceChargesCalls, aprilNow.invoiceCallCount]).toEqual(['0.06', '0.01', '0.07', '0.06', 1]);
+    expect([
+      aprilNow.invoiceAmount,
+      aprilNow.invoiceVAT,
+      aprilNow.total,
+      aprilNow.invoiceChargesCalls,
+      aprilNow.invoiceCallCount,
+    ]).toEqual(['0.06', '0.01', '0.07', '0.06', 1]);
     expectInvoiceAddsUp(aprilNow);
     await expectInvoiceMatchesDatabase(h, accountId, aprilNow);
     // Raised: untouched; its calls keep it, and record what has now been billed for them.
     expect(await dbInvoice(h, accountId, Number(march.id))).toEqual(marchBefore);
     expect(await callLines(api, march.id)).toEqual(MARCH_LINES);
-    expect(calls.get('a1')).toMatchObject({ charge: '0.020000', invoiceID: march.id, billedCharge: '0.020000' });
-    expect(calls.get('b1')).toMatchObject({ charge: '0.040000', invoiceID: march.id, billedCharge: '0.040000' });
-    expect(calls.get('a3')).toMatchObject({ charge: '0.180000', invoiceID: march.id, billedCharge: '0.180000' });
+    expect(calls.get('a1')).toMatchObject({
+      charge: '0.020000',
+      invoiceID: march.id,
+      billedCharge: '0.020000',
+    });
+    expect(calls.get('b1')).toMatchObject({
+      charge: '0.040000',
+      invoiceID: march.id,
+      billedCharge: '0.040000',
+    });
+    expect(calls.get('a3')).toMatchObject({
+      charge: '0.180000',
+      invoiceID: march.id,
+      billedCharge: '0.180000',
+    });
 
     // Again: nothing changes, nothing is billed twice.
     const again = await api.post('/calls/rerate', {});
-    expect(again.body).toMatchObject({ calls: 9, changed: 0, adjustments: 0, adjustmentTotal: '0', invoicesUpdated: 0 });
+    expect(again.body).toMatchObject({
+      calls: 9,
+      changed: 0,
+      adjustments: 0,
+      adjustmentTotal: '0',
+      invoicesUpdated: 0,
+    });
     expect(await getAll(api, `/invoices/${april.id}/transactions?includeUnsent`)).toHaveLength(3);
 
     // April is raised; UK drops to 0.01 a minute. Main line / UK: a1, a2 (0.02 -> 0.01) and a6 (0.02 -> 0.01):
@@ -359,18 +499,31 @@ describe('re-rating', () => {
     await approve(api, april.id);
     await loadRates(api, card.id, '2026-01-01', [{ ...STANDARD[0]!, ratePerMinute: '0.01' }, STANDARD[1]!]);
     const lower = await api.post('/calls/rerate', {});
-    expect(lower.body).toMatchObject({ calls: 9, adjustments: 2, adjustmentTotal: '-0.05', invoicesUpdated: 0 });
+    expect(lower.body).toMatchObject({
+      calls: 9,
+      adjustments: 2,
+      adjustmentTotal: '-0.05',
+      invoicesUpdated: 0,
+    });
     const unsent = await getAll(api, `/customers/${customer.id}/invoices?unsent`);
     expect(unsent).toHaveLength(1);
     const credits = unsent[0];
-    expect(await getAll(api, `/invoices/${credits.id}/transactions?includeUnsent`).then((r) => r.map((t) => [t.transactionDescription, t.transactionValue]))).toEqual([
+    expect(
+      await getAll(api, `/invoices/${credits.id}/transactions?includeUnsent`).then((r) =>
+        r.map((t) => [t.transactionDescription, t.transactionValue]),
+      ),
+    ).toEqual([
       ['Re-rating adjustment: calls to UK (3 calls)', '-0.03'],
       ['Re-rating adjustment: calls to UK (1 call)', '-0.02'],
     ]);
     // Net -0.05; VAT -0.01; total -0.06.
     expect([credits.invoiceAmount, credits.invoiceVAT, credits.total]).toEqual(['-0.05', '-0.01', '-0.06']);
     calls = await byId();
-    expect(calls.get('a6')).toMatchObject({ charge: '0.010000', invoiceID: april.id, billedCharge: '0.010000' });
+    expect(calls.get('a6')).toMatchObject({
+      charge: '0.010000',
+      invoiceID: april.id,
+      billedCharge: '0.010000',
+    });
     expect(calls.get('a8')).toMatchObject({ charge: '0.010000', invoiceID: null });
     expect((await getOk(api, `/invoices/${april.id}`)).invoiceAmount).toBe('0.06');
   });
@@ -382,7 +535,11 @@ describe('re-rating', () => {
     await loadRates(api, card.id, '2026-01-01', STANDARD);
     const customer = await makeCustomer(api);
     await makeFeature(api, customer.id, { name: 'Main line', phoneNumber: L1 });
-    await sendCalls(api, [cdr('a1', L1, UK, '2026-02-02T10:00:00Z', 60), cdr('a2', L1, UK, '2026-02-03T10:00:00Z', 60), cdr('a3', L1, MOBILE, '2026-02-04T10:00:00Z', 95)]);
+    await sendCalls(api, [
+      cdr('a1', L1, UK, '2026-02-02T10:00:00Z', 60),
+      cdr('a2', L1, UK, '2026-02-03T10:00:00Z', 60),
+      cdr('a3', L1, MOBILE, '2026-02-04T10:00:00Z', 95),
+    ]);
     const march = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' });
     await approve(api, march.id);
     // An unsent invoice with an unbilled late call on it (so a credit would have somewhere to go).
@@ -393,27 +550,65 @@ describe('re-rating', () => {
     // A card without UK from 1 January: the UK calls cannot be priced.
     await loadRates(api, card.id, '2026-01-01', [STANDARD[1]!]);
     const res = await api.post('/calls/rerate', {});
-    expect(res.body).toMatchObject({ calls: 4, rated: 1, unrated: 3, adjustments: 0, adjustmentTotal: '0', invoicesUpdated: 1 });
+    expect(res.body).toMatchObject({
+      calls: 4,
+      rated: 1,
+      unrated: 3,
+      adjustments: 0,
+      adjustmentTotal: '0',
+      invoicesUpdated: 1,
+    });
     let calls = await dbCalls(h, accountId);
     // The billed ones keep their invoice and what was billed; the unsent invoice lets its call go.
-    expect(calls.get('a1')).toMatchObject({ rating_status: 'unrated', charge: null, invoice_id: Number(march.id), billed_charge: '0.012500' });
-    expect(calls.get('late')).toMatchObject({ rating_status: 'unrated', charge: null, invoice_id: null, billed_charge: null });
+    expect(calls.get('a1')).toMatchObject({
+      rating_status: 'unrated',
+      charge: null,
+      invoice_id: Number(march.id),
+      billed_charge: '0.012500',
+    });
+    expect(calls.get('late')).toMatchObject({
+      rating_status: 'unrated',
+      charge: null,
+      invoice_id: null,
+      billed_charge: null,
+    });
     expect((await getOk(api, `/invoices/${april.id}`)).invoiceAmount).toBe('0.00');
     expect((await getOk(api, `/invoices/${march.id}`)).invoiceAmount).toBe('0.21');
 
     // UK is back at 0.02. The three calls were waiting for a price, so loading the rates prices them: the
     // billed ones are adjusted from what was billed (+0.0075 each: 0.015 -> 0.02), the late one waits for
     // April's calls to be summarised again.
-    const back = await loadRates(api, card.id, '2026-01-01', [{ ...STANDARD[0]!, ratePerMinute: '0.02' }, STANDARD[1]!]);
+    const back = await loadRates(api, card.id, '2026-01-01', [
+      { ...STANDARD[0]!, ratePerMinute: '0.02' },
+      STANDARD[1]!,
+    ]);
     expect(back.waitingCallsRated).toBe(3);
     calls = await dbCalls(h, accountId);
-    expect(calls.get('a1')).toMatchObject({ rating_status: 'rated', charge: '0.020000', billed_charge: '0.020000' });
+    expect(calls.get('a1')).toMatchObject({
+      rating_status: 'rated',
+      charge: '0.020000',
+      billed_charge: '0.020000',
+    });
     expect(calls.get('late')).toMatchObject({ rating_status: 'rated', charge: '0.020000', invoice_id: null });
-    const aprilLines = async () => (await getAll(api, `/invoices/${april.id}/transactions?includeUnsent`)).map((t) => [t.transactionDescription, t.transactionValue]);
+    const aprilLines = async () =>
+      (await getAll(api, `/invoices/${april.id}/transactions?includeUnsent`)).map((t) => [
+        t.transactionDescription,
+        t.transactionValue,
+      ]);
     expect(await aprilLines()).toEqual([['Re-rating adjustment: calls to UK (2 calls)', '0.02']]);
     // A full re-rate moves a3 to the reloaded mobile rate (same price: no adjustment); then nothing changes.
-    expect((await api.post('/calls/rerate', {})).body).toMatchObject({ rated: 4, unrated: 0, changed: 1, adjustments: 0 });
-    expect((await api.post('/calls/rerate', {})).body).toMatchObject({ rated: 4, unrated: 0, changed: 0, adjustments: 0 });
+    expect((await api.post('/calls/rerate', {})).body).toMatchObject({
+      rated: 4,
+      unrated: 0,
+      changed: 1,
+      adjustments: 0,
+    });
+    expect((await api.post('/calls/rerate', {})).body).toMatchObject({
+      rated: 4,
+      unrated: 0,
+      changed: 0,
+      adjustments: 0,
+    });
     await api.post(`/invoices/${april.id}?action=updateCallTransactions`);
     expect(await aprilLines()).toEqual([
       ['Re-rating adjustment: calls to UK (2 calls)', '0.02'],
@@ -429,11 +624,23 @@ describe('re-rating', () => {
     await loadRates(api, card.id, '2026-01-01', STANDARD);
     const customer = await makeCustomer(api);
     await makeFeature(api, customer.id, { name: 'Main line', phoneNumber: L1 });
-    await sendCalls(api, [cdr('a1', L1, UK, '2026-02-02T10:00:00Z', 60), cdr('a2', L1, UK, '2026-02-03T10:00:00Z', 30), cdr('a3', L1, MOBILE, '2026-02-04T10:00:00Z', 95)]);
+    await sendCalls(api, [
+      cdr('a1', L1, UK, '2026-02-02T10:00:00Z', 60),
+      cdr('a2', L1, UK, '2026-02-03T10:00:00Z', 30),
+      cdr('a3', L1, MOBILE, '2026-02-04T10:00:00Z', 95),
+    ]);
     const march = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' });
     await approve(api, march.id);
-    const lines = (await getAll(api, `/invoices/${march.id}/transactions`)).filter((t) => t.transactionType === 'calls');
-    const traced = async () => Promise.all(lines.map(async (l) => [l.transactionDescription, (await getAll(api, `/transactions/${l.id}/calls`)).map((c) => c.callID)]));
+    const lines = (await getAll(api, `/invoices/${march.id}/transactions`)).filter(
+      (t) => t.transactionType === 'calls',
+    );
+    const traced = async () =>
+      Promise.all(
+        lines.map(async (l) => [
+          l.transactionDescription,
+          (await getAll(api, `/transactions/${l.id}/calls`)).map((c) => c.callID),
+        ]),
+      );
     const before = [
       ['Main line: calls to UK', ['a1', 'a2']],
       ['Main line: calls to UK mobile', ['a3']],
@@ -451,11 +658,19 @@ describe('re-rating', () => {
     expect(res.body).toMatchObject({ rated: 2, unrated: 1, adjustments: 1, adjustmentTotal: '0.02' });
     expect(await traced()).toEqual(before);
     const [unsent] = await getAll(api, `/customers/${customer.id}/invoices?unsent`);
-    expect((await getAll(api, `/invoices/${unsent.id}/transactions?includeUnsent`)).map((t) => [t.transactionDescription, t.transactionValue])).toEqual([
-      ['Re-rating adjustment: calls to UK (2 calls)', '0.02'],
-    ]);
+    expect(
+      (await getAll(api, `/invoices/${unsent.id}/transactions?includeUnsent`)).map((t) => [
+        t.transactionDescription,
+        t.transactionValue,
+      ]),
+    ).toEqual([['Re-rating adjustment: calls to UK (2 calls)', '0.02']]);
     const a3 = (await getAll(api, '/calls')).find((c) => c.callID === 'a3');
-    expect(a3).toMatchObject({ ratingStatus: 'unrated', invoiceID: march.id, billedCharge: '0.180000', destination: 'UK mobile' });
+    expect(a3).toMatchObject({
+      ratingStatus: 'unrated',
+      invoiceID: march.id,
+      billedCharge: '0.180000',
+      destination: 'UK mobile',
+    });
   });
 
   it('re-rates only the calls between from and to (account dates, inclusive)', async () => {
@@ -482,7 +697,12 @@ describe('re-rating', () => {
       ['apr1', '0.012500'],
     ]);
     expectError(await api.post('/calls/rerate', { from: '2026-02-30' }), 400, 400001, /from/);
-    expectError(await api.post('/calls/rerate', { from: '2026-03-02', to: '2026-03-01' }), 400, 400001, /to: 2026-03-01 is before from/);
+    expectError(
+      await api.post('/calls/rerate', { from: '2026-03-02', to: '2026-03-01' }),
+      400,
+      400001,
+      /to: 2026-03-01 is before from/,
+    );
     expectError(await api.post('/calls/rerate', { since: '2026-02-01' }), 400, 400001, /unknown field since/);
     const level3 = await (await h.account()).withLevel(3);
     expectError(await level3.post('/calls/rerate', {}), 403, 403001);
@@ -500,18 +720,34 @@ describe("another account's invoices, charges and calls", () => {
     const customer = await makeCustomer(theirs.api);
     await makeFeature(theirs.api, customer.id, { name: 'Main line', phoneNumber: L1 });
     await sendCalls(theirs.api, FEBRUARY);
-    const invoice = await post(theirs.api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' });
-    const [line] = (await getAll(theirs.api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter((t) => t.transactionType === 'calls');
+    const invoice = await post(theirs.api, `/customers/${customer.id}/invoices`, {
+      cutoffDate: '2026-03-01',
+    });
+    const [line] = (await getAll(theirs.api, `/invoices/${invoice.id}/transactions?includeUnsent`)).filter(
+      (t) => t.transactionType === 'calls',
+    );
     const theirCalls = await dbCalls(h, theirs.id);
 
     const mine = await h.account();
     const myCard = await makeRateCard(mine.api, 'Mine', true);
-    await loadRates(mine.api, myCard.id, '2026-01-01', [{ prefix: '44', destination: 'UK', ratePerMinute: '9' }]);
+    await loadRates(mine.api, myCard.id, '2026-01-01', [
+      { prefix: '44', destination: 'UK', ratePerMinute: '9' },
+    ]);
     const myCustomer = await makeCustomer(mine.api);
     await makeFeature(mine.api, myCustomer.id, { phoneNumber: L1 });
     const api = mine.api;
-    expectError(await api.get(`/transactions/${line.id}/calls`), 404, 404001, `Transaction ${line.id} not found`);
-    expectError(await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`), 404, 404001, `Invoice ${invoice.id} not found`);
+    expectError(
+      await api.get(`/transactions/${line.id}/calls`),
+      404,
+      404001,
+      `Transaction ${line.id} not found`,
+    );
+    expectError(
+      await api.post(`/invoices/${invoice.id}?action=updateCallTransactions`),
+      404,
+      404001,
+      `Invoice ${invoice.id} not found`,
+    );
     expectError(await api.delete(`/invoices/${invoice.id}`), 404, 404001);
     expect(await getAll(api, `/calls?invoiceID=${invoice.id}`)).toEqual([]);
     expect((await api.post('/calls/rerate', {})).body).toMatchObject({ calls: 0, changed: 0 });
@@ -527,7 +763,7 @@ describe("another account's invoices, charges and calls", () => {
 describe('billed minutes and durations (issue 11, item 16)', () => {
   const h = useHarness();
 
-  it('bills, invoices and /v1/calls show the minutes billed where they say billed, and the calls\' durations where they say duration', async () => {
+  it("bills, invoices and /v1/calls show the minutes billed where they say billed, and the calls' durations where they say duration", async () => {
     h.setNow(new Date(NOW));
     const { api, key } = await h.account();
     const card = await makeRateCard(api, 'Standard', true);
@@ -537,14 +773,28 @@ describe('billed minutes and durations (issue 11, item 16)', () => {
     await makeFeature(api, customer.id, { name: 'Main line', phoneNumber: L1 });
     // 1 min 40 s bills 2 minutes (0.20); 61 s bills 2 minutes (0.20). Durations 161 s (2.7 minutes, which
     // would round to 3); billed 240 s: 4 minutes.
-    await sendCalls(api, [cdr('d1', L1, UK, '2026-02-02T10:00:00Z', 100), cdr('d2', L1, UK, '2026-02-03T10:00:00Z', 61)]);
-    const invoice = await approve(api, (await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' })).id);
-    expect(invoice).toMatchObject({ invoiceCallCount: 2, invoiceCallMinutes: 4, invoiceChargesCalls: '0.40' });
-    expect(await callLines(api, invoice.id)).toEqual([['Main line: calls to UK', '0.40', 2, 4, null, '2026-02-02', '2026-02-03']]);
+    await sendCalls(api, [
+      cdr('d1', L1, UK, '2026-02-02T10:00:00Z', 100),
+      cdr('d2', L1, UK, '2026-02-03T10:00:00Z', 61),
+    ]);
+    const invoice = await approve(
+      api,
+      (await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' })).id,
+    );
+    expect(invoice).toMatchObject({
+      invoiceCallCount: 2,
+      invoiceCallMinutes: 4,
+      invoiceChargesCalls: '0.40',
+    });
+    expect(await callLines(api, invoice.id)).toEqual([
+      ['Main line: calls to UK', '0.40', 2, 4, null, '2026-02-02', '2026-02-03'],
+    ]);
 
     // The bill, read back from the PDF: the summary and the destination table in billed minutes, each call
     // with its duration and the time billed.
-    const res = await fetch(`${h.url}/backend/api/v1/invoices/${invoice.id}?billStyle=Itemised`, { headers: { authorization: `Bearer ${key}`, accept: 'application/pdf' } });
+    const res = await fetch(`${h.url}/backend/api/v1/invoices/${invoice.id}?billStyle=Itemised`, {
+      headers: { authorization: `Bearer ${key}`, accept: 'application/pdf' },
+    });
     expect(res.status).toBe(200);
     const text = (await pdfText(Buffer.from(await res.arrayBuffer()))).text.replace(/\s+/g, ' ');
     expect(text).toContain('2 calls, 4 billed minutes');

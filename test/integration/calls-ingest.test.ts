@@ -11,7 +11,18 @@ import { sql } from 'kysely';
 import { importCallsFile } from '../../src/calls/import-file.ts';
 import { CallIngester } from '../../src/calls/ingest.ts';
 import { expectError, getAll } from '../helpers/billing.ts';
-import { type CallRecord, cdr, dbCallCount, dbCalls, getOk, loadRates, makeRateCard, pricing, sendCalls, summary } from '../helpers/call-billing.ts';
+import {
+  type CallRecord,
+  cdr,
+  dbCallCount,
+  dbCalls,
+  getOk,
+  loadRates,
+  makeRateCard,
+  pricing,
+  sendCalls,
+  summary,
+} from '../helpers/call-billing.ts';
 import { makeCustomer, makeFeature, type TestAccount, useHarness } from '../helpers/harness.ts';
 
 const NOW = '2026-03-10T12:00:00.000Z';
@@ -22,7 +33,16 @@ const LINE = '441632960001';
 //   447 UK mobile  0.10 a minute, 30/6, connection 0.02, minimum 0.05, carrier cost 0.05
 const STANDARD = [
   { prefix: '44', destination: 'UK', ratePerMinute: '0.012', costPerMinute: '0.004' },
-  { prefix: '447', destination: 'UK mobile', ratePerMinute: '0.10', connectionFee: '0.02', minimumCharge: '0.05', initialIncrementS: 30, subsequentIncrementS: 6, costPerMinute: '0.05' },
+  {
+    prefix: '447',
+    destination: 'UK mobile',
+    ratePerMinute: '0.10',
+    connectionFee: '0.02',
+    minimumCharge: '0.05',
+    initialIncrementS: 30,
+    subsequentIncrementS: 6,
+    costPerMinute: '0.05',
+  },
 ];
 
 describe('POST /calls', () => {
@@ -51,11 +71,18 @@ describe('POST /calls', () => {
       cdr('c4', '441632960099', '442079460000', '2026-03-02T13:00:00Z', 30),
       // Inbound from a mobile to the line, Monday 18:30 (off-peak): rated by the number it came from.
       // 25 s at 30/6 bill 30 s: 0.02 + 0.10 x 30/60 = 0.07; cost 0.05 x 25/60 = 0.020833.
-      cdr('c5', '447700900555', LINE, '2026-03-02T18:30:00Z', 25, { direction: 'inbound', recording_url: 'https://rec.example.com/c5.mp3', confidence_score: '0.91', voice_agent_id: 'agent_7' }),
+      cdr('c5', '447700900555', LINE, '2026-03-02T18:30:00Z', 25, {
+        direction: 'inbound',
+        recording_url: 'https://rec.example.com/c5.mp3',
+        confidence_score: '0.91',
+        voice_agent_id: 'agent_7',
+      }),
     ]);
     expect(res.status).toBe(200);
     // 0.024 + 0.09 + 0.07 = 0.184
-    expect(res.body).toStrictEqual(summary({ received: 5, inserted: 5, rated: 3, free: 1, unallocated: 1, chargeTotal: '0.184000' }));
+    expect(res.body).toStrictEqual(
+      summary({ received: 5, inserted: 5, rated: 3, free: 1, unallocated: 1, chargeTotal: '0.184000' }),
+    );
 
     const calls = await getAll(api, '/calls');
     expect(calls).toHaveLength(5);
@@ -89,14 +116,71 @@ describe('POST /calls', () => {
       created: expect.any(String),
     });
     expect(calls.map(pricing)).toEqual([
-      { ratingStatus: 'rated', ratingError: null, destination: 'UK', band: 'peak', billableS: 120, charge: '0.024000', cost: '0.004067', customerID: customer.id, featureID: feature.id },
-      { ratingStatus: 'rated', ratingError: null, destination: 'UK mobile', band: 'peak', billableS: 42, charge: '0.090000', cost: '0.030833', customerID: customer.id, featureID: feature.id },
-      { ratingStatus: 'free', ratingError: null, destination: null, band: null, billableS: null, charge: '0.000000', cost: null, customerID: customer.id, featureID: feature.id },
-      { ratingStatus: 'unallocated', ratingError: null, destination: null, band: null, billableS: null, charge: null, cost: null, customerID: null, featureID: null },
-      { ratingStatus: 'rated', ratingError: null, destination: 'UK mobile', band: 'offpeak', billableS: 30, charge: '0.070000', cost: '0.020833', customerID: customer.id, featureID: feature.id },
+      {
+        ratingStatus: 'rated',
+        ratingError: null,
+        destination: 'UK',
+        band: 'peak',
+        billableS: 120,
+        charge: '0.024000',
+        cost: '0.004067',
+        customerID: customer.id,
+        featureID: feature.id,
+      },
+      {
+        ratingStatus: 'rated',
+        ratingError: null,
+        destination: 'UK mobile',
+        band: 'peak',
+        billableS: 42,
+        charge: '0.090000',
+        cost: '0.030833',
+        customerID: customer.id,
+        featureID: feature.id,
+      },
+      {
+        ratingStatus: 'free',
+        ratingError: null,
+        destination: null,
+        band: null,
+        billableS: null,
+        charge: '0.000000',
+        cost: null,
+        customerID: customer.id,
+        featureID: feature.id,
+      },
+      {
+        ratingStatus: 'unallocated',
+        ratingError: null,
+        destination: null,
+        band: null,
+        billableS: null,
+        charge: null,
+        cost: null,
+        customerID: null,
+        featureID: null,
+      },
+      {
+        ratingStatus: 'rated',
+        ratingError: null,
+        destination: 'UK mobile',
+        band: 'offpeak',
+        billableS: 30,
+        charge: '0.070000',
+        cost: '0.020833',
+        customerID: customer.id,
+        featureID: feature.id,
+      },
     ]);
     expect(calls[2].status).toBe('missed');
-    expect(calls[4]).toMatchObject({ direction: 'inbound', from: '447700900555', to: LINE, recordingURL: 'https://rec.example.com/c5.mp3', confidenceScore: '0.91', voiceAgentID: 'agent_7' });
+    expect(calls[4]).toMatchObject({
+      direction: 'inbound',
+      from: '447700900555',
+      to: LINE,
+      recordingURL: 'https://rec.example.com/c5.mp3',
+      confidenceScore: '0.91',
+      voiceAgentID: 'agent_7',
+    });
     expect(await getOk(api, `/calls/${calls[1].id}`)).toStrictEqual(calls[1]);
 
     // The rate that priced each call is kept with it.
@@ -105,7 +189,11 @@ describe('POST /calls', () => {
     expect(calls[1].rateID).toBe(rates.find((r) => r.prefix === '447').id);
 
     const stored = await dbCalls(h, accountId);
-    expect(stored.get('c1')).toMatchObject({ rated_at: new Date(NOW), invoice_id: null, billed_charge: null });
+    expect(stored.get('c1')).toMatchObject({
+      rated_at: new Date(NOW),
+      invoice_id: null,
+      billed_charge: null,
+    });
     expect(stored.get('c4')).toMatchObject({ rated_at: null, rating_status: 'unallocated' });
   });
 
@@ -134,7 +222,10 @@ describe('POST /calls', () => {
 
   it('stores a call once: resent, repeated in a batch, or in a later batch of the same request', async () => {
     const { api, id: accountId } = await setup();
-    const first = await sendCalls(api, [cdr('d1', LINE, '442079460000', '2026-03-02T10:00:00Z', 60), cdr('d2', LINE, '442079460000', '2026-03-02T10:05:00Z', 60)]);
+    const first = await sendCalls(api, [
+      cdr('d1', LINE, '442079460000', '2026-03-02T10:00:00Z', 60),
+      cdr('d2', LINE, '442079460000', '2026-03-02T10:05:00Z', 60),
+    ]);
     expect(first).toStrictEqual(summary({ received: 2, inserted: 2, rated: 2, chargeTotal: '0.024000' }));
 
     // Resent with a changed duration, and one new call twice: the stored call wins, the new one goes in once.
@@ -144,13 +235,18 @@ describe('POST /calls', () => {
       cdr('d3', LINE, '442079460000', '2026-03-02T10:10:00Z', 60),
       cdr('d2', LINE, '442079460000', '2026-03-02T10:05:00Z', 60),
     ]);
-    expect(again).toStrictEqual(summary({ received: 4, inserted: 1, duplicates: 3, rated: 1, chargeTotal: '0.012000' }));
+    expect(again).toStrictEqual(
+      summary({ received: 4, inserted: 1, duplicates: 3, rated: 1, chargeTotal: '0.012000' }),
+    );
     const calls = await dbCalls(h, accountId);
     expect([...calls.keys()]).toEqual(['d1', 'd2', 'd3']);
     expect(calls.get('d1')).toMatchObject({ duration_s: 60, charge: '0.012000' });
 
     // call_id is exact: another case or spacing inside is another call; spaces around are trimmed.
-    const variants = await sendCalls(api, [cdr('D1', LINE, '442079460000', '2026-03-02T10:00:00Z', 60), cdr(' d1 ', LINE, '442079460000', '2026-03-02T10:00:00Z', 60)]);
+    const variants = await sendCalls(api, [
+      cdr('D1', LINE, '442079460000', '2026-03-02T10:00:00Z', 60),
+      cdr(' d1 ', LINE, '442079460000', '2026-03-02T10:00:00Z', 60),
+    ]);
     expect(variants).toMatchObject({ inserted: 1, duplicates: 1 });
     expect(await dbCallCount(h, accountId)).toBe(4);
   });
@@ -160,25 +256,38 @@ describe('POST /calls', () => {
     const calls: CallRecord[] = [];
     for (let i = 0; i < 10_000; i++) {
       const minute = String(i % 60).padStart(2, '0');
-      calls.push(cdr(`bulk-${i}`, LINE, '442079460000', `2026-03-02T1${Math.floor(i / 60) % 10}:${minute}:00Z`, 60));
+      calls.push(
+        cdr(`bulk-${i}`, LINE, '442079460000', `2026-03-02T1${Math.floor(i / 60) % 10}:${minute}:00Z`, 60),
+      );
     }
     // Calls 5003 and 9999 repeat calls 3 and 4999, which went in with the first part (5,000 a part).
     calls[5003] = { ...calls[3]! };
     calls[9999] = { ...calls[4999]! };
     const res = await sendCalls(api, calls);
     // 9,998 new calls at 0.012 = 119.976
-    expect(res).toStrictEqual(summary({ received: 10_000, inserted: 9_998, duplicates: 2, rated: 9_998, chargeTotal: '119.976000' }));
+    expect(res).toStrictEqual(
+      summary({ received: 10_000, inserted: 9_998, duplicates: 2, rated: 9_998, chargeTotal: '119.976000' }),
+    );
     expect(await dbCallCount(h, accountId)).toBe(9_998);
 
-    const tooMany = await api.post('/calls', [...calls, cdr('one-more', LINE, '442079460000', '2026-03-02T10:00:00Z', 60)]);
+    const tooMany = await api.post('/calls', [
+      ...calls,
+      cdr('one-more', LINE, '442079460000', '2026-03-02T10:00:00Z', 60),
+    ]);
     expectError(tooMany, 400, 400001, /10000/);
     expect(await dbCallCount(h, accountId)).toBe(9_998);
   });
 
   it('stores a call once when two requests send it at the same time', async () => {
     const { api, id: accountId } = await setup();
-    const batch = Array.from({ length: 300 }, (_, i) => cdr(`race-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60));
-    const results = await Promise.all([sendCalls(api, batch), sendCalls(api, [...batch].reverse()), sendCalls(api, batch.slice(100, 200))]);
+    const batch = Array.from({ length: 300 }, (_, i) =>
+      cdr(`race-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60),
+    );
+    const results = await Promise.all([
+      sendCalls(api, batch),
+      sendCalls(api, [...batch].reverse()),
+      sendCalls(api, batch.slice(100, 200)),
+    ]);
     expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(300);
     expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(400);
     expect(results.reduce((n, r) => n + r.rated, 0)).toBe(300);
@@ -189,7 +298,9 @@ describe('POST /calls', () => {
     const { api, id: accountId } = await setup();
     let total = 0;
     for (let round = 0; round < 4; round++) {
-      const batch = Array.from({ length: 2000 }, (_, i) => cdr(`order-${round}-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60));
+      const batch = Array.from({ length: 2000 }, (_, i) =>
+        cdr(`order-${round}-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60),
+      );
       const results = await Promise.all([sendCalls(api, batch), sendCalls(api, [...batch].reverse())]);
       expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(2000);
       expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(2000);
@@ -197,7 +308,9 @@ describe('POST /calls', () => {
     }
     expect(await dbCallCount(h, accountId)).toBe(total);
     // Each call has exactly one row in the feed.
-    const feedRows = await sql<{ n: string }>`select count(*) as n from call_transactions where account_id = ${accountId}`.execute(h.ctx.db);
+    const feedRows = await sql<{
+      n: string;
+    }>`select count(*) as n from call_transactions where account_id = ${accountId}`.execute(h.ctx.db);
     expect(Number(feedRows.rows[0]!.n)).toBe(total);
   });
 
@@ -210,9 +323,11 @@ describe('POST /calls', () => {
     for (let i = 0; i < 50; i++) {
       await a.add(cdr(`slow-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60), i + 1, () => '');
       // b has every other call of a's, and 10 of its own.
-      if (i % 2 === 0) await b.add(cdr(`slow-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60), i + 1, () => '');
+      if (i % 2 === 0)
+        await b.add(cdr(`slow-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60), i + 1, () => '');
     }
-    for (let i = 0; i < 10; i++) await b.add(cdr(`own-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60), 100 + i, () => '');
+    for (let i = 0; i < 10; i++)
+      await b.add(cdr(`own-${i}`, LINE, '442079460000', '2026-03-02T10:00:00Z', 60), 100 + i, () => '');
     const [first, second] = await Promise.all([a.finish(), b.finish()]);
     expect(first.inserted + second.inserted).toBe(60);
     expect(first.duplicates + second.duplicates).toBe(25);
@@ -222,20 +337,42 @@ describe('POST /calls', () => {
     // the 25 calls they share stored: b keeps its own 10 (at 0.012 each), a the 25 that b did not have.
     const [winner, loser, loserNew] = first.duplicates === 0 ? [first, second, 10] : [second, first, 25];
     expect(winner.duplicates).toBe(0);
-    expect(loser).toMatchObject({ inserted: loserNew, duplicates: 25, chargeTotal: loserNew === 10 ? '0.120000' : '0.300000' });
+    expect(loser).toMatchObject({
+      inserted: loserNew,
+      duplicates: 25,
+      chargeTotal: loserNew === 10 ? '0.120000' : '0.300000',
+    });
   });
 
   it('refuses the bad elements of a batch with their position and reason, keeps them, and stores the good ones', async () => {
     const { api, id: accountId } = await setup();
     const good1 = cdr('m1', LINE, '442079460000', '2026-03-02T10:00:00Z', 60);
     const badStatus = cdr('m2', LINE, '442079460000', '2026-03-02T10:00:00Z', 60, { status: 'ringing' });
-    const unknownField = { ...cdr('m4', LINE, '442079460000', '2026-03-02T10:00:00Z', 60), callee: 'Bob', notes: 'x' };
+    const unknownField = {
+      ...cdr('m4', LINE, '442079460000', '2026-03-02T10:00:00Z', 60),
+      callee: 'Bob',
+      notes: 'x',
+    };
     const good5 = cdr('m5', LINE, '447700900123', '2026-03-02T10:00:00Z', 31);
     const objectId = { ...cdr('m6', LINE, '442079460000', '2026-03-02T10:00:00Z', 60), call_id: { id: 6 } };
     const booleanCarrier = { ...cdr('m7', LINE, '442079460000', '2026-03-02T10:00:00Z', 60), carrier: true };
     const badTime = cdr('m9', LINE, '442079460000', '2026-03-02', 60);
     const badDuration = cdr('m10', LINE, '442079460000', '2026-03-02T10:00:00Z', 60.5);
-    const batch = [good1, badStatus, 42, unknownField, good5, objectId, null, booleanCarrier, badTime, badDuration, [], 'c1', good1];
+    const batch = [
+      good1,
+      badStatus,
+      42,
+      unknownField,
+      good5,
+      objectId,
+      null,
+      booleanCarrier,
+      badTime,
+      badDuration,
+      [],
+      'c1',
+      good1,
+    ];
     const res = await api.post('/calls', batch);
     expect(res.status).toBe(200);
     const rejections = [
@@ -245,18 +382,38 @@ describe('POST /calls', () => {
       { line: 6, reason: 'call_id: must be a string or a number, not {"id":6}' },
       { line: 7, reason: 'not a call object' },
       { line: 8, reason: 'carrier: must be a string or a number, not true' },
-      { line: 9, reason: 'start_time: "2026-03-02" is not an ISO 8601 date-time such as 2026-01-15T10:30:00Z' },
+      {
+        line: 9,
+        reason: 'start_time: "2026-03-02" is not an ISO 8601 date-time such as 2026-01-15T10:30:00Z',
+      },
       { line: 10, reason: 'duration_s: "60.5" is not a whole number of seconds' },
       { line: 11, reason: 'not a call object' },
       { line: 12, reason: 'not a call object' },
     ];
     // m5: 31 s at 30/6 bill 36 s: 0.02 + 0.10 x 36/60 = 0.08; with m1's 0.012: 0.092.
-    expect(res.body).toStrictEqual(summary({ received: 13, inserted: 2, duplicates: 1, rejected: 10, rated: 2, chargeTotal: '0.092000', rejections }));
+    expect(res.body).toStrictEqual(
+      summary({
+        received: 13,
+        inserted: 2,
+        duplicates: 1,
+        rejected: 10,
+        rated: 2,
+        chargeTotal: '0.092000',
+        rejections,
+      }),
+    );
     expect([...(await dbCalls(h, accountId)).keys()]).toEqual(['m1', 'm5']);
 
     const listed = await getAll(api, '/calls/rejected');
     expect(listed).toHaveLength(10);
-    expect(listed[0]).toStrictEqual({ id: expect.stringMatching(/^\d+$/), source: 'api', line: 2, raw: JSON.stringify(badStatus), reason: rejections[0]!.reason, created: expect.any(String) });
+    expect(listed[0]).toStrictEqual({
+      id: expect.stringMatching(/^\d+$/),
+      source: 'api',
+      line: 2,
+      raw: JSON.stringify(badStatus),
+      reason: rejections[0]!.reason,
+      created: expect.any(String),
+    });
     expect(listed.map((r) => [r.line, r.raw, r.reason])).toEqual([
       [2, JSON.stringify(badStatus), rejections[0]!.reason],
       [3, '42', 'not a call object'],
@@ -277,7 +434,12 @@ describe('POST /calls', () => {
     const forget = await api.delete(`/calls/rejected/${listed[0].id}`);
     expect(forget.status).toBe(200);
     expect(forget.body).toStrictEqual({ success: true, message: `Rejected call ${listed[0].id} deleted` });
-    expectError(await api.delete(`/calls/rejected/${listed[0].id}`), 404, 404001, `Rejected call ${listed[0].id} not found`);
+    expectError(
+      await api.delete(`/calls/rejected/${listed[0].id}`),
+      404,
+      404001,
+      `Rejected call ${listed[0].id} not found`,
+    );
     expect(await getAll(api, '/calls/rejected')).toHaveLength(9);
     expect([...(await dbCalls(h, accountId)).keys()]).toEqual(['m1', 'm5', 'm2']);
   });
@@ -285,12 +447,20 @@ describe('POST /calls', () => {
   it('refuses a body that is not a batch (400), an empty batch is fine, and sending needs a level 2 key', async () => {
     const account = await setup();
     const { api } = account;
-    expectError(await api.post('/calls', cdr('x', LINE, '442079460000', '2026-03-02T10:00:00Z', 60)), 400, 400001);
+    expectError(
+      await api.post('/calls', cdr('x', LINE, '442079460000', '2026-03-02T10:00:00Z', 60)),
+      400,
+      400001,
+    );
     expectError(await api.post('/calls', '{"calls": ['), 400, 400002);
     expectError(await api.post('/calls', 'call_id,from\n1,2', { 'content-type': 'text/csv' }), 400, 400001);
     expect((await api.post('/calls', [])).body).toStrictEqual(summary({}));
     const level1 = await account.withLevel(1);
-    expectError(await level1.post('/calls', [cdr('x', LINE, '442079460000', '2026-03-02T10:00:00Z', 60)]), 403, 403001);
+    expectError(
+      await level1.post('/calls', [cdr('x', LINE, '442079460000', '2026-03-02T10:00:00Z', 60)]),
+      403,
+      403001,
+    );
     expectError(await level1.request('DELETE', '/calls/rejected/1'), 403, 403001);
     expect((await level1.get('/calls')).status).toBe(200);
     expect(await dbCallCount(h, account.id)).toBe(0);
@@ -303,13 +473,26 @@ describe('POST /calls', () => {
       cdr('u2', '447700900999', '441632960088', '2026-03-03T10:00:00Z', 31, { direction: 'inbound' }),
       cdr('u3', '441632960077', '442079460000', '2026-03-04T10:00:00Z', 10, { status: 'failed' }),
     ]);
-    expect((await getAll(api, '/calls?ratingStatus=unallocated')).map((c) => c.callID)).toEqual(['u1', 'u2', 'u3']);
+    expect((await getAll(api, '/calls?ratingStatus=unallocated')).map((c) => c.callID)).toEqual([
+      'u1',
+      'u2',
+      'u3',
+    ]);
 
     // A new feature with the outbound number.
     const sales = await makeFeature(api, customer.id, { name: 'Sales', phoneNumber: '441632960077' });
     let calls = await dbCalls(h, accountId);
-    expect(calls.get('u1')).toMatchObject({ rating_status: 'rated', feature_id: Number(sales.id), customer_id: Number(customer.id), charge: '0.024000' });
-    expect(calls.get('u3')).toMatchObject({ rating_status: 'free', feature_id: Number(sales.id), charge: '0.000000' });
+    expect(calls.get('u1')).toMatchObject({
+      rating_status: 'rated',
+      feature_id: Number(sales.id),
+      customer_id: Number(customer.id),
+      charge: '0.024000',
+    });
+    expect(calls.get('u3')).toMatchObject({
+      rating_status: 'free',
+      feature_id: Number(sales.id),
+      charge: '0.000000',
+    });
     expect(calls.get('u2')).toMatchObject({ rating_status: 'unallocated', feature_id: null });
 
     // An existing feature given the inbound number.
@@ -317,7 +500,12 @@ describe('POST /calls', () => {
     expect((await api.patch(`/features/${support.id}`, { phoneNumber: '44 1632 960088' })).status).toBe(200);
     calls = await dbCalls(h, accountId);
     // Inbound from a mobile: 31 s at 30/6 bill 36 s: 0.02 + 0.10 x 36/60 = 0.08.
-    expect(calls.get('u2')).toMatchObject({ rating_status: 'rated', feature_id: Number(support.id), destination: 'UK mobile', charge: '0.080000' });
+    expect(calls.get('u2')).toMatchObject({
+      rating_status: 'rated',
+      feature_id: Number(support.id),
+      destination: 'UK mobile',
+      charge: '0.080000',
+    });
     expect(await getAll(api, '/calls?ratingStatus=unallocated')).toEqual([]);
   });
 
@@ -331,24 +519,39 @@ describe('POST /calls', () => {
       cdr('p3', '447700900999', '441632960066', '2026-03-03T10:00:00Z', 31, { direction: 'inbound' }),
     ]);
     let calls = await dbCalls(h, accountId);
-    expect(calls.get('p1')).toMatchObject({ rating_status: 'rated', feature_id: Number(feature.id), charge: '0.024000' });
-    expect(calls.get('p2')).toMatchObject({ rating_status: 'rated', feature_id: Number(plus.id), charge: '0.024000' });
+    expect(calls.get('p1')).toMatchObject({
+      rating_status: 'rated',
+      feature_id: Number(feature.id),
+      charge: '0.024000',
+    });
+    expect(calls.get('p2')).toMatchObject({
+      rating_status: 'rated',
+      feature_id: Number(plus.id),
+      charge: '0.024000',
+    });
     expect(calls.get('p3')).toMatchObject({ rating_status: 'unallocated', feature_id: null });
     // A feature given the number with a "+" takes the call that waited for it without one.
     const support = await makeFeature(api, customer.id, { name: 'Support', phoneNumber: '+441632960066' });
     calls = await dbCalls(h, accountId);
     expect(calls.get('p3')).toMatchObject({ rating_status: 'rated', feature_id: Number(support.id) });
     // The same number spelt the other way is the same number: in use.
-    const clash = await api.post(`/customers/${customer.id}/features`, { name: 'Again', phoneNumber: '441632960066' });
+    const clash = await api.post(`/customers/${customer.id}/features`, {
+      name: 'Again',
+      phoneNumber: '441632960066',
+    });
     expect(clash.status, clash.text).toBe(409);
     expect(clash.body.error_code).toBe(409005);
   });
 
-  it('gives a call to the feature that had the number on the call\'s local date', async () => {
+  it("gives a call to the feature that had the number on the call's local date", async () => {
     const { api, id: accountId } = await setup();
     const first = await makeCustomer(api, { name: 'First Ltd' });
     const second = await makeCustomer(api, { name: 'Second Ltd' });
-    const old = await makeFeature(api, first.id, { phoneNumber: '441632960050', startDate: '2026-01-01', endDate: '2026-02-28' });
+    const old = await makeFeature(api, first.id, {
+      phoneNumber: '441632960050',
+      startDate: '2026-01-01',
+      endDate: '2026-02-28',
+    });
     const moved = await makeFeature(api, second.id, { phoneNumber: '441632960050', startDate: '2026-03-01' });
     await sendCalls(api, [
       cdr('feb', '441632960050', '442079460000', '2026-02-28T23:59:59Z', 60),
@@ -356,17 +559,33 @@ describe('POST /calls', () => {
       cdr('before', '441632960050', '442079460000', '2025-12-31T23:59:59Z', 60),
     ]);
     const calls = await dbCalls(h, accountId);
-    expect(calls.get('feb')).toMatchObject({ customer_id: Number(first.id), feature_id: Number(old.id), rating_status: 'rated' });
-    expect(calls.get('mar')).toMatchObject({ customer_id: Number(second.id), feature_id: Number(moved.id), rating_status: 'rated' });
-    expect(calls.get('before')).toMatchObject({ customer_id: null, feature_id: null, rating_status: 'unallocated' });
+    expect(calls.get('feb')).toMatchObject({
+      customer_id: Number(first.id),
+      feature_id: Number(old.id),
+      rating_status: 'rated',
+    });
+    expect(calls.get('mar')).toMatchObject({
+      customer_id: Number(second.id),
+      feature_id: Number(moved.id),
+      rating_status: 'rated',
+    });
+    expect(calls.get('before')).toMatchObject({
+      customer_id: null,
+      feature_id: null,
+      rating_status: 'unallocated',
+    });
   });
 
   it("prices with the feature's rate card, else the customer's, else the account default", async () => {
     const { api, id: accountId } = await setup(); // default: UK at 0.012
     const retail = await makeRateCard(api, 'Retail');
-    await loadRates(api, retail.id, '2026-01-01', [{ prefix: '44', destination: 'UK retail', ratePerMinute: '0.02' }]);
+    await loadRates(api, retail.id, '2026-01-01', [
+      { prefix: '44', destination: 'UK retail', ratePerMinute: '0.02' },
+    ]);
     const premium = await makeRateCard(api, 'Premium');
-    await loadRates(api, premium.id, '2026-01-01', [{ prefix: '44', destination: 'UK premium', ratePerMinute: '0.03' }]);
+    await loadRates(api, premium.id, '2026-01-01', [
+      { prefix: '44', destination: 'UK premium', ratePerMinute: '0.03' },
+    ]);
     const withCard = await makeCustomer(api, { name: 'Retail Ltd', rateCardID: retail.id });
     await makeFeature(api, withCard.id, { phoneNumber: '441632960061' });
     await makeFeature(api, withCard.id, { phoneNumber: '441632960062', rateCardID: premium.id });
@@ -378,7 +597,12 @@ describe('POST /calls', () => {
       cdr('default-card', '441632960063', '442079460000', '2026-03-02T10:00:00Z', 60),
     ]);
     const calls = await dbCalls(h, accountId);
-    expect(['customer-card', 'feature-card', 'default-card'].map((id) => [calls.get(id)!.destination, calls.get(id)!.charge])).toEqual([
+    expect(
+      ['customer-card', 'feature-card', 'default-card'].map((id) => [
+        calls.get(id)!.destination,
+        calls.get(id)!.charge,
+      ]),
+    ).toEqual([
       ['UK retail', '0.020000'],
       ['UK premium', '0.030000'],
       ['UK', '0.012000'],
@@ -395,11 +619,23 @@ describe('POST /calls', () => {
       cdr('n2', 'withheld', LINE, '2026-03-02T10:00:00Z', 60, { direction: 'inbound' }),
       cdr('n3', LINE, '442079460000', '2026-03-02T10:00:00Z', 60, { status: 'busy' }),
     ]);
-    expect(res).toStrictEqual(summary({ received: 3, inserted: 3, free: 1, unrated: 2, unratedReasons: { no_rate_card: 2 } }));
+    expect(res).toStrictEqual(
+      summary({ received: 3, inserted: 3, free: 1, unrated: 2, unratedReasons: { no_rate_card: 2 } }),
+    );
     const unrated = await getAll(api, '/calls?ratingStatus=unrated');
     expect(unrated.map((c) => [c.callID, c.from, c.ratingError, c.charge])).toEqual([
-      ['n1', LINE, 'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one', null],
-      ['n2', 'anonymous', 'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one', null],
+      [
+        'n1',
+        LINE,
+        'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one',
+        null,
+      ],
+      [
+        'n2',
+        'anonymous',
+        'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one',
+        null,
+      ],
     ]);
 
     const card = await makeRateCard(api, 'Standard', true);
@@ -466,7 +702,8 @@ describe('a CDR file', () => {
     return path;
   }
 
-  const row = (id: string, extra = '') => `${id},${LINE},442079460000,2026-03-02T10:00:00Z,60,completed${extra}`;
+  const row = (id: string, extra = '') =>
+    `${id},${LINE},442079460000,2026-03-02T10:00:00Z,60,completed${extra}`;
   const HEADER = 'call_id,from,to,start_time,duration_s,status';
 
   it('is read to the end past malformed lines, each refused with its line number', async () => {
@@ -485,13 +722,25 @@ describe('a CDR file', () => {
       row('g7'),
     ]);
     const result = await importCallsFile(h.ctx, accountId, path);
-    expect(result).toMatchObject({ source: 'mixed.csv', received: 7, inserted: 5, rejected: 2, rated: 5, chargeTotal: '0.060000' });
+    expect(result).toMatchObject({
+      source: 'mixed.csv',
+      received: 7,
+      inserted: 5,
+      rejected: 2,
+      rated: 5,
+      chargeTotal: '0.060000',
+    });
     expect(result.rejections).toEqual([
       { line: 4, reason: 'duration_s: "6"0" is not a whole number of seconds' },
       { line: 7, reason: 'status: "comp\nleted" must be completed, missed, busy or failed' },
     ]);
     expect([...(await dbCalls(h, accountId)).keys()]).toEqual(['g1', 'g2', 'g4', 'g6', 'g7']);
-    const rejected = await h.ctx.db.selectFrom('rejected_rows').select(['line', 'raw', 'source']).where('account_id', '=', accountId).orderBy('id').execute();
+    const rejected = await h.ctx.db
+      .selectFrom('rejected_rows')
+      .select(['line', 'raw', 'source'])
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
     expect(rejected).toEqual([
       { line: 4, raw: `"g3"x,${LINE},442079460000,2026-03-02T10:00:00Z,6"0,completed`, source: 'mixed.csv' },
       { line: 7, raw: `g5,${LINE},442079460000,2026-03-02T10:00:00Z,60,"comp\nleted"`, source: 'mixed.csv' },
@@ -500,7 +749,12 @@ describe('a CDR file', () => {
     // The same file again (a switch re-sending it): nothing new, and each bad line is still kept once.
     const again = await importCallsFile(h.ctx, accountId, path);
     expect(again).toMatchObject({ received: 7, inserted: 0, duplicates: 5, rejected: 2 });
-    const after = await h.ctx.db.selectFrom('rejected_rows').select(['line', 'raw', 'source']).where('account_id', '=', accountId).orderBy('id').execute();
+    const after = await h.ctx.db
+      .selectFrom('rejected_rows')
+      .select(['line', 'raw', 'source'])
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
     expect(after).toEqual(rejected);
   });
 
@@ -516,7 +770,12 @@ describe('a CDR file', () => {
     // Fixed and imported again: the calls already stored are skipped, the rest go in.
     lines[3] = row('long');
     const fixed = await file('long.csv', lines);
-    expect(await importCallsFile(h.ctx, accountId, fixed)).toMatchObject({ received: 3003, inserted: 3001, duplicates: 2, rejected: 0 });
+    expect(await importCallsFile(h.ctx, accountId, fixed)).toMatchObject({
+      received: 3003,
+      inserted: 3001,
+      duplicates: 2,
+      rejected: 0,
+    });
   });
 });
 
@@ -531,7 +790,10 @@ describe("another account's calls", () => {
     await loadRates(theirs.api, theirCard.id, '2026-01-01', STANDARD);
     const theirCustomer = await makeCustomer(theirs.api);
     await makeFeature(theirs.api, theirCustomer.id, { phoneNumber: LINE });
-    await sendCalls(theirs.api, [cdr('t1', LINE, '442079460000', '2026-03-02T10:00:00Z', 60), { call_id: 'bad' }]);
+    await sendCalls(theirs.api, [
+      cdr('t1', LINE, '442079460000', '2026-03-02T10:00:00Z', 60),
+      { call_id: 'bad' },
+    ]);
     const [theirCall] = await getAll(theirs.api, '/calls');
     const [theirRejection] = await getAll(theirs.api, '/calls/rejected');
 

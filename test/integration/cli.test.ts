@@ -37,7 +37,10 @@ interface CliResult {
 
 async function ringbill(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -46,7 +49,10 @@ async function ringbill(env: Record<string, string>, ...args: string[]): Promise
 }
 
 async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: 'pipe' });
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: 'pipe',
+  });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
@@ -76,131 +82,210 @@ async function stopServer(child: ChildProcess): Promise<void> {
 async function seedBilling(api: Api): Promise<string> {
   const customer = await api.post('/customers', { name: 'Harbour Cafe' });
   expect(customer.status).toBe(201);
-  const feature = await api.post(`/customers/${customer.body.id}/features`, { name: 'Line', recurringValue: '20.00', startDate: '2026-10-01' });
+  const feature = await api.post(`/customers/${customer.body.id}/features`, {
+    name: 'Line',
+    recurringValue: '20.00',
+    startDate: '2026-10-01',
+  });
   expect(feature.status).toBe(201);
-  const charge = await api.post(`/features/${feature.body.id}/transactions`, { transactionValue: '5.00', transactionDate: '2026-10-10' });
+  const charge = await api.post(`/features/${feature.body.id}/transactions`, {
+    transactionValue: '5.00',
+    transactionDate: '2026-10-10',
+  });
   expect(charge.status).toBe(201);
   return customer.body.id;
 }
 
-describe.runIf(testDbKind() === 'pglite')('ringbill CLI on the embedded database', { timeout: PROCESS_TEST_TIMEOUT }, () => {
-  let dataDir: string;
-  let env: Record<string, string>;
+describe.runIf(testDbKind() === 'pglite')(
+  'ringbill CLI on the embedded database',
+  { timeout: PROCESS_TEST_TIMEOUT },
+  () => {
+    let dataDir: string;
+    let env: Record<string, string>;
 
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'ringbill-cli-'));
-    env = { RINGBILL_DATA_DIR: dataDir, DATABASE_URL: '' };
-  });
-  afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      dataDir = await mkdtemp(join(tmpdir(), 'ringbill-cli-'));
+      env = { RINGBILL_DATA_DIR: dataDir, DATABASE_URL: '' };
+    });
+    afterAll(async () => {
+      await rm(dataDir, { recursive: true, force: true });
+    });
 
-  it('runs every command while the server holds the data folder, and after it stops', async () => {
-    const port = await freePort();
-    const server = await startServer(env, port);
-    try {
-      const created = await ringbill(env, 'accounts', 'create', '--name', 'Harbour Telecom', '--timezone', 'Europe/London', '--currency', 'GBP', '--json');
-      expect(created.code, created.stderr).toBe(0);
-      const { account, apiKey } = JSON.parse(created.stdout);
-      expect(account).toMatchObject({ name: 'Harbour Telecom', timezone: 'Europe/London', currency: 'GBP' });
-      expect(apiKey.level).toBe(5);
-      expect(apiKey.key).toMatch(/^rb_/);
+    it('runs every command while the server holds the data folder, and after it stops', async () => {
+      const port = await freePort();
+      const server = await startServer(env, port);
+      try {
+        const created = await ringbill(
+          env,
+          'accounts',
+          'create',
+          '--name',
+          'Harbour Telecom',
+          '--timezone',
+          'Europe/London',
+          '--currency',
+          'GBP',
+          '--json',
+        );
+        expect(created.code, created.stderr).toBe(0);
+        const { account, apiKey } = JSON.parse(created.stdout);
+        expect(account).toMatchObject({
+          name: 'Harbour Telecom',
+          timezone: 'Europe/London',
+          currency: 'GBP',
+        });
+        expect(apiKey.level).toBe(5);
+        expect(apiKey.key).toMatch(/^rb_/);
 
-      const api = new Api(`http://127.0.0.1:${port}`, apiKey.key);
-      const customerId = await seedBilling(api);
+        const api = new Api(`http://127.0.0.1:${port}`, apiKey.key);
+        const customerId = await seedBilling(api);
 
-      const key = await ringbill(env, 'keys', 'create', '--account', account.id, '--level', '2', '--json');
-      expect(key.code, key.stderr).toBe(0);
-      const level2 = JSON.parse(key.stdout);
-      expect(level2.level).toBe(2);
-      const readable = await new Api(`http://127.0.0.1:${port}`, level2.key).get(`/customers/${customerId}`);
-      expect(readable.status).toBe(200);
+        const key = await ringbill(env, 'keys', 'create', '--account', account.id, '--level', '2', '--json');
+        expect(key.code, key.stderr).toBe(0);
+        const level2 = JSON.parse(key.stdout);
+        expect(level2.level).toBe(2);
+        const readable = await new Api(`http://127.0.0.1:${port}`, level2.key).get(
+          `/customers/${customerId}`,
+        );
+        expect(readable.status).toBe(200);
 
-      const billed = await ringbill(env, 'bill', '--account', account.id, '--cutoff', '2026-11-01', '--json');
-      expect(billed.code, billed.stderr).toBe(0);
-      // The charge had made the customer's unsent invoice: the run completed it and made none.
-      expect(JSON.parse(billed.stdout)).toMatchObject({ cutoffDate: '2026-11-01', status: 'completed', customersBilled: 1, invoicesCompleted: 1, invoicesCreated: 0 });
-      const invoices = await api.get('/invoices?unsent');
-      // October and November line rental in advance, plus the 5.00 charge.
-      expect(invoices.body).toHaveLength(1);
-      expect(invoices.body[0]).toMatchObject({ invoiceAmount: '45.00', invoiceVAT: '9.00', total: '54.00' });
+        const billed = await ringbill(
+          env,
+          'bill',
+          '--account',
+          account.id,
+          '--cutoff',
+          '2026-11-01',
+          '--json',
+        );
+        expect(billed.code, billed.stderr).toBe(0);
+        // The charge had made the customer's unsent invoice: the run completed it and made none.
+        expect(JSON.parse(billed.stdout)).toMatchObject({
+          cutoffDate: '2026-11-01',
+          status: 'completed',
+          customersBilled: 1,
+          invoicesCompleted: 1,
+          invoicesCreated: 0,
+        });
+        const invoices = await api.get('/invoices?unsent');
+        // October and November line rental in advance, plus the 5.00 charge.
+        expect(invoices.body).toHaveLength(1);
+        expect(invoices.body[0]).toMatchObject({
+          invoiceAmount: '45.00',
+          invoiceVAT: '9.00',
+          total: '54.00',
+        });
 
-      const migrated = await ringbill(env, 'migrate');
-      expect(migrated.code, migrated.stderr).toBe(0);
-      expect(migrated.stdout).toMatch(/up to date/);
+        const migrated = await ringbill(env, 'migrate');
+        expect(migrated.code, migrated.stderr).toBe(0);
+        expect(migrated.stdout).toMatch(/up to date/);
 
-      const bad = await ringbill(env, 'keys', 'create', '--account', account.id, '--level', '9');
-      expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/level/);
+        const bad = await ringbill(env, 'keys', 'create', '--account', account.id, '--level', '9');
+        expect(bad.code).toBe(1);
+        expect(bad.stderr).toMatch(/level/);
 
-      const second = await ringbill(env, 'serve');
-      expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/^error: a Ringbill server \(pid \d+, port \d+, since \d\d:\d\d\) is using /);
-    } finally {
-      await stopServer(server);
-    }
+        const second = await ringbill(env, 'serve');
+        expect(second.code).toBe(1);
+        expect(second.stderr).toMatch(
+          /^error: a Ringbill server \(pid \d+, port \d+, since \d\d:\d\d\) is using /,
+        );
+      } finally {
+        await stopServer(server);
+      }
 
-    // With the server stopped the command opens the folder itself and sees the same data.
-    const listed = await ringbill(env, 'accounts', 'list', '--json');
-    expect(listed.code, listed.stderr).toBe(0);
-    expect(JSON.parse(listed.stdout).map((a: { name: string }) => a.name)).toEqual(['Harbour Telecom']);
-    const billedAgain = await ringbill(env, 'bill', '--account', '1', '--cutoff', '2026-11-01');
-    expect(billedAgain.code, billedAgain.stderr).toBe(0);
-    expect(billedAgain.stdout).toBe('Billing run 2 for cut-off 2026-11-01: 1 customer(s) billed, 1 invoice(s) completed, 0 of them new.\n');
-  });
+      // With the server stopped the command opens the folder itself and sees the same data.
+      const listed = await ringbill(env, 'accounts', 'list', '--json');
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout).map((a: { name: string }) => a.name)).toEqual(['Harbour Telecom']);
+      const billedAgain = await ringbill(env, 'bill', '--account', '1', '--cutoff', '2026-11-01');
+      expect(billedAgain.code, billedAgain.stderr).toBe(0);
+      expect(billedAgain.stdout).toBe(
+        'Billing run 2 for cut-off 2026-11-01: 1 customer(s) billed, 1 invoice(s) completed, 0 of them new.\n',
+      );
+    });
 
-  it('explains usage errors', async () => {
-    const result = await ringbill(env, 'bill', '--account', '1');
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/--cutoff/);
-    const date = await ringbill(env, 'bill', '--account', '1', '--cutoff', '2026-02-30');
-    expect(date.code).toBe(1);
-    expect(date.stderr).toMatch(/not a date/);
-    // A setting that cannot be used: one line, for every command, not a stack trace.
-    for (const args of [['accounts', 'list'], ['serve']]) {
-      const bad = await ringbill({ ...env, PORT: 'abc' }, ...args);
-      expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: 'error: PORT must be a port number, not "abc"\n' });
-    }
-  });
-});
+    it('explains usage errors', async () => {
+      const result = await ringbill(env, 'bill', '--account', '1');
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/--cutoff/);
+      const date = await ringbill(env, 'bill', '--account', '1', '--cutoff', '2026-02-30');
+      expect(date.code).toBe(1);
+      expect(date.stderr).toMatch(/not a date/);
+      // A setting that cannot be used: one line, for every command, not a stack trace.
+      for (const args of [['accounts', 'list'], ['serve']]) {
+        const bad = await ringbill({ ...env, PORT: 'abc' }, ...args);
+        expect({ code: bad.code, stderr: bad.stderr }).toEqual({
+          code: 1,
+          stderr: 'error: PORT must be a port number, not "abc"\n',
+        });
+      }
+    });
+  },
+);
 
-describe.runIf(testDbKind() === 'postgres')('ringbill CLI on PostgreSQL (DATABASE_URL)', { timeout: PROCESS_TEST_TIMEOUT }, () => {
-  let testDb: TestDatabase;
-  let env: Record<string, string>;
+describe.runIf(testDbKind() === 'postgres')(
+  'ringbill CLI on PostgreSQL (DATABASE_URL)',
+  { timeout: PROCESS_TEST_TIMEOUT },
+  () => {
+    let testDb: TestDatabase;
+    let env: Record<string, string>;
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    env = { DATABASE_URL: testDb.url!, RINGBILL_DATA_DIR: await mkdtemp(join(tmpdir(), 'ringbill-cli-pg-')) };
-  });
-  afterAll(async () => {
-    await testDb.drop();
-    await rm(env.RINGBILL_DATA_DIR!, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      testDb = await createTestDatabase();
+      env = {
+        DATABASE_URL: testDb.url!,
+        RINGBILL_DATA_DIR: await mkdtemp(join(tmpdir(), 'ringbill-cli-pg-')),
+      };
+    });
+    afterAll(async () => {
+      await testDb.drop();
+      await rm(env.RINGBILL_DATA_DIR!, { recursive: true, force: true });
+    });
 
-  it('runs commands against the server database, with an API server running at the same time', async () => {
-    const port = await freePort();
-    const server = await startServer(env, port);
-    try {
-      const created = await ringbill(env, 'accounts', 'create', '--name', 'Quay Networks', '--currency', 'EUR', '--timezone', 'Europe/Dublin', '--json');
-      expect(created.code, created.stderr).toBe(0);
-      const { account, apiKey } = JSON.parse(created.stdout);
-      expect(account.currency).toBe('EUR');
-      const api = new Api(`http://127.0.0.1:${port}`, apiKey.key);
-      await seedBilling(api);
+    it('runs commands against the server database, with an API server running at the same time', async () => {
+      const port = await freePort();
+      const server = await startServer(env, port);
+      try {
+        const created = await ringbill(
+          env,
+          'accounts',
+          'create',
+          '--name',
+          'Quay Networks',
+          '--currency',
+          'EUR',
+          '--timezone',
+          'Europe/Dublin',
+          '--json',
+        );
+        expect(created.code, created.stderr).toBe(0);
+        const { account, apiKey } = JSON.parse(created.stdout);
+        expect(account.currency).toBe('EUR');
+        const api = new Api(`http://127.0.0.1:${port}`, apiKey.key);
+        await seedBilling(api);
 
-      const billed = await ringbill(env, 'bill', '--account', account.id, '--cutoff', '2026-11-01', '--json');
-      expect(billed.code, billed.stderr).toBe(0);
-      expect(JSON.parse(billed.stdout)).toMatchObject({ status: 'completed', customersBilled: 1 });
-      const invoices = await api.get('/invoices?unsent');
-      expect(invoices.body[0]).toMatchObject({ invoiceAmount: '45.00', currency: 'EUR' });
+        const billed = await ringbill(
+          env,
+          'bill',
+          '--account',
+          account.id,
+          '--cutoff',
+          '2026-11-01',
+          '--json',
+        );
+        expect(billed.code, billed.stderr).toBe(0);
+        expect(JSON.parse(billed.stdout)).toMatchObject({ status: 'completed', customersBilled: 1 });
+        const invoices = await api.get('/invoices?unsent');
+        expect(invoices.body[0]).toMatchObject({ invoiceAmount: '45.00', currency: 'EUR' });
 
-      const migrated = await ringbill(env, 'migrate');
-      expect(migrated.stdout).toMatch(/up to date/);
-      const key = await ringbill(env, 'keys', 'create', '--account', account.id, '--level', '1');
-      expect(key.code, key.stderr).toBe(0);
-      expect(key.stdout).toMatch(/rb_/);
-    } finally {
-      await stopServer(server);
-    }
-  });
-});
+        const migrated = await ringbill(env, 'migrate');
+        expect(migrated.stdout).toMatch(/up to date/);
+        const key = await ringbill(env, 'keys', 'create', '--account', account.id, '--level', '1');
+        expect(key.code, key.stderr).toBe(0);
+        expect(key.stdout).toMatch(/rb_/);
+      } finally {
+        await stopServer(server);
+      }
+    });
+  },
+);

@@ -37,7 +37,11 @@ function at(date: string, time = '09:00:00'): Date {
 }
 
 async function pay(path: string, body: Record<string, unknown>): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${h.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -48,7 +52,11 @@ async function pageJson(path: string): Promise<any> {
 }
 
 /** An invoice of 100.00 with a request that allows plans, and a plan started on the page (first instalment paid). */
-async function planOnInvoice(account: TestAccount, plan: { frequency: string; instalments: number; saveCard: boolean }, contacts: Record<string, string>) {
+async function planOnInvoice(
+  account: TestAccount,
+  plan: { frequency: string; instalments: number; saveCard: boolean },
+  contacts: Record<string, string>,
+) {
   const invoice = await approvedInvoice(account, '100.00');
   const { request, path } = await paymentRequest(account, {
     invoiceId: Number(invoice.id),
@@ -67,7 +75,9 @@ async function planOnInvoice(account: TestAccount, plan: { frequency: string; in
 }
 
 async function smsOf(account: TestAccount, requestId: number, kind: string): Promise<any[]> {
-  return (await collectApi(account).get(`/sms?requestId=${requestId}`)).body.filter((s: any) => s.kind === kind);
+  return (await collectApi(account).get(`/sms?requestId=${requestId}`)).body.filter(
+    (s: any) => s.kind === kind,
+  );
 }
 
 describe('due instalments of a plan with a saved card', () => {
@@ -95,23 +105,48 @@ describe('due instalments of a plan with a saved card', () => {
     expect(await chargeDueInstalments(h.ctx)).toEqual({ ...NOTHING, charged: 1 });
     expect(await chargeDueInstalments(h.ctx)).toEqual(NOTHING);
     let plan = await planView();
-    expect(plan.instalments[1]).toMatchObject({ status: 'paid', attempts: 1, lastError: null, paymentId: expect.any(Number) });
+    expect(plan.instalments[1]).toMatchObject({
+      status: 'paid',
+      attempts: 1,
+      lastError: null,
+      paymentId: expect.any(Number),
+    });
     expect([plan.paidAmount, plan.remainingAmount, plan.missedInstalments]).toEqual(['50.00', '50.00', 0]);
     let backend = (await account.api.get(`/invoices/${invoice.id}`)).body;
     expect([backend.paidAmount, backend.outstanding]).toEqual(['50.00', '50.00']);
-    await expect.poll(() => smtp.messages.filter((m) => m.to.includes(email) && /receipt/i.test(m.subject)).length).toBe(2);
-    expect(smtp.messages.filter((m) => m.to.includes(email) && /receipt/i.test(m.subject)).at(-1)!.text).toContain('GBP 25.00 by card ending 4242');
+    await expect
+      .poll(() => smtp.messages.filter((m) => m.to.includes(email) && /receipt/i.test(m.subject)).length)
+      .toBe(2);
+    expect(
+      smtp.messages.filter((m) => m.to.includes(email) && /receipt/i.test(m.subject)).at(-1)!.text,
+    ).toContain('GBP 25.00 by card ending 4242');
 
     // The saved card now has insufficient funds: instalment 3 is declined on its due date and becomes missed.
-    await setPlanCard(h.ctx.db, account.id, planId, { token: testCardToken('4000000000009995'), last4: '9995', gateway: 'test' }, h.ctx.now());
+    await setPlanCard(
+      h.ctx.db,
+      account.id,
+      planId,
+      { token: testCardToken('4000000000009995'), last4: '9995', gateway: 'test' },
+      h.ctx.now(),
+    );
     h.setNow(at(due(3)));
     expect(await chargeDueInstalments(h.ctx)).toEqual({ ...NOTHING, declined: 1 });
     expect(await chargeDueInstalments(h.ctx)).toEqual(NOTHING); // a missed instalment is not charged again
     plan = await planView();
-    expect(plan.instalments[2]).toMatchObject({ status: 'missed', attempts: 1, lastError: 'insufficient_funds', paymentId: null });
+    expect(plan.instalments[2]).toMatchObject({
+      status: 'missed',
+      attempts: 1,
+      lastError: 'insufficient_funds',
+      paymentId: null,
+    });
     expect([plan.status, plan.paidAmount, plan.missedInstalments]).toEqual(['active', '50.00', 1]);
     const state = (await collectApi(account).get(`/requests/${request.requestId}`)).body;
-    expect([state.overallStatus, state.invoiceStatus, state.approvedTransactions, state.declinedTransactions]).toEqual(['plan', 'partially_paid', 2, 1]);
+    expect([
+      state.overallStatus,
+      state.invoiceStatus,
+      state.approvedTransactions,
+      state.declinedTransactions,
+    ]).toEqual(['plan', 'partially_paid', 2, 1]);
 
     // The payer is asked to pay it on the page, by SMS and email (the outbox sends them).
     await h.outbox.runOnce();
@@ -129,7 +164,12 @@ describe('due instalments of a plan with a saved card', () => {
     const page = await pageJson(path);
     expect(page.overallStatus).toBe('plan');
     expect(page.plan.payable).toEqual({ seq: 3, dueDate: due(3), amount: '25.00', status: 'missed' });
-    const paid = await pay(`${path}/payments`, { instalment: 3, cardNumber: '5555 5555 5555 4444', expiry: '12/34', cvc: '123' });
+    const paid = await pay(`${path}/payments`, {
+      instalment: 3,
+      cardNumber: '5555 5555 5555 4444',
+      expiry: '12/34',
+      cvc: '123',
+    });
     expect(paid.status, JSON.stringify(paid.body)).toBe(201);
     expect(paid.body).toMatchObject({ outcome: 'approved', amount: '25.00', outstanding: '25.00' });
     plan = await planView();
@@ -137,7 +177,13 @@ describe('due instalments of a plan with a saved card', () => {
     expect(plan.missedInstalments).toBe(0);
 
     // A good card saved again: the last instalment is charged on its date and the invoice is paid.
-    await setPlanCard(h.ctx.db, account.id, planId, { token: testCardToken('4242424242424242'), last4: '4242', gateway: 'test' }, h.ctx.now());
+    await setPlanCard(
+      h.ctx.db,
+      account.id,
+      planId,
+      { token: testCardToken('4242424242424242'), last4: '4242', gateway: 'test' },
+      h.ctx.now(),
+    );
     h.setNow(at(due(4)));
     expect(await chargeDueInstalments(h.ctx)).toEqual({ ...NOTHING, charged: 1 });
     plan = await planView();
@@ -145,13 +191,28 @@ describe('due instalments of a plan with a saved card', () => {
     backend = (await account.api.get(`/invoices/${invoice.id}`)).body;
     expect([backend.paidAmount, backend.outstanding]).toEqual(['100.00', '0.00']);
     expect(backend.status).toContain('paid');
-    const row = (await collectApi(account).get(`/invoices?startDate=${addDays(due(1), -1)}&endDate=${due(4)}`)).body.find((x: any) => x.url === request.url);
-    expect(row).toMatchObject({ invoiceStatus: 'paid', overallStatus: 'paid', transactions: 5, approvedTransactions: 4, declinedTransactions: 1, totalTransactionsAmount: '100.00', planAmount: '100.00', planFrequency: 'monthly' });
+    const row = (
+      await collectApi(account).get(`/invoices?startDate=${addDays(due(1), -1)}&endDate=${due(4)}`)
+    ).body.find((x: any) => x.url === request.url);
+    expect(row).toMatchObject({
+      invoiceStatus: 'paid',
+      overallStatus: 'paid',
+      transactions: 5,
+      approvedTransactions: 4,
+      declinedTransactions: 1,
+      totalTransactionsAmount: '100.00',
+      planAmount: '100.00',
+      planFrequency: 'monthly',
+    });
   });
 
   it('is charged once when two schedulers run at the same time', async () => {
     const account = await h.account({ timezone: 'UTC' });
-    const { invoice, planView, due } = await planOnInvoice(account, { frequency: 'weekly', instalments: 2, saveCard: true }, {});
+    const { invoice, planView, due } = await planOnInvoice(
+      account,
+      { frequency: 'weekly', instalments: 2, saveCard: true },
+      {},
+    );
     h.setNow(at(due(2)));
     const runs = await Promise.all([chargeDueInstalments(h.ctx), chargeDueInstalments(h.ctx)]);
     expect(runs.reduce((n, r) => n + r.charged, 0)).toBe(1);
@@ -161,7 +222,11 @@ describe('due instalments of a plan with a saved card', () => {
 
   it('charges an instalment in the next run when a payment of the same invoice was in flight, not after the claim', async () => {
     const account = await h.account({ timezone: 'UTC' });
-    const { invoice, path, planView, due } = await planOnInvoice(account, { frequency: 'weekly', instalments: 3, saveCard: true }, {});
+    const { invoice, path, planView, due } = await planOnInvoice(
+      account,
+      { frequency: 'weekly', instalments: 3, saveCard: true },
+      {},
+    );
     // Both remaining instalments due. The payer pays instalment 2 on the page, and the card network holds that
     // charge until the test lets it go: meanwhile the scheduler (another server process, say) finds both due.
     h.setNow(at(due(3)));
@@ -197,7 +262,11 @@ describe('due instalments of a plan without a saved card', () => {
   it('are requested by link on their due date, and become missed when left unpaid', async () => {
     const account = await h.account({ name: 'Bright Telecom', timezone: 'UTC' });
     const email = 'by-link@example.com';
-    const { request, path, planView, due } = await planOnInvoice(account, { frequency: 'fortnightly', instalments: 3, saveCard: false }, { email, mobileNumber: '+447700900202' });
+    const { request, path, planView, due } = await planOnInvoice(
+      account,
+      { frequency: 'fortnightly', instalments: 3, saveCard: false },
+      { email, mobileNumber: '+447700900202' },
+    );
     expect((await planView()).cardSaved).toBe(false);
 
     h.setNow(at(due(2)));
@@ -206,12 +275,24 @@ describe('due instalments of a plan without a saved card', () => {
     await h.outbox.runOnce();
     const asked = await smsOf(account, request.requestId, 'instalment');
     expect(asked).toHaveLength(1);
-    expect(asked[0].body).toMatch(/instalment 2 of 3 \(GBP 33\.33, due \d{4}-\d{2}-\d{2}\) is due\. Pay here: /);
+    expect(asked[0].body).toMatch(
+      /instalment 2 of 3 \(GBP 33\.33, due \d{4}-\d{2}-\d{2}\) is due\. Pay here: /,
+    );
     expect(asked[0].body).toContain(request.url);
-    expect(smtp.messages.some((m) => m.to.includes(email) && m.subject.includes('instalment 2 of 3') && m.text.includes(request.url))).toBe(true);
+    expect(
+      smtp.messages.some(
+        (m) =>
+          m.to.includes(email) && m.subject.includes('instalment 2 of 3') && m.text.includes(request.url),
+      ),
+    ).toBe(true);
     let plan = await planView();
     expect(plan.instalments[1]).toMatchObject({ status: 'due', paymentId: null });
-    expect((await pageJson(path)).plan.payable).toEqual({ seq: 2, dueDate: due(2), amount: '33.33', status: 'due' });
+    expect((await pageJson(path)).plan.payable).toEqual({
+      seq: 2,
+      dueDate: due(2),
+      amount: '33.33',
+      status: 'due',
+    });
 
     // Still due on the last day of grace; missed the day after.
     h.setNow(at(addDays(due(2), GRACE_DAYS - 1), '23:00:00'));
@@ -219,14 +300,22 @@ describe('due instalments of a plan without a saved card', () => {
     h.setNow(at(addDays(due(2), GRACE_DAYS)));
     expect(await chargeDueInstalments(h.ctx)).toEqual({ ...NOTHING, missed: 1 });
     plan = await planView();
-    expect(plan.instalments[1]).toMatchObject({ status: 'missed', lastError: `not paid within ${GRACE_DAYS} days of its due date` });
+    expect(plan.instalments[1]).toMatchObject({
+      status: 'missed',
+      lastError: `not paid within ${GRACE_DAYS} days of its due date`,
+    });
     expect(plan.missedInstalments).toBe(1);
     expect((await collectApi(account).get(`/requests/${request.requestId}`)).body.overallStatus).toBe('plan');
 
     // Still payable on the page.
     const page = await pageJson(path);
     expect(page.plan.payable).toMatchObject({ seq: 2, status: 'missed' });
-    const declined = await pay(`${path}/payments`, { instalment: 2, cardNumber: '4000 0000 0000 0002', expiry: '12/34', cvc: '123' });
+    const declined = await pay(`${path}/payments`, {
+      instalment: 2,
+      cardNumber: '4000 0000 0000 0002',
+      expiry: '12/34',
+      cvc: '123',
+    });
     expect(declined.status).toBe(402);
     expect(declined.body).toMatchObject({ outcome: 'declined', reason: 'card_declined' });
     expect((await planView()).instalments[1].status).toBe('missed');
@@ -252,7 +341,14 @@ describe('an instalment with plan interest', () => {
     const account = await h.account({ name: 'Bright Telecom', timezone: 'UTC' });
     const email = 'interest@example.com';
     const invoice = await approvedInvoice(account, '100.00');
-    const { request, path } = await paymentRequest(account, { invoiceId: Number(invoice.id), email, instalmentEnabled: true, planRate: '12', planMaxTerm: 1, planMaxTermPeriod: 'year' });
+    const { request, path } = await paymentRequest(account, {
+      invoiceId: Number(invoice.id),
+      email,
+      instalmentEnabled: true,
+      planRate: '12',
+      planMaxTerm: 1,
+      planMaxTermPeriod: 'year',
+    });
     const started = await pay(`${path}/plans`, { frequency: 'monthly', instalments: 3, ...CARD });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     const charged: string = started.body.instalments[0].amount;
@@ -263,12 +359,21 @@ describe('an instalment with plan interest', () => {
     expect(cents(payment.amount) + cents(payment.interestAmount)).toBe(cents(charged));
     expect(payment).toMatchObject({ refundedAmount: '0.00', status: 'paid' });
     let backend = (await account.api.get(`/invoices/${invoice.id}`)).body;
-    expect([backend.paidAmount, backend.outstanding]).toEqual([payment.amount, (100 - cents(payment.amount) / 100).toFixed(2)]);
+    expect([backend.paidAmount, backend.outstanding]).toEqual([
+      payment.amount,
+      (100 - cents(payment.amount) / 100).toFixed(2),
+    ]);
     const listed = (await account.api.get(`/invoices/${invoice.id}/payments`)).body;
-    expect(listed[0]).toMatchObject({ amount: payment.amount, interestAmount: payment.interestAmount, refundedAmount: '0.00' });
+    expect(listed[0]).toMatchObject({
+      amount: payment.amount,
+      interestAmount: payment.interestAmount,
+      refundedAmount: '0.00',
+    });
 
     // The receipt and the page's confirmation say what the card was charged.
-    await expect.poll(() => smtp.messages.filter((m) => m.to.includes(email) && /receipt/i.test(m.subject)).length).toBe(1);
+    await expect
+      .poll(() => smtp.messages.filter((m) => m.to.includes(email) && /receipt/i.test(m.subject)).length)
+      .toBe(1);
     const receipt = smtp.messages.find((m) => m.to.includes(email) && /receipt/i.test(m.subject))!;
     expect(receipt.subject).toContain(`receipt for GBP ${charged}`);
     expect(receipt.text).toContain(`Received: GBP ${charged} by card ending 4242`);
@@ -278,7 +383,12 @@ describe('an instalment with plan interest', () => {
     const refund = await account.api.post(`/payments/${payment.id}/refunds`, {});
     expect(refund.status, refund.text).toBe(201);
     expect(refund.body.refund.amount).toBe(charged);
-    expect(refund.body.payment).toMatchObject({ amount: payment.amount, interestAmount: payment.interestAmount, refundedAmount: charged, status: 'refunded' });
+    expect(refund.body.payment).toMatchObject({
+      amount: payment.amount,
+      interestAmount: payment.interestAmount,
+      refundedAmount: charged,
+      status: 'refunded',
+    });
     backend = (await account.api.get(`/invoices/${invoice.id}`)).body;
     expect([backend.paidAmount, backend.outstanding]).toEqual(['0.00', '100.00']);
     expect((await account.api.post(`/payments/${payment.id}/refunds`, {})).status).toBe(409);
@@ -287,30 +397,56 @@ describe('an instalment with plan interest', () => {
   it('refunds principal first: a part refund moves the invoice, the interest part does not', async () => {
     const account = await h.account({ timezone: 'UTC' });
     const invoice = await approvedInvoice(account, '100.00');
-    const { request, path } = await paymentRequest(account, { invoiceId: Number(invoice.id), instalmentEnabled: true, planRate: '12', planMaxTerm: 1, planMaxTermPeriod: 'year' });
+    const { request, path } = await paymentRequest(account, {
+      invoiceId: Number(invoice.id),
+      instalmentEnabled: true,
+      planRate: '12',
+      planMaxTerm: 1,
+      planMaxTermPeriod: 'year',
+    });
     expect((await pay(`${path}/plans`, { frequency: 'monthly', instalments: 3, ...CARD })).status).toBe(201);
     const [payment] = (await collectApi(account).get(`/requests/${request.requestId}/payments`)).body;
-    const first = await collectApi(account).post(`/payments/${payment.id}/refunds`, { amount: payment.amount });
+    const first = await collectApi(account).post(`/payments/${payment.id}/refunds`, {
+      amount: payment.amount,
+    });
     expect(first.status, first.text).toBe(201);
-    expect(first.body.payment).toMatchObject({ refundedAmount: payment.amount, status: 'partially_refunded' });
+    expect(first.body.payment).toMatchObject({
+      refundedAmount: payment.amount,
+      status: 'partially_refunded',
+    });
     expect((await account.api.get(`/invoices/${invoice.id}`)).body.paidAmount).toBe('0.00');
     const rest = await collectApi(account).post(`/payments/${payment.id}/refunds`, {});
     expect(rest.status, rest.text).toBe(201);
     expect(rest.body.refund.amount).toBe(payment.interestAmount);
     expect(rest.body.payment.status).toBe('refunded');
-    expect((await account.api.get(`/invoices/${invoice.id}`)).body).toMatchObject({ paidAmount: '0.00', outstanding: '100.00' });
+    expect((await account.api.get(`/invoices/${invoice.id}`)).body).toMatchObject({
+      paidAmount: '0.00',
+      outstanding: '100.00',
+    });
   });
 });
 
 describe('a plan whose invoice is paid in full another way', () => {
   it('is completed, its unpaid instalments cancelled and never charged', async () => {
     const account = await h.account({ timezone: 'UTC' });
-    const { invoice, request, planView, due } = await planOnInvoice(account, { frequency: 'weekly', instalments: 4, saveCard: true }, {});
-    const recorded = await account.api.post(`/invoices/${invoice.id}/payments`, { amount: '75.00', reference: 'BACS 12' });
+    const { invoice, request, planView, due } = await planOnInvoice(
+      account,
+      { frequency: 'weekly', instalments: 4, saveCard: true },
+      {},
+    );
+    const recorded = await account.api.post(`/invoices/${invoice.id}/payments`, {
+      amount: '75.00',
+      reference: 'BACS 12',
+    });
     expect(recorded.status, recorded.text).toBe(201);
     const plan = await planView();
     expect(plan.status).toBe('completed');
-    expect(plan.instalments.map((i: any) => i.status)).toEqual(['paid', 'cancelled', 'cancelled', 'cancelled']);
+    expect(plan.instalments.map((i: any) => i.status)).toEqual([
+      'paid',
+      'cancelled',
+      'cancelled',
+      'cancelled',
+    ]);
     expect([plan.paidAmount, plan.remainingAmount]).toEqual(['25.00', '0.00']);
     h.setNow(at(due(2)));
     expect(await chargeDueInstalments(h.ctx)).toEqual(NOTHING);

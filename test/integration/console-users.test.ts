@@ -9,32 +9,90 @@ const h = useHarness();
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runProgram({ io: { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {} }, ctx: async () => h.ctx, baseUrl: 'http://console.example:8080' }, argv);
+  const code = await runProgram(
+    {
+      io: { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {} },
+      ctx: async () => h.ctx,
+      baseUrl: 'http://console.example:8080',
+    },
+    argv,
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 describe('ringbill users create', () => {
   it('prints a one-time set-up link', async () => {
     const account = await h.account();
-    const r = await cli(['users', 'create', '--account', String(account.id), '--email', 'Owner@Acme.example', '--role', 'owner', '--name', 'Olive']);
+    const r = await cli([
+      'users',
+      'create',
+      '--account',
+      String(account.id),
+      '--email',
+      'Owner@Acme.example',
+      '--role',
+      'owner',
+      '--name',
+      'Olive',
+    ]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`Console user 1 (Owner@Acme.example) in account ${account.id}: Owner: everything, including owners.`);
+    expect(r.out).toContain(
+      `Console user 1 (Owner@Acme.example) in account ${account.id}: Owner: everything, including owners.`,
+    );
     const link = /(http:\/\/console\.example:8080\/console\/password\/[\w-]{43})/.exec(r.out)![1]!;
     const path = new URL(link).pathname;
     const form = await fetch(`${h.url}${path}`);
     expect(form.status).toBe(200);
     expect(await form.text()).toContain('Welcome, Olive');
-    const set = await fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'password=a-long-password', redirect: 'manual' });
+    const set = await fetch(`${h.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'password=a-long-password',
+      redirect: 'manual',
+    });
     expect(set.status).toBe(303);
     expect((await fetch(`${h.url}${path}`)).status).toBe(410);
     // The same email again in the account is a conflict; a bad role names the field.
-    const again = await cli(['users', 'create', '--account', String(account.id), '--email', 'owner@acme.example', '--role', 'owner']);
+    const again = await cli([
+      'users',
+      'create',
+      '--account',
+      String(account.id),
+      '--email',
+      'owner@acme.example',
+      '--role',
+      'owner',
+    ]);
     expect(again.code).not.toBe(0);
     expect(again.err).toContain('owner@acme.example is already a user of this account');
-    const badRole = await cli(['users', 'create', '--account', String(account.id), '--email', 'x@acme.example', '--role', 'god']);
+    const badRole = await cli([
+      'users',
+      'create',
+      '--account',
+      String(account.id),
+      '--email',
+      'x@acme.example',
+      '--role',
+      'god',
+    ]);
     expect(badRole.err).toContain('role: must be viewer, billing, admin or owner');
-    const json = await cli(['users', 'create', '--account', String(account.id), '--email', 'v@acme.example', '--role', 'viewer', '--json']);
-    expect(JSON.parse(json.out)).toMatchObject({ email: 'v@acme.example', role: 'viewer', name: 'v', setUpLink: expect.stringMatching(/^http:\/\/console\.example:8080\/console\/password\//) });
+    const json = await cli([
+      'users',
+      'create',
+      '--account',
+      String(account.id),
+      '--email',
+      'v@acme.example',
+      '--role',
+      'viewer',
+      '--json',
+    ]);
+    expect(JSON.parse(json.out)).toMatchObject({
+      email: 'v@acme.example',
+      role: 'viewer',
+      name: 'v',
+      setUpLink: expect.stringMatching(/^http:\/\/console\.example:8080\/console\/password\//),
+    });
     const log = (await account.api.get('/auditLog?resource=users')).body;
     expect(log.map((e: any) => [e.action, e.surface, e.actor, e.changes?.role])).toEqual([
       ['create', 'cli', 'system:', 'owner'],
@@ -45,10 +103,30 @@ describe('ringbill users create', () => {
 
   it('ends a session after 60 idle minutes, and keeps it alive while it is used', async () => {
     const account = await h.account();
-    const created = await cli(['users', 'create', '--account', String(account.id), '--email', 'idle@acme.example', '--role', 'viewer', '--json']);
+    const created = await cli([
+      'users',
+      'create',
+      '--account',
+      String(account.id),
+      '--email',
+      'idle@acme.example',
+      '--role',
+      'viewer',
+      '--json',
+    ]);
     const path = new URL(JSON.parse(created.out).setUpLink).pathname;
-    await fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'password=a-long-password', redirect: 'manual' });
-    const signIn = await fetch(`${h.url}/console/sign-in`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=idle%40acme.example&password=a-long-password', redirect: 'manual' });
+    await fetch(`${h.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'password=a-long-password',
+      redirect: 'manual',
+    });
+    const signIn = await fetch(`${h.url}/console/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=idle%40acme.example&password=a-long-password',
+      redirect: 'manual',
+    });
     expect(signIn.status).toBe(303);
     const setCookie = signIn.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/rb_console=[\w-]+; Max-Age=43200; Path=\/console; HttpOnly; SameSite=Lax/);
@@ -57,7 +135,8 @@ describe('ringbill users create', () => {
     const start = Date.now();
     try {
       const at = (minutes: number) => h.setNow(new Date(start + minutes * 60_000));
-      const get = async () => (await fetch(`${h.url}/console`, { headers: { cookie }, redirect: 'manual' })).status;
+      const get = async () =>
+        (await fetch(`${h.url}/console`, { headers: { cookie }, redirect: 'manual' })).status;
       at(50);
       expect(await get()).toBe(200); // seen at 50 minutes: idle time starts again
       at(109);

@@ -13,10 +13,20 @@ afterEach(() => h.setNow(undefined));
 
 const PREFIX = '/backend/api/v1';
 
-function expectError(res: Res, status: number, errorCode: number, error: string, hint: string | RegExp): void {
+function expectError(
+  res: Res,
+  status: number,
+  errorCode: number,
+  error: string,
+  hint: string | RegExp,
+): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status,
-    body: { error, error_code: errorCode, hint: typeof hint === 'string' ? hint : expect.stringMatching(hint) },
+    body: {
+      error,
+      error_code: errorCode,
+      hint: typeof hint === 'string' ? hint : expect.stringMatching(hint),
+    },
   });
 }
 
@@ -106,7 +116,14 @@ describe('POST /customers', () => {
       paymentTermsDays: 14,
       paymentMethod: 'Direct Debit',
       // The address always has every line; the ones not given are null.
-      billingAddress: { line1: '1 Quay Street', line2: null, city: 'Bristol', region: null, postcode: 'BS1 4DJ', country: 'GB' },
+      billingAddress: {
+        line1: '1 Quay Street',
+        line2: null,
+        city: 'Bristol',
+        region: null,
+        postcode: 'BS1 4DJ',
+        country: 'GB',
+      },
     });
 
     expect(await customerRow(res.body.id)).toMatchObject({
@@ -131,9 +148,17 @@ describe('POST /customers', () => {
   it.each([
     ['one address', 'billing@example.com', 'billing@example.com'],
     ['a comma list', 'a@example.com,b@example.org', 'a@example.com, b@example.org'],
-    ['a semicolon list with spaces', ' a@example.com ; b@example.org;c@example.net ', 'a@example.com, b@example.org, c@example.net'],
+    [
+      'a semicolon list with spaces',
+      ' a@example.com ; b@example.org;c@example.net ',
+      'a@example.com, b@example.org, c@example.net',
+    ],
     ['an array', ['a@example.com', 'b@example.org'], 'a@example.com, b@example.org'],
-    ['an array holding a list', ['a@example.com; b@example.org', 'c@example.net'], 'a@example.com, b@example.org, c@example.net'],
+    [
+      'an array holding a list',
+      ['a@example.com; b@example.org', 'c@example.net'],
+      'a@example.com, b@example.org, c@example.net',
+    ],
     ['an empty string', '', null],
     ['an empty array', [], null],
     ['null', null, null],
@@ -146,7 +171,11 @@ describe('POST /customers', () => {
   });
 
   it.each([
-    ['a bad address in a list', 'a@example.com, not-an-address', 'email: "not-an-address" is not a valid email address'],
+    [
+      'a bad address in a list',
+      'a@example.com, not-an-address',
+      'email: "not-an-address" is not a valid email address',
+    ],
     ['a bad address in an array', ['a@example.com', 'b@'], 'email: "b@" is not a valid email address'],
     [
       'more than 20 addresses',
@@ -155,7 +184,13 @@ describe('POST /customers', () => {
     ],
   ])('refuses email with %s', async (_label, email, hint) => {
     const { api, id: accountId } = await h.account();
-    expectError(await api.post('/customers', { name: 'Mail Test', email }), 400, 400001, 'Invalid Parameter', hint);
+    expectError(
+      await api.post('/customers', { name: 'Mail Test', email }),
+      400,
+      400001,
+      'Invalid Parameter',
+      hint,
+    );
     expect(await customerCount(accountId)).toBe(0);
   });
 
@@ -178,16 +213,40 @@ describe('POST /customers', () => {
     ['+44 7700 900123 ext 4', 'mobileNumber: "+44 7700 900123 ext 4" is not a phone number'],
   ])('refuses mobileNumber %j', async (mobileNumber, hint) => {
     const { api, id: accountId } = await h.account();
-    expectError(await api.post('/customers', { name: 'Phone Test', mobileNumber }), 400, 400001, 'Invalid Parameter', hint);
+    expectError(
+      await api.post('/customers', { name: 'Phone Test', mobileNumber }),
+      400,
+      400001,
+      'Invalid Parameter',
+      hint,
+    );
     expect(await customerCount(accountId)).toBe(0);
   });
 
   it('requires a name', async () => {
     const { api, id: accountId } = await h.account();
-    expectError(await api.post('/customers', { email: 'a@example.com' }), 400, 400001, 'Invalid Parameter', /^name: /);
-    expectError(await api.post('/customers', { name: '   ' }), 400, 400001, 'Invalid Parameter', 'name: must not be empty');
+    expectError(
+      await api.post('/customers', { email: 'a@example.com' }),
+      400,
+      400001,
+      'Invalid Parameter',
+      /^name: /,
+    );
+    expectError(
+      await api.post('/customers', { name: '   ' }),
+      400,
+      400001,
+      'Invalid Parameter',
+      'name: must not be empty',
+    );
     expectError(await api.post('/customers', { name: null }), 400, 400001, 'Invalid Parameter', /^name: /);
-    expectError(await api.post('/customers', { name: 'x'.repeat(201) }), 400, 400001, 'Invalid Parameter', /^name: /);
+    expectError(
+      await api.post('/customers', { name: 'x'.repeat(201) }),
+      400,
+      400001,
+      'Invalid Parameter',
+      /^name: /,
+    );
     expect(await customerCount(accountId)).toBe(0);
   });
 
@@ -202,7 +261,9 @@ describe('POST /customers', () => {
       `accountNumber C-1001 belongs to customer ${first.id}`,
     );
     // Surrounding spaces do not make it a different number.
-    expect((await api.post('/customers', { name: 'Copycat Ltd', accountNumber: ' C-1001 ' })).status).toBe(409);
+    expect((await api.post('/customers', { name: 'Copycat Ltd', accountNumber: ' C-1001 ' })).status).toBe(
+      409,
+    );
     expect(await customerCount(accountId)).toBe(1);
 
     const other = await h.account();
@@ -236,7 +297,13 @@ describe('POST /customers', () => {
 
   it('rejects unknown fields, at the top and inside the address', async () => {
     const { api, id: accountId } = await h.account();
-    expectError(await api.post('/customers', { name: 'X', phone: '0123' }), 400, 400001, 'Invalid Parameter', 'phone: unknown field phone');
+    expectError(
+      await api.post('/customers', { name: 'X', phone: '0123' }),
+      400,
+      400001,
+      'Invalid Parameter',
+      'phone: unknown field phone',
+    );
     expectError(
       await api.post('/customers', { name: 'X', billingAddress: { street: '1 High St' } }),
       400,
@@ -249,13 +316,37 @@ describe('POST /customers', () => {
 
   it('answers malformed JSON with 400002, and a body that is not JSON with 415', async () => {
     const { api, id: accountId } = await h.account();
-    expectError(await api.post('/customers', '{"name": "Bright', {}), 400, 400002, 'Malformed Request', /^the request body is not valid JSON/);
+    expectError(
+      await api.post('/customers', '{"name": "Bright', {}),
+      400,
+      400002,
+      'Malformed Request',
+      /^the request body is not valid JSON/,
+    );
     // A JSON body wrongly labelled text/plain is still refused: this surface takes JSON only.
-    const plain = await api.post('/customers', '{"name":"Bright Dental Ltd"}', { 'content-type': 'text/plain' });
-    expectError(plain, 415, 415001, 'Malformed Request', 'send the body as JSON with Content-Type: application/json');
-    const xml = await api.post('/customers', '<customer><name>Bright</name></customer>', { 'content-type': 'application/xml' });
-    expectError(xml, 415, 415001, 'Malformed Request', 'send the body as JSON with Content-Type: application/json');
-    const form = await api.post('/customers', 'name=Bright', { 'content-type': 'application/x-www-form-urlencoded' });
+    const plain = await api.post('/customers', '{"name":"Bright Dental Ltd"}', {
+      'content-type': 'text/plain',
+    });
+    expectError(
+      plain,
+      415,
+      415001,
+      'Malformed Request',
+      'send the body as JSON with Content-Type: application/json',
+    );
+    const xml = await api.post('/customers', '<customer><name>Bright</name></customer>', {
+      'content-type': 'application/xml',
+    });
+    expectError(
+      xml,
+      415,
+      415001,
+      'Malformed Request',
+      'send the body as JSON with Content-Type: application/json',
+    );
+    const form = await api.post('/customers', 'name=Bright', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(form.status).toBe(415);
     // A body that is JSON but not an object, and no body at all.
     expectError(await api.post('/customers', ['Bright']), 400, 400001, 'Invalid Parameter', /^body: /);
@@ -277,12 +368,16 @@ describe('GET /customers', () => {
   it('pages by id with limit and after, and names the next page in Link and X-Next-After', async () => {
     const { api } = await h.account();
     const created: any[] = [];
-    for (let i = 1; i <= 5; i++) created.push(await makeCustomer(api, { name: `Customer ${i}`, email: null }));
+    for (let i = 1; i <= 5; i++)
+      created.push(await makeCustomer(api, { name: `Customer ${i}`, email: null }));
     const ids = created.map((c) => c.id);
 
     const page1 = await api.get('/customers?limit=2');
     expect(page1.status).toBe(200);
-    expect(page1.body).toStrictEqual([bareCustomer(ids[0], 'Customer 1'), bareCustomer(ids[1], 'Customer 2')]);
+    expect(page1.body).toStrictEqual([
+      bareCustomer(ids[0], 'Customer 1'),
+      bareCustomer(ids[1], 'Customer 2'),
+    ]);
     expect(page1.headers.get('link')).toBe(`<${PREFIX}/customers?limit=2&after=${ids[1]}>; rel="next"`);
     expect(page1.headers.get('x-next-after')).toBe(ids[1]);
 
@@ -332,7 +427,14 @@ describe('GET /customers', () => {
     // Rows straight into the database: 101 POSTs would only slow the test down.
     await h.ctx.db
       .insertInto('customers')
-      .values(Array.from({ length: 101 }, (_, i) => ({ account_id: accountId, name: `Bulk ${i}`, created_at: NOW, updated_at: NOW })))
+      .values(
+        Array.from({ length: 101 }, (_, i) => ({
+          account_id: accountId,
+          name: `Bulk ${i}`,
+          created_at: NOW,
+          updated_at: NOW,
+        })),
+      )
       .execute();
     const res = await api.get('/customers');
     expect(res.body).toHaveLength(100);
@@ -359,7 +461,11 @@ describe('GET /customers', () => {
 describe('GET /customers/:id', () => {
   it('returns the customer as it was created', async () => {
     const { api } = await h.account();
-    const created = await makeCustomer(api, { accountNumber: 'G-1', reverseCharge: true, billingAddress: { city: 'Leeds' } });
+    const created = await makeCustomer(api, {
+      accountNumber: 'G-1',
+      reverseCharge: true,
+      billingAddress: { city: 'Leeds' },
+    });
     const res = await api.get(`/customers/${created.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual(created);
@@ -368,14 +474,24 @@ describe('GET /customers/:id', () => {
       accountNumber: 'G-1',
       email: 'accounts@brightdental.example',
       reverseCharge: true,
-      billingAddress: { line1: null, line2: null, city: 'Leeds', region: null, postcode: null, country: null },
+      billingAddress: {
+        line1: null,
+        line2: null,
+        city: 'Leeds',
+        region: null,
+        postcode: null,
+        country: null,
+      },
     });
   });
 
-  it.each(['999999', '0', 'abc', '-1', '1.5', '99999999999999999999'])('answers 404 for id %s', async (id) => {
-    const { api } = await h.account();
-    expectError(await api.get(`/customers/${id}`), 404, 404001, 'Not Found', `Customer ${id} not found`);
-  });
+  it.each(['999999', '0', 'abc', '-1', '1.5', '99999999999999999999'])(
+    'answers 404 for id %s',
+    async (id) => {
+      const { api } = await h.account();
+      expectError(await api.get(`/customers/${id}`), 404, 404001, 'Not Found', `Customer ${id} not found`);
+    },
+  );
 });
 
 describe('PATCH /customers/:id', () => {
@@ -403,7 +519,14 @@ describe('PATCH /customers/:id', () => {
       email: 'finance@brightdental.example, ceo@brightdental.example',
       reverseCharge: true,
       paymentTermsDays: 7,
-      billingAddress: { line1: '2 New Road', line2: null, city: 'York', region: null, postcode: null, country: null },
+      billingAddress: {
+        line1: '2 New Road',
+        line2: null,
+        city: 'York',
+        region: null,
+        postcode: null,
+        country: null,
+      },
       created: NOW.toISOString(),
       updated: LATER.toISOString(),
     };
@@ -442,7 +565,12 @@ describe('PATCH /customers/:id', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual(bareCustomer(created.id, 'Bright Dental Ltd'));
-    expect(await customerRow(created.id)).toMatchObject({ account_number: null, email: null, mobile_number: null, address_line1: null });
+    expect(await customerRow(created.id)).toMatchObject({
+      account_number: null,
+      email: null,
+      mobile_number: null,
+      address_line1: null,
+    });
   });
 
   it('accepts an empty change', async () => {
@@ -483,13 +611,25 @@ describe('PATCH /customers/:id', () => {
     await bad({ paymentTermsDays: 400 }, /^paymentTermsDays: /);
     await bad({ reverseCharge: null }, /^reverseCharge: /);
     await bad({ customerName: 'x' }, 'customerName: unknown field customerName');
-    expectError(await api.patch(`/customers/${created.id}`, '{', {}), 400, 400002, 'Malformed Request', /^the request body is not valid JSON/);
+    expectError(
+      await api.patch(`/customers/${created.id}`, '{', {}),
+      400,
+      400002,
+      'Malformed Request',
+      /^the request body is not valid JSON/,
+    );
     expect((await api.get(`/customers/${created.id}`)).body).toStrictEqual(created);
   });
 
   it('answers 404 for a customer that does not exist', async () => {
     const { api } = await h.account();
-    expectError(await api.patch('/customers/424242', { name: 'Ghost' }), 404, 404001, 'Not Found', 'Customer 424242 not found');
+    expectError(
+      await api.patch('/customers/424242', { name: 'Ghost' }),
+      404,
+      404001,
+      'Not Found',
+      'Customer 424242 not found',
+    );
   });
 });
 
@@ -504,12 +644,26 @@ describe('DELETE /customers/:id', () => {
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual({ success: true, message: `Customer ${customer.id} deleted` });
 
-    expectError(await api.get(`/customers/${customer.id}`), 404, 404001, 'Not Found', `Customer ${customer.id} not found`);
+    expectError(
+      await api.get(`/customers/${customer.id}`),
+      404,
+      404001,
+      'Not Found',
+      `Customer ${customer.id} not found`,
+    );
     expect(await customerRow(customer.id)).toBeUndefined();
-    expect(await h.ctx.db.selectFrom('features').select('id').where('id', '=', Number(feature.id)).execute()).toStrictEqual([]);
+    expect(
+      await h.ctx.db.selectFrom('features').select('id').where('id', '=', Number(feature.id)).execute(),
+    ).toStrictEqual([]);
     expect((await api.get('/customers')).body).toStrictEqual([keep]);
     // Deleting again: it is gone.
-    expectError(await api.delete(`/customers/${customer.id}`), 404, 404001, 'Not Found', `Customer ${customer.id} not found`);
+    expectError(
+      await api.delete(`/customers/${customer.id}`),
+      404,
+      404001,
+      'Not Found',
+      `Customer ${customer.id} not found`,
+    );
   });
 
   it('is refused (409) while the customer has an invoice, unsent or raised', async () => {
@@ -563,11 +717,18 @@ describe("another account's key", () => {
       ['GET invoices', () => api.get(`/customers/${customer.id}/invoices`)],
       ['POST invoice', () => api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-03-01' })],
       ['GET transactions', () => api.get(`/customers/${customer.id}/transactions`)],
-      ['POST transaction', () => api.post(`/customers/${customer.id}/transactions`, { transactionValue: '5.00' })],
+      [
+        'POST transaction',
+        () => api.post(`/customers/${customer.id}/transactions`, { transactionValue: '5.00' }),
+      ],
     ];
     for (const [label, attempt] of attempts) {
       const res = await attempt();
-      expect({ label, status: res.status, body: res.body }).toStrictEqual({ label, status: 404, body: notFound });
+      expect({ label, status: res.status, body: res.body }).toStrictEqual({
+        label,
+        status: 404,
+        body: notFound,
+      });
     }
 
     // The owner's customer is untouched, and the intruder's list does not show it.
@@ -575,11 +736,23 @@ describe("another account's key", () => {
     expect((await api.get('/customers')).body).toStrictEqual([]);
     expect((await api.get('/customers?accountNumber=OWN-1')).body).toStrictEqual([]);
     const db = h.ctx.db;
-    expect(await db.selectFrom('features').select('id').where('customer_id', '=', Number(customer.id)).execute()).toHaveLength(1);
-    expect(await db.selectFrom('invoices').select('id').where('customer_id', '=', Number(customer.id)).execute()).toStrictEqual([]);
-    expect(await db.selectFrom('billing_transactions').select('id').where('customer_id', '=', Number(customer.id)).execute()).toStrictEqual([]);
+    expect(
+      await db.selectFrom('features').select('id').where('customer_id', '=', Number(customer.id)).execute(),
+    ).toHaveLength(1);
+    expect(
+      await db.selectFrom('invoices').select('id').where('customer_id', '=', Number(customer.id)).execute(),
+    ).toStrictEqual([]);
+    expect(
+      await db
+        .selectFrom('billing_transactions')
+        .select('id')
+        .where('customer_id', '=', Number(customer.id))
+        .execute(),
+    ).toStrictEqual([]);
     for (const table of ['customers', 'features', 'invoices', 'billing_transactions'] as const) {
-      expect(await db.selectFrom(table).select('id').where('account_id', '=', intruder.id).execute()).toStrictEqual([]);
+      expect(
+        await db.selectFrom(table).select('id').where('account_id', '=', intruder.id).execute(),
+      ).toStrictEqual([]);
     }
   });
 });

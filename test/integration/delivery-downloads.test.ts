@@ -15,17 +15,32 @@ describe('generateDownloadLink', () => {
     const { invoice } = await billedCustomer(api);
     const res = await api.post(`/invoices/${invoice.id}?action=generateDownloadLink`);
     expect(res.status, res.text).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['download_url', 'expires_at', 'max_uses', 'success', 'token']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'download_url',
+      'expires_at',
+      'max_uses',
+      'success',
+      'token',
+    ]);
     expect(res.body).toMatchObject({ success: true, max_uses: 1, expires_at: '2026-11-10T09:00:00+00:00' });
     expect(res.body.download_url).toBe(`${h.url}/download/invoice/${res.body.token}`);
     // At least 128 bits of randomness, URL-safe; only a hash is stored.
     expect(res.body.token).toMatch(/^[A-Za-z0-9_-]{22,}$/);
     expect(Buffer.from(res.body.token, 'base64url').length * 8).toBeGreaterThanOrEqual(128);
-    const rows = await h.ctx.db.selectFrom('download_links').selectAll().where('invoice_id', '=', Number(invoice.id)).execute();
+    const rows = await h.ctx.db
+      .selectFrom('download_links')
+      .selectAll()
+      .where('invoice_id', '=', Number(invoice.id))
+      .execute();
     expect(rows).toHaveLength(1);
-    expect(Buffer.from(rows[0]!.token_hash).equals(createHash('sha256').update(res.body.token).digest())).toBe(true);
+    expect(
+      Buffer.from(rows[0]!.token_hash).equals(createHash('sha256').update(res.body.token).digest()),
+    ).toBe(true);
     expect(JSON.stringify(rows)).not.toContain(res.body.token);
-    const second = await api.post(`/invoices/${invoice.id}?action=generateDownloadLink`, { expiryHours: 1, maxUses: 2 });
+    const second = await api.post(`/invoices/${invoice.id}?action=generateDownloadLink`, {
+      expiryHours: 1,
+      maxUses: 2,
+    });
     expect(second.body).toMatchObject({ max_uses: 2, expires_at: '2026-11-03T10:00:00+00:00' });
     expect(second.body.token).not.toBe(res.body.token);
   });
@@ -40,7 +55,17 @@ describe('generateDownloadLink', () => {
       expect(Date.parse(res.body.expires_at) - NOW.getTime()).toBe(expiryHours * 3600_000);
     }
     expect((await api.post(path, { expiryHours: '72', maxUses: '2' })).body).toMatchObject({ max_uses: 2 });
-    for (const body of [{ expiryHours: 2 }, { expiryHours: 0 }, { expiryHours: 1.5 }, { expiryHours: 'soon' }, { maxUses: 3 }, { maxUses: 0 }, { maxUses: -1 }, { maxUses: 1.5 }, { expiry: 1 }]) {
+    for (const body of [
+      { expiryHours: 2 },
+      { expiryHours: 0 },
+      { expiryHours: 1.5 },
+      { expiryHours: 'soon' },
+      { maxUses: 3 },
+      { maxUses: 0 },
+      { maxUses: -1 },
+      { maxUses: 1.5 },
+      { expiry: 1 },
+    ]) {
       const res = await api.post(path, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error_code).toBe(400001);
@@ -49,14 +74,23 @@ describe('generateDownloadLink', () => {
     expectError(await api.post(`${path}&expiryHours=1&maxUses=2`), 400, 400001, /expiryHours/);
   });
 
-  it('refuses an unsent invoice (409), another account\'s (404), a read-only key (403)', async () => {
+  it("refuses an unsent invoice (409), another account's (404), a read-only key (403)", async () => {
     const account = await setUpAccount(h);
     const { invoice: unsent } = await billedCustomer(account.api, { approve: false });
-    expectError(await account.api.post(`/invoices/${unsent.id}?action=generateDownloadLink`), 409, 409002, /approved/);
+    expectError(
+      await account.api.post(`/invoices/${unsent.id}?action=generateDownloadLink`),
+      409,
+      409002,
+      /approved/,
+    );
     const other = await setUpAccount(h);
     const { invoice } = await billedCustomer(other.api);
     expectError(await account.api.post(`/invoices/${invoice.id}?action=generateDownloadLink`), 404, 404001);
-    expectError(await (await other.withLevel(1)).post(`/invoices/${invoice.id}?action=generateDownloadLink`), 403, 403001);
+    expectError(
+      await (await other.withLevel(1)).post(`/invoices/${invoice.id}?action=generateDownloadLink`),
+      403,
+      403001,
+    );
   });
 });
 
@@ -74,7 +108,9 @@ describe('downloads', () => {
     const res = await fetch(link.download_url);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
-    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="Invoice-${invoice.invoiceNumber}.pdf"`);
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="Invoice-${invoice.invoiceNumber}.pdf"`,
+    );
     expect(res.headers.get('cache-control')).toBe('no-store');
     const { text } = await pdfText(Buffer.from(await res.arrayBuffer()));
     expect(text).toContain(invoice.total);
@@ -92,19 +128,31 @@ describe('downloads', () => {
     const { api } = await setUpAccount(h);
     const { invoice } = await billedCustomer(api);
     const link = (await api.post(`/invoices/${invoice.id}?action=generateDownloadLink`, { maxUses: 2 })).body;
-    const responses = await Promise.all(Array.from({ length: 50 }, () => fetch(link.download_url).then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()) }))));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        fetch(link.download_url).then(async (r) => ({
+          status: r.status,
+          body: Buffer.from(await r.arrayBuffer()),
+        })),
+      ),
+    );
     const served = responses.filter((r) => r.status === 200);
     expect(served).toHaveLength(2);
     expect(responses.filter((r) => r.status === 410)).toHaveLength(48);
     expect(served[0]!.body.subarray(0, 5).toString()).toBe('%PDF-');
-    const row = await h.ctx.db.selectFrom('download_links').select(['uses', 'max_uses']).where('invoice_id', '=', Number(invoice.id)).executeTakeFirstOrThrow();
+    const row = await h.ctx.db
+      .selectFrom('download_links')
+      .select(['uses', 'max_uses'])
+      .where('invoice_id', '=', Number(invoice.id))
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ uses: 2, max_uses: 2 });
   });
 
   it('an expired link gets the expired page, an unknown token 404, a malformed one 404', async () => {
     const { api } = await setUpAccount(h);
     const { invoice } = await billedCustomer(api);
-    const link = (await api.post(`/invoices/${invoice.id}?action=generateDownloadLink`, { expiryHours: 1 })).body;
+    const link = (await api.post(`/invoices/${invoice.id}?action=generateDownloadLink`, { expiryHours: 1 }))
+      .body;
     h.setNow(new Date(NOW.getTime() + 3600_000 - 1000));
     h.setNow(new Date(NOW.getTime() + 3600_000));
     const expired = await fetch(link.download_url);
@@ -125,7 +173,8 @@ describe('downloads', () => {
   it('a link made before the clock passes its expiry still works one second before it', async () => {
     const { api } = await setUpAccount(h);
     const { invoice } = await billedCustomer(api);
-    const link = (await api.post(`/invoices/${invoice.id}?action=generateDownloadLink`, { expiryHours: 1 })).body;
+    const link = (await api.post(`/invoices/${invoice.id}?action=generateDownloadLink`, { expiryHours: 1 }))
+      .body;
     h.setNow(new Date(NOW.getTime() + 3600_000 - 1000));
     expect((await fetch(link.download_url)).status).toBe(200);
     h.setNow(NOW);

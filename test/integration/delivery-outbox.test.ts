@@ -24,7 +24,12 @@ afterAll(async () => {
 });
 
 async function jobsOf(h: { ctx: { db: any } }, accountId: number) {
-  return h.ctx.db.selectFrom('outbox').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+  return h.ctx.db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
 }
 
 describe('retries through SMTP', () => {
@@ -78,18 +83,25 @@ describe('retries through SMTP', () => {
     const { invoice } = await billedCustomer(api);
     smtp.down = true;
     try {
-      expectError(await api.post(`/invoices/${invoice.id}?action=emailCdrs`, { email: 'calls@brightdental.example' }), 500, 500602);
+      expectError(
+        await api.post(`/invoices/${invoice.id}?action=emailCdrs`, { email: 'calls@brightdental.example' }),
+        500,
+        500602,
+      );
     } finally {
       smtp.down = false;
     }
     // The "new process": its own context, mailer and worker; only the database is shared.
     const later = new Date(NOW.getTime() + 10 * 60_000);
-    const ctx = createCtx(h.testDb.database, () => later, { mailer: createMailer({ smtpUrl: smtp.url, dataDir: '/tmp' }) });
+    const ctx = createCtx(h.testDb.database, () => later, {
+      mailer: createMailer({ smtpUrl: smtp.url, dataDir: '/tmp' }),
+    });
     const worker = new OutboxWorker(ctx, JOB_HANDLERS, 50);
     worker.start();
     try {
       const deadline = Date.now() + 10_000;
-      while ((await jobsOf(h, id))[0].status === 'pending' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while ((await jobsOf(h, id))[0].status === 'pending' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
     } finally {
       await worker.stop();
     }
@@ -104,14 +116,20 @@ describe('retries through SMTP', () => {
     const { invoice } = await billedCustomer(api);
     smtp.refuse.add('gone@brightdental.example');
     try {
-      expectError(await api.post(`/invoices/${invoice.id}?action=email`, { email: 'gone@brightdental.example' }), 500, 500601);
+      expectError(
+        await api.post(`/invoices/${invoice.id}?action=email`, { email: 'gone@brightdental.example' }),
+        500,
+        500601,
+      );
     } finally {
       smtp.refuse.delete('gone@brightdental.example');
     }
     const [job] = await jobsOf(h, id);
     expect(job).toMatchObject({ status: 'failed', attempts: 1 });
     // A new request queues a new job (the failed one stays for a person to see).
-    expect((await api.post(`/invoices/${invoice.id}?action=email`, { email: 'ok@brightdental.example' })).status).toBe(200);
+    expect(
+      (await api.post(`/invoices/${invoice.id}?action=email`, { email: 'ok@brightdental.example' })).status,
+    ).toBe(200);
     expect((await jobsOf(h, id)).map((j: any) => j.status)).toEqual(['failed', 'delivered']);
   });
 });
@@ -122,7 +140,9 @@ describe('without SMTP_URL', () => {
   it('writes each email as an .eml file in the data folder, attachments included', async () => {
     const { api } = await setUpAccount(h);
     const { invoice } = await billedCustomer(api);
-    const res = await api.post(`/invoices/${invoice.id}?action=email`, { email: ['accounts@brightdental.example'] });
+    const res = await api.post(`/invoices/${invoice.id}?action=email`, {
+      email: ['accounts@brightdental.example'],
+    });
     expect(res.status, res.text).toBe(200);
     const files = (await readdir(h.mailDir)).filter((f) => f.endsWith('.eml'));
     expect(files).toHaveLength(1);

@@ -19,11 +19,17 @@ describe('bills and email (smoke)', () => {
     const { api } = await h.account();
     const customer = await makeCustomer(api, { email: 'accounts@brightdental.example' });
     const feature = await makeFeature(api, customer.id, { recurringValue: '25.00', startDate: '2026-10-15' });
-    await makeCharge(api, `/features/${feature.id}`, { transactionValue: '49.99', transactionDate: '2026-10-20', transactionDescription: 'Handset' });
+    await makeCharge(api, `/features/${feature.id}`, {
+      transactionValue: '49.99',
+      transactionDate: '2026-10-20',
+      transactionDescription: 'Handset',
+    });
     const created = await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
     const approved = await api.post(`/invoices/${created.body.id}?action=approve`);
     expect(approved.status).toBe(200);
-    const pdf = await fetch(`${h.url}/backend/api/v1/invoices/${created.body.id}`, { headers: { authorization: `Bearer ${api.key}`, accept: 'application/pdf' } });
+    const pdf = await fetch(`${h.url}/backend/api/v1/invoices/${created.body.id}`, {
+      headers: { authorization: `Bearer ${api.key}`, accept: 'application/pdf' },
+    });
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     const { text } = await pdfText(Buffer.from(await pdf.arrayBuffer()));
@@ -32,7 +38,10 @@ describe('bills and email (smoke)', () => {
     expect(text).toContain('17.74');
     const emailed = await api.post(`/invoices/${created.body.id}?action=email`, {});
     expect(emailed.status, emailed.text).toBe(200);
-    expect(emailed.body).toEqual({ success: true, message: `Invoice ${approved.body.invoiceNumber} emailed to accounts@brightdental.example` });
+    expect(emailed.body).toEqual({
+      success: true,
+      message: `Invoice ${approved.body.invoiceNumber} emailed to accounts@brightdental.example`,
+    });
     expect(smtp.messages).toHaveLength(1);
     expect(smtp.messages[0]!.attachments[0]!.mimeType).toBe('application/pdf');
     expect((await pdfText(smtp.messages[0]!.attachments[0]!.content)).text).toContain('106.44');

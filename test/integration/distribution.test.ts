@@ -25,9 +25,12 @@ import { adminQuery, createTestDatabase, databaseUrl, testDbKind, type TestDatab
 const GLOBAL_TABLES: Record<string, string> = {
   accounts: 'the tenants themselves: their id is the distribution value (on Citus, a reference table)',
   schema_migrations: 'which migrations the database has had: the schema, not any tenant',
-  processes: 'the running Ringbill processes and their heartbeats (migration 0013): machines, not tenant data',
-  console_sign_in_failures: 'failed console sign-ins, counted per email and client address before any account is known (migration 0021)',
-  legacy_tokens: 'frozen by migration 0023: the account of each token issued before tokens carried their account',
+  processes:
+    'the running Ringbill processes and their heartbeats (migration 0013): machines, not tenant data',
+  console_sign_in_failures:
+    'failed console sign-ins, counted per email and client address before any account is known (migration 0021)',
+  legacy_tokens:
+    'frozen by migration 0023: the account of each token issued before tokens carried their account',
 };
 
 interface KeyRow {
@@ -61,15 +64,20 @@ async function tenantKeyProblems(database: Database): Promise<string[]> {
   `.execute(database.db);
   const problems: string[] = [];
   const names = new Set(tables.rows.map((t) => t.table));
-  for (const name of Object.keys(GLOBAL_TABLES)) if (!names.has(name)) problems.push(`${name}: listed as global but no such table`);
+  for (const name of Object.keys(GLOBAL_TABLES))
+    if (!names.has(name)) problems.push(`${name}: listed as global but no such table`);
   for (const t of tables.rows) {
     if (t.table in GLOBAL_TABLES) continue;
-    if (!t.has_account_id) problems.push(`${t.table}: a tenant table without account_id (or add it to GLOBAL_TABLES, saying why)`);
+    if (!t.has_account_id)
+      problems.push(`${t.table}: a tenant table without account_id (or add it to GLOBAL_TABLES, saying why)`);
     if (!t.has_primary_key) problems.push(`${t.table}: no primary key`);
   }
   for (const k of keys.rows) {
     if (k.table in GLOBAL_TABLES) continue;
-    if (k.first_column !== 'account_id') problems.push(`${k.table}.${k.index}: ${k.primary ? 'primary key' : 'unique index'} does not start with account_id: ${k.definition}`);
+    if (k.first_column !== 'account_id')
+      problems.push(
+        `${k.table}.${k.index}: ${k.primary ? 'primary key' : 'unique index'} does not start with account_id: ${k.definition}`,
+      );
   }
   return problems;
 }
@@ -143,38 +151,118 @@ describe(`tokens issued before migration 0023 (${testDbKind()})`, () => {
     await migrate(database, { upTo: 22 });
     const db = database.db;
     const account = async (name: string) =>
-      (await db.insertInto('accounts').values({ name, timezone: 'Europe/London', currency: 'GBP' }).returning('id').executeTakeFirstOrThrow()).id;
+      (
+        await db
+          .insertInto('accounts')
+          .values({ name, timezone: 'Europe/London', currency: 'GBP' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
     accountA = await account('Old Tokens Ltd');
     accountB = await account('Other Ltd');
     expect([accountA, accountB]).toEqual([1, 2]); // the misleading tokens name account 2
     const a = accountA;
-    const customer = await db.insertInto('customers').values({ account_id: a, name: 'Bright Dental' }).returning('id').executeTakeFirstOrThrow();
-    const invoice = await db.insertInto('invoices').values({ account_id: a, customer_id: customer.id, approved_at: now }).returning('id').executeTakeFirstOrThrow();
+    const customer = await db
+      .insertInto('customers')
+      .values({ account_id: a, name: 'Bright Dental' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const invoice = await db
+      .insertInto('invoices')
+      .values({ account_id: a, customer_id: customer.id, approved_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     for (const key of [issued.apiKey, issued.misleadingApiKey]) {
-      await db.insertInto('api_keys').values({ account_id: a, level: 5, key_hash: hashApiKey(key), key_prefix: key.slice(0, 9), timezone: 'Europe/London' }).execute();
+      await db
+        .insertInto('api_keys')
+        .values({
+          account_id: a,
+          level: 5,
+          key_hash: hashApiKey(key),
+          key_prefix: key.slice(0, 9),
+          timezone: 'Europe/London',
+        })
+        .execute();
     }
     for (const token of [issued.download, issued.misleadingDownload]) {
-      await db.insertInto('download_links').values({ account_id: a, invoice_id: invoice.id, token_hash: tokenHash(token), expires_at: inAnHour, max_uses: 1, created_at: now }).execute();
+      await db
+        .insertInto('download_links')
+        .values({
+          account_id: a,
+          invoice_id: invoice.id,
+          token_hash: tokenHash(token),
+          expires_at: inAnHour,
+          max_uses: 1,
+          created_at: now,
+        })
+        .execute();
     }
     await db
       .insertInto('payment_requests')
-      .values({ account_id: a, invoice_id: invoice.id, customer_id: customer.id, token: issued.pay, url: `http://ringbill.test/pay/${issued.pay}`, amount: '12.00', currency: 'GBP', expires_at: inAnHour })
+      .values({
+        account_id: a,
+        invoice_id: invoice.id,
+        customer_id: customer.id,
+        token: issued.pay,
+        url: `http://ringbill.test/pay/${issued.pay}`,
+        amount: '12.00',
+        currency: 'GBP',
+        expires_at: inAnHour,
+      })
       .execute();
     const email = 'ann@bright.test';
-    await db.insertInto('portal_links').values({ account_id: a, customer_id: customer.id, email, token_hash: tokenHash(issued.portalLink), expires_at: inAnHour, created_at: now }).execute();
+    await db
+      .insertInto('portal_links')
+      .values({
+        account_id: a,
+        customer_id: customer.id,
+        email,
+        token_hash: tokenHash(issued.portalLink),
+        expires_at: inAnHour,
+        created_at: now,
+      })
+      .execute();
     await db
       .insertInto('portal_sessions')
-      .values({ account_id: a, customer_id: customer.id, email, token_hash: tokenHash(issued.portalSession), csrf_token: 'c', expires_at: inAnHour, last_seen_at: now, created_at: now })
+      .values({
+        account_id: a,
+        customer_id: customer.id,
+        email,
+        token_hash: tokenHash(issued.portalSession),
+        csrf_token: 'c',
+        expires_at: inAnHour,
+        last_seen_at: now,
+        created_at: now,
+      })
       .execute();
     const user = await db
       .insertInto('console_users')
       .values({ account_id: a, email, name: 'Ann', role: 'owner', created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await db.insertInto('console_links').values({ account_id: a, user_id: user.id, purpose: 'set_up', token_hash: tokenHash(issued.consoleLink), expires_at: inAnHour, created_at: now }).execute();
+    await db
+      .insertInto('console_links')
+      .values({
+        account_id: a,
+        user_id: user.id,
+        purpose: 'set_up',
+        token_hash: tokenHash(issued.consoleLink),
+        expires_at: inAnHour,
+        created_at: now,
+      })
+      .execute();
     await db
       .insertInto('console_sessions')
-      .values({ account_id: a, user_id: user.id, token_hash: tokenHash(issued.consoleSession), csrf_token: 'c', ip: null, expires_at: inAnHour, last_seen_at: now, created_at: now })
+      .values({
+        account_id: a,
+        user_id: user.id,
+        token_hash: tokenHash(issued.consoleSession),
+        csrf_token: 'c',
+        ip: null,
+        expires_at: inAnHour,
+        last_seen_at: now,
+        created_at: now,
+      })
       .execute();
     const applied = await migrate(database);
     expect(applied.applied.map((m) => m.version)).toContain(23);
@@ -189,13 +277,23 @@ describe(`tokens issued before migration 0023 (${testDbKind()})`, () => {
     expect(await authenticate(ctx, issued.apiKey)).toMatchObject({ accountId: accountA, level: 5 });
     expect(await authenticate(ctx, issued.misleadingApiKey)).toMatchObject({ accountId: accountA, level: 5 });
     // The authorisation hot path reads the key in its own query: the key is good (no line for this number).
-    await expect(authorizeCallWithKey(ctx, issued.apiKey, 1, { from: '+441632960001', to: '+441632960002' })).resolves.toMatchObject({ accountId: accountA });
+    await expect(
+      authorizeCallWithKey(ctx, issued.apiKey, 1, { from: '+441632960001', to: '+441632960002' }),
+    ).resolves.toMatchObject({ accountId: accountA });
     expect(await peekDownloadLink(ctx, issued.download)).toBe('good');
     expect(await peekDownloadLink(ctx, issued.misleadingDownload)).toBe('good');
-    expect(await findRequestByToken(database.db, issued.pay)).toMatchObject({ account_id: accountA, token: issued.pay });
+    expect(await findRequestByToken(database.db, issued.pay)).toMatchObject({
+      account_id: accountA,
+      token: issued.pay,
+    });
     expect(await portalSessionOf(ctx, issued.portalSession)).toMatchObject({ account_id: accountA });
-    expect(await linkInfo(ctx, issued.consoleLink)).toMatchObject({ user: { account_id: accountA, email: 'ann@bright.test' }, purpose: 'set_up' });
-    expect(await consoleSessionOf(ctx, issued.consoleSession)).toMatchObject({ session: { account_id: accountA } });
+    expect(await linkInfo(ctx, issued.consoleLink)).toMatchObject({
+      user: { account_id: accountA, email: 'ann@bright.test' },
+      purpose: 'set_up',
+    });
+    expect(await consoleSessionOf(ctx, issued.consoleSession)).toMatchObject({
+      session: { account_id: accountA },
+    });
     // A link used after the migration starts a session whose token carries the account.
     const started = await signInWithLink(ctx, issued.portalLink);
     expect(started?.session.accountId).toBe(accountA);
@@ -214,7 +312,11 @@ describe(`tokens issued before migration 0023 (${testDbKind()})`, () => {
     const forged = `rb_BB${created.key.slice(5)}`;
     expect(await authenticate(ctx, forged)).toBeUndefined();
     // Only tokens issued before the migration are in legacy_tokens: 2 keys, 2 links, 1 pay link, 4 sign-in tokens.
-    const legacy = await database.db.selectFrom('legacy_tokens').select(['kind', 'account_id']).orderBy('kind').execute();
+    const legacy = await database.db
+      .selectFrom('legacy_tokens')
+      .select(['kind', 'account_id'])
+      .orderBy('kind')
+      .execute();
     expect(legacy.map((r) => `${r.kind}:${r.account_id}`)).toEqual([
       'api_key:1',
       'api_key:1',

@@ -140,13 +140,17 @@ beforeAll(async () => {
 function* walk(node: unknown, pointer = '#'): Generator<[string, any]> {
   yield [pointer, node];
   if (node && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node)) yield* walk(value, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    for (const [key, value] of Object.entries(node))
+      yield* walk(value, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
   }
 }
 
 function resolvePointer(pointer: string): unknown {
   let node: any = doc;
-  for (const raw of pointer.replace(/^#\/?/, '').split('/').filter((s) => s !== '')) {
+  for (const raw of pointer
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((s) => s !== '')) {
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     if (node === null || typeof node !== 'object' || !(key in node)) return undefined;
     node = node[key];
@@ -164,19 +168,27 @@ function operations(): { path: string; method: string; op: any }[] {
 
 /** A validator for the documented JSON body of one response. */
 function responseValidator(path: string, method: string, status: number) {
-  const schema = doc.paths[path]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema;
+  const schema =
+    doc.paths[path]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema;
   expect(schema, `${method.toUpperCase()} ${path} documents no ${status} JSON body`).toBeDefined();
   const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
   // Component schemas are reached by "#/components/schemas/X": give Ajv the document as the base.
   ajv.addSchema({ $id: 'openapi.json', components: doc.components }, 'openapi.json');
-  const rebased = JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"openapi.json#/components/'));
+  const rebased = JSON.parse(
+    JSON.stringify(schema).replace(/"#\/components\//g, '"openapi.json#/components/'),
+  );
   return ajv.compile(rebased);
 }
 
 function expectMatchesDocument(res: Res, path: string, method: string): void {
   const validate = responseValidator(path, method, res.status);
   const ok = validate(res.body);
-  expect({ path, method, status: res.status, errors: ok ? null : validate.errors }).toStrictEqual({ path, method, status: res.status, errors: null });
+  expect({ path, method, status: res.status, errors: ok ? null : validate.errors }).toStrictEqual({
+    path,
+    method,
+    status: res.status,
+    errors: null,
+  });
 }
 
 describe('GET /openapi.json', () => {
@@ -190,9 +202,20 @@ describe('GET /openapi.json', () => {
 
   it('lists every path with its methods, and only real paths', () => {
     const documented = Object.fromEntries(
-      Object.entries<any>(doc.paths).map(([path, item]) => [path, Object.keys(item).filter((k) => HTTP_METHODS.includes(k)).sort()]),
+      Object.entries<any>(doc.paths).map(([path, item]) => [
+        path,
+        Object.keys(item)
+          .filter((k) => HTTP_METHODS.includes(k))
+          .sort(),
+      ]),
     );
-    expect(documented).toStrictEqual({ ...BACKEND_PATHS, ...V1_PATHS, ...FEED_PATHS, ...COLLECT_PATHS, '/healthz': ['get'] });
+    expect(documented).toStrictEqual({
+      ...BACKEND_PATHS,
+      ...V1_PATHS,
+      ...FEED_PATHS,
+      ...COLLECT_PATHS,
+      '/healthz': ['get'],
+    });
   });
 
   it('is well formed: responses on every operation, path parameters declared, every $ref resolves', () => {
@@ -201,37 +224,67 @@ describe('GET /openapi.json', () => {
       const where = `${method.toUpperCase()} ${path}`;
       const statuses = Object.keys(op.responses ?? {});
       if (statuses.length === 0) problems.push(`${where}: no responses`);
-      for (const status of statuses) if (!/^([1-5]\d\d|[1-5]XX|default)$/.test(status)) problems.push(`${where}: bad status ${status}`);
+      for (const status of statuses)
+        if (!/^([1-5]\d\d|[1-5]XX|default)$/.test(status)) problems.push(`${where}: bad status ${status}`);
       for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
         if (typeof response.description !== 'string') problems.push(`${where} ${status}: no description`);
       }
       const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
       const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path');
       for (const name of templated) {
-        if (!declared.some((p: any) => p.name === name && p.required === true)) problems.push(`${where}: path parameter ${name} not declared`);
+        if (!declared.some((p: any) => p.name === name && p.required === true))
+          problems.push(`${where}: path parameter ${name} not declared`);
       }
-      for (const p of declared) if (!templated.includes(p.name)) problems.push(`${where}: path parameter ${p.name} not in the path`);
+      for (const p of declared)
+        if (!templated.includes(p.name)) problems.push(`${where}: path parameter ${p.name} not in the path`);
       for (const p of op.parameters ?? []) {
-        if (!['path', 'query', 'header', 'cookie'].includes(p.in)) problems.push(`${where}: parameter ${p.name} in ${p.in}`);
+        if (!['path', 'query', 'header', 'cookie'].includes(p.in))
+          problems.push(`${where}: parameter ${p.name} in ${p.in}`);
       }
-      if (op.requestBody && !op.requestBody.content?.['application/json'] && !RAW_BODY_OPERATIONS.includes(where)) problems.push(`${where}: a body that is not JSON`);
+      if (
+        op.requestBody &&
+        !op.requestBody.content?.['application/json'] &&
+        !RAW_BODY_OPERATIONS.includes(where)
+      )
+        problems.push(`${where}: a body that is not JSON`);
     }
     for (const [pointer, node] of walk(doc)) {
       if (node && typeof node === 'object' && typeof node.$ref === 'string') {
-        if (!node.$ref.startsWith('#/') || resolvePointer(node.$ref) === undefined) problems.push(`${pointer}: unresolved $ref ${node.$ref}`);
+        if (!node.$ref.startsWith('#/') || resolvePointer(node.$ref) === undefined)
+          problems.push(`${pointer}: unresolved $ref ${node.$ref}`);
       }
     }
     expect(problems).toStrictEqual([]);
   });
 
   it('documents query parameters of the lists: limit and after for pages', () => {
-    for (const path of [`${P}/customers`, `${P}/customers/{id}/features`, `${P}/invoices`, `${P}/transactions`, `${P}/billingRuns`]) {
-      const names = (doc.paths[path].get.parameters ?? []).filter((p: any) => p.in === 'query').map((p: any) => p.name);
+    for (const path of [
+      `${P}/customers`,
+      `${P}/customers/{id}/features`,
+      `${P}/invoices`,
+      `${P}/transactions`,
+      `${P}/billingRuns`,
+    ]) {
+      const names = (doc.paths[path].get.parameters ?? [])
+        .filter((p: any) => p.in === 'query')
+        .map((p: any) => p.name);
       expect({ path, names }).toMatchObject({ path, names: expect.arrayContaining(['limit', 'after']) });
     }
-    const invoiceQuery = doc.paths[`${P}/invoices`].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name);
+    const invoiceQuery = doc.paths[`${P}/invoices`].get.parameters
+      .filter((p: any) => p.in === 'query')
+      .map((p: any) => p.name);
     expect(invoiceQuery).toEqual(
-      expect.arrayContaining(['invoiceNumber', 'unsent', 'includeUnsent', 'undelivered', 'minDate', 'maxDate', 'minDueDate', 'maxDueDate', 'createdSince']),
+      expect.arrayContaining([
+        'invoiceNumber',
+        'unsent',
+        'includeUnsent',
+        'undelivered',
+        'minDate',
+        'maxDate',
+        'minDueDate',
+        'maxDueDate',
+        'createdSince',
+      ]),
     );
   });
 
@@ -242,7 +295,9 @@ describe('GET /openapi.json', () => {
     for (const [pointer, node] of walk(doc.paths, '#/paths')) {
       if (!pointer.endsWith('/schema') || !node || typeof node !== 'object') continue;
       try {
-        ajv.compile(JSON.parse(JSON.stringify(node).replace(/"#\/components\//g, '"openapi.json#/components/')));
+        ajv.compile(
+          JSON.parse(JSON.stringify(node).replace(/"#\/components\//g, '"openapi.json#/components/')),
+        );
       } catch (error) {
         failures.push(`${pointer}: ${String(error)}`);
       }
@@ -252,7 +307,11 @@ describe('GET /openapi.json', () => {
 
   it('describes what the API really answers', async () => {
     const { api } = await h.account();
-    const customer = await api.post('/customers', { name: 'Schema Check Ltd', email: ['a@example.com'], billingAddress: { city: 'Leeds' } });
+    const customer = await api.post('/customers', {
+      name: 'Schema Check Ltd',
+      email: ['a@example.com'],
+      billingAddress: { city: 'Leeds' },
+    });
     expectMatchesDocument(customer, `${P}/customers`, 'post');
     expectMatchesDocument(await api.get(`/customers/${customer.body.id}`), `${P}/customers/{id}`, 'get');
     // The check has teeth: a customer with a numeric id, or without a field, does not match.
@@ -264,7 +323,11 @@ describe('GET /openapi.json', () => {
     expectMatchesDocument(await api.get('/customers/424242'), `${P}/customers/{id}`, 'get');
     expectMatchesDocument(await api.post('/customers', { nope: 1 }), `${P}/customers`, 'post');
 
-    const feature = await makeFeature(api, customer.body.id, { recurringValue: '10', startDate: '2026-01-01', phoneNumber: '+44 20 7946 0000' });
+    const feature = await makeFeature(api, customer.body.id, {
+      recurringValue: '10',
+      startDate: '2026-01-01',
+      phoneNumber: '+44 20 7946 0000',
+    });
     expectMatchesDocument(await api.get(`/features/${feature.id}`), `${P}/features/{id}`, 'get');
     const charge = await makeCharge(api, `/features/${feature.id}`, { transactionDate: '2026-01-15' });
     expectMatchesDocument(await api.get(`/transactions/${charge.id}`), `${P}/transactions/{id}`, 'get');
@@ -272,12 +335,18 @@ describe('GET /openapi.json', () => {
     expectMatchesDocument(invoice, `${P}/customers/{id}/invoices`, 'post');
     expectMatchesDocument(await api.get(`/invoices/${invoice.body.id}`), `${P}/invoices/{id}`, 'get');
     expectMatchesDocument(await api.get('/invoices?includeUnsent'), `${P}/invoices`, 'get');
-    expectMatchesDocument(await api.post('/billingRuns', { cutoffDate: '2026-02-01' }), `${P}/billingRuns`, 'post');
+    expectMatchesDocument(
+      await api.post('/billingRuns', { cutoffDate: '2026-02-01' }),
+      `${P}/billingRuns`,
+      'post',
+    );
     expectMatchesDocument(await api.get('/account'), `${P}/account`, 'get');
     expectMatchesDocument(await api.get('/apiKeys'), `${P}/apiKeys`, 'get');
     expectMatchesDocument(await api.get('/auditLog'), `${P}/auditLog`, 'get');
     expectMatchesDocument(await api.post('/apiKeys', { level: 1 }), `${P}/apiKeys`, 'post');
-    const deleted = await api.delete(`/features/${(await makeFeature(api, (await makeCustomer(api)).id)).id}`);
+    const deleted = await api.delete(
+      `/features/${(await makeFeature(api, (await makeCustomer(api)).id)).id}`,
+    );
     expectMatchesDocument(deleted, `${P}/features/{id}`, 'delete');
   });
 });

@@ -12,10 +12,20 @@ afterEach(() => h.setNow(undefined));
 
 const PREFIX = '/backend/api/v1';
 
-function expectError(res: Res, status: number, errorCode: number, error: string, hint: string | RegExp): void {
+function expectError(
+  res: Res,
+  status: number,
+  errorCode: number,
+  error: string,
+  hint: string | RegExp,
+): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status,
-    body: { error, error_code: errorCode, hint: typeof hint === 'string' ? hint : expect.stringMatching(hint) },
+    body: {
+      error,
+      error_code: errorCode,
+      hint: typeof hint === 'string' ? hint : expect.stringMatching(hint),
+    },
   });
 }
 
@@ -44,7 +54,12 @@ async function featureRow(id: string | number) {
 }
 
 async function featureIdsOf(accountId: number): Promise<number[]> {
-  const rows = await h.ctx.db.selectFrom('features').select('id').where('account_id', '=', accountId).orderBy('id').execute();
+  const rows = await h.ctx.db
+    .selectFrom('features')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -71,7 +86,10 @@ describe('POST /customers/:id/features', () => {
   it('defaults a recurring charge to monthly, in advance, from today', async () => {
     const { api } = await h.account({ timezone: 'Europe/London' });
     const customer = await makeCustomer(api);
-    const res = await api.post(`/customers/${customer.id}/features`, { name: 'Hosted PBX', recurringValue: '15' });
+    const res = await api.post(`/customers/${customer.id}/features`, {
+      name: 'Hosted PBX',
+      recurringValue: '15',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toStrictEqual({
       ...bareFeature(res.body.id, customer.id, 'Hosted PBX'),
@@ -92,7 +110,9 @@ describe('POST /customers/:id/features', () => {
     // 20:00 UTC on 10 March is 09:00 on 11 March in Auckland (UTC+13).
     h.setNow(new Date('2026-03-10T20:00:00.000Z'));
     const auckland = await h.account({ timezone: 'Pacific/Auckland', currency: 'NZD' });
-    const nz = await makeFeature(auckland.api, (await makeCustomer(auckland.api)).id, { recurringValue: '9.99' });
+    const nz = await makeFeature(auckland.api, (await makeCustomer(auckland.api)).id, {
+      recurringValue: '9.99',
+    });
     expect(nz.startDate).toBe('2026-03-11');
 
     // 05:00 UTC on 11 March is 22:00 on 10 March in Los Angeles (UTC-7).
@@ -142,7 +162,12 @@ describe('POST /customers/:id/features', () => {
   it('keeps a start date given without a recurring charge, and takes numbers for amounts and rates', async () => {
     const { api } = await h.account();
     const customer = await makeCustomer(api);
-    const res = await api.post(`/customers/${customer.id}/features`, { name: 'Licence', startDate: '2026-02-01', recurringValue: 7, vatRate: 5 });
+    const res = await api.post(`/customers/${customer.id}/features`, {
+      name: 'Licence',
+      startDate: '2026-02-01',
+      recurringValue: 7,
+      vatRate: 5,
+    });
     expect(res.body).toStrictEqual({
       ...bareFeature(res.body.id, customer.id, 'Licence'),
       recurringValue: '7.00',
@@ -151,7 +176,10 @@ describe('POST /customers/:id/features', () => {
       vatRate: '5',
     });
     const plain = await makeFeature(api, customer.id, { name: 'Spare number', startDate: '2026-02-01' });
-    expect(plain).toStrictEqual({ ...bareFeature(plain.id, customer.id, 'Spare number'), startDate: '2026-02-01' });
+    expect(plain).toStrictEqual({
+      ...bareFeature(plain.id, customer.id, 'Spare number'),
+      startDate: '2026-02-01',
+    });
   });
 
   describe('recurringValue is exact to the currency', () => {
@@ -200,12 +228,29 @@ describe('POST /customers/:id/features', () => {
     const customer = await makeCustomer(api);
     const path = `/customers/${customer.id}/features`;
     const hint = 'endDate: must not be before startDate';
-    expectError(await api.post(path, { name: 'L', startDate: '2026-03-01', endDate: '2026-02-28' }), 400, 400001, 'Invalid Parameter', hint);
+    expectError(
+      await api.post(path, { name: 'L', startDate: '2026-03-01', endDate: '2026-02-28' }),
+      400,
+      400001,
+      'Invalid Parameter',
+      hint,
+    );
     // The default start date (today, 2026-03-10) counts too.
-    expectError(await api.post(path, { name: 'L', recurringValue: '5', endDate: '2026-03-09' }), 400, 400001, 'Invalid Parameter', hint);
+    expectError(
+      await api.post(path, { name: 'L', recurringValue: '5', endDate: '2026-03-09' }),
+      400,
+      400001,
+      'Invalid Parameter',
+      hint,
+    );
     expect(await featureIdsOf(accountId)).toStrictEqual([]);
 
-    const oneDay = await api.post(path, { name: 'L', recurringValue: '5', startDate: '2026-03-01', endDate: '2026-03-01' });
+    const oneDay = await api.post(path, {
+      name: 'L',
+      recurringValue: '5',
+      startDate: '2026-03-01',
+      endDate: '2026-03-01',
+    });
     expect(oneDay.status).toBe(201);
     expect(oneDay.body).toMatchObject({ startDate: '2026-03-01', endDate: '2026-03-01' });
   });
@@ -227,13 +272,25 @@ describe('POST /customers/:id/features', () => {
   ])('refuses %j, naming the field', async (body, hint) => {
     const { api, id: accountId } = await h.account();
     const customer = await makeCustomer(api);
-    expectError(await api.post(`/customers/${customer.id}/features`, body), 400, 400001, 'Invalid Parameter', hint);
+    expectError(
+      await api.post(`/customers/${customer.id}/features`, body),
+      400,
+      400001,
+      'Invalid Parameter',
+      hint,
+    );
     expect(await featureIdsOf(accountId)).toStrictEqual([]);
   });
 
   it('answers 404 for a customer that does not exist', async () => {
     const { api, id: accountId } = await h.account();
-    expectError(await api.post('/customers/777777/features', { name: 'L' }), 404, 404001, 'Not Found', 'Customer 777777 not found');
+    expectError(
+      await api.post('/customers/777777/features', { name: 'L' }),
+      404,
+      404001,
+      'Not Found',
+      'Customer 777777 not found',
+    );
     expect(await featureIdsOf(accountId)).toStrictEqual([]);
   });
 });
@@ -259,7 +316,9 @@ describe('phone numbers', () => {
 
     // Another account's numbers are its own business.
     const other = await h.account();
-    const theirs = await makeFeature(other.api, (await makeCustomer(other.api)).id, { phoneNumber: '+44 20 7946 0000' });
+    const theirs = await makeFeature(other.api, (await makeCustomer(other.api)).id, {
+      phoneNumber: '+44 20 7946 0000',
+    });
     expect(theirs.phoneNumber).toBe('+442079460000');
   });
 
@@ -285,12 +344,18 @@ describe('phone numbers', () => {
     );
     const moved = await api.post(path, { name: 'New line', phoneNumber: number, startDate: '2026-04-01' });
     expect(moved.status).toBe(201);
-    expect(moved.body).toMatchObject({ phoneNumber: '+441614960000', startDate: '2026-04-01', endDate: null });
+    expect(moved.body).toMatchObject({
+      phoneNumber: '+441614960000',
+      startDate: '2026-04-01',
+      endDate: null,
+    });
 
     // A feature with no dates covers all time, so it clashes with both.
     expect((await api.post(path, { name: 'Undated', phoneNumber: number })).status).toBe(409);
     // The old feature has no start date, so it covers all time up to its end: even an early feature clashes.
-    expect((await api.post(path, { name: 'Ancient', phoneNumber: number, endDate: '2025-12-31' })).status).toBe(409);
+    expect(
+      (await api.post(path, { name: 'Ancient', phoneNumber: number, endDate: '2025-12-31' })).status,
+    ).toBe(409);
 
     // Re-opening the old feature would overlap the new one.
     expectError(
@@ -303,7 +368,9 @@ describe('phone numbers', () => {
     expect((await featureRow(old.id))!.end_date).toBe('2026-03-31');
 
     // Once the new feature has another number, the old one may be re-opened.
-    expect((await api.patch(`/features/${moved.body.id}`, { phoneNumber: '+44 161 496 0999' })).status).toBe(200);
+    expect((await api.patch(`/features/${moved.body.id}`, { phoneNumber: '+44 161 496 0999' })).status).toBe(
+      200,
+    );
     const reopened = await api.patch(`/features/${old.id}`, { endDate: null });
     expect(reopened.status).toBe(200);
     expect(reopened.body.endDate).toBeNull();
@@ -313,13 +380,32 @@ describe('phone numbers', () => {
     const { api } = await h.account();
     const customer = await makeCustomer(api);
     const number = '+1 415 555 0100';
-    await makeFeature(api, customer.id, { name: 'January', phoneNumber: number, startDate: '2026-01-01', endDate: '2026-01-31' });
-    const feb = await api.post(`/customers/${customer.id}/features`, { name: 'February', phoneNumber: number, startDate: '2026-02-01', endDate: '2026-02-28' });
+    await makeFeature(api, customer.id, {
+      name: 'January',
+      phoneNumber: number,
+      startDate: '2026-01-01',
+      endDate: '2026-01-31',
+    });
+    const feb = await api.post(`/customers/${customer.id}/features`, {
+      name: 'February',
+      phoneNumber: number,
+      startDate: '2026-02-01',
+      endDate: '2026-02-28',
+    });
     expect(feb.status).toBe(201);
-    const before = await api.post(`/customers/${customer.id}/features`, { name: 'Before', phoneNumber: number, endDate: '2025-12-31' });
+    const before = await api.post(`/customers/${customer.id}/features`, {
+      name: 'Before',
+      phoneNumber: number,
+      endDate: '2025-12-31',
+    });
     expect(before.status).toBe(201);
     // Spanning the end of January and the start of February overlaps both.
-    const span = await api.post(`/customers/${customer.id}/features`, { name: 'Span', phoneNumber: number, startDate: '2026-01-15', endDate: '2026-02-15' });
+    const span = await api.post(`/customers/${customer.id}/features`, {
+      name: 'Span',
+      phoneNumber: number,
+      startDate: '2026-01-15',
+      endDate: '2026-02-15',
+    });
     expect(span.status).toBe(409);
   });
 });
@@ -341,20 +427,38 @@ describe('GET /customers/:id/features and /features/:id', () => {
 
     const page1 = await api.get(`/customers/${customer.id}/features?limit=2`);
     expect(page1.body).toStrictEqual([f1, f2]);
-    expect(page1.headers.get('link')).toBe(`<${PREFIX}/customers/${customer.id}/features?limit=2&after=${f2.id}>; rel="next"`);
+    expect(page1.headers.get('link')).toBe(
+      `<${PREFIX}/customers/${customer.id}/features?limit=2&after=${f2.id}>; rel="next"`,
+    );
     expect(page1.headers.get('x-next-after')).toBe(f2.id);
     const page2 = await api.get(`/customers/${customer.id}/features?limit=2&after=${f2.id}`);
     expect(page2.body).toStrictEqual([f3]);
     expect(page2.headers.get('link')).toBeNull();
 
-    expectError(await api.get(`/customers/${customer.id}/features?limit=0`), 400, 400001, 'Invalid Parameter', /^limit: /);
-    expectError(await api.get('/customers/888888/features'), 404, 404001, 'Not Found', 'Customer 888888 not found');
+    expectError(
+      await api.get(`/customers/${customer.id}/features?limit=0`),
+      400,
+      400001,
+      'Invalid Parameter',
+      /^limit: /,
+    );
+    expectError(
+      await api.get('/customers/888888/features'),
+      404,
+      404001,
+      'Not Found',
+      'Customer 888888 not found',
+    );
   });
 
   it('gets one feature', async () => {
     const { api } = await h.account();
     const customer = await makeCustomer(api);
-    const feature = await makeFeature(api, customer.id, { phoneNumber: '0113 496 0000', recurringValue: '20', vatRate: '0' });
+    const feature = await makeFeature(api, customer.id, {
+      phoneNumber: '0113 496 0000',
+      recurringValue: '20',
+      vatRate: '0',
+    });
     const res = await api.get(`/features/${feature.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual({
@@ -374,7 +478,11 @@ describe('PATCH /features/:id', () => {
   it('changes the fields given and leaves the rest', async () => {
     const { api } = await h.account();
     const customer = await makeCustomer(api);
-    const feature = await makeFeature(api, customer.id, { phoneNumber: '+44 20 7946 0000', recurringValue: '10', startDate: '2026-01-01' });
+    const feature = await makeFeature(api, customer.id, {
+      phoneNumber: '+44 20 7946 0000',
+      recurringValue: '10',
+      startDate: '2026-01-01',
+    });
     h.setNow(LATER);
     const res = await api.patch(`/features/${feature.id}`, {
       name: 'Main line (upgraded)',
@@ -411,10 +519,17 @@ describe('PATCH /features/:id', () => {
   it('removes a recurring charge with null, keeping the dates', async () => {
     const { api } = await h.account();
     const customer = await makeCustomer(api);
-    const feature = await makeFeature(api, customer.id, { recurringValue: '10', recurringFrequency: 'quarterly', startDate: '2026-01-01' });
+    const feature = await makeFeature(api, customer.id, {
+      recurringValue: '10',
+      recurringFrequency: 'quarterly',
+      startDate: '2026-01-01',
+    });
     const res = await api.patch(`/features/${feature.id}`, { recurringValue: null });
     expect(res.status).toBe(200);
-    expect(res.body).toStrictEqual({ ...bareFeature(feature.id, customer.id, 'Main line'), startDate: '2026-01-01' });
+    expect(res.body).toStrictEqual({
+      ...bareFeature(feature.id, customer.id, 'Main line'),
+      startDate: '2026-01-01',
+    });
     expect(await featureRow(feature.id)).toMatchObject({ recurring_value: null, recurring_frequency: null });
   });
 
@@ -424,7 +539,11 @@ describe('PATCH /features/:id', () => {
     const dated = await makeFeature(api, customer.id, { startDate: '2026-02-01' });
     const res = await api.patch(`/features/${dated.id}`, { recurringValue: '4.99' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ recurringValue: '4.99', recurringFrequency: 'monthly', startDate: '2026-02-01' });
+    expect(res.body).toMatchObject({
+      recurringValue: '4.99',
+      recurringFrequency: 'monthly',
+      startDate: '2026-02-01',
+    });
 
     // As on create, the start date defaults to today in the account's timezone (London here).
     h.setNow(new Date('2026-06-30T23:30:00Z'));
@@ -432,7 +551,11 @@ describe('PATCH /features/:id', () => {
       const undated = await makeFeature(api, customer.id);
       const added = await api.patch(`/features/${undated.id}`, { recurringValue: '4.99' });
       expect(added.status).toBe(200);
-      expect(added.body).toMatchObject({ recurringValue: '4.99', recurringFrequency: 'monthly', startDate: '2026-07-01' });
+      expect(added.body).toMatchObject({
+        recurringValue: '4.99',
+        recurringFrequency: 'monthly',
+        startDate: '2026-07-01',
+      });
     } finally {
       h.setNow(undefined);
     }
@@ -459,7 +582,10 @@ describe('PATCH /features/:id', () => {
       expectError(await api.patch(`/features/${feature.id}`, body), 400, 400001, 'Invalid Parameter', hint);
     await bad({ endDate: '2026-02-28' }, 'endDate: must not be before startDate');
     await bad({ startDate: '2026-04-01', endDate: '2026-03-31' }, 'endDate: must not be before startDate');
-    await bad({ recurringValue: '10.999' }, 'recurringValue: must be an amount with at most 2 decimal places, e.g. "15.00"');
+    await bad(
+      { recurringValue: '10.999' },
+      'recurringValue: must be an amount with at most 2 decimal places, e.g. "15.00"',
+    );
     await bad({ name: null }, /^name: /);
     await bad({ customerID: '1' }, 'customerID: unknown field customerID');
     expect((await api.get(`/features/${feature.id}`)).body).toStrictEqual(feature);
@@ -484,12 +610,20 @@ describe('PATCH /features/:id', () => {
     );
     expect((await featureRow(feature.id))!.start_date).toBe('2026-01-01');
     // Restating the same date is no change.
-    expect((await api.patch(`/features/${feature.id}`, { startDate: '2026-01-01', name: 'Renamed' })).status).toBe(200);
+    expect(
+      (await api.patch(`/features/${feature.id}`, { startDate: '2026-01-01', name: 'Renamed' })).status,
+    ).toBe(200);
   });
 
   it('answers 404 for a feature that does not exist', async () => {
     const { api } = await h.account();
-    expectError(await api.patch('/features/55555', { name: 'Ghost' }), 404, 404001, 'Not Found', 'Feature 55555 not found');
+    expectError(
+      await api.patch('/features/55555', { name: 'Ghost' }),
+      404,
+      404001,
+      'Not Found',
+      'Feature 55555 not found',
+    );
   });
 });
 
@@ -504,27 +638,63 @@ describe('DELETE /features/:id', () => {
     expect(res.body).toStrictEqual({ success: true, message: `Feature ${feature.id} deleted` });
     expect(await featureRow(feature.id)).toBeUndefined();
     expect((await api.get(`/customers/${customer.id}/features`)).body).toStrictEqual([keep]);
-    expectError(await api.delete(`/features/${feature.id}`), 404, 404001, 'Not Found', `Feature ${feature.id} not found`);
+    expectError(
+      await api.delete(`/features/${feature.id}`),
+      404,
+      404001,
+      'Not Found',
+      `Feature ${feature.id} not found`,
+    );
   });
 
   it('takes its charges off an unsent invoice, which is recalculated', async () => {
     const { api } = await h.account();
     const customer = await makeCustomer(api);
-    const kept = await makeFeature(api, customer.id, { name: 'Kept', recurringValue: '10', startDate: '2026-01-01' });
-    const dropped = await makeFeature(api, customer.id, { name: 'Dropped', recurringValue: '4.50', startDate: '2026-01-01' });
+    const kept = await makeFeature(api, customer.id, {
+      name: 'Kept',
+      recurringValue: '10',
+      startDate: '2026-01-01',
+    });
+    const dropped = await makeFeature(api, customer.id, {
+      name: 'Dropped',
+      recurringValue: '4.50',
+      startDate: '2026-01-01',
+    });
     const invoice = await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-02-01' });
     // Two months of each, in advance: 2 x 10.00 + 2 x 4.50.
-    expect(invoice.body).toMatchObject({ invoiceChargesRecurring: '29.00', invoiceAmount: '29.00', invoiceVAT: '5.80', total: '34.80' });
+    expect(invoice.body).toMatchObject({
+      invoiceChargesRecurring: '29.00',
+      invoiceAmount: '29.00',
+      invoiceVAT: '5.80',
+      total: '34.80',
+    });
 
     const res = await api.delete(`/features/${dropped.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual({ success: true, message: `Feature ${dropped.id} deleted` });
 
     const after = await api.get(`/invoices/${invoice.body.id}`);
-    expect(after.body).toMatchObject({ invoiceChargesRecurring: '20.00', invoiceAmount: '20.00', invoiceVAT: '4.00', total: '24.00' });
+    expect(after.body).toMatchObject({
+      invoiceChargesRecurring: '20.00',
+      invoiceAmount: '20.00',
+      invoiceVAT: '4.00',
+      total: '24.00',
+    });
     const db = h.ctx.db;
-    expect(await db.selectFrom('billing_transactions').select('id').where('feature_id', '=', Number(dropped.id)).execute()).toStrictEqual([]);
-    expect(await db.selectFrom('billing_transactions').select('id').where('feature_id', '=', Number(kept.id)).execute()).toHaveLength(2);
+    expect(
+      await db
+        .selectFrom('billing_transactions')
+        .select('id')
+        .where('feature_id', '=', Number(dropped.id))
+        .execute(),
+    ).toStrictEqual([]);
+    expect(
+      await db
+        .selectFrom('billing_transactions')
+        .select('id')
+        .where('feature_id', '=', Number(kept.id))
+        .execute(),
+    ).toHaveLength(2);
     expect(await featureRow(dropped.id)).toBeUndefined();
   });
 
@@ -532,7 +702,10 @@ describe('DELETE /features/:id', () => {
     const { api } = await h.account();
     const customer = await makeCustomer(api);
     const feature = await makeFeature(api, customer.id);
-    const charge = await api.post(`/features/${feature.id}/transactions`, { transactionValue: '10.00', transactionDate: '2026-02-15' });
+    const charge = await api.post(`/features/${feature.id}/transactions`, {
+      transactionValue: '10.00',
+      transactionDate: '2026-02-15',
+    });
     expect(charge.status).toBe(201);
     const invoiceId = charge.body.invoiceID;
     expect(invoiceId).toMatch(/^\d+$/);
@@ -548,7 +721,11 @@ describe('DELETE /features/:id', () => {
       },
     });
     expect(await featureRow(feature.id)).toBeDefined();
-    const charges = await h.ctx.db.selectFrom('billing_transactions').select(['id', 'invoice_id']).where('feature_id', '=', Number(feature.id)).execute();
+    const charges = await h.ctx.db
+      .selectFrom('billing_transactions')
+      .select(['id', 'invoice_id'])
+      .where('feature_id', '=', Number(feature.id))
+      .execute();
     expect(charges).toStrictEqual([{ id: Number(charge.body.id), invoice_id: Number(invoiceId) }]);
 
     // Ending it instead is allowed.
@@ -578,20 +755,33 @@ describe("another account's key", () => {
   it('gets 404 on every feature path and changes nothing', async () => {
     const owner = await h.account();
     const customer = await makeCustomer(owner.api);
-    const feature = await makeFeature(owner.api, customer.id, { phoneNumber: '+44 20 7946 0123', recurringValue: '10' });
+    const feature = await makeFeature(owner.api, customer.id, {
+      phoneNumber: '+44 20 7946 0123',
+      recurringValue: '10',
+    });
     const intruder = await h.account();
     const api = intruder.api;
     const notFound = { error: 'Not Found', error_code: 404001, hint: `Feature ${feature.id} not found` };
     const attempts: [string, () => Promise<Res>][] = [
       ['GET feature', () => api.get(`/features/${feature.id}`)],
-      ['PATCH feature', () => api.patch(`/features/${feature.id}`, { name: 'Hijacked', recurringValue: '0' })],
+      [
+        'PATCH feature',
+        () => api.patch(`/features/${feature.id}`, { name: 'Hijacked', recurringValue: '0' }),
+      ],
       ['DELETE feature', () => api.delete(`/features/${feature.id}`)],
       ['GET transactions', () => api.get(`/features/${feature.id}/transactions`)],
-      ['POST transaction', () => api.post(`/features/${feature.id}/transactions`, { transactionValue: '5.00' })],
+      [
+        'POST transaction',
+        () => api.post(`/features/${feature.id}/transactions`, { transactionValue: '5.00' }),
+      ],
     ];
     for (const [label, attempt] of attempts) {
       const res = await attempt();
-      expect({ label, status: res.status, body: res.body }).toStrictEqual({ label, status: 404, body: notFound });
+      expect({ label, status: res.status, body: res.body }).toStrictEqual({
+        label,
+        status: 404,
+        body: notFound,
+      });
     }
     expectError(
       await api.post(`/customers/${customer.id}/features`, { name: 'Sneaky' }),
@@ -603,6 +793,12 @@ describe("another account's key", () => {
 
     expect((await owner.api.get(`/features/${feature.id}`)).body).toStrictEqual(feature);
     expect(await featureIdsOf(intruder.id)).toStrictEqual([]);
-    expect(await h.ctx.db.selectFrom('billing_transactions').select('id').where('feature_id', '=', Number(feature.id)).execute()).toStrictEqual([]);
+    expect(
+      await h.ctx.db
+        .selectFrom('billing_transactions')
+        .select('id')
+        .where('feature_id', '=', Number(feature.id))
+        .execute(),
+    ).toStrictEqual([]);
   });
 });

@@ -23,11 +23,19 @@ function feedOf(account: TestAccount, key = account.key): Api {
 async function accountWithCalls(count: number, seconds = 125): Promise<{ account: TestAccount; feed: Api }> {
   const account = await h.account({ timezone: 'America/Los_Angeles', currency: 'USD' });
   const card = await makeRateCard(account.api, 'Standard', true);
-  await loadRates(account.api, card.id, '2024-01-01', [{ prefix: '1', destination: 'North America', ratePerMinute: '0.01' }]);
+  await loadRates(account.api, card.id, '2024-01-01', [
+    { prefix: '1', destination: 'North America', ratePerMinute: '0.01' },
+  ]);
   const customer = await makeCustomer(account.api);
   await makeFeature(account.api, customer.id, { phoneNumber: LINE });
   const calls = Array.from({ length: count }, (_, i) =>
-    cdr(`c${i}`, LINE, `+1555123${String(i).padStart(4, '0')}`, new Date(Date.parse('2024-03-01T10:00:00Z') + i * 86_400_000).toISOString(), seconds),
+    cdr(
+      `c${i}`,
+      LINE,
+      `+1555123${String(i).padStart(4, '0')}`,
+      new Date(Date.parse('2024-03-01T10:00:00Z') + i * 86_400_000).toISOString(),
+      seconds,
+    ),
   );
   for (let i = 0; i < calls.length; i += 5000) await sendCalls(account.api, calls.slice(i, i + 5000));
   return { account, feed: feedOf(account) };
@@ -37,7 +45,9 @@ async function drain(feed: Api, path: string, limit = 4000): Promise<any[]> {
   const rows: any[] = [];
   let after = '';
   for (let page = 0; page < 10_000; page++) {
-    const res = await feed.get(`${path}${path.includes('?') ? '&' : '?'}limit=${limit}&start_after_transaction_id=${after}`);
+    const res = await feed.get(
+      `${path}${path.includes('?') ? '&' : '?'}limit=${limit}&start_after_transaction_id=${after}`,
+    );
     expect(res.status, res.text).toBe(200);
     rows.push(...res.body);
     if (res.body.length < limit) return rows;
@@ -55,7 +65,9 @@ describe('authentication and errors', () => {
       expect(res.status, res.text).toBe(200);
       expect(res.body).toHaveLength(1);
     }
-    expect((await anon.get(`/${account.id}.json?oauth_token=${encodeURIComponent(account.key)}`)).body).toHaveLength(1);
+    expect(
+      (await anon.get(`/${account.id}.json?oauth_token=${encodeURIComponent(account.key)}`)).body,
+    ).toHaveLength(1);
 
     const none = await anon.get(`/${account.id}.json`);
     expect(none.status).toBe(401);
@@ -66,14 +78,26 @@ describe('authentication and errors', () => {
 
     // Another account's feed, existing or not, is not found; so are unknown formats and versions.
     const other = await h.account();
-    for (const path of [`/${other.id}.json`, '/999999999.json', `/${account.id}.txt`, `/${account.id}`, `/abc.json`]) {
+    for (const path of [
+      `/${other.id}.json`,
+      '/999999999.json',
+      `/${account.id}.txt`,
+      `/${account.id}`,
+      `/abc.json`,
+    ]) {
       const res = await feed.get(path);
       expect(res.status, path).toBe(404);
       expect(res.body).toEqual({ error: expect.any(String) });
     }
-    expect((await new Api(h.url, account.key, '/api/latest/networks/transactions').get(`/${account.id}.json`)).status).toBe(404);
+    expect(
+      (await new Api(h.url, account.key, '/api/latest/networks/transactions').get(`/${account.id}.json`))
+        .status,
+    ).toBe(404);
     // Any dated version answers (clients pin one).
-    expect((await new Api(h.url, account.key, '/api/2023-10-09/networks/transactions').get(`/${account.id}.json`)).status).toBe(200);
+    expect(
+      (await new Api(h.url, account.key, '/api/2023-10-09/networks/transactions').get(`/${account.id}.json`))
+        .status,
+    ).toBe(200);
   });
 
   it('answers every bad parameter with a 400 naming it', async () => {
@@ -102,7 +126,12 @@ describe('authentication and errors', () => {
       expect(res.status, query).toBe(400);
       expect(res.body.error, query).toContain(field);
     }
-    const csv = [['column_separator=ab', 'column_separator'], ['row_separator=x', 'row_separator'], ['include_header=yes', 'include_header'], ['force_quotes=2', 'force_quotes']];
+    const csv = [
+      ['column_separator=ab', 'column_separator'],
+      ['row_separator=x', 'row_separator'],
+      ['include_header=yes', 'include_header'],
+      ['force_quotes=2', 'force_quotes'],
+    ];
     for (const [query, field] of csv) {
       const res = await feed.get(`/${account.id}.csv?${query}`);
       expect(res.status, query).toBe(400);
@@ -124,14 +153,18 @@ describe('paging and parameters', () => {
     const rest = await feed.get(`/${account.id}.json?start_after_transaction_id=${ids.at(-1)}`);
     expect(rest.body).toHaveLength(100);
     // The id may be sent without its zeros (a CSV reader turns it into a number).
-    const unpadded = await feed.get(`/${account.id}.json?start_after_transaction_id=${Number(ids.at(-1))}&limit=5`);
+    const unpadded = await feed.get(
+      `/${account.id}.json?start_after_transaction_id=${Number(ids.at(-1))}&limit=5`,
+    );
     expect(unpadded.body[0].transaction_id).toBe(rest.body[0].transaction_id);
-    const end = await feed.get(`/${account.id}.json?start_after_transaction_id=${rest.body.at(-1).transaction_id}`);
+    const end = await feed.get(
+      `/${account.id}.json?start_after_transaction_id=${rest.body.at(-1).transaction_id}`,
+    );
     expect(end.body).toEqual([]);
     expect((await drain(feed, `/${account.id}.json`, 333)).length).toBe(1100);
   });
 
-  it('from/to are inclusive dates in the key\'s timezone; transaction_type filters; include_columns picks columns', async () => {
+  it("from/to are inclusive dates in the key's timezone; transaction_type filters; include_columns picks columns", async () => {
     const { account, feed } = await accountWithCalls(5);
     // Calls at 10:00 UTC = 02:00 or 03:00 in Los Angeles, on 1 to 5 March.
     const range = await feed.get(`/${account.id}.json?from=2024-03-02&to=2024-03-03`);
@@ -144,17 +177,35 @@ describe('paging and parameters', () => {
     expect(again.body[1].affiliate_payout_localized).toBe('0.50');
 
     await account.api.post('/callEvents', { callId, partnerUniqueId: 'order-1', saleAmount: '20.00' });
-    for (const q of ['transaction_type=post_call_event', 'transaction_type=Post%20Call%20Event', 'transaction_type[]=post_call_event']) {
+    for (const q of [
+      'transaction_type=post_call_event',
+      'transaction_type=Post%20Call%20Event',
+      'transaction_type[]=post_call_event',
+    ]) {
       const res = await feed.get(`/${account.id}.json?${q}`);
-      expect(res.body.map((r: any) => r.transaction_type), q).toEqual(['post_call_event']);
+      expect(
+        res.body.map((r: any) => r.transaction_type),
+        q,
+      ).toEqual(['post_call_event']);
     }
     const both = await feed.get(`/${account.id}.json?transaction_type=call&transaction_type=post_call_event`);
     expect(both.body).toHaveLength(7);
-    expect((await feed.get(`/${account.id}.json?transaction_type=Call,post_call_event`)).body).toHaveLength(7);
+    expect((await feed.get(`/${account.id}.json?transaction_type=Call,post_call_event`)).body).toHaveLength(
+      7,
+    );
     expect((await feed.get(`/${account.id}.json?transaction_type=call`)).body).toHaveLength(6);
 
-    const picked = await feed.get(`/${account.id}.json?limit=1&include_columns=transaction_id,duration,start_time_utc,unknown_column`);
-    expect(picked.body).toEqual([{ transaction_id: expect.stringMatching(/^\d{16}$/), duration: 125, start_time_utc: Date.parse('2024-03-01T10:00:00Z'), unknown_column: null }]);
+    const picked = await feed.get(
+      `/${account.id}.json?limit=1&include_columns=transaction_id,duration,start_time_utc,unknown_column`,
+    );
+    expect(picked.body).toEqual([
+      {
+        transaction_id: expect.stringMatching(/^\d{16}$/),
+        duration: 125,
+        start_time_utc: Date.parse('2024-03-01T10:00:00Z'),
+        unknown_column: null,
+      },
+    ]);
     const excluded = await feed.get(`/${account.id}.json?limit=1&exclude_columns=recording,notes`);
     expect(Object.keys(excluded.body[0])).not.toContain('recording');
     expect(Object.keys(excluded.body[0])).toContain('transaction_id');
@@ -162,19 +213,34 @@ describe('paging and parameters', () => {
 
   it('columns named in include_columns survive exclude_columns; an empty include_columns is the default set', async () => {
     const { account, feed } = await accountWithCalls(2);
-    const field = await account.api.post('/customDataFields', { apiName: 'utm_medium', name: 'UTM medium', dataType: 'shortText' });
+    const field = await account.api.post('/customDataFields', {
+      apiName: 'utm_medium',
+      name: 'UTM medium',
+      dataType: 'shortText',
+    });
     expect(field.status, field.text).toBe(201);
-    await account.api.post('/callEvents', { callId: await callIdOf(account, 'c0'), customData: { utm_medium: 'Search' } });
+    await account.api.post('/callEvents', {
+      callId: await callIdOf(account, 'c0'),
+      customData: { utm_medium: 'Search' },
+    });
     // Invoca's own example: "only the transaction_id and all Custom Data columns", still pageable by transaction_id.
-    const custom = await feed.get(`/${account.id}.json?include_columns=transaction_id,$invoca_custom_columns&exclude_columns=$invoca_default_columns`);
+    const custom = await feed.get(
+      `/${account.id}.json?include_columns=transaction_id,$invoca_custom_columns&exclude_columns=$invoca_default_columns`,
+    );
     expect(custom.status, custom.text).toBe(200);
-    expect(custom.body.map((r: any) => Object.keys(r))).toEqual(custom.body.map(() => ['transaction_id', 'utm_medium']));
+    expect(custom.body.map((r: any) => Object.keys(r))).toEqual(
+      custom.body.map(() => ['transaction_id', 'utm_medium']),
+    );
     expect(custom.body.every((r: any) => /^\d{16}$/.test(r.transaction_id))).toBe(true);
     // A default column named explicitly stays; the rest of the excluded set goes.
-    const named = await feed.get(`/${account.id}.json?include_columns=$invoca_default_columns,duration&exclude_columns=$invoca_default_columns`);
+    const named = await feed.get(
+      `/${account.id}.json?include_columns=$invoca_default_columns,duration&exclude_columns=$invoca_default_columns`,
+    );
     expect(Object.keys(named.body[0])).toEqual(['duration']);
     // Exclusions still trim what a set brought in.
-    const trimmed = await feed.get(`/${account.id}.json?include_columns=$invoca_default_columns&exclude_columns=notes`);
+    const trimmed = await feed.get(
+      `/${account.id}.json?include_columns=$invoca_default_columns&exclude_columns=notes`,
+    );
     expect(Object.keys(trimmed.body[0])).not.toContain('notes');
 
     const defaults = Object.keys((await feed.get(`/${account.id}.json`)).body[0]);
@@ -209,28 +275,56 @@ describe('paging and parameters', () => {
 });
 
 async function callIdOf(account: TestAccount, sourceCallId: string): Promise<number> {
-  const row = await h.ctx.db.selectFrom('calls').select('id').where('account_id', '=', account.id).where('source_call_id', '=', sourceCallId).executeTakeFirstOrThrow();
+  const row = await h.ctx.db
+    .selectFrom('calls')
+    .select('id')
+    .where('account_id', '=', account.id)
+    .where('source_call_id', '=', sourceCallId)
+    .executeTakeFirstOrThrow();
   return row.id;
 }
 
 describe('formats', () => {
   it('CSV has a header and parses; XML is well-formed; JSON is an array; custom_data nested in JSON and XML only', async () => {
     const { account, feed } = await accountWithCalls(3);
-    const field = await account.api.post('/customDataFields', { apiName: 'utm_medium', name: 'UTM medium', dataType: 'shortText' });
+    const field = await account.api.post('/customDataFields', {
+      apiName: 'utm_medium',
+      name: 'UTM medium',
+      dataType: 'shortText',
+    });
     expect(field.status, field.text).toBe(201);
     const callId = await callIdOf(account, 'c0');
-    const noted = await account.api.patch(`/calls/${callId}`, { notes: 'Said "call me, later"\nthen hung up' });
+    const noted = await account.api.patch(`/calls/${callId}`, {
+      notes: 'Said "call me, later"\nthen hung up',
+    });
     expect(noted.status, noted.text).toBe(200);
-    const event = await account.api.post('/callEvents', { callId, customData: { utm_medium: 'Search, paid' }, signals: [{ name: 'Purchase Made' }] });
+    const event = await account.api.post('/callEvents', {
+      callId,
+      customData: { utm_medium: 'Search, paid' },
+      signals: [{ name: 'Purchase Made' }],
+    });
     expect(event.status, event.text).toBe(200);
     const columns = 'transaction_id,notes,duration,utm_medium,Purchase Made,custom_data';
 
     const csv = await feed.get(`/${account.id}.csv?include_columns=${encodeURIComponent(columns)}`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const records = parse<Record<string, string>>(csv.text, { columns: true });
-    expect(Object.keys(records[0]!)).toEqual(['transaction_id', 'notes', 'duration', 'utm_medium', 'Purchase Made']);
-    expect(records.at(-1)).toMatchObject({ notes: 'Said "call me, later"\nthen hung up', utm_medium: 'Search, paid', 'Purchase Made': '1', duration: '125' });
-    const tab = await feed.get(`/${account.id}.csv?column_separator=%09&include_header=0&force_quotes=1&row_separator=%0D%0A`);
+    expect(Object.keys(records[0]!)).toEqual([
+      'transaction_id',
+      'notes',
+      'duration',
+      'utm_medium',
+      'Purchase Made',
+    ]);
+    expect(records.at(-1)).toMatchObject({
+      notes: 'Said "call me, later"\nthen hung up',
+      utm_medium: 'Search, paid',
+      'Purchase Made': '1',
+      duration: '125',
+    });
+    const tab = await feed.get(
+      `/${account.id}.csv?column_separator=%09&include_header=0&force_quotes=1&row_separator=%0D%0A`,
+    );
     expect(parse(tab.text, { delimiter: '\t', record_delimiter: '\r\n' })).toHaveLength(5);
 
     const xml = await feed.get(`/${account.id}.xml?include_columns=${encodeURIComponent(columns)}`);
@@ -251,12 +345,26 @@ describe('formats', () => {
       utm_medium: 'Search, paid',
       'Purchase Made': 1,
       custom_data: expect.arrayContaining([
-        { name: 'utm_medium', partner_name: 'utm_medium', value: 'Search, paid', data_type: 'Short Text', source: 'Api' },
-        { name: 'Purchase Made', partner_name: 'Purchase Made', value: true, data_type: 'Signal', source: 'Api' },
+        {
+          name: 'utm_medium',
+          partner_name: 'utm_medium',
+          value: 'Search, paid',
+          data_type: 'Short Text',
+          source: 'Api',
+        },
+        {
+          name: 'Purchase Made',
+          partner_name: 'Purchase Made',
+          value: true,
+          data_type: 'Signal',
+          source: 'Api',
+        },
       ]),
     });
     // $invoca_custom_columns names every custom data field and signal.
-    const custom = await feed.get(`/${account.id}.json?include_columns=transaction_id,$invoca_custom_columns`);
+    const custom = await feed.get(
+      `/${account.id}.json?include_columns=transaction_id,$invoca_custom_columns`,
+    );
     expect(Object.keys(custom.body[0])).toEqual(['transaction_id', 'utm_medium', 'Purchase Made']);
   });
 });
@@ -270,7 +378,9 @@ describe('corrections and post-call events', () => {
     await account.api.patch(`/calls/${callId}`, { addNote: 'second' });
     // A rate change and a re-rating: every call's charge changes.
     const cards = await account.api.get('/rateCards');
-    await loadRates(account.api, cards.body[0].id, '2024-01-01', [{ prefix: '1', destination: 'North America', ratePerMinute: '0.02' }]);
+    await loadRates(account.api, cards.body[0].id, '2024-01-01', [
+      { prefix: '1', destination: 'North America', ratePerMinute: '0.02' },
+    ]);
     const rerate = await account.api.post('/calls/rerate', {});
     expect(rerate.body.changed).toBe(4);
     // Nothing changes: no correction.
@@ -278,38 +388,84 @@ describe('corrections and post-call events', () => {
 
     const rows = await drain(feed, `/${account.id}.json`);
     expect(rows).toHaveLength(4 + 3 + 4);
-    const ofCall = rows.filter((r) => r.complete_call_id === rows.find((x) => x.transaction_id === rows[2].transaction_id).complete_call_id);
-    expect(ofCall.map((r) => [r.corrects_transaction_id === null, r.duration])).toEqual([[true, null], [false, null], [false, null], [false, null], [false, 125]]);
-    for (let i = 1; i < ofCall.length; i++) expect(ofCall[i].corrects_transaction_id).toBe(ofCall[i - 1].transaction_id);
-    expect(ofCall.at(-1)).toMatchObject({ advertiser_payin_localized: '0.06', affiliate_payout_localized: '0.015', margin_localized: '0.045', notes: 'first\nsecond', connect_duration: 125 });
+    const ofCall = rows.filter(
+      (r) =>
+        r.complete_call_id === rows.find((x) => x.transaction_id === rows[2].transaction_id).complete_call_id,
+    );
+    expect(ofCall.map((r) => [r.corrects_transaction_id === null, r.duration])).toEqual([
+      [true, null],
+      [false, null],
+      [false, null],
+      [false, null],
+      [false, 125],
+    ]);
+    for (let i = 1; i < ofCall.length; i++)
+      expect(ofCall[i].corrects_transaction_id).toBe(ofCall[i - 1].transaction_id);
+    expect(ofCall.at(-1)).toMatchObject({
+      advertiser_payin_localized: '0.06',
+      affiliate_payout_localized: '0.015',
+      margin_localized: '0.045',
+      notes: 'first\nsecond',
+      connect_duration: 125,
+    });
     expect(ofCall.at(-1).corrected_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d$/);
     expect(rows.reduce((s, r) => s + (r.duration ?? 0), 0)).toBe(4 * 125);
     expect(rows.reduce((s, r) => s + (r.connect_duration ?? 0), 0)).toBe(4 * 125);
 
     // The backend shows the call folded to its current state.
     const state = await account.api.get(`/calls/${callId}/feed`);
-    expect(state.body).toMatchObject({ durationS: 125, current: { payin: '0.060000', payout: '0.015000', notes: 'first\nsecond', durationS: 125 } });
+    expect(state.body).toMatchObject({
+      durationS: 125,
+      current: { payin: '0.060000', payout: '0.015000', notes: 'first\nsecond', durationS: 125 },
+    });
     expect(state.body.transactions).toHaveLength(5);
   });
 
   it('post-call events roll up by partner_unique_id; signals on the call are a correction; found by transaction id or partner_unique_id', async () => {
     const { account, feed } = await accountWithCalls(2);
     const callId = await callIdOf(account, 'c0');
-    const first = await account.api.post(`/calls/${callId}/events`, { partnerUniqueId: 'res-1', signals: [{ name: 'Reservation' }], saleAmount: '120.00' });
+    const first = await account.api.post(`/calls/${callId}/events`, {
+      partnerUniqueId: 'res-1',
+      signals: [{ name: 'Reservation' }],
+      saleAmount: '120.00',
+    });
     expect(first.body).toMatchObject({ outcome: 'post_call_event', correctsTransactionIds: [null] });
-    const second = await account.api.post('/callEvents', { partnerUniqueId: 'res-1', signals: [{ name: 'Add-on', value: true }] });
-    expect(second.body).toMatchObject({ callID: String(callId), outcome: 'post_call_event', correctsTransactionIds: [first.body.transactionIds[0]] });
-    const repeat = await account.api.post('/callEvents', { partnerUniqueId: 'res-1', signals: [{ name: 'Add-on', value: true }] });
+    const second = await account.api.post('/callEvents', {
+      partnerUniqueId: 'res-1',
+      signals: [{ name: 'Add-on', value: true }],
+    });
+    expect(second.body).toMatchObject({
+      callID: String(callId),
+      outcome: 'post_call_event',
+      correctsTransactionIds: [first.body.transactionIds[0]],
+    });
+    const repeat = await account.api.post('/callEvents', {
+      partnerUniqueId: 'res-1',
+      signals: [{ name: 'Add-on', value: true }],
+    });
     expect(repeat.body.outcome).toBe('unchanged');
     // The same amount written another way, signals in another order: still no change.
-    const sameAmount = await account.api.post('/callEvents', { partnerUniqueId: 'res-1', signals: [{ name: 'Add-on' }, { name: 'Reservation' }], saleAmount: '120' });
+    const sameAmount = await account.api.post('/callEvents', {
+      partnerUniqueId: 'res-1',
+      signals: [{ name: 'Add-on' }, { name: 'Reservation' }],
+      saleAmount: '120',
+    });
     expect(sameAmount.body.outcome).toBe('unchanged');
-    const ai = await account.api.post('/callEvents', { transactionId: first.body.transactionIds[0], signals: [{ name: 'Quote' }], source: 'AI' });
+    const ai = await account.api.post('/callEvents', {
+      transactionId: first.body.transactionIds[0],
+      signals: [{ name: 'Quote' }],
+      source: 'AI',
+    });
     expect(ai.body.outcome).toBe('call_corrected');
 
-    const rows = await drain(feed, `/${account.id}.json?include_columns=transaction_id,transaction_type,corrects_transaction_id,duration,revenue,signal_partner_unique_id,Reservation,Add-on,Quote`);
+    const rows = await drain(
+      feed,
+      `/${account.id}.json?include_columns=transaction_id,transaction_type,corrects_transaction_id,duration,revenue,signal_partner_unique_id,Reservation,Add-on,Quote`,
+    );
     const events = rows.filter((r) => r.transaction_type === 'post_call_event');
-    expect(events.map((r) => [r.signal_partner_unique_id, r.revenue, r.Reservation, r['Add-on'], r.duration])).toEqual([
+    expect(
+      events.map((r) => [r.signal_partner_unique_id, r.revenue, r.Reservation, r['Add-on'], r.duration]),
+    ).toEqual([
       ['res-1', '120.00', 1, null, null],
       ['res-1', '120.00', 1, 1, null],
     ]);
@@ -320,10 +476,16 @@ describe('corrections and post-call events', () => {
 
     // Errors: unknown call, undefined custom data, nothing to add, another account's call.
     expect((await account.api.post('/callEvents', { partnerUniqueId: 'nobody' })).status).toBe(400);
-    expect((await account.api.post('/callEvents', { partnerUniqueId: 'nobody', signals: [{ name: 'X' }] })).status).toBe(404);
-    expect((await account.api.post('/callEvents', { callId, customData: { undefined_field: 'x' } })).status).toBe(400);
+    expect(
+      (await account.api.post('/callEvents', { partnerUniqueId: 'nobody', signals: [{ name: 'X' }] })).status,
+    ).toBe(404);
+    expect(
+      (await account.api.post('/callEvents', { callId, customData: { undefined_field: 'x' } })).status,
+    ).toBe(400);
     expect((await account.api.post('/callEvents', { signals: [{ name: 'X' }] })).status).toBe(400);
-    expect((await account.api.post(`/calls/${callId}/events`, { signals: [{ name: 'a,b' }] })).status).toBe(400);
+    expect((await account.api.post(`/calls/${callId}/events`, { signals: [{ name: 'a,b' }] })).status).toBe(
+      400,
+    );
     const other = await h.account();
     expect((await other.api.post(`/calls/${callId}/events`, { signals: [{ name: 'X' }] })).status).toBe(404);
     expect((await other.api.patch(`/calls/${callId}`, { payout: '1' })).status).toBe(404);
@@ -333,11 +495,22 @@ describe('corrections and post-call events', () => {
 
   it('old style: a signal row per signal and a sale row per sale', async () => {
     const { account, feed } = await accountWithCalls(1);
-    expect((await account.api.patch('/feedSettings', { feedStyle: 'legacy' })).body).toEqual({ feedStyle: 'legacy' });
+    expect((await account.api.patch('/feedSettings', { feedStyle: 'legacy' })).body).toEqual({
+      feedStyle: 'legacy',
+    });
     const callId = await callIdOf(account, 'c0');
-    const res = await account.api.post('/callEvents', { callId, signals: [{ name: 'Sale' }, { name: 'Quote', value: false }], saleAmount: '10.00', partnerUniqueId: '1' });
+    const res = await account.api.post('/callEvents', {
+      callId,
+      signals: [{ name: 'Sale' }, { name: 'Quote', value: false }],
+      saleAmount: '10.00',
+      partnerUniqueId: '1',
+    });
     expect(res.body.outcome).toBe('signal_rows');
-    const again = await account.api.post('/callEvents', { callId, signals: [{ name: 'Quote', value: true }], partnerUniqueId: '1' });
+    const again = await account.api.post('/callEvents', {
+      callId,
+      signals: [{ name: 'Quote', value: true }],
+      partnerUniqueId: '1',
+    });
     const rows = (await feed.get(`/${account.id}.json`)).body;
     expect(rows.map((r: any) => [r.transaction_type, r.signal_name, r.signal_value, r.revenue])).toEqual([
       ['call', null, null, null],
@@ -350,7 +523,7 @@ describe('corrections and post-call events', () => {
     expect(new Set(rows.map((r: any) => r.complete_call_id)).size).toBe(1);
   });
 
-  it('custom data fields: CRUD, names unique, another account\'s not found', async () => {
+  it("custom data fields: CRUD, names unique, another account's not found", async () => {
     const account = await h.account();
     const created = await account.api.post('/customDataFields', { apiName: 'gclid', dataType: 'shortText' });
     expect(created.status).toBe(201);
@@ -359,8 +532,12 @@ describe('corrections and post-call events', () => {
     expect((await account.api.post('/customDataFields', { apiName: 'duration' })).status).toBe(400);
     expect((await account.api.post('/customDataFields', { apiName: 'a,b' })).status).toBe(400);
     expect((await account.api.post('/customDataFields', { dataType: 'shortText' })).status).toBe(400);
-    expect((await account.api.post('/customDataFields', { apiName: 'x', dataType: 'blob' })).status).toBe(400);
-    const changed = await account.api.patch(`/customDataFields/${created.body.id}`, { name: 'Google click id' });
+    expect((await account.api.post('/customDataFields', { apiName: 'x', dataType: 'blob' })).status).toBe(
+      400,
+    );
+    const changed = await account.api.patch(`/customDataFields/${created.body.id}`, {
+      name: 'Google click id',
+    });
     expect(changed.body.name).toBe('Google click id');
     expect((await account.api.get('/customDataFields')).body).toHaveLength(1);
     const other = await h.account();
@@ -372,47 +549,86 @@ describe('corrections and post-call events', () => {
 });
 
 describe("against Invoca's column documentation (issue 11, item 19)", () => {
-  it('complete_call_id is 32 characters of 0-9A-F, the same on every row of a call, in the backend\'s views and as a lookup', async () => {
+  it("complete_call_id is 32 characters of 0-9A-F, the same on every row of a call, in the backend's views and as a lookup", async () => {
     const { account, feed } = await accountWithCalls(2);
     const callId = await callIdOf(account, 'c0');
     await account.api.patch(`/calls/${callId}`, { addNote: 'called back' });
     const rows = (await feed.get(`/${account.id}.json`)).body;
     expect(rows).toHaveLength(3);
     for (const r of rows) expect(r.complete_call_id).toMatch(/^[0-9A-F]{32}$/);
-    const stored = (await h.ctx.db.selectFrom('calls').select('complete_call_id').where('account_id', '=', account.id).where('id', '=', callId).executeTakeFirstOrThrow()).complete_call_id;
+    const stored = (
+      await h.ctx.db
+        .selectFrom('calls')
+        .select('complete_call_id')
+        .where('account_id', '=', account.id)
+        .where('id', '=', callId)
+        .executeTakeFirstOrThrow()
+    ).complete_call_id;
     const wire = stored.replace(/-/g, '').toUpperCase();
     expect(rows.filter((r: any) => r.complete_call_id === wire)).toHaveLength(2);
     expect((await account.api.get(`/calls/${callId}`)).body.completeCallID).toBe(wire);
     expect((await account.api.get(`/calls/${callId}/feed`)).body.completeCallId).toBe(wire);
-    const csv = parse<Record<string, string>>((await feed.get(`/${account.id}.csv?include_columns=complete_call_id`)).text, { columns: true });
+    const csv = parse<Record<string, string>>(
+      (await feed.get(`/${account.id}.csv?include_columns=complete_call_id`)).text,
+      { columns: true },
+    );
     expect(csv.map((r) => r.complete_call_id)).toEqual(rows.map((r: any) => r.complete_call_id));
     // The same id finds the call for a post-call event.
-    const event = await account.api.post('/callEvents', { completeCallId: wire, signals: [{ name: 'Booked' }] });
+    const event = await account.api.post('/callEvents', {
+      completeCallId: wire,
+      signals: [{ name: 'Booked' }],
+    });
     expect(event.status, event.text).toBe(200);
     expect(event.body).toMatchObject({ callID: String(callId), completeCallId: wire });
-    expect((await account.api.post('/callEvents', { completeCallId: 'not-an-id', signals: [{ name: 'Booked' }] })).status).toBe(400);
-    expect((await account.api.post('/callEvents', { completeCallId: '0'.repeat(32), signals: [{ name: 'Booked' }] })).status).toBe(404);
+    expect(
+      (await account.api.post('/callEvents', { completeCallId: 'not-an-id', signals: [{ name: 'Booked' }] }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await account.api.post('/callEvents', {
+          completeCallId: '0'.repeat(32),
+          signals: [{ name: 'Booked' }],
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('custom_data leaves out entries whose value is null', async () => {
     const { account, feed } = await accountWithCalls(1);
-    for (const apiName of ['utm_source', 'utm_medium']) expect((await account.api.post('/customDataFields', { apiName })).status).toBe(201);
+    for (const apiName of ['utm_source', 'utm_medium'])
+      expect((await account.api.post('/customDataFields', { apiName })).status).toBe(201);
     const callId = await callIdOf(account, 'c0');
-    const event = await account.api.post('/callEvents', { callId, customData: { utm_source: 'google', utm_medium: null } });
+    const event = await account.api.post('/callEvents', {
+      callId,
+      customData: { utm_source: 'google', utm_medium: null },
+    });
     expect(event.status, event.text).toBe(200);
-    const rows = (await feed.get(`/${account.id}.json?include_columns=transaction_id,utm_source,utm_medium,custom_data`)).body;
+    const rows = (
+      await feed.get(`/${account.id}.json?include_columns=transaction_id,utm_source,utm_medium,custom_data`)
+    ).body;
     expect(rows.at(-1)).toEqual({
       transaction_id: expect.any(String),
       utm_source: 'google',
       utm_medium: null,
-      custom_data: [{ name: 'utm_source', partner_name: 'utm_source', value: 'google', data_type: 'Short Text', source: 'Api' }],
+      custom_data: [
+        {
+          name: 'utm_source',
+          partner_name: 'utm_source',
+          value: 'google',
+          data_type: 'Short Text',
+          source: 'Api',
+        },
+      ],
     });
-    const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false }).parse((await feed.get(`/${account.id}.xml?include_columns=transaction_id,custom_data`)).text);
+    const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false }).parse(
+      (await feed.get(`/${account.id}.xml?include_columns=transaction_id,custom_data`)).text,
+    );
     const last = [xml.Transactions.Transaction].flat().at(-1);
     expect([last.custom_data.field].flat().map((f: any) => f.name)).toEqual(['utm_source']);
   });
 
-  it('transaction_id= returns that row, call_record_id= the rows of that call; both: the row if it is the call\'s', async () => {
+  it("transaction_id= returns that row, call_record_id= the rows of that call; both: the row if it is the call's", async () => {
     const { account, feed } = await accountWithCalls(3);
     const callId = await callIdOf(account, 'c1');
     await account.api.patch(`/calls/${callId}`, { addNote: 'first' });
@@ -421,10 +637,11 @@ describe("against Invoca's column documentation (issue 11, item 19)", () => {
     expect(all).toHaveLength(5);
     const call = all.filter((r: any) => r.complete_call_id === all[1].complete_call_id);
     expect(call).toHaveLength(3);
-    const ids = (path: string) => feed.get(`/${account.id}.json?${path}`).then((r) => {
-      expect(r.status, r.text).toBe(200);
-      return r.body.map((x: any) => x.transaction_id);
-    });
+    const ids = (path: string) =>
+      feed.get(`/${account.id}.json?${path}`).then((r) => {
+        expect(r.status, r.text).toBe(200);
+        return r.body.map((x: any) => x.transaction_id);
+      });
 
     expect(await ids(`transaction_id=${all[2].transaction_id}`)).toEqual([all[2].transaction_id]);
     expect(await ids(`transaction_id=${Number(all[2].transaction_id)}`)).toEqual([all[2].transaction_id]);
@@ -432,17 +649,27 @@ describe("against Invoca's column documentation (issue 11, item 19)", () => {
     const record = call[0].complete_call_id;
     expect(await ids(`call_record_id=${record}`)).toEqual(call.map((r: any) => r.transaction_id));
     // The GUID with dashes, any case, is the same call.
-    const dashed = `${record.slice(0, 8)}-${record.slice(8, 12)}-${record.slice(12, 16)}-${record.slice(16, 20)}-${record.slice(20)}`.toLowerCase();
+    const dashed =
+      `${record.slice(0, 8)}-${record.slice(8, 12)}-${record.slice(12, 16)}-${record.slice(16, 20)}-${record.slice(20)}`.toLowerCase();
     expect(await ids(`call_record_id=${dashed}`)).toEqual(call.map((r: any) => r.transaction_id));
     expect(await ids(`call_record_id=${'F'.repeat(32)}`)).toEqual([]);
-    expect(await ids(`call_record_id=${record}&transaction_id=${call[1].transaction_id}`)).toEqual([call[1].transaction_id]);
+    expect(await ids(`call_record_id=${record}&transaction_id=${call[1].transaction_id}`)).toEqual([
+      call[1].transaction_id,
+    ]);
     expect(await ids(`call_record_id=${record}&transaction_id=${all[0].transaction_id}`)).toEqual([]);
     // The other parameters still apply: paging and limit within the call.
-    expect(await ids(`call_record_id=${record}&limit=1&start_after_transaction_id=${call[0].transaction_id}`)).toEqual([call[1].transaction_id]);
+    expect(
+      await ids(`call_record_id=${record}&limit=1&start_after_transaction_id=${call[0].transaction_id}`),
+    ).toEqual([call[1].transaction_id]);
     // CSV and XML too; an empty answer is a header (CSV) or an empty list.
-    const csv = parse<Record<string, string>>((await feed.get(`/${account.id}.csv?call_record_id=${record}`)).text, { columns: true });
+    const csv = parse<Record<string, string>>(
+      (await feed.get(`/${account.id}.csv?call_record_id=${record}`)).text,
+      { columns: true },
+    );
     expect(csv.map((r) => r.transaction_id)).toEqual(call.map((r: any) => r.transaction_id));
-    expect((await feed.get(`/${account.id}.csv?transaction_id=999999999`)).text.split('\n')[0]).toMatch(/^transaction_id,/);
+    expect((await feed.get(`/${account.id}.csv?transaction_id=999999999`)).text.split('\n')[0]).toMatch(
+      /^transaction_id,/,
+    );
     // Another account's call is not found in this feed.
     const other = await accountWithCalls(1);
     const theirs = (await other.feed.get(`/${other.account.id}.json`)).body[0];
@@ -488,7 +715,9 @@ describe('the ordering guarantee', () => {
       pollsStarted++;
       const during = writing;
       try {
-        const res = await feed.get(`/${account.id}.json?limit=4000&include_columns=transaction_id,duration&start_after_transaction_id=${after}`);
+        const res = await feed.get(
+          `/${account.id}.json?limit=4000&include_columns=transaction_id,duration&start_after_transaction_id=${after}`,
+        );
         expect(res.status, res.text).toBe(200);
         for (const r of res.body) seen.set(r.transaction_id, (seen.get(r.transaction_id) ?? 0) + 1);
         if (res.body.length > 0) after = res.body.at(-1).transaction_id;
@@ -505,7 +734,8 @@ describe('the ordering guarantee', () => {
     /** Resolves once a poll that started after this call has finished (or the poller has failed). */
     const nextPoll = async () => {
       const mark = pollsStarted;
-      while (polls <= mark && pollerFailed === undefined) await new Promise<void>((resolve) => wake.push(resolve));
+      while (polls <= mark && pollerFailed === undefined)
+        await new Promise<void>((resolve) => wake.push(resolve));
     };
     const poller = (async () => {
       try {
@@ -521,11 +751,25 @@ describe('the ordering guarantee', () => {
     // each other (and the polls) freely.
     const writer = async (w: number) => {
       for (let b = 0; b < BATCHES; b++) {
-        const calls = Array.from({ length: BATCH }, (_, i) => cdr(`w${w}-${b}-${i}`, `+1444${w}${String(b * BATCH + i).padStart(6, '0')}`, '+15550000000', '2024-05-01T12:00:00Z', 30 + i));
+        const calls = Array.from({ length: BATCH }, (_, i) =>
+          cdr(
+            `w${w}-${b}-${i}`,
+            `+1444${w}${String(b * BATCH + i).padStart(6, '0')}`,
+            '+15550000000',
+            '2024-05-01T12:00:00Z',
+            30 + i,
+          ),
+        );
         const summary = await ingestCallBatch(h.ctx, account.id, calls);
         expect(summary.inserted).toBe(BATCH);
         // Now and then a correction of a call written earlier, concurrently with the others' inserts.
-        const some = await h.ctx.db.selectFrom('calls').select('id').where('account_id', '=', account.id).orderBy('id', 'desc').limit(1).executeTakeFirst();
+        const some = await h.ctx.db
+          .selectFrom('calls')
+          .select('id')
+          .where('account_id', '=', account.id)
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst();
         if (some && b % 2 === 0) {
           await updateCallForFeed(h.ctx, account.id, some.id, { addNote: `w${w} b${b}` });
           corrected.push(some.id);
@@ -543,7 +787,11 @@ describe('the ordering guarantee', () => {
     // The documented loop, once the writers are done: until a page is shorter than the limit.
     while ((await poll()) === 4000);
 
-    const stored = await h.ctx.db.selectFrom('call_transactions').select('transaction_id').where('account_id', '=', account.id).execute();
+    const stored = await h.ctx.db
+      .selectFrom('call_transactions')
+      .select('transaction_id')
+      .where('account_id', '=', account.id)
+      .execute();
     const total = WRITERS * BATCHES * BATCH + corrected.length;
     expect(stored).toHaveLength(total);
     if (postgres) expect(total).toBeGreaterThanOrEqual(50_000);

@@ -41,11 +41,63 @@ const DEEP = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
 const HUGE_TEXT = 'x'.repeat(200_000);
 
 /** Path segments: bad ids, escapes the router cannot read, NUL, a segment over 100 characters. */
-const BAD_SEGMENTS = ['0', '-1', '1.5', '1e3', '99999999999999999999', 'abc', '%00', '%E0%A4', '%ZZ', '%F0%9F%98%80', 'a'.repeat(101), '%27%3B%20drop%20table%20x', 'call_%00', 'inv_x', 'acc_1', '..%2F..'];
+const BAD_SEGMENTS = [
+  '0',
+  '-1',
+  '1.5',
+  '1e3',
+  '99999999999999999999',
+  'abc',
+  '%00',
+  '%E0%A4',
+  '%ZZ',
+  '%F0%9F%98%80',
+  'a'.repeat(101),
+  '%27%3B%20drop%20table%20x',
+  'call_%00',
+  'inv_x',
+  'acc_1',
+  '..%2F..',
+];
 /** Query values (already encoded). */
-const BAD_QUERY = ['', '%00', '%E0%A4', 'x'.repeat(5000), '-1', '0', '1e309', '99999999999999999999', 'null', '[]', '2026-13-45', '2026-02-30T25:61:00Z', 'a,b,,c', '%F0%9F%98%80', 'true'];
+const BAD_QUERY = [
+  '',
+  '%00',
+  '%E0%A4',
+  'x'.repeat(5000),
+  '-1',
+  '0',
+  '1e309',
+  '99999999999999999999',
+  'null',
+  '[]',
+  '2026-13-45',
+  '2026-02-30T25:61:00Z',
+  'a,b,,c',
+  '%F0%9F%98%80',
+  'true',
+];
 /** JSON values as raw text (1e400 parses to Infinity; a string of 200,000 characters; NUL; deep). */
-const BAD_JSON_VALUES = ['{"x":1}', '[1,2]', 'true', 'null', '-1', '0', '1e400', '-1e400', '99999999999999999999999', '1.0000000000000000001', `"${HUGE_TEXT}"`, '"\\u0000"', '"%E0%A4"', '"2026-02-30"', '"-0.001"', '""', '"\\ud800"', `${'['.repeat(40)}1${']'.repeat(40)}`];
+const BAD_JSON_VALUES = [
+  '{"x":1}',
+  '[1,2]',
+  'true',
+  'null',
+  '-1',
+  '0',
+  '1e400',
+  '-1e400',
+  '99999999999999999999999',
+  '1.0000000000000000001',
+  `"${HUGE_TEXT}"`,
+  '"\\u0000"',
+  '"%E0%A4"',
+  '"2026-02-30"',
+  '"-0.001"',
+  '""',
+  '"\\ud800"',
+  `${'['.repeat(40)}1${']'.repeat(40)}`,
+];
 /** Headers a client may get wrong: content types, charsets, keys, idempotency keys. */
 const BAD_HEADERS: [string, string][] = [
   ['content-type', 'application/json; charset=latin1'],
@@ -63,7 +115,23 @@ const BAD_HEADERS: [string, string][] = [
   ['accept', '*/*;q=oops'],
 ];
 /** Whole bodies as raw text. */
-const BAD_BODIES = ['{"a":', '{', 'nul', '[', '"unterminated', '{"a":1}}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', DEEP, '[]', '[{}]', '1', '"text"', '{}', 'null'];
+const BAD_BODIES = [
+  '{"a":',
+  '{',
+  'nul',
+  '[',
+  '"unterminated',
+  '{"a":1}}',
+  '{"__proto__":{"x":1}}',
+  '{"constructor":{"prototype":{"x":1}}}',
+  DEEP,
+  '[]',
+  '[{}]',
+  '1',
+  '"text"',
+  '{}',
+  'null',
+];
 
 interface Operation {
   method: string;
@@ -92,34 +160,69 @@ interface Answer {
 }
 
 /** Whether an error answer has its surface's shape; the reason when it has not. */
-function shapeProblem(surface: Surface, request: { path: string; contentType?: string; accept: string }, answer: Answer): string | undefined {
+function shapeProblem(
+  surface: Surface,
+  request: { path: string; contentType?: string; accept: string },
+  answer: Answer,
+): string | undefined {
   const { json } = answer;
-  const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, any> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   switch (surface) {
     case 'backend': {
-      if (!isObject(json) || Object.keys(json).sort().join() !== 'error,error_code,hint') return 'not {error, error_code, hint}';
-      if (typeof json.error !== 'string' || typeof json.hint !== 'string' || !Number.isInteger(json.error_code)) return 'wrong field types';
-      if (Math.floor(json.error_code / 1000) !== answer.status) return `error_code ${json.error_code} does not lead with the status ${answer.status}`;
+      if (!isObject(json) || Object.keys(json).sort().join() !== 'error,error_code,hint')
+        return 'not {error, error_code, hint}';
+      if (
+        typeof json.error !== 'string' ||
+        typeof json.hint !== 'string' ||
+        !Number.isInteger(json.error_code)
+      )
+        return 'wrong field types';
+      if (Math.floor(json.error_code / 1000) !== answer.status)
+        return `error_code ${json.error_code} does not lead with the status ${answer.status}`;
       return undefined;
     }
     case 'calls':
-      if (!isObject(json) || json.success !== false || !isObject(json.error) || typeof json.error.code !== 'string' || typeof json.error.message !== 'string') return 'not the {success:false, error} envelope';
-      if (!isObject(json.meta) || typeof json.meta.timestamp !== 'string' || typeof json.meta.request_id !== 'string') return 'no meta';
+      if (
+        !isObject(json) ||
+        json.success !== false ||
+        !isObject(json.error) ||
+        typeof json.error.code !== 'string' ||
+        typeof json.error.message !== 'string'
+      )
+        return 'not the {success:false, error} envelope';
+      if (
+        !isObject(json.meta) ||
+        typeof json.meta.timestamp !== 'string' ||
+        typeof json.meta.request_id !== 'string'
+      )
+        return 'no meta';
       return undefined;
     case 'collect':
-      if (!isObject(json) || !isObject(json.error) || typeof json.error.code !== 'string' || typeof json.error.message !== 'string') return 'not {error: {code, message}}';
+      if (
+        !isObject(json) ||
+        !isObject(json.error) ||
+        typeof json.error.code !== 'string' ||
+        typeof json.error.message !== 'string'
+      )
+        return 'not {error: {code, message}}';
       return undefined;
     case 'feed':
     case 'root':
-      if (!isObject(json) || Object.keys(json).join() !== 'error' || typeof json.error !== 'string') return 'not {error}';
+      if (!isObject(json) || Object.keys(json).join() !== 'error' || typeof json.error !== 'string')
+        return 'not {error}';
       return undefined;
     case 'pages': {
-      const wantsJson = request.path.startsWith('/pay/') && ((request.contentType ?? '').startsWith('application/json') || request.accept === 'application/json');
+      const wantsJson =
+        request.path.startsWith('/pay/') &&
+        ((request.contentType ?? '').startsWith('application/json') || request.accept === 'application/json');
       if (wantsJson) {
-        if (!isObject(json) || !isObject(json.error) || typeof json.error.code !== 'string') return 'not the payment page\'s JSON error';
+        if (!isObject(json) || !isObject(json.error) || typeof json.error.code !== 'string')
+          return "not the payment page's JSON error";
         return undefined;
       }
-      if (!answer.type.startsWith('text/html') || !/^<!doctype html>/i.test(answer.text)) return `not an HTML page (${answer.type})`;
+      if (!answer.type.startsWith('text/html') || !/^<!doctype html>/i.test(answer.text))
+        return `not an HTML page (${answer.type})`;
       return undefined;
     }
   }
@@ -138,13 +241,19 @@ function operationsOf(doc: any): Operation[] {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       const parameters: any[] = op.parameters ?? [];
       const body = resolve(op.requestBody?.content?.['application/json']?.schema);
-      const properties = body ? Object.keys(resolve(body)?.properties ?? body.anyOf?.map(resolve).find((s: any) => s?.properties)?.properties ?? {}) : undefined;
+      const properties = body
+        ? Object.keys(
+            resolve(body)?.properties ??
+              body.anyOf?.map(resolve).find((s: any) => s?.properties)?.properties ??
+              {},
+          )
+        : undefined;
       ops.push({
         method: method.toUpperCase(),
         path,
         params: parameters.filter((p) => p.in === 'path').map((p) => p.name),
         query: parameters.filter((p) => p.in === 'query').map((p) => p.name),
-        bodyProperties: op.requestBody ? properties ?? [] : undefined,
+        bodyProperties: op.requestBody ? (properties ?? []) : undefined,
       });
     }
   }
@@ -154,16 +263,52 @@ function operationsOf(doc: any): Operation[] {
 /** The pages, which /openapi.json does not list (they are for people). */
 const PAGE_OPERATIONS: Operation[] = [
   { method: 'GET', path: '/pay/{token}', params: ['token'], query: [], bodyProperties: undefined },
-  { method: 'POST', path: '/pay/{token}/payments', params: ['token'], query: [], bodyProperties: ['option', 'amount', 'cardNumber', 'expiry', 'cvc', 'cardName', 'instalment'] },
-  { method: 'GET', path: '/pay/{token}/payments/{paymentId}', params: ['token', 'paymentId'], query: [], bodyProperties: undefined },
-  { method: 'GET', path: '/pay/{token}/plan', params: ['token'], query: ['frequency', 'instalments'], bodyProperties: undefined },
-  { method: 'POST', path: '/pay/{token}/plans', params: ['token'], query: [], bodyProperties: ['frequency', 'instalments', 'cardNumber', 'saveCard'] },
-  { method: 'GET', path: '/download/invoice/{token}', params: ['token'], query: [], bodyProperties: undefined },
+  {
+    method: 'POST',
+    path: '/pay/{token}/payments',
+    params: ['token'],
+    query: [],
+    bodyProperties: ['option', 'amount', 'cardNumber', 'expiry', 'cvc', 'cardName', 'instalment'],
+  },
+  {
+    method: 'GET',
+    path: '/pay/{token}/payments/{paymentId}',
+    params: ['token', 'paymentId'],
+    query: [],
+    bodyProperties: undefined,
+  },
+  {
+    method: 'GET',
+    path: '/pay/{token}/plan',
+    params: ['token'],
+    query: ['frequency', 'instalments'],
+    bodyProperties: undefined,
+  },
+  {
+    method: 'POST',
+    path: '/pay/{token}/plans',
+    params: ['token'],
+    query: [],
+    bodyProperties: ['frequency', 'instalments', 'cardNumber', 'saveCard'],
+  },
+  {
+    method: 'GET',
+    path: '/download/invoice/{token}',
+    params: ['token'],
+    query: [],
+    bodyProperties: undefined,
+  },
   { method: 'GET', path: '/portal/sign-in', params: [], query: [], bodyProperties: undefined },
   { method: 'POST', path: '/portal/sign-in', params: [], query: [], bodyProperties: ['email'] },
   { method: 'GET', path: '/portal/sign-in/{token}', params: ['token'], query: [], bodyProperties: undefined },
   { method: 'POST', path: '/portal/sign-in/{token}', params: ['token'], query: [], bodyProperties: [] },
-  { method: 'GET', path: '/portal/calls', params: [], query: ['from', 'to', 'number', 'after'], bodyProperties: undefined },
+  {
+    method: 'GET',
+    path: '/portal/calls',
+    params: [],
+    query: ['from', 'to', 'number', 'after'],
+    bodyProperties: undefined,
+  },
   { method: 'GET', path: '/portal/invoices/{id}', params: ['id'], query: [], bodyProperties: undefined },
 ];
 
@@ -188,13 +333,17 @@ function casesFor(op: Operation, rng: Rng, ids: Record<string, string>, key: str
     let path = op.path;
     for (const param of op.params) {
       const good = realIds ? ids[param] : undefined;
-      const bad = n === 0 && op.params.length > 0 ? 'a'.repeat(101) : n === 1 ? '%E0%A4' : rng.pick(BAD_SEGMENTS);
+      const bad =
+        n === 0 && op.params.length > 0 ? 'a'.repeat(101) : n === 1 ? '%E0%A4' : rng.pick(BAD_SEGMENTS);
       const value = good !== undefined && rng.next() < 0.5 ? good : bad;
       if (value !== good) what.push(`path ${param}=${value.slice(0, 20)}`);
       path = path.replace(`{${param}}`, value);
     }
-    const query = op.query.filter(() => rng.next() < 0.6).map((name) => `${encodeURIComponent(name)}=${rng.pick(BAD_QUERY)}`);
-    if (rng.next() < 0.3) query.push(`${rng.pick(['x', '%00', '%E0%A4', 'limit', 'after'])}=${rng.pick(BAD_QUERY)}`);
+    const query = op.query
+      .filter(() => rng.next() < 0.6)
+      .map((name) => `${encodeURIComponent(name)}=${rng.pick(BAD_QUERY)}`);
+    if (rng.next() < 0.3)
+      query.push(`${rng.pick(['x', '%00', '%E0%A4', 'limit', 'after'])}=${rng.pick(BAD_QUERY)}`);
     if (query.length > 0) what.push(`query ${query.join('&').slice(0, 60)}`);
     const url = query.length > 0 ? `${path}?${query.join('&')}` : path;
     const headers: Record<string, string> = { accept: page ? 'text/html' : 'application/json' };
@@ -228,7 +377,12 @@ function casesFor(op: Operation, rng: Rng, ids: Record<string, string>, key: str
 }
 
 async function send(base: string, r: FuzzRequest): Promise<Answer> {
-  const response = await fetch(`${base}${r.path}`, { method: r.method, headers: r.headers, body: r.body, redirect: 'manual' });
+  const response = await fetch(`${base}${r.path}`, {
+    method: r.method,
+    headers: r.headers,
+    body: r.body,
+    redirect: 'manual',
+  });
   const text = await response.text();
   let json: any;
   try {
@@ -240,52 +394,79 @@ async function send(base: string, r: FuzzRequest): Promise<Answer> {
 }
 
 describe('fuzzing every route', () => {
-  it(`answers bad input with a 4xx in the surface's shape, never a 5xx (seed ${SEED})`, { timeout: 240_000 }, async () => {
-    const account = await h.account();
-    const customer = await makeCustomer(account.api);
-    const feature = await makeFeature(account.api, customer.id, { phoneNumber: '441134960000' });
-    const ids: Record<string, string> = { id: String(customer.id), featureId: String(feature.id), accountId: String(account.id), file: `${account.id}.json`, version: '2024-01-01' };
+  it(
+    `answers bad input with a 4xx in the surface's shape, never a 5xx (seed ${SEED})`,
+    { timeout: 240_000 },
+    async () => {
+      const account = await h.account();
+      const customer = await makeCustomer(account.api);
+      const feature = await makeFeature(account.api, customer.id, { phoneNumber: '441134960000' });
+      const ids: Record<string, string> = {
+        id: String(customer.id),
+        featureId: String(feature.id),
+        accountId: String(account.id),
+        file: `${account.id}.json`,
+        version: '2024-01-01',
+      };
 
-    const doc = await (await fetch(`${h.url}/openapi.json`)).json();
-    const operations = [...operationsOf(doc), ...PAGE_OPERATIONS];
-    // Every documented operation is fuzzed (the document lists the backend, /v1, collections and the feed).
-    expect(operations.length).toBeGreaterThan(100);
+      const doc = await (await fetch(`${h.url}/openapi.json`)).json();
+      const operations = [...operationsOf(doc), ...PAGE_OPERATIONS];
+      // Every documented operation is fuzzed (the document lists the backend, /v1, collections and the feed).
+      expect(operations.length).toBeGreaterThan(100);
 
-    const rng = generator(SEED);
-    const requests = operations.flatMap((op) => casesFor(op, rng, ids, account.key));
-    // Bodies over a route's limit, on a few routes drawn from the seed.
-    for (const op of operations.filter((o) => o.bodyProperties !== undefined && rng.next() < 0.08)) {
-      const page = surfaceOf(op.path) === 'pages';
-      requests.push({
-        method: op.method,
-        path: op.path.replace(/\{[^}]+\}/g, '1'),
-        headers: { 'content-type': 'application/json', accept: page ? 'text/html' : 'application/json', ...(page ? {} : { authorization: `Bearer ${account.key}` }) },
-        body: JSON.stringify({ x: 'y'.repeat(1024 * 1024 + 10) }),
-        what: 'a body over 1 MiB',
-      });
-    }
-
-    const failures: string[] = [];
-    const histogram: Record<string, number> = {};
-    let statuses5xx = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < requests.length) {
-        const r = requests[next++]!;
-        const answer = await send(h.url, r);
-        if (answer.status >= 500) statuses5xx++;
-        const bucket = `${surfaceOf(r.path)} ${answer.status}`;
-        histogram[bucket] = (histogram[bucket] ?? 0) + 1;
-        const problem = answer.status >= 500 ? `a ${answer.status}` : answer.status >= 400 ? shapeProblem(surfaceOf(r.path), { path: r.path, contentType: r.headers['content-type'], accept: r.headers.accept! }, answer) : undefined;
-        if (problem) failures.push(`${r.method} ${r.path.slice(0, 120)} [${r.what}] → ${answer.status} ${problem}: ${answer.text.slice(0, 200)}`);
+      const rng = generator(SEED);
+      const requests = operations.flatMap((op) => casesFor(op, rng, ids, account.key));
+      // Bodies over a route's limit, on a few routes drawn from the seed.
+      for (const op of operations.filter((o) => o.bodyProperties !== undefined && rng.next() < 0.08)) {
+        const page = surfaceOf(op.path) === 'pages';
+        requests.push({
+          method: op.method,
+          path: op.path.replace(/\{[^}]+\}/g, '1'),
+          headers: {
+            'content-type': 'application/json',
+            accept: page ? 'text/html' : 'application/json',
+            ...(page ? {} : { authorization: `Bearer ${account.key}` }),
+          },
+          body: JSON.stringify({ x: 'y'.repeat(1024 * 1024 + 10) }),
+          what: 'a body over 1 MiB',
+        });
       }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    if (process.env.FUZZ_REPORT) console.log(requests.length, 'requests', operations.length, 'operations', histogram);
 
-    expect(failures).toStrictEqual([]);
-    expect(statuses5xx).toBe(0);
-    // The server still answers.
-    expect((await account.api.get('/account')).status).toBe(200);
-  });
+      const failures: string[] = [];
+      const histogram: Record<string, number> = {};
+      let statuses5xx = 0;
+      let next = 0;
+      const worker = async () => {
+        while (next < requests.length) {
+          const r = requests[next++]!;
+          const answer = await send(h.url, r);
+          if (answer.status >= 500) statuses5xx++;
+          const bucket = `${surfaceOf(r.path)} ${answer.status}`;
+          histogram[bucket] = (histogram[bucket] ?? 0) + 1;
+          const problem =
+            answer.status >= 500
+              ? `a ${answer.status}`
+              : answer.status >= 400
+                ? shapeProblem(
+                    surfaceOf(r.path),
+                    { path: r.path, contentType: r.headers['content-type'], accept: r.headers.accept! },
+                    answer,
+                  )
+                : undefined;
+          if (problem)
+            failures.push(
+              `${r.method} ${r.path.slice(0, 120)} [${r.what}] → ${answer.status} ${problem}: ${answer.text.slice(0, 200)}`,
+            );
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      if (process.env.FUZZ_REPORT)
+        console.log(requests.length, 'requests', operations.length, 'operations', histogram);
+
+      expect(failures).toStrictEqual([]);
+      expect(statuses5xx).toBe(0);
+      // The server still answers.
+      expect((await account.api.get('/account')).status).toBe(200);
+    },
+  );
 });

@@ -5,19 +5,38 @@ import { makeCustomer, makeFeature, useHarness, type Res } from '../helpers/harn
 
 const h = useHarness();
 
-function expectError(res: Res, status: number, errorCode: number, error: string, hint: string | RegExp): void {
+function expectError(
+  res: Res,
+  status: number,
+  errorCode: number,
+  error: string,
+  hint: string | RegExp,
+): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status,
-    body: { error, error_code: errorCode, hint: typeof hint === 'string' ? hint : expect.stringMatching(hint) },
+    body: {
+      error,
+      error_code: errorCode,
+      hint: typeof hint === 'string' ? hint : expect.stringMatching(hint),
+    },
   });
 }
 
-const REUSED = { error: 'Idempotency Key Reused', error_code: 409007, hint: 'this Idempotency-Key was used for a different request' };
+const REUSED = {
+  error: 'Idempotency Key Reused',
+  error_code: 409007,
+  hint: 'this Idempotency-Key was used for a different request',
+};
 
 type Table = 'customers' | 'features' | 'invoices' | 'billing_transactions' | 'billing_runs';
 
 async function rowsOf(table: Table, accountId: number): Promise<number[]> {
-  const rows = await h.ctx.db.selectFrom(table).select('id').where('account_id', '=', accountId).orderBy('id').execute();
+  const rows = await h.ctx.db
+    .selectFrom(table)
+    .select('id')
+    .where('account_id', '=', accountId)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -50,12 +69,26 @@ describe('Idempotency-Key', () => {
     const first = await api.post('/customers', { name: 'Original Ltd' }, { 'idempotency-key': 'k-1' });
     expect(first.status).toBe(201);
 
-    const differentBody = await api.post('/customers', { name: 'Different Ltd' }, { 'idempotency-key': 'k-1' });
-    expect({ status: differentBody.status, body: differentBody.body }).toStrictEqual({ status: 409, body: REUSED });
+    const differentBody = await api.post(
+      '/customers',
+      { name: 'Different Ltd' },
+      { 'idempotency-key': 'k-1' },
+    );
+    expect({ status: differentBody.status, body: differentBody.body }).toStrictEqual({
+      status: 409,
+      body: REUSED,
+    });
     expect(differentBody.headers.get('idempotent-replayed')).toBeNull();
 
-    const differentPath = await api.post(`/customers/${first.body.id}/features`, { name: 'Original Ltd' }, { 'idempotency-key': 'k-1' });
-    expect({ status: differentPath.status, body: differentPath.body }).toStrictEqual({ status: 409, body: REUSED });
+    const differentPath = await api.post(
+      `/customers/${first.body.id}/features`,
+      { name: 'Original Ltd' },
+      { 'idempotency-key': 'k-1' },
+    );
+    expect({ status: differentPath.status, body: differentPath.body }).toStrictEqual({
+      status: 409,
+      body: REUSED,
+    });
 
     expect(await rowsOf('customers', accountId)).toStrictEqual([Number(first.body.id)]);
     expect(await rowsOf('features', accountId)).toStrictEqual([]);
@@ -80,7 +113,9 @@ describe('Idempotency-Key', () => {
     expect(againB.body).toStrictEqual(fromB.body);
     expect(againB.headers.get('idempotent-replayed')).toBe('true');
     // A different body under B's key is a conflict in B, whatever A did with it.
-    expect((await b.api.post('/customers', { name: 'Other' }, { 'idempotency-key': 'same-key' })).status).toBe(409);
+    expect(
+      (await b.api.post('/customers', { name: 'Other' }, { 'idempotency-key': 'same-key' })).status,
+    ).toBe(409);
   });
 
   it('creates one charge, one feature and one invoice when each POST is sent twice', async () => {
@@ -91,20 +126,36 @@ describe('Idempotency-Key', () => {
       const first = await api.post(path, body, { 'idempotency-key': key });
       const second = await api.post(path, body, { 'idempotency-key': key });
       expect(first.status, first.text).toBe(201);
-      expect({ status: second.status, body: second.body, replayed: second.headers.get('idempotent-replayed') }).toStrictEqual({
+      expect({
+        status: second.status,
+        body: second.body,
+        replayed: second.headers.get('idempotent-replayed'),
+      }).toStrictEqual({
         status: 201,
         body: first.body,
         replayed: 'true',
       });
       return first.body;
     };
-    const charge = await twice(`/features/${feature.id}/transactions`, { transactionValue: '12.00', transactionDate: '2026-01-05' }, 'charge-1');
+    const charge = await twice(
+      `/features/${feature.id}/transactions`,
+      { transactionValue: '12.00', transactionDate: '2026-01-05' },
+      'charge-1',
+    );
     expect(await rowsOf('billing_transactions', accountId)).toStrictEqual([Number(charge.id)]);
 
-    const line = await twice(`/customers/${customer.id}/features`, { name: 'Second line', recurringValue: '5' }, 'feature-1');
+    const line = await twice(
+      `/customers/${customer.id}/features`,
+      { name: 'Second line', recurringValue: '5' },
+      'feature-1',
+    );
     expect(await rowsOf('features', accountId)).toStrictEqual([Number(feature.id), Number(line.id)]);
 
-    const invoice = await twice(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-02-01' }, 'invoice-1');
+    const invoice = await twice(
+      `/customers/${customer.id}/invoices`,
+      { cutoffDate: '2026-02-01' },
+      'invoice-1',
+    );
     expect(invoice.id).toBe(charge.invoiceID);
     expect(await rowsOf('invoices', accountId)).toStrictEqual([Number(invoice.id)]);
 
@@ -115,19 +166,28 @@ describe('Idempotency-Key', () => {
   it('runs only one of several identical requests sent at once', async () => {
     const { api, id: accountId } = await h.account();
     const body = { name: 'Racing Ltd' };
-    const results = await Promise.all(Array.from({ length: 5 }, () => api.post('/customers', body, { 'idempotency-key': 'race-1' })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => api.post('/customers', body, { 'idempotency-key': 'race-1' })),
+    );
     const ran = results.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === null);
     expect(ran).toHaveLength(1);
     const original = ran[0]!;
     for (const r of results) {
       if (r === original) continue;
       if (r.status === 201) {
-        expect({ body: r.body, replayed: r.headers.get('idempotent-replayed') }).toStrictEqual({ body: original.body, replayed: 'true' });
+        expect({ body: r.body, replayed: r.headers.get('idempotent-replayed') }).toStrictEqual({
+          body: original.body,
+          replayed: 'true',
+        });
       } else {
         // Arrived while the first was still running: told to retry, which then replays.
         expect({ status: r.status, body: r.body }).toStrictEqual({
           status: 409,
-          body: { error: 'Request In Progress', error_code: 409008, hint: 'a request with this Idempotency-Key is still being processed; retry shortly' },
+          body: {
+            error: 'Request In Progress',
+            error_code: 409008,
+            hint: 'a request with this Idempotency-Key is still being processed; retry shortly',
+          },
         });
       }
     }
@@ -141,11 +201,20 @@ describe('Idempotency-Key', () => {
     const taken = await makeCustomer(api, { accountNumber: 'TAKEN' });
     const body = { name: 'Late Ltd', accountNumber: 'TAKEN' };
     const first = await api.post('/customers', body, { 'idempotency-key': 'refused-1' });
-    expectError(first, 409, 409006, 'Account Number In Use', `accountNumber TAKEN belongs to customer ${taken.id}`);
+    expectError(
+      first,
+      409,
+      409006,
+      'Account Number In Use',
+      `accountNumber TAKEN belongs to customer ${taken.id}`,
+    );
     // Even once the number is free, the same key answers as it first did.
     expect((await api.patch(`/customers/${taken.id}`, { accountNumber: null })).status).toBe(200);
     const second = await api.post('/customers', body, { 'idempotency-key': 'refused-1' });
-    expect({ status: second.status, body: second.body }).toStrictEqual({ status: first.status, body: first.body });
+    expect({ status: second.status, body: second.body }).toStrictEqual({
+      status: first.status,
+      body: first.body,
+    });
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await rowsOf('customers', accountId)).toStrictEqual([Number(taken.id)]);
   });
@@ -153,11 +222,25 @@ describe('Idempotency-Key', () => {
   it('does not spend the key on a request refused before it ran (invalid body, too low a level)', async () => {
     const account = await h.account();
     const { api, id: accountId } = account;
-    expectError(await api.post('/customers', { nme: 'Typo Ltd' }, { 'idempotency-key': 'fix-and-retry' }), 400, 400001, 'Invalid Parameter', /^name: .*; nme: unknown field nme$/);
+    expectError(
+      await api.post('/customers', { nme: 'Typo Ltd' }, { 'idempotency-key': 'fix-and-retry' }),
+      400,
+      400001,
+      'Invalid Parameter',
+      /^name: .*; nme: unknown field nme$/,
+    );
     const reader = await account.withLevel(1);
-    expect((await reader.post('/customers', { name: 'Typo Ltd' }, { 'idempotency-key': 'fix-and-retry' })).status).toBe(403);
+    expect(
+      (await reader.post('/customers', { name: 'Typo Ltd' }, { 'idempotency-key': 'fix-and-retry' })).status,
+    ).toBe(403);
     // Refused by the domain rules rather than the schema (an empty name): the key is not spent either.
-    expectError(await api.post('/customers', { name: '' }, { 'idempotency-key': 'fix-and-retry' }), 400, 400001, 'Invalid Parameter', /name/);
+    expectError(
+      await api.post('/customers', { name: '' }, { 'idempotency-key': 'fix-and-retry' }),
+      400,
+      400001,
+      'Invalid Parameter',
+      /name/,
+    );
     const fixed = await api.post('/customers', { name: 'Typo Ltd' }, { 'idempotency-key': 'fix-and-retry' });
     expect(fixed.status).toBe(201);
     expect(fixed.headers.get('idempotent-replayed')).toBeNull();
@@ -174,7 +257,9 @@ describe('Idempotency-Key', () => {
       'Idempotency-Key: must be 1 to 255 characters',
     );
     expect(await rowsOf('customers', accountId)).toStrictEqual([]);
-    expect((await api.post('/customers', { name: 'Long Key Ltd' }, { 'idempotency-key': 'k'.repeat(255) })).status).toBe(201);
+    expect(
+      (await api.post('/customers', { name: 'Long Key Ltd' }, { 'idempotency-key': 'k'.repeat(255) })).status,
+    ).toBe(201);
   });
 
   it('is refused on POST /apiKeys, whose response holds a key that must never be stored', async () => {
@@ -186,9 +271,19 @@ describe('Idempotency-Key', () => {
       'Invalid Parameter',
       'Idempotency-Key: is not accepted here: the response carries a secret that is shown once and never stored',
     );
-    const keys = await h.ctx.db.selectFrom('api_keys').select('id').where('account_id', '=', accountId).execute();
+    const keys = await h.ctx.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .execute();
     expect(keys).toHaveLength(1);
-    expect(await h.ctx.db.selectFrom('idempotency_keys').select('key').where('account_id', '=', accountId).execute()).toStrictEqual([]);
+    expect(
+      await h.ctx.db
+        .selectFrom('idempotency_keys')
+        .select('key')
+        .where('account_id', '=', accountId)
+        .execute(),
+    ).toStrictEqual([]);
   });
 
   it('records each key once, with the response it replays', async () => {

@@ -78,14 +78,18 @@ describe('invoices (document 004)', () => {
     return res.body;
   }
 
-  const charge = (api: Api, featureId: string, body: Record<string, unknown>) => post(api, `/features/${featureId}/transactions`, body);
+  const charge = (api: Api, featureId: string, body: Record<string, unknown>) =>
+    post(api, `/features/${featureId}/transactions`, body);
 
   describe('POST /customers/ID/invoices', () => {
     it('defaults the cut-off to the first day of the current month in the account timezone', async () => {
       // 23:30 UTC on 30 Nov is 00:30 on 1 Dec in Berlin: the current month there is December.
       const now = '2026-11-30T23:30:00.000Z';
       const { api, id: accountId, customer, feature } = await setup({ timezone: 'Europe/Berlin', now });
-      const november = await charge(api, feature.id, { transactionValue: '10.00', transactionDate: '2026-11-20' });
+      const november = await charge(api, feature.id, {
+        transactionValue: '10.00',
+        transactionDate: '2026-11-20',
+      });
       const december = await charge(api, feature.id, { transactionValue: '99.00' }); // today in Berlin: 1 Dec
 
       const res = await api.post(`/customers/${customer.id}/invoices`);
@@ -111,7 +115,12 @@ describe('invoices (document 004)', () => {
 
       // The database: the invoice's cut-off, and the December charge (bill date on the cut-off) unbilled.
       const stored = (await dbInvoice(h, accountId, Number(res.body.id)))!;
-      expect(stored).toMatchObject({ cutoff_date: '2026-12-01', transaction_cutoff_date: null, approved_at: null, invoice_number: null });
+      expect(stored).toMatchObject({
+        cutoff_date: '2026-12-01',
+        transaction_cutoff_date: null,
+        approved_at: null,
+        invoice_number: null,
+      });
       const rows = await dbTransactions(h, accountId);
       expect(rows.map((r) => [r.id, r.invoice_id])).toEqual([
         [Number(november.id), Number(res.body.id)],
@@ -124,24 +133,48 @@ describe('invoices (document 004)', () => {
       const { api, id: accountId, customer } = await setup();
       const res = await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
       expect(res.status).toBe(201);
-      expect(res.body).toEqual(invoiceBody({ customerID: customer.id, cutoffDate: '2026-11-01', created: '2026-11-10T12:00:00.000Z', updated: '2026-11-10T12:00:00.000Z' }));
+      expect(res.body).toEqual(
+        invoiceBody({
+          customerID: customer.id,
+          cutoffDate: '2026-11-01',
+          created: '2026-11-10T12:00:00.000Z',
+          updated: '2026-11-10T12:00:00.000Z',
+        }),
+      );
       expect((await dbInvoices(h, accountId)).length).toBe(1);
     });
 
     it('with transactionCutoffDate, takes non-call charges by transaction date instead of bill date', async () => {
       const { api, id: accountId, customer, feature } = await setup();
-      const a = await charge(api, feature.id, { transactionValue: '1.00', transactionDate: '2026-10-20', transactionBillDate: '2026-11-15' });
-      const b = await charge(api, feature.id, { transactionValue: '2.00', transactionDate: '2026-11-05', transactionBillDate: '2026-10-25' });
+      const a = await charge(api, feature.id, {
+        transactionValue: '1.00',
+        transactionDate: '2026-10-20',
+        transactionBillDate: '2026-11-15',
+      });
+      const b = await charge(api, feature.id, {
+        transactionValue: '2.00',
+        transactionDate: '2026-11-05',
+        transactionBillDate: '2026-10-25',
+      });
       const c = await charge(api, feature.id, { transactionValue: '4.00', transactionDate: '2026-10-10' });
 
       // By bill date before 1 Nov: b and c.
       const byBillDate = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
       expect([byBillDate.invoiceAmount, byBillDate.transactionCutoffDate]).toEqual(['6.00', null]);
       // By transaction date before 1 Nov: a and c. Same invoice, completed again.
-      const byTransactionDate = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01', transactionCutoffDate: '2026-11-01' });
+      const byTransactionDate = await post(api, `/customers/${customer.id}/invoices`, {
+        cutoffDate: '2026-11-01',
+        transactionCutoffDate: '2026-11-01',
+      });
       expect(byTransactionDate.id).toBe(byBillDate.id);
-      expect([byTransactionDate.invoiceAmount, byTransactionDate.cutoffDate, byTransactionDate.transactionCutoffDate]).toEqual(['5.00', '2026-11-01', '2026-11-01']);
-      const onInvoice = (await dbTransactions(h, accountId)).filter((t) => t.invoice_id === Number(byBillDate.id)).map((t) => t.id);
+      expect([
+        byTransactionDate.invoiceAmount,
+        byTransactionDate.cutoffDate,
+        byTransactionDate.transactionCutoffDate,
+      ]).toEqual(['5.00', '2026-11-01', '2026-11-01']);
+      const onInvoice = (await dbTransactions(h, accountId))
+        .filter((t) => t.invoice_id === Number(byBillDate.id))
+        .map((t) => t.id);
       expect(onInvoice).toEqual([Number(a.id), Number(c.id)]);
       expect((await get(api, `/transactions/${b.id}`)).invoiceID).toBeNull();
     });
@@ -150,31 +183,72 @@ describe('invoices (document 004)', () => {
       const { api, customer } = await setup();
       // 25.00 monthly in advance from 1 Oct. Cut-off 1 Nov alone would charge October and November (advance);
       // with a transaction cut-off of 1 Nov only the period starting before it, October: 25.00.
-      const feature = await makeFeature(api, customer.id, { name: 'Line rental', recurringValue: '25.00', billing: 'advance', startDate: '2026-10-01' });
-      const invoice = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01', transactionCutoffDate: '2026-11-01' });
+      const feature = await makeFeature(api, customer.id, {
+        name: 'Line rental',
+        recurringValue: '25.00',
+        billing: 'advance',
+        startDate: '2026-10-01',
+      });
+      const invoice = await post(api, `/customers/${customer.id}/invoices`, {
+        cutoffDate: '2026-11-01',
+        transactionCutoffDate: '2026-11-01',
+      });
       expect([invoice.invoiceChargesRecurring, invoice.invoiceAmount]).toEqual(['25.00', '25.00']);
       expect((await get(api, `/features/${feature.id}`)).billedUntil).toBe('2026-11-01');
     });
 
-    it('puts _includeTransactionIDs on the invoice whatever their dates, and refuses ids that are not the customer\'s unbilled charges', async () => {
+    it("puts _includeTransactionIDs on the invoice whatever their dates, and refuses ids that are not the customer's unbilled charges", async () => {
       const { api, id: accountId, customer, feature } = await setup();
-      const inside = await charge(api, feature.id, { transactionValue: '1.00', transactionDate: '2026-10-20' });
-      const later = await charge(api, feature.id, { transactionValue: '2.00', transactionDate: '2026-11-20' });
+      const inside = await charge(api, feature.id, {
+        transactionValue: '1.00',
+        transactionDate: '2026-10-20',
+      });
+      const later = await charge(api, feature.id, {
+        transactionValue: '2.00',
+        transactionDate: '2026-11-20',
+      });
       const other = await makeCustomer(api, { name: 'Other Ltd' });
-      const othersCharge = await charge(api, (await makeFeature(api, other.id)).id, { transactionValue: '3.00', transactionDate: '2026-10-20' });
-      const raisedCharge = await charge(api, feature.id, { transactionValue: '0.50', transactionDate: '2026-10-01' });
+      const othersCharge = await charge(api, (await makeFeature(api, other.id)).id, {
+        transactionValue: '3.00',
+        transactionDate: '2026-10-20',
+      });
+      const raisedCharge = await charge(api, feature.id, {
+        transactionValue: '0.50',
+        transactionDate: '2026-10-01',
+      });
       // Raise the invoice holding raisedCharge (and inside, later); they then leave this customer's unsent pool.
       const firstInvoice = await approve(api, raisedCharge.invoiceID);
       expect(firstInvoice.invoiceAmount).toBe('3.50');
-      const fresh = await charge(api, feature.id, { transactionValue: '4.00', transactionDate: '2026-10-21' });
-      const future = await charge(api, feature.id, { transactionValue: '8.00', transactionDate: '2026-12-24' });
+      const fresh = await charge(api, feature.id, {
+        transactionValue: '4.00',
+        transactionDate: '2026-10-21',
+      });
+      const future = await charge(api, feature.id, {
+        transactionValue: '8.00',
+        transactionDate: '2026-12-24',
+      });
       const foreign = await h.account();
-      const foreignCharge = await charge(foreign.api, (await makeFeature(foreign.api, (await makeCustomer(foreign.api)).id)).id, { transactionValue: '1.00' });
+      const foreignCharge = await charge(
+        foreign.api,
+        (await makeFeature(foreign.api, (await makeCustomer(foreign.api)).id)).id,
+        { transactionValue: '1.00' },
+      );
 
       const invoicesBefore = await dbInvoices(h, accountId);
       const rowsBefore = await dbTransactions(h, accountId);
-      for (const ids of [[999999], [othersCharge.id], [foreignCharge.id], [raisedCharge.id], [later.id], ['abc'], [future.id, 0]]) {
-        const res = await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01', _includeTransactionIDs: ids });
+      for (const ids of [
+        [999999],
+        [othersCharge.id],
+        [foreignCharge.id],
+        [raisedCharge.id],
+        [later.id],
+        ['abc'],
+        [future.id, 0],
+      ]) {
+        const res = await api.post(`/customers/${customer.id}/invoices`, {
+          cutoffDate: '2026-11-01',
+          _includeTransactionIDs: ids,
+        });
         expectError(res, 400, 400001, /_includeTransactionIDs/);
       }
       expect(await dbInvoices(h, accountId)).toEqual(invoicesBefore);
@@ -182,24 +256,39 @@ describe('invoices (document 004)', () => {
       expect(inside.invoiceID).toBe(firstInvoice.id);
 
       // The 24 Dec charge is dated after the cut-off; named, it goes on (ids as strings or numbers).
-      const res = await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01', _includeTransactionIDs: [future.id, Number(future.id)] });
+      const res = await api.post(`/customers/${customer.id}/invoices`, {
+        cutoffDate: '2026-11-01',
+        _includeTransactionIDs: [future.id, Number(future.id)],
+      });
       expect(res.status).toBe(201);
       expect(res.body.id).toBe(fresh.invoiceID);
       expect(res.body.invoiceAmount).toBe('12.00'); // fresh 4.00 + future 8.00
       const row = (await dbTransactions(h, accountId)).find((t) => t.id === Number(future.id))!;
       expect([row.invoice_id, row.pinned]).toEqual([Number(res.body.id), true]);
       // Completing again keeps it there.
-      expect((await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' })).invoiceAmount).toBe('12.00');
+      expect(
+        (await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' })).invoiceAmount,
+      ).toBe('12.00');
     });
 
     it('keeps one unsent invoice per customer: creating again completes the same invoice, and later charges wait', async () => {
       const { api, id: accountId, customer, feature } = await setup();
-      const october = await charge(api, feature.id, { transactionValue: '10.00', transactionDate: '2026-10-20' });
-      const november = await charge(api, feature.id, { transactionValue: '20.00', transactionDate: '2026-11-05' });
+      const october = await charge(api, feature.id, {
+        transactionValue: '10.00',
+        transactionDate: '2026-10-20',
+      });
+      const november = await charge(api, feature.id, {
+        transactionValue: '20.00',
+        transactionDate: '2026-11-05',
+      });
       expect(november.invoiceID).toBe(october.invoiceID); // no cut-off yet: both on the unsent invoice
 
       const first = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
-      expect([first.id, first.invoiceAmount, first.cutoffDate]).toEqual([october.invoiceID, '10.00', '2026-11-01']);
+      expect([first.id, first.invoiceAmount, first.cutoffDate]).toEqual([
+        october.invoiceID,
+        '10.00',
+        '2026-11-01',
+      ]);
       expect((await get(api, `/transactions/${november.id}`)).invoiceID).toBeNull(); // came off, waits
 
       const second = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-12-01' });
@@ -221,9 +310,24 @@ describe('invoices (document 004)', () => {
     it('answers 404 for an unknown customer and 400 for a bad body', async () => {
       const { api, customer } = await setup();
       expectError(await api.post('/customers/999999/invoices', {}), 404, 404001, /Customer 999999/);
-      expectError(await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-13-01' }), 400, 400001, /cutoffDate/);
-      expectError(await api.post(`/customers/${customer.id}/invoices`, { transactionCutoffDate: 'soon' }), 400, 400001, /transactionCutoffDate/);
-      expectError(await api.post(`/customers/${customer.id}/invoices`, { cutoff: '2026-11-01' }), 400, 400001, /cutoff/);
+      expectError(
+        await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-13-01' }),
+        400,
+        400001,
+        /cutoffDate/,
+      );
+      expectError(
+        await api.post(`/customers/${customer.id}/invoices`, { transactionCutoffDate: 'soon' }),
+        400,
+        400001,
+        /transactionCutoffDate/,
+      );
+      expectError(
+        await api.post(`/customers/${customer.id}/invoices`, { cutoff: '2026-11-01' }),
+        400,
+        400001,
+        /cutoff/,
+      );
     });
   });
 
@@ -237,7 +341,9 @@ describe('invoices (document 004)', () => {
       h.setNow(new Date('2026-10-05T15:00:00.000Z'));
       const account = await h.account({ timezone: 'America/New_York' });
       const { api } = account;
-      expect((await api.patch('/account', { invoicePrefix: 'RB-', invoiceNextNumber: 100 })).status).toBe(200);
+      expect((await api.patch('/account', { invoicePrefix: 'RB-', invoiceNextNumber: 100 })).status).toBe(
+        200,
+      );
       const a = await makeCustomer(api, { name: 'Alpha Ltd', paymentTermsDays: 14 });
       const b = await makeCustomer(api, { name: 'Beta Ltd' });
       const fa = await makeFeature(api, a.id);
@@ -247,7 +353,9 @@ describe('invoices (document 004)', () => {
       h.setNow(new Date('2026-11-03T03:00:00.000Z'));
       const ib1 = await approve(api, (await charge(api, fb.id, { transactionValue: '20.00' })).invoiceID);
       h.setNow(new Date('2026-11-20T15:00:00.000Z'));
-      const ia2 = await approve(api, (await charge(api, fa.id, { transactionValue: '30.00' })).invoiceID, { invoiceDate: '2026-11-21' });
+      const ia2 = await approve(api, (await charge(api, fa.id, { transactionValue: '30.00' })).invoiceID, {
+        invoiceDate: '2026-11-21',
+      });
       h.setNow(new Date('2026-12-02T15:00:00.000Z'));
       await charge(api, fb.id, { transactionValue: '40.00', transactionDate: '2026-11-30' });
       const run = await post(api, '/billingRuns', { cutoffDate: '2026-12-01' });
@@ -267,7 +375,12 @@ describe('invoices (document 004)', () => {
         ['RB-101', '2026-11-02', '2026-12-02'],
         ['RB-102', '2026-11-21', '2026-12-05'],
       ]);
-      expect([IB2.invoiceAmount, IB2.billingRun, IB2.cutoffDate, IB2.status]).toEqual(['40.00', run.id, '2026-12-01', ['unsent']]);
+      expect([IB2.invoiceAmount, IB2.billingRun, IB2.cutoffDate, IB2.status]).toEqual([
+        '40.00',
+        run.id,
+        '2026-12-01',
+        ['unsent'],
+      ]);
 
       const cases: [string, any[]][] = [
         ['/invoices', [IA1, IB1, IA2]],
@@ -297,7 +410,10 @@ describe('invoices (document 004)', () => {
         [`/invoices?billingRun=${run.id}&includeUnsent`, [IB2]],
       ];
       for (const [path, expected] of cases) {
-        expect({ path, ids: (await get(api, path)).map((i: any) => i.invoiceNumber ?? i.id) }).toEqual({ path, ids: expected.map((i) => i.invoiceNumber ?? i.id) });
+        expect({ path, ids: (await get(api, path)).map((i: any) => i.invoiceNumber ?? i.id) }).toEqual({
+          path,
+          ids: expected.map((i) => i.invoiceNumber ?? i.id),
+        });
       }
       // Full bodies in lists equal the single GETs.
       expect(await get(api, '/invoices?includeUnsent')).toEqual([IA1, IB1, IA2, IB2]);
@@ -323,7 +439,9 @@ describe('invoices (document 004)', () => {
 
       const first = await api.get('/invoices?includeUnsent&limit=3');
       expect(first.body).toEqual([IA1, IB1, IA2]);
-      expect(first.headers.get('link')).toBe(`</backend/api/v1/invoices?includeUnsent=&limit=3&after=${IA2.id}>; rel="next"`);
+      expect(first.headers.get('link')).toBe(
+        `</backend/api/v1/invoices?includeUnsent=&limit=3&after=${IA2.id}>; rel="next"`,
+      );
       const second = await api.get(`/invoices?includeUnsent&limit=3&after=${IA2.id}`);
       expect(second.body).toEqual([IB2]);
       expect(second.headers.get('link')).toBeNull();
@@ -347,8 +465,18 @@ describe('invoices (document 004)', () => {
 
     /** The message template and usage report profile the presentation names. */
     async function presets(api: Api) {
-      expect((await api.post('/messageTemplates', { name: 'Thank you for your business', subject: 'Bill {{invoiceNumber}}', body: 'Thanks.' })).status).toBe(201);
-      expect((await api.post('/usageReportProfiles', { name: 'Top destinations', kind: 'callsByFeature' })).status).toBe(201);
+      expect(
+        (
+          await api.post('/messageTemplates', {
+            name: 'Thank you for your business',
+            subject: 'Bill {{invoiceNumber}}',
+            body: 'Thanks.',
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (await api.post('/usageReportProfiles', { name: 'Top destinations', kind: 'callsByFeature' })).status,
+      ).toBe(201);
     }
 
     it('changes the bill while unsent; approved, only the payment method, due date and printed/delivered flags', async () => {
@@ -359,7 +487,12 @@ describe('invoices (document 004)', () => {
       h.setNow(new Date('2026-11-11T09:00:00.000Z'));
       const res = await api.patch(`/invoices/${t.invoiceID}`, { ...presentation, paymentMethod: 'BACS' });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ ...before, ...presentation, paymentMethod: 'BACS', updated: '2026-11-11T09:00:00.000Z' });
+      expect(res.body).toEqual({
+        ...before,
+        ...presentation,
+        paymentMethod: 'BACS',
+        updated: '2026-11-11T09:00:00.000Z',
+      });
       expect(await dbInvoice(h, accountId, Number(t.invoiceID))).toMatchObject({
         bill_style: 'Full',
         usage_report_profile: 'Top destinations',
@@ -368,22 +501,46 @@ describe('invoices (document 004)', () => {
         payment_method: 'BACS',
       });
       // Cleared with null.
-      expect((await api.patch(`/invoices/${t.invoiceID}`, { customerReference: null })).body.customerReference).toBeNull();
+      expect(
+        (await api.patch(`/invoices/${t.invoiceID}`, { customerReference: null })).body.customerReference,
+      ).toBeNull();
       // The due date is set on approval; an unsent invoice cannot be printed or delivered.
-      expectError(await api.patch(`/invoices/${t.invoiceID}`, { dueDate: '2026-12-31' }), 400, 400001, /dueDate/);
+      expectError(
+        await api.patch(`/invoices/${t.invoiceID}`, { dueDate: '2026-12-31' }),
+        400,
+        400001,
+        /dueDate/,
+      );
       expectError(await api.patch(`/invoices/${t.invoiceID}`, { status: ['printed'] }), 409, 409002);
 
       const approved = await approve(api, t.invoiceID);
-      expect([approved.invoiceDate, approved.dueDate, approved.paymentMethod]).toEqual(['2026-11-11', '2026-12-11', 'BACS']);
+      expect([approved.invoiceDate, approved.dueDate, approved.paymentMethod]).toEqual([
+        '2026-11-11',
+        '2026-12-11',
+        'BACS',
+      ]);
       const frozen = await dbInvoice(h, accountId, Number(t.invoiceID));
       for (const [field, value] of Object.entries(presentation)) {
-        expectError(await api.patch(`/invoices/${t.invoiceID}`, { [field]: value }), 409, 409001, new RegExp(field));
+        expectError(
+          await api.patch(`/invoices/${t.invoiceID}`, { [field]: value }),
+          409,
+          409001,
+          new RegExp(field),
+        );
       }
-      expectError(await api.patch(`/invoices/${t.invoiceID}`, { paymentMethod: 'Card', billStyle: 'Short' }), 409, 409001);
+      expectError(
+        await api.patch(`/invoices/${t.invoiceID}`, { paymentMethod: 'Card', billStyle: 'Short' }),
+        409,
+        409001,
+      );
       expect(await dbInvoice(h, accountId, Number(t.invoiceID))).toEqual(frozen);
 
       h.setNow(new Date('2026-11-12T09:00:00.000Z'));
-      const changed = await api.patch(`/invoices/${t.invoiceID}`, { paymentMethod: 'Card', dueDate: '2026-12-31', status: ['approved', 'printed', 'delivered'] });
+      const changed = await api.patch(`/invoices/${t.invoiceID}`, {
+        paymentMethod: 'Card',
+        dueDate: '2026-12-31',
+        status: ['approved', 'printed', 'delivered'],
+      });
       expect(changed.status).toBe(200);
       expect(changed.body).toEqual({
         ...approved,
@@ -393,19 +550,37 @@ describe('invoices (document 004)', () => {
         updated: '2026-11-12T09:00:00.000Z',
       });
       const stored = (await dbInvoice(h, accountId, Number(t.invoiceID)))!;
-      expect([stored.due_date, stored.printed_at?.toISOString(), stored.delivered_at?.toISOString()]).toEqual([
-        '2026-12-31',
-        '2026-11-12T09:00:00.000Z',
-        '2026-11-12T09:00:00.000Z',
-      ]);
+      expect([stored.due_date, stored.printed_at?.toISOString(), stored.delivered_at?.toISOString()]).toEqual(
+        ['2026-12-31', '2026-11-12T09:00:00.000Z', '2026-11-12T09:00:00.000Z'],
+      );
       // Flags are replaced as a set: printed stays (with its first time), delivered is cleared.
       h.setNow(new Date('2026-11-13T09:00:00.000Z'));
-      expect((await api.patch(`/invoices/${t.invoiceID}`, { status: ['printed'] })).body.status).toEqual(['approved', 'printed']);
-      expect((await dbInvoice(h, accountId, Number(t.invoiceID)))!.printed_at?.toISOString()).toBe('2026-11-12T09:00:00.000Z');
+      expect((await api.patch(`/invoices/${t.invoiceID}`, { status: ['printed'] })).body.status).toEqual([
+        'approved',
+        'printed',
+      ]);
+      expect((await dbInvoice(h, accountId, Number(t.invoiceID)))!.printed_at?.toISOString()).toBe(
+        '2026-11-12T09:00:00.000Z',
+      );
       expectError(await api.patch(`/invoices/${t.invoiceID}`, { status: ['paid'] }), 400, 400001, /status/);
-      expectError(await api.patch(`/invoices/${t.invoiceID}`, { status: ['emailed'] }), 400, 400001, /status/);
-      expectError(await api.patch(`/invoices/${t.invoiceID}`, { dueDate: '2026-11-10' }), 400, 400001, /dueDate/); // before the invoice date
-      expectError(await api.patch(`/invoices/${t.invoiceID}`, { invoiceAmount: '1.00' }), 400, 400001, /invoiceAmount/);
+      expectError(
+        await api.patch(`/invoices/${t.invoiceID}`, { status: ['emailed'] }),
+        400,
+        400001,
+        /status/,
+      );
+      expectError(
+        await api.patch(`/invoices/${t.invoiceID}`, { dueDate: '2026-11-10' }),
+        400,
+        400001,
+        /dueDate/,
+      ); // before the invoice date
+      expectError(
+        await api.patch(`/invoices/${t.invoiceID}`, { invoiceAmount: '1.00' }),
+        400,
+        400001,
+        /invoiceAmount/,
+      );
       expectError(await api.patch('/invoices/999999', { paymentMethod: 'Card' }), 404, 404001);
     });
 
@@ -415,10 +590,25 @@ describe('invoices (document 004)', () => {
       const t = await charge(api, feature.id, { transactionValue: '10.00' });
       const before = await dbInvoice(h, accountId, Number(t.invoiceID));
       for (const field of ['billStyle', 'onlineBillType', 'emailBillType', 'postBillType', 'faxBillType']) {
-        expectError(await api.patch(`/invoices/${t.invoiceID}`, { [field]: 'Nope' }), 400, 400703, new RegExp(`${field}: no bill style named "Nope"`));
+        expectError(
+          await api.patch(`/invoices/${t.invoiceID}`, { [field]: 'Nope' }),
+          400,
+          400703,
+          new RegExp(`${field}: no bill style named "Nope"`),
+        );
       }
-      expectError(await api.patch(`/invoices/${t.invoiceID}`, { billTypes: ['Full', 'whatever'] }), 400, 400703, /billTypes\.1: no bill style named "whatever"/);
-      expectError(await api.patch(`/invoices/${t.invoiceID}`, { invoiceMessage: 'Nope' }), 400, 400704, /invoiceMessage: no message template named "Nope"/);
+      expectError(
+        await api.patch(`/invoices/${t.invoiceID}`, { billTypes: ['Full', 'whatever'] }),
+        400,
+        400703,
+        /billTypes\.1: no bill style named "whatever"/,
+      );
+      expectError(
+        await api.patch(`/invoices/${t.invoiceID}`, { invoiceMessage: 'Nope' }),
+        400,
+        400704,
+        /invoiceMessage: no message template named "Nope"/,
+      );
       expectError(
         await api.patch(`/invoices/${t.invoiceID}`, { invoiceUsageReportCustomerProfile: 'Nope' }),
         400,
@@ -426,12 +616,22 @@ describe('invoices (document 004)', () => {
         /invoiceUsageReportCustomerProfile: no usage report profile named "Nope"/,
       );
       // Nothing changed, not even the fields of the same request that were fine.
-      expectError(await api.patch(`/invoices/${t.invoiceID}`, { customerReference: 'R1', billStyle: 'Nope' }), 400, 400703);
+      expectError(
+        await api.patch(`/invoices/${t.invoiceID}`, { customerReference: 'R1', billStyle: 'Nope' }),
+        400,
+        400703,
+      );
       expect(await dbInvoice(h, accountId, Number(t.invoiceID))).toEqual(before);
       // Names match without regard to case; null clears.
-      const ok = await api.patch(`/invoices/${t.invoiceID}`, { billStyle: 'summary', invoiceMessage: 'THANK YOU FOR YOUR BUSINESS', billTypes: [] });
+      const ok = await api.patch(`/invoices/${t.invoiceID}`, {
+        billStyle: 'summary',
+        invoiceMessage: 'THANK YOU FOR YOUR BUSINESS',
+        billTypes: [],
+      });
       expect(ok.status, ok.text).toBe(200);
-      expect((await api.patch(`/invoices/${t.invoiceID}`, { billStyle: null, invoiceMessage: null })).status).toBe(200);
+      expect(
+        (await api.patch(`/invoices/${t.invoiceID}`, { billStyle: null, invoiceMessage: null })).status,
+      ).toBe(200);
     });
   });
 
@@ -440,17 +640,37 @@ describe('invoices (document 004)', () => {
       const { api, id: accountId, customer } = await setup();
       // 25.00 monthly in advance from 15 Oct. At cut-off 1 Nov: 15-31 Oct = 25.00 x 17/31 = 13.709.. -> 13.71,
       // and November 25.00.
-      const line = await makeFeature(api, customer.id, { name: 'Line rental', recurringValue: '25.00', billing: 'advance', startDate: '2026-10-15' });
-      const setupFee = await charge(api, line.id, { transactionValue: '10.00', transactionDate: '2026-10-20' });
-      const pinned = await post(api, `/invoices/${setupFee.invoiceID}/transactions`, { transactionValue: '5.00', transactionDate: '2026-11-20' });
+      const line = await makeFeature(api, customer.id, {
+        name: 'Line rental',
+        recurringValue: '25.00',
+        billing: 'advance',
+        startDate: '2026-10-15',
+      });
+      const setupFee = await charge(api, line.id, {
+        transactionValue: '10.00',
+        transactionDate: '2026-10-20',
+      });
+      const pinned = await post(api, `/invoices/${setupFee.invoiceID}/transactions`, {
+        transactionValue: '5.00',
+        transactionDate: '2026-11-20',
+      });
       const first = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
-      expect([first.id, first.invoiceChargesRecurring, first.invoiceChargesOneOff, first.invoiceAmount]).toEqual([setupFee.invoiceID, '38.71', '15.00', '53.71']);
+      expect([
+        first.id,
+        first.invoiceChargesRecurring,
+        first.invoiceChargesOneOff,
+        first.invoiceAmount,
+      ]).toEqual([setupFee.invoiceID, '38.71', '15.00', '53.71']);
       // Completed again for 1 Dec: December too (the feature is then billed until 1 Jan).
       const again = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-12-01' });
       expect([again.invoiceChargesRecurring, again.invoiceAmount]).toEqual(['63.71', '78.71']);
       expect((await get(api, `/features/${line.id}`)).billedUntil).toBe('2027-01-01');
       const recurring = await get(api, `/invoices/${first.id}/transactions?unsent`);
-      expect(recurring.filter((t: any) => t.transactionType === 'recurring').map((t: any) => [t.transactionStartDate, t.transactionEndDate, t.transactionValue])).toEqual([
+      expect(
+        recurring
+          .filter((t: any) => t.transactionType === 'recurring')
+          .map((t: any) => [t.transactionStartDate, t.transactionEndDate, t.transactionValue]),
+      ).toEqual([
         ['2026-10-15', '2026-10-31', '13.71'],
         ['2026-11-01', '2026-11-30', '25.00'],
         ['2026-12-01', '2026-12-31', '25.00'],
@@ -470,7 +690,11 @@ describe('invoices (document 004)', () => {
 
       // The next invoice charges the same periods again; the 20 Nov charge, no longer pinned, waits.
       const next = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
-      expect([next.invoiceChargesRecurring, next.invoiceChargesOneOff, next.invoiceAmount]).toEqual(['38.71', '10.00', '48.71']);
+      expect([next.invoiceChargesRecurring, next.invoiceChargesOneOff, next.invoiceAmount]).toEqual([
+        '38.71',
+        '10.00',
+        '48.71',
+      ]);
       expect((await get(api, `/transactions/${pinned.id}`)).invoiceID).toBeNull();
 
       // A feature billed on a raised invoice goes back to where that invoice left it.
@@ -480,7 +704,10 @@ describe('invoices (document 004)', () => {
       expect([december.invoiceChargesRecurring, december.invoiceAmount]).toEqual(['25.00', '30.00']); // December + the waiting 5.00
       expect((await api.delete(`/invoices/${december.id}`)).status).toBe(200);
       expect((await get(api, `/features/${line.id}`)).billedUntil).toBe('2026-12-01');
-      expect((await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-12-01' })).invoiceChargesRecurring).toBe('25.00');
+      expect(
+        (await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-12-01' }))
+          .invoiceChargesRecurring,
+      ).toBe('25.00');
       // The raised invoice is untouched throughout.
       expect((await get(api, `/invoices/${next.id}`)).invoiceAmount).toBe('48.71');
     });
@@ -517,11 +744,24 @@ describe('invoices (document 004)', () => {
       // 23:30 UTC on 30 Nov is 1 Dec in Berlin.
       const now = '2026-11-30T23:30:00.000Z';
       const { api, id: accountId, withLevel } = await setup({ timezone: 'Europe/Berlin', now });
-      expect((await api.patch('/account', { invoicePrefix: 'RB-', invoiceNextNumber: 100, paymentTermsDays: 21 })).status).toBe(200);
-      const a = await makeCustomer(api, { name: 'Alpha Ltd', paymentTermsDays: 14, paymentMethod: 'Direct Debit' });
+      expect(
+        (await api.patch('/account', { invoicePrefix: 'RB-', invoiceNextNumber: 100, paymentTermsDays: 21 }))
+          .status,
+      ).toBe(200);
+      const a = await makeCustomer(api, {
+        name: 'Alpha Ltd',
+        paymentTermsDays: 14,
+        paymentMethod: 'Direct Debit',
+      });
       const b = await makeCustomer(api, { name: 'Beta Ltd' });
-      const ta = await charge(api, (await makeFeature(api, a.id)).id, { transactionValue: '10.00', transactionDate: '2026-11-20' });
-      const tb = await charge(api, (await makeFeature(api, b.id)).id, { transactionValue: '20.00', transactionDate: '2026-11-20' });
+      const ta = await charge(api, (await makeFeature(api, a.id)).id, {
+        transactionValue: '10.00',
+        transactionDate: '2026-11-20',
+      });
+      const tb = await charge(api, (await makeFeature(api, b.id)).id, {
+        transactionValue: '20.00',
+        transactionDate: '2026-11-20',
+      });
       const unsentA = await get(api, `/invoices/${ta.invoiceID}`);
 
       const reader = await withLevel(3);
@@ -543,16 +783,45 @@ describe('invoices (document 004)', () => {
       expect([stored.invoice_number, stored.approved_at?.toISOString()]).toEqual(['RB-100', now]);
 
       // Approving twice is a conflict and uses no number.
-      expectError(await api.post(`/invoices/${ta.invoiceID}?action=approve`), 409, 409001, /already approved/);
-      expectError(await api.post(`/invoices/${tb.invoiceID}?action=approve`, { invoiceDate: '2026-11-31' }), 400, 400001, /invoiceDate/);
-      expectError(await api.post(`/invoices/${tb.invoiceID}?action=approve`, { invoiceDate: '2026-11-15', colour: 'red' }), 400, 400001, /colour/);
+      expectError(
+        await api.post(`/invoices/${ta.invoiceID}?action=approve`),
+        409,
+        409001,
+        /already approved/,
+      );
+      expectError(
+        await api.post(`/invoices/${tb.invoiceID}?action=approve`, { invoiceDate: '2026-11-31' }),
+        400,
+        400001,
+        /invoiceDate/,
+      );
+      expectError(
+        await api.post(`/invoices/${tb.invoiceID}?action=approve`, {
+          invoiceDate: '2026-11-15',
+          colour: 'red',
+        }),
+        400,
+        400001,
+        /colour/,
+      );
       const approvedB = await approve(api, tb.invoiceID, { invoiceDate: '2026-11-15' });
-      expect([approvedB.invoiceNumber, approvedB.invoiceDate, approvedB.dueDate, approvedB.paymentMethod]).toEqual(['RB-101', '2026-11-15', '2026-12-06', null]); // + the account's 21 days
+      expect([
+        approvedB.invoiceNumber,
+        approvedB.invoiceDate,
+        approvedB.dueDate,
+        approvedB.paymentMethod,
+      ]).toEqual(['RB-101', '2026-11-15', '2026-12-06', null]); // + the account's 21 days
 
-      const tc = await charge(api, (await makeFeature(api, b.id, { name: 'Second line' })).id, { transactionValue: '5.00' });
+      const tc = await charge(api, (await makeFeature(api, b.id, { name: 'Second line' })).id, {
+        transactionValue: '5.00',
+      });
       expect((await approve(api, tc.invoiceID)).invoiceNumber).toBe('RB-102');
       expect((await get(api, '/account')).invoiceNextNumber).toBe(103);
-      expect((await get(api, '/invoices')).map((i: any) => i.invoiceNumber)).toEqual(['RB-100', 'RB-101', 'RB-102']);
+      expect((await get(api, '/invoices')).map((i: any) => i.invoiceNumber)).toEqual([
+        'RB-100',
+        'RB-101',
+        'RB-102',
+      ]);
     });
 
     it('approves an invoice once when approvals race, and no charge slips onto it while it is approved', async () => {
@@ -560,9 +829,13 @@ describe('invoices (document 004)', () => {
       const t = await charge(api, feature.id, { transactionValue: '10.00' });
       // Charges posted to the invoice and to the feature while three approvals go at once.
       const results = await Promise.all([
-        ...Array.from({ length: 5 }, () => api.post(`/invoices/${t.invoiceID}/transactions`, { transactionValue: '1.00' })),
+        ...Array.from({ length: 5 }, () =>
+          api.post(`/invoices/${t.invoiceID}/transactions`, { transactionValue: '1.00' }),
+        ),
         api.post(`/invoices/${t.invoiceID}?action=approve`),
-        ...Array.from({ length: 5 }, () => api.post(`/features/${feature.id}/transactions`, { transactionValue: '2.00' })),
+        ...Array.from({ length: 5 }, () =>
+          api.post(`/features/${feature.id}/transactions`, { transactionValue: '2.00' }),
+        ),
         api.post(`/invoices/${t.invoiceID}?action=approve`),
         api.post(`/invoices/${t.invoiceID}?action=approve`),
       ]);
@@ -580,8 +853,12 @@ describe('invoices (document 004)', () => {
       const stored = await get(api, `/invoices/${t.invoiceID}`);
       expect(stored).toEqual(approved);
       await expectInvoiceMatchesDatabase(h, accountId, stored);
-      const onIt = (await dbTransactions(h, accountId)).filter((r) => r.invoice_id === Number(t.invoiceID)).length;
-      const before = results.slice(0, 5).filter((r) => r.status === 201).length + feature201.filter((r) => r.body.invoiceID === t.invoiceID).length;
+      const onIt = (await dbTransactions(h, accountId)).filter(
+        (r) => r.invoice_id === Number(t.invoiceID),
+      ).length;
+      const before =
+        results.slice(0, 5).filter((r) => r.status === 201).length +
+        feature201.filter((r) => r.body.invoiceID === t.invoiceID).length;
       expect(onIt).toBe(1 + before);
       const unsent = await get(api, '/invoices?unsent');
       expect(unsent.length).toBe(feature201.some((r) => r.body.invoiceID !== t.invoiceID) ? 1 : 0);
@@ -604,8 +881,18 @@ describe('invoices (document 004)', () => {
       const lines: Record<string, unknown>[] = [
         { transactionType: 'oneOff', transactionValue: '10.05' },
         { transactionType: 'recurring', transactionValue: '0.02' },
-        { transactionType: 'calls', transactionValue: '12.34', transactionCallCount: 10, transactionCallMinutes: 55 },
-        { transactionType: 'calls', transactionValue: '1.00', transactionCallCount: 2, transactionCallMinutes: 3 },
+        {
+          transactionType: 'calls',
+          transactionValue: '12.34',
+          transactionCallCount: 10,
+          transactionCallMinutes: 55,
+        },
+        {
+          transactionType: 'calls',
+          transactionValue: '1.00',
+          transactionCallCount: 2,
+          transactionCallMinutes: 3,
+        },
         { transactionType: 'refund', transactionValue: '1.00' },
         { transactionType: 'manualBilling', transactionValue: '3.00' },
         { transactionType: 'lowUsage', transactionValue: '4.00' },
@@ -617,7 +904,8 @@ describe('invoices (document 004)', () => {
         { transactionType: 'manual', transactionValue: '1.11', transactionVATRate: '17.5' },
       ];
       let invoiceId = '';
-      for (const line of lines) invoiceId = (await charge(api, featureId, { transactionDate: '2026-10-20', ...line })).invoiceID;
+      for (const line of lines)
+        invoiceId = (await charge(api, featureId, { transactionDate: '2026-10-20', ...line })).invoiceID;
       return invoiceId;
     }
 
@@ -672,11 +960,25 @@ describe('invoices (document 004)', () => {
       // at 17.5% dated 5 Nov waits; completed for 1 Dec it comes on: the 17.5% group is 2.11, VAT 0.36925 ->
       // 0.37; VAT 5.78 + 0.00 + 0.03 + 0.37 = 6.18, net 34.02, total 40.20. Completed for 1 Nov again, it comes
       // off and every total is as before.
-      const late = await charge(api, feature.id, { transactionType: 'manual', transactionValue: '1.00', transactionVATRate: '17.5', transactionDate: '2026-11-05' });
+      const late = await charge(api, feature.id, {
+        transactionType: 'manual',
+        transactionValue: '1.00',
+        transactionVATRate: '17.5',
+        transactionDate: '2026-11-05',
+      });
       expect(late.invoiceID).toBeNull();
       const withLate = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-12-01' });
-      expect([withLate.invoiceAmount, withLate.invoiceVAT, withLate.total, withLate.invoiceChargesManual]).toEqual(['34.02', '6.18', '40.20', '2.11']);
-      expect(withLate.vatBreakdown).toEqual([...vatBreakdown.slice(0, 2), { rate: '17.5', net: '2.11', vat: '0.37' }, vatBreakdown[3]]);
+      expect([
+        withLate.invoiceAmount,
+        withLate.invoiceVAT,
+        withLate.total,
+        withLate.invoiceChargesManual,
+      ]).toEqual(['34.02', '6.18', '40.20', '2.11']);
+      expect(withLate.vatBreakdown).toEqual([
+        ...vatBreakdown.slice(0, 2),
+        { rate: '17.5', net: '2.11', vat: '0.37' },
+        vatBreakdown[3],
+      ]);
       expectInvoiceAddsUp(withLate);
       await expectInvoiceMatchesDatabase(h, accountId, withLate);
       const back = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
@@ -685,28 +987,51 @@ describe('invoices (document 004)', () => {
       // goes with its net: net 33.02 - 2.50 = 30.52.
       await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-12-01' });
       const lateFee = (await dbTransactions(h, accountId)).find((t) => t.transaction_type === 'lateFee')!;
-      expect((await api.patch(`/transactions/${lateFee.id}`, { transactionBillDate: '2026-11-02' })).body.invoiceID).toBe(invoiceId); // before 1 Dec: stays
+      expect(
+        (await api.patch(`/transactions/${lateFee.id}`, { transactionBillDate: '2026-11-02' })).body
+          .invoiceID,
+      ).toBe(invoiceId); // before 1 Dec: stays
       const withoutFee = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
-      expect([withoutFee.invoiceAmount, withoutFee.invoiceChargesLate, withoutFee.invoiceVAT, withoutFee.vatBreakdown.map((l: any) => l.rate)]).toEqual([
-        '30.52',
-        '0.00',
-        '6.00',
-        ['5', '17.5', '20'],
-      ]);
+      expect([
+        withoutFee.invoiceAmount,
+        withoutFee.invoiceChargesLate,
+        withoutFee.invoiceVAT,
+        withoutFee.vatBreakdown.map((l: any) => l.rate),
+      ]).toEqual(['30.52', '0.00', '6.00', ['5', '17.5', '20']]);
       expectInvoiceAddsUp(withoutFee);
       await expectInvoiceMatchesDatabase(h, accountId, withoutFee);
-      expect((await api.patch(`/transactions/${lateFee.id}`, { transactionBillDate: '2026-10-20' })).body.invoiceID).toBe(invoiceId);
-      expect(await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' })).toEqual(invoice);
+      expect(
+        (await api.patch(`/transactions/${lateFee.id}`, { transactionBillDate: '2026-10-20' })).body
+          .invoiceID,
+      ).toBe(invoiceId);
+      expect(await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' })).toEqual(
+        invoice,
+      );
 
       // Approved, and then paid in part and in full (payments belong to a later issue: set in the database).
       const approved = await approve(api, invoiceId);
-      await h.ctx.db.updateTable('invoices').set({ paid_amount: '10.00' }).where('account_id', '=', accountId).where('id', '=', Number(invoiceId)).execute();
+      await h.ctx.db
+        .updateTable('invoices')
+        .set({ paid_amount: '10.00' })
+        .where('account_id', '=', accountId)
+        .where('id', '=', Number(invoiceId))
+        .execute();
       const part = await get(api, `/invoices/${invoiceId}`);
       expect([part.paidAmount, part.outstanding, part.status]).toEqual(['10.00', '29.02', ['approved']]);
       expectInvoiceAddsUp(part);
-      await h.ctx.db.updateTable('invoices').set({ paid_amount: '39.02' }).where('account_id', '=', accountId).where('id', '=', Number(invoiceId)).execute();
+      await h.ctx.db
+        .updateTable('invoices')
+        .set({ paid_amount: '39.02' })
+        .where('account_id', '=', accountId)
+        .where('id', '=', Number(invoiceId))
+        .execute();
       const paid = await get(api, `/invoices/${invoiceId}`);
-      expect(paid).toEqual({ ...approved, paidAmount: '39.02', outstanding: '0.00', status: ['approved', 'paid'] });
+      expect(paid).toEqual({
+        ...approved,
+        paidAmount: '39.02',
+        outstanding: '0.00',
+        status: ['approved', 'paid'],
+      });
     });
 
     it('a reverse-charge customer pays no VAT; the VAT due is reported as invoiceReverseVAT', async () => {
@@ -738,7 +1063,7 @@ describe('invoices (document 004)', () => {
       expect(m2((await dbInvoice(h, accountId, Number(invoiceId)))!.invoice_reverse_vat)).toBe('6.00');
     });
 
-    it('keeps an approved invoice\'s totals frozen', async () => {
+    it("keeps an approved invoice's totals frozen", async () => {
       const { api, id: accountId, customer, feature } = await setup();
       const t = await charge(api, feature.id, { transactionValue: '10.00' });
       const approved = await approve(api, t.invoiceID);
@@ -753,7 +1078,10 @@ describe('invoices (document 004)', () => {
   describe('another account', () => {
     it("gets 404 for this account's invoices and customers on every path and action, and changes nothing", async () => {
       const { api, id: accountId, customer, feature } = await setup();
-      const raised = await approve(api, (await charge(api, feature.id, { transactionValue: '10.00' })).invoiceID);
+      const raised = await approve(
+        api,
+        (await charge(api, feature.id, { transactionValue: '10.00' })).invoiceID,
+      );
       const unsent = (await charge(api, feature.id, { transactionValue: '2.00' })).invoiceID;
       const run = await post(api, '/billingRuns', { cutoffDate: '2026-12-01' });
       const invoicesBefore = await dbInvoices(h, accountId);
@@ -777,9 +1105,18 @@ describe('invoices (document 004)', () => {
       ];
       for (const [what, pending] of checks) {
         const res = await pending;
-        expect({ what, status: res.status, code: res.body?.error_code }).toEqual({ what, status: 404, code: 404001 });
+        expect({ what, status: res.status, code: res.body?.error_code }).toEqual({
+          what,
+          status: 404,
+          code: 404001,
+        });
       }
-      for (const path of ['/invoices?includeUnsent', `/invoices?invoiceNumber=${raised.invoiceNumber}`, `/invoices?includeUnsent&billingRun=${run.id}`, '/billingRuns']) {
+      for (const path of [
+        '/invoices?includeUnsent',
+        `/invoices?invoiceNumber=${raised.invoiceNumber}`,
+        `/invoices?includeUnsent&billingRun=${run.id}`,
+        '/billingRuns',
+      ]) {
         expect({ path, body: (await o.get(path)).body }).toEqual({ path, body: [] });
       }
       expect(await dbInvoices(h, accountId)).toEqual(invoicesBefore);

@@ -30,11 +30,28 @@ beforeAll(async () => {
   if (testDbKind() === 'postgres') {
     testDb = await createTestDatabase();
     env = { DATABASE_URL: testDb.url!, RINGBILL_DATA_DIR: dataDir };
-    ({ account: { id: accountId }, apiKey: { key: apiKey } } = await createAccount(createCtx(testDb.database), { name: 'Log Telecom', timezone: 'Europe/London', currency: 'GBP' }));
+    ({
+      account: { id: accountId },
+      apiKey: { key: apiKey },
+    } = await createAccount(createCtx(testDb.database), {
+      name: 'Log Telecom',
+      timezone: 'Europe/London',
+      currency: 'GBP',
+    }));
   } else {
     // The migrated template, loaded into a real data folder (a fresh initdb costs seconds).
-    const database = await openPglite({ dataDir: join(dataDir, 'pgdata'), loadDataDir: new Blob([await readFile(inject('pgliteTemplatePath'))]) });
-    ({ account: { id: accountId }, apiKey: { key: apiKey } } = await createAccount(createCtx(database), { name: 'Log Telecom', timezone: 'Europe/London', currency: 'GBP' }));
+    const database = await openPglite({
+      dataDir: join(dataDir, 'pgdata'),
+      loadDataDir: new Blob([await readFile(inject('pgliteTemplatePath'))]),
+    });
+    ({
+      account: { id: accountId },
+      apiKey: { key: apiKey },
+    } = await createAccount(createCtx(database), {
+      name: 'Log Telecom',
+      timezone: 'Europe/London',
+      currency: 'GBP',
+    }));
     await database.close();
     env = { RINGBILL_DATA_DIR: dataDir, DATABASE_URL: '' };
   }
@@ -66,14 +83,30 @@ describe('the server log', () => {
     const requests: [string, RequestInit?][] = [
       // The feed's documented way: the key as a query parameter (a 200).
       [`/api/2024-01-01/networks/transactions/${accountId}.json?oauth_token=${apiKey}&limit=1`],
-      [`/api/2024-01-01/networks/transactions/${accountId}.csv?limit=1&oauth_token=${encodeURIComponent(apiKey)}`],
+      [
+        `/api/2024-01-01/networks/transactions/${accountId}.csv?limit=1&oauth_token=${encodeURIComponent(apiKey)}`,
+      ],
       // A bad key in the query: a 401 (its message must not echo it either).
       [`/api/2024-01-01/networks/transactions/${accountId}.json?oauth_token=${accessToken}`],
       [`/backend/api/v1/customers`, { headers: { authorization: `Bearer ${apiKey}` } }],
-      [`/backend/api/v1/calls/push/freeswitch`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' }, body: '{}' }],
+      [
+        `/backend/api/v1/calls/push/freeswitch`,
+        {
+          method: 'POST',
+          headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' },
+          body: '{}',
+        },
+      ],
       [`/backend/api/v1/customers?access_token=${accessToken}&api_key=${apiKey}`],
       [`/pay/${payToken}`],
-      [`/pay/${payToken}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"cardNumber": "4242424242424242"}' }],
+      [
+        `/pay/${payToken}/payments`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"cardNumber": "4242424242424242"}',
+        },
+      ],
       [`/pay/${payToken}/plan?frequency=monthly&instalments=3`],
       [`/download/invoice/${downloadToken}`],
       [`/download/invoice/${downloadToken}`, { method: 'HEAD' }],
@@ -99,9 +132,13 @@ describe('the server log', () => {
     expect(log).toContain('"url":"/pay/[redacted]/payments"');
     expect(log).toContain('"url":"/download/invoice/[redacted]"');
     expect(log).toContain('"url":"/portal/sign-in/[redacted]"');
-    expect(log).toContain(`"url":"/api/2024-01-01/networks/transactions/${accountId}.json?oauth_token=[redacted]&limit=1"`);
+    expect(log).toContain(
+      `"url":"/api/2024-01-01/networks/transactions/${accountId}.json?oauth_token=[redacted]&limit=1"`,
+    );
     expect(log).toContain('"url":"/backend/api/v1/customers?access_token=[redacted]&api_key=[redacted]"');
-    expect(log).toMatch(/"url":"\/nowhere\?oauth_token=\[redacted\]","host":"[^"]+","remoteAddress":"203\.0\.113\.9"/);
+    expect(log).toMatch(
+      /"url":"\/nowhere\?oauth_token=\[redacted\]","host":"[^"]+","remoteAddress":"203\.0\.113\.9"/,
+    );
     for (const [name, secret] of Object.entries(secrets)) {
       expect(log.includes(secret), `${name} appears in the log`).toBe(false);
       // Nor any long piece of it (a truncated or re-encoded copy).

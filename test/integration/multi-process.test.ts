@@ -62,8 +62,14 @@ describe.runIf(postgres)(`${SERVERS} ringbill serve processes on one PostgreSQL`
     receiver = await startWebhookReceiver();
     const scratch = await mkdtemp(join(tmpdir(), 'ringbill-multi-'));
     gatewayLog = join(scratch, 'gateway.jsonl');
-    folders = await Promise.all(Array.from({ length: SERVERS }, (_, i) => mkdtemp(join(scratch, `server-${i}-`))));
-    const { account, apiKey } = await createAccount(createCtx(testDb.database), { name: 'Many Servers Telecom', timezone: 'Europe/London', currency: 'GBP' });
+    folders = await Promise.all(
+      Array.from({ length: SERVERS }, (_, i) => mkdtemp(join(scratch, `server-${i}-`))),
+    );
+    const { account, apiKey } = await createAccount(createCtx(testDb.database), {
+      name: 'Many Servers Telecom',
+      timezone: 'Europe/London',
+      currency: 'GBP',
+    });
     accountId = account.id;
     key = apiKey.key;
     env = {
@@ -84,72 +90,118 @@ describe.runIf(postgres)(`${SERVERS} ringbill serve processes on one PostgreSQL`
     for (const folder of folders) await rm(folder, { recursive: true, force: true });
   });
 
-  it('imports of one CDR file through every process at once store each call once, and concurrent billing runs make one invoice per customer', SLOW, async () => {
-    const api = nth(0).api;
-    const card = await api.post('/rateCards', { name: 'Flat', isDefault: true });
-    expect(card.status, card.text).toBe(201);
-    const rates = await api.request('PUT', `/rateCards/${card.body.id}/rates`, {
-      effectiveFrom: '2026-01-01',
-      rates: [{ prefix: '44', destination: 'UK', ratePerMinute: '0.60', initialIncrementS: 60, subsequentIncrementS: 60 }],
-    });
-    expect(rates.status, rates.text).toBe(200);
-    const CUSTOMERS = 12;
-    const CALLS_EACH = 15;
-    const customers: string[] = [];
-    for (let c = 0; c < CUSTOMERS; c++) {
-      const customer = await nth(c).api.post('/customers', { name: `Multi ${c}`, email: `multi${c}@example.com` });
-      expect(customer.status, customer.text).toBe(201);
-      customers.push(customer.body.id);
-      const line = `+4411349${String(c).padStart(5, '0')}`;
-      const feature = await nth(c + 1).api.post(`/customers/${customer.body.id}/features`, { name: 'Line', phoneNumber: line, startDate: '2026-10-01' });
-      expect(feature.status, feature.text).toBe(201);
-    }
-    // One file, every call exactly a minute: 0.60 each.
-    const lines = ['call_id,from,to,start_time,duration_s,status'];
-    for (let c = 0; c < CUSTOMERS; c++) {
-      for (let i = 0; i < CALLS_EACH; i++) {
-        lines.push(`multi-${c}-${i},+4411349${String(c).padStart(5, '0')},+441632960${String(i).padStart(3, '0')},2026-10-${String(2 + i).padStart(2, '0')}T10:00:00Z,60,completed`);
+  it(
+    'imports of one CDR file through every process at once store each call once, and concurrent billing runs make one invoice per customer',
+    SLOW,
+    async () => {
+      const api = nth(0).api;
+      const card = await api.post('/rateCards', { name: 'Flat', isDefault: true });
+      expect(card.status, card.text).toBe(201);
+      const rates = await api.request('PUT', `/rateCards/${card.body.id}/rates`, {
+        effectiveFrom: '2026-01-01',
+        rates: [
+          {
+            prefix: '44',
+            destination: 'UK',
+            ratePerMinute: '0.60',
+            initialIncrementS: 60,
+            subsequentIncrementS: 60,
+          },
+        ],
+      });
+      expect(rates.status, rates.text).toBe(200);
+      const CUSTOMERS = 12;
+      const CALLS_EACH = 15;
+      const customers: string[] = [];
+      for (let c = 0; c < CUSTOMERS; c++) {
+        const customer = await nth(c).api.post('/customers', {
+          name: `Multi ${c}`,
+          email: `multi${c}@example.com`,
+        });
+        expect(customer.status, customer.text).toBe(201);
+        customers.push(customer.body.id);
+        const line = `+4411349${String(c).padStart(5, '0')}`;
+        const feature = await nth(c + 1).api.post(`/customers/${customer.body.id}/features`, {
+          name: 'Line',
+          phoneNumber: line,
+          startDate: '2026-10-01',
+        });
+        expect(feature.status, feature.text).toBe(201);
       }
-    }
-    const file = `${lines.join('\n')}\n`;
+      // One file, every call exactly a minute: 0.60 each.
+      const lines = ['call_id,from,to,start_time,duration_s,status'];
+      for (let c = 0; c < CUSTOMERS; c++) {
+        for (let i = 0; i < CALLS_EACH; i++) {
+          lines.push(
+            `multi-${c}-${i},+4411349${String(c).padStart(5, '0')},+441632960${String(i).padStart(3, '0')},2026-10-${String(2 + i).padStart(2, '0')}T10:00:00Z,60,completed`,
+          );
+        }
+      }
+      const file = `${lines.join('\n')}\n`;
 
-    // The same file through every process at once, twice over.
-    const reports = await Promise.all(
-      Array.from({ length: SERVERS * 2 }, (_, i) => nth(i).api.request('POST', '/calls/files', file, { 'content-type': 'text/csv' })),
-    );
-    for (const r of reports) expect(r.status, r.text).toBe(200);
-    const stored = await testDb.database.db.selectFrom('calls').select(sql<number>`count(*)::int`.as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow();
-    expect(stored.n).toBe(CUSTOMERS * CALLS_EACH);
-    const newCalls = reports.map((r) => Number(r.body.inserted ?? r.body.new ?? r.body.imported));
-    expect(newCalls.reduce((a, b) => a + b, 0)).toBe(CUSTOMERS * CALLS_EACH);
+      // The same file through every process at once, twice over.
+      const reports = await Promise.all(
+        Array.from({ length: SERVERS * 2 }, (_, i) =>
+          nth(i).api.request('POST', '/calls/files', file, { 'content-type': 'text/csv' }),
+        ),
+      );
+      for (const r of reports) expect(r.status, r.text).toBe(200);
+      const stored = await testDb.database.db
+        .selectFrom('calls')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('account_id', '=', accountId)
+        .executeTakeFirstOrThrow();
+      expect(stored.n).toBe(CUSTOMERS * CALLS_EACH);
+      const newCalls = reports.map((r) => Number(r.body.inserted ?? r.body.new ?? r.body.imported));
+      expect(newCalls.reduce((a, b) => a + b, 0)).toBe(CUSTOMERS * CALLS_EACH);
 
-    // A billing run on every process at once, for the same cut-off.
-    const runs = await Promise.all(Array.from({ length: SERVERS }, (_, i) => nth(i).api.post('/billingRuns', { cutoffDate: '2026-11-01' })));
-    for (const r of runs) expect([200, 201, 409], r.text).toContain(r.status);
-    const finished = runs.filter((r) => r.status === 200 || r.status === 201);
-    expect(finished.length).toBeGreaterThanOrEqual(1);
-    expect(finished.reduce((n, r) => n + Number(r.body.invoicesCreated), 0)).toBe(CUSTOMERS);
-    for (const id of customers) {
-      const invoices = await nth(Number(id)).api.get(`/customers/${id}/invoices?includeUnsent`);
-      expect(invoices.status, invoices.text).toBe(200);
-      expect(invoices.body, `customer ${id}`).toHaveLength(1);
-      const [invoice] = invoices.body;
-      expect([invoice.invoiceCallCount, invoice.invoiceAmount]).toEqual([CALLS_EACH, (0.6 * CALLS_EACH).toFixed(2)]);
-    }
-  });
+      // A billing run on every process at once, for the same cut-off.
+      const runs = await Promise.all(
+        Array.from({ length: SERVERS }, (_, i) =>
+          nth(i).api.post('/billingRuns', { cutoffDate: '2026-11-01' }),
+        ),
+      );
+      for (const r of runs) expect([200, 201, 409], r.text).toContain(r.status);
+      const finished = runs.filter((r) => r.status === 200 || r.status === 201);
+      expect(finished.length).toBeGreaterThanOrEqual(1);
+      expect(finished.reduce((n, r) => n + Number(r.body.invoicesCreated), 0)).toBe(CUSTOMERS);
+      for (const id of customers) {
+        const invoices = await nth(Number(id)).api.get(`/customers/${id}/invoices?includeUnsent`);
+        expect(invoices.status, invoices.text).toBe(200);
+        expect(invoices.body, `customer ${id}`).toHaveLength(1);
+        const [invoice] = invoices.body;
+        expect([invoice.invoiceCallCount, invoice.invoiceAmount]).toEqual([
+          CALLS_EACH,
+          (0.6 * CALLS_EACH).toFixed(2),
+        ]);
+      }
+    },
+  );
 
   it('sends each email and each webhook once, whichever process queued or picked it up', SLOW, async () => {
-    const subscription = await nth(0).api.post('/webhooks', { url: receiver.url, eventTypes: ['invoice.approved'] });
+    const subscription = await nth(0).api.post('/webhooks', {
+      url: receiver.url,
+      eventTypes: ['invoice.approved'],
+    });
     expect(subscription.status, subscription.text).toBe(201);
     receiver.secrets.push(subscription.body.secret);
     const INVOICES = 12;
     const invoiceIds: string[] = [];
     for (let i = 0; i < INVOICES; i++) {
-      const customer = await nth(i).api.post('/customers', { name: `Mail ${i}`, email: `mail${i}@example.com` });
+      const customer = await nth(i).api.post('/customers', {
+        name: `Mail ${i}`,
+        email: `mail${i}@example.com`,
+      });
       expect(customer.status, customer.text).toBe(201);
-      const charge = await nth(i + 1).api.post(`/customers/${customer.body.id}/transactions`, { transactionType: 'oneOff', transactionValue: '10.00', transactionDate: '2026-10-20' });
+      const charge = await nth(i + 1).api.post(`/customers/${customer.body.id}/transactions`, {
+        transactionType: 'oneOff',
+        transactionValue: '10.00',
+        transactionDate: '2026-10-20',
+      });
       expect(charge.status, charge.text).toBe(201);
-      const invoice = await nth(i + 2).api.post(`/customers/${customer.body.id}/invoices`, { cutoffDate: '2026-11-01' });
+      const invoice = await nth(i + 2).api.post(`/customers/${customer.body.id}/invoices`, {
+        cutoffDate: '2026-11-01',
+      });
       expect(invoice.status, invoice.text).toBe(201);
       invoiceIds.push(invoice.body.id);
     }
@@ -165,7 +217,11 @@ describe.runIf(postgres)(`${SERVERS} ringbill serve processes on one PostgreSQL`
     const deadline = Date.now() + 120_000;
     const mailTo = (i: number) => smtp.messages.filter((m) => m.to.includes(`mail${i}@example.com`)).length;
     const approvedEvents = () => receiver.received.filter((r) => r.body?.type === 'invoice.approved');
-    while (Date.now() < deadline && (invoiceIds.some((_, i) => mailTo(i) === 0) || approvedEvents().length < INVOICES)) await sleep(250);
+    while (
+      Date.now() < deadline &&
+      (invoiceIds.some((_, i) => mailTo(i) === 0) || approvedEvents().length < INVOICES)
+    )
+      await sleep(250);
     // Give a second sender, if there were one, time to send again.
     await sleep(3_000);
     expect(invoiceIds.map((_, i) => mailTo(i))).toEqual(invoiceIds.map(() => 1));
@@ -184,52 +240,80 @@ describe.runIf(postgres)(`${SERVERS} ringbill serve processes on one PostgreSQL`
     expect(jobs.filter((j) => j.status !== 'delivered')).toEqual([]); // outbox statuses: pending, failed, delivered
   });
 
-  it('charges each due instalment once when every process finds it due at the same moment', SLOW, async () => {
-    const PLANS = 6;
-    const plans: { requestId: string; invoiceId: string }[] = [];
-    for (let p = 0; p < PLANS; p++) {
-      const api = nth(p).api;
-      const customer = await api.post('/customers', { name: `Plan ${p}`, accountNumber: `PLAN${p}` });
-      expect(customer.status, customer.text).toBe(201);
-      await api.post(`/customers/${customer.body.id}/transactions`, { transactionType: 'oneOff', transactionValue: '90.00', transactionVATRate: '0', transactionDate: '2026-10-20' });
-      const invoice = await api.post(`/customers/${customer.body.id}/invoices`, { cutoffDate: '2026-11-01' });
-      expect((await api.post(`/invoices/${invoice.body.id}?action=approve`)).status).toBe(200);
-      const collect = new Api(nth(p).url, key, '/collect/v1');
-      const request = await collect.post('/requests', { invoiceId: Number(invoice.body.id), instalmentEnabled: true, planRate: '0', planMaxTerm: 1, planMaxTermPeriod: 'year' });
-      expect(request.status, request.text).toBe(201);
-      const path = new URL(request.body.url).pathname;
-      const started = await fetch(`${nth(p + 1).url}${path}/plans`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ frequency: 'monthly', instalments: 3, saveCard: true, ...CARD }),
-      });
-      expect(started.status, await started.clone().text()).toBe(201);
-      plans.push({ requestId: String(request.body.requestId), invoiceId: String(invoice.body.id) });
-    }
-    const chargesBefore = createTestGateway({ logFile: gatewayLog }).approvedCharges().length;
+  it(
+    'charges each due instalment once when every process finds it due at the same moment',
+    SLOW,
+    async () => {
+      const PLANS = 6;
+      const plans: { requestId: string; invoiceId: string }[] = [];
+      for (let p = 0; p < PLANS; p++) {
+        const api = nth(p).api;
+        const customer = await api.post('/customers', { name: `Plan ${p}`, accountNumber: `PLAN${p}` });
+        expect(customer.status, customer.text).toBe(201);
+        await api.post(`/customers/${customer.body.id}/transactions`, {
+          transactionType: 'oneOff',
+          transactionValue: '90.00',
+          transactionVATRate: '0',
+          transactionDate: '2026-10-20',
+        });
+        const invoice = await api.post(`/customers/${customer.body.id}/invoices`, {
+          cutoffDate: '2026-11-01',
+        });
+        expect((await api.post(`/invoices/${invoice.body.id}?action=approve`)).status).toBe(200);
+        const collect = new Api(nth(p).url, key, '/collect/v1');
+        const request = await collect.post('/requests', {
+          invoiceId: Number(invoice.body.id),
+          instalmentEnabled: true,
+          planRate: '0',
+          planMaxTerm: 1,
+          planMaxTermPeriod: 'year',
+        });
+        expect(request.status, request.text).toBe(201);
+        const path = new URL(request.body.url).pathname;
+        const started = await fetch(`${nth(p + 1).url}${path}/plans`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ frequency: 'monthly', instalments: 3, saveCard: true, ...CARD }),
+        });
+        expect(started.status, await started.clone().text()).toBe(201);
+        plans.push({ requestId: String(request.body.requestId), invoiceId: String(invoice.body.id) });
+      }
+      const chargesBefore = createTestGateway({ logFile: gatewayLog }).approvedCharges().length;
 
-    // Each plan's second instalment falls due, and every process starts at once: each scheduler runs at start.
-    await Promise.all(servers.map((s) => s.proc.stop()));
-    await testDb.database.db.updateTable('instalments').set({ due_date: sql`current_date - 1` }).where('account_id', '=', accountId).where('seq', '=', 2).execute();
-    await startAll(env);
+      // Each plan's second instalment falls due, and every process starts at once: each scheduler runs at start.
+      await Promise.all(servers.map((s) => s.proc.stop()));
+      await testDb.database.db
+        .updateTable('instalments')
+        .set({ due_date: sql`current_date - 1` })
+        .where('account_id', '=', accountId)
+        .where('seq', '=', 2)
+        .execute();
+      await startAll(env);
 
-    const deadline = Date.now() + 120_000;
-    const paidOf = async (invoiceId: string) => (await nth(0).api.get(`/invoices/${invoiceId}`)).body.paidAmount;
-    while (Date.now() < deadline && (await Promise.all(plans.map((p) => paidOf(p.invoiceId)))).some((paid) => paid !== '60.00')) await sleep(500);
-    await sleep(2_000);
+      const deadline = Date.now() + 120_000;
+      const paidOf = async (invoiceId: string) =>
+        (await nth(0).api.get(`/invoices/${invoiceId}`)).body.paidAmount;
+      while (
+        Date.now() < deadline &&
+        (await Promise.all(plans.map((p) => paidOf(p.invoiceId)))).some((paid) => paid !== '60.00')
+      )
+        await sleep(500);
+      await sleep(2_000);
 
-    const gateway = createTestGateway({ logFile: gatewayLog });
-    const newCharges = gateway.approvedCharges().slice(chargesBefore);
-    // The second instalment of 30.00 of each plan, charged once.
-    expect(newCharges).toHaveLength(PLANS);
-    expect(newCharges.every((c) => c.amount === '30.00')).toBe(true);
-    expect(new Set(newCharges.map((c) => c.idempotencyKey)).size).toBe(PLANS);
-    for (const p of plans) {
-      expect(await paidOf(p.invoiceId)).toBe('60.00');
-      const plan = (await new Api(nth(0).url, key, '/collect/v1').get(`/requests/${p.requestId}/plan`)).body;
-      expect(plan.instalments.map((i: any) => i.status)).toEqual(['paid', 'paid', 'due']);
-    }
-  });
+      const gateway = createTestGateway({ logFile: gatewayLog });
+      const newCharges = gateway.approvedCharges().slice(chargesBefore);
+      // The second instalment of 30.00 of each plan, charged once.
+      expect(newCharges).toHaveLength(PLANS);
+      expect(newCharges.every((c) => c.amount === '30.00')).toBe(true);
+      expect(new Set(newCharges.map((c) => c.idempotencyKey)).size).toBe(PLANS);
+      for (const p of plans) {
+        expect(await paidOf(p.invoiceId)).toBe('60.00');
+        const plan = (await new Api(nth(0).url, key, '/collect/v1').get(`/requests/${p.requestId}/plan`))
+          .body;
+        expect(plan.instalments.map((i: any) => i.status)).toEqual(['paid', 'paid', 'due']);
+      }
+    },
+  );
 
   it('keeps the feed exactly-once while writers on every process add calls', SLOW, async () => {
     const WRITERS = SERVERS * 2;
@@ -240,7 +324,9 @@ describe.runIf(postgres)(`${SERVERS} ringbill serve processes on one PostgreSQL`
     let after = '';
     let writing = true;
     const poll = async () => {
-      const res = await feed.get(`/${accountId}.json?limit=4000&include_columns=transaction_id&start_after_transaction_id=${after}`);
+      const res = await feed.get(
+        `/${accountId}.json?limit=4000&include_columns=transaction_id&start_after_transaction_id=${after}`,
+      );
       expect(res.status, res.text).toBe(200);
       for (const r of res.body) seen.set(r.transaction_id, (seen.get(r.transaction_id) ?? 0) + 1);
       if (res.body.length > 0) after = res.body.at(-1).transaction_id;

@@ -17,13 +17,25 @@ describe('the NUL character', () => {
 
     const query = await api.get('/invoices?invoiceNumber=%00');
     expect(query.status).toBe(400);
-    expect(query.body).toMatchObject({ error_code: 400001, hint: expect.stringContaining('invoiceNumber: contains the NUL character') });
+    expect(query.body).toMatchObject({
+      error_code: 400001,
+      hint: expect.stringContaining('invoiceNumber: contains the NUL character'),
+    });
 
     const body = await api.patch(`/customers/${customer.id}`, { name: 'a\u0000b' });
     expect(body.status).toBe(400);
     expect(body.body.hint).toContain('name: contains the NUL character');
 
-    const batch = await api.post('/calls', [{ call_id: 'x\u0000', from: '1234', to: '4567', start_time: '2026-10-01T00:00:00Z', duration_s: 1, status: 'completed' }]);
+    const batch = await api.post('/calls', [
+      {
+        call_id: 'x\u0000',
+        from: '1234',
+        to: '4567',
+        start_time: '2026-10-01T00:00:00Z',
+        duration_s: 1,
+        status: 'completed',
+      },
+    ]);
     expect(batch.status).toBe(400);
     expect(batch.body.hint).toContain('0.call_id: contains the NUL character');
 

@@ -34,12 +34,17 @@ describe('operationId', () => {
   it('is set on every operation, readable (camelCase, a verb first) and unique across the document', () => {
     const all = operations();
     expect(all.length).toBeGreaterThan(150);
-    const missing = all.filter(({ op }) => typeof op.operationId !== 'string').map(({ path, method }) => `${method.toUpperCase()} ${path}`);
+    const missing = all
+      .filter(({ op }) => typeof op.operationId !== 'string')
+      .map(({ path, method }) => `${method.toUpperCase()} ${path}`);
     expect(missing).toStrictEqual([]);
-    const unreadable = all.filter(({ op }) => !/^[a-z]+[A-Z][A-Za-z0-9]*$/.test(op.operationId)).map(({ op }) => op.operationId);
+    const unreadable = all
+      .filter(({ op }) => !/^[a-z]+[A-Z][A-Za-z0-9]*$/.test(op.operationId))
+      .map(({ op }) => op.operationId);
     expect(unreadable).toStrictEqual([]);
     const seen = new Map<string, string[]>();
-    for (const { path, method, op } of all) seen.set(op.operationId, [...(seen.get(op.operationId) ?? []), `${method.toUpperCase()} ${path}`]);
+    for (const { path, method, op } of all)
+      seen.set(op.operationId, [...(seen.get(op.operationId) ?? []), `${method.toUpperCase()} ${path}`]);
     expect([...seen].filter(([, where]) => where.length > 1)).toStrictEqual([]);
   });
 
@@ -86,16 +91,24 @@ describe('the document', () => {
     expect(await (await fetch(`${h.url}/docs/json`)).json()).toStrictEqual(doc);
     // Behind a proxy: PUBLIC_URL (a server built as npm run openapi:lint builds it).
     const behindProxy = await buildOpenApiDocument({ publicUrl: 'https://billing.ringbill.test/' });
-    expect(behindProxy.servers).toStrictEqual([{ url: 'https://billing.ringbill.test', description: 'This Ringbill server' }]);
+    expect(behindProxy.servers).toStrictEqual([
+      { url: 'https://billing.ringbill.test', description: 'This Ringbill server' },
+    ]);
   });
 
-  it('passes Redocly\'s recommended lint: no error, no warning (the four accepted ambiguous paths aside)', async () => {
+  it("passes Redocly's recommended lint: no error, no warning (the four accepted ambiguous paths aside)", async () => {
     const result = await lintOpenApi(doc);
-    const shown = (p: (typeof result.problems)[number]) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`;
+    const shown = (p: (typeof result.problems)[number]) =>
+      `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`;
     expect(result.problems.filter((p) => !p.ignored).map(shown)).toStrictEqual([]);
     expect([result.errors, result.warnings]).toStrictEqual([0, 0]);
     // The accepted ones are exactly those .redocly.lint-ignore.yaml lists (none is stale).
-    expect(result.problems.filter((p) => p.ignored).map((p) => `${p.ruleId} ${p.location[0]?.pointer}`).sort()).toStrictEqual([
+    expect(
+      result.problems
+        .filter((p) => p.ignored)
+        .map((p) => `${p.ruleId} ${p.location[0]?.pointer}`)
+        .sort(),
+    ).toStrictEqual([
       'no-ambiguous-paths #/paths/~1backend~1api~1v1~1calls~1{id}~1events',
       'no-ambiguous-paths #/paths/~1backend~1api~1v1~1calls~1{id}~1feed',
       'no-ambiguous-paths #/paths/~1backend~1api~1v1~1webhooks~1{id}~1deliveries',
@@ -106,25 +119,39 @@ describe('the document', () => {
   it('has no component schema that nothing refers to', () => {
     const text = JSON.stringify({ ...doc, components: { ...doc.components, schemas: undefined } });
     const fromSchemas = JSON.stringify(doc.components.schemas);
-    const unused = Object.keys(doc.components.schemas).filter((name) => !text.includes(`"#/components/schemas/${name}"`) && !fromSchemas.includes(`"#/components/schemas/${name}"`));
+    const unused = Object.keys(doc.components.schemas).filter(
+      (name) =>
+        !text.includes(`"#/components/schemas/${name}"`) &&
+        !fromSchemas.includes(`"#/components/schemas/${name}"`),
+    );
     expect(unused).toStrictEqual([]);
   });
 
-  it('documents on every operation the errors of its surface, described, in the surface\'s shape', () => {
+  it("documents on every operation the errors of its surface, described, in the surface's shape", () => {
     const shapeOf = (path: string) =>
-      path.startsWith('/backend/api/v1/') ? 'BackendError' : path.startsWith('/v1/') ? 'V1Error' : path.startsWith('/collect/v1/') ? 'CollectError' : undefined;
+      path.startsWith('/backend/api/v1/')
+        ? 'BackendError'
+        : path.startsWith('/v1/')
+          ? 'V1Error'
+          : path.startsWith('/collect/v1/')
+            ? 'CollectError'
+            : undefined;
     const problems: string[] = [];
     for (const { path, method, op } of operations()) {
       const where = `${method.toUpperCase()} ${path}`;
       const errors = Object.entries<any>(op.responses).filter(([status]) => /^[45]/.test(status));
       if (!errors.some(([status]) => status === '400')) problems.push(`${where}: no 400`);
-      if (op.security?.length !== 0 && !errors.some(([status]) => status === '401')) problems.push(`${where}: no 401`);
-      if (path.includes('{') && !errors.some(([status]) => status === '404')) problems.push(`${where}: no 404`);
+      if (op.security?.length !== 0 && !errors.some(([status]) => status === '401'))
+        problems.push(`${where}: no 401`);
+      if (path.includes('{') && !errors.some(([status]) => status === '404'))
+        problems.push(`${where}: no 404`);
       for (const [status, response] of errors) {
-        if (!response.description || response.description === 'Default Response') problems.push(`${where} ${status}: not described`);
+        if (!response.description || response.description === 'Default Response')
+          problems.push(`${where} ${status}: not described`);
         const shape = shapeOf(path);
         const schema = response.content?.['application/json']?.schema;
-        if (shape && schema?.$ref !== `#/components/schemas/${shape}`) problems.push(`${where} ${status}: not a ${shape}`);
+        if (shape && schema?.$ref !== `#/components/schemas/${shape}`)
+          problems.push(`${where} ${status}: not a ${shape}`);
       }
     }
     expect(problems).toStrictEqual([]);
@@ -133,18 +160,26 @@ describe('the document', () => {
 
 /** A validator for the documented JSON body of one response. */
 function responseValidator(path: string, method: string, status: number) {
-  const schema = doc.paths[path]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema;
+  const schema =
+    doc.paths[path]?.[method]?.responses?.[String(status)]?.content?.['application/json']?.schema;
   expect(schema, `${method.toUpperCase()} ${path} documents no ${status} JSON body`).toBeDefined();
   const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
   ajv.addSchema({ $id: 'openapi.json', components: doc.components }, 'openapi.json');
-  return ajv.compile(JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"openapi.json#/components/')));
+  return ajv.compile(
+    JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"openapi.json#/components/')),
+  );
 }
 
 function expectDocumented(res: Res, path: string, method: string, status: number): void {
   expect(res.status, `${method.toUpperCase()} ${path}: ${res.text}`).toBe(status);
   const validate = responseValidator(path, method, res.status);
   const ok = validate(res.body);
-  expect({ path, method, status: res.status, errors: ok ? null : validate.errors }).toStrictEqual({ path, method, status: res.status, errors: null });
+  expect({ path, method, status: res.status, errors: ok ? null : validate.errors }).toStrictEqual({
+    path,
+    method,
+    status: res.status,
+    errors: null,
+  });
 }
 
 describe('error answers', () => {
@@ -158,27 +193,74 @@ describe('error answers', () => {
     expectDocumented(await api.get('/customers?limit=0'), `${P}/customers`, 'get', 400);
     expectDocumented(await api.get('/invoices/424242'), `${P}/invoices/{id}`, 'get', 404);
     expectDocumented(await api.get('/invoices/424242/payments'), `${P}/invoices/{id}/payments`, 'get', 404);
-    expectDocumented(await (await account.withLevel(1)).post('/customers', { name: 'Too Low Ltd' }), `${P}/customers`, 'post', 403);
-    expectDocumented(await api.post('/customers', { name: 'x'.repeat(1024 * 1024 + 10) }), `${P}/customers`, 'post', 413);
-    expectDocumented(await api.post('/customers', '<name>x</name>', { 'content-type': 'application/xml' }), `${P}/customers`, 'post', 415);
-    expect((await api.post('/customers', { name: 'Once Ltd' }, { 'idempotency-key': 'openapi-409' })).status).toBe(201);
-    expectDocumented(await api.post('/customers', { name: 'Twice Ltd' }, { 'idempotency-key': 'openapi-409' }), `${P}/customers`, 'post', 409);
+    expectDocumented(
+      await (await account.withLevel(1)).post('/customers', { name: 'Too Low Ltd' }),
+      `${P}/customers`,
+      'post',
+      403,
+    );
+    expectDocumented(
+      await api.post('/customers', { name: 'x'.repeat(1024 * 1024 + 10) }),
+      `${P}/customers`,
+      'post',
+      413,
+    );
+    expectDocumented(
+      await api.post('/customers', '<name>x</name>', { 'content-type': 'application/xml' }),
+      `${P}/customers`,
+      'post',
+      415,
+    );
+    expect(
+      (await api.post('/customers', { name: 'Once Ltd' }, { 'idempotency-key': 'openapi-409' })).status,
+    ).toBe(201);
+    expectDocumented(
+      await api.post('/customers', { name: 'Twice Ltd' }, { 'idempotency-key': 'openapi-409' }),
+      `${P}/customers`,
+      'post',
+      409,
+    );
     // The calls of an invoice (document 002): {"success": false, "error": {code, message}, "meta"}.
     const v1 = new Api(h.url, account.key, '/v1');
-    expectDocumented(await new Api(h.url, undefined, '/v1').get('/calls/call_1'), '/v1/calls/{id}', 'get', 401);
+    expectDocumented(
+      await new Api(h.url, undefined, '/v1').get('/calls/call_1'),
+      '/v1/calls/{id}',
+      'get',
+      401,
+    );
     expectDocumented(await v1.get('/calls'), '/v1/calls', 'get', 400);
     expectDocumented(await v1.get('/calls/call_424242'), '/v1/calls/{id}', 'get', 404);
     // Collections: {"error": {code, message, field?}}.
     const collect = new Api(h.url, account.key, '/collect/v1');
-    expectDocumented(await new Api(h.url, undefined, '/collect/v1').get('/requests/1'), '/collect/v1/requests/{id}', 'get', 401);
+    expectDocumented(
+      await new Api(h.url, undefined, '/collect/v1').get('/requests/1'),
+      '/collect/v1/requests/{id}',
+      'get',
+      401,
+    );
     expectDocumented(await collect.get('/requests/424242'), '/collect/v1/requests/{id}', 'get', 404);
     expectDocumented(await collect.post('/requests', { nope: 1 }), '/collect/v1/requests', 'post', 400);
-    expectDocumented(await collect.post('/requests', '<x/>', { 'content-type': 'application/xml' }), '/collect/v1/requests', 'post', 415);
+    expectDocumented(
+      await collect.post('/requests', '<x/>', { 'content-type': 'application/xml' }),
+      '/collect/v1/requests',
+      'post',
+      415,
+    );
     // The call transactions feed: {"error": "…"}.
     const feed = new Api(h.url, account.key, '/api');
     const FEED = '/api/{version}/networks/transactions/{file}';
-    expectDocumented(await new Api(h.url, undefined, '/api').get(`/2024-01-01/networks/transactions/${account.id}.json`), FEED, 'get', 401);
-    expectDocumented(await feed.get(`/2024-01-01/networks/transactions/${account.id}.json?limit=abc`), FEED, 'get', 400);
+    expectDocumented(
+      await new Api(h.url, undefined, '/api').get(`/2024-01-01/networks/transactions/${account.id}.json`),
+      FEED,
+      'get',
+      401,
+    );
+    expectDocumented(
+      await feed.get(`/2024-01-01/networks/transactions/${account.id}.json?limit=abc`),
+      FEED,
+      'get',
+      400,
+    );
     expectDocumented(await feed.get(`/2024-01-01/networks/transactions/${account.id}.pdf`), FEED, 'get', 404);
     // Outside the surfaces: {"error": "…"}.
     expectDocumented(await new Api(h.url, undefined, '').get('/healthz?x=%00'), '/healthz', 'get', 400);
@@ -191,38 +273,62 @@ describe('a client generated from the document', () => {
   });
 
   it('has the types of the wire shapes', () => {
-    expectTypeOf<components['schemas']['BackendError']>().toEqualTypeOf<{ error: string; error_code: number; hint: string }>();
+    expectTypeOf<components['schemas']['BackendError']>().toEqualTypeOf<{
+      error: string;
+      error_code: number;
+      hint: string;
+    }>();
     expectTypeOf<components['schemas']['Customer']['id']>().toEqualTypeOf<string>();
     expectTypeOf<components['schemas']['V1Error']['error']['code']>().toEqualTypeOf<
-      'INVALID_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_ERROR'
+      | 'INVALID_REQUEST'
+      | 'UNAUTHORIZED'
+      | 'FORBIDDEN'
+      | 'NOT_FOUND'
+      | 'CONFLICT'
+      | 'RATE_LIMITED'
+      | 'INTERNAL_ERROR'
     >();
     expectTypeOf<components['schemas']['CollectError']['error']['code']>().toEqualTypeOf<CollectErrorCode>();
   });
 
   it('calls the server with openapi-fetch: creates a customer, lists invoices, reads an error', async () => {
     const account = await h.account();
-    const client = createClient<paths>({ baseUrl: h.url, headers: { authorization: `Bearer ${account.key}` } });
+    const client = createClient<paths>({
+      baseUrl: h.url,
+      headers: { authorization: `Bearer ${account.key}` },
+    });
 
-    const created = await client.POST('/backend/api/v1/customers', { body: { name: 'Typed Client Ltd', email: ['billing@typed.example'], billingAddress: { city: 'York' } } });
+    const created = await client.POST('/backend/api/v1/customers', {
+      body: { name: 'Typed Client Ltd', email: ['billing@typed.example'], billingAddress: { city: 'York' } },
+    });
     expect(created.response.status).toBe(201);
     const customer: components['schemas']['Customer'] | undefined = created.data;
     expect(customer).toMatchObject({ name: 'Typed Client Ltd', billingAddress: { city: 'York' } });
 
-    const invoice = await client.POST('/backend/api/v1/customers/{id}/invoices', { params: { path: { id: customer!.id } }, body: { cutoffDate: '2026-02-01' } });
+    const invoice = await client.POST('/backend/api/v1/customers/{id}/invoices', {
+      params: { path: { id: customer!.id } },
+      body: { cutoffDate: '2026-02-01' },
+    });
     expect(invoice.response.status).toBe(201);
-    const invoices = await client.GET('/backend/api/v1/invoices', { params: { query: { includeUnsent: 'true', limit: 10 } } });
+    const invoices = await client.GET('/backend/api/v1/invoices', {
+      params: { query: { includeUnsent: 'true', limit: 10 } },
+    });
     expect(invoices.response.status).toBe(200);
     const ids: string[] | undefined = invoices.data?.map((i) => i.id);
     expect(ids).toStrictEqual([invoice.data!.id]);
 
-    const missing = await client.GET('/backend/api/v1/customers/{id}', { params: { path: { id: '424242' } } });
+    const missing = await client.GET('/backend/api/v1/customers/{id}', {
+      params: { path: { id: '424242' } },
+    });
     expect(missing.data).toBeUndefined();
     const error: components['schemas']['BackendError'] | undefined = missing.error;
     expect(missing.response.status).toBe(404);
     expect(error).toStrictEqual({ error: 'Not Found', error_code: 404001, hint: expect.any(String) });
 
     // Document 002's surface, through the same client.
-    const calls = await client.GET('/v1/calls', { params: { query: { invoice_id: `inv_${invoice.data!.id}` } } });
+    const calls = await client.GET('/v1/calls', {
+      params: { query: { invoice_id: `inv_${invoice.data!.id}` } },
+    });
     expect(calls.response.status).toBe(200);
     expect(calls.data).toMatchObject({ success: true, data: false, meta: { total_calls: 0 } });
     const noInvoice = await client.GET('/v1/calls', { params: { query: { invoice_id: 'inv_424242' } } });

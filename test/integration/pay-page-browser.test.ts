@@ -49,7 +49,11 @@ async function phone(): Promise<{ context: BrowserContext; page: Page; problems:
   const problems: string[] = [];
   page.on('console', (m) => {
     // A 402 (declined) or 400 answer is the page working; anything else logged as an error is a problem.
-    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(m.text());
+    if (
+      m.type() === 'error' &&
+      !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())
+    )
+      problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(e.message));
   return { context, page, problems };
@@ -65,18 +69,28 @@ async function expectFitsTheScreen(page: Page): Promise<void> {
     const client = document.documentElement.clientWidth;
     const wide = Array.from(document.querySelectorAll('body *'))
       .filter((e) => e.getBoundingClientRect().right > client + 0.5)
-      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} right=${Math.round(e.getBoundingClientRect().right)}`);
+      .map(
+        (e) =>
+          `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} right=${Math.round(e.getBoundingClientRect().right)}`,
+      );
     return { scroll: document.documentElement.scrollWidth, client, wide };
   });
   expect(scroll, `the page scrolls sideways on a phone: ${wide.join(', ')}`).toBeLessThanOrEqual(client);
   // Tap targets: every button and input is at least 44px high (the usual touch guideline).
-  const small = await page.$$eval('button, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select, a.button', (els) =>
-    els.filter((e) => (e as HTMLElement).offsetParent !== null && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 80)),
+  const small = await page.$$eval(
+    'button, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select, a.button',
+    (els) =>
+      els
+        .filter((e) => (e as HTMLElement).offsetParent !== null && e.getBoundingClientRect().height < 44)
+        .map((e) => e.outerHTML.slice(0, 80)),
   );
   expect(small, 'tap targets smaller than 44px').toEqual([]);
 }
 
-async function fillCard(page: Page, card: { number: string; expiry: string; cvc: string; name?: string }): Promise<void> {
+async function fillCard(
+  page: Page,
+  card: { number: string; expiry: string; cvc: string; name?: string },
+): Promise<void> {
   if (card.name !== undefined) await page.fill('#cardName', card.name);
   await page.fill('#cardNumber', card.number);
   await page.fill('#expiry', card.expiry);
@@ -87,10 +101,16 @@ describe('the payment page in Chromium on a phone', () => {
   it('opens the link, is declined with the reason, pays with another card; the invoice is paid and the receipts sent', async () => {
     const account = await h.account({ name: 'Bright Telecom' });
     const invoice = await approvedInvoice(account, '106.44');
-    const { request } = await paymentRequest(account, { invoiceId: Number(invoice.id), email: 'payer@example.com', mobileNumber: '+447700900123' });
+    const { request } = await paymentRequest(account, {
+      invoiceId: Number(invoice.id),
+      email: 'payer@example.com',
+      mobileNumber: '+447700900123',
+    });
     expect(request.overallStatus).toBe('sent');
     // The link went out by email (real SMTP) and SMS (the local provider records it).
-    const linkMail = smtp.messages.find((m) => m.to.includes('payer@example.com') && m.text.includes(request.url));
+    const linkMail = smtp.messages.find(
+      (m) => m.to.includes('payer@example.com') && m.text.includes(request.url),
+    );
     expect(linkMail, 'the payment link email').toBeDefined();
 
     const { context, page, problems } = await phone();
@@ -115,10 +135,15 @@ describe('the payment page in Chromium on a phone', () => {
 
       // A declining card: the page says why and keeps the choices; nothing is paid.
       await fillCard(page, { number: '4000 0000 0000 9995', expiry: '12/34', cvc: '123', name: 'Pat Payer' });
-      const declined = await Promise.all([page.waitForNavigation(), page.tap('#pay button[type=submit]')]).then(([r]) => r);
+      const declined = await Promise.all([
+        page.waitForNavigation(),
+        page.tap('#pay button[type=submit]'),
+      ]).then(([r]) => r);
       expect(declined?.status()).toBe(402);
       await screenshot(page, '2-declined');
-      expect(await page.textContent('#error')).toBe('Your card was declined: insufficient funds. Try another card.');
+      expect(await page.textContent('#error')).toBe(
+        'Your card was declined: insufficient funds. Try another card.',
+      );
       expect(await page.inputValue('#cardName')).toBe('Pat Payer'); // kept
       expect(await page.inputValue('#cardNumber')).toBe(''); // never echoed back
       expect(await page.textContent('[data-field=outstanding]')).toBe('£106.44');
@@ -130,7 +155,9 @@ describe('the payment page in Chromium on a phone', () => {
       await screenshot(page, '3-paid');
       expect(await page.textContent('#confirmation')).toBe('We received £106.44 from the card ending 4242.');
       expect(await page.textContent('[data-field=outstanding]')).toBe('£0.00');
-      expect(await page.textContent('main')).toContain('A receipt is on its way to payer@example.com and +447700900123.');
+      expect(await page.textContent('main')).toContain(
+        'A receipt is on its way to payer@example.com and +447700900123.',
+      );
       await expectFitsTheScreen(page);
 
       // The link now says it is paid.
@@ -164,7 +191,8 @@ describe('the payment page in Chromium on a phone', () => {
       email: 'payer@example.com',
       mobileNumber: '+447700900123',
     });
-    for (const field of ['lastVisit', 'lastTransaction', 'receiptDate']) expect(row[field], field).toMatch(UTC_TIME);
+    for (const field of ['lastVisit', 'lastTransaction', 'receiptDate'])
+      expect(row[field], field).toMatch(UTC_TIME);
     const attempts = (await collectApi(account).get(`/requests/${request.requestId}/attempts`)).body;
     expect(attempts.map((a: any) => [a.outcome, a.declineReason, a.amount, a.cardLast4])).toEqual([
       ['declined', 'insufficient_funds', '106.44', '9995'],
@@ -172,8 +200,16 @@ describe('the payment page in Chromium on a phone', () => {
     ]);
 
     // The receipts went out: by email through the SMTP server, and by SMS (recorded by the local provider).
-    await expect.poll(() => smtp.messages.filter((m) => m.to.includes('payer@example.com') && /receipt/i.test(m.subject)).length).toBe(1);
-    const receipt = smtp.messages.find((m) => m.to.includes('payer@example.com') && /receipt/i.test(m.subject))!;
+    await expect
+      .poll(
+        () =>
+          smtp.messages.filter((m) => m.to.includes('payer@example.com') && /receipt/i.test(m.subject))
+            .length,
+      )
+      .toBe(1);
+    const receipt = smtp.messages.find(
+      (m) => m.to.includes('payer@example.com') && /receipt/i.test(m.subject),
+    )!;
     expect(receipt.text).toContain('GBP 106.44 by card ending 4242');
     const sms = (await collectApi(account).get(`/sms?requestId=${request.requestId}`)).body;
     expect(sms.map((s: any) => [s.kind, s.to, s.status])).toEqual([
@@ -241,13 +277,17 @@ describe('the payment page in Chromium on a phone', () => {
       await screenshot(page, '4-plan-offer');
       // Monthly allows at most 6 instalments in 6 months: the counts beyond are not offered.
       await page.selectOption('#frequency', 'monthly');
-      const offered = await page.$$eval('#instalments option', (os) => os.filter((o) => !(o as HTMLOptionElement).disabled).map((o) => (o as HTMLOptionElement).value));
+      const offered = await page.$$eval('#instalments option', (os) =>
+        os.filter((o) => !(o as HTMLOptionElement).disabled).map((o) => (o as HTMLOptionElement).value),
+      );
       expect(offered).toEqual(['2', '3', '4', '5', '6']);
       await page.selectOption('#instalments', '4');
       await Promise.all([page.waitForURL(/\/plan\?/), page.tap('#plan button[type=submit]')]);
       await screenshot(page, '5-plan-schedule');
       await expectFitsTheScreen(page);
-      const rows = await page.$$eval('#schedule tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+      const rows = await page.$$eval('#schedule tbody tr', (trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)),
+      );
       expect(rows).toHaveLength(4);
       expect(rows.map((r) => r[2])).toEqual(['£25.00', '£25.00', '£25.00', '£25.00']);
       expect(rows[0]![1]).toBe(today());
@@ -256,8 +296,12 @@ describe('the payment page in Chromium on a phone', () => {
       // The first instalment declined: no plan; the page says why.
       await fillCard(page, { number: '4000 0000 0000 0002', expiry: '12/34', cvc: '123' });
       await Promise.all([page.waitForNavigation(), page.tap('#pay button[type=submit]')]);
-      expect(await page.textContent('#error')).toBe('Your card was declined. Try another card or contact your bank.');
-      expect((await collectApi(account).get(`/requests/${request.requestId}`)).body.overallStatus).not.toBe('plan');
+      expect(await page.textContent('#error')).toBe(
+        'Your card was declined. Try another card or contact your bank.',
+      );
+      expect((await collectApi(account).get(`/requests/${request.requestId}`)).body.overallStatus).not.toBe(
+        'plan',
+      );
 
       await fillCard(page, { number: '4242 4242 4242 4242', expiry: '12/34', cvc: '123' });
       expect(await page.isChecked('input[name=saveCard]')).toBe(true);
@@ -272,7 +316,9 @@ describe('the payment page in Chromium on a phone', () => {
       await screenshot(page, '7-plan-page');
       expect(await page.textContent('h1')).toBe('Your instalment plan');
       expect(await page.textContent('#active-plan')).toContain('card ending 4242');
-      const statuses = await page.$$eval('#schedule tbody tr td:last-child', (tds) => tds.map((td) => td.textContent));
+      const statuses = await page.$$eval('#schedule tbody tr td:last-child', (tds) =>
+        tds.map((td) => td.textContent),
+      );
       expect(statuses).toEqual(['paid', 'due', 'due', 'due']);
       expect(await page.textContent('main')).not.toContain('can be used until'); // a plan outlives the link's expiry
       await expectFitsTheScreen(page);
@@ -282,10 +328,24 @@ describe('the payment page in Chromium on a phone', () => {
     }
     const state = (await collectApi(account).get(`/requests/${request.requestId}`)).body;
     expect([state.overallStatus, state.invoiceStatus]).toEqual(['plan', 'partially_paid']);
-    const row = (await collectApi(account).get(`/invoices?startDate=${today()}&endDate=${today()}`)).body.find((x: any) => x.url === request.url);
-    expect(row).toMatchObject({ overallStatus: 'plan', planAmount: '100.00', planFrequency: 'monthly', planStartDate: today(), instalmentEnabled: true });
+    const row = (
+      await collectApi(account).get(`/invoices?startDate=${today()}&endDate=${today()}`)
+    ).body.find((x: any) => x.url === request.url);
+    expect(row).toMatchObject({
+      overallStatus: 'plan',
+      planAmount: '100.00',
+      planFrequency: 'monthly',
+      planStartDate: today(),
+      instalmentEnabled: true,
+    });
     const plan = (await collectApi(account).get(`/requests/${request.requestId}/plan`)).body;
-    expect(plan).toMatchObject({ status: 'active', cardSaved: true, cardLast4: '4242', paidAmount: '25.00', remainingAmount: '75.00' });
+    expect(plan).toMatchObject({
+      status: 'active',
+      cardSaved: true,
+      cardLast4: '4242',
+      paidAmount: '25.00',
+      remainingAmount: '75.00',
+    });
     const backend = (await account.api.get(`/invoices/${invoice.id}`)).body;
     expect([backend.paidAmount, backend.outstanding]).toEqual(['25.00', '75.00']);
   });

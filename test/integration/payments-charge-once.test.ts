@@ -23,13 +23,19 @@ const TIMES = 20;
 
 /** A test gateway that answers slowly (the window in which a second payment used to slip through). */
 function slowGateway(ms = 150): TestGateway {
-  const gateway = createTestGateway({ duringCharge: () => new Promise((resolve) => setTimeout(resolve, ms)) });
+  const gateway = createTestGateway({
+    duringCharge: () => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
   h.ctx.services.gateway = gateway;
   return gateway;
 }
 
 async function postJson(path: string, body: Record<string, unknown>): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${h.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -57,7 +63,11 @@ describe('the pay page under twenty simultaneous "Pay in full" posts', () => {
     const gateway = slowGateway();
     const { invoice, path } = await linkOn(account);
 
-    const answers = await Promise.all(Array.from({ length: TIMES }, (_, i) => page(h.url, `${path}/payments`, { ...APPROVING_CARD, option: 'full', formToken: formToken(i) })));
+    const answers = await Promise.all(
+      Array.from({ length: TIMES }, (_, i) =>
+        page(h.url, `${path}/payments`, { ...APPROVING_CARD, option: 'full', formToken: formToken(i) }),
+      ),
+    );
 
     expect(gateway.approvedCharges()).toHaveLength(1);
     expect(gateway.approvedCharges()[0]!.amount).toBe('100.00');
@@ -77,7 +87,9 @@ describe('the pay page under twenty simultaneous "Pay in full" posts', () => {
     const { invoice, path } = await linkOn(account);
     const form = { ...APPROVING_CARD, option: 'full', formToken: formToken(42) };
 
-    const answers = await Promise.all(Array.from({ length: TIMES }, () => page(h.url, `${path}/payments`, form)));
+    const answers = await Promise.all(
+      Array.from({ length: TIMES }, () => page(h.url, `${path}/payments`, form)),
+    );
 
     expect(gateway.approvedCharges()).toHaveLength(1);
     const [payment] = await paymentsOf(account, invoice.id);
@@ -90,7 +102,16 @@ describe('the pay page under twenty simultaneous "Pay in full" posts', () => {
     const later = await page(h.url, `${path}/payments`, form);
     expect([later.status, later.location]).toEqual([303, `${path}/payments/${payment.id}`]);
     const json = await postJson(`${path}/payments`, { ...CARD, formToken: formToken(42) });
-    expect(json).toMatchObject({ status: 201, body: { outcome: 'approved', paymentId: Number(payment.id), amount: '100.00', outstanding: '0.00', replayed: true } });
+    expect(json).toMatchObject({
+      status: 201,
+      body: {
+        outcome: 'approved',
+        paymentId: Number(payment.id),
+        amount: '100.00',
+        outstanding: '0.00',
+        replayed: true,
+      },
+    });
     expect(gateway.approvedCharges()).toHaveLength(1);
   });
 
@@ -99,7 +120,9 @@ describe('the pay page under twenty simultaneous "Pay in full" posts', () => {
     const gateway = slowGateway(50);
     const { invoice, path } = await linkOn(account, '40.00');
 
-    const answers = await Promise.all(Array.from({ length: TIMES }, () => postJson(`${path}/payments`, { ...CARD })));
+    const answers = await Promise.all(
+      Array.from({ length: TIMES }, () => postJson(`${path}/payments`, { ...CARD })),
+    );
 
     expect(gateway.approvedCharges()).toHaveLength(1);
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
@@ -115,12 +138,24 @@ describe('instalments under simultaneous posts', () => {
   it('charge instalment 2 once when twenty posts pay it at the same time', async () => {
     const account = await h.account();
     const gateway = slowGateway();
-    const { invoice, path, request } = await linkOn(account, '90.00', { instalmentEnabled: true, planRate: '0', planMaxTerm: 1, planMaxTermPeriod: 'year' });
-    const started = await postJson(`${path}/plans`, { frequency: 'monthly', instalments: 3, saveCard: false, ...CARD });
+    const { invoice, path, request } = await linkOn(account, '90.00', {
+      instalmentEnabled: true,
+      planRate: '0',
+      planMaxTerm: 1,
+      planMaxTermPeriod: 'year',
+    });
+    const started = await postJson(`${path}/plans`, {
+      frequency: 'monthly',
+      instalments: 3,
+      saveCard: false,
+      ...CARD,
+    });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     expect(gateway.approvedCharges()).toHaveLength(1);
 
-    const answers = await Promise.all(Array.from({ length: TIMES }, () => postJson(`${path}/payments`, { instalment: 2, ...CARD })));
+    const answers = await Promise.all(
+      Array.from({ length: TIMES }, () => postJson(`${path}/payments`, { instalment: 2, ...CARD })),
+    );
 
     // 30.00 for instalment 1, then 30.00 once for instalment 2.
     expect(gateway.approvedCharges().map((c) => c.amount)).toEqual(['30.00', '30.00']);
@@ -134,9 +169,18 @@ describe('instalments under simultaneous posts', () => {
   it('start one plan when twenty plan forms are posted at the same time', async () => {
     const account = await h.account();
     const gateway = slowGateway();
-    const { invoice, path } = await linkOn(account, '90.00', { instalmentEnabled: true, planRate: '0', planMaxTerm: 1, planMaxTermPeriod: 'year' });
+    const { invoice, path } = await linkOn(account, '90.00', {
+      instalmentEnabled: true,
+      planRate: '0',
+      planMaxTerm: 1,
+      planMaxTermPeriod: 'year',
+    });
 
-    const answers = await Promise.all(Array.from({ length: TIMES }, () => postJson(`${path}/plans`, { frequency: 'monthly', instalments: 3, ...CARD })));
+    const answers = await Promise.all(
+      Array.from({ length: TIMES }, () =>
+        postJson(`${path}/plans`, { frequency: 'monthly', instalments: 3, ...CARD }),
+      ),
+    );
 
     expect(gateway.approvedCharges()).toHaveLength(1);
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
@@ -151,7 +195,11 @@ describe('POST /invoices/ID/payments under simultaneous posts', () => {
     const gateway = slowGateway();
     const invoice = await approvedInvoice(account, '75.00');
 
-    const answers = await Promise.all(Array.from({ length: TIMES }, () => account.api.post(`/invoices/${invoice.id}/payments`, { amount: '75.00' })));
+    const answers = await Promise.all(
+      Array.from({ length: TIMES }, () =>
+        account.api.post(`/invoices/${invoice.id}/payments`, { amount: '75.00' }),
+      ),
+    );
 
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     for (const refused of answers.filter((a) => a.status !== 201)) {
@@ -170,7 +218,9 @@ describe('POST /invoices/ID/payments under simultaneous posts', () => {
 
     const answers = await Promise.all(
       Array.from({ length: TIMES }, (_, i) =>
-        i % 2 === 0 ? postJson(`${path}/payments`, { ...CARD }) : account.api.post(`/invoices/${invoice.id}/payments`, { amount: '75.00' }),
+        i % 2 === 0
+          ? postJson(`${path}/payments`, { ...CARD })
+          : account.api.post(`/invoices/${invoice.id}/payments`, { amount: '75.00' }),
       ),
     );
 
@@ -195,16 +245,27 @@ describe('a process that dies between the charge and applying it', () => {
     const gone = goneProcess();
     const begun = await beginAttempt(
       gone,
-      { accountId: account.id, requestId: Number(request.requestId), invoiceId: Number(invoice.id), purpose: 'payment', amount: value, principal: value, currency: 'GBP' },
+      {
+        accountId: account.id,
+        requestId: Number(request.requestId),
+        invoiceId: Number(invoice.id),
+        purpose: 'payment',
+        amount: value,
+        principal: value,
+        currency: 'GBP',
+      },
       async () => undefined,
     );
     expect(begun.kind).toBe('begun');
     // The gateway charged the card; the process died before applying it.
-    if (charge) await chargeAttempt(gone, begun.attempt, { card: { number: '4242424242424242', expiryMonth: 12, expiryYear: 2034, cvc: '123' } });
+    if (charge)
+      await chargeAttempt(gone, begun.attempt, {
+        card: { number: '4242424242424242', expiryMonth: 12, expiryYear: 2034, cvc: '123' },
+      });
     return { invoice, request, path, attemptId: Number(begun.attempt.id) };
   }
 
-  it('is settled at start from the gateway\'s record: applied once, never charged again', async () => {
+  it("is settled at start from the gateway's record: applied once, never charged again", async () => {
     const account = await h.account();
     const gateway = slowGateway(0);
     const { invoice, request, attemptId } = await chargedThenCrashed(account, '55.00', true);
@@ -219,7 +280,13 @@ describe('a process that dies between the charge and applying it', () => {
     expect((await invoiceOf(account, invoice.id)).paidAmount).toBe('55.00');
     const attempts = (await collectApi(account).get(`/requests/${request.requestId}/attempts`)).body;
     expect(attempts).toHaveLength(1);
-    expect(attempts[0]).toMatchObject({ id: attemptId, outcome: 'approved', amount: '55.00', cardLast4: '4242', refundStatus: null });
+    expect(attempts[0]).toMatchObject({
+      id: attemptId,
+      outcome: 'approved',
+      amount: '55.00',
+      cardLast4: '4242',
+      refundStatus: null,
+    });
     expect(attempts[0].paymentId).toBe(Number((await paymentsOf(account, invoice.id))[0].id));
     // Nothing left to settle: a second run does nothing.
     expect(await resolvePendingAttempts(h.ctx)).toMatchObject({ applied: 0, notCharged: 0 });

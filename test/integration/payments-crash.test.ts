@@ -55,7 +55,9 @@ async function setup(): Promise<{ env: Record<string, string>; key: string; acco
       }
     };
   }
-  const { account, apiKey } = await withDb((database) => createAccount(createCtx(database), { name: 'Crash Telecom', timezone: 'Europe/London', currency: 'GBP' }));
+  const { account, apiKey } = await withDb((database) =>
+    createAccount(createCtx(database), { name: 'Crash Telecom', timezone: 'Europe/London', currency: 'GBP' }),
+  );
   return { env, key: apiKey.key, accountId: account.id };
 }
 
@@ -65,40 +67,59 @@ async function server(env: Record<string, string>, port: number): Promise<Proc> 
   return proc;
 }
 
-describe('a server killed between the gateway\'s charge and applying the payment', () => {
-  it('leaves a pending attempt the next server settles from the gateway\'s record: paid once, never charged again', SLOW, async () => {
-    const s = await setup();
-    const gatewayLog = createTestGateway({ logFile: s.env.RINGBILL_TEST_GATEWAY_LOG });
-    const portA = await freePort();
-    const a = await server({ ...s.env, RINGBILL_TEST_HOLD: 'card-charged:120000' }, portA);
-    const accountA: TestAccount = { id: s.accountId, key: s.key, api: new Api(`http://127.0.0.1:${portA}`, s.key), withLevel: async () => accountA.api };
-    const invoice = await approvedInvoice(accountA, '55.00');
-    const { path } = await paymentRequest(accountA, { invoiceId: Number(invoice.id) });
+describe("a server killed between the gateway's charge and applying the payment", () => {
+  it(
+    "leaves a pending attempt the next server settles from the gateway's record: paid once, never charged again",
+    SLOW,
+    async () => {
+      const s = await setup();
+      const gatewayLog = createTestGateway({ logFile: s.env.RINGBILL_TEST_GATEWAY_LOG });
+      const portA = await freePort();
+      const a = await server({ ...s.env, RINGBILL_TEST_HOLD: 'card-charged:120000' }, portA);
+      const accountA: TestAccount = {
+        id: s.accountId,
+        key: s.key,
+        api: new Api(`http://127.0.0.1:${portA}`, s.key),
+        withLevel: async () => accountA.api,
+      };
+      const invoice = await approvedInvoice(accountA, '55.00');
+      const { path } = await paymentRequest(accountA, { invoiceId: Number(invoice.id) });
 
-    const paying = fetch(`http://127.0.0.1:${portA}${path}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CARD) }).then(
-      (res) => res.status,
-      (error: unknown) => error,
-    );
-    await a.waitFor(/ringbill test hold: card-charged/);
-    await a.kill9();
-    expect(await paying).toBeInstanceOf(Error); // the connection died with the process
-    expect(gatewayLog.approvedCharges().map((c) => c.amount)).toEqual(['55.00']);
+      const paying = fetch(`http://127.0.0.1:${portA}${path}/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(CARD),
+      }).then(
+        (res) => res.status,
+        (error: unknown) => error,
+      );
+      await a.waitFor(/ringbill test hold: card-charged/);
+      await a.kill9();
+      expect(await paying).toBeInstanceOf(Error); // the connection died with the process
+      expect(gatewayLog.approvedCharges().map((c) => c.amount)).toEqual(['55.00']);
 
-    // The next server settles it at start (on PostgreSQL once the dead server's 2-second lease has run out:
-    // the payer's retry below settles it then, if the start's run came too early).
-    const portB = await freePort();
-    await server(s.env, portB);
-    const apiB = new Api(`http://127.0.0.1:${portB}`, s.key);
-    if (postgres) await sleep(2500);
-    const retry = await fetch(`http://127.0.0.1:${portB}${path}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(CARD) });
-    expect(retry.status).toBe(409);
-    expect(((await retry.json())).error.message).toMatch(/paid in full|nothing is left to pay/);
+      // The next server settles it at start (on PostgreSQL once the dead server's 2-second lease has run out:
+      // the payer's retry below settles it then, if the start's run came too early).
+      const portB = await freePort();
+      await server(s.env, portB);
+      const apiB = new Api(`http://127.0.0.1:${portB}`, s.key);
+      if (postgres) await sleep(2500);
+      const retry = await fetch(`http://127.0.0.1:${portB}${path}/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(CARD),
+      });
+      expect(retry.status).toBe(409);
+      expect((await retry.json()).error.message).toMatch(/paid in full|nothing is left to pay/);
 
-    const after = (await apiB.get(`/invoices/${invoice.id}`)).body;
-    expect([after.paidAmount, after.outstanding, after.paymentMethod]).toEqual(['55.00', '0.00', 'card']);
-    const payments = (await apiB.get(`/invoices/${invoice.id}/payments`)).body;
-    expect(payments.map((p: any) => [p.amount, p.gatewayReference])).toEqual([['55.00', gatewayLog.approvedCharges()[0]!.result.reference]]);
-    expect(gatewayLog.approvedCharges()).toHaveLength(1);
-    expect(gatewayLog.refunds()).toHaveLength(0);
-  });
+      const after = (await apiB.get(`/invoices/${invoice.id}`)).body;
+      expect([after.paidAmount, after.outstanding, after.paymentMethod]).toEqual(['55.00', '0.00', 'card']);
+      const payments = (await apiB.get(`/invoices/${invoice.id}/payments`)).body;
+      expect(payments.map((p: any) => [p.amount, p.gatewayReference])).toEqual([
+        ['55.00', gatewayLog.approvedCharges()[0]!.result.reference],
+      ]);
+      expect(gatewayLog.approvedCharges()).toHaveLength(1);
+      expect(gatewayLog.refunds()).toHaveLength(0);
+    },
+  );
 });

@@ -20,17 +20,25 @@ const h = useHarness({ mailer: () => createMailer({ smtpUrl: smtp.url, dataDir: 
 const CARD = { cardNumber: '4242 4242 4242 4242', expiry: '12/34', cvc: '123' };
 
 async function postJson(path: string, body: Record<string, unknown>): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${h.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
 describe('a card payment on a link sent by email and SMS', () => {
-  it('has one receipt number: in the email, the SMS, the API, the confirmation and the paid link\'s page', async () => {
+  it("has one receipt number: in the email, the SMS, the API, the confirmation and the paid link's page", async () => {
     const account = await h.account({ name: 'Bright Telecom', timezone: 'Europe/London' });
     const invoice = await approvedInvoice(account, '80.00');
     expect(invoice.paymentMethod).toBeNull();
     const email = `payer-${account.id}@example.com`;
-    const { request, path } = await paymentRequest(account, { invoiceId: Number(invoice.id), email, mobileNumber: '+447700900555' });
+    const { request, path } = await paymentRequest(account, {
+      invoiceId: Number(invoice.id),
+      email,
+      mobileNumber: '+447700900555',
+    });
 
     // Two payments, so a receipt number cannot be right by accident (the second payment's receipts are the
     // third and fourth receipt rows).
@@ -46,21 +54,40 @@ describe('a card payment on a link sent by email and SMS', () => {
       ['50.00', String(second.body.paymentId)],
     ]);
     const collectPayments = (await collectApi(account).get(`/requests/${request.requestId}/payments`)).body;
-    expect(collectPayments.map((p: any) => p.receiptNumber)).toEqual([String(first.body.paymentId), String(second.body.paymentId)]);
+    expect(collectPayments.map((p: any) => p.receiptNumber)).toEqual([
+      String(first.body.paymentId),
+      String(second.body.paymentId),
+    ]);
 
-    for (const [payment, amount] of [[first.body.paymentId, '30.00'], [second.body.paymentId, '50.00']] as const) {
-      const mails = smtp.messages.filter((m) => m.to.includes(email) && m.subject.includes(`receipt for GBP ${amount}`));
+    for (const [payment, amount] of [
+      [first.body.paymentId, '30.00'],
+      [second.body.paymentId, '50.00'],
+    ] as const) {
+      const mails = smtp.messages.filter(
+        (m) => m.to.includes(email) && m.subject.includes(`receipt for GBP ${amount}`),
+      );
       expect(mails).toHaveLength(1);
       expect(mails[0]!.text).toContain(`Receipt number: ${payment}\n`);
-      const sms = (await collectApi(account).get(`/sms?requestId=${request.requestId}`)).body.filter((s: any) => s.kind === 'receipt' && s.body.includes(`GBP ${amount}`));
+      const sms = (await collectApi(account).get(`/sms?requestId=${request.requestId}`)).body.filter(
+        (s: any) => s.kind === 'receipt' && s.body.includes(`GBP ${amount}`),
+      );
       expect(sms).toHaveLength(1);
-      expect(sms[0].body).toBe(`Bright Telecom: thank you, we received GBP ${amount} for invoice ${invoice.invoiceNumber}. Receipt number ${payment}.`);
+      expect(sms[0].body).toBe(
+        `Bright Telecom: thank you, we received GBP ${amount} for invoice ${invoice.invoiceNumber}. Receipt number ${payment}.`,
+      );
     }
 
     // The confirmation of a payment says what was paid, for what, when, and its receipt number.
-    const confirmation = await fetch(`${h.url}${path}/payments/${second.body.paymentId}`, { headers: { accept: 'application/json' } });
+    const confirmation = await fetch(`${h.url}${path}/payments/${second.body.paymentId}`, {
+      headers: { accept: 'application/json' },
+    });
     const shown = await confirmation.json();
-    expect(shown).toMatchObject({ paymentId: second.body.paymentId, amount: '50.00', paidFor: `invoice ${invoice.invoiceNumber}`, receiptNumber: String(second.body.paymentId) });
+    expect(shown).toMatchObject({
+      paymentId: second.body.paymentId,
+      amount: '50.00',
+      paidFor: `invoice ${invoice.invoiceNumber}`,
+      receiptNumber: String(second.body.paymentId),
+    });
     expect(shown.paidAt).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} Europe\/London$/);
 
     // The paid link's page lists both payments.
@@ -74,7 +101,9 @@ describe('a card payment on a link sent by email and SMS', () => {
     expect(cards[1]).toContain(`data-field="paidFor">invoice ${invoice.invoiceNumber}</dd>`);
     expect(cards[1]).toMatch(/data-field="paidAt">\d{4}-\d{2}-\d{2} \d{2}:\d{2} Europe\/London<\/dd>/);
     expect(cards[1]).toContain(`data-field="receiptNumber">${second.body.paymentId}</dd>`);
-    const paidJson = await (await fetch(`${h.url}${path}`, { headers: { accept: 'application/json' } })).json();
+    const paidJson = await (
+      await fetch(`${h.url}${path}`, { headers: { accept: 'application/json' } })
+    ).json();
     expect(paidJson.payments.map((p: any) => [p.amount, p.paidFor, p.receiptNumber])).toEqual([
       ['30.00', `invoice ${invoice.invoiceNumber}`, String(first.body.paymentId)],
       ['50.00', `invoice ${invoice.invoiceNumber}`, String(second.body.paymentId)],
@@ -85,11 +114,18 @@ describe('a card payment on a link sent by email and SMS', () => {
     expect([after.paidAmount, after.paymentMethod]).toEqual(['80.00', 'card']);
   });
 
-  it('a payment recorded by hand keeps the invoice\'s paymentMethod as the user set it', async () => {
+  it("a payment recorded by hand keeps the invoice's paymentMethod as the user set it", async () => {
     const account = await h.account();
     const invoice = await approvedInvoice(account, '20.00');
     expect((await account.api.patch(`/invoices/${invoice.id}`, { paymentMethod: 'BACS' })).status).toBe(200);
-    expect((await account.api.post(`/invoices/${invoice.id}/payments`, { amount: '20.00', paymentMethod: 'bank_transfer' })).status).toBe(201);
+    expect(
+      (
+        await account.api.post(`/invoices/${invoice.id}/payments`, {
+          amount: '20.00',
+          paymentMethod: 'bank_transfer',
+        })
+      ).status,
+    ).toBe(201);
     expect((await account.api.get(`/invoices/${invoice.id}`)).body.paymentMethod).toBe('BACS');
   });
 });

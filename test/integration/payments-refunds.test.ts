@@ -31,7 +31,11 @@ function failingRefunds(times: number): TestGateway {
 }
 
 async function postJson(path: string, body: Record<string, unknown>): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${h.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -44,8 +48,16 @@ async function runOutboxLater(minutes: number): Promise<void> {
 /** Makes every payment of this account fail to be written (a fault after the gateway approved the charge). */
 async function failPaymentWrites(account: TestAccount): Promise<() => Promise<void>> {
   const fn = `test_fail_payments_${account.id}`;
-  await sql.raw(`create function ${fn}() returns trigger language plpgsql as $$ begin raise exception 'injected fault: the payment could not be written'; end $$`).execute(h.ctx.db);
-  await sql.raw(`create trigger ${fn} before insert on payments for each row when (new.account_id = ${account.id}) execute function ${fn}()`).execute(h.ctx.db);
+  await sql
+    .raw(
+      `create function ${fn}() returns trigger language plpgsql as $$ begin raise exception 'injected fault: the payment could not be written'; end $$`,
+    )
+    .execute(h.ctx.db);
+  await sql
+    .raw(
+      `create trigger ${fn} before insert on payments for each row when (new.account_id = ${account.id}) execute function ${fn}()`,
+    )
+    .execute(h.ctx.db);
   return async () => {
     await sql.raw(`drop trigger ${fn} on payments`).execute(h.ctx.db);
     await sql.raw(`drop function ${fn}()`).execute(h.ctx.db);
@@ -69,12 +81,25 @@ describe('a charge that could not be applied', () => {
     expect(gateway.approvedCharges().map((c) => c.amount)).toEqual(['64.00']);
     // The refund was tried at once and failed: recorded, not swallowed.
     expect(gateway.log().filter((e) => e.kind === 'refund_failed')).toHaveLength(1);
-    const attempts = async () => (await collectApi(account).get(`/requests/${request.requestId}/attempts`)).body;
+    const attempts = async () =>
+      (await collectApi(account).get(`/requests/${request.requestId}/attempts`)).body;
     let [attempt] = await attempts();
-    expect(attempt).toMatchObject({ outcome: 'approved', amount: '64.00', paymentId: null, refundStatus: 'failed_retrying' });
+    expect(attempt).toMatchObject({
+      outcome: 'approved',
+      amount: '64.00',
+      paymentId: null,
+      refundStatus: 'failed_retrying',
+    });
     expect(attempt.note).toContain('injected fault');
     expect(logged.some((l) => l.level === 'warn' && /could not be applied/.test(l.message))).toBe(true);
-    expect(logged.some((l) => l.level === 'warn' && /failed at the gateway; it is retried/.test(l.message) && l.details.error === 'test gateway: refunds are failing (503)')).toBe(true);
+    expect(
+      logged.some(
+        (l) =>
+          l.level === 'warn' &&
+          /failed at the gateway; it is retried/.test(l.message) &&
+          l.details.error === 'test gateway: refunds are failing (503)',
+      ),
+    ).toBe(true);
     // The invoice never received it.
     expect((await account.api.get(`/invoices/${invoice.id}`)).body.paidAmount).toBe('0.00');
 
@@ -86,7 +111,9 @@ describe('a charge that could not be applied', () => {
     [attempt] = await attempts();
     expect(attempt.refundStatus).toBe('succeeded');
     expect(gateway.log().filter((e) => e.kind === 'refund_failed')).toHaveLength(2);
-    expect(gateway.refunds().map((r) => [r.amount, r.chargeReference])).toEqual([['64.00', gateway.approvedCharges()[0]!.result.reference]]);
+    expect(gateway.refunds().map((r) => [r.amount, r.chargeReference])).toEqual([
+      ['64.00', gateway.approvedCharges()[0]!.result.reference],
+    ]);
     // Once succeeded, running the outbox again refunds nothing more.
     await runOutboxLater(600);
     expect(gateway.refunds()).toHaveLength(1);
@@ -105,10 +132,22 @@ describe('a refund asked for through the API', () => {
     const paid = await postJson(`${path}/payments`, { ...CARD });
     expect(paid.status).toBe(201);
 
-    const refunded = await account.api.post(`/payments/${paid.body.paymentId}/refunds`, { amount: '20.00', reason: 'goodwill' });
+    const refunded = await account.api.post(`/payments/${paid.body.paymentId}/refunds`, {
+      amount: '20.00',
+      reason: 'goodwill',
+    });
     expect(refunded.status, refunded.text).toBe(201);
-    expect(refunded.body.refund).toMatchObject({ amount: '20.00', status: 'failed_retrying', lastError: 'test gateway: refunds are failing (503)', gatewayReference: null });
-    expect(refunded.body.payment).toMatchObject({ refundedAmount: '20.00', status: 'partially_refunded', refundStatus: 'failed_retrying' });
+    expect(refunded.body.refund).toMatchObject({
+      amount: '20.00',
+      status: 'failed_retrying',
+      lastError: 'test gateway: refunds are failing (503)',
+      gatewayReference: null,
+    });
+    expect(refunded.body.payment).toMatchObject({
+      refundedAmount: '20.00',
+      status: 'partially_refunded',
+      refundStatus: 'failed_retrying',
+    });
     // The invoice moved back when the refund was decided.
     expect((await account.api.get(`/invoices/${invoice.id}`)).body.paidAmount).toBe('30.00');
     expect(logged.some((l) => /refund \d+ failed at the gateway; it is retried/.test(l.message))).toBe(true);
@@ -130,7 +169,12 @@ describe('a refund asked for through the API', () => {
     const paid = await postJson(`${path}/payments`, { ...CARD });
     const refunded = await collectApi(account).post(`/payments/${paid.body.paymentId}/refunds`, {});
     expect(refunded.status, refunded.text).toBe(201);
-    expect(refunded.body.refund).toMatchObject({ amount: '50.00', status: 'succeeded', lastError: null, attemptId: null });
+    expect(refunded.body.refund).toMatchObject({
+      amount: '50.00',
+      status: 'succeeded',
+      lastError: null,
+      attemptId: null,
+    });
     expect(refunded.body.payment).toMatchObject({ status: 'refunded', refundStatus: 'succeeded' });
     const payments = (await collectApi(account).get(`/requests/${request.requestId}/payments`)).body;
     expect(payments.map((p: any) => [p.refundedAmount, p.refundStatus])).toEqual([['50.00', 'succeeded']]);

@@ -41,7 +41,13 @@ describe('rate cards', () => {
     const created = await api.post('/rateCards', { name: ' Standard ' });
     expect(created.status).toBe(201);
     // The account's first card is its default.
-    expect(created.body).toStrictEqual({ id: expect.stringMatching(/^\d+$/), name: 'Standard', isDefault: true, created: NOW, updated: NOW });
+    expect(created.body).toStrictEqual({
+      id: expect.stringMatching(/^\d+$/),
+      name: 'Standard',
+      isDefault: true,
+      created: NOW,
+      updated: NOW,
+    });
     const id = created.body.id;
 
     const second = await makeRateCard(api, 'Wholesale');
@@ -51,7 +57,11 @@ describe('rate cards', () => {
     h.setNow(new Date('2026-03-11T09:00:00.000Z'));
     const renamed = await api.patch(`/rateCards/${id}`, { name: 'Retail' });
     expect(renamed.status).toBe(200);
-    expect(renamed.body).toStrictEqual({ ...created.body, name: 'Retail', updated: '2026-03-11T09:00:00.000Z' });
+    expect(renamed.body).toStrictEqual({
+      ...created.body,
+      name: 'Retail',
+      updated: '2026-03-11T09:00:00.000Z',
+    });
 
     const deleted = await api.delete(`/rateCards/${id}`);
     expect(deleted.status).toBe(200);
@@ -63,7 +73,12 @@ describe('rate cards', () => {
   it('have names unique in the account, whatever their case', async () => {
     const { api } = await setup();
     await makeRateCard(api, 'Standard');
-    expectError(await api.post('/rateCards', { name: 'STANDARD' }), 409, 409000, 'a rate card named "STANDARD" exists');
+    expectError(
+      await api.post('/rateCards', { name: 'STANDARD' }),
+      409,
+      409000,
+      'a rate card named "STANDARD" exists',
+    );
     const other = await makeRateCard(api, 'Other');
     expectError(await api.patch(`/rateCards/${other.id}`, { name: 'standard' }), 409, 409000, /exists/);
     // Renaming a card to its own name in another case is not a clash.
@@ -76,10 +91,20 @@ describe('rate cards', () => {
   it('refuse bad names and unknown fields (400), and keys below level 3 (403)', async () => {
     const account = await setup();
     const { api } = account;
-    expectError(await api.post('/rateCards', { name: '   ' }), 400, 400001, 'name: must be 1 to 100 characters');
+    expectError(
+      await api.post('/rateCards', { name: '   ' }),
+      400,
+      400001,
+      'name: must be 1 to 100 characters',
+    );
     expectError(await api.post('/rateCards', { name: 'x'.repeat(101) }), 400, 400001, /name/);
     expectError(await api.post('/rateCards', {}), 400, 400001, /name/);
-    expectError(await api.post('/rateCards', { name: 'A', colour: 'red' }), 400, 400001, /unknown field colour/);
+    expectError(
+      await api.post('/rateCards', { name: 'A', colour: 'red' }),
+      400,
+      400001,
+      /unknown field colour/,
+    );
     const level2 = await account.withLevel(2);
     expectError(await level2.post('/rateCards', { name: 'A' }), 403, 403001);
     const card = await makeRateCard(api, 'A');
@@ -101,7 +126,12 @@ describe('rate cards', () => {
     expect((await api.patch(`/rateCards/${a.id}`, { isDefault: true })).body.isDefault).toBe(true);
     expect((await getOk(api, `/rateCards/${b.id}`)).isDefault).toBe(false);
     expect((await api.patch(`/rateCards/${a.id}`, { isDefault: false })).body.isDefault).toBe(false);
-    const rows = await h.ctx.db.selectFrom('rate_cards').select(['id', 'is_default']).where('account_id', '=', accountId).orderBy('id').execute();
+    const rows = await h.ctx.db
+      .selectFrom('rate_cards')
+      .select(['id', 'is_default'])
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute();
     expect(rows).toEqual([
       { id: Number(a.id), is_default: false },
       { id: Number(b.id), is_default: false },
@@ -114,7 +144,12 @@ describe('rate cards', () => {
     const card = await makeRateCard(api, 'Used');
     const customer = await makeCustomer(api, { rateCardID: card.id });
     expect(customer.rateCardID).toBe(card.id);
-    expectError(await api.delete(`/rateCards/${card.id}`), 409, 409000, `rate card ${card.id} cannot be deleted: customer ${customer.id} uses it`);
+    expectError(
+      await api.delete(`/rateCards/${card.id}`),
+      409,
+      409000,
+      `rate card ${card.id} cannot be deleted: customer ${customer.id} uses it`,
+    );
     await api.patch(`/customers/${customer.id}`, { rateCardID: null });
 
     const feature = await makeFeature(api, customer.id, { phoneNumber: '441632960001', rateCardID: card.id });
@@ -136,7 +171,15 @@ describe('rate cards', () => {
       effectiveFrom: '2026-02-01',
       rates: [
         { prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.012', costPerMinute: '0.004' },
-        { prefix: '+447', destination: 'UK mobile', ratePerMinute: 0.1, connectionFee: '0.02', minimumCharge: '0.05', initialIncrementS: 30, subsequentIncrementS: 6 },
+        {
+          prefix: '+447',
+          destination: 'UK mobile',
+          ratePerMinute: 0.1,
+          connectionFee: '0.02',
+          minimumCharge: '0.05',
+          initialIncrementS: 30,
+          subsequentIncrementS: 6,
+        },
         { prefix: '447', destination: 'UK mobile peak', ratePerMinute: '0.15', band: 'peak' },
         { prefix: '44x', destination: 'Bad', ratePerMinute: '0.01' },
         { prefix: '33', destination: 'France', ratePerMinute: '-0.01' },
@@ -160,7 +203,14 @@ describe('rate cards', () => {
       waitingCallsRated: 0,
     });
     expect(await getAll(api, `/rateCards/${card.id}/rates`)).toStrictEqual([
-      rateBody({ rateCardID: card.id, prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.012', costPerMinute: '0.004', effectiveFrom: '2026-02-01' }),
+      rateBody({
+        rateCardID: card.id,
+        prefix: '44',
+        destination: 'United Kingdom',
+        ratePerMinute: '0.012',
+        costPerMinute: '0.004',
+        effectiveFrom: '2026-02-01',
+      }),
       rateBody({
         rateCardID: card.id,
         prefix: '447',
@@ -172,7 +222,14 @@ describe('rate cards', () => {
         subsequentIncrementS: 6,
         effectiveFrom: '2026-02-01',
       }),
-      rateBody({ rateCardID: card.id, prefix: '447', destination: 'UK mobile peak', ratePerMinute: '0.15', band: 'peak', effectiveFrom: '2026-02-01' }),
+      rateBody({
+        rateCardID: card.id,
+        prefix: '447',
+        destination: 'UK mobile peak',
+        ratePerMinute: '0.15',
+        band: 'peak',
+        effectiveFrom: '2026-02-01',
+      }),
     ]);
     expect(await getAll(api, `/rateCards/${card.id}/rates?prefix=447`)).toHaveLength(2);
 
@@ -191,7 +248,9 @@ describe('rate cards', () => {
       expect.objectContaining({ line: 7 }),
       expect.objectContaining({ line: 8 }),
     ]);
-    expect(await getAll(api, `/rateCards/rejected?source=${encodeURIComponent(`rate card ${card.id}`)}`)).toHaveLength(5);
+    expect(
+      await getAll(api, `/rateCards/rejected?source=${encodeURIComponent(`rate card ${card.id}`)}`),
+    ).toHaveLength(5);
     expect(await getAll(api, '/rateCards/rejected?source=other')).toEqual([]);
     // Refused rows are not calls.
     expect(await getAll(api, '/calls/rejected')).toEqual([]);
@@ -225,7 +284,9 @@ describe('rate cards', () => {
         { line: 7, reason: 'not a rate object' },
       ],
     });
-    expect((await getAll(api, `/rateCards/${card.id}/rates`)).map((r) => [r.prefix, r.band])).toEqual([['44', 'all']]);
+    expect((await getAll(api, `/rateCards/${card.id}/rates`)).map((r) => [r.prefix, r.band])).toEqual([
+      ['44', 'all'],
+    ]);
     expect((await getAll(api, '/rateCards/rejected')).map((r) => [r.line, r.raw])).toEqual([
       [2, '{"prefix":"45","destination":"Denmark"}'],
       [3, '{"prefix":"447","destination":"UK mobile peak","ratePerMinute":"0.15","bnad":"peak"}'],
@@ -249,7 +310,9 @@ describe('rate cards', () => {
       '"35"x,Portugal,0.02,0,0,60,60,,',
       '353,"Ireland, Republic of",0.03,0,0,1,1,weekend,',
     ].join('\r\n');
-    const res = await api.request('PUT', `/rateCards/${card.id}/rates?effectiveFrom=2026-03-01`, csv, { 'content-type': 'text/csv' });
+    const res = await api.request('PUT', `/rateCards/${card.id}/rates?effectiveFrom=2026-03-01`, csv, {
+      'content-type': 'text/csv',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual({
       rateCard: card,
@@ -263,7 +326,17 @@ describe('rate cards', () => {
       waitingCallsRated: 0,
     });
     const rates = await getAll(api, `/rateCards/${card.id}/rates`);
-    expect(rates.map((r) => [r.prefix, r.destination, r.band, r.ratePerMinute, r.costPerMinute, r.initialIncrementS, r.effectiveFrom])).toEqual([
+    expect(
+      rates.map((r) => [
+        r.prefix,
+        r.destination,
+        r.band,
+        r.ratePerMinute,
+        r.costPerMinute,
+        r.initialIncrementS,
+        r.effectiveFrom,
+      ]),
+    ).toEqual([
       ['44', 'United Kingdom', 'all', '0.012', '0.004', 60, '2026-03-01'],
       ['447', 'UK mobile', 'all', '0.1', '0.05', 30, '2026-03-01'],
       ['353', 'Ireland, Republic of', 'weekend', '0.03', null, 1, '2026-03-01'],
@@ -280,18 +353,40 @@ describe('rate cards', () => {
     const { api } = await setup();
     const card = await makeRateCard(api, 'Standard');
     await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'UK', ratePerMinute: '0.01' }]);
-    const put = (body: unknown, headers: Record<string, string> = {}, query = '') => api.request('PUT', `/rateCards/${card.id}/rates${query}`, body, headers);
+    const put = (body: unknown, headers: Record<string, string> = {}, query = '') =>
+      api.request('PUT', `/rateCards/${card.id}/rates${query}`, body, headers);
     expectError(await put({ effectiveFrom: '2026-02-30', rates: [] }), 400, 400001, /effectiveFrom/);
     expectError(await put({ rates: [] }, {}, '?effectiveFrom=tomorrow'), 400, 400001, /effectiveFrom/);
     expectError(await put({ rates: 'all of them' }), 400, 400001);
     expectError(await put({ effectiveFrom: '2026-02-01', rates: [], extra: 1 }), 400, 400001);
-    expectError(await put('', { 'content-type': 'text/csv' }), 400, 400001, 'file: the rate card is empty: it needs a header line and rates');
-    expectError(await put('code,name,price\n44,UK,0.1\n', { 'content-type': 'text/csv' }), 400, 400001, /^header: .*missing: prefix, destination, rate_per_minute$/);
-    expectError(await put('prefix,destination,rate_per_minute\n44,UK,0.1\n', { 'content-type': 'text/plain' }), 415, 415001);
-    expectError(await api.request('PUT', '/rateCards/999999/rates', { rates: [] }), 404, 404001, 'Rate card 999999 not found');
+    expectError(
+      await put('', { 'content-type': 'text/csv' }),
+      400,
+      400001,
+      'file: the rate card is empty: it needs a header line and rates',
+    );
+    expectError(
+      await put('code,name,price\n44,UK,0.1\n', { 'content-type': 'text/csv' }),
+      400,
+      400001,
+      /^header: .*missing: prefix, destination, rate_per_minute$/,
+    );
+    expectError(
+      await put('prefix,destination,rate_per_minute\n44,UK,0.1\n', { 'content-type': 'text/plain' }),
+      415,
+      415001,
+    );
+    expectError(
+      await api.request('PUT', '/rateCards/999999/rates', { rates: [] }),
+      404,
+      404001,
+      'Rate card 999999 not found',
+    );
     // The rates loaded before are untouched.
     const rates = await getAll(api, `/rateCards/${card.id}/rates`);
-    expect(rates.map((r) => [r.prefix, r.effectiveFrom, r.effectiveTo])).toEqual([['44', '2026-01-01', null]]);
+    expect(rates.map((r) => [r.prefix, r.effectiveFrom, r.effectiveTo])).toEqual([
+      ['44', '2026-01-01', null],
+    ]);
   });
 
   it('a load closes the rates in force the day before its date; ?on= shows the rates of a day', async () => {
@@ -302,14 +397,21 @@ describe('rate cards', () => {
       { prefix: '33', destination: 'France', ratePerMinute: '0.05' },
     ]);
     await loadRates(api, card.id, '2026-03-01', [{ prefix: '44', destination: 'UK', ratePerMinute: '0.02' }]);
-    const periods = async () => (await getAll(api, `/rateCards/${card.id}/rates`)).map((r) => [r.prefix, r.ratePerMinute, r.effectiveFrom, r.effectiveTo]);
+    const periods = async () =>
+      (await getAll(api, `/rateCards/${card.id}/rates`)).map((r) => [
+        r.prefix,
+        r.ratePerMinute,
+        r.effectiveFrom,
+        r.effectiveTo,
+      ]);
     // The whole card is replaced from 1 March: France is no longer on it from then.
     expect(await periods()).toEqual([
       ['44', '0.01', '2026-01-01', '2026-03-01'],
       ['33', '0.05', '2026-01-01', '2026-03-01'],
       ['44', '0.02', '2026-03-01', null],
     ]);
-    const on = async (date: string) => (await getAll(api, `/rateCards/${card.id}/rates?on=${date}`)).map((r) => [r.prefix, r.ratePerMinute]);
+    const on = async (date: string) =>
+      (await getAll(api, `/rateCards/${card.id}/rates?on=${date}`)).map((r) => [r.prefix, r.ratePerMinute]);
     expect(await on('2025-12-31')).toEqual([]);
     expect(await on('2026-02-28')).toEqual([
       ['44', '0.01'],
@@ -358,18 +460,30 @@ describe('rate cards', () => {
     // 12:00 UTC on 10 March is 01:00 on 11 March in Auckland.
     const { api } = await setup({ timezone: 'Pacific/Auckland' });
     const card = await makeRateCard(api, 'Standard');
-    const first = await api.request('PUT', `/rateCards/${card.id}/rates`, { rates: [{ prefix: '64', destination: 'New Zealand', ratePerMinute: '0.02' }] });
+    const first = await api.request('PUT', `/rateCards/${card.id}/rates`, {
+      rates: [{ prefix: '64', destination: 'New Zealand', ratePerMinute: '0.02' }],
+    });
     expect(first.status).toBe(200);
     expect(first.body.effectiveFrom).toBeNull();
-    const res = await api.request('PUT', `/rateCards/${card.id}/rates`, { rates: [{ prefix: '64', destination: 'New Zealand', ratePerMinute: '0.03' }] });
+    const res = await api.request('PUT', `/rateCards/${card.id}/rates`, {
+      rates: [{ prefix: '64', destination: 'New Zealand', ratePerMinute: '0.03' }],
+    });
     expect(res.status).toBe(200);
     expect(res.body.effectiveFrom).toBe('2026-03-11');
     // The history keeps its price: the first rates end the day before the second start.
-    expect((await getAll(api, `/rateCards/${card.id}/rates`)).map((r) => [r.ratePerMinute, r.effectiveFrom, r.effectiveTo])).toEqual([
+    expect(
+      (await getAll(api, `/rateCards/${card.id}/rates`)).map((r) => [
+        r.ratePerMinute,
+        r.effectiveFrom,
+        r.effectiveTo,
+      ]),
+    ).toEqual([
       ['0.02', null, '2026-03-11'],
       ['0.03', '2026-03-11', null],
     ]);
-    expect((await getAll(api, `/rateCards/${card.id}/rates?on=1990-01-01`)).map((r) => r.ratePerMinute)).toEqual(['0.02']);
+    expect(
+      (await getAll(api, `/rateCards/${card.id}/rates?on=1990-01-01`)).map((r) => r.ratePerMinute),
+    ).toEqual(['0.02']);
   });
 
   it('price the calls that were waiting for them when loaded', async () => {
@@ -388,7 +502,9 @@ describe('rate cards', () => {
       ['b', 'no rate for 33140000000: card Standard has no rates', null],
     ]);
 
-    const res = await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'UK', ratePerMinute: '0.012', costPerMinute: '0.004' }]);
+    const res = await loadRates(api, card.id, '2026-01-01', [
+      { prefix: '44', destination: 'UK', ratePerMinute: '0.012', costPerMinute: '0.004' },
+    ]);
     expect(res.waitingCallsRated).toBe(1);
     const calls = await dbCalls(h, accountId);
     // 61 s at 60/60 bill 120 s: 0.012 x 2 = 0.024; cost 0.004 x 61 / 60 = 0.0040666 -> 0.004067.
@@ -416,7 +532,9 @@ describe('rate cards', () => {
 describe("a new account's first rate card (issue 11, item 17)", () => {
   const h = useHarness();
   const TODAY = '2026-12-06T09:00:00.000Z';
-  const RATES = ['prefix,destination,rate_per_minute', '44,United Kingdom,0.012', '33,France,0.03'].join('\n');
+  const RATES = ['prefix,destination,rate_per_minute', '44,United Kingdom,0.012', '33,France,0.03'].join(
+    '\n',
+  );
   // Last month's calls: 61 s at 60/60 bill 120 s, 0.012 x 2 = 0.024; 125 s bill 180 s, 0.03 x 3 = 0.09.
   const CALLS = [
     'call_id,from,to,start_time,duration_s,status',
@@ -446,25 +564,61 @@ describe("a new account's first rate card (issue 11, item 17)", () => {
     return { ...account, folder };
   }
 
-  it('CLI: import rates with no flags, then last month\'s CDRs: they are rated, and a number the card lacks says why', async () => {
+  it("CLI: import rates with no flags, then last month's CDRs: they are rated, and a number the card lacks says why", async () => {
     const { id, api, folder } = await accountWithLine();
     try {
-      expect(await ringbill('import', 'rates', join(folder, 'rates.csv'), '--account', String(id), '--rate-card', 'Standard')).toEqual([
-        'Rate card ' + (await getAll(api, '/rateCards'))[0].id + ' "Standard" (default): 2 rates from the start (no effective date), 0 refused.',
+      expect(
+        await ringbill(
+          'import',
+          'rates',
+          join(folder, 'rates.csv'),
+          '--account',
+          String(id),
+          '--rate-card',
+          'Standard',
+        ),
+      ).toEqual([
+        'Rate card ' +
+          (await getAll(api, '/rateCards'))[0].id +
+          ' "Standard" (default): 2 rates from the start (no effective date), 0 refused.',
       ]);
       const imported = await ringbill('import', 'calls', join(folder, 'calls.csv'), '--account', String(id));
-      expect(imported[1]).toBe('Rated 2 (charges 0.114000), 0 free (not completed), 1 could not be priced (1 no rate), 0 on numbers no feature has.');
+      expect(imported[1]).toBe(
+        'Rated 2 (charges 0.114000), 0 free (not completed), 1 could not be priced (1 no rate), 0 on numbers no feature has.',
+      );
       // China is not on the card: the reason says so (the same text as for a call sent through the API).
-      expect((await getAll(api, '/calls')).map((c) => [c.callID, c.ratingStatus, c.billableS, c.charge, c.ratingError])).toEqual([
+      expect(
+        (await getAll(api, '/calls')).map((c) => [
+          c.callID,
+          c.ratingStatus,
+          c.billableS,
+          c.charge,
+          c.ratingError,
+        ]),
+      ).toEqual([
         ['n1', 'rated', 120, '0.024000', null],
         ['n2', 'rated', 180, '0.090000', null],
-        ['n3', 'unrated', null, null, 'no rate for +8613800000000: no prefix of the number is on card Standard'],
+        [
+          'n3',
+          'unrated',
+          null,
+          null,
+          'no rate for +8613800000000: no prefix of the number is on card Standard',
+        ],
       ]);
       // A second load without a date starts today: November keeps its prices when re-rated.
       await writeFile(join(folder, 'rates-v2.csv'), RATES.replace('0.012', '0.02'));
-      expect(await ringbill('import', 'rates', join(folder, 'rates-v2.csv'), '--account', String(id), '--rate-card', 'Standard')).toEqual([
-        expect.stringMatching(/"Standard" \(default\): 2 rates from 2026-12-06, 0 refused\.$/),
-      ]);
+      expect(
+        await ringbill(
+          'import',
+          'rates',
+          join(folder, 'rates-v2.csv'),
+          '--account',
+          String(id),
+          '--rate-card',
+          'Standard',
+        ),
+      ).toEqual([expect.stringMatching(/"Standard" \(default\): 2 rates from 2026-12-06, 0 refused\.$/)]);
       await ringbill('rerate', '--account', String(id));
       expect((await getAll(api, '/calls')).map((c) => c.charge)).toEqual(['0.024000', '0.090000', null]);
     } finally {
@@ -476,9 +630,13 @@ describe("a new account's first rate card (issue 11, item 17)", () => {
     const { api } = await accountWithLine();
     const created = await api.post('/rateCards', { name: 'Standard' });
     expect(created.body.isDefault).toBe(true);
-    const loaded = await api.request('PUT', `/rateCards/${created.body.id}/rates`, RATES, { 'content-type': 'text/csv' });
+    const loaded = await api.request('PUT', `/rateCards/${created.body.id}/rates`, RATES, {
+      'content-type': 'text/csv',
+    });
     expect(loaded.body).toMatchObject({ effectiveFrom: null, imported: 2 });
-    const sent = await sendCalls(api, [cdr('a1', '+441632960001', '+442079460000', '2026-11-03T10:00:00Z', 61)]);
+    const sent = await sendCalls(api, [
+      cdr('a1', '+441632960001', '+442079460000', '2026-11-03T10:00:00Z', 61),
+    ]);
     expect(sent).toMatchObject({ rated: 1, chargeTotal: '0.024000' });
     // A second card is not the default.
     expect((await api.post('/rateCards', { name: 'Wholesale' })).body.isDefault).toBe(false);
@@ -488,7 +646,9 @@ describe("a new account's first rate card (issue 11, item 17)", () => {
     const { api } = await accountWithLine();
     // Loaded today with a date: November's calls are before the card's rates.
     const card = await api.post('/rateCards', { name: 'Standard' });
-    await loadRates(api, card.body.id, '2026-12-06', [{ prefix: '33', destination: 'France', ratePerMinute: '0.03' }]);
+    await loadRates(api, card.body.id, '2026-12-06', [
+      { prefix: '33', destination: 'France', ratePerMinute: '0.03' },
+    ]);
     await sendCalls(api, [
       cdr('early', '+441632960001', '+33140000000', '2026-11-03T10:00:00Z', 60),
       cdr('china', '+441632960001', '+8613800000000', '2026-12-06T08:00:00Z', 60),
@@ -501,7 +661,10 @@ describe("a new account's first rate card (issue 11, item 17)", () => {
     // With no default card (and none on the customer or feature), that is the reason.
     expect((await api.patch(`/rateCards/${card.body.id}`, { isDefault: false })).status).toBe(200);
     await sendCalls(api, [cdr('nocard', '+441632960001', '+33140000000', '2026-12-06T08:00:00Z', 60)]);
-    expect((await reasons())[2]).toEqual(['nocard', 'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one']);
+    expect((await reasons())[2]).toEqual([
+      'nocard',
+      'no rate card applies: the account has no default rate card, and neither the feature nor the customer names one',
+    ]);
   });
 });
 
@@ -512,13 +675,19 @@ describe('giving a rate card', () => {
     h.setNow(new Date(NOW));
     const { api, id: accountId } = await h.account();
     const card = await makeRateCard(api, 'Standard');
-    await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'UK', ratePerMinute: '0.012' }]);
+    await loadRates(api, card.id, '2026-01-01', [
+      { prefix: '44', destination: 'UK', ratePerMinute: '0.012' },
+    ]);
     const first = await makeCustomer(api, { name: 'First Ltd' });
     await makeFeature(api, first.id, { phoneNumber: '441632960001' });
     const second = await makeCustomer(api, { name: 'Second Ltd' });
     await makeFeature(api, second.id, { phoneNumber: '441632960002' });
-    await sendCalls(api, [cdr('one', '441632960001', '442079460000', '2026-03-02T10:00:00Z', 60), cdr('two', '441632960002', '442079460000', '2026-03-02T10:00:00Z', 60)]);
-    const status = async () => [...(await dbCalls(h, accountId)).values()].map((c) => [c.source_call_id, c.rating_status, c.charge]);
+    await sendCalls(api, [
+      cdr('one', '441632960001', '442079460000', '2026-03-02T10:00:00Z', 60),
+      cdr('two', '441632960002', '442079460000', '2026-03-02T10:00:00Z', 60),
+    ]);
+    const status = async () =>
+      [...(await dbCalls(h, accountId)).values()].map((c) => [c.source_call_id, c.rating_status, c.charge]);
     expect(await status()).toEqual([
       ['one', 'unrated', null],
       ['two', 'unrated', null],
@@ -545,22 +714,48 @@ describe("another account's rate cards", () => {
     const mine = await h.account();
     const theirs = await h.account();
     const card = await makeRateCard(theirs.api, 'Theirs');
-    await loadRates(theirs.api, card.id, '2026-01-01', [{ prefix: '44', destination: 'UK', ratePerMinute: '0.01' }, { prefix: 'x', destination: 'Bad', ratePerMinute: '1' }]);
+    await loadRates(theirs.api, card.id, '2026-01-01', [
+      { prefix: '44', destination: 'UK', ratePerMinute: '0.01' },
+      { prefix: 'x', destination: 'Bad', ratePerMinute: '1' },
+    ]);
     const api = mine.api;
     expectError(await api.get(`/rateCards/${card.id}`), 404, 404001, `Rate card ${card.id} not found`);
     expectError(await api.patch(`/rateCards/${card.id}`, { name: 'Mine now' }), 404, 404001);
     expectError(await api.delete(`/rateCards/${card.id}`), 404, 404001);
     expectError(await api.get(`/rateCards/${card.id}/rates`), 404, 404001);
-    expectError(await api.request('PUT', `/rateCards/${card.id}/rates`, { rates: [{ prefix: '44', destination: 'UK', ratePerMinute: '9' }] }), 404, 404001);
+    expectError(
+      await api.request('PUT', `/rateCards/${card.id}/rates`, {
+        rates: [{ prefix: '44', destination: 'UK', ratePerMinute: '9' }],
+      }),
+      404,
+      404001,
+    );
     expect(await getAll(api, '/rateCards')).toEqual([]);
     expect(await getAll(api, '/rateCards/rejected')).toEqual([]);
-    expectError(await api.post('/customers', { name: 'Thief Ltd', rateCardID: card.id }), 400, 400001, `rate card ${card.id} does not exist`);
+    expectError(
+      await api.post('/customers', { name: 'Thief Ltd', rateCardID: card.id }),
+      400,
+      400001,
+      `rate card ${card.id} does not exist`,
+    );
     const customer = await makeCustomer(api);
-    expectError(await api.patch(`/customers/${customer.id}`, { rateCardID: card.id }), 400, 400001, /rateCardID/);
-    expectError(await api.post(`/customers/${customer.id}/features`, { name: 'Line', rateCardID: card.id }), 400, 400001, /rateCardID/);
+    expectError(
+      await api.patch(`/customers/${customer.id}`, { rateCardID: card.id }),
+      400,
+      400001,
+      /rateCardID/,
+    );
+    expectError(
+      await api.post(`/customers/${customer.id}/features`, { name: 'Line', rateCardID: card.id }),
+      400,
+      400001,
+      /rateCardID/,
+    );
     // Their card and rates are untouched.
     expect(await getOk(theirs.api, `/rateCards/${card.id}`)).toStrictEqual(card);
-    expect((await getAll(theirs.api, `/rateCards/${card.id}/rates`)).map((r) => r.ratePerMinute)).toEqual(['0.01']);
+    expect((await getAll(theirs.api, `/rateCards/${card.id}/rates`)).map((r) => r.ratePerMinute)).toEqual([
+      '0.01',
+    ]);
     expect(await getAll(theirs.api, '/rateCards/rejected')).toHaveLength(1);
   });
 });

@@ -17,7 +17,10 @@ const DEEP_SMALL = `${'['.repeat(8000)}1${']'.repeat(8000)}`;
 /** 64 levels: allowed (and then refused by the route's schema, a 400 of its own). */
 const DEEP_64 = `${'{"a":'.repeat(64)}1${'}'.repeat(64)}`;
 
-async function raw(url: string, init: RequestInit = {}): Promise<{ status: number; type: string; text: string; json: any }> {
+async function raw(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; type: string; text: string; json: any }> {
   const response = await fetch(url, init);
   const text = await response.text();
   let json: any;
@@ -30,7 +33,11 @@ async function raw(url: string, init: RequestInit = {}): Promise<{ status: numbe
 }
 
 function backendShape(body: any, status: number, code: number, hint: RegExp): void {
-  expect(body).toStrictEqual({ error: expect.any(String), error_code: code, hint: expect.stringMatching(hint) });
+  expect(body).toStrictEqual({
+    error: expect.any(String),
+    error_code: code,
+    hint: expect.stringMatching(hint),
+  });
   expect(Math.floor(code / 1000)).toBe(status);
 }
 
@@ -60,11 +67,21 @@ describe('deeply nested JSON', () => {
     const account = await h.account();
     const invoice = await approvedInvoice(account);
     const { path } = await paymentRequest(account, { invoiceId: invoice.id, email: 'pat@example.com' });
-    const res = await raw(`${h.url}${path}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: DEEP_SMALL });
+    const res = await raw(`${h.url}${path}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: DEEP_SMALL,
+    });
     expect(res.status).toBe(400);
-    expect(res.json).toStrictEqual({ error: { code: 'malformed_request', message: expect.stringMatching(/nested more than 64 levels/) } });
+    expect(res.json).toStrictEqual({
+      error: { code: 'malformed_request', message: expect.stringMatching(/nested more than 64 levels/) },
+    });
     // An unknown link answers the same (the body is refused before the link is looked up).
-    const unknown = await raw(`${h.url}/pay/${'x'.repeat(43)}/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: DEEP_OBJECT });
+    const unknown = await raw(`${h.url}/pay/${'x'.repeat(43)}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: DEEP_OBJECT,
+    });
     expect(unknown.status).toBe(400);
   });
 
@@ -73,26 +90,55 @@ describe('deeply nested JSON', () => {
     const collect = new Api(account.api.baseUrl, account.key, '/collect/v1');
     const res = await collect.post('/requests', DEEP_ARRAY);
     expect(res.status).toBe(400);
-    expect(res.body).toStrictEqual({ error: { code: 'invalid_request', message: expect.stringMatching(/nested more than 64 levels/) } });
+    expect(res.body).toStrictEqual({
+      error: { code: 'invalid_request', message: expect.stringMatching(/nested more than 64 levels/) },
+    });
   });
 });
 
 describe('deeply nested JSON from a switch', () => {
-  it('a pushed FreeSWITCH CDR (a form\'s cdr field, or base64) is a 400; a line of a JSON CDR file is refused, the others go in', async () => {
+  it("a pushed FreeSWITCH CDR (a form's cdr field, or base64) is a 400; a line of a JSON CDR file is refused, the others go in", async () => {
     const { api } = await h.account();
-    const form = await api.request('POST', '/calls/push/freeswitch', `cdr=${encodeURIComponent(DEEP_ARRAY)}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await api.request(
+      'POST',
+      '/calls/push/freeswitch',
+      `cdr=${encodeURIComponent(DEEP_ARRAY)}`,
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    );
     expect(form.status).toBe(400);
     backendShape(form.body, 400, 400002, /the cdr field is nested more than 64 levels deep/);
-    const base64 = await api.request('POST', '/calls/push/freeswitch', `cdr=${Buffer.from(DEEP_OBJECT).toString('base64')}`, { 'content-type': 'application/x-www-form-base64-encoded' });
+    const base64 = await api.request(
+      'POST',
+      '/calls/push/freeswitch',
+      `cdr=${Buffer.from(DEEP_OBJECT).toString('base64')}`,
+      { 'content-type': 'application/x-www-form-base64-encoded' },
+    );
     expect(base64.status).toBe(400);
     backendShape(base64.body, 400, 400002, /nested more than 64 levels deep/);
 
-    const line = JSON.stringify({ variables: { uuid: 'a1', caller_id_number: '441134960000', destination_number: '447700900123', start_stamp: '2026-10-16 10:15:00', billsec: '95', hangup_cause: 'NORMAL_CLEARING' } });
-    const file = await api.request('POST', '/calls/files?format=freeswitch&timezone=UTC', `${line}\n${DEEP_ARRAY}\n`, { 'content-type': 'application/x-ndjson' });
+    const line = JSON.stringify({
+      variables: {
+        uuid: 'a1',
+        caller_id_number: '441134960000',
+        destination_number: '447700900123',
+        start_stamp: '2026-10-16 10:15:00',
+        billsec: '95',
+        hangup_cause: 'NORMAL_CLEARING',
+      },
+    });
+    const file = await api.request(
+      'POST',
+      '/calls/files?format=freeswitch&timezone=UTC',
+      `${line}\n${DEEP_ARRAY}\n`,
+      { 'content-type': 'application/x-ndjson' },
+    );
     expect(file.status).toBe(200);
     expect(file.body).toMatchObject({ received: 2, rejected: 1 });
     const rejected = (await api.get('/calls/rejected')).body;
-    expect(rejected.map((r: any) => [r.line, r.reason])).toContainEqual([2, 'nested more than 64 levels deep']);
+    expect(rejected.map((r: any) => [r.line, r.reason])).toContainEqual([
+      2,
+      'nested more than 64 levels deep',
+    ]);
   });
 });
 
@@ -118,7 +164,9 @@ describe('body size limits per route', () => {
       body: JSON.stringify({ cardName: 'x'.repeat(20_000) }),
     });
     expect(res.status).toBe(413);
-    expect(res.json).toStrictEqual({ error: { code: 'malformed_request', message: expect.stringMatching(/too large/) } });
+    expect(res.json).toStrictEqual({
+      error: { code: 'malformed_request', message: expect.stringMatching(/too large/) },
+    });
   });
 });
 
@@ -154,13 +202,19 @@ describe('URLs the router cannot read', () => {
 
   it('answer the feed as {"error"}, the collections surface in its shape', async () => {
     const account = await h.account();
-    const feed = await raw(`${h.url}/api/2024-01-01/networks/transactions/%E0%A4.json`, { headers: { authorization: `Bearer ${account.key}` } });
+    const feed = await raw(`${h.url}/api/2024-01-01/networks/transactions/%E0%A4.json`, {
+      headers: { authorization: `Bearer ${account.key}` },
+    });
     expect(feed.status).toBe(400);
     expect(feed.json).toStrictEqual({ error: expect.stringMatching(/URL is malformed/) });
-    const feedLong = await raw(`${h.url}/api/2024-01-01/networks/transactions/${long}.json`, { headers: { authorization: `Bearer ${account.key}` } });
+    const feedLong = await raw(`${h.url}/api/2024-01-01/networks/transactions/${long}.json`, {
+      headers: { authorization: `Bearer ${account.key}` },
+    });
     expect(feedLong.status).toBe(414);
     expect(feedLong.json).toStrictEqual({ error: expect.any(String) });
-    const collect = await raw(`${h.url}/collect/v1/requests/%E0%A4`, { headers: { authorization: `Bearer ${account.key}` } });
+    const collect = await raw(`${h.url}/collect/v1/requests/%E0%A4`, {
+      headers: { authorization: `Bearer ${account.key}` },
+    });
     expect(collect.status).toBe(400);
     expect(collect.json).toStrictEqual({ error: { code: 'invalid_request', message: expect.any(String) } });
   });
@@ -184,14 +238,20 @@ describe('URLs the router cannot read', () => {
     }
   });
 
-  it('a request line over 16 KB (refused by the HTTP parser, before Fastify) answers in the surface\'s shape', async () => {
+  it("a request line over 16 KB (refused by the HTTP parser, before Fastify) answers in the surface's shape", async () => {
     const account = await h.account();
     const query = `?invoiceNumber=${'x'.repeat(20_000)}`;
-    const backend = await raw(`${h.url}/backend/api/v1/invoices${query}`, { headers: { authorization: `Bearer ${account.key}` } });
+    const backend = await raw(`${h.url}/backend/api/v1/invoices${query}`, {
+      headers: { authorization: `Bearer ${account.key}` },
+    });
     expect(backend.status).toBe(431);
     backendShape(backend.json, 431, 431001, /larger than 16 KB/);
     const v1 = await raw(`${h.url}/v1/calls${query}`);
-    expect([v1.status, v1.json?.success, v1.json?.error?.code]).toStrictEqual([431, false, 'INVALID_REQUEST']);
+    expect([v1.status, v1.json?.success, v1.json?.error?.code]).toStrictEqual([
+      431,
+      false,
+      'INVALID_REQUEST',
+    ]);
     const pay = await raw(`${h.url}/pay/abc${query}`);
     expect([pay.status, pay.type]).toStrictEqual([431, 'text/html; charset=utf-8']);
   });

@@ -19,13 +19,21 @@ describe(`schema types (${testDbKind()})`, () => {
     const generated = await generateSchemaTypes(testDb.database.db);
     const committed = await readFile(GENERATED_PATH, 'utf8');
     const diff = generated === committed ? '' : lineDiff(committed, generated);
-    expect(diff, `src/db/schema.generated.ts differs from the migrations (- committed, + generated); run npm run db:types\n${diff}`).toBe('');
+    expect(
+      diff,
+      `src/db/schema.generated.ts differs from the migrations (- committed, + generated); run npm run db:types\n${diff}`,
+    ).toBe('');
   });
 
   it('reads the values of a one-column CHECK ... IN list, and nothing else', () => {
-    expect(listedValues('status', "CHECK ((status = ANY (ARRAY['a'::text, 'it''s'::text])))")).toEqual(['a', "it's"]);
+    expect(listedValues('status', "CHECK ((status = ANY (ARRAY['a'::text, 'it''s'::text])))")).toEqual([
+      'a',
+      "it's",
+    ]);
     expect(listedValues('kind', "CHECK ((kind = 'call'::text))")).toEqual(['call']);
     expect(listedValues('level', 'CHECK (((level >= 1) AND (level <= 5)))')).toBeUndefined();
-    expect(listedValues('status', "CHECK (((status = ANY (ARRAY['a'::text])) OR (x IS NULL)))")).toBeUndefined();
+    expect(
+      listedValues('status', "CHECK (((status = ANY (ARRAY['a'::text])) OR (x IS NULL)))"),
+    ).toBeUndefined();
   });
 });

@@ -16,12 +16,24 @@ import { loadRates, makeRateCard } from '../helpers/call-billing.ts';
 import { makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'switch');
-const A_LEG = readFileSync(join(FIXTURES, 'freeswitch/json_cdr/6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a61.cdr.json'), 'utf8').trim();
-const B_LEG = readFileSync(join(FIXTURES, 'freeswitch/json_cdr/6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a62.cdr.json'), 'utf8').trim();
+const A_LEG = readFileSync(
+  join(FIXTURES, 'freeswitch/json_cdr/6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a61.cdr.json'),
+  'utf8',
+).trim();
+const B_LEG = readFileSync(
+  join(FIXTURES, 'freeswitch/json_cdr/6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a62.cdr.json'),
+  'utf8',
+).trim();
 
 /** switch_url_encode(): SWITCH_URL_UNSAFE and anything outside printable ASCII as %XX. */
 function switchUrlEncode(text: string): string {
-  return [...Buffer.from(text, 'utf8')].map((b) => (b < 32 || b > 126 || '\r\n #%&+:;<=>?@[\\]^`{|}"'.includes(String.fromCharCode(b)) ? `%${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b))).join('');
+  return [...Buffer.from(text, 'utf8')]
+    .map((b) =>
+      b < 32 || b > 126 || '\r\n #%&+:;<=>?@[\\]^`{|}"'.includes(String.fromCharCode(b))
+        ? `%${b.toString(16).toUpperCase().padStart(2, '0')}`
+        : String.fromCharCode(b),
+    )
+    .join('');
 }
 
 describe('pushes from the switch', () => {
@@ -33,7 +45,13 @@ describe('pushes from the switch', () => {
     const card = await makeRateCard(a.api, 'Standard', true);
     await loadRates(a.api, card.id, '2026-01-01', [
       { prefix: '44', destination: 'UK', ratePerMinute: '0.012' },
-      { prefix: '447', destination: 'UK mobile', ratePerMinute: '0.10', initialIncrementS: 1, subsequentIncrementS: 1 },
+      {
+        prefix: '447',
+        destination: 'UK mobile',
+        ratePerMinute: '0.10',
+        initialIncrementS: 1,
+        subsequentIncrementS: 1,
+      },
     ]);
     const customer = await makeCustomer(a.api);
     await makeFeature(a.api, customer.id, { name: 'Reception', phoneNumber: '+441134960000' });
@@ -41,10 +59,20 @@ describe('pushes from the switch', () => {
   }
 
   /** A POST as mod_json_cdr sends it: Content-Type, body, User-Agent, Basic credentials, ?uuid=. */
-  function modJsonCdr(url: string, key: string, body: string, contentType: string, uuid = '6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a61') {
+  function modJsonCdr(
+    url: string,
+    key: string,
+    body: string,
+    contentType: string,
+    uuid = '6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a61',
+  ) {
     return fetch(`${url}?uuid=${uuid}`, {
       method: 'POST',
-      headers: { 'content-type': contentType, 'user-agent': 'freeswitch-json/1.0', authorization: `Basic ${Buffer.from(`freeswitch:${key}`).toString('base64')}` },
+      headers: {
+        'content-type': contentType,
+        'user-agent': 'freeswitch-json/1.0',
+        authorization: `Basic ${Buffer.from(`freeswitch:${key}`).toString('base64')}`,
+      },
       body,
     });
   }
@@ -53,19 +81,51 @@ describe('pushes from the switch', () => {
     const { api, key, id } = await account();
     const url = `${h.url}/backend/api/v1/calls/push/freeswitch`;
     // encode=true (its default): cdr=<URL-encoded JSON> as application/x-www-form-urlencoded
-    const first = await modJsonCdr(url, key, `cdr=${switchUrlEncode(A_LEG)}`, 'application/x-www-form-urlencoded');
+    const first = await modJsonCdr(
+      url,
+      key,
+      `cdr=${switchUrlEncode(A_LEG)}`,
+      'application/x-www-form-urlencoded',
+    );
     expect(first.status).toBe(200);
-    expect(await first.json()).toMatchObject({ source: 'freeswitch-push', format: 'freeswitch', received: 1, inserted: 1, rated: 1, chargeTotal: '0.158333' });
+    expect(await first.json()).toMatchObject({
+      source: 'freeswitch-push',
+      format: 'freeswitch',
+      received: 1,
+      inserted: 1,
+      rated: 1,
+      chargeTotal: '0.158333',
+    });
     // encode=base64: cdr=<base64> as application/x-www-form-base64-encoded; encode=false: the JSON itself
-    const again = await modJsonCdr(url, key, `cdr=${Buffer.from(A_LEG).toString('base64')}`, 'application/x-www-form-base64-encoded');
+    const again = await modJsonCdr(
+      url,
+      key,
+      `cdr=${Buffer.from(A_LEG).toString('base64')}`,
+      'application/x-www-form-base64-encoded',
+    );
     expect(await again.json()).toMatchObject({ received: 1, inserted: 0, duplicates: 1 });
     const raw = await modJsonCdr(url, key, A_LEG, 'application/json');
     expect(await raw.json()).toMatchObject({ inserted: 0, duplicates: 1 });
     // The B leg: 200, so mod_json_cdr does not keep sending it; refused with its reason, kept once.
     for (let i = 0; i < 2; i++) {
-      const b = await modJsonCdr(url, key, `cdr=${switchUrlEncode(B_LEG)}`, 'application/x-www-form-urlencoded', '6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a62');
+      const b = await modJsonCdr(
+        url,
+        key,
+        `cdr=${switchUrlEncode(B_LEG)}`,
+        'application/x-www-form-urlencoded',
+        '6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a62',
+      );
       expect(b.status).toBe(200);
-      expect(await b.json()).toMatchObject({ inserted: 0, rejected: 1, rejections: [{ line: 1, reason: expect.stringMatching(/^the B leg of call 6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a61/) }] });
+      expect(await b.json()).toMatchObject({
+        inserted: 0,
+        rejected: 1,
+        rejections: [
+          {
+            line: 1,
+            reason: expect.stringMatching(/^the B leg of call 6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a61/),
+          },
+        ],
+      });
     }
     expect(await getAll(api, '/calls/rejected?source=freeswitch-push')).toHaveLength(1);
     const calls = await getAll(api, '/calls');
@@ -73,44 +133,73 @@ describe('pushes from the switch', () => {
       ['6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a61', '+441134960000', '+447700900123', 95, 'rated', '0.158333'],
     ]);
     // The feed has the call once.
-    const feed = await fetch(`${h.url}/api/2024-01-01/networks/transactions/${id}.json`, { headers: { authorization: `Bearer ${key}` } });
-    expect((await feed.json()).filter((r: { transaction_type: string }) => r.transaction_type === 'call')).toHaveLength(1);
+    const feed = await fetch(`${h.url}/api/2024-01-01/networks/transactions/${id}.json`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(
+      (await feed.json()).filter((r: { transaction_type: string }) => r.transaction_type === 'call'),
+    ).toHaveLength(1);
   });
 
   it('mends the URL mod_json_cdr makes from one that had a query, and refuses what it cannot read with a 400', async () => {
     const { api, key } = await account();
     const url = `${h.url}/backend/api/v1/calls/push/freeswitch?country=GB`;
-    const ok = await modJsonCdr(url, key, `cdr=${switchUrlEncode(A_LEG)}`, 'application/x-www-form-urlencoded');
+    const ok = await modJsonCdr(
+      url,
+      key,
+      `cdr=${switchUrlEncode(A_LEG)}`,
+      'application/x-www-form-urlencoded',
+    );
     expect(ok.status).toBe(200);
-    expect((await getAll(api, '/calls')).map((c) => c.callID)).toEqual(['6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a61']);
+    expect((await getAll(api, '/calls')).map((c) => c.callID)).toEqual([
+      '6c0e5a9e-1f0b-4b6e-9d3a-3d1f2c4b5a61',
+    ]);
     const base = `${h.url}/backend/api/v1/calls/push/freeswitch`;
     const notJson = await modJsonCdr(base, key, 'cdr=%7Bnot%20json', 'application/x-www-form-urlencoded');
     expect(notJson.status).toBe(400);
-    expect(await notJson.json()).toMatchObject({ error_code: 400002, hint: expect.stringMatching(/^the cdr field is not JSON/) });
+    expect(await notJson.json()).toMatchObject({
+      error_code: 400002,
+      hint: expect.stringMatching(/^the cdr field is not JSON/),
+    });
     const noCdr = await modJsonCdr(base, key, 'other=1', 'application/x-www-form-urlencoded');
     expect(noCdr.status).toBe(400);
     expect(await noCdr.json()).toMatchObject({ error_code: 400001, hint: expect.stringMatching(/^cdr:/) });
-    expectError(await api.post('/calls/push/freeswitch', '[1,2]'), 400, 400001, /record 1 is not a JSON object/);
+    expectError(
+      await api.post('/calls/push/freeswitch', '[1,2]'),
+      400,
+      400001,
+      /record 1 is not a JSON object/,
+    );
     expectError(await api.post('/calls/push/freeswitch?country=XX', A_LEG), 400, 400001, /^country/);
   });
 
   it('authenticates a push by the key as a bearer token or the HTTP Basic password, with a challenge naming both, and a level of 2', async () => {
     const { key, withLevel } = await account();
     const url = `${h.url}/backend/api/v1/calls/push/freeswitch`;
-    const none = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: A_LEG });
+    const none = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: A_LEG,
+    });
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="Ringbill", Basic realm="Ringbill"');
     expect(await none.json()).toMatchObject({ error_code: 401001 });
     const wrong = await modJsonCdr(url, 'rb_wrong', A_LEG, 'application/json');
     expect(wrong.status).toBe(401);
-    const bearer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: A_LEG });
+    const bearer = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: A_LEG,
+    });
     expect(bearer.status).toBe(200);
     const reader = await withLevel(1);
     const low = await modJsonCdr(url, reader.key!, A_LEG, 'application/json');
     expect(low.status).toBe(403);
     expect(await low.json()).toMatchObject({ error_code: 403001 });
     // Basic is for the push routes only.
-    const elsewhere = await fetch(`${h.url}/backend/api/v1/calls`, { headers: { authorization: `Basic ${Buffer.from(`x:${key}`).toString('base64')}` } });
+    const elsewhere = await fetch(`${h.url}/backend/api/v1/calls`, {
+      headers: { authorization: `Basic ${Buffer.from(`x:${key}`).toString('base64')}` },
+    });
     expect(elsewhere.status).toBe(401);
   });
 
@@ -138,24 +227,74 @@ describe('pushes from the switch', () => {
     };
     const pushed = await api.post('/calls/push/asterisk?country=GB', event);
     expect(pushed.status).toBe(200);
-    expect(pushed.body).toMatchObject({ source: 'asterisk-push', inserted: 1, rated: 1, chargeTotal: '0.161667' });
+    expect(pushed.body).toMatchObject({
+      source: 'asterisk-push',
+      inserted: 1,
+      rated: 1,
+      chargeTotal: '0.161667',
+    });
     // The same record in Master.csv (its first line): already there.
-    const file = await api.request('POST', '/calls/files?format=asterisk&country=GB', readFileSync(join(FIXTURES, 'asterisk/Master.csv'), 'utf8'), { 'content-type': 'text/csv' });
+    const file = await api.request(
+      'POST',
+      '/calls/files?format=asterisk&country=GB',
+      readFileSync(join(FIXTURES, 'asterisk/Master.csv'), 'utf8'),
+      { 'content-type': 'text/csv' },
+    );
     expect(file.body).toMatchObject({ received: 10, inserted: 7, duplicates: 1 });
     // A form from the dialplan: CURL(url,src=${CDR(src)}&dst=…)
-    const form = new URLSearchParams({ src: '01134960000', dst: '02079460000', start: '2026-07-02 09:00:00', answer: '2026-07-02 09:00:03', end: '2026-07-02 09:01:03', billsec: '60', disposition: 'ANSWERED', uniqueid: '1782979200.77', dstchannel: 'PJSIP/trunk-00000090' });
-    const curl = await api.request('POST', '/calls/push/asterisk?country=GB', form.toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = new URLSearchParams({
+      src: '01134960000',
+      dst: '02079460000',
+      start: '2026-07-02 09:00:00',
+      answer: '2026-07-02 09:00:03',
+      end: '2026-07-02 09:01:03',
+      billsec: '60',
+      disposition: 'ANSWERED',
+      uniqueid: '1782979200.77',
+      dstchannel: 'PJSIP/trunk-00000090',
+    });
+    const curl = await api.request('POST', '/calls/push/asterisk?country=GB', form.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(curl.body).toMatchObject({ inserted: 1, rated: 1, chargeTotal: '0.012000' });
     // cdr_custom + curl: a Master.csv line as it is written.
     const line = readFileSync(join(FIXTURES, 'asterisk/Master.csv'), 'utf8').split('\n')[0]!;
-    const csv = await api.request('POST', '/calls/push/asterisk', `${line}\n`, { 'content-type': 'text/csv' });
+    const csv = await api.request('POST', '/calls/push/asterisk', `${line}\n`, {
+      'content-type': 'text/csv',
+    });
     expect(csv.body).toMatchObject({ source: 'asterisk-push', received: 1, duplicates: 1 });
     // CGRateS, JSON.
     const cgr = await api.post('/calls/push/cgrates', [
-      { CGRID: 'aa', RunID: '*default', ToR: '*voice', OriginID: 'cgr-1', Account: '441134960000', Destination: '447700900123', SetupTime: '2026-07-02T10:00:00Z', AnswerTime: '2026-07-02T10:00:01Z', Usage: 60_000_000_000 },
-      { CGRID: 'aa', RunID: 'reseller', ToR: '*voice', OriginID: 'cgr-1', Account: '441134960000', Destination: '447700900123', SetupTime: '2026-07-02T10:00:00Z', AnswerTime: '2026-07-02T10:00:01Z', Usage: '1m' },
+      {
+        CGRID: 'aa',
+        RunID: '*default',
+        ToR: '*voice',
+        OriginID: 'cgr-1',
+        Account: '441134960000',
+        Destination: '447700900123',
+        SetupTime: '2026-07-02T10:00:00Z',
+        AnswerTime: '2026-07-02T10:00:01Z',
+        Usage: 60_000_000_000,
+      },
+      {
+        CGRID: 'aa',
+        RunID: 'reseller',
+        ToR: '*voice',
+        OriginID: 'cgr-1',
+        Account: '441134960000',
+        Destination: '447700900123',
+        SetupTime: '2026-07-02T10:00:00Z',
+        AnswerTime: '2026-07-02T10:00:01Z',
+        Usage: '1m',
+      },
     ]);
-    expect(cgr.body).toMatchObject({ source: 'cgrates-push', received: 2, inserted: 1, rejected: 1, chargeTotal: '0.100000' });
+    expect(cgr.body).toMatchObject({
+      source: 'cgrates-push',
+      received: 2,
+      inserted: 1,
+      rejected: 1,
+      chargeTotal: '0.100000',
+    });
   });
 
   describe('the AMI bridge (examples/asterisk-ami-bridge.mjs)', () => {
@@ -178,7 +317,8 @@ describe('pushes from the switch', () => {
         socket.on('data', (d) => {
           const text = d.toString();
           logins.push(text);
-          if (text.includes('Action: Login')) socket.write('Response: Success\r\nMessage: Authentication accepted\r\n\r\n');
+          if (text.includes('Action: Login'))
+            socket.write('Response: Success\r\nMessage: Authentication accepted\r\n\r\n');
         });
       });
       await new Promise<void>((done) => ami.listen(0, '127.0.0.1', done));
@@ -189,7 +329,18 @@ describe('pushes from the switch', () => {
       // First with a key Ringbill refuses (401): the CDR waits in the spool.
       const start = (ringbillKey: string) => {
         const child = spawn(process.execPath, [resolve('examples/asterisk-ami-bridge.mjs')], {
-          env: { ...process.env, RINGBILL_URL: h.url, RINGBILL_KEY: ringbillKey, RINGBILL_QUERY: 'country=GB&timezone=Europe/London', AMI_HOST: '127.0.0.1', AMI_PORT: String(amiPort), AMI_USER: 'ringbill', AMI_SECRET: 's3cret', SPOOL: spool, RETRY_SECONDS: '1' },
+          env: {
+            ...process.env,
+            RINGBILL_URL: h.url,
+            RINGBILL_KEY: ringbillKey,
+            RINGBILL_QUERY: 'country=GB&timezone=Europe/London',
+            AMI_HOST: '127.0.0.1',
+            AMI_PORT: String(amiPort),
+            AMI_USER: 'ringbill',
+            AMI_SECRET: 's3cret',
+            SPOOL: spool,
+            RETRY_SECONDS: '1',
+          },
           stdio: 'pipe',
         });
         child.stdout?.on('data', (d) => (output += d));
@@ -232,7 +383,10 @@ describe('pushes from the switch', () => {
           '',
         ].join('\r\n');
         client!.write(cdrEvent);
-        await waitFor(async () => (await readFile(spool, 'utf8').catch(() => '')).includes('1782903600.32'), 'the spooled CDR');
+        await waitFor(
+          async () => (await readFile(spool, 'utf8').catch(() => '')).includes('1782903600.32'),
+          'the spooled CDR',
+        );
         expect(await getAll(api, '/calls')).toEqual([]);
         bridge.kill('SIGTERM');
         // With the right key the spooled CDR goes in, once.
@@ -240,10 +394,23 @@ describe('pushes from the switch', () => {
         await waitFor(async () => (await getAll(api, '/calls')).length === 1, 'the call');
         const [call] = await getAll(api, '/calls');
         // Inbound to Reception from a mobile: 180 s per second at 0.10 a minute.
-        expect(call).toMatchObject({ from: '+447700900789', to: '+441134960000', direction: 'inbound', durationS: 180, startTime: '2026-07-01T11:00:06.000Z', ratingStatus: 'rated', charge: '0.300000' });
+        expect(call).toMatchObject({
+          from: '+447700900789',
+          to: '+441134960000',
+          direction: 'inbound',
+          durationS: 180,
+          startTime: '2026-07-01T11:00:06.000Z',
+          ratingStatus: 'rated',
+          charge: '0.300000',
+        });
         expect(call.callID.startsWith('1782903600.32#')).toBe(true);
         // The same record in Master.csv (line 9) is that call.
-        const file = await api.request('POST', '/calls/files?format=asterisk&country=GB', readFileSync(join(FIXTURES, 'asterisk/Master.csv'), 'utf8'), { 'content-type': 'text/csv' });
+        const file = await api.request(
+          'POST',
+          '/calls/files?format=asterisk&country=GB',
+          readFileSync(join(FIXTURES, 'asterisk/Master.csv'), 'utf8'),
+          { 'content-type': 'text/csv' },
+        );
         expect(file.body).toMatchObject({ inserted: 7, duplicates: 1 });
       } finally {
         ami.close();

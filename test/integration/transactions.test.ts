@@ -233,32 +233,68 @@ describe('billing transactions (document 001)', () => {
       // 12:00 UTC is 04:00 in Los Angeles: still 10 Nov there.
       const withRate = await makeFeature(api, customer.id, { name: 'Reduced-rate line', vatRate: '5' });
       const plain = await makeFeature(api, customer.id, { name: 'Standard line' });
-      expect((await post(api, `/features/${withRate.id}/transactions`, { transactionValue: '1.00' })).transactionVATRate).toBe('5');
-      expect((await post(api, `/features/${plain.id}/transactions`, { transactionValue: '1.00' })).transactionVATRate).toBe('20');
-      expect((await post(api, `/features/${withRate.id}/transactions`, { transactionValue: '1.00', transactionVATRate: '0' })).transactionVATRate).toBe('0');
+      expect(
+        (await post(api, `/features/${withRate.id}/transactions`, { transactionValue: '1.00' }))
+          .transactionVATRate,
+      ).toBe('5');
+      expect(
+        (await post(api, `/features/${plain.id}/transactions`, { transactionValue: '1.00' }))
+          .transactionVATRate,
+      ).toBe('20');
+      expect(
+        (
+          await post(api, `/features/${withRate.id}/transactions`, {
+            transactionValue: '1.00',
+            transactionVATRate: '0',
+          })
+        ).transactionVATRate,
+      ).toBe('0');
       expect((await api.patch('/account', { defaultVatRate: '17.5' })).status).toBe(200);
       const later = await post(api, `/features/${plain.id}/transactions`, { transactionValue: '1.00' });
-      expect(later).toEqual(view({ customerID: customer.id, featureID: plain.id, invoiceID: later.invoiceID, transactionValue: '1.00', transactionVATRate: '17.5' }));
+      expect(later).toEqual(
+        view({
+          customerID: customer.id,
+          featureID: plain.id,
+          invoiceID: later.invoiceID,
+          transactionValue: '1.00',
+          transactionVATRate: '17.5',
+        }),
+      );
     });
 
     it('defaults the bill date to an explicit transaction date, and keeps an explicit bill date', async () => {
       const { api, feature } = await setup();
-      const dated = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '1.00', transactionDate: '2026-09-30' });
+      const dated = await post(api, `/features/${feature.id}/transactions`, {
+        transactionValue: '1.00',
+        transactionDate: '2026-09-30',
+      });
       expect([dated.transactionDate, dated.transactionBillDate]).toEqual(['2026-09-30', '2026-09-30']);
-      const billed = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '1.00', transactionBillDate: '2026-12-01' });
+      const billed = await post(api, `/features/${feature.id}/transactions`, {
+        transactionValue: '1.00',
+        transactionBillDate: '2026-12-01',
+      });
       expect([billed.transactionDate, billed.transactionBillDate]).toEqual(['2026-11-10', '2026-12-01']);
     });
 
     it("lets a charge dated on or after the unsent invoice's completed cut-off wait, unbilled", async () => {
       const { api, id: accountId, customer, feature } = await setup();
-      const early = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '5.00', transactionDate: '2026-10-20' });
+      const early = await post(api, `/features/${feature.id}/transactions`, {
+        transactionValue: '5.00',
+        transactionDate: '2026-10-20',
+      });
       const invoice = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
       expect(invoice.id).toBe(early.invoiceID);
       expect(invoice.invoiceAmount).toBe('5.00');
 
       // Bill date before the cut-off: on the invoice. On the cut-off or after: waits with invoiceID null.
-      const before = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '1.00', transactionDate: '2026-10-31' });
-      const onCutoff = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '2.00', transactionDate: '2026-11-01' });
+      const before = await post(api, `/features/${feature.id}/transactions`, {
+        transactionValue: '1.00',
+        transactionDate: '2026-10-31',
+      });
+      const onCutoff = await post(api, `/features/${feature.id}/transactions`, {
+        transactionValue: '2.00',
+        transactionDate: '2026-11-01',
+      });
       const after = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '3.00' }); // today, 10 Nov
       // The bill date decides, not the transaction date.
       const billedLater = await post(api, `/features/${feature.id}/transactions`, {
@@ -268,13 +304,22 @@ describe('billing transactions (document 001)', () => {
       });
       expect(before.invoiceID).toBe(invoice.id);
       expect(onCutoff).toEqual(
-        view({ customerID: customer.id, featureID: feature.id, invoiceID: null, transactionValue: '2.00', transactionDate: '2026-11-01', transactionBillDate: '2026-11-01' }),
+        view({
+          customerID: customer.id,
+          featureID: feature.id,
+          invoiceID: null,
+          transactionValue: '2.00',
+          transactionDate: '2026-11-01',
+          transactionBillDate: '2026-11-01',
+        }),
       );
       expect(after.invoiceID).toBeNull();
       expect(billedLater.invoiceID).toBeNull();
 
       expect((await getInvoice(api, invoice.id)).invoiceAmount).toBe('6.00'); // 5.00 + 1.00
-      const waiting = (await dbTransactions(h, accountId)).filter((t) => t.invoice_id === null).map((t) => t.id);
+      const waiting = (await dbTransactions(h, accountId))
+        .filter((t) => t.invoice_id === null)
+        .map((t) => t.id);
       expect(waiting).toEqual([Number(onCutoff.id), Number(after.id), Number(billedLater.id)]);
       // Still a single unsent invoice: the waiting charges did not make another.
       expect((await dbInvoices(h, accountId)).length).toBe(1);
@@ -282,7 +327,10 @@ describe('billing transactions (document 001)', () => {
 
     it('with a transaction cut-off on the unsent invoice, the transaction date decides', async () => {
       const { api, customer, feature } = await setup();
-      const invoice = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01', transactionCutoffDate: '2026-11-01' });
+      const invoice = await post(api, `/customers/${customer.id}/invoices`, {
+        cutoffDate: '2026-11-01',
+        transactionCutoffDate: '2026-11-01',
+      });
       const inside = await post(api, `/features/${feature.id}/transactions`, {
         transactionValue: '1.00',
         transactionDate: '2026-10-31',
@@ -323,7 +371,12 @@ describe('billing transactions (document 001)', () => {
       const row = await dbTransaction(h, accountId, Number(res.body.id));
       expect(row).toMatchObject({ invoice_id: Number(invoice.id), pinned: true, feature_id: null });
       const after = await getInvoice(api, invoice.id);
-      expect([after.invoiceChargesLate, after.invoiceAmount, after.invoiceVAT, after.total]).toEqual(['7.50', '7.50', '1.50', '9.00']);
+      expect([after.invoiceChargesLate, after.invoiceAmount, after.invoiceVAT, after.total]).toEqual([
+        '7.50',
+        '7.50',
+        '1.50',
+        '9.00',
+      ]);
 
       // Completing the invoice again for the same cut-off keeps it there.
       const again = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
@@ -349,7 +402,15 @@ describe('billing transactions (document 001)', () => {
       const { api, id: accountId, customer, feature } = await setup();
       const created = await api.post(`/features/${feature.id}/transactions`, EVERY_FIELD);
       expect(created.status).toBe(201);
-      const expected = { ...shown(EVERY_FIELD), id: created.body.id, customerID: customer.id, featureID: feature.id, invoiceID: created.body.invoiceID, created: NOW_ISO, updated: NOW_ISO };
+      const expected = {
+        ...shown(EVERY_FIELD),
+        id: created.body.id,
+        customerID: customer.id,
+        featureID: feature.id,
+        invoiceID: created.body.invoiceID,
+        created: NOW_ISO,
+        updated: NOW_ISO,
+      };
       expect(created.body).toEqual(expected);
       expect(Object.keys(created.body).sort()).toEqual(
         [...DOC_001_TRANSACTION_FIELDS, 'customerID', 'featureID', 'invoiceID', 'created', 'updated'].sort(),
@@ -407,12 +468,20 @@ describe('billing transactions (document 001)', () => {
       const patched = await api.patch(`/transactions/${created.body.id}`, EVERY_FIELD_CHANGED);
       expect(patched.status).toBe(200);
       const shownChanged = shown(EVERY_FIELD_CHANGED);
-      expect([shownChanged.transactionValueCDR, shownChanged.transactionValueCarrier]).toEqual(['69.00', '70.000001']);
+      expect([shownChanged.transactionValueCDR, shownChanged.transactionValueCarrier]).toEqual([
+        '69.00',
+        '70.000001',
+      ]);
       const expectedPatched = { ...expected, ...shownChanged, updated: later.toISOString() };
       expect(patched.body).toEqual(expectedPatched);
       expect((await api.get(`/transactions/${created.body.id}`)).body).toEqual(expectedPatched);
       const patchedRow = (await dbTransaction(h, accountId, Number(created.body.id)))!;
-      expect(patchedRow).toMatchObject({ transaction_type: 'carrierProvided', carrier: 'Gamma', call_count: 0, end_date: '2026-10-30' });
+      expect(patchedRow).toMatchObject({
+        transaction_type: 'carrierProvided',
+        carrier: 'Gamma',
+        call_count: 0,
+        end_date: '2026-10-30',
+      });
 
       // Optional fields clear with null.
       const cleared = await api.patch(`/transactions/${created.body.id}`, {
@@ -433,17 +502,42 @@ describe('billing transactions (document 001)', () => {
         featureCount: null,
         commissionHolderID2: null,
       });
-      expect((await dbTransaction(h, accountId, Number(created.body.id)))!).toMatchObject({ description: null, value_carrier: null, feature_count: null });
+      expect((await dbTransaction(h, accountId, Number(created.body.id)))!).toMatchObject({
+        description: null,
+        value_carrier: null,
+        feature_count: null,
+      });
     });
 
     it('accepts every preset transaction type and refuses others', async () => {
       const { api, feature } = await setup();
-      const types = ['oneOff', 'recurring', 'calls', 'refund', 'lateFee', 'interest', 'carrierProvided', 'manualBilling', 'lowUsage', 'manual', 'discount'];
+      const types = [
+        'oneOff',
+        'recurring',
+        'calls',
+        'refund',
+        'lateFee',
+        'interest',
+        'carrierProvided',
+        'manualBilling',
+        'lowUsage',
+        'manual',
+        'discount',
+      ];
       for (const transactionType of types) {
-        const t = await post(api, `/features/${feature.id}/transactions`, { transactionType, transactionValue: '1.00' });
-        expect([t.transactionType, t.transactionValue]).toEqual([transactionType, transactionType === 'refund' || transactionType === 'discount' ? '-1.00' : '1.00']);
+        const t = await post(api, `/features/${feature.id}/transactions`, {
+          transactionType,
+          transactionValue: '1.00',
+        });
+        expect([t.transactionType, t.transactionValue]).toEqual([
+          transactionType,
+          transactionType === 'refund' || transactionType === 'discount' ? '-1.00' : '1.00',
+        ]);
       }
-      const res = await api.post(`/features/${feature.id}/transactions`, { transactionType: 'bonus', transactionValue: '1.00' });
+      const res = await api.post(`/features/${feature.id}/transactions`, {
+        transactionType: 'bonus',
+        transactionValue: '1.00',
+      });
       expectError(res, 400, 400001, /transactionType/);
     });
 
@@ -463,55 +557,136 @@ describe('billing transactions (document 001)', () => {
       expect(m2((await dbTransaction(h, accountId, Number(ok.id)))!.value)).toBe('10.50');
 
       // Other malformed amounts and fields name themselves too.
-      expectError(await api.post(`/features/${feature.id}/transactions`, { transactionValue: 'ten' }), 400, 400001, /^transactionValue/);
-      expectError(await api.post(`/features/${feature.id}/transactions`, {}), 400, 400001, /transactionValue/);
       expectError(
-        await api.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00', transactionValueCarrier: '1.1234567' }),
+        await api.post(`/features/${feature.id}/transactions`, { transactionValue: 'ten' }),
+        400,
+        400001,
+        /^transactionValue/,
+      );
+      expectError(
+        await api.post(`/features/${feature.id}/transactions`, {}),
+        400,
+        400001,
+        /transactionValue/,
+      );
+      expectError(
+        await api.post(`/features/${feature.id}/transactions`, {
+          transactionValue: '1.00',
+          transactionValueCarrier: '1.1234567',
+        }),
         400,
         400001,
         /^transactionValueCarrier/,
       );
-      expectError(await api.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00', transactionVATRate: '101' }), 400, 400001, /transactionVATRate/);
-      expectError(await api.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00', transactionDate: '2026-02-30' }), 400, 400001, /transactionDate/);
       expectError(
-        await api.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00', transactionStartDate: '2026-10-31', transactionEndDate: '2026-10-01' }),
+        await api.post(`/features/${feature.id}/transactions`, {
+          transactionValue: '1.00',
+          transactionVATRate: '101',
+        }),
+        400,
+        400001,
+        /transactionVATRate/,
+      );
+      expectError(
+        await api.post(`/features/${feature.id}/transactions`, {
+          transactionValue: '1.00',
+          transactionDate: '2026-02-30',
+        }),
+        400,
+        400001,
+        /transactionDate/,
+      );
+      expectError(
+        await api.post(`/features/${feature.id}/transactions`, {
+          transactionValue: '1.00',
+          transactionStartDate: '2026-10-31',
+          transactionEndDate: '2026-10-01',
+        }),
         400,
         400001,
         /transactionEndDate/,
       );
-      expectError(await api.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00', featureCount: -1 }), 400, 400001, /featureCount/);
-      expectError(await api.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00', colour: 'red' }), 400, 400001, /colour/);
+      expectError(
+        await api.post(`/features/${feature.id}/transactions`, {
+          transactionValue: '1.00',
+          featureCount: -1,
+        }),
+        400,
+        400001,
+        /featureCount/,
+      );
+      expectError(
+        await api.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00', colour: 'red' }),
+        400,
+        400001,
+        /colour/,
+      );
       expect((await dbTransactions(h, accountId)).length).toBe(1);
     });
 
     it('refuses a value of a trillion or more with a 400 (not an overflow 500), and totals the largest exactly', async () => {
       const { api, id: accountId, feature } = await setup();
       for (const transactionValue of ['99999999999999.99', '1000000000000.00', '-1000000000000']) {
-        expectError(await api.post(`/features/${feature.id}/transactions`, { transactionValue }), 400, 400001, /^transactionValue/);
+        expectError(
+          await api.post(`/features/${feature.id}/transactions`, { transactionValue }),
+          400,
+          400001,
+          /^transactionValue/,
+        );
       }
       expect(await dbTransactions(h, accountId)).toEqual([]);
       // The largest: 999,999,999,999.99 + VAT 199,999,999,999.998 -> 200,000,000,000.00, twice on one invoice.
-      const largest = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '999999999999.99' });
+      const largest = await post(api, `/features/${feature.id}/transactions`, {
+        transactionValue: '999999999999.99',
+      });
       await post(api, `/features/${feature.id}/transactions`, { transactionValue: '999999999999.99' });
       const invoice = await getInvoice(api, largest.invoiceID);
-      expect([invoice.invoiceAmount, invoice.invoiceVAT, invoice.total]).toEqual(['1999999999999.98', '400000000000.00', '2399999999999.98']);
-      expectError(await api.patch(`/transactions/${largest.id}`, { transactionValue: '1000000000000' }), 400, 400001, /^transactionValue/);
+      expect([invoice.invoiceAmount, invoice.invoiceVAT, invoice.total]).toEqual([
+        '1999999999999.98',
+        '400000000000.00',
+        '2399999999999.98',
+      ]);
+      expectError(
+        await api.patch(`/transactions/${largest.id}`, { transactionValue: '1000000000000' }),
+        400,
+        400001,
+        /^transactionValue/,
+      );
     });
 
     it('follows the minor unit of the currency: whole yen, three-decimal dinar', async () => {
       const yen = await setup({ currency: 'JPY' });
-      expectError(await yen.api.post(`/features/${yen.feature.id}/transactions`, { transactionValue: '100.5' }), 400, 400001, /^transactionValue: .*0 decimal places/);
-      expect((await post(yen.api, `/features/${yen.feature.id}/transactions`, { transactionValue: '1500' })).transactionValue).toBe('1500');
+      expectError(
+        await yen.api.post(`/features/${yen.feature.id}/transactions`, { transactionValue: '100.5' }),
+        400,
+        400001,
+        /^transactionValue: .*0 decimal places/,
+      );
+      expect(
+        (await post(yen.api, `/features/${yen.feature.id}/transactions`, { transactionValue: '1500' }))
+          .transactionValue,
+      ).toBe('1500');
       const dinar = await setup({ currency: 'BHD' });
-      expect((await post(dinar.api, `/features/${dinar.feature.id}/transactions`, { transactionValue: '1.234' })).transactionValue).toBe('1.234');
-      expectError(await dinar.api.post(`/features/${dinar.feature.id}/transactions`, { transactionValue: '1.2345' }), 400, 400001, /^transactionValue/);
+      expect(
+        (await post(dinar.api, `/features/${dinar.feature.id}/transactions`, { transactionValue: '1.234' }))
+          .transactionValue,
+      ).toBe('1.234');
+      expectError(
+        await dinar.api.post(`/features/${dinar.feature.id}/transactions`, { transactionValue: '1.2345' }),
+        400,
+        400001,
+        /^transactionValue/,
+      );
     });
   });
 
   describe('refunds', () => {
     it('stores refunds and discounts negative and never refunds more than the charge', async () => {
       const { api, id: accountId, customer, feature } = await setup();
-      const charge = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '30.00', transactionDescription: 'Handset' });
+      const charge = await post(api, `/features/${feature.id}/transactions`, {
+        transactionValue: '30.00',
+        transactionDescription: 'Handset',
+      });
       const refund = await post(api, `/features/${feature.id}/transactions`, {
         transactionType: 'refund',
         transactionValue: '10.00',
@@ -531,42 +706,82 @@ describe('billing transactions (document 001)', () => {
       expect([m2(row.value), row.refunded_id]).toEqual(['-10.00', Number(charge.id)]);
 
       // 10.00 refunded so far of 30.00: 20.01 more is too much, 20.00 is exactly the rest, then nothing is left.
-      const tooMuch = await api.post(`/features/${feature.id}/transactions`, { transactionType: 'refund', transactionValue: '20.01', transactionRefundedID: charge.id });
+      const tooMuch = await api.post(`/features/${feature.id}/transactions`, {
+        transactionType: 'refund',
+        transactionValue: '20.01',
+        transactionRefundedID: charge.id,
+      });
       expectError(tooMuch, 400, 400001, /^transactionValue: .*30\.01|^transactionValue/);
-      const rest = await post(api, `/features/${feature.id}/transactions`, { transactionType: 'refund', transactionValue: '-20.00', transactionRefundedID: Number(charge.id) });
+      const rest = await post(api, `/features/${feature.id}/transactions`, {
+        transactionType: 'refund',
+        transactionValue: '-20.00',
+        transactionRefundedID: Number(charge.id),
+      });
       expect(rest.transactionValue).toBe('-20.00');
       expectError(
-        await api.post(`/features/${feature.id}/transactions`, { transactionType: 'refund', transactionValue: '0.01', transactionRefundedID: charge.id }),
+        await api.post(`/features/${feature.id}/transactions`, {
+          transactionType: 'refund',
+          transactionValue: '0.01',
+          transactionRefundedID: charge.id,
+        }),
         400,
         400001,
         /^transactionValue/,
       );
       // Raising a refund through PATCH is checked the same way.
-      expectError(await api.patch(`/transactions/${refund.id}`, { transactionValue: '10.01' }), 400, 400001, /^transactionValue/);
+      expectError(
+        await api.patch(`/transactions/${refund.id}`, { transactionValue: '10.01' }),
+        400,
+        400001,
+        /^transactionValue/,
+      );
       expect(m2((await dbTransaction(h, accountId, Number(refund.id)))!.value)).toBe('-10.00');
 
       // A discount is a credit too; a refund need not name a charge.
-      expect((await post(api, `/features/${feature.id}/transactions`, { transactionType: 'discount', transactionValue: '3.00' })).transactionValue).toBe('-3.00');
-      expect((await post(api, `/features/${feature.id}/transactions`, { transactionType: 'refund', transactionValue: '5.00' })).transactionValue).toBe('-5.00');
+      expect(
+        (
+          await post(api, `/features/${feature.id}/transactions`, {
+            transactionType: 'discount',
+            transactionValue: '3.00',
+          })
+        ).transactionValue,
+      ).toBe('-3.00');
+      expect(
+        (
+          await post(api, `/features/${feature.id}/transactions`, {
+            transactionType: 'refund',
+            transactionValue: '5.00',
+          })
+        ).transactionValue,
+      ).toBe('-5.00');
       const invoice = await getInvoice(api, charge.invoiceID);
       // 30.00 - 10.00 - 20.00 - 3.00 - 5.00 = -8.00: refunds -35.00, discounts -3.00.
-      expect([invoice.invoiceChargesOneOff, invoice.invoiceChargesRefunds, invoice.invoiceChargesDiscount, invoice.invoiceAmount]).toEqual([
-        '30.00',
-        '-35.00',
-        '-3.00',
-        '-8.00',
-      ]);
+      expect([
+        invoice.invoiceChargesOneOff,
+        invoice.invoiceChargesRefunds,
+        invoice.invoiceChargesDiscount,
+        invoice.invoiceAmount,
+      ]).toEqual(['30.00', '-35.00', '-3.00', '-8.00']);
     });
 
     it('refuses a refund of something that is not a positive charge of the same customer', async () => {
       const { api, id: accountId, feature } = await setup();
       const other = await makeCustomer(api, { name: 'Other Ltd' });
       const otherFeature = await makeFeature(api, other.id);
-      const othersCharge = await post(api, `/features/${otherFeature.id}/transactions`, { transactionValue: '10.00' });
-      const credit = await post(api, `/features/${feature.id}/transactions`, { transactionType: 'refund', transactionValue: '1.00' });
+      const othersCharge = await post(api, `/features/${otherFeature.id}/transactions`, {
+        transactionValue: '10.00',
+      });
+      const credit = await post(api, `/features/${feature.id}/transactions`, {
+        transactionType: 'refund',
+        transactionValue: '1.00',
+      });
       const count = (await dbTransactions(h, accountId)).length;
       for (const transactionRefundedID of [othersCharge.id, credit.id, '999999', 'abc']) {
-        const res = await api.post(`/features/${feature.id}/transactions`, { transactionType: 'refund', transactionValue: '1.00', transactionRefundedID });
+        const res = await api.post(`/features/${feature.id}/transactions`, {
+          transactionType: 'refund',
+          transactionValue: '1.00',
+          transactionRefundedID,
+        });
         expectError(res, 400, 400001, /^transactionRefundedID/);
       }
       expect((await dbTransactions(h, accountId)).length).toBe(count);
@@ -575,10 +790,24 @@ describe('billing transactions (document 001)', () => {
     it('keeps a refunded charge at least as large as its refunds', async () => {
       const { api, id: accountId, feature } = await setup();
       const charge = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '30.00' });
-      await post(api, `/features/${feature.id}/transactions`, { transactionType: 'refund', transactionValue: '20.00', transactionRefundedID: charge.id });
+      await post(api, `/features/${feature.id}/transactions`, {
+        transactionType: 'refund',
+        transactionValue: '20.00',
+        transactionRefundedID: charge.id,
+      });
       // Cutting the charge below what has been refunded would refund more than the charge.
-      expectError(await api.patch(`/transactions/${charge.id}`, { transactionValue: '19.99' }), 400, 400001, /^transactionValue/);
-      expectError(await api.patch(`/transactions/${charge.id}`, { transactionType: 'discount' }), 400, 400001, /^transactionValue/);
+      expectError(
+        await api.patch(`/transactions/${charge.id}`, { transactionValue: '19.99' }),
+        400,
+        400001,
+        /^transactionValue/,
+      );
+      expectError(
+        await api.patch(`/transactions/${charge.id}`, { transactionType: 'discount' }),
+        400,
+        400001,
+        /^transactionValue/,
+      );
       expect((await api.patch(`/transactions/${charge.id}`, { transactionValue: '20.00' })).status).toBe(200);
       // Deleting it would leave refunds of nothing.
       expectError(await api.delete(`/transactions/${charge.id}`), 409, 409000, /refund/);
@@ -590,10 +819,25 @@ describe('billing transactions (document 001)', () => {
     it('change and delete a charge while its invoice is unsent, keeping the invoice totals right', async () => {
       const { api, id: accountId, customer, feature } = await setup();
       const a = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '10.00' });
-      const b = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '5.00', transactionVATRate: '5' });
-      const patched = await api.patch(`/transactions/${a.id}`, { transactionValue: '12.00', transactionNotes: 'corrected' });
+      const b = await post(api, `/features/${feature.id}/transactions`, {
+        transactionValue: '5.00',
+        transactionVATRate: '5',
+      });
+      const patched = await api.patch(`/transactions/${a.id}`, {
+        transactionValue: '12.00',
+        transactionNotes: 'corrected',
+      });
       expect(patched.status).toBe(200);
-      expect(patched.body).toEqual(view({ id: a.id, customerID: customer.id, featureID: feature.id, invoiceID: a.invoiceID, transactionValue: '12.00', transactionNotes: 'corrected' }));
+      expect(patched.body).toEqual(
+        view({
+          id: a.id,
+          customerID: customer.id,
+          featureID: feature.id,
+          invoiceID: a.invoiceID,
+          transactionValue: '12.00',
+          transactionNotes: 'corrected',
+        }),
+      );
       // 12.00 at 20% + 5.00 at 5%: VAT 2.40 + 0.25 = 2.65.
       let invoice = await getInvoice(api, a.invoiceID);
       expect([invoice.invoiceAmount, invoice.invoiceVAT, invoice.total]).toEqual(['17.00', '2.65', '19.65']);
@@ -610,13 +854,18 @@ describe('billing transactions (document 001)', () => {
       await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
       const waiting = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '1.00' });
       expect(waiting.invoiceID).toBeNull();
-      expect((await api.patch(`/transactions/${waiting.id}`, { transactionValue: '2.00' })).body.transactionValue).toBe('2.00');
+      expect(
+        (await api.patch(`/transactions/${waiting.id}`, { transactionValue: '2.00' })).body.transactionValue,
+      ).toBe('2.00');
       expect((await api.delete(`/transactions/${waiting.id}`)).status).toBe(200);
     });
 
     it("place a charge again when its dates change, by the unsent invoice's cut-off, as when it was added", async () => {
       const { api, id: accountId, customer, feature } = await setup();
-      const a = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '5.00', transactionDate: '2026-10-20' });
+      const a = await post(api, `/features/${feature.id}/transactions`, {
+        transactionValue: '5.00',
+        transactionDate: '2026-10-20',
+      });
       const invoice = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
       expect(invoice.invoiceAmount).toBe('5.00');
 
@@ -624,15 +873,30 @@ describe('billing transactions (document 001)', () => {
       const moved = await api.patch(`/transactions/${a.id}`, { transactionBillDate: '2026-11-03' });
       expect(moved.status).toBe(200);
       expect(moved.body).toEqual(
-        view({ id: a.id, customerID: customer.id, featureID: feature.id, invoiceID: null, transactionValue: '5.00', transactionDate: '2026-10-20', transactionBillDate: '2026-11-03' }),
+        view({
+          id: a.id,
+          customerID: customer.id,
+          featureID: feature.id,
+          invoiceID: null,
+          transactionValue: '5.00',
+          transactionDate: '2026-10-20',
+          transactionBillDate: '2026-11-03',
+        }),
       );
       expect((await getInvoice(api, invoice.id)).invoiceAmount).toBe('0.00');
       // Back before the cut-off: on the invoice again.
-      expect((await api.patch(`/transactions/${a.id}`, { transactionBillDate: '2026-10-31' })).body.invoiceID).toBe(invoice.id);
+      expect(
+        (await api.patch(`/transactions/${a.id}`, { transactionBillDate: '2026-10-31' })).body.invoiceID,
+      ).toBe(invoice.id);
       expect((await getInvoice(api, invoice.id)).invoiceAmount).toBe('5.00');
       // Other changes leave a charge where it is; so do date changes of a charge posted to the invoice.
-      const pinned = await post(api, `/invoices/${invoice.id}/transactions`, { transactionValue: '1.00', transactionDate: '2026-10-25' });
-      expect((await api.patch(`/transactions/${pinned.id}`, { transactionBillDate: '2026-11-20' })).body.invoiceID).toBe(invoice.id);
+      const pinned = await post(api, `/invoices/${invoice.id}/transactions`, {
+        transactionValue: '1.00',
+        transactionDate: '2026-10-25',
+      });
+      expect(
+        (await api.patch(`/transactions/${pinned.id}`, { transactionBillDate: '2026-11-20' })).body.invoiceID,
+      ).toBe(invoice.id);
       const rows = await dbTransactions(h, accountId);
       expect(rows.map((r) => [r.id, r.invoice_id])).toEqual([
         [Number(a.id), Number(invoice.id)],
@@ -646,7 +910,12 @@ describe('billing transactions (document 001)', () => {
       const t = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '10.00' });
       await approve(api, t.invoiceID);
       const before = await dbTransaction(h, accountId, Number(t.id));
-      expectError(await api.patch(`/transactions/${t.id}`, { transactionValue: '1.00' }), 409, 409001, /approved/);
+      expectError(
+        await api.patch(`/transactions/${t.id}`, { transactionValue: '1.00' }),
+        409,
+        409001,
+        /approved/,
+      );
       expectError(await api.patch(`/transactions/${t.id}`, { transactionNotes: 'just a note' }), 409, 409001);
       expectError(await api.delete(`/transactions/${t.id}`), 409, 409001, /approved/);
       expect(await dbTransaction(h, accountId, Number(t.id))).toEqual(before);
@@ -659,7 +928,12 @@ describe('billing transactions (document 001)', () => {
       expectError(await api.delete('/transactions/999999'), 404, 404001);
       expectError(await api.get('/transactions/abc'), 404, 404001);
       const t = await post(api, `/features/${feature.id}/transactions`, { transactionValue: '10.00' });
-      expectError(await api.patch(`/transactions/${t.id}`, { transactionDate: null }), 400, 400001, /transactionDate/);
+      expectError(
+        await api.patch(`/transactions/${t.id}`, { transactionDate: null }),
+        400,
+        400001,
+        /transactionDate/,
+      );
       expectError(await api.patch(`/transactions/${t.id}`, { id: '5' }), 400, 400001, /id/);
     });
   });
@@ -675,17 +949,39 @@ describe('billing transactions (document 001)', () => {
       const f2 = await makeFeature(api, c1.id, { name: 'Second line' });
       const c2 = await makeCustomer(api, { name: 'Second Customer Ltd' });
       const f3 = await makeFeature(api, c2.id, { name: 'Their line' });
-      const t1 = await post(api, `/features/${f1.id}/transactions`, { transactionValue: '1.00', transactionDate: '2026-10-01' });
-      const t2 = await post(api, `/features/${f3.id}/transactions`, { transactionValue: '2.00', transactionDate: '2026-10-02' });
+      const t1 = await post(api, `/features/${f1.id}/transactions`, {
+        transactionValue: '1.00',
+        transactionDate: '2026-10-01',
+      });
+      const t2 = await post(api, `/features/${f3.id}/transactions`, {
+        transactionValue: '2.00',
+        transactionDate: '2026-10-02',
+      });
       const i1 = await approve(api, t1.invoiceID);
       const i2 = await approve(api, t2.invoiceID);
-      const t3 = await post(api, `/features/${f2.id}/transactions`, { transactionValue: '3.00', transactionDate: '2026-10-03' });
-      const t4 = await post(api, `/features/${f3.id}/transactions`, { transactionValue: '4.00', transactionDate: '2026-10-04' });
+      const t3 = await post(api, `/features/${f2.id}/transactions`, {
+        transactionValue: '3.00',
+        transactionDate: '2026-10-03',
+      });
+      const t4 = await post(api, `/features/${f3.id}/transactions`, {
+        transactionValue: '4.00',
+        transactionDate: '2026-10-04',
+      });
       const i3 = await post(api, `/customers/${c1.id}/invoices`, { cutoffDate: '2026-11-01' });
-      const t5 = await post(api, `/features/${f1.id}/transactions`, { transactionValue: '5.00', transactionDate: '2026-11-05' });
-      expect([i3.id, t3.invoiceID, t4.invoiceID === i2.id, t5.invoiceID]).toEqual([t3.invoiceID, i3.id, false, null]);
+      const t5 = await post(api, `/features/${f1.id}/transactions`, {
+        transactionValue: '5.00',
+        transactionDate: '2026-11-05',
+      });
+      expect([i3.id, t3.invoiceID, t4.invoiceID === i2.id, t5.invoiceID]).toEqual([
+        t3.invoiceID,
+        i3.id,
+        false,
+        null,
+      ]);
       // Re-read: list bodies must equal single GETs.
-      const t = await Promise.all([t1, t2, t3, t4, t5].map(async (x) => (await api.get(`/transactions/${x.id}`)).body));
+      const t = await Promise.all(
+        [t1, t2, t3, t4, t5].map(async (x) => (await api.get(`/transactions/${x.id}`)).body),
+      );
       return { ...s, c1, c2, f1, f2, f3, t, i1, i2, i3, i4: t4.invoiceID as string };
     }
 
@@ -693,10 +989,16 @@ describe('billing transactions (document 001)', () => {
       // New York: 2 November 2026 starts at 05:00 UTC.
       const { api, customer, feature } = await setup({ timezone: 'America/New_York' });
       h.setNow(new Date('2026-11-02T04:30:00.000Z'));
-      const early = await post(api, `/features/${feature.id}/transactions`, { transactionType: 'oneOff', transactionValue: '1.00' });
+      const early = await post(api, `/features/${feature.id}/transactions`, {
+        transactionType: 'oneOff',
+        transactionValue: '1.00',
+      });
       const earlyCustomer = await makeCustomer(api, { name: 'Early' });
       h.setNow(new Date('2026-11-02T05:30:00.000Z'));
-      const late = await post(api, `/features/${feature.id}/transactions`, { transactionType: 'oneOff', transactionValue: '2.00' });
+      const late = await post(api, `/features/${feature.id}/transactions`, {
+        transactionType: 'oneOff',
+        transactionValue: '2.00',
+      });
       const lateCustomer = await makeCustomer(api, { name: 'Late' });
       h.setNow(NOW);
       const ids = async (path: string) => {
@@ -706,11 +1008,20 @@ describe('billing transactions (document 001)', () => {
       };
       expect(await ids('/transactions?includeUnsent&createdSince=2026-11-02')).toEqual([late.id]);
       expect(await ids('/transactions?includeUnsent&createdSince=2026-11-01')).toEqual([early.id, late.id]);
-      expect(await ids('/transactions?includeUnsent&createdSince=2026-11-02T04:00:00Z')).toEqual([early.id, late.id]);
-      expect(await ids(`/customers/${customer.id}/transactions?unsent&createdSince=2026-11-02`)).toEqual([late.id]);
+      expect(await ids('/transactions?includeUnsent&createdSince=2026-11-02T04:00:00Z')).toEqual([
+        early.id,
+        late.id,
+      ]);
+      expect(await ids(`/customers/${customer.id}/transactions?unsent&createdSince=2026-11-02`)).toEqual([
+        late.id,
+      ]);
       // The setup's customer was made later, on 10 November.
       expect(await ids('/customers?createdSince=2026-11-02')).toEqual([customer.id, lateCustomer.id]);
-      expect(await ids('/customers?createdSince=2026-11-02T04:00:00%2B00:00')).toEqual([customer.id, earlyCustomer.id, lateCustomer.id]);
+      expect(await ids('/customers?createdSince=2026-11-02T04:00:00%2B00:00')).toEqual([
+        customer.id,
+        earlyCustomer.id,
+        lateCustomer.id,
+      ]);
       expect(await ids('/customers?createdSince=2026-11-11')).toEqual([]);
       expectError(await api.get('/transactions?createdSince=yesterday'), 400, 400001, /createdSince/);
       expectError(await api.get('/customers?createdSince=2026-13-01'), 400, 400001, /createdSince/);
@@ -740,7 +1051,9 @@ describe('billing transactions (document 001)', () => {
       expect(await list(`/customers/${c1.id}/transactions?unsent`)).toEqual([t3]);
       expect(await list(`/customers/${c1.id}/transactions?includeUnsent`)).toEqual([t1, t3, t5]);
       expect(await list(`/customers/${c2.id}/transactions`)).toEqual([t2]);
-      expect(await list(`/customers/${c2.id}/transactions?includeUnsent&invoiceIdAfter=${i2.id}`)).toEqual([t4]);
+      expect(await list(`/customers/${c2.id}/transactions?includeUnsent&invoiceIdAfter=${i2.id}`)).toEqual([
+        t4,
+      ]);
 
       expect(await list(`/features/${f1.id}/transactions`)).toEqual([t1]);
       expect(await list(`/features/${f1.id}/transactions?includeUnsent`)).toEqual([t1, t5]);
@@ -766,7 +1079,9 @@ describe('billing transactions (document 001)', () => {
       const first = await api.get('/transactions?includeUnsent&limit=2');
       expect(first.status).toBe(200);
       expect(first.body).toEqual(t.slice(0, 2));
-      expect(first.headers.get('link')).toBe(`</backend/api/v1/transactions?includeUnsent=&limit=2&after=${t[1].id}>; rel="next"`);
+      expect(first.headers.get('link')).toBe(
+        `</backend/api/v1/transactions?includeUnsent=&limit=2&after=${t[1].id}>; rel="next"`,
+      );
       expect(first.headers.get('x-next-after')).toBe(t[1].id);
       const second = await api.get(`/transactions?includeUnsent&limit=2&after=${t[1].id}`);
       expect(second.body).toEqual(t.slice(2, 4));
@@ -801,20 +1116,31 @@ describe('billing transactions (document 001)', () => {
         ['GET customer list', o.get(`/customers/${customer.id}/transactions?includeUnsent`)],
         ['GET feature list', o.get(`/features/${feature.id}/transactions`)],
         ['GET invoice list', o.get(`/invoices/${raised.invoiceID}/transactions`)],
-        ['POST to invoice', o.post(`/invoices/${unsent.invoiceID}/transactions`, { transactionValue: '1.00' })],
+        [
+          'POST to invoice',
+          o.post(`/invoices/${unsent.invoiceID}/transactions`, { transactionValue: '1.00' }),
+        ],
         ['POST to feature', o.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00' })],
         ['POST to customer', o.post(`/customers/${customer.id}/transactions`, { transactionValue: '1.00' })],
       ];
       for (const [what, pending] of checks) {
         const res = await pending;
-        expect({ what, status: res.status, code: res.body.error_code }).toEqual({ what, status: 404, code: 404001 });
+        expect({ what, status: res.status, code: res.body.error_code }).toEqual({
+          what,
+          status: 404,
+          code: 404001,
+        });
       }
       // Its own lists do not show them; a refund cannot name them.
       expect((await o.get('/transactions?includeUnsent')).body).toEqual([]);
       const ownCustomer = await makeCustomer(o);
       const ownFeature = await makeFeature(o, ownCustomer.id);
       expectError(
-        await o.post(`/features/${ownFeature.id}/transactions`, { transactionType: 'refund', transactionValue: '1.00', transactionRefundedID: t.id }),
+        await o.post(`/features/${ownFeature.id}/transactions`, {
+          transactionType: 'refund',
+          transactionValue: '1.00',
+          transactionRefundedID: t.id,
+        }),
         400,
         400001,
         /^transactionRefundedID/,
@@ -827,9 +1153,15 @@ describe('billing transactions (document 001)', () => {
       expectError(await h.anonymous().get('/transactions'), 401, 401001);
       const reader = await account.withLevel(1);
       expect((await reader.get('/transactions')).status).toBe(200);
-      expectError(await reader.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00' }), 403, 403001);
+      expectError(
+        await reader.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00' }),
+        403,
+        403001,
+      );
       const clerk = await account.withLevel(2);
-      expect((await clerk.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00' })).status).toBe(201);
+      expect(
+        (await clerk.post(`/features/${feature.id}/transactions`, { transactionValue: '1.00' })).status,
+      ).toBe(201);
       expect((await api.get('/transactions?includeUnsent')).body.length).toBe(1);
     });
   });

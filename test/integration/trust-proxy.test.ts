@@ -15,7 +15,10 @@ afterAll(async () => {
 
 /** A server on the harness's database allowing 2 card posts a minute per client, with this TRUST_PROXY. */
 async function server(trustProxy: TrustProxy | undefined): Promise<string> {
-  const app = await buildServer(h.ctx, { payPostsPerMinutePerClient: 2, ...(trustProxy === undefined ? {} : { trustProxy }) });
+  const app = await buildServer(h.ctx, {
+    payPostsPerMinutePerClient: 2,
+    ...(trustProxy === undefined ? {} : { trustProxy }),
+  });
   servers.push(app);
   return app.listen({ port: 0, host: '127.0.0.1' });
 }

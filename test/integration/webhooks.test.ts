@@ -17,7 +17,9 @@ import { startWebhookReceiver, type TestWebhookReceiver } from '../helpers/webho
 const h = useHarness();
 const receivers: TestWebhookReceiver[] = [];
 
-async function receiver(options: Parameters<typeof startWebhookReceiver>[0] = {}): Promise<TestWebhookReceiver> {
+async function receiver(
+  options: Parameters<typeof startWebhookReceiver>[0] = {},
+): Promise<TestWebhookReceiver> {
   const r = await startWebhookReceiver({ clock: () => h.ctx.now(), ...options });
   receivers.push(r);
   return r;
@@ -31,7 +33,11 @@ afterEach(async () => {
 });
 
 async function subscribe(api: Api, r: TestWebhookReceiver, body: Record<string, unknown> = {}) {
-  const res = await api.post('/webhooks', { url: r.url, eventTypes: ['invoice.approved', 'invoice.paid'], ...body });
+  const res = await api.post('/webhooks', {
+    url: r.url,
+    eventTypes: ['invoice.approved', 'invoice.paid'],
+    ...body,
+  });
   expect(res.status, res.text).toBe(201);
   r.secrets.push(res.body.secret);
   return res.body;
@@ -41,7 +47,10 @@ async function subscribe(api: Api, r: TestWebhookReceiver, body: Record<string, 
 async function unsentInvoice(api: Api): Promise<string> {
   const customer = await makeCustomer(api);
   const feature = await makeFeature(api, customer.id, { recurringValue: '25.00', startDate: '2026-10-15' });
-  await makeCharge(api, `/features/${feature.id}`, { transactionValue: '49.99', transactionDate: '2026-10-20' });
+  await makeCharge(api, `/features/${feature.id}`, {
+    transactionValue: '49.99',
+    transactionDate: '2026-10-20',
+  });
   const created = await api.post(`/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
   expect(created.status, created.text).toBe(201);
   return created.body.id;
@@ -56,7 +65,11 @@ async function approve(api: Api, invoiceId: string) {
 describe('webhook subscriptions', () => {
   it('creates, shows, lists, changes and deletes a subscription; the secret is shown on create and rotation only', async () => {
     const { api } = await h.account();
-    const created = await api.post('/webhooks', { url: 'https://example.com/hooks', eventTypes: ['invoice.paid'], description: 'Finance' });
+    const created = await api.post('/webhooks', {
+      url: 'https://example.com/hooks',
+      eventTypes: ['invoice.paid'],
+      description: 'Finance',
+    });
     expect(created.status, created.text).toBe(201);
     expect(created.body).toEqual({
       id: expect.stringMatching(/^\d+$/),
@@ -76,9 +89,19 @@ describe('webhook subscriptions', () => {
     expect(shown.body.url).toBe('https://example.com/hooks');
     expect((await api.get('/webhooks')).body.map((w: any) => w.id)).toEqual([id]);
 
-    const changed = await api.patch(`/webhooks/${id}`, { eventTypes: ['*'], enabled: false, url: 'http://hooks.example.com:8443/r', description: null });
+    const changed = await api.patch(`/webhooks/${id}`, {
+      eventTypes: ['*'],
+      enabled: false,
+      url: 'http://hooks.example.com:8443/r',
+      description: null,
+    });
     expect(changed.status, changed.text).toBe(200);
-    expect(changed.body).toMatchObject({ eventTypes: ['*'], enabled: false, url: 'http://hooks.example.com:8443/r', description: null });
+    expect(changed.body).toMatchObject({
+      eventTypes: ['*'],
+      enabled: false,
+      url: 'http://hooks.example.com:8443/r',
+      description: null,
+    });
 
     const rotated = await api.post(`/webhooks/${id}/rotateSecret`, { gracePeriodHours: 2 });
     expect(rotated.status, rotated.text).toBe(200);
@@ -87,7 +110,16 @@ describe('webhook subscriptions', () => {
     expect(Date.parse(rotated.body.previousSecretExpires) - Date.now()).toBeGreaterThan(1.9 * 3600_000);
 
     const types = await api.get('/webhooks/eventTypes');
-    expect(types.body.map((t: any) => t.type)).toEqual(['call.completed', 'call.corrected', 'invoice.approved', 'invoice.paid', 'balance.low', 'spend.threshold', 'credit.limit', '*']);
+    expect(types.body.map((t: any) => t.type)).toEqual([
+      'call.completed',
+      'call.corrected',
+      'invoice.approved',
+      'invoice.paid',
+      'balance.low',
+      'spend.threshold',
+      'credit.limit',
+      '*',
+    ]);
 
     const deleted = await api.delete(`/webhooks/${id}`);
     expect(deleted.status).toBe(200);
@@ -100,7 +132,11 @@ describe('webhook subscriptions', () => {
     const bad = async (body: unknown, field: string) => {
       const res = await api.post('/webhooks', body);
       expect(res.status, `${JSON.stringify(body)} → ${res.text}`).toBe(400);
-      expect(res.body).toEqual({ error: 'Invalid Parameter', error_code: 400001, hint: expect.stringContaining(field) });
+      expect(res.body).toEqual({
+        error: 'Invalid Parameter',
+        error_code: 400001,
+        hint: expect.stringContaining(field),
+      });
     };
     await bad({ url: 'ftp://example.com/x', eventTypes: ['*'] }, 'url');
     await bad({ url: 'not a url', eventTypes: ['*'] }, 'url');
@@ -125,7 +161,14 @@ describe('webhook subscriptions', () => {
     expect((await api.get(`/webhooks/${id}/deliveries?limit=0`)).status).toBe(400);
     expect((await api.get('/webhooks/events?type=nope')).status).toBe(400);
     expect((await api.get('/webhooks/events?after=evt_nope')).status).toBe(400);
-    for (const path of ['/webhooks/abc', '/webhooks/0', '/webhooks/99999999', `/webhooks/${id}/deliveries/abc`, '/webhooks/events/evt_x', '/webhooks/events/123']) {
+    for (const path of [
+      '/webhooks/abc',
+      '/webhooks/0',
+      '/webhooks/99999999',
+      `/webhooks/${id}/deliveries/abc`,
+      '/webhooks/events/evt_x',
+      '/webhooks/events/123',
+    ]) {
       const res = await api.get(path);
       expect(res.status, path).toBe(404);
       expect(res.body.error_code, path).toBe(404001);
@@ -136,10 +179,19 @@ describe('webhook subscriptions', () => {
     h.setNow(new Date('2026-11-02T09:00:00Z'));
     const { api } = await h.account();
     const mine = 'my-own-secret_0123456789+/=!';
-    const created = await api.post('/webhooks', { url: 'https://example.com/hooks', eventTypes: ['*'], secret: mine });
+    const created = await api.post('/webhooks', {
+      url: 'https://example.com/hooks',
+      eventTypes: ['*'],
+      secret: mine,
+    });
     expect(created.status, created.text).toBe(201);
     expect(created.body).toMatchObject({ secret: mine, previousSecretExpires: null });
-    const row = async () => (await h.ctx.db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', Number(created.body.id)).executeTakeFirstOrThrow());
+    const row = async () =>
+      await h.ctx.db
+        .selectFrom('webhook_subscriptions')
+        .selectAll()
+        .where('id', '=', Number(created.body.id))
+        .executeTakeFirstOrThrow();
     expect((await row()).secret).toBe(mine);
 
     const next = 'x'.repeat(200);
@@ -152,16 +204,35 @@ describe('webhook subscriptions', () => {
     expect((await api.patch(`/webhooks/${created.body.id}`, { secret: next })).status).toBe(200);
     expect(await row()).toMatchObject({ secret: next, previous_secret: mine });
 
-    for (const secret of ['a'.repeat(23), 'a'.repeat(201), `${'a'.repeat(24)} b`, `${'a'.repeat(24)}é`, `${'a'.repeat(24)}\t`, '']) {
+    for (const secret of [
+      'a'.repeat(23),
+      'a'.repeat(201),
+      `${'a'.repeat(24)} b`,
+      `${'a'.repeat(24)}é`,
+      `${'a'.repeat(24)}\t`,
+      '',
+    ]) {
       for (const res of [
         await api.post('/webhooks', { url: 'https://example.com/', eventTypes: ['*'], secret }),
         await api.patch(`/webhooks/${created.body.id}`, { secret }),
       ]) {
         expect(res.status, `${JSON.stringify(secret)} → ${res.text}`).toBe(400);
-        expect(res.body).toEqual({ error: 'Invalid Parameter', error_code: 400001, hint: expect.stringContaining('secret') });
+        expect(res.body).toEqual({
+          error: 'Invalid Parameter',
+          error_code: 400001,
+          hint: expect.stringContaining('secret'),
+        });
       }
     }
-    expect((await api.post('/webhooks', { url: 'https://example.com/', eventTypes: ['*'], secret: 1.2345678901234568e25 })).status).toBe(400);
+    expect(
+      (
+        await api.post('/webhooks', {
+          url: 'https://example.com/',
+          eventTypes: ['*'],
+          secret: 1.2345678901234568e25,
+        })
+      ).status,
+    ).toBe(400);
     expect((await row()).secret).toBe(next);
   });
 
@@ -182,13 +253,17 @@ describe('webhook subscriptions', () => {
     const header = String(r.received[1]!.headers['ringbill-signature']);
     expect(parseSignatureHeader(header)!.signatures).toHaveLength(2);
     for (const secret of [first, second]) {
-      expect(verifyWebhookSignature(r.received[1]!.rawBody, header, secret, { now: h.ctx.now() }), secret).toBe(true);
+      expect(
+        verifyWebhookSignature(r.received[1]!.rawBody, header, secret, { now: h.ctx.now() }),
+        secret,
+      ).toBe(true);
     }
   });
 
   it('needs a level-5 key to make or change a subscription; level 1 can read', async () => {
     const account = await h.account();
-    const { id } = (await account.api.post('/webhooks', { url: 'https://example.com/', eventTypes: ['*'] })).body;
+    const { id } = (await account.api.post('/webhooks', { url: 'https://example.com/', eventTypes: ['*'] }))
+      .body;
     const reader = await account.withLevel(1);
     const invoicer = await account.withLevel(4);
     expect((await reader.get('/webhooks')).status).toBe(200);
@@ -255,7 +330,12 @@ describe('webhook deliveries', () => {
     ]);
     const event = await api.get(`/webhooks/events/${got.body.id}`);
     expect(event.status).toBe(200);
-    expect(event.body).toEqual({ id: got.body.id, type: 'invoice.approved', created: got.body.created, data: got.body.data });
+    expect(event.body).toEqual({
+      id: got.body.id,
+      type: 'invoice.approved',
+      created: got.body.created,
+      data: got.body.data,
+    });
 
     // Settled: running the worker again sends nothing more.
     await h.outbox.runOnce();
@@ -266,7 +346,9 @@ describe('webhook deliveries', () => {
     const t0 = new Date('2026-11-02T09:00:00Z');
     h.setNow(t0);
     const { api } = await h.account();
-    const r = await receiver({ answer: (n) => (n < 3 ? { status: 500, body: `broken ${n + 1}` } : { status: 204 }) });
+    const r = await receiver({
+      answer: (n) => (n < 3 ? { status: 500, body: `broken ${n + 1}` } : { status: 204 }),
+    });
     const webhook = await subscribe(api, r, { eventTypes: ['invoice.approved'] });
     await approve(api, await unsentInvoice(api));
 
@@ -274,7 +356,13 @@ describe('webhook deliveries', () => {
     await h.outbox.runOnce();
     expect(r.received).toHaveLength(1);
     let [delivery] = (await api.get(`/webhooks/${webhook.id}/deliveries`)).body;
-    expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastResponseCode: 500, lastResponseBody: 'broken 1', lastError: 'the receiver answered HTTP 500' });
+    expect(delivery).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastResponseCode: 500,
+      lastResponseBody: 'broken 1',
+      lastError: 'the receiver answered HTTP 500',
+    });
     expect(delivery.nextAttempt).toBe(new Date(t0.getTime() + 60_000).toISOString());
 
     // Not due yet: nothing is sent.
@@ -286,7 +374,11 @@ describe('webhook deliveries', () => {
     await h.outbox.runOnce();
     expect(r.received).toHaveLength(2);
     [delivery] = (await api.get(`/webhooks/${webhook.id}/deliveries`)).body;
-    expect(delivery).toMatchObject({ status: 'pending', attempts: 2, nextAttempt: new Date(t0.getTime() + 60_000 + 120_000).toISOString() });
+    expect(delivery).toMatchObject({
+      status: 'pending',
+      attempts: 2,
+      nextAttempt: new Date(t0.getTime() + 60_000 + 120_000).toISOString(),
+    });
 
     at(60_000 + 119_000);
     await h.outbox.runOnce();
@@ -302,19 +394,31 @@ describe('webhook deliveries', () => {
     expect(new Set(r.received.map((x) => x.headers['ringbill-event-id'])).size).toBe(1);
     expect(new Set(r.received.map((x) => x.rawBody.toString())).size).toBe(1);
     expect(r.received.every((x) => x.verified)).toBe(true);
-    const stamps = r.received.map((x) => parseSignatureHeader(String(x.headers['ringbill-signature']))!.timestamp - t0.getTime() / 1000);
+    const stamps = r.received.map(
+      (x) => parseSignatureHeader(String(x.headers['ringbill-signature']))!.timestamp - t0.getTime() / 1000,
+    );
     expect(stamps).toEqual([0, 60, 180, 420]);
 
     const detail = await api.get(`/webhooks/${webhook.id}/deliveries/${delivery.id}`);
     expect(detail.status).toBe(200);
-    expect(detail.body).toMatchObject({ status: 'succeeded', attempts: 4, lastResponseCode: 204, lastError: null, nextAttempt: null });
-    expect(detail.body.attemptLog.map((a: any) => [a.attempt, a.responseCode, a.responseBody, a.error])).toEqual([
+    expect(detail.body).toMatchObject({
+      status: 'succeeded',
+      attempts: 4,
+      lastResponseCode: 204,
+      lastError: null,
+      nextAttempt: null,
+    });
+    expect(
+      detail.body.attemptLog.map((a: any) => [a.attempt, a.responseCode, a.responseBody, a.error]),
+    ).toEqual([
       [1, 500, 'broken 1', 'the receiver answered HTTP 500'],
       [2, 500, 'broken 2', 'the receiver answered HTTP 500'],
       [3, 500, 'broken 3', 'the receiver answered HTTP 500'],
       [4, 204, '', null],
     ]);
-    expect(detail.body.attemptLog.map((a: any) => a.attempted)).toEqual([0, 60_000, 180_000, 420_000].map((ms) => new Date(t0.getTime() + ms).toISOString()));
+    expect(detail.body.attemptLog.map((a: any) => a.attempted)).toEqual(
+      [0, 60_000, 180_000, 420_000].map((ms) => new Date(t0.getTime() + ms).toISOString()),
+    );
     expect((await api.get(`/webhooks/${webhook.id}/deliveries?status=succeeded`)).body).toHaveLength(1);
     expect((await api.get(`/webhooks/${webhook.id}/deliveries?status=pending`)).body).toHaveLength(0);
   });
@@ -345,7 +449,9 @@ describe('webhook deliveries', () => {
   it('does not follow redirects, and times out a receiver that does not answer', async () => {
     const { api } = await h.account();
     const target = await receiver();
-    const redirecting = await receiver({ answer: () => ({ status: 302, headers: { location: target.url } }) });
+    const redirecting = await receiver({
+      answer: () => ({ status: 302, headers: { location: target.url } }),
+    });
     const webhook = await subscribe(api, redirecting, { eventTypes: ['invoice.approved'] });
     const slow = await receiver({ answer: () => ({ status: 200, delayMs: 2000 }) });
     const slowHook = await subscribe(api, slow, { eventTypes: ['invoice.approved'] });
@@ -362,7 +468,12 @@ describe('webhook deliveries', () => {
     expect(redirected).toMatchObject({ status: 'pending', attempts: 1, lastResponseCode: 302 });
     expect(redirected.lastError).toContain('not followed');
     const [timedOut] = (await api.get(`/webhooks/${slowHook.id}/deliveries`)).body;
-    expect(timedOut).toMatchObject({ status: 'pending', attempts: 1, lastResponseCode: null, lastError: 'no answer within 0.3 s' });
+    expect(timedOut).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastResponseCode: null,
+      lastError: 'no answer within 0.3 s',
+    });
   });
 
   it('records a refused connection as a failed attempt', async () => {
@@ -395,7 +506,12 @@ describe('webhook deliveries', () => {
     await h.outbox.runOnce();
     expect(on.received).toHaveLength(0);
     const [d] = (await api.get(`/webhooks/${onHook.id}/deliveries`)).body;
-    expect(d).toMatchObject({ status: 'cancelled', attempts: 0, lastError: 'the webhook subscription is disabled', nextAttempt: null });
+    expect(d).toMatchObject({
+      status: 'cancelled',
+      attempts: 0,
+      lastError: 'the webhook subscription is disabled',
+      nextAttempt: null,
+    });
     // Replaying to a disabled subscription is refused; enabled again, the replay goes through.
     const replay = await api.post(`/webhooks/${onHook.id}/deliveries/${d.id}/replay`);
     expect(replay.status).toBe(409);
@@ -419,15 +535,25 @@ describe('webhook deliveries', () => {
     const account = (await findAccount(h.ctx.db, accountId))!;
     await h.ctx.db.transaction().execute(async (trx) => {
       const before = (await findInvoice(trx, accountId, Number(invoiceId)))!;
-      await sql`update invoices set paid_amount = total, paid_date = '2026-11-20' where account_id = ${accountId} and id = ${Number(invoiceId)}`.execute(trx);
+      await sql`update invoices set paid_amount = total, paid_date = '2026-11-20' where account_id = ${accountId} and id = ${Number(invoiceId)}`.execute(
+        trx,
+      );
       const after = (await findInvoice(trx, accountId, Number(invoiceId)))!;
-      expect(await emitInvoicePaidIfSettled(trx, account, before, after, h.ctx.now())).toEqual({ events: 1, deliveries: 2 });
+      expect(await emitInvoicePaidIfSettled(trx, account, before, after, h.ctx.now())).toEqual({
+        events: 1,
+        deliveries: 2,
+      });
       // Already paid: a second change is not a second invoice.paid.
       expect(await emitInvoicePaidIfSettled(trx, account, after, after, h.ctx.now())).toBeUndefined();
     });
     await h.outbox.runOnce();
     expect(paidOnly.received.map((x) => x.body.type)).toEqual(['invoice.paid']);
-    expect(paidOnly.received[0]!.body.data).toMatchObject({ id: invoiceId, paidAmount: '106.44', outstanding: '0.00', status: ['approved', 'paid'] });
+    expect(paidOnly.received[0]!.body.data).toMatchObject({
+      id: invoiceId,
+      paidAmount: '106.44',
+      outstanding: '0.00',
+      status: ['approved', 'paid'],
+    });
     expect(all.received.map((x) => x.body.type).sort()).toEqual(['invoice.approved', 'invoice.paid']);
     expect(all.received.every((x) => x.verified)).toBe(true);
     // Distinct events, distinct ids; the same event has the same id at both receivers.
@@ -457,7 +583,12 @@ describe('webhook deliveries', () => {
     const one = await api.post(`/webhooks/events/${eventId}/replay`, { webhookID: hookB.id });
     expect(one.status).toBe(202);
     // One webhook named: the one new delivery, not a list.
-    expect(one.body).toMatchObject({ webhookID: hookB.id, eventID: eventId, status: 'pending', replay: true });
+    expect(one.body).toMatchObject({
+      webhookID: hookB.id,
+      eventID: eventId,
+      status: 'pending',
+      replay: true,
+    });
     await h.outbox.runOnce();
     expect(a.received).toHaveLength(2);
     expect(b.received).toHaveLength(3);
@@ -477,7 +608,9 @@ describe('webhook deliveries', () => {
     const events = await api.get('/webhooks/events?type=invoice.approved');
     expect(events.body.map((e: any) => e.id)).toEqual([eventId]);
     expect((await api.post('/webhooks/events/evt_00000000000000000000000000000000/replay')).status).toBe(404);
-    expect((await api.post(`/webhooks/events/${eventId}/replay`, { webhookID: '99999999' })).status).toBe(404);
+    expect((await api.post(`/webhooks/events/${eventId}/replay`, { webhookID: '99999999' })).status).toBe(
+      404,
+    );
   });
 
   it('takes webhookID as a number or a numeric string; anything else is not a webhook', async () => {
@@ -527,11 +660,19 @@ describe('webhook deliveries', () => {
     await approve(api, await unsentInvoice(api));
     await h.outbox.runOnce();
     expect(r.received).toHaveLength(2);
-    expect(parseSignatureHeader(String(r.received[1]!.headers['ringbill-signature']))!.signatures).toHaveLength(1);
+    expect(
+      parseSignatureHeader(String(r.received[1]!.headers['ringbill-signature']))!.signatures,
+    ).toHaveLength(1);
     expect(r.received[1]!.verified).toBe(false);
     r.secrets = [again.body.secret];
     const { verifyWebhookSignature } = await import('../../src/webhooks/signature.ts');
-    expect(verifyWebhookSignature(r.received[1]!.rawBody, String(r.received[1]!.headers['ringbill-signature']), again.body.secret)).toBe(true);
+    expect(
+      verifyWebhookSignature(
+        r.received[1]!.rawBody,
+        String(r.received[1]!.headers['ringbill-signature']),
+        again.body.secret,
+      ),
+    ).toBe(true);
   });
 
   it('deleting a subscription calls off what it still had to receive', async () => {
@@ -576,7 +717,11 @@ describe('webhook deliveries', () => {
     await notFound(b.api.post(`/webhooks/${webhook.id}/deliveries/${delivery.id}/replay`));
     await notFound(b.api.get(`/webhooks/events/${eventId}`));
     await notFound(b.api.post(`/webhooks/events/${eventId}/replay`));
-    await notFound(a.api.post(`/webhooks/events/${eventId}/replay`, { webhookID: (await b.api.post('/webhooks', { url: r.url, eventTypes: ['*'] })).body.id }));
+    await notFound(
+      a.api.post(`/webhooks/events/${eventId}/replay`, {
+        webhookID: (await b.api.post('/webhooks', { url: r.url, eventTypes: ['*'] })).body.id,
+      }),
+    );
     expect((await b.api.get('/webhooks')).body.map((w: any) => w.url)).toEqual([r.url]);
     expect((await b.api.get('/webhooks/events')).body).toEqual([]);
     // A's event went to A's subscription only.
@@ -588,21 +733,35 @@ describe('webhook deliveries', () => {
 describe('webhook emission in bulk', () => {
   it('writes a batch of events in one statement, only for subscribed types', async () => {
     const { api, id: accountId } = await h.account();
-    expect(await wantedEventTypes(h.ctx.db, accountId, ['call.completed', 'invoice.paid'])).toEqual(new Set());
-    expect(await emitEvents(h.ctx.db, accountId, 'call.completed', [{ n: 1 }], h.ctx.now())).toEqual({ events: 0, deliveries: 0 });
+    expect(await wantedEventTypes(h.ctx.db, accountId, ['call.completed', 'invoice.paid'])).toEqual(
+      new Set(),
+    );
+    expect(await emitEvents(h.ctx.db, accountId, 'call.completed', [{ n: 1 }], h.ctx.now())).toEqual({
+      events: 0,
+      deliveries: 0,
+    });
     const r = await receiver();
     await subscribe(api, r, { eventTypes: ['call.completed'] });
-    expect(await wantedEventTypes(h.ctx.db, accountId, ['call.completed', 'invoice.paid'])).toEqual(new Set(['call.completed']));
+    expect(await wantedEventTypes(h.ctx.db, accountId, ['call.completed', 'invoice.paid'])).toEqual(
+      new Set(['call.completed']),
+    );
     const payloads = Array.from({ length: 250 }, (_, i) => ({ transaction_id: String(i + 1), z: 1, a: 2 }));
-    expect(await emitEvents(h.ctx.db, accountId, 'call.completed', payloads, h.ctx.now())).toEqual({ events: 250, deliveries: 250 });
+    expect(await emitEvents(h.ctx.db, accountId, 'call.completed', payloads, h.ctx.now())).toEqual({
+      events: 250,
+      deliveries: 250,
+    });
     await h.outbox.runOnce();
     expect(r.received).toHaveLength(250);
     expect(new Set(r.received.map((x) => x.body.id)).size).toBe(250);
     // Every payload once, as given, key order kept (deliveries go out side by side: no order is promised).
-    expect(r.received.map((x) => x.body.data.transaction_id).sort((a, b) => Number(a) - Number(b))).toEqual(payloads.map((p) => p.transaction_id));
+    expect(r.received.map((x) => x.body.data.transaction_id).sort((a, b) => Number(a) - Number(b))).toEqual(
+      payloads.map((p) => p.transaction_id),
+    );
     const events = (await api.get('/webhooks/events?limit=1000')).body;
     expect(events.map((e: any) => e.data.transaction_id)).toEqual(payloads.map((p) => p.transaction_id));
-    expect(r.received.find((x) => x.body.data.transaction_id === '1')!.rawBody.toString()).toContain('"data":{"transaction_id":"1","z":1,"a":2}');
+    expect(r.received.find((x) => x.body.data.transaction_id === '1')!.rawBody.toString()).toContain(
+      '"data":{"transaction_id":"1","z":1,"a":2}',
+    );
   });
 });
 
@@ -614,38 +773,59 @@ describe('call events from the feed', () => {
     const customer = await makeCustomer(api);
     await makeFeature(api, customer.id, { phoneNumber: '+441134960000' });
     const card = await makeRateCard(api, 'Standard', true);
-    await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0100' }]);
-    const calls = [1, 2, 3].map((n) => cdr(`wh-${n}`, '+441134960000', `+44207946000${n}`, `2026-10-0${n}T10:00:00Z`, 60 * n));
+    await loadRates(api, card.id, '2026-01-01', [
+      { prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0100' },
+    ]);
+    const calls = [1, 2, 3].map((n) =>
+      cdr(`wh-${n}`, '+441134960000', `+44207946000${n}`, `2026-10-0${n}T10:00:00Z`, 60 * n),
+    );
     await sendCalls(api, calls);
     await h.outbox.runOnce();
     // Deliveries go out side by side, so they arrive in any order: a receiver puts them in feed order by
     // data.transaction_id (16 digits, so text order is number order).
-    const inFeedOrder = (received: typeof r.received) => received.map((x) => x.body).sort((a, b) => (a.data.transaction_id < b.data.transaction_id ? -1 : 1));
-    expect(r.received.map((x) => x.body.type)).toEqual(['call.completed', 'call.completed', 'call.completed']);
+    const inFeedOrder = (received: typeof r.received) =>
+      received.map((x) => x.body).sort((a, b) => (a.data.transaction_id < b.data.transaction_id ? -1 : 1));
+    expect(r.received.map((x) => x.body.type)).toEqual([
+      'call.completed',
+      'call.completed',
+      'call.completed',
+    ]);
     expect(r.received.every((x) => x.verified)).toBe(true);
     const completed = inFeedOrder(r.received).map((x) => x.data);
     expect(completed.map((d) => d.duration)).toEqual([60, 120, 180]);
     expect(completed.map((d) => d.advertiser_payin_localized)).toEqual(['0.01', '0.02', '0.03']);
     for (const d of completed) {
-      expect(d).toMatchObject({ transaction_type: 'call', corrects_transaction_id: null, calling_phone_number: '+441134960000' });
+      expect(d).toMatchObject({
+        transaction_type: 'call',
+        corrects_transaction_id: null,
+        calling_phone_number: '+441134960000',
+      });
       expect(d.transaction_id).toMatch(/^\d{16}$/);
       expect(d.complete_call_id).toMatch(/^[0-9A-F]{32}$/);
       expect(typeof d.start_time_utc).toBe('number');
     }
     // The feed's 32-character form, the same the feed and the backend's calls show.
-    const feedRows = (await new Api(h.url, api.key, '/api/2024-01-01/networks/transactions').get(`/${accountId}.json`)).body;
+    const feedRows = (
+      await new Api(h.url, api.key, '/api/2024-01-01/networks/transactions').get(`/${accountId}.json`)
+    ).body;
     expect(feedRows.map((x: any) => x.complete_call_id)).toEqual(completed.map((d) => d.complete_call_id));
-    expect((await api.get('/calls')).body.map((c: any) => c.completeCallID)).toEqual(completed.map((d) => d.complete_call_id));
+    expect((await api.get('/calls')).body.map((c: any) => c.completeCallID)).toEqual(
+      completed.map((d) => d.complete_call_id),
+    );
 
     // New prices, calls priced again: each call gets a correction row, sent as call.corrected.
-    await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0200' }]);
+    await loadRates(api, card.id, '2026-01-01', [
+      { prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0200' },
+    ]);
     const rerated = await api.post('/calls/rerate', {});
     expect(rerated.status, rerated.text).toBe(200);
     await h.outbox.runOnce();
     expect(r.received).toHaveLength(6);
     const corrections = inFeedOrder(r.received.slice(3));
     expect(corrections.map((e) => e.type)).toEqual(['call.corrected', 'call.corrected', 'call.corrected']);
-    expect(corrections.map((e) => e.data.corrects_transaction_id)).toEqual(completed.map((d) => d.transaction_id));
+    expect(corrections.map((e) => e.data.corrects_transaction_id)).toEqual(
+      completed.map((d) => d.transaction_id),
+    );
     expect(corrections.map((e) => e.data.complete_call_id)).toEqual(completed.map((d) => d.complete_call_id));
     expect(corrections.map((e) => e.data.advertiser_payin_localized)).toEqual(['0.02', '0.04', '0.06']);
     expect(corrections.map((e) => e.data.duration)).toEqual([60, 120, 180]);
@@ -654,9 +834,15 @@ describe('call events from the feed', () => {
     // An account that subscribes to nothing: its calls make no events at all.
     const quiet = await h.account();
     const quietCard = await makeRateCard(quiet.api, 'Standard', true);
-    await loadRates(quiet.api, quietCard.id, '2026-01-01', [{ prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0100' }]);
+    await loadRates(quiet.api, quietCard.id, '2026-01-01', [
+      { prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0100' },
+    ]);
     await sendCalls(quiet.api, calls);
-    const events = await h.ctx.db.selectFrom('webhook_events').select('id').where('account_id', '=', quiet.id).execute();
+    const events = await h.ctx.db
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('account_id', '=', quiet.id)
+      .execute();
     expect(events).toEqual([]);
     expect(accountId).not.toBe(quiet.id);
 
@@ -671,12 +857,20 @@ describe('call events from the feed', () => {
     await sendCalls(quiet.api, [cdr('wh-5', '+441134960000', '+442079460005', '2026-10-05T10:00:00Z', 30)]);
     await h.outbox.runOnce();
     expect(q.received).toHaveLength(1);
-    const paused = await h.ctx.db.selectFrom('webhook_events').select('id').where('account_id', '=', quiet.id).execute();
+    const paused = await h.ctx.db
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('account_id', '=', quiet.id)
+      .execute();
     expect(paused).toHaveLength(2);
     // Deleted: no subscription at all, and calls make no events again.
     expect((await quiet.api.delete(`/webhooks/${hook.id}`)).status).toBe(200);
     await sendCalls(quiet.api, [cdr('wh-6', '+441134960000', '+442079460006', '2026-10-06T10:00:00Z', 30)]);
-    const gone = await h.ctx.db.selectFrom('webhook_events').select('id').where('account_id', '=', quiet.id).execute();
+    const gone = await h.ctx.db
+      .selectFrom('webhook_events')
+      .select('id')
+      .where('account_id', '=', quiet.id)
+      .execute();
     expect(gone).toHaveLength(2);
   });
 
@@ -687,9 +881,16 @@ describe('call events from the feed', () => {
     const customer = await makeCustomer(api);
     await makeFeature(api, customer.id, { phoneNumber: '+441134960000' });
     const card = await makeRateCard(api, 'Standard', true);
-    await loadRates(api, card.id, '2026-01-01', [{ prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0100' }]);
+    await loadRates(api, card.id, '2026-01-01', [
+      { prefix: '44', destination: 'United Kingdom', ratePerMinute: '0.0100' },
+    ]);
     await sendCalls(api, [cdr('paused-1', '+441134960000', '+442079460001', '2026-10-01T10:00:00Z', 60)]);
-    const call = await h.ctx.db.selectFrom('calls').select('id').where('account_id', '=', accountId).where('source_call_id', '=', 'paused-1').executeTakeFirstOrThrow();
+    const call = await h.ctx.db
+      .selectFrom('calls')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('source_call_id', '=', 'paused-1')
+      .executeTakeFirstOrThrow();
 
     expect((await api.patch(`/webhooks/${hook.id}`, { enabled: false })).status).toBe(200);
     expect((await api.patch(`/calls/${call.id}`, { addNote: 'Called back' })).status).toBe(200);
@@ -701,12 +902,24 @@ describe('call events from the feed', () => {
     expect(events[0].data).toMatchObject({ transaction_type: 'call', notes: 'Called back' });
 
     // Still paused: the replay is refused; enabled again, it goes through, with the recorded event's id.
-    expect((await api.post(`/webhooks/events/${events[0].id}/replay`, { webhookID: hook.id })).status).toBe(409);
+    expect((await api.post(`/webhooks/events/${events[0].id}/replay`, { webhookID: hook.id })).status).toBe(
+      409,
+    );
     expect((await api.patch(`/webhooks/${hook.id}`, { enabled: true })).status).toBe(200);
-    const replayed = await api.post(`/webhooks/events/${events[0].id}/replay`, { webhookID: Number(hook.id) });
+    const replayed = await api.post(`/webhooks/events/${events[0].id}/replay`, {
+      webhookID: Number(hook.id),
+    });
     expect(replayed.status, replayed.text).toBe(202);
-    expect(replayed.body).toMatchObject({ webhookID: hook.id, eventID: events[0].id, eventType: 'call.corrected', replay: true, status: 'pending' });
+    expect(replayed.body).toMatchObject({
+      webhookID: hook.id,
+      eventID: events[0].id,
+      eventType: 'call.corrected',
+      replay: true,
+      status: 'pending',
+    });
     await h.outbox.runOnce();
-    expect(r.received.map((x) => [x.body.id, x.body.type, x.verified])).toEqual([[events[0].id, 'call.corrected', true]]);
+    expect(r.received.map((x) => [x.body.id, x.body.type, x.verified])).toEqual([
+      [events[0].id, 'call.corrected', true],
+    ]);
   });
 });

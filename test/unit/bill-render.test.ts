@@ -15,7 +15,11 @@ async function pdfOf(doc: PDFKit.PDFDocument, draw: () => void): Promise<Buffer>
 
 /** The same drawing on a plain pdfkit document and on a sped-up one. */
 async function bothWays(draw: (doc: PDFKit.PDFDocument) => void): Promise<[Buffer, Buffer]> {
-  const options = { size: 'A4', bufferPages: true, info: { CreationDate: new Date('2026-11-02T09:00:00Z') } } as const;
+  const options = {
+    size: 'A4',
+    bufferPages: true,
+    info: { CreationDate: new Date('2026-11-02T09:00:00Z') },
+  } as const;
   const plain = new PDFDocument(options);
   const fast = new PDFDocument({ ...options, ...documentOptions() });
   const flush = speedUp(fast);
@@ -35,8 +39,20 @@ function model(lines: number): BillModel {
     itemiseCalls: false,
     draft: false,
     currency: 'GBP',
-    account: { name: 'Acme Telecom Ltd', addressLines: ['1 Exchange Street', 'Leeds'], contactLines: ['VAT GB 123 4567 89'], paymentDetails: 'Sort code 12-34-56, account 12345678.', logo: null },
-    customer: { name: 'Bright Dental Ltd', addressLines: ['22 Park Row', 'Leeds'], accountNumber: 'BD-0042', vatNumber: null, reverseCharge: false },
+    account: {
+      name: 'Acme Telecom Ltd',
+      addressLines: ['1 Exchange Street', 'Leeds'],
+      contactLines: ['VAT GB 123 4567 89'],
+      paymentDetails: 'Sort code 12-34-56, account 12345678.',
+      logo: null,
+    },
+    customer: {
+      name: 'Bright Dental Ltd',
+      addressLines: ['22 Park Row', 'Leeds'],
+      accountNumber: 'BD-0042',
+      vatNumber: null,
+      reverseCharge: false,
+    },
     invoice: {
       number: '1042',
       invoiceDate: '2026-11-02',
@@ -74,8 +90,14 @@ function model(lines: number): BillModel {
 describe('bill rendering', () => {
   it('writes the same PDF with the shared fonts and batched drawing as plain pdfkit', async () => {
     const [plain, fast] = await bothWays((doc) => {
-      doc.font('Helvetica-Bold').fontSize(14).text('Acme Telecom Ltd · Invoice 1042', 48, 48, { width: 300, align: 'right' });
-      doc.font('Helvetica').fontSize(9).text('Yealink T54W handset, AVATAR Wave “quoted” — VAT 20%', 48, 80, { width: 120 });
+      doc
+        .font('Helvetica-Bold')
+        .fontSize(14)
+        .text('Acme Telecom Ltd · Invoice 1042', 48, 48, { width: 300, align: 'right' });
+      doc
+        .font('Helvetica')
+        .fontSize(9)
+        .text('Yealink T54W handset, AVATAR Wave “quoted” — VAT 20%', 48, 80, { width: 120 });
       doc.rect(48, 120, 200, 12).fill('#f2f2f2').fillColor('black');
       doc.font('Helvetica-Oblique').text('Thank you for your business.', 48, 140, { lineBreak: false });
       doc.addPage();
@@ -106,12 +128,18 @@ describe('bill rendering', () => {
     bill.customer.addressLines = ['ul. Źródlana 7', 'Praha — Žižkov'];
     bill.lines[0]!.description = 'Roaming ₹ pack, Ωmega';
     const { text } = await pdfText(await renderBill(bill));
-    for (const expected of ['Zoë Łódź Ελληνικά Привет', 'ul. Źródlana 7', 'Praha — Žižkov', 'Roaming ₹ pack, Ωmega', 'Acme Telecom Ltd']) {
+    for (const expected of [
+      'Zoë Łódź Ελληνικά Привет',
+      'ul. Źródlana 7',
+      'Praha — Žižkov',
+      'Roaming ₹ pack, Ωmega',
+      'Acme Telecom Ltd',
+    ]) {
       expect(text).toContain(expected);
     }
   });
 
-  it('marks the VAT by rate of a reverse-charge bill as the customer\'s to account for, with its total', async () => {
+  it("marks the VAT by rate of a reverse-charge bill as the customer's to account for, with its total", async () => {
     const bill = model(3);
     bill.customer.reverseCharge = true;
     bill.invoice.vat = '0.00';

@@ -10,15 +10,24 @@ import { CALL_INSERT_COLUMNS } from '../../src/calls/repo.ts';
 import { copyRow } from '../../src/db/connection.ts';
 import type { Rating } from '../../src/rating/rate-call.ts';
 
-const freeText = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('a\tb', 'line\nbreak', 'back\\slash', '\\N', 'cr\r', 'é😀', 'x\\é\ty'));
+const freeText = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom('a\tb', 'line\nbreak', 'back\\slash', '\\N', 'cr\r', 'é😀', 'x\\é\ty'),
+);
 const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
 const micros = fc.oneof(fc.nat(2 ** 40), fc.constantFrom(0, 1, 999_999, 1_000_000, 12_345_678));
 
 const plainCall = fc.record({
-  sourceCallId: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), freeText.map((s) => `id${s}`)),
+  sourceCallId: fc.oneof(
+    fc.string({ minLength: 1, maxLength: 20 }),
+    freeText.map((s) => `id${s}`),
+  ),
   fromNumber: fc.constantFrom('+441130000001', '441632960001', 'anonymous'),
   toNumber: fc.constantFrom('+12025550100', '447700900123'),
-  startMs: fc.oneof(fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2999, 11, 31, 23, 59, 59, 999) }), fc.integer({ min: -1e14, max: 1e14 })),
+  startMs: fc.oneof(
+    fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2999, 11, 31, 23, 59, 59, 999) }),
+    fc.integer({ min: -1e14, max: 1e14 }),
+  ),
   durationS: fc.nat(604_800),
   status: fc.constantFrom('completed', 'missed', 'busy', 'failed'),
   direction: fc.constantFrom('inbound', 'outbound'),
@@ -33,16 +42,28 @@ const plainCall = fc.record({
 // An internal call's parties are the switch's own text: anything but control characters.
 const call: fc.Arbitrary<CallInput> = fc.oneof(
   plainCall,
-  fc.record({ call: plainCall, from: fc.constantFrom('1000', 's', 'sip\\user', 'ch1'), to: fc.constantFrom('', 't', 'alice', 'é😀') }).map(({ call, from, to }) => ({
-    ...call,
-    fromNumber: from,
-    toNumber: to,
-    internal: true,
-  })),
+  fc
+    .record({
+      call: plainCall,
+      from: fc.constantFrom('1000', 's', 'sip\\user', 'ch1'),
+      to: fc.constantFrom('', 't', 'alice', 'é😀'),
+    })
+    .map(({ call, from, to }) => ({
+      ...call,
+      fromNumber: from,
+      toNumber: to,
+      internal: true,
+    })),
 );
 
 const feature: fc.Arbitrary<FeatureWindow | undefined> = fc.option(
-  fc.record({ featureId: fc.nat(), customerId: fc.nat(), rateCardId: fc.constant(null), startDate: fc.constant(null), endDate: fc.constant(null) }),
+  fc.record({
+    featureId: fc.nat(),
+    customerId: fc.nat(),
+    rateCardId: fc.constant(null),
+    startDate: fc.constant(null),
+    endDate: fc.constant(null),
+  }),
   { nil: undefined },
 );
 
@@ -57,7 +78,16 @@ const rating: fc.Arbitrary<Rating> = fc.oneof(
     costMicros: fc.option(micros, { nil: null }),
   }),
   fc.constant({ status: 'free' as const }),
-  fc.record({ status: fc.constant('unrated' as const), error: fc.constantFrom('no_rate_card' as const, 'no_rate' as const, 'no_rate_for_band' as const, 'invalid_number' as const), reason: freeText }),
+  fc.record({
+    status: fc.constant('unrated' as const),
+    error: fc.constantFrom(
+      'no_rate_card' as const,
+      'no_rate' as const,
+      'no_rate_for_band' as const,
+      'invalid_number' as const,
+    ),
+    reason: freeText,
+  }),
 );
 
 const RATED_AT = '2026-11-02T09:00:00.000Z';

@@ -7,11 +7,25 @@ import { describe, expect, it } from 'vitest';
 import { parseCall } from '../../src/calls/call-input.ts';
 import { LocalClock } from '../../src/rating/bands.ts';
 
-const clocks = [new LocalClock('Europe/London'), new LocalClock('America/New_York'), new LocalClock('Asia/Kolkata')];
+const clocks = [
+  new LocalClock('Europe/London'),
+  new LocalClock('America/New_York'),
+  new LocalClock('Asia/Kolkata'),
+];
 
 function startOf(value: string, clock: LocalClock): number | 'refused' {
   try {
-    return parseCall({ call_id: 'c1', from: '+441130000001', to: '+441130000002', start_time: value, duration_s: '60', status: 'completed' }, clock).startMs;
+    return parseCall(
+      {
+        call_id: 'c1',
+        from: '+441130000001',
+        to: '+441130000002',
+        start_time: value,
+        duration_s: '60',
+        status: 'completed',
+      },
+      clock,
+    ).startMs;
   } catch {
     return 'refused';
   }
@@ -29,7 +43,10 @@ const common = fc
     separator: fc.constantFrom('T', ' '),
     zone: fc.constantFrom('Z', ''),
   })
-  .map(({ y, mo, d, h, mi, s, separator, zone }) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}${separator}${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${zone}`);
+  .map(
+    ({ y, mo, d, h, mi, s, separator, zone }) =>
+      `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}${separator}${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${zone}`,
+  );
 
 describe('start_time in the common forms', () => {
   it('gives the same instant, or the same refusal, as the general reading (property)', () => {

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { invoiceStatus, outstandingOf, overallStatus, OVERALL_STATUSES, type InvoiceStatus } from '../../src/collections/status.ts';
+import {
+  invoiceStatus,
+  outstandingOf,
+  overallStatus,
+  OVERALL_STATUSES,
+  type InvoiceStatus,
+} from '../../src/collections/status.ts';
 
 const NOW = new Date('2026-11-05T12:00:00Z');
 const FUTURE = new Date('2026-12-01T00:00:00Z');
@@ -34,14 +40,38 @@ describe('overallStatus', () => {
     expect(overallStatus('refunded', { ...fresh, hasActivePlan: true }, NOW)).toBe('refunded');
   });
 
-  it('always answers one of the document\'s values, and paid/refund states pass through', () => {
-    const statuses: InvoiceStatus[] = ['not_paid', 'partially_paid', 'paid', 'refunded', 'partially_refunded', 'registered'];
+  it("always answers one of the document's values, and paid/refund states pass through", () => {
+    const statuses: InvoiceStatus[] = [
+      'not_paid',
+      'partially_paid',
+      'paid',
+      'refunded',
+      'partially_refunded',
+      'registered',
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...statuses), fc.nat(5), fc.boolean(), fc.boolean(), fc.integer({ min: -10, max: 10 }), (status, visits, plan, cancelled, days) => {
-        const out = overallStatus(status, { expiresAt: new Date(NOW.getTime() + days * 86_400_000), cancelledAt: cancelled ? NOW : null, visits, hasActivePlan: plan }, NOW);
-        expect(OVERALL_STATUSES).toContain(out);
-        if (status === 'paid' || status === 'refunded' || status === 'partially_refunded') expect(out).toBe(status);
-      }),
+      fc.property(
+        fc.constantFrom(...statuses),
+        fc.nat(5),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: -10, max: 10 }),
+        (status, visits, plan, cancelled, days) => {
+          const out = overallStatus(
+            status,
+            {
+              expiresAt: new Date(NOW.getTime() + days * 86_400_000),
+              cancelledAt: cancelled ? NOW : null,
+              visits,
+              hasActivePlan: plan,
+            },
+            NOW,
+          );
+          expect(OVERALL_STATUSES).toContain(out);
+          if (status === 'paid' || status === 'refunded' || status === 'partially_refunded')
+            expect(out).toBe(status);
+        },
+      ),
     );
   });
 });
@@ -49,13 +79,17 @@ describe('overallStatus', () => {
 describe('outstandingOf', () => {
   it('is owed minus paid, exactly, never negative', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.integer({ min: 0, max: 20_000_000 }), (owedMinor, paidMinor) => {
-        const owed = (owedMinor / 100).toFixed(2);
-        const paid = (paidMinor / 100).toFixed(2);
-        const left = outstandingOf({ owed, paidNet: paid });
-        const expected = Math.max(owedMinor - paidMinor, 0);
-        expect(Math.round(Number(left) * 100)).toBe(expected);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 20_000_000 }),
+        (owedMinor, paidMinor) => {
+          const owed = (owedMinor / 100).toFixed(2);
+          const paid = (paidMinor / 100).toFixed(2);
+          const left = outstandingOf({ owed, paidNet: paid });
+          const expected = Math.max(owedMinor - paidMinor, 0);
+          expect(Math.round(Number(left) * 100)).toBe(expected);
+        },
+      ),
     );
     expect(outstandingOf({ owed: '0.3', paidNet: '0.1' })).toBe('0.2');
   });

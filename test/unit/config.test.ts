@@ -7,13 +7,30 @@ import { configEnv, loadConfig, readEnvFile } from '../../src/config.ts';
 describe('loadConfig', () => {
   it('runs on a fresh machine with no variables set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', databaseUrl: undefined, smtpUrl: undefined, sms: undefined, collectLinkExpiryDays: 30 });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      smtpUrl: undefined,
+      sms: undefined,
+      collectLinkExpiryDays: 30,
+    });
     expect(config.dataDir.endsWith('/data')).toBe(true);
   });
 
   it('reads the SMS gateway and its credentials together', () => {
-    const config = loadConfig({ SMS_URL: 'https://sms.example.com/send', SMS_FROM: 'Acme', SMS_TOKEN: 't0k' });
-    expect(config.sms).toEqual({ url: 'https://sms.example.com/send', from: 'Acme', username: undefined, password: undefined, token: 't0k' });
+    const config = loadConfig({
+      SMS_URL: 'https://sms.example.com/send',
+      SMS_FROM: 'Acme',
+      SMS_TOKEN: 't0k',
+    });
+    expect(config.sms).toEqual({
+      url: 'https://sms.example.com/send',
+      from: 'Acme',
+      username: undefined,
+      password: undefined,
+      token: 't0k',
+    });
   });
 
   it.each([
@@ -25,7 +42,10 @@ describe('loadConfig', () => {
     [{ COLLECT_LINK_EXPIRY_DAYS: '0' }, /COLLECT_LINK_EXPIRY_DAYS/],
     [{ COLLECT_LINK_EXPIRY_DAYS: '367' }, /COLLECT_LINK_EXPIRY_DAYS/],
     [{ COLLECT_LINK_EXPIRY_DAYS: '7.5' }, /COLLECT_LINK_EXPIRY_DAYS/],
-    [{ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes please' }, /^WEBHOOK_ALLOW_PRIVATE_NETWORKS must be true or false, not "yes please"$/],
+    [
+      { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes please' },
+      /^WEBHOOK_ALLOW_PRIVATE_NETWORKS must be true or false, not "yes please"$/,
+    ],
   ])('refuses %j at start, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
@@ -57,12 +77,20 @@ describe('TRUST_PROXY', () => {
   it('takes true, a hop count, or proxy addresses and CIDR ranges', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1 ,fd00::/8' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1 ,fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'fd00::/8',
+    ]);
   });
 
-  it.each(['yes', '10.0.0.0/40', 'proxy.example.com', '10.0.0.1,nope', '33', '-1', '1.5'])('refuses %j, naming the variable', (value) => {
-    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^TRUST_PROXY must be/);
-  });
+  it.each(['yes', '10.0.0.0/40', 'proxy.example.com', '10.0.0.1,nope', '33', '-1', '1.5'])(
+    'refuses %j, naming the variable',
+    (value) => {
+      expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/^TRUST_PROXY must be/);
+    },
+  );
 });
 
 describe('the .env file', () => {
@@ -90,12 +118,20 @@ describe('the .env file', () => {
       LOG_LEVEL: 'warn',
     });
     const config = loadConfig(configEnv({}, dir));
-    expect(config).toMatchObject({ databaseUrl: 'postgres://billing:s3cret@db.example.com:5432/ringbill?sslmode=require', port: 8090, logLevel: 'warn' });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://billing:s3cret@db.example.com:5432/ringbill?sslmode=require',
+      port: 8090,
+      logLevel: 'warn',
+    });
   });
 
   it('loses to the environment, even to a variable set empty', () => {
     const config = loadConfig(configEnv({ PORT: '9000', DATABASE_URL: '' }, dir));
-    expect([config.port, config.databaseUrl, config.publicUrl]).toEqual([9000, undefined, 'https://billing.example.com']);
+    expect([config.port, config.databaseUrl, config.publicUrl]).toEqual([
+      9000,
+      undefined,
+      'https://billing.example.com',
+    ]);
   });
 
   it('may be absent; one that cannot be read stops with its path', () => {
@@ -112,6 +148,7 @@ describe('the .env file', () => {
   it('takes PROCESS_LEASE_SECONDS from 2 to 3600 seconds', () => {
     expect(loadConfig({}).processLeaseSeconds).toBe(30);
     expect(loadConfig({ PROCESS_LEASE_SECONDS: '5' }).processLeaseSeconds).toBe(5);
-    for (const bad of ['1', '3601', '2.5', 'soon']) expect(() => loadConfig({ PROCESS_LEASE_SECONDS: bad })).toThrow(/PROCESS_LEASE_SECONDS/);
+    for (const bad of ['1', '3601', '2.5', 'soon'])
+      expect(() => loadConfig({ PROCESS_LEASE_SECONDS: bad })).toThrow(/PROCESS_LEASE_SECONDS/);
   });
 });

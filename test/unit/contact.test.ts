@@ -1,7 +1,12 @@
 // Contact fields: email address lists and phone number normalisation.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normaliseEmailField, normaliseOptionalPhone, normalisePhoneNumber, parseEmailList } from '../../src/shared/contact.ts';
+import {
+  normaliseEmailField,
+  normaliseOptionalPhone,
+  normalisePhoneNumber,
+  parseEmailList,
+} from '../../src/shared/contact.ts';
 import { DomainError } from '../../src/shared/errors.ts';
 
 /** Runs `fn` and returns the DomainError it throws. */
@@ -29,12 +34,19 @@ describe('parseEmailList', () => {
   });
 
   it('takes an array whose items may themselves be lists', () => {
-    expect(parseEmailList(['a@x.com', 'b@y.com; c@z.com', ''], 'email')).toEqual(['a@x.com', 'b@y.com', 'c@z.com']);
+    expect(parseEmailList(['a@x.com', 'b@y.com; c@z.com', ''], 'email')).toEqual([
+      'a@x.com',
+      'b@y.com',
+      'c@z.com',
+    ]);
     expect(parseEmailList([], 'email')).toEqual([]);
   });
 
   it('keeps the order and the spelling of addresses', () => {
-    expect(parseEmailList('Zed@Example.com, amy+bills@sub.example.org', 'email')).toEqual(['Zed@Example.com', 'amy+bills@sub.example.org']);
+    expect(parseEmailList('Zed@Example.com, amy+bills@sub.example.org', 'email')).toEqual([
+      'Zed@Example.com',
+      'amy+bills@sub.example.org',
+    ]);
   });
 
   it.each([
@@ -75,13 +87,19 @@ describe('parseEmailList', () => {
 
   it('round-trips any list of valid addresses, whatever the separators', () => {
     const label = fc.stringMatching(/^[a-z0-9]{1,10}$/);
-    const address = fc.tuple(label, label, fc.constantFrom('com', 'co.uk', 'org', 'io')).map(([user, host, tld]) => `${user}@${host}.${tld}`);
+    const address = fc
+      .tuple(label, label, fc.constantFrom('com', 'co.uk', 'org', 'io'))
+      .map(([user, host, tld]) => `${user}@${host}.${tld}`);
     const separator = fc.constantFrom(',', ';', ', ', ' ; ', ',,', ';\t');
     fc.assert(
-      fc.property(fc.array(address, { maxLength: 20 }), fc.array(separator, { minLength: 20, maxLength: 20 }), (addresses, separators) => {
-        const text = addresses.map((a, i) => (i === 0 ? a : `${separators[i]}${a}`)).join('');
-        expect(parseEmailList(text, 'email')).toEqual(addresses);
-      }),
+      fc.property(
+        fc.array(address, { maxLength: 20 }),
+        fc.array(separator, { minLength: 20, maxLength: 20 }),
+        (addresses, separators) => {
+          const text = addresses.map((a, i) => (i === 0 ? a : `${separators[i]}${a}`)).join('');
+          expect(parseEmailList(text, 'email')).toEqual(addresses);
+        },
+      ),
     );
   });
 });
@@ -146,10 +164,15 @@ describe('normalisePhoneNumber', () => {
     const digitsArb = fc.stringMatching(/^\d{3,17}$/);
     const noise = fc.constantFrom('', ' ', '-', '.', '(', ')', '  ');
     fc.assert(
-      fc.property(digitsArb, fc.boolean(), fc.array(noise, { minLength: 18, maxLength: 18 }), (digits, plus, seps) => {
-        const typed = (plus ? '+' : '') + [...digits].map((d, i) => `${d}${seps[i]}`).join('');
-        expect(normalisePhoneNumber(` ${typed} `, 'phoneNumber')).toBe((plus ? '+' : '') + digits);
-      }),
+      fc.property(
+        digitsArb,
+        fc.boolean(),
+        fc.array(noise, { minLength: 18, maxLength: 18 }),
+        (digits, plus, seps) => {
+          const typed = (plus ? '+' : '') + [...digits].map((d, i) => `${d}${seps[i]}`).join('');
+          expect(normalisePhoneNumber(` ${typed} `, 'phoneNumber')).toBe((plus ? '+' : '') + digits);
+        },
+      ),
     );
   });
 

@@ -69,7 +69,10 @@ const row = fc.array(field, { minLength: 1, maxLength: 5 }).map((f) => f.join(',
 /** Files a switch could write: plain and quoted fields, one kind of line ending, some blank lines. */
 const wellFormed = fc
   .record({
-    rows: fc.array(fc.oneof({ weight: 8, arbitrary: row }, { weight: 1, arbitrary: fc.constant('') }), { minLength: 0, maxLength: 12 }),
+    rows: fc.array(fc.oneof({ weight: 8, arbitrary: row }, { weight: 1, arbitrary: fc.constant('') }), {
+      minLength: 0,
+      maxLength: 12,
+    }),
     ending: fc.constantFrom('\n', '\r\n'),
     last: fc.boolean(),
     bom: fc.boolean(),
@@ -78,7 +81,9 @@ const wellFormed = fc
 
 /** Anything at all, made of the characters that matter to CSV. */
 const chaotic = fc
-  .array(fc.constantFrom('a', 'b', ',', '"', '""', '\n', '\r\n', '\r', ' ', 'é', '😀', '\ufeff'), { maxLength: 40 })
+  .array(fc.constantFrom('a', 'b', ',', '"', '""', '\n', '\r\n', '\r', ' ', 'é', '😀', '\ufeff'), {
+    maxLength: 40,
+  })
   .map((parts) => parts.join(''));
 
 const cuts = fc.array(fc.nat(400), { maxLength: 6 });
@@ -130,7 +135,8 @@ describe('reading CDR files', () => {
     // of 2 to 4 bytes, then a malformed line well past the first piece, read by csv-parse from there.
     const rows = Array.from({ length: 2500 }, (_, i) => `"${i}","é😀x${'a'.repeat(i % 50)}","a,""b"""`);
     const good = `${rows.join('\n')}\n`;
-    const cutsEvery = (text: string) => Array.from({ length: Math.ceil(Buffer.byteLength(text) / 100_000) }, (_, k) => k * 100_000);
+    const cutsEvery = (text: string) =>
+      Array.from({ length: Math.ceil(Buffer.byteLength(text) / 100_000) }, (_, k) => k * 100_000);
     expect(await actual(good, cutsEvery(good))).toEqual(expected(good));
     const malformed = `${good}"a"b,c\n1,2\n`;
     expect(await actual(malformed, cutsEvery(malformed))).toEqual(expected(malformed));

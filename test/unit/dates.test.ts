@@ -24,19 +24,27 @@ const DAY_1900 = toDayNumber('1900-01-01');
 const DAY_2999 = toDayNumber('2999-12-31');
 const anyDate = fc.integer({ min: DAY_1900, max: DAY_2999 }).map(fromDayNumber);
 /** Dates where timezone rules are settled enough to reason about. */
-const modernDate = fc.integer({ min: toDayNumber('2000-01-01'), max: toDayNumber('2037-12-31') }).map(fromDayNumber);
+const modernDate = fc
+  .integer({ min: toDayNumber('2000-01-01'), max: toDayNumber('2037-12-31') })
+  .map(fromDayNumber);
 
 function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 describe('isIsoDate', () => {
-  it.each(['2026-01-01', '2026-12-31', '2024-02-29', '2000-02-29', '2026-02-28', '1900-01-01', '2999-12-31', '2026-04-30'])(
-    'accepts %s',
-    (value) => {
-      expect(isIsoDate(value)).toBe(true);
-    },
-  );
+  it.each([
+    '2026-01-01',
+    '2026-12-31',
+    '2024-02-29',
+    '2000-02-29',
+    '2026-02-28',
+    '1900-01-01',
+    '2999-12-31',
+    '2026-04-30',
+  ])('accepts %s', (value) => {
+    expect(isIsoDate(value)).toBe(true);
+  });
 
   it.each([
     '1900-02-29', // divisible by 100, not by 400
@@ -80,11 +88,16 @@ describe('isIsoDate', () => {
   it('accepts a day exactly when it is within its month', () => {
     const lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     fc.assert(
-      fc.property(fc.integer({ min: 1900, max: 2999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 32 }), (year, month, day) => {
-        const length = month === 2 && isLeap(year) ? 29 : lengths[month - 1]!;
-        const text = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-        expect(isIsoDate(text)).toBe(day >= 1 && day <= length);
-      }),
+      fc.property(
+        fc.integer({ min: 1900, max: 2999 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 32 }),
+        (year, month, day) => {
+          const length = month === 2 && isLeap(year) ? 29 : lengths[month - 1]!;
+          const text = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+          expect(isIsoDate(text)).toBe(day >= 1 && day <= length);
+        },
+      ),
     );
   });
 });
@@ -209,11 +222,17 @@ describe('addMonths', () => {
 
   it('from the first of a month, steps compose', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1950, max: 2900 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: -300, max: 300 }), fc.integer({ min: -300, max: 300 }), (year, month, a, b) => {
-        const first = `${year}-${String(month).padStart(2, '0')}-01`;
-        expect(addMonths(addMonths(first, a), b)).toBe(addMonths(first, a + b));
-        expect(firstOfMonth(addMonths(first, a))).toBe(addMonths(first, a));
-      }),
+      fc.property(
+        fc.integer({ min: 1950, max: 2900 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: -300, max: 300 }),
+        fc.integer({ min: -300, max: 300 }),
+        (year, month, a, b) => {
+          const first = `${year}-${String(month).padStart(2, '0')}-01`;
+          expect(addMonths(addMonths(first, a), b)).toBe(addMonths(first, a + b));
+          expect(firstOfMonth(addMonths(first, a))).toBe(addMonths(first, a));
+        },
+      ),
     );
   });
 });

@@ -5,9 +5,15 @@ import { describe, expect, it } from 'vitest';
 import type { Ctx, DomainLog } from '../../src/context.ts';
 import { deliverSoon } from '../../src/outbox/deliver-soon.ts';
 
-function ctxWith(deliverNow: (accountId: number, id: number) => Promise<undefined>): { ctx: Ctx; warnings: { details: Record<string, unknown>; message: string }[] } {
+function ctxWith(deliverNow: (accountId: number, id: number) => Promise<undefined>): {
+  ctx: Ctx;
+  warnings: { details: Record<string, unknown>; message: string }[];
+} {
   const warnings: { details: Record<string, unknown>; message: string }[] = [];
-  const log: DomainLog = { warn: (details, message) => warnings.push({ details, message }), error: () => undefined };
+  const log: DomainLog = {
+    warn: (details, message) => warnings.push({ details, message }),
+    error: () => undefined,
+  };
   return { ctx: { services: { deliverNow, log } } as unknown as Ctx, warnings };
 }
 
@@ -25,7 +31,12 @@ describe('deliverSoon', () => {
       { accountId: 7, id: 3 },
     ]);
     expect(tried).toEqual([1, 2, 3]);
-    expect(warnings).toEqual([{ details: { accountId: 7, jobId: 2, error: 'database went away' }, message: 'an outbox job could not be tried at once; the worker retries it' }]);
+    expect(warnings).toEqual([
+      {
+        details: { accountId: 7, jobId: 2, error: 'database went away' },
+        message: 'an outbox job could not be tried at once; the worker retries it',
+      },
+    ]);
   });
 
   it('does nothing without a worker in the process (a command): the worker of a server delivers the jobs', async () => {

@@ -37,7 +37,11 @@ describe('dependency rules', () => {
   // delta and epsilon import each other, one way by a type-only import: not a cycle (nothing listed)
   it('each rule fires on the fixture tree that breaks it', { timeout: 60_000 }, async () => {
     const found = (await violationsOf(FIXTURE))
-      .map((v) => ({ rule: v.rule.name, from: v.from.replace(`${FIXTURE}/`, ''), to: v.to.replace(`${FIXTURE}/`, '') }))
+      .map((v) => ({
+        rule: v.rule.name,
+        from: v.from.replace(`${FIXTURE}/`, ''),
+        to: v.to.replace(`${FIXTURE}/`, ''),
+      }))
       .map((v) => `${v.rule}: ${v.from} -> ${v.to.replace(/^.*node_modules\/(kysely)\/.*$/, '$1')}`)
       .sort();
     expect(found).toEqual([

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 const lock = JSON.parse(readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8')) as {
   packages: Record<string, { version?: string; engines?: { node?: string } | string[] }>;
 };
-const ours = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } };
+const ours = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  engines: { node: string };
+};
 
 describe('engines', () => {
   // The oldest Node 20 we accept, and the current majors users run.
@@ -22,7 +24,8 @@ describe('engines', () => {
       const range = !Array.isArray(entry.engines) ? entry.engines?.node : undefined;
       if (path === '' || range === undefined) continue;
       for (const version of supported) {
-        if (!semver.satisfies(version, range)) refused.push(`${path}@${entry.version} wants node ${range}, not ${version}`);
+        if (!semver.satisfies(version, range))
+          refused.push(`${path}@${entry.version} wants node ${range}, not ${version}`);
       }
     }
     expect(refused).toEqual([]);

@@ -6,9 +6,23 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
 import { Decimal } from 'decimal.js';
-import { FeedView, formatCompleteCallId, formatFeedAmount, formatTransactionId, nestedCustomData, parseCompleteCallId } from '../../src/feed/columns.ts';
+import {
+  FeedView,
+  formatCompleteCallId,
+  formatFeedAmount,
+  formatTransactionId,
+  nestedCustomData,
+  parseCompleteCallId,
+} from '../../src/feed/columns.ts';
 import { subtractAmounts } from '../../src/money/micros.ts';
-import { csvField, DEFAULT_CSV, renderCsv, renderJson, renderXml, xmlAttribute } from '../../src/http/feed/formats.ts';
+import {
+  csvField,
+  DEFAULT_CSV,
+  renderCsv,
+  renderJson,
+  renderXml,
+  xmlAttribute,
+} from '../../src/http/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
 
 function row(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
@@ -48,22 +62,39 @@ describe('zone times', () => {
     expect(la.local(Date.parse('2024-01-01T12:00:00Z'))).toBe('2024-01-01 04:00:00 -08:00');
     expect(la.xml(Date.parse('2024-03-10T09:59:59Z'))).toBe('2024-03-10T01:59:59-08:00');
     expect(la.xml(Date.parse('2024-03-10T10:00:00Z'))).toBe('2024-03-10T03:00:00-07:00');
-    expect(new ZoneTime('Asia/Kolkata').local(Date.parse('2024-07-01T12:00:00Z'))).toBe('2024-07-01 17:30:00 +05:30');
+    expect(new ZoneTime('Asia/Kolkata').local(Date.parse('2024-07-01T12:00:00Z'))).toBe(
+      '2024-07-01 17:30:00 +05:30',
+    );
     expect(new ZoneTime('UTC').xml(0)).toBe('1970-01-01T00:00:00+00:00');
   });
 
   it('agrees with Intl for any instant', () => {
-    const zones = ['Europe/London', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham'];
+    const zones = [
+      'Europe/London',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'Pacific/Chatham',
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.parse('2000-01-01'), max: Date.parse('2040-01-01') }), (zone, ms) => {
-        const text = new ZoneTime(zone).xml(ms);
-        const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)([+-])(\d\d):(\d\d)$/.exec(text)!;
-        const offset = (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
-        const back = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) - offset * 60_000;
-        expect(back).toBe(Math.floor(ms / 1000) * 1000);
-        const intlDay = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
-        expect(text.slice(0, 10)).toBe(intlDay);
-      }),
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: Date.parse('2000-01-01'), max: Date.parse('2040-01-01') }),
+        (zone, ms) => {
+          const text = new ZoneTime(zone).xml(ms);
+          const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)([+-])(\d\d):(\d\d)$/.exec(text)!;
+          const offset = (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
+          const back = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) - offset * 60_000;
+          expect(back).toBe(Math.floor(ms / 1000) * 1000);
+          const intlDay = new Intl.DateTimeFormat('en-CA', {
+            timeZone: zone,
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+          }).format(ms);
+          expect(text.slice(0, 10)).toBe(intlDay);
+        },
+      ),
     );
   });
 });
@@ -88,14 +119,24 @@ describe('values', () => {
     expect(subtractAmounts('12', '0')).toBe('12.000000');
     expect(subtractAmounts('99999999999999.999999', '-0.000001')).toBe('100000000000000.000000');
     const amount = fc
-      .tuple(fc.boolean(), fc.oneof(fc.bigInt({ min: 0n, max: 999_999_999n }), fc.bigInt({ min: 0n, max: 99_999_999_999_999n })), fc.integer({ min: 0, max: 999_999 }), fc.integer({ min: 0, max: 6 }))
+      .tuple(
+        fc.boolean(),
+        fc.oneof(fc.bigInt({ min: 0n, max: 999_999_999n }), fc.bigInt({ min: 0n, max: 99_999_999_999_999n })),
+        fc.integer({ min: 0, max: 999_999 }),
+        fc.integer({ min: 0, max: 6 }),
+      )
       .map(([negative, whole, fraction, digits]) => {
         const f = String(fraction).padStart(6, '0').slice(0, digits);
         return `${negative ? '-' : ''}${whole}${digits > 0 ? `.${f}` : ''}`;
       });
     fc.assert(
       fc.property(amount, amount, (a, b) => {
-        expect(subtractAmounts(a, b)).toBe(new Exact(a).minus(new Exact(b)).toFixed(6).replace(/^-(0\.0+)$/, '$1'));
+        expect(subtractAmounts(a, b)).toBe(
+          new Exact(a)
+            .minus(new Exact(b))
+            .toFixed(6)
+            .replace(/^-(0\.0+)$/, '$1'),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -104,7 +145,9 @@ describe('values', () => {
 
 describe('complete_call_id and custom_data as Invoca documents them', () => {
   it('complete_call_id is the GUID in 32 characters of 0-9A-F, read back in either form (property)', () => {
-    expect(formatCompleteCallId('7c9e6679-7425-40de-944b-e07fc1f90ae7')).toBe('7C9E6679742540DE944BE07FC1F90AE7');
+    expect(formatCompleteCallId('7c9e6679-7425-40de-944b-e07fc1f90ae7')).toBe(
+      '7C9E6679742540DE944BE07FC1F90AE7',
+    );
     fc.assert(
       fc.property(fc.uuid(), (uuid) => {
         const wire = formatCompleteCallId(uuid);
@@ -113,11 +156,23 @@ describe('complete_call_id and custom_data as Invoca documents them', () => {
         expect(parseCompleteCallId(uuid.toUpperCase())).toBe(uuid.toLowerCase());
       }),
     );
-    for (const bad of ['', 'xyz', 'G'.repeat(32), 'A'.repeat(31), 'A'.repeat(33), '7c9e6679-7425-40de-944b-e07fc1f90ae']) expect(parseCompleteCallId(bad)).toBeUndefined();
+    for (const bad of [
+      '',
+      'xyz',
+      'G'.repeat(32),
+      'A'.repeat(31),
+      'A'.repeat(33),
+      '7c9e6679-7425-40de-944b-e07fc1f90ae',
+    ])
+      expect(parseCompleteCallId(bad)).toBeUndefined();
   });
 
   it('custom_data leaves out null values', () => {
-    const data = { a: { value: 'x', data_type: 'shortText', source: 'Api' }, b: { value: null, data_type: 'shortText', source: 'Api' }, c: { value: false, data_type: 'signal', source: 'Api' } };
+    const data = {
+      a: { value: 'x', data_type: 'shortText', source: 'Api' },
+      b: { value: null, data_type: 'shortText', source: 'Api' },
+      c: { value: false, data_type: 'signal', source: 'Api' },
+    };
     expect(nestedCustomData(row({ custom_data: data })).map((e) => [e.name, e.value])).toEqual([
       ['a', 'x'],
       ['c', false],
@@ -130,17 +185,37 @@ describe('formats', () => {
 
   it('CSV: any text survives a round trip through csv-parse', () => {
     fc.assert(
-      fc.property(nasty, nasty, fc.constantFrom(',', '|', '\t', ';'), fc.constantFrom('\n', '\r\n'), fc.boolean(), (notes, number, separator, rowSeparator, forceQuotes) => {
-        const view = new FeedView('UTC', 'UTC', ['transaction_id', 'notes', 'calling_phone_number', 'duration']);
-        const options = { separator, rowSeparator, header: true, forceQuotes };
-        const text = renderCsv(view, [row({ notes, calling_phone_number: number }), row({ transaction_id: 43, duration_s: null })], options);
-        const records = parse(text, { delimiter: separator, record_delimiter: rowSeparator, relax_column_count: false });
-        expect(records).toEqual([
-          ['transaction_id', 'notes', 'calling_phone_number', 'duration'],
-          ['0000000000000042', notes, number, '125'],
-          ['0000000000000043', '', '+15550001111', ''],
-        ]);
-      }),
+      fc.property(
+        nasty,
+        nasty,
+        fc.constantFrom(',', '|', '\t', ';'),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        (notes, number, separator, rowSeparator, forceQuotes) => {
+          const view = new FeedView('UTC', 'UTC', [
+            'transaction_id',
+            'notes',
+            'calling_phone_number',
+            'duration',
+          ]);
+          const options = { separator, rowSeparator, header: true, forceQuotes };
+          const text = renderCsv(
+            view,
+            [row({ notes, calling_phone_number: number }), row({ transaction_id: 43, duration_s: null })],
+            options,
+          );
+          const records = parse(text, {
+            delimiter: separator,
+            record_delimiter: rowSeparator,
+            relax_column_count: false,
+          });
+          expect(records).toEqual([
+            ['transaction_id', 'notes', 'calling_phone_number', 'duration'],
+            ['0000000000000042', notes, number, '125'],
+            ['0000000000000043', '', '+15550001111', ''],
+          ]);
+        },
+      ),
       { numRuns: 300 },
     );
     expect(csvField('a,b', DEFAULT_CSV)).toBe('"a,b"');
@@ -150,11 +225,24 @@ describe('formats', () => {
   it('XML: well-formed whatever the text, with nested custom data and odd column names', () => {
     fc.assert(
       fc.property(nasty, (notes) => {
-        const view = new FeedView('UTC', 'UTC', ['transaction_id', 'notes', 'custom_data', 'Purchase Made', 'gclid']);
-        const data = { 'Purchase Made': { value: true, data_type: 'signal', source: 'Api' }, gclid: { value: notes, data_type: 'shortText', source: 'Api' } };
+        const view = new FeedView('UTC', 'UTC', [
+          'transaction_id',
+          'notes',
+          'custom_data',
+          'Purchase Made',
+          'gclid',
+        ]);
+        const data = {
+          'Purchase Made': { value: true, data_type: 'signal', source: 'Api' },
+          gclid: { value: notes, data_type: 'shortText', source: 'Api' },
+        };
         const xml = renderXml(view, [row({ notes, custom_data: data })]);
         expect(XMLValidator.validate(xml)).toBe(true);
-        const parsed = new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: false }).parse(xml);
+        const parsed = new XMLParser({
+          ignoreAttributes: false,
+          parseTagValue: false,
+          trimValues: false,
+        }).parse(xml);
         const t = parsed.Transactions.Transaction;
         expect(t.transaction_id).toBe('0000000000000042');
         expect(t.custom_data.field).toHaveLength(2);
@@ -168,20 +256,34 @@ describe('formats', () => {
   it('XML: a carriage return is a character reference, so parsers keep it; text XML cannot carry becomes U+FFFD', () => {
     // eslint-disable-next-line no-control-regex
     const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-    const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: false, htmlEntities: true });
+    const parser = new XMLParser({
+      ignoreAttributes: false,
+      parseTagValue: false,
+      trimValues: false,
+      htmlEntities: true,
+    });
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '\r', '\n', '\t', '&', '<', '"', '\u0001', 'é'), maxLength: 30 }), (notes) => {
-        const view = new FeedView('UTC', 'UTC', ['notes', 'gclid', 'odd name']);
-        const data = { gclid: { value: notes, data_type: 'shortText', source: 'Api' }, 'odd name': { value: notes, data_type: 'shortText', source: 'Api' } };
-        const xml = renderXml(view, [row({ notes, custom_data: data })]);
-        // Every line end in the document is renderXml's own "\n" between rows: none comes from a value.
-        expect(xml).not.toContain('\r');
-        expect(XMLValidator.validate(xml)).toBe(true);
-        const t = parser.parse(xml).Transactions.Transaction;
-        const expected = notes.replace(forbidden, '\uFFFD');
-        expect(t.notes ?? '').toBe(expected);
-        expect(t.gclid ?? '').toBe(expected);
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom('a', ' ', '\r', '\n', '\t', '&', '<', '"', '\u0001', 'é'),
+          maxLength: 30,
+        }),
+        (notes) => {
+          const view = new FeedView('UTC', 'UTC', ['notes', 'gclid', 'odd name']);
+          const data = {
+            gclid: { value: notes, data_type: 'shortText', source: 'Api' },
+            'odd name': { value: notes, data_type: 'shortText', source: 'Api' },
+          };
+          const xml = renderXml(view, [row({ notes, custom_data: data })]);
+          // Every line end in the document is renderXml's own "\n" between rows: none comes from a value.
+          expect(xml).not.toContain('\r');
+          expect(XMLValidator.validate(xml)).toBe(true);
+          const t = parser.parse(xml).Transactions.Transaction;
+          const expected = notes.replace(forbidden, '\uFFFD');
+          expect(t.notes ?? '').toBe(expected);
+          expect(t.gclid ?? '').toBe(expected);
+        },
+      ),
       { numRuns: 300 },
     );
     const xml = renderXml(new FeedView('UTC', 'UTC', ['notes']), [row({ notes: 'one\r\ntwo\rthree' })]);
@@ -191,21 +293,50 @@ describe('formats', () => {
 
   it('JSON: an array of objects with typed values and nested custom data', () => {
     const view = new FeedView('UTC', 'UTC', ['transaction_id', 'duration', 'custom_data', 'Quote']);
-    const body = JSON.parse(renderJson(view, [row({ custom_data: { Quote: { value: false, data_type: 'signal', source: 'AI' } } })]));
+    const body = JSON.parse(
+      renderJson(view, [
+        row({ custom_data: { Quote: { value: false, data_type: 'signal', source: 'AI' } } }),
+      ]),
+    );
     expect(body).toEqual([
-      { transaction_id: '0000000000000042', duration: 125, custom_data: [{ name: 'Quote', partner_name: 'Quote', value: false, data_type: 'Signal', source: 'AI' }], Quote: 0 },
+      {
+        transaction_id: '0000000000000042',
+        duration: 125,
+        custom_data: [
+          { name: 'Quote', partner_name: 'Quote', value: false, data_type: 'Signal', source: 'AI' },
+        ],
+        Quote: 0,
+      },
     ]);
     expect(renderJson(view, [])).toBe('[]');
   });
 
   it('JSON: the page is exactly JSON.stringify of its rows as objects, whatever the text', () => {
-    const view = new FeedView('America/New_York', 'UTC', ['transaction_id', 'notes', 'custom_data', 'gclid', 'margin_localized', 'start_time_local']);
+    const view = new FeedView('America/New_York', 'UTC', [
+      'transaction_id',
+      'notes',
+      'custom_data',
+      'gclid',
+      'margin_localized',
+      'start_time_local',
+    ]);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.option(fc.string({ unit: 'binary' })), fc.string({ unit: 'binary' })), { maxLength: 5 }), (texts) => {
-        const rows = texts.map(([notes, gclid], i) => row({ transaction_id: i + 1, notes, custom_data: { gclid: { value: gclid, data_type: 'shortText', source: 'Api' } } }));
-        const objects = rows.map((r) => Object.fromEntries(view.columns.map((c) => [c, view.value(r, c)])));
-        expect(renderJson(view, rows)).toBe(JSON.stringify(objects));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.option(fc.string({ unit: 'binary' })), fc.string({ unit: 'binary' })), {
+          maxLength: 5,
+        }),
+        (texts) => {
+          const rows = texts.map(([notes, gclid], i) =>
+            row({
+              transaction_id: i + 1,
+              notes,
+              custom_data: { gclid: { value: gclid, data_type: 'shortText', source: 'Api' } },
+            }),
+          );
+          const objects = rows.map((r) => Object.fromEntries(view.columns.map((c) => [c, view.value(r, c)])));
+          expect(renderJson(view, rows)).toBe(JSON.stringify(objects));
+        },
+      ),
     );
   });
 });

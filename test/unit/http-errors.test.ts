@@ -7,13 +7,16 @@ function pgError(code: string): Error {
 }
 
 describe('classifyError', () => {
-  it.each(['23505', '40P01', '40001'])('answers a race the database settled (%s) as a conflict to retry, a 409', (code) => {
-    const classified = classifyError(pgError(code));
-    expect(classified?.error).toBeInstanceOf(DomainError);
-    expect(classified?.error.code).toBe('conflict');
-    expect(classified?.error.message).toMatch(/retry/);
-    expect(httpStatusOf(classified!.error.code)).toBe(409);
-  });
+  it.each(['23505', '40P01', '40001'])(
+    'answers a race the database settled (%s) as a conflict to retry, a 409',
+    (code) => {
+      const classified = classifyError(pgError(code));
+      expect(classified?.error).toBeInstanceOf(DomainError);
+      expect(classified?.error.code).toBe('conflict');
+      expect(classified?.error.message).toMatch(/retry/);
+      expect(httpStatusOf(classified!.error.code)).toBe(409);
+    },
+  );
 
   it.each(['23503', '42P01', '57014'])('leaves other database errors (%s) unexpected', (code) => {
     expect(classifyError(pgError(code))).toBeUndefined();

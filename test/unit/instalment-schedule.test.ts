@@ -61,12 +61,19 @@ describe('examples', () => {
 
   it('keeps 29 February in a leap year and the 31st afterwards', () => {
     const s = instalmentSchedule(terms({ startDate: '2024-01-31' }), { instalmentCount: 4 });
-    expect(s.instalments.map((i) => i.dueDate)).toEqual(['2024-01-31', '2024-02-29', '2024-03-31', '2024-04-30']);
+    expect(s.instalments.map((i) => i.dueDate)).toEqual([
+      '2024-01-31',
+      '2024-02-29',
+      '2024-03-31',
+      '2024-04-30',
+    ]);
   });
 
   it('charges simple annual interest on the plan amount for n periods', () => {
     // 1200.00 x 12% x 12/12 = 144.00
-    const s = instalmentSchedule(terms({ amount: '1200.00', rate: '12', startDate: '2026-03-01' }), { instalmentCount: 12 });
+    const s = instalmentSchedule(terms({ amount: '1200.00', rate: '12', startDate: '2026-03-01' }), {
+      instalmentCount: 12,
+    });
     expect(s).toMatchObject({ interest: '144.00', total: '1344.00' });
     expect(new Set(s.instalments.map((i) => i.amount))).toEqual(new Set(['112.00']));
     expect(s.instalments[11]!.dueDate).toBe('2027-02-01');
@@ -74,14 +81,19 @@ describe('examples', () => {
 
   it('rounds the interest half up once, then floors the regular instalment', () => {
     // 800.00 x 1.5% x 10/52 = 2.3076… -> 2.31; 802.31 / 10 -> 80.23 x 9 and 80.24 last
-    const s = instalmentSchedule(terms({ amount: '800.00', rate: '1.5', frequency: 'weekly', startDate: '2026-10-10' }), { instalmentCount: 10 });
+    const s = instalmentSchedule(
+      terms({ amount: '800.00', rate: '1.5', frequency: 'weekly', startDate: '2026-10-10' }),
+      { instalmentCount: 10 },
+    );
     expect(s).toMatchObject({ interest: '2.31', total: '802.31' });
     expect(s.instalments.slice(0, 9).every((i) => i.amount === '80.23')).toBe(true);
     expect(s.instalments[9]).toEqual({ number: 10, dueDate: '2026-12-12', amount: '80.24' });
   });
 
   it('fortnightly dates are 14 days apart', () => {
-    const s = instalmentSchedule(terms({ frequency: 'fortnightly', startDate: '2026-12-20' }), { instalmentCount: 3 });
+    const s = instalmentSchedule(terms({ frequency: 'fortnightly', startDate: '2026-12-20' }), {
+      instalmentCount: 3,
+    });
     expect(s.instalments.map((i) => i.dueDate)).toEqual(['2026-12-20', '2027-01-03', '2027-01-17']);
   });
 
@@ -94,7 +106,12 @@ describe('examples', () => {
       ['2026-04-30', '10.00'],
     ]);
     // an exact division leaves the last one equal
-    expect(instalmentSchedule(terms(), { instalmentAmount: '25' }).instalments.map((i) => i.amount)).toEqual(['25.00', '25.00', '25.00', '25.00']);
+    expect(instalmentSchedule(terms(), { instalmentAmount: '25' }).instalments.map((i) => i.amount)).toEqual([
+      '25.00',
+      '25.00',
+      '25.00',
+      '25.00',
+    ]);
   });
 
   it('counts interest when finding the number of instalments by amount', () => {
@@ -105,12 +122,16 @@ describe('examples', () => {
   });
 
   it('works in currencies with 0 and 3 minor digits', () => {
-    expect(instalmentSchedule(terms({ amount: '1000', minorDigits: 0 }), { instalmentCount: 3 }).instalments.map((i) => i.amount)).toEqual(['333', '333', '334']);
-    expect(instalmentSchedule(terms({ amount: '1.000', minorDigits: 3 }), { instalmentCount: 3 }).instalments.map((i) => i.amount)).toEqual([
-      '0.333',
-      '0.333',
-      '0.334',
-    ]);
+    expect(
+      instalmentSchedule(terms({ amount: '1000', minorDigits: 0 }), { instalmentCount: 3 }).instalments.map(
+        (i) => i.amount,
+      ),
+    ).toEqual(['333', '333', '334']);
+    expect(
+      instalmentSchedule(terms({ amount: '1.000', minorDigits: 3 }), { instalmentCount: 3 }).instalments.map(
+        (i) => i.amount,
+      ),
+    ).toEqual(['0.333', '0.333', '0.334']);
   });
 
   it.each([
@@ -123,9 +144,12 @@ describe('examples', () => {
     ['2026-01-31', 'monthly', 2, 'month', 2],
     ['2026-01-01', 'monthly', 6, 'month', 6],
     ['2026-01-01', 'monthly', 10, 'year', 120],
-  ] as const)('from %s, %s instalments in %i %s: at most %i', (start, frequency, maxTerm, period, expected) => {
-    expect(maxInstalmentCount(start, frequency, maxTerm, period)).toBe(expected);
-  });
+  ] as const)(
+    'from %s, %s instalments in %i %s: at most %i',
+    (start, frequency, maxTerm, period, expected) => {
+      expect(maxInstalmentCount(start, frequency, maxTerm, period)).toBe(expected);
+    },
+  );
 
   it('term ends clamp to month ends', () => {
     expect(termEndDate('2026-01-31', 1, 'month')).toBe('2026-02-28');
@@ -141,14 +165,22 @@ describe('refusals', () => {
       field: 'instalmentCount',
       message: expect.stringContaining('at most 12'),
     });
-    expect(refusal(() => instalmentSchedule(terms({ frequency: 'weekly', maxTerm: 1, maxTermPeriod: 'month' }), { instalmentAmount: '1.00' }))).toMatchObject({
+    expect(
+      refusal(() =>
+        instalmentSchedule(terms({ frequency: 'weekly', maxTerm: 1, maxTermPeriod: 'month' }), {
+          instalmentAmount: '1.00',
+        }),
+      ),
+    ).toMatchObject({
       field: 'instalmentAmount',
       message: expect.stringContaining('does not pay off 100.00'),
     });
   });
 
   it('refuses instalments smaller than the minor unit', () => {
-    expect(refusal(() => instalmentSchedule(terms({ amount: '0.05' }), { instalmentCount: 10 }))).toMatchObject({ field: 'instalmentCount' });
+    expect(
+      refusal(() => instalmentSchedule(terms({ amount: '0.05' }), { instalmentCount: 10 })),
+    ).toMatchObject({ field: 'instalmentCount' });
   });
 
   it.each([
@@ -169,22 +201,35 @@ describe('refusals', () => {
     [{ maxTermPeriod: 'week' as TermPeriod }, 'planMaxTermPeriod'],
     [{ frequency: 'daily' as PlanFrequency }, 'planFrequency'],
   ] as const)('refuses %o (field %s)', (overrides, field) => {
-    expect(refusal(() => instalmentSchedule(terms(overrides), { instalmentCount: 2 }))).toMatchObject({ code: 'invalid_input', field });
+    expect(refusal(() => instalmentSchedule(terms(overrides), { instalmentCount: 2 }))).toMatchObject({
+      code: 'invalid_input',
+      field,
+    });
   });
 
   it.each([0, -1, 2.5, Number.NaN])('refuses an instalment count of %s', (count) => {
-    expect(refusal(() => instalmentSchedule(terms(), { instalmentCount: count }))).toMatchObject({ field: 'instalmentCount' });
+    expect(refusal(() => instalmentSchedule(terms(), { instalmentCount: count }))).toMatchObject({
+      field: 'instalmentCount',
+    });
   });
 
   it.each(['0', '-5.00', '1.005', 'x'])('refuses an instalment amount of %s', (amount) => {
-    expect(refusal(() => instalmentSchedule(terms(), { instalmentAmount: amount }))).toMatchObject({ field: 'instalmentAmount' });
+    expect(refusal(() => instalmentSchedule(terms(), { instalmentAmount: amount }))).toMatchObject({
+      field: 'instalmentAmount',
+    });
   });
 });
 
 // ---- properties, against an independent model in decimal arithmetic
 
 /** Interest by the documented formula, in Decimal, rounded half up to the minor unit. */
-function modelInterest(amount: string, rate: string, frequency: PlanFrequency, count: number, digits: number): Money {
+function modelInterest(
+  amount: string,
+  rate: string,
+  frequency: PlanFrequency,
+  count: number,
+  digits: number,
+): Money {
   return new Money(amount)
     .times(rate)
     .div(100)
@@ -207,7 +252,15 @@ const plan = fc
     const maxTerm = Math.max(1, Math.ceil(r.termFraction * MAX_TERM[r.period]));
     const amount = new Money(r.amountMinor.toString()).div(new Money(10).pow(r.digits)).toFixed(r.digits);
     const rate = new Money(r.rateUnits).div(10_000).toFixed();
-    const t: PlanTerms = { amount, frequency: r.frequency, startDate: fromDayNumber(r.startDay), rate, maxTerm, maxTermPeriod: r.period, minorDigits: r.digits };
+    const t: PlanTerms = {
+      amount,
+      frequency: r.frequency,
+      startDate: fromDayNumber(r.startDay),
+      rate,
+      maxTerm,
+      maxTermPeriod: r.period,
+      minorDigits: r.digits,
+    };
     return t;
   });
 
@@ -239,7 +292,8 @@ describe('properties', () => {
         for (const a of amounts) expect(a.decimalPlaces()).toBeLessThanOrEqual(t.minorDigits);
         // dates: start first, strictly increasing, none on or after the end of the maximum term
         expect(s.instalments[0]!.dueDate).toBe(t.startDate);
-        for (let k = 1; k < count; k++) expect(s.instalments[k]!.dueDate > s.instalments[k - 1]!.dueDate).toBe(true);
+        for (let k = 1; k < count; k++)
+          expect(s.instalments[k]!.dueDate > s.instalments[k - 1]!.dueDate).toBe(true);
         expect(s.instalments[count - 1]!.dueDate < s.termEnd).toBe(true);
       }),
       { numRuns: 300 },
@@ -273,7 +327,13 @@ describe('properties', () => {
   it('monthly due dates keep the start day, clamped to shorter months', () => {
     fc.assert(
       fc.property(plan, fc.integer({ min: 1, max: 24 }), (t, count) => {
-        const m = { ...t, frequency: 'monthly' as const, maxTerm: 3, maxTermPeriod: 'year' as const, amount: '1000000' };
+        const m = {
+          ...t,
+          frequency: 'monthly' as const,
+          maxTerm: 3,
+          maxTermPeriod: 'year' as const,
+          amount: '1000000',
+        };
         const s = instalmentSchedule(m, { instalmentCount: count });
         const startDay = Number(t.startDate.slice(8));
         for (const i of s.instalments) {
@@ -289,9 +349,13 @@ describe('properties', () => {
     fc.assert(
       fc.property(plan, fc.double({ min: 0.001, max: 1.5, noNaN: true }), (t, share) => {
         const unit = new Money(10).pow(-t.minorDigits);
-        const per = Money.max(unit, new Money(t.amount).times(share).toDecimalPlaces(t.minorDigits, Money.ROUND_UP)).toFixed(t.minorDigits);
+        const per = Money.max(
+          unit,
+          new Money(t.amount).times(share).toDecimalPlaces(t.minorDigits, Money.ROUND_UP),
+        ).toFixed(t.minorDigits);
         const limit = maxInstalmentCount(t.startDate, t.frequency, t.maxTerm, t.maxTermPeriod);
-        const totalFor = (n: number) => new Money(t.amount).plus(modelInterest(t.amount, t.rate, t.frequency, n, t.minorDigits));
+        const totalFor = (n: number) =>
+          new Money(t.amount).plus(modelInterest(t.amount, t.rate, t.frequency, n, t.minorDigits));
         let fewest: number | undefined;
         for (let n = 1; n <= limit; n++) {
           if (new Money(per).times(n).greaterThanOrEqualTo(totalFor(n))) {
@@ -329,15 +393,19 @@ describe('principal shares', () => {
 
   it('shares sum to the plan amount and lie between 0 and their instalment', () => {
     fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: 1n, max: 10n ** 9n }), { minLength: 1, maxLength: 60 }), fc.double({ min: 0.001, max: 1, noNaN: true }), (instalments, share) => {
-        const total = instalments.reduce((a, b) => a + b, 0n);
-        const amount = BigInt(Math.max(1, Math.floor(Number(total) * share)));
-        const parts = principalShares(instalments, amount > total ? total : amount);
-        expect(parts.reduce((a, b) => a + b, 0n)).toBe(amount > total ? total : amount);
-        parts.forEach((p, k) => {
-          expect(p >= 0n && p <= instalments[k]!).toBe(true);
-        });
-      }),
+      fc.property(
+        fc.array(fc.bigInt({ min: 1n, max: 10n ** 9n }), { minLength: 1, maxLength: 60 }),
+        fc.double({ min: 0.001, max: 1, noNaN: true }),
+        (instalments, share) => {
+          const total = instalments.reduce((a, b) => a + b, 0n);
+          const amount = BigInt(Math.max(1, Math.floor(Number(total) * share)));
+          const parts = principalShares(instalments, amount > total ? total : amount);
+          expect(parts.reduce((a, b) => a + b, 0n)).toBe(amount > total ? total : amount);
+          parts.forEach((p, k) => {
+            expect(p >= 0n && p <= instalments[k]!).toBe(true);
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -28,28 +28,50 @@ const NO_VAT = { rate: '0', reverseCharge: false };
 
 describe('maxAffordableDuration', () => {
   it('0.06 a minute billed per started minute: 0.30 pays for 5 minutes', () => {
-    expect(maxAffordableDuration(rate({}), 300_000, NO_VAT, 3600)).toEqual({ durationS: 300, costMicros: 300_000 });
+    expect(maxAffordableDuration(rate({}), 300_000, NO_VAT, 3600)).toEqual({
+      durationS: 300,
+      costMicros: 300_000,
+    });
     // 0.2999 pays for 4 minutes: the fifth would cost 0.30.
-    expect(maxAffordableDuration(rate({}), 299_900, NO_VAT, 3600)).toEqual({ durationS: 240, costMicros: 240_000 });
+    expect(maxAffordableDuration(rate({}), 299_900, NO_VAT, 3600)).toEqual({
+      durationS: 240,
+      costMicros: 240_000,
+    });
   });
 
   it('counts the connection fee, the minimum charge and VAT', () => {
     // 0.12 a minute, 30 s then per second, 0.05 to connect, VAT 20%: 30 s cost (0.05 + 0.06) x 1.2 = 0.132.
-    const mobile = rate({ ratePerMinuteMicros: 120_000, connectionFeeMicros: 50_000, initialIncrementS: 30, subsequentIncrementS: 1 });
+    const mobile = rate({
+      ratePerMinuteMicros: 120_000,
+      connectionFeeMicros: 50_000,
+      initialIncrementS: 30,
+      subsequentIncrementS: 1,
+    });
     const vat = { rate: '20', reverseCharge: false };
     expect(grossCostMicros(mobile, 30, vat)).toBe(132_000);
     expect(maxAffordableDuration(mobile, 131_999, vat, 3600)).toEqual({ durationS: 0, costMicros: 0 });
     // 1.00 gross = 0.8333.. net: 0.05 + 0.002 x s <= 0.833333 -> s = 391 (0.832 net, 0.9984 gross).
-    expect(maxAffordableDuration(mobile, 1_000_000, vat, 3600)).toEqual({ durationS: 391, costMicros: 998_400 });
-    expect(maxAffordableDuration(mobile, 1_000_000, { rate: '20', reverseCharge: true }, 3600).durationS).toBe(475);
+    expect(maxAffordableDuration(mobile, 1_000_000, vat, 3600)).toEqual({
+      durationS: 391,
+      costMicros: 998_400,
+    });
+    expect(
+      maxAffordableDuration(mobile, 1_000_000, { rate: '20', reverseCharge: true }, 3600).durationS,
+    ).toBe(475);
     // A 1.00 minimum charge: nothing under 1.00 is affordable, anything up to the minimum's minutes is.
     const minimum = rate({ minimumChargeMicros: 1_000_000 });
     expect(maxAffordableDuration(minimum, 999_999, NO_VAT, 3600).durationS).toBe(0);
-    expect(maxAffordableDuration(minimum, 1_000_000, NO_VAT, 3600)).toEqual({ durationS: 960, costMicros: 1_000_000 });
+    expect(maxAffordableDuration(minimum, 1_000_000, NO_VAT, 3600)).toEqual({
+      durationS: 960,
+      costMicros: 1_000_000,
+    });
   });
 
   it('a free destination is limited only by the cap', () => {
-    expect(maxAffordableDuration(rate({ ratePerMinuteMicros: 0 }), 1, NO_VAT, 3600)).toEqual({ durationS: 3600, costMicros: 0 });
+    expect(maxAffordableDuration(rate({ ratePerMinuteMicros: 0 }), 1, NO_VAT, 3600)).toEqual({
+      durationS: 3600,
+      costMicros: 0,
+    });
     expect(maxAffordableDuration(rate({}), 0, NO_VAT, 3600).durationS).toBe(0);
   });
 
@@ -81,7 +103,9 @@ describe('maxAffordableDuration', () => {
           if (durationS < cap) {
             // One second more starts the next increment, which is not affordable.
             expect(grossCostMicros(theRate, durationS + 1, vat)).toBeGreaterThan(available);
-            expect(grossCostMicros(theRate, durationS + theRate.subsequentIncrementS, vat)).toBeGreaterThan(available);
+            expect(grossCostMicros(theRate, durationS + theRate.subsequentIncrementS, vat)).toBeGreaterThan(
+              available,
+            );
           }
         },
       ),

@@ -2,7 +2,13 @@
 // one door for JSON numbers (wire.ts), checked against independent integer references with fast-check.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fractionOfMicros, fromMicros, subtractAmounts, toMicros, wholeUnitsOfMicros } from '../../src/money/micros.ts';
+import {
+  fractionOfMicros,
+  fromMicros,
+  subtractAmounts,
+  toMicros,
+  wholeUnitsOfMicros,
+} from '../../src/money/micros.ts';
 import { fromMinorUnits, money, toMinorUnits } from '../../src/money/money.ts';
 import {
   instalmentSplit,
@@ -37,24 +43,32 @@ const rateScaled = fc.bigInt({ min: 0n, max: 1_000_000n });
 describe('line rounding', () => {
   it('roundLine is the half-away-from-zero rounding of the exact value to the minor unit', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }), fc.integer({ min: 0, max: 4 }), (micros, digits) => {
-        const rounded = roundLine(money(fromMinorUnits(micros, 6)), digits);
-        const expected = halfAway(micros, 10n ** BigInt(6 - digits));
-        expect(rounded.decimalPlaces()).toBeLessThanOrEqual(digits);
-        expect(toMinorUnits(rounded.toFixed(digits), digits)).toBe(expected);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }),
+        fc.integer({ min: 0, max: 4 }),
+        (micros, digits) => {
+          const rounded = roundLine(money(fromMinorUnits(micros, 6)), digits);
+          const expected = halfAway(micros, 10n ** BigInt(6 - digits));
+          expect(rounded.decimalPlaces()).toBeLessThanOrEqual(digits);
+          expect(toMinorUnits(rounded.toFixed(digits), digits)).toBe(expected);
+        },
+      ),
       RUNS,
     );
   });
 
   it('roundLine is idempotent and symmetric', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }), fc.integer({ min: 0, max: 4 }), (micros, digits) => {
-        const x = money(fromMinorUnits(micros, 6));
-        const once = roundLine(x, digits);
-        expect(roundLine(once, digits).equals(once)).toBe(true);
-        expect(roundLine(x.negated(), digits).equals(once.negated())).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }),
+        fc.integer({ min: 0, max: 4 }),
+        (micros, digits) => {
+          const x = money(fromMinorUnits(micros, 6));
+          const once = roundLine(x, digits);
+          expect(roundLine(once, digits).equals(once)).toBe(true);
+          expect(roundLine(x.negated(), digits).equals(once.negated())).toBe(true);
+        },
+      ),
       RUNS,
     );
   });
@@ -74,14 +88,19 @@ describe('line rounding', () => {
 
   it('pro-rating a charge over days never exceeds the whole and the parts of a split period add up within a unit per part', () => {
     fc.assert(
-      fc.property(positiveMinor, fc.integer({ min: 28, max: 31 }), fc.integer({ min: 0, max: 31 }), (whole, periodDays, cut) => {
-        const days = Math.min(cut, periodDays);
-        const a = lineMinorOf(whole * BigInt(days), BigInt(periodDays));
-        const b = lineMinorOf(whole * BigInt(periodDays - days), BigInt(periodDays));
-        expect(a >= 0n && a <= whole).toBe(true);
-        const diff = a + b - whole;
-        expect(diff >= -1n && diff <= 1n).toBe(true);
-      }),
+      fc.property(
+        positiveMinor,
+        fc.integer({ min: 28, max: 31 }),
+        fc.integer({ min: 0, max: 31 }),
+        (whole, periodDays, cut) => {
+          const days = Math.min(cut, periodDays);
+          const a = lineMinorOf(whole * BigInt(days), BigInt(periodDays));
+          const b = lineMinorOf(whole * BigInt(periodDays - days), BigInt(periodDays));
+          expect(a >= 0n && a <= whole).toBe(true);
+          const diff = a + b - whole;
+          expect(diff >= -1n && diff <= 1n).toBe(true);
+        },
+      ),
       RUNS,
     );
   });
@@ -126,9 +145,15 @@ describe('tax rounding', () => {
 describe('call charges in micro-units', () => {
   it('perMinuteMicros is price x seconds / 60 rounded half up to the micro-unit', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1_000_000_000 }), fc.integer({ min: 0, max: 86_400 }), (price, seconds) => {
-        expect(BigInt(perMinuteMicros(price, seconds))).toBe(halfAway(BigInt(price) * BigInt(seconds), 60n));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1_000_000_000 }),
+        fc.integer({ min: 0, max: 86_400 }),
+        (price, seconds) => {
+          expect(BigInt(perMinuteMicros(price, seconds))).toBe(
+            halfAway(BigInt(price) * BigInt(seconds), 60n),
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -160,36 +185,50 @@ describe('call charges in micro-units', () => {
 describe('instalment split', () => {
   it('the instalments add up to the total exactly; the last differs from the others by less than the count', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 14n }), fc.integer({ min: 1, max: 600 }), (total, count) => {
-        const { regularMinor, lastMinor } = instalmentSplit(total, count);
-        expect(regularMinor * BigInt(count - 1) + lastMinor).toBe(total);
-        expect(lastMinor >= regularMinor && lastMinor - regularMinor < BigInt(count)).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 14n }),
+        fc.integer({ min: 1, max: 600 }),
+        (total, count) => {
+          const { regularMinor, lastMinor } = instalmentSplit(total, count);
+          expect(regularMinor * BigInt(count - 1) + lastMinor).toBe(total);
+          expect(lastMinor >= regularMinor && lastMinor - regularMinor < BigInt(count)).toBe(true);
+        },
+      ),
       RUNS,
     );
   });
 
   it('principal shares sum to the plan amount and each lies between 0 and its instalment', () => {
     fc.assert(
-      fc.property(fc.array(positiveMinor, { minLength: 1, maxLength: 60 }), fc.double({ min: 0.01, max: 1, noNaN: true }), (instalments, fraction) => {
-        const total = instalments.reduce((a, b) => a + b, 0n);
-        const amount = BigInt(Math.max(1, Math.floor(Number(total) * fraction)));
-        const shares = principalShares(instalments, amount > total ? total : amount);
-        expect(shares.reduce((a, b) => a + b, 0n)).toBe(amount > total ? total : amount);
-        shares.forEach((share, i) => expect(share >= 0n && share <= instalments[i]!).toBe(true));
-      }),
+      fc.property(
+        fc.array(positiveMinor, { minLength: 1, maxLength: 60 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        (instalments, fraction) => {
+          const total = instalments.reduce((a, b) => a + b, 0n);
+          const amount = BigInt(Math.max(1, Math.floor(Number(total) * fraction)));
+          const shares = principalShares(instalments, amount > total ? total : amount);
+          expect(shares.reduce((a, b) => a + b, 0n)).toBe(amount > total ? total : amount);
+          shares.forEach((share, i) => expect(share >= 0n && share <= instalments[i]!).toBe(true));
+        },
+      ),
       RUNS,
     );
   });
 
   it('plan interest is rounded once and grows with the number of instalments', () => {
     fc.assert(
-      fc.property(positiveMinor, rateScaled, fc.integer({ min: 1, max: 599 }), fc.constantFrom(12, 26, 52), (amount, rate, count, perYear) => {
-        const interest = planInterestMinor(amount, rate, count, perYear);
-        expect(interest).toBe(halfAway(amount * rate * BigInt(count), 1_000_000n * BigInt(perYear)));
-        expect(planInterestMinor(amount, rate, count + 1, perYear) >= interest).toBe(true);
-        expect(planInterestMinor(amount, 0n, count, perYear)).toBe(0n);
-      }),
+      fc.property(
+        positiveMinor,
+        rateScaled,
+        fc.integer({ min: 1, max: 599 }),
+        fc.constantFrom(12, 26, 52),
+        (amount, rate, count, perYear) => {
+          const interest = planInterestMinor(amount, rate, count, perYear);
+          expect(interest).toBe(halfAway(amount * rate * BigInt(count), 1_000_000n * BigInt(perYear)));
+          expect(planInterestMinor(amount, rate, count + 1, perYear) >= interest).toBe(true);
+          expect(planInterestMinor(amount, 0n, count, perYear)).toBe(0n);
+        },
+      ),
       RUNS,
     );
   });

@@ -87,25 +87,33 @@ describe('isDecimalString', () => {
 
   it('accepts every integer amount written with at most maxScale decimals, and rejects one more', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 20n) + 1n, max: 10n ** 20n - 1n }), fc.integer({ min: 0, max: 6 }), (units, digits) => {
-        const text = unitsToString(units, digits);
-        const integerDigits = text.replace('-', '').split('.')[0]!.length;
-        const expected = integerDigits <= MAX_INTEGER_DIGITS;
-        expect(isDecimalString(text, digits)).toBe(expected);
-        if (digits > 0) expect(isDecimalString(text, digits - 1)).toBe(false);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 20n) + 1n, max: 10n ** 20n - 1n }),
+        fc.integer({ min: 0, max: 6 }),
+        (units, digits) => {
+          const text = unitsToString(units, digits);
+          const integerDigits = text.replace('-', '').split('.')[0]!.length;
+          const expected = integerDigits <= MAX_INTEGER_DIGITS;
+          expect(isDecimalString(text, digits)).toBe(expected);
+          if (digits > 0) expect(isDecimalString(text, digits - 1)).toBe(false);
+        },
+      ),
     );
   });
 
   it('every string it accepts parses with money() to the same value', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 6 }), fc.bigInt({ min: -(10n ** 20n) + 1n, max: 10n ** 20n - 1n }), (digits, raw) => {
-        const units = raw % 10n ** BigInt(MAX_INTEGER_DIGITS + digits); // at most MAX_INTEGER_DIGITS integer digits
-        const text = unitsToString(units, digits);
-        expect(isDecimalString(text, digits)).toBe(true);
-        expect(money(text).equals(new Money(text))).toBe(true);
-        expect(formatAmount(text, digits)).toBe(text);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        fc.bigInt({ min: -(10n ** 20n) + 1n, max: 10n ** 20n - 1n }),
+        (digits, raw) => {
+          const units = raw % 10n ** BigInt(MAX_INTEGER_DIGITS + digits); // at most MAX_INTEGER_DIGITS integer digits
+          const text = unitsToString(units, digits);
+          expect(isDecimalString(text, digits)).toBe(true);
+          expect(money(text).equals(new Money(text))).toBe(true);
+          expect(formatAmount(text, digits)).toBe(text);
+        },
+      ),
     );
   });
 });
@@ -159,20 +167,29 @@ describe('roundTo (half away from zero)', () => {
 
   it('matches integer half-up rounding for any amount', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 3 }), (units, to, extra) => {
-        const from = to + extra;
-        const rounded = roundTo(money(unitsToString(units, from)), to);
-        expect(formatAmount(rounded, to)).toBe(unitsToString(roundUnitsHalfUp(units, from, to), to));
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        (units, to, extra) => {
+          const from = to + extra;
+          const rounded = roundTo(money(unitsToString(units, from)), to);
+          expect(formatAmount(rounded, to)).toBe(unitsToString(roundUnitsHalfUp(units, from, to), to));
+        },
+      ),
     );
   });
 
   it('is symmetric: roundTo(-x) = -roundTo(x)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.integer({ min: 0, max: 4 }), (units, digits) => {
-        const x = money(unitsToString(units, 6));
-        expect(roundTo(x.negated(), digits).equals(roundTo(x, digits).negated())).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 15n }),
+        fc.integer({ min: 0, max: 4 }),
+        (units, digits) => {
+          const x = money(unitsToString(units, 6));
+          expect(roundTo(x.negated(), digits).equals(roundTo(x, digits).negated())).toBe(true);
+        },
+      ),
     );
   });
 });
@@ -206,11 +223,15 @@ describe('formatAmount', () => {
 
   it('prints exactly the requested number of decimals for any amount', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 14n) + 1n, max: 10n ** 14n - 1n }), fc.integer({ min: 0, max: 4 }), (units, digits) => {
-        const text = formatAmount(money(unitsToString(units, digits)), digits);
-        expect(text).toMatch(digits === 0 ? /^-?\d+$/ : new RegExp(`^-?\\d+\\.\\d{${digits}}$`));
-        expect(text).toBe(unitsToString(units, digits));
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 14n) + 1n, max: 10n ** 14n - 1n }),
+        fc.integer({ min: 0, max: 4 }),
+        (units, digits) => {
+          const text = formatAmount(money(unitsToString(units, digits)), digits);
+          expect(text).toMatch(digits === 0 ? /^-?\d+$/ : new RegExp(`^-?\\d+\\.\\d{${digits}}$`));
+          expect(text).toBe(unitsToString(units, digits));
+        },
+      ),
     );
   });
 });

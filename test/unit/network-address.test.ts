@@ -4,8 +4,19 @@
 // looked up and nothing is connected to).
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
-import { classifyAddress, isLoopbackName, mayReach, type AddressReach } from '../../src/shared/network-address.ts';
-import { checkOutboundHost, guardedLookup, OutboundAddressRefused, type OutboundPolicy, type Resolver } from '../../src/shared/outbound-http.ts';
+import {
+  classifyAddress,
+  isLoopbackName,
+  mayReach,
+  type AddressReach,
+} from '../../src/shared/network-address.ts';
+import {
+  checkOutboundHost,
+  guardedLookup,
+  OutboundAddressRefused,
+  type OutboundPolicy,
+  type Resolver,
+} from '../../src/shared/outbound-http.ts';
 
 /** The host a URL's parser makes of `host` (what an HTTP client connects to). */
 function urlHost(host: string): string {
@@ -50,15 +61,40 @@ const REFUSED: [string, string, AddressReach, string][] = [
   ['[fc00::1]', 'fc00::1', 'private', 'a unique local address (fc00::/7)'],
   ['[fd12:3456:789a::1]', 'fd12:3456:789a::1', 'private', 'a unique local address (fc00::/7)'],
   ['[::ffff:10.0.0.1]', '::ffff:a00:1', 'private', 'IPv4-mapped 10.0.0.1, a private-network address'],
-  ['[64:ff9b::10.0.0.1]', '64:ff9b::a00:1', 'private', 'NAT64 address of 10.0.0.1, a private-network address'],
+  [
+    '[64:ff9b::10.0.0.1]',
+    '64:ff9b::a00:1',
+    'private',
+    'NAT64 address of 10.0.0.1, a private-network address',
+  ],
   ['[64:ff9b:1::a00:1]', '64:ff9b:1::a00:1', 'private', 'a local-use NAT64 address (64:ff9b:1::/48)'],
   // link-local, where cloud metadata services answer: never, whatever the setting
-  ['169.254.169.254', '169.254.169.254', 'never', 'a link-local address (where cloud metadata services answer)'],
+  [
+    '169.254.169.254',
+    '169.254.169.254',
+    'never',
+    'a link-local address (where cloud metadata services answer)',
+  ],
   ['0xa9fea9fe', '169.254.169.254', 'never', 'a link-local address (where cloud metadata services answer)'],
   ['2852039166', '169.254.169.254', 'never', 'a link-local address (where cloud metadata services answer)'],
-  ['[::ffff:169.254.169.254]', '::ffff:a9fe:a9fe', 'never', 'IPv4-mapped 169.254.169.254, a link-local address (where cloud metadata services answer)'],
-  ['[64:ff9b::a9fe:a9fe]', '64:ff9b::a9fe:a9fe', 'never', 'NAT64 address of 169.254.169.254, a link-local address (where cloud metadata services answer)'],
-  ['[2002:a9fe:a9fe::1]', '2002:a9fe:a9fe::1', 'never', '6to4 address of 169.254.169.254, a link-local address (where cloud metadata services answer)'],
+  [
+    '[::ffff:169.254.169.254]',
+    '::ffff:a9fe:a9fe',
+    'never',
+    'IPv4-mapped 169.254.169.254, a link-local address (where cloud metadata services answer)',
+  ],
+  [
+    '[64:ff9b::a9fe:a9fe]',
+    '64:ff9b::a9fe:a9fe',
+    'never',
+    'NAT64 address of 169.254.169.254, a link-local address (where cloud metadata services answer)',
+  ],
+  [
+    '[2002:a9fe:a9fe::1]',
+    '2002:a9fe:a9fe::1',
+    'never',
+    '6to4 address of 169.254.169.254, a link-local address (where cloud metadata services answer)',
+  ],
   ['[fe80::1]', 'fe80::1', 'never', 'a link-local address'],
   ['[fe80::a9fe:a9fe]', 'fe80::a9fe:a9fe', 'never', 'a link-local address'],
   // unspecified
@@ -116,14 +152,19 @@ describe('classifyAddress', () => {
   it.each(['0x7f000001', '2130706433', '0177.0.0.1', '127.1', '::ffff:127.0.0.1', '::ffff:7f00:1', '[::1]'])(
     'reads %s written as it is, not only as a URL parser leaves it',
     (written) => {
-      expect(classifyAddress(written)).toMatchObject({ reach: 'private', description: expect.stringContaining('a loopback address') });
+      expect(classifyAddress(written)).toMatchObject({
+        reach: 'private',
+        description: expect.stringContaining('a loopback address'),
+      });
     },
   );
 
   it('says what an address is without naming it too, for messages about host names', () => {
     expect(classifyAddress('10.1.2.3')?.kind).toBe('a private-network address');
     expect(classifyAddress('::ffff:127.0.0.1')?.kind).toBe('a loopback address');
-    expect(classifyAddress('64:ff9b::a9fe:a9fe')?.kind).toBe('a link-local address (where cloud metadata services answer)');
+    expect(classifyAddress('64:ff9b::a9fe:a9fe')?.kind).toBe(
+      'a link-local address (where cloud metadata services answer)',
+    );
     expect(classifyAddress('::7f00:1')?.kind).toBe('an IPv4-compatible address (deprecated)');
     expect(classifyAddress('2002:a00:1::1')?.kind).toBe('a private-network address');
   });
@@ -135,13 +176,23 @@ describe('classifyAddress', () => {
   });
 
   it('lets private networks be reached only when the operator allows them, and the rest never', () => {
-    expect([mayReach('public', false), mayReach('private', false), mayReach('never', false)]).toEqual([true, false, false]);
-    expect([mayReach('public', true), mayReach('private', true), mayReach('never', true)]).toEqual([true, true, false]);
+    expect([mayReach('public', false), mayReach('private', false), mayReach('never', false)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect([mayReach('public', true), mayReach('private', true), mayReach('never', true)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('knows the loopback names of RFC 6761', () => {
-    for (const name of ['localhost', 'LOCALHOST', 'localhost.', 'api.localhost', 'a.b.localhost.']) expect(isLoopbackName(name), name).toBe(true);
-    for (const name of ['localhost.example.com', 'mylocalhost', 'example.com']) expect(isLoopbackName(name), name).toBe(false);
+    for (const name of ['localhost', 'LOCALHOST', 'localhost.', 'api.localhost', 'a.b.localhost.'])
+      expect(isLoopbackName(name), name).toBe(true);
+    for (const name of ['localhost.example.com', 'mylocalhost', 'example.com'])
+      expect(isLoopbackName(name), name).toBe(false);
   });
 });
 
@@ -151,13 +202,18 @@ function resolverOf(names: Record<string, string[]>): Resolver & { asked: string
   const resolve = async (hostname: string) => {
     asked.push(hostname);
     const addresses = names[hostname];
-    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-    return addresses.map((address) => ({ address, family: address.includes(':') ? (6 as const) : (4 as const) }));
+    if (!addresses)
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    return addresses.map((address) => ({
+      address,
+      family: address.includes(':') ? (6 as const) : (4 as const),
+    }));
   };
   return Object.assign(resolve, { asked });
 }
 
-const PRIVATE_HINT = 'only public internet addresses are allowed (the operator can allow private networks with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true)';
+const PRIVATE_HINT =
+  'only public internet addresses are allowed (the operator can allow private networks with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true)';
 
 describe('checkOutboundHost (when a URL is saved)', () => {
   const resolve = resolverOf({
@@ -168,11 +224,16 @@ describe('checkOutboundHost (when a URL is saved)', () => {
   });
   const off: OutboundPolicy = { allowPrivateNetworks: false, resolve };
   const on: OutboundPolicy = { allowPrivateNetworks: true, resolve };
-  const check = (url: string, policy: OutboundPolicy, timeoutMs?: number) => checkOutboundHost(new URL(url), policy, timeoutMs);
+  const check = (url: string, policy: OutboundPolicy, timeoutMs?: number) =>
+    checkOutboundHost(new URL(url), policy, timeoutMs);
 
   it('refuses an address in the URL, saying what it is and why', async () => {
-    expect((await check('http://0x7f000001:9000/h', off))?.message).toBe(`127.0.0.1 is a loopback address: ${PRIVATE_HINT}`);
-    expect((await check('http://[::ffff:127.0.0.1]/h', off))?.message).toBe(`::ffff:7f00:1 is IPv4-mapped 127.0.0.1, a loopback address: ${PRIVATE_HINT}`);
+    expect((await check('http://0x7f000001:9000/h', off))?.message).toBe(
+      `127.0.0.1 is a loopback address: ${PRIVATE_HINT}`,
+    );
+    expect((await check('http://[::ffff:127.0.0.1]/h', off))?.message).toBe(
+      `::ffff:7f00:1 is IPv4-mapped 127.0.0.1, a loopback address: ${PRIVATE_HINT}`,
+    );
     expect((await check('http://169.254.169.254/latest/meta-data/', on))?.message).toBe(
       '169.254.169.254 is a link-local address (where cloud metadata services answer): requests are never sent there',
     );
@@ -197,14 +258,21 @@ describe('checkOutboundHost (when a URL is saved)', () => {
 
   it('refuses localhost and *.localhost by name, without asking a resolver', async () => {
     const before = resolve.asked.length;
-    expect((await check('http://localhost:9000/h', off))?.message).toBe(`localhost is a loopback name: ${PRIVATE_HINT}`);
-    expect((await check('http://API.LOCALHOST./h', off))?.message).toBe(`api.localhost. is a loopback name: ${PRIVATE_HINT}`);
+    expect((await check('http://localhost:9000/h', off))?.message).toBe(
+      `localhost is a loopback name: ${PRIVATE_HINT}`,
+    );
+    expect((await check('http://API.LOCALHOST./h', off))?.message).toBe(
+      `api.localhost. is a loopback name: ${PRIVATE_HINT}`,
+    );
     expect(resolve.asked.length).toBe(before);
   });
 
   it('lets through a name that cannot be looked up (yet), or not in time: it is checked at every connection', async () => {
     expect(await check('https://not-yet.example.test/h', off)).toBeUndefined();
-    const never: OutboundPolicy = { allowPrivateNetworks: false, resolve: () => new Promise(() => undefined) };
+    const never: OutboundPolicy = {
+      allowPrivateNetworks: false,
+      resolve: () => new Promise(() => undefined),
+    };
     const started = Date.now();
     expect(await check('https://slow.example.test/h', never, 50)).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(2000);
@@ -212,9 +280,16 @@ describe('checkOutboundHost (when a URL is saved)', () => {
 });
 
 describe('guardedLookup (at every connection)', () => {
-  const lookupWith = (policy: OutboundPolicy, hostname: string, options: { all?: boolean; family?: number }) =>
-    new Promise<{ error: NodeJS.ErrnoException | null; address: string | LookupAddress[]; family?: number }>((resolve) =>
-      guardedLookup(policy)(hostname, options, (error, address, family) => resolve({ error, address, family })),
+  const lookupWith = (
+    policy: OutboundPolicy,
+    hostname: string,
+    options: { all?: boolean; family?: number },
+  ) =>
+    new Promise<{ error: NodeJS.ErrnoException | null; address: string | LookupAddress[]; family?: number }>(
+      (resolve) =>
+        guardedLookup(policy)(hostname, options, (error, address, family) =>
+          resolve({ error, address, family }),
+        ),
     );
   const resolve = resolverOf({
     'rebound.example.test': ['127.0.0.1'],
@@ -222,11 +297,21 @@ describe('guardedLookup (at every connection)', () => {
   });
 
   it('refuses a name that now resolves to a refused address, and lets it through when the operator allows private networks', async () => {
-    const refused = await lookupWith({ allowPrivateNetworks: false, resolve }, 'rebound.example.test', { all: true });
+    const refused = await lookupWith({ allowPrivateNetworks: false, resolve }, 'rebound.example.test', {
+      all: true,
+    });
     expect(refused.error).toBeInstanceOf(OutboundAddressRefused);
-    expect(refused.error?.message).toBe(`rebound.example.test resolves to a loopback address: ${PRIVATE_HINT}`);
-    const allowed = await lookupWith({ allowPrivateNetworks: true, resolve }, 'rebound.example.test', { all: true });
-    expect(allowed).toEqual({ error: null, address: [{ address: '127.0.0.1', family: 4 }], family: undefined });
+    expect(refused.error?.message).toBe(
+      `rebound.example.test resolves to a loopback address: ${PRIVATE_HINT}`,
+    );
+    const allowed = await lookupWith({ allowPrivateNetworks: true, resolve }, 'rebound.example.test', {
+      all: true,
+    });
+    expect(allowed).toEqual({
+      error: null,
+      address: [{ address: '127.0.0.1', family: 4 }],
+      family: undefined,
+    });
     const localhost = await lookupWith({ allowPrivateNetworks: false, resolve }, 'localhost', {});
     expect(localhost.error?.message).toBe(`localhost is a loopback name: ${PRIVATE_HINT}`);
   });
@@ -241,8 +326,16 @@ describe('guardedLookup (at every connection)', () => {
       ],
       family: undefined,
     });
-    expect(await lookupWith(policy, 'dual.example.test', {})).toEqual({ error: null, address: '2606:2800:220:1::1', family: 6 });
-    expect(await lookupWith(policy, 'dual.example.test', { family: 4 })).toEqual({ error: null, address: '93.184.216.34', family: 4 });
+    expect(await lookupWith(policy, 'dual.example.test', {})).toEqual({
+      error: null,
+      address: '2606:2800:220:1::1',
+      family: 6,
+    });
+    expect(await lookupWith(policy, 'dual.example.test', { family: 4 })).toEqual({
+      error: null,
+      address: '93.184.216.34',
+      family: 4,
+    });
     expect((await lookupWith(policy, 'gone.example.test', {})).error?.code).toBe('ENOTFOUND');
   });
 });

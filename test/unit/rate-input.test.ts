@@ -57,7 +57,16 @@ describe('a good rate', () => {
   });
 
   it('takes numbers where JSON gives them', () => {
-    expect(parseRate({ prefix: 44, destination: 'UK', rate_per_minute: 0.0125, connection_fee: 0, initial_increment_s: 1, subsequent_increment_s: 1 })).toMatchObject({
+    expect(
+      parseRate({
+        prefix: 44,
+        destination: 'UK',
+        rate_per_minute: 0.0125,
+        connection_fee: 0,
+        initial_increment_s: 1,
+        subsequent_increment_s: 1,
+      }),
+    ).toMatchObject({
       prefix: '44',
       ratePerMinute: '0.0125',
       connectionFee: '0',
@@ -72,9 +81,26 @@ describe('a good rate', () => {
 
   it('takes the limits exactly', () => {
     expect(
-      parseRate({ ...GOOD, prefix: '1'.repeat(20), rate_per_minute: '1000', connection_fee: '1000000', minimum_charge: '1000000', initial_increment_s: '3600', cost_per_minute: '1000' }),
-    ).toMatchObject({ prefix: '1'.repeat(20), ratePerMinute: '1000', connectionFee: '1000000', minimumCharge: '1000000', initialIncrementS: 3600, costPerMinute: '1000' });
-    expect(parseRate({ ...GOOD, rate_per_minute: '0', destination: 'd'.repeat(200) })).toMatchObject({ ratePerMinute: '0' });
+      parseRate({
+        ...GOOD,
+        prefix: '1'.repeat(20),
+        rate_per_minute: '1000',
+        connection_fee: '1000000',
+        minimum_charge: '1000000',
+        initial_increment_s: '3600',
+        cost_per_minute: '1000',
+      }),
+    ).toMatchObject({
+      prefix: '1'.repeat(20),
+      ratePerMinute: '1000',
+      connectionFee: '1000000',
+      minimumCharge: '1000000',
+      initialIncrementS: 3600,
+      costPerMinute: '1000',
+    });
+    expect(parseRate({ ...GOOD, rate_per_minute: '0', destination: 'd'.repeat(200) })).toMatchObject({
+      ratePerMinute: '0',
+    });
   });
 });
 
@@ -92,11 +118,26 @@ describe('refused rates', () => {
     [{ destination: 'd'.repeat(201) }, 'destination: must be 1 to 200 characters'],
     [{ rate_per_minute: '' }, 'rate_per_minute: is required'],
     [{ rate_per_minute: null }, 'rate_per_minute: is required'],
-    [{ rate_per_minute: 'free' }, 'rate_per_minute: "free" is not a decimal amount with at most 6 decimal places'],
-    [{ rate_per_minute: '0.0000001' }, 'rate_per_minute: "0.0000001" is not a decimal amount with at most 6 decimal places'],
-    [{ rate_per_minute: '1e-3' }, 'rate_per_minute: "1e-3" is not a decimal amount with at most 6 decimal places'],
-    [{ rate_per_minute: '£0.10' }, 'rate_per_minute: "£0.10" is not a decimal amount with at most 6 decimal places'],
-    [{ rate_per_minute: '0,10' }, 'rate_per_minute: "0,10" is not a decimal amount with at most 6 decimal places'],
+    [
+      { rate_per_minute: 'free' },
+      'rate_per_minute: "free" is not a decimal amount with at most 6 decimal places',
+    ],
+    [
+      { rate_per_minute: '0.0000001' },
+      'rate_per_minute: "0.0000001" is not a decimal amount with at most 6 decimal places',
+    ],
+    [
+      { rate_per_minute: '1e-3' },
+      'rate_per_minute: "1e-3" is not a decimal amount with at most 6 decimal places',
+    ],
+    [
+      { rate_per_minute: '£0.10' },
+      'rate_per_minute: "£0.10" is not a decimal amount with at most 6 decimal places',
+    ],
+    [
+      { rate_per_minute: '0,10' },
+      'rate_per_minute: "0,10" is not a decimal amount with at most 6 decimal places',
+    ],
     [{ rate_per_minute: '-0.01' }, 'rate_per_minute: must not be negative'],
     [{ rate_per_minute: '1000.000001' }, 'rate_per_minute: must be at most 1000'],
     [{ connection_fee: '-1' }, 'connection_fee: must not be negative'],
@@ -114,7 +155,10 @@ describe('refused rates', () => {
     [{ band: 'off-peak' }, 'band: "off-peak" must be one of all, peak, offpeak, weekend'],
     [{ cost_per_minute: '-0.001' }, 'cost_per_minute: must not be negative'],
     [{ cost_per_minute: '1001' }, 'cost_per_minute: must be at most 1000'],
-    [{ cost_per_minute: 'n/a' }, 'cost_per_minute: "n/a" is not a decimal amount with at most 6 decimal places'],
+    [
+      { cost_per_minute: 'n/a' },
+      'cost_per_minute: "n/a" is not a decimal amount with at most 6 decimal places',
+    ],
   ] as [RateRecord, string][])('%j: %s', (overrides, expected) => {
     expect(reason(overrides)).toBe(expected);
   });
@@ -165,23 +209,32 @@ describe('a rate sent as JSON', () => {
       }
       return 'taken';
     };
-    expect(reason({ prefix: '44', destination: 'UK', ratePerMinute: '0.1', bnad: 'peak' })).toBe('unknown field bnad');
-    expect(reason({ prefix: '44', rate_per_minute: '0.1', fee: 1 })).toBe('unknown fields rate_per_minute, fee');
+    expect(reason({ prefix: '44', destination: 'UK', ratePerMinute: '0.1', bnad: 'peak' })).toBe(
+      'unknown field bnad',
+    );
+    expect(reason({ prefix: '44', rate_per_minute: '0.1', fee: 1 })).toBe(
+      'unknown fields rate_per_minute, fee',
+    );
     expect(reason({ prefix: ['44'] })).toBe('prefix: must be a string or a number');
     expect(reason({ prefix: '44', band: false })).toBe('band: must be a string or a number');
     expect(reason('44,UK,0.1')).toBe('not a rate object');
     expect(reason(null)).toBe('not a rate object');
     expect(reason([])).toBe('not a rate object');
     expect(reason({})).toBe('taken'); // and then parseRate says what is missing
-    expect(() => parseRate(rateRecordFromJson({ prefix: '44', destination: 'UK' }))).toThrow('rate_per_minute: is required');
+    expect(() => parseRate(rateRecordFromJson({ prefix: '44', destination: 'UK' }))).toThrow(
+      'rate_per_minute: is required',
+    );
   });
 });
 
 describe('rate card CSV', () => {
-  const HEADER = 'prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s';
+  const HEADER =
+    'prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s';
 
   it('reads each row with its line number (the header is line 1) and its text', () => {
-    const rows = parseRatesCsv(`${HEADER}\n44,United Kingdom,0.0125,0,0,60,60\n447,UK mobile,0.10,0.02,0.05,30,6\n`);
+    const rows = parseRatesCsv(
+      `${HEADER}\n44,United Kingdom,0.0125,0,0,60,60\n447,UK mobile,0.10,0.02,0.05,30,6\n`,
+    );
     expect(rows).toEqual([
       {
         line: 2,
@@ -213,12 +266,28 @@ describe('rate card CSV', () => {
   });
 
   it('reads the header in any case and order, with a byte-order mark, CRLF line ends and optional columns', () => {
-    const rows = parseRatesCsv('\ufeffBand,Rate_Per_Minute,Prefix,Destination,Cost_Per_Minute,Notes\r\npeak,0.2,44,UK,0.01,ignored\r\n');
-    expect(rows).toEqual([{ line: 2, raw: 'peak,0.2,44,UK,0.01,ignored', record: { prefix: '44', destination: 'UK', rate_per_minute: '0.2', band: 'peak', cost_per_minute: '0.01' } }]);
+    const rows = parseRatesCsv(
+      '\ufeffBand,Rate_Per_Minute,Prefix,Destination,Cost_Per_Minute,Notes\r\npeak,0.2,44,UK,0.01,ignored\r\n',
+    );
+    expect(rows).toEqual([
+      {
+        line: 2,
+        raw: 'peak,0.2,44,UK,0.01,ignored',
+        record: {
+          prefix: '44',
+          destination: 'UK',
+          rate_per_minute: '0.2',
+          band: 'peak',
+          cost_per_minute: '0.01',
+        },
+      },
+    ]);
   });
 
   it('keeps line numbers right across blank lines and quoted fields, and reports rows with the wrong column count', () => {
-    const rows = parseRatesCsv(`${HEADER}\n\n44,"United Kingdom, all",0.01,0,0,60,60\n\n\n33,France,0.02\n1,USA,0.01,0,0,60,60\n`);
+    const rows = parseRatesCsv(
+      `${HEADER}\n\n44,"United Kingdom, all",0.01,0,0,60,60\n\n\n33,France,0.02\n1,USA,0.01,0,0,60,60\n`,
+    );
     expect(rows.map((r) => [r.line, r.raw, r.record.destination, r.unreadable])).toEqual([
       [3, '44,"United Kingdom, all",0.01,0,0,60,60', 'United Kingdom, all', undefined],
       [6, '33,France,0.02', 'France', 'expected 7 columns as in the header, found 3'],
@@ -227,7 +296,9 @@ describe('rate card CSV', () => {
   });
 
   it('a stray quote spoils its own line only, never the lines after it', () => {
-    const rows = parseRatesCsv('prefix,destination,rate_per_minute\n44,UK,0.10\n"45"x,Nowhere,0.2\n46,Somewhere,0.3\n47,Elsewhere,0.4\n');
+    const rows = parseRatesCsv(
+      'prefix,destination,rate_per_minute\n44,UK,0.10\n"45"x,Nowhere,0.2\n46,Somewhere,0.3\n47,Elsewhere,0.4\n',
+    );
     expect(rows.map((r) => [r.line, r.record.prefix])).toEqual([
       [2, '44'],
       [3, '"45"x'],
@@ -239,7 +310,9 @@ describe('rate card CSV', () => {
   });
 
   it('a quote never closed makes the rest of the file one unreadable row, reported', () => {
-    const rows = parseRatesCsv('prefix,destination,rate_per_minute\n44,UK,0.10\n45,"Nowhere,0.2\n46,Somewhere,0.3\n');
+    const rows = parseRatesCsv(
+      'prefix,destination,rate_per_minute\n44,UK,0.10\n45,"Nowhere,0.2\n46,Somewhere,0.3\n',
+    );
     expect(rows[0]).toMatchObject({ line: 2, record: { prefix: '44' } });
     expect(rows).toHaveLength(2);
     expect(rows[1]!.unreadable).toMatch(/^malformed CSV: Quote Not Closed/);

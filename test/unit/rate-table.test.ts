@@ -33,7 +33,10 @@ function toRates(specs: { prefix: string; band: string; from: string; to: string
 }
 
 /** A rate whose prefix is not digits: no number matches it, and it makes the table look up by substrings. */
-const NOT_DIGITS: Rate = { ...toRates([{ prefix: 'x', band: 'all', from: '2026-01-01', to: null }])[0]!, id: 0 };
+const NOT_DIGITS: Rate = {
+  ...toRates([{ prefix: 'x', band: 'all', from: '2026-01-01', to: null }])[0]!,
+  id: 0,
+};
 
 describe('RateTable.find', () => {
   it('finds what the substring reading finds, for any card, number, date and band (property)', () => {

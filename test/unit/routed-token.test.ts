@@ -8,12 +8,16 @@ import { accountOfRoutedToken, newRoutedToken } from '../../src/tokens/routed-to
 describe('routed tokens', () => {
   it('name their account and keep the alphabet and the length', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom(32, 43), (accountId, length) => {
-        const token = newRoutedToken(accountId, length);
-        expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
-        expect(token).toHaveLength(length);
-        expect(accountOfRoutedToken(token)).toBe(accountId);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        fc.constantFrom(32, 43),
+        (accountId, length) => {
+          const token = newRoutedToken(accountId, length);
+          expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+          expect(token).toHaveLength(length);
+          expect(accountOfRoutedToken(token)).toBe(accountId);
+        },
+      ),
     );
   });
 

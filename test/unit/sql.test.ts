@@ -7,7 +7,10 @@ describe('plainArray', () => {
     expect(plainArray([])).toBe('{}');
   });
 
-  it.each(['1,2', 'NULL', '"1"', '{1}', '1 ', '', 'abc', '1e5', '2026-10-31T00:00:00Z'])('refuses %j, which would need quoting or is not plain', (value) => {
-    expect(() => plainArray([value])).toThrow(/not a number or a date/);
-  });
+  it.each(['1,2', 'NULL', '"1"', '{1}', '1 ', '', 'abc', '1e5', '2026-10-31T00:00:00Z'])(
+    'refuses %j, which would need quoting or is not plain',
+    (value) => {
+      expect(() => plainArray([value])).toThrow(/not a number or a date/);
+    },
+  );
 });

@@ -16,7 +16,13 @@ import {
 } from '../../src/invoices/totals.ts';
 import { TRANSACTION_TYPES, type TransactionType } from '../../src/shared/transaction-types.ts';
 
-function group(type: TransactionType, value: string, vatRate = '20', callCount = 0, callMinutes = 0): ChargeGroup {
+function group(
+  type: TransactionType,
+  value: string,
+  vatRate = '20',
+  callCount = 0,
+  callMinutes = 0,
+): ChargeGroup {
   return { type, value, vatRate, callCount, callMinutes };
 }
 
@@ -24,7 +30,10 @@ const GBP = { minorDigits: 2, reverseCharge: false };
 
 describe('computeInvoiceTotals: examples', () => {
   it('adds 20% VAT to 88.70', () => {
-    const totals = computeInvoiceTotals([group('recurring', '50.00'), group('calls', '38.70', '20', 120, 345)], GBP);
+    const totals = computeInvoiceTotals(
+      [group('recurring', '50.00'), group('calls', '38.70', '20', 120, 345)],
+      GBP,
+    );
     expect(totals).toEqual({
       charges: {
         oneOff: '0.00',
@@ -80,10 +89,16 @@ describe('computeInvoiceTotals: examples', () => {
 
   it('rounds the VAT of a group, not of each charge in it', () => {
     // Three charges of 0.02 at 20%: per charge 0.004 -> 0.00 each; the group 0.06 -> 0.012 -> 0.01.
-    const totals = computeInvoiceTotals([group('oneOff', '0.02'), group('recurring', '0.02'), group('calls', '0.02')], GBP);
+    const totals = computeInvoiceTotals(
+      [group('oneOff', '0.02'), group('recurring', '0.02'), group('calls', '0.02')],
+      GBP,
+    );
     expect(totals.vatBreakdown).toEqual([{ rate: '20', net: '0.06', vat: '0.01' }]);
     // 0.05 three times at 10%: the group 0.15 -> 0.015 -> 0.02; rounded apart it would be 0.01 x 3 = 0.03.
-    const grouped = computeInvoiceTotals([group('oneOff', '0.05', '10'), group('manual', '0.05', '10'), group('lowUsage', '0.05', '10')], GBP);
+    const grouped = computeInvoiceTotals(
+      [group('oneOff', '0.05', '10'), group('manual', '0.05', '10'), group('lowUsage', '0.05', '10')],
+      GBP,
+    );
     expect(grouped.vat).toBe('0.02');
   });
 
@@ -97,22 +112,39 @@ describe('computeInvoiceTotals: examples', () => {
 
   it('treats equal rates written differently as one group', () => {
     // 20 and 20.0000 are the same rate: 0.05 + 0.05 = 0.10 at 20% = 0.02 (apart: 0.01 + 0.01).
-    const totals = computeInvoiceTotals([group('oneOff', '0.05', '20'), group('recurring', '0.05', '20.0000')], GBP);
+    const totals = computeInvoiceTotals(
+      [group('oneOff', '0.05', '20'), group('recurring', '0.05', '20.0000')],
+      GBP,
+    );
     expect(totals.vatBreakdown).toEqual([{ rate: '20', net: '0.10', vat: '0.02' }]);
     // 17.5, 17.50 and 17.500 too: 0.09 x 17.5% = 0.01575 -> 0.02 (three groups would make 0.01 x 3 = 0.03).
-    const thirds = computeInvoiceTotals([group('oneOff', '0.03', '17.5'), group('manual', '0.03', '17.50'), group('calls', '0.03', '17.500')], GBP);
+    const thirds = computeInvoiceTotals(
+      [group('oneOff', '0.03', '17.5'), group('manual', '0.03', '17.50'), group('calls', '0.03', '17.500')],
+      GBP,
+    );
     expect(thirds.vatBreakdown).toEqual([{ rate: '17.5', net: '0.09', vat: '0.02' }]);
   });
 
   it('sorts the VAT breakdown by rate as a number, not as text', () => {
-    const totals = computeInvoiceTotals([group('oneOff', '1.00', '20'), group('oneOff', '1.00', '5'), group('oneOff', '1.00', '0'), group('oneOff', '1.00', '100')], GBP);
+    const totals = computeInvoiceTotals(
+      [
+        group('oneOff', '1.00', '20'),
+        group('oneOff', '1.00', '5'),
+        group('oneOff', '1.00', '0'),
+        group('oneOff', '1.00', '100'),
+      ],
+      GBP,
+    );
     expect(totals.vatBreakdown.map((l) => l.rate)).toEqual(['0', '5', '20', '100']);
     expect(totals.vatBreakdown.map((l) => l.vat)).toEqual(['0.00', '0.05', '0.20', '1.00']);
     expect(totals.vat).toBe('1.25');
   });
 
   it('reports VAT as reverse VAT for a reverse-charge customer', () => {
-    const totals = computeInvoiceTotals([group('recurring', '50.00'), group('calls', '38.70', '20', 3, 7)], { minorDigits: 2, reverseCharge: true });
+    const totals = computeInvoiceTotals([group('recurring', '50.00'), group('calls', '38.70', '20', 3, 7)], {
+      minorDigits: 2,
+      reverseCharge: true,
+    });
     expect(totals.net).toBe('88.70');
     expect(totals.vat).toBe('0.00');
     expect(totals.reverseVat).toBe('17.74');
@@ -141,7 +173,15 @@ describe('computeInvoiceTotals: examples', () => {
   });
 
   it('nets discounts and refunds against charges', () => {
-    const totals = computeInvoiceTotals([group('recurring', '100.00'), group('discount', '-10.00'), group('refund', '-5.50'), group('calls', '12.34')], GBP);
+    const totals = computeInvoiceTotals(
+      [
+        group('recurring', '100.00'),
+        group('discount', '-10.00'),
+        group('refund', '-5.50'),
+        group('calls', '12.34'),
+      ],
+      GBP,
+    );
     expect(totals.net).toBe('96.84');
     expect(totals.nonCall).toBe('84.50');
     expect(totals.vat).toBe('19.37'); // 96.84 x 0.2 = 19.368
@@ -149,7 +189,15 @@ describe('computeInvoiceTotals: examples', () => {
   });
 
   it('never prints negative zero', () => {
-    const totals = computeInvoiceTotals([group('recurring', '10.00'), group('discount', '-10.00'), group('refund', '-0.01', '10'), group('oneOff', '0.01', '10')], GBP);
+    const totals = computeInvoiceTotals(
+      [
+        group('recurring', '10.00'),
+        group('discount', '-10.00'),
+        group('refund', '-0.01', '10'),
+        group('oneOff', '0.01', '10'),
+      ],
+      GBP,
+    );
     expect(totals.net).toBe('0.00');
     expect(totals.vat).toBe('0.00');
     expect(totals.total).toBe('0.00');
@@ -158,19 +206,31 @@ describe('computeInvoiceTotals: examples', () => {
   });
 
   it('lists VAT lines only for rates with a non-zero net', () => {
-    const totals = computeInvoiceTotals([group('recurring', '10.00'), group('discount', '-10.00'), group('oneOff', '5.00', '5')], GBP);
+    const totals = computeInvoiceTotals(
+      [group('recurring', '10.00'), group('discount', '-10.00'), group('oneOff', '5.00', '5')],
+      GBP,
+    );
     expect(totals.vatBreakdown).toEqual([{ rate: '5', net: '5.00', vat: '0.25' }]);
     expect(totals.net).toBe('5.00');
   });
 
   it('uses the currency minor unit: yen and dinars', () => {
     // JPY: 10% of 105 = 10.5 -> 11; of -105 -> -11.
-    const yen = computeInvoiceTotals([group('oneOff', '105', '10')], { minorDigits: 0, reverseCharge: false });
+    const yen = computeInvoiceTotals([group('oneOff', '105', '10')], {
+      minorDigits: 0,
+      reverseCharge: false,
+    });
     expect([yen.net, yen.vat, yen.total]).toEqual(['105', '11', '116']);
-    const yenCredit = computeInvoiceTotals([group('refund', '-105', '10')], { minorDigits: 0, reverseCharge: false });
+    const yenCredit = computeInvoiceTotals([group('refund', '-105', '10')], {
+      minorDigits: 0,
+      reverseCharge: false,
+    });
     expect([yenCredit.net, yenCredit.vat, yenCredit.total]).toEqual(['-105', '-11', '-116']);
     // BHD: 10% of 0.005 = 0.0005 -> 0.001; 20% of 0.125 = 0.025 exactly.
-    const dinar = computeInvoiceTotals([group('oneOff', '0.005', '10'), group('calls', '0.125', '20', 1, 2)], { minorDigits: 3, reverseCharge: false });
+    const dinar = computeInvoiceTotals(
+      [group('oneOff', '0.005', '10'), group('calls', '0.125', '20', 1, 2)],
+      { minorDigits: 3, reverseCharge: false },
+    );
     expect(dinar.vatBreakdown).toEqual([
       { rate: '10', net: '0.005', vat: '0.001' },
       { rate: '20', net: '0.125', vat: '0.025' },
@@ -179,18 +239,25 @@ describe('computeInvoiceTotals: examples', () => {
   });
 
   it('sums call counts and minutes', () => {
-    const totals = computeInvoiceTotals([group('calls', '1.00', '20', 10, 25), group('calls', '2.00', '0', 5, 7), group('recurring', '3.00')], GBP);
+    const totals = computeInvoiceTotals(
+      [group('calls', '1.00', '20', 10, 25), group('calls', '2.00', '0', 5, 7), group('recurring', '3.00')],
+      GBP,
+    );
     expect(totals.callCount).toBe(15);
     expect(totals.callMinutes).toBe(32);
   });
 
   it('refuses a charge finer than the minor unit: a programmer error', () => {
     expect(() => computeInvoiceTotals([group('calls', '1.005')], GBP)).toThrow(/finer than the minor unit/);
-    expect(() => computeInvoiceTotals([group('calls', '1.5')], { minorDigits: 0, reverseCharge: false })).toThrow(/finer than the minor unit/);
+    expect(() =>
+      computeInvoiceTotals([group('calls', '1.5')], { minorDigits: 0, reverseCharge: false }),
+    ).toThrow(/finer than the minor unit/);
   });
 
   it('refuses an unknown transaction type', () => {
-    expect(() => computeInvoiceTotals([group('bogus' as TransactionType, '1.00')], GBP)).toThrow(/unknown transaction type/);
+    expect(() => computeInvoiceTotals([group('bogus' as TransactionType, '1.00')], GBP)).toThrow(
+      /unknown transaction type/,
+    );
   });
 
   it('maps every transaction type to a listed category', () => {
@@ -212,8 +279,12 @@ function fromUnits(units: bigint, digits: number): string {
 /** A rate of `r` ten-thousandths of a percent, written with `zeros` extra trailing zeros or none at all. */
 function rateText(r: number, zeros: number): string {
   const whole = Math.floor(r / 10_000);
-  const fraction = String(r % 10_000).padStart(4, '0').replace(/0+$/, '');
-  const padded = fraction + '0'.repeat(fraction === '' ? Math.min(zeros, 4) : Math.max(0, Math.min(zeros, 4 - fraction.length)));
+  const fraction = String(r % 10_000)
+    .padStart(4, '0')
+    .replace(/0+$/, '');
+  const padded =
+    fraction +
+    '0'.repeat(fraction === '' ? Math.min(zeros, 4) : Math.max(0, Math.min(zeros, 4 - fraction.length)));
   return padded === '' ? String(whole) : `${whole}.${padded}`;
 }
 
@@ -252,7 +323,13 @@ const invoiceArb = fc.record({
 });
 
 function toChargeGroups(groups: ModelGroup[], digits: number): ChargeGroup[] {
-  return groups.map((g) => ({ type: g.type, value: fromUnits(g.units, digits), vatRate: rateText(g.rate, g.zeros), callCount: g.callCount, callMinutes: g.callMinutes }));
+  return groups.map((g) => ({
+    type: g.type,
+    value: fromUnits(g.units, digits),
+    vatRate: rateText(g.rate, g.zeros),
+    callCount: g.callCount,
+    callMinutes: g.callMinutes,
+  }));
 }
 
 function amountPattern(digits: number): RegExp {
@@ -263,7 +340,10 @@ describe('computeInvoiceTotals: properties', () => {
   it('matches an integer model exactly', () => {
     fc.assert(
       fc.property(invoiceArb, ({ digits, reverseCharge, groups }) => {
-        const totals = computeInvoiceTotals(toChargeGroups(groups, digits), { minorDigits: digits, reverseCharge });
+        const totals = computeInvoiceTotals(toChargeGroups(groups, digits), {
+          minorDigits: digits,
+          reverseCharge,
+        });
         const sumOf = (gs: ModelGroup[]) => gs.reduce((a, g) => a + g.units, 0n);
 
         // Categories
@@ -276,10 +356,16 @@ describe('computeInvoiceTotals: properties', () => {
         expect(totals.nonCall).toBe(fromUnits(net - sumOf(groups.filter((g) => g.type === 'calls')), digits));
 
         // VAT per rate group, rounded once per group
-        const rates = [...new Set(groups.map((g) => g.rate))].filter((r) => sumOf(groups.filter((g) => g.rate === r)) !== 0n).sort((a, b) => a - b);
+        const rates = [...new Set(groups.map((g) => g.rate))]
+          .filter((r) => sumOf(groups.filter((g) => g.rate === r)) !== 0n)
+          .sort((a, b) => a - b);
         const expectedBreakdown = rates.map((r) => {
           const groupNet = sumOf(groups.filter((g) => g.rate === r));
-          return { rate: rateText(r, 0), net: fromUnits(groupNet, digits), vat: fromUnits(modelVat(groupNet, r), digits) };
+          return {
+            rate: rateText(r, 0),
+            net: fromUnits(groupNet, digits),
+            vat: fromUnits(modelVat(groupNet, r), digits),
+          };
         });
         expect(totals.vatBreakdown).toEqual(expectedBreakdown);
         const vatDue = rates.reduce((a, r) => a + modelVat(sumOf(groups.filter((g) => g.rate === r)), r), 0n);
@@ -298,7 +384,10 @@ describe('computeInvoiceTotals: properties', () => {
   it('keeps its invariants: categories sum to net, net + VAT = total, strings at the minor unit', () => {
     fc.assert(
       fc.property(invoiceArb, ({ digits, reverseCharge, groups }) => {
-        const totals = computeInvoiceTotals(toChargeGroups(groups, digits), { minorDigits: digits, reverseCharge });
+        const totals = computeInvoiceTotals(toChargeGroups(groups, digits), {
+          minorDigits: digits,
+          reverseCharge,
+        });
         const units = (s: string) => {
           expect(s).toMatch(amountPattern(digits));
           expect(s).not.toMatch(/^-0+(\.0+)?$/); // no negative zero
@@ -326,7 +415,9 @@ describe('computeInvoiceTotals: properties', () => {
     fc.assert(
       fc.property(invoiceArb, fc.nat(), ({ digits, reverseCharge, groups }, seed) => {
         const chargeGroups = toChargeGroups(groups, digits);
-        const shuffled = [...chargeGroups].sort((a, b) => ((a.value.length * 31 + seed) % 7) - ((b.value.length * 31 + seed) % 7)).reverse();
+        const shuffled = [...chargeGroups]
+          .sort((a, b) => ((a.value.length * 31 + seed) % 7) - ((b.value.length * 31 + seed) % 7))
+          .reverse();
         expect(computeInvoiceTotals(shuffled, { minorDigits: digits, reverseCharge })).toEqual(
           computeInvoiceTotals(chargeGroups, { minorDigits: digits, reverseCharge }),
         );
@@ -343,38 +434,63 @@ describe('computeInvoiceTotals: properties', () => {
         expect(reverse.reverseVat).toBe(normal.vat);
         expect(reverse.vat).toBe(fromUnits(0n, digits));
         expect(reverse.total).toBe(reverse.net);
-        expect({ ...reverse, vat: undefined, reverseVat: undefined, total: undefined }).toEqual({ ...normal, vat: undefined, reverseVat: undefined, total: undefined });
+        expect({ ...reverse, vat: undefined, reverseVat: undefined, total: undefined }).toEqual({
+          ...normal,
+          vat: undefined,
+          reverseVat: undefined,
+          total: undefined,
+        });
       }),
     );
   });
 
   it('VAT of a group is within half a minor unit of the exact VAT', () => {
     fc.assert(
-      fc.property(fc.constantFrom(0, 2, 3), fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.integer({ min: 0, max: 1_000_000 }), (digits, units, r) => {
-        const totals = computeInvoiceTotals([{ type: 'oneOff', value: fromUnits(units, digits), vatRate: rateText(r, 0), callCount: 0, callMinutes: 0 }], {
-          minorDigits: digits,
-          reverseCharge: false,
-        });
-        const vatUnits = BigInt(totals.vat.replace('.', ''));
-        // |vat x 1,000,000 - units x r| <= 500,000 (half a unit, scaled)
-        const diff = vatUnits * 1_000_000n - units * BigInt(r);
-        expect((diff < 0n ? -diff : diff) <= 500_000n).toBe(true);
-        if (units !== 0n && r !== 0) expect(vatUnits === 0n || vatUnits < 0n === units < 0n).toBe(true); // same sign
-      }),
+      fc.property(
+        fc.constantFrom(0, 2, 3),
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (digits, units, r) => {
+          const totals = computeInvoiceTotals(
+            [
+              {
+                type: 'oneOff',
+                value: fromUnits(units, digits),
+                vatRate: rateText(r, 0),
+                callCount: 0,
+                callMinutes: 0,
+              },
+            ],
+            {
+              minorDigits: digits,
+              reverseCharge: false,
+            },
+          );
+          const vatUnits = BigInt(totals.vat.replace('.', ''));
+          // |vat x 1,000,000 - units x r| <= 500,000 (half a unit, scaled)
+          const diff = vatUnits * 1_000_000n - units * BigInt(r);
+          expect((diff < 0n ? -diff : diff) <= 500_000n).toBe(true);
+          if (units !== 0n && r !== 0) expect(vatUnits === 0n || vatUnits < 0n === units < 0n).toBe(true); // same sign
+        },
+      ),
     );
   });
 
   it('incremental totals: adding charges and taking some away again equals computing from the rest', () => {
     fc.assert(
-      fc.property(invoiceArb, fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }), ({ digits, reverseCharge, groups }, removeMask) => {
-        const all = toChargeGroups(groups, digits);
-        const removed = all.filter((_, i) => removeMask[i]);
-        const kept = all.filter((_, i) => !removeMask[i]);
-        const options = { minorDigits: digits, reverseCharge };
-        let state = applyChargeGroups(emptyTotalsState(), all, 1, digits);
-        state = applyChargeGroups(state, removed, -1, digits);
-        expect(totalsFromState(state, options)).toEqual(computeInvoiceTotals(kept, options));
-      }),
+      fc.property(
+        invoiceArb,
+        fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }),
+        ({ digits, reverseCharge, groups }, removeMask) => {
+          const all = toChargeGroups(groups, digits);
+          const removed = all.filter((_, i) => removeMask[i]);
+          const kept = all.filter((_, i) => !removeMask[i]);
+          const options = { minorDigits: digits, reverseCharge };
+          let state = applyChargeGroups(emptyTotalsState(), all, 1, digits);
+          state = applyChargeGroups(state, removed, -1, digits);
+          expect(totalsFromState(state, options)).toEqual(computeInvoiceTotals(kept, options));
+        },
+      ),
     );
   });
 
@@ -382,19 +498,31 @@ describe('computeInvoiceTotals: properties', () => {
     /** What recalculate.ts's storedTotalsState does with an invoice row: categories, VAT line nets, counts. */
     const stateFromTotals = (totals: InvoiceTotals, digits: number): TotalsState =>
       stateFromStoredTotals(
-        { categories: totals.charges, vatLines: totals.vatBreakdown, callCount: totals.callCount, callMinutes: totals.callMinutes },
+        {
+          categories: totals.charges,
+          vatLines: totals.vatBreakdown,
+          callCount: totals.callCount,
+          callMinutes: totals.callMinutes,
+        },
         digits,
       );
     fc.assert(
-      fc.property(invoiceArb, fc.array(groupArb, { maxLength: 10 }), ({ digits, reverseCharge, groups }, more) => {
-        const options = { minorDigits: digits, reverseCharge };
-        const first = toChargeGroups(groups, digits);
-        const stored = computeInvoiceTotals(first, options);
-        expect(totalsFromState(stateFromTotals(stored, digits), options)).toEqual(stored);
-        const second = toChargeGroups(more, digits);
-        const updated = totalsFromState(applyChargeGroups(stateFromTotals(stored, digits), second, 1, digits), options);
-        expect(updated).toEqual(computeInvoiceTotals([...first, ...second], options));
-      }),
+      fc.property(
+        invoiceArb,
+        fc.array(groupArb, { maxLength: 10 }),
+        ({ digits, reverseCharge, groups }, more) => {
+          const options = { minorDigits: digits, reverseCharge };
+          const first = toChargeGroups(groups, digits);
+          const stored = computeInvoiceTotals(first, options);
+          expect(totalsFromState(stateFromTotals(stored, digits), options)).toEqual(stored);
+          const second = toChargeGroups(more, digits);
+          const updated = totalsFromState(
+            applyChargeGroups(stateFromTotals(stored, digits), second, 1, digits),
+            options,
+          );
+          expect(updated).toEqual(computeInvoiceTotals([...first, ...second], options));
+        },
+      ),
     );
   });
 

@@ -20,7 +20,9 @@ describe('webhook signatures', () => {
     expect(computeSignature(secret, t, body)).toBe(expected);
     expect(signatureHeader([secret], t, body)).toBe(`t=${t},v1=${expected}`);
     // A fixed vector, so a change of scheme cannot pass unnoticed.
-    expect(computeSignature('whsec_abc', 1700000000, '{}')).toBe(createHmac('sha256', 'whsec_abc').update('1700000000.{}').digest('hex'));
+    expect(computeSignature('whsec_abc', 1700000000, '{}')).toBe(
+      createHmac('sha256', 'whsec_abc').update('1700000000.{}').digest('hex'),
+    );
   });
 
   it('verifies what it signs, from a string or the raw bytes', () => {
@@ -45,7 +47,12 @@ describe('webhook signatures', () => {
     expect(verifyWebhookSignature(body, header, secret, { now: new Date((t + 300) * 1000) })).toBe(true);
     expect(verifyWebhookSignature(body, header, secret, { now: new Date((t + 301) * 1000) })).toBe(false);
     expect(verifyWebhookSignature(body, header, secret, { now: new Date((t - 301) * 1000) })).toBe(false);
-    expect(verifyWebhookSignature(body, header, secret, { now: new Date((t + 3600) * 1000), toleranceSeconds: 3600 })).toBe(true);
+    expect(
+      verifyWebhookSignature(body, header, secret, {
+        now: new Date((t + 3600) * 1000),
+        toleranceSeconds: 3600,
+      }),
+    ).toBe(true);
   });
 
   it('accepts either signature while a rotated secret is in its grace period', () => {
@@ -70,13 +77,19 @@ describe('webhook signatures', () => {
 
   it('property: any body verifies with its own secret and fails with any change to it', () => {
     fc.assert(
-      fc.property(fc.string(), fc.string({ minLength: 1 }), fc.integer({ min: 0, max: 4_000_000_000 }), fc.string({ minLength: 1, maxLength: 3 }), (b, s, ts, extra) => {
-        const header = signatureHeader([s], ts, b);
-        const now = new Date(ts * 1000);
-        expect(verifyWebhookSignature(b, header, s, { now })).toBe(true);
-        expect(verifyWebhookSignature(b + extra, header, s, { now })).toBe(false);
-        expect(verifyWebhookSignature(b, header, s + extra, { now })).toBe(false);
-      }),
+      fc.property(
+        fc.string(),
+        fc.string({ minLength: 1 }),
+        fc.integer({ min: 0, max: 4_000_000_000 }),
+        fc.string({ minLength: 1, maxLength: 3 }),
+        (b, s, ts, extra) => {
+          const header = signatureHeader([s], ts, b);
+          const now = new Date(ts * 1000);
+          expect(verifyWebhookSignature(b, header, s, { now })).toBe(true);
+          expect(verifyWebhookSignature(b + extra, header, s, { now })).toBe(false);
+          expect(verifyWebhookSignature(b, header, s + extra, { now })).toBe(false);
+        },
+      ),
     );
   });
 });

@@ -21,7 +21,19 @@
 // record always gets the same id, in a file sent again or pushed live, and two records of one channel get
 // two. Without a uniqueid column the channel name stands in for it.
 import type { RawCall } from '../call-input.ts';
-import { asteriskStatus, column, type FormatContext, field, fingerprint, headerKey, readParties, type RecordReader, startTime, statelessReader, switchCall } from './record.ts';
+import {
+  asteriskStatus,
+  column,
+  type FormatContext,
+  field,
+  fingerprint,
+  headerKey,
+  readParties,
+  type RecordReader,
+  startTime,
+  statelessReader,
+  switchCall,
+} from './record.ts';
 import { readSeconds } from './switch-time.ts';
 
 /** What one Asterisk record says, as text. */
@@ -44,13 +56,15 @@ const MAX_CALL_ID = 200;
 /** One Asterisk record as a call, or the reason it is refused. */
 export function asteriskCall(v: AsteriskValues, ctx: FormatContext): RawCall | string {
   const status = asteriskStatus(v.disposition);
-  if (status === undefined) return `disposition: "${v.disposition.slice(0, 40)}" is not one Asterisk writes (ANSWERED, NO ANSWER, BUSY, FAILED, CONGESTION, CANCEL)`;
+  if (status === undefined)
+    return `disposition: "${v.disposition.slice(0, 40)}" is not one Asterisk writes (ANSWERED, NO ANSWER, BUSY, FAILED, CONGESTION, CANCEL)`;
   const start = startTime('start', v.start, ctx);
   if (typeof start !== 'number') return start.error;
   const billsec = readSeconds(v.billsec);
   if (billsec < 0) return `billsec: "${v.billsec.slice(0, 40)}" is not a whole number of seconds`;
   const base = v.uniqueid !== '' ? v.uniqueid : v.channel;
-  if (base === '') return 'uniqueid: is empty, and so is channel: nothing tells this call apart (set loguniqueid=yes in cdr.conf)';
+  if (base === '')
+    return 'uniqueid: is empty, and so is channel: nothing tells this call apart (set loguniqueid=yes in cdr.conf)';
   const linked = v.linkedid !== '' && v.linkedid !== v.uniqueid ? `${v.linkedid}/` : '';
   const tag = fingerprint([v.start, v.answer, v.end, v.billsec, v.disposition, v.dst, v.dstchannel]);
   const callId = `${linked}${base}`.slice(0, MAX_CALL_ID - 9) + `#${tag}`;
@@ -80,10 +94,13 @@ const REQUIRED: (keyof AsteriskValues)[] = ['dst', 'start', 'billsec', 'disposit
 type Indexes = Record<keyof AsteriskValues, number>;
 
 /** The columns of an Asterisk header; undefined when it is not one. */
-export function asteriskHeader(record: readonly string[]): { indexes: Indexes; missing: string[] } | undefined {
+export function asteriskHeader(
+  record: readonly string[],
+): { indexes: Indexes; missing: string[] } | undefined {
   const keys = record.map(headerKey);
   const indexes = {} as Indexes;
-  for (const [name, aliases] of Object.entries(NAMES) as [keyof AsteriskValues, readonly string[]][]) indexes[name] = column(keys, ...aliases);
+  for (const [name, aliases] of Object.entries(NAMES) as [keyof AsteriskValues, readonly string[]][])
+    indexes[name] = column(keys, ...aliases);
   // "source" is the AMI's name for src, but a column of that name next to a src column is something else.
   if (keys.includes('src')) indexes.src = keys.indexOf('src');
   const known = Object.values(indexes).filter((i) => i !== -1).length;
@@ -107,7 +124,11 @@ function valuesAt(record: readonly string[], i: Indexes): AsteriskValues {
   };
 }
 
-export function asteriskHeaderReader(indexes: Indexes, width: number, ctx: FormatContext): RecordReader<string[]> {
+export function asteriskHeaderReader(
+  indexes: Indexes,
+  width: number,
+  ctx: FormatContext,
+): RecordReader<string[]> {
   return statelessReader((record) => {
     if (record.length !== width) return `expected ${width} columns as in the header, found ${record.length}`;
     return asteriskCall(valuesAt(record, indexes), ctx);
@@ -124,10 +145,33 @@ const UNIQUEID = /^(?:[\w.-]+-)?\d{9,11}\.\d+$/;
 const TIME_LIKE = /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}|\d{9,11}(\.\d+)?$)/;
 
 function layout(o: Partial<Indexes>): Indexes {
-  return { src: -1, dst: -1, start: -1, answer: -1, end: -1, billsec: -1, disposition: -1, uniqueid: -1, linkedid: -1, channel: -1, dstchannel: -1, ...o };
+  return {
+    src: -1,
+    dst: -1,
+    start: -1,
+    answer: -1,
+    end: -1,
+    billsec: -1,
+    disposition: -1,
+    uniqueid: -1,
+    linkedid: -1,
+    channel: -1,
+    dstchannel: -1,
+    ...o,
+  };
 }
 
-const CSV_BASE = { src: 1, dst: 2, channel: 5, dstchannel: 6, start: 9, answer: 10, end: 11, billsec: 13, disposition: 14 };
+const CSV_BASE = {
+  src: 1,
+  dst: 2,
+  channel: 5,
+  dstchannel: 6,
+  start: 9,
+  answer: 10,
+  end: 11,
+  billsec: 13,
+  disposition: 14,
+};
 const CDR_CSV = {
   base: layout(CSV_BASE),
   uniqueid17: layout({ ...CSV_BASE, uniqueid: 16 }),
@@ -137,13 +181,29 @@ const CDR_CSV = {
   uniqueidNew20: layout({ ...CSV_BASE, uniqueid: 16, linkedid: 18 }),
   uniqueidNew21: layout({ ...CSV_BASE, uniqueid: 16, linkedid: 19 }),
 };
-const CDR_CUSTOM_19 = layout({ src: 1, dst: 2, channel: 4, dstchannel: 5, start: 8, answer: 9, end: 10, billsec: 12, disposition: 13, uniqueid: 16 });
+const CDR_CUSTOM_19 = layout({
+  src: 1,
+  dst: 2,
+  channel: 4,
+  dstchannel: 5,
+  start: 8,
+  answer: 9,
+  end: 10,
+  billsec: 12,
+  disposition: 13,
+  uniqueid: 16,
+});
 
 /** The layout of a header-less Asterisk record, with its name; undefined when it is none. */
 function isTime(record: readonly string[], i: number): boolean {
   const value = field(record, i);
   // The common "YYYY-MM-DD HH:MM…" checked by hand; anything else by the regular expression.
-  if (value.length >= 16 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45 && value.charCodeAt(13) === 58) {
+  if (
+    value.length >= 16 &&
+    value.charCodeAt(4) === 45 &&
+    value.charCodeAt(7) === 45 &&
+    value.charCodeAt(13) === 58
+  ) {
     const sep = value.charCodeAt(10);
     if ((sep === 32 || sep === 84) && digitRuns(value)) return true;
   }
@@ -163,7 +223,12 @@ function digitRuns(value: string): boolean {
 export function asteriskLayout(record: readonly string[]): { indexes: Indexes; name: string } | undefined {
   const n = record.length;
   // 19 columns: cdr_csv with newcdrcolumns has the disposition in column 15, cdr_custom's mapping in 14.
-  if (n === 19 && isTime(record, 8) && asteriskStatus(field(record, 13)) !== undefined && asteriskStatus(field(record, 14)) === undefined) {
+  if (
+    n === 19 &&
+    isTime(record, 8) &&
+    asteriskStatus(field(record, 13)) !== undefined &&
+    asteriskStatus(field(record, 14)) === undefined
+  ) {
     return LAYOUTS.custom19;
   }
   if (n < 16 || n > 21 || !isTime(record, 9)) return undefined;
@@ -192,9 +257,15 @@ const LAYOUTS = {
   userfield17: { indexes: CDR_CSV.base, name: 'cdr_csv Master.csv (17 columns: userfield)' },
   uniqueid18: { indexes: CDR_CSV.uniqueid18, name: 'cdr_csv Master.csv (18 columns: uniqueid, userfield)' },
   new19: { indexes: CDR_CSV.new19, name: 'cdr_csv Master.csv (19 columns: newcdrcolumns)' },
-  uniqueidNew20: { indexes: CDR_CSV.uniqueidNew20, name: 'cdr_csv Master.csv (20 columns: uniqueid, newcdrcolumns)' },
+  uniqueidNew20: {
+    indexes: CDR_CSV.uniqueidNew20,
+    name: 'cdr_csv Master.csv (20 columns: uniqueid, newcdrcolumns)',
+  },
   new20: { indexes: CDR_CSV.new20, name: 'cdr_csv Master.csv (20 columns: userfield, newcdrcolumns)' },
-  uniqueidNew21: { indexes: CDR_CSV.uniqueidNew21, name: 'cdr_csv Master.csv (21 columns: uniqueid, userfield, newcdrcolumns)' },
+  uniqueidNew21: {
+    indexes: CDR_CSV.uniqueidNew21,
+    name: 'cdr_csv Master.csv (21 columns: uniqueid, userfield, newcdrcolumns)',
+  },
 } as const satisfies Record<string, { indexes: Indexes; name: string }>;
 
 export function asteriskPositionalReader(ctx: FormatContext): RecordReader<string[]> {
@@ -241,7 +312,9 @@ export function asteriskJsonCall(object: Record<string, unknown>, ctx: FormatCon
     channel: get('channel'),
     dstchannel: get('dstchannel'),
   };
-  const missing = REQUIRED.filter((name) => values[name] === '' && !NAMES[name].some((a) => byKey.has(headerKey(a))));
+  const missing = REQUIRED.filter(
+    (name) => values[name] === '' && !NAMES[name].some((a) => byKey.has(headerKey(a))),
+  );
   if (missing.length > 0) return `not an Asterisk call record: no ${missing.join(', ')} field`;
   return asteriskCall(values, ctx);
 }

@@ -13,7 +13,17 @@
 // (the switch's own id, so the same call sent by the switch itself is recognised), else the CGRID. The
 // caller is the Account (else the Subject): CGRateS has no other field for the calling number.
 import type { RawCall } from '../call-input.ts';
-import { column, type FormatContext, field, headerKey, readParties, type RecordReader, startTimeOf, statelessReader, switchCall } from './record.ts';
+import {
+  column,
+  type FormatContext,
+  field,
+  headerKey,
+  readParties,
+  type RecordReader,
+  startTimeOf,
+  statelessReader,
+  switchCall,
+} from './record.ts';
 import { NO_TIME, readGoDuration, readSwitchTime } from './switch-time.ts';
 
 interface Indexes {
@@ -43,16 +53,36 @@ const NAMES: Record<keyof Indexes, string[]> = {
 };
 
 /** The default export's columns, when there is no header. */
-const DEFAULT_LAYOUT: Indexes = { cgrid: 0, runId: 2, tor: 3, originId: 4, account: 8, subject: 9, destination: 10, setupTime: 11, answerTime: 12, usage: 13 };
+const DEFAULT_LAYOUT: Indexes = {
+  cgrid: 0,
+  runId: 2,
+  tor: 3,
+  originId: 4,
+  account: 8,
+  subject: 9,
+  destination: 10,
+  setupTime: 11,
+  answerTime: 12,
+  usage: 13,
+};
 export const CGRATES_DEFAULT_WIDTH = 15;
 
-export function cgratesHeader(record: readonly string[]): { indexes: Indexes; missing: string[] } | undefined {
+export function cgratesHeader(
+  record: readonly string[],
+): { indexes: Indexes; missing: string[] } | undefined {
   const keys = record.map(headerKey);
   const indexes = {} as Indexes;
-  for (const [name, aliases] of Object.entries(NAMES) as [keyof Indexes, string[]][]) indexes[name] = column(keys, ...aliases);
-  if (indexes.usage === -1 || (indexes.originId === -1 && indexes.cgrid === -1) || indexes.destination === -1) {
+  for (const [name, aliases] of Object.entries(NAMES) as [keyof Indexes, string[]][])
+    indexes[name] = column(keys, ...aliases);
+  if (
+    indexes.usage === -1 ||
+    (indexes.originId === -1 && indexes.cgrid === -1) ||
+    indexes.destination === -1
+  ) {
     // Not enough for a CGRateS header, unless it names two of its own fields.
-    const own = [indexes.cgrid, indexes.originId, indexes.tor, indexes.runId, indexes.setupTime].filter((i) => i !== -1).length;
+    const own = [indexes.cgrid, indexes.originId, indexes.tor, indexes.runId, indexes.setupTime].filter(
+      (i) => i !== -1,
+    ).length;
     if (own < 2) return undefined;
   }
   const missing: string[] = [];
@@ -68,36 +98,63 @@ const CGRID = /^[0-9a-f]{40}$/;
 
 /** Whether a header-less record is CGRateS's default export. */
 export function isCgratesDefault(record: readonly string[]): boolean {
-  return record.length === CGRATES_DEFAULT_WIDTH && CGRID.test(field(record, 0)) && field(record, 3).startsWith('*');
+  return (
+    record.length === CGRATES_DEFAULT_WIDTH &&
+    CGRID.test(field(record, 0)) &&
+    field(record, 3).startsWith('*')
+  );
 }
 
 function cgratesCall(record: readonly string[], i: Indexes, ctx: FormatContext): RawCall | string {
   const tor = field(record, i.tor);
   if (tor !== '' && tor !== '*voice') return `a ${tor} record, not a call (only *voice records are calls)`;
   const run = field(record, i.runId);
-  if (run !== '' && run !== '*default') return `charging run "${run}": the same call priced again (only the *default run is billed)`;
+  if (run !== '' && run !== '*default')
+    return `charging run "${run}": the same call priced again (only the *default run is billed)`;
   const callId = field(record, i.originId) || field(record, i.cgrid);
   if (callId === '') return 'OriginID: is empty: nothing identifies this call';
   const usageText = field(record, i.usage);
   const usage = usageText === '' ? 0 : readGoDuration(usageText);
-  if (usage < 0) return `Usage: "${usageText.slice(0, 40)}" is not a duration (a Go duration such as 1m5s, or nanoseconds)`;
+  if (usage < 0)
+    return `Usage: "${usageText.slice(0, 40)}" is not a duration (a Go duration such as 1m5s, or nanoseconds)`;
   const answerText = field(record, i.answerTime);
   const answerMs = answerText === '' ? NO_TIME : readSwitchTime(answerText, ctx.clock);
   const answered = usage > 0 || answerMs >= 0;
   const setupText = field(record, i.setupTime);
   // The setup time, else the answer time (each read once).
   const setupMs = setupText === '' ? NO_TIME : readSwitchTime(setupText, ctx.clock);
-  const start = setupMs !== NO_TIME ? startTimeOf('SetupTime', setupText, setupMs) : startTimeOf('SetupTime', answerText, answerMs);
+  const start =
+    setupMs !== NO_TIME
+      ? startTimeOf('SetupTime', setupText, setupMs)
+      : startTimeOf('SetupTime', answerText, answerMs);
   if (typeof start !== 'number') return start.error;
-  const parties = readParties(field(record, i.account) || field(record, i.subject), field(record, i.destination), ctx.numbers);
-  return switchCall(callId.slice(0, 200), parties, start, answered ? usage : 0, answered ? 'completed' : 'missed', undefined, ctx.iso);
+  const parties = readParties(
+    field(record, i.account) || field(record, i.subject),
+    field(record, i.destination),
+    ctx.numbers,
+  );
+  return switchCall(
+    callId.slice(0, 200),
+    parties,
+    start,
+    answered ? usage : 0,
+    answered ? 'completed' : 'missed',
+    undefined,
+    ctx.iso,
+  );
 }
 
-export function cgratesReader(indexes: Indexes | undefined, width: number, ctx: FormatContext): RecordReader<string[]> {
+export function cgratesReader(
+  indexes: Indexes | undefined,
+  width: number,
+  ctx: FormatContext,
+): RecordReader<string[]> {
   const layout = indexes ?? DEFAULT_LAYOUT;
   return statelessReader((record) => {
     if (record.length !== width) {
-      return indexes ? `expected ${width} columns as in the header, found ${record.length}` : `expected CGRateS's ${width} default export columns (CGRID, OriginHost, RunID, ToR, OriginID, …), found ${record.length}`;
+      return indexes
+        ? `expected ${width} columns as in the header, found ${record.length}`
+        : `expected CGRateS's ${width} default export columns (CGRID, OriginHost, RunID, ToR, OriginID, …), found ${record.length}`;
     }
     return cgratesCall(record, layout, ctx);
   });

@@ -19,7 +19,17 @@
 // mod_json_cdr's log-b-leg=true a B leg's record comes too, and is refused as the B leg of its A leg's call
 // (the A leg's record already holds the call), so a call is never billed twice.
 import type { RawCall } from '../call-input.ts';
-import { column, type FormatContext, field, freeswitchStatus, headerKey, readParties, type RecordReader, startTime, switchCall } from './record.ts';
+import {
+  column,
+  type FormatContext,
+  field,
+  freeswitchStatus,
+  headerKey,
+  readParties,
+  type RecordReader,
+  startTime,
+  switchCall,
+} from './record.ts';
 import { readSeconds, readSwitchTime } from './switch-time.ts';
 
 export interface FreeswitchValues {
@@ -43,13 +53,15 @@ const MAX_CALL_ID = 200;
 
 export function freeswitchCall(v: FreeswitchValues, ctx: FormatContext): RawCall | string {
   if (v.uuid === '') return 'uuid: is empty: nothing identifies this call';
-  if (v.aLeg !== '' && v.aLeg !== v.uuid) return `the B leg of call ${v.aLeg}: the A leg's record is the call (set log-b-leg to false in json_cdr.conf, or legs to "a" in cdr_csv.conf)`;
+  if (v.aLeg !== '' && v.aLeg !== v.uuid)
+    return `the B leg of call ${v.aLeg}: the A leg's record is the call (set log-b-leg to false in json_cdr.conf, or legs to "a" in cdr_csv.conf)`;
   const billsec = readSeconds(v.billsec);
   if (billsec < 0) return `billsec: "${v.billsec.slice(0, 40)}" is not a whole number of seconds`;
   // Billed seconds say it was answered; without them, an answer time does (read only then).
   const answered = billsec > 0 || (v.answer !== '' && readSwitchTime(v.answer, ctx.clock) >= 0);
   const status = freeswitchStatus(answered, v.hangupCause);
-  if (status === undefined) return `hangup_cause: "${v.hangupCause.slice(0, 40)}" is not a FreeSWITCH hangup cause`;
+  if (status === undefined)
+    return `hangup_cause: "${v.hangupCause.slice(0, 40)}" is not a FreeSWITCH hangup cause`;
   // opencdrrate's template has no start: an answered call started when it was answered, another when it ended.
   const startText = v.start !== '' ? v.start : answered && v.answer !== '' ? v.answer : v.end;
   const start = startTime('start_stamp', startText, ctx);
@@ -70,12 +82,51 @@ export function freeswitchCall(v: FreeswitchValues, ctx: FormatContext): RawCall
 type Indexes = Record<Exclude<keyof FreeswitchValues, 'aLeg'>, number>;
 
 function layout(o: Partial<Indexes>): Indexes {
-  return { uuid: -1, bLeg: -1, callerIdNumber: -1, destinationNumber: -1, start: -1, answer: -1, end: -1, billsec: -1, hangupCause: -1, callDirection: -1, ...o };
+  return {
+    uuid: -1,
+    bLeg: -1,
+    callerIdNumber: -1,
+    destinationNumber: -1,
+    start: -1,
+    answer: -1,
+    end: -1,
+    billsec: -1,
+    hangupCause: -1,
+    callDirection: -1,
+    ...o,
+  };
 }
 
-const EXAMPLE = layout({ callerIdNumber: 1, destinationNumber: 2, start: 4, answer: 5, end: 6, billsec: 8, hangupCause: 9, uuid: 10, bLeg: 11 });
-const ASTERISK_TEMPLATE = layout({ callerIdNumber: 1, destinationNumber: 2, start: 9, answer: 10, end: 11, billsec: 13, hangupCause: 14, uuid: 16 });
-const OPENCDRRATE = layout({ uuid: 0, bLeg: 1, callerIdNumber: 3, destinationNumber: 4, answer: 5, end: 6, billsec: 7 });
+const EXAMPLE = layout({
+  callerIdNumber: 1,
+  destinationNumber: 2,
+  start: 4,
+  answer: 5,
+  end: 6,
+  billsec: 8,
+  hangupCause: 9,
+  uuid: 10,
+  bLeg: 11,
+});
+const ASTERISK_TEMPLATE = layout({
+  callerIdNumber: 1,
+  destinationNumber: 2,
+  start: 9,
+  answer: 10,
+  end: 11,
+  billsec: 13,
+  hangupCause: 14,
+  uuid: 16,
+});
+const OPENCDRRATE = layout({
+  uuid: 0,
+  bLeg: 1,
+  callerIdNumber: 3,
+  destinationNumber: 4,
+  answer: 5,
+  end: 6,
+  billsec: 7,
+});
 
 // A uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i; a hangup cause: /^[A-Z][A-Z0-9_]{2,60}$/
 // (checked by hand below: these run for every record).
@@ -170,7 +221,9 @@ function csvValues(record: readonly string[], i: Indexes, bLegs: BLegs): Freeswi
 }
 
 function unquote(value: string): string {
-  return value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34 ? value.slice(1, -1).replaceAll('""', '"') : value;
+  return value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34
+    ? value.slice(1, -1).replaceAll('""', '"')
+    : value;
 }
 
 export function freeswitchPositionalReader(ctx: FormatContext): RecordReader<string[]> {
@@ -211,10 +264,13 @@ const HEADER_NAMES = {
 } as const satisfies Record<keyof Indexes, readonly string[]>;
 
 /** The columns of a header naming FreeSWITCH variables; undefined when it is not one. */
-export function freeswitchHeader(record: readonly string[]): { indexes: Indexes; missing: string[] } | undefined {
+export function freeswitchHeader(
+  record: readonly string[],
+): { indexes: Indexes; missing: string[] } | undefined {
   const keys = record.map(headerKey);
   const indexes = {} as Indexes;
-  for (const [name, aliases] of Object.entries(HEADER_NAMES) as [keyof Indexes, readonly string[]][]) indexes[name] = column(keys, ...aliases);
+  for (const [name, aliases] of Object.entries(HEADER_NAMES) as [keyof Indexes, readonly string[]][])
+    indexes[name] = column(keys, ...aliases);
   if (indexes.hangupCause === -1 && !(indexes.uuid !== -1 && indexes.billsec !== -1)) return undefined;
   const missing: string[] = [];
   if (indexes.uuid === -1) missing.push('uuid');
@@ -224,11 +280,18 @@ export function freeswitchHeader(record: readonly string[]): { indexes: Indexes;
   return { indexes, missing };
 }
 
-export function freeswitchHeaderReader(indexes: Indexes, width: number, ctx: FormatContext): RecordReader<string[]> {
+export function freeswitchHeaderReader(
+  indexes: Indexes,
+  width: number,
+  ctx: FormatContext,
+): RecordReader<string[]> {
   const bLegs = new BLegs();
   return {
     add(record, line, raw, emit) {
-      const out = record.length !== width ? `expected ${width} columns as in the header, found ${record.length}` : freeswitchCall(csvValues(record, indexes, bLegs), ctx);
+      const out =
+        record.length !== width
+          ? `expected ${width} columns as in the header, found ${record.length}`
+          : freeswitchCall(csvValues(record, indexes, bLegs), ctx);
       if (typeof out === 'string') {
         emit.refuse(line, raw(), out);
         return undefined;
@@ -244,7 +307,10 @@ export function freeswitchHeaderReader(indexes: Indexes, width: number, ctx: For
 
 /** Whether a JSON object is what switch_ivr_generate_json_cdr() writes. */
 export function isFreeswitchJson(object: Record<string, unknown>): boolean {
-  return isObject(object.variables) && ('callflow' in object || 'channel_data' in object || 'core-uuid' in object || 'uuid' in object.variables);
+  return (
+    isObject(object.variables) &&
+    ('callflow' in object || 'channel_data' in object || 'core-uuid' in object || 'uuid' in object.variables)
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -282,11 +348,15 @@ function profiles(object: Record<string, unknown>): Record<string, unknown>[] {
 }
 
 /** A mod_json_cdr record as a call; `queryUuid` is the ?uuid= mod_json_cdr adds to the URL it posts to. */
-export function freeswitchJsonCall(object: Record<string, unknown>, ctx: FormatContext, queryUuid = ''): RawCall | string {
+export function freeswitchJsonCall(
+  object: Record<string, unknown>,
+  ctx: FormatContext,
+  queryUuid = '',
+): RawCall | string {
   if (!isObject(object.variables)) return 'not a mod_json_cdr record: no "variables" object';
   const vars = object.variables;
   const profile = profiles(object)[0] ?? {};
-  const fromProfile = (name: string) => (typeof profile[name] === 'string' ? (profile[name]).trim() : '');
+  const fromProfile = (name: string) => (typeof profile[name] === 'string' ? profile[name].trim() : '');
   const uuid = first(vars, 'uuid', 'call_uuid') || fromProfile('uuid') || queryUuid;
   // A B leg: its caller profile has an originator (switch_ivr.c), or the variables name the leg it came from.
   const isBLeg = isObject(profile.originator) || first(vars, 'originating_leg_uuid', 'originator') !== '';
@@ -296,8 +366,12 @@ export function freeswitchJsonCall(object: Record<string, unknown>, ctx: FormatC
       uuid,
       aLeg,
       bLeg: first(vars, 'bleg_uuid', 'signal_bond'),
-      callerIdNumber: fromProfile('caller_id_number') || first(vars, 'effective_caller_id_number', 'caller_id_number', 'sip_from_user', 'ani'),
-      destinationNumber: fromProfile('destination_number') || first(vars, 'destination_number', 'dialed_extension', 'sip_req_user', 'sip_to_user'),
+      callerIdNumber:
+        fromProfile('caller_id_number') ||
+        first(vars, 'effective_caller_id_number', 'caller_id_number', 'sip_from_user', 'ani'),
+      destinationNumber:
+        fromProfile('destination_number') ||
+        first(vars, 'destination_number', 'dialed_extension', 'sip_req_user', 'sip_to_user'),
       // The epochs are UTC; the stamps are the server's local time.
       start: nonZero(first(vars, 'start_epoch')) || first(vars, 'start_stamp'),
       answer: nonZero(first(vars, 'answer_epoch')) || first(vars, 'answer_stamp'),

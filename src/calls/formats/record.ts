@@ -80,7 +80,10 @@ export function readParties(fromText: string, toText: string, numbers: NumberRea
   if (typeof to === 'string') toOut = to;
   else {
     toOut = to.text;
-    const why = to.text === '' ? 'no number was dialled (the destination is empty)' : `to ${to.reason === 'was withheld' ? `"${to.text}" is not a phone number` : to.reason}`;
+    const why =
+      to.text === ''
+        ? 'no number was dialled (the destination is empty)'
+        : `to ${to.reason === 'was withheld' ? `"${to.text}" is not a phone number` : to.reason}`;
     internal = internal === undefined ? why : `${internal}; ${why}`;
   }
   return { from: fromOut, to: toOut, internal };
@@ -92,7 +95,15 @@ export { NotANumber };
  * A call record in the shape Ringbill's CSV gives the ingester (every field text): one object shape for
  * every format.
  */
-export function switchCall(callId: string, parties: Parties, startMs: number, durationS: number, status: CallStatus, carrier: string | undefined, iso: IsoWriter): RawCall {
+export function switchCall(
+  callId: string,
+  parties: Parties,
+  startMs: number,
+  durationS: number,
+  status: CallStatus,
+  carrier: string | undefined,
+  iso: IsoWriter,
+): RawCall {
   return {
     call_id: callId,
     from: parties.from,
@@ -145,7 +156,11 @@ export function fingerprint(parts: readonly string[]): string {
 
 /** Header names compared without case, spaces, dashes or underscores ("Start Time" = start_time = StartTime). */
 export function headerKey(name: string): string {
-  return name.trim().replace(/^\uFEFF/, '').replace(/[\s_-]/g, '').toLowerCase();
+  return name
+    .trim()
+    .replace(/^\uFEFF/, '')
+    .replace(/[\s_-]/g, '')
+    .toLowerCase();
 }
 
 /** The index of the first of `names` in the header (keys as headerKey gives them), or -1. */
@@ -209,7 +224,19 @@ function dispositionStatus(disposition: string): CallStatus | undefined {
 }
 
 /** FreeSWITCH hangup causes (Q.850 names, switch_channel_cause2str) of a call nobody answered. */
-const FS_MISSED = new Set(['NO_ANSWER', 'NO_USER_RESPONSE', 'ORIGINATOR_CANCEL', 'LOSE_RACE', 'PICKED_OFF', 'SUBSCRIBER_ABSENT', 'NORMAL_CLEARING', 'ALLOTTED_TIMEOUT', 'CALL_AWARDED_DELIVERED', 'NONE', '']);
+const FS_MISSED = new Set([
+  'NO_ANSWER',
+  'NO_USER_RESPONSE',
+  'ORIGINATOR_CANCEL',
+  'LOSE_RACE',
+  'PICKED_OFF',
+  'SUBSCRIBER_ABSENT',
+  'NORMAL_CLEARING',
+  'ALLOTTED_TIMEOUT',
+  'CALL_AWARDED_DELIVERED',
+  'NONE',
+  '',
+]);
 const FS_BUSY = new Set(['USER_BUSY', 'NORMAL_CIRCUIT_CONGESTION_BUSY']);
 
 /**

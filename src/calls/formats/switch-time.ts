@@ -16,7 +16,8 @@ export const NO_TIME = -1;
 export const BAD_TIME = -2;
 
 const DAY_MS = 86_400_000;
-const WALL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?(?:\s+[A-Z]{2,5})?$/;
+const WALL =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?(?:\s+[A-Z]{2,5})?$/;
 
 /**
  * The instant a switch's time means, in milliseconds since 1970; NO_TIME when it records none; BAD_TIME
@@ -26,7 +27,13 @@ export function readSwitchTime(text: string, clock: LocalClock): number {
   const length = text.length;
   if (length === 0) return NO_TIME;
   // The common forms, YYYY-MM-DD HH:MM:SS (local) and YYYY-MM-DDTHH:MM:SSZ, without a regular expression.
-  if (length === 20 && text.charCodeAt(19) === 90 /* Z */ && text.charCodeAt(4) === 45 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58) {
+  if (
+    length === 20 &&
+    text.charCodeAt(19) === 90 /* Z */ &&
+    text.charCodeAt(4) === 45 &&
+    text.charCodeAt(13) === 58 &&
+    text.charCodeAt(16) === 58
+  ) {
     const y = digitsAt(text, 0, 4);
     const mo = digitsAt(text, 5, 2);
     const d = digitsAt(text, 8, 2);
@@ -34,12 +41,27 @@ export function readSwitchTime(text: string, clock: LocalClock): number {
     const mi = digitsAt(text, 14, 2);
     const s = digitsAt(text, 17, 2);
     const sep = text.charCodeAt(10);
-    if ((sep === 32 || sep === 84) && text.charCodeAt(7) === 45 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && isCallDate(y, mo, d)) {
+    if (
+      (sep === 32 || sep === 84) &&
+      text.charCodeAt(7) === 45 &&
+      h >= 0 &&
+      h <= 23 &&
+      mi >= 0 &&
+      mi <= 59 &&
+      s >= 0 &&
+      s <= 59 &&
+      isCallDate(y, mo, d)
+    ) {
       return Date.UTC(y, mo - 1, d, h, mi, s);
     }
     // Anything else (Go's zero time, a date that does not exist) is read below, as before.
   }
-  if (length === 19 && text.charCodeAt(4) === 45 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58) {
+  if (
+    length === 19 &&
+    text.charCodeAt(4) === 45 &&
+    text.charCodeAt(13) === 58 &&
+    text.charCodeAt(16) === 58
+  ) {
     const y = digitsAt(text, 0, 4);
     const mo = digitsAt(text, 5, 2);
     const d = digitsAt(text, 8, 2);
@@ -47,7 +69,17 @@ export function readSwitchTime(text: string, clock: LocalClock): number {
     const mi = digitsAt(text, 14, 2);
     const s = digitsAt(text, 17, 2);
     const sep = text.charCodeAt(10);
-    if ((sep === 32 || sep === 84) && text.charCodeAt(7) === 45 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && isCallDate(y, mo, d)) {
+    if (
+      (sep === 32 || sep === 84) &&
+      text.charCodeAt(7) === 45 &&
+      h >= 0 &&
+      h <= 23 &&
+      mi >= 0 &&
+      mi <= 59 &&
+      s >= 0 &&
+      s <= 59 &&
+      isCallDate(y, mo, d)
+    ) {
       return clock.instantOfWall(Date.UTC(y, mo - 1, d, h, mi, s));
     }
     if (y === 1 || y === 0) return NO_TIME; // 0001-01-01 00:00:00: Go's zero time
@@ -57,7 +89,14 @@ export function readSwitchTime(text: string, clock: LocalClock): number {
   const m = WALL.exec(text);
   if (!m) return BAD_TIME;
   const [, ys, mos, ds, hs, mis, ss, fraction, zone] = m;
-  const [y, mo, d, h, mi, s] = [Number(ys), Number(mos), Number(ds), Number(hs), Number(mis), Number(ss ?? 0)];
+  const [y, mo, d, h, mi, s] = [
+    Number(ys),
+    Number(mos),
+    Number(ds),
+    Number(hs),
+    Number(mis),
+    Number(ss ?? 0),
+  ];
   if (y <= 1) return NO_TIME;
   if (!isCallDate(y, mo, d) || h > 23 || mi > 59 || s > 59) return BAD_TIME;
   const wall = Date.UTC(y, mo - 1, d, h, mi, s, fraction ? Math.floor(Number(fraction) * 1000) : 0);
@@ -132,7 +171,16 @@ export function readSeconds(text: string): number {
   return n;
 }
 
-const GO_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const GO_UNITS: Record<string, number> = {
+  ns: 1e-9,
+  us: 1e-6,
+  µs: 1e-6,
+  μs: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+};
 const GO_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /**

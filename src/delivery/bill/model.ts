@@ -6,7 +6,14 @@ import type { InvoiceRow } from '../../invoices/repo.ts';
 import type { BillingTransactionRow } from '../../invoices/transactions-repo.ts';
 import { outstanding } from '../../invoices/status.ts';
 import { addDays, dateInZone } from '../../shared/dates.ts';
-import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal, money, sum } from '../../money/money.ts';
+import {
+  currencyMinorDigits,
+  formatAmount,
+  formatAmountAtLeast,
+  formatDecimal,
+  money,
+  sum,
+} from '../../money/money.ts';
 import { TYPE_LABELS, type TransactionType } from '../../shared/transaction-types.ts';
 import type { BillStyle } from '../../delivery-settings/bill-styles.ts';
 import { invoiceCalls, invoiceLines, MAX_ITEMISED_CALLS } from '../repo.ts';
@@ -14,12 +21,20 @@ import type { BillModel } from './render.ts';
 import { statementOfInvoice } from '../../balances/statement.ts';
 
 /** A prepaid statement's rows for the bill (null when the invoice is not one). */
-async function statementLines(db: Executor, accountId: number, invoiceId: number, digits: number): Promise<{ label: string; amount: string }[] | null> {
+async function statementLines(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  digits: number,
+): Promise<{ label: string; amount: string }[] | null> {
   const s = await statementOfInvoice(db, accountId, invoiceId);
   if (!s) return null;
   const m = (v: ReturnType<typeof money>) => formatAmountAtLeast(v.toFixed(), digits);
   const rows = [
-    { label: `Opening balance${s.from ? ` (${s.from.toISOString().slice(0, 10)})` : ''}`, amount: m(s.openingBalance) },
+    {
+      label: `Opening balance${s.from ? ` (${s.from.toISOString().slice(0, 10)})` : ''}`,
+      amount: m(s.openingBalance),
+    },
     { label: 'Top-ups received', amount: m(s.topUps) },
     { label: 'Calls, VAT included', amount: m(s.calls) },
   ];
@@ -45,14 +60,26 @@ const CATEGORY_LABELS: [keyof InvoiceRow, string][] = [
   ['charges_discount', 'Discounts'],
 ];
 
-function addressLines(row: { address_line1: string | null; address_line2: string | null; city: string | null; region: string | null; postcode: string | null; country: string | null }): string[] {
-  return [row.address_line1, row.address_line2, [row.city, row.region].filter(Boolean).join(', '), row.postcode, row.country].filter(
-    (l): l is string => typeof l === 'string' && l.trim() !== '',
-  );
+function addressLines(row: {
+  address_line1: string | null;
+  address_line2: string | null;
+  city: string | null;
+  region: string | null;
+  postcode: string | null;
+  country: string | null;
+}): string[] {
+  return [
+    row.address_line1,
+    row.address_line2,
+    [row.city, row.region].filter(Boolean).join(', '),
+    row.postcode,
+    row.country,
+  ].filter((l): l is string => typeof l === 'string' && l.trim() !== '');
 }
 
 function period(line: Pick<BillingTransactionRow, 'start_date' | 'end_date' | 'transaction_date'>): string {
-  if (line.start_date && line.end_date) return line.start_date === line.end_date ? line.start_date : `${line.start_date} – ${line.end_date}`;
+  if (line.start_date && line.end_date)
+    return line.start_date === line.end_date ? line.start_date : `${line.start_date} – ${line.end_date}`;
   return line.start_date ?? line.transaction_date;
 }
 
@@ -76,7 +103,10 @@ export async function buildBillModel(
   const callLines = lines.filter((l) => l.origin === 'calls');
   const otherLines = lines.filter((l) => l.origin !== 'calls');
 
-  const byDestination = new Map<string, { calls: number; minutes: number; charge: ReturnType<typeof money> }>();
+  const byDestination = new Map<
+    string,
+    { calls: number; minutes: number; charge: ReturnType<typeof money> }
+  >();
   for (const l of callLines) {
     const key = l.call_destination ?? l.description ?? 'Calls';
     const entry = byDestination.get(key) ?? { calls: 0, minutes: 0, charge: money(0) };
@@ -87,12 +117,25 @@ export async function buildBillModel(
   }
 
   // By destination, in alphabetical order.
-  const callSummary = style.showCallSummary ? [...byDestination.entries()].sort(([a], [b]) => a.localeCompare(b, 'en')) : [];
+  const callSummary = style.showCallSummary
+    ? [...byDestination.entries()].sort(([a], [b]) => a.localeCompare(b, 'en'))
+    : [];
 
-  const itemised = style.base === 'full' && style.itemiseCalls ? await invoiceCalls(db, account.id, invoice.id, MAX_ITEMISED_CALLS) : { calls: [], total: 0 };
+  const itemised =
+    style.base === 'full' && style.itemiseCalls
+      ? await invoiceCalls(db, account.id, invoice.id, MAX_ITEMISED_CALLS)
+      : { calls: [], total: 0 };
   // Call charges keep their sub-penny precision; printed with one number of decimals so that they line up.
-  const chargeDecimals = itemised.calls.reduce((d, c) => (c.charge === null ? d : Math.max(d, money(c.charge).decimalPlaces())), digits);
-  const contact = [account.email, account.phone, account.vat_number ? `VAT ${account.vat_number}` : null, account.company_number ? `Company ${account.company_number}` : null];
+  const chargeDecimals = itemised.calls.reduce(
+    (d, c) => (c.charge === null ? d : Math.max(d, money(c.charge).decimalPlaces())),
+    digits,
+  );
+  const contact = [
+    account.email,
+    account.phone,
+    account.vat_number ? `VAT ${account.vat_number}` : null,
+    account.company_number ? `Company ${account.company_number}` : null,
+  ];
   return {
     styleName: style.name,
     base: style.base,
@@ -127,10 +170,12 @@ export async function buildBillModel(
       total: m(invoice.total),
       paid: m(invoice.paid_amount),
       outstanding: m(outstanding(invoice)),
-      categories: CATEGORY_LABELS.filter(([column]) => !money(invoice[column] as string).isZero()).map(([column, label]) => ({
-        label,
-        amount: m(invoice[column] as string),
-      })),
+      categories: CATEGORY_LABELS.filter(([column]) => !money(invoice[column] as string).isZero()).map(
+        ([column, label]) => ({
+          label,
+          amount: m(invoice[column] as string),
+        }),
+      ),
       vatBreakdown: invoice.vat_breakdown.map((v) => ({ rate: v.rate, net: m(v.net), vat: m(v.vat) })),
       callCount: invoice.call_count,
       callMinutes: invoice.call_minutes,
@@ -138,7 +183,11 @@ export async function buildBillModel(
     lines: otherLines.map((l) => ({
       description: l.description ?? TYPE_LABELS[l.transaction_type as TransactionType] ?? l.transaction_type,
       period: period(l),
-      quantity: l.call_count ? String(l.call_count) : l.feature_count && l.feature_count > 1 ? String(l.feature_count) : '',
+      quantity: l.call_count
+        ? String(l.call_count)
+        : l.feature_count && l.feature_count > 1
+          ? String(l.feature_count)
+          : '',
       value: m(l.value),
       vatRate: formatDecimal(l.vat_rate),
     })),

@@ -68,7 +68,12 @@ function isDocumentFont(font: unknown, name: string): font is DocumentFont {
 
 function hasInternals(doc: unknown): doc is DocumentInternals {
   const d = doc as Partial<DocumentInternals>;
-  return typeof d._fontFamilies === 'object' && d._fontFamilies !== null && typeof d._fontCount === 'number' && typeof d.addContent === 'function';
+  return (
+    typeof d._fontFamilies === 'object' &&
+    d._fontFamilies !== null &&
+    typeof d._fontCount === 'number' &&
+    typeof d.addContent === 'function'
+  );
 }
 
 /** The kerning pairs as left glyph -> right glyph -> adjustment, looked up without making strings. */
@@ -95,7 +100,13 @@ function sharedFonts(): Map<FontName, SharedFont> | null {
       const font = probe._font;
       if (!isDocumentFont(font, name)) return (shared = null);
       fastKerning(font.font);
-      const { document: _document, id: _id, dictionary: _dictionary, embedded: _embedded, ...fields } = font as unknown as Record<string, unknown>;
+      const {
+        document: _document,
+        id: _id,
+        dictionary: _dictionary,
+        embedded: _embedded,
+        ...fields
+      } = font as unknown as Record<string, unknown>;
       fonts.set(name, { prototype: Object.getPrototypeOf(font) as object, fields });
     }
     shared = fonts;
@@ -119,7 +130,10 @@ export function speedUp(doc: PDFKit.PDFDocument): () => void {
   if (!fonts || !hasInternals(doc)) return () => {};
   for (const [name, font] of fonts) {
     if (doc._fontFamilies[name]) continue;
-    doc._fontFamilies[name] = Object.assign(Object.create(font.prototype) as DocumentFont, font.fields, { document: doc, id: `F${++doc._fontCount}` });
+    doc._fontFamilies[name] = Object.assign(Object.create(font.prototype) as DocumentFont, font.fields, {
+      document: doc,
+      id: `F${++doc._fontCount}`,
+    });
   }
 
   // page.write(s) appends s + '\n' to the page's content stream: joining with '\n' writes the same bytes.

@@ -72,7 +72,14 @@ export interface BillModel {
   /** The sums of `callSummary` (its total row); null leaves the row off. */
   callSummaryTotal?: { calls: number; minutes: number; charge: string } | null;
   /** `duration`: how long the call lasted; `billed`: the time it was billed for (its increments applied). */
-  calls: { start: string; number: string; destination: string; duration: string; billed: string; charge: string }[];
+  calls: {
+    start: string;
+    number: string;
+    destination: string;
+    duration: string;
+    billed: string;
+    charge: string;
+  }[];
   /** Calls left off the itemised list (it is bounded). */
   callsNotListed: number;
 }
@@ -96,7 +103,6 @@ interface Column {
   width: number;
   align?: 'left' | 'right';
 }
-
 
 export async function renderBill(model: BillModel): Promise<Buffer> {
   const doc = new PDFDocument({
@@ -136,7 +142,8 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
   let y = w.paragraph(model.account.name, right - sideWidth, top, sideWidth, 'right');
   w.font('Helvetica', 9);
   doc.fillColor(GREY);
-  for (const line of [...model.account.addressLines, ...model.account.contactLines]) y = w.paragraph(line, right - sideWidth, y, sideWidth, 'right');
+  for (const line of [...model.account.addressLines, ...model.account.contactLines])
+    y = w.paragraph(line, right - sideWidth, y, sideWidth, 'right');
   doc.fillColor('black');
   top = Math.max(y, model.account.logo ? MARGIN + 64 : 0) + 16;
 
@@ -158,7 +165,8 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
   w.font('Helvetica', 9);
   doc.fillColor(GREY);
   for (const line of model.customer.addressLines) y = w.paragraph(line, MARGIN, y, leftWidth);
-  if (model.customer.vatNumber) y = w.paragraph(`VAT number: ${model.customer.vatNumber}`, MARGIN, y, leftWidth);
+  if (model.customer.vatNumber)
+    y = w.paragraph(`VAT number: ${model.customer.vatNumber}`, MARGIN, y, leftWidth);
   doc.fillColor('black');
   const leftBottom = y;
 
@@ -202,9 +210,11 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
     ['Net amount', model.invoice.net, true],
     ['VAT', model.invoice.vat, false],
   ];
-  if (model.customer.reverseCharge) summaryRows.push(['Reverse charge VAT (for information)', model.invoice.reverseVat, false]);
+  if (model.customer.reverseCharge)
+    summaryRows.push(['Reverse charge VAT (for information)', model.invoice.reverseVat, false]);
   summaryRows.push(['Total', model.invoice.total, true]);
-  if (model.invoice.paid !== zeroLike(model.invoice.paid)) summaryRows.push(['Paid', model.invoice.paid, false]);
+  if (model.invoice.paid !== zeroLike(model.invoice.paid))
+    summaryRows.push(['Paid', model.invoice.paid, false]);
   summaryRows.push(['Amount due', model.invoice.outstanding, true]);
   w.font('Helvetica', 10);
   w.ensure(20 + Math.min(summaryRows.length, 6) * (w.lineHeight + 3));
@@ -214,7 +224,8 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
     const rowHeight = w.lineHeight + 3;
     w.ensure(rowHeight);
     const rowY = doc.y;
-    if (label === 'Net amount' || label === 'Total' || label === 'Amount due') rule(doc, MARGIN, right, rowY - 1.5);
+    if (label === 'Net amount' || label === 'Total' || label === 'Amount due')
+      rule(doc, MARGIN, right, rowY - 1.5);
     w.line(label, MARGIN, rowY + 1, width - amountWidth - GAP);
     w.line(groupDigits(amount), right - amountWidth, rowY + 1, amountWidth, 'right');
     doc.y = rowY + rowHeight;
@@ -246,7 +257,11 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
     {
       total:
         model.invoice.vatBreakdown.length > 1
-          ? ['Total', groupDigits(model.invoice.net), groupDigits(reverse ? model.invoice.reverseVat : model.invoice.vat)]
+          ? [
+              'Total',
+              groupDigits(model.invoice.net),
+              groupDigits(reverse ? model.invoice.reverseVat : model.invoice.vat),
+            ]
           : undefined,
     },
   );
@@ -264,7 +279,9 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
           { title: 'Amount', width: 80, align: 'right' },
         ],
         model.lines.map((l) => [l.description, l.period, l.quantity, `${l.vatRate}%`, groupDigits(l.value)]),
-        { total: model.linesTotal ? ['Total charges', '', '', '', groupDigits(model.linesTotal)] : undefined },
+        {
+          total: model.linesTotal ? ['Total charges', '', '', '', groupDigits(model.linesTotal)] : undefined,
+        },
       );
     }
     if (model.callSummary.length > 0) {
@@ -278,8 +295,22 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
           { title: 'Billed minutes', width: 100, align: 'right' },
           { title: 'Amount', width: 80, align: 'right' },
         ],
-        model.callSummary.map((c) => [c.destination, groupDigits(String(c.calls)), groupDigits(String(c.minutes)), groupDigits(c.charge)]),
-        { total: t ? ['Total calls', groupDigits(String(t.calls)), groupDigits(String(t.minutes)), groupDigits(t.charge)] : undefined },
+        model.callSummary.map((c) => [
+          c.destination,
+          groupDigits(String(c.calls)),
+          groupDigits(String(c.minutes)),
+          groupDigits(c.charge),
+        ]),
+        {
+          total: t
+            ? [
+                'Total calls',
+                groupDigits(String(t.calls)),
+                groupDigits(String(t.minutes)),
+                groupDigits(t.charge),
+              ]
+            : undefined,
+        },
       );
     }
     if (model.itemiseCalls && model.calls.length > 0) {
@@ -300,7 +331,12 @@ export async function renderBill(model: BillModel): Promise<Buffer> {
       if (model.callsNotListed > 0) {
         w.font('Helvetica', 8);
         doc.fillColor(GREY);
-        w.paragraph(`${groupDigits(String(model.callsNotListed))} further calls are in the call detail report.`, MARGIN, doc.y, width);
+        w.paragraph(
+          `${groupDigits(String(model.callsNotListed))} further calls are in the call detail report.`,
+          MARGIN,
+          doc.y,
+          width,
+        );
         doc.fillColor('black');
         doc.y += 8;
       }
@@ -360,7 +396,13 @@ function rule(doc: PDFKit.PDFDocument, from: number, to: number, y: number): voi
  * repeated; the heading is never left alone at the foot of a page. Rows are shaded alternately; an
  * optional total row closes the table.
  */
-function table(w: Writer, title: string, columns: Column[], rows: string[][], options: { fontSize?: number; total?: string[] | undefined } = {}): void {
+function table(
+  w: Writer,
+  title: string,
+  columns: Column[],
+  rows: string[][],
+  options: { fontSize?: number; total?: string[] | undefined } = {},
+): void {
   const doc = w.doc;
   const fontSize = options.fontSize ?? 9;
   const right = MARGIN + w.width;
@@ -384,7 +426,8 @@ function table(w: Writer, title: string, columns: Column[], rows: string[][], op
     w.font('Helvetica', fontSize);
   };
 
-  const layout = (row: string[]): string[][] => row.map((cell, i) => (cell === '' ? [] : w.wrap(cell, textWidth(columns[i]!))));
+  const layout = (row: string[]): string[][] =>
+    row.map((cell, i) => (cell === '' ? [] : w.wrap(cell, textWidth(columns[i]!))));
   const drawRow = (cells: string[][], height: number, shade: boolean) => {
     const y = doc.y;
     if (shade) {
@@ -408,7 +451,8 @@ function table(w: Writer, title: string, columns: Column[], rows: string[][], op
   const headerHeight = 11 * 1.16 + 3 + lh + 3;
   const totalHeight = options.total ? lh + 6 : 0;
   // A short table (up to a third of a page) is kept whole; a longer one starts with at least three rows.
-  const short = rows.length <= 20 ? rows.reduce((h, row) => h + rowHeight(layout(row)), 0) + totalHeight : Infinity;
+  const short =
+    rows.length <= 20 ? rows.reduce((h, row) => h + rowHeight(layout(row)), 0) + totalHeight : Infinity;
   const start = rows.slice(0, 3).reduce((h, row) => h + rowHeight(layout(row)), 0);
   w.ensure(headerHeight + (short <= 260 ? short : start));
   drawHeader(title);

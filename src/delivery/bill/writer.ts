@@ -17,8 +17,16 @@ const NOT_WIN_ANSI = /[^\t\n\x20-\x7e\xa0-\xff€‚ƒ„…†‡ˆ‰Š‹ŒŽ
 let unicodeFontDir: string | undefined;
 /** The DejaVu Sans face standing in for a Helvetica face. */
 function unicodeFont(name: FontName): string {
-  unicodeFontDir ??= join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-  const file = name === 'Helvetica-Bold' ? 'DejaVuSans-Bold.ttf' : name === 'Helvetica-Oblique' ? 'DejaVuSans-Oblique.ttf' : 'DejaVuSans.ttf';
+  unicodeFontDir ??= join(
+    dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')),
+    'ttf',
+  );
+  const file =
+    name === 'Helvetica-Bold'
+      ? 'DejaVuSans-Bold.ttf'
+      : name === 'Helvetica-Oblique'
+        ? 'DejaVuSans-Oblique.ttf'
+        : 'DejaVuSans.ttf';
   return join(unicodeFontDir, file);
 }
 

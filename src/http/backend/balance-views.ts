@@ -8,7 +8,8 @@ import { percentForDisplay } from '../../money/rounding.ts';
 import { amount, idString } from './schemas.ts';
 
 const idOrNull = (v: number | null) => (v === null ? null : String(v));
-const fmt = (value: string, currency: string) => formatAmountAtLeast(money(value).toFixed(), currencyMinorDigits(currency));
+const fmt = (value: string, currency: string) =>
+  formatAmountAtLeast(money(value).toFixed(), currencyMinorDigits(currency));
 
 export const balanceView = z
   .object({
@@ -17,10 +18,21 @@ export const balanceView = z
     currency: z.string(),
     balance: amount.meta({ description: 'The sum of the ledger entries (negative: owed)' }),
     reserved: amount.meta({ description: 'Held for calls in progress (authorised, not yet settled)' }),
-    available: amount.nullable().meta({ description: 'What can still be spent: prepaid balance + overdraft - reserved; postpaid creditLimit + balance - reserved; null when nothing limits it' }),
+    available: amount
+      .nullable()
+      .meta({
+        description:
+          'What can still be spent: prepaid balance + overdraft - reserved; postpaid creditLimit + balance - reserved; null when nothing limits it',
+      }),
     creditLimit: amount.nullable(),
     overdraft: amount,
-    creditUsedPercent: z.string().nullable().meta({ description: 'Credit used as a percentage of the credit limit (prepaid: of the overdraft), two decimals' }),
+    creditUsedPercent: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          'Credit used as a percentage of the credit limit (prepaid: of the overdraft), two decimals',
+      }),
     spentToday: amount,
     spentThisMonth: amount,
     autoTopUp: z.object({
@@ -64,9 +76,26 @@ export function toBalanceView(s: BalanceState): z.infer<typeof balanceView> {
 export const entryView = z
   .object({
     id: idString,
-    seq: z.number().int().meta({ description: "The entry's number in the customer's ledger: 1, 2, 3… with no gaps" }),
-    type: z.enum(['opening', 'top_up', 'call', 'call_correction', 'reservation', 'release', 'adjustment', 'refund', 'invoice_settlement', 'payment']),
-    amount: amount.meta({ description: 'The change to what is available: reservation and release entries move `reserved`, the others move `balance`' }),
+    seq: z
+      .number()
+      .int()
+      .meta({ description: "The entry's number in the customer's ledger: 1, 2, 3… with no gaps" }),
+    type: z.enum([
+      'opening',
+      'top_up',
+      'call',
+      'call_correction',
+      'reservation',
+      'release',
+      'adjustment',
+      'refund',
+      'invoice_settlement',
+      'payment',
+    ]),
+    amount: amount.meta({
+      description:
+        'The change to what is available: reservation and release entries move `reserved`, the others move `balance`',
+    }),
     vatAmount: amount.nullable().meta({ description: 'The VAT included in a call debit' }),
     currency: z.string(),
     balance: amount.meta({ description: 'The balance after this entry' }),
@@ -101,13 +130,38 @@ export function toEntryView(e: BalanceEntryRow): z.infer<typeof entryView> {
   };
 }
 
-export const ENTRY_CSV_COLUMNS = ['id', 'seq', 'type', 'amount', 'vatAmount', 'currency', 'balance', 'reserved', 'callID', 'reservationID', 'invoiceID', 'topUpID', 'paymentID', 'description', 'created'] as const;
+export const ENTRY_CSV_COLUMNS = [
+  'id',
+  'seq',
+  'type',
+  'amount',
+  'vatAmount',
+  'currency',
+  'balance',
+  'reserved',
+  'callID',
+  'reservationID',
+  'invoiceID',
+  'topUpID',
+  'paymentID',
+  'description',
+  'created',
+] as const;
 
 export const topUpView = z
   .object({
     id: idString,
     customerID: idString,
-    method: z.enum(['bank_transfer', 'cash', 'cheque', 'card', 'direct_debit', 'other', 'payment_request', 'auto']),
+    method: z.enum([
+      'bank_transfer',
+      'cash',
+      'cheque',
+      'card',
+      'direct_debit',
+      'other',
+      'payment_request',
+      'auto',
+    ]),
     amount,
     currency: z.string(),
     status: z.enum(['pending', 'completed', 'failed', 'cancelled']),

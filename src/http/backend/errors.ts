@@ -82,11 +82,20 @@ export function backendErrorHandler(err: unknown, request: FastifyRequest, reply
   const classified = classifyError(err, request);
   if (!classified) {
     request.log.error({ err }, 'unexpected error');
-    void reply.status(500).send({ error: 'Internal Error', error_code: 500001, hint: 'An unexpected error occurred; it has been logged' });
+    void reply
+      .status(500)
+      .send({
+        error: 'Internal Error',
+        error_code: 500001,
+        hint: 'An unexpected error occurred; it has been logged',
+      });
     return;
   }
   const wire = backendError(classified.error.code);
   const status = classified.status ?? wire.status;
-  const errorCode = classified.status && classified.status !== wire.status ? classified.status * 1000 + 1 : wire.errorCode;
-  void reply.status(status).send({ error: wire.error, error_code: errorCode, hint: classified.error.message });
+  const errorCode =
+    classified.status && classified.status !== wire.status ? classified.status * 1000 + 1 : wire.errorCode;
+  void reply
+    .status(status)
+    .send({ error: wire.error, error_code: errorCode, hint: classified.error.message });
 }

@@ -43,9 +43,17 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     // parses text/plain by default, which would turn a wrongly labelled body into a string and a confusing
     // 400 "expected object"; without the parser it is a 415 naming the content type to use.
     app.removeContentTypeParser('text/plain');
-    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: RATE_CARD_BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser(
+      'text/csv',
+      { parseAs: 'string', bodyLimit: RATE_CARD_BODY_LIMIT_BYTES },
+      (_request, body, done) => done(null, body),
+    );
     app.setNotFoundHandler((request, reply) =>
-      backendErrorHandler(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+      backendErrorHandler(
+        new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+        request,
+        reply,
+      ),
     );
 
     app.addHook('onRequest', requireBearerKey(ctx));

@@ -43,7 +43,8 @@ export function actionParams<T extends z.ZodType>(schema: T, body: unknown): z.i
   if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) {
     throw new DomainError('missing_parameter', `missing required parameter: ${field}`, field);
   }
-  if (issue.code === 'unrecognized_keys') throw new DomainError('invalid_input', `unknown parameter: ${issue.keys.join(', ')}`, issue.keys[0]);
+  if (issue.code === 'unrecognized_keys')
+    throw new DomainError('invalid_input', `unknown parameter: ${issue.keys.join(', ')}`, issue.keys[0]);
   throw new DomainError('invalid_input', `${field}: ${issue.message}`, field);
 }
 
@@ -113,15 +114,22 @@ export const invoiceActions: Record<string, InvoiceAction> = {
       "Link the invoice to a Xero invoice by ID (the account's xero module must be active: 403002 otherwise). Parameter: xeroID (required, a UUID). Changing an existing link needs an expert-level (5) key (403001).",
     async run({ ctx, accountId, keyLevel, invoiceId, body }) {
       const params = actionParams(z.object({ xeroID: z.string().max(100) }).strict(), body);
-      return toInvoiceView(await linkToXero(ctx, accountId, keyLevel, invoiceId, params.xeroID), await loadAccount(ctx, accountId));
+      return toInvoiceView(
+        await linkToXero(ctx, accountId, keyLevel, invoiceId, params.xeroID),
+        await loadAccount(ctx, accountId),
+      );
     },
   },
   unlinkFromXero: {
     level: KeyLevel.invoices,
-    description: 'Remove the link to Xero (the invoice in Xero is not affected). Needs the xero module (403002) and an expert-level (5) key (403001).',
+    description:
+      'Remove the link to Xero (the invoice in Xero is not affected). Needs the xero module (403002) and an expert-level (5) key (403001).',
     async run({ ctx, accountId, keyLevel, invoiceId, body }) {
       actionParams(z.object({}).strict(), body);
-      return toInvoiceView(await unlinkFromXero(ctx, accountId, keyLevel, invoiceId), await loadAccount(ctx, accountId));
+      return toInvoiceView(
+        await unlinkFromXero(ctx, accountId, keyLevel, invoiceId),
+        await loadAccount(ctx, accountId),
+      );
     },
   },
   reapplyDiscountPlans: {
@@ -130,12 +138,16 @@ export const invoiceActions: Record<string, InvoiceAction> = {
       "Work out the customer's discount plan again on the unsent invoice (and the fees that depend on what is billed: low usage, late fees, interest). 409 once approved.",
     async run({ ctx, accountId, invoiceId, body }) {
       actionParams(z.object({}).strict(), body);
-      return toInvoiceView(await reapplyDiscountPlans(ctx, accountId, invoiceId), await loadAccount(ctx, accountId));
+      return toInvoiceView(
+        await reapplyDiscountPlans(ctx, accountId, invoiceId),
+        await loadAccount(ctx, accountId),
+      );
     },
   },
   recreate: {
     level: KeyLevel.invoices,
-    description: "Render the approved invoice's bill again (every style kept for it, and the account's default). Error: 400701 when it cannot.",
+    description:
+      "Render the approved invoice's bill again (every style kept for it, and the account's default). Error: 400701 when it cannot.",
     async run({ ctx, accountId, invoiceId, body }) {
       actionParams(z.object({}).strict(), body);
       const invoice = await recreateBills(ctx, accountId, invoiceId);
@@ -166,11 +178,17 @@ export const invoiceActions: Record<string, InvoiceAction> = {
 
 /** Runs a named action after checking it exists and the key may run it. */
 export async function runInvoiceAction(name: string | undefined, a: ActionContext): Promise<unknown> {
-  if (name === undefined || name === '') throw new DomainError('missing_parameter', 'missing required parameter: action', 'action');
+  if (name === undefined || name === '')
+    throw new DomainError('missing_parameter', 'missing required parameter: action', 'action');
   const action = Object.hasOwn(invoiceActions, name) ? invoiceActions[name] : undefined;
   if (!action) {
-    throw new DomainError('action_unknown', `action "${name}" is not recognised; known actions: ${Object.keys(invoiceActions).join(', ')}`, 'action');
+    throw new DomainError(
+      'action_unknown',
+      `action "${name}" is not recognised; known actions: ${Object.keys(invoiceActions).join(', ')}`,
+      'action',
+    );
   }
-  if (a.keyLevel < action.level) throw new DomainError('forbidden', `action ${name} needs an API key of level ${action.level} or more`);
+  if (a.keyLevel < action.level)
+    throw new DomainError('forbidden', `action ${name} needs an API key of level ${action.level} or more`);
   return action.run(a);
 }

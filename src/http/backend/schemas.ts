@@ -8,7 +8,10 @@ import { AMOUNT_AS_STRING, AMOUNT_NOT_EXACT, amountTextOfJsonNumber } from '../.
 // The output atoms every surface's views share (the CLI prints account views too) live in the kit.
 export { amount, idString, postalAddressOut } from '../kit/schemas.ts';
 
-export const isoDate = z.string().refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' }).meta({ format: 'date', example: '2026-11-01' });
+export const isoDate = z
+  .string()
+  .refine(isIsoDate, { message: 'must be a date YYYY-MM-DD' })
+  .meta({ format: 'date', example: '2026-11-01' });
 /** An amount: a decimal string. A JSON number is refused (400001, naming the field): amounts enter only as strings. */
 export const amountInput = z
   .string({ error: AMOUNT_AS_STRING })
@@ -30,7 +33,11 @@ export const amountInputOrNumber = z
     }
     return text;
   })
-  .meta({ description: 'A decimal amount as a string ("12.50"); a JSON number is accepted as written (at most 15 significant digits)', example: '12.50' });
+  .meta({
+    description:
+      'A decimal amount as a string ("12.50"); a JSON number is accepted as written (at most 15 significant digits)',
+    example: '12.50',
+  });
 export const shortText = z.string().max(200);
 export const longText = z.string().max(2000);
 
@@ -48,13 +55,18 @@ export const pageQuery = {
     .min(1)
     .max(MAX_PAGE_SIZE)
     .default(DEFAULT_PAGE_SIZE)
-    .meta({ description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}). The response's Link header names the next page.` }),
+    .meta({
+      description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}). The response's Link header names the next page.`,
+    }),
   after: z.coerce
     .number()
     .int()
     .min(0)
     .optional()
-    .meta({ description: 'Keyset cursor: return rows whose id is greater than this (the last id of the previous page)' }),
+    .meta({
+      description:
+        'Keyset cursor: return rows whose id is greater than this (the last id of the previous page)',
+    }),
 };
 
 export const idParams = z.object({ id: z.string().max(30) });
@@ -68,7 +80,11 @@ export const errorBody = z
     error_code: z
       .number()
       .int()
-      .meta({ description: 'Six digits: the HTTP status, then a number within it (404001); the error catalogue in the README lists them', example: 404001 }),
+      .meta({
+        description:
+          'Six digits: the HTTP status, then a number within it (404001); the error catalogue in the README lists them',
+        example: 404001,
+      }),
     hint: z.string().meta({ description: 'What went wrong, in words, naming the parameter at fault' }),
   })
   .meta({ id: 'BackendError', description: 'Error body of the backend API' });

@@ -7,7 +7,14 @@ import { DomainError, type ErrorCode } from '../../shared/errors.ts';
 import { classifyError, httpStatusOf } from '../errors.ts';
 import { isoSeconds } from './views.ts';
 
-export type WireErrorCode = 'INVALID_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'INTERNAL_ERROR';
+export type WireErrorCode =
+  | 'INVALID_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_ERROR';
 
 const WIRE_CODE_OF_STATUS: Record<number, WireErrorCode> = {
   400: 'INVALID_REQUEST',
@@ -32,7 +39,11 @@ export interface ErrorBody {
 }
 
 function body(ctx: Ctx, request: FastifyRequest, code: WireErrorCode, message: string): ErrorBody {
-  return { success: false, error: { code, message }, meta: { timestamp: isoSeconds(ctx.now()), request_id: request.id } };
+  return {
+    success: false,
+    error: { code, message },
+    meta: { timestamp: isoSeconds(ctx.now()), request_id: request.id },
+  };
 }
 
 /**
@@ -41,9 +52,11 @@ function body(ctx: Ctx, request: FastifyRequest, code: WireErrorCode, message: s
  */
 function validationError(err: FastifyError): DomainError {
   const first = err.validation![0]!;
-  const field = first.instancePath.replace(/^\//, '').replace(/\//g, '.') || err.validationContext || 'request';
+  const field =
+    first.instancePath.replace(/^\//, '').replace(/\//g, '.') || err.validationContext || 'request';
   const message = first.message ?? 'is invalid';
-  if (message.startsWith('Missing required parameter:')) return new DomainError('missing_parameter', message, field);
+  if (message.startsWith('Missing required parameter:'))
+    return new DomainError('missing_parameter', message, field);
   if (message.startsWith('Invalid parameter:')) return new DomainError('invalid_input', message, field);
   return new DomainError('invalid_input', `Invalid parameter: ${field}: ${message}`, field);
 }
@@ -57,20 +70,35 @@ export function callsApiErrorHandler(ctx: Ctx) {
     }
     if ((err as FastifyError | undefined)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const limit = request.routeOptions.bodyLimit;
-      void reply.status(413).send(body(ctx, request, 'INVALID_REQUEST', `The file is too large: at most ${limit} bytes`));
+      void reply
+        .status(413)
+        .send(body(ctx, request, 'INVALID_REQUEST', `The file is too large: at most ${limit} bytes`));
       return;
     }
     if ((err as FastifyError | undefined)?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      void reply.status(415).send(body(ctx, request, 'INVALID_REQUEST', 'Content-Type: must be a media type such as audio/mpeg or text/plain'));
+      void reply
+        .status(415)
+        .send(
+          body(
+            ctx,
+            request,
+            'INVALID_REQUEST',
+            'Content-Type: must be a media type such as audio/mpeg or text/plain',
+          ),
+        );
       return;
     }
     const classified = classifyError(err, request);
     if (!classified) {
       request.log.error({ err }, 'unexpected error');
-      void reply.status(500).send(body(ctx, request, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged'));
+      void reply
+        .status(500)
+        .send(body(ctx, request, 'INTERNAL_ERROR', 'An unexpected error occurred; it has been logged'));
       return;
     }
     const wire = callsApiError(classified.error.code);
-    void reply.status(classified.status ?? wire.status).send(body(ctx, request, wire.code, classified.error.message));
+    void reply
+      .status(classified.status ?? wire.status)
+      .send(body(ctx, request, wire.code, classified.error.message));
   };
 }

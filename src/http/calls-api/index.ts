@@ -27,7 +27,10 @@ const RATE_LIMIT_KEYS_KEPT = 10_000;
 const UNAUTHORIZED_MESSAGE = 'Invalid or missing API key';
 
 export function callsApi(ctx: Ctx, options: CallsApiOptions) {
-  assert(Number.isInteger(options.rateLimitPerMinute) && options.rateLimitPerMinute >= 1, 'the rate limit is a positive whole number');
+  assert(
+    Number.isInteger(options.rateLimitPerMinute) && options.rateLimitPerMinute >= 1,
+    'the rate limit is a positive whole number',
+  );
   const handleError = callsApiErrorHandler(ctx);
 
   return async function calls(app: ZodApp): Promise<void> {
@@ -37,7 +40,11 @@ export function callsApi(ctx: Ctx, options: CallsApiOptions) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     app.setNotFoundHandler((request, reply) =>
-      handleError(new DomainError('route_not_found', `Route not found: ${request.method} ${request.url.split('?')[0]}`), request, reply),
+      handleError(
+        new DomainError('route_not_found', `Route not found: ${request.method} ${request.url.split('?')[0]}`),
+        request,
+        reply,
+      ),
     );
 
     app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -47,7 +54,11 @@ export function callsApi(ctx: Ctx, options: CallsApiOptions) {
       if (!principal) throw new DomainError('unauthenticated', UNAUTHORIZED_MESSAGE);
       request.principal = principal;
       const needed = request.routeOptions.config?.level ?? 1;
-      if (principal.level < needed) throw new DomainError('forbidden', `This needs an API key of level ${needed} or more; this key is level ${principal.level}`);
+      if (principal.level < needed)
+        throw new DomainError(
+          'forbidden',
+          `This needs an API key of level ${needed} or more; this key is level ${principal.level}`,
+        );
     });
 
     // Per API key, after the key is checked (route-level onRequest hooks run after the one above), so

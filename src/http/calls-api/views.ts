@@ -31,9 +31,15 @@ export function agentRef(value: string | null): string | null {
   return value.startsWith('agent_') ? value : `agent_${value}`;
 }
 
-export function toApiCall(row: CallWithFilesRow, context: { timezone: string; baseUrl: string }): z.infer<typeof apiCall> {
+export function toApiCall(
+  row: CallWithFilesRow,
+  context: { timezone: string; baseUrl: string },
+): z.infer<typeof apiCall> {
   const confidence = row.confidence_score === null ? null : Number(row.confidence_score);
-  assert(confidence === null || Number.isFinite(confidence), `confidence score of call ${row.id} is a number`);
+  assert(
+    confidence === null || Number.isFinite(confidence),
+    `confidence score of call ${row.id} is a number`,
+  );
   return {
     id: callRef(row.id),
     invoice_id: row.invoice_id === null ? null : invoiceRef(row.invoice_id),
@@ -41,8 +47,12 @@ export function toApiCall(row: CallWithFilesRow, context: { timezone: string; ba
     status: row.status,
     from: row.from_number,
     to: row.to_number,
-    transcription_url: row.has_transcription ? `${context.baseUrl}${callFilePath(row.id, 'transcription')}` : row.transcription_url,
-    call_recording_url: row.has_recording ? `${context.baseUrl}${callFilePath(row.id, 'recording')}` : row.recording_url,
+    transcription_url: row.has_transcription
+      ? `${context.baseUrl}${callFilePath(row.id, 'transcription')}`
+      : row.transcription_url,
+    call_recording_url: row.has_recording
+      ? `${context.baseUrl}${callFilePath(row.id, 'recording')}`
+      : row.recording_url,
     confidence_score: confidence,
     voice_agent_id: agentRef(row.voice_agent_id),
     timezone: context.timezone,

@@ -4,7 +4,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../../shared/errors.ts';
 import { classifyError, httpStatusOf } from '../errors.ts';
 
-export type CollectErrorCode = 'invalid_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'gone' | 'rate_limited' | 'internal_error';
+export type CollectErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'gone'
+  | 'rate_limited'
+  | 'internal_error';
 
 const CODE_OF_STATUS: Record<number, CollectErrorCode> = {
   400: 'invalid_request',
@@ -29,7 +37,11 @@ export function collectErrorHandler(err: unknown, request: FastifyRequest, reply
   const classified = classifyError(err, request);
   if (!classified) {
     request.log.error({ err }, 'unexpected error');
-    void reply.status(500).send({ error: { code: 'internal_error', message: 'an unexpected error occurred; it has been logged' } } satisfies CollectErrorBody);
+    void reply
+      .status(500)
+      .send({
+        error: { code: 'internal_error', message: 'an unexpected error occurred; it has been logged' },
+      } satisfies CollectErrorBody);
     return;
   }
   const wire = collectError(classified.error.code);

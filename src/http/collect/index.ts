@@ -24,7 +24,11 @@ export function collectApi(ctx: Ctx, options: CollectOptions) {
     app.setErrorHandler(collectErrorHandler);
     app.removeContentTypeParser('text/plain');
     app.setNotFoundHandler((request, reply) =>
-      collectErrorHandler(new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+      collectErrorHandler(
+        new DomainError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+        request,
+        reply,
+      ),
     );
     app.addHook('onRequest', requireBearerKey(ctx));
     registerIdempotency(app, ctx);

@@ -8,7 +8,9 @@ import { utcTime } from './views.ts';
 
 const refundStatus = z
   .enum(['pending', 'succeeded', 'failed_retrying', 'failed'])
-  .describe('pending: recorded, not yet taken by the gateway; succeeded; failed_retrying: the gateway refused it, the outbox tries again; failed: given up (refund by hand)');
+  .describe(
+    'pending: recorded, not yet taken by the gateway; succeeded; failed_retrying: the gateway refused it, the outbox tries again; failed: given up (refund by hand)',
+  );
 
 export const attemptView = z.object({
   id: z.number().int(),
@@ -16,7 +18,11 @@ export const attemptView = z.object({
   invoiceId: z.number().int().nullable(),
   amount: z.string(),
   currency: z.string(),
-  outcome: z.enum(['pending', 'approved', 'declined', 'not_charged']).describe('pending: recorded before the gateway is asked (being charged); not_charged: settled by recovery, the gateway took nothing'),
+  outcome: z
+    .enum(['pending', 'approved', 'declined', 'not_charged'])
+    .describe(
+      'pending: recorded before the gateway is asked (being charged); not_charged: settled by recovery, the gateway took nothing',
+    ),
   declineReason: z.string().nullable(),
   gateway: z.string(),
   gatewayReference: z.string().nullable(),
@@ -25,12 +31,22 @@ export const attemptView = z.object({
   paymentId: z.number().int().nullable(),
   instalmentPlanId: z.number().int().nullable(),
   instalmentNumber: z.number().int().nullable(),
-  note: z.string().nullable().describe('Why an approved charge was not applied (it is refunded), or how recovery settled a pending attempt'),
-  refundStatus: refundStatus.nullable().describe('The refund of a charge that could not be applied (a compensation), if any'),
+  note: z
+    .string()
+    .nullable()
+    .describe(
+      'Why an approved charge was not applied (it is refunded), or how recovery settled a pending attempt',
+    ),
+  refundStatus: refundStatus
+    .nullable()
+    .describe('The refund of a charge that could not be applied (a compensation), if any'),
   created: z.string(),
 });
 
-export function toAttemptView(a: AttemptRow, refunds: readonly RefundRow[] = []): z.infer<typeof attemptView> {
+export function toAttemptView(
+  a: AttemptRow,
+  refunds: readonly RefundRow[] = [],
+): z.infer<typeof attemptView> {
   const n = (v: number | null) => (v === null ? null : Number(v));
   return {
     id: Number(a.id),
@@ -56,7 +72,11 @@ export function toAttemptView(a: AttemptRow, refunds: readonly RefundRow[] = [])
 export const refundView = z.object({
   id: z.number().int(),
   paymentId: z.number().int().nullable(),
-  attemptId: z.number().int().nullable().describe('The attempt whose charge is refunded because it could not be applied (no payment)'),
+  attemptId: z
+    .number()
+    .int()
+    .nullable()
+    .describe('The attempt whose charge is refunded because it could not be applied (no payment)'),
   status: refundStatus,
   lastError: z.string().nullable(),
   amount: z.string(),
@@ -86,7 +106,11 @@ export const paymentView = z.object({
   requestId: z.number().int().nullable(),
   invoiceId: z.number().int().nullable(),
   amount: z.string().describe('What the invoice (or request) received'),
-  interestAmount: z.string().describe('Instalment plan interest charged with it ("0.00" otherwise): the card was charged amount + interestAmount, which a full refund returns'),
+  interestAmount: z
+    .string()
+    .describe(
+      'Instalment plan interest charged with it ("0.00" otherwise): the card was charged amount + interestAmount, which a full refund returns',
+    ),
   refundedAmount: z.string(),
   status: z.enum(['paid', 'partially_refunded', 'refunded']),
   currency: z.string(),
@@ -95,13 +119,18 @@ export const paymentView = z.object({
   gateway: z.string().nullable(),
   gatewayReference: z.string().nullable(),
   cardLast4: z.string().nullable(),
-  receiptNumber: z.string().describe('One per payment: the number its email and SMS receipts and the payment page show'),
+  receiptNumber: z
+    .string()
+    .describe('One per payment: the number its email and SMS receipts and the payment page show'),
   refundStatus: refundStatus.nullable().describe('Where its refunds stand, the worst first (null: none)'),
   paidAt: z.string(),
   created: z.string(),
 });
 
-export function toPaymentView(p: PaymentRow, refunds: readonly RefundRow[] = []): z.infer<typeof paymentView> {
+export function toPaymentView(
+  p: PaymentRow,
+  refunds: readonly RefundRow[] = [],
+): z.infer<typeof paymentView> {
   const figures = paymentFigures(p);
   return {
     id: Number(p.id),

@@ -15,7 +15,11 @@ const amount = z.string().describe('a decimal string with the currency\'s minor-
 const time = z.string().nullable().describe('UTC, "YYYY-MM-DD HH:MM:SS"');
 
 export const collectInvoice = z.object({
-  invoiceId: z.number().int().nullable().describe('The billing invoice the request is for (null for a standalone amount)'),
+  invoiceId: z
+    .number()
+    .int()
+    .nullable()
+    .describe('The billing invoice the request is for (null for a standalone amount)'),
   batchId: z.number().int().nullable().describe('Requests sent in one batch share it (null when sent alone)'),
   accountNumber: z.string().nullable(),
   invoiceAmount: amount.describe('The amount requested'),
@@ -99,7 +103,12 @@ export function toCollectInvoice(row: RequestFactsRow, now: Date): CollectInvoic
     planAmount: plan && row.plan_amount !== null ? m(row.plan_amount) : null,
     planFrequency: plan ? (row.plan_frequency as CollectInvoice['planFrequency']) : null,
     planStartDate: plan ? row.plan_start_date : null,
-    planRate: plan && row.plan_interest_rate !== null ? Number(row.plan_interest_rate) : row.plan_rate !== null ? Number(row.plan_rate) : null,
+    planRate:
+      plan && row.plan_interest_rate !== null
+        ? Number(row.plan_interest_rate)
+        : row.plan_rate !== null
+          ? Number(row.plan_rate)
+          : null,
     instalmentEnabled: row.instalment_enabled,
     // The term the page enforces (a request that allows plans without a term gets the default), else null.
     planMaxTerm: terms ? terms.maxTerm : row.plan_max_term,

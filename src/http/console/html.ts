@@ -6,7 +6,18 @@ import { csrfField, h } from '../kit/html.ts';
 
 export { csrfField, errorBox, h, money, okBox, table } from '../kit/html.ts';
 
-export type ConsolePage = 'overview' | 'customers' | 'invoices' | 'billing' | 'rates' | 'calls' | 'collections' | 'webhooks' | 'audit' | 'settings' | 'profile';
+export type ConsolePage =
+  | 'overview'
+  | 'customers'
+  | 'invoices'
+  | 'billing'
+  | 'rates'
+  | 'calls'
+  | 'collections'
+  | 'webhooks'
+  | 'audit'
+  | 'settings'
+  | 'profile';
 
 const NAV: [ConsolePage, string, string][] = [
   ['overview', '/console', 'Overview'],
@@ -71,7 +82,17 @@ ${f.body}
 }
 
 /** Chart data for console.js: JSON in a script element that is never executed (type application/json). */
-export function chart(id: string, label: string, spec: { xLabel?: string; labels: string[]; series: { label: string; values: number[]; decimals?: number; scale?: string }[]; bars?: boolean }, fallback: string): string {
+export function chart(
+  id: string,
+  label: string,
+  spec: {
+    xLabel?: string;
+    labels: string[];
+    series: { label: string; values: number[]; decimals?: number; scale?: string }[];
+    bars?: boolean;
+  },
+  fallback: string,
+): string {
   const json = JSON.stringify(spec).replace(/</g, '\\u003c');
   return `<figure class="chart-figure"><div class="chart" id="${h(id)}" role="img" aria-label="${h(label)}"></div><script type="application/json" data-chart="${h(id)}">${json}</script><figcaption class="legend-note">${fallback}</figcaption></figure>`;
 }
@@ -83,7 +104,14 @@ export function pager(links: { prev?: string | undefined; next?: string | undefi
 }
 
 /** A one-button form posting to `action` (shown only to who may use it: the caller decides). */
-export function actionButton(action: string, label: string, csrf: string, options: { danger?: boolean; secondary?: boolean; fields?: Record<string, string> } = {}): string {
-  const hidden = Object.entries(options.fields ?? {}).map(([k, v]) => `<input type="hidden" name="${h(k)}" value="${h(v)}">`).join('');
+export function actionButton(
+  action: string,
+  label: string,
+  csrf: string,
+  options: { danger?: boolean; secondary?: boolean; fields?: Record<string, string> } = {},
+): string {
+  const hidden = Object.entries(options.fields ?? {})
+    .map(([k, v]) => `<input type="hidden" name="${h(k)}" value="${h(v)}">`)
+    .join('');
   return `<form method="post" action="${h(action)}">${csrfField(csrf)}${hidden}<button type="submit"${options.danger ? ' class="danger"' : options.secondary ? ' class="secondary"' : ''}>${h(label)}</button></form>`;
 }

@@ -8,8 +8,19 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../context.ts';
-import { changeOwnPassword, forgotPassword, linkInfo, setPasswordWithLink } from '../../console-users/manage-users.ts';
-import { IDLE_MINUTES, SESSION_HOURS, signIn, signOut, signOutEverywhere } from '../../console-users/sign-in.ts';
+import {
+  changeOwnPassword,
+  forgotPassword,
+  linkInfo,
+  setPasswordWithLink,
+} from '../../console-users/manage-users.ts';
+import {
+  IDLE_MINUTES,
+  SESSION_HOURS,
+  signIn,
+  signOut,
+  signOutEverywhere,
+} from '../../console-users/sign-in.ts';
 import { ROLE_LABEL } from '../../console-users/roles.ts';
 import { recordAudit } from '../../audit/record.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -29,24 +40,59 @@ const UPLOAD_LIMIT = 100 * 1024 * 1024;
 
 const require = createRequire(import.meta.url);
 const ASSETS: Record<string, { path: string; type: string }> = {
-  'htmx.min.js': { path: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
-  'uPlot.iife.min.js': { path: require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+  'htmx.min.js': {
+    path: require.resolve('htmx.org/dist/htmx.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  'uPlot.iife.min.js': {
+    path: require.resolve('uplot/dist/uPlot.iife.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   'uPlot.min.css': { path: require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
-  'console.js': { path: new URL('./assets/console.js', import.meta.url).pathname, type: 'text/javascript; charset=utf-8' },
-  'console.css': { path: new URL('./assets/console.css', import.meta.url).pathname, type: 'text/css; charset=utf-8' },
+  'console.js': {
+    path: new URL('./assets/console.js', import.meta.url).pathname,
+    type: 'text/javascript; charset=utf-8',
+  },
+  'console.css': {
+    path: new URL('./assets/console.css', import.meta.url).pathname,
+    type: 'text/css; charset=utf-8',
+  },
 };
 const assetCache = new Map<string, Buffer>();
 
 /** The console's error page: the status and message of the error, in the console's frame. */
-export function consoleErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function consoleErrorHandler(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   const classified = classifyError(error, request);
   if (!classified) {
     request.log.error({ err: error }, 'unexpected error on the console');
-    return sendHtml(reply, 500, () => layout({ title: 'Something went wrong', body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p><a class="button" href="/console">Back</a></div>' }), CSP);
+    return sendHtml(
+      reply,
+      500,
+      () =>
+        layout({
+          title: 'Something went wrong',
+          body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p><a class="button" href="/console">Back</a></div>',
+        }),
+      CSP,
+    );
   }
   const status = classified.status ?? httpStatusOf(classified.error.code);
-  const title = status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : 'This request could not be handled';
-  return sendHtml(reply, status, () => layout({ title, body: `<h1>${h(title)}</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/console">Back to the overview</a></div>` }), CSP);
+  const title =
+    status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : 'This request could not be handled';
+  return sendHtml(
+    reply,
+    status,
+    () =>
+      layout({
+        title,
+        body: `<h1>${h(title)}</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/console">Back to the overview</a></div>`,
+      }),
+    CSP,
+  );
 }
 
 export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefined } = {}) {
@@ -54,21 +100,33 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
     await app.register(fastifyCookie);
     addFormParser(app, FORM_LIMIT);
     // Uploads (rate cards, CDR files) arrive as the raw file, text/csv, from console.js.
-    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: UPLOAD_LIMIT }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser(
+      'text/csv',
+      { parseAs: 'string', bodyLimit: UPLOAD_LIMIT },
+      (_request, body, done) => done(null, body),
+    );
     const kit = makeKit(app, ctx, options.publicUrl);
 
     app.setErrorHandler(consoleErrorHandler);
 
-    app.get<{ Params: { name: string } }>('/console/assets/:name', { schema: { hide: true } }, async (request, reply) => {
-      const asset = ASSETS[request.params.name];
-      if (!asset) throw new DomainError('not_found', 'no such file');
-      let content = assetCache.get(request.params.name);
-      if (!content) {
-        content = readFileSync(asset.path);
-        assetCache.set(request.params.name, content);
-      }
-      return reply.header('cache-control', 'public, max-age=3600').header('x-content-type-options', 'nosniff').type(asset.type).send(content);
-    });
+    app.get<{ Params: { name: string } }>(
+      '/console/assets/:name',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const asset = ASSETS[request.params.name];
+        if (!asset) throw new DomainError('not_found', 'no such file');
+        let content = assetCache.get(request.params.name);
+        if (!content) {
+          content = readFileSync(asset.path);
+          assetCache.set(request.params.name, content);
+        }
+        return reply
+          .header('cache-control', 'public, max-age=3600')
+          .header('x-content-type-options', 'nosniff')
+          .type(asset.type)
+          .send(content);
+      },
+    );
 
     // ---- signing in
 
@@ -80,18 +138,48 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
 <button type="submit">Sign in</button></form><p><a href="/console/forgot">Forgot your password?</a></p></section>
 <p class="muted">No user yet? Create the first one with <code>ringbill users create --account ID --email you@example.com --role owner</code>.</p></div>`;
 
-    app.get('/console/sign-in', { schema: { hide: true } }, async (request, reply) => kit.page(reply, undefined, { title: 'Sign in', body: signInPage(request.query as Record<string, string>) }));
+    app.get('/console/sign-in', { schema: { hide: true } }, async (request, reply) =>
+      kit.page(reply, undefined, {
+        title: 'Sign in',
+        body: signInPage(request.query as Record<string, string>),
+      }),
+    );
 
     app.post('/console/sign-in', { schema: { hide: true } }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, string>;
       try {
-        const started = await signIn(ctx, { email: String(body.email ?? ''), password: String(body.password ?? ''), ip: request.ip });
-        void reply.setCookie(COOKIE, started.token, { path: '/console', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: SESSION_HOURS * 3600 });
+        const started = await signIn(ctx, {
+          email: String(body.email ?? ''),
+          password: String(body.password ?? ''),
+          ip: request.ip,
+        });
+        void reply.setCookie(COOKIE, started.token, {
+          path: '/console',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: request.protocol === 'https',
+          maxAge: SESSION_HOURS * 3600,
+        });
         const next = String(body.next ?? '');
         return secure(reply).redirect(/^\/console(\/[\w\-/.?=&%]*)?$/.test(next) ? next : '/console', 303);
       } catch (error) {
-        if (!(error instanceof DomainError) || (error.code !== 'unauthenticated' && error.code !== 'rate_limited')) throw error;
-        return kit.page(reply, undefined, { title: 'Sign in', body: signInPage({ email: String(body.email ?? '').slice(0, 254), next: String(body.next ?? '') }, error.message) }, error.code === 'rate_limited' ? 429 : 401);
+        if (
+          !(error instanceof DomainError) ||
+          (error.code !== 'unauthenticated' && error.code !== 'rate_limited')
+        )
+          throw error;
+        return kit.page(
+          reply,
+          undefined,
+          {
+            title: 'Sign in',
+            body: signInPage(
+              { email: String(body.email ?? '').slice(0, 254), next: String(body.next ?? '') },
+              error.message,
+            ),
+          },
+          error.code === 'rate_limited' ? 429 : 401,
+        );
       }
     });
 
@@ -107,9 +195,20 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       const m = await kit.me(request, reply);
       if (!m) return reply;
       const n = await signOutEverywhere(ctx, m.session);
-      await recordAudit(ctx, m.accountId, { actor: { type: 'user', id: m.user.id, name: m.user.email }, action: 'sign_out_everywhere', resource: 'sessions', resourceId: m.user.id, ip: request.ip, surface: 'console', changes: { sessionsEnded: n } });
+      await recordAudit(ctx, m.accountId, {
+        actor: { type: 'user', id: m.user.id, name: m.user.email },
+        action: 'sign_out_everywhere',
+        resource: 'sessions',
+        resourceId: m.user.id,
+        ip: request.ip,
+        surface: 'console',
+        changes: { sessionsEnded: n },
+      });
       void reply.clearCookie(COOKIE, { path: '/console' });
-      return secure(reply).redirect(`/console/sign-in?ok=${encodeURIComponent(`Signed out of ${n} session${n === 1 ? '' : 's'}`)}`, 303);
+      return secure(reply).redirect(
+        `/console/sign-in?ok=${encodeURIComponent(`Signed out of ${n} session${n === 1 ? '' : 's'}`)}`,
+        303,
+      );
     });
 
     app.get('/console/forgot', { schema: { hide: true } }, async (_request, reply) =>
@@ -123,36 +222,82 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       const email = String((request.body as Record<string, string> | undefined)?.email ?? '').slice(0, 254);
       await forgotPassword(ctx, email, kit.baseUrl(request));
       // The same answer whether or not the address is known.
-      return kit.page(reply, undefined, { title: 'Check your email', body: `<div class="narrow"><h1>Check your email</h1>${okBox(`If ${email} is a console user, a reset link is on its way. It works once, for 30 minutes.`)}<a class="button secondary" href="/console/sign-in">Back to sign in</a></div>` });
-    });
-
-    // A set-up or reset link: GET shows the form (mail scanners opening links do not use them up).
-    app.get<{ Params: { token: string } }>('/console/password/:token', { schema: { hide: true } }, async (request, reply) => {
-      const info = await linkInfo(ctx, request.params.token);
-      if (!info) return kit.page(reply, undefined, { title: 'Link cannot be used', body: '<div class="narrow"><h1>This link cannot be used</h1><div class="card"><p>It has been used already or has expired.</p><a class="button" href="/console/forgot">Ask for a new one</a></div></div>' }, 410);
-      const error = (request.query as Record<string, string>).error;
       return kit.page(reply, undefined, {
-        title: 'Choose a password',
-        body: `<div class="narrow"><h1>${info.purpose === 'set_up' ? 'Welcome' : 'Reset your password'}, ${h(info.user.name)}</h1>${errorBox(error)}<section class="card"><p class="muted">${h(info.user.email)} · ${h(ROLE_LABEL[info.user.role])}</p>
-<form method="post" action="/console/password/${encodeURIComponent(request.params.token)}"><input type="hidden" name="username" value="${h(info.user.email)}" autocomplete="username">
-<label for="password">New password (at least 10 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" maxlength="200">
-<button type="submit">Save password</button></form></section></div>`,
+        title: 'Check your email',
+        body: `<div class="narrow"><h1>Check your email</h1>${okBox(`If ${email} is a console user, a reset link is on its way. It works once, for 30 minutes.`)}<a class="button secondary" href="/console/sign-in">Back to sign in</a></div>`,
       });
     });
 
-    app.post<{ Params: { token: string } }>('/console/password/:token', { schema: { hide: true } }, async (request, reply) => {
-      const password = String((request.body as Record<string, string> | undefined)?.password ?? '');
-      let user;
-      try {
-        user = await setPasswordWithLink(ctx, request.params.token, password);
-      } catch (error) {
-        if (!(error instanceof DomainError) || error.code !== 'invalid_input') throw error;
-        return secure(reply).redirect(withMessage(`/console/password/${encodeURIComponent(request.params.token)}`, 'error', error.message), 303);
-      }
-      if (!user) return kit.page(reply, undefined, { title: 'Link cannot be used', body: '<div class="narrow"><h1>This link cannot be used</h1><div class="card"><p>It has been used already or has expired.</p><a class="button" href="/console/forgot">Ask for a new one</a></div></div>' }, 410);
-      await recordAudit(ctx, user.account_id, { actor: { type: 'user', id: user.id, name: user.email }, action: 'set_password', resource: 'users', resourceId: user.id, ip: request.ip, surface: 'console' });
-      return secure(reply).redirect(`/console/sign-in?ok=${encodeURIComponent('Password saved: sign in with it now')}&email=${encodeURIComponent(user.email)}`, 303);
-    });
+    // A set-up or reset link: GET shows the form (mail scanners opening links do not use them up).
+    app.get<{ Params: { token: string } }>(
+      '/console/password/:token',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const info = await linkInfo(ctx, request.params.token);
+        if (!info)
+          return kit.page(
+            reply,
+            undefined,
+            {
+              title: 'Link cannot be used',
+              body: '<div class="narrow"><h1>This link cannot be used</h1><div class="card"><p>It has been used already or has expired.</p><a class="button" href="/console/forgot">Ask for a new one</a></div></div>',
+            },
+            410,
+          );
+        const error = (request.query as Record<string, string>).error;
+        return kit.page(reply, undefined, {
+          title: 'Choose a password',
+          body: `<div class="narrow"><h1>${info.purpose === 'set_up' ? 'Welcome' : 'Reset your password'}, ${h(info.user.name)}</h1>${errorBox(error)}<section class="card"><p class="muted">${h(info.user.email)} · ${h(ROLE_LABEL[info.user.role])}</p>
+<form method="post" action="/console/password/${encodeURIComponent(request.params.token)}"><input type="hidden" name="username" value="${h(info.user.email)}" autocomplete="username">
+<label for="password">New password (at least 10 characters)</label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" maxlength="200">
+<button type="submit">Save password</button></form></section></div>`,
+        });
+      },
+    );
+
+    app.post<{ Params: { token: string } }>(
+      '/console/password/:token',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const password = String((request.body as Record<string, string> | undefined)?.password ?? '');
+        let user;
+        try {
+          user = await setPasswordWithLink(ctx, request.params.token, password);
+        } catch (error) {
+          if (!(error instanceof DomainError) || error.code !== 'invalid_input') throw error;
+          return secure(reply).redirect(
+            withMessage(
+              `/console/password/${encodeURIComponent(request.params.token)}`,
+              'error',
+              error.message,
+            ),
+            303,
+          );
+        }
+        if (!user)
+          return kit.page(
+            reply,
+            undefined,
+            {
+              title: 'Link cannot be used',
+              body: '<div class="narrow"><h1>This link cannot be used</h1><div class="card"><p>It has been used already or has expired.</p><a class="button" href="/console/forgot">Ask for a new one</a></div></div>',
+            },
+            410,
+          );
+        await recordAudit(ctx, user.account_id, {
+          actor: { type: 'user', id: user.id, name: user.email },
+          action: 'set_password',
+          resource: 'users',
+          resourceId: user.id,
+          ip: request.ip,
+          surface: 'console',
+        });
+        return secure(reply).redirect(
+          `/console/sign-in?ok=${encodeURIComponent('Password saved: sign in with it now')}&email=${encodeURIComponent(user.email)}`,
+          303,
+        );
+      },
+    );
 
     // ---- the user's own profile
 
@@ -176,8 +321,18 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       '/console/profile/password',
       1,
       async (m, body) => {
-        await changeOwnPassword(ctx, m.user, String(body.currentPassword ?? ''), String(body.newPassword ?? ''), m.session.id);
-        return { redirect: '/console/profile', message: 'Password changed; your other sessions were signed out', audit: { action: 'change_password', resource: 'users', resourceId: m.user.id } };
+        await changeOwnPassword(
+          ctx,
+          m.user,
+          String(body.currentPassword ?? ''),
+          String(body.newPassword ?? ''),
+          m.session.id,
+        );
+        return {
+          redirect: '/console/profile',
+          message: 'Password changed; your other sessions were signed out',
+          audit: { action: 'change_password', resource: 'users', resourceId: m.user.id },
+        };
       },
       () => '/console/profile',
     );

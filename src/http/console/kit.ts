@@ -31,7 +31,14 @@ export interface ActionResult {
   redirect: string;
   /** The message shown there. */
   message?: string | undefined;
-  audit?: { action: string; resource: string; resourceId?: string | number | null | undefined; changes?: Record<string, unknown> | null | undefined } | undefined;
+  audit?:
+    | {
+        action: string;
+        resource: string;
+        resourceId?: string | number | null | undefined;
+        changes?: Record<string, unknown> | null | undefined;
+      }
+    | undefined;
 }
 
 export interface ConsoleKit {
@@ -39,7 +46,12 @@ export interface ConsoleKit {
   publicUrl: string | undefined;
   /** The signed-in user; a redirect to sign in (and undefined) when there is none. */
   me(request: FastifyRequest, reply: FastifyReply): Promise<Me | undefined>;
-  page(reply: FastifyReply, me: Me | undefined, f: Omit<ConsoleFrame, 'user' | 'accountName' | 'csrf'>, status?: number): FastifyReply;
+  page(
+    reply: FastifyReply,
+    me: Me | undefined,
+    f: Omit<ConsoleFrame, 'user' | 'accountName' | 'csrf'>,
+    status?: number,
+  ): FastifyReply;
   /** Refuses (403) when the user's role is below the level. */
   need(me: Me, level: number): void;
   may(me: Me, level: number): boolean;
@@ -47,7 +59,17 @@ export interface ConsoleKit {
    * A state-changing route: signed in, CSRF token checked, level checked, the handler run, the change
    * audited, then a 303 to the result (or back with the error when the input was refused).
    */
-  action(path: string, level: number, handler: (me: Me, body: Record<string, string>, params: Record<string, string>, request: FastifyRequest) => Promise<ActionResult>, back?: (params: Record<string, string>) => string): void;
+  action(
+    path: string,
+    level: number,
+    handler: (
+      me: Me,
+      body: Record<string, string>,
+      params: Record<string, string>,
+      request: FastifyRequest,
+    ) => Promise<ActionResult>,
+    back?: (params: Record<string, string>) => string,
+  ): void;
   baseUrl(request: FastifyRequest): string;
   ip(request: FastifyRequest): string;
 }
@@ -63,19 +85,37 @@ export function makeKit(app: FastifyInstance, ctx: Ctx, publicUrl: string | unde
     const found = await sessionOf(ctx, request.cookies[COOKIE]);
     if (!found) {
       if (request.headers['hx-request']) void reply.header('hx-redirect', '/console/sign-in');
-      void secure(reply).redirect(`/console/sign-in${request.method === 'GET' ? `?next=${encodeURIComponent(request.url.slice(0, 300))}` : ''}`, 303);
+      void secure(reply).redirect(
+        `/console/sign-in${request.method === 'GET' ? `?next=${encodeURIComponent(request.url.slice(0, 300))}` : ''}`,
+        303,
+      );
       return undefined;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const origin = request.headers.origin;
-      const sent = String(request.headers['x-csrf-token'] ?? (request.body as Record<string, string> | undefined)?.csrf ?? '');
-      if ((origin !== undefined && origin !== 'null' && origin !== baseUrl(request)) || !sameToken(sent, found.session.csrf_token)) {
-        throw new DomainError('forbidden', 'this form has expired or did not come from this site: go back, reload the page and try again');
+      const sent = String(
+        request.headers['x-csrf-token'] ?? (request.body as Record<string, string> | undefined)?.csrf ?? '',
+      );
+      if (
+        (origin !== undefined && origin !== 'null' && origin !== baseUrl(request)) ||
+        !sameToken(sent, found.session.csrf_token)
+      ) {
+        throw new DomainError(
+          'forbidden',
+          'this form has expired or did not come from this site: go back, reload the page and try again',
+        );
       }
     }
     const account = await findAccount(ctx.db, found.user.account_id);
     if (!account) return undefined;
-    return { user: found.user, session: found.session, accountId: found.user.account_id, account, level: ROLE_LEVEL[found.user.role], csrf: found.session.csrf_token };
+    return {
+      user: found.user,
+      session: found.session,
+      accountId: found.user.account_id,
+      account,
+      level: ROLE_LEVEL[found.user.role],
+      csrf: found.session.csrf_token,
+    };
   };
   const need = (m: Me, level: number) => {
     if (m.level < level) throw new DomainError('forbidden', `your role (${m.user.role}) may not do this`);
@@ -89,25 +129,47 @@ export function makeKit(app: FastifyInstance, ctx: Ctx, publicUrl: string | unde
     baseUrl,
     ip: (request) => request.ip,
     page: (reply, m, f, status = 200) =>
-      sendHtml(reply, status, () => layout({ ...f, user: m?.user, accountName: m?.account.name, csrf: m?.csrf }), CSP),
+      sendHtml(
+        reply,
+        status,
+        () => layout({ ...f, user: m?.user, accountName: m?.account.name, csrf: m?.csrf }),
+        CSP,
+      ),
     action(path, level, handler, back) {
       app.post(path, { schema: { hide: true } }, async (request, reply) => {
         const m = await me(request, reply);
         if (!m) return reply;
         need(m, level);
         const params = request.params as Record<string, string>;
-        const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, string>;
+        const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<
+          string,
+          string
+        >;
         let result: ActionResult;
         try {
           result = await handler(m, body, params, request);
         } catch (error) {
-          if (!(error instanceof DomainError) || error.code === 'not_found' || error.code === 'forbidden' || !back) throw error;
+          if (
+            !(error instanceof DomainError) ||
+            error.code === 'not_found' ||
+            error.code === 'forbidden' ||
+            !back
+          )
+            throw error;
           return secure(reply).redirect(withMessage(back(params), 'error', error.message), 303);
         }
         if (result.audit) {
-          await recordAudit(ctx, m.accountId, { actor: { type: 'user', id: m.user.id, name: m.user.email }, ip: request.ip, surface: 'console', ...result.audit });
+          await recordAudit(ctx, m.accountId, {
+            actor: { type: 'user', id: m.user.id, name: m.user.email },
+            ip: request.ip,
+            surface: 'console',
+            ...result.audit,
+          });
         }
-        return secure(reply).redirect(result.message ? withMessage(result.redirect, 'ok', result.message) : result.redirect, 303);
+        return secure(reply).redirect(
+          result.message ? withMessage(result.redirect, 'ok', result.message) : result.redirect,
+          303,
+        );
       });
     },
   };

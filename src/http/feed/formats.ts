@@ -25,7 +25,12 @@ export interface CsvOptions {
   forceQuotes: boolean;
 }
 
-export const DEFAULT_CSV: CsvOptions = { separator: ',', rowSeparator: '\n', header: true, forceQuotes: false };
+export const DEFAULT_CSV: CsvOptions = {
+  separator: ',',
+  rowSeparator: '\n',
+  header: true,
+  forceQuotes: false,
+};
 
 /**
  * A JSON array of objects. Each row is made into its JSON text at once, so only flat strings outlive a
@@ -51,7 +56,8 @@ export function renderJson<Row>(view: ColumnReader<Row>, rows: readonly Row[]): 
 function scalarText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   return JSON.stringify(value);
 }
 
@@ -59,7 +65,12 @@ function scalarText(value: unknown): string {
 export function csvField(value: unknown, options: CsvOptions): string {
   const text = scalarText(value);
   const needsQuotes =
-    options.forceQuotes || text.includes(options.separator) || text.includes('"') || text.includes('\n') || text.includes('\r') || /^\s|\s$/.test(text);
+    options.forceQuotes ||
+    text.includes(options.separator) ||
+    text.includes('"') ||
+    text.includes('\n') ||
+    text.includes('\r') ||
+    /^\s|\s$/.test(text);
   return needsQuotes ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -67,14 +78,24 @@ export function renderCsv<Row>(view: ColumnReader<Row>, rows: readonly Row[], op
   const columns = view.columns.filter((c) => c !== 'custom_data');
   const lines: string[] = [];
   if (options.header) lines.push(columns.map((c) => csvField(c, options)).join(options.separator));
-  for (const row of rows) lines.push(columns.map((c) => csvField(view.value(row, c), options)).join(options.separator));
+  for (const row of rows)
+    lines.push(columns.map((c) => csvField(view.value(row, c), options)).join(options.separator));
   return lines.length === 0 ? '' : lines.join(options.rowSeparator) + options.rowSeparator;
 }
 
 // XML 1.0 cannot carry most control characters at all, even escaped: they become U+FFFD.
 // eslint-disable-next-line no-control-regex
 const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;', '\t': '&#9;' };
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\r': '&#13;',
+  '\n': '&#10;',
+  '\t': '&#9;',
+};
 
 /**
  * Text content. A raw carriage return would reach the reader as a line feed (XML 1.0 normalises line
@@ -100,14 +121,21 @@ function xmlElement(name: string, value: unknown): string {
   const open = XML_NAME.test(name) && !/^xml/i.test(name) ? name : undefined;
   if (Array.isArray(value)) {
     const items = (value as NestedCustomData[])
-      .map((d) => `<field>${xmlElement('name', d.name)}${xmlElement('partner_name', d.partner_name)}${xmlElement('value', d.value)}${xmlElement('data_type', d.data_type)}${xmlElement('source', d.source)}</field>`)
+      .map(
+        (d) =>
+          `<field>${xmlElement('name', d.name)}${xmlElement('partner_name', d.partner_name)}${xmlElement('value', d.value)}${xmlElement('data_type', d.data_type)}${xmlElement('source', d.source)}</field>`,
+      )
       .join('');
     if (open) return items === '' ? `<${open}/>` : `<${open}>${items}</${open}>`;
-    return items === '' ? `<column name="${xmlAttribute(name)}"/>` : `<column name="${xmlAttribute(name)}">${items}</column>`;
+    return items === ''
+      ? `<column name="${xmlAttribute(name)}"/>`
+      : `<column name="${xmlAttribute(name)}">${items}</column>`;
   }
   const text = xmlScalar(value);
   if (open) return text === '' ? `<${open}/>` : `<${open}>${text}</${open}>`;
-  return text === '' ? `<column name="${xmlAttribute(name)}"/>` : `<column name="${xmlAttribute(name)}">${text}</column>`;
+  return text === ''
+    ? `<column name="${xmlAttribute(name)}"/>`
+    : `<column name="${xmlAttribute(name)}">${text}</column>`;
 }
 
 export function renderXml<Row>(view: ColumnReader<Row>, rows: readonly Row[]): string {

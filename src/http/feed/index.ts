@@ -23,7 +23,10 @@ export function feedErrorHandler(err: unknown, request: FastifyRequest, reply: F
   const classified = classifyError(err, request);
   if (!classified) {
     request.log.error({ err }, 'unexpected error');
-    void reply.status(500).type('application/json; charset=utf-8').send({ error: 'An unexpected error occurred; it has been logged' });
+    void reply
+      .status(500)
+      .type('application/json; charset=utf-8')
+      .send({ error: 'An unexpected error occurred; it has been logged' });
     return;
   }
   void reply
@@ -45,7 +48,8 @@ export function feedKey(request: FastifyRequest): string | undefined {
   }
   // The key is read before the query is validated (onRequest), from the query string parser's object.
   const query: unknown = request.query;
-  const fromQuery: unknown = typeof query === 'object' && query !== null && 'oauth_token' in query ? query.oauth_token : undefined;
+  const fromQuery: unknown =
+    typeof query === 'object' && query !== null && 'oauth_token' in query ? query.oauth_token : undefined;
   const value: unknown = Array.isArray(fromQuery) ? fromQuery[0] : fromQuery;
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
@@ -58,7 +62,11 @@ interface FeedTarget {
 /** The account and format of the path; a version or file the feed does not have is not found. */
 function feedTarget(request: FastifyRequest, params: { version: string; file: string }): FeedTarget {
   const match = FILE.exec(params.file);
-  if (!VERSION.test(params.version) || !match) throw new DomainError('route_not_found', `No feed at ${request.url.split('?')[0]}: use /api/2024-01-01/networks/transactions/{account_id}.json, .csv or .xml`);
+  if (!VERSION.test(params.version) || !match)
+    throw new DomainError(
+      'route_not_found',
+      `No feed at ${request.url.split('?')[0]}: use /api/2024-01-01/networks/transactions/{account_id}.json, .csv or .xml`,
+    );
   return { accountId: Number(match[1]), format: match[2] as FeedFormat };
 }
 
@@ -74,14 +82,23 @@ export function feedApi(ctx: Ctx) {
   return async function feed(app: ZodApp): Promise<void> {
     app.setErrorHandler(feedErrorHandler);
     app.setNotFoundHandler((request, reply) =>
-      feedErrorHandler(new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+      feedErrorHandler(
+        new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
+        request,
+        reply,
+      ),
     );
 
     app.addHook('onRequest', async (request: FastifyRequest) => {
       const key = feedKey(request);
-      if (key === undefined) throw new DomainError('unauthenticated', 'Send your API key as Authorization: Bearer KEY, Authorization: KEY, or the oauth_token parameter');
+      if (key === undefined)
+        throw new DomainError(
+          'unauthenticated',
+          'Send your API key as Authorization: Bearer KEY, Authorization: KEY, or the oauth_token parameter',
+        );
       const principal = key.length > MAX_KEY_LENGTH ? undefined : await authenticate(ctx, key);
-      if (!principal) throw new DomainError('unauthenticated', 'The API key is not valid or has been revoked');
+      if (!principal)
+        throw new DomainError('unauthenticated', 'The API key is not valid or has been revoked');
       request.principal = principal;
     });
 
@@ -96,13 +113,18 @@ export function feedApi(ctx: Ctx) {
             'Rows of the call feed after `start_after_transaction_id`, in transaction id order: one row when a call is stored, one more for each correction (corrects_transaction_id) and post-call event. `{file}` is `{account_id}.json`, `.csv` or `.xml`; `{version}` is a date such as 2024-01-01 (all versions answer the same).',
             'Authenticate with `Authorization: Bearer KEY`, `Authorization: KEY` or `oauth_token=KEY`. Times are in the timezone the account had when the key was made; start_time_network_timezone is in its timezone now.',
             `Poll: keep the last transaction_id you received and ask again with start_after_transaction_id set to it, until a page has fewer rows than the limit (or none). limit: default 1000, at most ${MAX_LIMIT}.`,
-            'from/to: dates (YYYY-MM-DD, inclusive) of the calls\' start in the key\'s timezone, corrections included. transaction_type: call, post_call_event, signal or sale (repeat the parameter, or separate with commas). include_columns / exclude_columns: comma-separated column names, custom data API names and signal names ($invoca_default_columns and $invoca_custom_columns name the sets; exclude_columns removes what the sets bring in, never a column include_columns names itself; an empty include_columns is the default columns); custom_data (nested) in JSON and XML only. CSV: column_separator, row_separator, include_header, force_quotes.',
+            "from/to: dates (YYYY-MM-DD, inclusive) of the calls' start in the key's timezone, corrections included. transaction_type: call, post_call_event, signal or sale (repeat the parameter, or separate with commas). include_columns / exclude_columns: comma-separated column names, custom data API names and signal names ($invoca_default_columns and $invoca_custom_columns name the sets; exclude_columns removes what the sets bring in, never a column include_columns names itself; an empty include_columns is the default columns); custom_data (nested) in JSON and XML only. CSV: column_separator, row_separator, include_header, force_quotes.",
             'transaction_id: that row only (none if there is no such row). call_record_id: every row of that call (its complete_call_id: 32 characters 0-9A-F; none if no call has it). Both: the row only if it belongs to that call. The other parameters still apply. custom_data leaves out entries whose value is null.',
             'Errors: {"error": "…"} with 400 (a bad parameter), 401 (no or bad key), 404 (another account\'s id, an unknown format).',
           ].join('\n\n'),
           params: z.object({ version: z.string(), file: z.string() }),
           querystring: feedQuery,
-          response: { 200: z.unknown(), 400: z.object({ error: z.string() }), 401: z.object({ error: z.string() }), 404: z.object({ error: z.string() }) },
+          response: {
+            200: z.unknown(),
+            400: z.object({ error: z.string() }),
+            401: z.object({ error: z.string() }),
+            404: z.object({ error: z.string() }),
+          },
         },
         // The path is answered before the query: an unknown feed or another account's is a 404 whatever the
         // parameters say (validation runs after this hook).
@@ -115,8 +137,18 @@ export function feedApi(ctx: Ctx) {
         const { request: feedRequest, csv: rawCsv } = request.query;
         const csv = format === 'csv' ? csvOptions(rawCsv) : DEFAULT_CSV;
         const { rows, view } = await readFeed(ctx, request.principal!, accountId, feedRequest);
-        const body = format === 'json' ? renderJson(view, rows) : format === 'csv' ? renderCsv(view, rows, csv) : renderXml(view, rows);
-        return reply.status(200).type(CONTENT_TYPES[format]).header('X-Row-Count', String(rows.length)).serializer((x: string) => x).send(body);
+        const body =
+          format === 'json'
+            ? renderJson(view, rows)
+            : format === 'csv'
+              ? renderCsv(view, rows, csv)
+              : renderXml(view, rows);
+        return reply
+          .status(200)
+          .type(CONTENT_TYPES[format])
+          .header('X-Row-Count', String(rows.length))
+          .serializer((x: string) => x)
+          .send(body);
       },
     );
   };

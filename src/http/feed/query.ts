@@ -64,7 +64,11 @@ function many(plain: RawValue, bracketed: RawValue): string[] | undefined {
 export function parseAfter(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return 0;
   const text = value.trim();
-  if (!/^\d{1,19}$/.test(text)) bad('start_after_transaction_id', 'must be a transaction_id from the feed (digits), or empty to start at the oldest');
+  if (!/^\d{1,19}$/.test(text))
+    bad(
+      'start_after_transaction_id',
+      'must be a transaction_id from the feed (digits), or empty to start at the oldest',
+    );
   const n = Number(text);
   if (!Number.isSafeInteger(n)) bad('start_after_transaction_id', 'is beyond any transaction_id');
   return n;
@@ -83,7 +87,8 @@ function parseTransactionIdFilter(value: string | undefined): number | undefined
 function parseCallRecordId(value: string | undefined): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const id = parseCompleteCallId(value);
-  if (id === undefined) bad('call_record_id', 'must be a complete_call_id from the feed (32 characters, 0-9 and A-F)');
+  if (id === undefined)
+    bad('call_record_id', 'must be a complete_call_id from the feed (32 characters, 0-9 and A-F)');
   return id;
 }
 
@@ -108,10 +113,15 @@ function parseTypes(values: string[] | undefined): FeedTransactionType[] | undef
           .replace(/[\s-]+/g, '_')
           .replace(/^_+|_+$/g, '')
       ] ?? TYPE_WORDS[value.toLowerCase().replace(/[\s_-]+/g, '')];
-    if (!type) bad('transaction_type', `"${value.slice(0, 50)}" is not a transaction type (call, post_call_event, signal, sale)`);
+    if (!type)
+      bad(
+        'transaction_type',
+        `"${value.slice(0, 50)}" is not a transaction type (call, post_call_event, signal, sale)`,
+      );
     types.add(type);
   }
-  if (types.size === 0) bad('transaction_type', 'name at least one transaction type (call, post_call_event, signal, sale)');
+  if (types.size === 0)
+    bad('transaction_type', 'name at least one transaction type (call, post_call_event, signal, sale)');
   return [...types];
 }
 
@@ -127,7 +137,10 @@ function parseColumnList(name: string, values: string[] | undefined): string[] |
   return values;
 }
 
-function parseDates(fromValue: string | undefined, toValue: string | undefined): { fromDate: string | undefined; toDate: string | undefined } {
+function parseDates(
+  fromValue: string | undefined,
+  toValue: string | undefined,
+): { fromDate: string | undefined; toDate: string | undefined } {
   const from = fromValue?.trim() || undefined;
   const to = toValue?.trim() || undefined;
   if (from !== undefined && !isIsoDate(from)) bad('from', 'must be a date YYYY-MM-DD');
@@ -157,7 +170,9 @@ function reading<In, Out>(read: (input: In) => Out) {
 }
 
 const csvParameters = {
-  column_separator: raw.meta({ description: 'CSV: one character other than a quote or a line break (default ,; %09 for a tab)' }),
+  column_separator: raw.meta({
+    description: 'CSV: one character other than a quote or a line break (default ,; %09 for a tab)',
+  }),
   row_separator: raw.meta({ description: 'CSV: %0A (default) or %0D%0A' }),
   include_header: raw.meta({ description: 'CSV: 1 (default) or 0' }),
   force_quotes: raw.meta({ description: 'CSV: 1 to quote every field; 0 (default)' }),
@@ -189,7 +204,9 @@ export const feedQuery = z
   .transform(
     reading((q): { request: FeedRequest; csv: RawCsvOptions } => {
       // Read in this order: the first bad parameter is the one reported.
-      const afterTransactionId = parseAfter(single(q.start_after_transaction_id, 'start_after_transaction_id'));
+      const afterTransactionId = parseAfter(
+        single(q.start_after_transaction_id, 'start_after_transaction_id'),
+      );
       const limit = parseLimit(single(q.limit, 'limit'));
       const types = parseTypes(many(q.transaction_type, q['transaction_type[]']));
       // Invoca's transaction_id= (that row, if it exists) and call_record_id= (every row of that call); both
@@ -197,11 +214,32 @@ export const feedQuery = z
       const transactionId = parseTransactionIdFilter(single(q.transaction_id, 'transaction_id'));
       const completeCallId = parseCallRecordId(single(q.call_record_id, 'call_record_id'));
       const { fromDate, toDate } = parseDates(single(q.from, 'from'), single(q.to, 'to'));
-      const includeColumns = parseColumnList('include_columns', many(q.include_columns, q['include_columns[]']));
-      const excludeColumns = parseColumnList('exclude_columns', many(q.exclude_columns, q['exclude_columns[]']));
+      const includeColumns = parseColumnList(
+        'include_columns',
+        many(q.include_columns, q['include_columns[]']),
+      );
+      const excludeColumns = parseColumnList(
+        'exclude_columns',
+        many(q.exclude_columns, q['exclude_columns[]']),
+      );
       return {
-        request: { afterTransactionId, limit, types, transactionId, completeCallId, fromDate, toDate, includeColumns, excludeColumns },
-        csv: { column_separator: q.column_separator, row_separator: q.row_separator, include_header: q.include_header, force_quotes: q.force_quotes },
+        request: {
+          afterTransactionId,
+          limit,
+          types,
+          transactionId,
+          completeCallId,
+          fromDate,
+          toDate,
+          includeColumns,
+          excludeColumns,
+        },
+        csv: {
+          column_separator: q.column_separator,
+          row_separator: q.row_separator,
+          include_header: q.include_header,
+          force_quotes: q.force_quotes,
+        },
       };
     }),
   );
@@ -211,10 +249,19 @@ export const csvOptionsQuery = z.object(csvParameters).transform(
   reading((q): CsvOptions => {
     const separator = single(q.column_separator, 'column_separator');
     if (separator !== undefined && separator !== '') {
-      if ([...separator].length !== 1 || /["\r\n]/.test(separator)) bad('column_separator', 'must be one character other than a quote or a line break (e.g. , | or %09 for a tab)');
+      if ([...separator].length !== 1 || /["\r\n]/.test(separator))
+        bad(
+          'column_separator',
+          'must be one character other than a quote or a line break (e.g. , | or %09 for a tab)',
+        );
     }
     const rowSeparator = single(q.row_separator, 'row_separator');
-    if (rowSeparator !== undefined && rowSeparator !== '' && rowSeparator !== '\n' && rowSeparator !== '\r\n') {
+    if (
+      rowSeparator !== undefined &&
+      rowSeparator !== '' &&
+      rowSeparator !== '\n' &&
+      rowSeparator !== '\r\n'
+    ) {
       bad('row_separator', 'must be %0A (line feed) or %0D%0A (carriage return and line feed)');
     }
     return {

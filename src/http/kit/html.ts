@@ -3,7 +3,10 @@
 
 /** Escapes text for HTML content and attribute values. */
 export function h(value: string | number | null | undefined): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const symbols = new Map<string, string>();
@@ -12,7 +15,10 @@ function currencySymbol(currency: string): string {
   let symbol = symbols.get(currency);
   if (symbol !== undefined) return symbol;
   try {
-    symbol = new Intl.NumberFormat('en-GB', { style: 'currency', currency }).formatToParts(0).find((p) => p.type === 'currency')?.value ?? `${currency} `;
+    symbol =
+      new Intl.NumberFormat('en-GB', { style: 'currency', currency })
+        .formatToParts(0)
+        .find((p) => p.type === 'currency')?.value ?? `${currency} `;
   } catch {
     symbol = `${currency} `;
   }
@@ -59,7 +65,10 @@ export interface Column {
 export function table(caption: string, head: Column[], rows: string[][], empty: string): string {
   if (rows.length === 0) return `<p class="muted empty">${h(empty)}</p>`;
   return `<div class="scroll" tabindex="0" role="region" aria-label="${h(caption)}"><table><caption class="muted">${h(caption)}</caption><thead><tr>${head.map((c) => `<th scope="col"${c.amount ? ' class="amount"' : ''}>${h(c.title)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((cell, i) => `<td${head[i]?.amount ? ' class="amount"' : ''}>${cell}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((cell, i) => `<td${head[i]?.amount ? ' class="amount"' : ''}>${cell}</td>`).join('')}</tr>`,
+    )
     .join('')}</tbody></table></div>`;
 }
 

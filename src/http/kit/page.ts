@@ -17,7 +17,9 @@ export interface CspOptions {
 }
 
 export function csp(nonce: string, o: CspOptions = {}): string {
-  const script = [o.scriptSelf ? "'self'" : '', o.scriptNonce ? `'nonce-${nonce}'` : ''].filter(Boolean).join(' ');
+  const script = [o.scriptSelf ? "'self'" : '', o.scriptNonce ? `'nonce-${nonce}'` : '']
+    .filter(Boolean)
+    .join(' ');
   return [
     "default-src 'none'",
     `style-src ${o.styleSelf ? "'self' " : ''}'nonce-${nonce}'`,
@@ -35,7 +37,11 @@ export function csp(nonce: string, o: CspOptions = {}): string {
 
 /** No caching, no Referer, no sniffing, no framing. */
 export function secure(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
+  return reply
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', 'DENY');
 }
 
 export function newNonce(): string {
@@ -43,9 +49,18 @@ export function newNonce(): string {
 }
 
 /** Sends an HTML page under a strict CSP whose nonce the page's inline style (and script) carry. */
-export function sendHtml(reply: FastifyReply, status: number, render: (nonce: string) => string, options: CspOptions = {}): FastifyReply {
+export function sendHtml(
+  reply: FastifyReply,
+  status: number,
+  render: (nonce: string) => string,
+  options: CspOptions = {},
+): FastifyReply {
   const nonce = newNonce();
-  return secure(reply).status(status).header('content-security-policy', csp(nonce, options)).type('text/html; charset=utf-8').send(render(nonce));
+  return secure(reply)
+    .status(status)
+    .header('content-security-policy', csp(nonce, options))
+    .type('text/html; charset=utf-8')
+    .send(render(nonce));
 }
 
 export function sameToken(a: string, b: string): boolean {
@@ -56,7 +71,14 @@ export function sameToken(a: string, b: string): boolean {
 
 /** application/x-www-form-urlencoded bodies as a plain object of strings (the last of repeated names wins). */
 export function addFormParser(app: FastifyInstance, bodyLimit: number): void {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit },
+    (_request, body, done) => {
+      done(
+        null,
+        Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))),
+      );
+    },
+  );
 }

@@ -14,7 +14,12 @@ export function pathId(value: string, what: string): number {
  * Sends one page of a list as a plain JSON array (as the documents show lists). When more rows may follow,
  * the `Link: <…>; rel="next"` header gives the next page's URL and `X-Next-After` its cursor.
  */
-export function sendPage<Row, View>(request: FastifyRequest, reply: FastifyReply, page: Page<Row & { id: number }>, view: (row: Row) => View): View[] {
+export function sendPage<Row, View>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: Page<Row & { id: number }>,
+  view: (row: Row) => View,
+): View[] {
   if (page.nextAfter !== undefined) {
     const url = new URL(request.url, 'http://placeholder');
     url.searchParams.set('after', String(page.nextAfter));

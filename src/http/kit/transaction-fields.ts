@@ -18,7 +18,13 @@ export async function withTransactionWireNames<T>(run: () => Promise<T>): Promis
   try {
     return await run();
   } catch (err) {
-    if (!(err instanceof DomainError) || err.field === undefined || !isDomainName(err.field) || !err.message.startsWith(`${err.field}: `)) throw err;
+    if (
+      !(err instanceof DomainError) ||
+      err.field === undefined ||
+      !isDomainName(err.field) ||
+      !err.message.startsWith(`${err.field}: `)
+    )
+      throw err;
     const wire = TRANSACTION_WIRE_NAMES[err.field];
     throw new DomainError(err.code, `${wire}${err.message.slice(err.field.length)}`, wire);
   }

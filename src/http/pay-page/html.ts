@@ -19,7 +19,10 @@ export function displayMoney(amount: string, currency: string): string {
   let symbol = symbols.get(currency);
   if (symbol === undefined) {
     try {
-      symbol = new Intl.NumberFormat('en-GB', { style: 'currency', currency }).formatToParts(0).find((p) => p.type === 'currency')?.value ?? `${currency} `;
+      symbol =
+        new Intl.NumberFormat('en-GB', { style: 'currency', currency })
+          .formatToParts(0)
+          .find((p) => p.type === 'currency')?.value ?? `${currency} `;
     } catch {
       symbol = `${currency} `;
     }
@@ -88,7 +91,13 @@ ${options.body}
 </html>`;
 }
 
-export function messagePage(options: { title: string; text: string; nonce: string; merchant?: string; tone?: 'ok' | 'error' }): string {
+export function messagePage(options: {
+  title: string;
+  text: string;
+  nonce: string;
+  merchant?: string;
+  tone?: 'ok' | 'error';
+}): string {
   return layout({
     title: options.title,
     nonce: options.nonce,
@@ -108,7 +117,11 @@ export interface PaidLinkPayment {
 }
 
 /** A link paid in full: what was paid, for what, when, and each payment's receipt number. */
-export function paidLinkPage(view: { merchant: string; currency: string }, nonce: string, payments: readonly PaidLinkPayment[]): string {
+export function paidLinkPage(
+  view: { merchant: string; currency: string },
+  nonce: string,
+  payments: readonly PaidLinkPayment[],
+): string {
   const money = (a: string) => h(displayMoney(a, view.currency));
   const rows = payments
     .map(
@@ -188,21 +201,27 @@ export interface FormState {
   cardName?: string;
 }
 
-const FREQUENCY_LABEL: Record<PlanFrequency, string> = { weekly: 'Weekly', fortnightly: 'Every two weeks', monthly: 'Monthly' };
+const FREQUENCY_LABEL: Record<PlanFrequency, string> = {
+  weekly: 'Weekly',
+  fortnightly: 'Every two weeks',
+  monthly: 'Monthly',
+};
 
 function summary(view: PageView): string {
   const money = (a: string) => h(displayMoney(a, view.currency));
   const lines: string[] = [];
   if (view.invoice) {
     lines.push(`<dt>Invoice</dt><dd data-field="invoiceNumber">${h(view.invoice.number)}</dd>`);
-    if (view.invoice.date) lines.push(`<dt>Date</dt><dd data-field="invoiceDate">${h(view.invoice.date)}</dd>`);
+    if (view.invoice.date)
+      lines.push(`<dt>Date</dt><dd data-field="invoiceDate">${h(view.invoice.date)}</dd>`);
     if (view.invoice.dueDate) lines.push(`<dt>Due</dt><dd>${h(view.invoice.dueDate)}</dd>`);
     lines.push(`<dt>Invoice amount</dt><dd data-field="invoiceAmount">${money(view.invoice.amount)}</dd>`);
   } else {
     if (view.description) lines.push(`<dt>For</dt><dd>${h(view.description)}</dd>`);
     lines.push(`<dt>Amount</dt><dd data-field="requestedAmount">${money(view.requested)}</dd>`);
   }
-  if (view.paid !== '0' && !/^0(\.0+)?$/.test(view.paid)) lines.push(`<dt>Paid</dt><dd data-field="paid">${money(view.paid)}</dd>`);
+  if (view.paid !== '0' && !/^0(\.0+)?$/.test(view.paid))
+    lines.push(`<dt>Paid</dt><dd data-field="paid">${money(view.paid)}</dd>`);
   return `<section class="card"><dl>${lines.join('')}</dl><dl class="due"><dt>To pay</dt><dd data-field="outstanding">${money(view.outstanding)}</dd></dl></section>`;
 }
 
@@ -272,14 +291,19 @@ ${view.activePlan ? '' : `<p class="muted">This link can be used until ${h(view.
 function planOfferSection(view: PageView, offer: PlanOffer, error: string | undefined): string {
   const options = offer.frequencies
     .filter((f) => (offer.maxCounts[f] ?? 0) >= 2)
-    .map((f) => `<option value="${f}" data-max="${h(offer.maxCounts[f])}">${FREQUENCY_LABEL[f]} (up to ${offer.maxCounts[f]} instalments)</option>`)
+    .map(
+      (f) =>
+        `<option value="${f}" data-max="${h(offer.maxCounts[f])}">${FREQUENCY_LABEL[f]} (up to ${offer.maxCounts[f]} instalments)</option>`,
+    )
     .join('');
   if (options === '') return '';
   const most = Math.max(...offer.frequencies.map((f) => offer.maxCounts[f] ?? 0));
   const counts = Array.from({ length: Math.max(0, most - 1) }, (_, i) => i + 2)
     .map((n) => `<option value="${n}"${n === Math.min(3, most) ? ' selected' : ''}>${n}</option>`)
     .join('');
-  const rate = /^0(\.0+)?$/.test(offer.rate) ? 'No interest' : `Interest: ${h(offer.rate)}% a year (simple) on the plan amount`;
+  const rate = /^0(\.0+)?$/.test(offer.rate)
+    ? 'No interest'
+    : `Interest: ${h(offer.rate)}% a year (simple) on the plan amount`;
   return `<section class="card" id="plan">
 <h2>Or pay in instalments</h2>
 ${error ? `<div class="alert error" role="alert" id="plan-error">${h(error)}</div>` : ''}
@@ -294,7 +318,10 @@ ${error ? `<div class="alert error" role="alert" id="plan-error">${h(error)}</di
 </section>`;
 }
 
-function scheduleTable(rows: { seq: number; dueDate: string; amount: string; status?: string }[], currency: string): string {
+function scheduleTable(
+  rows: { seq: number; dueDate: string; amount: string; status?: string }[],
+  currency: string,
+): string {
   const withStatus = rows.some((r) => r.status !== undefined);
   return `<table id="schedule"><thead><tr><th>#</th><th>Due</th><th class="amount">Amount</th>${withStatus ? '<th>Status</th>' : ''}</tr></thead><tbody>${rows
     .map(
@@ -323,7 +350,10 @@ ${summary(view)}
 <section class="card">
 <h2>${h(choice.instalments)} ${h(choice.frequency)} instalments</h2>
 <dl><dt>Plan amount</dt><dd>${money(s.amount)}</dd><dt>Interest</dt><dd data-field="interest">${money(s.interest)}</dd><dt>Total</dt><dd data-field="total">${money(s.total)}</dd></dl>
-${scheduleTable(s.instalments.map((i) => ({ seq: i.number, dueDate: i.dueDate, amount: i.amount })), view.currency)}
+${scheduleTable(
+  s.instalments.map((i) => ({ seq: i.number, dueDate: i.dueDate, amount: i.amount })),
+  view.currency,
+)}
 </section>
 <section class="card" id="pay">
 <h2>Pay the first instalment now: ${money(s.instalments[0]!.amount)}</h2>
@@ -343,7 +373,9 @@ ${cardFields(form.cardName)}
 
 function planSection(view: PageView, plan: ActivePlanView, form: FormState): string {
   const money = (a: string) => h(displayMoney(a, view.currency));
-  const card = plan.cardLast4 ? `Instalments are charged to the card ending ${h(plan.cardLast4)} on their due dates.` : 'We will send you a link when each instalment is due.';
+  const card = plan.cardLast4
+    ? `Instalments are charged to the card ending ${h(plan.cardLast4)} on their due dates.`
+    : 'We will send you a link when each instalment is due.';
   const payable = plan.payable
     ? `<section class="card" id="pay">
 <h2>Pay instalment ${h(plan.payable.seq)} (${plan.payable.status === 'missed' ? 'missed' : 'due'} ${h(plan.payable.dueDate)}): ${money(plan.payable.amount)}</h2>
@@ -359,7 +391,10 @@ ${cardFields(form.cardName)}
   return `<section class="card" id="active-plan">
 <h2>${h(plan.instalments.length)} ${h(plan.frequency)} instalments · total ${money(plan.total)}</h2>
 <p class="muted">${card}</p>
-${scheduleTable(plan.instalments.map((i) => ({ seq: i.seq, dueDate: i.dueDate, amount: i.amount, status: i.status })), view.currency)}
+${scheduleTable(
+  plan.instalments.map((i) => ({ seq: i.seq, dueDate: i.dueDate, amount: i.amount, status: i.status })),
+  view.currency,
+)}
 </section>
 ${payable}`;
 }
@@ -382,8 +417,11 @@ export function confirmationPage(
   },
 ): string {
   const money = (a: string) => h(displayMoney(a, view.currency));
-  const receipt = paid.receiptTo.length > 0 ? `<p>A receipt is on its way to ${h(paid.receiptTo.join(' and '))}.</p>` : '';
-  const next = paid.plan?.next ? `<p>Next instalment: ${money(paid.plan.next.amount)} on ${h(paid.plan.next.dueDate)}.</p>` : '';
+  const receipt =
+    paid.receiptTo.length > 0 ? `<p>A receipt is on its way to ${h(paid.receiptTo.join(' and '))}.</p>` : '';
+  const next = paid.plan?.next
+    ? `<p>Next instalment: ${money(paid.plan.next.amount)} on ${h(paid.plan.next.dueDate)}.</p>`
+    : '';
   return layout({
     title: `Payment received · ${view.merchant}`,
     nonce,

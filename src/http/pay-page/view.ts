@@ -2,7 +2,11 @@
 // to what the use cases take. One zod schema per form (the same fields arrive as a form post or as JSON).
 import { z } from 'zod';
 import type { PayableRequest } from '../../payments/find-payable-request.ts';
-import { maxInstalmentCount, PLAN_FREQUENCIES, type PlanFrequency } from '../../collections/instalment-schedule.ts';
+import {
+  maxInstalmentCount,
+  PLAN_FREQUENCIES,
+  type PlanFrequency,
+} from '../../collections/instalment-schedule.ts';
 import { planTermsOf } from '../../payments/create-plan.ts';
 import type { CardInput } from '../../payments/gateway.ts';
 import { dateInZone } from '../../shared/dates.ts';
@@ -29,7 +33,10 @@ export const PaymentBody = z.strictObject({
   /** Keep the card for automatic top-ups (a top-up's link only). Form checkboxes send "true"; JSON a boolean. */
   saveCard: z.union([z.boolean(), z.enum(['true', 'false', 'on'])]).optional(),
   /** The form's token (a hidden field): the same form sent again answers the first result. */
-  formToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the form token the page gave').optional(),
+  formToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the form token the page gave')
+    .optional(),
 });
 export type PaymentBody = z.infer<typeof PaymentBody>;
 
@@ -48,7 +55,10 @@ export const PlanBody = PlanChoice.extend({
   cvc: text(8),
   /** Form checkboxes send "true" (or nothing); JSON sends a boolean. */
   saveCard: z.union([z.boolean(), z.enum(['true', 'false', 'on'])]).optional(),
-  formToken: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the form token the page gave').optional(),
+  formToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be the form token the page gave')
+    .optional(),
 });
 export type PlanBody = z.infer<typeof PlanBody>;
 
@@ -59,9 +69,17 @@ export function wholeNumber(value: number | string, field: string): number {
 }
 
 /** The card as typed: number with spaces or dashes, expiry as MM/YY, MM/YYYY or MMYY (or month and year). */
-export function cardInput(body: { cardName?: string | undefined; cardNumber: string; expiry?: string | undefined; expiryMonth?: number | string | undefined; expiryYear?: number | string | undefined; cvc: string }): CardInput {
+export function cardInput(body: {
+  cardName?: string | undefined;
+  cardNumber: string;
+  expiry?: string | undefined;
+  expiryMonth?: number | string | undefined;
+  expiryYear?: number | string | undefined;
+  cvc: string;
+}): CardInput {
   const number = body.cardNumber.replace(/[\s-]/g, '');
-  if (!/^\d{12,19}$/.test(number)) throw invalid('cardNumber', 'enter the 12 to 19 digits of the card number');
+  if (!/^\d{12,19}$/.test(number))
+    throw invalid('cardNumber', 'enter the 12 to 19 digits of the card number');
   let month: number;
   let year: number;
   if (body.expiry !== undefined && body.expiry.trim() !== '') {
@@ -70,7 +88,8 @@ export function cardInput(body: { cardName?: string | undefined; cardNumber: str
     month = Number(m[1]);
     year = m[2]!.length === 2 ? 2000 + Number(m[2]) : Number(m[2]);
   } else {
-    if (body.expiryMonth === undefined || body.expiryYear === undefined) throw invalid('expiry', 'enter the expiry date as MM/YY');
+    if (body.expiryMonth === undefined || body.expiryYear === undefined)
+      throw invalid('expiry', 'enter the expiry date as MM/YY');
     month = wholeNumber(body.expiryMonth, 'expiryMonth');
     year = wholeNumber(body.expiryYear, 'expiryYear');
     if (year < 100) year += 2000;
@@ -112,7 +131,12 @@ export function payableInstalment(found: PayableRequest, today: string): ActiveP
     if (i.status === 'paid' || i.status === 'cancelled') continue;
     const dueNow = i.due_date <= today;
     if (i.status === 'missed' || (dueNow && plan.plan.card_token === null)) {
-      return { seq: i.seq, dueDate: i.due_date, amount: formatAmount(money(i.amount), digits), status: i.status };
+      return {
+        seq: i.seq,
+        dueDate: i.due_date,
+        amount: formatAmount(money(i.amount), digits),
+        status: i.status,
+      };
     }
     return null; // the earliest unpaid one is not payable now; later ones wait their turn
   }
@@ -128,8 +152,15 @@ export function pageView(found: PayableRequest, now: Date): PageView {
   let planOffer: PageView['planOffer'] = null;
   if (terms && !found.plan && terms.frequencies.length > 0) {
     const maxCounts: Partial<Record<PlanFrequency, number>> = {};
-    for (const f of terms.frequencies) maxCounts[f] = maxInstalmentCount(today, f, terms.maxTerm, terms.maxTermPeriod);
-    planOffer = { frequencies: terms.frequencies, maxCounts, rate: terms.rate, maxTerm: terms.maxTerm, maxTermPeriod: terms.maxTermPeriod };
+    for (const f of terms.frequencies)
+      maxCounts[f] = maxInstalmentCount(today, f, terms.maxTerm, terms.maxTermPeriod);
+    planOffer = {
+      frequencies: terms.frequencies,
+      maxCounts,
+      rate: terms.rate,
+      maxTerm: terms.maxTerm,
+      maxTermPeriod: terms.maxTermPeriod,
+    };
   }
   let activePlan: ActivePlanView | null = null;
   if (found.plan) {
@@ -141,7 +172,12 @@ export function pageView(found: PayableRequest, now: Date): PageView {
       interest: fmt(money(p.total_amount).minus(p.amount).toFixed()),
       total: fmt(p.total_amount),
       cardLast4: p.card_token ? p.card_last4 : null,
-      instalments: found.plan.instalments.map((i) => ({ seq: i.seq, dueDate: i.due_date, amount: fmt(i.amount), status: i.status })),
+      instalments: found.plan.instalments.map((i) => ({
+        seq: i.seq,
+        dueDate: i.due_date,
+        amount: fmt(i.amount),
+        status: i.status,
+      })),
       payable: payableInstalment(found, today),
     };
   }
@@ -151,7 +187,12 @@ export function pageView(found: PayableRequest, now: Date): PageView {
     merchant: found.account.name,
     currency: found.account.currency,
     invoice: invoice
-      ? { number: invoice.invoice_number ?? String(invoice.id), date: invoice.invoice_date, dueDate: invoice.due_date, amount: fmt(invoice.total) }
+      ? {
+          number: invoice.invoice_number ?? String(invoice.id),
+          date: invoice.invoice_date,
+          dueDate: invoice.due_date,
+          amount: fmt(invoice.total),
+        }
       : null,
     description: r.description,
     requested: fmt(found.states.figures.owed),
@@ -170,7 +211,12 @@ const timeFormatters = new Map<string, Intl.DateTimeFormat>();
 export function timeInZone(instant: Date, timeZone: string): string {
   let fmt = timeFormatters.get(timeZone);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    fmt = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     timeFormatters.set(timeZone, fmt);
   }
   return `${dateInZone(instant, timeZone)} ${fmt.format(instant)} ${timeZone}`;
@@ -183,7 +229,10 @@ export function paidForText(found: PayableRequest): string {
 }
 
 /** The payments of a paid link, as its page lists them. */
-export function paidLinkPayments(found: PayableRequest, payments: readonly PaymentWithRefunds[]): PaidLinkPayment[] {
+export function paidLinkPayments(
+  found: PayableRequest,
+  payments: readonly PaymentWithRefunds[],
+): PaidLinkPayment[] {
   const digits = currencyMinorDigits(found.account.currency);
   return payments.map(({ payment }) => {
     const figures = paymentFigures(payment);

@@ -33,7 +33,12 @@ import {
 import { requestSignIn, sessionOf, SESSION_HOURS, signInWithLink, signOut } from '../../portal/sign-in.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../../shared/dates.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { currencyMinorDigits, formatAmount, formatAmountAtLeast, money as toMoney } from '../../money/money.ts';
+import {
+  currencyMinorDigits,
+  formatAmount,
+  formatAmountAtLeast,
+  money as toMoney,
+} from '../../money/money.ts';
 import { roundForDisplay } from '../../money/rounding.ts';
 import { classifyError } from '../errors.ts';
 import { publicBaseUrl } from '../public-url.ts';
@@ -75,16 +80,40 @@ const ENTRY_LABEL: Record<string, string> = {
 };
 
 /** Any error on the portal is a page (a malformed URL included). */
-export function portalErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function portalErrorHandler(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   const classified = classifyError(error, request);
   if (!classified) {
     request.log.error({ err: error }, 'unexpected error on the portal');
-    return sendPage(reply, 500, (nonce) => layout({ title: 'Something went wrong', nonce, body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p></div>' }));
+    return sendPage(reply, 500, (nonce) =>
+      layout({
+        title: 'Something went wrong',
+        nonce,
+        body: '<h1>Something went wrong</h1><div class="card"><p>Please try again in a moment.</p></div>',
+      }),
+    );
   }
   const code = classified.error.code;
-  const status = classified.status ?? (code === 'not_found' || code === 'route_not_found' ? 404 : code === 'forbidden' ? 403 : code === 'conflict' ? 409 : 400);
+  const status =
+    classified.status ??
+    (code === 'not_found' || code === 'route_not_found'
+      ? 404
+      : code === 'forbidden'
+        ? 403
+        : code === 'conflict'
+          ? 409
+          : 400);
   const title = status === 404 ? 'Page not found' : 'This request could not be handled';
-  return sendPage(reply, status, (nonce) => layout({ title, nonce, body: `<h1>${title}</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/portal">Back</a></div>` }));
+  return sendPage(reply, status, (nonce) =>
+    layout({
+      title,
+      nonce,
+      body: `<h1>${title}</h1><div class="card"><p>${h(classified.error.message)}</p><a class="button" href="/portal">Back</a></div>`,
+    }),
+  );
 }
 
 export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined } = {}) {
@@ -99,7 +128,10 @@ export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined
     });
 
     /** The signed-in session, or a redirect to the sign-in page. POSTs must carry its CSRF token. */
-    const requireSession = async (request: FastifyRequest, reply: FastifyReply): Promise<PortalSessionRow | undefined> => {
+    const requireSession = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+    ): Promise<PortalSessionRow | undefined> => {
       const session = await sessionOf(ctx, request.cookies[COOKIE]);
       if (!session) {
         void secure(reply).redirect('/portal/sign-in', 303);
@@ -110,8 +142,14 @@ export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined
         const sent = (request.body as Record<string, string> | undefined)?.csrf ?? '';
         const host = publicBaseUrl(request, options.publicUrl);
         // With Referrer-Policy: no-referrer, browsers send Origin: null on form posts; the token still decides.
-        if ((origin !== undefined && origin !== 'null' && origin !== host) || !sameToken(sent, session.csrf_token)) {
-          throw new DomainError('forbidden', 'this form has expired or did not come from this site: go back, reload the page and try again');
+        if (
+          (origin !== undefined && origin !== 'null' && origin !== host) ||
+          !sameToken(sent, session.csrf_token)
+        ) {
+          throw new DomainError(
+            'forbidden',
+            'this form has expired or did not come from this site: go back, reload the page and try again',
+          );
         }
       }
       return session;
@@ -144,27 +182,52 @@ export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined
       }
       // The same answer whether or not the address is known.
       return sendPage(reply, 200, (nonce) =>
-        layout({ title: 'Check your email', nonce, body: `<h1>Check your email</h1><div class="alert ok" role="status">If ${h(email)} may sign in, a link is on its way. It works once, for 15 minutes.</div><a class="button" href="/portal/sign-in">Send another link</a>` }),
+        layout({
+          title: 'Check your email',
+          nonce,
+          body: `<h1>Check your email</h1><div class="alert ok" role="status">If ${h(email)} may sign in, a link is on its way. It works once, for 15 minutes.</div><a class="button" href="/portal/sign-in">Send another link</a>`,
+        }),
       );
     });
 
     // The link's GET only shows a button: mail scanners that open links do not use them up.
-    app.get<{ Params: { token: string } }>('/portal/sign-in/:token', { schema: { hide: true } }, async (request, reply) =>
-      sendPage(reply, 200, (nonce) =>
-        layout({ title: 'Sign in', nonce, body: `<h1>Sign in</h1><section class="card"><form method="post" action="/portal/sign-in/${encodeURIComponent(request.params.token)}"><button type="submit">Sign in to your account</button></form></section>` }),
-      ),
+    app.get<{ Params: { token: string } }>(
+      '/portal/sign-in/:token',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        sendPage(reply, 200, (nonce) =>
+          layout({
+            title: 'Sign in',
+            nonce,
+            body: `<h1>Sign in</h1><section class="card"><form method="post" action="/portal/sign-in/${encodeURIComponent(request.params.token)}"><button type="submit">Sign in to your account</button></form></section>`,
+          }),
+        ),
     );
 
-    app.post<{ Params: { token: string } }>('/portal/sign-in/:token', { schema: { hide: true } }, async (request, reply) => {
-      const started = await signInWithLink(ctx, request.params.token);
-      if (!started) {
-        return sendPage(reply, 410, (nonce) =>
-          layout({ title: 'This link cannot be used', nonce, body: '<h1>This sign-in link cannot be used</h1><div class="card"><p>It has been used already or has expired. Ask for a new one.</p><a class="button" href="/portal/sign-in">Sign in</a></div>' }),
-        );
-      }
-      void reply.setCookie(COOKIE, started.token, { path: '/portal', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: SESSION_HOURS * 3600 });
-      return secure(reply).redirect('/portal', 303);
-    });
+    app.post<{ Params: { token: string } }>(
+      '/portal/sign-in/:token',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const started = await signInWithLink(ctx, request.params.token);
+        if (!started) {
+          return sendPage(reply, 410, (nonce) =>
+            layout({
+              title: 'This link cannot be used',
+              nonce,
+              body: '<h1>This sign-in link cannot be used</h1><div class="card"><p>It has been used already or has expired. Ask for a new one.</p><a class="button" href="/portal/sign-in">Sign in</a></div>',
+            }),
+          );
+        }
+        void reply.setCookie(COOKIE, started.token, {
+          path: '/portal',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: request.protocol === 'https',
+          maxAge: SESSION_HOURS * 3600,
+        });
+        return secure(reply).redirect('/portal', 303);
+      },
+    );
 
     app.post('/portal/sign-out', { schema: { hide: true } }, async (request, reply) => {
       const session = await requireSession(request, reply);
@@ -199,8 +262,18 @@ ${
 }
 <section class="card"><h2>Latest</h2>${table(
             'Latest balance movements',
-            [{ title: 'When' }, { title: 'What' }, { title: 'Amount', amount: true }, { title: 'Balance', amount: true }],
-            last.map((e) => [h(e.created_at.toISOString().slice(0, 16).replace('T', ' ')), h(e.description ?? ENTRY_LABEL[e.kind]), h(fmt(e.amount, f.currency)), h(fmt(e.balance_after, f.currency))]),
+            [
+              { title: 'When' },
+              { title: 'What' },
+              { title: 'Amount', amount: true },
+              { title: 'Balance', amount: true },
+            ],
+            last.map((e) => [
+              h(e.created_at.toISOString().slice(0, 16).replace('T', ' ')),
+              h(e.description ?? ENTRY_LABEL[e.kind]),
+              h(fmt(e.amount, f.currency)),
+              h(fmt(e.balance_after, f.currency)),
+            ]),
             'Nothing yet.',
           )}<a class="button" href="/portal/entries">All movements</a></section>`,
         }),
@@ -232,7 +305,10 @@ ${
       const q = request.query as Record<string, string>;
       const after = /^\d{1,15}$/.test(q.after ?? '') ? Number(q.after) : undefined;
       const page = await portalEntries(ctx, session, { after, limit: ENTRIES_PAGE }, range(q, f.timezone));
-      const next = page.nextAfter === undefined ? '' : `<a class="button" href="/portal/entries?after=${page.nextAfter}${q.from ? `&from=${encodeURIComponent(q.from)}` : ''}${q.to ? `&to=${encodeURIComponent(q.to)}` : ''}">Next page</a>`;
+      const next =
+        page.nextAfter === undefined
+          ? ''
+          : `<a class="button" href="/portal/entries?after=${page.nextAfter}${q.from ? `&from=${encodeURIComponent(q.from)}` : ''}${q.to ? `&to=${encodeURIComponent(q.to)}` : ''}">Next page</a>`;
       return sendPage(reply, 200, (nonce) =>
         layout({
           ...f,
@@ -242,8 +318,18 @@ ${
 <a class="button" href="/portal/entries.csv${q.from || q.to ? `?from=${encodeURIComponent(q.from ?? '')}&to=${encodeURIComponent(q.to ?? '')}` : ''}">Download CSV</a></section>
 <section class="card">${table(
             'Balance movements, oldest first',
-            [{ title: 'When' }, { title: 'What' }, { title: 'Amount', amount: true }, { title: 'Balance', amount: true }],
-            page.rows.map((e) => [h(e.created_at.toISOString().slice(0, 16).replace('T', ' ')), h(e.description ?? ENTRY_LABEL[e.kind]), h(fmt(e.amount, f.currency)), h(fmt(e.balance_after, f.currency))]),
+            [
+              { title: 'When' },
+              { title: 'What' },
+              { title: 'Amount', amount: true },
+              { title: 'Balance', amount: true },
+            ],
+            page.rows.map((e) => [
+              h(e.created_at.toISOString().slice(0, 16).replace('T', ' ')),
+              h(e.description ?? ENTRY_LABEL[e.kind]),
+              h(fmt(e.amount, f.currency)),
+              h(fmt(e.balance_after, f.currency)),
+            ]),
             'No movements in this period.',
           )}${next}</section>`,
         }),
@@ -254,12 +340,28 @@ ${
       const session = await requireSession(request, reply);
       if (!session) return reply;
       const f = await frame(session, 'entries', '');
-      const page = await portalEntries(ctx, session, { limit: MAX_CSV }, range(request.query as Record<string, string>, f.timezone));
+      const page = await portalEntries(
+        ctx,
+        session,
+        { limit: MAX_CSV },
+        range(request.query as Record<string, string>, f.timezone),
+      );
       const csv = stringify(
-        page.rows.map((e) => [e.seq, e.created_at.toISOString(), e.kind, e.amount, e.balance_after, e.reserved_after, e.description ?? '']),
+        page.rows.map((e) => [
+          e.seq,
+          e.created_at.toISOString(),
+          e.kind,
+          e.amount,
+          e.balance_after,
+          e.reserved_after,
+          e.description ?? '',
+        ]),
         { header: true, columns: ['seq', 'created', 'type', 'amount', 'balance', 'reserved', 'description'] },
       );
-      return secure(reply).type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="balance.csv"').send(csv);
+      return secure(reply)
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="balance.csv"')
+        .send(csv);
     });
 
     app.get('/portal/invoices', { schema: { hide: true } }, async (request, reply) => {
@@ -273,7 +375,13 @@ ${
           nonce,
           body: `<h1>Invoices</h1><section class="card">${table(
             'Your invoices, newest first',
-            [{ title: 'Invoice' }, { title: 'Date' }, { title: 'Total', amount: true }, { title: 'To pay', amount: true }, { title: 'PDF' }],
+            [
+              { title: 'Invoice' },
+              { title: 'Date' },
+              { title: 'Total', amount: true },
+              { title: 'To pay', amount: true },
+              { title: 'PDF' },
+            ],
             invoices.map((i) => [
               h(i.invoice_number),
               h(i.invoice_date),
@@ -287,17 +395,34 @@ ${
       );
     });
 
-    app.get<{ Params: { id: string } }>('/portal/invoices/:id', { schema: { hide: true } }, async (request, reply) => {
-      const session = await requireSession(request, reply);
-      if (!session) return reply;
-      const m = /^(\d{1,15})\.pdf$/.exec(request.params.id);
-      if (!m) throw new DomainError('not_found', 'no such invoice');
-      const bill = await portalInvoicePdf(ctx, session, Number(m[1]));
-      return secure(reply).type('application/pdf').header('content-disposition', `attachment; filename="${bill.filename}"`).send(bill.pdf);
-    });
+    app.get<{ Params: { id: string } }>(
+      '/portal/invoices/:id',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const session = await requireSession(request, reply);
+        if (!session) return reply;
+        const m = /^(\d{1,15})\.pdf$/.exec(request.params.id);
+        if (!m) throw new DomainError('not_found', 'no such invoice');
+        const bill = await portalInvoicePdf(ctx, session, Number(m[1]));
+        return secure(reply)
+          .type('application/pdf')
+          .header('content-disposition', `attachment; filename="${bill.filename}"`)
+          .send(bill.pdf);
+      },
+    );
 
-    const callRows = async (session: PortalSessionRow, q: Record<string, string>, timezone: string, limit: number) =>
-      portalCalls(ctx, session, { number: q.number?.slice(0, 20), ...range(q, timezone), after: /^\d{1,15}$/.test(q.before ?? '') ? Number(q.before) : undefined, limit });
+    const callRows = async (
+      session: PortalSessionRow,
+      q: Record<string, string>,
+      timezone: string,
+      limit: number,
+    ) =>
+      portalCalls(ctx, session, {
+        number: q.number?.slice(0, 20),
+        ...range(q, timezone),
+        after: /^\d{1,15}$/.test(q.before ?? '') ? Number(q.before) : undefined,
+        limit,
+      });
 
     app.get('/portal/calls', { schema: { hide: true } }, async (request, reply) => {
       const session = await requireSession(request, reply);
@@ -307,7 +432,11 @@ ${
       const rows = await callRows(session, q, f.timezone, CALLS_PAGE);
       const more = rows.length > CALLS_PAGE;
       const shown = rows.slice(0, CALLS_PAGE);
-      const query = new URLSearchParams(Object.entries({ number: q.number ?? '', from: q.from ?? '', to: q.to ?? '' }).filter(([, v]) => v !== ''));
+      const query = new URLSearchParams(
+        Object.entries({ number: q.number ?? '', from: q.from ?? '', to: q.to ?? '' }).filter(
+          ([, v]) => v !== '',
+        ),
+      );
       return sendPage(reply, 200, (nonce) =>
         layout({
           ...f,
@@ -318,7 +447,13 @@ ${
 <a class="button" href="/portal/calls.csv?${h(query.toString())}">Download CSV</a></section>
 <section class="card">${table(
             'Calls, newest first',
-            [{ title: 'Start' }, { title: 'Number' }, { title: 'Destination' }, { title: 'Seconds', amount: true }, { title: 'Charge', amount: true }],
+            [
+              { title: 'Start' },
+              { title: 'Number' },
+              { title: 'Destination' },
+              { title: 'Seconds', amount: true },
+              { title: 'Charge', amount: true },
+            ],
             shown.map((c) => [
               h(c.start_time.toISOString().slice(0, 16).replace('T', ' ')),
               h(c.direction === 'outbound' ? c.to_number : c.from_number),
@@ -336,12 +471,40 @@ ${
       const session = await requireSession(request, reply);
       if (!session) return reply;
       const f = await frame(session, 'calls', '');
-      const rows = (await callRows(session, request.query as Record<string, string>, f.timezone, MAX_CSV)).slice(0, MAX_CSV);
+      const rows = (
+        await callRows(session, request.query as Record<string, string>, f.timezone, MAX_CSV)
+      ).slice(0, MAX_CSV);
       const csv = stringify(
-        rows.map((c) => [c.id, c.start_time.toISOString(), c.from_number, c.to_number, c.direction, c.duration_s, c.status, c.destination ?? '', c.charge ?? '']),
-        { header: true, columns: ['id', 'start', 'from', 'to', 'direction', 'duration_s', 'status', 'destination', 'charge'] },
+        rows.map((c) => [
+          c.id,
+          c.start_time.toISOString(),
+          c.from_number,
+          c.to_number,
+          c.direction,
+          c.duration_s,
+          c.status,
+          c.destination ?? '',
+          c.charge ?? '',
+        ]),
+        {
+          header: true,
+          columns: [
+            'id',
+            'start',
+            'from',
+            'to',
+            'direction',
+            'duration_s',
+            'status',
+            'destination',
+            'charge',
+          ],
+        },
       );
-      return secure(reply).type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="calls.csv"').send(csv);
+      return secure(reply)
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="calls.csv"')
+        .send(csv);
     });
 
     app.get('/portal/payments', { schema: { hide: true } }, async (request, reply) => {
@@ -356,9 +519,17 @@ ${
           nonce,
           body: `<h1>Payment requests</h1><section class="card">${table(
             'Payment requests, newest first',
-            [{ title: 'For' }, { title: 'Amount', amount: true }, { title: 'Paid', amount: true }, { title: '' }],
+            [
+              { title: 'For' },
+              { title: 'Amount', amount: true },
+              { title: 'Paid', amount: true },
+              { title: '' },
+            ],
             requests.map((r) => {
-              const open = r.cancelled_at === null && r.expires_at.getTime() > now && toMoney(r.paid_amount).lessThan(r.amount);
+              const open =
+                r.cancelled_at === null &&
+                r.expires_at.getTime() > now &&
+                toMoney(r.paid_amount).lessThan(r.amount);
               return [
                 h(r.invoice_number ? `Invoice ${r.invoice_number}` : (r.description ?? 'Payment')),
                 h(fmt(r.amount, f.currency)),
@@ -376,11 +547,16 @@ ${
       const session = await requireSession(request, reply);
       if (!session) return reply;
       const f = await frame(session, 'settings', 'Alerts and contacts');
-      const alerts = (await portalAlerts(ctx, session));
+      const alerts = await portalAlerts(ctx, session);
       const contacts = await portalContacts(ctx, session);
       const balance = await portalBalance(ctx, session);
       const q = request.query as Record<string, string>;
-      const ALERT_LABEL: Record<string, string> = { low_balance: 'Available balance below', spend_daily: 'Spend in a day reaches', spend_monthly: 'Spend in a month reaches', credit_used: 'Credit used reaches (%)' };
+      const ALERT_LABEL: Record<string, string> = {
+        low_balance: 'Available balance below',
+        spend_daily: 'Spend in a day reaches',
+        spend_monthly: 'Spend in a month reaches',
+        credit_used: 'Credit used reaches (%)',
+      };
       return sendPage(reply, 200, (nonce) =>
         layout({
           ...f,
@@ -391,18 +567,29 @@ ${
             [{ title: 'When' }, { title: 'Threshold', amount: true }, { title: '' }],
             alerts.map((a) => [
               h(ALERT_LABEL[a.kind]),
-              h(a.kind === 'credit_used' ? `${toMoney(a.threshold).toFixed()}%` : fmt(a.threshold, f.currency)),
+              h(
+                a.kind === 'credit_used'
+                  ? `${toMoney(a.threshold).toFixed()}%`
+                  : fmt(a.threshold, f.currency),
+              ),
               `<form method="post" action="/portal/alerts/${a.id}/delete">${csrfField(f.csrf)}<button type="submit" class="link">Remove<span class="muted"> alert ${a.id}</span></button></form>`,
             ]),
             'No alerts yet.',
           )}
-<form method="post" action="/portal/alerts">${csrfField(f.csrf)}<label for="type">Alert me when</label><select id="type" name="type">${Object.entries(ALERT_LABEL).map(([k, v]) => `<option value="${k}">${h(v)}</option>`).join('')}</select>
+<form method="post" action="/portal/alerts">${csrfField(f.csrf)}<label for="type">Alert me when</label><select id="type" name="type">${Object.entries(
+            ALERT_LABEL,
+          )
+            .map(([k, v]) => `<option value="${k}">${h(v)}</option>`)
+            .join('')}</select>
 <label for="threshold">Threshold</label><input id="threshold" name="threshold" inputmode="decimal" required maxlength="12" placeholder="5.00"><button type="submit">Add alert</button></form></section>
 ${balance.customer.billing_mode === 'prepaid' ? autoTopUpSection(balance, f.csrf, f.currency) : ''}
 <section class="card"><h2>Who may sign in</h2>${table(
             'Contacts who may sign in',
             [{ title: 'Email' }, { title: '' }],
-            contacts.map((c) => [h(c.email), `<form method="post" action="/portal/contacts/${c.id}/delete">${csrfField(f.csrf)}<button type="submit" class="link">Remove<span class="muted"> ${h(c.email)}</span></button></form>`]),
+            contacts.map((c) => [
+              h(c.email),
+              `<form method="post" action="/portal/contacts/${c.id}/delete">${csrfField(f.csrf)}<button type="submit" class="link">Remove<span class="muted"> ${h(c.email)}</span></button></form>`,
+            ]),
             'Only the addresses on your account may sign in.',
           )}
 <form method="post" action="/portal/contacts">${csrfField(f.csrf)}<label for="email">Add an email address</label><input id="email" name="email" type="email" required maxlength="254"><button type="submit">Add</button></form></section>`,
@@ -411,25 +598,41 @@ ${balance.customer.billing_mode === 'prepaid' ? autoTopUpSection(balance, f.csrf
     });
 
     /** The automatic top-up: the card saved when paying a top-up, the threshold and the amount. */
-    const autoTopUpSection = (b: Awaited<ReturnType<typeof portalBalance>>, csrf: string, currency: string) => {
+    const autoTopUpSection = (
+      b: Awaited<ReturnType<typeof portalBalance>>,
+      csrf: string,
+      currency: string,
+    ) => {
       const row = b.row;
       const last4 = row?.auto_top_up_card_last4 ?? null;
       const card = row?.auto_top_up_card_token
         ? `<p data-field="autoTopUpCard">Your saved card${last4 ? ` ending ${h(last4)}` : ''} is charged when your balance falls below the threshold.</p>`
         : `<p data-field="autoTopUpCard">No card saved yet: <a href="/portal#top-up">top up by card</a> and tick “Save this card for automatic top-ups”.</p>`;
-      const value = (v: string | null | undefined) => (v == null ? '' : h(formatAmount(roundForDisplay(toMoney(v), 2), 2)));
+      const value = (v: string | null | undefined) =>
+        v == null ? '' : h(formatAmount(roundForDisplay(toMoney(v), 2), 2));
       return `<section class="card" id="auto-top-up"><h2>Automatic top-up</h2>${card}
 <form method="post" action="/portal/auto-top-up">${csrfField(csrf)}<label for="auto-threshold">When my balance falls below (${h(currency)})</label><input id="auto-threshold" name="threshold" inputmode="decimal" required maxlength="12" placeholder="5.00" value="${value(row?.auto_top_up_threshold)}">
 <label for="auto-amount">Top up by (${h(currency)})</label><input id="auto-amount" name="amount" inputmode="decimal" required maxlength="12" placeholder="20.00" value="${value(row?.auto_top_up_amount)}">
 <label class="choice"><input type="checkbox" name="enabled" value="true"${row?.auto_top_up_enabled ? ' checked' : ''}> Top up automatically</label><button type="submit">Save</button></form></section>`;
     };
 
-    const settingsAction = (path: string, act: (session: PortalSessionRow, body: Record<string, string>, params: Record<string, string>) => Promise<unknown>) =>
+    const settingsAction = (
+      path: string,
+      act: (
+        session: PortalSessionRow,
+        body: Record<string, string>,
+        params: Record<string, string>,
+      ) => Promise<unknown>,
+    ) =>
       app.post(path, { schema: { hide: true } }, async (request, reply) => {
         const session = await requireSession(request, reply);
         if (!session) return reply;
         try {
-          await act(session, (request.body ?? {}) as Record<string, string>, request.params as Record<string, string>);
+          await act(
+            session,
+            (request.body ?? {}) as Record<string, string>,
+            request.params as Record<string, string>,
+          );
         } catch (error) {
           if (!(error instanceof DomainError) || error.code === 'not_found') throw error;
           return secure(reply).redirect(`/portal/settings?error=${encodeURIComponent(error.message)}`, 303);
@@ -437,12 +640,22 @@ ${balance.customer.billing_mode === 'prepaid' ? autoTopUpSection(balance, f.csrf
         return secure(reply).redirect('/portal/settings', 303);
       });
     const idOf = (v: string | undefined) => (/^\d{1,15}$/.test(v ?? '') ? Number(v) : 0);
-    settingsAction('/portal/alerts', (s, b) => portalAddAlert(ctx, s, { type: String(b.type ?? '') as AlertKind, threshold: String(b.threshold ?? '').trim(), channels: ['email'] }));
+    settingsAction('/portal/alerts', (s, b) =>
+      portalAddAlert(ctx, s, {
+        type: String(b.type ?? '') as AlertKind,
+        threshold: String(b.threshold ?? '').trim(),
+        channels: ['email'],
+      }),
+    );
     settingsAction('/portal/alerts/:id/delete', (s, _b, p) => portalRemoveAlert(ctx, s, idOf(p.id)));
     settingsAction('/portal/contacts', (s, b) => portalAddContact(ctx, s, String(b.email ?? '')));
     settingsAction('/portal/contacts/:id/delete', (s, _b, p) => portalRemoveContact(ctx, s, idOf(p.id)));
     settingsAction('/portal/auto-top-up', (s, b) =>
-      portalSetAutoTopUp(ctx, s, { enabled: b.enabled === 'true' || b.enabled === 'on', threshold: String(b.threshold ?? '').trim(), amount: String(b.amount ?? '').trim() }),
+      portalSetAutoTopUp(ctx, s, {
+        enabled: b.enabled === 'true' || b.enabled === 'on',
+        threshold: String(b.threshold ?? '').trim(),
+        amount: String(b.amount ?? '').trim(),
+      }),
     );
   };
 }

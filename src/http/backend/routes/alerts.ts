@@ -2,7 +2,16 @@
 // (/balanceAlerts), and the alerts that fired.
 import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
-import { activeAlerts, ALERT_CHANNELS, ALERT_KINDS, createAlert, firedAlerts, getAlerts, MAX_ACTIVE_ALERTS, removeAlert } from '../../../alerts/manage-alerts.ts';
+import {
+  activeAlerts,
+  ALERT_CHANNELS,
+  ALERT_KINDS,
+  createAlert,
+  firedAlerts,
+  getAlerts,
+  MAX_ACTIVE_ALERTS,
+  removeAlert,
+} from '../../../alerts/manage-alerts.ts';
 import type { Ctx } from '../../../context.ts';
 import type { BalanceAlertRow } from '../../../alerts/repo.ts';
 import { money } from '../../../money/money.ts';
@@ -12,12 +21,17 @@ import { pathId } from '../../kit/route-helpers.ts';
 import { amountInput, errorBody, idParams } from '../schemas.ts';
 
 const tags = ['Balance alerts'];
-const kinds = z.enum(ALERT_KINDS as [string, ...string[]] as ['low_balance', 'spend_daily', 'spend_monthly', 'credit_used']);
+const kinds = z.enum(
+  ALERT_KINDS as [string, ...string[]] as ['low_balance', 'spend_daily', 'spend_monthly', 'credit_used'],
+);
 
 const alertView = z
   .object({
     id: z.string(),
-    customerID: z.string().nullable().meta({ description: "null: the account's, for every customer with a balance" }),
+    customerID: z
+      .string()
+      .nullable()
+      .meta({ description: "null: the account's, for every customer with a balance" }),
     type: kinds,
     threshold: z.string(),
     channels: z.array(z.enum(ALERT_CHANNELS)),
@@ -26,13 +40,30 @@ const alertView = z
   })
   .meta({ id: 'BalanceAlert' });
 
-const firedView = z.object({ id: z.string(), customerID: z.string(), alertID: z.string(), type: kinds, threshold: z.string(), value: z.string(), created: z.string() }).meta({ id: 'FiredAlert' });
+const firedView = z
+  .object({
+    id: z.string(),
+    customerID: z.string(),
+    alertID: z.string(),
+    type: kinds,
+    threshold: z.string(),
+    value: z.string(),
+    created: z.string(),
+  })
+  .meta({ id: 'FiredAlert' });
 
 const createBody = z
   .object({
-    type: kinds.meta({ description: 'low_balance: available below the threshold; spend_daily / spend_monthly: spend in the local day / month reaches it; credit_used: credit used reaches this percentage of the limit' }),
+    type: kinds.meta({
+      description:
+        'low_balance: available below the threshold; spend_daily / spend_monthly: spend in the local day / month reaches it; credit_used: credit used reaches this percentage of the limit',
+    }),
     threshold: amountInput,
-    channels: z.array(z.enum(ALERT_CHANNELS)).max(2).optional().meta({ description: 'How the customer is told besides the webhook (default email)' }),
+    channels: z
+      .array(z.enum(ALERT_CHANNELS))
+      .max(2)
+      .optional()
+      .meta({ description: 'How the customer is told besides the webhook (default email)' }),
   })
   .strict();
 
@@ -58,9 +89,14 @@ const activeView = z
     alertID: z.string(),
     type: kinds,
     threshold: z.string(),
-    accountWide: z.boolean().meta({ description: "The account's alert (every customer), not the customer's own" }),
+    accountWide: z
+      .boolean()
+      .meta({ description: "The account's alert (every customer), not the customer's own" }),
     value: z.string().nullable().meta({ description: 'The value that crossed the threshold when it fired' }),
-    period: z.string().nullable().meta({ description: 'Spend alerts: the local day (YYYY-MM-DD) or month (YYYY-MM) they fired in' }),
+    period: z
+      .string()
+      .nullable()
+      .meta({ description: 'Spend alerts: the local day (YYYY-MM-DD) or month (YYYY-MM) they fired in' }),
     fired: z.string().nullable(),
   })
   .meta({ id: 'ActiveAlert' });
@@ -96,19 +132,46 @@ export function alertRoutes(app: ZodApp, ctx: Ctx): void {
   for (const scope of ['customer', 'account'] as const) {
     const base = scope === 'customer' ? '/customers/:id/balance/alerts' : '/balanceAlerts';
     const params = scope === 'customer' ? idParams : undefined;
-    const customerOf = (p: unknown) => (scope === 'customer' ? pathId((p as { id: string }).id, 'Customer') : null);
-    app.get(base, { schema: { tags, operationId: scope === 'customer' ? 'listCustomerBalanceAlerts' : 'listBalanceAlerts', summary: scope === 'customer' ? "A customer's alert thresholds" : "The account's alert thresholds", ...(params ? { params } : {}), response: { 200: z.array(alertView), 404: errorBody } } }, async (request) =>
-      (await getAlerts(ctx, principalOf(request).accountId, customerOf(request.params))).map(toAlertView),
+    const customerOf = (p: unknown) =>
+      scope === 'customer' ? pathId((p as { id: string }).id, 'Customer') : null;
+    app.get(
+      base,
+      {
+        schema: {
+          tags,
+          operationId: scope === 'customer' ? 'listCustomerBalanceAlerts' : 'listBalanceAlerts',
+          summary: scope === 'customer' ? "A customer's alert thresholds" : "The account's alert thresholds",
+          ...(params ? { params } : {}),
+          response: { 200: z.array(alertView), 404: errorBody },
+        },
+      },
+      async (request) =>
+        (await getAlerts(ctx, principalOf(request).accountId, customerOf(request.params))).map(toAlertView),
     );
     app.post(
       base,
       {
         config: { level: KeyLevel.customers },
-        schema: { tags, operationId: scope === 'customer' ? 'createCustomerBalanceAlert' : 'createBalanceAlert', summary: scope === 'customer' ? 'Add an alert threshold for a customer' : 'Add an alert threshold for every customer', description: DESCRIPTION, ...(params ? { params } : {}), body: createBody, response: { 201: alertView, 400: errorBody, 404: errorBody } },
+        schema: {
+          tags,
+          operationId: scope === 'customer' ? 'createCustomerBalanceAlert' : 'createBalanceAlert',
+          summary:
+            scope === 'customer'
+              ? 'Add an alert threshold for a customer'
+              : 'Add an alert threshold for every customer',
+          description: DESCRIPTION,
+          ...(params ? { params } : {}),
+          body: createBody,
+          response: { 201: alertView, 400: errorBody, 404: errorBody },
+        },
       },
       async (request, reply) => {
         const b = request.body;
-        const alert = await createAlert(ctx, principalOf(request).accountId, customerOf(request.params), { type: b.type, threshold: threshold(b.threshold), channels: b.channels });
+        const alert = await createAlert(ctx, principalOf(request).accountId, customerOf(request.params), {
+          type: b.type,
+          threshold: threshold(b.threshold),
+          channels: b.channels,
+        });
         return reply.status(201).send(toAlertView(alert));
       },
     );
@@ -116,7 +179,16 @@ export function alertRoutes(app: ZodApp, ctx: Ctx): void {
       `${base}/:alertId`,
       {
         config: { level: KeyLevel.customers },
-        schema: { tags, operationId: scope === 'customer' ? 'deleteCustomerBalanceAlert' : 'deleteBalanceAlert', summary: 'Remove an alert threshold', params: z.object({ ...(scope === 'customer' ? { id: z.string().max(30) } : {}), alertId: z.string().max(30) }), response: { 200: z.object({ success: z.literal(true), message: z.string() }), 404: errorBody } },
+        schema: {
+          tags,
+          operationId: scope === 'customer' ? 'deleteCustomerBalanceAlert' : 'deleteBalanceAlert',
+          summary: 'Remove an alert threshold',
+          params: z.object({
+            ...(scope === 'customer' ? { id: z.string().max(30) } : {}),
+            alertId: z.string().max(30),
+          }),
+          response: { 200: z.object({ success: z.literal(true), message: z.string() }), 404: errorBody },
+        },
       },
       async (request) => {
         const id = pathId(request.params.alertId, 'Alert');
@@ -127,16 +199,26 @@ export function alertRoutes(app: ZodApp, ctx: Ctx): void {
   }
   app.get(
     '/customers/:id/balance/alerts/fired',
-    { schema: { tags, operationId: 'listFiredBalanceAlerts', summary: 'Alerts that fired for a customer, newest first (up to 100)', params: idParams, response: { 200: z.array(firedView), 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'listFiredBalanceAlerts',
+        summary: 'Alerts that fired for a customer, newest first (up to 100)',
+        params: idParams,
+        response: { 200: z.array(firedView), 404: errorBody },
+      },
+    },
     async (request) =>
-      (await firedAlerts(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'))).map((e) => ({
-        id: String(e.id),
-        customerID: String(e.customer_id),
-        alertID: String(e.alert_id),
-        type: e.kind,
-        threshold: money(e.threshold).toFixed(),
-        value: money(e.value).toFixed(),
-        created: e.created_at.toISOString(),
-      })),
+      (await firedAlerts(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'))).map(
+        (e) => ({
+          id: String(e.id),
+          customerID: String(e.customer_id),
+          alertID: String(e.alert_id),
+          type: e.kind,
+          threshold: money(e.threshold).toFixed(),
+          value: money(e.value).toFixed(),
+          created: e.created_at.toISOString(),
+        }),
+      ),
   );
 }

@@ -12,14 +12,27 @@ const auditEntryView = z
   .object({
     id: z.string(),
     at: z.string().meta({ description: 'When, ISO 8601 UTC' }),
-    actor: z.string().meta({ description: 'Who: user:ID (a console user), apiKey:ID (an API key) or system:' }),
+    actor: z
+      .string()
+      .meta({ description: 'Who: user:ID (a console user), apiKey:ID (an API key) or system:' }),
     actorName: z.string().nullable().meta({ description: "The user's email address, when a user acted" }),
-    action: z.string().meta({ description: 'create, update, delete, or the action run (approve, email, replay, rotateSecret…)' }),
-    resource: z.string().meta({ description: 'What was changed: customers, features, invoices, rateCards, webhooks, users…' }),
+    action: z
+      .string()
+      .meta({
+        description: 'create, update, delete, or the action run (approve, email, replay, rotateSecret…)',
+      }),
+    resource: z
+      .string()
+      .meta({ description: 'What was changed: customers, features, invoices, rateCards, webhooks, users…' }),
     resourceId: z.string().nullable(),
     ip: z.string().nullable().meta({ description: 'The client address the change came from' }),
     surface: z.enum(['api', 'console', 'cli']).or(z.string()),
-    changes: z.record(z.string(), z.unknown()).nullable().meta({ description: 'For updates, {field: {from, to}} for each field that changed; secrets are never shown' }),
+    changes: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .meta({
+        description: 'For updates, {field: {from, to}} for each field that changed; secrets are never shown',
+      }),
   })
   .meta({ id: 'AuditEntry' });
 
@@ -52,7 +65,11 @@ export function auditLogRoutes(app: ZodApp, ctx: Ctx): void {
           ...pageQuery,
           resource: z.string().max(60).optional(),
           resourceId: z.string().max(100).optional(),
-          actor: z.string().max(40).optional().meta({ description: 'user:ID or apiKey:ID', example: 'apiKey:1' }),
+          actor: z
+            .string()
+            .max(40)
+            .optional()
+            .meta({ description: 'user:ID or apiKey:ID', example: 'apiKey:1' }),
           from: isoDate.optional(),
           to: isoDate.optional(),
         }),

@@ -3,7 +3,13 @@
 // CDR file), or it expires.
 import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
-import { authorizeCall, authorizeCallWithKey, DEFAULT_AUTHORIZATION_SETTINGS, type Authorization, type AuthorizationSettings } from '../../../authorization/authorize.ts';
+import {
+  authorizeCall,
+  authorizeCallWithKey,
+  DEFAULT_AUTHORIZATION_SETTINGS,
+  type Authorization,
+  type AuthorizationSettings,
+} from '../../../authorization/authorize.ts';
 import { extendReservation } from '../../../authorization/extend.ts';
 import { findReservation } from '../../../authorization/repo.ts';
 import { releaseReservation } from '../../../authorization/release.ts';
@@ -29,24 +35,49 @@ const rateView = z
     minimumCharge: amount,
     initialIncrementS: z.number().int(),
     subsequentIncrementS: z.number().int(),
-    vatRate: z.string().meta({ description: 'VAT added to what the balance is debited (percent; 0 for reverse charge)' }),
+    vatRate: z
+      .string()
+      .meta({ description: 'VAT added to what the balance is debited (percent; 0 for reverse charge)' }),
   })
   .meta({ id: 'AuthorizedRate' });
 
-const REASONS = ['insufficient_balance', 'credit_limit_reached', 'unknown_number', 'no_rate_card', 'no_rate', 'no_rate_for_band', 'invalid_number'] as const;
+const REASONS = [
+  'insufficient_balance',
+  'credit_limit_reached',
+  'unknown_number',
+  'no_rate_card',
+  'no_rate',
+  'no_rate_for_band',
+  'invalid_number',
+] as const;
 
 const authorizationView = z
   .object({
     authorized: z.boolean(),
-    maxDurationS: z.number().int().meta({ description: 'The longest the call may last, in seconds, from its start (0 when refused): set it as the call time limit' }),
+    maxDurationS: z
+      .number()
+      .int()
+      .meta({
+        description:
+          'The longest the call may last, in seconds, from its start (0 when refused): set it as the call time limit',
+      }),
     reservationId: idString.nullable(),
     rate: rateView.nullable(),
-    reason: z.enum(REASONS).nullable().meta({ description: `Why it was refused: ${REASONS.join(', ')}` }),
+    reason: z
+      .enum(REASONS)
+      .nullable()
+      .meta({ description: `Why it was refused: ${REASONS.join(', ')}` }),
     reserved: amount.meta({ description: 'Held for this call (its cost at maxDurationS, VAT included)' }),
-    available: amount.nullable().meta({ description: 'Available to the customer after this hold; null when nothing limits it' }),
+    available: amount
+      .nullable()
+      .meta({ description: 'Available to the customer after this hold; null when nothing limits it' }),
     currency: z.string(),
     expiresAt: z.string().nullable(),
-    replayed: z.boolean().meta({ description: 'The same callId was authorised before: this is that answer again, nothing more is held' }),
+    replayed: z
+      .boolean()
+      .meta({
+        description: 'The same callId was authorised before: this is that answer again, nothing more is held',
+      }),
   })
   .meta({ id: 'Authorization' });
 
@@ -125,7 +156,11 @@ function toReservationView(r: ReservationRow): z.infer<typeof reservationView> {
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSettings = DEFAULT_AUTHORIZATION_SETTINGS): void {
+export function authorizeRoutes(
+  app: ZodApp,
+  ctx: Ctx,
+  settings: AuthorizationSettings = DEFAULT_AUTHORIZATION_SETTINGS,
+): void {
   app.post(
     '/calls/authorize',
     {
@@ -143,8 +178,19 @@ export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSe
           .object({
             from: z.string().max(40),
             to: z.string().max(40),
-            callId: z.string().max(200).optional().meta({ description: "The switch's id of the call (its CDR's call_id)" }),
-            startTime: z.string().max(40).optional().meta({ description: 'When the call starts (ISO 8601); default now. Picks the rate period and time band' }),
+            callId: z
+              .string()
+              .max(200)
+              .optional()
+              .meta({ description: "The switch's id of the call (its CDR's call_id)" }),
+            startTime: z
+              .string()
+              .max(40)
+              .optional()
+              .meta({
+                description:
+                  'When the call starts (ISO 8601); default now. Picks the rate period and time band',
+              }),
             maxDurationS: z.number().int().optional().meta({ description: 'The most to grant (seconds)' }),
           })
           .strict(),
@@ -153,10 +199,19 @@ export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSe
     },
     async (request) => {
       const b = request.body;
-      if (b.startTime !== undefined && (!ISO_INSTANT.test(b.startTime) || Number.isNaN(Date.parse(b.startTime)))) {
+      if (
+        b.startTime !== undefined &&
+        (!ISO_INSTANT.test(b.startTime) || Number.isNaN(Date.parse(b.startTime)))
+      ) {
         throw invalid('startTime', 'must be an ISO 8601 time with an offset (2026-10-20T09:00:00Z)');
       }
-      const input = { from: b.from, to: b.to, callId: b.callId, startTime: b.startTime === undefined ? undefined : new Date(b.startTime), maxDurationS: b.maxDurationS };
+      const input = {
+        from: b.from,
+        to: b.to,
+        callId: b.callId,
+        startTime: b.startTime === undefined ? undefined : new Date(b.startTime),
+        maxDurationS: b.maxDurationS,
+      };
       // The key hook left the key to this handler (keyCheckedByHandler) unless it had to check it already.
       const result = request.principal
         ? await authorizeCall(ctx, request.principal.accountId, input, settings)
@@ -167,7 +222,15 @@ export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSe
 
   app.get(
     '/calls/authorize/:id',
-    { schema: { tags, operationId: 'getReservation', summary: 'A reservation', params: idParams, response: { 200: reservationView, 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getReservation',
+        summary: 'A reservation',
+        params: idParams,
+        response: { 200: reservationView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Reservation');
       const r = await findReservation(ctx.db, principalOf(request).accountId, id);
@@ -187,11 +250,22 @@ export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSe
         description: `Grants up to \`seconds\` more (default and most ${settings.maxDurationS}) on top of the call's maxDurationS, as far as the balance pays for the whole call, and moves the expiry forward. \`authorized: false\` (reason) when nothing more can be granted; maxDurationS is then what was granted before.`,
         params: idParams,
         body: z.object({ seconds: z.number().int().optional() }).strict().nullish(),
-        response: { 200: authorizationView.extend({ extendedByS: z.number().int() }), 400: errorBody, 404: errorBody, 409: errorBody },
+        response: {
+          200: authorizationView.extend({ extendedByS: z.number().int() }),
+          400: errorBody,
+          404: errorBody,
+          409: errorBody,
+        },
       },
     },
     async (request) => {
-      const result = await extendReservation(ctx, principalOf(request).accountId, pathId(request.params.id, 'Reservation'), { seconds: request.body?.seconds }, settings);
+      const result = await extendReservation(
+        ctx,
+        principalOf(request).accountId,
+        pathId(request.params.id, 'Reservation'),
+        { seconds: request.body?.seconds },
+        settings,
+      );
       return { ...toAuthorizationView(result), extendedByS: result.extendedByS };
     },
   );
@@ -204,11 +278,19 @@ export function authorizeRoutes(app: ZodApp, ctx: Ctx, settings: AuthorizationSe
         tags,
         operationId: 'releaseReservation',
         summary: 'Release a reservation',
-        description: 'Gives the held money back (the call ended or never connected). Its CDR, if one comes, is still debited. A reservation already settled, released or expired is answered as it is.',
+        description:
+          'Gives the held money back (the call ended or never connected). Its CDR, if one comes, is still debited. A reservation already settled, released or expired is answered as it is.',
         params: idParams,
         response: { 200: reservationView, 404: errorBody },
       },
     },
-    async (request) => toReservationView(await releaseReservation(ctx, principalOf(request).accountId, pathId(request.params.id, 'Reservation'))),
+    async (request) =>
+      toReservationView(
+        await releaseReservation(
+          ctx,
+          principalOf(request).accountId,
+          pathId(request.params.id, 'Reservation'),
+        ),
+      ),
   );
 }

@@ -20,7 +20,15 @@ import { MAX_PAGE_SIZE } from '../../../shared/pagination.ts';
 import { principalOf } from '../../auth.ts';
 import { publicBaseUrl } from '../../public-url.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
-import { balanceView, ENTRY_CSV_COLUMNS, entryView, toBalanceView, toEntryView, toTopUpView, topUpView } from '../balance-views.ts';
+import {
+  balanceView,
+  ENTRY_CSV_COLUMNS,
+  entryView,
+  toBalanceView,
+  toEntryView,
+  toTopUpView,
+  topUpView,
+} from '../balance-views.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { amountInput, errorBody, idParams, pageQuery } from '../schemas.ts';
 
@@ -30,7 +38,9 @@ const when = (what: string) =>
   z
     .string()
     .max(40)
-    .refine((v) => isIsoDate(v) || (ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v))), { message: 'must be a date YYYY-MM-DD or an ISO 8601 date-time' })
+    .refine((v) => isIsoDate(v) || (ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v))), {
+      message: 'must be a date YYYY-MM-DD or an ISO 8601 date-time',
+    })
     .optional()
     .meta({ description: what });
 /** Most rows one CSV download carries; page on with `after` for more. */
@@ -41,9 +51,21 @@ const amountString = (v: string | number) => (typeof v === 'number' ? String(v) 
 export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: string | undefined }): void {
   app.get(
     '/customers/:id/balance',
-    { schema: { tags, operationId: 'getCustomerBalance', summary: "A customer's balance", params: idParams, response: { 200: balanceView, 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getCustomerBalance',
+        summary: "A customer's balance",
+        params: idParams,
+        response: { 200: balanceView, 404: errorBody },
+      },
+    },
     async (request) => {
-      const state = await getBalance(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'));
+      const state = await getBalance(
+        ctx,
+        principalOf(request).accountId,
+        pathId(request.params.id, 'Customer'),
+      );
       return toBalanceView(state);
     },
   );
@@ -60,10 +82,21 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
         params: idParams,
         querystring: z.object({
           ...pageQuery,
-          limit: z.coerce.number().int().min(1).max(MAX_CSV_ENTRIES).optional().meta({ description: `Page size, 1 to ${MAX_PAGE_SIZE} for JSON (default 100), up to ${MAX_CSV_ENTRIES} for CSV (default all)` }),
+          limit: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_CSV_ENTRIES)
+            .optional()
+            .meta({
+              description: `Page size, 1 to ${MAX_PAGE_SIZE} for JSON (default 100), up to ${MAX_CSV_ENTRIES} for CSV (default all)`,
+            }),
           from: when('Entries made at or after this date (account timezone) or instant'),
           to: when('Entries made up to this date (inclusive, account timezone) or before this instant'),
-          type: z.union([z.string().max(300), z.array(z.string().max(40)).max(20)]).optional().meta({ description: `Entry types: ${ENTRY_KINDS.join(', ')}` }),
+          type: z
+            .union([z.string().max(300), z.array(z.string().max(40)).max(20)])
+            .optional()
+            .meta({ description: `Entry types: ${ENTRY_KINDS.join(', ')}` }),
           format: z.enum(['json', 'csv']).optional(),
         }),
         response: { 200: z.array(entryView), 400: errorBody, 404: errorBody },
@@ -73,16 +106,40 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       const { accountId } = principalOf(request);
       const account = await loadAccount(ctx, accountId);
       const q = request.query;
-      const csv = q.format === 'csv' || (q.format === undefined && (request.headers.accept ?? '').toLowerCase().startsWith('text/csv'));
-      if (!csv && q.limit !== undefined && q.limit > MAX_PAGE_SIZE) throw invalid('limit', `must be at most ${MAX_PAGE_SIZE} (up to ${MAX_CSV_ENTRIES} for CSV)`);
-      const from = q.from === undefined ? undefined : isIsoDate(q.from) ? startOfDayInZone(q.from, account.timezone) : new Date(q.from);
-      const to = q.to === undefined ? undefined : isIsoDate(q.to) ? startOfDayInZone(addDays(q.to, 1), account.timezone) : new Date(q.to);
+      const csv =
+        q.format === 'csv' ||
+        (q.format === undefined && (request.headers.accept ?? '').toLowerCase().startsWith('text/csv'));
+      if (!csv && q.limit !== undefined && q.limit > MAX_PAGE_SIZE)
+        throw invalid('limit', `must be at most ${MAX_PAGE_SIZE} (up to ${MAX_CSV_ENTRIES} for CSV)`);
+      const from =
+        q.from === undefined
+          ? undefined
+          : isIsoDate(q.from)
+            ? startOfDayInZone(q.from, account.timezone)
+            : new Date(q.from);
+      const to =
+        q.to === undefined
+          ? undefined
+          : isIsoDate(q.to)
+            ? startOfDayInZone(addDays(q.to, 1), account.timezone)
+            : new Date(q.to);
       if (from && to && to.getTime() < from.getTime()) throw invalid('to', 'is before from');
-      const kinds = (Array.isArray(q.type) ? q.type : q.type === undefined ? [] : [q.type]).flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
-      for (const k of kinds) if (!(ENTRY_KINDS as readonly string[]).includes(k)) throw invalid('type', `unknown entry type "${k}": one of ${ENTRY_KINDS.join(', ')}`);
+      const kinds = (Array.isArray(q.type) ? q.type : q.type === undefined ? [] : [q.type])
+        .flatMap((t) => t.split(','))
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
+      for (const k of kinds)
+        if (!(ENTRY_KINDS as readonly string[]).includes(k))
+          throw invalid('type', `unknown entry type "${k}": one of ${ENTRY_KINDS.join(', ')}`);
       const limit = q.limit ?? (csv ? MAX_CSV_ENTRIES : 100);
       const customerId = pathId(request.params.id, 'Customer');
-      const page = await listBalanceEntries(ctx, accountId, customerId, { from, to, kinds: kinds as EntryKind[] }, { after: q.after, limit });
+      const page = await listBalanceEntries(
+        ctx,
+        accountId,
+        customerId,
+        { from, to, kinds: kinds as EntryKind[] },
+        { after: q.after, limit },
+      );
       if (!csv) return sendPage(request, reply, page, toEntryView);
       const views = sendPage(request, reply, page, toEntryView);
       const text = stringify(
@@ -115,7 +172,10 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
             notes: z.string().max(2000).optional(),
             email: z.string().max(254).optional(),
             mobileNumber: z.string().max(30).optional(),
-            channels: z.array(z.enum(['sms', 'email'])).max(2).optional(),
+            channels: z
+              .array(z.enum(['sms', 'email']))
+              .max(2)
+              .optional(),
             expiresInDays: z.number().int().optional(),
           })
           .strict(),
@@ -131,7 +191,14 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
           ctx,
           accountId,
           customerId,
-          { amount: amountString(body.amount), email: body.email, mobileNumber: body.mobileNumber, channels: body.channels, expiresInDays: body.expiresInDays, reference: body.reference },
+          {
+            amount: amountString(body.amount),
+            email: body.email,
+            mobileNumber: body.mobileNumber,
+            channels: body.channels,
+            expiresInDays: body.expiresInDays,
+            reference: body.reference,
+          },
           { baseUrl: publicBaseUrl(request, options.publicUrl) },
         );
         return reply.status(201).send(toTopUpView(topUp, payment.url));
@@ -139,16 +206,35 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       for (const f of ['email', 'mobileNumber', 'channels', 'expiresInDays'] as const) {
         if (body[f] !== undefined) throw invalid(f, 'applies to method payment_request only');
       }
-      const { topUp } = await topUpManually(ctx, accountId, customerId, { amount: amountString(body.amount), method: body.method, reference: body.reference, notes: body.notes });
+      const { topUp } = await topUpManually(ctx, accountId, customerId, {
+        amount: amountString(body.amount),
+        method: body.method,
+        reference: body.reference,
+        notes: body.notes,
+      });
       return reply.status(201).send(toTopUpView(topUp));
     },
   );
 
   app.get(
     '/customers/:id/balance/topUps',
-    { schema: { tags, operationId: 'listTopUps', summary: "A customer's top-ups", params: idParams, querystring: z.object(pageQuery), response: { 200: z.array(topUpView), 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'listTopUps',
+        summary: "A customer's top-ups",
+        params: idParams,
+        querystring: z.object(pageQuery),
+        response: { 200: z.array(topUpView), 404: errorBody },
+      },
+    },
     async (request, reply) => {
-      const page = await listCustomerTopUps(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'), request.query);
+      const page = await listCustomerTopUps(
+        ctx,
+        principalOf(request).accountId,
+        pathId(request.params.id, 'Customer'),
+        request.query,
+      );
       return sendPage(request, reply, page, (r) => toTopUpView(r.topUp, r.url));
     },
   );
@@ -156,10 +242,21 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
   app.get(
     '/customers/:id/balance/topUps/:topUpId',
     {
-      schema: { tags, operationId: 'getTopUp', summary: 'One top-up', params: z.object({ id: z.string().max(30), topUpId: z.string().max(30) }), response: { 200: topUpView, 404: errorBody } },
+      schema: {
+        tags,
+        operationId: 'getTopUp',
+        summary: 'One top-up',
+        params: z.object({ id: z.string().max(30), topUpId: z.string().max(30) }),
+        response: { 200: topUpView, 404: errorBody },
+      },
     },
     async (request) => {
-      const found = await getTopUp(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'), pathId(request.params.topUpId, 'Top-up'));
+      const found = await getTopUp(
+        ctx,
+        principalOf(request).accountId,
+        pathId(request.params.id, 'Customer'),
+        pathId(request.params.topUpId, 'Top-up'),
+      );
       return toTopUpView(found.topUp, found.url);
     },
   );
@@ -172,17 +269,23 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
         tags,
         operationId: 'adjustBalance',
         summary: 'Adjust a balance',
-        description: 'A correction by a person, with its reason: `"amount": "5.00"` credits, `"-5.00"` debits. Earlier entries are never changed.',
+        description:
+          'A correction by a person, with its reason: `"amount": "5.00"` credits, `"-5.00"` debits. Earlier entries are never changed.',
         params: idParams,
         body: z.object({ amount: amountInput, description: z.string().max(500) }).strict(),
         response: { 201: entryView, 400: errorBody, 404: errorBody, 409: errorBody },
       },
     },
     async (request, reply) => {
-      const entry = await adjustBalance(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'), {
-        amount: amountString(request.body.amount),
-        description: request.body.description,
-      });
+      const entry = await adjustBalance(
+        ctx,
+        principalOf(request).accountId,
+        pathId(request.params.id, 'Customer'),
+        {
+          amount: amountString(request.body.amount),
+          description: request.body.description,
+        },
+      );
       return reply.status(201).send(toEntryView(entry));
     },
   );
@@ -202,7 +305,10 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
             .object({
               invoiceID: z.string(),
               currency: z.string(),
-              from: z.string().nullable().meta({ description: 'When the previous statement was settled (null: the first statement)' }),
+              from: z
+                .string()
+                .nullable()
+                .meta({ description: 'When the previous statement was settled (null: the first statement)' }),
               to: z.string(),
               openingBalance: z.string(),
               topUps: z.string(),
@@ -221,7 +327,8 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
     },
     async (request) => {
       const s = await getStatement(ctx, principalOf(request).accountId, pathId(request.params.id, 'Invoice'));
-      const m = (v: { toFixed(): string }) => formatAmountAtLeast(v.toFixed(), currencyMinorDigits(s.currency));
+      const m = (v: { toFixed(): string }) =>
+        formatAmountAtLeast(v.toFixed(), currencyMinorDigits(s.currency));
       return {
         invoiceID: String(s.invoiceId),
         currency: s.currency,
@@ -249,22 +356,32 @@ export function balanceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
         operationId: 'setAutoTopUp',
         summary: 'Set the automatic top-up',
         description:
-          "When the balance falls below `threshold`, the saved card (`cardToken`, a token of the payment gateway) is charged `amount` through the outbox: once per fall below, retried when the gateway fails, and the customer is emailed if the card is declined. A card saved when the customer pays a top-up link on the payment page is used when no token is given.",
+          'When the balance falls below `threshold`, the saved card (`cardToken`, a token of the payment gateway) is charged `amount` through the outbox: once per fall below, retried when the gateway fails, and the customer is emailed if the card is declined. A card saved when the customer pays a top-up link on the payment page is used when no token is given.',
         params: idParams,
         body: z
-          .object({ enabled: z.boolean(), threshold: amountInput.optional(), amount: amountInput.optional(), cardToken: z.string().max(200).optional() })
+          .object({
+            enabled: z.boolean(),
+            threshold: amountInput.optional(),
+            amount: amountInput.optional(),
+            cardToken: z.string().max(200).optional(),
+          })
           .strict(),
         response: { 200: balanceView, 400: errorBody, 404: errorBody, 409: errorBody },
       },
     },
     async (request) => {
       const b = request.body;
-      const state = await setAutoTopUp(ctx, principalOf(request).accountId, pathId(request.params.id, 'Customer'), {
-        enabled: b.enabled,
-        threshold: b.threshold === undefined ? undefined : amountString(b.threshold),
-        amount: b.amount === undefined ? undefined : amountString(b.amount),
-        cardToken: b.cardToken,
-      });
+      const state = await setAutoTopUp(
+        ctx,
+        principalOf(request).accountId,
+        pathId(request.params.id, 'Customer'),
+        {
+          enabled: b.enabled,
+          threshold: b.threshold === undefined ? undefined : amountString(b.threshold),
+          amount: b.amount === undefined ? undefined : amountString(b.amount),
+          cardToken: b.cardToken,
+        },
+      );
       return toBalanceView(state);
     },
   );

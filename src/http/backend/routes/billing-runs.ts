@@ -25,14 +25,23 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
         summary: 'Run billing for every customer',
         description:
           'Completes an unsent invoice for every customer with anything to bill at the cut-off (made if there is none). Runs to the end before answering. Running it again, or twice at once, bills nothing twice. invoicesCompleted counts every invoice it completed, invoicesCreated those of them it made. A run whose process stops part-way becomes `interrupted` (the counts say what committed) and POST /billingRuns/{id}/resume finishes it. The invoices are then listed with GET /invoices?unsent&billingRun=ID. A customer whose existing unsent invoice holds nothing due at the cut-off (only charges dated after it) has that invoice completed for the cut-off, but it is not counted in customersBilled nor marked with the run.',
-        body: z.object({ cutoffDate: isoDate.optional().meta({ description: 'Default: the first day of the current month in the account timezone' }) }).strict().nullish(),
+        body: z
+          .object({
+            cutoffDate: isoDate
+              .optional()
+              .meta({ description: 'Default: the first day of the current month in the account timezone' }),
+          })
+          .strict()
+          .nullish(),
         response: { 201: billingRunView, 400: errorBody },
       },
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
       const account = await loadAccount(ctx, accountId);
-      const run = await runBilling(ctx, accountId, { cutoffDate: request.body?.cutoffDate ?? defaultCutoff(account, ctx.now()) });
+      const run = await runBilling(ctx, accountId, {
+        cutoffDate: request.body?.cutoffDate ?? defaultCutoff(account, ctx.now()),
+      });
       return reply.status(201).send(toBillingRunView(run));
     },
   );
@@ -59,7 +68,15 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/billingRuns',
-    { schema: { tags, operationId: 'listBillingRuns', summary: 'List billing runs', querystring: z.object(pageQuery), response: { 200: z.array(billingRunView) } } },
+    {
+      schema: {
+        tags,
+        operationId: 'listBillingRuns',
+        summary: 'List billing runs',
+        querystring: z.object(pageQuery),
+        response: { 200: z.array(billingRunView) },
+      },
+    },
     async (request, reply) => {
       const page = await listBillingRuns(ctx.db, principalOf(request).accountId, request.query);
       return sendPage(request, reply, page, toBillingRunView);
@@ -68,7 +85,15 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/billingRuns/:id',
-    { schema: { tags, operationId: 'getBillingRun', summary: 'Get a billing run', params: idParams, response: { 200: billingRunView, 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getBillingRun',
+        summary: 'Get a billing run',
+        params: idParams,
+        response: { 200: billingRunView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Billing run');
       const run = await findBillingRun(ctx.db, principalOf(request).accountId, id);

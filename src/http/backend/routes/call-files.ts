@@ -20,10 +20,23 @@ const tags = ['Calls'];
 
 export const importSummary = ingestSummary
   .extend({
-    format: z.enum(CALL_FILE_FORMATS.filter((f) => f !== 'auto') as ['ringbill', ...string[]]).meta({ description: 'The format read: the one named, or the one detected' }),
-    formatDetail: z.string().meta({ description: 'What exactly was recognised, e.g. "Asterisk cdr_csv Master.csv (18 columns: uniqueid, userfield), no header"' }),
+    format: z
+      .enum(CALL_FILE_FORMATS.filter((f) => f !== 'auto') as ['ringbill', ...string[]])
+      .meta({ description: 'The format read: the one named, or the one detected' }),
+    formatDetail: z
+      .string()
+      .meta({
+        description:
+          'What exactly was recognised, e.g. "Asterisk cdr_csv Master.csv (18 columns: uniqueid, userfield), no header"',
+      }),
     formatDetected: z.boolean().meta({ description: 'format=auto found the format' }),
-    combined: z.number().int().meta({ description: "Lines whose content went into another line's call (a Kamailio BYE into its INVITE's call); not counted in received" }),
+    combined: z
+      .number()
+      .int()
+      .meta({
+        description:
+          "Lines whose content went into another line's call (a Kamailio BYE into its INVITE's call); not counted in received",
+      }),
   })
   .meta({ id: 'CallImportSummary' });
 
@@ -31,18 +44,67 @@ const listText = z.string().max(300);
 
 /** How to read the switch's numbers and times, for this request (each defaults to the account's setting). */
 const switchQuery = {
-  timezone: z.string().max(64).optional().meta({ description: "The switch's IANA time zone for local times without an offset (default: the account's cdrTimezone, else its timezone)" }),
-  country: z.string().max(2).optional().meta({ description: 'The country whose national numbers the switch writes, e.g. GB (default: the account\'s cdrCountry)' }),
-  internationalPrefixes: listText.optional().meta({ description: 'Comma-separated prefixes meaning an international number follows, e.g. 00,011 (default: the account\'s cdrInternationalPrefixes)' }),
-  techPrefixes: listText.optional().meta({ description: "Comma-separated routing prefixes to strip (default: the account's cdrTechPrefixes)" }),
-  extensionMaxDigits: z.string().max(2).optional().meta({ description: "Digits-only numbers this short are internal extensions (default: the account's cdrExtensionMaxDigits)" }),
-  internalCalls: z.enum(['refuse', 'store']).optional().meta({ description: "Records that are not calls to bill: refused with the reason, or stored as internal calls (default: the account's cdrInternalCalls)" }),
+  timezone: z
+    .string()
+    .max(64)
+    .optional()
+    .meta({
+      description:
+        "The switch's IANA time zone for local times without an offset (default: the account's cdrTimezone, else its timezone)",
+    }),
+  country: z
+    .string()
+    .max(2)
+    .optional()
+    .meta({
+      description:
+        "The country whose national numbers the switch writes, e.g. GB (default: the account's cdrCountry)",
+    }),
+  internationalPrefixes: listText
+    .optional()
+    .meta({
+      description:
+        "Comma-separated prefixes meaning an international number follows, e.g. 00,011 (default: the account's cdrInternationalPrefixes)",
+    }),
+  techPrefixes: listText
+    .optional()
+    .meta({
+      description: "Comma-separated routing prefixes to strip (default: the account's cdrTechPrefixes)",
+    }),
+  extensionMaxDigits: z
+    .string()
+    .max(2)
+    .optional()
+    .meta({
+      description:
+        "Digits-only numbers this short are internal extensions (default: the account's cdrExtensionMaxDigits)",
+    }),
+  internalCalls: z
+    .enum(['refuse', 'store'])
+    .optional()
+    .meta({
+      description:
+        "Records that are not calls to bill: refused with the reason, or stored as internal calls (default: the account's cdrInternalCalls)",
+    }),
 };
 
 const fileQuery = z
   .object({
-    format: z.enum(CALL_FILE_FORMATS).default('ringbill').meta({ description: "The file's format; auto detects it (the answer's format and formatDetail say what was found)" }),
-    source: z.string().min(1).max(200).optional().meta({ description: 'The name refused lines are kept under (GET /calls/rejected?source=); default "upload"' }),
+    format: z
+      .enum(CALL_FILE_FORMATS)
+      .default('ringbill')
+      .meta({
+        description:
+          "The file's format; auto detects it (the answer's format and formatDetail say what was found)",
+      }),
+    source: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({
+        description: 'The name refused lines are kept under (GET /calls/rejected?source=); default "upload"',
+      }),
     ...switchQuery,
   })
   .strict();
@@ -72,7 +134,8 @@ function formFields(body: string): Record<string, string> {
 }
 
 function parseJson(text: string, what: string): unknown {
-  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw new DomainError('malformed_request', `${what} is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH))
+    throw new DomainError('malformed_request', `${what} is nested more than ${MAX_JSON_DEPTH} levels deep`);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -84,9 +147,11 @@ function parseJson(text: string, what: string): unknown {
 function recordsOf(value: unknown): Record<string, unknown>[] {
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0) throw invalid('body', 'holds no call record');
-  if (list.length > MAX_PUSHED_RECORDS) throw invalid('body', `at most ${MAX_PUSHED_RECORDS} records per request`);
+  if (list.length > MAX_PUSHED_RECORDS)
+    throw invalid('body', `at most ${MAX_PUSHED_RECORDS} records per request`);
   return list.map((item, i) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalid('body', `record ${i + 1} is not a JSON object`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw invalid('body', `record ${i + 1} is not a JSON object`);
     return item as Record<string, unknown>;
   });
 }
@@ -102,7 +167,8 @@ function freeswitchRecords(body: unknown, contentType: string): Record<string, u
   }
   if (typeof body === 'string') {
     const fields = formFields(body);
-    if (fields.cdr === undefined) throw invalid('cdr', 'the form has no cdr field (mod_json_cdr posts cdr=<JSON>)');
+    if (fields.cdr === undefined)
+      throw invalid('cdr', 'the form has no cdr field (mod_json_cdr posts cdr=<JSON>)');
     return recordsOf(parseJson(fields.cdr, 'the cdr field'));
   }
   return recordsOf(body);
@@ -121,9 +187,15 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
         schema: {
           tags,
           operationId: 'importCallFile',
-          summary: 'Import a file of calls (Ringbill CSV, or a switch\'s own records)',
+          summary: "Import a file of calls (Ringbill CSV, or a switch's own records)",
           description: FILE_DESCRIPTION,
-          consumes: ['text/csv', 'application/json', 'application/x-ndjson', 'application/octet-stream', 'text/plain'],
+          consumes: [
+            'text/csv',
+            'application/json',
+            'application/x-ndjson',
+            'application/octet-stream',
+            'text/plain',
+          ],
           querystring: fileQuery,
           body: z.any().meta({ type: 'string', format: 'binary' }),
           response: { 200: importSummary, 400: errorBody },
@@ -131,10 +203,14 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
       },
       async (request) => {
         const body: unknown = request.body;
-        if (body === undefined || body === null) throw invalid('file', 'the file is empty: send it as the request body');
+        if (body === undefined || body === null)
+          throw invalid('file', 'the file is empty: send it as the request body');
         if (!(body instanceof Readable)) throw invalid('body', 'send the file as the request body');
         const q = request.query;
-        return importCallStream(ctx, principalOf(request).accountId, body as AsyncIterable<Buffer>, { ...q, source: q.source ?? 'upload' });
+        return importCallStream(ctx, principalOf(request).accountId, body as AsyncIterable<Buffer>, {
+          ...q,
+          source: q.source ?? 'upload',
+        });
       },
     );
   });
@@ -142,14 +218,25 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
   // Pushes: one call (or a few) as the switch ends it.
   void app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
-    scope.addContentTypeParser(['application/x-www-form-urlencoded', 'application/x-www-form-base64-encoded'], { parseAs: 'string', bodyLimit: 4 * 1024 * 1024 }, (_request, body, done) =>
-      done(null, body),
+    scope.addContentTypeParser(
+      ['application/x-www-form-urlencoded', 'application/x-www-form-base64-encoded'],
+      { parseAs: 'string', bodyLimit: 4 * 1024 * 1024 },
+      (_request, body, done) => done(null, body),
     );
     scope.addHook('preValidation', async (request) => {
       const mended = mendQuery(request.url);
       if (mended) request.query = mended;
     });
-    const pushQuery = z.object({ uuid: z.string().max(200).optional().meta({ description: "mod_json_cdr adds the channel's uuid to the URL" }), ...switchQuery }).strict();
+    const pushQuery = z
+      .object({
+        uuid: z
+          .string()
+          .max(200)
+          .optional()
+          .meta({ description: "mod_json_cdr adds the channel's uuid to the URL" }),
+        ...switchQuery,
+      })
+      .strict();
     const pushConfig = { level: KeyLevel.charges, basicAuth: true };
     const response = { 200: importSummary, 400: errorBody, 401: errorBody, 403: errorBody };
 
@@ -164,7 +251,11 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
           summary: "A call from FreeSWITCH as it ends (mod_json_cdr's POST)",
           description:
             "Set json_cdr.conf's url to this endpoint (no query string needed; ?uuid= is added by mod_json_cdr), cred to any-name:API_KEY (HTTP Basic, auth-scheme basic) and encode to true (cdr=<URL-encoded JSON>), base64 or false (the JSON itself). Values URL-encoded by encode-values are decoded. Answers 200 once the call is stored, already stored (same uuid: sending it again is harmless) or refused with its reason (a B leg, a record that is not a call to bill: listed at GET /calls/rejected?source=freeswitch-push), so mod_json_cdr does not send it again; a body that cannot be read is a 400 (mod_json_cdr retries, then keeps the CDR in its err-log-dir).",
-          consumes: ['application/x-www-form-urlencoded', 'application/x-www-form-base64-encoded', 'application/json'],
+          consumes: [
+            'application/x-www-form-urlencoded',
+            'application/x-www-form-base64-encoded',
+            'application/json',
+          ],
           querystring: pushQuery,
           body: z.any(),
           response,
@@ -173,7 +264,11 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
       async (request) => {
         const { uuid, ...overrides } = request.query;
         const records = freeswitchRecords(request.body, String(request.headers['content-type'] ?? ''));
-        return importPushedRecords(ctx, principalOf(request).accountId, 'freeswitch', records, { ...overrides, source: 'freeswitch-push', queryUuid: uuid });
+        return importPushedRecords(ctx, principalOf(request).accountId, 'freeswitch', records, {
+          ...overrides,
+          source: 'freeswitch-push',
+          queryUuid: uuid,
+        });
       },
     );
 
@@ -204,10 +299,18 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
           async function* lines(): AsyncGenerator<Buffer> {
             yield Buffer.from(csv, 'utf8');
           }
-          return importCallStream(ctx, accountId, lines(), { ...overrides, format: 'asterisk', source: 'asterisk-push' });
+          return importCallStream(ctx, accountId, lines(), {
+            ...overrides,
+            format: 'asterisk',
+            source: 'asterisk-push',
+          });
         }
-        const records = typeof request.body === 'string' ? [formFields(request.body)] : recordsOf(request.body);
-        return importPushedRecords(ctx, accountId, 'asterisk', records, { ...overrides, source: 'asterisk-push' });
+        const records =
+          typeof request.body === 'string' ? [formFields(request.body)] : recordsOf(request.body);
+        return importPushedRecords(ctx, accountId, 'asterisk', records, {
+          ...overrides,
+          source: 'asterisk-push',
+        });
       },
     );
 
@@ -230,8 +333,12 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
       },
       async (request) => {
         const { uuid: _uuid, ...overrides } = request.query;
-        if (typeof request.body === 'string') throw new DomainError('malformed_request', 'send the CDRs as application/json');
-        return importPushedRecords(ctx, principalOf(request).accountId, 'cgrates', recordsOf(request.body), { ...overrides, source: 'cgrates-push' });
+        if (typeof request.body === 'string')
+          throw new DomainError('malformed_request', 'send the CDRs as application/json');
+        return importPushedRecords(ctx, principalOf(request).accountId, 'cgrates', recordsOf(request.body), {
+          ...overrides,
+          source: 'cgrates-push',
+        });
       },
     );
   });

@@ -27,7 +27,13 @@ export const ingestSummary = z
     unrated: z.number().int(),
     unratedReasons: z.record(z.string(), z.number().int()),
     unallocated: z.number().int(),
-    internal: z.number().int().meta({ description: "Calls between extensions stored from a switch's records (the account keeps them): never rated" }),
+    internal: z
+      .number()
+      .int()
+      .meta({
+        description:
+          "Calls between extensions stored from a switch's records (the account keeps them): never rated",
+      }),
     chargeTotal: z.string(),
     rejections: z.array(z.object({ line: z.number().int(), reason: z.string() })),
   })
@@ -77,11 +83,19 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
         operationId: 'listCalls',
         summary: 'List calls',
         querystring: z.object({
-          ratingStatus: z.enum(['rated', 'free', 'unrated', 'unallocated', 'internal']).optional().meta({ description: 'unrated: calls that could not be priced (ratingError says why); internal: calls between extensions kept from a switch\'s records, never rated' }),
+          ratingStatus: z
+            .enum(['rated', 'free', 'unrated', 'unallocated', 'internal'])
+            .optional()
+            .meta({
+              description:
+                "unrated: calls that could not be priced (ratingError says why); internal: calls between extensions kept from a switch's records, never rated",
+            }),
           invoiceID: z.coerce.number().int().positive().optional(),
           customerID: z.coerce.number().int().positive().optional(),
           featureID: z.coerce.number().int().positive().optional(),
-          from: isoDate.optional().meta({ description: 'Calls started on or after this date (account time)' }),
+          from: isoDate
+            .optional()
+            .meta({ description: 'Calls started on or after this date (account time)' }),
           to: isoDate.optional().meta({ description: 'Calls started on or before this date (account time)' }),
           ...pageQuery,
         }),
@@ -116,24 +130,43 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         operationId: 'listRejectedCalls',
         summary: 'Calls that were refused',
-        description: 'Each refused line of a CDR file (source: the file name) or element of a batch (source: api), with its line or position and reason. Fix and send the call again, then delete the row.',
+        description:
+          'Each refused line of a CDR file (source: the file name) or element of a batch (source: api), with its line or position and reason. Fix and send the call again, then delete the row.',
         querystring: z.object({ source: z.string().max(200).optional(), ...pageQuery }),
         response: { 200: z.array(rejectionView) },
       },
     },
     async (request, reply) =>
-      sendPage(request, reply, await listRejections(ctx.db, principalOf(request).accountId, 'calls', { source: request.query.source }, request.query), toRejectionView),
+      sendPage(
+        request,
+        reply,
+        await listRejections(
+          ctx.db,
+          principalOf(request).accountId,
+          'calls',
+          { source: request.query.source },
+          request.query,
+        ),
+        toRejectionView,
+      ),
   );
 
   app.delete(
     '/calls/rejected/:id',
     {
       config: { level: KeyLevel.charges },
-      schema: { tags, operationId: 'deleteRejectedCall', summary: 'Forget a refused call (once fixed)', params: idParams, response: { 200: deletedBody, 404: errorBody } },
+      schema: {
+        tags,
+        operationId: 'deleteRejectedCall',
+        summary: 'Forget a refused call (once fixed)',
+        params: idParams,
+        response: { 200: deletedBody, 404: errorBody },
+      },
     },
     async (request) => {
       const id = pathId(request.params.id, 'Rejected call');
-      if (!(await deleteRejection(ctx.db, principalOf(request).accountId, 'calls', id))) throw notFound('Rejected call', id);
+      if (!(await deleteRejection(ctx.db, principalOf(request).accountId, 'calls', id)))
+        throw notFound('Rejected call', id);
       return { success: true as const, message: `Rejected call ${id} deleted` };
     },
   );
@@ -147,17 +180,26 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
         operationId: 'rerateCalls',
         summary: 'Price calls again',
         description:
-          'Calls that started between from and to (account dates, inclusive; default all). Unbilled calls change in place; calls on an unsent invoice change and its call charges are summarised again; calls on a raised invoice keep it, and the difference becomes an adjustment on the customer\'s next invoice.',
+          "Calls that started between from and to (account dates, inclusive; default all). Unbilled calls change in place; calls on an unsent invoice change and its call charges are summarised again; calls on a raised invoice keep it, and the difference becomes an adjustment on the customer's next invoice.",
         body: z.object({ from: isoDate.optional(), to: isoDate.optional() }).strict().nullish(),
         response: { 200: rerateSummary, 400: errorBody },
       },
     },
-    async (request) => rerateCalls(ctx, principalOf(request).accountId, { from: request.body?.from, to: request.body?.to }),
+    async (request) =>
+      rerateCalls(ctx, principalOf(request).accountId, { from: request.body?.from, to: request.body?.to }),
   );
 
   app.get(
     '/calls/:id',
-    { schema: { tags, operationId: 'getCall', summary: 'Get a call', params: idParams, response: { 200: callView, 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getCall',
+        summary: 'Get a call',
+        params: idParams,
+        response: { 200: callView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Call');
       const call = await findCall(ctx.db, principalOf(request).accountId, id);

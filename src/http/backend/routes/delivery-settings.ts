@@ -6,13 +6,25 @@ import { KeyLevel } from '../../../api-keys/levels.ts';
 import { MAX_LOGO_BYTES, removeAccountLogo, setAccountLogo } from '../../../accounts/set-logo.ts';
 import type { Ctx } from '../../../context.ts';
 import { BUILT_IN_BILL_STYLES } from '../../../delivery-settings/bill-styles.ts';
-import { createAttachment, deleteAttachment, MAX_ATTACHMENT_BYTES, replaceAttachment } from '../../../delivery/manage-attachments.ts';
+import {
+  createAttachment,
+  deleteAttachment,
+  MAX_ATTACHMENT_BYTES,
+  replaceAttachment,
+} from '../../../delivery/manage-attachments.ts';
 import { createBillStyle, deleteBillStyle, updateBillStyle } from '../../../delivery/manage-bill-styles.ts';
-import { createMessageTemplate, deleteMessageTemplate, updateMessageTemplate } from '../../../delivery/manage-message-templates.ts';
-import { createUsageReportProfile, deleteUsageReportProfile, updateUsageReportProfile } from '../../../delivery/manage-usage-report-profiles.ts';
+import {
+  createMessageTemplate,
+  deleteMessageTemplate,
+  updateMessageTemplate,
+} from '../../../delivery/manage-message-templates.ts';
+import {
+  createUsageReportProfile,
+  deleteUsageReportProfile,
+  updateUsageReportProfile,
+} from '../../../delivery/manage-usage-report-profiles.ts';
 import {
   attachmentContent,
-
   findAttachment,
   findBillStyle,
   findMessageTemplate,
@@ -29,7 +41,20 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { deletedBody, errorBody, idParams, pageQuery } from '../schemas.ts';
-import { attachmentView, billStyleView, messageTemplateView, toAttachmentView, toBillStyleView, toBuiltInBillStyleView, toBuiltInTemplateView, toBuiltInUsageReportView, toMessageTemplateView, toUsageReportProfileView, USAGE_KIND_FROM_WIRE, usageReportProfileView } from '../views/delivery.ts';
+import {
+  attachmentView,
+  billStyleView,
+  messageTemplateView,
+  toAttachmentView,
+  toBillStyleView,
+  toBuiltInBillStyleView,
+  toBuiltInTemplateView,
+  toBuiltInUsageReportView,
+  toMessageTemplateView,
+  toUsageReportProfileView,
+  USAGE_KIND_FROM_WIRE,
+  usageReportProfileView,
+} from '../views/delivery.ts';
 import { accountView, toAccountView } from '../../kit/views/accounts.ts';
 
 const name = z.string().max(200);
@@ -69,7 +94,12 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
         },
       },
       async (request) =>
-        toAccountView(await setAccountLogo(ctx, principalOf(request).accountId, { contentType: request.headers['content-type'], content: bufferBody(request.body) })),
+        toAccountView(
+          await setAccountLogo(ctx, principalOf(request).accountId, {
+            contentType: request.headers['content-type'],
+            content: bufferBody(request.body),
+          }),
+        ),
     );
 
     files.post(
@@ -108,7 +138,8 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
           tags: ['Delivery settings'],
           operationId: 'replaceAttachment',
           summary: "Replace an attachment's file",
-          description: 'The body is the new file with its Content-Type; `name` and `filename` change them too when given.',
+          description:
+            'The body is the new file with its Content-Type; `name` and `filename` change them too when given.',
           consumes: ['*/*'],
           params: idParams,
           querystring: z.object({ name: name.optional(), filename: z.string().max(200).optional() }),
@@ -118,29 +149,53 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
       },
       async (request) =>
         toAttachmentView(
-          await replaceAttachment(ctx, principalOf(request).accountId, pathId(request.params.id, 'Attachment'), {
-            name: request.query.name,
-            filename: request.query.filename,
-            contentType: request.headers['content-type'] ?? '',
-            content: bufferBody(request.body),
-          }),
+          await replaceAttachment(
+            ctx,
+            principalOf(request).accountId,
+            pathId(request.params.id, 'Attachment'),
+            {
+              name: request.query.name,
+              filename: request.query.filename,
+              contentType: request.headers['content-type'] ?? '',
+              content: bufferBody(request.body),
+            },
+          ),
         ),
     );
   });
 
   app.get(
     '/account/logo',
-    { schema: { tags: ['Account'], operationId: 'getAccountLogo', summary: 'The logo printed on bills (the image)', response: { 200: fileBody, 404: errorBody } } },
+    {
+      schema: {
+        tags: ['Account'],
+        operationId: 'getAccountLogo',
+        summary: 'The logo printed on bills (the image)',
+        response: { 200: fileBody, 404: errorBody },
+      },
+    },
     async (request, reply) => {
       const account = await loadAccount(ctx, principalOf(request).accountId);
-      if (!account.logo || !account.logo_content_type) throw new DomainError('not_found', 'the account has no logo');
-      return reply.type(account.logo_content_type).header('cache-control', 'no-store').send(Buffer.from(account.logo));
+      if (!account.logo || !account.logo_content_type)
+        throw new DomainError('not_found', 'the account has no logo');
+      return reply
+        .type(account.logo_content_type)
+        .header('cache-control', 'no-store')
+        .send(Buffer.from(account.logo));
     },
   );
 
   app.delete(
     '/account/logo',
-    { config: { level: KeyLevel.expert }, schema: { tags: ['Account'], operationId: 'deleteAccountLogo', summary: 'Remove the logo', response: { 200: accountView } } },
+    {
+      config: { level: KeyLevel.expert },
+      schema: {
+        tags: ['Account'],
+        operationId: 'deleteAccountLogo',
+        summary: 'Remove the logo',
+        response: { 200: accountView },
+      },
+    },
     async (request) => toAccountView(await removeAccountLogo(ctx, principalOf(request).accountId)),
   );
 
@@ -148,12 +203,34 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   const attachmentTags = ['Delivery settings'];
   app.get(
     '/attachments',
-    { schema: { tags: attachmentTags, operationId: 'listAttachments', summary: "The account's attachments", querystring: z.object(pageQuery), response: { 200: z.array(attachmentView) } } },
-    async (request, reply) => sendPage(request, reply, await listAttachments(ctx.db, principalOf(request).accountId, request.query), toAttachmentView),
+    {
+      schema: {
+        tags: attachmentTags,
+        operationId: 'listAttachments',
+        summary: "The account's attachments",
+        querystring: z.object(pageQuery),
+        response: { 200: z.array(attachmentView) },
+      },
+    },
+    async (request, reply) =>
+      sendPage(
+        request,
+        reply,
+        await listAttachments(ctx.db, principalOf(request).accountId, request.query),
+        toAttachmentView,
+      ),
   );
   app.get(
     '/attachments/:id',
-    { schema: { tags: attachmentTags, operationId: 'getAttachment', summary: 'An attachment', params: idParams, response: { 200: attachmentView, 404: errorBody } } },
+    {
+      schema: {
+        tags: attachmentTags,
+        operationId: 'getAttachment',
+        summary: 'An attachment',
+        params: idParams,
+        response: { 200: attachmentView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Attachment');
       const found = await findAttachment(ctx.db, principalOf(request).accountId, id);
@@ -163,20 +240,40 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   );
   app.get(
     '/attachments/:id/content',
-    { schema: { tags: attachmentTags, operationId: 'getAttachmentContent', summary: "An attachment's file", params: idParams, response: { 200: fileBody, 404: errorBody } } },
+    {
+      schema: {
+        tags: attachmentTags,
+        operationId: 'getAttachmentContent',
+        summary: "An attachment's file",
+        params: idParams,
+        response: { 200: fileBody, 404: errorBody },
+      },
+    },
     async (request, reply) => {
       const id = pathId(request.params.id, 'Attachment');
       const file = await attachmentContent(ctx.db, principalOf(request).accountId, id);
       if (!file) throw notFound('Attachment', id);
       return reply
         .type(file.content_type)
-        .header('content-disposition', `attachment; filename="${file.filename.replace(/[^\x20-\x7e]/g, '_')}"`)
+        .header(
+          'content-disposition',
+          `attachment; filename="${file.filename.replace(/[^\x20-\x7e]/g, '_')}"`,
+        )
         .send(file.content);
     },
   );
   app.delete(
     '/attachments/:id',
-    { config: { level: KeyLevel.invoices }, schema: { tags: attachmentTags, operationId: 'deleteAttachment', summary: 'Delete an attachment', params: idParams, response: { 200: deletedBody, 404: errorBody } } },
+    {
+      config: { level: KeyLevel.invoices },
+      schema: {
+        tags: attachmentTags,
+        operationId: 'deleteAttachment',
+        summary: 'Delete an attachment',
+        params: idParams,
+        response: { 200: deletedBody, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Attachment');
       await deleteAttachment(ctx, principalOf(request).accountId, id);
@@ -187,9 +284,21 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   // ---- bill styles
   const styleTags = ['Delivery settings'];
   const styleFields = {
-    base: z.enum(['full', 'summary']).optional().meta({ description: 'full (default): summary, charges, VAT by rate, call summary; summary: totals, VAT and payment details' }),
-    itemiseCalls: z.boolean().optional().meta({ description: 'List every call (full styles; default false)' }),
-    showCallSummary: z.boolean().optional().meta({ description: 'Show calls by destination (full styles; default true)' }),
+    base: z
+      .enum(['full', 'summary'])
+      .optional()
+      .meta({
+        description:
+          'full (default): summary, charges, VAT by rate, call summary; summary: totals, VAT and payment details',
+      }),
+    itemiseCalls: z
+      .boolean()
+      .optional()
+      .meta({ description: 'List every call (full styles; default false)' }),
+    showCallSummary: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Show calls by destination (full styles; default true)' }),
   };
   app.get(
     '/billStyles',
@@ -216,16 +325,28 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
         tags: styleTags,
         operationId: 'createBillStyle',
         summary: 'Add a named bill style',
-        description: 'Names are unique in the account without regard to case, and cannot be a built-in name (409).',
+        description:
+          'Names are unique in the account without regard to case, and cannot be a built-in name (409).',
         body: z.object({ name, ...styleFields }).strict(),
         response: { 201: billStyleView, 400: errorBody, 409: errorBody },
       },
     },
-    async (request, reply) => reply.status(201).send(toBillStyleView(await createBillStyle(ctx, principalOf(request).accountId, request.body))),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(toBillStyleView(await createBillStyle(ctx, principalOf(request).accountId, request.body))),
   );
   app.get(
     '/billStyles/:id',
-    { schema: { tags: styleTags, operationId: 'getBillStyle', summary: 'A bill style', params: idParams, response: { 200: billStyleView, 404: errorBody } } },
+    {
+      schema: {
+        tags: styleTags,
+        operationId: 'getBillStyle',
+        summary: 'A bill style',
+        params: idParams,
+        response: { 200: billStyleView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Bill style');
       const style = await findBillStyle(ctx.db, principalOf(request).accountId, id);
@@ -247,7 +368,15 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
         response: { 200: billStyleView, 400: errorBody, 404: errorBody, 409: errorBody },
       },
     },
-    async (request) => toBillStyleView(await updateBillStyle(ctx, principalOf(request).accountId, pathId(request.params.id, 'Bill style'), request.body)),
+    async (request) =>
+      toBillStyleView(
+        await updateBillStyle(
+          ctx,
+          principalOf(request).accountId,
+          pathId(request.params.id, 'Bill style'),
+          request.body,
+        ),
+      ),
   );
   app.delete(
     '/billStyles/:id',
@@ -285,7 +414,11 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request, reply) => {
       const page = await listMessageTemplates(ctx.db, principalOf(request).accountId, request.query);
-      return withBuiltIns(request.query.after, [toBuiltInTemplateView(STANDARD_TEMPLATE)], sendPage(request, reply, page, toMessageTemplateView));
+      return withBuiltIns(
+        request.query.after,
+        [toBuiltInTemplateView(STANDARD_TEMPLATE)],
+        sendPage(request, reply, page, toMessageTemplateView),
+      );
     },
   );
   app.post(
@@ -301,11 +434,26 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
         response: { 201: messageTemplateView, 400: errorBody, 409: errorBody },
       },
     },
-    async (request, reply) => reply.status(201).send(toMessageTemplateView(await createMessageTemplate(ctx, principalOf(request).accountId, request.body))),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(
+          toMessageTemplateView(
+            await createMessageTemplate(ctx, principalOf(request).accountId, request.body),
+          ),
+        ),
   );
   app.get(
     '/messageTemplates/:id',
-    { schema: { tags: templateTags, operationId: 'getMessageTemplate', summary: 'A message template', params: idParams, response: { 200: messageTemplateView, 404: errorBody } } },
+    {
+      schema: {
+        tags: templateTags,
+        operationId: 'getMessageTemplate',
+        summary: 'A message template',
+        params: idParams,
+        response: { 200: messageTemplateView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Message template');
       const template = await findMessageTemplate(ctx.db, principalOf(request).accountId, id);
@@ -323,18 +471,37 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
         summary: 'Change a message template',
         description: placeholderText,
         params: idParams,
-        body: z.object({ name: name.optional(), subject: z.string().max(1000).optional(), body: z.string().max(50_000).optional() }).strict(),
+        body: z
+          .object({
+            name: name.optional(),
+            subject: z.string().max(1000).optional(),
+            body: z.string().max(50_000).optional(),
+          })
+          .strict(),
         response: { 200: messageTemplateView, 400: errorBody, 404: errorBody, 409: errorBody },
       },
     },
     async (request) =>
-      toMessageTemplateView(await updateMessageTemplate(ctx, principalOf(request).accountId, pathId(request.params.id, 'Message template'), request.body)),
+      toMessageTemplateView(
+        await updateMessageTemplate(
+          ctx,
+          principalOf(request).accountId,
+          pathId(request.params.id, 'Message template'),
+          request.body,
+        ),
+      ),
   );
   app.delete(
     '/messageTemplates/:id',
     {
       config: { level: KeyLevel.invoices },
-      schema: { tags: templateTags, operationId: 'deleteMessageTemplate', summary: 'Delete a message template', params: idParams, response: { 200: deletedBody, 404: errorBody } },
+      schema: {
+        tags: templateTags,
+        operationId: 'deleteMessageTemplate',
+        summary: 'Delete a message template',
+        params: idParams,
+        response: { 200: deletedBody, 404: errorBody },
+      },
     },
     async (request) => {
       const id = pathId(request.params.id, 'Message template');
@@ -345,7 +512,9 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
 
   // ---- usage report profiles
   const profileTags = ['Delivery settings'];
-  const kind = z.enum(['callsByFeature', 'callDetail']).meta({ description: 'callsByFeature: a CSV line per feature; callDetail: a CSV line per call' });
+  const kind = z
+    .enum(['callsByFeature', 'callDetail'])
+    .meta({ description: 'callsByFeature: a CSV line per feature; callDetail: a CSV line per call' });
   app.get(
     '/usageReportProfiles',
     {
@@ -359,7 +528,11 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request, reply) => {
       const page = await listUsageReportProfiles(ctx.db, principalOf(request).accountId, request.query);
-      return withBuiltIns(request.query.after, BUILT_IN_USAGE_REPORTS.map(toBuiltInUsageReportView), sendPage(request, reply, page, toUsageReportProfileView));
+      return withBuiltIns(
+        request.query.after,
+        BUILT_IN_USAGE_REPORTS.map(toBuiltInUsageReportView),
+        sendPage(request, reply, page, toUsageReportProfileView),
+      );
     },
   );
   app.post(
@@ -370,7 +543,8 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
         tags: profileTags,
         operationId: 'createUsageReportProfile',
         summary: 'Add a named usage report profile',
-        description: "The email action's `invoiceUsageReportCustomerProfileID` picks it by name and attaches the CSV.",
+        description:
+          "The email action's `invoiceUsageReportCustomerProfileID` picks it by name and attaches the CSV.",
         body: z.object({ name, kind }).strict(),
         response: { 201: usageReportProfileView, 400: errorBody, 409: errorBody },
       },
@@ -378,11 +552,26 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     async (request, reply) =>
       reply
         .status(201)
-        .send(toUsageReportProfileView(await createUsageReportProfile(ctx, principalOf(request).accountId, { name: request.body.name, kind: USAGE_KIND_FROM_WIRE[request.body.kind] }))),
+        .send(
+          toUsageReportProfileView(
+            await createUsageReportProfile(ctx, principalOf(request).accountId, {
+              name: request.body.name,
+              kind: USAGE_KIND_FROM_WIRE[request.body.kind],
+            }),
+          ),
+        ),
   );
   app.get(
     '/usageReportProfiles/:id',
-    { schema: { tags: profileTags, operationId: 'getUsageReportProfile', summary: 'A usage report profile', params: idParams, response: { 200: usageReportProfileView, 404: errorBody } } },
+    {
+      schema: {
+        tags: profileTags,
+        operationId: 'getUsageReportProfile',
+        summary: 'A usage report profile',
+        params: idParams,
+        response: { 200: usageReportProfileView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Usage report profile');
       const profile = await findUsageReportProfile(ctx.db, principalOf(request).accountId, id);
@@ -405,17 +594,28 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request) =>
       toUsageReportProfileView(
-        await updateUsageReportProfile(ctx, principalOf(request).accountId, pathId(request.params.id, 'Usage report profile'), {
-          name: request.body.name,
-          kind: request.body.kind === undefined ? undefined : USAGE_KIND_FROM_WIRE[request.body.kind],
-        }),
+        await updateUsageReportProfile(
+          ctx,
+          principalOf(request).accountId,
+          pathId(request.params.id, 'Usage report profile'),
+          {
+            name: request.body.name,
+            kind: request.body.kind === undefined ? undefined : USAGE_KIND_FROM_WIRE[request.body.kind],
+          },
+        ),
       ),
   );
   app.delete(
     '/usageReportProfiles/:id',
     {
       config: { level: KeyLevel.invoices },
-      schema: { tags: profileTags, operationId: 'deleteUsageReportProfile', summary: 'Delete a usage report profile', params: idParams, response: { 200: deletedBody, 404: errorBody } },
+      schema: {
+        tags: profileTags,
+        operationId: 'deleteUsageReportProfile',
+        summary: 'Delete a usage report profile',
+        params: idParams,
+        response: { 200: deletedBody, 404: errorBody },
+      },
     },
     async (request) => {
       const id = pathId(request.params.id, 'Usage report profile');
@@ -424,5 +624,3 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
     },
   );
 }
-
-

@@ -10,19 +10,46 @@ import { notFound } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
-import { amountInputOrNumber, deletedBody, errorBody, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
+import {
+  amountInputOrNumber,
+  deletedBody,
+  errorBody,
+  idParams,
+  isoDate,
+  pageQuery,
+  shortText,
+} from '../schemas.ts';
 import { featureView, toFeatureView } from '../views/customers.ts';
 
 const tags = ['Features'];
 const featureFields = {
-  phoneNumber: z.string().max(30).nullish().meta({ description: 'The number calls are matched on (stored in E.164 style)' }),
-  recurringValue: amountInputOrNumber.nullish().meta({ description: 'The recurring charge per period; null for none' }),
-  recurringFrequency: z.enum(['monthly', 'quarterly', 'annually']).nullish().meta({ description: 'Default monthly' }),
-  billing: z.enum(['advance', 'arrears']).optional().meta({ description: 'Charge each period in advance (default) or in arrears' }),
-  startDate: isoDate.nullish().meta({ description: 'First day of service; default today in the account timezone' }),
+  phoneNumber: z
+    .string()
+    .max(30)
+    .nullish()
+    .meta({ description: 'The number calls are matched on (stored in E.164 style)' }),
+  recurringValue: amountInputOrNumber
+    .nullish()
+    .meta({ description: 'The recurring charge per period; null for none' }),
+  recurringFrequency: z
+    .enum(['monthly', 'quarterly', 'annually'])
+    .nullish()
+    .meta({ description: 'Default monthly' }),
+  billing: z
+    .enum(['advance', 'arrears'])
+    .optional()
+    .meta({ description: 'Charge each period in advance (default) or in arrears' }),
+  startDate: isoDate
+    .nullish()
+    .meta({ description: 'First day of service; default today in the account timezone' }),
   endDate: isoDate.nullish().meta({ description: 'Last day of service, inclusive' }),
-  vatRate: amountInputOrNumber.nullish().meta({ description: "VAT rate in percent for this feature's charges; default: the account's" }),
-  rateCardID: z.union([z.string().max(20), z.number().int()]).nullish().meta({ description: "Rate card for this feature's calls, over the customer's" }),
+  vatRate: amountInputOrNumber
+    .nullish()
+    .meta({ description: "VAT rate in percent for this feature's charges; default: the account's" }),
+  rateCardID: z
+    .union([z.string().max(20), z.number().int()])
+    .nullish()
+    .meta({ description: "Rate card for this feature's calls, over the customer's" }),
 };
 const createBody = z.object({ name: shortText, ...featureFields }).strict();
 const updateBody = z.object({ name: shortText.optional(), ...featureFields }).strict();
@@ -65,14 +92,27 @@ export function featureRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
-      const feature = await createFeature(ctx, accountId, pathId(request.params.id, 'Customer'), request.body);
+      const feature = await createFeature(
+        ctx,
+        accountId,
+        pathId(request.params.id, 'Customer'),
+        request.body,
+      );
       return reply.status(201).send(toFeatureView(feature, await loadAccount(ctx, accountId)));
     },
   );
 
   app.get(
     '/features/:id',
-    { schema: { tags, operationId: 'getFeature', summary: 'Get a feature', params: idParams, response: { 200: featureView, 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getFeature',
+        summary: 'Get a feature',
+        params: idParams,
+        response: { 200: featureView, 404: errorBody },
+      },
+    },
     async (request) => {
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Feature');
@@ -86,7 +126,14 @@ export function featureRoutes(app: ZodApp, ctx: Ctx): void {
     '/features/:id',
     {
       config: { level: KeyLevel.customers },
-      schema: { tags, operationId: 'updateFeature', summary: 'Update a feature', params: idParams, body: updateBody, response: { 200: featureView, 400: errorBody, 404: errorBody, 409: errorBody } },
+      schema: {
+        tags,
+        operationId: 'updateFeature',
+        summary: 'Update a feature',
+        params: idParams,
+        body: updateBody,
+        response: { 200: featureView, 400: errorBody, 404: errorBody, 409: errorBody },
+      },
     },
     async (request) => {
       const { accountId } = principalOf(request);
@@ -103,7 +150,8 @@ export function featureRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         operationId: 'deleteFeature',
         summary: 'Delete a feature',
-        description: 'Refused (409) when the feature has charges on approved invoices: set an end date instead.',
+        description:
+          'Refused (409) when the feature has charges on approved invoices: set an end date instead.',
         params: idParams,
         response: { 200: deletedBody, 404: errorBody, 409: errorBody },
       },

@@ -12,7 +12,17 @@ import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { invoiceActions, runInvoiceAction } from '../invoice-actions.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
-import { createdSinceOf, createdSinceQuery, deletedBody, errorBody, flag, idParams, isoDate, pageQuery, shortText } from '../schemas.ts';
+import {
+  createdSinceOf,
+  createdSinceQuery,
+  deletedBody,
+  errorBody,
+  flag,
+  idParams,
+  isoDate,
+  pageQuery,
+  shortText,
+} from '../schemas.ts';
 import { invoiceView, toInvoiceView } from '../views/invoices.ts';
 import { invoiceBill } from '../../../delivery/invoice-bill.ts';
 import { publicBaseUrl } from '../../public-url.ts';
@@ -23,27 +33,40 @@ const listQuery = z.object({
   invoiceNumber: z.string().max(100).optional().meta({ description: 'Exact invoice number' }),
   unsent: flag.meta({ description: 'Show unsent invoices' }),
   includeUnsent: flag.meta({ description: 'Show all invoices, including unsent' }),
-  undelivered: flag.meta({ description: 'Only invoices not emailed, downloaded, printed or marked delivered' }),
+  undelivered: flag.meta({
+    description: 'Only invoices not emailed, downloaded, printed or marked delivered',
+  }),
   minDate: isoDate.optional().meta({ description: 'Invoices dated on or after' }),
   maxDate: isoDate.optional().meta({ description: 'Invoices dated on or before' }),
   minDueDate: isoDate.optional().meta({ description: 'Invoices due on or after' }),
   maxDueDate: isoDate.optional().meta({ description: 'Invoices due on or before' }),
   createdSince: createdSinceQuery('Invoices'),
-  billingRun: z.coerce.number().int().min(1).optional().meta({ description: 'Invoices completed by this billing run' }),
+  billingRun: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'Invoices completed by this billing run' }),
   ...pageQuery,
 });
 
 const createBody = z
   .object({
-    cutoffDate: isoDate.optional().meta({ description: 'Default: the first day of the current month in the account timezone' }),
+    cutoffDate: isoDate
+      .optional()
+      .meta({ description: 'Default: the first day of the current month in the account timezone' }),
     transactionCutoffDate: isoDate.optional().meta({
-      description: 'Include non-call charges by transaction date before this date; the bill date advance/arrears mechanism then does not apply',
+      description:
+        'Include non-call charges by transaction date before this date; the bill date advance/arrears mechanism then does not apply',
     }),
     _includeTransactionIDs: z
       .array(z.union([z.string().regex(/^\d{1,16}$/), z.number().int().positive()]))
       .max(10_000)
       .optional()
-      .meta({ description: "Transactions to put on this invoice whatever their dates (the customer's, unbilled or already on it)" }),
+      .meta({
+        description:
+          "Transactions to put on this invoice whatever their dates (the customer's, unbilled or already on it)",
+      }),
   })
   .strict()
   .nullish();
@@ -66,7 +89,10 @@ const updateBody = z
       .array(z.enum(STATUS_FLAGS))
       .max(STATUS_FLAGS.length)
       .optional()
-      .meta({ description: 'Status flags; only printed and delivered can be set or cleared by hand (approved invoices)' }),
+      .meta({
+        description:
+          'Status flags; only printed and delivered can be set or cleared by hand (approved invoices)',
+      }),
   })
   .strict();
 
@@ -96,16 +122,31 @@ function wantsPdf(accept: string | undefined): boolean {
   return pdf !== -1 && (json === -1 || pdf < json);
 }
 
-const listDescription = 'By default only raised (approved) invoices are shown; `unsent` shows unsent ones, `includeUnsent` all.';
+const listDescription =
+  'By default only raised (approved) invoices are shown; `unsent` shows unsent ones, `includeUnsent` all.';
 
 export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: string | undefined } = {}): void {
   app.get(
     '/invoices',
-    { schema: { tags, operationId: 'listInvoices', summary: 'List invoices', description: listDescription, querystring: listQuery, response: { 200: z.array(invoiceView), 400: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'listInvoices',
+        summary: 'List invoices',
+        description: listDescription,
+        querystring: listQuery,
+        response: { 200: z.array(invoiceView), 400: errorBody },
+      },
+    },
     async (request, reply) => {
       const { accountId } = principalOf(request);
       const account = await loadAccount(ctx, accountId);
-      const page = await listInvoices(ctx.db, accountId, filterOf(request.query, account.timezone), request.query);
+      const page = await listInvoices(
+        ctx.db,
+        accountId,
+        filterOf(request.query, account.timezone),
+        request.query,
+      );
       return sendPage(request, reply, page, (i) => toInvoiceView(i, account));
     },
   );
@@ -128,7 +169,12 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       const customerId = pathId(request.params.id, 'Customer');
       if (!(await findCustomer(ctx.db, accountId, customerId))) throw notFound('Customer', customerId);
       const account = await loadAccount(ctx, accountId);
-      const page = await listInvoices(ctx.db, accountId, { ...filterOf(request.query, account.timezone), customerId }, request.query);
+      const page = await listInvoices(
+        ctx.db,
+        accountId,
+        { ...filterOf(request.query, account.timezone), customerId },
+        request.query,
+      );
       return sendPage(request, reply, page, (i) => toInvoiceView(i, account));
     },
   );
@@ -185,7 +231,12 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       if (!invoice) throw notFound('Invoice', id);
       const account = await loadAccount(ctx, accountId);
       if (wantsPdf(request.headers.accept)) {
-        const bill = await invoiceBill(ctx, account, invoice, request.query.billStyle ?? invoice.bill_style ?? undefined);
+        const bill = await invoiceBill(
+          ctx,
+          account,
+          invoice,
+          request.query.billStyle ?? invoice.bill_style ?? undefined,
+        );
         return reply
           .type('application/pdf')
           .header('content-disposition', `inline; filename="${bill.filename}"`)
@@ -203,7 +254,8 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
         tags,
         operationId: 'updateInvoice',
         summary: 'Update an invoice',
-        description: 'Unsent invoices: any of these fields. Approved invoices are frozen (409) except paymentMethod, dueDate and the printed/delivered status flags.',
+        description:
+          'Unsent invoices: any of these fields. Approved invoices are frozen (409) except paymentMethod, dueDate and the printed/delivered status flags.',
         params: idParams,
         body: updateBody,
         response: { 200: invoiceView, 400: errorBody, 404: errorBody, 409: errorBody },
@@ -224,7 +276,8 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
         tags,
         operationId: 'deleteInvoice',
         summary: 'Delete an unsent invoice',
-        description: 'Its entered charges return to unbilled; recurring charges it generated are removed and will be charged again. Approved invoices: 409.',
+        description:
+          'Its entered charges return to unbilled; recurring charges it generated are removed and will be charged again. Approved invoices: 409.',
         params: idParams,
         response: { 200: deletedBody, 404: errorBody, 409: errorBody },
       },
@@ -253,7 +306,7 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
         querystring: z.object({ action: z.string().max(50).optional() }).strict(),
         body: z.record(z.string(), z.unknown()).nullish(),
         response: {
-          200: z.any().meta({ description: 'The updated invoice, or the action\'s own response' }),
+          200: z.any().meta({ description: "The updated invoice, or the action's own response" }),
           400: errorBody,
           403: errorBody,
           404: errorBody,

@@ -29,14 +29,16 @@ const amountIn = z
 
 const refundStatus = z
   .enum(['pending', 'succeeded', 'failed_retrying', 'failed'])
-  .describe('pending: recorded, not yet taken by the gateway; succeeded; failed_retrying: the gateway refused it and the outbox tries again; failed: given up (refund by hand)');
+  .describe(
+    'pending: recorded, not yet taken by the gateway; succeeded; failed_retrying: the gateway refused it and the outbox tries again; failed: given up (refund by hand)',
+  );
 const refundView = z.object({
   id: idString,
   paymentID: idString,
   amount,
   reason: z.string().nullable(),
   status: refundStatus,
-  lastError: z.string().nullable().describe('The gateway\'s last refusal while failed_retrying'),
+  lastError: z.string().nullable().describe("The gateway's last refusal while failed_retrying"),
   gatewayReference: z.string().nullable(),
   created: z.string(),
 });
@@ -46,7 +48,9 @@ const paymentView = z
     invoiceID: idString.nullable(),
     paymentRequestID: idString.nullable(),
     amount: amount.describe('What the invoice received'),
-    interestAmount: amount.describe('Instalment plan interest charged with it ("0.00" otherwise): the card was charged amount + interestAmount, which a full refund returns'),
+    interestAmount: amount.describe(
+      'Instalment plan interest charged with it ("0.00" otherwise): the card was charged amount + interestAmount, which a full refund returns',
+    ),
     refundedAmount: amount,
     status: z.enum(['paid', 'partially_refunded', 'refunded']),
     paymentMethod: z.string(),
@@ -55,7 +59,9 @@ const paymentView = z
     gateway: z.string().nullable(),
     gatewayReference: z.string().nullable(),
     cardLast4: z.string().nullable(),
-    receiptNumber: z.string().describe('One per payment: the number its email and SMS receipts and the payment page show'),
+    receiptNumber: z
+      .string()
+      .describe('One per payment: the number its email and SMS receipts and the payment page show'),
     refundStatus: refundStatus.nullable().describe('Where its refunds stand, the worst first (null: none)'),
     paidAt: z.string(),
     created: z.string(),
@@ -110,11 +116,20 @@ const paymentBody = z.strictObject({
   paymentMethod: z.enum(PAYMENT_METHODS).optional().describe('Default bank_transfer'),
   reference: z.string().max(200).optional().describe('The bank reference, cheque number…'),
   notes: z.string().max(2000).optional(),
-  paidAt: z.string().max(40).optional().describe('When the money arrived: an ISO 8601 time or a date (default now)'),
+  paidAt: z
+    .string()
+    .max(40)
+    .optional()
+    .describe('When the money arrived: an ISO 8601 time or a date (default now)'),
   sendReceipt: z.boolean().optional().describe('Email a receipt to the customer'),
 });
 
-const refundBody = z.strictObject({ amount: amountIn.optional().describe('Default: all that is left to refund'), reason: z.string().max(500).optional() }).nullish();
+const refundBody = z
+  .strictObject({
+    amount: amountIn.optional().describe('Default: all that is left to refund'),
+    reason: z.string().max(500).optional(),
+  })
+  .nullish();
 
 function parsePaidAt(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
@@ -131,12 +146,22 @@ function parsePaidAt(value: string | undefined): Date | undefined {
 export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/invoices/:id/payments',
-    { schema: { tags, operationId: 'listInvoicePayments', summary: 'Payments of an invoice (card and recorded), with their refunds', params: idParams, response: { 200: z.array(paymentView) } } },
+    {
+      schema: {
+        tags,
+        operationId: 'listInvoicePayments',
+        summary: 'Payments of an invoice (card and recorded), with their refunds',
+        params: idParams,
+        response: { 200: z.array(paymentView) },
+      },
+    },
     async (request) => {
       const { accountId } = principalOf(request);
       const invoiceId = pathId(request.params.id, 'Invoice');
       if (!(await findInvoice(ctx.db, accountId, invoiceId))) throw notFound('Invoice', invoiceId);
-      return (await paymentsWithRefunds(ctx, accountId, { invoiceId }, MAX_LISTED)).map((p) => toPayment(p.payment, p.refunds));
+      return (await paymentsWithRefunds(ctx, accountId, { invoiceId }, MAX_LISTED)).map((p) =>
+        toPayment(p.payment, p.refunds),
+      );
     },
   );
 
@@ -147,7 +172,8 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         operationId: 'recordInvoicePayment',
         summary: 'Record a payment made elsewhere (bank transfer, cash, cheque…)',
-        description: 'The invoice must be approved; the amount must not be more than is outstanding (400001). While a card payment is being taken on the invoice (its payment link), its amount is set aside: a payment recorded meanwhile may take only what is left beside it (409, retry in a moment). The invoice\'s paidAmount, outstanding and paidDate follow; when it becomes paid it carries the paid status flag and an invoice.paid webhook event is sent.',
+        description:
+          "The invoice must be approved; the amount must not be more than is outstanding (400001). While a card payment is being taken on the invoice (its payment link), its amount is set aside: a payment recorded meanwhile may take only what is left beside it (409, retry in a moment). The invoice's paidAmount, outstanding and paidDate follow; when it becomes paid it carries the paid status flag and an invoice.paid webhook event is sent.",
         params: idParams,
         body: paymentBody,
         response: { 201: z.object({ payment: paymentView, invoice: invoiceView }) },
@@ -167,7 +193,9 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
         sendReceipt: b.sendReceipt,
       });
       const account = await loadAccount(ctx, accountId);
-      return reply.status(201).send({ payment: toPayment(applied.payment, []), invoice: toInvoiceView(applied.invoice!, account) });
+      return reply
+        .status(201)
+        .send({ payment: toPayment(applied.payment, []), invoice: toInvoiceView(applied.invoice!, account) });
     },
   );
 
@@ -178,7 +206,8 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         operationId: 'refundPayment',
         summary: 'Refund a payment, all or part',
-        description: 'The refund is recorded at once (the invoice\'s paid amount moves back) and a card payment\'s refund is sent to its gateway by the outbox: tried at once, retried with backoff until the gateway takes it. `status` (and the payment\'s `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.',
+        description:
+          "The refund is recorded at once (the invoice's paid amount moves back) and a card payment's refund is sent to its gateway by the outbox: tried at once, retried with backoff until the gateway takes it. `status` (and the payment's `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.",
         params: idParams,
         body: refundBody,
         response: { 201: z.object({ refund: refundView, payment: paymentView }) },
@@ -187,9 +216,14 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
-      const result = await refundPayment(ctx, accountId, pathId(request.params.id, 'Payment'), { amount: request.body?.amount, reason: request.body?.reason });
+      const result = await refundPayment(ctx, accountId, pathId(request.params.id, 'Payment'), {
+        amount: request.body?.amount,
+        reason: request.body?.reason,
+      });
       const [shown] = await paymentsWithRefunds(ctx, accountId, { paymentId: Number(result.payment.id) }, 1);
-      return reply.status(201).send({ refund: toRefund(result.refund), payment: toPayment(result.payment, shown?.refunds ?? []) });
+      return reply
+        .status(201)
+        .send({ refund: toRefund(result.refund), payment: toPayment(result.payment, shown?.refunds ?? []) });
     },
   );
 }

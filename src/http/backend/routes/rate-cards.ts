@@ -30,18 +30,41 @@ const rateInput = z.unknown().meta({
 const importResult = z
   .object({
     rateCard: rateCardView,
-    effectiveFrom: z.string().nullable().meta({ description: "The date the rates apply from; null: from the start of time (a card's first import without a date)" }),
+    effectiveFrom: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          "The date the rates apply from; null: from the start of time (a card's first import without a date)",
+      }),
     imported: z.number().int(),
     rejected: z.array(z.object({ line: z.number().int(), reason: z.string() })),
-    waitingCallsRated: z.number().int().meta({ description: 'Calls that were waiting to be priced and are now' }),
+    waitingCallsRated: z
+      .number()
+      .int()
+      .meta({ description: 'Calls that were waiting to be priced and are now' }),
   })
   .meta({ id: 'RateImport' });
 
 export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/rateCards',
-    { schema: { tags, operationId: 'listRateCards', summary: 'List rate cards', querystring: z.object(pageQuery), response: { 200: z.array(rateCardView) } } },
-    async (request, reply) => sendPage(request, reply, await listRateCards(ctx.db, principalOf(request).accountId, request.query), toRateCardView),
+    {
+      schema: {
+        tags,
+        operationId: 'listRateCards',
+        summary: 'List rate cards',
+        querystring: z.object(pageQuery),
+        response: { 200: z.array(rateCardView) },
+      },
+    },
+    async (request, reply) =>
+      sendPage(
+        request,
+        reply,
+        await listRateCards(ctx.db, principalOf(request).accountId, request.query),
+        toRateCardView,
+      ),
   );
 
   app.post(
@@ -52,12 +75,16 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         operationId: 'createRateCard',
         summary: 'Create a rate card',
-        description: "A named price list. `isDefault` makes it the account's default, used for calls of customers and features that name no card; the account's first card is its default unless `isDefault` is false.",
+        description:
+          "A named price list. `isDefault` makes it the account's default, used for calls of customers and features that name no card; the account's first card is its default unless `isDefault` is false.",
         body: z.object({ name: z.string().max(100), isDefault: z.boolean().optional() }).strict(),
         response: { 201: rateCardView, 400: errorBody, 409: errorBody },
       },
     },
-    async (request, reply) => reply.status(201).send(toRateCardView(await createRateCard(ctx, principalOf(request).accountId, request.body))),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(toRateCardView(await createRateCard(ctx, principalOf(request).accountId, request.body))),
   );
 
   app.get(
@@ -72,12 +99,31 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
       },
     },
     async (request, reply) =>
-      sendPage(request, reply, await listRejections(ctx.db, principalOf(request).accountId, 'rates', { source: request.query.source }, request.query), toRejectionView),
+      sendPage(
+        request,
+        reply,
+        await listRejections(
+          ctx.db,
+          principalOf(request).accountId,
+          'rates',
+          { source: request.query.source },
+          request.query,
+        ),
+        toRejectionView,
+      ),
   );
 
   app.get(
     '/rateCards/:id',
-    { schema: { tags, operationId: 'getRateCard', summary: 'Get a rate card', params: idParams, response: { 200: rateCardView, 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getRateCard',
+        summary: 'Get a rate card',
+        params: idParams,
+        response: { 200: rateCardView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Rate card');
       const card = await findRateCard(ctx.db, principalOf(request).accountId, id);
@@ -99,7 +145,15 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
         response: { 200: rateCardView, 400: errorBody, 404: errorBody, 409: errorBody },
       },
     },
-    async (request) => toRateCardView(await updateRateCard(ctx, principalOf(request).accountId, pathId(request.params.id, 'Rate card'), request.body)),
+    async (request) =>
+      toRateCardView(
+        await updateRateCard(
+          ctx,
+          principalOf(request).accountId,
+          pathId(request.params.id, 'Rate card'),
+          request.body,
+        ),
+      ),
   );
 
   app.delete(
@@ -142,7 +196,13 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Rate card');
       if (!(await findRateCard(ctx.db, accountId, id))) throw notFound('Rate card', id);
-      const page = await listRates(ctx.db, accountId, id, { prefix: request.query.prefix, on: request.query.on }, request.query);
+      const page = await listRates(
+        ctx.db,
+        accountId,
+        id,
+        { prefix: request.query.prefix, on: request.query.on },
+        request.query,
+      );
       return sendPage(request, reply, page, toRateView);
     },
   );
@@ -161,7 +221,10 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
           'Send the rates as JSON `{"effectiveFrom": "2026-12-01", "rates": [{"prefix": "44", "destination": "United Kingdom", "ratePerMinute": "0.0125", …}]}` or as a CSV file (Content-Type: text/csv; header prefix,destination,rate_per_minute,connection_fee,minimum_charge,initial_increment_s,subsequent_increment_s[,band,cost_per_minute]) with `?effectiveFrom=`. The rates in force at effectiveFrom end the day before; the new ones apply from it. Without effectiveFrom, a card’s first rates apply from the start of time (effectiveFrom null: calls of any date are priced) and later ones from today (so earlier calls keep their prices). Bad rows are refused with their line (or position) and reason; the good ones go in. Calls waiting for a price are then rated.',
         params: idParams,
         querystring: z.object({ effectiveFrom: isoDate.optional() }),
-        body: z.union([z.object({ effectiveFrom: isoDate.optional(), rates: z.array(rateInput).max(500_000) }).strict(), z.string()]),
+        body: z.union([
+          z.object({ effectiveFrom: isoDate.optional(), rates: z.array(rateInput).max(500_000) }).strict(),
+          z.string(),
+        ]),
         response: { 200: importResult, 400: errorBody, 404: errorBody },
       },
     },
@@ -184,7 +247,10 @@ export function rateCardRoutes(app: ZodApp, ctx: Ctx): void {
           }
         });
       }
-      const result = await importRates(ctx, accountId, { rateCardId: id }, rows, { effectiveFrom, source: `rate card ${id}` });
+      const result = await importRates(ctx, accountId, { rateCardId: id }, rows, {
+        effectiveFrom,
+        source: `rate card ${id}`,
+      });
       const rated = await rerateCalls(ctx, accountId, { onlyWaiting: true });
       return {
         rateCard: toRateCardView(result.rateCard),

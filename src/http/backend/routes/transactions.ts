@@ -7,16 +7,37 @@ import { findInvoice } from '../../../invoices/repo.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { createTransaction, type TransactionTarget } from '../../../invoices/create-transaction.ts';
 import { deleteTransaction } from '../../../invoices/delete-transaction.ts';
-import { COUNT_FIELDS, DATE_FIELDS, MAX_TEXT_LENGTH, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../invoices/transaction-fields.ts';
+import {
+  COUNT_FIELDS,
+  DATE_FIELDS,
+  MAX_TEXT_LENGTH,
+  SIDE_AMOUNT_FIELDS,
+  TEXT_FIELDS,
+} from '../../../invoices/transaction-fields.ts';
 import type { TransactionInput } from '../../../invoices/transaction-input.ts';
-import { findTransaction, listTransactions, type TransactionFilter } from '../../../invoices/transactions-repo.ts';
+import {
+  findTransaction,
+  listTransactions,
+  type TransactionFilter,
+} from '../../../invoices/transactions-repo.ts';
 import { TRANSACTION_TYPES } from '../../../shared/transaction-types.ts';
 import { updateTransaction } from '../../../invoices/update-transaction.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
 import { withTransactionWireNames } from '../../kit/transaction-fields.ts';
-import { amountInput, amountInputOrNumber, createdSinceOf, createdSinceQuery, deletedBody, errorBody, flag, idParams, isoDate, pageQuery } from '../schemas.ts';
+import {
+  amountInput,
+  amountInputOrNumber,
+  createdSinceOf,
+  createdSinceQuery,
+  deletedBody,
+  errorBody,
+  flag,
+  idParams,
+  isoDate,
+  pageQuery,
+} from '../schemas.ts';
 import { callView, toCallView } from '../views/calls.ts';
 import { toTransactionView, transactionView } from '../views/transactions.ts';
 import { callsOfSummary } from '../../../calls/repo.ts';
@@ -24,11 +45,17 @@ import { callsOfSummary } from '../../../calls/repo.ts';
 const tags = ['Transactions'];
 
 const fields = {
-  transactionType: z.enum(TRANSACTION_TYPES).optional().meta({ description: 'Charge category; default oneOff' }),
+  transactionType: z
+    .enum(TRANSACTION_TYPES)
+    .optional()
+    .meta({ description: 'Charge category; default oneOff' }),
   transactionValue: amountInputOrNumber.meta({
-    description: "Amount, exact to the currency's minor unit. Refunds and discounts are credits: a positive value is stored negated.",
+    description:
+      "Amount, exact to the currency's minor unit. Refunds and discounts are credits: a positive value is stored negated.",
   }),
-  transactionVATRate: amountInput.optional().meta({ description: "VAT rate in percent; default: the feature's, else the account's" }),
+  transactionVATRate: amountInput
+    .optional()
+    .meta({ description: "VAT rate in percent; default: the feature's, else the account's" }),
   transactionRefundedID: z.union([z.string().max(20), z.number().int()]).nullish(),
   ...each(TEXT_FIELDS, z.string().max(MAX_TEXT_LENGTH).nullish()),
   ...each(SIDE_AMOUNT_FIELDS, amountInput.nullish()),
@@ -39,20 +66,36 @@ const createBody = z.object(fields).strict();
 const updateBody = z.object({ ...fields, transactionValue: fields.transactionValue.optional() }).strict();
 
 /** One schema for every field of a table (fields.ts), keeping the names in the type. */
-function each<Field extends string, Schema extends z.ZodType>(table: Record<Field, string>, schema: Schema): Record<Field, Schema> {
+function each<Field extends string, Schema extends z.ZodType>(
+  table: Record<Field, string>,
+  schema: Schema,
+): Record<Field, Schema> {
   return Object.fromEntries(Object.keys(table).map((k) => [k, schema])) as Record<Field, Schema>;
 }
 
 /** The body in the use cases' names: transactionValue stays here, at the edge. */
 function transactionInput(body: z.infer<typeof updateBody>): TransactionInput {
-  const { transactionType: type, transactionValue: value, transactionVATRate: vatRate, transactionRefundedID: refundedId, ...details } = body;
+  const {
+    transactionType: type,
+    transactionValue: value,
+    transactionVATRate: vatRate,
+    transactionRefundedID: refundedId,
+    ...details
+  } = body;
   return { ...details, type, value, vatRate, refundedId };
 }
 
 const listQuery = z.object({
   unsent: flag.meta({ description: 'Show transactions on the unsent invoice' }),
-  includeUnsent: flag.meta({ description: 'Show all transactions, including those on the unsent invoice and unbilled ones' }),
-  invoiceIdAfter: z.coerce.number().int().min(0).optional().meta({ description: 'Show transactions on invoices after the specified ID' }),
+  includeUnsent: flag.meta({
+    description: 'Show all transactions, including those on the unsent invoice and unbilled ones',
+  }),
+  invoiceIdAfter: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: 'Show transactions on invoices after the specified ID' }),
   createdSince: createdSinceQuery('Transactions'),
   ...pageQuery,
 });
@@ -67,7 +110,9 @@ function stateOf(query: ListQuery): TransactionFilter['state'] {
 
 /** The :id of /customers/:id/transactions (and the like); /transactions has none. */
 function parentIdOf(params: unknown): string | undefined {
-  return typeof params === 'object' && params !== null && 'id' in params && typeof params.id === 'string' ? params.id : undefined;
+  return typeof params === 'object' && params !== null && 'id' in params && typeof params.id === 'string'
+    ? params.id
+    : undefined;
 }
 
 /** "Customer" for "/customers/:id/…". */
@@ -80,7 +125,11 @@ const listDescription =
   'By default only transactions on raised (approved) invoices are shown; `unsent` shows those on the unsent invoice, `includeUnsent` all of them.';
 
 export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
-  const list = (path: string, summary: string, scope: (accountId: number, id: number) => Promise<Partial<TransactionFilter>>) =>
+  const list = (
+    path: string,
+    summary: string,
+    scope: (accountId: number, id: number) => Promise<Partial<TransactionFilter>>,
+  ) =>
     app.get(
       path,
       {
@@ -98,7 +147,8 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       async (request, reply) => {
         const { accountId } = principalOf(request);
         const parentId = parentIdOf(request.params);
-        const filter = parentId !== undefined ? await scope(accountId, pathId(parentId, resourceOf(path))) : {};
+        const filter =
+          parentId !== undefined ? await scope(accountId, pathId(parentId, resourceOf(path))) : {};
         const account = await loadAccount(ctx, accountId);
         const page = await listTransactions(
           ctx.db,
@@ -129,26 +179,46 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
     return { invoiceId: id };
   });
 
-  const post = (path: string, summary: string, description: string, target: (id: number) => TransactionTarget) =>
+  const post = (
+    path: string,
+    summary: string,
+    description: string,
+    target: (id: number) => TransactionTarget,
+  ) =>
     app.post(
       path,
       {
         config: { level: KeyLevel.charges },
         // createCustomerTransaction, createFeatureTransaction, createInvoiceTransaction
-        schema: { tags, operationId: `create${resourceOf(path)}Transaction`, summary, description, params: idParams, body: createBody, response: { 201: transactionView, 400: errorBody, 404: errorBody, 409: errorBody } },
+        schema: {
+          tags,
+          operationId: `create${resourceOf(path)}Transaction`,
+          summary,
+          description,
+          params: idParams,
+          body: createBody,
+          response: { 201: transactionView, 400: errorBody, 404: errorBody, 409: errorBody },
+        },
       },
       async (request, reply) => {
         const { accountId } = principalOf(request);
         const id = pathId(request.params.id, resourceOf(path));
-        const row = await withTransactionWireNames(() => createTransaction(ctx, accountId, target(id), transactionInput(request.body)));
+        const row = await withTransactionWireNames(() =>
+          createTransaction(ctx, accountId, target(id), transactionInput(request.body)),
+        );
         return reply.status(201).send(toTransactionView(row, await loadAccount(ctx, accountId)));
       },
     );
 
-  post('/invoices/:id/transactions', 'Add a transaction to an invoice', 'The invoice must be unsent (409 otherwise).', (invoiceId) => ({
-    kind: 'invoice',
-    invoiceId,
-  }));
+  post(
+    '/invoices/:id/transactions',
+    'Add a transaction to an invoice',
+    'The invoice must be unsent (409 otherwise).',
+    (invoiceId) => ({
+      kind: 'invoice',
+      invoiceId,
+    }),
+  );
   post(
     '/features/:id/transactions',
     'Add a transaction to a feature',
@@ -164,7 +234,15 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/transactions/:id',
-    { schema: { tags, operationId: 'getTransaction', summary: 'Get a transaction', params: idParams, response: { 200: transactionView, 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getTransaction',
+        summary: 'Get a transaction',
+        params: idParams,
+        response: { 200: transactionView, 404: errorBody },
+      },
+    },
     async (request) => {
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Transaction');
@@ -181,7 +259,8 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         operationId: 'listTransactionCalls',
         summary: 'The calls behind a call charge',
-        description: "For a call summary on an invoice: the invoice's calls with the same feature and destination. Other charges have none.",
+        description:
+          "For a call summary on an invoice: the invoice's calls with the same feature and destination. Other charges have none.",
         params: idParams,
         querystring: z.object(pageQuery),
         response: { 200: z.array(callView), 404: errorBody },
@@ -192,7 +271,12 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
       const id = pathId(request.params.id, 'Transaction');
       const row = await findTransaction(ctx.db, accountId, id);
       if (!row) throw notFound('Transaction', id);
-      return sendPage(request, reply, await callsOfSummary(ctx.db, accountId, row, request.query), toCallView);
+      return sendPage(
+        request,
+        reply,
+        await callsOfSummary(ctx.db, accountId, row, request.query),
+        toCallView,
+      );
     },
   );
 
@@ -212,7 +296,14 @@ export function transactionRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request) => {
       const { accountId } = principalOf(request);
-      const row = await withTransactionWireNames(() => updateTransaction(ctx, accountId, pathId(request.params.id, 'Transaction'), transactionInput(request.body)));
+      const row = await withTransactionWireNames(() =>
+        updateTransaction(
+          ctx,
+          accountId,
+          pathId(request.params.id, 'Transaction'),
+          transactionInput(request.body),
+        ),
+      );
       return toTransactionView(row, await loadAccount(ctx, accountId));
     },
   );

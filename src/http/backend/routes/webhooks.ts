@@ -4,11 +4,27 @@ import type { Ctx } from '../../../context.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
 import { createWebhookSubscription } from '../../../webhooks/create-subscription.ts';
 import { deleteWebhookSubscription } from '../../../webhooks/delete-subscription.ts';
-import { ALL_EVENT_TYPES, EVENT_TYPE_DESCRIPTIONS, WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.ts';
+import {
+  ALL_EVENT_TYPES,
+  EVENT_TYPE_DESCRIPTIONS,
+  WEBHOOK_EVENT_TYPES,
+} from '../../../webhooks/event-types.ts';
 import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from '../../../webhooks/input.ts';
 import { replayWebhookDelivery, replayWebhookEvent } from '../../../webhooks/replay-event.ts';
-import { findDelivery, findEventByPublicId, findSubscription, listAttempts, listDeliveries, listEvents, listSubscriptions } from '../../../webhooks/repo.ts';
-import { DEFAULT_GRACE_PERIOD_HOURS, MAX_GRACE_PERIOD_HOURS, rotateWebhookSecret } from '../../../webhooks/rotate-secret.ts';
+import {
+  findDelivery,
+  findEventByPublicId,
+  findSubscription,
+  listAttempts,
+  listDeliveries,
+  listEvents,
+  listSubscriptions,
+} from '../../../webhooks/repo.ts';
+import {
+  DEFAULT_GRACE_PERIOD_HOURS,
+  MAX_GRACE_PERIOD_HOURS,
+  rotateWebhookSecret,
+} from '../../../webhooks/rotate-secret.ts';
 import { updateWebhookSubscription } from '../../../webhooks/update-subscription.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
@@ -31,23 +47,47 @@ const tags = ['Webhooks'];
 const eventTypeList = z
   .array(z.string().max(40))
   .max(20)
-  .meta({ description: `Event types to send: any of ${WEBHOOK_EVENT_TYPES.join(', ')}, or ["*"] for all (including types added later)`, example: ['invoice.approved', 'invoice.paid'] });
-const webhookUrl = z.string().max(2048).meta({ description: 'Where to POST events: an absolute http or https URL', example: 'https://example.com/webhooks/ringbill' });
+  .meta({
+    description: `Event types to send: any of ${WEBHOOK_EVENT_TYPES.join(', ')}, or ["*"] for all (including types added later)`,
+    example: ['invoice.approved', 'invoice.paid'],
+  });
+const webhookUrl = z
+  .string()
+  .max(2048)
+  .meta({
+    description: 'Where to POST events: an absolute http or https URL',
+    example: 'https://example.com/webhooks/ringbill',
+  });
 const description = z.string().max(500).nullish();
 
 // Checked by the use case (checkWebhookSecret), so a bad one gets the same message on POST and PATCH.
-const webhookSecret = z.string().max(1000).meta({
-  description: `A signing secret of your own: ${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH} printable ASCII characters without spaces. Without it one is made (whsec_…)`,
-});
+const webhookSecret = z
+  .string()
+  .max(1000)
+  .meta({
+    description: `A signing secret of your own: ${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH} printable ASCII characters without spaces. Without it one is made (whsec_…)`,
+  });
 
-const createBody = z.object({ url: webhookUrl, eventTypes: eventTypeList, description, enabled: z.boolean().optional(), secret: webhookSecret.optional() }).strict();
+const createBody = z
+  .object({
+    url: webhookUrl,
+    eventTypes: eventTypeList,
+    description,
+    enabled: z.boolean().optional(),
+    secret: webhookSecret.optional(),
+  })
+  .strict();
 const updateBody = z
   .object({
     url: webhookUrl.optional(),
     eventTypes: eventTypeList.optional(),
     description,
     enabled: z.boolean().optional(),
-    secret: webhookSecret.optional().meta({ description: `A new signing secret of your own (as on create); the old one also signs for ${DEFAULT_GRACE_PERIOD_HOURS} hours, as after rotateSecret` }),
+    secret: webhookSecret
+      .optional()
+      .meta({
+        description: `A new signing secret of your own (as on create); the old one also signs for ${DEFAULT_GRACE_PERIOD_HOURS} hours, as after rotateSecret`,
+      }),
   })
   .strict();
 const rotateBody = z
@@ -58,7 +98,9 @@ const rotateBody = z
       .min(0)
       .max(MAX_GRACE_PERIOD_HOURS)
       .optional()
-      .meta({ description: `How long deliveries also carry a signature made with the old secret (default ${DEFAULT_GRACE_PERIOD_HOURS}; 0: stop at once)` }),
+      .meta({
+        description: `How long deliveries also carry a signature made with the old secret (default ${DEFAULT_GRACE_PERIOD_HOURS}; 0: stop at once)`,
+      }),
   })
   .strict()
   .nullish();
@@ -66,10 +108,17 @@ const rotateBody = z
 // Ids are strings on this surface, but a client that read one as a number may send it back as one.
 const replayWebhookId = z
   .union([z.string().max(30), z.number().int()])
-  .meta({ description: 'The webhook to send it to (its id, a string or a number); without it, every enabled webhook that takes the type', example: '2' });
+  .meta({
+    description:
+      'The webhook to send it to (its id, a string or a number); without it, every enabled webhook that takes the type',
+    example: '2',
+  });
 
 const EVENT_ID_PATTERN = /^evt_[0-9a-f]{32}$/;
-const eventIdString = z.string().max(40).meta({ description: 'An event id, evt_…', example: 'evt_4f9c2d7e0b1a4c3e9d8f7a6b5c4d3e2f' });
+const eventIdString = z
+  .string()
+  .max(40)
+  .meta({ description: 'An event id, evt_…', example: 'evt_4f9c2d7e0b1a4c3e9d8f7a6b5c4d3e2f' });
 const eventParams = z.object({ eventId: eventIdString });
 const deliveryParams = z.object({ id: z.string().max(30), deliveryId: z.string().max(30) });
 const deliveryStatus = z.enum(['pending', 'succeeded', 'failed', 'cancelled']);
@@ -84,10 +133,23 @@ const level = KeyLevel.expert;
 export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/webhooks',
-    { schema: { tags, operationId: 'listWebhooks', summary: 'List webhook subscriptions', querystring: z.object(pageQuery), response: { 200: z.array(webhookView) } } },
+    {
+      schema: {
+        tags,
+        operationId: 'listWebhooks',
+        summary: 'List webhook subscriptions',
+        querystring: z.object(pageQuery),
+        response: { 200: z.array(webhookView) },
+      },
+    },
     async (request, reply) => {
       const now = ctx.now();
-      return sendPage(request, reply, await listSubscriptions(ctx.db, principalOf(request).accountId, request.query), (s) => toWebhookView(s, now));
+      return sendPage(
+        request,
+        reply,
+        await listSubscriptions(ctx.db, principalOf(request).accountId, request.query),
+        (s) => toWebhookView(s, now),
+      );
     },
   );
 
@@ -107,7 +169,11 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       },
     },
     async (request, reply) => {
-      const { subscription, secret } = await createWebhookSubscription(ctx, principalOf(request).accountId, request.body);
+      const { subscription, secret } = await createWebhookSubscription(
+        ctx,
+        principalOf(request).accountId,
+        request.body,
+      );
       return reply.status(201).send({ ...toWebhookView(subscription, ctx.now()), secret });
     },
   );
@@ -135,11 +201,16 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         operationId: 'listWebhookEvents',
         summary: 'List webhook events',
-        description: 'Events recorded for the account, oldest first. An event is recorded when at least one webhook takes its type, a paused (disabled) one included: it is not sent to a paused webhook, but can be replayed to it once it is enabled again.',
+        description:
+          'Events recorded for the account, oldest first. An event is recorded when at least one webhook takes its type, a paused (disabled) one included: it is not sent to a paused webhook, but can be replayed to it once it is enabled again.',
         querystring: z.object({
           type: z.enum(WEBHOOK_EVENT_TYPES).optional(),
           limit: pageQuery.limit,
-          after: z.string().max(40).optional().meta({ description: 'The id (evt_…) of the last event of the previous page' }),
+          after: z
+            .string()
+            .max(40)
+            .optional()
+            .meta({ description: 'The id (evt_…) of the last event of the previous page' }),
         }),
         response: { 200: z.array(webhookEventView), 400: errorBody },
       },
@@ -149,7 +220,9 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       const { type, limit, after } = request.query;
       let afterId: number | undefined;
       if (after !== undefined) {
-        const event = EVENT_ID_PATTERN.test(after) ? await findEventByPublicId(ctx.db, accountId, after) : undefined;
+        const event = EVENT_ID_PATTERN.test(after)
+          ? await findEventByPublicId(ctx.db, accountId, after)
+          : undefined;
         if (!event) throw invalid('after', `no event ${after}`);
         afterId = event.id;
       }
@@ -167,7 +240,15 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/webhooks/events/:eventId',
-    { schema: { tags, operationId: 'getWebhookEvent', summary: 'Get a webhook event', params: eventParams, response: { 200: webhookEventView, 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getWebhookEvent',
+        summary: 'Get a webhook event',
+        params: eventParams,
+        response: { 200: webhookEventView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = eventIdOf(request.params.eventId);
       const event = await findEventByPublicId(ctx.db, principalOf(request).accountId, id);
@@ -188,7 +269,11 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
           'Queues a new delivery of the event, with the same event id, to the webhook named by webhookID (answered: the new delivery), or without it to every enabled webhook that takes its type (answered: an array of the new deliveries). Follow them in the delivery log. Key level 5.',
         params: eventParams,
         body: z.object({ webhookID: replayWebhookId.optional() }).strict().nullish(),
-        response: { 202: z.union([webhookDeliveryView, z.array(webhookDeliveryView)]), 404: errorBody, 409: errorBody },
+        response: {
+          202: z.union([webhookDeliveryView, z.array(webhookDeliveryView)]),
+          404: errorBody,
+          409: errorBody,
+        },
       },
     },
     async (request, reply) => {
@@ -205,7 +290,15 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
 
   app.get(
     '/webhooks/:id',
-    { schema: { tags, operationId: 'getWebhook', summary: 'Get a webhook subscription', params: idParams, response: { 200: webhookView, 404: errorBody } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getWebhook',
+        summary: 'Get a webhook subscription',
+        params: idParams,
+        response: { 200: webhookView, 404: errorBody },
+      },
+    },
     async (request) => {
       const id = pathId(request.params.id, 'Webhook');
       const subscription = await findSubscription(ctx.db, principalOf(request).accountId, id);
@@ -222,21 +315,36 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         operationId: 'updateWebhook',
         summary: 'Change a webhook subscription',
-        description: 'Change its URL, event types, description or secret, or pause it (enabled: false): a paused webhook is sent nothing, and deliveries still waiting are called off; events it takes are still recorded and can be replayed to it once it is enabled again. A new secret works like a rotation with the default grace period. A new URL is checked as on create (public addresses only, unless the operator allows private networks). Key level 5.',
+        description:
+          'Change its URL, event types, description or secret, or pause it (enabled: false): a paused webhook is sent nothing, and deliveries still waiting are called off; events it takes are still recorded and can be replayed to it once it is enabled again. A new secret works like a rotation with the default grace period. A new URL is checked as on create (public addresses only, unless the operator allows private networks). Key level 5.',
         params: idParams,
         body: updateBody,
         response: { 200: webhookView, 400: errorBody, 404: errorBody },
       },
     },
     async (request) =>
-      toWebhookView(await updateWebhookSubscription(ctx, principalOf(request).accountId, pathId(request.params.id, 'Webhook'), request.body), ctx.now()),
+      toWebhookView(
+        await updateWebhookSubscription(
+          ctx,
+          principalOf(request).accountId,
+          pathId(request.params.id, 'Webhook'),
+          request.body,
+        ),
+        ctx.now(),
+      ),
   );
 
   app.delete(
     '/webhooks/:id',
     {
       config: { level },
-      schema: { tags, operationId: 'deleteWebhook', summary: 'Delete a webhook subscription and its delivery log', params: idParams, response: { 200: deletedBody, 404: errorBody } },
+      schema: {
+        tags,
+        operationId: 'deleteWebhook',
+        summary: 'Delete a webhook subscription and its delivery log',
+        params: idParams,
+        response: { 200: deletedBody, 404: errorBody },
+      },
     },
     async (request) => {
       const id = pathId(request.params.id, 'Webhook');
@@ -260,7 +368,12 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       },
     },
     async (request) => {
-      const { subscription, secret } = await rotateWebhookSecret(ctx, principalOf(request).accountId, pathId(request.params.id, 'Webhook'), request.body ?? {});
+      const { subscription, secret } = await rotateWebhookSecret(
+        ctx,
+        principalOf(request).accountId,
+        pathId(request.params.id, 'Webhook'),
+        request.body ?? {},
+      );
       return { ...toWebhookView(subscription, ctx.now()), secret };
     },
   );
@@ -272,9 +385,14 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
         tags,
         operationId: 'listWebhookDeliveries',
         summary: "A webhook's delivery log",
-        description: 'Every delivery to this webhook, oldest first: status, attempts, the last answer (HTTP status and the first 1 KB of its body when it is text) and when the next attempt is due. A delivery to an address the operator does not allow is not sent: lastError says which address and why, and it is retried on the usual schedule.',
+        description:
+          'Every delivery to this webhook, oldest first: status, attempts, the last answer (HTTP status and the first 1 KB of its body when it is text) and when the next attempt is due. A delivery to an address the operator does not allow is not sent: lastError says which address and why, and it is retried on the usual schedule.',
         params: idParams,
-        querystring: z.object({ status: deliveryStatus.optional(), eventID: z.string().max(40).optional(), ...pageQuery }),
+        querystring: z.object({
+          status: deliveryStatus.optional(),
+          eventID: z.string().max(40).optional(),
+          ...pageQuery,
+        }),
         response: { 200: z.array(webhookDeliveryView), 404: errorBody },
       },
     },
@@ -284,11 +402,19 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
       if (!(await findSubscription(ctx.db, accountId, id))) throw notFound('Webhook', id);
       let eventId: number | undefined;
       if (request.query.eventID !== undefined) {
-        const event = EVENT_ID_PATTERN.test(request.query.eventID) ? await findEventByPublicId(ctx.db, accountId, request.query.eventID) : undefined;
+        const event = EVENT_ID_PATTERN.test(request.query.eventID)
+          ? await findEventByPublicId(ctx.db, accountId, request.query.eventID)
+          : undefined;
         if (!event) return [];
         eventId = event.id;
       }
-      const page = await listDeliveries(ctx.db, accountId, id, { status: request.query.status, eventId }, request.query);
+      const page = await listDeliveries(
+        ctx.db,
+        accountId,
+        id,
+        { status: request.query.status, eventId },
+        request.query,
+      );
       return sendPage(request, reply, page, toWebhookDeliveryView);
     },
   );
@@ -296,7 +422,13 @@ export function webhookRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/webhooks/:id/deliveries/:deliveryId',
     {
-      schema: { tags, operationId: 'getWebhookDelivery', summary: 'One delivery, with every attempt', params: deliveryParams, response: { 200: webhookDeliveryDetailView, 404: errorBody } },
+      schema: {
+        tags,
+        operationId: 'getWebhookDelivery',
+        summary: 'One delivery, with every attempt',
+        params: deliveryParams,
+        response: { 200: webhookDeliveryDetailView, 404: errorBody },
+      },
     },
     async (request) => {
       const accountId = principalOf(request).accountId;

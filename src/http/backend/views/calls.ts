@@ -21,7 +21,10 @@ export const rateView = z
     initialIncrementS: z.number().int(),
     subsequentIncrementS: z.number().int(),
     costPerMinute: amount.nullable(),
-    effectiveFrom: z.string().nullable().meta({ description: "null: from the start of time (a card's first rates, loaded without a date)" }),
+    effectiveFrom: z
+      .string()
+      .nullable()
+      .meta({ description: "null: from the start of time (a card's first rates, loaded without a date)" }),
     effectiveTo: z.string().nullable().meta({ description: 'Exclusive; null while in force' }),
   })
   .meta({ id: 'Rate' });
@@ -48,7 +51,12 @@ export const callView = z
   .object({
     id: idString,
     callID: z.string().meta({ description: 'The call id of the source (call_id at ingestion)' }),
-    completeCallID: z.string().meta({ description: 'The call record id that links its rows in the call transactions feed (32 characters, 0-9A-F)' }),
+    completeCallID: z
+      .string()
+      .meta({
+        description:
+          'The call record id that links its rows in the call transactions feed (32 characters, 0-9A-F)',
+      }),
     from: z.string(),
     to: z.string(),
     startTime: z.string(),
@@ -109,9 +117,23 @@ export function toCallView(c: CallRow): z.infer<typeof callView> {
 }
 
 export const rejectionView = z
-  .object({ id: idString, source: z.string(), line: z.number().int().nullable(), raw: z.string(), reason: z.string(), created: z.string() })
+  .object({
+    id: idString,
+    source: z.string(),
+    line: z.number().int().nullable(),
+    raw: z.string(),
+    reason: z.string(),
+    created: z.string(),
+  })
   .meta({ id: 'RejectedRow' });
 
 export function toRejectionView(r: RejectedRow): z.infer<typeof rejectionView> {
-  return { id: String(r.id), source: r.source, line: r.line, raw: r.raw, reason: r.reason, created: r.created_at.toISOString() };
+  return {
+    id: String(r.id),
+    source: r.source,
+    line: r.line,
+    raw: r.raw,
+    reason: r.reason,
+    created: r.created_at.toISOString(),
+  };
 }

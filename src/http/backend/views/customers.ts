@@ -20,7 +20,9 @@ export const customerView = z
     paymentTermsDays: z.number().int().nullable(),
     paymentMethod: z.string().nullable(),
     billingAddress: postalAddressOut.nullable(),
-    rateCardID: idString.nullable().meta({ description: "Rate card for this customer's calls; null: the account default" }),
+    rateCardID: idString
+      .nullable()
+      .meta({ description: "Rate card for this customer's calls; null: the account default" }),
     billDelivery: z.enum(['email', 'post']),
     discountPlanID: idString.nullable(),
     customerReference: z.string().nullable(),
@@ -70,20 +72,31 @@ export const featureView = z
     startDate: z.string().nullable(),
     endDate: z.string().nullable(),
     vatRate: z.string().nullable(),
-    billedUntil: z.string().nullable().meta({ description: 'Recurring charges are billed up to this date (exclusive)' }),
-    rateCardID: idString.nullable().meta({ description: "Rate card for this feature's calls, over the customer's" }),
+    billedUntil: z
+      .string()
+      .nullable()
+      .meta({ description: 'Recurring charges are billed up to this date (exclusive)' }),
+    rateCardID: idString
+      .nullable()
+      .meta({ description: "Rate card for this feature's calls, over the customer's" }),
     created: z.string(),
     updated: z.string(),
   })
   .meta({ id: 'Feature' });
 
-export function toFeatureView(f: FeatureRow, account: Pick<AccountRow, 'currency'>): z.infer<typeof featureView> {
+export function toFeatureView(
+  f: FeatureRow,
+  account: Pick<AccountRow, 'currency'>,
+): z.infer<typeof featureView> {
   return {
     id: String(f.id),
     customerID: String(f.customer_id),
     name: f.name,
     phoneNumber: f.phone_number,
-    recurringValue: f.recurring_value === null ? null : formatAmount(f.recurring_value, currencyMinorDigits(account.currency)),
+    recurringValue:
+      f.recurring_value === null
+        ? null
+        : formatAmount(f.recurring_value, currencyMinorDigits(account.currency)),
     recurringFrequency: f.recurring_frequency,
     billing: f.billing,
     startDate: f.start_date,

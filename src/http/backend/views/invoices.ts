@@ -24,7 +24,13 @@ export const invoiceView = z
     paidAmount: amount,
     outstanding: amount,
     invoiceCallCount: z.number().int(),
-    invoiceCallMinutes: z.number().int().meta({ description: 'Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes' }),
+    invoiceCallMinutes: z
+      .number()
+      .int()
+      .meta({
+        description:
+          'Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes',
+      }),
     invoiceChargesOneOff: amount,
     invoiceChargesRecurring: amount,
     invoiceChargesCalls: amount,
@@ -57,6 +63,9 @@ export const invoiceView = z
   .meta({ id: 'Invoice' });
 
 /** The invoice as data (invoices/invoice-data.ts); the webhooks send the same value. */
-export function toInvoiceView(i: InvoiceRow, account: Pick<AccountRow, 'currency'>): z.infer<typeof invoiceView> {
+export function toInvoiceView(
+  i: InvoiceRow,
+  account: Pick<AccountRow, 'currency'>,
+): z.infer<typeof invoiceView> {
   return invoiceData(i, account);
 }

@@ -2,8 +2,18 @@
 import { z } from 'zod';
 import type { AccountRow } from '../../../accounts/repo.ts';
 import type { BillingTransactionRow } from '../../../invoices/transactions-repo.ts';
-import { currencyMinorDigits, formatAmount, formatAmountAtLeast, formatDecimal } from '../../../money/money.ts';
-import { COUNT_FIELDS, DATE_FIELDS, SIDE_AMOUNT_FIELDS, TEXT_FIELDS } from '../../../invoices/transaction-fields.ts';
+import {
+  currencyMinorDigits,
+  formatAmount,
+  formatAmountAtLeast,
+  formatDecimal,
+} from '../../../money/money.ts';
+import {
+  COUNT_FIELDS,
+  DATE_FIELDS,
+  SIDE_AMOUNT_FIELDS,
+  TEXT_FIELDS,
+} from '../../../invoices/transaction-fields.ts';
 import { idOrNull } from '../../kit/views/format.ts';
 import { amount, idString } from '../schemas.ts';
 
@@ -29,7 +39,10 @@ const transactionShape = {
 };
 export const transactionView = z.object(transactionShape).meta({ id: 'Transaction' });
 
-export function toTransactionView(t: BillingTransactionRow, account: Pick<AccountRow, 'currency'>): z.infer<typeof transactionView> {
+export function toTransactionView(
+  t: BillingTransactionRow,
+  account: Pick<AccountRow, 'currency'>,
+): z.infer<typeof transactionView> {
   const view: Record<string, unknown> = {
     id: String(t.id),
     customerID: String(t.customer_id),
@@ -45,7 +58,12 @@ export function toTransactionView(t: BillingTransactionRow, account: Pick<Accoun
   const minorDigits = currencyMinorDigits(account.currency);
   for (const [field, column] of Object.entries(SIDE_AMOUNT_FIELDS)) {
     const value = row[column] as string | null;
-    view[field] = value === null ? null : field === COMMISSION_PROFILE_VALUE ? Number(value) : formatAmountAtLeast(value, minorDigits);
+    view[field] =
+      value === null
+        ? null
+        : field === COMMISSION_PROFILE_VALUE
+          ? Number(value)
+          : formatAmountAtLeast(value, minorDigits);
   }
   for (const [field, column] of Object.entries(DATE_FIELDS)) view[field] = row[column] ?? null;
   for (const [field, column] of Object.entries(COUNT_FIELDS)) view[field] = row[column] ?? null;

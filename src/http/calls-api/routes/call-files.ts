@@ -17,7 +17,10 @@ import { callFilePath, publicBaseUrl, toApiCall } from '../views.ts';
 const tags = ['Calls of an invoice (document 002)'];
 const KINDS: CallFileKind[] = ['recording', 'transcription'];
 const MIB = 1024 * 1024;
-const fieldName: Record<CallFileKind, string> = { recording: 'call_recording_url', transcription: 'transcription_url' };
+const fieldName: Record<CallFileKind, string> = {
+  recording: 'call_recording_url',
+  transcription: 'transcription_url',
+};
 
 /** The body of an upload: any bytes, documented as binary. */
 const fileBody = z.any().meta({ type: 'string', format: 'binary' });
@@ -41,9 +44,18 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions):
           response: {
             200: callResponse,
             ...errorResponses,
-            403: { description: 'FORBIDDEN: the key\'s level is below 2', content: { 'application/json': { schema: errorResponse } } },
-            413: { description: 'INVALID_REQUEST: the file is too large', content: { 'application/json': { schema: errorResponse } } },
-            415: { description: 'INVALID_REQUEST: the Content-Type is not a media type', content: { 'application/json': { schema: errorResponse } } },
+            403: {
+              description: "FORBIDDEN: the key's level is below 2",
+              content: { 'application/json': { schema: errorResponse } },
+            },
+            413: {
+              description: 'INVALID_REQUEST: the file is too large',
+              content: { 'application/json': { schema: errorResponse } },
+            },
+            415: {
+              description: 'INVALID_REQUEST: the Content-Type is not a media type',
+              content: { 'application/json': { schema: errorResponse } },
+            },
           },
         },
       },
@@ -51,7 +63,8 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions):
         const { accountId } = principalOf(request);
         const callId = callIdFromPath(request.params.id);
         const content: unknown = request.body;
-        if (content !== undefined && !Buffer.isBuffer(content)) throw new DomainError('malformed_request', 'The body must be the file itself');
+        if (content !== undefined && !Buffer.isBuffer(content))
+          throw new DomainError('malformed_request', 'The body must be the file itself');
         const baseUrl = publicBaseUrl(request, options.publicUrl);
         const { timezone, call } = await uploadCallFile(ctx, accountId, callId, {
           kind,
@@ -77,7 +90,10 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions):
           description: `The ${kind} uploaded for the call, with the Content-Type it was uploaded with. Only keys of the call's account see it; for any other, and for a call without an uploaded ${kind}, NOT_FOUND. A ${kind} URL given when the call was sent in is not served here: it is returned as it was given.`,
           params: callParams,
           response: {
-            200: { description: `The ${kind}`, content: { '*/*': { schema: z.string().meta({ format: 'binary' }) } } },
+            200: {
+              description: `The ${kind}`,
+              content: { '*/*': { schema: z.string().meta({ format: 'binary' }) } },
+            },
             ...errorResponses,
           },
         },
@@ -85,16 +101,18 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions):
       async (request, reply) => {
         const { accountId } = principalOf(request);
         const file = await getCallFile(ctx, accountId, callIdFromPath(request.params.id), kind);
-        return reply
-          .type(file.contentType)
-          .header('Content-Length', String(file.content.length))
-          .header('Last-Modified', file.uploadedAt.toUTCString())
-          .header('Cache-Control', 'private, no-cache')
-          // Stored bytes are whatever was uploaded: never let a browser run them as a page of this origin.
-          .header('X-Content-Type-Options', 'nosniff')
-          .header('Content-Security-Policy', "sandbox; default-src 'none'")
-          // Bytes go out as they are (Fastify does not serialize a Buffer); the schema types only JSON bodies.
-          .send(file.content as unknown as string);
+        return (
+          reply
+            .type(file.contentType)
+            .header('Content-Length', String(file.content.length))
+            .header('Last-Modified', file.uploadedAt.toUTCString())
+            .header('Cache-Control', 'private, no-cache')
+            // Stored bytes are whatever was uploaded: never let a browser run them as a page of this origin.
+            .header('X-Content-Type-Options', 'nosniff')
+            .header('Content-Security-Policy', "sandbox; default-src 'none'")
+            // Bytes go out as they are (Fastify does not serialize a Buffer); the schema types only JSON bodies.
+            .send(file.content as unknown as string)
+        );
       },
     );
   }

@@ -1,5 +1,9 @@
 import { getCall } from '../../../calls/get-call.ts';
-import { DEFAULT_INVOICE_CALLS_PAGE, listInvoiceCalls, MAX_INVOICE_CALLS_PAGE } from '../../../invoices/list-invoice-calls.ts';
+import {
+  DEFAULT_INVOICE_CALLS_PAGE,
+  listInvoiceCalls,
+  MAX_INVOICE_CALLS_PAGE,
+} from '../../../invoices/list-invoice-calls.ts';
 import type { Ctx } from '../../../context.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
@@ -32,10 +36,14 @@ export function callRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions): voi
       const { invoice_id: invoice, limit, starting_after: after } = request.query;
       const result = await listInvoiceCalls(ctx, accountId, invoiceIdFromQuery(invoice), { limit, after });
       const view = { timezone: result.timezone, baseUrl: publicBaseUrl(request, options.publicUrl) };
-      const more = result.page.nextAfter === undefined ? {} : { has_more: true as const, next_starting_after: callRef(result.page.nextAfter) };
+      const more =
+        result.page.nextAfter === undefined
+          ? {}
+          : { has_more: true as const, next_starting_after: callRef(result.page.nextAfter) };
       return {
         success: true as const,
-        data: result.totalCalls === 0 ? (false as const) : result.page.rows.map((row) => toApiCall(row, view)),
+        data:
+          result.totalCalls === 0 ? (false as const) : result.page.rows.map((row) => toApiCall(row, view)),
         meta: { ...envelopeMeta(ctx, request), total_calls: result.totalCalls, ...more },
       };
     },
@@ -48,7 +56,8 @@ export function callRoutes(app: ZodApp, ctx: Ctx, options: CallsApiOptions): voi
         tags,
         operationId: 'getV1Call',
         summary: 'Get a call',
-        description: 'One call of the account, in the same form as the list. Not found: NOT_FOUND "Call not found".',
+        description:
+          'One call of the account, in the same form as the list. Not found: NOT_FOUND "Call not found".',
         params: callParams,
         response: { 200: callResponse, ...errorResponses },
       },

@@ -12,18 +12,23 @@ import { errorResponses, idParams } from '../schemas.ts';
 import { utcTime } from '../views.ts';
 
 const tags = ['Collections: instalment plans'];
-const amount = z.string().describe('a decimal string with the currency\'s minor-unit digits');
+const amount = z.string().describe("a decimal string with the currency's minor-unit digits");
 
 const instalmentView = z.object({
   number: z.number().int().describe('1, 2, …'),
   dueDate: z.string().describe('YYYY-MM-DD'),
   amount,
-  status: z.enum(['due', 'paid', 'missed', 'cancelled']).describe('cancelled: never charged, because the invoice was paid in full another way'),
+  status: z
+    .enum(['due', 'paid', 'missed', 'cancelled'])
+    .describe('cancelled: never charged, because the invoice was paid in full another way'),
   paymentId: z.number().int().nullable(),
   paidAt: z.string().nullable(),
   attempts: z.number().int(),
   lastAttempt: z.string().nullable(),
-  lastError: z.string().nullable().describe('why the last charge failed (a decline reason), or why it is missed'),
+  lastError: z
+    .string()
+    .nullable()
+    .describe('why the last charge failed (a decline reason), or why it is missed'),
 });
 
 export const planView = z
@@ -34,14 +39,18 @@ export const planView = z
     status: z.enum(['active', 'completed', 'cancelled']),
     currency: z.string(),
     planAmount: amount.describe('what the plan pays off'),
-    planRate: z.string().describe('simple interest, percent a year, on the plan amount for the plan\'s length'),
+    planRate: z
+      .string()
+      .describe("simple interest, percent a year, on the plan amount for the plan's length"),
     interest: amount,
     totalAmount: amount.describe('planAmount + interest: what the instalments sum to'),
     planFrequency: z.enum(['weekly', 'fortnightly', 'monthly']),
     planStartDate: z.string(),
     planMaxTerm: z.number().int().nullable(),
     planMaxTermPeriod: z.enum(['day', 'month', 'year']).nullable(),
-    cardSaved: z.boolean().describe('due instalments are charged to the saved card; otherwise each is requested by link'),
+    cardSaved: z
+      .boolean()
+      .describe('due instalments are charged to the saved card; otherwise each is requested by link'),
     cardLast4: z.string().nullable(),
     paidAmount: amount.describe('the instalments paid, summed'),
     remainingAmount: amount.describe('the instalments not yet paid (and not cancelled), summed'),
@@ -99,8 +108,19 @@ export function toPlanView(p: PlanWithInstalments): z.infer<typeof planView> {
 export function planRoutes(app: ZodApp, ctx: Ctx): void {
   app.get(
     '/plans/:id',
-    { schema: { tags, operationId: 'getInstalmentPlan', summary: 'An instalment plan with its instalments (paid, due, missed)', params: idParams, response: { 200: planView, ...errorResponses } } },
-    async (request) => toPlanView(await getPlan(ctx, principalOf(request).accountId, pathId(request.params.id, 'Instalment plan'))),
+    {
+      schema: {
+        tags,
+        operationId: 'getInstalmentPlan',
+        summary: 'An instalment plan with its instalments (paid, due, missed)',
+        params: idParams,
+        response: { 200: planView, ...errorResponses },
+      },
+    },
+    async (request) =>
+      toPlanView(
+        await getPlan(ctx, principalOf(request).accountId, pathId(request.params.id, 'Instalment plan')),
+      ),
   );
   app.get(
     '/requests/:id/plan',
@@ -113,6 +133,13 @@ export function planRoutes(app: ZodApp, ctx: Ctx): void {
         response: { 200: planView, ...errorResponses },
       },
     },
-    async (request) => toPlanView(await getRequestPlan(ctx, principalOf(request).accountId, pathId(request.params.id, 'Payment request'))),
+    async (request) =>
+      toPlanView(
+        await getRequestPlan(
+          ctx,
+          principalOf(request).accountId,
+          pathId(request.params.id, 'Payment request'),
+        ),
+      ),
   );
 }

@@ -47,7 +47,12 @@ export function reportRoutes(app: ZodApp, ctx: Ctx): void {
     async (request) => {
       const { accountId } = principalOf(request);
       const q = request.query;
-      const rows = await listSms(ctx.db, accountId, { requestId: q.requestId, to: q.to, afterId: q.after, limit: q.limit ?? 100 });
+      const rows = await listSms(ctx.db, accountId, {
+        requestId: q.requestId,
+        to: q.to,
+        afterId: q.after,
+        limit: q.limit ?? 100,
+      });
       return rows.map(toSmsView);
     },
   );

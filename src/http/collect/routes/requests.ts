@@ -12,8 +12,22 @@ import type { ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { publicBaseUrl } from '../../public-url.ts';
 import type { CollectOptions } from '../index.ts';
-import { attemptView, paymentView, refundView, toAttemptView, toPaymentView, toRefundView } from '../payment-views.ts';
-import { batchBody, errorResponses, idParams, refundBody, requestBody, type RequestBody } from '../schemas.ts';
+import {
+  attemptView,
+  paymentView,
+  refundView,
+  toAttemptView,
+  toPaymentView,
+  toRefundView,
+} from '../payment-views.ts';
+import {
+  batchBody,
+  errorResponses,
+  idParams,
+  refundBody,
+  requestBody,
+  type RequestBody,
+} from '../schemas.ts';
 import { collectInvoice, toCollectInvoice } from '../views.ts';
 
 const tags = ['Collections: payment requests'];
@@ -61,9 +75,13 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
         tags,
         operationId: 'createPaymentRequestBatch',
         summary: 'Send a batch of payment requests',
-        description: 'Up to 500 requests, all checked first (a mistake names `requests.N.field`) and stored together; they share one `batchId`.',
+        description:
+          'Up to 500 requests, all checked first (a mistake names `requests.N.field`) and stored together; they share one `batchId`.',
         body: batchBody,
-        response: { 201: z.object({ batchId: z.number().int(), requests: z.array(collectInvoice) }), ...errorResponses },
+        response: {
+          201: z.object({ batchId: z.number().int(), requests: z.array(collectInvoice) }),
+          ...errorResponses,
+        },
       },
       config: { level: KeyLevel.invoices },
     },
@@ -76,14 +94,22 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
         defaultExpiryDays: options.linkExpiryDays,
       });
       const rows = await Promise.all(created.requests.map((r) => getRequest(ctx, accountId, Number(r.id))));
-      return reply.status(201).send({ batchId: created.batchId!, requests: rows.map((r) => toCollectInvoice(r, ctx.now())) });
+      return reply
+        .status(201)
+        .send({ batchId: created.batchId!, requests: rows.map((r) => toCollectInvoice(r, ctx.now())) });
     },
   );
 
   app.get(
     '/requests/:id',
     {
-      schema: { tags, operationId: 'getPaymentRequest', summary: 'A payment request and its state', params: idParams, response: { 200: collectInvoice, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'getPaymentRequest',
+        summary: 'A payment request and its state',
+        params: idParams,
+        response: { 200: collectInvoice, ...errorResponses },
+      },
     },
     async (request) => {
       const { accountId } = principalOf(request);
@@ -95,7 +121,13 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
   app.post(
     '/requests/:id/cancel',
     {
-      schema: { tags, operationId: 'cancelPaymentRequest', summary: 'Cancel a payment link (it stops taking payments)', params: idParams, response: { 200: collectInvoice, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'cancelPaymentRequest',
+        summary: 'Cancel a payment link (it stops taking payments)',
+        params: idParams,
+        response: { 200: collectInvoice, ...errorResponses },
+      },
       config: { level: KeyLevel.invoices },
     },
     async (request) => {
@@ -109,26 +141,42 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
   app.get(
     '/requests/:id/attempts',
     {
-      schema: { tags, operationId: 'listPaymentAttempts', summary: 'Payment attempts on a request (approved and declined)', params: idParams, response: { 200: z.array(attemptView), ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'listPaymentAttempts',
+        summary: 'Payment attempts on a request (approved and declined)',
+        params: idParams,
+        response: { 200: z.array(attemptView), ...errorResponses },
+      },
     },
     async (request) => {
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Payment request');
       await getRequest(ctx, accountId, id);
-      return (await attemptsWithRefunds(ctx, accountId, id, MAX_LISTED)).map((a) => toAttemptView(a.attempt, a.refunds));
+      return (await attemptsWithRefunds(ctx, accountId, id, MAX_LISTED)).map((a) =>
+        toAttemptView(a.attempt, a.refunds),
+      );
     },
   );
 
   app.get(
     '/requests/:id/payments',
     {
-      schema: { tags, operationId: 'listPaymentRequestPayments', summary: 'Payments received through a request', params: idParams, response: { 200: z.array(paymentView), ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'listPaymentRequestPayments',
+        summary: 'Payments received through a request',
+        params: idParams,
+        response: { 200: z.array(paymentView), ...errorResponses },
+      },
     },
     async (request) => {
       const { accountId } = principalOf(request);
       const id = pathId(request.params.id, 'Payment request');
       await getRequest(ctx, accountId, id);
-      return (await paymentsWithRefunds(ctx, accountId, { requestId: id }, MAX_LISTED)).map((p) => toPaymentView(p.payment, p.refunds));
+      return (await paymentsWithRefunds(ctx, accountId, { requestId: id }, MAX_LISTED)).map((p) =>
+        toPaymentView(p.payment, p.refunds),
+      );
     },
   );
 
@@ -139,7 +187,8 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
         tags,
         operationId: 'refundCollectedPayment',
         summary: 'Refund a payment (all, or part)',
-        description: 'A card payment is refunded through its gateway: the refund is recorded at once (the request and its invoice move to `partially_refunded` or `refunded`) and sent to the gateway by the outbox, tried at once and retried until the gateway takes it. Its `status` (and the payment\'s `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.',
+        description:
+          "A card payment is refunded through its gateway: the refund is recorded at once (the request and its invoice move to `partially_refunded` or `refunded`) and sent to the gateway by the outbox, tried at once and retried until the gateway takes it. Its `status` (and the payment's `refundStatus`) shows pending, succeeded, failed_retrying (with `lastError`) or failed.",
         params: idParams,
         body: refundBody,
         response: { 201: z.object({ refund: refundView, payment: paymentView }), ...errorResponses },
@@ -148,9 +197,17 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
-      const result = await refundPayment(ctx, accountId, pathId(request.params.id, 'Payment'), { amount: request.body?.amount, reason: request.body?.reason });
+      const result = await refundPayment(ctx, accountId, pathId(request.params.id, 'Payment'), {
+        amount: request.body?.amount,
+        reason: request.body?.reason,
+      });
       const [shown] = await paymentsWithRefunds(ctx, accountId, { paymentId: Number(result.payment.id) }, 1);
-      return reply.status(201).send({ refund: toRefundView(result.refund), payment: toPaymentView(result.payment, shown?.refunds ?? []) });
+      return reply
+        .status(201)
+        .send({
+          refund: toRefundView(result.refund),
+          payment: toPaymentView(result.payment, shown?.refunds ?? []),
+        });
     },
   );
 }

@@ -9,24 +9,91 @@
     if (typeof uPlot === 'undefined') return;
     root.querySelectorAll('script[data-chart]').forEach(function (node) {
       var spec;
-      try { spec = JSON.parse(node.textContent); } catch { return; }
+      try {
+        spec = JSON.parse(node.textContent);
+      } catch {
+        return;
+      }
       var box = document.getElementById(node.getAttribute('data-chart'));
       if (!box || box.dataset.drawn) return;
       box.dataset.drawn = '1';
       var labels = spec.labels;
-      var xs = labels.map(function (_, i) { return i; });
-      var series = [{ label: spec.xLabel || '', value: function (u, v) { return v == null ? '' : labels[v]; } }];
+      var xs = labels.map(function (_, i) {
+        return i;
+      });
+      var series = [
+        {
+          label: spec.xLabel || '',
+          value: function (u, v) {
+            return v == null ? '' : labels[v];
+          },
+        },
+      ];
       spec.series.forEach(function (s, i) {
-        var style = { label: s.label, stroke: palette[i % palette.length], width: 2, value: function (u, v) { return v == null ? '' : v.toFixed(s.decimals == null ? 2 : s.decimals); } };
-        if (spec.bars) { style.fill = palette[i % palette.length] + '55'; style.paths = uPlot.paths.bars({ size: [0.7 / spec.series.length, 60], align: spec.series.length === 1 ? 0 : i === 0 ? -1 : 1 }); style.points = { show: false }; }
+        var style = {
+          label: s.label,
+          stroke: palette[i % palette.length],
+          width: 2,
+          value: function (u, v) {
+            return v == null ? '' : v.toFixed(s.decimals == null ? 2 : s.decimals);
+          },
+        };
+        if (spec.bars) {
+          style.fill = palette[i % palette.length] + '55';
+          style.paths = uPlot.paths.bars({
+            size: [0.7 / spec.series.length, 60],
+            align: spec.series.length === 1 ? 0 : i === 0 ? -1 : 1,
+          });
+          style.points = { show: false };
+        }
         if (s.scale) style.scale = s.scale;
         series.push(style);
       });
       var width = Math.max(240, box.clientWidth || 300);
-      var axes = [{ values: function (u, splits) { return splits.map(function (v) { return labels[v] == null ? '' : labels[v]; }); }, space: 50 }, { size: 60 }];
-      if (spec.series.some(function (s) { return s.scale === 'y2'; })) axes.push({ scale: 'y2', side: 1, grid: { show: false }, size: 50 });
-      var plot = new uPlot({ width: width, height: 220, series: series, axes: axes, scales: { x: spec.bars ? { time: false, range: function (u, min, max) { return [min - 0.5, max + 0.5]; } } : { time: false } } }, [xs].concat(spec.series.map(function (s) { return s.values; })), box);
-      new ResizeObserver(function () { plot.setSize({ width: Math.max(240, box.clientWidth), height: 220 }); }).observe(box);
+      var axes = [
+        {
+          values: function (u, splits) {
+            return splits.map(function (v) {
+              return labels[v] == null ? '' : labels[v];
+            });
+          },
+          space: 50,
+        },
+        { size: 60 },
+      ];
+      if (
+        spec.series.some(function (s) {
+          return s.scale === 'y2';
+        })
+      )
+        axes.push({ scale: 'y2', side: 1, grid: { show: false }, size: 50 });
+      var plot = new uPlot(
+        {
+          width: width,
+          height: 220,
+          series: series,
+          axes: axes,
+          scales: {
+            x: spec.bars
+              ? {
+                  time: false,
+                  range: function (u, min, max) {
+                    return [min - 0.5, max + 0.5];
+                  },
+                }
+              : { time: false },
+          },
+        },
+        [xs].concat(
+          spec.series.map(function (s) {
+            return s.values;
+          }),
+        ),
+        box,
+      );
+      new ResizeObserver(function () {
+        plot.setSize({ width: Math.max(240, box.clientWidth), height: 220 });
+      }).observe(box);
     });
   }
 
@@ -46,7 +113,9 @@
         if (!input || !input.files || input.files.length === 0) return; // no file: the pasted text goes as a plain form
         event.preventDefault();
         var params = new URLSearchParams();
-        new FormData(form).forEach(function (v, k) { if (typeof v === 'string' && k !== 'csv') params.append(k, v); });
+        new FormData(form).forEach(function (v, k) {
+          if (typeof v === 'string' && k !== 'csv') params.append(k, v);
+        });
         var xhr = new XMLHttpRequest();
         var bar = form.querySelector('progress');
         var report = document.getElementById(form.getAttribute('data-upload'));
@@ -54,17 +123,39 @@
         xhr.setRequestHeader('content-type', 'text/csv');
         xhr.setRequestHeader('x-csrf-token', csrfToken());
         xhr.setRequestHeader('hx-request', 'true');
-        if (bar) { bar.hidden = false; bar.value = 0; }
-        xhr.upload.onprogress = function (e) { if (bar && e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100); };
-        xhr.onload = function () { if (bar) bar.value = 100; if (report) { report.innerHTML = xhr.responseText; report.focus(); } };
-        xhr.onerror = function () { if (report) report.textContent = 'The upload failed: check the connection and try again.'; };
+        if (bar) {
+          bar.hidden = false;
+          bar.value = 0;
+        }
+        xhr.upload.onprogress = function (e) {
+          if (bar && e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+        };
+        xhr.onload = function () {
+          if (bar) bar.value = 100;
+          if (report) {
+            report.innerHTML = xhr.responseText;
+            report.focus();
+          }
+        };
+        xhr.onerror = function () {
+          if (report) report.textContent = 'The upload failed: check the connection and try again.';
+        };
         xhr.send(input.files[0]);
       });
     });
   }
 
-  function init(root) { drawCharts(root); enhanceUploads(root); }
-  document.addEventListener('DOMContentLoaded', function () { init(document); });
-  document.addEventListener('htmx:afterSettle', function (e) { init(e.target); });
-  document.addEventListener('htmx:configRequest', function (e) { e.detail.headers['x-csrf-token'] = csrfToken(); });
+  function init(root) {
+    drawCharts(root);
+    enhanceUploads(root);
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    init(document);
+  });
+  document.addEventListener('htmx:afterSettle', function (e) {
+    init(e.target);
+  });
+  document.addEventListener('htmx:configRequest', function (e) {
+    e.detail.headers['x-csrf-token'] = csrfToken();
+  });
 })();

@@ -11,7 +11,12 @@ import { updateAccount } from '../../../accounts/update-account.ts';
 import { actorLabel, listAuditLog, parseActor } from '../../../audit/list-audit-log.ts';
 import { diff, recordAudit } from '../../../audit/record.ts';
 import { createPaymentRequests } from '../../../collections/create-request.ts';
-import { changeUserRole, createConsoleUser, removeUser, setUserDisabled } from '../../../console-users/manage-users.ts';
+import {
+  changeUserRole,
+  createConsoleUser,
+  removeUser,
+  setUserDisabled,
+} from '../../../console-users/manage-users.ts';
 import { listUsers } from '../../../console-users/repo.ts';
 import { CONSOLE_ROLES, mayManageRole, ROLE_LABEL } from '../../../console-users/roles.ts';
 import { latestFeedRows, retryingJobs, searchPaymentRequests } from '../../../dashboard/repo.ts';
@@ -38,8 +43,23 @@ function when(d: Date | null | undefined): string {
 
 export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
   const { ctx } = kit;
-  const audit = (m: Me, ip: string, action: string, resource: string, resourceId: string | number | null, changes?: Record<string, unknown>) =>
-    recordAudit(ctx, m.accountId, { actor: { type: 'user', id: m.user.id, name: m.user.email }, action, resource, resourceId, ip, surface: 'console', changes });
+  const audit = (
+    m: Me,
+    ip: string,
+    action: string,
+    resource: string,
+    resourceId: string | number | null,
+    changes?: Record<string, unknown>,
+  ) =>
+    recordAudit(ctx, m.accountId, {
+      actor: { type: 'user', id: m.user.id, name: m.user.email },
+      action,
+      resource,
+      resourceId,
+      ip,
+      surface: 'console',
+      changes,
+    });
 
   // ---- collections
 
@@ -47,7 +67,11 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
     const m = await kit.me(request, reply);
     if (!m) return reply;
     const q = request.query as Record<string, string>;
-    const rows = await searchPaymentRequests(ctx.db, m.accountId, { customerId: cursor(q.customer), before: cursor(q.before), limit: PAGE });
+    const rows = await searchPaymentRequests(ctx.db, m.accountId, {
+      customerId: cursor(q.customer),
+      before: cursor(q.before),
+      limit: PAGE,
+    });
     const shown = rows.slice(0, PAGE);
     const jobs = await retryingJobs(ctx.db, m.accountId, 50);
     const cur = m.account.currency;
@@ -61,18 +85,40 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
       body: `<h1>Collections</h1>${errorBox(q.error)}${okBox(q.ok)}${send}
 <section class="card"><h2>Payment requests</h2>${table(
         'Payment requests, newest first',
-        [{ title: 'Request' }, { title: 'Invoice' }, { title: 'Amount', amount: true }, { title: 'Paid', amount: true }, { title: 'Status' }, { title: 'Visits', amount: true }, { title: 'Attempts', amount: true }, { title: 'Sent' }],
+        [
+          { title: 'Request' },
+          { title: 'Invoice' },
+          { title: 'Amount', amount: true },
+          { title: 'Paid', amount: true },
+          { title: 'Status' },
+          { title: 'Visits', amount: true },
+          { title: 'Attempts', amount: true },
+          { title: 'Sent' },
+        ],
         shown.map((r) => {
-          const status = r.cancelled_at ? 'cancelled' : Number(r.paid_amount) >= Number(r.amount) ? 'paid' : r.expires_at.getTime() < now ? 'expired' : Number(r.paid_amount) > 0 ? 'part paid' : 'open';
+          const status = r.cancelled_at
+            ? 'cancelled'
+            : Number(r.paid_amount) >= Number(r.amount)
+              ? 'paid'
+              : r.expires_at.getTime() < now
+                ? 'expired'
+                : Number(r.paid_amount) > 0
+                  ? 'part paid'
+                  : 'open';
           return [
             `<a href="${h(new URL(r.url).pathname)}">${r.id}</a>`,
-            r.invoice_id ? `<a href="/console/invoices/${r.invoice_id}">${h(r.invoice_number ?? r.invoice_id)}</a>` : '',
+            r.invoice_id
+              ? `<a href="/console/invoices/${r.invoice_id}">${h(r.invoice_number ?? r.invoice_id)}</a>`
+              : '',
             h(fmt(r.amount, cur)),
             h(fmt(r.paid_amount, cur)),
             `<span class="badge${status === 'paid' ? ' good' : status === 'expired' || status === 'cancelled' ? ' bad' : ''}">${status}</span>`,
             String(r.visits),
             String(r.attempts ?? 0),
-            h([r.email_sent_at ? 'email' : '', r.sms_sent_at ? 'SMS' : ''].filter(Boolean).join(', ') || 'link only'),
+            h(
+              [r.email_sent_at ? 'email' : '', r.sms_sent_at ? 'SMS' : ''].filter(Boolean).join(', ') ||
+                'link only',
+            ),
           ];
         }),
         'No payment requests yet. Send one for an approved invoice above.',
@@ -80,8 +126,20 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
 <p><a href="/collect/v1/">The date-range report of invoices processed (document 003) is at /collect/v1 with an API key.</a></p></section>
 <section class="card" id="outbox"><h2>Messages waiting out a failure</h2>${table(
         'Emails and SMS to be tried again',
-        [{ title: 'Job' }, { title: 'Kind' }, { title: 'Attempts', amount: true }, { title: 'Next try' }, { title: 'Last error' }],
-        jobs.map((j) => [String(j.id), h(j.kind), `${j.attempts}/${j.max_attempts}`, h(when(j.next_attempt_at)), h(j.last_error)]),
+        [
+          { title: 'Job' },
+          { title: 'Kind' },
+          { title: 'Attempts', amount: true },
+          { title: 'Next try' },
+          { title: 'Last error' },
+        ],
+        jobs.map((j) => [
+          String(j.id),
+          h(j.kind),
+          `${j.attempts}/${j.max_attempts}`,
+          h(when(j.next_attempt_at)),
+          h(j.last_error),
+        ]),
         'Nothing is waiting: every email and SMS went out.',
       )}</section>`,
     });
@@ -93,16 +151,35 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
     async (m, b, _p, request) => {
       const invoiceId = cursor(b.invoiceId);
       if (invoiceId === undefined) throw invalid('invoiceId', 'must be an invoice id');
-      const created = await createPaymentRequests(ctx, m.accountId, [{ invoiceId, amount: b.amount?.trim() || undefined }], { batch: false, baseUrl: kit.baseUrl(request) });
+      const created = await createPaymentRequests(
+        ctx,
+        m.accountId,
+        [{ invoiceId, amount: b.amount?.trim() || undefined }],
+        { batch: false, baseUrl: kit.baseUrl(request) },
+      );
       const r = created.requests[0]!;
-      return { redirect: '/console/collections', message: `Payment request ${r.id} sent`, audit: { action: 'create', resource: 'paymentRequests', resourceId: r.id, changes: { invoiceId, amount: r.amount } } };
+      return {
+        redirect: '/console/collections',
+        message: `Payment request ${r.id} sent`,
+        audit: {
+          action: 'create',
+          resource: 'paymentRequests',
+          resourceId: r.id,
+          changes: { invoiceId, amount: r.amount },
+        },
+      };
     },
     () => '/console/collections',
   );
 
   // ---- webhooks
 
-  const webhooksPage = async (reply: FastifyReply, m: Me, q: Record<string, string>, secret?: { id: number; secret: string }) => {
+  const webhooksPage = async (
+    reply: FastifyReply,
+    m: Me,
+    q: Record<string, string>,
+    secret?: { id: number; secret: string },
+  ) => {
     const subs = await listSubscriptions(ctx.db, m.accountId, { limit: 100 });
     const may = kit.may(m, KeyLevel.expert);
     const create = may
@@ -113,7 +190,9 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
       title: 'Webhooks',
       page: 'webhooks',
       body: `<h1>Webhooks</h1>${errorBox(q.error)}${okBox(q.ok)}${
-        secret ? `<div class="alert ok" role="status">The signing secret of subscription ${secret.id}, shown this once: store it now.<div class="secret" data-field="secret">${h(secret.secret)}</div></div>` : ''
+        secret
+          ? `<div class="alert ok" role="status">The signing secret of subscription ${secret.id}, shown this once: store it now.<div class="secret" data-field="secret">${h(secret.secret)}</div></div>`
+          : ''
       }
 <section class="card"><h2>Subscriptions</h2>${table(
         'Webhook subscriptions',
@@ -136,7 +215,15 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
     const rows = await latestFeedRows(ctx.db, m.accountId, 15);
     return `<div id="feed-tail" hx-get="/console/webhooks/feed-tail" hx-trigger="every 5s" hx-swap="outerHTML">${table(
       'Newest feed rows',
-      [{ title: 'Transaction' }, { title: 'Type' }, { title: 'Call' }, { title: 'From' }, { title: 'To' }, { title: 'Status' }, { title: 'Charge', amount: true }],
+      [
+        { title: 'Transaction' },
+        { title: 'Type' },
+        { title: 'Call' },
+        { title: 'From' },
+        { title: 'To' },
+        { title: 'Status' },
+        { title: 'Charge', amount: true },
+      ],
       rows.map((r) => [
         `${r.transaction_id}${r.corrects_transaction_id ? ` <span class="muted">corrects ${r.corrects_transaction_id}</span>` : ''}`,
         h(r.transaction_type),
@@ -153,7 +240,9 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
   app.get('/console/webhooks/feed-tail', { schema: { hide: true } }, async (request, reply) => {
     const m = await kit.me(request, reply);
     if (!m) return reply;
-    return secure(reply).type('text/html; charset=utf-8').send(await feedTail(m));
+    return secure(reply)
+      .type('text/html; charset=utf-8')
+      .send(await feedTail(m));
   });
 
   app.get('/console/webhooks', { schema: { hide: true } }, async (request, reply) => {
@@ -163,7 +252,8 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
     if (q.status === 'failed') {
       // The overview's counter: the failed deliveries of every subscription.
       const subs = await listSubscriptions(ctx.db, m.accountId, { limit: 100 });
-      if (subs.rows.length === 1) return reply.redirect(`/console/webhooks/${subs.rows[0]!.id}?status=failed`, 303);
+      if (subs.rows.length === 1)
+        return reply.redirect(`/console/webhooks/${subs.rows[0]!.id}?status=failed`, 303);
     }
     return webhooksPage(reply, m, q);
   });
@@ -175,8 +265,15 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
     const b = (request.body ?? {}) as Record<string, string>;
     try {
       const eventTypes = WEBHOOK_EVENT_TYPES.filter((t) => b[`event_${t}`] === '1');
-      const { subscription, secret } = await createWebhookSubscription(ctx, m.accountId, { url: String(b.url ?? '').trim(), eventTypes, description: b.description?.trim() || null });
-      await audit(m, request.ip, 'create', 'webhooks', subscription.id, { url: subscription.url, eventTypes: subscription.event_types });
+      const { subscription, secret } = await createWebhookSubscription(ctx, m.accountId, {
+        url: String(b.url ?? '').trim(),
+        eventTypes,
+        description: b.description?.trim() || null,
+      });
+      await audit(m, request.ip, 'create', 'webhooks', subscription.id, {
+        url: subscription.url,
+        eventTypes: subscription.event_types,
+      });
       return webhooksPage(reply, m, { ok: 'Subscription created' }, { id: subscription.id, secret });
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'forbidden') throw error;
@@ -184,57 +281,117 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
     }
   });
 
-  app.post<{ Params: { id: string } }>('/console/webhooks/:id/rotate', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    kit.need(m, KeyLevel.expert);
-    const id = pathId(request.params.id, 'Webhook subscription');
-    const { secret } = await rotateWebhookSecret(ctx, m.accountId, id);
-    await audit(m, request.ip, 'rotateSecret', 'webhooks', id);
-    return webhooksPage(reply, m, { ok: 'Secret rotated: the old one keeps signing for the grace period' }, { id, secret });
-  });
+  app.post<{ Params: { id: string } }>(
+    '/console/webhooks/:id/rotate',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      kit.need(m, KeyLevel.expert);
+      const id = pathId(request.params.id, 'Webhook subscription');
+      const { secret } = await rotateWebhookSecret(ctx, m.accountId, id);
+      await audit(m, request.ip, 'rotateSecret', 'webhooks', id);
+      return webhooksPage(
+        reply,
+        m,
+        { ok: 'Secret rotated: the old one keeps signing for the grace period' },
+        { id, secret },
+      );
+    },
+  );
 
-  for (const [verb, enabled] of [['pause', false], ['resume', true]] as const) {
+  for (const [verb, enabled] of [
+    ['pause', false],
+    ['resume', true],
+  ] as const) {
     kit.action(`/console/webhooks/:id/${verb}`, KeyLevel.expert, async (m, _b, p) => {
       const id = pathId(p.id!, 'Webhook subscription');
       await updateWebhookSubscription(ctx, m.accountId, id, { enabled });
-      return { redirect: '/console/webhooks', message: enabled ? 'Subscription resumed' : 'Subscription paused', audit: { action: 'update', resource: 'webhooks', resourceId: id, changes: { enabled: { from: !enabled, to: enabled } } } };
+      return {
+        redirect: '/console/webhooks',
+        message: enabled ? 'Subscription resumed' : 'Subscription paused',
+        audit: {
+          action: 'update',
+          resource: 'webhooks',
+          resourceId: id,
+          changes: { enabled: { from: !enabled, to: enabled } },
+        },
+      };
     });
   }
 
-  app.get<{ Params: { id: string } }>('/console/webhooks/:id', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const id = pathId(request.params.id, 'Webhook subscription');
-    const sub = await findSubscription(ctx.db, m.accountId, id);
-    if (!sub) throw notFound('Webhook subscription', id);
-    const q = request.query as Record<string, string>;
-    const status = ['pending', 'succeeded', 'failed', 'cancelled'].includes(q.status ?? '') ? (q.status as 'failed') : undefined;
-    const page = await listDeliveries(ctx.db, m.accountId, id, { status }, { after: cursor(q.after), limit: PAGE });
-    const open = cursor(q.delivery);
-    const attempts = open ? await listAttempts(ctx.db, m.accountId, open) : [];
-    const may = kit.may(m, KeyLevel.expert);
-    return kit.page(reply, m, {
-      title: 'Webhook deliveries',
-      page: 'webhooks',
-      body: `<p><a href="/console/webhooks">Webhooks</a></p><h1>Deliveries to ${h(sub.url)}</h1>${errorBox(q.error)}${okBox(q.ok)}
+  app.get<{ Params: { id: string } }>(
+    '/console/webhooks/:id',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const id = pathId(request.params.id, 'Webhook subscription');
+      const sub = await findSubscription(ctx.db, m.accountId, id);
+      if (!sub) throw notFound('Webhook subscription', id);
+      const q = request.query as Record<string, string>;
+      const status = ['pending', 'succeeded', 'failed', 'cancelled'].includes(q.status ?? '')
+        ? (q.status as 'failed')
+        : undefined;
+      const page = await listDeliveries(
+        ctx.db,
+        m.accountId,
+        id,
+        { status },
+        { after: cursor(q.after), limit: PAGE },
+      );
+      const open = cursor(q.delivery);
+      const attempts = open ? await listAttempts(ctx.db, m.accountId, open) : [];
+      const may = kit.may(m, KeyLevel.expert);
+      return kit.page(reply, m, {
+        title: 'Webhook deliveries',
+        page: 'webhooks',
+        body: `<p><a href="/console/webhooks">Webhooks</a></p><h1>Deliveries to ${h(sub.url)}</h1>${errorBox(q.error)}${okBox(q.ok)}
 <section class="card"><form method="get" action="/console/webhooks/${id}" class="filters"><div><label for="status">Status</label><select id="status" name="status"><option value="">Any</option>${['pending', 'succeeded', 'failed', 'cancelled'].map((s) => `<option${s === status ? ' selected' : ''}>${s}</option>`).join('')}</select></div><div><button type="submit">Filter</button></div></form></section>
 <section class="card">${table(
-        'Deliveries, oldest first',
-        [{ title: 'Delivery' }, { title: 'Event' }, { title: 'Status' }, { title: 'Attempts', amount: true }, { title: 'Last answer' }, { title: '' }],
-        page.rows.map((d) => [
-          `<a href="/console/webhooks/${id}?delivery=${d.id}#attempts">${d.id}</a>`,
-          `${h(d.event_type)} <span class="muted">${h(d.event_public_id)}</span>`,
-          h(d.status),
-          String(d.attempts),
-          h(d.last_response_status ?? ''),
-          may ? actionButton(`/console/webhooks/${id}/deliveries/${d.id}/replay`, 'Replay', m.csrf, { secondary: true }) : '',
+          'Deliveries, oldest first',
+          [
+            { title: 'Delivery' },
+            { title: 'Event' },
+            { title: 'Status' },
+            { title: 'Attempts', amount: true },
+            { title: 'Last answer' },
+            { title: '' },
+          ],
+          page.rows.map((d) => [
+            `<a href="/console/webhooks/${id}?delivery=${d.id}#attempts">${d.id}</a>`,
+            `${h(d.event_type)} <span class="muted">${h(d.event_public_id)}</span>`,
+            h(d.status),
+            String(d.attempts),
+            h(d.last_response_status ?? ''),
+            may
+              ? actionButton(`/console/webhooks/${id}/deliveries/${d.id}/replay`, 'Replay', m.csrf, {
+                  secondary: true,
+                })
+              : '',
+          ]),
+          status
+            ? `No ${status} deliveries.`
+            : 'Nothing delivered yet: deliveries appear when subscribed events happen.',
+        )}${pager({ next: page.nextAfter === undefined ? undefined : `/console/webhooks/${id}?${new URLSearchParams({ ...(status ? { status } : {}), after: String(page.nextAfter) })}` })}</section>
+${
+  open
+    ? `<section class="card" id="attempts"><h2>Attempts of delivery ${open}</h2>${table(
+        'Attempts',
+        [{ title: 'When' }, { title: 'Answer' }, { title: 'Error' }, { title: 'Milliseconds', amount: true }],
+        attempts.map((a) => [
+          h(when(a.attempted_at)),
+          h(a.response_status ?? ''),
+          h(a.error ?? ''),
+          h(a.duration_ms ?? ''),
         ]),
-        status ? `No ${status} deliveries.` : 'Nothing delivered yet: deliveries appear when subscribed events happen.',
-      )}${pager({ next: page.nextAfter === undefined ? undefined : `/console/webhooks/${id}?${new URLSearchParams({ ...(status ? { status } : {}), after: String(page.nextAfter) })}` })}</section>
-${open ? `<section class="card" id="attempts"><h2>Attempts of delivery ${open}</h2>${table('Attempts', [{ title: 'When' }, { title: 'Answer' }, { title: 'Error' }, { title: 'Milliseconds', amount: true }], attempts.map((a) => [h(when(a.attempted_at)), h(a.response_status ?? ''), h(a.error ?? ''), h(a.duration_ms ?? '')]), 'No attempts yet.')}</section>` : ''}`,
-    });
-  });
+        'No attempts yet.',
+      )}</section>`
+    : ''
+}`,
+      });
+    },
+  );
 
   kit.action(
     '/console/webhooks/:id/deliveries/:deliveryId/replay',
@@ -243,7 +400,16 @@ ${open ? `<section class="card" id="attempts"><h2>Attempts of delivery ${open}</
       const id = pathId(p.id!, 'Webhook subscription');
       const deliveryId = pathId(p.deliveryId!, 'Delivery');
       const d = await replayWebhookDelivery(ctx, m.accountId, id, deliveryId);
-      return { redirect: `/console/webhooks/${id}`, message: `Delivery ${deliveryId} replayed as delivery ${d.id}`, audit: { action: 'replay', resource: 'deliveries', resourceId: deliveryId, changes: { newDelivery: d.id } } };
+      return {
+        redirect: `/console/webhooks/${id}`,
+        message: `Delivery ${deliveryId} replayed as delivery ${d.id}`,
+        audit: {
+          action: 'replay',
+          resource: 'deliveries',
+          resourceId: deliveryId,
+          changes: { newDelivery: d.id },
+        },
+      };
     },
     (p) => `/console/webhooks/${p.id}`,
   );
@@ -265,7 +431,13 @@ ${open ? `<section class="card" id="attempts"><h2>Attempts of delivery ${open}</
     const page = await listAuditLog(
       ctx,
       m.accountId,
-      { resource: q.resource?.trim() || undefined, resourceId: q.resourceId?.trim() || undefined, ...actor, from: q.from && isIsoDate(q.from) ? startOfDayInZone(q.from, tz) : undefined, to: q.to && isIsoDate(q.to) ? startOfDayInZone(addDays(q.to, 1), tz) : undefined },
+      {
+        resource: q.resource?.trim() || undefined,
+        resourceId: q.resourceId?.trim() || undefined,
+        ...actor,
+        from: q.from && isIsoDate(q.from) ? startOfDayInZone(q.from, tz) : undefined,
+        to: q.to && isIsoDate(q.to) ? startOfDayInZone(addDays(q.to, 1), tz) : undefined,
+      },
       { after: cursor(q.before), limit: PAGE, order: 'desc' },
     );
     const keep = Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'before' && v !== ''));
@@ -276,7 +448,14 @@ ${open ? `<section class="card" id="attempts"><h2>Attempts of delivery ${open}</
 <section class="card"><form method="get" action="/console/audit" class="filters"><div><label for="resource">Resource</label><input id="resource" name="resource" value="${h(q.resource)}" maxlength="60" placeholder="customers"></div><div><label for="actor">Actor</label><input id="actor" name="actor" value="${h(q.actor)}" maxlength="40" placeholder="user:1 or apiKey:2"></div><div><label for="from">From</label><input id="from" name="from" type="date" value="${h(q.from)}"></div><div><label for="to">To</label><input id="to" name="to" type="date" value="${h(q.to)}"></div><div><button type="submit">Filter</button></div></form></section>
 <section class="card">${table(
         'Changes, newest first',
-        [{ title: 'When (UTC)' }, { title: 'Who' }, { title: 'Action' }, { title: 'Resource' }, { title: 'From' }, { title: 'What changed' }],
+        [
+          { title: 'When (UTC)' },
+          { title: 'Who' },
+          { title: 'Action' },
+          { title: 'Resource' },
+          { title: 'From' },
+          { title: 'What changed' },
+        ],
         page.rows.map((r) => [
           h(when(r.at)),
           `${h(actorLabel(r))}${r.actor_name ? `<div class="muted">${h(r.actor_name)}</div>` : ''}`,
@@ -285,19 +464,27 @@ ${open ? `<section class="card" id="attempts"><h2>Attempts of delivery ${open}</
           `${h(r.surface)} ${h(r.ip ?? '')}`,
           r.changes ? `<code>${h(JSON.stringify(r.changes))}</code>` : '',
         ]),
-        Object.keys(keep).length ? 'No changes match these filters.' : 'No changes yet. Every change made here or through the API is listed.',
+        Object.keys(keep).length
+          ? 'No changes match these filters.'
+          : 'No changes yet. Every change made here or through the API is listed.',
       )}${pager({ next: page.nextAfter === undefined ? undefined : `/console/audit?${new URLSearchParams({ ...keep, before: String(page.nextAfter) })}` })}</section>`,
     });
   });
 
   // ---- settings: account, API keys, users
 
-  const settingsPage = async (reply: FastifyReply, m: Me, q: Record<string, string>, shown?: { what: string; value: string }) => {
+  const settingsPage = async (
+    reply: FastifyReply,
+    m: Me,
+    q: Record<string, string>,
+    shown?: { what: string; value: string },
+  ) => {
     const a = m.account;
     const admin = kit.may(m, KeyLevel.expert);
     const keys = admin ? await listApiKeys(ctx.db, m.accountId) : [];
     const users = await listUsers(ctx.db, m.accountId);
-    const field = (id: string, label: string, value: string | null | undefined, extra = '') => `<div><label for="acc-${id}">${label}</label><input id="acc-${id}" name="${id}" value="${h(value ?? '')}" ${extra}${admin ? '' : ' disabled'}></div>`;
+    const field = (id: string, label: string, value: string | null | undefined, extra = '') =>
+      `<div><label for="acc-${id}">${label}</label><input id="acc-${id}" name="${id}" value="${h(value ?? '')}" ${extra}${admin ? '' : ' disabled'}></div>`;
     return kit.page(reply, m, {
       title: 'Settings',
       page: 'settings',
@@ -310,8 +497,24 @@ ${
   admin
     ? `<section class="card"><h2>API keys</h2>${table(
         'API keys',
-        [{ title: 'Key' }, { title: 'Name' }, { title: 'Level', amount: true }, { title: 'Created' }, { title: '' }],
-        keys.map((k) => [`${k.id} <span class="muted">${h(k.key_prefix)}…</span>`, h(k.name), String(k.level), h(when(k.created_at)), k.revoked_at ? 'revoked' : actionButton(`/console/settings/keys/${k.id}/revoke`, `Revoke key ${k.id}`, m.csrf, { danger: true })]),
+        [
+          { title: 'Key' },
+          { title: 'Name' },
+          { title: 'Level', amount: true },
+          { title: 'Created' },
+          { title: '' },
+        ],
+        keys.map((k) => [
+          `${k.id} <span class="muted">${h(k.key_prefix)}…</span>`,
+          h(k.name),
+          String(k.level),
+          h(when(k.created_at)),
+          k.revoked_at
+            ? 'revoked'
+            : actionButton(`/console/settings/keys/${k.id}/revoke`, `Revoke key ${k.id}`, m.csrf, {
+                danger: true,
+              }),
+        ]),
         'No API keys.',
       )}<form method="post" action="/console/settings/keys" class="filters">${csrfField(m.csrf)}<div><label for="key-name">Name</label><input id="key-name" name="name" maxlength="200"></div><div><label for="key-level">Level</label><select id="key-level" name="level"><option value="1">1 read</option><option value="2">2 charges</option><option value="3">3 customers</option><option value="4">4 invoices</option><option value="5">5 expert</option></select></div><div><button type="submit">Create API key</button></div></form></section>`
     : ''
@@ -325,9 +528,17 @@ ${
             h(u.name),
             h(u.email),
             manage
-              ? `<form method="post" action="/console/settings/users/${u.id}/role" class="actions">${csrfField(m.csrf)}<label class="skip" for="role-${u.id}">Role of ${h(u.email)}</label><select id="role-${u.id}" name="role">${CONSOLE_ROLES.filter((r) => mayManageRole(m.user.role, r)).map((r) => `<option${r === u.role ? ' selected' : ''}>${r}</option>`).join('')}</select><button type="submit" class="secondary">Set role</button></form>`
+              ? `<form method="post" action="/console/settings/users/${u.id}/role" class="actions">${csrfField(m.csrf)}<label class="skip" for="role-${u.id}">Role of ${h(u.email)}</label><select id="role-${u.id}" name="role">${CONSOLE_ROLES.filter(
+                  (r) => mayManageRole(m.user.role, r),
+                )
+                  .map((r) => `<option${r === u.role ? ' selected' : ''}>${r}</option>`)
+                  .join('')}</select><button type="submit" class="secondary">Set role</button></form>`
               : h(u.role),
-            u.disabled_at ? '<span class="badge bad">disabled</span>' : u.password_hash ? '<span class="badge good">active</span>' : '<span class="badge">invited</span>',
+            u.disabled_at
+              ? '<span class="badge bad">disabled</span>'
+              : u.password_hash
+                ? '<span class="badge good">active</span>'
+                : '<span class="badge">invited</span>',
             manage
               ? `<div class="actions">${actionButton(`/console/settings/users/${u.id}/${u.disabled_at ? 'enable' : 'disable'}`, u.disabled_at ? 'Enable' : 'Disable', m.csrf, { secondary: true })}${actionButton(`/console/settings/users/${u.id}/remove`, 'Remove', m.csrf, { danger: true })}</div>`
               : '',
@@ -336,7 +547,11 @@ ${
         'No users.',
       )}${
         admin
-          ? `<form method="post" action="/console/settings/users" class="filters">${csrfField(m.csrf)}<div><label for="inv-email">Email</label><input id="inv-email" name="email" type="email" required maxlength="254"></div><div><label for="inv-name">Name</label><input id="inv-name" name="name" maxlength="200"></div><div><label for="inv-role">Role</label><select id="inv-role" name="role">${CONSOLE_ROLES.filter((r) => mayManageRole(m.user.role, r)).map((r) => `<option value="${r}">${h(ROLE_LABEL[r])}</option>`).join('')}</select></div><div><button type="submit">Invite user</button></div></form>`
+          ? `<form method="post" action="/console/settings/users" class="filters">${csrfField(m.csrf)}<div><label for="inv-email">Email</label><input id="inv-email" name="email" type="email" required maxlength="254"></div><div><label for="inv-name">Name</label><input id="inv-name" name="name" maxlength="200"></div><div><label for="inv-role">Role</label><select id="inv-role" name="role">${CONSOLE_ROLES.filter(
+              (r) => mayManageRole(m.user.role, r),
+            )
+              .map((r) => `<option value="${r}">${h(ROLE_LABEL[r])}</option>`)
+              .join('')}</select></div><div><button type="submit">Invite user</button></div></form>`
           : ''
       }</section>`,
     });
@@ -364,8 +579,26 @@ ${
         paymentDetails: opt(b.paymentDetails),
         emailFrom: opt(b.emailFrom),
       });
-      const pick = (r: typeof after) => ({ name: r.name, email: r.email, phone: r.phone, vatNumber: r.vat_number, timezone: r.timezone, currency: r.currency, paymentDetails: r.payment_details, emailFrom: r.email_from });
-      return { redirect: '/console/settings', message: 'Account saved', audit: { action: 'update', resource: 'account', resourceId: m.accountId, changes: diff(pick(before), pick(after)) } };
+      const pick = (r: typeof after) => ({
+        name: r.name,
+        email: r.email,
+        phone: r.phone,
+        vatNumber: r.vat_number,
+        timezone: r.timezone,
+        currency: r.currency,
+        paymentDetails: r.payment_details,
+        emailFrom: r.email_from,
+      });
+      return {
+        redirect: '/console/settings',
+        message: 'Account saved',
+        audit: {
+          action: 'update',
+          resource: 'account',
+          resourceId: m.accountId,
+          changes: diff(pick(before), pick(after)),
+        },
+      };
     },
     () => '/console/settings',
   );
@@ -375,23 +608,52 @@ ${
     if (!m) return reply;
     kit.need(m, KeyLevel.expert);
     const b = (request.body ?? {}) as Record<string, string>;
-    const created = await createApiKey(ctx, m.accountId, { level: Number(b.level ?? 1), name: b.name?.trim() || null });
-    await audit(m, request.ip, 'create', 'apiKeys', created.row.id, { level: created.row.level, name: created.row.name });
-    return settingsPage(reply, m, { ok: `API key ${created.row.id} created` }, { what: `API key ${created.row.id}`, value: created.key });
+    const created = await createApiKey(ctx, m.accountId, {
+      level: Number(b.level ?? 1),
+      name: b.name?.trim() || null,
+    });
+    await audit(m, request.ip, 'create', 'apiKeys', created.row.id, {
+      level: created.row.level,
+      name: created.row.name,
+    });
+    return settingsPage(
+      reply,
+      m,
+      { ok: `API key ${created.row.id} created` },
+      { what: `API key ${created.row.id}`, value: created.key },
+    );
   });
 
   kit.action('/console/settings/keys/:id/revoke', KeyLevel.expert, async (m, _b, p) => {
     const id = pathId(p.id!, 'API key');
     await revokeApiKey(ctx, m.accountId, id);
-    return { redirect: '/console/settings', message: `API key ${id} revoked`, audit: { action: 'revoke', resource: 'apiKeys', resourceId: id } };
+    return {
+      redirect: '/console/settings',
+      message: `API key ${id} revoked`,
+      audit: { action: 'revoke', resource: 'apiKeys', resourceId: id },
+    };
   });
 
   kit.action(
     '/console/settings/users',
     KeyLevel.expert,
     async (m, b, _p, request) => {
-      const { user } = await createConsoleUser(ctx, m.accountId, { email: String(b.email ?? ''), name: b.name, role: String(b.role ?? 'viewer') }, { actorRole: m.user.role, emailBaseUrl: kit.baseUrl(request) });
-      return { redirect: '/console/settings#users', message: `${user.email} invited: a set-up link is on its way by email`, audit: { action: 'create', resource: 'users', resourceId: user.id, changes: { email: user.email, role: user.role } } };
+      const { user } = await createConsoleUser(
+        ctx,
+        m.accountId,
+        { email: String(b.email ?? ''), name: b.name, role: String(b.role ?? 'viewer') },
+        { actorRole: m.user.role, emailBaseUrl: kit.baseUrl(request) },
+      );
+      return {
+        redirect: '/console/settings#users',
+        message: `${user.email} invited: a set-up link is on its way by email`,
+        audit: {
+          action: 'create',
+          resource: 'users',
+          resourceId: user.id,
+          changes: { email: user.email, role: user.role },
+        },
+      };
     },
     () => '/console/settings#users',
   );
@@ -401,8 +663,23 @@ ${
     KeyLevel.expert,
     async (m, b, p) => {
       const id = pathId(p.id!, 'User');
-      const { before, after } = await changeUserRole(ctx, m.accountId, { id: m.user.id, role: m.user.role }, id, String(b.role ?? ''));
-      return { redirect: '/console/settings#users', message: `${after.email} is now ${after.role}`, audit: { action: 'update', resource: 'users', resourceId: id, changes: { role: { from: before.role, to: after.role } } } };
+      const { before, after } = await changeUserRole(
+        ctx,
+        m.accountId,
+        { id: m.user.id, role: m.user.role },
+        id,
+        String(b.role ?? ''),
+      );
+      return {
+        redirect: '/console/settings#users',
+        message: `${after.email} is now ${after.role}`,
+        audit: {
+          action: 'update',
+          resource: 'users',
+          resourceId: id,
+          changes: { role: { from: before.role, to: after.role } },
+        },
+      };
     },
     () => '/console/settings#users',
   );
@@ -413,8 +690,21 @@ ${
       KeyLevel.expert,
       async (m, _b, p) => {
         const id = pathId(p.id!, 'User');
-        const user = verb === 'remove' ? await removeUser(ctx, m.accountId, { id: m.user.id, role: m.user.role }, id) : await setUserDisabled(ctx, m.accountId, { id: m.user.id, role: m.user.role }, id, verb === 'disable');
-        return { redirect: '/console/settings#users', message: `${user.email} ${verb === 'remove' ? 'removed' : `${verb}d`}`, audit: { action: verb, resource: 'users', resourceId: id, changes: { email: user.email } } };
+        const user =
+          verb === 'remove'
+            ? await removeUser(ctx, m.accountId, { id: m.user.id, role: m.user.role }, id)
+            : await setUserDisabled(
+                ctx,
+                m.accountId,
+                { id: m.user.id, role: m.user.role },
+                id,
+                verb === 'disable',
+              );
+        return {
+          redirect: '/console/settings#users',
+          message: `${user.email} ${verb === 'remove' ? 'removed' : `${verb}d`}`,
+          audit: { action: verb, resource: 'users', resourceId: id, changes: { email: user.email } },
+        };
       },
       () => '/console/settings#users',
     );

@@ -34,7 +34,10 @@ function opt(value: string | undefined): string | null {
   return v === '' ? null : v;
 }
 
-export function invoiceState(i: { approved_at: Date | null; total: string; paid_amount: string; due_date: string | null }, today: string): string {
+export function invoiceState(
+  i: { approved_at: Date | null; total: string; paid_amount: string; due_date: string | null },
+  today: string,
+): string {
   if (i.approved_at === null) return '<span class="badge">unsent</span>';
   if (Number(i.paid_amount) >= Number(i.total)) return '<span class="badge good">paid</span>';
   if (i.due_date !== null && i.due_date < today) return '<span class="badge bad">overdue</span>';
@@ -49,7 +52,10 @@ export function customerPages(app: FastifyInstance, kit: ConsoleKit): void {
     if (!m) return reply;
     const q = request.query as Record<string, string>;
     const page = await searchCustomers(ctx.db, m.accountId, q.q, { after: cursor(q.after), limit: PAGE });
-    const next = page.nextAfter === undefined ? undefined : `/console/customers?${new URLSearchParams({ ...(q.q ? { q: q.q } : {}), after: String(page.nextAfter) })}`;
+    const next =
+      page.nextAfter === undefined
+        ? undefined
+        : `/console/customers?${new URLSearchParams({ ...(q.q ? { q: q.q } : {}), after: String(page.nextAfter) })}`;
     const create = kit.may(m, KeyLevel.customers)
       ? `<section class="card"><h2>New customer</h2><form method="post" action="/console/customers" class="filters">${csrfField(m.csrf)}
 <div><label for="new-name">Name</label><input id="new-name" name="name" required maxlength="200"></div>
@@ -65,9 +71,23 @@ export function customerPages(app: FastifyInstance, kit: ConsoleKit): void {
 ${create}
 <section class="card">${table(
         'Customers',
-        [{ title: 'Name' }, { title: 'Account number' }, { title: 'Email' }, { title: 'Mode' }, { title: 'Created' }],
-        page.rows.map((c) => [`<a href="/console/customers/${c.id}">${h(c.name)}</a>`, h(c.account_number), h(c.email), h(c.billing_mode), h(c.created_at.toISOString().slice(0, 10))]),
-        q.q ? 'No customer matches that search. Try part of a name, an email address or a phone number.' : 'No customers yet. Create the first one above (or with POST /backend/api/v1/customers).',
+        [
+          { title: 'Name' },
+          { title: 'Account number' },
+          { title: 'Email' },
+          { title: 'Mode' },
+          { title: 'Created' },
+        ],
+        page.rows.map((c) => [
+          `<a href="/console/customers/${c.id}">${h(c.name)}</a>`,
+          h(c.account_number),
+          h(c.email),
+          h(c.billing_mode),
+          h(c.created_at.toISOString().slice(0, 10)),
+        ]),
+        q.q
+          ? 'No customer matches that search. Try part of a name, an email address or a phone number.'
+          : 'No customers yet. Create the first one above (or with POST /backend/api/v1/customers).',
       )}${pager({ next })}</section>`,
     });
   });
@@ -76,33 +96,46 @@ ${create}
     '/console/customers',
     KeyLevel.customers,
     async (m, b) => {
-      const c = await createCustomer(ctx, m.accountId, { name: String(b.name ?? ''), email: opt(b.email), accountNumber: opt(b.accountNumber) });
-      return { redirect: `/console/customers/${c.id}`, message: `Customer ${c.name} created`, audit: { action: 'create', resource: 'customers', resourceId: c.id, changes: { name: c.name } } };
+      const c = await createCustomer(ctx, m.accountId, {
+        name: String(b.name ?? ''),
+        email: opt(b.email),
+        accountNumber: opt(b.accountNumber),
+      });
+      return {
+        redirect: `/console/customers/${c.id}`,
+        message: `Customer ${c.name} created`,
+        audit: { action: 'create', resource: 'customers', resourceId: c.id, changes: { name: c.name } },
+      };
     },
     () => '/console/customers',
   );
 
-  app.get<{ Params: { id: string } }>('/console/customers/:id', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const id = pathId(request.params.id, 'Customer');
-    const c = await findCustomer(ctx.db, m.accountId, id);
-    if (!c) throw notFound('Customer', id);
-    const q = request.query as Record<string, string>;
-    const cur = m.account.currency;
-    const today = accountToday(m.account, ctx.now());
-    const [features, charges, invoices, calls, cards] = await Promise.all([
-      listFeatures(ctx.db, m.accountId, id, { limit: 200 }),
-      listTransactions(ctx.db, m.accountId, { customerId: id, state: 'all' }, { limit: 100 }),
-      listInvoices(ctx.db, m.accountId, { customerId: id, state: 'all' }, { limit: 100 }),
-      searchCalls(ctx.db, m.accountId, { customerId: id, limit: 10 }),
-      listRateCards(ctx.db, m.accountId, { limit: 200 }),
-    ]);
-    const card = c.rate_card_id ? await findRateCard(ctx.db, m.accountId, c.rate_card_id) : cards.rows.find((r) => r.is_default);
-    const editCustomers = kit.may(m, KeyLevel.customers);
-    const editCharges = kit.may(m, KeyLevel.charges);
-    const details = editCustomers
-      ? `<form method="post" action="/console/customers/${id}">${csrfField(m.csrf)}<div class="filters">
+  app.get<{ Params: { id: string } }>(
+    '/console/customers/:id',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const id = pathId(request.params.id, 'Customer');
+      const c = await findCustomer(ctx.db, m.accountId, id);
+      if (!c) throw notFound('Customer', id);
+      const q = request.query as Record<string, string>;
+      const cur = m.account.currency;
+      const today = accountToday(m.account, ctx.now());
+      const [features, charges, invoices, calls, cards] = await Promise.all([
+        listFeatures(ctx.db, m.accountId, id, { limit: 200 }),
+        listTransactions(ctx.db, m.accountId, { customerId: id, state: 'all' }, { limit: 100 }),
+        listInvoices(ctx.db, m.accountId, { customerId: id, state: 'all' }, { limit: 100 }),
+        searchCalls(ctx.db, m.accountId, { customerId: id, limit: 10 }),
+        listRateCards(ctx.db, m.accountId, { limit: 200 }),
+      ]);
+      const card = c.rate_card_id
+        ? await findRateCard(ctx.db, m.accountId, c.rate_card_id)
+        : cards.rows.find((r) => r.is_default);
+      const editCustomers = kit.may(m, KeyLevel.customers);
+      const editCharges = kit.may(m, KeyLevel.charges);
+      const details = editCustomers
+        ? `<form method="post" action="/console/customers/${id}">${csrfField(m.csrf)}<div class="filters">
 <div><label for="c-name">Name</label><input id="c-name" name="name" required maxlength="200" value="${h(c.name)}"></div>
 <div><label for="c-email">Email</label><input id="c-email" name="email" maxlength="2000" value="${h(c.email)}"></div>
 <div><label for="c-number">Account number</label><input id="c-number" name="accountNumber" maxlength="50" value="${h(c.account_number)}"></div>
@@ -110,63 +143,104 @@ ${create}
 <div><label for="c-terms">Payment terms (days)</label><input id="c-terms" name="paymentTermsDays" inputmode="numeric" maxlength="3" value="${h(c.payment_terms_days)}"></div>
 <div><label for="c-card">Rate card</label><select id="c-card" name="rateCardID"><option value="">The account default</option>${cards.rows.map((r) => `<option value="${r.id}"${r.id === c.rate_card_id ? ' selected' : ''}>${h(r.name)}</option>`).join('')}</select></div>
 </div><button type="submit">Save details</button></form>`
-      : `<dl><dt>Email</dt><dd>${h(c.email)}</dd><dt>Account number</dt><dd>${h(c.account_number)}</dd><dt>VAT number</dt><dd>${h(c.vat_number)}</dd><dt>Payment terms</dt><dd>${h(c.payment_terms_days ?? 'account default')}</dd></dl>`;
-    const featureForm = editCustomers
-      ? `<form method="post" action="/console/customers/${id}/features" class="filters">${csrfField(m.csrf)}
+        : `<dl><dt>Email</dt><dd>${h(c.email)}</dd><dt>Account number</dt><dd>${h(c.account_number)}</dd><dt>VAT number</dt><dd>${h(c.vat_number)}</dd><dt>Payment terms</dt><dd>${h(c.payment_terms_days ?? 'account default')}</dd></dl>`;
+      const featureForm = editCustomers
+        ? `<form method="post" action="/console/customers/${id}/features" class="filters">${csrfField(m.csrf)}
 <div><label for="f-name">Feature name</label><input id="f-name" name="name" required maxlength="200" placeholder="Main line"></div>
 <div><label for="f-phone">Phone number</label><input id="f-phone" name="phoneNumber" inputmode="tel" maxlength="30"></div>
 <div><label for="f-value">Recurring charge</label><input id="f-value" name="recurringValue" inputmode="decimal" maxlength="20" placeholder="10.00"></div>
 <div><label for="f-freq">Every</label><select id="f-freq" name="recurringFrequency"><option value="monthly">month</option><option value="quarterly">quarter</option><option value="annually">year</option></select></div>
 <div><label for="f-start">Starts</label><input id="f-start" name="startDate" type="date" value="${h(today)}"></div>
 <div><button type="submit">Add feature</button></div></form>`
-      : '';
-    const chargeForm = editCharges
-      ? `<form method="post" action="/console/customers/${id}/charges" class="filters">${csrfField(m.csrf)}
+        : '';
+      const chargeForm = editCharges
+        ? `<form method="post" action="/console/customers/${id}/charges" class="filters">${csrfField(m.csrf)}
 <div><label for="t-type">Type</label><select id="t-type" name="transactionType"><option value="oneOff">One-off charge</option><option value="refund">Refund</option><option value="manual">Manual</option></select></div>
 <div><label for="t-value">Amount (${h(cur)})</label><input id="t-value" name="transactionValue" inputmode="decimal" required maxlength="20" placeholder="25.00"></div>
 <div><label for="t-desc">Description</label><input id="t-desc" name="description" maxlength="200"></div>
 <div><button type="submit">Add charge</button></div></form>`
-      : '';
-    return kit.page(reply, m, {
-      title: c.name,
-      page: 'customers',
-      body: `<p><a href="/console/customers">Customers</a></p><h1>${h(c.name)}</h1>${errorBox(q.error)}${okBox(q.ok)}
+        : '';
+      return kit.page(reply, m, {
+        title: c.name,
+        page: 'customers',
+        body: `<p><a href="/console/customers">Customers</a></p><h1>${h(c.name)}</h1>${errorBox(q.error)}${okBox(q.ok)}
 <div class="grid"><section class="card"><h2>Details</h2>${details}</section>
 <section class="card"><h2>Billing</h2><dl><dt>Mode</dt><dd>${h(c.billing_mode)}</dd><dt>Rate card in use</dt><dd>${card ? `<a href="/console/rate-cards/${card.id}">${h(card.name)}</a>${c.rate_card_id ? '' : ' (account default)'}` : 'None: calls stay unrated until a default rate card is set'}</dd><dt>Created</dt><dd>${h(c.created_at.toISOString().slice(0, 10))}</dd></dl>
 <div class="actions"><a class="button secondary" href="/console/calls?customer=${id}">Calls</a><a class="button secondary" href="/console/invoices?customer=${id}">Invoices</a><a class="button secondary" href="/console/collections?customer=${id}">Payment requests</a></div></section></div>
 <section class="card" id="features"><h2>Features</h2>${table(
-        `Features of ${c.name}`,
-        [{ title: 'Name' }, { title: 'Number' }, { title: 'Recurring', amount: true }, { title: 'From' }, { title: 'Until' }, { title: '' }],
-        features.rows.map((f) => [
-          h(f.name),
-          h(f.phone_number),
-          f.recurring_value === null ? '' : `${h(fmt(f.recurring_value, cur))} ${h(f.recurring_frequency ?? '')}`,
-          h(f.start_date),
-          h(f.end_date),
-          editCustomers && f.end_date === null ? `<form method="post" action="/console/features/${f.id}/end">${csrfField(m.csrf)}<button type="submit" class="link">End today<span class="skip"> ${h(f.name)}</span></button></form>` : '',
-        ]),
-        'No features yet: add a phone number or line with its recurring charge.',
-      )}${featureForm}</section>
+          `Features of ${c.name}`,
+          [
+            { title: 'Name' },
+            { title: 'Number' },
+            { title: 'Recurring', amount: true },
+            { title: 'From' },
+            { title: 'Until' },
+            { title: '' },
+          ],
+          features.rows.map((f) => [
+            h(f.name),
+            h(f.phone_number),
+            f.recurring_value === null
+              ? ''
+              : `${h(fmt(f.recurring_value, cur))} ${h(f.recurring_frequency ?? '')}`,
+            h(f.start_date),
+            h(f.end_date),
+            editCustomers && f.end_date === null
+              ? `<form method="post" action="/console/features/${f.id}/end">${csrfField(m.csrf)}<button type="submit" class="link">End today<span class="skip"> ${h(f.name)}</span></button></form>`
+              : '',
+          ]),
+          'No features yet: add a phone number or line with its recurring charge.',
+        )}${featureForm}</section>
 <section class="card" id="charges"><h2>Charges</h2>${table(
-        `Charges of ${c.name}, newest last`,
-        [{ title: 'Date' }, { title: 'Type' }, { title: 'Description' }, { title: 'Amount', amount: true }, { title: 'Invoice' }],
-        charges.rows.map((t) => [h(t.transaction_date), h(t.transaction_type), h(t.description), h(fmt(t.value, cur)), t.invoice_id ? `<a href="/console/invoices/${t.invoice_id}">${t.invoice_id}</a>` : '']),
-        'No charges yet. Charges come from features, calls and the one-off charges and refunds you add here.',
-      )}${chargeForm}</section>
+          `Charges of ${c.name}, newest last`,
+          [
+            { title: 'Date' },
+            { title: 'Type' },
+            { title: 'Description' },
+            { title: 'Amount', amount: true },
+            { title: 'Invoice' },
+          ],
+          charges.rows.map((t) => [
+            h(t.transaction_date),
+            h(t.transaction_type),
+            h(t.description),
+            h(fmt(t.value, cur)),
+            t.invoice_id ? `<a href="/console/invoices/${t.invoice_id}">${t.invoice_id}</a>` : '',
+          ]),
+          'No charges yet. Charges come from features, calls and the one-off charges and refunds you add here.',
+        )}${chargeForm}</section>
 <section class="card" id="invoices"><h2>Invoices</h2>${table(
-        `Invoices of ${c.name}`,
-        [{ title: 'Invoice' }, { title: 'Date' }, { title: 'State' }, { title: 'Total', amount: true }],
-        invoices.rows.map((i) => [`<a href="/console/invoices/${i.id}">${h(i.invoice_number ?? `Unsent ${i.id}`)}</a>`, h(i.invoice_date), invoiceState(i, today), h(fmt(i.total, cur))]),
-        'No invoices yet: run billing to make them.',
-      )}</section>
+          `Invoices of ${c.name}`,
+          [{ title: 'Invoice' }, { title: 'Date' }, { title: 'State' }, { title: 'Total', amount: true }],
+          invoices.rows.map((i) => [
+            `<a href="/console/invoices/${i.id}">${h(i.invoice_number ?? `Unsent ${i.id}`)}</a>`,
+            h(i.invoice_date),
+            invoiceState(i, today),
+            h(fmt(i.total, cur)),
+          ]),
+          'No invoices yet: run billing to make them.',
+        )}</section>
 <section class="card" id="calls"><h2>Latest calls</h2>${table(
-        `Latest calls of ${c.name}`,
-        [{ title: 'Start' }, { title: 'To' }, { title: 'Seconds', amount: true }, { title: 'Charge', amount: true }],
-        calls.slice(0, 10).map((x) => [`<a href="/console/calls/${x.id}">${h(x.start_time.toISOString().slice(0, 16).replace('T', ' '))}</a>`, h(x.to_number), String(x.duration_s), h(x.charge === null ? x.rating_status : fmt(x.charge, cur))]),
-        'No calls for this customer yet.',
-      )}</section>`,
-    });
-  });
+          `Latest calls of ${c.name}`,
+          [
+            { title: 'Start' },
+            { title: 'To' },
+            { title: 'Seconds', amount: true },
+            { title: 'Charge', amount: true },
+          ],
+          calls
+            .slice(0, 10)
+            .map((x) => [
+              `<a href="/console/calls/${x.id}">${h(x.start_time.toISOString().slice(0, 16).replace('T', ' '))}</a>`,
+              h(x.to_number),
+              String(x.duration_s),
+              h(x.charge === null ? x.rating_status : fmt(x.charge, cur)),
+            ]),
+          'No calls for this customer yet.',
+        )}</section>`,
+      });
+    },
+  );
 
   kit.action(
     '/console/customers/:id',
@@ -184,8 +258,24 @@ ${create}
         paymentTermsDays: terms === null ? null : /^\d{1,3}$/.test(terms) ? Number(terms) : -1,
         rateCardID: opt(b.rateCardID),
       });
-      const pick = (r: typeof after) => ({ name: r.name, email: r.email, accountNumber: r.account_number, vatNumber: r.vat_number, paymentTermsDays: r.payment_terms_days, rateCardID: r.rate_card_id });
-      return { redirect: `/console/customers/${id}`, message: 'Details saved', audit: { action: 'update', resource: 'customers', resourceId: id, changes: diff(pick(before), pick(after)) } };
+      const pick = (r: typeof after) => ({
+        name: r.name,
+        email: r.email,
+        accountNumber: r.account_number,
+        vatNumber: r.vat_number,
+        paymentTermsDays: r.payment_terms_days,
+        rateCardID: r.rate_card_id,
+      });
+      return {
+        redirect: `/console/customers/${id}`,
+        message: 'Details saved',
+        audit: {
+          action: 'update',
+          resource: 'customers',
+          resourceId: id,
+          changes: diff(pick(before), pick(after)),
+        },
+      };
     },
     (p) => `/console/customers/${p.id}`,
   );
@@ -203,23 +293,37 @@ ${create}
         recurringFrequency: value === null ? null : ((opt(b.recurringFrequency) ?? 'monthly') as 'monthly'),
         startDate: opt(b.startDate),
       });
-      return { redirect: `/console/customers/${id}#features`, message: `Feature ${f.name} added`, audit: { action: 'create', resource: 'features', resourceId: f.id, changes: { parentId: String(id), name: f.name, phoneNumber: f.phone_number } } };
+      return {
+        redirect: `/console/customers/${id}#features`,
+        message: `Feature ${f.name} added`,
+        audit: {
+          action: 'create',
+          resource: 'features',
+          resourceId: f.id,
+          changes: { parentId: String(id), name: f.name, phoneNumber: f.phone_number },
+        },
+      };
     },
     (p) => `/console/customers/${p.id}#features`,
   );
 
-  kit.action(
-    '/console/features/:id/end',
-    KeyLevel.customers,
-    async (m, _b, p) => {
-      const id = pathId(p.id!, 'Feature');
-      const before = await findFeature(ctx.db, m.accountId, id);
-      if (!before) throw notFound('Feature', id);
-      const today = accountToday(m.account, ctx.now());
-      await updateFeature(ctx, m.accountId, id, { endDate: today });
-      return { redirect: `/console/customers/${before.customer_id}#features`, message: `Feature ${before.name} ends today`, audit: { action: 'update', resource: 'features', resourceId: id, changes: { endDate: { from: before.end_date, to: today } } } };
-    },
-  );
+  kit.action('/console/features/:id/end', KeyLevel.customers, async (m, _b, p) => {
+    const id = pathId(p.id!, 'Feature');
+    const before = await findFeature(ctx.db, m.accountId, id);
+    if (!before) throw notFound('Feature', id);
+    const today = accountToday(m.account, ctx.now());
+    await updateFeature(ctx, m.accountId, id, { endDate: today });
+    return {
+      redirect: `/console/customers/${before.customer_id}#features`,
+      message: `Feature ${before.name} ends today`,
+      audit: {
+        action: 'update',
+        resource: 'features',
+        resourceId: id,
+        changes: { endDate: { from: before.end_date, to: today } },
+      },
+    };
+  });
 
   kit.action(
     '/console/customers/:id/charges',
@@ -227,9 +331,27 @@ ${create}
     async (m, b, p) => {
       const id = pathId(p.id!, 'Customer');
       const t = await withTransactionWireNames(() =>
-        createTransaction(ctx, m.accountId, { kind: 'customer', customerId: id }, { type: String(b.transactionType ?? 'oneOff'), value: String(b.transactionValue ?? '').trim(), transactionDescription: opt(b.description) }),
+        createTransaction(
+          ctx,
+          m.accountId,
+          { kind: 'customer', customerId: id },
+          {
+            type: String(b.transactionType ?? 'oneOff'),
+            value: String(b.transactionValue ?? '').trim(),
+            transactionDescription: opt(b.description),
+          },
+        ),
       );
-      return { redirect: `/console/customers/${id}#charges`, message: 'Charge added', audit: { action: 'create', resource: 'transactions', resourceId: t.id, changes: { parentId: String(id), transactionType: t.transaction_type, value: t.value } } };
+      return {
+        redirect: `/console/customers/${id}#charges`,
+        message: 'Charge added',
+        audit: {
+          action: 'create',
+          resource: 'transactions',
+          resourceId: t.id,
+          changes: { parentId: String(id), transactionType: t.transaction_type, value: t.value },
+        },
+      };
     },
     (p) => `/console/customers/${p.id}#charges`,
   );

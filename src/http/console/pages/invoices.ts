@@ -61,9 +61,15 @@ export function invoicePages(app: FastifyInstance, kit: ConsoleKit): void {
       limit: PAGE,
     });
     const shown = rows.slice(0, PAGE);
-    const keep = Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'before' && k !== 'ok' && k !== 'error' && v !== ''));
-    const next = rows.length > PAGE ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}` : undefined;
-    const check = (name: string, label: string) => `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
+    const keep = Object.fromEntries(
+      Object.entries(q).filter(([k, v]) => k !== 'before' && k !== 'ok' && k !== 'error' && v !== ''),
+    );
+    const next =
+      rows.length > PAGE
+        ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}`
+        : undefined;
+    const check = (name: string, label: string) =>
+      `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
     return kit.page(reply, m, {
       title: 'Invoices',
       page: 'invoices',
@@ -78,7 +84,15 @@ ${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 
 <div><button type="submit">Filter</button></div></form></section>
 <section class="card">${table(
         'Invoices, newest first',
-        [{ title: 'Invoice' }, { title: 'Customer' }, { title: 'Date' }, { title: 'Due' }, { title: 'State' }, { title: 'Total', amount: true }, { title: 'Paid', amount: true }],
+        [
+          { title: 'Invoice' },
+          { title: 'Customer' },
+          { title: 'Date' },
+          { title: 'Due' },
+          { title: 'State' },
+          { title: 'Total', amount: true },
+          { title: 'Paid', amount: true },
+        ],
         shown.map((i) => [
           `<a href="/console/invoices/${i.id}">${h(i.invoice_number ?? `Unsent ${i.id}`)}</a>`,
           `<a href="/console/customers/${i.customer_id}">${h(i.customer_name)}</a>`,
@@ -88,43 +102,54 @@ ${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 
           h(fmt(i.total, m.account.currency)),
           h(fmt(i.paid_amount, m.account.currency)),
         ]),
-        Object.keys(keep).length > 0 ? 'No invoice matches these filters.' : 'No invoices yet. Start a billing run to make them.',
+        Object.keys(keep).length > 0
+          ? 'No invoice matches these filters.'
+          : 'No invoices yet. Start a billing run to make them.',
       )}${pager({ next })}</section>`,
     });
   });
 
-  app.get<{ Params: { id: string } }>('/console/invoices/:id', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const id = pathId(request.params.id, 'Invoice');
-    const invoice = await findInvoice(ctx.db, m.accountId, id);
-    if (!invoice) throw notFound('Invoice', id);
-    const customer = await findCustomer(ctx.db, m.accountId, invoice.customer_id);
-    const lines = await invoiceLines(ctx.db, m.accountId, id);
-    const payments = await listPayments(ctx.db, m.accountId, { invoiceId: id }, 100);
-    const q = request.query as Record<string, string>;
-    const cur = m.account.currency;
-    const today = accountToday(m.account, ctx.now());
-    const raised = invoice.approved_at !== null;
-    const may = kit.may(m, KeyLevel.invoices);
-    const act = (name: string, label: string, secondary = true) => actionButton(`/console/invoices/${id}/${name}`, label, m.csrf, { secondary });
-    const actions = may
-      ? raised
-        ? `${act('email', 'Email invoice', false)}${act('email-cdrs', 'Email CDRs')}${act('recreate', 'Recreate PDF')}${act('download-link', 'Make download link')}
+  app.get<{ Params: { id: string } }>(
+    '/console/invoices/:id',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const id = pathId(request.params.id, 'Invoice');
+      const invoice = await findInvoice(ctx.db, m.accountId, id);
+      if (!invoice) throw notFound('Invoice', id);
+      const customer = await findCustomer(ctx.db, m.accountId, invoice.customer_id);
+      const lines = await invoiceLines(ctx.db, m.accountId, id);
+      const payments = await listPayments(ctx.db, m.accountId, { invoiceId: id }, 100);
+      const q = request.query as Record<string, string>;
+      const cur = m.account.currency;
+      const today = accountToday(m.account, ctx.now());
+      const raised = invoice.approved_at !== null;
+      const may = kit.may(m, KeyLevel.invoices);
+      const act = (name: string, label: string, secondary = true) =>
+        actionButton(`/console/invoices/${id}/${name}`, label, m.csrf, { secondary });
+      const actions = may
+        ? raised
+          ? `${act('email', 'Email invoice', false)}${act('email-cdrs', 'Email CDRs')}${act('recreate', 'Recreate PDF')}${act('download-link', 'Make download link')}
 <form method="post" action="/console/invoices/${id}/xero" class="filters">${csrfField(m.csrf)}<div><label for="xero">Xero invoice id</label><input id="xero" name="xeroID" maxlength="100"></div><div><button type="submit" class="secondary">Link to Xero</button></div></form>`
-        : `${act('approve', 'Approve invoice', false)}${act('update-calls', 'Update call transactions')}${act('reapply-discounts', 'Reapply discount plans')}`
-      : '';
-    const history = [
-      ['Made', invoice.created_at],
-      ['Approved', invoice.approved_at],
-      ['Emailed', invoice.emailed_at],
-      ['Downloaded', invoice.downloaded_at],
-    ].filter(([, at]) => at) as [string, Date][];
-    const vat = (invoice.vat_breakdown ?? []) as unknown as { rate?: string; vatRate?: string; net?: string; vat?: string }[];
-    return kit.page(reply, m, {
-      title: `Invoice ${invoice.invoice_number ?? id}`,
-      page: 'invoices',
-      body: `<p><a href="/console/invoices">Invoices</a></p><h1>Invoice ${h(invoice.invoice_number ?? `(unsent ${id})`)} ${invoiceState(invoice, today)}</h1>${errorBox(q.error)}${okBox(q.ok)}
+          : `${act('approve', 'Approve invoice', false)}${act('update-calls', 'Update call transactions')}${act('reapply-discounts', 'Reapply discount plans')}`
+        : '';
+      const history = [
+        ['Made', invoice.created_at],
+        ['Approved', invoice.approved_at],
+        ['Emailed', invoice.emailed_at],
+        ['Downloaded', invoice.downloaded_at],
+      ].filter(([, at]) => at) as [string, Date][];
+      const vat = (invoice.vat_breakdown ?? []) as unknown as {
+        rate?: string;
+        vatRate?: string;
+        net?: string;
+        vat?: string;
+      }[];
+      return kit.page(reply, m, {
+        title: `Invoice ${invoice.invoice_number ?? id}`,
+        page: 'invoices',
+        body: `<p><a href="/console/invoices">Invoices</a></p><h1>Invoice ${h(invoice.invoice_number ?? `(unsent ${id})`)} ${invoiceState(invoice, today)}</h1>${errorBox(q.error)}${okBox(q.ok)}
 ${q.link ? `<div class="alert ok" role="status">Download link (works ${h(q.uses ?? '1')} time(s), until ${h(q.until ?? '')}): <span class="secret">${h(q.link)}</span></div>` : ''}
 <div class="grid"><section class="card"><h2>Summary</h2><dl>
 <dt>Customer</dt><dd><a href="/console/customers/${invoice.customer_id}">${h(customer?.name)}</a></dd>
@@ -135,71 +160,126 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
 <section class="card"><h2>Actions</h2><div class="actions">${actions || '<p class="muted">Your role may look but not change invoices.</p>'}<a class="button secondary" href="/console/invoices/${id}/pdf" download>Download PDF</a></div>
 <h2>Status history</h2><ul>${history.map(([what, at]) => `<li>${h(what)} ${h(at.toISOString().slice(0, 16).replace('T', ' '))} UTC</li>`).join('')}</ul></section></div>
 <section class="card"><h2>Lines</h2>${table(
-        'Invoice lines',
-        [{ title: 'Date' }, { title: 'Type' }, { title: 'Description' }, { title: 'VAT rate', amount: true }, { title: 'Amount', amount: true }],
-        lines.map((t) => [h(t.transaction_date), h(t.transaction_type), h(t.description), h(`${t.vat_rate}`), h(fmt(t.value, cur))]),
-        'No lines: this invoice has no charges yet.',
-      )}</section>
+          'Invoice lines',
+          [
+            { title: 'Date' },
+            { title: 'Type' },
+            { title: 'Description' },
+            { title: 'VAT rate', amount: true },
+            { title: 'Amount', amount: true },
+          ],
+          lines.map((t) => [
+            h(t.transaction_date),
+            h(t.transaction_type),
+            h(t.description),
+            h(`${t.vat_rate}`),
+            h(fmt(t.value, cur)),
+          ]),
+          'No lines: this invoice has no charges yet.',
+        )}</section>
 <section class="card" id="payments"><h2>Payments</h2>${table(
-        'Payments of this invoice',
-        [{ title: 'Paid' }, { title: 'Method' }, { title: 'Amount', amount: true }, { title: 'Refunded', amount: true }, { title: '' }],
-        payments.map((p) => [
-          h(p.paid_at.toISOString().slice(0, 16).replace('T', ' ')),
-          h(`${p.method}${p.card_last4 ? ` ·${p.card_last4}` : ''}`),
-          h(fmt(p.amount, cur)),
-          h(fmt(p.refunded_amount, cur)),
-          may && Number(p.refunded_amount) < Number(p.amount)
-            ? `<form method="post" action="/console/payments/${p.id}/refund" class="actions">${csrfField(m.csrf)}<label class="skip" for="refund-${p.id}">Amount to refund of payment ${p.id} (default: all)</label><input id="refund-${p.id}" name="amount" inputmode="decimal" maxlength="20" placeholder="all"><button type="submit" class="danger">Refund</button></form>`
-            : '',
-        ]),
-        raised ? 'No payments yet: send a payment request from Collections.' : 'Approve the invoice before collecting payment.',
-      )}</section>
+          'Payments of this invoice',
+          [
+            { title: 'Paid' },
+            { title: 'Method' },
+            { title: 'Amount', amount: true },
+            { title: 'Refunded', amount: true },
+            { title: '' },
+          ],
+          payments.map((p) => [
+            h(p.paid_at.toISOString().slice(0, 16).replace('T', ' ')),
+            h(`${p.method}${p.card_last4 ? ` ·${p.card_last4}` : ''}`),
+            h(fmt(p.amount, cur)),
+            h(fmt(p.refunded_amount, cur)),
+            may && Number(p.refunded_amount) < Number(p.amount)
+              ? `<form method="post" action="/console/payments/${p.id}/refund" class="actions">${csrfField(m.csrf)}<label class="skip" for="refund-${p.id}">Amount to refund of payment ${p.id} (default: all)</label><input id="refund-${p.id}" name="amount" inputmode="decimal" maxlength="20" placeholder="all"><button type="submit" class="danger">Refund</button></form>`
+              : '',
+          ]),
+          raised
+            ? 'No payments yet: send a payment request from Collections.'
+            : 'Approve the invoice before collecting payment.',
+        )}</section>
 <section class="card"><h2>VAT by rate</h2>${table(
-        'VAT by rate',
-        [{ title: 'Rate' }, { title: 'Net', amount: true }, { title: 'VAT', amount: true }],
-        vat.map((v) => [h(v.rate ?? v.vatRate ?? ''), h(v.net ? fmt(v.net, cur) : ''), h(v.vat ? fmt(v.vat, cur) : '')]),
-        'No VAT on this invoice.',
-      )}</section>
+          'VAT by rate',
+          [{ title: 'Rate' }, { title: 'Net', amount: true }, { title: 'VAT', amount: true }],
+          vat.map((v) => [
+            h(v.rate ?? v.vatRate ?? ''),
+            h(v.net ? fmt(v.net, cur) : ''),
+            h(v.vat ? fmt(v.vat, cur) : ''),
+          ]),
+          'No VAT on this invoice.',
+        )}</section>
 <section class="card"><h2>Bill</h2><iframe class="pdf" title="The invoice as a PDF" src="/console/invoices/${id}/pdf?inline=1"></iframe></section>`,
-    });
-  });
+      });
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/console/invoices/:id/pdf', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const id = pathId(request.params.id, 'Invoice');
-    const invoice = await findInvoice(ctx.db, m.accountId, id);
-    if (!invoice) throw notFound('Invoice', id);
-    const bill = await invoiceBill(ctx, m.account, invoice, undefined);
-    const inline = (request.query as Record<string, string>).inline === '1';
-    return secure(reply)
-      .header('x-frame-options', 'SAMEORIGIN')
-      .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
-      .type('application/pdf')
-      .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${bill.filename}"`)
-      .send(bill.pdf);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/console/invoices/:id/pdf',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const id = pathId(request.params.id, 'Invoice');
+      const invoice = await findInvoice(ctx.db, m.accountId, id);
+      if (!invoice) throw notFound('Invoice', id);
+      const bill = await invoiceBill(ctx, m.account, invoice, undefined);
+      const inline = (request.query as Record<string, string>).inline === '1';
+      return secure(reply)
+        .header('x-frame-options', 'SAMEORIGIN')
+        .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
+        .type('application/pdf')
+        .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${bill.filename}"`)
+        .send(bill.pdf);
+    },
+  );
 
-  const invoiceAction = (name: string, run: (accountId: number, id: number, body: Record<string, string>, baseUrl: string) => Promise<{ message: string; redirect?: string }>) =>
+  const invoiceAction = (
+    name: string,
+    run: (
+      accountId: number,
+      id: number,
+      body: Record<string, string>,
+      baseUrl: string,
+    ) => Promise<{ message: string; redirect?: string }>,
+  ) =>
     kit.action(
       `/console/invoices/:id/${name}`,
       KeyLevel.invoices,
       async (m, b, p, request) => {
         const id = pathId(p.id!, 'Invoice');
         const done = await run(m.accountId, id, b, kit.baseUrl(request));
-        return { redirect: done.redirect ?? `/console/invoices/${id}`, message: done.message, audit: { action: name, resource: 'invoices', resourceId: id } };
+        return {
+          redirect: done.redirect ?? `/console/invoices/${id}`,
+          message: done.message,
+          audit: { action: name, resource: 'invoices', resourceId: id },
+        };
       },
       (p) => `/console/invoices/${p.id}`,
     );
-  invoiceAction('approve', async (a, id) => ({ message: `Invoice ${(await approveInvoice(ctx, a, id)).invoice_number} approved` }));
+  invoiceAction('approve', async (a, id) => ({
+    message: `Invoice ${(await approveInvoice(ctx, a, id)).invoice_number} approved`,
+  }));
   invoiceAction('email', async (a, id) => ({ message: (await emailInvoice(ctx, a, id, {})).message }));
   invoiceAction('email-cdrs', async (a, id) => ({ message: (await emailCdrs(ctx, a, id, {})).message }));
-  invoiceAction('recreate', async (a, id) => (await recreateBills(ctx, a, id), { message: 'Bill rendered again' }));
-  invoiceAction('update-calls', async (a, id) => (await updateCallTransactions(ctx, a, id), { message: 'Call transactions updated' }));
-  invoiceAction('reapply-discounts', async (a, id) => (await reapplyDiscountPlans(ctx, a, id), { message: 'Discount plans reapplied' }));
+  invoiceAction(
+    'recreate',
+    async (a, id) => (await recreateBills(ctx, a, id), { message: 'Bill rendered again' }),
+  );
+  invoiceAction(
+    'update-calls',
+    async (a, id) => (await updateCallTransactions(ctx, a, id), { message: 'Call transactions updated' }),
+  );
+  invoiceAction(
+    'reapply-discounts',
+    async (a, id) => (await reapplyDiscountPlans(ctx, a, id), { message: 'Discount plans reapplied' }),
+  );
   invoiceAction('download-link', async (a, id, _b, base) => {
     const link = await generateDownloadLink(ctx, a, id, {}, base);
-    return { message: 'Download link made (shown once below)', redirect: `/console/invoices/${id}?${new URLSearchParams({ link: link.download_url, until: link.expires_at.slice(0, 16), uses: String(link.max_uses) })}` };
+    return {
+      message: 'Download link made (shown once below)',
+      redirect: `/console/invoices/${id}?${new URLSearchParams({ link: link.download_url, until: link.expires_at.slice(0, 16), uses: String(link.max_uses) })}`,
+    };
   });
   kit.action(
     '/console/invoices/:id/xero',
@@ -209,7 +289,11 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
       const xero = String(b.xeroID ?? '').trim();
       if (!xero) throw invalid('xeroID', 'is required');
       await linkToXero(ctx, m.accountId, m.level, id, xero);
-      return { redirect: `/console/invoices/${id}`, message: 'Linked to Xero', audit: { action: 'linkToXero', resource: 'invoices', resourceId: id, changes: { xeroID: xero } } };
+      return {
+        redirect: `/console/invoices/${id}`,
+        message: 'Linked to Xero',
+        audit: { action: 'linkToXero', resource: 'invoices', resourceId: id, changes: { xeroID: xero } },
+      };
     },
     (p) => `/console/invoices/${p.id}`,
   );
@@ -221,8 +305,20 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
       const id = pathId(p.id!, 'Payment');
       const payment = await findPayment(ctx.db, m.accountId, id);
       if (!payment) throw notFound('Payment', id);
-      const { refund } = await refundPayment(ctx, m.accountId, id, { amount: b.amount?.trim() || undefined, reason: 'refunded from the console' });
-      return { redirect: `/console/invoices/${payment.invoice_id}#payments`, message: `Refunded ${refund.amount}`, audit: { action: 'create', resource: 'refunds', resourceId: refund.id, changes: { paymentId: id, amount: refund.amount } } };
+      const { refund } = await refundPayment(ctx, m.accountId, id, {
+        amount: b.amount?.trim() || undefined,
+        reason: 'refunded from the console',
+      });
+      return {
+        redirect: `/console/invoices/${payment.invoice_id}#payments`,
+        message: `Refunded ${refund.amount}`,
+        audit: {
+          action: 'create',
+          resource: 'refunds',
+          resourceId: refund.id,
+          changes: { paymentId: id, amount: refund.amount },
+        },
+      };
     },
     () => '/console/collections',
   );
@@ -237,7 +333,10 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
     if (!m) return reply;
     const q = request.query as Record<string, string>;
     const runs = await listBillingRuns(ctx.db, m.accountId, { limit: 1000 });
-    const rows = runs.rows.filter((r) => !q.status || r.status === q.status).reverse().slice(0, 100);
+    const rows = runs.rows
+      .filter((r) => !q.status || r.status === q.status)
+      .reverse()
+      .slice(0, 100);
     const start = kit.may(m, KeyLevel.invoices)
       ? `<section class="card"><h2>Start a billing run</h2><form method="post" action="/console/billing-runs" class="filters">${csrfField(m.csrf)}<div><label for="cutoff">Cut-off date</label><input id="cutoff" name="cutoffDate" type="date" required value="${h(defaultCutoff(m.account, ctx.now()))}"></div><div><button type="submit">Start billing run</button></div></form><p class="muted">Every customer with charges or calls before the cut-off gets its unsent invoice completed (made if there is none). Nothing is sent: approve the invoices afterwards.</p></section>`
       : '';
@@ -247,43 +346,69 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
       body: `<h1>Billing runs</h1>${errorBox(q.error)}${okBox(q.ok)}${start}
 <section class="card"><h2>Past runs</h2>${table(
         'Billing runs, newest first',
-        [{ title: 'Run' }, { title: 'Cut-off' }, { title: 'Status' }, { title: 'Customers', amount: true }, { title: 'Invoices made', amount: true }, { title: 'Started' }],
-        rows.map((r) => [`<a href="/console/billing-runs/${r.id}">Run ${r.id}</a>`, h(r.cutoff_date), h(r.status), String(r.customers_billed), String(r.invoices_created), h(r.started_at.toISOString().slice(0, 16).replace('T', ' '))]),
-        q.status ? `No ${q.status} billing runs.` : 'No billing runs yet. Start one above for a cut-off date.',
+        [
+          { title: 'Run' },
+          { title: 'Cut-off' },
+          { title: 'Status' },
+          { title: 'Customers', amount: true },
+          { title: 'Invoices made', amount: true },
+          { title: 'Started' },
+        ],
+        rows.map((r) => [
+          `<a href="/console/billing-runs/${r.id}">Run ${r.id}</a>`,
+          h(r.cutoff_date),
+          h(r.status),
+          String(r.customers_billed),
+          String(r.invoices_created),
+          h(r.started_at.toISOString().slice(0, 16).replace('T', ' ')),
+        ]),
+        q.status
+          ? `No ${q.status} billing runs.`
+          : 'No billing runs yet. Start one above for a cut-off date.',
       )}</section>`,
     });
   });
 
-  app.get<{ Params: { id: string } }>('/console/billing-runs/:id', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const id = pathId(request.params.id, 'Billing run');
-    const run = await findBillingRun(ctx.db, m.accountId, id);
-    if (!run) throw notFound('Billing run', id);
-    const live = run.status === 'running';
-    // htmx asks for the progress fragment every second while the run is running (no script of our own).
-    const progress = `<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>${runRow(run)}${live ? '<progress aria-label="Billing run in progress"></progress>' : ''}</div>`;
-    const q = request.query as Record<string, string>;
-    return kit.page(reply, m, {
-      title: `Billing run ${id}`,
-      page: 'billing',
-      body: `<p><a href="/console/billing-runs">Billing runs</a></p><h1>Billing run ${id}</h1>${errorBox(q.error)}${okBox(q.ok)}<section class="card">${progress}
+  app.get<{ Params: { id: string } }>(
+    '/console/billing-runs/:id',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const id = pathId(request.params.id, 'Billing run');
+      const run = await findBillingRun(ctx.db, m.accountId, id);
+      if (!run) throw notFound('Billing run', id);
+      const live = run.status === 'running';
+      // htmx asks for the progress fragment every second while the run is running (no script of our own).
+      const progress = `<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>${runRow(run)}${live ? '<progress aria-label="Billing run in progress"></progress>' : ''}</div>`;
+      const q = request.query as Record<string, string>;
+      return kit.page(reply, m, {
+        title: `Billing run ${id}`,
+        page: 'billing',
+        body: `<p><a href="/console/billing-runs">Billing runs</a></p><h1>Billing run ${id}</h1>${errorBox(q.error)}${okBox(q.ok)}<section class="card">${progress}
 ${run.status === 'interrupted' && kit.may(m, KeyLevel.invoices) ? actionButton(`/console/billing-runs/${id}/resume`, 'Resume this run', m.csrf) : ''}
 <p><a class="button secondary" href="/console/invoices?run=${id}">Invoices of this run</a></p></section>`,
-    });
-  });
+      });
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/console/billing-runs/:id/progress', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const id = pathId(request.params.id, 'Billing run');
-    const run = await findBillingRun(ctx.db, m.accountId, id);
-    if (!run) throw notFound('Billing run', id);
-    const live = run.status === 'running';
-    return secure(reply)
-      .type('text/html; charset=utf-8')
-      .send(`<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>${runRow(run)}${live ? '<progress aria-label="Billing run in progress"></progress>' : ''}</div>`);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/console/billing-runs/:id/progress',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const id = pathId(request.params.id, 'Billing run');
+      const run = await findBillingRun(ctx.db, m.accountId, id);
+      if (!run) throw notFound('Billing run', id);
+      const live = run.status === 'running';
+      return secure(reply)
+        .type('text/html; charset=utf-8')
+        .send(
+          `<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>${runRow(run)}${live ? '<progress aria-label="Billing run in progress"></progress>' : ''}</div>`,
+        );
+    },
+  );
 
   kit.action(
     '/console/billing-runs',
@@ -293,26 +418,33 @@ ${run.status === 'interrupted' && kit.may(m, KeyLevel.invoices) ? actionButton(`
       if (!isIsoDate(cutoffDate)) throw invalid('cutoffDate', 'must be a date YYYY-MM-DD');
       // The run goes on in this process after the answer; the page follows it by its id.
       const started = new Promise<number>((resolve, reject) => {
-        runBilling(ctx, m.accountId, { cutoffDate }, undefined, (run) => resolve(run.id)).catch((error: unknown) => {
-          // Before the run exists this refuses the form; after, the run's row records the failure too.
-          reject(error instanceof Error ? error : new Error(String(error)));
-          request.log.error({ err: error }, 'billing run failed');
-        });
+        runBilling(ctx, m.accountId, { cutoffDate }, undefined, (run) => resolve(run.id)).catch(
+          (error: unknown) => {
+            // Before the run exists this refuses the form; after, the run's row records the failure too.
+            reject(error instanceof Error ? error : new Error(String(error)));
+            request.log.error({ err: error }, 'billing run failed');
+          },
+        );
       });
       const runId = await started;
-      return { redirect: `/console/billing-runs/${runId}`, message: 'Billing run started', audit: { action: 'create', resource: 'billingRuns', resourceId: runId, changes: { cutoffDate } } };
+      return {
+        redirect: `/console/billing-runs/${runId}`,
+        message: 'Billing run started',
+        audit: { action: 'create', resource: 'billingRuns', resourceId: runId, changes: { cutoffDate } },
+      };
     },
     () => '/console/billing-runs',
   );
 
-  kit.action(
-    '/console/billing-runs/:id/resume',
-    KeyLevel.invoices,
-    async (m, _b, p, request) => {
-      const id = pathId(p.id!, 'Billing run');
-      resumeBilling(ctx, m.accountId, id).catch((error: unknown) => request.log.error({ err: error }, 'resuming a billing run failed'));
-      return { redirect: `/console/billing-runs/${id}`, message: 'Resuming the run', audit: { action: 'resume', resource: 'billingRuns', resourceId: id } };
-    },
-  );
-
+  kit.action('/console/billing-runs/:id/resume', KeyLevel.invoices, async (m, _b, p, request) => {
+    const id = pathId(p.id!, 'Billing run');
+    resumeBilling(ctx, m.accountId, id).catch((error: unknown) =>
+      request.log.error({ err: error }, 'resuming a billing run failed'),
+    );
+    return {
+      redirect: `/console/billing-runs/${id}`,
+      message: 'Resuming the run',
+      audit: { action: 'resume', resource: 'billingRuns', resourceId: id },
+    };
+  });
 }

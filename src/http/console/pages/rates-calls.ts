@@ -33,7 +33,12 @@ const MAX_PASTE = 60 * 1024;
 function reportHtml(title: string, lines: string[], rejected: { line: number; reason: string }[]): string {
   return `<div class="alert ${rejected.length ? 'error' : 'ok'}" role="status" data-report><strong>${h(title)}</strong><ul>${lines.map((l) => `<li>${h(l)}</li>`).join('')}</ul>${
     rejected.length
-      ? table('Refused rows', [{ title: 'Line', amount: true }, { title: 'Reason' }], rejected.slice(0, 100).map((r) => [String(r.line), h(r.reason)]), '') + (rejected.length > 100 ? `<p class="muted">… and ${rejected.length - 100} more.</p>` : '')
+      ? table(
+          'Refused rows',
+          [{ title: 'Line', amount: true }, { title: 'Reason' }],
+          rejected.slice(0, 100).map((r) => [String(r.line), h(r.reason)]),
+          '',
+        ) + (rejected.length > 100 ? `<p class="muted">… and ${rejected.length - 100} more.</p>` : '')
       : ''
   }</div>`;
 }
@@ -49,10 +54,21 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
     return pasted;
   };
   /** The answer to an upload: the report alone for console.js, the page for a plain form post. */
-  const uploadAnswer = (request: { headers: Record<string, unknown> }, reply: Parameters<ConsoleKit['page']>[0], m: Me, title: string, report: string, back: string) =>
+  const uploadAnswer = (
+    request: { headers: Record<string, unknown> },
+    reply: Parameters<ConsoleKit['page']>[0],
+    m: Me,
+    title: string,
+    report: string,
+    back: string,
+  ) =>
     request.headers['hx-request']
       ? secure(reply).type('text/html; charset=utf-8').send(report)
-      : kit.page(reply, m, { title, page: back.includes('rate') ? 'rates' : 'calls', body: `<h1>${h(title)}</h1>${report}<p><a class="button" href="${h(back)}">Back</a></p>` });
+      : kit.page(reply, m, {
+          title,
+          page: back.includes('rate') ? 'rates' : 'calls',
+          body: `<h1>${h(title)}</h1>${report}<p><a class="button" href="${h(back)}">Back</a></p>`,
+        });
 
   app.get('/console/rate-cards', { schema: { hide: true } }, async (request, reply) => {
     const m = await kit.me(request, reply);
@@ -80,7 +96,11 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
           `<a href="/console/rate-cards/${c.id}">${h(c.name)}</a>`,
           c.is_default ? '<span class="badge good">default</span>' : '',
           h(c.updated_at.toISOString().slice(0, 10)),
-          may && !c.is_default ? actionButton(`/console/rate-cards/${c.id}/default`, `Make ${c.name} the default`, m.csrf, { secondary: true }) : '',
+          may && !c.is_default
+            ? actionButton(`/console/rate-cards/${c.id}/default`, `Make ${c.name} the default`, m.csrf, {
+                secondary: true,
+              })
+            : '',
         ]),
         'No rate cards yet. Upload a CSV of rates above; calls are priced with the default card.',
       )}</section>`,
@@ -92,16 +112,39 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
     if (!m) return reply;
     kit.need(m, KeyLevel.invoices);
     // From console.js the fields come in the query string and the file as the body.
-    const fields = { ...(request.query as Record<string, string>), ...(typeof request.body === 'object' && request.body ? (request.body as Record<string, string>) : {}) };
+    const fields = {
+      ...(request.query as Record<string, string>),
+      ...(typeof request.body === 'object' && request.body ? (request.body as Record<string, string>) : {}),
+    };
     let report: string;
     try {
       const name = String(fields.rateCard ?? '').trim();
       if (!name) throw invalid('rateCard', 'is required');
       const rows = parseRatesCsv(uploadText(request.body));
-      const result = await importRates(ctx, m.accountId, { name }, rows, { effectiveFrom: fields.effectiveFrom || undefined, makeDefault: fields.makeDefault === '1', source: 'console upload' });
+      const result = await importRates(ctx, m.accountId, { name }, rows, {
+        effectiveFrom: fields.effectiveFrom || undefined,
+        makeDefault: fields.makeDefault === '1',
+        source: 'console upload',
+      });
       const waiting = await rerateCalls(ctx, m.accountId, { onlyWaiting: true });
-      await recordAudit(ctx, m.accountId, { actor: { type: 'user', id: m.user.id, name: m.user.email }, action: 'importRates', resource: 'rateCards', resourceId: result.rateCard.id, ip: request.ip, surface: 'console', changes: { imported: result.imported, refused: result.rejected.length, effectiveFrom: result.effectiveFrom } });
-      report = reportHtml(`Rate card ${result.rateCard.name}: ${result.imported} rates taken from ${result.effectiveFrom}, ${result.rejected.length} refused.`, [`${waiting.rated} waiting calls priced now.`], result.rejected);
+      await recordAudit(ctx, m.accountId, {
+        actor: { type: 'user', id: m.user.id, name: m.user.email },
+        action: 'importRates',
+        resource: 'rateCards',
+        resourceId: result.rateCard.id,
+        ip: request.ip,
+        surface: 'console',
+        changes: {
+          imported: result.imported,
+          refused: result.rejected.length,
+          effectiveFrom: result.effectiveFrom,
+        },
+      });
+      report = reportHtml(
+        `Rate card ${result.rateCard.name}: ${result.imported} rates taken from ${result.effectiveFrom}, ${result.rejected.length} refused.`,
+        [`${waiting.rated} waiting calls priced now.`],
+        result.rejected,
+      );
     } catch (error) {
       if (!(error instanceof DomainError) || error.code === 'forbidden') throw error;
       report = `<div class="alert error" role="alert" data-report>${h(error.message)}</div>`;
@@ -112,45 +155,99 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
   kit.action('/console/rate-cards/:id/default', KeyLevel.invoices, async (m, _b, p) => {
     const id = pathId(p.id!, 'Rate card');
     const card = await updateRateCard(ctx, m.accountId, id, { isDefault: true });
-    return { redirect: '/console/rate-cards', message: `${card.name} is now the default rate card`, audit: { action: 'update', resource: 'rateCards', resourceId: id, changes: { isDefault: { from: false, to: true } } } };
+    return {
+      redirect: '/console/rate-cards',
+      message: `${card.name} is now the default rate card`,
+      audit: {
+        action: 'update',
+        resource: 'rateCards',
+        resourceId: id,
+        changes: { isDefault: { from: false, to: true } },
+      },
+    };
   });
 
   kit.action(
     '/console/rate-cards',
     KeyLevel.invoices,
     async (m, b) => {
-      const card = await createRateCard(ctx, m.accountId, { name: String(b.name ?? ''), isDefault: b.isDefault === '1' });
-      return { redirect: `/console/rate-cards/${card.id}`, message: 'Rate card created', audit: { action: 'create', resource: 'rateCards', resourceId: card.id, changes: { name: card.name } } };
+      const card = await createRateCard(ctx, m.accountId, {
+        name: String(b.name ?? ''),
+        isDefault: b.isDefault === '1',
+      });
+      return {
+        redirect: `/console/rate-cards/${card.id}`,
+        message: 'Rate card created',
+        audit: { action: 'create', resource: 'rateCards', resourceId: card.id, changes: { name: card.name } },
+      };
     },
     () => '/console/rate-cards',
   );
 
-  app.get<{ Params: { id: string } }>('/console/rate-cards/:id', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const id = pathId(request.params.id, 'Rate card');
-    const card = await findRateCard(ctx.db, m.accountId, id);
-    if (!card) throw notFound('Rate card', id);
-    const q = request.query as Record<string, string>;
-    const prefix = (q.prefix ?? '').replace(/\D/g, '').slice(0, 20) || undefined;
-    const on = q.on && isIsoDate(q.on) ? q.on : undefined;
-    const page = await listRates(ctx.db, m.accountId, id, { prefix, on }, { after: cursor(q.after), limit: 100 });
-    const destination = (q.destination ?? '').trim().toLowerCase();
-    const rows = destination ? page.rows.filter((r) => r.destination.toLowerCase().includes(destination)) : page.rows;
-    const keep = Object.fromEntries(Object.entries({ prefix: q.prefix ?? '', on: q.on ?? '', destination: q.destination ?? '' }).filter(([, v]) => v));
-    return kit.page(reply, m, {
-      title: card.name,
-      page: 'rates',
-      body: `<p><a href="/console/rate-cards">Rate cards</a></p><h1>${h(card.name)} ${card.is_default ? '<span class="badge good">default</span>' : ''}</h1>
+  app.get<{ Params: { id: string } }>(
+    '/console/rate-cards/:id',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const id = pathId(request.params.id, 'Rate card');
+      const card = await findRateCard(ctx.db, m.accountId, id);
+      if (!card) throw notFound('Rate card', id);
+      const q = request.query as Record<string, string>;
+      const prefix = (q.prefix ?? '').replace(/\D/g, '').slice(0, 20) || undefined;
+      const on = q.on && isIsoDate(q.on) ? q.on : undefined;
+      const page = await listRates(
+        ctx.db,
+        m.accountId,
+        id,
+        { prefix, on },
+        { after: cursor(q.after), limit: 100 },
+      );
+      const destination = (q.destination ?? '').trim().toLowerCase();
+      const rows = destination
+        ? page.rows.filter((r) => r.destination.toLowerCase().includes(destination))
+        : page.rows;
+      const keep = Object.fromEntries(
+        Object.entries({ prefix: q.prefix ?? '', on: q.on ?? '', destination: q.destination ?? '' }).filter(
+          ([, v]) => v,
+        ),
+      );
+      return kit.page(reply, m, {
+        title: card.name,
+        page: 'rates',
+        body: `<p><a href="/console/rate-cards">Rate cards</a></p><h1>${h(card.name)} ${card.is_default ? '<span class="badge good">default</span>' : ''}</h1>
 <section class="card"><form method="get" action="/console/rate-cards/${id}" class="filters"><div><label for="prefix">Prefix starts with</label><input id="prefix" name="prefix" inputmode="numeric" value="${h(q.prefix)}" maxlength="20"></div><div><label for="destination">Destination contains (this page)</label><input id="destination" name="destination" value="${h(q.destination)}" maxlength="100"></div><div><label for="on">In effect on</label><input id="on" name="on" type="date" value="${h(q.on)}"></div><div><button type="submit">Show rates</button></div></form></section>
 <section class="card">${table(
-        `Rates of ${card.name}`,
-        [{ title: 'Prefix' }, { title: 'Destination' }, { title: 'Band' }, { title: 'Per minute', amount: true }, { title: 'Connection', amount: true }, { title: 'Minimum', amount: true }, { title: 'Increments' }, { title: 'Cost/min', amount: true }, { title: 'From' }, { title: 'To' }],
-        rows.map((r) => [h(r.prefix), h(r.destination), h(String(r.band)), h(r.rate_per_minute), h(r.connection_fee), h(r.minimum_charge), `${r.initial_increment_s}/${r.subsequent_increment_s}`, h(r.cost_per_minute ?? ''), h(r.effective_from), h(r.effective_to ?? '')]),
-        'No rates match. Upload a CSV on the Rate cards page.',
-      )}${pager({ next: page.nextAfter === undefined ? undefined : `/console/rate-cards/${id}?${new URLSearchParams({ ...keep, after: String(page.nextAfter) })}` })}</section>`,
-    });
-  });
+          `Rates of ${card.name}`,
+          [
+            { title: 'Prefix' },
+            { title: 'Destination' },
+            { title: 'Band' },
+            { title: 'Per minute', amount: true },
+            { title: 'Connection', amount: true },
+            { title: 'Minimum', amount: true },
+            { title: 'Increments' },
+            { title: 'Cost/min', amount: true },
+            { title: 'From' },
+            { title: 'To' },
+          ],
+          rows.map((r) => [
+            h(r.prefix),
+            h(r.destination),
+            h(String(r.band)),
+            h(r.rate_per_minute),
+            h(r.connection_fee),
+            h(r.minimum_charge),
+            `${r.initial_increment_s}/${r.subsequent_increment_s}`,
+            h(r.cost_per_minute ?? ''),
+            h(r.effective_from),
+            h(r.effective_to ?? ''),
+          ]),
+          'No rates match. Upload a CSV on the Rate cards page.',
+        )}${pager({ next: page.nextAfter === undefined ? undefined : `/console/rate-cards/${id}?${new URLSearchParams({ ...keep, after: String(page.nextAfter) })}` })}</section>`,
+      });
+    },
+  );
 
   // ---- calls
 
@@ -165,12 +262,16 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
       from: q.from && isIsoDate(q.from) ? startOfDayInZone(q.from, tz) : undefined,
       to: q.to && isIsoDate(q.to) ? startOfDayInZone(addDays(q.to, 1), tz) : undefined,
       status: ['completed', 'missed', 'busy', 'failed'].includes(q.status ?? '') ? q.status : undefined,
-      ratingStatus: ['rated', 'free', 'unrated', 'unallocated', 'internal'].includes(q.ratingStatus ?? '') ? q.ratingStatus : undefined,
+      ratingStatus: ['rated', 'free', 'unrated', 'unallocated', 'internal'].includes(q.ratingStatus ?? '')
+        ? q.ratingStatus
+        : undefined,
       before: cursor(q.before),
       limit: PAGE,
     });
     const shown = rows.slice(0, PAGE);
-    const keep = Object.fromEntries(Object.entries(q).filter(([k, v]) => !['before', 'ok', 'error'].includes(k) && v !== ''));
+    const keep = Object.fromEntries(
+      Object.entries(q).filter(([k, v]) => !['before', 'ok', 'error'].includes(k) && v !== ''),
+    );
     const problems = await ratingProblems(ctx.db, m.accountId);
     const may = kit.may(m, KeyLevel.invoices);
     const sel = (name: string, label: string, values: string[]) =>
@@ -197,7 +298,16 @@ ${sel('status', 'Status', ['completed', 'missed', 'busy', 'failed'])}${sel('rati
 <div><button type="submit">Search</button></div></form></section>
 <section class="card">${table(
         'Calls, newest first',
-        [{ title: 'Start' }, { title: 'From' }, { title: 'To' }, { title: 'Seconds', amount: true }, { title: 'Status' }, { title: 'Rating' }, { title: 'Destination' }, { title: 'Charge', amount: true }],
+        [
+          { title: 'Start' },
+          { title: 'From' },
+          { title: 'To' },
+          { title: 'Seconds', amount: true },
+          { title: 'Status' },
+          { title: 'Rating' },
+          { title: 'Destination' },
+          { title: 'Charge', amount: true },
+        ],
         shown.map((c) => [
           `<a href="/console/calls/${c.id}">${h(c.start_time.toISOString().slice(0, 16).replace('T', ' '))}</a>`,
           h(c.from_number),
@@ -208,12 +318,26 @@ ${sel('status', 'Status', ['completed', 'missed', 'busy', 'failed'])}${sel('rati
           h(c.destination),
           h(c.charge === null ? '' : fmt(c.charge, m.account.currency)),
         ]),
-        Object.keys(keep).length ? 'No calls match this search.' : 'No calls yet. Upload a CDR file below, or send calls to POST /backend/api/v1/calls.',
+        Object.keys(keep).length
+          ? 'No calls match this search.'
+          : 'No calls yet. Upload a CDR file below, or send calls to POST /backend/api/v1/calls.',
       )}${pager({ next: rows.length > PAGE ? `/console/calls?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}` : undefined })}</section>
 <section class="card" id="problems"><h2>Rating problems</h2>${table(
         'Unrated and unallocated calls by reason',
-        [{ title: 'Status' }, { title: 'Reason' }, { title: 'Calls', amount: true }, { title: 'First' }, { title: 'Last' }],
-        problems.map((p) => [`<a href="/console/calls?ratingStatus=${p.rating_status}">${h(p.rating_status)}</a>`, h(p.reason), String(p.calls), h(p.first.toISOString().slice(0, 10)), h(p.last.toISOString().slice(0, 10))]),
+        [
+          { title: 'Status' },
+          { title: 'Reason' },
+          { title: 'Calls', amount: true },
+          { title: 'First' },
+          { title: 'Last' },
+        ],
+        problems.map((p) => [
+          `<a href="/console/calls?ratingStatus=${p.rating_status}">${h(p.rating_status)}</a>`,
+          h(p.reason),
+          String(p.calls),
+          h(p.first.toISOString().slice(0, 10)),
+          h(p.last.toISOString().slice(0, 10)),
+        ]),
         'Every call is priced.',
       )}${rerate}</section>
 ${upload}`,
@@ -224,15 +348,35 @@ ${upload}`,
     const m = await kit.me(request, reply);
     if (!m) return reply;
     kit.need(m, KeyLevel.invoices);
-    const fields = { ...(request.query as Record<string, string>), ...(typeof request.body === 'object' && request.body ? (request.body as Record<string, string>) : {}) };
+    const fields = {
+      ...(request.query as Record<string, string>),
+      ...(typeof request.body === 'object' && request.body ? (request.body as Record<string, string>) : {}),
+    };
     let report: string;
     try {
       const text = uploadText(request.body);
-      const s = await importCallStream(ctx, m.accountId, Readable.from([Buffer.from(text, 'utf8')]) as AsyncIterable<Buffer>, { format: fields.format || 'auto', source: 'console upload', sizeBytes: Buffer.byteLength(text) });
-      await recordAudit(ctx, m.accountId, { actor: { type: 'user', id: m.user.id, name: m.user.email }, action: 'importCalls', resource: 'calls', ip: request.ip, surface: 'console', changes: { received: s.received, inserted: s.inserted, rejected: s.rejected, format: s.format } });
+      const s = await importCallStream(
+        ctx,
+        m.accountId,
+        Readable.from([Buffer.from(text, 'utf8')]) as AsyncIterable<Buffer>,
+        { format: fields.format || 'auto', source: 'console upload', sizeBytes: Buffer.byteLength(text) },
+      );
+      await recordAudit(ctx, m.accountId, {
+        actor: { type: 'user', id: m.user.id, name: m.user.email },
+        action: 'importCalls',
+        resource: 'calls',
+        ip: request.ip,
+        surface: 'console',
+        changes: { received: s.received, inserted: s.inserted, rejected: s.rejected, format: s.format },
+      });
       report = reportHtml(
         `${s.inserted} calls stored from ${s.received} records (${s.formatDetail}).`,
-        [`${s.duplicates} already stored`, `${s.rated} rated, ${s.free} free, ${s.unrated} unrated, ${s.unallocated} unallocated`, `${s.rejected} refused`, `Charges: ${s.chargeTotal}`],
+        [
+          `${s.duplicates} already stored`,
+          `${s.rated} rated, ${s.free} free, ${s.unrated} unrated, ${s.unallocated} unallocated`,
+          `${s.rejected} refused`,
+          `Charges: ${s.chargeTotal}`,
+        ],
         s.rejections,
       );
     } catch (error) {
@@ -249,41 +393,79 @@ ${upload}`,
       const from = b.from && isIsoDate(b.from) ? b.from : undefined;
       const to = b.to && isIsoDate(b.to) ? b.to : undefined;
       const s = await rerateCalls(ctx, m.accountId, { from, to, onlyWaiting: b.onlyWaiting === '1' });
-      return { redirect: '/console/calls#problems', message: `${s.calls} calls rerated: ${s.rated} rated, ${s.unrated} unrated, ${s.unallocated} unallocated, ${s.changed} changed`, audit: { action: 'rerate', resource: 'calls', changes: { from: from ?? null, to: to ?? null, calls: s.calls, changed: s.changed } } };
+      return {
+        redirect: '/console/calls#problems',
+        message: `${s.calls} calls rerated: ${s.rated} rated, ${s.unrated} unrated, ${s.unallocated} unallocated, ${s.changed} changed`,
+        audit: {
+          action: 'rerate',
+          resource: 'calls',
+          changes: { from: from ?? null, to: to ?? null, calls: s.calls, changed: s.changed },
+        },
+      };
     },
     () => '/console/calls#problems',
   );
 
-  app.get<{ Params: { id: string } }>('/console/calls/:id', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const id = pathId(request.params.id, 'Call');
-    const c = await findCall(ctx.db, m.accountId, id);
-    if (!c) throw notFound('Call', id);
-    const cur = m.account.currency;
-    const [feedRows, events] = await Promise.all([callRows(ctx.db, m.accountId, id), listCallEvents(ctx.db, m.accountId, id)]);
-    const row = (label: string, value: string | number | null | undefined) => `<dt>${h(label)}</dt><dd>${h(value ?? '')}</dd>`;
-    return kit.page(reply, m, {
-      title: `Call ${id}`,
-      page: 'calls',
-      body: `<p><a href="/console/calls">Calls</a></p><h1>Call ${id}</h1><div class="grid">
+  app.get<{ Params: { id: string } }>(
+    '/console/calls/:id',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const id = pathId(request.params.id, 'Call');
+      const c = await findCall(ctx.db, m.accountId, id);
+      if (!c) throw notFound('Call', id);
+      const cur = m.account.currency;
+      const [feedRows, events] = await Promise.all([
+        callRows(ctx.db, m.accountId, id),
+        listCallEvents(ctx.db, m.accountId, id),
+      ]);
+      const row = (label: string, value: string | number | null | undefined) =>
+        `<dt>${h(label)}</dt><dd>${h(value ?? '')}</dd>`;
+      return kit.page(reply, m, {
+        title: `Call ${id}`,
+        page: 'calls',
+        body: `<p><a href="/console/calls">Calls</a></p><h1>Call ${id}</h1><div class="grid">
 <section class="card"><h2>Call</h2><dl>${row('Call id', c.source_call_id)}${row('From', c.from_number)}${row('To', c.to_number)}${row('Direction', c.direction)}${row('Start', c.start_time.toISOString().replace('T', ' ').slice(0, 19) + ' UTC')}${row('Duration (s)', c.duration_s)}${row('Status', c.status)}${row('Carrier', c.carrier)}</dl></section>
 <section class="card"><h2>Rating</h2><dl>${row('Rating status', c.rating_status)}${c.rating_error ? row('Problem', c.rating_error) : ''}${row('Destination', c.destination)}${row('Band', c.band)}${row('Rate id', c.rate_id)}${row('Billable seconds', c.billable_s)}${row('Charge', c.charge === null ? null : fmt(c.charge, cur))}${row('Cost', c.cost === null ? null : fmt(c.cost, cur))}${row('Rated', c.rated_at?.toISOString().slice(0, 19).replace('T', ' '))}</dl>
 ${c.customer_id ? `<p><a href="/console/customers/${c.customer_id}">Customer</a></p>` : ''}${c.invoice_id ? `<p><a href="/console/invoices/${c.invoice_id}">Invoice</a></p>` : ''}</section></div>
 <section class="card"><h2>Feed rows</h2>${table(
-        'Feed rows of this call',
-        [{ title: 'Transaction' }, { title: 'Type' }, { title: 'Corrects' }, { title: 'Duration', amount: true }, { title: 'Charge', amount: true }, { title: 'Written' }],
-        feedRows.slice(0, 200).map((r) => [String(r.transaction_id), h(r.transaction_type), h(r.corrects_transaction_id ?? ''), h(r.duration_s ?? ''), h(r.payin === null ? '' : fmt(r.payin, cur)), h(r.created_at.toISOString().slice(0, 19).replace('T', ' '))]),
-        'No feed rows yet.',
-      )}</section>
+          'Feed rows of this call',
+          [
+            { title: 'Transaction' },
+            { title: 'Type' },
+            { title: 'Corrects' },
+            { title: 'Duration', amount: true },
+            { title: 'Charge', amount: true },
+            { title: 'Written' },
+          ],
+          feedRows
+            .slice(0, 200)
+            .map((r) => [
+              String(r.transaction_id),
+              h(r.transaction_type),
+              h(r.corrects_transaction_id ?? ''),
+              h(r.duration_s ?? ''),
+              h(r.payin === null ? '' : fmt(r.payin, cur)),
+              h(r.created_at.toISOString().slice(0, 19).replace('T', ' ')),
+            ]),
+          'No feed rows yet.',
+        )}</section>
 <section class="card"><h2>Events</h2>${table(
-        'Events of this call',
-        [{ title: 'Event' }, { title: 'When' }, { title: 'Revenue', amount: true }],
-        events.slice(0, 200).map((e) => [h(e.partner_unique_id), h(e.occurred_at ? e.occurred_at.toISOString().slice(0, 19).replace('T', ' ') : ''), h(e.revenue ?? '')]),
-        'No events for this call.',
-      )}</section>`,
-    });
-  });
+          'Events of this call',
+          [{ title: 'Event' }, { title: 'When' }, { title: 'Revenue', amount: true }],
+          events
+            .slice(0, 200)
+            .map((e) => [
+              h(e.partner_unique_id),
+              h(e.occurred_at ? e.occurred_at.toISOString().slice(0, 19).replace('T', ' ') : ''),
+              h(e.revenue ?? ''),
+            ]),
+          'No events for this call.',
+        )}</section>`,
+      });
+    },
+  );
 
   void accountToday;
 }

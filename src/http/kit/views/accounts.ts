@@ -33,22 +33,47 @@ export const accountView = z
     peakStart: z.string().meta({ description: 'Peak band starts (local time, Monday to Friday)' }),
     peakEnd: z.string().meta({ description: 'Peak band ends (local time)' }),
     paymentDetails: z.string().nullable().meta({ description: 'Printed on every bill under "How to pay"' }),
-    emailFrom: z.string().nullable().meta({ description: "From address of invoice emails (default: the account's email)" }),
+    emailFrom: z
+      .string()
+      .nullable()
+      .meta({ description: "From address of invoice emails (default: the account's email)" }),
     defaultBillStyle: z.string().meta({ description: 'The bill style used when none is asked for' }),
-    lateFee: amount.nullable().meta({ description: 'Charged once for each invoice that becomes overdue; null: none' }),
-    interestRate: z.string().nullable().meta({ description: 'Simple interest on overdue balances, percent a year; null: none' }),
-    lowUsageMinimum: amount.nullable().meta({ description: 'Minimum spend (net) per invoice; the shortfall is a low-usage fee' }),
-    manualBillingFee: amount.nullable().meta({ description: 'Fee on each invoice of a customer billed by post' }),
+    lateFee: amount
+      .nullable()
+      .meta({ description: 'Charged once for each invoice that becomes overdue; null: none' }),
+    interestRate: z
+      .string()
+      .nullable()
+      .meta({ description: 'Simple interest on overdue balances, percent a year; null: none' }),
+    lowUsageMinimum: amount
+      .nullable()
+      .meta({ description: 'Minimum spend (net) per invoice; the shortfall is a low-usage fee' }),
+    manualBillingFee: amount
+      .nullable()
+      .meta({ description: 'Fee on each invoice of a customer billed by post' }),
     logo: z
       .object({ contentType: z.string(), size: z.number().int() })
       .nullable()
       .meta({ description: 'The logo printed on bills (GET /account/logo serves it); null: none' }),
-    cdrTimezone: z.string().nullable().meta({ description: "The switch's time zone for local times in its records; null: the account's" }),
-    cdrCountry: z.string().nullable().meta({ description: 'The country whose national numbers the switch writes; null: none' }),
-    cdrInternationalPrefixes: z.array(z.string()).meta({ description: 'Prefixes replaced by + (an international number follows)' }),
+    cdrTimezone: z
+      .string()
+      .nullable()
+      .meta({ description: "The switch's time zone for local times in its records; null: the account's" }),
+    cdrCountry: z
+      .string()
+      .nullable()
+      .meta({ description: 'The country whose national numbers the switch writes; null: none' }),
+    cdrInternationalPrefixes: z
+      .array(z.string())
+      .meta({ description: 'Prefixes replaced by + (an international number follows)' }),
     cdrTechPrefixes: z.array(z.string()).meta({ description: 'Routing prefixes stripped from numbers' }),
-    cdrExtensionMaxDigits: z.number().int().meta({ description: 'Digits-only numbers this short are internal extensions' }),
-    cdrInternalCalls: z.enum(['refuse', 'store']).meta({ description: 'Records that are not calls to bill are refused, or stored as internal calls' }),
+    cdrExtensionMaxDigits: z
+      .number()
+      .int()
+      .meta({ description: 'Digits-only numbers this short are internal extensions' }),
+    cdrInternalCalls: z
+      .enum(['refuse', 'store'])
+      .meta({ description: 'Records that are not calls to bill are refused, or stored as internal calls' }),
     created: z.string(),
     updated: z.string(),
   })

@@ -16,8 +16,14 @@ export const billingRunView = z
     invoicesCompleted: z
       .number()
       .int()
-      .meta({ description: 'Invoices the run completed for its cut-off: those it made (invoicesCreated) and the customers\' existing unsent invoices' }),
-    invoicesCreated: z.number().int().meta({ description: 'Invoices the run made (the others it completed already existed, unsent)' }),
+      .meta({
+        description:
+          "Invoices the run completed for its cut-off: those it made (invoicesCreated) and the customers' existing unsent invoices",
+      }),
+    invoicesCreated: z
+      .number()
+      .int()
+      .meta({ description: 'Invoices the run made (the others it completed already existed, unsent)' }),
     error: z.string().nullable(),
     started: z.string(),
     finished: z.string().nullable(),
