@@ -55,9 +55,7 @@ const NAMES: Record<keyof Indexes, string[]> = {
 };
 
 /** The columns of an acc export's header; undefined when it is not one. */
-export function accHeader(
-  record: readonly string[],
-):
+export function accHeader(record: readonly string[]):
   | {
       indexes: Indexes;
       missing: string[];

@@ -18,21 +18,16 @@ export const balanceView = z
     currency: z.string(),
     balance: amount.meta({ description: 'The sum of the ledger entries (negative: owed)' }),
     reserved: amount.meta({ description: 'Held for calls in progress (authorised, not yet settled)' }),
-    available: amount
-      .nullable()
-      .meta({
-        description:
-          'What can still be spent: prepaid balance + overdraft - reserved; postpaid creditLimit + balance - reserved; null when nothing limits it',
-      }),
+    available: amount.nullable().meta({
+      description:
+        'What can still be spent: prepaid balance + overdraft - reserved; postpaid creditLimit + balance - reserved; null when nothing limits it',
+    }),
     creditLimit: amount.nullable(),
     overdraft: amount,
-    creditUsedPercent: z
-      .string()
-      .nullable()
-      .meta({
-        description:
-          'Credit used as a percentage of the credit limit (prepaid: of the overdraft), two decimals',
-      }),
+    creditUsedPercent: z.string().nullable().meta({
+      description:
+        'Credit used as a percentage of the credit limit (prepaid: of the overdraft), two decimals',
+    }),
     spentToday: amount,
     spentThisMonth: amount,
     autoTopUp: z.object({

@@ -82,13 +82,11 @@ export function backendErrorHandler(err: unknown, request: FastifyRequest, reply
   const classified = classifyError(err, request);
   if (!classified) {
     request.log.error({ err }, 'unexpected error');
-    void reply
-      .status(500)
-      .send({
-        error: 'Internal Error',
-        error_code: 500001,
-        hint: 'An unexpected error occurred; it has been logged',
-      });
+    void reply.status(500).send({
+      error: 'Internal Error',
+      error_code: 500001,
+      hint: 'An unexpected error occurred; it has been logged',
+    });
     return;
   }
   const wire = backendError(classified.error.code);

@@ -58,15 +58,10 @@ export const pageQuery = {
     .meta({
       description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}). The response's Link header names the next page.`,
     }),
-  after: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .optional()
-    .meta({
-      description:
-        'Keyset cursor: return rows whose id is greater than this (the last id of the previous page)',
-    }),
+  after: z.coerce.number().int().min(0).optional().meta({
+    description:
+      'Keyset cursor: return rows whose id is greater than this (the last id of the previous page)',
+  }),
 };
 
 export const idParams = z.object({ id: z.string().max(30) });
@@ -77,14 +72,11 @@ export const deletedBody = z.object({ success: z.literal(true), message: z.strin
 export const errorBody = z
   .object({
     error: z.string().meta({ description: 'The error\'s title ("Not Found", "Invalid Parameter"...)' }),
-    error_code: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'Six digits: the HTTP status, then a number within it (404001); the error catalogue in the README lists them',
-        example: 404001,
-      }),
+    error_code: z.number().int().meta({
+      description:
+        'Six digits: the HTTP status, then a number within it (404001); the error catalogue in the README lists them',
+      example: 404001,
+    }),
     hint: z.string().meta({ description: 'What went wrong, in words, naming the parameter at fault' }),
   })
   .meta({ id: 'BackendError', description: 'Error body of the backend API' });

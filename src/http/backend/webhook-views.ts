@@ -14,13 +14,9 @@ export const webhookView = z
     description: z.string().nullable(),
     eventTypes: z.array(z.string()).meta({ description: 'The event types sent to this URL; ["*"] for all' }),
     enabled: z.boolean(),
-    previousSecretExpires: z
-      .string()
-      .nullable()
-      .meta({
-        description:
-          'After a rotation: until when deliveries also carry a signature made with the old secret',
-      }),
+    previousSecretExpires: z.string().nullable().meta({
+      description: 'After a rotation: until when deliveries also carry a signature made with the old secret',
+    }),
     created: z.string(),
     updated: z.string(),
   })
@@ -28,12 +24,10 @@ export const webhookView = z
 
 export const webhookWithSecretView = webhookView
   .extend({
-    secret: z
-      .string()
-      .meta({
-        description:
-          'The signing secret (whsec_…). Shown when the webhook is made and when its secret is rotated, never again.',
-      }),
+    secret: z.string().meta({
+      description:
+        'The signing secret (whsec_…). Shown when the webhook is made and when its secret is rotated, never again.',
+    }),
   })
   .meta({ id: 'WebhookWithSecret' });
 
@@ -53,20 +47,16 @@ export function toWebhookView(s: WebhookSubscriptionRow, now: Date): z.infer<typ
 
 export const webhookEventView = z
   .object({
-    id: z
-      .string()
-      .meta({
-        description:
-          'The event id (evt_…): the same in every delivery of the event, retries and replays included',
-      }),
+    id: z.string().meta({
+      description:
+        'The event id (evt_…): the same in every delivery of the event, retries and replays included',
+    }),
     type: z.string(),
     created: z.string(),
-    data: z
-      .unknown()
-      .meta({
-        description:
-          'The call (as the transactions feed shows its row) or the invoice (as GET /invoices/{id} shows it)',
-      }),
+    data: z.unknown().meta({
+      description:
+        'The call (as the transactions feed shows its row) or the invoice (as GET /invoices/{id} shows it)',
+    }),
   })
   .meta({ id: 'WebhookEvent' });
 
@@ -87,13 +77,9 @@ export const webhookDeliveryView = z
     }),
     attempts: z.number().int(),
     lastAttempt: z.string().nullable(),
-    lastResponseCode: z
-      .number()
-      .int()
-      .nullable()
-      .meta({
-        description: 'HTTP status of the last answer; null when there was none (timeout, connection refused)',
-      }),
+    lastResponseCode: z.number().int().nullable().meta({
+      description: 'HTTP status of the last answer; null when there was none (timeout, connection refused)',
+    }),
     lastResponseBody: z.string().nullable().meta({
       description:
         'The first 1 KB of the last answer when it is text (control characters shown as U+FFFD); for another media type, "(image/png body, not shown)"; null when there was no answer',

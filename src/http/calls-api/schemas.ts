@@ -62,13 +62,10 @@ export const callParams = z.object({
 export const apiCall = z
   .object({
     id: z.string().meta({ example: 'call_123456789' }),
-    invoice_id: z
-      .string()
-      .nullable()
-      .meta({
-        description: 'The invoice the call is billed on (null while it is on none)',
-        example: 'inv_987654321',
-      }),
+    invoice_id: z.string().nullable().meta({
+      description: 'The invoice the call is billed on (null while it is on none)',
+      example: 'inv_987654321',
+    }),
     duration: z.number().int().meta({ description: 'Seconds', example: 180 }),
     status: z.enum(['completed', 'missed', 'busy', 'failed']),
     from: z.string().meta({ example: '+1234567890' }),
@@ -82,13 +79,10 @@ export const apiCall = z
         'The URL given when the call was sent in, or, once a recording is uploaded, the URL that serves it (GET /v1/calls/{id}/recording)',
     }),
     confidence_score: z.number().nullable().meta({ example: 0.95 }),
-    voice_agent_id: z
-      .string()
-      .nullable()
-      .meta({
-        description: 'As given when the call was sent in, prefixed agent_ when it was given without',
-        example: 'agent_456789123',
-      }),
+    voice_agent_id: z.string().nullable().meta({
+      description: 'As given when the call was sent in, prefixed agent_ when it was given without',
+      example: 'agent_456789123',
+    }),
     timezone: z.string().meta({ description: "The account's IANA timezone", example: 'America/New_York' }),
     account_id: z.string().meta({ example: 'acc_789123456' }),
     created_time: z

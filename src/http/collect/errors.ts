@@ -37,11 +37,9 @@ export function collectErrorHandler(err: unknown, request: FastifyRequest, reply
   const classified = classifyError(err, request);
   if (!classified) {
     request.log.error({ err }, 'unexpected error');
-    void reply
-      .status(500)
-      .send({
-        error: { code: 'internal_error', message: 'an unexpected error occurred; it has been logged' },
-      } satisfies CollectErrorBody);
+    void reply.status(500).send({
+      error: { code: 'internal_error', message: 'an unexpected error occurred; it has been logged' },
+    } satisfies CollectErrorBody);
     return;
   }
   const wire = collectError(classified.error.code);

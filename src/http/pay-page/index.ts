@@ -338,16 +338,14 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
       if (replay.outcome === 'declined') {
         const message = declineMessage(replay.reason);
         if (wantsJson(request))
-          return secure(reply)
-            .status(402)
-            .send({
-              outcome: 'declined',
-              reason: replay.reason,
-              message,
-              attemptId: replay.attemptId,
-              amount: replay.amount,
-              replayed: true,
-            });
+          return secure(reply).status(402).send({
+            outcome: 'declined',
+            reason: replay.reason,
+            message,
+            attemptId: replay.attemptId,
+            amount: replay.amount,
+            replayed: true,
+          });
         return again(request, reply, token, 402, new DomainError('action_failed', message), {
           error: message,
         });
@@ -427,15 +425,13 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
           if (result.outcome === 'declined') {
             const message = declineMessage(result.reason);
             if (wantsJson(request)) {
-              return secure(reply)
-                .status(402)
-                .send({
-                  outcome: 'declined',
-                  reason: result.reason,
-                  message,
-                  attemptId: result.attemptId,
-                  amount: result.amount,
-                });
+              return secure(reply).status(402).send({
+                outcome: 'declined',
+                reason: result.reason,
+                message,
+                attemptId: result.attemptId,
+                amount: result.amount,
+              });
             }
             return again(request, reply, token, 402, new DomainError('action_failed', message), {
               ...form,
@@ -443,16 +439,14 @@ export function payPageRoutes(ctx: Ctx, options: PayPageOptions = {}) {
             });
           }
           if (wantsJson(request)) {
-            return secure(reply)
-              .status(201)
-              .send({
-                outcome: 'approved',
-                attemptId: result.attemptId,
-                paymentId: result.paymentId,
-                amount: result.amount,
-                outstanding: result.outstanding,
-                cardSaved: result.cardSaved,
-              });
+            return secure(reply).status(201).send({
+              outcome: 'approved',
+              attemptId: result.attemptId,
+              paymentId: result.paymentId,
+              amount: result.amount,
+              outstanding: result.outstanding,
+              cardSaved: result.cardSaved,
+            });
           }
           return secure(reply).redirect(
             result.paymentId !== null ? `/pay/${token}/payments/${result.paymentId}` : `/pay/${token}`,

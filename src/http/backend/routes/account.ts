@@ -78,52 +78,30 @@ const updateBody = z
     manualBillingFee: amountInput
       .nullish()
       .meta({ description: 'Fee per invoice for customers with billDelivery post; null or 0: none' }),
-    cdrTimezone: z
-      .string()
-      .max(64)
-      .nullish()
-      .meta({
-        description:
-          "The switch's IANA time zone, for local times in its records (Asterisk's Master.csv, FreeSWITCH's *_stamp); null: the account's timezone",
-      }),
-    cdrCountry: z
-      .string()
-      .max(2)
-      .nullish()
-      .meta({
-        description:
-          'ISO 3166 country whose national numbers the switch writes (GB: 01134960000 is +441134960000); null: numbers are taken as written',
-      }),
-    cdrInternationalPrefixes: z
-      .array(z.string().max(10))
-      .max(20)
-      .nullish()
-      .meta({
-        description:
-          'Prefixes meaning "an international number follows", replaced by + (default ["00"]; the country\'s own, such as 011 for US, is known when cdrCountry is set)',
-      }),
+    cdrTimezone: z.string().max(64).nullish().meta({
+      description:
+        "The switch's IANA time zone, for local times in its records (Asterisk's Master.csv, FreeSWITCH's *_stamp); null: the account's timezone",
+    }),
+    cdrCountry: z.string().max(2).nullish().meta({
+      description:
+        'ISO 3166 country whose national numbers the switch writes (GB: 01134960000 is +441134960000); null: numbers are taken as written',
+    }),
+    cdrInternationalPrefixes: z.array(z.string().max(10)).max(20).nullish().meta({
+      description:
+        'Prefixes meaning "an international number follows", replaced by + (default ["00"]; the country\'s own, such as 011 for US, is known when cdrCountry is set)',
+    }),
     cdrTechPrefixes: z
       .array(z.string().max(10))
       .max(20)
       .nullish()
       .meta({ description: 'Routing prefixes the switch puts before numbers, stripped (digits, * and #)' }),
-    cdrExtensionMaxDigits: z
-      .number()
-      .int()
-      .min(0)
-      .max(8)
-      .nullish()
-      .meta({
-        description:
-          'A digits-only number this short is an internal extension, not a phone number (default 4)',
-      }),
-    cdrInternalCalls: z
-      .enum(['refuse', 'store'])
-      .nullish()
-      .meta({
-        description:
-          'Records that are not calls to bill (extensions, s/t destinations, SIP user names): refuse (default: kept at GET /calls/rejected with the reason) or store (as calls with ratingStatus internal, never rated)',
-      }),
+    cdrExtensionMaxDigits: z.number().int().min(0).max(8).nullish().meta({
+      description: 'A digits-only number this short is an internal extension, not a phone number (default 4)',
+    }),
+    cdrInternalCalls: z.enum(['refuse', 'store']).nullish().meta({
+      description:
+        'Records that are not calls to bill (extensions, s/t destinations, SIP user names): refuse (default: kept at GET /calls/rejected with the reason) or store (as calls with ratingStatus internal, never rated)',
+    }),
   })
   .strict();
 

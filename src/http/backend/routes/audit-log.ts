@@ -16,23 +16,18 @@ const auditEntryView = z
       .string()
       .meta({ description: 'Who: user:ID (a console user), apiKey:ID (an API key) or system:' }),
     actorName: z.string().nullable().meta({ description: "The user's email address, when a user acted" }),
-    action: z
-      .string()
-      .meta({
-        description: 'create, update, delete, or the action run (approve, email, replay, rotateSecret…)',
-      }),
+    action: z.string().meta({
+      description: 'create, update, delete, or the action run (approve, email, replay, rotateSecret…)',
+    }),
     resource: z
       .string()
       .meta({ description: 'What was changed: customers, features, invoices, rateCards, webhooks, users…' }),
     resourceId: z.string().nullable(),
     ip: z.string().nullable().meta({ description: 'The client address the change came from' }),
     surface: z.enum(['api', 'console', 'cli']).or(z.string()),
-    changes: z
-      .record(z.string(), z.unknown())
-      .nullable()
-      .meta({
-        description: 'For updates, {field: {from, to}} for each field that changed; secrets are never shown',
-      }),
+    changes: z.record(z.string(), z.unknown()).nullable().meta({
+      description: 'For updates, {field: {from, to}} for each field that changed; secrets are never shown',
+    }),
   })
   .meta({ id: 'AuditEntry' });
 

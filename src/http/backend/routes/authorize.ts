@@ -54,13 +54,10 @@ const REASONS = [
 const authorizationView = z
   .object({
     authorized: z.boolean(),
-    maxDurationS: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'The longest the call may last, in seconds, from its start (0 when refused): set it as the call time limit',
-      }),
+    maxDurationS: z.number().int().meta({
+      description:
+        'The longest the call may last, in seconds, from its start (0 when refused): set it as the call time limit',
+    }),
     reservationId: idString.nullable(),
     rate: rateView.nullable(),
     reason: z
@@ -73,11 +70,9 @@ const authorizationView = z
       .meta({ description: 'Available to the customer after this hold; null when nothing limits it' }),
     currency: z.string(),
     expiresAt: z.string().nullable(),
-    replayed: z
-      .boolean()
-      .meta({
-        description: 'The same callId was authorised before: this is that answer again, nothing more is held',
-      }),
+    replayed: z.boolean().meta({
+      description: 'The same callId was authorised before: this is that answer again, nothing more is held',
+    }),
   })
   .meta({ id: 'Authorization' });
 
@@ -183,14 +178,10 @@ export function authorizeRoutes(
               .max(200)
               .optional()
               .meta({ description: "The switch's id of the call (its CDR's call_id)" }),
-            startTime: z
-              .string()
-              .max(40)
-              .optional()
-              .meta({
-                description:
-                  'When the call starts (ISO 8601); default now. Picks the rate period and time band',
-              }),
+            startTime: z.string().max(40).optional().meta({
+              description:
+                'When the call starts (ISO 8601); default now. Picks the rate period and time band',
+            }),
             maxDurationS: z.number().int().optional().meta({ description: 'The most to grant (seconds)' }),
           })
           .strict(),

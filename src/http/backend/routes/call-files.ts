@@ -23,20 +23,15 @@ export const importSummary = ingestSummary
     format: z
       .enum(CALL_FILE_FORMATS.filter((f) => f !== 'auto') as ['ringbill', ...string[]])
       .meta({ description: 'The format read: the one named, or the one detected' }),
-    formatDetail: z
-      .string()
-      .meta({
-        description:
-          'What exactly was recognised, e.g. "Asterisk cdr_csv Master.csv (18 columns: uniqueid, userfield), no header"',
-      }),
+    formatDetail: z.string().meta({
+      description:
+        'What exactly was recognised, e.g. "Asterisk cdr_csv Master.csv (18 columns: uniqueid, userfield), no header"',
+    }),
     formatDetected: z.boolean().meta({ description: 'format=auto found the format' }),
-    combined: z
-      .number()
-      .int()
-      .meta({
-        description:
-          "Lines whose content went into another line's call (a Kamailio BYE into its INVITE's call); not counted in received",
-      }),
+    combined: z.number().int().meta({
+      description:
+        "Lines whose content went into another line's call (a Kamailio BYE into its INVITE's call); not counted in received",
+    }),
   })
   .meta({ id: 'CallImportSummary' });
 
@@ -44,67 +39,40 @@ const listText = z.string().max(300);
 
 /** How to read the switch's numbers and times, for this request (each defaults to the account's setting). */
 const switchQuery = {
-  timezone: z
-    .string()
-    .max(64)
-    .optional()
-    .meta({
-      description:
-        "The switch's IANA time zone for local times without an offset (default: the account's cdrTimezone, else its timezone)",
-    }),
-  country: z
-    .string()
-    .max(2)
-    .optional()
-    .meta({
-      description:
-        "The country whose national numbers the switch writes, e.g. GB (default: the account's cdrCountry)",
-    }),
-  internationalPrefixes: listText
-    .optional()
-    .meta({
-      description:
-        "Comma-separated prefixes meaning an international number follows, e.g. 00,011 (default: the account's cdrInternationalPrefixes)",
-    }),
-  techPrefixes: listText
-    .optional()
-    .meta({
-      description: "Comma-separated routing prefixes to strip (default: the account's cdrTechPrefixes)",
-    }),
-  extensionMaxDigits: z
-    .string()
-    .max(2)
-    .optional()
-    .meta({
-      description:
-        "Digits-only numbers this short are internal extensions (default: the account's cdrExtensionMaxDigits)",
-    }),
-  internalCalls: z
-    .enum(['refuse', 'store'])
-    .optional()
-    .meta({
-      description:
-        "Records that are not calls to bill: refused with the reason, or stored as internal calls (default: the account's cdrInternalCalls)",
-    }),
+  timezone: z.string().max(64).optional().meta({
+    description:
+      "The switch's IANA time zone for local times without an offset (default: the account's cdrTimezone, else its timezone)",
+  }),
+  country: z.string().max(2).optional().meta({
+    description:
+      "The country whose national numbers the switch writes, e.g. GB (default: the account's cdrCountry)",
+  }),
+  internationalPrefixes: listText.optional().meta({
+    description:
+      "Comma-separated prefixes meaning an international number follows, e.g. 00,011 (default: the account's cdrInternationalPrefixes)",
+  }),
+  techPrefixes: listText.optional().meta({
+    description: "Comma-separated routing prefixes to strip (default: the account's cdrTechPrefixes)",
+  }),
+  extensionMaxDigits: z.string().max(2).optional().meta({
+    description:
+      "Digits-only numbers this short are internal extensions (default: the account's cdrExtensionMaxDigits)",
+  }),
+  internalCalls: z.enum(['refuse', 'store']).optional().meta({
+    description:
+      "Records that are not calls to bill: refused with the reason, or stored as internal calls (default: the account's cdrInternalCalls)",
+  }),
 };
 
 const fileQuery = z
   .object({
-    format: z
-      .enum(CALL_FILE_FORMATS)
-      .default('ringbill')
-      .meta({
-        description:
-          "The file's format; auto detects it (the answer's format and formatDetail say what was found)",
-      }),
-    source: z
-      .string()
-      .min(1)
-      .max(200)
-      .optional()
-      .meta({
-        description: 'The name refused lines are kept under (GET /calls/rejected?source=); default "upload"',
-      }),
+    format: z.enum(CALL_FILE_FORMATS).default('ringbill').meta({
+      description:
+        "The file's format; auto detects it (the answer's format and formatDetail say what was found)",
+    }),
+    source: z.string().min(1).max(200).optional().meta({
+      description: 'The name refused lines are kept under (GET /calls/rejected?source=); default "upload"',
+    }),
     ...switchQuery,
   })
   .strict();

@@ -27,13 +27,10 @@ export const ingestSummary = z
     unrated: z.number().int(),
     unratedReasons: z.record(z.string(), z.number().int()),
     unallocated: z.number().int(),
-    internal: z
-      .number()
-      .int()
-      .meta({
-        description:
-          "Calls between extensions stored from a switch's records (the account keeps them): never rated",
-      }),
+    internal: z.number().int().meta({
+      description:
+        "Calls between extensions stored from a switch's records (the account keeps them): never rated",
+    }),
     chargeTotal: z.string(),
     rejections: z.array(z.object({ line: z.number().int(), reason: z.string() })),
   })
@@ -83,13 +80,10 @@ export function callRoutes(app: ZodApp, ctx: Ctx): void {
         operationId: 'listCalls',
         summary: 'List calls',
         querystring: z.object({
-          ratingStatus: z
-            .enum(['rated', 'free', 'unrated', 'unallocated', 'internal'])
-            .optional()
-            .meta({
-              description:
-                "unrated: calls that could not be priced (ratingError says why); internal: calls between extensions kept from a switch's records, never rated",
-            }),
+          ratingStatus: z.enum(['rated', 'free', 'unrated', 'unallocated', 'internal']).optional().meta({
+            description:
+              "unrated: calls that could not be priced (ratingError says why); internal: calls between extensions kept from a switch's records, never rated",
+          }),
           invoiceID: z.coerce.number().int().positive().optional(),
           customerID: z.coerce.number().int().positive().optional(),
           featureID: z.coerce.number().int().positive().optional(),

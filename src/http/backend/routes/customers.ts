@@ -54,12 +54,9 @@ const customerFields = {
     .union([z.string().max(20), z.number().int()])
     .nullish()
     .meta({ description: "Rate card for the customer's calls; null: the account default" }),
-  billDelivery: z
-    .enum(['email', 'post'])
-    .optional()
-    .meta({
-      description: "How bills reach the customer (default email); post adds the account's manualBillingFee",
-    }),
+  billDelivery: z.enum(['email', 'post']).optional().meta({
+    description: "How bills reach the customer (default email); post adds the account's manualBillingFee",
+  }),
   discountPlanID: z
     .union([z.string().max(20), z.number().int()])
     .nullish()
@@ -68,20 +65,15 @@ const customerFields = {
   purchaseOrderNumber: shortText
     .nullish()
     .meta({ description: "Printed on their bills (an invoice's own purchaseOrderNumber wins)" }),
-  billingMode: z
-    .enum(['postpaid', 'prepaid'])
-    .optional()
-    .meta({
-      description:
-        'postpaid (default): invoiced for what was used; prepaid: calls are paid from a balance topped up in advance (see /customers/{id}/balance)',
-    }),
-  creditLimit: amountInput
-    .nullish()
-    .meta({
-      description:
-        'Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit',
-      example: '500.00',
-    }),
+  billingMode: z.enum(['postpaid', 'prepaid']).optional().meta({
+    description:
+      'postpaid (default): invoiced for what was used; prepaid: calls are paid from a balance topped up in advance (see /customers/{id}/balance)',
+  }),
+  creditLimit: amountInput.nullish().meta({
+    description:
+      'Postpaid: unbilled usage plus unpaid invoices may not exceed it; calls past it are refused by /calls/authorize. null: no limit',
+    example: '500.00',
+  }),
   overdraft: amountInput
     .optional()
     .meta({ description: 'Prepaid: how far below zero the balance may go (default 0.00)', example: '0.00' }),

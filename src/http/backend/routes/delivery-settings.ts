@@ -284,13 +284,10 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
   // ---- bill styles
   const styleTags = ['Delivery settings'];
   const styleFields = {
-    base: z
-      .enum(['full', 'summary'])
-      .optional()
-      .meta({
-        description:
-          'full (default): summary, charges, VAT by rate, call summary; summary: totals, VAT and payment details',
-      }),
+    base: z.enum(['full', 'summary']).optional().meta({
+      description:
+        'full (default): summary, charges, VAT by rate, call summary; summary: totals, VAT and payment details',
+    }),
     itemiseCalls: z
       .boolean()
       .optional()
@@ -550,16 +547,14 @@ export function deliverySettingsRoutes(app: ZodApp, ctx: Ctx): void {
       },
     },
     async (request, reply) =>
-      reply
-        .status(201)
-        .send(
-          toUsageReportProfileView(
-            await createUsageReportProfile(ctx, principalOf(request).accountId, {
-              name: request.body.name,
-              kind: USAGE_KIND_FROM_WIRE[request.body.kind],
-            }),
-          ),
+      reply.status(201).send(
+        toUsageReportProfileView(
+          await createUsageReportProfile(ctx, principalOf(request).accountId, {
+            name: request.body.name,
+            kind: USAGE_KIND_FROM_WIRE[request.body.kind],
+          }),
         ),
+      ),
   );
   app.get(
     '/usageReportProfiles/:id',

@@ -85,14 +85,10 @@ const updateBody = z
     billTypes: z.array(shortText).max(20).optional(),
     paymentMethod: shortText.nullish(),
     dueDate: isoDate.optional().meta({ description: 'Approved invoices only' }),
-    status: z
-      .array(z.enum(STATUS_FLAGS))
-      .max(STATUS_FLAGS.length)
-      .optional()
-      .meta({
-        description:
-          'Status flags; only printed and delivered can be set or cleared by hand (approved invoices)',
-      }),
+    status: z.array(z.enum(STATUS_FLAGS)).max(STATUS_FLAGS.length).optional().meta({
+      description:
+        'Status flags; only printed and delivered can be set or cleared by hand (approved invoices)',
+    }),
   })
   .strict();
 

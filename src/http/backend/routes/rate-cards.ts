@@ -30,13 +30,10 @@ const rateInput = z.unknown().meta({
 const importResult = z
   .object({
     rateCard: rateCardView,
-    effectiveFrom: z
-      .string()
-      .nullable()
-      .meta({
-        description:
-          "The date the rates apply from; null: from the start of time (a card's first import without a date)",
-      }),
+    effectiveFrom: z.string().nullable().meta({
+      description:
+        "The date the rates apply from; null: from the start of time (a card's first import without a date)",
+    }),
     imported: z.number().int(),
     rejected: z.array(z.object({ line: z.number().int(), reason: z.string() })),
     waitingCallsRated: z

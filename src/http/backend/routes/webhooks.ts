@@ -51,13 +51,10 @@ const eventTypeList = z
     description: `Event types to send: any of ${WEBHOOK_EVENT_TYPES.join(', ')}, or ["*"] for all (including types added later)`,
     example: ['invoice.approved', 'invoice.paid'],
   });
-const webhookUrl = z
-  .string()
-  .max(2048)
-  .meta({
-    description: 'Where to POST events: an absolute http or https URL',
-    example: 'https://example.com/webhooks/ringbill',
-  });
+const webhookUrl = z.string().max(2048).meta({
+  description: 'Where to POST events: an absolute http or https URL',
+  example: 'https://example.com/webhooks/ringbill',
+});
 const description = z.string().max(500).nullish();
 
 // Checked by the use case (checkWebhookSecret), so a bad one gets the same message on POST and PATCH.
@@ -83,11 +80,9 @@ const updateBody = z
     eventTypes: eventTypeList.optional(),
     description,
     enabled: z.boolean().optional(),
-    secret: webhookSecret
-      .optional()
-      .meta({
-        description: `A new signing secret of your own (as on create); the old one also signs for ${DEFAULT_GRACE_PERIOD_HOURS} hours, as after rotateSecret`,
-      }),
+    secret: webhookSecret.optional().meta({
+      description: `A new signing secret of your own (as on create); the old one also signs for ${DEFAULT_GRACE_PERIOD_HOURS} hours, as after rotateSecret`,
+    }),
   })
   .strict();
 const rotateBody = z
@@ -106,13 +101,11 @@ const rotateBody = z
   .nullish();
 
 // Ids are strings on this surface, but a client that read one as a number may send it back as one.
-const replayWebhookId = z
-  .union([z.string().max(30), z.number().int()])
-  .meta({
-    description:
-      'The webhook to send it to (its id, a string or a number); without it, every enabled webhook that takes the type',
-    example: '2',
-  });
+const replayWebhookId = z.union([z.string().max(30), z.number().int()]).meta({
+  description:
+    'The webhook to send it to (its id, a string or a number); without it, every enabled webhook that takes the type',
+  example: '2',
+});
 
 const EVENT_ID_PATTERN = /^evt_[0-9a-f]{32}$/;
 const eventIdString = z

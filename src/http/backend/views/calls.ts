@@ -51,12 +51,10 @@ export const callView = z
   .object({
     id: idString,
     callID: z.string().meta({ description: 'The call id of the source (call_id at ingestion)' }),
-    completeCallID: z
-      .string()
-      .meta({
-        description:
-          'The call record id that links its rows in the call transactions feed (32 characters, 0-9A-F)',
-      }),
+    completeCallID: z.string().meta({
+      description:
+        'The call record id that links its rows in the call transactions feed (32 characters, 0-9A-F)',
+    }),
     from: z.string(),
     to: z.string(),
     startTime: z.string(),

@@ -15,12 +15,10 @@ export const billStyleView = z
   .object({
     id: idString.nullable().meta({ description: 'null for a built-in style' }),
     name: z.string(),
-    base: z
-      .enum(['full', 'summary'])
-      .meta({
-        description:
-          'full: summary, charges, VAT, call summary and optional itemised calls; summary: totals, VAT and payment details',
-      }),
+    base: z.enum(['full', 'summary']).meta({
+      description:
+        'full: summary, charges, VAT, call summary and optional itemised calls; summary: totals, VAT and payment details',
+    }),
     itemiseCalls: z.boolean().meta({ description: 'List every call (full styles)' }),
     showCallSummary: z.boolean().meta({ description: 'The call summary by destination (full styles)' }),
     builtIn: z.boolean(),
@@ -127,12 +125,10 @@ export const usageReportProfileView = z
     name: z
       .string()
       .meta({ description: "What the email action's `invoiceUsageReportCustomerProfileID` names" }),
-    kind: z
-      .enum(['callsByFeature', 'callDetail'])
-      .meta({
-        description:
-          'callsByFeature: a CSV line per feature (calls, billed_minutes, charge); callDetail: a CSV line per call',
-      }),
+    kind: z.enum(['callsByFeature', 'callDetail']).meta({
+      description:
+        'callsByFeature: a CSV line per feature (calls, billed_minutes, charge); callDetail: a CSV line per call',
+    }),
     builtIn: z.boolean(),
     created: z.string().nullable(),
     updated: z.string().nullable(),

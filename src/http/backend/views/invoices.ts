@@ -24,13 +24,10 @@ export const invoiceView = z
     paidAmount: amount,
     outstanding: amount,
     invoiceCallCount: z.number().int(),
-    invoiceCallMinutes: z
-      .number()
-      .int()
-      .meta({
-        description:
-          'Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes',
-      }),
+    invoiceCallMinutes: z.number().int().meta({
+      description:
+        'Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes',
+    }),
     invoiceChargesOneOff: amount,
     invoiceChargesRecurring: amount,
     invoiceChargesCalls: amount,

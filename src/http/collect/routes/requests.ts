@@ -202,12 +202,10 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
         reason: request.body?.reason,
       });
       const [shown] = await paymentsWithRefunds(ctx, accountId, { paymentId: Number(result.payment.id) }, 1);
-      return reply
-        .status(201)
-        .send({
-          refund: toRefundView(result.refund),
-          payment: toPaymentView(result.payment, shown?.refunds ?? []),
-        });
+      return reply.status(201).send({
+        refund: toRefundView(result.refund),
+        payment: toPaymentView(result.payment, shown?.refunds ?? []),
+      });
     },
   );
 }

@@ -13,13 +13,10 @@ export const billingRunView = z
         '`running` (the counts grow as batches commit), `completed`, `failed` (see `error`), or `interrupted`: the process running it stopped part-way (a crash, kill -9, a lost machine); the counts are what committed. POST /billingRuns/{id}/resume finishes a failed or interrupted run.',
     }),
     customersBilled: z.number().int().meta({ description: 'Customers whose invoice the run completed' }),
-    invoicesCompleted: z
-      .number()
-      .int()
-      .meta({
-        description:
-          "Invoices the run completed for its cut-off: those it made (invoicesCreated) and the customers' existing unsent invoices",
-      }),
+    invoicesCompleted: z.number().int().meta({
+      description:
+        "Invoices the run completed for its cut-off: those it made (invoicesCreated) and the customers' existing unsent invoices",
+    }),
     invoicesCreated: z
       .number()
       .int()
