@@ -1,5 +1,5 @@
 // Benchmark: the cost of one authenticated read, GET /backend/api/v1/invoices/ID, against a bare Fastify + pg
-// handler doing the least the route must (the key by its hash, then the invoice row), in the same run on the
+// handler doing the least the route must (the key by its account and hash, then the invoice row), in the same run on the
 // same PostgreSQL database.
 //
 //   npx tsx bench/http.ts [--invoices 2000] [--seconds 10] [--connections 50] [--keep]
