@@ -3,6 +3,7 @@ import type { Executor } from '../context.ts';
 import type { BillingRunRow } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import type { Sort } from '../shared/sorting.ts';
 import { type Liveness, liveProcessIds } from '../processes/repo.ts';
 export type { BillingRunRow } from '../db/schema.ts';
 
@@ -16,6 +17,8 @@ export async function insertBillingRun(
   cutoffDate: IsoDate,
   now: Date,
   owner: string,
+  /** The chosen customers (null: the whole account). */
+  customerIds: number[] | null = null,
 ): Promise<BillingRunRow> {
   return db
     .insertInto('billing_runs')
@@ -25,12 +28,15 @@ export async function insertBillingRun(
       status: 'running',
       started_at: now,
       owner_process: owner,
+      customer_ids: customerIds,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
 
 export interface BatchCounts {
+  /** Customers the batch looked at (billed or not). */
+  customersDone: number;
   customersBilled: number;
   invoicesCreated: number;
   invoicesCompleted: number;
@@ -51,6 +57,7 @@ export async function addBatchCounts(
   const row = await db
     .updateTable('billing_runs')
     .set((eb) => ({
+      customers_done: eb('customers_done', '+', counts.customersDone),
       customers_billed: eb('customers_billed', '+', counts.customersBilled),
       invoices_created: eb('invoices_created', '+', counts.invoicesCreated),
       invoices_completed: eb('invoices_completed', '+', counts.invoicesCompleted),
@@ -62,6 +69,21 @@ export async function addBatchCounts(
     .returning('id')
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** How many customers the run has to look at (set once they are known, before the first batch). */
+export async function setCustomersTotal(
+  db: Executor,
+  accountId: number,
+  runId: number,
+  total: number,
+): Promise<void> {
+  await db
+    .updateTable('billing_runs')
+    .set({ customers_total: total })
+    .where('account_id', '=', accountId)
+    .where('id', '=', runId)
+    .execute();
 }
 
 /** Ends a run `owner` is running; undefined when it no longer runs it. */
@@ -163,6 +185,37 @@ export async function findBillingRun(
     .executeTakeFirst();
 }
 
+/** The columns a list of runs may be sorted by (the console's column headers). */
+export const BILLING_RUN_SORTS = {
+  id: 'id',
+  cutoff: 'cutoff_date',
+  status: 'status',
+  customers: 'customers_billed',
+  invoices: 'invoices_created',
+  started: 'started_at',
+} as const;
+
+/** A page of runs in the order a person asked for (then by id), with filters; offset paging, bounded. */
+export async function searchBillingRuns(
+  db: Executor,
+  accountId: number,
+  s: {
+    status?: BillingRunRow['status'] | undefined;
+    sort: Sort<keyof typeof BILLING_RUN_SORTS>;
+    offset: number;
+    limit: number;
+  },
+): Promise<BillingRunRow[]> {
+  let q = db.selectFrom('billing_runs').selectAll().where('account_id', '=', accountId);
+  if (s.status) q = q.where('status', '=', s.status);
+  return q
+    .orderBy(BILLING_RUN_SORTS[s.sort.key], s.sort.dir)
+    .orderBy('id', s.sort.dir)
+    .offset(s.offset)
+    .limit(s.limit + 1)
+    .execute();
+}
+
 export async function listBillingRuns(
   db: Executor,
   accountId: number,
@@ -188,7 +241,16 @@ export async function customersToBill(
   accountId: number,
   cutoffDate: IsoDate,
   callsBefore: Date,
+  /** Only these customers (a run for chosen customers); null: all. */
+  only: readonly number[] | null = null,
 ): Promise<number[]> {
+  if (only !== null) {
+    if (only.length === 0) return [];
+    const result = await sql<{ id: number }>`
+      select id from customers where account_id = ${accountId} and id = any(${sql.val([...only])}::bigint[]) order by id
+    `.execute(db);
+    return result.rows.map((r) => Number(r.id));
+  }
   const result = await sql<{ customer_id: number }>`
     select customer_id from invoices where account_id = ${accountId} and approved_at is null
     union

@@ -3,7 +3,13 @@ import { findAccount } from '../accounts/repo.ts';
 import type { BillingRunRow } from './repo.ts';
 import { startOfDayInZone } from '../shared/dates.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { claimRunToResume, customersBilledByRun, customersToBill, findBillingRun } from './repo.ts';
+import {
+  claimRunToResume,
+  customersBilledByRun,
+  customersToBill,
+  findBillingRun,
+  setCustomersTotal,
+} from './repo.ts';
 import { billCustomers, type BillingProgress } from './run-billing.ts';
 
 /**
@@ -37,12 +43,10 @@ export async function resumeBilling(
     accountId,
     run.cutoff_date,
     startOfDayInZone(run.cutoff_date, account.timezone),
+    run.customer_ids,
   );
-  return billCustomers(
-    ctx,
-    account,
-    run,
-    all.filter((id) => !billed.has(id)),
-    onProgress,
-  );
+  const rest = all.filter((id) => !billed.has(id));
+  // The run has looked at what it has done; what is left is added to that.
+  await setCustomersTotal(ctx.db, accountId, run.id, run.customers_done + rest.length);
+  return billCustomers(ctx, account, run, rest, onProgress);
 }

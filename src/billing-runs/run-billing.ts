@@ -6,12 +6,20 @@ import { completeInvoices } from '../invoices/complete.ts';
 import { isIsoDate, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { testHold } from '../shared/test-hold.ts';
-import { addBatchCounts, customersToBill, finishBillingRun, insertBillingRun } from './repo.ts';
+import {
+  addBatchCounts,
+  customersToBill,
+  finishBillingRun,
+  insertBillingRun,
+  setCustomersTotal,
+} from './repo.ts';
 
 /** Customers completed per database transaction: each customer's invoice is all-or-nothing. */
 export const BILLING_BATCH_SIZE = 1000;
 /** Batches in flight at once on PostgreSQL. */
 export const BILLING_CONCURRENCY = 2;
+/** At most this many chosen customers in one run (more: run for the whole account). */
+export const MAX_CHOSEN_CUSTOMERS = 1000;
 
 /**
  * Runs `work` over the items with at most `concurrency` in flight. After a failure no new item starts;
@@ -54,22 +62,43 @@ export interface BillingProgress {
 export async function runBilling(
   ctx: Ctx,
   accountId: number,
-  input: { cutoffDate: IsoDate },
+  input: {
+    cutoffDate: IsoDate;
+    /** Bill only these customers (each must be the account's); absent: every customer with anything to bill. */
+    customerIds?: readonly number[] | undefined;
+  },
   onProgress: (progress: BillingProgress) => void = () => {},
   /** Told the run's row as soon as it exists (the console follows the run's progress by its id). */
   onStarted: (run: BillingRunRow) => void = () => {},
 ): Promise<BillingRunRow> {
   if (!isIsoDate(input.cutoffDate)) throw invalid('cutoffDate', 'must be a date YYYY-MM-DD');
+  const chosen =
+    input.customerIds === undefined ? null : [...new Set(input.customerIds)].sort((a, b) => a - b);
+  if (chosen !== null) {
+    if (chosen.length === 0) throw invalid('customerIds', 'choose at least one customer');
+    if (chosen.length > MAX_CHOSEN_CUSTOMERS)
+      throw invalid(
+        'customerIds',
+        `at most ${MAX_CHOSEN_CUSTOMERS} customers: run billing for the whole account`,
+      );
+  }
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
-  const run = await insertBillingRun(ctx.db, accountId, input.cutoffDate, ctx.now(), ctx.processId);
+  if (chosen !== null) {
+    const found = await customersToBill(ctx.db, accountId, input.cutoffDate, new Date(0), chosen);
+    const missing = chosen.find((id) => !found.includes(id));
+    if (missing !== undefined) throw notFound('Customer', missing);
+  }
+  const run = await insertBillingRun(ctx.db, accountId, input.cutoffDate, ctx.now(), ctx.processId, chosen);
   onStarted(run);
   const customerIds = await customersToBill(
     ctx.db,
     accountId,
     input.cutoffDate,
     startOfDayInZone(input.cutoffDate, account.timezone),
+    chosen,
   );
+  await setCustomersTotal(ctx.db, accountId, run.id, customerIds.length);
   return billCustomers(ctx, account, run, customerIds, onProgress);
 }
 
@@ -104,6 +133,7 @@ export async function billCustomers(
         ctx.now(),
       );
       const counts = {
+        customersDone: batch.length,
         customersBilled: result.invoiceIds.length,
         invoicesCreated: result.createdInvoiceIds.size,
         invoicesCompleted: new Set([...result.invoiceIds, ...result.createdInvoiceIds]).size,

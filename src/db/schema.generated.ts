@@ -4,6 +4,11 @@
 import type { RecurringBaseline, VatBreakdownRow } from './json-columns.ts';
 import type { ColumnType } from 'kysely';
 
+export type ArrayType<T> = ArrayTypeImpl<T> extends (infer U)[] ? U[] : ArrayTypeImpl<T>;
+
+export type ArrayTypeImpl<T> =
+  T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S[], I[], U[]> : T[];
+
 export type Generated<T> =
   T extends ColumnType<infer S, infer I, infer U>
     ? ColumnType<S, I | undefined, U>
@@ -194,7 +199,10 @@ export interface BalanceTopUps {
 
 export interface BillingRuns {
   account_id: number;
+  customer_ids: ArrayType<number> | null;
   customers_billed: Generated<number>;
+  customers_done: Generated<number>;
+  customers_total: Generated<number>;
   cutoff_date: string;
   error: string | null;
   finished_at: Timestamp | null;

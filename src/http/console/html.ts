@@ -2,9 +2,9 @@
 // this server only (htmx and uPlot from npm, the console's own CSS and script). No inline script; the
 // CSRF token rides in a meta tag (for htmx and uploads) and in each form.
 import type { ConsoleRole } from '../../console-users/repo.ts';
-import { csrfField, h } from '../kit/html.ts';
+import { csrfField, h, type Column } from '../kit/html.ts';
 
-export { csrfField, errorBox, h, money, okBox, table } from '../kit/html.ts';
+export { csrfField, errorBox, h, money, okBox, table, type Column } from '../kit/html.ts';
 
 export type ConsolePage =
   | 'overview'
@@ -114,4 +114,54 @@ export function actionButton(
     .map(([k, v]) => `<input type="hidden" name="${h(k)}" value="${h(v)}">`)
     .join('');
   return `<form method="post" action="${h(action)}">${csrfField(csrf)}${hidden}<button type="submit"${options.danger ? ' class="danger"' : options.secondary ? ' class="secondary"' : ''}>${h(label)}</button></form>`;
+}
+
+/** The query of a list page without the keys that are not filters (messages, paging), for its links. */
+export function listQuery(q: Record<string, string>, drop: readonly string[] = []): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(q).filter(
+      ([k, v]) =>
+        v !== '' &&
+        typeof v === 'string' &&
+        !['ok', 'error', 'page', 'before', 'after', 'csrf', ...drop].includes(k),
+    ),
+  );
+}
+
+/**
+ * A sortable column header: its link sorts by `key` (ascending first, then descending), keeps the list's
+ * filters and goes back to the first page.
+ */
+export function sortColumn(
+  title: string,
+  key: string,
+  current: { key: string; dir: 'asc' | 'desc' },
+  base: string,
+  keep: Record<string, string>,
+  amount = false,
+): Column {
+  const on = current.key === key;
+  const next = on && current.dir === 'asc' ? `-${key}` : key;
+  return {
+    title,
+    amount,
+    sort: {
+      href: `${base}?${new URLSearchParams({ ...keep, sort: next })}`,
+      state: on ? (current.dir === 'asc' ? 'ascending' : 'descending') : 'none',
+    },
+  };
+}
+
+/** Previous and next page links of an offset-paged list, keeping its filters and sort. */
+export function pageLinks(
+  base: string,
+  keep: Record<string, string>,
+  page: number,
+  more: boolean,
+  anchor = '',
+): string {
+  if (page <= 1 && !more) return '';
+  const link = (n: number, label: string) =>
+    `<a class="button secondary" href="${h(`${base}?${new URLSearchParams({ ...keep, page: String(n) })}${anchor}`)}">${label}</a>`;
+  return `<nav class="pager" aria-label="Pages">${page > 1 ? link(page - 1, 'Previous page') : ''}<span class="muted">Page ${page}</span>${more ? link(page + 1, 'Next page') : ''}</nav>`;
 }

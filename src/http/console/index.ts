@@ -31,6 +31,7 @@ import { COOKIE, CSP, makeKit, withMessage } from './kit.ts';
 import { overviewPages } from './pages/overview.ts';
 import { customerPages } from './pages/customers.ts';
 import { invoicePages } from './pages/invoices.ts';
+import { billingRunPages } from './pages/billing-runs.ts';
 import { ratesAndCallsPages } from './pages/rates-calls.ts';
 import { adminPages } from './pages/admin.ts';
 
@@ -340,6 +341,7 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
     overviewPages(app, kit);
     customerPages(app, kit);
     invoicePages(app, kit);
+    billingRunPages(app, kit);
     ratesAndCallsPages(app, kit);
     adminPages(app, kit);
   };

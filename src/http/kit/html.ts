@@ -59,12 +59,23 @@ export function csrfField(token: string): string {
 export interface Column {
   title: string;
   amount?: boolean;
+  /** A sortable column: the link that sorts by it, and whether the list is sorted by it now. */
+  sort?: { href: string; state: 'ascending' | 'descending' | 'none' } | undefined;
+}
+
+function headCell(c: Column): string {
+  const cls = c.amount ? ' class="amount"' : '';
+  if (!c.sort) return `<th scope="col"${cls}>${h(c.title)}</th>`;
+  const { href, state } = c.sort;
+  const next = state === 'ascending' ? 'descending' : 'ascending';
+  const arrow = state === 'ascending' ? ' ▲' : state === 'descending' ? ' ▼' : '';
+  return `<th scope="col"${cls}${state === 'none' ? '' : ` aria-sort="${state}"`}><a class="sort" href="${h(href)}">${h(c.title)}<span aria-hidden="true">${arrow}</span><span class="skip">, sort ${next}</span></a></th>`;
 }
 
 /** A table that scrolls inside its own box on a narrow screen (the page itself never scrolls sideways). */
 export function table(caption: string, head: Column[], rows: string[][], empty: string): string {
   if (rows.length === 0) return `<p class="muted empty">${h(empty)}</p>`;
-  return `<div class="scroll" tabindex="0" role="region" aria-label="${h(caption)}"><table><caption class="muted">${h(caption)}</caption><thead><tr>${head.map((c) => `<th scope="col"${c.amount ? ' class="amount"' : ''}>${h(c.title)}</th>`).join('')}</tr></thead><tbody>${rows
+  return `<div class="scroll" tabindex="0" role="region" aria-label="${h(caption)}"><table><caption class="muted">${h(caption)}</caption><thead><tr>${head.map(headCell).join('')}</tr></thead><tbody>${rows
     .map(
       (r) =>
         `<tr>${r.map((cell, i) => `<td${head[i]?.amount ? ' class="amount"' : ''}>${cell}</td>`).join('')}</tr>`,

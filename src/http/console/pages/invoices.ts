@@ -1,13 +1,9 @@
-// Invoices and billing runs. Invoices: list with the invoices document's filters (unsent, raised, unpaid,
+// Invoices: list with the invoices document's filters (unsent, raised, unpaid,
 // overdue, not emailed, dates, customer, number, billing run); an invoice's page with its lines, VAT by
 // rate, calls summary and status history, every action of the document as a button, and the PDF shown
-// in the page. Billing runs: start one for a cut-off date, watch its progress live (htmx polling), past
-// runs with their results, and a preview of what a customer's invoice would hold (nothing written).
+// in the page. Billing runs are in billing-runs.ts.
 import type { FastifyInstance } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
-import { findBillingRun, listBillingRuns } from '../../../billing-runs/repo.ts';
-import { runBilling } from '../../../billing-runs/run-billing.ts';
-import { resumeBilling } from '../../../billing-runs/resume-billing.ts';
 import { findCustomer } from '../../../customers/repo.ts';
 import { searchInvoices } from '../../../dashboard/repo.ts';
 import { generateDownloadLink } from '../../../delivery/download-links.ts';
@@ -24,7 +20,7 @@ import { refundPayment } from '../../../payments/refund-payment.ts';
 import { findPayment, listPayments } from '../../../payments/repo.ts';
 import { isIsoDate } from '../../../shared/dates.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
-import { accountToday, defaultCutoff } from '../../../shared/today.ts';
+import { accountToday } from '../../../shared/today.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { secure } from '../../kit/page.ts';
 import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
@@ -322,129 +318,4 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
     },
     () => '/console/collections',
   );
-
-  // ---- billing runs
-
-  const runRow = (r: Awaited<ReturnType<typeof findBillingRun>> & object) =>
-    `<dl id="run-${r.id}" data-status="${h(r.status)}"><dt>Status</dt><dd><span class="badge${r.status === 'failed' || r.status === 'interrupted' ? ' bad' : r.status === 'completed' ? ' good' : ''}">${h(r.status)}</span></dd><dt>Cut-off</dt><dd>${h(r.cutoff_date)}</dd><dt>Customers billed</dt><dd data-field="customers">${r.customers_billed}</dd><dt>Invoices made</dt><dd data-field="invoices">${r.invoices_created}</dd><dt>Invoices completed</dt><dd>${r.invoices_completed}</dd><dt>Started</dt><dd>${h(r.started_at.toISOString().slice(0, 19).replace('T', ' '))} UTC</dd>${r.finished_at ? `<dt>Finished</dt><dd>${h(r.finished_at.toISOString().slice(0, 19).replace('T', ' '))} UTC</dd>` : ''}${r.error ? `<dt>Error</dt><dd>${h(r.error)}</dd>` : ''}</dl>`;
-
-  app.get('/console/billing-runs', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const runs = await listBillingRuns(ctx.db, m.accountId, { limit: 1000 });
-    const rows = runs.rows
-      .filter((r) => !q.status || r.status === q.status)
-      .reverse()
-      .slice(0, 100);
-    const start = kit.may(m, KeyLevel.invoices)
-      ? `<section class="card"><h2>Start a billing run</h2><form method="post" action="/console/billing-runs" class="filters">${csrfField(m.csrf)}<div><label for="cutoff">Cut-off date</label><input id="cutoff" name="cutoffDate" type="date" required value="${h(defaultCutoff(m.account, ctx.now()))}"></div><div><button type="submit">Start billing run</button></div></form><p class="muted">Every customer with charges or calls before the cut-off gets its unsent invoice completed (made if there is none). Nothing is sent: approve the invoices afterwards.</p></section>`
-      : '';
-    return kit.page(reply, m, {
-      title: 'Billing runs',
-      page: 'billing',
-      body: `<h1>Billing runs</h1>${errorBox(q.error)}${okBox(q.ok)}${start}
-<section class="card"><h2>Past runs</h2>${table(
-        'Billing runs, newest first',
-        [
-          { title: 'Run' },
-          { title: 'Cut-off' },
-          { title: 'Status' },
-          { title: 'Customers', amount: true },
-          { title: 'Invoices made', amount: true },
-          { title: 'Started' },
-        ],
-        rows.map((r) => [
-          `<a href="/console/billing-runs/${r.id}">Run ${r.id}</a>`,
-          h(r.cutoff_date),
-          h(r.status),
-          String(r.customers_billed),
-          String(r.invoices_created),
-          h(r.started_at.toISOString().slice(0, 16).replace('T', ' ')),
-        ]),
-        q.status
-          ? `No ${q.status} billing runs.`
-          : 'No billing runs yet. Start one above for a cut-off date.',
-      )}</section>`,
-    });
-  });
-
-  app.get<{ Params: { id: string } }>(
-    '/console/billing-runs/:id',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const m = await kit.me(request, reply);
-      if (!m) return reply;
-      const id = pathId(request.params.id, 'Billing run');
-      const run = await findBillingRun(ctx.db, m.accountId, id);
-      if (!run) throw notFound('Billing run', id);
-      const live = run.status === 'running';
-      // htmx asks for the progress fragment every second while the run is running (no script of our own).
-      const progress = `<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>${runRow(run)}${live ? '<progress aria-label="Billing run in progress"></progress>' : ''}</div>`;
-      const q = request.query as Record<string, string>;
-      return kit.page(reply, m, {
-        title: `Billing run ${id}`,
-        page: 'billing',
-        body: `<p><a href="/console/billing-runs">Billing runs</a></p><h1>Billing run ${id}</h1>${errorBox(q.error)}${okBox(q.ok)}<section class="card">${progress}
-${run.status === 'interrupted' && kit.may(m, KeyLevel.invoices) ? actionButton(`/console/billing-runs/${id}/resume`, 'Resume this run', m.csrf) : ''}
-<p><a class="button secondary" href="/console/invoices?run=${id}">Invoices of this run</a></p></section>`,
-      });
-    },
-  );
-
-  app.get<{ Params: { id: string } }>(
-    '/console/billing-runs/:id/progress',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const m = await kit.me(request, reply);
-      if (!m) return reply;
-      const id = pathId(request.params.id, 'Billing run');
-      const run = await findBillingRun(ctx.db, m.accountId, id);
-      if (!run) throw notFound('Billing run', id);
-      const live = run.status === 'running';
-      return secure(reply)
-        .type('text/html; charset=utf-8')
-        .send(
-          `<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>${runRow(run)}${live ? '<progress aria-label="Billing run in progress"></progress>' : ''}</div>`,
-        );
-    },
-  );
-
-  kit.action(
-    '/console/billing-runs',
-    KeyLevel.invoices,
-    async (m, b, _p, request) => {
-      const cutoffDate = String(b.cutoffDate ?? '');
-      if (!isIsoDate(cutoffDate)) throw invalid('cutoffDate', 'must be a date YYYY-MM-DD');
-      // The run goes on in this process after the answer; the page follows it by its id.
-      const started = new Promise<number>((resolve, reject) => {
-        runBilling(ctx, m.accountId, { cutoffDate }, undefined, (run) => resolve(run.id)).catch(
-          (error: unknown) => {
-            // Before the run exists this refuses the form; after, the run's row records the failure too.
-            reject(error instanceof Error ? error : new Error(String(error)));
-            request.log.error({ err: error }, 'billing run failed');
-          },
-        );
-      });
-      const runId = await started;
-      return {
-        redirect: `/console/billing-runs/${runId}`,
-        message: 'Billing run started',
-        audit: { action: 'create', resource: 'billingRuns', resourceId: runId, changes: { cutoffDate } },
-      };
-    },
-    () => '/console/billing-runs',
-  );
-
-  kit.action('/console/billing-runs/:id/resume', KeyLevel.invoices, async (m, _b, p, request) => {
-    const id = pathId(p.id!, 'Billing run');
-    resumeBilling(ctx, m.accountId, id).catch((error: unknown) =>
-      request.log.error({ err: error }, 'resuming a billing run failed'),
-    );
-    return {
-      redirect: `/console/billing-runs/${id}`,
-      message: 'Resuming the run',
-      audit: { action: 'resume', resource: 'billingRuns', resourceId: id },
-    };
-  });
 }
