@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { CustomerRow } from '../db/schema.ts';
 import { toPage, type Page } from '../shared/pagination.ts';
+import type { Sort } from '../shared/sorting.ts';
 
 export async function revenueByMonth(
   db: Executor,
@@ -273,11 +274,29 @@ export async function searchInvoices(db: Executor, accountId: number, s: Invoice
     .execute();
 }
 
-/** Payment requests newest first (optionally one customer's, through its invoices), with attempt counts. */
+export const PAYMENT_REQUEST_SORTS = {
+  id: 'r.id',
+  amount: 'r.amount',
+  paid: 'r.paid_amount',
+  visits: 'r.visits',
+  expires: 'r.expires_at',
+  invoice: 'i.invoice_number',
+} as const;
+
+/**
+ * Payment requests (optionally one customer's, through its invoices), with attempt counts: newest first
+ * paged by id, or in the order of a whitelisted column paged by offset.
+ */
 export async function searchPaymentRequests(
   db: Executor,
   accountId: number,
-  s: { customerId?: number | undefined; before?: number | undefined; limit: number },
+  s: {
+    customerId?: number | undefined;
+    before?: number | undefined;
+    sort?: Sort<keyof typeof PAYMENT_REQUEST_SORTS> | undefined;
+    offset?: number | undefined;
+    limit: number;
+  },
 ) {
   let q = db
     .selectFrom('payment_requests as r')
@@ -313,8 +332,10 @@ export async function searchPaymentRequests(
       eb.or([eb('i.customer_id', '=', s.customerId!), eb('r.customer_id', '=', s.customerId!)]),
     );
   if (s.before !== undefined) q = q.where('r.id', '<', s.before);
+  if (s.sort) q = q.orderBy(PAYMENT_REQUEST_SORTS[s.sort.key], s.sort.dir);
   return q
-    .orderBy('r.id', 'desc')
+    .orderBy('r.id', s.sort?.dir ?? 'desc')
+    .offset(s.offset ?? 0)
     .limit(s.limit + 1)
     .execute();
 }

@@ -34,6 +34,8 @@ import { invoicePages } from './pages/invoices.ts';
 import { billingRunPages } from './pages/billing-runs.ts';
 import { ratesAndCallsPages } from './pages/rates-calls.ts';
 import { adminPages } from './pages/admin.ts';
+import { collectionPages } from './pages/collections.ts';
+import { collectionReportPages } from './pages/collections-report.ts';
 
 export const CONSOLE_PREFIX = '/console';
 const FORM_LIMIT = 64 * 1024;
@@ -343,6 +345,8 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
     invoicePages(app, kit);
     billingRunPages(app, kit);
     ratesAndCallsPages(app, kit);
+    collectionPages(app, kit);
+    collectionReportPages(app, kit);
     adminPages(app, kit);
   };
 }

@@ -1,4 +1,4 @@
-// Collections, webhooks, the audit log, settings (account, API keys, users) — the admin side of the
+// Webhooks, the audit log, settings (account, API keys, users) — the admin side of the
 // console. Secrets (a new webhook secret, a new API key) are shown once, in the answer to the post that
 // made them, and never stored in the page's URL. Users: invite (an emailed set-up link), change role,
 // disable, enable, remove; only owners touch owners, and the account always keeps one enabled owner.
@@ -10,7 +10,6 @@ import { revokeApiKey } from '../../../api-keys/revoke-key.ts';
 import { updateAccount } from '../../../accounts/update-account.ts';
 import { actorLabel, listAuditLog, parseActor } from '../../../audit/list-audit-log.ts';
 import { diff, recordAudit } from '../../../audit/record.ts';
-import { createPaymentRequests } from '../../../collections/create-request.ts';
 import {
   changeUserRole,
   createConsoleUser,
@@ -19,7 +18,7 @@ import {
 } from '../../../console-users/manage-users.ts';
 import { listUsers } from '../../../console-users/repo.ts';
 import { CONSOLE_ROLES, mayManageRole, ROLE_LABEL } from '../../../console-users/roles.ts';
-import { latestFeedRows, retryingJobs, searchPaymentRequests } from '../../../dashboard/repo.ts';
+import { latestFeedRows } from '../../../dashboard/repo.ts';
 import { secure } from '../../kit/page.ts';
 import { createWebhookSubscription } from '../../../webhooks/create-subscription.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.ts';
@@ -28,7 +27,7 @@ import { replayWebhookDelivery } from '../../../webhooks/replay-event.ts';
 import { rotateWebhookSecret } from '../../../webhooks/rotate-secret.ts';
 import { updateWebhookSubscription } from '../../../webhooks/update-subscription.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';
-import { DomainError, invalid, notFound } from '../../../shared/errors.ts';
+import { DomainError, notFound } from '../../../shared/errors.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
@@ -60,117 +59,6 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
       surface: 'console',
       changes,
     });
-
-  // ---- collections
-
-  app.get('/console/collections', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const rows = await searchPaymentRequests(ctx.db, m.accountId, {
-      customerId: cursor(q.customer),
-      before: cursor(q.before),
-      limit: PAGE,
-    });
-    const shown = rows.slice(0, PAGE);
-    const jobs = await retryingJobs(ctx.db, m.accountId, 50);
-    const cur = m.account.currency;
-    const now = ctx.now().getTime();
-    const send = kit.may(m, KeyLevel.invoices)
-      ? `<section class="card"><h2>Send a payment request</h2><form method="post" action="/console/collections" class="filters">${csrfField(m.csrf)}<div><label for="pr-invoice">Invoice id</label><input id="pr-invoice" name="invoiceId" inputmode="numeric" required maxlength="15" value="${h(q.invoice)}"></div><div><label for="pr-amount">Amount (default: what is outstanding)</label><input id="pr-amount" name="amount" inputmode="decimal" maxlength="20"></div><div><button type="submit">Send payment request</button></div></form><p class="muted">The link goes by email and SMS to the customer's contacts; the customer pays on the payment page.</p></section>`
-      : '';
-    return kit.page(reply, m, {
-      title: 'Collections',
-      page: 'collections',
-      body: `<h1>Collections</h1>${errorBox(q.error)}${okBox(q.ok)}${send}
-<section class="card"><h2>Payment requests</h2>${table(
-        'Payment requests, newest first',
-        [
-          { title: 'Request' },
-          { title: 'Invoice' },
-          { title: 'Amount', amount: true },
-          { title: 'Paid', amount: true },
-          { title: 'Status' },
-          { title: 'Visits', amount: true },
-          { title: 'Attempts', amount: true },
-          { title: 'Sent' },
-        ],
-        shown.map((r) => {
-          const status = r.cancelled_at
-            ? 'cancelled'
-            : Number(r.paid_amount) >= Number(r.amount)
-              ? 'paid'
-              : r.expires_at.getTime() < now
-                ? 'expired'
-                : Number(r.paid_amount) > 0
-                  ? 'part paid'
-                  : 'open';
-          return [
-            `<a href="${h(new URL(r.url).pathname)}">${r.id}</a>`,
-            r.invoice_id
-              ? `<a href="/console/invoices/${r.invoice_id}">${h(r.invoice_number ?? r.invoice_id)}</a>`
-              : '',
-            h(fmt(r.amount, cur)),
-            h(fmt(r.paid_amount, cur)),
-            `<span class="badge${status === 'paid' ? ' good' : status === 'expired' || status === 'cancelled' ? ' bad' : ''}">${status}</span>`,
-            String(r.visits),
-            String(r.attempts ?? 0),
-            h(
-              [r.email_sent_at ? 'email' : '', r.sms_sent_at ? 'SMS' : ''].filter(Boolean).join(', ') ||
-                'link only',
-            ),
-          ];
-        }),
-        'No payment requests yet. Send one for an approved invoice above.',
-      )}${pager({ next: rows.length > PAGE ? `/console/collections?${new URLSearchParams({ ...(q.customer ? { customer: q.customer } : {}), before: String(shown.at(-1)!.id) })}` : undefined })}
-<p><a href="/collect/v1/">The date-range report of invoices processed (document 003) is at /collect/v1 with an API key.</a></p></section>
-<section class="card" id="outbox"><h2>Messages waiting out a failure</h2>${table(
-        'Emails and SMS to be tried again',
-        [
-          { title: 'Job' },
-          { title: 'Kind' },
-          { title: 'Attempts', amount: true },
-          { title: 'Next try' },
-          { title: 'Last error' },
-        ],
-        jobs.map((j) => [
-          String(j.id),
-          h(j.kind),
-          `${j.attempts}/${j.max_attempts}`,
-          h(when(j.next_attempt_at)),
-          h(j.last_error),
-        ]),
-        'Nothing is waiting: every email and SMS went out.',
-      )}</section>`,
-    });
-  });
-
-  kit.action(
-    '/console/collections',
-    KeyLevel.invoices,
-    async (m, b, _p, request) => {
-      const invoiceId = cursor(b.invoiceId);
-      if (invoiceId === undefined) throw invalid('invoiceId', 'must be an invoice id');
-      const created = await createPaymentRequests(
-        ctx,
-        m.accountId,
-        [{ invoiceId, amount: b.amount?.trim() || undefined }],
-        { batch: false, baseUrl: kit.baseUrl(request) },
-      );
-      const r = created.requests[0]!;
-      return {
-        redirect: '/console/collections',
-        message: `Payment request ${r.id} sent`,
-        audit: {
-          action: 'create',
-          resource: 'paymentRequests',
-          resourceId: r.id,
-          changes: { invoiceId, amount: r.amount },
-        },
-      };
-    },
-    () => '/console/collections',
-  );
 
   // ---- webhooks
 

@@ -305,8 +305,17 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
         amount: b.amount?.trim() || undefined,
         reason: 'refunded from the console',
       });
+      // Back to the list the form was on: the payments list, the request's page, else the invoice's.
+      const fromRequest = /^request:(\d{1,15})$/.exec(b.back ?? '');
       return {
-        redirect: `/console/invoices/${payment.invoice_id}#payments`,
+        redirect:
+          b.back === 'payments'
+            ? '/console/collections/payments'
+            : fromRequest
+              ? `/console/collections/requests/${fromRequest[1]}#payments`
+              : payment.invoice_id !== null
+                ? `/console/invoices/${payment.invoice_id}#payments`
+                : `/console/collections/requests/${payment.request_id}#payments`,
         message: `Refunded ${refund.amount}`,
         audit: {
           action: 'create',
@@ -316,6 +325,6 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
         },
       };
     },
-    () => '/console/collections',
+    () => '/console/collections/payments',
   );
 }
