@@ -100,12 +100,28 @@ export async function attentionCounts(db: Executor, accountId: number): Promise<
   };
 }
 
-/** Customers whose name, email, account number or a feature's phone number contains the text. */
+export const CUSTOMER_SORTS = {
+  name: 'name',
+  number: 'account_number',
+  email: 'email',
+  mode: 'billing_mode',
+  created: 'id',
+} as const;
+
+/**
+ * Customers whose name, email, account number or a feature's phone number contains the text: by id after
+ * `after`, or in the order of a whitelisted column from `offset`.
+ */
 export async function searchCustomers(
   db: Executor,
   accountId: number,
   text: string | undefined,
-  page: { after?: number | undefined; limit: number },
+  page: {
+    after?: number | undefined;
+    sort?: Sort<keyof typeof CUSTOMER_SORTS> | undefined;
+    offset?: number | undefined;
+    limit: number;
+  },
 ): Promise<Page<CustomerRow>> {
   let q = db.selectFrom('customers').selectAll().where('account_id', '=', accountId);
   const t = (text ?? '').trim().slice(0, 100);
@@ -133,9 +149,11 @@ export async function searchCustomers(
     );
   }
   if (page.after !== undefined) q = q.where('id', '>', page.after);
+  if (page.sort) q = q.orderBy(CUSTOMER_SORTS[page.sort.key], page.sort.dir);
   return toPage(
     await q
-      .orderBy('id')
+      .orderBy('id', page.sort?.dir ?? 'asc')
+      .offset(page.offset ?? 0)
       .limit(page.limit + 1)
       .execute(),
     page.limit,
@@ -166,8 +184,22 @@ export interface CallSearch {
   ratingStatus?: string | undefined;
   /** Older than this id (newest first). */
   before?: number | undefined;
+  /** A whitelisted column's order (then id), from `offset`, instead of newest first. */
+  sort?: Sort<keyof typeof CALL_SORTS> | undefined;
+  offset?: number | undefined;
   limit: number;
 }
+
+export const CALL_SORTS = {
+  start: 'start_time',
+  from: 'from_number',
+  to: 'to_number',
+  seconds: 'duration_s',
+  status: 'status',
+  rating: 'rating_status',
+  destination: 'destination',
+  charge: 'charge',
+} as const;
 
 export async function searchCalls(db: Executor, accountId: number, s: CallSearch) {
   let q = db
@@ -201,8 +233,10 @@ export async function searchCalls(db: Executor, accountId: number, s: CallSearch
   if (s.status) q = q.where('status', '=', s.status as never);
   if (s.ratingStatus) q = q.where('rating_status', '=', s.ratingStatus as never);
   if (s.before !== undefined) q = q.where('id', '<', s.before);
+  if (s.sort) q = q.orderBy(CALL_SORTS[s.sort.key], s.sort.dir);
   return q
-    .orderBy('id', 'desc')
+    .orderBy('id', s.sort?.dir ?? 'desc')
+    .offset(s.offset ?? 0)
     .limit(s.limit + 1)
     .execute();
 }
@@ -232,8 +266,20 @@ export interface InvoiceSearch {
   billingRunId?: number | undefined;
   /** Older than this id (newest first). */
   before?: number | undefined;
+  /** A whitelisted column's order (then id), from `offset`, instead of newest first. */
+  sort?: Sort<keyof typeof INVOICE_SORTS> | undefined;
+  offset?: number | undefined;
   limit: number;
 }
+
+export const INVOICE_SORTS = {
+  number: 'i.invoice_number',
+  customer: 'c.name',
+  date: 'i.invoice_date',
+  due: 'i.due_date',
+  total: 'i.total',
+  paid: 'i.paid_amount',
+} as const;
 
 /** Invoices newest first, with the filters the invoices document gives and the console's own (overdue, unpaid). */
 export async function searchInvoices(db: Executor, accountId: number, s: InvoiceSearch) {
@@ -268,8 +314,10 @@ export async function searchInvoices(db: Executor, accountId: number, s: Invoice
   if (s.unsentByEmail) q = q.where('i.approved_at', 'is not', null).where('i.emailed_at', 'is', null);
   if (s.billingRunId !== undefined) q = q.where('i.billing_run_id', '=', s.billingRunId);
   if (s.before !== undefined) q = q.where('i.id', '<', s.before);
+  if (s.sort) q = q.orderBy(INVOICE_SORTS[s.sort.key], s.sort.dir);
   return q
-    .orderBy('i.id', 'desc')
+    .orderBy('i.id', s.sort?.dir ?? 'desc')
+    .offset(s.offset ?? 0)
     .limit(s.limit + 1)
     .execute();
 }

@@ -12,6 +12,13 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleUser } from '../../src/console-users/manage-users.ts';
 import { makeCustomer, makeFeature, useHarness, type Api, type TestAccount } from '../helpers/harness.ts';
+import {
+  APPROVING_CARD,
+  DECLINING_CARD,
+  approvedInvoice,
+  collectApi,
+  page as payPage,
+} from '../helpers/pay-page.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -219,7 +226,7 @@ describe('operator console: billing and collections', () => {
     { timeout: 300_000 },
     async () => {
       const { account, api, a, b } = await billableAccount();
-      const owner = await signedIn(account.id, 'boss@acme.example', 'owner');
+      const owner = await signedIn(account.id, `boss${account.id}@acme.example`, 'owner');
       const { page } = owner;
       const cutoff = day(1);
 
@@ -343,7 +350,7 @@ describe('operator console: billing and collections', () => {
       await phone.close();
 
       // A viewer sees no form and is refused by the server.
-      const viewer = await signedIn(account.id, 'viewer@acme.example', 'viewer');
+      const viewer = await signedIn(account.id, `viewer${account.id}@acme.example`, 'viewer');
       await viewer.page.goto(`${h.url}/console/billing-runs`);
       expect(await viewer.page.locator('main form[method=post]').count()).toBe(0);
       expect((await viewer.get('/console/billing-runs/preview')).status).toBe(403);
@@ -375,7 +382,7 @@ describe('operator console: billing and collections', () => {
 
       // Another account: this account's run and customers are not found.
       const other = await h.account({ name: 'Other Telecom' });
-      const stranger = await signedIn(other.id, 'boss@other.example', 'owner');
+      const stranger = await signedIn(other.id, `boss${other.id}@other.example`, 'owner');
       expect((await stranger.get(`/console/billing-runs/${runId}`)).status).toBe(404);
       expect((await stranger.get(`/console/billing-runs/${runId}/progress`)).status).toBe(404);
       expect(
@@ -397,6 +404,301 @@ describe('operator console: billing and collections', () => {
         await (await stranger.get('/console/billing-runs/customer-choices?q=Bright')).text(),
       ).not.toContain('Bright');
       await stranger.context.close();
+      await owner.context.close();
+    },
+  );
+  it(
+    'collections: sends requests (with plans), shows status, visits, attempts, plans and payments, refunds from the page, and exports the report as the API gives it',
+    { timeout: 300_000 },
+    async () => {
+      const account = await h.account({ name: 'Acme Telecom' });
+      const first = await approvedInvoice(account, '100.00');
+      const second = await approvedInvoice(account, '60.00');
+      const owner = await signedIn(account.id, `boss${account.id}@acme.example`, 'owner');
+      const { page } = owner;
+
+      // Plans offered but no frequency ticked: a clear message.
+      await page.goto(`${h.url}/console/collections?invoice=${first.id}`);
+      await checkPage(page, 'collections-empty');
+      await page.check('input[name=instalmentEnabled]');
+      await page.uncheck('input[name=plan_monthly]');
+      await page.getByRole('button', { name: 'Send payment request' }).click();
+      await page.waitForURL(/error=/);
+      expect(await page.textContent('[role=alert]')).toContain('tick at least one frequency');
+      await page.fill('#pr-invoice', first.id);
+      await page.check('input[name=instalmentEnabled]');
+      await page.getByRole('button', { name: 'Send payment request' }).click();
+      await page.waitForURL(/ok=/);
+      await page.fill('#pr-invoice', second.id);
+      await page.getByRole('button', { name: 'Send payment request' }).click();
+      await page.waitForURL(/ok=/);
+      const requests = (await collectApi(account).get(`/invoices?startDate=${day(0)}&endDate=${day(0)}`))
+        .body;
+      expect(requests.map((r: any) => [r.invoiceId, r.instalmentEnabled])).toEqual([
+        [Number(first.id), true],
+        [Number(second.id), false],
+      ]);
+      const [withPlan, plain] = requests;
+      const pathOf = (r: any) => new URL(r.url).pathname;
+
+      // The payer: a plan of 3 on the first; on the second a visit, a declined card, then a payment.
+      const plan = await fetch(`${h.url}${pathOf(withPlan)}/plans`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ frequency: 'monthly', instalments: 3, saveCard: false, ...APPROVING_CARD }),
+      });
+      expect(plan.status, await plan.clone().text()).toBe(201);
+      expect((await fetch(`${h.url}${pathOf(plain)}`)).status).toBe(200);
+      await payPage(h.url, `${pathOf(plain)}/payments`, { option: 'full', ...DECLINING_CARD });
+      await payPage(h.url, `${pathOf(plain)}/payments`, { option: 'full', ...APPROVING_CARD });
+
+      // The request's page: status, visits, attempts, payments; refund part of it from here.
+      await page.goto(`${h.url}/console/collections`);
+      await page.locator(`a[href="/console/collections/requests/${plain.requestId}"]`).first().click();
+      expect(await page.textContent('[data-field=status]')).toBe('paid');
+      expect(await page.textContent('[data-field=visits]')).toBe('1');
+      expect(await page.textContent('[data-field=attempts]')).toBe('2 (1 approved, 1 declined)');
+      await checkPage(page, 'collections-request');
+      await page.locator('#payments input[name=amount]').fill('10.00');
+      await page.getByRole('button', { name: /^Refund/ }).click();
+      await page.waitForURL(/collections\/requests\/\d+\?ok=/);
+      expect(await page.textContent('[role=status]')).toContain('Refunded 10.00');
+      expect(await page.textContent('[data-field=status]')).toBe('partially_refunded');
+      // A refund above what is left is refused with the reason.
+      await page.locator('#payments input[name=amount]').fill('500.00');
+      await page.getByRole('button', { name: /^Refund/ }).click();
+      await page.waitForURL(/error=/);
+      expect(await page.textContent('[role=alert]')).toMatch(/refund/i);
+
+      // Payments: both, sortable by amount; refund from the list.
+      await page.getByRole('link', { name: 'Payments', exact: true }).click();
+      const amounts = () =>
+        page.locator('[aria-label="Payments"] tbody tr td:nth-child(5)').allTextContents();
+      expect((await amounts()).length).toBe(2);
+      await page.getByRole('link', { name: /^Amount/ }).click();
+      expect(await page.getAttribute('th[aria-sort]', 'aria-sort')).toBe('ascending');
+      const ascending = await amounts();
+      await page.getByRole('link', { name: /^Amount/ }).click();
+      expect(await page.getAttribute('th[aria-sort]', 'aria-sort')).toBe('descending');
+      expect(await amounts()).toEqual([...ascending].reverse());
+      await checkPage(page, 'collections-payments');
+      await page.locator('tbody tr', { hasText: '£60.00' }).locator('input[name=amount]').fill('5.00');
+      await page
+        .locator('tbody tr', { hasText: '£60.00' })
+        .getByRole('button', { name: /^Refund/ })
+        .click();
+      await page.waitForURL(/collections\/payments\?ok=/);
+      expect(await page.locator('tbody tr', { hasText: '£60.00' }).textContent()).toContain('£15.00');
+
+      // Plans: the plan and its instalments (the first paid).
+      await page.getByRole('link', { name: 'Instalment plans' }).click();
+      expect(await page.locator('[aria-label="Instalment plans"] tbody tr').count()).toBe(1);
+      expect(await page.textContent('[aria-label="Instalment plans"] tbody')).toContain('1 of 3');
+      await checkPage(page, 'collections-plans');
+      await page.locator('[aria-label="Instalment plans"] tbody a').first().click();
+      expect(await page.locator('tbody tr').count()).toBe(3);
+      expect(await page.locator('tbody .badge').allTextContents()).toEqual(['paid', 'due', 'due']);
+      await checkPage(page, 'collections-plan');
+
+      // The report: a table, and a CSV with the API's rows, field for field.
+      await page.getByRole('link', { name: 'Collections', exact: true }).first().click();
+      await page.getByRole('link', { name: 'Report' }).click();
+      await page.fill('#rep-start', day(-1));
+      await page.fill('#rep-end', day(0));
+      await page.getByRole('button', { name: 'Show' }).click();
+      expect(await page.locator('[aria-label="Requests processed"] tbody tr').count()).toBe(2);
+      await checkPage(page, 'collections-report');
+      const csvHref = (await page.getAttribute('a[download]', 'href'))!;
+      const csv = await owner.get(csvHref);
+      expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      const api = (await collectApi(account).get(`/invoices?startDate=${day(-1)}&endDate=${day(0)}`)).body;
+      const field = (v: unknown) => {
+        const t = v === null ? '' : Array.isArray(v) ? v.join(';') : String(v);
+        return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+      };
+      const keys = Object.keys(api[0]);
+      const expected = [keys.join(','), ...api.map((r: any) => keys.map((k) => field(r[k])).join(','))]
+        .map((l) => `${l}\r\n`)
+        .join('');
+      expect(await csv.text()).toBe(expected);
+      // A reversed range says why.
+      await page.goto(`${h.url}/console/collections/report?startDate=${day(0)}&endDate=${day(-3)}`);
+      expect(await page.textContent('[role=alert]')).toContain('must be on or after startDate');
+
+      // Phone width.
+      const phone = await browser!.newContext(PHONE);
+      await phone.addCookies(await owner.context.cookies());
+      const small = await newPage(phone);
+      for (const [name, path] of [
+        ['collections', '/console/collections'],
+        ['collections-request', `/console/collections/requests/${plain.requestId}`],
+        ['collections-payments', '/console/collections/payments'],
+        ['collections-plans', '/console/collections/plans'],
+        ['collections-report', `/console/collections/report?startDate=${day(-1)}&endDate=${day(0)}`],
+      ] as const) {
+        await small.goto(`${h.url}${path}`);
+        await checkPage(small, name);
+      }
+      await phone.close();
+
+      // A viewer reads but has no form and is refused.
+      const viewer = await signedIn(account.id, `viewer${account.id}@acme.example`, 'viewer');
+      for (const path of [
+        '/console/collections',
+        `/console/collections/requests/${plain.requestId}`,
+        '/console/collections/payments',
+      ]) {
+        await viewer.page.goto(`${h.url}${path}`);
+        expect(await viewer.page.locator('main form[method=post]').count(), path).toBe(0);
+      }
+      const paymentId = (await collectApi(account).get(`/requests/${plain.requestId}/payments`)).body[0].id;
+      expect((await viewer.post('/console/collections', { invoiceId: second.id })).status).toBe(403);
+      expect((await viewer.post(`/console/payments/${paymentId}/refund`, { amount: '1.00' })).status).toBe(
+        403,
+      );
+      expect((await viewer.post(`/console/collections/requests/${plain.requestId}/cancel`, {})).status).toBe(
+        403,
+      );
+      await viewer.context.close();
+      expect(
+        (await owner.post(`/console/collections/requests/${plain.requestId}/cancel`, {}, false)).status,
+      ).toBe(403);
+
+      // Another account sees none of it.
+      const other = await h.account({ name: 'Other Telecom' });
+      const stranger = await signedIn(other.id, `boss${other.id}@other.example`, 'owner');
+      expect((await stranger.get(`/console/collections/requests/${plain.requestId}`)).status).toBe(404);
+      expect((await stranger.get(`/console/collections/plans/1`)).status).toBe(404);
+      expect((await stranger.post(`/console/payments/${paymentId}/refund`, { amount: '1.00' })).status).toBe(
+        404,
+      );
+      expect(
+        (await stranger.post(`/console/collections/requests/${plain.requestId}/cancel`, {})).status,
+      ).toBe(404);
+      expect((await stranger.post('/console/collections', { invoiceId: second.id })).status).toBe(404);
+      const strangerCsv = await (
+        await stranger.get(`/console/collections/report.csv?startDate=${day(-1)}&endDate=${day(0)}`)
+      ).text();
+      expect(strangerCsv.trim().split('\r\n')).toHaveLength(1);
+      await stranger.context.close();
+      await owner.context.close();
+    },
+  );
+
+  it(
+    "edits a customer's feature, and sorts customers, calls and invoices by their columns keeping filters and pages",
+    { timeout: 300_000 },
+    async () => {
+      const { account, api, a } = await billableAccount();
+      for (let i = 1; i <= 52; i++)
+        await makeCustomer(api, { name: `Zed ${String(i).padStart(2, '0')}`, email: undefined });
+      await makeCustomer(api, { name: 'Aardvark Ltd', email: undefined });
+      expect((await api.post('/billingRuns', { cutoffDate: day(1) })).status).toBe(201);
+      const owner = await signedIn(account.id, `boss${account.id}@acme.example`, 'owner');
+      const { page } = owner;
+
+      // Feature: edit its price and number, then end it on a date.
+      await page.goto(`${h.url}/console/customers/${a.id}`);
+      await page.getByRole('link', { name: 'Edit Reception' }).click();
+      await checkPage(page, 'feature-edit');
+      expect(await page.getAttribute('#fe-start', 'readonly')).not.toBeNull();
+      await page.fill('#fe-value', 'abc');
+      await page.getByRole('button', { name: 'Save feature' }).click();
+      await page.waitForURL(/error=/);
+      expect(await page.textContent('[role=alert]')).toContain('recurringValue');
+      await page.fill('#fe-value', '15.00');
+      await page.fill('#fe-phone', '441134960011');
+      await page.getByRole('button', { name: 'Save feature' }).click();
+      await page.waitForURL(/#features$/);
+      expect(await page.textContent('[role=status]')).toContain('Feature Reception saved');
+      expect(await page.textContent('#features')).toContain('£15.00');
+      expect(await page.textContent('#features')).toContain('441134960011');
+      const feature = (await api.get(`/customers/${a.id}/features`)).body[0];
+      expect([feature.recurringValue, feature.phoneNumber]).toEqual(['15.00', '441134960011']);
+      await page.getByRole('link', { name: 'Edit Reception' }).click();
+      await page.fill('#fe-end', day(20));
+      await page.getByRole('button', { name: 'Save feature' }).click();
+      await page.waitForURL(/#features$|error=/);
+      expect(await page.locator('[role=alert]').allTextContents()).toEqual([]);
+      expect(await page.textContent('#features')).toContain(day(20));
+      const audit = (await api.get('/auditLog?resource=features')).body.filter(
+        (e: any) => e.surface === 'console',
+      );
+      expect(audit.map((e: any) => [e.action, e.surface])).toEqual([
+        ['update', 'console'],
+        ['update', 'console'],
+      ]);
+      expect(audit[0].changes.recurringValue).toEqual({ from: '12.50', to: '15.00' });
+
+      // Customers: by name both ways; a search and the sort survive paging.
+      await page.goto(`${h.url}/console/customers`);
+      await page.getByRole('link', { name: /^Name/ }).click();
+      expect(await page.getAttribute('th[aria-sort]', 'aria-sort')).toBe('ascending');
+      expect(await page.locator('tbody tr td:first-child').first().textContent()).toBe('Aardvark Ltd');
+      await page.getByRole('link', { name: /^Name/ }).click();
+      expect(await page.locator('tbody tr td:first-child').first().textContent()).toBe('Zed 52');
+      await page.fill('#q', 'Zed');
+      await page.getByRole('button', { name: 'Search' }).click();
+      expect(page.url()).toContain('sort=-name');
+      expect(await page.locator('tbody tr').count()).toBe(50);
+      await checkPage(page, 'customers-sorted');
+      await page.getByRole('link', { name: 'Next page' }).click();
+      expect(page.url()).toMatch(/q=Zed.*sort=-name.*page=2|sort=-name.*q=Zed.*page=2/);
+      expect(await page.locator('tbody tr td:first-child').allTextContents()).toEqual(['Zed 02', 'Zed 01']);
+      expect(await page.getAttribute('th[aria-sort]', 'aria-sort')).toBe('descending');
+      await page.getByRole('link', { name: 'Previous page' }).click();
+      expect(await page.locator('tbody tr td:first-child').first().textContent()).toBe('Zed 52');
+
+      // Calls: by length, with a number filter kept.
+      await page.goto(`${h.url}/console/calls?number=4411349600`);
+      await page.getByRole('link', { name: /^Seconds/ }).click();
+      expect(page.url()).toContain('number=4411349600');
+      expect(await page.locator('tbody tr td:nth-child(4)').allTextContents()).toEqual(['40', '125', '600']);
+      await page.getByRole('link', { name: /^Seconds/ }).click();
+      expect(await page.locator('tbody tr td:nth-child(4)').allTextContents()).toEqual(['600', '125', '40']);
+      await checkPage(page, 'calls-sorted');
+
+      // Invoices: by total, unsent only.
+      await page.goto(`${h.url}/console/invoices?state=unsent`);
+      await page.getByRole('link', { name: /^Total/ }).click();
+      expect(page.url()).toContain('state=unsent');
+      const totals = await page.locator('tbody tr td:nth-child(6)').allTextContents();
+      expect(totals.length).toBe(2);
+      const value = (t: string) => Number(t.replace(/[£,]/g, ''));
+      expect(value(totals[0]!)).toBeLessThan(value(totals[1]!));
+      await checkPage(page, 'invoices-sorted');
+
+      const phone = await browser!.newContext(PHONE);
+      await phone.addCookies(await owner.context.cookies());
+      const small = await newPage(phone);
+      const featureId = feature.id;
+      for (const [name, path] of [
+        ['feature-edit', `/console/features/${featureId}`],
+        ['customers-sorted', '/console/customers?sort=name'],
+        ['calls-sorted', '/console/calls?sort=-seconds'],
+        ['customer', `/console/customers/${a.id}`],
+      ] as const) {
+        await small.goto(`${h.url}${path}`);
+        await checkPage(small, name);
+      }
+      await phone.close();
+
+      // A viewer: no edit link, and refused; another account: not found.
+      const viewer = await signedIn(account.id, `viewer${account.id}@acme.example`, 'viewer');
+      await viewer.page.goto(`${h.url}/console/customers/${a.id}`);
+      expect(await viewer.page.getByRole('link', { name: 'Edit Reception' }).count()).toBe(0);
+      expect((await viewer.get(`/console/features/${featureId}`)).status).toBe(403);
+      expect((await viewer.post(`/console/features/${featureId}`, { name: 'Hacked' })).status).toBe(403);
+      await viewer.context.close();
+      expect((await owner.post(`/console/features/${featureId}`, { name: 'Forged' }, false)).status).toBe(
+        403,
+      );
+      const other = await h.account({ name: 'Other Telecom' });
+      const stranger = await signedIn(other.id, `boss${other.id}@other.example`, 'owner');
+      expect((await stranger.get(`/console/features/${featureId}`)).status).toBe(404);
+      expect((await stranger.post(`/console/features/${featureId}`, { name: 'Hacked' })).status).toBe(404);
+      await stranger.context.close();
+      expect((await api.get(`/customers/${a.id}/features`)).body[0].name).toBe('Reception');
       await owner.context.close();
     },
   );

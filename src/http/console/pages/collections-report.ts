@@ -10,11 +10,7 @@ import { DomainError } from '../../../shared/errors.ts';
 import { pageOffset, parseSort } from '../../../shared/sorting.ts';
 import { secure } from '../../kit/page.ts';
 import { pathId } from '../../kit/route-helpers.ts';
-import {
-  collectInvoice,
-  toCollectInvoice,
-  type CollectInvoice,
-} from '../../kit/views/collect-invoice.ts';
+import { collectInvoice, toCollectInvoice, type CollectInvoice } from '../../kit/views/collect-invoice.ts';
 import { errorBox, h, listQuery, pageLinks, sortColumn, table } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
 import { instalmentTable, tabs } from './collections.ts';

@@ -79,7 +79,6 @@ export const instalmentTable = (plan: PlanWithInstalments) =>
     'No instalments.',
   );
 
-
 export function collectionPages(app: FastifyInstance, kit: ConsoleKit): void {
   const { ctx } = kit;
 

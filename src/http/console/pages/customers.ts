@@ -6,7 +6,8 @@ import { KeyLevel } from '../../../api-keys/levels.ts';
 import { createCustomer } from '../../../customers/create-customer.ts';
 import { findCustomer } from '../../../customers/repo.ts';
 import { updateCustomer } from '../../../customers/update-customer.ts';
-import { searchCalls, searchCustomers } from '../../../dashboard/repo.ts';
+import { CUSTOMER_SORTS, searchCalls, searchCustomers } from '../../../dashboard/repo.ts';
+import { pageOffset, parseSort } from '../../../shared/sorting.ts';
 import { createFeature } from '../../../features/create-feature.ts';
 import { findFeature, listFeatures } from '../../../features/repo.ts';
 import { updateFeature } from '../../../features/update-feature.ts';
@@ -16,10 +17,11 @@ import { createTransaction } from '../../../invoices/create-transaction.ts';
 import { listTransactions } from '../../../invoices/transactions-repo.ts';
 import { withTransactionWireNames } from '../../kit/transaction-fields.ts';
 import { diff } from '../../../audit/record.ts';
+import { currencyMinorDigits, formatAmount } from '../../../money/money.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
 import { pathId } from '../../kit/route-helpers.ts';
-import { csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
+import { csrfField, errorBox, h, listQuery, okBox, pageLinks, pager, sortColumn, table } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
 import { fmt } from './overview.ts';
 
@@ -51,11 +53,26 @@ export function customerPages(app: FastifyInstance, kit: ConsoleKit): void {
     const m = await kit.me(request, reply);
     if (!m) return reply;
     const q = request.query as Record<string, string>;
-    const page = await searchCustomers(ctx.db, m.accountId, q.q, { after: cursor(q.after), limit: PAGE });
-    const next =
-      page.nextAfter === undefined
-        ? undefined
-        : `/console/customers?${new URLSearchParams({ ...(q.q ? { q: q.q } : {}), after: String(page.nextAfter) })}`;
+    // Sorted by a column: offset pages; else by id, after the last id shown.
+    const sort = q.sort ? parseSort(q.sort, CUSTOMER_SORTS, { key: 'created', dir: 'asc' }) : undefined;
+    const { page: pageNo, offset } = pageOffset(q.page, PAGE);
+    const page = await searchCustomers(
+      ctx.db,
+      m.accountId,
+      q.q,
+      sort ? { sort, offset, limit: PAGE } : { after: cursor(q.after), limit: PAGE },
+    );
+    const keep = listQuery(q);
+    const col = (title: string, key: keyof typeof CUSTOMER_SORTS) =>
+      sortColumn(title, key, sort ?? { key: '', dir: 'asc' }, '/console/customers', keep);
+    const paging = sort
+      ? pageLinks('/console/customers', keep, pageNo, page.nextAfter !== undefined)
+      : pager({
+          next:
+            page.nextAfter === undefined
+              ? undefined
+              : `/console/customers?${new URLSearchParams({ ...keep, after: String(page.nextAfter) })}`,
+        });
     const create = kit.may(m, KeyLevel.customers)
       ? `<section class="card"><h2>New customer</h2><form method="post" action="/console/customers" class="filters">${csrfField(m.csrf)}
 <div><label for="new-name">Name</label><input id="new-name" name="name" required maxlength="200"></div>
@@ -67,16 +84,16 @@ export function customerPages(app: FastifyInstance, kit: ConsoleKit): void {
       title: 'Customers',
       page: 'customers',
       body: `<h1>Customers</h1>${errorBox(q.error)}${okBox(q.ok)}
-<section class="card"><form method="get" action="/console/customers" class="filters"><div><label for="q">Search by name, email, account number or phone number</label><input id="q" name="q" type="search" value="${h(q.q)}" maxlength="100"></div><div><button type="submit">Search</button></div></form></section>
+<section class="card"><form method="get" action="/console/customers" class="filters">${q.sort ? `<input type="hidden" name="sort" value="${h(q.sort)}">` : ''}<div><label for="q">Search by name, email, account number or phone number</label><input id="q" name="q" type="search" value="${h(q.q)}" maxlength="100"></div><div><button type="submit">Search</button></div></form></section>
 ${create}
 <section class="card">${table(
         'Customers',
         [
-          { title: 'Name' },
-          { title: 'Account number' },
-          { title: 'Email' },
-          { title: 'Mode' },
-          { title: 'Created' },
+          col('Name', 'name'),
+          col('Account number', 'number'),
+          col('Email', 'email'),
+          col('Mode', 'mode'),
+          col('Created', 'created'),
         ],
         page.rows.map((c) => [
           `<a href="/console/customers/${c.id}">${h(c.name)}</a>`,
@@ -88,7 +105,7 @@ ${create}
         q.q
           ? 'No customer matches that search. Try part of a name, an email address or a phone number.'
           : 'No customers yet. Create the first one above (or with POST /backend/api/v1/customers).',
-      )}${pager({ next })}</section>`,
+      )}${paging}</section>`,
     });
   });
 
@@ -185,8 +202,8 @@ ${create}
               : `${h(fmt(f.recurring_value, cur))} ${h(f.recurring_frequency ?? '')}`,
             h(f.start_date),
             h(f.end_date),
-            editCustomers && f.end_date === null
-              ? `<form method="post" action="/console/features/${f.id}/end">${csrfField(m.csrf)}<button type="submit" class="link">End today<span class="skip"> ${h(f.name)}</span></button></form>`
+            editCustomers
+              ? `<div class="actions"><a href="/console/features/${f.id}">Edit<span class="skip"> ${h(f.name)}</span></a>${f.end_date === null ? `<form method="post" action="/console/features/${f.id}/end">${csrfField(m.csrf)}<button type="submit" class="link">End today<span class="skip"> ${h(f.name)}</span></button></form>` : ''}</div>`
               : '',
           ]),
           'No features yet: add a phone number or line with its recurring charge.',
@@ -305,6 +322,79 @@ ${create}
       };
     },
     (p) => `/console/customers/${p.id}#features`,
+  );
+
+  // A feature's own page: every field the API lets a person change, then the same use case as PATCH.
+  app.get<{ Params: { id: string } }>(
+    '/console/features/:id',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      kit.need(m, KeyLevel.customers);
+      const id = pathId(request.params.id, 'Feature');
+      const f = await findFeature(ctx.db, m.accountId, id);
+      if (!f) throw notFound('Feature', id);
+      const c = await findCustomer(ctx.db, m.accountId, f.customer_id);
+      const q = request.query as Record<string, string>;
+      const charged = f.billed_until !== null;
+      const freq = (v: string, label: string) =>
+        `<option value="${v}"${(f.recurring_frequency ?? 'monthly') === v ? ' selected' : ''}>${label}</option>`;
+      return kit.page(reply, m, {
+        title: `Feature ${f.name}`,
+        page: 'customers',
+        body: `<p><a href="/console/customers/${f.customer_id}#features">${h(c?.name ?? 'Customer')}</a></p><h1>Feature ${h(f.name)}</h1>${errorBox(q.error)}
+<section class="card"><form method="post" action="/console/features/${id}">${csrfField(m.csrf)}<div class="filters">
+<div><label for="fe-name">Name</label><input id="fe-name" name="name" required maxlength="200" value="${h(f.name)}"></div>
+<div><label for="fe-phone">Phone number</label><input id="fe-phone" name="phoneNumber" inputmode="tel" maxlength="30" value="${h(f.phone_number)}"></div>
+<div><label for="fe-value">Recurring charge (empty: none)</label><input id="fe-value" name="recurringValue" inputmode="decimal" maxlength="20" value="${h(f.recurring_value === null ? '' : formatAmount(f.recurring_value, currencyMinorDigits(m.account.currency)))}"></div>
+<div><label for="fe-freq">Every</label><select id="fe-freq" name="recurringFrequency">${freq('monthly', 'month')}${freq('quarterly', 'quarter')}${freq('annually', 'year')}</select></div>
+<div><label for="fe-vat">VAT rate % (empty: the account's)</label><input id="fe-vat" name="vatRate" inputmode="decimal" maxlength="10" value="${h(f.vat_rate)}"></div>
+<div><label for="fe-start">Starts</label><input id="fe-start" name="startDate" type="date" value="${h(f.start_date)}"${charged ? ' readonly aria-describedby="fe-start-note"' : ''}></div>
+<div><label for="fe-end">Ends (empty: no end)</label><input id="fe-end" name="endDate" type="date" value="${h(f.end_date)}"></div>
+</div>${charged ? `<p class="muted" id="fe-start-note">Charged up to ${h(f.billed_until)}: the start date is fixed. A new price applies to periods not yet charged; an end date before ${h(f.billed_until)} credits the unused days on the next invoice.</p>` : ''}<button type="submit">Save feature</button></form></section>`,
+      });
+    },
+  );
+
+  kit.action(
+    '/console/features/:id',
+    KeyLevel.customers,
+    async (m, b, p) => {
+      const id = pathId(p.id!, 'Feature');
+      const before = await findFeature(ctx.db, m.accountId, id);
+      if (!before) throw notFound('Feature', id);
+      const value = opt(b.recurringValue);
+      const after = await updateFeature(ctx, m.accountId, id, {
+        name: String(b.name ?? ''),
+        phoneNumber: opt(b.phoneNumber),
+        recurringValue: value,
+        recurringFrequency: value === null ? null : ((opt(b.recurringFrequency) ?? 'monthly') as 'monthly'),
+        vatRate: opt(b.vatRate),
+        ...(before.billed_until === null ? { startDate: opt(b.startDate) } : {}),
+        endDate: opt(b.endDate),
+      });
+      const pick = (r: typeof after) => ({
+        name: r.name,
+        phoneNumber: r.phone_number,
+        recurringValue: r.recurring_value,
+        recurringFrequency: r.recurring_frequency,
+        vatRate: r.vat_rate,
+        startDate: r.start_date,
+        endDate: r.end_date,
+      });
+      return {
+        redirect: `/console/customers/${before.customer_id}#features`,
+        message: `Feature ${after.name} saved`,
+        audit: {
+          action: 'update',
+          resource: 'features',
+          resourceId: id,
+          changes: diff(pick(before), pick(after)),
+        },
+      };
+    },
+    (p) => `/console/features/${p.id}`,
   );
 
   kit.action('/console/features/:id/end', KeyLevel.customers, async (m, _b, p) => {

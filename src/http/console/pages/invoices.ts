@@ -5,7 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { findCustomer } from '../../../customers/repo.ts';
-import { searchInvoices } from '../../../dashboard/repo.ts';
+import { INVOICE_SORTS, searchInvoices } from '../../../dashboard/repo.ts';
+import { pageOffset, parseSort } from '../../../shared/sorting.ts';
 import { generateDownloadLink } from '../../../delivery/download-links.ts';
 import { emailCdrs, emailInvoice } from '../../../delivery/email-invoice.ts';
 import { invoiceBill } from '../../../delivery/invoice-bill.ts';
@@ -23,7 +24,18 @@ import { invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { secure } from '../../kit/page.ts';
-import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
+import {
+  actionButton,
+  csrfField,
+  errorBox,
+  h,
+  listQuery,
+  okBox,
+  pageLinks,
+  pager,
+  sortColumn,
+  table,
+} from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
 import { cursor, invoiceState } from './customers.ts';
 import { fmt } from './overview.ts';
@@ -43,6 +55,9 @@ export function invoicePages(app: FastifyInstance, kit: ConsoleKit): void {
     const q = request.query as Record<string, string>;
     const today = accountToday(m.account, ctx.now());
     const state = q.state === 'unsent' || q.state === 'raised' ? q.state : 'all';
+    // Sorted by a column: offset pages; else newest first, before the last id shown.
+    const sort = q.sort ? parseSort(q.sort, INVOICE_SORTS, { key: 'date', dir: 'desc' }) : undefined;
+    const { page: pageNo, offset } = pageOffset(q.page, PAGE);
     const rows = await searchInvoices(ctx.db, m.accountId, {
       state,
       customerId: cursor(q.customer),
@@ -53,24 +68,28 @@ export function invoicePages(app: FastifyInstance, kit: ConsoleKit): void {
       overdueOn: q.overdue === '1' ? today : undefined,
       unsentByEmail: q.notEmailed === '1',
       billingRunId: cursor(q.run),
-      before: cursor(q.before),
+      ...(sort ? { sort, offset } : { before: cursor(q.before) }),
       limit: PAGE,
     });
     const shown = rows.slice(0, PAGE);
-    const keep = Object.fromEntries(
-      Object.entries(q).filter(([k, v]) => k !== 'before' && k !== 'ok' && k !== 'error' && v !== ''),
-    );
-    const next =
-      rows.length > PAGE
-        ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}`
-        : undefined;
+    const keep = listQuery(q);
+    const col = (title: string, key: keyof typeof INVOICE_SORTS, amount = false) =>
+      sortColumn(title, key, sort ?? { key: '', dir: 'asc' }, '/console/invoices', keep, amount);
+    const paging = sort
+      ? pageLinks('/console/invoices', keep, pageNo, rows.length > PAGE)
+      : pager({
+          next:
+            rows.length > PAGE
+              ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}`
+              : undefined,
+        });
     const check = (name: string, label: string) =>
       `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
     return kit.page(reply, m, {
       title: 'Invoices',
       page: 'invoices',
       body: `<h1>Invoices</h1>${errorBox(q.error)}${okBox(q.ok)}
-<section class="card"><form method="get" action="/console/invoices" class="filters">
+<section class="card"><form method="get" action="/console/invoices" class="filters">${q.sort ? `<input type="hidden" name="sort" value="${h(q.sort)}">` : ''}
 <div><label for="state">State</label><select id="state" name="state"><option value="all">All</option><option value="unsent"${state === 'unsent' ? ' selected' : ''}>Unsent (not approved)</option><option value="raised"${state === 'raised' ? ' selected' : ''}>Raised (approved)</option></select></div>
 <div><label for="number">Invoice number</label><input id="number" name="number" value="${h(q.number)}" maxlength="50"></div>
 <div><label for="customer">Customer id</label><input id="customer" name="customer" inputmode="numeric" value="${h(q.customer)}" maxlength="15"></div>
@@ -79,15 +98,15 @@ export function invoicePages(app: FastifyInstance, kit: ConsoleKit): void {
 ${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 'Not emailed')}
 <div><button type="submit">Filter</button></div></form></section>
 <section class="card">${table(
-        'Invoices, newest first',
+        'Invoices',
         [
-          { title: 'Invoice' },
-          { title: 'Customer' },
-          { title: 'Date' },
-          { title: 'Due' },
+          col('Invoice', 'number'),
+          col('Customer', 'customer'),
+          col('Date', 'date'),
+          col('Due', 'due'),
           { title: 'State' },
-          { title: 'Total', amount: true },
-          { title: 'Paid', amount: true },
+          col('Total', 'total', true),
+          col('Paid', 'paid', true),
         ],
         shown.map((i) => [
           `<a href="/console/invoices/${i.id}">${h(i.invoice_number ?? `Unsent ${i.id}`)}</a>`,
@@ -101,7 +120,7 @@ ${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 
         Object.keys(keep).length > 0
           ? 'No invoice matches these filters.'
           : 'No invoices yet. Start a billing run to make them.',
-      )}${pager({ next })}</section>`,
+      )}${paging}</section>`,
     });
   });
 

@@ -11,7 +11,8 @@ import { callRows, listCallEvents } from '../../../feed/repo.ts';
 import { importCallStream } from '../../../calls/import-calls.ts';
 import { rerateCalls } from '../../../invoices/rerate.ts';
 import { CALL_FILE_FORMATS } from '../../../calls/formats/record.ts';
-import { ratingProblems, searchCalls } from '../../../dashboard/repo.ts';
+import { CALL_SORTS, ratingProblems, searchCalls } from '../../../dashboard/repo.ts';
+import { pageOffset, parseSort } from '../../../shared/sorting.ts';
 import { importRates } from '../../../rate-cards/import-rates.ts';
 import { createRateCard, updateRateCard } from '../../../rate-cards/manage-rate-cards.ts';
 import { parseRatesCsv } from '../../../rate-cards/rate-csv.ts';
@@ -22,7 +23,18 @@ import { DomainError, invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { secure } from '../../kit/page.ts';
-import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
+import {
+  actionButton,
+  csrfField,
+  errorBox,
+  h,
+  listQuery,
+  okBox,
+  pageLinks,
+  pager,
+  sortColumn,
+  table,
+} from '../html.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
 import { cursor } from './customers.ts';
 import { fmt } from './overview.ts';
@@ -256,6 +268,9 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
     if (!m) return reply;
     const q = request.query as Record<string, string>;
     const tz = m.account.timezone;
+    // Sorted by a column: offset pages; else newest first, before the last id shown.
+    const sort = q.sort ? parseSort(q.sort, CALL_SORTS, { key: 'start', dir: 'desc' }) : undefined;
+    const { page: pageNo, offset } = pageOffset(q.page, PAGE);
     const rows = await searchCalls(ctx.db, m.accountId, {
       number: q.number?.slice(0, 20),
       customerId: cursor(q.customer),
@@ -265,13 +280,13 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
       ratingStatus: ['rated', 'free', 'unrated', 'unallocated', 'internal'].includes(q.ratingStatus ?? '')
         ? q.ratingStatus
         : undefined,
-      before: cursor(q.before),
+      ...(sort ? { sort, offset } : { before: cursor(q.before) }),
       limit: PAGE,
     });
     const shown = rows.slice(0, PAGE);
-    const keep = Object.fromEntries(
-      Object.entries(q).filter(([k, v]) => !['before', 'ok', 'error'].includes(k) && v !== ''),
-    );
+    const keep = listQuery(q);
+    const col = (title: string, key: keyof typeof CALL_SORTS, amount = false) =>
+      sortColumn(title, key, sort ?? { key: '', dir: 'asc' }, '/console/calls', keep, amount);
     const problems = await ratingProblems(ctx.db, m.accountId);
     const may = kit.may(m, KeyLevel.invoices);
     const sel = (name: string, label: string, values: string[]) =>
@@ -290,23 +305,23 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
       title: 'Calls',
       page: 'calls',
       body: `<h1>Calls</h1>${errorBox(q.error)}${okBox(q.ok)}
-<section class="card"><form method="get" action="/console/calls" class="filters">
+<section class="card"><form method="get" action="/console/calls" class="filters">${q.sort ? `<input type="hidden" name="sort" value="${h(q.sort)}">` : ''}
 <div><label for="number">Number contains</label><input id="number" name="number" inputmode="tel" value="${h(q.number)}" maxlength="20"></div>
 <div><label for="customer">Customer id</label><input id="customer" name="customer" inputmode="numeric" value="${h(q.customer)}" maxlength="15"></div>
 <div><label for="from">From</label><input id="from" name="from" type="date" value="${h(q.from)}"></div><div><label for="to">To</label><input id="to" name="to" type="date" value="${h(q.to)}"></div>
 ${sel('status', 'Status', ['completed', 'missed', 'busy', 'failed'])}${sel('ratingStatus', 'Rating', ['rated', 'free', 'unrated', 'unallocated', 'internal'])}
 <div><button type="submit">Search</button></div></form></section>
 <section class="card">${table(
-        'Calls, newest first',
+        'Calls',
         [
-          { title: 'Start' },
-          { title: 'From' },
-          { title: 'To' },
-          { title: 'Seconds', amount: true },
-          { title: 'Status' },
-          { title: 'Rating' },
-          { title: 'Destination' },
-          { title: 'Charge', amount: true },
+          col('Start', 'start'),
+          col('From', 'from'),
+          col('To', 'to'),
+          col('Seconds', 'seconds', true),
+          col('Status', 'status'),
+          col('Rating', 'rating'),
+          col('Destination', 'destination'),
+          col('Charge', 'charge', true),
         ],
         shown.map((c) => [
           `<a href="/console/calls/${c.id}">${h(c.start_time.toISOString().slice(0, 16).replace('T', ' '))}</a>`,
@@ -321,7 +336,7 @@ ${sel('status', 'Status', ['completed', 'missed', 'busy', 'failed'])}${sel('rati
         Object.keys(keep).length
           ? 'No calls match this search.'
           : 'No calls yet. Upload a CDR file below, or send calls to POST /backend/api/v1/calls.',
-      )}${pager({ next: rows.length > PAGE ? `/console/calls?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}` : undefined })}</section>
+      )}${sort ? pageLinks('/console/calls', keep, pageNo, rows.length > PAGE) : pager({ next: rows.length > PAGE ? `/console/calls?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}` : undefined })}</section>
 <section class="card" id="problems"><h2>Rating problems</h2>${table(
         'Unrated and unallocated calls by reason',
         [
