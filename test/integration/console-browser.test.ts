@@ -471,14 +471,16 @@ describe('operator console', () => {
         expect(buttons, path).toEqual(
           path === '/console/calls' || path === '/console/customers'
             ? ['Search']
-            : path.startsWith('/console/invoices')
-              ? []
-              : path === '/console/rate-cards' ||
-                  path === '/console/billing-runs' ||
-                  path === '/console/webhooks' ||
-                  path === '/console/settings'
+            : path === '/console/billing-runs'
+              ? ['Filter']
+              : path.startsWith('/console/invoices')
                 ? []
-                : [],
+                : path === '/console/rate-cards' ||
+                    path === '/console/billing-runs' ||
+                    path === '/console/webhooks' ||
+                    path === '/console/settings'
+                  ? []
+                  : [],
         );
       }
       await checkPage(viewer, 'viewer-settings');

@@ -20,16 +20,22 @@ import { fmt } from './overview.ts';
 const PAGE = 50;
 
 /** One CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
-function csvField(value: unknown): string {
-  const text =
-    value === null || value === undefined ? '' : Array.isArray(value) ? value.join(';') : String(value);
+function csvField(value: string | number | boolean | string[] | null): string {
+  const text = value === null ? '' : Array.isArray(value) ? value.join(';') : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** The report's rows as CSV: one column per field of the API's report, in its order, one row per request. */
 export function reportCsv(rows: CollectInvoice[], fields: readonly string[]): string {
   const lines = [fields.join(',')];
-  for (const r of rows) lines.push(fields.map((f) => csvField((r as Record<string, unknown>)[f])).join(','));
+  for (const r of rows)
+    lines.push(
+      fields
+        .map((f) =>
+          csvField((r as unknown as Record<string, string | number | boolean | string[] | null>)[f] ?? null),
+        )
+        .join(','),
+    );
   return `${lines.join('\r\n')}\r\n`;
 }
 

@@ -191,7 +191,7 @@ export function collectionPages(app: FastifyInstance, kit: ConsoleKit): void {
       const term = b.planMaxTerm?.trim();
       if (term && !/^\d{1,3}$/.test(term)) throw invalid('planMaxTerm', 'must be a number of months');
       const plans = b.instalmentEnabled === '1';
-      const frequencies = PLAN_FREQUENCIES.filter((f) => b[`plan_${f}`] === '1') as PlanFrequency[];
+      const frequencies: PlanFrequency[] = PLAN_FREQUENCIES.filter((f) => b[`plan_${f}`] === '1');
       if (plans && frequencies.length === 0)
         throw invalid('planFrequencies', 'tick at least one frequency for instalment plans');
       const created = await createPaymentRequests(
