@@ -117,15 +117,15 @@ export function actionButton(
 }
 
 /** The query of a list page without the keys that are not filters (messages, paging), for its links. */
-export function listQuery(q: Record<string, string>, drop: readonly string[] = []): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(q).filter(
-      ([k, v]) =>
-        v !== '' &&
-        typeof v === 'string' &&
-        !['ok', 'error', 'page', 'before', 'after', 'csrf', ...drop].includes(k),
-    ),
-  );
+export function listQuery(
+  q: Readonly<Record<string, string | undefined>>,
+  drop: readonly string[] = [],
+): Record<string, string> {
+  const skip = ['ok', 'error', 'page', 'before', 'after', 'csrf', ...drop];
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(q))
+    if (typeof v === 'string' && v !== '' && !skip.includes(k)) out[k] = v;
+  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
 // console. Secrets (a new webhook secret, a new API key) are shown once, in the answer to the post that
 // made them, and never stored in the page's URL. Users: invite (an emailed set-up link), change role,
 // disable, enable, remove; only owners touch owners, and the account always keeps one enabled owner.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { createApiKey } from '../../../api-keys/create-key.ts';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { listApiKeys } from '../../../api-keys/repo.ts';
@@ -29,6 +29,16 @@ import { updateWebhookSubscription } from '../../../webhooks/update-subscription
 import { addDays, isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';
 import { DomainError, notFound } from '../../../shared/errors.ts';
 import { pathId } from '../../kit/route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import {
+  formBody,
+  formField,
+  idParams,
+  messagesQuery,
+  namedForm,
+  pageQuery,
+  type PageMessages,
+} from '../../kit/form.ts';
 import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
 import { cursor } from './customers.ts';
@@ -40,7 +50,7 @@ function when(d: Date | null | undefined): string {
   return d ? d.toISOString().slice(0, 16).replace('T', ' ') : '';
 }
 
-export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
+export function adminPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
   const audit = (
     m: Me,
@@ -65,7 +75,7 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
   const webhooksPage = async (
     reply: FastifyReply,
     m: Me,
-    q: Record<string, string>,
+    q: PageMessages,
     secret?: { id: number; secret: string },
   ) => {
     const subs = await listSubscriptions(ctx.db, m.accountId, { limit: 100 });
@@ -133,24 +143,28 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
       .send(await feedTail(m));
   });
 
-  app.get('/console/webhooks', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    if (q.status === 'failed') {
-      // The overview's counter: the failed deliveries of every subscription.
-      const subs = await listSubscriptions(ctx.db, m.accountId, { limit: 100 });
-      if (subs.rows.length === 1)
-        return reply.redirect(`/console/webhooks/${subs.rows[0]!.id}?status=failed`, 303);
-    }
-    return webhooksPage(reply, m, q);
-  });
+  app.get(
+    '/console/webhooks',
+    { schema: { hide: true, querystring: pageQuery({ status: formField }) } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      if (q.status === 'failed') {
+        // The overview's counter: the failed deliveries of every subscription.
+        const subs = await listSubscriptions(ctx.db, m.accountId, { limit: 100 });
+        if (subs.rows.length === 1)
+          return reply.redirect(`/console/webhooks/${subs.rows[0]!.id}?status=failed`, 303);
+      }
+      return webhooksPage(reply, m, q);
+    },
+  );
 
-  app.post('/console/webhooks', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/console/webhooks', { schema: { hide: true, body: formBody } }, async (request, reply) => {
     const m = await kit.me(request, reply);
     if (!m) return reply;
     kit.need(m, KeyLevel.expert);
-    const b = (request.body ?? {}) as Record<string, string>;
+    const b = request.body;
     try {
       const eventTypes = WEBHOOK_EVENT_TYPES.filter((t) => b[`event_${t}`] === '1');
       const { subscription, secret } = await createWebhookSubscription(ctx, m.accountId, {
@@ -208,16 +222,17 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
     });
   }
 
-  app.get<{ Params: { id: string } }>(
+  const DeliveriesQuery = pageQuery({ status: formField, after: formField, delivery: formField });
+  app.get(
     '/console/webhooks/:id',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: DeliveriesQuery } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
       const id = pathId(request.params.id, 'Webhook subscription');
       const sub = await findSubscription(ctx.db, m.accountId, id);
       if (!sub) throw notFound('Webhook subscription', id);
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const status = ['pending', 'succeeded', 'failed', 'cancelled'].includes(q.status ?? '')
         ? (q.status as 'failed')
         : undefined;
@@ -304,10 +319,18 @@ ${
 
   // ---- audit log
 
-  app.get('/console/audit', { schema: { hide: true } }, async (request, reply) => {
+  const AuditQuery = pageQuery({
+    actor: formField,
+    resource: formField,
+    resourceId: formField,
+    from: formField,
+    to: formField,
+    before: formField,
+  });
+  app.get('/console/audit', { schema: { hide: true, querystring: AuditQuery } }, async (request, reply) => {
     const m = await kit.me(request, reply);
     if (!m) return reply;
-    const q = request.query as Record<string, string>;
+    const q = request.query;
     const tz = m.account.timezone;
     let actor = {};
     let error: string | undefined;
@@ -364,7 +387,7 @@ ${
   const settingsPage = async (
     reply: FastifyReply,
     m: Me,
-    q: Record<string, string>,
+    q: PageMessages,
     shown?: { what: string; value: string },
   ) => {
     const a = m.account;
@@ -445,11 +468,15 @@ ${
     });
   };
 
-  app.get('/console/settings', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    return settingsPage(reply, m, request.query as Record<string, string>);
-  });
+  app.get(
+    '/console/settings',
+    { schema: { hide: true, querystring: messagesQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      return settingsPage(reply, m, request.query);
+    },
+  );
 
   kit.action(
     '/console/settings/account',
@@ -491,26 +518,30 @@ ${
     () => '/console/settings',
   );
 
-  app.post('/console/settings/keys', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    kit.need(m, KeyLevel.expert);
-    const b = (request.body ?? {}) as Record<string, string>;
-    const created = await createApiKey(ctx, m.accountId, {
-      level: Number(b.level ?? 1),
-      name: b.name?.trim() || null,
-    });
-    await audit(m, request.ip, 'create', 'apiKeys', created.row.id, {
-      level: created.row.level,
-      name: created.row.name,
-    });
-    return settingsPage(
-      reply,
-      m,
-      { ok: `API key ${created.row.id} created` },
-      { what: `API key ${created.row.id}`, value: created.key },
-    );
-  });
+  app.post(
+    '/console/settings/keys',
+    { schema: { hide: true, body: namedForm({ level: formField, name: formField }) } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      kit.need(m, KeyLevel.expert);
+      const b = request.body;
+      const created = await createApiKey(ctx, m.accountId, {
+        level: Number(b.level ?? 1),
+        name: b.name?.trim() || null,
+      });
+      await audit(m, request.ip, 'create', 'apiKeys', created.row.id, {
+        level: created.row.level,
+        name: created.row.name,
+      });
+      return settingsPage(
+        reply,
+        m,
+        { ok: `API key ${created.row.id} created` },
+        { what: `API key ${created.row.id}`, value: created.key },
+      );
+    },
+  );
 
   kit.action('/console/settings/keys/:id/revoke', KeyLevel.expert, async (m, _b, p) => {
     const id = pathId(p.id!, 'API key');

@@ -2,7 +2,7 @@
 // overdue, not emailed, dates, customer, number, billing run); an invoice's page with its lines, VAT by
 // rate, calls summary and status history, every action of the document as a button, and the PDF shown
 // in the page. Billing runs are in billing-runs.ts.
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { findCustomer } from '../../../customers/repo.ts';
 import { INVOICE_SORTS, searchInvoices } from '../../../dashboard/repo.ts';
@@ -23,6 +23,8 @@ import { isIsoDate } from '../../../shared/dates.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
 import { pathId } from '../../kit/route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { formField, idParams, pageQuery } from '../../kit/form.ts';
 import { secure } from '../../kit/page.ts';
 import {
   actionButton,
@@ -46,49 +48,66 @@ function date(v: string | undefined): string | undefined {
   return v && isIsoDate(v) ? v : undefined;
 }
 
-export function invoicePages(app: FastifyInstance, kit: ConsoleKit): void {
+export function invoicePages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
 
-  app.get('/console/invoices', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const today = accountToday(m.account, ctx.now());
-    const state = q.state === 'unsent' || q.state === 'raised' ? q.state : 'all';
-    // Sorted by a column: offset pages; else newest first, before the last id shown.
-    const sort = q.sort ? parseSort(q.sort, INVOICE_SORTS, { key: 'date', dir: 'desc' }) : undefined;
-    const { page: pageNo, offset } = pageOffset(q.page, PAGE);
-    const rows = await searchInvoices(ctx.db, m.accountId, {
-      state,
-      customerId: cursor(q.customer),
-      number: q.number?.trim() || undefined,
-      from: date(q.from),
-      to: date(q.to),
-      unpaid: q.unpaid === '1',
-      overdueOn: q.overdue === '1' ? today : undefined,
-      unsentByEmail: q.notEmailed === '1',
-      billingRunId: cursor(q.run),
-      ...(sort ? { sort, offset } : { before: cursor(q.before) }),
-      limit: PAGE,
-    });
-    const shown = rows.slice(0, PAGE);
-    const keep = listQuery(q);
-    const col = (title: string, key: keyof typeof INVOICE_SORTS, amount = false) =>
-      sortColumn(title, key, sort ?? { key: '', dir: 'asc' }, '/console/invoices', keep, amount);
-    const paging = sort
-      ? pageLinks('/console/invoices', keep, pageNo, rows.length > PAGE)
-      : pager({
-          next:
-            rows.length > PAGE
-              ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}`
-              : undefined,
-        });
-    const check = (name: string, label: string) =>
-      `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
-    return kit.page(reply, m, {
-      title: 'Invoices',
-      page: 'invoices',
-      body: `<h1>Invoices</h1>${errorBox(q.error)}${okBox(q.ok)}
+  const InvoicesQuery = pageQuery({
+    state: formField,
+    customer: formField,
+    number: formField,
+    from: formField,
+    to: formField,
+    unpaid: formField,
+    overdue: formField,
+    notEmailed: formField,
+    run: formField,
+    before: formField,
+    sort: formField,
+    page: formField,
+  });
+  app.get(
+    '/console/invoices',
+    { schema: { hide: true, querystring: InvoicesQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query as Record<string, string>;
+      const today = accountToday(m.account, ctx.now());
+      const state = q.state === 'unsent' || q.state === 'raised' ? q.state : 'all';
+      // Sorted by a column: offset pages; else newest first, before the last id shown.
+      const sort = q.sort ? parseSort(q.sort, INVOICE_SORTS, { key: 'date', dir: 'desc' }) : undefined;
+      const { page: pageNo, offset } = pageOffset(q.page, PAGE);
+      const rows = await searchInvoices(ctx.db, m.accountId, {
+        state,
+        customerId: cursor(q.customer),
+        number: q.number?.trim() || undefined,
+        from: date(q.from),
+        to: date(q.to),
+        unpaid: q.unpaid === '1',
+        overdueOn: q.overdue === '1' ? today : undefined,
+        unsentByEmail: q.notEmailed === '1',
+        billingRunId: cursor(q.run),
+        ...(sort ? { sort, offset } : { before: cursor(q.before) }),
+        limit: PAGE,
+      });
+      const shown = rows.slice(0, PAGE);
+      const keep = listQuery(q);
+      const col = (title: string, key: keyof typeof INVOICE_SORTS, amount = false) =>
+        sortColumn(title, key, sort ?? { key: '', dir: 'asc' }, '/console/invoices', keep, amount);
+      const paging = sort
+        ? pageLinks('/console/invoices', keep, pageNo, rows.length > PAGE)
+        : pager({
+            next:
+              rows.length > PAGE
+                ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}`
+                : undefined,
+          });
+      const check = (name: string, label: string) =>
+        `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
+      return kit.page(reply, m, {
+        title: 'Invoices',
+        page: 'invoices',
+        body: `<h1>Invoices</h1>${errorBox(q.error)}${okBox(q.ok)}
 <section class="card"><form method="get" action="/console/invoices" class="filters">${q.sort ? `<input type="hidden" name="sort" value="${h(q.sort)}">` : ''}
 <div><label for="state">State</label><select id="state" name="state"><option value="all">All</option><option value="unsent"${state === 'unsent' ? ' selected' : ''}>Unsent (not approved)</option><option value="raised"${state === 'raised' ? ' selected' : ''}>Raised (approved)</option></select></div>
 <div><label for="number">Invoice number</label><input id="number" name="number" value="${h(q.number)}" maxlength="50"></div>
@@ -98,35 +117,42 @@ export function invoicePages(app: FastifyInstance, kit: ConsoleKit): void {
 ${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 'Not emailed')}
 <div><button type="submit">Filter</button></div></form></section>
 <section class="card">${table(
-        'Invoices',
-        [
-          col('Invoice', 'number'),
-          col('Customer', 'customer'),
-          col('Date', 'date'),
-          col('Due', 'due'),
-          { title: 'State' },
-          col('Total', 'total', true),
-          col('Paid', 'paid', true),
-        ],
-        shown.map((i) => [
-          `<a href="/console/invoices/${i.id}">${h(i.invoice_number ?? `Unsent ${i.id}`)}</a>`,
-          `<a href="/console/customers/${i.customer_id}">${h(i.customer_name)}</a>`,
-          h(i.invoice_date ?? (i.cutoff_date ? `cut-off ${i.cutoff_date}` : '')),
-          h(i.due_date),
-          invoiceState(i, today),
-          h(fmt(i.total, m.account.currency)),
-          h(fmt(i.paid_amount, m.account.currency)),
-        ]),
-        Object.keys(keep).length > 0
-          ? 'No invoice matches these filters.'
-          : 'No invoices yet. Start a billing run to make them.',
-      )}${paging}</section>`,
-    });
-  });
+          'Invoices',
+          [
+            col('Invoice', 'number'),
+            col('Customer', 'customer'),
+            col('Date', 'date'),
+            col('Due', 'due'),
+            { title: 'State' },
+            col('Total', 'total', true),
+            col('Paid', 'paid', true),
+          ],
+          shown.map((i) => [
+            `<a href="/console/invoices/${i.id}">${h(i.invoice_number ?? `Unsent ${i.id}`)}</a>`,
+            `<a href="/console/customers/${i.customer_id}">${h(i.customer_name)}</a>`,
+            h(i.invoice_date ?? (i.cutoff_date ? `cut-off ${i.cutoff_date}` : '')),
+            h(i.due_date),
+            invoiceState(i, today),
+            h(fmt(i.total, m.account.currency)),
+            h(fmt(i.paid_amount, m.account.currency)),
+          ]),
+          Object.keys(keep).length > 0
+            ? 'No invoice matches these filters.'
+            : 'No invoices yet. Start a billing run to make them.',
+        )}${paging}</section>`,
+      });
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/invoices/:id',
-    { schema: { hide: true } },
+    {
+      schema: {
+        hide: true,
+        params: idParams,
+        querystring: pageQuery({ link: formField, uses: formField, until: formField }),
+      },
+    },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
@@ -136,7 +162,7 @@ ${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 
       const customer = await findCustomer(ctx.db, m.accountId, invoice.customer_id);
       const lines = await invoiceLines(ctx.db, m.accountId, id);
       const payments = await listPayments(ctx.db, m.accountId, { invoiceId: id }, 100);
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const cur = m.account.currency;
       const today = accountToday(m.account, ctx.now());
       const raised = invoice.approved_at !== null;
@@ -229,9 +255,9 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/invoices/:id/pdf',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: z.object({ inline: formField }) } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
@@ -239,7 +265,7 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
       const invoice = await findInvoice(ctx.db, m.accountId, id);
       if (!invoice) throw notFound('Invoice', id);
       const bill = await invoiceBill(ctx, m.account, invoice, undefined);
-      const inline = (request.query as Record<string, string>).inline === '1';
+      const inline = request.query.inline === '1';
       return secure(reply)
         .header('x-frame-options', 'SAMEORIGIN')
         .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
