@@ -4,13 +4,9 @@ import type { Ctx } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
 import { addDays, addMonths, firstOfMonth, startOfDayInZone } from '../shared/dates.ts';
 import { accountToday } from '../shared/today.ts';
-import {
-  attentionCounts,
-  callsByDay,
-  collectionTotals,
-  marginByDestination,
-  revenueByMonth,
-} from './repo.ts';
+import { attentionCounts } from './repo.ts';
+import { callsByDay, marginByDestination } from '../calls/reports-repo.ts';
+import { collectionTotals, revenueByMonth } from '../invoices/reports-repo.ts';
 
 export const TOP_DESTINATIONS = 8;
 

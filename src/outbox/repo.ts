@@ -112,3 +112,22 @@ export async function findJob(db: Executor, accountId: number, id: number): Prom
     .executeTakeFirst();
   return row;
 }
+
+/** `(select count(*) from outbox …)`: the account's emails and SMS waiting for a retry (webhooks left out). */
+export function retryingJobCountSql(accountId: number) {
+  return sql<string>`(select count(*) from outbox where account_id = ${accountId} and status = 'pending' and last_error is not null and kind not like 'webhook%')`;
+}
+
+/** Outbox jobs (emails, SMS) waiting to be tried again after a failure, newest first. */
+export async function retryingJobs(db: Executor, accountId: number, limit: number) {
+  return db
+    .selectFrom('outbox')
+    .select(['id', 'kind', 'attempts', 'max_attempts', 'next_attempt_at', 'last_error', 'created_at'])
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'pending')
+    .where('last_error', 'is not', null)
+    .where('kind', 'not like', 'webhook%')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}

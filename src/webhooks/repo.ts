@@ -512,3 +512,8 @@ export async function cancelDelivery(
     .where('id', '=', deliveryId)
     .execute();
 }
+
+/** `(select count(*) from webhook_deliveries …)`: the account's failed deliveries, for a statement that counts several things. */
+export function failedDeliveryCountSql(accountId: number) {
+  return sql<string>`(select count(*) from webhook_deliveries where account_id = ${accountId} and status = 'failed')`;
+}

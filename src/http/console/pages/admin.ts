@@ -19,7 +19,9 @@ import {
 } from '../../../console-users/manage-users.ts';
 import { listUsers } from '../../../console-users/repo.ts';
 import { CONSOLE_ROLES, mayManageRole, ROLE_LABEL } from '../../../console-users/roles.ts';
-import { latestFeedRows, retryingJobs, searchPaymentRequests } from '../../../dashboard/repo.ts';
+import { searchPaymentRequests } from '../../../dashboard/repo.ts';
+import { latestFeedRows } from '../../../feed/reports-repo.ts';
+import { retryingJobs } from '../../../outbox/repo.ts';
 import { secure } from '../../kit/page.ts';
 import { createWebhookSubscription } from '../../../webhooks/create-subscription.ts';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.ts';

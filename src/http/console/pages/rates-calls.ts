@@ -11,7 +11,7 @@ import { callRows, listCallEvents } from '../../../feed/repo.ts';
 import { importCallStream } from '../../../calls/import-calls.ts';
 import { rerateCalls } from '../../../invoices/rerate.ts';
 import { CALL_FILE_FORMATS } from '../../../calls/formats/record.ts';
-import { ratingProblems, searchCalls } from '../../../dashboard/repo.ts';
+import { ratingProblems, searchCalls } from '../../../calls/reports-repo.ts';
 import { importRates } from '../../../rate-cards/import-rates.ts';
 import { createRateCard, updateRateCard } from '../../../rate-cards/manage-rate-cards.ts';
 import { parseRatesCsv } from '../../../rate-cards/rate-csv.ts';

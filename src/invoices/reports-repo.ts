@@ -1,0 +1,39 @@
+// Read-only queries on invoices for the console's read model (src/dashboard/), and the pieces other modules'
+// read models compose so that only this module names the invoices table (CONTRIBUTING.md rule 2).
+import { sql } from 'kysely';
+import type { Executor } from '../context.ts';
+
+/** The invoices as a relation another module's query joins: `innerJoin(invoiceRows(db).as('i'), …)`. */
+export function invoiceRows(db: Executor) {
+  return db.selectFrom('invoices').selectAll();
+}
+
+export async function revenueByMonth(
+  db: Executor,
+  accountId: number,
+  fromDate: string,
+): Promise<{ month: string; net: string; vat: string }[]> {
+  const r = await sql<{ month: string; net: string; vat: string }>`
+    select to_char(date_trunc('month', invoice_date), 'YYYY-MM') as month, coalesce(sum(invoice_amount), 0)::text as net, coalesce(sum(invoice_vat), 0)::text as vat
+    from invoices
+    where account_id = ${accountId} and approved_at is not null and invoice_date >= ${fromDate}::date
+    group by 1 order by 1
+  `.execute(db);
+  return r.rows;
+}
+
+export async function collectionTotals(
+  db: Executor,
+  accountId: number,
+  today: string,
+): Promise<{ paid: string; outstanding: string; overdue: string; overdue_count: number }> {
+  const r = await sql<{ paid: string; outstanding: string; overdue: string; overdue_count: string }>`
+    select coalesce(sum(paid_amount), 0)::text as paid,
+           coalesce(sum(total - paid_amount) filter (where total > paid_amount and (due_date is null or due_date >= ${today}::date)), 0)::text as outstanding,
+           coalesce(sum(total - paid_amount) filter (where total > paid_amount and due_date < ${today}::date), 0)::text as overdue,
+           count(*) filter (where total > paid_amount and due_date < ${today}::date)::text as overdue_count
+    from invoices where account_id = ${accountId} and approved_at is not null
+  `.execute(db);
+  const row = r.rows[0]!;
+  return { ...row, overdue_count: Number(row.overdue_count) };
+}
