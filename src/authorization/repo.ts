@@ -6,6 +6,7 @@ import type { Executor } from '../context.ts';
 import type { ReservationRow, ReservationStatus } from '../db/schema-prepaid.ts';
 import type { RateRow } from '../db/schema.ts';
 import { phoneSpellings } from '../shared/contact.ts';
+import { accountRowsSql } from '../accounts/repo.ts';
 export type { ReservationRow } from '../db/schema-prepaid.ts';
 
 export interface LineCandidate {
@@ -36,7 +37,7 @@ export async function accountRating(db: Executor, accountId: number): Promise<Ac
   const result = await sql<AccountRating>`
     select a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
       (select r.id from rate_cards as r where r.account_id = a.id and r.is_default) as default_rate_card_id
-    from accounts as a where a.id = ${accountId}
+    from ${accountRowsSql()} as a where a.id = ${accountId}
   `.execute(db);
   const row = result.rows[0];
   return row
@@ -279,7 +280,7 @@ export async function accountAndLines(
     select a.id, a.timezone, a.currency, a.peak_start, a.peak_end, a.default_vat_rate,
       (select r.id from rate_cards as r where r.account_id = a.id and r.is_default) as default_rate_card_id,
       l.*
-    from accounts as a
+    from ${accountRowsSql()} as a
     left join lateral (
       select f.id as feature_id, f.customer_id, f.start_date, f.end_date, coalesce(f.rate_card_id, c.rate_card_id) as rate_card_id,
         f.vat_rate as feature_vat_rate, c.billing_mode, c.credit_limit, c.reverse_charge,
@@ -423,7 +424,7 @@ export async function authorizationFacts(
       ${callId === null ? sql`null::bigint` : sql`(select r.id from reservations as r where r.account_id = a.id and r.call_id = ${callId})`} as earlier_id,
       l.*
     from api_keys as k
-    join accounts as a on a.id = k.account_id
+    join ${accountRowsSql()} as a on a.id = k.account_id
     left join lateral (
       select f.id as feature_id, f.customer_id, f.start_date, f.end_date, coalesce(f.rate_card_id, c.rate_card_id) as rate_card_id,
         f.vat_rate as feature_vat_rate, c.billing_mode, c.credit_limit, c.reverse_charge, c.overdraft,

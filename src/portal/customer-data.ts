@@ -16,12 +16,12 @@ import {
   customerCalls,
   customerInvoices,
   customerPaymentRequests,
-  findAccountRow,
   findCustomerInvoice,
   listContacts,
   removeContact,
   type CallSearch,
 } from './repo.ts';
+import { findAccount as findAccountRow } from '../accounts/repo.ts';
 
 export type Session = Pick<PortalSessionRow, 'account_id' | 'customer_id'>;
 

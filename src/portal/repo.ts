@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { PortalSessionRow } from '../db/schema-prepaid.ts';
+import { accountRowsSql } from '../accounts/repo.ts';
 export type { PortalSessionRow } from '../db/schema-prepaid.ts';
 
 export interface Signable {
@@ -20,7 +21,7 @@ export async function customersForEmail(db: Executor, email: string): Promise<Si
   const lower = email.toLowerCase();
   const result = await sql<Signable>`
     select c.account_id, c.id as customer_id, c.name as customer_name, a.name as account_name, a.email_from, a.email as account_email
-    from customers as c join accounts as a on a.id = c.account_id
+    from customers as c join ${accountRowsSql()} as a on a.id = c.account_id
     where exists (select 1 from portal_contacts as p where lower(p.email) = ${lower} and p.account_id = c.account_id and p.customer_id = c.id)
        or ${lower} = any(string_to_array(lower(replace(replace(coalesce(c.email, ''), ';', ','), ' ', '')), ','))
     order by c.account_id, c.id
@@ -250,6 +251,3 @@ export async function findCustomerInvoice(
     .executeTakeFirst();
 }
 
-export async function findAccountRow(db: Executor, accountId: number) {
-  return db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
-}

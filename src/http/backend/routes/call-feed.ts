@@ -20,7 +20,7 @@ import { updateCallForFeed } from '../../../feed/update-call.ts';
 import { invalid } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
-import { setFeedStyle } from '../../../feed/repo.ts';
+import { setFeedStyle } from '../../../accounts/repo.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { amountInput, deletedBody, errorBody, idParams, idString } from '../schemas.ts';
 
