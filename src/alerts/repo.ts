@@ -209,3 +209,8 @@ export async function listActiveAlerts(
   `.execute(db);
   return result.rows.map((r) => ({ ...r, alert_id: Number(r.alert_id), customer_id: Number(r.customer_id) }));
 }
+
+/** `exists (…)`: an enabled alert applies to the customer the outer query's columns name (its own or the account's). */
+export function hasEnabledAlertSql(accountIdColumn: string, customerIdColumn: string) {
+  return sql<boolean>`exists (select 1 from balance_alerts as al where al.account_id = ${sql.ref(accountIdColumn)} and al.enabled and (al.customer_id is null or al.customer_id = ${sql.ref(customerIdColumn)}))`;
+}

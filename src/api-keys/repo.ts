@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { ApiKeyRow } from '../db/schema.ts';
 export type { ApiKeyRow } from '../db/schema.ts';
@@ -77,4 +78,9 @@ export async function findApiKey(
     .where('account_id', '=', accountId)
     .where('id', '=', keyId)
     .executeTakeFirst();
+}
+
+/** The API keys as a relation in another module's raw SQL (call authorisation's one read). */
+export function apiKeyRowsSql() {
+  return sql`(select * from api_keys)`;
 }

@@ -665,3 +665,13 @@ export async function saveAutoTopUpCard(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** The balance rows as a relation in another module's raw SQL (call authorisation's one read). */
+export function balanceRowsSql() {
+  return sql`(select * from balances)`;
+}
+
+/** `exists (…)`: the customer the outer query's columns name has a balance row (is under credit control). */
+export function hasBalanceSql(accountIdColumn: string, customerIdColumn: string) {
+  return sql<boolean>`exists (select 1 from balances as b where b.account_id = ${sql.ref(accountIdColumn)} and b.customer_id = ${sql.ref(customerIdColumn)})`;
+}

@@ -1,5 +1,6 @@
 // Read-only queries on customers for the console's read model, and the pieces other
 // modules' read models compose so that only this module names the customers table (CONTRIBUTING.md rule 2).
+import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 export type { CustomerRow } from './repo.ts';
 
@@ -21,4 +22,9 @@ export async function customerNames(
     .where('id', 'in', ids.slice(0, 1000))
     .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** The customers as a relation in another module's raw SQL: `join ${customerRowsSql()} as c on …`. */
+export function customerRowsSql() {
+  return sql`(select * from customers)`;
 }

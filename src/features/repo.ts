@@ -169,3 +169,8 @@ export async function featureNamesAndRates(
 export function phoneNumberContainsSql(customerAccountId: string, customerId: string, digits: string) {
   return sql<boolean>`exists (select 1 from features where features.account_id = ${sql.ref(customerAccountId)} and features.customer_id = ${sql.ref(customerId)} and features.phone_number like ${`%${digits}%`})`;
 }
+
+/** The features (the lines) as a relation in another module's raw SQL: `from ${featureRowsSql()} as f`. */
+export function featureRowsSql() {
+  return sql`(select * from features)`;
+}

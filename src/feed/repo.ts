@@ -507,4 +507,3 @@ export async function insertSignalFields(
 }
 
 // ---- the account's feed settings
-

@@ -250,4 +250,3 @@ export async function findCustomerInvoice(
     .where('approved_at', 'is not', null)
     .executeTakeFirst();
 }
-
