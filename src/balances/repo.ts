@@ -675,3 +675,8 @@ export function balanceRowsSql() {
 export function hasBalanceSql(accountIdColumn: string, customerIdColumn: string) {
   return sql<boolean>`exists (select 1 from balances as b where b.account_id = ${sql.ref(accountIdColumn)} and b.customer_id = ${sql.ref(customerIdColumn)})`;
 }
+
+/** `exists (…)`: the payment request the outer query's columns name pays a top-up of this customer by link. */
+export function paysTopUpOfSql(requestAccountIdColumn: string, requestIdColumn: string, customerId: number) {
+  return sql<boolean>`exists (select 1 from balance_top_ups as t where t.account_id = ${sql.ref(requestAccountIdColumn)} and t.request_id = ${sql.ref(requestIdColumn)} and t.customer_id = ${customerId} and t.method = 'payment_request')`;
+}

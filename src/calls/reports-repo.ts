@@ -102,3 +102,46 @@ export async function ratingProblems(
   `.execute(db);
   return r.rows.map((x) => ({ ...x, calls: Number(x.calls) }));
 }
+
+/** The portal's search of a customer's own calls. */
+export interface CustomerCallSearch {
+  number?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  after?: number | undefined;
+  limit: number;
+}
+
+export async function customerCalls(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  s: CustomerCallSearch,
+) {
+  let q = db
+    .selectFrom('calls')
+    .select([
+      'id',
+      'start_time',
+      'from_number',
+      'to_number',
+      'direction',
+      'duration_s',
+      'status',
+      'destination',
+      'charge',
+    ])
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId);
+  if (s.number) {
+    const digits = `%${s.number.replace(/\D/g, '')}%`;
+    q = q.where((eb) => eb.or([eb('to_number', 'like', digits), eb('from_number', 'like', digits)]));
+  }
+  if (s.from) q = q.where('start_time', '>=', s.from);
+  if (s.to) q = q.where('start_time', '<', s.to);
+  if (s.after !== undefined) q = q.where('id', '<', s.after);
+  return q
+    .orderBy('id', 'desc')
+    .limit(s.limit + 1)
+    .execute();
+}

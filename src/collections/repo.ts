@@ -261,3 +261,8 @@ export async function requestFacts(
 export function paymentRequestRows(db: Executor) {
   return db.selectFrom('payment_requests').selectAll();
 }
+
+/** The payment requests as a relation in another module's raw SQL: `from ${paymentRequestRowsSql()} as r`. */
+export function paymentRequestRowsSql() {
+  return sql`(select * from payment_requests)`;
+}

@@ -37,3 +37,36 @@ export async function collectionTotals(
   const row = r.rows[0]!;
   return { ...row, overdue_count: Number(row.overdue_count) };
 }
+
+/** The invoices as a relation in another module's raw SQL: `join ${invoiceRowsSql()} as i on …`. */
+export function invoiceRowsSql() {
+  return sql`(select * from invoices)`;
+}
+
+export async function customerInvoices(db: Executor, accountId: number, customerId: number, limit: number) {
+  return db
+    .selectFrom('invoices')
+    .select(['id', 'invoice_number', 'invoice_date', 'due_date', 'total', 'paid_amount'])
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .where('approved_at', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export async function findCustomerInvoice(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  invoiceId: number,
+) {
+  return db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .where('id', '=', invoiceId)
+    .where('approved_at', 'is not', null)
+    .executeTakeFirst();
+}
