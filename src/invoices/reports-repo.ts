@@ -70,3 +70,47 @@ export async function findCustomerInvoice(
     .where('approved_at', 'is not', null)
     .executeTakeFirst();
 }
+
+/** The invoice columns that name each kind of preset. */
+export const NAMING_COLUMNS = {
+  bill_styles: ['bill_style', 'online_bill_type', 'email_bill_type', 'post_bill_type', 'fax_bill_type'],
+  message_templates: ['invoice_message'],
+  usage_report_profiles: ['usage_report_profile'],
+} as const;
+
+/** A preset renamed: the invoices that named it name it by its new name. */
+export async function renameInInvoices(
+  db: Executor,
+  accountId: number,
+  kind: keyof typeof NAMING_COLUMNS,
+  from: string,
+  to: string,
+): Promise<void> {
+  const old = from.toLowerCase();
+  const sets = NAMING_COLUMNS[kind].map(
+    (c) => sql`${sql.ref(c)} = case when lower(${sql.ref(c)}) = ${old} then ${to} else ${sql.ref(c)} end`,
+  );
+  if (kind === 'bill_styles') {
+    sets.push(
+      sql`bill_types = array(select case when lower(t.name) = ${old} then ${to} else t.name end from unnest(bill_types) with ordinality as t(name, n) order by t.n)`,
+    );
+  }
+  await sql`update invoices set ${sql.join(sets, sql`, `)} where account_id = ${accountId}`.execute(db);
+}
+
+/** An invoice of the account that names this preset (case aside), if any. */
+export async function invoiceNaming(
+  db: Executor,
+  accountId: number,
+  kind: keyof typeof NAMING_COLUMNS,
+  name: string,
+): Promise<{ id: number } | undefined> {
+  const wanted = name.toLowerCase();
+  const columns = NAMING_COLUMNS[kind].map((c) => sql`lower(${sql.ref(c)}) = ${wanted}`);
+  if (kind === 'bill_styles')
+    columns.push(sql`exists (select 1 from unnest(bill_types) as t(name) where lower(t.name) = ${wanted})`);
+  const row = await sql<{ id: number }>`
+    select id from invoices where account_id = ${accountId} and (${sql.join(columns, sql` or `)}) order by id limit 1
+  `.execute(db);
+  return row.rows[0] ? { id: Number(row.rows[0].id) } : undefined;
+}
