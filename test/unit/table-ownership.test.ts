@@ -25,7 +25,46 @@ describe('one owning module per table', () => {
     expect(message).toContain(`  gamma: ${FIXTURE}/gamma/repo.ts`);
   });
 
-  it('src/ queries every table from its owner only', () => {
-    expect(describeSharedTables(sharedTablesIn('src'))).toBe('');
+  // Tables still read or written outside their owner (CONTRIBUTING.md rule 2 lists what is left and why):
+  // this list only shrinks. A new shared table, or a module starting to query one of these, fails here.
+  // When it is empty, `npm run modules -- --check` joins `npm run check` and this expects [].
+  const STILL_SHARED: Record<string, string[]> = {
+    billing_transactions: ['accounts', 'billing-runs', 'customers', 'delivery', 'discounts', 'invoices'],
+    calls: ['balances', 'billing-runs', 'calls', 'delivery', 'feed', 'rate-cards'],
+    customers: ['alerts', 'balances', 'calls', 'customers', 'discounts', 'invoices', 'rate-cards'],
+    features: [
+      'accounts',
+      'balances',
+      'billing-runs',
+      'calls',
+      'customers',
+      'delivery',
+      'features',
+      'invoices',
+      'rate-cards',
+    ],
+    instalment_plans: ['collections', 'payments'],
+    invoices: [
+      'accounts',
+      'balances',
+      'billing-runs',
+      'calls',
+      'collections',
+      'customers',
+      'delivery',
+      'fees',
+      'invoices',
+      'payments',
+    ],
+    payment_attempts: ['collections', 'payments'],
+    refunds: ['collections', 'payments'],
+  };
+
+  it('src/ shares no table beyond those still being moved to their owners, nor more widely', () => {
+    const shared = sharedTablesIn('src');
+    const beyond = shared.filter(
+      (t) => !Object.keys(t.modules).every((m) => STILL_SHARED[t.table]?.includes(m)),
+    );
+    expect(describeSharedTables(beyond)).toBe('');
   });
 });
