@@ -79,6 +79,8 @@ function median(values: readonly number[]): number {
 }
 
 function freePort(): Promise<number> {
+  // BENCH_PORT: the server listens on it (default: any free port).
+  if (process.env.BENCH_PORT) return Promise.resolve(Number(process.env.BENCH_PORT));
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
