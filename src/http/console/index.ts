@@ -33,6 +33,7 @@ import { customerPages } from './pages/customers.ts';
 import { invoicePages } from './pages/invoices.ts';
 import { ratesAndCallsPages } from './pages/rates-calls.ts';
 import { adminPages } from './pages/admin.ts';
+import { settingsPages } from './pages/settings.ts';
 
 export const CONSOLE_PREFIX = '/console';
 const FORM_LIMIT = 64 * 1024;
@@ -342,5 +343,6 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
     invoicePages(app, kit);
     ratesAndCallsPages(app, kit);
     adminPages(app, kit);
+    settingsPages(app, kit);
   };
 }
