@@ -87,4 +87,3 @@ export async function loadConsoleData(
   ).rows[0]!;
   return { customer: first.customer + 17, call: ids.call - 10, invoice: ids.invoice - 10 };
 }
-

@@ -106,7 +106,9 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`${loadSeconds.toFixed(1)} s\n`);
     const emptyCustomer = (
-      await sql<{ id: number }>`insert into customers (account_id, name) values (${empty.account.id}, 'Only') returning id`.execute(
+      await sql<{
+        id: number;
+      }>`insert into customers (account_id, name) values (${empty.account.id}, 'Only') returning id`.execute(
         ctx.db,
       )
     ).rows[0]!.id;
@@ -158,7 +160,9 @@ async function main(): Promise<void> {
     await app.close();
   } finally {
     await database.close();
-    await admin(`drop database if exists ${name} with (force)`);
+    // BENCH_KEEP_DB=1 keeps the database for a look at the plans (EXPLAIN ANALYZE); it is named here.
+    if (process.env.BENCH_KEEP_DB) console.log(`kept database ${name}`);
+    else await admin(`drop database if exists ${name} with (force)`);
   }
 }
 
