@@ -15,6 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleUser } from '../../src/console-users/manage-users.ts';
 import { listAuditLog } from '../../src/audit/list-audit-log.ts';
 import { listMessageTemplates } from '../../src/delivery-settings/settings-repo.ts';
+import { sql } from 'kysely';
+import { loadConsoleData } from '../../bench/console-data.ts';
+import { findAccount } from '../../src/accounts/repo.ts';
+import { overview } from '../../src/dashboard/overview.ts';
+import { money, sum } from '../../src/money/money.ts';
+import { addDays, startOfDayInZone } from '../../src/shared/dates.ts';
 import { useHarness } from '../helpers/harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -492,4 +498,38 @@ describe('console sign-in across accounts', () => {
       expect(await limited.text()).not.toContain('North Telecom');
     },
   );
+});
+
+describe('console overview figures', () => {
+  it('sums the last 30 days of calls per local day and per destination in one scan, as the calls say', async () => {
+    const account = await h.account({ name: 'Figures Telecom' });
+    await loadConsoleData(h.ctx, account.id, { customers: 20, calls: 20_000, invoices: 40 });
+    const acc = (await findAccount(h.ctx.db, account.id))!;
+    const o = await overview(h.ctx, acc);
+    const since = startOfDayInZone(addDays(o.today, -29), acc.timezone);
+    // The same figures, call by call, the slow way.
+    const expected = await sql<{ calls: string; rated: string; charge: string; cost: string }>`
+      select count(*)::text as calls, count(*) filter (where rating_status = 'rated')::text as rated,
+             coalesce(sum(charge) filter (where rating_status = 'rated'), 0)::text as charge,
+             coalesce(sum(cost) filter (where rating_status = 'rated'), 0)::text as cost
+      from calls where account_id = ${account.id} and start_time >= ${since}
+    `.execute(h.ctx.db);
+    const e = expected.rows[0]!;
+    expect(Number(e.calls)).toBeGreaterThan(1000);
+    expect(o.calls.reduce((n, d) => n + d.calls, 0)).toBe(Number(e.calls));
+    expect(o.margin.map((d) => d.destination).sort()).toEqual([
+      'France',
+      'Ireland',
+      'UK landline',
+      'UK mobile',
+      'USA',
+    ]);
+    expect(o.margin.reduce((n, d) => n + d.calls, 0)).toBe(Number(e.rated));
+    expect(sum(o.margin.map((d) => money(d.charge))).eq(money(e.charge))).toBe(true);
+    expect(sum(o.margin.map((d) => money(d.cost))).eq(money(e.cost))).toBe(true);
+    // Largest charge first; thirty days, each with calls.
+    const charges = o.margin.map((d) => money(d.charge));
+    expect(charges.every((c, i) => i === 0 || c.lte(charges[i - 1]!))).toBe(true);
+    expect(o.calls).toHaveLength(30);
+  });
 });
