@@ -295,6 +295,8 @@ export class CallIngester {
     const fresh = stored.size === 0 ? batch : batch.filter((p) => !stored.has(p.sourceCallId));
     this.summary.duplicates += batch.length - fresh.length;
     let inserted = fresh;
+    // Every call already stored (a file sent again): nothing to write, no feed rows, no debits.
+    if (fresh.length === 0) return;
     await previousCopied;
     // The calls and their rows in the call feed commit together (one statement for the feed rows).
     try {

@@ -77,13 +77,44 @@ export interface CallToRate {
   durationS: number;
 }
 
-/** A node of the prefix tree: the rates of the prefix spelled by the path to it, and its digits' children. */
-interface PrefixNode {
-  rates: Rate[] | undefined;
-  next: (PrefixNode | undefined)[];
-}
+/**
+ * The prefix tree in flat arrays: node n's child for digit d is children[n * 10 + d] (0: none, the root
+ * being node 0), and its rates are lists[n] (undefined: none). A walk along a number's digits then reads
+ * one small array slot per digit: a tree of objects (a node, its array of children, the next node) cost
+ * three scattered reads per digit, which with tens of thousands of prefixes miss the CPU's caches and made
+ * the lookup the largest cost of rating a call.
+ */
+class PrefixTree {
+  private children = new Int32Array(10 * 1024);
+  readonly lists: (Rate[] | undefined)[] = [undefined];
+  private size = 1;
 
-const newNode = (): PrefixNode => ({ rates: undefined, next: new Array<PrefixNode | undefined>(10) });
+  /** The node for a prefix of digits, made if missing. */
+  add(prefix: string, rates: Rate[]): void {
+    let node = 0;
+    for (let i = 0; i < prefix.length; i++) {
+      const slot = node * 10 + prefix.charCodeAt(i) - 48;
+      let child = this.children[slot]!;
+      if (child === 0) {
+        child = this.size++;
+        this.lists.push(undefined);
+        if (this.size * 10 > this.children.length) {
+          const bigger = new Int32Array(this.children.length * 2);
+          bigger.set(this.children);
+          this.children = bigger;
+        }
+        this.children[slot] = child;
+      }
+      node = child;
+    }
+    this.lists[node] = rates;
+  }
+
+  /** The child of a node for a digit (0 to 9); 0 when there is none. */
+  child(node: number, digit: number): number {
+    return this.children[node * 10 + digit]!;
+  }
+}
 
 /**
  * A rate card compiled for lookups: rates by prefix, each list sorted by effective date, and a tree of the
@@ -93,7 +124,7 @@ export class RateTable {
   private readonly byPrefix = new Map<string, Rate[]>();
   private readonly maxPrefixLength: number;
   /** Undefined if a prefix is not all digits: lookups then go by substrings. */
-  private readonly root: PrefixNode | undefined;
+  private readonly tree: PrefixTree | undefined;
   /** The rate lists along a number's digits, longest last (reused: lookups are synchronous). */
   private readonly path: Rate[][] = [];
 
@@ -132,20 +163,15 @@ export class RateTable {
               : 1,
       );
     this.maxPrefixLength = max;
-    let root: PrefixNode | undefined = newNode();
+    let tree: PrefixTree | undefined = new PrefixTree();
     for (const [prefix, list] of this.byPrefix) {
       if (!/^\d+$/.test(prefix)) {
-        root = undefined;
+        tree = undefined;
         break;
       }
-      let node = root;
-      for (let i = 0; i < prefix.length; i++) {
-        const digit = prefix.charCodeAt(i) - 48;
-        node = node.next[digit] ??= newNode();
-      }
-      node.rates = list;
+      tree.add(prefix, list);
     }
-    this.root = root;
+    this.tree = tree;
   }
 
   get size(): number {
@@ -154,16 +180,19 @@ export class RateTable {
 
   /** The rate for a number (digits only), a local date and a band. */
   find(digits: string, date: IsoDate, band: Band): Rate | RatingError {
-    if (this.root === undefined) return this.findBySubstrings(digits, date, band);
+    const tree = this.tree;
+    if (tree === undefined) return this.findBySubstrings(digits, date, band);
     const path = this.path;
+    const lists = tree.lists;
     let found = 0;
-    let node: PrefixNode | undefined = this.root;
+    let node = 0;
     for (let i = 0; i < digits.length; i++) {
       const digit = digits.charCodeAt(i) - 48;
       if (digit < 0 || digit > 9) break;
-      node = node.next[digit];
-      if (node === undefined) break;
-      if (node.rates !== undefined) path[found++] = node.rates;
+      node = tree.child(node, digit);
+      if (node === 0) break;
+      const rates = lists[node];
+      if (rates !== undefined) path[found++] = rates;
     }
     for (let k = found - 1; k >= 0; k--) {
       const rate = RateTable.inEffect(path[k]!, date, band);

@@ -104,7 +104,7 @@ describe('a new call as COPY text', () => {
         expect(first).toBeDefined();
         for (const line of [first!, second!]) {
           const uuid = line.split('\t')[2]!;
-          expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
           const row = callInsertRow(accountId, c, uuid, f, f ? r : undefined, RATED_AT);
           expect(row).toHaveLength(CALL_INSERT_COLUMNS.length);
           expect(line).toBe(copyRow(row));
@@ -121,5 +121,19 @@ describe('a new call as COPY text', () => {
     const text = w.take().toString('latin1');
     const ids = new Set(text.match(/.{36}/g));
     expect(ids.size).toBe(5000);
+  });
+
+  it('writes UUIDs that start with the time they were made (version 7), so they arrive in order', () => {
+    const before = Date.now();
+    const w = new CopyWriter();
+    for (let i = 0; i < 3; i++) w.uuid();
+    const after = Date.now();
+    const ids = w.take().toString('latin1').match(/.{36}/g)!;
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const ms = parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(after);
+    }
   });
 });

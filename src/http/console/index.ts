@@ -7,6 +7,8 @@ import fastifyCookie from '@fastify/cookie';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Ctx } from '../../context.ts';
 import {
   changeOwnPassword,
@@ -28,6 +30,8 @@ import { recordAudit } from '../../audit/record.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { classifyError, httpStatusOf } from '../errors.ts';
 import { addFormParser, secure, sendHtml } from '../kit/page.ts';
+import { formField, messagesQuery, namedForm, pageQuery, tokenParams } from '../kit/form.ts';
+import type { ZodApp } from '../kit/app-type.ts';
 import { csrfField, errorBox, h, layout, okBox } from './html.ts';
 import { COOKIE, CSP, makeKit, withMessage } from './kit.ts';
 import { overviewPages } from './pages/overview.ts';
@@ -99,7 +103,8 @@ export function consoleErrorHandler(
 }
 
 export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefined } = {}) {
-  return async function consolePlugin(app: FastifyInstance): Promise<void> {
+  return async function consolePlugin(plain: FastifyInstance): Promise<void> {
+    const app: ZodApp = plain.withTypeProvider<ZodTypeProvider>();
     await app.register(fastifyCookie);
     addFormParser(app, FORM_LIMIT);
     // Uploads (rate cards, CDR files) arrive as the raw file, text/csv, from console.js.
@@ -133,7 +138,10 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
 
     // ---- signing in
 
-    const signInPage = (q: Record<string, string>, error?: string) =>
+    const SignInQuery = pageQuery({ next: formField, email: formField });
+    const SignInForm = namedForm({ email: formField, password: formField, next: formField });
+
+    const signInPage = (q: z.output<typeof SignInQuery>, error?: string) =>
       `<div class="narrow"><h1>Sign in to the console</h1>${errorBox(error ?? q.error)}${okBox(q.ok)}<section class="card"><form method="post" action="/console/sign-in">
 <input type="hidden" name="next" value="${h(q.next ?? '')}">
 <label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required maxlength="254" value="${h(q.email ?? '')}">
@@ -141,11 +149,14 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
 <button type="submit">Sign in</button></form><p><a href="/console/forgot">Forgot your password?</a></p></section>
 <p class="muted">No user yet? Create the first one with <code>ringbill users create --account ID --email you@example.com --role owner</code>.</p></div>`;
 
-    app.get('/console/sign-in', { schema: { hide: true } }, async (request, reply) =>
-      kit.page(reply, undefined, {
-        title: 'Sign in',
-        body: signInPage(request.query as Record<string, string>),
-      }),
+    app.get(
+      '/console/sign-in',
+      { schema: { hide: true, querystring: SignInQuery } },
+      async (request, reply) =>
+        kit.page(reply, undefined, {
+          title: 'Sign in',
+          body: signInPage(request.query),
+        }),
     );
 
     const startSessionCookie = (
@@ -164,8 +175,8 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       return secure(reply).redirect(/^\/console(\/[\w\-/.?=&%]*)?$/.test(next) ? next : '/console', 303);
     };
 
-    app.post('/console/sign-in', { schema: { hide: true } }, async (request, reply) => {
-      const body = (request.body ?? {}) as Record<string, string>;
+    app.post('/console/sign-in', { schema: { hide: true, body: SignInForm } }, async (request, reply) => {
+      const body = request.body;
       const next = String(body.next ?? '');
       try {
         const started = await signIn(ctx, {
@@ -209,21 +220,26 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       }
     });
 
-    app.post('/console/sign-in/choose', { schema: { hide: true } }, async (request, reply) => {
-      const body = (request.body ?? {}) as Record<string, string>;
-      const started = await chooseAccount(ctx, String(body.choice ?? ''), request.ip);
-      if (!started)
-        return kit.page(
-          reply,
-          undefined,
-          {
-            title: 'Sign in',
-            body: signInPage({}, 'That choice has expired or was used already: sign in again.'),
-          },
-          401,
-        );
-      return startSessionCookie(request, reply, started.token, String(body.next ?? ''));
-    });
+    const ChooseForm = namedForm({ choice: formField, next: formField });
+    app.post(
+      '/console/sign-in/choose',
+      { schema: { hide: true, body: ChooseForm } },
+      async (request, reply) => {
+        const body = request.body;
+        const started = await chooseAccount(ctx, String(body.choice ?? ''), request.ip);
+        if (!started)
+          return kit.page(
+            reply,
+            undefined,
+            {
+              title: 'Sign in',
+              body: signInPage({}, 'That choice has expired or was used already: sign in again.'),
+            },
+            401,
+          );
+        return startSessionCookie(request, reply, started.token, String(body.next ?? ''));
+      },
+    );
 
     app.post('/console/sign-out', { schema: { hide: true } }, async (request, reply) => {
       const m = await kit.me(request, reply);
@@ -260,20 +276,24 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       }),
     );
 
-    app.post('/console/forgot', { schema: { hide: true } }, async (request, reply) => {
-      const email = String((request.body as Record<string, string> | undefined)?.email ?? '').slice(0, 254);
-      await forgotPassword(ctx, email, kit.baseUrl(request));
-      // The same answer whether or not the address is known.
-      return kit.page(reply, undefined, {
-        title: 'Check your email',
-        body: `<div class="narrow"><h1>Check your email</h1>${okBox(`If ${email} is a console user, a reset link is on its way. It works once, for 30 minutes.`)}<a class="button secondary" href="/console/sign-in">Back to sign in</a></div>`,
-      });
-    });
+    app.post(
+      '/console/forgot',
+      { schema: { hide: true, body: namedForm({ email: formField }) } },
+      async (request, reply) => {
+        const email = String(request.body.email ?? '').slice(0, 254);
+        await forgotPassword(ctx, email, kit.baseUrl(request));
+        // The same answer whether or not the address is known.
+        return kit.page(reply, undefined, {
+          title: 'Check your email',
+          body: `<div class="narrow"><h1>Check your email</h1>${okBox(`If ${email} is a console user, a reset link is on its way. It works once, for 30 minutes.`)}<a class="button secondary" href="/console/sign-in">Back to sign in</a></div>`,
+        });
+      },
+    );
 
     // A set-up or reset link: GET shows the form (mail scanners opening links do not use them up).
-    app.get<{ Params: { token: string } }>(
+    app.get(
       '/console/password/:token',
-      { schema: { hide: true } },
+      { schema: { hide: true, params: tokenParams, querystring: messagesQuery } },
       async (request, reply) => {
         const info = await linkInfo(ctx, request.params.token);
         if (!info)
@@ -286,7 +306,7 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
             },
             410,
           );
-        const error = (request.query as Record<string, string>).error;
+        const error = request.query.error;
         return kit.page(reply, undefined, {
           title: 'Choose a password',
           body: `<div class="narrow"><h1>${info.purpose === 'set_up' ? 'Welcome' : 'Reset your password'}, ${h(info.user.name)}</h1>${errorBox(error)}<section class="card"><p class="muted">${h(info.user.email)} · ${h(ROLE_LABEL[info.user.role])}</p>
@@ -297,11 +317,11 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       },
     );
 
-    app.post<{ Params: { token: string } }>(
+    app.post(
       '/console/password/:token',
-      { schema: { hide: true } },
+      { schema: { hide: true, params: tokenParams, body: namedForm({ password: formField }) } },
       async (request, reply) => {
-        const password = String((request.body as Record<string, string> | undefined)?.password ?? '');
+        const password = String(request.body.password ?? '');
         let user;
         try {
           user = await setPasswordWithLink(ctx, request.params.token, password);
@@ -343,21 +363,25 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
 
     // ---- the user's own profile
 
-    app.get('/console/profile', { schema: { hide: true } }, async (request, reply) => {
-      const m = await kit.me(request, reply);
-      if (!m) return reply;
-      const q = request.query as Record<string, string>;
-      return kit.page(reply, m, {
-        title: 'Your profile',
-        page: 'profile',
-        body: `<h1>Your profile</h1>${errorBox(q.error)}${okBox(q.ok)}<div class="grid"><section class="card"><h2>You</h2><dl><dt>Name</dt><dd>${h(m.user.name)}</dd><dt>Email</dt><dd>${h(m.user.email)}</dd><dt>Role</dt><dd>${h(ROLE_LABEL[m.user.role])}</dd></dl>
+    app.get(
+      '/console/profile',
+      { schema: { hide: true, querystring: messagesQuery } },
+      async (request, reply) => {
+        const m = await kit.me(request, reply);
+        if (!m) return reply;
+        const q = request.query;
+        return kit.page(reply, m, {
+          title: 'Your profile',
+          page: 'profile',
+          body: `<h1>Your profile</h1>${errorBox(q.error)}${okBox(q.ok)}<div class="grid"><section class="card"><h2>You</h2><dl><dt>Name</dt><dd>${h(m.user.name)}</dd><dt>Email</dt><dd>${h(m.user.email)}</dd><dt>Role</dt><dd>${h(ROLE_LABEL[m.user.role])}</dd></dl>
 <p class="muted">Sessions end after ${IDLE_MINUTES} idle minutes and ${SESSION_HOURS} hours after sign-in.</p><form method="post" action="/console/sign-out-everywhere">${csrfField(m.csrf)}<button type="submit" class="secondary">Sign out everywhere</button></form></section>
 <section class="card"><h2>Change your password</h2><form method="post" action="/console/profile/password">${csrfField(m.csrf)}<input type="hidden" name="username" value="${h(m.user.email)}" autocomplete="username">
 <label for="currentPassword">Current password</label><input id="currentPassword" name="currentPassword" type="password" autocomplete="current-password" required maxlength="200">
 <label for="newPassword">New password (at least 10 characters)</label><input id="newPassword" name="newPassword" type="password" autocomplete="new-password" required minlength="10" maxlength="200">
 <button type="submit">Change password</button></form></section></div>`,
-      });
-    });
+        });
+      },
+    );
 
     kit.action(
       '/console/profile/password',

@@ -1,7 +1,7 @@
 // What every console page and action shares: the signed-in user (or a redirect to sign in), CSRF checks on
 // every state-changing request, the role's level checks (the API key levels), and one place where actions
 // are audited and their outcome becomes a redirect with a message.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findAccount } from '../../accounts/repo.ts';
 import { recordAudit } from '../../audit/record.ts';
 import type { Ctx } from '../../context.ts';
@@ -12,6 +12,8 @@ import { ROLE_LEVEL } from '../../console-users/roles.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { publicBaseUrl } from '../public-url.ts';
 import { sameToken, secure, sendHtml } from '../kit/page.ts';
+import { csrfFieldOf, formBody, pathParams } from '../kit/form.ts';
+import type { ZodApp } from '../kit/app-type.ts';
 import { layout, type ConsoleFrame, type ConsolePage } from './html.ts';
 
 export const COOKIE = 'rb_console';
@@ -79,7 +81,7 @@ export function withMessage(path: string, key: 'ok' | 'error', message: string):
   return `${base}${base.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(message.slice(0, 300))}${hash ? `#${hash}` : ''}`;
 }
 
-export function makeKit(app: FastifyInstance, ctx: Ctx, publicUrl: string | undefined): ConsoleKit {
+export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): ConsoleKit {
   const baseUrl = (request: FastifyRequest) => publicBaseUrl(request, publicUrl);
   const me = async (request: FastifyRequest, reply: FastifyReply): Promise<Me | undefined> => {
     const found = await sessionOf(ctx, request.cookies[COOKIE]);
@@ -93,9 +95,7 @@ export function makeKit(app: FastifyInstance, ctx: Ctx, publicUrl: string | unde
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const origin = request.headers.origin;
-      const sent = String(
-        request.headers['x-csrf-token'] ?? (request.body as Record<string, string> | undefined)?.csrf ?? '',
-      );
+      const sent = String(request.headers['x-csrf-token'] ?? csrfFieldOf(request.body));
       if (
         (origin !== undefined && origin !== 'null' && origin !== baseUrl(request)) ||
         !sameToken(sent, found.session.csrf_token)
@@ -136,41 +136,41 @@ export function makeKit(app: FastifyInstance, ctx: Ctx, publicUrl: string | unde
         CSP,
       ),
     action(path, level, handler, back) {
-      app.post(path, { schema: { hide: true } }, async (request, reply) => {
-        const m = await me(request, reply);
-        if (!m) return reply;
-        need(m, level);
-        const params = request.params as Record<string, string>;
-        const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<
-          string,
-          string
-        >;
-        let result: ActionResult;
-        try {
-          result = await handler(m, body, params, request);
-        } catch (error) {
-          if (
-            !(error instanceof DomainError) ||
-            error.code === 'not_found' ||
-            error.code === 'forbidden' ||
-            !back
-          )
-            throw error;
-          return secure(reply).redirect(withMessage(back(params), 'error', error.message), 303);
-        }
-        if (result.audit) {
-          await recordAudit(ctx, m.accountId, {
-            actor: { type: 'user', id: m.user.id, name: m.user.email },
-            ip: request.ip,
-            surface: 'console',
-            ...result.audit,
-          });
-        }
-        return secure(reply).redirect(
-          result.message ? withMessage(result.redirect, 'ok', result.message) : result.redirect,
-          303,
-        );
-      });
+      app.post(
+        path,
+        { schema: { hide: true, params: pathParams, body: formBody } },
+        async (request, reply) => {
+          const m = await me(request, reply);
+          if (!m) return reply;
+          need(m, level);
+          const { params, body } = request;
+          let result: ActionResult;
+          try {
+            result = await handler(m, body, params, request);
+          } catch (error) {
+            if (
+              !(error instanceof DomainError) ||
+              error.code === 'not_found' ||
+              error.code === 'forbidden' ||
+              !back
+            )
+              throw error;
+            return secure(reply).redirect(withMessage(back(params), 'error', error.message), 303);
+          }
+          if (result.audit) {
+            await recordAudit(ctx, m.accountId, {
+              actor: { type: 'user', id: m.user.id, name: m.user.email },
+              ip: request.ip,
+              surface: 'console',
+              ...result.audit,
+            });
+          }
+          return secure(reply).redirect(
+            result.message ? withMessage(result.redirect, 'ok', result.message) : result.redirect,
+            303,
+          );
+        },
+      );
     },
   };
   return kit;

@@ -10,6 +10,8 @@
 import fastifyCookie from '@fastify/cookie';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import type { Ctx } from '../../context.ts';
 import type { AlertKind } from '../../alerts/repo.ts';
 import type { PortalSessionRow } from '../../portal/repo.ts';
@@ -43,6 +45,18 @@ import { roundForDisplay } from '../../money/rounding.ts';
 import { classifyError } from '../errors.ts';
 import { publicBaseUrl } from '../public-url.ts';
 import { addFormParser, sameToken, secure, sendHtml } from '../kit/page.ts';
+import type { ZodApp } from '../kit/app-type.ts';
+import {
+  csrfFieldOf,
+  formBody,
+  formField,
+  idParams,
+  messagesQuery,
+  namedForm,
+  pageQuery,
+  pathParams,
+  tokenParams,
+} from '../kit/form.ts';
 import { csrfField, errorBox, h, layout, money, table, type PortalPage } from './html.ts';
 
 export const PORTAL_PREFIX = '/portal';
@@ -117,7 +131,8 @@ export function portalErrorHandler(
 }
 
 export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined } = {}) {
-  return async function portal(app: FastifyInstance): Promise<void> {
+  return async function portal(plain: FastifyInstance): Promise<void> {
+    const app: ZodApp = plain.withTypeProvider<ZodTypeProvider>();
     await app.register(fastifyCookie);
     addFormParser(app, FORM_LIMIT);
 
@@ -139,7 +154,7 @@ export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined
       }
       if (request.method === 'POST') {
         const origin = request.headers.origin;
-        const sent = (request.body as Record<string, string> | undefined)?.csrf ?? '';
+        const sent = csrfFieldOf(request.body);
         const host = publicBaseUrl(request, options.publicUrl);
         // With Referrer-Policy: no-referrer, browsers send Origin: null on form posts; the token still decides.
         if (
@@ -173,27 +188,31 @@ export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined
       ),
     );
 
-    app.post('/portal/sign-in', { schema: { hide: true } }, async (request, reply) => {
-      const email = String((request.body as Record<string, string> | undefined)?.email ?? '').slice(0, 254);
-      try {
-        await requestSignIn(ctx, email, publicBaseUrl(request, options.publicUrl));
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-      }
-      // The same answer whether or not the address is known.
-      return sendPage(reply, 200, (nonce) =>
-        layout({
-          title: 'Check your email',
-          nonce,
-          body: `<h1>Check your email</h1><div class="alert ok" role="status">If ${h(email)} may sign in, a link is on its way. It works once, for 15 minutes.</div><a class="button" href="/portal/sign-in">Send another link</a>`,
-        }),
-      );
-    });
+    app.post(
+      '/portal/sign-in',
+      { schema: { hide: true, body: namedForm({ email: formField }) } },
+      async (request, reply) => {
+        const email = String(request.body.email ?? '').slice(0, 254);
+        try {
+          await requestSignIn(ctx, email, publicBaseUrl(request, options.publicUrl));
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+        }
+        // The same answer whether or not the address is known.
+        return sendPage(reply, 200, (nonce) =>
+          layout({
+            title: 'Check your email',
+            nonce,
+            body: `<h1>Check your email</h1><div class="alert ok" role="status">If ${h(email)} may sign in, a link is on its way. It works once, for 15 minutes.</div><a class="button" href="/portal/sign-in">Send another link</a>`,
+          }),
+        );
+      },
+    );
 
     // The link's GET only shows a button: mail scanners that open links do not use them up.
-    app.get<{ Params: { token: string } }>(
+    app.get(
       '/portal/sign-in/:token',
-      { schema: { hide: true } },
+      { schema: { hide: true, params: tokenParams } },
       async (request, reply) =>
         sendPage(reply, 200, (nonce) =>
           layout({
@@ -204,9 +223,9 @@ export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined
         ),
     );
 
-    app.post<{ Params: { token: string } }>(
+    app.post(
       '/portal/sign-in/:token',
-      { schema: { hide: true } },
+      { schema: { hide: true, params: tokenParams } },
       async (request, reply) => {
         const started = await signInWithLink(ctx, request.params.token);
         if (!started) {
@@ -239,14 +258,14 @@ export function portalRoutes(ctx: Ctx, options: { publicUrl?: string | undefined
 
     // ---- pages
 
-    app.get('/portal', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/portal', { schema: { hide: true, querystring: messagesQuery } }, async (request, reply) => {
       const session = await requireSession(request, reply);
       if (!session) return reply;
       const f = await frame(session, 'overview', 'Your balance');
       const b = await portalBalance(ctx, session);
       const recent = await portalEntries(ctx, session, { limit: 1000 });
       const last = recent.rows.slice(-5).reverse();
-      const error = (request.query as Record<string, string>).error;
+      const error = request.query.error;
       return sendPage(reply, 200, (nonce) =>
         layout({
           ...f,
@@ -280,89 +299,101 @@ ${
       );
     });
 
-    app.post('/portal/top-up', { schema: { hide: true } }, async (request, reply) => {
-      const session = await requireSession(request, reply);
-      if (!session) return reply;
-      const amount = String((request.body as Record<string, string>).amount ?? '').trim();
-      try {
-        const url = await portalTopUp(ctx, session, amount, publicBaseUrl(request, options.publicUrl));
-        return secure(reply).redirect(new URL(url).pathname, 303);
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        return secure(reply).redirect(`/portal?error=${encodeURIComponent(error.message)}#top-up`, 303);
-      }
-    });
+    app.post(
+      '/portal/top-up',
+      { schema: { hide: true, body: namedForm({ amount: formField }) } },
+      async (request, reply) => {
+        const session = await requireSession(request, reply);
+        if (!session) return reply;
+        const amount = String(request.body.amount ?? '').trim();
+        try {
+          const url = await portalTopUp(ctx, session, amount, publicBaseUrl(request, options.publicUrl));
+          return secure(reply).redirect(new URL(url).pathname, 303);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          return secure(reply).redirect(`/portal?error=${encodeURIComponent(error.message)}#top-up`, 303);
+        }
+      },
+    );
 
-    const range = (q: Record<string, string>, timezone: string) => ({
+    const RangeQuery = pageQuery({ from: formField, to: formField });
+    const range = (q: { from?: string | undefined; to?: string | undefined }, timezone: string) => ({
       from: q.from && isIsoDate(q.from) ? startOfDayInZone(q.from, timezone) : undefined,
       to: q.to && isIsoDate(q.to) ? startOfDayInZone(addDays(q.to, 1), timezone) : undefined,
     });
 
-    app.get('/portal/entries', { schema: { hide: true } }, async (request, reply) => {
-      const session = await requireSession(request, reply);
-      if (!session) return reply;
-      const f = await frame(session, 'entries', 'Balance movements');
-      const q = request.query as Record<string, string>;
-      const after = /^\d{1,15}$/.test(q.after ?? '') ? Number(q.after) : undefined;
-      const page = await portalEntries(ctx, session, { after, limit: ENTRIES_PAGE }, range(q, f.timezone));
-      const next =
-        page.nextAfter === undefined
-          ? ''
-          : `<a class="button" href="/portal/entries?after=${page.nextAfter}${q.from ? `&from=${encodeURIComponent(q.from)}` : ''}${q.to ? `&to=${encodeURIComponent(q.to)}` : ''}">Next page</a>`;
-      return sendPage(reply, 200, (nonce) =>
-        layout({
-          ...f,
-          nonce,
-          body: `<h1>Balance movements</h1>
+    const EntriesQuery = RangeQuery.extend({ after: formField });
+    app.get(
+      '/portal/entries',
+      { schema: { hide: true, querystring: EntriesQuery } },
+      async (request, reply) => {
+        const session = await requireSession(request, reply);
+        if (!session) return reply;
+        const f = await frame(session, 'entries', 'Balance movements');
+        const q = request.query;
+        const after = /^\d{1,15}$/.test(q.after ?? '') ? Number(q.after) : undefined;
+        const page = await portalEntries(ctx, session, { after, limit: ENTRIES_PAGE }, range(q, f.timezone));
+        const next =
+          page.nextAfter === undefined
+            ? ''
+            : `<a class="button" href="/portal/entries?after=${page.nextAfter}${q.from ? `&from=${encodeURIComponent(q.from)}` : ''}${q.to ? `&to=${encodeURIComponent(q.to)}` : ''}">Next page</a>`;
+        return sendPage(reply, 200, (nonce) =>
+          layout({
+            ...f,
+            nonce,
+            body: `<h1>Balance movements</h1>
 <section class="card"><form method="get" action="/portal/entries"><div class="row"><div><label for="from">From</label><input id="from" name="from" type="date" value="${h(q.from)}"></div><div><label for="to">To</label><input id="to" name="to" type="date" value="${h(q.to)}"></div></div><button type="submit">Show</button></form>
 <a class="button" href="/portal/entries.csv${q.from || q.to ? `?from=${encodeURIComponent(q.from ?? '')}&to=${encodeURIComponent(q.to ?? '')}` : ''}">Download CSV</a></section>
 <section class="card">${table(
-            'Balance movements, oldest first',
-            [
-              { title: 'When' },
-              { title: 'What' },
-              { title: 'Amount', amount: true },
-              { title: 'Balance', amount: true },
-            ],
-            page.rows.map((e) => [
-              h(e.created_at.toISOString().slice(0, 16).replace('T', ' ')),
-              h(e.description ?? ENTRY_LABEL[e.kind]),
-              h(fmt(e.amount, f.currency)),
-              h(fmt(e.balance_after, f.currency)),
-            ]),
-            'No movements in this period.',
-          )}${next}</section>`,
-        }),
-      );
-    });
+              'Balance movements, oldest first',
+              [
+                { title: 'When' },
+                { title: 'What' },
+                { title: 'Amount', amount: true },
+                { title: 'Balance', amount: true },
+              ],
+              page.rows.map((e) => [
+                h(e.created_at.toISOString().slice(0, 16).replace('T', ' ')),
+                h(e.description ?? ENTRY_LABEL[e.kind]),
+                h(fmt(e.amount, f.currency)),
+                h(fmt(e.balance_after, f.currency)),
+              ]),
+              'No movements in this period.',
+            )}${next}</section>`,
+          }),
+        );
+      },
+    );
 
-    app.get('/portal/entries.csv', { schema: { hide: true } }, async (request, reply) => {
-      const session = await requireSession(request, reply);
-      if (!session) return reply;
-      const f = await frame(session, 'entries', '');
-      const page = await portalEntries(
-        ctx,
-        session,
-        { limit: MAX_CSV },
-        range(request.query as Record<string, string>, f.timezone),
-      );
-      const csv = stringify(
-        page.rows.map((e) => [
-          e.seq,
-          e.created_at.toISOString(),
-          e.kind,
-          e.amount,
-          e.balance_after,
-          e.reserved_after,
-          e.description ?? '',
-        ]),
-        { header: true, columns: ['seq', 'created', 'type', 'amount', 'balance', 'reserved', 'description'] },
-      );
-      return secure(reply)
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="balance.csv"')
-        .send(csv);
-    });
+    app.get(
+      '/portal/entries.csv',
+      { schema: { hide: true, querystring: RangeQuery } },
+      async (request, reply) => {
+        const session = await requireSession(request, reply);
+        if (!session) return reply;
+        const f = await frame(session, 'entries', '');
+        const page = await portalEntries(ctx, session, { limit: MAX_CSV }, range(request.query, f.timezone));
+        const csv = stringify(
+          page.rows.map((e) => [
+            e.seq,
+            e.created_at.toISOString(),
+            e.kind,
+            e.amount,
+            e.balance_after,
+            e.reserved_after,
+            e.description ?? '',
+          ]),
+          {
+            header: true,
+            columns: ['seq', 'created', 'type', 'amount', 'balance', 'reserved', 'description'],
+          },
+        );
+        return secure(reply)
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="balance.csv"')
+          .send(csv);
+      },
+    );
 
     app.get('/portal/invoices', { schema: { hide: true } }, async (request, reply) => {
       const session = await requireSession(request, reply);
@@ -395,25 +426,22 @@ ${
       );
     });
 
-    app.get<{ Params: { id: string } }>(
-      '/portal/invoices/:id',
-      { schema: { hide: true } },
-      async (request, reply) => {
-        const session = await requireSession(request, reply);
-        if (!session) return reply;
-        const m = /^(\d{1,15})\.pdf$/.exec(request.params.id);
-        if (!m) throw new DomainError('not_found', 'no such invoice');
-        const bill = await portalInvoicePdf(ctx, session, Number(m[1]));
-        return secure(reply)
-          .type('application/pdf')
-          .header('content-disposition', `attachment; filename="${bill.filename}"`)
-          .send(bill.pdf);
-      },
-    );
+    app.get('/portal/invoices/:id', { schema: { hide: true, params: idParams } }, async (request, reply) => {
+      const session = await requireSession(request, reply);
+      if (!session) return reply;
+      const m = /^(\d{1,15})\.pdf$/.exec(request.params.id);
+      if (!m) throw new DomainError('not_found', 'no such invoice');
+      const bill = await portalInvoicePdf(ctx, session, Number(m[1]));
+      return secure(reply)
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${bill.filename}"`)
+        .send(bill.pdf);
+    });
 
+    const CallsQuery = RangeQuery.extend({ number: formField, before: formField });
     const callRows = async (
       session: PortalSessionRow,
-      q: Record<string, string>,
+      q: z.output<typeof CallsQuery>,
       timezone: string,
       limit: number,
     ) =>
@@ -424,11 +452,11 @@ ${
         limit,
       });
 
-    app.get('/portal/calls', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/portal/calls', { schema: { hide: true, querystring: CallsQuery } }, async (request, reply) => {
       const session = await requireSession(request, reply);
       if (!session) return reply;
       const f = await frame(session, 'calls', 'Calls');
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const rows = await callRows(session, q, f.timezone, CALLS_PAGE);
       const more = rows.length > CALLS_PAGE;
       const shown = rows.slice(0, CALLS_PAGE);
@@ -467,45 +495,47 @@ ${
       );
     });
 
-    app.get('/portal/calls.csv', { schema: { hide: true } }, async (request, reply) => {
-      const session = await requireSession(request, reply);
-      if (!session) return reply;
-      const f = await frame(session, 'calls', '');
-      const rows = (
-        await callRows(session, request.query as Record<string, string>, f.timezone, MAX_CSV)
-      ).slice(0, MAX_CSV);
-      const csv = stringify(
-        rows.map((c) => [
-          c.id,
-          c.start_time.toISOString(),
-          c.from_number,
-          c.to_number,
-          c.direction,
-          c.duration_s,
-          c.status,
-          c.destination ?? '',
-          c.charge ?? '',
-        ]),
-        {
-          header: true,
-          columns: [
-            'id',
-            'start',
-            'from',
-            'to',
-            'direction',
-            'duration_s',
-            'status',
-            'destination',
-            'charge',
-          ],
-        },
-      );
-      return secure(reply)
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="calls.csv"')
-        .send(csv);
-    });
+    app.get(
+      '/portal/calls.csv',
+      { schema: { hide: true, querystring: CallsQuery } },
+      async (request, reply) => {
+        const session = await requireSession(request, reply);
+        if (!session) return reply;
+        const f = await frame(session, 'calls', '');
+        const rows = (await callRows(session, request.query, f.timezone, MAX_CSV)).slice(0, MAX_CSV);
+        const csv = stringify(
+          rows.map((c) => [
+            c.id,
+            c.start_time.toISOString(),
+            c.from_number,
+            c.to_number,
+            c.direction,
+            c.duration_s,
+            c.status,
+            c.destination ?? '',
+            c.charge ?? '',
+          ]),
+          {
+            header: true,
+            columns: [
+              'id',
+              'start',
+              'from',
+              'to',
+              'direction',
+              'duration_s',
+              'status',
+              'destination',
+              'charge',
+            ],
+          },
+        );
+        return secure(reply)
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="calls.csv"')
+          .send(csv);
+      },
+    );
 
     app.get('/portal/payments', { schema: { hide: true } }, async (request, reply) => {
       const session = await requireSession(request, reply);
@@ -543,59 +573,63 @@ ${
       );
     });
 
-    app.get('/portal/settings', { schema: { hide: true } }, async (request, reply) => {
-      const session = await requireSession(request, reply);
-      if (!session) return reply;
-      const f = await frame(session, 'settings', 'Alerts and contacts');
-      const alerts = await portalAlerts(ctx, session);
-      const contacts = await portalContacts(ctx, session);
-      const balance = await portalBalance(ctx, session);
-      const q = request.query as Record<string, string>;
-      const ALERT_LABEL: Record<string, string> = {
-        low_balance: 'Available balance below',
-        spend_daily: 'Spend in a day reaches',
-        spend_monthly: 'Spend in a month reaches',
-        credit_used: 'Credit used reaches (%)',
-      };
-      return sendPage(reply, 200, (nonce) =>
-        layout({
-          ...f,
-          nonce,
-          body: `<h1>Alerts and contacts</h1>${errorBox(q.error)}
+    app.get(
+      '/portal/settings',
+      { schema: { hide: true, querystring: messagesQuery } },
+      async (request, reply) => {
+        const session = await requireSession(request, reply);
+        if (!session) return reply;
+        const f = await frame(session, 'settings', 'Alerts and contacts');
+        const alerts = await portalAlerts(ctx, session);
+        const contacts = await portalContacts(ctx, session);
+        const balance = await portalBalance(ctx, session);
+        const q = request.query;
+        const ALERT_LABEL: Record<string, string> = {
+          low_balance: 'Available balance below',
+          spend_daily: 'Spend in a day reaches',
+          spend_monthly: 'Spend in a month reaches',
+          credit_used: 'Credit used reaches (%)',
+        };
+        return sendPage(reply, 200, (nonce) =>
+          layout({
+            ...f,
+            nonce,
+            body: `<h1>Alerts and contacts</h1>${errorBox(q.error)}
 <section class="card"><h2>Alerts</h2><p class="muted">We email you when one is reached (once each time).</p>${table(
-            'Your alerts',
-            [{ title: 'When' }, { title: 'Threshold', amount: true }, { title: '' }],
-            alerts.map((a) => [
-              h(ALERT_LABEL[a.kind]),
-              h(
-                a.kind === 'credit_used'
-                  ? `${toMoney(a.threshold).toFixed()}%`
-                  : fmt(a.threshold, f.currency),
-              ),
-              `<form method="post" action="/portal/alerts/${a.id}/delete">${csrfField(f.csrf)}<button type="submit" class="link">Remove<span class="muted"> alert ${a.id}</span></button></form>`,
-            ]),
-            'No alerts yet.',
-          )}
+              'Your alerts',
+              [{ title: 'When' }, { title: 'Threshold', amount: true }, { title: '' }],
+              alerts.map((a) => [
+                h(ALERT_LABEL[a.kind]),
+                h(
+                  a.kind === 'credit_used'
+                    ? `${toMoney(a.threshold).toFixed()}%`
+                    : fmt(a.threshold, f.currency),
+                ),
+                `<form method="post" action="/portal/alerts/${a.id}/delete">${csrfField(f.csrf)}<button type="submit" class="link">Remove<span class="muted"> alert ${a.id}</span></button></form>`,
+              ]),
+              'No alerts yet.',
+            )}
 <form method="post" action="/portal/alerts">${csrfField(f.csrf)}<label for="type">Alert me when</label><select id="type" name="type">${Object.entries(
-            ALERT_LABEL,
-          )
-            .map(([k, v]) => `<option value="${k}">${h(v)}</option>`)
-            .join('')}</select>
+              ALERT_LABEL,
+            )
+              .map(([k, v]) => `<option value="${k}">${h(v)}</option>`)
+              .join('')}</select>
 <label for="threshold">Threshold</label><input id="threshold" name="threshold" inputmode="decimal" required maxlength="12" placeholder="5.00"><button type="submit">Add alert</button></form></section>
 ${balance.customer.billing_mode === 'prepaid' ? autoTopUpSection(balance, f.csrf, f.currency) : ''}
 <section class="card"><h2>Who may sign in</h2>${table(
-            'Contacts who may sign in',
-            [{ title: 'Email' }, { title: '' }],
-            contacts.map((c) => [
-              h(c.email),
-              `<form method="post" action="/portal/contacts/${c.id}/delete">${csrfField(f.csrf)}<button type="submit" class="link">Remove<span class="muted"> ${h(c.email)}</span></button></form>`,
-            ]),
-            'Only the addresses on your account may sign in.',
-          )}
+              'Contacts who may sign in',
+              [{ title: 'Email' }, { title: '' }],
+              contacts.map((c) => [
+                h(c.email),
+                `<form method="post" action="/portal/contacts/${c.id}/delete">${csrfField(f.csrf)}<button type="submit" class="link">Remove<span class="muted"> ${h(c.email)}</span></button></form>`,
+              ]),
+              'Only the addresses on your account may sign in.',
+            )}
 <form method="post" action="/portal/contacts">${csrfField(f.csrf)}<label for="email">Add an email address</label><input id="email" name="email" type="email" required maxlength="254"><button type="submit">Add</button></form></section>`,
-        }),
-      );
-    });
+          }),
+        );
+      },
+    );
 
     /** The automatic top-up: the card saved when paying a top-up, the threshold and the amount. */
     const autoTopUpSection = (
@@ -624,21 +658,21 @@ ${balance.customer.billing_mode === 'prepaid' ? autoTopUpSection(balance, f.csrf
         params: Record<string, string>,
       ) => Promise<unknown>,
     ) =>
-      app.post(path, { schema: { hide: true } }, async (request, reply) => {
-        const session = await requireSession(request, reply);
-        if (!session) return reply;
-        try {
-          await act(
-            session,
-            (request.body ?? {}) as Record<string, string>,
-            request.params as Record<string, string>,
-          );
-        } catch (error) {
-          if (!(error instanceof DomainError) || error.code === 'not_found') throw error;
-          return secure(reply).redirect(`/portal/settings?error=${encodeURIComponent(error.message)}`, 303);
-        }
-        return secure(reply).redirect('/portal/settings', 303);
-      });
+      app.post(
+        path,
+        { schema: { hide: true, params: pathParams, body: formBody } },
+        async (request, reply) => {
+          const session = await requireSession(request, reply);
+          if (!session) return reply;
+          try {
+            await act(session, request.body, request.params);
+          } catch (error) {
+            if (!(error instanceof DomainError) || error.code === 'not_found') throw error;
+            return secure(reply).redirect(`/portal/settings?error=${encodeURIComponent(error.message)}`, 303);
+          }
+          return secure(reply).redirect('/portal/settings', 303);
+        },
+      );
     const idOf = (v: string | undefined) => (/^\d{1,15}$/.test(v ?? '') ? Number(v) : 0);
     settingsAction('/portal/alerts', (s, b) =>
       portalAddAlert(ctx, s, {

@@ -1,7 +1,7 @@
 // Collections, webhooks and the audit log — the admin side of the console (settings are in settings.ts).
 // A new webhook secret is shown once, in the answer to the post that made it, and never stored in the
 // page's URL.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { actorLabel, listAuditLog, parseActor } from '../../../audit/list-audit-log.ts';
 import { recordAudit } from '../../../audit/record.ts';
@@ -17,6 +17,8 @@ import { updateWebhookSubscription } from '../../../webhooks/update-subscription
 import { addDays, isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../../../shared/errors.ts';
 import { pathId } from '../../kit/route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { formBody, formField, idParams, pageQuery, type PageMessages } from '../../kit/form.ts';
 import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
 import { cursor } from './customers.ts';
@@ -28,7 +30,7 @@ function when(d: Date | null | undefined): string {
   return d ? d.toISOString().slice(0, 16).replace('T', ' ') : '';
 }
 
-export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
+export function adminPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
   const audit = (
     m: Me,
@@ -50,87 +52,92 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
 
   // ---- collections
 
-  app.get('/console/collections', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const rows = await searchPaymentRequests(ctx.db, m.accountId, {
-      customerId: cursor(q.customer),
-      before: cursor(q.before),
-      limit: PAGE,
-    });
-    const shown = rows.slice(0, PAGE);
-    const jobs = await retryingJobs(ctx.db, m.accountId, 50);
-    const cur = m.account.currency;
-    const now = ctx.now().getTime();
-    const send = kit.may(m, KeyLevel.invoices)
-      ? `<section class="card"><h2>Send a payment request</h2><form method="post" action="/console/collections" class="filters">${csrfField(m.csrf)}<div><label for="pr-invoice">Invoice id</label><input id="pr-invoice" name="invoiceId" inputmode="numeric" required maxlength="15" value="${h(q.invoice)}"></div><div><label for="pr-amount">Amount (default: what is outstanding)</label><input id="pr-amount" name="amount" inputmode="decimal" maxlength="20"></div><div><button type="submit">Send payment request</button></div></form><p class="muted">The link goes by email and SMS to the customer's contacts; the customer pays on the payment page.</p></section>`
-      : '';
-    return kit.page(reply, m, {
-      title: 'Collections',
-      page: 'collections',
-      body: `<h1>Collections</h1>${errorBox(q.error)}${okBox(q.ok)}${send}
+  const CollectionsQuery = pageQuery({ customer: formField, before: formField, invoice: formField });
+  app.get(
+    '/console/collections',
+    { schema: { hide: true, querystring: CollectionsQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      const rows = await searchPaymentRequests(ctx.db, m.accountId, {
+        customerId: cursor(q.customer),
+        before: cursor(q.before),
+        limit: PAGE,
+      });
+      const shown = rows.slice(0, PAGE);
+      const jobs = await retryingJobs(ctx.db, m.accountId, 50);
+      const cur = m.account.currency;
+      const now = ctx.now().getTime();
+      const send = kit.may(m, KeyLevel.invoices)
+        ? `<section class="card"><h2>Send a payment request</h2><form method="post" action="/console/collections" class="filters">${csrfField(m.csrf)}<div><label for="pr-invoice">Invoice id</label><input id="pr-invoice" name="invoiceId" inputmode="numeric" required maxlength="15" value="${h(q.invoice)}"></div><div><label for="pr-amount">Amount (default: what is outstanding)</label><input id="pr-amount" name="amount" inputmode="decimal" maxlength="20"></div><div><button type="submit">Send payment request</button></div></form><p class="muted">The link goes by email and SMS to the customer's contacts; the customer pays on the payment page.</p></section>`
+        : '';
+      return kit.page(reply, m, {
+        title: 'Collections',
+        page: 'collections',
+        body: `<h1>Collections</h1>${errorBox(q.error)}${okBox(q.ok)}${send}
 <section class="card"><h2>Payment requests</h2>${table(
-        'Payment requests, newest first',
-        [
-          { title: 'Request' },
-          { title: 'Invoice' },
-          { title: 'Amount', amount: true },
-          { title: 'Paid', amount: true },
-          { title: 'Status' },
-          { title: 'Visits', amount: true },
-          { title: 'Attempts', amount: true },
-          { title: 'Sent' },
-        ],
-        shown.map((r) => {
-          const status = r.cancelled_at
-            ? 'cancelled'
-            : Number(r.paid_amount) >= Number(r.amount)
-              ? 'paid'
-              : r.expires_at.getTime() < now
-                ? 'expired'
-                : Number(r.paid_amount) > 0
-                  ? 'part paid'
-                  : 'open';
-          return [
-            `<a href="${h(new URL(r.url).pathname)}">${r.id}</a>`,
-            r.invoice_id
-              ? `<a href="/console/invoices/${r.invoice_id}">${h(r.invoice_number ?? r.invoice_id)}</a>`
-              : '',
-            h(fmt(r.amount, cur)),
-            h(fmt(r.paid_amount, cur)),
-            `<span class="badge${status === 'paid' ? ' good' : status === 'expired' || status === 'cancelled' ? ' bad' : ''}">${status}</span>`,
-            String(r.visits),
-            String(r.attempts ?? 0),
-            h(
-              [r.email_sent_at ? 'email' : '', r.sms_sent_at ? 'SMS' : ''].filter(Boolean).join(', ') ||
-                'link only',
-            ),
-          ];
-        }),
-        'No payment requests yet. Send one for an approved invoice above.',
-      )}${pager({ next: rows.length > PAGE ? `/console/collections?${new URLSearchParams({ ...(q.customer ? { customer: q.customer } : {}), before: String(shown.at(-1)!.id) })}` : undefined })}
+          'Payment requests, newest first',
+          [
+            { title: 'Request' },
+            { title: 'Invoice' },
+            { title: 'Amount', amount: true },
+            { title: 'Paid', amount: true },
+            { title: 'Status' },
+            { title: 'Visits', amount: true },
+            { title: 'Attempts', amount: true },
+            { title: 'Sent' },
+          ],
+          shown.map((r) => {
+            const status = r.cancelled_at
+              ? 'cancelled'
+              : Number(r.paid_amount) >= Number(r.amount)
+                ? 'paid'
+                : r.expires_at.getTime() < now
+                  ? 'expired'
+                  : Number(r.paid_amount) > 0
+                    ? 'part paid'
+                    : 'open';
+            return [
+              `<a href="${h(new URL(r.url).pathname)}">${r.id}</a>`,
+              r.invoice_id
+                ? `<a href="/console/invoices/${r.invoice_id}">${h(r.invoice_number ?? r.invoice_id)}</a>`
+                : '',
+              h(fmt(r.amount, cur)),
+              h(fmt(r.paid_amount, cur)),
+              `<span class="badge${status === 'paid' ? ' good' : status === 'expired' || status === 'cancelled' ? ' bad' : ''}">${status}</span>`,
+              String(r.visits),
+              String(r.attempts ?? 0),
+              h(
+                [r.email_sent_at ? 'email' : '', r.sms_sent_at ? 'SMS' : ''].filter(Boolean).join(', ') ||
+                  'link only',
+              ),
+            ];
+          }),
+          'No payment requests yet. Send one for an approved invoice above.',
+        )}${pager({ next: rows.length > PAGE ? `/console/collections?${new URLSearchParams({ ...(q.customer ? { customer: q.customer } : {}), before: String(shown.at(-1)!.id) })}` : undefined })}
 <p><a href="/collect/v1/">The date-range report of invoices processed (document 003) is at /collect/v1 with an API key.</a></p></section>
 <section class="card" id="outbox"><h2>Messages waiting out a failure</h2>${table(
-        'Emails and SMS to be tried again',
-        [
-          { title: 'Job' },
-          { title: 'Kind' },
-          { title: 'Attempts', amount: true },
-          { title: 'Next try' },
-          { title: 'Last error' },
-        ],
-        jobs.map((j) => [
-          String(j.id),
-          h(j.kind),
-          `${j.attempts}/${j.max_attempts}`,
-          h(when(j.next_attempt_at)),
-          h(j.last_error),
-        ]),
-        'Nothing is waiting: every email and SMS went out.',
-      )}</section>`,
-    });
-  });
+          'Emails and SMS to be tried again',
+          [
+            { title: 'Job' },
+            { title: 'Kind' },
+            { title: 'Attempts', amount: true },
+            { title: 'Next try' },
+            { title: 'Last error' },
+          ],
+          jobs.map((j) => [
+            String(j.id),
+            h(j.kind),
+            `${j.attempts}/${j.max_attempts}`,
+            h(when(j.next_attempt_at)),
+            h(j.last_error),
+          ]),
+          'Nothing is waiting: every email and SMS went out.',
+        )}</section>`,
+      });
+    },
+  );
 
   kit.action(
     '/console/collections',
@@ -164,7 +171,7 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
   const webhooksPage = async (
     reply: FastifyReply,
     m: Me,
-    q: Record<string, string>,
+    q: PageMessages,
     secret?: { id: number; secret: string },
   ) => {
     const subs = await listSubscriptions(ctx.db, m.accountId, { limit: 100 });
@@ -232,24 +239,28 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
       .send(await feedTail(m));
   });
 
-  app.get('/console/webhooks', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    if (q.status === 'failed') {
-      // The overview's counter: the failed deliveries of every subscription.
-      const subs = await listSubscriptions(ctx.db, m.accountId, { limit: 100 });
-      if (subs.rows.length === 1)
-        return reply.redirect(`/console/webhooks/${subs.rows[0]!.id}?status=failed`, 303);
-    }
-    return webhooksPage(reply, m, q);
-  });
+  app.get(
+    '/console/webhooks',
+    { schema: { hide: true, querystring: pageQuery({ status: formField }) } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      if (q.status === 'failed') {
+        // The overview's counter: the failed deliveries of every subscription.
+        const subs = await listSubscriptions(ctx.db, m.accountId, { limit: 100 });
+        if (subs.rows.length === 1)
+          return reply.redirect(`/console/webhooks/${subs.rows[0]!.id}?status=failed`, 303);
+      }
+      return webhooksPage(reply, m, q);
+    },
+  );
 
-  app.post('/console/webhooks', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/console/webhooks', { schema: { hide: true, body: formBody } }, async (request, reply) => {
     const m = await kit.me(request, reply);
     if (!m) return reply;
     kit.need(m, KeyLevel.expert);
-    const b = (request.body ?? {}) as Record<string, string>;
+    const b = request.body;
     try {
       const eventTypes = WEBHOOK_EVENT_TYPES.filter((t) => b[`event_${t}`] === '1');
       const { subscription, secret } = await createWebhookSubscription(ctx, m.accountId, {
@@ -307,16 +318,17 @@ export function adminPages(app: FastifyInstance, kit: ConsoleKit): void {
     });
   }
 
-  app.get<{ Params: { id: string } }>(
+  const DeliveriesQuery = pageQuery({ status: formField, after: formField, delivery: formField });
+  app.get(
     '/console/webhooks/:id',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: DeliveriesQuery } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
       const id = pathId(request.params.id, 'Webhook subscription');
       const sub = await findSubscription(ctx.db, m.accountId, id);
       if (!sub) throw notFound('Webhook subscription', id);
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const status = ['pending', 'succeeded', 'failed', 'cancelled'].includes(q.status ?? '')
         ? (q.status as 'failed')
         : undefined;
@@ -403,10 +415,18 @@ ${
 
   // ---- audit log
 
-  app.get('/console/audit', { schema: { hide: true } }, async (request, reply) => {
+  const AuditQuery = pageQuery({
+    actor: formField,
+    resource: formField,
+    resourceId: formField,
+    from: formField,
+    to: formField,
+    before: formField,
+  });
+  app.get('/console/audit', { schema: { hide: true, querystring: AuditQuery } }, async (request, reply) => {
     const m = await kit.me(request, reply);
     if (!m) return reply;
-    const q = request.query as Record<string, string>;
+    const q = request.query;
     const tz = m.account.timezone;
     let actor = {};
     let error: string | undefined;

@@ -1,7 +1,6 @@
 // Customers: list with search (name, email, account number, a line's number), create; a customer's page
 // with details (edit), features (add, end), charges (add one-off charges and refunds), invoices, calls and
 // the rate card in use. Writes go through the same use cases as the API, at the same key levels.
-import type { FastifyInstance } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { createCustomer } from '../../../customers/create-customer.ts';
 import { findCustomer } from '../../../customers/repo.ts';
@@ -19,6 +18,8 @@ import { diff } from '../../../audit/record.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
 import { pathId } from '../../kit/route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { formField, idParams, messagesQuery, pageQuery } from '../../kit/form.ts';
 import { csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
 import { fmt } from './overview.ts';
@@ -44,53 +45,58 @@ export function invoiceState(
   return '<span class="badge">raised</span>';
 }
 
-export function customerPages(app: FastifyInstance, kit: ConsoleKit): void {
+export function customerPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
 
-  app.get('/console/customers', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const page = await searchCustomers(ctx.db, m.accountId, q.q, { after: cursor(q.after), limit: PAGE });
-    const next =
-      page.nextAfter === undefined
-        ? undefined
-        : `/console/customers?${new URLSearchParams({ ...(q.q ? { q: q.q } : {}), after: String(page.nextAfter) })}`;
-    const create = kit.may(m, KeyLevel.customers)
-      ? `<section class="card"><h2>New customer</h2><form method="post" action="/console/customers" class="filters">${csrfField(m.csrf)}
+  const CustomersQuery = pageQuery({ q: formField, after: formField });
+  app.get(
+    '/console/customers',
+    { schema: { hide: true, querystring: CustomersQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      const page = await searchCustomers(ctx.db, m.accountId, q.q, { after: cursor(q.after), limit: PAGE });
+      const next =
+        page.nextAfter === undefined
+          ? undefined
+          : `/console/customers?${new URLSearchParams({ ...(q.q ? { q: q.q } : {}), after: String(page.nextAfter) })}`;
+      const create = kit.may(m, KeyLevel.customers)
+        ? `<section class="card"><h2>New customer</h2><form method="post" action="/console/customers" class="filters">${csrfField(m.csrf)}
 <div><label for="new-name">Name</label><input id="new-name" name="name" required maxlength="200"></div>
 <div><label for="new-email">Email</label><input id="new-email" name="email" type="email" maxlength="254"></div>
 <div><label for="new-number">Account number</label><input id="new-number" name="accountNumber" maxlength="50"></div>
 <div><button type="submit">Create customer</button></div></form></section>`
-      : '';
-    return kit.page(reply, m, {
-      title: 'Customers',
-      page: 'customers',
-      body: `<h1>Customers</h1>${errorBox(q.error)}${okBox(q.ok)}
+        : '';
+      return kit.page(reply, m, {
+        title: 'Customers',
+        page: 'customers',
+        body: `<h1>Customers</h1>${errorBox(q.error)}${okBox(q.ok)}
 <section class="card"><form method="get" action="/console/customers" class="filters"><div><label for="q">Search by name, email, account number or phone number</label><input id="q" name="q" type="search" value="${h(q.q)}" maxlength="100"></div><div><button type="submit">Search</button></div></form></section>
 ${create}
 <section class="card">${table(
-        'Customers',
-        [
-          { title: 'Name' },
-          { title: 'Account number' },
-          { title: 'Email' },
-          { title: 'Mode' },
-          { title: 'Created' },
-        ],
-        page.rows.map((c) => [
-          `<a href="/console/customers/${c.id}">${h(c.name)}</a>`,
-          h(c.account_number),
-          h(c.email),
-          h(c.billing_mode),
-          h(c.created_at.toISOString().slice(0, 10)),
-        ]),
-        q.q
-          ? 'No customer matches that search. Try part of a name, an email address or a phone number.'
-          : 'No customers yet. Create the first one above (or with POST /backend/api/v1/customers).',
-      )}${pager({ next })}</section>`,
-    });
-  });
+          'Customers',
+          [
+            { title: 'Name' },
+            { title: 'Account number' },
+            { title: 'Email' },
+            { title: 'Mode' },
+            { title: 'Created' },
+          ],
+          page.rows.map((c) => [
+            `<a href="/console/customers/${c.id}">${h(c.name)}</a>`,
+            h(c.account_number),
+            h(c.email),
+            h(c.billing_mode),
+            h(c.created_at.toISOString().slice(0, 10)),
+          ]),
+          q.q
+            ? 'No customer matches that search. Try part of a name, an email address or a phone number.'
+            : 'No customers yet. Create the first one above (or with POST /backend/api/v1/customers).',
+        )}${pager({ next })}</section>`,
+      });
+    },
+  );
 
   kit.action(
     '/console/customers',
@@ -110,16 +116,16 @@ ${create}
     () => '/console/customers',
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/customers/:id',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: messagesQuery } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
       const id = pathId(request.params.id, 'Customer');
       const c = await findCustomer(ctx.db, m.accountId, id);
       if (!c) throw notFound('Customer', id);
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const cur = m.account.currency;
       const today = accountToday(m.account, ctx.now());
       const [features, charges, invoices, calls, cards] = await Promise.all([

@@ -3,7 +3,6 @@
 // rate, calls summary and status history, every action of the document as a button, and the PDF shown
 // in the page. Billing runs: start one for a cut-off date, watch its progress live (htmx polling), past
 // runs with their results, and a preview of what a customer's invoice would hold (nothing written).
-import type { FastifyInstance } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { findBillingRun, listBillingRuns } from '../../../billing-runs/repo.ts';
 import { runBilling } from '../../../billing-runs/run-billing.ts';
@@ -25,7 +24,10 @@ import { findPayment, listPayments } from '../../../payments/repo.ts';
 import { isIsoDate } from '../../../shared/dates.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday, defaultCutoff } from '../../../shared/today.ts';
+import { z } from 'zod';
 import { pathId } from '../../kit/route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { formField, idParams, messagesQuery, pageQuery } from '../../kit/form.ts';
 import { secure } from '../../kit/page.ts';
 import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
@@ -38,42 +40,57 @@ function date(v: string | undefined): string | undefined {
   return v && isIsoDate(v) ? v : undefined;
 }
 
-export function invoicePages(app: FastifyInstance, kit: ConsoleKit): void {
+export function invoicePages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
 
-  app.get('/console/invoices', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const today = accountToday(m.account, ctx.now());
-    const state = q.state === 'unsent' || q.state === 'raised' ? q.state : 'all';
-    const rows = await searchInvoices(ctx.db, m.accountId, {
-      state,
-      customerId: cursor(q.customer),
-      number: q.number?.trim() || undefined,
-      from: date(q.from),
-      to: date(q.to),
-      unpaid: q.unpaid === '1',
-      overdueOn: q.overdue === '1' ? today : undefined,
-      unsentByEmail: q.notEmailed === '1',
-      billingRunId: cursor(q.run),
-      before: cursor(q.before),
-      limit: PAGE,
-    });
-    const shown = rows.slice(0, PAGE);
-    const keep = Object.fromEntries(
-      Object.entries(q).filter(([k, v]) => k !== 'before' && k !== 'ok' && k !== 'error' && v !== ''),
-    );
-    const next =
-      rows.length > PAGE
-        ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}`
-        : undefined;
-    const check = (name: string, label: string) =>
-      `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
-    return kit.page(reply, m, {
-      title: 'Invoices',
-      page: 'invoices',
-      body: `<h1>Invoices</h1>${errorBox(q.error)}${okBox(q.ok)}
+  const InvoicesQuery = pageQuery({
+    state: formField,
+    customer: formField,
+    number: formField,
+    from: formField,
+    to: formField,
+    unpaid: formField,
+    overdue: formField,
+    notEmailed: formField,
+    run: formField,
+    before: formField,
+  });
+  app.get(
+    '/console/invoices',
+    { schema: { hide: true, querystring: InvoicesQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      const today = accountToday(m.account, ctx.now());
+      const state = q.state === 'unsent' || q.state === 'raised' ? q.state : 'all';
+      const rows = await searchInvoices(ctx.db, m.accountId, {
+        state,
+        customerId: cursor(q.customer),
+        number: q.number?.trim() || undefined,
+        from: date(q.from),
+        to: date(q.to),
+        unpaid: q.unpaid === '1',
+        overdueOn: q.overdue === '1' ? today : undefined,
+        unsentByEmail: q.notEmailed === '1',
+        billingRunId: cursor(q.run),
+        before: cursor(q.before),
+        limit: PAGE,
+      });
+      const shown = rows.slice(0, PAGE);
+      const keep = Object.fromEntries(
+        Object.entries(q).filter(([k, v]) => k !== 'before' && k !== 'ok' && k !== 'error' && v !== ''),
+      );
+      const next =
+        rows.length > PAGE
+          ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}`
+          : undefined;
+      const check = (name: 'unpaid' | 'overdue' | 'notEmailed', label: string) =>
+        `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
+      return kit.page(reply, m, {
+        title: 'Invoices',
+        page: 'invoices',
+        body: `<h1>Invoices</h1>${errorBox(q.error)}${okBox(q.ok)}
 <section class="card"><form method="get" action="/console/invoices" class="filters">
 <div><label for="state">State</label><select id="state" name="state"><option value="all">All</option><option value="unsent"${state === 'unsent' ? ' selected' : ''}>Unsent (not approved)</option><option value="raised"${state === 'raised' ? ' selected' : ''}>Raised (approved)</option></select></div>
 <div><label for="number">Invoice number</label><input id="number" name="number" value="${h(q.number)}" maxlength="50"></div>
@@ -83,35 +100,42 @@ export function invoicePages(app: FastifyInstance, kit: ConsoleKit): void {
 ${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 'Not emailed')}
 <div><button type="submit">Filter</button></div></form></section>
 <section class="card">${table(
-        'Invoices, newest first',
-        [
-          { title: 'Invoice' },
-          { title: 'Customer' },
-          { title: 'Date' },
-          { title: 'Due' },
-          { title: 'State' },
-          { title: 'Total', amount: true },
-          { title: 'Paid', amount: true },
-        ],
-        shown.map((i) => [
-          `<a href="/console/invoices/${i.id}">${h(i.invoice_number ?? `Unsent ${i.id}`)}</a>`,
-          `<a href="/console/customers/${i.customer_id}">${h(i.customer_name)}</a>`,
-          h(i.invoice_date ?? (i.cutoff_date ? `cut-off ${i.cutoff_date}` : '')),
-          h(i.due_date),
-          invoiceState(i, today),
-          h(fmt(i.total, m.account.currency)),
-          h(fmt(i.paid_amount, m.account.currency)),
-        ]),
-        Object.keys(keep).length > 0
-          ? 'No invoice matches these filters.'
-          : 'No invoices yet. Start a billing run to make them.',
-      )}${pager({ next })}</section>`,
-    });
-  });
+          'Invoices, newest first',
+          [
+            { title: 'Invoice' },
+            { title: 'Customer' },
+            { title: 'Date' },
+            { title: 'Due' },
+            { title: 'State' },
+            { title: 'Total', amount: true },
+            { title: 'Paid', amount: true },
+          ],
+          shown.map((i) => [
+            `<a href="/console/invoices/${i.id}">${h(i.invoice_number ?? `Unsent ${i.id}`)}</a>`,
+            `<a href="/console/customers/${i.customer_id}">${h(i.customer_name)}</a>`,
+            h(i.invoice_date ?? (i.cutoff_date ? `cut-off ${i.cutoff_date}` : '')),
+            h(i.due_date),
+            invoiceState(i, today),
+            h(fmt(i.total, m.account.currency)),
+            h(fmt(i.paid_amount, m.account.currency)),
+          ]),
+          Object.keys(keep).length > 0
+            ? 'No invoice matches these filters.'
+            : 'No invoices yet. Start a billing run to make them.',
+        )}${pager({ next })}</section>`,
+      });
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/invoices/:id',
-    { schema: { hide: true } },
+    {
+      schema: {
+        hide: true,
+        params: idParams,
+        querystring: pageQuery({ link: formField, uses: formField, until: formField }),
+      },
+    },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
@@ -121,7 +145,7 @@ ${check('unpaid', 'Unpaid')}${check('overdue', 'Overdue')}${check('notEmailed', 
       const customer = await findCustomer(ctx.db, m.accountId, invoice.customer_id);
       const lines = await invoiceLines(ctx.db, m.accountId, id);
       const payments = await listPayments(ctx.db, m.accountId, { invoiceId: id }, 100);
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const cur = m.account.currency;
       const today = accountToday(m.account, ctx.now());
       const raised = invoice.approved_at !== null;
@@ -214,9 +238,9 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/invoices/:id/pdf',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: z.object({ inline: formField }) } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
@@ -224,7 +248,7 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
       const invoice = await findInvoice(ctx.db, m.accountId, id);
       if (!invoice) throw notFound('Invoice', id);
       const bill = await invoiceBill(ctx, m.account, invoice, undefined);
-      const inline = (request.query as Record<string, string>).inline === '1';
+      const inline = request.query.inline === '1';
       return secure(reply)
         .header('x-frame-options', 'SAMEORIGIN')
         .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
@@ -328,50 +352,54 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
   const runRow = (r: Awaited<ReturnType<typeof findBillingRun>> & object) =>
     `<dl id="run-${r.id}" data-status="${h(r.status)}"><dt>Status</dt><dd><span class="badge${r.status === 'failed' || r.status === 'interrupted' ? ' bad' : r.status === 'completed' ? ' good' : ''}">${h(r.status)}</span></dd><dt>Cut-off</dt><dd>${h(r.cutoff_date)}</dd><dt>Customers billed</dt><dd data-field="customers">${r.customers_billed}</dd><dt>Invoices made</dt><dd data-field="invoices">${r.invoices_created}</dd><dt>Invoices completed</dt><dd>${r.invoices_completed}</dd><dt>Started</dt><dd>${h(r.started_at.toISOString().slice(0, 19).replace('T', ' '))} UTC</dd>${r.finished_at ? `<dt>Finished</dt><dd>${h(r.finished_at.toISOString().slice(0, 19).replace('T', ' '))} UTC</dd>` : ''}${r.error ? `<dt>Error</dt><dd>${h(r.error)}</dd>` : ''}</dl>`;
 
-  app.get('/console/billing-runs', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const runs = await listBillingRuns(ctx.db, m.accountId, { limit: 1000 });
-    const rows = runs.rows
-      .filter((r) => !q.status || r.status === q.status)
-      .reverse()
-      .slice(0, 100);
-    const start = kit.may(m, KeyLevel.invoices)
-      ? `<section class="card"><h2>Start a billing run</h2><form method="post" action="/console/billing-runs" class="filters">${csrfField(m.csrf)}<div><label for="cutoff">Cut-off date</label><input id="cutoff" name="cutoffDate" type="date" required value="${h(defaultCutoff(m.account, ctx.now()))}"></div><div><button type="submit">Start billing run</button></div></form><p class="muted">Every customer with charges or calls before the cut-off gets its unsent invoice completed (made if there is none). Nothing is sent: approve the invoices afterwards.</p></section>`
-      : '';
-    return kit.page(reply, m, {
-      title: 'Billing runs',
-      page: 'billing',
-      body: `<h1>Billing runs</h1>${errorBox(q.error)}${okBox(q.ok)}${start}
+  app.get(
+    '/console/billing-runs',
+    { schema: { hide: true, querystring: pageQuery({ status: formField }) } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      const runs = await listBillingRuns(ctx.db, m.accountId, { limit: 1000 });
+      const rows = runs.rows
+        .filter((r) => !q.status || r.status === q.status)
+        .reverse()
+        .slice(0, 100);
+      const start = kit.may(m, KeyLevel.invoices)
+        ? `<section class="card"><h2>Start a billing run</h2><form method="post" action="/console/billing-runs" class="filters">${csrfField(m.csrf)}<div><label for="cutoff">Cut-off date</label><input id="cutoff" name="cutoffDate" type="date" required value="${h(defaultCutoff(m.account, ctx.now()))}"></div><div><button type="submit">Start billing run</button></div></form><p class="muted">Every customer with charges or calls before the cut-off gets its unsent invoice completed (made if there is none). Nothing is sent: approve the invoices afterwards.</p></section>`
+        : '';
+      return kit.page(reply, m, {
+        title: 'Billing runs',
+        page: 'billing',
+        body: `<h1>Billing runs</h1>${errorBox(q.error)}${okBox(q.ok)}${start}
 <section class="card"><h2>Past runs</h2>${table(
-        'Billing runs, newest first',
-        [
-          { title: 'Run' },
-          { title: 'Cut-off' },
-          { title: 'Status' },
-          { title: 'Customers', amount: true },
-          { title: 'Invoices made', amount: true },
-          { title: 'Started' },
-        ],
-        rows.map((r) => [
-          `<a href="/console/billing-runs/${r.id}">Run ${r.id}</a>`,
-          h(r.cutoff_date),
-          h(r.status),
-          String(r.customers_billed),
-          String(r.invoices_created),
-          h(r.started_at.toISOString().slice(0, 16).replace('T', ' ')),
-        ]),
-        q.status
-          ? `No ${q.status} billing runs.`
-          : 'No billing runs yet. Start one above for a cut-off date.',
-      )}</section>`,
-    });
-  });
+          'Billing runs, newest first',
+          [
+            { title: 'Run' },
+            { title: 'Cut-off' },
+            { title: 'Status' },
+            { title: 'Customers', amount: true },
+            { title: 'Invoices made', amount: true },
+            { title: 'Started' },
+          ],
+          rows.map((r) => [
+            `<a href="/console/billing-runs/${r.id}">Run ${r.id}</a>`,
+            h(r.cutoff_date),
+            h(r.status),
+            String(r.customers_billed),
+            String(r.invoices_created),
+            h(r.started_at.toISOString().slice(0, 16).replace('T', ' ')),
+          ]),
+          q.status
+            ? `No ${q.status} billing runs.`
+            : 'No billing runs yet. Start one above for a cut-off date.',
+        )}</section>`,
+      });
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/billing-runs/:id',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: messagesQuery } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
@@ -381,7 +409,7 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
       const live = run.status === 'running';
       // htmx asks for the progress fragment every second while the run is running (no script of our own).
       const progress = `<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>${runRow(run)}${live ? '<progress aria-label="Billing run in progress"></progress>' : ''}</div>`;
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       return kit.page(reply, m, {
         title: `Billing run ${id}`,
         page: 'billing',

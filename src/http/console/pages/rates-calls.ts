@@ -4,7 +4,6 @@
 // call's page with its rating; the rating-problems queue grouped by reason with "rerate" for a date range;
 // upload a CDR file (progress bar from console.js, then the import report).
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { findCall } from '../../../calls/repo.ts';
 import { callRows, listCallEvents } from '../../../feed/repo.ts';
@@ -21,6 +20,9 @@ import { addDays, isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
 import { pathId } from '../../kit/route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { formField, idParams, messagesQuery, pageQuery, uploadBody } from '../../kit/form.ts';
+import { z } from 'zod';
 import { secure } from '../../kit/page.ts';
 import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
@@ -43,13 +45,13 @@ function reportHtml(title: string, lines: string[], rejected: { line: number; re
   }</div>`;
 }
 
-export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void {
+export function ratesAndCallsPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
 
   /** An upload's text: the raw body (console.js sends the file) or the pasted text of the plain form. */
-  const uploadText = (body: unknown): string => {
+  const uploadText = (body: string | { csv?: string | undefined }): string => {
     if (typeof body === 'string') return body;
-    const pasted = (body as Record<string, string> | undefined)?.csv ?? '';
+    const pasted = body.csv ?? '';
     if (pasted.trim() === '') throw invalid('file', 'choose a CSV file or paste its rows');
     return pasted;
   };
@@ -70,51 +72,62 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
           body: `<h1>${h(title)}</h1>${report}<p><a class="button" href="${h(back)}">Back</a></p>`,
         });
 
-  app.get('/console/rate-cards', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const cards = await listRateCards(ctx.db, m.accountId, { limit: 500 });
-    const may = kit.may(m, KeyLevel.invoices);
-    const upload = may
-      ? `<section class="card"><h2>Upload rates</h2><form method="post" action="/console/rate-cards/upload" data-upload="rates-report">${csrfField(m.csrf)}
+  app.get(
+    '/console/rate-cards',
+    { schema: { hide: true, querystring: messagesQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      const cards = await listRateCards(ctx.db, m.accountId, { limit: 500 });
+      const may = kit.may(m, KeyLevel.invoices);
+      const upload = may
+        ? `<section class="card"><h2>Upload rates</h2><form method="post" action="/console/rate-cards/upload" data-upload="rates-report">${csrfField(m.csrf)}
 <div class="filters"><div><label for="card-name">Rate card (made if new)</label><input id="card-name" name="rateCard" required maxlength="200" list="card-names" value="${h(cards.rows.find((c) => c.is_default)?.name ?? '')}"><datalist id="card-names">${cards.rows.map((c) => `<option value="${h(c.name)}">`).join('')}</datalist></div>
 <div><label for="effective">Effective from</label><input id="effective" name="effectiveFrom" type="date" value="${h(accountToday(m.account, ctx.now()))}"></div>
 <div><label><input type="checkbox" name="makeDefault" value="1"${cards.rows.length === 0 ? ' checked' : ''}> Make it the default</label></div></div>
 <label for="rates-file">CSV file: prefix, destination, rate_per_minute, connection_fee, minimum_charge, initial_increment_s, subsequent_increment_s[, band, cost_per_minute]</label><input id="rates-file" name="file" type="file" accept=".csv,text/csv">
 <label for="rates-csv">Or paste the rows</label><textarea id="rates-csv" name="csv" maxlength="${MAX_PASTE}"></textarea>
 <progress hidden max="100" value="0" aria-label="Upload progress"></progress><button type="submit">Upload rates</button></form><div id="rates-report" tabindex="-1"></div></section>`
-      : '';
-    return kit.page(reply, m, {
-      title: 'Rate cards',
-      page: 'rates',
-      body: `<h1>Rate cards</h1>${errorBox(q.error)}${okBox(q.ok)}${upload}
+        : '';
+      return kit.page(reply, m, {
+        title: 'Rate cards',
+        page: 'rates',
+        body: `<h1>Rate cards</h1>${errorBox(q.error)}${okBox(q.ok)}${upload}
 <section class="card"><h2>Rate cards</h2>${table(
-        'Rate cards',
-        [{ title: 'Name' }, { title: 'Default' }, { title: 'Updated' }, { title: '' }],
-        cards.rows.map((c) => [
-          `<a href="/console/rate-cards/${c.id}">${h(c.name)}</a>`,
-          c.is_default ? '<span class="badge good">default</span>' : '',
-          h(c.updated_at.toISOString().slice(0, 10)),
-          may && !c.is_default
-            ? actionButton(`/console/rate-cards/${c.id}/default`, `Make ${c.name} the default`, m.csrf, {
-                secondary: true,
-              })
-            : '',
-        ]),
-        'No rate cards yet. Upload a CSV of rates above; calls are priced with the default card.',
-      )}</section>`,
-    });
-  });
+          'Rate cards',
+          [{ title: 'Name' }, { title: 'Default' }, { title: 'Updated' }, { title: '' }],
+          cards.rows.map((c) => [
+            `<a href="/console/rate-cards/${c.id}">${h(c.name)}</a>`,
+            c.is_default ? '<span class="badge good">default</span>' : '',
+            h(c.updated_at.toISOString().slice(0, 10)),
+            may && !c.is_default
+              ? actionButton(`/console/rate-cards/${c.id}/default`, `Make ${c.name} the default`, m.csrf, {
+                  secondary: true,
+                })
+              : '',
+          ]),
+          'No rate cards yet. Upload a CSV of rates above; calls are priced with the default card.',
+        )}</section>`,
+      });
+    },
+  );
 
-  app.post('/console/rate-cards/upload', { schema: { hide: true } }, async (request, reply) => {
+  // The file as the body (text/csv, from console.js, with the fields in the query string), or the plain form.
+  const rateFields = { rateCard: formField, effectiveFrom: formField, makeDefault: formField };
+  const RatesUpload = {
+    hide: true,
+    querystring: z.object(rateFields),
+    body: uploadBody({ ...rateFields, csv: formField }),
+  };
+  app.post('/console/rate-cards/upload', { schema: RatesUpload }, async (request, reply) => {
     const m = await kit.me(request, reply);
     if (!m) return reply;
     kit.need(m, KeyLevel.invoices);
     // From console.js the fields come in the query string and the file as the body.
     const fields = {
-      ...(request.query as Record<string, string>),
-      ...(typeof request.body === 'object' && request.body ? (request.body as Record<string, string>) : {}),
+      ...request.query,
+      ...(typeof request.body === 'object' ? request.body : {}),
     };
     let report: string;
     try {
@@ -184,16 +197,22 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
     () => '/console/rate-cards',
   );
 
-  app.get<{ Params: { id: string } }>(
+  const RatesQuery = pageQuery({
+    prefix: formField,
+    on: formField,
+    after: formField,
+    destination: formField,
+  });
+  app.get(
     '/console/rate-cards/:id',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: RatesQuery } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
       const id = pathId(request.params.id, 'Rate card');
       const card = await findRateCard(ctx.db, m.accountId, id);
       if (!card) throw notFound('Rate card', id);
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const prefix = (q.prefix ?? '').replace(/\D/g, '').slice(0, 20) || undefined;
       const on = q.on && isIsoDate(q.on) ? q.on : undefined;
       const page = await listRates(
@@ -251,10 +270,19 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
 
   // ---- calls
 
-  app.get('/console/calls', { schema: { hide: true } }, async (request, reply) => {
+  const CallsQuery = pageQuery({
+    number: formField,
+    customer: formField,
+    from: formField,
+    to: formField,
+    status: formField,
+    ratingStatus: formField,
+    before: formField,
+  });
+  app.get('/console/calls', { schema: { hide: true, querystring: CallsQuery } }, async (request, reply) => {
     const m = await kit.me(request, reply);
     if (!m) return reply;
-    const q = request.query as Record<string, string>;
+    const q = request.query;
     const tz = m.account.timezone;
     // "Number contains" cannot use an index: without dates or a customer it looks at the last 30 days
     // (the start-time index bounds the scan), so a search stays fast on millions of calls.
@@ -283,7 +311,7 @@ export function ratesAndCallsPages(app: FastifyInstance, kit: ConsoleKit): void 
     );
     const problems = await ratingProblems(ctx.db, m.accountId);
     const may = kit.may(m, KeyLevel.invoices);
-    const sel = (name: string, label: string, values: string[]) =>
+    const sel = (name: 'status' | 'ratingStatus', label: string, values: string[]) =>
       `<div><label for="${name}">${label}</label><select id="${name}" name="${name}"><option value="">Any</option>${values.map((v) => `<option${q[name] === v ? ' selected' : ''}>${v}</option>`).join('')}</select></div>`;
     const upload = may
       ? `<section class="card"><h2>Upload a CDR file</h2><form method="post" action="/console/calls/upload" data-upload="calls-report">${csrfField(m.csrf)}
@@ -353,13 +381,18 @@ ${upload}`,
     });
   });
 
-  app.post('/console/calls/upload', { schema: { hide: true } }, async (request, reply) => {
+  const CallsUpload = {
+    hide: true,
+    querystring: z.object({ format: formField }),
+    body: uploadBody({ format: formField, csv: formField }),
+  };
+  app.post('/console/calls/upload', { schema: CallsUpload }, async (request, reply) => {
     const m = await kit.me(request, reply);
     if (!m) return reply;
     kit.need(m, KeyLevel.invoices);
     const fields = {
-      ...(request.query as Record<string, string>),
-      ...(typeof request.body === 'object' && request.body ? (request.body as Record<string, string>) : {}),
+      ...request.query,
+      ...(typeof request.body === 'object' ? request.body : {}),
     };
     let report: string;
     try {

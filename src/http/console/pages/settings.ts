@@ -1,7 +1,7 @@
 // Settings: the account (details printed on bills, the logo), API keys (a new key shown once, in the answer
 // to the post that made it), and users (invite by an emailed set-up link, change role, disable, enable,
 // remove; only owners touch owners, and the account always keeps one enabled owner).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { createApiKey } from '../../../api-keys/create-key.ts';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { listApiKeys } from '../../../api-keys/repo.ts';
@@ -34,6 +34,15 @@ import { PLACEHOLDERS, STANDARD_TEMPLATE } from '../../../delivery-settings/temp
 import { DomainError, notFound } from '../../../shared/errors.ts';
 import { secure } from '../../kit/page.ts';
 import { pathId } from '../../kit/route-helpers.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import {
+  formField,
+  idParams,
+  messagesQuery,
+  namedForm,
+  pageQuery,
+  type PageMessages,
+} from '../../kit/form.ts';
 import { actionButton, csrfField, errorBox, h, okBox, table } from '../html.ts';
 import { withMessage, type ConsoleKit, type Me } from '../kit.ts';
 
@@ -41,7 +50,7 @@ function when(d: Date | null | undefined): string {
   return d ? d.toISOString().slice(0, 16).replace('T', ' ') : '';
 }
 
-export function settingsPages(app: FastifyInstance, kit: ConsoleKit): void {
+export function settingsPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
   const audit = (
     m: Me,
@@ -66,7 +75,7 @@ export function settingsPages(app: FastifyInstance, kit: ConsoleKit): void {
   const settingsPage = async (
     reply: FastifyReply,
     m: Me,
-    q: Record<string, string>,
+    q: PageMessages,
     shown?: { what: string; value: string },
   ) => {
     const a = m.account;
@@ -223,11 +232,15 @@ ${
     });
   };
 
-  app.get('/console/settings', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    return settingsPage(reply, m, request.query as Record<string, string>);
-  });
+  app.get(
+    '/console/settings',
+    { schema: { hide: true, querystring: messagesQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      return settingsPage(reply, m, request.query);
+    },
+  );
 
   kit.action(
     '/console/settings/account',
@@ -397,41 +410,50 @@ ${
     () => '/console/settings#bill-styles',
   );
 
-  app.get('/console/settings/bill-styles/preview', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const style = String((request.query as Record<string, string>).style ?? m.account.default_bill_style);
-    const resolved = await resolveBillStyle(ctx.db, m.accountId, style, 'style').catch((e: unknown) => {
-      if (e instanceof DomainError) throw notFound('Bill style', style);
-      throw e;
-    });
-    const src = `/console/settings/bill-styles/preview.pdf?${new URLSearchParams({ style: resolved.name })}`;
-    return kit.page(reply, m, {
-      title: `Bill style ${resolved.name}`,
-      page: 'settings',
-      body: `<p><a href="/console/settings#bill-styles">Settings</a> › Bill styles</p><h1>Preview: ${h(resolved.name)}</h1><section class="card"><p class="muted">A sample invoice in this style, with your account's details and logo: the same renderer as the bills customers get.</p><p><a class="button secondary" href="${h(src)}&amp;download=1">Download the PDF</a></p><iframe class="pdf" title="Preview of bill style ${h(resolved.name)}" src="${h(src)}"></iframe></section>`,
-    });
-  });
+  const PreviewQuery = pageQuery({ style: formField, download: formField });
+  app.get(
+    '/console/settings/bill-styles/preview',
+    { schema: { hide: true, querystring: PreviewQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const style = String(request.query.style ?? m.account.default_bill_style);
+      const resolved = await resolveBillStyle(ctx.db, m.accountId, style, 'style').catch((e: unknown) => {
+        if (e instanceof DomainError) throw notFound('Bill style', style);
+        throw e;
+      });
+      const src = `/console/settings/bill-styles/preview.pdf?${new URLSearchParams({ style: resolved.name })}`;
+      return kit.page(reply, m, {
+        title: `Bill style ${resolved.name}`,
+        page: 'settings',
+        body: `<p><a href="/console/settings#bill-styles">Settings</a> › Bill styles</p><h1>Preview: ${h(resolved.name)}</h1><section class="card"><p class="muted">A sample invoice in this style, with your account's details and logo: the same renderer as the bills customers get.</p><p><a class="button secondary" href="${h(src)}&amp;download=1">Download the PDF</a></p><iframe class="pdf" title="Preview of bill style ${h(resolved.name)}" src="${h(src)}"></iframe></section>`,
+      });
+    },
+  );
 
-  app.get('/console/settings/bill-styles/preview.pdf', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const style = String(q.style ?? m.account.default_bill_style);
-    const pdf = await previewBill(ctx.db, m.account, style, ctx.now()).catch((e: unknown) => {
-      if (e instanceof DomainError && e.code === 'unknown_bill_style') throw notFound('Bill style', style);
-      throw e;
-    });
-    return secure(reply)
-      .header('x-frame-options', 'SAMEORIGIN')
-      .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
-      .type('application/pdf')
-      .header(
-        'content-disposition',
-        `${q.download === '1' ? 'attachment' : 'inline'}; filename="Preview-${style.replace(/[^\w.-]+/g, '-')}.pdf"`,
-      )
-      .send(pdf);
-  });
+  app.get(
+    '/console/settings/bill-styles/preview.pdf',
+    { schema: { hide: true, querystring: PreviewQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      const style = String(q.style ?? m.account.default_bill_style);
+      const pdf = await previewBill(ctx.db, m.account, style, ctx.now()).catch((e: unknown) => {
+        if (e instanceof DomainError && e.code === 'unknown_bill_style') throw notFound('Bill style', style);
+        throw e;
+      });
+      return secure(reply)
+        .header('x-frame-options', 'SAMEORIGIN')
+        .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
+        .type('application/pdf')
+        .header(
+          'content-disposition',
+          `${q.download === '1' ? 'attachment' : 'inline'}; filename="Preview-${style.replace(/[^\w.-]+/g, '-')}.pdf"`,
+        )
+        .send(pdf);
+    },
+  );
 
   // ---- message templates: an editor with a preview (the email as the customer would read it)
 
@@ -439,7 +461,7 @@ ${
     reply: FastifyReply,
     m: Me,
     t: { id: number | 'new' | 'standard'; name: string; subject: string; body: string },
-    q: Record<string, string>,
+    q: PageMessages,
     preview?: ReturnType<typeof previewMessage>,
     status = 200,
   ) => {
@@ -477,13 +499,13 @@ ${
     );
   };
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/settings/templates/:id',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: messagesQuery } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       if (request.params.id === 'standard')
         return templatePage(reply, m, { id: 'standard', ...STANDARD_TEMPLATE }, q);
       if (request.params.id === 'new') {
@@ -503,23 +525,28 @@ ${
   );
 
   // The preview posts the form as it stands (nothing is saved) and answers the editor with the preview.
-  app.post('/console/settings/templates/preview', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const b = (request.body ?? {}) as Record<string, string>;
-    const rawId = String(b.id ?? 'new');
-    const id: number | 'new' | 'standard' =
-      rawId === 'standard' ? 'standard' : /^\d{1,15}$/.test(rawId) ? Number(rawId) : 'new';
-    if (typeof id === 'number' && !(await findMessageTemplate(ctx.db, m.accountId, id)))
-      throw notFound('Message template', id);
-    const t = {
-      id,
-      name: String(b.name ?? '').slice(0, 100),
-      subject: String(b.subject ?? '').slice(0, 200),
-      body: String(b.body ?? '').slice(0, 20_000),
-    };
-    return templatePage(reply, m, t, {}, previewMessage(m.account, t, ctx.now()));
-  });
+  const TemplateForm = namedForm({ id: formField, name: formField, subject: formField, body: formField });
+  app.post(
+    '/console/settings/templates/preview',
+    { schema: { hide: true, body: TemplateForm } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const b = request.body;
+      const rawId = String(b.id ?? 'new');
+      const id: number | 'new' | 'standard' =
+        rawId === 'standard' ? 'standard' : /^\d{1,15}$/.test(rawId) ? Number(rawId) : 'new';
+      if (typeof id === 'number' && !(await findMessageTemplate(ctx.db, m.accountId, id)))
+        throw notFound('Message template', id);
+      const t = {
+        id,
+        name: String(b.name ?? '').slice(0, 100),
+        subject: String(b.subject ?? '').slice(0, 200),
+        body: String(b.body ?? '').slice(0, 20_000),
+      };
+      return templatePage(reply, m, t, {}, previewMessage(m.account, t, ctx.now()));
+    },
+  );
 
   const templateInput = (b: Record<string, string>) => ({
     name: String(b.name ?? ''),
@@ -584,26 +611,30 @@ ${
     (p) => `/console/settings/templates/${p.id}`,
   );
 
-  app.post('/console/settings/keys', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    kit.need(m, KeyLevel.expert);
-    const b = (request.body ?? {}) as Record<string, string>;
-    const created = await createApiKey(ctx, m.accountId, {
-      level: Number(b.level ?? 1),
-      name: b.name?.trim() || null,
-    });
-    await audit(m, request.ip, 'create', 'apiKeys', created.row.id, {
-      level: created.row.level,
-      name: created.row.name,
-    });
-    return settingsPage(
-      reply,
-      m,
-      { ok: `API key ${created.row.id} created` },
-      { what: `API key ${created.row.id}`, value: created.key },
-    );
-  });
+  app.post(
+    '/console/settings/keys',
+    { schema: { hide: true, body: namedForm({ level: formField, name: formField }) } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      kit.need(m, KeyLevel.expert);
+      const b = request.body;
+      const created = await createApiKey(ctx, m.accountId, {
+        level: Number(b.level ?? 1),
+        name: b.name?.trim() || null,
+      });
+      await audit(m, request.ip, 'create', 'apiKeys', created.row.id, {
+        level: created.row.level,
+        name: created.row.name,
+      });
+      return settingsPage(
+        reply,
+        m,
+        { ok: `API key ${created.row.id} created` },
+        { what: `API key ${created.row.id}`, value: created.key },
+      );
+    },
+  );
 
   kit.action('/console/settings/keys/:id/revoke', KeyLevel.expert, async (m, _b, p) => {
     const id = pathId(p.id!, 'API key');
