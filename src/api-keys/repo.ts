@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
+import { accountRows } from '../accounts/repo.ts';
 import type { AccountRow, ApiKeyRow } from '../db/schema.ts';
 export type { ApiKeyRow } from '../db/schema.ts';
 
@@ -51,7 +52,7 @@ export async function findActiveKeyWithAccount(
 > {
   const row = await db
     .selectFrom('api_keys as k')
-    .innerJoin('accounts as a', 'a.id', 'k.account_id')
+    .innerJoin(accountRows(db).as('a'), 'a.id', 'k.account_id')
     .selectAll('a')
     .select(['k.id as key_id', 'k.level as key_level', 'k.timezone as key_timezone'])
     .where('k.account_id', '=', accountId)
