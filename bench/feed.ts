@@ -1,6 +1,8 @@
 // Benchmark: draining the call transactions feed (document 000) over HTTP, the way a poller does it.
 //
-//   npx tsx bench/feed.ts [--rows N] [--limit N] [--format json|csv|xml] [--keep] [--profile DIR]
+//   npx tsx bench/feed.ts [--rows N] [--limit N] [--format json|csv|xml|all] [--keep] [--profile DIR]
+//
+// --format all: the three drains one after the other on the same rows, each next to the same bare SELECT.
 //
 // --profile DIR: the server runs with --cpu-prof and writes its CPU profile to DIR when it stops.
 //
@@ -52,10 +54,11 @@ const { values: args } = parseArgs({
 });
 const ROWS = Number(args.rows);
 const LIMIT = Number(args.limit);
-const FORMAT = args.format as 'json' | 'csv' | 'xml';
+type Format = 'json' | 'csv' | 'xml';
+const FORMATS: Format[] = args.format === 'all' ? ['json', 'csv', 'xml'] : [args.format as Format];
 if (!Number.isSafeInteger(ROWS) || ROWS < 1) throw new Error('--rows: a whole number');
 if (!Number.isSafeInteger(LIMIT) || LIMIT < 1 || LIMIT > 4000) throw new Error('--limit: 1 to 4000');
-if (!['json', 'csv', 'xml'].includes(FORMAT)) throw new Error('--format: json, csv or xml');
+if (!['json', 'csv', 'xml', 'all'].includes(args.format)) throw new Error('--format: json, csv, xml or all');
 const CHUNK = 200_000;
 const SERVER_URL =
   process.env.BENCH_DATABASE_URL ||
@@ -79,6 +82,8 @@ function median(values: readonly number[]): number {
 }
 
 function freePort(): Promise<number> {
+  // BENCH_PORT: the server listens on it (default: any free port).
+  if (process.env.BENCH_PORT) return Promise.resolve(Number(process.env.BENCH_PORT));
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -201,6 +206,7 @@ const FEED_PATH = '/api/2024-01-01/networks/transactions';
 
 /** The documented loop over HTTP: pages of LIMIT until one is shorter. */
 async function drainHttp(
+  FORMAT: Format,
   url: string,
   accountId: number,
   key: string,
@@ -321,7 +327,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'ringbill-bench-feed-'));
 let server: ChildProcess | undefined;
 try {
   console.log(
-    `Feed benchmark: ${ROWS.toLocaleString('en')} feed rows, pages of ${LIMIT} as ${FORMAT.toUpperCase()} over HTTP`,
+    `Feed benchmark: ${ROWS.toLocaleString('en')} feed rows, pages of ${LIMIT} as ${FORMATS.map((f) => f.toUpperCase()).join(', ')} over HTTP`,
   );
   console.log(
     `  machine: ${availableParallelism()} CPUs, load average ${loadavg()
@@ -398,29 +404,32 @@ try {
       client.release();
     }
   }
-  // One HTTP request first (the server's first request compiles its code paths).
-  await fetch(`${started.url}${FEED_PATH}/${benchId}.${FORMAT}?limit=1`, {
-    headers: { authorization: `Bearer ${bench.apiKey.key}` },
-  }).then((r) => r.text());
+  for (const FORMAT of FORMATS) {
+    // One HTTP request first (the server's first request compiles its code paths).
+    await fetch(`${started.url}${FEED_PATH}/${benchId}.${FORMAT}?limit=1`, {
+      headers: { authorization: `Bearer ${bench.apiKey.key}` },
+    }).then((r) => r.text());
 
-  const http = await drainHttp(started.url, benchId, bench.apiKey.key);
-  if (http.rows !== ROWS) throw new Error(`the HTTP drain got ${http.rows} rows, not ${ROWS}`);
-  if (http.pages.length !== afters.length || http.pages.some((p, i) => p.after !== afters[i]))
-    throw new Error('the HTTP drain paged differently from the SELECT');
-  const select = await drainSelect(database.pool!, benchId, afters);
+    // The drain, then the bare SELECT of the same pages right after it (the machine's load shifts).
+    const http = await drainHttp(FORMAT, started.url, benchId, bench.apiKey.key);
+    if (http.rows !== ROWS) throw new Error(`the HTTP drain got ${http.rows} rows, not ${ROWS}`);
+    if (http.pages.length !== afters.length || http.pages.some((p, i) => p.after !== afters[i]))
+      throw new Error('the HTTP drain paged differently from the SELECT');
+    const select = await drainSelect(database.pool!, benchId, afters);
 
-  console.log(
-    `  HTTP body: ${(http.bytes / 1e6).toFixed(0)} MB, ${Math.round(http.bytes / ROWS)} bytes a row`,
-  );
-  const h = summary('HTTP drain (GET, parse)', http.pages, http.totalMs, http.rows);
-  const s = summary('bare keyset SELECT     ', select.pages, select.totalMs, select.rows);
-  const ratio = http.rows / http.totalMs / (select.rows / select.totalMs);
-  console.log(
-    `  ratio: the HTTP drain runs at ${(ratio * 100).toFixed(1)}% of the bare SELECT's rate (${(1 / ratio).toFixed(2)}x its time); per page (medians) ${(median(http.pages.map((p) => p.ms)) / median(select.pages.map((p) => p.ms))).toFixed(2)}x`,
-  );
-  console.log(
-    `  last page / first page (medians of ten): HTTP ${(h.last / h.first).toFixed(2)}x, SELECT ${(s.last / s.first).toFixed(2)}x (goal: HTTP at most 1.20x)`,
-  );
+    console.log(
+      `  ${FORMAT.toUpperCase()}: HTTP body ${(http.bytes / 1e6).toFixed(0)} MB, ${Math.round(http.bytes / ROWS)} bytes a row; load average ${loadavg()[0]!.toFixed(1)}`,
+    );
+    const h = summary(`HTTP drain (GET ${FORMAT}, parse)`, http.pages, http.totalMs, http.rows);
+    const s = summary('bare keyset SELECT          ', select.pages, select.totalMs, select.rows);
+    const ratio = http.rows / http.totalMs / (select.rows / select.totalMs);
+    console.log(
+      `  ratio (${FORMAT.toUpperCase()}): the HTTP drain runs at ${(ratio * 100).toFixed(1)}% of the bare SELECT's rate (${(1 / ratio).toFixed(2)}x its time; goal at most 2x); per page (medians) ${(median(http.pages.map((p) => p.ms)) / median(select.pages.map((p) => p.ms))).toFixed(2)}x`,
+    );
+    console.log(
+      `  last page / first page (medians of ten): HTTP ${(h.last / h.first).toFixed(2)}x, SELECT ${(s.last / s.first).toFixed(2)}x (goal: HTTP at most 1.20x)`,
+    );
+  }
   console.log(`  plan of the first page:\n${await explain(database.pool!, benchId, afters[0]!)}`);
   console.log(`  plan of the last full page:\n${await explain(database.pool!, benchId, afters.at(-2)!)}`);
 } finally {

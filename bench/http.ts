@@ -37,6 +37,8 @@ const { values: args } = parseArgs({
 const INVOICES = Number(args.invoices);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
+/** BENCH_PORT: Ringbill listens on it and the reference on the next one (default: any free ports). */
+const BENCH_PORT = Number(process.env.BENCH_PORT ?? 0);
 
 /** Every statement any pg client in this process sends, counted while `counting` is on. */
 let statements = 0;
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
     });
     const key = apiKey.key;
     const app = await buildServer(ctx);
-    const ringbillBase = await app.listen({ port: 0, host: '127.0.0.1' });
+    const ringbillBase = await app.listen({ port: BENCH_PORT, host: '127.0.0.1' });
     const api = `${ringbillBase}/backend/api/v1`;
 
     console.log(`setting up: ${INVOICES} customers, each with an approved invoice, through the API…`);
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
       if (invoice.rowCount === 0) return reply.status(404).send({ error: 'not found' });
       return invoice.rows[0];
     });
-    const refBase = await ref.listen({ port: 0, host: '127.0.0.1' });
+    const refBase = await ref.listen({ port: BENCH_PORT === 0 ? 0 : BENCH_PORT + 1, host: '127.0.0.1' });
 
     const ringbillPath = (id: string) => `/backend/api/v1/invoices/${id}`;
     const refPath = (id: string) => `/invoices/${id}`;

@@ -3,11 +3,14 @@
 //
 //   npm run modules              the report (exit code 0; it measures, `npm run deps` enforces)
 //   npm run modules -- --json    the same figures as JSON
+//   npm run modules -- --check   exits 1 when a table is queried from more than one module (one owner per
+//                                table, CONTRIBUTING.md rule 2), naming the table, the modules and the files
 //
 // A top-level module is a folder directly under src/ (src/calls/…) or a file directly under it
 // (src/context.ts is "context"). Type-only imports (`import type`, `import { type X }` only) are left out of
 // the cycle count: they vanish when the code runs. The import graph comes from dependency-cruiser.
 import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cruiseSrc, isTypeOnly, topModuleOf, type ModuleEdge } from './module-graph-lib.ts';
 
@@ -38,10 +41,10 @@ const QUERY_PATTERN =
 const TABLE_PATTERN =
   /\.(?:selectFrom|insertInto|updateTable|deleteFrom|innerJoin|leftJoin|rightJoin|fullJoin|mergeInto)\(\s*['"]([a-z_]+)|\b(?:from|join|into|update)\s+([a-z_]+)\b/gi;
 
-function migrationTables(): Set<string> {
+function migrationTables(root: string): Set<string> {
   const tables = new Set<string>();
-  for (const name of readdirSync('src/db/migrations')) {
-    const text = readFileSync(`src/db/migrations/${name}`, 'utf8');
+  for (const name of readdirSync(`${root}/db/migrations`)) {
+    const text = readFileSync(`${root}/db/migrations/${name}`, 'utf8');
     for (const m of text.matchAll(/create table (?:if not exists )?([a-z_]+)/gi))
       tables.add(m[1]!.toLowerCase());
   }
@@ -100,8 +103,6 @@ export async function measure(): Promise<Measurement> {
   const upwardImports: Measurement['upwardImports'] = [];
   const databaseTypeImports: Measurement['databaseTypeImports'] = [];
   const sqlOutsideRepos: Measurement['sqlOutsideRepos'] = [];
-  const tables = migrationTables();
-  const tableUse = new Map<string, Map<string, Set<string>>>();
   for (const file of files) {
     const from = topModuleOf(file.source);
     if (from === undefined) continue;
@@ -129,25 +130,13 @@ export async function measure(): Promise<Measurement> {
     }
     if (file.source.startsWith('src/db/') || !file.source.endsWith('.ts')) continue;
     const text = readFileSync(file.source, 'utf8');
-    const code = text.replace(/^\s*(\/\/|\*).*$/gm, (c) => ' '.repeat(c.length)); // comments out, offsets kept
+    const code = withoutComments(text);
     if (!exempt) {
       for (const m of code.matchAll(QUERY_PATTERN)) {
         const line = lineOf(code, m.index);
         sqlOutsideRepos.push({ file: file.source, line, text: text.split('\n')[line - 1]!.trim() });
       }
     }
-    if (QUERY_PATTERN.test(code)) {
-      for (const m of code.matchAll(TABLE_PATTERN)) {
-        const table = (m[1] ?? m[2]!).toLowerCase();
-        if (!tables.has(table)) continue;
-        const byModule = tableUse.get(table) ?? new Map<string, Set<string>>();
-        const files = byModule.get(from) ?? new Set<string>();
-        files.add(file.source);
-        byModule.set(from, files);
-        tableUse.set(table, byModule);
-      }
-    }
-    QUERY_PATTERN.lastIndex = 0;
   }
   const edges = [...edgeMap.values()].sort(
     (a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to),
@@ -160,16 +149,71 @@ export async function measure(): Promise<Measurement> {
     upwardImports,
     databaseTypeImports,
     sqlOutsideRepos,
-    sharedTables: [...tableUse.entries()]
-      .filter(([, byModule]) => byModule.size > 1)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([table, byModule]) => ({
-        table,
-        modules: Object.fromEntries(
-          [...byModule.entries()].sort().map(([mod, files]) => [mod, [...files].sort()]),
-        ),
-      })),
+    sharedTables: sharedTablesIn('src'),
   };
+}
+
+/** Comment lines blanked, offsets kept. */
+function withoutComments(text: string): string {
+  return text.replace(/^\s*(\/\/|\*).*$/gm, (c) => ' '.repeat(c.length));
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/**
+ * Tables named by queries in more than one top-level module of `root` (a folder laid out like src/, with its
+ * migrations in db/migrations): table -> module -> files (paths as given by `root`). A query names a table
+ * where the query builder's first argument or raw SQL's FROM/JOIN/INTO/UPDATE does; the tables are those
+ * the migrations create; src/db/ is left out (it migrates every table).
+ */
+export function sharedTablesIn(root: string): Measurement['sharedTables'] {
+  const tables = migrationTables(root);
+  const tableUse = new Map<string, Map<string, Set<string>>>();
+  for (const path of sourceFiles(root).sort()) {
+    const inRoot = relative(root, path);
+    if (inRoot.startsWith('db/')) continue;
+    const module = inRoot.split('/')[0]!.replace(/\.ts$/, '');
+    const code = withoutComments(readFileSync(path, 'utf8'));
+    QUERY_PATTERN.lastIndex = 0;
+    if (!QUERY_PATTERN.test(code)) continue;
+    for (const m of code.matchAll(TABLE_PATTERN)) {
+      const table = (m[1] ?? m[2]!).toLowerCase();
+      if (!tables.has(table)) continue;
+      const byModule = tableUse.get(table) ?? new Map<string, Set<string>>();
+      const files = byModule.get(module) ?? new Set<string>();
+      files.add(path);
+      byModule.set(module, files);
+      tableUse.set(table, byModule);
+    }
+  }
+  QUERY_PATTERN.lastIndex = 0;
+  return [...tableUse.entries()]
+    .filter(([, byModule]) => byModule.size > 1)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([table, byModule]) => ({
+      table,
+      modules: Object.fromEntries(
+        [...byModule.entries()].sort().map(([mod, files]) => [mod, [...files].sort()]),
+      ),
+    }));
+}
+
+/** The failure `--check` prints: one paragraph per table, the modules that query it and their files. */
+export function describeSharedTables(shared: Measurement['sharedTables']): string {
+  return shared
+    .map(
+      (t) =>
+        `table ${t.table} is queried from ${Object.keys(t.modules).length} modules (one owner per table: ` +
+        `move these queries into the owner's repository, or compose a query piece it exports):\n` +
+        Object.entries(t.modules)
+          .map(([mod, files]) => `  ${mod}: ${files.join(', ')}`)
+          .join('\n'),
+    )
+    .join('\n');
 }
 
 function printReport(m: Measurement): void {
@@ -219,7 +263,17 @@ function printReport(m: Measurement): void {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const m = await measure();
-  if (process.argv.includes('--json')) console.log(JSON.stringify(m, null, 2));
-  else printReport(m);
+  if (process.argv.includes('--check')) {
+    const shared = sharedTablesIn('src');
+    if (shared.length > 0) {
+      console.error(describeSharedTables(shared));
+      console.error(`${shared.length} table(s) queried from more than one module (CONTRIBUTING.md rule 2)`);
+      process.exit(1);
+    }
+    console.log('every table is queried from its owning module only');
+  } else {
+    const m = await measure();
+    if (process.argv.includes('--json')) console.log(JSON.stringify(m, null, 2));
+    else printReport(m);
+  }
 }

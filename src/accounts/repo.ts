@@ -1,4 +1,4 @@
-import type { Insertable, Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { AccountRow, AccountsTable } from '../db/schema.ts';
 export type { AccountRow, AccountsTable } from '../db/schema.ts';
@@ -78,4 +78,45 @@ export async function takeNextInvoiceNumber(
     .returning(['invoice_prefix', 'invoice_next_number'])
     .executeTakeFirstOrThrow();
   return { prefix: row.invoice_prefix, number: row.invoice_next_number - 1 };
+}
+
+/** The accounts as a relation another module's query joins: `innerJoin(accountRows(db).as('a'), …)`. */
+export function accountRows(db: Executor) {
+  return db.selectFrom('accounts').selectAll();
+}
+
+/** The accounts as a relation in another module's raw SQL: `join ${accountRowsSql()} as a on …`. */
+export function accountRowsSql() {
+  return sql`(select * from accounts)`;
+}
+
+export async function setFeedStyle(
+  db: Executor,
+  accountId: number,
+  style: 'rollup' | 'legacy',
+): Promise<void> {
+  await db.updateTable('accounts').set({ feed_style: style }).where('id', '=', accountId).execute();
+}
+
+/** The account's currency (a new balance row is kept in it). */
+export async function findAccountCurrency(db: Executor, accountId: number): Promise<string> {
+  const row = await db
+    .selectFrom('accounts')
+    .select('currency')
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (!row) throw new Error(`account ${accountId} not found`);
+  return row.currency;
+}
+
+/** What an email from the account needs: its name and From address. */
+export async function findAccountSender(
+  db: Executor,
+  accountId: number,
+): Promise<{ name: string; email_from: string | null; email: string | null } | undefined> {
+  return db
+    .selectFrom('accounts')
+    .select(['name', 'email_from', 'email'])
+    .where('id', '=', accountId)
+    .executeTakeFirst();
 }

@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.ts';
 import type { AccountRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
+import { accountChanged } from './account-cache.ts';
 import { lockAccount, recordsPricedInCurrency, updateAccount as updateRow } from './repo.ts';
 import { resolveBillStyle } from '../delivery-settings/bill-styles.ts';
 import { currencyMinorDigits, money } from '../money/money.ts';
@@ -17,7 +18,7 @@ export async function updateAccount(
   input: AccountSettingsInput,
 ): Promise<AccountRow> {
   const changes = validateAccountSettings(input);
-  return ctx.db.transaction().execute(async (trx) => {
+  const updated = await ctx.db.transaction().execute(async (trx) => {
     // Locked: approvals take invoice numbers under this row's lock, so the check that invoiceNextNumber only
     // moves forward cannot race an approval and hand out a number twice.
     const account = await lockAccount(trx, accountId);
@@ -59,8 +60,11 @@ export async function updateAccount(
         );
       }
     }
-    const updated = await updateRow(trx, accountId, { ...changes, updated_at: ctx.now() });
-    if (!updated) throw notFound('Account', accountId);
-    return updated;
+    const row = await updateRow(trx, accountId, { ...changes, updated_at: ctx.now() });
+    if (!row) throw notFound('Account', accountId);
+    return row;
   });
+  // This process forgets the row it keeps at once (others when the change's NOTIFY reaches them).
+  accountChanged(ctx.database, accountId);
+  return updated;
 }

@@ -3,6 +3,7 @@
 import type { Executor } from '../context.ts';
 import type { AlertKind, BalanceAlertRow } from '../db/schema-prepaid.ts';
 import { sql } from 'kysely';
+import { accountRows, accountRowsSql } from '../accounts/repo.ts';
 export type { AlertKind, BalanceAlertRow } from '../db/schema-prepaid.ts';
 
 /** The alerts that apply to a customer (its own and the account's), with its state against each. */
@@ -130,7 +131,7 @@ export async function findAlertEvent(db: Executor, accountId: number, id: number
 export async function findCustomerContact(db: Executor, accountId: number, customerId: number) {
   return db
     .selectFrom('customers as c')
-    .innerJoin('accounts as a', 'a.id', 'c.account_id')
+    .innerJoin(accountRows(db).as('a'), 'a.id', 'c.account_id')
     .select([
       'c.name',
       'c.email',
@@ -198,7 +199,7 @@ export async function listActiveAlerts(
     from balance_alert_states as s
     join balance_alerts as al on al.account_id = s.account_id and al.id = s.alert_id and al.enabled
     join customers as c on c.account_id = s.account_id and c.id = s.customer_id
-    join accounts as a on a.id = s.account_id
+    join ${accountRowsSql()} as a on a.id = s.account_id
     where s.account_id = ${accountId} and s.fired
       and (al.kind in ('low_balance', 'credit_used')
         or (al.kind = 'spend_daily' and s.period = to_char(${now}::timestamptz at time zone a.timezone, 'YYYY-MM-DD'))
@@ -207,4 +208,9 @@ export async function listActiveAlerts(
     limit ${limit}
   `.execute(db);
   return result.rows.map((r) => ({ ...r, alert_id: Number(r.alert_id), customer_id: Number(r.customer_id) }));
+}
+
+/** `exists (…)`: an enabled alert applies to the customer the outer query's columns name (its own or the account's). */
+export function hasEnabledAlertSql(accountIdColumn: string, customerIdColumn: string) {
+  return sql<boolean>`exists (select 1 from balance_alerts as al where al.account_id = ${sql.ref(accountIdColumn)} and al.enabled and (al.customer_id is null or al.customer_id = ${sql.ref(customerIdColumn)}))`;
 }

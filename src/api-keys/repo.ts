@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
-import type { ApiKeyRow } from '../db/schema.ts';
+import { accountRows } from '../accounts/repo.ts';
+import type { AccountRow, ApiKeyRow } from '../db/schema.ts';
 export type { ApiKeyRow } from '../db/schema.ts';
 
 export interface NewApiKey {
@@ -40,6 +42,28 @@ export async function findActiveKeyByHash(
     .executeTakeFirst();
 }
 
+/** An active key and its account, in one round trip (authentication). */
+export async function findActiveKeyWithAccount(
+  db: Executor,
+  accountId: number,
+  hash: Buffer,
+): Promise<
+  { key: Pick<ApiKeyRow, 'id' | 'account_id' | 'level' | 'timezone'>; account: AccountRow } | undefined
+> {
+  const row = await db
+    .selectFrom('api_keys as k')
+    .innerJoin(accountRows(db).as('a'), 'a.id', 'k.account_id')
+    .selectAll('a')
+    .select(['k.id as key_id', 'k.level as key_level', 'k.timezone as key_timezone'])
+    .where('k.account_id', '=', accountId)
+    .where('k.key_hash', '=', hash)
+    .where('k.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { key_id, key_level, key_timezone, ...account } = row;
+  return { key: { id: key_id, account_id: account.id, level: key_level, timezone: key_timezone }, account };
+}
+
 export async function listApiKeys(db: Executor, accountId: number): Promise<ApiKeyRow[]> {
   return db
     .selectFrom('api_keys')
@@ -77,4 +101,9 @@ export async function findApiKey(
     .where('account_id', '=', accountId)
     .where('id', '=', keyId)
     .executeTakeFirst();
+}
+
+/** The API keys as a relation in another module's raw SQL (call authorisation's one read). */
+export function apiKeyRowsSql() {
+  return sql`(select * from api_keys)`;
 }

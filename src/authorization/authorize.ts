@@ -13,7 +13,7 @@ import { hashApiKey, routedPartOfKey } from '../api-keys/token.ts';
 import { findByToken } from '../tokens/find-by-token.ts';
 import { postToOne } from '../balances/post.ts';
 import { findBalance, lockBalances } from '../balances/repo.ts';
-import type { ReservationRow } from './repo.ts';
+import type { ReservationRow } from '../balances/reservations-repo.ts';
 import { createRatingContext, lookupRate, type Rate, type RatingError } from '../rating/rate-call.ts';
 import { minutesOfDay } from '../rating/bands.ts';
 import { fromMicros, toMicros } from '../money/micros.ts';
@@ -26,16 +26,19 @@ import {
   accountAndLines,
   accountRating,
   authorizationFacts,
-  findReservation,
-  findReservationByCallId,
-  insertReservation,
   linesWithNumber,
-  reserveInOneStatement,
   type AccountRating,
   type LineCandidate,
   type LineWithBalance,
-  type NewReservation,
 } from './repo.ts';
+import {
+  findReservation,
+  findReservationByCallId,
+  insertReservation,
+  reserveInOneStatement,
+  type NewReservation,
+} from '../balances/reservations-repo.ts';
+import { customerRowsSql } from '../customers/reports-repo.ts';
 
 /** Reservations expire this long after they are made or extended unless the server is told otherwise. */
 export const DEFAULT_RESERVATION_TTL_S = 4 * 3600;
@@ -303,6 +306,7 @@ async function decide(
       const made = await reserveInOneStatement(
         ctx.db,
         { ...reservationOf(durationS, costMicros), description: description(durationS), availableBelow },
+        customerRowsSql(),
         ctx.database.pool,
       );
       if (made) {

@@ -16,7 +16,8 @@ import {
   type AuthorizationSettings,
 } from './authorize.ts';
 import { maxAffordableDuration } from './max-duration.ts';
-import { accountRating, findReservation, lockReservations, updateReservation } from './repo.ts';
+import { accountRating } from './repo.ts';
+import { findReservation, lockReservations, updateReservation } from '../balances/reservations-repo.ts';
 
 export async function extendReservation(
   ctx: Ctx,

@@ -5,7 +5,7 @@
 import type { Executor } from '../context.ts';
 import { toRate } from '../rate-cards/rate-table.ts';
 import { RateTable } from '../rating/rate-call.ts';
-import { loadCardRates, rateCardFingerprint } from './repo.ts';
+import { loadCardRates, rateCardFingerprint } from '../rate-cards/repo.ts';
 
 export const TRUST_MS = 1000;
 const MAX_TABLES = 1000;

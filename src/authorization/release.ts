@@ -4,10 +4,15 @@
 import type { Ctx, Executor } from '../context.ts';
 import { postToOne } from '../balances/post.ts';
 import { lockBalances } from '../balances/repo.ts';
-import type { ReservationRow } from './repo.ts';
+import type { ReservationRow } from '../balances/reservations-repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { money } from '../money/money.ts';
-import { dueReservations, findReservation, lockReservations, updateReservation } from './repo.ts';
+import {
+  dueReservations,
+  findReservation,
+  lockReservations,
+  updateReservation,
+} from '../balances/reservations-repo.ts';
 
 /** Ends active reservations of one customer (balance row, then reservations: the lock order). */
 export async function endReservations(

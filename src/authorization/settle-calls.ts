@@ -11,7 +11,11 @@ import { callDiffsFor, callEntries, creditControlOf, newCallDiffs } from '../bal
 import { postEntries, type NewEntry } from '../balances/post.ts';
 import { lockBalances } from '../balances/repo.ts';
 import { money } from '../money/money.ts';
-import { lockReservations, reservationsForNewCalls, updateReservation } from './repo.ts';
+import {
+  lockReservations,
+  reservationsForNewCalls,
+  updateReservation,
+} from '../balances/reservations-repo.ts';
 
 export async function onCallsStored(
   trx: Executor,

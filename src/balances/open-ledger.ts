@@ -6,7 +6,8 @@ import type { Executor } from '../context.ts';
 import { money } from '../money/money.ts';
 import { underCreditControl } from './ledger.ts';
 import { postToOne } from './post.ts';
-import { findAccountCurrency, insertBalanceRow, lockBalances, owedNow } from './repo.ts';
+import { findAccountCurrency } from '../accounts/repo.ts';
+import { insertBalanceRow, lockBalances, owedNow } from './repo.ts';
 
 export interface ControlledCustomer {
   id: number;

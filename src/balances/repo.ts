@@ -13,6 +13,7 @@ import type {
   TopUpStatus,
 } from '../db/schema-prepaid.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
+import { accountRows, accountRowsSql } from '../accounts/repo.ts';
 export type { BalanceEntryRow, BillingMode, EntryKind, TopUpMethod, TopUpRow } from '../db/schema-prepaid.ts';
 
 /** A balance row with what the ledger needs of its customer and account. */
@@ -33,7 +34,7 @@ function selectBalance(db: Executor, accountId: number) {
     .innerJoin('customers as c', (j) =>
       j.onRef('c.account_id', '=', 'b.account_id').onRef('c.id', '=', 'b.customer_id'),
     )
-    .innerJoin('accounts as a', 'a.id', 'b.account_id')
+    .innerJoin(accountRows(db).as('a'), 'a.id', 'b.account_id')
     .selectAll('b')
     .select([
       'c.billing_mode',
@@ -311,7 +312,7 @@ export async function callDebitDiffs(
         case when cu.reverse_charge then 0 else round(c.charge * coalesce(f.vat_rate, a.default_vat_rate) / 100, 6) end as vat
       from calls as c
       join customers as cu on cu.account_id = c.account_id and cu.id = c.customer_id
-      join accounts as a on a.id = c.account_id
+      join ${accountRowsSql()} as a on a.id = c.account_id
       left join features as f on f.account_id = c.account_id and f.id = c.feature_id
       where c.account_id = ${accountId} and ${which} and c.rating_status = 'rated' and c.charge is not null
         and exists (select 1 from balances as b where b.account_id = c.account_id and b.customer_id = c.customer_id)
@@ -430,7 +431,7 @@ export async function owedNow(db: Executor, accountId: number, customerId: numbe
       + coalesce((select sum(c.charge + case when cu.reverse_charge then 0 else round(c.charge * coalesce(f.vat_rate, a.default_vat_rate) / 100, 6) end)
                 from calls as c
                 join customers as cu on cu.account_id = c.account_id and cu.id = c.customer_id
-                join accounts as a on a.id = c.account_id
+                join ${accountRowsSql()} as a on a.id = c.account_id
                 left join features as f on f.account_id = c.account_id and f.id = c.feature_id
                 left join invoices as i on i.account_id = c.account_id and i.id = c.invoice_id
                 where c.account_id = ${accountId} and c.customer_id = ${customerId} and c.rating_status = 'rated'
@@ -578,17 +579,6 @@ export async function updateAutoTopUp(
     .execute();
 }
 
-/** The account's currency (a new balance row is kept in it). */
-export async function findAccountCurrency(db: Executor, accountId: number): Promise<string> {
-  const row = await db
-    .selectFrom('accounts')
-    .select('currency')
-    .where('id', '=', accountId)
-    .executeTakeFirst();
-  if (!row) throw new Error(`account ${accountId} not found`);
-  return row.currency;
-}
-
 /** A customer's credit terms (the ledger reads them; the customers module owns them). */
 export interface CustomerTerms {
   id: number;
@@ -609,7 +599,7 @@ export async function findCustomerTerms(
 ): Promise<CustomerTerms | undefined> {
   return db
     .selectFrom('customers as c')
-    .innerJoin('accounts as a', 'a.id', 'c.account_id')
+    .innerJoin(accountRows(db).as('a'), 'a.id', 'c.account_id')
     .select([
       'c.id',
       'c.name',
@@ -658,18 +648,6 @@ export async function insertAutoTopUp(
   return result.rows[0] ? Number(result.rows[0].id) : undefined;
 }
 
-/** What an email from the account needs: its name and From address. */
-export async function findAccountSender(
-  db: Executor,
-  accountId: number,
-): Promise<{ name: string; email_from: string | null; email: string | null } | undefined> {
-  return db
-    .selectFrom('accounts')
-    .select(['name', 'email_from', 'email'])
-    .where('id', '=', accountId)
-    .executeTakeFirst();
-}
-
 /** Keeps a card saved with a top-up's payment for the automatic top-up (its settings are left as they are). */
 export async function saveAutoTopUpCard(
   db: Executor,
@@ -686,4 +664,19 @@ export async function saveAutoTopUpCard(
     .where('customer_id', '=', customerId)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/** The balance rows as a relation in another module's raw SQL (call authorisation's one read). */
+export function balanceRowsSql() {
+  return sql`(select * from balances)`;
+}
+
+/** `exists (…)`: the customer the outer query's columns name has a balance row (is under credit control). */
+export function hasBalanceSql(accountIdColumn: string, customerIdColumn: string) {
+  return sql<boolean>`exists (select 1 from balances as b where b.account_id = ${sql.ref(accountIdColumn)} and b.customer_id = ${sql.ref(customerIdColumn)})`;
+}
+
+/** `exists (…)`: the payment request the outer query's columns name pays a top-up of this customer by link. */
+export function paysTopUpOfSql(requestAccountIdColumn: string, requestIdColumn: string, customerId: number) {
+  return sql<boolean>`exists (select 1 from balance_top_ups as t where t.account_id = ${sql.ref(requestAccountIdColumn)} and t.request_id = ${sql.ref(requestIdColumn)} and t.customer_id = ${customerId} and t.method = 'payment_request')`;
 }

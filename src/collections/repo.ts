@@ -256,3 +256,13 @@ export async function requestFacts(
     plan_id: row.plan_id === null ? null : Number(row.plan_id),
   }));
 }
+
+/** The payment requests as a relation another module's query reads: `paymentRequestRows(db).as('r')`. */
+export function paymentRequestRows(db: Executor) {
+  return db.selectFrom('payment_requests').selectAll();
+}
+
+/** The payment requests as a relation in another module's raw SQL: `from ${paymentRequestRowsSql()} as r`. */
+export function paymentRequestRowsSql() {
+  return sql`(select * from payment_requests)`;
+}

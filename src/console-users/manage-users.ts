@@ -31,6 +31,8 @@ export const RESET_LINK_MINUTES = 30;
 
 /** Link and session tokens: 43 base64url characters that name the account (tokens/routed-token.ts). */
 export const TOKEN_CHARS = 43;
+/** The links that set a password (a chooser's one-time button never does). */
+const PASSWORD_LINKS = ['set_up', 'reset'] as const;
 
 export function hashToken(token: string): Buffer {
   return tokenHash(token);
@@ -151,7 +153,7 @@ export async function linkInfo(
   const hash = hashToken(token);
   const now = ctx.now();
   const link = await findByToken(ctx.db, 'console_link', token, hash, (accountId) =>
-    peekLink(ctx.db, accountId, hash, now),
+    peekLink(ctx.db, accountId, hash, now, PASSWORD_LINKS),
   );
   if (!link) return undefined;
   const user = await findUser(ctx.db, link.account_id, link.user_id);
@@ -171,7 +173,7 @@ export async function setPasswordWithLink(
   return ctx.db.transaction().execute(async (trx) => {
     const tokenHashed = hashToken(token);
     const link = await findByToken(trx, 'console_link', token, tokenHashed, (accountId) =>
-      consumeLink(trx, accountId, tokenHashed, ctx.now()),
+      consumeLink(trx, accountId, tokenHashed, ctx.now(), PASSWORD_LINKS),
     );
     if (!link) return undefined;
     const user = await findUser(trx, link.account_id, link.user_id);

@@ -131,12 +131,15 @@ export async function deleteUser(db: Executor, accountId: number, id: number): P
 
 // ---- one-time links
 
+/** set_up and reset: a link that sets a password; choose: a button of the sign-in's account chooser. */
+export type LinkPurpose = 'set_up' | 'reset' | 'choose';
+
 export async function insertLink(
   db: Executor,
   v: {
     account_id: number;
     user_id: number;
-    purpose: 'set_up' | 'reset';
+    purpose: LinkPurpose;
     token_hash: Buffer;
     expires_at: Date;
     created_at: Date;
@@ -146,12 +149,13 @@ export async function insertLink(
 }
 
 /** Uses a link once; undefined when unknown, used or expired. */
-export async function consumeLink(
+export async function consumeLink<P extends LinkPurpose>(
   db: Executor,
   accountId: number,
   tokenHash: Buffer,
   now: Date,
-): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
+  purposes: readonly P[],
+): Promise<{ account_id: number; user_id: number; purpose: P } | undefined> {
   return db
     .updateTable('console_links')
     .set({ used_at: now })
@@ -159,16 +163,18 @@ export async function consumeLink(
     .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
+    .where('purpose', 'in', purposes)
     .returning(['account_id', 'user_id', 'purpose'])
-    .executeTakeFirst();
+    .executeTakeFirst() as Promise<{ account_id: number; user_id: number; purpose: P } | undefined>;
 }
 
-export async function peekLink(
+export async function peekLink<P extends LinkPurpose>(
   db: Executor,
   accountId: number,
   tokenHash: Buffer,
   now: Date,
-): Promise<{ account_id: number; user_id: number; purpose: 'set_up' | 'reset' } | undefined> {
+  purposes: readonly P[],
+): Promise<{ account_id: number; user_id: number; purpose: P } | undefined> {
   return db
     .selectFrom('console_links')
     .select(['account_id', 'user_id', 'purpose'])
@@ -176,7 +182,8 @@ export async function peekLink(
     .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
-    .executeTakeFirst();
+    .where('purpose', 'in', purposes)
+    .executeTakeFirst() as Promise<{ account_id: number; user_id: number; purpose: P } | undefined>;
 }
 
 // ---- sessions

@@ -4,13 +4,9 @@ import type { Ctx } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
 import { addDays, addMonths, firstOfMonth, startOfDayInZone } from '../shared/dates.ts';
 import { accountToday } from '../shared/today.ts';
-import {
-  attentionCounts,
-  callsByDay,
-  collectionTotals,
-  marginByDestination,
-  revenueByMonth,
-} from './repo.ts';
+import { attentionCounts } from './repo.ts';
+import { callActivity } from '../calls/reports-repo.ts';
+import { collectionTotals, revenueByMonth } from '../invoices/reports-repo.ts';
 
 export const TOP_DESTINATIONS = 8;
 
@@ -21,15 +17,14 @@ export async function overview(ctx: Ctx, account: AccountRow) {
   const firstDay = addDays(today, -29);
   const days: string[] = Array.from({ length: 30 }, (_, i) => addDays(firstDay, i));
   const since = startOfDayInZone(firstDay, account.timezone);
-  const [revenue, calls, margin, collections, attention] = await Promise.all([
+  const [revenue, activity, collections, attention] = await Promise.all([
     revenueByMonth(ctx.db, account.id, firstMonth),
-    callsByDay(ctx.db, account.id, since, account.timezone),
-    marginByDestination(ctx.db, account.id, since, TOP_DESTINATIONS),
+    callActivity(ctx.db, account.id, since, account.timezone, TOP_DESTINATIONS),
     collectionTotals(ctx.db, account.id, today),
     attentionCounts(ctx.db, account.id),
   ]);
   const byMonth = new Map(revenue.map((r) => [r.month, r]));
-  const byDay = new Map(calls.map((c) => [c.day, c]));
+  const byDay = new Map(activity.byDay.map((c) => [c.day, c]));
   return {
     today,
     revenue: months.map((month) => ({
@@ -42,7 +37,7 @@ export async function overview(ctx: Ctx, account: AccountRow) {
       calls: byDay.get(day)?.calls ?? 0,
       billable_s: byDay.get(day)?.billable_s ?? 0,
     })),
-    margin,
+    margin: activity.byDestination,
     collections,
     attention,
   };

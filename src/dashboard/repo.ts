@@ -1,71 +1,20 @@
-// The console's read model: the overview's figures and the searches its lists need beyond the API's own
-// filters. Every query names the account; each chart reads a bounded, indexed range (invoices by date,
-// calls of the last 30 days through the start-time BRIN index), never all calls.
+// The console's read model: what needs attention and the searches its lists need beyond the API's own
+// filters, each one statement composed of the pieces the tables' owners export (CONTRIBUTING.md rule 2: this
+// module names no table). Queries on one owner's table alone live with that owner (calls/reports-repo.ts,
+// invoices/reports-repo.ts, customers/reports-repo.ts, outbox/repo.ts, feed/reports-repo.ts).
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
-import type { CustomerRow } from '../db/schema.ts';
+import { callCountSql } from '../calls/reports-repo.ts';
+import { failedDeliveryCountSql } from '../webhooks/repo.ts';
+import { retryingJobCountSql } from '../outbox/repo.ts';
+import { interruptedRunCountSql } from '../billing-runs/reports-repo.ts';
+import { invoiceRows } from '../invoices/reports-repo.ts';
+import { customerRows, type CustomerRow } from '../customers/reports-repo.ts';
+import { phoneNumberContainsSql } from '../features/repo.ts';
 import { toPage, type Page } from '../shared/pagination.ts';
 import type { Sort } from '../shared/sorting.ts';
-
-export async function revenueByMonth(
-  db: Executor,
-  accountId: number,
-  fromDate: string,
-): Promise<{ month: string; net: string; vat: string }[]> {
-  const r = await sql<{ month: string; net: string; vat: string }>`
-    select to_char(date_trunc('month', invoice_date), 'YYYY-MM') as month, coalesce(sum(invoice_amount), 0)::text as net, coalesce(sum(invoice_vat), 0)::text as vat
-    from invoices
-    where account_id = ${accountId} and approved_at is not null and invoice_date >= ${fromDate}::date
-    group by 1 order by 1
-  `.execute(db);
-  return r.rows;
-}
-
-export async function callsByDay(
-  db: Executor,
-  accountId: number,
-  from: Date,
-  timezone: string,
-): Promise<{ day: string; calls: number; billable_s: number }[]> {
-  const r = await sql<{ day: string; calls: string; billable_s: string }>`
-    select to_char((start_time at time zone ${timezone})::date, 'YYYY-MM-DD') as day, count(*)::text as calls, coalesce(sum(billable_s), 0)::text as billable_s
-    from calls
-    where account_id = ${accountId} and start_time >= ${from}
-    group by 1 order by 1
-  `.execute(db);
-  return r.rows.map((x) => ({ day: x.day, calls: Number(x.calls), billable_s: Number(x.billable_s) }));
-}
-
-export async function marginByDestination(
-  db: Executor,
-  accountId: number,
-  from: Date,
-  limit: number,
-): Promise<{ destination: string; charge: string; cost: string; calls: number }[]> {
-  const r = await sql<{ destination: string; charge: string; cost: string; calls: string }>`
-    select coalesce(destination, 'Unknown') as destination, coalesce(sum(charge), 0)::text as charge, coalesce(sum(cost), 0)::text as cost, count(*)::text as calls
-    from calls
-    where account_id = ${accountId} and start_time >= ${from} and rating_status = 'rated'
-    group by 1 order by sum(charge) desc nulls last limit ${limit}
-  `.execute(db);
-  return r.rows.map((x) => ({ ...x, calls: Number(x.calls) }));
-}
-
-export async function collectionTotals(
-  db: Executor,
-  accountId: number,
-  today: string,
-): Promise<{ paid: string; outstanding: string; overdue: string; overdue_count: number }> {
-  const r = await sql<{ paid: string; outstanding: string; overdue: string; overdue_count: string }>`
-    select coalesce(sum(paid_amount), 0)::text as paid,
-           coalesce(sum(total - paid_amount) filter (where total > paid_amount and (due_date is null or due_date >= ${today}::date)), 0)::text as outstanding,
-           coalesce(sum(total - paid_amount) filter (where total > paid_amount and due_date < ${today}::date), 0)::text as overdue,
-           count(*) filter (where total > paid_amount and due_date < ${today}::date)::text as overdue_count
-    from invoices where account_id = ${accountId} and approved_at is not null
-  `.execute(db);
-  const row = r.rows[0]!;
-  return { ...row, overdue_count: Number(row.overdue_count) };
-}
+import { paymentRequestRows } from '../collections/repo.ts';
+import { attemptCountSql } from '../payments/attempts-repo.ts';
 
 export interface AttentionCounts {
   unrated: number;
@@ -84,11 +33,11 @@ export async function attentionCounts(db: Executor, accountId: number): Promise<
     interrupted_runs: string;
   }>`
     select
-      (select count(*) from calls where account_id = ${accountId} and rating_status = 'unrated')::text as unrated,
-      (select count(*) from calls where account_id = ${accountId} and rating_status = 'unallocated')::text as unallocated,
-      (select count(*) from webhook_deliveries where account_id = ${accountId} and status = 'failed')::text as failed_deliveries,
-      (select count(*) from outbox where account_id = ${accountId} and status = 'pending' and last_error is not null and kind not like 'webhook%')::text as emails_retrying,
-      (select count(*) from billing_runs where account_id = ${accountId} and status = 'interrupted')::text as interrupted_runs
+      ${callCountSql(accountId, 'unrated')}::text as unrated,
+      ${callCountSql(accountId, 'unallocated')}::text as unallocated,
+      ${failedDeliveryCountSql(accountId)}::text as failed_deliveries,
+      ${retryingJobCountSql(accountId)}::text as emails_retrying,
+      ${interruptedRunCountSql(accountId)}::text as interrupted_runs
   `.execute(db);
   const x = r.rows[0]!;
   return {
@@ -123,7 +72,7 @@ export async function searchCustomers(
     limit: number;
   },
 ): Promise<Page<CustomerRow>> {
-  let q = db.selectFrom('customers').selectAll().where('account_id', '=', accountId);
+  let q = db.selectFrom(customerRows(db).as('c')).selectAll().where('account_id', '=', accountId);
   const t = (text ?? '').trim().slice(0, 100);
   if (t !== '') {
     const like = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -133,18 +82,7 @@ export async function searchCustomers(
         eb('name', 'ilike', like),
         eb('email', 'ilike', like),
         eb('account_number', 'ilike', like),
-        ...(digits.length >= 3
-          ? [
-              eb.exists(
-                eb
-                  .selectFrom('features')
-                  .select(sql`1`.as('x'))
-                  .whereRef('features.account_id', '=', 'customers.account_id')
-                  .whereRef('features.customer_id', '=', 'customers.id')
-                  .where('features.phone_number', 'like', `%${digits}%`),
-              ),
-            ]
-          : []),
+        ...(digits.length >= 3 ? [phoneNumberContainsSql('c.account_id', 'c.id', digits)] : []),
       ]),
     );
   }
@@ -158,100 +96,6 @@ export async function searchCustomers(
       .execute(),
     page.limit,
   );
-}
-
-export async function customerNames(
-  db: Executor,
-  accountId: number,
-  ids: number[],
-): Promise<Map<number, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('customers')
-    .select(['id', 'name'])
-    .where('account_id', '=', accountId)
-    .where('id', 'in', ids.slice(0, 1000))
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
-}
-
-export interface CallSearch {
-  number?: string | undefined;
-  customerId?: number | undefined;
-  from?: Date | undefined;
-  to?: Date | undefined;
-  status?: string | undefined;
-  ratingStatus?: string | undefined;
-  /** Older than this id (newest first). */
-  before?: number | undefined;
-  /** A whitelisted column's order (then id), from `offset`, instead of newest first. */
-  sort?: Sort<keyof typeof CALL_SORTS> | undefined;
-  offset?: number | undefined;
-  limit: number;
-}
-
-export const CALL_SORTS = {
-  start: 'start_time',
-  from: 'from_number',
-  to: 'to_number',
-  seconds: 'duration_s',
-  status: 'status',
-  rating: 'rating_status',
-  destination: 'destination',
-  charge: 'charge',
-} as const;
-
-export async function searchCalls(db: Executor, accountId: number, s: CallSearch) {
-  let q = db
-    .selectFrom('calls')
-    .select([
-      'id',
-      'source_call_id',
-      'start_time',
-      'from_number',
-      'to_number',
-      'direction',
-      'duration_s',
-      'status',
-      'rating_status',
-      'rating_error',
-      'customer_id',
-      'destination',
-      'charge',
-      'cost',
-      'invoice_id',
-    ])
-    .where('account_id', '=', accountId);
-  const digits = (s.number ?? '').replace(/\D/g, '');
-  if (digits)
-    q = q.where((eb) =>
-      eb.or([eb('to_number', 'like', `%${digits}%`), eb('from_number', 'like', `%${digits}%`)]),
-    );
-  if (s.customerId !== undefined) q = q.where('customer_id', '=', s.customerId);
-  if (s.from) q = q.where('start_time', '>=', s.from);
-  if (s.to) q = q.where('start_time', '<', s.to);
-  if (s.status) q = q.where('status', '=', s.status as never);
-  if (s.ratingStatus) q = q.where('rating_status', '=', s.ratingStatus as never);
-  if (s.before !== undefined) q = q.where('id', '<', s.before);
-  if (s.sort) q = q.orderBy(CALL_SORTS[s.sort.key], s.sort.dir);
-  return q
-    .orderBy('id', s.sort?.dir ?? 'desc')
-    .offset(s.offset ?? 0)
-    .limit(s.limit + 1)
-    .execute();
-}
-
-/** Unrated and unallocated calls grouped by reason. */
-export async function ratingProblems(
-  db: Executor,
-  accountId: number,
-): Promise<{ rating_status: string; reason: string; calls: number; first: Date; last: Date }[]> {
-  const r = await sql<{ rating_status: string; reason: string; calls: string; first: Date; last: Date }>`
-    select rating_status, coalesce(rating_error, 'no reason recorded') as reason, count(*)::text as calls, min(start_time) as first, max(start_time) as last
-    from calls where account_id = ${accountId} and rating_status in ('unrated', 'unallocated')
-    group by 1, 2 order by count(*) desc limit 50
-  `.execute(db);
-  return r.rows.map((x) => ({ ...x, calls: Number(x.calls) }));
 }
 
 export interface InvoiceSearch {
@@ -284,8 +128,8 @@ export const INVOICE_SORTS = {
 /** Invoices newest first, with the filters the invoices document gives and the console's own (overdue, unpaid). */
 export async function searchInvoices(db: Executor, accountId: number, s: InvoiceSearch) {
   let q = db
-    .selectFrom('invoices as i')
-    .innerJoin('customers as c', (j) =>
+    .selectFrom(invoiceRows(db).as('i'))
+    .innerJoin(customerRows(db).as('c'), (j) =>
       j.onRef('c.account_id', '=', 'i.account_id').onRef('c.id', '=', 'i.customer_id'),
     )
     .select([
@@ -347,8 +191,8 @@ export async function searchPaymentRequests(
   },
 ) {
   let q = db
-    .selectFrom('payment_requests as r')
-    .leftJoin('invoices as i', (j) =>
+    .selectFrom(paymentRequestRows(db).as('r'))
+    .leftJoin(invoiceRows(db).as('i'), (j) =>
       j.onRef('i.account_id', '=', 'r.account_id').onRef('i.id', '=', 'r.invoice_id'),
     )
     .select([
@@ -366,14 +210,7 @@ export async function searchPaymentRequests(
       'r.url',
       'i.invoice_number',
     ])
-    .select((eb) =>
-      eb
-        .selectFrom('payment_attempts as a')
-        .select(eb.fn.countAll<string>().as('n'))
-        .whereRef('a.account_id', '=', 'r.account_id')
-        .whereRef('a.request_id', '=', 'r.id')
-        .as('attempts'),
-    )
+    .select(attemptCountSql('r.account_id', 'r.id').as('attempts'))
     .where('r.account_id', '=', accountId);
   if (s.customerId !== undefined)
     q = q.where((eb) =>
@@ -385,41 +222,5 @@ export async function searchPaymentRequests(
     .orderBy('r.id', s.sort?.dir ?? 'desc')
     .offset(s.offset ?? 0)
     .limit(s.limit + 1)
-    .execute();
-}
-
-/** Outbox jobs (emails, SMS) waiting to be tried again after a failure, newest first. */
-export async function retryingJobs(db: Executor, accountId: number, limit: number) {
-  return db
-    .selectFrom('outbox')
-    .select(['id', 'kind', 'attempts', 'max_attempts', 'next_attempt_at', 'last_error', 'created_at'])
-    .where('account_id', '=', accountId)
-    .where('status', '=', 'pending')
-    .where('last_error', 'is not', null)
-    .where('kind', 'not like', 'webhook%')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-}
-
-/** The feed's newest rows (the console's live tail), newest first. */
-export async function latestFeedRows(db: Executor, accountId: number, limit: number) {
-  return db
-    .selectFrom('call_transactions')
-    .select([
-      'transaction_id',
-      'transaction_type',
-      'call_id',
-      'corrects_transaction_id',
-      'start_time',
-      'calling_phone_number',
-      'destination_phone_number',
-      'call_status',
-      'payin',
-      'created_at',
-    ])
-    .where('account_id', '=', accountId)
-    .orderBy('transaction_id', 'desc')
-    .limit(limit)
     .execute();
 }

@@ -8,6 +8,12 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DB } from './schema.ts';
+import {
+  PgListener,
+  pgliteSubscribe,
+  type NotificationHandlers,
+  type Subscription,
+} from './notifications.ts';
 
 const OID_INT8 = 20;
 const OID_DATE = 1082;
@@ -31,6 +37,12 @@ export interface Database {
    * when it throws.
    */
   copyTransaction<T>(fn: (tx: CopyTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Calls `handlers.onNotify` for each NOTIFY on `channel` once its transaction commits, from any process
+   * (src/db/notifications.ts). Resolves once listening, or once a first attempt failed (the subscription
+   * is then not live, and the listener keeps reconnecting).
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<Subscription>;
   close(): Promise<void>;
   /** The PGlite instance, for dumping a data folder (tests) and bulk loading; undefined on PostgreSQL. */
   readonly pglite?: PGlite;
@@ -92,6 +104,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
           },
         }),
       ),
+    listen: (channel, handlers) => pgliteSubscribe(pglite, db, channel, handlers),
     // Kysely's destroy closes the PGlite instance through the dialect's driver.
     close: () => db.destroy(),
   };
@@ -119,6 +132,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   });
   // A connection that fails while idle must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  const listener = new PgListener(options.connectionString);
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
     ...(options.log ? { log: options.log } : {}),
@@ -175,7 +189,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         client.release(broken);
       }
     },
-    close: () => db.destroy(),
+    listen: (channel, handlers) => listener.subscribe(channel, handlers),
+    close: async () => {
+      await listener.close();
+      await db.destroy();
+    },
   };
 }
 

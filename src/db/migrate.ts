@@ -20,7 +20,9 @@ import * as m0019 from './migrations/0019_rates_from_the_start.ts';
 import * as m0021 from './migrations/0021_console.ts';
 import * as m0022 from './migrations/0022_checked_kinds.ts';
 import * as m0023 from './migrations/0023_tokens_by_account.ts';
+import * as m0026 from './migrations/0026_auth_notify.ts';
 import * as m0027 from './migrations/0027_billing_run_scope.ts';
+import * as m0028 from './migrations/0028_console_sign_in_choice.ts';
 
 interface Migration {
   version: number;
@@ -47,7 +49,9 @@ export const migrations: readonly Migration[] = [
   { version: 21, name: 'console', up: m0021.up },
   { version: 22, name: 'checked_kinds', up: m0022.up },
   { version: 23, name: 'tokens_by_account', up: m0023.up },
+  { version: 26, name: 'auth_notify', up: m0026.up },
   { version: 27, name: 'billing_run_scope', up: m0027.up },
+  { version: 28, name: 'console_sign_in_choice', up: m0028.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

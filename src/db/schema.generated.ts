@@ -369,7 +369,7 @@ export interface ConsoleLinks {
   created_at: Timestamp;
   expires_at: Timestamp;
   id: Generated<number>;
-  purpose: 'set_up' | 'reset';
+  purpose: 'set_up' | 'reset' | 'choose';
   token_hash: Uint8Array;
   used_at: Timestamp | null;
   user_id: number;

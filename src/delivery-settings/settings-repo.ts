@@ -183,74 +183,6 @@ export async function updateBillStyle(
     .executeTakeFirst();
 }
 
-/** Kept bills were rendered under the style's old name: they follow a rename. */
-/** Bills kept in a style that is being deleted go with it (recreate renders the styles that are kept). */
-export async function deleteStoredDocuments(db: Executor, accountId: number, style: string): Promise<void> {
-  await db
-    .deleteFrom('invoice_documents')
-    .where('account_id', '=', accountId)
-    .where(sql<boolean>`lower(bill_style) = lower(${style})`)
-    .execute();
-}
-
-/** The invoice columns that name each kind of preset. */
-const NAMING_COLUMNS = {
-  bill_styles: ['bill_style', 'online_bill_type', 'email_bill_type', 'post_bill_type', 'fax_bill_type'],
-  message_templates: ['invoice_message'],
-  usage_report_profiles: ['usage_report_profile'],
-} as const;
-
-/** A preset renamed: the invoices that named it name it by its new name. */
-export async function renameInInvoices(
-  db: Executor,
-  accountId: number,
-  kind: keyof typeof NAMING_COLUMNS,
-  from: string,
-  to: string,
-): Promise<void> {
-  const old = from.toLowerCase();
-  const sets = NAMING_COLUMNS[kind].map(
-    (c) => sql`${sql.ref(c)} = case when lower(${sql.ref(c)}) = ${old} then ${to} else ${sql.ref(c)} end`,
-  );
-  if (kind === 'bill_styles') {
-    sets.push(
-      sql`bill_types = array(select case when lower(t.name) = ${old} then ${to} else t.name end from unnest(bill_types) with ordinality as t(name, n) order by t.n)`,
-    );
-  }
-  await sql`update invoices set ${sql.join(sets, sql`, `)} where account_id = ${accountId}`.execute(db);
-}
-
-/** An invoice of the account that names this preset (case aside), if any. */
-export async function invoiceNaming(
-  db: Executor,
-  accountId: number,
-  kind: keyof typeof NAMING_COLUMNS,
-  name: string,
-): Promise<{ id: number } | undefined> {
-  const wanted = name.toLowerCase();
-  const columns = NAMING_COLUMNS[kind].map((c) => sql`lower(${sql.ref(c)}) = ${wanted}`);
-  if (kind === 'bill_styles')
-    columns.push(sql`exists (select 1 from unnest(bill_types) as t(name) where lower(t.name) = ${wanted})`);
-  const row = await sql<{ id: number }>`
-    select id from invoices where account_id = ${accountId} and (${sql.join(columns, sql` or `)}) order by id limit 1
-  `.execute(db);
-  return row.rows[0] ? { id: Number(row.rows[0].id) } : undefined;
-}
-
-export async function renameStoredDocuments(
-  db: Executor,
-  accountId: number,
-  from: string,
-  to: string,
-): Promise<void> {
-  await db
-    .updateTable('invoice_documents')
-    .set({ bill_style: to })
-    .where('account_id', '=', accountId)
-    .where('bill_style', '=', from)
-    .execute();
-}
-
 // ---- message templates
 
 export async function listMessageTemplates(
@@ -464,4 +396,33 @@ export async function updateUsageReportProfile(
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
+}
+
+/** Named attachments, all of them or an error naming the first unknown one. */
+export async function findAttachments(
+  db: Executor,
+  accountId: number,
+  names: readonly string[],
+): Promise<{
+  found: { name: string; filename: string; content_type: string; content: Buffer }[];
+  missing: string[];
+}> {
+  if (names.length === 0) return { found: [], missing: [] };
+  const rows = await db
+    .selectFrom('attachments')
+    .select(['name', 'filename', 'content_type', 'content'])
+    .where('account_id', '=', accountId)
+    .where((eb) =>
+      eb(
+        eb.fn('lower', ['name']),
+        'in',
+        names.map((n) => n.toLowerCase()),
+      ),
+    )
+    .execute();
+  const byName = new Map(rows.map((r) => [r.name.toLowerCase(), { ...r, content: Buffer.from(r.content) }]));
+  return {
+    found: names.flatMap((n) => byName.get(n.toLowerCase()) ?? []),
+    missing: names.filter((n) => !byName.has(n.toLowerCase())),
+  };
 }

@@ -10,7 +10,7 @@ import { enqueue, findJob } from '../outbox/repo.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { resolveBillStyle } from '../delivery-settings/bill-styles.ts';
-import { findAttachments } from './repo.ts';
+import { findAttachments } from '../delivery-settings/settings-repo.ts';
 import { resolveTemplate } from '../delivery-settings/templates.ts';
 import { resolveUsageReportProfile } from '../delivery-settings/usage-reports.ts';
 import { countCallsOnInvoice } from '../calls/repo.ts';

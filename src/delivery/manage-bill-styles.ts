@@ -8,13 +8,12 @@ import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
 import {
   type BillStyleRow,
   deleteNamed,
-  deleteStoredDocuments,
   findBillStyle,
   insertBillStyle,
-  renameInInvoices,
-  renameStoredDocuments,
   updateBillStyle as updateRow,
 } from '../delivery-settings/settings-repo.ts';
+import { deleteStoredDocuments, renameStoredDocuments } from './repo.ts';
+import { renameInInvoices } from '../invoices/reports-repo.ts';
 
 export interface BillStyleInput {
   name?: string;

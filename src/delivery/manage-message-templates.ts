@@ -5,13 +5,13 @@ import { invalid, notFound } from '../shared/errors.ts';
 import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
 import {
   deleteNamed,
-  renameInInvoices,
   findMessageTemplate,
   insertMessageTemplate,
   type MessageTemplateRow,
   updateMessageTemplate as updateRow,
 } from '../delivery-settings/settings-repo.ts';
 import { PLACEHOLDERS, STANDARD_TEMPLATE } from '../delivery-settings/templates.ts';
+import { renameInInvoices } from '../invoices/reports-repo.ts';
 
 export interface MessageTemplateInput {
   name?: string;

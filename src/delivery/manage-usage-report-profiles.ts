@@ -5,13 +5,13 @@ import { notFound } from '../shared/errors.ts';
 import { checkName, checkNameFree, checkNotNamedByInvoices } from './names.ts';
 import {
   deleteNamed,
-  renameInInvoices,
   findUsageReportProfile,
   insertUsageReportProfile,
   updateUsageReportProfile as updateRow,
   type UsageReportProfileRow,
 } from '../delivery-settings/settings-repo.ts';
 import { BUILT_IN_USAGE_REPORTS, type UsageReportKind } from '../delivery-settings/usage-reports.ts';
+import { renameInInvoices } from '../invoices/reports-repo.ts';
 
 export interface UsageReportProfileInput {
   name?: string;

@@ -3,7 +3,8 @@
 // the account without regard to case, and never a built-in's name.
 import type { Executor } from '../context.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
-import { findIdByName, invoiceNaming } from '../delivery-settings/settings-repo.ts';
+import { findIdByName } from '../delivery-settings/settings-repo.ts';
+import { invoiceNaming } from '../invoices/reports-repo.ts';
 
 export const MAX_NAME_LENGTH = 100;
 

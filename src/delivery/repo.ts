@@ -94,35 +94,6 @@ export async function saveDocument(
     .execute();
 }
 
-/** Named attachments, all of them or an error naming the first unknown one. */
-export async function findAttachments(
-  db: Executor,
-  accountId: number,
-  names: readonly string[],
-): Promise<{
-  found: { name: string; filename: string; content_type: string; content: Buffer }[];
-  missing: string[];
-}> {
-  if (names.length === 0) return { found: [], missing: [] };
-  const rows = await db
-    .selectFrom('attachments')
-    .select(['name', 'filename', 'content_type', 'content'])
-    .where('account_id', '=', accountId)
-    .where((eb) =>
-      eb(
-        eb.fn('lower', ['name']),
-        'in',
-        names.map((n) => n.toLowerCase()),
-      ),
-    )
-    .execute();
-  const byName = new Map(rows.map((r) => [r.name.toLowerCase(), { ...r, content: Buffer.from(r.content) }]));
-  return {
-    found: names.flatMap((n) => byName.get(n.toLowerCase()) ?? []),
-    missing: names.filter((n) => !byName.has(n.toLowerCase())),
-  };
-}
-
 export async function markEmailed(
   db: Executor,
   accountId: number,
@@ -224,5 +195,29 @@ export async function markDownloaded(
     .where('account_id', '=', accountId)
     .where('id', '=', invoiceId)
     .where('downloaded_at', 'is', null)
+    .execute();
+}
+
+/** Bills kept in a style that is being deleted go with it (recreate renders the styles that are kept). */
+export async function deleteStoredDocuments(db: Executor, accountId: number, style: string): Promise<void> {
+  await db
+    .deleteFrom('invoice_documents')
+    .where('account_id', '=', accountId)
+    .where(sql<boolean>`lower(bill_style) = lower(${style})`)
+    .execute();
+}
+
+/** Kept bills were rendered under the style's old name: they follow a rename. */
+export async function renameStoredDocuments(
+  db: Executor,
+  accountId: number,
+  from: string,
+  to: string,
+): Promise<void> {
+  await db
+    .updateTable('invoice_documents')
+    .set({ bill_style: to })
+    .where('account_id', '=', accountId)
+    .where('bill_style', '=', from)
     .execute();
 }

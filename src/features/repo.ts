@@ -161,3 +161,16 @@ export async function featureNamesAndRates(
     .execute();
   return new Map(rows.map((r) => [r.id, { name: r.name, vatRate: r.vat_rate }]));
 }
+
+/**
+ * `exists (…)`: the customer named by the outer query's columns has a feature whose phone number contains
+ * these digits. A piece of another module's query (customers' search): only this module names features.
+ */
+export function phoneNumberContainsSql(customerAccountId: string, customerId: string, digits: string) {
+  return sql<boolean>`exists (select 1 from features where features.account_id = ${sql.ref(customerAccountId)} and features.customer_id = ${sql.ref(customerId)} and features.phone_number like ${`%${digits}%`})`;
+}
+
+/** The features (the lines) as a relation in another module's raw SQL: `from ${featureRowsSql()} as f`. */
+export function featureRowsSql() {
+  return sql`(select * from features)`;
+}

@@ -3,7 +3,7 @@
 // names, repeated and bracketed parameters, messages) and the formats (JSON, CSV, XML) are the feed
 // surface's (src/http/feed/); this takes typed values and returns rows and the view that reads them.
 import type { Ctx } from '../context.ts';
-import { findAccount } from '../accounts/repo.ts';
+import { currentAccount } from '../accounts/current-account.ts';
 import type { CallTransactionRow, FeedTransactionType } from './repo.ts';
 import { addDays, startOfDayInZone } from '../shared/dates.ts';
 import { assert, DomainError } from '../shared/errors.ts';
@@ -102,7 +102,7 @@ export async function readFeed(
     Number.isSafeInteger(request.limit) && request.limit >= 1 && request.limit <= MAX_LIMIT,
     `feed limit out of range: ${request.limit}`,
   );
-  const account = await findAccount(ctx.db, principal.accountId);
+  const account = await currentAccount(ctx, principal.accountId);
   if (!account) throw new DomainError('not_found', `Account ${accountId} not found`);
   const zone = principal.keyTimezone;
   const columns = await resolveColumns(

@@ -507,11 +507,3 @@ export async function insertSignalFields(
 }
 
 // ---- the account's feed settings
-
-export async function setFeedStyle(
-  db: Executor,
-  accountId: number,
-  style: 'rollup' | 'legacy',
-): Promise<void> {
-  await db.updateTable('accounts').set({ feed_style: style }).where('id', '=', accountId).execute();
-}

@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
 import { diff, recordAudit } from '../audit/record.ts';
+import { addRouteHooks } from './idempotency.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -85,60 +86,65 @@ function patternOf(request: FastifyRequest, prefix: string): string {
   return url.startsWith(prefix) ? url.slice(prefix.length) : url;
 }
 
+/** Registered on the routes of the methods that change things only: a GET costs it nothing. */
 export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string): void {
-  app.addHook('preHandler', async (request) => {
-    if (request.method !== 'PATCH' || !request.principal) return;
-    // The resource before the change, as its GET shows it to the same key.
-    const before = await app.inject({
-      method: 'GET',
-      url: request.url,
-      headers: { authorization: request.headers.authorization ?? '' },
-    });
-    if (before.statusCode === 200) {
-      const parsed = parseJson(before.payload);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-        request.auditBefore = parsed as Record<string, unknown>;
-    }
+  addRouteHooks(app, new Set(['PATCH']), {
+    preHandler: async function auditBefore(request) {
+      if (request.method !== 'PATCH' || !request.principal) return;
+      // The resource before the change, as its GET shows it to the same key.
+      const before = await app.inject({
+        method: 'GET',
+        url: request.url,
+        headers: { authorization: request.headers.authorization ?? '' },
+      });
+      if (before.statusCode === 200) {
+        const parsed = parseJson(before.payload);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+          request.auditBefore = parsed as Record<string, unknown>;
+      }
+    },
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    // A replayed answer (same Idempotency-Key) is the same change, already logged.
-    if (reply.statusCode >= 300 || !request.principal || reply.getHeader('idempotent-replayed'))
+  addRouteHooks(app, CHANGE_METHODS, {
+    onSend: async function auditRecord(request, reply, payload) {
+      // A replayed answer (same Idempotency-Key) is the same change, already logged.
+      if (reply.statusCode >= 300 || !request.principal || reply.getHeader('idempotent-replayed'))
+        return payload;
+      const target = auditTargetOf(request.method, patternOf(request, prefix));
+      if (!target) return payload;
+      const params = (request.params ?? {}) as Record<string, string>;
+      const answer = parseJson(payload);
+      const answerObject =
+        answer && typeof answer === 'object' && !Array.isArray(answer)
+          ? (answer as Record<string, unknown>)
+          : undefined;
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      let resourceId: string | undefined = target.idParam ? params[target.idParam] : undefined;
+      let changes: Record<string, unknown> | null = null;
+      let action = target.action;
+      if (
+        target.action === 'create' &&
+        answerObject &&
+        (typeof answerObject.id === 'string' || typeof answerObject.id === 'number')
+      ) {
+        // The parent's id (for /customers/:id/features) goes in the changes; the new row's id is the resource id.
+        if (resourceId) changes = { parentId: resourceId };
+        resourceId = String(answerObject.id);
+      }
+      if (action === 'action' && typeof query.action === 'string') action = query.action;
+      if (request.method === 'PATCH' && request.auditBefore && answerObject)
+        changes = diff(request.auditBefore, answerObject);
+      else if (request.method === 'PATCH' && isRecord(request.body)) changes = { ...request.body };
+      await recordAudit(ctx, request.principal.accountId, {
+        actor: { type: 'api_key', id: request.principal.keyId },
+        action,
+        resource: target.resource,
+        resourceId,
+        ip: request.ip,
+        surface: 'api',
+        changes,
+      });
       return payload;
-    const target = auditTargetOf(request.method, patternOf(request, prefix));
-    if (!target) return payload;
-    const params = (request.params ?? {}) as Record<string, string>;
-    const answer = parseJson(payload);
-    const answerObject =
-      answer && typeof answer === 'object' && !Array.isArray(answer)
-        ? (answer as Record<string, unknown>)
-        : undefined;
-    const query = (request.query ?? {}) as Record<string, unknown>;
-    let resourceId: string | undefined = target.idParam ? params[target.idParam] : undefined;
-    let changes: Record<string, unknown> | null = null;
-    let action = target.action;
-    if (
-      target.action === 'create' &&
-      answerObject &&
-      (typeof answerObject.id === 'string' || typeof answerObject.id === 'number')
-    ) {
-      // The parent's id (for /customers/:id/features) goes in the changes; the new row's id is the resource id.
-      if (resourceId) changes = { parentId: resourceId };
-      resourceId = String(answerObject.id);
-    }
-    if (action === 'action' && typeof query.action === 'string') action = query.action;
-    if (request.method === 'PATCH' && request.auditBefore && answerObject)
-      changes = diff(request.auditBefore, answerObject);
-    else if (request.method === 'PATCH' && isRecord(request.body)) changes = { ...request.body };
-    await recordAudit(ctx, request.principal.accountId, {
-      actor: { type: 'api_key', id: request.principal.keyId },
-      action,
-      resource: target.resource,
-      resourceId,
-      ip: request.ip,
-      surface: 'api',
-      changes,
-    });
-    return payload;
+    },
   });
 }

@@ -1,3 +1,4 @@
+import { accountChanged } from '../accounts/account-cache.ts';
 import type { Ctx } from '../context.ts';
 import { findAccount, takeNextInvoiceNumber } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
@@ -27,7 +28,7 @@ export async function approveInvoice(
 ): Promise<InvoiceRow> {
   if (input.invoiceDate !== undefined && !isIsoDate(input.invoiceDate))
     throw invalid('invoiceDate', 'must be a date YYYY-MM-DD');
-  return ctx.db.transaction().execute(async (trx) => {
+  const approved = await ctx.db.transaction().execute(async (trx) => {
     const invoice = await lockInvoiceWithCustomer(trx, accountId, invoiceId);
     if (invoice.approved_at !== null) {
       throw new DomainError(
@@ -80,4 +81,7 @@ export async function approveInvoice(
     await emitInvoicePaidIfSettled(trx, account, invoice, approved, now);
     return approved;
   });
+  // The account's next invoice number moved: this process forgets the row it keeps (others hear the NOTIFY).
+  accountChanged(ctx.database, accountId);
+  return approved;
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../context.ts';
 
 export interface OutboxJob {
@@ -111,4 +111,60 @@ export async function findJob(db: Executor, accountId: number, id: number): Prom
     .where('id', '=', id)
     .executeTakeFirst();
   return row;
+}
+
+/** `(select count(*) from outbox …)`: the account's emails and SMS waiting for a retry (webhooks left out). */
+export function retryingJobCountSql(accountId: number) {
+  return sql<string>`(select count(*) from outbox where account_id = ${accountId} and status = 'pending' and last_error is not null and kind not like 'webhook%')`;
+}
+
+/** Outbox jobs (emails, SMS) waiting to be tried again after a failure, newest first. */
+export async function retryingJobs(db: Executor, accountId: number, limit: number) {
+  return db
+    .selectFrom('outbox')
+    .select(['id', 'kind', 'attempts', 'max_attempts', 'next_attempt_at', 'last_error', 'created_at'])
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'pending')
+    .where('last_error', 'is not', null)
+    .where('kind', 'not like', 'webhook%')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * `insert into outbox … select … returning id, payload`: queues one job per row of `from` (its FROM clause,
+ * with any ORDER BY: ids follow that order), each job's payload being `payload` on that row. A piece of the
+ * caller's statement, so jobs are queued set-based with the rows that cause them (webhook deliveries, written
+ * with their events in one statement), while only this module names the outbox table.
+ */
+export function enqueueManySql(job: {
+  accountId: number;
+  kind: string;
+  payload: RawBuilder<unknown>;
+  maxAttempts: number;
+  now: Date;
+  from: RawBuilder<unknown>;
+}) {
+  return sql`
+      insert into outbox (account_id, kind, payload, max_attempts, next_attempt_at, created_at)
+      select ${job.accountId}, ${job.kind}, ${job.payload}, ${job.maxAttempts}, ${job.now}::timestamptz, ${job.now}::timestamptz
+      ${job.from}
+      returning id, payload`;
+}
+
+/** Fails the account's pending jobs of this kind whose ids `ids` (a subquery) selects: they will not be tried again. */
+export async function failPendingJobs(
+  db: Executor,
+  accountId: number,
+  kind: string,
+  ids: RawBuilder<unknown>,
+  reason: string,
+  now: Date,
+): Promise<void> {
+  await sql`
+    update outbox set status = 'failed', finished_at = ${now}, last_error = ${reason}
+    where account_id = ${accountId} and status = 'pending' and kind = ${kind}
+      and id in (${ids})
+  `.execute(db);
 }

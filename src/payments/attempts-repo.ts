@@ -218,3 +218,8 @@ export async function refundsOfAttempts(
     .orderBy('id')
     .execute();
 }
+
+/** `(select count(*) from payment_attempts …)` of the request the outer query's columns name. */
+export function attemptCountSql(requestAccountId: string, requestId: string) {
+  return sql<string>`(select count(*) from payment_attempts as a where a.account_id = ${sql.ref(requestAccountId)} and a.request_id = ${sql.ref(requestId)})`;
+}

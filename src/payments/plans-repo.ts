@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { InstalmentRow, PaymentRow } from './repo.ts';
+import { accountRows } from '../accounts/repo.ts';
 
 export interface SchedulableInstalment extends InstalmentRow {
   request_id: number;
@@ -27,7 +28,7 @@ export async function instalmentsToAct(
     .innerJoin('instalment_plans as p', (j) =>
       j.onRef('p.account_id', '=', 'i.account_id').onRef('p.id', '=', 'i.plan_id'),
     )
-    .innerJoin('accounts as a', 'a.id', 'i.account_id')
+    .innerJoin(accountRows(db).as('a'), 'a.id', 'i.account_id')
     .selectAll('i')
     .select(['p.request_id', 'p.card_token', 'p.currency', 'a.timezone'])
     .where('i.status', '=', 'due')

@@ -11,17 +11,10 @@ import type { PortalSessionRow } from './repo.ts';
 import { requestTopUp } from '../top-ups/request-top-up.ts';
 import { parseEmailList } from '../shared/contact.ts';
 import { invalid, notFound } from '../shared/errors.ts';
-import {
-  addContact,
-  customerCalls,
-  customerInvoices,
-  customerPaymentRequests,
-  findAccountRow,
-  findCustomerInvoice,
-  listContacts,
-  removeContact,
-  type CallSearch,
-} from './repo.ts';
+import { addContact, customerPaymentRequests, listContacts, removeContact } from './repo.ts';
+import { customerCalls, type CustomerCallSearch as CallSearch } from '../calls/reports-repo.ts';
+import { customerInvoices, findCustomerInvoice } from '../invoices/reports-repo.ts';
+import { findAccount as findAccountRow } from '../accounts/repo.ts';
 
 export type Session = Pick<PortalSessionRow, 'account_id' | 'customer_id'>;
 

@@ -4,6 +4,11 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { PortalSessionRow } from '../db/schema-prepaid.ts';
+import { accountRowsSql } from '../accounts/repo.ts';
+import { paymentRequestRowsSql } from '../collections/repo.ts';
+import { invoiceRowsSql } from '../invoices/reports-repo.ts';
+import { paysTopUpOfSql } from '../balances/repo.ts';
+import { customerRowsSql } from '../customers/reports-repo.ts';
 export type { PortalSessionRow } from '../db/schema-prepaid.ts';
 
 export interface Signable {
@@ -20,7 +25,7 @@ export async function customersForEmail(db: Executor, email: string): Promise<Si
   const lower = email.toLowerCase();
   const result = await sql<Signable>`
     select c.account_id, c.id as customer_id, c.name as customer_name, a.name as account_name, a.email_from, a.email as account_email
-    from customers as c join accounts as a on a.id = c.account_id
+    from ${customerRowsSql()} as c join ${accountRowsSql()} as a on a.id = c.account_id
     where exists (select 1 from portal_contacts as p where lower(p.email) = ${lower} and p.account_id = c.account_id and p.customer_id = c.id)
        or ${lower} = any(string_to_array(lower(replace(replace(coalesce(c.email, ''), ';', ','), ' ', '')), ','))
     order by c.account_id, c.id
@@ -155,55 +160,6 @@ export async function removeContact(
   return Number(result.numDeletedRows) > 0;
 }
 
-export async function customerInvoices(db: Executor, accountId: number, customerId: number, limit: number) {
-  return db
-    .selectFrom('invoices')
-    .select(['id', 'invoice_number', 'invoice_date', 'due_date', 'total', 'paid_amount'])
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId)
-    .where('approved_at', 'is not', null)
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-}
-
-export interface CallSearch {
-  number?: string | undefined;
-  from?: Date | undefined;
-  to?: Date | undefined;
-  after?: number | undefined;
-  limit: number;
-}
-
-export async function customerCalls(db: Executor, accountId: number, customerId: number, s: CallSearch) {
-  let q = db
-    .selectFrom('calls')
-    .select([
-      'id',
-      'start_time',
-      'from_number',
-      'to_number',
-      'direction',
-      'duration_s',
-      'status',
-      'destination',
-      'charge',
-    ])
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId);
-  if (s.number) {
-    const digits = `%${s.number.replace(/\D/g, '')}%`;
-    q = q.where((eb) => eb.or([eb('to_number', 'like', digits), eb('from_number', 'like', digits)]));
-  }
-  if (s.from) q = q.where('start_time', '>=', s.from);
-  if (s.to) q = q.where('start_time', '<', s.to);
-  if (s.after !== undefined) q = q.where('id', '<', s.after);
-  return q
-    .orderBy('id', 'desc')
-    .limit(s.limit + 1)
-    .execute();
-}
-
 /** The customer's payment requests: those for its invoices, and its top-ups paid by link. */
 export async function customerPaymentRequests(
   db: Executor,
@@ -223,33 +179,13 @@ export async function customerPaymentRequests(
     invoice_number: string | null;
   }>`
     select r.id, r.url, r.amount, r.paid_amount, r.description, r.expires_at, r.cancelled_at, r.created_at, i.invoice_number
-    from payment_requests as r
-    left join invoices as i on i.account_id = r.account_id and i.id = r.invoice_id
+    from ${paymentRequestRowsSql()} as r
+    left join ${invoiceRowsSql()} as i on i.account_id = r.account_id and i.id = r.invoice_id
     where r.account_id = ${accountId}
       and (i.customer_id = ${customerId}
-           or exists (select 1 from balance_top_ups as t where t.account_id = r.account_id and t.request_id = r.id and t.customer_id = ${customerId} and t.method = 'payment_request'))
+           or ${paysTopUpOfSql('r.account_id', 'r.id', customerId)})
     order by r.id desc
     limit ${limit}
   `.execute(db);
   return result.rows;
-}
-
-export async function findCustomerInvoice(
-  db: Executor,
-  accountId: number,
-  customerId: number,
-  invoiceId: number,
-) {
-  return db
-    .selectFrom('invoices')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId)
-    .where('id', '=', invoiceId)
-    .where('approved_at', 'is not', null)
-    .executeTakeFirst();
-}
-
-export async function findAccountRow(db: Executor, accountId: number) {
-  return db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
 }

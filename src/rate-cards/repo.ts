@@ -245,3 +245,31 @@ export async function insertRates(db: Executor, rows: Insertable<RatesTable>[]):
       .values(rows.slice(i, i + CHUNK))
       .execute();
 }
+
+/** A cheap summary of a card's rates: when it changes, the cached table is compiled again. */
+export async function rateCardFingerprint(
+  db: Executor,
+  accountId: number,
+  rateCardId: number,
+): Promise<string> {
+  const result = await sql<{ n: number; max_id: number | null; ended: number; last_end: string | null }>`
+    select count(*)::int as n, max(id) as max_id, count(effective_to)::int as ended, max(effective_to)::text as last_end
+    from rates where account_id = ${accountId} and rate_card_id = ${rateCardId}
+  `.execute(db);
+  const r = result.rows[0]!;
+  return `${r.n}/${r.max_id ?? 0}/${r.ended}/${r.last_end ?? ''}`;
+}
+
+export async function loadCardRates(db: Executor, accountId: number, rateCardId: number): Promise<RateRow[]> {
+  return db
+    .selectFrom('rates')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', rateCardId)
+    .execute();
+}
+
+/** `(select r.id from rate_cards …)`: the default rate card of the account the outer query's column names. */
+export function defaultRateCardIdSql(accountIdColumn: string) {
+  return sql<unknown>`(select r.id from rate_cards as r where r.account_id = ${sql.ref(accountIdColumn)} and r.is_default)`;
+}

@@ -12,6 +12,7 @@ import type {
 } from '../db/schema-webhooks.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { ALL_EVENT_TYPES } from './event-types.ts';
+import { enqueueManySql, failPendingJobs } from '../outbox/repo.ts';
 export type { WebhookAttemptRow, WebhookEventRow, WebhookSubscriptionRow } from '../db/schema-webhooks.ts';
 
 export const WEBHOOK_JOB_KIND = 'webhook_delivery';
@@ -121,11 +122,14 @@ export async function deleteSubscriptionRow(
   id: number,
   now: Date,
 ): Promise<void> {
-  await sql`
-    update outbox set status = 'failed', finished_at = ${now}, last_error = 'the webhook subscription was deleted'
-    where account_id = ${accountId} and status = 'pending' and kind = ${WEBHOOK_JOB_KIND}
-      and id in (select id from webhook_deliveries where account_id = ${accountId} and subscription_id = ${id} and status = 'pending')
-  `.execute(db);
+  await failPendingJobs(
+    db,
+    accountId,
+    WEBHOOK_JOB_KIND,
+    sql`select id from webhook_deliveries where account_id = ${accountId} and subscription_id = ${id} and status = 'pending'`,
+    'the webhook subscription was deleted',
+    now,
+  );
   await sql`
     delete from webhook_attempts
     where account_id = ${accountId} and delivery_id in (select id from webhook_deliveries where account_id = ${accountId} and subscription_id = ${id})
@@ -194,13 +198,14 @@ export async function insertEvents(
       order by p.n
       returning id
     ),
-    jobs as (
-      insert into outbox (account_id, kind, payload, max_attempts, next_attempt_at, created_at)
-      select ${accountId}, ${WEBHOOK_JOB_KIND}, jsonb_build_object('eventId', ev.id, 'subscriptionId', subs.id), ${maxAttempts}, ${now}::timestamptz, ${now}::timestamptz
-      from ev cross join subs
-      order by ev.id, subs.id
-      returning id, payload
-    ),
+    jobs as (${enqueueManySql({
+      accountId,
+      kind: WEBHOOK_JOB_KIND,
+      payload: sql`jsonb_build_object('eventId', ev.id, 'subscriptionId', subs.id)`,
+      maxAttempts,
+      now,
+      from: sql`from ev cross join subs order by ev.id, subs.id`,
+    })}),
     dl as (
       insert into webhook_deliveries (account_id, id, subscription_id, event_id, next_attempt_at, created_at)
       select ${accountId}, jobs.id, (jobs.payload->>'subscriptionId')::bigint, (jobs.payload->>'eventId')::bigint, ${now}::timestamptz, ${now}::timestamptz
@@ -224,13 +229,14 @@ export async function insertReplayDeliveries(
 ): Promise<number[]> {
   if (subscriptionIds.length === 0) return [];
   const result = await sql<{ id: number }>`
-    with jobs as (
-      insert into outbox (account_id, kind, payload, max_attempts, next_attempt_at, created_at)
-      select ${accountId}, ${WEBHOOK_JOB_KIND}, jsonb_build_object('eventId', ${eventId}::bigint, 'subscriptionId', s.id), ${maxAttempts}, ${now}::timestamptz, ${now}::timestamptz
-      from unnest(${subscriptionIds}::bigint[]) as s(id)
-      order by s.id
-      returning id, payload
-    )
+    with jobs as (${enqueueManySql({
+      accountId,
+      kind: WEBHOOK_JOB_KIND,
+      payload: sql`jsonb_build_object('eventId', ${eventId}::bigint, 'subscriptionId', s.id)`,
+      maxAttempts,
+      now,
+      from: sql`from unnest(${subscriptionIds}::bigint[]) as s(id) order by s.id`,
+    })})
     insert into webhook_deliveries (account_id, id, subscription_id, event_id, replay, next_attempt_at, created_at)
     select ${accountId}, jobs.id, (jobs.payload->>'subscriptionId')::bigint, ${eventId}::bigint, true, ${now}::timestamptz, ${now}::timestamptz
     from jobs
@@ -511,4 +517,9 @@ export async function cancelDelivery(
     .where('account_id', '=', accountId)
     .where('id', '=', deliveryId)
     .execute();
+}
+
+/** `(select count(*) from webhook_deliveries …)`: the account's failed deliveries, for a statement that counts several things. */
+export function failedDeliveryCountSql(accountId: number) {
+  return sql<string>`(select count(*) from webhook_deliveries where account_id = ${accountId} and status = 'failed')`;
 }

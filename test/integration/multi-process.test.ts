@@ -367,4 +367,43 @@ describe.runIf(postgres)(`${SERVERS} ringbill serve processes on one PostgreSQL`
     const duplicates = [...seen.values()].filter((n) => n > 1).length;
     expect({ rows: seen.size, duplicates }).toEqual({ rows: written, duplicates: 0 });
   });
+
+  it(
+    'a key revoked on one process is refused at once by the others, though each keeps keys a few seconds',
+    SLOW,
+    async () => {
+      const KEYS = 6;
+      const admin = nth(0).api;
+      const statusOn = async (server: Server, k: string) =>
+        (await new Api(server.url, k).get(`/invoices/999999999`)).status;
+      for (let i = 0; i < KEYS; i++) {
+        const created = await admin.post('/apiKeys', { level: 1, name: `revoked on ${i % SERVERS}` });
+        expect(created.status, created.text).toBe(201);
+        const k: string = created.body.key;
+        // Every process has the key in memory (a known key's lookups are answered from there for seconds).
+        for (const server of servers) expect(await statusOn(server, k)).toBe(404);
+        const revoking = nth(i);
+        const revoked = await revoking.api.delete(`/apiKeys/${created.body.id}`);
+        expect(revoked.status, revoked.text).toBe(200);
+        // The very next request, on every process, is refused.
+        const after = await Promise.all(servers.map((server) => statusOn(server, k)));
+        expect(after, `key ${i}, revoked on server ${i % SERVERS}`).toEqual(servers.map(() => 401));
+      }
+
+      // The control: without the notification (the trigger dropped), the other processes still accept the
+      // revoked key from memory; what refused it above was the notification, not a lookup.
+      await sql`drop trigger api_keys_notify_auth on api_keys`.execute(testDb.database.db);
+      try {
+        const created = await admin.post('/apiKeys', { level: 1, name: 'control' });
+        const k: string = created.body.key;
+        for (const server of servers) expect(await statusOn(server, k)).toBe(404);
+        expect((await admin.delete(`/apiKeys/${created.body.id}`)).status).toBe(200);
+        expect(await statusOn(nth(1), k)).toBe(404);
+      } finally {
+        await sql`create trigger api_keys_notify_auth after update or delete on api_keys for each row execute function ringbill_notify_auth('account_id')`.execute(
+          testDb.database.db,
+        );
+      }
+    },
+  );
 });

@@ -339,4 +339,112 @@ describe('formats', () => {
       ),
     );
   });
+
+  it('JSON: a custom column named like a number goes where JSON.stringify puts it (first)', () => {
+    const view = new FeedView('UTC', 'UTC', ['transaction_id', '42', 'notes']);
+    const r = row({ custom_data: { '42': { value: 'x', data_type: 'shortText', source: 'Api' } } });
+    expect(renderJson(view, [r])).toBe('[{"42":"x","transaction_id":"0000000000000042","notes":null}]');
+  });
+
+  it('CSV and XML: byte for byte what the cell-by-cell renderers wrote, whatever the text and options', () => {
+    // The renderers as they were before they were compiled per page (the reference).
+    const scalar = (v: unknown) =>
+      v === null || v === undefined
+        ? ''
+        : typeof v === 'string'
+          ? v
+          : typeof v === 'number' || typeof v === 'boolean'
+            ? String(v)
+            : JSON.stringify(v);
+    const field = (v: unknown, o: typeof DEFAULT_CSV) => {
+      const t = scalar(v);
+      const q =
+        o.forceQuotes ||
+        t.includes(o.separator) ||
+        t.includes('"') ||
+        t.includes('\n') ||
+        t.includes('\r') ||
+        /^\s|\s$/.test(t);
+      return q ? `"${t.replace(/"/g, '""')}"` : t;
+    };
+    const csv = (view: FeedView, rows: CallTransactionRow[], o: typeof DEFAULT_CSV) => {
+      const cols = view.columns.filter((c) => c !== 'custom_data');
+      const lines: string[] = [];
+      if (o.header) lines.push(cols.map((c) => field(c, o)).join(o.separator));
+      for (const r of rows) lines.push(cols.map((c) => field(view.value(r, c), o)).join(o.separator));
+      return lines.length === 0 ? '' : lines.join(o.rowSeparator) + o.rowSeparator;
+    };
+    const xmlEscapes: Record<string, string> = {
+      '&': '&amp;',
+      '<': '&lt;',
+      '>': '&gt;',
+      '"': '&quot;',
+      "'": '&apos;',
+      '\r': '&#13;',
+    };
+    // eslint-disable-next-line no-control-regex
+    const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+    const text = (v: string) => v.replace(forbidden, '\uFFFD').replace(/[&<>"'\r]/g, (c) => xmlEscapes[c]!);
+    const element = (name: string, v: unknown): string => {
+      const open = /^[A-Za-z_][A-Za-z0-9_.-]{0,199}$/.test(name) && !/^xml/i.test(name) ? name : undefined;
+      const body = Array.isArray(v)
+        ? v
+            .map(
+              (d: any) =>
+                `<field>${element('name', d.name)}${element('partner_name', d.partner_name)}${element('value', d.value)}${element('data_type', d.data_type)}${element('source', d.source)}</field>`,
+            )
+            .join('')
+        : text(scalar(v));
+      if (open) return body === '' ? `<${open}/>` : `<${open}>${body}</${open}>`;
+      return body === ''
+        ? `<column name="${xmlAttribute(name)}"/>`
+        : `<column name="${xmlAttribute(name)}">${body}</column>`;
+    };
+    const xml = (view: FeedView, rows: CallTransactionRow[]) =>
+      ['<?xml version="1.0" encoding="UTF-8"?>\n<Transactions>']
+        .concat(
+          rows.map(
+            (r) =>
+              `<Transaction>${view.columns.map((c) => element(c, view.value(r, c))).join('')}</Transaction>`,
+          ),
+        )
+        .concat(['</Transactions>\n'])
+        .join('\n');
+    const view = new FeedView('Europe/London', 'Asia/Kolkata', [
+      'transaction_id',
+      'notes',
+      'calling_phone_number',
+      'custom_data',
+      'gclid',
+      'xml-ish',
+      'a b',
+      'start_time_xml',
+      'revenue',
+      'duration',
+    ]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.option(nasty), nasty, nasty), { maxLength: 4 }),
+        fc.constantFrom(',', '|', '\t', ';', 'é', '😀', '.'),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.boolean(),
+        (texts, separator, rowSeparator, header, forceQuotes) => {
+          const rows = texts.map(([notes, number, gclid], i) =>
+            row({
+              transaction_id: i + 1,
+              notes,
+              calling_phone_number: number,
+              revenue: i % 2 ? '12.500000' : null,
+              custom_data: { gclid: { value: gclid, data_type: 'shortText', source: 'Api' } },
+            }),
+          );
+          const options = { separator, rowSeparator, header, forceQuotes };
+          expect(renderCsv(view, rows, options)).toBe(csv(view, rows, options));
+          expect(renderXml(view, rows)).toBe(xml(view, rows));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -17,6 +17,8 @@ import {
   setPasswordWithLink,
 } from '../../console-users/manage-users.ts';
 import {
+  CHOICE_MINUTES,
+  chooseAccount,
   IDLE_MINUTES,
   SESSION_HOURS,
   signIn,
@@ -40,6 +42,7 @@ import { ratesAndCallsPages } from './pages/rates-calls.ts';
 import { adminPages } from './pages/admin.ts';
 import { collectionPages } from './pages/collections.ts';
 import { collectionReportPages } from './pages/collections-report.ts';
+import { settingsPages } from './pages/settings.ts';
 
 export const CONSOLE_PREFIX = '/console';
 const FORM_LIMIT = 64 * 1024;
@@ -159,23 +162,49 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
         }),
     );
 
+    const startSessionCookie = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      token: string,
+      next: string,
+    ) => {
+      void reply.setCookie(COOKIE, token, {
+        path: '/console',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: request.protocol === 'https',
+        maxAge: SESSION_HOURS * 3600,
+      });
+      return secure(reply).redirect(/^\/console(\/[\w\-/.?=&%]*)?$/.test(next) ? next : '/console', 303);
+    };
+
     app.post('/console/sign-in', { schema: { hide: true, body: SignInForm } }, async (request, reply) => {
       const body = request.body;
+      const next = String(body.next ?? '');
       try {
         const started = await signIn(ctx, {
           email: String(body.email ?? ''),
           password: String(body.password ?? ''),
           ip: request.ip,
         });
-        void reply.setCookie(COOKIE, started.token, {
-          path: '/console',
-          httpOnly: true,
-          sameSite: 'lax',
-          secure: request.protocol === 'https',
-          maxAge: SESSION_HOURS * 3600,
+        if (started.kind === 'signed_in') return startSessionCookie(request, reply, started.token, next);
+        // The password matched this person's user in several accounts: they choose one. Each button
+        // carries a one-time token (five minutes) in the form, never in a URL.
+        return kit.page(reply, undefined, {
+          title: 'Choose an account',
+          body: `<div class="narrow"><h1>Choose an account</h1><section class="card"><p class="muted">${h(
+            String(body.email ?? '')
+              .trim()
+              .slice(0, 254),
+          )} is a user in ${started.choices.length} accounts. Which one do you want to work in?</p><ul class="choices">${started.choices
+            .map(
+              (c) =>
+                `<li><form method="post" action="/console/sign-in/choose"><input type="hidden" name="choice" value="${h(c.token)}"><input type="hidden" name="next" value="${h(next)}"><button type="submit">${h(c.accountName)}</button> <span class="badge">${h(ROLE_LABEL[c.role])}</span></form></li>`,
+            )
+            .join(
+              '',
+            )}</ul><p class="muted">These buttons work once, for ${CHOICE_MINUTES} minutes.</p></section></div>`,
         });
-        const next = String(body.next ?? '');
-        return secure(reply).redirect(/^\/console(\/[\w\-/.?=&%]*)?$/.test(next) ? next : '/console', 303);
       } catch (error) {
         if (
           !(error instanceof DomainError) ||
@@ -187,15 +216,33 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
           undefined,
           {
             title: 'Sign in',
-            body: signInPage(
-              { email: String(body.email ?? '').slice(0, 254), next: String(body.next ?? '') },
-              error.message,
-            ),
+            body: signInPage({ email: String(body.email ?? '').slice(0, 254), next }, error.message),
           },
           error.code === 'rate_limited' ? 429 : 401,
         );
       }
     });
+
+    const ChooseForm = namedForm({ choice: formField, next: formField });
+    app.post(
+      '/console/sign-in/choose',
+      { schema: { hide: true, body: ChooseForm } },
+      async (request, reply) => {
+        const body = request.body;
+        const started = await chooseAccount(ctx, String(body.choice ?? ''), request.ip);
+        if (!started)
+          return kit.page(
+            reply,
+            undefined,
+            {
+              title: 'Sign in',
+              body: signInPage({}, 'That choice has expired or was used already: sign in again.'),
+            },
+            401,
+          );
+        return startSessionCookie(request, reply, started.token, String(body.next ?? ''));
+      },
+    );
 
     app.post('/console/sign-out', { schema: { hide: true } }, async (request, reply) => {
       const m = await kit.me(request, reply);
@@ -367,5 +414,6 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
     collectionPages(app, kit);
     collectionReportPages(app, kit);
     adminPages(app, kit);
+    settingsPages(app, kit);
   };
 }

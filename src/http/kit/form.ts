@@ -37,6 +37,11 @@ export function namedForm<S extends Record<string, typeof formField>>(shape: S) 
   return z.preprocess((body) => body ?? {}, z.object({ csrf: formField, ...shape }));
 }
 
+/**
+ * A query string a page reads by names made from data (`customer_<id>` ticks) or passes on whole: every
+ * parameter one string (a name sent twice is malformed).
+ */
+export const formQuery = z.record(z.string(), z.string()).default({});
 /** A route's path parameters (always strings; each handler checks its own, `pathId`). */
 export const pathParams = z.record(z.string(), z.string());
 

@@ -11,10 +11,10 @@ import {
   type AuthorizationSettings,
 } from '../../../authorization/authorize.ts';
 import { extendReservation } from '../../../authorization/extend.ts';
-import { findReservation } from '../../../authorization/repo.ts';
+import { findReservation } from '../../../balances/reservations-repo.ts';
 import { releaseReservation } from '../../../authorization/release.ts';
 import type { Ctx } from '../../../context.ts';
-import type { ReservationRow } from '../../../authorization/repo.ts';
+import type { ReservationRow } from '../../../balances/reservations-repo.ts';
 import { fromMicros } from '../../../money/micros.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
 import { currencyMinorDigits, formatAmountAtLeast, formatDecimal, money } from '../../../money/money.ts';

@@ -1,6 +1,7 @@
 // What feeds the call transactions feed from the backend API: custom data field definitions, post-call
 // events (signals and custom data added to a stored call), a call's payout and notes, and a call's rows
 // in the feed folded to its current state. The feed itself is /api/{version}/networks/transactions/….
+import { accountChanged } from '../../../accounts/account-cache.ts';
 import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import type { Ctx } from '../../../context.ts';
@@ -20,7 +21,7 @@ import { updateCallForFeed } from '../../../feed/update-call.ts';
 import { invalid } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
-import { setFeedStyle } from '../../../feed/repo.ts';
+import { setFeedStyle } from '../../../accounts/repo.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import { amountInput, deletedBody, errorBody, idParams, idString } from '../schemas.ts';
 
@@ -437,6 +438,7 @@ export function callFeedRoutes(app: ZodApp, ctx: Ctx): void {
     async (request) => {
       const { accountId } = principalOf(request);
       await setFeedStyle(ctx.db, accountId, request.body.feedStyle);
+      accountChanged(ctx.database, accountId);
       return { feedStyle: (await loadAccount(ctx, accountId)).feed_style };
     },
   );

@@ -120,7 +120,13 @@
         var bar = form.querySelector('progress');
         var report = document.getElementById(form.getAttribute('data-upload'));
         xhr.open('POST', form.getAttribute('action') + '?' + params.toString());
-        xhr.setRequestHeader('content-type', 'text/csv');
+        // data-type="file": the file goes with its own type (a logo: image/png or image/jpeg).
+        xhr.setRequestHeader(
+          'content-type',
+          form.getAttribute('data-type') === 'file'
+            ? input.files[0].type || 'application/octet-stream'
+            : 'text/csv',
+        );
         xhr.setRequestHeader('x-csrf-token', csrfToken());
         xhr.setRequestHeader('hx-request', 'true');
         if (bar) {

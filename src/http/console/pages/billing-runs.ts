@@ -3,7 +3,7 @@
 // second while it runs), past runs with their results (sortable, filtered by status, paged), and a
 // preview of what a run would invoice for one customer at a cut-off, with nothing written
 // (billing-runs/preview-billing.ts: the run's own completion, rolled back).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { previewBilling, type BillingPreview } from '../../../billing-runs/preview-billing.ts';
 import {
@@ -15,7 +15,8 @@ import {
 import { resumeBilling } from '../../../billing-runs/resume-billing.ts';
 import { MAX_CHOSEN_CUSTOMERS, runBilling } from '../../../billing-runs/run-billing.ts';
 import { findCustomer } from '../../../customers/repo.ts';
-import { customerNames, searchCustomers } from '../../../dashboard/repo.ts';
+import { searchCustomers } from '../../../dashboard/repo.ts';
+import { customerNames } from '../../../customers/reports-repo.ts';
 import { isIsoDate } from '../../../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../../../shared/errors.ts';
 import { pageOffset, parseSort } from '../../../shared/sorting.ts';
@@ -33,6 +34,8 @@ import {
   sortColumn,
   table,
 } from '../html.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { formBody, formQuery, idParams, messagesQuery } from '../../kit/form.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
 import { cursor } from './customers.ts';
 import { fmt } from './overview.ts';
@@ -57,7 +60,7 @@ export function tickedCustomers(body: Record<string, unknown>): number[] {
   return ids;
 }
 
-export function billingRunPages(app: FastifyInstance, kit: ConsoleKit): void {
+export function billingRunPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
 
   const progress = (r: BillingRunRow) => {
@@ -83,74 +86,82 @@ export function billingRunPages(app: FastifyInstance, kit: ConsoleKit): void {
     return `<ul id="run-customers" class="choices">${chosen.map((id) => box(id, names.get(id)!, true)).join('')}${rest.map((c) => box(c.id, c.name, false)).join('')}${chosen.length + rest.length === 0 ? '<li class="muted">No customer matches.</li>' : ''}</ul>`;
   };
 
-  app.get('/console/billing-runs/customer-choices', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    kit.need(m, KeyLevel.invoices);
-    const q = request.query as Record<string, string>;
-    return secure(reply)
-      .type('text/html; charset=utf-8')
-      .send(await customerChoices(m, q.q, tickedCustomers(q)));
-  });
+  app.get(
+    '/console/billing-runs/customer-choices',
+    { schema: { hide: true, querystring: formQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      kit.need(m, KeyLevel.invoices);
+      const q = request.query;
+      return secure(reply)
+        .type('text/html; charset=utf-8')
+        .send(await customerChoices(m, q.q, tickedCustomers(q)));
+    },
+  );
 
-  app.get('/console/billing-runs', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const status = STATUSES.find((s) => s === q.status);
-    const sort = parseSort(q.sort, BILLING_RUN_SORTS, { key: 'id', dir: 'desc' });
-    const { page, offset } = pageOffset(q.page, PAGE);
-    const rows = await searchBillingRuns(ctx.db, m.accountId, { status, sort, offset, limit: PAGE });
-    const shown = rows.slice(0, PAGE);
-    const keep = listQuery(q);
-    const col = (title: string, key: keyof typeof BILLING_RUN_SORTS, amount = false) =>
-      sortColumn(title, key, sort, '/console/billing-runs', keep, amount);
-    const may = kit.may(m, KeyLevel.invoices);
-    const start = may
-      ? `<section class="card"><h2>Start a billing run</h2><form method="post" action="/console/billing-runs">${csrfField(m.csrf)}
+  app.get(
+    '/console/billing-runs',
+    { schema: { hide: true, querystring: formQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      const status = STATUSES.find((s) => s === q.status);
+      const sort = parseSort(q.sort, BILLING_RUN_SORTS, { key: 'id', dir: 'desc' });
+      const { page, offset } = pageOffset(q.page, PAGE);
+      const rows = await searchBillingRuns(ctx.db, m.accountId, { status, sort, offset, limit: PAGE });
+      const shown = rows.slice(0, PAGE);
+      const keep = listQuery(q);
+      const col = (title: string, key: keyof typeof BILLING_RUN_SORTS, amount = false) =>
+        sortColumn(title, key, sort, '/console/billing-runs', keep, amount);
+      const may = kit.may(m, KeyLevel.invoices);
+      const start = may
+        ? `<section class="card"><h2>Start a billing run</h2><form method="post" action="/console/billing-runs">${csrfField(m.csrf)}
 <div class="filters"><div><label for="cutoff">Cut-off date</label><input id="cutoff" name="cutoffDate" type="date" required value="${h(defaultCutoff(m.account, ctx.now()))}"></div></div>
 <fieldset><legend>Customers</legend><label><input type="radio" name="scope" value="all" checked> Every customer with anything to bill</label><label><input type="radio" name="scope" value="chosen"> Only the customers ticked below</label>
 <label for="run-search">Find customers by name, email, account number or phone number</label><input id="run-search" name="q" type="search" maxlength="100" autocomplete="off" hx-get="/console/billing-runs/customer-choices" hx-trigger="input changed delay:300ms, search" hx-target="#run-customers" hx-swap="outerHTML" hx-include="#run-customers">
 ${await customerChoices(m, undefined, [])}</fieldset>
 <button type="submit">Start billing run</button></form><p class="muted">Each customer's unsent invoice is completed for the cut-off (made if there is none). Nothing is sent: approve the invoices afterwards. <a href="/console/billing-runs/preview">Preview a customer's invoice first</a>.</p></section>`
-      : '';
-    return kit.page(reply, m, {
-      title: 'Billing runs',
-      page: 'billing',
-      body: `<h1>Billing runs</h1>${errorBox(q.error)}${okBox(q.ok)}${start}
+        : '';
+      return kit.page(reply, m, {
+        title: 'Billing runs',
+        page: 'billing',
+        body: `<h1>Billing runs</h1>${errorBox(q.error)}${okBox(q.ok)}${start}
 <section class="card"><h2>Past runs</h2><form method="get" action="/console/billing-runs" class="filters"><input type="hidden" name="sort" value="${h(q.sort)}"><div><label for="run-status">Status</label><select id="run-status" name="status"><option value="">Any</option>${STATUSES.map((s) => `<option${s === status ? ' selected' : ''}>${s}</option>`).join('')}</select></div><div><button type="submit" class="secondary">Filter</button></div></form>${table(
-        'Billing runs',
-        [
-          col('Run', 'id'),
-          col('Cut-off', 'cutoff'),
-          col('Status', 'status'),
-          col('Customers billed', 'customers', true),
-          col('Invoices made', 'invoices', true),
-          col('Started (UTC)', 'started'),
-        ],
-        shown.map((r) => [
-          `<a href="/console/billing-runs/${r.id}">Run ${r.id}</a>`,
-          h(r.cutoff_date),
-          h(r.status),
-          String(r.customers_billed),
-          String(r.invoices_created),
-          h(utc(r.started_at).slice(0, 16)),
-        ]),
-        status ? `No ${status} billing runs.` : 'No billing runs yet. Start one above for a cut-off date.',
-      )}${pageLinks('/console/billing-runs', keep, page, rows.length > PAGE)}</section>`,
-    });
-  });
+          'Billing runs',
+          [
+            col('Run', 'id'),
+            col('Cut-off', 'cutoff'),
+            col('Status', 'status'),
+            col('Customers billed', 'customers', true),
+            col('Invoices made', 'invoices', true),
+            col('Started (UTC)', 'started'),
+          ],
+          shown.map((r) => [
+            `<a href="/console/billing-runs/${r.id}">Run ${r.id}</a>`,
+            h(r.cutoff_date),
+            h(r.status),
+            String(r.customers_billed),
+            String(r.invoices_created),
+            h(utc(r.started_at).slice(0, 16)),
+          ]),
+          status ? `No ${status} billing runs.` : 'No billing runs yet. Start one above for a cut-off date.',
+        )}${pageLinks('/console/billing-runs', keep, page, rows.length > PAGE)}</section>`,
+      });
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/billing-runs/:id',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: messagesQuery } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
       const id = pathId(request.params.id, 'Billing run');
       const run = await findBillingRun(ctx.db, m.accountId, id);
       if (!run) throw notFound('Billing run', id);
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const chosen = run.customer_ids
         ? await customerNames(ctx.db, m.accountId, run.customer_ids.map(Number))
         : undefined;
@@ -165,9 +176,9 @@ ${chosen ? `<section class="card"><h2>Customers chosen</h2><ul>${[...chosen].map
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/billing-runs/:id/progress',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: messagesQuery } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
@@ -303,29 +314,37 @@ ${
     );
   };
 
-  app.get('/console/billing-runs/preview', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    kit.need(m, KeyLevel.invoices);
-    return previewPage(reply, m, request.query as Record<string, string>);
-  });
+  app.get(
+    '/console/billing-runs/preview',
+    { schema: { hide: true, querystring: formQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      kit.need(m, KeyLevel.invoices);
+      return previewPage(reply, m, request.query);
+    },
+  );
 
-  app.post('/console/billing-runs/preview', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    kit.need(m, KeyLevel.invoices);
-    const b = (request.body ?? {}) as Record<string, string>;
-    const q = { customer: String(b.customerId ?? ''), cutoffDate: String(b.cutoffDate ?? '') };
-    try {
-      const customerId = cursor(b.customerId?.trim());
-      if (customerId === undefined) throw invalid('customerId', 'must be a customer id');
-      const customer = await findCustomer(ctx.db, m.accountId, customerId);
-      if (!customer) throw notFound('Customer', customerId);
-      const preview = await previewBilling(ctx, m.accountId, { customerId, cutoffDate: q.cutoffDate });
-      return await previewPage(reply, m, q, { preview, name: customer.name });
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'invalid_input') throw error;
-      return previewPage(reply, m, { ...q, error: error.message }, undefined, 400);
-    }
-  });
+  app.post(
+    '/console/billing-runs/preview',
+    { schema: { hide: true, body: formBody } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      kit.need(m, KeyLevel.invoices);
+      const b = request.body;
+      const q = { customer: String(b.customerId ?? ''), cutoffDate: String(b.cutoffDate ?? '') };
+      try {
+        const customerId = cursor(b.customerId?.trim());
+        if (customerId === undefined) throw invalid('customerId', 'must be a customer id');
+        const customer = await findCustomer(ctx.db, m.accountId, customerId);
+        if (!customer) throw notFound('Customer', customerId);
+        const preview = await previewBilling(ctx, m.accountId, { customerId, cutoffDate: q.cutoffDate });
+        return await previewPage(reply, m, q, { preview, name: customer.name });
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.code !== 'invalid_input') throw error;
+        return previewPage(reply, m, { ...q, error: error.message }, undefined, 400);
+      }
+    },
+  );
 }

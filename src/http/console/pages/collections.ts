@@ -3,14 +3,14 @@
 // with refunds from the page, and document 003's date-range report as a table with a CSV download made
 // from the same rows and the same view as the API's report (GET /collect/v1/invoices). Sending and
 // refunding go through the API's use cases at its key level (invoices). Plans and the report: collections-report.ts.
-import type { FastifyInstance } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { cancelPaymentRequest } from '../../../collections/cancel-request.ts';
 import { createPaymentRequests } from '../../../collections/create-request.ts';
 import { getRequest } from '../../../collections/get-request.ts';
 import { PLAN_FREQUENCIES, type PlanFrequency } from '../../../collections/instalment-schedule.ts';
-import { PAYMENT_SORTS, searchPayments } from '../../../dashboard/collections-repo.ts';
-import { PAYMENT_REQUEST_SORTS, retryingJobs, searchPaymentRequests } from '../../../dashboard/repo.ts';
+import { PAYMENT_SORTS, searchPayments } from '../../../payments/reports-repo.ts';
+import { PAYMENT_REQUEST_SORTS, searchPaymentRequests } from '../../../dashboard/repo.ts';
+import { retryingJobs } from '../../../outbox/repo.ts';
 import { getRequestPlan } from '../../../payments/get-plan.ts';
 import {
   listAttempts,
@@ -33,6 +33,8 @@ import {
   sortColumn,
   table,
 } from '../html.ts';
+import type { ZodApp } from '../../kit/app-type.ts';
+import { formQuery, idParams, messagesQuery } from '../../kit/form.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
 import { cursor } from './customers.ts';
 import { fmt } from './overview.ts';
@@ -79,7 +81,7 @@ export const instalmentTable = (plan: PlanWithInstalments) =>
     'No instalments.',
   );
 
-export function collectionPages(app: FastifyInstance, kit: ConsoleKit): void {
+export function collectionPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
 
   const refundForm = (m: Me, p: Pick<PaymentRow, 'id' | 'amount' | 'refunded_amount'>, back: string) =>
@@ -87,98 +89,102 @@ export function collectionPages(app: FastifyInstance, kit: ConsoleKit): void {
       ? `<form method="post" action="/console/payments/${p.id}/refund" class="actions">${csrfField(m.csrf)}<input type="hidden" name="back" value="${h(back)}"><label class="skip" for="refund-${p.id}">Amount to refund of payment ${p.id} (default: all)</label><input id="refund-${p.id}" name="amount" inputmode="decimal" maxlength="20" placeholder="all"><button type="submit" class="danger">Refund<span class="skip"> payment ${p.id}</span></button></form>`
       : '';
 
-  app.get('/console/collections', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const sort = parseSort(q.sort, PAYMENT_REQUEST_SORTS, { key: 'id', dir: 'desc' });
-    const { page, offset } = pageOffset(q.page, PAGE);
-    const rows = await searchPaymentRequests(ctx.db, m.accountId, {
-      customerId: cursor(q.customer),
-      sort,
-      offset,
-      limit: PAGE,
-    });
-    const shown = rows.slice(0, PAGE);
-    const keep = listQuery(q, ['invoice']);
-    const col = (title: string, key: keyof typeof PAYMENT_REQUEST_SORTS, amount = false) =>
-      sortColumn(title, key, sort, '/console/collections', keep, amount);
-    const jobs = await retryingJobs(ctx.db, m.accountId, 50);
-    const cur = m.account.currency;
-    const now = ctx.now().getTime();
-    const send = kit.may(m, KeyLevel.invoices)
-      ? `<section class="card"><h2>Send a payment request</h2><form method="post" action="/console/collections">${csrfField(m.csrf)}<div class="filters"><div><label for="pr-invoice">Invoice id</label><input id="pr-invoice" name="invoiceId" inputmode="numeric" required maxlength="15" value="${h(q.invoice)}"></div><div><label for="pr-amount">Amount (default: what is outstanding)</label><input id="pr-amount" name="amount" inputmode="decimal" maxlength="20"></div><div><label for="pr-days">Link works for (days)</label><input id="pr-days" name="expiresInDays" inputmode="numeric" maxlength="3" placeholder="30"></div></div>
+  app.get(
+    '/console/collections',
+    { schema: { hide: true, querystring: formQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      const sort = parseSort(q.sort, PAYMENT_REQUEST_SORTS, { key: 'id', dir: 'desc' });
+      const { page, offset } = pageOffset(q.page, PAGE);
+      const rows = await searchPaymentRequests(ctx.db, m.accountId, {
+        customerId: cursor(q.customer),
+        sort,
+        offset,
+        limit: PAGE,
+      });
+      const shown = rows.slice(0, PAGE);
+      const keep = listQuery(q, ['invoice']);
+      const col = (title: string, key: keyof typeof PAYMENT_REQUEST_SORTS, amount = false) =>
+        sortColumn(title, key, sort, '/console/collections', keep, amount);
+      const jobs = await retryingJobs(ctx.db, m.accountId, 50);
+      const cur = m.account.currency;
+      const now = ctx.now().getTime();
+      const send = kit.may(m, KeyLevel.invoices)
+        ? `<section class="card"><h2>Send a payment request</h2><form method="post" action="/console/collections">${csrfField(m.csrf)}<div class="filters"><div><label for="pr-invoice">Invoice id</label><input id="pr-invoice" name="invoiceId" inputmode="numeric" required maxlength="15" value="${h(q.invoice)}"></div><div><label for="pr-amount">Amount (default: what is outstanding)</label><input id="pr-amount" name="amount" inputmode="decimal" maxlength="20"></div><div><label for="pr-days">Link works for (days)</label><input id="pr-days" name="expiresInDays" inputmode="numeric" maxlength="3" placeholder="30"></div></div>
 <fieldset><legend>Instalment plans</legend><label><input type="checkbox" name="instalmentEnabled" value="1"> Let the customer pay by instalments</label>${PLAN_FREQUENCIES.map((f) => `<label><input type="checkbox" name="plan_${f}" value="1"${f === 'monthly' ? ' checked' : ''}> ${f}</label>`).join('')}<label for="pr-term">Longest plan (months)</label><input id="pr-term" name="planMaxTerm" inputmode="numeric" maxlength="3" placeholder="12"></fieldset>
 <button type="submit">Send payment request</button></form><p class="muted">The link goes by email and SMS to the customer's contacts; the customer pays (or sets up a plan) on the payment page.</p></section>`
-      : '';
-    return kit.page(reply, m, {
-      title: 'Collections',
-      page: 'collections',
-      body: `<h1>Collections</h1>${tabs('')}${errorBox(q.error)}${okBox(q.ok)}${send}
+        : '';
+      return kit.page(reply, m, {
+        title: 'Collections',
+        page: 'collections',
+        body: `<h1>Collections</h1>${tabs('')}${errorBox(q.error)}${okBox(q.ok)}${send}
 <section class="card"><h2>Payment requests</h2>${table(
-        'Payment requests',
-        [
-          col('Request', 'id'),
-          col('Invoice', 'invoice'),
-          col('Amount', 'amount', true),
-          col('Paid', 'paid', true),
-          { title: 'Status' },
-          col('Visits', 'visits', true),
-          { title: 'Attempts', amount: true },
-          { title: 'Sent by' },
-          { title: 'Pay page' },
-        ],
-        shown.map((r) => {
-          const status = r.cancelled_at
-            ? 'cancelled'
-            : Number(r.paid_amount) >= Number(r.amount)
-              ? 'paid'
-              : r.expires_at.getTime() < now
-                ? 'expired'
-                : Number(r.paid_amount) > 0
-                  ? 'part paid'
-                  : 'open';
-          return [
-            `<a href="/console/collections/requests/${r.id}">${r.id}</a>`,
-            r.invoice_id
-              ? `<a href="/console/invoices/${r.invoice_id}">${h(r.invoice_number ?? r.invoice_id)}</a>`
-              : '',
-            h(fmt(r.amount, cur)),
-            h(fmt(r.paid_amount, cur)),
-            `<span class="badge${status === 'paid' ? ' good' : status === 'expired' || status === 'cancelled' ? ' bad' : ''}">${status}</span>`,
-            String(r.visits),
-            String(r.attempts ?? 0),
-            h(
-              [r.email_sent_at ? 'email' : '', r.sms_sent_at ? 'SMS' : ''].filter(Boolean).join(', ') ||
-                'link only',
-            ),
-            `<a href="${h(new URL(r.url).pathname)}">Open<span class="skip"> the pay page of request ${r.id}</span></a>`,
-          ];
-        }),
-        q.customer
-          ? 'This customer has no payment requests.'
-          : 'No payment requests yet. Send one for an approved invoice above.',
-      )}${pageLinks('/console/collections', keep, page, rows.length > PAGE)}</section>
+          'Payment requests',
+          [
+            col('Request', 'id'),
+            col('Invoice', 'invoice'),
+            col('Amount', 'amount', true),
+            col('Paid', 'paid', true),
+            { title: 'Status' },
+            col('Visits', 'visits', true),
+            { title: 'Attempts', amount: true },
+            { title: 'Sent by' },
+            { title: 'Pay page' },
+          ],
+          shown.map((r) => {
+            const status = r.cancelled_at
+              ? 'cancelled'
+              : Number(r.paid_amount) >= Number(r.amount)
+                ? 'paid'
+                : r.expires_at.getTime() < now
+                  ? 'expired'
+                  : Number(r.paid_amount) > 0
+                    ? 'part paid'
+                    : 'open';
+            return [
+              `<a href="/console/collections/requests/${r.id}">${r.id}</a>`,
+              r.invoice_id
+                ? `<a href="/console/invoices/${r.invoice_id}">${h(r.invoice_number ?? r.invoice_id)}</a>`
+                : '',
+              h(fmt(r.amount, cur)),
+              h(fmt(r.paid_amount, cur)),
+              `<span class="badge${status === 'paid' ? ' good' : status === 'expired' || status === 'cancelled' ? ' bad' : ''}">${status}</span>`,
+              String(r.visits),
+              String(r.attempts ?? 0),
+              h(
+                [r.email_sent_at ? 'email' : '', r.sms_sent_at ? 'SMS' : ''].filter(Boolean).join(', ') ||
+                  'link only',
+              ),
+              `<a href="${h(new URL(r.url).pathname)}">Open<span class="skip"> the pay page of request ${r.id}</span></a>`,
+            ];
+          }),
+          q.customer
+            ? 'This customer has no payment requests.'
+            : 'No payment requests yet. Send one for an approved invoice above.',
+        )}${pageLinks('/console/collections', keep, page, rows.length > PAGE)}</section>
 <section class="card" id="outbox"><h2>Messages waiting out a failure</h2>${table(
-        'Emails and SMS to be tried again',
-        [
-          { title: 'Job' },
-          { title: 'Kind' },
-          { title: 'Attempts', amount: true },
-          { title: 'Next try' },
-          { title: 'Last error' },
-        ],
-        jobs.map((j) => [
-          String(j.id),
-          h(j.kind),
-          `${j.attempts}/${j.max_attempts}`,
-          h(when(j.next_attempt_at)),
-          h(j.last_error),
-        ]),
-        'Nothing is waiting: every email and SMS went out.',
-      )}</section>`,
-    });
-  });
+          'Emails and SMS to be tried again',
+          [
+            { title: 'Job' },
+            { title: 'Kind' },
+            { title: 'Attempts', amount: true },
+            { title: 'Next try' },
+            { title: 'Last error' },
+          ],
+          jobs.map((j) => [
+            String(j.id),
+            h(j.kind),
+            `${j.attempts}/${j.max_attempts}`,
+            h(when(j.next_attempt_at)),
+            h(j.last_error),
+          ]),
+          'Nothing is waiting: every email and SMS went out.',
+        )}</section>`,
+      });
+    },
+  );
 
   kit.action(
     '/console/collections',
@@ -228,9 +234,9 @@ export function collectionPages(app: FastifyInstance, kit: ConsoleKit): void {
     () => '/console/collections',
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/console/collections/requests/:id',
-    { schema: { hide: true } },
+    { schema: { hide: true, params: idParams, querystring: messagesQuery } },
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
@@ -245,7 +251,7 @@ export function collectionPages(app: FastifyInstance, kit: ConsoleKit): void {
         if (error instanceof DomainError && error.code === 'not_found') return undefined;
         throw error;
       });
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const cur = facts.currency;
       const open = !facts.cancelled_at && v.overallStatus !== 'paid' && v.overallStatus !== 'expired';
       return kit.page(reply, m, {
@@ -304,53 +310,57 @@ ${plan ? `<section class="card" id="plan"><h2>Instalment plan <a href="/console/
     (p) => `/console/collections/requests/${p.id}`,
   );
 
-  app.get('/console/collections/payments', { schema: { hide: true } }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    const q = request.query as Record<string, string>;
-    const sort = parseSort(q.sort, PAYMENT_SORTS, { key: 'id', dir: 'desc' });
-    const { page, offset } = pageOffset(q.page, PAGE);
-    const rows = await searchPayments(ctx.db, m.accountId, {
-      customerId: cursor(q.customer),
-      sort,
-      offset,
-      limit: PAGE,
-    });
-    const keep = listQuery(q);
-    const col = (title: string, key: keyof typeof PAYMENT_SORTS, amount = false) =>
-      sortColumn(title, key, sort, '/console/collections/payments', keep, amount);
-    const cur = m.account.currency;
-    return kit.page(reply, m, {
-      title: 'Payments',
-      page: 'collections',
-      body: `<h1>Collections</h1>${tabs('/payments')}${errorBox(q.error)}${okBox(q.ok)}<section class="card"><h2>Payments and refunds</h2>${table(
-        'Payments',
-        [
-          col('Payment', 'id'),
-          col('Paid (UTC)', 'paid'),
-          col('Invoice', 'invoice'),
-          col('Method', 'method'),
-          col('Amount', 'amount', true),
-          col('Refunded', 'refunded', true),
-          { title: 'Refund' },
-        ],
-        rows
-          .slice(0, PAGE)
-          .map((p) => [
-            p.request_id
-              ? `<a href="/console/collections/requests/${p.request_id}">${p.id}</a>`
-              : String(p.id),
-            h(when(p.paid_at)),
-            p.invoice_id
-              ? `<a href="/console/invoices/${p.invoice_id}">${h(p.invoice_number ?? p.invoice_id)}</a>`
-              : '',
-            h(`${p.method}${p.card_last4 ? ` ·${p.card_last4}` : ''}`),
-            h(fmt(p.amount, cur)),
-            h(fmt(p.refunded_amount, cur)),
-            refundForm(m, p, 'payments'),
-          ]),
-        'No payments yet: they appear when customers pay a payment request or a payment is recorded.',
-      )}${pageLinks('/console/collections/payments', keep, page, rows.length > PAGE)}</section>`,
-    });
-  });
+  app.get(
+    '/console/collections/payments',
+    { schema: { hide: true, querystring: formQuery } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      const q = request.query;
+      const sort = parseSort(q.sort, PAYMENT_SORTS, { key: 'id', dir: 'desc' });
+      const { page, offset } = pageOffset(q.page, PAGE);
+      const rows = await searchPayments(ctx.db, m.accountId, {
+        customerId: cursor(q.customer),
+        sort,
+        offset,
+        limit: PAGE,
+      });
+      const keep = listQuery(q);
+      const col = (title: string, key: keyof typeof PAYMENT_SORTS, amount = false) =>
+        sortColumn(title, key, sort, '/console/collections/payments', keep, amount);
+      const cur = m.account.currency;
+      return kit.page(reply, m, {
+        title: 'Payments',
+        page: 'collections',
+        body: `<h1>Collections</h1>${tabs('/payments')}${errorBox(q.error)}${okBox(q.ok)}<section class="card"><h2>Payments and refunds</h2>${table(
+          'Payments',
+          [
+            col('Payment', 'id'),
+            col('Paid (UTC)', 'paid'),
+            col('Invoice', 'invoice'),
+            col('Method', 'method'),
+            col('Amount', 'amount', true),
+            col('Refunded', 'refunded', true),
+            { title: 'Refund' },
+          ],
+          rows
+            .slice(0, PAGE)
+            .map((p) => [
+              p.request_id
+                ? `<a href="/console/collections/requests/${p.request_id}">${p.id}</a>`
+                : String(p.id),
+              h(when(p.paid_at)),
+              p.invoice_id
+                ? `<a href="/console/invoices/${p.invoice_id}">${h(p.invoice_number ?? p.invoice_id)}</a>`
+                : '',
+              h(`${p.method}${p.card_last4 ? ` ·${p.card_last4}` : ''}`),
+              h(fmt(p.amount, cur)),
+              h(fmt(p.refunded_amount, cur)),
+              refundForm(m, p, 'payments'),
+            ]),
+          'No payments yet: they appear when customers pay a payment request or a payment is recorded.',
+        )}${pageLinks('/console/collections/payments', keep, page, rows.length > PAGE)}</section>`,
+      });
+    },
+  );
 }

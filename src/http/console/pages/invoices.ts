@@ -71,7 +71,7 @@ export function invoicePages(app: ZodApp, kit: ConsoleKit): void {
     async (request, reply) => {
       const m = await kit.me(request, reply);
       if (!m) return reply;
-      const q = request.query as Record<string, string>;
+      const q = request.query;
       const today = accountToday(m.account, ctx.now());
       const state = q.state === 'unsent' || q.state === 'raised' ? q.state : 'all';
       // Sorted by a column: offset pages; else newest first, before the last id shown.
@@ -102,7 +102,7 @@ export function invoicePages(app: ZodApp, kit: ConsoleKit): void {
                 ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}`
                 : undefined,
           });
-      const check = (name: string, label: string) =>
+      const check = (name: keyof typeof q & string, label: string) =>
         `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
       return kit.page(reply, m, {
         title: 'Invoices',

@@ -10,7 +10,7 @@ import { callRows, listCallEvents } from '../../../feed/repo.ts';
 import { importCallStream } from '../../../calls/import-calls.ts';
 import { rerateCalls } from '../../../invoices/rerate.ts';
 import { CALL_FILE_FORMATS } from '../../../calls/formats/record.ts';
-import { CALL_SORTS, ratingProblems, searchCalls } from '../../../dashboard/repo.ts';
+import { CALL_SORTS, ratingProblems, searchCalls } from '../../../calls/reports-repo.ts';
 import { pageOffset, parseSort } from '../../../shared/sorting.ts';
 import { importRates } from '../../../rate-cards/import-rates.ts';
 import { createRateCard, updateRateCard } from '../../../rate-cards/manage-rate-cards.ts';
@@ -298,13 +298,22 @@ export function ratesAndCallsPages(app: ZodApp, kit: ConsoleKit): void {
     if (!m) return reply;
     const q = request.query;
     const tz = m.account.timezone;
+    // "Number contains" cannot use an index: without dates or a customer it looks at the last 30 days
+    // (the start-time index bounds the scan), so a search stays fast on millions of calls.
+    const recentOnly =
+      (q.number ?? '').replace(/\D/g, '') !== '' && !(q.from && isIsoDate(q.from)) && !cursor(q.customer);
     // Sorted by a column: offset pages; else newest first, before the last id shown.
     const sort = q.sort ? parseSort(q.sort, CALL_SORTS, { key: 'start', dir: 'desc' }) : undefined;
     const { page: pageNo, offset } = pageOffset(q.page, PAGE);
     const rows = await searchCalls(ctx.db, m.accountId, {
       number: q.number?.slice(0, 20),
       customerId: cursor(q.customer),
-      from: q.from && isIsoDate(q.from) ? startOfDayInZone(q.from, tz) : undefined,
+      from:
+        q.from && isIsoDate(q.from)
+          ? startOfDayInZone(q.from, tz)
+          : recentOnly
+            ? startOfDayInZone(addDays(accountToday(m.account, ctx.now()), -29), tz)
+            : undefined,
       to: q.to && isIsoDate(q.to) ? startOfDayInZone(addDays(q.to, 1), tz) : undefined,
       status: ['completed', 'missed', 'busy', 'failed'].includes(q.status ?? '') ? q.status : undefined,
       ratingStatus: ['rated', 'free', 'unrated', 'unallocated', 'internal'].includes(q.ratingStatus ?? '')
@@ -340,7 +349,7 @@ export function ratesAndCallsPages(app: ZodApp, kit: ConsoleKit): void {
 <div><label for="customer">Customer id</label><input id="customer" name="customer" inputmode="numeric" value="${h(q.customer)}" maxlength="15"></div>
 <div><label for="from">From</label><input id="from" name="from" type="date" value="${h(q.from)}"></div><div><label for="to">To</label><input id="to" name="to" type="date" value="${h(q.to)}"></div>
 ${sel('status', 'Status', ['completed', 'missed', 'busy', 'failed'])}${sel('ratingStatus', 'Rating', ['rated', 'free', 'unrated', 'unallocated', 'internal'])}
-<div><button type="submit">Search</button></div></form></section>
+<div><button type="submit">Search</button></div></form>${recentOnly ? '<p class="muted">A number search looks at the last 30 days: give dates or a customer to look further back.</p>' : ''}</section>
 <section class="card">${table(
         'Calls',
         [

@@ -1,6 +1,7 @@
 // The console's collections lists: payments (with their invoice and refunds) and instalment plans (with
 // their instalments' progress), each sorted by a whitelisted column, then by id, in bounded offset pages.
 import type { Executor } from '../context.ts';
+import { invoiceRows } from '../invoices/reports-repo.ts';
 import type { Sort } from '../shared/sorting.ts';
 
 export const PAYMENT_SORTS = {
@@ -24,7 +25,7 @@ export async function searchPayments(
 ) {
   let q = db
     .selectFrom('payments as p')
-    .leftJoin('invoices as i', (j) =>
+    .leftJoin(invoiceRows(db).as('i'), (j) =>
       j.onRef('i.account_id', '=', 'p.account_id').onRef('i.id', '=', 'p.invoice_id'),
     )
     .select([
@@ -72,7 +73,7 @@ export async function searchPlans(
 ) {
   let q = db
     .selectFrom('instalment_plans as pl')
-    .leftJoin('invoices as i', (j) =>
+    .leftJoin(invoiceRows(db).as('i'), (j) =>
       j.onRef('i.account_id', '=', 'pl.account_id').onRef('i.id', '=', 'pl.invoice_id'),
     )
     .select([
