@@ -102,7 +102,7 @@ export function invoicePages(app: ZodApp, kit: ConsoleKit): void {
                 ? `/console/invoices?${new URLSearchParams({ ...keep, before: String(shown.at(-1)!.id) })}`
                 : undefined,
           });
-      const check = (name: keyof typeof q & string, label: string) =>
+      const check = (name: keyof typeof q, label: string) =>
         `<div><label><input type="checkbox" name="${name}" value="1"${q[name] === '1' ? ' checked' : ''}> ${label}</label></div>`;
       return kit.page(reply, m, {
         title: 'Invoices',
