@@ -5,6 +5,7 @@ import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { Sort } from '../shared/sorting.ts';
 import { type Liveness, liveProcessIds } from '../processes/repo.ts';
+import { customerRowsSql } from '../customers/reports-repo.ts';
 export type { BillingRunRow } from '../db/schema.ts';
 
 /** What a run's process says when it stopped before finishing (a crash, kill -9, a lost machine). */
@@ -247,7 +248,7 @@ export async function customersToBill(
   if (only !== null) {
     if (only.length === 0) return [];
     const result = await sql<{ id: number }>`
-      select id from customers where account_id = ${accountId} and id = any(${sql.val([...only])}::bigint[]) order by id
+      select id from ${customerRowsSql()} as c where account_id = ${accountId} and id = any(${sql.val([...only])}::bigint[]) order by id
     `.execute(db);
     return result.rows.map((r) => Number(r.id));
   }
