@@ -3,7 +3,7 @@
 // are audited and their outcome becomes a redirect with a message.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findAccount } from '../../accounts/repo.ts';
-import { recordAudit } from '../../audit/record.ts';
+import { recordAudit, type AuditChange } from '../../audit/record.ts';
 import type { Ctx } from '../../context.ts';
 import type { AccountRow } from '../../accounts/repo.ts';
 import type { ConsoleSessionRow, ConsoleUserRow } from '../../console-users/repo.ts';
@@ -43,6 +43,9 @@ export interface ActionResult {
     | undefined;
 }
 
+/** What a console change did (who and from where are added by `kit.audit`). */
+export type ConsoleChange = Omit<AuditChange, 'actor' | 'ip' | 'surface'>;
+
 export interface ConsoleKit {
   ctx: Ctx;
   publicUrl: string | undefined;
@@ -54,6 +57,8 @@ export interface ConsoleKit {
     f: Omit<ConsoleFrame, 'user' | 'accountName' | 'csrf'>,
     status?: number,
   ): FastifyReply;
+  /** Records a console change in the audit log: the user, their address, the surface. */
+  audit(me: Me, ip: string, change: ConsoleChange): Promise<void>;
   /** Refuses (403) when the user's role is below the level. */
   need(me: Me, level: number): void;
   may(me: Me, level: number): boolean;
@@ -124,6 +129,14 @@ export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): C
     ctx,
     publicUrl,
     me,
+    async audit(m, ip, change) {
+      await recordAudit(ctx, m.accountId, {
+        actor: { type: 'user', id: m.user.id, name: m.user.email },
+        ip,
+        surface: 'console',
+        ...change,
+      });
+    },
     need,
     may: (m, level) => m.level >= level,
     baseUrl,
@@ -157,14 +170,7 @@ export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): C
               throw error;
             return secure(reply).redirect(withMessage(back(params), 'error', error.message), 303);
           }
-          if (result.audit) {
-            await recordAudit(ctx, m.accountId, {
-              actor: { type: 'user', id: m.user.id, name: m.user.email },
-              ip: request.ip,
-              surface: 'console',
-              ...result.audit,
-            });
-          }
+          if (result.audit) await kit.audit(m, request.ip, result.audit);
           return secure(reply).redirect(
             result.message ? withMessage(result.redirect, 'ok', result.message) : result.redirect,
             303,

@@ -4,7 +4,6 @@
 import type { FastifyReply } from 'fastify';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { actorLabel, listAuditLog, parseActor } from '../../../audit/list-audit-log.ts';
-import { recordAudit } from '../../../audit/record.ts';
 import { latestFeedRows } from '../../../feed/reports-repo.ts';
 import { secure } from '../../kit/page.ts';
 import { createWebhookSubscription } from '../../../webhooks/create-subscription.ts';
@@ -31,24 +30,6 @@ function when(d: Date | null | undefined): string {
 
 export function adminPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
-  const audit = (
-    m: Me,
-    ip: string,
-    action: string,
-    resource: string,
-    resourceId: string | number | null,
-    changes?: Record<string, unknown>,
-  ) =>
-    recordAudit(ctx, m.accountId, {
-      actor: { type: 'user', id: m.user.id, name: m.user.email },
-      action,
-      resource,
-      resourceId,
-      ip,
-      surface: 'console',
-      changes,
-    });
-
   // ---- webhooks
 
   const webhooksPage = async (
@@ -151,9 +132,14 @@ export function adminPages(app: ZodApp, kit: ConsoleKit): void {
         eventTypes,
         description: b.description?.trim() || null,
       });
-      await audit(m, request.ip, 'create', 'webhooks', subscription.id, {
-        url: subscription.url,
-        eventTypes: subscription.event_types,
+      await kit.audit(m, request.ip, {
+        action: 'create',
+        resource: 'webhooks',
+        resourceId: subscription.id,
+        changes: {
+          url: subscription.url,
+          eventTypes: subscription.event_types,
+        },
       });
       return webhooksPage(reply, m, { ok: 'Subscription created' }, { id: subscription.id, secret });
     } catch (error) {
@@ -171,7 +157,7 @@ export function adminPages(app: ZodApp, kit: ConsoleKit): void {
       kit.need(m, KeyLevel.expert);
       const id = pathId(request.params.id, 'Webhook subscription');
       const { secret } = await rotateWebhookSecret(ctx, m.accountId, id);
-      await audit(m, request.ip, 'rotateSecret', 'webhooks', id);
+      await kit.audit(m, request.ip, { action: 'rotateSecret', resource: 'webhooks', resourceId: id });
       return webhooksPage(
         reply,
         m,

@@ -7,7 +7,7 @@ import { KeyLevel } from '../../../api-keys/levels.ts';
 import { listApiKeys } from '../../../api-keys/repo.ts';
 import { revokeApiKey } from '../../../api-keys/revoke-key.ts';
 import { updateAccount } from '../../../accounts/update-account.ts';
-import { diff, recordAudit } from '../../../audit/record.ts';
+import { diff } from '../../../audit/record.ts';
 import {
   changeUserRole,
   createConsoleUser,
@@ -52,24 +52,6 @@ function when(d: Date | null | undefined): string {
 
 export function settingsPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
-  const audit = (
-    m: Me,
-    ip: string,
-    action: string,
-    resource: string,
-    resourceId: string | number | null,
-    changes?: Record<string, unknown>,
-  ) =>
-    recordAudit(ctx, m.accountId, {
-      actor: { type: 'user', id: m.user.id, name: m.user.email },
-      action,
-      resource,
-      resourceId,
-      ip,
-      surface: 'console',
-      changes,
-    });
-
   const BILL_STYLE_BASES = ['full', 'summary'] as const;
 
   const settingsPage = async (
@@ -329,10 +311,15 @@ ${
         contentType: request.headers['content-type'],
         content,
       });
-      await audit(m, request.ip, 'update', 'account', m.accountId, {
-        logo: {
-          from: m.account.logo_content_type,
-          to: `${updated.logo_content_type} (${content.length} bytes)`,
+      await kit.audit(m, request.ip, {
+        action: 'update',
+        resource: 'account',
+        resourceId: m.accountId,
+        changes: {
+          logo: {
+            from: m.account.logo_content_type,
+            to: `${updated.logo_content_type} (${content.length} bytes)`,
+          },
         },
       });
     } catch (error) {
@@ -623,9 +610,14 @@ ${
         level: Number(b.level ?? 1),
         name: b.name?.trim() || null,
       });
-      await audit(m, request.ip, 'create', 'apiKeys', created.row.id, {
-        level: created.row.level,
-        name: created.row.name,
+      await kit.audit(m, request.ip, {
+        action: 'create',
+        resource: 'apiKeys',
+        resourceId: created.row.id,
+        changes: {
+          level: created.row.level,
+          name: created.row.name,
+        },
       });
       return settingsPage(
         reply,
