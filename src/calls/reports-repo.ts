@@ -11,7 +11,9 @@ import type { RatingStatus } from './repo.ts';
  * relation in another module's raw SQL (the billing run's one query of customers to bill).
  */
 export function unbilledCallCustomersSql(accountId: number, before: Date) {
-  return sql<{ customer_id: number }>`(select customer_id from calls where account_id = ${accountId} and invoice_id is null and rating_status = 'rated' and start_time < ${before})`;
+  return sql<{
+    customer_id: number;
+  }>`(select customer_id from calls where account_id = ${accountId} and invoice_id is null and rating_status = 'rated' and start_time < ${before})`;
 }
 
 /** `(select count(*) from calls …)`: the account's calls in a rating status, for a statement that counts several things. */

@@ -151,7 +151,9 @@ export async function customersWithRecurringFeatures(db: Executor, accountId: nu
  * (the billing run's one query of customers to bill): `select customer_id from ${…} as f`.
  */
 export function recurringFeatureCustomersSql(accountId: number) {
-  return sql<{ customer_id: number }>`(select customer_id from features where account_id = ${accountId} and recurring_value is not null)`;
+  return sql<{
+    customer_id: number;
+  }>`(select customer_id from features where account_id = ${accountId} and recurring_value is not null)`;
 }
 
 /** Names and VAT rates of features (for the lines that bill them). */

@@ -2,11 +2,7 @@
 // their instalments' progress), each sorted by a whitelisted column, then by id, in bounded offset pages.
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
-import {
-  paymentRequestRowsSql,
-  type RequestFactsFilter,
-  type RequestFactsRow,
-} from '../collections/repo.ts';
+import { paymentRequestRowsSql, type RequestFactsFilter, type RequestFactsRow } from '../collections/repo.ts';
 import { invoiceRows } from '../invoices/reports-repo.ts';
 import type { Sort } from '../shared/sorting.ts';
 
