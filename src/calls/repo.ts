@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { Database } from '../db/connection.ts';
 import { copyText } from '../db/connection.ts';
@@ -246,6 +246,8 @@ export async function assignCallsToInvoices(
   accountId: number,
   invoiceIds: number[],
   before: Date,
+  /** The invoices relation (invoices/reports-repo.ts invoiceRowsSql()): calls sits below billing. */
+  invoices: RawBuilder<unknown>,
 ): Promise<CallSummaryRow[]> {
   if (invoiceIds.length === 0) return [];
   const result = await sql<{
@@ -263,7 +265,7 @@ export async function assignCallsToInvoices(
   }>`
     with moved as (
       update calls as c set invoice_id = i.id, billed_charge = c.charge
-      from invoices as i
+      from ${invoices} as i
       where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
         and c.account_id = ${accountId} and c.customer_id = i.customer_id and c.invoice_id is null
         and c.rating_status = 'rated' and c.start_time < ${before}

@@ -104,38 +104,21 @@ export async function findCustomerByAccountNumber(
     .executeTakeFirst();
 }
 
-/** Deletes a customer with its features and unbilled charges. The caller has checked it has no invoices. */
+/**
+ * Deletes a customer with its features. Billing has checked it has no invoices and removed its unbilled
+ * charges (the 'customer-deleting' event).
+ */
 export async function deleteCustomerCascade(
   db: Executor,
   accountId: number,
   customerId: number,
 ): Promise<void> {
   await db
-    .deleteFrom('billing_transactions')
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId)
-    .execute();
-  await db
     .deleteFrom('features')
     .where('account_id', '=', accountId)
     .where('customer_id', '=', customerId)
     .execute();
   await db.deleteFrom('customers').where('account_id', '=', accountId).where('id', '=', customerId).execute();
-}
-
-export async function customerHasInvoices(
-  db: Executor,
-  accountId: number,
-  customerId: number,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom('invoices')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** The discount plan rules of these customers (those that have a plan). */

@@ -1,26 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
-import type { BillingTransactionRow } from '../db/schema.ts';
 
-/** Upper bound on the lines and calls one bill lists. */
-export const MAX_BILL_LINES = 20_000;
+/** Upper bound on the calls one bill lists (the lines: invoices' MAX_BILL_LINES). */
 export const MAX_ITEMISED_CALLS = 20_000;
-
-export async function invoiceLines(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-): Promise<BillingTransactionRow[]> {
-  return db
-    .selectFrom('billing_transactions')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('invoice_id', '=', invoiceId)
-    .orderBy('transaction_date')
-    .orderBy('id')
-    .limit(MAX_BILL_LINES)
-    .execute();
-}
 
 export async function findDocument(
   db: Executor,
@@ -67,21 +49,6 @@ export async function saveDocument(
     .onConflict((oc) =>
       oc.columns(['account_id', 'invoice_id', 'bill_style']).doUpdateSet({ content, rendered_at: now }),
     )
-    .execute();
-}
-
-export async function markEmailed(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-  at: Date,
-): Promise<void> {
-  await db
-    .updateTable('invoices')
-    .set({ emailed_at: at })
-    .where('account_id', '=', accountId)
-    .where('id', '=', invoiceId)
-    .where('emailed_at', 'is', null)
     .execute();
 }
 
@@ -142,21 +109,6 @@ export async function findDownloadLink(
     .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst();
-}
-
-export async function markDownloaded(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-  at: Date,
-): Promise<void> {
-  await db
-    .updateTable('invoices')
-    .set({ downloaded_at: at })
-    .where('account_id', '=', accountId)
-    .where('id', '=', invoiceId)
-    .where('downloaded_at', 'is', null)
-    .execute();
 }
 
 /** Bills kept in a style that is being deleted go with it (recreate renders the styles that are kept). */

@@ -1,9 +1,6 @@
 import type { Executor } from '../context.ts';
-import type { DiscountableLine } from './rules.ts';
-import type { TransactionType } from '../shared/transaction-types.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { sql } from 'kysely';
-import { anyId } from '../db/sql.ts';
 
 export interface DiscountPlanRow {
   account_id: number;
@@ -17,36 +14,6 @@ export interface DiscountPlanRow {
 /** The discount plans as a relation another module's query joins: `innerJoin(discountPlanRows(db).as('p'), …)`. */
 export function discountPlanRows(db: Executor) {
   return db.selectFrom('discount_plans').selectAll();
-}
-
-/** What discounts apply to: an invoice's lines other than discounts and fees. */
-export async function discountableLines(
-  db: Executor,
-  accountId: number,
-  invoiceIds: number[],
-): Promise<Map<number, DiscountableLine[]>> {
-  const out = new Map<number, DiscountableLine[]>();
-  if (invoiceIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('billing_transactions')
-    .select(['invoice_id', 'transaction_type', 'value', 'vat_rate', 'call_minutes', 'call_destination', 'id'])
-    .where('account_id', '=', accountId)
-    .where('invoice_id', '=', anyId(invoiceIds))
-    .where('origin', 'not in', ['discount', 'fee'])
-    .orderBy('id')
-    .execute();
-  for (const r of rows) {
-    const list = out.get(r.invoice_id!) ?? [];
-    list.push({
-      type: r.transaction_type as TransactionType,
-      value: r.value,
-      vatRate: r.vat_rate,
-      callMinutes: Number(r.call_minutes ?? 0),
-      destination: r.call_destination,
-    });
-    out.set(r.invoice_id!, list);
-  }
-  return out;
 }
 
 export async function insertDiscountPlan(

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import { paymentRequestRowsSql, type RequestFactsFilter, type RequestFactsRow } from '../collections/repo.ts';
-import { invoiceRows } from '../invoices/reports-repo.ts';
+import { invoiceRows, invoiceRowsSql } from '../invoices/reports-repo.ts';
 import type { Sort } from '../shared/sorting.ts';
 
 export const PAYMENT_SORTS = {
@@ -146,7 +146,7 @@ export async function requestFacts(
       p.id as plan_id, p.status as plan_status, p.amount::text as plan_amount, p.frequency as plan_frequency,
       p.start_date as plan_start_date, p.interest_rate::text as plan_interest_rate, p.total_amount::text as plan_total_amount
     from ${paymentRequestRowsSql()} as r
-    left join invoices i on i.account_id = r.account_id and i.id = r.invoice_id
+    left join ${invoiceRowsSql()} i on i.account_id = r.account_id and i.id = r.invoice_id
     left join lateral (
       -- Attempts that reached the gateway: a pending one (being charged) or one it never saw are not counted.
       select (count(*) filter (where t.outcome in ('approved', 'declined')))::int as attempts,
