@@ -1,5 +1,8 @@
 // What reacts to each domain event (src/shared/events.ts), wired where the process is composed, like the
-// outbox's job handlers in src/jobs.ts.
+// outbox's job handlers in src/jobs.ts. Where several owners answer one event, the entry asks them in order.
+import { callRatedWithCard } from './calls/repo.ts';
+import { customerUsingRateCard, discountPlanAssigned } from './customers/repo.ts';
+import { deleteCustomerFeatures, featureUsingRateCard, recurringChargesPricedIn } from './features/repo.ts';
 import { billingRecordsPricedIn, owedOnInvoices, releaseDeletedCustomer } from './invoices/answers.ts';
 import { rerateCalls } from './invoices/rerate.ts';
 import type { EventHandlers } from './shared/events.ts';
@@ -8,7 +11,23 @@ export const REACTIONS: EventHandlers = {
   'rating-basis-changed': async (ctx, event) => {
     await rerateCalls(ctx, event.accountId, event.scope);
   },
-  'currency-changing': (_ctx, event) => billingRecordsPricedIn(event.db, event.accountId),
-  'customer-deleting': (_ctx, event) => releaseDeletedCustomer(event.db, event.accountId, event.customerId),
+  'currency-changing': async (_ctx, event) =>
+    (await billingRecordsPricedIn(event.db, event.accountId)) ??
+    (await recurringChargesPricedIn(event.db, event.accountId)),
+  'customer-deleting': async (_ctx, event) => {
+    await releaseDeletedCustomer(event.db, event.accountId, event.customerId);
+    await deleteCustomerFeatures(event.db, event.accountId, event.customerId);
+  },
   'ledger-opening': (_ctx, event) => owedOnInvoices(event.db, event.accountId, event.customerId),
+  'rate-card-deleting': async (_ctx, { db, accountId, rateCardId }) => {
+    const customer = await customerUsingRateCard(db, accountId, rateCardId);
+    if (customer !== undefined) return `customer ${customer} uses it`;
+    const feature = await featureUsingRateCard(db, accountId, rateCardId);
+    if (feature !== undefined) return `feature ${feature} uses it`;
+    const call = await callRatedWithCard(db, accountId, rateCardId);
+    if (call !== undefined) return `call ${call} was rated with it`;
+    return undefined;
+  },
+  'discount-plan-deleting': (_ctx, event) =>
+    discountPlanAssigned(event.db, event.accountId, event.discountPlanId),
 };

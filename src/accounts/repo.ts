@@ -18,24 +18,6 @@ export async function lockAccount(db: Executor, accountId: number): Promise<Acco
   return db.selectFrom('accounts').selectAll().where('id', '=', accountId).forUpdate().executeTakeFirst();
 }
 
-/**
- * Whether the account's features carry recurring charges, which hold an amount in its currency (invoices
- * and charges, which fix it too, are billing's to answer: the 'currency-changing' event).
- */
-export async function recordsPricedInCurrency(
-  db: Executor,
-  accountId: number,
-): Promise<'recurring charges' | undefined> {
-  const recurring = await db
-    .selectFrom('features')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .where('recurring_value', 'is not', null)
-    .limit(1)
-    .executeTakeFirst();
-  return recurring ? 'recurring charges' : undefined;
-}
-
 export async function listAccounts(db: Executor, limit: number): Promise<AccountRow[]> {
   return db.selectFrom('accounts').selectAll().orderBy('id').limit(limit).execute();
 }

@@ -9,6 +9,7 @@ import { anyId, idArray } from '../db/sql.ts';
 import { phoneSpellings } from '../shared/contact.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 import { featureRows } from '../features/repo.ts';
+import { rateRows } from '../rate-cards/repo.ts';
 export type { CallRow, CallStatus, RatingStatus } from '../db/schema.ts';
 
 /** Columns written when calls arrive, in COPY order. */
@@ -533,4 +534,23 @@ export async function findCallWithFiles(
   id: number,
 ): Promise<CallWithFilesRow | undefined> {
   return selectCallsWithFiles(db, accountId).where('calls.id', '=', id).executeTakeFirst();
+}
+
+/** A call rated with one of this card's rates (the 'rate-card-deleting' event), if any. */
+export async function callRatedWithCard(
+  db: Executor,
+  accountId: number,
+  rateCardId: number,
+): Promise<number | undefined> {
+  const call = await db
+    .selectFrom('calls')
+    .select('calls.id')
+    .innerJoin(rateRows(db).as('rates'), (j) =>
+      j.onRef('rates.account_id', '=', 'calls.account_id').onRef('rates.id', '=', 'calls.rate_id'),
+    )
+    .where('calls.account_id', '=', accountId)
+    .where('rates.rate_card_id', '=', rateCardId)
+    .limit(1)
+    .executeTakeFirst();
+  return call?.id;
 }

@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { notFound } from '../shared/errors.ts';
 import { publish } from '../shared/events.ts';
-import { deleteCustomerCascade, lockCustomer } from './repo.ts';
+import { deleteCustomerRow, lockCustomer } from './repo.ts';
 
 /**
  * Deletes a customer that has never been invoiced, with its features and unbilled charges.
@@ -11,8 +11,8 @@ export async function deleteCustomer(ctx: Ctx, accountId: number, customerId: nu
   await ctx.db.transaction().execute(async (trx) => {
     const customer = await lockCustomer(trx, accountId, customerId);
     if (!customer) throw notFound('Customer', customerId);
-    // Billing refuses a customer with invoices, and takes its unbilled charges away.
+    // Billing refuses a customer with invoices, and takes its unbilled charges away; its features go.
     await publish(ctx, { type: 'customer-deleting', db: trx, accountId, customerId });
-    await deleteCustomerCascade(trx, accountId, customerId);
+    await deleteCustomerRow(trx, accountId, customerId);
   });
 }

@@ -105,19 +105,10 @@ export async function findCustomerByAccountNumber(
 }
 
 /**
- * Deletes a customer with its features. Billing has checked it has no invoices and removed its unbilled
- * charges (the 'customer-deleting' event).
+ * Deletes a customer. Billing has checked it has no invoices and removed its unbilled charges, and its
+ * features are gone (the 'customer-deleting' event).
  */
-export async function deleteCustomerCascade(
-  db: Executor,
-  accountId: number,
-  customerId: number,
-): Promise<void> {
-  await db
-    .deleteFrom('features')
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId)
-    .execute();
+export async function deleteCustomerRow(db: Executor, accountId: number, customerId: number): Promise<void> {
   await db.deleteFrom('customers').where('account_id', '=', accountId).where('id', '=', customerId).execute();
 }
 
@@ -138,4 +129,37 @@ export async function plansOfCustomers(
     .where('c.id', '=', anyId(customerIds))
     .execute();
   return new Map(rows.map((r) => [r.id, r.rules]));
+}
+
+/** A customer whose rate card is this one (the 'rate-card-deleting' event), if any. */
+export async function customerUsingRateCard(
+  db: Executor,
+  accountId: number,
+  rateCardId: number,
+): Promise<number | undefined> {
+  const customer = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', rateCardId)
+    .limit(1)
+    .executeTakeFirst();
+  return customer?.id;
+}
+
+/** Whether a customer has this discount plan (the 'discount-plan-deleting' event). */
+export async function discountPlanAssigned(
+  db: Executor,
+  accountId: number,
+  discountPlanId: number,
+): Promise<boolean> {
+  return (
+    (await db
+      .selectFrom('customers')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('discount_plan_id', '=', discountPlanId)
+      .limit(1)
+      .executeTakeFirst()) !== undefined
+  );
 }

@@ -2,9 +2,9 @@
 // discountPlanID and applied whenever an invoice of theirs is made (or `reapplyDiscountPlans` asks).
 import type { Ctx, Executor } from '../context.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
+import { publish } from '../shared/events.ts';
 import {
   deleteDiscountPlanRow,
-  discountPlanInUse,
   type DiscountPlanRow,
   findDiscountPlan,
   findDiscountPlanByName,
@@ -60,7 +60,8 @@ export async function updateDiscountPlan(
 export async function deleteDiscountPlan(ctx: Ctx, accountId: number, id: number): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     if (!(await findDiscountPlan(trx, accountId, id))) throw notFound('Discount plan', id);
-    if (await discountPlanInUse(trx, accountId, id))
+    // Customers answer whether one has it (the 'discount-plan-deleting' event).
+    if (await publish(ctx, { type: 'discount-plan-deleting', db: trx, accountId, discountPlanId: id }))
       throw new DomainError(
         'conflict',
         `discount plan ${id} is assigned to customers; remove it from them first`,

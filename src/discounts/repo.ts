@@ -94,15 +94,3 @@ export async function updateDiscountPlanRow(
 export async function deleteDiscountPlanRow(db: Executor, accountId: number, id: number): Promise<void> {
   await db.deleteFrom('discount_plans').where('account_id', '=', accountId).where('id', '=', id).execute();
 }
-
-export async function discountPlanInUse(db: Executor, accountId: number, id: number): Promise<boolean> {
-  return (
-    (await db
-      .selectFrom('customers')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('discount_plan_id', '=', id)
-      .limit(1)
-      .executeTakeFirst()) !== undefined
-  );
-}

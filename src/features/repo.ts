@@ -205,3 +205,50 @@ export function featureRows(db: Executor) {
 export function featureRowsSql() {
   return sql`(select * from features)`;
 }
+
+/** Deletes a customer's features (the 'customer-deleting' event, after billing's answer). */
+export async function deleteCustomerFeatures(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<void> {
+  await db
+    .deleteFrom('features')
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .execute();
+}
+
+/** A feature whose rate card is this one (the 'rate-card-deleting' event), if any. */
+export async function featureUsingRateCard(
+  db: Executor,
+  accountId: number,
+  rateCardId: number,
+): Promise<number | undefined> {
+  const feature = await db
+    .selectFrom('features')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('rate_card_id', '=', rateCardId)
+    .limit(1)
+    .executeTakeFirst();
+  return feature?.id;
+}
+
+/**
+ * Whether the account's features carry recurring charges, which hold an amount in its currency (the
+ * 'currency-changing' event, after billing's invoices and charges).
+ */
+export async function recurringChargesPricedIn(
+  db: Executor,
+  accountId: number,
+): Promise<'recurring charges' | undefined> {
+  const recurring = await db
+    .selectFrom('features')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('recurring_value', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  return recurring ? 'recurring charges' : undefined;
+}

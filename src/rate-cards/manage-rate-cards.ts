@@ -11,7 +11,6 @@ import {
   findRateCardByName,
   insertRateCard,
   accountHasRateCards,
-  rateCardInUse,
   updateRateCardRow,
 } from './repo.ts';
 
@@ -74,7 +73,8 @@ export async function deleteRateCard(ctx: Ctx, accountId: number, id: number): P
   await ctx.db.transaction().execute(async (trx) => {
     const card = await findRateCard(trx, accountId, id);
     if (!card) throw notFound('Rate card', id);
-    const use = await rateCardInUse(trx, accountId, id);
+    // Customers, features and calls answer whether they use it (the 'rate-card-deleting' event).
+    const use = await publish(ctx, { type: 'rate-card-deleting', db: trx, accountId, rateCardId: id });
     if (use) throw new DomainError('conflict', `rate card ${id} cannot be deleted: ${use}`);
     await deleteRateCardRow(trx, accountId, id);
   });

@@ -102,43 +102,11 @@ export async function deleteRateCardRow(db: Executor, accountId: number, id: num
   await db.deleteFrom('rate_cards').where('account_id', '=', accountId).where('id', '=', id).execute();
 }
 
-/** Whether customers, features or rated calls use the card. */
-export async function rateCardInUse(
-  db: Executor,
-  accountId: number,
-  id: number,
-): Promise<string | undefined> {
-  const customer = await db
-    .selectFrom('customers')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .where('rate_card_id', '=', id)
-    .limit(1)
-    .executeTakeFirst();
-  if (customer) return `customer ${customer.id} uses it`;
-  const feature = await db
-    .selectFrom('features')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .where('rate_card_id', '=', id)
-    .limit(1)
-    .executeTakeFirst();
-  if (feature) return `feature ${feature.id} uses it`;
-  const call = await db
-    .selectFrom('calls')
-    .select('calls.id')
-    .innerJoin('rates', (j) =>
-      j.onRef('rates.account_id', '=', 'calls.account_id').onRef('rates.id', '=', 'calls.rate_id'),
-    )
-    .where('calls.account_id', '=', accountId)
-    .where('rates.rate_card_id', '=', id)
-    .limit(1)
-    .executeTakeFirst();
-  if (call) return `call ${call.id} was rated with it`;
-  return undefined;
+/** The rates as a relation another module's query joins: `innerJoin(rateRows(db).as('r'), …)`. */
+export function rateRows(db: Executor) {
+  return db.selectFrom('rates').selectAll();
 }
 
-/** All rates of a card, every effective period: what a rate table is compiled from. */
 export async function loadRates(db: Executor, accountId: number, rateCardId: number): Promise<RateRow[]> {
   return db
     .selectFrom('rates')

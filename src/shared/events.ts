@@ -28,18 +28,25 @@ export interface RatingBasisScope {
 
 export type DomainEvent =
   | { type: 'rating-basis-changed'; accountId: number; scope: RatingBasisScope }
-  /** The account's currency is about to change: which billing records already fix it, if any. */
+  /** The account's currency is about to change: which records priced in it (billing's, then features') fix it, if any. */
   | { type: 'currency-changing'; db: Executor; accountId: number }
-  /** The customer is about to be deleted: refused if it has invoices, else its unbilled charges go. */
+  /** The customer is about to be deleted: refused if it has invoices, else its unbilled charges and its features go. */
   | { type: 'customer-deleting'; db: Executor; accountId: number; customerId: number }
+  /** A rate card is about to be deleted: which customer, feature or rated call still uses it, if any. */
+  | { type: 'rate-card-deleting'; db: Executor; accountId: number; rateCardId: number }
+  /** A discount plan is about to be deleted: whether a customer still has it. */
+  | { type: 'discount-plan-deleting'; db: Executor; accountId: number; discountPlanId: number }
   /** A postpaid ledger opens: what the customer owes on raised invoices, and its unsent invoices. */
   | { type: 'ledger-opening'; db: Executor; accountId: number; customerId: number };
 
 /** What each event's handler answers. */
 export interface EventReplies {
   'rating-basis-changed': void;
-  'currency-changing': 'invoices' | 'charges' | undefined;
+  'currency-changing': 'invoices' | 'charges' | 'recurring charges' | undefined;
   'customer-deleting': void;
+  /** Why the card is in use ("customer 3 uses it"), or undefined when nothing uses it. */
+  'rate-card-deleting': string | undefined;
+  'discount-plan-deleting': boolean;
   /** unpaid: the raised invoices' outstanding total (a decimal string); unsentInvoiceIds: calls on these are not billed yet. */
   'ledger-opening': { unpaid: string; unsentInvoiceIds: number[] };
 }
