@@ -1,5 +1,6 @@
 // What reacts to each domain event (src/shared/events.ts), wired where the process is composed, like the
 // outbox's job handlers in src/jobs.ts. Where several owners answer one event, the entry asks them in order.
+import { openLedgerIfControlled } from './balances/open-ledger.ts';
 import { callRatedWithCard } from './calls/repo.ts';
 import { customerUsingRateCard, discountPlanAssigned } from './customers/repo.ts';
 import { deleteCustomerFeatures, featureUsingRateCard, recurringChargesPricedIn } from './features/repo.ts';
@@ -19,6 +20,9 @@ export const REACTIONS: EventHandlers = {
     await deleteCustomerFeatures(event.db, event.accountId, event.customerId);
   },
   'ledger-opening': (_ctx, event) => owedOnInvoices(event.db, event.accountId, event.customerId),
+  'customer-terms-changed': async (ctx, event) => {
+    await openLedgerIfControlled(ctx, event.db, event.accountId, event.customer, event.now);
+  },
   'rate-card-deleting': async (_ctx, { db, accountId, rateCardId }) => {
     const customer = await customerUsingRateCard(db, accountId, rateCardId);
     if (customer !== undefined) return `customer ${customer} uses it`;

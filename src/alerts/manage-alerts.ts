@@ -1,12 +1,12 @@
 // Alert thresholds: a customer's own (customerId) or the account's (null: every customer with a balance).
 // low_balance and spend thresholds are amounts; credit_used is a percentage of the credit limit (80, 100).
 import type { Ctx } from '../context.ts';
+import { customerExists } from '../customers/repo.ts';
 import type { AlertKind, BalanceAlertRow } from './repo.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { isDecimalString, money } from '../money/money.ts';
 import { forgetNoAlerts } from './check-alerts.ts';
 import {
-  customerExists,
   deleteAlert,
   findAlert,
   insertAlert,

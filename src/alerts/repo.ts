@@ -4,6 +4,7 @@ import type { Executor } from '../context.ts';
 import type { AlertKind, BalanceAlertRow } from '../db/schema-prepaid.ts';
 import { sql } from 'kysely';
 import { accountRows, accountRowsSql } from '../accounts/repo.ts';
+import { customerRows, customerRowsSql } from '../customers/reports-repo.ts';
 export type { AlertKind, BalanceAlertRow } from '../db/schema-prepaid.ts';
 
 /** The alerts that apply to a customer (its own and the account's), with its state against each. */
@@ -130,7 +131,7 @@ export async function findAlertEvent(db: Executor, accountId: number, id: number
 
 export async function findCustomerContact(db: Executor, accountId: number, customerId: number) {
   return db
-    .selectFrom('customers as c')
+    .selectFrom(customerRows(db).as('c'))
     .innerJoin(accountRows(db).as('a'), 'a.id', 'c.account_id')
     .select([
       'c.name',
@@ -144,16 +145,6 @@ export async function findCustomerContact(db: Executor, accountId: number, custo
     .where('c.account_id', '=', accountId)
     .where('c.id', '=', customerId)
     .executeTakeFirst();
-}
-
-export async function customerExists(db: Executor, accountId: number, customerId: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('customers')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .where('id', '=', customerId)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 export async function accountHasAlerts(db: Executor, accountId: number): Promise<boolean> {
@@ -198,7 +189,7 @@ export async function listActiveAlerts(
          where e.account_id = s.account_id and e.customer_id = s.customer_id and e.alert_id = s.alert_id order by e.id desc limit 1) as value
     from balance_alert_states as s
     join balance_alerts as al on al.account_id = s.account_id and al.id = s.alert_id and al.enabled
-    join customers as c on c.account_id = s.account_id and c.id = s.customer_id
+    join ${customerRowsSql()} as c on c.account_id = s.account_id and c.id = s.customer_id
     join ${accountRowsSql()} as a on a.id = s.account_id
     where s.account_id = ${accountId} and s.fired
       and (al.kind in ('low_balance', 'credit_used')

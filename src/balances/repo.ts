@@ -14,6 +14,8 @@ import type {
 } from '../db/schema-prepaid.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { accountRows, accountRowsSql } from '../accounts/repo.ts';
+import { customerRows, customerRowsSql } from '../customers/reports-repo.ts';
+import { featureRowsSql } from '../features/repo.ts';
 import { idArray } from '../db/sql.ts';
 export type { BalanceEntryRow, BillingMode, EntryKind, TopUpMethod, TopUpRow } from '../db/schema-prepaid.ts';
 
@@ -32,7 +34,7 @@ export interface LockedBalance extends BalanceRow {
 function selectBalance(db: Executor, accountId: number) {
   return db
     .selectFrom('balances as b')
-    .innerJoin('customers as c', (j) =>
+    .innerJoin(customerRows(db).as('c'), (j) =>
       j.onRef('c.account_id', '=', 'b.account_id').onRef('c.id', '=', 'b.customer_id'),
     )
     .innerJoin(accountRows(db).as('a'), 'a.id', 'b.account_id')
@@ -312,9 +314,9 @@ export async function callDebitDiffs(
       select c.id as call_id, c.customer_id, c.feature_id, c.charge as net, c.to_number, c.duration_s,
         case when cu.reverse_charge then 0 else round(c.charge * coalesce(f.vat_rate, a.default_vat_rate) / 100, 6) end as vat
       from calls as c
-      join customers as cu on cu.account_id = c.account_id and cu.id = c.customer_id
+      join ${customerRowsSql()} as cu on cu.account_id = c.account_id and cu.id = c.customer_id
       join ${accountRowsSql()} as a on a.id = c.account_id
-      left join features as f on f.account_id = c.account_id and f.id = c.feature_id
+      left join ${featureRowsSql()} as f on f.account_id = c.account_id and f.id = c.feature_id
       where c.account_id = ${accountId} and ${which} and c.rating_status = 'rated' and c.charge is not null
         and exists (select 1 from balances as b where b.account_id = c.account_id and b.customer_id = c.customer_id)
     ),
@@ -438,9 +440,9 @@ export async function owedNow(
       ${onInvoices.unpaid}::numeric
       + coalesce((select sum(c.charge + case when cu.reverse_charge then 0 else round(c.charge * coalesce(f.vat_rate, a.default_vat_rate) / 100, 6) end)
                 from calls as c
-                join customers as cu on cu.account_id = c.account_id and cu.id = c.customer_id
+                join ${customerRowsSql()} as cu on cu.account_id = c.account_id and cu.id = c.customer_id
                 join ${accountRowsSql()} as a on a.id = c.account_id
-                left join features as f on f.account_id = c.account_id and f.id = c.feature_id
+                left join ${featureRowsSql()} as f on f.account_id = c.account_id and f.id = c.feature_id
                 where c.account_id = ${accountId} and c.customer_id = ${customerId} and c.rating_status = 'rated'
                   and (c.invoice_id is null or c.invoice_id = any(${idArray(onInvoices.unsentInvoiceIds)}::bigint[]))), 0) as owed
   `.execute(db);
@@ -605,7 +607,7 @@ export async function findCustomerTerms(
   customerId: number,
 ): Promise<CustomerTerms | undefined> {
   return db
-    .selectFrom('customers as c')
+    .selectFrom(customerRows(db).as('c'))
     .innerJoin(accountRows(db).as('a'), 'a.id', 'c.account_id')
     .select([
       'c.id',

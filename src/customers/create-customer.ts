@@ -3,7 +3,7 @@ import { checkDiscountPlanId } from '../discounts/manage-discount-plans.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import type { CustomerRow } from './repo.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
-import { openLedgerIfControlled } from '../balances/open-ledger.ts';
+import { publish } from '../shared/events.ts';
 import { customerColumns, type CustomerInput } from './input.ts';
 import { findCustomerByAccountNumber, insertCustomer } from './repo.ts';
 
@@ -33,8 +33,8 @@ export async function createCustomer(
       created_at: now,
       updated_at: now,
     });
-    // Prepaid, or a credit limit: the customer's balance and ledger start now.
-    await openLedgerIfControlled(ctx, trx, accountId, customer, now);
+    // Prepaid, or a credit limit: the customer's balance and ledger start now (balances' handler).
+    await publish(ctx, { type: 'customer-terms-changed', db: trx, accountId, customer, now });
     return customer;
   });
 }

@@ -163,3 +163,13 @@ export async function discountPlanAssigned(
       .executeTakeFirst()) !== undefined
   );
 }
+
+export async function customerExists(db: Executor, accountId: number, customerId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('id', '=', customerId)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -4,7 +4,6 @@ import { checkDiscountPlanId } from '../discounts/manage-discount-plans.ts';
 import { checkRateCardId } from '../rate-cards/manage-rate-cards.ts';
 import type { CustomerRow } from './repo.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { openLedgerIfControlled } from '../balances/open-ledger.ts';
 import { customerColumns, type CustomerInput } from './input.ts';
 import { findCustomerByAccountNumber, lockCustomer, updateCustomer as updateRow } from './repo.ts';
 
@@ -31,8 +30,15 @@ export async function updateCustomer(
     }
     const updated = await updateRow(trx, accountId, customerId, { ...columns, updated_at: ctx.now() });
     if (!updated) throw notFound('Customer', customerId);
-    // Becoming prepaid, or given a credit limit: the ledger starts (a postpaid one from what is owed now).
-    await openLedgerIfControlled(ctx, trx, accountId, updated, ctx.now());
+    // Becoming prepaid, or given a credit limit: the ledger starts (a postpaid one from what is owed now;
+    // balances' handler).
+    await publish(ctx, {
+      type: 'customer-terms-changed',
+      db: trx,
+      accountId,
+      customer: updated,
+      now: ctx.now(),
+    });
     return updated;
   });
   // The customer's calls that were waiting for a rate card may be priced now.

@@ -32,6 +32,19 @@ export type DomainEvent =
   | { type: 'currency-changing'; db: Executor; accountId: number }
   /** The customer is about to be deleted: refused if it has invoices, else its unbilled charges and its features go. */
   | { type: 'customer-deleting'; db: Executor; accountId: number; customerId: number }
+  /** A customer was created or its terms changed: under credit control, its ledger opens (once). */
+  | {
+      type: 'customer-terms-changed';
+      db: Executor;
+      accountId: number;
+      customer: {
+        id: number;
+        billing_mode: 'postpaid' | 'prepaid';
+        credit_limit: string | null;
+        overdraft: string;
+      };
+      now: Date;
+    }
   /** A rate card is about to be deleted: which customer, feature or rated call still uses it, if any. */
   | { type: 'rate-card-deleting'; db: Executor; accountId: number; rateCardId: number }
   /** A discount plan is about to be deleted: whether a customer still has it. */
@@ -45,6 +58,7 @@ export interface EventReplies {
   'currency-changing': 'invoices' | 'charges' | 'recurring charges' | undefined;
   'customer-deleting': void;
   /** Why the card is in use ("customer 3 uses it"), or undefined when nothing uses it. */
+  'customer-terms-changed': void;
   'rate-card-deleting': string | undefined;
   'discount-plan-deleting': boolean;
   /** unpaid: the raised invoices' outstanding total (a decimal string); unsentInvoiceIds: calls on these are not billed yet. */
