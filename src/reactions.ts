@@ -3,6 +3,7 @@
 import { openLedgerIfControlled } from './balances/open-ledger.ts';
 import { callRatedWithCard } from './calls/repo.ts';
 import { customerUsingRateCard, discountPlanAssigned } from './customers/repo.ts';
+import { recordCallCorrections, recordNewCalls } from './feed/record.ts';
 import { deleteCustomerFeatures, featureUsingRateCard, recurringChargesPricedIn } from './features/repo.ts';
 import { billingRecordsPricedIn, owedOnInvoices, releaseDeletedCustomer } from './invoices/answers.ts';
 import { rerateCalls } from './invoices/rerate.ts';
@@ -22,6 +23,12 @@ export const REACTIONS: EventHandlers = {
   'ledger-opening': (_ctx, event) => owedOnInvoices(event.db, event.accountId, event.customerId),
   'customer-terms-changed': async (ctx, event) => {
     await openLedgerIfControlled(ctx, event.db, event.accountId, event.customer, event.now);
+  },
+  'calls-stored': async (_ctx, event) => {
+    await recordNewCalls(event.db, event.accountId, event.highWater, event.now);
+  },
+  'calls-corrected': async (_ctx, event) => {
+    await recordCallCorrections(event.db, event.accountId, event.callIds, event.now);
   },
   'rate-card-deleting': async (_ctx, { db, accountId, rateCardId }) => {
     const customer = await customerUsingRateCard(db, accountId, rateCardId);

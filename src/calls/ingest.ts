@@ -14,13 +14,14 @@ import { LocalClock } from '../rating/bands.ts';
 import { rateCall, type RateTable, type RatingContext } from '../rating/rate-call.ts';
 import { hasRejections, insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
-import { callIdHighWater, recordNewCalls } from '../feed/record.ts';
+import { publish } from '../shared/events.ts';
 import { onCallsStored } from '../authorization/settle-calls.ts';
 import { FeatureIndex, type FeatureWindow, ownNumber } from './allocation.ts';
 import { callRowFromCopyLine, CopyWriter, ratingStatusOf, writeCallRow } from './call-copy.ts';
 import { type CallInput, parseCall, type RawCall } from './call-input.ts';
 import {
   type CallInsertRow,
+  callIdHighWater,
   copyCallsText,
   existingSourceCallIds,
   featureWindows,
@@ -310,7 +311,8 @@ export class CallIngester {
         // Prepaid and credit-limited customers: debit the calls, settle their reservations (before the feed lock).
         const now = this.ctx.now();
         await onCallsStored(tx.db, accountId, highWater, now);
-        await recordNewCalls(tx.db, accountId, highWater, now);
+        // Last: the feed's rows (it takes the feed lock).
+        await publish(this.ctx, { type: 'calls-stored', db: tx.db, accountId, highWater, now });
       });
     } catch (error) {
       if (!isRaceWithAnotherWriter(error)) throw error;
@@ -338,7 +340,7 @@ export class CallIngester {
           const stored = await insertCallsSkippingDuplicates(trx, rows);
           const now = this.ctx.now();
           await onCallsStored(trx, accountId, highWater, now);
-          await recordNewCalls(trx, accountId, highWater, now);
+          await publish(this.ctx, { type: 'calls-stored', db: trx, accountId, highWater, now });
           return stored;
         });
       } catch (error) {

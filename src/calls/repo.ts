@@ -554,3 +554,62 @@ export async function callRatedWithCard(
     .executeTakeFirst();
   return call?.id;
 }
+
+/** The calls as a relation in another module's raw SQL (the feed's): `join ${callRowsSql()} as c on …`. */
+export function callRowsSql() {
+  return sql`(select * from calls)`;
+}
+
+/**
+ * The calls this transaction stored after `afterCallId` (see callIdHighWater), as a relation in another
+ * module's raw SQL: the feed writes their rows in one statement (a plain subquery, pulled up into its plan).
+ */
+export function callsStoredInThisTransactionSql(accountId: number, afterCallId: number) {
+  return sql`(select * from calls where account_id = ${accountId} and id > ${afterCallId} and xmin = pg_current_xact_id()::xid)`;
+}
+
+/** The highest call id of the account now: call before storing new calls, which then get higher ids. */
+export async function callIdHighWater(db: Executor, accountId: number): Promise<number> {
+  const row = await sql<{
+    max: number | null;
+  }>`select max(id) as max from calls where account_id = ${accountId}`.execute(db);
+  return Number(row.rows[0]?.max ?? 0);
+}
+
+/** Locks one call (every correction of a call takes this lock first) and reads its feed-visible fields. */
+export async function lockCall(db: Executor, accountId: number, callId: number) {
+  return db
+    .selectFrom('calls')
+    .select(['id', 'complete_call_id', 'custom_data', 'payout', 'notes', 'start_time', 'duration_s'])
+    .where('account_id', '=', accountId)
+    .where('id', '=', callId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Sets the call's fields the feed shows (payout, notes, custom data, recording URL). */
+export async function updateCallFeedFields(
+  db: Executor,
+  accountId: number,
+  callId: number,
+  fields: {
+    payout?: string | null;
+    notes?: string | null;
+    customData?: Record<string, unknown> | null;
+    recordingUrl?: string | null;
+  },
+): Promise<void> {
+  const set: Record<string, unknown> = {};
+  if (fields.payout !== undefined) set.payout = fields.payout;
+  if (fields.notes !== undefined) set.notes = fields.notes;
+  if (fields.recordingUrl !== undefined) set.recording_url = fields.recordingUrl;
+  if (fields.customData !== undefined)
+    set.custom_data = fields.customData === null ? null : JSON.stringify(fields.customData);
+  if (Object.keys(set).length === 0) return;
+  await db
+    .updateTable('calls')
+    .set(set)
+    .where('account_id', '=', accountId)
+    .where('id', '=', callId)
+    .execute();
+}

@@ -2,8 +2,8 @@
 // account's keys only. A recording is part of what the feed shows of a call (its recording column), so an
 // uploaded one becomes the call's recording URL and reaches the feed as a correction, like notes or payout.
 import type { Ctx } from '../context.ts';
-import { recordCallCorrections } from '../feed/record.ts';
-import { lockCall, updateCallFeedFields } from '../feed/repo.ts';
+import { publish } from '../shared/events.ts';
+import { lockCall, updateCallFeedFields } from './repo.ts';
 import { assert, DomainError, invalid } from '../shared/errors.ts';
 import { putCallFile, type CallFileKind } from './files-repo.ts';
 import { getCall } from './get-call.ts';
@@ -58,7 +58,7 @@ export async function uploadCallFile(
     if (upload.kind !== 'recording') return;
     await updateCallFeedFields(trx, accountId, callId, { recordingUrl: upload.servedUrl });
     // Last: it takes the feed lock. A repeated upload leaves the URL as it was, and appends nothing.
-    await recordCallCorrections(trx, accountId, [callId], ctx.now());
+    await publish(ctx, { type: 'calls-corrected', db: trx, accountId, callIds: [callId], now: ctx.now() });
   });
   return getCall(ctx, accountId, callId);
 }

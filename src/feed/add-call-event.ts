@@ -7,6 +7,7 @@
 // and the call gets a correction row (none when nothing changes).
 // Old style (legacy): each signal is a signal row and a sale a sale row (a later one with the same name and
 // partner_unique_id corrects it); custom data still corrects the call.
+import { lockCall, updateCallFeedFields } from '../calls/repo.ts';
 import type { Ctx, Executor } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { CustomDataFieldRow } from './repo.ts';
@@ -24,8 +25,6 @@ import {
   findEventsByPartnerUniqueId,
   insertEventRows,
   listCustomDataFields,
-  lockCall,
-  updateCallFeedFields,
   upsertEvent,
 } from './repo.ts';
 import { defineSignalFields } from './custom-data-fields.ts';

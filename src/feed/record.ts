@@ -1,4 +1,5 @@
-// Writing the feed from the calls module: new calls (one statement per ingest batch) and corrections of
+// Writing the feed when the calls module stores or corrects calls (the 'calls-stored' and 'calls-corrected'
+// events, src/reactions.ts): new calls (one statement per ingest batch) and corrections of
 // calls whose feed-visible state changed (re-rating, payout, notes, signals and custom data on the call).
 // Both run inside the caller's transaction, as its last statements (they take the feed lock).
 import type { Executor } from '../context.ts';
@@ -9,15 +10,12 @@ import {
   type FeedRowsWritten,
   insertCorrectionRows,
   insertNewCallRows,
-  maxCallId,
 } from './repo.ts';
 
-/** Call before storing new calls in a transaction: recordNewCalls() then finds them above this id. */
-export function callIdHighWater(db: Executor, accountId: number): Promise<number> {
-  return maxCallId(db, accountId);
-}
-
-/** The call rows of the calls this transaction stored after `highWater` (see callIdHighWater); `now`: ctx.now(). */
+/**
+ * The call rows of the calls this transaction stored after `highWater` (calls' callIdHighWater); `now`:
+ * ctx.now(). The 'calls-stored' event's handler.
+ */
 export async function recordNewCalls(
   db: Executor,
   accountId: number,

@@ -6,6 +6,7 @@
 // writers queue on it briefly and never deadlock through it.
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
+import { callRowsSql, callsStoredInThisTransactionSql } from '../calls/repo.ts';
 import type {
   CallEventRow,
   CallTransactionRow,
@@ -47,14 +48,6 @@ function written(
   };
 }
 
-/** The highest call id of the account now (new calls stored after this get higher ids). */
-export async function maxCallId(db: Executor, accountId: number): Promise<number> {
-  const row = await sql<{
-    max: number | null;
-  }>`select max(id) as max from calls where account_id = ${accountId}`.execute(db);
-  return Number(row.rows[0]?.max ?? 0);
-}
-
 /**
  * One call row per call this transaction has just stored (ids above `afterCallId`, written by this
  * transaction), set-based: the feed costs the ingester one statement per batch. Takes the feed lock.
@@ -73,8 +66,7 @@ export async function insertNewCallRows(
       select c.account_id, nextval('call_transactions_id_seq'), 'call', c.id, c.complete_call_id, c.start_time,
         c.duration_s, case when c.status = 'completed' then c.duration_s else 0 end, c.from_number, c.to_number, c.status,
         c.charge, c.payout, c.recording_url, c.notes, c.custom_data
-      from calls as c
-      where c.account_id = ${accountId} and c.id > ${afterCallId} and c.xmin = pg_current_xact_id()::xid
+      from ${callsStoredInThisTransactionSql(accountId, afterCallId)} as c
       order by c.id
       returning transaction_id
     )
@@ -98,7 +90,7 @@ export async function callsChangedSinceFeed(
       where t.account_id = ${accountId} and t.call_id = any(${[...callIds]}::bigint[]) and t.transaction_type = 'call'
       order by t.call_id, t.transaction_id desc
     ) as l
-    join calls as c on c.account_id = ${accountId} and c.id = l.call_id
+    join ${callRowsSql()} as c on c.account_id = ${accountId} and c.id = l.call_id
     where c.charge is distinct from l.payin or c.payout is distinct from l.payout or c.notes is distinct from l.notes
       or c.custom_data is distinct from l.custom_data or c.recording_url is distinct from l.recording_url
     order by l.call_id
@@ -144,7 +136,7 @@ export async function insertCorrectionRows(
         v.corrects, ${now}::timestamptz, c.start_time, c.duration_s, case when c.status = 'completed' then c.duration_s else 0 end,
         c.from_number, c.to_number, c.status, c.charge, c.payout, c.recording_url, c.notes, c.custom_data
       from unnest(${corrections.map((c) => c.callId)}::bigint[], ${corrections.map((c) => c.latestTransactionId)}::bigint[]) as v(call_id, corrects)
-      join calls as c on c.account_id = ${accountId} and c.id = v.call_id
+      join ${callRowsSql()} as c on c.account_id = ${accountId} and c.id = v.call_id
       order by c.id
       returning transaction_id
     )
@@ -188,7 +180,7 @@ export async function insertEventRows(
       ${col((r) => r.occurredAt.toISOString())}::timestamptz[], ${col((r) => r.revenue)}::numeric[], ${col((r) => r.signalName)}::text[],
       ${col((r) => r.signalValue)}::boolean[]
     ) with ordinality as v(type, call_id, corrects, custom_data, partner_unique_id, occurred_at, revenue, signal_name, signal_value, n)
-    join calls as c on c.account_id = ${accountId} and c.id = v.call_id
+    join ${callRowsSql()} as c on c.account_id = ${accountId} and c.id = v.call_id
     order by v.n
     returning transaction_id
   `.execute(db);
@@ -260,16 +252,6 @@ export async function signalNamesInUse(db: Executor, accountId: number, limit: n
 
 // ---- the calls the feed describes
 
-export async function lockCall(db: Executor, accountId: number, callId: number) {
-  return db
-    .selectFrom('calls')
-    .select(['id', 'complete_call_id', 'custom_data', 'payout', 'notes', 'start_time', 'duration_s'])
-    .where('account_id', '=', accountId)
-    .where('id', '=', callId)
-    .forUpdate()
-    .executeTakeFirst();
-}
-
 export async function findCallIdByCompleteCallId(
   db: Executor,
   accountId: number,
@@ -294,32 +276,6 @@ export async function findCallIdByTransactionId(
     .where('transaction_id', '=', transactionId)
     .executeTakeFirst();
   return row?.call_id;
-}
-
-export async function updateCallFeedFields(
-  db: Executor,
-  accountId: number,
-  callId: number,
-  fields: {
-    payout?: string | null;
-    notes?: string | null;
-    customData?: Record<string, unknown> | null;
-    recordingUrl?: string | null;
-  },
-): Promise<void> {
-  const set: Record<string, unknown> = {};
-  if (fields.payout !== undefined) set.payout = fields.payout;
-  if (fields.notes !== undefined) set.notes = fields.notes;
-  if (fields.recordingUrl !== undefined) set.recording_url = fields.recordingUrl;
-  if (fields.customData !== undefined)
-    set.custom_data = fields.customData === null ? null : JSON.stringify(fields.customData);
-  if (Object.keys(set).length === 0) return;
-  await db
-    .updateTable('calls')
-    .set(set)
-    .where('account_id', '=', accountId)
-    .where('id', '=', callId)
-    .execute();
 }
 
 // ---- post-call events

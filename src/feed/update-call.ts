@@ -1,10 +1,11 @@
 // Changing what the feed shows of a call by hand: its payout and its notes. Each change that alters the
 // call appends a correction row with the whole corrected record (the earlier rows' durations cleared).
+import { lockCall, updateCallFeedFields } from '../calls/repo.ts';
 import type { Ctx } from '../context.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { isDecimalString } from '../money/money.ts';
 import { recordCallCorrections } from './record.ts';
-import { lockCall, updateCallFeedFields, type FeedRowsWritten } from './repo.ts';
+import type { FeedRowsWritten } from './repo.ts';
 
 const MAX_NOTES = 10_000;
 

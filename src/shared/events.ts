@@ -45,6 +45,10 @@ export type DomainEvent =
       };
       now: Date;
     }
+  /** Calls stored by this transaction above `highWater` (calls' callIdHighWater): the feed writes their rows. */
+  | { type: 'calls-stored'; db: Executor; accountId: number; highWater: number; now: Date }
+  /** These calls' feed-visible fields may have changed (the caller holds their row locks): the feed corrects them. */
+  | { type: 'calls-corrected'; db: Executor; accountId: number; callIds: readonly number[]; now: Date }
   /** A rate card is about to be deleted: which customer, feature or rated call still uses it, if any. */
   | { type: 'rate-card-deleting'; db: Executor; accountId: number; rateCardId: number }
   /** A discount plan is about to be deleted: whether a customer still has it. */
@@ -59,6 +63,8 @@ export interface EventReplies {
   'customer-deleting': void;
   /** Why the card is in use ("customer 3 uses it"), or undefined when nothing uses it. */
   'customer-terms-changed': void;
+  'calls-stored': void;
+  'calls-corrected': void;
   'rate-card-deleting': string | undefined;
   'discount-plan-deleting': boolean;
   /** unpaid: the raised invoices' outstanding total (a decimal string); unsentInvoiceIds: calls on these are not billed yet. */
