@@ -37,8 +37,9 @@ export default defineConfig(async () => {
       // time is spent waiting (on PostgreSQL, on a `ringbill` child process, on Chromium, on a socket), so
       // one core sat mostly idle. Two workers on two cores keep both busy; on a bigger machine this is
       // vitest's default. Every file has its own database, server, mail folder and ports (port 0 or
-      // freePort()), so files never see each other's work.
-      maxWorkers: Math.max(2, availableParallelism() - 1),
+      // freePort()), so files never see each other's work. RINGBILL_TEST_WORKERS=1 runs one file at a time
+      // (the projects inherit this value, so vitest's own --maxWorkers flag does not override it).
+      maxWorkers: Number(process.env.RINGBILL_TEST_WORKERS) || Math.max(2, availableParallelism() - 1),
       projects: [
         { extends: true as const, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
         integration('pglite'),
