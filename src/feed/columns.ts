@@ -157,6 +157,14 @@ export class FeedView {
   private readonly keyZone: ZoneTime;
   private readonly networkZone: ZoneTime;
 
+  /** The clocks of the key's timezone and the network's (feed/read-feed.ts checks the database's offsets against them). */
+  get keyZoneTime(): ZoneTime {
+    return this.keyZone;
+  }
+  get networkZoneTime(): ZoneTime {
+    return this.networkZone;
+  }
+
   constructor(
     keyTimeZone: string,
     networkTimeZone: string,

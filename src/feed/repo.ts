@@ -213,12 +213,8 @@ export interface FeedQuery {
   completeCallId?: string | undefined;
 }
 
-/** One page of the feed in transaction id order: one range scan of the primary key. */
-export async function readFeedPage(
-  db: Executor,
-  accountId: number,
-  query: FeedQuery,
-): Promise<CallTransactionRow[]> {
+/** The rows of one page of the feed, in transaction id order: one range scan of the primary key. */
+export function feedPageQuery(db: Executor, accountId: number, query: FeedQuery) {
   let q = db
     .selectFrom('call_transactions')
     .selectAll()
@@ -229,7 +225,16 @@ export async function readFeedPage(
   if (query.before) q = q.where('start_time', '<', query.before);
   if (query.transactionId !== undefined) q = q.where('transaction_id', '=', query.transactionId);
   if (query.completeCallId !== undefined) q = q.where('complete_call_id', '=', query.completeCallId);
-  return q.orderBy('transaction_id').limit(query.limit).execute();
+  return q.orderBy('transaction_id').limit(query.limit);
+}
+
+/** One page of the feed in transaction id order (feed/page-text-repo.ts writes the same page as text). */
+export async function readFeedPage(
+  db: Executor,
+  accountId: number,
+  query: FeedQuery,
+): Promise<CallTransactionRow[]> {
+  return feedPageQuery(db, accountId, query).execute();
 }
 
 /** Every row of one call, in feed order (the fold, tests). */
