@@ -97,99 +97,130 @@ interface ColumnSql {
 const transactionId = (column: RawBuilder<unknown>) =>
   sql`case when ${column} < 10000000000000000 then lpad(${column}::text, 16, '0') else ${column}::text end`;
 
-/** feed/columns.ts formatFeedAmount: at least two decimals, no trailing zeros beyond them. */
-const amount = (value: RawBuilder<unknown>) =>
-  sql`(split_part(${value}::text, '.', 1) || '.' || case when length(rtrim(split_part(${value}::text, '.', 2), '0')) >= 2 then rtrim(split_part(${value}::text, '.', 2), '0') else rpad(rtrim(split_part(${value}::text, '.', 2), '0'), 2, '0') end)`;
+// The query works in stages, each a materialized CTE, so that every value is computed once per row however
+// often the format's expression names it: p, the page's rows; a, the instants' wall clocks and the amounts
+// as text; b, the wall clocks written and the offsets in seconds, the amounts split; c, each column's text.
+
+/** Amounts (feed/columns.ts formatFeedAmount) and the margin, as text split at the point (stage b). */
+const AMOUNTS = ['payin', 'payout', 'revenue', 'margin'] as const;
+
+/** feed/columns.ts formatFeedAmount from stage b's parts: at least two decimals, no trailing zeros beyond them. */
+const amount = (name: (typeof AMOUNTS)[number]) =>
+  sql`case when ${sql.ref(`b.${name}_w`)} is not null then ${sql.ref(`b.${name}_w`)} || '.' || case when length(${sql.ref(`b.${name}_f`)}) >= 2 then ${sql.ref(`b.${name}_f`)} else rpad(${sql.ref(`b.${name}_f`)}, 2, '0') end end`;
 
 /** The offset text of ZoneTime ("+05:30", "-07:00"), from seconds east of UTC. */
-const offsetText = (seconds: RawBuilder<unknown>, colon: string) =>
-  sql`(case when ${seconds} < 0 then '-' else '+' end || lpad((abs(${seconds}) / 3600)::text, 2, '0') || ${colon}::text || lpad((abs(${seconds}) / 60 % 60)::text, 2, '0'))`;
+const offsetText = (seconds: RawBuilder<unknown>) =>
+  sql`(case when ${seconds} < 0 then '-' else '+' end || lpad((abs(${seconds}) / 3600)::text, 2, '0') || ':' || lpad((abs(${seconds}) / 60 % 60)::text, 2, '0'))`;
 
-function columnSql(column: TextColumn, keyZone: string, networkZone: string): ColumnSql {
-  const local = (instant: RawBuilder<unknown>, zone: string, xml: boolean) => {
-    const wall = sql`(${instant} at time zone ${zone}::text)`;
-    const seconds = sql`extract(epoch from ${wall} - (${instant} at time zone 'UTC'))::int`;
-    return xml
-      ? sql`to_char(${wall}, 'YYYY-MM-DD"T"HH24:MI:SS') || ${offsetText(seconds, ':')}`
-      : sql`to_char(${wall}, 'YYYY-MM-DD HH24:MI:SS') || ' ' || ${offsetText(seconds, ':')}`;
+/** The wall clocks the columns write: the start in the key's and the network's zone, the correction in the key's. */
+const CLOCKS = {
+  start_key: { instant: 'start_time', zone: 'key' },
+  start_network: { instant: 'start_time', zone: 'network' },
+  corrected_key: { instant: 'corrected_at', zone: 'key' },
+} as const;
+type Clock = keyof typeof CLOCKS;
+
+/** "YYYY-MM-DD HH:MM:SS ±HH:MM" (ZoneTime.local) or "YYYY-MM-DDTHH:MM:SS±HH:MM" (ZoneTime.xml) from stage b. */
+const local = (clock: Clock, xml: boolean) => {
+  const wall = sql.ref(`b.${clock}_wall`);
+  const offset = offsetText(sql.ref(`b.${clock}_offset`));
+  return xml
+    ? sql`left(${wall}, 10) || 'T' || right(${wall}, 8) || ${offset}`
+    : sql`${wall} || ' ' || ${offset}`;
+};
+
+/** The clocks a column writes. */
+function clocksOf(column: TextColumn): Clock[] {
+  const clocks: Partial<Record<TextColumn, Clock>> = {
+    corrected_at: 'corrected_key',
+    start_time_local: 'start_key',
+    start_time_xml: 'start_key',
+    start_time_network_timezone: 'start_network',
+    start_time_network_timezone_xml: 'start_network',
   };
-  const p = (name: string) => sql.ref(`p.${name}`);
+  const clock = clocks[column];
+  return clock === undefined ? [] : [clock];
+}
+
+/** A column's value as text (null for null) from stage b: strings as they are, numbers and booleans as JavaScript writes them. */
+function columnSql(column: TextColumn): ColumnSql {
+  const b = (name: string) => sql.ref(`b.${name}`);
   switch (column) {
     case 'transaction_id':
-      return { value: transactionId(p('transaction_id')), kind: 'plain' };
+      return { value: transactionId(b('transaction_id')), kind: 'plain' };
     case 'transaction_type':
-      return { value: sql`${p('transaction_type')}::text`, kind: 'string' };
+      return { value: sql`${b('transaction_type')}::text`, kind: 'string' };
     case 'corrects_transaction_id':
-      return { value: transactionId(p('corrects_transaction_id')), kind: 'plain' };
+      return { value: transactionId(b('corrects_transaction_id')), kind: 'plain' };
     case 'corrected_at':
-      return { value: local(p('corrected_at'), keyZone, false), kind: 'plain' };
+      return { value: local('corrected_key', false), kind: 'plain' };
     case 'complete_call_id':
-      return { value: sql`upper(replace(${p('complete_call_id')}::text, '-', ''))`, kind: 'plain' };
+      return { value: sql`upper(replace(${b('complete_call_id')}::text, '-', ''))`, kind: 'plain' };
     case 'start_time_local':
-      return { value: local(p('start_time'), keyZone, false), kind: 'plain' };
+      return { value: local('start_key', false), kind: 'plain' };
     case 'start_time_xml':
-      return { value: local(p('start_time'), keyZone, true), kind: 'plain' };
+      return { value: local('start_key', true), kind: 'plain' };
     case 'start_time_utc':
       return {
-        value: sql`(extract(epoch from ${p('start_time')})::bigint * 1000)::text`,
+        value: sql`(extract(epoch from ${b('start_time')})::bigint * 1000)::text`,
         kind: 'number',
       };
     case 'start_time_network_timezone':
-      return { value: local(p('start_time'), networkZone, false), kind: 'plain' };
+      return { value: local('start_network', false), kind: 'plain' };
     case 'start_time_network_timezone_xml':
-      return { value: local(p('start_time'), networkZone, true), kind: 'plain' };
+      return { value: local('start_network', true), kind: 'plain' };
     case 'duration':
-      return { value: sql`${p('duration_s')}::text`, kind: 'number' };
+      return { value: sql`${b('duration_s')}::text`, kind: 'number' };
     case 'connect_duration':
-      return { value: sql`${p('connect_duration_s')}::text`, kind: 'number' };
+      return { value: sql`${b('connect_duration_s')}::text`, kind: 'number' };
     case 'calling_phone_number':
-      return { value: p('calling_phone_number'), kind: 'string' };
+      return { value: b('calling_phone_number'), kind: 'string' };
     case 'destination_phone_number':
-      return { value: p('destination_phone_number'), kind: 'string' };
+      return { value: b('destination_phone_number'), kind: 'string' };
     case 'call_result_description_detail':
       return {
-        value: sql`case ${p('call_status')} when 'completed' then 'Connected' when 'missed' then 'No Answer' when 'busy' then 'Busy' when 'failed' then 'Failed' else ${p('call_status')} end`,
+        value: sql`case ${b('call_status')} when 'completed' then 'Connected' when 'missed' then 'No Answer' when 'busy' then 'Busy' when 'failed' then 'Failed' else ${b('call_status')} end`,
         kind: 'string',
       };
     case 'advertiser_payin_localized':
-      return { value: amount(p('payin')), kind: 'plain' };
+      return { value: amount('payin'), kind: 'plain' };
     case 'affiliate_payout_localized':
-      return { value: amount(p('payout')), kind: 'plain' };
+      return { value: amount('payout'), kind: 'plain' };
     case 'margin_localized':
-      return {
-        value: sql`case when ${p('payin')} is not null then ${amount(sql`(${p('payin')} - coalesce(${p('payout')}, 0))`)} end`,
-        kind: 'plain',
-      };
+      return { value: amount('margin'), kind: 'plain' };
     case 'recording':
-      return { value: p('recording_url'), kind: 'string' };
+      return { value: b('recording_url'), kind: 'string' };
     case 'notes':
-      return { value: p('notes'), kind: 'string' };
+      return { value: b('notes'), kind: 'string' };
     case 'signal_partner_unique_id':
-      return { value: p('partner_unique_id'), kind: 'string' };
+      return { value: b('partner_unique_id'), kind: 'string' };
     case 'signal_occurred_at':
-      return { value: sql`extract(epoch from ${p('occurred_at')})::bigint::text`, kind: 'number' };
+      return { value: sql`extract(epoch from ${b('occurred_at')})::bigint::text`, kind: 'number' };
     case 'revenue':
-      return { value: amount(p('revenue')), kind: 'plain' };
+      return { value: amount('revenue'), kind: 'plain' };
     case 'signal_name':
-      return { value: p('signal_name'), kind: 'string' };
+      return { value: b('signal_name'), kind: 'string' };
     case 'signal_value':
       return {
-        value: sql`case when ${p('signal_value')} then 'true' when not ${p('signal_value')} then 'false' end`,
+        value: sql`case when ${b('signal_value')} then 'true' when not ${b('signal_value')} then 'false' end`,
         kind: 'boolean',
       };
   }
 }
 
+/** Stage c's column of the i-th column. */
+const cell = (i: number) => sql.ref(`c.v${i}`);
+
 /** JSON: {"column":value,…} as JSON.stringify writes it (PostgreSQL escapes strings the same way). */
 function jsonRow(columns: readonly TextColumn[], cells: readonly ColumnSql[]): RawBuilder<unknown> {
-  const parts = cells.map((cell, i) => {
+  const parts = cells.map(({ kind }, i) => {
     const key = `${i === 0 ? '{' : ','}${JSON.stringify(columns[i])}:`;
     const value =
-      cell.kind === 'string'
-        ? sql`coalesce(to_json(${cell.value}::text)::text, 'null')`
-        : cell.kind === 'plain'
-          ? sql`coalesce('"' || ${cell.value} || '"', 'null')`
-          : sql`coalesce(${cell.value}, 'null')`;
+      kind === 'string'
+        ? sql`coalesce(to_json(${cell(i)})::text, 'null')`
+        : kind === 'plain'
+          ? sql`coalesce('"' || ${cell(i)} || '"', 'null')`
+          : sql`coalesce(${cell(i)}, 'null')`;
     return sql`${key}::text || ${value}`;
   });
   if (parts.length === 0) return sql`'{}'::text`;
@@ -201,9 +232,9 @@ function csvRow(
   cells: readonly ColumnSql[],
   options: { separator: string; forceQuotes: boolean },
 ): RawBuilder<unknown> {
-  const fields = cells.map((cell) => {
-    if (options.forceQuotes) return sql`'"' || replace(coalesce(${cell.value}, ''), '"', '""') || '"'`;
-    const t = sql`(${cell.value})`;
+  const fields = cells.map((_, i) => {
+    const t = cell(i);
+    if (options.forceQuotes) return sql`'"' || replace(coalesce(${t}, ''), '"', '""') || '"'`;
     return sql`case when ${t} is null then '' when strpos(${t}, ${options.separator}::text) > 0 or strpos(${t}, '"') > 0
       or strpos(${t}, e'\n') > 0 or strpos(${t}, e'\r') > 0
       or (${t} <> '' and (strpos(${JS_SPACE}::text, left(${t}, 1)) > 0 or strpos(${JS_SPACE}::text, right(${t}, 1)) > 0))
@@ -216,11 +247,11 @@ function csvRow(
 /** XML: <Transaction><column>text</column>…</Transaction>, an empty value as <column/>. */
 function xmlRow(columns: readonly TextColumn[], cells: readonly ColumnSql[]): RawBuilder<unknown> {
   const replacement = '\ufffd'.repeat([...XML_FORBIDDEN].length);
-  const elements = cells.map((cell, i) => {
+  const elements = cells.map(({ kind }, i) => {
     const name = columns[i]!;
-    const t = sql`(${cell.value})`;
+    const t = cell(i);
     const text =
-      cell.kind === 'string'
+      kind === 'string'
         ? sql`replace(replace(replace(replace(replace(replace(translate(${t}, ${XML_FORBIDDEN}::text, ${replacement}::text),
             '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&apos;'), e'\r', '&#13;')`
         : t;
@@ -236,7 +267,7 @@ export async function readFeedPageText(
   query: FeedQuery,
   plan: FeedTextPlan,
 ): Promise<FeedPageText> {
-  const cells = plan.columns.map((c) => columnSql(c, plan.keyZone, plan.networkZone));
+  const cells = plan.columns.map(columnSql);
   const format = plan.format;
   const row =
     format.kind === 'json'
@@ -245,27 +276,43 @@ export async function readFeedPageText(
         ? csvRow(cells, format)
         : xmlRow(plan.columns, cells);
   const rowSeparator = format.kind === 'json' ? ',' : format.kind === 'csv' ? format.rowSeparator : '\n';
-  const uses = (...names: TextColumn[]) => names.some((n) => plan.columns.includes(n));
-  const keyInstants = [
-    ...(uses('start_time_local', 'start_time_xml') ? ['start_time'] : []),
-    ...(uses('corrected_at') ? ['corrected_at'] : []),
-  ];
-  const networkInstants = uses('start_time_network_timezone', 'start_time_network_timezone_xml')
-    ? ['start_time']
-    : [];
-  // "quarter hour of UTC:offset in seconds" of each instant written in the zone.
-  const offsets = (instants: string[], zone: string) =>
-    instants.length === 0
-      ? sql`null::text[]`
-      : sql`(select array_agg(distinct o) from (${sql.join(
-          instants.map(
-            (c) =>
-              sql`select floor(extract(epoch from ${sql.ref(`p.${c}`)}) / 900)::bigint || ':' || extract(epoch from (${sql.ref(`p.${c}`)} at time zone ${zone}::text) - (${sql.ref(`p.${c}`)} at time zone 'UTC'))::int as o from p where ${sql.ref(`p.${c}`)} is not null`,
-          ),
-          sql` union `,
-        )}) as offsets)`;
-  const instantOk = (c: string) =>
-    sql`(${sql.ref(`p.${c}`)} is null or (${sql.ref(`p.${c}`)} >= '1900-01-01T00:00:00Z' and ${sql.ref(`p.${c}`)} < '9999-01-01T00:00:00Z' and date_trunc('second', ${sql.ref(`p.${c}`)}) = ${sql.ref(`p.${c}`)}))`;
+  const clocks = [...new Set(plan.columns.flatMap(clocksOf))];
+  const zoneOf = (clock: Clock) => (CLOCKS[clock].zone === 'key' ? plan.keyZone : plan.networkZone);
+  // Stage a: wall clocks (timestamp without time zone) of the instants in their zones and in UTC.
+  const aClocks = clocks.map((clock) => {
+    const instant = sql.ref(`p.${CLOCKS[clock].instant}`);
+    return sql`${instant} at time zone ${zoneOf(clock)}::text as ${sql.ref(`${clock}_zoned`)}, ${instant} at time zone 'UTC' as ${sql.ref(`${clock}_utc`)}`;
+  });
+  const aAmounts = AMOUNTS.map((name) =>
+    name === 'margin'
+      ? sql`(p.payin - coalesce(p.payout, 0))::text as margin_text`
+      : sql`${sql.ref(`p.${name}`)}::text as ${sql.ref(`${name}_text`)}`,
+  );
+  // Stage b: the wall clocks written, the offsets in seconds east of UTC, the amounts' whole and fraction.
+  const bClocks = clocks.map(
+    (clock) =>
+      sql`to_char(${sql.ref(`a.${clock}_zoned`)}, 'YYYY-MM-DD HH24:MI:SS') as ${sql.ref(`${clock}_wall`)}, extract(epoch from ${sql.ref(`a.${clock}_zoned`)} - ${sql.ref(`a.${clock}_utc`)})::int as ${sql.ref(`${clock}_offset`)}`,
+  );
+  const bAmounts = AMOUNTS.map(
+    (name) =>
+      sql`split_part(${sql.ref(`a.${name}_text`)}, '.', 1) as ${sql.ref(`${name}_w`)}, rtrim(split_part(${sql.ref(`a.${name}_text`)}, '.', 2), '0') as ${sql.ref(`${name}_f`)}`,
+  );
+  // "quarter hour of UTC:offset in seconds" of each instant written in a zone, for the caller to check.
+  const offsets = (zone: 'key' | 'network') => {
+    const used = clocks.filter((clock) => CLOCKS[clock].zone === zone);
+    if (used.length === 0) return sql`null::text[]`;
+    return sql`(select array_agg(distinct o) from (${sql.join(
+      used.map(
+        (clock) =>
+          sql`select floor(extract(epoch from ${sql.ref(`b.${CLOCKS[clock].instant}`)}) / 900)::bigint || ':' || ${sql.ref(`b.${clock}_offset`)} as o from b where ${sql.ref(`b.${CLOCKS[clock].instant}`)} is not null`,
+      ),
+      sql` union all `,
+    )}) as offsets)`;
+  };
+  const instantOk = (c: string) => {
+    const v = sql.ref(`p.${c}`);
+    return sql`(${v} is null or (${v} >= '1900-01-01T00:00:00Z' and ${v} < '9999-01-01T00:00:00Z' and date_trunc('second', ${v}) = ${v}))`;
+  };
   const result = await sql<{
     rows: string | null;
     count: number;
@@ -273,16 +320,25 @@ export async function readFeedPageText(
     key_offsets: string[] | null;
     network_offsets: string[] | null;
   }>`
-    with p as materialized (${feedPageQuery(db, accountId, query)})
-    select string_agg(${row}, ${rowSeparator}::text order by p.transaction_id) as rows,
-      count(*)::int as count,
-      bool_and(${instantOk('start_time')} and ${instantOk('corrected_at')} and ${instantOk('occurred_at')}
-        and (p.payin is null or scale(p.payin) is not null) and (p.payout is null or scale(p.payout) is not null)
-        and (p.revenue is null or scale(p.revenue) is not null)
-        and p.call_status <> all(${PROTOTYPE_NAMES}::text[])) as exact,
-      ${offsets(keyInstants, plan.keyZone)} as key_offsets,
-      ${offsets(networkInstants, plan.networkZone)} as network_offsets
-    from p
+    with p as materialized (${feedPageQuery(db, accountId, query)}),
+    a as materialized (
+      select p.*, ${sql.join([...aClocks, ...aAmounts])},
+        ${instantOk('start_time')} and ${instantOk('corrected_at')} and ${instantOk('occurred_at')}
+          and (p.payin is null or scale(p.payin) is not null) and (p.payout is null or scale(p.payout) is not null)
+          and (p.revenue is null or scale(p.revenue) is not null)
+          and p.call_status <> all(${PROTOTYPE_NAMES}::text[]) as exact
+      from p
+    ),
+    b as materialized (select a.*, ${sql.join([...bClocks, ...bAmounts])} from a),
+    c as materialized (
+      select b.transaction_id${cells.length === 0 ? sql`` : sql`, ${sql.join(cells.map((c, i) => sql`${c.value} as ${sql.ref(`v${i}`)}`))}`}
+      from b
+    )
+    select (select string_agg(${row}, ${rowSeparator}::text order by c.transaction_id) from c) as rows,
+      (select count(*)::int from b) as count,
+      (select bool_and(b.exact) from b) as exact,
+      ${offsets('key')} as key_offsets,
+      ${offsets('network')} as network_offsets
   `.execute(db);
   const r = result.rows[0]!;
   return {
