@@ -4,14 +4,11 @@
 // surface's (src/http/feed/); this takes typed values and returns rows and the view that reads them.
 import type { Ctx } from '../context.ts';
 import { currentAccount } from '../accounts/current-account.ts';
-import type { CallTransactionRow, FeedQuery, FeedTransactionType } from './repo.ts';
+import type { FeedPageRow, FeedTransactionType } from './repo.ts';
 import { addDays, startOfDayInZone } from '../shared/dates.ts';
 import { assert, DomainError } from '../shared/errors.ts';
-import { defaultColumns, FeedView } from './columns.ts';
+import { defaultColumns, FeedView, isStandardColumn } from './columns.ts';
 import { listCustomDataFields, readFeedPage } from './repo.ts';
-import { type FeedTextFormat, isTextColumn, readFeedPageText } from './page-text-repo.ts';
-import type { ZoneTime } from './zone-time.ts';
-export type { FeedTextFormat } from './page-text-repo.ts';
 
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 4000;
@@ -47,7 +44,7 @@ export interface FeedRequest {
 }
 
 export interface FeedPage {
-  rows: CallTransactionRow[];
+  rows: FeedPageRow[];
   /** Reads the columns asked for out of each row, in the key's timezone. */
   view: FeedView;
 }
@@ -100,70 +97,6 @@ export async function readFeed(
   accountId: number,
   request: FeedRequest,
 ): Promise<FeedPage> {
-  const { query, view } = await preparePage(ctx, principal, accountId, request);
-  return { rows: await readFeedPage(ctx.db, view.accountId, query), view: view.view };
-}
-
-/** A page written by the database: its rows' text, joined by the format's row separator (page-text-repo.ts). */
-export interface FeedPageRowsText {
-  text: string;
-  count: number;
-  /** The columns of the page (the same as FeedView.columns would be). */
-  columns: readonly string[];
-}
-
-/**
- * The page as text written by the database in this format (see feed/page-text-repo.ts), or, when the
- * database cannot write it byte for byte as the renderers would (custom data columns, custom_data, PGlite,
- * an odd value, a zone its tz database reads otherwise than ours), the rows and view of readFeed().
- */
-export async function readFeedText(
-  ctx: Ctx,
-  principal: FeedPrincipal,
-  accountId: number,
-  request: FeedRequest,
-  format: FeedTextFormat,
-): Promise<{ text: FeedPageRowsText } | { page: FeedPage }> {
-  const { query, view } = await preparePage(ctx, principal, accountId, request);
-  const columns = view.view.columns;
-  // PGlite runs the database in this process, single-threaded: writing the text there gains nothing.
-  if (ctx.database.kind === 'postgres' && columns.every(isTextColumn)) {
-    const page = await readFeedPageText(ctx.db, view.accountId, query, {
-      format,
-      columns,
-      keyZone: view.keyZone,
-      networkZone: view.networkZone,
-    });
-    if (
-      page.exact &&
-      offsetsAgree(view.view.keyZoneTime, page.keyOffsets) &&
-      offsetsAgree(view.view.networkZoneTime, page.networkOffsets)
-    )
-      return { text: { text: page.rows, count: page.count, columns } };
-  }
-  return { page: { rows: await readFeedPage(ctx.db, view.accountId, query), view: view.view } };
-}
-
-/** The database's offsets ("quarter hour:seconds") are ZoneTime's: one per quarter hour of UTC, in whole minutes. */
-function offsetsAgree(zone: ZoneTime, offsets: readonly string[]): boolean {
-  for (const entry of offsets) {
-    const [bucket, seconds] = entry.split(':').map(Number);
-    if (zone.offsetMinutes(bucket! * QUARTER_HOUR_MS) * 60 !== seconds) return false;
-  }
-  return true;
-}
-
-const QUARTER_HOUR_MS = 15 * 60_000;
-
-async function preparePage(
-  ctx: Ctx,
-  principal: FeedPrincipal,
-  accountId: number,
-  request: FeedRequest,
-): Promise<{
-  query: FeedQuery;
-  view: { accountId: number; view: FeedView; keyZone: string; networkZone: string };
-}> {
   checkFeedAccount(principal, accountId);
   assert(
     Number.isSafeInteger(request.limit) && request.limit >= 1 && request.limit <= MAX_LIMIT,
@@ -179,22 +112,20 @@ async function preparePage(
     request.includeColumns,
     request.excludeColumns,
   );
-  const query: FeedQuery = {
-    afterTransactionId: request.afterTransactionId,
-    limit: request.limit,
-    types: request.types,
-    from: request.fromDate === undefined ? undefined : startOfDayInZone(request.fromDate, zone),
-    before: request.toDate === undefined ? undefined : startOfDayInZone(addDays(request.toDate, 1), zone),
-    transactionId: request.transactionId,
-    completeCallId: request.completeCallId,
-  };
-  return {
-    query,
-    view: {
-      accountId: account.id,
-      view: new FeedView(zone, account.timezone, columns),
-      keyZone: zone,
-      networkZone: account.timezone,
+  const rows = await readFeedPage(
+    ctx.db,
+    account.id,
+    {
+      afterTransactionId: request.afterTransactionId,
+      limit: request.limit,
+      types: request.types,
+      from: request.fromDate === undefined ? undefined : startOfDayInZone(request.fromDate, zone),
+      before: request.toDate === undefined ? undefined : startOfDayInZone(addDays(request.toDate, 1), zone),
+      transactionId: request.transactionId,
+      completeCallId: request.completeCallId,
     },
-  };
+    // custom_data only for the columns that read it: custom_data itself, custom data and signal columns.
+    { customData: columns.some((c) => c === 'custom_data' || !isStandardColumn(c)) },
+  );
+  return { rows, view: new FeedView(zone, account.timezone, columns) };
 }

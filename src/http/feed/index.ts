@@ -6,12 +6,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { authenticate } from '../../api-keys/authenticate.ts';
 import type { Ctx } from '../../context.ts';
-import { checkFeedAccount, MAX_LIMIT } from '../../feed/read-feed.ts';
+import { checkFeedAccount, MAX_LIMIT, readFeed } from '../../feed/read-feed.ts';
 import { DomainError, invalid } from '../../shared/errors.ts';
 import type { ZodApp } from '../kit/app-type.ts';
 import { classifyError, httpStatusOf } from '../errors.ts';
-import { CONTENT_TYPES, DEFAULT_CSV, type FeedFormat } from './formats.ts';
-import { renderFeedPage } from './page.ts';
+import { CONTENT_TYPES, DEFAULT_CSV, type FeedFormat, renderCsv, renderJson, renderXml } from './formats.ts';
 import { csvOptionsQuery, feedQuery } from './query.ts';
 
 export const FEED_PREFIX = '/api';
@@ -137,11 +136,17 @@ export function feedApi(ctx: Ctx) {
         const { accountId, format } = feedTarget(request, request.params);
         const { request: feedRequest, csv: rawCsv } = request.query;
         const csv = format === 'csv' ? csvOptions(rawCsv) : DEFAULT_CSV;
-        const { body, count } = await renderFeedPage(ctx, request.principal!, accountId, feedRequest, format, csv);
+        const { rows, view } = await readFeed(ctx, request.principal!, accountId, feedRequest);
+        const body =
+          format === 'json'
+            ? renderJson(view, rows)
+            : format === 'csv'
+              ? renderCsv(view, rows, csv)
+              : renderXml(view, rows);
         return reply
           .status(200)
           .type(CONTENT_TYPES[format])
-          .header('X-Row-Count', String(count))
+          .header('X-Row-Count', String(rows.length))
           .serializer((x: string) => x)
           .send(body);
       },
