@@ -295,6 +295,24 @@ export interface CallFiles {
   kind: 'recording' | 'transcription';
 }
 
+export interface CallHours {
+  account_id: number;
+  billable_s: number;
+  calls: number;
+  charge: string;
+  cost: string;
+  destination: string;
+  hour: Timestamp;
+  rated: number;
+}
+
+export interface CallHoursMarks {
+  account_id: number;
+  pending_to: number | null;
+  pending_xmax: number | null;
+  summarised_to: Generated<number>;
+}
+
 export interface Calls {
   account_id: number;
   band: string | null;
@@ -942,6 +960,8 @@ export interface DB {
   billing_transactions: BillingTransactions;
   call_events: CallEvents;
   call_files: CallFiles;
+  call_hours: CallHours;
+  call_hours_marks: CallHoursMarks;
   call_transactions: CallTransactions;
   calls: Calls;
   collect_batches: CollectBatches;
