@@ -77,16 +77,18 @@ export async function summariseAccountCallHours(
   db: Executor,
   accountId: number,
 ): Promise<{ calls: number; more: boolean }> {
-  await sql`insert into call_hours_marks (account_id) values (${accountId}) on conflict do nothing`.execute(
-    db,
-  );
-  await sql`select 1 from call_hours_marks where account_id = ${accountId} for update`.execute(db);
+  // First, before this transaction writes anything (a transaction id of its own would hold back the xmin
+  // it is compared with): the highest id, and the xmax of the snapshot that saw it.
   const seen = (
     await sql<{ top: string; xmax: string }>`
       select coalesce(max(id), 0)::text as top, pg_snapshot_xmax(pg_current_snapshot())::text as xmax
       from calls where account_id = ${accountId}
     `.execute(db)
   ).rows[0]!;
+  await sql`insert into call_hours_marks (account_id) values (${accountId}) on conflict do nothing`.execute(
+    db,
+  );
+  await sql`select 1 from call_hours_marks where account_id = ${accountId} for update`.execute(db);
   // In one statement, so that "every transaction below xmax has ended" holds for the snapshot it reads.
   const r = await sql<{ summarised_to: string; top: string; calls: string }>`
     with t as (
@@ -98,19 +100,19 @@ export async function summariseAccountCallHours(
       from call_hours_marks as m,
            (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as xmin) as s
       where m.account_id = ${accountId}
+    ), sums as (
+      select ${hourTotalsColumns(sql`1`)} from calls as c, t
+      where c.account_id = ${accountId} and c.id > t.from_id and c.id <= t.upto group by 1, 2
     ), added as (
-      ${addToCallHours(
-        accountId,
-        sql`select ${hourTotalsColumns(sql`1`)} from calls as c, t
-            where c.account_id = ${accountId} and c.id > t.from_id and c.id <= t.upto group by 1, 2`,
-      )}
-      returning calls
+      ${addToCallHours(accountId, sql`select * from sums`)}
+      returning 1
     )
     update call_hours_marks as m set summarised_to = t.upto,
       pending_to = case when t.upto >= ${seen.top}::bigint then null else ${seen.top}::bigint end,
       pending_xmax = case when t.upto >= ${seen.top}::bigint then null else ${seen.xmax}::bigint end
     from t where m.account_id = ${accountId}
-    returning m.summarised_to::text, ${seen.top}::text as top, (select coalesce(sum(calls), 0) from added)::text as calls
+    returning m.summarised_to::text, ${seen.top}::text as top, (select coalesce(sum(calls), 0) from sums)::text as calls,
+      (select count(*) from added) as hours
   `.execute(db);
   const row = r.rows[0]!;
   return { calls: Number(row.calls), more: BigInt(row.summarised_to) < BigInt(row.top) };
