@@ -139,6 +139,39 @@ export async function searchCalls(db: Executor, accountId: number, s: CallSearch
     .execute();
 }
 
+/** How many of the account's newest calls a customer's page looks through for that customer's latest ones. */
+export const LATEST_CALLS_WINDOW = 20_000;
+
+/**
+ * A customer's newest calls among the account's newest LATEST_CALLS_WINDOW: a bounded walk back along the
+ * primary key, whatever the number of calls and customers (no index by customer: it would cost every
+ * stored call more than the page is worth; bench:ingest measured it).
+ */
+export async function latestCustomerCalls(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  limit: number,
+) {
+  const rows = await sql<{
+    id: number;
+    start_time: Date;
+    to_number: string;
+    duration_s: number;
+    rating_status: string;
+    charge: string | null;
+  }>`
+    select id, start_time, to_number, duration_s, rating_status, charge
+    from (
+      select id, customer_id, start_time, to_number, duration_s, rating_status, charge
+      from calls where account_id = ${accountId} order by id desc limit ${LATEST_CALLS_WINDOW}
+    ) as newest
+    where customer_id = ${customerId}
+    order by id desc limit ${limit}
+  `.execute(db);
+  return rows.rows.map((call) => ({ ...call, id: Number(call.id) }));
+}
+
 /** Unrated and unallocated calls grouped by reason. */
 export async function ratingProblems(
   db: Executor,

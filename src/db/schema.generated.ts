@@ -555,6 +555,15 @@ export interface InvoiceDocuments {
   rendered_at: Generated<Timestamp>;
 }
 
+export interface InvoiceMonths {
+  account_id: number;
+  invoices: number;
+  month: string;
+  net: string;
+  total: string;
+  vat: string;
+}
+
 export interface Invoices {
   account_id: number;
   approved_at: Timestamp | null;
@@ -978,6 +987,7 @@ export interface DB {
   instalment_plans: InstalmentPlans;
   instalments: Instalments;
   invoice_documents: InvoiceDocuments;
+  invoice_months: InvoiceMonths;
   invoices: Invoices;
   legacy_tokens: LegacyTokens;
   message_templates: MessageTemplates;

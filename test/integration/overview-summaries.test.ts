@@ -1,3 +1,8 @@
+// The console overview's charts read summaries, never all calls or all invoices, and must never drift from
+// what they sum. Revenue per month (invoice_months, added to at approval) and collections (paid,
+// outstanding, overdue, from the unsettled invoices) equal aggregates made straight from the invoices after
+// approvals, payments and a refund.
+//
 // The console overview's call charts (calls and billed seconds per day, charge and cost per destination)
 // come from call_hours, the calls summed per UTC hour and destination, plus the calls not yet summed. They
 // must never drift from the calls: after ingest, after late calls for days already summed, after re-rating
@@ -7,6 +12,8 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { callActivity } from '../../src/calls/reports-repo.ts';
+import { collectionTotals, revenueByMonth } from '../../src/invoices/reports-repo.ts';
+import { approve, post } from '../helpers/billing.ts';
 import { summariseCallHours } from '../../src/calls/summarise-call-hours.ts';
 import { cdr, loadRates, makeRateCard, sendCalls } from '../helpers/call-billing.ts';
 import { makeCustomer, makeFeature, useHarness, type Harness } from '../helpers/harness.ts';
@@ -213,4 +220,85 @@ describe('the overview call charts (call_hours)', () => {
       h.setNow(undefined);
     },
   );
+});
+
+describe('the overview revenue and collections charts', () => {
+  it('equal the invoices after approvals, payments and a refund', async () => {
+    h.setNow(new Date('2026-06-15T12:00:00.000Z'));
+    const { api, id: accountId } = await h.account({ timezone: TZ });
+    const direct = async (today: string) => {
+      const months = await sql<{ month: string; net: string; vat: string }>`
+        select to_char(invoice_date, 'YYYY-MM') as month, sum(invoice_amount)::numeric(24,6)::text as net,
+               sum(invoice_vat)::numeric(24,6)::text as vat
+        from invoices where account_id = ${accountId} and approved_at is not null and invoice_date >= '2025-07-01'
+        group by 1 order by 1
+      `.execute(h.ctx.db);
+      const c = await sql<{ paid: string; outstanding: string; overdue: string; overdue_count: string }>`
+        select coalesce(sum(paid_amount), 0)::numeric(24,6)::text as paid,
+               coalesce(sum(total - paid_amount) filter (where total > paid_amount and (due_date is null or due_date >= ${today}::date)), 0)::numeric(24,6)::text as outstanding,
+               coalesce(sum(total - paid_amount) filter (where total > paid_amount and due_date < ${today}::date), 0)::numeric(24,6)::text as overdue,
+               count(*) filter (where total > paid_amount and due_date < ${today}::date)::text as overdue_count
+        from invoices where account_id = ${accountId} and approved_at is not null
+      `.execute(h.ctx.db);
+      return {
+        months: months.rows,
+        collections: { ...c.rows[0]!, overdue_count: Number(c.rows[0]!.overdue_count) },
+      };
+    };
+    const read = async (today: string) => {
+      const six = (x: string) => Number(x).toFixed(6);
+      const months = (await revenueByMonth(h.ctx.db, accountId, '2025-07-01')).map((m) => ({
+        month: m.month,
+        net: six(m.net),
+        vat: six(m.vat),
+      }));
+      const c = await collectionTotals(h.ctx.db, accountId, today);
+      return {
+        months,
+        collections: { ...c, paid: six(c.paid), outstanding: six(c.outstanding), overdue: six(c.overdue) },
+      };
+    };
+    const expectSame = async (today: string) => {
+      const want = await direct(today);
+      expect(await read(today)).toEqual(want);
+      return want;
+    };
+
+    // Three customers, invoices in April and May (20% VAT), each approved on its own date.
+    const invoices: { id: string; total: string }[] = [];
+    for (const [i, value, date] of [
+      [1, '100.00', '2026-04-10'],
+      [2, '250.50', '2026-04-20'],
+      [3, '80.25', '2026-05-05'],
+    ] as const) {
+      const c = await makeCustomer(api, { name: `Customer ${i}`, accountNumber: `OV${i}` });
+      await post(api, `/customers/${c.id}/transactions`, {
+        transactionType: 'oneOff',
+        transactionValue: value,
+        transactionVATRate: '20',
+        transactionDate: date,
+      });
+      const invoice = await post(api, `/customers/${c.id}/invoices`, { cutoffDate: date });
+      await expectSame('2026-06-15'); // an unsent invoice counts nowhere
+      const raised = await approve(api, invoice.id, { invoiceDate: date });
+      invoices.push({ id: raised.id, total: raised.total });
+    }
+    const raised = await expectSame('2026-06-15');
+    expect(raised.months.map((m) => m.month)).toEqual(['2026-04', '2026-05']);
+
+    // One paid in full, one in part; then part of the full payment refunded.
+    const full = await api.post(`/invoices/${invoices[0]!.id}/payments`, { amount: invoices[0]!.total });
+    expect(full.status).toBe(201);
+    const part = await api.post(`/invoices/${invoices[1]!.id}/payments`, { amount: '100.00' });
+    expect(part.status).toBe(201);
+    await expectSame('2026-06-15');
+    const refund = await api.post(`/payments/${full.body.payment.id}/refunds`, { amount: '20.00' });
+    expect(refund.status).toBe(201);
+    const after = await expectSame('2026-06-15');
+    expect(Number(after.collections.paid)).toBeCloseTo(Number(invoices[0]!.total) - 20 + 100, 6);
+    // Another day moves invoices from outstanding to overdue; the figures follow.
+    expect((await expectSame('2026-04-01')).collections.overdue_count).toBe(0);
+    expect((await expectSame('2027-01-01')).collections.overdue_count).toBe(2);
+    h.setNow(undefined);
+  });
 });
