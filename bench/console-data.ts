@@ -86,8 +86,19 @@ export async function loadConsoleData(
     from invoices where account_id = ${accountId} and approved_at is not null group by 1, 2
   `.execute(db);
   await sql`update accounts set invoice_next_number = ${INVOICES + 1} where id = ${accountId}`.execute(db);
-  // The calls summed per hour, as the serving process's job does within a minute (calls/summarise-call-hours.ts).
-  await summariseCallHours(ctx);
+  // The calls summed per hour, as the serving process's job does within a minute or two
+  // (calls/summarise-call-hours.ts): a run moves the mark only past ids whose transactions have all ended,
+  // and on a shared server other databases' transactions may be in flight, so it runs until the mark is there.
+  for (let run = 0; run < 600; run++) {
+    await summariseCallHours(ctx);
+    const left = await sql<{ n: string }>`
+      select count(*)::text as n from calls
+      where account_id = ${accountId}
+        and id > coalesce((select summarised_to from call_hours_marks where account_id = ${accountId}), 0)
+    `.execute(db);
+    if (left.rows[0]!.n === '0') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await sql`vacuum analyze`.execute(db);
   const ids = (
     await sql<{ call: number; invoice: number }>`
