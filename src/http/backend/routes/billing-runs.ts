@@ -9,6 +9,7 @@ import { defaultCutoff } from '../../../shared/today.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId, sendPage } from '../../kit/route-helpers.ts';
+import { apiAuditOf } from '../../kit/unit-of-work.ts';
 import { errorBody, idParams, isoDate, pageQuery } from '../schemas.ts';
 import { billingRunView, toBillingRunView } from '../../kit/views/billing-runs.ts';
 
@@ -18,7 +19,8 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
   app.post(
     '/billingRuns',
     {
-      config: { level: KeyLevel.invoices },
+      // The run commits batch by batch (a long process): its entry is written with the run's row.
+      config: { level: KeyLevel.invoices, unitOfWork: false, auditedByRoute: true },
       schema: {
         tags,
         operationId: 'createBillingRun',
@@ -39,8 +41,10 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
     async (request, reply) => {
       const { accountId } = principalOf(request);
       const account = await loadAccount(ctx, accountId);
+      const cutoffDate = request.body?.cutoffDate ?? defaultCutoff(account, ctx.now());
       const run = await runBilling(ctx, accountId, {
-        cutoffDate: request.body?.cutoffDate ?? defaultCutoff(account, ctx.now()),
+        cutoffDate,
+        audit: apiAuditOf(request, { action: 'create', resource: 'billingRuns', changes: { cutoffDate } }),
       });
       return reply.status(201).send(toBillingRunView(run));
     },
@@ -49,7 +53,7 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
   app.post(
     '/billingRuns/:id/resume',
     {
-      config: { level: KeyLevel.invoices },
+      config: { level: KeyLevel.invoices, unitOfWork: false, auditedByRoute: true },
       schema: {
         tags,
         operationId: 'resumeBillingRun',
@@ -62,7 +66,8 @@ export function billingRunRoutes(app: ZodApp, ctx: Ctx): void {
     },
     async (request) => {
       const id = pathId(request.params.id, 'Billing run');
-      return toBillingRunView(await resumeBilling(ctx, principalOf(request).accountId, id));
+      const audit = apiAuditOf(request, { action: 'resume', resource: 'billingRuns', resourceId: id });
+      return toBillingRunView(await resumeBilling(ctx, principalOf(request).accountId, id, undefined, audit));
     },
   );
 
