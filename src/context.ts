@@ -82,6 +82,7 @@ export const DEFAULT_LEASE_SECONDS = 30;
 export type { Executor };
 /** A request's unit of work: what it changes and its audit entry commit together (src/db/unit-of-work.ts). */
 export {
+  afterUnitCommits,
   doomUnitOfWork,
   finishUnitOfWork,
   inUnitOfWork,

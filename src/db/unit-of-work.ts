@@ -32,6 +32,8 @@ interface Unit {
   savepoints: number;
   /** The joined transactions' turn: one at a time. */
   turn: Promise<void>;
+  /** What waits for the commit (outbox jobs tried at once: an email or webhook only for a kept change). */
+  afterCommit: (() => Promise<void>)[];
 }
 
 const units = new AsyncLocalStorage<Unit>();
@@ -171,7 +173,14 @@ export interface UnitOfWork {
 export function runInUnitOfWork<T>(db: object, fn: (work: UnitOfWork) => T): T {
   const driver = driversOf.get(db);
   if (!driver) return fn({ unit: undefined });
-  const unit: Unit = { driver, state: 'open', doomed: false, savepoints: 0, turn: Promise.resolve() };
+  const unit: Unit = {
+    driver,
+    state: 'open',
+    doomed: false,
+    savepoints: 0,
+    turn: Promise.resolve(),
+    afterCommit: [],
+  };
   return units.run(unit, () => fn({ unit }));
 }
 
@@ -185,7 +194,9 @@ export async function finishUnitOfWork(
 ): Promise<void> {
   const unit = work.unit;
   if (!unit || unit.state !== 'open') return;
-  let failure: Error | undefined = unit.doomed ? new Error('the unit of work was marked to roll back') : undefined;
+  let failure: Error | undefined = unit.doomed
+    ? new Error('the unit of work was marked to roll back')
+    : undefined;
   try {
     if (options.commit && options.before && failure === undefined) await units.run(unit, options.before);
   } catch (error) {
@@ -196,6 +207,7 @@ export async function finishUnitOfWork(
   unit.state = 'finished';
   if (!unit.connection) {
     if (failure !== undefined) throw failure;
+    await runAfterCommit(unit);
     return;
   }
   const connection = await unit.connection;
@@ -210,6 +222,22 @@ export async function finishUnitOfWork(
     await driver.releaseConnection(connection);
   }
   if (failure !== undefined) throw failure;
+  await runAfterCommit(unit);
+}
+
+async function runAfterCommit(unit: Unit): Promise<void> {
+  for (const fn of unit.afterCommit.splice(0)) await units.exit(fn);
+}
+
+/**
+ * Inside a unit of work on `db`: keeps `fn` until the unit commits (it is dropped on a rollback) and
+ * returns true. Outside one: returns false (the caller runs it now).
+ */
+export function afterUnitCommits(db: object, fn: () => Promise<void>): boolean {
+  const unit = units.getStore();
+  if (!unit || unit.state !== 'open' || unit.driver !== driversOf.get(db)) return false;
+  unit.afterCommit.push(fn);
+  return true;
 }
 
 function asError(error: unknown): Error {

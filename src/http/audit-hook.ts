@@ -32,6 +32,11 @@ const NOT_AUDITED = [
   /^\/calls\/:id\/events$/,
 ];
 const VERBS = new Set(['rerate']);
+/**
+ * Invoice actions that send the email inside the request and answer with the outcome: they run outside a
+ * unit of work (the outbox's record of the send commits before the answer, as before); their entry follows.
+ */
+const SENDS_AT_ONCE = new Set(['email', 'emailCdrs']);
 const CHANGE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface AuditTarget {
@@ -119,7 +124,10 @@ export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string)
     app,
     ctx,
     CHANGE_METHODS,
-    (request) => !!request.principal && !!auditTargetOf(request.method, patternOf(request, prefix)),
+    (request) =>
+      !!request.principal &&
+      !!auditTargetOf(request.method, patternOf(request, prefix)) &&
+      !SENDS_AT_ONCE.has(String((request.query as Record<string, unknown> | undefined)?.action)),
   );
 
   addRouteHooks(app, new Set(['PATCH']), {
