@@ -6,6 +6,8 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { Sort } from '../shared/sorting.ts';
 import { type Liveness, liveProcessIds } from '../processes/repo.ts';
 import { customerRowsSql } from '../customers/reports-repo.ts';
+import { recurringFeatureCustomersSql } from '../features/repo.ts';
+import { unbilledCallCustomersSql } from '../calls/reports-repo.ts';
 export type { BillingRunRow } from '../db/schema.ts';
 
 /** What a run's process says when it stopped before finishing (a crash, kill -9, a lost machine). */
@@ -257,10 +259,9 @@ export async function customersToBill(
     union
     select customer_id from billing_transactions where account_id = ${accountId} and invoice_id is null and bill_date < ${cutoffDate}
     union
-    select customer_id from features where account_id = ${accountId} and recurring_value is not null
+    select customer_id from ${recurringFeatureCustomersSql(accountId)} as f
     union
-    select customer_id from calls
-    where account_id = ${accountId} and invoice_id is null and rating_status = 'rated' and start_time < ${callsBefore}
+    select customer_id from ${unbilledCallCustomersSql(accountId, callsBefore)} as c
     union
     select customer_id from invoices
     where account_id = ${accountId} and approved_at is not null and total > paid_amount and due_date < ${cutoffDate}

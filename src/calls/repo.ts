@@ -7,6 +7,8 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { FeatureWindow } from './allocation.ts';
 import { anyId, idArray } from '../db/sql.ts';
 import { phoneSpellings } from '../shared/contact.ts';
+import { customerRows } from '../customers/reports-repo.ts';
+import { featureRows } from '../features/repo.ts';
 export type { CallRow, CallStatus, RatingStatus } from '../db/schema.ts';
 
 /** Columns written when calls arrive, in COPY order. */
@@ -47,8 +49,8 @@ export async function featureWindows(
   accountId: number,
 ): Promise<(FeatureWindow & { phoneNumber: string })[]> {
   const rows = await db
-    .selectFrom('features as f')
-    .innerJoin('customers as c', (j) =>
+    .selectFrom(featureRows(db).as('f'))
+    .innerJoin(customerRows(db).as('c'), (j) =>
       j.onRef('c.account_id', '=', 'f.account_id').onRef('c.id', '=', 'f.customer_id'),
     )
     .select([
@@ -197,6 +199,25 @@ export async function countCallsOnInvoice(
     .where('invoice_id', '=', invoiceId)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** The calls on an invoice, in time order (at most `limit`), and how many there are. */
+export async function invoiceCalls(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  limit: number,
+): Promise<{ calls: CallRow[]; total: number }> {
+  const calls = await db
+    .selectFrom('calls')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('start_time')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return { calls, total: await countCallsOnInvoice(db, accountId, invoiceId) };
 }
 
 /** The calls a billing run puts on invoices, summed per invoice, feature and destination. */

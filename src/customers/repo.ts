@@ -2,6 +2,7 @@ import type { Executor } from '../context.ts';
 import type { CustomerRow, CustomerUpdate, NewCustomer } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { anyId } from '../db/sql.ts';
+import { discountPlanRows } from '../discounts/repo.ts';
 export type { CustomerRow, CustomerUpdate } from '../db/schema.ts';
 
 export async function insertCustomer(db: Executor, values: NewCustomer): Promise<CustomerRow> {
@@ -135,4 +136,23 @@ export async function customerHasInvoices(
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** The discount plan rules of these customers (those that have a plan). */
+export async function plansOfCustomers(
+  db: Executor,
+  accountId: number,
+  customerIds: number[],
+): Promise<Map<number, unknown>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('customers as c')
+    .innerJoin(discountPlanRows(db).as('p'), (j) =>
+      j.onRef('p.account_id', '=', 'c.account_id').onRef('p.id', '=', 'c.discount_plan_id'),
+    )
+    .select(['c.id', 'p.rules'])
+    .where('c.account_id', '=', accountId)
+    .where('c.id', '=', anyId(customerIds))
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.rules]));
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
-import type { BillingTransactionRow, CallRow } from '../db/schema.ts';
+import type { BillingTransactionRow } from '../db/schema.ts';
 
 /** Upper bound on the lines and calls one bill lists. */
 export const MAX_BILL_LINES = 20_000;
@@ -20,30 +20,6 @@ export async function invoiceLines(
     .orderBy('id')
     .limit(MAX_BILL_LINES)
     .execute();
-}
-
-export async function invoiceCalls(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-  limit: number,
-): Promise<{ calls: CallRow[]; total: number }> {
-  const calls = await db
-    .selectFrom('calls')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('invoice_id', '=', invoiceId)
-    .orderBy('start_time')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  const count = await db
-    .selectFrom('calls')
-    .select(sql<number>`count(*)::bigint`.as('n'))
-    .where('account_id', '=', accountId)
-    .where('invoice_id', '=', invoiceId)
-    .executeTakeFirstOrThrow();
-  return { calls, total: Number(count.n) };
 }
 
 export async function findDocument(
@@ -107,21 +83,6 @@ export async function markEmailed(
     .where('id', '=', invoiceId)
     .where('emailed_at', 'is', null)
     .execute();
-}
-
-export async function featureLabels(
-  db: Executor,
-  accountId: number,
-  featureIds: number[],
-): Promise<Map<number, { name: string; phoneNumber: string | null }>> {
-  if (featureIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('features')
-    .select(['id', 'name', 'phone_number'])
-    .where('account_id', '=', accountId)
-    .where('id', 'in', featureIds)
-    .execute();
-  return new Map(rows.map((r) => [r.id, { name: r.name, phoneNumber: r.phone_number }]));
 }
 
 export async function insertDownloadLink(

@@ -14,23 +14,9 @@ export interface DiscountPlanRow {
   updated_at: Date;
 }
 
-/** The discount plan rules of these customers (those that have a plan). */
-export async function plansOfCustomers(
-  db: Executor,
-  accountId: number,
-  customerIds: number[],
-): Promise<Map<number, unknown>> {
-  if (customerIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('customers as c')
-    .innerJoin('discount_plans as p', (j) =>
-      j.onRef('p.account_id', '=', 'c.account_id').onRef('p.id', '=', 'c.discount_plan_id'),
-    )
-    .select(['c.id', 'p.rules'])
-    .where('c.account_id', '=', accountId)
-    .where('c.id', '=', anyId(customerIds))
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.rules]));
+/** The discount plans as a relation another module's query joins: `innerJoin(discountPlanRows(db).as('p'), …)`. */
+export function discountPlanRows(db: Executor) {
+  return db.selectFrom('discount_plans').selectAll();
 }
 
 /** What discounts apply to: an invoice's lines other than discounts and fees. */

@@ -3,7 +3,8 @@
 // `reapplyDiscountPlans` asks), so they always match what they are computed from.
 import type { Executor } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
-import { discountableLines, plansOfCustomers } from '../discounts/repo.ts';
+import { discountableLines } from '../discounts/repo.ts';
+import { plansOfCustomers } from '../customers/repo.ts';
 import { discountLines, parseDiscountRules } from '../discounts/rules.ts';
 import {
   lowUsageFee,

@@ -6,6 +6,7 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
+import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 
 export async function findInvoice(
@@ -331,7 +332,7 @@ export async function reverseChargeByInvoice(
   if (invoiceIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('invoices as i')
-    .innerJoin('customers as c', (join) =>
+    .innerJoin(customerRows(db).as('c'), (join) =>
       join.onRef('c.account_id', '=', 'i.account_id').onRef('c.id', '=', 'i.customer_id'),
     )
     .select(['i.id', 'c.reverse_charge'])

@@ -6,6 +6,7 @@ import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
+import { featureRowsSql } from '../features/repo.ts';
 export type {
   BillingTransactionRow,
   BillingTransactionUpdate,
@@ -79,7 +80,7 @@ export async function recurringChargesAfterEnd(
   const result = await sql<{ feature_id: number; start_date: IsoDate; end_date: IsoDate; value: string }>`
     select t.feature_id, t.start_date, t.end_date, t.value
     from billing_transactions as t
-    join features as f on f.account_id = t.account_id and f.id = t.feature_id
+    join ${featureRowsSql()} as f on f.account_id = t.account_id and f.id = t.feature_id
     where t.account_id = ${accountId} and t.feature_id = ${anyId(featureIds)} and t.origin = 'recurring' and t.value > 0
       and t.start_date is not null and t.end_date is not null and f.end_date is not null and t.end_date > f.end_date
     order by t.id desc
