@@ -28,11 +28,9 @@ const billingPreviewView = z
   .object({
     customerID: z.string(),
     cutoffDate: z.string(),
-    wouldBill: z
-      .boolean()
-      .meta({
-        description: 'Whether a run at this cut-off would bill the customer (count it and mark the invoice)',
-      }),
+    wouldBill: z.boolean().meta({
+      description: 'Whether a run at this cut-off would bill the customer (count it and mark the invoice)',
+    }),
     invoiceExists: z.boolean().meta({
       description:
         'True when the invoice exists already, unsent (the run completes it); false when the run would make it',
