@@ -19,27 +19,13 @@ export async function lockAccount(db: Executor, accountId: number): Promise<Acco
 }
 
 /**
- * The first kind of record in the account that holds an amount in its currency, if any: invoices, charges
- * (unbilled ones included) or features' recurring charges. Any of them fixes the currency.
+ * Whether the account's features carry recurring charges, which hold an amount in its currency (invoices
+ * and charges, which fix it too, are billing's to answer: the 'currency-changing' event).
  */
 export async function recordsPricedInCurrency(
   db: Executor,
   accountId: number,
-): Promise<'invoices' | 'charges' | 'recurring charges' | undefined> {
-  const invoice = await db
-    .selectFrom('invoices')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .limit(1)
-    .executeTakeFirst();
-  if (invoice) return 'invoices';
-  const charge = await db
-    .selectFrom('billing_transactions')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .limit(1)
-    .executeTakeFirst();
-  if (charge) return 'charges';
+): Promise<'recurring charges' | undefined> {
   const recurring = await db
     .selectFrom('features')
     .select('id')

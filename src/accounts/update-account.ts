@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.ts';
 import type { AccountRow } from './repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
+import { publish } from '../shared/events.ts';
 import { accountChanged } from './account-cache.ts';
 import { lockAccount, recordsPricedInCurrency, updateAccount as updateRow } from './repo.ts';
 import { resolveBillStyle } from '../delivery-settings/bill-styles.ts';
@@ -26,7 +27,9 @@ export async function updateAccount(
     if (changes.currency !== undefined && changes.currency !== account.currency) {
       // Not only invoices: a stored charge or recurring value would change meaning too (10.50 GBP is not
       // 10.50 JPY), and one with more decimals than the new currency has could no longer be shown at all.
-      const priced = await recordsPricedInCurrency(trx, accountId);
+      const priced =
+        (await publish(ctx, { type: 'currency-changing', db: trx, accountId })) ??
+        (await recordsPricedInCurrency(trx, accountId));
       if (priced) throw new DomainError('conflict', `currency cannot change once the account has ${priced}`);
     }
     const peakStart = (changes.peak_start ?? account.peak_start).slice(0, 5);

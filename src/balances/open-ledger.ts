@@ -2,7 +2,8 @@
 // made, once. A prepaid ledger starts at zero (top it up); a postpaid one starts from what the customer owes
 // now (unpaid invoices and unbilled calls, with their VAT), as one opening entry, so the credit limit
 // counts everything from the first day. The ledger then carries on whatever the customer's mode becomes.
-import type { Executor } from '../context.ts';
+import type { Ctx, Executor } from '../context.ts';
+import { publish } from '../shared/events.ts';
 import { money } from '../money/money.ts';
 import { underCreditControl } from './ledger.ts';
 import { postToOne } from './post.ts';
@@ -17,6 +18,7 @@ export interface ControlledCustomer {
 }
 
 export async function openLedgerIfControlled(
+  ctx: Ctx,
   trx: Executor,
   accountId: number,
   customer: ControlledCustomer,
@@ -34,7 +36,13 @@ export async function openLedgerIfControlled(
   const made = await insertBalanceRow(trx, accountId, customer.id, currency, now);
   if (!made) return false;
   if (customer.billing_mode === 'postpaid') {
-    const owed = money(await owedNow(trx, accountId, customer.id));
+    const onInvoices = await publish(ctx, {
+      type: 'ledger-opening',
+      db: trx,
+      accountId,
+      customerId: customer.id,
+    });
+    const owed = money(await owedNow(trx, accountId, customer.id, onInvoices));
     if (!owed.isZero()) {
       const [locked] = await lockBalances(trx, accountId, [customer.id]);
       await postToOne(

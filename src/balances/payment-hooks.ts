@@ -7,7 +7,7 @@
 import type { Executor } from '../context.ts';
 import { money } from '../money/money.ts';
 import { postToOne } from './post.ts';
-import { customerOfInvoice, findTopUpByRequest, lockBalances, updateTopUp } from './repo.ts';
+import { findTopUpByRequest, lockBalances, updateTopUp } from './repo.ts';
 import { creditTopUp } from './top-up.ts';
 
 export interface PaymentFacts {
@@ -15,6 +15,8 @@ export interface PaymentFacts {
   paymentId: number;
   requestId: number | null;
   invoiceId: number | null;
+  /** The invoice's customer (the payments module has the invoice locked). */
+  invoiceCustomerId: number | null;
   /** What went to the request or invoice (the principal). */
   amount: string;
   now: Date;
@@ -36,8 +38,8 @@ export async function creditBalanceForPayment(trx: Executor, p: PaymentFacts): P
     }
   }
   if (p.invoiceId === null) return;
-  const customerId = await customerOfInvoice(trx, p.accountId, p.invoiceId);
-  if (customerId === undefined) return;
+  const customerId = p.invoiceCustomerId;
+  if (customerId === null) return;
   const [locked] = await lockBalances(trx, p.accountId, [customerId]);
   if (!locked) return;
   await postToOne(
@@ -67,8 +69,7 @@ export async function debitBalanceForRefund(trx: Executor, p: PaymentFacts): Pro
       description = `refund of top-up ${topUp.id}`;
     }
   }
-  if (customerId === undefined && p.invoiceId !== null)
-    customerId = await customerOfInvoice(trx, p.accountId, p.invoiceId);
+  if (customerId === undefined && p.invoiceId !== null) customerId = p.invoiceCustomerId ?? undefined;
   if (customerId === undefined) return;
   const [locked] = await lockBalances(trx, p.accountId, [customerId]);
   if (!locked) return;

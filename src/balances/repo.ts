@@ -14,6 +14,7 @@ import type {
 } from '../db/schema-prepaid.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { accountRows, accountRowsSql } from '../accounts/repo.ts';
+import { idArray } from '../db/sql.ts';
 export type { BalanceEntryRow, BillingMode, EntryKind, TopUpMethod, TopUpRow } from '../db/schema-prepaid.ts';
 
 /** A balance row with what the ledger needs of its customer and account. */
@@ -422,20 +423,26 @@ export async function entryAtSeq(
     .executeTakeFirst();
 }
 
-/** The postpaid figures a credit limit starts from: unpaid invoices and unbilled rated calls (with VAT). */
-export async function owedNow(db: Executor, accountId: number, customerId: number): Promise<string> {
+/**
+ * The postpaid figures a credit limit starts from: unpaid invoices and unbilled rated calls (with VAT).
+ * What is owed on invoices, and which invoices are unsent, billing answers (it owns the invoices).
+ */
+export async function owedNow(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  onInvoices: { unpaid: string; unsentInvoiceIds: number[] },
+): Promise<string> {
   const result = await sql<{ owed: string | null }>`
     select
-      coalesce((select sum(total - paid_amount) from invoices
-                where account_id = ${accountId} and customer_id = ${customerId} and approved_at is not null and total > paid_amount), 0)
+      ${onInvoices.unpaid}::numeric
       + coalesce((select sum(c.charge + case when cu.reverse_charge then 0 else round(c.charge * coalesce(f.vat_rate, a.default_vat_rate) / 100, 6) end)
                 from calls as c
                 join customers as cu on cu.account_id = c.account_id and cu.id = c.customer_id
                 join ${accountRowsSql()} as a on a.id = c.account_id
                 left join features as f on f.account_id = c.account_id and f.id = c.feature_id
-                left join invoices as i on i.account_id = c.account_id and i.id = c.invoice_id
                 where c.account_id = ${accountId} and c.customer_id = ${customerId} and c.rating_status = 'rated'
-                  and (c.invoice_id is null or i.approved_at is null)), 0) as owed
+                  and (c.invoice_id is null or c.invoice_id = any(${idArray(onInvoices.unsentInvoiceIds)}::bigint[]))), 0) as owed
   `.execute(db);
   return String(result.rows[0]?.owed ?? '0');
 }
@@ -614,20 +621,6 @@ export async function findCustomerTerms(
     .where('c.account_id', '=', accountId)
     .where('c.id', '=', customerId)
     .executeTakeFirst();
-}
-
-export async function customerOfInvoice(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('invoices')
-    .select('customer_id')
-    .where('account_id', '=', accountId)
-    .where('id', '=', invoiceId)
-    .executeTakeFirst();
-  return row?.customer_id;
 }
 
 /** A pending automatic top-up, unless one is pending already (then undefined). */

@@ -6,6 +6,10 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { Sort } from '../shared/sorting.ts';
 import { type Liveness, liveProcessIds } from '../processes/repo.ts';
 import { customerRowsSql } from '../customers/reports-repo.ts';
+import { recurringFeatureCustomersSql } from '../features/repo.ts';
+import { unbilledCallCustomersSql } from '../calls/reports-repo.ts';
+import { customersWithOverdueInvoicesSql, customersWithUnsentInvoicesSql } from '../invoices/repo.ts';
+import { customersWithUnbilledChargesSql } from '../invoices/transactions-repo.ts';
 export type { BillingRunRow } from '../db/schema.ts';
 
 /** What a run's process says when it stopped before finishing (a crash, kill -9, a lost machine). */
@@ -158,21 +162,6 @@ export async function interruptOrphanedRuns(
     .execute();
 }
 
-/** The customers a run has billed so far (their invoices carry the run). */
-export async function customersBilledByRun(
-  db: Executor,
-  accountId: number,
-  runId: number,
-): Promise<Set<number>> {
-  const rows = await db
-    .selectFrom('invoices')
-    .select('customer_id')
-    .where('account_id', '=', accountId)
-    .where('billing_run_id', '=', runId)
-    .execute();
-  return new Set(rows.map((r) => r.customer_id));
-}
-
 export async function findBillingRun(
   db: Executor,
   accountId: number,
@@ -253,17 +242,15 @@ export async function customersToBill(
     return result.rows.map((r) => Number(r.id));
   }
   const result = await sql<{ customer_id: number }>`
-    select customer_id from invoices where account_id = ${accountId} and approved_at is null
+    select customer_id from ${customersWithUnsentInvoicesSql(accountId)} as i
     union
-    select customer_id from billing_transactions where account_id = ${accountId} and invoice_id is null and bill_date < ${cutoffDate}
+    select customer_id from ${customersWithUnbilledChargesSql(accountId, cutoffDate)} as t
     union
-    select customer_id from features where account_id = ${accountId} and recurring_value is not null
+    select customer_id from ${recurringFeatureCustomersSql(accountId)} as f
     union
-    select customer_id from calls
-    where account_id = ${accountId} and invoice_id is null and rating_status = 'rated' and start_time < ${callsBefore}
+    select customer_id from ${unbilledCallCustomersSql(accountId, callsBefore)} as c
     union
-    select customer_id from invoices
-    where account_id = ${accountId} and approved_at is not null and total > paid_amount and due_date < ${cutoffDate}
+    select customer_id from ${customersWithOverdueInvoicesSql(accountId, cutoffDate)} as o
     order by customer_id
   `.execute(db);
   return result.rows.map((r) => Number(r.customer_id));

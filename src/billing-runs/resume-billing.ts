@@ -3,14 +3,9 @@ import { findAccount } from '../accounts/repo.ts';
 import type { BillingRunRow } from './repo.ts';
 import { startOfDayInZone } from '../shared/dates.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import {
-  claimRunToResume,
-  customersBilledByRun,
-  customersToBill,
-  findBillingRun,
-  setCustomersTotal,
-} from './repo.ts';
+import { claimRunToResume, customersToBill, findBillingRun, setCustomersTotal } from './repo.ts';
 import { billCustomers, type BillingProgress } from './run-billing.ts';
+import { customersBilledByRun } from '../invoices/repo.ts';
 
 /**
  * Finishes a billing run that stopped part-way: one `interrupted` (its process died), `failed`, or still

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { Database } from '../db/connection.ts';
 import { copyText } from '../db/connection.ts';
@@ -7,6 +7,8 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { FeatureWindow } from './allocation.ts';
 import { anyId, idArray } from '../db/sql.ts';
 import { phoneSpellings } from '../shared/contact.ts';
+import { customerRows } from '../customers/reports-repo.ts';
+import { featureRows } from '../features/repo.ts';
 export type { CallRow, CallStatus, RatingStatus } from '../db/schema.ts';
 
 /** Columns written when calls arrive, in COPY order. */
@@ -47,8 +49,8 @@ export async function featureWindows(
   accountId: number,
 ): Promise<(FeatureWindow & { phoneNumber: string })[]> {
   const rows = await db
-    .selectFrom('features as f')
-    .innerJoin('customers as c', (j) =>
+    .selectFrom(featureRows(db).as('f'))
+    .innerJoin(customerRows(db).as('c'), (j) =>
       j.onRef('c.account_id', '=', 'f.account_id').onRef('c.id', '=', 'f.customer_id'),
     )
     .select([
@@ -199,6 +201,25 @@ export async function countCallsOnInvoice(
   return Number(row.n);
 }
 
+/** The calls on an invoice, in time order (at most `limit`), and how many there are. */
+export async function invoiceCalls(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  limit: number,
+): Promise<{ calls: CallRow[]; total: number }> {
+  const calls = await db
+    .selectFrom('calls')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('start_time')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return { calls, total: await countCallsOnInvoice(db, accountId, invoiceId) };
+}
+
 /** The calls a billing run puts on invoices, summed per invoice, feature and destination. */
 export interface CallSummaryRow {
   invoiceId: number;
@@ -225,6 +246,8 @@ export async function assignCallsToInvoices(
   accountId: number,
   invoiceIds: number[],
   before: Date,
+  /** The invoices relation (invoices/reports-repo.ts invoiceRowsSql()): calls sits below billing. */
+  invoices: RawBuilder<unknown>,
 ): Promise<CallSummaryRow[]> {
   if (invoiceIds.length === 0) return [];
   const result = await sql<{
@@ -242,7 +265,7 @@ export async function assignCallsToInvoices(
   }>`
     with moved as (
       update calls as c set invoice_id = i.id, billed_charge = c.charge
-      from invoices as i
+      from ${invoices} as i
       where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
         and c.account_id = ${accountId} and c.customer_id = i.customer_id and c.invoice_id is null
         and c.rating_status = 'rated' and c.start_time < ${before}

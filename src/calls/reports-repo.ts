@@ -6,6 +6,16 @@ import type { Executor } from '../context.ts';
 import type { Sort } from '../shared/sorting.ts';
 import type { RatingStatus } from './repo.ts';
 
+/**
+ * `(select customer_id …)`: the customers with rated calls on no invoice that started before `before`, as a
+ * relation in another module's raw SQL (the billing run's one query of customers to bill).
+ */
+export function unbilledCallCustomersSql(accountId: number, before: Date) {
+  return sql<{
+    customer_id: number;
+  }>`(select customer_id from calls where account_id = ${accountId} and invoice_id is null and rating_status = 'rated' and start_time < ${before})`;
+}
+
 /** `(select count(*) from calls …)`: the account's calls in a rating status, for a statement that counts several things. */
 export function callCountSql(accountId: number, ratingStatus: RatingStatus) {
   return sql<string>`(select count(*) from calls where account_id = ${accountId} and rating_status = ${ratingStatus})`;

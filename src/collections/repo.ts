@@ -209,54 +209,6 @@ export interface RequestFactsFilter {
   limit: number;
 }
 
-export async function requestFacts(
-  db: Executor,
-  accountId: number,
-  filter: RequestFactsFilter,
-): Promise<RequestFactsRow[]> {
-  const conditions = [sql`r.account_id = ${accountId}`];
-  if (filter.ids) conditions.push(sql`r.id = any(${filter.ids}::bigint[])`);
-  if (filter.createdFrom) conditions.push(sql`r.created_at >= ${filter.createdFrom}`);
-  if (filter.createdBefore) conditions.push(sql`r.created_at < ${filter.createdBefore}`);
-  if (filter.afterId !== undefined) conditions.push(sql`r.id > ${filter.afterId}`);
-  const result = await sql<RequestFactsRow>`
-    select r.*,
-      i.invoice_number, i.total::text as invoice_total, i.paid_amount::text as invoice_paid_amount,
-      (i.approved_at is not null) as invoice_approved,
-      (select coalesce(sum(f.amount), 0)::text from refunds f where f.account_id = r.account_id and f.invoice_id = r.invoice_id and f.payment_id is not null) as invoice_refunded,
-      a.attempts, a.approved_attempts, a.declined_attempts, a.last_attempt_at, a.approved_attempts_amount,
-      p.id as plan_id, p.status as plan_status, p.amount::text as plan_amount, p.frequency as plan_frequency,
-      p.start_date as plan_start_date, p.interest_rate::text as plan_interest_rate, p.total_amount::text as plan_total_amount
-    from payment_requests r
-    left join invoices i on i.account_id = r.account_id and i.id = r.invoice_id
-    left join lateral (
-      -- Attempts that reached the gateway: a pending one (being charged) or one it never saw are not counted.
-      select (count(*) filter (where t.outcome in ('approved', 'declined')))::int as attempts,
-        (count(*) filter (where t.outcome = 'approved'))::int as approved_attempts,
-        (count(*) filter (where t.outcome = 'declined'))::int as declined_attempts,
-        max(t.created_at) filter (where t.outcome in ('approved', 'declined')) as last_attempt_at,
-        coalesce(sum(t.amount) filter (where t.outcome = 'approved'), 0)::text as approved_attempts_amount
-      from payment_attempts t where t.account_id = r.account_id and t.request_id = r.id
-    ) a on true
-    left join lateral (
-      select * from instalment_plans q where q.account_id = r.account_id and q.request_id = r.id
-      order by (q.status = 'active') desc, q.id desc limit 1
-    ) p on true
-    where ${sql.join(conditions, sql` and `)}
-    order by r.id
-    limit ${filter.limit}
-  `.execute(db);
-  return result.rows.map((row) => ({
-    ...row,
-    id: Number(row.id),
-    account_id: Number(row.account_id),
-    batch_id: row.batch_id === null ? null : Number(row.batch_id),
-    invoice_id: row.invoice_id === null ? null : Number(row.invoice_id),
-    customer_id: row.customer_id === null ? null : Number(row.customer_id),
-    plan_id: row.plan_id === null ? null : Number(row.plan_id),
-  }));
-}
-
 /** The payment requests as a relation another module's query reads: `paymentRequestRows(db).as('r')`. */
 export function paymentRequestRows(db: Executor) {
   return db.selectFrom('payment_requests').selectAll();

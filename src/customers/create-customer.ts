@@ -34,7 +34,7 @@ export async function createCustomer(
       updated_at: now,
     });
     // Prepaid, or a credit limit: the customer's balance and ledger start now.
-    await openLedgerIfControlled(trx, accountId, customer, now);
+    await openLedgerIfControlled(ctx, trx, accountId, customer, now);
     return customer;
   });
 }

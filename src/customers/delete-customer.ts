@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.ts';
-import { DomainError, notFound } from '../shared/errors.ts';
-import { customerHasInvoices, deleteCustomerCascade, lockCustomer } from './repo.ts';
+import { notFound } from '../shared/errors.ts';
+import { publish } from '../shared/events.ts';
+import { deleteCustomerCascade, lockCustomer } from './repo.ts';
 
 /**
  * Deletes a customer that has never been invoiced, with its features and unbilled charges.
@@ -10,12 +11,8 @@ export async function deleteCustomer(ctx: Ctx, accountId: number, customerId: nu
   await ctx.db.transaction().execute(async (trx) => {
     const customer = await lockCustomer(trx, accountId, customerId);
     if (!customer) throw notFound('Customer', customerId);
-    if (await customerHasInvoices(trx, accountId, customerId)) {
-      throw new DomainError(
-        'customer_has_invoices',
-        `customer ${customerId} has invoices and cannot be deleted`,
-      );
-    }
+    // Billing refuses a customer with invoices, and takes its unbilled charges away.
+    await publish(ctx, { type: 'customer-deleting', db: trx, accountId, customerId });
     await deleteCustomerCascade(trx, accountId, customerId);
   });
 }

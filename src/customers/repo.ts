@@ -2,6 +2,7 @@ import type { Executor } from '../context.ts';
 import type { CustomerRow, CustomerUpdate, NewCustomer } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { anyId } from '../db/sql.ts';
+import { discountPlanRows } from '../discounts/repo.ts';
 export type { CustomerRow, CustomerUpdate } from '../db/schema.ts';
 
 export async function insertCustomer(db: Executor, values: NewCustomer): Promise<CustomerRow> {
@@ -103,17 +104,15 @@ export async function findCustomerByAccountNumber(
     .executeTakeFirst();
 }
 
-/** Deletes a customer with its features and unbilled charges. The caller has checked it has no invoices. */
+/**
+ * Deletes a customer with its features. Billing has checked it has no invoices and removed its unbilled
+ * charges (the 'customer-deleting' event).
+ */
 export async function deleteCustomerCascade(
   db: Executor,
   accountId: number,
   customerId: number,
 ): Promise<void> {
-  await db
-    .deleteFrom('billing_transactions')
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId)
-    .execute();
   await db
     .deleteFrom('features')
     .where('account_id', '=', accountId)
@@ -122,17 +121,21 @@ export async function deleteCustomerCascade(
   await db.deleteFrom('customers').where('account_id', '=', accountId).where('id', '=', customerId).execute();
 }
 
-export async function customerHasInvoices(
+/** The discount plan rules of these customers (those that have a plan). */
+export async function plansOfCustomers(
   db: Executor,
   accountId: number,
-  customerId: number,
-): Promise<boolean> {
-  const row = await db
-    .selectFrom('invoices')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  customerIds: number[],
+): Promise<Map<number, unknown>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('customers as c')
+    .innerJoin(discountPlanRows(db).as('p'), (j) =>
+      j.onRef('p.account_id', '=', 'c.account_id').onRef('p.id', '=', 'c.discount_plan_id'),
+    )
+    .select(['c.id', 'p.rules'])
+    .where('c.account_id', '=', accountId)
+    .where('c.id', '=', anyId(customerIds))
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.rules]));
 }

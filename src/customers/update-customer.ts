@@ -32,7 +32,7 @@ export async function updateCustomer(
     const updated = await updateRow(trx, accountId, customerId, { ...columns, updated_at: ctx.now() });
     if (!updated) throw notFound('Customer', customerId);
     // Becoming prepaid, or given a credit limit: the ledger starts (a postpaid one from what is owed now).
-    await openLedgerIfControlled(trx, accountId, updated, ctx.now());
+    await openLedgerIfControlled(ctx, trx, accountId, updated, ctx.now());
     return updated;
   });
   // The customer's calls that were waiting for a rate card may be priced now.

@@ -8,7 +8,8 @@ import { findCustomer } from '../customers/repo.ts';
 import { findInvoice } from '../invoices/repo.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { type BillDocument, billDocument } from './documents.ts';
-import { claimDownload, findDownloadLink, insertDownloadLink, markDownloaded } from './repo.ts';
+import { claimDownload, findDownloadLink, insertDownloadLink } from './repo.ts';
+import { markDownloaded } from '../invoices/repo.ts';
 import { findByToken, tokenHash as hashToken } from '../tokens/find-by-token.ts';
 import { newRoutedToken } from '../tokens/routed-token.ts';
 

@@ -1,50 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
-import type { BillingTransactionRow, CallRow } from '../db/schema.ts';
 
-/** Upper bound on the lines and calls one bill lists. */
-export const MAX_BILL_LINES = 20_000;
+/** Upper bound on the calls one bill lists (the lines: invoices' MAX_BILL_LINES). */
 export const MAX_ITEMISED_CALLS = 20_000;
-
-export async function invoiceLines(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-): Promise<BillingTransactionRow[]> {
-  return db
-    .selectFrom('billing_transactions')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('invoice_id', '=', invoiceId)
-    .orderBy('transaction_date')
-    .orderBy('id')
-    .limit(MAX_BILL_LINES)
-    .execute();
-}
-
-export async function invoiceCalls(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-  limit: number,
-): Promise<{ calls: CallRow[]; total: number }> {
-  const calls = await db
-    .selectFrom('calls')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('invoice_id', '=', invoiceId)
-    .orderBy('start_time')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  const count = await db
-    .selectFrom('calls')
-    .select(sql<number>`count(*)::bigint`.as('n'))
-    .where('account_id', '=', accountId)
-    .where('invoice_id', '=', invoiceId)
-    .executeTakeFirstOrThrow();
-  return { calls, total: Number(count.n) };
-}
 
 export async function findDocument(
   db: Executor,
@@ -92,36 +50,6 @@ export async function saveDocument(
       oc.columns(['account_id', 'invoice_id', 'bill_style']).doUpdateSet({ content, rendered_at: now }),
     )
     .execute();
-}
-
-export async function markEmailed(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-  at: Date,
-): Promise<void> {
-  await db
-    .updateTable('invoices')
-    .set({ emailed_at: at })
-    .where('account_id', '=', accountId)
-    .where('id', '=', invoiceId)
-    .where('emailed_at', 'is', null)
-    .execute();
-}
-
-export async function featureLabels(
-  db: Executor,
-  accountId: number,
-  featureIds: number[],
-): Promise<Map<number, { name: string; phoneNumber: string | null }>> {
-  if (featureIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('features')
-    .select(['id', 'name', 'phone_number'])
-    .where('account_id', '=', accountId)
-    .where('id', 'in', featureIds)
-    .execute();
-  return new Map(rows.map((r) => [r.id, { name: r.name, phoneNumber: r.phone_number }]));
 }
 
 export async function insertDownloadLink(
@@ -181,21 +109,6 @@ export async function findDownloadLink(
     .where('account_id', '=', accountId)
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst();
-}
-
-export async function markDownloaded(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-  at: Date,
-): Promise<void> {
-  await db
-    .updateTable('invoices')
-    .set({ downloaded_at: at })
-    .where('account_id', '=', accountId)
-    .where('id', '=', invoiceId)
-    .where('downloaded_at', 'is', null)
-    .execute();
 }
 
 /** Bills kept in a style that is being deleted go with it (recreate renders the styles that are kept). */

@@ -1,9 +1,6 @@
 import type { Executor } from '../context.ts';
-import type { DiscountableLine } from './rules.ts';
-import type { TransactionType } from '../shared/transaction-types.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { sql } from 'kysely';
-import { anyId } from '../db/sql.ts';
 
 export interface DiscountPlanRow {
   account_id: number;
@@ -14,53 +11,9 @@ export interface DiscountPlanRow {
   updated_at: Date;
 }
 
-/** The discount plan rules of these customers (those that have a plan). */
-export async function plansOfCustomers(
-  db: Executor,
-  accountId: number,
-  customerIds: number[],
-): Promise<Map<number, unknown>> {
-  if (customerIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('customers as c')
-    .innerJoin('discount_plans as p', (j) =>
-      j.onRef('p.account_id', '=', 'c.account_id').onRef('p.id', '=', 'c.discount_plan_id'),
-    )
-    .select(['c.id', 'p.rules'])
-    .where('c.account_id', '=', accountId)
-    .where('c.id', '=', anyId(customerIds))
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.rules]));
-}
-
-/** What discounts apply to: an invoice's lines other than discounts and fees. */
-export async function discountableLines(
-  db: Executor,
-  accountId: number,
-  invoiceIds: number[],
-): Promise<Map<number, DiscountableLine[]>> {
-  const out = new Map<number, DiscountableLine[]>();
-  if (invoiceIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('billing_transactions')
-    .select(['invoice_id', 'transaction_type', 'value', 'vat_rate', 'call_minutes', 'call_destination', 'id'])
-    .where('account_id', '=', accountId)
-    .where('invoice_id', '=', anyId(invoiceIds))
-    .where('origin', 'not in', ['discount', 'fee'])
-    .orderBy('id')
-    .execute();
-  for (const r of rows) {
-    const list = out.get(r.invoice_id!) ?? [];
-    list.push({
-      type: r.transaction_type as TransactionType,
-      value: r.value,
-      vatRate: r.vat_rate,
-      callMinutes: Number(r.call_minutes ?? 0),
-      destination: r.call_destination,
-    });
-    out.set(r.invoice_id!, list);
-  }
-  return out;
+/** The discount plans as a relation another module's query joins: `innerJoin(discountPlanRows(db).as('p'), …)`. */
+export function discountPlanRows(db: Executor) {
+  return db.selectFrom('discount_plans').selectAll();
 }
 
 export async function insertDiscountPlan(

@@ -146,6 +146,16 @@ export async function customersWithRecurringFeatures(db: Executor, accountId: nu
   return rows.map((r) => r.customer_id);
 }
 
+/**
+ * `(select customer_id …)`: the customers with a recurring feature, as a relation in another module's raw SQL
+ * (the billing run's one query of customers to bill): `select customer_id from ${…} as f`.
+ */
+export function recurringFeatureCustomersSql(accountId: number) {
+  return sql<{
+    customer_id: number;
+  }>`(select customer_id from features where account_id = ${accountId} and recurring_value is not null)`;
+}
+
 /** Names and VAT rates of features (for the lines that bill them). */
 export async function featureNamesAndRates(
   db: Executor,
@@ -162,12 +172,33 @@ export async function featureNamesAndRates(
   return new Map(rows.map((r) => [r.id, { name: r.name, vatRate: r.vat_rate }]));
 }
 
+/** Names and phone numbers of features (for the bill's itemised calls). */
+export async function featureLabels(
+  db: Executor,
+  accountId: number,
+  featureIds: number[],
+): Promise<Map<number, { name: string; phoneNumber: string | null }>> {
+  if (featureIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('features')
+    .select(['id', 'name', 'phone_number'])
+    .where('account_id', '=', accountId)
+    .where('id', 'in', featureIds)
+    .execute();
+  return new Map(rows.map((r) => [r.id, { name: r.name, phoneNumber: r.phone_number }]));
+}
+
 /**
  * `exists (…)`: the customer named by the outer query's columns has a feature whose phone number contains
  * these digits. A piece of another module's query (customers' search): only this module names features.
  */
 export function phoneNumberContainsSql(customerAccountId: string, customerId: string, digits: string) {
   return sql<boolean>`exists (select 1 from features where features.account_id = ${sql.ref(customerAccountId)} and features.customer_id = ${sql.ref(customerId)} and features.phone_number like ${`%${digits}%`})`;
+}
+
+/** The features (the lines) as a relation another module's query joins: `selectFrom(featureRows(db).as('f'))`. */
+export function featureRows(db: Executor) {
+  return db.selectFrom('features').selectAll();
 }
 
 /** The features (the lines) as a relation in another module's raw SQL: `from ${featureRowsSql()} as f`. */

@@ -3,7 +3,7 @@
 // `reapplyDiscountPlans` asks), so they always match what they are computed from.
 import type { Executor } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
-import { discountableLines, plansOfCustomers } from '../discounts/repo.ts';
+import { plansOfCustomers } from '../customers/repo.ts';
 import { discountLines, parseDiscountRules } from '../discounts/rules.ts';
 import {
   lowUsageFee,
@@ -13,10 +13,15 @@ import {
   type FeeSettings,
   type OverdueInvoice,
 } from '../fees/fees.ts';
-import { markFeesCharged, overdueInvoices, unmarkFeesCharged } from '../fees/repo.ts';
+import { markFeesCharged, overdueInvoices, unmarkFeesCharged } from './fees-repo.ts';
 import { addDays, type IsoDate } from '../shared/dates.ts';
 import { type Money, money } from '../money/money.ts';
-import { deleteExtrasOf, type GeneratedCharge, type MovedGroup } from './transactions-repo.ts';
+import {
+  deleteExtrasOf,
+  discountableLines,
+  type GeneratedCharge,
+  type MovedGroup,
+} from './transactions-repo.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 
 /** Deletes the discounts and fees on these invoices; returns what they summed, and undoes their marks. */

@@ -6,6 +6,7 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
+import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 
 export async function findInvoice(
@@ -331,7 +332,7 @@ export async function reverseChargeByInvoice(
   if (invoiceIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('invoices as i')
-    .innerJoin('customers as c', (join) =>
+    .innerJoin(customerRows(db).as('c'), (join) =>
       join.onRef('c.account_id', '=', 'i.account_id').onRef('c.id', '=', 'i.customer_id'),
     )
     .select(['i.id', 'c.reverse_charge'])
@@ -339,4 +340,133 @@ export async function reverseChargeByInvoice(
     .where('i.id', 'in', invoiceIds)
     .execute();
   return new Map(rows.map((r) => [r.id, r.reverse_charge]));
+}
+
+/** Whether the customer has any invoice, unsent or raised (its history must stay). */
+export async function customerHasInvoices(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('invoices')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * What a customer owes on its invoices when its postpaid ledger opens: the outstanding total of its raised
+ * invoices, and its unsent invoices (calls on those are not billed yet). One statement.
+ */
+export async function owedOnInvoices(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<{ unpaid: string; unsentInvoiceIds: number[] }> {
+  const result = await sql<{ unpaid: string; unsent: (string | number)[] | null }>`
+    select coalesce(sum(total - paid_amount) filter (where approved_at is not null and total > paid_amount), 0)::text as unpaid,
+           array_agg(id order by id) filter (where approved_at is null) as unsent
+    from invoices where account_id = ${accountId} and customer_id = ${customerId}
+  `.execute(db);
+  const row = result.rows[0];
+  return { unpaid: String(row?.unpaid ?? '0'), unsentInvoiceIds: (row?.unsent ?? []).map(Number) };
+}
+
+/** The customers a billing run has billed so far (their invoices carry the run). */
+export async function customersBilledByRun(
+  db: Executor,
+  accountId: number,
+  runId: number,
+): Promise<Set<number>> {
+  const rows = await db
+    .selectFrom('invoices')
+    .select('customer_id')
+    .where('account_id', '=', accountId)
+    .where('billing_run_id', '=', runId)
+    .execute();
+  return new Set(rows.map((r) => r.customer_id));
+}
+
+/** Records when a bill was first emailed. */
+export async function markEmailed(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('invoices')
+    .set({ emailed_at: at })
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .where('emailed_at', 'is', null)
+    .execute();
+}
+
+/** Records when a bill was first downloaded. */
+export async function markDownloaded(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('invoices')
+    .set({ downloaded_at: at })
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .where('downloaded_at', 'is', null)
+    .execute();
+}
+
+/**
+ * Moves an invoice's paid amount by `delta` (negative for a refund) and sets its paid date when it is now
+ * fully paid (cleared when it no longer is). The caller holds the invoice lock.
+ */
+export async function addToInvoicePaid(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  delta: string,
+  paidDate: string,
+  now: Date,
+): Promise<void> {
+  await sql`
+    update invoices set
+      paid_amount = paid_amount + ${delta}::numeric,
+      paid_date = case when total > 0 and paid_amount + ${delta}::numeric >= total then coalesce(paid_date, ${paidDate}::date) else null end,
+      updated_at = ${now}
+    where account_id = ${accountId} and id = ${invoiceId}
+  `.execute(db);
+}
+
+/** Records how an invoice was paid (a card payment sets 'card'). The caller holds the invoice lock. */
+export async function setInvoicePaymentMethod(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+  method: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('invoices')
+    .set({ payment_method: method, updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('id', '=', invoiceId)
+    .execute();
+}
+
+/** The customers with an unsent invoice, as a relation of customer_id (a billing run's candidates). */
+export function customersWithUnsentInvoicesSql(accountId: number) {
+  return sql`(select customer_id from invoices where account_id = ${accountId} and approved_at is null)`;
+}
+
+/** The customers with a raised invoice overdue before the cut-off, as a relation of customer_id (late fees). */
+export function customersWithOverdueInvoicesSql(accountId: number, cutoffDate: IsoDate) {
+  return sql`(select customer_id from invoices
+    where account_id = ${accountId} and approved_at is not null and total > paid_amount and due_date < ${cutoffDate})`;
 }

@@ -6,6 +6,7 @@
 import type { Executor } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
 import type { InvoiceRow } from './repo.ts';
+import { invoiceRowsSql } from './reports-repo.ts';
 import { featureNamesAndRates } from '../features/repo.ts';
 import { billedMinutes } from '../rating/rate-call.ts';
 import { addDays, dateInZone, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
@@ -39,6 +40,7 @@ export async function summariseCalls(
     account.id,
     invoiceIds,
     startOfDayInZone(cutoffDate, account.timezone),
+    invoiceRowsSql(),
   );
   // The groups come back in no particular order; lines go on the invoice by feature, then destination.
   summaries.sort(

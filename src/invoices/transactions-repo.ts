@@ -2,10 +2,12 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { BillingTransactionRow, BillingTransactionUpdate, NewBillingTransaction } from '../db/schema.ts';
 import type { ChargeGroup } from './totals.ts';
+import type { DiscountableLine } from '../discounts/rules.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
+import { featureRowsSql } from '../features/repo.ts';
 export type {
   BillingTransactionRow,
   BillingTransactionUpdate,
@@ -79,7 +81,7 @@ export async function recurringChargesAfterEnd(
   const result = await sql<{ feature_id: number; start_date: IsoDate; end_date: IsoDate; value: string }>`
     select t.feature_id, t.start_date, t.end_date, t.value
     from billing_transactions as t
-    join features as f on f.account_id = t.account_id and f.id = t.feature_id
+    join ${featureRowsSql()} as f on f.account_id = t.account_id and f.id = t.feature_id
     where t.account_id = ${accountId} and t.feature_id = ${anyId(featureIds)} and t.origin = 'recurring' and t.value > 0
       and t.start_date is not null and t.end_date is not null and f.end_date is not null and t.end_date > f.end_date
     order by t.id desc
@@ -472,4 +474,87 @@ export async function deleteExtrasOf(
     returning invoice_id, transaction_type, vat_rate, value, source_invoice_id, start_date
   `.execute(trx);
   return result.rows;
+}
+
+/** Whether the account has any charge, billed or not. */
+export async function accountHasCharges(db: Executor, accountId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('billing_transactions')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Deletes a customer's charges (a customer never invoiced: all of them are unbilled). */
+export async function deleteCustomerCharges(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+): Promise<void> {
+  await db
+    .deleteFrom('billing_transactions')
+    .where('account_id', '=', accountId)
+    .where('customer_id', '=', customerId)
+    .execute();
+}
+
+/** What discounts apply to: an invoice's lines other than discounts and fees. */
+export async function discountableLines(
+  db: Executor,
+  accountId: number,
+  invoiceIds: number[],
+): Promise<Map<number, DiscountableLine[]>> {
+  const out = new Map<number, DiscountableLine[]>();
+  if (invoiceIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('billing_transactions')
+    .select(['invoice_id', 'transaction_type', 'value', 'vat_rate', 'call_minutes', 'call_destination', 'id'])
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', anyId(invoiceIds))
+    .where('origin', 'not in', ['discount', 'fee'])
+    .orderBy('id')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.invoice_id!) ?? [];
+    list.push({
+      type: r.transaction_type as TransactionType,
+      value: r.value,
+      vatRate: r.vat_rate,
+      callMinutes: Number(r.call_minutes ?? 0),
+      destination: r.call_destination,
+    });
+    out.set(r.invoice_id!, list);
+  }
+  return out;
+}
+
+/** Upper bound on the lines one bill lists. */
+export const MAX_BILL_LINES = 20_000;
+
+/** An invoice's lines in the order a bill lists them. */
+export async function invoiceLines(
+  db: Executor,
+  accountId: number,
+  invoiceId: number,
+): Promise<BillingTransactionRow[]> {
+  return db
+    .selectFrom('billing_transactions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('invoice_id', '=', invoiceId)
+    .orderBy('transaction_date')
+    .orderBy('id')
+    .limit(MAX_BILL_LINES)
+    .execute();
+}
+
+/**
+ * The customers with unbilled charges dated (bill date) before the cut-off, as a relation of customer_id:
+ * a billing run's candidates.
+ */
+export function customersWithUnbilledChargesSql(accountId: number, cutoffDate: IsoDate) {
+  return sql`(select customer_id from billing_transactions
+    where account_id = ${accountId} and invoice_id is null and bill_date < ${cutoffDate})`;
 }

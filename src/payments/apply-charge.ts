@@ -2,7 +2,7 @@
 // full or part payment) or to an instalment of a plan. Used by the page's use cases and by recovery
 // (resolve-pending.ts), which settles a charge its process did not live to apply.
 import type { Ctx, Executor } from '../context.ts';
-import { requestFacts } from '../collections/repo.ts';
+import { requestFacts } from './reports-repo.ts';
 import { statesOf } from '../collections/states.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';

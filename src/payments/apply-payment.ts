@@ -8,19 +8,13 @@ import { addToRequestPaid, findRequest, lockRequest, type PaymentRequestRow } fr
 import type { InvoiceRow } from '../invoices/repo.ts';
 import type { PaymentMethod } from './repo.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
-import { findInvoice } from '../invoices/repo.ts';
+import { addToInvoicePaid, findInvoice, setInvoicePaymentMethod } from '../invoices/repo.ts';
 import { outstanding as invoiceOutstanding } from '../invoices/status.ts';
 import { dateInZone } from '../shared/dates.ts';
 import { assert, DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, isDecimalString, money } from '../money/money.ts';
 import { emitInvoicePaidIfSettled } from '../invoices/invoice-events.ts';
-import {
-  addToInvoicePaid,
-  insertPayment,
-  setInvoicePaymentMethod,
-  settleActivePlans,
-  type PaymentRow,
-} from './repo.ts';
+import { insertPayment, settleActivePlans, type PaymentRow } from './repo.ts';
 import { creditBalanceForPayment } from '../balances/payment-hooks.ts';
 
 export const PAYMENT_METHODS = [
@@ -170,6 +164,7 @@ export async function applyPayment(
     paymentId: Number(payment.id),
     requestId: request ? Number(request.id) : null,
     invoiceId: invoiceId ?? null,
+    invoiceCustomerId: before?.customer_id ?? null,
     amount,
     now: ctx.now(),
   });

@@ -6,7 +6,8 @@
 // may try again. A form sent again (its form token) answers the first attempt's result. An approved charge
 // that still cannot be applied is refunded through the outbox, recorded on the attempt and logged.
 import type { Ctx, Executor } from '../context.ts';
-import { findRequestByToken, requestFacts, type PaymentRequestRow } from '../collections/repo.ts';
+import { findRequestByToken, type PaymentRequestRow } from '../collections/repo.ts';
+import { requestFacts } from './reports-repo.ts';
 import { statesOf } from '../collections/states.ts';
 import { DomainError, invalid } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';

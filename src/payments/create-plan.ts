@@ -11,7 +11,8 @@
 // its reason, and the payer may try again). A plan that starts later (up to 31 days ahead) charges nothing
 // now and is paid by link.
 import type { Ctx } from '../context.ts';
-import { findRequestByToken, requestFacts, type PaymentRequestRow } from '../collections/repo.ts';
+import { findRequestByToken, type PaymentRequestRow } from '../collections/repo.ts';
+import { requestFacts } from './reports-repo.ts';
 import { statesOf } from '../collections/states.ts';
 import {
   instalmentSchedule,

@@ -4,7 +4,8 @@ import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { InvoiceRow } from '../invoices/repo.ts';
 import { findInvoice } from '../invoices/repo.ts';
-import { findRequestByToken, requestFacts, type RequestFactsRow } from '../collections/repo.ts';
+import { findRequestByToken, type RequestFactsRow } from '../collections/repo.ts';
+import { requestFacts } from './reports-repo.ts';
 import { isPayable, statesOf, type RequestStates } from '../collections/states.ts';
 import { activePlan, type PlanWithInstalments } from './repo.ts';
 

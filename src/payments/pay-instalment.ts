@@ -12,7 +12,8 @@
 // outstanding than the principal share (money came in another way), only what is outstanding is charged with
 // the interest share.
 import type { Ctx, Executor } from '../context.ts';
-import { findRequest, requestFacts, type PaymentRequestRow } from '../collections/repo.ts';
+import { findRequest, type PaymentRequestRow } from '../collections/repo.ts';
+import { requestFacts } from './reports-repo.ts';
 import { statesOf } from '../collections/states.ts';
 import { principalShares } from '../collections/instalment-schedule.ts';
 import { DomainError, notFound } from '../shared/errors.ts';

@@ -8,6 +8,7 @@ import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { addToRequestPaid, lockRequest } from '../collections/repo.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
+import { addToInvoicePaid } from '../invoices/repo.ts';
 import { dateInZone } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
@@ -15,7 +16,6 @@ import { paymentAmount } from './apply-payment.ts';
 import { paymentFigures, principalOfRefund } from './payment-money.ts';
 import {
   addRefundedToPayment,
-  addToInvoicePaid,
   findPayment,
   insertRefund,
   lockPayment,
@@ -48,7 +48,10 @@ export async function refundPayment(
   const done = await ctx.db.transaction().execute(async (trx) => {
     const account = (await findAccount(trx, accountId))!;
     const digits = currencyMinorDigits(seen.currency);
-    if (seen.invoice_id !== null) await lockInvoiceWithCustomer(trx, accountId, Number(seen.invoice_id));
+    const invoice =
+      seen.invoice_id === null
+        ? undefined
+        : await lockInvoiceWithCustomer(trx, accountId, Number(seen.invoice_id));
     if (seen.request_id !== null) await lockRequest(trx, accountId, Number(seen.request_id));
     const payment = (await lockPayment(trx, accountId, paymentId))!;
     // What the card was charged (an instalment's plan interest included) is what can be refunded.
@@ -104,6 +107,7 @@ export async function refundPayment(
       paymentId,
       requestId: payment.request_id === null ? null : Number(payment.request_id),
       invoiceId: payment.invoice_id === null ? null : Number(payment.invoice_id),
+      invoiceCustomerId: invoice?.customer_id ?? null,
       amount: money(negative).negated().toFixed(),
       now,
     });

@@ -106,43 +106,6 @@ export async function listRefunds(
     .execute();
 }
 
-/**
- * Moves an invoice's paid amount by `delta` (negative for a refund) and sets its paid date when it is now
- * fully paid (cleared when it no longer is). The caller holds the invoice lock.
- */
-export async function addToInvoicePaid(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-  delta: string,
-  paidDate: string,
-  now: Date,
-): Promise<void> {
-  await sql`
-    update invoices set
-      paid_amount = paid_amount + ${delta}::numeric,
-      paid_date = case when total > 0 and paid_amount + ${delta}::numeric >= total then coalesce(paid_date, ${paidDate}::date) else null end,
-      updated_at = ${now}
-    where account_id = ${accountId} and id = ${invoiceId}
-  `.execute(db);
-}
-
-/** Records how an invoice was paid (a card payment sets 'card'). The caller holds the invoice lock. */
-export async function setInvoicePaymentMethod(
-  db: Executor,
-  accountId: number,
-  invoiceId: number,
-  method: string,
-  now: Date,
-): Promise<void> {
-  await db
-    .updateTable('invoices')
-    .set({ payment_method: method, updated_at: now })
-    .where('account_id', '=', accountId)
-    .where('id', '=', invoiceId)
-    .execute();
-}
-
 export async function insertReceipt(db: Executor, row: Insertable<ReceiptsTable>): Promise<ReceiptRow> {
   return db.insertInto('receipts').values(row).returningAll().executeTakeFirstOrThrow();
 }

@@ -16,7 +16,9 @@ import {
 } from '../../money/money.ts';
 import { TYPE_LABELS, type TransactionType } from '../../shared/transaction-types.ts';
 import type { BillStyle } from '../../delivery-settings/bill-styles.ts';
-import { invoiceCalls, invoiceLines, MAX_ITEMISED_CALLS } from '../repo.ts';
+import { MAX_ITEMISED_CALLS } from '../repo.ts';
+import { invoiceCalls } from '../../calls/repo.ts';
+import { invoiceLines } from '../../invoices/transactions-repo.ts';
 import type { BillModel } from './render.ts';
 import { statementOfInvoice } from '../../balances/statement.ts';
 

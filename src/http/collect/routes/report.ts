@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { reportInvoices, MAX_REPORT_ROWS } from '../../../collections/report-invoices.ts';
+import { reportInvoices, MAX_REPORT_ROWS } from '../../../payments/report-invoices.ts';
 import type { Ctx } from '../../../context.ts';
 import { listSms } from '../../../sms/repo.ts';
 import { principalOf } from '../../auth.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { cancelPaymentRequest } from '../../../collections/cancel-request.ts';
 import { createPaymentRequests, type PaymentRequestInput } from '../../../collections/create-request.ts';
-import { getRequest } from '../../../collections/get-request.ts';
+import { getRequest } from '../../../payments/get-request.ts';
 import type { Ctx } from '../../../context.ts';
 import { attemptsWithRefunds, paymentsWithRefunds } from '../../../payments/list-payments.ts';
 import { refundPayment } from '../../../payments/refund-payment.ts';

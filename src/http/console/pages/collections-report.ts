@@ -1,7 +1,7 @@
 // Collections, continued: instalment plans (list, a plan's instalments) and document 003's date-range
 // report, as a table and as a CSV made from the same rows and the same view as the API's report
 // (GET /collect/v1/invoices): one column per field of the API's answer, in its order.
-import { reportInvoices } from '../../../collections/report-invoices.ts';
+import { reportInvoices } from '../../../payments/report-invoices.ts';
 import { PLAN_SORTS, searchPlans } from '../../../payments/reports-repo.ts';
 import { getPlan } from '../../../payments/get-plan.ts';
 import { isIsoDate } from '../../../shared/dates.ts';

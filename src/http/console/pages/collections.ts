@@ -6,7 +6,7 @@
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { cancelPaymentRequest } from '../../../collections/cancel-request.ts';
 import { createPaymentRequests } from '../../../collections/create-request.ts';
-import { getRequest } from '../../../collections/get-request.ts';
+import { getRequest } from '../../../payments/get-request.ts';
 import { PLAN_FREQUENCIES, type PlanFrequency } from '../../../collections/instalment-schedule.ts';
 import { PAYMENT_SORTS, searchPayments } from '../../../payments/reports-repo.ts';
 import { PAYMENT_REQUEST_SORTS, searchPaymentRequests } from '../../../dashboard/repo.ts';

@@ -3,7 +3,8 @@
 import type { Ctx } from '../context.ts';
 import { addDays, isIsoDate, toDayNumber } from '../shared/dates.ts';
 import { invalid } from '../shared/errors.ts';
-import { requestFacts, type RequestFactsRow } from './repo.ts';
+import type { RequestFactsRow } from '../collections/repo.ts';
+import { requestFacts } from './reports-repo.ts';
 
 export const MAX_REPORT_ROWS = 10_000;
 

@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { notFound } from '../shared/errors.ts';
-import { requestFacts, type RequestFactsRow } from './repo.ts';
+import type { RequestFactsRow } from '../collections/repo.ts';
+import { requestFacts } from './reports-repo.ts';
 
 /** One request of the account with everything the report says about it; another account's is not found. */
 export async function getRequest(ctx: Ctx, accountId: number, requestId: number): Promise<RequestFactsRow> {

@@ -1,7 +1,9 @@
+// The overdue invoices late fees and interest are charged on, and the marks that they were: invoices are
+// billing's table (src/fees/ holds the pure fee rules).
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { IsoDate } from '../shared/dates.ts';
-import type { OverdueInvoice } from './fees.ts';
+import type { OverdueInvoice } from '../fees/fees.ts';
 import { idArray } from '../db/sql.ts';
 
 /** Raised invoices of these customers with money outstanding after their due date, before the cut-off. */
