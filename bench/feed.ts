@@ -25,11 +25,12 @@
 //      order by transaction_id limit 4000, through node-postgres as the server reads them), every page timed;
 //    - EXPLAIN (ANALYZE, BUFFERS) of the first and the last page.
 //    Printed: rows per second of each, first- and last-page latency (and the medians of the first and last
-//    ten pages), and the ratio of the HTTP drain to the bare SELECT.
+//    ten pages), the ratio of the HTTP drain to the bare SELECT, and the CPU seconds this client and the
+//    server used during the drain (the rest of the wall time is PostgreSQL and waiting for a CPU).
 //
 // Not part of the test run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +132,18 @@ async function startServer(
   }
   child.kill('SIGTERM');
   throw new Error(`the server did not answer on ${url} within a minute: ${stderr}`);
+}
+
+/** User and system CPU seconds a process has used (Linux /proc; 0 elsewhere). */
+async function processCpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
@@ -411,7 +424,10 @@ try {
     }).then((r) => r.text());
 
     // The drain, then the bare SELECT of the same pages right after it (the machine's load shifts).
+    const cpu0 = { client: process.cpuUsage(), server: await processCpuSeconds(server.pid!) };
     const http = await drainHttp(FORMAT, started.url, benchId, bench.apiKey.key);
+    const client = process.cpuUsage(cpu0.client);
+    const serverCpu = (await processCpuSeconds(server.pid!)) - cpu0.server;
     if (http.rows !== ROWS) throw new Error(`the HTTP drain got ${http.rows} rows, not ${ROWS}`);
     if (http.pages.length !== afters.length || http.pages.some((p, i) => p.after !== afters[i]))
       throw new Error('the HTTP drain paged differently from the SELECT');
@@ -419,6 +435,9 @@ try {
 
     console.log(
       `  ${FORMAT.toUpperCase()}: HTTP body ${(http.bytes / 1e6).toFixed(0)} MB, ${Math.round(http.bytes / ROWS)} bytes a row; load average ${loadavg()[0]!.toFixed(1)}`,
+    );
+    console.log(
+      `  CPU during the HTTP drain (${(http.totalMs / 1000).toFixed(1)} s of wall time): this client ${((client.user + client.system) / 1e6).toFixed(1)} s (fetch, JSON.parse or the id scan), the server ${serverCpu.toFixed(1)} s; the rest is PostgreSQL and waiting for the CPUs`,
     );
     const h = summary(`HTTP drain (GET ${FORMAT}, parse)`, http.pages, http.totalMs, http.rows);
     const s = summary('bare keyset SELECT          ', select.pages, select.totalMs, select.rows);

@@ -80,6 +80,16 @@ export const DEFAULT_LEASE_SECONDS = 30;
 
 /** A connection or an open transaction: repositories accept either (src/db/executor.ts). */
 export type { Executor };
+/** A request's unit of work: what it changes and its audit entry commit together (src/db/unit-of-work.ts). */
+export {
+  afterUnitCommits,
+  doomUnitOfWork,
+  finishUnitOfWork,
+  inUnitOfWork,
+  outsideUnitOfWork,
+  runInUnitOfWork,
+  type UnitOfWork,
+} from './db/unit-of-work.ts';
 
 export function createCtx(
   database: Database,

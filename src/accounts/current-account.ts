@@ -1,4 +1,4 @@
-import type { Ctx } from '../context.ts';
+import { inUnitOfWork, type Ctx } from '../context.ts';
 import { keyCacheOf } from './account-cache.ts';
 import type { AccountRow } from './repo.ts';
 import { findAccount } from './repo.ts';
@@ -10,7 +10,7 @@ import { findAccount } from './repo.ts';
  */
 export async function currentAccount(ctx: Ctx, accountId: number): Promise<AccountRow | undefined> {
   const cache = keyCacheOf(ctx.database);
-  const outsideTransaction = ctx.db === ctx.database.db;
+  const outsideTransaction = ctx.db === ctx.database.db && !inUnitOfWork(ctx.db);
   if (outsideTransaction) {
     const cached = cache.account(accountId);
     if (cached) return cached;

@@ -1,7 +1,7 @@
 // Recording a change in the audit log: who (a console user or an API key), what (action, resource, id),
 // when (the context's clock), from where (client address, surface) and, for updates, what changed (the
 // fields whose values differ, before and after). Secrets never go in: fields named like one are masked.
-import type { Ctx, Executor } from '../context.ts';
+import { doomUnitOfWork, type Ctx, type Executor } from '../context.ts';
 import { insertAuditEntry } from './repo.ts';
 
 export interface AuditActor {
@@ -58,12 +58,25 @@ export function diff(
   return out;
 }
 
+/**
+ * Writes the entry with `db` (the change's transaction, or the request's unit of work through `ctx.db`). If
+ * it cannot be written, the request's unit of work is marked to roll back: no change without its entry.
+ */
 export async function recordAudit(
   ctx: Ctx,
   accountId: number,
   c: AuditChange,
   db: Executor = ctx.db,
 ): Promise<void> {
+  try {
+    await insertEntry(ctx, accountId, c, db);
+  } catch (error) {
+    doomUnitOfWork();
+    throw error;
+  }
+}
+
+async function insertEntry(ctx: Ctx, accountId: number, c: AuditChange, db: Executor): Promise<void> {
   await insertAuditEntry(db, {
     account_id: accountId,
     at: ctx.now(),

@@ -1,3 +1,4 @@
+import { recordAudit, type AuditChange } from '../audit/record.ts';
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { BillingRunRow } from './repo.ts';
@@ -18,10 +19,16 @@ export async function resumeBilling(
   accountId: number,
   runId: number,
   onProgress: (progress: BillingProgress) => void = () => {},
+  /** The audit entry of the change that resumes the run: written with the claim. */
+  audit?: AuditChange,
 ): Promise<BillingRunRow> {
   const account = await findAccount(ctx.db, accountId);
   if (!account) throw notFound('Account', accountId);
-  const run = await claimRunToResume(ctx.db, accountId, runId, ctx.processId, ctx.liveness);
+  const run = await ctx.db.transaction().execute(async (trx) => {
+    const claimed = await claimRunToResume(trx, accountId, runId, ctx.processId, ctx.liveness);
+    if (claimed && audit) await recordAudit(ctx, accountId, audit, trx);
+    return claimed;
+  });
   if (!run) {
     const existing = await findBillingRun(ctx.db, accountId, runId);
     if (!existing) throw notFound('Billing run', runId);

@@ -1,3 +1,4 @@
+import { recordAudit, type AuditChange } from '../audit/record.ts';
 import type { Ctx } from '../context.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { AccountRow } from '../accounts/repo.ts';
@@ -66,6 +67,8 @@ export async function runBilling(
     cutoffDate: IsoDate;
     /** Bill only these customers (each must be the account's); absent: every customer with anything to bill. */
     customerIds?: readonly number[] | undefined;
+    /** The audit entry of the change that starts the run: written with the run's row (its id added). */
+    audit?: AuditChange | undefined;
   },
   onProgress: (progress: BillingProgress) => void = () => {},
   /** Told the run's row as soon as it exists (the console follows the run's progress by its id). */
@@ -89,7 +92,11 @@ export async function runBilling(
     const missing = chosen.find((id) => !found.includes(id));
     if (missing !== undefined) throw notFound('Customer', missing);
   }
-  const run = await insertBillingRun(ctx.db, accountId, input.cutoffDate, ctx.now(), ctx.processId, chosen);
+  const run = await ctx.db.transaction().execute(async (trx) => {
+    const made = await insertBillingRun(trx, accountId, input.cutoffDate, ctx.now(), ctx.processId, chosen);
+    if (input.audit) await recordAudit(ctx, accountId, { ...input.audit, resourceId: made.id }, trx);
+    return made;
+  });
   onStarted(run);
   const customerIds = await customersToBill(
     ctx.db,

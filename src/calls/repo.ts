@@ -10,6 +10,7 @@ import { phoneSpellings } from '../shared/contact.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 import { featureRows } from '../features/repo.ts';
 import { rateRows } from '../rate-cards/repo.ts';
+import { callHoursDeltaSql } from './hours-repo.ts';
 export type { CallRow, CallStatus, RatingStatus } from '../db/schema.ts';
 
 /** Columns written when calls arrive, in COPY order. */
@@ -415,18 +416,29 @@ export async function updateCallRatings(
 ): Promise<void> {
   if (updates.length === 0) return;
   const col = <T>(pick: (u: CallUpdate) => T) => updates.map(pick);
+  // One statement: the calls as they were (`before`, the statement's snapshot) and as the update leaves
+  // them (`after`), so the summarised ones' change reaches their hours in call_hours (hours-repo.ts).
   await sql`
-    update calls as c set customer_id = v.customer_id, feature_id = v.feature_id, rating_status = v.rating_status,
-      rating_error = v.rating_error, rate_id = v.rate_id, destination = v.destination, band = v.band, billable_s = v.billable_s,
-      charge = v.charge, cost = v.cost, billed_charge = v.billed_charge,
-      rated_at = case when v.rating_status in ('rated', 'free') then ${now}::timestamptz else null end
-    from unnest(
-      ${col((u) => u.id)}::bigint[], ${col((u) => u.customerId)}::bigint[], ${col((u) => u.featureId)}::bigint[],
-      ${col((u) => u.ratingStatus)}::text[], ${col((u) => u.ratingError)}::text[], ${col((u) => u.rateId)}::bigint[],
-      ${col((u) => u.destination)}::text[], ${col((u) => u.band)}::text[], ${col((u) => u.billableS)}::integer[],
-      ${col((u) => u.charge)}::numeric[], ${col((u) => u.cost)}::numeric[], ${col((u) => u.billedCharge)}::numeric[]
-    ) as v(id, customer_id, feature_id, rating_status, rating_error, rate_id, destination, band, billable_s, charge, cost, billed_charge)
-    where c.account_id = ${accountId} and c.id = v.id
+    with v as (
+      select * from unnest(
+        ${col((u) => u.id)}::bigint[], ${col((u) => u.customerId)}::bigint[], ${col((u) => u.featureId)}::bigint[],
+        ${col((u) => u.ratingStatus)}::text[], ${col((u) => u.ratingError)}::text[], ${col((u) => u.rateId)}::bigint[],
+        ${col((u) => u.destination)}::text[], ${col((u) => u.band)}::text[], ${col((u) => u.billableS)}::integer[],
+        ${col((u) => u.charge)}::numeric[], ${col((u) => u.cost)}::numeric[], ${col((u) => u.billedCharge)}::numeric[]
+      ) as v(id, customer_id, feature_id, rating_status, rating_error, rate_id, destination, band, billable_s, charge, cost, billed_charge)
+    ), before as (
+      select c.id, c.start_time, c.destination, c.billable_s, c.rating_status, c.charge, c.cost
+      from calls as c join v on v.id = c.id where c.account_id = ${accountId}
+    ), after as (
+      update calls as c set customer_id = v.customer_id, feature_id = v.feature_id, rating_status = v.rating_status,
+        rating_error = v.rating_error, rate_id = v.rate_id, destination = v.destination, band = v.band, billable_s = v.billable_s,
+        charge = v.charge, cost = v.cost, billed_charge = v.billed_charge,
+        rated_at = case when v.rating_status in ('rated', 'free') then ${now}::timestamptz else null end
+      from v
+      where c.account_id = ${accountId} and c.id = v.id
+      returning c.id, c.start_time, c.destination, c.billable_s, c.rating_status, c.charge, c.cost
+    )
+    ${callHoursDeltaSql(accountId)}
   `.execute(db);
 }
 

@@ -1,10 +1,11 @@
 // Read-only queries on calls for the console's read model (src/dashboard/), and the pieces other modules'
 // queries compose so that only this module names the calls table (CONTRIBUTING.md rule 2). Each chart reads
-// a bounded, indexed range (calls of the last 30 days through the start-time BRIN index), never all calls.
-import { sql } from 'kysely';
+// the calls summed per hour (call_hours, hours-repo.ts) and the newest calls not yet summed, never all calls.
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { Sort } from '../shared/sorting.ts';
 import type { RatingStatus } from './repo.ts';
+import { callHoursMark, callHoursMarkSql, callHoursSql } from './hours-repo.ts';
 
 /**
  * `(select customer_id …)`: the customers with rated calls on no invoice that started before `before`, as a
@@ -22,13 +23,13 @@ export function callCountSql(accountId: number, ratingStatus: RatingStatus) {
 }
 
 /**
- * The calls of the last days in one scan (the start-time index's range): per day in the account's zone,
- * the calls and billed seconds; per destination, the rated calls' charge and cost, largest charge first
- * (`limit` of them). The rows are first summed per UTC hour and destination (a hash of a few thousand
- * groups, no per-row time-zone conversion or sort), then the hours per local day and per destination:
- * about a third of the work of the two per-row groupings it replaced (bench/console.ts). A zone whose
- * offset is not whole hours (India, +05:30) puts the first half hour of a local day on the day before:
- * the chart is off by that much at its day boundaries, never in its totals.
+ * The calls of the last days: per day in the account's zone, the calls and billed seconds; per
+ * destination, the rated calls' charge and cost, largest charge first (`limit` of them). Read from the
+ * calls summed per UTC hour and destination (call_hours, a few thousand rows for 30 days) and the calls
+ * not yet summed (the newest ids, through the primary key), never the 30 days of calls themselves; the
+ * hours are then summed per local day and per destination. A zone whose offset is not whole hours (India,
+ * +05:30) puts the first half hour of a local day on the day before: the chart is off by that much at its
+ * day boundaries, never in its totals.
  */
 export async function callActivity(
   db: Executor,
@@ -40,43 +41,46 @@ export async function callActivity(
   byDay: { day: string; calls: number; billable_s: number }[];
   byDestination: { destination: string; charge: string; cost: string; calls: number }[];
 }> {
-  const r = await sql<{
-    day: string | null;
-    destination: string | null;
-    calls: string;
-    billable_s: string;
-    rated: string;
-    charge: string;
-    cost: string;
-  }>`
-    select to_char(day, 'YYYY-MM-DD') as day, destination,
-           sum(calls)::text as calls, sum(billable_s)::text as billable_s, sum(rated)::text as rated,
-           sum(charge)::text as charge, sum(cost)::text as cost
-    from (
-      select (hour at time zone ${timezone})::date as day, destination, calls, billable_s, rated, charge, cost
-      from (
-        select date_trunc('hour', start_time) as hour, coalesce(destination, 'Unknown') as destination,
-               count(*) as calls, coalesce(sum(billable_s), 0) as billable_s,
-               count(*) filter (where rating_status = 'rated') as rated,
-               coalesce(sum(charge) filter (where rating_status = 'rated'), 0) as charge,
-               coalesce(sum(cost) filter (where rating_status = 'rated'), 0) as cost
-        from calls
-        where account_id = ${accountId} and start_time >= ${from}
-        group by 1, 2
-      ) as per_hour
-    ) as per_local_hour
-    group by grouping sets ((day), (destination))
-    order by sum(charge) desc, 1, 2
-  `.execute(db);
-  const byDay = r.rows
+  const rows = await activityRows(db, accountId, from, timezone);
+  const byDay = rows
     .filter((x) => x.day !== null)
     .map((x) => ({ day: x.day!, calls: Number(x.calls), billable_s: Number(x.billable_s) }))
     .sort((a, b) => (a.day < b.day ? -1 : 1));
-  const byDestination = r.rows
+  const byDestination = rows
     .filter((x) => x.day === null && x.destination !== null && Number(x.rated) > 0)
     .slice(0, limit)
     .map((x) => ({ destination: x.destination!, charge: x.charge, cost: x.cost, calls: Number(x.rated) }));
   return { byDay, byDestination };
+}
+
+interface ActivityRow {
+  day: string | null;
+  destination: string | null;
+  calls: string;
+  billable_s: string;
+  rated: string;
+  charge: string;
+  cost: string;
+  mark: string;
+}
+
+/** The mark is read first and passed as a value (see callHoursSql); if a run moved it meanwhile, once more with the statement's own. */
+async function activityRows(db: Executor, accountId: number, from: Date, timezone: string) {
+  const query = (mark: RawBuilder<unknown>) => sql<ActivityRow>`
+    select to_char(day, 'YYYY-MM-DD') as day, destination,
+           sum(calls)::text as calls, sum(billable_s)::text as billable_s, sum(rated)::text as rated,
+           sum(charge)::text as charge, sum(cost)::text as cost, ${callHoursMarkSql(accountId)}::text as mark
+    from (
+      select (hour at time zone ${timezone})::date as day, destination, calls, billable_s, rated, charge, cost
+      from ${callHoursSql(accountId, from, mark)} as per_hour
+    ) as per_local_hour
+    group by grouping sets ((day), (destination))
+    order by sum(charge) desc, 1, 2
+  `;
+  const mark = await callHoursMark(db, accountId);
+  const r = await query(sql`${mark}::bigint`).execute(db);
+  if (r.rows.every((x) => x.mark === mark)) return r.rows;
+  return (await query(callHoursMarkSql(accountId)).execute(db)).rows;
 }
 
 export interface CallSearch {
@@ -143,6 +147,39 @@ export async function searchCalls(db: Executor, accountId: number, s: CallSearch
     .offset(s.offset ?? 0)
     .limit(s.limit + 1)
     .execute();
+}
+
+/** How many of the account's newest calls a customer's page looks through for that customer's latest ones. */
+export const LATEST_CALLS_WINDOW = 20_000;
+
+/**
+ * A customer's newest calls among the account's newest LATEST_CALLS_WINDOW: a bounded walk back along the
+ * primary key, whatever the number of calls and customers (no index by customer: it would cost every
+ * stored call more than the page is worth; bench:ingest measured it).
+ */
+export async function latestCustomerCalls(
+  db: Executor,
+  accountId: number,
+  customerId: number,
+  limit: number,
+) {
+  const rows = await sql<{
+    id: number;
+    start_time: Date;
+    to_number: string;
+    duration_s: number;
+    rating_status: string;
+    charge: string | null;
+  }>`
+    select id, start_time, to_number, duration_s, rating_status, charge
+    from (
+      select id, customer_id, start_time, to_number, duration_s, rating_status, charge
+      from calls where account_id = ${accountId} order by id desc limit ${LATEST_CALLS_WINDOW}
+    ) as newest
+    where customer_id = ${customerId}
+    order by id desc limit ${limit}
+  `.execute(db);
+  return rows.rows.map((call) => ({ ...call, id: Number(call.id) }));
 }
 
 /** Unrated and unallocated calls grouped by reason. */

@@ -14,6 +14,7 @@ import { REACTIONS } from '../reactions.ts';
 import { expireReservations } from '../authorization/release.ts';
 import { PeriodicJob } from '../shared/periodic-job.ts';
 import { startProcessLease } from '../recovery/lease.ts';
+import { summariseCallHours } from '../calls/summarise-call-hours.ts';
 
 /**
  * Opens the database, applies migrations and serves the API until SIGINT or SIGTERM, then stops gracefully:
@@ -110,6 +111,13 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     (err) => app.log.error({ err }, 'reservation expiry run failed'),
   );
   expirer.start();
+  // The calls of the console overview's charts are summed per hour (call_hours) every minute.
+  const callHours = new PeriodicJob(
+    () => summariseCallHours(ctx),
+    60_000,
+    (err) => app.log.error({ err }, 'call summary run failed'),
+  );
+  callHours.start();
   const where =
     database.kind === 'pglite'
       ? `embedded PGlite database in ${config.dataDir}`
@@ -142,6 +150,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       await outbox.stop();
       await plans.stop();
       await expirer.stop();
+      await callHours.stop();
       await lease?.stop();
       await database.close();
       process.exit(0);

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DB } from './schema.ts';
+import { withUnitsOfWork } from './unit-of-work.ts';
 import {
   PgListener,
   pgliteSubscribe,
@@ -77,7 +78,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     parsers: { [OID_INT8]: parseInt8, [OID_DATE]: keepDateString },
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  const units = withUnitsOfWork(new PGliteDialect(pglite));
+  const db = new Kysely<DB>({ dialect: units.dialect });
+  units.register(db);
   return {
     kind: 'pglite',
     db,
@@ -133,10 +136,12 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   // A connection that fails while idle must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const listener = new PgListener(options.connectionString);
+  const units = withUnitsOfWork(new PostgresDialect({ pool }));
   const db = new Kysely<DB>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: units.dialect,
     ...(options.log ? { log: options.log } : {}),
   });
+  units.register(db);
   return {
     kind: 'postgres',
     db,

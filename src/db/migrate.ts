@@ -23,6 +23,7 @@ import * as m0023 from './migrations/0023_tokens_by_account.ts';
 import * as m0026 from './migrations/0026_auth_notify.ts';
 import * as m0027 from './migrations/0027_billing_run_scope.ts';
 import * as m0028 from './migrations/0028_console_sign_in_choice.ts';
+import * as m0029 from './migrations/0029_call_hours.ts';
 
 interface Migration {
   version: number;
@@ -52,6 +53,7 @@ export const migrations: readonly Migration[] = [
   { version: 26, name: 'auth_notify', up: m0026.up },
   { version: 27, name: 'billing_run_scope', up: m0027.up },
   { version: 28, name: 'console_sign_in_choice', up: m0028.up },
+  { version: 29, name: 'call_hours', up: m0029.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

@@ -295,6 +295,24 @@ export interface CallFiles {
   kind: 'recording' | 'transcription';
 }
 
+export interface CallHours {
+  account_id: number;
+  billable_s: number;
+  calls: number;
+  charge: string;
+  cost: string;
+  destination: string;
+  hour: Timestamp;
+  rated: number;
+}
+
+export interface CallHoursMarks {
+  account_id: number;
+  pending_to: number | null;
+  pending_xmax: number | null;
+  summarised_to: Generated<number>;
+}
+
 export interface Calls {
   account_id: number;
   band: string | null;
@@ -535,6 +553,15 @@ export interface InvoiceDocuments {
   content: Uint8Array;
   invoice_id: number;
   rendered_at: Generated<Timestamp>;
+}
+
+export interface InvoiceMonths {
+  account_id: number;
+  invoices: number;
+  month: string;
+  net: string;
+  total: string;
+  vat: string;
 }
 
 export interface Invoices {
@@ -942,6 +969,8 @@ export interface DB {
   billing_transactions: BillingTransactions;
   call_events: CallEvents;
   call_files: CallFiles;
+  call_hours: CallHours;
+  call_hours_marks: CallHoursMarks;
   call_transactions: CallTransactions;
   calls: Calls;
   collect_batches: CollectBatches;
@@ -958,6 +987,7 @@ export interface DB {
   instalment_plans: InstalmentPlans;
   instalments: Instalments;
   invoice_documents: InvoiceDocuments;
+  invoice_months: InvoiceMonths;
   invoices: Invoices;
   legacy_tokens: LegacyTokens;
   message_templates: MessageTemplates;

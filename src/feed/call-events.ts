@@ -4,7 +4,7 @@
 // one statement per event type.
 import { findAccount } from '../accounts/repo.ts';
 import type { Executor } from '../context.ts';
-import type { CallTransactionRow } from './repo.ts';
+import type { FeedPageRow } from './repo.ts';
 import { defaultColumns, FeedView } from './columns.ts';
 import { readFeedPage, type FeedRowsWritten } from './repo.ts';
 import { assert } from '../shared/errors.ts';
@@ -13,7 +13,7 @@ import { emitEvents, MAX_EVENTS_PER_EMIT, wantedEventTypesCached } from '../webh
 const CALL_EVENT_TYPES = ['call.completed', 'call.corrected'] as const;
 
 /** A feed row as the JSON feed shows it, custom data included, times in the account's timezone. */
-export function callEventPayload(view: FeedView, row: CallTransactionRow): Record<string, unknown> {
+export function callEventPayload(view: FeedView, row: FeedPageRow): Record<string, unknown> {
   const payload: Record<string, unknown> = {};
   for (const column of view.columns) payload[column] = view.value(row, column);
   return payload;

@@ -1,7 +1,7 @@
 // The feed's columns (document 000, with the names and types of the public call-tracking Transactions API
 // where they apply) and how a stored row becomes their values. Pure: no I/O.
 import { subtractAmounts } from '../money/micros.ts';
-import type { CallTransactionRow } from './repo.ts';
+import type { FeedPageRow } from './repo.ts';
 import { assert } from '../shared/errors.ts';
 import type { CustomDataValue } from './fold.ts';
 import { ZoneTime } from './zone-time.ts';
@@ -114,12 +114,12 @@ export interface NestedCustomData {
   source: string;
 }
 
-function customDataOf(row: CallTransactionRow): Record<string, CustomDataValue> | null {
+function customDataOf(row: FeedPageRow): Record<string, CustomDataValue> | null {
   return (row.custom_data as Record<string, CustomDataValue> | null) ?? null;
 }
 
 /** The nested custom_data of a row: one entry per field or signal with a value, by API name ("null values are not returned"). */
-export function nestedCustomData(row: CallTransactionRow): NestedCustomData[] {
+export function nestedCustomData(row: FeedPageRow): NestedCustomData[] {
   const data = customDataOf(row);
   if (!data) return [];
   const entries: NestedCustomData[] = [];
@@ -137,7 +137,7 @@ export function nestedCustomData(row: CallTransactionRow): NestedCustomData[] {
 }
 
 /** A custom data or signal column's value: a signal is 1 or 0, other data its value; absent: null. */
-function customColumnValue(row: CallTransactionRow, name: string): unknown {
+function customColumnValue(row: FeedPageRow, name: string): unknown {
   const data = customDataOf(row);
   if (!data) return null;
   let entry = data[name];
@@ -166,20 +166,20 @@ export class FeedView {
     this.networkZone = keyTimeZone === networkTimeZone ? this.keyZone : new ZoneTime(networkTimeZone);
   }
 
-  private readonly byColumn = new Map<string, (row: CallTransactionRow) => unknown>();
+  private readonly byColumn = new Map<string, (row: FeedPageRow) => unknown>();
 
-  value(row: CallTransactionRow, column: string): unknown {
+  value(row: FeedPageRow, column: string): unknown {
     let read = this.byColumn.get(column);
     if (read === undefined) this.byColumn.set(column, (read = this.reader(column)));
     return read(row);
   }
 
   /** value() of each column, as one function per column (in `columns` order): the switch runs once per page. */
-  readers(): ((row: CallTransactionRow) => unknown)[] {
+  readers(): ((row: FeedPageRow) => unknown)[] {
     return this.columns.map((column) => this.reader(column));
   }
 
-  private reader(column: string): (row: CallTransactionRow) => unknown {
+  private reader(column: string): (row: FeedPageRow) => unknown {
     const keyZone = this.keyZone;
     const networkZone = this.networkZone;
     switch (column) {

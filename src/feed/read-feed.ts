@@ -4,10 +4,10 @@
 // surface's (src/http/feed/); this takes typed values and returns rows and the view that reads them.
 import type { Ctx } from '../context.ts';
 import { currentAccount } from '../accounts/current-account.ts';
-import type { CallTransactionRow, FeedTransactionType } from './repo.ts';
+import type { FeedPageRow, FeedTransactionType } from './repo.ts';
 import { addDays, startOfDayInZone } from '../shared/dates.ts';
 import { assert, DomainError } from '../shared/errors.ts';
-import { defaultColumns, FeedView } from './columns.ts';
+import { defaultColumns, FeedView, isStandardColumn } from './columns.ts';
 import { listCustomDataFields, readFeedPage } from './repo.ts';
 
 export const DEFAULT_LIMIT = 1000;
@@ -44,7 +44,7 @@ export interface FeedRequest {
 }
 
 export interface FeedPage {
-  rows: CallTransactionRow[];
+  rows: FeedPageRow[];
   /** Reads the columns asked for out of each row, in the key's timezone. */
   view: FeedView;
 }
@@ -112,14 +112,20 @@ export async function readFeed(
     request.includeColumns,
     request.excludeColumns,
   );
-  const rows = await readFeedPage(ctx.db, account.id, {
-    afterTransactionId: request.afterTransactionId,
-    limit: request.limit,
-    types: request.types,
-    from: request.fromDate === undefined ? undefined : startOfDayInZone(request.fromDate, zone),
-    before: request.toDate === undefined ? undefined : startOfDayInZone(addDays(request.toDate, 1), zone),
-    transactionId: request.transactionId,
-    completeCallId: request.completeCallId,
-  });
+  const rows = await readFeedPage(
+    ctx.db,
+    account.id,
+    {
+      afterTransactionId: request.afterTransactionId,
+      limit: request.limit,
+      types: request.types,
+      from: request.fromDate === undefined ? undefined : startOfDayInZone(request.fromDate, zone),
+      before: request.toDate === undefined ? undefined : startOfDayInZone(addDays(request.toDate, 1), zone),
+      transactionId: request.transactionId,
+      completeCallId: request.completeCallId,
+    },
+    // custom_data only for the columns that read it: custom_data itself, custom data and signal columns.
+    { customData: columns.some((c) => c === 'custom_data' || !isStandardColumn(c)) },
+  );
   return { rows, view: new FeedView(zone, account.timezone, columns) };
 }

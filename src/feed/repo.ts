@@ -205,15 +205,49 @@ export interface FeedQuery {
   completeCallId?: string | undefined;
 }
 
-/** One page of the feed in transaction id order: one range scan of the primary key. */
+/** What the feed's columns read of a row (feed/columns.ts): not the account, the call id or created_at. */
+export type FeedPageRow = Omit<CallTransactionRow, 'account_id' | 'call_id' | 'created_at'>;
+
+const FEED_PAGE_COLUMNS = [
+  'transaction_id',
+  'transaction_type',
+  'corrects_transaction_id',
+  'corrected_at',
+  'complete_call_id',
+  'start_time',
+  'duration_s',
+  'connect_duration_s',
+  'calling_phone_number',
+  'destination_phone_number',
+  'call_status',
+  'payin',
+  'payout',
+  'recording_url',
+  'notes',
+  'partner_unique_id',
+  'occurred_at',
+  'revenue',
+  'signal_name',
+  'signal_value',
+] as const;
+
+/**
+ * One page of the feed in transaction id order: one range scan of the primary key. Only the columns the
+ * feed writes are read, and custom_data (JSON the driver parses row by row) only when `customData` is set:
+ * a page of the default columns never reads it, and null stands in its place.
+ */
 export async function readFeedPage(
   db: Executor,
   accountId: number,
   query: FeedQuery,
-): Promise<CallTransactionRow[]> {
+  options: { customData: boolean } = { customData: true },
+): Promise<FeedPageRow[]> {
   let q = db
     .selectFrom('call_transactions')
-    .selectAll()
+    .select(FEED_PAGE_COLUMNS)
+    .select(
+      options.customData ? sql<unknown>`custom_data`.as('custom_data') : sql<null>`null`.as('custom_data'),
+    )
     .where('account_id', '=', accountId)
     .where('transaction_id', '>', query.afterTransactionId);
   if (query.types && query.types.length > 0) q = q.where('transaction_type', 'in', [...query.types]);

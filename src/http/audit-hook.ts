@@ -5,10 +5,18 @@
 // from the answer). For a PATCH the resource is read before (the route's own GET, with the same key) and
 // after (the answer), and the fields that changed are kept. Call traffic from switches (CDR pushes,
 // authorisations, call events) is data coming in, not an operator's change, and is not logged here.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+//
+// The entry commits with the change: an audited request's handler runs in a unit of work
+// (src/db/unit-of-work.ts) that its use cases' transactions join, and the entry is written in it before it
+// commits. If the entry cannot be written, nothing the request did stays and the answer is a 500. A route
+// whose work commits on its own as it goes (a billing run's batches, a call file's import) says
+// `unitOfWork: false`: it records its entry with its own first transaction (`auditedByRoute`), or, for an
+// import, after it as before.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
 import { diff, recordAudit } from '../audit/record.ts';
 import { addRouteHooks } from './idempotency.ts';
+import { finishRequestUnit, runChangesInUnits } from './kit/unit-of-work.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +32,11 @@ const NOT_AUDITED = [
   /^\/calls\/:id\/events$/,
 ];
 const VERBS = new Set(['rerate']);
+/**
+ * Invoice actions that send the email inside the request and answer with the outcome: they run outside a
+ * unit of work (the outbox's record of the send commits before the answer, as before); their entry follows.
+ */
+const SENDS_AT_ONCE = new Set(['email', 'emailCdrs']);
 const CHANGE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface AuditTarget {
@@ -86,8 +99,37 @@ function patternOf(request: FastifyRequest, prefix: string): string {
   return url.startsWith(prefix) ? url.slice(prefix.length) : url;
 }
 
+const INTERNAL_ERROR = {
+  type: 'application/json; charset=utf-8',
+  body: JSON.stringify({
+    error: 'Internal Error',
+    error_code: 500001,
+    hint: 'An unexpected error occurred; it has been logged',
+  }),
+};
+
+function finishRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  entry: (() => Promise<void>) | undefined,
+): Promise<unknown> {
+  return finishRequestUnit(request, reply, payload, entry, INTERNAL_ERROR);
+}
+
 /** Registered on the routes of the methods that change things only: a GET costs it nothing. */
 export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string): void {
+  // The handler of each change route runs in a unit of work when the request is one the log records.
+  runChangesInUnits(
+    app,
+    ctx,
+    CHANGE_METHODS,
+    (request) =>
+      !!request.principal &&
+      !!auditTargetOf(request.method, patternOf(request, prefix)) &&
+      !SENDS_AT_ONCE.has(String((request.query as Record<string, unknown> | undefined)?.action)),
+  );
+
   addRouteHooks(app, new Set(['PATCH']), {
     preHandler: async function auditBefore(request) {
       if (request.method !== 'PATCH' || !request.principal) return;
@@ -108,10 +150,16 @@ export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string)
   addRouteHooks(app, CHANGE_METHODS, {
     onSend: async function auditRecord(request, reply, payload) {
       // A replayed answer (same Idempotency-Key) is the same change, already logged.
-      if (reply.statusCode >= 300 || !request.principal || reply.getHeader('idempotent-replayed'))
-        return payload;
+      if (
+        reply.statusCode >= 300 ||
+        !request.principal ||
+        reply.getHeader('idempotent-replayed') ||
+        request.routeOptions.config?.auditedByRoute
+      )
+        return finishRequest(request, reply, payload, undefined);
       const target = auditTargetOf(request.method, patternOf(request, prefix));
-      if (!target) return payload;
+      if (!target) return finishRequest(request, reply, payload, undefined);
+      const principal = request.principal;
       const params = (request.params ?? {}) as Record<string, string>;
       const answer = parseJson(payload);
       const answerObject =
@@ -135,16 +183,17 @@ export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string)
       if (request.method === 'PATCH' && request.auditBefore && answerObject)
         changes = diff(request.auditBefore, answerObject);
       else if (request.method === 'PATCH' && isRecord(request.body)) changes = { ...request.body };
-      await recordAudit(ctx, request.principal.accountId, {
-        actor: { type: 'api_key', id: request.principal.keyId },
-        action,
-        resource: target.resource,
-        resourceId,
-        ip: request.ip,
-        surface: 'api',
-        changes,
-      });
-      return payload;
+      return finishRequest(request, reply, payload, () =>
+        recordAudit(ctx, principal.accountId, {
+          actor: { type: 'api_key', id: principal.keyId },
+          action,
+          resource: target.resource,
+          resourceId,
+          ip: request.ip,
+          surface: 'api',
+          changes,
+        }),
+      );
     },
   });
 }

@@ -7,7 +7,7 @@ import { addDays, isIsoDate, type IsoDate } from '../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../shared/errors.ts';
 import { accountToday } from '../shared/today.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
-import { updateInvoice } from './repo.ts';
+import { addToRevenueMonth, updateInvoice } from './repo.ts';
 import { emitInvoiceEvent, emitInvoicePaidIfSettled } from './invoice-events.ts';
 import { settleInvoiceFromBalance } from '../balances/statement.ts';
 
@@ -55,6 +55,7 @@ export async function approveInvoice(
       updated_at: now,
     });
     if (!approved) throw notFound('Invoice', invoiceId);
+    await addToRevenueMonth(trx, accountId, approved);
     // A customer with a ledger: the invoice is settled from a prepaid balance (then it is paid), or counted
     // against a postpaid credit limit. Balance row after the customer and invoice locks.
     const settled = await settleInvoiceFromBalance(

@@ -470,3 +470,22 @@ export function customersWithOverdueInvoicesSql(accountId: number, cutoffDate: I
   return sql`(select customer_id from invoices
     where account_id = ${accountId} and approved_at is not null and total > paid_amount and due_date < ${cutoffDate})`;
 }
+/**
+ * A raised invoice's amounts join its month's revenue (invoice_months, the overview's chart), in the
+ * approval's transaction: a raised invoice's amounts and date never change, and it is never deleted.
+ */
+export async function addToRevenueMonth(
+  db: Executor,
+  accountId: number,
+  invoice: Pick<InvoiceRow, 'invoice_date' | 'invoice_amount' | 'invoice_vat' | 'total'>,
+): Promise<void> {
+  if (invoice.invoice_date === null) return;
+  await sql`
+    insert into invoice_months (account_id, month, invoices, net, vat, total)
+    values (${accountId}, date_trunc('month', ${invoice.invoice_date}::date)::date, 1,
+            ${invoice.invoice_amount}::numeric, ${invoice.invoice_vat}::numeric, ${invoice.total}::numeric)
+    on conflict (account_id, month) do update set invoices = invoice_months.invoices + 1,
+      net = invoice_months.net + excluded.net, vat = invoice_months.vat + excluded.vat,
+      total = invoice_months.total + excluded.total
+  `.execute(db);
+}

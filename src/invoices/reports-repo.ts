@@ -8,31 +8,38 @@ export function invoiceRows(db: Executor) {
   return db.selectFrom('invoices').selectAll();
 }
 
+/** Raised invoices' net and VAT per month from `fromDate`'s month: invoice_months (approve-invoice.ts), a row a month. */
 export async function revenueByMonth(
   db: Executor,
   accountId: number,
   fromDate: string,
 ): Promise<{ month: string; net: string; vat: string }[]> {
   const r = await sql<{ month: string; net: string; vat: string }>`
-    select to_char(date_trunc('month', invoice_date), 'YYYY-MM') as month, coalesce(sum(invoice_amount), 0)::text as net, coalesce(sum(invoice_vat), 0)::text as vat
-    from invoices
-    where account_id = ${accountId} and approved_at is not null and invoice_date >= ${fromDate}::date
-    group by 1 order by 1
+    select to_char(month, 'YYYY-MM') as month, net::text as net, vat::text as vat
+    from invoice_months
+    where account_id = ${accountId} and month >= date_trunc('month', ${fromDate}::date)::date
+    order by month
   `.execute(db);
   return r.rows;
 }
 
+/**
+ * What raised invoices have collected, what is outstanding (not yet due) and what is overdue. Read from the
+ * unsettled invoices only (paid_amount <> total, the partial index invoices_unsettled) and the months'
+ * totals: paid = every raised total less what is still unsettled (an overpaid invoice counts its excess).
+ */
 export async function collectionTotals(
   db: Executor,
   accountId: number,
   today: string,
 ): Promise<{ paid: string; outstanding: string; overdue: string; overdue_count: number }> {
   const r = await sql<{ paid: string; outstanding: string; overdue: string; overdue_count: string }>`
-    select coalesce(sum(paid_amount), 0)::text as paid,
+    select ((select coalesce(sum(total), 0) from invoice_months where account_id = ${accountId})
+             - coalesce(sum(total - paid_amount), 0))::text as paid,
            coalesce(sum(total - paid_amount) filter (where total > paid_amount and (due_date is null or due_date >= ${today}::date)), 0)::text as outstanding,
            coalesce(sum(total - paid_amount) filter (where total > paid_amount and due_date < ${today}::date), 0)::text as overdue,
            count(*) filter (where total > paid_amount and due_date < ${today}::date)::text as overdue_count
-    from invoices where account_id = ${accountId} and approved_at is not null
+    from invoices where account_id = ${accountId} and approved_at is not null and paid_amount <> total
   `.execute(db);
   const row = r.rows[0]!;
   return { ...row, overdue_count: Number(row.overdue_count) };

@@ -423,7 +423,7 @@ export interface paths {
     get: operations['listBillingRuns'];
     put?: never;
     /**
-     * Run billing for every customer
+     * Run billing for every customer, or for chosen customers
      * @description Completes an unsent invoice for every customer with anything to bill at the cut-off (made if there is none). Runs to the end before answering. Running it again, or twice at once, bills nothing twice. invoicesCompleted counts every invoice it completed, invoicesCreated those of them it made. A run whose process stops part-way becomes `interrupted` (the counts say what committed) and POST /billingRuns/{id}/resume finishes it. The invoices are then listed with GET /invoices?unsent&billingRun=ID. A customer whose existing unsent invoice holds nothing due at the cut-off (only charges dated after it) has that invoice completed for the cut-off, but it is not counted in customersBilled nor marked with the run.
      */
     post: operations['createBillingRun'];
@@ -447,6 +447,26 @@ export interface paths {
      * @description Finishes a run whose status is `interrupted` (the process running it stopped: a crash, kill -9, a lost machine) or `failed`, or one still `running` whose process is gone. What its committed batches billed stays; the customers it had not billed are billed now, for its cut-off and under its id, so nothing is billed twice and its counts cover the whole run. Runs to the end before answering, with the completed run. A completed run, or one running in a live process, is a 409.
      */
     post: operations['resumeBillingRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/backend/api/v1/billingRuns/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a billing run would invoice for a customer, without writing anything
+     * @description Runs what a billing run at the cut-off would do for one customer (the customer's unsent invoice completed for the cut-off, made if there is none) and rolls it back: the invoice and its transactions as the run would leave them, and whether the run would bill the customer. Nothing is written. At most 1000 transactions are listed (moreTransactions says when there are more).
+     */
+    get: operations['previewBillingRun'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2324,6 +2344,203 @@ export interface components {
       created: string;
       completed: string | null;
     };
+    Invoice: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      customerID: string;
+      invoiceNumber: string | null;
+      billingRun: string | null;
+      invoiceDate: string | null;
+      cutoffDate: string | null;
+      transactionCutoffDate: string | null;
+      dueDate: string | null;
+      paidDate: string | null;
+      paymentMethod: string | null;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceAmount: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceVAT: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceReverseVAT: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      total: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      paidAmount: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      outstanding: string;
+      invoiceCallCount: number;
+      /** @description Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes */
+      invoiceCallMinutes: number;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesOneOff: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesRecurring: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesCalls: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesRefunds: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesLate: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesInterest: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesCarrierProvided: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesManualBilling: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesLowUsage: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesManual: string;
+      /**
+       * @description Discounts (credits) on this invoice
+       * @example 12.50
+       */
+      invoiceChargesDiscount: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      invoiceChargesNonCall: string;
+      vatBreakdown: {
+        rate: string;
+        /**
+         * @description A decimal amount as a string
+         * @example 12.50
+         */
+        net: string;
+        /**
+         * @description A decimal amount as a string
+         * @example 12.50
+         */
+        vat: string;
+      }[];
+      status: string[];
+      billStyle: string | null;
+      invoiceMessage: string | null;
+      invoiceUsageReportCustomerProfile: string | null;
+      customerReference: string | null;
+      purchaseOrderNumber: string | null;
+      onlineBillType: string | null;
+      emailBillType: string | null;
+      postBillType: string | null;
+      faxBillType: string | null;
+      billTypes: string[];
+      /** @description The linked Xero invoice, if any */
+      xeroID: string | null;
+      currency: string;
+      created: string;
+      updated: string;
+    };
+    Transaction: {
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      id: string;
+      /**
+       * @description Identifier
+       * @example 42
+       */
+      customerID: string;
+      featureID: string | null;
+      invoiceID: string | null;
+      transactionType: string;
+      /**
+       * @description A decimal amount as a string
+       * @example 12.50
+       */
+      transactionValue: string;
+      transactionVATRate: string;
+      transactionRefundedID: string | null;
+      transactionDescription: string | null;
+      transactionNotes: string | null;
+      site: string | null;
+      campaign: string | null;
+      transactionCode: string | null;
+      transactionCarrier: string | null;
+      transactionSource: string | null;
+      transactionCommissionProfile: string | null;
+      commissionHolder: string | null;
+      commissionHolderID2: string | null;
+      transactionCommissionProfileCommissionType: string | null;
+      transactionValueCarrier: string | null;
+      transactionValueCDR: string | null;
+      transactionValueCommission: string | null;
+      transactionValueCommissionTargetContribution: string | null;
+      transactionValueCommissionTargetContributionOneOff: string | null;
+      transactionValueCommissionTargetContributionRecurring: string | null;
+      transactionValueCommissionTargetContributionCalls: string | null;
+      transactionValueCommission2: string | null;
+      transactionValueCommissionTargetContribution2: string | null;
+      transactionValueCommissionTargetContributionOneOff2: string | null;
+      transactionValueCommissionTargetContributionRecurring2: string | null;
+      transactionValueCommissionTargetContributionCalls2: string | null;
+      transactionCommissionProfileCommissionValue: number | null;
+      transactionDate: string | null;
+      transactionBillDate: string | null;
+      transactionStartDate: string | null;
+      transactionEndDate: string | null;
+      featureCount: number | null;
+      transactionCallCount: number | null;
+      transactionCallMinutes: number | null;
+      created: string;
+      updated: string;
+    };
     BillingRun: {
       /**
        * @description Identifier
@@ -2345,6 +2562,19 @@ export interface components {
       error: string | null;
       started: string;
       finished: string | null;
+    };
+    BillingRunPreview: {
+      customerID: string;
+      cutoffDate: string;
+      /** @description Whether a run at this cut-off would bill the customer (count it and mark the invoice) */
+      wouldBill: boolean;
+      /** @description True when the invoice exists already, unsent (the run completes it); false when the run would make it */
+      invoiceExists: boolean;
+      /** @description The unsent invoice as the run would leave it; null when it would make none */
+      invoice: components['schemas']['Invoice'] | null;
+      transactions: components['schemas']['Transaction'][];
+      /** @description More than the 1000 listed transactions are on the invoice */
+      moreTransactions: boolean;
     };
     Rate: {
       /**
@@ -2779,148 +3009,6 @@ export interface components {
       created: string;
       updated: string;
     };
-    Invoice: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      customerID: string;
-      invoiceNumber: string | null;
-      billingRun: string | null;
-      invoiceDate: string | null;
-      cutoffDate: string | null;
-      transactionCutoffDate: string | null;
-      dueDate: string | null;
-      paidDate: string | null;
-      paymentMethod: string | null;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceAmount: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceVAT: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceReverseVAT: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      total: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      paidAmount: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      outstanding: string;
-      invoiceCallCount: number;
-      /** @description Billed minutes: the seconds the calls were billed for (increments applied), rounded to whole minutes */
-      invoiceCallMinutes: number;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesOneOff: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesRecurring: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesCalls: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesRefunds: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesLate: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesInterest: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesCarrierProvided: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesManualBilling: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesLowUsage: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesManual: string;
-      /**
-       * @description Discounts (credits) on this invoice
-       * @example 12.50
-       */
-      invoiceChargesDiscount: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      invoiceChargesNonCall: string;
-      vatBreakdown: {
-        rate: string;
-        /**
-         * @description A decimal amount as a string
-         * @example 12.50
-         */
-        net: string;
-        /**
-         * @description A decimal amount as a string
-         * @example 12.50
-         */
-        vat: string;
-      }[];
-      status: string[];
-      billStyle: string | null;
-      invoiceMessage: string | null;
-      invoiceUsageReportCustomerProfile: string | null;
-      customerReference: string | null;
-      purchaseOrderNumber: string | null;
-      onlineBillType: string | null;
-      emailBillType: string | null;
-      postBillType: string | null;
-      faxBillType: string | null;
-      billTypes: string[];
-      /** @description The linked Xero invoice, if any */
-      xeroID: string | null;
-      currency: string;
-      created: string;
-      updated: string;
-    };
     Payment: {
       /**
        * @description Identifier
@@ -2985,61 +3073,6 @@ export interface components {
         gatewayReference: string | null;
         created: string;
       }[];
-    };
-    Transaction: {
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      id: string;
-      /**
-       * @description Identifier
-       * @example 42
-       */
-      customerID: string;
-      featureID: string | null;
-      invoiceID: string | null;
-      transactionType: string;
-      /**
-       * @description A decimal amount as a string
-       * @example 12.50
-       */
-      transactionValue: string;
-      transactionVATRate: string;
-      transactionRefundedID: string | null;
-      transactionDescription: string | null;
-      transactionNotes: string | null;
-      site: string | null;
-      campaign: string | null;
-      transactionCode: string | null;
-      transactionCarrier: string | null;
-      transactionSource: string | null;
-      transactionCommissionProfile: string | null;
-      commissionHolder: string | null;
-      commissionHolderID2: string | null;
-      transactionCommissionProfileCommissionType: string | null;
-      transactionValueCarrier: string | null;
-      transactionValueCDR: string | null;
-      transactionValueCommission: string | null;
-      transactionValueCommissionTargetContribution: string | null;
-      transactionValueCommissionTargetContributionOneOff: string | null;
-      transactionValueCommissionTargetContributionRecurring: string | null;
-      transactionValueCommissionTargetContributionCalls: string | null;
-      transactionValueCommission2: string | null;
-      transactionValueCommissionTargetContribution2: string | null;
-      transactionValueCommissionTargetContributionOneOff2: string | null;
-      transactionValueCommissionTargetContributionRecurring2: string | null;
-      transactionValueCommissionTargetContributionCalls2: string | null;
-      transactionCommissionProfileCommissionValue: number | null;
-      transactionDate: string | null;
-      transactionBillDate: string | null;
-      transactionStartDate: string | null;
-      transactionEndDate: string | null;
-      featureCount: number | null;
-      transactionCallCount: number | null;
-      transactionCallMinutes: number | null;
-      created: string;
-      updated: string;
     };
     Webhook: {
       /**
@@ -6538,6 +6571,8 @@ export interface operations {
            * @example 2026-11-01
            */
           cutoffDate?: string;
+          /** @description Bill only these customers (1 to 1000, each of this account: another id is a 404); default: every customer with anything to bill */
+          customerIDs?: string[];
         } | null;
       };
     };
@@ -6571,6 +6606,15 @@ export interface operations {
       };
       /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BackendError'];
+        };
+      };
+      /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
+      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6665,6 +6709,67 @@ export interface operations {
       };
       /** @description error_code 409000 Conflict (a change made at the same time: retry), 409007 Idempotency Key Reused (with another request), 409008 Request In Progress, or a conflict of this operation (4090xx) */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BackendError'];
+        };
+      };
+    };
+  };
+  previewBillingRun: {
+    parameters: {
+      query: {
+        /** @description The customer (of this account: another id is a 404) */
+        customerID: string;
+        /** @description Default: the first day of the current month in the account timezone */
+        cutoffDate?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BillingRunPreview'];
+        };
+      };
+      /** @description error_code 400001 Invalid Parameter (a parameter or field does not validate; the hint names it), 400002 Malformed Request (a URL or body that cannot be read), or a code of this operation */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BackendError'];
+        };
+      };
+      /** @description error_code 401001 Unauthorized: no API key, or one that is not valid or has been revoked */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BackendError'];
+        };
+      };
+      /** @description error_code 403001 Permission Denied: the API key's level is below what this operation needs; 403002 Module Not Enabled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BackendError'];
+        };
+      };
+      /** @description error_code 404001 Not Found: nothing with this id in the API key's account */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -5,13 +5,10 @@
 // which matches the API's report). Guards on every new form: CSRF, validation messages, a viewer sees no
 // buttons and is refused (403), another account's ids are 404. axe-core finds no serious or critical
 // violation and no page scrolls sideways at 390 px. Screenshots go to CONSOLE_SCREENSHOTS when it is set.
-import axe from 'axe-core';
-import { existsSync, mkdirSync } from 'node:fs';
 import { sql } from 'kysely';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConsoleUser } from '../../src/console-users/manage-users.ts';
+import { describe, expect, it } from 'vitest';
 import { makeCustomer, makeFeature, useHarness, type Api, type TestAccount } from '../helpers/harness.ts';
+import { cookieHeader, DESKTOP, PHONE, useConsoleBrowser } from '../helpers/console.ts';
 import {
   APPROVING_CARD,
   DECLINING_CARD,
@@ -20,98 +17,17 @@ import {
   page as payPage,
 } from '../helpers/pay-page.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
-const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
-if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-const PASSWORD = 'correct horse battery';
-
-let browser: Browser | undefined;
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
-    );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
 const h = useHarness();
-
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const result = await page.evaluate(async () =>
-    (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] }),
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id}: ${v.help} (${v.nodes
-          .map((n) => n.target.join(' '))
-          .slice(0, 3)
-          .join(', ')})`,
-    );
-}
-
-const scriptErrors: string[] = [];
-
-/** axe, no sideways scroll at the context's width, no CSP violation or script error; a screenshot. */
-async function checkPage(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('load');
-  expect(await accessibilityProblems(page), name).toEqual([]);
-  const widths = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  expect(widths.scroll, `${name} scrolls sideways`).toBeLessThanOrEqual(widths.client);
-  expect(scriptErrors, name).toEqual([]);
-  const width = page.viewportSize()?.width ?? 0;
-  if (SCREENSHOTS)
-    await page.screenshot({
-      path: `${SCREENSHOTS}/console-${name}-${width < 600 ? 'phone' : 'desktop'}.png`,
-      fullPage: true,
-    });
-}
-
-async function newPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') scriptErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => scriptErrors.push(err.message));
-  return page;
-}
-
-async function setUpUser(accountId: number, email: string, role: string): Promise<void> {
-  const { setUpPath } = await createConsoleUser(h.ctx, accountId, { email, role });
-  const res = await fetch(`${h.url}${setUpPath}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ password: PASSWORD }).toString(),
-    redirect: 'manual',
-  });
-  expect(res.status).toBe(303);
-}
+const { browser, checkPage, newPage, setUpUser, signIn } = useConsoleBrowser(h);
 
 /** A signed-in browser context for a new user of the account. */
 async function signedIn(accountId: number, email: string, role: string, options = DESKTOP) {
   await setUpUser(accountId, email, role);
-  const context = await browser!.newContext(options);
+  const context = await browser().newContext(options);
   const page = await newPage(context);
-  await page.goto(`${h.url}/console/sign-in`);
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, email);
   await page.waitForURL(/\/console$/);
-  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const cookie = await cookieHeader(context);
   const csrf = (await page.getAttribute('meta[name=csrf-token]', 'content'))!;
   const post = (path: string, body: Record<string, string>, withCsrf = true) =>
     fetch(`${h.url}${path}`, {
@@ -336,7 +252,7 @@ describe('operator console: billing and collections', () => {
       await checkPage(page, 'billing-runs');
 
       // Phone width.
-      const phone = await browser!.newContext(PHONE);
+      const phone = await browser().newContext(PHONE);
       await phone.addCookies(await owner.context.cookies());
       const small = await newPage(phone);
       for (const [name, path] of [
@@ -526,7 +442,7 @@ describe('operator console: billing and collections', () => {
       expect(await page.textContent('[role=alert]')).toContain('must be on or after startDate');
 
       // Phone width.
-      const phone = await browser!.newContext(PHONE);
+      const phone = await browser().newContext(PHONE);
       await phone.addCookies(await owner.context.cookies());
       const small = await newPage(phone);
       for (const [name, path] of [
@@ -670,7 +586,7 @@ describe('operator console: billing and collections', () => {
       expect(value(totals[0]!)).toBeLessThan(value(totals[1]!));
       await checkPage(page, 'invoices-sorted');
 
-      const phone = await browser!.newContext(PHONE);
+      const phone = await browser().newContext(PHONE);
       await phone.addCookies(await owner.context.cookies());
       const small = await newPage(phone);
       const featureId = feature.id;

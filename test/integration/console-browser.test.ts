@@ -6,107 +6,23 @@
 // sign-in is rate-limited and answers unknown email and wrong password alike. axe-core finds no serious or
 // critical violation on any page, and no page scrolls sideways at 390 px. Screenshots go to
 // CONSOLE_SCREENSHOTS (a folder outside the repository) when it is set.
-import axe from 'axe-core';
-import { existsSync, mkdirSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConsoleUser } from '../../src/console-users/manage-users.ts';
 import { useHarness } from '../helpers/harness.ts';
+import {
+  cookieHeader,
+  DESKTOP,
+  PASSWORD,
+  PHONE,
+  SCREENSHOTS,
+  useConsoleBrowser,
+} from '../helpers/console.ts';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
-const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
-if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-const PASSWORD = 'correct horse battery';
-
-let browser: Browser | undefined;
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
-    );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
 const h = useHarness();
-
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const result = await page.evaluate(async () =>
-    (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] }),
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id}: ${v.help} (${v.nodes
-          .map((n) => n.target.join(' '))
-          .slice(0, 3)
-          .join(', ')})`,
-    );
-}
-
-const cspErrors: string[] = [];
-
-/** axe, no sideways scroll at the context's width, no CSP violation or script error; a screenshot. */
-async function checkPage(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('load');
-  expect(await accessibilityProblems(page), name).toEqual([]);
-  const widths = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  expect(widths.scroll, `${name} scrolls sideways`).toBeLessThanOrEqual(widths.client);
-  expect(cspErrors, name).toEqual([]);
-  const width = page.viewportSize()?.width ?? 0;
-  if (SCREENSHOTS)
-    await page.screenshot({
-      path: `${SCREENSHOTS}/console-${name}-${width < 600 ? 'phone' : 'desktop'}.png`,
-      fullPage: true,
-    });
-}
-
-async function newPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') cspErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => cspErrors.push(err.message));
-  return page;
-}
-
-async function setUpUser(accountId: number, email: string, role: string): Promise<void> {
-  const { setUpPath } = await createConsoleUser(h.ctx, accountId, { email, role });
-  const res = await fetch(`${h.url}${setUpPath}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ password: PASSWORD }).toString(),
-    redirect: 'manual',
-  });
-  expect(res.status).toBe(303);
-}
-
-async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.goto(`${h.url}/console/sign-in`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-async function cookieHeader(context: BrowserContext): Promise<string> {
-  return (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-}
+const { browser, pageErrors: cspErrors, checkPage, newPage, setUpUser, signIn } = useConsoleBrowser(h);
 
 async function lastMailTo(email: string, pattern: RegExp): Promise<string> {
   await h.outbox.runOnce();
@@ -130,7 +46,7 @@ describe('operator console', () => {
         role: 'owner',
         name: 'Olive Owner',
       });
-      const context = await browser!.newContext(DESKTOP);
+      const context = await browser().newContext(DESKTOP);
       const page = await newPage(context);
       await page.goto(`${h.url}${setUpPath}`);
       await checkPage(page, 'set-password');
@@ -179,7 +95,7 @@ describe('operator console', () => {
       const { api } = account;
       await setUpUser(account.id, 'boss@acme.example', 'owner');
       const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-      const context = await browser!.newContext(DESKTOP);
+      const context = await browser().newContext(DESKTOP);
       const page = await newPage(context);
       await signIn(page, 'boss@acme.example');
       await page.waitForURL(/\/console$/);
@@ -419,7 +335,7 @@ describe('operator console', () => {
       expect(await page.textContent('main')).not.toContain(newKey);
 
       // Phone width: every page, no sideways scroll, no serious axe finding.
-      const phone = await browser!.newContext(PHONE);
+      const phone = await browser().newContext(PHONE);
       await phone.addCookies(await context.cookies());
       const small = await newPage(phone);
       for (const [name, path] of [
@@ -447,7 +363,7 @@ describe('operator console', () => {
       await page.selectOption('#inv-role', 'viewer');
       await page.getByRole('button', { name: 'Invite user' }).click();
       const invite = await lastMailTo('viewer@acme.example', /(http:\/\/\S+\/console\/password\/[\w-]+)/);
-      const viewerContext = await browser!.newContext(DESKTOP);
+      const viewerContext = await browser().newContext(DESKTOP);
       const viewer = await newPage(viewerContext);
       await viewer.goto(invite);
       await viewer.fill('#password', PASSWORD);
@@ -510,7 +426,7 @@ describe('operator console', () => {
       // Another account's owner sees none of it: 404 for this account's customer, invoice, call and run.
       const other = await h.account({ name: 'Other Telecom' });
       await setUpUser(other.id, 'boss@other.example', 'owner');
-      const otherContext = await browser!.newContext(DESKTOP);
+      const otherContext = await browser().newContext(DESKTOP);
       const otherPage = await newPage(otherContext);
       await signIn(otherPage, 'boss@other.example');
       await otherPage.waitForURL(/\/console$/);

@@ -8,11 +8,8 @@
 // right (only the accounts whose user has that password), never before; a choice works once. axe-core
 // finds no serious or critical violation and no page scrolls sideways at 390 px. Screenshots go to
 // CONSOLE_SCREENSHOTS when it is set.
-import axe from 'axe-core';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConsoleUser } from '../../src/console-users/manage-users.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { listAuditLog } from '../../src/audit/list-audit-log.ts';
 import { listMessageTemplates } from '../../src/delivery-settings/settings-repo.ts';
 import { sql } from 'kysely';
@@ -22,99 +19,10 @@ import { overview } from '../../src/dashboard/overview.ts';
 import { money, sum } from '../../src/money/money.ts';
 import { addDays, startOfDayInZone } from '../../src/shared/dates.ts';
 import { useHarness } from '../helpers/harness.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
-const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
-if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-const PASSWORD = 'correct horse battery';
-
-let browser: Browser | undefined;
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
-    );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+import { cookieHeader, DESKTOP, PASSWORD, PHONE, useConsoleBrowser } from '../helpers/console.ts';
 
 const h = useHarness();
-
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const result = await page.evaluate(async () =>
-    (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] }),
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id}: ${v.help} (${v.nodes
-          .map((n) => n.target.join(' '))
-          .slice(0, 3)
-          .join(', ')})`,
-    );
-}
-
-const pageErrors: string[] = [];
-
-/** axe, no sideways scroll at the context's width, no CSP violation or script error; a screenshot. */
-async function checkPage(page: Page, name: string): Promise<void> {
-  await page.waitForLoadState('load');
-  expect(await accessibilityProblems(page), name).toEqual([]);
-  const widths = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  expect(widths.scroll, `${name} scrolls sideways`).toBeLessThanOrEqual(widths.client);
-  expect(pageErrors, name).toEqual([]);
-  const width = page.viewportSize()?.width ?? 0;
-  if (SCREENSHOTS)
-    await page.screenshot({
-      path: `${SCREENSHOTS}/console-${name}-${width < 600 ? 'phone' : 'desktop'}.png`,
-      fullPage: true,
-    });
-}
-
-async function newPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  return page;
-}
-
-async function setUpUser(accountId: number, email: string, role: string, password = PASSWORD) {
-  const { user, setUpPath } = await createConsoleUser(h.ctx, accountId, { email, role });
-  const res = await fetch(`${h.url}${setUpPath}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ password }).toString(),
-    redirect: 'manual',
-  });
-  expect(res.status).toBe(303);
-  return user;
-}
-
-async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.goto(`${h.url}/console/sign-in`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-async function cookieHeader(context: BrowserContext): Promise<string> {
-  return (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-}
+const { browser, checkPage, newPage, setUpUser, signIn } = useConsoleBrowser(h);
 
 function post(path: string, form: Record<string, string>, cookie: string, ip?: string) {
   return fetch(`${h.url}${path}`, {
@@ -153,7 +61,7 @@ describe('console settings', () => {
     async () => {
       const account = await h.account({ name: 'Acme Telecom' });
       const owner = await setUpUser(account.id, 'owner@acme.example', 'owner');
-      const context = await browser!.newContext(DESKTOP);
+      const context = await browser().newContext(DESKTOP);
       const page = await newPage(context);
       await signIn(page, 'owner@acme.example');
       await page.waitForURL(/\/console$/);
@@ -337,7 +245,7 @@ describe('console settings', () => {
       expect(await page.textContent('main')).toContain('messageTemplates');
 
       // Phone width: the settings pages fit, nothing scrolls sideways.
-      const phone = await browser!.newContext(PHONE);
+      const phone = await browser().newContext(PHONE);
       await phone.addCookies(await context.cookies());
       const small = await newPage(phone);
       for (const [path, name] of [
@@ -357,7 +265,7 @@ describe('console settings', () => {
 
       // A viewer: no forms, and the server refuses the posts.
       await setUpUser(account.id, 'vera@acme.example', 'viewer');
-      const viewerContext = await browser!.newContext(DESKTOP);
+      const viewerContext = await browser().newContext(DESKTOP);
       const viewerPage = await newPage(viewerContext);
       await signIn(viewerPage, 'vera@acme.example');
       await viewerPage.waitForURL(/\/console$/);
@@ -395,7 +303,7 @@ describe('console settings', () => {
       // Another account's owner: this account's template is a 404, its preview too.
       const other = await h.account({ name: 'Other Telecom' });
       await setUpUser(other.id, 'boss@other.example', 'owner');
-      const otherContext = await browser!.newContext(DESKTOP);
+      const otherContext = await browser().newContext(DESKTOP);
       const otherPage = await newPage(otherContext);
       await signIn(otherPage, 'boss@other.example');
       await otherPage.waitForURL(/\/console$/);
@@ -453,7 +361,7 @@ describe('console sign-in across accounts', () => {
         expect(wrongText).not.toContain(name);
 
       // The right password: the chooser, in a browser.
-      const context = await browser!.newContext(PHONE);
+      const context = await browser().newContext(PHONE);
       const page = await newPage(context);
       await signIn(page, 'sam@multi.example');
       await page.waitForSelector('h1:text("Choose an account")');

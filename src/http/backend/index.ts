@@ -57,8 +57,10 @@ export function backendApi(ctx: Ctx, options: BackendOptions = {}) {
     );
 
     app.addHook('onRequest', requireBearerKey(ctx));
-    registerIdempotency(app, ctx);
+    // The audit hook first: its onSend commits the change with its entry before the idempotency hook keeps
+    // the answer (so a change rolled back is not replayed as done).
     registerApiAudit(app, ctx, BACKEND_PREFIX);
+    registerIdempotency(app, ctx);
 
     accountRoutes(app, ctx);
     customerRoutes(app, ctx);

@@ -27,6 +27,7 @@ import {
 } from '../../console-users/sign-in.ts';
 import { ROLE_LABEL } from '../../console-users/roles.ts';
 import { recordAudit } from '../../audit/record.ts';
+import { finishRequestUnit, runChangesInUnits } from '../kit/unit-of-work.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { classifyError, httpStatusOf } from '../errors.ts';
 import { addFormParser, secure, sendHtml } from '../kit/page.ts';
@@ -119,6 +120,15 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
     const kit = makeKit(app, ctx, options.publicUrl);
 
     app.setErrorHandler(consoleErrorHandler);
+    // Every change (a POST) runs in one unit of work with its audit entry (kit.audit, kit.action's audit),
+    // committed as the answer leaves; an entry that cannot be written rolls the change back (a 500).
+    runChangesInUnits(app, ctx, new Set(['POST']));
+    app.addHook('onSend', (request, reply, payload) =>
+      finishRequestUnit(request, reply, payload, undefined, {
+        type: 'text/html; charset=utf-8',
+        body: '<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1><p>Nothing was changed. Please try again in a moment.</p><a href="/console">Back</a>',
+      }),
+    );
 
     app.get<{ Params: { name: string } }>(
       '/console/assets/:name',

@@ -64,7 +64,8 @@ export interface ConsoleKit {
   may(me: Me, level: number): boolean;
   /**
    * A state-changing route: signed in, CSRF token checked, level checked, the handler run, the change
-   * audited, then a 303 to the result (or back with the error when the input was refused).
+   * audited, then a 303 to the result (or back with the error when the input was refused). Like every
+   * console POST, it runs in a unit of work (see index.ts): the change and its audit entry commit together.
    */
   action(
     path: string,
@@ -76,6 +77,8 @@ export interface ConsoleKit {
       request: FastifyRequest,
     ) => Promise<ActionResult>,
     back?: (params: Record<string, string>) => string,
+    /** unitOfWork false: the action starts work that commits on its own (a billing run). */
+    options?: { unitOfWork?: false },
   ): void;
   baseUrl(request: FastifyRequest): string;
   ip(request: FastifyRequest): string;
@@ -130,6 +133,8 @@ export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): C
     publicUrl,
     me,
     async audit(m, ip, change) {
+      // In the request's unit of work (every console POST runs in one): the entry commits with the change,
+      // and if it cannot be written the change is rolled back too (recordAudit).
       await recordAudit(ctx, m.accountId, {
         actor: { type: 'user', id: m.user.id, name: m.user.email },
         ip,
@@ -148,10 +153,13 @@ export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): C
         () => layout({ ...f, user: m?.user, accountName: m?.account.name, csrf: m?.csrf }),
         CSP,
       ),
-    action(path, level, handler, back) {
+    action(path, level, handler, back, options) {
       app.post(
         path,
-        { schema: { hide: true, params: pathParams, body: formBody } },
+        {
+          schema: { hide: true, params: pathParams, body: formBody },
+          ...(options?.unitOfWork === false ? { config: { unitOfWork: false } } : {}),
+        },
         async (request, reply) => {
           const m = await me(request, reply);
           if (!m) return reply;

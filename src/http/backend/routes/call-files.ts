@@ -151,7 +151,9 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
     scope.post(
       '/calls/files',
       {
-        config: { level: KeyLevel.charges },
+        // An import commits batch by batch as the file streams in (a long process): no unit of work; its
+        // audit entry, with the counts, follows it.
+        config: { level: KeyLevel.charges, unitOfWork: false },
         schema: {
           tags,
           operationId: 'importCallFile',

@@ -212,7 +212,9 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
         body: refundBody,
         response: { 201: z.object({ refund: refundView, payment: paymentView }) },
       },
-      config: { level: KeyLevel.invoices },
+      // The refund is recorded and committed, then the gateway is tried and the answer says how it went
+      // (refund-payment.ts): no unit of work, so a crash after the call keeps the record; the entry follows.
+      config: { level: KeyLevel.invoices, unitOfWork: false },
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);

@@ -199,43 +199,52 @@ ${chosen ? `<section class="card"><h2>Customers chosen</h2><ul>${[...chosen].map
       const customerIds = scope === 'chosen' ? tickedCustomers(b) : undefined;
       if (customerIds && customerIds.length === 0)
         throw invalid('customers', 'tick at least one customer, or choose every customer');
-      // The run goes on in this process after the answer; the page follows it by its id.
-      const runId = await new Promise<number>((resolve, reject) => {
-        runBilling(ctx, m.accountId, { cutoffDate, customerIds }, undefined, (run) => resolve(run.id)).catch(
-          (error: unknown) => {
-            // Before the run exists this refuses the form; after, the run's row records the failure too.
-            reject(error instanceof Error ? error : new Error(String(error)));
-            request.log.error({ err: error }, 'billing run failed');
-          },
-        );
-      });
-      return {
-        redirect: `/console/billing-runs/${runId}`,
-        message: 'Billing run started',
-        audit: {
-          action: 'create',
-          resource: 'billingRuns',
-          resourceId: runId,
-          changes: { cutoffDate, ...(customerIds ? { customerIds } : {}) },
-        },
+      // The run goes on in this process after the answer; the page follows it by its id. It commits batch by
+      // batch, outside a unit of work: its audit entry is written with the run's row.
+      const audit = {
+        actor: { type: 'user' as const, id: m.user.id, name: m.user.email },
+        ip: kit.ip(request),
+        surface: 'console' as const,
+        action: 'create',
+        resource: 'billingRuns',
+        changes: { cutoffDate, ...(customerIds ? { customerIds } : {}) },
       };
+      const runId = await new Promise<number>((resolve, reject) => {
+        runBilling(ctx, m.accountId, { cutoffDate, customerIds, audit }, undefined, (run) =>
+          resolve(run.id),
+        ).catch((error: unknown) => {
+          // Before the run exists this refuses the form; after, the run's row records the failure too.
+          reject(error instanceof Error ? error : new Error(String(error)));
+          request.log.error({ err: error }, 'billing run failed');
+        });
+      });
+      return { redirect: `/console/billing-runs/${runId}`, message: 'Billing run started' };
     },
     () => '/console/billing-runs',
+    { unitOfWork: false },
   );
 
-  kit.action('/console/billing-runs/:id/resume', KeyLevel.invoices, async (m, _b, p, request) => {
-    const id = pathId(p.id!, 'Billing run');
-    const run = await findBillingRun(ctx.db, m.accountId, id);
-    if (!run) throw notFound('Billing run', id);
-    resumeBilling(ctx, m.accountId, id).catch((error: unknown) =>
-      request.log.error({ err: error }, 'resuming a billing run failed'),
-    );
-    return {
-      redirect: `/console/billing-runs/${id}`,
-      message: 'Resuming the run',
-      audit: { action: 'resume', resource: 'billingRuns', resourceId: id },
-    };
-  });
+  kit.action(
+    '/console/billing-runs/:id/resume',
+    KeyLevel.invoices,
+    async (m, _b, p, request) => {
+      const id = pathId(p.id!, 'Billing run');
+      const run = await findBillingRun(ctx.db, m.accountId, id);
+      if (!run) throw notFound('Billing run', id);
+      // Goes on after the answer, outside a unit of work: the entry is written with the run's claim.
+      resumeBilling(ctx, m.accountId, id, undefined, {
+        actor: { type: 'user', id: m.user.id, name: m.user.email },
+        ip: kit.ip(request),
+        surface: 'console',
+        action: 'resume',
+        resource: 'billingRuns',
+        resourceId: id,
+      }).catch((error: unknown) => request.log.error({ err: error }, 'resuming a billing run failed'));
+      return { redirect: `/console/billing-runs/${id}`, message: 'Resuming the run' };
+    },
+    undefined,
+    { unitOfWork: false },
+  );
 
   // ---- preview
 

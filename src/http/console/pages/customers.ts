@@ -5,7 +5,7 @@ import { KeyLevel } from '../../../api-keys/levels.ts';
 import { createCustomer } from '../../../customers/create-customer.ts';
 import { findCustomer } from '../../../customers/repo.ts';
 import { updateCustomer } from '../../../customers/update-customer.ts';
-import { searchCalls } from '../../../calls/reports-repo.ts';
+import { LATEST_CALLS_WINDOW, latestCustomerCalls } from '../../../calls/reports-repo.ts';
 import { CUSTOMER_SORTS, searchCustomers } from '../../../dashboard/repo.ts';
 import { pageOffset, parseSort } from '../../../shared/sorting.ts';
 import { createFeature } from '../../../features/create-feature.ts';
@@ -150,7 +150,7 @@ ${create}
         listFeatures(ctx.db, m.accountId, id, { limit: 200 }),
         listTransactions(ctx.db, m.accountId, { customerId: id, state: 'all' }, { limit: 100 }),
         listInvoices(ctx.db, m.accountId, { customerId: id, state: 'all' }, { limit: 100 }),
-        searchCalls(ctx.db, m.accountId, { customerId: id, limit: 10 }),
+        latestCustomerCalls(ctx.db, m.accountId, id, 10),
         listRateCards(ctx.db, m.accountId, { limit: 200 }),
       ]);
       const card = c.rate_card_id
@@ -260,8 +260,8 @@ ${create}
               String(x.duration_s),
               h(x.charge === null ? x.rating_status : fmt(x.charge, cur)),
             ]),
-          'No calls for this customer yet.',
-        )}</section>`,
+          'No calls for this customer among the newest ones.',
+        )}<p class="muted">Looked for among the account's newest ${LATEST_CALLS_WINDOW.toLocaleString('en-GB')} calls. <a href="/console/calls?customer=${id}">All calls of ${h(c.name)}</a></p></section>`,
       });
     },
   );

@@ -297,6 +297,8 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
         };
       },
       (p) => `/console/invoices/${p.id}`,
+      // Sending an email now: outside a unit of work (the outbox's record of the send commits at once).
+      name === 'email' || name === 'email-cdrs' ? { unitOfWork: false } : undefined,
     );
   invoiceAction('approve', async (a, id) => ({
     message: `Invoice ${(await approveInvoice(ctx, a, id)).invoice_number} approved`,
@@ -371,5 +373,7 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
       };
     },
     () => '/console/collections/payments',
+    // The refund is recorded and committed before the gateway is called: outside a unit of work.
+    { unitOfWork: false },
   );
 }

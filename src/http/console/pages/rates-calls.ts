@@ -16,7 +16,6 @@ import { importRates } from '../../../rate-cards/import-rates.ts';
 import { createRateCard, updateRateCard } from '../../../rate-cards/manage-rate-cards.ts';
 import { parseRatesCsv } from '../../../rate-cards/rate-csv.ts';
 import { findRateCard, listRateCards, listRates } from '../../../rate-cards/repo.ts';
-import { recordAudit } from '../../../audit/record.ts';
 import { addDays, isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
@@ -152,13 +151,10 @@ export function ratesAndCallsPages(app: ZodApp, kit: ConsoleKit): void {
         source: 'console upload',
       });
       const waiting = await rerateCalls(ctx, m.accountId, { onlyWaiting: true });
-      await recordAudit(ctx, m.accountId, {
-        actor: { type: 'user', id: m.user.id, name: m.user.email },
+      await kit.audit(m, request.ip, {
         action: 'importRates',
         resource: 'rateCards',
         resourceId: result.rateCard.id,
-        ip: request.ip,
-        surface: 'console',
         changes: {
           imported: result.imported,
           refused: result.rejected.length,
@@ -403,47 +399,50 @@ ${upload}`,
     querystring: z.object({ format: formField }),
     body: uploadBody({ format: formField, csv: formField }),
   };
-  app.post('/console/calls/upload', { schema: CallsUpload }, async (request, reply) => {
-    const m = await kit.me(request, reply);
-    if (!m) return reply;
-    kit.need(m, KeyLevel.invoices);
-    const fields = {
-      ...request.query,
-      ...(typeof request.body === 'object' ? request.body : {}),
-    };
-    let report: string;
-    try {
-      const text = uploadText(request.body);
-      const s = await importCallStream(
-        ctx,
-        m.accountId,
-        Readable.from([Buffer.from(text, 'utf8')]) as AsyncIterable<Buffer>,
-        { format: fields.format || 'auto', source: 'console upload', sizeBytes: Buffer.byteLength(text) },
-      );
-      await recordAudit(ctx, m.accountId, {
-        actor: { type: 'user', id: m.user.id, name: m.user.email },
-        action: 'importCalls',
-        resource: 'calls',
-        ip: request.ip,
-        surface: 'console',
-        changes: { received: s.received, inserted: s.inserted, rejected: s.rejected, format: s.format },
-      });
-      report = reportHtml(
-        `${s.inserted} calls stored from ${s.received} records (${s.formatDetail}).`,
-        [
-          `${s.duplicates} already stored`,
-          `${s.rated} rated, ${s.free} free, ${s.unrated} unrated, ${s.unallocated} unallocated`,
-          `${s.rejected} refused`,
-          `Charges: ${s.chargeTotal}`,
-        ],
-        s.rejections,
-      );
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.code === 'forbidden') throw error;
-      report = `<div class="alert error" role="alert" data-report>${h(error.message)}</div>`;
-    }
-    return uploadAnswer(request, reply, m, 'Call upload', report, '/console/calls');
-  });
+  app.post(
+    '/console/calls/upload',
+    { schema: CallsUpload, config: { unitOfWork: false } },
+    async (request, reply) => {
+      const m = await kit.me(request, reply);
+      if (!m) return reply;
+      kit.need(m, KeyLevel.invoices);
+      const fields = {
+        ...request.query,
+        ...(typeof request.body === 'object' ? request.body : {}),
+      };
+      let report: string;
+      try {
+        const text = uploadText(request.body);
+        const s = await importCallStream(
+          ctx,
+          m.accountId,
+          Readable.from([Buffer.from(text, 'utf8')]) as AsyncIterable<Buffer>,
+          { format: fields.format || 'auto', source: 'console upload', sizeBytes: Buffer.byteLength(text) },
+        );
+        // The import commits batch by batch as it goes (no unit of work on this route): its entry, with the
+        // counts, follows it.
+        await kit.audit(m, request.ip, {
+          action: 'importCalls',
+          resource: 'calls',
+          changes: { received: s.received, inserted: s.inserted, rejected: s.rejected, format: s.format },
+        });
+        report = reportHtml(
+          `${s.inserted} calls stored from ${s.received} records (${s.formatDetail}).`,
+          [
+            `${s.duplicates} already stored`,
+            `${s.rated} rated, ${s.free} free, ${s.unrated} unrated, ${s.unallocated} unallocated`,
+            `${s.rejected} refused`,
+            `Charges: ${s.chargeTotal}`,
+          ],
+          s.rejections,
+        );
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.code === 'forbidden') throw error;
+        report = `<div class="alert error" role="alert" data-report>${h(error.message)}</div>`;
+      }
+      return uploadAnswer(request, reply, m, 'Call upload', report, '/console/calls');
+    },
+  );
 
   kit.action(
     '/console/calls/rerate',

@@ -1,0 +1,215 @@
+// A feed page read with only the columns the feed writes (readFeedPage without custom_data, as the feed
+// reads a page of standard columns) renders byte for byte as the whole rows do: every format, CSV's options,
+// several column sets and timezones, and rows with odd values (NULLs, quotes, separators, line breaks,
+// control characters, unicode, white space at the ends, big and negative amounts, 16-digit ids).
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccount } from '../../src/api-keys/create-account.ts';
+import { createCtx, type Ctx } from '../../src/context.ts';
+import { defaultColumns, FeedView, STANDARD_COLUMNS } from '../../src/feed/columns.ts';
+import { callRows, type FeedPageRow, readFeedPage } from '../../src/feed/repo.ts';
+import {
+  type CsvOptions,
+  DEFAULT_CSV,
+  type FeedFormat,
+  renderCsv,
+  renderJson,
+  renderXml,
+} from '../../src/http/feed/formats.ts';
+import { REACTIONS } from '../../src/reactions.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let tdb: TestDatabase;
+let ctx: Ctx;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  ctx = createCtx(tdb.database, undefined, { reactions: REACTIONS });
+});
+afterAll(async () => {
+  await tdb.drop();
+});
+
+const ODD_TEXTS: (string | null)[] = [
+  null,
+  '',
+  'plain',
+  'a "quoted" word',
+  'comma, separated',
+  'semi;colon|pipe\ttab',
+  'line\nbreak',
+  'carriage\r\nreturn',
+  ' leading space',
+  'trailing space ',
+  '\u00a0no-break space first',
+  'ideographic space last\u3000',
+  'zero width\ufeff',
+  'line separator\u2028paragraph\u2029',
+  'control \u0001\u0008\u000b\u000c\u001f chars',
+  'xml <b>&amp;</b> \'apos\' "quot" > <',
+  'unicode: Zürich, 東京, emoji 📞, RTL مرحبا',
+  '\\backslash\\ and /slash/',
+  '0',
+  '-',
+  ':',
+  "'",
+  'non-characters \ufffe\uffff',
+];
+const AMOUNTS: (string | null)[] = [
+  null,
+  '0',
+  '0.000001',
+  '120',
+  '120.5',
+  '-3.25',
+  '12345678901234.123456',
+  '99999999999999.999999',
+  '-99999999999999.999999',
+  '0.01',
+];
+const STATUSES = ['completed', 'missed', 'busy', 'failed', 'weird, "status"\n', ' '];
+
+interface OddRow {
+  transactionId: number;
+  type: string;
+  corrects: number | null;
+  correctedAt: string | null;
+  startTime: string;
+  duration: number | null;
+  text: string | null;
+  payin: string | null;
+  payout: string | null;
+  revenue: string | null;
+  status: string;
+  occurredAt: string | null;
+  signalValue: boolean | null;
+}
+
+/** Rows mixing the odd values (each list walked at its own pace), around the DST changes of 2024. */
+function oddRows(count: number, firstId: number): OddRow[] {
+  const instants = [
+    '2024-03-10T09:59:59Z',
+    '2024-03-10T10:00:00Z',
+    '2024-03-31T00:59:59Z',
+    '2024-03-31T01:00:00Z',
+    '2024-11-03T08:30:00Z',
+    '2024-11-03T09:00:01Z',
+    '1999-12-31T23:59:59Z',
+    '2038-01-19T03:14:08Z',
+    '1970-01-01T00:00:00Z',
+  ];
+  return Array.from({ length: count }, (_, i) => ({
+    transactionId: firstId + i * 7919,
+    type: ['call', 'post_call_event', 'signal', 'sale'][i % 4]!,
+    corrects: i % 3 === 0 ? firstId + i : null,
+    correctedAt: i % 3 === 0 ? instants[(i + 4) % instants.length]! : null,
+    startTime: instants[i % instants.length]!,
+    duration: i % 5 === 0 ? null : (i * 37) % 4000,
+    text: ODD_TEXTS[i % ODD_TEXTS.length]!,
+    payin: AMOUNTS[i % AMOUNTS.length]!,
+    payout: AMOUNTS[(i * 3 + 1) % AMOUNTS.length]!,
+    revenue: AMOUNTS[(i * 7 + 2) % AMOUNTS.length]!,
+    status: STATUSES[i % STATUSES.length]!,
+    occurredAt: i % 2 === 0 ? instants[(i + 2) % instants.length]! : null,
+    signalValue: i % 3 === 0 ? null : i % 3 === 1,
+  }));
+}
+
+async function insertRows(accountId: number, rows: readonly OddRow[]): Promise<void> {
+  const col = <T>(pick: (r: OddRow) => T) => rows.map(pick);
+  await sql`
+    insert into call_transactions (account_id, transaction_id, transaction_type, call_id, complete_call_id,
+      corrects_transaction_id, corrected_at, start_time, duration_s, connect_duration_s, calling_phone_number,
+      destination_phone_number, call_status, payin, payout, recording_url, notes, partner_unique_id, occurred_at,
+      revenue, signal_name, signal_value)
+    select ${accountId}, v.id, v.type, v.id, md5(v.id::text)::uuid, v.corrects, v.corrected_at, v.start_time,
+      v.duration, v.duration, coalesce(v.text, '+15550001111'), '+1' || v.id, v.status, v.payin, v.payout, v.text,
+      v.text, v.text, v.occurred_at, v.revenue, v.text, v.signal_value
+    from unnest(${col((r) => r.transactionId)}::bigint[], ${col((r) => r.type)}::text[],
+      ${col((r) => r.corrects)}::bigint[], ${col((r) => r.correctedAt)}::timestamptz[],
+      ${col((r) => r.startTime)}::timestamptz[], ${col((r) => r.duration)}::int[], ${col((r) => r.text)}::text[],
+      ${col((r) => r.payin)}::numeric[], ${col((r) => r.payout)}::numeric[], ${col((r) => r.revenue)}::numeric[],
+      ${col((r) => r.status)}::text[], ${col((r) => r.occurredAt)}::timestamptz[], ${col((r) => r.signalValue)}::boolean[])
+      as v(id, type, corrects, corrected_at, start_time, duration, text, payin, payout, revenue, status, occurred_at, signal_value)
+  `.execute(ctx.db);
+}
+
+const CSV_OPTIONS: CsvOptions[] = [
+  DEFAULT_CSV,
+  { separator: ';', rowSeparator: '\r\n', header: true, forceQuotes: false },
+  { separator: '\t', rowSeparator: '\n', header: false, forceQuotes: false },
+  { separator: ' ', rowSeparator: '\n', header: true, forceQuotes: false },
+  { separator: '0', rowSeparator: '\n', header: true, forceQuotes: false },
+  { separator: ':', rowSeparator: '\n', header: true, forceQuotes: false },
+  { separator: '|', rowSeparator: '\r\n', header: true, forceQuotes: true },
+];
+
+const COLUMN_SETS: string[][] = [
+  defaultColumns('rollup'),
+  defaultColumns('legacy'),
+  STANDARD_COLUMNS.filter((c) => c !== 'custom_data').reverse(),
+  ['notes', 'margin_localized', 'start_time_network_timezone_xml', 'signal_value', 'corrected_at'],
+];
+
+const ZONES: [string, string][] = [
+  ['America/Los_Angeles', 'America/Los_Angeles'],
+  ['Asia/Kolkata', 'America/St_Johns'],
+  ['Australia/Eucla', 'Pacific/Chatham'],
+];
+
+function rendered(format: FeedFormat, csv: CsvOptions, view: FeedView, rows: readonly FeedPageRow[]) {
+  return format === 'json'
+    ? renderJson(view, rows)
+    : format === 'csv'
+      ? renderCsv(view, rows, csv)
+      : renderXml(view, rows);
+}
+
+describe('a feed page of the standard columns, read without custom_data', () => {
+  it('renders byte for byte as the whole rows, in every format, column set and timezone, odd values included', async () => {
+    const { account } = await createAccount(ctx, { name: 'Odd', timezone: 'UTC', currency: 'USD' });
+    await insertRows(account.id, oddRows(230, 1));
+    // A 16-digit transaction id (the widest a safe integer has).
+    await insertRows(account.id, oddRows(2, 9_007_199_254_730_000));
+    await sql`update call_transactions set custom_data = '{"gclid": {"value": "x", "data_type": "shortText", "source": "Api"}}'
+      where account_id = ${account.id} and transaction_id % 3 = 0`.execute(ctx.db);
+    const page = { afterTransactionId: 0, limit: 4000 };
+    const narrow = await readFeedPage(ctx.db, account.id, page, { customData: false });
+    // The whole rows, as the feed read them before: every column of the table, one call at a time.
+    const whole = (
+      await Promise.all(
+        [
+          ...new Set(
+            oddRows(230, 1)
+              .concat(oddRows(2, 9_007_199_254_730_000))
+              .map((r) => r.transactionId),
+          ),
+        ].map((id) => callRows(ctx.db, account.id, id)),
+      )
+    )
+      .flat()
+      .sort((a, b) => a.transaction_id - b.transaction_id);
+    expect(narrow).toHaveLength(232);
+    expect(whole).toHaveLength(232);
+    expect(whole.filter((r) => r.custom_data !== null).length).toBeGreaterThan(50);
+    expect(narrow.every((r) => r.custom_data === null)).toBe(true);
+    let compared = 0;
+    for (const [keyZone, networkZone] of ZONES) {
+      for (const columns of COLUMN_SETS) {
+        const view = new FeedView(keyZone, networkZone, columns);
+        for (const format of ['json', 'csv', 'xml'] as FeedFormat[]) {
+          for (const csv of format === 'csv' ? CSV_OPTIONS : [DEFAULT_CSV]) {
+            expect(rendered(format, csv, view, narrow), `${format} ${columns.join(',')} ${keyZone}`).toBe(
+              rendered(format, csv, view, whole),
+            );
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBe(ZONES.length * COLUMN_SETS.length * (2 + CSV_OPTIONS.length));
+    // Asked for, custom_data is read.
+    const withData = await readFeedPage(ctx.db, account.id, page, { customData: true });
+    expect(withData.map((r) => r.custom_data)).toEqual(whole.map((r) => r.custom_data));
+  });
+});
