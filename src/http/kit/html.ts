@@ -72,13 +72,17 @@ function headCell(c: Column): string {
   return `<th scope="col"${cls}${state === 'none' ? '' : ` aria-sort="${state}"`}><a class="sort" href="${h(href)}">${h(c.title)}<span aria-hidden="true">${arrow}</span><span class="skip">, sort ${next}</span></a></th>`;
 }
 
-/** A table that scrolls inside its own box on a narrow screen (the page itself never scrolls sideways). */
+/**
+ * A table that scrolls inside its own box if it must (the page itself never scrolls sideways); each cell
+ * carries its column's title, so a narrow screen's style sheet can show every row as a card of labelled
+ * values instead (the console's does, under 40rem).
+ */
 export function table(caption: string, head: Column[], rows: string[][], empty: string): string {
   if (rows.length === 0) return `<p class="muted empty">${h(empty)}</p>`;
   return `<div class="scroll" tabindex="0" role="region" aria-label="${h(caption)}"><table><caption class="muted">${h(caption)}</caption><thead><tr>${head.map(headCell).join('')}</tr></thead><tbody>${rows
     .map(
       (r) =>
-        `<tr>${r.map((cell, i) => `<td${head[i]?.amount ? ' class="amount"' : ''}>${cell}</td>`).join('')}</tr>`,
+        `<tr>${r.map((cell, i) => `<td${head[i]?.amount ? ' class="amount"' : ''} data-label="${h(head[i]?.title ?? '')}">${cell}</td>`).join('')}</tr>`,
     )
     .join('')}</tbody></table></div>`;
 }
