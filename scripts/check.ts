@@ -18,6 +18,7 @@ const CHECKS: string[][] = [
   ['openapi:lint'],
   ['db:types', '--', '--check'],
   ['graph', '--', '--check'],
+  ['modules', '--', '--check'],
 ];
 
 interface Outcome {

@@ -7,6 +7,7 @@ import { recordCallCorrections, recordNewCalls } from './feed/record.ts';
 import { deleteCustomerFeatures, featureUsingRateCard, recurringChargesPricedIn } from './features/repo.ts';
 import { billingRecordsPricedIn, owedOnInvoices, releaseDeletedCustomer } from './invoices/answers.ts';
 import { rerateCalls } from './invoices/rerate.ts';
+import { onCallsStored } from './authorization/settle-calls.ts';
 import type { EventHandlers } from './shared/events.ts';
 
 export const REACTIONS: EventHandlers = {
@@ -25,6 +26,9 @@ export const REACTIONS: EventHandlers = {
     await openLedgerIfControlled(ctx, event.db, event.accountId, event.customer, event.now);
   },
   'calls-stored': async (_ctx, event) => {
+    // Prepaid and credit-limited customers: debit the calls, settle their reservations; then the feed's
+    // rows, last because they take the feed lock (the lock order of CONTRIBUTING rule 7).
+    await onCallsStored(event.db, event.accountId, event.highWater, event.now);
     await recordNewCalls(event.db, event.accountId, event.highWater, event.now);
   },
   'calls-corrected': async (_ctx, event) => {

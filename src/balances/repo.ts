@@ -16,6 +16,7 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { accountRows, accountRowsSql } from '../accounts/repo.ts';
 import { customerRows, customerRowsSql } from '../customers/reports-repo.ts';
 import { featureRowsSql } from '../features/repo.ts';
+import { callRowsSql, callsStoredInThisTransactionSql } from '../calls/repo.ts';
 import { idArray } from '../db/sql.ts';
 export type { BalanceEntryRow, BillingMode, EntryKind, TopUpMethod, TopUpRow } from '../db/schema-prepaid.ts';
 
@@ -289,10 +290,10 @@ export async function callDebitDiffs(
   accountId: number,
   calls: { ids: readonly number[] } | { newAbove: number },
 ): Promise<CallDebitDiff[]> {
-  const which =
+  const [source, which] =
     'ids' in calls
-      ? sql`c.id = any(${[...calls.ids]}::bigint[])`
-      : sql`c.id > ${calls.newAbove} and c.xmin = pg_current_xact_id()::xid`;
+      ? [callRowsSql(), sql`c.id = any(${[...calls.ids]}::bigint[])`]
+      : [callsStoredInThisTransactionSql(accountId, calls.newAbove), sql`true`];
   const debitedJoin =
     'ids' in calls
       ? sql`(select e.call_id, e.customer_id, sum(e.amount) as amount, sum(coalesce(e.vat_amount, 0)) as vat, bool_or(e.kind = 'call') as has_call
@@ -313,7 +314,7 @@ export async function callDebitDiffs(
     with target as (
       select c.id as call_id, c.customer_id, c.feature_id, c.charge as net, c.to_number, c.duration_s,
         case when cu.reverse_charge then 0 else round(c.charge * coalesce(f.vat_rate, a.default_vat_rate) / 100, 6) end as vat
-      from calls as c
+      from ${source} as c
       join ${customerRowsSql()} as cu on cu.account_id = c.account_id and cu.id = c.customer_id
       join ${accountRowsSql()} as a on a.id = c.account_id
       left join ${featureRowsSql()} as f on f.account_id = c.account_id and f.id = c.feature_id
@@ -351,7 +352,7 @@ export async function debitedForInvoiceCalls(
 ): Promise<string> {
   const result = await sql<{ amount: string | null }>`
     select sum(e.amount) as amount from balance_entries as e
-    join calls as c on c.account_id = e.account_id and c.id = e.call_id
+    join ${callRowsSql()} as c on c.account_id = e.account_id and c.id = e.call_id
     where e.account_id = ${accountId} and e.customer_id = ${customerId} and e.kind in ('call', 'call_correction') and c.invoice_id = ${invoiceId}
   `.execute(db);
   return String(result.rows[0]?.amount ?? '0');
@@ -439,7 +440,7 @@ export async function owedNow(
     select
       ${onInvoices.unpaid}::numeric
       + coalesce((select sum(c.charge + case when cu.reverse_charge then 0 else round(c.charge * coalesce(f.vat_rate, a.default_vat_rate) / 100, 6) end)
-                from calls as c
+                from ${callRowsSql()} as c
                 join ${customerRowsSql()} as cu on cu.account_id = c.account_id and cu.id = c.customer_id
                 join ${accountRowsSql()} as a on a.id = c.account_id
                 left join ${featureRowsSql()} as f on f.account_id = c.account_id and f.id = c.feature_id

@@ -5,6 +5,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { ReservationRow, ReservationStatus } from '../db/schema-prepaid.ts';
 import { runPrepared, type PreparedPool } from '../db/prepared.ts';
+import { callsStoredInThisTransactionSql } from '../calls/repo.ts';
 export type { ReservationRow } from '../db/schema-prepaid.ts';
 
 /** `(select r.id from reservations …)`: the reservation an earlier authorisation made for this call id. */
@@ -135,14 +136,13 @@ export async function reservationsForNewCalls(
   }>`
     select r.id as reservation_id, r.customer_id, c.id as call_id, (r.call_id is not null) as by_id,
       abs(extract(epoch from (c.start_time - r.start_time)))::int as gap_s
-    from calls as c
+    from ${callsStoredInThisTransactionSql(accountId, newAbove)} as c
     join reservations as r on r.account_id = c.account_id and r.status = 'active'
       and (
         r.call_id = c.source_call_id
         or (r.call_id is null and r.from_number = ltrim(c.from_number, '+') and r.to_number = ltrim(c.to_number, '+')
             and c.start_time between r.start_time - make_interval(secs => ${MATCH_WINDOW_S}) and r.start_time + make_interval(secs => ${MATCH_WINDOW_S}))
       )
-    where c.account_id = ${accountId} and c.id > ${newAbove} and c.xmin = pg_current_xact_id()::xid
     order by by_id desc, gap_s, r.id, c.id
   `.execute(db);
   return result.rows.map((r) => ({

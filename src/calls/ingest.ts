@@ -15,7 +15,6 @@ import { rateCall, type RateTable, type RatingContext } from '../rating/rate-cal
 import { hasRejections, insertRejections, type Rejection } from '../rejections/repo.ts';
 import { notFound } from '../shared/errors.ts';
 import { publish } from '../shared/events.ts';
-import { onCallsStored } from '../authorization/settle-calls.ts';
 import { FeatureIndex, type FeatureWindow, ownNumber } from './allocation.ts';
 import { callRowFromCopyLine, CopyWriter, ratingStatusOf, writeCallRow } from './call-copy.ts';
 import { type CallInput, parseCall, type RawCall } from './call-input.ts';
@@ -308,10 +307,9 @@ export class CallIngester {
           fresh === batch ? copy : Buffer.concat(fresh.map((p) => copy.subarray(p.start, p.end))),
         );
         copied();
-        // Prepaid and credit-limited customers: debit the calls, settle their reservations (before the feed lock).
+        // Its handlers (src/reactions.ts), in this transaction: prepaid and credit-limited customers' calls
+        // debited and their reservations settled, then last the feed's rows (it takes the feed lock).
         const now = this.ctx.now();
-        await onCallsStored(tx.db, accountId, highWater, now);
-        // Last: the feed's rows (it takes the feed lock).
         await publish(this.ctx, { type: 'calls-stored', db: tx.db, accountId, highWater, now });
       });
     } catch (error) {
@@ -339,7 +337,6 @@ export class CallIngester {
           const highWater = await callIdHighWater(trx, accountId);
           const stored = await insertCallsSkippingDuplicates(trx, rows);
           const now = this.ctx.now();
-          await onCallsStored(trx, accountId, highWater, now);
           await publish(this.ctx, { type: 'calls-stored', db: trx, accountId, highWater, now });
           return stored;
         });

@@ -13,6 +13,13 @@
 // without loses its unbilled charges with it); a postpaid ledger opens from what the customer owes on its
 // invoices. Billing owns invoices and billing_transactions (CONTRIBUTING.md rule 2) and sits above accounts,
 // customers and balances, so they publish and billing's handler answers (its reply is publish()'s value).
+//
+// The same way, every owner answers for its own table (CONTRIBUTING.md rule 2: one module names a table):
+// rate cards and discount plans ask customers, features and calls whether they are in use before going;
+// customers have balances open a ledger when credit terms are set ('customer-terms-changed'); calls, once
+// stored or corrected, have balances debit and settle them and the feed write its rows ('calls-stored',
+// 'calls-corrected'), in the storing transaction and in that order (the feed's lock last). Where several
+// modules answer one event, its one entry in src/reactions.ts calls them in order.
 import type { Ctx, Executor } from '../context.ts';
 import { assert } from './errors.ts';
 

@@ -25,18 +25,8 @@ describe('one owning module per table', () => {
     expect(message).toContain(`  gamma: ${FIXTURE}/gamma/repo.ts`);
   });
 
-  // Tables still read or written outside their owner (CONTRIBUTING.md rule 2 lists what is left and why):
-  // this list only shrinks. A new shared table, or a module starting to query one of these, fails here.
-  // When it is empty, `npm run modules -- --check` joins `npm run check` and this expects [].
-  const STILL_SHARED: Record<string, string[]> = {
-    calls: ['balances', 'calls'],
-  };
-
-  it('src/ shares no table beyond those still being moved to their owners, nor more widely', () => {
-    const shared = sharedTablesIn('src');
-    const beyond = shared.filter(
-      (t) => !Object.keys(t.modules).every((m) => STILL_SHARED[t.table]?.includes(m)),
-    );
-    expect(describeSharedTables(beyond)).toBe('');
+  // Every table has one owner (CONTRIBUTING.md rule 2): no module names another module's table.
+  it('src/ shares no table', () => {
+    expect(describeSharedTables(sharedTablesIn('src'))).toBe('');
   });
 });
