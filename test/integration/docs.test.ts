@@ -29,6 +29,7 @@ const BACKEND_PATHS: Record<string, string[]> = {
   [`${P}/transactions/{id}`]: ['delete', 'get', 'patch'],
   [`${P}/billingRuns`]: ['get', 'post'],
   [`${P}/billingRuns/{id}`]: ['get'],
+  [`${P}/billingRuns/preview`]: ['get'],
   [`${P}/billingRuns/{id}/resume`]: ['post'],
   [`${P}/rateCards`]: ['get', 'post'],
   [`${P}/rateCards/rejected`]: ['get'],

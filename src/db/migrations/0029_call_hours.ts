@@ -53,7 +53,7 @@ create table invoice_months (
 insert into invoice_months (account_id, month, invoices, net, vat, total)
 select account_id, date_trunc('month', invoice_date)::date, count(*), coalesce(sum(invoice_amount), 0),
        coalesce(sum(invoice_vat), 0), coalesce(sum(total), 0)
-from invoices where approved_at is not null group by 1, 2;
+from invoices where approved_at is not null and invoice_date is not null group by 1, 2;
 create index invoices_unsettled on invoices (account_id, due_date) include (total, paid_amount)
   where approved_at is not null and paid_amount <> total;
 `;
