@@ -1,16 +1,28 @@
 // Benchmark: a billing run over 10,000 customers and 1,000,000 billing transactions, on PGlite and on
-// PostgreSQL, against the bare SQL aggregate (GROUP BY customer) over the same rows as the reference.
+// PostgreSQL, against two references measured on the same rows in the same run:
+//
+// - the bare SQL aggregate (GROUP BY customer): what reading the charges costs;
+// - the attach floor (unbilled scenario only): the one bare set-based UPDATE that puts the same charges
+//   on the same invoices (`update billing_transactions set invoice_id = i.id from invoices i ...`), run in
+//   a transaction that is rolled back (the tables are then rewritten with VACUUM FULL, so the run starts
+//   from the state the load left). A run that writes invoice_id on each charge cannot go below it.
 //
 //   npx tsx bench/billing-run.ts [--customers N] [--transactions N] [--only pglite|postgres]
-//                                [--scenario attached|unbilled]   (BENCH_PROFILE=1: slowest statements)
+//                                [--scenario attached|unbilled] [--cpu-prof DIR]
+//   BENCH_PROFILE=1: the run's slowest statements (summed per statement text).
+//
+// Each figure has its CPU seconds beside it: this process's (on PGlite, the database too: it runs in this
+// process) and, on a PostgreSQL on this machine, the server's for the bench's database (from /proc). On a
+// machine loaded by other work, compare within one run.
 //
 // PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
 // (a fresh database is made for the run and dropped after). Not part of the test run.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
+import { type LogEvent, sql } from 'kysely';
 import pg from 'pg';
 import { createAccount } from '../src/api-keys/create-account.ts';
 import { findAccount } from '../src/accounts/repo.ts';
@@ -27,6 +39,7 @@ const { values: args } = parseArgs({
     transactions: { type: 'string', default: '1000000' },
     only: { type: 'string' },
     scenario: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const CUSTOMERS = Number(args.customers);
@@ -37,20 +50,62 @@ const ADMIN_URL =
   process.env.TEST_DATABASE_URL ||
   'postgres://postgres@127.0.0.1:5432/test';
 
-const statementMillis = { total: 0 };
+/** Statement times summed per statement text, collected while `on` (the run, with BENCH_PROFILE=1). */
+const statements = { on: false, byText: new Map<string, { n: number; ms: number }>() };
+function logStatement(event: LogEvent): void {
+  if (!statements.on) return;
+  const key = event.query.sql.replace(/\s+/g, ' ').trim().slice(0, 110);
+  const entry = statements.byText.get(key) ?? { n: 0, ms: 0 };
+  entry.n += 1;
+  entry.ms += event.queryDurationMillis;
+  statements.byText.set(key, entry);
+}
+const log = process.env.BENCH_PROFILE ? { log: logStatement } : {};
+
+/** CPU seconds used by the database server's processes for the bench's database (undefined: not known). */
+type ServerCpu = () => Promise<Map<number, number>>;
+
+interface Timing {
+  seconds: number;
+  /** This process's CPU seconds (on PGlite the database's work too). */
+  cpuSeconds: number;
+  /** The PostgreSQL server's CPU seconds for the bench's database, when it runs on this machine. */
+  serverCpuSeconds: number | undefined;
+}
 
 interface Result {
   database: string;
   scenario: string;
-  runSeconds: number;
-  aggregateSeconds: number;
+  run: Timing;
+  aggregate: Timing;
+  floor: Timing | undefined;
   invoices: number;
+  load: string;
 }
 
-async function seconds<T>(fn: () => Promise<T>): Promise<[number, T]> {
+async function timed<T>(serverCpu: ServerCpu | undefined, fn: () => Promise<T>): Promise<[Timing, T]> {
+  const serverBefore = await serverCpu?.();
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const value = await fn();
-  return [Number(process.hrtime.bigint() - start) / 1e9, value];
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  let serverCpuSeconds: number | undefined;
+  if (serverBefore !== undefined) {
+    serverCpuSeconds = 0;
+    for (const [pid, s] of await serverCpu!()) serverCpuSeconds += s - (serverBefore.get(pid) ?? 0);
+  }
+  return [{ seconds, cpuSeconds: (used.user + used.system) / 1e6, serverCpuSeconds }, value];
+}
+
+function describe(t: Timing): string {
+  return `${t.seconds.toFixed(2)} s (CPU ${t.cpuSeconds.toFixed(2)} s${t.serverCpuSeconds === undefined ? '' : `, server ${t.serverCpuSeconds.toFixed(2)} s`})`;
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
 }
 
 /**
@@ -108,16 +163,57 @@ async function load(ctx: Ctx, accountId: number, attached: boolean): Promise<voi
   await sql`vacuum analyze`.execute(db);
 }
 
-async function bareAggregate(ctx: Ctx, accountId: number): Promise<number> {
-  const [s] = await seconds(() =>
-    sql`select customer_id, sum(value), count(*) from billing_transactions where account_id = ${accountId} group by customer_id`.execute(
-      ctx.db,
-    ),
+async function bareAggregate(ctx: Ctx, accountId: number): Promise<void> {
+  await sql`select customer_id, sum(value), count(*) from billing_transactions where account_id = ${accountId} group by customer_id`.execute(
+    ctx.db,
   );
-  return s;
 }
 
-async function scenario(database: Database, name: string, attached: boolean): Promise<Result> {
+class RolledBack extends Error {}
+
+/**
+ * The attach floor: each customer's unsent invoice made, then the one bare UPDATE that puts every
+ * unbilled charge before the cut-off on it (timed alone), all rolled back. The tables are then rewritten
+ * (VACUUM FULL drops the rolled-back row versions and rebuilds the indexes) and analysed, so the run that
+ * follows finds them as the load left them.
+ */
+async function attachFloor(ctx: Ctx, accountId: number, serverCpu: ServerCpu | undefined): Promise<Timing> {
+  let timing: Timing | undefined;
+  let attached = 0;
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      await sql`
+        insert into invoices (account_id, customer_id) select account_id, id from customers where account_id = ${accountId} order by id
+      `.execute(trx);
+      const [t, result] = await timed(serverCpu, () =>
+        sql`
+          update billing_transactions as t set invoice_id = i.id
+          from invoices as i
+          where i.account_id = ${accountId} and i.approved_at is null
+            and t.account_id = ${accountId} and t.customer_id = i.customer_id and t.invoice_id is null
+            and t.bill_date < ${CUTOFF}
+        `.execute(trx),
+      );
+      timing = t;
+      attached = Number(result.numAffectedRows);
+      throw new RolledBack();
+    });
+  } catch (error) {
+    if (!(error instanceof RolledBack)) throw error;
+  }
+  if (attached !== TRANSACTIONS) throw new Error(`the floor attached ${attached} charges`);
+  await sql`vacuum full billing_transactions`.execute(ctx.db);
+  await sql`vacuum full invoices`.execute(ctx.db);
+  await sql`vacuum analyze`.execute(ctx.db);
+  return timing!;
+}
+
+async function scenario(
+  database: Database,
+  name: string,
+  attached: boolean,
+  serverCpu: ServerCpu | undefined,
+): Promise<Result> {
   const ctx = createCtx(database, () => new Date('2026-11-02T09:00:00Z'), { reactions: REACTIONS });
   const { account } = await createAccount(ctx, {
     name: `bench ${name}`,
@@ -127,18 +223,53 @@ async function scenario(database: Database, name: string, attached: boolean): Pr
   process.stdout.write(
     `  ${database.kind}/${name}: loading ${CUSTOMERS} customers, ${TRANSACTIONS} transactions... `,
   );
-  const [loadSeconds] = await seconds(() => load(ctx, account.id, attached));
-  process.stdout.write(`${loadSeconds.toFixed(1)} s\n`);
+  const start = process.hrtime.bigint();
+  await load(ctx, account.id, attached);
+  process.stdout.write(`${(Number(process.hrtime.bigint() - start) / 1e9).toFixed(1)} s\n`);
+  let floor: Timing | undefined;
+  if (!attached) {
+    floor = await attachFloor(ctx, account.id, serverCpu);
+    process.stdout.write(`    attach floor (one bare UPDATE, rolled back) ${describe(floor)}\n`);
+  }
   // Warm the cache the same way for both sides, then take the better of two aggregate timings.
   await bareAggregate(ctx, account.id);
-  const aggregateSeconds = Math.min(
-    await bareAggregate(ctx, account.id),
-    await bareAggregate(ctx, account.id),
+  const [a1] = await timed(serverCpu, () => bareAggregate(ctx, account.id));
+  const [a2] = await timed(serverCpu, () => bareAggregate(ctx, account.id));
+  const aggregate = a1.seconds <= a2.seconds ? a1 : a2;
+  const loadAtStart = loadAverage();
+  const profiler = args['cpu-prof'] === undefined ? undefined : new Session();
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+    await profiler.post('Profiler.start');
+  }
+  statements.byText.clear();
+  statements.on = true;
+  const [run, billingRun] = await timed(serverCpu, () =>
+    runBilling(ctx, account.id, { cutoffDate: CUTOFF }),
   );
-  statementMillis.total = 0;
-  const [runSeconds, run] = await seconds(() => runBilling(ctx, account.id, { cutoffDate: CUTOFF }));
-  if (process.env.BENCH_PROFILE)
-    console.log(`    statements took ${(statementMillis.total / 1000).toFixed(2)} s of the run`);
+  statements.on = false;
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    await mkdir(args['cpu-prof']!, { recursive: true });
+    const path = join(
+      args['cpu-prof']!,
+      `billing-run-${database.kind}-${attached ? 'attached' : 'unbilled'}-${Date.now()}.cpuprofile`,
+    );
+    await writeFile(path, JSON.stringify(profile));
+    process.stdout.write(`    (profile ${path})\n`);
+  }
+  const loadDuring = `${loadAtStart} -> ${loadAverage()}`;
+  if (process.env.BENCH_PROFILE) {
+    let total = 0;
+    for (const e of statements.byText.values()) total += e.ms;
+    console.log(`    statements took ${(total / 1000).toFixed(2)} s of the run (summed over connections)`);
+    for (const [q, e] of [...statements.byText].sort((x, y) => y[1].ms - x[1].ms).slice(0, 15)) {
+      console.log(`    ${e.ms.toFixed(0).padStart(7)} ms ${String(e.n).padStart(6)}x  ${q}`);
+    }
+  }
   const check = await sql<{ n: number; lines: string; net: string }>`
     select count(*)::int as n, (select count(*) from billing_transactions where account_id = ${account.id} and invoice_id is null)::int as lines,
            sum(invoice_amount)::text as net
@@ -146,11 +277,11 @@ async function scenario(database: Database, name: string, attached: boolean): Pr
   `.execute(ctx.db);
   const row = check.rows[0]!;
   if (row.n !== CUSTOMERS || Number(row.lines) !== 0)
-    throw new Error(`unexpected result: ${JSON.stringify(row)} run=${JSON.stringify(run)}`);
+    throw new Error(`unexpected result: ${JSON.stringify(row)} run=${JSON.stringify(billingRun)}`);
   process.stdout.write(
-    `    run ${runSeconds.toFixed(2)} s, aggregate ${aggregateSeconds.toFixed(3)} s, invoiced net ${row.net}\n`,
+    `    run ${describe(run)}, aggregate ${describe(aggregate)}, invoiced net ${row.net}; load average ${loadDuring}\n`,
   );
-  return { database: database.kind, scenario: name, runSeconds, aggregateSeconds, invoices: row.n };
+  return { database: database.kind, scenario: name, run, aggregate, floor, invoices: row.n, load: loadDuring };
 }
 
 /**
@@ -158,22 +289,18 @@ async function scenario(database: Database, name: string, attached: boolean): Pr
  * the customer's unsent invoice at once. "unbilled charges" is the worst case: every charge still has to
  * be moved onto an invoice by the run (for example after unsent invoices were deleted).
  */
-async function scenarios(database: Database, afterEach: () => void = () => {}): Promise<Result[]> {
+async function scenarios(database: Database, serverCpu?: ServerCpu): Promise<Result[]> {
   const out: Result[] = [];
-  if (args.scenario !== 'unbilled') {
-    out.push(await scenario(database, 'charges on unsent invoices', true));
-    afterEach();
-  }
-  if (args.scenario !== 'attached') {
-    out.push(await scenario(database, 'unbilled charges', false));
-    afterEach();
-  }
+  if (args.scenario !== 'unbilled')
+    out.push(await scenario(database, 'charges on unsent invoices', true, serverCpu));
+  if (args.scenario !== 'attached')
+    out.push(await scenario(database, 'unbilled charges', false, serverCpu));
   return out;
 }
 
 async function benchPglite(): Promise<Result[]> {
   const dir = await mkdtemp(join(tmpdir(), 'ringbill-bench-'));
-  const database = await openPglite({ dataDir: join(dir, 'pgdata') });
+  const database = await openPglite({ dataDir: join(dir, 'pgdata'), ...log });
   try {
     await migrate(database);
     return await scenarios(database);
@@ -190,30 +317,30 @@ async function benchPostgres(): Promise<Result[]> {
   await admin.query(`create database ${name}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  const queryMillis = new Map<string, { n: number; ms: number }>();
-  const database = await openPostgres({
-    connectionString: url.toString(),
-    ...(process.env.BENCH_PROFILE
-      ? {
-          log: (event) => {
-            statementMillis.total += event.queryDurationMillis;
-            const key = event.query.sql.replace(/\s+/g, ' ').slice(0, 90);
-            const entry = queryMillis.get(key) ?? { n: 0, ms: 0 };
-            entry.n += 1;
-            entry.ms += event.queryDurationMillis;
-            queryMillis.set(key, entry);
-          },
+  // The server's processes serving this database, when the server runs here: their CPU time from /proc
+  // (utime + stime, in clock ticks of 1/100 s).
+  const serverCpu: ServerCpu | undefined = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+    ? async () => {
+        const pids = await admin.query<{ pid: number }>(
+          'select pid from pg_stat_activity where datname = $1',
+          [name],
+        );
+        const out = new Map<number, number>();
+        for (const { pid } of pids.rows) {
+          try {
+            const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
+            out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+          } catch {
+            // Not on this machine, or ended meanwhile.
+          }
         }
-      : {}),
-  });
+        return out;
+      }
+    : undefined;
+  const database = await openPostgres({ connectionString: url.toString(), ...log });
   try {
     await migrate(database);
-    return await scenarios(database, () => {
-      for (const [q, e] of [...queryMillis].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
-        console.log(`    ${e.ms.toFixed(0).padStart(7)} ms ${String(e.n).padStart(6)}x  ${q}`);
-      }
-      queryMillis.clear();
-    });
+    return await scenarios(database, serverCpu);
   } finally {
     await database.close();
     await admin.query(`drop database if exists ${name} with (force)`);
@@ -223,17 +350,23 @@ async function benchPostgres(): Promise<Result[]> {
 
 const results: Result[] = [];
 console.log(
-  `Billing run benchmark: ${CUSTOMERS} customers, ${TRANSACTIONS} billing transactions, cut-off ${CUTOFF}`,
+  `Billing run benchmark: ${CUSTOMERS} customers, ${TRANSACTIONS} billing transactions, cut-off ${CUTOFF}; ${availableParallelism()} CPUs, load average ${loadAverage()}`,
 );
 if (args.only !== 'postgres') results.push(...(await benchPglite()));
 if (args.only !== 'pglite') results.push(...(await benchPostgres()));
 
+const cpu = (t: Timing) =>
+  `${t.cpuSeconds.toFixed(2)}${t.serverCpuSeconds === undefined ? '' : ` + ${t.serverCpuSeconds.toFixed(2)}`}`;
 console.log('');
-console.log('| database | scenario | billing run (s) | bare GROUP BY aggregate (s) | ratio | invoices |');
-console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+console.log(
+  '| database | scenario | billing run (s) | bare GROUP BY aggregate (s) | run / aggregate | attach floor (s) | run / floor | CPU s, run (node + server) | CPU s, floor | load average (start -> end of run) |',
+);
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const r of results) {
   console.log(
-    `| ${r.database} | ${r.scenario} | ${r.runSeconds.toFixed(2)} | ${r.aggregateSeconds.toFixed(3)} | ${(r.runSeconds / r.aggregateSeconds).toFixed(1)}x | ${r.invoices} |`,
+    `| ${r.database} | ${r.scenario} | ${r.run.seconds.toFixed(2)} | ${r.aggregate.seconds.toFixed(3)} | ${(r.run.seconds / r.aggregate.seconds).toFixed(1)}x | ${r.floor ? r.floor.seconds.toFixed(2) : ''} | ${r.floor ? `${(r.run.seconds / r.floor.seconds).toFixed(2)}x` : ''} | ${cpu(r.run)} | ${r.floor ? cpu(r.floor) : ''} | ${r.load} |`,
   );
 }
-console.log('\nGoal: the billing run within 3x of the bare aggregate on PostgreSQL.');
+console.log(
+  '\nGoal: the billing run within 3x of the bare aggregate on PostgreSQL, 5x on PGlite (issue 15). The attach floor is the bare UPDATE that writes invoice_id on each charge: no run that does so goes below it.',
+);

@@ -71,6 +71,8 @@ export interface PgliteOptions {
   dataDir?: string;
   /** A data folder dump to start from (tests: a migrated template). */
   loadDataDir?: Blob | File;
+  /** Kysely query logging (benchmarks use it to see where time goes). */
+  log?: LogConfig;
 }
 
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
@@ -79,7 +81,10 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
   const units = withUnitsOfWork(new PGliteDialect(pglite));
-  const db = new Kysely<DB>({ dialect: units.dialect });
+  const db = new Kysely<DB>({
+    dialect: units.dialect,
+    ...(options.log ? { log: options.log } : {}),
+  });
   units.register(db);
   return {
     kind: 'pglite',

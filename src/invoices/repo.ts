@@ -118,21 +118,15 @@ export async function insertUnsentInvoiceTotals(
   now: Date,
 ): Promise<InvoiceTotalsRow[]> {
   if (customerIds.length === 0) return [];
-  return db
-    .insertInto('invoices')
-    .values(
-      customerIds.map((customerId) => ({
-        account_id: accountId,
-        customer_id: customerId,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
-    .returning(STORED_TOTALS_COLUMNS)
-    .execute();
+  // One array parameter rather than four placeholders per invoice (a billing batch makes up to 1,000).
+  const result = await sql<InvoiceTotalsRow>`
+    insert into invoices (account_id, customer_id, created_at, updated_at)
+    select ${accountId}, v.customer_id, ${now}, ${now} from unnest(${idArray(customerIds)}::bigint[]) as v(customer_id)
+    returning ${sql.join(STORED_TOTALS_COLUMNS.map((c) => sql.ref(c)))}
+  `.execute(db);
+  return result.rows;
 }
 
-/** Of these invoices, those holding at least one charge (one index probe each, however many charges). */
 /** Of these invoices, those holding at least one charge (one index probe each, however many charges). */
 export async function invoicesHoldingCharges(
   db: Executor,

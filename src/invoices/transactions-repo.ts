@@ -312,16 +312,16 @@ export async function customersWithQualifyingCharges(
   rule: InclusionRule,
 ): Promise<Set<number>> {
   if (customerIds.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('billing_transactions as t')
-    .select('t.customer_id')
-    .distinct()
-    .where('t.account_id', '=', accountId)
-    .where('t.customer_id', '=', anyId(customerIds))
-    .where('t.invoice_id', 'is', null)
-    .where(ruleColumn(rule), '<', rule.before)
-    .execute();
-  return new Set(rows.map((r) => r.customer_id));
+  // One probe per customer that stops at its first such charge (billing_transactions_unbilled), rather than
+  // a DISTINCT over all of them: a batch of customers with a hundred unbilled charges each read 100,000
+  // index entries to answer 1,000 yes-or-no questions.
+  const result = await sql<{ id: number }>`
+    select v.id from unnest(${idArray(customerIds)}::bigint[]) as v(id)
+    where exists (select 1 from billing_transactions as t
+                  where t.account_id = ${accountId} and t.customer_id = v.id and t.invoice_id is null
+                    and ${sql.ref(ruleColumn(rule))} < ${rule.before})
+  `.execute(db);
+  return new Set(result.rows.map((r) => Number(r.id)));
 }
 
 /** Pins charges to an invoice (named in _includeTransactionIDs); returns those that were unbilled before. */
