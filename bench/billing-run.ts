@@ -3,10 +3,9 @@
 //
 // - the bare SQL aggregate (GROUP BY customer): what reading the charges costs;
 // - the floor: bare set-based SQL writing what the run cannot avoid writing, timed in a transaction that
-//   is rolled back (the tables are then rewritten with VACUUM FULL, so the run starts from the state the
-//   load left). Unbilled charges: the one UPDATE that puts the same charges on the same invoices
-//   (`update billing_transactions set invoice_id = i.id from invoices i ...`): a run that writes invoice_id
-//   on each charge cannot go below it. Charges on unsent invoices: the customers' own rows (their locks,
+//   is rolled back, on a database of its own loaded the same way as the run's. Unbilled charges: the one
+//   UPDATE that puts the same charges on the same invoices (`update billing_transactions set invoice_id =
+//   i.id from invoices i ...`): a run that writes invoice_id on each charge cannot go below it. Charges on unsent invoices: the customers' own rows (their locks,
 //   the recurring charges, each invoice's totals, each feature's billed-until date).
 //
 //   npx tsx bench/billing-run.ts [--customers N] [--transactions N] [--only pglite|postgres]
@@ -18,7 +17,8 @@
 // machine loaded by other work, compare within one run.
 //
 // PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
-// (a fresh database is made for the run and dropped after). Not part of the test run.
+// (fresh databases are made for the floor and the run of each scenario and dropped after). Not part of
+// the test run.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -175,8 +175,9 @@ class RolledBack extends Error {}
 
 /**
  * Times `statements` (the floor's bare SQL) in a transaction that is then rolled back, after `setup` in
- * the same transaction (not timed). The tables are then rewritten (VACUUM FULL drops the rolled-back row
- * versions and rebuilds the indexes) and analysed, so the run that follows finds them as the load left them.
+ * the same transaction (not timed). Its database is dropped after: the run is measured on a second one,
+ * loaded the same way, so both start from the same state (rewriting the tables after the rollback would
+ * leave them packed tighter than a load does, and the run would pay for more index page splits).
  */
 async function rolledBackFloor(
   ctx: Ctx,
@@ -194,9 +195,6 @@ async function rolledBackFloor(
   } catch (error) {
     if (!(error instanceof RolledBack)) throw error;
   }
-  for (const table of ['billing_transactions', 'invoices', 'features', 'customers'])
-    await sql`vacuum full ${sql.table(table)}`.execute(ctx.db);
-  await sql`vacuum analyze`.execute(ctx.db);
   return timing!;
 }
 
@@ -265,115 +263,28 @@ function customerWritesFloor(ctx: Ctx, accountId: number, serverCpu: ServerCpu |
   );
 }
 
-async function scenario(
-  database: Database,
-  name: string,
-  attached: boolean,
-  serverCpu: ServerCpu | undefined,
-): Promise<Result> {
-  const ctx = createCtx(database, () => new Date('2026-11-02T09:00:00Z'), { reactions: REACTIONS });
-  const { account } = await createAccount(ctx, {
-    name: `bench ${name}`,
-    timezone: 'Europe/London',
-    currency: 'GBP',
-  });
-  process.stdout.write(
-    `  ${database.kind}/${name}: loading ${CUSTOMERS} customers, ${TRANSACTIONS} transactions... `,
-  );
-  const start = process.hrtime.bigint();
-  await load(ctx, account.id, attached);
-  process.stdout.write(`${(Number(process.hrtime.bigint() - start) / 1e9).toFixed(1)} s\n`);
-  const floor = attached
-    ? await customerWritesFloor(ctx, account.id, serverCpu)
-    : await attachFloor(ctx, account.id, serverCpu);
-  process.stdout.write(
-    `    floor (${attached ? "the customers' rows: locks, recurring charges, invoice totals, billed-until" : 'the bare UPDATE attaching the charges'}; rolled back) ${describe(floor)}\n`,
-  );
-  // Warm the cache the same way for both sides, then take the better of two aggregate timings.
-  await bareAggregate(ctx, account.id);
-  const [a1] = await timed(serverCpu, () => bareAggregate(ctx, account.id));
-  const [a2] = await timed(serverCpu, () => bareAggregate(ctx, account.id));
-  const aggregate = a1.seconds <= a2.seconds ? a1 : a2;
-  const loadAtStart = loadAverage();
-  const profiler = args['cpu-prof'] === undefined ? undefined : new Session();
-  if (profiler) {
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
-    await profiler.post('Profiler.start');
-  }
-  statements.byText.clear();
-  statements.on = true;
-  const [run, billingRun] = await timed(serverCpu, () => runBilling(ctx, account.id, { cutoffDate: CUTOFF }));
-  statements.on = false;
-  if (profiler) {
-    const { profile } = await profiler.post('Profiler.stop');
-    profiler.disconnect();
-    await mkdir(args['cpu-prof']!, { recursive: true });
-    const path = join(
-      args['cpu-prof']!,
-      `billing-run-${database.kind}-${attached ? 'attached' : 'unbilled'}-${Date.now()}.cpuprofile`,
-    );
-    await writeFile(path, JSON.stringify(profile));
-    process.stdout.write(`    (profile ${path})\n`);
-  }
-  const loadDuring = `${loadAtStart} -> ${loadAverage()}`;
-  if (process.env.BENCH_PROFILE) {
-    let total = 0;
-    for (const e of statements.byText.values()) total += e.ms;
-    console.log(`    statements took ${(total / 1000).toFixed(2)} s of the run (summed over connections)`);
-    for (const [q, e] of [...statements.byText].sort((x, y) => y[1].ms - x[1].ms).slice(0, 15)) {
-      console.log(`    ${e.ms.toFixed(0).padStart(7)} ms ${String(e.n).padStart(6)}x  ${q}`);
-    }
-  }
-  const check = await sql<{ n: number; lines: string; net: string }>`
-    select count(*)::int as n, (select count(*) from billing_transactions where account_id = ${account.id} and invoice_id is null)::int as lines,
-           sum(invoice_amount)::text as net
-    from invoices where account_id = ${account.id}
-  `.execute(ctx.db);
-  const row = check.rows[0]!;
-  if (row.n !== CUSTOMERS || Number(row.lines) !== 0)
-    throw new Error(`unexpected result: ${JSON.stringify(row)} run=${JSON.stringify(billingRun)}`);
-  process.stdout.write(
-    `    run ${describe(run)}, aggregate ${describe(aggregate)}, invoiced net ${row.net}; load average ${loadDuring}\n`,
-  );
+/** A fresh, migrated database of one kind; `dispose` closes and removes it. */
+interface BenchDatabase {
+  database: Database;
+  serverCpu: ServerCpu | undefined;
+  dispose: () => Promise<void>;
+}
+
+async function freshPglite(): Promise<BenchDatabase> {
+  const dir = await mkdtemp(join(tmpdir(), 'ringbill-bench-'));
+  const database = await openPglite({ dataDir: join(dir, 'pgdata'), ...log });
+  await migrate(database);
   return {
-    database: database.kind,
-    scenario: name,
-    run,
-    aggregate,
-    floor,
-    invoices: row.n,
-    load: loadDuring,
+    database,
+    serverCpu: undefined,
+    dispose: async () => {
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
-/**
- * Two scenarios. "charges on unsent invoices" is the normal state: charges posted through the API go on
- * the customer's unsent invoice at once. "unbilled charges" is the worst case: every charge still has to
- * be moved onto an invoice by the run (for example after unsent invoices were deleted).
- */
-async function scenarios(database: Database, serverCpu?: ServerCpu): Promise<Result[]> {
-  const out: Result[] = [];
-  if (args.scenario !== 'unbilled')
-    out.push(await scenario(database, 'charges on unsent invoices', true, serverCpu));
-  if (args.scenario !== 'attached') out.push(await scenario(database, 'unbilled charges', false, serverCpu));
-  return out;
-}
-
-async function benchPglite(): Promise<Result[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'ringbill-bench-'));
-  const database = await openPglite({ dataDir: join(dir, 'pgdata'), ...log });
-  try {
-    await migrate(database);
-    return await scenarios(database);
-  } finally {
-    await database.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function benchPostgres(): Promise<Result[]> {
+async function freshPostgres(): Promise<BenchDatabase> {
   const name = `ringbill_bench_${Date.now()}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -401,22 +312,137 @@ async function benchPostgres(): Promise<Result[]> {
       }
     : undefined;
   const database = await openPostgres({ connectionString: url.toString(), ...log });
-  try {
-    await migrate(database);
-    return await scenarios(database, serverCpu);
-  } finally {
-    await database.close();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+  await migrate(database);
+  return {
+    database,
+    serverCpu,
+    dispose: async () => {
+      await database.close();
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** A fresh database with the scenario's data set loaded: its context and account. */
+async function loaded(
+  fresh: BenchDatabase,
+  name: string,
+  attached: boolean,
+  what: string,
+): Promise<{ ctx: Ctx; accountId: number }> {
+  const ctx = createCtx(fresh.database, () => new Date('2026-11-02T09:00:00Z'), { reactions: REACTIONS });
+  const { account } = await createAccount(ctx, {
+    name: `bench ${name}`,
+    timezone: 'Europe/London',
+    currency: 'GBP',
+  });
+  process.stdout.write(
+    `  ${fresh.database.kind}/${name}: loading ${CUSTOMERS} customers, ${TRANSACTIONS} transactions (${what})... `,
+  );
+  const start = process.hrtime.bigint();
+  await load(ctx, account.id, attached);
+  process.stdout.write(`${(Number(process.hrtime.bigint() - start) / 1e9).toFixed(1)} s\n`);
+  return { ctx, accountId: account.id };
+}
+
+async function scenario(kind: 'pglite' | 'postgres', name: string, attached: boolean): Promise<Result> {
+  const open = kind === 'pglite' ? freshPglite : freshPostgres;
+  // The floor, on a database of its own, dropped after.
+  let floor: Timing;
+  {
+    const fresh = await open();
+    try {
+      const { ctx, accountId } = await loaded(fresh, name, attached, 'for the floor');
+      floor = attached
+        ? await customerWritesFloor(ctx, accountId, fresh.serverCpu)
+        : await attachFloor(ctx, accountId, fresh.serverCpu);
+      process.stdout.write(
+        `    floor (${attached ? "the customers' rows: locks, recurring charges, invoice totals, billed-until" : 'the bare UPDATE attaching the charges'}; rolled back) ${describe(floor)}\n`,
+      );
+    } finally {
+      await fresh.dispose();
+    }
   }
+  const fresh = await open();
+  try {
+    const { ctx, accountId } = await loaded(fresh, name, attached, 'for the run');
+    const serverCpu = fresh.serverCpu;
+    // Warm the cache the same way for both sides, then take the better of two aggregate timings.
+    await bareAggregate(ctx, accountId);
+    const [a1] = await timed(serverCpu, () => bareAggregate(ctx, accountId));
+    const [a2] = await timed(serverCpu, () => bareAggregate(ctx, accountId));
+    const aggregate = a1.seconds <= a2.seconds ? a1 : a2;
+    const loadAtStart = loadAverage();
+    const profiler = args['cpu-prof'] === undefined ? undefined : new Session();
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+      await profiler.post('Profiler.start');
+    }
+    statements.byText.clear();
+    statements.on = true;
+    const [run, billingRun] = await timed(serverCpu, () =>
+      runBilling(ctx, accountId, { cutoffDate: CUTOFF }),
+    );
+    statements.on = false;
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      await mkdir(args['cpu-prof']!, { recursive: true });
+      const path = join(
+        args['cpu-prof']!,
+        `billing-run-${kind}-${attached ? 'attached' : 'unbilled'}-${Date.now()}.cpuprofile`,
+      );
+      await writeFile(path, JSON.stringify(profile));
+      process.stdout.write(`    (profile ${path})\n`);
+    }
+    const loadDuring = `${loadAtStart} -> ${loadAverage()}`;
+    if (process.env.BENCH_PROFILE) {
+      let total = 0;
+      for (const e of statements.byText.values()) total += e.ms;
+      console.log(`    statements took ${(total / 1000).toFixed(2)} s of the run (summed over connections)`);
+      for (const [q, e] of [...statements.byText].sort((x, y) => y[1].ms - x[1].ms).slice(0, 15)) {
+        console.log(`    ${e.ms.toFixed(0).padStart(7)} ms ${String(e.n).padStart(6)}x  ${q}`);
+      }
+    }
+    const check = await sql<{ n: number; lines: string; net: string }>`
+      select count(*)::int as n, (select count(*) from billing_transactions where account_id = ${accountId} and invoice_id is null)::int as lines,
+             sum(invoice_amount)::text as net
+      from invoices where account_id = ${accountId}
+    `.execute(ctx.db);
+    const row = check.rows[0]!;
+    if (row.n !== CUSTOMERS || Number(row.lines) !== 0)
+      throw new Error(`unexpected result: ${JSON.stringify(row)} run=${JSON.stringify(billingRun)}`);
+    process.stdout.write(
+      `    run ${describe(run)}, aggregate ${describe(aggregate)}, invoiced net ${row.net}; load average ${loadDuring}\n`,
+    );
+    return { database: kind, scenario: name, run, aggregate, floor, invoices: row.n, load: loadDuring };
+  } finally {
+    await fresh.dispose();
+  }
+}
+
+/**
+ * Two scenarios, each on databases of its own. "charges on unsent invoices" is the normal state: charges
+ * posted through the API go on the customer's unsent invoice at once. "unbilled charges" is the worst
+ * case: every charge still has to be moved onto an invoice by the run (for example after unsent invoices
+ * were deleted).
+ */
+async function scenarios(kind: 'pglite' | 'postgres'): Promise<Result[]> {
+  const out: Result[] = [];
+  if (args.scenario !== 'unbilled') out.push(await scenario(kind, 'charges on unsent invoices', true));
+  if (args.scenario !== 'attached') out.push(await scenario(kind, 'unbilled charges', false));
+  return out;
 }
 
 const results: Result[] = [];
 console.log(
   `Billing run benchmark: ${CUSTOMERS} customers, ${TRANSACTIONS} billing transactions, cut-off ${CUTOFF}; ${availableParallelism()} CPUs, load average ${loadAverage()}`,
 );
-if (args.only !== 'postgres') results.push(...(await benchPglite()));
-if (args.only !== 'pglite') results.push(...(await benchPostgres()));
+if (args.only !== 'postgres') results.push(...(await scenarios('pglite')));
+if (args.only !== 'pglite') results.push(...(await scenarios('postgres')));
 
 const cpu = (t: Timing) =>
   `${t.cpuSeconds.toFixed(2)}${t.serverCpuSeconds === undefined ? '' : ` + ${t.serverCpuSeconds.toFixed(2)}`}`;
