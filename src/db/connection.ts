@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DB } from './schema.ts';
-import { withUnitsOfWork } from './unit-of-work.ts';
+import { assertNoUnitOfWork, withUnitsOfWork } from './unit-of-work.ts';
 import {
   PgListener,
   pgliteSubscribe,
@@ -146,10 +146,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     kind: 'postgres',
     db,
     pool,
+    // These three take a pooled client of their own, apart from Kysely's driver: never inside a unit of work,
+    // which already holds one (src/db/unit-of-work.ts).
     exec: async (script) => {
+      assertNoUnitOfWork('a script');
       await pool.query(script);
     },
     copyInto: async (table, columns, text) => {
+      assertNoUnitOfWork('COPY');
       const client = await pool.connect();
       try {
         await pipeline(
@@ -163,6 +167,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     // One pooled client for the whole transaction: COPY goes through it directly, and a Kysely instance over
     // a one-client "pool" sends the other statements through it too.
     copyTransaction: async (fn) => {
+      assertNoUnitOfWork('a COPY transaction');
       const client = await pool.connect();
       let broken = false;
       try {

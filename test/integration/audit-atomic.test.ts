@@ -5,7 +5,13 @@
 import { sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runProgram } from '../../src/cli/program.ts';
-import { makeCustomer, useHarness, type TestAccount } from '../helpers/harness.ts';
+import { createCtx, finishUnitOfWork, runInUnitOfWork } from '../../src/context.ts';
+import { openPostgres } from '../../src/db/connection.ts';
+import { runPrepared } from '../../src/db/prepared.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { REACTIONS } from '../../src/reactions.ts';
+import { testDbKind } from '../helpers/db.ts';
+import { Api, makeCustomer, useHarness, type TestAccount } from '../helpers/harness.ts';
 
 const h = useHarness();
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -206,5 +212,124 @@ describe('audit entries commit with their change: the console', () => {
     const refused = await post('/console/billing-runs', { cutoffDate: '2026-02-01', scope: 'all' });
     expect(refused.status).toBe(500);
     expect((await account.api.get('/billingRuns')).body).toHaveLength(before);
+  });
+});
+
+describe.skipIf(testDbKind() !== 'postgres')('units of work on a pool smaller than the writers', () => {
+  const POOL_CONNECTIONS = 2;
+  const WRITERS = 8;
+
+  it('finishes more concurrent audited writers than the pool has connections: a unit never needs a second', async () => {
+    // A server of its own on this file's database, with a pool of 2: 8 writers keep 8 units wanting a
+    // connection at once. A unit that waited for a second connection while holding one would hang here.
+    const database = await openPostgres({
+      connectionString: h.testDb.url!,
+      maxConnections: POOL_CONNECTIONS,
+    });
+    const app = await buildServer(createCtx(database, undefined, { reactions: REACTIONS }));
+    let mostWaiting = 0;
+    const watch = setInterval(() => (mostWaiting = Math.max(mostWaiting, database.pool!.waitingCount)), 2);
+    try {
+      const base = await app.listen({ port: 0, host: '127.0.0.1' });
+      const api = new Api(base, account.key);
+      const form = (body: Record<string, string>) => ({
+        method: 'POST',
+        headers: { cookie, ...FORM },
+        body: new URLSearchParams({ csrf, ...body }).toString(),
+        redirect: 'manual' as const,
+      });
+      const writer = async (n: number): Promise<string[]> => {
+        const statuses: string[] = [];
+        const customer = await api.post('/customers', { name: `Pool Writer ${n}` });
+        statuses.push(`customer ${customer.status}`);
+        const renamed = await api.patch(`/customers/${customer.body.id}`, { name: `Pool Writer ${n} Ltd` });
+        statuses.push(`rename ${renamed.status}`);
+        const charge = await api.post(`/customers/${customer.body.id}/transactions`, {
+          transactionType: 'oneOff',
+          transactionDescription: 'Handset',
+          transactionValue: '49.99',
+          transactionDate: '2026-10-20',
+        });
+        statuses.push(`charge ${charge.status}`);
+        const invoice = await api.post(`/customers/${customer.body.id}/invoices`, {
+          cutoffDate: '2026-11-01',
+        });
+        statuses.push(`invoice ${invoice.status}`);
+        const approved = await api.post(`/invoices/${invoice.body.id}?action=approve`);
+        statuses.push(`approve ${approved.status}`);
+        const fromConsole = await fetch(`${base}/console/customers`, form({ name: `Pool Console ${n}` }));
+        await fromConsole.arrayBuffer();
+        statuses.push(`console ${fromConsole.status}`);
+        return statuses;
+      };
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('the writers did not finish: the pool deadlocked')),
+          45_000,
+        );
+      });
+      const results = await Promise.race([
+        Promise.all(Array.from({ length: WRITERS }, (_, n) => writer(n))),
+        deadline,
+      ]).finally(() => clearTimeout(timer));
+      for (const statuses of results)
+        expect(statuses).toEqual([
+          'customer 201',
+          'rename 200',
+          'charge 201',
+          'invoice 201',
+          'approve 200',
+          'console 303',
+        ]);
+      // The writers did queue for the pool (more units wanted a connection than it had).
+      expect(mostWaiting).toBeGreaterThan(0);
+      expect(database.pool!.totalCount).toBeLessThanOrEqual(POOL_CONNECTIONS);
+      // Every change has its one entry.
+      const names = await h.ctx.db
+        .selectFrom('audit_log')
+        .select(['resource', 'action'])
+        .where('account_id', '=', account.id)
+        .execute();
+      const count = (resource: string, action: string) =>
+        names.filter((r) => r.resource === resource && r.action === action).length;
+      expect(count('customers', 'update')).toBeGreaterThanOrEqual(WRITERS);
+      expect(count('invoices', 'approve')).toBe(WRITERS);
+      expect(count('transactions', 'create')).toBe(WRITERS);
+    } finally {
+      clearInterval(watch);
+      // After a deadlock the requests never end: the failure above is the answer, not a hung close.
+      const closed = (async () => {
+        await app.close();
+        await database.close();
+      })();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
+  }, 90_000);
+
+  it('refuses work that takes a pooled client of its own inside a unit, and runs prepared statements in it', async () => {
+    // One connection: a second asked for inside the unit would never come.
+    const database = await openPostgres({ connectionString: h.testDb.url!, maxConnections: 1 });
+    try {
+      await runInUnitOfWork(database.db, async (work) => {
+        await sql`select set_config('ringbill.test', 'in the unit', true)`.execute(database.db);
+        const seen = await runPrepared(
+          database.db,
+          database.pool,
+          'ringbill_test_setting',
+          sql<{ value: string }>`select current_setting('ringbill.test', true) as value`,
+        );
+        expect(seen).toEqual([{ value: 'in the unit' }]);
+        await expect(database.copyInto('calls', ['account_id'], '')).rejects.toThrow(
+          'COPY takes a connection of its own, so it cannot run inside a unit of work',
+        );
+        await expect(database.copyTransaction(async () => undefined)).rejects.toThrow(
+          'cannot run inside a unit of work',
+        );
+        await finishUnitOfWork(work, { commit: false });
+      });
+    } finally {
+      await database.close();
+    }
   });
 });
