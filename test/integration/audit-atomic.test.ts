@@ -2,16 +2,22 @@
 // request runs in one unit of work (src/db/unit-of-work.ts) and its entry is written in it. Failures are
 // forced in the test database with triggers (on audit_log, or on the changed table), scoped to this file's
 // accounts so nothing else is touched.
+import { readdir } from 'node:fs/promises';
 import { sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { INGEST_BATCH_SIZE } from '../../src/calls/ingest.ts';
 import { runProgram } from '../../src/cli/program.ts';
 import { createCtx, finishUnitOfWork, runInUnitOfWork } from '../../src/context.ts';
 import { openPostgres } from '../../src/db/connection.ts';
 import { runPrepared } from '../../src/db/prepared.ts';
 import { buildServer } from '../../src/http/server.ts';
+import { createTestGateway } from '../../src/payments/gateway.ts';
+import { GATEWAY_REFUND_JOB } from '../../src/payments/refund-jobs.ts';
 import { REACTIONS } from '../../src/reactions.ts';
+import { dbCallCount } from '../helpers/call-billing.ts';
 import { testDbKind } from '../helpers/db.ts';
 import { Api, makeCustomer, useHarness, type TestAccount } from '../helpers/harness.ts';
+import { APPROVING_CARD, approvedInvoice, paymentRequest } from '../helpers/pay-page.ts';
 
 const h = useHarness();
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -215,6 +221,159 @@ describe('audit entries commit with their change: the console', () => {
   });
 });
 
+describe('entries written in the first transaction of work that commits before its answer', () => {
+  // A refund, an email sent at once and a call file import commit their records before the request ends
+  // (before the gateway or the SMTP server is called, batch by batch for an import), outside a unit of work:
+  // each writes its entry in that first transaction, so a failed entry rolls the record back.
+  const post = (path: string, body: Record<string, string>) =>
+    send(path, {
+      method: 'POST',
+      headers: { cookie, ...FORM },
+      body: new URLSearchParams({ csrf, ...body }).toString(),
+    });
+  const outboxJobs = async (kind: string) =>
+    h.ctx.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('account_id', '=', account.id)
+      .where('kind', '=', kind)
+      .execute();
+  const mails = async () => (await readdir(h.mailDir).catch(() => [])).length;
+
+  afterEach(() => {
+    h.ctx.services.gateway = undefined;
+  });
+
+  it('a refund: a 500, nothing refunded and the gateway not called when its entry cannot be written', async () => {
+    const gateway = createTestGateway();
+    h.ctx.services.gateway = gateway;
+    const invoice = await approvedInvoice(account, '40.00');
+    const { path } = await paymentRequest(account, { invoiceId: Number(invoice.id) });
+    const paid = await fetch(`${h.url}${path}/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(APPROVING_CARD),
+    });
+    expect(paid.status).toBe(201);
+    const paymentId = Number(((await paid.json()) as { paymentId: string }).paymentId);
+
+    await failOn('audit_log', 'insert', `new.account_id = ${account.id} and new.resource = 'refunds'`);
+    const refused = await account.api.post(`/payments/${paymentId}/refunds`, { amount: '15.00' });
+    expect(refused.status).toBe(500);
+    expect(refused.body).toMatchObject({ error: 'Internal Error', error_code: 500001 });
+    expect((await post(`/console/payments/${paymentId}/refund`, { amount: '5.00' })).status).toBe(500);
+    expect(gateway.refunds()).toEqual([]);
+    expect(await outboxJobs(GATEWAY_REFUND_JOB)).toEqual([]);
+    const payments = async () =>
+      ((await account.api.get(`/invoices/${invoice.id}/payments`)).body as any[]).map((p) => [
+        p.refundedAmount,
+        p.refunds.length,
+      ]);
+    expect(await payments()).toEqual([['0.00', 0]]);
+    expect((await account.api.get(`/invoices/${invoice.id}`)).body.paidAmount).toBe('40.00');
+
+    await sql.raw('drop trigger rb_test_refuse on audit_log').execute(h.ctx.db);
+    const refunded = await account.api.post(`/payments/${paymentId}/refunds`, { amount: '15.00' });
+    expect(refunded.status, refunded.text).toBe(201);
+    expect((await post(`/console/payments/${paymentId}/refund`, { amount: '5.00' })).status).toBe(303);
+    expect(gateway.refunds().map((r) => r.amount)).toEqual(['15.00', '5.00']);
+    // 40.00 paid, 15.00 and 5.00 refunded: 20.00 left on the invoice.
+    expect(await payments()).toEqual([['20.00', 2]]);
+    const [fromApi, fromConsole] = (
+      (await account.api.get(`/invoices/${invoice.id}/payments`)).body as any[]
+    )[0].refunds as { id: string }[];
+    expect((await auditRows('refunds')).map((r) => [r.action, r.surface, r.resource_id, r.changes])).toEqual([
+      ['create', 'api', String(fromApi!.id), { paymentId, amount: '15.00' }],
+      ['create', 'console', String(fromConsole!.id), { paymentId, amount: '5.00' }],
+    ]);
+  });
+
+  it('an invoice email: a 500, nothing queued or sent when its entry cannot be written', async () => {
+    const invoice = await approvedInvoice(account, '12.00');
+    const mailsBefore = await mails();
+    await failOn(
+      'audit_log',
+      'insert',
+      `new.account_id = ${account.id} and new.resource = 'invoices' and new.action = 'email'`,
+    );
+    const refused = await account.api.post(`/invoices/${invoice.id}?action=email`);
+    expect(refused.status).toBe(500);
+    expect(refused.body).toMatchObject({ error: 'Internal Error', error_code: 500001 });
+    expect((await post(`/console/invoices/${invoice.id}/email`, {})).status).toBe(500);
+    expect(await outboxJobs('invoice_email')).toEqual([]);
+    expect(await mails()).toBe(mailsBefore);
+
+    await sql.raw('drop trigger rb_test_refuse on audit_log').execute(h.ctx.db);
+    const sent = await account.api.post(`/invoices/${invoice.id}?action=email`);
+    expect(sent.body).toEqual({
+      success: true,
+      message: `Invoice ${invoice.invoiceNumber} emailed to accounts@brightdental.example`,
+    });
+    expect((await post(`/console/invoices/${invoice.id}/email`, {})).status).toBe(303);
+    expect(await mails()).toBe(mailsBefore + 2);
+    expect(
+      (await auditRows('invoices'))
+        .filter((r) => r.action === 'email')
+        .map((r) => [r.surface, r.resource_id, r.actor_type]),
+    ).toEqual([
+      ['api', String(invoice.id), 'api_key'],
+      ['console', String(invoice.id), 'user'],
+    ]);
+  });
+
+  it('a call file import: a 500 and no call stored when its entry cannot be written, past the first batch too', async () => {
+    // More lines than one batch: the second batch must not commit before the first, which carries the entry.
+    const lines = (prefix: string, n: number) =>
+      [
+        'call_id,from,to,start_time,duration_s,status',
+        ...Array.from(
+          { length: n },
+          (_, i) =>
+            `${prefix}-${i},441134960000,4477009${String(i).padStart(5, '0')},2026-10-01T10:00:00Z,60,completed`,
+        ),
+      ].join('\n');
+    const file = lines('atomic', INGEST_BATCH_SIZE + 500);
+    const upload = () => account.api.request('POST', '/calls/files', file, { 'content-type': 'text/csv' });
+    await failOn(
+      'audit_log',
+      'insert',
+      `new.account_id = ${account.id} and new.resource in ('files', 'calls')`,
+    );
+    const refused = await upload();
+    expect(refused.status).toBe(500);
+    expect(refused.body).toMatchObject({ error: 'Internal Error', error_code: 500001 });
+    const small = lines('console', 3);
+    const fromConsole = await post('/console/calls/upload', { format: 'ringbill', csv: small });
+    expect(fromConsole.status).toBe(500);
+    expect(await dbCallCount(h, account.id)).toBe(0);
+
+    await sql.raw('drop trigger rb_test_refuse on audit_log').execute(h.ctx.db);
+    const imported = await upload();
+    expect(imported.status, imported.text).toBe(200);
+    expect(imported.body).toMatchObject({
+      received: INGEST_BATCH_SIZE + 500,
+      inserted: INGEST_BATCH_SIZE + 500,
+    });
+    expect((await post('/console/calls/upload', { format: 'ringbill', csv: small })).status).toBe(200);
+    // Sent again: nothing stored, the entry written on its own.
+    expect((await upload()).body).toMatchObject({ inserted: 0, duplicates: INGEST_BATCH_SIZE + 500 });
+    expect(await dbCallCount(h, account.id)).toBe(INGEST_BATCH_SIZE + 503);
+    const entries = [...(await auditRows('files')), ...(await auditRows('calls'))].filter(
+      (r) => r.action === 'create' || r.action === 'importCalls',
+    );
+    expect(entries.map((r) => [r.resource, r.action, r.surface, r.changes])).toEqual([
+      ['files', 'create', 'api', { format: 'ringbill', source: 'upload' }],
+      ['files', 'create', 'api', { format: 'ringbill', source: 'upload' }],
+      [
+        'calls',
+        'importCalls',
+        'console',
+        { format: 'ringbill', source: 'console upload', sizeBytes: Buffer.byteLength(small) },
+      ],
+    ]);
+  });
+});
+
 describe.skipIf(testDbKind() !== 'postgres')('units of work on a pool smaller than the writers', () => {
   const POOL_CONNECTIONS = 2;
   const WRITERS = 8;
@@ -222,6 +381,18 @@ describe.skipIf(testDbKind() !== 'postgres')('units of work on a pool smaller th
   it('finishes more concurrent audited writers than the pool has connections: a unit never needs a second', async () => {
     // A server of its own on this file's database, with a pool of 2: 8 writers keep 8 units wanting a
     // connection at once. A unit that waited for a second connection while holding one would hang here.
+    const entryCounts = async () => {
+      const rows = await h.ctx.db
+        .selectFrom('audit_log')
+        .select(['resource', 'action'])
+        .where('account_id', '=', account.id)
+        .execute();
+      const counts: Record<string, number> = {};
+      for (const r of rows)
+        counts[`${r.resource} ${r.action}`] = (counts[`${r.resource} ${r.action}`] ?? 0) + 1;
+      return counts;
+    };
+    const before = await entryCounts();
     const database = await openPostgres({
       connectionString: h.testDb.url!,
       maxConnections: POOL_CONNECTIONS,
@@ -286,16 +457,17 @@ describe.skipIf(testDbKind() !== 'postgres')('units of work on a pool smaller th
       expect(mostWaiting).toBeGreaterThan(0);
       expect(database.pool!.totalCount).toBeLessThanOrEqual(POOL_CONNECTIONS);
       // Every change has its one entry.
-      const names = await h.ctx.db
-        .selectFrom('audit_log')
-        .select(['resource', 'action'])
-        .where('account_id', '=', account.id)
-        .execute();
-      const count = (resource: string, action: string) =>
-        names.filter((r) => r.resource === resource && r.action === action).length;
-      expect(count('customers', 'update')).toBeGreaterThanOrEqual(WRITERS);
-      expect(count('invoices', 'approve')).toBe(WRITERS);
-      expect(count('transactions', 'create')).toBe(WRITERS);
+      const after = await entryCounts();
+      const made = Object.entries(after)
+        .map(([k, n]) => [k, n - (before[k] ?? 0)] as const)
+        .filter(([, n]) => n > 0);
+      expect(Object.fromEntries(made)).toEqual({
+        'customers create': 2 * WRITERS,
+        'customers update': WRITERS,
+        'transactions create': WRITERS,
+        'invoices create': WRITERS,
+        'invoices approve': WRITERS,
+      });
     } finally {
       clearInterval(watch);
       // After a deadlock the requests never end: the failure above is the answer, not a hung close.

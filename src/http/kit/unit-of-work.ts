@@ -13,9 +13,12 @@ declare module 'fastify' {
     unitOfWork?: UnitOfWork;
   }
   interface FastifyContextConfig {
-    /** false: the route's work commits as it goes (a long process), outside a unit of work. */
+    /**
+     * false: the route's work commits on its own before the answer, outside a unit of work (a long process
+     * that commits as it goes; a record that must commit before a gateway or SMTP call).
+     */
     unitOfWork?: boolean;
-    /** The API's route records its own audit entry in its use case's transaction (see apiAuditOf). */
+    /** The API's route records its own audit entry in its use case's first transaction (see apiAuditOf). */
     auditedByRoute?: boolean;
   }
 }
