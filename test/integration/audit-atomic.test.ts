@@ -6,7 +6,6 @@ import { readdir } from 'node:fs/promises';
 import { sql } from 'kysely';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_BATCH_SIZE } from '../../src/calls/ingest.ts';
-import { runProgram } from '../../src/cli/program.ts';
 import { createCtx, finishUnitOfWork, runInUnitOfWork } from '../../src/context.ts';
 import { openPostgres } from '../../src/db/connection.ts';
 import { runPrepared } from '../../src/db/prepared.ts';
@@ -15,6 +14,7 @@ import { createTestGateway } from '../../src/payments/gateway.ts';
 import { GATEWAY_REFUND_JOB } from '../../src/payments/refund-jobs.ts';
 import { REACTIONS } from '../../src/reactions.ts';
 import { dbCallCount } from '../helpers/call-billing.ts';
+import { consoleSession } from '../helpers/console.ts';
 import { testDbKind } from '../helpers/db.ts';
 import { Api, makeCustomer, useHarness, type TestAccount } from '../helpers/harness.ts';
 import { APPROVING_CARD, approvedInvoice, paymentRequest } from '../helpers/pay-page.ts';
@@ -57,46 +57,9 @@ async function auditRows(resource: string) {
     .execute();
 }
 
-async function consoleSignIn(): Promise<void> {
-  const out: string[] = [];
-  const code = await runProgram(
-    {
-      io: { out: (t) => out.push(t), err: () => {}, progress: () => {} },
-      ctx: async () => h.ctx,
-      baseUrl: h.url,
-    },
-    [
-      'users',
-      'create',
-      '--account',
-      String(account.id),
-      '--email',
-      'o@atomic.example',
-      '--role',
-      'owner',
-      '--json',
-    ],
-  );
-  expect(code).toBe(0);
-  const path = new URL(JSON.parse(out.join('\n')).setUpLink).pathname;
-  expect((await send(path, { method: 'POST', headers: FORM, body: 'password=a-long-password' })).status).toBe(
-    303,
-  );
-  const res = await fetch(`${h.url}/console/sign-in`, {
-    method: 'POST',
-    headers: FORM,
-    body: 'email=o%40atomic.example&password=a-long-password',
-    redirect: 'manual',
-  });
-  expect(res.status).toBe(303);
-  cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  const profile = await send('/console/profile', { headers: { cookie } });
-  csrf = /name="csrf" value="([^"]+)"/.exec(profile.text)![1]!;
-}
-
 beforeAll(async () => {
   account = await h.account({ name: 'Atomic Telecom' });
-  await consoleSignIn();
+  ({ cookie, csrf } = await consoleSession(h, account.id, 'o@atomic.example'));
 });
 
 afterEach(async () => {
