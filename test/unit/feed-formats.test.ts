@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
+import type { FeedPageRow } from '../../src/feed/repo.ts';
 import { Decimal } from 'decimal.js';
 import {
   FeedView,
@@ -24,8 +25,9 @@ import {
   xmlAttribute,
 } from '../../src/http/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
+import { feedPageRowOf, referenceCsv, referenceXml } from '../helpers/feed-reference.ts';
 
-function row(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
+function wholeRow(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
   return {
     account_id: 1,
     transaction_id: 42,
@@ -53,6 +55,11 @@ function row(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
     created_at: new Date(),
     ...overrides,
   };
+}
+
+/** The row as a page holds it (what the feed's columns read). */
+function row(overrides: Partial<CallTransactionRow> = {}): FeedPageRow {
+  return feedPageRowOf(wholeRow(overrides));
 }
 
 describe('zone times', () => {
@@ -347,69 +354,9 @@ describe('formats', () => {
   });
 
   it('CSV and XML: byte for byte what the cell-by-cell renderers wrote, whatever the text and options', () => {
-    // The renderers as they were before they were compiled per page (the reference).
-    const scalar = (v: unknown) =>
-      v === null || v === undefined
-        ? ''
-        : typeof v === 'string'
-          ? v
-          : typeof v === 'number' || typeof v === 'boolean'
-            ? String(v)
-            : JSON.stringify(v);
-    const field = (v: unknown, o: typeof DEFAULT_CSV) => {
-      const t = scalar(v);
-      const q =
-        o.forceQuotes ||
-        t.includes(o.separator) ||
-        t.includes('"') ||
-        t.includes('\n') ||
-        t.includes('\r') ||
-        /^\s|\s$/.test(t);
-      return q ? `"${t.replace(/"/g, '""')}"` : t;
-    };
-    const csv = (view: FeedView, rows: CallTransactionRow[], o: typeof DEFAULT_CSV) => {
-      const cols = view.columns.filter((c) => c !== 'custom_data');
-      const lines: string[] = [];
-      if (o.header) lines.push(cols.map((c) => field(c, o)).join(o.separator));
-      for (const r of rows) lines.push(cols.map((c) => field(view.value(r, c), o)).join(o.separator));
-      return lines.length === 0 ? '' : lines.join(o.rowSeparator) + o.rowSeparator;
-    };
-    const xmlEscapes: Record<string, string> = {
-      '&': '&amp;',
-      '<': '&lt;',
-      '>': '&gt;',
-      '"': '&quot;',
-      "'": '&apos;',
-      '\r': '&#13;',
-    };
-    // eslint-disable-next-line no-control-regex
-    const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-    const text = (v: string) => v.replace(forbidden, '\uFFFD').replace(/[&<>"'\r]/g, (c) => xmlEscapes[c]!);
-    const element = (name: string, v: unknown): string => {
-      const open = /^[A-Za-z_][A-Za-z0-9_.-]{0,199}$/.test(name) && !/^xml/i.test(name) ? name : undefined;
-      const body = Array.isArray(v)
-        ? v
-            .map(
-              (d: any) =>
-                `<field>${element('name', d.name)}${element('partner_name', d.partner_name)}${element('value', d.value)}${element('data_type', d.data_type)}${element('source', d.source)}</field>`,
-            )
-            .join('')
-        : text(scalar(v));
-      if (open) return body === '' ? `<${open}/>` : `<${open}>${body}</${open}>`;
-      return body === ''
-        ? `<column name="${xmlAttribute(name)}"/>`
-        : `<column name="${xmlAttribute(name)}">${body}</column>`;
-    };
-    const xml = (view: FeedView, rows: CallTransactionRow[]) =>
-      ['<?xml version="1.0" encoding="UTF-8"?>\n<Transactions>']
-        .concat(
-          rows.map(
-            (r) =>
-              `<Transaction>${view.columns.map((c) => element(c, view.value(r, c))).join('')}</Transaction>`,
-          ),
-        )
-        .concat(['</Transactions>\n'])
-        .join('\n');
+    // The renderers as they were before they were compiled per page (the reference): test/helpers/feed-reference.ts.
+    const csv = referenceCsv<FeedPageRow>;
+    const xml = referenceXml<FeedPageRow>;
     const view = new FeedView('Europe/London', 'Asia/Kolkata', [
       'transaction_id',
       'notes',
