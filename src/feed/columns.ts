@@ -170,6 +170,32 @@ function customColumnValue(row: FeedPageRow, name: string): unknown {
   return entry.value ?? null;
 }
 
+/**
+ * Standard columns whose values are null, numbers, or text of ASCII letters, digits, spaces and + - : . that
+ * neither starts nor ends with a space: ids, times, durations, amounts, the transaction type. Nothing any
+ * format escapes or quotes (but a CSV separator that is one of those characters), so the renderers skip
+ * the checks (test/unit/feed-formats.test.ts holds the values to it).
+ */
+const PLAIN_COLUMNS = new Set<string>([
+  'transaction_id',
+  'transaction_type',
+  'corrects_transaction_id',
+  'corrected_at',
+  'complete_call_id',
+  'start_time_local',
+  'start_time_xml',
+  'start_time_utc',
+  'start_time_network_timezone',
+  'start_time_network_timezone_xml',
+  'duration',
+  'connect_duration',
+  'advertiser_payin_localized',
+  'affiliate_payout_localized',
+  'margin_localized',
+  'signal_occurred_at',
+  'revenue',
+]);
+
 /** Turns stored rows into column values for one request (the key's timezone, the account's current one). */
 export class FeedView {
   private readonly keyZone: ZoneTime;
@@ -190,6 +216,11 @@ export class FeedView {
     let read = this.byColumn.get(column);
     if (read === undefined) this.byColumn.set(column, (read = this.reader(column)));
     return read(row);
+  }
+
+  /** Whether the column's values are plain (see PLAIN_COLUMNS): nothing to escape or quote. */
+  plain(column: string): boolean {
+    return PLAIN_COLUMNS.has(column);
   }
 
   /** value() of each column, as one function per column (in `columns` order): the switch runs once per page. */

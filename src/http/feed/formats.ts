@@ -10,6 +10,17 @@ export interface ColumnReader<Row> {
   value(row: Row, column: string): unknown;
   /** The same as value(), one function per column in `columns` order (compiled once per page). */
   readers?(): ((row: Row) => unknown)[];
+  /**
+   * Whether a column's values are null, numbers or plain text: ASCII letters, digits, spaces and + - : .,
+   * not starting or ending with a space (nothing to escape in JSON or XML, nothing to quote in CSV but a
+   * separator among those characters).
+   */
+  plain?(column: string): boolean;
+}
+
+/** Which columns are plain (ColumnReader.plain), in `columns` order. */
+function plainOf<Row>(view: ColumnReader<Row>): boolean[] {
+  return view.columns.map((column) => view.plain?.(column) ?? false);
 }
 
 export type FeedFormat = 'json' | 'csv' | 'xml';
@@ -79,22 +90,26 @@ function jsonPropertyOrder(columns: readonly string[]): number[] {
 export function renderJson<Row>(view: ColumnReader<Row>, rows: readonly Row[]): string {
   const columns = view.columns;
   const readers = readersOf(view);
+  const plains = plainOf(view);
   const order = jsonPropertyOrder(columns);
   const n = order.length;
   const ordered = order.map((c) => readers[c]!);
-  const names = order.map((c, k) => `${k === 0 ? '{' : ','}${JSON.stringify(columns[c])}:`);
-  const cells = new Array<string>(n + 1);
-  cells[n] = '}';
+  const plain = order.map((c) => plains[c]!);
+  // The row's text: "{" name value "," name value … "}", the names written into their places once a page.
+  const cells = new Array<string>(2 * n + 1);
+  for (let k = 0; k < n; k++) cells[2 * k] = `${k === 0 ? '{' : ','}${JSON.stringify(columns[order[k]!])}:`;
+  cells[2 * n] = '}';
   const parts = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     let k = 0;
     for (; k < n; k++) {
-      const text = jsonValue(ordered[k]!(row));
+      const value = ordered[k]!(row);
+      const text = plain[k] && typeof value === 'string' ? `"${value}"` : jsonValue(value);
       if (text === undefined) break;
-      cells[k] = names[k]! + text;
+      cells[2 * k + 1] = text;
     }
-    parts[i] = k === n ? (n === 0 ? '{}' : cells.join('')) : stringifyRow(columns, readers, row);
+    parts[i] = k < n ? stringifyRow(columns, readers, row) : n === 0 ? '{}' : cells.join('');
   }
   return `[${parts.join(',')}]`;
 }
@@ -142,18 +157,34 @@ function csvFieldWriter(options: CsvOptions): (value: unknown) => string {
   };
 }
 
+/** A separator plain text may hold (ColumnReader.plain): plain values are then checked for it. */
+const PLAIN_CHARACTER = /^[0-9A-Za-z +\-:.]$/;
+
 export function renderCsv<Row>(view: ColumnReader<Row>, rows: readonly Row[], options: CsvOptions): string {
   const field = csvFieldWriter(options);
   const kept = view.columns.map((c) => c !== 'custom_data');
   const columns = view.columns.filter((_, i) => kept[i]);
   const readers = readersOf(view).filter((_, i) => kept[i]);
+  const plain = plainOf(view).filter((_, i) => kept[i]);
   const separator = options.separator;
+  const always = options.forceQuotes;
+  // Plain text holds no quote, line break or white space at its ends: quoted only if forced, or if the
+  // separator is a character plain text may hold and it does.
+  const plainMayHoldSeparator = PLAIN_CHARACTER.test(separator);
   const lines: string[] = [];
   if (options.header) lines.push(columns.map((c) => field(c)).join(separator));
   const n = readers.length;
   const cells = new Array<string>(n);
   for (const row of rows) {
-    for (let c = 0; c < n; c++) cells[c] = field(readers[c]!(row));
+    for (let c = 0; c < n; c++) {
+      const value = readers[c]!(row);
+      cells[c] =
+        plain[c] && typeof value === 'string'
+          ? always || (plainMayHoldSeparator && value.includes(separator))
+            ? `"${value}"`
+            : value
+          : field(value);
+    }
     lines.push(cells.join(separator));
   }
   return lines.length === 0 ? '' : lines.join(options.rowSeparator) + options.rowSeparator;
@@ -202,8 +233,8 @@ function xmlElement(name: string, value: unknown): string {
   return xmlElementWriter(name)(value);
 }
 
-/** The element of a column, its name checked once (per page, not per row). */
-function xmlElementWriter(name: string): (value: unknown) => string {
+/** The element of a column, its name checked once (per page, not per row); plain text is written as it is. */
+function xmlElementWriter(name: string, plain = false): (value: unknown) => string {
   const open = XML_NAME.test(name) && !/^xml/i.test(name) ? name : undefined;
   const start = open ? `<${open}>` : `<column name="${xmlAttribute(name)}">`;
   const end = open ? `</${open}>` : '</column>';
@@ -218,7 +249,7 @@ function xmlElementWriter(name: string): (value: unknown) => string {
         .join('');
       return items === '' ? empty : start + items + end;
     }
-    const text = xmlScalar(value);
+    const text = plain && typeof value === 'string' ? value : xmlScalar(value);
     return text === '' ? empty : start + text + end;
   };
 }
@@ -226,7 +257,8 @@ function xmlElementWriter(name: string): (value: unknown) => string {
 /** The XML document: one Transaction element a row, each row's text made with one join (see renderJson). */
 export function renderXml<Row>(view: ColumnReader<Row>, rows: readonly Row[]): string {
   const readers = readersOf(view);
-  const elements = view.columns.map(xmlElementWriter);
+  const plain = plainOf(view);
+  const elements = view.columns.map((column, c) => xmlElementWriter(column, plain[c]));
   const n = readers.length;
   const cells = new Array<string>(n + 2);
   cells[0] = '<Transaction>';
