@@ -171,7 +171,7 @@ function customColumnValue(row: FeedPageRow, name: string): unknown {
 }
 
 /**
- * Standard columns whose values are null, numbers, or text of ASCII letters, digits, spaces and + - : . that
+ * Standard columns whose values are null, numbers, or text of ASCII letters, digits, spaces and _ + - : . that
  * neither starts nor ends with a space: ids, times, durations, amounts, the transaction type. Nothing any
  * format escapes or quotes (but a CSV separator that is one of those characters), so the renderers skip
  * the checks (test/unit/feed-formats.test.ts holds the values to it).

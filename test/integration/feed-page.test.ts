@@ -162,6 +162,7 @@ const CSV_OPTIONS: CsvOptions[] = [
   { separator: '0', rowSeparator: '\n', header: true, forceQuotes: false },
   { separator: ':', rowSeparator: '\n', header: true, forceQuotes: false },
   { separator: '|', rowSeparator: '\r\n', header: true, forceQuotes: true },
+  { separator: '_', rowSeparator: '\n', header: true, forceQuotes: false },
 ];
 
 /** Custom data and signal columns (and names no row has, in another case, like a number, JavaScript's own). */

@@ -14,6 +14,7 @@ import {
   formatTransactionId,
   nestedCustomData,
   parseCompleteCallId,
+  STANDARD_COLUMNS,
 } from '../../src/feed/columns.ts';
 import { subtractAmounts } from '../../src/money/micros.ts';
 import {
@@ -25,7 +26,14 @@ import {
   xmlAttribute,
 } from '../../src/http/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
-import { feedPageRowOf, referenceCsv, referenceXml } from '../helpers/feed-reference.ts';
+import {
+  feedPageRowOf,
+  referenceAmount,
+  referenceCompleteCallId,
+  referenceCsv,
+  referenceXml,
+  ReferenceZoneTime,
+} from '../helpers/feed-reference.ts';
 
 function wholeRow(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
   return {
@@ -359,6 +367,9 @@ describe('formats', () => {
     const xml = referenceXml<FeedPageRow>;
     const view = new FeedView('Europe/London', 'Asia/Kolkata', [
       'transaction_id',
+      'transaction_type',
+      'start_time_local',
+      'margin_localized',
       'notes',
       'calling_phone_number',
       'custom_data',
@@ -372,7 +383,7 @@ describe('formats', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.option(nasty), nasty, nasty), { maxLength: 4 }),
-        fc.constantFrom(',', '|', '\t', ';', 'é', '😀', '.'),
+        fc.constantFrom(',', '|', '\t', ';', 'é', '😀', '.', '_', '0', ' ', ':', '-', 'T'),
         fc.constantFrom('\n', '\r\n'),
         fc.boolean(),
         fc.boolean(),
@@ -392,6 +403,104 @@ describe('formats', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('the fast pieces against the code before (test/helpers/feed-reference.ts)', () => {
+  const zones = ['America/Los_Angeles', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'UTC'];
+  const instant = fc.oneof(
+    fc.integer({ min: Date.parse('1900-01-01'), max: Date.parse('2100-01-01') }),
+    // Around the 2024 changes of the zones above, to the millisecond.
+    fc
+      .constantFrom(
+        Date.parse('2024-03-10T10:00:00Z'),
+        Date.parse('2024-03-31T01:00:00Z'),
+        Date.parse('2024-04-06T15:00:00Z'),
+        Date.parse('2024-11-03T09:00:00Z'),
+      )
+      .chain((t) => fc.integer({ min: t - 3_600_000, max: t + 3_600_000 })),
+  );
+
+  it('zone times are the Date-per-instant texts, in any order of instants', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.array(instant, { maxLength: 20 }), (zone, instants) => {
+        const fast = ZoneTime.of(zone);
+        const before = new ReferenceZoneTime(zone);
+        for (const ms of instants) {
+          expect(fast.local(ms)).toBe(before.local(ms));
+          expect(fast.xml(ms)).toBe(before.xml(ms));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('amounts and complete_call_ids are what split, regexes and replace gave, whatever the text', () => {
+    const decimal = fc
+      .tuple(
+        fc.boolean(),
+        fc.bigInt({ min: 0n, max: 99_999_999_999_999n }),
+        fc.string({ unit: fc.constantFrom('0', '1', '5', '9'), maxLength: 8 }),
+      )
+      .map(([negative, whole, fraction]) => `${negative ? '-' : ''}${whole}.${fraction}`);
+    fc.assert(
+      fc.property(fc.oneof(decimal, fc.string({ maxLength: 12 })), (text) => {
+        expect(formatFeedAmount(text)).toBe(referenceAmount(text));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.uuid(), (uuid) => {
+        expect(formatCompleteCallId(uuid)).toBe(referenceCompleteCallId(uuid));
+        expect(formatCompleteCallId(uuid.replace(/-/g, ''))).toBe(referenceCompleteCallId(uuid));
+      }),
+    );
+  });
+
+  it('plain columns hold only text no format escapes: ASCII letters, digits, _ + - : . and inner spaces', () => {
+    const plainText = /^(?:[0-9A-Za-z_+\-:.](?:[0-9A-Za-z _+\-:.]*[0-9A-Za-z_+\-:.])?)?$/;
+    const amount = fc.option(
+      fc
+        .tuple(
+          fc.boolean(),
+          fc.bigInt({ min: 0n, max: 99_999_999_999_999n }),
+          fc.integer({ min: 0, max: 999_999 }),
+        )
+        .map(
+          ([negative, whole, micros]) => `${negative ? '-' : ''}${whole}.${String(micros).padStart(6, '0')}`,
+        ),
+    );
+    const columns = STANDARD_COLUMNS.filter((c) => c !== 'custom_data');
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom(...zones),
+        fc.record({
+          transaction_id: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+          transaction_type: fc.constantFrom('call', 'post_call_event', 'signal', 'sale'),
+          corrects_transaction_id: fc.option(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
+          corrected_at: fc.option(instant.map((ms) => new Date(ms))),
+          complete_call_id: fc.uuid(),
+          start_time: instant.map((ms) => new Date(ms)),
+          duration_s: fc.option(fc.integer({ min: 0, max: 2_000_000_000 })),
+          payin: amount,
+          payout: amount,
+          revenue: amount,
+          occurred_at: fc.option(instant.map((ms) => new Date(ms))),
+        }),
+        (keyZone, networkZone, values) => {
+          const view = new FeedView(keyZone, networkZone, columns);
+          const r = row(values);
+          for (const column of columns) {
+            if (!view.plain(column)) continue;
+            const value = view.value(r, column);
+            if (typeof value === 'string') expect(value, column).toMatch(plainText);
+            else expect(value === null || Number.isSafeInteger(value), column).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

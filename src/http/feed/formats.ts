@@ -11,7 +11,7 @@ export interface ColumnReader<Row> {
   /** The same as value(), one function per column in `columns` order (compiled once per page). */
   readers?(): ((row: Row) => unknown)[];
   /**
-   * Whether a column's values are null, numbers or plain text: ASCII letters, digits, spaces and + - : .,
+   * Whether a column's values are null, numbers or plain text: ASCII letters, digits, spaces and _ + - : .,
    * not starting or ending with a space (nothing to escape in JSON or XML, nothing to quote in CSV but a
    * separator among those characters).
    */
@@ -158,7 +158,7 @@ function csvFieldWriter(options: CsvOptions): (value: unknown) => string {
 }
 
 /** A separator plain text may hold (ColumnReader.plain): plain values are then checked for it. */
-const PLAIN_CHARACTER = /^[0-9A-Za-z +\-:.]$/;
+const PLAIN_CHARACTER = /^[0-9A-Za-z _+\-:.]$/;
 
 export function renderCsv<Row>(view: ColumnReader<Row>, rows: readonly Row[], options: CsvOptions): string {
   const field = csvFieldWriter(options);
