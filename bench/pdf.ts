@@ -10,9 +10,13 @@
 // Single-threaded, as the server renders one bill at a time, so invoices per second is per core. Also
 // printed: invoices per second of CPU time used by the process (garbage collector threads included), and
 // the median and best rates of batches of 50 (on a shared machine the best batch is what a free core does).
+// The reference, in the same run: bare pdfkit (as installed, none of the renderer's speed-ups) writing
+// the same text (every string and number of each invoice's model) in Helvetica, one line each, on A4 pages:
+// the least a bill must do, without the layout (tables, wrapping, totals, headers on every page).
 // Not part of the test run.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import PDFDocument from 'pdfkit';
 import type { BillModel } from '../src/delivery/bill/render.ts';
 import { renderBill } from '../src/delivery/bill/render.ts';
 import { formatAmount, formatDecimal, money, sum, type Money } from '../src/money/money.ts';
@@ -336,6 +340,44 @@ const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 const cpu = process.cpuUsage(cpuStart);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 
+/** Every string and number in a model, in order: the text a bill of it shows. */
+function texts(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (typeof value === 'number') out.push(String(value));
+  else if (Array.isArray(value)) for (const v of value) texts(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) texts(v, out);
+  return out;
+}
+
+/** The reference: bare pdfkit placing the model's text, a line each, on A4 pages. */
+function referencePdf(model: BillModel): Promise<Buffer> {
+  const doc = new PDFDocument({ size: 'A4', margin: 40 });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
+  doc.font('Helvetica').fontSize(8);
+  let y = 40;
+  for (const text of texts(model)) {
+    if (y > 790) {
+      doc.addPage();
+      y = 40;
+    }
+    doc.text(text, 40, y, { lineBreak: false, width: 515 });
+    y += 11;
+  }
+  doc.end();
+  return done;
+}
+
+for (let i = 0; i < Math.min(20, INVOICES); i++) await referencePdf(models[i]!);
+const refCpuStart = process.cpuUsage();
+const refStart = process.hrtime.bigint();
+let refPages = 0;
+for (const model of models) refPages += pageCount(await referencePdf(model));
+const refSeconds = Number(process.hrtime.bigint() - refStart) / 1e9;
+const refCpu = process.cpuUsage(refCpuStart);
+const refCpuSeconds = (refCpu.user + refCpu.system) / 1e6;
+
 /** The page tree's /Count (pdfkit writes one /Count: the root /Pages object's, near the end). */
 function pageCount(pdf: Buffer): number {
   return Number(
@@ -354,6 +396,9 @@ console.log(
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 console.log(
   `| ${INVOICES} | ${pages} | ${seconds.toFixed(2)} | ${(INVOICES / seconds).toFixed(0)} | ${cpuSeconds.toFixed(2)} | ${(INVOICES / cpuSeconds).toFixed(0)} | ${median}, ${best} | ${(pages / seconds).toFixed(0)} | ${(bytes / INVOICES / 1024).toFixed(1)} KiB |`,
+);
+console.log(
+  `\nreference (bare pdfkit, the same text a line each, no layout): ${(INVOICES / refSeconds).toFixed(0)} invoices/s, ${(INVOICES / refCpuSeconds).toFixed(0)} per CPU second, ${refPages} pages; the renderer takes ${(cpuSeconds / refCpuSeconds).toFixed(2)}x its CPU time`,
 );
 console.log(
   '\nGoal: at least 100 invoices per second per core. A bill renders on one thread, so invoices/s is per core;',

@@ -9,9 +9,14 @@
 //    payloads (event + outbox job + delivery rows), events per second.
 // 3. Delivering them: the outbox worker POSTing signed events to a receiver on 127.0.0.1, deliveries per
 //    second (one at a time, as the worker sends).
+// Parts 2 and 3 print a reference beside their figure, in the same run on the same database: the bare
+// inserts of the same payloads (an event row, a job row and a delivery row each, one transaction per
+// batch), and a bare loop that signs each payload (HMAC-SHA256), POSTs it to the same receiver and
+// records the attempt in one row.
 //
 // PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
 // (a fresh database is made for the run and dropped after). Not part of the test run.
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -81,6 +86,66 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
   return performance.now() - started;
 }
 
+/** The least writing `events` events must do: the payloads and two small rows each, a transaction per batch. */
+async function referenceWrites(
+  ctx: Ctx,
+  payloads: Record<string, unknown>[],
+  events: number,
+): Promise<number> {
+  await sql`create table bench_ref_events (id bigint generated always as identity primary key, account_id bigint not null, payload jsonb not null, created_at timestamptz not null default now())`.execute(
+    ctx.db,
+  );
+  await sql`create table bench_ref_jobs (id bigint generated always as identity primary key, event_id bigint not null, status text not null default 'pending', run_at timestamptz not null default now())`.execute(
+    ctx.db,
+  );
+  await sql`create table bench_ref_deliveries (id bigint generated always as identity primary key, event_id bigint not null, job_id bigint not null)`.execute(
+    ctx.db,
+  );
+  const batch = JSON.stringify(payloads);
+  return timeIt(async () => {
+    for (let written = 0; written < events; written += payloads.length) {
+      await ctx.db.transaction().execute(async (trx) => {
+        await sql`
+          with e as (
+            insert into bench_ref_events (account_id, payload)
+            select 2, value from jsonb_array_elements(${batch}::jsonb) returning id
+          ), j as (
+            insert into bench_ref_jobs (event_id) select id from e returning id, event_id
+          )
+          insert into bench_ref_deliveries (event_id, job_id) select event_id, id from j
+        `.execute(trx);
+      });
+    }
+  });
+}
+
+/** The least a delivery must do: sign the payload, POST it, record the attempt; one at a time. */
+async function referenceDeliveries(
+  ctx: Ctx,
+  url: string,
+  payloads: Record<string, unknown>[],
+  deliveries: number,
+): Promise<number> {
+  await sql`create table bench_ref_attempts (id bigint generated always as identity primary key, status int not null, at timestamptz not null default now())`.execute(
+    ctx.db,
+  );
+  const secret = 'whsec_bench_reference';
+  return timeIt(async () => {
+    for (let i = 0; i < deliveries; i++) {
+      const body = JSON.stringify({ type: 'call.completed', data: payloads[i % payloads.length] });
+      const timestamp = Math.floor(Date.now() / 1000);
+      const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': `t=${timestamp},v1=${signature}` },
+        body,
+      });
+      await res.arrayBuffer();
+      await sql`insert into bench_ref_attempts (status) values (${res.status})`.execute(ctx.db);
+    }
+  });
+}
+
 async function benchDatabase(database: Database): Promise<void> {
   await migrate(database);
   // The receiver is on 127.0.0.1: allowed as WEBHOOK_ALLOW_PRIVATE_NETWORKS=true allows it.
@@ -130,6 +195,10 @@ async function benchDatabase(database: Database): Promise<void> {
     console.log(
       `  subscribed: ${emitted.toLocaleString('en')} events (+ outbox jobs + deliveries) written at ${Math.round(emitted / (emitMs / 1000)).toLocaleString('en')} events/s, ${(emitMs / (emitted / BATCH)).toFixed(0)} ms per batch of ${BATCH}`,
     );
+    const refEmitMs = await referenceWrites(ctx, payloads, emitted);
+    console.log(
+      `  reference (bare inserts of the same payloads: an event, a job and a delivery row each): ${Math.round(emitted / (refEmitMs / 1000)).toLocaleString('en')} events/s; Ringbill takes ${(emitMs / refEmitMs).toFixed(2)}x its time`,
+    );
 
     // 3. Delivering: only the first DELIVERIES jobs are left pending.
     await sql`
@@ -143,6 +212,10 @@ async function benchDatabase(database: Database): Promise<void> {
     });
     console.log(
       `  delivery: ${delivered.toLocaleString('en')} signed POSTs to 127.0.0.1 at ${Math.round(delivered / (deliverMs / 1000)).toLocaleString('en')} deliveries/s (${(deliverMs / delivered).toFixed(2)} ms each, logged)`,
+    );
+    const refDeliverMs = await referenceDeliveries(ctx, url, payloads, delivered);
+    console.log(
+      `  reference (bare loop: sign, POST, record the attempt): ${Math.round(delivered / (refDeliverMs / 1000)).toLocaleString('en')} deliveries/s (${(refDeliverMs / delivered).toFixed(2)} ms each); Ringbill takes ${(deliverMs / refDeliverMs).toFixed(2)}x its time`,
     );
   } finally {
     receiver.closeAllConnections();

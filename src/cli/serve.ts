@@ -15,6 +15,7 @@ import { expireReservations } from '../authorization/release.ts';
 import { PeriodicJob } from '../shared/periodic-job.ts';
 import { startProcessLease } from '../recovery/lease.ts';
 import { summariseCallHours } from '../calls/summarise-call-hours.ts';
+import { maintainTables } from '../db/table-maintenance.ts';
 
 /**
  * Opens the database, applies migrations and serves the API until SIGINT or SIGTERM, then stops gracefully:
@@ -118,6 +119,21 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
     (err) => app.log.error({ err }, 'call summary run failed'),
   );
   callHours.start();
+  // Where no autovacuum runs (PGlite, or PostgreSQL with autovacuum = off), tables are analysed and vacuumed
+  // as autovacuum would, so plans follow the data (checked every minute).
+  const tables = new PeriodicJob(
+    async () => {
+      const pass = await maintainTables(database);
+      if (pass.analyzed.length > 0)
+        app.log.info(
+          { analyzed: pass.analyzed, vacuumed: pass.vacuumed },
+          `table statistics refreshed (${pass.reason})`,
+        );
+    },
+    60_000,
+    (err) => app.log.error({ err }, 'table maintenance run failed'),
+  );
+  tables.start();
   const where =
     database.kind === 'pglite'
       ? `embedded PGlite database in ${config.dataDir}`
@@ -151,6 +167,7 @@ export async function serve(config: Config, overrides: { port?: number; host?: s
       await plans.stop();
       await expirer.stop();
       await callHours.stop();
+      await tables.stop();
       await lease?.stop();
       await database.close();
       process.exit(0);
