@@ -1,7 +1,7 @@
 // One SQL dialect, PostgreSQL, two engines: PGlite (Postgres compiled to WASM, in-process, the default)
 // and a PostgreSQL server named by DATABASE_URL. Both return the same JS types for the same columns.
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, type LogConfig, PostgresDialect } from 'kysely';
+import { type CompiledQuery, Kysely, type LogConfig, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -44,6 +44,13 @@ export interface Database {
    * is then not live, and the listener keeps reconnecting).
    */
   listen(channel: string, handlers: NotificationHandlers): Promise<Subscription>;
+  /**
+   * Runs a read outside any transaction and returns its rows as arrays of values in select order, parsed as
+   * `db`'s are: no object per row (the feed's pages, thousands of rows a request). On PostgreSQL a pooled
+   * connection; on PGlite its one session, held as Kysely holds it (no other request's transaction is open
+   * in it meanwhile). Inside a transaction use `db` (src/db/row-arrays.ts chooses).
+   */
+  selectArrays(query: CompiledQuery): Promise<unknown[][]>;
   close(): Promise<void>;
   /** The PGlite instance, for dumping a data folder (tests) and bulk loading; undefined on PostgreSQL. */
   readonly pglite?: PGlite;
@@ -108,6 +115,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
         }),
       ),
     listen: (channel, handlers) => pgliteSubscribe(pglite, db, channel, handlers),
+    selectArrays: (query) =>
+      db.connection().execute(async () => {
+        const result = await pglite.query<unknown[]>(query.sql, [...query.parameters], { rowMode: 'array' });
+        return result.rows;
+      }),
     // Kysely's destroy closes the PGlite instance through the dialect's driver.
     close: () => db.destroy(),
   };
@@ -200,6 +212,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       }
     },
     listen: (channel, handlers) => listener.subscribe(channel, handlers),
+    selectArrays: async (query) => {
+      const result = await pool.query<unknown[]>({
+        text: query.sql,
+        values: [...query.parameters],
+        rowMode: 'array',
+      });
+      return result.rows;
+    },
     close: async () => {
       await listener.close();
       await db.destroy();
