@@ -7,6 +7,7 @@
 // Nothing is kept while the listening connection is down (notifications could be missed), and a lookup that
 // was under way when any invalidation arrived does not store its answer (it may have read the row before the
 // change committed). Unknown keys are never kept: guessing keys fills nothing.
+import { outsideUnitOfWork } from '../context.ts';
 import type { AccountRow } from './repo.ts';
 import type { Database } from '../db/connection.ts';
 import type { Subscription } from '../db/notifications.ts';
@@ -119,8 +120,11 @@ export function keyCacheOf(database: Database): KeyCache {
   if (!cache) {
     cache = new KeyCache();
     caches.set(database, cache);
-    // Not awaited: requests go to the database until the subscription is live.
-    void cache.start(database).catch(() => {});
+    // Not awaited: requests go to the database until the subscription is live. Outside the unit of work of
+    // the request that happens to come first: on PGlite the LISTEN would join its transaction (and be undone
+    // with it), and on either engine the subscription outlives the request.
+    const started = cache;
+    void outsideUnitOfWork(() => started.start(database)).catch(() => {});
   }
   return cache;
 }

@@ -4,6 +4,7 @@
 // same ingester as Ringbill's CSV, so checking, deduplication, rating, refused lines and the feed are one
 // path whatever the format. Used by `ringbill import calls` and POST /calls/files.
 import type { Ctx } from '../context.ts';
+import type { AuditChange } from '../audit/record.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { LocalClock } from '../rating/bands.ts';
 import { invalid, notFound } from '../shared/errors.ts';
@@ -31,6 +32,8 @@ export interface CallImportOptions extends SwitchOverrides {
   source: string;
   /** The file's size in bytes, when known (for progress). */
   sizeBytes?: number | undefined;
+  /** The import's audit entry: written with the first calls it stores (src/calls/ingest.ts). */
+  audit?: AuditChange | undefined;
 }
 
 export interface CallImportSummary extends IngestSummary {
@@ -193,6 +196,7 @@ export async function importCallStream(
   const switchOptions = switchOptionsFor(account, options);
   const ingester = await CallIngester.open(ctx, accountId, options.source, {
     timeZone: switchOptions.timeZone,
+    audit: options.audit,
   });
   const importer = new Importer(ingester, format, switchOptions);
   let bytesRead = 0;

@@ -2,7 +2,13 @@
 // stored once (account + source call id). Records go in batches: while one batch is written (COPY),
 // the next is being checked and rated, so parsing and the database work side by side. Bad records are
 // kept with their line and reason; the good ones of the same file or batch still go in.
-import type { Ctx } from '../context.ts';
+//
+// An import that is audited (a file from the API or the console) writes its entry in the first transaction
+// that stores calls, so the entry and the first calls commit together, or neither does and the import stops;
+// until that transaction has committed, no other batch writes. An import that stores no call writes its
+// entry on its own once it has read everything.
+import type { Ctx, Executor } from '../context.ts';
+import { recordAudit, type AuditChange } from '../audit/record.ts';
 import { DEADLOCK, sqlStateOf, UNIQUE_VIOLATION } from '../db/sql-state.ts';
 import { findAccount } from '../accounts/repo.ts';
 import type { AccountRow } from '../accounts/repo.ts';
@@ -98,6 +104,8 @@ export class CallIngester {
   private previousIds = new Set<string>();
   private chargeMicros = 0;
   private readonly summary: IngestSummary;
+  /** The import's audit entry, until a transaction that stored calls has committed with it. */
+  private entry: ((db: Executor) => Promise<void>) | undefined;
 
   private constructor(
     private readonly ctx: Ctx,
@@ -127,12 +135,15 @@ export class CallIngester {
     };
   }
 
-  /** `options.timeZone`: the zone of times written without an offset (default the account's). */
+  /**
+   * `options.timeZone`: the zone of times written without an offset (default the account's); `options.audit`:
+   * the import's audit entry (see the top of this file).
+   */
   static async open(
     ctx: Ctx,
     accountId: number,
     source: string,
-    options: { timeZone?: string | undefined } = {},
+    options: { timeZone?: string | undefined; audit?: AuditChange | undefined } = {},
   ): Promise<CallIngester> {
     const account = await findAccount(ctx.db, accountId);
     if (!account) throw notFound('Account', accountId);
@@ -155,6 +166,8 @@ export class CallIngester {
     );
     // A file seen before (sent again) has its refused lines checked against those kept; a new one need not.
     ingester.sourceSeen = await hasRejections(ctx.db, accountId, 'calls', source);
+    const audit = options.audit;
+    if (audit) ingester.entry = (db) => recordAudit(ctx, accountId, audit, db);
     return ingester;
   }
 
@@ -234,6 +247,9 @@ export class CallIngester {
     await this.flush();
     await this.inFlightBefore;
     await this.inFlight;
+    // No call was stored: the entry has no transaction to join.
+    if (this.entry) await this.entry(this.ctx.db);
+    this.entry = undefined;
     this.summary.chargeTotal = fromMicros(this.chargeMicros);
     return this.summary;
   }
@@ -259,7 +275,9 @@ export class CallIngester {
     this.batch = [];
     this.batchIds = new Set();
     this.rejections = [];
-    const overlap = this.ctx.database.kind === 'postgres';
+    // While the audit entry waits for its transaction, batches are stored one after the other: none may
+    // commit before the one that carries the entry has.
+    const overlap = this.ctx.database.kind === 'postgres' && this.entry === undefined;
     // Every batch before the last is stored: this batch's lookup sees their calls.
     await this.inFlightBefore;
     if (!overlap) await this.inFlight;
@@ -298,9 +316,12 @@ export class CallIngester {
     // Every call already stored (a file sent again): nothing to write, no feed rows, no debits.
     if (fresh.length === 0) return;
     await previousCopied;
-    // The calls and their rows in the call feed commit together (one statement for the feed rows).
+    const entry = this.entry;
+    // The calls and their rows in the call feed commit together (one statement for the feed rows), and the
+    // import's audit entry with the first of them.
     try {
       await this.ctx.database.copyTransaction(async (tx) => {
+        if (entry) await entry(tx.db);
         const highWater = await callIdHighWater(tx.db, accountId);
         await copyCallsText(
           tx,
@@ -317,10 +338,11 @@ export class CallIngester {
       // The same calls arrived from elsewhere meanwhile (a unique violation, or a deadlock when two writers
       // stored them in different orders): take this batch the slow way, skipping them.
       const rows = fresh.map((p) => callRowFromCopyLine(copy.toString('utf8', p.start, p.end)));
-      const ids = await this.insertSlowly(rows);
+      const ids = await this.insertSlowly(rows, entry);
       inserted = fresh.filter((p) => ids.has(p.sourceCallId));
       this.summary.duplicates += fresh.length - inserted.length;
     }
+    if (entry) this.entry = undefined;
     for (const p of inserted) this.count(p);
   }
 
@@ -328,11 +350,15 @@ export class CallIngester {
    * Inserts what is still new, one slow writer of the account at a time (so two never deadlock on each
    * other), retrying when it deadlocks with a fast writer's COPY; the retry sees that writer's calls.
    */
-  private async insertSlowly(rows: CallInsertRow[]): Promise<Set<string>> {
+  private async insertSlowly(
+    rows: CallInsertRow[],
+    entry: ((db: Executor) => Promise<void>) | undefined,
+  ): Promise<Set<string>> {
     const accountId = this.account.id;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.ctx.db.transaction().execute(async (trx) => {
+          if (entry) await entry(trx);
           await lockSlowIngest(trx, accountId);
           const highWater = await callIdHighWater(trx, accountId);
           const stored = await insertCallsSkippingDuplicates(trx, rows);

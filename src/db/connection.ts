@@ -1,14 +1,14 @@
 // One SQL dialect, PostgreSQL, two engines: PGlite (Postgres compiled to WASM, in-process, the default)
 // and a PostgreSQL server named by DATABASE_URL. Both return the same JS types for the same columns.
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, type LogConfig, PostgresDialect } from 'kysely';
+import { type CompiledQuery, Kysely, type LogConfig, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DB } from './schema.ts';
-import { withUnitsOfWork } from './unit-of-work.ts';
+import { assertNoUnitOfWork, withUnitsOfWork } from './unit-of-work.ts';
 import {
   PgListener,
   pgliteSubscribe,
@@ -44,6 +44,13 @@ export interface Database {
    * is then not live, and the listener keeps reconnecting).
    */
   listen(channel: string, handlers: NotificationHandlers): Promise<Subscription>;
+  /**
+   * Runs a read outside any transaction and returns its rows as arrays of values in select order, parsed as
+   * `db`'s are: no object per row (the feed's pages, thousands of rows a request). On PostgreSQL a pooled
+   * connection; on PGlite its one session, held as Kysely holds it (no other request's transaction is open
+   * in it meanwhile). Inside a transaction use `db` (src/db/row-arrays.ts chooses).
+   */
+  selectArrays(query: CompiledQuery): Promise<unknown[][]>;
   close(): Promise<void>;
   /** The PGlite instance, for dumping a data folder (tests) and bulk loading; undefined on PostgreSQL. */
   readonly pglite?: PGlite;
@@ -113,6 +120,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
         }),
       ),
     listen: (channel, handlers) => pgliteSubscribe(pglite, db, channel, handlers),
+    selectArrays: (query) =>
+      db.connection().execute(async () => {
+        const result = await pglite.query<unknown[]>(query.sql, [...query.parameters], { rowMode: 'array' });
+        return result.rows;
+      }),
     // Kysely's destroy closes the PGlite instance through the dialect's driver.
     close: () => db.destroy(),
   };
@@ -151,10 +163,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     kind: 'postgres',
     db,
     pool,
+    // These three take a pooled client of their own, apart from Kysely's driver: never inside a unit of work,
+    // which already holds one (src/db/unit-of-work.ts).
     exec: async (script) => {
+      assertNoUnitOfWork('a script');
       await pool.query(script);
     },
     copyInto: async (table, columns, text) => {
+      assertNoUnitOfWork('COPY');
       const client = await pool.connect();
       try {
         await pipeline(
@@ -168,6 +184,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     // One pooled client for the whole transaction: COPY goes through it directly, and a Kysely instance over
     // a one-client "pool" sends the other statements through it too.
     copyTransaction: async (fn) => {
+      assertNoUnitOfWork('a COPY transaction');
       const client = await pool.connect();
       let broken = false;
       try {
@@ -200,6 +217,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       }
     },
     listen: (channel, handlers) => listener.subscribe(channel, handlers),
+    selectArrays: async (query) => {
+      const result = await pool.query<unknown[]>({
+        text: query.sql,
+        values: [...query.parameters],
+        rowMode: 'array',
+      });
+      return result.rows;
+    },
     close: async () => {
       await listener.close();
       await db.destroy();

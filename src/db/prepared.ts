@@ -3,6 +3,7 @@
 import type { RawBuilder } from 'kysely';
 import type pg from 'pg';
 import type { Executor } from './executor.ts';
+import { anyUnitOfWorkOpen } from './unit-of-work.ts';
 
 /** The PostgreSQL pool (ctx.database.pool), for named prepared statements; PGlite has none. */
 export type PreparedPool = Pick<pg.Pool, 'query'>;
@@ -10,7 +11,9 @@ export type PreparedPool = Pick<pg.Pool, 'query'>;
 /**
  * Runs a query as a named prepared statement on PostgreSQL: parsed and planned once per connection (these
  * two plan in far longer than they run), then only bound and executed. Each name has one SQL text. On PGlite
- * (no pool) it runs through Kysely as usual.
+ * (no pool) it runs through Kysely as usual, and so it does in a transaction or a unit of work: the pool would
+ * hand out another connection, outside the transaction (and a unit waiting for a second connection is how a
+ * full pool deadlocks).
  */
 export async function runPrepared<R>(
   db: Executor,
@@ -18,7 +21,7 @@ export async function runPrepared<R>(
   name: string,
   query: RawBuilder<R>,
 ): Promise<R[]> {
-  if (!pool) return (await query.execute(db)).rows;
+  if (!pool || db.isTransaction || anyUnitOfWorkOpen()) return (await query.execute(db)).rows;
   const compiled = query.compile(db);
   const result = await pool.query({ name, text: compiled.sql, values: compiled.parameters as unknown[] });
   return result.rows as R[];

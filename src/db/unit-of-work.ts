@@ -10,8 +10,13 @@
 //
 // Joined transactions run one at a time (a use case running two at once, as a billing run does on
 // PostgreSQL, would otherwise interleave savepoints on one connection). Work that must commit on its own
-// while the request goes on (a billing run's batches, a call import) runs outside (outsideUnitOfWork), on a
-// route that opens no unit.
+// while the request goes on (a billing run's batches, a call import) runs on a route that opens no unit.
+//
+// A unit holds one pooled connection and never needs a second: every query of its async context joins it,
+// and what would take a connection of its own from the pool (COPY, a named prepared statement, a script)
+// joins it too or refuses to run in it (connection.ts, prepared.ts: assertNoUnitOfWork). So units wait only
+// for the pool, their own connection and row locks, and any number of them can be open on a pool of any
+// size: none is capped (test/integration/audit-atomic.test.ts runs more writers than the pool holds).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   CompiledQuery,
@@ -256,7 +261,27 @@ export function inUnitOfWork(db: object): boolean {
   return unit !== undefined && unit.state === 'open' && unit.driver === driversOf.get(db);
 }
 
-/** Runs `fn` outside any unit of work (work that commits on its own, in the background). */
+/**
+ * Runs `fn` outside any unit of work: work a request merely starts and that lives on after it (a cache's
+ * subscription), which must neither join that request's transaction nor be rolled back with it.
+ */
 export function outsideUnitOfWork<T>(fn: () => T): T {
   return units.exit(fn);
+}
+
+/**
+ * Refuses, with a programming error, to take a connection of its own from the pool (`what`) while the caller
+ * runs in an open unit of work: the unit already holds one, and waiting for a second is how a full pool
+ * deadlocks (and the work would commit apart from the unit). Such work belongs on a route that opens no unit.
+ */
+export function assertNoUnitOfWork(what: string): void {
+  const unit = units.getStore();
+  if (unit && unit.state === 'open')
+    throw new Error(`${what} takes a connection of its own, so it cannot run inside a unit of work`);
+}
+
+/** Whether the caller runs inside an open unit of work on any database (its queries must go through it). */
+export function anyUnitOfWorkOpen(): boolean {
+  const unit = units.getStore();
+  return unit !== undefined && unit.state === 'open';
 }

@@ -1,7 +1,10 @@
 // The invoices document's `email` and `emailCdrs` actions. Both check everything first (so every mistake
 // is a 400 naming it), then queue the email in the outbox, then try to send it at once: success is
 // reported as such; a failure is 500601/500602 and the email stays queued and is retried with backoff.
+// The action's audit entry, when the caller gives one, is written in the transaction that queues the email:
+// it commits before the SMTP server is called, or neither does.
 import type { Ctx, Executor } from '../context.ts';
+import { recordAudit, type AuditChange } from '../audit/record.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { findCustomer } from '../customers/repo.ts';
 import type { InvoiceRow } from '../invoices/repo.ts';
@@ -102,6 +105,7 @@ export async function emailInvoice(
   accountId: number,
   invoiceId: number,
   input: EmailInvoiceInput,
+  audit?: AuditChange,
 ): Promise<{ message: string }> {
   const { job, invoice } = await ctx.db.transaction().execute(async (trx) => {
     const account = await findAccount(trx, accountId);
@@ -141,6 +145,7 @@ export async function emailInvoice(
       dedupeKey: `invoice-email:${invoiceId}:${[...to].sort().join(',')}:${style.name}`,
       now: ctx.now(),
     });
+    if (audit) await recordAudit(ctx, accountId, audit, trx);
     return { job, invoice };
   });
   const outcome = await sendNow(ctx, accountId, job.id, 'email_failed');
@@ -158,6 +163,7 @@ export async function emailCdrs(
   accountId: number,
   invoiceId: number,
   input: { email?: string | string[] | undefined },
+  audit?: AuditChange,
 ): Promise<{ message: string }> {
   const { job, invoice, to } = await ctx.db.transaction().execute(async (trx) => {
     const invoice = await approvedInvoice(trx, accountId, invoiceId, 'its call records can be emailed');
@@ -174,6 +180,7 @@ export async function emailCdrs(
       dedupeKey: `cdr-email:${invoiceId}:${[...to].sort().join(',')}`,
       now: ctx.now(),
     });
+    if (audit) await recordAudit(ctx, accountId, audit, trx);
     return { job, invoice, to };
   });
   const outcome = await sendNow(ctx, accountId, job.id, 'cdr_email_failed');

@@ -4,9 +4,8 @@
 // one statement per event type.
 import { findAccount } from '../accounts/repo.ts';
 import type { Executor } from '../context.ts';
-import type { FeedPageRow } from './repo.ts';
 import { defaultColumns, FeedView } from './columns.ts';
-import { readFeedPage, type FeedRowsWritten } from './repo.ts';
+import { FEED_ROW, type FeedPageRow, readFeedPage, type FeedRowsWritten } from './repo.ts';
 import { assert } from '../shared/errors.ts';
 import { emitEvents, MAX_EVENTS_PER_EMIT, wantedEventTypesCached } from '../webhooks/emit.ts';
 
@@ -45,8 +44,8 @@ export async function emitCallEvents(
   const completed: Record<string, unknown>[] = [];
   const corrected: Record<string, unknown>[] = [];
   for (const row of rows) {
-    if (row.transaction_id > written.lastTransactionId) break;
-    if (row.corrects_transaction_id === null) {
+    if (row[FEED_ROW.transaction_id] > written.lastTransactionId) break;
+    if (row[FEED_ROW.corrects_transaction_id] === null) {
       if (wanted.has('call.completed')) completed.push(callEventPayload(view, row));
     } else if (wanted.has('call.corrected')) {
       corrected.push(callEventPayload(view, row));

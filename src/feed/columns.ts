@@ -1,7 +1,7 @@
 // The feed's columns (document 000, with the names and types of the public call-tracking Transactions API
 // where they apply) and how a stored row becomes their values. Pure: no I/O.
 import { subtractAmounts } from '../money/micros.ts';
-import type { FeedPageRow } from './repo.ts';
+import { FEED_ROW as F, type FeedPageRow } from './repo.ts';
 import { assert } from '../shared/errors.ts';
 import type { CustomDataValue } from './fold.ts';
 import { ZoneTime } from './zone-time.ts';
@@ -19,10 +19,17 @@ export function formatTransactionId(id: number): string {
  * payloads, the backend's call views, and the call_record_id= lookup.
  */
 export function formatCompleteCallId(uuid: string): string {
-  const hex = uuid.replace(/-/g, '').toUpperCase();
-  assert(/^[0-9A-F]{32}$/.test(hex), `complete_call_id ${uuid} is a GUID`);
+  // The database writes a uuid as 8-4-4-4-12 lower-case digits: cut at the dashes rather than search.
+  const hex = (
+    uuid.length === 36 && uuid[8] === '-' && uuid[13] === '-' && uuid[18] === '-' && uuid[23] === '-'
+      ? uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24)
+      : uuid.replace(/-/g, '')
+  ).toUpperCase();
+  assert(COMPLETE_CALL_ID.test(hex), `complete_call_id ${uuid} is a GUID`);
   return hex;
 }
+
+const COMPLETE_CALL_ID = /^[0-9A-F]{32}$/;
 
 /** A complete_call_id as given (32 hex digits, or the 36-character GUID form; any case) as the stored GUID; undefined if it is neither. */
 export function parseCompleteCallId(text: string): string | undefined {
@@ -80,12 +87,13 @@ export function defaultColumns(style: 'rollup' | 'legacy'): string[] {
   return STANDARD_COLUMNS.filter((c) => c !== 'custom_data' && (style === 'legacy' || !LEGACY_ONLY.has(c)));
 }
 
-const CALL_RESULT: Record<string, string> = {
-  completed: 'Connected',
-  missed: 'No Answer',
-  busy: 'Busy',
-  failed: 'Failed',
-};
+/** A Map, not an object: a status such as "constructor" is its own text, not Object's property. */
+const CALL_RESULT = new Map<string, string>([
+  ['completed', 'Connected'],
+  ['missed', 'No Answer'],
+  ['busy', 'Busy'],
+  ['failed', 'Failed'],
+]);
 
 /** The wire name of a custom data type. */
 export const DATA_TYPE_NAMES: Record<string, string> = {
@@ -99,9 +107,19 @@ export const DATA_TYPE_NAMES: Record<string, string> = {
 /** An amount as the feed shows it: exact, at least two decimals, no trailing zeros beyond them. */
 export function formatFeedAmount(value: string | null): string | null {
   if (value === null) return null;
-  const [whole, fraction = ''] = value.split('.');
-  const trimmed = fraction.replace(/0+$/, '');
-  return `${whole}.${trimmed.padEnd(2, '0')}`;
+  // Thousands of amounts a page: trailing zeros cut by looking at the end, not by split and a regex.
+  const dot = value.indexOf('.');
+  if (dot === -1) return `${value}.00`;
+  if (value.indexOf('.', dot + 1) !== -1) {
+    // Not a decimal (never from the database): what the first fraction says, as split('.') reads it.
+    const [whole, fraction = ''] = value.split('.');
+    return `${whole}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
+  }
+  let end = value.length;
+  while (end > dot + 3 && value.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  const decimals = end - dot - 1;
+  const kept = end === value.length ? value : value.slice(0, end);
+  return decimals >= 2 ? kept : decimals === 1 ? `${kept}0` : `${kept}00`;
 }
 
 // subtractAmounts (payin - payout) is money arithmetic: it lives in src/money/micros.ts.
@@ -115,7 +133,7 @@ export interface NestedCustomData {
 }
 
 function customDataOf(row: FeedPageRow): Record<string, CustomDataValue> | null {
-  return (row.custom_data as Record<string, CustomDataValue> | null) ?? null;
+  return (row[F.custom_data] as Record<string, CustomDataValue> | null) ?? null;
 }
 
 /** The nested custom_data of a row: one entry per field or signal with a value, by API name ("null values are not returned"). */
@@ -152,6 +170,32 @@ function customColumnValue(row: FeedPageRow, name: string): unknown {
   return entry.value ?? null;
 }
 
+/**
+ * Standard columns whose values are null, numbers, or text of ASCII letters, digits, spaces and _ + - : . that
+ * neither starts nor ends with a space: ids, times, durations, amounts, the transaction type. Nothing any
+ * format escapes or quotes (but a CSV separator that is one of those characters), so the renderers skip
+ * the checks (test/unit/feed-formats.test.ts holds the values to it).
+ */
+const PLAIN_COLUMNS = new Set<string>([
+  'transaction_id',
+  'transaction_type',
+  'corrects_transaction_id',
+  'corrected_at',
+  'complete_call_id',
+  'start_time_local',
+  'start_time_xml',
+  'start_time_utc',
+  'start_time_network_timezone',
+  'start_time_network_timezone_xml',
+  'duration',
+  'connect_duration',
+  'advertiser_payin_localized',
+  'affiliate_payout_localized',
+  'margin_localized',
+  'signal_occurred_at',
+  'revenue',
+]);
+
 /** Turns stored rows into column values for one request (the key's timezone, the account's current one). */
 export class FeedView {
   private readonly keyZone: ZoneTime;
@@ -162,8 +206,8 @@ export class FeedView {
     networkTimeZone: string,
     readonly columns: readonly string[],
   ) {
-    this.keyZone = new ZoneTime(keyTimeZone);
-    this.networkZone = keyTimeZone === networkTimeZone ? this.keyZone : new ZoneTime(networkTimeZone);
+    this.keyZone = ZoneTime.of(keyTimeZone);
+    this.networkZone = ZoneTime.of(networkTimeZone);
   }
 
   private readonly byColumn = new Map<string, (row: FeedPageRow) => unknown>();
@@ -172,6 +216,11 @@ export class FeedView {
     let read = this.byColumn.get(column);
     if (read === undefined) this.byColumn.set(column, (read = this.reader(column)));
     return read(row);
+  }
+
+  /** Whether the column's values are plain (see PLAIN_COLUMNS): nothing to escape or quote. */
+  plain(column: string): boolean {
+    return PLAIN_COLUMNS.has(column);
   }
 
   /** value() of each column, as one function per column (in `columns` order): the switch runs once per page. */
@@ -184,57 +233,70 @@ export class FeedView {
     const networkZone = this.networkZone;
     switch (column) {
       case 'transaction_id':
-        return (row) => formatTransactionId(row.transaction_id);
+        return (row) => formatTransactionId(row[F.transaction_id]);
       case 'transaction_type':
-        return (row) => row.transaction_type;
+        return (row) => row[F.transaction_type];
       case 'corrects_transaction_id':
-        return (row) =>
-          row.corrects_transaction_id === null ? null : formatTransactionId(row.corrects_transaction_id);
+        return (row) => {
+          const id = row[F.corrects_transaction_id];
+          return id === null ? null : formatTransactionId(id);
+        };
       case 'corrected_at':
-        return (row) => (row.corrected_at === null ? null : keyZone.local(row.corrected_at.getTime()));
+        return (row) => {
+          const ms = row[F.corrected_at_ms];
+          return ms === null ? null : keyZone.local(ms);
+        };
       case 'complete_call_id':
-        return (row) => formatCompleteCallId(row.complete_call_id);
+        return (row) => formatCompleteCallId(row[F.complete_call_id]);
       case 'start_time_local':
-        return (row) => keyZone.local(row.start_time.getTime());
+        return (row) => keyZone.local(row[F.start_time_ms]);
       case 'start_time_xml':
-        return (row) => keyZone.xml(row.start_time.getTime());
+        return (row) => keyZone.xml(row[F.start_time_ms]);
       case 'start_time_utc':
-        return (row) => row.start_time.getTime();
+        return (row) => row[F.start_time_ms];
       case 'start_time_network_timezone':
-        return (row) => networkZone.local(row.start_time.getTime());
+        return (row) => networkZone.local(row[F.start_time_ms]);
       case 'start_time_network_timezone_xml':
-        return (row) => networkZone.xml(row.start_time.getTime());
+        return (row) => networkZone.xml(row[F.start_time_ms]);
       case 'duration':
-        return (row) => row.duration_s;
+        return (row) => row[F.duration_s];
       case 'connect_duration':
-        return (row) => row.connect_duration_s;
+        return (row) => row[F.connect_duration_s];
       case 'calling_phone_number':
-        return (row) => row.calling_phone_number;
+        return (row) => row[F.calling_phone_number];
       case 'destination_phone_number':
-        return (row) => row.destination_phone_number;
+        return (row) => row[F.destination_phone_number];
       case 'call_result_description_detail':
-        return (row) => CALL_RESULT[row.call_status] ?? row.call_status;
+        return (row) => {
+          const status = row[F.call_status];
+          return CALL_RESULT.get(status) ?? status;
+        };
       case 'advertiser_payin_localized':
-        return (row) => formatFeedAmount(row.payin);
+        return (row) => formatFeedAmount(row[F.payin]);
       case 'affiliate_payout_localized':
-        return (row) => formatFeedAmount(row.payout);
+        return (row) => formatFeedAmount(row[F.payout]);
       case 'margin_localized':
-        return (row) =>
-          row.payin === null ? null : formatFeedAmount(subtractAmounts(row.payin, row.payout ?? '0'));
+        return (row) => {
+          const payin = row[F.payin];
+          return payin === null ? null : formatFeedAmount(subtractAmounts(payin, row[F.payout] ?? '0'));
+        };
       case 'recording':
-        return (row) => row.recording_url;
+        return (row) => row[F.recording_url];
       case 'notes':
-        return (row) => row.notes;
+        return (row) => row[F.notes];
       case 'signal_partner_unique_id':
-        return (row) => row.partner_unique_id;
+        return (row) => row[F.partner_unique_id];
       case 'signal_occurred_at':
-        return (row) => (row.occurred_at === null ? null : Math.floor(row.occurred_at.getTime() / 1000));
+        return (row) => {
+          const ms = row[F.occurred_at_ms];
+          return ms === null ? null : Math.floor(ms / 1000);
+        };
       case 'revenue':
-        return (row) => formatFeedAmount(row.revenue);
+        return (row) => formatFeedAmount(row[F.revenue]);
       case 'signal_name':
-        return (row) => row.signal_name;
+        return (row) => row[F.signal_name];
       case 'signal_value':
-        return (row) => row.signal_value;
+        return (row) => row[F.signal_value];
       case 'custom_data':
         return (row) => nestedCustomData(row);
       default:

@@ -124,8 +124,12 @@ export async function readFeed(
       transactionId: request.transactionId,
       completeCallId: request.completeCallId,
     },
-    // custom_data only for the columns that read it: custom_data itself, custom data and signal columns.
-    { customData: columns.some((c) => c === 'custom_data' || !isStandardColumn(c)) },
+    {
+      // custom_data only for the columns that read it: custom_data itself, custom data and signal columns.
+      customData: columns.some((c) => c === 'custom_data' || !isStandardColumn(c)),
+      // Outside a transaction, the rows come as arrays from the driver.
+      database: ctx.database,
+    },
   );
   return { rows, view: new FeedView(zone, account.timezone, columns) };
 }

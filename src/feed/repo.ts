@@ -6,6 +6,8 @@
 // writers queue on it briefly and never deadlock through it.
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
+import type { Database } from '../db/connection.ts';
+import { selectRowArrays } from '../db/row-arrays.ts';
 import { callRowsSql, callsStoredInThisTransactionSql } from '../calls/repo.ts';
 import type {
   CallEventRow,
@@ -205,49 +207,111 @@ export interface FeedQuery {
   completeCallId?: string | undefined;
 }
 
-/** What the feed's columns read of a row (feed/columns.ts): not the account, the call id or created_at. */
-export type FeedPageRow = Omit<CallTransactionRow, 'account_id' | 'call_id' | 'created_at'>;
+/**
+ * What the feed's columns read of a row (feed/columns.ts), as an array in this order (a page holds thousands
+ * of rows: an array per row, no object). Not the account, the call id or created_at. Instants are whole
+ * milliseconds since 1970 (what Date.getTime() gives: the microseconds cut off), read that way in SQL
+ * rather than parsed into a Date per value.
+ */
+export type FeedPageRow = readonly [
+  transaction_id: number,
+  transaction_type: FeedTransactionType,
+  corrects_transaction_id: number | null,
+  corrected_at_ms: number | null,
+  complete_call_id: string,
+  start_time_ms: number,
+  duration_s: number | null,
+  connect_duration_s: number | null,
+  calling_phone_number: string,
+  destination_phone_number: string,
+  call_status: string,
+  payin: string | null,
+  payout: string | null,
+  recording_url: string | null,
+  notes: string | null,
+  partner_unique_id: string | null,
+  occurred_at_ms: number | null,
+  revenue: string | null,
+  signal_name: string | null,
+  signal_value: boolean | null,
+  /** Null when the page was read without it. */
+  custom_data: unknown,
+];
 
-const FEED_PAGE_COLUMNS = [
-  'transaction_id',
-  'transaction_type',
-  'corrects_transaction_id',
-  'corrected_at',
-  'complete_call_id',
-  'start_time',
-  'duration_s',
-  'connect_duration_s',
-  'calling_phone_number',
-  'destination_phone_number',
-  'call_status',
-  'payin',
-  'payout',
-  'recording_url',
-  'notes',
-  'partner_unique_id',
-  'occurred_at',
-  'revenue',
-  'signal_name',
-  'signal_value',
-] as const;
+/** Where each value of a FeedPageRow is. */
+export const FEED_ROW = {
+  transaction_id: 0,
+  transaction_type: 1,
+  corrects_transaction_id: 2,
+  corrected_at_ms: 3,
+  complete_call_id: 4,
+  start_time_ms: 5,
+  duration_s: 6,
+  connect_duration_s: 7,
+  calling_phone_number: 8,
+  destination_phone_number: 9,
+  call_status: 10,
+  payin: 11,
+  payout: 12,
+  recording_url: 13,
+  notes: 14,
+  partner_unique_id: 15,
+  occurred_at_ms: 16,
+  revenue: 17,
+  signal_name: 18,
+  signal_value: 19,
+  custom_data: 20,
+} as const;
+
+const FEED_ROW_COLUMNS = Object.keys(FEED_ROW);
+
+/**
+ * An instant as whole milliseconds since 1970, rounded down, as Date.getTime() of the driver's Date was:
+ * exact (extract gives a numeric), and an int8 the drivers read as a number.
+ */
+function epochMs(column: 'corrected_at' | 'start_time' | 'occurred_at', alias: string) {
+  return sql<number | null>`floor(extract(epoch from ${sql.ref(column)}) * 1000)::int8`.as(alias);
+}
 
 /**
  * One page of the feed in transaction id order: one range scan of the primary key. Only the columns the
  * feed writes are read, and custom_data (JSON the driver parses row by row) only when `customData` is set:
- * a page of the default columns never reads it, and null stands in its place.
+ * a page of the default columns never reads it, and null stands in its place. Given the database and
+ * called outside a transaction, the driver hands the rows over as arrays (src/db/row-arrays.ts).
  */
 export async function readFeedPage(
   db: Executor,
   accountId: number,
   query: FeedQuery,
-  options: { customData: boolean } = { customData: true },
+  options: { customData: boolean; database?: Pick<Database, 'db' | 'selectArrays'> | undefined } = {
+    customData: true,
+  },
 ): Promise<FeedPageRow[]> {
   let q = db
     .selectFrom('call_transactions')
-    .select(FEED_PAGE_COLUMNS)
-    .select(
+    .select([
+      'transaction_id',
+      'transaction_type',
+      'corrects_transaction_id',
+      epochMs('corrected_at', 'corrected_at_ms'),
+      'complete_call_id',
+      epochMs('start_time', 'start_time_ms'),
+      'duration_s',
+      'connect_duration_s',
+      'calling_phone_number',
+      'destination_phone_number',
+      'call_status',
+      'payin',
+      'payout',
+      'recording_url',
+      'notes',
+      'partner_unique_id',
+      epochMs('occurred_at', 'occurred_at_ms'),
+      'revenue',
+      'signal_name',
+      'signal_value',
       options.customData ? sql<unknown>`custom_data`.as('custom_data') : sql<null>`null`.as('custom_data'),
-    )
+    ])
     .where('account_id', '=', accountId)
     .where('transaction_id', '>', query.afterTransactionId);
   if (query.types && query.types.length > 0) q = q.where('transaction_type', 'in', [...query.types]);
@@ -255,7 +319,13 @@ export async function readFeedPage(
   if (query.before) q = q.where('start_time', '<', query.before);
   if (query.transactionId !== undefined) q = q.where('transaction_id', '=', query.transactionId);
   if (query.completeCallId !== undefined) q = q.where('complete_call_id', '=', query.completeCallId);
-  return q.orderBy('transaction_id').limit(query.limit).execute();
+  const rows = await selectRowArrays(
+    db,
+    options.database,
+    q.orderBy('transaction_id').limit(query.limit),
+    FEED_ROW_COLUMNS,
+  );
+  return rows as unknown as FeedPageRow[];
 }
 
 /** Every row of one call, in feed order (the fold, tests). */

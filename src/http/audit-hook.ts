@@ -9,9 +9,10 @@
 // The entry commits with the change: an audited request's handler runs in a unit of work
 // (src/db/unit-of-work.ts) that its use cases' transactions join, and the entry is written in it before it
 // commits. If the entry cannot be written, nothing the request did stays and the answer is a 500. A route
-// whose work commits on its own as it goes (a billing run's batches, a call file's import) says
-// `unitOfWork: false`: it records its entry with its own first transaction (`auditedByRoute`), or, for an
-// import, after it as before.
+// whose work commits on its own before the request ends (a billing run's batches, a call file's import, a
+// refund before its gateway call, an email queued before it is sent) says `unitOfWork: false` and hands the
+// entry (apiAuditOf) to its use case, which writes it in its first transaction (`auditedByRoute`; the
+// email actions are named in SENDS_AT_ONCE).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
 import { diff, recordAudit } from '../audit/record.ts';
@@ -34,9 +35,10 @@ const NOT_AUDITED = [
 const VERBS = new Set(['rerate']);
 /**
  * Invoice actions that send the email inside the request and answer with the outcome: they run outside a
- * unit of work (the outbox's record of the send commits before the answer, as before); their entry follows.
+ * unit of work (the outbox's record of the send commits before the SMTP call), and the use case writes
+ * their entry in the transaction that queues the email (the route hands it over).
  */
-const SENDS_AT_ONCE = new Set(['email', 'emailCdrs']);
+export const SENDS_AT_ONCE: ReadonlySet<string> = new Set(['email', 'emailCdrs']);
 const CHANGE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface AuditTarget {
@@ -149,12 +151,14 @@ export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string)
 
   addRouteHooks(app, CHANGE_METHODS, {
     onSend: async function auditRecord(request, reply, payload) {
+      const query = (request.query ?? {}) as Record<string, unknown>;
       // A replayed answer (same Idempotency-Key) is the same change, already logged.
       if (
         reply.statusCode >= 300 ||
         !request.principal ||
         reply.getHeader('idempotent-replayed') ||
-        request.routeOptions.config?.auditedByRoute
+        request.routeOptions.config?.auditedByRoute ||
+        SENDS_AT_ONCE.has(String(query.action))
       )
         return finishRequest(request, reply, payload, undefined);
       const target = auditTargetOf(request.method, patternOf(request, prefix));
@@ -166,7 +170,6 @@ export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string)
         answer && typeof answer === 'object' && !Array.isArray(answer)
           ? (answer as Record<string, unknown>)
           : undefined;
-      const query = (request.query ?? {}) as Record<string, unknown>;
       let resourceId: string | undefined = target.idParam ? params[target.idParam] : undefined;
       let changes: Record<string, unknown> | null = null;
       let action = target.action;

@@ -4,7 +4,10 @@
 // gateway by an outbox job queued in that transaction (tried at once, retried until the gateway takes it:
 // the refund's status shows pending, succeeded or failed_retrying), never by a network call holding locks. An
 // instalment's payment refunds up to what was charged, plan interest included; its principal goes first.
+// The change's audit entry, when the caller gives one, is written in that transaction: it commits before
+// the gateway is tried, or neither does.
 import type { Ctx } from '../context.ts';
+import { recordAudit, type AuditChange } from '../audit/record.ts';
 import { findAccount } from '../accounts/repo.ts';
 import { addToRequestPaid, lockRequest } from '../collections/repo.ts';
 import { lockInvoiceWithCustomer } from '../invoices/lock.ts';
@@ -39,6 +42,8 @@ export async function refundPayment(
   accountId: number,
   paymentId: number,
   input: RefundInput,
+  /** The audit entry (who, from where); the refund's id and what it refunds are added. */
+  audit?: AuditChange,
 ): Promise<{ refund: RefundRow; payment: PaymentRow }> {
   const seen = await findPayment(ctx.db, accountId, paymentId);
   if (!seen) throw notFound('Payment', paymentId);
@@ -85,6 +90,13 @@ export async function refundPayment(
       created_at: now,
     };
     const refund = throughGateway ? await insertPendingRefund(trx, row) : await insertRefund(trx, row);
+    if (audit)
+      await recordAudit(
+        ctx,
+        accountId,
+        { ...audit, resourceId: refund.id, changes: { ...audit.changes, paymentId, amount } },
+        trx,
+      );
     const job = throughGateway ? await queueGatewayRefund(trx, refund, now) : undefined;
     await addRefundedToPayment(trx, accountId, paymentId, amount);
     // Only the principal part moves the invoice and the request's paid figure back (interest was never theirs).

@@ -1,11 +1,13 @@
-// What the console's browser tests share: one headless Chromium per test file (launched before the file's
-// tests, closed after), axe-core's serious and critical violations, the per-page checks (no sideways scroll,
-// no CSP violation or script error, a screenshot to CONSOLE_SCREENSHOTS when it is set), and console users
-// set up from their one-time link and signed in through the sign-in form.
+// What the console's tests share: one headless Chromium per test file (launched before the file's tests,
+// closed after), axe-core's serious and critical violations, the per-page checks (no sideways scroll, no CSP
+// violation or script error, a screenshot to CONSOLE_SCREENSHOTS when it is set), and console users set up
+// from their one-time link and signed in through the sign-in form, in the browser or (consoleSession) with
+// plain requests.
 import axe from 'axe-core';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { runProgram } from '../../src/cli/program.ts';
 import { createConsoleUser } from '../../src/console-users/manage-users.ts';
 import type { Harness } from './harness.ts';
 
@@ -122,4 +124,44 @@ export function useConsoleBrowser(h: Harness) {
   }
 
   return { browser, pageErrors, checkPage, newPage, setUpUser, signIn };
+}
+
+/**
+ * A console owner of the account, made as an operator makes one (`ringbill users create`), its password set
+ * through the one-time link and signed in through the sign-in form, without a browser: the session's cookie
+ * and the CSRF token its forms carry.
+ */
+export async function consoleSession(
+  h: Harness,
+  accountId: number,
+  email: string,
+  password = PASSWORD,
+): Promise<{ cookie: string; csrf: string }> {
+  const out: string[] = [];
+  const code = await runProgram(
+    {
+      io: { out: (t) => out.push(t), err: () => {}, progress: () => {} },
+      ctx: async () => h.ctx,
+      baseUrl: h.url,
+    },
+    ['users', 'create', '--account', String(accountId), '--email', email, '--role', 'owner', '--json'],
+  );
+  expect(code).toBe(0);
+  const setUp = await fetch(`${h.url}${new URL(JSON.parse(out.join('\n')).setUpLink).pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ password }).toString(),
+    redirect: 'manual',
+  });
+  expect(setUp.status).toBe(303);
+  const signedIn = await fetch(`${h.url}/console/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password }).toString(),
+    redirect: 'manual',
+  });
+  expect(signedIn.status).toBe(303);
+  const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+  const profile = await (await fetch(`${h.url}/console/profile`, { headers: { cookie } })).text();
+  return { cookie, csrf: /name="csrf" value="([^"]+)"/.exec(profile)![1]! };
 }

@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runProgram } from '../../src/cli/program.ts';
+import { consoleSession } from '../helpers/console.ts';
 import { makeCustomer, useHarness, type TestAccount } from '../helpers/harness.ts';
 
 const h = useHarness();
@@ -42,46 +42,9 @@ let account: TestAccount;
 let cookie = '';
 let csrf = '';
 
-async function consoleSignIn(): Promise<void> {
-  const out: string[] = [];
-  const code = await runProgram(
-    {
-      io: { out: (t) => out.push(t), err: () => {}, progress: () => {} },
-      ctx: async () => h.ctx,
-      baseUrl: h.url,
-    },
-    [
-      'users',
-      'create',
-      '--account',
-      String(account.id),
-      '--email',
-      'o@acme.example',
-      '--role',
-      'owner',
-      '--json',
-    ],
-  );
-  expect(code).toBe(0);
-  const path = new URL(JSON.parse(out.join('\n')).setUpLink).pathname;
-  expect((await send(path, { method: 'POST', headers: FORM, body: 'password=a-long-password' })).status).toBe(
-    303,
-  );
-  const res = await fetch(`${h.url}/console/sign-in`, {
-    method: 'POST',
-    headers: FORM,
-    body: 'email=o%40acme.example&password=a-long-password',
-    redirect: 'manual',
-  });
-  expect(res.status).toBe(303);
-  cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  const profile = await send('/console/profile', { headers: { cookie } });
-  csrf = /name="csrf" value="([^"]+)"/.exec(profile.text)![1]!;
-}
-
 beforeAll(async () => {
   account = await h.account({ name: 'Acme Telecom' });
-  await consoleSignIn();
+  ({ cookie, csrf } = await consoleSession(h, account.id, 'o@acme.example'));
 });
 
 describe('console', () => {

@@ -1,12 +1,17 @@
-// A feed page read with only the columns the feed writes (readFeedPage without custom_data, as the feed
-// reads a page of standard columns) renders byte for byte as the whole rows do: every format, CSV's options,
-// several column sets and timezones, and rows with odd values (NULLs, quotes, separators, line breaks,
-// control characters, unicode, white space at the ends, big and negative amounts, 16-digit ids).
+// A feed page as the feed now reads and writes it (rows as arrays from the driver, instants as milliseconds
+// read in SQL, JSON written without an object per row, zone times from a table) is byte for byte what the
+// code before wrote from whole rows (test/helpers/feed-reference.ts: Date objects, each value read column by
+// column, JSON.stringify of each row's object, CSV and XML cell by cell): every format, CSV's options, several
+// column sets (custom data columns and nested custom_data included) and timezones, and rows with odd values
+// (NULLs, quotes, separators, line breaks, control characters, unicode, white space at the ends, big and
+// negative amounts and margins, 16-digit ids, instants at DST changes, before 1970 and with microseconds).
+// The arrays read outside a transaction (the driver's rowMode) and inside one (through Kysely) agree.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/api-keys/create-account.ts';
 import { createCtx, type Ctx } from '../../src/context.ts';
 import { defaultColumns, FeedView, STANDARD_COLUMNS } from '../../src/feed/columns.ts';
+import { readFeed, type FeedRequest } from '../../src/feed/read-feed.ts';
 import { callRows, type FeedPageRow, readFeedPage } from '../../src/feed/repo.ts';
 import {
   type CsvOptions,
@@ -18,6 +23,14 @@ import {
 } from '../../src/http/feed/formats.ts';
 import { REACTIONS } from '../../src/reactions.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import {
+  feedPageRowOf,
+  referenceCsv,
+  referenceJson,
+  referenceView,
+  referenceXml,
+  type WholeFeedRow,
+} from '../helpers/feed-reference.ts';
 
 let tdb: TestDatabase;
 let ctx: Ctx;
@@ -66,6 +79,8 @@ const AMOUNTS: (string | null)[] = [
   '99999999999999.999999',
   '-99999999999999.999999',
   '0.01',
+  '0.005',
+  '-0.000100',
 ];
 const STATUSES = ['completed', 'missed', 'busy', 'failed', 'weird, "status"\n', ' '];
 
@@ -97,6 +112,11 @@ function oddRows(count: number, firstId: number): OddRow[] {
     '1999-12-31T23:59:59Z',
     '2038-01-19T03:14:08Z',
     '1970-01-01T00:00:00Z',
+    '2024-03-10T09:59:59.999999Z',
+    '2024-11-03T08:59:59.999500Z',
+    '1969-12-31T23:59:59.5Z',
+    '1969-07-20T20:17:40.123456Z',
+    '2024-10-27T00:59:59.000999Z',
   ];
   return Array.from({ length: count }, (_, i) => ({
     transactionId: firstId + i * 7919,
@@ -142,6 +162,20 @@ const CSV_OPTIONS: CsvOptions[] = [
   { separator: '0', rowSeparator: '\n', header: true, forceQuotes: false },
   { separator: ':', rowSeparator: '\n', header: true, forceQuotes: false },
   { separator: '|', rowSeparator: '\r\n', header: true, forceQuotes: true },
+  { separator: '_', rowSeparator: '\n', header: true, forceQuotes: false },
+];
+
+/** Custom data and signal columns (and names no row has, in another case, like a number, JavaScript's own). */
+const CUSTOM_COLUMNS = [
+  'gclid',
+  'Purchase',
+  '42',
+  'GCLID',
+  'odd name',
+  'amount',
+  'obj',
+  'missing',
+  '__proto__',
 ];
 
 const COLUMN_SETS: string[][] = [
@@ -149,15 +183,32 @@ const COLUMN_SETS: string[][] = [
   defaultColumns('legacy'),
   STANDARD_COLUMNS.filter((c) => c !== 'custom_data').reverse(),
   ['notes', 'margin_localized', 'start_time_network_timezone_xml', 'signal_value', 'corrected_at'],
+  ['transaction_id', 'custom_data', ...CUSTOM_COLUMNS, 'notes', 'start_time_utc', 'signal_occurred_at'],
+  [...STANDARD_COLUMNS, ...CUSTOM_COLUMNS],
 ];
 
 const ZONES: [string, string][] = [
   ['America/Los_Angeles', 'America/Los_Angeles'],
   ['Asia/Kolkata', 'America/St_Johns'],
   ['Australia/Eucla', 'Pacific/Chatham'],
+  ['Europe/London', 'UTC'],
 ];
 
-function rendered(format: FeedFormat, csv: CsvOptions, view: FeedView, rows: readonly FeedPageRow[]) {
+/** Custom data on a third of the rows: every kind of value, null ones (left out of custom_data), odd text. */
+function customData(i: number): Record<string, unknown> | null {
+  if (i % 3 !== 0) return null;
+  const text = ODD_TEXTS[(i / 3) % ODD_TEXTS.length];
+  return {
+    gclid: { value: text, data_type: 'shortText', source: 'Api' },
+    Purchase: { value: i % 2 === 0, data_type: 'signal', source: 'AI' },
+    '42': { value: i % 9 === 0 ? null : 'forty-two', data_type: 'category', source: 'Import' },
+    'odd name': { value: `<${text ?? ''}>`, data_type: 'longText', source: 'Api' },
+    amount: { value: i * 1.25 - 40, data_type: 'number', source: 'Api' },
+    obj: { value: { nested: [1, 'two', null, { three: text }] }, data_type: 'shortText', source: 'Api' },
+  };
+}
+
+function written(format: FeedFormat, csv: CsvOptions, view: FeedView, rows: readonly FeedPageRow[]) {
   return format === 'json'
     ? renderJson(view, rows)
     : format === 'csv'
@@ -165,51 +216,98 @@ function rendered(format: FeedFormat, csv: CsvOptions, view: FeedView, rows: rea
       : renderXml(view, rows);
 }
 
-describe('a feed page of the standard columns, read without custom_data', () => {
-  it('renders byte for byte as the whole rows, in every format, column set and timezone, odd values included', async () => {
-    const { account } = await createAccount(ctx, { name: 'Odd', timezone: 'UTC', currency: 'USD' });
-    await insertRows(account.id, oddRows(230, 1));
-    // A 16-digit transaction id (the widest a safe integer has).
-    await insertRows(account.id, oddRows(2, 9_007_199_254_730_000));
-    await sql`update call_transactions set custom_data = '{"gclid": {"value": "x", "data_type": "shortText", "source": "Api"}}'
-      where account_id = ${account.id} and transaction_id % 3 = 0`.execute(ctx.db);
+function reference(
+  format: FeedFormat,
+  csv: CsvOptions,
+  view: ReturnType<typeof referenceView>,
+  rows: readonly WholeFeedRow[],
+) {
+  return format === 'json'
+    ? referenceJson(view, rows)
+    : format === 'csv'
+      ? referenceCsv(view, rows, csv)
+      : referenceXml(view, rows);
+}
+
+const ALL: FeedRequest = {
+  afterTransactionId: 0,
+  limit: 4000,
+  types: undefined,
+  transactionId: undefined,
+  completeCallId: undefined,
+  fromDate: undefined,
+  toDate: undefined,
+  includeColumns: undefined,
+  excludeColumns: undefined,
+};
+
+describe('a feed page, read as arrays and written without objects', () => {
+  it('is byte for byte what whole rows gave before, in every format, column set and timezone, odd values included', async () => {
+    const { account } = await createAccount(ctx, {
+      name: 'Odd',
+      timezone: 'America/New_York',
+      currency: 'USD',
+    });
+    const odd = oddRows(230, 1).concat(oddRows(2, 9_007_199_254_730_000));
+    await insertRows(account.id, odd);
+    for (const [i, r] of odd.entries()) {
+      const data = customData(i);
+      if (data)
+        await sql`update call_transactions set custom_data = ${JSON.stringify(data)}::jsonb
+          where account_id = ${account.id} and transaction_id = ${r.transactionId}`.execute(ctx.db);
+    }
     const page = { afterTransactionId: 0, limit: 4000 };
-    const narrow = await readFeedPage(ctx.db, account.id, page, { customData: false });
+    const database = ctx.database;
+    const fast = await readFeedPage(ctx.db, account.id, page, { customData: true, database });
+    const narrow = await readFeedPage(ctx.db, account.id, page, { customData: false, database });
+    // Inside a transaction the same SQL runs through it (rows made arrays from the driver's objects).
+    const inTransaction = await ctx.db
+      .transaction()
+      .execute((trx) => readFeedPage(trx, account.id, page, { customData: true, database }));
     // The whole rows, as the feed read them before: every column of the table, one call at a time.
-    const whole = (
+    const whole: WholeFeedRow[] = (
       await Promise.all(
-        [
-          ...new Set(
-            oddRows(230, 1)
-              .concat(oddRows(2, 9_007_199_254_730_000))
-              .map((r) => r.transactionId),
-          ),
-        ].map((id) => callRows(ctx.db, account.id, id)),
+        [...new Set(odd.map((r) => r.transactionId))].map((id) => callRows(ctx.db, account.id, id)),
       )
     )
       .flat()
       .sort((a, b) => a.transaction_id - b.transaction_id);
-    expect(narrow).toHaveLength(232);
     expect(whole).toHaveLength(232);
-    expect(whole.filter((r) => r.custom_data !== null).length).toBeGreaterThan(50);
-    expect(narrow.every((r) => r.custom_data === null)).toBe(true);
+    expect(fast).toEqual(whole.map(feedPageRowOf));
+    expect(inTransaction).toEqual(fast);
+    expect(narrow).toEqual(whole.map((r) => feedPageRowOf({ ...r, custom_data: null })));
+    expect(whole.filter((r) => r.custom_data !== null).length).toBeGreaterThan(70);
+    // Instants with microseconds are cut to the millisecond below, as Date was: 1969-12-31T23:59:59.5Z.
+    expect(fast.map((r) => r[5])).toContain(-500);
+
     let compared = 0;
     for (const [keyZone, networkZone] of ZONES) {
       for (const columns of COLUMN_SETS) {
         const view = new FeedView(keyZone, networkZone, columns);
+        const before = referenceView(keyZone, networkZone, columns);
+        const standard = columns.every((c) => STANDARD_COLUMNS.includes(c as never) && c !== 'custom_data');
         for (const format of ['json', 'csv', 'xml'] as FeedFormat[]) {
           for (const csv of format === 'csv' ? CSV_OPTIONS : [DEFAULT_CSV]) {
-            expect(rendered(format, csv, view, narrow), `${format} ${columns.join(',')} ${keyZone}`).toBe(
-              rendered(format, csv, view, whole),
-            );
+            const expected = reference(format, csv, before, whole);
+            const label = `${format} ${columns.join(',')} ${keyZone}`;
+            expect(written(format, csv, view, fast), label).toBe(expected);
+            if (standard) expect(written(format, csv, view, narrow), label).toBe(expected);
             compared++;
           }
         }
       }
     }
     expect(compared).toBe(ZONES.length * COLUMN_SETS.length * (2 + CSV_OPTIONS.length));
-    // Asked for, custom_data is read.
-    const withData = await readFeedPage(ctx.db, account.id, page, { customData: true });
-    expect(withData.map((r) => r.custom_data)).toEqual(whole.map((r) => r.custom_data));
+
+    // The use case the route calls: the driver's arrays outside a transaction, in the key's timezone (a key
+    // made when the account was in another) and the account's.
+    const principal = { accountId: account.id, keyTimezone: 'Asia/Kolkata' };
+    for (const includeColumns of [undefined, ['transaction_id', 'custom_data', ...CUSTOM_COLUMNS]]) {
+      const { rows, view } = await readFeed(ctx, principal, account.id, { ...ALL, includeColumns });
+      const before = referenceView(principal.keyTimezone, 'America/New_York', view.columns);
+      expect(renderJson(view, rows)).toBe(referenceJson(before, whole));
+      expect(renderXml(view, rows)).toBe(referenceXml(before, whole));
+      expect(renderCsv(view, rows, DEFAULT_CSV)).toBe(referenceCsv(before, whole, DEFAULT_CSV));
+    }
   });
 });

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { CallTransactionRow } from '../../src/db/schema-feed.ts';
+import type { FeedPageRow } from '../../src/feed/repo.ts';
 import { Decimal } from 'decimal.js';
 import {
   FeedView,
@@ -13,6 +14,7 @@ import {
   formatTransactionId,
   nestedCustomData,
   parseCompleteCallId,
+  STANDARD_COLUMNS,
 } from '../../src/feed/columns.ts';
 import { subtractAmounts } from '../../src/money/micros.ts';
 import {
@@ -24,8 +26,16 @@ import {
   xmlAttribute,
 } from '../../src/http/feed/formats.ts';
 import { ZoneTime } from '../../src/feed/zone-time.ts';
+import {
+  feedPageRowOf,
+  referenceAmount,
+  referenceCompleteCallId,
+  referenceCsv,
+  referenceXml,
+  ReferenceZoneTime,
+} from '../helpers/feed-reference.ts';
 
-function row(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
+function wholeRow(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
   return {
     account_id: 1,
     transaction_id: 42,
@@ -53,6 +63,11 @@ function row(overrides: Partial<CallTransactionRow> = {}): CallTransactionRow {
     created_at: new Date(),
     ...overrides,
   };
+}
+
+/** The row as a page holds it (what the feed's columns read). */
+function row(overrides: Partial<CallTransactionRow> = {}): FeedPageRow {
+  return feedPageRowOf(wholeRow(overrides));
 }
 
 describe('zone times', () => {
@@ -347,71 +362,14 @@ describe('formats', () => {
   });
 
   it('CSV and XML: byte for byte what the cell-by-cell renderers wrote, whatever the text and options', () => {
-    // The renderers as they were before they were compiled per page (the reference).
-    const scalar = (v: unknown) =>
-      v === null || v === undefined
-        ? ''
-        : typeof v === 'string'
-          ? v
-          : typeof v === 'number' || typeof v === 'boolean'
-            ? String(v)
-            : JSON.stringify(v);
-    const field = (v: unknown, o: typeof DEFAULT_CSV) => {
-      const t = scalar(v);
-      const q =
-        o.forceQuotes ||
-        t.includes(o.separator) ||
-        t.includes('"') ||
-        t.includes('\n') ||
-        t.includes('\r') ||
-        /^\s|\s$/.test(t);
-      return q ? `"${t.replace(/"/g, '""')}"` : t;
-    };
-    const csv = (view: FeedView, rows: CallTransactionRow[], o: typeof DEFAULT_CSV) => {
-      const cols = view.columns.filter((c) => c !== 'custom_data');
-      const lines: string[] = [];
-      if (o.header) lines.push(cols.map((c) => field(c, o)).join(o.separator));
-      for (const r of rows) lines.push(cols.map((c) => field(view.value(r, c), o)).join(o.separator));
-      return lines.length === 0 ? '' : lines.join(o.rowSeparator) + o.rowSeparator;
-    };
-    const xmlEscapes: Record<string, string> = {
-      '&': '&amp;',
-      '<': '&lt;',
-      '>': '&gt;',
-      '"': '&quot;',
-      "'": '&apos;',
-      '\r': '&#13;',
-    };
-    // eslint-disable-next-line no-control-regex
-    const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-    const text = (v: string) => v.replace(forbidden, '\uFFFD').replace(/[&<>"'\r]/g, (c) => xmlEscapes[c]!);
-    const element = (name: string, v: unknown): string => {
-      const open = /^[A-Za-z_][A-Za-z0-9_.-]{0,199}$/.test(name) && !/^xml/i.test(name) ? name : undefined;
-      const body = Array.isArray(v)
-        ? v
-            .map(
-              (d: any) =>
-                `<field>${element('name', d.name)}${element('partner_name', d.partner_name)}${element('value', d.value)}${element('data_type', d.data_type)}${element('source', d.source)}</field>`,
-            )
-            .join('')
-        : text(scalar(v));
-      if (open) return body === '' ? `<${open}/>` : `<${open}>${body}</${open}>`;
-      return body === ''
-        ? `<column name="${xmlAttribute(name)}"/>`
-        : `<column name="${xmlAttribute(name)}">${body}</column>`;
-    };
-    const xml = (view: FeedView, rows: CallTransactionRow[]) =>
-      ['<?xml version="1.0" encoding="UTF-8"?>\n<Transactions>']
-        .concat(
-          rows.map(
-            (r) =>
-              `<Transaction>${view.columns.map((c) => element(c, view.value(r, c))).join('')}</Transaction>`,
-          ),
-        )
-        .concat(['</Transactions>\n'])
-        .join('\n');
+    // The renderers as they were before they were compiled per page (the reference): test/helpers/feed-reference.ts.
+    const csv = referenceCsv<FeedPageRow>;
+    const xml = referenceXml<FeedPageRow>;
     const view = new FeedView('Europe/London', 'Asia/Kolkata', [
       'transaction_id',
+      'transaction_type',
+      'start_time_local',
+      'margin_localized',
       'notes',
       'calling_phone_number',
       'custom_data',
@@ -425,7 +383,7 @@ describe('formats', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.option(nasty), nasty, nasty), { maxLength: 4 }),
-        fc.constantFrom(',', '|', '\t', ';', 'é', '😀', '.'),
+        fc.constantFrom(',', '|', '\t', ';', 'é', '😀', '.', '_', '0', ' ', ':', '-', 'T'),
         fc.constantFrom('\n', '\r\n'),
         fc.boolean(),
         fc.boolean(),
@@ -445,6 +403,104 @@ describe('formats', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('the fast pieces against the code before (test/helpers/feed-reference.ts)', () => {
+  const zones = ['America/Los_Angeles', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'UTC'];
+  const instant = fc.oneof(
+    fc.integer({ min: Date.parse('1900-01-01'), max: Date.parse('2100-01-01') }),
+    // Around the 2024 changes of the zones above, to the millisecond.
+    fc
+      .constantFrom(
+        Date.parse('2024-03-10T10:00:00Z'),
+        Date.parse('2024-03-31T01:00:00Z'),
+        Date.parse('2024-04-06T15:00:00Z'),
+        Date.parse('2024-11-03T09:00:00Z'),
+      )
+      .chain((t) => fc.integer({ min: t - 3_600_000, max: t + 3_600_000 })),
+  );
+
+  it('zone times are the Date-per-instant texts, in any order of instants', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.array(instant, { maxLength: 20 }), (zone, instants) => {
+        const fast = ZoneTime.of(zone);
+        const before = new ReferenceZoneTime(zone);
+        for (const ms of instants) {
+          expect(fast.local(ms)).toBe(before.local(ms));
+          expect(fast.xml(ms)).toBe(before.xml(ms));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('amounts and complete_call_ids are what split, regexes and replace gave, whatever the text', () => {
+    const decimal = fc
+      .tuple(
+        fc.boolean(),
+        fc.bigInt({ min: 0n, max: 99_999_999_999_999n }),
+        fc.string({ unit: fc.constantFrom('0', '1', '5', '9'), maxLength: 8 }),
+      )
+      .map(([negative, whole, fraction]) => `${negative ? '-' : ''}${whole}.${fraction}`);
+    fc.assert(
+      fc.property(fc.oneof(decimal, fc.string({ maxLength: 12 })), (text) => {
+        expect(formatFeedAmount(text)).toBe(referenceAmount(text));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.uuid(), (uuid) => {
+        expect(formatCompleteCallId(uuid)).toBe(referenceCompleteCallId(uuid));
+        expect(formatCompleteCallId(uuid.replace(/-/g, ''))).toBe(referenceCompleteCallId(uuid));
+      }),
+    );
+  });
+
+  it('plain columns hold only text no format escapes: ASCII letters, digits, _ + - : . and inner spaces', () => {
+    const plainText = /^(?:[0-9A-Za-z_+\-:.](?:[0-9A-Za-z _+\-:.]*[0-9A-Za-z_+\-:.])?)?$/;
+    const amount = fc.option(
+      fc
+        .tuple(
+          fc.boolean(),
+          fc.bigInt({ min: 0n, max: 99_999_999_999_999n }),
+          fc.integer({ min: 0, max: 999_999 }),
+        )
+        .map(
+          ([negative, whole, micros]) => `${negative ? '-' : ''}${whole}.${String(micros).padStart(6, '0')}`,
+        ),
+    );
+    const columns = STANDARD_COLUMNS.filter((c) => c !== 'custom_data');
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom(...zones),
+        fc.record({
+          transaction_id: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+          transaction_type: fc.constantFrom('call', 'post_call_event', 'signal', 'sale'),
+          corrects_transaction_id: fc.option(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
+          corrected_at: fc.option(instant.map((ms) => new Date(ms))),
+          complete_call_id: fc.uuid(),
+          start_time: instant.map((ms) => new Date(ms)),
+          duration_s: fc.option(fc.integer({ min: 0, max: 2_000_000_000 })),
+          payin: amount,
+          payout: amount,
+          revenue: amount,
+          occurred_at: fc.option(instant.map((ms) => new Date(ms))),
+        }),
+        (keyZone, networkZone, values) => {
+          const view = new FeedView(keyZone, networkZone, columns);
+          const r = row(values);
+          for (const column of columns) {
+            if (!view.plain(column)) continue;
+            const value = view.value(r, column);
+            if (typeof value === 'string') expect(value, column).toMatch(plainText);
+            else expect(value === null || Number.isSafeInteger(value), column).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -2,6 +2,7 @@
 // answers 400503 when `action` is missing and 400501 when it is not one of these.
 import { z } from 'zod';
 import { KeyLevel } from '../../api-keys/levels.ts';
+import type { AuditChange } from '../../audit/record.ts';
 import type { Ctx } from '../../context.ts';
 import { approveInvoice } from '../../invoices/approve-invoice.ts';
 import { emailCdrs, emailInvoice } from '../../delivery/email-invoice.ts';
@@ -23,6 +24,11 @@ export interface ActionContext {
   body: unknown;
   /** Where this server is reached (for links it hands out). */
   baseUrl: string;
+  /**
+   * The audit entry of an action that writes its own in its first transaction (email, emailCdrs: they send
+   * the email inside the request, outside a unit of work; see SENDS_AT_ONCE in audit-hook.ts).
+   */
+  audit?: AuditChange | undefined;
 }
 
 export interface InvoiceAction {
@@ -64,7 +70,7 @@ export const invoiceActions: Record<string, InvoiceAction> = {
     level: KeyLevel.invoices,
     description:
       "Email the invoice (it must be approved). Parameters, all optional: email (an array of addresses, or comma/semicolon-separated; default: the customer's), billStyle (default: the invoice's or the account's), message (a message template's name), attachments (names of the account's attachments), invoiceUsageReportCustomerProfileID (a usage report profile's name). Answers {success, message}. Errors: 400702 invalid address, 400703 unknown bill style, 400704 unknown template, 400705 unknown attachment, 400706 unknown usage report profile, 500601 sending failed (the email stays queued and is retried).",
-    async run({ ctx, accountId, invoiceId, body }) {
+    async run({ ctx, accountId, invoiceId, body, audit }) {
       const params = actionParams(
         z
           .object({
@@ -77,7 +83,7 @@ export const invoiceActions: Record<string, InvoiceAction> = {
           .strict(),
         body,
       );
-      const result = await emailInvoice(ctx, accountId, invoiceId, params);
+      const result = await emailInvoice(ctx, accountId, invoiceId, params, audit);
       return { success: true, message: result.message };
     },
   },
@@ -85,9 +91,9 @@ export const invoiceActions: Record<string, InvoiceAction> = {
     level: KeyLevel.invoices,
     description:
       "Email a CSV of the invoice's calls (it must be approved and have calls). Parameter: email (optional; default the customer's addresses). Errors: 400702 invalid address, 400707 no calls, 500602 sending failed.",
-    async run({ ctx, accountId, invoiceId, body }) {
+    async run({ ctx, accountId, invoiceId, body, audit }) {
       const params = actionParams(z.object({ email: addressList.optional() }).strict(), body);
-      const result = await emailCdrs(ctx, accountId, invoiceId, params);
+      const result = await emailCdrs(ctx, accountId, invoiceId, params, audit);
       return { success: true, message: result.message };
     },
   },

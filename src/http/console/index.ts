@@ -43,7 +43,7 @@ import { ratesAndCallsPages } from './pages/rates-calls.ts';
 import { adminPages } from './pages/admin.ts';
 import { collectionPages } from './pages/collections.ts';
 import { collectionReportPages } from './pages/collections-report.ts';
-import { settingsPages } from './pages/settings.ts';
+import { settingsPages } from './pages/settings/index.ts';
 
 export const CONSOLE_PREFIX = '/console';
 const FORM_LIMIT = 64 * 1024;

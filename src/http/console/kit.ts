@@ -59,6 +59,11 @@ export interface ConsoleKit {
   ): FastifyReply;
   /** Records a console change in the audit log: the user, their address, the surface. */
   audit(me: Me, ip: string, change: ConsoleChange): Promise<void>;
+  /**
+   * The entry for a use case that writes it in its own first transaction (an action with `unitOfWork:
+   * false`: a billing run, a refund, an email sent at once, a call file import).
+   */
+  auditOf(me: Me, request: FastifyRequest, change: ConsoleChange): AuditChange;
   /** Refuses (403) when the user's role is below the level. */
   need(me: Me, level: number): void;
   may(me: Me, level: number): boolean;
@@ -77,7 +82,10 @@ export interface ConsoleKit {
       request: FastifyRequest,
     ) => Promise<ActionResult>,
     back?: (params: Record<string, string>) => string,
-    /** unitOfWork false: the action starts work that commits on its own (a billing run). */
+    /**
+     * unitOfWork false: the action's work commits on its own before the answer (a billing run, a refund
+     * before its gateway call, an email before it is sent): its use case writes the entry (kit.auditOf).
+     */
     options?: { unitOfWork?: false },
   ): void;
   baseUrl(request: FastifyRequest): string;
@@ -128,6 +136,12 @@ export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): C
   const need = (m: Me, level: number) => {
     if (m.level < level) throw new DomainError('forbidden', `your role (${m.user.role}) may not do this`);
   };
+  const auditOf = (m: Me, ip: string, change: ConsoleChange): AuditChange => ({
+    actor: { type: 'user', id: m.user.id, name: m.user.email },
+    ip,
+    surface: 'console',
+    ...change,
+  });
   const kit: ConsoleKit = {
     ctx,
     publicUrl,
@@ -135,13 +149,9 @@ export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): C
     async audit(m, ip, change) {
       // In the request's unit of work (every console POST runs in one): the entry commits with the change,
       // and if it cannot be written the change is rolled back too (recordAudit).
-      await recordAudit(ctx, m.accountId, {
-        actor: { type: 'user', id: m.user.id, name: m.user.email },
-        ip,
-        surface: 'console',
-        ...change,
-      });
+      await recordAudit(ctx, m.accountId, auditOf(m, ip, change));
     },
+    auditOf: (m, request, change) => auditOf(m, request.ip, change),
     need,
     may: (m, level) => m.level >= level,
     baseUrl,

@@ -10,6 +10,17 @@ export interface ColumnReader<Row> {
   value(row: Row, column: string): unknown;
   /** The same as value(), one function per column in `columns` order (compiled once per page). */
   readers?(): ((row: Row) => unknown)[];
+  /**
+   * Whether a column's values are null, numbers or plain text: ASCII letters, digits, spaces and _ + - : .,
+   * not starting or ending with a space (nothing to escape in JSON or XML, nothing to quote in CSV but a
+   * separator among those characters).
+   */
+  plain?(column: string): boolean;
+}
+
+/** Which columns are plain (ColumnReader.plain), in `columns` order. */
+function plainOf<Row>(view: ColumnReader<Row>): boolean[] {
+  return view.columns.map((column) => view.plain?.(column) ?? false);
 }
 
 export type FeedFormat = 'json' | 'csv' | 'xml';
@@ -39,25 +50,79 @@ function readersOf<Row>(view: ColumnReader<Row>): ((row: Row) => unknown)[] {
   return view.readers?.() ?? view.columns.map((column) => (row: Row) => view.value(row, column));
 }
 
+/** A string JSON.stringify writes as it is between quotes: no quote, backslash, control character or surrogate. */
+// eslint-disable-next-line no-control-regex
+const JSON_AS_IS = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
 /**
- * A JSON array of objects. Each row is made into its JSON text at once, so only flat strings outlive a
- * row: building the page's objects first and stringifying them together keeps thousands of objects alive
- * through the young generation, and the garbage collector then costs more than the rendering. The columns'
- * readers are compiled once per page; JSON.stringify of a small object of one shape is V8's fast path
- * (measured faster than writing the text by string concatenation, which builds ropes to flatten).
+ * A property value's JSON text, exactly as JSON.stringify writes it inside an object; undefined where
+ * JSON.stringify leaves the property out (undefined, a function).
+ */
+function jsonValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return JSON_AS_IS.test(value) ? `"${value}"` : JSON.stringify(value);
+  if (value === null) return 'null';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  // Objects and arrays; undefined (despite its declared type) for undefined and functions.
+  return JSON.stringify(value);
+}
+
+/**
+ * The order JSON.stringify writes an object's properties in when they are set in `columns` order, as
+ * indexes into `columns`: integer-like names first, ascending, then the others as first set; a name set
+ * twice is written once, where it was first set, with the last value; "__proto__" is not a property at all.
+ * Read from a real object so it is the engine's order, whatever the names.
+ */
+function jsonPropertyOrder(columns: readonly string[]): number[] {
+  const probe: Record<string, number> = {};
+  for (let c = 0; c < columns.length; c++) probe[columns[c]!] = c;
+  return Object.keys(probe).map((name) => probe[name]!);
+}
+
+/**
+ * A JSON array of objects: byte for byte JSON.stringify of the page's rows as objects of the columns (set in
+ * `columns` order), written without the objects. Each row's text is made from its values' texts and the
+ * property names (written once per page) with one join, so only flat strings outlive a row: a tree of
+ * pieces (a + b + …) or thousands of objects alive through the young generation cost the garbage collector
+ * more than the writing. A row with a value JSON.stringify leaves out (never a column of the feed's) is
+ * written by JSON.stringify itself.
  */
 export function renderJson<Row>(view: ColumnReader<Row>, rows: readonly Row[]): string {
   const columns = view.columns;
   const readers = readersOf(view);
-  const n = columns.length;
+  const plains = plainOf(view);
+  const order = jsonPropertyOrder(columns);
+  const n = order.length;
+  const ordered = order.map((c) => readers[c]!);
+  const plain = order.map((c) => plains[c]!);
+  // The row's text: "{" name value "," name value … "}", the names written into their places once a page.
+  const cells = new Array<string>(2 * n + 1);
+  for (let k = 0; k < n; k++) cells[2 * k] = `${k === 0 ? '{' : ','}${JSON.stringify(columns[order[k]!])}:`;
+  cells[2 * n] = '}';
   const parts = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    const record: Record<string, unknown> = {};
-    for (let c = 0; c < n; c++) record[columns[c]!] = readers[c]!(row);
-    parts[i] = JSON.stringify(record);
+    let k = 0;
+    for (; k < n; k++) {
+      const value = ordered[k]!(row);
+      const text = plain[k] && typeof value === 'string' ? `"${value}"` : jsonValue(value);
+      if (text === undefined) break;
+      cells[2 * k + 1] = text;
+    }
+    parts[i] = k < n ? stringifyRow(columns, readers, row) : n === 0 ? '{}' : cells.join('');
   }
   return `[${parts.join(',')}]`;
+}
+
+/** A row as JSON.stringify writes the object of its columns (set in `columns` order). */
+function stringifyRow<Row>(
+  columns: readonly string[],
+  readers: readonly ((row: Row) => unknown)[],
+  row: Row,
+): string {
+  const record: Record<string, unknown> = {};
+  for (let c = 0; c < columns.length; c++) record[columns[c]!] = readers[c]!(row);
+  return JSON.stringify(record);
 }
 
 /**
@@ -92,18 +157,34 @@ function csvFieldWriter(options: CsvOptions): (value: unknown) => string {
   };
 }
 
+/** A separator plain text may hold (ColumnReader.plain): plain values are then checked for it. */
+const PLAIN_CHARACTER = /^[0-9A-Za-z _+\-:.]$/;
+
 export function renderCsv<Row>(view: ColumnReader<Row>, rows: readonly Row[], options: CsvOptions): string {
   const field = csvFieldWriter(options);
   const kept = view.columns.map((c) => c !== 'custom_data');
   const columns = view.columns.filter((_, i) => kept[i]);
   const readers = readersOf(view).filter((_, i) => kept[i]);
+  const plain = plainOf(view).filter((_, i) => kept[i]);
   const separator = options.separator;
+  const always = options.forceQuotes;
+  // Plain text holds no quote, line break or white space at its ends: quoted only if forced, or if the
+  // separator is a character plain text may hold and it does.
+  const plainMayHoldSeparator = PLAIN_CHARACTER.test(separator);
   const lines: string[] = [];
   if (options.header) lines.push(columns.map((c) => field(c)).join(separator));
   const n = readers.length;
   const cells = new Array<string>(n);
   for (const row of rows) {
-    for (let c = 0; c < n; c++) cells[c] = field(readers[c]!(row));
+    for (let c = 0; c < n; c++) {
+      const value = readers[c]!(row);
+      cells[c] =
+        plain[c] && typeof value === 'string'
+          ? always || (plainMayHoldSeparator && value.includes(separator))
+            ? `"${value}"`
+            : value
+          : field(value);
+    }
     lines.push(cells.join(separator));
   }
   return lines.length === 0 ? '' : lines.join(options.rowSeparator) + options.rowSeparator;
@@ -152,8 +233,8 @@ function xmlElement(name: string, value: unknown): string {
   return xmlElementWriter(name)(value);
 }
 
-/** The element of a column, its name checked once (per page, not per row). */
-function xmlElementWriter(name: string): (value: unknown) => string {
+/** The element of a column, its name checked once (per page, not per row); plain text is written as it is. */
+function xmlElementWriter(name: string, plain = false): (value: unknown) => string {
   const open = XML_NAME.test(name) && !/^xml/i.test(name) ? name : undefined;
   const start = open ? `<${open}>` : `<column name="${xmlAttribute(name)}">`;
   const end = open ? `</${open}>` : '</column>';
@@ -168,20 +249,27 @@ function xmlElementWriter(name: string): (value: unknown) => string {
         .join('');
       return items === '' ? empty : start + items + end;
     }
-    const text = xmlScalar(value);
+    const text = plain && typeof value === 'string' ? value : xmlScalar(value);
     return text === '' ? empty : start + text + end;
   };
 }
 
+/** The XML document: one Transaction element a row, each row's text made with one join (see renderJson). */
 export function renderXml<Row>(view: ColumnReader<Row>, rows: readonly Row[]): string {
   const readers = readersOf(view);
-  const elements = view.columns.map(xmlElementWriter);
-  const parts: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n<Transactions>'];
-  for (const row of rows) {
-    let element = '<Transaction>';
-    for (let c = 0; c < readers.length; c++) element += elements[c]!(readers[c]!(row));
-    parts.push(`${element}</Transaction>`);
+  const plain = plainOf(view);
+  const elements = view.columns.map((column, c) => xmlElementWriter(column, plain[c]));
+  const n = readers.length;
+  const cells = new Array<string>(n + 2);
+  cells[0] = '<Transaction>';
+  cells[n + 1] = '</Transaction>';
+  const parts = new Array<string>(rows.length + 2);
+  parts[0] = '<?xml version="1.0" encoding="UTF-8"?>\n<Transactions>';
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    for (let c = 0; c < n; c++) cells[c + 1] = elements[c]!(readers[c]!(row));
+    parts[i + 1] = cells.join('');
   }
-  parts.push('</Transactions>\n');
+  parts[rows.length + 1] = '</Transactions>\n';
   return parts.join('\n');
 }

@@ -11,48 +11,16 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The unit of work an audited change runs in, ended when the answer is sent. */
     unitOfWork?: UnitOfWork;
-    /** Gives back the request's place among the units open at once (see UNITS_AT_ONCE). */
-    unitPlace?: (() => void) | undefined;
   }
   interface FastifyContextConfig {
-    /** false: the route's work commits as it goes (a long process), outside a unit of work. */
+    /**
+     * false: the route's work commits on its own before the answer, outside a unit of work (a long process
+     * that commits as it goes; a record that must commit before a gateway or SMTP call).
+     */
     unitOfWork?: boolean;
-    /** The API's route records its own audit entry in its use case's transaction (see apiAuditOf). */
+    /** The API's route records its own audit entry in its use case's first transaction (see apiAuditOf). */
     auditedByRoute?: boolean;
   }
-}
-
-/**
- * How many change requests hold a unit (and so a pooled connection, in a transaction) at once; the others
- * wait for a place before they start. A unit's handler can still need a second connection (work outside the
- * unit, such as a cache miss or an outbox hand-off): with every connection held by units waiting for one,
- * the pool would deadlock (seen under 8 concurrent writers on the default pool of 10). Half the default pool
- * leaves a connection for each.
- */
-export const UNITS_AT_ONCE = 4;
-let open = 0;
-const waiting: (() => void)[] = [];
-
-function takePlace(): Promise<() => void> {
-  let given = false;
-  const release = () => {
-    if (given) return;
-    given = true;
-    const next = waiting.shift();
-    if (next) next();
-    else open--;
-  };
-  if (open < UNITS_AT_ONCE) {
-    open++;
-    return Promise.resolve(release);
-  }
-  return new Promise((resolve) => waiting.push(() => resolve(release)));
-}
-
-function givePlaceBack(request: FastifyRequest): void {
-  const release = request.unitPlace;
-  request.unitPlace = undefined;
-  release?.();
 }
 
 /**
@@ -72,12 +40,9 @@ export function runChangesInUnits(
     route.handler = function inUnitOfWork(this: unknown, request, reply) {
       if (!methods.has(request.method) || !wanted(request))
         return handler.call(this as never, request, reply);
-      return takePlace().then((release) => {
-        request.unitPlace = release;
-        return runInUnitOfWork(ctx.db, (work) => {
-          request.unitOfWork = work;
-          return handler.call(this as never, request, reply);
-        });
+      return runInUnitOfWork(ctx.db, (work) => {
+        request.unitOfWork = work;
+        return handler.call(this as never, request, reply);
       });
     };
   });
@@ -89,7 +54,6 @@ export function runChangesInUnits(
       await finishUnitOfWork(work, { commit: true }).catch((error: unknown) =>
         request.log.error({ err: error }, 'a request ended and its unit of work could not commit'),
       );
-    givePlaceBack(request);
   });
 }
 
@@ -118,8 +82,6 @@ export async function finishRequestUnit(
     request.log.error({ err: error }, 'the change could not be committed with its audit entry: rolled back');
     void reply.removeHeader('location').status(500).header('content-type', failure.type);
     return failure.body;
-  } finally {
-    givePlaceBack(request);
   }
 }
 

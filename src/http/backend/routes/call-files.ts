@@ -12,6 +12,7 @@ import type { Ctx } from '../../../context.ts';
 import { DomainError, invalid } from '../../../shared/errors.ts';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../../shared/json-depth.ts';
 import { principalOf } from '../../auth.ts';
+import { apiAuditOf } from '../../kit/unit-of-work.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { errorBody } from '../schemas.ts';
 import { ingestSummary } from './calls.ts';
@@ -152,8 +153,8 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
       '/calls/files',
       {
         // An import commits batch by batch as the file streams in (a long process): no unit of work; its
-        // audit entry, with the counts, follows it.
-        config: { level: KeyLevel.charges, unitOfWork: false },
+        // audit entry is written with the first calls it stores (src/calls/ingest.ts).
+        config: { level: KeyLevel.charges, unitOfWork: false, auditedByRoute: true },
         schema: {
           tags,
           operationId: 'importCallFile',
@@ -177,9 +178,15 @@ export function callFileRoutes(app: ZodApp, ctx: Ctx): void {
           throw invalid('file', 'the file is empty: send it as the request body');
         if (!(body instanceof Readable)) throw invalid('body', 'send the file as the request body');
         const q = request.query;
+        const source = q.source ?? 'upload';
         return importCallStream(ctx, principalOf(request).accountId, body as AsyncIterable<Buffer>, {
           ...q,
-          source: q.source ?? 'upload',
+          source,
+          audit: apiAuditOf(request, {
+            action: 'create',
+            resource: 'files',
+            changes: { format: q.format, source },
+          }),
         });
       },
     );

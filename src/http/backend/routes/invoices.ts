@@ -26,6 +26,8 @@ import {
 import { invoiceView, toInvoiceView } from '../views/invoices.ts';
 import { invoiceBill } from '../../../delivery/invoice-bill.ts';
 import { publicBaseUrl } from '../../public-url.ts';
+import { SENDS_AT_ONCE } from '../../audit-hook.ts';
+import { apiAuditOf } from '../../kit/unit-of-work.ts';
 
 const tags = ['Invoices'];
 
@@ -314,13 +316,18 @@ export function invoiceRoutes(app: ZodApp, ctx: Ctx, options: { publicUrl?: stri
       const principal = principalOf(request);
       const invoiceId = pathId(request.params.id, 'Invoice');
       if (!(await findInvoice(ctx.db, principal.accountId, invoiceId))) throw notFound('Invoice', invoiceId);
-      return runInvoiceAction(request.query.action, {
+      const action = request.query.action;
+      return runInvoiceAction(action, {
         ctx,
         accountId: principal.accountId,
         keyLevel: principal.level,
         invoiceId,
         body: request.body,
         baseUrl: publicBaseUrl(request, options.publicUrl),
+        audit:
+          action !== undefined && SENDS_AT_ONCE.has(action)
+            ? apiAuditOf(request, { action, resource: 'invoices', resourceId: invoiceId })
+            : undefined,
       });
     },
   );

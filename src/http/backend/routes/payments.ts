@@ -14,6 +14,7 @@ import { paymentFigures, receiptNumberOf, refundStatusOf } from '../../../paymen
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
+import { apiAuditOf } from '../../kit/unit-of-work.ts';
 import { amount, idParams, idString } from '../schemas.ts';
 import { AMOUNT_AS_STRING } from '../../../money/wire.ts';
 import { invoiceView, toInvoiceView } from '../views/invoices.ts';
@@ -213,15 +214,19 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
         response: { 201: z.object({ refund: refundView, payment: paymentView }) },
       },
       // The refund is recorded and committed, then the gateway is tried and the answer says how it went
-      // (refund-payment.ts): no unit of work, so a crash after the call keeps the record; the entry follows.
-      config: { level: KeyLevel.invoices, unitOfWork: false },
+      // (refund-payment.ts): no unit of work, so a crash after the call keeps the record; the entry is
+      // written in the refund's transaction.
+      config: { level: KeyLevel.invoices, unitOfWork: false, auditedByRoute: true },
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
-      const result = await refundPayment(ctx, accountId, pathId(request.params.id, 'Payment'), {
-        amount: request.body?.amount,
-        reason: request.body?.reason,
-      });
+      const result = await refundPayment(
+        ctx,
+        accountId,
+        pathId(request.params.id, 'Payment'),
+        { amount: request.body?.amount, reason: request.body?.reason },
+        apiAuditOf(request, { action: 'create', resource: 'refunds' }),
+      );
       const [shown] = await paymentsWithRefunds(ctx, accountId, { paymentId: Number(result.payment.id) }, 1);
       return reply
         .status(201)

@@ -201,14 +201,11 @@ ${chosen ? `<section class="card"><h2>Customers chosen</h2><ul>${[...chosen].map
         throw invalid('customers', 'tick at least one customer, or choose every customer');
       // The run goes on in this process after the answer; the page follows it by its id. It commits batch by
       // batch, outside a unit of work: its audit entry is written with the run's row.
-      const audit = {
-        actor: { type: 'user' as const, id: m.user.id, name: m.user.email },
-        ip: kit.ip(request),
-        surface: 'console' as const,
+      const audit = kit.auditOf(m, request, {
         action: 'create',
         resource: 'billingRuns',
         changes: { cutoffDate, ...(customerIds ? { customerIds } : {}) },
-      };
+      });
       const runId = await new Promise<number>((resolve, reject) => {
         runBilling(ctx, m.accountId, { cutoffDate, customerIds, audit }, undefined, (run) =>
           resolve(run.id),
@@ -232,14 +229,13 @@ ${chosen ? `<section class="card"><h2>Customers chosen</h2><ul>${[...chosen].map
       const run = await findBillingRun(ctx.db, m.accountId, id);
       if (!run) throw notFound('Billing run', id);
       // Goes on after the answer, outside a unit of work: the entry is written with the run's claim.
-      resumeBilling(ctx, m.accountId, id, undefined, {
-        actor: { type: 'user', id: m.user.id, name: m.user.email },
-        ip: kit.ip(request),
-        surface: 'console',
-        action: 'resume',
-        resource: 'billingRuns',
-        resourceId: id,
-      }).catch((error: unknown) => request.log.error({ err: error }, 'resuming a billing run failed'));
+      resumeBilling(
+        ctx,
+        m.accountId,
+        id,
+        undefined,
+        kit.auditOf(m, request, { action: 'resume', resource: 'billingRuns', resourceId: id }),
+      ).catch((error: unknown) => request.log.error({ err: error }, 'resuming a billing run failed'));
       return { redirect: `/console/billing-runs/${id}`, message: 'Resuming the run' };
     },
     undefined,

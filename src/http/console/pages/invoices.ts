@@ -39,6 +39,7 @@ import {
   table,
 } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
+import type { AuditChange } from '../../../audit/record.ts';
 import { cursor, invoiceState } from './customers.ts';
 import { fmt } from './overview.ts';
 
@@ -282,29 +283,41 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
       id: number,
       body: Record<string, string>,
       baseUrl: string,
+      /** Given to an action that sends at once: its use case writes the entry. */
+      audit?: AuditChange,
     ) => Promise<{ message: string; redirect?: string }>,
+    sendsAtOnce = false,
   ) =>
     kit.action(
       `/console/invoices/:id/${name}`,
       KeyLevel.invoices,
       async (m, b, p, request) => {
         const id = pathId(p.id!, 'Invoice');
+        const change = { action: name, resource: 'invoices', resourceId: id };
+        // Sending an email now: outside a unit of work, the use case writes the entry with the queued email.
+        if (sendsAtOnce) {
+          const done = await run(m.accountId, id, b, kit.baseUrl(request), kit.auditOf(m, request, change));
+          return { redirect: done.redirect ?? `/console/invoices/${id}`, message: done.message };
+        }
         const done = await run(m.accountId, id, b, kit.baseUrl(request));
-        return {
-          redirect: done.redirect ?? `/console/invoices/${id}`,
-          message: done.message,
-          audit: { action: name, resource: 'invoices', resourceId: id },
-        };
+        return { redirect: done.redirect ?? `/console/invoices/${id}`, message: done.message, audit: change };
       },
       (p) => `/console/invoices/${p.id}`,
-      // Sending an email now: outside a unit of work (the outbox's record of the send commits at once).
-      name === 'email' || name === 'email-cdrs' ? { unitOfWork: false } : undefined,
+      sendsAtOnce ? { unitOfWork: false } : undefined,
     );
   invoiceAction('approve', async (a, id) => ({
     message: `Invoice ${(await approveInvoice(ctx, a, id)).invoice_number} approved`,
   }));
-  invoiceAction('email', async (a, id) => ({ message: (await emailInvoice(ctx, a, id, {})).message }));
-  invoiceAction('email-cdrs', async (a, id) => ({ message: (await emailCdrs(ctx, a, id, {})).message }));
+  invoiceAction(
+    'email',
+    async (a, id, _b, _base, audit) => ({ message: (await emailInvoice(ctx, a, id, {}, audit)).message }),
+    true,
+  );
+  invoiceAction(
+    'email-cdrs',
+    async (a, id, _b, _base, audit) => ({ message: (await emailCdrs(ctx, a, id, {}, audit)).message }),
+    true,
+  );
   invoiceAction(
     'recreate',
     async (a, id) => (await recreateBills(ctx, a, id), { message: 'Bill rendered again' }),
@@ -344,14 +357,18 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
   kit.action(
     '/console/payments/:id/refund',
     KeyLevel.invoices,
-    async (m, b, p) => {
+    async (m, b, p, request) => {
       const id = pathId(p.id!, 'Payment');
       const payment = await findPayment(ctx.db, m.accountId, id);
       if (!payment) throw notFound('Payment', id);
-      const { refund } = await refundPayment(ctx, m.accountId, id, {
-        amount: b.amount?.trim() || undefined,
-        reason: 'refunded from the console',
-      });
+      // The entry is written in the refund's transaction (the refund's id and amount added there).
+      const { refund } = await refundPayment(
+        ctx,
+        m.accountId,
+        id,
+        { amount: b.amount?.trim() || undefined, reason: 'refunded from the console' },
+        kit.auditOf(m, request, { action: 'create', resource: 'refunds' }),
+      );
       // Back to the list the form was on: the payments list, the request's page, else the invoice's.
       const fromRequest = /^request:(\d{1,15})$/.exec(b.back ?? '');
       return {
@@ -364,16 +381,10 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
                 ? `/console/invoices/${payment.invoice_id}#payments`
                 : `/console/collections/requests/${payment.request_id}#payments`,
         message: `Refunded ${refund.amount}`,
-        audit: {
-          action: 'create',
-          resource: 'refunds',
-          resourceId: refund.id,
-          changes: { paymentId: id, amount: refund.amount },
-        },
       };
     },
     () => '/console/collections/payments',
-    // The refund is recorded and committed before the gateway is called: outside a unit of work.
+    // The refund (and its entry) is recorded and committed before the gateway is called: outside a unit of work.
     { unitOfWork: false },
   );
 }

@@ -413,19 +413,25 @@ ${upload}`,
       let report: string;
       try {
         const text = uploadText(request.body);
+        const format = fields.format || 'auto';
+        const source = 'console upload';
+        // The import commits batch by batch as it goes (no unit of work on this route): its entry is written
+        // with the first calls it stores (src/calls/ingest.ts).
         const s = await importCallStream(
           ctx,
           m.accountId,
           Readable.from([Buffer.from(text, 'utf8')]) as AsyncIterable<Buffer>,
-          { format: fields.format || 'auto', source: 'console upload', sizeBytes: Buffer.byteLength(text) },
+          {
+            format,
+            source,
+            sizeBytes: Buffer.byteLength(text),
+            audit: kit.auditOf(m, request, {
+              action: 'importCalls',
+              resource: 'calls',
+              changes: { format, source, sizeBytes: Buffer.byteLength(text) },
+            }),
+          },
         );
-        // The import commits batch by batch as it goes (no unit of work on this route): its entry, with the
-        // counts, follows it.
-        await kit.audit(m, request.ip, {
-          action: 'importCalls',
-          resource: 'calls',
-          changes: { received: s.received, inserted: s.inserted, rejected: s.rejected, format: s.format },
-        });
         report = reportHtml(
           `${s.inserted} calls stored from ${s.received} records (${s.formatDetail}).`,
           [
