@@ -19,7 +19,7 @@
 // PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
 // (fresh databases are made for the floor and the run of each scenario and dropped after). Not part of
 // the test run.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,7 @@ import { createCtx, type Ctx, type Executor } from '../src/context.ts';
 import { REACTIONS } from '../src/reactions.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { localServerCpu, type ServerCpu } from './kit.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,7 +66,6 @@ function logStatement(event: LogEvent): void {
 const log = process.env.BENCH_PROFILE ? { log: logStatement } : {};
 
 /** CPU seconds used by the database server's processes for the bench's database (undefined: not known). */
-type ServerCpu = () => Promise<Map<number, number>>;
 
 interface Timing {
   seconds: number;
@@ -291,26 +291,7 @@ async function freshPostgres(): Promise<BenchDatabase> {
   await admin.query(`create database ${name}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  // The server's processes serving this database, when the server runs here: their CPU time from /proc
-  // (utime + stime, in clock ticks of 1/100 s).
-  const serverCpu: ServerCpu | undefined = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-    ? async () => {
-        const pids = await admin.query<{ pid: number }>(
-          'select pid from pg_stat_activity where datname = $1',
-          [name],
-        );
-        const out = new Map<number, number>();
-        for (const { pid } of pids.rows) {
-          try {
-            const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
-            out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
-          } catch {
-            // Not on this machine, or ended meanwhile.
-          }
-        }
-        return out;
-      }
-    : undefined;
+  const serverCpu = localServerCpu(admin, name, url.hostname);
   const database = await openPostgres({ connectionString: url.toString(), ...log });
   await migrate(database);
   return {

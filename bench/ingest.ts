@@ -56,6 +56,7 @@ import { createCtx, type Ctx } from '../src/context.ts';
 import { REACTIONS } from '../src/reactions.ts';
 import { openPglite, openPostgres, type Database } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { localServerCpu, type ServerCpu } from './kit.ts';
 import { importRates } from '../src/rate-cards/import-rates.ts';
 import { parseRatesCsv } from '../src/rate-cards/rate-csv.ts';
 
@@ -647,9 +648,6 @@ function describeSummary(s: IngestSummary): string {
   return `received ${s.received}, new ${s.inserted}, duplicates ${s.duplicates}, refused ${s.rejected}; rated ${s.rated}, free ${s.free}, unrated ${s.unrated} (${reasons}), unallocated ${s.unallocated}; charges ${s.chargeTotal}`;
 }
 
-/** CPU seconds used so far by each of the database server's processes (PostgreSQL on this machine). */
-type ServerCpu = () => Promise<Map<number, number>>;
-
 /** CPU seconds the server's processes used between two samples (a process that ended between them is missed). */
 function serverCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
@@ -917,26 +915,7 @@ async function benchPostgres(all: Files[]): Promise<Result[]> {
         client.release();
       }
     };
-    // The server's processes serving this database (its backends, autovacuum), when the server runs here:
-    // their CPU time from /proc (utime + stime, in clock ticks of 1/100 s).
-    const serverCpu: ServerCpu | undefined = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-      ? async () => {
-          const pids = await admin.query<{ pid: number }>(
-            'select pid from pg_stat_activity where datname = $1',
-            [name],
-          );
-          const out = new Map<number, number>();
-          for (const { pid } of pids.rows) {
-            try {
-              const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
-              out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
-            } catch {
-              // Not on this machine, or ended meanwhile.
-            }
-          }
-          return out;
-        }
-      : undefined;
+    const serverCpu = localServerCpu(admin, name, url.hostname);
     const floor: StorageFloor = async () => {
       const client = await database.pool!.connect();
       const floorDir = await mkdtemp(join(tmpdir(), 'ringbill-floor-'));

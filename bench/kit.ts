@@ -1,5 +1,6 @@
 // What the HTTP benchmarks share: a PostgreSQL database of their own, and a keep-alive load generator that
 // measures requests per second and latency (median, p99) at a number of concurrent connections.
+import { readFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import pg from 'pg';
 
@@ -108,4 +109,35 @@ export async function load(options: LoadOptions): Promise<LoadRun> {
 /** One line: throughput, median and p99, counts. */
 export function formatRun(r: LoadRun, accepted = 'accepted'): string {
   return `${r.rps.toFixed(0).padStart(6)} req/s  median ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.requests} requests, ${r.accepted} ${accepted}, ${r.errors} errors)`;
+}
+
+/** CPU seconds used so far by each of the server's processes serving a database, by pid. */
+export type ServerCpu = () => Promise<Map<number, number>>;
+
+/**
+ * The CPU time of the server's processes serving database `name` (its backends, autovacuum), read from
+ * /proc (utime + stime, in clock ticks of 1/100 s) when the server runs on this machine (`host` is
+ * local); undefined otherwise.
+ */
+export function localServerCpu(
+  admin: Pick<pg.Client, 'query'>,
+  name: string,
+  host: string,
+): ServerCpu | undefined {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return undefined;
+  return async () => {
+    const pids = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [
+      name,
+    ]);
+    const out = new Map<number, number>();
+    for (const { pid } of pids.rows) {
+      try {
+        const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
+        out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+      } catch {
+        // Not on this machine, or ended meanwhile.
+      }
+    }
+    return out;
+  };
 }
