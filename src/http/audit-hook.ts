@@ -120,6 +120,16 @@ function finishRequest(
 }
 
 /** Registered on the routes of the methods that change things only: a GET costs it nothing. */
+/**
+ * The id of what a create made, from its answer: `id`, or the resource's own id field as the collect API
+ * names it (`requestId` for /requests).
+ */
+function idOfCreated(answer: Record<string, unknown> | undefined, resource: string): string | undefined {
+  if (!answer) return undefined;
+  const id = answer.id ?? answer[`${resource.replace(/s$/, '')}Id`];
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+}
+
 export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string): void {
   // The handler of each change route runs in a unit of work when the request is one the log records.
   runChangesInUnits(
@@ -173,14 +183,11 @@ export function registerApiAudit(app: FastifyInstance, ctx: Ctx, prefix: string)
       let resourceId: string | undefined = target.idParam ? params[target.idParam] : undefined;
       let changes: Record<string, unknown> | null = null;
       let action = target.action;
-      if (
-        target.action === 'create' &&
-        answerObject &&
-        (typeof answerObject.id === 'string' || typeof answerObject.id === 'number')
-      ) {
+      const createdId = target.action === 'create' ? idOfCreated(answerObject, target.resource) : undefined;
+      if (createdId !== undefined) {
         // The parent's id (for /customers/:id/features) goes in the changes; the new row's id is the resource id.
         if (resourceId) changes = { parentId: resourceId };
-        resourceId = String(answerObject.id);
+        resourceId = createdId;
       }
       if (action === 'action' && typeof query.action === 'string') action = query.action;
       if (request.method === 'PATCH' && request.auditBefore && answerObject)

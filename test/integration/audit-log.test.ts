@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { auditTargetOf } from '../../src/http/audit-hook.ts';
 import { makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
+import { approvedInvoice, collectApi, paymentRequest } from '../helpers/pay-page.ts';
 
 const h = useHarness();
 
@@ -108,5 +109,19 @@ describe('audit log', () => {
     await expect(
       sql`delete from audit_log where account_id = ${accountId}`.execute(h.ctx.db),
     ).rejects.toThrow(/append-only/);
+  });
+
+  it('records changes through the collect API too: a payment request made and cancelled', async () => {
+    const account = await h.account();
+    const invoice = await approvedInvoice(account);
+    const { request } = await paymentRequest(account, { invoiceId: Number(invoice.id) });
+    const cancelled = await collectApi(account).post(`/requests/${request.requestId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    const entries = (await account.api.get('/auditLog?resource=requests')).body as any[];
+    expect(entries.map((e) => [e.action, e.resourceId, e.surface])).toEqual([
+      ['create', String(request.requestId), 'api'],
+      ['cancel', String(request.requestId), 'api'],
+    ]);
+    expect(entries.every((e) => e.actor === entries[0].actor && e.actor.startsWith('apiKey:'))).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
 import type { Ctx } from '../../context.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { requireBearerKey } from '../auth.ts';
+import { registerApiAudit } from '../audit-hook.ts';
 import { registerIdempotency } from '../idempotency.ts';
 import type { ZodApp } from '../kit/app-type.ts';
 import { collectErrorHandler } from './errors.ts';
@@ -31,6 +32,8 @@ export function collectApi(ctx: Ctx, options: CollectOptions) {
       ),
     );
     app.addHook('onRequest', requireBearerKey(ctx));
+    // As on the backend API: the audit hook first, so a change commits with its entry before its answer is kept.
+    registerApiAudit(app, ctx, COLLECT_PREFIX);
     registerIdempotency(app, ctx);
     requestRoutes(app, ctx, options);
     reportRoutes(app, ctx);

@@ -7,6 +7,7 @@ import type { Ctx } from '../../../context.ts';
 import { attemptsWithRefunds, paymentsWithRefunds } from '../../../payments/list-payments.ts';
 import { refundPayment } from '../../../payments/refund-payment.ts';
 import { invalid } from '../../../shared/errors.ts';
+import { apiAuditOf } from '../../kit/unit-of-work.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
@@ -83,7 +84,9 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
           ...errorResponses,
         },
       },
-      config: { level: KeyLevel.invoices },
+      // Outside a unit of work, its audit entry written right after: inside one, this route answered 500 (it
+      // reads its requests back side by side; the cause is not yet found).
+      config: { level: KeyLevel.invoices, unitOfWork: false },
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
@@ -193,14 +196,18 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
         body: refundBody,
         response: { 201: z.object({ refund: refundView, payment: paymentView }), ...errorResponses },
       },
-      config: { level: KeyLevel.invoices },
+      // The refund commits before the gateway is called, its audit entry with it (as on the backend API).
+      config: { level: KeyLevel.invoices, unitOfWork: false, auditedByRoute: true },
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
-      const result = await refundPayment(ctx, accountId, pathId(request.params.id, 'Payment'), {
-        amount: request.body?.amount,
-        reason: request.body?.reason,
-      });
+      const result = await refundPayment(
+        ctx,
+        accountId,
+        pathId(request.params.id, 'Payment'),
+        { amount: request.body?.amount, reason: request.body?.reason },
+        apiAuditOf(request, { action: 'create', resource: 'refunds' }),
+      );
       const [shown] = await paymentsWithRefunds(ctx, accountId, { paymentId: Number(result.payment.id) }, 1);
       return reply.status(201).send({
         refund: toRefundView(result.refund),
