@@ -7,7 +7,7 @@
 // Nothing is kept while the listening connection is down (notifications could be missed), and a lookup that
 // was under way when any invalidation arrived does not store its answer (it may have read the row before the
 // change committed). Unknown keys are never kept: guessing keys fills nothing.
-import { outsideUnitOfWork } from '../context.ts';
+import { afterUnitCommits, outsideUnitOfWork } from '../context.ts';
 import type { AccountRow } from './repo.ts';
 import type { Database } from '../db/connection.ts';
 import type { Subscription } from '../db/notifications.ts';
@@ -130,9 +130,12 @@ export function keyCacheOf(database: Database): KeyCache {
 }
 
 /**
- * This process forgets what it keeps of the account at once (call it after the change committed): other
- * processes forget it when the change's NOTIFY reaches them, this one may answer its next request sooner.
+ * This process forgets what it keeps of the account at once, and again when the caller's unit of work (if
+ * any) commits: other processes forget it when the change's NOTIFY reaches them, but this one may answer
+ * the caller's next request before its own NOTIFY arrives, and must not answer it with the row from before.
  */
 export function accountChanged(database: Database, accountId: number): void {
-  caches.get(database)?.invalidateAccount(accountId);
+  const forget = (): void => caches.get(database)?.invalidateAccount(accountId);
+  forget();
+  afterUnitCommits(database.db, async () => forget());
 }

@@ -2,6 +2,7 @@
 // renderer can read (checked by rendering it once, so a bill never fails on a bad logo).
 import PDFDocument from 'pdfkit';
 import type { Ctx } from '../context.ts';
+import { accountChanged } from './account-cache.ts';
 import type { AccountRow } from './repo.ts';
 import { invalid, notFound } from '../shared/errors.ts';
 import { unsupportedMediaType } from '../shared/media-type.ts';
@@ -61,6 +62,7 @@ export async function setAccountLogo(
     updated_at: ctx.now(),
   });
   if (!updated) throw notFound('Account', accountId);
+  accountChanged(ctx.database, accountId);
   return updated;
 }
 
@@ -71,5 +73,6 @@ export async function removeAccountLogo(ctx: Ctx, accountId: number): Promise<Ac
     updated_at: ctx.now(),
   });
   if (!updated) throw notFound('Account', accountId);
+  accountChanged(ctx.database, accountId);
   return updated;
 }

@@ -212,7 +212,9 @@ export async function finishUnitOfWork(
   unit.state = 'finished';
   if (!unit.connection) {
     if (failure !== undefined) throw failure;
-    await runAfterCommit(unit);
+    // Nothing was written: a unit ended without committing still drops what waited for its commit.
+    if (options.commit) await runAfterCommit(unit);
+    else unit.afterCommit.length = 0;
     return;
   }
   const connection = await unit.connection;

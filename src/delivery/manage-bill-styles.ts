@@ -1,5 +1,6 @@
 // An account's named bill styles: based on Full (everything) or Summary (totals, VAT and payment details),
 // with the itemised call list and the call summary by destination switched on or off.
+import { accountChanged } from '../accounts/account-cache.ts';
 import { findAccount, updateAccount as updateAccountRow } from '../accounts/repo.ts';
 import type { Ctx } from '../context.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
@@ -51,7 +52,7 @@ export async function updateBillStyle(
   id: number,
   input: BillStyleInput,
 ): Promise<BillStyleRow> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const saved = await ctx.db.transaction().execute(async (trx) => {
     const style = await findBillStyle(trx, accountId, id);
     if (!style) throw notFound('Bill style', id);
     const name = input.name === undefined ? undefined : checkName(input.name);
@@ -74,6 +75,8 @@ export async function updateBillStyle(
     }
     return updated;
   });
+  accountChanged(ctx.database, accountId);
+  return saved;
 }
 
 /** Deletes a style. The account's default style cannot go (409): choose another default first. */
