@@ -37,7 +37,7 @@ const browserGlobals = {
 
 export default defineConfig(
   // test/generated/: written by `npm run openapi:types` from the OpenAPI document (checked by a test, not by hand).
-  globalIgnores(['data/', 'coverage/', '.bench/', '.test-cache/', 'scratch/', 'test/generated/']),
+  globalIgnores(['data/', 'coverage/', '.bench/', '.build/', '.test-cache/', 'scratch/', 'test/generated/']),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -4,7 +4,8 @@
 // CSRF token; every page has a strict CSP (scripts and styles from this server only, no inline script).
 // Every action calls the same use cases as the API, checks the role's API key level, and is audited.
 import fastifyCookie from '@fastify/cookie';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -50,6 +51,16 @@ const FORM_LIMIT = 64 * 1024;
 const UPLOAD_LIMIT = 100 * 1024 * 1024;
 
 const require = createRequire(import.meta.url);
+/**
+ * A file of the console's own (assets/): beside this module when it runs from src/, and under src/ of the
+ * package when it runs bundled (bin/ringbill.js puts the bundle in .build/).
+ */
+function ownAsset(name: string): string {
+  const beside = new URL(`./assets/${name}`, import.meta.url);
+  return fileURLToPath(
+    existsSync(beside) ? beside : new URL(`../src/http/console/assets/${name}`, import.meta.url),
+  );
+}
 const ASSETS: Record<string, { path: string; type: string }> = {
   'htmx.min.js': {
     path: require.resolve('htmx.org/dist/htmx.min.js'),
@@ -61,11 +72,11 @@ const ASSETS: Record<string, { path: string; type: string }> = {
   },
   'uPlot.min.css': { path: require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
   'console.js': {
-    path: new URL('./assets/console.js', import.meta.url).pathname,
+    path: ownAsset('console.js'),
     type: 'text/javascript; charset=utf-8',
   },
   'console.css': {
-    path: new URL('./assets/console.css', import.meta.url).pathname,
+    path: ownAsset('console.css'),
     type: 'text/css; charset=utf-8',
   },
 };
