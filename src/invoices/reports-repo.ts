@@ -25,7 +25,7 @@ export async function revenueByMonth(
 
 /**
  * What raised invoices have collected, what is outstanding (not yet due) and what is overdue. Read from the
- * unsettled invoices only (paid_amount <> total, the partial index invoices_unsettled) and the months'
+ * unsettled invoices only (`unsettled`: raised and paid_amount <> total, the partial index invoices_unsettled) and the months'
  * totals: paid = every raised total less what is still unsettled (an overpaid invoice counts its excess).
  */
 export async function collectionTotals(
@@ -39,7 +39,7 @@ export async function collectionTotals(
            coalesce(sum(total - paid_amount) filter (where total > paid_amount and (due_date is null or due_date >= ${today}::date)), 0)::text as outstanding,
            coalesce(sum(total - paid_amount) filter (where total > paid_amount and due_date < ${today}::date), 0)::text as overdue,
            count(*) filter (where total > paid_amount and due_date < ${today}::date)::text as overdue_count
-    from invoices where account_id = ${accountId} and approved_at is not null and paid_amount <> total
+    from invoices where account_id = ${accountId} and unsettled
   `.execute(db);
   const row = r.rows[0]!;
   return { ...row, overdue_count: Number(row.overdue_count) };
