@@ -2,15 +2,25 @@
 // not at all. While a unit is open (runInUnitOfWork, keyed by the async context), the database's driver hands
 // every query of that context one connection in one transaction, opened at the first query; a use case's
 // own `db.transaction()` becomes a savepoint in it (rolled back alone when the use case throws, as its
-// transaction was), and a lone write a savepoint too, so a refused statement the code catches does not
-// abort the unit. The surface ends the unit (finishUnitOfWork) once it knows the answer: the audit entry is
-// written in it, then it commits (what the use cases did commits as it did before, error answers included);
-// an audit entry that fails (there, or earlier: doomUnitOfWork) rolls everything back. Use cases do not change: they keep
+// transaction was), and a lone write a savepoint too, so a refused write the code catches does not abort
+// the unit (a lone read has none: one that fails dooms the unit, see JoinedConnection.lone). The surface
+// ends the unit (finishUnitOfWork) once it knows the answer: the audit entry is written in it, then it
+// commits (what the use cases did commits as it did before, error answers included); an audit entry that
+// fails (there, or earlier: doomUnitOfWork) rolls everything back. Use cases do not change: they keep
 // calling `ctx.db` and `ctx.db.transaction()`.
 //
-// Joined transactions run one at a time (a use case running two at once, as a billing run does on
-// PostgreSQL, would otherwise interleave savepoints on one connection). Work that must commit on its own
-// while the request goes on (a billing run's batches, a call import) runs on a route that opens no unit.
+// Any concurrency inside a unit is allowed, and runs one at a time on its connection, whose savepoints are a
+// stack: two savepoints opened side by side nest, and releasing or rolling back the outer one takes the
+// inner one (and another's statements) with it ("savepoint rb_q3 does not exist": a route reading its rows
+// back with Promise.all answered 500). So a joined transaction holds the unit's turn from its savepoint to
+// its end, and a lone statement holds it for its savepoint and statement; the line orders the statements
+// of the transaction holding the turn. A lone statement made inside that transaction's callback (on `ctx.db`
+// rather than its `trx`) would wait for itself: it runs in that transaction's savepoint, and is rolled back
+// with it. A transaction opened inside another of the same unit would wait for itself too: it is refused
+// with an error (outside a unit it would need a second connection, and on PGlite wait forever).
+// A transaction whose statement failed and whose code went on cannot commit: its commit rolls it back and
+// throws. Work that must commit on its own while the request goes on (a billing run's batches, a call
+// import) runs on a route that opens no unit.
 //
 // A unit holds one pooled connection and never needs a second: every query of its async context joins it,
 // and what would take a connection of its own from the pool (COPY, a named prepared statement, a script)
@@ -30,49 +40,133 @@ import {
 interface Unit {
   readonly driver: UnitOfWorkDriver;
   state: 'open' | 'finished';
-  /** Set when the audit entry could not be written: the unit can only roll back. */
-  doomed: boolean;
+  /** Set when the unit can only roll back (its audit entry could not be written, or a statement broke it). */
+  doomed: string | undefined;
   /** The unit's connection, in its transaction, once a query needed it. */
   connection?: Promise<DatabaseConnection> | undefined;
   savepoints: number;
-  /** The joined transactions' turn: one at a time. */
-  turn: Promise<void>;
+  /**
+   * The turn: held by a joined transaction from its savepoint to its end, or by a lone statement (with its
+   * savepoint) made outside it. What holds it has the unit's transaction to itself.
+   */
+  turn: Lock;
+  /** The joined transaction holding the turn (its statements, and lone ones made inside it, need no turn). */
+  owner: object | undefined;
+  /** The line: held by each statement sent on the connection, with its savepoint (one at a time). */
+  line: Lock;
   /** What waits for the commit (outbox jobs tried at once: an email or webhook only for a kept change). */
   afterCommit: (() => Promise<void>)[];
 }
 
+/** One holder at a time, in the order asked. */
+class Lock {
+  private tail: Promise<void> = Promise.resolve();
+
+  /** Resolves once held, with the function that lets it go. */
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.tail;
+    this.tail = previous.then(() => held);
+    return previous.then(() => release);
+  }
+}
+
 const units = new AsyncLocalStorage<Unit>();
+/** The joined transaction whose callback (or what it started) runs here. */
+const transactions = new AsyncLocalStorage<object>();
 const driversOf = new WeakMap<object, UnitOfWorkDriver>();
+
+/** Runs `fn` holding the unit's line, once the unit is still open. */
+async function onLine<T>(unit: Unit, fn: () => Promise<T>): Promise<T> {
+  const release = await unit.line.acquire();
+  try {
+    if (unit.state !== 'open') throw new Error('the request this query belongs to has finished');
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
+/** Whether the caller runs inside the callback of the joined transaction holding the unit's turn. */
+function insideOwner(unit: Unit): boolean {
+  return unit.owner !== undefined && transactions.getStore() === unit.owner;
+}
 
 /** A connection handed out inside a unit: the unit's, which it never releases. */
 class JoinedConnection implements DatabaseConnection {
-  savepoint: string | undefined;
-  endTurn: (() => void) | undefined;
+  /** Set while this connection carries a joined transaction: its savepoint, and what ends its turn. */
+  transaction: { savepoint: string; endTurn: () => void } | undefined;
   constructor(
     readonly unit: Unit,
     readonly inner: DatabaseConnection,
   ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.unit.state !== 'open') throw new Error('the request this query belongs to has finished');
-    // A lone write gets its own savepoint: if it is refused (a unique key, a check) and the code goes on,
-    // the unit is not left aborted.
-    if (this.savepoint !== undefined || query.query.kind === 'SelectQueryNode')
-      return this.inner.executeQuery<R>(query);
-    const name = `rb_q${++this.unit.savepoints}`;
-    await this.inner.executeQuery(CompiledQuery.raw(`savepoint ${name}`));
+    const unit = this.unit;
+    if (unit.state !== 'open') throw new Error('the request this query belongs to has finished');
+    if (this.transaction) return onLine(unit, () => this.inner.executeQuery<R>(query));
+    // A lone statement waits for the turn (a transaction's savepoint must not be rolled back over it), unless
+    // it is made inside the transaction holding it, which would then wait for itself: it runs in that
+    // transaction's savepoint.
+    const inside = insideOwner(unit);
+    const endTurn = inside ? undefined : await unit.turn.acquire();
     try {
-      const result = await this.inner.executeQuery<R>(query);
-      await this.inner.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
-      return result;
-    } catch (error) {
-      await this.inner.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`));
-      throw error;
+      return await onLine(unit, () => this.lone<R>(query, inside));
+    } finally {
+      endTurn?.();
     }
   }
 
-  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    return this.inner.streamQuery<R>(query, chunkSize);
+  /**
+   * A lone write gets its own savepoint: if it is refused (a unique key, a check) and the code goes on, the
+   * unit is not left aborted. A read gets none (a savepoint doubled a read's time in a unit): one that fails
+   * outside a transaction leaves the unit aborted, so the unit can only roll back, and says so when it ends
+   * (PostgreSQL would turn its COMMIT into a silent ROLLBACK).
+   */
+  private async lone<R>(query: CompiledQuery, inside: boolean): Promise<QueryResult<R>> {
+    if (query.query.kind === 'SelectQueryNode') {
+      try {
+        return await this.inner.executeQuery<R>(query);
+      } catch (error) {
+        if (!inside) this.unit.doomed ??= `a read failed (${asError(error).message})`;
+        throw error;
+      }
+    }
+    const name = `rb_q${++this.unit.savepoints}`;
+    await this.inner.executeQuery(CompiledQuery.raw(`savepoint ${name}`));
+    let result: QueryResult<R>;
+    try {
+      result = await this.inner.executeQuery<R>(query);
+    } catch (error) {
+      await this.restore(name);
+      throw error;
+    }
+    await this.inner.executeQuery(CompiledQuery.raw(`release savepoint ${name}`));
+    return result;
+  }
+
+  /** Back to before `savepoint` (and out of it); a unit where that fails can only roll back. */
+  async restore(savepoint: string): Promise<void> {
+    try {
+      await this.inner.executeQuery(CompiledQuery.raw(`rollback to savepoint ${savepoint}`));
+      await this.inner.executeQuery(CompiledQuery.raw(`release savepoint ${savepoint}`));
+    } catch (error) {
+      this.unit.doomed ??= `its savepoint could not be rolled back (${asError(error).message})`;
+    }
+  }
+
+  async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    const unit = this.unit;
+    const endTurn = this.transaction || insideOwner(unit) ? undefined : await unit.turn.acquire();
+    const endLine = await unit.line.acquire();
+    try {
+      if (unit.state !== 'open') throw new Error('the request this query belongs to has finished');
+      yield* this.inner.streamQuery<R>(query, chunkSize);
+    } finally {
+      endLine();
+      endTurn?.();
+    }
   }
 }
 
@@ -104,40 +198,73 @@ class UnitOfWorkDriver implements Driver {
     return new JoinedConnection(unit, await unit.connection);
   }
 
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+  // Settings (an isolation level) cannot change inside a transaction: the unit's hold.
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     if (!(connection instanceof JoinedConnection)) return this.inner.beginTransaction(connection, settings);
-    // Settings (an isolation level) cannot change inside a transaction: the unit's hold.
     const unit = connection.unit;
-    const previous = unit.turn;
-    let endTurn!: () => void;
-    unit.turn = new Promise<void>((resolve) => (endTurn = resolve));
-    await previous;
-    connection.endTurn = endTurn;
-    connection.savepoint = `rb_t${++unit.savepoints}`;
+    if (insideOwner(unit))
+      return Promise.reject(
+        new Error(
+          'a transaction opened inside another transaction of the same unit of work would wait for it: ' +
+            "run its statements on the outer transaction's executor",
+        ),
+      );
+    // Kysely runs the transaction's callback next, in the caller's async context: mark it (synchronously,
+    // before any await) as inside this transaction, so lone statements it makes run in its turn.
+    const token = {};
+    transactions.enterWith(token);
+    return this.begin(connection, token);
+  }
+
+  private async begin(connection: JoinedConnection, token: object): Promise<void> {
+    const unit = connection.unit;
+    const release = await unit.turn.acquire();
+    const savepoint = `rb_t${++unit.savepoints}`;
+    const endTurn = () => {
+      connection.transaction = undefined;
+      unit.owner = undefined;
+      release();
+    };
+    unit.owner = token;
     try {
-      await connection.inner.executeQuery(CompiledQuery.raw(`savepoint ${connection.savepoint}`));
+      await onLine(unit, () => connection.inner.executeQuery(CompiledQuery.raw(`savepoint ${savepoint}`)));
     } catch (error) {
       endTurn();
       throw error;
     }
+    connection.transaction = { savepoint, endTurn };
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     if (!(connection instanceof JoinedConnection)) return this.inner.commitTransaction(connection);
+    const transaction = connection.transaction;
+    if (!transaction) return;
     try {
-      await connection.inner.executeQuery(CompiledQuery.raw(`release savepoint ${connection.savepoint}`));
+      await onLine(connection.unit, async () => {
+        try {
+          await connection.inner.executeQuery(
+            CompiledQuery.raw(`release savepoint ${transaction.savepoint}`),
+          );
+        } catch (error) {
+          // A statement of the transaction failed and the code went on: it rolls back, and says so (a
+          // transaction of its own would have rolled back at its commit).
+          await connection.restore(transaction.savepoint);
+          throw error;
+        }
+      });
     } finally {
-      connection.endTurn?.();
+      transaction.endTurn();
     }
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     if (!(connection instanceof JoinedConnection)) return this.inner.rollbackTransaction(connection);
+    const transaction = connection.transaction;
+    if (!transaction) return;
     try {
-      await connection.inner.executeQuery(CompiledQuery.raw(`rollback to savepoint ${connection.savepoint}`));
-      await connection.inner.executeQuery(CompiledQuery.raw(`release savepoint ${connection.savepoint}`));
+      await onLine(connection.unit, () => connection.restore(transaction.savepoint));
     } finally {
-      connection.endTurn?.();
+      transaction.endTurn();
     }
   }
 
@@ -181,9 +308,11 @@ export function runInUnitOfWork<T>(db: object, fn: (work: UnitOfWork) => T): T {
   const unit: Unit = {
     driver,
     state: 'open',
-    doomed: false,
+    doomed: undefined,
     savepoints: 0,
-    turn: Promise.resolve(),
+    turn: new Lock(),
+    owner: undefined,
+    line: new Lock(),
     afterCommit: [],
   };
   return units.run(unit, () => fn({ unit }));
@@ -199,17 +328,22 @@ export async function finishUnitOfWork(
 ): Promise<void> {
   const unit = work.unit;
   if (!unit || unit.state !== 'open') return;
-  let failure: Error | undefined = unit.doomed
-    ? new Error('the unit of work was marked to roll back')
-    : undefined;
+  let failure: Error | undefined =
+    unit.doomed === undefined ? undefined : new Error(`the unit of work must roll back: ${unit.doomed}`);
   try {
     if (options.commit && options.before && failure === undefined) await units.run(unit, options.before);
   } catch (error) {
     failure = asError(error);
   }
-  // Let a joined transaction still running finish (or fail) first.
-  await unit.turn;
+  // Let what is running or waiting (a joined transaction, a lone statement) finish (or fail) first; what
+  // comes after is refused.
+  const endTurn = await unit.turn.acquire();
+  const endLine = await unit.line.acquire();
   unit.state = 'finished';
+  endLine();
+  endTurn();
+  if (failure === undefined && unit.doomed !== undefined)
+    failure = new Error(`the unit of work must roll back: ${unit.doomed}`);
   if (!unit.connection) {
     if (failure !== undefined) throw failure;
     // Nothing was written: a unit ended without committing still drops what waited for its commit.
@@ -254,7 +388,7 @@ function asError(error: unknown): Error {
 /** Marks the caller's unit of work (if any) to roll back when it ends: its audit entry failed. */
 export function doomUnitOfWork(): void {
   const unit = units.getStore();
-  if (unit && unit.state === 'open') unit.doomed = true;
+  if (unit && unit.state === 'open') unit.doomed ??= 'its audit entry could not be written';
 }
 
 /** Whether the caller runs inside an open unit of work on `db` (its reads see uncommitted changes). */

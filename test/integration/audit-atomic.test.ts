@@ -17,7 +17,7 @@ import { dbCallCount } from '../helpers/call-billing.ts';
 import { consoleSession } from '../helpers/console.ts';
 import { testDbKind } from '../helpers/db.ts';
 import { Api, makeCustomer, useHarness, type TestAccount } from '../helpers/harness.ts';
-import { APPROVING_CARD, approvedInvoice, paymentRequest } from '../helpers/pay-page.ts';
+import { APPROVING_CARD, approvedInvoice, collectApi, paymentRequest } from '../helpers/pay-page.ts';
 
 const h = useHarness();
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -111,6 +111,37 @@ describe('audit entries commit with their change: the API', () => {
     const entries = (await auditRows('customers')).filter((r) => r.resource_id === String(customer.id));
     expect(entries.map((r) => r.action)).toEqual(['create', 'update']);
     expect(entries[1]!.changes).toEqual({ name: { from: 'Harbour Vets', to: 'Harbour Vets Ltd' } });
+  });
+
+  it('rolls a batch of payment requests back when its entry cannot be written (it reads them back side by side)', async () => {
+    const requests = async () =>
+      (
+        await h.ctx.db
+          .selectFrom('payment_requests')
+          .select('id')
+          .where('account_id', '=', account.id)
+          .where('batch_id', 'is not', null)
+          .execute()
+      ).length;
+    const body = { requests: [{ amount: '10.00' }, { amount: '20.00' }, { amount: '30.00' }] };
+    // The hook names a batch's entry by its route: resource `batch`, id the batchId.
+    await failOn('audit_log', 'insert', `new.account_id = ${account.id} and new.resource = 'batch'`);
+    const refused = await collectApi(account).post('/requests/batch', body);
+    expect(refused.status).toBe(500);
+    expect(await requests()).toBe(0);
+    await sql.raw('drop trigger rb_test_refuse on audit_log').execute(h.ctx.db);
+    const kept = await collectApi(account).post('/requests/batch', body);
+    expect(kept.status, kept.text).toBe(201);
+    expect(kept.body.requests.map((r: { invoiceAmount: string }) => r.invoiceAmount)).toEqual([
+      '10.00',
+      '20.00',
+      '30.00',
+    ]);
+    expect(await requests()).toBe(3);
+    const entries = await auditRows('batch');
+    expect(entries.map((r) => [r.action, r.resource_id, r.actor_type, r.surface])).toEqual([
+      ['create', String(kept.body.batchId), 'api_key', 'api'],
+    ]);
   });
 
   it("writes a billing run's entry with the run's row: no run when it cannot be written", async () => {

@@ -79,6 +79,12 @@ export async function finishRequestUnit(
     await finishUnitOfWork(work, { commit: true, before: entry });
     return payload;
   } catch (error) {
+    // An answer that already refuses the change (a read that failed, mapped to a 4xx) stays: what the unit
+    // did is rolled back, which the refusal already tells the client.
+    if (reply.statusCode >= 400) {
+      request.log.warn({ err: error }, 'a refused change: its unit of work rolled back');
+      return payload;
+    }
     request.log.error({ err: error }, 'the change could not be committed with its audit entry: rolled back');
     void reply.removeHeader('location').status(500).header('content-type', failure.type);
     return failure.body;

@@ -84,9 +84,7 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
           ...errorResponses,
         },
       },
-      // Outside a unit of work, its audit entry written right after: inside one, this route answered 500 (it
-      // reads its requests back side by side; the cause is not yet found).
-      config: { level: KeyLevel.invoices, unitOfWork: false },
+      config: { level: KeyLevel.invoices },
     },
     async (request, reply) => {
       const { accountId } = principalOf(request);
