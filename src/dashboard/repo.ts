@@ -152,8 +152,7 @@ export async function searchInvoices(db: Executor, accountId: number, s: Invoice
   if (s.number) q = q.where('i.invoice_number', '=', s.number);
   if (s.from) q = q.where('i.invoice_date', '>=', s.from);
   if (s.to) q = q.where('i.invoice_date', '<=', s.to);
-  if (s.unpaid || s.overdueOn)
-    q = q.where('i.approved_at', 'is not', null).whereRef('i.paid_amount', '<', 'i.total');
+  if (s.unpaid || s.overdueOn) q = q.where('i.unsettled_amount', '>', '0');
   if (s.overdueOn) q = q.where('i.due_date', '<', s.overdueOn);
   if (s.unsentByEmail) q = q.where('i.approved_at', 'is not', null).where('i.emailed_at', 'is', null);
   if (s.billingRunId !== undefined) q = q.where('i.billing_run_id', '=', s.billingRunId);

@@ -612,6 +612,7 @@ export interface Invoices {
   recurring_baseline: Generated<ColumnType<RecurringBaseline, string, string>>;
   total: Generated<string>;
   transaction_cutoff_date: string | null;
+  unsettled_amount: Generated<string | null>;
   updated_at: Generated<Timestamp>;
   usage_report_profile: string | null;
   vat_breakdown: Generated<ColumnType<VatBreakdownRow[], string, string>>;

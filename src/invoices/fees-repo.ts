@@ -26,8 +26,8 @@ export async function overdueInvoices(
   }>`
     select id, customer_id, invoice_number, (total - paid_amount)::text as outstanding, due_date, late_fee_charged_at, interest_until
     from invoices
-    where account_id = ${accountId} and customer_id = any(${idArray(customerIds)}::bigint[]) and approved_at is not null
-      and total > paid_amount and due_date < ${cutoff}
+    where account_id = ${accountId} and customer_id = any(${idArray(customerIds)}::bigint[])
+      and unsettled_amount > 0 and due_date < ${cutoff}
     order by id
   `.execute(db);
   for (const r of result.rows) {

@@ -462,7 +462,7 @@ export function customersWithUnsentInvoicesSql(accountId: number) {
 /** The customers with a raised invoice overdue before the cut-off, as a relation of customer_id (late fees). */
 export function customersWithOverdueInvoicesSql(accountId: number, cutoffDate: IsoDate) {
   return sql`(select customer_id from invoices
-    where account_id = ${accountId} and approved_at is not null and total > paid_amount and due_date < ${cutoffDate})`;
+    where account_id = ${accountId} and unsettled_amount > 0 and due_date < ${cutoffDate})`;
 }
 /**
  * A raised invoice's amounts join its month's revenue (invoice_months, the overview's chart), in the

@@ -25,7 +25,7 @@ export async function revenueByMonth(
 
 /**
  * What raised invoices have collected, what is outstanding (not yet due) and what is overdue. Read from the
- * unsettled invoices only (paid_amount <> total, the partial index invoices_unsettled) and the months'
+ * unsettled invoices only (`unsettled_amount`: total - paid_amount of a raised invoice; the partial index invoices_unsettled) and the months'
  * totals: paid = every raised total less what is still unsettled (an overpaid invoice counts its excess).
  */
 export async function collectionTotals(
@@ -35,11 +35,11 @@ export async function collectionTotals(
 ): Promise<{ paid: string; outstanding: string; overdue: string; overdue_count: number }> {
   const r = await sql<{ paid: string; outstanding: string; overdue: string; overdue_count: string }>`
     select ((select coalesce(sum(total), 0) from invoice_months where account_id = ${accountId})
-             - coalesce(sum(total - paid_amount), 0))::text as paid,
-           coalesce(sum(total - paid_amount) filter (where total > paid_amount and (due_date is null or due_date >= ${today}::date)), 0)::text as outstanding,
-           coalesce(sum(total - paid_amount) filter (where total > paid_amount and due_date < ${today}::date), 0)::text as overdue,
-           count(*) filter (where total > paid_amount and due_date < ${today}::date)::text as overdue_count
-    from invoices where account_id = ${accountId} and approved_at is not null and paid_amount <> total
+             - coalesce(sum(unsettled_amount), 0))::text as paid,
+           coalesce(sum(unsettled_amount) filter (where unsettled_amount > 0 and (due_date is null or due_date >= ${today}::date)), 0)::text as outstanding,
+           coalesce(sum(unsettled_amount) filter (where unsettled_amount > 0 and due_date < ${today}::date), 0)::text as overdue,
+           count(*) filter (where unsettled_amount > 0 and due_date < ${today}::date)::text as overdue_count
+    from invoices where account_id = ${accountId} and unsettled_amount <> 0
   `.execute(db);
   const row = r.rows[0]!;
   return { ...row, overdue_count: Number(row.overdue_count) };
