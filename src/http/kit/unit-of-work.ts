@@ -81,7 +81,7 @@ export async function finishRequestUnit(
   } catch (error) {
     // An answer that already refuses the change (a read that failed, mapped to a 4xx) stays: what the unit
     // did is rolled back, which the refusal already tells the client.
-    if (reply.statusCode >= 400) {
+    if (reply.statusCode >= 400 && reply.statusCode < 500) {
       request.log.warn({ err: error }, 'a refused change: its unit of work rolled back');
       return payload;
     }
