@@ -97,19 +97,25 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     kind: 'pglite',
     db,
     pglite,
+    // As on PostgreSQL, these three refuse to run inside a unit of work (there they would take a client of
+    // their own; here they would bypass the unit's queue of statements on its one session).
     exec: async (script) => {
+      assertNoUnitOfWork('a script');
       await pglite.exec(script);
     },
     // PGlite has one session: hold Kysely's connection so no transaction of another request is open in it.
-    copyInto: (table, columns, text) =>
-      db.connection().execute(async () => {
+    copyInto: async (table, columns, text) => {
+      assertNoUnitOfWork('COPY');
+      await db.connection().execute(async () => {
         await pglite.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob'`, [], {
           blob: new Blob([text as string | Uint8Array<ArrayBuffer>]),
         });
-      }),
+      });
+    },
     // One session: COPY inside Kysely's transaction runs in that transaction.
-    copyTransaction: (fn) =>
-      db.transaction().execute((trx) =>
+    copyTransaction: async (fn) => {
+      assertNoUnitOfWork('a COPY transaction');
+      return await db.transaction().execute((trx) =>
         fn({
           db: trx,
           copyInto: async (table, columns, text) => {
@@ -118,7 +124,8 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
             });
           },
         }),
-      ),
+      );
+    },
     listen: (channel, handlers) => pgliteSubscribe(pglite, db, channel, handlers),
     selectArrays: (query) =>
       db.connection().execute(async () => {

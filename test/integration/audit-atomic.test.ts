@@ -499,3 +499,22 @@ describe.skipIf(testDbKind() !== 'postgres')('units of work on a pool smaller th
     }
   });
 });
+
+describe('scripts and COPY in a unit of work, on either engine', () => {
+  it('refuses them inside a unit, whose statements keep their turn on its one connection', async () => {
+    const database = h.ctx.database;
+    await runInUnitOfWork(database.db, async (work) => {
+      await expect(database.exec('select 1')).rejects.toThrow('cannot run inside a unit of work');
+      await expect(database.copyInto('calls', ['account_id'], '')).rejects.toThrow(
+        'COPY takes a connection of its own, so it cannot run inside a unit of work',
+      );
+      await expect(database.copyTransaction(async () => undefined)).rejects.toThrow(
+        'cannot run inside a unit of work',
+      );
+      await finishUnitOfWork(work, { commit: false });
+    });
+    // Outside a unit they run.
+    await database.exec('select 1');
+    await database.copyTransaction(async () => undefined);
+  });
+});
