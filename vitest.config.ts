@@ -41,7 +41,12 @@ export default defineConfig(async () => {
       // (the projects inherit this value, so vitest's own --maxWorkers flag does not override it).
       maxWorkers: Number(process.env.RINGBILL_TEST_WORKERS) || Math.max(2, availableParallelism() - 1),
       projects: [
-        { extends: true as const, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+        {
+          extends: true as const,
+          // Property tests run hundreds of cases: on a loaded 2-core CI machine one took 5.0 s, vitest's default
+          // limit. The limit catches a hung test, not a slow one (speed goals are benchmarks, under bench/).
+          test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 },
+        },
         integration('pglite'),
         ...(postgres ? [integration('postgres')] : []),
       ],
