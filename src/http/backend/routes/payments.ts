@@ -6,7 +6,6 @@ import type { Ctx } from '../../../context.ts';
 import { findInvoice } from '../../../invoices/repo.ts';
 import { PAYMENT_METHODS } from '../../../payments/apply-payment.ts';
 import { recordInvoicePayment } from '../../../payments/record-payment.ts';
-import { refundPayment } from '../../../payments/refund-payment.ts';
 import { paymentsWithRefunds } from '../../../payments/list-payments.ts';
 import type { PaymentRow, RefundRow } from '../../../payments/repo.ts';
 import { invalid, notFound } from '../../../shared/errors.ts';
@@ -14,7 +13,7 @@ import { paymentFigures, receiptNumberOf, refundStatusOf } from '../../../paymen
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
-import { apiAuditOf } from '../../kit/unit-of-work.ts';
+import { refundFromRoute } from '../../kit/refund-route.ts';
 import { amount, idParams, idString } from '../schemas.ts';
 import { AMOUNT_AS_STRING } from '../../../money/wire.ts';
 import { invoiceView, toInvoiceView } from '../views/invoices.ts';
@@ -219,18 +218,13 @@ export function paymentRoutes(app: ZodApp, ctx: Ctx): void {
       config: { level: KeyLevel.invoices, unitOfWork: false, auditedByRoute: true },
     },
     async (request, reply) => {
-      const { accountId } = principalOf(request);
-      const result = await refundPayment(
-        ctx,
-        accountId,
-        pathId(request.params.id, 'Payment'),
-        { amount: request.body?.amount, reason: request.body?.reason },
-        apiAuditOf(request, { action: 'create', resource: 'refunds' }),
-      );
-      const [shown] = await paymentsWithRefunds(ctx, accountId, { paymentId: Number(result.payment.id) }, 1);
+      const result = await refundFromRoute(ctx, request, pathId(request.params.id, 'Payment'), {
+        amount: request.body?.amount,
+        reason: request.body?.reason,
+      });
       return reply
         .status(201)
-        .send({ refund: toRefund(result.refund), payment: toPayment(result.payment, shown?.refunds ?? []) });
+        .send({ refund: toRefund(result.refund), payment: toPayment(result.payment, result.refunds) });
     },
   );
 }

@@ -5,9 +5,8 @@ import { createPaymentRequests, type PaymentRequestInput } from '../../../collec
 import { getRequest } from '../../../payments/get-request.ts';
 import type { Ctx } from '../../../context.ts';
 import { attemptsWithRefunds, paymentsWithRefunds } from '../../../payments/list-payments.ts';
-import { refundPayment } from '../../../payments/refund-payment.ts';
 import { invalid } from '../../../shared/errors.ts';
-import { apiAuditOf } from '../../kit/unit-of-work.ts';
+import { refundFromRoute } from '../../kit/refund-route.ts';
 import { principalOf } from '../../auth.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { pathId } from '../../kit/route-helpers.ts';
@@ -198,18 +197,13 @@ export function requestRoutes(app: ZodApp, ctx: Ctx, options: CollectOptions): v
       config: { level: KeyLevel.invoices, unitOfWork: false, auditedByRoute: true },
     },
     async (request, reply) => {
-      const { accountId } = principalOf(request);
-      const result = await refundPayment(
-        ctx,
-        accountId,
-        pathId(request.params.id, 'Payment'),
-        { amount: request.body?.amount, reason: request.body?.reason },
-        apiAuditOf(request, { action: 'create', resource: 'refunds' }),
-      );
-      const [shown] = await paymentsWithRefunds(ctx, accountId, { paymentId: Number(result.payment.id) }, 1);
+      const result = await refundFromRoute(ctx, request, pathId(request.params.id, 'Payment'), {
+        amount: request.body?.amount,
+        reason: request.body?.reason,
+      });
       return reply.status(201).send({
         refund: toRefundView(result.refund),
-        payment: toPaymentView(result.payment, shown?.refunds ?? []),
+        payment: toPaymentView(result.payment, result.refunds),
       });
     },
   );
