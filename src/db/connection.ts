@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { copyRows, type CopyColumnType, parseInt8, RowHandlerError } from './copy-rows.ts';
 import type { DB } from './schema.ts';
 import { assertNoUnitOfWork, withUnitsOfWork } from './unit-of-work.ts';
 import {
@@ -51,6 +52,18 @@ export interface Database {
    * in it meanwhile). Inside a transaction use `db` (src/db/row-arrays.ts chooses).
    */
   selectArrays(query: CompiledQuery): Promise<unknown[][]>;
+  /**
+   * selectArrays() a row at a time, for reads of thousands of rows: `onRow` gets each row as it is read, and
+   * no array of the rows is kept. On PostgreSQL through COPY (…) TO STDOUT (src/db/copy-rows.ts), each value
+   * parsed by its column's type in `types` as the driver parses it; PGlite reads them all first. Resolves
+   * with the count once the last has been handed over. If `onRow` throws, the rows after are read and
+   * dropped, and that error is thrown.
+   */
+  eachArray(
+    query: CompiledQuery,
+    types: readonly CopyColumnType[],
+    onRow: (row: unknown[]) => void,
+  ): Promise<number>;
   close(): Promise<void>;
   /** The PGlite instance, for dumping a data folder (tests) and bulk loading; undefined on PostgreSQL. */
   readonly pglite?: PGlite;
@@ -62,13 +75,6 @@ export interface Database {
 export interface CopyTransaction {
   readonly db: Kysely<DB>;
   copyInto(table: string, columns: readonly string[], text: string | Uint8Array): Promise<void>;
-}
-
-// Identifiers and counts are int8; they stay far below 2^53, so they come back as numbers.
-function parseInt8(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${value} exceeds the safe integer range`);
-  return n;
 }
 
 const keepDateString = (value: string): string => value;
@@ -93,6 +99,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     ...(options.log ? { log: options.log } : {}),
   });
   units.register(db);
+  const pgliteArrays = (query: CompiledQuery) =>
+    db.connection().execute(async () => {
+      const result = await pglite.query<unknown[]>(query.sql, [...query.parameters], { rowMode: 'array' });
+      return result.rows;
+    });
   return {
     kind: 'pglite',
     db,
@@ -127,11 +138,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
       );
     },
     listen: (channel, handlers) => pgliteSubscribe(pglite, db, channel, handlers),
-    selectArrays: (query) =>
-      db.connection().execute(async () => {
-        const result = await pglite.query<unknown[]>(query.sql, [...query.parameters], { rowMode: 'array' });
-        return result.rows;
-      }),
+    selectArrays: (query) => pgliteArrays(query),
+    eachArray: async (query, _types, onRow) => {
+      const rows = await pgliteArrays(query);
+      for (const row of rows) onRow(row);
+      return rows.length;
+    },
     // Kysely's destroy closes the PGlite instance through the dialect's driver.
     close: () => db.destroy(),
   };
@@ -231,6 +243,25 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         rowMode: 'array',
       });
       return result.rows;
+    },
+    eachArray: async (query, types, onRow) => {
+      assertNoUnitOfWork('a read row by row');
+      const client = await pool.connect();
+      let count: number;
+      try {
+        count = await copyRows(client, query, types, onRow);
+      } catch (error) {
+        if (error instanceof RowHandlerError) {
+          // The COPY ran to its end: the connection is as good as after any query.
+          client.release();
+          throw error.thrown;
+        }
+        // As pool.query does: a client whose query failed is not reused (it may be in any state).
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+      client.release();
+      return count;
     },
     close: async () => {
       await listener.close();

@@ -4,11 +4,11 @@
 // surface's (src/http/feed/); this takes typed values and returns rows and the view that reads them.
 import type { Ctx } from '../context.ts';
 import { currentAccount } from '../accounts/current-account.ts';
-import type { FeedPageRow, FeedTransactionType } from './repo.ts';
+import type { FeedPageOptions, FeedPageRow, FeedQuery, FeedTransactionType } from './repo.ts';
 import { addDays, startOfDayInZone } from '../shared/dates.ts';
 import { assert, DomainError } from '../shared/errors.ts';
 import { defaultColumns, FeedView, isStandardColumn } from './columns.ts';
-import { listCustomDataFields, readFeedPage } from './repo.ts';
+import { eachFeedPageRow, listCustomDataFields, readFeedPage } from './repo.ts';
 
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 4000;
@@ -91,12 +91,20 @@ export function checkFeedAccount(principal: FeedPrincipal, accountId: number): v
   if (accountId !== principal.accountId) throw new DomainError('not_found', `Account ${accountId} not found`);
 }
 
-export async function readFeed(
+/** What reading a page takes: the query, how to read it, and the view that writes its rows. */
+interface FeedPlan {
+  accountId: number;
+  query: FeedQuery;
+  options: FeedPageOptions;
+  view: FeedView;
+}
+
+async function planFeed(
   ctx: Ctx,
   principal: FeedPrincipal,
   accountId: number,
   request: FeedRequest,
-): Promise<FeedPage> {
+): Promise<FeedPlan> {
   checkFeedAccount(principal, accountId);
   assert(
     Number.isSafeInteger(request.limit) && request.limit >= 1 && request.limit <= MAX_LIMIT,
@@ -112,10 +120,9 @@ export async function readFeed(
     request.includeColumns,
     request.excludeColumns,
   );
-  const rows = await readFeedPage(
-    ctx.db,
-    account.id,
-    {
+  return {
+    accountId: account.id,
+    query: {
       afterTransactionId: request.afterTransactionId,
       limit: request.limit,
       types: request.types,
@@ -124,12 +131,40 @@ export async function readFeed(
       transactionId: request.transactionId,
       completeCallId: request.completeCallId,
     },
-    {
+    options: {
       // custom_data only for the columns that read it: custom_data itself, custom data and signal columns.
       customData: columns.some((c) => c === 'custom_data' || !isStandardColumn(c)),
       // Outside a transaction, the rows come as arrays from the driver.
       database: ctx.database,
     },
-  );
-  return { rows, view: new FeedView(zone, account.timezone, columns) };
+    view: new FeedView(zone, account.timezone, columns),
+  };
+}
+
+export async function readFeed(
+  ctx: Ctx,
+  principal: FeedPrincipal,
+  accountId: number,
+  request: FeedRequest,
+): Promise<FeedPage> {
+  const plan = await planFeed(ctx, principal, accountId, request);
+  const rows = await readFeedPage(ctx.db, plan.accountId, plan.query, plan.options);
+  return { rows, view: plan.view };
+}
+
+/**
+ * The page readFeed() reads, handed over row by row as the driver reads it: `writerFor` gets the page's view
+ * (once the columns are known, before any row) and returns what takes each row. No array of the page's rows
+ * is kept, so each row is garbage as soon as it is written. Returns the number of rows.
+ */
+export async function streamFeed(
+  ctx: Ctx,
+  principal: FeedPrincipal,
+  accountId: number,
+  request: FeedRequest,
+  writerFor: (view: FeedView) => (row: FeedPageRow) => void,
+): Promise<number> {
+  const plan = await planFeed(ctx, principal, accountId, request);
+  const onRow = writerFor(plan.view);
+  return eachFeedPageRow(ctx.db, plan.accountId, plan.query, plan.options, onRow);
 }

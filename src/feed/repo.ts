@@ -7,7 +7,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../context.ts';
 import type { Database } from '../db/connection.ts';
-import { selectRowArrays } from '../db/row-arrays.ts';
+import type { CopyColumnType } from '../db/copy-rows.ts';
+import { eachRowArray, selectRowArrays } from '../db/row-arrays.ts';
 import { callRowsSql, callsStoredInThisTransactionSql } from '../calls/repo.ts';
 import type {
   CallEventRow,
@@ -265,6 +266,35 @@ export const FEED_ROW = {
 
 const FEED_ROW_COLUMNS = Object.keys(FEED_ROW);
 
+/** The SQL type of each value of a FeedPageRow, for reading a page through COPY (src/db/copy-rows.ts). */
+const FEED_ROW_TYPES: Record<keyof typeof FEED_ROW, CopyColumnType> = {
+  transaction_id: 'int8',
+  transaction_type: 'text',
+  corrects_transaction_id: 'int8',
+  corrected_at_ms: 'int8',
+  complete_call_id: 'text', // uuid
+  start_time_ms: 'int8',
+  duration_s: 'int4',
+  connect_duration_s: 'int4',
+  calling_phone_number: 'text',
+  destination_phone_number: 'text',
+  call_status: 'text',
+  payin: 'text', // numeric
+  payout: 'text', // numeric
+  recording_url: 'text',
+  notes: 'text',
+  partner_unique_id: 'text',
+  occurred_at_ms: 'int8',
+  revenue: 'text', // numeric
+  signal_name: 'text',
+  signal_value: 'bool',
+  custom_data: 'jsonb',
+};
+const FEED_ROW_COLUMN_TYPES = FEED_ROW_COLUMNS.map((name) => ({
+  name,
+  type: FEED_ROW_TYPES[name as keyof typeof FEED_ROW],
+}));
+
 /**
  * An instant as whole milliseconds since 1970, rounded down, as Date.getTime() of the driver's Date was:
  * exact (extract gives a numeric), and an int8 the drivers read as a number.
@@ -273,20 +303,18 @@ function epochMs(column: 'corrected_at' | 'start_time' | 'occurred_at', alias: s
   return sql<number | null>`floor(extract(epoch from ${sql.ref(column)}) * 1000)::int8`.as(alias);
 }
 
+/** How a page is read: custom_data or not, and the database whose driver hands rows over as arrays. */
+export interface FeedPageOptions {
+  customData: boolean;
+  database?: Pick<Database, 'db' | 'selectArrays' | 'eachArray'> | undefined;
+}
+
 /**
  * One page of the feed in transaction id order: one range scan of the primary key. Only the columns the
  * feed writes are read, and custom_data (JSON the driver parses row by row) only when `customData` is set:
- * a page of the default columns never reads it, and null stands in its place. Given the database and
- * called outside a transaction, the driver hands the rows over as arrays (src/db/row-arrays.ts).
+ * a page of the default columns never reads it, and null stands in its place.
  */
-export async function readFeedPage(
-  db: Executor,
-  accountId: number,
-  query: FeedQuery,
-  options: { customData: boolean; database?: Pick<Database, 'db' | 'selectArrays'> | undefined } = {
-    customData: true,
-  },
-): Promise<FeedPageRow[]> {
+function feedPageQuery(db: Executor, accountId: number, query: FeedQuery, customData: boolean) {
   let q = db
     .selectFrom('call_transactions')
     .select([
@@ -310,7 +338,7 @@ export async function readFeedPage(
       'revenue',
       'signal_name',
       'signal_value',
-      options.customData ? sql<unknown>`custom_data`.as('custom_data') : sql<null>`null`.as('custom_data'),
+      customData ? sql<unknown>`custom_data`.as('custom_data') : sql<null>`null`.as('custom_data'),
     ])
     .where('account_id', '=', accountId)
     .where('transaction_id', '>', query.afterTransactionId);
@@ -319,13 +347,47 @@ export async function readFeedPage(
   if (query.before) q = q.where('start_time', '<', query.before);
   if (query.transactionId !== undefined) q = q.where('transaction_id', '=', query.transactionId);
   if (query.completeCallId !== undefined) q = q.where('complete_call_id', '=', query.completeCallId);
+  return q.orderBy('transaction_id').limit(query.limit);
+}
+
+/**
+ * A page of the feed (feedPageQuery) as an array of rows. Given the database and called outside a
+ * transaction, the driver hands the rows over as arrays (src/db/row-arrays.ts).
+ */
+export async function readFeedPage(
+  db: Executor,
+  accountId: number,
+  query: FeedQuery,
+  options: FeedPageOptions = { customData: true },
+): Promise<FeedPageRow[]> {
   const rows = await selectRowArrays(
     db,
     options.database,
-    q.orderBy('transaction_id').limit(query.limit),
+    feedPageQuery(db, accountId, query, options.customData),
     FEED_ROW_COLUMNS,
   );
   return rows as unknown as FeedPageRow[];
+}
+
+/**
+ * A page of the feed (feedPageQuery) row by row: `onRow` gets each row as it is read (outside a transaction,
+ * on PostgreSQL through COPY: no array of the page, no string per field made by the driver); returns the count.
+ */
+export async function eachFeedPageRow(
+  db: Executor,
+  accountId: number,
+  query: FeedQuery,
+  options: FeedPageOptions,
+  onRow: (row: FeedPageRow) => void,
+): Promise<number> {
+  return eachRowArray(
+    db,
+    options.database,
+    feedPageQuery(db, accountId, query, options.customData),
+    FEED_ROW_COLUMN_TYPES,
+    // The select list is FEED_ROW_COLUMNS in order: each array is a FeedPageRow.
+    onRow as unknown as (row: unknown[]) => void,
+  );
 }
 
 /** Every row of one call, in feed order (the fold, tests). */

@@ -12,15 +12,17 @@ import { createAccount } from '../../src/api-keys/create-account.ts';
 import { createCtx, type Ctx } from '../../src/context.ts';
 import { defaultColumns, FeedView, STANDARD_COLUMNS } from '../../src/feed/columns.ts';
 import { readFeed, type FeedRequest } from '../../src/feed/read-feed.ts';
-import { callRows, type FeedPageRow, readFeedPage } from '../../src/feed/repo.ts';
+import { callRows, eachFeedPageRow, type FeedPageRow, readFeedPage } from '../../src/feed/repo.ts';
 import {
   type CsvOptions,
   DEFAULT_CSV,
   type FeedFormat,
+  pageWriter,
   renderCsv,
   renderJson,
   renderXml,
 } from '../../src/http/feed/formats.ts';
+import { PageBuffer } from '../../src/http/feed/page-buffer.ts';
 import { REACTIONS } from '../../src/reactions.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
@@ -67,6 +69,12 @@ const ODD_TEXTS: (string | null)[] = [
   ':',
   "'",
   'non-characters \ufffe\uffff',
+  // What COPY's text format escapes or reads specially (src/db/copy-rows.ts).
+  '\\N',
+  '\\',
+  'tab\tand \\t, a backslash-n \\n, vertical\u000btab, backspace\bform\ffeed',
+  'ends in a backslash\\',
+  '\t\n',
 ];
 const AMOUNTS: (string | null)[] = [
   null,
@@ -216,6 +224,17 @@ function written(format: FeedFormat, csv: CsvOptions, view: FeedView, rows: read
       : renderXml(view, rows);
 }
 
+/** The page's bytes as the route sends them: written row by row into a PageBuffer. */
+function writtenBytes(format: FeedFormat, csv: CsvOptions, view: FeedView, rows: readonly FeedPageRow[]) {
+  const page = PageBuffer.take();
+  const writer = pageWriter(format, view, csv, page);
+  for (const row of rows) writer.row(row);
+  writer.end();
+  const bytes = Buffer.from(page.bytes());
+  page.release();
+  return bytes;
+}
+
 function reference(
   format: FeedFormat,
   csv: CsvOptions,
@@ -272,6 +291,58 @@ describe('a feed page, read as arrays and written without objects', () => {
     )
       .flat()
       .sort((a, b) => a.transaction_id - b.transaction_id);
+    // Row by row as the route reads them (on PostgreSQL through COPY … TO STDOUT): the same values.
+    const streamed: FeedPageRow[] = [];
+    const count = await eachFeedPageRow(ctx.db, account.id, page, { customData: true, database }, (row) =>
+      streamed.push(row),
+    );
+    const streamedNarrow: FeedPageRow[] = [];
+    await eachFeedPageRow(ctx.db, account.id, page, { customData: false, database }, (row) =>
+      streamedNarrow.push(row),
+    );
+    const streamedInTransaction: FeedPageRow[] = [];
+    await ctx.db
+      .transaction()
+      .execute((trx) =>
+        eachFeedPageRow(trx, account.id, page, { customData: true, database }, (row) =>
+          streamedInTransaction.push(row),
+        ),
+      );
+    expect(count).toBe(232);
+    expect(streamed).toEqual(fast);
+    expect(streamedNarrow).toEqual(narrow);
+    expect(streamedInTransaction).toEqual(fast);
+    // A filtered page: parameters of every kind written into the COPY (dates, texts, numbers).
+    const filtered = {
+      afterTransactionId: 5,
+      limit: 50,
+      types: ['call', 'sale'] as const,
+      from: new Date('1999-12-31T23:59:59Z'),
+      before: new Date('2038-01-19T03:14:09Z'),
+    };
+    const filteredRows: FeedPageRow[] = [];
+    await eachFeedPageRow(ctx.db, account.id, filtered, { customData: true, database }, (row) =>
+      filteredRows.push(row),
+    );
+    expect(filteredRows.length).toBeGreaterThan(10);
+    expect(filteredRows).toEqual(
+      await readFeedPage(ctx.db, account.id, filtered, { customData: true, database }),
+    );
+    // A row handler that throws: its error, after the read has ended; the connections serve the next read.
+    let handed = 0;
+    await expect(
+      eachFeedPageRow(ctx.db, account.id, page, { customData: true, database }, () => {
+        if (++handed === 3) throw new Error('the writer failed');
+      }),
+    ).rejects.toThrow('the writer failed');
+    expect(handed).toBe(3);
+    for (let i = 0; i < 25; i++) {
+      const again: FeedPageRow[] = [];
+      await eachFeedPageRow(ctx.db, account.id, page, { customData: false, database }, (row) =>
+        again.push(row),
+      );
+      expect(again).toEqual(narrow);
+    }
     expect(whole).toHaveLength(232);
     expect(fast).toEqual(whole.map(feedPageRowOf));
     expect(inTransaction).toEqual(fast);
@@ -291,6 +362,8 @@ describe('a feed page, read as arrays and written without objects', () => {
             const expected = reference(format, csv, before, whole);
             const label = `${format} ${columns.join(',')} ${keyZone}`;
             expect(written(format, csv, view, fast), label).toBe(expected);
+            // The bytes sent: the UTF-8 of the reference's text.
+            expect(writtenBytes(format, csv, view, fast).equals(Buffer.from(expected)), label).toBe(true);
             if (standard) expect(written(format, csv, view, narrow), label).toBe(expected);
             compared++;
           }

@@ -79,15 +79,57 @@ function jsonPropertyOrder(columns: readonly string[]): number[] {
   return Object.keys(probe).map((name) => probe[name]!);
 }
 
+/** Where a page's text goes, piece by piece in order (the answer's PageBuffer, or a string for tests). */
+export interface PageOutput {
+  text(text: string): void;
+}
+
+/** Writes one page: each row as the driver hands it over, then the end of the document. */
+export interface PageWriter<Row> {
+  row(row: Row): void;
+  end(): void;
+}
+
+/** The writer of a page in `format` (CSV with `csv`'s options). */
+export function pageWriter<Row>(
+  format: FeedFormat,
+  view: ColumnReader<Row>,
+  csv: CsvOptions,
+  out: PageOutput,
+): PageWriter<Row> {
+  return format === 'json'
+    ? jsonWriter(view, out)
+    : format === 'csv'
+      ? csvWriter(view, csv, out)
+      : xmlWriter(view, out);
+}
+
+/** A whole page as one string (tests, small answers): what the writer writes, joined. */
+function renderToString<Row>(rows: readonly Row[], writer: (out: PageOutput) => PageWriter<Row>): string {
+  const parts: string[] = [];
+  const w = writer({ text: (text) => void parts.push(text) });
+  for (const row of rows) w.row(row);
+  w.end();
+  return parts.join('');
+}
+
 /**
  * A JSON array of objects: byte for byte JSON.stringify of the page's rows as objects of the columns (set in
- * `columns` order), written without the objects. Each row's text is made from its values' texts and the
- * property names (written once per page) with one join, so only flat strings outlive a row: a tree of
- * pieces (a + b + …) or thousands of objects alive through the young generation cost the garbage collector
- * more than the writing. A row with a value JSON.stringify leaves out (never a column of the feed's) is
- * written by JSON.stringify itself.
+ * `columns` order), written without the objects.
  */
 export function renderJson<Row>(view: ColumnReader<Row>, rows: readonly Row[]): string {
+  return renderToString(rows, (out) => jsonWriter(view, out));
+}
+
+/**
+ * The JSON page, row by row: each row's text is made from its values' texts and the property names (made
+ * once a page) with one join and handed to `out` at once, so only that flat string outlives the row. The
+ * pieces between two values (the quote closing a string value, the comma, the next name and the quote
+ * opening a string value) are made once a page for each of the four ways two neighbouring values may or may
+ * not be strings, so a string value goes into the join as it is, not copied between quotes. A row with a
+ * value JSON.stringify leaves out (never a column of the feed's) is written by JSON.stringify itself.
+ */
+export function jsonWriter<Row>(view: ColumnReader<Row>, out: PageOutput): PageWriter<Row> {
   const columns = view.columns;
   const readers = readersOf(view);
   const plains = plainOf(view);
@@ -95,23 +137,51 @@ export function renderJson<Row>(view: ColumnReader<Row>, rows: readonly Row[]): 
   const n = order.length;
   const ordered = order.map((c) => readers[c]!);
   const plain = order.map((c) => plains[c]!);
-  // The row's text: "{" name value "," name value … "}", the names written into their places once a page.
-  const cells = new Array<string>(2 * n + 1);
-  for (let k = 0; k < n; k++) cells[2 * k] = `${k === 0 ? '{' : ','}${JSON.stringify(columns[order[k]!])}:`;
-  cells[2 * n] = '}';
-  const parts = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    let k = 0;
-    for (; k < n; k++) {
-      const value = ordered[k]!(row);
-      const text = plain[k] && typeof value === 'string' ? `"${value}"` : jsonValue(value);
-      if (text === undefined) break;
-      cells[2 * k + 1] = text;
-    }
-    parts[i] = k < n ? stringifyRow(columns, readers, row) : n === 0 ? '{}' : cells.join('');
+  // prefixes[4k + 2 * (value k-1 a string) + (value k a string)]: what goes before value k.
+  const prefixes = new Array<string>(4 * n);
+  for (let k = 0; k < n; k++) {
+    const name = `${JSON.stringify(columns[order[k]!])}:`;
+    for (const before of [0, 1])
+      for (const quoted of [0, 1])
+        prefixes[4 * k + 2 * before + quoted] =
+          `${before ? '"' : ''}${k === 0 ? '{' : ','}${name}${quoted ? '"' : ''}`;
   }
-  return `[${parts.join(',')}]`;
+  // cells: the row's opening ("[" or ","), then a prefix and a value per column, then its close.
+  const cells = new Array<string>(2 * n + 2);
+  let written = 0;
+  return {
+    row(row) {
+      cells[0] = written === 0 ? '[' : ',';
+      written++;
+      let before = 0;
+      let k = 0;
+      for (; k < n; k++) {
+        const value = ordered[k]!(row);
+        let quoted: number;
+        let text: string | undefined;
+        if (typeof value === 'string' && (plain[k] || JSON_AS_IS.test(value))) {
+          quoted = 1;
+          text = value;
+        } else {
+          quoted = 0;
+          text = jsonValue(value);
+          if (text === undefined) break;
+        }
+        cells[2 * k + 1] = prefixes[4 * k + 2 * before + quoted]!;
+        cells[2 * k + 2] = text;
+        before = quoted;
+      }
+      if (k < n) out.text(cells[0] + stringifyRow(columns, readers, row));
+      else if (n === 0) out.text(`${cells[0]}{}`);
+      else {
+        cells[2 * n + 1] = before ? '"}' : '}';
+        out.text(cells.join(''));
+      }
+    },
+    end() {
+      out.text(written === 0 ? '[]' : ']');
+    },
+  };
 }
 
 /** A row as JSON.stringify writes the object of its columns (set in `columns` order). */
@@ -161,33 +231,44 @@ function csvFieldWriter(options: CsvOptions): (value: unknown) => string {
 const PLAIN_CHARACTER = /^[0-9A-Za-z _+\-:.]$/;
 
 export function renderCsv<Row>(view: ColumnReader<Row>, rows: readonly Row[], options: CsvOptions): string {
+  return renderToString(rows, (out) => csvWriter(view, options, out));
+}
+
+/** The CSV page, row by row: the header (if asked for) at once, then each row's line with its separator. */
+export function csvWriter<Row>(
+  view: ColumnReader<Row>,
+  options: CsvOptions,
+  out: PageOutput,
+): PageWriter<Row> {
   const field = csvFieldWriter(options);
   const kept = view.columns.map((c) => c !== 'custom_data');
   const columns = view.columns.filter((_, i) => kept[i]);
   const readers = readersOf(view).filter((_, i) => kept[i]);
   const plain = plainOf(view).filter((_, i) => kept[i]);
   const separator = options.separator;
+  const rowSeparator = options.rowSeparator;
   const always = options.forceQuotes;
   // Plain text holds no quote, line break or white space at its ends: quoted only if forced, or if the
   // separator is a character plain text may hold and it does.
   const plainMayHoldSeparator = PLAIN_CHARACTER.test(separator);
-  const lines: string[] = [];
-  if (options.header) lines.push(columns.map((c) => field(c)).join(separator));
+  if (options.header) out.text(columns.map((c) => field(c)).join(separator) + rowSeparator);
   const n = readers.length;
   const cells = new Array<string>(n);
-  for (const row of rows) {
-    for (let c = 0; c < n; c++) {
-      const value = readers[c]!(row);
-      cells[c] =
-        plain[c] && typeof value === 'string'
-          ? always || (plainMayHoldSeparator && value.includes(separator))
-            ? `"${value}"`
-            : value
-          : field(value);
-    }
-    lines.push(cells.join(separator));
-  }
-  return lines.length === 0 ? '' : lines.join(options.rowSeparator) + options.rowSeparator;
+  return {
+    row(row) {
+      for (let c = 0; c < n; c++) {
+        const value = readers[c]!(row);
+        cells[c] =
+          plain[c] && typeof value === 'string'
+            ? always || (plainMayHoldSeparator && value.includes(separator))
+              ? `"${value}"`
+              : value
+            : field(value);
+      }
+      out.text(cells.join(separator) + rowSeparator);
+    },
+    end() {},
+  };
 }
 
 // XML 1.0 cannot carry most control characters at all, even escaped: they become U+FFFD.
@@ -234,11 +315,20 @@ function xmlElement(name: string, value: unknown): string {
 }
 
 /** The element of a column, its name checked once (per page, not per row); plain text is written as it is. */
-function xmlElementWriter(name: string, plain = false): (value: unknown) => string {
+/** A column's tags: its name as the element's, or <column name="…"> for a name XML cannot have. */
+function xmlTags(name: string): { start: string; end: string; empty: string } {
   const open = XML_NAME.test(name) && !/^xml/i.test(name) ? name : undefined;
-  const start = open ? `<${open}>` : `<column name="${xmlAttribute(name)}">`;
-  const end = open ? `</${open}>` : '</column>';
-  const empty = open ? `<${open}/>` : `<column name="${xmlAttribute(name)}"/>`;
+  return open
+    ? { start: `<${open}>`, end: `</${open}>`, empty: `<${open}/>` }
+    : {
+        start: `<column name="${xmlAttribute(name)}">`,
+        end: '</column>',
+        empty: `<column name="${xmlAttribute(name)}"/>`,
+      };
+}
+
+function xmlElementWriter(name: string, plain = false): (value: unknown) => string {
+  const { start, end, empty } = xmlTags(name);
   return (value) => {
     if (Array.isArray(value)) {
       const items = (value as NestedCustomData[])
@@ -254,22 +344,58 @@ function xmlElementWriter(name: string, plain = false): (value: unknown) => stri
   };
 }
 
-/** The XML document: one Transaction element a row, each row's text made with one join (see renderJson). */
+/** The XML document: one Transaction element a row. */
 export function renderXml<Row>(view: ColumnReader<Row>, rows: readonly Row[]): string {
+  return renderToString(rows, (out) => xmlWriter(view, out));
+}
+
+/**
+ * The XML page, row by row: each Transaction element made with one join (see jsonWriter), its elements'
+ * tags made once a page; custom data (a list) by its element writer.
+ */
+export function xmlWriter<Row>(view: ColumnReader<Row>, out: PageOutput): PageWriter<Row> {
   const readers = readersOf(view);
   const plain = plainOf(view);
+  const tags = view.columns.map((column) => xmlTags(column));
   const elements = view.columns.map((column, c) => xmlElementWriter(column, plain[c]));
   const n = readers.length;
-  const cells = new Array<string>(n + 2);
-  cells[0] = '<Transaction>';
-  cells[n + 1] = '</Transaction>';
-  const parts = new Array<string>(rows.length + 2);
-  parts[0] = '<?xml version="1.0" encoding="UTF-8"?>\n<Transactions>';
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    for (let c = 0; c < n; c++) cells[c + 1] = elements[c]!(readers[c]!(row));
-    parts[i + 1] = cells.join('');
-  }
-  parts[rows.length + 1] = '</Transactions>\n';
-  return parts.join('\n');
+  // cells: "\n<Transaction>", then the start tag, text and end tag of each column, then "</Transaction>".
+  const cells = new Array<string>(3 * n + 2);
+  cells[0] = '\n<Transaction>';
+  cells[3 * n + 1] = '</Transaction>';
+  out.text('<?xml version="1.0" encoding="UTF-8"?>\n<Transactions>');
+  return {
+    row(row) {
+      for (let c = 0; c < n; c++) {
+        const value = readers[c]!(row);
+        const tag = tags[c]!;
+        const text =
+          typeof value === 'string'
+            ? plain[c]
+              ? value
+              : xmlText(value)
+            : Array.isArray(value)
+              ? undefined
+              : xmlScalar(value);
+        if (text === undefined) {
+          // A list (custom data): its element whole.
+          cells[3 * c + 1] = elements[c]!(value);
+          cells[3 * c + 2] = '';
+          cells[3 * c + 3] = '';
+        } else if (text === '') {
+          cells[3 * c + 1] = tag.empty;
+          cells[3 * c + 2] = '';
+          cells[3 * c + 3] = '';
+        } else {
+          cells[3 * c + 1] = tag.start;
+          cells[3 * c + 2] = text;
+          cells[3 * c + 3] = tag.end;
+        }
+      }
+      out.text(cells.join(''));
+    },
+    end() {
+      out.text('\n</Transactions>\n');
+    },
+  };
 }

@@ -6,11 +6,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { authenticate } from '../../api-keys/authenticate.ts';
 import type { Ctx } from '../../context.ts';
-import { checkFeedAccount, MAX_LIMIT, readFeed } from '../../feed/read-feed.ts';
+import { checkFeedAccount, MAX_LIMIT, streamFeed } from '../../feed/read-feed.ts';
+import type { FeedPageRow } from '../../feed/repo.ts';
 import { DomainError, invalid } from '../../shared/errors.ts';
 import type { ZodApp } from '../kit/app-type.ts';
 import { classifyError, httpStatusOf } from '../errors.ts';
-import { CONTENT_TYPES, DEFAULT_CSV, type FeedFormat, renderCsv, renderJson, renderXml } from './formats.ts';
+import { CONTENT_TYPES, DEFAULT_CSV, type FeedFormat, pageWriter, type PageWriter } from './formats.ts';
+import { PageBuffer } from './page-buffer.ts';
 import { csvOptionsQuery, feedQuery } from './query.ts';
 
 export const FEED_PREFIX = '/api';
@@ -136,19 +138,30 @@ export function feedApi(ctx: Ctx) {
         const { accountId, format } = feedTarget(request, request.params);
         const { request: feedRequest, csv: rawCsv } = request.query;
         const csv = format === 'csv' ? csvOptions(rawCsv) : DEFAULT_CSV;
-        const { rows, view } = await readFeed(ctx, request.principal!, accountId, feedRequest);
-        const body =
-          format === 'json'
-            ? renderJson(view, rows)
-            : format === 'csv'
-              ? renderCsv(view, rows, csv)
-              : renderXml(view, rows);
+        // The page is written into one buffer as the rows come off the connection, and sent whole with its
+        // length once the last is in: a failure half way is an error answer, never half a page.
+        const page = PageBuffer.take();
+        let count: number;
+        try {
+          let writer: PageWriter<FeedPageRow> | undefined;
+          count = await streamFeed(ctx, request.principal!, accountId, feedRequest, (view) => {
+            const w = pageWriter(format, view, csv, page);
+            writer = w;
+            return (row) => w.row(row);
+          });
+          writer!.end();
+        } catch (error) {
+          page.release();
+          throw error;
+        }
+        // Back to the pool once the answer is handed to the operating system; an answer cut short (the
+        // client gone) drops it instead, as a write of it may still be pending.
+        reply.raw.once('finish', () => page.release());
         return reply
           .status(200)
           .type(CONTENT_TYPES[format])
-          .header('X-Row-Count', String(rows.length))
-          .serializer((x: string) => x)
-          .send(body);
+          .header('X-Row-Count', String(count))
+          .send(page.bytes());
       },
     );
   };
