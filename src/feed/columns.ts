@@ -1,6 +1,6 @@
 // The feed's columns (document 000, with the names and types of the public call-tracking Transactions API
 // where they apply) and how a stored row becomes their values. Pure: no I/O.
-import { subtractAmounts } from '../money/micros.ts';
+import { plainMillionths, subtractAmounts } from '../money/micros.ts';
 import { FEED_ROW as F, type FeedPageRow } from './repo.ts';
 import { assert } from '../shared/errors.ts';
 import type { CustomDataValue } from './fold.ts';
@@ -123,6 +123,36 @@ export function formatFeedAmount(value: string | null): string | null {
 }
 
 // subtractAmounts (payin - payout) is money arithmetic: it lives in src/money/micros.ts.
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
+
+/**
+ * The margin column: formatFeedAmount(subtractAmounts(payin, payout)). Amounts as the database writes them
+ * (plainMillionths) are subtracted as millionths and written as the feed writes amounts at once, without
+ * the intermediate six-decimal text; any other text goes the long way.
+ */
+export function feedMargin(payin: string, payout: string): string {
+  const a = plainMillionths(payin);
+  const b = a === undefined ? undefined : plainMillionths(payout);
+  if (a === undefined || b === undefined) return formatFeedAmount(subtractAmounts(payin, payout))!;
+  const d = a - b;
+  const abs = d < 0 ? -d : d;
+  const fraction = abs % 1_000_000;
+  const whole = (abs - fraction) / 1_000_000;
+  let decimals: string;
+  if (fraction % 10_000 === 0) decimals = TWO_DIGITS[fraction / 10_000]!;
+  else {
+    // Three to six decimals: the trailing zeros beyond the second cut.
+    let digits = 6;
+    let kept = fraction;
+    while (kept % 10 === 0) {
+      kept /= 10;
+      digits--;
+    }
+    decimals = String(kept).padStart(digits, '0');
+  }
+  return `${d < 0 ? '-' : ''}${whole}.${decimals}`;
+}
 
 export interface NestedCustomData {
   name: string;
@@ -278,7 +308,7 @@ export class FeedView {
       case 'margin_localized':
         return (row) => {
           const payin = row[F.payin];
-          return payin === null ? null : formatFeedAmount(subtractAmounts(payin, row[F.payout] ?? '0'));
+          return payin === null ? null : feedMargin(payin, row[F.payout] ?? '0');
         };
       case 'recording':
         return (row) => row[F.recording_url];

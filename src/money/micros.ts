@@ -70,6 +70,38 @@ function smallMillionths(v: string): number | undefined {
   return negative ? -n : n;
 }
 
+/**
+ * A decimal as NUMERIC(20,6) writes it ("-12.340000": an optional minus, 1 to 9 digits, optionally a point
+ * and 1 to 6 digits) as whole millionths, read digit by digit; undefined for any other text (then
+ * subtractAmounts() and the like read it their own way). The feed reads two amounts a row with it.
+ */
+export function plainMillionths(v: string): number | undefined {
+  const length = v.length;
+  let i = v.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const wholeStart = i;
+  let whole = 0;
+  for (; i < length; i++) {
+    const digit = v.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) break;
+    whole = whole * 10 + digit;
+  }
+  const wholeDigits = i - wholeStart;
+  if (wholeDigits === 0 || wholeDigits > 9) return undefined;
+  let fraction = 0;
+  let scale = SCALE;
+  if (i < length) {
+    if (v.charCodeAt(i) !== 46 /* . */ || i === length - 1 || length - i - 1 > 6) return undefined;
+    for (i++; i < length; i++) {
+      const digit = v.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return undefined;
+      fraction = fraction * 10 + digit;
+      scale /= 10;
+    }
+  }
+  const n = whole * SCALE + fraction * scale;
+  return wholeStart === 1 ? -n : n;
+}
+
 /** a - b for decimal strings of at most 6 decimals, exactly ("12.340000"): plain numbers when both are small, bigints otherwise. */
 export function subtractAmounts(a: string, b: string): string {
   const x = smallMillionths(a);
