@@ -9,7 +9,7 @@
 const FIRST_BYTES = 1 << 20;
 /** Buffers kept for later pages: as many pages as are usually written at once, no larger than this. */
 const POOL_MAX_BUFFERS = 4;
-const POOL_MAX_BYTES = 32 << 20;
+const POOL_MAX_BYTES = 16 << 20;
 /** UTF-8 bytes of one UTF-16 code unit, at most (a surrogate pair: 4 bytes for 2 units). */
 const MAX_BYTES_PER_UNIT = 3;
 
