@@ -674,7 +674,7 @@ export async function discountableLines(
     order by c.id
   `.execute(db);
   for (const r of result.rows.map((row) => ({ ...row, invoice_id: Number(row.invoice_id) }))) {
-    const list = out.get(r.invoice_id!) ?? [];
+    const list = out.get(r.invoice_id) ?? [];
     list.push({
       type: r.transaction_type as TransactionType,
       value: r.value,
@@ -682,7 +682,7 @@ export async function discountableLines(
       callMinutes: Number(r.call_minutes ?? 0),
       destination: r.call_destination,
     });
-    out.set(r.invoice_id!, list);
+    out.set(r.invoice_id, list);
   }
   return out;
 }
