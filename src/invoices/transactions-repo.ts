@@ -398,14 +398,18 @@ export async function attachQualifying(
 ): Promise<MovedGroup[]> {
   if (invoiceIds.length === 0) return [];
   const column = sql.ref(rule.by === 'billDate' ? 't.bill_date' : 't.transaction_date');
-  const result = await sql<MovedRow>`
-    with inv as materialized (
-      select i.id, i.customer_id,
-        coalesce(i.charges_through_id,
-                 (select max(o.charges_through_id) from invoices as o
-                  where o.account_id = i.account_id and o.customer_id = i.customer_id and o.id <> i.id), 0) as after_id
-      from invoices as i
+  // `fresh` reads each customer's charges after its last range once and sums them as it goes (per invoice,
+  // type, VAT rate and whether they qualify): the range's end and the few that do not qualify come from the
+  // same pass.
+  const result = await sql<MovedRow & { late_ids: number[] | null }>`
+    with unsent as (
+      select i.id, i.customer_id, i.charges_through_id from invoices as i
       where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
+    ),
+    inv as materialized (
+      select u.id, u.customer_id, coalesce(u.charges_through_id, e.through, 0) as after_id
+      from unsent as u
+      left join ${rangeEndsSql(accountId, sql`(select customer_id from unsent)`)} as e on e.customer_id = u.customer_id
     ),
     waited as (
       update billing_transactions as t
@@ -416,38 +420,64 @@ export async function attachQualifying(
       returning inv.id as invoice_id, t.transaction_type, t.vat_rate, t.value, t.call_count, t.call_minutes
     ),
     fresh as materialized (
-      select inv.id as invoice_id, t.id, t.transaction_type, t.vat_rate, t.value, t.call_count, t.call_minutes,
-             ${column} < ${rule.before} as qualifies
+      select inv.id as invoice_id, t.transaction_type, t.vat_rate, ${column} < ${rule.before} as qualifies,
+             sum(t.value) as value, coalesce(sum(t.call_count), 0)::bigint as call_count,
+             coalesce(sum(t.call_minutes), 0)::bigint as call_minutes, max(t.id) as through,
+             array_agg(t.id) filter (where not ${column} < ${rule.before}) as late_ids
       from inv
       join billing_transactions as t on t.account_id = ${accountId} and t.customer_id = inv.customer_id
         and t.id > inv.after_id and t.invoice_id is null and not t.left_out
-    ),
-    late as (
-      update billing_transactions as t set left_out = true, updated_at = ${now}
-      from fresh as f where t.account_id = ${accountId} and t.id = f.id and not f.qualifies
+      group by inv.id, t.transaction_type, t.vat_rate, qualifies
     ),
     extended as (
       update invoices as i
       set charges_after_id = coalesce(i.charges_after_id, inv.after_id), charges_through_id = f.through
-      from inv join (select invoice_id, max(id) as through from fresh group by invoice_id) as f on f.invoice_id = inv.id
+      from inv join (select invoice_id, max(through) as through from fresh group by invoice_id) as f on f.invoice_id = inv.id
       where i.account_id = ${accountId} and i.id = inv.id
     )
-    ${sumMoved(
-      sql.raw(`(select invoice_id, transaction_type, vat_rate, value, call_count, call_minutes from waited
-        union all
-        select invoice_id, transaction_type, vat_rate, value, call_count, call_minutes from fresh where qualifies) as moved`),
-    )}
+    select invoice_id, transaction_type, vat_rate, sum(value) as value, sum(call_count)::bigint as call_count,
+           sum(call_minutes)::bigint as call_minutes, null::bigint[] as late_ids
+    from (select invoice_id, transaction_type, vat_rate, value, coalesce(call_count, 0) as call_count,
+                 coalesce(call_minutes, 0) as call_minutes from waited
+          union all
+          select invoice_id, transaction_type, vat_rate, value, call_count, call_minutes from fresh where qualifies) as moved
+    group by invoice_id, transaction_type, vat_rate
+    union all
+    select invoice_id, null, null, null, null, null, late_ids from fresh where late_ids is not null
   `.execute(db);
-  return toMovedGroups(result.rows);
+  // Charges in the new part of a range that do not qualify wait, left out (few: dated after the cut-off).
+  const late = result.rows.flatMap((r) => (r.late_ids ?? []).map(Number));
+  if (late.length > 0) {
+    await sql`
+      update billing_transactions set left_out = true, updated_at = ${now}
+      where account_id = ${accountId} and id = any(${idArray(late)}::bigint[])
+    `.execute(db);
+  }
+  return toMovedGroups(result.rows.filter((r) => r.late_ids === null));
 }
 
 /**
- * A customer's unbilled charges in `t`'s place: those left out, and those after the customer's last range
- * with no invoice written. `customer` is SQL naming the customer's id; `also` filters the charges further.
+ * Where each customer's last range of charges ends, as a relation (customer_id, through); customers with no
+ * range have no row. One grouped pass over the customers' invoices rather than a correlated look-up per
+ * customer: planned on a table's stale statistics (a first run fills an empty invoices table), the look-up
+ * chose an index on the account alone and read every invoice once per customer.
+ */
+function rangeEndsSql(accountId: number, customerIds: RawBuilder<unknown> | null) {
+  return sql`(select o.customer_id, max(o.charges_through_id) as through from invoices as o
+    where o.account_id = ${accountId} and o.charges_through_id is not null
+      ${customerIds === null ? sql`` : sql`and o.customer_id in ${customerIds}`}
+    group by o.customer_id)`;
+}
+
+/**
+ * Whether a customer has an unbilled charge (as `t`) that passes `also`: one left out, or one after the
+ * customer's last range (`after`, SQL for where it ends) with no invoice written. `customer` is SQL naming
+ * the customer's id. Two index probes that stop at the first such charge.
  */
 function unbilledChargeExistsSql(
   accountId: number,
   customer: RawBuilder<unknown>,
+  after: RawBuilder<unknown>,
   also: RawBuilder<unknown>,
 ) {
   return sql`(exists (select 1 from billing_transactions as t
@@ -455,8 +485,7 @@ function unbilledChargeExistsSql(
                 and ${also})
           or exists (select 1 from billing_transactions as t
               where t.account_id = ${accountId} and t.customer_id = ${customer} and t.invoice_id is null and not t.left_out
-                and t.id > coalesce((select max(r.charges_through_id) from invoices as r
-                                     where r.account_id = ${accountId} and r.customer_id = ${customer}), 0)
+                and t.id > ${after}
                 and ${also}))`;
 }
 
@@ -468,12 +497,14 @@ export async function customersWithQualifyingCharges(
   rule: InclusionRule,
 ): Promise<Set<number>> {
   if (customerIds.length === 0) return new Set();
-  // One probe per customer that stops at its first such charge (billing_transactions_unbilled), rather than
-  // a DISTINCT over all of them: a batch of customers with a hundred unbilled charges each read 100,000
-  // index entries to answer 1,000 yes-or-no questions.
+  // Probes per customer that stop at its first such charge, rather than a DISTINCT over all of them: a batch
+  // of customers with a hundred unbilled charges each read 100,000 index entries to answer 1,000 yes-or-no
+  // questions.
+  const ids = idArray(customerIds);
   const result = await sql<{ id: number }>`
-    select v.id from unnest(${idArray(customerIds)}::bigint[]) as v(id)
-    where ${unbilledChargeExistsSql(accountId, sql.raw('v.id'), sql`${sql.ref(ruleColumn(rule))} < ${rule.before}`)}
+    select v.id from unnest(${ids}::bigint[]) as v(id)
+    left join ${rangeEndsSql(accountId, sql`(select unnest(${ids}::bigint[]))`)} as e on e.customer_id = v.id
+    where ${unbilledChargeExistsSql(accountId, sql.raw('v.id'), sql.raw('coalesce(e.through, 0)'), sql`${sql.ref(ruleColumn(rule))} < ${rule.before}`)}
   `.execute(db);
   return new Set(result.rows.map((r) => Number(r.id)));
 }
@@ -744,6 +775,7 @@ export async function invoicesHoldingCharges(
 export function customersWithUnbilledChargesSql(accountId: number, cutoffDate: IsoDate) {
   // From the customers, one probe each: the unbilled charges' indexes also hold every range-billed charge.
   return sql`(select c.id as customer_id from ${customerRowsSql()} as c
+    left join ${rangeEndsSql(accountId, null)} as e on e.customer_id = c.id
     where c.account_id = ${accountId}
-      and ${unbilledChargeExistsSql(accountId, sql.raw('c.id'), sql`t.bill_date < ${cutoffDate}`)})`;
+      and ${unbilledChargeExistsSql(accountId, sql.raw('c.id'), sql.raw('coalesce(e.through, 0)'), sql`t.bill_date < ${cutoffDate}`)})`;
 }
