@@ -398,10 +398,11 @@ export async function attachQualifying(
 ): Promise<MovedGroup[]> {
   if (invoiceIds.length === 0) return [];
   const column = sql.ref(rule.by === 'billDate' ? 't.bill_date' : 't.transaction_date');
-  // `fresh` reads each customer's charges after its last range once and sums them as it goes (per invoice,
-  // type, VAT rate and whether they qualify): the range's end and the few that do not qualify come from the
-  // same pass.
-  const result = await sql<MovedRow & { late_ids: number[] | null }>`
+  // `fresh` reads each customer's charges after its last range once (an index-only scan, see migration 0031)
+  // and sums them as it goes, per invoice, type, VAT rate and whether they qualify: the range's end and
+  // whether any do not qualify come from the same pass. (An array_agg of the ids that do not qualify made
+  // PostgreSQL plan 8 kB of state per group and spill the aggregate to disk.)
+  const result = await sql<MovedRow & { late: boolean }>`
     with unsent as (
       select i.id, i.customer_id, i.charges_through_id from invoices as i
       where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
@@ -422,8 +423,7 @@ export async function attachQualifying(
     fresh as materialized (
       select inv.id as invoice_id, t.transaction_type, t.vat_rate, ${column} < ${rule.before} as qualifies,
              sum(t.value) as value, coalesce(sum(t.call_count), 0)::bigint as call_count,
-             coalesce(sum(t.call_minutes), 0)::bigint as call_minutes, max(t.id) as through,
-             array_agg(t.id) filter (where not ${column} < ${rule.before}) as late_ids
+             coalesce(sum(t.call_minutes), 0)::bigint as call_minutes, max(t.id) as through
       from inv
       join billing_transactions as t on t.account_id = ${accountId} and t.customer_id = inv.customer_id
         and t.id > inv.after_id and t.invoice_id is null and not t.left_out
@@ -436,24 +436,28 @@ export async function attachQualifying(
       where i.account_id = ${accountId} and i.id = inv.id
     )
     select invoice_id, transaction_type, vat_rate, sum(value) as value, sum(call_count)::bigint as call_count,
-           sum(call_minutes)::bigint as call_minutes, null::bigint[] as late_ids
+           sum(call_minutes)::bigint as call_minutes, false as late
     from (select invoice_id, transaction_type, vat_rate, value, coalesce(call_count, 0) as call_count,
                  coalesce(call_minutes, 0) as call_minutes from waited
           union all
           select invoice_id, transaction_type, vat_rate, value, call_count, call_minutes from fresh where qualifies) as moved
     group by invoice_id, transaction_type, vat_rate
     union all
-    select invoice_id, null, null, null, null, null, late_ids from fresh where late_ids is not null
+    select invoice_id, null, null, null, null, null, true from fresh where not qualifies group by invoice_id
   `.execute(db);
   // Charges in the new part of a range that do not qualify wait, left out (few: dated after the cut-off).
-  const late = result.rows.flatMap((r) => (r.late_ids ?? []).map(Number));
+  // Anything in the older part qualified for a cut-off no earlier (detachNonQualifying ran first).
+  const late = result.rows.filter((r) => r.late).map((r) => Number(r.invoice_id));
   if (late.length > 0) {
     await sql`
-      update billing_transactions set left_out = true, updated_at = ${now}
-      where account_id = ${accountId} and id = any(${idArray(late)}::bigint[])
+      update billing_transactions as t set left_out = true, updated_at = ${now}
+      from invoices as r
+      where r.account_id = ${accountId} and r.id = any(${idArray(late)}::bigint[])
+        and t.account_id = r.account_id and t.customer_id = r.customer_id and t.id > r.charges_after_id
+        and t.id <= r.charges_through_id and t.invoice_id is null and not t.left_out and ${column} >= ${rule.before}
     `.execute(db);
   }
-  return toMovedGroups(result.rows.filter((r) => r.late_ids === null));
+  return toMovedGroups(result.rows.filter((r) => !r.late));
 }
 
 /**

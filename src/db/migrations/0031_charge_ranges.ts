@@ -15,7 +15,10 @@
 // charges left out, by customer and bill date (few: dated after a cut-off, or taken off an invoice), and the
 // charges with no invoice written, by customer and id. Range-billed charges stay in the second, but a
 // customer's unbilled ones are read from it as a range of ids after the customer's last invoice's range, so
-// the billed ones before it are never visited.
+// the billed ones before it are never visited. It carries what completing an invoice sums (type, VAT rate,
+// value, dates, call count and minutes), so that read is an index-only scan once the charges' pages are
+// all-visible (a vacuum after they were written: autovacuum's insert threshold): 3,700 buffers for a batch
+// of 100,000 charges instead of 103,000 (a heap fetch per charge), at the price of a wider index.
 
 export const up = /* sql */ `
 alter table invoices add column charges_after_id bigint;
@@ -25,5 +28,6 @@ drop index billing_transactions_unbilled;
 create index billing_transactions_left_out on billing_transactions (account_id, customer_id, bill_date)
   where invoice_id is null and left_out;
 create index billing_transactions_unwritten on billing_transactions (account_id, customer_id, id)
+  include (transaction_type, vat_rate, value, bill_date, transaction_date, call_count, call_minutes)
   where invoice_id is null and not left_out;
 `;
