@@ -25,6 +25,7 @@ import * as m0027 from './migrations/0027_billing_run_scope.ts';
 import * as m0028 from './migrations/0028_console_sign_in_choice.ts';
 import * as m0029 from './migrations/0029_call_hours.ts';
 import * as m0030 from './migrations/0030_hot_invoice_totals.ts';
+import * as m0031 from './migrations/0031_charge_ranges.ts';
 
 interface Migration {
   version: number;
@@ -56,6 +57,7 @@ export const migrations: readonly Migration[] = [
   { version: 28, name: 'console_sign_in_choice', up: m0028.up },
   { version: 29, name: 'call_hours', up: m0029.up },
   { version: 30, name: 'hot_invoice_totals', up: m0030.up },
+  { version: 31, name: 'charge_ranges', up: m0031.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"

@@ -235,6 +235,7 @@ export interface BillingTransactions {
   feature_id: number | null;
   id: Generated<number>;
   invoice_id: number | null;
+  left_out: Generated<boolean>;
   notes: string | null;
   origin: Generated<'api' | 'recurring' | 'calls' | 'adjustment' | 'discount' | 'fee'>;
   pinned: Generated<boolean>;
@@ -572,6 +573,7 @@ export interface Invoices {
   billing_run_id: number | null;
   call_count: Generated<number>;
   call_minutes: Generated<number>;
+  charges_after_id: number | null;
   charges_calls: Generated<string>;
   charges_carrier_provided: Generated<string>;
   charges_discount: Generated<string>;
@@ -583,6 +585,7 @@ export interface Invoices {
   charges_one_off: Generated<string>;
   charges_recurring: Generated<string>;
   charges_refunds: Generated<string>;
+  charges_through_id: number | null;
   created_at: Generated<Timestamp>;
   customer_id: number;
   customer_reference: string | null;

@@ -14,6 +14,7 @@ import {
   detachNonQualifying,
   findTransactions,
   type GeneratedCharge,
+  invoicesHoldingCharges,
   insertGeneratedCharges,
   type MovedGroup,
   pinToInvoice,
@@ -21,12 +22,7 @@ import {
   recurringChargesAfterEnd,
 } from './transactions-repo.ts';
 import { storedTotalsState } from './recalculate.ts';
-import {
-  findUnsentInvoiceTotals,
-  insertUnsentInvoiceTotals,
-  invoicesHoldingCharges,
-  saveCompletedInvoices,
-} from './repo.ts';
+import { findUnsentInvoiceTotals, insertUnsentInvoiceTotals, saveCompletedInvoices } from './repo.ts';
 import { customersWithCallsToBill } from '../calls/repo.ts';
 import { summariseCalls } from './summarise.ts';
 import { addDays, type IsoDate, startOfDayInZone } from '../shared/dates.ts';

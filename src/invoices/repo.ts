@@ -4,7 +4,7 @@ import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
-import type { TransactionType } from '../shared/transaction-types.ts';
+import { invoiceChargeSums } from './transactions-repo.ts';
 import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
@@ -125,20 +125,6 @@ export async function insertUnsentInvoiceTotals(
     returning ${sql.join(STORED_TOTALS_COLUMNS.map((c) => sql.ref(c)))}
   `.execute(db);
   return result.rows;
-}
-
-/** Of these invoices, those holding at least one charge (one index probe each, however many charges). */
-export async function invoicesHoldingCharges(
-  db: Executor,
-  accountId: number,
-  invoiceIds: number[],
-): Promise<Set<number>> {
-  if (invoiceIds.length === 0) return new Set();
-  const result = await sql<{ id: number }>`
-    select v.id from unnest(${idArray(invoiceIds)}::bigint[]) as v(id)
-    where exists (select 1 from billing_transactions as t where t.account_id = ${accountId} and t.invoice_id = v.id)
-  `.execute(db);
-  return new Set(result.rows.map((r) => Number(r.id)));
 }
 
 export interface CompletedInvoice {
@@ -274,30 +260,8 @@ export async function chargeGroups(
   invoiceIds: number[],
 ): Promise<Map<number, ChargeGroup[]>> {
   const out = new Map<number, ChargeGroup[]>(invoiceIds.map((id) => [id, []]));
-  if (invoiceIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('billing_transactions')
-    .select((eb) => [
-      'invoice_id',
-      'transaction_type',
-      'vat_rate',
-      eb.fn.sum<string>('value').as('value'),
-      sql<number>`coalesce(sum(call_count), 0)::bigint`.as('call_count'),
-      sql<number>`coalesce(sum(call_minutes), 0)::bigint`.as('call_minutes'),
-    ])
-    .where('account_id', '=', accountId)
-    .where('invoice_id', 'in', invoiceIds)
-    .groupBy(['invoice_id', 'transaction_type', 'vat_rate'])
-    .execute();
-  for (const row of rows) {
-    out.get(row.invoice_id!)!.push({
-      type: row.transaction_type as TransactionType,
-      vatRate: row.vat_rate,
-      value: String(row.value),
-      callCount: Number(row.call_count),
-      callMinutes: Number(row.call_minutes),
-    });
-  }
+  for (const { invoiceId, ...group } of await invoiceChargeSums(db, accountId, invoiceIds))
+    out.get(invoiceId)!.push(group);
   return out;
 }
 

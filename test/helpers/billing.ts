@@ -3,6 +3,7 @@
 import { Decimal } from 'decimal.js';
 import { expect } from 'vitest';
 import type { Api, Harness, Res } from './harness.ts';
+import { findTransaction, findTransactions, invoiceLines } from '../../src/invoices/transactions-repo.ts';
 
 /** Every field of document 001's table, in the document's order. */
 export const DOC_001_TRANSACTION_FIELDS = [
@@ -149,12 +150,8 @@ export async function expectInvoiceMatchesDatabase(
   accountId: number,
   invoice: any,
 ): Promise<void> {
-  const rows = await h.ctx.db
-    .selectFrom('billing_transactions')
-    .select(['value', 'transaction_type'])
-    .where('account_id', '=', accountId)
-    .where('invoice_id', '=', Number(invoice.id))
-    .execute();
+  // The invoice's lines as billing reads them (invoice_id written, or in the invoice's range of charges).
+  const rows = await invoiceLines(h.ctx.db, accountId, Number(invoice.id));
   expect(invoice.invoiceAmount).toBe(m2(sum(rows.map((r) => r.value))));
   const stored = await dbInvoice(h, accountId, Number(invoice.id));
   expect(m2(stored!.invoice_amount)).toBe(invoice.invoiceAmount);
@@ -171,22 +168,24 @@ export async function dbInvoice(h: Harness, accountId: number, invoiceId: number
     .executeTakeFirst();
 }
 
+/** A charge as the repository reads it: invoice_id is the invoice it is on, written or by range. */
 export async function dbTransaction(h: Harness, accountId: number, id: number) {
-  return h.ctx.db
-    .selectFrom('billing_transactions')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return findTransaction(h.ctx.db, accountId, id);
 }
 
+/** The account's charges in id order, as the repository reads them (see dbTransaction). */
 export async function dbTransactions(h: Harness, accountId: number) {
-  return h.ctx.db
+  const ids = await h.ctx.db
     .selectFrom('billing_transactions')
-    .selectAll()
+    .select('id')
     .where('account_id', '=', accountId)
-    .orderBy('id')
     .execute();
+  const rows = await findTransactions(
+    h.ctx.db,
+    accountId,
+    ids.map((r) => r.id),
+  );
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 export async function dbInvoices(h: Harness, accountId: number) {
