@@ -258,12 +258,19 @@ export function csvWriter<Row>(
     row(row) {
       for (let c = 0; c < n; c++) {
         const value = readers[c]!(row);
-        cells[c] =
+        // A number's text is plain too (digits, - + . e, Infinity, NaN): no quote, line break or white space.
+        const text =
           plain[c] && typeof value === 'string'
-            ? always || (plainMayHoldSeparator && value.includes(separator))
-              ? `"${value}"`
-              : value
-            : field(value);
+            ? value
+            : typeof value === 'number'
+              ? String(value)
+              : undefined;
+        cells[c] =
+          text === undefined
+            ? field(value)
+            : always || (plainMayHoldSeparator && text.includes(separator))
+              ? `"${text}"`
+              : text;
       }
       out.text(cells.join(separator) + rowSeparator);
     },
@@ -369,14 +376,17 @@ export function xmlWriter<Row>(view: ColumnReader<Row>, out: PageOutput): PageWr
       for (let c = 0; c < n; c++) {
         const value = readers[c]!(row);
         const tag = tags[c]!;
+        // A number's text holds nothing XML escapes.
         const text =
           typeof value === 'string'
             ? plain[c]
               ? value
               : xmlText(value)
-            : Array.isArray(value)
-              ? undefined
-              : xmlScalar(value);
+            : typeof value === 'number'
+              ? String(value)
+              : Array.isArray(value)
+                ? undefined
+                : xmlScalar(value);
         if (text === undefined) {
           // A list (custom data): its element whole.
           cells[3 * c + 1] = elements[c]!(value);
