@@ -1,7 +1,8 @@
 // Reading the call transactions feed (document 000): one page of rows after a transaction id, in transaction
 // id order, with the columns asked for and times in the API key's timezone. The query language (parameter
 // names, repeated and bracketed parameters, messages) and the formats (JSON, CSV, XML) are the feed
-// surface's (src/http/feed/); this takes typed values and returns rows and the view that reads them.
+// surface's (src/http/feed/); this takes typed values and returns rows and the view that reads them, or
+// hands the rows over one at a time as they are read (streamFeed, what the route writes its page from).
 import type { Ctx } from '../context.ts';
 import { currentAccount } from '../accounts/current-account.ts';
 import type { FeedPageOptions, FeedPageRow, FeedQuery, FeedTransactionType } from './repo.ts';
@@ -134,7 +135,7 @@ async function planFeed(
     options: {
       // custom_data only for the columns that read it: custom_data itself, custom data and signal columns.
       customData: columns.some((c) => c === 'custom_data' || !isStandardColumn(c)),
-      // Outside a transaction, the rows come as arrays from the driver.
+      // Outside a transaction, the rows come as arrays (on PostgreSQL read through COPY).
       database: ctx.database,
     },
     view: new FeedView(zone, account.timezone, columns),
