@@ -84,7 +84,11 @@ export function inlineParameters(query: CompiledQuery): string {
     }
     if (typeof value === 'boolean') return value ? `'true'` : `'false'`;
     if (value instanceof Date) return `'${value.toISOString()}'`;
-    if (typeof value === 'string') return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+    if (typeof value === 'string') {
+      // PostgreSQL text holds no NUL, and the protocol ends a query's text at the first one.
+      if (value.includes('\0')) throw new Error(`parameter $${index} holds a NUL character`);
+      return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+    }
     throw new Error(`parameter $${index}: a ${typeof value} cannot be written into a COPY`);
   };
   const text = query.sql;
