@@ -9,7 +9,7 @@ import { customerRowsSql } from '../customers/reports-repo.ts';
 import { recurringFeatureCustomersSql } from '../features/repo.ts';
 import { unbilledCallCustomersSql } from '../calls/reports-repo.ts';
 import { customersWithOverdueInvoicesSql, customersWithUnsentInvoicesSql } from '../invoices/repo.ts';
-import { customersWithUnbilledChargesSql } from '../invoices/transactions-repo.ts';
+import { customersWithUnbilledChargesSql } from '../invoices/invoice-charges-repo.ts';
 export type { BillingRunRow } from '../db/schema.ts';
 
 /** What a run's process says when it stopped before finishing (a crash, kill -9, a lost machine). */

@@ -9,18 +9,20 @@ import { lockCustomers } from '../customers/repo.ts';
 import { assert, invalid } from '../shared/errors.ts';
 import { currencyMinorDigits, fromMinorUnits } from '../money/money.ts';
 import {
+  findTransactions,
+  type GeneratedCharge,
+  insertGeneratedCharges,
+  recurringChargesAfterEnd,
+} from './transactions-repo.ts';
+import {
   attachQualifying,
   customersWithQualifyingCharges,
   detachNonQualifying,
-  findTransactions,
-  type GeneratedCharge,
   invoicesHoldingCharges,
-  insertGeneratedCharges,
   type MovedGroup,
   pinToInvoice,
   type InclusionRule,
-  recurringChargesAfterEnd,
-} from './transactions-repo.ts';
+} from './invoice-charges-repo.ts';
 import { storedTotalsState } from './recalculate.ts';
 import { findUnsentInvoiceTotals, insertUnsentInvoiceTotals, saveCompletedInvoices } from './repo.ts';
 import { customersWithCallsToBill } from '../calls/repo.ts';

@@ -3,7 +3,8 @@ import { findAccount } from '../accounts/repo.ts';
 import { lockCustomer } from '../customers/repo.ts';
 import { recalculateInvoices } from './recalculate.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { deleteFeatureCharges, featureChargeInvoices } from './transactions-repo.ts';
+import { deleteFeatureCharges } from './transactions-repo.ts';
+import { featureChargeInvoices } from './invoice-charges-repo.ts';
 import { deleteFeatureRow, findFeature } from '../features/repo.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { setBilledUntil } from '../features/repo.ts';
 import { DomainError } from '../shared/errors.ts';
-import { releaseInvoiceCharges } from './transactions-repo.ts';
+import { releaseInvoiceCharges } from './invoice-charges-repo.ts';
 import { releaseCalls } from '../calls/repo.ts';
 import { lockInvoiceWithCustomer } from './lock.ts';
 import { removeExtras } from './extras.ts';

@@ -16,12 +16,8 @@ import {
 import { markFeesCharged, overdueInvoices, unmarkFeesCharged } from './fees-repo.ts';
 import { addDays, type IsoDate } from '../shared/dates.ts';
 import { type Money, money } from '../money/money.ts';
-import {
-  deleteExtrasOf,
-  discountableLines,
-  type GeneratedCharge,
-  type MovedGroup,
-} from './transactions-repo.ts';
+import { deleteExtrasOf, type GeneratedCharge } from './transactions-repo.ts';
+import { discountableLines, type MovedGroup } from './invoice-charges-repo.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
 
 /** Deletes the discounts and fees on these invoices; returns what they summed, and undoes their marks. */

@@ -4,7 +4,7 @@ import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
-import { invoiceChargeSums } from './transactions-repo.ts';
+import { invoiceChargeSums } from './invoice-charges-repo.ts';
 import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';

@@ -12,12 +12,8 @@ import { billedMinutes } from '../rating/rate-call.ts';
 import { addDays, dateInZone, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
 import { currencyMinorDigits, formatAmount, money } from '../money/money.ts';
 import { roundLine } from '../money/rounding.ts';
-import {
-  deleteCallSummaries,
-  type GeneratedCharge,
-  insertGeneratedCharges,
-  type MovedGroup,
-} from './transactions-repo.ts';
+import { deleteCallSummaries, type GeneratedCharge, insertGeneratedCharges } from './transactions-repo.ts';
+import { type MovedGroup } from './invoice-charges-repo.ts';
 import { assignCallsToInvoices, type CallSummaryRow, releaseCalls } from '../calls/repo.ts';
 
 /**

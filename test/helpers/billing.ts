@@ -3,7 +3,8 @@
 import { Decimal } from 'decimal.js';
 import { expect } from 'vitest';
 import type { Api, Harness, Res } from './harness.ts';
-import { findTransaction, findTransactions, invoiceLines } from '../../src/invoices/transactions-repo.ts';
+import { findTransaction, findTransactions } from '../../src/invoices/transactions-repo.ts';
+import { invoiceLines } from '../../src/invoices/invoice-charges-repo.ts';
 
 /** Every field of document 001's table, in the document's order. */
 export const DOC_001_TRANSACTION_FIELDS = [

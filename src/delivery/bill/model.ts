@@ -18,7 +18,7 @@ import { TYPE_LABELS, type TransactionType } from '../../shared/transaction-type
 import type { BillStyle } from '../../delivery-settings/bill-styles.ts';
 import { MAX_ITEMISED_CALLS } from '../repo.ts';
 import { invoiceCalls } from '../../calls/repo.ts';
-import { invoiceLines } from '../../invoices/transactions-repo.ts';
+import { invoiceLines } from '../../invoices/invoice-charges-repo.ts';
 import type { BillModel } from './render.ts';
 import { statementOfInvoice } from '../../balances/statement.ts';
 

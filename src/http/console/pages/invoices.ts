@@ -11,7 +11,7 @@ import { generateDownloadLink } from '../../../delivery/download-links.ts';
 import { emailCdrs, emailInvoice } from '../../../delivery/email-invoice.ts';
 import { invoiceBill } from '../../../delivery/invoice-bill.ts';
 import { recreateBills } from '../../../delivery/recreate-bills.ts';
-import { invoiceLines } from '../../../invoices/transactions-repo.ts';
+import { invoiceLines } from '../../../invoices/invoice-charges-repo.ts';
 import { approveInvoice } from '../../../invoices/approve-invoice.ts';
 import { reapplyDiscountPlans } from '../../../invoices/reapply-discount-plans.ts';
 import { findInvoice } from '../../../invoices/repo.ts';
