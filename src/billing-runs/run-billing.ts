@@ -18,7 +18,7 @@ import {
 /** Customers completed per database transaction: each customer's invoice is all-or-nothing. */
 export const BILLING_BATCH_SIZE = 1000;
 /** Batches in flight at once on PostgreSQL. */
-export const BILLING_CONCURRENCY = Number(process.env.BC ?? 2);
+export const BILLING_CONCURRENCY = 2;
 /** At most this many chosen customers in one run (more: run for the whole account). */
 export const MAX_CHOSEN_CUSTOMERS = 1000;
 
