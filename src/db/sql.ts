@@ -88,6 +88,12 @@ export function jsonRowSql(
 export function fromJsonRow<T>(text: string, columns: readonly string[]): T {
   const values = JSON.parse(text) as unknown[];
   const row: Record<string, unknown> = {};
-  for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
+  for (let i = 0; i < columns.length; i++) {
+    const value = values[i];
+    // A bigint past 2^53 would have lost digits in JSON.parse: refuse it, as parseInt8 does.
+    if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value))
+      throw new Error(`fromJsonRow(): ${columns[i]} ${value} is past the integers a number holds exactly`);
+    row[columns[i]!] = value;
+  }
   return row as T;
 }
