@@ -241,12 +241,17 @@ export async function customersToBill(
     `.execute(db);
     return result.rows.map((r) => Number(r.id));
   }
+  // Unbilled charges are probed (an index probe per customer) only for customers not already named by an
+  // unsent invoice or a recurring feature: usually most of them have one.
   const result = await sql<{ customer_id: number }>`
-    select customer_id from ${customersWithUnsentInvoicesSql(accountId)} as i
+    with known as materialized (
+      select customer_id from ${customersWithUnsentInvoicesSql(accountId)} as i
+      union
+      select customer_id from ${recurringFeatureCustomersSql(accountId)} as f
+    )
+    select customer_id from known
     union
-    select customer_id from ${customersWithUnbilledChargesSql(accountId, cutoffDate)} as t
-    union
-    select customer_id from ${recurringFeatureCustomersSql(accountId)} as f
+    select customer_id from ${customersWithUnbilledChargesSql(accountId, cutoffDate, sql`(select customer_id from known)`)} as t
     union
     select customer_id from ${unbilledCallCustomersSql(accountId, callsBefore)} as c
     union

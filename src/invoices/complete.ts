@@ -106,28 +106,20 @@ export async function completeInvoices(
   const dueCustomers = new Set(due.map((d) => d.feature.customer_id));
 
   // Which customers get an invoice: those with one already, or with anything to bill. Only those with
-  // none are looked up (usually few: charges posted go on the customer's unsent invoice at once).
+  // none are looked up (usually few: charges posted go on the customer's unsent invoice at once), and of
+  // those only the ones not already known to need one (a recurring charge due, usually most of them).
   const withoutInvoice = lockedIds.filter((id) => !invoiceByCustomer.has(id));
+  const surelyBilled = options.evenIfEmpty || options.includeTransactionIds.length > 0;
+  const toProbe = surelyBilled ? [] : withoutInvoice.filter((id) => !dueCustomers.has(id));
   const callsBefore = startOfDayInZone(options.cutoffDate, account.timezone);
-  const withCharges = await customersWithQualifyingCharges(trx, accountId, withoutInvoice, rule);
-  for (const id of await customersWithCallsToBill(trx, accountId, withoutInvoice, callsBefore))
-    withCharges.add(id);
-  if (withoutInvoice.length > 0) {
-    for (const id of await customersWithFeesDue(
-      trx,
-      account,
-      withoutInvoice,
-      options.cutoffDate,
-      minorDigits,
-    ))
+  const withCharges = await customersWithQualifyingCharges(trx, accountId, toProbe, rule);
+  for (const id of await customersWithCallsToBill(trx, accountId, toProbe, callsBefore)) withCharges.add(id);
+  if (toProbe.length > 0) {
+    for (const id of await customersWithFeesDue(trx, account, toProbe, options.cutoffDate, minorDigits))
       withCharges.add(id);
   }
   const needInvoice = withoutInvoice.filter(
-    (id) =>
-      options.evenIfEmpty ||
-      withCharges.has(id) ||
-      dueCustomers.has(id) ||
-      options.includeTransactionIds.length > 0,
+    (id) => surelyBilled || withCharges.has(id) || dueCustomers.has(id),
   );
   const created = await insertUnsentInvoiceTotals(trx, accountId, needInvoice, now);
   for (const inv of created) invoiceByCustomer.set(inv.customer_id, inv.id);

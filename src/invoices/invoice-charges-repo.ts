@@ -483,10 +483,15 @@ export async function invoicesHoldingCharges(
  * The customers with unbilled charges dated (bill date) before the cut-off, as a relation of customer_id:
  * a billing run's candidates.
  */
-export function customersWithUnbilledChargesSql(accountId: number, cutoffDate: IsoDate) {
+export function customersWithUnbilledChargesSql(
+  accountId: number,
+  cutoffDate: IsoDate,
+  /** SQL of customer ids not to probe (already known to be billed): none when absent. */
+  except?: RawBuilder<unknown>,
+) {
   // From the customers, one probe each: the unbilled charges' indexes also hold every range-billed charge.
   return sql`(select c.id as customer_id from ${customerRowsSql()} as c
     left join ${rangeEndsSql(accountId, null)} as e on e.customer_id = c.id
-    where c.account_id = ${accountId}
+    where c.account_id = ${accountId} ${except === undefined ? sql`` : sql`and c.id not in ${except}`}
       and ${unbilledChargeExistsSql(accountId, sql.raw('c.id'), sql.raw('coalesce(e.through, 0)'), sql`t.bill_date < ${cutoffDate}`)})`;
 }
