@@ -193,7 +193,9 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
         path: '/console',
         httpOnly: true,
         sameSite: 'lax',
-        secure: request.protocol === 'https',
+        // Over HTTPS: this request's (through a trusted proxy, X-Forwarded-Proto), or the console's public
+        // address (PUBLIC_URL https://…, behind a proxy that ends TLS and is not named in TRUST_PROXY).
+        secure: request.protocol === 'https' || kit.baseUrl(request).startsWith('https://'),
         maxAge: SESSION_HOURS * 3600,
       });
       return secure(reply).redirect(/^\/console(\/[\w\-/.?=&%]*)?$/.test(next) ? next : '/console', 303);
