@@ -65,3 +65,29 @@ export function textArray(values: readonly (string | null)[]): string {
   }
   return `{${parts.join(',')}}`;
 }
+
+/**
+ * The columns of a row as one JSON text, `json_build_array(...)::text`, for hot reads of thousands of rows
+ * (a billing batch): a row of one text field is parsed once with JSON.parse, where PGlite parses each field
+ * of a result on its own at a cost per field (a thousand invoices' sixteen total columns: 49 ms against
+ * 19 ms). Read it back with `fromJsonRow`. Values keep the driver's types for these columns when
+ * `asText` names every numeric (JSON numbers would lose digits) and no column is a timestamp: ids, integers
+ * and booleans come back as JSON has them, dates as 'YYYY-MM-DD', text as text, jsonb as parsed JSON.
+ */
+export function jsonRowSql(
+  alias: string,
+  columns: readonly string[],
+  asText: ReadonlySet<string>,
+): RawBuilder<string> {
+  return sql<string>`json_build_array(${sql.join(
+    columns.map((c) => (asText.has(c) ? sql`${sql.ref(`${alias}.${c}`)}::text` : sql.ref(`${alias}.${c}`))),
+  )})::text`;
+}
+
+/** A row read with jsonRowSql, as an object of the same columns. */
+export function fromJsonRow<T>(text: string, columns: readonly string[]): T {
+  const values = JSON.parse(text) as unknown[];
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
+  return row as T;
+}

@@ -3,7 +3,7 @@ import type { Executor } from '../context.ts';
 import type { FeatureRow, FeatureUpdate, NewFeature } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
-import { anyId, idArray, plainArray } from '../db/sql.ts';
+import { anyId, fromJsonRow, idArray, jsonRowSql, plainArray } from '../db/sql.ts';
 import { phoneSpellings } from '../shared/contact.ts';
 export type { FeatureRow, FeatureUpdate } from '../db/schema.ts';
 
@@ -84,15 +84,15 @@ export async function recurringFeatures(
   customerIds: number[],
 ): Promise<RecurringFeatureRow[]> {
   if (customerIds.length === 0) return [];
-  return db
-    .selectFrom('features')
-    .select(RECURRING_FEATURE_COLUMNS)
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', anyId(customerIds))
-    .where('recurring_value', 'is not', null)
-    .orderBy('id')
-    .execute();
+  // One JSON text per row: a billing batch reads a thousand features (see jsonRowSql).
+  const result = await sql<{ row: string }>`
+    select ${jsonRowSql('f', RECURRING_FEATURE_COLUMNS, RECURRING_AS_TEXT)} as row from features as f
+    where f.account_id = ${accountId} and f.customer_id = ${anyId(customerIds)} and f.recurring_value is not null
+    order by f.id
+  `.execute(db);
+  return result.rows.map((r) => fromJsonRow<RecurringFeatureRow>(r.row, RECURRING_FEATURE_COLUMNS));
 }
+const RECURRING_AS_TEXT: ReadonlySet<string> = new Set(['recurring_value', 'vat_rate']);
 
 /** Sets billed_until on many features in one statement. */
 export async function setBilledUntil(

@@ -9,7 +9,7 @@ import type { ChargeGroup } from './totals.ts';
 import type { DiscountableLine } from '../discounts/rules.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
-import { idArray } from '../db/sql.ts';
+import { fromJsonRow, idArray, jsonRowSql } from '../db/sql.ts';
 import { customerRowsSql } from '../customers/reports-repo.ts';
 
 // ---- Which invoice a charge is on
@@ -197,7 +197,7 @@ export async function attachQualifying(
   // and sums them as it goes, per invoice, type, VAT rate and whether they qualify: the range's end and
   // whether any do not qualify come from the same pass. (An array_agg of the ids that do not qualify made
   // PostgreSQL plan 8 kB of state per group and spill the aggregate to disk.)
-  const result = await sql<MovedRow & { late: boolean }>`
+  const result = await sql<{ row: string }>`
     with unsent as (
       select i.id, i.customer_id, i.charges_through_id from invoices as i
       where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
@@ -230,19 +230,23 @@ export async function attachQualifying(
       from inv join (select invoice_id, max(through) as through from fresh group by invoice_id) as f on f.invoice_id = inv.id
       where i.account_id = ${accountId} and i.id = inv.id
     )
-    select invoice_id, transaction_type, vat_rate, sum(value) as value, sum(call_count)::bigint as call_count,
-           sum(call_minutes)::bigint as call_minutes, false as late
-    from (select invoice_id, transaction_type, vat_rate, value, coalesce(call_count, 0) as call_count,
-                 coalesce(call_minutes, 0) as call_minutes from waited
-          union all
-          select invoice_id, transaction_type, vat_rate, value, call_count, call_minutes from fresh where qualifies) as moved
-    group by invoice_id, transaction_type, vat_rate
-    union all
-    select invoice_id, null, null, null, null, null, true from fresh where not qualifies group by invoice_id
+    select ${jsonRowSql('m', MOVED_COLUMNS, MOVED_AS_TEXT)} as row from (
+      select invoice_id, transaction_type, vat_rate, sum(value) as value, sum(call_count)::bigint as call_count,
+             sum(call_minutes)::bigint as call_minutes, false as late
+      from (select invoice_id, transaction_type, vat_rate, value, coalesce(call_count, 0) as call_count,
+                   coalesce(call_minutes, 0) as call_minutes from waited
+            union all
+            select invoice_id, transaction_type, vat_rate, value, call_count, call_minutes from fresh where qualifies) as moved
+      group by invoice_id, transaction_type, vat_rate
+      union all
+      select invoice_id, null, null, null, null, null, true from fresh where not qualifies group by invoice_id
+    ) as m
   `.execute(db);
+  // One JSON text per row (see jsonRowSql): a batch of unbilled customers moves a few groups per invoice.
+  const rows = result.rows.map((r) => fromJsonRow<MovedRow & { late: boolean }>(r.row, MOVED_COLUMNS));
   // Charges in the new part of a range that do not qualify wait, left out (few: dated after the cut-off).
   // Anything in the older part qualified for a cut-off no earlier (detachNonQualifying ran first).
-  const late = result.rows.filter((r) => r.late).map((r) => Number(r.invoice_id));
+  const late = rows.filter((r) => r.late).map((r) => Number(r.invoice_id));
   if (late.length > 0) {
     await sql`
       update billing_transactions as t set left_out = true, updated_at = ${now}
@@ -251,8 +255,19 @@ export async function attachQualifying(
         and ${heldByRangeSql('t', 'r')} and ${column} >= ${rule.before}
     `.execute(db);
   }
-  return toMovedGroups(result.rows.filter((r) => !r.late));
+  return toMovedGroups(rows.filter((r) => !r.late));
 }
+
+const MOVED_COLUMNS = [
+  'invoice_id',
+  'transaction_type',
+  'vat_rate',
+  'value',
+  'call_count',
+  'call_minutes',
+  'late',
+] as const;
+const MOVED_AS_TEXT: ReadonlySet<string> = new Set(['vat_rate', 'value']);
 
 /**
  * Where each customer's last range of charges ends, as a relation (customer_id, through); customers with no

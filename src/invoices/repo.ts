@@ -5,7 +5,7 @@ import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
 import { invoiceChargeSums } from './invoice-charges-repo.ts';
-import { anyId, idArray, plainArray, textArray } from '../db/sql.ts';
+import { anyId, fromJsonRow, idArray, jsonRowSql, plainArray, textArray } from '../db/sql.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 
@@ -72,6 +72,16 @@ export const STORED_TOTALS_COLUMNS = [
 ] as const satisfies readonly (keyof InvoiceRow)[];
 export type InvoiceTotalsRow = Pick<InvoiceRow, (typeof STORED_TOTALS_COLUMNS)[number]>;
 
+/** The stored totals read as one JSON text per invoice (see jsonRowSql): amounts as text, exact. */
+function totalsJsonSql(alias: string) {
+  return jsonRowSql(alias, STORED_TOTALS_COLUMNS, TOTALS_AS_TEXT);
+}
+const TOTALS_AS_TEXT = new Set(STORED_TOTALS_COLUMNS.filter((c) => c.startsWith('charges_')));
+
+function totalsFromJson(text: string): InvoiceTotalsRow {
+  return fromJsonRow<InvoiceTotalsRow>(text, STORED_TOTALS_COLUMNS);
+}
+
 /** The customers' unsent invoices, with only what completing them reads (a batch reads thousands). */
 export async function findUnsentInvoiceTotals(
   db: Executor,
@@ -79,13 +89,11 @@ export async function findUnsentInvoiceTotals(
   customerIds: number[],
 ): Promise<InvoiceTotalsRow[]> {
   if (customerIds.length === 0) return [];
-  return db
-    .selectFrom('invoices')
-    .select(STORED_TOTALS_COLUMNS)
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', anyId(customerIds))
-    .where('approved_at', 'is', null)
-    .execute();
+  const result = await sql<{ totals: string }>`
+    select ${totalsJsonSql('i')} as totals from invoices as i
+    where i.account_id = ${accountId} and i.customer_id = ${anyId(customerIds)} and i.approved_at is null
+  `.execute(db);
+  return result.rows.map((r) => totalsFromJson(r.totals));
 }
 
 /** Creates empty unsent invoices. The caller holds the customers' locks, so none exists yet. */
@@ -119,12 +127,12 @@ export async function insertUnsentInvoiceTotals(
 ): Promise<InvoiceTotalsRow[]> {
   if (customerIds.length === 0) return [];
   // One array parameter rather than four placeholders per invoice (a billing batch makes up to 1,000).
-  const result = await sql<InvoiceTotalsRow>`
-    insert into invoices (account_id, customer_id, created_at, updated_at)
+  const result = await sql<{ totals: string }>`
+    insert into invoices as i (account_id, customer_id, created_at, updated_at)
     select ${accountId}, v.customer_id, ${now}, ${now} from unnest(${idArray(customerIds)}::bigint[]) as v(customer_id)
-    returning ${sql.join(STORED_TOTALS_COLUMNS.map((c) => sql.ref(c)))}
+    returning ${totalsJsonSql('i')} as totals
   `.execute(db);
-  return result.rows;
+  return result.rows.map((r) => totalsFromJson(r.totals));
 }
 
 export interface CompletedInvoice {
