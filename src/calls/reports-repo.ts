@@ -182,15 +182,39 @@ export async function latestCustomerCalls(
   return rows.rows.map((call) => ({ ...call, id: Number(call.id) }));
 }
 
-/** Unrated and unallocated calls grouped by reason. */
+/**
+ * Unrated and unallocated calls grouped by reason. A call's reason names its number and day ("no rate for
+ * +447700900123 effective on 2026-10-21: card Standard's rates start 2026-12-07"); grouped as written, each
+ * call would be a group of its own. So the number and the day are taken out of the group's reason
+ * ("no rate for the called number effective on the call's day: …"), and one call's own reason is the example.
+ */
 export async function ratingProblems(
   db: Executor,
   accountId: number,
-): Promise<{ rating_status: string; reason: string; calls: number; first: Date; last: Date }[]> {
-  const r = await sql<{ rating_status: string; reason: string; calls: string; first: Date; last: Date }>`
-    select rating_status, coalesce(rating_error, 'no reason recorded') as reason, count(*)::text as calls, min(start_time) as first, max(start_time) as last
-    from calls where account_id = ${accountId} and rating_status in ('unrated', 'unallocated')
-    group by 1, 2 order by count(*) desc limit 50
+): Promise<
+  { rating_status: string; reason: string; example: string | null; calls: number; first: Date; last: Date }[]
+> {
+  const r = await sql<{
+    rating_status: string;
+    reason: string;
+    example: string | null;
+    calls: string;
+    first: Date;
+    last: Date;
+  }>`
+    with problem as (
+      select rating_status, rating_error, start_time,
+        case
+          when rating_error is not null then regexp_replace(
+            regexp_replace(rating_error, '^no rate for .*?(?=( in the [a-z-]+ band on | effective on |: |$))', 'no rate for the called number'),
+            ' on [0-9]{4}-[0-9]{2}-[0-9]{2}', ' on the call''s day', 'g')
+          when rating_status = 'unallocated' then 'no feature has the calling number on the call''s day'
+          else 'no reason recorded'
+        end as reason
+      from calls where account_id = ${accountId} and rating_status in ('unrated', 'unallocated')
+    )
+    select rating_status, reason, min(rating_error) as example, count(*)::text as calls, min(start_time) as first, max(start_time) as last
+    from problem group by 1, 2 order by count(*) desc, 2 limit 50
   `.execute(db);
   return r.rows.map((x) => ({ ...x, calls: Number(x.calls) }));
 }

@@ -84,6 +84,13 @@ export function useConsoleBrowser(h: Harness) {
       client: document.documentElement.clientWidth,
     }));
     expect(widths.scroll, `${name} scrolls sideways`).toBeLessThanOrEqual(widths.client);
+    // A table's caption spans its table (on a phone, where rows become cards, too): not a narrow column.
+    const narrowCaptions = await page.evaluate(() =>
+      [...document.querySelectorAll('table > caption')]
+        .filter((c) => c.getBoundingClientRect().width < c.parentElement!.getBoundingClientRect().width - 2)
+        .map((c) => c.textContent),
+    );
+    expect(narrowCaptions, `${name}: captions narrower than their tables`).toEqual([]);
     expect(pageErrors, name).toEqual([]);
     const width = page.viewportSize()?.width ?? 0;
     if (SCREENSHOTS)

@@ -91,6 +91,15 @@ describe('audit log', () => {
       created.body.id,
     ]);
     expect((await api.get('/auditLog?from=2000-01-01&to=2000-01-31')).body).toEqual([]);
+    // A range that ends before it starts is a 400 naming the field, not an empty page.
+    const backwards = await api.get('/auditLog?from=2000-01-31&to=2000-01-01');
+    expect(backwards.status).toBe(400);
+    expect(backwards.body).toEqual({
+      error: 'Invalid Parameter',
+      error_code: 400001,
+      hint: 'to: is before from (2000-01-01 < 2000-01-31)',
+    });
+    expect((await api.get('/auditLog?from=2000-01-01&to=2000-01-01')).status).toBe(200);
     const bad = await api.get('/auditLog?actor=somebody');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({

@@ -193,13 +193,16 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
         path: '/console',
         httpOnly: true,
         sameSite: 'lax',
-        secure: request.protocol === 'https',
+        // Over HTTPS: this request's (through a trusted proxy, X-Forwarded-Proto), or the console's public
+        // address (PUBLIC_URL https://…, behind a proxy that ends TLS and is not named in TRUST_PROXY).
+        secure: request.protocol === 'https' || kit.baseUrl(request).startsWith('https://'),
         maxAge: SESSION_HOURS * 3600,
       });
       return secure(reply).redirect(/^\/console(\/[\w\-/.?=&%]*)?$/.test(next) ? next : '/console', 303);
     };
 
     app.post('/console/sign-in', { schema: { hide: true, body: SignInForm } }, async (request, reply) => {
+      kit.refuseCrossSite(request);
       const body = request.body;
       const next = String(body.next ?? '');
       try {
@@ -249,6 +252,7 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       '/console/sign-in/choose',
       { schema: { hide: true, body: ChooseForm } },
       async (request, reply) => {
+        kit.refuseCrossSite(request);
         const body = request.body;
         const started = await chooseAccount(ctx, String(body.choice ?? ''), request.ip);
         if (!started)
@@ -304,6 +308,7 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       '/console/forgot',
       { schema: { hide: true, body: namedForm({ email: formField }) } },
       async (request, reply) => {
+        kit.refuseCrossSite(request);
         const email = String(request.body.email ?? '').slice(0, 254);
         await forgotPassword(ctx, email, kit.baseUrl(request));
         // The same answer whether or not the address is known.
@@ -345,6 +350,7 @@ export function consoleRoutes(ctx: Ctx, options: { publicUrl?: string | undefine
       '/console/password/:token',
       { schema: { hide: true, params: tokenParams, body: namedForm({ password: formField }) } },
       async (request, reply) => {
+        kit.refuseCrossSite(request);
         const password = String(request.body.password ?? '');
         let user;
         try {

@@ -64,6 +64,14 @@ export interface ConsoleKit {
    * false`: a billing run, a refund, an email sent at once, a call file import).
    */
   auditOf(me: Me, request: FastifyRequest, change: ConsoleChange): AuditChange;
+  /**
+   * Refuses (403) a POST that a browser says came from another site: the sign-in, account choice, forgot
+   * password and password-link forms, which have no session (so no CSRF token) yet. A page elsewhere must
+   * not sign a visitor in to the attacker's user (login CSRF) or set passwords and send reset emails in
+   * their name. Browsers say where a request came from in Sec-Fetch-Site (whatever the referrer policy)
+   * and, older ones, in Origin; a request with neither (curl, a script) is not a browser's to protect.
+   */
+  refuseCrossSite(request: FastifyRequest): void;
   /** Refuses (403) when the user's role is below the level. */
   need(me: Me, level: number): void;
   may(me: Me, level: number): boolean;
@@ -133,6 +141,18 @@ export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): C
       csrf: found.session.csrf_token,
     };
   };
+  const refuseCrossSite = (request: FastifyRequest) => {
+    const site = request.headers['sec-fetch-site'];
+    const origin = request.headers.origin;
+    if (
+      (site !== undefined && site !== 'same-origin' && site !== 'none') ||
+      (site === undefined && origin !== undefined && origin !== 'null' && origin !== baseUrl(request))
+    )
+      throw new DomainError(
+        'forbidden',
+        'this form did not come from this site: open the console at its own address and try again',
+      );
+  };
   const need = (m: Me, level: number) => {
     if (m.level < level) throw new DomainError('forbidden', `your role (${m.user.role}) may not do this`);
   };
@@ -152,6 +172,7 @@ export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): C
       await recordAudit(ctx, m.accountId, auditOf(m, ip, change));
     },
     auditOf: (m, request, change) => auditOf(m, request.ip, change),
+    refuseCrossSite,
     need,
     may: (m, level) => m.level >= level,
     baseUrl,

@@ -3,6 +3,7 @@ import type { Ctx } from '../../../context.ts';
 import { actorLabel, listAuditLog, parseActor } from '../../../audit/list-audit-log.ts';
 import type { AuditLogRow } from '../../../audit/repo.ts';
 import { addDays, startOfDayInZone } from '../../../shared/dates.ts';
+import { invalid } from '../../../shared/errors.ts';
 import { principalOf } from '../../auth.ts';
 import { loadAccount, type ZodApp } from '../../kit/app-type.ts';
 import { sendPage } from '../../kit/route-helpers.ts';
@@ -75,6 +76,7 @@ export function auditLogRoutes(app: ZodApp, ctx: Ctx): void {
       const { accountId } = principalOf(request);
       const account = await loadAccount(ctx, accountId);
       const q = request.query;
+      if (q.from && q.to && q.to < q.from) throw invalid('to', `is before from (${q.to} < ${q.from})`);
       const page = await listAuditLog(
         ctx,
         accountId,

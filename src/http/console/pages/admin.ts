@@ -304,6 +304,8 @@ ${
     } catch (e) {
       error = (e as Error).message;
     }
+    if (q.from && q.to && isIsoDate(q.from) && isIsoDate(q.to) && q.to < q.from)
+      error = `to: is before from (${q.to} < ${q.from})`;
     const page = await listAuditLog(
       ctx,
       m.accountId,

@@ -182,6 +182,7 @@ ${create}
 <div><label for="t-type">Type</label><select id="t-type" name="transactionType"><option value="oneOff">One-off charge</option><option value="refund">Refund</option><option value="manual">Manual</option></select></div>
 <div><label for="t-value">Amount (${h(cur)})</label><input id="t-value" name="transactionValue" inputmode="decimal" required maxlength="20" placeholder="25.00"></div>
 <div><label for="t-desc">Description</label><input id="t-desc" name="description" maxlength="200"></div>
+<div><label for="t-date">Date</label><input id="t-date" name="transactionDate" type="date" value="${h(today)}"></div>
 <div><button type="submit">Add charge</button></div></form>`
         : '';
       return kit.page(reply, m, {
@@ -436,6 +437,8 @@ ${create}
             type: String(b.transactionType ?? 'oneOff'),
             value: String(b.transactionValue ?? '').trim(),
             transactionDescription: opt(b.description),
+            // The charge's date (a run bills the charges dated up to its cut-off); empty: today.
+            transactionDate: opt(b.transactionDate) ?? undefined,
           },
         ),
       );
@@ -446,7 +449,12 @@ ${create}
           action: 'create',
           resource: 'transactions',
           resourceId: t.id,
-          changes: { parentId: String(id), transactionType: t.transaction_type, value: t.value },
+          changes: {
+            parentId: String(id),
+            transactionType: t.transaction_type,
+            value: t.value,
+            transactionDate: t.transaction_date,
+          },
         },
       };
     },

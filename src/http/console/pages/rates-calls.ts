@@ -95,7 +95,7 @@ export function ratesAndCallsPages(app: ZodApp, kit: ConsoleKit): void {
       const upload = may
         ? `<section class="card"><h2>Upload rates</h2><form method="post" action="/console/rate-cards/upload" data-upload="rates-report">${csrfField(m.csrf)}
 <div class="filters"><div><label for="card-name">Rate card (made if new)</label><input id="card-name" name="rateCard" required maxlength="200" list="card-names" value="${h(cards.rows.find((c) => c.is_default)?.name ?? '')}"><datalist id="card-names">${cards.rows.map((c) => `<option value="${h(c.name)}">`).join('')}</datalist></div>
-<div><label for="effective">Effective from</label><input id="effective" name="effectiveFrom" type="date" value="${h(accountToday(m.account, ctx.now()))}"></div>
+<div><label for="effective">Effective from</label><input id="effective" name="effectiveFrom" type="date" aria-describedby="effective-note"><p class="muted" id="effective-note">Empty: as <code>ringbill import rates</code>, a new card's first rates apply from the start of time (earlier calls are priced too), later uploads from today.</p></div>
 <div><label><input type="checkbox" name="makeDefault" value="1"${cards.rows.length === 0 ? ' checked' : ''}> Make it the default</label></div></div>
 <label for="rates-file">CSV file: prefix, destination, rate_per_minute, connection_fee, minimum_charge, initial_increment_s, subsequent_increment_s[, band, cost_per_minute]</label><input id="rates-file" name="file" type="file" accept=".csv,text/csv">
 <label for="rates-csv">Or paste the rows</label><textarea id="rates-csv" name="csv" maxlength="${MAX_PASTE}"></textarea>
@@ -162,7 +162,7 @@ export function ratesAndCallsPages(app: ZodApp, kit: ConsoleKit): void {
         },
       });
       report = reportHtml(
-        `Rate card ${result.rateCard.name}: ${result.imported} rates taken from ${result.effectiveFrom}, ${result.rejected.length} refused.`,
+        `Rate card ${result.rateCard.name}: ${result.imported} rates taken from ${result.effectiveFrom ?? 'the start of time'}, ${result.rejected.length} refused.`,
         [`${waiting.rated} waiting calls priced now.`],
         result.rejected,
       );
@@ -383,7 +383,7 @@ ${sel('status', 'Status', ['completed', 'missed', 'busy', 'failed'])}${sel('rati
         ],
         problems.map((p) => [
           `<a href="/console/calls?ratingStatus=${p.rating_status}">${h(p.rating_status)}</a>`,
-          h(p.reason),
+          `${h(p.reason)}${p.example !== null && p.example !== p.reason ? `<div class="muted">e.g. ${h(p.example)}</div>` : ''}`,
           String(p.calls),
           h(p.first.toISOString().slice(0, 10)),
           h(p.last.toISOString().slice(0, 10)),
