@@ -7,10 +7,15 @@ import { listAuditEntries, type AuditFilter } from './repo.ts';
 
 export type { AuditFilter };
 
-/** "user:12" or "apiKey:3" (the console shows these) into a filter; anything else is invalid. */
+/**
+ * "user:12" or "apiKey:3" (the console shows these) into a filter; "system:" (or "system") for the changes
+ * made outside the API and the console (the CLI's `users create`), which have no id. Anything else is invalid.
+ */
 export function parseActor(value: string, field = 'actor'): Pick<AuditFilter, 'actorType' | 'actorId'> {
-  const m = /^(user|apiKey|api_key|system):(\d{1,15})$/.exec(value.trim());
-  if (!m) throw invalid(field, 'must be user:ID or apiKey:ID');
+  const text = value.trim();
+  if (text === 'system' || text === 'system:') return { actorType: 'system' };
+  const m = /^(user|apiKey|api_key|system):(\d{1,15})$/.exec(text);
+  if (!m) throw invalid(field, 'must be user:ID or apiKey:ID, or system: for the changes made with the CLI');
   return {
     actorType: m[1] === 'user' ? 'user' : m[1] === 'system' ? 'system' : 'api_key',
     actorId: Number(m[2]),

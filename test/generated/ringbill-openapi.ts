@@ -1574,7 +1574,7 @@ export interface paths {
     };
     /**
      * The audit log: every change from the console and the API
-     * @description Append-only. Oldest first; page with `after` (the last id of the previous page) and `limit`, as every list here (Link rel="next", X-Next-After). Filter by resource, by actor (user:ID or apiKey:ID) and by date (from/to, inclusive dates in the account timezone).
+     * @description Append-only. Oldest first; page with `after` (the last id of the previous page) and `limit`, as every list here (Link rel="next", X-Next-After). Filter by resource, by actor (user:ID, apiKey:ID, or system: for the changes made with the CLI) and by date (from/to, inclusive dates in the account timezone).
      */
     get: operations['listAuditEntries'];
     put?: never;
@@ -3191,9 +3191,9 @@ export interface components {
       id: string;
       /** @description When, ISO 8601 UTC */
       at: string;
-      /** @description Who: user:ID (a console user), apiKey:ID (an API key) or system: */
+      /** @description Who: user:ID (a console user), apiKey:ID (an API key) or system: (a change made with the CLI, such as `ringbill users create`; actorName names the command) */
       actor: string;
-      /** @description The user's email address, when a user acted */
+      /** @description The user's email address when a user acted; the command when the CLI did */
       actorName: string | null;
       /** @description create, update, delete, or the action run (approve, email, replay, rotateSecret…) */
       action: string;
@@ -12762,7 +12762,7 @@ export interface operations {
         after?: number;
         resource?: string;
         resourceId?: string;
-        /** @description user:ID or apiKey:ID */
+        /** @description user:ID, apiKey:ID, or system: (the CLI's changes) */
         actor?: string;
         from?: string;
         to?: string;

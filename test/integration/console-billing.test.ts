@@ -226,6 +226,13 @@ describe('operator console: billing and collections', () => {
         );
       const sorted = (rows: string[][]) => rows.map((r) => r.join(' | ')).sort();
       expect(sorted(invoiceLines)).toEqual(sorted(previewLines));
+      // Lines show their VAT rate as the VAT table does, in its canonical form ("20", not "20.0000").
+      const vatRates = (
+        await page.locator('[aria-label="VAT by rate"] tbody tr td:first-child').allInnerTexts()
+      ).map((t) => t.trim());
+      expect(vatRates.length).toBeGreaterThan(0);
+      expect([...new Set(invoiceLines.map((l) => l[3]))].sort()).toEqual([...vatRates].sort());
+      for (const r of vatRates) expect(r).toMatch(/^\d+(\.\d*[1-9])?$/);
       expect((await page.textContent('[data-field=total]'))!.trim()).toBe(previewTotal);
       expect(await page.textContent('main')).toContain(previewVat);
       expect((await api.get('/invoices?unsent=true')).body.filter((i: any) => i.customerID === b.id)).toEqual(

@@ -99,6 +99,14 @@ describe('ringbill users create', () => {
       ['set_password', 'console', 'user:1', undefined],
       ['create', 'cli', 'system:', 'viewer'],
     ]);
+    // The CLI's entries have no id: `actor=system:` (or `system`) finds them, and only them.
+    for (const actor of ['system:', 'system']) {
+      const cliOnly = (await account.api.get(`/auditLog?actor=${actor}`)).body;
+      expect(cliOnly.map((e: any) => [e.actor, e.actorName, e.changes?.role])).toEqual([
+        ['system:', 'ringbill users create', 'owner'],
+        ['system:', 'ringbill users create', 'viewer'],
+      ]);
+    }
   });
 
   it('ends a session after 60 idle minutes, and keeps it alive while it is used', async () => {

@@ -3,6 +3,7 @@
 // CSRF token rides in a meta tag (for htmx and uploads) and in each form.
 import type { ConsoleRole } from '../../console-users/repo.ts';
 import { csrfField, h, type Column } from '../kit/html.ts';
+import { formatDecimal } from '../../money/money.ts';
 
 export { csrfField, errorBox, h, money, okBox, table, type Column } from '../kit/html.ts';
 
@@ -40,6 +41,11 @@ export interface ConsoleFrame {
   csrf?: string | undefined;
   charts?: boolean | undefined;
   body: string;
+}
+
+/** A rate (VAT, interest) in its canonical form, as the API and the bill show it: "20", "17.5", never "20.0000". */
+export function rate(value: string | null | undefined): string {
+  return value === null || value === undefined || value === '' ? '' : formatDecimal(value);
 }
 
 export const ASSET_VERSION = '1';

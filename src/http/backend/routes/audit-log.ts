@@ -13,10 +13,14 @@ const auditEntryView = z
   .object({
     id: z.string(),
     at: z.string().meta({ description: 'When, ISO 8601 UTC' }),
-    actor: z
+    actor: z.string().meta({
+      description:
+        'Who: user:ID (a console user), apiKey:ID (an API key) or system: (a change made with the CLI, such as `ringbill users create`; actorName names the command)',
+    }),
+    actorName: z
       .string()
-      .meta({ description: 'Who: user:ID (a console user), apiKey:ID (an API key) or system:' }),
-    actorName: z.string().nullable().meta({ description: "The user's email address, when a user acted" }),
+      .nullable()
+      .meta({ description: "The user's email address when a user acted; the command when the CLI did" }),
     action: z.string().meta({
       description: 'create, update, delete, or the action run (approve, email, replay, rotateSecret…)',
     }),
@@ -56,7 +60,7 @@ export function auditLogRoutes(app: ZodApp, ctx: Ctx): void {
         operationId: 'listAuditEntries',
         summary: 'The audit log: every change from the console and the API',
         description:
-          'Append-only. Oldest first; page with `after` (the last id of the previous page) and `limit`, as every list here (Link rel="next", X-Next-After). Filter by resource, by actor (user:ID or apiKey:ID) and by date (from/to, inclusive dates in the account timezone).',
+          'Append-only. Oldest first; page with `after` (the last id of the previous page) and `limit`, as every list here (Link rel="next", X-Next-After). Filter by resource, by actor (user:ID, apiKey:ID, or system: for the changes made with the CLI) and by date (from/to, inclusive dates in the account timezone).',
         querystring: z.object({
           ...pageQuery,
           resource: z.string().max(60).optional(),
@@ -65,7 +69,7 @@ export function auditLogRoutes(app: ZodApp, ctx: Ctx): void {
             .string()
             .max(40)
             .optional()
-            .meta({ description: 'user:ID or apiKey:ID', example: 'apiKey:1' }),
+            .meta({ description: "user:ID, apiKey:ID, or system: (the CLI's changes)", example: 'apiKey:1' }),
           from: isoDate.optional(),
           to: isoDate.optional(),
         }),

@@ -323,7 +323,7 @@ ${
       title: 'Audit log',
       page: 'audit',
       body: `<h1>Audit log</h1>${errorBox(error)}
-<section class="card"><form method="get" action="/console/audit" class="filters"><div><label for="resource">Resource</label><input id="resource" name="resource" value="${h(q.resource)}" maxlength="60" placeholder="customers"></div><div><label for="actor">Actor</label><input id="actor" name="actor" value="${h(q.actor)}" maxlength="40" placeholder="user:1 or apiKey:2"></div><div><label for="from">From</label><input id="from" name="from" type="date" value="${h(q.from)}"></div><div><label for="to">To</label><input id="to" name="to" type="date" value="${h(q.to)}"></div><div><button type="submit">Filter</button></div></form></section>
+<section class="card"><form method="get" action="/console/audit" class="filters"><div><label for="resource">Resource</label><input id="resource" name="resource" value="${h(q.resource)}" maxlength="60" placeholder="customers"></div><div><label for="actor">Actor</label><input id="actor" name="actor" value="${h(q.actor)}" maxlength="40" placeholder="user:1, apiKey:2 or system:"></div><div><label for="from">From</label><input id="from" name="from" type="date" value="${h(q.from)}"></div><div><label for="to">To</label><input id="to" name="to" type="date" value="${h(q.to)}"></div><div><button type="submit">Filter</button></div></form></section>
 <section class="card">${table(
         'Changes, newest first',
         [

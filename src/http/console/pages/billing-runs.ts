@@ -31,6 +31,7 @@ import {
   listQuery,
   okBox,
   pageLinks,
+  rate,
   sortColumn,
   table,
 } from '../html.ts';
@@ -275,7 +276,7 @@ ${table(
     h(t.transaction_date),
     h(t.transaction_type),
     h(t.description),
-    h(t.vat_rate),
+    h(rate(t.vat_rate)),
     h(fmt(t.value, cur)),
   ]),
   'No lines.',
@@ -285,7 +286,7 @@ ${
     ? table(
         'VAT by rate',
         [{ title: 'Rate' }, { title: 'Net', amount: true }, { title: 'VAT', amount: true }],
-        vat.map((v) => [h(v.rate ?? ''), h(v.net ? fmt(v.net, cur) : ''), h(v.vat ? fmt(v.vat, cur) : '')]),
+        vat.map((v) => [h(rate(v.rate)), h(v.net ? fmt(v.net, cur) : ''), h(v.vat ? fmt(v.vat, cur) : '')]),
         '',
       )
     : ''

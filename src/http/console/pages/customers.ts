@@ -21,7 +21,18 @@ import { currencyMinorDigits, formatAmount } from '../../../money/money.ts';
 import { notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
 import { pathId } from '../../kit/route-helpers.ts';
-import { csrfField, errorBox, h, listQuery, okBox, pageLinks, pager, sortColumn, table } from '../html.ts';
+import {
+  csrfField,
+  errorBox,
+  h,
+  listQuery,
+  okBox,
+  pageLinks,
+  pager,
+  rate,
+  sortColumn,
+  table,
+} from '../html.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { formField, idParams, messagesQuery, pageQuery } from '../../kit/form.ts';
 import type { ConsoleKit } from '../kit.ts';
@@ -357,7 +368,7 @@ ${create}
 <div><label for="fe-phone">Phone number</label><input id="fe-phone" name="phoneNumber" inputmode="tel" maxlength="30" value="${h(f.phone_number)}"></div>
 <div><label for="fe-value">Recurring charge (empty: none)</label><input id="fe-value" name="recurringValue" inputmode="decimal" maxlength="20" value="${h(f.recurring_value === null ? '' : formatAmount(f.recurring_value, currencyMinorDigits(m.account.currency)))}"></div>
 <div><label for="fe-freq">Every</label><select id="fe-freq" name="recurringFrequency">${freq('monthly', 'month')}${freq('quarterly', 'quarter')}${freq('annually', 'year')}</select></div>
-<div><label for="fe-vat">VAT rate % (empty: the account's)</label><input id="fe-vat" name="vatRate" inputmode="decimal" maxlength="10" value="${h(f.vat_rate)}"></div>
+<div><label for="fe-vat">VAT rate % (empty: the account's)</label><input id="fe-vat" name="vatRate" inputmode="decimal" maxlength="10" value="${h(rate(f.vat_rate))}"></div>
 <div><label for="fe-start">Starts</label><input id="fe-start" name="startDate" type="date" value="${h(f.start_date)}"${charged ? ' readonly aria-describedby="fe-start-note"' : ''}></div>
 <div><label for="fe-end">Ends (empty: no end)</label><input id="fe-end" name="endDate" type="date" value="${h(f.end_date)}"></div>
 </div>${charged ? `<p class="muted" id="fe-start-note">Charged up to ${h(f.billed_until)}: the start date is fixed. A new price applies to periods not yet charged; an end date before ${h(f.billed_until)} credits the unused days on the next invoice.</p>` : ''}<button type="submit">Save feature</button></form></section>`,

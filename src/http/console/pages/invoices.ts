@@ -35,6 +35,7 @@ import {
   okBox,
   pageLinks,
   pager,
+  rate,
   sortColumn,
   table,
 } from '../html.ts';
@@ -214,7 +215,7 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
             h(t.transaction_date),
             h(t.transaction_type),
             h(t.description),
-            h(`${t.vat_rate}`),
+            h(rate(t.vat_rate)),
             h(fmt(t.value, cur)),
           ]),
           'No lines: this invoice has no charges yet.',
@@ -245,7 +246,7 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
           'VAT by rate',
           [{ title: 'Rate' }, { title: 'Net', amount: true }, { title: 'VAT', amount: true }],
           vat.map((v) => [
-            h(v.rate ?? v.vatRate ?? ''),
+            h(rate(v.rate ?? v.vatRate)),
             h(v.net ? fmt(v.net, cur) : ''),
             h(v.vat ? fmt(v.vat, cur) : ''),
           ]),
