@@ -81,6 +81,33 @@ describe('operator console', () => {
       ).toBe(true);
       await page.waitForSelector('#chart-revenue canvas');
       await checkPage(page, 'overview-empty');
+      // Each chart fills its card's width (inside its padding), and is redrawn at the new width when the
+      // window changes.
+      const chartFit = () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('.chart')].map((box) => {
+            const card = box.closest('.card')!;
+            const style = getComputedStyle(card);
+            const inside = card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            const canvas = box.querySelector('canvas')!.getBoundingClientRect().width;
+            return [box.id, Math.round(inside), Math.round(canvas)] as [string, number, number];
+          }),
+        );
+      const fits = (rows: [string, number, number][]) =>
+        rows.every(([, box, canvas]) => canvas <= box && canvas >= box - 2);
+      const wide = await chartFit();
+      expect(wide.length).toBeGreaterThanOrEqual(3);
+      expect(fits(wide), JSON.stringify(wide)).toBe(true);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('.chart')].every(
+          (box) =>
+            Math.abs(box.querySelector('canvas')!.getBoundingClientRect().width - box.clientWidth) <= 2,
+        ),
+      );
+      const narrow = await chartFit();
+      expect(fits(narrow), JSON.stringify(narrow)).toBe(true);
+      expect(narrow[0]![2]).toBeLessThan(wide[0]![2]);
       const session = (await context.cookies()).find((c) => c.name === 'rb_console')!;
       expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/console' });
       await context.close();

@@ -48,7 +48,7 @@ export function rate(value: string | null | undefined): string {
   return value === null || value === undefined || value === '' ? '' : formatDecimal(value);
 }
 
-export const ASSET_VERSION = '1';
+export const ASSET_VERSION = '2';
 
 export function layout(f: ConsoleFrame): string {
   const signedIn = f.user && f.csrf;

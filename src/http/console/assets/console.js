@@ -91,8 +91,17 @@
         ),
         box,
       );
+      // The chart fills its card: redrawn at the box's width whenever the box (the card, the window) changes
+      // width, once per frame; a change of height alone (the legend wrapping) is not a redraw.
+      var pending = false;
       new ResizeObserver(function () {
-        plot.setSize({ width: Math.max(240, box.clientWidth), height: 220 });
+        if (pending) return;
+        pending = true;
+        window.requestAnimationFrame(function () {
+          pending = false;
+          var w = Math.max(240, box.clientWidth);
+          if (w !== plot.width) plot.setSize({ width: w, height: 220 });
+        });
       }).observe(box);
     });
   }
