@@ -50,14 +50,13 @@ export async function lockCustomers(
   if (customerIds.length === 0) return [];
   // One JSON text per row: a billing batch locks a thousand customers (see jsonRowSql).
   const result = await sql<{ row: string }>`
-    select ${jsonRowSql('c', LOCKED_CUSTOMER_COLUMNS, NONE_AS_TEXT)} as row from customers as c
+    select ${jsonRowSql('c', LOCKED_CUSTOMER_COLUMNS)} as row from customers as c
     where c.account_id = ${accountId} and c.id = ${anyId(customerIds)}
     order by c.id
     for update
   `.execute(db);
   return result.rows.map((r) => fromJsonRow<LockedCustomer>(r.row, LOCKED_CUSTOMER_COLUMNS));
 }
-const NONE_AS_TEXT: ReadonlySet<string> = new Set();
 
 export interface CustomerFilter {
   accountNumber?: string | undefined;

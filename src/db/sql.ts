@@ -77,7 +77,7 @@ export function textArray(values: readonly (string | null)[]): string {
 export function jsonRowSql(
   alias: string,
   columns: readonly string[],
-  asText: ReadonlySet<string>,
+  asText: ReadonlySet<string> = new Set(),
 ): RawBuilder<string> {
   return sql<string>`json_build_array(${sql.join(
     columns.map((c) => (asText.has(c) ? sql`${sql.ref(`${alias}.${c}`)}::text` : sql.ref(`${alias}.${c}`))),

@@ -172,3 +172,16 @@ export async function consoleSession(
   const profile = await (await fetch(`${h.url}/console/profile`, { headers: { cookie } })).text();
   return { cookie, csrf: /name="csrf" value="([^"]+)"/.exec(profile)![1]! };
 }
+
+/** A console form POST as a signed-in user sends it: the session's cookie and CSRF token, redirects not followed. */
+export function consoleForm(
+  session: { cookie: string; csrf: string },
+  body: Record<string, string>,
+): RequestInit {
+  return {
+    method: 'POST',
+    headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf: session.csrf, ...body }).toString(),
+    redirect: 'manual',
+  };
+}

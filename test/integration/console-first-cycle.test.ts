@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleUser } from '../../src/console-users/manage-users.ts';
-import { consoleSession, PASSWORD } from '../helpers/console.ts';
+import { consoleForm, consoleSession, PASSWORD } from '../helpers/console.ts';
 import { useHarness, type TestAccount } from '../helpers/harness.ts';
 
 const h = useHarness();
@@ -24,12 +24,7 @@ beforeAll(async () => {
 });
 
 async function post(path: string, body: Record<string, string>) {
-  const res = await fetch(`${h.url}${path}`, {
-    method: 'POST',
-    headers: { cookie, ...FORM },
-    body: new URLSearchParams({ csrf, ...body }).toString(),
-    redirect: 'manual',
-  });
+  const res = await fetch(`${h.url}${path}`, consoleForm({ cookie, csrf }, body));
   return { status: res.status, location: res.headers.get('location') ?? '', text: await res.text() };
 }
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createConsoleUser } from '../../src/console-users/manage-users.ts';
 import { MAX_FAILURES_PER_ADDRESS } from '../../src/console-users/sign-in.ts';
-import { PASSWORD } from '../helpers/console.ts';
+import { consoleForm, PASSWORD } from '../helpers/console.ts';
 import { useHarness, type Harness } from '../helpers/harness.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -66,12 +66,7 @@ describe('console sessions', () => {
     const here = await session(h, 'sam@acme.example');
     const elsewhere = await session(h, 'sam@acme.example');
     const change = (body: Record<string, string>) =>
-      fetch(`${h.url}/console/profile/password`, {
-        method: 'POST',
-        headers: { ...FORM, cookie: here.cookie },
-        body: new URLSearchParams({ csrf: here.csrf, ...body }).toString(),
-        redirect: 'manual',
-      });
+      fetch(`${h.url}/console/profile/password`, consoleForm(here, body));
     const page = await (await fetch(`${h.url}/console/profile`, { headers: { cookie: here.cookie } })).text();
     expect(page).toContain('<h2>Change your password</h2>');
 
