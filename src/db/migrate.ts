@@ -26,6 +26,7 @@ import * as m0028 from './migrations/0028_console_sign_in_choice.ts';
 import * as m0029 from './migrations/0029_call_hours.ts';
 import * as m0030 from './migrations/0030_hot_invoice_totals.ts';
 import * as m0031 from './migrations/0031_charge_ranges.ts';
+import * as m0032 from './migrations/0032_hot_features.ts';
 
 interface Migration {
   version: number;
@@ -58,6 +59,7 @@ export const migrations: readonly Migration[] = [
   { version: 29, name: 'call_hours', up: m0029.up },
   { version: 30, name: 'hot_invoice_totals', up: m0030.up },
   { version: 31, name: 'charge_ranges', up: m0031.up },
+  { version: 32, name: 'hot_features', up: m0032.up },
 ];
 
 const MIGRATION_LOCK_KEY = 72_616_863; // arbitrary, fixed: "ringbill migrations"
