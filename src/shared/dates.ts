@@ -92,6 +92,25 @@ export function dateInZone(instant: Date, timeZone: string): IsoDate {
   return fmt.format(instant);
 }
 
+const timeFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** An instant's wall-clock time in an IANA timezone: "2026-12-06 14:41", or "2026-12-06 14:41:07" with seconds. */
+export function wallTimeInZone(instant: Date, timeZone: string, withSeconds = false): string {
+  const key = withSeconds ? `${timeZone} s` : timeZone;
+  let fmt = timeFormatters.get(key);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(withSeconds ? { second: '2-digit' } : {}),
+      hourCycle: 'h23',
+    });
+    timeFormatters.set(key, fmt);
+  }
+  return `${dateInZone(instant, timeZone)} ${fmt.format(instant)}`;
+}
+
 export function isValidTimeZone(timeZone: string): boolean {
   if (timeZone.length === 0 || timeZone.length > 64) return false;
   try {

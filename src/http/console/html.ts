@@ -4,6 +4,7 @@
 import type { ConsoleRole } from '../../console-users/repo.ts';
 import { csrfField, h, type Column } from '../kit/html.ts';
 import { formatDecimal } from '../../money/money.ts';
+import { wallTimeInZone } from '../../shared/dates.ts';
 
 export { csrfField, errorBox, h, money, okBox, table, type Column } from '../kit/html.ts';
 
@@ -40,12 +41,23 @@ export interface ConsoleFrame {
   accountName?: string | undefined;
   csrf?: string | undefined;
   charts?: boolean | undefined;
+  /** The account's timezone, in which every time on the page is shown (said once, in the footer). */
+  timeZone?: string | undefined;
   body: string;
 }
 
 /** A rate (VAT, interest) in its canonical form, as the API and the bill show it: "20", "17.5", never "20.0000". */
 export function rate(value: string | null | undefined): string {
   return value === null || value === undefined || value === '' ? '' : formatDecimal(value);
+}
+
+/**
+ * An instant as the console shows it: the wall-clock time in the account's timezone (the zone the footer
+ * names), with the exact instant in the element's `datetime`. Empty for no instant.
+ */
+export function when(instant: Date | null | undefined, timeZone: string, withSeconds = false): string {
+  if (!instant) return '';
+  return `<time datetime="${instant.toISOString()}">${h(wallTimeInZone(instant, timeZone, withSeconds))}</time>`;
 }
 
 export const ASSET_VERSION = '2';
@@ -82,7 +94,7 @@ ${nav}
 <main id="content" tabindex="-1">
 ${f.body}
 </main>
-<footer>Ringbill operator console</footer>
+<footer>Ringbill operator console${f.timeZone ? ` · times in ${h(f.timeZone)}, the account's timezone` : ''}</footer>
 </body>
 </html>`;
 }

@@ -54,7 +54,7 @@ export interface ConsoleKit {
   page(
     reply: FastifyReply,
     me: Me | undefined,
-    f: Omit<ConsoleFrame, 'user' | 'accountName' | 'csrf'>,
+    f: Omit<ConsoleFrame, 'user' | 'accountName' | 'csrf' | 'timeZone'>,
     status?: number,
   ): FastifyReply;
   /** Records a console change in the audit log: the user, their address, the surface. */
@@ -181,7 +181,14 @@ export function makeKit(app: ZodApp, ctx: Ctx, publicUrl: string | undefined): C
       sendHtml(
         reply,
         status,
-        () => layout({ ...f, user: m?.user, accountName: m?.account.name, csrf: m?.csrf }),
+        () =>
+          layout({
+            ...f,
+            user: m?.user,
+            accountName: m?.account.name,
+            timeZone: m?.account.timezone,
+            csrf: m?.csrf,
+          }),
         CSP,
       ),
     action(path, level, handler, back, options) {

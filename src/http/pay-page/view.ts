@@ -9,7 +9,7 @@ import {
 } from '../../collections/instalment-schedule.ts';
 import { planTermsOf } from '../../payments/create-plan.ts';
 import type { CardInput } from '../../payments/gateway.ts';
-import { dateInZone } from '../../shared/dates.ts';
+import { dateInZone, wallTimeInZone } from '../../shared/dates.ts';
 import { invalid } from '../../shared/errors.ts';
 import { currencyMinorDigits, formatAmount, money } from '../../money/money.ts';
 import type { ActivePlanView, PageView, PaidLinkPayment } from './html.ts';
@@ -205,21 +205,9 @@ export function pageView(found: PayableRequest, now: Date): PageView {
   };
 }
 
-const timeFormatters = new Map<string, Intl.DateTimeFormat>();
-
 /** An instant as the payer reads it, in the account's timezone: "2026-12-06 14:41 Europe/London". */
 export function timeInZone(instant: Date, timeZone: string): string {
-  let fmt = timeFormatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    timeFormatters.set(timeZone, fmt);
-  }
-  return `${dateInZone(instant, timeZone)} ${fmt.format(instant)} ${timeZone}`;
+  return `${wallTimeInZone(instant, timeZone)} ${timeZone}`;
 }
 
 /** What a payment on a link paid: its invoice (by number), or what the request was for. */

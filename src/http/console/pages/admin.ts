@@ -17,16 +17,12 @@ import { DomainError, notFound } from '../../../shared/errors.ts';
 import { pathId } from '../../kit/route-helpers.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { formBody, formField, idParams, pageQuery, type PageMessages } from '../../kit/form.ts';
-import { actionButton, csrfField, errorBox, h, okBox, pager, table } from '../html.ts';
+import { actionButton, csrfField, errorBox, h, okBox, pager, table, when } from '../html.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
 import { cursor } from './customers.ts';
 import { fmt } from './overview.ts';
 
 const PAGE = 50;
-
-function when(d: Date | null | undefined): string {
-  return d ? d.toISOString().slice(0, 16).replace('T', ' ') : '';
-}
 
 export function adminPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
@@ -248,7 +244,7 @@ ${
         'Attempts',
         [{ title: 'When' }, { title: 'Answer' }, { title: 'Error' }, { title: 'Milliseconds', amount: true }],
         attempts.map((a) => [
-          h(when(a.attempted_at)),
+          when(a.attempted_at, m.account.timezone),
           h(a.response_status ?? ''),
           h(a.error ?? ''),
           h(a.duration_ms ?? ''),
@@ -327,7 +323,7 @@ ${
 <section class="card">${table(
         'Changes, newest first',
         [
-          { title: 'When (UTC)' },
+          { title: 'When' },
           { title: 'Who' },
           { title: 'Action' },
           { title: 'Resource' },
@@ -335,7 +331,7 @@ ${
           { title: 'What changed' },
         ],
         page.rows.map((r) => [
-          h(when(r.at)),
+          when(r.at, m.account.timezone),
           `${h(actorLabel(r))}${r.actor_name ? `<div class="muted">${h(r.actor_name)}</div>` : ''}`,
           h(r.action),
           `${h(r.resource)} ${h(r.resource_id ?? '')}`,

@@ -34,6 +34,7 @@ import {
   rate,
   sortColumn,
   table,
+  when,
 } from '../html.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { formBody, formQuery, idParams, messagesQuery } from '../../kit/form.ts';
@@ -45,10 +46,6 @@ const PAGE = 50;
 const STATUSES = ['running', 'completed', 'failed', 'interrupted'] as const;
 /** Customers listed by one search of the start form. */
 const MATCHES = 15;
-
-function utc(d: Date): string {
-  return d.toISOString().slice(0, 19).replace('T', ' ');
-}
 
 /** The ids ticked in a form: fields named customer_ID with the value 1. */
 export function tickedCustomers(body: Record<string, unknown>): number[] {
@@ -64,7 +61,7 @@ export function tickedCustomers(body: Record<string, unknown>): number[] {
 export function billingRunPages(app: ZodApp, kit: ConsoleKit): void {
   const { ctx } = kit;
 
-  const progress = (r: BillingRunRow) => {
+  const progress = (r: BillingRunRow, timeZone: string) => {
     const live = r.status === 'running';
     const total = r.customers_total;
     const done = Math.min(r.customers_done, total);
@@ -73,7 +70,7 @@ export function billingRunPages(app: ZodApp, kit: ConsoleKit): void {
         ? `<progress max="${total}" value="${done}" aria-label="Customers completed">${done} of ${total}</progress>`
         : '<progress aria-label="Billing run starting"></progress>'
       : '';
-    return `<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${r.id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}><dl id="run-${r.id}" data-status="${h(r.status)}"><dt>Status</dt><dd><span class="badge${r.status === 'failed' || r.status === 'interrupted' ? ' bad' : r.status === 'completed' ? ' good' : ''}">${h(r.status)}</span></dd><dt>Cut-off</dt><dd>${h(r.cutoff_date)}</dd><dt>Customers</dt><dd>${r.customer_ids ? `${r.customer_ids.length} chosen` : 'the whole account'}</dd><dt>Progress</dt><dd data-field="done">${done} of ${total} customers looked at</dd><dt>Customers billed</dt><dd data-field="customers">${r.customers_billed}</dd><dt>Invoices made</dt><dd data-field="invoices">${r.invoices_created}</dd><dt>Invoices completed</dt><dd>${r.invoices_completed}</dd><dt>Started</dt><dd>${h(utc(r.started_at))} UTC</dd>${r.finished_at ? `<dt>Finished</dt><dd>${h(utc(r.finished_at))} UTC</dd>` : ''}${r.error ? `<dt>Error</dt><dd>${h(r.error)}</dd>` : ''}</dl>${bar}</div>`;
+    return `<div id="progress" aria-live="polite"${live ? ` hx-get="/console/billing-runs/${r.id}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}><dl id="run-${r.id}" data-status="${h(r.status)}"><dt>Status</dt><dd><span class="badge${r.status === 'failed' || r.status === 'interrupted' ? ' bad' : r.status === 'completed' ? ' good' : ''}">${h(r.status)}</span></dd><dt>Cut-off</dt><dd>${h(r.cutoff_date)}</dd><dt>Customers</dt><dd>${r.customer_ids ? `${r.customer_ids.length} chosen` : 'the whole account'}</dd><dt>Progress</dt><dd data-field="done">${done} of ${total} customers looked at</dd><dt>Customers billed</dt><dd data-field="customers">${r.customers_billed}</dd><dt>Invoices made</dt><dd data-field="invoices">${r.invoices_created}</dd><dt>Invoices completed</dt><dd>${r.invoices_completed}</dd><dt>Started</dt><dd>${when(r.started_at, timeZone, true)}</dd>${r.finished_at ? `<dt>Finished</dt><dd>${when(r.finished_at, timeZone, true)}</dd>` : ''}${r.error ? `<dt>Error</dt><dd>${h(r.error)}</dd>` : ''}</dl>${bar}</div>`;
   };
 
   /** Checkboxes for the customers ticked so far, then those matching the search. */
@@ -137,7 +134,7 @@ ${await customerChoices(m, undefined, [])}</fieldset>
             col('Status', 'status'),
             col('Customers billed', 'customers', true),
             col('Invoices made', 'invoices', true),
-            col('Started (UTC)', 'started'),
+            col('Started', 'started'),
           ],
           shown.map((r) => [
             `<a href="/console/billing-runs/${r.id}">Run ${r.id}</a>`,
@@ -145,7 +142,7 @@ ${await customerChoices(m, undefined, [])}</fieldset>
             h(r.status),
             String(r.customers_billed),
             String(r.invoices_created),
-            h(utc(r.started_at).slice(0, 16)),
+            when(r.started_at, m.account.timezone),
           ]),
           status ? `No ${status} billing runs.` : 'No billing runs yet. Start one above for a cut-off date.',
         )}${pageLinks('/console/billing-runs', keep, page, rows.length > PAGE)}</section>`,
@@ -169,7 +166,7 @@ ${await customerChoices(m, undefined, [])}</fieldset>
       return kit.page(reply, m, {
         title: `Billing run ${id}`,
         page: 'billing',
-        body: `<p><a href="/console/billing-runs">Billing runs</a></p><h1>Billing run ${id}</h1>${errorBox(q.error)}${okBox(q.ok)}<section class="card">${progress(run)}
+        body: `<p><a href="/console/billing-runs">Billing runs</a></p><h1>Billing run ${id}</h1>${errorBox(q.error)}${okBox(q.ok)}<section class="card">${progress(run, m.account.timezone)}
 ${run.status === 'interrupted' && kit.may(m, KeyLevel.invoices) ? actionButton(`/console/billing-runs/${id}/resume`, 'Resume this run', m.csrf) : ''}
 <p><a class="button secondary" href="/console/invoices?run=${id}">Invoices of this run</a></p></section>
 ${chosen ? `<section class="card"><h2>Customers chosen</h2><ul>${[...chosen].map(([cid, name]) => `<li><a href="/console/customers/${cid}">${h(name)}</a></li>`).join('')}</ul></section>` : ''}`,
@@ -186,7 +183,7 @@ ${chosen ? `<section class="card"><h2>Customers chosen</h2><ul>${[...chosen].map
       const id = pathId(request.params.id, 'Billing run');
       const run = await findBillingRun(ctx.db, m.accountId, id);
       if (!run) throw notFound('Billing run', id);
-      return secure(reply).type('text/html; charset=utf-8').send(progress(run));
+      return secure(reply).type('text/html; charset=utf-8').send(progress(run, m.account.timezone));
     },
   );
 

@@ -105,7 +105,7 @@ export function collectionReportPages(app: ZodApp, kit: ConsoleKit): void {
       return kit.page(reply, m, {
         title: `Instalment plan ${id}`,
         page: 'collections',
-        body: `<p><a href="/console/collections/plans">Instalment plans</a></p><h1>Instalment plan ${id} <span class="badge">${h(p.status)}</span></h1><section class="card"><dl><dt>Payment request</dt><dd><a href="/console/collections/requests/${p.request_id}">${p.request_id}</a></dd><dt>Amount</dt><dd>${h(fmt(p.amount, p.currency))}</dd><dt>With interest (${h(rate(p.interest_rate))}% a year)</dt><dd>${h(fmt(p.total_amount, p.currency))}</dd><dt>Every</dt><dd>${h(p.frequency)}</dd><dt>Starts</dt><dd>${h(p.start_date)}</dd><dt>Card</dt><dd>${p.card_last4 ? `ending ${h(p.card_last4)}` : 'none: each instalment is requested by link'}</dd></dl></section><section class="card"><h2>Instalments</h2>${instalmentTable(plan)}</section>`,
+        body: `<p><a href="/console/collections/plans">Instalment plans</a></p><h1>Instalment plan ${id} <span class="badge">${h(p.status)}</span></h1><section class="card"><dl><dt>Payment request</dt><dd><a href="/console/collections/requests/${p.request_id}">${p.request_id}</a></dd><dt>Amount</dt><dd>${h(fmt(p.amount, p.currency))}</dd><dt>With interest (${h(rate(p.interest_rate))}% a year)</dt><dd>${h(fmt(p.total_amount, p.currency))}</dd><dt>Every</dt><dd>${h(p.frequency)}</dd><dt>Starts</dt><dd>${h(p.start_date)}</dd><dt>Card</dt><dd>${p.card_last4 ? `ending ${h(p.card_last4)}` : 'none: each instalment is requested by link'}</dd></dl></section><section class="card"><h2>Instalments</h2>${instalmentTable(plan, m.account.timezone)}</section>`,
       });
     },
   );

@@ -32,6 +32,7 @@ import {
   pageLinks,
   sortColumn,
   table,
+  when,
 } from '../html.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { formQuery, idParams, messagesQuery } from '../../kit/form.ts';
@@ -40,10 +41,6 @@ import { cursor } from './customers.ts';
 import { fmt } from './overview.ts';
 
 const PAGE = 50;
-
-export function when(d: Date | null | undefined): string {
-  return d ? d.toISOString().slice(0, 16).replace('T', ' ') : '';
-}
 
 const TABS = [
   ['', 'Payment requests'],
@@ -57,7 +54,7 @@ export function tabs(current: string): string {
 }
 
 /** A plan's instalments and the state of each. */
-export const instalmentTable = (plan: PlanWithInstalments) =>
+export const instalmentTable = (plan: PlanWithInstalments, timeZone: string) =>
   table(
     `Instalments of plan ${plan.plan.id}`,
     [
@@ -75,7 +72,7 @@ export const instalmentTable = (plan: PlanWithInstalments) =>
       h(fmt(i.amount, plan.plan.currency)),
       `<span class="badge${i.status === 'paid' ? ' good' : i.status === 'missed' ? ' bad' : ''}">${h(i.status)}</span>`,
       String(i.attempts),
-      h(when(i.paid_at)),
+      when(i.paid_at, timeZone),
       h(i.last_error ?? ''),
     ]),
     'No instalments.',
@@ -177,7 +174,7 @@ export function collectionPages(app: ZodApp, kit: ConsoleKit): void {
             String(j.id),
             h(j.kind),
             `${j.attempts}/${j.max_attempts}`,
-            h(when(j.next_attempt_at)),
+            when(j.next_attempt_at, m.account.timezone),
             h(j.last_error),
           ]),
           'Nothing is waiting: every email and SMS went out.',
@@ -265,7 +262,7 @@ ${open && kit.may(m, KeyLevel.invoices) ? actionButton(`/console/collections/req
           'Payment attempts',
           [{ title: 'When' }, { title: 'Amount', amount: true }, { title: 'Outcome' }, { title: 'Reason' }],
           attempts.map((a) => [
-            h(when(a.created_at)),
+            when(a.created_at, m.account.timezone),
             h(fmt(a.amount, cur)),
             h(a.outcome),
             h(a.decline_reason ?? ''),
@@ -282,7 +279,7 @@ ${open && kit.may(m, KeyLevel.invoices) ? actionButton(`/console/collections/req
             { title: '' },
           ],
           payments.map((p) => [
-            h(when(p.paid_at)),
+            when(p.paid_at, m.account.timezone),
             h(`${p.method}${p.card_last4 ? ` ·${p.card_last4}` : ''}`),
             h(fmt(p.amount, cur)),
             h(fmt(p.refunded_amount, cur)),
@@ -290,7 +287,7 @@ ${open && kit.may(m, KeyLevel.invoices) ? actionButton(`/console/collections/req
           ]),
           'No payments yet.',
         )}</section>
-${plan ? `<section class="card" id="plan"><h2>Instalment plan <a href="/console/collections/plans/${plan.plan.id}">${plan.plan.id}</a> <span class="badge">${h(plan.plan.status)}</span></h2>${instalmentTable(plan)}</section>` : ''}`,
+${plan ? `<section class="card" id="plan"><h2>Instalment plan <a href="/console/collections/plans/${plan.plan.id}">${plan.plan.id}</a> <span class="badge">${h(plan.plan.status)}</span></h2>${instalmentTable(plan, m.account.timezone)}</section>` : ''}`,
       });
     },
   );
@@ -336,7 +333,7 @@ ${plan ? `<section class="card" id="plan"><h2>Instalment plan <a href="/console/
           'Payments',
           [
             col('Payment', 'id'),
-            col('Paid (UTC)', 'paid'),
+            col('Paid', 'paid'),
             col('Invoice', 'invoice'),
             col('Method', 'method'),
             col('Amount', 'amount', true),
@@ -349,7 +346,7 @@ ${plan ? `<section class="card" id="plan"><h2>Instalment plan <a href="/console/
               p.request_id
                 ? `<a href="/console/collections/requests/${p.request_id}">${p.id}</a>`
                 : String(p.id),
-              h(when(p.paid_at)),
+              when(p.paid_at, m.account.timezone),
               p.invoice_id
                 ? `<a href="/console/invoices/${p.invoice_id}">${h(p.invoice_number ?? p.invoice_id)}</a>`
                 : '',

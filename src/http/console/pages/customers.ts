@@ -1,6 +1,7 @@
 // Customers: list with search (name, email, account number, a line's number), create; a customer's page
 // with details (edit), features (add, end), charges (add one-off charges and refunds), invoices, calls and
 // the rate card in use. Writes go through the same use cases as the API, at the same key levels.
+import { dateInZone } from '../../../shared/dates.ts';
 import { KeyLevel } from '../../../api-keys/levels.ts';
 import { createCustomer } from '../../../customers/create-customer.ts';
 import { findCustomer } from '../../../customers/repo.ts';
@@ -32,6 +33,7 @@ import {
   rate,
   sortColumn,
   table,
+  when,
 } from '../html.ts';
 import type { ZodApp } from '../../kit/app-type.ts';
 import { formField, idParams, messagesQuery, pageQuery } from '../../kit/form.ts';
@@ -117,7 +119,7 @@ ${create}
             h(c.account_number),
             h(c.email),
             h(c.billing_mode),
-            h(c.created_at.toISOString().slice(0, 10)),
+            h(dateInZone(c.created_at, m.account.timezone)),
           ]),
           q.q
             ? 'No customer matches that search. Try part of a name, an email address or a phone number.'
@@ -201,7 +203,7 @@ ${create}
         page: 'customers',
         body: `<p><a href="/console/customers">Customers</a></p><h1>${h(c.name)}</h1>${errorBox(q.error)}${okBox(q.ok)}
 <div class="grid"><section class="card"><h2>Details</h2>${details}</section>
-<section class="card"><h2>Billing</h2><dl><dt>Mode</dt><dd>${h(c.billing_mode)}</dd><dt>Rate card in use</dt><dd>${card ? `<a href="/console/rate-cards/${card.id}">${h(card.name)}</a>${c.rate_card_id ? '' : ' (account default)'}` : 'None: calls stay unrated until a default rate card is set'}</dd><dt>Created</dt><dd>${h(c.created_at.toISOString().slice(0, 10))}</dd></dl>
+<section class="card"><h2>Billing</h2><dl><dt>Mode</dt><dd>${h(c.billing_mode)}</dd><dt>Rate card in use</dt><dd>${card ? `<a href="/console/rate-cards/${card.id}">${h(card.name)}</a>${c.rate_card_id ? '' : ' (account default)'}` : 'None: calls stay unrated until a default rate card is set'}</dd><dt>Created</dt><dd>${h(dateInZone(c.created_at, m.account.timezone))}</dd></dl>
 <div class="actions"><a class="button secondary" href="/console/calls?customer=${id}">Calls</a><a class="button secondary" href="/console/invoices?customer=${id}">Invoices</a><a class="button secondary" href="/console/collections?customer=${id}">Payment requests</a></div></section></div>
 <section class="card" id="features"><h2>Features</h2>${table(
           `Features of ${c.name}`,
@@ -267,7 +269,7 @@ ${create}
           calls
             .slice(0, 10)
             .map((x) => [
-              `<a href="/console/calls/${x.id}">${h(x.start_time.toISOString().slice(0, 16).replace('T', ' '))}</a>`,
+              `<a href="/console/calls/${x.id}">${when(x.start_time, m.account.timezone)}</a>`,
               h(x.to_number),
               String(x.duration_s),
               h(x.charge === null ? x.rating_status : fmt(x.charge, cur)),

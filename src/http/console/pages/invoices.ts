@@ -38,6 +38,7 @@ import {
   rate,
   sortColumn,
   table,
+  when,
 } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
 import type { AuditChange } from '../../../audit/record.ts';
@@ -201,7 +202,7 @@ ${q.link ? `<div class="alert ok" role="status">Download link (works ${h(q.uses 
 <dt>Calls</dt><dd>${invoice.call_count} calls, ${invoice.call_minutes} minutes (<a href="/console/calls?invoice=${id}">list</a>)</dd>
 ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></section>
 <section class="card"><h2>Actions</h2><div class="actions">${actions || '<p class="muted">Your role may look but not change invoices.</p>'}<a class="button secondary" href="/console/invoices/${id}/pdf" download>Download PDF</a></div>
-<h2>Status history</h2><ul>${history.map(([what, at]) => `<li>${h(what)} ${h(at.toISOString().slice(0, 16).replace('T', ' '))} UTC</li>`).join('')}</ul></section></div>
+<h2>Status history</h2><ul>${history.map(([what, at]) => `<li>${h(what)} ${when(at, m.account.timezone)}</li>`).join('')}</ul></section></div>
 <section class="card"><h2>Lines</h2>${table(
           'Invoice lines',
           [
@@ -230,7 +231,7 @@ ${invoice.xero_id ? `<dt>Xero</dt><dd>${h(invoice.xero_id)}</dd>` : ''}</dl></se
             { title: '' },
           ],
           payments.map((p) => [
-            h(p.paid_at.toISOString().slice(0, 16).replace('T', ' ')),
+            when(p.paid_at, m.account.timezone),
             h(`${p.method}${p.card_last4 ? ` ·${p.card_last4}` : ''}`),
             h(fmt(p.amount, cur)),
             h(fmt(p.refunded_amount, cur)),

@@ -5,7 +5,7 @@ import { activeAlerts } from '../../../alerts/manage-alerts.ts';
 import type { ActiveAlertRow } from '../../../alerts/repo.ts';
 import { overview } from '../../../dashboard/overview.ts';
 import { currencyMinorDigits, formatAmountAtLeast, money as toMoney } from '../../../money/money.ts';
-import { chart, h, money, table } from '../html.ts';
+import { chart, h, money, table, when } from '../html.ts';
 import type { ConsoleKit } from '../kit.ts';
 
 export function fmt(value: string, currency: string): string {
@@ -23,7 +23,7 @@ const ALERT_NAMES: Record<ActiveAlertRow['kind'], string> = {
 };
 
 /** The balance, spend and credit alerts standing crossed now, customer by customer (prepaid and credit control). */
-function alertsSection(alerts: ActiveAlertRow[], currency: string): string {
+function alertsSection(alerts: ActiveAlertRow[], currency: string, timeZone: string): string {
   if (alerts.length === 0) return '';
   const threshold = (r: ActiveAlertRow) =>
     r.kind === 'credit_used' ? `${h(r.threshold)}% of the credit limit` : h(fmt(r.threshold, currency));
@@ -39,7 +39,7 @@ function alertsSection(alerts: ActiveAlertRow[], currency: string): string {
       `<a href="/console/customers/${r.customer_id}">${h(r.customer_name)}</a>`,
       `${h(ALERT_NAMES[r.kind])} ${threshold(r)}${r.account_wide ? ' <span class="muted">(account-wide)</span>' : ''}`,
       r.value === null ? '' : h(r.kind === 'credit_used' ? `${r.value}%` : fmt(r.value, currency)),
-      r.fired_at === null ? '' : h(r.fired_at.toISOString().slice(0, 16).replace('T', ' ')),
+      when(r.fired_at, timeZone),
     ]),
     '',
   )}</section>`;
@@ -68,7 +68,7 @@ ${counter(o.collections.overdue_count, 'overdue invoices', '/console/invoices?ov
 ${counter(a.interruptedRuns, 'interrupted billing runs', '/console/billing-runs?status=interrupted')}
 ${counter(alerts.length, alerts.length === SHOWN_ALERTS ? 'or more balance alerts crossed' : 'balance alerts crossed', '#alerts')}
 </section>
-${alertsSection(alerts, cur)}
+${alertsSection(alerts, cur, m.account.timezone)}
 <div class="grid">
 <section class="card"><h2>Billed revenue per month</h2>${chart(
       'chart-revenue',

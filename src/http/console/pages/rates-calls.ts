@@ -16,7 +16,7 @@ import { importRates } from '../../../rate-cards/import-rates.ts';
 import { createRateCard, updateRateCard } from '../../../rate-cards/manage-rate-cards.ts';
 import { parseRatesCsv } from '../../../rate-cards/rate-csv.ts';
 import { findRateCard, listRateCards, listRates } from '../../../rate-cards/repo.ts';
-import { addDays, isIsoDate, startOfDayInZone } from '../../../shared/dates.ts';
+import { addDays, isIsoDate, startOfDayInZone, dateInZone, wallTimeInZone } from '../../../shared/dates.ts';
 import { DomainError, invalid, notFound } from '../../../shared/errors.ts';
 import { accountToday } from '../../../shared/today.ts';
 import { pathId } from '../../kit/route-helpers.ts';
@@ -35,6 +35,7 @@ import {
   pager,
   sortColumn,
   table,
+  when,
 } from '../html.ts';
 import type { ConsoleKit, Me } from '../kit.ts';
 import { cursor } from './customers.ts';
@@ -111,7 +112,7 @@ export function ratesAndCallsPages(app: ZodApp, kit: ConsoleKit): void {
           cards.rows.map((c) => [
             `<a href="/console/rate-cards/${c.id}">${h(c.name)}</a>`,
             c.is_default ? '<span class="badge good">default</span>' : '',
-            h(c.updated_at.toISOString().slice(0, 10)),
+            h(dateInZone(c.updated_at, m.account.timezone)),
             may && !c.is_default
               ? actionButton(`/console/rate-cards/${c.id}/default`, `Make ${c.name} the default`, m.csrf, {
                   secondary: true,
@@ -359,7 +360,7 @@ ${sel('status', 'Status', ['completed', 'missed', 'busy', 'failed'])}${sel('rati
           col('Charge', 'charge', true),
         ],
         shown.map((c) => [
-          `<a href="/console/calls/${c.id}">${h(c.start_time.toISOString().slice(0, 16).replace('T', ' '))}</a>`,
+          `<a href="/console/calls/${c.id}">${when(c.start_time, m.account.timezone)}</a>`,
           h(c.from_number),
           h(c.to_number),
           String(c.duration_s),
@@ -385,8 +386,8 @@ ${sel('status', 'Status', ['completed', 'missed', 'busy', 'failed'])}${sel('rati
           `<a href="/console/calls?ratingStatus=${p.rating_status}">${h(p.rating_status)}</a>`,
           `${h(p.reason)}${p.example !== null && p.example !== p.reason ? `<div class="muted">e.g. ${h(p.example)}</div>` : ''}`,
           String(p.calls),
-          h(p.first.toISOString().slice(0, 10)),
-          h(p.last.toISOString().slice(0, 10)),
+          h(dateInZone(p.first, m.account.timezone)),
+          h(dateInZone(p.last, m.account.timezone)),
         ]),
         'Every call is priced.',
       )}${rerate}</section>
@@ -490,7 +491,7 @@ ${upload}`,
         title: `Call ${id}`,
         page: 'calls',
         body: `<p><a href="/console/calls">Calls</a></p><h1>Call ${id}</h1><div class="grid">
-<section class="card"><h2>Call</h2><dl>${row('Call id', c.source_call_id)}${row('From', c.from_number)}${row('To', c.to_number)}${row('Direction', c.direction)}${row('Start', c.start_time.toISOString().replace('T', ' ').slice(0, 19) + ' UTC')}${row('Duration (s)', c.duration_s)}${row('Status', c.status)}${row('Carrier', c.carrier)}</dl></section>
+<section class="card"><h2>Call</h2><dl>${row('Call id', c.source_call_id)}${row('From', c.from_number)}${row('To', c.to_number)}${row('Direction', c.direction)}${row('Start', wallTimeInZone(c.start_time, m.account.timezone, true))}${row('Duration (s)', c.duration_s)}${row('Status', c.status)}${row('Carrier', c.carrier)}</dl></section>
 <section class="card"><h2>Rating</h2><dl>${row('Rating status', c.rating_status)}${c.rating_error ? row('Problem', c.rating_error) : ''}${row('Destination', c.destination)}${row('Band', c.band)}${row('Rate id', c.rate_id)}${row('Billable seconds', c.billable_s)}${row('Charge', c.charge === null ? null : fmt(c.charge, cur))}${row('Cost', c.cost === null ? null : fmt(c.cost, cur))}${row('Rated', c.rated_at?.toISOString().slice(0, 19).replace('T', ' '))}</dl>
 ${c.customer_id ? `<p><a href="/console/customers/${c.customer_id}">Customer</a></p>` : ''}${c.invoice_id ? `<p><a href="/console/invoices/${c.invoice_id}">Invoice</a></p>` : ''}</section></div>
 <section class="card"><h2>Feed rows</h2>${table(
@@ -511,7 +512,7 @@ ${c.customer_id ? `<p><a href="/console/customers/${c.customer_id}">Customer</a>
               h(r.corrects_transaction_id ?? ''),
               h(r.duration_s ?? ''),
               h(r.payin === null ? '' : fmt(r.payin, cur)),
-              h(r.created_at.toISOString().slice(0, 19).replace('T', ' ')),
+              when(r.created_at, m.account.timezone, true),
             ]),
           'No feed rows yet.',
         )}</section>
@@ -522,7 +523,7 @@ ${c.customer_id ? `<p><a href="/console/customers/${c.customer_id}">Customer</a>
             .slice(0, 200)
             .map((e) => [
               h(e.partner_unique_id),
-              h(e.occurred_at ? e.occurred_at.toISOString().slice(0, 19).replace('T', ' ') : ''),
+              when(e.occurred_at, m.account.timezone, true),
               h(e.revenue ?? ''),
             ]),
           'No events for this call.',

@@ -7,9 +7,9 @@ import { revokeApiKey } from '../../../../api-keys/revoke-key.ts';
 import { pathId } from '../../../kit/route-helpers.ts';
 import type { ZodApp } from '../../../kit/app-type.ts';
 import { formField, namedForm } from '../../../kit/form.ts';
-import { actionButton, csrfField, h, table } from '../../html.ts';
+import { actionButton, csrfField, h, table, when } from '../../html.ts';
 import type { ConsoleKit, Me } from '../../kit.ts';
-import { when, type SettingsPage } from './shared.ts';
+import { type SettingsPage } from './shared.ts';
 
 /** The account's API keys, with the form that makes a new one. */
 export function apiKeysSection(m: Me, keys: ApiKeyRow[]): string {
@@ -26,9 +26,9 @@ export function apiKeysSection(m: Me, keys: ApiKeyRow[]): string {
       `${k.id} <span class="muted">${h(k.key_prefix)}…</span>`,
       h(k.name),
       String(k.level),
-      h(when(k.created_at)),
+      when(k.created_at, m.account.timezone),
       k.revoked_at
-        ? `revoked ${h(when(k.revoked_at))}`
+        ? `revoked ${when(k.revoked_at, m.account.timezone)}`
         : actionButton(`/console/settings/keys/${k.id}/revoke`, `Revoke key ${k.id}`, m.csrf, {
             danger: true,
           }),

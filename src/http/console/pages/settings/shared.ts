@@ -4,10 +4,6 @@ import type { FastifyReply } from 'fastify';
 import type { PageMessages } from '../../../kit/form.ts';
 import type { Me } from '../../kit.ts';
 
-export function when(d: Date | null | undefined): string {
-  return d ? d.toISOString().slice(0, 16).replace('T', ' ') : '';
-}
-
 /** Renders /console/settings; `shown` is a secret shown this once (a new API key). */
 export type SettingsPage = (
   reply: FastifyReply,
