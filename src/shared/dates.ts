@@ -79,16 +79,30 @@ export function firstOfMonth(date: IsoDate): IsoDate {
   return `${date.slice(0, 7)}-01`;
 }
 
+/** Making an Intl.DateTimeFormat costs far more than formatting with one: each is made once per key and kept. */
+function kept(
+  formatters: Map<string, Intl.DateTimeFormat>,
+  key: string,
+  make: () => Intl.DateTimeFormat,
+): Intl.DateTimeFormat {
+  let fmt = formatters.get(key);
+  if (!fmt) {
+    fmt = make();
+    formatters.set(key, fmt);
+  }
+  return fmt;
+}
+
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The calendar date of an instant in an IANA timezone. */
 export function dateInZone(instant: Date, timeZone: string): IsoDate {
-  let fmt = dateFormatters.get(timeZone);
-  if (!fmt) {
-    // en-CA formats as YYYY-MM-DD.
-    fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dateFormatters.set(timeZone, fmt);
-  }
+  // en-CA formats as YYYY-MM-DD.
+  const fmt = kept(
+    dateFormatters,
+    timeZone,
+    () => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+  );
   return fmt.format(instant);
 }
 
@@ -96,18 +110,18 @@ const timeFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** An instant's wall-clock time in an IANA timezone: "2026-12-06 14:41", or "2026-12-06 14:41:07" with seconds. */
 export function wallTimeInZone(instant: Date, timeZone: string, withSeconds = false): string {
-  const key = withSeconds ? `${timeZone} s` : timeZone;
-  let fmt = timeFormatters.get(key);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hour: '2-digit',
-      minute: '2-digit',
-      ...(withSeconds ? { second: '2-digit' } : {}),
-      hourCycle: 'h23',
-    });
-    timeFormatters.set(key, fmt);
-  }
+  const fmt = kept(
+    timeFormatters,
+    withSeconds ? `${timeZone} s` : timeZone,
+    () =>
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone,
+        hour: '2-digit',
+        minute: '2-digit',
+        ...(withSeconds ? { second: '2-digit' } : {}),
+        hourCycle: 'h23',
+      }),
+  );
   return `${dateInZone(instant, timeZone)} ${fmt.format(instant)}`;
 }
 
@@ -161,20 +175,21 @@ export function startOfDayInZone(date: IsoDate, timeZone: string): Date {
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
 function zoneOffsetMs(instant: Date, timeZone: string): number {
-  let fmt = offsetFormatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    offsetFormatters.set(timeZone, fmt);
-  }
+  const fmt = kept(
+    offsetFormatters,
+    timeZone,
+    () =>
+      new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      }),
+  );
   const parts = Object.fromEntries(fmt.formatToParts(instant).map((p) => [p.type, p.value]));
   const asUtc = Date.UTC(
     Number(parts.year),
