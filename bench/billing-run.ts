@@ -1,7 +1,10 @@
 // Benchmark: a billing run over 10,000 customers and 1,000,000 billing transactions, on PGlite and on
 // PostgreSQL, against two references measured on the same rows in the same run:
 //
-// - the bare SQL aggregate (GROUP BY customer): what reading the charges costs;
+// - the bare SQL aggregate (GROUP BY customer): what reading the charges costs. On PostgreSQL it is a
+//   parallel plan (the leader and two workers on this 2-core machine); the same aggregate in one process
+//   (max_parallel_workers_per_gather = 0) is printed beside it, because a statement that writes (the
+//   floor's INSERT ... SELECT, each of the run's statements) is never planned in parallel;
 // - the floor: bare set-based SQL writing what the run cannot avoid writing, timed in a transaction that
 //   is rolled back, on a database of its own loaded the same way as the run's. Charges on unsent invoices:
 //   the customers' own rows (their locks, the recurring charges, each invoice's totals, each feature's
@@ -82,6 +85,8 @@ interface Result {
   scenario: string;
   run: Timing;
   aggregate: Timing;
+  /** The aggregate without parallel workers (PostgreSQL). */
+  oneProcess: Timing | undefined;
   floor: Timing;
   invoices: number;
   load: string;
@@ -173,7 +178,35 @@ async function bareAggregate(ctx: Ctx, accountId: number): Promise<void> {
   );
 }
 
+/** The bare aggregate in one process: no parallel workers (PostgreSQL; PGlite never has any). */
+async function serialAggregate(ctx: Ctx, accountId: number): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+    await sql`select customer_id, sum(value), count(*) from billing_transactions where account_id = ${accountId} group by customer_id`.execute(
+      trx,
+    );
+  });
+}
+
 class RolledBack extends Error {}
+
+/** The floor's statements and their times in ms, in order (printed under the floor's figure). */
+const floorParts: [string, number][] = [];
+
+/** Runs one of the floor's statements, noting its time under `name`. */
+async function part<T>(name: string, statement: () => Promise<T>): Promise<T> {
+  const start = process.hrtime.bigint();
+  const value = await statement();
+  floorParts.push([name, Number(process.hrtime.bigint() - start) / 1e6]);
+  return value;
+}
+
+const lockCustomers = (trx: Executor, accountId: number) =>
+  part('lock the customers', () =>
+    sql`select count(*) from (select id from customers where account_id = ${accountId} for update) as c`.execute(
+      trx,
+    ),
+  );
 
 /**
  * Times `statements` (the floor's bare SQL) in a transaction that is then rolled back, after `setup` in
@@ -211,15 +244,15 @@ function rangeFloor(ctx: Ctx, accountId: number, serverCpu: ServerCpu | undefine
     serverCpu,
     async () => {},
     async (trx) => {
-      await sql`select count(*) from (select id from customers where account_id = ${accountId} for update) as c`.execute(
-        trx,
-      );
-      const made = await sql`
+      await lockCustomers(trx, accountId);
+      const made = await part('make the invoices from a grouped read of the charges', () =>
+        sql`
         insert into invoices (account_id, customer_id, cutoff_date, invoice_amount, charges_one_off, charges_after_id, charges_through_id)
         select ${accountId}, customer_id, ${CUTOFF}, sum(value), sum(value), 0, max(id) from billing_transactions
         where account_id = ${accountId} and invoice_id is null and bill_date < ${CUTOFF}
         group by customer_id
-      `.execute(trx);
+      `.execute(trx),
+      );
       if (Number(made.numAffectedRows) !== CUSTOMERS)
         throw new Error(`the range floor made ${made.numAffectedRows} invoices`);
       await customerWrites(trx, accountId);
@@ -237,9 +270,7 @@ function customerWritesFloor(ctx: Ctx, accountId: number, serverCpu: ServerCpu |
     serverCpu,
     async () => {},
     async (trx) => {
-      await sql`select count(*) from (select id from customers where account_id = ${accountId} for update) as c`.execute(
-        trx,
-      );
+      await lockCustomers(trx, accountId);
       await customerWrites(trx, accountId);
     },
   );
@@ -250,7 +281,8 @@ function customerWritesFloor(ctx: Ctx, accountId: number, serverCpu: ServerCpu |
  * advance), each invoice's totals and cut-off, and each feature's billed-until date.
  */
 async function customerWrites(trx: Executor, accountId: number): Promise<void> {
-  await sql`
+  await part('insert the recurring charges', () =>
+    sql`
     insert into billing_transactions (account_id, customer_id, feature_id, invoice_id, origin, transaction_type, description,
       source, feature_count, transaction_date, bill_date, start_date, end_date, value, vat_rate)
     select f.account_id, f.customer_id, f.id, i.id, 'recurring', 'recurring', f.name || ' monthly ' || p.s || ' to ' || p.e,
@@ -259,14 +291,17 @@ async function customerWrites(trx: Executor, accountId: number): Promise<void> {
     join invoices as i on i.account_id = f.account_id and i.customer_id = f.customer_id and i.approved_at is null
     cross join (values (date '2026-10-01', date '2026-10-31'), (date '2026-11-01', date '2026-11-30')) as p(s, e)
     where f.account_id = ${accountId}
-  `.execute(trx);
-  await sql`
+  `.execute(trx),
+  );
+  await part("update the invoices' totals", () =>
+    sql`
     update invoices set cutoff_date = ${CUTOFF}, charges_recurring = charges_recurring + 25, invoice_amount = invoice_amount + 25,
       invoice_vat = invoice_vat + 5, total = total + 30, updated_at = now()
     where account_id = ${accountId} and approved_at is null
-  `.execute(trx);
-  await sql`update features set billed_until = date '2026-12-01' where account_id = ${accountId}`.execute(
-    trx,
+  `.execute(trx),
+  );
+  await part('update the features', () =>
+    sql`update features set billed_until = date '2026-12-01' where account_id = ${accountId}`.execute(trx),
   );
 }
 
@@ -348,6 +383,10 @@ async function scenario(kind: 'pglite' | 'postgres', name: string, attached: boo
       process.stdout.write(
         `    floor (${attached ? "the customers' rows: locks, recurring charges, invoice totals, billed-until" : "the customers' rows, invoices made from a grouped read of the charges"}; rolled back) ${describe(floor)}\n`,
       );
+      process.stdout.write(
+        `      its statements: ${floorParts.map(([what, ms]) => `${what} ${ms.toFixed(0)} ms`).join('; ')}\n`,
+      );
+      floorParts.length = 0;
     } finally {
       await fresh.dispose();
     }
@@ -361,6 +400,12 @@ async function scenario(kind: 'pglite' | 'postgres', name: string, attached: boo
     const [a1] = await timed(serverCpu, () => bareAggregate(ctx, accountId));
     const [a2] = await timed(serverCpu, () => bareAggregate(ctx, accountId));
     const aggregate = a1.seconds <= a2.seconds ? a1 : a2;
+    let oneProcess: Timing | undefined;
+    if (kind === 'postgres') {
+      const [s1] = await timed(serverCpu, () => serialAggregate(ctx, accountId));
+      const [s2] = await timed(serverCpu, () => serialAggregate(ctx, accountId));
+      oneProcess = s1.seconds <= s2.seconds ? s1 : s2;
+    }
     const loadAtStart = loadAverage();
     const profiler = args['cpu-prof'] === undefined ? undefined : new Session();
     if (profiler) {
@@ -410,9 +455,18 @@ async function scenario(kind: 'pglite' | 'postgres', name: string, attached: boo
     if (row.n !== CUSTOMERS || Number(row.lines) !== 0 || !row.adds_up)
       throw new Error(`unexpected result: ${JSON.stringify(row)} run=${JSON.stringify(billingRun)}`);
     process.stdout.write(
-      `    run ${describe(run)}, aggregate ${describe(aggregate)}, invoiced net ${row.net}; load average ${loadDuring}\n`,
+      `    run ${describe(run)}, aggregate ${describe(aggregate)}${oneProcess ? ` (in one process ${describe(oneProcess)})` : ''}, invoiced net ${row.net}; load average ${loadDuring}\n`,
     );
-    return { database: kind, scenario: name, run, aggregate, floor, invoices: row.n, load: loadDuring };
+    return {
+      database: kind,
+      scenario: name,
+      run,
+      aggregate,
+      oneProcess,
+      floor,
+      invoices: row.n,
+      load: loadDuring,
+    };
   } finally {
     await fresh.dispose();
   }
@@ -442,12 +496,12 @@ const cpu = (t: Timing) =>
   `${t.cpuSeconds.toFixed(2)}${t.serverCpuSeconds === undefined ? '' : ` + ${t.serverCpuSeconds.toFixed(2)}`}`;
 console.log('');
 console.log(
-  '| database | scenario | billing run (s) | bare GROUP BY aggregate (s) | run / aggregate | floor (s) | run / floor | CPU s, run (node + server) | CPU s, floor | load average (start -> end of run) |',
+  '| database | scenario | billing run (s) | bare GROUP BY aggregate (s) | run / aggregate | aggregate in one process (s) | floor (s) | run / floor | CPU s, run (node + server) | CPU s, floor | load average (start -> end of run) |',
 );
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const r of results) {
   console.log(
-    `| ${r.database} | ${r.scenario} | ${r.run.seconds.toFixed(2)} | ${r.aggregate.seconds.toFixed(3)} | ${(r.run.seconds / r.aggregate.seconds).toFixed(1)}x | ${r.floor.seconds.toFixed(2)} | ${(r.run.seconds / r.floor.seconds).toFixed(2)}x | ${cpu(r.run)} | ${cpu(r.floor)} | ${r.load} |`,
+    `| ${r.database} | ${r.scenario} | ${r.run.seconds.toFixed(2)} | ${r.aggregate.seconds.toFixed(3)} | ${(r.run.seconds / r.aggregate.seconds).toFixed(1)}x | ${r.oneProcess ? r.oneProcess.seconds.toFixed(3) : '-'} | ${r.floor.seconds.toFixed(2)} | ${(r.run.seconds / r.floor.seconds).toFixed(2)}x | ${cpu(r.run)} | ${cpu(r.floor)} | ${r.load} |`,
   );
 }
 console.log(
