@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { AuditChange } from '../audit/record.ts';
 import type { Ctx } from '../context.ts';
 import type { SwitchOverrides } from './formats/switch-options.ts';
 import { type CallImportSummary, importCallStream, type ImportProgress } from './import-calls.ts';
@@ -17,7 +18,7 @@ export async function importCallsFile(
   accountId: number,
   path: string,
   onProgress: (progress: FileProgress) => void = () => {},
-  options: SwitchOverrides & { format?: string | undefined } = {},
+  options: SwitchOverrides & { format?: string | undefined; audit?: AuditChange | undefined } = {},
 ): Promise<CallImportSummary> {
   const { size } = await stat(path);
   const input = createReadStream(path, { highWaterMark: 256 * 1024 });

@@ -6,7 +6,7 @@ import { createApiKey } from '../api-keys/create-key.ts';
 import { revokeApiKey } from '../api-keys/revoke-key.ts';
 import { resumeBilling } from '../billing-runs/resume-billing.ts';
 import { type BillingProgress, runBilling } from '../billing-runs/run-billing.ts';
-import type { Ctx } from '../context.ts';
+import { type Ctx, finishUnitOfWork, runInUnitOfWork } from '../context.ts';
 import { DataDirLockedError } from '../db/data-dir.ts';
 import { migrate } from '../db/migrate.ts';
 import { toAccountView, toApiKeyView } from '../http/kit/views/accounts.ts';
@@ -26,7 +26,8 @@ import { importRates } from '../rate-cards/import-rates.ts';
 import { parseRatesCsv } from '../rate-cards/rate-csv.ts';
 import { createConsoleUser } from '../console-users/manage-users.ts';
 import { ROLE_LABEL } from '../console-users/roles.ts';
-import { recordAudit } from '../audit/record.ts';
+import { type AuditChange, recordAudit } from '../audit/record.ts';
+import { hostname, userInfo } from 'node:os';
 
 export interface CliEnv {
   io: CliIO;
@@ -151,19 +152,23 @@ export function buildProgram(env: CliEnv): Command {
         json?: boolean;
       }) => {
         const ctx = await env.ctx();
-        const created = await createConsoleUser(ctx, options.account, {
-          email: options.email,
-          name: options.name,
-          role: options.role,
-        });
-        await recordAudit(ctx, options.account, {
-          actor: { type: 'system', id: null, name: 'ringbill users create' },
-          action: 'create',
-          resource: 'users',
-          resourceId: created.user.id,
-          surface: 'cli',
-          changes: { email: created.user.email, role: created.user.role },
-        });
+        const created = await audited(
+          ctx,
+          options.account,
+          () =>
+            createConsoleUser(ctx, options.account, {
+              email: options.email,
+              name: options.name,
+              role: options.role,
+            }),
+          (made) =>
+            cliAudit('users create', {
+              action: 'create',
+              resource: 'users',
+              resourceId: made.user.id,
+              changes: { email: made.user.email, role: made.user.role },
+            }),
+        );
         const link = `${(options.baseUrl ?? env.baseUrl ?? 'http://localhost:8080').replace(/\/+$/, '')}${created.setUpPath}`;
         if (options.json)
           return printJson(io, {
@@ -192,10 +197,18 @@ export function buildProgram(env: CliEnv): Command {
     .option('--json', 'print JSON')
     .action(async (options: { account: number; level: number; name?: string; json?: boolean }) => {
       const ctx = await env.ctx();
-      const created = await createApiKey(ctx, options.account, {
-        level: options.level,
-        name: options.name ?? null,
-      });
+      const created = await audited(
+        ctx,
+        options.account,
+        () => createApiKey(ctx, options.account, { level: options.level, name: options.name ?? null }),
+        (made) =>
+          cliAudit('keys create', {
+            action: 'create',
+            resource: 'apiKeys',
+            resourceId: made.row.id,
+            changes: { level: made.row.level, name: made.row.name },
+          }),
+      );
       if (options.json) return printJson(io, { ...toApiKeyView(created.row), key: created.key });
       io.out(
         `API key ${created.row.id} (level ${created.row.level}) for account ${options.account}. It is shown once; store it now:`,
@@ -209,7 +222,13 @@ export function buildProgram(env: CliEnv): Command {
     .requiredOption('--key <id>', 'the API key id', positiveInt('key'))
     .action(async (options: { account: number; key: number }) => {
       const ctx = await env.ctx();
-      const row = await revokeApiKey(ctx, options.account, options.key);
+      const row = await audited(
+        ctx,
+        options.account,
+        () => revokeApiKey(ctx, options.account, options.key),
+        (revoked) =>
+          cliAudit('keys revoke', { action: 'revoke', resource: 'apiKeys', resourceId: revoked.id }),
+      );
       io.out(`API key ${row.id} revoked.`);
     });
 
@@ -250,8 +269,30 @@ export function buildProgram(env: CliEnv): Command {
       };
       const run = await (
         options.resume !== undefined
-          ? resumeBilling(ctx, options.account, options.resume, onProgress)
-          : runBilling(ctx, options.account, { cutoffDate: options.cutoff! }, onProgress)
+          ? resumeBilling(
+              ctx,
+              options.account,
+              options.resume,
+              onProgress,
+              cliAudit('bill --resume', {
+                action: 'resume',
+                resource: 'billingRuns',
+                resourceId: options.resume,
+              }),
+            )
+          : runBilling(
+              ctx,
+              options.account,
+              {
+                cutoffDate: options.cutoff!,
+                audit: cliAudit('bill', {
+                  action: 'create',
+                  resource: 'billingRuns',
+                  changes: { cutoffDate: options.cutoff! },
+                }),
+              },
+              onProgress,
+            )
       ).finally(() => {
         if (started) io.progress({ kind: 'stop' });
       });
@@ -293,12 +334,33 @@ export function buildProgram(env: CliEnv): Command {
       ) => {
         const ctx = await env.ctx();
         const rows = parseRatesCsv(await readFile(file, 'utf8'));
-        const result = await importRates(ctx, options.account, { name: options.rateCard }, rows, {
-          effectiveFrom: options.effectiveFrom,
-          makeDefault: options.default,
-          source: basename(file),
-        });
-        const waiting = await rerateCalls(ctx, options.account, { onlyWaiting: true });
+        const { result, waiting } = await audited(
+          ctx,
+          options.account,
+          async () => {
+            const imported = await importRates(ctx, options.account, { name: options.rateCard }, rows, {
+              effectiveFrom: options.effectiveFrom,
+              makeDefault: options.default,
+              source: basename(file),
+            });
+            return {
+              result: imported,
+              waiting: await rerateCalls(ctx, options.account, { onlyWaiting: true }),
+            };
+          },
+          ({ result: imported }) =>
+            cliAudit('import rates', {
+              action: 'importRates',
+              resource: 'rateCards',
+              resourceId: imported.rateCard.id,
+              changes: {
+                source: basename(file),
+                imported: imported.imported,
+                refused: imported.rejected.length,
+                effectiveFrom: imported.effectiveFrom,
+              },
+            }),
+        );
         if (options.json) {
           return printJson(io, {
             rateCard: toRateCardView(result.rateCard),
@@ -393,6 +455,11 @@ export function buildProgram(env: CliEnv): Command {
             techPrefixes: options.techPrefixes,
             extensionMaxDigits: options.extensionDigits,
             internalCalls: options.internalCalls,
+            audit: cliAudit('import calls', {
+              action: 'create',
+              resource: 'files',
+              changes: { format: options.format, source: basename(file) },
+            }),
           },
         ).finally(() => {
           if (started) io.progress({ kind: 'stop' });
@@ -413,7 +480,17 @@ export function buildProgram(env: CliEnv): Command {
     .option('--json', 'print the summary as JSON')
     .action(async (options: { account: number; from?: string; to?: string; json?: boolean }) => {
       const ctx = await env.ctx();
-      const summary = await rerateCalls(ctx, options.account, { from: options.from, to: options.to });
+      const summary = await audited(
+        ctx,
+        options.account,
+        () => rerateCalls(ctx, options.account, { from: options.from, to: options.to }),
+        (done) =>
+          cliAudit('rerate', {
+            action: 'rerate',
+            resource: 'calls',
+            changes: { from: options.from ?? null, to: options.to ?? null, changed: done.changed },
+          }),
+      );
       if (options.json) return printJson(io, summary);
       io.out(
         `Re-rated ${summary.calls} call(s): ${summary.changed} changed; ${summary.rated} rated, ${summary.free} free, ${summary.unrated} unrated, ${summary.unallocated} unallocated.`,
@@ -427,6 +504,53 @@ export function buildProgram(env: CliEnv): Command {
     });
 
   return program;
+}
+
+/**
+ * An audit entry made on the command line. Its actor is the system (no console user or API key is
+ * involved), named by the command and by the operating-system user and host that ran it.
+ */
+function cliAudit(command: string, change: Omit<AuditChange, 'actor' | 'surface'>): AuditChange {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    // No entry for this user id in the system's user database (a container run with --user).
+    user = process.env.USER ?? `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+  return {
+    ...change,
+    surface: 'cli',
+    actor: { type: 'system', id: null, name: `ringbill ${command}, run by ${user}@${hostname()}` },
+  };
+}
+
+/**
+ * Runs a command's change in one unit of work with its audit entry, as the console runs an action: both
+ * commit, or neither does (a change that fails records nothing; an entry that cannot be written undoes the
+ * change). Work that commits batch by batch (a billing run, a call import) instead hands its entry to the
+ * use case, which writes it in its first transaction.
+ */
+async function audited<T>(
+  ctx: Ctx,
+  accountId: number,
+  change: () => Promise<T>,
+  entry: (result: T) => AuditChange,
+): Promise<T> {
+  return runInUnitOfWork(ctx.db, async (work) => {
+    let result: T;
+    try {
+      result = await change();
+    } catch (error) {
+      await finishUnitOfWork(work, { commit: false });
+      throw error;
+    }
+    await finishUnitOfWork(work, {
+      commit: true,
+      before: () => recordAudit(ctx, accountId, entry(result)),
+    });
+    return result;
+  });
 }
 
 /** The end-of-import summary, for people. */

@@ -3191,7 +3191,7 @@ export interface components {
       id: string;
       /** @description When, ISO 8601 UTC */
       at: string;
-      /** @description Who: user:ID (a console user), apiKey:ID (an API key) or system: (a change made with the CLI, such as `ringbill users create`; actorName names the command) */
+      /** @description Who: user:ID (a console user), apiKey:ID (an API key) or system: (a change made with the CLI, such as `ringbill users create` or `ringbill bill`; actorName names the command and the operating-system user and host that ran it) */
       actor: string;
       /** @description The user's email address when a user acted; the command when the CLI did */
       actorName: string | null;

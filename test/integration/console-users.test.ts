@@ -1,24 +1,14 @@
 // `ringbill users create` (run in-process through the CLI's program, on a real database): it prints a
 // one-time set-up link that works once; bad input is refused with the field named; the creation is audited.
 import { describe, expect, it } from 'vitest';
-import { runProgram } from '../../src/cli/program.ts';
+import { hostname, userInfo } from 'node:os';
+import { runCli } from '../helpers/cli.ts';
 import { useHarness } from '../helpers/harness.ts';
 
 const h = useHarness();
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runProgram(
-    {
-      io: { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {} },
-      ctx: async () => h.ctx,
-      baseUrl: 'http://console.example:8080',
-    },
-    argv,
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (argv: string[]) => runCli(h, argv, 'http://console.example:8080');
+/** The actor name of the CLI's entries: the command, and who ran it on which machine. */
+const ranBy = `run by ${userInfo().username}@${hostname()}`;
 
 describe('ringbill users create', () => {
   it('prints a one-time set-up link', async () => {
@@ -103,8 +93,8 @@ describe('ringbill users create', () => {
     for (const actor of ['system:', 'system']) {
       const cliOnly = (await account.api.get(`/auditLog?actor=${actor}`)).body;
       expect(cliOnly.map((e: any) => [e.actor, e.actorName, e.changes?.role])).toEqual([
-        ['system:', 'ringbill users create', 'owner'],
-        ['system:', 'ringbill users create', 'viewer'],
+        ['system:', `ringbill users create, ${ranBy}`, 'owner'],
+        ['system:', `ringbill users create, ${ranBy}`, 'viewer'],
       ]);
     }
   });

@@ -15,7 +15,7 @@ const auditEntryView = z
     at: z.string().meta({ description: 'When, ISO 8601 UTC' }),
     actor: z.string().meta({
       description:
-        'Who: user:ID (a console user), apiKey:ID (an API key) or system: (a change made with the CLI, such as `ringbill users create`; actorName names the command)',
+        'Who: user:ID (a console user), apiKey:ID (an API key) or system: (a change made with the CLI, such as `ringbill users create` or `ringbill bill`; actorName names the command and the operating-system user and host that ran it)',
     }),
     actorName: z
       .string()
