@@ -41,7 +41,8 @@
         if (spec.bars) {
           style.fill = palette[i % palette.length] + '55';
           style.paths = uPlot.paths.bars({
-            size: [0.7 / spec.series.length, 60],
+            // A slot's bars side by side fill 80% of it (a gap between slots), each at most 48 px wide.
+            size: [0.8 / spec.series.length, 48],
             align: spec.series.length === 1 ? 0 : i === 0 ? -1 : 1,
           });
           style.points = { show: false };

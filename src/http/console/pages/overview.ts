@@ -70,7 +70,7 @@ ${counter(alerts.length, alerts.length === SHOWN_ALERTS ? 'or more balance alert
 </section>
 ${alertsSection(alerts, cur, m.account.timezone)}
 <div class="grid">
-<section class="card"><h2>Billed revenue per month</h2>${chart(
+<section class="card wide"><h2>Billed revenue per month</h2>${chart(
       'chart-revenue',
       'Billed revenue per month for 12 months, net and VAT',
       {
