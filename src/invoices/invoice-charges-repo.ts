@@ -190,6 +190,8 @@ export async function attachQualifying(
   invoiceIds: number[],
   rule: InclusionRule,
   now: Date,
+  /** Those of invoiceIds made in this completion, with their range written (newInvoiceRangesSql). */
+  madeWithRange: ReadonlySet<number> = new Set(),
 ): Promise<MovedGroup[]> {
   if (invoiceIds.length === 0) return [];
   const column = sql.ref(rule.by === 'billDate' ? 't.bill_date' : 't.transaction_date');
@@ -197,15 +199,21 @@ export async function attachQualifying(
   // and sums them as it goes, per invoice, type, VAT rate and whether they qualify: the range's end and
   // whether any do not qualify come from the same pass. (An array_agg of the ids that do not qualify made
   // PostgreSQL plan 8 kB of state per group and spill the aggregate to disk.)
+  // An invoice made with its range (`made`) takes the charges in that range, up to `upto`; any other takes
+  // those after its range (or the customer's last one), and its range is extended over them (`extended`).
   const result = await sql<{ row: string }>`
     with unsent as (
-      select i.id, i.customer_id, i.charges_through_id from invoices as i
+      select i.id, i.customer_id, i.charges_after_id, i.charges_through_id,
+             i.id = any(${idArray([...madeWithRange])}::bigint[]) as made
+      from invoices as i
       where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
     ),
     inv as materialized (
-      select u.id, u.customer_id, coalesce(u.charges_through_id, e.through, 0) as after_id
+      select u.id, u.customer_id,
+             case when u.made then coalesce(u.charges_after_id, 0) else coalesce(u.charges_through_id, e.through, 0) end as after_id,
+             case when u.made then coalesce(u.charges_through_id, 0) end as upto
       from unsent as u
-      left join ${rangeEndsSql(accountId, sql`(select customer_id from unsent)`)} as e on e.customer_id = u.customer_id
+      left join ${rangeEndsSql(accountId, sql`(select customer_id from unsent where not made)`)} as e on e.customer_id = u.customer_id
     ),
     waited as (
       update billing_transactions as t
@@ -222,13 +230,14 @@ export async function attachQualifying(
       from inv
       join billing_transactions as t on t.account_id = ${accountId} and t.customer_id = inv.customer_id
         and t.id > inv.after_id and t.invoice_id is null and not t.left_out
+        and (inv.upto is null or t.id <= inv.upto)
       group by inv.id, t.transaction_type, t.vat_rate, qualifies
     ),
     extended as (
       update invoices as i
       set charges_after_id = coalesce(i.charges_after_id, inv.after_id), charges_through_id = f.through
       from inv join (select invoice_id, max(through) as through from fresh group by invoice_id) as f on f.invoice_id = inv.id
-      where i.account_id = ${accountId} and i.id = inv.id
+      where i.account_id = ${accountId} and i.id = inv.id and inv.upto is null
     )
     select ${jsonRowSql('m', MOVED_COLUMNS, MOVED_AS_TEXT)} as row from (
       select invoice_id, transaction_type, vat_rate, sum(value) as value, sum(call_count)::bigint as call_count,
@@ -268,6 +277,24 @@ const MOVED_COLUMNS = [
   'late',
 ] as const;
 const MOVED_AS_TEXT: ReadonlySet<string> = new Set(['vat_rate', 'value']);
+
+/**
+ * The range a customer's new unsent invoice starts with, as a relation (customer_id, after_id, through) for
+ * the customers in `customerIds` (SQL of a relation of customer_id): the charges with no invoice written
+ * after the customer's last range, through the last of them; both null when there are none. Read under
+ * the customers' locks (see migration 0031), it is what attachQualifying would extend the new invoice's range
+ * over, written with the invoice instead of by a second write of its row: attachQualifying is told which
+ * invoices were made so, and sums their range as it stands.
+ */
+export function newInvoiceRangesSql(accountId: number, customerIds: RawBuilder<unknown>) {
+  return sql`(select v.customer_id, case when r.through is null then null else coalesce(e.through, 0) end as after_id,
+      r.through
+    from ${customerIds} as v
+    left join ${rangeEndsSql(accountId, sql`(select customer_id from ${customerIds} as w)`)} as e on e.customer_id = v.customer_id
+    cross join lateral (select max(t.id) as through from billing_transactions as t
+      where t.account_id = ${accountId} and t.customer_id = v.customer_id and t.id > coalesce(e.through, 0)
+        and t.invoice_id is null and not t.left_out) as r)`;
+}
 
 /**
  * Where each customer's last range of charges ends, as a relation (customer_id, through); customers with no

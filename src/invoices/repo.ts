@@ -4,7 +4,7 @@ import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
-import { invoiceChargeSums } from './invoice-charges-repo.ts';
+import { invoiceChargeSums, newInvoiceRangesSql } from './invoice-charges-repo.ts';
 import { anyId, fromJsonRow, idArray, jsonRowSql, plainArray, textArray } from '../db/sql.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
@@ -118,8 +118,12 @@ export async function insertUnsentInvoices(
     .execute();
 }
 
-/** insertUnsentInvoices, answering only what completing them reads. */
-export async function insertUnsentInvoiceTotals(
+/**
+ * insertUnsentInvoices for completing them, answering only what completing reads. Each is made with its
+ * range (newInvoiceRangesSql): the customers' charges with no invoice written, for attachQualifying to sum.
+ * The customers must be locked by the caller.
+ */
+export async function insertUnsentInvoicesWithRanges(
   db: Executor,
   accountId: number,
   customerIds: number[],
@@ -127,9 +131,11 @@ export async function insertUnsentInvoiceTotals(
 ): Promise<InvoiceTotalsRow[]> {
   if (customerIds.length === 0) return [];
   // One array parameter rather than four placeholders per invoice (a billing batch makes up to 1,000).
+  const customers = sql`(select customer_id from unnest(${idArray(customerIds)}::bigint[]) as u(customer_id))`;
   const result = await sql<{ totals: string }>`
-    insert into invoices as i (account_id, customer_id, created_at, updated_at)
-    select ${accountId}, v.customer_id, ${now}, ${now} from unnest(${idArray(customerIds)}::bigint[]) as v(customer_id)
+    insert into invoices as i (account_id, customer_id, created_at, updated_at, charges_after_id, charges_through_id)
+    select ${accountId}, r.customer_id, ${now}, ${now}, r.after_id, r.through
+    from ${newInvoiceRangesSql(accountId, customers)} as r
     returning ${totalsJsonSql('i')} as totals
   `.execute(db);
   return result.rows.map((r) => totalsFromJson(r.totals));

@@ -187,6 +187,54 @@ describe('billing by range', () => {
     await expectInvoiceMatchesDatabase(h, account.id, invoice);
   });
 
+  it('a run that makes an invoice writes its range with it: after the last raised range, late charges left out', async () => {
+    // X takes a2 and a3 by range for 1 Nov (a4, dated 15 Nov, is left out) and is raised; a5 (20 Nov) is
+    // posted before that, so it waits with no invoice written. The customer then has no unsent invoice.
+    const { account, api, customer, x, a4 } = await waitingCharges();
+    await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
+    const a5 = await charge(api, customer.id, '5.00', '2026-11-20');
+    const a6 = await charge(api, customer.id, '6.00', '2026-12-15');
+    for (const c of [a5, a6]) expect(c.invoiceID).toBeNull();
+    await approve(api, x.id);
+    expect(await invoiceRange(account.id, x.id)).toStrictEqual({
+      charges_after_id: 0,
+      charges_through_id: Number(a4.id),
+    });
+
+    // The run for 1 Dec makes Z with the range after X's, through a6: a5 is Z's by range, a6 (15 Dec) is
+    // left out to wait, and a4 (which waited) is written to Z.
+    h.setNow(new Date('2026-12-02T09:00:00.000Z'));
+    const run = await post(api, '/billingRuns', { cutoffDate: '2026-12-01' });
+    expect([run.customersBilled, run.invoicesCreated]).toStrictEqual([1, 1]);
+    const z = (await get(api, `/transactions/${a5.id}`)).invoiceID;
+    expect(z).not.toBeNull();
+    expect(z).not.toBe(x.id);
+    expect(await invoiceRange(account.id, z)).toStrictEqual({
+      charges_after_id: Number(a4.id),
+      charges_through_id: Number(a6.id),
+    });
+    const rows = new Map((await stored(account.id)).map((r) => [String(r.id), r]));
+    expect(rows.get(a4.id)).toMatchObject({ invoice_id: Number(z), left_out: false });
+    expect(rows.get(a5.id)).toMatchObject({ invoice_id: null, left_out: false });
+    expect(rows.get(a6.id)).toMatchObject({ invoice_id: null, left_out: true });
+    expect((await get(api, `/transactions/${a6.id}`)).invoiceID).toBeNull();
+    expect(await linesOf(api, z)).toStrictEqual(['40.00', '5.00']);
+    const invoice = await get(api, `/invoices/${z}`);
+    expect(invoice.invoiceAmount).toBe('45.00');
+    expectInvoiceAddsUp(invoice);
+    await expectInvoiceMatchesDatabase(h, account.id, invoice);
+    expect((await get(api, `/invoices/${x.id}`)).invoiceAmount).toBe('60.00');
+
+    // A customer with nothing after the last range gets no range: a run made for nothing keeps none.
+    const empty = await post(api, `/customers/${(await makeCustomer(api)).id}/invoices`, {
+      cutoffDate: '2026-12-01',
+    });
+    expect(await invoiceRange(account.id, empty.id)).toStrictEqual({
+      charges_after_id: null,
+      charges_through_id: null,
+    });
+  });
+
   it('names a range charge in _includeTransactionIDs without counting it twice', async () => {
     const { account, api, customer, x, a2, a4 } = await waitingCharges();
     const invoice = await post(api, `/customers/${customer.id}/invoices`, {

@@ -10,7 +10,7 @@ import { lockCustomers } from '../../src/customers/repo.ts';
 import { recurringFeatures, RECURRING_FEATURE_COLUMNS } from '../../src/features/repo.ts';
 import {
   findUnsentInvoiceTotals,
-  insertUnsentInvoiceTotals,
+  insertUnsentInvoicesWithRanges,
   STORED_TOTALS_COLUMNS,
 } from '../../src/invoices/repo.ts';
 
@@ -59,7 +59,7 @@ describe('rows read as JSON text', () => {
     expect(featuresByDriver.map((f) => f.recurring_value)).toEqual(['12.345678', '0.100000']);
     expect(await recurringFeatures(db, account.id, ids)).toEqual(featuresByDriver);
 
-    const made = await insertUnsentInvoiceTotals(db, account.id, [ids[1]!], new Date());
+    const made = await insertUnsentInvoicesWithRanges(db, account.id, [ids[1]!], new Date());
     const totalsByDriver = await db
       .selectFrom('invoices')
       .select(STORED_TOTALS_COLUMNS)
