@@ -58,8 +58,9 @@ export const MAX_BATCH_CUSTOMERS = 1000;
 
 /**
  * Completes the unsent invoices of a batch of customers for a cut-off. Each step is one set-based
- * statement for the whole batch, and each invoice row is written once: a batch costs about a dozen
- * statements however many customers and charges it holds.
+ * statement for the whole batch: a batch costs about a dozen statements however many customers and charges
+ * it holds. An invoice's row is written twice at most: made (with its range) then completed, or its range
+ * extended then completed.
  */
 export async function completeInvoices(
   trx: Executor,
