@@ -6,6 +6,8 @@ import type { Harness } from './harness.ts';
 
 export interface CliRun {
   code: number;
+  /** What it printed, one entry a printed line. */
+  lines: string[];
   out: string;
   err: string;
 }
@@ -22,5 +24,5 @@ export async function runCli(h: Harness, argv: string[], baseUrl?: string): Prom
     },
     argv,
   );
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return { code, lines: out, out: out.join('\n'), err: err.join('\n') };
 }

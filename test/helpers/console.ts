@@ -7,8 +7,8 @@ import axe from 'axe-core';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { runProgram } from '../../src/cli/program.ts';
 import { createConsoleUser } from '../../src/console-users/manage-users.ts';
+import { runCli } from './cli.ts';
 import type { Harness } from './harness.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -144,17 +144,13 @@ export async function consoleSession(
   email: string,
   password = PASSWORD,
 ): Promise<{ cookie: string; csrf: string }> {
-  const out: string[] = [];
-  const code = await runProgram(
-    {
-      io: { out: (t) => out.push(t), err: () => {}, progress: () => {} },
-      ctx: async () => h.ctx,
-      baseUrl: h.url,
-    },
+  const made = await runCli(
+    h,
     ['users', 'create', '--account', String(accountId), '--email', email, '--role', 'owner', '--json'],
+    h.url,
   );
-  expect(code).toBe(0);
-  const setUp = await fetch(`${h.url}${new URL(JSON.parse(out.join('\n')).setUpLink).pathname}`, {
+  expect(made.code).toBe(0);
+  const setUp = await fetch(`${h.url}${new URL(JSON.parse(made.out).setUpLink).pathname}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ password }).toString(),

@@ -3,7 +3,7 @@
 // top-up re-arms it; a spend alert for the day it fired in; another account sees none of it.
 import { describe, expect, it } from 'vitest';
 import { activeAlerts } from '../../src/alerts/manage-alerts.ts';
-import { runProgram } from '../../src/cli/program.ts';
+import { runCli } from '../helpers/cli.ts';
 import { useHarness } from '../helpers/harness.ts';
 import { prepaidLine, rateCard, topUp } from '../helpers/prepaid.ts';
 
@@ -107,13 +107,8 @@ describe('GET /balanceAlerts/active', () => {
     ).toBe(201);
     await topUp(api, a.customer.id, '3.00');
     // A viewer of the console, signed in.
-    const out: string[] = [];
-    const code = await runProgram(
-      {
-        io: { out: (t) => out.push(t), err: () => {}, progress: () => {} },
-        ctx: async () => h.ctx,
-        baseUrl: h.url,
-      },
+    const made = await runCli(
+      h,
       [
         'users',
         'create',
@@ -125,9 +120,10 @@ describe('GET /balanceAlerts/active', () => {
         'viewer',
         '--json',
       ],
+      h.url,
     );
-    expect(code).toBe(0);
-    const setUp = new URL(JSON.parse(out.join('')).setUpLink).pathname;
+    expect(made.code).toBe(0);
+    const setUp = new URL(JSON.parse(made.out).setUpLink).pathname;
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     expect(
       (

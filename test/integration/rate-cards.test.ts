@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runProgram } from '../../src/cli/program.ts';
+import { runCli } from '../helpers/cli.ts';
 import { expectError, getAll } from '../helpers/billing.ts';
 import { cdr, dbCalls, getOk, loadRates, makeRateCard, sendCalls } from '../helpers/call-billing.ts';
 import { makeCustomer, makeFeature, useHarness } from '../helpers/harness.ts';
@@ -545,12 +545,9 @@ describe("a new account's first rate card (issue 11, item 17)", () => {
 
   /** Runs a `ringbill` command in this process on the test's database, as the CLI does; its stdout lines. */
   async function ringbill(...argv: string[]): Promise<string[]> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), progress: () => {} };
-    const code = await runProgram({ io, ctx: async () => h.ctx }, argv);
-    if (code !== 0) throw new Error(`ringbill ${argv.join(' ')}: exit ${code}: ${err.join('\n')}`);
-    return out;
+    const r = await runCli(h, argv);
+    if (r.code !== 0) throw new Error(`ringbill ${argv.join(' ')}: exit ${r.code}: ${r.err}`);
+    return r.lines;
   }
 
   async function accountWithLine() {
