@@ -6,7 +6,7 @@ import { createApiKey } from '../api-keys/create-key.ts';
 import { revokeApiKey } from '../api-keys/revoke-key.ts';
 import { resumeBilling } from '../billing-runs/resume-billing.ts';
 import { type BillingProgress, runBilling } from '../billing-runs/run-billing.ts';
-import { type Ctx, finishUnitOfWork, runInUnitOfWork } from '../context.ts';
+import type { Ctx } from '../context.ts';
 import { DataDirLockedError } from '../db/data-dir.ts';
 import { migrate } from '../db/migrate.ts';
 import { toAccountView, toApiKeyView } from '../http/kit/views/accounts.ts';
@@ -26,8 +26,7 @@ import { importRates } from '../rate-cards/import-rates.ts';
 import { parseRatesCsv } from '../rate-cards/rate-csv.ts';
 import { createConsoleUser } from '../console-users/manage-users.ts';
 import { ROLE_LABEL } from '../console-users/roles.ts';
-import { type AuditChange, recordAudit } from '../audit/record.ts';
-import { hostname, userInfo } from 'node:os';
+import { audited, cliAudit } from './audit.ts';
 
 export interface CliEnv {
   io: CliIO;
@@ -504,53 +503,6 @@ export function buildProgram(env: CliEnv): Command {
     });
 
   return program;
-}
-
-/**
- * An audit entry made on the command line. Its actor is the system (no console user or API key is
- * involved), named by the command and by the operating-system user and host that ran it.
- */
-function cliAudit(command: string, change: Omit<AuditChange, 'actor' | 'surface'>): AuditChange {
-  let user: string;
-  try {
-    user = userInfo().username;
-  } catch {
-    // No entry for this user id in the system's user database (a container run with --user).
-    user = process.env.USER ?? `uid ${process.getuid?.() ?? 'unknown'}`;
-  }
-  return {
-    ...change,
-    surface: 'cli',
-    actor: { type: 'system', id: null, name: `ringbill ${command}, run by ${user}@${hostname()}` },
-  };
-}
-
-/**
- * Runs a command's change in one unit of work with its audit entry, as the console runs an action: both
- * commit, or neither does (a change that fails records nothing; an entry that cannot be written undoes the
- * change). Work that commits batch by batch (a billing run, a call import) instead hands its entry to the
- * use case, which writes it in its first transaction.
- */
-async function audited<T>(
-  ctx: Ctx,
-  accountId: number,
-  change: () => Promise<T>,
-  entry: (result: T) => AuditChange,
-): Promise<T> {
-  return runInUnitOfWork(ctx.db, async (work) => {
-    let result: T;
-    try {
-      result = await change();
-    } catch (error) {
-      await finishUnitOfWork(work, { commit: false });
-      throw error;
-    }
-    await finishUnitOfWork(work, {
-      commit: true,
-      before: () => recordAudit(ctx, accountId, entry(result)),
-    });
-    return result;
-  });
 }
 
 /** The end-of-import summary, for people. */
