@@ -16,6 +16,7 @@
 //   npx tsx bench/billing-run.ts [--customers N] [--transactions N] [--only pglite|postgres]
 //                                [--scenario attached|unbilled] [--cpu-prof DIR]
 //   BENCH_PROFILE=1: the run's slowest statements (summed per statement text).
+//   BENCH_KEEP=1: PostgreSQL's databases are kept (their names printed) for EXPLAIN after the run.
 //
 // Each figure has its CPU seconds beside it: this process's (on PGlite, the database too: it runs in this
 // process) and, on a PostgreSQL on this machine, the server's for the bench's database (from /proc). On a
@@ -341,6 +342,11 @@ async function freshPostgres(): Promise<BenchDatabase> {
     serverCpu,
     dispose: async () => {
       await database.close();
+      if (process.env.BENCH_KEEP) {
+        process.stdout.write(`    (kept database ${name})\n`);
+        await admin.end();
+        return;
+      }
       await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();
     },

@@ -5,7 +5,7 @@ import { copyText } from '../db/connection.ts';
 import type { CallRow, RatingStatus } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { FeatureWindow } from './allocation.ts';
-import { anyId, idArray } from '../db/sql.ts';
+import { anyId, idArray, idsWithin } from '../db/sql.ts';
 import { phoneSpellings } from '../shared/contact.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 import { featureRows } from '../features/repo.ts';
@@ -268,7 +268,7 @@ export async function assignCallsToInvoices(
     with moved as (
       update calls as c set invoice_id = i.id, billed_charge = c.charge
       from ${invoices} as i
-      where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
+      where i.account_id = ${accountId} and ${idsWithin('i.id', invoiceIds)} and i.approved_at is null
         and c.account_id = ${accountId} and c.customer_id = i.customer_id and c.invoice_id is null
         and c.rating_status = 'rated' and c.start_time < ${before}
       returning c.invoice_id, c.customer_id, c.feature_id, c.destination, c.duration_s, c.billable_s, c.charge, c.cost, c.start_time

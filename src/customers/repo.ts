@@ -2,7 +2,7 @@ import type { Executor } from '../context.ts';
 import type { CustomerRow, CustomerUpdate, NewCustomer } from '../db/schema.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import { sql } from 'kysely';
-import { anyId, fromJsonRow, jsonRowSql } from '../db/sql.ts';
+import { anyId, fromJsonRow, idsWithin, jsonRowSql } from '../db/sql.ts';
 import { discountPlanRows } from '../discounts/repo.ts';
 export type { CustomerRow, CustomerUpdate } from '../db/schema.ts';
 
@@ -51,7 +51,7 @@ export async function lockCustomers(
   // One JSON text per row: a billing batch locks a thousand customers (see jsonRowSql).
   const result = await sql<{ row: string }>`
     select ${jsonRowSql('c', LOCKED_CUSTOMER_COLUMNS)} as row from customers as c
-    where c.account_id = ${accountId} and c.id = ${anyId(customerIds)}
+    where c.account_id = ${accountId} and ${idsWithin('c.id', customerIds)}
     order by c.id
     for update
   `.execute(db);

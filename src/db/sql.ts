@@ -11,6 +11,25 @@ export function anyId(ids: readonly number[]): RawBuilder<number> {
 }
 
 /**
+ * `column = any($ids) and column between $lowest and $highest`: a batch's ids as a condition the planner
+ * can also scan as a range. A billing batch holds a thousand neighbouring customers (or their invoices and
+ * features); with `= any` alone PostgreSQL estimates a tenth of a small account's rows and scans the whole
+ * table, testing each row against the thousand ids (8 ms against 2 ms to lock 1,000 of 10,000 customers).
+ * The range adds no rows: every id is inside it. `ids` must not be empty.
+ */
+export function idsWithin(column: string, ids: readonly number[]): RawBuilder<boolean> {
+  if (ids.length === 0) throw new Error('idsWithin(): no ids');
+  let lowest = ids[0]!;
+  let highest = ids[0]!;
+  for (const id of ids) {
+    if (id < lowest) lowest = id;
+    if (id > highest) highest = id;
+  }
+  const ref = sql.ref(column);
+  return sql<boolean>`(${ref} = any(${idArray(ids)}::bigint[]) and ${ref} between ${lowest} and ${highest})`;
+}
+
+/**
  * A PostgreSQL array literal of ids (`{1,2,3}`), to bind as one text parameter and cast
  * (`${idArray(ids)}::bigint[]`): the driver would quote and escape each element of a JS array.
  */

@@ -3,7 +3,7 @@ import type { Executor } from '../context.ts';
 import type { FeatureRow, FeatureUpdate, NewFeature } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
-import { anyId, fromJsonRow, idArray, jsonRowSql, plainArray } from '../db/sql.ts';
+import { fromJsonRow, idArray, idsWithin, jsonRowSql, plainArray } from '../db/sql.ts';
 import { phoneSpellings } from '../shared/contact.ts';
 export type { FeatureRow, FeatureUpdate } from '../db/schema.ts';
 
@@ -87,7 +87,7 @@ export async function recurringFeatures(
   // One JSON text per row: a billing batch reads a thousand features (see jsonRowSql).
   const result = await sql<{ row: string }>`
     select ${jsonRowSql('f', RECURRING_FEATURE_COLUMNS, RECURRING_AS_TEXT)} as row from features as f
-    where f.account_id = ${accountId} and f.customer_id = ${anyId(customerIds)} and f.recurring_value is not null
+    where f.account_id = ${accountId} and ${idsWithin('f.customer_id', customerIds)} and f.recurring_value is not null
     order by f.id
   `.execute(db);
   return result.rows.map((r) => fromJsonRow<RecurringFeatureRow>(r.row, RECURRING_FEATURE_COLUMNS));
@@ -101,10 +101,11 @@ export async function setBilledUntil(
   updates: { featureId: number; billedUntil: IsoDate | null }[],
 ): Promise<void> {
   if (updates.length === 0) return;
+  const ids = updates.map((u) => u.featureId);
   await sql`
     update features as f set billed_until = v.billed_until
-    from unnest(${idArray(updates.map((u) => u.featureId))}::bigint[], ${plainArray(updates.map((u) => u.billedUntil))}::date[]) as v(id, billed_until)
-    where f.account_id = ${accountId} and f.id = v.id
+    from unnest(${idArray(ids)}::bigint[], ${plainArray(updates.map((u) => u.billedUntil))}::date[]) as v(id, billed_until)
+    where f.account_id = ${accountId} and f.id = v.id and ${idsWithin('f.id', ids)}
   `.execute(db);
 }
 

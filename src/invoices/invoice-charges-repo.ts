@@ -9,7 +9,7 @@ import type { ChargeGroup } from './totals.ts';
 import type { DiscountableLine } from '../discounts/rules.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import type { TransactionType } from '../shared/transaction-types.ts';
-import { fromJsonRow, idArray, jsonRowSql } from '../db/sql.ts';
+import { fromJsonRow, idArray, idsWithin, jsonRowSql } from '../db/sql.ts';
 import { customerRowsSql } from '../customers/reports-repo.ts';
 
 // ---- Which invoice a charge is on
@@ -165,7 +165,7 @@ export async function detachNonQualifying(
       update billing_transactions as t
       set left_out = true, updated_at = ${now}
       from invoices as r
-      where r.account_id = ${accountId} and r.id = any(${ids}::bigint[]) and r.approved_at is null
+      where r.account_id = ${accountId} and ${idsWithin('r.id', invoiceIds)} and r.approved_at is null
         and r.charges_through_id is not null and not (${stillQualifies})
         and ${heldByRangeSql('t', 'r')}
         and t.origin = 'api' and not t.pinned and ${sql.ref(`t.${column}`)} >= ${rule.before}
@@ -206,7 +206,7 @@ export async function attachQualifying(
       select i.id, i.customer_id, i.charges_after_id, i.charges_through_id,
              i.id = any(${idArray([...madeWithRange])}::bigint[]) as made
       from invoices as i
-      where i.account_id = ${accountId} and i.id = any(${idArray(invoiceIds)}::bigint[]) and i.approved_at is null
+      where i.account_id = ${accountId} and ${idsWithin('i.id', invoiceIds)} and i.approved_at is null
     ),
     inv as materialized (
       select u.id, u.customer_id,
@@ -290,7 +290,7 @@ export function newInvoiceRangesSql(accountId: number, customerIds: RawBuilder<u
   return sql`(select v.customer_id, case when r.through is null then null else coalesce(e.through, 0) end as after_id,
       r.through
     from ${customerIds} as v
-    left join ${rangeEndsSql(accountId, sql`(select customer_id from ${customerIds} as w)`)} as e on e.customer_id = v.customer_id
+    left join ${rangeEndsSql(accountId, customerIds)} as e on e.customer_id = v.customer_id
     cross join lateral (select max(t.id) as through from billing_transactions as t
       where t.account_id = ${accountId} and t.customer_id = v.customer_id and t.id > coalesce(e.through, 0)
         and t.invoice_id is null and not t.left_out) as r)`;
@@ -300,12 +300,18 @@ export function newInvoiceRangesSql(accountId: number, customerIds: RawBuilder<u
  * Where each customer's last range of charges ends, as a relation (customer_id, through); customers with no
  * range have no row. One grouped pass over the customers' invoices rather than a correlated look-up per
  * customer: planned on a table's stale statistics (a first run fills an empty invoices table), the look-up
- * chose an index on the account alone and read every invoice once per customer.
+ * chose an index on the account alone and read every invoice once per customer. `customerIds`: SQL of a
+ * relation with a customer_id column, or null for every customer of the account.
  */
 function rangeEndsSql(accountId: number, customerIds: RawBuilder<unknown> | null) {
+  // The customers' lowest and highest ids bound the read as well: a batch's customers are neighbours, and
+  // with `in` alone, on statistics taken before a run filled the table, PostgreSQL read every invoice of the
+  // account for each batch (17 ms a batch at 10,000 invoices, against 1 ms by the customers' index).
+  const of = (aggregate: 'min' | 'max') =>
+    sql`(select ${sql.raw(aggregate)}(b.customer_id) from ${customerIds} as b)`;
   return sql`(select o.customer_id, max(o.charges_through_id) as through from invoices as o
     where o.account_id = ${accountId} and o.charges_through_id is not null
-      ${customerIds === null ? sql`` : sql`and o.customer_id in ${customerIds}`}
+      ${customerIds === null ? sql`` : sql`and o.customer_id in (select customer_id from ${customerIds} as w) and o.customer_id between ${of('min')} and ${of('max')}`}
     group by o.customer_id)`;
 }
 
@@ -343,7 +349,7 @@ export async function customersWithQualifyingCharges(
   const ids = idArray(customerIds);
   const result = await sql<{ id: number }>`
     select v.id from unnest(${ids}::bigint[]) as v(id)
-    left join ${rangeEndsSql(accountId, sql`(select unnest(${ids}::bigint[]))`)} as e on e.customer_id = v.id
+    left join ${rangeEndsSql(accountId, sql`(select customer_id from unnest(${ids}::bigint[]) as u(customer_id))`)} as e on e.customer_id = v.id
     where ${unbilledChargeExistsSql(accountId, sql.raw('v.id'), sql.raw('coalesce(e.through, 0)'), sql`${sql.ref(ruleColumn(rule))} < ${rule.before}`)}
   `.execute(db);
   return new Set(result.rows.map((r) => Number(r.id)));

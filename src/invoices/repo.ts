@@ -5,7 +5,7 @@ import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
 import { invoiceChargeSums, newInvoiceRangesSql } from './invoice-charges-repo.ts';
-import { anyId, fromJsonRow, idArray, jsonRowSql, plainArray, textArray } from '../db/sql.ts';
+import { anyId, fromJsonRow, idArray, idsWithin, jsonRowSql, plainArray, textArray } from '../db/sql.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 
@@ -91,7 +91,7 @@ export async function findUnsentInvoiceTotals(
   if (customerIds.length === 0) return [];
   const result = await sql<{ totals: string }>`
     select ${totalsJsonSql('i')} as totals from invoices as i
-    where i.account_id = ${accountId} and i.customer_id = ${anyId(customerIds)} and i.approved_at is null
+    where i.account_id = ${accountId} and ${idsWithin('i.customer_id', customerIds)} and i.approved_at is null
   `.execute(db);
   return result.rows.map((r) => totalsFromJson(r.totals));
 }
@@ -165,6 +165,7 @@ export async function saveCompletedInvoices(
   if (invoices.length === 0) return;
   const col = <T>(pick: (i: CompletedInvoice) => T) => invoices.map(pick);
   const t = <T>(pick: (t: InvoiceTotals) => T) => invoices.map((i) => pick(i.totals));
+  const ids = col((i) => i.invoiceId);
   await sql`
     update invoices as i set
       ${cutoffs ? sql`cutoff_date = ${cutoffs.cutoffDate}, transaction_cutoff_date = ${cutoffs.transactionCutoffDate},` : sql``}
@@ -178,7 +179,7 @@ export async function saveCompletedInvoices(
       charges_low_usage = v.low_usage, charges_manual = v.manual, charges_discount = v.discount,
       vat_breakdown = v.vat_breakdown, updated_at = ${now}
     from unnest(
-      ${plainArray(col((i) => i.invoiceId))}::bigint[], ${plainArray(col((i) => i.billingRunId))}::bigint[], ${textArray(col((i) => JSON.stringify(i.baseline)))}::jsonb[],
+      ${idArray(ids)}::bigint[], ${plainArray(col((i) => i.billingRunId))}::bigint[], ${textArray(col((i) => JSON.stringify(i.baseline)))}::jsonb[],
       ${plainArray(t((x) => x.net))}::numeric[], ${plainArray(t((x) => x.vat))}::numeric[], ${plainArray(t((x) => x.reverseVat))}::numeric[],
       ${plainArray(t((x) => x.total))}::numeric[], ${plainArray(t((x) => x.callCount))}::bigint[], ${plainArray(t((x) => x.callMinutes))}::bigint[],
       ${plainArray(t((x) => x.charges.oneOff))}::numeric[], ${plainArray(t((x) => x.charges.recurring))}::numeric[], ${plainArray(t((x) => x.charges.calls))}::numeric[],
@@ -189,6 +190,7 @@ export async function saveCompletedInvoices(
     ) as v(id, billing_run_id, baseline, net, vat, reverse_vat, total, call_count, call_minutes, one_off, recurring, calls, refunds,
            late, interest, carrier_provided, manual_billing, low_usage, manual, discount, vat_breakdown)
     where i.account_id = ${accountId} and i.id = v.id and i.approved_at is null
+      and ${idsWithin('i.id', ids)}
   `.execute(db);
 }
 
