@@ -201,6 +201,9 @@ export async function attachQualifying(
   // PostgreSQL plan 8 kB of state per group and spill the aggregate to disk.)
   // An invoice made with its range (`made`) takes the charges in that range, up to `upto`; any other takes
   // those after its range (or the customer's last one), and its range is extended over them (`extended`).
+  // `extended` starts from the sums that extend a range and names the batch's invoices by range too: joined
+  // the other way, PostgreSQL planned it on `inv`'s estimate of one row and read every invoice of the
+  // account, each against all of `inv`, whether or not any range grew.
   const result = await sql<{ row: string }>`
     with unsent as (
       select i.id, i.customer_id, i.charges_after_id, i.charges_through_id,
@@ -224,20 +227,22 @@ export async function attachQualifying(
       returning inv.id as invoice_id, t.transaction_type, t.vat_rate, t.value, t.call_count, t.call_minutes
     ),
     fresh as materialized (
-      select inv.id as invoice_id, t.transaction_type, t.vat_rate, ${column} < ${rule.before} as qualifies,
+      select inv.id as invoice_id, inv.upto is null as extends, inv.after_id, t.transaction_type, t.vat_rate,
+             ${column} < ${rule.before} as qualifies,
              sum(t.value) as value, coalesce(sum(t.call_count), 0)::bigint as call_count,
              coalesce(sum(t.call_minutes), 0)::bigint as call_minutes, max(t.id) as through
       from inv
       join billing_transactions as t on t.account_id = ${accountId} and t.customer_id = inv.customer_id
         and t.id > inv.after_id and t.invoice_id is null and not t.left_out
         and (inv.upto is null or t.id <= inv.upto)
-      group by inv.id, t.transaction_type, t.vat_rate, qualifies
+      group by inv.id, inv.upto is null, inv.after_id, t.transaction_type, t.vat_rate, qualifies
     ),
     extended as (
       update invoices as i
-      set charges_after_id = coalesce(i.charges_after_id, inv.after_id), charges_through_id = f.through
-      from inv join (select invoice_id, max(through) as through from fresh group by invoice_id) as f on f.invoice_id = inv.id
-      where i.account_id = ${accountId} and i.id = inv.id and inv.upto is null
+      set charges_after_id = coalesce(i.charges_after_id, f.after_id), charges_through_id = f.through
+      from (select invoice_id, min(after_id) as after_id, max(through) as through from fresh where extends
+            group by invoice_id) as f
+      where i.account_id = ${accountId} and ${idsWithin('i.id', invoiceIds)} and i.id = f.invoice_id
     )
     select ${jsonRowSql('m', MOVED_COLUMNS, MOVED_AS_TEXT)} as row from (
       select invoice_id, transaction_type, vat_rate, sum(value) as value, sum(call_count)::bigint as call_count,
