@@ -24,7 +24,7 @@ import {
   type InclusionRule,
 } from './invoice-charges-repo.ts';
 import { storedTotalsState } from './recalculate.ts';
-import { findUnsentInvoiceTotals, insertUnsentInvoicesWithRanges, saveCompletedInvoices } from './repo.ts';
+import { findUnsentInvoiceTotals, saveCompletedInvoices } from './repo.ts';
 import { customersWithCallsToBill } from '../calls/repo.ts';
 import { summariseCalls } from './summarise.ts';
 import { addDays, type IsoDate, startOfDayInZone } from '../shared/dates.ts';
@@ -122,23 +122,18 @@ export async function completeInvoices(
   const needInvoice = withoutInvoice.filter(
     (id) => surelyBilled || withCharges.has(id) || dueCustomers.has(id),
   );
-  // New invoices are made with their range of charges, so their rows are written twice in all (made, then
-  // completed) rather than three times (made, range extended, completed).
-  const created = await insertUnsentInvoicesWithRanges(trx, accountId, needInvoice, now);
+
+  // What each invoice's totals change by: charges taken off, put on, and generated below. A new invoice
+  // has nothing to take off. New invoices are made as their charges are summed, with their range of
+  // charges, so their rows are written twice in all (made, then completed).
+  const existingIds = existing.map((inv) => inv.id);
+  const removed = await detachNonQualifying(trx, accountId, existingIds, rule, now);
+  const attached = await attachQualifying(trx, accountId, existingIds, rule, now, needInvoice);
+  const added = attached.moved;
+  const created = attached.made;
   for (const inv of created) invoiceByCustomer.set(inv.customer_id, inv.id);
   const invoiceIds = [...invoiceByCustomer.values()];
   const createdIds = new Set(created.map((inv) => inv.id));
-
-  // What each invoice's totals change by: charges taken off, put on, and generated below. A new invoice
-  // has nothing to take off.
-  const removed = await detachNonQualifying(
-    trx,
-    accountId,
-    existing.map((inv) => inv.id),
-    rule,
-    now,
-  );
-  const added = await attachQualifying(trx, accountId, invoiceIds, rule, now, createdIds);
   if (options.includeTransactionIds.length > 0) {
     added.push(
       ...(await pinToInvoice(

@@ -2,7 +2,8 @@ import type { Executor } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
 import { assert } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../money/money.ts';
-import { chargeGroups, type InvoiceTotalsRow, reverseChargeByInvoice, saveTotals } from './repo.ts';
+import { chargeGroups, reverseChargeByInvoice, saveTotals } from './repo.ts';
+import type { InvoiceTotalsRow } from './stored-totals-repo.ts';
 import {
   CHARGE_CATEGORIES,
   type ChargeCategory,

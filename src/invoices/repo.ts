@@ -4,8 +4,9 @@ import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
-import { invoiceChargeSums, newInvoiceRangesSql } from './invoice-charges-repo.ts';
-import { anyId, fromJsonRow, idArray, idsWithin, jsonRowSql, plainArray, textArray } from '../db/sql.ts';
+import { invoiceChargeSums } from './invoice-charges-repo.ts';
+import { type InvoiceTotalsRow, totalsFromJson, totalsJsonSql } from './stored-totals-repo.ts';
+import { anyId, idArray, idsWithin, plainArray, textArray } from '../db/sql.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 
@@ -51,37 +52,6 @@ export async function findUnsentInvoices(
     .execute();
 }
 
-/** The columns completing an invoice reads: who it is for and its stored totals. */
-export const STORED_TOTALS_COLUMNS = [
-  'id',
-  'customer_id',
-  'charges_one_off',
-  'charges_recurring',
-  'charges_calls',
-  'charges_refunds',
-  'charges_late',
-  'charges_interest',
-  'charges_carrier_provided',
-  'charges_manual_billing',
-  'charges_low_usage',
-  'charges_manual',
-  'charges_discount',
-  'vat_breakdown',
-  'call_count',
-  'call_minutes',
-] as const satisfies readonly (keyof InvoiceRow)[];
-export type InvoiceTotalsRow = Pick<InvoiceRow, (typeof STORED_TOTALS_COLUMNS)[number]>;
-
-/** The stored totals read as one JSON text per invoice (see jsonRowSql): amounts as text, exact. */
-function totalsJsonSql(alias: string) {
-  return jsonRowSql(alias, STORED_TOTALS_COLUMNS, TOTALS_AS_TEXT);
-}
-const TOTALS_AS_TEXT = new Set(STORED_TOTALS_COLUMNS.filter((c) => c.startsWith('charges_')));
-
-function totalsFromJson(text: string): InvoiceTotalsRow {
-  return fromJsonRow<InvoiceTotalsRow>(text, STORED_TOTALS_COLUMNS);
-}
-
 /** The customers' unsent invoices, with only what completing them reads (a batch reads thousands). */
 export async function findUnsentInvoiceTotals(
   db: Executor,
@@ -116,29 +86,6 @@ export async function insertUnsentInvoices(
     )
     .returningAll()
     .execute();
-}
-
-/**
- * insertUnsentInvoices for completing them, answering only what completing reads. Each is made with its
- * range (newInvoiceRangesSql): the customers' charges with no invoice written, for attachQualifying to sum.
- * The customers must be locked by the caller.
- */
-export async function insertUnsentInvoicesWithRanges(
-  db: Executor,
-  accountId: number,
-  customerIds: number[],
-  now: Date,
-): Promise<InvoiceTotalsRow[]> {
-  if (customerIds.length === 0) return [];
-  // One array parameter rather than four placeholders per invoice (a billing batch makes up to 1,000).
-  const customers = sql`(select customer_id from unnest(${idArray(customerIds)}::bigint[]) as u(customer_id))`;
-  const result = await sql<{ totals: string }>`
-    insert into invoices as i (account_id, customer_id, created_at, updated_at, charges_after_id, charges_through_id)
-    select ${accountId}, r.customer_id, ${now}, ${now}, r.after_id, r.through
-    from ${newInvoiceRangesSql(accountId, customers)} as r
-    returning ${totalsJsonSql('i')} as totals
-  `.execute(db);
-  return result.rows.map((r) => totalsFromJson(r.totals));
 }
 
 export interface CompletedInvoice {

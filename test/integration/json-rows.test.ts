@@ -8,16 +8,14 @@ import { useHarness } from '../helpers/harness.ts';
 import { fromJsonRow, jsonRowSql } from '../../src/db/sql.ts';
 import { lockCustomers } from '../../src/customers/repo.ts';
 import { recurringFeatures, RECURRING_FEATURE_COLUMNS } from '../../src/features/repo.ts';
-import {
-  findUnsentInvoiceTotals,
-  insertUnsentInvoicesWithRanges,
-  STORED_TOTALS_COLUMNS,
-} from '../../src/invoices/repo.ts';
+import { findUnsentInvoiceTotals } from '../../src/invoices/repo.ts';
+import { attachQualifying } from '../../src/invoices/invoice-charges-repo.ts';
+import { STORED_TOTALS_COLUMNS } from '../../src/invoices/stored-totals-repo.ts';
 
 describe('rows read as JSON text', () => {
   const h = useHarness();
 
-  it('lockCustomers, recurringFeatures and findUnsentInvoiceTotals answer what the driver reads field by field', async () => {
+  it('lockCustomers, recurringFeatures, findUnsentInvoiceTotals and the invoices attachQualifying makes answer what the driver reads field by field', async () => {
     const account = await h.account();
     const db = h.ctx.db;
     const customers = await sql<{ id: number }>`
@@ -59,7 +57,14 @@ describe('rows read as JSON text', () => {
     expect(featuresByDriver.map((f) => f.recurring_value)).toEqual(['12.345678', '0.100000']);
     expect(await recurringFeatures(db, account.id, ids)).toEqual(featuresByDriver);
 
-    const made = await insertUnsentInvoicesWithRanges(db, account.id, [ids[1]!], new Date());
+    const { made } = await attachQualifying(
+      db,
+      account.id,
+      [],
+      { by: 'billDate', before: '2026-11-01' },
+      new Date(),
+      [ids[1]!],
+    );
     const totalsByDriver = await db
       .selectFrom('invoices')
       .select(STORED_TOTALS_COLUMNS)
