@@ -127,6 +127,31 @@ export function recurringChargesDue(
 }
 
 /**
+ * recurringChargesDue for the many features of a billing batch. Features on the same terms (price,
+ * frequency, billing mode, end date, and where billing resumes: billedUntil, or the start date when never
+ * billed) have the same charges due, so each set of terms is worked out once: in a reseller's account most
+ * customers are on a handful of plans, billed to the same date. Features with charges given (ended inside
+ * days already charged for, priced by those charges) are worked out on their own. The results are shared
+ * between features: read them, never change them.
+ */
+export function recurringDueByTerms(
+  options: DueOptions,
+): (feature: RecurringFeature, charged?: readonly ChargedPeriod[]) => Readonly<RecurringDue> {
+  const byTerms = new Map<string, RecurringDue>();
+  return (feature, charged) => {
+    if (charged !== undefined && charged.length > 0) return recurringChargesDue(feature, options, charged);
+    // Exactly what recurringChargesDue reads of the feature (startDate only when never billed).
+    const key = `${feature.recurringValue}|${feature.frequency}|${feature.billing}|${feature.endDate ?? ''}|${feature.billedUntil ?? `start ${feature.startDate}`}`;
+    let due = byTerms.get(key);
+    if (due === undefined) {
+      due = recurringChargesDue(feature, options);
+      byTerms.set(key, due);
+    }
+    return due;
+  };
+}
+
+/**
  * A credit segment as what was charged for its days. When the charge that covered them was made at the
  * current price, the segment stands (the current price's pro rata). When the price has changed since, the
  * credit is that charge's value times the days credited over the days it covered, rounded half away from

@@ -4,7 +4,7 @@
 import type { Executor } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
 import { recurringFeatures, type RecurringFeatureRow, setBilledUntil } from '../features/repo.ts';
-import { type ChargedPeriod, recurringChargesDue, type RecurringCharge } from '../features/recurring.ts';
+import { type ChargedPeriod, recurringDueByTerms, type RecurringCharge } from '../features/recurring.ts';
 import { lockCustomers } from '../customers/repo.ts';
 import { assert, invalid } from '../shared/errors.ts';
 import { currencyMinorDigits, fromMinorUnits } from '../money/money.ts';
@@ -98,11 +98,9 @@ export async function completeInvoices(
     minorDigits,
   };
   const charged = await chargedAfterEnd(trx, accountId, features);
+  const dueFor = recurringDueByTerms(dueOptions);
   const due = features
-    .map((feature) => ({
-      feature,
-      result: recurringChargesDue(toRecurring(feature), dueOptions, charged.get(feature.id)),
-    }))
+    .map((feature) => ({ feature, result: dueFor(toRecurring(feature), charged.get(feature.id)) }))
     .filter((d) => d.result.charges.length > 0);
   const dueCustomers = new Set(due.map((d) => d.feature.customer_id));
 

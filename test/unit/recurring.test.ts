@@ -8,6 +8,7 @@ import {
   nextPeriodStart,
   periodStartContaining,
   recurringChargesDue,
+  recurringDueByTerms,
   type BillingMode,
   type Frequency,
   type RecurringCharge,
@@ -923,5 +924,58 @@ describe('properties', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('recurringDueByTerms (a billing batch)', () => {
+  // Small pools, so that a batch of features often repeats a set of terms and often differs in one field.
+  const termsArb = fc.record({
+    recurringValue: fc.constantFrom('25.00', '12.345678', '0.01'),
+    frequency: fc.constantFrom<Frequency>('monthly', 'quarterly', 'annually'),
+    billing: fc.constantFrom<BillingMode>('advance', 'arrears'),
+    startDate: fc.constantFrom<IsoDate>('2026-01-31', '2026-02-15', '2026-10-01'),
+    endDate: fc.constantFrom<IsoDate | null>(null, '2026-10-20', '2026-12-31'),
+    billedUntil: fc.constantFrom<IsoDate | null>(null, '2026-03-01', '2026-11-01', '2027-01-01'),
+  });
+  const charged = [{ startDate: '2026-11-01', endDate: '2026-11-30', value: '30.00' }] as const;
+
+  it('answers for each feature exactly what recurringChargesDue answers, sharing the answer of equal terms', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(termsArb, fc.boolean()), { minLength: 1, maxLength: 40 }),
+        fc.constantFrom<IsoDate>('2026-11-01', '2026-11-17', '2027-01-01'),
+        fc.constantFrom<IsoDate | null>(null, '2026-12-01'),
+        fc.constantFrom(0, 2, 3),
+        (batch, cutoffDate, transactionCutoffDate, minorDigits) => {
+          const options = { cutoffDate, transactionCutoffDate, minorDigits };
+          const dueFor = recurringDueByTerms(options);
+          const seen = new Map<string, unknown>();
+          for (const [f, withCharged] of batch) {
+            const given = withCharged ? charged : undefined;
+            const due = dueFor({ ...f }, given);
+            expect(due).toEqual(recurringChargesDue(f, options, given));
+            if (given) continue;
+            // The same terms in the same batch: the same answer, worked out once.
+            const key = JSON.stringify(f);
+            if (seen.has(key)) expect(due).toBe(seen.get(key));
+            else seen.set(key, due);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('tells apart features that differ only in where billing resumes, and ignores the start date once billed', () => {
+    const dueFor = recurringDueByTerms({ cutoffDate: '2026-11-01', minorDigits: 2 });
+    const fresh = dueFor(feature({ startDate: '2026-10-15' }));
+    const other = dueFor(feature({ startDate: '2026-10-20' }));
+    expect(fresh.charges[0]!.startDate).toBe('2026-10-15');
+    expect(other.charges[0]!.startDate).toBe('2026-10-20');
+    const billed = dueFor(feature({ startDate: '2026-10-15', billedUntil: '2026-11-01' }));
+    expect(dueFor(feature({ startDate: '2026-10-20', billedUntil: '2026-11-01' }))).toBe(billed);
+    expect(billed.charges.map((c) => [c.startDate, c.endDate, c.value])).toEqual([
+      ['2026-11-01', '2026-11-30', '25.00'],
+    ]);
   });
 });
