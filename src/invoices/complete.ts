@@ -4,15 +4,18 @@
 import type { Executor } from '../context.ts';
 import type { AccountRow } from '../accounts/repo.ts';
 import { recurringFeatures, type RecurringFeatureRow, setBilledUntil } from '../features/repo.ts';
-import { type ChargedPeriod, recurringDueByTerms, type RecurringCharge } from '../features/recurring.ts';
+import { type ChargedPeriod, type RecurringDue, recurringDueByTerms } from '../features/recurring.ts';
 import { lockCustomers } from '../customers/repo.ts';
 import { assert, invalid } from '../shared/errors.ts';
-import { currencyMinorDigits, fromMinorUnits } from '../money/money.ts';
+import { currencyMinorDigits, fromMinorUnits, toMinorUnits } from '../money/money.ts';
 import {
+  type FeatureTerms,
   findTransactions,
   type GeneratedCharge,
   insertGeneratedCharges,
+  insertRecurringCharges,
   recurringChargesAfterEnd,
+  type TermsCharge,
 } from './transactions-repo.ts';
 import {
   attachQualifying,
@@ -145,12 +148,10 @@ export async function completeInvoices(
   }
 
   // Generated recurring charges go straight onto the invoice; features remember how far they are billed.
-  const charges: GeneratedCharge[] = [];
+  const recurring = recurringByTerms(account, due, invoiceByCustomer, minorDigits);
   const baselines = new Map<number, Record<string, string | null>>();
-  for (const { feature, result } of due) {
-    const invoiceId = invoiceByCustomer.get(feature.customer_id);
-    assert(invoiceId !== undefined, `customer ${feature.customer_id} has recurring charges but no invoice`);
-    for (const charge of result.charges) charges.push(recurringCharge(account, feature, invoiceId, charge));
+  for (const { feature } of due) {
+    const invoiceId = invoiceByCustomer.get(feature.customer_id)!;
     const baseline = baselines.get(invoiceId) ?? {};
     baseline[String(feature.id)] = feature.billed_until;
     baselines.set(invoiceId, baseline);
@@ -158,14 +159,15 @@ export async function completeInvoices(
   // Call charges: the rated calls that started before the cut-off, summed per feature and destination.
   const calls = await summariseCalls(trx, account, invoiceIds, options.cutoffDate);
   removed.push(...calls.removed);
-  charges.push(...calls.charges);
-  await insertGeneratedCharges(trx, charges, now);
+  await insertRecurringCharges(trx, accountId, recurring.features, recurring.charges, now);
+  await insertGeneratedCharges(trx, calls.charges, now);
   await setBilledUntil(
     trx,
     accountId,
     due.map((d) => ({ featureId: d.feature.id, billedUntil: d.result.billedUntil })),
   );
-  for (const c of charges) added.push(chargeGroup(c));
+  added.push(...recurring.groups);
+  for (const c of calls.charges) added.push(chargeGroup(c));
 
   // New totals from the stored ones and the changes: the customers' locks keep the stored ones current,
   // and a run costs the same however many charges its invoices already hold.
@@ -325,30 +327,65 @@ function toRecurring(feature: RecurringFeatureRow) {
   };
 }
 
-function recurringCharge(
+/**
+ * The batch's recurring charges as insertRecurringCharges takes them: each set of terms' charges once (features
+ * on the same terms share one RecurringDue, see recurringDueByTerms), each feature naming its set, and what
+ * each feature adds to its invoice's totals (its set's charges summed: one group a feature, not one a charge).
+ * A charge's description is the feature's name, then "monthly" (or the frequency; "credit" for a credit)
+ * and its days, with " (pro rata)" for a part period; it is billed on its first day in advance, on its last
+ * in arrears.
+ */
+function recurringByTerms(
   account: AccountRow,
-  feature: RecurringFeatureRow,
-  invoiceId: number,
-  charge: RecurringCharge,
-): GeneratedCharge {
-  const what = charge.credit ? 'credit' : feature.recurring_frequency;
-  return {
-    accountId: account.id,
-    customerId: feature.customer_id,
-    featureId: feature.id,
-    invoiceId,
-    origin: 'recurring',
-    type: 'recurring',
-    description: `${feature.name} ${what} ${charge.startDate} to ${charge.endDate}${charge.prorated && !charge.credit ? ' (pro rata)' : ''}`,
-    transactionDate: charge.startDate,
-    billDate: feature.billing === 'advance' ? charge.startDate : charge.endDate,
-    startDate: charge.startDate,
-    endDate: charge.endDate,
-    value: charge.value,
-    vatRate: feature.vat_rate ?? account.default_vat_rate,
-    valueCarrier: null,
-    callCount: null,
-    callMinutes: null,
-    callDestination: null,
-  };
+  due: readonly { feature: RecurringFeatureRow; result: Readonly<RecurringDue> }[],
+  invoiceByCustomer: ReadonlyMap<number, number>,
+  minorDigits: number,
+): { features: FeatureTerms[]; charges: TermsCharge[]; groups: MovedGroup[] } {
+  const termsOf = new Map<Readonly<RecurringDue>, number>();
+  const totals: string[] = [];
+  const features: FeatureTerms[] = [];
+  const charges: TermsCharge[] = [];
+  const groups: MovedGroup[] = [];
+  for (const { feature, result } of due) {
+    const invoiceId = invoiceByCustomer.get(feature.customer_id);
+    assert(invoiceId !== undefined, `customer ${feature.customer_id} has recurring charges but no invoice`);
+    let terms = termsOf.get(result);
+    if (terms === undefined) {
+      terms = totals.length;
+      termsOf.set(result, terms);
+      let total = 0n;
+      for (const charge of result.charges) {
+        const what = charge.credit ? 'credit' : feature.recurring_frequency;
+        charges.push({
+          terms,
+          label: `${what} ${charge.startDate} to ${charge.endDate}${charge.prorated && !charge.credit ? ' (pro rata)' : ''}`,
+          transactionDate: charge.startDate,
+          billDate: feature.billing === 'advance' ? charge.startDate : charge.endDate,
+          startDate: charge.startDate,
+          endDate: charge.endDate,
+          value: charge.value,
+        });
+        total += toMinorUnits(charge.value, minorDigits);
+      }
+      totals.push(fromMinorUnits(total, minorDigits));
+    }
+    const vatRate = feature.vat_rate ?? account.default_vat_rate;
+    features.push({
+      featureId: feature.id,
+      customerId: feature.customer_id,
+      invoiceId,
+      name: feature.name,
+      vatRate,
+      terms,
+    });
+    groups.push({
+      invoiceId,
+      type: 'recurring',
+      vatRate,
+      value: totals[terms]!,
+      callCount: 0,
+      callMinutes: 0,
+    });
+  }
+  return { features, charges, groups };
 }

@@ -76,6 +76,68 @@ export async function insertGeneratedCharges(
 }
 
 /**
+ * A feature's recurring charges for insertRecurringCharges: the feature, its invoice and the set of terms
+ * (`terms`, an index into the charges given with it) whose charges it takes.
+ */
+export interface FeatureTerms {
+  featureId: number;
+  customerId: number;
+  invoiceId: number;
+  /** The feature's name: each charge's description is the name, a space and the charge's label. */
+  name: string;
+  vatRate: string;
+  terms: number;
+}
+
+/** One recurring charge of a set of terms, the same for every feature on those terms. */
+export interface TermsCharge {
+  terms: number;
+  /** The description after the feature's name ("monthly 2026-11-01 to 2026-11-30"). */
+  label: string;
+  transactionDate: IsoDate;
+  billDate: IsoDate;
+  startDate: IsoDate;
+  endDate: IsoDate;
+  value: string;
+}
+
+/**
+ * Inserts the recurring charges of a batch's features in one statement. Features on the same terms have the
+ * same charges (recurringDueByTerms), so each set of terms' charges is sent once and the statement joins
+ * them to the features that take them: a few arrays a feature instead of eighteen a charge. Rows are made
+ * in the order of the features, then of each one's charges, as insertGeneratedCharges would make them.
+ */
+export async function insertRecurringCharges(
+  db: Executor,
+  accountId: number,
+  features: readonly FeatureTerms[],
+  charges: readonly TermsCharge[],
+  now: Date,
+): Promise<void> {
+  if (features.length === 0 || charges.length === 0) return;
+  const f = <T>(pick: (f: FeatureTerms) => T) => features.map(pick);
+  const c = <T>(pick: (c: TermsCharge) => T) => charges.map(pick);
+  await sql`
+    insert into billing_transactions (account_id, customer_id, feature_id, invoice_id, origin, transaction_type, description, source,
+      feature_count, transaction_date, bill_date, start_date, end_date, value, vat_rate, created_at, updated_at)
+    select ${accountId}, f.customer_id, f.feature_id, f.invoice_id, 'recurring', 'recurring', f.name || ' ' || c.label, 'recurring',
+      1, c.transaction_date, c.bill_date, c.start_date, c.end_date, c.value, f.vat_rate, ${now}, ${now}
+    from unnest(
+      ${plainArray(f((x) => x.featureId))}::bigint[], ${plainArray(f((x) => x.customerId))}::bigint[],
+      ${plainArray(f((x) => x.invoiceId))}::bigint[], ${textArray(f((x) => x.name))}::text[],
+      ${plainArray(f((x) => x.vatRate))}::numeric[], ${plainArray(f((x) => x.terms))}::integer[]
+    ) with ordinality as f(feature_id, customer_id, invoice_id, name, vat_rate, terms, n)
+    join unnest(
+      ${plainArray(c((x) => x.terms))}::integer[], ${textArray(c((x) => x.label))}::text[],
+      ${plainArray(c((x) => x.transactionDate))}::date[], ${plainArray(c((x) => x.billDate))}::date[],
+      ${plainArray(c((x) => x.startDate))}::date[], ${plainArray(c((x) => x.endDate))}::date[],
+      ${plainArray(c((x) => x.value))}::numeric[]
+    ) with ordinality as c(terms, label, transaction_date, bill_date, start_date, end_date, value, n) on c.terms = f.terms
+    order by f.n, c.n
+  `.execute(db);
+}
+
+/**
  * The recurring charges (not credits) made for these features for days after each one's end date: what a
  * credit for those days gives back. Newest first, so a period charged again (after an invoice was deleted)
  * is credited at its latest charge.

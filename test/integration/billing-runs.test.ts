@@ -358,6 +358,80 @@ describe('billing runs', () => {
     expect((await dbInvoices(h, accountId)).length).toBe(1);
   });
 
+  it('gives features on the same terms the same charges, each under its own name, VAT rate and invoice', async () => {
+    h.setNow(new Date('2026-10-20T10:00:00.000Z'));
+    const { api } = await h.account();
+    const plan = { recurringValue: '25.00', billing: 'advance', startDate: '2026-10-15' };
+    const two = await makeCustomer(api, { name: 'Two Lines Ltd' });
+    const first = await makeFeature(api, two.id, { ...plan, name: 'Line 1' });
+    const second = await makeFeature(api, two.id, { ...plan, name: 'Line 2', vatRate: '0' });
+    const one = await makeCustomer(api, { name: 'One Line Ltd' });
+    const same = await makeFeature(api, one.id, { ...plan, name: 'Main line' });
+    // The same price in arrears, and in advance from another day: other terms.
+    const arrears = await makeFeature(api, one.id, { ...plan, name: 'Backup', billing: 'arrears' });
+    const later = await makeCustomer(api, { name: 'Later Ltd' });
+    const other = await makeFeature(api, later.id, { ...plan, name: 'Main line', startDate: '2026-10-20' });
+    h.setNow(new Date(RUN_TIME));
+    const run = await post(api, '/billingRuns', { cutoffDate: '2026-11-01' });
+    expect([run.customersBilled, run.invoicesCreated]).toEqual([3, 3]);
+
+    const charges = (await getAll(api, '/transactions?includeUnsent')).filter(
+      (t: any) => t.transactionType === 'recurring',
+    );
+    const lines = (feature: any) =>
+      charges
+        .filter((t: any) => t.featureID === feature.id)
+        .map((t: any) => [
+          t.transactionDescription,
+          t.transactionBillDate,
+          t.transactionValue,
+          t.transactionVATRate,
+        ]);
+    const october = (name: string, rate: string, from = '15', value = '13.71') => [
+      `${name} monthly 2026-10-${from} to 2026-10-31 (pro rata)`,
+      `2026-10-${from}`,
+      value,
+      rate,
+    ];
+    const november = (name: string, rate: string) => [
+      `${name} monthly 2026-11-01 to 2026-11-30`,
+      '2026-11-01',
+      '25.00',
+      rate,
+    ];
+    expect(lines(first)).toEqual([october('Line 1', '20'), november('Line 1', '20')]);
+    expect(lines(second)).toEqual([october('Line 2', '0'), november('Line 2', '0')]);
+    expect(lines(same)).toEqual([october('Main line', '20'), november('Main line', '20')]);
+    // 25 x 17/31 in arrears, billed on its last day; 25 x 12/31 from the 20th.
+    expect(lines(arrears)).toEqual([
+      ['Backup monthly 2026-10-15 to 2026-10-31 (pro rata)', '2026-10-31', '13.71', '20'],
+    ]);
+    expect(lines(other)).toEqual([october('Main line', '20', '20', '9.68'), november('Main line', '20')]);
+
+    // Each customer's charges on its own invoice, which adds up: 2 x 38.71 of which half at 0%.
+    const invoices = await get(api, `/invoices?unsent&billingRun=${run.id}`);
+    const byCustomer = new Map(invoices.map((i: any) => [i.customerID, i]));
+    for (const t of charges) expect((byCustomer.get(t.customerID) as any).id).toBe(t.invoiceID);
+    for (const invoice of invoices) expectInvoiceAddsUp(invoice);
+    expect(
+      [two, one, later].map((c) => {
+        const i = byCustomer.get(c.id) as any;
+        return [i.invoiceAmount, i.invoiceVAT, i.vatBreakdown.map((l: any) => [l.rate, l.net])];
+      }),
+    ).toEqual([
+      [
+        '77.42',
+        '7.74',
+        [
+          ['0', '38.71'],
+          ['20', '38.71'],
+        ],
+      ],
+      ['52.42', '10.48', [['20', '52.42']]],
+      ['34.68', '6.94', [['20', '34.68']]],
+    ]);
+  });
+
   it('bills nothing twice when run again for the same cut-off', async () => {
     const s = await customers();
     const { api, id: accountId } = s;
