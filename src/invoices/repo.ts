@@ -6,7 +6,7 @@ import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
 import type { ChargeGroup, InvoiceTotals } from './totals.ts';
 import { invoiceChargeSums } from './invoice-charges-repo.ts';
 import { type InvoiceTotalsRow, totalsFromJson, totalsJsonSql } from './stored-totals-repo.ts';
-import { anyId, idArray, idsWithin, plainArray, textArray } from '../db/sql.ts';
+import { anyId, idArray, idsWithin, plainArray } from '../db/sql.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 
@@ -113,29 +113,32 @@ export async function saveCompletedInvoices(
   const col = <T>(pick: (i: CompletedInvoice) => T) => invoices.map(pick);
   const t = <T>(pick: (t: InvoiceTotals) => T) => invoices.map((i) => pick(i.totals));
   const ids = col((i) => i.invoiceId);
+  // The two JSON columns go as one JSON array each, taken by position: a jsonb[] literal would escape every
+  // quote of every invoice's JSON again (10 MB of strings a run of 10,000 invoices).
+  const baselines = JSON.stringify(col((i) => i.baseline));
+  const vatBreakdowns = JSON.stringify(t((x) => x.vatBreakdown));
   await sql`
     update invoices as i set
       ${cutoffs ? sql`cutoff_date = ${cutoffs.cutoffDate}, transaction_cutoff_date = ${cutoffs.transactionCutoffDate},` : sql``}
       billing_run_id = coalesce(v.billing_run_id, i.billing_run_id),
-      recurring_baseline = v.baseline || i.recurring_baseline,
+      recurring_baseline = (${baselines}::jsonb -> (v.n::integer - 1)) || i.recurring_baseline,
       invoice_amount = v.net, invoice_vat = v.vat, invoice_reverse_vat = v.reverse_vat, total = v.total,
       call_count = v.call_count, call_minutes = v.call_minutes,
       charges_one_off = v.one_off, charges_recurring = v.recurring, charges_calls = v.calls,
       charges_refunds = v.refunds, charges_late = v.late, charges_interest = v.interest,
       charges_carrier_provided = v.carrier_provided, charges_manual_billing = v.manual_billing,
       charges_low_usage = v.low_usage, charges_manual = v.manual, charges_discount = v.discount,
-      vat_breakdown = v.vat_breakdown, updated_at = ${now}
+      vat_breakdown = ${vatBreakdowns}::jsonb -> (v.n::integer - 1), updated_at = ${now}
     from unnest(
-      ${idArray(ids)}::bigint[], ${plainArray(col((i) => i.billingRunId))}::bigint[], ${textArray(col((i) => JSON.stringify(i.baseline)))}::jsonb[],
+      ${idArray(ids)}::bigint[], ${plainArray(col((i) => i.billingRunId))}::bigint[],
       ${plainArray(t((x) => x.net))}::numeric[], ${plainArray(t((x) => x.vat))}::numeric[], ${plainArray(t((x) => x.reverseVat))}::numeric[],
       ${plainArray(t((x) => x.total))}::numeric[], ${plainArray(t((x) => x.callCount))}::bigint[], ${plainArray(t((x) => x.callMinutes))}::bigint[],
       ${plainArray(t((x) => x.charges.oneOff))}::numeric[], ${plainArray(t((x) => x.charges.recurring))}::numeric[], ${plainArray(t((x) => x.charges.calls))}::numeric[],
       ${plainArray(t((x) => x.charges.refunds))}::numeric[], ${plainArray(t((x) => x.charges.late))}::numeric[], ${plainArray(t((x) => x.charges.interest))}::numeric[],
       ${plainArray(t((x) => x.charges.carrierProvided))}::numeric[], ${plainArray(t((x) => x.charges.manualBilling))}::numeric[],
-      ${plainArray(t((x) => x.charges.lowUsage))}::numeric[], ${plainArray(t((x) => x.charges.manual))}::numeric[], ${plainArray(t((x) => x.charges.discount))}::numeric[],
-      ${textArray(t((x) => JSON.stringify(x.vatBreakdown)))}::jsonb[]
-    ) as v(id, billing_run_id, baseline, net, vat, reverse_vat, total, call_count, call_minutes, one_off, recurring, calls, refunds,
-           late, interest, carrier_provided, manual_billing, low_usage, manual, discount, vat_breakdown)
+      ${plainArray(t((x) => x.charges.lowUsage))}::numeric[], ${plainArray(t((x) => x.charges.manual))}::numeric[], ${plainArray(t((x) => x.charges.discount))}::numeric[]
+    ) with ordinality as v(id, billing_run_id, net, vat, reverse_vat, total, call_count, call_minutes, one_off, recurring, calls,
+           refunds, late, interest, carrier_provided, manual_billing, low_usage, manual, discount, n)
     where i.account_id = ${accountId} and i.id = v.id and i.approved_at is null
       and ${idsWithin('i.id', ids)}
   `.execute(db);
