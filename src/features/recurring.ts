@@ -140,7 +140,8 @@ export function recurringDueByTerms(
   const byTerms = new Map<string, RecurringDue>();
   return (feature, charged) => {
     if (charged !== undefined && charged.length > 0) return recurringChargesDue(feature, options, charged);
-    // Exactly what recurringChargesDue reads of the feature (startDate only when never billed).
+    // Exactly what recurringChargesDue reads of the feature (startDate only when never billed): a field it
+    // comes to read must join the key.
     const key = `${feature.recurringValue}|${feature.frequency}|${feature.billing}|${feature.endDate ?? ''}|${feature.billedUntil ?? `start ${feature.startDate}`}`;
     let due = byTerms.get(key);
     if (due === undefined) {
