@@ -235,6 +235,48 @@ describe('billing by range', () => {
     });
   });
 
+  it('a late charge alone at its VAT rate waits: no VAT line, no amount, and the next invoice takes it', async () => {
+    // b (15 Oct, 20%) qualifies for 1 Nov; c (15 Nov, 0%) is the only charge at 0% and does not: the run
+    // sums charges per type and VAT rate, and c's group has nothing that qualifies.
+    const { account, api, customer, x } = await waitingCharges();
+    const c = await post(api, `/customers/${customer.id}/transactions`, {
+      transactionType: 'oneOff',
+      transactionValue: '7.00',
+      transactionVATRate: '0',
+      transactionDate: '2026-11-15',
+    });
+    expect(c.invoiceID).toBeNull();
+    const completed = await post(api, `/customers/${customer.id}/invoices`, { cutoffDate: '2026-11-01' });
+    expect(completed.id).toBe(x.id);
+    // a1 10.00 + a2 20.00 + a3 30.00, all at 20%; a4 (15 Nov, 20%) and c wait.
+    expect(completed.invoiceAmount).toBe('60.00');
+    expect(completed.invoiceVAT).toBe('12.00');
+    expect(completed.vatBreakdown).toStrictEqual([{ rate: '20', net: '60.00', vat: '12.00' }]);
+    expectInvoiceAddsUp(completed);
+    await expectInvoiceMatchesDatabase(h, account.id, completed);
+    expect(await linesOf(api, x.id)).toStrictEqual(['10.00', '20.00', '30.00']);
+    const rows = new Map((await stored(account.id)).map((r) => [String(r.id), r]));
+    expect(rows.get(c.id)).toMatchObject({ invoice_id: null, left_out: true });
+
+    await approve(api, x.id);
+    h.setNow(new Date('2026-12-02T09:00:00.000Z'));
+    const run = await post(api, '/billingRuns', { cutoffDate: '2026-12-01' });
+    expect([run.customersBilled, run.invoicesCreated]).toStrictEqual([1, 1]);
+    const next = (await get(api, `/transactions/${c.id}`)).invoiceID;
+    expect(next).not.toBeNull();
+    expect(next).not.toBe(x.id);
+    const invoice = await get(api, `/invoices/${next}`);
+    expect(invoice.invoiceAmount).toBe('47.00');
+    expect(invoice.invoiceVAT).toBe('8.00');
+    expect(invoice.vatBreakdown).toStrictEqual([
+      { rate: '0', net: '7.00', vat: '0.00' },
+      { rate: '20', net: '40.00', vat: '8.00' },
+    ]);
+    expectInvoiceAddsUp(invoice);
+    await expectInvoiceMatchesDatabase(h, account.id, invoice);
+    expect(await linesOf(api, next)).toStrictEqual(['40.00', '7.00']);
+  });
+
   it('names a range charge in _includeTransactionIDs without counting it twice', async () => {
     const { account, api, customer, x, a2, a4 } = await waitingCharges();
     const invoice = await post(api, `/customers/${customer.id}/invoices`, {
