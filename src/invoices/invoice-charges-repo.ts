@@ -208,10 +208,11 @@ export async function attachQualifying(
   // and sums them as it goes, per customer, type and VAT rate: the range's end, and whether any charge is
   // dated on or after the cut-off (late: it waits, left out), come from the same pass as the totals of those
   // that qualify. Only the customer, type and VAT rate are grouping keys: each key costs every charge a hash
-  // and a comparison (on PGlite, per 100,000 charges, whether a charge qualifies as a key 8 ms, the invoice
-  // and where its range starts 9 ms, against 11 ms for the whole sum), so the invoice comes from `inv` after,
-  // one row per customer (a customer has one unsent invoice at most). (An array_agg of the ids that do not
-  // qualify made PostgreSQL plan 8 kB of state per group and spill the aggregate to disk.)
+  // and a comparison (on PGlite, per 100,000 charges: whether a charge qualifies 8 ms as a key, the invoice
+  // and where its range starts 9 ms; a sum about 10 ms), so the invoice comes from `inv` after, one row per
+  // customer (a customer has one unsent invoice at most). A group with nothing that qualifies has a null
+  // value. (An array_agg of the ids that do not qualify made PostgreSQL plan 8 kB of state per group and
+  // spill the aggregate to disk.)
   // A customer with an unsent invoice (`inv.id`) has that invoice's range extended over them (`extended`);
   // one without has its invoice made with that range (`made`), from the same sums, so a new invoice's row
   // is written once here and once completed, and its customer's charges are read once: making it first,
