@@ -235,6 +235,7 @@ export async function completeInvoices(
         totals: totalsOf(invoiceId),
         baseline: baselines.get(invoiceId) ?? {},
         billingRunId: billed.has(invoiceId) ? options.billingRunId : null,
+        stored: stored.get(invoiceId),
       };
     }),
     { cutoffDate: options.cutoffDate, transactionCutoffDate: options.transactionCutoffDate },

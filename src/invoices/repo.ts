@@ -95,6 +95,41 @@ export interface CompletedInvoice {
   baseline: Record<string, string | null>;
   /** The billing run that bills it, or null to leave the invoice's as it is. */
   billingRunId: number | null;
+  /** The totals as read under the customer's lock, if they were: columns no invoice changes are not sent. */
+  stored?: InvoiceTotalsRow | undefined;
+}
+
+/**
+ * The totals columns left out of a batch's statement when every invoice's new value is its stored one, as the
+ * same text (a run that only adds recurring charges changes 1 of these 13 on most invoices). The net, VAT and
+ * total are always written: they change with anything else.
+ */
+const KEPT_WHEN_UNCHANGED: readonly {
+  column: keyof InvoiceTotalsRow;
+  type: 'numeric' | 'bigint';
+  value: (t: InvoiceTotals) => string | number;
+}[] = [
+  { column: 'call_count', type: 'bigint', value: (t) => t.callCount },
+  { column: 'call_minutes', type: 'bigint', value: (t) => t.callMinutes },
+  { column: 'charges_one_off', type: 'numeric', value: (t) => t.charges.oneOff },
+  { column: 'charges_recurring', type: 'numeric', value: (t) => t.charges.recurring },
+  { column: 'charges_calls', type: 'numeric', value: (t) => t.charges.calls },
+  { column: 'charges_refunds', type: 'numeric', value: (t) => t.charges.refunds },
+  { column: 'charges_late', type: 'numeric', value: (t) => t.charges.late },
+  { column: 'charges_interest', type: 'numeric', value: (t) => t.charges.interest },
+  { column: 'charges_carrier_provided', type: 'numeric', value: (t) => t.charges.carrierProvided },
+  { column: 'charges_manual_billing', type: 'numeric', value: (t) => t.charges.manualBilling },
+  { column: 'charges_low_usage', type: 'numeric', value: (t) => t.charges.lowUsage },
+  { column: 'charges_manual', type: 'numeric', value: (t) => t.charges.manual },
+  { column: 'charges_discount', type: 'numeric', value: (t) => t.charges.discount },
+];
+
+/** Whether the invoice's stored value of a column is the new one: the same text (or the same count). */
+function unchanged(invoice: CompletedInvoice, kept: (typeof KEPT_WHEN_UNCHANGED)[number]): boolean {
+  if (invoice.stored === undefined) return false;
+  const value = kept.value(invoice.totals);
+  const stored = invoice.stored[kept.column];
+  return typeof value === 'number' ? Number(stored) === value : stored === value;
 }
 
 /**
@@ -117,28 +152,22 @@ export async function saveCompletedInvoices(
   // quote of every invoice's JSON again (10 MB of strings a run of 10,000 invoices).
   const baselines = JSON.stringify(col((i) => i.baseline));
   const vatBreakdowns = JSON.stringify(t((x) => x.vatBreakdown));
+  const written = KEPT_WHEN_UNCHANGED.filter((kept) => !invoices.every((i) => unchanged(i, kept)));
+  const setWritten = written.map((kept) => sql`, ${sql.ref(kept.column)} = ${sql.ref(`v.${kept.column}`)}`);
+  const arraysWritten = written.map((kept) => sql`, ${plainArray(t(kept.value))}::${sql.raw(kept.type)}[]`);
+  const namesWritten = written.map((kept) => sql`, ${sql.ref(kept.column)}`);
   await sql`
     update invoices as i set
       ${cutoffs ? sql`cutoff_date = ${cutoffs.cutoffDate}, transaction_cutoff_date = ${cutoffs.transactionCutoffDate},` : sql``}
       billing_run_id = coalesce(v.billing_run_id, i.billing_run_id),
       recurring_baseline = (${baselines}::jsonb -> (v.n::integer - 1)) || i.recurring_baseline,
       invoice_amount = v.net, invoice_vat = v.vat, invoice_reverse_vat = v.reverse_vat, total = v.total,
-      call_count = v.call_count, call_minutes = v.call_minutes,
-      charges_one_off = v.one_off, charges_recurring = v.recurring, charges_calls = v.calls,
-      charges_refunds = v.refunds, charges_late = v.late, charges_interest = v.interest,
-      charges_carrier_provided = v.carrier_provided, charges_manual_billing = v.manual_billing,
-      charges_low_usage = v.low_usage, charges_manual = v.manual, charges_discount = v.discount,
-      vat_breakdown = ${vatBreakdowns}::jsonb -> (v.n::integer - 1), updated_at = ${now}
+      vat_breakdown = ${vatBreakdowns}::jsonb -> (v.n::integer - 1), updated_at = ${now}${sql.join(setWritten, sql``)}
     from unnest(
       ${idArray(ids)}::bigint[], ${plainArray(col((i) => i.billingRunId))}::bigint[],
       ${plainArray(t((x) => x.net))}::numeric[], ${plainArray(t((x) => x.vat))}::numeric[], ${plainArray(t((x) => x.reverseVat))}::numeric[],
-      ${plainArray(t((x) => x.total))}::numeric[], ${plainArray(t((x) => x.callCount))}::bigint[], ${plainArray(t((x) => x.callMinutes))}::bigint[],
-      ${plainArray(t((x) => x.charges.oneOff))}::numeric[], ${plainArray(t((x) => x.charges.recurring))}::numeric[], ${plainArray(t((x) => x.charges.calls))}::numeric[],
-      ${plainArray(t((x) => x.charges.refunds))}::numeric[], ${plainArray(t((x) => x.charges.late))}::numeric[], ${plainArray(t((x) => x.charges.interest))}::numeric[],
-      ${plainArray(t((x) => x.charges.carrierProvided))}::numeric[], ${plainArray(t((x) => x.charges.manualBilling))}::numeric[],
-      ${plainArray(t((x) => x.charges.lowUsage))}::numeric[], ${plainArray(t((x) => x.charges.manual))}::numeric[], ${plainArray(t((x) => x.charges.discount))}::numeric[]
-    ) with ordinality as v(id, billing_run_id, net, vat, reverse_vat, total, call_count, call_minutes, one_off, recurring, calls,
-           refunds, late, interest, carrier_provided, manual_billing, low_usage, manual, discount, n)
+      ${plainArray(t((x) => x.total))}::numeric[]${sql.join(arraysWritten, sql``)}
+    ) with ordinality as v(id, billing_run_id, net, vat, reverse_vat, total${sql.join(namesWritten, sql``)}, n)
     where i.account_id = ${accountId} and i.id = v.id and i.approved_at is null
       and ${idsWithin('i.id', ids)}
   `.execute(db);
