@@ -3,7 +3,7 @@ import type { AccountRow } from '../accounts/repo.ts';
 import { assert } from '../shared/errors.ts';
 import { currencyMinorDigits } from '../money/money.ts';
 import { chargeGroups, reverseChargeByInvoice, saveTotals } from './repo.ts';
-import type { InvoiceTotalsRow } from './stored-totals-repo.ts';
+import { CATEGORY_COLUMNS, type InvoiceTotalsRow } from './stored-totals-repo.ts';
 import {
   CHARGE_CATEGORIES,
   type ChargeCategory,
@@ -37,20 +37,6 @@ export async function recalculateInvoices(
   });
   await saveTotals(db, account.id, totals, now);
 }
-
-const CATEGORY_COLUMNS: Record<ChargeCategory, keyof InvoiceTotalsRow> = {
-  oneOff: 'charges_one_off',
-  recurring: 'charges_recurring',
-  calls: 'charges_calls',
-  refunds: 'charges_refunds',
-  late: 'charges_late',
-  interest: 'charges_interest',
-  carrierProvided: 'charges_carrier_provided',
-  manualBilling: 'charges_manual_billing',
-  lowUsage: 'charges_low_usage',
-  manual: 'charges_manual',
-  discount: 'charges_discount',
-};
 
 /** The totals state an invoice's stored totals describe (see TotalsState). */
 export function storedTotalsState(invoice: InvoiceTotalsRow, minorDigits: number): TotalsState {

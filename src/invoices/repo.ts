@@ -3,9 +3,14 @@ import type { Executor } from '../context.ts';
 import type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
 import type { IsoDate } from '../shared/dates.ts';
 import { toPage, type Page, type PageRequest } from '../shared/pagination.ts';
-import type { ChargeGroup, InvoiceTotals } from './totals.ts';
+import { CHARGE_CATEGORIES, type ChargeGroup, type InvoiceTotals } from './totals.ts';
 import { invoiceChargeSums } from './invoice-charges-repo.ts';
-import { type InvoiceTotalsRow, totalsFromJson, totalsJsonSql } from './stored-totals-repo.ts';
+import {
+  CATEGORY_COLUMNS,
+  type InvoiceTotalsRow,
+  totalsFromJson,
+  totalsJsonSql,
+} from './stored-totals-repo.ts';
 import { anyId, idArray, idsWithin, plainArray } from '../db/sql.ts';
 import { customerRows } from '../customers/reports-repo.ts';
 export type { InvoiceRow, InvoiceUpdate } from '../db/schema.ts';
@@ -111,17 +116,11 @@ const KEPT_WHEN_UNCHANGED: readonly {
 }[] = [
   { column: 'call_count', type: 'bigint', value: (t) => t.callCount },
   { column: 'call_minutes', type: 'bigint', value: (t) => t.callMinutes },
-  { column: 'charges_one_off', type: 'numeric', value: (t) => t.charges.oneOff },
-  { column: 'charges_recurring', type: 'numeric', value: (t) => t.charges.recurring },
-  { column: 'charges_calls', type: 'numeric', value: (t) => t.charges.calls },
-  { column: 'charges_refunds', type: 'numeric', value: (t) => t.charges.refunds },
-  { column: 'charges_late', type: 'numeric', value: (t) => t.charges.late },
-  { column: 'charges_interest', type: 'numeric', value: (t) => t.charges.interest },
-  { column: 'charges_carrier_provided', type: 'numeric', value: (t) => t.charges.carrierProvided },
-  { column: 'charges_manual_billing', type: 'numeric', value: (t) => t.charges.manualBilling },
-  { column: 'charges_low_usage', type: 'numeric', value: (t) => t.charges.lowUsage },
-  { column: 'charges_manual', type: 'numeric', value: (t) => t.charges.manual },
-  { column: 'charges_discount', type: 'numeric', value: (t) => t.charges.discount },
+  ...CHARGE_CATEGORIES.map((category) => ({
+    column: CATEGORY_COLUMNS[category],
+    type: 'numeric' as const,
+    value: (t: InvoiceTotals) => t.charges[category],
+  })),
 ];
 
 /** Whether the invoice's stored value of a column is the new one: the same text (or the same count). */

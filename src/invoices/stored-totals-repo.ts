@@ -3,6 +3,7 @@
 // them for the invoices it makes while summing their charges).
 import type { InvoiceRow } from '../db/schema.ts';
 import { fromJsonRow, jsonRowSql } from '../db/sql.ts';
+import type { ChargeCategory } from './totals.ts';
 
 /** The columns completing an invoice reads: who it is for and its stored totals. */
 export const STORED_TOTALS_COLUMNS = [
@@ -24,6 +25,21 @@ export const STORED_TOTALS_COLUMNS = [
   'call_minutes',
 ] as const satisfies readonly (keyof InvoiceRow)[];
 export type InvoiceTotalsRow = Pick<InvoiceRow, (typeof STORED_TOTALS_COLUMNS)[number]>;
+
+/** The column of each charge category. */
+export const CATEGORY_COLUMNS: Record<ChargeCategory, keyof InvoiceTotalsRow> = {
+  oneOff: 'charges_one_off',
+  recurring: 'charges_recurring',
+  calls: 'charges_calls',
+  refunds: 'charges_refunds',
+  late: 'charges_late',
+  interest: 'charges_interest',
+  carrierProvided: 'charges_carrier_provided',
+  manualBilling: 'charges_manual_billing',
+  lowUsage: 'charges_low_usage',
+  manual: 'charges_manual',
+  discount: 'charges_discount',
+};
 
 /** The stored totals read as one JSON text per invoice (see jsonRowSql): amounts as text, exact. */
 export function totalsJsonSql(alias: string) {
